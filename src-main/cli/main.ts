@@ -1,0 +1,91 @@
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { methods } from '../core/contract/index.ts';
+import { KernelLabError, toErrorBody } from '../core/errors.ts';
+import { resolveDataDir } from '../core/home.ts';
+import { createService, type Service } from '../core/service.ts';
+import { startServer } from '../server/server.ts';
+import { formatInfo } from './format.ts';
+
+const rendererDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+
+/** Exit codes: 0 done, 1 the command failed, 2 the command line or its input was wrong. */
+function exitCodeOf(error: unknown): number {
+  return error instanceof KernelLabError && error.code === 'invalid_input' ? 2 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let service: Service | undefined;
+  const open = (home: string | undefined): Service =>
+    (service ??= createService({ dataDir: resolveDataDir({ flag: home }), shell: 'cli' }));
+  const program = new Command()
+    .name('kernellab')
+    .description('Train convolutional networks, sweep hyperparameters, compare runs.')
+    .option('--home <dir>', 'data folder (default: $KERNELLAB_HOME or the per-user app data folder)')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('info')
+    .description('versions, data folder and the tfjs backends that load here')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const info = await open(program.opts().home).call('app.info', {});
+      console.log(options.json ? JSON.stringify(info, null, 2) : formatInfo(info));
+    });
+
+  program
+    .command('serve')
+    .description('browser mode: serve the app on 127.0.0.1 with a per-start token')
+    .addOption(new Option('--port <n>', 'port (0 picks a free one)').default(7860).argParser(parsePort))
+    .option('--host <host>', 'address to bind; anything but loopback exposes your runs to the network', '127.0.0.1')
+    .action(async (options: { port: number; host: string }) => {
+      const svc = createService({ dataDir: resolveDataDir({ flag: program.opts().home }), shell: 'server' });
+      service = svc;
+      const server = await startServer({ service: svc, port: options.port, host: options.host, staticDir: rendererDir });
+      console.log(`KernelLab is serving ${svc.context.layout.root}`);
+      console.log(`Open ${server.urlWithToken}`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await server.close();
+    });
+
+  program
+    .command('call')
+    .description('call any API method with a JSON input and print its JSON output')
+    .argument('<method>', `one of: ${Object.keys(methods).join(', ')}`)
+    .argument('[input]', 'JSON input', '{}')
+    .action(async (name: string, inputText: string) => {
+      let input: unknown;
+      try {
+        input = JSON.parse(inputText);
+      } catch (error) {
+        throw new KernelLabError('invalid_input', `input is not JSON: ${(error as Error).message}`);
+      }
+      const result = await open(program.opts().home).call(name as never, input);
+      console.log(JSON.stringify(result, null, 2));
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    const body = toErrorBody(error);
+    console.error(`kernellab: ${body.message}`);
+    return exitCodeOf(error);
+  } finally {
+    await service?.close();
+  }
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new KernelLabError('invalid_input', `--port: '${value}' is not a port number (0–65535)`);
+  }
+  return port;
+}

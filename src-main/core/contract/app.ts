@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { method } from './define.ts';
+
+export const BackendName = z.enum(['tensorflow', 'wasm', 'cpu']);
+export type BackendName = z.infer<typeof BackendName>;
+
+export const BackendProbe = z.object({
+  name: BackendName,
+  available: z.boolean(),
+  /** GPU name or CPU model when available; why it did not load otherwise. */
+  detail: z.string(),
+});
+export type BackendProbe = z.infer<typeof BackendProbe>;
+
+export const AppInfo = z.object({
+  appVersion: z.string(),
+  nodeVersion: z.string(),
+  electronVersion: z.string().nullable(),
+  tfjsVersion: z.string(),
+  platform: z.string(),
+  cpus: z.number().int(),
+  dataDir: z.string(),
+  shell: z.enum(['electron', 'server', 'cli']),
+  backends: z.array(BackendProbe),
+  /** The backend a run gets when it pins none: the first available of tensorflow → wasm → cpu. */
+  chosenBackend: BackendName.nullable(),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+export const Health = z.object({
+  ok: z.boolean(),
+  uptimeMs: z.number(),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+});
+export type Health = z.infer<typeof Health>;
+
+const NoInput = z.object({}).strict().default({});
+
+export const appMethods = {
+  'app.info': method({
+    input: NoInput,
+    output: AppInfo,
+    summary: 'Versions, data folder and the tfjs backends that load on this machine.',
+  }),
+  'app.health': method({
+    input: NoInput,
+    output: Health,
+    summary: 'Whether the data folder is writable and the core is ready.',
+  }),
+};
+
+export const appEvents = {};

@@ -1,0 +1,38 @@
+/**
+ * The one API contract. Electron IPC, the HTTP server and the CLI are all driven from `methods`
+ * and `events`; a name that is not here is refused by every shell. The renderer imports this
+ * file with `import type` only.
+ */
+import type { z } from 'zod';
+import { appEvents, appMethods } from './app.ts';
+
+export const methods = {
+  ...appMethods,
+};
+
+export const events = {
+  ...appEvents,
+};
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+/** What a listener receives: the event's name and its payload, as one discriminated value. */
+export type KernelLabEvent = [EventName] extends [never]
+  ? { name: string; payload: unknown }
+  : { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName];
+
+/** The API as the renderer sees it: every method a promise. */
+export type Api = { [M in MethodName]: (input: MethodInput<M>) => Promise<MethodOutput<M>> };
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(methods, name);
+}
+
+export * from './app.ts';
+export type { ErrorBody, ErrorCode } from '../errors.ts';

@@ -1,0 +1,58 @@
+import type { z } from 'zod';
+
+/** Error codes every shell maps the same way (HTTP status, CLI exit code, IPC rejection). */
+export type ErrorCode = 'invalid_input' | 'not_found' | 'conflict' | 'unauthorized' | 'too_large' | 'unavailable' | 'internal';
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  /** One entry per offending field, `path: message`, when the error comes from validation. */
+  issues?: string[];
+}
+
+/** The one error type that crosses a process boundary; its message is meant for the user. */
+export class KernelLabError extends Error {
+  readonly code: ErrorCode;
+  readonly issues: string[] | undefined;
+
+  constructor(code: ErrorCode, message: string, issues?: string[]) {
+    super(message);
+    this.name = 'KernelLabError';
+    this.code = code;
+    this.issues = issues;
+  }
+
+  toBody(): ErrorBody {
+    return this.issues ? { code: this.code, message: this.message, issues: this.issues } : { code: this.code, message: this.message };
+  }
+}
+
+/** `layers.2.kernelSize: Too big` — the path first, so the user sees which field is wrong. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+    return `${path}: ${issue.message}`;
+  });
+}
+
+export function invalidInput(what: string, error: z.ZodError): KernelLabError {
+  const issues = formatIssues(error);
+  return new KernelLabError('invalid_input', `Invalid ${what}: ${issues.join('; ')}`, issues);
+}
+
+/** Any thrown value as the body a shell sends back; unexpected errors keep their message but not their stack. */
+export function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof KernelLabError) return error.toBody();
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message };
+}
+
+export const httpStatusOf: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unavailable: 503,
+  internal: 500,
+};

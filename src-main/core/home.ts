@@ -1,0 +1,41 @@
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * The one data folder: database, datasets, checkpoints. The desktop app, `kernellab serve` and
+ * the CLI resolve it the same way so they share one database.
+ * Order: an explicit `--home`, then `KERNELLAB_HOME`, then the platform's per-user data folder.
+ */
+export function resolveDataDir(options: { flag?: string | undefined; env?: NodeJS.ProcessEnv } = {}): string {
+  const env = options.env ?? process.env;
+  if (options.flag) return resolve(options.flag);
+  if (env.KERNELLAB_HOME) return resolve(env.KERNELLAB_HOME);
+  switch (process.platform) {
+    case 'win32':
+      return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'KernelLab');
+    case 'darwin':
+      return join(homedir(), 'Library', 'Application Support', 'KernelLab');
+    default:
+      return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'kernellab');
+  }
+}
+
+/** Creates the data folder and its fixed subfolders; returns their paths. */
+export function ensureDataDir(dataDir: string): DataDirLayout {
+  const layout: DataDirLayout = {
+    root: dataDir,
+    database: join(dataDir, 'kernellab.db'),
+    datasets: join(dataDir, 'datasets'),
+    runs: join(dataDir, 'runs'),
+  };
+  for (const dir of [layout.root, layout.datasets, layout.runs]) mkdirSync(dir, { recursive: true });
+  return layout;
+}
+
+export interface DataDirLayout {
+  root: string;
+  database: string;
+  datasets: string;
+  runs: string;
+}

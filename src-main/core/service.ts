@@ -1,0 +1,123 @@
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { version as tfjsVersion } from '@tensorflow/tfjs-core/dist/version.js';
+import { invalidInput, KernelLabError } from './errors.ts';
+import { EventBus } from './events.ts';
+import { ensureDataDir, type DataDirLayout } from './home.ts';
+import { backendOrder } from './training/backends.ts';
+import { probeBackendsInWorker } from './training/probe.ts';
+import { forkWorker, type WorkerLauncher } from './workerHost.ts';
+import type { Handlers } from './contract/define.ts';
+import {
+  isMethodName,
+  methods,
+  type AppInfo,
+  type BackendProbe,
+  type MethodName,
+  type MethodOutput,
+  type Methods,
+} from './contract/index.ts';
+
+export type Shell = AppInfo['shell'];
+
+export interface ServiceOptions {
+  dataDir: string;
+  shell: Shell;
+  /** How workers are started; defaults to child_process.fork. */
+  launchWorker?: WorkerLauncher;
+  /** Path of the worker entry; defaults to the TypeScript source (Node runs it with type stripping). */
+  workerEntry?: string;
+}
+
+export interface ServiceContext {
+  readonly layout: DataDirLayout;
+  readonly shell: Shell;
+  readonly events: EventBus;
+  readonly launchWorker: WorkerLauncher;
+  readonly workerEntry: string;
+  readonly startedAt: number;
+}
+
+/** The API every shell exposes: one entry point that validates, dispatches and returns. */
+export interface Service {
+  call<M extends MethodName>(name: M, input: unknown): Promise<MethodOutput<M>>;
+  readonly events: EventBus;
+  readonly context: ServiceContext;
+  close(): Promise<void>;
+}
+
+const defaultWorkerEntry = fileURLToPath(new URL('./training/worker.ts', import.meta.url));
+
+function readAppVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function appHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 'app.info' | 'app.health'>> {
+  let probe: Promise<BackendProbe[]> | undefined;
+  const appVersion = readAppVersion();
+  return {
+    'app.info': async () => {
+      // Probing spawns a worker and loads tfjs there; do it once per process, on first demand.
+      probe ??= probeBackendsInWorker(ctx.launchWorker, ctx.workerEntry).catch((error: unknown) => {
+        probe = undefined;
+        throw error;
+      });
+      const backends = await probe;
+      const chosen = backendOrder.find((name) => backends.some((b) => b.name === name && b.available)) ?? null;
+      return {
+        appVersion,
+        nodeVersion: process.versions.node,
+        electronVersion: process.versions.electron ?? null,
+        tfjsVersion,
+        platform: `${process.platform}-${process.arch}`,
+        cpus: cpus().length,
+        dataDir: ctx.layout.root,
+        shell: ctx.shell,
+        backends,
+        chosenBackend: chosen,
+      };
+    },
+    'app.health': () => {
+      const checks: { name: string; ok: boolean; detail: string }[] = [];
+      try {
+        accessSync(ctx.layout.root, constants.W_OK);
+        checks.push({ name: 'dataDir', ok: true, detail: `${ctx.layout.root} is writable` });
+      } catch (error) {
+        checks.push({ name: 'dataDir', ok: false, detail: `${ctx.layout.root} is not writable: ${(error as Error).message}` });
+      }
+      return { ok: checks.every((c) => c.ok), uptimeMs: Date.now() - ctx.startedAt, checks };
+    },
+  };
+}
+
+export function createService(options: ServiceOptions): Service {
+  const context: ServiceContext = {
+    layout: ensureDataDir(options.dataDir),
+    shell: options.shell,
+    events: new EventBus(),
+    launchWorker: options.launchWorker ?? forkWorker,
+    workerEntry: options.workerEntry ?? defaultWorkerEntry,
+    startedAt: Date.now(),
+  };
+  // Spelled out as a full Handlers map so the compiler refuses a contract method without a handler.
+  const handlers: Handlers<Methods> = {
+    ...appHandlers(context),
+  };
+
+  return {
+    events: context.events,
+    context,
+    async call<M extends MethodName>(name: M, input: unknown): Promise<MethodOutput<M>> {
+      if (typeof name !== 'string' || !isMethodName(name)) {
+        throw new KernelLabError('not_found', `Unknown method '${String(name)}'`);
+      }
+      const parsed = methods[name].input.safeParse(input ?? {});
+      if (!parsed.success) throw invalidInput(`input for ${name}`, parsed.error);
+      const handler = handlers[name] as (input: unknown) => unknown;
+      return (await handler(parsed.data)) as MethodOutput<M>;
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,26 @@
+import type { BackendProbe } from '../contract/index.ts';
+import type { WorkerLauncher } from '../workerHost.ts';
+import { FromWorker } from './workerProtocol.ts';
+
+/** Asks a fresh worker which backends load; the main process never loads tfjs itself. */
+export function probeBackendsInWorker(launch: WorkerLauncher, entry: string, timeoutMs = 60_000): Promise<BackendProbe[]> {
+  return new Promise((resolve, reject) => {
+    const worker = launch(entry, []);
+    const timer = setTimeout(() => {
+      worker.kill('SIGKILL');
+      reject(new Error(`backend probe did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    worker.onMessage((raw) => {
+      const message = FromWorker.parse(raw);
+      clearTimeout(timer);
+      if (message.type === 'probeResult') resolve(message.backends);
+      else reject(new Error(`backend probe failed: ${message.message}`));
+    });
+    worker.onExit((code, signal) => {
+      clearTimeout(timer);
+      // Settling twice is a no-op, so this only reports a worker that died before answering.
+      reject(new Error(`backend probe worker exited (code ${code}, signal ${signal}) before answering`));
+    });
+    worker.send({ type: 'probe' });
+  });
+}

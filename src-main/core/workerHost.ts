@@ -1,0 +1,34 @@
+import { fork } from 'node:child_process';
+
+/**
+ * How the core starts a worker process. Node shells use child_process.fork; the Electron shell
+ * passes one over utilityProcess. Either way a crash or an out-of-memory kills the worker only.
+ */
+export interface WorkerHandle {
+  send(message: unknown): void;
+  onMessage(listener: (message: unknown) => void): void;
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  kill(signal?: NodeJS.Signals): void;
+  readonly pid: number | undefined;
+}
+
+export type WorkerLauncher = (entry: string, args: string[], env?: NodeJS.ProcessEnv) => WorkerHandle;
+
+export const forkWorker: WorkerLauncher = (entry, args, env) => {
+  const child = fork(entry, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+  return {
+    send: (message) => {
+      if (child.connected) child.send(message as never);
+    },
+    onMessage: (listener) => child.on('message', listener),
+    onExit: (listener) => child.on('exit', listener),
+    kill: (signal) => child.kill(signal),
+    get pid() {
+      return child.pid;
+    },
+  };
+};

@@ -1,0 +1,126 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createService, type Service } from '../core/service.ts';
+import { makeTempDir } from '../test/tempDir.ts';
+import { startServer, type RunningServer } from './server.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are inspected loosely in assertions
+const json = (response: Response): Promise<any> => response.json();
+
+describe('browser-mode server', () => {
+  const temp = makeTempDir();
+  let service: Service;
+  let server: RunningServer;
+  const staticDir = join(temp.dir, 'renderer');
+
+  beforeAll(async () => {
+    mkdirSync(staticDir);
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>KernelLab</title>');
+    writeFileSync(join(temp.dir, 'secret.txt'), 'outside the renderer folder');
+    service = createService({ dataDir: join(temp.dir, 'home'), shell: 'server' });
+    server = await startServer({ service, port: 0, staticDir, maxBodyBytes: 1000 });
+  });
+  afterAll(async () => {
+    await server.close();
+    await service.close();
+    temp.cleanup();
+  });
+
+  const call = (method: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}api/call/${method}`, { method: 'POST', body, headers: { Authorization: `Bearer ${server.token}`, ...headers } });
+
+  it('binds loopback and prints a URL carrying the token', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(server.urlWithToken).toContain(`?token=${server.token}`);
+  });
+
+  it('refuses requests without the token or with a wrong one', async () => {
+    expect((await fetch(server.url)).status).toBe(401);
+    expect((await fetch(`${server.url}?token=nope`)).status).toBe(401);
+    const noAuth = await fetch(`${server.url}api/call/app.health`, { method: 'POST', body: '{}' });
+    expect(noAuth.status).toBe(401);
+    expect((await json(noAuth)).error.message).toMatch(/token/);
+  });
+
+  it('serves the page with the token and sets a cookie that later requests can use', async () => {
+    const page = await fetch(server.urlWithToken);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('KernelLab');
+    const cookie = page.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/HttpOnly/);
+    const health = await fetch(`${server.url}api/call/app.health`, {
+      method: 'POST',
+      body: '{}',
+      headers: { Cookie: cookie.split(';')[0]! },
+    });
+    expect(health.status).toBe(200);
+    expect((await json(health)).result.ok).toBe(true);
+  });
+
+  it('answers a real contract method', async () => {
+    const response = await call('app.info', '{}');
+    expect(response.status).toBe(200);
+    const { result } = await json(response);
+    expect(result.shell).toBe('server');
+    expect(result.backends.find((b: { name: string }) => b.name === 'wasm').available).toBe(true);
+  });
+
+  it('names the wrong field of a bad input, and refuses unknown methods and non-JSON bodies', async () => {
+    const bad = await call('app.health', '{"verbose":true}');
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error.issues[0]).toMatch(/verbose/);
+    expect((await call('app.nope', '{}')).status).toBe(404);
+    expect((await call('app.health', '{not json')).status).toBe(400);
+  });
+
+  it('answers 413 to a body over the limit', async () => {
+    const response = await call('app.health', JSON.stringify({ pad: 'x'.repeat(5000) }));
+    expect(response.status).toBe(413);
+  });
+
+  it('refuses another origin and another Host', async () => {
+    expect((await call('app.health', '{}', { Origin: 'http://evil.example' })).status).toBe(401);
+    // fetch will not send a forged Host header; node:http will, as a rebinding page's browser would.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${server.url}api/call/app.health`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${server.token}`, Host: `evil.example:${server.port}` },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    expect(status).toBe(401);
+  });
+
+  it('serves nothing outside the renderer folder', async () => {
+    for (const path of ['../secret.txt', '%2e%2e/secret.txt', '..%2fsecret.txt', '%2e%2e%5csecret.txt']) {
+      const response = await fetch(`${server.url}${path}`, { headers: { Authorization: `Bearer ${server.token}` } });
+      expect(response.status, path).not.toBe(200);
+    }
+  });
+
+  it('streams events over SSE', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${server.url}api/events`, {
+      headers: { Authorization: `Bearer ${server.token}` },
+      signal: controller.signal,
+    });
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const reader = response.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain(': connected');
+    // Subscribed: an emitted event reaches this client.
+    await new Promise((r) => setTimeout(r, 20));
+    (service.events as unknown as { emit: (n: string, p: unknown) => void }).emit('test.ping', { n: 1 });
+    const second = new TextDecoder().decode((await reader.read()).value);
+    expect(second).toContain('event: test.ping');
+    expect(second).toContain('{"n":1}');
+    controller.abort();
+  });
+});

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src-main/**/*.test.ts', 'bench/**/*.test.ts'],
+    environment: 'node',
+    // Real child processes and SQLite files: forks isolate native modules and process.exit.
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Two cores here: more workers only make tfjs tests fight over them.
+    maxWorkers: 2,
+  },
+});
