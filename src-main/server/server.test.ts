@@ -119,8 +119,7 @@ describe('browser-mode server', () => {
     await new Promise((r) => setTimeout(r, 20));
     (service.events as unknown as { emit: (n: string, p: unknown) => void }).emit('test.ping', { n: 1 });
     const second = new TextDecoder().decode((await reader.read()).value);
-    expect(second).toContain('event: test.ping');
-    expect(second).toContain('{"n":1}');
+    expect(second).toBe('data: {"name":"test.ping","payload":{"n":1}}\n\n');
     controller.abort();
   });
 });

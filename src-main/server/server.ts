@@ -132,7 +132,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       res.write(': connected\n\n');
       sseClients.add(res);
       const unsubscribe = service.events.subscribe((event) => {
-        res.write(`event: ${event.name}\ndata: ${JSON.stringify(event.payload)}\n\n`);
+        // Unnamed SSE events: the page reads one stream and dispatches on `name`, like the IPC bridge.
+        res.write(`data: ${JSON.stringify(event)}\n\n`);
       });
       req.on('close', () => {
         unsubscribe();

@@ -36,3 +36,4 @@ export function isMethodName(name: string): name is MethodName {
 
 export * from './app.ts';
 export type { ErrorBody, ErrorCode } from '../errors.ts';
+export type { BridgeReply, KernelLabBridge } from './bridge.ts';

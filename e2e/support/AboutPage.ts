@@ -1,0 +1,28 @@
+import type { Locator, Page } from '@playwright/test';
+
+/** Locators and actions of the "This machine" view; specs read as user stories on top of it. */
+export class AboutPage {
+  readonly page: Page;
+  readonly heading: Locator;
+  readonly shell: Locator;
+  readonly dataDir: Locator;
+  readonly chosenBackend: Locator;
+  readonly nodeVersion: Locator;
+
+  constructor(page: Page) {
+    this.page = page;
+    this.heading = page.getByRole('heading', { name: 'This machine' });
+    this.shell = page.getByTestId('shell');
+    this.dataDir = page.getByTestId('data-dir');
+    this.chosenBackend = page.getByTestId('chosen-backend');
+    this.nodeVersion = page.getByTestId('node-version');
+  }
+
+  backend(name: string): Locator {
+    return this.page.getByTestId(`backend-${name}`);
+  }
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+  }
+}

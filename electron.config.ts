@@ -1,0 +1,38 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig } from 'electron-vite';
+
+/**
+ * Builds the three Electron bundles into out/: main (with the training worker, which
+ * utilityProcess starts as its own file), the sandboxed preload, and the Svelte renderer that
+ * browser mode (`kernellab serve`) serves as well.
+ */
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rolldownOptions: {
+        input: { main: 'src-main/electron/main.ts', worker: 'src-main/core/training/worker.ts' },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      // A sandboxed preload can require only a few built-ins: everything is bundled into one CJS file.
+      externalizeDeps: false,
+      isolatedEntries: true,
+      rolldownOptions: {
+        input: { preload: 'src-main/electron/preload.ts' },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: 'src-renderer',
+    build: {
+      outDir: 'out/renderer',
+      rolldownOptions: { input: 'src-renderer/index.html' },
+    },
+    plugins: [svelte()],
+  },
+});

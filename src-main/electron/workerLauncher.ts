@@ -1,0 +1,20 @@
+import { utilityProcess } from 'electron';
+import type { WorkerLauncher } from '../core/workerHost.ts';
+
+/** Workers in the desktop app are Electron utility processes: Node without a window, killed alone. */
+export const utilityWorker: WorkerLauncher = (entry, args, env) => {
+  const child = utilityProcess.fork(entry, args, {
+    env: { ...process.env, ...env },
+    stdio: 'inherit',
+    serviceName: 'KernelLab training worker',
+  });
+  return {
+    send: (message) => child.postMessage(message),
+    onMessage: (listener) => child.on('message', listener),
+    onExit: (listener) => child.on('exit', (code) => listener(code, null)),
+    kill: () => child.kill(),
+    get pid() {
+      return child.pid;
+    },
+  };
+};

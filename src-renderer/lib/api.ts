@@ -1,0 +1,41 @@
+import type {
+  ErrorBody,
+  KernelLabBridge,
+  KernelLabEvent,
+  MethodInput,
+  MethodName,
+  MethodOutput,
+} from '../../src-main/core/contract/index.ts';
+import { createHttpBridge } from './httpBridge.ts';
+
+declare global {
+  interface Window {
+    kernellab?: KernelLabBridge;
+  }
+}
+
+/** An error from the core, with the core's own message and, for bad input, the fields at fault. */
+export class ApiError extends Error {
+  readonly code: ErrorBody['code'];
+  readonly issues: string[];
+  constructor(body: ErrorBody) {
+    super(body.message);
+    this.name = 'ApiError';
+    this.code = body.code;
+    this.issues = body.issues ?? [];
+  }
+}
+
+// The Electron preload provides window.kernellab; in a plain browser we talk to `kernellab serve`.
+const bridge: KernelLabBridge = window.kernellab ?? createHttpBridge();
+export const shellKind: 'electron' | 'browser' = window.kernellab ? 'electron' : 'browser';
+
+export async function call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+  const reply = await bridge.invoke(method, input);
+  if (!reply.ok) throw new ApiError(reply.error);
+  return reply.result as MethodOutput<M>;
+}
+
+export function subscribe(listener: (event: KernelLabEvent) => void): () => void {
+  return bridge.subscribe(listener);
+}

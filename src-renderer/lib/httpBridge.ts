@@ -1,0 +1,60 @@
+import type { BridgeReply, KernelLabBridge, KernelLabEvent, MethodName } from '../../src-main/core/contract/index.ts';
+
+const tokenKey = 'kernellab.token';
+
+/**
+ * The token arrives once in the URL `kernellab serve` printed. Keep it for this tab and take it
+ * out of the address bar so it does not end up in screenshots or history.
+ */
+function takeToken(): string | null {
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(tokenKey, fromUrl);
+    url.searchParams.delete('token');
+    window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+  }
+  return sessionStorage.getItem(tokenKey);
+}
+
+/** Browser mode: the same bridge shape as the Electron preload, over HTTP JSON and SSE. */
+export function createHttpBridge(): KernelLabBridge {
+  const token = takeToken();
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let source: EventSource | undefined;
+  const listeners = new Set<(event: KernelLabEvent) => void>();
+
+  return {
+    async invoke(method: MethodName, input: unknown): Promise<BridgeReply> {
+      const response = await fetch(`/api/call/${method}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(input ?? {}),
+        credentials: 'same-origin',
+      });
+      const text = await response.text();
+      try {
+        return JSON.parse(text) as BridgeReply;
+      } catch {
+        return { ok: false, error: { code: 'internal', message: `HTTP ${response.status}: ${text.slice(0, 200)}` } };
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      // The cookie set with the page carries the token: EventSource cannot send headers.
+      source ??= new EventSource('/api/events', { withCredentials: true });
+      source.onmessage = (message: MessageEvent<string>) => {
+        const event = JSON.parse(message.data) as KernelLabEvent;
+        for (const l of listeners) l(event);
+      };
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) {
+          source?.close();
+          source = undefined;
+        }
+      };
+    },
+  };
+}
