@@ -1,0 +1,107 @@
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SeededRandom } from '../random.ts';
+import { registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
+
+beforeAll(async () => {
+  registerWasmConvBackpropFilter();
+  expect(await tf.setBackend('wasm')).toBe(true);
+});
+
+function randomArray(rng: SeededRandom, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.next() * 2 - 1;
+  return out;
+}
+
+/** dL/dW of sum(conv2d(x, w) · dy) on one backend, via autodiff as training uses it. */
+async function filterGradient(
+  backend: string,
+  x: Float32Array,
+  xShape: [number, number, number, number],
+  w: Float32Array,
+  wShape: [number, number, number, number],
+  dy: Float32Array,
+  strides: number,
+  pad: 'same' | 'valid',
+): Promise<{ values: Float32Array; shape: number[] }> {
+  await tf.setBackend(backend);
+  const result = tf.tidy(() => {
+    const xt = tf.tensor4d(x, xShape);
+    const wt = tf.tensor4d(w, wShape);
+    const g = tf.grad((wv: tf.Tensor4D) => {
+      const y = tf.conv2d(xt, wv, strides, pad);
+      return tf.sum(tf.mul(y, tf.tensor(dy, y.shape)));
+    })(wt);
+    return g;
+  });
+  const values = (await result.data()) as Float32Array;
+  const shape = result.shape;
+  result.dispose();
+  return { values, shape };
+}
+
+describe('Conv2DBackpropFilter on wasm', () => {
+  const cases: { strides: number; pad: 'same' | 'valid'; inC: number; outC: number; size: number; k: number }[] = [];
+  for (const strides of [1, 2, 3, 4]) {
+    for (const pad of ['same', 'valid'] as const) {
+      cases.push({ strides, pad, inC: 1, outC: 6, size: 28, k: 5 });
+      cases.push({ strides, pad, inC: 3, outC: 16, size: 13, k: 3 });
+      cases.push({ strides, pad, inC: 64, outC: 64, size: 9, k: 3 });
+    }
+  }
+  cases.push({ strides: 1, pad: 'valid', inC: 6, outC: 16, size: 12, k: 5 });
+  cases.push({ strides: 2, pad: 'same', inC: 32, outC: 1, size: 10, k: 4 });
+
+  for (const c of cases) {
+    it(`matches cpu for stride ${c.strides}, ${c.pad}, ${c.inC}→${c.outC} channels, ${c.k}×${c.k} on ${c.size}×${c.size}`, async () => {
+      const rng = new SeededRandom(c.strides * 1000 + c.inC * 10 + c.outC);
+      const batch = 4;
+      const xShape: [number, number, number, number] = [batch, c.size, c.size, c.inC];
+      const wShape: [number, number, number, number] = [c.k, c.k, c.inC, c.outC];
+      const out = c.pad === 'same' ? Math.ceil(c.size / c.strides) : Math.floor((c.size - c.k) / c.strides) + 1;
+      const x = randomArray(
+        rng,
+        xShape.reduce((a, b) => a * b),
+      );
+      const w = randomArray(
+        rng,
+        wShape.reduce((a, b) => a * b),
+      );
+      const dy = randomArray(rng, batch * out * out * c.outC);
+      const cpu = await filterGradient('cpu', x, xShape, w, wShape, dy, c.strides, c.pad);
+      const wasm = await filterGradient('wasm', x, xShape, w, wShape, dy, c.strides, c.pad);
+      expect(wasm.shape).toEqual(cpu.shape);
+      let maxAbs = 0;
+      let maxDiff = 0;
+      for (let i = 0; i < cpu.values.length; i++) {
+        maxAbs = Math.max(maxAbs, Math.abs(cpu.values[i]!));
+        maxDiff = Math.max(maxDiff, Math.abs(cpu.values[i]! - wasm.values[i]!));
+      }
+      expect(maxAbs).toBeGreaterThan(0);
+      // float32 sums of up to a few thousand products: agree to ~1e-5 relative to the largest entry.
+      expect(maxDiff / maxAbs).toBeLessThan(1e-4);
+    });
+  }
+
+  it('leaks no tensors and no backend memory over 100 training steps', async () => {
+    await tf.setBackend('wasm');
+    const rng = new SeededRandom(3);
+    const w = tf.variable(tf.tensor4d(randomArray(rng, 5 * 5 * 1 * 6), [5, 5, 1, 6]));
+    const x = tf.tensor4d(randomArray(rng, 8 * 28 * 28), [8, 28, 28, 1]);
+    const optimizer = tf.train.sgd(0.001);
+    const step = () => optimizer.minimize(() => tf.mean(tf.square(tf.conv2d(x, w, 2, 'same'))), false, [w]);
+    step();
+    const before = tf.memory();
+    for (let i = 0; i < 100; i++) step();
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numDataBuffers).toBe(before.numDataBuffers);
+    expect(after.numBytes).toBe(before.numBytes);
+    optimizer.dispose();
+    w.dispose();
+    x.dispose();
+  });
+});
