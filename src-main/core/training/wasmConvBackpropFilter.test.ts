@@ -31,8 +31,8 @@ async function filterGradient(
   const result = tf.tidy(() => {
     const xt = tf.tensor4d(x, xShape);
     const wt = tf.tensor4d(w, wShape);
-    const g = tf.grad((wv: tf.Tensor4D) => {
-      const y = tf.conv2d(xt, wv, strides, pad);
+    const g = tf.grad((wv: tf.Tensor) => {
+      const y = tf.conv2d(xt, wv as tf.Tensor4D, strides, pad);
       return tf.sum(tf.mul(y, tf.tensor(dy, y.shape)));
     })(wt);
     return g;
