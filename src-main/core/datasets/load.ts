@@ -1,0 +1,126 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { KernelLabError } from '../errors.ts';
+import { decodeSplit } from './decode.ts';
+import { sha256Bytes } from './hash.ts';
+import { datasetDir, quickCheck, readManifest } from './manifest.ts';
+import { registry, type DatasetName, type RegistryFile, type SplitName } from './registry.ts';
+
+/** One split, decoded: uint8 pixels NHWC and uint8 labels, ready for the training engine. */
+export interface RawSplit {
+  /** count*height*width*channels bytes, NHWC. */
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+  height: number;
+  width: number;
+  channels: number;
+  classNames: string[];
+}
+
+const CacheInfo = z.object({
+  manifestSha256: z.string(),
+  count: z.number().int(),
+  bytes: z.number().int(),
+  sha256: z.string(),
+});
+
+let cacheCounter = 0;
+
+/**
+ * Loads a split of a dataset that is ready in `datasetsDir`. The first load decodes the
+ * original files (checking their SHA-256 against the manifest) and writes a decoded uint8 cache
+ * (`cache/<split>.u8`: images then labels) beside them; later loads read the cache after
+ * checking its size and SHA-256.
+ */
+export async function loadSplit(datasetsDir: string, name: DatasetName, split: SplitName): Promise<RawSplit> {
+  const def = registry[name];
+  if (!def)
+    throw new KernelLabError('invalid_input', `unknown dataset '${String(name)}'; expected one of ${Object.keys(registry).join(', ')}`);
+  const read = readManifest(datasetsDir, name);
+  if (!read) {
+    throw new KernelLabError(
+      'not_found',
+      `dataset ${name} is not ready in ${datasetsDir}: download it (kernellab datasets download ${name}) or import its files`,
+    );
+  }
+  const { manifest, text } = read;
+  const variant = def.variants.find((v) => v.id === manifest.variant);
+  if (!variant) throw new KernelLabError('unavailable', `${name}/manifest.json names an unknown variant '${manifest.variant}'`);
+  const problems = quickCheck(datasetsDir, manifest);
+  if (problems.length > 0)
+    throw new KernelLabError(
+      'unavailable',
+      `dataset ${name} is corrupt: ${problems.join('; ')}; delete it and download or import it again`,
+    );
+
+  const splitDef = variant.splits[split];
+  const dir = datasetDir(datasetsDir, name);
+  const shape = { height: def.height, width: def.width, channels: def.channels, classNames: def.classNames };
+  const imageBytes = splitDef.count * def.height * def.width * def.channels;
+  const manifestSha256 = sha256Bytes(Buffer.from(text));
+
+  const cached = await readCache(dir, split, manifestSha256, imageBytes + splitDef.count);
+  if (cached) {
+    return { images: cached.subarray(0, imageBytes), labels: cached.subarray(imageBytes), count: splitDef.count, ...shape };
+  }
+
+  const names = splitDef.format === 'idx' ? [splitDef.images, splitDef.labels] : splitDef.batches;
+  const files = new Map<string, { entry: RegistryFile; bytes: Uint8Array; label: string }>();
+  for (const fileName of names) {
+    const entry = variant.files.find((f) => f.name === fileName) as RegistryFile;
+    const m = manifest.files.find((f) => f.name === fileName);
+    if (!m) throw new KernelLabError('unavailable', `dataset ${name} is corrupt: manifest.json does not list ${fileName}`);
+    const bytes = new Uint8Array(await readFile(join(dir, m.stored)));
+    const sha = sha256Bytes(bytes);
+    if (sha !== m.sha256) {
+      throw new KernelLabError(
+        'unavailable',
+        `dataset ${name} is corrupt: ${m.stored} has SHA-256 ${sha}, the verified file had ${m.sha256}; delete it and download or import it again`,
+      );
+    }
+    files.set(fileName, { entry, bytes, label: m.stored });
+  }
+  const decoded = decodeSplit(def, splitDef, files);
+  if (decoded.count !== splitDef.count) {
+    throw new KernelLabError('unavailable', `dataset ${name} ${split}: holds ${decoded.count} images, expected ${splitDef.count}`);
+  }
+  writeCache(dir, split, manifestSha256, decoded.images, decoded.labels);
+  return { images: decoded.images, labels: decoded.labels, count: decoded.count, ...shape };
+}
+
+async function readCache(dir: string, split: SplitName, manifestSha256: string, bytes: number): Promise<Uint8Array | undefined> {
+  const infoPath = join(dir, 'cache', `${split}.json`);
+  const dataPath = join(dir, 'cache', `${split}.u8`);
+  if (!existsSync(infoPath) || !existsSync(dataPath)) return undefined;
+  try {
+    const info = CacheInfo.parse(JSON.parse(readFileSync(infoPath, 'utf8')));
+    if (info.manifestSha256 !== manifestSha256 || info.bytes !== bytes) return undefined;
+    const data = await readFile(dataPath);
+    if (data.length !== bytes || sha256Bytes(data) !== info.sha256) return undefined;
+    return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Best effort: a cache that cannot be written (full disk, read-only folder) only costs speed. */
+function writeCache(dir: string, split: SplitName, manifestSha256: string, images: Uint8Array, labels: Uint8Array): void {
+  const cacheDir = join(dir, 'cache');
+  const tag = `${process.pid}-${++cacheCounter}`;
+  const dataTmp = join(cacheDir, `${split}.u8.${tag}.tmp`);
+  const infoTmp = join(cacheDir, `${split}.json.${tag}.tmp`);
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    const data = Buffer.concat([images, labels]);
+    writeFileSync(dataTmp, data);
+    writeFileSync(infoTmp, JSON.stringify({ manifestSha256, count: labels.length, bytes: data.length, sha256: sha256Bytes(data) }));
+    renameSync(dataTmp, join(cacheDir, `${split}.u8`));
+    renameSync(infoTmp, join(cacheDir, `${split}.json`));
+  } catch {
+    rmSync(dataTmp, { force: true });
+    rmSync(infoTmp, { force: true });
+  }
+}
