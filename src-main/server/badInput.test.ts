@@ -1,0 +1,132 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { methods } from '../core/contract/index.ts';
+import { createService, type Service } from '../core/service.ts';
+import { makeTempDir } from '../test/tempDir.ts';
+import { startServer, type RunningServer } from './server.ts';
+
+/** Every file under a folder with its size and mtime: "nothing was written" means this is unchanged. */
+function snapshot(dir: string): string {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      const s = statSync(p);
+      if (s.isDirectory()) walk(p);
+      else out.push(`${p}:${s.size}:${s.mtimeMs}`);
+    }
+  };
+  walk(dir);
+  return out.join('\n');
+}
+
+describe('HTTP bad-input suite (property-based)', () => {
+  const temp = makeTempDir();
+  let service: Service;
+  let server: RunningServer;
+  let before: string;
+
+  beforeAll(async () => {
+    service = createService({ dataDir: join(temp.dir, 'home'), shell: 'server' });
+    server = await startServer({ service, port: 0, maxBodyBytes: 64 * 1024 });
+    // Warm the health check so later snapshots compare like with like.
+    await service.call('app.health', {});
+    before = snapshot(join(temp.dir, 'home'));
+  });
+  afterAll(async () => {
+    await server.close();
+    await service.close();
+    temp.cleanup();
+  });
+
+  const post = (path: string, body: string, token: string | null = server.token) =>
+    fetch(`${server.url}${path}`, { method: 'POST', body, headers: token === null ? {} : { Authorization: `Bearer ${token}` } });
+
+  it('refuses every request with a missing or wrong token', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.option(fc.string({ minLength: 0, maxLength: 80 }), { nil: null }), async (token) => {
+        fc.pre(token !== server.token);
+        const response = await post('api/call/app.health', '{}', token);
+        expect(response.status).toBe(401);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('answers unknown or malformed method names with 404, never 500', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 40 }), async (name) => {
+        fc.pre(!Object.hasOwn(methods, name));
+        const response = await post(`api/call/${encodeURIComponent(name)}`, '{}');
+        expect([400, 404]).toContain(response.status);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('answers wrongly typed inputs with 400 naming the field, for every method that takes none', async () => {
+    const inputs = fc.oneof(
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), fc.jsonValue(), { minKeys: 1, maxKeys: 4 }),
+      fc.array(fc.jsonValue(), { maxLength: 3 }),
+      fc.integer(),
+      fc.string(),
+      fc.boolean(),
+    );
+    await fc.assert(
+      fc.asyncProperty(inputs, async (input) => {
+        const response = await post('api/call/app.health', JSON.stringify(input));
+        expect(response.status).toBe(400);
+        const body = (await response.json()) as { ok: boolean; error: { code: string; message: string } };
+        expect(body.ok).toBe(false);
+        expect(body.error.code).toBe('invalid_input');
+        expect(body.error.message).toMatch(/Invalid input for app\.health/);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('answers bodies that are not JSON with 400', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 200 }), async (text) => {
+        let isJson = true;
+        try {
+          JSON.parse(text);
+        } catch {
+          isJson = false;
+        }
+        fc.pre(!isJson);
+        expect((await post('api/call/app.health', text)).status).toBe(400);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('answers oversized bodies with 413', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 64 * 1024 + 1, max: 512 * 1024 }), async (size) => {
+        expect((await post('api/call/app.health', 'x'.repeat(size))).status).toBe(413);
+      }),
+      { numRuns: 5 },
+    );
+  });
+
+  it('serves nothing for traversal paths', async () => {
+    const segment = fc.constantFrom('..', '%2e%2e', '%2E%2E', '..%2f', '..%5c', '%00', 'etc', 'passwd', '.', '~', 'kernellab.db');
+    await fc.assert(
+      fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 6 }), async (parts) => {
+        const response = await fetch(`${server.url}${parts.join('/')}`, { headers: { Authorization: `Bearer ${server.token}` } });
+        expect(response.status).not.toBe(200);
+        expect(response.status).toBeLessThan(500);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('is still up and has written nothing after all of it', async () => {
+    const response = await post('api/call/app.health', '{}');
+    expect(response.status).toBe(200);
+    expect(snapshot(join(temp.dir, 'home'))).toBe(before);
+  });
+});
