@@ -4,12 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { version as tfjsVersion } from '@tensorflow/tfjs-core/dist/version.js';
 import { invalidInput, KernelLabError } from './errors.ts';
 import { EventBus } from './events.ts';
+import { RunStore } from './db/RunStore.ts';
+import { runsHandlers } from './db/handlers.ts';
 import { ensureDataDir, type DataDirLayout } from './home.ts';
-import { backendOrder } from './training/backends.ts';
 import { probeBackendsInWorker } from './training/probe.ts';
 import { forkWorker, type WorkerLauncher } from './workerHost.ts';
 import type { Handlers } from './contract/define.ts';
 import {
+  backendOrder,
   isMethodName,
   methods,
   type AppInfo,
@@ -37,6 +39,8 @@ export interface ServiceContext {
   readonly launchWorker: WorkerLauncher;
   readonly workerEntry: string;
   readonly startedAt: number;
+  /** The experiment database, open for the service's lifetime (the one SQLite writer). */
+  readonly store: RunStore;
 }
 
 /** The API every shell exposes: one entry point that validates, dispatches and returns. */
@@ -93,10 +97,13 @@ function appHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 'app.info' | '
 }
 
 export function createService(options: ServiceOptions): Service {
+  const layout = ensureDataDir(options.dataDir);
+  const events = new EventBus();
   const context: ServiceContext = {
-    layout: ensureDataDir(options.dataDir),
+    layout,
     shell: options.shell,
-    events: new EventBus(),
+    events,
+    store: RunStore.open(layout.database, { events }),
     launchWorker: options.launchWorker ?? forkWorker,
     workerEntry: options.workerEntry ?? defaultWorkerEntry,
     startedAt: Date.now(),
@@ -104,6 +111,7 @@ export function createService(options: ServiceOptions): Service {
   // Spelled out as a full Handlers map so the compiler refuses a contract method without a handler.
   const handlers: Handlers<Methods> = {
     ...appHandlers(context),
+    ...runsHandlers(context),
   };
 
   return {
@@ -118,6 +126,8 @@ export function createService(options: ServiceOptions): Service {
       const handler = handlers[name] as (input: unknown) => unknown;
       return (await handler(parsed.data)) as MethodOutput<M>;
     },
-    async close() {},
+    async close() {
+      context.store.close();
+    },
   };
 }

@@ -5,13 +5,16 @@
  */
 import type { z } from 'zod';
 import { appEvents, appMethods } from './app.ts';
+import { runsEvents, runsMethods } from './runs.ts';
 
 export const methods = {
   ...appMethods,
+  ...runsMethods,
 };
 
 export const events = {
   ...appEvents,
+  ...runsEvents,
 };
 
 export type Methods = typeof methods;
@@ -35,5 +38,6 @@ export function isMethodName(name: string): name is MethodName {
 }
 
 export * from './app.ts';
+export * from './runs.ts';
 export type { ErrorBody, ErrorCode } from '../errors.ts';
 export type { BridgeReply, KernelLabBridge } from './bridge.ts';

@@ -1,0 +1,354 @@
+/**
+ * The experiment store's part of the contract: runs, experiments, sweeps (read side), their
+ * metrics, comparisons, the sweep pivot, export and import.
+ *
+ * Metric values cross the wire as `number | 'NaN' | 'Infinity' | '-Infinity'`: JSON (HTTP, SSE)
+ * turns NaN and ±Infinity into null, and a diverged run's NaN loss is information the user needs.
+ * `decodeMetricValue` turns them back into numbers.
+ */
+import { z } from 'zod';
+import { method } from './define.ts';
+
+export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed', 'canceled', 'interrupted', 'diverged']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const SweepStatus = z.enum(['pending', 'running', 'completed', 'canceled', 'failed']);
+export type SweepStatus = z.infer<typeof SweepStatus>;
+
+export const MetricValue = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
+export type MetricValue = z.infer<typeof MetricValue>;
+
+export function encodeMetricValue(value: number): MetricValue {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return 'Infinity';
+  if (value === -Infinity) return '-Infinity';
+  return value;
+}
+
+export function decodeMetricValue(value: MetricValue): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+/** A metric key as a training loop writes it: `loss`, `val_accuracy`, `train/loss`. */
+export const MetricKey = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:/-]+$/, 'letters, digits and _ . : / - only');
+
+/** A parameter key after flattening: `optimizer.learningRate`, `layers.0.kernelSize`. */
+export const ParamKey = z.string().min(1).max(256);
+export const ParamValue = z.union([z.number(), z.string(), z.boolean(), z.null()]);
+export type ParamValue = z.infer<typeof ParamValue>;
+
+/** Which summary of a metric: `best` is max for accuracy-like keys and min for the others (see metricDirection). */
+export const SummaryField = z.enum(['last', 'best', 'min', 'max']);
+export type SummaryField = z.infer<typeof SummaryField>;
+
+const Id = z.number().int().positive();
+
+export const MetricPointOut = z.object({ step: z.number().int(), epoch: z.number().int(), wallMs: z.number(), value: MetricValue });
+export type MetricPointOut = z.infer<typeof MetricPointOut>;
+
+export const MetricSummary = z.object({
+  key: MetricKey,
+  last: MetricValue,
+  lastStep: z.number().int(),
+  best: MetricValue.nullable(),
+  bestStep: z.number().int().nullable(),
+  min: MetricValue.nullable(),
+  max: MetricValue.nullable(),
+  count: z.number().int(),
+  direction: z.enum(['max', 'min']),
+});
+export type MetricSummary = z.infer<typeof MetricSummary>;
+
+export const Experiment = z.object({
+  id: Id,
+  uuid: z.string(),
+  name: z.string(),
+  description: z.string(),
+  createdAt: z.number(),
+  runCount: z.number().int(),
+});
+export type Experiment = z.infer<typeof Experiment>;
+
+export const Sweep = z.object({
+  id: Id,
+  uuid: z.string(),
+  experimentId: Id.nullable(),
+  name: z.string(),
+  spec: z.unknown(),
+  status: SweepStatus,
+  createdAt: z.number(),
+  runCounts: z.partialRecord(RunStatus, z.number().int()),
+});
+export type Sweep = z.infer<typeof Sweep>;
+
+export const RunRow = z.object({
+  id: Id,
+  uuid: z.string(),
+  name: z.string(),
+  status: RunStatus,
+  experimentId: Id.nullable(),
+  sweepId: Id.nullable(),
+  dataset: z.string(),
+  backend: z.string(),
+  createdAt: z.number(),
+  startedAt: z.number().nullable(),
+  endedAt: z.number().nullable(),
+  tags: z.array(z.string()),
+  /** The chosen param columns; a run without that param has null. */
+  params: z.record(z.string(), ParamValue),
+  /** The chosen summary columns, keyed `metric.field` (e.g. `val_accuracy.best`). */
+  metrics: z.record(z.string(), MetricValue.nullable()),
+});
+export type RunRow = z.infer<typeof RunRow>;
+
+export const Checkpoint = z.object({
+  id: Id,
+  epoch: z.number().int(),
+  kind: z.enum(['best', 'last', 'epoch']),
+  path: z.string(),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  metric: z.string().nullable(),
+  value: MetricValue.nullable(),
+  createdAt: z.number(),
+});
+
+export const Evaluation = z.object({
+  split: z.string(),
+  loss: MetricValue.nullable(),
+  accuracy: MetricValue.nullable(),
+  confusion: z.array(z.array(z.number())),
+  perClass: z.array(z.object({ label: z.string(), precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() })),
+  mostWrong: z.array(z.object({ index: z.number().int(), label: z.number().int(), predicted: z.number().int(), confidence: z.number() })),
+  createdAt: z.number(),
+});
+
+export const RunDetail = RunRow.omit({ params: true, metrics: true }).extend({
+  parentRunId: Id.nullable(),
+  derivedFromRunId: Id.nullable(),
+  derivedEpochs: z.number().int().nullable(),
+  modelSpec: z.unknown(),
+  device: z.string(),
+  seed: z.number().int(),
+  hyperparameters: z.unknown(),
+  environment: z.unknown(),
+  priority: z.number().int(),
+  error: z.string().nullable(),
+  params: z.record(z.string(), ParamValue),
+  summary: z.array(MetricSummary),
+  checkpoints: z.array(Checkpoint),
+  evaluations: z.array(Evaluation),
+  note: z.string(),
+});
+export type RunDetail = z.infer<typeof RunDetail>;
+
+const ParamFilter = z.object({
+  key: ParamKey,
+  op: z.enum(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'in']).default('eq'),
+  value: z.union([ParamValue, z.array(ParamValue)]),
+});
+
+const MetricFilter = z.object({
+  key: MetricKey,
+  field: SummaryField.default('best'),
+  min: z.number().optional(),
+  max: z.number().optional(),
+});
+
+const MetricColumn = z.object({ key: MetricKey, field: SummaryField.default('best') });
+
+/** Sort by a run column, a param (`param:<key>`) or a summary metric (`metric:<key>.<field>`). */
+export const RunSort = z.object({
+  by: z.union([
+    z.enum(['id', 'name', 'status', 'createdAt', 'startedAt', 'endedAt', 'duration']),
+    z.string().regex(/^param:.+$/),
+    z.string().regex(/^metric:[A-Za-z0-9_.:/-]+\.(last|best|min|max)$/),
+  ]),
+  dir: z.enum(['asc', 'desc']).default('desc'),
+});
+
+export const ListRunsQuery = z
+  .object({
+    experimentId: Id.optional(),
+    sweepId: Id.optional(),
+    status: z.array(RunStatus).optional(),
+    tag: z.string().optional(),
+    params: z.array(ParamFilter).default([]),
+    metrics: z.array(MetricFilter).default([]),
+    paramColumns: z.array(ParamKey).max(64).default([]),
+    metricColumns: z.array(MetricColumn).max(64).default([]),
+    sort: RunSort.default({ by: 'id', dir: 'desc' }),
+    offset: z.number().int().min(0).default(0),
+    limit: z.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+export type ListRunsQuery = z.input<typeof ListRunsQuery>;
+export type ListRunsQueryParsed = z.output<typeof ListRunsQuery>;
+
+export const SeriesQuery = z
+  .object({
+    id: Id,
+    keys: z.array(MetricKey).optional(),
+    /** Downsample each series to about this many points (min/max buckets; the best point is kept). */
+    maxPoints: z.number().int().min(4).max(100_000).optional(),
+  })
+  .strict();
+
+export const SeriesResult = z.object({
+  runId: Id,
+  series: z.record(z.string(), z.array(MetricPointOut)),
+  /** Points stored per key, before downsampling. */
+  counts: z.record(z.string(), z.number().int()),
+});
+export type SeriesResult = z.infer<typeof SeriesResult>;
+
+export const CompareQuery = z
+  .object({
+    ids: z.array(Id).min(1).max(200),
+    diffOnly: z.boolean().default(false),
+    /** Series to include; none when omitted. */
+    keys: z.array(MetricKey).default([]),
+    maxPoints: z.number().int().min(4).max(100_000).optional(),
+  })
+  .strict();
+export type CompareQuery = z.input<typeof CompareQuery>;
+
+export const CompareResult = z.object({
+  runs: z.array(z.object({ id: Id, uuid: z.string(), name: z.string(), status: RunStatus })),
+  /** One row per param key; values in the order of `runs`; differs is true when they are not all equal. */
+  params: z.array(z.object({ key: z.string(), values: z.array(ParamValue), differs: z.boolean() })),
+  summaries: z.array(
+    z.object({
+      key: z.string(),
+      direction: z.enum(['max', 'min']),
+      best: z.array(MetricValue.nullable()),
+      last: z.array(MetricValue.nullable()),
+    }),
+  ),
+  series: z.array(z.object({ runId: Id, key: z.string(), points: z.array(MetricPointOut) })),
+});
+export type CompareResult = z.infer<typeof CompareResult>;
+
+export const PivotQuery = z
+  .object({
+    sweepId: Id.optional(),
+    experimentId: Id.optional(),
+    rowParam: ParamKey,
+    colParam: ParamKey,
+    metric: MetricKey,
+    field: SummaryField.default('best'),
+    /** Only runs in these states count; default completed runs. */
+    status: z.array(RunStatus).default(['completed']),
+  })
+  .strict();
+export type PivotQuery = z.input<typeof PivotQuery>;
+
+export const PivotResult = z.object({
+  rowParam: z.string(),
+  colParam: z.string(),
+  metric: z.string(),
+  direction: z.enum(['max', 'min']),
+  rows: z.array(ParamValue),
+  cols: z.array(ParamValue),
+  cells: z.array(
+    z.object({
+      row: ParamValue,
+      col: ParamValue,
+      count: z.number().int(),
+      best: MetricValue.nullable(),
+      bestRunId: Id.nullable(),
+      mean: MetricValue.nullable(),
+      std: MetricValue.nullable(),
+    }),
+  ),
+});
+export type PivotResult = z.infer<typeof PivotResult>;
+
+export const ExportSelection = z.union([
+  z.object({ runIds: z.array(Id).min(1) }).strict(),
+  z.object({ sweepId: Id }).strict(),
+  z.object({ experimentId: Id }).strict(),
+]);
+export type ExportSelection = z.infer<typeof ExportSelection>;
+
+export const ExportFormat = z.enum(['json', 'csv', 'metrics-csv']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+const IdInput = z.object({ id: Id }).strict();
+const NoInput = z.object({}).strict().default({});
+
+export const runsMethods = {
+  'runs.list': method({
+    input: ListRunsQuery,
+    output: z.object({ total: z.number().int(), rows: z.array(RunRow) }),
+    summary: 'Runs as table rows with chosen param and metric columns, filtered, sorted and paged.',
+  }),
+  'runs.get': method({
+    input: IdInput,
+    output: RunDetail,
+    summary: 'One run: spec, params, metric summaries, checkpoints, evaluations, tags, note.',
+  }),
+  'runs.metrics': method({
+    input: SeriesQuery,
+    output: SeriesResult,
+    summary: "A run's metric series, optionally downsampled (the best point is kept).",
+  }),
+  'runs.compare': method({
+    input: CompareQuery,
+    output: CompareResult,
+    summary: 'Several runs side by side: params (optionally only those that differ), summaries, series.',
+  }),
+  'runs.pivot': method({
+    input: PivotQuery,
+    output: PivotResult,
+    summary: 'Two params as rows and columns, the best value of a metric per cell with count, mean and std.',
+  }),
+  'runs.setTags': method({
+    input: z.object({ id: Id, tags: z.array(z.string().trim().min(1).max(64)).max(64) }).strict(),
+    output: z.object({ tags: z.array(z.string()) }),
+    summary: "Replaces a run's tags.",
+  }),
+  'runs.setNote': method({
+    input: z.object({ id: Id, body: z.string().max(100_000) }).strict(),
+    output: z.object({ note: z.string() }),
+    summary: "Replaces a run's note (an empty note removes it).",
+  }),
+  'runs.delete': method({
+    input: IdInput,
+    output: z.object({ deleted: z.boolean() }),
+    summary: 'Deletes a run with its metrics, params, checkpoints rows, tags and note.',
+  }),
+  'runs.export': method({
+    input: z.object({ selection: ExportSelection, format: ExportFormat.default('json') }).strict(),
+    output: z.object({ filename: z.string(), mediaType: z.string(), content: z.string(), runCount: z.number().int() }),
+    summary: 'Exports runs (a selection, a sweep or an experiment) as JSON, a CSV table, or CSV metric points.',
+  }),
+  'runs.import': method({
+    input: z.object({ content: z.string().max(512 * 1024 * 1024) }).strict(),
+    output: z.object({ imported: z.number().int(), skipped: z.number().int() }),
+    summary: 'Imports a JSON export; runs already present (same uuid) are skipped, so importing twice changes nothing.',
+  }),
+  'experiments.list': method({ input: NoInput, output: z.array(Experiment), summary: 'Experiments with their run counts.' }),
+  'experiments.create': method({
+    input: z.object({ name: z.string().trim().min(1).max(200), description: z.string().max(10_000).default('') }).strict(),
+    output: Experiment,
+    summary: 'Creates an experiment (names are unique).',
+  }),
+  'sweeps.list': method({
+    input: z.object({ experimentId: Id.optional() }).strict().default({}),
+    output: z.array(Sweep),
+    summary: 'Sweeps with their run counts by status.',
+  }),
+  'sweeps.get': method({ input: IdInput, output: Sweep, summary: 'One sweep: spec, status and run counts.' }),
+};
+
+export const runsEvents = {
+  /** A run changed state (or its tags/note); summary is its metric summaries at that moment. */
+  'run.updated': z.object({ runId: Id, status: RunStatus, summary: z.array(MetricSummary) }),
+  /** Points just committed for one run (one event per run per batch). */
+  'metrics.appended': z.object({ runId: Id, points: z.array(MetricPointOut.extend({ key: z.string() })) }),
+};

@@ -1,0 +1,900 @@
+/**
+ * RunStore — the one writer of experiments, sweeps, runs, params, metrics and checkpoints.
+ *
+ * Open one per process with `RunStore.open(path, { events })` (the service does: `ctx.store`).
+ * Main-side code (training, sweeps) calls it directly:
+ *
+ *   const run = store.createRun({ name, modelSpec, dataset, backend, seed, hyperparameters });   // queued
+ *   const claimed = store.claimNextQueuedRun('scheduler');           // atomic: one process gets each run
+ *   store.logBatch([{ runId, key: 'loss', step, epoch, value }, …]);  // ONE transaction per call
+ *   store.addCheckpoint(runId, { epoch, kind: 'best', path, bytes, sha256, metric, value });
+ *   store.addEvaluation(runId, { split: 'test', loss, accuracy, confusion, perClass, mostWrong });
+ *   store.transition(runId, 'completed');                             // refuses impossible moves
+ *
+ * - `logBatch` is the only metric write path (`logMetric` is a batch of one). The batch is
+ *   validated with zod and its runs looked up before anything is written; metric rows and the
+ *   `latest_metrics` summaries are written in the same transaction; events follow the commit.
+ * - Metric values may be NaN or ±Infinity and read back as such (NaN is stored as NULL).
+ * - `best` is the max for accuracy-like keys and the min for every other key; see `metricDirection`.
+ * - A run in `running` holds a lease (owner + expiry). `logBatch` and `renewLease` extend it. On
+ *   open, `recoverInterrupted` marks `interrupted` every running run whose lease ran out or whose
+ *   owner process on this machine is gone, so a crashed app never leaves runs "running" forever,
+ *   while a second process sharing the database does not steal runs that are alive.
+ * - Query results (listRuns, runDetail, metricSeries, compareRuns, pivot, summary) are wire-ready:
+ *   NaN and ±Infinity appear as the strings 'NaN', 'Infinity', '-Infinity' (decodeMetricValue).
+ * - Errors are KernelLabError: invalid_input (schema), not_found (unknown run), conflict
+ *   (impossible transition), DatabaseError with problem 'disk_full' / 'read_only' for I/O.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { invalidInput, KernelLabError } from '../errors.ts';
+import type { EventBus } from '../events.ts';
+import {
+  encodeMetricValue,
+  MetricKey,
+  RunStatus,
+  SweepStatus,
+  type CompareQuery,
+  type CompareResult,
+  type Experiment,
+  type ExportFormat,
+  type ExportSelection,
+  type ListRunsQuery,
+  type MetricSummary,
+  type PivotQuery,
+  type PivotResult,
+  type RunDetail,
+  type RunRow,
+  type SeriesResult,
+  type Sweep,
+} from '../contract/runs.ts';
+import { describeSqliteError, openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './database.ts';
+import { compareRuns, listRuns, metricSeries, pivot, runDetail, summariesOf } from './queries.ts';
+import { exportRuns, importRuns } from './exchange.ts';
+
+export type { RunStatus } from '../contract/runs.ts';
+
+/** Which way is better for a metric, decided by its name: accuracy-like keys go up, everything else down. */
+export function metricDirection(key: string): 'max' | 'min' {
+  const k = key.toLowerCase();
+  if (/loss|error|err$|mse|mae|rmse|perplexity/.test(k)) return 'min';
+  if (/acc|precision|recall|f1|auc|iou|dice|score|top\d/.test(k)) return 'max';
+  return 'min';
+}
+
+/** Allowed status moves. Terminal states have none; a resume is a new run with parentRunId. */
+export const allowedTransitions: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
+  queued: ['running', 'canceled', 'failed'],
+  running: ['completed', 'failed', 'canceled', 'interrupted', 'diverged'],
+  interrupted: ['queued', 'canceled'],
+  completed: [],
+  failed: [],
+  canceled: [],
+  diverged: [],
+};
+
+const terminal = new Set<RunStatus>(['completed', 'failed', 'canceled', 'diverged', 'interrupted']);
+
+const metricNumber = z.custom<number>((v) => typeof v === 'number', 'expected a number (NaN and ±Infinity are allowed)');
+
+export const MetricPointInput = z
+  .object({
+    runId: z.number().int().positive(),
+    key: MetricKey,
+    step: z.number().int().min(0),
+    epoch: z.number().int().min(0),
+    /** Wall-clock time of the point (unix ms); defaults to now. */
+    wallMs: z.number().optional(),
+    value: metricNumber,
+  })
+  .strict();
+export type MetricPointInput = z.input<typeof MetricPointInput>;
+const MetricBatch = z.array(MetricPointInput).max(100_000);
+
+const JsonObject = z.record(z.string(), z.unknown());
+
+export const NewRun = z
+  .object({
+    uuid: z.uuid().optional(),
+    name: z.string().trim().min(1).max(200),
+    experimentId: z.number().int().positive().nullable().optional(),
+    sweepId: z.number().int().positive().nullable().optional(),
+    parentRunId: z.number().int().positive().nullable().optional(),
+    derivedFromRunId: z.number().int().positive().nullable().optional(),
+    derivedEpochs: z.number().int().positive().nullable().optional(),
+    status: z.enum(['queued', 'running', 'completed']).default('queued'),
+    modelSpec: z.unknown().refine((v) => v !== undefined, 'required'),
+    dataset: z.string().min(1),
+    backend: z.string().min(1),
+    device: z.string().default(''),
+    seed: z.number().int(),
+    hyperparameters: JsonObject,
+    environment: JsonObject.default({}),
+    priority: z.number().int().default(0),
+  })
+  .strict();
+export type NewRun = z.input<typeof NewRun>;
+
+export const NewCheckpoint = z
+  .object({
+    epoch: z.number().int().min(0),
+    kind: z.enum(['best', 'last', 'epoch']),
+    path: z.string().min(1),
+    bytes: z.number().int().min(0),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a hex sha256'),
+    metric: z.string().nullable().default(null),
+    value: metricNumber.nullable().default(null),
+  })
+  .strict();
+export type NewCheckpoint = z.input<typeof NewCheckpoint>;
+
+export const NewEvaluation = z
+  .object({
+    split: z.string().min(1),
+    loss: metricNumber.nullable().default(null),
+    accuracy: metricNumber.nullable().default(null),
+    confusion: z.array(z.array(z.number().int().min(0))),
+    perClass: z.array(z.object({ label: z.string(), precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() })),
+    /** Test-set indices the model got wrong with the highest confidence. */
+    mostWrong: z
+      .array(z.object({ index: z.number().int(), label: z.number().int(), predicted: z.number().int(), confidence: z.number() }))
+      .default([]),
+  })
+  .strict();
+export type NewEvaluation = z.input<typeof NewEvaluation>;
+
+/** A run as stored, with JSON columns parsed. */
+export interface RunRecord {
+  id: number;
+  uuid: string;
+  name: string;
+  experimentId: number | null;
+  sweepId: number | null;
+  parentRunId: number | null;
+  derivedFromRunId: number | null;
+  derivedEpochs: number | null;
+  status: RunStatus;
+  modelSpec: unknown;
+  dataset: string;
+  backend: string;
+  device: string;
+  seed: number;
+  hyperparameters: Record<string, unknown>;
+  environment: Record<string, unknown>;
+  priority: number;
+  workerOwner: string | null;
+  workerPid: number | null;
+  leaseExpiresAt: number | null;
+  error: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+export interface RunDbRow {
+  id: number;
+  uuid: string;
+  name: string;
+  experiment_id: number | null;
+  sweep_id: number | null;
+  parent_run_id: number | null;
+  derived_from_run_id: number | null;
+  derived_epochs: number | null;
+  status: RunStatus;
+  model_spec: string;
+  dataset: string;
+  backend: string;
+  device: string;
+  seed: number;
+  hyperparameters: string;
+  environment: string;
+  priority: number;
+  worker_owner: string | null;
+  worker_pid: number | null;
+  lease_expires_at: number | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+export function toRunRecord(row: RunDbRow): RunRecord {
+  return {
+    id: row.id,
+    uuid: row.uuid,
+    name: row.name,
+    experimentId: row.experiment_id,
+    sweepId: row.sweep_id,
+    parentRunId: row.parent_run_id,
+    derivedFromRunId: row.derived_from_run_id,
+    derivedEpochs: row.derived_epochs,
+    status: row.status,
+    modelSpec: JSON.parse(row.model_spec) as unknown,
+    dataset: row.dataset,
+    backend: row.backend,
+    device: row.device,
+    seed: row.seed,
+    hyperparameters: JSON.parse(row.hyperparameters) as Record<string, unknown>,
+    environment: JSON.parse(row.environment) as Record<string, unknown>,
+    priority: row.priority,
+    workerOwner: row.worker_owner,
+    workerPid: row.worker_pid,
+    leaseExpiresAt: row.lease_expires_at,
+    error: row.error,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+  };
+}
+
+export type FlatParam = { key: string; value: number | string; kind: 'number' | 'string' | 'boolean' | 'json' };
+
+/** `{ optimizer: { lr: 0.01 }, layers: [{ kernelSize: 3 }] }` → `optimizer.lr`, `layers.0.kernelSize`. */
+export function flattenParams(value: unknown, prefix = '', out: FlatParam[] = []): FlatParam[] {
+  if (value !== null && typeof value === 'object' && Object.keys(value).length > 0) {
+    for (const [k, v] of Object.entries(value)) flattenParams(v, prefix ? `${prefix}.${k}` : k, out);
+    return out;
+  }
+  if (prefix === '') return out;
+  if (typeof value === 'number' && Number.isFinite(value)) out.push({ key: prefix, value, kind: 'number' });
+  else if (typeof value === 'string') out.push({ key: prefix, value, kind: 'string' });
+  else if (typeof value === 'boolean') out.push({ key: prefix, value: value ? 1 : 0, kind: 'boolean' });
+  else out.push({ key: prefix, value: JSON.stringify(value ?? null) ?? 'null', kind: 'json' });
+  return out;
+}
+
+export function readParam(value: number | string, kind: FlatParam['kind']): number | string | boolean | null {
+  if (kind === 'boolean') return value === 1;
+  if (kind === 'json') return typeof value === 'string' ? value : String(value);
+  return value;
+}
+
+interface SummaryRow {
+  run_id: number;
+  key: string;
+  last: number | null;
+  last_step: number;
+  best: number | null;
+  best_step: number | null;
+  min: number | null;
+  max: number | null;
+  count: number;
+}
+
+const nan = (v: number | null): number => (v === null ? NaN : v);
+const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+
+export interface RunStoreOptions extends OpenDatabaseOptions {
+  /** Where `run.updated` and `metrics.appended` go; none in tools that only read. */
+  events?: EventBus;
+  /** Owner name for leases taken by this process; defaults to `hostname:pid`. */
+  owner?: string;
+  /** How long a running run's lease lasts without a renewal (ms). */
+  leaseMs?: number;
+  /** Skip recoverInterrupted on open (tests that inspect a crashed database as it was). */
+  recover?: boolean;
+}
+
+export class RunStore {
+  readonly db: SqliteDatabase;
+  readonly path: string;
+  readonly owner: string;
+  readonly leaseMs: number;
+  readonly #events: EventBus | undefined;
+  readonly #stmt: ReturnType<typeof prepareStatements>;
+
+  private constructor(db: SqliteDatabase, path: string, options: RunStoreOptions) {
+    this.db = db;
+    this.path = path;
+    this.#events = options.events;
+    this.owner = options.owner ?? `${hostname()}:${process.pid}`;
+    this.leaseMs = options.leaseMs ?? 120_000;
+    this.#stmt = prepareStatements(db);
+  }
+
+  static open(path: string, options: RunStoreOptions = {}): RunStore {
+    const { db } = openDatabase(path, options);
+    const store = new RunStore(db, path, options);
+    if (options.recover !== false) {
+      try {
+        store.recoverInterrupted();
+      } catch (error) {
+        // A read-only database still opens for reading; recovery waits for a writable one.
+        const problem = describeSqliteError(path, error, 'recovering interrupted runs');
+        if ((problem as { problem?: string }).problem !== 'read_only') {
+          db.close();
+          throw problem;
+        }
+      }
+    }
+    return store;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  #write<T>(doing: string, fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      throw describeSqliteError(this.path, error, doing);
+    }
+  }
+
+  // ── experiments and sweeps ────────────────────────────────────────────────
+
+  createExperiment(input: { name: string; description?: string; uuid?: string }): Experiment {
+    const name = input.name.trim();
+    if (!name) throw new KernelLabError('invalid_input', 'Invalid experiment: name: must not be empty', ['name: must not be empty']);
+    const existing = this.db.prepare('SELECT id FROM experiments WHERE name = ?').get(name);
+    if (existing) throw new KernelLabError('conflict', `An experiment named '${name}' already exists`);
+    const id = this.#write('creating an experiment', () => {
+      return Number(
+        this.db
+          .prepare('INSERT INTO experiments (uuid, name, description, created_at) VALUES (?, ?, ?, ?)')
+          .run(input.uuid ?? randomUUID(), name, input.description ?? '', Date.now()).lastInsertRowid,
+      );
+    });
+    return this.listExperiments().find((e) => e.id === id)!;
+  }
+
+  listExperiments(): Experiment[] {
+    const rows = this.db
+      .prepare(
+        `SELECT e.id, e.uuid, e.name, e.description, e.created_at AS createdAt,
+                (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS runCount
+         FROM experiments e ORDER BY e.created_at DESC, e.id DESC`,
+      )
+      .all();
+    return rows as Experiment[];
+  }
+
+  createSweep(input: { name: string; spec: unknown; experimentId?: number | null; status?: SweepStatus; uuid?: string }): Sweep {
+    const status = SweepStatus.parse(input.status ?? 'pending');
+    const id = this.#write('creating a sweep', () =>
+      Number(
+        this.db
+          .prepare('INSERT INTO sweeps (uuid, experiment_id, name, spec, status, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(input.uuid ?? randomUUID(), input.experimentId ?? null, input.name, JSON.stringify(input.spec ?? {}), status, Date.now())
+          .lastInsertRowid,
+      ),
+    );
+    return this.getSweep(id)!;
+  }
+
+  setSweepStatus(id: number, status: SweepStatus): void {
+    SweepStatus.parse(status);
+    const changed = this.#write(
+      'updating a sweep',
+      () => this.db.prepare('UPDATE sweeps SET status = ? WHERE id = ?').run(status, id).changes,
+    );
+    if (changed === 0) throw new KernelLabError('not_found', `Sweep ${id} does not exist`);
+  }
+
+  listSweeps(filter: { experimentId?: number | undefined } = {}): Sweep[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, uuid, experiment_id, name, spec, status, created_at FROM sweeps
+         WHERE (?1 IS NULL OR experiment_id = ?1) ORDER BY created_at DESC, id DESC`,
+      )
+      .all(filter.experimentId ?? null) as SweepDbRow[];
+    return rows.map((row) => this.#sweepOf(row));
+  }
+
+  getSweep(id: number): Sweep | undefined {
+    const row = this.db.prepare('SELECT id, uuid, experiment_id, name, spec, status, created_at FROM sweeps WHERE id = ?').get(id) as
+      SweepDbRow | undefined;
+    return row && this.#sweepOf(row);
+  }
+
+  #sweepOf(row: SweepDbRow): Sweep {
+    const counts = this.db.prepare('SELECT status, count(*) AS n FROM runs WHERE sweep_id = ? GROUP BY status').all(row.id) as {
+      status: RunStatus;
+      n: number;
+    }[];
+    return {
+      id: row.id,
+      uuid: row.uuid,
+      experimentId: row.experiment_id,
+      name: row.name,
+      spec: JSON.parse(row.spec) as unknown,
+      status: row.status,
+      createdAt: row.created_at,
+      runCounts: Object.fromEntries(counts.map((c) => [c.status, c.n])),
+    };
+  }
+
+  // ── runs ─────────────────────────────────────────────────────────────────
+
+  /** Creates a run (queued by default) and its flattened params in one transaction. */
+  createRun(input: NewRun): RunRecord {
+    const parsed = NewRun.safeParse(input);
+    if (!parsed.success) throw invalidInput('run', parsed.error);
+    const run = parsed.data;
+    const params = flattenParams(run.hyperparameters);
+    const now = Date.now();
+    const id = this.#write('creating a run', () => {
+      for (const [field, table, value] of [
+        ['experimentId', 'experiments', run.experimentId],
+        ['sweepId', 'sweeps', run.sweepId],
+        ['parentRunId', 'runs', run.parentRunId],
+        ['derivedFromRunId', 'runs', run.derivedFromRunId],
+      ] as const) {
+        if (value != null && !this.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(value)) {
+          throw new KernelLabError('not_found', `Invalid run: ${field}: ${table} ${value} does not exist`, [`${field}: does not exist`]);
+        }
+      }
+      const running = run.status === 'running';
+      const info = this.#stmt.insertRun.run({
+        uuid: run.uuid ?? randomUUID(),
+        name: run.name,
+        experiment_id: run.experimentId ?? null,
+        sweep_id: run.sweepId ?? null,
+        parent_run_id: run.parentRunId ?? null,
+        derived_from_run_id: run.derivedFromRunId ?? null,
+        derived_epochs: run.derivedEpochs ?? null,
+        status: run.status,
+        model_spec: JSON.stringify(run.modelSpec),
+        dataset: run.dataset,
+        backend: run.backend,
+        device: run.device,
+        seed: run.seed,
+        hyperparameters: JSON.stringify(run.hyperparameters),
+        environment: JSON.stringify(run.environment),
+        priority: run.priority,
+        worker_owner: running ? this.owner : null,
+        worker_pid: running ? process.pid : null,
+        lease_expires_at: running ? now + this.leaseMs : null,
+        created_at: now,
+        started_at: running || run.status === 'completed' ? now : null,
+        ended_at: run.status === 'completed' ? now : null,
+        updated_at: now,
+      });
+      const runId = Number(info.lastInsertRowid);
+      for (const p of params) this.#stmt.insertParam.run(runId, p.key, p.value, p.kind);
+      return runId;
+    });
+    return this.getRun(id)!;
+  }
+
+  /** Replaces a run's params (and its hyperparameters JSON) with the flattening of `hyperparameters`. */
+  setParams(runId: number, hyperparameters: Record<string, unknown>): void {
+    const parsed = JsonObject.safeParse(hyperparameters);
+    if (!parsed.success) throw invalidInput('hyperparameters', parsed.error);
+    const params = flattenParams(parsed.data);
+    this.#write('setting params', () => {
+      this.#requireRun(runId);
+      this.db.prepare('DELETE FROM params WHERE run_id = ?').run(runId);
+      for (const p of params) this.#stmt.insertParam.run(runId, p.key, p.value, p.kind);
+      this.db
+        .prepare('UPDATE runs SET hyperparameters = ?, updated_at = ? WHERE id = ?')
+        .run(JSON.stringify(parsed.data), Date.now(), runId);
+    });
+  }
+
+  getRun(id: number): RunRecord | undefined {
+    const row = this.#stmt.getRun.get(id) as RunDbRow | undefined;
+    return row && toRunRecord(row);
+  }
+
+  getRunByUuid(uuid: string): RunRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM runs WHERE uuid = ?').get(uuid) as RunDbRow | undefined;
+    return row && toRunRecord(row);
+  }
+
+  #requireRun(id: number): RunDbRow {
+    const row = this.#stmt.getRun.get(id) as RunDbRow | undefined;
+    if (!row) throw new KernelLabError('not_found', `Run ${id} does not exist`);
+    return row;
+  }
+
+  /**
+   * Moves a run to another status if `allowedTransitions` permits it; compare-and-set, so a
+   * concurrent move by another process makes this one fail instead of overwriting it.
+   */
+  transition(runId: number, to: RunStatus, options: { error?: string | null } = {}): RunRecord {
+    RunStatus.parse(to);
+    const now = Date.now();
+    this.#write(`setting run ${runId} to ${to}`, () => {
+      const row = this.#requireRun(runId);
+      if (!allowedTransitions[row.status].includes(to)) {
+        const allowed = allowedTransitions[row.status];
+        throw new KernelLabError(
+          'conflict',
+          `Run ${runId} is ${row.status}; it cannot become ${to} (from ${row.status} it can become ${allowed.length ? allowed.join(', ') : 'nothing: it is finished'})`,
+        );
+      }
+      const running = to === 'running';
+      this.db
+        .prepare(
+          `UPDATE runs SET status = @to, updated_at = @now,
+             started_at = CASE WHEN @running THEN coalesce(started_at, @now) ELSE started_at END,
+             ended_at = CASE WHEN @ends THEN @now WHEN @to = 'queued' THEN NULL ELSE ended_at END,
+             error = CASE WHEN @setError THEN @error ELSE error END,
+             worker_owner = CASE WHEN @running THEN @owner ELSE NULL END,
+             worker_pid = CASE WHEN @running THEN @pid ELSE NULL END,
+             lease_expires_at = CASE WHEN @running THEN @lease ELSE NULL END
+           WHERE id = @id AND status = @from`,
+        )
+        .run({
+          to,
+          now,
+          running: running ? 1 : 0,
+          ends: terminal.has(to) ? 1 : 0,
+          setError: options.error !== undefined ? 1 : 0,
+          error: options.error ?? null,
+          owner: this.owner,
+          pid: process.pid,
+          lease: now + this.leaseMs,
+          id: runId,
+          from: row.status,
+        });
+    });
+    const run = this.getRun(runId)!;
+    this.#emitRun(run.id, run.status);
+    return run;
+  }
+
+  /**
+   * Takes the next queued run (highest priority, then oldest) for `owner` and marks it running,
+   * in one UPDATE … RETURNING: two processes sharing the database never get the same run.
+   */
+  claimNextQueuedRun(
+    owner: string = this.owner,
+    options: { pid?: number; leaseMs?: number; sweepId?: number } = {},
+  ): RunRecord | undefined {
+    const now = Date.now();
+    let row: RunDbRow | undefined;
+    try {
+      row = this.#stmt.claim.get({
+        owner,
+        pid: options.pid ?? process.pid,
+        lease: now + (options.leaseMs ?? this.leaseMs),
+        now,
+        sweep: options.sweepId ?? null,
+      }) as RunDbRow | undefined;
+    } catch (error) {
+      throw describeSqliteError(this.path, error, 'claiming a queued run');
+    }
+    if (!row) return undefined;
+    this.#emitRun(row.id, row.status);
+    return toRunRecord(row);
+  }
+
+  /** Extends a running run's lease; false when the run is no longer running under this owner. */
+  renewLease(runId: number, owner: string = this.owner, leaseMs: number = this.leaseMs): boolean {
+    const info = this.db
+      .prepare("UPDATE runs SET lease_expires_at = ? WHERE id = ? AND status = 'running' AND worker_owner = ?")
+      .run(Date.now() + leaseMs, runId, owner);
+    return info.changes === 1;
+  }
+
+  /**
+   * Marks `interrupted` every running run whose lease has run out or whose owner process (on this
+   * machine) no longer exists. Called on open; the scheduler may call it again later.
+   */
+  recoverInterrupted(now: number = Date.now()): number[] {
+    const running = this.db.prepare("SELECT id, worker_owner, worker_pid, lease_expires_at FROM runs WHERE status = 'running'").all() as {
+      id: number;
+      worker_owner: string | null;
+      worker_pid: number | null;
+      lease_expires_at: number | null;
+    }[];
+    const host = hostname();
+    const dead = running.filter((r) => {
+      if (r.lease_expires_at === null || r.lease_expires_at < now) return true;
+      const [ownerHost, ownerPid] = (r.worker_owner ?? '').split(':');
+      const pid = Number(ownerPid);
+      return ownerHost === host && Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid);
+    });
+    if (dead.length === 0) return [];
+    this.#write('recovering interrupted runs', () => {
+      const stmt = this.db.prepare(
+        `UPDATE runs SET status = 'interrupted', ended_at = ?, updated_at = ?, worker_owner = NULL, worker_pid = NULL, lease_expires_at = NULL,
+           error = coalesce(error, 'KernelLab stopped while this run was running; resume it from its last checkpoint')
+         WHERE id = ? AND status = 'running'`,
+      );
+      for (const r of dead) stmt.run(now, now, r.id);
+    });
+    for (const r of dead) this.#emitRun(r.id, 'interrupted');
+    return dead.map((r) => r.id);
+  }
+
+  deleteRun(id: number): boolean {
+    const changes = this.#write(`deleting run ${id}`, () => this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes);
+    return changes === 1;
+  }
+
+  // ── metrics ──────────────────────────────────────────────────────────────
+
+  /**
+   * Writes metric points in ONE transaction with the latest_metrics summaries. The whole batch is
+   * validated first (schema, then that every run exists); a bad item rejects the batch unwritten.
+   * A point at an existing (run, key, step) replaces it.
+   */
+  logBatch(items: readonly MetricPointInput[]): { written: number } {
+    const parsed = MetricBatch.safeParse(items);
+    if (!parsed.success) throw invalidInput('metric batch', parsed.error);
+    const points = parsed.data;
+    if (points.length === 0) return { written: 0 };
+    const now = Date.now();
+
+    const runIds = [...new Set(points.map((p) => p.runId))];
+    for (const runId of runIds) {
+      if (!this.#stmt.runExists.get(runId)) {
+        const index = points.findIndex((p) => p.runId === runId);
+        throw new KernelLabError('not_found', `Invalid metric batch: ${index}.runId: run ${runId} does not exist`, [
+          `${index}.runId: run ${runId} does not exist`,
+        ]);
+      }
+    }
+
+    // Per (run, key) summary of this batch, merged with the stored one inside the transaction.
+    const groups = new Map<
+      string,
+      {
+        runId: number;
+        key: string;
+        lastStep: number;
+        last: number;
+        min: number;
+        max: number;
+        best: number;
+        bestStep: number;
+        count: number;
+      }
+    >();
+    for (const p of points) {
+      const id = `${p.runId}\u0000${p.key}`;
+      let g = groups.get(id);
+      if (!g) {
+        g = { runId: p.runId, key: p.key, lastStep: -1, last: NaN, min: NaN, max: NaN, best: NaN, bestStep: -1, count: 0 };
+        groups.set(id, g);
+      }
+      g.count++;
+      if (p.step >= g.lastStep) {
+        g.lastStep = p.step;
+        g.last = p.value;
+      }
+      if (!Number.isNaN(p.value)) {
+        if (Number.isNaN(g.min) || p.value < g.min) g.min = p.value;
+        if (Number.isNaN(g.max) || p.value > g.max) g.max = p.value;
+        const better = metricDirection(p.key) === 'max' ? p.value > g.best : p.value < g.best;
+        if (Number.isNaN(g.best) || better) {
+          g.best = p.value;
+          g.bestStep = p.step;
+        }
+      }
+    }
+
+    const { insertMetric, getSummary, upsertSummary, touchLease } = this.#stmt;
+    this.#write(`writing ${points.length} metric points`, () => {
+      for (const p of points) insertMetric.run(p.runId, p.key, p.step, p.epoch, Math.round(p.wallMs ?? now), p.value);
+      for (const g of groups.values()) {
+        const old = getSummary.get(g.runId, g.key) as SummaryRow | undefined;
+        let { last, lastStep, min, max, best, bestStep } = g;
+        if (old) {
+          if (old.last_step > lastStep) {
+            last = nan(old.last);
+            lastStep = old.last_step;
+          }
+          if (old.min !== null && (Number.isNaN(min) || old.min < min)) min = old.min;
+          if (old.max !== null && (Number.isNaN(max) || old.max > max)) max = old.max;
+          if (old.best !== null) {
+            const oldBetterOrEqual = Number.isNaN(best) || (metricDirection(g.key) === 'max' ? old.best >= best : old.best <= best);
+            if (oldBetterOrEqual) {
+              best = old.best;
+              bestStep = old.best_step ?? -1;
+            }
+          }
+        }
+        upsertSummary.run(
+          g.runId,
+          g.key,
+          orNull(last),
+          lastStep,
+          orNull(best),
+          Number.isNaN(best) ? null : bestStep,
+          orNull(min),
+          orNull(max),
+          (old?.count ?? 0) + g.count,
+        );
+      }
+      for (const runId of runIds) touchLease.run(now + this.leaseMs, runId);
+    });
+
+    if (this.#events) {
+      const byRun = new Map<
+        number,
+        { key: string; step: number; epoch: number; wallMs: number; value: ReturnType<typeof encodeMetricValue> }[]
+      >();
+      for (const p of points) {
+        let list = byRun.get(p.runId);
+        if (!list) byRun.set(p.runId, (list = []));
+        list.push({ key: p.key, step: p.step, epoch: p.epoch, wallMs: Math.round(p.wallMs ?? now), value: encodeMetricValue(p.value) });
+      }
+      for (const [runId, list] of byRun) this.#events.emit('metrics.appended', { runId, points: list });
+    }
+    return { written: points.length };
+  }
+
+  logMetric(item: MetricPointInput): void {
+    this.logBatch([item]);
+  }
+
+  /** Summaries of a run's metrics (last, best, min, max), wire-ready like every query result. */
+  summary(runId: number): MetricSummary[] {
+    return summariesOf(this.db, [runId]).get(runId) ?? [];
+  }
+
+  // ── checkpoints, evaluations, tags, notes ────────────────────────────────
+
+  addCheckpoint(runId: number, checkpoint: NewCheckpoint): number {
+    const parsed = NewCheckpoint.safeParse(checkpoint);
+    if (!parsed.success) throw invalidInput('checkpoint', parsed.error);
+    const c = parsed.data;
+    return this.#write('recording a checkpoint', () => {
+      this.#requireRun(runId);
+      return Number(
+        this.db
+          .prepare(
+            'INSERT INTO checkpoints (run_id, epoch, kind, path, bytes, sha256, metric, value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(runId, c.epoch, c.kind, c.path, c.bytes, c.sha256, c.metric, c.value, Date.now()).lastInsertRowid,
+      );
+    });
+  }
+
+  /** Records (or replaces) the evaluation of a run on one split. */
+  addEvaluation(runId: number, evaluation: NewEvaluation): void {
+    const parsed = NewEvaluation.safeParse(evaluation);
+    if (!parsed.success) throw invalidInput('evaluation', parsed.error);
+    const e = parsed.data;
+    this.#write('recording an evaluation', () => {
+      this.#requireRun(runId);
+      this.db
+        .prepare(
+          `INSERT INTO evaluations (run_id, split, loss, accuracy, confusion, per_class, most_wrong, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (run_id, split) DO UPDATE SET loss = excluded.loss, accuracy = excluded.accuracy, confusion = excluded.confusion,
+             per_class = excluded.per_class, most_wrong = excluded.most_wrong, created_at = excluded.created_at`,
+        )
+        .run(
+          runId,
+          e.split,
+          e.loss,
+          e.accuracy,
+          JSON.stringify(e.confusion),
+          JSON.stringify(e.perClass),
+          JSON.stringify(e.mostWrong),
+          Date.now(),
+        );
+    });
+  }
+
+  setTags(runId: number, tags: readonly string[]): string[] {
+    const unique = [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))].sort();
+    this.#write('setting tags', () => {
+      this.#requireRun(runId);
+      this.db.prepare('DELETE FROM tags WHERE run_id = ?').run(runId);
+      const insert = this.db.prepare('INSERT INTO tags (run_id, tag) VALUES (?, ?)');
+      for (const tag of unique) insert.run(runId, tag);
+    });
+    this.#emitRun(runId);
+    return unique;
+  }
+
+  setNote(runId: number, body: string): string {
+    this.#write('saving a note', () => {
+      this.#requireRun(runId);
+      if (body.trim() === '') this.db.prepare('DELETE FROM notes WHERE run_id = ?').run(runId);
+      else
+        this.db
+          .prepare(
+            'INSERT INTO notes (run_id, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at',
+          )
+          .run(runId, body, Date.now());
+    });
+    this.#emitRun(runId);
+    return body.trim() === '' ? '' : body;
+  }
+
+  // ── queries, export, import (SQL in queries.ts / exchange.ts) ───────────
+
+  listRuns(query: ListRunsQuery = {}): { total: number; rows: RunRow[] } {
+    return listRuns(this.db, query);
+  }
+
+  runDetail(id: number): RunDetail {
+    const detail = runDetail(this.db, id);
+    if (!detail) throw new KernelLabError('not_found', `Run ${id} does not exist`);
+    return detail;
+  }
+
+  metricSeries(runId: number, options: { keys?: string[] | undefined; maxPoints?: number | undefined } = {}): SeriesResult {
+    this.#requireRun(runId);
+    return metricSeries(this.db, runId, options);
+  }
+
+  compareRuns(query: CompareQuery): CompareResult {
+    return compareRuns(this.db, query);
+  }
+
+  pivot(query: PivotQuery): PivotResult {
+    return pivot(this.db, query);
+  }
+
+  exportRuns(
+    selection: ExportSelection,
+    format: ExportFormat = 'json',
+  ): { filename: string; mediaType: string; content: string; runCount: number } {
+    return exportRuns(this.db, selection, format);
+  }
+
+  importRuns(content: string): { imported: number; skipped: number } {
+    try {
+      return importRuns(this.db, content);
+    } catch (error) {
+      throw describeSqliteError(this.path, error, 'importing runs');
+    }
+  }
+
+  #emitRun(runId: number, status?: RunStatus): void {
+    if (!this.#events) return;
+    const s = status ?? (this.db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: RunStatus } | undefined)?.status;
+    if (!s) return;
+    this.#events.emit('run.updated', { runId, status: s, summary: this.summary(runId) });
+  }
+}
+
+interface SweepDbRow {
+  id: number;
+  uuid: string;
+  experiment_id: number | null;
+  name: string;
+  spec: string;
+  status: SweepStatus;
+  created_at: number;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function prepareStatements(db: SqliteDatabase) {
+  return {
+    getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
+    runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck(),
+    insertRun: db.prepare(
+      `INSERT INTO runs (uuid, name, experiment_id, sweep_id, parent_run_id, derived_from_run_id, derived_epochs, status, model_spec, dataset,
+         backend, device, seed, hyperparameters, environment, priority, worker_owner, worker_pid, lease_expires_at, created_at, started_at, ended_at, updated_at)
+       VALUES (@uuid, @name, @experiment_id, @sweep_id, @parent_run_id, @derived_from_run_id, @derived_epochs, @status, @model_spec, @dataset,
+         @backend, @device, @seed, @hyperparameters, @environment, @priority, @worker_owner, @worker_pid, @lease_expires_at, @created_at, @started_at, @ended_at, @updated_at)`,
+    ),
+    insertParam: db.prepare('INSERT INTO params (run_id, key, value, kind) VALUES (?, ?, ?, ?)'),
+    insertMetric: db.prepare(
+      `INSERT INTO metrics (run_id, key, step, epoch, wall_ms, value) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, key, step) DO UPDATE SET epoch = excluded.epoch, wall_ms = excluded.wall_ms, value = excluded.value`,
+    ),
+    getSummary: db.prepare('SELECT * FROM latest_metrics WHERE run_id = ? AND key = ?'),
+    upsertSummary: db.prepare(
+      `INSERT INTO latest_metrics (run_id, key, last, last_step, best, best_step, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, key) DO UPDATE SET last = excluded.last, last_step = excluded.last_step, best = excluded.best, best_step = excluded.best_step,
+         min = excluded.min, max = excluded.max, count = excluded.count`,
+    ),
+    touchLease: db.prepare("UPDATE runs SET lease_expires_at = ? WHERE id = ? AND status = 'running'"),
+    claim: db.prepare(
+      `UPDATE runs SET status = 'running', worker_owner = @owner, worker_pid = @pid, lease_expires_at = @lease,
+         started_at = coalesce(started_at, @now), updated_at = @now
+       WHERE id = (SELECT id FROM runs WHERE status = 'queued' AND (@sweep IS NULL OR sweep_id = @sweep) ORDER BY priority DESC, id LIMIT 1)
+         AND status = 'queued'
+       RETURNING *`,
+    ),
+  };
+}

@@ -1,0 +1,524 @@
+/**
+ * Export runs as JSON (everything, re-importable), a CSV table (one row per run: params and
+ * summaries as columns) or CSV metric points (one row per point); import a JSON export.
+ *
+ * Import is idempotent: runs are matched by uuid and an existing one is skipped, experiments and
+ * sweeps by uuid (experiments also by name, which is unique). Everything is written in one
+ * transaction, so a bad file or a full disk imports nothing. NaN/±Infinity travel as strings.
+ */
+import { z } from 'zod';
+import { invalidInput, KernelLabError } from '../errors.ts';
+import {
+  decodeMetricValue,
+  encodeMetricValue,
+  MetricValue,
+  RunStatus,
+  SweepStatus,
+  type ExportFormat,
+  type ExportSelection,
+} from '../contract/runs.ts';
+import type { SqliteDatabase } from './database.ts';
+import { flattenParams, metricDirection, readParam, type FlatParam, type RunDbRow } from './RunStore.ts';
+
+const exportFormatTag = 'kernellab.runs';
+
+const ExportedRun = z.object({
+  uuid: z.uuid(),
+  name: z.string().min(1),
+  experimentUuid: z.string().nullable(),
+  sweepUuid: z.string().nullable(),
+  parentRunUuid: z.string().nullable(),
+  derivedFromRunUuid: z.string().nullable(),
+  derivedEpochs: z.number().int().positive().nullable(),
+  status: RunStatus,
+  modelSpec: z.unknown(),
+  dataset: z.string(),
+  backend: z.string(),
+  device: z.string(),
+  seed: z.number().int(),
+  hyperparameters: z.record(z.string(), z.unknown()),
+  environment: z.record(z.string(), z.unknown()),
+  priority: z.number().int(),
+  error: z.string().nullable(),
+  createdAt: z.number(),
+  startedAt: z.number().nullable(),
+  endedAt: z.number().nullable(),
+  tags: z.array(z.string()),
+  note: z.string(),
+  checkpoints: z.array(
+    z.object({
+      epoch: z.number().int(),
+      kind: z.enum(['best', 'last', 'epoch']),
+      path: z.string(),
+      bytes: z.number().int(),
+      sha256: z.string(),
+      metric: z.string().nullable(),
+      value: MetricValue.nullable(),
+      createdAt: z.number(),
+    }),
+  ),
+  evaluations: z.array(
+    z.object({
+      split: z.string(),
+      loss: MetricValue.nullable(),
+      accuracy: MetricValue.nullable(),
+      confusion: z.unknown(),
+      perClass: z.unknown(),
+      mostWrong: z.unknown(),
+      createdAt: z.number(),
+    }),
+  ),
+  /** key → [step, epoch, wallMs, value] in step order. */
+  metrics: z.record(z.string(), z.array(z.tuple([z.number().int(), z.number().int(), z.number(), MetricValue]))),
+});
+
+export const RunsExport = z.object({
+  format: z.literal(exportFormatTag),
+  version: z.literal(1),
+  exportedAt: z.number(),
+  experiments: z.array(z.object({ uuid: z.string(), name: z.string().min(1), description: z.string(), createdAt: z.number() })),
+  sweeps: z.array(
+    z.object({
+      uuid: z.string(),
+      experimentUuid: z.string().nullable(),
+      name: z.string(),
+      spec: z.unknown(),
+      status: SweepStatus,
+      createdAt: z.number(),
+    }),
+  ),
+  runs: z.array(ExportedRun),
+});
+export type RunsExport = z.infer<typeof RunsExport>;
+
+function selectRunIds(db: SqliteDatabase, selection: ExportSelection): number[] {
+  if ('runIds' in selection) {
+    const ids = [...new Set(selection.runIds)];
+    const found = new Set(
+      db.prepare('SELECT id FROM runs WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(ids)) as number[],
+    );
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0) throw new KernelLabError('not_found', `Cannot export: run ${missing.join(', ')} does not exist`);
+    return ids;
+  }
+  if ('sweepId' in selection) {
+    if (!db.prepare('SELECT 1 FROM sweeps WHERE id = ?').get(selection.sweepId))
+      throw new KernelLabError('not_found', `Sweep ${selection.sweepId} does not exist`);
+    return db.prepare('SELECT id FROM runs WHERE sweep_id = ? ORDER BY id').pluck().all(selection.sweepId) as number[];
+  }
+  if (!db.prepare('SELECT 1 FROM experiments WHERE id = ?').get(selection.experimentId)) {
+    throw new KernelLabError('not_found', `Experiment ${selection.experimentId} does not exist`);
+  }
+  return db.prepare('SELECT id FROM runs WHERE experiment_id = ? ORDER BY id').pluck().all(selection.experimentId) as number[];
+}
+
+const enc = (v: number | null) => (v === null ? null : encodeMetricValue(v));
+
+export function buildExport(db: SqliteDatabase, runIds: number[]): RunsExport {
+  const idJson = JSON.stringify(runIds);
+  const runs = db.prepare('SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').all(idJson) as RunDbRow[];
+  const uuidOf = new Map<number, string>();
+  const lookupRunUuid = db.prepare('SELECT uuid FROM runs WHERE id = ?').pluck();
+  const runUuid = (id: number | null): string | null => {
+    if (id === null) return null;
+    if (!uuidOf.has(id)) uuidOf.set(id, lookupRunUuid.get(id) as string);
+    return uuidOf.get(id)!;
+  };
+  const experiments = db
+    .prepare(
+      'SELECT id, uuid, name, description, created_at FROM experiments WHERE id IN (SELECT experiment_id FROM runs WHERE id IN (SELECT value FROM json_each(?)))',
+    )
+    .all(idJson) as { id: number; uuid: string; name: string; description: string; created_at: number }[];
+  const sweeps = db
+    .prepare(
+      'SELECT id, uuid, experiment_id, name, spec, status, created_at FROM sweeps WHERE id IN (SELECT sweep_id FROM runs WHERE id IN (SELECT value FROM json_each(?)))',
+    )
+    .all(idJson) as {
+    id: number;
+    uuid: string;
+    experiment_id: number | null;
+    name: string;
+    spec: string;
+    status: SweepStatus;
+    created_at: number;
+  }[];
+  const expUuid = new Map<number, string>(
+    (db.prepare('SELECT id, uuid FROM experiments').all() as { id: number; uuid: string }[]).map((e) => [e.id, e.uuid]),
+  );
+  // A sweep's experiment travels with it even when none of the exported runs names it.
+  const sweepExperiments = sweeps
+    .map((s) => s.experiment_id)
+    .filter((id): id is number => id !== null && !experiments.some((e) => e.id === id));
+  for (const id of new Set(sweepExperiments)) {
+    experiments.push(
+      db.prepare('SELECT id, uuid, name, description, created_at FROM experiments WHERE id = ?').get(id) as (typeof experiments)[number],
+    );
+  }
+  const sweepUuid = new Map(sweeps.map((s) => [s.id, s.uuid]));
+  const metricStmt = db.prepare('SELECT key, step, epoch, wall_ms, value FROM metrics WHERE run_id = ? ORDER BY key, step');
+  return {
+    format: exportFormatTag,
+    version: 1,
+    exportedAt: Date.now(),
+    experiments: experiments.map((e) => ({ uuid: e.uuid, name: e.name, description: e.description, createdAt: e.created_at })),
+    sweeps: sweeps.map((s) => ({
+      uuid: s.uuid,
+      experimentUuid: s.experiment_id === null ? null : (expUuid.get(s.experiment_id) ?? null),
+      name: s.name,
+      spec: JSON.parse(s.spec) as unknown,
+      status: s.status,
+      createdAt: s.created_at,
+    })),
+    runs: runs.map((r) => {
+      const metrics: RunsExport['runs'][number]['metrics'] = {};
+      for (const m of metricStmt.all(r.id) as { key: string; step: number; epoch: number; wall_ms: number; value: number | null }[]) {
+        (metrics[m.key] ??= []).push([m.step, m.epoch, m.wall_ms, encodeMetricValue(m.value ?? NaN)]);
+      }
+      const checkpoints = db
+        .prepare('SELECT epoch, kind, path, bytes, sha256, metric, value, created_at FROM checkpoints WHERE run_id = ? ORDER BY id')
+        .all(r.id) as {
+        epoch: number;
+        kind: 'best' | 'last' | 'epoch';
+        path: string;
+        bytes: number;
+        sha256: string;
+        metric: string | null;
+        value: number | null;
+        created_at: number;
+      }[];
+      const evaluations = db
+        .prepare(
+          'SELECT split, loss, accuracy, confusion, per_class, most_wrong, created_at FROM evaluations WHERE run_id = ? ORDER BY split',
+        )
+        .all(r.id) as {
+        split: string;
+        loss: number | null;
+        accuracy: number | null;
+        confusion: string;
+        per_class: string;
+        most_wrong: string;
+        created_at: number;
+      }[];
+      return {
+        uuid: r.uuid,
+        name: r.name,
+        experimentUuid: r.experiment_id === null ? null : (expUuid.get(r.experiment_id) ?? null),
+        sweepUuid: r.sweep_id === null ? null : (sweepUuid.get(r.sweep_id) ?? null),
+        parentRunUuid: runUuid(r.parent_run_id),
+        derivedFromRunUuid: runUuid(r.derived_from_run_id),
+        derivedEpochs: r.derived_epochs,
+        status: r.status,
+        modelSpec: JSON.parse(r.model_spec) as unknown,
+        dataset: r.dataset,
+        backend: r.backend,
+        device: r.device,
+        seed: r.seed,
+        hyperparameters: JSON.parse(r.hyperparameters) as Record<string, unknown>,
+        environment: JSON.parse(r.environment) as Record<string, unknown>,
+        priority: r.priority,
+        error: r.error,
+        createdAt: r.created_at,
+        startedAt: r.started_at,
+        endedAt: r.ended_at,
+        tags: db.prepare('SELECT tag FROM tags WHERE run_id = ? ORDER BY tag').pluck().all(r.id) as string[],
+        note: (db.prepare('SELECT body FROM notes WHERE run_id = ?').pluck().get(r.id) as string | undefined) ?? '',
+        checkpoints: checkpoints.map((c) => ({
+          epoch: c.epoch,
+          kind: c.kind,
+          path: c.path,
+          bytes: c.bytes,
+          sha256: c.sha256,
+          metric: c.metric,
+          value: enc(c.value),
+          createdAt: c.created_at,
+        })),
+        evaluations: evaluations.map((e) => ({
+          split: e.split,
+          loss: enc(e.loss),
+          accuracy: enc(e.accuracy),
+          confusion: JSON.parse(e.confusion) as unknown,
+          perClass: JSON.parse(e.per_class) as unknown,
+          mostWrong: JSON.parse(e.most_wrong) as unknown,
+          createdAt: e.created_at,
+        })),
+        metrics,
+      };
+    }),
+  };
+}
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const s = typeof value === 'number' ? String(encodeMetricValue(value)) : String(value);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function csv(rows: unknown[][]): string {
+  return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+export function exportRuns(
+  db: SqliteDatabase,
+  selection: ExportSelection,
+  format: ExportFormat,
+): { filename: string; mediaType: string; content: string; runCount: number } {
+  const ids = selectRunIds(db, selection);
+  const base =
+    'runIds' in selection
+      ? ids.length === 1
+        ? `run-${ids[0]}`
+        : `runs-${ids.length}`
+      : 'sweepId' in selection
+        ? `sweep-${selection.sweepId}`
+        : `experiment-${selection.experimentId}`;
+  if (format === 'json') {
+    return { filename: `${base}.json`, mediaType: 'application/json', content: JSON.stringify(buildExport(db, ids)), runCount: ids.length };
+  }
+  const idJson = JSON.stringify(ids);
+  if (format === 'metrics-csv') {
+    const rows = db
+      .prepare(
+        `SELECT r.uuid, r.name, m.key, m.step, m.epoch, m.wall_ms, m.value FROM metrics m JOIN runs r ON r.id = m.run_id
+         WHERE m.run_id IN (SELECT value FROM json_each(?)) ORDER BY r.id, m.key, m.step`,
+      )
+      .raw()
+      .all(idJson) as unknown[][];
+    const out = rows.map((r) => (r[6] === null ? [...r.slice(0, 6), 'NaN'] : r));
+    return {
+      filename: `${base}-metrics.csv`,
+      mediaType: 'text/csv',
+      content: csv([['run_uuid', 'run_name', 'key', 'step', 'epoch', 'wall_ms', 'value'], ...out]),
+      runCount: ids.length,
+    };
+  }
+  const runs = db.prepare('SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').all(idJson) as RunDbRow[];
+  const params = db.prepare('SELECT run_id, key, value, kind FROM params WHERE run_id IN (SELECT value FROM json_each(?))').all(idJson) as {
+    run_id: number;
+    key: string;
+    value: number | string;
+    kind: FlatParam['kind'];
+  }[];
+  const summaries = db.prepare('SELECT * FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?))').all(idJson) as {
+    run_id: number;
+    key: string;
+    last: number | null;
+    best: number | null;
+    best_step: number | null;
+    min: number | null;
+    max: number | null;
+  }[];
+  const tags = db.prepare('SELECT run_id, tag FROM tags WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY tag').all(idJson) as {
+    run_id: number;
+    tag: string;
+  }[];
+  const paramKeys = [...new Set(params.map((p) => p.key))].sort();
+  const metricKeys = [...new Set(summaries.map((s) => s.key))].sort();
+  const header = [
+    'uuid',
+    'name',
+    'status',
+    'experiment_id',
+    'sweep_id',
+    'dataset',
+    'backend',
+    'device',
+    'seed',
+    'created_at',
+    'started_at',
+    'ended_at',
+    'duration_ms',
+    'tags',
+    ...paramKeys.map((k) => `param.${k}`),
+    ...metricKeys.flatMap((k) => [`${k}.last`, `${k}.best`, `${k}.best_step`, `${k}.min`, `${k}.max`]),
+  ];
+  const lines = runs.map((r) => {
+    const p = new Map(params.filter((x) => x.run_id === r.id).map((x) => [x.key, readParam(x.value, x.kind)]));
+    const s = new Map(summaries.filter((x) => x.run_id === r.id).map((x) => [x.key, x]));
+    return [
+      r.uuid,
+      r.name,
+      r.status,
+      r.experiment_id,
+      r.sweep_id,
+      r.dataset,
+      r.backend,
+      r.device,
+      r.seed,
+      r.created_at,
+      r.started_at,
+      r.ended_at,
+      r.ended_at !== null && r.started_at !== null ? r.ended_at - r.started_at : null,
+      tags
+        .filter((t) => t.run_id === r.id)
+        .map((t) => t.tag)
+        .join(';'),
+      ...paramKeys.map((k) => p.get(k) ?? null),
+      ...metricKeys.flatMap((k) => {
+        const x = s.get(k);
+        return x ? [x.last ?? NaN, x.best, x.best_step, x.min, x.max] : [null, null, null, null, null];
+      }),
+    ];
+  });
+  return { filename: `${base}.csv`, mediaType: 'text/csv', content: csv([header, ...lines]), runCount: ids.length };
+}
+
+/** Imports a JSON export in one transaction; runs whose uuid is already here are skipped. */
+export function importRuns(db: SqliteDatabase, content: string): { imported: number; skipped: number } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(content);
+  } catch (error) {
+    throw new KernelLabError('invalid_input', `Invalid runs export: not JSON (${(error as Error).message})`);
+  }
+  const parsed = RunsExport.safeParse(raw);
+  if (!parsed.success) throw invalidInput('runs export', parsed.error);
+  const data = parsed.data;
+  let imported = 0;
+  let skipped = 0;
+  db.transaction(() => {
+    const now = Date.now();
+    const experimentIds = new Map<string, number>();
+    for (const e of data.experiments) {
+      const existing = db
+        .prepare('SELECT id FROM experiments WHERE uuid = ? OR name = ? ORDER BY uuid = ? DESC')
+        .pluck()
+        .get(e.uuid, e.name, e.uuid) as number | undefined;
+      experimentIds.set(
+        e.uuid,
+        existing ??
+          Number(
+            db
+              .prepare('INSERT INTO experiments (uuid, name, description, created_at) VALUES (?, ?, ?, ?)')
+              .run(e.uuid, e.name, e.description, e.createdAt).lastInsertRowid,
+          ),
+      );
+    }
+    const experimentId = (uuid: string | null): number | null => {
+      if (uuid === null) return null;
+      return (
+        experimentIds.get(uuid) ?? (db.prepare('SELECT id FROM experiments WHERE uuid = ?').pluck().get(uuid) as number | undefined) ?? null
+      );
+    };
+    const sweepIds = new Map<string, number>();
+    for (const s of data.sweeps) {
+      const existing = db.prepare('SELECT id FROM sweeps WHERE uuid = ?').pluck().get(s.uuid) as number | undefined;
+      sweepIds.set(
+        s.uuid,
+        existing ??
+          Number(
+            db
+              .prepare('INSERT INTO sweeps (uuid, experiment_id, name, spec, status, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+              .run(
+                s.uuid,
+                experimentId(s.experimentUuid),
+                s.name,
+                JSON.stringify(s.spec ?? {}),
+                s.status === 'running' ? 'canceled' : s.status,
+                s.createdAt,
+              ).lastInsertRowid,
+          ),
+      );
+    }
+    const insertRun = db.prepare(
+      `INSERT INTO runs (uuid, name, experiment_id, sweep_id, derived_epochs, status, model_spec, dataset, backend, device, seed,
+         hyperparameters, environment, priority, error, created_at, started_at, ended_at, updated_at)
+       VALUES (@uuid, @name, @experiment_id, @sweep_id, @derived_epochs, @status, @model_spec, @dataset, @backend, @device, @seed,
+         @hyperparameters, @environment, @priority, @error, @created_at, @started_at, @ended_at, @updated_at)`,
+    );
+    const insertParam = db.prepare('INSERT INTO params (run_id, key, value, kind) VALUES (?, ?, ?, ?)');
+    const insertMetric = db.prepare('INSERT INTO metrics (run_id, key, step, epoch, wall_ms, value) VALUES (?, ?, ?, ?, ?, ?)');
+    const insertSummary = db.prepare(
+      'INSERT INTO latest_metrics (run_id, key, last, last_step, best, best_step, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const newRuns: { id: number; run: (typeof data.runs)[number] }[] = [];
+    for (const run of data.runs) {
+      if (db.prepare('SELECT 1 FROM runs WHERE uuid = ?').get(run.uuid)) {
+        skipped++;
+        continue;
+      }
+      const id = Number(
+        insertRun.run({
+          uuid: run.uuid,
+          name: run.name,
+          experiment_id: experimentId(run.experimentUuid),
+          sweep_id: run.sweepUuid === null ? null : (sweepIds.get(run.sweepUuid) ?? null),
+          derived_epochs: run.derivedEpochs,
+          // Nothing runs an imported run: one that was running when exported is interrupted here.
+          status: run.status === 'running' ? 'interrupted' : run.status,
+          model_spec: JSON.stringify(run.modelSpec ?? null),
+          dataset: run.dataset,
+          backend: run.backend,
+          device: run.device,
+          seed: run.seed,
+          hyperparameters: JSON.stringify(run.hyperparameters),
+          environment: JSON.stringify(run.environment),
+          priority: run.priority,
+          error: run.error,
+          created_at: run.createdAt,
+          started_at: run.startedAt,
+          ended_at: run.endedAt,
+          updated_at: now,
+        }).lastInsertRowid,
+      );
+      newRuns.push({ id, run });
+      imported++;
+      for (const p of flattenParams(run.hyperparameters)) insertParam.run(id, p.key, p.value, p.kind);
+      for (const [key, points] of Object.entries(run.metrics)) {
+        const direction = metricDirection(key);
+        let last = NaN;
+        let lastStep = -1;
+        let best = NaN;
+        let bestStep: number | null = null;
+        let min = NaN;
+        let max = NaN;
+        for (const [step, epoch, wallMs, encoded] of points) {
+          const value = decodeMetricValue(encoded);
+          insertMetric.run(id, key, step, epoch, Math.round(wallMs), value);
+          if (step >= lastStep) {
+            lastStep = step;
+            last = value;
+          }
+          if (Number.isNaN(value)) continue;
+          if (Number.isNaN(min) || value < min) min = value;
+          if (Number.isNaN(max) || value > max) max = value;
+          if (Number.isNaN(best) || (direction === 'max' ? value > best : value < best)) {
+            best = value;
+            bestStep = step;
+          }
+        }
+        const n = (v: number) => (Number.isNaN(v) ? null : v);
+        if (points.length > 0) insertSummary.run(id, key, n(last), lastStep, n(best), bestStep, n(min), n(max), points.length);
+      }
+      for (const c of run.checkpoints) {
+        db.prepare(
+          'INSERT INTO checkpoints (run_id, epoch, kind, path, bytes, sha256, metric, value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(id, c.epoch, c.kind, c.path, c.bytes, c.sha256, c.metric, c.value === null ? null : decodeMetricValue(c.value), c.createdAt);
+      }
+      for (const e of run.evaluations) {
+        db.prepare(
+          'INSERT INTO evaluations (run_id, split, loss, accuracy, confusion, per_class, most_wrong, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(
+          id,
+          e.split,
+          e.loss === null ? null : decodeMetricValue(e.loss),
+          e.accuracy === null ? null : decodeMetricValue(e.accuracy),
+          JSON.stringify(e.confusion ?? []),
+          JSON.stringify(e.perClass ?? []),
+          JSON.stringify(e.mostWrong ?? []),
+          e.createdAt,
+        );
+      }
+      for (const tag of new Set(run.tags)) db.prepare('INSERT INTO tags (run_id, tag) VALUES (?, ?)').run(id, tag);
+      if (run.note.trim() !== '') db.prepare('INSERT INTO notes (run_id, body, updated_at) VALUES (?, ?, ?)').run(id, run.note, now);
+    }
+    // Links by uuid, resolved once every run of the file exists (a parent may come after its child).
+    const byUuid = db.prepare('SELECT id FROM runs WHERE uuid = ?').pluck();
+    const link = db.prepare('UPDATE runs SET parent_run_id = ?, derived_from_run_id = ? WHERE id = ?');
+    for (const { id, run } of newRuns) {
+      const parent = run.parentRunUuid === null ? null : ((byUuid.get(run.parentRunUuid) as number | undefined) ?? null);
+      const derived = run.derivedFromRunUuid === null ? null : ((byUuid.get(run.derivedFromRunUuid) as number | undefined) ?? null);
+      if (parent !== null || derived !== null) link.run(parent, derived, id);
+    }
+  }).immediate();
+  return { imported, skipped };
+}

@@ -1,0 +1,45 @@
+import { KernelLabError } from '../errors.ts';
+import type { Handlers } from '../contract/define.ts';
+import type { Methods } from '../contract/index.ts';
+import type { ServiceContext } from '../service.ts';
+
+type RunsMethodName =
+  | 'runs.list'
+  | 'runs.get'
+  | 'runs.metrics'
+  | 'runs.compare'
+  | 'runs.pivot'
+  | 'runs.setTags'
+  | 'runs.setNote'
+  | 'runs.delete'
+  | 'runs.export'
+  | 'runs.import'
+  | 'experiments.list'
+  | 'experiments.create'
+  | 'sweeps.list'
+  | 'sweeps.get';
+
+/** The experiment store's API methods, each a thin call into ctx.store (SQL lives in core/db). */
+export function runsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, RunsMethodName>> {
+  const store = () => ctx.store;
+  return {
+    'runs.list': (input) => store().listRuns(input),
+    'runs.get': ({ id }) => store().runDetail(id),
+    'runs.metrics': ({ id, keys, maxPoints }) => store().metricSeries(id, { keys, maxPoints }),
+    'runs.compare': (input) => store().compareRuns(input),
+    'runs.pivot': (input) => store().pivot(input),
+    'runs.setTags': ({ id, tags }) => ({ tags: store().setTags(id, tags) }),
+    'runs.setNote': ({ id, body }) => ({ note: store().setNote(id, body) }),
+    'runs.delete': ({ id }) => ({ deleted: store().deleteRun(id) }),
+    'runs.export': ({ selection, format }) => store().exportRuns(selection, format),
+    'runs.import': ({ content }) => store().importRuns(content),
+    'experiments.list': () => store().listExperiments(),
+    'experiments.create': ({ name, description }) => store().createExperiment({ name, description }),
+    'sweeps.list': ({ experimentId }) => store().listSweeps({ experimentId }),
+    'sweeps.get': ({ id }) => {
+      const sweep = store().getSweep(id);
+      if (!sweep) throw new KernelLabError('not_found', `Sweep ${id} does not exist`);
+      return sweep;
+    },
+  };
+}

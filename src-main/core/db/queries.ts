@@ -1,0 +1,506 @@
+/**
+ * Read queries for the UI: the runs table, a run's detail and series, compare, the sweep pivot.
+ * Results are wire-ready (NaN/±Infinity encoded as strings, see contract/runs.ts).
+ *
+ * The runs list is two steps on purpose: first the page of ids (filters + one join for the sort
+ * column), then the chosen columns for those ≤ limit ids. Joining every chosen column before
+ * sorting would look them up for all 10,000 runs instead of 100.
+ */
+import { invalidInput, KernelLabError } from '../errors.ts';
+import {
+  CompareQuery,
+  encodeMetricValue,
+  ListRunsQuery,
+  PivotQuery,
+  type CompareResult,
+  type MetricPointOut,
+  type MetricSummary,
+  type MetricValue,
+  type ParamValue,
+  type PivotResult,
+  type RunDetail,
+  type RunRow,
+  type RunStatus,
+  type SeriesResult,
+  type SummaryField,
+} from '../contract/runs.ts';
+import type { SqliteDatabase } from './database.ts';
+import { metricDirection, readParam, toRunRecord, type FlatParam, type RunDbRow } from './RunStore.ts';
+
+const enc = (v: number | null): MetricValue | null => (v === null ? null : encodeMetricValue(v));
+
+class Binder {
+  readonly args: Record<string, unknown> = {};
+  #n = 0;
+  bind(value: unknown): string {
+    const name = `a${this.#n++}`;
+    this.args[name] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+    return `@${name}`;
+  }
+}
+
+const opSql = { eq: '=', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' } as const;
+const runColumns: Record<string, string> = {
+  id: 'r.id',
+  name: 'r.name',
+  status: 'r.status',
+  createdAt: 'r.created_at',
+  startedAt: 'r.started_at',
+  endedAt: 'r.ended_at',
+  duration: '(r.ended_at - r.started_at)',
+};
+
+function splitMetricColumn(spec: string): { key: string; field: SummaryField } {
+  const dot = spec.lastIndexOf('.');
+  return { key: spec.slice(0, dot), field: spec.slice(dot + 1) as SummaryField };
+}
+
+export function listRuns(db: SqliteDatabase, input: unknown): { total: number; rows: RunRow[] } {
+  const parsed = ListRunsQuery.safeParse(input);
+  if (!parsed.success) throw invalidInput('runs query', parsed.error);
+  const q = parsed.data;
+  const b = new Binder();
+  const where: string[] = [];
+  if (q.experimentId !== undefined) where.push(`r.experiment_id = ${b.bind(q.experimentId)}`);
+  if (q.sweepId !== undefined) where.push(`r.sweep_id = ${b.bind(q.sweepId)}`);
+  if (q.status && q.status.length > 0) where.push(`r.status IN (SELECT value FROM json_each(${b.bind(JSON.stringify(q.status))}))`);
+  if (q.tag !== undefined) where.push(`EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.tag = ${b.bind(q.tag)})`);
+  for (const f of q.params) {
+    let test: string;
+    if (f.op === 'in') {
+      const values = (Array.isArray(f.value) ? f.value : [f.value]).map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+      test = `p.value IN (SELECT value FROM json_each(${b.bind(JSON.stringify(values))}))`;
+    } else {
+      if (Array.isArray(f.value))
+        throw new KernelLabError('invalid_input', `Invalid runs query: params: op '${f.op}' takes one value, not a list`);
+      test = f.value === null ? `p.kind = 'json' AND p.value = 'null'` : `p.value ${opSql[f.op]} ${b.bind(f.value)}`;
+    }
+    where.push(`EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ${b.bind(f.key)} AND ${test})`);
+  }
+  for (const f of q.metrics) {
+    const tests = [`m.key = ${b.bind(f.key)}`];
+    if (f.min !== undefined) tests.push(`m.${f.field} >= ${b.bind(f.min)}`);
+    if (f.max !== undefined) tests.push(`m.${f.field} <= ${b.bind(f.max)}`);
+    where.push(`EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_id = r.id AND ${tests.join(' AND ')})`);
+  }
+  const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+
+  let join = '';
+  let sortExpr: string;
+  const by = q.sort.by;
+  if (by.startsWith('param:')) {
+    join = `LEFT JOIN params sp ON sp.run_id = r.id AND sp.key = ${b.bind(by.slice('param:'.length))}`;
+    sortExpr = 'sp.value';
+  } else if (by.startsWith('metric:')) {
+    const { key, field } = splitMetricColumn(by.slice('metric:'.length));
+    join = `LEFT JOIN latest_metrics sm ON sm.run_id = r.id AND sm.key = ${b.bind(key)}`;
+    sortExpr = `sm.${field}`;
+  } else {
+    sortExpr = runColumns[by]!;
+  }
+  const dir = q.sort.dir === 'asc' ? 'ASC' : 'DESC';
+  const total = (db.prepare(`SELECT count(*) AS n FROM runs r ${whereSql}`).get(b.args) as { n: number }).n;
+  const ids = db
+    .prepare(
+      `SELECT r.id FROM runs r ${join} ${whereSql}
+       ORDER BY (${sortExpr}) IS NULL, ${sortExpr} ${dir}, r.id ${dir} LIMIT ${b.bind(q.limit)} OFFSET ${b.bind(q.offset)}`,
+    )
+    .pluck()
+    .all(b.args) as number[];
+  if (ids.length === 0) return { total, rows: [] };
+
+  const idJson = JSON.stringify(ids);
+  const runs = db
+    .prepare(
+      `SELECT id, uuid, name, status, experiment_id, sweep_id, dataset, backend, created_at, started_at, ended_at
+       FROM runs WHERE id IN (SELECT value FROM json_each(?))`,
+    )
+    .all(idJson) as Pick<
+    RunDbRow,
+    'id' | 'uuid' | 'name' | 'status' | 'experiment_id' | 'sweep_id' | 'dataset' | 'backend' | 'created_at' | 'started_at' | 'ended_at'
+  >[];
+  const rows = new Map<number, RunRow>();
+  for (const r of runs) {
+    rows.set(r.id, {
+      id: r.id,
+      uuid: r.uuid,
+      name: r.name,
+      status: r.status,
+      experimentId: r.experiment_id,
+      sweepId: r.sweep_id,
+      dataset: r.dataset,
+      backend: r.backend,
+      createdAt: r.created_at,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+      tags: [],
+      params: Object.fromEntries(q.paramColumns.map((k) => [k, null])),
+      metrics: Object.fromEntries(q.metricColumns.map((c) => [`${c.key}.${c.field}`, null])),
+    });
+  }
+  for (const t of db.prepare('SELECT run_id, tag FROM tags WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY tag').all(idJson) as {
+    run_id: number;
+    tag: string;
+  }[]) {
+    rows.get(t.run_id)!.tags.push(t.tag);
+  }
+  if (q.paramColumns.length > 0) {
+    const params = db
+      .prepare(
+        'SELECT run_id, key, value, kind FROM params WHERE run_id IN (SELECT value FROM json_each(?)) AND key IN (SELECT value FROM json_each(?))',
+      )
+      .all(idJson, JSON.stringify(q.paramColumns)) as { run_id: number; key: string; value: number | string; kind: FlatParam['kind'] }[];
+    for (const p of params) rows.get(p.run_id)!.params[p.key] = readParam(p.value, p.kind);
+  }
+  if (q.metricColumns.length > 0) {
+    const keys = [...new Set(q.metricColumns.map((c) => c.key))];
+    const summaries = db
+      .prepare('SELECT * FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?)) AND key IN (SELECT value FROM json_each(?))')
+      .all(idJson, JSON.stringify(keys)) as SummaryDbRow[];
+    for (const s of summaries) {
+      const row = rows.get(s.run_id)!;
+      for (const c of q.metricColumns) {
+        if (c.key !== s.key) continue;
+        row.metrics[`${c.key}.${c.field}`] = c.field === 'last' ? encodeMetricValue(s.last ?? NaN) : enc(s[c.field]);
+      }
+    }
+  }
+  return { total, rows: ids.map((id) => rows.get(id)!) };
+}
+
+interface SummaryDbRow {
+  run_id: number;
+  key: string;
+  last: number | null;
+  last_step: number;
+  best: number | null;
+  best_step: number | null;
+  min: number | null;
+  max: number | null;
+  count: number;
+}
+
+function toSummary(s: SummaryDbRow): MetricSummary {
+  return {
+    key: s.key,
+    last: encodeMetricValue(s.last ?? NaN),
+    lastStep: s.last_step,
+    best: enc(s.best),
+    bestStep: s.best_step,
+    min: enc(s.min),
+    max: enc(s.max),
+    count: s.count,
+    direction: metricDirection(s.key),
+  };
+}
+
+export function summariesOf(db: SqliteDatabase, runIds: number[]): Map<number, MetricSummary[]> {
+  const rows = db
+    .prepare('SELECT * FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key')
+    .all(JSON.stringify(runIds)) as SummaryDbRow[];
+  const out = new Map<number, MetricSummary[]>();
+  for (const s of rows) {
+    let list = out.get(s.run_id);
+    if (!list) out.set(s.run_id, (list = []));
+    list.push(toSummary(s));
+  }
+  return out;
+}
+
+function paramsOf(db: SqliteDatabase, runId: number): Record<string, ParamValue> {
+  const rows = db.prepare('SELECT key, value, kind FROM params WHERE run_id = ? ORDER BY key').all(runId) as {
+    key: string;
+    value: number | string;
+    kind: FlatParam['kind'];
+  }[];
+  return Object.fromEntries(rows.map((p) => [p.key, readParam(p.value, p.kind)]));
+}
+
+export function runDetail(db: SqliteDatabase, id: number): RunDetail | undefined {
+  const row = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunDbRow | undefined;
+  if (!row) return undefined;
+  const run = toRunRecord(row);
+  const checkpoints = db
+    .prepare(
+      'SELECT id, epoch, kind, path, bytes, sha256, metric, value, created_at AS createdAt FROM checkpoints WHERE run_id = ? ORDER BY epoch, id',
+    )
+    .all(id) as (Omit<RunDetail['checkpoints'][number], 'value'> & { value: number | null })[];
+  const evaluations = db
+    .prepare('SELECT split, loss, accuracy, confusion, per_class, most_wrong, created_at FROM evaluations WHERE run_id = ? ORDER BY split')
+    .all(id) as {
+    split: string;
+    loss: number | null;
+    accuracy: number | null;
+    confusion: string;
+    per_class: string;
+    most_wrong: string;
+    created_at: number;
+  }[];
+  const tags = db.prepare('SELECT tag FROM tags WHERE run_id = ? ORDER BY tag').pluck().all(id) as string[];
+  const note = (db.prepare('SELECT body FROM notes WHERE run_id = ?').pluck().get(id) as string | undefined) ?? '';
+  return {
+    id: run.id,
+    uuid: run.uuid,
+    name: run.name,
+    status: run.status,
+    experimentId: run.experimentId,
+    sweepId: run.sweepId,
+    dataset: run.dataset,
+    backend: run.backend,
+    createdAt: run.createdAt,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt,
+    tags,
+    parentRunId: run.parentRunId,
+    derivedFromRunId: run.derivedFromRunId,
+    derivedEpochs: run.derivedEpochs,
+    modelSpec: run.modelSpec,
+    device: run.device,
+    seed: run.seed,
+    hyperparameters: run.hyperparameters,
+    environment: run.environment,
+    priority: run.priority,
+    error: run.error,
+    params: paramsOf(db, id),
+    summary: summariesOf(db, [id]).get(id) ?? [],
+    checkpoints: checkpoints.map((c) => ({ ...c, value: enc(c.value) })),
+    evaluations: evaluations.map((e) => ({
+      split: e.split,
+      loss: enc(e.loss),
+      accuracy: enc(e.accuracy),
+      confusion: JSON.parse(e.confusion) as number[][],
+      perClass: JSON.parse(e.per_class) as RunDetail['evaluations'][number]['perClass'],
+      mostWrong: JSON.parse(e.most_wrong) as RunDetail['evaluations'][number]['mostWrong'],
+      createdAt: e.created_at,
+    })),
+    note,
+  };
+}
+
+interface RawPoint {
+  step: number;
+  epoch: number;
+  wall_ms: number;
+  value: number | null;
+}
+
+/**
+ * Min/max-bucket downsampling: about maxPoints/2 buckets in step order, each keeping its lowest
+ * and highest point (and its first NaN, so a divergence stays visible), plus the first, the last
+ * and the best point of the whole series. Order is preserved.
+ */
+export function downsample<T extends { value: number | null }>(points: readonly T[], maxPoints: number, direction: 'max' | 'min'): T[] {
+  if (points.length <= maxPoints) return [...points];
+  const keep = new Set<number>([0, points.length - 1]);
+  let best = -1;
+  for (let i = 0; i < points.length; i++) {
+    const v = points[i]!.value;
+    if (v === null) continue;
+    const b = best < 0 ? null : points[best]!.value!;
+    if (b === null || (direction === 'max' ? v > b : v < b)) best = i;
+  }
+  if (best >= 0) keep.add(best);
+  const buckets = Math.max(1, Math.floor((maxPoints - 3) / 2));
+  const size = points.length / buckets;
+  for (let bucket = 0; bucket < buckets; bucket++) {
+    const from = Math.floor(bucket * size);
+    const to = Math.min(points.length, Math.floor((bucket + 1) * size));
+    let lo = -1;
+    let hi = -1;
+    let firstNaN = -1;
+    for (let i = from; i < to; i++) {
+      const v = points[i]!.value;
+      if (v === null) {
+        if (firstNaN < 0) firstNaN = i;
+        continue;
+      }
+      if (lo < 0 || v < points[lo]!.value!) lo = i;
+      if (hi < 0 || v > points[hi]!.value!) hi = i;
+    }
+    for (const i of [lo, hi, firstNaN]) if (i >= 0) keep.add(i);
+  }
+  return [...keep].sort((a, b) => a - b).map((i) => points[i]!);
+}
+
+function toPoint(p: RawPoint): MetricPointOut {
+  return { step: p.step, epoch: p.epoch, wallMs: p.wall_ms, value: encodeMetricValue(p.value ?? NaN) };
+}
+
+export function metricSeries(
+  db: SqliteDatabase,
+  runId: number,
+  options: { keys?: string[] | undefined; maxPoints?: number | undefined } = {},
+): SeriesResult {
+  const rows = (
+    options.keys
+      ? db
+          .prepare(
+            'SELECT key, step, epoch, wall_ms, value FROM metrics WHERE run_id = ? AND key IN (SELECT value FROM json_each(?)) ORDER BY key, step',
+          )
+          .all(runId, JSON.stringify(options.keys))
+      : db.prepare('SELECT key, step, epoch, wall_ms, value FROM metrics WHERE run_id = ? ORDER BY key, step').all(runId)
+  ) as (RawPoint & { key: string })[];
+  const byKey = new Map<string, RawPoint[]>();
+  for (const r of rows) {
+    let list = byKey.get(r.key);
+    if (!list) byKey.set(r.key, (list = []));
+    list.push(r);
+  }
+  const series: SeriesResult['series'] = {};
+  const counts: SeriesResult['counts'] = {};
+  for (const [key, points] of byKey) {
+    counts[key] = points.length;
+    const kept = options.maxPoints ? downsample(points, options.maxPoints, metricDirection(key)) : points;
+    series[key] = kept.map(toPoint);
+  }
+  return { runId, series, counts };
+}
+
+function sameParam(a: ParamValue, b: ParamValue): boolean {
+  return a === b;
+}
+
+export function compareRuns(db: SqliteDatabase, input: unknown): CompareResult {
+  const parsed = CompareQuery.safeParse(input);
+  if (!parsed.success) throw invalidInput('compare query', parsed.error);
+  const q = parsed.data;
+  const ids = [...new Set(q.ids)];
+  const idJson = JSON.stringify(ids);
+  const found = db.prepare('SELECT id, uuid, name, status FROM runs WHERE id IN (SELECT value FROM json_each(?))').all(idJson) as {
+    id: number;
+    uuid: string;
+    name: string;
+    status: RunStatus;
+  }[];
+  const byId = new Map(found.map((r) => [r.id, r]));
+  const missing = ids.filter((id) => !byId.has(id));
+  if (missing.length > 0)
+    throw new KernelLabError(
+      'not_found',
+      `Cannot compare: run${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist`,
+    );
+  const index = new Map(ids.map((id, i) => [id, i]));
+
+  const paramRows = db
+    .prepare('SELECT run_id, key, value, kind FROM params WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY key')
+    .all(idJson) as { run_id: number; key: string; value: number | string; kind: FlatParam['kind'] }[];
+  const params = new Map<string, ParamValue[]>();
+  for (const p of paramRows) {
+    let values = params.get(p.key);
+    if (!values) params.set(p.key, (values = ids.map(() => null)));
+    values[index.get(p.run_id)!] = readParam(p.value, p.kind);
+  }
+  const paramList = [...params].map(([key, values]) => ({ key, values, differs: values.some((v) => !sameParam(v, values[0]!)) }));
+
+  const summaryRows = db
+    .prepare('SELECT * FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY key')
+    .all(idJson) as SummaryDbRow[];
+  const summaries = new Map<string, CompareResult['summaries'][number]>();
+  for (const s of summaryRows) {
+    let entry = summaries.get(s.key);
+    if (!entry) {
+      entry = { key: s.key, direction: metricDirection(s.key), best: ids.map(() => null), last: ids.map(() => null) };
+      summaries.set(s.key, entry);
+    }
+    const i = index.get(s.run_id)!;
+    entry.best[i] = enc(s.best);
+    entry.last[i] = encodeMetricValue(s.last ?? NaN);
+  }
+
+  const series: CompareResult['series'] = [];
+  if (q.keys.length > 0) {
+    const stmt = db.prepare('SELECT step, epoch, wall_ms, value FROM metrics WHERE run_id = ? AND key = ? ORDER BY step');
+    for (const id of ids) {
+      for (const key of q.keys) {
+        const points = stmt.all(id, key) as RawPoint[];
+        const kept = q.maxPoints ? downsample(points, q.maxPoints, metricDirection(key)) : points;
+        series.push({ runId: id, key, points: kept.map(toPoint) });
+      }
+    }
+  }
+  return {
+    runs: ids.map((id) => byId.get(id)!),
+    params: q.diffOnly ? paramList.filter((p) => p.differs) : paramList,
+    summaries: [...summaries.values()],
+    series,
+  };
+}
+
+function compareParamValues(a: ParamValue, b: ParamValue): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number') return -1;
+  if (typeof b === 'number') return 1;
+  return String(a).localeCompare(String(b));
+}
+
+export function pivot(db: SqliteDatabase, input: unknown): PivotResult {
+  const parsed = PivotQuery.safeParse(input);
+  if (!parsed.success) throw invalidInput('pivot query', parsed.error);
+  const q = parsed.data;
+  const direction = q.field === 'min' ? 'min' : q.field === 'max' ? 'max' : metricDirection(q.metric);
+  const rows = db
+    .prepare(
+      `SELECT r.id, pr.value AS rv, pr.kind AS rk, pc.value AS cv, pc.kind AS ck, m.${q.field} AS v, m.key AS mk
+       FROM runs r
+       JOIN params pr ON pr.run_id = r.id AND pr.key = @row
+       JOIN params pc ON pc.run_id = r.id AND pc.key = @col
+       LEFT JOIN latest_metrics m ON m.run_id = r.id AND m.key = @metric
+       WHERE r.status IN (SELECT value FROM json_each(@status))
+         AND (@sweep IS NULL OR r.sweep_id = @sweep) AND (@experiment IS NULL OR r.experiment_id = @experiment)`,
+    )
+    .all({
+      row: q.rowParam,
+      col: q.colParam,
+      metric: q.metric,
+      status: JSON.stringify(q.status),
+      sweep: q.sweepId ?? null,
+      experiment: q.experimentId ?? null,
+    }) as {
+    id: number;
+    rv: number | string;
+    rk: FlatParam['kind'];
+    cv: number | string;
+    ck: FlatParam['kind'];
+    v: number | null;
+    mk: string | null;
+  }[];
+
+  const cells = new Map<
+    string,
+    { row: ParamValue; col: ParamValue; count: number; values: number[]; best: number | null; bestRunId: number | null }
+  >();
+  const rowValues = new Map<string, ParamValue>();
+  const colValues = new Map<string, ParamValue>();
+  for (const r of rows) {
+    const row = readParam(r.rv, r.rk);
+    const col = readParam(r.cv, r.ck);
+    const id = JSON.stringify([row, col]);
+    rowValues.set(JSON.stringify(row), row);
+    colValues.set(JSON.stringify(col), col);
+    let cell = cells.get(id);
+    if (!cell) cells.set(id, (cell = { row, col, count: 0, values: [], best: null, bestRunId: null }));
+    cell.count++;
+    // A run with only NaN for the metric (diverged) counts but has no value to average.
+    const v = q.field === 'last' && r.mk !== null && r.v === null ? NaN : r.v;
+    if (v === null || Number.isNaN(v)) continue;
+    cell.values.push(v);
+    if (cell.best === null || (direction === 'max' ? v > cell.best : v < cell.best)) {
+      cell.best = v;
+      cell.bestRunId = r.id;
+    }
+  }
+  return {
+    rowParam: q.rowParam,
+    colParam: q.colParam,
+    metric: q.metric,
+    direction,
+    rows: [...rowValues.values()].sort(compareParamValues),
+    cols: [...colValues.values()].sort(compareParamValues),
+    cells: [...cells.values()].map((c) => {
+      const n = c.values.length;
+      const mean = n > 0 ? c.values.reduce((a, b) => a + b, 0) / n : null;
+      const std = mean === null ? null : n > 1 ? Math.sqrt(c.values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+      return { row: c.row, col: c.col, count: c.count, best: enc(c.best), bestRunId: c.bestRunId, mean: enc(mean), std: enc(std) };
+    }),
+  };
+}

@@ -1,0 +1,157 @@
+-- index checkpoints_by_run
+CREATE INDEX checkpoints_by_run ON checkpoints (run_id, epoch);
+
+-- index latest_metrics_by_key
+CREATE INDEX latest_metrics_by_key ON latest_metrics (key, best);
+
+-- index params_by_key_value
+CREATE INDEX params_by_key_value ON params (key, value);
+
+-- index runs_by_derived_from
+CREATE INDEX runs_by_derived_from ON runs (derived_from_run_id);
+
+-- index runs_by_experiment
+CREATE INDEX runs_by_experiment ON runs (experiment_id);
+
+-- index runs_by_parent
+CREATE INDEX runs_by_parent ON runs (parent_run_id);
+
+-- index runs_by_sweep
+CREATE INDEX runs_by_sweep ON runs (sweep_id);
+
+-- index runs_queue
+CREATE INDEX runs_queue ON runs (status, priority DESC, id);
+
+-- index tags_by_tag
+CREATE INDEX tags_by_tag ON tags (tag);
+
+-- table checkpoints
+CREATE TABLE checkpoints (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  epoch INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('best', 'last', 'epoch')),
+  path TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  metric TEXT,
+  value REAL,
+  created_at INTEGER NOT NULL
+);
+
+-- table evaluations
+CREATE TABLE evaluations (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  split TEXT NOT NULL,
+  loss REAL,
+  accuracy REAL,
+  confusion TEXT NOT NULL CHECK (json_valid(confusion)),
+  per_class TEXT NOT NULL CHECK (json_valid(per_class)),
+  most_wrong TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(most_wrong)),
+  created_at INTEGER NOT NULL,
+  UNIQUE (run_id, split)
+);
+
+-- table experiments
+CREATE TABLE experiments (
+  id INTEGER PRIMARY KEY,
+  uuid TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+
+-- table latest_metrics
+CREATE TABLE latest_metrics (
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  last REAL,
+  last_step INTEGER NOT NULL,
+  best REAL,
+  best_step INTEGER,
+  min REAL,
+  max REAL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+
+-- table metrics
+CREATE TABLE metrics (
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  epoch INTEGER NOT NULL,
+  wall_ms INTEGER NOT NULL,
+  value REAL,
+  PRIMARY KEY (run_id, key, step)
+) WITHOUT ROWID;
+
+-- table notes
+CREATE TABLE notes (
+  run_id INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+  body TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+-- table params
+CREATE TABLE params (
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('number', 'string', 'boolean', 'json')),
+  PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+
+-- table runs
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  uuid TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  experiment_id INTEGER REFERENCES experiments (id) ON DELETE SET NULL,
+  sweep_id INTEGER REFERENCES sweeps (id) ON DELETE SET NULL,
+  -- The run this one resumes from its checkpoint.
+  parent_run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+  -- Epoch folding in sweeps: this run's results are the first derived_epochs epochs of another run.
+  derived_from_run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+  derived_epochs INTEGER CHECK (derived_epochs IS NULL OR derived_epochs > 0),
+  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'canceled', 'interrupted', 'diverged')),
+  model_spec TEXT NOT NULL CHECK (json_valid(model_spec)),
+  dataset TEXT NOT NULL,
+  backend TEXT NOT NULL,
+  device TEXT NOT NULL DEFAULT '',
+  seed INTEGER NOT NULL,
+  hyperparameters TEXT NOT NULL CHECK (json_valid(hyperparameters)),
+  environment TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(environment)),
+  priority INTEGER NOT NULL DEFAULT 0,
+  -- Who runs it: set atomically by claimNextQueuedRun so two processes never run one run twice.
+  worker_owner TEXT,
+  worker_pid INTEGER,
+  lease_expires_at INTEGER,
+  error TEXT,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  ended_at INTEGER,
+  updated_at INTEGER NOT NULL
+);
+
+-- table schema_migrations
+CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL);
+
+-- table sweeps
+CREATE TABLE sweeps (
+  id INTEGER PRIMARY KEY,
+  uuid TEXT NOT NULL UNIQUE,
+  experiment_id INTEGER REFERENCES experiments (id) ON DELETE SET NULL,
+  name TEXT NOT NULL,
+  spec TEXT NOT NULL CHECK (json_valid(spec)),
+  status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'completed', 'canceled', 'failed')),
+  created_at INTEGER NOT NULL
+);
+
+-- table tags
+CREATE TABLE tags (
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  tag TEXT NOT NULL,
+  PRIMARY KEY (run_id, tag)
+) WITHOUT ROWID;
