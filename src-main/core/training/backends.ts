@@ -2,8 +2,9 @@ import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendProbe } from '../contract/index.ts';
 
-/** Preference order when a run pins no backend (DESIGN.md: tensorflow → wasm → cpu). */
-export const backendOrder: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+// Kept in the contract so the main process can name the order without loading tfjs.
+import { backendOrder } from '../contract/app.ts';
+export { backendOrder };
 
 function cpuModel(): string {
   const list = cpus();

@@ -14,7 +14,8 @@ export function probeBackendsInWorker(launch: WorkerLauncher, entry: string, tim
       const message = FromWorker.parse(raw);
       clearTimeout(timer);
       if (message.type === 'probeResult') resolve(message.backends);
-      else reject(new Error(`backend probe failed: ${message.message}`));
+      else if (message.type === 'error') reject(new Error(`backend probe failed: ${message.message}`));
+      else reject(new Error(`backend probe got an unexpected '${message.type}' message`));
     });
     worker.onExit((code, signal) => {
       clearTimeout(timer);

@@ -3,10 +3,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '../random.ts';
-import { registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
+import { ensureGradients, registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
 
 beforeAll(async () => {
   registerWasmConvBackpropFilter();
+  await ensureGradients();
   expect(await tf.setBackend('wasm')).toBe(true);
 });
 

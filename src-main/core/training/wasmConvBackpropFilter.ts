@@ -1,6 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-// Autodiff needs the gradient registry; the tfjs union package would import it, the split packages do not.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 
 /**
  * The wasm backend has no Conv2DBackpropFilter (tfjs issue 8474), so every conv layer fails to
@@ -99,4 +97,16 @@ export function registerWasmConvBackpropFilter(): void {
     kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc,
   });
   registered = true;
+}
+
+/**
+ * Autodiff needs tfjs' gradient registry (a process-wide global). Under Node the tfjs-layers
+ * bundle fills it when imported; where the ESM sources are loaded instead (vitest), it stays
+ * empty, so load tfjs-core's own registration then.
+ */
+export async function ensureGradients(): Promise<void> {
+  if (tf.getGradient('Conv2D')) return;
+  const specifier = '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+  await import(specifier);
+  if (!tf.getGradient('Conv2D')) throw new Error('tfjs gradients could not be registered');
 }

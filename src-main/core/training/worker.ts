@@ -2,8 +2,11 @@
  * Entry of a training worker process (child_process.fork or Electron utilityProcess).
  * It talks to main only through the typed messages in workerProtocol.ts.
  */
-import { probeBackends } from './backends.ts';
-import { FromWorker, ToWorker } from './workerProtocol.ts';
+import { gather, loadSplit, stratifiedSplit, subsetPerClass, type RawSplit } from '../datasets/index.ts';
+import { backendOrder, loadBackend, probeBackends } from './backends.ts';
+import { registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
+import { train, type TrainingData } from './trainer.ts';
+import { FromWorker, ToWorker, type TrainRequest } from './workerProtocol.ts';
 
 interface ParentPort {
   postMessage(message: unknown): void;
@@ -13,10 +16,79 @@ interface ParentPort {
 // Electron's utilityProcess exposes process.parentPort; child_process.fork exposes process.send.
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 
+let pendingSends = 0;
+let exitRequested: number | null = null;
+
 function send(message: FromWorker): void {
   const checked = FromWorker.parse(message);
   if (parentPort) parentPort.postMessage(checked);
-  else process.send?.(checked);
+  else if (process.send) {
+    pendingSends++;
+    process.send(checked, undefined, undefined, () => {
+      pendingSends--;
+      if (pendingSends === 0 && exitRequested !== null) process.exit(exitRequested);
+    });
+  }
+}
+
+/** process.send is asynchronous: exit only once the last message has left, or main misses trainEnd. */
+function exitWhenFlushed(code: number): void {
+  exitRequested = code;
+  if (pendingSends === 0) process.exit(code);
+}
+
+let canceled = false;
+let training = false;
+
+/** Train/validation/test splits for a request: optional per-class subsets, a stratified validation split. */
+export async function prepareData(request: TrainRequest): Promise<TrainingData> {
+  const hp = request.hyperparameters;
+  let train: RawSplit = await loadSplit(request.datasetsDir, request.dataset, 'train');
+  let test: RawSplit = await loadSplit(request.datasetsDir, request.dataset, 'test');
+  let testIndices: Uint32Array | null = null;
+  if (request.subset.trainPerClass) train = gather(train, subsetPerClass(train.labels, request.subset.trainPerClass, hp.seed));
+  if (request.subset.testPerClass) {
+    testIndices = subsetPerClass(test.labels, request.subset.testPerClass, hp.seed);
+    test = gather(test, testIndices);
+  }
+  let validation: RawSplit | null = null;
+  if (hp.validateOn === 'test') validation = test;
+  else if (hp.validationSplit > 0) {
+    const split = stratifiedSplit(train.labels, hp.validationSplit, hp.seed);
+    validation = gather(train, split.validation);
+    train = gather(train, split.train);
+  }
+  return { train, validation, test, testIndices };
+}
+
+async function runTraining(request: TrainRequest): Promise<void> {
+  training = true;
+  const pinned = request.hyperparameters.backend;
+  let chosen = null;
+  for (const name of pinned ? [pinned] : backendOrder) {
+    const probe = await loadBackend(name);
+    if (probe.available) {
+      chosen = probe;
+      break;
+    }
+    if (pinned) throw new Error(`backend ${name} is not available: ${probe.detail}`);
+  }
+  if (!chosen) throw new Error('no tfjs backend loads in this worker');
+  if (chosen.name === 'wasm') registerWasmConvBackpropFilter();
+  const data = await prepareData(request);
+  await train({
+    runId: request.runId,
+    spec: request.spec,
+    hyperparameters: request.hyperparameters,
+    data,
+    runDir: request.runDir,
+    resume: request.resume,
+    stopAfterEpochs: request.stopAfterEpochs,
+    backend: chosen.name,
+    device: chosen.detail,
+    emit: send,
+    isCanceled: () => canceled,
+  });
 }
 
 async function handle(raw: unknown): Promise<void> {
@@ -26,12 +98,24 @@ async function handle(raw: unknown): Promise<void> {
   switch (message.type) {
     case 'probe': {
       send({ type: 'probeResult', backends: await probeBackends() });
-      process.exit(0);
+      exitWhenFlushed(0);
+      break;
+    }
+    case 'train': {
+      if (training) throw new Error('worker: a run is already training in this process');
+      await runTraining(message);
+      exitWhenFlushed(0);
+      break;
+    }
+    case 'cancel': {
+      // The loop checks this flag after every batch, so a cancel lands within one batch.
+      canceled = true;
+      if (!training) exitWhenFlushed(0);
       break;
     }
     default: {
-      const unknown: never = message.type;
-      throw new Error(`worker: unhandled message type ${String(unknown)}`);
+      const unknown: never = message;
+      throw new Error(`worker: unhandled message type ${JSON.stringify(unknown)}`);
     }
   }
 }
@@ -39,7 +123,7 @@ async function handle(raw: unknown): Promise<void> {
 function onMessage(raw: unknown): void {
   handle(raw).catch((error: unknown) => {
     send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-    process.exit(1);
+    exitWhenFlushed(1);
   });
 }
 

@@ -1,15 +1,144 @@
 import { z } from 'zod';
-import { BackendProbe } from '../contract/index.ts';
+import { BackendName, BackendProbe } from '../contract/app.ts';
+import { Hyperparameters, ModelSpec } from '../models/modelSpec.ts';
 
 /**
  * Messages between main and a worker process. Both sides parse what they receive with these
  * schemas and throw on an unknown type: a worker of another version must fail loudly.
+ * Epochs and batches are counted from 1 in every message, as Keras prints them.
  */
-export const ToWorker = z.discriminatedUnion('type', [z.object({ type: z.literal('probe') })]);
-export type ToWorker = z.infer<typeof ToWorker>;
+export const TrainRequest = z.object({
+  type: z.literal('train'),
+  runId: z.string().min(1),
+  spec: ModelSpec,
+  hyperparameters: Hyperparameters,
+  /** Folder that holds the installed datasets (core/datasets layout). */
+  datasetsDir: z.string(),
+  dataset: z.enum(['mnist', 'fashion-mnist', 'cifar10']),
+  /** The run's own folder: checkpoints go under checkpoints/{last,best}. */
+  runDir: z.string(),
+  /** Continue from runDir/checkpoints/last instead of starting fresh. */
+  resume: z.boolean().default(false),
+  /** Train/test on a stratified subset: this many images per class (quick runs and tests). */
+  subset: z
+    .object({ trainPerClass: z.number().int().positive().optional(), testPerClass: z.number().int().positive().optional() })
+    .default({}),
+  /** Stop after this many epochs in this process even if more remain (tests of resume). */
+  stopAfterEpochs: z.number().int().positive().optional(),
+});
+export type TrainRequest = z.output<typeof TrainRequest>;
+
+export const ToWorker = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('probe') }),
+  TrainRequest,
+  z.object({ type: z.literal('cancel') }),
+]);
+export type ToWorker = z.input<typeof ToWorker>;
+
+const Metric = z.number();
+const NullableMetric = z.number().nullable();
+
+export const TrainBegin = z.object({
+  type: z.literal('trainBegin'),
+  runId: z.string(),
+  backend: BackendName,
+  device: z.string(),
+  totalParams: z.number().int(),
+  trainCount: z.number().int(),
+  validationCount: z.number().int(),
+  testCount: z.number().int(),
+  epochs: z.number().int(),
+  batchesPerEpoch: z.number().int(),
+  /** 1 for a fresh run; the first epoch this process trains when resuming. */
+  startEpoch: z.number().int(),
+});
+
+export const BatchEnd = z.object({
+  type: z.literal('batchEnd'),
+  runId: z.string(),
+  epoch: z.number().int(),
+  batch: z.number().int(),
+  batchesPerEpoch: z.number().int(),
+  /** Running means over the epoch so far. */
+  loss: Metric,
+  accuracy: Metric,
+  samplesPerSec: Metric,
+});
+
+export const EpochEnd = z.object({
+  type: z.literal('epochEnd'),
+  runId: z.string(),
+  epoch: z.number().int(),
+  loss: Metric,
+  accuracy: Metric,
+  val_loss: NullableMetric,
+  val_accuracy: NullableMetric,
+  seconds: Metric,
+  samplesPerSec: Metric,
+  rssBytes: z.number(),
+  numTensors: z.number().int(),
+});
+
+export const CheckpointFile = z.object({ name: z.string(), bytes: z.number().int(), sha256: z.string() });
+export const Checkpoint = z.object({
+  type: z.literal('checkpoint'),
+  runId: z.string(),
+  kind: z.enum(['last', 'best']),
+  epoch: z.number().int(),
+  dir: z.string(),
+  monitor: z.string(),
+  value: z.number().nullable(),
+  files: z.array(CheckpointFile),
+});
+
+export const ClassReport = z.object({
+  className: z.string(),
+  precision: Metric,
+  recall: Metric,
+  f1: Metric,
+  support: z.number().int(),
+});
+export const Evaluation = z.object({
+  type: z.literal('evaluation'),
+  runId: z.string(),
+  split: z.literal('test'),
+  loss: Metric,
+  accuracy: Metric,
+  count: z.number().int(),
+  classNames: z.array(z.string()),
+  /** confusion[true][predicted] */
+  confusion: z.array(z.array(z.number().int())),
+  perClass: z.array(ClassReport),
+  /** Test images predicted wrong with the highest confidence; index is into the full test split. */
+  confidentMistakes: z.array(
+    z.object({ index: z.number().int(), label: z.number().int(), predicted: z.number().int(), confidence: Metric }),
+  ),
+});
+
+export const TrainStatus = z.enum(['completed', 'early_stopped', 'canceled', 'diverged']);
+export type TrainStatus = z.infer<typeof TrainStatus>;
+export const TrainEnd = z.object({
+  type: z.literal('trainEnd'),
+  runId: z.string(),
+  status: TrainStatus,
+  epochsCompleted: z.number().int(),
+  bestEpoch: z.number().int().nullable(),
+  /** Where a non-finite loss appeared, for status 'diverged'. */
+  divergedAt: z.object({ epoch: z.number().int(), batch: z.number().int() }).nullable(),
+  seconds: Metric,
+});
 
 export const FromWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('probeResult'), backends: z.array(BackendProbe) }),
-  z.object({ type: z.literal('error'), message: z.string() }),
+  TrainBegin,
+  BatchEnd,
+  EpochEnd,
+  Checkpoint,
+  Evaluation,
+  TrainEnd,
+  z.object({ type: z.literal('error'), message: z.string(), runId: z.string().optional() }),
 ]);
 export type FromWorker = z.infer<typeof FromWorker>;
+/** Messages of a training run (everything but the probe answer). */
+export type TrainingMessage = Exclude<FromWorker, { type: 'probeResult' }>;
+export type EvaluationMessage = z.infer<typeof Evaluation>;

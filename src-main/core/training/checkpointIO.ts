@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { KernelLabError } from '../errors.ts';
+
+/**
+ * A checkpoint is a folder: model.json + weights.bin (the tfjs layers format, written by a custom
+ * IO handler because file:// needs tfjs-node), optimizer.json + optimizer.bin (its slots), and
+ * state.json (the training loop's own state). It is written into a temporary folder and renamed,
+ * so a crash never leaves a half-written checkpoint under the final name.
+ */
+export interface CheckpointFileInfo {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+interface OptimizerFile {
+  specs: tf.io.WeightsManifestEntry[];
+  /** Adam keeps beta^t in variables that setWeights recomputes with pow(); resume must restore them exactly. */
+  extraScalars: Record<string, number>;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function concatBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
+  return new Uint8Array(Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data);
+}
+
+const adamScalars = ['accBeta1', 'accBeta2'] as const;
+
+export async function saveCheckpoint(
+  dir: string,
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  state: unknown,
+): Promise<CheckpointFileInfo[]> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const files: { name: string; bytes: Uint8Array }[] = [];
+
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = concatBuffers(artifacts.weightData ?? new ArrayBuffer(0));
+      const modelJson = {
+        modelTopology: artifacts.modelTopology,
+        format: 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+      };
+      files.push({ name: 'model.json', bytes: Buffer.from(JSON.stringify(modelJson)) });
+      files.push({ name: 'weights.bin', bytes: weights });
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+
+  const slots = await optimizer.getWeights();
+  const encoded = await tf.io.encodeWeights(slots);
+  const extraScalars: Record<string, number> = {};
+  const privateFields = optimizer as unknown as Record<string, tf.Variable | undefined>;
+  for (const key of adamScalars) {
+    const variable = privateFields[key];
+    if (variable) extraScalars[key] = variable.dataSync()[0]!;
+  }
+  const optimizerFile: OptimizerFile = { specs: encoded.specs, extraScalars };
+  files.push({ name: 'optimizer.json', bytes: Buffer.from(JSON.stringify(optimizerFile)) });
+  files.push({ name: 'optimizer.bin', bytes: concatBuffers(encoded.data) });
+  files.push({ name: 'state.json', bytes: Buffer.from(JSON.stringify(state)) });
+
+  for (const file of files) writeFileSync(join(tmp, file.name), file.bytes);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return files.map((f) => ({ name: f.name, bytes: f.bytes.byteLength, sha256: sha256(f.bytes) }));
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new KernelLabError('unavailable', `checkpoint file ${path} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+/** Loads the model weights of a checkpoint into a model built from the same spec. */
+export function loadCheckpointWeights(dir: string, model: tfl.LayersModel): void {
+  const modelJson = readJson(join(dir, 'model.json')) as { weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+  const specs = modelJson.weightsManifest.flatMap((group) => group.weights);
+  const data = new Uint8Array(readFileSync(join(dir, 'weights.bin')));
+  const named = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), specs);
+  const tensors = specs.map((spec) => named[spec.name]!);
+  if (tensors.length !== model.weights.length) {
+    throw new KernelLabError(
+      'conflict',
+      `checkpoint ${dir} holds ${tensors.length} weights but the model has ${model.weights.length}: the spec changed`,
+    );
+  }
+  model.setWeights(tensors);
+  tf.dispose(tensors);
+}
+
+/** Loads model weights, optimizer slots and the loop state of a checkpoint. */
+export async function loadCheckpoint(dir: string, model: tfl.LayersModel, optimizer: tf.Optimizer): Promise<unknown> {
+  if (!existsSync(join(dir, 'state.json'))) throw new KernelLabError('not_found', `no checkpoint to resume from in ${dir}`);
+  loadCheckpointWeights(dir, model);
+  const optimizerFile = readJson(join(dir, 'optimizer.json')) as OptimizerFile;
+  const data = new Uint8Array(readFileSync(join(dir, 'optimizer.bin')));
+  const named = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), optimizerFile.specs);
+  const slots = optimizerFile.specs.map((spec) => ({ name: spec.name, tensor: named[spec.name]! }));
+  await optimizer.setWeights(slots);
+  tf.dispose(slots.map((s) => s.tensor));
+  const privateFields = optimizer as unknown as Record<string, tf.Variable | undefined>;
+  tf.tidy(() => {
+    for (const [key, value] of Object.entries(optimizerFile.extraScalars)) privateFields[key]?.assign(tf.scalar(value));
+  });
+  return readJson(join(dir, 'state.json'));
+}

@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { RawSplit } from '../datasets/index.ts';
+import { batchTensors, crossEntropy } from './batches.ts';
+
+export interface EvaluationResult {
+  loss: number;
+  accuracy: number;
+  confusion?: number[][];
+  perClass?: { className: string; precision: number; recall: number; f1: number; support: number }[];
+  /** Indices into the evaluated split. */
+  confidentMistakes?: { index: number; label: number; predicted: number; confidence: number }[];
+}
+
+/**
+ * Loss and accuracy of a model on a split (inference mode: no dropout, BatchNorm's moving
+ * statistics); with details, the confusion matrix, the per-class report and the most
+ * confidently wrong examples.
+ */
+export function evaluateModel(
+  model: tfl.LayersModel,
+  split: RawSplit,
+  numClasses: number,
+  options: { wantDetails: boolean; batchSize?: number; mistakes?: number },
+): EvaluationResult {
+  const batchSize = options.batchSize ?? 500;
+  let lossSum = 0;
+  let correct = 0;
+  const predicted = new Int32Array(split.count);
+  const confidence = new Float32Array(split.count);
+  for (let start = 0; start < split.count; start += batchSize) {
+    const end = Math.min(start + batchSize, split.count);
+    const { x, y, labels } = batchTensors(split, null, start, end, numClasses);
+    const out = tf.tidy(() => {
+      const probs = model.apply(x, { training: false }) as tf.Tensor2D;
+      const loss = tf.mul(crossEntropy(probs, y), end - start);
+      const argMax = tf.argMax(probs, -1);
+      const maxProb = tf.max(probs, -1);
+      const hits = tf.sum(tf.cast(tf.equal(argMax, labels), 'float32'));
+      return { stats: tf.stack([loss, hits]), argMax, maxProb };
+    });
+    const [l, h] = out.stats.dataSync();
+    lossSum += l!;
+    correct += h!;
+    if (options.wantDetails) {
+      predicted.set(out.argMax.dataSync() as Int32Array, start);
+      confidence.set(out.maxProb.dataSync() as Float32Array, start);
+    }
+    tf.dispose([x, y, labels, out.stats, out.argMax, out.maxProb]);
+  }
+  const result: EvaluationResult = { loss: lossSum / split.count, accuracy: correct / split.count };
+  if (!options.wantDetails) return result;
+
+  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  for (let i = 0; i < split.count; i++) confusion[split.labels[i]!]![predicted[i]!]!++;
+  result.confusion = confusion;
+  result.perClass = confusion.map((row, c) => {
+    const tp = row[c]!;
+    const support = row.reduce((a, b) => a + b, 0);
+    const predictedAsC = confusion.reduce((a, r) => a + r[c]!, 0);
+    const precision = predictedAsC === 0 ? 0 : tp / predictedAsC;
+    const recall = support === 0 ? 0 : tp / support;
+    const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+    return { className: split.classNames[c] ?? String(c), precision, recall, f1, support };
+  });
+  const wrong: number[] = [];
+  for (let i = 0; i < split.count; i++) if (predicted[i] !== split.labels[i]) wrong.push(i);
+  wrong.sort((a, b) => confidence[b]! - confidence[a]! || a - b);
+  result.confidentMistakes = wrong.slice(0, options.mistakes ?? 24).map((i) => ({
+    index: i,
+    label: split.labels[i]!,
+    predicted: predicted[i]!,
+    confidence: confidence[i]!,
+  }));
+  return result;
+}

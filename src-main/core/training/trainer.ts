@@ -1,0 +1,258 @@
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendName } from '../contract/app.ts';
+import { epochOrder, type RawSplit } from '../datasets/index.ts';
+import { buildModel } from '../models/buildModel.ts';
+import { dropoutClock } from '../models/customLayers.ts';
+import { higherIsBetter, type Hyperparameters, type ModelSpec, type MonitoredMetric } from '../models/modelSpec.ts';
+import { loadCheckpoint, loadCheckpointWeights, saveCheckpoint } from './checkpointIO.ts';
+import { evaluateModel } from './evaluate.ts';
+import { batchTensors, crossEntropy } from './batches.ts';
+import { ensureGradients } from './wasmConvBackpropFilter.ts';
+import type { TrainingMessage, TrainStatus } from './workerProtocol.ts';
+
+export interface TrainingData {
+  train: RawSplit;
+  /** Null when validationSplit is 0; the test split itself when validateOn is 'test'. */
+  validation: RawSplit | null;
+  test: RawSplit;
+  /** Index of each test example in the full test split (a subset keeps its original numbering). */
+  testIndices: ArrayLike<number> | null;
+}
+
+export interface TrainerOptions {
+  runId: string;
+  spec: ModelSpec;
+  hyperparameters: Hyperparameters;
+  data: TrainingData;
+  runDir: string;
+  resume: boolean;
+  stopAfterEpochs?: number | undefined;
+  backend: BackendName;
+  device: string;
+  emit: (message: TrainingMessage) => void;
+  isCanceled: () => boolean;
+  /** Minimum milliseconds between batchEnd messages (~4 per second by default). */
+  batchEndIntervalMs?: number;
+}
+
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  val_loss: number | null;
+  val_accuracy: number | null;
+}
+
+/** Everything the loop needs besides weights and optimizer slots to continue exactly. */
+interface LoopState {
+  epochsCompleted: number;
+  globalStep: number;
+  history: EpochLog[];
+  best: number | null;
+  bestEpoch: number | null;
+  wait: number;
+}
+
+export function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
+  switch (hp.optimizer) {
+    case 'sgd':
+      return tf.train.sgd(hp.learningRate);
+    case 'momentum':
+      return tf.train.momentum(hp.learningRate, hp.momentum);
+    case 'adam':
+      return tf.train.adam(hp.learningRate);
+    case 'rmsprop':
+      return tf.train.rmsprop(hp.learningRate);
+    default: {
+      const unknown: never = hp.optimizer;
+      throw new Error(`unknown optimizer ${String(unknown)}`);
+    }
+  }
+}
+
+function monitorValue(log: EpochLog, monitor: MonitoredMetric): number | null {
+  return log[monitor];
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The training loop of one run: own seeded batching (epochOrder), a fresh dropout mask per step,
+ * Keras-like early stopping, last/best checkpoints, and the test evaluation at the end. It runs
+ * inside the worker process; main sees it only through the emitted messages.
+ */
+export async function train(options: TrainerOptions): Promise<TrainStatus> {
+  const { runId, spec, hyperparameters: hp, data, emit } = options;
+  await ensureGradients();
+  const started = performance.now();
+  const numClasses = spec.numClasses;
+  const model = buildModel(spec, hp.seed);
+  const optimizer = makeOptimizer(hp);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const checkpointsDir = join(options.runDir, 'checkpoints');
+  const earlyStopping = hp.earlyStopping;
+  const hasValidation = data.validation !== null && data.validation.count > 0;
+  let monitor: MonitoredMetric = earlyStopping?.monitor ?? hp.checkpointMonitor;
+  // Without validation data a val_* monitor would never move; watch its training counterpart.
+  if (!hasValidation && monitor.startsWith('val_')) monitor = monitor.slice(4) as MonitoredMetric;
+  const minDelta = earlyStopping?.minDelta ?? 0;
+  const improves = (current: number, best: number | null) =>
+    best === null || (higherIsBetter(monitor) ? current - minDelta > best : current + minDelta < best);
+
+  let state: LoopState = { epochsCompleted: 0, globalStep: 0, history: [], best: null, bestEpoch: null, wait: 0 };
+  const finish = (status: TrainStatus, divergedAt: { epoch: number; batch: number } | null = null): TrainStatus => {
+    emit({
+      type: 'trainEnd',
+      runId,
+      status,
+      epochsCompleted: state.epochsCompleted,
+      bestEpoch: state.bestEpoch,
+      divergedAt,
+      seconds: (performance.now() - started) / 1000,
+    });
+    return status;
+  };
+
+  try {
+    if (options.resume) state = (await loadCheckpoint(join(checkpointsDir, 'last'), model, optimizer)) as LoopState;
+    const batchSize = hp.batchSize;
+    const trainCount = data.train.count;
+    const batchesPerEpoch = Math.ceil(trainCount / batchSize);
+    emit({
+      type: 'trainBegin',
+      runId,
+      backend: options.backend,
+      device: options.device,
+      totalParams: model.countParams(),
+      trainCount,
+      validationCount: data.validation?.count ?? 0,
+      testCount: data.test.count,
+      epochs: hp.epochs,
+      batchesPerEpoch,
+      startEpoch: state.epochsCompleted + 1,
+    });
+    const interval = options.batchEndIntervalMs ?? 250;
+    let epochsThisProcess = 0;
+    let stopped = false;
+
+    for (let epoch = state.epochsCompleted + 1; epoch <= hp.epochs && !stopped; epoch++) {
+      const epochStart = performance.now();
+      const order = epochOrder(trainCount, hp.seed, epoch);
+      let lossSum = 0;
+      let correctSum = 0;
+      let seen = 0;
+      let lastBatchEnd = performance.now();
+      for (let batch = 1; batch <= batchesPerEpoch; batch++) {
+        const start = (batch - 1) * batchSize;
+        const end = Math.min(start + batchSize, trainCount);
+        dropoutClock.step = state.globalStep;
+        const { x, y, labels } = batchTensors(data.train, order, start, end, numClasses);
+        let stats: tf.Tensor | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const probs = model.apply(x, { training: true }) as tf.Tensor;
+          const loss = crossEntropy(probs, y);
+          stats = tf.keep(tf.stack([loss, tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), labels), 'float32'))]));
+          return loss;
+        }, vars);
+        optimizer.applyGradients(grads);
+        const [loss, correct] = stats!.dataSync();
+        tf.dispose([value, stats!, x, y, labels, ...Object.values(grads)]);
+        state.globalStep++;
+        if (!Number.isFinite(loss)) return finish('diverged', { epoch, batch });
+        const n = end - start;
+        lossSum += loss! * n;
+        correctSum += correct!;
+        seen += n;
+        const now = performance.now();
+        if (now - lastBatchEnd >= interval || batch === batchesPerEpoch) {
+          lastBatchEnd = now;
+          emit({
+            type: 'batchEnd',
+            runId,
+            epoch,
+            batch,
+            batchesPerEpoch,
+            loss: lossSum / seen,
+            accuracy: correctSum / seen,
+            samplesPerSec: seen / ((now - epochStart) / 1000),
+          });
+        }
+        await yieldToEventLoop();
+        if (options.isCanceled()) return finish('canceled');
+      }
+      const trainSeconds = (performance.now() - epochStart) / 1000;
+      const val = hasValidation ? evaluateModel(model, data.validation!, numClasses, { wantDetails: false }) : null;
+      const log: EpochLog = {
+        epoch,
+        loss: lossSum / seen,
+        accuracy: correctSum / seen,
+        val_loss: val?.loss ?? null,
+        val_accuracy: val?.accuracy ?? null,
+      };
+      state.history.push(log);
+      state.epochsCompleted = epoch;
+      emit({
+        type: 'epochEnd',
+        runId,
+        ...log,
+        seconds: (performance.now() - epochStart) / 1000,
+        samplesPerSec: seen / trainSeconds,
+        rssBytes: process.memoryUsage().rss,
+        numTensors: tf.memory().numTensors,
+      });
+
+      const current = monitorValue(log, monitor);
+      let improved = false;
+      if (current !== null && improves(current, state.best)) {
+        state.best = current;
+        state.bestEpoch = epoch;
+        state.wait = 0;
+        improved = true;
+      } else {
+        state.wait++;
+      }
+      // Keras: stop once `patience` epochs passed without improvement (never after the first epoch).
+      if (earlyStopping && state.wait >= earlyStopping.patience && epoch > 1) stopped = true;
+
+      if (improved) {
+        const dir = join(checkpointsDir, 'best');
+        const files = await saveCheckpoint(dir, model, optimizer, state);
+        emit({ type: 'checkpoint', runId, kind: 'best', epoch, dir, monitor, value: current, files });
+      }
+      const lastDir = join(checkpointsDir, 'last');
+      const files = await saveCheckpoint(lastDir, model, optimizer, state);
+      emit({ type: 'checkpoint', runId, kind: 'last', epoch, dir: lastDir, monitor, value: current, files });
+
+      epochsThisProcess++;
+      if (!stopped && options.stopAfterEpochs !== undefined && epochsThisProcess >= options.stopAfterEpochs && epoch < hp.epochs) {
+        return finish('canceled');
+      }
+      if (options.isCanceled()) return finish('canceled');
+    }
+
+    if (stopped && earlyStopping?.restoreBestWeights && state.bestEpoch !== null) {
+      loadCheckpointWeights(join(checkpointsDir, 'best'), model);
+    }
+    const evaluation = evaluateModel(model, data.test, numClasses, { wantDetails: true });
+    emit({
+      type: 'evaluation',
+      runId,
+      split: 'test',
+      loss: evaluation.loss,
+      accuracy: evaluation.accuracy,
+      count: data.test.count,
+      classNames: data.test.classNames,
+      confusion: evaluation.confusion!,
+      perClass: evaluation.perClass!,
+      confidentMistakes: evaluation.confidentMistakes!.map((m) => ({
+        ...m,
+        index: data.testIndices ? data.testIndices[m.index]! : m.index,
+      })),
+    });
+    return finish(stopped ? 'early_stopped' : 'completed');
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
