@@ -31,6 +31,7 @@ test('the desktop app opens its window and shows live values from the core', asy
   try {
     const window = await app.firstWindow();
     const about = new AboutPage(window);
+    await about.openFromNav();
     await expect(about.shell).toHaveText('electron');
     await expect(about.dataDir).toHaveText(home);
     await expect(about.backend('wasm')).toContainText('yes');

@@ -22,7 +22,13 @@ export class AboutPage {
     return this.page.getByTestId(`backend-${name}`);
   }
 
+  /** Opens the served app straight on this view (the app starts on the runs table). */
   async open(url: string): Promise<void> {
-    await this.page.goto(url);
+    await this.page.goto(url.replace(/#.*$/, '') + '#/about');
+  }
+
+  /** Reaches this view the way a user does, from the header. */
+  async openFromNav(): Promise<void> {
+    await this.page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'This machine' }).click();
   }
 }

@@ -1,0 +1,74 @@
+/**
+ * The runs search box: `status:running tag:best kernelSize=3 epochs>=2 val_accuracy>0.9`.
+ * Words with an operator become param or metric filters (a key the store reports as a metric is a
+ * metric filter, `key.field` picks last/best/min/max); `status:`, `tag:`, `sweep:` and
+ * `experiment:` pick those filters; anything else is an error the box shows under itself.
+ */
+export type ParamOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+export interface QuickFilter {
+  status: string[];
+  tag?: string;
+  sweepId?: number;
+  experimentId?: number;
+  params: { key: string; op: ParamOp; value: number | string | boolean }[];
+  metrics: { key: string; field: 'last' | 'best' | 'min' | 'max'; min?: number; max?: number }[];
+  errors: string[];
+}
+
+const statuses = ['queued', 'running', 'completed', 'failed', 'canceled', 'interrupted', 'diverged'];
+const opMap: Record<string, ParamOp> = { '=': 'eq', '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
+
+function parseValue(text: string): number | string | boolean {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  const n = Number(text);
+  return text !== '' && Number.isFinite(n) ? n : text;
+}
+
+export function parseQuickFilter(text: string, isMetric: (key: string) => boolean): QuickFilter {
+  const out: QuickFilter = { status: [], params: [], metrics: [], errors: [] };
+  for (const word of text.trim().split(/\s+/).filter(Boolean)) {
+    const named = /^(status|tag|sweep|experiment):(.+)$/.exec(word);
+    if (named) {
+      const [, kind, value] = named as unknown as [string, string, string];
+      if (kind === 'status') {
+        for (const s of value.split(',')) {
+          if (statuses.includes(s)) out.status.push(s);
+          else out.errors.push(`status "${s}" is not one of ${statuses.join(', ')}`);
+        }
+      } else if (kind === 'tag') out.tag = value;
+      else {
+        const id = Number(value);
+        if (!Number.isInteger(id) || id <= 0) out.errors.push(`${kind}:${value} — expected a numeric id`);
+        else if (kind === 'sweep') out.sweepId = id;
+        else out.experimentId = id;
+      }
+      continue;
+    }
+    const cmp = /^([^<>=!]+)(==|!=|<=|>=|=|<|>)(.+)$/.exec(word);
+    if (!cmp) {
+      out.errors.push(`"${word}" — write key=value, key>number, status:…, tag:…, sweep:<id>`);
+      continue;
+    }
+    const [, rawKey, op, rawValue] = cmp as unknown as [string, string, string, string];
+    const value = parseValue(rawValue);
+    const fieldMatch = /^(.+)\.(last|best|min|max)$/.exec(rawKey);
+    const metricKey = fieldMatch && isMetric(fieldMatch[1]!) ? fieldMatch[1]! : isMetric(rawKey) ? rawKey : null;
+    if (metricKey) {
+      const field = (fieldMatch && metricKey === fieldMatch[1] ? fieldMatch[2] : 'best') as QuickFilter['metrics'][number]['field'];
+      if (typeof value !== 'number') {
+        out.errors.push(`${rawKey}: metric filters need a number, got "${rawValue}"`);
+        continue;
+      }
+      // The store filters metrics by range: < and <= both become a max, > and >= a min.
+      if (op === '<' || op === '<=') out.metrics.push({ key: metricKey, field, max: value });
+      else if (op === '>' || op === '>=') out.metrics.push({ key: metricKey, field, min: value });
+      else if (op === '=' || op === '==') out.metrics.push({ key: metricKey, field, min: value, max: value });
+      else out.errors.push(`${rawKey}: metrics filter by range (<, <=, >, >=, =)`);
+      continue;
+    }
+    out.params.push({ key: rawKey, op: opMap[op]!, value });
+  }
+  return out;
+}
