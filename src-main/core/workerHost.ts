@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 /**
  * How the core starts a worker process. Node shells use child_process.fork; the Electron shell
@@ -14,9 +15,13 @@ export interface WorkerHandle {
 
 export type WorkerLauncher = (entry: string, args: string[], env?: NodeJS.ProcessEnv) => WorkerHandle;
 
+const resolveHook = fileURLToPath(new URL('./training/esmResolveHook.ts', import.meta.url));
+
 export const forkWorker: WorkerLauncher = (entry, args, env) => {
   const child = fork(entry, args, {
     env: { ...process.env, ...env },
+    // A worker run from TypeScript sources loads tfjs's ESM files, which need the resolve hook.
+    execArgv: entry.endsWith('.ts') ? ['--import', resolveHook] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });

@@ -4,6 +4,9 @@ import { method } from './define.ts';
 export const BackendName = z.enum(['tensorflow', 'wasm', 'cpu']);
 export type BackendName = z.infer<typeof BackendName>;
 
+/** Preference order when a run pins no backend (DESIGN.md: tensorflow → wasm → cpu). */
+export const backendOrder: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
 export const BackendProbe = z.object({
   name: BackendName,
   available: z.boolean(),
