@@ -377,9 +377,9 @@ export class RunStore {
     const rows = this.db
       .prepare(
         `SELECT id, uuid, experiment_id, name, spec, status, created_at FROM sweeps
-         WHERE (?1 IS NULL OR experiment_id = ?1) ORDER BY created_at DESC, id DESC`,
+         WHERE (@experiment IS NULL OR experiment_id = @experiment) ORDER BY created_at DESC, id DESC`,
       )
-      .all(filter.experimentId ?? null) as SweepDbRow[];
+      .all({ experiment: filter.experimentId ?? null }) as SweepDbRow[];
     return rows.map((row) => this.#sweepOf(row));
   }
 

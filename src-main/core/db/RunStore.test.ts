@@ -1,0 +1,267 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../test/tempDir.ts';
+import { KernelLabError } from '../errors.ts';
+import { EventBus } from '../events.ts';
+import type { KernelLabEvent, RunStatus } from '../contract/index.ts';
+import { allowedTransitions, flattenParams, metricDirection, RunStore, type NewRun } from './RunStore.ts';
+
+let tmp: { dir: string; cleanup: () => void };
+let store: RunStore;
+let events: KernelLabEvent[];
+beforeEach(() => {
+  tmp = makeTempDir();
+  const bus = new EventBus();
+  events = [];
+  bus.subscribe((e) => events.push(e));
+  store = RunStore.open(join(tmp.dir, 'k.db'), { events: bus });
+});
+afterEach(() => {
+  store.close();
+  tmp.cleanup();
+});
+
+const base: NewRun = {
+  name: 'cnn',
+  modelSpec: { inputShape: [28, 28, 1], layers: [{ type: 'conv2d', filters: 8, kernelSize: 3 }] },
+  dataset: 'mnist',
+  backend: 'cpu',
+  seed: 42,
+  hyperparameters: { epochs: 3, optimizer: { name: 'adam', learningRate: 0.001 }, augment: false },
+};
+
+function thrown(fn: () => unknown): KernelLabError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(KernelLabError);
+    return error as KernelLabError;
+  }
+  throw new Error('expected an error');
+}
+
+const statuses: RunStatus[] = ['queued', 'running', 'completed', 'failed', 'canceled', 'interrupted', 'diverged'];
+
+/** A run brought to `status` through allowed moves only. */
+function runIn(status: RunStatus): number {
+  const id = store.createRun(base).id;
+  const path: Record<RunStatus, RunStatus[]> = {
+    queued: [],
+    running: ['running'],
+    completed: ['running', 'completed'],
+    failed: ['running', 'failed'],
+    canceled: ['canceled'],
+    interrupted: ['running', 'interrupted'],
+    diverged: ['running', 'diverged'],
+  };
+  for (const to of path[status]) store.transition(id, to);
+  expect(store.getRun(id)!.status).toBe(status);
+  return id;
+}
+
+describe('run lifecycle', () => {
+  for (const from of statuses) {
+    for (const to of statuses) {
+      const allowed = allowedTransitions[from].includes(to);
+      it(`${allowed ? 'allows' : 'refuses'} ${from} → ${to}`, () => {
+        const id = runIn(from);
+        if (allowed) {
+          const run = store.transition(id, to, to === 'failed' ? { error: 'out of memory' } : {});
+          expect(run.status).toBe(to);
+          if (to === 'running') expect(run.startedAt).not.toBeNull();
+          if (['completed', 'failed', 'canceled', 'interrupted', 'diverged'].includes(to)) expect(run.endedAt).not.toBeNull();
+          if (to === 'failed') expect(run.error).toBe('out of memory');
+          expect(events.at(-1)).toMatchObject({ name: 'run.updated', payload: { runId: id, status: to } });
+        } else {
+          const error = thrown(() => store.transition(id, to));
+          expect(error.code).toBe('conflict');
+          expect(error.message).toContain(`Run ${id} is ${from}; it cannot become ${to}`);
+          expect(store.getRun(id)!.status).toBe(from);
+        }
+      });
+    }
+  }
+
+  it('marks interrupted, on open, a running run whose owner process is gone or whose lease ran out, and leaves live ones alone', () => {
+    const dead = store.createRun(base).id;
+    const live = store.createRun(base).id;
+    const expired = store.createRun(base).id;
+    store.claimNextQueuedRun('localhost-elsewhere:1', { leaseMs: 60_000 }); // dead: taken below
+    store.db.prepare("UPDATE runs SET status = 'queued', worker_owner = NULL WHERE id = ?").run(dead);
+    const host = (store.owner.split(':')[0] ?? '') as string;
+    store.db
+      .prepare("UPDATE runs SET status = 'running', worker_owner = ?, lease_expires_at = ? WHERE id = ?")
+      .run(`${host}:999999999`, Date.now() + 60_000, dead);
+    store.db
+      .prepare("UPDATE runs SET status = 'running', worker_owner = ?, lease_expires_at = ? WHERE id = ?")
+      .run(`${host}:${process.pid}`, Date.now() + 60_000, live);
+    store.db
+      .prepare("UPDATE runs SET status = 'running', worker_owner = 'other-host:5', lease_expires_at = ? WHERE id = ?")
+      .run(Date.now() - 1, expired);
+    store.close();
+    store = RunStore.open(join(tmp.dir, 'k.db'));
+    expect(store.getRun(dead)!.status).toBe('interrupted');
+    expect(store.getRun(dead)!.error).toContain('resume it from its last checkpoint');
+    expect(store.getRun(expired)!.status).toBe('interrupted');
+    expect(store.getRun(live)!.status).toBe('running');
+  });
+
+  it('claims queued runs by priority then age, once each', () => {
+    const low = store.createRun({ ...base, priority: 0 }).id;
+    const high = store.createRun({ ...base, priority: 5 }).id;
+    const low2 = store.createRun({ ...base, priority: 0 }).id;
+    expect(store.claimNextQueuedRun('a')!.id).toBe(high);
+    expect(store.claimNextQueuedRun('b')!.id).toBe(low);
+    const third = store.claimNextQueuedRun('a')!;
+    expect(third).toMatchObject({ id: low2, status: 'running', workerOwner: 'a' });
+    expect(third.leaseExpiresAt).toBeGreaterThan(Date.now());
+    expect(store.claimNextQueuedRun('b')).toBeUndefined();
+    expect(store.renewLease(low2, 'a')).toBe(true);
+    expect(store.renewLease(low2, 'b')).toBe(false);
+  });
+});
+
+describe('logBatch', () => {
+  it('stores NaN and ±Infinity faithfully and keeps last/best/min/max in latest_metrics', () => {
+    const id = runIn('running');
+    store.logBatch([
+      { runId: id, key: 'loss', step: 0, epoch: 0, value: 2.5, wallMs: 1000 },
+      { runId: id, key: 'loss', step: 1, epoch: 0, value: 0.7, wallMs: 1001 },
+      { runId: id, key: 'val_accuracy', step: 0, epoch: 0, value: 0.4, wallMs: 1000 },
+      { runId: id, key: 'val_accuracy', step: 1, epoch: 0, value: 0.9, wallMs: 1001 },
+    ]);
+    store.logBatch([
+      { runId: id, key: 'loss', step: 2, epoch: 1, value: Infinity, wallMs: 1002 },
+      { runId: id, key: 'loss', step: 3, epoch: 1, value: NaN, wallMs: 1003 },
+      { runId: id, key: 'val_accuracy', step: 2, epoch: 1, value: 0.8, wallMs: 1002 },
+      { runId: id, key: 'grad', step: 0, epoch: 0, value: -Infinity, wallMs: 1002 },
+    ]);
+    store.logMetric({ runId: id, key: 'val_accuracy', step: 3, epoch: 1, value: 0.85, wallMs: 1003 });
+    expect(store.metricSeries(id, { keys: ['loss'] }).series.loss!.map((p) => p.value)).toEqual([2.5, 0.7, 'Infinity', 'NaN']);
+    const summary = Object.fromEntries(store.summary(id).map((s) => [s.key, s]));
+    expect(summary.loss).toMatchObject({
+      last: 'NaN',
+      lastStep: 3,
+      best: 0.7,
+      bestStep: 1,
+      min: 0.7,
+      max: 'Infinity',
+      count: 4,
+      direction: 'min',
+    });
+    expect(summary.val_accuracy).toMatchObject({ last: 0.85, best: 0.9, bestStep: 1, min: 0.4, max: 0.9, count: 4, direction: 'max' });
+    expect(summary.grad).toMatchObject({ last: '-Infinity', best: '-Infinity', min: '-Infinity' });
+    expect(events.filter((e) => e.name === 'metrics.appended')).toHaveLength(3);
+    expect(events.at(-1)).toEqual({
+      name: 'metrics.appended',
+      payload: { runId: id, points: [{ key: 'val_accuracy', step: 3, epoch: 1, wallMs: 1003, value: 0.85 }] },
+    });
+  });
+
+  it('rejects a batch with a bad item before writing any of it, naming the item and field', () => {
+    const id = runIn('running');
+    const good = { runId: id, key: 'loss', step: 0, epoch: 0, value: 1 };
+    const cases: [unknown, RegExp][] = [
+      [{ ...good, step: Infinity }, /1\.step/],
+      [{ ...good, step: 1.5 }, /1\.step/],
+      [{ ...good, value: '0.5' }, /1\.value/],
+      [{ ...good, key: 'has space' }, /1\.key/],
+      [{ ...good, epoch: -1 }, /1\.epoch/],
+      [{ ...good, extra: true }, /1/],
+      [{ ...good, runId: 9999 }, /1\.runId: run 9999 does not exist/],
+    ];
+    for (const [bad, message] of cases) {
+      const error = thrown(() => store.logBatch([good, bad as typeof good]));
+      expect(error.message).toMatch(message);
+      expect(store.db.prepare('SELECT count(*) FROM metrics').pluck().get()).toBe(0);
+      expect(store.db.prepare('SELECT count(*) FROM latest_metrics').pluck().get()).toBe(0);
+    }
+  });
+
+  it('extends the lease of the runs it writes to', () => {
+    const id = runIn('running');
+    store.db.prepare('UPDATE runs SET lease_expires_at = 1 WHERE id = ?').run(id);
+    store.logMetric({ runId: id, key: 'loss', step: 0, epoch: 0, value: 1 });
+    expect(store.getRun(id)!.leaseExpiresAt).toBeGreaterThan(Date.now());
+  });
+});
+
+describe('runs, params and attachments', () => {
+  it('flattens nested hyperparameters into dotted params and decides best by key name', () => {
+    expect(flattenParams({ a: { b: 1, c: [3, { d: 'x' }] }, e: true, f: null, g: [] })).toEqual([
+      { key: 'a.b', value: 1, kind: 'number' },
+      { key: 'a.c.0', value: 3, kind: 'number' },
+      { key: 'a.c.1.d', value: 'x', kind: 'string' },
+      { key: 'e', value: 1, kind: 'boolean' },
+      { key: 'f', value: 'null', kind: 'json' },
+      { key: 'g', value: '[]', kind: 'json' },
+    ]);
+    expect(['accuracy', 'val_acc', 'f1', 'top5'].map(metricDirection)).toEqual(['max', 'max', 'max', 'max']);
+    expect(['loss', 'val_loss', 'error_rate', 'lr'].map(metricDirection)).toEqual(['min', 'min', 'min', 'min']);
+    const run = store.createRun(base);
+    expect(store.runDetail(run.id).params).toEqual({
+      epochs: 3,
+      'optimizer.name': 'adam',
+      'optimizer.learningRate': 0.001,
+      augment: false,
+    });
+    store.setParams(run.id, { epochs: 5 });
+    expect(store.runDetail(run.id).params).toEqual({ epochs: 5 });
+    expect(store.getRun(run.id)!.hyperparameters).toEqual({ epochs: 5 });
+  });
+
+  it('refuses a run that names a missing experiment, or has an invalid field', () => {
+    expect(thrown(() => store.createRun({ ...base, experimentId: 77 })).message).toContain('experimentId: experiments 77 does not exist');
+    expect(thrown(() => store.createRun({ ...base, seed: 1.5 })).message).toContain('seed');
+    expect(store.db.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(0);
+  });
+
+  it('records checkpoints, evaluations, tags and notes, and deletes a run with all of them', () => {
+    const parent = runIn('completed');
+    const id = store.createRun({ ...base, parentRunId: parent }).id;
+    store.addCheckpoint(id, {
+      epoch: 2,
+      kind: 'best',
+      path: 'runs/x/best',
+      bytes: 1234,
+      sha256: 'a'.repeat(64),
+      metric: 'val_accuracy',
+      value: 0.97,
+    });
+    store.addEvaluation(id, {
+      split: 'test',
+      loss: 0.1,
+      accuracy: 0.97,
+      confusion: [
+        [5, 1],
+        [0, 4],
+      ],
+      perClass: [{ label: '0', precision: 1, recall: 0.83, f1: 0.91, support: 6 }],
+      mostWrong: [{ index: 17, label: 0, predicted: 1, confidence: 0.99 }],
+    });
+    expect(store.setTags(id, ['best', ' baseline ', 'best'])).toEqual(['baseline', 'best']);
+    store.setNote(id, 'kernel 5 overfits');
+    store.logMetric({ runId: id, key: 'loss', step: 0, epoch: 0, value: 1 });
+    const detail = store.runDetail(id);
+    expect(detail).toMatchObject({ parentRunId: parent, tags: ['baseline', 'best'], note: 'kernel 5 overfits' });
+    expect(detail.checkpoints[0]).toMatchObject({ epoch: 2, kind: 'best', value: 0.97 });
+    expect(detail.evaluations[0]).toMatchObject({ split: 'test', accuracy: 0.97, mostWrong: [{ index: 17 }] });
+    expect(thrown(() => store.addCheckpoint(id, { epoch: 1, kind: 'last', path: 'p', bytes: 1, sha256: 'nothex' })).message).toContain(
+      'sha256',
+    );
+
+    expect(store.deleteRun(id)).toBe(true);
+    expect(store.deleteRun(id)).toBe(false);
+    for (const table of ['params', 'metrics', 'latest_metrics', 'checkpoints', 'evaluations', 'tags', 'notes']) {
+      expect(store.db.prepare(`SELECT count(*) FROM ${table} WHERE run_id = ?`).pluck().get(id)).toBe(0);
+    }
+    expect(thrown(() => store.runDetail(id)).code).toBe('not_found');
+  });
+
+  it('records a derived run (epoch folding) as completed with its source', () => {
+    const source = runIn('completed');
+    const derived = store.createRun({ ...base, status: 'completed', derivedFromRunId: source, derivedEpochs: 2 });
+    expect(derived).toMatchObject({ status: 'completed', derivedFromRunId: source, derivedEpochs: 2 });
+    expect(derived.endedAt).not.toBeNull();
+  });
+});
