@@ -10,6 +10,9 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      // tfjs-core registers gradients only from its ESM files, whose extensionless imports plain
+      // Node cannot load (see core/training/esmResolveHook.ts): bundle it instead.
+      externalizeDeps: { exclude: ['@tensorflow/tfjs-core'] },
       rolldownOptions: {
         input: { main: 'src-main/electron/main.ts', worker: 'src-main/core/training/worker.ts' },
       },
