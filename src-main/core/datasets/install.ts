@@ -99,7 +99,8 @@ export async function installFromFiles(
       if (!existsSync(abs)) throw new KernelLabError('invalid_input', `${given}: no such file or folder`);
       const isDir = statSync(abs).isDirectory();
       for (const path of listFiles(abs)) {
-        if (path.startsWith(dir + '/') && !isDir) continue;
+        // Importing a folder that holds the data folder must not re-import the dataset's own files.
+        if (isDir && path.startsWith(dir + '/')) continue;
         const candidate = await identifyFile(def, path);
         if (candidate.kind === 'unknown') {
           if (isDir) continue;

@@ -33,7 +33,10 @@ export interface Variant {
   description: string;
   /** The files kept in the dataset folder, by their published name. */
   files: RegistryFile[];
-  /** Where to get the files, tried in order; absent when the variant can only be imported. */
+  /**
+   * Where to get the files: base URLs tried in order (a file's URL is base + name). Empty `urls`
+   * means only from a mirror (KERNELLAB_DATASET_MIRROR); absent means import only.
+   */
   download?: { urls: string[]; archive?: ArchiveDef };
   splits: Record<SplitName, SplitDef>;
 }
@@ -46,8 +49,10 @@ export interface DatasetDef {
   height: number;
   width: number;
   channels: number;
-  /** The first variant is the one `download` fetches. */
+  /** Variants in order of preference: `download` fetches the first one its sources have. */
   variants: Variant[];
+  /** Folder names tried under a mirror (KERNELLAB_DATASET_MIRROR/<folder>/<file>). */
+  mirrorDirs: string[];
 }
 
 const even = (n: number): number[] => Array.from({ length: 10 }, () => n);
@@ -68,6 +73,7 @@ const mnist: DatasetDef = {
   height: 28,
   width: 28,
   channels: 1,
+  mirrorDirs: ['mnist'],
   variants: [
     {
       id: 'canonical',
@@ -150,6 +156,7 @@ const fashionMnist: DatasetDef = {
   height: 28,
   width: 28,
   channels: 1,
+  mirrorDirs: ['fashion-mnist', 'fashion_mnist'],
   variants: [
     {
       id: 'canonical',
@@ -240,6 +247,7 @@ const cifar10: DatasetDef = {
   height: 32,
   width: 32,
   channels: 3,
+  mirrorDirs: ['cifar10', 'cifar-10'],
   variants: [
     {
       id: 'official',
@@ -296,6 +304,8 @@ const cifar10: DatasetDef = {
           },
         },
       ],
+      // Not published anywhere: only from a mirror that holds it (KernelLab's test data folder).
+      download: { urls: [] },
       splits: {
         train: { format: 'cifar', batches: ['train_subset_10k.bin.gz'], count: 10000, classCounts: even(1000) },
         test: { format: 'cifar', batches: ['test_batch_reordered.bin.gz'], count: 10000, classCounts: even(1000) },

@@ -1,0 +1,373 @@
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { join, resolve } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { KernelLabError } from '../errors.ts';
+import { checkContent } from './decode.ts';
+import { sha256Bytes, sha256File } from './hash.ts';
+import { installFromFiles } from './install.ts';
+import { datasetDir, type Manifest } from './manifest.ts';
+import { decompress, isGzip } from './problems.ts';
+import { registry, type DatasetDef, type DatasetName, type FileDigest, type RegistryFile, type Variant } from './registry.ts';
+
+export interface DownloadProgress {
+  dataset: DatasetName;
+  /** The file being transferred now. */
+  file: string;
+  /** Bytes of the whole download done so far (resumed bytes included), and its total. */
+  bytes: number;
+  total: number;
+  /** Bytes per second over the transfer so far (resumed bytes excluded). */
+  rate: number;
+  phase: 'download' | 'verify' | 'extract' | 'done';
+}
+
+export interface DownloadOptions {
+  /** A folder or an http(s) base URL that replaces the home sites: <mirror>/<dataset folder>/<file>. */
+  mirror?: string | undefined;
+  /** Replaces the registry's base URLs (tried in order); the mirror, when given, still wins. */
+  baseUrls?: string[];
+  signal?: AbortSignal;
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Attempts per source after the first (default 3), and the first backoff (default 500 ms, doubled each time). */
+  retries?: number;
+  backoffMs?: number;
+  /** A connection with no data for this long is dropped and retried (default 30 s). */
+  idleTimeoutMs?: number;
+}
+
+/** Why one attempt at one source failed, and what to do next. */
+class AttemptError extends Error {
+  readonly next: 'retry' | 'next-source' | 'stop';
+  constructor(message: string, next: 'retry' | 'next-source' | 'stop') {
+    super(message);
+    this.next = next;
+  }
+}
+
+interface Source {
+  describe: string;
+  /** Where a file of the variant is; `mirrorDir` only for mirrors. */
+  locate(name: string): string;
+}
+
+function sourcesFor(def: DatasetDef, variant: Variant, mirror: string | undefined, baseUrls?: string[]): Source[] {
+  if (mirror) {
+    const isUrl = /^https?:\/\//i.test(mirror);
+    return def.mirrorDirs.map((dir) => {
+      const base = isUrl ? `${mirror.replace(/\/+$/, '')}/${dir}/` : join(resolve(mirror), dir);
+      return { describe: `mirror ${base}`, locate: (name) => (isUrl ? new URL(name, base).href : join(base, name)) };
+    });
+  }
+  return (baseUrls ?? variant.download?.urls ?? []).map((base) => ({ describe: base, locate: (name) => new URL(name, base).href }));
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolveSleep, reject) => {
+    const timer = setTimeout(resolveSleep, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(canceled());
+      },
+      { once: true },
+    );
+  });
+
+const canceled = () => new KernelLabError('conflict', 'download canceled');
+
+/**
+ * Downloads a dataset into `datasetsDir`: each file streams to `<file>.part` in the dataset's
+ * folder (resumed with an HTTP Range request when a part is there), is verified against the
+ * registry's SHA-256 and renamed; then the files are installed through the same verified path
+ * as an import, which writes the ready marker last.
+ */
+export async function downloadDataset(datasetsDir: string, name: DatasetName, options: DownloadOptions = {}): Promise<Manifest> {
+  const def = registry[name];
+  const variants = def.variants.filter((v) => v.download && (v.download.urls.length > 0 || options.mirror || options.baseUrls));
+  if (variants.length === 0) throw new KernelLabError('invalid_input', `${name} has no download source; import its files instead`);
+  const failures: string[] = [];
+  for (const variant of variants) {
+    const sources = sourcesFor(def, variant, options.mirror, options.baseUrls);
+    try {
+      return await downloadVariant(datasetsDir, def, variant, sources, options);
+    } catch (error) {
+      // A variant its sources do not hold at all: try the next one (a mirror of the test subset, say).
+      if (error instanceof NotHeldError) {
+        failures.push(error.message);
+        continue;
+      }
+      throw error;
+    }
+  }
+  throw new KernelLabError('unavailable', `${name}: no source holds its files: ${failures.join('; ')}`);
+}
+
+class NotHeldError extends Error {}
+
+async function downloadVariant(
+  datasetsDir: string,
+  def: DatasetDef,
+  variant: Variant,
+  sources: Source[],
+  options: DownloadOptions,
+): Promise<Manifest> {
+  const dir = datasetDir(datasetsDir, def.name);
+  mkdirSync(dir, { recursive: true });
+  const archive = variant.download?.archive;
+  const items: RegistryFile[] = archive ? [archive] : variant.files;
+  const total = items.reduce((sum, f) => sum + f.bytes, 0);
+  let done = 0;
+  const startedAt = Date.now();
+  let transferred = 0;
+  let lastEmit = 0;
+  const emit = (file: string, current: number, phase: DownloadProgress['phase'], force = false) => {
+    const now = Date.now();
+    if (!force && now - lastEmit < 100) return;
+    lastEmit = now;
+    const seconds = Math.max((now - startedAt) / 1000, 0.001);
+    options.onProgress?.({ dataset: def.name, file, bytes: Math.min(done + current, total), total, rate: transferred / seconds, phase });
+  };
+
+  const paths: string[] = [];
+  for (const [index, item] of items.entries()) {
+    const target = join(dir, item.name);
+    if (
+      existsSync(target) &&
+      (await verifyDownloaded(def, item, target)
+        .then(() => true)
+        .catch(() => false))
+    ) {
+      // Already downloaded and verified by an earlier, interrupted run.
+      paths.push(target);
+      done += item.bytes;
+      continue;
+    }
+    const part = `${target}.part`;
+    const problems: string[] = [];
+    let got = false;
+    for (const source of sources) {
+      const location = source.locate(item.name);
+      const attempts = 1 + (options.retries ?? 3);
+      for (let attempt = 0; attempt < attempts && !got; attempt++) {
+        if (options.signal?.aborted) throw canceled();
+        try {
+          await fetchTo(location, part, item, options, (current, fresh) => {
+            transferred += fresh;
+            emit(item.name, Math.min(current, item.bytes), 'download');
+          });
+          emit(item.name, item.bytes, 'verify', true);
+          await verifyDownloaded(def, item, part, location);
+          renameSync(part, target);
+          got = true;
+        } catch (error) {
+          if (options.signal?.aborted) throw canceled();
+          if (error instanceof KernelLabError) {
+            // The bytes are wrong (checksum, HTML page, bad format): never keep them, try the next source.
+            rmSync(part, { force: true });
+            if (error.code === 'unavailable' && /disk is full/.test(error.message)) throw error;
+            problems.push(error.message);
+            break;
+          }
+          const err = error as AttemptError;
+          problems.push(`${location}: ${err.message}`);
+          if (err.next === 'stop') {
+            rmSync(part, { force: true });
+            throw new KernelLabError('unavailable', `${item.name}: ${err.message}`);
+          }
+          if (err.next === 'next-source') break;
+          if (attempt + 1 < attempts) await sleep((options.backoffMs ?? 500) * 2 ** attempt, options.signal);
+        }
+      }
+      if (got) break;
+    }
+    if (!got) {
+      const allMissing = problems.length > 0 && problems.every((p) => /HTTP 404|no such file/.test(p));
+      if (allMissing && index === 0) throw new NotHeldError(`${variant.id}: ${item.name} not found (${problems.join('; ')})`);
+      throw new KernelLabError('unavailable', `${def.name}: could not download ${item.name}: ${problems.join('; ')}`);
+    }
+    paths.push(target);
+    done += item.bytes;
+  }
+  emit(items.at(-1)?.name ?? '', 0, archive ? 'extract' : 'verify', true);
+  const manifest = await installFromFiles(datasetsDir, def.name, paths, {
+    source: `download: ${sources[0]?.describe ?? ''}`,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (archive) rmSync(join(dir, archive.name), { force: true });
+  done = total;
+  emit(items.at(-1)?.name ?? '', 0, 'done', true);
+  return manifest;
+}
+
+/**
+ * A downloaded file is accepted when its SHA-256 is the published one, or (for a mirror that
+ * re-compressed a .gz) when its decompressed content's SHA-256 is the published content's.
+ * Anything else throws a KernelLabError that names the file, the source and both hashes.
+ */
+async function verifyDownloaded(def: DatasetDef, item: RegistryFile, path: string, from?: string): Promise<void> {
+  const sha = await sha256File(path);
+  if (sha === item.sha256) return;
+  const where = from ? ` (from ${from})` : '';
+  const size = statSync(path).size;
+  if (item.content && size <= item.content.bytes * 2) {
+    const bytes = new Uint8Array(readFileSync(path));
+    checkContent(def, item, bytes, item.name);
+    if (isGzip(bytes)) {
+      const contentSha = sha256Bytes(decompress(bytes, item.name, item.content.bytes));
+      if (contentSha === item.content.sha256) return;
+      throw new KernelLabError(
+        'unavailable',
+        `${item.name}${where}: checksum mismatch: expected SHA-256 ${item.sha256} (content ${item.content.sha256}), got ${sha} (content ${contentSha}); the download was deleted`,
+      );
+    }
+  } else if (!('memberDir' in item) && size <= item.bytes * 2) {
+    checkContent(def, item, new Uint8Array(readFileSync(path)), item.name);
+  }
+  throw new KernelLabError(
+    'unavailable',
+    `${item.name}${where}: checksum mismatch: expected SHA-256 ${item.sha256}, got ${sha}; the download was deleted`,
+  );
+}
+
+/** One attempt to bring `location` into `part`, resuming what is there. Calls onBytes(bytesInPart, freshBytes). */
+async function fetchTo(
+  location: string,
+  part: string,
+  item: FileDigest,
+  options: DownloadOptions,
+  onBytes: (current: number, fresh: number) => void,
+): Promise<void> {
+  const limit = Math.max(item.bytes, (item as RegistryFile).content?.bytes ?? 0) + 1024 * 1024;
+  if (!/^https?:\/\//i.test(location)) {
+    if (!existsSync(location)) throw new AttemptError('no such file', 'next-source');
+    const size = statSync(location).size;
+    if (size > limit) throw new AttemptError(`is ${size} bytes, far more than the ${item.bytes} expected`, 'next-source');
+    await writeCounted(createReadStream(location), part, 0, limit, onBytes, item.name);
+    return;
+  }
+  let start = existsSync(part) ? statSync(part).size : 0;
+  if (start > limit) {
+    rmSync(part, { force: true });
+    start = 0;
+  }
+  const res = await request(location, start > 0 ? { Range: `bytes=${start}-` } : {}, options);
+  const status = res.statusCode ?? 0;
+  if (status === 416 && start > 0) {
+    // The part already holds the whole file: verification decides.
+    res.resume();
+    return;
+  }
+  if (status === 404 || status === 410 || status === 403 || status === 401) {
+    res.resume();
+    throw new AttemptError(`HTTP ${status}`, 'next-source');
+  }
+  if (status >= 500 || status === 429 || status === 408) {
+    res.resume();
+    throw new AttemptError(`HTTP ${status}`, 'retry');
+  }
+  if (status !== 200 && status !== 206) {
+    res.resume();
+    throw new AttemptError(`HTTP ${status}`, 'next-source');
+  }
+  if (/text\/html/i.test(String(res.headers['content-type'] ?? ''))) {
+    res.resume();
+    throw new AttemptError('the server answered with an HTML page, not the file', 'next-source');
+  }
+  let offset = 0;
+  if (status === 206) {
+    const match = /^bytes (\d+)-/.exec(String(res.headers['content-range'] ?? ''));
+    offset = match ? Number(match[1]) : -1;
+    if (offset !== start) {
+      res.resume();
+      rmSync(part, { force: true });
+      throw new AttemptError(
+        `the server resumed at the wrong offset (${res.headers['content-range'] ?? 'no Content-Range'}); starting over`,
+        'retry',
+      );
+    }
+  }
+  const length = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : undefined;
+  if (length !== undefined && offset + length > limit) {
+    res.resume();
+    throw new AttemptError(`the server announces ${offset + length} bytes, far more than the ${item.bytes} expected`, 'next-source');
+  }
+  const written = await writeCounted(res, part, offset, limit, onBytes, item.name);
+  if (length !== undefined && written < length) {
+    throw new AttemptError(`the connection dropped after ${offset + written} of ${offset + length} bytes`, 'retry');
+  }
+}
+
+/** Responses whose socket went idle too long: the stream error they end with is the timeout, not a drop. */
+const timedOut = new WeakMap<IncomingMessage, string>();
+
+function request(url: string, headers: Record<string, string>, options: DownloadOptions, redirects = 0): Promise<IncomingMessage> {
+  return new Promise((resolveRequest, reject) => {
+    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    const timeoutMs = options.idleTimeoutMs ?? 30_000;
+    let response: IncomingMessage | undefined;
+    const req = get(
+      url,
+      { headers: { 'User-Agent': 'KernelLab', ...headers }, ...(options.signal ? { signal: options.signal } : {}) },
+      (res) => {
+        response = res;
+        const status = res.statusCode ?? 0;
+        if (status >= 300 && status < 400 && res.headers.location) {
+          res.resume();
+          if (redirects >= 5) return reject(new AttemptError('too many redirects', 'next-source'));
+          return resolveRequest(request(new URL(res.headers.location, url).href, headers, options, redirects + 1));
+        }
+        resolveRequest(res);
+      },
+    );
+    // The socket's idle timer covers both a server that never answers and one that stops mid-file.
+    req.setTimeout(timeoutMs, () => {
+      const message = `no data from the server for ${timeoutMs / 1000} s`;
+      if (response) timedOut.set(response, message);
+      req.destroy(new AttemptError(message, 'retry'));
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error instanceof AttemptError) return reject(error);
+      if (error.name === 'AbortError') return reject(canceled());
+      const next = error.code === 'ENOTFOUND' || error.code === 'ECONNREFUSED' ? 'next-source' : 'retry';
+      reject(new AttemptError(error.message || String(error.code), next));
+    });
+  });
+}
+
+/** Streams `input` into `part` (appending at `offset`), counting; maps stream failures to attempt errors. Returns the bytes written. */
+async function writeCounted(
+  input: NodeJS.ReadableStream,
+  part: string,
+  offset: number,
+  limit: number,
+  onBytes: (current: number, fresh: number) => void,
+  name: string,
+): Promise<number> {
+  let written = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      written += chunk.length;
+      if (offset + written > limit) return done(new AttemptError(`more than ${limit} bytes arrived; this is not ${name}`, 'next-source'));
+      onBytes(offset + written, chunk.length);
+      done(null, chunk);
+    },
+  });
+  const out = createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' });
+  try {
+    await pipeline(input, counter, out);
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    if (err instanceof AttemptError) throw err;
+    if (err.code === 'ENOSPC') throw new AttemptError(`the disk is full (writing ${part})`, 'stop');
+    if (err.code === 'EACCES' || err.code === 'EROFS') throw new AttemptError(`cannot write ${part}: ${err.message}`, 'stop');
+    if (err.name === 'AbortError') throw canceled();
+    const idle = timedOut.get(input as IncomingMessage);
+    if (idle) throw new AttemptError(`${idle} (after ${offset + written} bytes)`, 'retry');
+    throw new AttemptError(`the connection dropped after ${offset + written} bytes (${err.message || err.code})`, 'retry');
+  }
+  return written;
+}
