@@ -68,6 +68,8 @@ export async function saveCheckpoint(
     const variable = privateFields[key];
     if (variable) extraScalars[key] = variable.dataSync()[0]!;
   }
+  // getWeights hands out its slot variables as they are, plus a fresh 'iter' scalar that is ours to free.
+  tf.dispose(slots.filter((slot) => !(slot.tensor instanceof tf.Variable)).map((slot) => slot.tensor));
   const optimizerFile: OptimizerFile = { specs: encoded.specs, extraScalars };
   files.push({ name: 'optimizer.json', bytes: Buffer.from(JSON.stringify(optimizerFile)) });
   files.push({ name: 'optimizer.bin', bytes: concatBuffers(encoded.data) });

@@ -28,6 +28,8 @@ export interface TrainerOptions {
   runDir: string;
   resume: boolean;
   stopAfterEpochs?: number | undefined;
+  /** Epoch folding: evaluate on test after each of these epochs too (see TrainRequest). */
+  evaluateAtEpochs?: readonly number[] | undefined;
   backend: BackendName;
   device: string;
   emit: (message: TrainingMessage) => void;
@@ -114,6 +116,27 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
     return status;
   };
 
+  /** The test evaluation: the final one, or (epoch folding) the model as it is after `epoch`. */
+  const emitTestEvaluation = (epoch?: number): void => {
+    const evaluation = evaluateModel(model, data.test, numClasses, { wantDetails: true });
+    emit({
+      type: 'evaluation',
+      runId,
+      split: 'test',
+      ...(epoch === undefined ? {} : { epoch }),
+      loss: evaluation.loss,
+      accuracy: evaluation.accuracy,
+      count: data.test.count,
+      classNames: data.test.classNames,
+      confusion: evaluation.confusion!,
+      perClass: evaluation.perClass!,
+      confidentMistakes: evaluation.confidentMistakes!.map((m) => ({
+        ...m,
+        index: data.testIndices ? data.testIndices[m.index]! : m.index,
+      })),
+    });
+  };
+
   try {
     if (options.resume) state = (await loadCheckpoint(join(checkpointsDir, 'last'), model, optimizer)) as LoopState;
     const batchSize = hp.batchSize;
@@ -156,10 +179,13 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
           return loss;
         }, vars);
         optimizer.applyGradients(grads);
-        const [loss, correct] = stats!.dataSync();
-        tf.dispose([value, stats!, x, y, labels, ...Object.values(grads)]);
+        // The clipped loss stays finite when the weights are not (and wasm's relu/clamp turn NaN into
+        // numbers), so the check also sums every weight: 0 · Σw is NaN as soon as one weight is.
+        const checked = tf.tidy(() => tf.concat([stats!, tf.reshape(tf.mul(tf.addN(vars.map((v) => tf.sum(v))), 0), [1])]));
+        const [loss, correct, weightsGuard] = checked.dataSync();
+        tf.dispose([value, stats!, checked, x, y, labels, ...Object.values(grads)]);
         state.globalStep++;
-        if (!Number.isFinite(loss)) return finish('diverged', { epoch, batch });
+        if (!Number.isFinite(loss) || !Number.isFinite(weightsGuard)) return finish('diverged', { epoch, batch });
         const n = end - start;
         lossSum += loss! * n;
         correctSum += correct!;
@@ -215,6 +241,8 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
       // Keras: stop once `patience` epochs passed without improvement (never after the first epoch).
       if (earlyStopping && state.wait >= earlyStopping.patience && epoch > 1) stopped = true;
 
+      // Before the checkpoints: a run resumed from this epoch's checkpoint has already sent it.
+      if (options.evaluateAtEpochs?.includes(epoch) && epoch < hp.epochs) emitTestEvaluation(epoch);
       if (improved) {
         const dir = join(checkpointsDir, 'best');
         const files = await saveCheckpoint(dir, model, optimizer, state);
@@ -234,22 +262,7 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
     if (stopped && earlyStopping?.restoreBestWeights && state.bestEpoch !== null) {
       loadCheckpointWeights(join(checkpointsDir, 'best'), model);
     }
-    const evaluation = evaluateModel(model, data.test, numClasses, { wantDetails: true });
-    emit({
-      type: 'evaluation',
-      runId,
-      split: 'test',
-      loss: evaluation.loss,
-      accuracy: evaluation.accuracy,
-      count: data.test.count,
-      classNames: data.test.classNames,
-      confusion: evaluation.confusion!,
-      perClass: evaluation.perClass!,
-      confidentMistakes: evaluation.confidentMistakes!.map((m) => ({
-        ...m,
-        index: data.testIndices ? data.testIndices[m.index]! : m.index,
-      })),
-    });
+    emitTestEvaluation();
     return finish(stopped ? 'early_stopped' : 'completed');
   } finally {
     optimizer.dispose();

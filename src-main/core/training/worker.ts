@@ -2,10 +2,10 @@
  * Entry of a training worker process (child_process.fork or Electron utilityProcess).
  * It talks to main only through the typed messages in workerProtocol.ts.
  */
-import { gather, loadSplit, stratifiedSplit, subsetPerClass, type RawSplit } from '../datasets/index.ts';
 import { backendOrder, loadBackend, probeBackends } from './backends.ts';
 import { registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
-import { train, type TrainingData } from './trainer.ts';
+import { train } from './trainer.ts';
+import { prepareData } from './trainingData.ts';
 import { FromWorker, ToWorker, type TrainRequest } from './workerProtocol.ts';
 
 interface ParentPort {
@@ -40,27 +40,6 @@ function exitWhenFlushed(code: number): void {
 let canceled = false;
 let training = false;
 
-/** Train/validation/test splits for a request: optional per-class subsets, a stratified validation split. */
-export async function prepareData(request: TrainRequest): Promise<TrainingData> {
-  const hp = request.hyperparameters;
-  let train: RawSplit = await loadSplit(request.datasetsDir, request.dataset, 'train');
-  let test: RawSplit = await loadSplit(request.datasetsDir, request.dataset, 'test');
-  let testIndices: Uint32Array | null = null;
-  if (request.subset.trainPerClass) train = gather(train, subsetPerClass(train.labels, request.subset.trainPerClass, hp.seed));
-  if (request.subset.testPerClass) {
-    testIndices = subsetPerClass(test.labels, request.subset.testPerClass, hp.seed);
-    test = gather(test, testIndices);
-  }
-  let validation: RawSplit | null = null;
-  if (hp.validateOn === 'test') validation = test;
-  else if (hp.validationSplit > 0) {
-    const split = stratifiedSplit(train.labels, hp.validationSplit, hp.seed);
-    validation = gather(train, split.validation);
-    train = gather(train, split.train);
-  }
-  return { train, validation, test, testIndices };
-}
-
 async function runTraining(request: TrainRequest): Promise<void> {
   training = true;
   const pinned = request.hyperparameters.backend;
@@ -84,6 +63,7 @@ async function runTraining(request: TrainRequest): Promise<void> {
     runDir: request.runDir,
     resume: request.resume,
     stopAfterEpochs: request.stopAfterEpochs,
+    evaluateAtEpochs: request.evaluateAtEpochs,
     backend: chosen.name,
     device: chosen.detail,
     emit: send,

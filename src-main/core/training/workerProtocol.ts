@@ -25,6 +25,11 @@ export const TrainRequest = z.object({
     .default({}),
   /** Stop after this many epochs in this process even if more remain (tests of resume). */
   stopAfterEpochs: z.number().int().positive().optional(),
+  /**
+   * Epoch folding (sweeps): also evaluate on the test split right after each of these epochs
+   * (before the last), sent as evaluation messages with `epoch` set.
+   */
+  evaluateAtEpochs: z.array(z.number().int().positive()).default([]),
 });
 export type TrainRequest = z.output<typeof TrainRequest>;
 
@@ -102,6 +107,8 @@ export const Evaluation = z.object({
   type: z.literal('evaluation'),
   runId: z.string(),
   split: z.literal('test'),
+  /** Set on the intermediate evaluations asked for by evaluateAtEpochs; absent on the final one. */
+  epoch: z.number().int().positive().optional(),
   loss: Metric,
   accuracy: Metric,
   count: z.number().int(),

@@ -1,0 +1,186 @@
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../test/tempDir.ts';
+import type { BackendName } from '../contract/app.ts';
+import { Hyperparameters, ModelSpec, type HyperparametersInput } from '../models/modelSpec.ts';
+import { installMnist } from './mnistFixture.ts';
+import { train, type TrainingData } from './trainer.ts';
+import { prepareData } from './trainingData.ts';
+import { registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
+import type { TrainingMessage, TrainStatus } from './workerProtocol.ts';
+
+// A small net that still has every stateful piece: conv, BatchNorm moving stats, dropout masks.
+const spec = ModelSpec.parse({
+  name: 'tiny',
+  inputShape: [28, 28, 1],
+  numClasses: 10,
+  layers: [
+    { type: 'conv2d', filters: 4, kernelSize: 3, strides: 2 },
+    { type: 'batchNorm' },
+    { type: 'maxPool2d', poolSize: 2 },
+    { type: 'flatten' },
+    { type: 'dense', units: 16 },
+    { type: 'dropout', rate: 0.3 },
+  ],
+});
+
+let mnist: { datasetsDir: string; cleanup: () => void };
+let data: TrainingData;
+const temps: (() => void)[] = [];
+
+beforeAll(async () => {
+  registerWasmConvBackpropFilter();
+  mnist = await installMnist();
+  data = await prepareData({
+    datasetsDir: mnist.datasetsDir,
+    dataset: 'mnist',
+    subset: { trainPerClass: 24, testPerClass: 10 },
+    hyperparameters: Hyperparameters.parse({ epochs: 1, learningRate: 0.01, validationSplit: 0.25, seed: 5 }),
+  });
+});
+afterAll(() => {
+  mnist?.cleanup();
+  for (const cleanup of temps) cleanup();
+});
+
+interface Outcome {
+  status: TrainStatus;
+  messages: TrainingMessage[];
+  runDir: string;
+}
+
+async function run(
+  backend: BackendName,
+  hp: HyperparametersInput,
+  extra: { runDir?: string; resume?: boolean; stopAfterEpochs?: number; cancelAfterBatches?: number } = {},
+): Promise<Outcome> {
+  expect(await tf.setBackend(backend)).toBe(true);
+  let runDir = extra.runDir;
+  if (!runDir) {
+    const temp = makeTempDir('kernellab-run-');
+    temps.push(temp.cleanup);
+    runDir = temp.dir;
+  }
+  const messages: TrainingMessage[] = [];
+  let batches = 0;
+  const status = await train({
+    runId: 'run',
+    spec,
+    hyperparameters: Hyperparameters.parse({ batchSize: 32, ...hp }),
+    data,
+    runDir,
+    resume: extra.resume ?? false,
+    stopAfterEpochs: extra.stopAfterEpochs,
+    backend,
+    device: 'test',
+    emit: (m) => messages.push(structuredClone(m)),
+    isCanceled: () => ++batches >= (extra.cancelAfterBatches ?? Infinity),
+    batchEndIntervalMs: 0,
+  });
+  return { status, messages, runDir };
+}
+
+const epochLogs = (o: Outcome) =>
+  o.messages.flatMap((m) =>
+    m.type === 'epochEnd'
+      ? [{ epoch: m.epoch, loss: m.loss, accuracy: m.accuracy, val_loss: m.val_loss, val_accuracy: m.val_accuracy }]
+      : [],
+  );
+const evaluation = (o: Outcome) => {
+  const e = o.messages.find((m) => m.type === 'evaluation');
+  if (!e || e.type !== 'evaluation') throw new Error('no evaluation');
+  return { loss: e.loss, accuracy: e.accuracy, confusion: e.confusion, mistakes: e.confidentMistakes };
+};
+
+describe.each(['cpu', 'wasm'] as const)('training on %s', (backend) => {
+  const hp: HyperparametersInput = { epochs: 3, learningRate: 3e-3, optimizer: 'adam', validationSplit: 0.25, seed: 5, backend };
+
+  it('gives identical metrics for the same spec and seed, different ones for another seed, and leaks nothing', async () => {
+    const a = await run(backend, hp);
+    const b = await run(backend, hp);
+    const c = await run(backend, { ...hp, seed: 6 });
+    expect(a.status).toBe('completed');
+    expect(epochLogs(a)).toHaveLength(3);
+    expect(epochLogs(b)).toEqual(epochLogs(a));
+    expect(evaluation(b)).toEqual(evaluation(a));
+    expect(epochLogs(c)[2]!.loss).not.toBe(epochLogs(a)[2]!.loss);
+    const tensors = a.messages.flatMap((m) => (m.type === 'epochEnd' ? [m.numTensors] : []));
+    expect(tensors[2]).toBe(tensors[1]);
+  });
+
+  it('resumes from the last checkpoint to the same final state as an uninterrupted run', async () => {
+    for (const optimizer of ['adam', 'momentum'] as const) {
+      const whole = await run(backend, { ...hp, optimizer });
+      const first = await run(backend, { ...hp, optimizer }, { stopAfterEpochs: 1 });
+      expect(first.status).toBe('canceled');
+      expect(epochLogs(first)).toHaveLength(1);
+      const rest = await run(backend, { ...hp, optimizer }, { runDir: first.runDir, resume: true });
+      expect(rest.status).toBe('completed');
+      const begin = rest.messages[0]!;
+      expect(begin.type === 'trainBegin' && begin.startEpoch).toBe(2);
+      expect([...epochLogs(first), ...epochLogs(rest)]).toEqual(epochLogs(whole));
+      expect(evaluation(rest)).toEqual(evaluation(whole));
+    }
+  });
+
+  it('stops as diverged at the epoch and batch where the loss stops being finite', async () => {
+    const o = await run(backend, { ...hp, optimizer: 'sgd', learningRate: 1e30 });
+    expect(o.status).toBe('diverged');
+    const end = o.messages.at(-1)!;
+    expect(end.type).toBe('trainEnd');
+    if (end.type !== 'trainEnd') return;
+    expect(end.divergedAt).not.toBeNull();
+    expect(end.divergedAt!.epoch).toBe(1);
+    expect(end.divergedAt!.batch).toBeGreaterThanOrEqual(2);
+    expect(o.messages.filter((m) => m.type === 'evaluation')).toHaveLength(0);
+  });
+
+  it('cancels after the batch in progress', async () => {
+    const o = await run(backend, hp, { cancelAfterBatches: 2 });
+    expect(o.status).toBe('canceled');
+    const batches = o.messages.filter((m) => m.type === 'batchEnd');
+    expect(batches.map((m) => m.type === 'batchEnd' && m.batch)).toEqual([1, 2]);
+    expect(o.messages.filter((m) => m.type === 'epochEnd')).toHaveLength(0);
+  });
+});
+
+describe('early stopping and evaluation', () => {
+  it('stops like Keras once patience runs out and restores the best weights', async () => {
+    // minDelta larger than any change: only epoch 1 counts as an improvement.
+    const o = await run('wasm', {
+      epochs: 6,
+      learningRate: 1e-3,
+      validationSplit: 0.25,
+      seed: 5,
+      earlyStopping: { monitor: 'val_loss', patience: 2, minDelta: 100, restoreBestWeights: true },
+    });
+    expect(o.status).toBe('early_stopped');
+    expect(epochLogs(o)).toHaveLength(3);
+    const end = o.messages.at(-1)!;
+    expect(end.type === 'trainEnd' && end.bestEpoch).toBe(1);
+    const best = o.messages.filter((m) => m.type === 'checkpoint' && m.kind === 'best');
+    expect(best).toHaveLength(1);
+    // The evaluation runs on the restored epoch-1 weights: its test loss is the one a fresh 1-epoch run reaches.
+    const oneEpoch = await run('wasm', { epochs: 1, learningRate: 1e-3, validationSplit: 0.25, seed: 5 });
+    expect(evaluation(o).loss).toBe(evaluation(oneEpoch).loss);
+  });
+
+  it('reports a consistent confusion matrix, per-class report and confident mistakes', async () => {
+    const o = await run('wasm', { epochs: 2, learningRate: 3e-3, validationSplit: 0.25, seed: 5 });
+    const e = o.messages.find((m) => m.type === 'evaluation');
+    if (!e || e.type !== 'evaluation') throw new Error('no evaluation');
+    expect(e.count).toBe(100);
+    const total = e.confusion.flat().reduce((a, b) => a + b, 0);
+    expect(total).toBe(100);
+    const diagonal = e.confusion.reduce((a, row, i) => a + row[i]!, 0);
+    expect(e.accuracy).toBeCloseTo(diagonal / 100, 10);
+    expect(e.perClass.map((c) => c.support)).toEqual(new Array(10).fill(10));
+    for (const c of e.perClass) expect(c.recall).toBeCloseTo(e.confusion[e.perClass.indexOf(c)]![e.perClass.indexOf(c)]! / 10, 10);
+    expect(e.confidentMistakes.length).toBe(Math.min(24, 100 - diagonal));
+    for (let i = 1; i < e.confidentMistakes.length; i++)
+      expect(e.confidentMistakes[i]!.confidence).toBeLessThanOrEqual(e.confidentMistakes[i - 1]!.confidence);
+    for (const m of e.confidentMistakes) expect(m.predicted).not.toBe(m.label);
+  });
+});

@@ -1,0 +1,26 @@
+import { gather, loadSplit, stratifiedSplit, subsetPerClass, type RawSplit } from '../datasets/index.ts';
+import type { TrainingData } from './trainer.ts';
+import type { TrainRequest } from './workerProtocol.ts';
+
+/** Train/validation/test splits for a request: optional per-class subsets, a stratified validation split. */
+export async function prepareData(
+  request: Pick<TrainRequest, 'datasetsDir' | 'dataset' | 'subset' | 'hyperparameters'>,
+): Promise<TrainingData> {
+  const hp = request.hyperparameters;
+  let train: RawSplit = await loadSplit(request.datasetsDir, request.dataset, 'train');
+  let test: RawSplit = await loadSplit(request.datasetsDir, request.dataset, 'test');
+  let testIndices: Uint32Array | null = null;
+  if (request.subset.trainPerClass) train = gather(train, subsetPerClass(train.labels, request.subset.trainPerClass, hp.seed));
+  if (request.subset.testPerClass) {
+    testIndices = subsetPerClass(test.labels, request.subset.testPerClass, hp.seed);
+    test = gather(test, testIndices);
+  }
+  let validation: RawSplit | null = null;
+  if (hp.validateOn === 'test') validation = test;
+  else if (hp.validationSplit > 0) {
+    const split = stratifiedSplit(train.labels, hp.validationSplit, hp.seed);
+    validation = gather(train, split.validation);
+    train = gather(train, split.train);
+  }
+  return { train, validation, test, testIndices };
+}
