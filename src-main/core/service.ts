@@ -6,6 +6,7 @@ import { invalidInput, KernelLabError } from './errors.ts';
 import { EventBus } from './events.ts';
 import { RunStore } from './db/RunStore.ts';
 import { runsHandlers } from './db/handlers.ts';
+import { closeScheduler, sweepsHandlers } from './sweeps/handlers.ts';
 import { ensureDataDir, type DataDirLayout } from './home.ts';
 import { probeBackendsInWorker } from './training/probe.ts';
 import { forkWorker, type WorkerLauncher } from './workerHost.ts';
@@ -112,6 +113,7 @@ export function createService(options: ServiceOptions): Service {
   const handlers: Handlers<Methods> = {
     ...appHandlers(context),
     ...runsHandlers(context),
+    ...sweepsHandlers(context),
   };
 
   return {
@@ -127,6 +129,8 @@ export function createService(options: ServiceOptions): Service {
       return (await handler(parsed.data)) as MethodOutput<M>;
     },
     async close() {
+      // Running runs are interrupted (resumable) before the database closes under them.
+      await closeScheduler(context);
       context.store.close();
     },
   };

@@ -6,15 +6,18 @@
 import type { z } from 'zod';
 import { appEvents, appMethods } from './app.ts';
 import { runsEvents, runsMethods } from './runs.ts';
+import { sweepsEvents, sweepsMethods } from './sweeps.ts';
 
 export const methods = {
   ...appMethods,
   ...runsMethods,
+  ...sweepsMethods,
 };
 
 export const events = {
   ...appEvents,
   ...runsEvents,
+  ...sweepsEvents,
 };
 
 export type Methods = typeof methods;
@@ -38,6 +41,7 @@ export function isMethodName(name: string): name is MethodName {
 }
 
 export * from './app.ts';
+export * from './sweeps.ts';
 export * from './runs.ts';
 export type { ErrorBody, ErrorCode } from '../errors.ts';
 export type { BridgeReply, KernelLabBridge } from './bridge.ts';

@@ -1,0 +1,302 @@
+/**
+ * What each axis name means: which field of the model spec, the hyperparameters or the dataset
+ * it sets, and which values it accepts. Named axes (`kernelSize`, `filters`, …) set every
+ * matching layer; `layers[i].field` sets one layer; `hyperparameters.field` (or the bare name)
+ * sets one hyperparameter.
+ */
+import { KernelLabError } from '../errors.ts';
+import { datasetNames, registry, type DatasetName } from '../datasets/registry.ts';
+import { Activation, Hyperparameters, OptimizerName, Padding } from '../models/modelSpec.ts';
+import { PoolingValue, type AxisRange, type AxisValue, type AxisValues } from './sweepSpec.ts';
+
+/** The mutable draft of one point before it is validated. */
+export interface PointDraft {
+  model: { inputShape: number[]; numClasses: number; layers: Record<string, unknown>[]; [key: string]: unknown };
+  hyperparameters: Record<string, unknown>;
+  dataset: DatasetName;
+}
+
+type ValueKind =
+  | { type: 'int'; min?: number }
+  | { type: 'number'; min?: number; max?: number; exclusive?: boolean }
+  | { type: 'enum'; options: readonly string[] }
+  | { type: 'boolean' }
+  | { type: 'pooling' }
+  | { type: 'intOrList' };
+
+export interface AxisDef {
+  name: string;
+  kind: ValueKind;
+  apply(draft: PointDraft, value: AxisValue): void;
+}
+
+export const namedAxes = [
+  'kernelSize',
+  'filters',
+  'strides',
+  'padding',
+  'pooling',
+  'activation',
+  'epochs',
+  'batchSize',
+  'learningRate',
+  'optimizer',
+  'dropout',
+  'dataset',
+  'seed',
+  'momentum',
+  'validationSplit',
+] as const;
+
+const convLayers = (draft: PointDraft, axis: string): Record<string, unknown>[] => {
+  const layers = draft.model.layers.filter((l) => l.type === 'conv2d');
+  if (layers.length === 0) throw new KernelLabError('invalid_input', `axes.${axis}: the model has no conv2d layer`);
+  return layers;
+};
+
+const layersOf = (draft: PointDraft, axis: string, types: string[]): Record<string, unknown>[] => {
+  const layers = draft.model.layers.filter((l) => types.includes(l.type as string));
+  if (layers.length === 0) throw new KernelLabError('invalid_input', `axes.${axis}: the model has no ${types.join(' or ')} layer`);
+  return layers;
+};
+
+const hyper = (name: string, kind: ValueKind): AxisDef => ({
+  name,
+  kind,
+  apply: (draft, value) => {
+    draft.hyperparameters[name] = value;
+  },
+});
+
+const named: Record<(typeof namedAxes)[number], AxisDef> = {
+  kernelSize: {
+    name: 'kernelSize',
+    kind: { type: 'int', min: 1 },
+    apply: (draft, value) => convLayers(draft, 'kernelSize').forEach((l) => (l.kernelSize = value)),
+  },
+  filters: {
+    name: 'filters',
+    kind: { type: 'intOrList' },
+    apply: (draft, value) => {
+      const layers = convLayers(draft, 'filters');
+      if (Array.isArray(value) && value.length !== layers.length)
+        throw new KernelLabError(
+          'invalid_input',
+          `axes.filters: [${value.join(', ')}] has ${value.length} entries but the model has ${layers.length} conv2d layers`,
+        );
+      layers.forEach((l, i) => (l.filters = Array.isArray(value) ? value[i] : value));
+    },
+  },
+  strides: {
+    name: 'strides',
+    kind: { type: 'int', min: 1 },
+    apply: (draft, value) => convLayers(draft, 'strides').forEach((l) => (l.strides = value)),
+  },
+  padding: {
+    name: 'padding',
+    kind: { type: 'enum', options: Padding.options },
+    apply: (draft, value) => convLayers(draft, 'padding').forEach((l) => (l.padding = value)),
+  },
+  pooling: {
+    name: 'pooling',
+    kind: { type: 'pooling' },
+    apply: (draft, value) => {
+      const pool = PoolingValue.parse(value);
+      const { type, poolSize, strides } = typeof pool === 'string' ? { type: pool, poolSize: undefined, strides: undefined } : pool;
+      for (const layer of layersOf(draft, 'pooling', ['maxPool2d', 'avgPool2d'])) {
+        layer.type = type === 'max' ? 'maxPool2d' : 'avgPool2d';
+        if (poolSize !== undefined) layer.poolSize = poolSize;
+        if (strides !== undefined) layer.strides = strides;
+      }
+    },
+  },
+  activation: {
+    name: 'activation',
+    kind: { type: 'enum', options: Activation.options },
+    apply: (draft, value) => layersOf(draft, 'activation', ['conv2d', 'dense']).forEach((l) => (l.activation = value)),
+  },
+  dropout: {
+    name: 'dropout',
+    kind: { type: 'number', min: 0, max: 1, exclusive: true },
+    apply: (draft, value) => layersOf(draft, 'dropout', ['dropout']).forEach((l) => (l.rate = value)),
+  },
+  dataset: {
+    name: 'dataset',
+    kind: { type: 'enum', options: datasetNames },
+    apply: (draft, value) => {
+      draft.dataset = value as DatasetName;
+    },
+  },
+  epochs: hyper('epochs', { type: 'int', min: 1 }),
+  batchSize: hyper('batchSize', { type: 'int', min: 1 }),
+  learningRate: hyper('learningRate', { type: 'number', min: 0, exclusive: true }),
+  optimizer: hyper('optimizer', { type: 'enum', options: OptimizerName.options }),
+  seed: hyper('seed', { type: 'int', min: 0 }),
+  momentum: hyper('momentum', { type: 'number', min: 0 }),
+  validationSplit: hyper('validationSplit', { type: 'number', min: 0 }),
+};
+
+const intFields = new Set(['filters', 'kernelSize', 'strides', 'units', 'poolSize', 'depthRadius']);
+const numberFields = new Set(['rate', 'momentum', 'epsilon', 'bias', 'alpha', 'beta']);
+const enumFields: Record<string, readonly string[]> = { padding: Padding.options, activation: Activation.options };
+const layerFields: Record<string, string[]> = {
+  conv2d: ['filters', 'kernelSize', 'strides', 'padding', 'activation'],
+  maxPool2d: ['poolSize', 'strides', 'padding'],
+  avgPool2d: ['poolSize', 'strides', 'padding'],
+  dense: ['units', 'activation'],
+  dropout: ['rate'],
+  batchNorm: ['momentum', 'epsilon'],
+  lrn: ['depthRadius', 'bias', 'alpha', 'beta'],
+};
+const layerPath = /^(?:model\.)?layers(?:\[(\d+)\]|\.(\d+))\.([A-Za-z]+)$/;
+const hyperPath = /^hyperparameters\.([A-Za-z]+)$/;
+
+function hyperKind(field: string): ValueKind {
+  switch (field) {
+    case 'epochs':
+    case 'batchSize':
+    case 'seed':
+      return { type: 'int', min: field === 'seed' ? 0 : 1 };
+    case 'optimizer':
+      return { type: 'enum', options: OptimizerName.options };
+    case 'validateOn':
+      return { type: 'enum', options: ['split', 'test'] };
+    case 'checkpointMonitor':
+      return { type: 'enum', options: ['val_loss', 'val_accuracy', 'loss', 'accuracy'] };
+    case 'backend':
+      return { type: 'enum', options: ['tensorflow', 'wasm', 'cpu'] };
+    default:
+      return { type: 'number' };
+  }
+}
+
+/** Resolves an axis name to its definition, or throws naming the axis and what is accepted. */
+export function resolveAxis(name: string): AxisDef {
+  if (Object.hasOwn(named, name)) return named[name as keyof typeof named];
+  const layer = layerPath.exec(name);
+  if (layer) {
+    const index = Number(layer[1] ?? layer[2]);
+    const field = layer[3]!;
+    const kind: ValueKind | undefined = intFields.has(field)
+      ? { type: 'int', min: 1 }
+      : numberFields.has(field)
+        ? { type: 'number' }
+        : enumFields[field]
+          ? { type: 'enum', options: enumFields[field] }
+          : undefined;
+    if (!kind)
+      throw new KernelLabError(
+        'invalid_input',
+        `axes.${name}: '${field}' is not a layer field a sweep can vary; use one of ${[...intFields, ...numberFields, ...Object.keys(enumFields)].join(', ')}`,
+      );
+    return {
+      name,
+      kind,
+      apply: (draft, value) => {
+        const target = draft.model.layers[index];
+        if (!target)
+          throw new KernelLabError(
+            'invalid_input',
+            `axes.${name}: the model has ${draft.model.layers.length} layers (layers[0] to layers[${draft.model.layers.length - 1}])`,
+          );
+        const type = String(target.type);
+        if (!layerFields[type]?.includes(field))
+          throw new KernelLabError('invalid_input', `axes.${name}: layers[${index}] is a ${type} layer, which has no ${field}`);
+        target[field] = value;
+      },
+    };
+  }
+  const hp = hyperPath.exec(name);
+  if (hp) {
+    const field = hp[1]!;
+    if (!Object.hasOwn(Hyperparameters.shape, field) || field === 'earlyStopping')
+      throw new KernelLabError('invalid_input', `axes.${name}: unknown hyperparameter '${field}'`);
+    return hyper(field, hyperKind(field));
+  }
+  throw new KernelLabError(
+    'invalid_input',
+    `axes.${name}: unknown axis; use one of ${namedAxes.join(', ')}, layers[i].<field> or hyperparameters.<field>`,
+  );
+}
+
+function checkValue(axis: AxisDef, value: AxisValue, where: string): void {
+  const fail = (what: string): never => {
+    throw new KernelLabError('invalid_input', `${where}: ${JSON.stringify(value)} is not ${what}`, [`${where}: not ${what}`]);
+  };
+  const kind = axis.kind;
+  switch (kind.type) {
+    case 'int':
+      if (typeof value !== 'number' || !Number.isInteger(value)) fail('an integer');
+      if (kind.min !== undefined && (value as number) < kind.min) fail(`at least ${kind.min}`);
+      break;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) fail('a number');
+      if (kind.min !== undefined && (kind.exclusive ? (value as number) <= kind.min : (value as number) < kind.min))
+        fail(`${kind.exclusive ? 'greater than' : 'at least'} ${kind.min}`);
+      if (kind.max !== undefined && (kind.exclusive ? (value as number) >= kind.max : (value as number) > kind.max))
+        fail(`${kind.exclusive ? 'less than' : 'at most'} ${kind.max}`);
+      break;
+    case 'enum':
+      if (typeof value !== 'string' || !kind.options.includes(value)) fail(`one of ${kind.options.join(', ')}`);
+      break;
+    case 'boolean':
+      if (typeof value !== 'boolean') fail('true or false');
+      break;
+    case 'pooling':
+      if (!PoolingValue.safeParse(value).success) fail("'max', 'avg' or { type, poolSize, strides }");
+      break;
+    case 'intOrList':
+      if (
+        Array.isArray(value)
+          ? !value.every((v) => Number.isInteger(v) && v > 0) || value.length === 0
+          : !(Number.isInteger(value) && (value as number) > 0)
+      )
+        fail('a positive integer or a list of them (one per conv2d layer)');
+      break;
+  }
+}
+
+export function isNumericAxis(axis: AxisDef): boolean {
+  return axis.kind.type === 'int' || axis.kind.type === 'number' || axis.kind.type === 'intOrList';
+}
+
+/** The grid values of a range: `steps` values from min to max, evenly spaced on a linear or log scale. */
+export function rangeValues(axis: AxisDef, range: AxisRange, where: string): number[] {
+  if (!isNumericAxis(axis)) throw new KernelLabError('invalid_input', `${where}: a range needs a numeric axis; give a list of values`);
+  if (range.steps === undefined)
+    throw new KernelLabError('invalid_input', `${where}.steps: a grid over a range needs steps`, [`${where}.steps: required for a grid`]);
+  const { min, max, steps, scale } = range;
+  const values: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t = steps === 1 ? 0 : i / (steps - 1);
+    const v = scale === 'log' ? Math.exp(Math.log(min) + t * (Math.log(max) - Math.log(min))) : min + t * (max - min);
+    values.push(axis.kind.type === 'number' ? Number(v.toPrecision(12)) : Math.round(v));
+  }
+  const unique = [...new Set(values)];
+  unique.forEach((v, i) => checkValue(axis, v, `${where}[${i}]`));
+  return unique;
+}
+
+/** Checks each listed value against the axis; returns the values as a list. */
+export function listValues(axis: AxisDef, values: AxisValue[], where: string): AxisValue[] {
+  values.forEach((v, i) => checkValue(axis, v, `${where}[${i}]`));
+  return values;
+}
+
+export function isRange(values: AxisValues): values is AxisRange {
+  return !Array.isArray(values);
+}
+
+/** Draws one value of a range for random search (log-uniform on a log scale; integers rounded). */
+export function sampleRange(axis: AxisDef, range: AxisRange, u: number): number {
+  const { min, max, scale } = range;
+  const v = scale === 'log' ? Math.exp(Math.log(min) + u * (Math.log(max) - Math.log(min))) : min + u * (max - min);
+  return axis.kind.type === 'number' ? Number(v.toPrecision(12)) : Math.round(v);
+}
+
+/** Sets the model's input shape and class count from the dataset: the same sweep runs on every dataset. */
+export function followDataset(draft: PointDraft): void {
+  const def = registry[draft.dataset];
+  draft.model.inputShape = [def.height, def.width, def.channels];
+  draft.model.numClasses = def.classNames.length;
+}

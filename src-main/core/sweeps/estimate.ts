@@ -1,0 +1,76 @@
+/**
+ * Time estimates for a sweep preview. Cost is counted in FLOPs (a training image costs about three
+ * forward passes, a validation or test image one) and turned into seconds with the FLOP rate this
+ * machine achieved in completed runs (their samples/s times their model's training FLOPs per
+ * image). With no completed run yet a rough default is used and labelled as such.
+ */
+import type { RunStore } from '../db/RunStore.ts';
+import { ModelSpec } from '../models/modelSpec.ts';
+import { inferShapes } from '../models/shapeInference.ts';
+import { trainingImages, type SweepPoint } from './expand.ts';
+import { measuredThroughput } from './sweepStore.ts';
+
+/**
+ * Rough training rate of one single-threaded wasm worker, in FLOP/s: LeNet-5 (0.57 MFLOP forward,
+ * about 1.7 MFLOP per training image) at roughly 2,000 images/s, the training engine's target.
+ */
+export const roughFlopsPerSecond = 3.4e9;
+
+export interface Throughput {
+  flopsPerSecond: number;
+  source: 'measured' | 'rough-default';
+  detail: string;
+}
+
+/** The median FLOP rate of up to 20 recently completed runs on this machine. */
+export function machineThroughput(store: RunStore | undefined): Throughput {
+  const rates: number[] = [];
+  if (store) {
+    for (const row of measuredThroughput(store, ['samples_per_sec'])) {
+      const spec = ModelSpec.safeParse(row.modelSpec);
+      if (!spec.success) continue;
+      try {
+        rates.push(row.samplesPerSec * 3 * inferShapes(spec.data).forwardFlops);
+      } catch {
+        // A stored spec that no longer passes shape inference says nothing about speed.
+      }
+    }
+  }
+  if (rates.length === 0) {
+    return {
+      flopsPerSecond: roughFlopsPerSecond,
+      source: 'rough-default',
+      detail: `rough default (no completed run on this machine yet): ${(roughFlopsPerSecond / 1e9).toFixed(1)} GFLOP/s per worker, about 2,000 LeNet-5 images/s`,
+    };
+  }
+  rates.sort((a, b) => a - b);
+  const median = rates[Math.floor(rates.length / 2)]!;
+  return {
+    flopsPerSecond: median,
+    source: 'measured',
+    detail: `measured: median of ${rates.length} completed runs here, ${(median / 1e9).toFixed(2)} GFLOP/s per worker`,
+  };
+}
+
+/** Seconds one worker needs for one point (0 for derived and impossible points). */
+export function pointSeconds(point: SweepPoint, throughput: Throughput): number {
+  if (point.role !== 'train' || !point.hyperparameters) return 0;
+  const images = trainingImages(point);
+  const f = point.forwardFlops;
+  const perEpoch = images.train * 3 * f + images.validation * f;
+  const evaluations = (1 + point.evaluateAtEpochs.length) * images.test * f;
+  return (point.epochs * perEpoch + evaluations) / throughput.flopsPerSecond;
+}
+
+/** Wall time with `workers` in parallel: longest-first onto the least-loaded worker. */
+export function sweepSeconds(points: SweepPoint[], throughput: Throughput, workers: number): number {
+  const loads = new Array<number>(Math.max(1, workers)).fill(0);
+  const costs = points.map((p) => pointSeconds(p, throughput)).filter((s) => s > 0);
+  costs.sort((a, b) => b - a);
+  for (const c of costs) {
+    let min = 0;
+    for (let i = 1; i < loads.length; i++) if (loads[i]! < loads[min]!) min = i;
+    loads[min]! += c;
+  }
+  return Math.max(...loads);
+}

@@ -1,0 +1,128 @@
+/**
+ * Epoch folding, the recording side: when a trained sweep run completes, each shorter point that
+ * was folded into it becomes a derived run (derived_from_run_id, derived_epochs) holding the
+ * source's metrics up to its epoch count and the source's test evaluation taken right after that
+ * epoch. The worker is asked for those evaluations with `evaluateAtEpochs`; they are stored on the
+ * source run under the split `test@<epoch>` (see intermediateSplit).
+ *
+ * Recording is idempotent: a derived run already completed is left alone, one left half-written by
+ * a crash is completed again, so `sweeps.resume` can always call it.
+ */
+import { decodeMetricValue, type RunStatus } from '../contract/runs.ts';
+import type { MetricPointInput, RunRecord, RunStore } from '../db/RunStore.ts';
+import type { AxisValue } from './sweepSpec.ts';
+import { derivedRun } from './sweepStore.ts';
+
+/** What the sweep recorded on a run (in its environment, under `sweep`) when it was queued. */
+export interface SweepRunInfo {
+  point: number;
+  values: Record<string, AxisValue>;
+  repeat: number;
+  /** Subset in images per class, as the worker takes it. */
+  subset: { trainPerClass?: number; testPerClass?: number };
+  evaluateAtEpochs: number[];
+  derived: { point: number; epochs: number; name: string; values: Record<string, AxisValue> }[];
+}
+
+export function intermediateSplit(epoch: number): string {
+  return `test@${epoch}`;
+}
+
+export function readSweepPlan(_store: RunStore, run: RunRecord): SweepRunInfo | undefined {
+  const info = run.environment.sweep as SweepRunInfo | undefined;
+  return info && typeof info === 'object' && Array.isArray(info.derived) ? info : undefined;
+}
+
+/**
+ * Records the derived runs of a finished source run. A source that did not complete (failed,
+ * canceled, diverged) leaves its derived points failed with the reason, so the sweep still counts
+ * every point.
+ */
+export function materializeDerived(store: RunStore, source: RunRecord, info: SweepRunInfo): RunRecord[] {
+  const out: RunRecord[] = [];
+  if (source.status === 'queued' || source.status === 'running' || source.status === 'interrupted') return out;
+  const detail = source.status === 'completed' ? store.runDetail(source.id) : undefined;
+  const series = source.status === 'completed' ? store.metricSeries(source.id).series : {};
+  for (const d of info.derived) {
+    const existing = derivedRun(store, source.id, d.epochs);
+    if (existing?.status === 'completed' || (existing && source.status !== 'completed' && existing.status === 'failed')) {
+      out.push(existing);
+      continue;
+    }
+    // One left half-written by a crash (interrupted after restart) is recorded again from scratch,
+    // never through 'queued', where another process's scheduler could claim it as a training run.
+    if (existing) store.deleteRun(existing.id);
+    const environment: Record<string, unknown> = {
+      ...source.environment,
+      sweep: { ...info, point: d.point, values: d.values, evaluateAtEpochs: [], derived: [] },
+    };
+    delete environment.resumeFromCheckpoint;
+    const run = store.createRun({
+      name: d.name,
+      experimentId: source.experimentId,
+      sweepId: source.sweepId,
+      derivedFromRunId: source.id,
+      derivedEpochs: d.epochs,
+      status: 'running',
+      modelSpec: source.modelSpec,
+      dataset: source.dataset,
+      backend: source.backend,
+      device: source.device,
+      seed: source.seed,
+      hyperparameters: { ...source.hyperparameters, epochs: d.epochs },
+      environment,
+      priority: source.priority,
+    });
+    if (source.status !== 'completed' || !detail) {
+      out.push(store.transition(run.id, 'failed', { error: `its source run ${source.id} ended ${source.status}` }));
+      continue;
+    }
+    const points: MetricPointInput[] = [];
+    for (const [key, list] of Object.entries(series)) {
+      for (const p of list) {
+        if (p.epoch <= d.epochs && !key.startsWith('test')) {
+          points.push({ runId: run.id, key, step: p.step, epoch: p.epoch, wallMs: p.wallMs, value: decodeMetricValue(p.value) });
+        }
+      }
+    }
+    const evaluation = detail.evaluations.find((e) => e.split === intermediateSplit(d.epochs));
+    if (evaluation) {
+      const step = Math.max(0, ...points.filter((p) => p.epoch === d.epochs).map((p) => p.step));
+      for (const key of ['loss', 'accuracy'] as const) {
+        const value = evaluation[key];
+        if (value !== null && Object.hasOwn(series, `test_${key}`))
+          points.push({ runId: run.id, key: `test_${key}`, step, epoch: d.epochs, value: decodeMetricValue(value) });
+      }
+    }
+    for (let i = 0; i < points.length; i += 5000) store.logBatch(points.slice(i, i + 5000));
+    for (const c of detail.checkpoints.filter((c) => c.epoch === d.epochs)) {
+      store.addCheckpoint(run.id, {
+        epoch: c.epoch,
+        kind: c.kind === 'best' ? 'best' : 'epoch',
+        path: c.path,
+        bytes: c.bytes,
+        sha256: c.sha256,
+        metric: c.metric,
+        value: c.value === null ? null : decodeMetricValue(c.value),
+      });
+    }
+    if (!evaluation) {
+      out.push(
+        store.transition(run.id, 'failed', {
+          error: `source run ${source.id} has no test evaluation after epoch ${d.epochs}; train this point separately (fold: false)`,
+        }),
+      );
+      continue;
+    }
+    store.addEvaluation(run.id, {
+      split: 'test',
+      loss: evaluation.loss === null ? null : decodeMetricValue(evaluation.loss),
+      accuracy: evaluation.accuracy === null ? null : decodeMetricValue(evaluation.accuracy),
+      confusion: evaluation.confusion,
+      perClass: evaluation.perClass,
+      mostWrong: evaluation.mostWrong,
+    });
+    out.push(store.transition(run.id, 'completed' satisfies RunStatus));
+  }
+  return out;
+}

@@ -1,0 +1,257 @@
+/**
+ * The sweeps API: preview, start (all runs queued in one transaction), pause, resume, cancel,
+ * reprioritise, concurrency and progress, over one Scheduler per service.
+ */
+import type { Handlers } from '../contract/define.ts';
+import type { Methods } from '../contract/index.ts';
+import type { SweepPointOut, SweepPreview } from '../contract/sweeps.ts';
+import type { RunRecord, RunStore } from '../db/RunStore.ts';
+import { KernelLabError } from '../errors.ts';
+import { registry } from '../datasets/registry.ts';
+import type { Hyperparameters, ModelSpec } from '../models/modelSpec.ts';
+import type { ServiceContext } from '../service.ts';
+import { machineThroughput, pointSeconds, sweepSeconds } from './estimate.ts';
+import { createTrainingExecutor } from './executor.ts';
+import { expandSweep, type ExpandedSweep, type SweepPoint } from './expand.ts';
+import type { SweepRunInfo } from './folding.ts';
+import { Scheduler, type RunExecutor } from './scheduler.ts';
+import { checkBase, type SubsetSpec, type SweepSpec } from './sweepSpec.ts';
+
+const schedulers = new WeakMap<ServiceContext, Scheduler>();
+
+/**
+ * The service's scheduler, created on first use. It claims queued runs only once started
+ * (`start: true`): reading progress from the CLI must not make that process run anything.
+ */
+export function schedulerOf(ctx: ServiceContext, options: { start?: boolean; executor?: RunExecutor } = {}): Scheduler {
+  const { executor } = options;
+  let scheduler = schedulers.get(ctx);
+  if (!scheduler) {
+    scheduler = new Scheduler({
+      store: ctx.store,
+      events: ctx.events,
+      executor:
+        executor ??
+        createTrainingExecutor({
+          store: ctx.store,
+          launchWorker: ctx.launchWorker,
+          workerEntry: ctx.workerEntry,
+          datasetsDir: ctx.layout.datasets,
+          runsDir: ctx.layout.runs,
+        }),
+    });
+    schedulers.set(ctx, scheduler);
+  }
+  if (options.start) scheduler.start();
+  return scheduler;
+}
+
+/** Stops the service's scheduler, if it was started: running runs are interrupted (resumable). */
+export async function closeScheduler(ctx: ServiceContext): Promise<void> {
+  const scheduler = schedulers.get(ctx);
+  schedulers.delete(ctx);
+  await scheduler?.close();
+}
+
+/** The subset as the worker takes it: images per class. */
+export function subsetPerClass(
+  subset: SubsetSpec | null,
+  dataset: keyof typeof registry,
+): { trainPerClass?: number; testPerClass?: number } {
+  if (!subset) return {};
+  const classes = registry[dataset].classNames.length;
+  const per = (n: number | undefined) => (n === undefined ? undefined : Math.max(1, Math.floor(n / classes)));
+  const out: { trainPerClass?: number; testPerClass?: number } = {};
+  const train = per(subset.train);
+  const test = per(subset.test);
+  if (train !== undefined) out.trainPerClass = train;
+  if (test !== undefined) out.testPerClass = test;
+  return out;
+}
+
+function describeValues(values: SweepPoint['values']): string {
+  const parts = Object.entries(values).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return parts.join(' ');
+}
+
+function pointName(prefix: string, point: SweepPoint, repeats: number): string {
+  const values = describeValues(point.values);
+  const name = `${prefix}${values ? ` ${values}` : ''}${repeats > 1 ? ` #${point.repeat + 1}` : ''}`;
+  return name.slice(0, 200);
+}
+
+export function previewOf(spec: SweepSpec, expanded: ExpandedSweep, store: RunStore | undefined, workers: number): SweepPreview {
+  const throughput = machineThroughput(store);
+  const points: SweepPointOut[] = expanded.points.slice(0, 5000).map((p) => ({
+    index: p.index,
+    values: p.values,
+    repeat: p.repeat,
+    seed: p.seed,
+    dataset: p.dataset,
+    epochs: p.epochs,
+    role: p.role,
+    foldedInto: p.foldedInto,
+    error: p.error,
+    estimatedSeconds: pointSeconds(p, throughput),
+  }));
+  const count = (role: SweepPoint['role']) => expanded.points.filter((p) => p.role === role).length;
+  return {
+    planned: count('train') + count('derived'),
+    trained: count('train'),
+    derived: count('derived'),
+    impossible: count('impossible'),
+    folding: expanded.folding,
+    estimate: {
+      seconds: sweepSeconds(expanded.points, throughput, workers),
+      workers,
+      source: throughput.source,
+      detail: throughput.detail,
+    },
+    points,
+    truncated: expanded.points.length > points.length,
+  };
+}
+
+export interface StartedSweep {
+  sweepId: number;
+  planned: number;
+  queued: number;
+  derived: number;
+  impossible: { index: number; values: SweepPoint['values']; error: string }[];
+  runIds: number[];
+}
+
+/** Queues a sweep: the sweep row and every trained run in one transaction, so a failure queues nothing. */
+export function queueSweep(store: RunStore, spec: SweepSpec): StartedSweep {
+  checkBase(spec);
+  const expanded = expandSweep(spec);
+  const runnable = expanded.points.filter((p) => p.role !== 'impossible');
+  const impossible = expanded.points
+    .filter((p) => p.role === 'impossible')
+    .map((p) => ({ index: p.index, values: p.values, error: p.error! }));
+  if (runnable.length === 0) {
+    const first = impossible[0];
+    throw new KernelLabError(
+      'invalid_input',
+      first
+        ? `No point of the sweep can run; point ${first.index} (${describeValues(first.values) || 'the base'}): ${first.error}`
+        : 'The sweep has no points',
+    );
+  }
+  const label = spec.name ?? `${spec.base.preset ?? 'model'} on ${spec.base.dataset}`;
+  const runIds: number[] = [];
+  let sweepId = 0;
+  store.db
+    .transaction(() => {
+      let experimentId: number | null = null;
+      if (spec.experiment) {
+        experimentId =
+          store.listExperiments().find((e) => e.name === spec.experiment)?.id ?? store.createExperiment({ name: spec.experiment }).id;
+      }
+      const sweep = store.createSweep({
+        name: label,
+        experimentId,
+        status: 'running',
+        spec: { ...spec, plan: { planned: runnable.length, impossible, folding: expanded.folding } },
+      });
+      sweepId = sweep.id;
+      for (const point of expanded.points) {
+        if (point.role !== 'train') continue;
+        const derived = expanded.points
+          .filter((d) => d.role === 'derived' && d.foldedInto === point.index)
+          .map((d) => ({ point: d.index, epochs: d.epochs, name: pointName(label, d, spec.repeats), values: d.values }));
+        const info: SweepRunInfo = {
+          point: point.index,
+          values: point.values,
+          repeat: point.repeat,
+          subset: subsetPerClass(point.subset, point.dataset),
+          evaluateAtEpochs: point.evaluateAtEpochs,
+          derived,
+        };
+        const run = store.createRun({
+          name: pointName(label, point, spec.repeats),
+          experimentId,
+          sweepId: sweep.id,
+          modelSpec: point.modelSpec!,
+          dataset: point.dataset,
+          backend: point.hyperparameters!.backend ?? 'auto',
+          seed: point.seed,
+          hyperparameters: point.hyperparameters! as unknown as Record<string, unknown>,
+          environment: { sweep: info, subset: info.subset },
+          priority: spec.priority,
+        });
+        runIds.push(run.id);
+      }
+    })
+    .immediate();
+  return { sweepId, planned: runnable.length, queued: runIds.length, derived: runnable.length - runIds.length, impossible, runIds };
+}
+
+/** Queues one run (a queue of one): what `kernellab train` and a single start use. */
+export function queueRun(
+  store: RunStore,
+  input: {
+    name?: string;
+    modelSpec: ModelSpec;
+    hyperparameters: Hyperparameters;
+    dataset: keyof typeof registry;
+    subset?: SubsetSpec | null;
+    priority?: number;
+    experimentId?: number | null;
+  },
+): RunRecord {
+  const subset = subsetPerClass(input.subset ?? null, input.dataset);
+  return store.createRun({
+    name: input.name ?? `${input.modelSpec.name} on ${input.dataset}`,
+    experimentId: input.experimentId ?? null,
+    modelSpec: input.modelSpec,
+    dataset: input.dataset,
+    backend: input.hyperparameters.backend ?? 'auto',
+    seed: input.hyperparameters.seed,
+    hyperparameters: input.hyperparameters as unknown as Record<string, unknown>,
+    environment: { subset },
+    priority: input.priority ?? 0,
+  });
+}
+
+type SweepsMethodName =
+  | 'sweeps.preview'
+  | 'sweeps.start'
+  | 'sweeps.pause'
+  | 'sweeps.resume'
+  | 'sweeps.cancel'
+  | 'sweeps.setConcurrency'
+  | 'sweeps.concurrency'
+  | 'sweeps.progress'
+  | 'sweeps.reprioritize';
+
+export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, SweepsMethodName>> {
+  const scheduler = () => schedulerOf(ctx);
+  const running = () => schedulerOf(ctx, { start: true });
+  // The desktop app and `kernellab serve` keep running queued runs after a restart; the CLI starts
+  // its scheduler only when a command asks for runs.
+  if (ctx.shell !== 'cli') setImmediate(() => ctx.store.db.open && running());
+  return {
+    'sweeps.preview': ({ spec }) => {
+      checkBase(spec);
+      return previewOf(spec, expandSweep(spec), ctx.store, scheduler().concurrency().workers);
+    },
+    'sweeps.start': ({ spec }) => {
+      const started = queueSweep(ctx.store, spec);
+      running().pump();
+      return started;
+    },
+    'sweeps.pause': ({ id }) => scheduler().pauseSweep(id),
+    'sweeps.resume': ({ id }) => running().resumeSweeps(id),
+    'sweeps.cancel': ({ id }) => scheduler().cancelSweep(id),
+    'sweeps.setConcurrency': ({ workers, backend }) => {
+      scheduler().setConcurrency(workers, backend);
+      return scheduler().concurrency();
+    },
+    'sweeps.concurrency': () => scheduler().concurrency(),
+    'sweeps.progress': ({ id }) => scheduler().progress(id),
+    'sweeps.reprioritize': (input) => ({
+      changed: scheduler().reprioritize('runId' in input ? { runId: input.runId } : { sweepId: input.sweepId }, input.priority),
+    }),
+  };
+}
