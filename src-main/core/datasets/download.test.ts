@@ -82,7 +82,7 @@ describe('downloadDataset from a local HTTP mirror', () => {
       ...quick,
       baseUrls: [`${server.url}/missing/mnist/`, `${server.url}/html/mnist/`, `${server.url}/ok/mnist/`],
     });
-    expect(manifest.source).toBe(`download: ${server.url}/missing/mnist/`);
+    expect(manifest.source).toBe(`download: ${server.url}/ok/mnist/`);
     expect(server.log.filter((r) => r.path === 'mnist/train-images-idx3-ubyte.gz').map((r) => r.mode)).toEqual(['missing', 'html', 'ok']);
   });
 

@@ -133,6 +133,7 @@ async function downloadVariant(
   };
 
   const paths: string[] = [];
+  const used = new Set<string>();
   for (const [index, item] of items.entries()) {
     const target = join(dir, item.name);
     if (
@@ -162,6 +163,7 @@ async function downloadVariant(
           emit(item.name, item.bytes, 'verify', true);
           await verifyDownloaded(def, item, part, location);
           renameSync(part, target);
+          used.add(source.describe);
           got = true;
         } catch (error) {
           if (options.signal?.aborted) throw canceled();
@@ -194,7 +196,7 @@ async function downloadVariant(
   }
   emit(items.at(-1)?.name ?? '', 0, archive ? 'extract' : 'verify', true);
   const manifest = await installFromFiles(datasetsDir, def.name, paths, {
-    source: `download: ${sources[0]?.describe ?? ''}`,
+    source: `download: ${used.size > 0 ? [...used].join(', ') : 'earlier download'}`,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (archive) rmSync(join(dir, archive.name), { force: true });
