@@ -108,4 +108,9 @@ function onMessage(raw: unknown): void {
 }
 
 if (parentPort) parentPort.on('message', (event) => onMessage(event.data));
-else process.on('message', onMessage);
+else {
+  process.on('message', onMessage);
+  // Main died (crash, SIGKILL): stop at once. An orphan would keep writing checkpoints into a run
+  // folder that a restarted scheduler resumes from.
+  process.on('disconnect', () => process.exit(1));
+}
