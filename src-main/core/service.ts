@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { version as tfjsVersion } from '@tensorflow/tfjs-core/dist/version.js';
 import { invalidInput, KernelLabError } from './errors.ts';
 import { EventBus } from './events.ts';
+import { datasetsHandlers } from './datasets/handlers.ts';
 import { RunStore } from './db/RunStore.ts';
 import { runsHandlers } from './db/handlers.ts';
 import { closeScheduler, sweepsHandlers } from './sweeps/handlers.ts';
@@ -112,6 +113,7 @@ export function createService(options: ServiceOptions): Service {
   // Spelled out as a full Handlers map so the compiler refuses a contract method without a handler.
   const handlers: Handlers<Methods> = {
     ...appHandlers(context),
+    ...datasetsHandlers(context),
     ...runsHandlers(context),
     ...sweepsHandlers(context),
   };

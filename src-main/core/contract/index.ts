@@ -5,17 +5,20 @@
  */
 import type { z } from 'zod';
 import { appEvents, appMethods } from './app.ts';
+import { datasetsEvents, datasetsMethods } from './datasets.ts';
 import { runsEvents, runsMethods } from './runs.ts';
 import { sweepsEvents, sweepsMethods } from './sweeps.ts';
 
 export const methods = {
   ...appMethods,
+  ...datasetsMethods,
   ...runsMethods,
   ...sweepsMethods,
 };
 
 export const events = {
   ...appEvents,
+  ...datasetsEvents,
   ...runsEvents,
   ...sweepsEvents,
 };
@@ -41,6 +44,7 @@ export function isMethodName(name: string): name is MethodName {
 }
 
 export * from './app.ts';
+export * from './datasets.ts';
 export * from './sweeps.ts';
 export * from './runs.ts';
 export type { ErrorBody, ErrorCode } from '../errors.ts';

@@ -6,6 +6,7 @@ import { checkContent } from './decode.ts';
 import { sha256Bytes, sha256File } from './hash.ts';
 import { datasetDir, removeManifest, writeManifest, type Manifest, type ManifestFile } from './manifest.ts';
 import { decompress, fileProblem, isGzip } from './problems.ts';
+import { clearCorrupt } from './status.ts';
 import { registry, type DatasetDef, type DatasetName, type RegistryFile, type Variant } from './registry.ts';
 
 /** A file on disk recognised as one of a dataset's registry files. */
@@ -145,6 +146,7 @@ export async function installFromFiles(
       files,
     };
     writeManifest(datasetsDir, manifest);
+    clearCorrupt(datasetsDir, name);
     return manifest;
   } finally {
     rmSync(extractDir, { recursive: true, force: true });

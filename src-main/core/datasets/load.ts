@@ -6,6 +6,7 @@ import { KernelLabError } from '../errors.ts';
 import { decodeSplit } from './decode.ts';
 import { sha256Bytes } from './hash.ts';
 import { datasetDir, quickCheck, readManifest } from './manifest.ts';
+import { markCorrupt } from './status.ts';
 import { registry, type DatasetName, type RegistryFile, type SplitName } from './registry.ts';
 
 /** One split, decoded: uint8 pixels NHWC and uint8 labels, ready for the training engine. */
@@ -76,6 +77,7 @@ export async function loadSplit(datasetsDir: string, name: DatasetName, split: S
     const bytes = new Uint8Array(await readFile(join(dir, m.stored)));
     const sha = sha256Bytes(bytes);
     if (sha !== m.sha256) {
+      markCorrupt(datasetsDir, name, [`${m.stored}: SHA-256 is ${sha}, the verified file had ${m.sha256}`]);
       throw new KernelLabError(
         'unavailable',
         `dataset ${name} is corrupt: ${m.stored} has SHA-256 ${sha}, the verified file had ${m.sha256}; delete it and download or import it again`,

@@ -1,0 +1,116 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync, inflateSync } from 'node:zlib';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../test/tempDir.ts';
+import type { DatasetProgress } from '../contract/index.ts';
+import { createService, type Service } from '../service.ts';
+import { mnistDataFiles } from './index.ts';
+import { startDataServer, type DataServer } from './testing/dataServer.ts';
+
+let server: DataServer;
+beforeAll(async () => {
+  const files = new Map<string, Buffer>();
+  for (const path of mnistDataFiles()) files.set(`mnist/${path.split('/').at(-1)!}.gz`, gzipSync(readFileSync(path), { level: 1 }));
+  server = await startDataServer(files);
+});
+afterAll(() => server.close());
+
+let tmp: { dir: string; cleanup: () => void };
+let service: Service;
+beforeEach(() => {
+  tmp = makeTempDir('kernellab-dsservice-');
+  service = createService({ dataDir: tmp.dir, shell: 'cli' });
+});
+afterEach(async () => {
+  await service.close();
+  tmp.cleanup();
+});
+
+const statusOf = async (name: string) => (await service.call('datasets.list', {})).datasets.find((d) => d.name === name)!;
+
+describe('datasets service methods', () => {
+  it('lists the three datasets, imports, verifies, samples and deletes', async () => {
+    const list = await service.call('datasets.list', {});
+    expect(list.datasets.map((d) => [d.name, d.status])).toEqual([
+      ['mnist', 'absent'],
+      ['fashion-mnist', 'absent'],
+      ['cifar10', 'absent'],
+    ]);
+    expect(list.datasets[2]).toMatchObject({ height: 32, width: 32, channels: 3, trainCount: 50000, downloadBytes: 170052171 });
+
+    // No name: recognised from the files.
+    const imported = await service.call('datasets.import', { paths: mnistDataFiles() });
+    expect(imported).toMatchObject({ name: 'mnist', status: 'ready', variant: 'canonical', source: 'import', problem: null });
+    // The four files plus the manifest.
+    expect(imported.bytesOnDisk - (47040016 + 60008 + 7840016 + 10008)).toBeGreaterThan(0);
+    expect(imported.bytesOnDisk - (47040016 + 60008 + 7840016 + 10008)).toBeLessThan(4096);
+
+    expect(await service.call('datasets.verify', { name: 'mnist' })).toEqual({ name: 'mnist', ok: true, problems: [] });
+
+    const samples = await service.call('datasets.samples', { name: 'mnist', perClass: 2 });
+    expect(samples.samples.map((s) => s.label)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9]);
+    // The first 5 is training image 0; its PNG decodes back to its pixels (row 14, columns 13..17).
+    const five = samples.samples.find((s) => s.label === 5 && s.index === 0)!;
+    const png = Buffer.from(five.png.replace('data:image/png;base64,', ''), 'base64');
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    const idat = png.subarray(png.indexOf('IDAT') + 4, png.indexOf('IEND') - 8);
+    const rows = inflateSync(idat);
+    expect(Array.from(rows.subarray(14 * 29 + 1 + 13, 14 * 29 + 1 + 18))).toEqual([81, 240, 253, 253, 119]);
+
+    // A changed byte (same size) is found by verify, which takes the ready mark away.
+    const file = join(tmp.dir, 'datasets', 'mnist', 't10k-labels-idx1-ubyte');
+    const bytes = readFileSync(file);
+    bytes[100] = (bytes[100]! + 1) % 10;
+    writeFileSync(file, bytes);
+    const verify = await service.call('datasets.verify', { name: 'mnist' });
+    expect(verify.ok).toBe(false);
+    expect(verify.problems[0]).toMatch(/^t10k-labels-idx1-ubyte: SHA-256 is [0-9a-f]{64}, the verified file had ff7bcfd4/);
+    expect(await statusOf('mnist')).toMatchObject({ status: 'corrupt', problem: verify.problems[0] });
+    await expect(service.call('datasets.samples', { name: 'mnist' })).rejects.toThrow(/dataset mnist is not ready/);
+
+    expect(await service.call('datasets.delete', { name: 'mnist' })).toEqual({ deleted: true });
+    expect(await statusOf('mnist')).toMatchObject({ status: 'absent', bytesOnDisk: 0 });
+  });
+
+  it('refuses bad input with the field named', async () => {
+    await expect(service.call('datasets.download', { name: 'imagenet' })).rejects.toThrow(/input for datasets.download: name: /);
+    await expect(service.call('datasets.import', { paths: [] })).rejects.toThrow(/paths: /);
+    const stranger = join(tmp.dir, 'x.bin');
+    writeFileSync(stranger, 'hello');
+    await expect(service.call('datasets.import', { paths: [stranger] })).rejects.toThrow(
+      /the files are not a dataset KernelLab knows \(mnist: x.bin: is not a file of mnist/,
+    );
+  });
+
+  it('downloads in the background with dataset.progress events, and cancels', async () => {
+    const events: DatasetProgress[] = [];
+    service.events.subscribe((e) => {
+      if (e.name === 'dataset.progress') events.push(e.payload as DatasetProgress);
+    });
+    const started = await service.call('datasets.download', { name: 'mnist', mirror: `${server.url}/slow` });
+    expect(started.status).toBe('downloading');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await statusOf('mnist')).progress).toBeGreaterThan(0);
+    expect(await service.call('datasets.cancel', { name: 'mnist' })).toEqual({ canceled: true });
+    expect(events.at(-1)).toMatchObject({ phase: 'canceled', message: 'download canceled' });
+    expect((await statusOf('mnist')).status).toBe('absent');
+
+    const done = await service.call('datasets.download', { name: 'mnist', mirror: `${server.url}/ok`, wait: true });
+    expect(done).toMatchObject({ status: 'ready', source: `download: mirror ${server.url}/ok/mnist/` });
+    expect(events.at(-1)).toMatchObject({ phase: 'done', dataset: 'mnist' });
+    expect(events.some((e) => e.phase === 'download' && e.bytes > 0 && e.total > 0)).toBe(true);
+  });
+
+  it('reports a failed download in the event and the list', async () => {
+    const events: DatasetProgress[] = [];
+    service.events.subscribe((e) => {
+      if (e.name === 'dataset.progress') events.push(e.payload as DatasetProgress);
+    });
+    await expect(service.call('datasets.download', { name: 'mnist', mirror: `${server.url}/htmlsaved`, wait: true })).rejects.toThrow(
+      /is an HTML page/,
+    );
+    expect(events.at(-1)).toMatchObject({ phase: 'failed' });
+    expect((await statusOf('mnist')).problem).toMatch(/is an HTML page/);
+  });
+});

@@ -1,0 +1,167 @@
+import { rmSync } from 'node:fs';
+import { KernelLabError } from '../errors.ts';
+import type { Handlers } from '../contract/define.ts';
+import type { DatasetInfo, DatasetProgress, Methods } from '../contract/index.ts';
+import type { ServiceContext } from '../service.ts';
+import { downloadDataset } from './download.ts';
+import { installFromFiles } from './install.ts';
+import { loadSplit } from './load.ts';
+import { datasetDir } from './manifest.ts';
+import { encodePng } from './png.ts';
+import { datasetNames, downloadBytes, registry, type DatasetName } from './registry.ts';
+import { bytesOnDisk, diskState, verifyDataset } from './status.ts';
+
+type DatasetMethods =
+  | 'datasets.list'
+  | 'datasets.download'
+  | 'datasets.cancel'
+  | 'datasets.import'
+  | 'datasets.delete'
+  | 'datasets.verify'
+  | 'datasets.samples';
+
+interface ActiveDownload {
+  controller: AbortController;
+  progress: DatasetProgress | undefined;
+  done: Promise<unknown>;
+}
+
+export function datasetsHandlers(ctx: ServiceContext, env: NodeJS.ProcessEnv = process.env): Handlers<Pick<Methods, DatasetMethods>> {
+  const root = ctx.layout.datasets;
+  const active = new Map<DatasetName, ActiveDownload>();
+  /** Why the last download of a dataset failed, shown while it is absent. */
+  const lastFailure = new Map<DatasetName, string>();
+  const envMirror = env.KERNELLAB_DATASET_MIRROR?.trim() || undefined;
+
+  const info = (name: DatasetName): DatasetInfo => {
+    const def = registry[name];
+    const disk = diskState(root, name);
+    const download = active.get(name);
+    const variant = disk.state === 'ready' ? def.variants.find((v) => v.id === disk.manifest.variant) : undefined;
+    const splits = (variant ?? def.variants[0]!).splits;
+    const progress = download?.progress;
+    return {
+      name,
+      title: def.title,
+      homepage: def.homepage,
+      classNames: def.classNames,
+      height: def.height,
+      width: def.width,
+      channels: def.channels,
+      trainCount: splits.train.count,
+      testCount: splits.test.count,
+      status: download ? 'downloading' : disk.state,
+      progress: download ? (progress && progress.total > 0 ? progress.bytes / progress.total : 0) : null,
+      variant: disk.state === 'ready' ? disk.manifest.variant : null,
+      source: disk.state === 'ready' ? disk.manifest.source : null,
+      bytesOnDisk: bytesOnDisk(root, name),
+      downloadBytes: downloadBytes(def),
+      problem: disk.state === 'corrupt' ? disk.problem : disk.state === 'absent' ? (lastFailure.get(name) ?? null) : null,
+    };
+  };
+
+  const emit = (progress: DatasetProgress) => ctx.events.emit('dataset.progress', progress);
+
+  return {
+    'datasets.list': () => ({ datasets: datasetNames.map(info), mirror: envMirror ?? null }),
+
+    'datasets.download': async ({ name, wait, mirror }) => {
+      if (active.has(name)) {
+        if (wait) await active.get(name)!.done.catch(() => undefined);
+        return info(name);
+      }
+      const controller = new AbortController();
+      const entry: ActiveDownload = { controller, progress: undefined, done: Promise.resolve() };
+      lastFailure.delete(name);
+      const run = downloadDataset(root, name, {
+        mirror: mirror ?? envMirror,
+        signal: controller.signal,
+        onProgress: (p) => {
+          entry.progress = p;
+          emit(p);
+        },
+      });
+      entry.done = run;
+      active.set(name, entry);
+      const settled = run.then(
+        () => undefined,
+        (error: Error) => {
+          const canceledNow = controller.signal.aborted;
+          if (!canceledNow) lastFailure.set(name, error.message);
+          const last = entry.progress;
+          emit({
+            dataset: name,
+            file: last?.file ?? '',
+            bytes: last?.bytes ?? 0,
+            total: last?.total ?? downloadBytes(registry[name]),
+            rate: last?.rate ?? 0,
+            phase: canceledNow ? 'canceled' : 'failed',
+            message: error.message,
+          });
+          return error;
+        },
+      );
+      void settled.finally(() => active.delete(name));
+      if (wait) {
+        const error = await settled;
+        active.delete(name);
+        if (error) throw error;
+      }
+      return info(name);
+    },
+
+    'datasets.cancel': async ({ name }) => {
+      const download = active.get(name);
+      if (!download) return { canceled: false };
+      download.controller.abort();
+      await download.done.catch(() => undefined);
+      active.delete(name);
+      return { canceled: true };
+    },
+
+    'datasets.import': async ({ name, paths }) => {
+      const names = name ? [name] : [...datasetNames];
+      const refusals: string[] = [];
+      for (const candidate of names) {
+        if (active.has(candidate)) throw new KernelLabError('conflict', `${candidate} is downloading; cancel it before importing`);
+        try {
+          await installFromFiles(root, candidate, paths);
+          return info(candidate);
+        } catch (error) {
+          if (name || !(error instanceof KernelLabError) || error.code !== 'invalid_input') throw error;
+          refusals.push(`${candidate}: ${error.message}`);
+        }
+      }
+      throw new KernelLabError('invalid_input', `the files are not a dataset KernelLab knows (${refusals.join('; ')})`);
+    },
+
+    'datasets.delete': ({ name }) => {
+      if (active.has(name)) throw new KernelLabError('conflict', `${name} is downloading; cancel it before deleting`);
+      const existed = bytesOnDisk(root, name) > 0;
+      rmSync(datasetDir(root, name), { recursive: true, force: true });
+      lastFailure.delete(name);
+      return { deleted: existed };
+    },
+
+    'datasets.verify': async ({ name }) => {
+      const problems = await verifyDataset(root, name);
+      return { name, ok: problems.length === 0, problems };
+    },
+
+    'datasets.samples': async ({ name, split, perClass }) => {
+      const data = await loadSplit(root, name, split);
+      const size = data.height * data.width * data.channels;
+      const taken = new Array<number>(data.classNames.length).fill(0);
+      const samples: { index: number; label: number; png: string }[] = [];
+      for (let i = 0; i < data.count && samples.length < perClass * data.classNames.length; i++) {
+        const label = data.labels[i]!;
+        if (taken[label]! >= perClass) continue;
+        taken[label]!++;
+        const png = encodePng(data.images.subarray(i * size, (i + 1) * size), data.width, data.height, data.channels === 1 ? 1 : 3);
+        samples.push({ index: i, label, png: `data:image/png;base64,${png.toString('base64')}` });
+      }
+      samples.sort((a, b) => a.label - b.label || a.index - b.index);
+      return { name, classNames: data.classNames, height: data.height, width: data.width, channels: data.channels, samples };
+    },
+  };
+}

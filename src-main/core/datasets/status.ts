@@ -1,0 +1,68 @@
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sha256File } from './hash.ts';
+import { datasetDir, quickCheck, readManifest, removeManifest, type Manifest } from './manifest.ts';
+import type { DatasetName } from './registry.ts';
+
+const CORRUPT = 'corrupt.txt';
+
+/** Takes the ready marker away and records why: the dataset shows as corrupt until deleted or replaced. */
+export function markCorrupt(datasetsDir: string, name: DatasetName, problems: string[]): void {
+  const dir = datasetDir(datasetsDir, name);
+  if (!existsSync(dir)) return;
+  writeFileSync(join(dir, CORRUPT), problems.join('\n'));
+  removeManifest(datasetsDir, name);
+  rmSync(join(dir, 'cache'), { recursive: true, force: true });
+}
+
+export function clearCorrupt(datasetsDir: string, name: DatasetName): void {
+  rmSync(join(datasetDir(datasetsDir, name), CORRUPT), { force: true });
+}
+
+export type DiskState = { state: 'ready'; manifest: Manifest } | { state: 'corrupt'; problem: string } | { state: 'absent' };
+
+/** What is on disk for a dataset, cheaply (sizes only; `verifyDataset` re-hashes). */
+export function diskState(datasetsDir: string, name: DatasetName): DiskState {
+  const dir = datasetDir(datasetsDir, name);
+  try {
+    const read = readManifest(datasetsDir, name);
+    if (read) {
+      const problems = quickCheck(datasetsDir, read.manifest);
+      return problems.length === 0 ? { state: 'ready', manifest: read.manifest } : { state: 'corrupt', problem: problems.join('; ') };
+    }
+  } catch (error) {
+    return { state: 'corrupt', problem: (error as Error).message };
+  }
+  const marker = join(dir, CORRUPT);
+  if (existsSync(marker)) return { state: 'corrupt', problem: readFileSync(marker, 'utf8').split('\n').join('; ') };
+  return { state: 'absent' };
+}
+
+export function bytesOnDisk(datasetsDir: string, name: DatasetName): number {
+  const walk = (dir: string): number =>
+    existsSync(dir)
+      ? readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => {
+          const path = join(dir, e.name);
+          return sum + (e.isDirectory() ? walk(path) : e.isFile() ? statSync(path).size : 0);
+        }, 0)
+      : 0;
+  return walk(datasetDir(datasetsDir, name));
+}
+
+/** Re-hashes every file of a ready dataset; any mismatch marks it corrupt. Returns the problems. */
+export async function verifyDataset(datasetsDir: string, name: DatasetName): Promise<string[]> {
+  const state = diskState(datasetsDir, name);
+  if (state.state === 'absent') return [`${name} is not downloaded or imported`];
+  if (state.state === 'corrupt') {
+    markCorrupt(datasetsDir, name, [state.problem]);
+    return [state.problem];
+  }
+  const dir = datasetDir(datasetsDir, name);
+  const problems: string[] = [];
+  for (const f of state.manifest.files) {
+    const sha = await sha256File(join(dir, f.stored));
+    if (sha !== f.sha256) problems.push(`${f.stored}: SHA-256 is ${sha}, the verified file had ${f.sha256}`);
+  }
+  if (problems.length > 0) markCorrupt(datasetsDir, name, problems);
+  return problems;
+}
