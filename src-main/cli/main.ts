@@ -5,6 +5,7 @@ import { KernelLabError, toErrorBody } from '../core/errors.ts';
 import { resolveDataDir } from '../core/home.ts';
 import { createService, type Service } from '../core/service.ts';
 import { startServer } from '../server/server.ts';
+import { registerDatasets } from './datasets.ts';
 import { formatInfo } from './format.ts';
 
 const rendererDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
@@ -68,6 +69,8 @@ export async function main(argv: string[]): Promise<number> {
       const result = await open(program.opts().home).call(name as never, input);
       console.log(JSON.stringify(result, null, 2));
     });
+
+  registerDatasets(program, () => open(program.opts().home));
 
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mnistDataFiles } from '../core/datasets/index.ts';
+import { makeTempDir } from '../test/tempDir.ts';
+
+const bin = fileURLToPath(new URL('../../bin/kernellab.js', import.meta.url));
+let tmp: { dir: string; cleanup: () => void };
+beforeEach(() => (tmp = makeTempDir('kernellab-cli-datasets-')));
+afterEach(() => tmp.cleanup());
+
+function kernellab(...args: string[]) {
+  const result = spawnSync(process.execPath, [bin, '--home', tmp.dir, 'datasets', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, KERNELLAB_DATASET_MIRROR: '' },
+  });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+describe('kernellab datasets', () => {
+  it('ls, import, verify, rm with exit codes 0 / 1 / 2', () => {
+    const ls = kernellab('ls');
+    expect(ls.code).toBe(0);
+    expect(ls.out).toMatch(/^mnist +absent +60000 +10000 +28x28x1/m);
+
+    const dir = join(tmp.dir, 'incoming');
+    expect(kernellab('import', ...mnistDataFiles()).out).toBe('mnist: ready (canonical, 60000+10000 images of 28x28x1)\n');
+    expect(JSON.parse(kernellab('ls', '--json').out).datasets[0]).toMatchObject({ name: 'mnist', status: 'ready' });
+    expect(kernellab('verify')).toMatchObject({ code: 0, out: 'mnist: ok\n' });
+
+    const bad = kernellab('download', 'imagenet');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("'imagenet' is not a dataset; expected one of mnist, fashion-mnist, cifar10");
+    expect(kernellab('import', dir).code).toBe(2);
+
+    const labels = join(tmp.dir, 'datasets', 'mnist', 'train-labels-idx1-ubyte');
+    const bytes = readFileSync(labels);
+    bytes[20] = (bytes[20]! + 1) % 10;
+    writeFileSync(labels, bytes);
+    const verify = kernellab('verify', 'mnist');
+    expect(verify.code).toBe(1);
+    expect(verify.out).toMatch(/mnist: CORRUPT\n {2}train-labels-idx1-ubyte: SHA-256 is/);
+    expect(kernellab('ls').out).toMatch(/^mnist +corrupt/m);
+
+    expect(kernellab('rm', 'mnist')).toMatchObject({ code: 0, out: 'mnist: deleted\n' });
+    expect(kernellab('ls').out).toMatch(/^mnist +absent/m);
+  });
+});

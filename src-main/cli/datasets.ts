@@ -1,0 +1,146 @@
+/**
+ * `kernellab datasets ls|download|import|verify|rm`: the datasets in the data folder, through the
+ * same service methods the app uses. Exit codes: 0 done, 1 failed, 2 bad input.
+ */
+import { SingleBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import { DatasetName, type DatasetInfo, type DatasetProgress } from '../core/contract/datasets.ts';
+import { KernelLabError } from '../core/errors.ts';
+import type { Service } from '../core/service.ts';
+import { table } from './runs.ts';
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+function parseName(value: string): DatasetName {
+  const parsed = DatasetName.safeParse(value);
+  if (!parsed.success)
+    throw new KernelLabError('invalid_input', `'${value}' is not a dataset; expected one of ${DatasetName.options.join(', ')}`);
+  return parsed.data;
+}
+
+function describe(d: DatasetInfo): string {
+  const status = d.status === 'downloading' ? `downloading ${Math.round((d.progress ?? 0) * 100)}%` : d.status;
+  return `${d.name}: ${status}${d.variant ? ` (${d.variant}, ${d.trainCount}+${d.testCount} images of ${d.height}x${d.width}x${d.channels})` : ''}`;
+}
+
+export function registerDatasets(program: Command, open: () => Service): void {
+  const datasets = program
+    .command('datasets')
+    .description('list, download, import, verify and delete the datasets (MNIST, Fashion-MNIST, CIFAR-10)');
+
+  datasets
+    .command('ls')
+    .description('the datasets and their state: absent, downloading, ready or corrupt')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { datasets: list, mirror } = await open().call('datasets.list', {});
+      if (options.json) {
+        console.log(JSON.stringify({ datasets: list, mirror }, null, 2));
+        return;
+      }
+      console.log(
+        table(
+          ['name', 'status', 'variant', 'train', 'test', 'shape', 'on disk', 'download', 'problem'],
+          list.map((d) => [
+            d.name,
+            d.status === 'downloading' ? `downloading ${Math.round((d.progress ?? 0) * 100)}%` : d.status,
+            d.variant ?? '',
+            d.trainCount,
+            d.testCount,
+            `${d.height}x${d.width}x${d.channels}`,
+            mb(d.bytesOnDisk),
+            mb(d.downloadBytes),
+            d.problem ?? '',
+          ]),
+        ),
+      );
+      if (mirror) console.log(`\nmirror: ${mirror} (KERNELLAB_DATASET_MIRROR)`);
+    });
+
+  datasets
+    .command('download')
+    .description('download datasets, verify every file against its published SHA-256, resume partial downloads')
+    .argument('<names...>', DatasetName.options.join(' | '))
+    .option('--mirror <url-or-dir>', 'a folder or http(s) base URL to use instead of the home sites (default: $KERNELLAB_DATASET_MIRROR)')
+    .action(async (names: string[], options: { mirror?: string }) => {
+      const service = open();
+      const parsed = names.map(parseName);
+      for (const name of parsed) {
+        const bar = new SingleBar(
+          { format: `${name} [{bar}] {percentage}% | {done}/{size} | {speed} | {file}`, hideCursor: true, etaBuffer: 20 },
+          Presets.shades_classic,
+        );
+        let started = false;
+        const unsubscribe = service.events.subscribe((event) => {
+          if (event.name !== 'dataset.progress') return;
+          const p = event.payload as DatasetProgress;
+          if (p.dataset !== name) return;
+          const payload = {
+            done: mb(p.bytes),
+            size: mb(p.total),
+            speed: `${mb(p.rate)}/s`,
+            file: `${p.file} ${p.phase === 'download' ? '' : p.phase}`,
+          };
+          if (!started) {
+            bar.start(p.total, p.bytes, payload);
+            started = true;
+          } else bar.update(p.bytes, payload);
+        });
+        const onSignal = () => void service.call('datasets.cancel', { name });
+        process.once('SIGINT', onSignal);
+        try {
+          const info = await service.call('datasets.download', { name, wait: true, ...(options.mirror ? { mirror: options.mirror } : {}) });
+          if (started) bar.stop();
+          console.log(`${describe(info)}; from ${info.source}`);
+        } finally {
+          if (started) bar.stop();
+          unsubscribe();
+          process.off('SIGINT', onSignal);
+        }
+      }
+    });
+
+  datasets
+    .command('import')
+    .description('import dataset files from disk (offline): the original .gz/.bin/.tar.gz files or folders holding them')
+    .argument('<paths...>', 'files or folders')
+    .option('--name <dataset>', `which dataset (${DatasetName.options.join(' | ')}); recognised from the files when left out`)
+    .action(async (paths: string[], options: { name?: string }) => {
+      const info = await open().call('datasets.import', { paths, ...(options.name ? { name: parseName(options.name) } : {}) });
+      console.log(describe(info));
+    });
+
+  datasets
+    .command('verify')
+    .description("re-hash the ready datasets' files; exit code 1 when any is corrupt")
+    .argument('[names...]', 'datasets (default: every one that is on disk)')
+    .action(async (names: string[]) => {
+      const service = open();
+      const list = (await service.call('datasets.list', {})).datasets;
+      const targets = names.length > 0 ? names.map(parseName) : list.filter((d) => d.status !== 'absent').map((d) => d.name);
+      const bad: string[] = [];
+      for (const name of targets) {
+        const result = await service.call('datasets.verify', { name });
+        console.log(result.ok ? `${name}: ok` : `${name}: CORRUPT\n  ${result.problems.join('\n  ')}`);
+        if (!result.ok) bad.push(name);
+      }
+      if (targets.length === 0) console.log('no dataset is on disk');
+      if (bad.length > 0)
+        throw new KernelLabError(
+          'unavailable',
+          `corrupt: ${bad.join(', ')} (delete with 'kernellab datasets rm' and download or import again)`,
+        );
+    });
+
+  datasets
+    .command('rm')
+    .description("delete datasets' files, partial downloads and caches")
+    .argument('<names...>', DatasetName.options.join(' | '))
+    .action(async (names: string[]) => {
+      const service = open();
+      for (const name of names.map(parseName)) {
+        const { deleted } = await service.call('datasets.delete', { name });
+        console.log(deleted ? `${name}: deleted` : `${name}: nothing to delete`);
+      }
+    });
+}
