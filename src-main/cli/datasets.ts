@@ -7,7 +7,20 @@ import type { Command } from 'commander';
 import { DatasetName, type DatasetInfo, type DatasetProgress } from '../core/contract/datasets.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
-import { table } from './runs.ts';
+
+/** A plain text table: a header row, columns padded to their widest cell. */
+function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
