@@ -81,7 +81,8 @@ const metricNumber = z.custom<number>((v) => typeof v === 'number', 'expected a 
 export const MetricPointInput = z
   .object({
     runId: z.number().int().positive(),
-    key: MetricKey,
+    // The key's format is checked once per distinct key in logBatch, not once per point.
+    key: z.string(),
     step: z.number().int().min(0),
     epoch: z.number().int().min(0),
     /** Wall-clock time of the point (unix ms); defaults to now. */
@@ -312,7 +313,15 @@ export class RunStore {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    // Keeps the planner's statistics current (SQLite's advice for long-lived connections); cheap
+    // when nothing changed. Skipped silently on a read-only database.
+    try {
+      this.db.pragma('optimize');
+    } catch {
+      // statistics are an optimisation; closing must not fail for them
+    }
+    this.db.close();
   }
 
   #write<T>(doing: string, fn: () => T): T {
@@ -619,6 +628,14 @@ export class RunStore {
     if (!parsed.success) throw invalidInput('metric batch', parsed.error);
     const points = parsed.data;
     if (points.length === 0) return { written: 0 };
+    const keys = new Set<string>();
+    for (const [index, p] of points.entries()) {
+      if (keys.has(p.key)) continue;
+      const checked = MetricKey.safeParse(p.key);
+      if (!checked.success)
+        throw invalidInput('metric batch', new z.ZodError(checked.error.issues.map((i) => ({ ...i, path: [index, 'key', ...i.path] }))));
+      keys.add(p.key);
+    }
     const now = Date.now();
 
     const runIds = [...new Set(points.map((p) => p.runId))];
@@ -632,25 +649,23 @@ export class RunStore {
     }
 
     // Per (run, key) summary of this batch, merged with the stored one inside the transaction.
-    const groups = new Map<
-      string,
-      {
-        runId: number;
-        key: string;
-        lastStep: number;
-        last: number;
-        min: number;
-        max: number;
-        best: number;
-        bestStep: number;
-        count: number;
-      }
-    >();
+    const groups = new Map<string, BatchGroup>();
     for (const p of points) {
       const id = `${p.runId}\u0000${p.key}`;
       let g = groups.get(id);
       if (!g) {
-        g = { runId: p.runId, key: p.key, lastStep: -1, last: NaN, min: NaN, max: NaN, best: NaN, bestStep: -1, count: 0 };
+        g = {
+          runId: p.runId,
+          key: p.key,
+          up: metricDirection(p.key) === 'max',
+          lastStep: -1,
+          last: NaN,
+          min: NaN,
+          max: NaN,
+          best: NaN,
+          bestStep: -1,
+          count: 0,
+        };
         groups.set(id, g);
       }
       g.count++;
@@ -661,7 +676,7 @@ export class RunStore {
       if (!Number.isNaN(p.value)) {
         if (Number.isNaN(g.min) || p.value < g.min) g.min = p.value;
         if (Number.isNaN(g.max) || p.value > g.max) g.max = p.value;
-        const better = metricDirection(p.key) === 'max' ? p.value > g.best : p.value < g.best;
+        const better = g.up ? p.value > g.best : p.value < g.best;
         if (Number.isNaN(g.best) || better) {
           g.best = p.value;
           g.bestStep = p.step;
@@ -683,7 +698,7 @@ export class RunStore {
           if (old.min !== null && (Number.isNaN(min) || old.min < min)) min = old.min;
           if (old.max !== null && (Number.isNaN(max) || old.max > max)) max = old.max;
           if (old.best !== null) {
-            const oldBetterOrEqual = Number.isNaN(best) || (metricDirection(g.key) === 'max' ? old.best >= best : old.best <= best);
+            const oldBetterOrEqual = Number.isNaN(best) || (g.up ? old.best >= best : old.best <= best);
             if (oldBetterOrEqual) {
               best = old.best;
               bestStep = old.best_step ?? -1;
@@ -846,6 +861,20 @@ export class RunStore {
     if (!s) return;
     this.#events.emit('run.updated', { runId, status: s, summary: this.summary(runId) });
   }
+}
+
+interface BatchGroup {
+  runId: number;
+  key: string;
+  /** metricDirection(key) === 'max', computed once per batch and key. */
+  up: boolean;
+  lastStep: number;
+  last: number;
+  min: number;
+  max: number;
+  best: number;
+  bestStep: number;
+  count: number;
 }
 
 interface SweepDbRow {

@@ -5,7 +5,7 @@ CREATE INDEX checkpoints_by_run ON checkpoints (run_id, epoch);
 CREATE INDEX latest_metrics_by_key ON latest_metrics (key, best);
 
 -- index params_by_key_value
-CREATE INDEX params_by_key_value ON params (key, value);
+CREATE INDEX params_by_key_value ON params (key, value, kind);
 
 -- index runs_by_derived_from
 CREATE INDEX runs_by_derived_from ON runs (derived_from_run_id);
