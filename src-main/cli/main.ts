@@ -7,6 +7,9 @@ import { createService, type Service } from '../core/service.ts';
 import { startServer } from '../server/server.ts';
 import { registerDatasets } from './datasets.ts';
 import { formatInfo } from './format.ts';
+import { registerRuns } from './runs.ts';
+import { registerSweep } from './sweep.ts';
+import { registerTrain } from './train.ts';
 
 const rendererDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 
@@ -69,6 +72,10 @@ export async function main(argv: string[]): Promise<number> {
       const result = await open(program.opts().home).call(name as never, input);
       console.log(JSON.stringify(result, null, 2));
     });
+
+  registerTrain(program, () => open(program.opts().home));
+  registerSweep(program, () => open(program.opts().home));
+  registerRuns(program, () => open(program.opts().home));
 
   registerDatasets(program, () => open(program.opts().home));
 

@@ -7,7 +7,7 @@ import { EventBus } from './events.ts';
 import { datasetsHandlers } from './datasets/handlers.ts';
 import { RunStore } from './db/RunStore.ts';
 import { runsHandlers } from './db/handlers.ts';
-import { closeScheduler, sweepsHandlers } from './sweeps/handlers.ts';
+import { closeScheduler, runControlHandlers, sweepsHandlers } from './sweeps/handlers.ts';
 import { ensureDataDir, type DataDirLayout } from './home.ts';
 import { probeBackendsInWorker } from './training/probe.ts';
 import { forkWorker, type WorkerLauncher } from './workerHost.ts';
@@ -116,6 +116,7 @@ export function createService(options: ServiceOptions): Service {
     ...datasetsHandlers(context),
     ...runsHandlers(context),
     ...sweepsHandlers(context),
+    ...runControlHandlers(context),
   };
 
   return {

@@ -7,13 +7,14 @@ import type { z } from 'zod';
 import { appEvents, appMethods } from './app.ts';
 import { datasetsEvents, datasetsMethods } from './datasets.ts';
 import { runsEvents, runsMethods } from './runs.ts';
-import { sweepsEvents, sweepsMethods } from './sweeps.ts';
+import { runControlMethods, sweepsEvents, sweepsMethods } from './sweeps.ts';
 
 export const methods = {
   ...appMethods,
   ...datasetsMethods,
   ...runsMethods,
   ...sweepsMethods,
+  ...runControlMethods,
 };
 
 export const events = {

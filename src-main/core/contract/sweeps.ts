@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { BackendName } from './app.ts';
 import { method } from './define.ts';
 import { SweepStatus } from './runs.ts';
-import { AxisValue, SweepSpec } from '../sweeps/sweepSpec.ts';
+import { AxisValue, SweepBase, SweepSpec } from '../sweeps/sweepSpec.ts';
 
 const Id = z.number().int().positive();
 
@@ -135,7 +135,52 @@ export const sweepsMethods = {
   }),
 };
 
+/** One run to train: a sweep base without axes (a queue of one). */
+export const StartRunInput = z
+  .object({
+    run: SweepBase,
+    /** Named axes with one value each, e.g. { kernelSize: 3 } for every conv layer (same names as sweep axes). */
+    set: z.record(z.string(), AxisValue).default({}),
+    name: z.string().trim().min(1).max(200).optional(),
+    priority: z.number().int().min(-1000).max(1000).default(0),
+    experiment: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+export type StartRunInput = z.input<typeof StartRunInput>;
+
+export const RunProgress = z.object({
+  runId: Id,
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  batch: z.number().int(),
+  batchesPerEpoch: z.number().int(),
+  loss: z.number(),
+  accuracy: z.number(),
+  samplesPerSec: z.number(),
+});
+export type RunProgress = z.infer<typeof RunProgress>;
+
+export const runControlMethods = {
+  'runs.start': method({
+    input: StartRunInput,
+    output: z.object({ runId: Id }),
+    summary: 'Queues one run (a preset or model spec, a dataset, hyperparameters); the scheduler starts it when a worker is free.',
+  }),
+  'runs.cancel': method({
+    input: IdInput,
+    output: z.object({ status: z.string() }),
+    summary: 'Cancels a queued or interrupted run, or stops a running one within one batch.',
+  }),
+  'runs.resume': method({
+    input: IdInput,
+    output: z.object({ requeued: z.boolean() }),
+    summary: 'Queues an interrupted run again; it continues from its last checkpoint.',
+  }),
+};
+
 export const sweepsEvents = {
+  /** Live training progress of a run, about four times a second (batch granularity). */
+  'run.progress': RunProgress,
   /** A sweep run started or ended, or the sweep was paused, resumed or canceled. */
   'sweep.progress': SweepProgress,
 };

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Hyperparameters, ModelSpec } from '../models/modelSpec.ts';
 import type { RunStore } from '../db/RunStore.ts';
 import { KernelLabError } from '../errors.ts';
+import type { EventBus } from '../events.ts';
 import { startRun } from '../training/runController.ts';
 import type { TrainingMessage, TrainRequest } from '../training/workerProtocol.ts';
 import type { WorkerLauncher } from '../workerHost.ts';
@@ -19,6 +20,7 @@ import { recordDevice } from './sweepStore.ts';
 
 export interface ExecutorOptions {
   store: RunStore;
+  events: EventBus;
   launchWorker: WorkerLauncher;
   workerEntry: string;
   datasetsDir: string;
@@ -56,8 +58,22 @@ export function createTrainingExecutor(options: ExecutorOptions): RunExecutor {
     };
     let stopMode: 'cancel' | 'interrupt' | null = null;
     let lastEpoch = 0;
+    let epochs = hp.data.epochs;
     const sink = {
       onMessage: (_id: string, message: TrainingMessage) => {
+        if (message.type === 'trainBegin') epochs = message.epochs;
+        if (message.type === 'batchEnd') {
+          options.events.emit('run.progress', {
+            runId: run.id,
+            epoch: message.epoch,
+            epochs,
+            batch: message.batch,
+            batchesPerEpoch: message.batchesPerEpoch,
+            loss: message.loss,
+            accuracy: message.accuracy,
+            samplesPerSec: message.samplesPerSec,
+          });
+        }
         lastEpoch = record(store, run.id, message, lastEpoch, () => stopMode);
       },
     };

@@ -4,7 +4,8 @@
  */
 import type { Handlers } from '../contract/define.ts';
 import type { Methods } from '../contract/index.ts';
-import type { SweepPointOut, SweepPreview } from '../contract/sweeps.ts';
+import type { z } from 'zod';
+import type { StartRunInput, SweepPointOut, SweepPreview } from '../contract/sweeps.ts';
 import type { RunRecord, RunStore } from '../db/RunStore.ts';
 import { KernelLabError } from '../errors.ts';
 import { registry } from '../datasets/registry.ts';
@@ -15,7 +16,7 @@ import { createTrainingExecutor } from './executor.ts';
 import { expandSweep, type ExpandedSweep, type SweepPoint } from './expand.ts';
 import type { SweepRunInfo } from './folding.ts';
 import { Scheduler, type RunExecutor } from './scheduler.ts';
-import { checkBase, type SubsetSpec, type SweepSpec } from './sweepSpec.ts';
+import { checkBase, parseSweepSpec, type SubsetSpec, type SweepSpec } from './sweepSpec.ts';
 
 const schedulers = new WeakMap<ServiceContext, Scheduler>();
 
@@ -34,6 +35,7 @@ export function schedulerOf(ctx: ServiceContext, options: { start?: boolean; exe
         executor ??
         createTrainingExecutor({
           store: ctx.store,
+          events: ctx.events,
           launchWorker: ctx.launchWorker,
           workerEntry: ctx.workerEntry,
           datasetsDir: ctx.layout.datasets,
@@ -138,7 +140,8 @@ export function queueSweep(store: RunStore, spec: SweepSpec): StartedSweep {
         : 'The sweep has no points',
     );
   }
-  const label = spec.name ?? `${spec.base.preset ?? 'model'} on ${spec.base.dataset}`;
+  const modelName = (spec.base.model as { name?: unknown } | undefined)?.name;
+  const label = spec.name ?? `${spec.base.preset ?? (typeof modelName === 'string' ? modelName : 'model')} on ${spec.base.dataset}`;
   const runIds: number[] = [];
   let sweepId = 0;
   store.db
@@ -212,6 +215,52 @@ export function queueRun(
     environment: { subset },
     priority: input.priority ?? 0,
   });
+}
+
+/** Validates one run exactly as a sweep point (same field names in errors) and queues it. */
+export function queueSingleRun(store: RunStore, input: z.output<typeof StartRunInput>): RunRecord {
+  const spec = parseSweepSpec({ base: input.run, axes: Object.fromEntries(Object.entries(input.set).map(([k, v]) => [k, [v]])) }, 'run');
+  const [point] = expandSweep(spec).points;
+  if (!point || point.role === 'impossible') {
+    throw new KernelLabError(
+      'invalid_input',
+      `Invalid run: ${point?.error ?? 'nothing to run'}`,
+      point?.error ? point.error.split('; ') : [],
+    );
+  }
+  let experimentId: number | null = null;
+  if (input.experiment) {
+    experimentId =
+      store.listExperiments().find((e) => e.name === input.experiment)?.id ?? store.createExperiment({ name: input.experiment }).id;
+  }
+  return queueRun(store, {
+    name:
+      input.name ??
+      `${input.run.preset ?? point.modelSpec!.name} on ${point.dataset}${describeValues(point.values) ? ` ${describeValues(point.values)}` : ''}`.slice(
+        0,
+        200,
+      ),
+    modelSpec: point.modelSpec!,
+    hyperparameters: point.hyperparameters!,
+    dataset: point.dataset,
+    subset: point.subset,
+    priority: input.priority,
+    experimentId,
+  });
+}
+
+type RunControlName = 'runs.start' | 'runs.cancel' | 'runs.resume';
+
+export function runControlHandlers(ctx: ServiceContext): Handlers<Pick<Methods, RunControlName>> {
+  return {
+    'runs.start': (input) => {
+      const run = queueSingleRun(ctx.store, input);
+      schedulerOf(ctx, { start: true }).pump();
+      return { runId: run.id };
+    },
+    'runs.cancel': ({ id }) => ({ status: schedulerOf(ctx).cancelRun(id) }),
+    'runs.resume': ({ id }) => ({ requeued: schedulerOf(ctx, { start: true }).resumeRun(id) }),
+  };
 }
 
 type SweepsMethodName =

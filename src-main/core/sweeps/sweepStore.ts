@@ -33,11 +33,10 @@ export function runsOfSweep(store: RunStore, sweepId: number): RunRecord[] {
 }
 
 export function runsWithStatus(store: RunStore, status: RunStatus, sweepId?: number): RunRecord[] {
-  return (
-    store.db
-      .prepare('SELECT * FROM runs WHERE status = ? AND (?2 IS NULL OR sweep_id = ?2) ORDER BY id')
-      .all(status, sweepId ?? null) as RunDbRow[]
-  ).map(toRunRecord);
+  const rows = store.db
+    .prepare('SELECT * FROM runs WHERE status = @status AND (@sweep IS NULL OR sweep_id = @sweep) ORDER BY id')
+    .all({ status, sweep: sweepId ?? null }) as RunDbRow[];
+  return rows.map(toRunRecord);
 }
 
 /** Sets the priority of a run or of every not-yet-finished run of a sweep; returns how many changed. */

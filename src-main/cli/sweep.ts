@@ -1,0 +1,201 @@
+/**
+ * `kernellab sweep`: from flags (`--kernel-size 3,5,7 --epochs 5,10,15`) or a spec file
+ * (`kernellab sweep spec.yaml`), preview, queue, run with this process's scheduler and print the
+ * results; `kernellab sweep resume` finishes sweeps left unfinished by a stop or a crash.
+ * Exit code 0 only when every planned run completed.
+ */
+import { readFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import type { SweepPreview, SweepProgress } from '../core/contract/sweeps.ts';
+import { KernelLabError } from '../core/errors.ts';
+import type { Service } from '../core/service.ts';
+import { formatDuration } from '../core/sweeps/scheduler.ts';
+import { parseSweepSpecText, type SweepSpecInput } from '../core/sweeps/sweepSpec.ts';
+import { addRunFlags, axesFromFlags, baseFromFlags, positiveInt, type RunFlagValues } from './runFlags.ts';
+import { table } from './runs.ts';
+
+type SweepFlags = RunFlagValues & {
+  yes?: boolean;
+  fold?: boolean;
+  json?: boolean;
+  dryRun?: boolean;
+};
+
+function specFromFlags(flags: SweepFlags): SweepSpecInput {
+  const axes: Record<string, unknown[]> = axesFromFlags(flags);
+  const datasets = flags.dataset?.split(',').map((d) => d.trim()) ?? [];
+  if (datasets.length > 1) axes.dataset = datasets;
+  const spec: Record<string, unknown> = { base: baseFromFlags(flags, true), axes };
+  if (flags.name !== undefined) spec.name = flags.name;
+  if (flags.experiment !== undefined) spec.experiment = flags.experiment;
+  if (flags.method !== undefined) spec.method = flags.method;
+  if (flags.trials !== undefined) spec.trials = positiveInt('trials', flags.trials);
+  if (flags.repeats !== undefined) spec.repeats = positiveInt('repeats', flags.repeats);
+  if (flags.samplerSeed !== undefined) spec.samplerSeed = Number(flags.samplerSeed);
+  return spec as SweepSpecInput;
+}
+
+export function formatPreview(preview: SweepPreview): string {
+  const lines = [
+    `${preview.planned} runs: ${preview.trained} to train, ${preview.derived} derived by epoch folding, ${preview.impossible} impossible`,
+    `folding: ${preview.folding.enabled ? 'on' : 'off'} (${preview.folding.reason})`,
+    `estimated ${formatDuration(preview.estimate.seconds)} with ${preview.estimate.workers} workers — ${preview.estimate.detail}`,
+  ];
+  for (const p of preview.points.filter((p) => p.role === 'impossible')) {
+    lines.push(
+      `  impossible point ${p.index} (${Object.entries(p.values)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(' ')}): ${p.error}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function follow(service: Service, sweepIds: number[], quiet: boolean): Promise<SweepProgress[]> {
+  const bar = new cliProgress.MultiBar(
+    { format: 'sweep {sweep} [{bar}] {value}/{total} | {text}', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  const bars = new Map<number, cliProgress.SingleBar>();
+  // A bar on a terminal; one line per change when the output is a log or a pipe.
+  const tty = process.stderr.isTTY === true;
+  const lastText = new Map<number, string>();
+  const show = (p: SweepProgress) => {
+    if (quiet) return;
+    if (!tty) {
+      if (lastText.get(p.sweepId) !== p.text) console.error(`sweep ${p.sweepId}: ${p.text}`);
+      lastText.set(p.sweepId, p.text);
+      return;
+    }
+    const existing = bars.get(p.sweepId);
+    if (existing) existing.update(p.done, { text: p.text, sweep: p.sweepId });
+    else bars.set(p.sweepId, bar.create(p.planned, p.done, { text: p.text, sweep: p.sweepId }));
+  };
+  const unsubscribe = service.events.subscribe((event) => {
+    if (event.name === 'sweep.progress' && sweepIds.includes((event.payload as SweepProgress).sweepId))
+      show(event.payload as SweepProgress);
+  });
+  const stop = () => {
+    for (const id of sweepIds) void service.call('sweeps.pause', { id });
+  };
+  process.once('SIGINT', stop);
+  try {
+    const open = new Set(sweepIds);
+    const last = new Map<number, SweepProgress>();
+    while (open.size > 0) {
+      for (const id of [...open]) {
+        const p = await service.call('sweeps.progress', { id });
+        last.set(id, p);
+        show(p);
+        // Finished, paused, or left with interrupted runs only (a worker's process died): stop
+        // following. While the sweep is 'running' with nothing open, derived runs are being recorded.
+        const idle = p.running === 0 && p.queued === 0;
+        if (
+          p.status === 'completed' ||
+          p.status === 'failed' ||
+          p.status === 'canceled' ||
+          (idle && (p.status === 'pending' || p.interrupted > 0))
+        )
+          open.delete(id);
+      }
+      if (open.size > 0) await new Promise((r) => setTimeout(r, 300));
+    }
+    return sweepIds.map((id) => last.get(id)!);
+  } finally {
+    process.off('SIGINT', stop);
+    unsubscribe();
+    bar.stop();
+  }
+}
+
+async function report(service: Service, progress: SweepProgress[], json: boolean): Promise<void> {
+  const results = [];
+  for (const p of progress) {
+    const runs = await service.call('runs.list', {
+      sweepId: p.sweepId,
+      limit: 1000,
+      sort: { by: 'id', dir: 'asc' },
+      metricColumns: [
+        { key: 'test_accuracy', field: 'last' },
+        { key: 'val_accuracy', field: 'best' },
+      ],
+    });
+    results.push({ progress: p, runs: runs.rows });
+    if (!json) {
+      console.log(`sweep ${p.sweepId}: ${p.status}, ${p.completed} of ${p.planned} completed, ${p.failed} failed, ${p.canceled} canceled`);
+      console.log(
+        table(
+          ['id', 'status', 'name', 'test_acc', 'val_acc'],
+          runs.rows.map((r) => [r.id, r.status, r.name, r.metrics['test_accuracy.last'], r.metrics['val_accuracy.best']]),
+        ),
+      );
+    }
+  }
+  if (json) console.log(JSON.stringify(results.length === 1 ? results[0] : results, null, 2));
+  const incomplete = progress.filter((p) => p.completed < p.planned);
+  if (incomplete.length > 0) {
+    throw new KernelLabError(
+      'internal',
+      incomplete.map((p) => `sweep ${p.sweepId}: ${p.completed} of ${p.planned} runs completed (${p.status})`).join('; '),
+    );
+  }
+}
+
+export function registerSweep(program: Command, open: () => Service): void {
+  const command = program
+    .command('sweep')
+    .description('run a sweep from flags or a YAML/JSON spec file; `kernellab sweep resume` finishes unfinished sweeps')
+    .argument('[spec]', 'a sweep spec file (.yaml, .yml or .json), or "resume"')
+    .option('--id <id>', 'with resume: only this sweep')
+    .option('--name <name>', 'sweep name')
+    .option('--experiment <name>', 'file the sweep under this experiment')
+    .option('--method <method>', 'grid | random', undefined)
+    .option('--trials <n>', 'random search: number of points')
+    .option('--sampler-seed <n>', 'random search: seed of the sampler')
+    .option('--repeats <n>', 'runs per point, with seeds seed, seed+1, …')
+    .option('--no-fold', 'train every epoch count separately (no epoch folding)')
+    .option('--workers <n>', 'runs at once in this process')
+    .option('--yes', 'confirm a sweep of more than 10,000 runs')
+    .option('--dry-run', 'preview only: print the points and the estimate, queue nothing')
+    .option('--json', 'print JSON');
+  addRunFlags(command, true).action(async (specArg: string | undefined, flags: SweepFlags) => {
+    const service = open();
+    const quiet = flags.json === true;
+    if (flags.workers !== undefined) await service.call('sweeps.setConcurrency', { workers: positiveInt('workers', flags.workers)! });
+    if (specArg === 'resume') {
+      const resumed = await service.call('sweeps.resume', flags.id !== undefined ? { id: positiveInt('id', flags.id)! } : {});
+      if (resumed.sweepIds.length === 0) {
+        console.log(flags.json ? JSON.stringify({ sweepIds: [] }) : 'nothing to resume: no sweep has queued or interrupted runs');
+        return;
+      }
+      if (!quiet) console.error(`resuming sweeps ${resumed.sweepIds.join(', ')} (${resumed.requeued} interrupted runs queued again)`);
+      await report(service, await follow(service, resumed.sweepIds, quiet), quiet);
+      return;
+    }
+    let spec: SweepSpecInput;
+    if (specArg !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(specArg, 'utf8');
+      } catch (error) {
+        throw new KernelLabError(
+          'invalid_input',
+          `cannot read the sweep spec ${specArg}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
+      }
+      spec = parseSweepSpecText(text, specArg) as SweepSpecInput;
+    } else spec = specFromFlags(flags);
+    if (flags.yes) spec = { ...spec, yes: true };
+    if (flags.fold === false) spec = { ...spec, fold: false };
+    const preview = await service.call('sweeps.preview', { spec });
+    if (flags.dryRun) {
+      console.log(flags.json ? JSON.stringify(preview, null, 2) : formatPreview(preview));
+      return;
+    }
+    if (!quiet) console.error(formatPreview(preview));
+    const started = await service.call('sweeps.start', { spec });
+    if (!quiet) console.error(`sweep ${started.sweepId}: ${started.queued} runs queued`);
+    await report(service, await follow(service, [started.sweepId], quiet), quiet);
+  });
+}

@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dataDirWithMnist, tinySweep } from './sweepFixture.ts';
+
+const cli = fileURLToPath(new URL('../../../bin/kernellab.js', import.meta.url));
+const children: ChildProcess[] = [];
+let home: { dir: string; cleanup: () => void } | undefined;
+
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  home?.cleanup();
+});
+
+interface Server {
+  child: ChildProcess;
+  call: <T>(method: string, input?: unknown) => Promise<T>;
+  exited: Promise<void>;
+}
+
+/** `kernellab serve` as a real child process; resolves once it prints its URL. */
+function serve(dataDir: string): Promise<Server> {
+  const child = spawn(process.execPath, [cli, '--home', dataDir, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let output = '';
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Open (http:\/\/[^\s/?]+)\/?\?token=([0-9a-f]+)/.exec(output);
+      if (!match) return;
+      const [, base, token] = match;
+      const call = async <T>(method: string, input: unknown = {}): Promise<T> => {
+        const res = await fetch(`${base}/api/call/${method}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(input),
+        });
+        const body = (await res.json()) as { ok: boolean; result: T; error?: { message: string } };
+        if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
+        return body.result;
+      };
+      resolve({ child, call, exited });
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited (${code}) before it was ready: ${output}`)));
+  });
+}
+
+interface Row {
+  id: number;
+  status: string;
+  derived_from_run_id: number | null;
+  derived_epochs: number | null;
+  environment: string;
+  checkpoints: number;
+}
+
+function rows(dbPath: string): Row[] {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    return db
+      .prepare(
+        `SELECT r.id, r.status, r.derived_from_run_id, r.derived_epochs, r.environment,
+                (SELECT count(*) FROM checkpoints c WHERE c.run_id = r.id) AS checkpoints
+         FROM runs r ORDER BY r.id`,
+      )
+      .all() as Row[];
+  } finally {
+    db.close();
+  }
+}
+
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('a sweep survives SIGKILL of the process that schedules it', () => {
+  it('queued runs stay queued, interrupted runs resume from checkpoints, nothing lost or run twice', async () => {
+    home = await dataDirWithMnist('kernellab-restart-');
+    const dbPath = join(home.dir, 'kernellab.db');
+    const first = await serve(home.dir);
+    await first.call('sweeps.setConcurrency', { workers: 2 });
+    // Three kernel sizes × epochs (2, 4): three trained runs of 4 epochs, three derived.
+    const spec = tinySweep({ axes: { kernelSize: [3, 5, 7], epochs: [2, 4] } });
+    spec.base.subset = { train: 600, test: 100 };
+    const started = await first.call<{ sweepId: number; queued: number; planned: number }>('sweeps.start', { spec });
+    expect(started).toMatchObject({ queued: 3, planned: 6 });
+
+    // Kill while one run is mid-training (past its first checkpoint) and another still waits.
+    await until('a running run with a checkpoint and a queued one', () => {
+      const all = rows(dbPath);
+      const running = all.find((r) => r.status === 'running' && r.checkpoints > 0 && r.derived_from_run_id === null);
+      return running && all.some((r) => r.status === 'queued') ? running : undefined;
+    });
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const atKill = rows(dbPath);
+    const wasRunning = atKill.filter((r) => r.status === 'running').map((r) => r.id);
+    const wasQueued = atKill.filter((r) => r.status === 'queued').map((r) => r.id);
+    expect(wasRunning.length).toBeGreaterThan(0);
+    expect(wasQueued.length).toBeGreaterThan(0);
+
+    const second = await serve(home.dir);
+    // On open the dead process's runs became interrupted; queued ones are still queued.
+    const afterRestart = rows(dbPath);
+    for (const id of wasRunning) expect(afterRestart.find((r) => r.id === id)!.status).toMatch(/interrupted|completed/);
+    const resumed = await second.call<{ sweepIds: number[]; requeued: number }>('sweeps.resume', {});
+    expect(resumed.sweepIds).toEqual([started.sweepId]);
+    await until('the sweep to finish', async () => {
+      const p = await second.call<{ status: string }>('sweeps.progress', { id: started.sweepId });
+      return p.status === 'completed' || p.status === 'failed' ? p : undefined;
+    });
+
+    const final = rows(dbPath);
+    expect(final).toHaveLength(6);
+    expect(final.every((r) => r.status === 'completed')).toBe(true);
+    const trained = final.filter((r) => r.derived_from_run_id === null);
+    const derived = final.filter((r) => r.derived_from_run_id !== null);
+    expect(trained).toHaveLength(3);
+    expect(derived.map((r) => r.derived_epochs)).toEqual([2, 2, 2]);
+    expect(new Set(derived.map((r) => r.derived_from_run_id))).toEqual(new Set(trained.map((r) => r.id)));
+    // The interrupted run continued from its checkpoint rather than starting over.
+    for (const id of wasRunning) {
+      const env = JSON.parse(final.find((r) => r.id === id)!.environment) as { resumeFromCheckpoint?: boolean };
+      expect(env.resumeFromCheckpoint).toBe(true);
+    }
+    const db = new Database(dbPath, { readonly: true });
+    const losses = db.prepare("SELECT run_id, count(*) AS n FROM metrics WHERE key = 'loss' GROUP BY run_id").all() as {
+      run_id: number;
+      n: number;
+    }[];
+    db.close();
+    for (const r of trained) expect(losses.find((l) => l.run_id === r.id)?.n).toBe(4);
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }, 300_000);
+});
