@@ -24,6 +24,11 @@ export function formatMetric(value: number | null | undefined, key = ''): string
   return Number.isInteger(value) ? String(value) : value.toPrecision(4);
 }
 
+/** A standard deviation as the cell text shows it: three decimals are enough to compare spreads. */
+export function formatSpread(value: number): string {
+  return value < 0.0005 ? '±<0.001' : `±${value < 10 ? value.toFixed(3) : value.toPrecision(3)}`;
+}
+
 export function formatParam(value: unknown): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));

@@ -1,0 +1,87 @@
+import { expect, test } from '@playwright/test';
+import { ComparePage } from './support/ComparePage.ts';
+import { RunPage } from './support/RunPage.ts';
+import { RunsPage } from './support/RunsPage.ts';
+import { screenshotBothThemes, watchConsole } from './support/screenshots.ts';
+import { startServedApp, type ServedApp } from './support/servedApp.ts';
+import { importRuns, seededSweep } from './support/seedRuns.ts';
+import { SweepPage } from './support/SweepPage.ts';
+
+/**
+ * Journeys over recorded history: two finished kernel-size × epochs sweeps (18 runs each, with
+ * evaluations) imported through the app's own runs.import, as a user's JSON export would be.
+ */
+let app: ServedApp;
+test.beforeAll(async () => {
+  app = await startServedApp();
+  await importRuns(app.url, seededSweep('LeNet-5 k×e, lr 0.001'));
+  await importRuns(app.url, seededSweep('LeNet-5 k×e, lr 0.0005', { learningRate: 0.0005, seed: 99 }));
+});
+test.afterAll(async () => {
+  await app.stop();
+});
+
+test.beforeEach(async ({ page }) => {
+  await page.setViewportSize({ width: 1400, height: 900 });
+});
+
+test('a user finds the recorded runs, picks two and compares them with only the differing parameters', async ({ page }) => {
+  const errors = watchConsole(page);
+  const runs = new RunsPage(page);
+  await runs.open(app.url);
+  await expect(runs.total).toHaveText('36');
+  await expect(runs.row(36)).toBeVisible();
+  await screenshotBothThemes(page, 'runs-table');
+
+  await runs.search.fill('learningRate=0.0005 epochs=4');
+  await expect(runs.total).toHaveText('6');
+  await runs.search.fill('');
+  await expect(runs.total).toHaveText('36');
+
+  // Run 18 and run 36: the same point (kernel 7, 4 epochs, repeat 1) of the two sweeps.
+  await runs.select(36);
+  await runs.select(18);
+  await runs.compareButton.click();
+  const compare = new ComparePage(page);
+  await expect(compare.heading).toHaveText('Compare 2 runs');
+  // The legend names each run by what differs between them.
+  await expect(compare.legend(18)).toContainText('learningRate=0.001');
+  await expect(compare.legend(36)).toContainText('learningRate=0.0005');
+  await expect(compare.paramRow('batchSize')).toBeVisible();
+  await compare.diffOnly.check();
+  await expect(compare.paramRow('learningRate')).toBeVisible();
+  await expect(compare.paramRow('batchSize')).toHaveCount(0);
+  await expect(compare.summaryTable).toContainText('★');
+  await screenshotBothThemes(page, 'compare');
+  expect(errors).toEqual([]);
+});
+
+test('a user opens a sweep grid, then the best run of a cell and its confusion matrix', async ({ page }) => {
+  const errors = watchConsole(page);
+  const sweep = new SweepPage(page);
+  await sweep.open(app.url, 1);
+  await expect(sweep.grid).toBeVisible();
+  await expect(sweep.points.locator('tbody tr')).toHaveCount(18);
+  await screenshotBothThemes(page, 'sweep');
+  await sweep.openCell('3', '4');
+  const run = new RunPage(page);
+  await expect(run.title).toContainText('k3 e4');
+  await expect(run.confusionMatrix).toBeVisible();
+  await expect(run.perClass.locator('tbody tr')).toHaveCount(10);
+  await screenshotBothThemes(page, 'run');
+  expect(errors).toEqual([]);
+});
+
+test('a user lays two sweeps side by side on one colour scale and looks at their difference', async ({ page }) => {
+  const errors = watchConsole(page);
+  await page.goto(app.url.replace(/#.*$/, '') + '#/sweeps');
+  await page.getByLabel('Choose sweep 1').check();
+  await page.getByLabel('Choose sweep 2').check();
+  await page.getByTestId('compare-sweeps').click();
+  await expect(page.getByRole('img', { name: 'grid of sweep 1' })).toBeVisible();
+  await expect(page.getByRole('img', { name: 'grid of sweep 2' })).toBeVisible();
+  await page.getByLabel(/show the difference/).check();
+  await expect(page.getByRole('img', { name: 'difference grid' })).toBeVisible();
+  await screenshotBothThemes(page, 'sweeps-side-by-side');
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,25 @@
+import type { Locator, Page } from '@playwright/test';
+
+export class RunPage {
+  readonly page: Page;
+  readonly title: Locator;
+  readonly confusionMatrix: Locator;
+  readonly perClass: Locator;
+  readonly evalAccuracy: Locator;
+  readonly progress: Locator;
+  readonly status: Locator;
+
+  constructor(page: Page) {
+    this.page = page;
+    this.title = page.locator('#run-title');
+    this.confusionMatrix = page.getByRole('img', { name: 'confusion matrix' });
+    this.perClass = page.getByTestId('per-class');
+    this.evalAccuracy = page.getByTestId('eval-accuracy');
+    this.progress = page.getByTestId('run-progress');
+    this.status = page.locator('.toolbar').getByTestId('status').first();
+  }
+
+  async open(appUrl: string, id: number): Promise<void> {
+    await this.page.goto(appUrl.replace(/#.*$/, '') + `#/runs/${id}`);
+  }
+}
