@@ -1,5 +1,6 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { version as tfjsVersion } from '@tensorflow/tfjs-core/dist/version.js';
 import { invalidInput, KernelLabError } from './errors.ts';
@@ -32,6 +33,11 @@ export interface ServiceOptions {
   launchWorker?: WorkerLauncher;
   /** Path of the worker entry; defaults to the TypeScript source (Node runs it with type stripping). */
   workerEntry?: string;
+  /**
+   * The folder holding package.json and migrations/. Defaults to the source checkout; the
+   * Electron shell passes app.getAppPath(), since bundling moves this file.
+   */
+  appRoot?: string;
 }
 
 export interface ServiceContext {
@@ -41,6 +47,8 @@ export interface ServiceContext {
   readonly launchWorker: WorkerLauncher;
   readonly workerEntry: string;
   readonly startedAt: number;
+  /** Where package.json and migrations/ are (see ServiceOptions.appRoot). */
+  readonly appRoot: string;
   /** The experiment database, open for the service's lifetime (the one SQLite writer). */
   readonly store: RunStore;
 }
@@ -55,14 +63,16 @@ export interface Service {
 
 const defaultWorkerEntry = fileURLToPath(new URL('./training/worker.ts', import.meta.url));
 
-function readAppVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const defaultAppRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+function readAppVersion(appRoot: string): string {
+  const pkg = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
 function appHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 'app.info' | 'app.health'>> {
   let probe: Promise<BackendProbe[]> | undefined;
-  const appVersion = readAppVersion();
+  const appVersion = readAppVersion(ctx.appRoot);
   return {
     'app.info': async () => {
       // Probing spawns a worker and loads tfjs there; do it once per process, on first demand.
@@ -101,11 +111,13 @@ function appHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 'app.info' | '
 export function createService(options: ServiceOptions): Service {
   const layout = ensureDataDir(options.dataDir);
   const events = new EventBus();
+  const appRoot = options.appRoot ?? defaultAppRoot;
   const context: ServiceContext = {
+    appRoot,
     layout,
     shell: options.shell,
     events,
-    store: RunStore.open(layout.database, { events }),
+    store: RunStore.open(layout.database, { events, migrationsDir: join(appRoot, 'migrations') }),
     launchWorker: options.launchWorker ?? forkWorker,
     workerEntry: options.workerEntry ?? defaultWorkerEntry,
     startedAt: Date.now(),

@@ -65,6 +65,7 @@ app.whenReady().then(() => {
     shell: 'electron',
     launchWorker: utilityWorker,
     workerEntry: join(import.meta.dirname, 'worker.js'),
+    appRoot: app.getAppPath(),
   });
   registerIpc(service, isTrustedSender);
   service.events.subscribe((event) => {
