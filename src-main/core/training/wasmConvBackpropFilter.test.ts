@@ -87,6 +87,91 @@ describe('Conv2DBackpropFilter on wasm', () => {
     });
   }
 
+  /** Gradient of sum(f(x, w) · r) with respect to x and w on one backend, for a forward op f. */
+  async function gradients(
+    backend: string,
+    f: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor,
+    xs: tf.TensorLike,
+    xShape: number[],
+    ws: tf.TensorLike,
+    wShape: number[],
+  ) {
+    await tf.setBackend(backend);
+    const out = tf.tidy(() => {
+      const x = tf.tensor(xs, xShape);
+      const w = tf.tensor(ws, wShape);
+      const yShape = f(x, w).shape;
+      const r = tf.tensor(
+        randomArray(
+          new SeededRandom(99),
+          yShape.reduce((a, b) => a * b, 1),
+        ),
+        yShape,
+      );
+      return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), r)))([x, w]);
+    });
+    const values = await Promise.all(out.map((t) => t.data()));
+    tf.dispose(out);
+    return values.map((v) => Array.from(v as Float32Array));
+  }
+  function expectClose(a: number[], b: number[]): void {
+    expect(a.length).toBe(b.length);
+    const scale = Math.max(...a.map(Math.abs), 1e-6);
+    const diff = Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
+    expect(diff / scale).toBeLessThan(1e-4);
+  }
+
+  for (const pad of ['same', 'valid'] as const) {
+    for (const strides of [1, 2]) {
+      it(`input gradient (Conv2DBackpropInput) matches cpu for stride ${strides}, ${pad}`, async () => {
+        const rng = new SeededRandom(strides + (pad === 'same' ? 10 : 20));
+        const xShape = [3, 12, 11, 6];
+        const wShape = [5, 4, 6, 16];
+        const x = randomArray(rng, 3 * 12 * 11 * 6);
+        const w = randomArray(rng, 5 * 4 * 6 * 16);
+        const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad);
+        const cpu = await gradients('cpu', f, x, xShape, w, wShape);
+        const wasm = await gradients('wasm', f, x, xShape, w, wShape);
+        expectClose(cpu[0]!, wasm[0]!);
+        expectClose(cpu[1]!, wasm[1]!);
+      });
+    }
+  }
+
+  it('dense-layer gradients (transposed BatchMatMul) match cpu', async () => {
+    const rng = new SeededRandom(4);
+    const x = randomArray(rng, 64 * 256);
+    const w = randomArray(rng, 256 * 120);
+    const f = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+    const cpu = await gradients('cpu', f, x, [64, 256], w, [256, 120]);
+    const wasm = await gradients('wasm', f, x, [64, 256], w, [256, 120]);
+    expectClose(cpu[0]!, wasm[0]!);
+    expectClose(cpu[1]!, wasm[1]!);
+    await tf.setBackend('wasm');
+    const t = tf.tidy(() => tf.matMul(tf.tensor3d([1, 2, 3, 4, 5, 6], [1, 3, 2]), tf.tensor3d([1, 0, 0, 1, 1, 1], [1, 3, 2]), true, false));
+    expect(Array.from(await t.data())).toEqual([1 + 5, 3 + 5, 2 + 6, 4 + 6]);
+    t.dispose();
+  });
+
+  for (const c of [
+    { pool: 2, strides: 2, pad: 'valid' as const },
+    { pool: 3, strides: 2, pad: 'same' as const },
+    { pool: 3, strides: 1, pad: 'valid' as const },
+  ]) {
+    it(`MaxPoolGrad matches cpu for ${c.pool}×${c.pool} stride ${c.strides} ${c.pad}, ties included`, async () => {
+      const rng = new SeededRandom(c.pool * 7 + c.strides);
+      // Rounded values make equal maxima inside windows common, as relu zeros do in real nets.
+      const x = Array.from(randomArray(rng, 2 * 9 * 10 * 3), (v) => Math.max(0, Math.round(v * 3)));
+      const f = (a: tf.Tensor, b: tf.Tensor) => tf.mul(tf.maxPool(a as tf.Tensor4D, c.pool, c.strides, c.pad), b);
+      const cpu = await gradients('cpu', f, x, [2, 9, 10, 3], [1], [1]);
+      const wasm = await gradients('wasm', f, x, [2, 9, 10, 3], [1], [1]);
+      // Overlapping windows add several dy into one pixel: cpu sums in float64, the kernel in float32.
+      expectClose(cpu[0]!, wasm[0]!);
+      // Ties go to the first maximum of a window on both: the same pixels receive gradient.
+      expect(wasm[0]!.map((v) => v !== 0)).toEqual(cpu[0]!.map((v) => v !== 0));
+    });
+  }
+
   it('leaks no tensors and no backend memory over 100 training steps', async () => {
     await tf.setBackend('wasm');
     const rng = new SeededRandom(3);

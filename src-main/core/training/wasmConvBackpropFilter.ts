@@ -83,6 +83,186 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: tf
   }
 }
 
+/**
+ * wasm's own Conv2DBackpropInput is a scalar loop (about a third of a LeNet-5 step). For stride 1
+ * it equals a 'valid' XNNPACK convolution of dy, padded by K − 1 − P, with the filter rotated by
+ * 180° and its in/out channels swapped; other strides keep the original kernel.
+ */
+function makeConv2DBackpropInput(original: tf.KernelConfig) {
+  let setupDone = false;
+  return (args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo => {
+    const { inputs, backend } = args;
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    const dy = inputs['dy']!;
+    const filter = inputs['filter']!;
+    const info = tf.backend_util.computeConv2DInfo(
+      attrs.inputShape,
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    if (attrs.dataFormat === 'NCHW' || info.strideHeight !== 1 || info.strideWidth !== 1) {
+      if (!setupDone) {
+        // The original's setup ran at backend start unless this kernel replaced it first; running it twice is harmless.
+        original.setupFunc?.(backend);
+        setupDone = true;
+      }
+      const out = original.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
+      return Array.isArray(out) ? out[0]! : out;
+    }
+    const reverse = wasmKernel('Reverse');
+    const transpose = wasmKernel('Transpose');
+    const conv = wasmKernel('Conv2D');
+    const temps: tf.TensorInfo[] = [];
+    const keep = (t: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo => {
+      const one = Array.isArray(t) ? t[0]! : t;
+      temps.push(one);
+      return one;
+    };
+    try {
+      const rotated = keep(reverse({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } }));
+      const swapped = keep(transpose({ inputs: { x: rotated }, backend, attrs: { perm: [0, 1, 3, 2] } }));
+      const top = info.filterHeight - 1 - info.padInfo.top;
+      const left = info.filterWidth - 1 - info.padInfo.left;
+      const bottom = info.inHeight + info.filterHeight - 1 - info.outHeight - top;
+      const right = info.inWidth + info.filterWidth - 1 - info.outWidth - left;
+      const out = conv({
+        inputs: { x: dy, filter: swapped },
+        backend,
+        attrs: {
+          strides: [1, 1],
+          pad: [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ],
+          dilations: [1, 1],
+          dataFormat: 'NHWC',
+          dimRoundingMode: undefined as unknown as string,
+        } as unknown as tf.NamedAttrMap,
+      });
+      return Array.isArray(out) ? out[0]! : out;
+    } finally {
+      for (const t of temps) backend.disposeData(t.dataId);
+    }
+  };
+}
+
+/**
+ * wasm's BatchMatMul is fast only without transposes (XNNPACK); with transposeA or transposeB it
+ * takes a scalar path 10–20× slower, and every dense layer's backward pass asks for one. Moving
+ * the transpose into an explicit Transpose keeps the product on the fast path.
+ */
+function makeBatchMatMul(original: tf.KernelConfig) {
+  let setupDone = false;
+  return (args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo => {
+    const { inputs, backend } = args;
+    const attrs = args.attrs as unknown as tf.BatchMatMulAttrs;
+    if (!setupDone) {
+      original.setupFunc?.(backend);
+      setupDone = true;
+    }
+    const run = (a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo => {
+      const out = original.kernelFunc({
+        inputs: { a, b },
+        backend,
+        attrs: { transposeA: false, transposeB: false },
+      } as Parameters<tf.KernelFunc>[0]);
+      return Array.isArray(out) ? out[0]! : out;
+    };
+    if (!attrs.transposeA && !attrs.transposeB) return run(inputs['a']!, inputs['b']!);
+    const transpose = wasmKernel('Transpose');
+    const temps: tf.TensorInfo[] = [];
+    const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
+      const rank = t.shape.length;
+      const perm = [...Array(rank).keys()];
+      [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1]!, perm[rank - 2]!];
+      const out = transpose({ inputs: { x: t }, backend, attrs: { perm } });
+      const one = Array.isArray(out) ? out[0]! : out;
+      temps.push(one);
+      return one;
+    };
+    try {
+      return run(attrs.transposeA ? swapLast(inputs['a']!) : inputs['a']!, attrs.transposeB ? swapLast(inputs['b']!) : inputs['b']!);
+    } finally {
+      for (const t of temps) backend.disposeData(t.dataId);
+    }
+  };
+}
+
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
+/**
+ * wasm's MaxPoolGrad is a scalar loop that cost as much as a convolution in LeNet-5 profiles.
+ * This one walks each window once in JavaScript on views of the wasm heap and routes dy to the
+ * first maximum of the window, as the cpu backend does (so ties resolve the same way).
+ */
+function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const { inputs } = args;
+  const backend = args.backend as unknown as WasmHeapBackend;
+  const attrs = args.attrs as unknown as tf.MaxPoolGradAttrs;
+  const x = inputs['input']!;
+  const dy = inputs['dy']!;
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const out = backend.makeOutput(x.shape, 'float32');
+  // Views are taken after the allocation: growing the heap would detach earlier ones.
+  const dx = backend.typedArrayFromHeap(out);
+  dx.fill(0);
+  const xs = backend.typedArrayFromHeap(x);
+  const dys = backend.typedArrayFromHeap(dy);
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, strideHeight, strideWidth } = info;
+  const fh = info.effectiveFilterHeight;
+  const fw = info.effectiveFilterWidth;
+  const padTop = info.padInfo.top;
+  const padLeft = info.padInfo.left;
+  const rowStride = inWidth * channels;
+  for (let b = 0; b < batchSize; b++) {
+    const xBase = b * inHeight * rowStride;
+    for (let oh = 0; oh < outHeight; oh++) {
+      const r0 = oh * strideHeight - padTop;
+      const rStart = Math.max(0, r0);
+      const rEnd = Math.min(inHeight, r0 + fh);
+      for (let ow = 0; ow < outWidth; ow++) {
+        const c0 = ow * strideWidth - padLeft;
+        const cStart = Math.max(0, c0);
+        const cEnd = Math.min(inWidth, c0 + fw);
+        const dyBase = ((b * outHeight + oh) * outWidth + ow) * channels;
+        for (let d = 0; d < channels; d++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let r = rStart; r < rEnd; r++) {
+            const rowBase = xBase + r * rowStride + d;
+            for (let c = cStart; c < cEnd; c++) {
+              const v = xs[rowBase + c * channels]!;
+              if (v > best || at < 0) {
+                best = v;
+                at = rowBase + c * channels;
+              }
+            }
+          }
+          if (at >= 0) dx[at] = dx[at]! + dys[dyBase + d]!;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 let registered = false;
 
 /** Registers the kernel once per process; call before training on wasm. */
@@ -96,6 +276,22 @@ export function registerWasmConvBackpropFilter(): void {
     backendName: 'wasm',
     kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc,
   });
+  const original = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  if (original) {
+    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+    tf.registerKernel({
+      kernelName: 'Conv2DBackpropInput',
+      backendName: 'wasm',
+      kernelFunc: makeConv2DBackpropInput(original) as unknown as tf.KernelFunc,
+    });
+  }
+  if (tf.getKernel('MaxPoolGrad', 'wasm')) tf.unregisterKernel('MaxPoolGrad', 'wasm');
+  tf.registerKernel({ kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGrad as unknown as tf.KernelFunc });
+  const matMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (matMul) {
+    tf.unregisterKernel('BatchMatMul', 'wasm');
+    tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: makeBatchMatMul(matMul) as unknown as tf.KernelFunc });
+  }
   registered = true;
 }
 
