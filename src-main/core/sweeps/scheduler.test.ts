@@ -1,0 +1,176 @@
+import { execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../test/tempDir.ts';
+import { RunStore } from '../db/RunStore.ts';
+import { EventBus } from '../events.ts';
+import { queueSweep } from './handlers.ts';
+import { Scheduler, type RunExecutor, type RunJob } from './scheduler.ts';
+import { tinySweep } from './sweepFixture.ts';
+import { parseSweepSpec } from './sweepSpec.ts';
+
+const run = promisify(execFile);
+let temp: { dir: string; cleanup: () => void };
+let store: RunStore;
+let scheduler: Scheduler | undefined;
+
+beforeEach(() => {
+  temp = makeTempDir('kernellab-scheduler-');
+  store = RunStore.open(join(temp.dir, 'kernellab.db'));
+});
+afterEach(async () => {
+  await scheduler?.close();
+  scheduler = undefined;
+  store.close();
+  temp.cleanup();
+});
+
+/**
+ * An executor whose "training" is a real child process that lives `ms` milliseconds; the run
+ * completes when it exits on its own. Stopping kills it; the scheduler then records the outcome.
+ */
+function sleeperExecutor(ms: number, jobs: RunJob[], live: { now: number; max: number }): RunExecutor {
+  return (job) => {
+    jobs.push(job);
+    live.now++;
+    live.max = Math.max(live.max, live.now);
+    const child = spawn(process.execPath, ['-e', `setTimeout(() => {}, ${ms})`], { stdio: 'ignore' });
+    let stopped = false;
+    const done = new Promise<void>((resolve) => {
+      child.once('exit', () => {
+        live.now--;
+        if (!stopped) store.transition(job.run.id, 'completed');
+        resolve();
+      });
+    });
+    return {
+      done,
+      stop: () => {
+        stopped = true;
+        child.kill('SIGKILL');
+      },
+    };
+  };
+}
+
+function sweep(kernels: number[], extra: object = {}) {
+  return queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: kernels }, ...extra })));
+}
+
+async function until(what: string, fn: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const statusOf = (id: number) => store.getRun(id)!.status;
+
+describe('scheduler', () => {
+  it('runs at most `workers` at once, and takes a new limit while running', async () => {
+    const started = sweep([1, 2, 3, 4, 5, 6]);
+    const jobs: RunJob[] = [];
+    const live = { now: 0, max: 0 };
+    scheduler = new Scheduler({
+      store,
+      events: new EventBus(),
+      executor: sleeperExecutor(600, jobs, live),
+      concurrency: { wasm: 2 },
+      pollMs: 50,
+    });
+    scheduler.start();
+    await until('two running', () => live.now === 2);
+    scheduler.setConcurrency(3);
+    await until('three running', () => live.now === 3);
+    await until('all done', () => started.runIds.every((id) => statusOf(id) === 'completed'));
+    expect(live.max).toBe(3);
+    expect(jobs.map((j) => j.run.id).sort((a, b) => a - b)).toEqual(started.runIds);
+    expect(store.getSweep(started.sweepId)!.status).toBe('completed');
+    expect(scheduler.progress(started.sweepId)).toMatchObject({ planned: 6, done: 6, completed: 6, text: 'run 6 of 6, done' });
+  });
+
+  it('starts a reprioritised run first', async () => {
+    const started = sweep([1, 2, 3]);
+    const last = started.runIds[2]!;
+    const jobs: RunJob[] = [];
+    scheduler = new Scheduler({
+      store,
+      events: new EventBus(),
+      executor: sleeperExecutor(50, jobs, { now: 0, max: 0 }),
+      concurrency: { wasm: 1 },
+    });
+    expect(scheduler.reprioritize({ runId: last }, 10)).toBe(1);
+    scheduler.start();
+    await until('all done', () => started.runIds.every((id) => statusOf(id) === 'completed'));
+    expect(jobs[0]!.run.id).toBe(last);
+  });
+
+  it('pauses a sweep (running runs interrupted, queued ones wait) and resumes it from checkpoints', async () => {
+    const started = sweep([1, 2, 3, 4]);
+    const jobs: RunJob[] = [];
+    const live = { now: 0, max: 0 };
+    scheduler = new Scheduler({
+      store,
+      events: new EventBus(),
+      executor: sleeperExecutor(400, jobs, live),
+      concurrency: { wasm: 2 },
+      pollMs: 50,
+    });
+    scheduler.start();
+    await until('two running', () => live.now === 2);
+    const running = started.runIds.filter((id) => statusOf(id) === 'running');
+    expect(scheduler.pauseSweep(started.sweepId)).toEqual({ interrupted: 2 });
+    await until('paused', () => live.now === 0);
+    for (const id of running) expect(statusOf(id)).toBe('interrupted');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(jobs).toHaveLength(2);
+    expect(started.runIds.filter((id) => statusOf(id) === 'queued')).toHaveLength(2);
+
+    expect(scheduler.resumeSweeps(started.sweepId)).toEqual({ sweepIds: [started.sweepId], requeued: 2 });
+    await until('all done', () => started.runIds.every((id) => statusOf(id) === 'completed'));
+    const resumedJobs = jobs.filter((j) => running.includes(j.run.id));
+    expect(resumedJobs.map((j) => j.resume)).toEqual([false, false, true, true]);
+    expect(jobs).toHaveLength(6);
+  });
+
+  it('cancels a sweep: queued and running runs end canceled, nothing else starts', async () => {
+    const started = sweep([1, 2, 3]);
+    const live = { now: 0, max: 0 };
+    scheduler = new Scheduler({
+      store,
+      events: new EventBus(),
+      executor: sleeperExecutor(5000, [], live),
+      concurrency: { wasm: 1 },
+      pollMs: 50,
+    });
+    scheduler.start();
+    await until('one running', () => live.now === 1);
+    expect(scheduler.cancelSweep(started.sweepId)).toEqual({ canceled: 3 });
+    await until('stopped', () => live.now === 0);
+    await until('canceled', () => started.runIds.every((id) => statusOf(id) === 'canceled'));
+    expect(store.getSweep(started.sweepId)!.status).toBe('canceled');
+  });
+
+  it('gives each queued run to exactly one of two processes claiming at once', async () => {
+    sweep(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+      { repeats: 10 },
+    );
+    expect(store.listRuns({ status: ['queued'] }).total).toBe(200);
+    const fixture = fileURLToPath(new URL('./claimFixture.ts', import.meta.url));
+    const startAt = String(Date.now() + 1500);
+    const [a, b] = await Promise.all(
+      ['a', 'b'].map((owner) => run(process.execPath, [fixture, join(temp.dir, 'kernellab.db'), `${owner}:1`, startAt])),
+    );
+    const idsA = JSON.parse(a!.stdout) as number[];
+    const idsB = JSON.parse(b!.stdout) as number[];
+    expect(idsA.length + idsB.length).toBe(200);
+    expect(new Set([...idsA, ...idsB]).size).toBe(200);
+    // Both really competed (neither finished before the other began).
+    expect(idsA.length).toBeGreaterThan(0);
+    expect(idsB.length).toBeGreaterThan(0);
+  });
+});
