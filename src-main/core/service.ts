@@ -9,6 +9,7 @@ import { datasetsHandlers } from './datasets/handlers.ts';
 import { RunStore } from './db/RunStore.ts';
 import { runsHandlers } from './db/handlers.ts';
 import { closeScheduler, runControlHandlers, sweepsHandlers } from './sweeps/handlers.ts';
+import { trainingHandlers } from './training/handlers.ts';
 import { ensureDataDir, type DataDirLayout } from './home.ts';
 import { probeBackendsInWorker } from './training/probe.ts';
 import { forkWorker, type WorkerLauncher } from './workerHost.ts';
@@ -129,6 +130,7 @@ export function createService(options: ServiceOptions): Service {
     ...runsHandlers(context),
     ...sweepsHandlers(context),
     ...runControlHandlers(context),
+    ...trainingHandlers(context),
   };
 
   return {

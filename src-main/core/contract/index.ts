@@ -8,6 +8,7 @@ import { appEvents, appMethods } from './app.ts';
 import { datasetsEvents, datasetsMethods } from './datasets.ts';
 import { runsEvents, runsMethods } from './runs.ts';
 import { runControlMethods, sweepsEvents, sweepsMethods } from './sweeps.ts';
+import { trainingEvents, trainingMethods } from './training.ts';
 
 export const methods = {
   ...appMethods,
@@ -15,6 +16,7 @@ export const methods = {
   ...runsMethods,
   ...sweepsMethods,
   ...runControlMethods,
+  ...trainingMethods,
 };
 
 export const events = {
@@ -22,6 +24,7 @@ export const events = {
   ...datasetsEvents,
   ...runsEvents,
   ...sweepsEvents,
+  ...trainingEvents,
 };
 
 export type Methods = typeof methods;
@@ -45,6 +48,7 @@ export function isMethodName(name: string): name is MethodName {
 }
 
 export * from './app.ts';
+export * from './training.ts';
 export * from './datasets.ts';
 export * from './sweeps.ts';
 export * from './runs.ts';
