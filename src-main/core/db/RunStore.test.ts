@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { KernelLabError } from '../errors.ts';
@@ -118,6 +120,38 @@ describe('run lifecycle', () => {
     expect(store.claimNextQueuedRun('b')).toBeUndefined();
     expect(store.renewLease(low2, 'a')).toBe(true);
     expect(store.renewLease(low2, 'b')).toBe(false);
+  });
+});
+
+function runChild(script: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL(`./__fixtures__/${script}`, import.meta.url)), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} exited ${code}: ${err}`))));
+  });
+}
+
+describe('two processes sharing one database', () => {
+  it('never claim the same queued run twice', async () => {
+    const ids = Array.from({ length: 300 }, () => store.createRun(base).id);
+    const outputs = await Promise.all(['one', 'two', 'three'].map((owner) => runChild('claimer.ts', [join(tmp.dir, 'k.db'), owner])));
+    const claims = outputs.map((o) => JSON.parse(o) as number[]);
+    const all = claims.flat();
+    expect(all).toHaveLength(ids.length);
+    expect(new Set(all).size).toBe(ids.length);
+    expect([...all].sort((a, b) => a - b)).toEqual(ids);
+    const owners = store.db
+      .prepare("SELECT worker_owner, count(*) AS n FROM runs WHERE status = 'running' GROUP BY worker_owner")
+      .all() as { worker_owner: string; n: number }[];
+    expect(owners.reduce((n, o) => n + o.n, 0)).toBe(ids.length);
+    for (const [i, owner] of ['one', 'two', 'three'].entries()) {
+      expect(owners.find((o) => o.worker_owner === owner)?.n ?? 0).toBe(claims[i]!.length);
+    }
   });
 });
 
