@@ -1,4 +1,16 @@
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  openSync,
+  readSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { join, resolve } from 'node:path';
@@ -9,7 +21,7 @@ import { checkContent } from './decode.ts';
 import { sha256Bytes, sha256File } from './hash.ts';
 import { installFromFiles } from './install.ts';
 import { datasetDir, type Manifest } from './manifest.ts';
-import { decompress, isGzip } from './problems.ts';
+import { decompress, fileProblem, isGzip, looksLikeHtml } from './problems.ts';
 import { registry, type DatasetDef, type DatasetName, type FileDigest, type RegistryFile, type Variant } from './registry.ts';
 
 export interface DownloadProgress {
@@ -215,6 +227,19 @@ async function verifyDownloaded(def: DatasetDef, item: RegistryFile, path: strin
   if (sha === item.sha256) return;
   const where = from ? ` (from ${from})` : '';
   const size = statSync(path).size;
+  const head = Buffer.alloc(Math.min(size, 512));
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (looksLikeHtml(head))
+    throw fileProblem(
+      item.name,
+      `is an HTML page, not dataset data (the server${where} answered with an error or login page)`,
+      'unavailable',
+    );
   if (item.content && size <= item.content.bytes * 2) {
     const bytes = new Uint8Array(readFileSync(path));
     checkContent(def, item, bytes, item.name);

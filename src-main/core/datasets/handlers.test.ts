@@ -67,7 +67,9 @@ describe('datasets service methods', () => {
     expect(verify.ok).toBe(false);
     expect(verify.problems[0]).toMatch(/^t10k-labels-idx1-ubyte: SHA-256 is [0-9a-f]{64}, the verified file had ff7bcfd4/);
     expect(await statusOf('mnist')).toMatchObject({ status: 'corrupt', problem: verify.problems[0] });
-    await expect(service.call('datasets.samples', { name: 'mnist' })).rejects.toThrow(/dataset mnist is not ready/);
+    await expect(service.call('datasets.samples', { name: 'mnist' })).rejects.toThrow(
+      /dataset mnist is corrupt: t10k-labels-idx1-ubyte: SHA-256 is/,
+    );
 
     expect(await service.call('datasets.delete', { name: 'mnist' })).toEqual({ deleted: true });
     expect(await statusOf('mnist')).toMatchObject({ status: 'absent', bytesOnDisk: 0 });

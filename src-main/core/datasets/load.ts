@@ -6,7 +6,7 @@ import { KernelLabError } from '../errors.ts';
 import { decodeSplit } from './decode.ts';
 import { sha256Bytes } from './hash.ts';
 import { datasetDir, quickCheck, readManifest } from './manifest.ts';
-import { markCorrupt } from './status.ts';
+import { diskState, markCorrupt } from './status.ts';
 import { registry, type DatasetName, type RegistryFile, type SplitName } from './registry.ts';
 
 /** One split, decoded: uint8 pixels NHWC and uint8 labels, ready for the training engine. */
@@ -42,6 +42,9 @@ export async function loadSplit(datasetsDir: string, name: DatasetName, split: S
     throw new KernelLabError('invalid_input', `unknown dataset '${String(name)}'; expected one of ${Object.keys(registry).join(', ')}`);
   const read = readManifest(datasetsDir, name);
   if (!read) {
+    const disk = diskState(datasetsDir, name);
+    if (disk.state === 'corrupt')
+      throw new KernelLabError('unavailable', `dataset ${name} is corrupt: ${disk.problem}; delete it and download or import it again`);
     throw new KernelLabError(
       'not_found',
       `dataset ${name} is not ready in ${datasetsDir}: download it (kernellab datasets download ${name}) or import its files`,
