@@ -75,9 +75,25 @@ export async function saveCheckpoint(
   files.push({ name: 'optimizer.bin', bytes: concatBuffers(encoded.data) });
   files.push({ name: 'state.json', bytes: Buffer.from(JSON.stringify(state)) });
 
-  for (const file of files) writeFileSync(join(tmp, file.name), file.bytes);
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    for (const file of files) writeFileSync(join(tmp, file.name), file.bytes);
+  } catch (error) {
+    // A full disk must not leave a half-written checkpoint behind, nor an error that names nothing.
+    rmSync(tmp, { recursive: true, force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOSPC'
+        ? 'the disk is full (ENOSPC)'
+        : code === 'EDQUOT'
+          ? 'the disk quota is exceeded (EDQUOT)'
+          : (error as Error).message;
+    throw new KernelLabError('unavailable', `Could not write the checkpoint ${dir}: ${why}. Free some space, then resume the run.`);
+  }
+  // Swap in the new checkpoint so that a crash at any moment leaves the old or the new one whole.
+  const old = `${dir}.old-${process.pid}`;
+  if (existsSync(dir)) renameSync(dir, old);
   renameSync(tmp, dir);
+  rmSync(old, { recursive: true, force: true });
   return files.map((f) => ({ name: f.name, bytes: f.bytes.byteLength, sha256: sha256(f.bytes) }));
 }
 
