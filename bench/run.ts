@@ -1,19 +1,35 @@
 /**
- * `npm run bench`: runs every bench/*.bench.ts in a fixed order, prints one table and writes it
- * with the machine's description to bench/results/latest.json (and a dated copy).
- *   KERNELLAB_BENCH_ONLY=store,training   run only these
+ * `npm run bench`: runs every bench/*.bench.ts in a fixed order, prints one table, and records
+ * it with the machine's description in bench/results/latest.json and BENCHMARKS.md.
+ *   KERNELLAB_BENCH_ONLY=store,training   run only these; the other benches' last rows are kept
  *   KERNELLAB_BENCH_QUICK=1               smaller workloads (figures marked quick)
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatTable, type BenchModule, type BenchResult } from './types.ts';
+import { formatMarkdown, formatTable, type BenchModule, type BenchResult } from './types.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const order = ['store', 'datasets', 'training', 'peers', 'sweeps', 'tracking', 'startup', 'ui'];
 const only = process.env.KERNELLAB_BENCH_ONLY?.split(',').map((s) => s.trim());
 const quick = process.env.KERNELLAB_BENCH_QUICK === '1';
+
+interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  platform: string;
+}
+interface BenchRecord {
+  bench: string;
+  measuredAt: string;
+  quick: boolean;
+  machine: Machine;
+  rows: BenchResult[];
+  failure?: string;
+}
 
 const names = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
@@ -21,46 +37,76 @@ const names = readdirSync(here)
   .filter((n) => !only || only.includes(n))
   .sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
 
-const machine = {
+const machine: Machine = {
   cpu: cpus()[0]?.model.trim() ?? 'unknown',
   cores: cpus().length,
   memoryGiB: Math.round(totalmem() / 2 ** 30),
   node: process.version,
   platform: `${process.platform}-${process.arch}`,
-  date: new Date().toISOString(),
-  quick,
 };
 console.log(
   `KernelLab benchmarks on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}${quick ? ' (quick)' : ''}`,
 );
 
-const results: BenchResult[] = [];
+const resultsDir = join(here, 'results');
+const latestPath = join(resultsDir, 'latest.json');
+const kept: BenchRecord[] = existsSync(latestPath)
+  ? (JSON.parse(readFileSync(latestPath, 'utf8')) as { benches: BenchRecord[] }).benches
+  : [];
+const records = new Map(kept.map((r) => [r.bench, r]));
+
+const thisRun: BenchResult[] = [];
 const failures: string[] = [];
 for (const name of names) {
   const started = Date.now();
   console.log(`\n== ${name}`);
+  const record: BenchRecord = { bench: name, measuredAt: new Date().toISOString(), quick, machine, rows: [] };
   try {
     const module = (await import(join(here, `${name}.bench.ts`))) as BenchModule;
-    const rows = await module.run({ previous: results, quick });
-    console.log(formatTable(rows));
-    results.push(...rows);
+    record.rows = await module.run({ previous: thisRun, quick });
+    console.log(formatTable(record.rows));
+    thisRun.push(...record.rows);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    failures.push(`${name}: ${message}`);
-    console.error(`${name} failed: ${message}`);
+    record.failure = error instanceof Error ? error.message : String(error);
+    failures.push(`${name}: ${record.failure}`);
+    console.error(`${name} failed: ${record.failure}`);
   }
+  records.set(name, record);
   console.log(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
-console.log('\n== all results');
-console.log(formatTable(results));
-const resultsDir = join(here, 'results');
+console.log('\n== this run');
+console.log(formatTable(thisRun));
+
+const all = [...records.values()].sort((a, b) => (order.indexOf(a.bench) + 1 || 99) - (order.indexOf(b.bench) + 1 || 99));
 mkdirSync(resultsDir, { recursive: true });
-const record = JSON.stringify({ machine, results, failures }, null, 2) + '\n';
-writeFileSync(join(resultsDir, 'latest.json'), record);
-writeFileSync(join(resultsDir, `${machine.date.replace(/[:.]/g, '-')}.json`), record);
-console.log(`\nwritten: bench/results/latest.json`);
+writeFileSync(latestPath, JSON.stringify({ benches: all }, null, 2) + '\n');
+writeFileSync(join(here, '..', 'BENCHMARKS.md'), benchmarksMarkdown(all));
+console.log('\nwritten: bench/results/latest.json, BENCHMARKS.md');
 if (failures.length > 0) {
   console.error(`\n${failures.length} benchmark(s) failed:\n${failures.join('\n')}`);
   process.exitCode = 1;
+}
+
+function benchmarksMarkdown(benches: BenchRecord[]): string {
+  const lines = [
+    '# KernelLab benchmarks',
+    '',
+    'Written by `npm run bench` (bench/run.ts) from what it measured; nothing here is typed in by hand.',
+    'Reproduce on your machine with `npm run bench` (all), or `KERNELLAB_BENCH_ONLY=training npm run bench`',
+    '(one group; the other groups keep their last rows). Peer rows need `pip install tensorflow-cpu torch`',
+    'and say "absent" when those are missing.',
+    '',
+  ];
+  for (const b of benches) {
+    const m = b.machine;
+    lines.push(`## ${b.bench}`, '');
+    lines.push(
+      `Measured ${b.measuredAt.slice(0, 16).replace('T', ' ')} UTC on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}${b.quick ? ' — quick (reduced) workload' : ''}.`,
+      '',
+    );
+    if (b.failure) lines.push(`Failed: ${b.failure}`, '');
+    if (b.rows.length > 0) lines.push(formatMarkdown(b.rows), '');
+  }
+  return lines.join('\n');
 }

@@ -29,3 +29,15 @@ function formatNumber(value: number): string {
   if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US');
   return value.toPrecision(3);
 }
+
+export function formatMarkdown(rows: BenchResult[]): string {
+  const escape = (s: string) => s.replace(/\|/g, '\\|');
+  return [
+    '| benchmark | value | unit | target | note |',
+    '| --- | ---: | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${escape(r.name)} | ${r.value === null ? 'absent' : formatNumber(r.value)} | ${r.unit} | ${escape(r.target ?? '')} | ${escape(r.note ?? '')} |`,
+    ),
+  ].join('\n');
+}
