@@ -11,7 +11,7 @@
 import { decodeMetricValue, type RunStatus } from '../contract/runs.ts';
 import type { MetricPointInput, RunRecord, RunStore } from '../db/RunStore.ts';
 import type { AxisValue } from './sweepSpec.ts';
-import { derivedRun } from './sweepStore.ts';
+import { addAxisParams, derivedRun } from './sweepStore.ts';
 
 /** What the sweep recorded on a run (in its environment, under `sweep`) when it was queued. */
 export interface SweepRunInfo {
@@ -73,6 +73,7 @@ export function materializeDerived(store: RunStore, source: RunRecord, info: Swe
       environment,
       priority: source.priority,
     });
+    addAxisParams(store, run.id, d.values);
     if (source.status !== 'completed' || !detail) {
       out.push(store.transition(run.id, 'failed', { error: `its source run ${source.id} ended ${source.status}` }));
       continue;

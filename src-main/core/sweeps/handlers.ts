@@ -13,6 +13,7 @@ import type { Hyperparameters, ModelSpec } from '../models/modelSpec.ts';
 import type { ServiceContext } from '../service.ts';
 import { machineThroughput, pointSeconds, sweepSeconds } from './estimate.ts';
 import { createTrainingExecutor } from './executor.ts';
+import { addAxisParams } from './sweepStore.ts';
 import { expandSweep, type ExpandedSweep, type SweepPoint } from './expand.ts';
 import type { SweepRunInfo } from './folding.ts';
 import { Scheduler, type RunExecutor } from './scheduler.ts';
@@ -183,6 +184,7 @@ export function queueSweep(store: RunStore, spec: SweepSpec): StartedSweep {
           environment: { sweep: info, subset: info.subset },
           priority: spec.priority,
         });
+        addAxisParams(store, run.id, point.values);
         runIds.push(run.id);
       }
     })
@@ -233,7 +235,7 @@ export function queueSingleRun(store: RunStore, input: z.output<typeof StartRunI
     experimentId =
       store.listExperiments().find((e) => e.name === input.experiment)?.id ?? store.createExperiment({ name: input.experiment }).id;
   }
-  return queueRun(store, {
+  const run = queueRun(store, {
     name:
       input.name ??
       `${input.run.preset ?? point.modelSpec!.name} on ${point.dataset}${describeValues(point.values) ? ` ${describeValues(point.values)}` : ''}`.slice(
@@ -247,6 +249,8 @@ export function queueSingleRun(store: RunStore, input: z.output<typeof StartRunI
     priority: input.priority,
     experimentId,
   });
+  addAxisParams(store, run.id, point.values);
+  return run;
 }
 
 type RunControlName = 'runs.start' | 'runs.cancel' | 'runs.resume';

@@ -110,3 +110,21 @@ export function unfinishedSweepIds(store: RunStore): number[] {
 export function markResume(store: RunStore, runId: number): void {
   store.db.prepare("UPDATE runs SET environment = json_set(environment, '$.resumeFromCheckpoint', json('true')) WHERE id = ?").run(runId);
 }
+
+const hyperparameterAxes = new Set(['epochs', 'batchSize', 'learningRate', 'optimizer', 'seed', 'momentum', 'validationSplit']);
+
+/**
+ * Records a sweep point's model-side axis values as params (`kernelSize`, `filters`,
+ * `layers[2].kernelSize`, `pooling`, `dataset`), so the runs table, filters and the sweep pivot
+ * can use them like hyperparameters (which RunStore already flattens into params).
+ */
+export function addAxisParams(store: RunStore, runId: number, values: Record<string, unknown>): void {
+  const insert = store.db.prepare('INSERT OR REPLACE INTO params (run_id, key, value, kind) VALUES (?, ?, ?, ?)');
+  for (const [key, value] of Object.entries(values)) {
+    if (hyperparameterAxes.has(key) || key.startsWith('hyperparameters.')) continue;
+    if (typeof value === 'number') insert.run(runId, key, value, 'number');
+    else if (typeof value === 'string') insert.run(runId, key, value, 'string');
+    else if (typeof value === 'boolean') insert.run(runId, key, value ? 1 : 0, 'boolean');
+    else insert.run(runId, key, JSON.stringify(value), 'json');
+  }
+}

@@ -70,6 +70,17 @@ describe('a real sweep, end to end', () => {
       expect(run.summary.find((s) => s.key === 'loss')!.count).toBe(1);
       expect(source.summary.find((s) => s.key === 'loss')!.count).toBe(2);
     }
+    // The kernel size × epochs grid the UI colours by accuracy: every cell holds both repeats.
+    const pivot = await service.call('runs.pivot', {
+      sweepId: started.sweepId,
+      rowParam: 'kernelSize',
+      colParam: 'epochs',
+      metric: 'test_accuracy',
+      field: 'last',
+    });
+    expect(pivot.rows).toEqual([3, 5]);
+    expect(pivot.cols).toEqual([1, 2]);
+    expect(pivot.cells.map((c) => c.count)).toEqual([2, 2, 2, 2]);
     // Repeats train with their own seeds.
     expect(new Set(runs.map((r) => r.seed))).toEqual(new Set([3, 4]));
 

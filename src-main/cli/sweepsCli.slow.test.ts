@@ -1,0 +1,161 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirWithMnist, tinyModel } from '../core/sweeps/sweepFixture.ts';
+
+const cli = fileURLToPath(new URL('../../bin/kernellab.js', import.meta.url));
+let home: { dir: string; cleanup: () => void };
+let modelFile: string;
+
+beforeAll(async () => {
+  home = await dataDirWithMnist('kernellab-cli-sweeps-');
+  modelFile = join(home.dir, 'tiny.json');
+  writeFileSync(modelFile, JSON.stringify(tinyModel));
+});
+afterAll(() => home?.cleanup());
+
+function kernellab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, '--home', home.dir, ...args], { timeout: 240_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const quick = ['--dataset', 'mnist', '--subset', '300', '--test-subset', '100', '--learning-rate', '0.01', '--backend', 'wasm'];
+
+async function runCount(): Promise<number> {
+  const ls = await kernellab('runs', 'ls', '--json');
+  expect(ls.code).toBe(0);
+  return (JSON.parse(ls.stdout) as { total: number }).total;
+}
+
+describe('kernellab train, sweep and runs', () => {
+  it('train: one run, its final metrics, exit 0; a bad flag exits 2; a failed run exits 1', async () => {
+    const ok = await kernellab('train', '--model', modelFile, ...quick, '--kernel-size', '5', '--epochs', '2', '--json');
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    const run = JSON.parse(ok.stdout) as {
+      id: number;
+      status: string;
+      evaluations: { split: string; accuracy: number }[];
+      hyperparameters: { epochs: number };
+    };
+    expect(run.status).toBe('completed');
+    expect(run.hyperparameters.epochs).toBe(2);
+    expect(run.evaluations.find((e) => e.split === 'test')!.accuracy).toBeGreaterThan(0.1);
+
+    const bad = await kernellab('train', '--model', modelFile, ...quick, '--kernel-size', 'five');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/kernelSize\[0\]: "five" is not an integer/);
+    const impossible = await kernellab('train', '--model', modelFile, ...quick, '--kernel-size', '40');
+    expect(impossible.code).toBe(2);
+    expect(impossible.stderr).toMatch(/layers\[0\] \(conv2d\).*40/);
+
+    // Fashion-MNIST is not installed in this data folder: the worker fails the run.
+    const failed = await kernellab('train', '--model', modelFile, ...quick, '--epochs', '1', '--dataset', 'fashion-mnist');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/failed/);
+    expect(failed.stderr).toMatch(/fashion-mnist/);
+  }, 240_000);
+
+  it('sweep from flags and from a YAML file; runs ls, show, compare and export see the same runs', async () => {
+    const before = await runCount();
+    const flags = await kernellab(
+      'sweep',
+      '--model',
+      modelFile,
+      ...quick,
+      '--kernel-size',
+      '3,5',
+      '--epochs',
+      '1,2',
+      '--workers',
+      '2',
+      '--json',
+    );
+    expect(flags.code).toBe(0);
+    const result = JSON.parse(flags.stdout) as {
+      progress: { sweepId: number; completed: number; planned: number; derived: number };
+      runs: { id: number }[];
+    };
+    expect(result.progress).toMatchObject({ completed: 4, planned: 4, derived: 2 });
+
+    const specFile = join(home.dir, 'sweep.yaml');
+    writeFileSync(
+      specFile,
+      [
+        'name: yaml sweep',
+        'base:',
+        '  model: ' + JSON.stringify(tinyModel),
+        '  dataset: mnist',
+        '  subset: { train: 300, test: 100 }',
+        '  hyperparameters: { epochs: 1, learningRate: 0.01, backend: wasm }',
+        'axes:',
+        '  learningRate: [0.01, 0.02]',
+        'repeats: 2',
+      ].join('\n'),
+    );
+    const yaml = await kernellab('sweep', specFile, '--workers', '2');
+    expect(yaml.code).toBe(0);
+    expect(yaml.stdout).toMatch(/sweep \d+: completed, 4 of 4 completed/);
+    expect(await runCount()).toBe(before + 8);
+
+    const ids = result.runs.map((r) => String(r.id));
+    const show = await kernellab('runs', 'show', ids[0]!, '--json');
+    expect(show.code).toBe(0);
+    expect((JSON.parse(show.stdout) as { sweepId: number }).sweepId).toBe(result.progress.sweepId);
+    const compare = await kernellab('runs', 'compare', ids[0]!, ids[1]!, '--diff-only', '--json');
+    expect(compare.code).toBe(0);
+    // Two trained runs (epochs 2) that differ in kernel size only: recorded as a param, so compare shows it.
+    expect((JSON.parse(compare.stdout) as { params: { key: string; values: unknown[] }[] }).params).toEqual([
+      { key: 'kernelSize', values: [3, 5], differs: true },
+    ]);
+    const csv = await kernellab('runs', 'export', '--sweep', String(result.progress.sweepId), '--format', 'csv');
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.trim().split('\n')).toHaveLength(5);
+    const text = await kernellab('runs', 'ls', '--sweep', String(result.progress.sweepId));
+    expect(text.stdout).toMatch(/4 of 4 runs/);
+    expect((await kernellab('runs', 'show', '999999')).code).toBe(1);
+
+    const resume = await kernellab('sweep', 'resume');
+    expect(resume.code).toBe(0);
+    expect(resume.stdout).toMatch(/nothing to resume/);
+  }, 240_000);
+
+  it('bad sweep input exits 2 naming the field, and queues nothing', async () => {
+    const before = await runCount();
+    const notYaml = join(home.dir, 'bad.yaml');
+    writeFileSync(notYaml, 'base: [unclosed\n');
+    const cases: [string[], RegExp][] = [
+      [['sweep', notYaml], /bad\.yaml is not valid YAML or JSON/],
+      [['sweep', join(home.dir, 'missing.yaml')], /cannot read the sweep spec .*missing\.yaml: ENOENT/],
+      [['sweep', '--model', modelFile, ...quick, '--kernel-size', '3,,5'], /--kernel-size: '3,,5' has an empty value/],
+      [['sweep', '--model', modelFile, ...quick, '--epochs', '1,x'], /axes\.epochs\[1\]: "x" is not an integer/],
+      [['sweep', '--model', modelFile, '--kernel-size', '3'], /--dataset is required/],
+      [
+        [
+          'sweep',
+          '--model',
+          modelFile,
+          ...quick,
+          '--kernel-size',
+          '3,5',
+          '--batch-size',
+          Array.from({ length: 100 }, (_, i) => i + 1).join(','),
+          '--epochs',
+          Array.from({ length: 60 }, (_, i) => i + 1).join(','),
+        ],
+        /12,000 runs .*--yes/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const result = await kernellab(...args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+    expect(await runCount()).toBe(before);
+  }, 120_000);
+});
