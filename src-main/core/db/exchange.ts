@@ -18,7 +18,7 @@ import {
   type ExportSelection,
 } from '../contract/runs.ts';
 import type { SqliteDatabase } from './database.ts';
-import { flattenParams, metricDirection, readParam, type FlatParam, type RunDbRow } from './RunStore.ts';
+import { flattenParams, metricDirection, readParam, type FlatParam, type RunDbRow } from './records.ts';
 
 const exportFormatTag = 'kernellab.runs';
 

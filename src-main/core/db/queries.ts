@@ -25,7 +25,7 @@ import {
   type SummaryField,
 } from '../contract/runs.ts';
 import type { SqliteDatabase } from './database.ts';
-import { metricDirection, readParam, toRunRecord, type FlatParam, type RunDbRow } from './RunStore.ts';
+import { metricDirection, readParam, toRunRecord, type FlatParam, type RunDbRow } from './records.ts';
 
 const enc = (v: number | null): MetricValue | null => (v === null ? null : encodeMetricValue(v));
 

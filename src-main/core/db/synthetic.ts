@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { SeededRandom } from '../random.ts';
 import type { SqliteDatabase } from './database.ts';
-import { flattenParams } from './RunStore.ts';
+import { flattenParams } from './records.ts';
 
 export interface SyntheticSpec {
   runs: number;

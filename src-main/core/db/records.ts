@@ -1,0 +1,127 @@
+/**
+ * Plain helpers shared by RunStore, the queries and export/import: how a run row reads, how
+ * hyperparameters flatten into params, which way a metric is better. No SQL here.
+ */
+import type { RunStatus } from '../contract/runs.ts';
+
+/**
+ * Which way is better for a metric, decided by its name (case-insensitive), for `best`/`best_step`
+ * in latest_metrics, the pivot and downsampling:
+ * - loss-like → 'min': the key contains loss, error, mse, mae, rmse or perplexity, or ends in err;
+ * - accuracy-like → 'max': otherwise, the key contains acc, precision, recall, f1, auc, iou, dice,
+ *   score or top<N> (val_accuracy, top5, f1_macro);
+ * - any other key → 'min' (lower is better: lr, time, grad norm).
+ * Loss-like wins a tie, so `val_acc_loss` is minimised.
+ */
+export function metricDirection(key: string): 'max' | 'min' {
+  const k = key.toLowerCase();
+  if (/loss|error|err$|mse|mae|rmse|perplexity/.test(k)) return 'min';
+  if (/acc|precision|recall|f1|auc|iou|dice|score|top\d/.test(k)) return 'max';
+  return 'min';
+}
+
+/** A run as stored, with JSON columns parsed. */
+export interface RunRecord {
+  id: number;
+  uuid: string;
+  name: string;
+  experimentId: number | null;
+  sweepId: number | null;
+  parentRunId: number | null;
+  derivedFromRunId: number | null;
+  derivedEpochs: number | null;
+  status: RunStatus;
+  modelSpec: unknown;
+  dataset: string;
+  backend: string;
+  device: string;
+  seed: number;
+  hyperparameters: Record<string, unknown>;
+  environment: Record<string, unknown>;
+  priority: number;
+  workerOwner: string | null;
+  workerPid: number | null;
+  leaseExpiresAt: number | null;
+  error: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+export interface RunDbRow {
+  id: number;
+  uuid: string;
+  name: string;
+  experiment_id: number | null;
+  sweep_id: number | null;
+  parent_run_id: number | null;
+  derived_from_run_id: number | null;
+  derived_epochs: number | null;
+  status: RunStatus;
+  model_spec: string;
+  dataset: string;
+  backend: string;
+  device: string;
+  seed: number;
+  hyperparameters: string;
+  environment: string;
+  priority: number;
+  worker_owner: string | null;
+  worker_pid: number | null;
+  lease_expires_at: number | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+export function toRunRecord(row: RunDbRow): RunRecord {
+  return {
+    id: row.id,
+    uuid: row.uuid,
+    name: row.name,
+    experimentId: row.experiment_id,
+    sweepId: row.sweep_id,
+    parentRunId: row.parent_run_id,
+    derivedFromRunId: row.derived_from_run_id,
+    derivedEpochs: row.derived_epochs,
+    status: row.status,
+    modelSpec: JSON.parse(row.model_spec) as unknown,
+    dataset: row.dataset,
+    backend: row.backend,
+    device: row.device,
+    seed: row.seed,
+    hyperparameters: JSON.parse(row.hyperparameters) as Record<string, unknown>,
+    environment: JSON.parse(row.environment) as Record<string, unknown>,
+    priority: row.priority,
+    workerOwner: row.worker_owner,
+    workerPid: row.worker_pid,
+    leaseExpiresAt: row.lease_expires_at,
+    error: row.error,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+  };
+}
+
+export type FlatParam = { key: string; value: number | string; kind: 'number' | 'string' | 'boolean' | 'json' };
+
+/** `{ optimizer: { lr: 0.01 }, layers: [{ kernelSize: 3 }] }` → `optimizer.lr`, `layers.0.kernelSize`. */
+export function flattenParams(value: unknown, prefix = '', out: FlatParam[] = []): FlatParam[] {
+  if (value !== null && typeof value === 'object' && Object.keys(value).length > 0) {
+    for (const [k, v] of Object.entries(value)) flattenParams(v, prefix ? `${prefix}.${k}` : k, out);
+    return out;
+  }
+  if (prefix === '') return out;
+  if (typeof value === 'number' && Number.isFinite(value)) out.push({ key: prefix, value, kind: 'number' });
+  else if (typeof value === 'string') out.push({ key: prefix, value, kind: 'string' });
+  else if (typeof value === 'boolean') out.push({ key: prefix, value: value ? 1 : 0, kind: 'boolean' });
+  else out.push({ key: prefix, value: JSON.stringify(value ?? null) ?? 'null', kind: 'json' });
+  return out;
+}
+
+export function readParam(value: number | string, kind: FlatParam['kind']): number | string | boolean | null {
+  if (kind === 'boolean') return value === 1;
+  if (kind === 'json') return typeof value === 'string' ? value : String(value);
+  return value;
+}
