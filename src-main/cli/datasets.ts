@@ -80,7 +80,13 @@ export function registerDatasets(program: Command, open: () => Service): void {
       const parsed = names.map(parseName);
       for (const name of parsed) {
         const bar = new SingleBar(
-          { format: `${name} [{bar}] {percentage}% | {done}/{size} | {speed} | {file}`, hideCursor: true, etaBuffer: 20 },
+          {
+            format: `${name} [{bar}] {percentage}% | {done}/{size} | {speed} | {file}`,
+            hideCursor: true,
+            etaBuffer: 20,
+            noTTYOutput: true,
+            notTTYSchedule: 5000,
+          },
           Presets.shades_classic,
         );
         let started = false;

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { create as createTar } from 'tar';
@@ -104,6 +104,15 @@ describe('installFromFiles refuses bad files with the file and the problem, and 
       /^notes.txt: is not a file of mnist; expected one of/,
     );
     expect((await failure(installFromFiles(data(), 'mnist', [join(tmp.dir, 'nope')]))).message).toMatch(/nope: no such file or folder/);
+  });
+
+  it('stops with a clear error when the disk is full', async () => {
+    mkdirSync(join(data(), 'mnist'), { recursive: true });
+    // Writes to /dev/full fail with ENOSPC: a real full disk, for this one file.
+    symlinkSync('/dev/full', join(data(), 'mnist', 'train-images-idx3-ubyte.part'));
+    const error = await failure(installFromFiles(data(), 'mnist', mnistDataFiles()));
+    expect(error.message).toMatch(/^train-images-idx3-ubyte: the disk is full \(copying .*train-images-idx3-ubyte\)/);
+    expect(readManifest(data(), 'mnist')).toBeUndefined();
   });
 
   it('re-importing replaces a dataset and drops its cache', async () => {

@@ -1,5 +1,16 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { KernelLabError } from '../errors.ts';
 import { extractArchive } from './archive.ts';
 import { checkContent } from './decode.ts';
@@ -132,7 +143,7 @@ export async function installFromFiles(
       const target = join(dir, f.stored);
       if (resolve(f.path) !== target) {
         const part = `${target}.part`;
-        copyOrMove(f.path, part, f.path.startsWith(extractDir));
+        await copyOrMove(f.path, part, f.path.startsWith(extractDir));
         renameSync(part, target);
       }
       files.push({ name: f.file.name, stored: f.stored, bytes: f.bytes, sha256: f.sha256 });
@@ -153,10 +164,10 @@ export async function installFromFiles(
   }
 }
 
-function copyOrMove(from: string, to: string, move: boolean): void {
+async function copyOrMove(from: string, to: string, move: boolean): Promise<void> {
   try {
     if (move) renameSync(from, to);
-    else copyFileSync(from, to);
+    else await pipeline(createReadStream(from), createWriteStream(to));
   } catch (error) {
     rmSync(to, { force: true });
     const err = error as NodeJS.ErrnoException;
