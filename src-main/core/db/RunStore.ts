@@ -212,6 +212,15 @@ export class RunStore {
     this.db.close();
   }
 
+  /** Runs a read; a database damaged since it was opened gets the same clear error as at open. */
+  #read<T>(doing: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw describeSqliteError(this.path, error, doing);
+    }
+  }
+
   #write<T>(doing: string, fn: () => T): T {
     try {
       return this.db.transaction(fn).immediate();
@@ -706,33 +715,33 @@ export class RunStore {
   // ── queries, export, import (SQL in queries.ts / exchange.ts) ───────────
 
   listRuns(query: ListRunsQuery = {}): { total: number; rows: RunRow[] } {
-    return listRuns(this.db, query);
+    return this.#read('listing runs', () => listRuns(this.db, query));
   }
 
   runDetail(id: number): RunDetail {
-    const detail = runDetail(this.db, id);
+    const detail = this.#read(`reading run ${id}`, () => runDetail(this.db, id));
     if (!detail) throw new KernelLabError('not_found', `Run ${id} does not exist`);
     return detail;
   }
 
   metricSeries(runId: number, options: { keys?: string[] | undefined; maxPoints?: number | undefined } = {}): SeriesResult {
     this.#requireRun(runId);
-    return metricSeries(this.db, runId, options);
+    return this.#read(`reading the metrics of run ${runId}`, () => metricSeries(this.db, runId, options));
   }
 
   compareRuns(query: CompareQuery): CompareResult {
-    return compareRuns(this.db, query);
+    return this.#read('comparing runs', () => compareRuns(this.db, query));
   }
 
   pivot(query: PivotQuery): PivotResult {
-    return pivot(this.db, query);
+    return this.#read('building the pivot', () => pivot(this.db, query));
   }
 
   exportRuns(
     selection: ExportSelection,
     format: ExportFormat = 'json',
   ): { filename: string; mediaType: string; content: string; runCount: number } {
-    return exportRuns(this.db, selection, format);
+    return this.#read('exporting runs', () => exportRuns(this.db, selection, format));
   }
 
   importRuns(content: string): { imported: number; skipped: number } {

@@ -30,7 +30,13 @@ export function runsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, RunsMe
     'runs.pivot': (input) => store().pivot(input),
     'runs.setTags': ({ id, tags }) => ({ tags: store().setTags(id, tags) }),
     'runs.setNote': ({ id, body }) => ({ note: store().setNote(id, body) }),
-    'runs.delete': ({ id }) => ({ deleted: store().deleteRun(id) }),
+    'runs.delete': ({ id }) => {
+      // A worker is writing to a running run; deleting it under the worker loses its last batches
+      // with a confusing "run does not exist". The user cancels first.
+      if (store().getRun(id)?.status === 'running')
+        throw new KernelLabError('conflict', `Run ${id} is running: cancel it before deleting it`);
+      return { deleted: store().deleteRun(id) };
+    },
     'runs.export': ({ selection, format }) => store().exportRuns(selection, format),
     'runs.import': ({ content }) => store().importRuns(content),
     'experiments.list': () => store().listExperiments(),

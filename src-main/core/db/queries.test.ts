@@ -244,6 +244,11 @@ describe('service methods and events', () => {
     expect(seen).toEqual(['metrics.appended', 'run.updated']);
     await expect(service.call('runs.get', { id: 999 })).rejects.toMatchObject({ code: 'not_found' });
     await expect(service.call('runs.list', { limit: 0 })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(service.call('runs.delete', { id: run.id })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('cancel it'),
+    });
+    s.transition(run.id, 'canceled');
     expect((await service.call('runs.delete', { id: run.id })).deleted).toBe(true);
   });
 });
