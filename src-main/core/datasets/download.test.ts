@@ -172,6 +172,20 @@ describe('downloadDataset from a local HTTP mirror', () => {
     expect(readManifest(tmp.dir, 'mnist')).toBeUndefined();
   });
 
+  it('checks the CIFAR-10 archive before extracting it', async () => {
+    const fake = new Map([['cifar10/cifar-10-binary.tar.gz', gzipSync(Buffer.alloc(4096, 7))]]);
+    const fakeServer = await startDataServer(fake);
+    try {
+      const error = await failure(downloadDataset(tmp.dir, 'cifar10', { ...quick, mirror: `${fakeServer.url}/ok` }));
+      expect(error.message).toMatch(
+        /^cifar10: could not download cifar-10-binary.tar.gz: cifar-10-binary.tar.gz \(from http:.*\): checksum mismatch: expected SHA-256 c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd, got [0-9a-f]{64}; the download was deleted/,
+      );
+      expect(leftovers(join(tmp.dir, 'cifar10'))).toEqual([]);
+    } finally {
+      await fakeServer.close();
+    }
+  });
+
   it('uses a mirror folder the same way', async () => {
     const mirror = join(tmp.dir, 'mirror');
     mkdirSync(join(mirror, 'mnist'), { recursive: true });
