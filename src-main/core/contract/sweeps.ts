@@ -171,6 +171,11 @@ export const runControlMethods = {
     output: z.object({ status: z.string() }),
     summary: 'Cancels a queued or interrupted run, or stops a running one within one batch.',
   }),
+  'runs.pause': method({
+    input: IdInput,
+    output: z.object({ paused: z.boolean() }),
+    summary: 'Stops a running run after its current batch so it can resume from its last checkpoint (runs.resume).',
+  }),
   'runs.resume': method({
     input: IdInput,
     output: z.object({ requeued: z.boolean() }),

@@ -253,7 +253,7 @@ export function queueSingleRun(store: RunStore, input: z.output<typeof StartRunI
   return run;
 }
 
-type RunControlName = 'runs.start' | 'runs.cancel' | 'runs.resume';
+type RunControlName = 'runs.start' | 'runs.cancel' | 'runs.pause' | 'runs.resume';
 
 export function runControlHandlers(ctx: ServiceContext): Handlers<Pick<Methods, RunControlName>> {
   return {
@@ -263,6 +263,7 @@ export function runControlHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 
       return { runId: run.id };
     },
     'runs.cancel': ({ id }) => ({ status: schedulerOf(ctx).cancelRun(id) }),
+    'runs.pause': ({ id }) => ({ paused: schedulerOf(ctx).interruptRun(id) }),
     'runs.resume': ({ id }) => ({ requeued: schedulerOf(ctx, { start: true }).resumeRun(id) }),
   };
 }

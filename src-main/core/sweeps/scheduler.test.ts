@@ -136,6 +136,22 @@ describe('scheduler', () => {
     expect(jobs).toHaveLength(6);
   });
 
+  it('pauses one running run and resumes it from its checkpoint', async () => {
+    const started = sweep([1]);
+    const id = started.runIds[0]!;
+    const jobs: RunJob[] = [];
+    const live = { now: 0, max: 0 };
+    scheduler = new Scheduler({ store, events: new EventBus(), executor: sleeperExecutor(400, jobs, live), concurrency: { wasm: 1 } });
+    scheduler.start();
+    await until('running', () => live.now === 1);
+    expect(scheduler.interruptRun(id)).toBe(true);
+    await until('interrupted', () => statusOf(id) === 'interrupted');
+    expect(scheduler.interruptRun(id)).toBe(false);
+    expect(scheduler.resumeRun(id)).toBe(true);
+    await until('completed', () => statusOf(id) === 'completed');
+    expect(jobs.map((j) => j.resume)).toEqual([false, true]);
+  });
+
   it('cancels a sweep: queued and running runs end canceled, nothing else starts', async () => {
     const started = sweep([1, 2, 3]);
     const live = { now: 0, max: 0 };

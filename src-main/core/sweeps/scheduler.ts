@@ -294,11 +294,21 @@ export class Scheduler {
   }
 
   /** Stops a running run so it can resume from its checkpoint later; a queued run just stays queued. */
-  interruptRun(runId: number): void {
+  interruptRun(runId: number): boolean {
     const active = this.#active.get(runId);
-    if (!active) return;
+    if (!active) {
+      const run = this.#store.getRun(runId);
+      if (!run) throw new KernelLabError('not_found', `Run ${runId} does not exist`);
+      if (run.status === 'running')
+        throw new KernelLabError(
+          'conflict',
+          `Run ${runId} is running in another process (${run.workerOwner ?? 'unknown'}); pause it there`,
+        );
+      return false;
+    }
     active.stopping = 'interrupt';
     active.execution.stop('interrupt');
+    return true;
   }
 
   /** Queues an interrupted run again; it resumes from its last checkpoint. */
