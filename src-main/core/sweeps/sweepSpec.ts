@@ -2,6 +2,19 @@
  * The sweep spec: a base run (a preset or a model spec, a dataset with an optional subset,
  * hyperparameters), axes to vary, and how to pick points from them (grid or seeded random).
  * The same schema reads a CLI file (YAML or JSON), an IPC message and an HTTP body.
+ *
+ *   name: kernel size vs epochs
+ *   base:
+ *     preset: lenet5-swish            # or model: { inputShape, numClasses, layers: [...] }
+ *     dataset: cifar10                # input shape and classes follow the dataset
+ *     subset: { train: 6000, test: 1000 }
+ *     hyperparameters: { learningRate: 0.001, batchSize: 64 }
+ *   axes:
+ *     kernelSize: [3, 5, 7]           # every conv layer; layers[2].kernelSize for one
+ *     epochs: [5, 10, 15]             # folded: one 15-epoch run per kernel size
+ *     learningRate: { min: 0.0001, max: 0.01, steps: 3, scale: log }
+ *   method: grid                      # or random, with trials: N and samplerSeed
+ *   repeats: 3                        # seeds seed, seed+1, seed+2
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
