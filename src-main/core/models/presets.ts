@@ -88,10 +88,10 @@ const sources: Record<PresetId, PresetSource> = {
       ...mnist,
       layers: [
         { type: 'conv2d', filters: 32, kernelSize: 3, padding: 'same' },
-        { type: 'lrn', depthRadius: 2, bias: 2, alpha: 1e-4, beta: 0.75 },
+        { type: 'lrn', depthRadius: 2, bias: 1, alpha: 1e-4, beta: 0.75 },
         { type: 'maxPool2d', poolSize: 2 },
         { type: 'conv2d', filters: 64, kernelSize: 3, padding: 'same' },
-        { type: 'lrn', depthRadius: 2, bias: 2, alpha: 1e-4, beta: 0.75 },
+        { type: 'lrn', depthRadius: 2, bias: 1, alpha: 1e-4, beta: 0.75 },
         { type: 'maxPool2d', poolSize: 2 },
         { type: 'conv2d', filters: 96, kernelSize: 3, padding: 'same' },
         { type: 'conv2d', filters: 96, kernelSize: 3, padding: 'same' },
@@ -104,7 +104,7 @@ const sources: Record<PresetId, PresetSource> = {
         { type: 'dropout', rate: 0.5 },
       ],
     },
-    hyperparameters: { epochs: 10, batchSize: 128, optimizer: 'momentum', learningRate: 0.01, momentum: 0.9, validationSplit: 0.1 },
+    hyperparameters: { epochs: 10, batchSize: 128, optimizer: 'adam', learningRate: 1e-3, validationSplit: 0.1 },
   },
 };
 

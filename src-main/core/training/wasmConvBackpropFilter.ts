@@ -302,6 +302,8 @@ export function registerWasmConvBackpropFilter(): void {
  */
 export async function ensureGradients(): Promise<void> {
   if (tf.getGradient('Conv2D')) return;
+  await import('@tensorflow/tfjs-layers');
+  if (tf.getGradient('Conv2D')) return;
   const specifier = '@tensorflow/tfjs-core/dist/register_all_gradients.js';
   await import(specifier);
   if (!tf.getGradient('Conv2D')) throw new Error('tfjs gradients could not be registered');
