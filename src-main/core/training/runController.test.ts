@@ -1,0 +1,104 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../test/tempDir.ts';
+import { getPreset } from '../models/presets.ts';
+import { forkWorker, type WorkerLauncher } from '../workerHost.ts';
+import { installMnist } from './mnistFixture.ts';
+import { startRun, type RunHandle } from './runController.ts';
+import { TrainRequest, type TrainingMessage } from './workerProtocol.ts';
+
+const entry = fileURLToPath(new URL('./worker.ts', import.meta.url));
+let mnist: { datasetsDir: string; cleanup: () => void };
+const temps: (() => void)[] = [];
+beforeAll(async () => {
+  mnist = await installMnist();
+});
+afterAll(() => {
+  mnist?.cleanup();
+  for (const cleanup of temps) cleanup();
+});
+
+function request(runId: string, epochs: number): TrainRequest {
+  const runDir = makeTempDir('kernellab-worker-');
+  temps.push(runDir.cleanup);
+  const preset = getPreset('lenet5-relu');
+  return TrainRequest.parse({
+    type: 'train',
+    runId,
+    spec: preset.spec,
+    hyperparameters: { ...preset.hyperparameters, epochs, backend: 'wasm', validationSplit: 0.1 },
+    datasetsDir: mnist.datasetsDir,
+    dataset: 'mnist',
+    runDir: runDir.dir,
+    subset: { trainPerClass: 200, testPerClass: 20 },
+  });
+}
+
+function collect(launch: WorkerLauncher, req: TrainRequest, onMessage?: (m: TrainingMessage, run: RunHandle) => void) {
+  const messages: TrainingMessage[] = [];
+  const run: RunHandle = startRun(launch, entry, req, {
+    onMessage: (runId, m) => {
+      expect(runId).toBe(req.runId);
+      messages.push(m);
+      onMessage?.(m, run);
+    },
+  });
+  return { run, messages };
+}
+
+describe('run controller with a real worker process', () => {
+  it('streams a run from trainBegin to trainEnd and ends completed', async () => {
+    const { run, messages } = collect(forkWorker, request('ok', 1));
+    expect(await run.done).toEqual({ status: 'completed', error: null, epochsCompleted: 1 });
+    const types = messages.map((m) => m.type);
+    expect(types[0]).toBe('trainBegin');
+    expect(types.at(-1)).toBe('trainEnd');
+    expect(types).toContain('batchEnd');
+    expect(types.filter((t) => t === 'checkpoint')).toHaveLength(2);
+    expect(types).toContain('evaluation');
+  });
+
+  it('cancels within one batch and ends canceled', async () => {
+    let canceledAt: number | null = null;
+    const { run, messages } = collect(forkWorker, request('cancel', 3), (m, handle) => {
+      if (m.type === 'batchEnd' && canceledAt === null) {
+        canceledAt = m.batch;
+        handle.cancel();
+      }
+    });
+    const outcome = await run.done;
+    expect(outcome.status).toBe('canceled');
+    expect(messages.filter((m) => m.type === 'epochEnd')).toHaveLength(0);
+    // batchEnd is throttled, so the worker may be a batch or two ahead of the message that triggered the cancel.
+    const batches = messages.flatMap((m) => (m.type === 'batchEnd' ? [m.batch] : []));
+    expect(Math.max(...batches) - canceledAt!).toBeLessThanOrEqual(2);
+  });
+
+  it('ends a killed worker as failed and keeps what it reported before', async () => {
+    const { run, messages } = collect(forkWorker, request('killed', 3), (m, handle) => {
+      if (m.type === 'epochEnd' && m.epoch === 1) handle.kill();
+    });
+    const outcome = await run.done;
+    expect(outcome.status).toBe('failed');
+    expect(outcome.epochsCompleted).toBe(1);
+    expect(outcome.error).toMatch(/worker exited \(code null, signal SIGKILL\) before the run ended/);
+    expect(messages.filter((m) => m.type === 'epochEnd')).toHaveLength(1);
+    expect(messages.at(-1)).toMatchObject({ type: 'error', runId: 'killed' });
+  });
+
+  it('fails a run whose worker sends a message outside the protocol', async () => {
+    const rogue: WorkerLauncher = (file, args, env) => {
+      const handle = forkWorker(file, args, env);
+      return {
+        ...handle,
+        pid: handle.pid,
+        onMessage: (listener) =>
+          handle.onMessage((m) => listener((m as { type: string }).type === 'trainBegin' ? { type: 'surprise' } : m)),
+      };
+    };
+    const { run } = collect(rogue, request('rogue', 1));
+    const outcome = await run.done;
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toContain('worker sent an unknown message: {"type":"surprise"}');
+  });
+});
