@@ -19,7 +19,10 @@
  * - A run in `running` holds a lease (owner + expiry). `logBatch` and `renewLease` extend it. On
  *   open, `recoverInterrupted` marks `interrupted` every running run whose lease ran out or whose
  *   owner process on this machine is gone, so a crashed app never leaves runs "running" forever,
- *   while a second process sharing the database does not steal runs that are alive.
+ *   while a second process sharing the database does not steal runs that are alive. The lease
+ *   lasts `leaseMs` (2 minutes by default): a run that logs no metrics for longer calls renewLease.
+ * - Events (when opened with `events`): `run.updated` after createRun, transition, claim, recovery,
+ *   tags and notes; `metrics.appended` after each committed batch, one per run.
  * - Query results (listRuns, runDetail, metricSeries, compareRuns, pivot, summary) are wire-ready:
  *   NaN and ±Infinity appear as the strings 'NaN', 'Infinity', '-Infinity' (decodeMetricValue).
  * - Errors are KernelLabError: invalid_input (schema), not_found (unknown run), conflict
@@ -362,6 +365,7 @@ export class RunStore {
       for (const p of params) this.#stmt.insertParam.run(runId, p.key, p.value, p.kind);
       return runId;
     });
+    this.#emitRun(id, run.status);
     return this.getRun(id)!;
   }
 

@@ -241,7 +241,7 @@ describe('service methods and events', () => {
     expect(list.rows[0]!.metrics['loss.last']).toBe('NaN');
     expect(JSON.parse(JSON.stringify(list)).rows[0].metrics['loss.last']).toBe('NaN');
     await service.call('runs.setTags', { id: run.id, tags: ['x'] });
-    expect(seen).toEqual(['metrics.appended', 'run.updated']);
+    expect(seen).toEqual(['run.updated', 'metrics.appended', 'run.updated']);
     await expect(service.call('runs.get', { id: 999 })).rejects.toMatchObject({ code: 'not_found' });
     await expect(service.call('runs.list', { limit: 0 })).rejects.toMatchObject({ code: 'invalid_input' });
     await expect(service.call('runs.delete', { id: run.id })).rejects.toMatchObject({
