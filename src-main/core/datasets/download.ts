@@ -10,6 +10,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
@@ -101,6 +102,45 @@ export async function downloadDataset(datasetsDir: string, name: DatasetName, op
   const def = registry[name];
   const variants = def.variants.filter((v) => v.download && (v.download.urls.length > 0 || options.mirror || options.baseUrls));
   if (variants.length === 0) throw new KernelLabError('invalid_input', `${name} has no download source; import its files instead`);
+  const release = takeDownloadLock(datasetsDir, name);
+  try {
+    return await downloadVariants(datasetsDir, def, variants, options);
+  } finally {
+    release();
+  }
+}
+
+const LOCK = '.download.lock';
+
+/** The pid holding a dataset's download lock, when that process is alive. */
+export function downloadLockHolder(datasetsDir: string, name: DatasetName): number | undefined {
+  const path = join(datasetDir(datasetsDir, name), LOCK);
+  if (!existsSync(path)) return undefined;
+  const pid = Number(readFileSync(path, 'utf8'));
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+}
+
+/** One download per dataset across processes (the app and the CLI share the data folder); a dead holder's lock is taken over. */
+function takeDownloadLock(datasetsDir: string, name: DatasetName): () => void {
+  const dir = datasetDir(datasetsDir, name);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, LOCK);
+  const holder = downloadLockHolder(datasetsDir, name);
+  if (holder !== undefined && holder !== process.pid) {
+    throw new KernelLabError('conflict', `${name} is being downloaded by another KernelLab process (pid ${holder})`);
+  }
+  writeFileSync(path, String(process.pid));
+  return () => rmSync(path, { force: true });
+}
+
+async function downloadVariants(datasetsDir: string, def: DatasetDef, variants: Variant[], options: DownloadOptions): Promise<Manifest> {
+  const name = def.name;
   const failures: string[] = [];
   for (const variant of variants) {
     const sources = sourcesFor(def, variant, options.mirror, options.baseUrls);

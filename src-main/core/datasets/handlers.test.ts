@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, inflateSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -102,6 +102,25 @@ describe('datasets service methods', () => {
     expect(done).toMatchObject({ status: 'ready', source: `download: mirror ${server.url}/ok/mnist/` });
     expect(events.at(-1)).toMatchObject({ phase: 'done', dataset: 'mnist' });
     expect(events.some((e) => e.phase === 'download' && e.bytes > 0 && e.total > 0)).toBe(true);
+  });
+
+  it('sees a download by another live process and will not start a second one', async () => {
+    const dir = join(tmp.dir, 'datasets', 'mnist');
+    mkdirSync(dir, { recursive: true });
+    // The test runner's parent process is alive and is not this process.
+    writeFileSync(join(dir, '.download.lock'), String(process.ppid));
+    expect((await statusOf('mnist')).status).toBe('downloading');
+    await expect(service.call('datasets.download', { name: 'mnist', mirror: `${server.url}/ok`, wait: true })).rejects.toThrow(
+      `mnist is being downloaded by another KernelLab process (pid ${process.ppid})`,
+    );
+    await expect(service.call('datasets.delete', { name: 'mnist' })).rejects.toThrow(/in another KernelLab process/);
+    // A lock left by a process that is gone is taken over.
+    writeFileSync(join(dir, '.download.lock'), '999999999');
+    expect((await statusOf('mnist')).status).toBe('absent');
+    expect(await service.call('datasets.download', { name: 'mnist', mirror: `${server.url}/ok`, wait: true })).toMatchObject({
+      status: 'ready',
+    });
+    expect(existsSync(join(dir, '.download.lock'))).toBe(false);
   });
 
   it('reports a failed download in the event and the list', async () => {

@@ -3,7 +3,7 @@ import { KernelLabError } from '../errors.ts';
 import type { Handlers } from '../contract/define.ts';
 import type { DatasetInfo, DatasetProgress, Methods } from '../contract/index.ts';
 import type { ServiceContext } from '../service.ts';
-import { downloadDataset } from './download.ts';
+import { downloadDataset, downloadLockHolder } from './download.ts';
 import { installFromFiles } from './install.ts';
 import { loadSplit } from './load.ts';
 import { datasetDir } from './manifest.ts';
@@ -37,9 +37,12 @@ export function datasetsHandlers(ctx: ServiceContext, env: NodeJS.ProcessEnv = p
     const def = registry[name];
     const disk = diskState(root, name);
     const download = active.get(name);
+    // Another process (the CLI while the app is open, say) may be downloading into the same folder.
+    const elsewhere = download ? undefined : downloadLockHolder(root, name);
     const variant = disk.state === 'ready' ? def.variants.find((v) => v.id === disk.manifest.variant) : undefined;
     const splits = (variant ?? def.variants[0]!).splits;
     const progress = download?.progress;
+    const onDisk = bytesOnDisk(root, name);
     return {
       name,
       title: def.title,
@@ -50,11 +53,17 @@ export function datasetsHandlers(ctx: ServiceContext, env: NodeJS.ProcessEnv = p
       channels: def.channels,
       trainCount: splits.train.count,
       testCount: splits.test.count,
-      status: download ? 'downloading' : disk.state,
-      progress: download ? (progress && progress.total > 0 ? progress.bytes / progress.total : 0) : null,
+      status: download || elsewhere ? 'downloading' : disk.state,
+      progress: download
+        ? progress && progress.total > 0
+          ? progress.bytes / progress.total
+          : 0
+        : elsewhere
+          ? Math.min(1, onDisk / downloadBytes(def))
+          : null,
       variant: disk.state === 'ready' ? disk.manifest.variant : null,
       source: disk.state === 'ready' ? disk.manifest.source : null,
-      bytesOnDisk: bytesOnDisk(root, name),
+      bytesOnDisk: onDisk,
       downloadBytes: downloadBytes(def),
       problem: disk.state === 'corrupt' ? disk.problem : disk.state === 'absent' ? (lastFailure.get(name) ?? null) : null,
     };
@@ -136,7 +145,12 @@ export function datasetsHandlers(ctx: ServiceContext, env: NodeJS.ProcessEnv = p
     },
 
     'datasets.delete': ({ name }) => {
-      if (active.has(name)) throw new KernelLabError('conflict', `${name} is downloading; cancel it before deleting`);
+      const holder = downloadLockHolder(root, name);
+      if (active.has(name) || holder !== undefined)
+        throw new KernelLabError(
+          'conflict',
+          `${name} is downloading${holder !== undefined && !active.has(name) ? ` in another KernelLab process (pid ${holder})` : ''}; cancel it before deleting`,
+        );
       const existed = bytesOnDisk(root, name) > 0;
       rmSync(datasetDir(root, name), { recursive: true, force: true });
       lastFailure.delete(name);
