@@ -15,7 +15,7 @@ test.afterAll(async () => {
 // A measurement, not a timed assertion: the figure is written to e2e/artifacts/chart-draw.json
 // and printed; the test checks only that every round drew.
 test('a chart of 50 runs × 200 epochs draws, and its draw time is recorded', async ({ page }) => {
-  const errors = watchConsole(page);
+  const { errors } = watchConsole(page);
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(app.url.replace(/#.*$/, '') + '#/bench');
   const median = page.getByTestId('draw-ms');

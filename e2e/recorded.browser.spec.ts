@@ -26,7 +26,7 @@ test.beforeEach(async ({ page }) => {
 });
 
 test('a user finds the recorded runs, picks two and compares them with only the differing parameters', async ({ page }) => {
-  const errors = watchConsole(page);
+  const { errors } = watchConsole(page);
   const runs = new RunsPage(page);
   await runs.open(app.url);
   await expect(runs.total).toHaveText('36');
@@ -57,7 +57,7 @@ test('a user finds the recorded runs, picks two and compares them with only the 
 });
 
 test('a user opens a sweep grid, then the best run of a cell and its confusion matrix', async ({ page }) => {
-  const errors = watchConsole(page);
+  const { errors } = watchConsole(page);
   const sweep = new SweepPage(page);
   await sweep.open(app.url, 1);
   await expect(sweep.grid).toBeVisible();
@@ -73,7 +73,7 @@ test('a user opens a sweep grid, then the best run of a cell and its confusion m
 });
 
 test('a user lays two sweeps side by side on one colour scale and looks at their difference', async ({ page }) => {
-  const errors = watchConsole(page);
+  const { errors } = watchConsole(page);
   await page.goto(app.url.replace(/#.*$/, '') + '#/sweeps');
   await page.getByLabel('Choose sweep 1').check();
   await page.getByLabel('Choose sweep 2').check();

@@ -19,12 +19,21 @@ export async function screenshotBothThemes(page: Page, name: string): Promise<vo
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
-/** Collects console errors and uncaught page errors; a journey ends by expecting none. */
-export function watchConsole(page: Page): string[] {
+/**
+ * What a page logged while a journey ran. `refusals` are Chromium's own "Failed to load
+ * resource: … status of 4xx" lines: the core answers bad input (an impossible model, a wrong
+ * file) with HTTP 400 and the app shows the message where the user acted, but Chromium logs every
+ * 4xx response regardless. They are kept apart, never dropped; everything else is in `errors`.
+ */
+export function watchConsole(page: Page): { errors: string[]; refusals: string[] } {
   const errors: string[] = [];
+  const refusals: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
+    if (message.type() !== 'error') return;
+    const text = message.text();
+    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(text)) refusals.push(text);
+    else errors.push(text);
   });
   page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
-  return errors;
+  return { errors, refusals };
 }

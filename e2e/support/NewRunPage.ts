@@ -1,0 +1,52 @@
+import type { Locator, Page } from '@playwright/test';
+
+/** New run / new sweep: the form, the model builder and the sweep preview. */
+export class NewRunPage {
+  readonly page: Page;
+  readonly builder: Locator;
+  readonly shapeError: Locator;
+  readonly totalParams: Locator;
+  readonly start: Locator;
+  readonly previewSummary: Locator;
+  readonly preview: Locator;
+
+  constructor(page: Page) {
+    this.page = page;
+    this.builder = page.getByTestId('model-builder');
+    this.shapeError = page.getByTestId('shape-error');
+    this.totalParams = page.getByTestId('builder-total-params');
+    this.start = page.getByTestId('start');
+    this.previewSummary = page.getByTestId('sweep-preview-summary');
+    this.preview = page.getByTestId('sweep-preview');
+  }
+
+  async open(appUrl: string, mode: 'run' | 'sweep' = 'run'): Promise<void> {
+    await this.page.goto(appUrl.replace(/#.*$/, '') + (mode === 'sweep' ? '#/new?mode=sweep' : '#/new'));
+  }
+
+  async choosePreset(title: string): Promise<void> {
+    await this.page.getByTestId('preset-select').selectOption({ label: title });
+  }
+
+  async editPresetLayers(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Edit its layers' }).click();
+  }
+
+  layerShape(index: number): Locator {
+    return this.page.getByTestId(`builder-shape-${index}`);
+  }
+
+  layerField(field: string, index: number): Locator {
+    return this.page.getByLabel(`${field} of layer ${index}`, { exact: true });
+  }
+
+  async setSubset(train: number, test: number): Promise<void> {
+    await this.page.getByLabel('Training images (subset)').fill(String(train));
+    await this.page.getByLabel('Test images (subset)').fill(String(test));
+  }
+
+  async setAxis(index: number, name: string, values: string): Promise<void> {
+    await this.page.getByLabel(`Name of axis ${index + 1}`).fill(name);
+    await this.page.getByLabel(`Values of axis ${index + 1}`).fill(values);
+  }
+}
