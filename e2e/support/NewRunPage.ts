@@ -46,7 +46,7 @@ export class NewRunPage {
   }
 
   async setAxis(index: number, name: string, values: string): Promise<void> {
-    await this.page.getByLabel(`Name of axis ${index + 1}`).fill(name);
-    await this.page.getByLabel(`Values of axis ${index + 1}`).fill(values);
+    await this.page.getByLabel(`Name of axis ${index + 1}`, { exact: true }).fill(name);
+    await this.page.getByLabel(`Values of axis ${index + 1}`, { exact: true }).fill(values);
   }
 }
