@@ -129,19 +129,27 @@ export function datasetsHandlers(ctx: ServiceContext, env: NodeJS.ProcessEnv = p
     },
 
     'datasets.import': async ({ name, paths }) => {
+      // Without a name, every dataset whose files are there is imported (a folder may hold several).
       const names = name ? [name] : [...datasetNames];
       const refusals: string[] = [];
+      const imported: DatasetName[] = [];
       for (const candidate of names) {
-        if (active.has(candidate)) throw new KernelLabError('conflict', `${candidate} is downloading; cancel it before importing`);
+        if (active.has(candidate) || downloadLockHolder(root, candidate) !== undefined) {
+          if (name) throw new KernelLabError('conflict', `${candidate} is downloading; cancel it before importing`);
+          refusals.push(`${candidate}: downloading`);
+          continue;
+        }
         try {
           await installFromFiles(root, candidate, paths);
-          return info(candidate);
+          imported.push(candidate);
         } catch (error) {
           if (name || !(error instanceof KernelLabError) || error.code !== 'invalid_input') throw error;
           refusals.push(`${candidate}: ${error.message}`);
         }
       }
-      throw new KernelLabError('invalid_input', `the files are not a dataset KernelLab knows (${refusals.join('; ')})`);
+      if (imported.length === 0)
+        throw new KernelLabError('invalid_input', `the files are not a dataset KernelLab knows (${refusals.join('; ')})`);
+      return info(imported[0]!);
     },
 
     'datasets.delete': ({ name }) => {

@@ -21,11 +21,15 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
   throw new Error('expected a failure');
 }
 
-/** A folder with the real MNIST files, one of them replaced by `bad` under `name`. */
+/** A folder with the real MNIST files, one of them replaced by `bad` under `name` (raw or .gz). */
 function mnistWith(name: string, bad: Buffer): string {
   const dir = join(tmp.dir, 'in');
   mkdirSync(dir, { recursive: true });
-  for (const path of mnistDataFiles()) copyFileSync(path, join(dir, path.split('/').at(-1)!));
+  for (const path of mnistDataFiles()) {
+    const file = path.split('/').at(-1)!;
+    // The bad file replaces the good one, whether it is named with .gz or not.
+    if (file !== name.replace(/\.gz$/, '')) copyFileSync(path, join(dir, file));
+  }
   writeFileSync(join(dir, name), bad);
   return dir;
 }

@@ -105,6 +105,7 @@ export async function installFromFiles(
   mkdirSync(dir, { recursive: true });
   const extractDir = join(dir, `.extract-${process.pid}`);
   const found: Identified[] = [];
+  const rejected: string[] = [];
   try {
     for (const given of paths) {
       const abs = resolve(given);
@@ -113,7 +114,16 @@ export async function installFromFiles(
       for (const path of listFiles(abs)) {
         // Importing a folder that holds the data folder must not re-import the dataset's own files.
         if (isDir && path.startsWith(dir + '/')) continue;
-        const candidate = await identifyFile(def, path);
+        let candidate: Candidate;
+        try {
+          candidate = await identifyFile(def, path);
+        } catch (error) {
+          // In a folder, a damaged file may belong to another dataset with the same file names
+          // (MNIST and Fashion-MNIST): it matters only if this dataset ends up incomplete.
+          if (!isDir || !(error instanceof KernelLabError) || error.code !== 'invalid_input') throw error;
+          rejected.push(error.message);
+          continue;
+        }
         if (candidate.kind === 'unknown') {
           if (isDir) continue;
           throw fileProblem(path, `is not a file of ${name}; expected one of ${expectedNames(def).join(', ')}`);
@@ -134,7 +144,7 @@ export async function installFromFiles(
         }
       }
     }
-    const variant = pickVariant(def, found);
+    const variant = pickVariant(def, found, rejected);
     const chosen = variant.files.map((file) => found.find((f) => f.variant === variant && f.file.name === file.name) as Identified);
     removeManifest(datasetsDir, name);
     rmSync(join(dir, 'cache'), { recursive: true, force: true });
@@ -181,7 +191,7 @@ function expectedNames(def: DatasetDef): string[] {
   return def.variants.flatMap((v) => [...(v.download?.archive ? [v.download.archive.name] : []), ...v.files.map((f) => f.name)]);
 }
 
-function pickVariant(def: DatasetDef, found: Identified[]): Variant {
+function pickVariant(def: DatasetDef, found: Identified[], rejected: string[]): Variant {
   let best: { variant: Variant; missing: string[] } | undefined;
   for (const variant of def.variants) {
     const missing = variant.files
@@ -191,5 +201,7 @@ function pickVariant(def: DatasetDef, found: Identified[]): Variant {
     if (!best || missing.length < best.missing.length) best = { variant, missing };
   }
   const have = found.length === 0 ? 'no file of it' : `only ${found.map((f) => basename(f.path)).join(', ')}`;
-  throw new KernelLabError('invalid_input', `${def.name}: the files given hold ${have}; still missing ${best?.missing.join(', ')}`);
+  const missing = best?.missing.join(', ');
+  if (rejected.length > 0) throw new KernelLabError('invalid_input', `${rejected.join('; ')} (so ${def.name} is still missing ${missing})`);
+  throw new KernelLabError('invalid_input', `${def.name}: the files given hold ${have}; still missing ${missing}`);
 }

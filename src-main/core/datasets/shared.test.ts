@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
+import { createService } from '../service.ts';
 import { downloadDataset } from './download.ts';
 import { installFromFiles, loadSplit, type RawSplit } from './index.ts';
 import type { DatasetName } from './registry.ts';
@@ -85,6 +86,23 @@ describe.skipIf(!shared)('the three datasets from ../shared/data', () => {
       await checkDataset(tmp.dir, name);
     });
   }
+
+  it('one import of the whole folder recognises and imports all three', async () => {
+    const service = createService({ dataDir: tmp.dir, shell: 'cli' });
+    try {
+      const first = await service.call('datasets.import', { paths: [shared!] });
+      expect(first.name).toBe('mnist');
+      const list = await service.call('datasets.list', {});
+      expect(list.datasets.map((d) => [d.name, d.status, d.variant])).toEqual([
+        ['mnist', 'ready', 'canonical'],
+        ['fashion-mnist', 'ready', 'canonical'],
+        ['cifar10', 'ready', 'subset-10k'],
+      ]);
+      await checkDataset(join(tmp.dir, 'datasets'), 'fashion-mnist');
+    } finally {
+      await service.close();
+    }
+  });
 
   it('fashion-mnist: the canonical .gz files keep their published SHA-256', async () => {
     const manifest = await installFromFiles(tmp.dir, 'fashion-mnist', [join(shared!, 'fashion-mnist')]);
