@@ -9,7 +9,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { KernelLabError } from '../errors.ts';
 import { extractArchive } from './archive.ts';
@@ -113,7 +113,7 @@ export async function installFromFiles(
       const isDir = statSync(abs).isDirectory();
       for (const path of listFiles(abs)) {
         // Importing a folder that holds the data folder must not re-import the dataset's own files.
-        if (isDir && path.startsWith(dir + '/')) continue;
+        if (isDir && path.startsWith(dir + sep)) continue;
         let candidate: Candidate;
         try {
           candidate = await identifyFile(def, path);
@@ -153,7 +153,7 @@ export async function installFromFiles(
       const target = join(dir, f.stored);
       if (resolve(f.path) !== target) {
         const part = `${target}.part`;
-        await copyOrMove(f.path, part, f.path.startsWith(extractDir));
+        await copyOrMove(f.path, part, f.path.startsWith(extractDir + sep));
         renameSync(part, target);
       }
       files.push({ name: f.file.name, stored: f.stored, bytes: f.bytes, sha256: f.sha256 });
