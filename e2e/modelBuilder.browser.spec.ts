@@ -14,8 +14,13 @@ test.afterAll(async () => {
 test('a user builds a model, sees every layer’s shape, and sees why a too-large kernel is impossible', async ({ page }) => {
   const { errors, refusals } = watchConsole(page);
   await page.setViewportSize({ width: 1400, height: 1000 });
+  // A fresh install: the runs table says what to do first; `n` opens the new-run form.
+  await page.goto(app.url.replace(/#.*$/, '') + '#/runs');
+  await expect(page.getByTestId('empty-state')).toContainText('No runs yet');
+  await screenshotBothThemes(page, 'runs-empty');
+  await page.keyboard.press('n');
   const form = new NewRunPage(page);
-  await form.open(app.url);
+  await expect(page.getByRole('heading', { name: 'New run' })).toBeVisible();
   await form.choosePreset('LeNet-5 (relu)');
   await form.editPresetLayers();
 

@@ -13,7 +13,11 @@ export async function screenshotBothThemes(page: Page, name: string): Promise<vo
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
     // Charts repaint on the theme change event; give them a frame.
-    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await page.evaluate(() => {
+      // e2e code is type-checked without the DOM library; this runs in the page, where it exists.
+      const raf = (globalThis as unknown as { requestAnimationFrame(callback: () => void): number }).requestAnimationFrame;
+      return new Promise<void>((resolve) => raf(() => raf(resolve)));
+    });
     await page.screenshot({ path: join(artifactsDir, `${name}-${colorScheme}.png`), fullPage: true });
   }
   await page.emulateMedia({ colorScheme: 'light' });

@@ -1,4 +1,3 @@
-import { SvelteMap } from 'svelte/reactivity';
 import type { ListRunsQuery, RunRow, RunStatus, SummaryField } from '../../src-main/core/contract/runs.ts';
 import { call } from './api.ts';
 import { errorMessage } from './format.ts';
@@ -57,7 +56,15 @@ export class RunsTableState {
   total = $state(0);
   loaded = $state(false);
   error = $state<unknown>(undefined);
-  readonly rows = new SvelteMap<number, RunRow>();
+  /**
+   * Loaded rows by page. A page arrives as one assignment, so the table re-renders once per page
+   * rather than once per row (200 signal writes made fast scrolling stutter).
+   */
+  pages = $state.raw<Record<number, RunRow[]>>({});
+
+  row(index: number): RunRow | undefined {
+    return this.pages[Math.floor(index / pageSize)]?.[index % pageSize];
+  }
 
   #generation = 0;
   // Bookkeeping of requests in flight, never rendered: a plain Map on purpose.
@@ -104,7 +111,7 @@ export class RunsTableState {
     if (this.searchErrors.length) return;
     this.#generation += 1;
     this.#pages.clear();
-    this.rows.clear();
+    this.pages = {};
     await this.#loadPage(0);
   }
 
@@ -129,8 +136,9 @@ export class RunsTableState {
         const result = await call('runs.list', this.query(page * pageSize));
         if (generation !== this.#generation) return;
         this.total = result.total;
-        result.rows.forEach((row, i) => this.rows.set(page * pageSize + i, row));
-        for (const index of [...this.rows.keys()]) if (index >= result.total) this.rows.delete(index);
+        const lastPage = Math.floor(Math.max(0, result.total - 1) / pageSize);
+        const pages = Object.fromEntries(Object.entries(this.pages).filter(([p]) => Number(p) <= lastPage));
+        this.pages = { ...pages, [page]: result.rows };
         this.error = undefined;
       } catch (error) {
         if (generation !== this.#generation) return;
