@@ -144,8 +144,13 @@ export class Scheduler {
     if (this.#running) return;
     this.#running = true;
     this.#timer = setInterval(() => {
-      this.#renewLeases();
-      this.pump();
+      try {
+        this.#renewLeases();
+        this.pump();
+      } catch (error) {
+        // A busy or briefly locked database: try again on the next tick.
+        console.error('scheduler:', error instanceof Error ? error.message : error);
+      }
     }, this.#pollMs);
     this.#timer.unref();
     this.pump();
@@ -191,8 +196,13 @@ export class Scheduler {
       })
       .finally(() => {
         this.#active.delete(run.id);
-        this.#afterRun(run.id, active.stopping);
-        this.pump();
+        // Nothing here may reject: an unhandled rejection would take the whole app down.
+        try {
+          this.#afterRun(run.id, active.stopping);
+          this.pump();
+        } catch (error) {
+          if (this.#store.db.open) console.error(`scheduler: after run ${run.id}:`, error);
+        }
       });
   }
 
