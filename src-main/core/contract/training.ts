@@ -30,6 +30,28 @@ export const PresetInfo = z.object({
   summary: ModelSummary,
 });
 
+export const Prediction = z.object({
+  runId: z.number().int(),
+  checkpoint: z.enum(['best', 'last']),
+  predicted: z.number().int(),
+  className: z.string(),
+  probabilities: z.array(z.number()),
+  /** The true label when the image came from the test split. */
+  label: z.number().int().nullable(),
+});
+export type Prediction = z.infer<typeof Prediction>;
+
+export const PredictInput = z
+  .object({
+    runId: z.number().int().positive(),
+    /** One image as uint8 pixels, height × width × channels, row-major (HWC). */
+    image: z.array(z.number().int().min(0).max(255)).optional(),
+    /** Or an image of the run's dataset test split, by index. */
+    testIndex: z.number().int().nonnegative().optional(),
+  })
+  .strict()
+  .refine((v) => (v.image === undefined) !== (v.testIndex === undefined), { message: 'give either image or testIndex' });
+
 export const trainingMethods = {
   'training.presets': method({
     input: z.object({}).strict().default({}),
@@ -41,6 +63,11 @@ export const trainingMethods = {
     output: ModelSummary,
     summary:
       'Per-layer output shape, parameters and FLOPs of a model spec, without training; refuses impossible specs with the layer and formula.',
+  }),
+  'runs.predict': method({
+    input: PredictInput,
+    output: Prediction,
+    summary: "Classifies one image (pixels, or a test-split index) with a run's best checkpoint (its last when none is best).",
   }),
 };
 

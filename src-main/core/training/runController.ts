@@ -62,7 +62,8 @@ export function startRun(launch: WorkerLauncher, entry: string, request: TrainRe
     const message = parsed.data;
     switch (message.type) {
       case 'probeResult':
-        errorText = 'worker answered a probe during a run';
+      case 'prediction':
+        errorText = `worker sent a ${message.type} message during a run`;
         worker.kill('SIGKILL');
         return;
       case 'epochEnd':

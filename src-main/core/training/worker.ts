@@ -2,11 +2,15 @@
  * Entry of a training worker process (child_process.fork or Electron utilityProcess).
  * It talks to main only through the typed messages in workerProtocol.ts.
  */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendName, BackendProbe } from '../contract/app.ts';
+import { buildModel } from '../models/buildModel.ts';
 import { backendOrder, loadBackend, probeBackends } from './backends.ts';
+import { loadCheckpointWeights } from './checkpointIO.ts';
 import { registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
 import { train } from './trainer.ts';
 import { prepareData } from './trainingData.ts';
-import { FromWorker, ToWorker, type TrainRequest } from './workerProtocol.ts';
+import { FromWorker, ToWorker, type PredictRequest, type TrainRequest } from './workerProtocol.ts';
 
 interface ParentPort {
   postMessage(message: unknown): void;
@@ -40,9 +44,8 @@ function exitWhenFlushed(code: number): void {
 let canceled = false;
 let training = false;
 
-async function runTraining(request: TrainRequest): Promise<void> {
-  training = true;
-  const pinned = request.hyperparameters.backend;
+/** The pinned backend, or the first that loads in preference order; wasm gets its training kernels. */
+async function chooseBackend(pinned: BackendName | undefined): Promise<BackendProbe> {
   let chosen = null;
   for (const name of pinned ? [pinned] : backendOrder) {
     const probe = await loadBackend(name);
@@ -54,6 +57,33 @@ async function runTraining(request: TrainRequest): Promise<void> {
   }
   if (!chosen) throw new Error('no tfjs backend loads in this worker');
   if (chosen.name === 'wasm') registerWasmConvBackpropFilter();
+  return chosen;
+}
+
+async function predict(request: PredictRequest): Promise<number[][]> {
+  await chooseBackend(request.backend);
+  const [height, width, channels] = request.spec.inputShape;
+  if (request.images.length !== request.count * height * width * channels) {
+    throw new Error(`predict: ${request.images.length} pixel values do not make ${request.count} images of ${height}×${width}×${channels}`);
+  }
+  const model = buildModel(request.spec, 1);
+  try {
+    loadCheckpointWeights(request.checkpointDir, model);
+    const probabilities = tf.tidy(() => {
+      const x = tf.div(tf.tensor4d(request.images, [request.count, height, width, channels], 'float32'), 255);
+      return model.predict(x) as tf.Tensor2D;
+    });
+    const rows = (await probabilities.array()) as number[][];
+    probabilities.dispose();
+    return rows;
+  } finally {
+    model.dispose();
+  }
+}
+
+async function runTraining(request: TrainRequest): Promise<void> {
+  training = true;
+  const chosen = await chooseBackend(request.hyperparameters.backend);
   const data = await prepareData(request);
   await train({
     runId: request.runId,
@@ -84,6 +114,11 @@ async function handle(raw: unknown): Promise<void> {
     case 'train': {
       if (training) throw new Error('worker: a run is already training in this process');
       await runTraining(message);
+      exitWhenFlushed(0);
+      break;
+    }
+    case 'predict': {
+      send({ type: 'prediction', probabilities: await predict(message) });
       exitWhenFlushed(0);
       break;
     }

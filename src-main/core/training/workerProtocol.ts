@@ -33,10 +33,22 @@ export const TrainRequest = z.object({
 });
 export type TrainRequest = z.output<typeof TrainRequest>;
 
+/** Class probabilities for images (uint8 HWC, concatenated) from a checkpoint of a run. */
+export const PredictRequest = z.object({
+  type: z.literal('predict'),
+  spec: ModelSpec,
+  checkpointDir: z.string(),
+  images: z.array(z.number().int().min(0).max(255)),
+  count: z.number().int().positive(),
+  backend: BackendName.optional(),
+});
+export type PredictRequest = z.output<typeof PredictRequest>;
+
 export const ToWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('probe') }),
   TrainRequest,
   z.object({ type: z.literal('cancel') }),
+  PredictRequest,
 ]);
 export type ToWorker = z.input<typeof ToWorker>;
 
@@ -143,9 +155,10 @@ export const FromWorker = z.discriminatedUnion('type', [
   Checkpoint,
   Evaluation,
   TrainEnd,
+  z.object({ type: z.literal('prediction'), probabilities: z.array(z.array(z.number())) }),
   z.object({ type: z.literal('error'), message: z.string(), runId: z.string().optional() }),
 ]);
 export type FromWorker = z.infer<typeof FromWorker>;
 /** Messages of a training run (everything but the probe answer). */
-export type TrainingMessage = Exclude<FromWorker, { type: 'probeResult' }>;
+export type TrainingMessage = Exclude<FromWorker, { type: 'probeResult' } | { type: 'prediction' }>;
 export type EvaluationMessage = z.infer<typeof Evaluation>;
