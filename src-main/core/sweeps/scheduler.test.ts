@@ -1,7 +1,7 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { RunStore } from '../db/RunStore.ts';
@@ -11,7 +11,6 @@ import { Scheduler, type RunExecutor, type RunJob } from './scheduler.ts';
 import { tinySweep } from './sweepFixture.ts';
 import { parseSweepSpec } from './sweepSpec.ts';
 
-const run = promisify(execFile);
 let temp: { dir: string; cleanup: () => void };
 let store: RunStore;
 let scheduler: Scheduler | undefined;
@@ -77,7 +76,7 @@ describe('scheduler', () => {
     scheduler = new Scheduler({
       store,
       events: new EventBus(),
-      executor: sleeperExecutor(600, jobs, live),
+      executor: sleeperExecutor(1500, jobs, live),
       concurrency: { wasm: 2 },
       pollMs: 50,
     });
@@ -177,12 +176,18 @@ describe('scheduler', () => {
     );
     expect(store.listRuns({ status: ['queued'] }).total).toBe(200);
     const fixture = fileURLToPath(new URL('./claimFixture.ts', import.meta.url));
-    const startAt = String(Date.now() + 1500);
-    const [a, b] = await Promise.all(
-      ['a', 'b'].map((owner) => run(process.execPath, [fixture, join(temp.dir, 'kernellab.db'), `${owner}:1`, startAt])),
-    );
-    const idsA = JSON.parse(a!.stdout) as number[];
-    const idsB = JSON.parse(b!.stdout) as number[];
+    const goFile = join(temp.dir, 'go');
+    const children = ['a', 'b'].map((owner) => spawn(process.execPath, [fixture, join(temp.dir, 'kernellab.db'), `${owner}:1`, goFile]));
+    const outputs = children.map((child) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      return new Promise<string>((resolve) => child.once('exit', () => resolve(out)));
+    });
+    await Promise.all(children.map((child) => new Promise<void>((resolve) => child.stderr.once('data', () => resolve()))));
+    writeFileSync(goFile, '');
+    const [a, b] = await Promise.all(outputs);
+    const idsA = JSON.parse(a!) as number[];
+    const idsB = JSON.parse(b!) as number[];
     expect(idsA.length + idsB.length).toBe(200);
     expect(new Set([...idsA, ...idsB]).size).toBe(200);
     // Both really competed (neither finished before the other began).
