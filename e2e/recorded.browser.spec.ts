@@ -33,6 +33,20 @@ test('a user finds the recorded runs, picks two and compares them with only the 
   await expect(runs.row(36)).toBeVisible();
   await screenshotBothThemes(page, 'runs-table');
 
+  // Tags and notes are edited in the table itself.
+  await runs.row(36).getByRole('button', { name: 'Edit tags of run 36' }).click();
+  await page.getByLabel('Tags of run 36, comma separated').fill('best, lr-half');
+  await page.getByLabel('Tags of run 36, comma separated').press('Enter');
+  await expect(runs.row(36)).toContainText('lr-half');
+  await runs.row(36).getByRole('button', { name: 'Note of run 36' }).click();
+  const note = page.getByRole('dialog', { name: 'Note of run 36' });
+  await note.getByLabel('Note').fill('Half the learning rate: same accuracy at 4 epochs.');
+  await note.getByRole('button', { name: 'Save note' }).click();
+  await expect(note.getByRole('status')).toHaveText('Saved');
+  await note.getByRole('button', { name: 'Close' }).click();
+  await runs.search.fill('tag:lr-half');
+  await expect(runs.total).toHaveText('1');
+
   await runs.search.fill('learningRate=0.0005 epochs=4');
   await expect(runs.total).toHaveText('6');
   await runs.search.fill('');

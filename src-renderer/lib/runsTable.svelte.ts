@@ -50,6 +50,7 @@ export class RunsTableState {
   search = $state('');
   statuses = $state<RunStatus[]>([]);
   sweepId = $state<number | null>(null);
+  experimentId = $state<number | null>(null);
   groupBy = $state('');
   sort = $state<{ by: string; dir: 'asc' | 'desc' }>({ by: 'id', dir: 'desc' });
 
@@ -95,7 +96,7 @@ export class RunsTableState {
       ...(status.length ? { status } : {}),
       ...(quick.tag ? { tag: quick.tag } : {}),
       ...((quick.sweepId ?? this.sweepId) ? { sweepId: quick.sweepId ?? this.sweepId! } : {}),
-      ...(quick.experimentId ? { experimentId: quick.experimentId } : {}),
+      ...((quick.experimentId ?? this.experimentId) ? { experimentId: quick.experimentId ?? this.experimentId! } : {}),
       params: quick.params,
       metrics: quick.metrics,
       paramColumns: params,
