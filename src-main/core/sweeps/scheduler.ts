@@ -102,6 +102,7 @@ export class Scheduler {
   readonly #leaseMs: number;
   readonly #concurrency: Record<BackendName, number>;
   #backend: BackendName;
+  #backendPinnedByUser = false;
   readonly #active = new Map<number, Active>();
   readonly #plans = new Map<number, SweepRunInfo>();
   #timer: NodeJS.Timeout | undefined;
@@ -135,8 +136,10 @@ export class Scheduler {
     this.pump();
   }
 
+  /** Fixes which backend's limit applies (otherwise it follows what unpinned runs get). */
   setBackend(backend: BackendName): void {
     this.#backend = backend;
+    this.#backendPinnedByUser = true;
   }
 
   /** Starts claiming runs and polls for runs queued by other processes. */
@@ -222,12 +225,23 @@ export class Scheduler {
       else this.#store.transition(runId, 'failed', { error: 'the worker ended without reporting a result' });
     }
     const after = this.#store.getRun(runId)!;
+    this.#learnBackend(after);
     if (after.sweepId !== null) {
       const info = this.#planOf(after);
       if (info && info.derived.length > 0) materializeDerived(this.#store, after, info);
       this.#updateSweepStatus(after.sweepId);
       this.#emitProgress(after.sweepId);
     }
+  }
+
+  /**
+   * The pool's limit follows the backend unpinned runs really get (the worker records it at
+   * trainBegin): one per physical core for wasm/cpu, one per GPU once tensorflow turns out to load.
+   */
+  #learnBackend(run: RunRecord): void {
+    const pinned = (run.hyperparameters as { backend?: unknown }).backend;
+    if (pinned !== undefined || !['tensorflow', 'wasm', 'cpu'].includes(run.backend)) return;
+    if (run.backend !== this.#backend && !this.#backendPinnedByUser) this.#backend = run.backend as BackendName;
   }
 
   #planOf(run: RunRecord): SweepRunInfo | undefined {
