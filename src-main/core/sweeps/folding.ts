@@ -11,7 +11,7 @@
 import { decodeMetricValue, type RunStatus } from '../contract/runs.ts';
 import type { MetricPointInput, RunRecord, RunStore } from '../db/RunStore.ts';
 import type { AxisValue } from './sweepSpec.ts';
-import { addAxisParams, derivedRun } from './sweepStore.ts';
+import { addAxisParams, derivedRun, setRunTimes } from './sweepStore.ts';
 
 /** What the sweep recorded on a run (in its environment, under `sweep`) when it was queued. */
 export interface SweepRunInfo {
@@ -123,7 +123,10 @@ export function materializeDerived(store: RunStore, source: RunRecord, info: Swe
       perClass: evaluation.perClass,
       mostWrong: evaluation.mostWrong,
     });
-    out.push(store.transition(run.id, 'completed' satisfies RunStatus));
+    const completed = store.transition(run.id, 'completed' satisfies RunStatus);
+    const reached = Math.max(0, ...points.filter((p) => p.epoch === d.epochs && p.wallMs !== undefined).map((p) => p.wallMs!));
+    if (source.startedAt !== null && reached > source.startedAt) setRunTimes(store, run.id, source.startedAt, reached);
+    out.push(store.getRun(completed.id)!);
   }
   return out;
 }

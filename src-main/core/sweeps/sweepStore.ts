@@ -128,3 +128,11 @@ export function addAxisParams(store: RunStore, runId: number, values: Record<str
     else insert.run(runId, key, JSON.stringify(value), 'json');
   }
 }
+
+/**
+ * Gives a derived run the timing of the part of its source it stands for (source start → the
+ * source's epoch-E metrics), so "accuracy against training time" shows what that point cost.
+ */
+export function setRunTimes(store: RunStore, runId: number, startedAt: number, endedAt: number): void {
+  store.db.prepare('UPDATE runs SET started_at = ?, ended_at = ?, updated_at = ? WHERE id = ?').run(startedAt, endedAt, Date.now(), runId);
+}

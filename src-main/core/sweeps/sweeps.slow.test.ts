@@ -68,6 +68,10 @@ describe('a real sweep, end to end', () => {
       expect(source.derivedFromRunId).toBeNull();
       expect(run.evaluations.find((e) => e.split === 'test')!.loss).not.toBe(source.evaluations.find((e) => e.split === 'test')!.loss);
       expect(run.summary.find((s) => s.key === 'loss')!.count).toBe(1);
+      // It took the source's time up to its epoch count: started with it, ended before it.
+      expect(run.startedAt).toBe(source.startedAt);
+      expect(run.endedAt!).toBeGreaterThan(run.startedAt!);
+      expect(run.endedAt!).toBeLessThan(source.endedAt!);
       expect(source.summary.find((s) => s.key === 'loss')!.count).toBe(2);
     }
     // The kernel size × epochs grid the UI colours by accuracy: every cell holds both repeats.
