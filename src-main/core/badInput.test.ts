@@ -1,0 +1,150 @@
+/**
+ * Bad-input suite (property-based): generated malformed model specs, sweep specs and dataset
+ * files, each sent through the service as a shell would. Every one must get an invalid_input
+ * error that names the field or file, and nothing may be written.
+ */
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KernelLabError } from './errors.ts';
+import { presets } from './models/presets.ts';
+import { createService, type Service } from './service.ts';
+import { makeTempDir } from '../test/tempDir.ts';
+
+async function refusal(service: Service, method: string, input: unknown): Promise<KernelLabError> {
+  try {
+    await service.call(method as never, input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(KernelLabError);
+    return error as KernelLabError;
+  }
+  throw new Error(`${method} accepted ${JSON.stringify(input).slice(0, 300)}`);
+}
+
+const lenet = presets.find((p) => p.id === 'lenet5-relu')!.spec;
+const badNumbers = fc.constantFrom<unknown>(0, -1, 2.5, 'three', null, true, [], {}, Number.MAX_SAFE_INTEGER + 2);
+
+describe('bad-input suite: model, sweep and dataset inputs', () => {
+  const temp = makeTempDir();
+  let service: Service;
+  beforeAll(() => {
+    service = createService({ dataDir: join(temp.dir, 'home'), shell: 'server' });
+  });
+  afterAll(async () => {
+    await service.close();
+    temp.cleanup();
+  });
+
+  it('refuses malformed model specs naming the layer and field', async () => {
+    const convIndexes = lenet.layers.flatMap((l, i) => (l.type === 'conv2d' ? [i] : []));
+    const mutation = fc.oneof(
+      fc.record({
+        kind: fc.constant('field'),
+        index: fc.constantFrom(...convIndexes),
+        field: fc.constantFrom('kernelSize', 'filters', 'strides'),
+        value: badNumbers,
+      }),
+      fc.record({ kind: fc.constant('type'), index: fc.nat(lenet.layers.length - 1), value: fc.string({ maxLength: 12 }) }),
+      fc.record({
+        kind: fc.constant('enum'),
+        index: fc.constantFrom(...convIndexes),
+        field: fc.constantFrom('padding', 'activation'),
+        value: fc.string({ maxLength: 8 }),
+      }),
+      fc.record({ kind: fc.constant('input'), value: fc.oneof(fc.array(fc.integer({ min: -5, max: 5 }), { maxLength: 5 }), fc.string()) }),
+      fc.record({ kind: fc.constant('huge'), index: fc.constantFrom(...convIndexes), value: fc.integer({ min: 29, max: 10_000 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(mutation, async (m) => {
+        const spec = structuredClone(lenet) as unknown as { inputShape: unknown; layers: Record<string, unknown>[] };
+        let expected: RegExp;
+        if (m.kind === 'input') {
+          fc.pre(!(Array.isArray(m.value) && m.value.length === 3 && m.value.every((v) => v > 0)));
+          spec.inputShape = m.value;
+          expected = /inputShape/;
+        } else if (m.kind === 'type') {
+          fc.pre(!['conv2d', 'maxPool2d', 'avgPool2d', 'batchNorm', 'dropout', 'lrn', 'flatten', 'dense'].includes(m.value));
+          spec.layers[m.index]!.type = m.value;
+          expected = new RegExp(`layers[.[]${m.index}`);
+        } else if (m.kind === 'enum') {
+          fc.pre(!['same', 'valid', 'relu', 'swish', 'sigmoid', 'tanh', 'elu', 'linear'].includes(m.value));
+          spec.layers[m.index]![m.field] = m.value;
+          expected = new RegExp(`layers[.[]${m.index}`);
+        } else {
+          // 'huge' kernels are well-typed but impossible: refused with the layer and the formula.
+          spec.layers[m.index]![m.kind === 'huge' ? 'kernelSize' : m.field] = m.value;
+          expected = new RegExp(`layers[.[]${m.index}`);
+        }
+        const error = await refusal(service, 'training.summary', { spec });
+        expect(error.code).toBe('invalid_input');
+        expect(error.message).toMatch(expected);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses malformed sweep specs naming the field, and queues nothing', async () => {
+    const base = { preset: 'lenet5-relu', dataset: 'mnist', subset: { train: 100, test: 100 } };
+    const badAxis = fc.oneof(
+      fc.record({
+        name: fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !/^[a-zA-Z.[\]0-9]+$/.test(s) || s.startsWith('zz')),
+        values: fc.constant([1]),
+      }),
+      fc.record({ name: fc.constantFrom('kernelSize', 'epochs', 'learningRate', 'batchSize'), values: fc.constant([]) }),
+      fc.record({
+        name: fc.constantFrom('kernelSize', 'epochs', 'batchSize'),
+        values: fc.array(fc.constantFrom<unknown>('x', null, -3, 0, 1.5, {}), { minLength: 1, maxLength: 3 }),
+      }),
+      fc.record({
+        name: fc.constantFrom('learningRate', 'epochs'),
+        values: fc.record({
+          min: fc.integer({ min: 5, max: 9 }),
+          max: fc.integer({ min: 1, max: 4 }),
+          steps: fc.integer({ min: 2, max: 5 }),
+        }),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(badAxis, fc.constantFrom('sweeps.preview', 'sweeps.start'), async (axis, method) => {
+        const error = await refusal(service, method, { spec: { base, axes: { [axis.name]: axis.values } } });
+        expect(error.code).toBe('invalid_input');
+        expect(error.message).toMatch(/axes|kernelSize|epochs|learningRate|batchSize|min|layers/);
+      }),
+      { numRuns: 60 },
+    );
+    const runs = await service.call('runs.list', {});
+    expect(runs.total).toBe(0);
+    expect(await service.call('sweeps.list', {})).toHaveLength(0);
+  });
+
+  it('refuses malformed dataset files naming the file, and marks nothing ready', async () => {
+    const names = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+    const header = fc.record({
+      magic: fc.constantFrom(2049, 2051, 0, 2050, 0x1f8b0800, 0xffffffff),
+      count: fc.integer({ min: 0, max: 70_000 }),
+      extra: fc.uint8Array({ maxLength: 64 }),
+    });
+    let caseNo = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...names), header, async (name, h) => {
+        const dir = join(temp.dir, `bad-${caseNo++}`);
+        mkdirSync(dir);
+        const bytes = Buffer.alloc(8 + h.extra.length);
+        bytes.writeUInt32BE(h.magic >>> 0, 0);
+        bytes.writeUInt32BE(h.count, 4);
+        Buffer.from(h.extra).copy(bytes, 8);
+        writeFileSync(join(dir, name), bytes);
+        const error = await refusal(service, 'datasets.import', { name: 'mnist', paths: [join(dir, name)] });
+        expect(['invalid_input', 'not_found', 'conflict']).toContain(error.code);
+        expect(error.message).toContain(name);
+      }),
+      { numRuns: 24 },
+    );
+    const list = await service.call('datasets.list', {});
+    expect(list.datasets.find((d) => d.name === 'mnist')?.status).not.toBe('ready');
+    // Nothing half-imported stays in the data folder.
+    const files = readdirSync(join(temp.dir, 'home', 'datasets'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(files.map((f) => join(f.parentPath, f.name))).toEqual([]);
+  });
+});

@@ -1,0 +1,19 @@
+import { isMethodName, type BridgeReply } from '../core/contract/index.ts';
+import { KernelLabError, toErrorBody } from '../core/errors.ts';
+import type { Service } from '../core/service.ts';
+
+/**
+ * What one IPC call does, apart from Electron: refuse an untrusted sender or an unknown method,
+ * then validate and dispatch through the service. Errors travel as values, because Electron
+ * rewrites the message of a rejected invoke. Kept free of Electron imports so tests can feed it
+ * any payload a compromised renderer could send.
+ */
+export async function dispatchIpc(service: Service, method: string, input: unknown, trusted: boolean): Promise<BridgeReply> {
+  try {
+    if (!trusted) throw new KernelLabError('unauthorized', `IPC call ${method} from an untrusted frame was refused`);
+    if (!isMethodName(method)) throw new KernelLabError('not_found', `Unknown method '${method}'`);
+    return { ok: true, result: await service.call(method, input) };
+  } catch (error) {
+    return { ok: false, error: toErrorBody(error) };
+  }
+}
