@@ -26,7 +26,7 @@ export function toCurve(points: readonly WirePoint[], x: XAxis): CurvePoint[] {
 export function chartGroups(keys: readonly string[]): { title: string; keys: string[] }[] {
   const groups = new Map<string, string[]>();
   for (const key of keys) {
-    const base = key.replace(/^(val_|batch\/|train\/|val\/)/, '');
+    const base = key.replace(/^(val_|test_|batch\/|train\/|val\/|test\/)/, '');
     const list = groups.get(base) ?? [];
     list.push(key);
     groups.set(base, list);
