@@ -9,6 +9,7 @@
  * (default 2,4,6,8), KERNELLAB_BENCH_SWEEP_KERNELS (default 3,5,7); KERNELLAB_BENCH_QUICK=1
  * uses 1,000 images and epochs 1,2.
  */
+import { loadavg } from 'node:os';
 import { createService } from '../src-main/core/service.ts';
 import type { SweepProgress } from '../src-main/core/contract/sweeps.ts';
 import { dataDirWithMnist } from '../src-main/core/sweeps/sweepFixture.ts';
@@ -56,24 +57,29 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
     fold,
   });
   const workload = `${kernels.length} kernel sizes × epochs ${epochs.join(',')}, LeNet-5 relu, ${subset} MNIST train / ${test} test images, wasm`;
+  // Other work on the machine slows every figure and erases the second worker's gain: say how busy it was.
+  const load = () => loadavg()[0]!.toFixed(1);
   const sequential = await timeSweep(spec(false), 1);
+  const loadSequential = load();
   const folded = await timeSweep(spec(true), 1);
+  const loadFolded = load();
   const parallel = await timeSweep(spec(true), 2);
+  const loadParallel = load();
   const ratio = (parallel.seconds / sequential.seconds) * 100;
   return [
     {
       name: 'sweeps: sequential, unfolded (1 worker)',
       value: sequential.seconds,
       unit: 's',
-      note: `${sequential.progress.planned} runs trained; ${workload}`,
+      note: `${sequential.progress.planned} runs trained; ${workload}; load avg ${loadSequential} after`,
     },
     {
       name: 'sweeps: folded (1 worker)',
       value: folded.seconds,
       unit: 's',
-      note: `${kernels.length} trained, ${folded.progress.derived} derived`,
+      note: `${kernels.length} trained, ${folded.progress.derived} derived; load avg ${loadFolded} after`,
     },
-    { name: 'sweeps: folded + 2 workers', value: parallel.seconds, unit: 's' },
+    { name: 'sweeps: folded + 2 workers', value: parallel.seconds, unit: 's', note: `load avg ${loadParallel} after` },
     { name: 'sweeps: folded + 2 workers vs sequential-unfolded', value: ratio, unit: '%', target: '≤ 25' },
   ];
 }
