@@ -55,7 +55,9 @@ test('a user finds the recorded runs, picks two and compares them with only the 
   // Run 18 and run 36: the same point (kernel 7, 4 epochs, repeat 1) of the two sweeps.
   await runs.select(36);
   await runs.select(18);
-  await runs.compareButton.click();
+  await expect(runs.compareButton).toBeVisible();
+  // `c` compares the selection (focus is still on the last checkbox the user ticked).
+  await page.keyboard.press('c');
   const compare = new ComparePage(page);
   await expect(compare.heading).toHaveText('Compare 2 runs');
   // The legend names each run by what differs between them.
