@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { AboutPage } from './support/AboutPage.ts';
+import { screenshotBothThemes } from './support/screenshots.ts';
 import { startServedApp, type ServedApp } from './support/servedApp.ts';
 
 let app: ServedApp;
@@ -26,6 +27,7 @@ test('a user opens the served app and sees what this machine can train with', as
   await expect(about.chosenBackend).toHaveText(/wasm|tensorflow/);
   // The token left the address bar once the page kept it.
   expect(page.url()).not.toContain('token=');
+  await screenshotBothThemes(page, 'about');
   expect(errors).toEqual([]);
 });
 

@@ -91,6 +91,8 @@ test('a user opens a sweep grid, then the best run of a cell and its confusion m
 test('a user lays two sweeps side by side on one colour scale and looks at their difference', async ({ page }) => {
   const { errors } = watchConsole(page);
   await page.goto(app.url.replace(/#.*$/, '') + '#/sweeps');
+  await expect(page.getByTestId('sweeps-table').locator('tbody tr')).toHaveCount(2);
+  await screenshotBothThemes(page, 'sweeps');
   await page.getByLabel('Choose sweep 1').check();
   await page.getByLabel('Choose sweep 2').check();
   await page.getByTestId('compare-sweeps').click();
