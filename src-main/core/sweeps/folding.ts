@@ -49,6 +49,11 @@ export function materializeDerived(store: RunStore, source: RunRecord, info: Swe
       out.push(existing);
       continue;
     }
+    // Being recorded right now by another live process: leave it to that one.
+    if (existing?.status === 'running' && existing.workerOwner !== store.owner && (existing.leaseExpiresAt ?? 0) > Date.now()) {
+      out.push(existing);
+      continue;
+    }
     // One left half-written by a crash (interrupted after restart) is recorded again from scratch,
     // never through 'queued', where another process's scheduler could claim it as a training run.
     if (existing) store.deleteRun(existing.id);

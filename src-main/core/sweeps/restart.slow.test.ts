@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -143,5 +144,44 @@ describe('a sweep survives SIGKILL of the process that schedules it', () => {
     for (const r of trained) expect(losses.find((l) => l.run_id === r.id)?.n).toBe(4);
     second.child.kill('SIGTERM');
     await second.exited;
+  }, 300_000);
+
+  it('`kernellab sweep` killed mid-sweep is finished by `kernellab sweep resume` (exit 0)', async () => {
+    const other = await dataDirWithMnist('kernellab-restart-cli-');
+    try {
+      const dbPath = join(other.dir, 'kernellab.db');
+      const spec = tinySweep({ axes: { kernelSize: [3, 5, 7], epochs: [2, 4] } });
+      spec.base.subset = { train: 600, test: 100 };
+      const specFile = join(other.dir, 'sweep.json');
+      writeFileSync(specFile, JSON.stringify(spec));
+      const child = spawn(process.execPath, [cli, '--home', other.dir, 'sweep', specFile, '--workers', '1'], { stdio: 'ignore' });
+      children.push(child);
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await until('a completed run and a running one with a checkpoint', () => {
+        if (!existsSync(dbPath)) return undefined;
+        const all = rows(dbPath);
+        return all.some((r) => r.status === 'completed') && all.some((r) => r.status === 'running' && r.checkpoints > 0) ? true : undefined;
+      });
+      child.kill('SIGKILL');
+      await exited;
+      expect(rows(dbPath).some((r) => r.status === 'queued')).toBe(true);
+
+      const resume = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const r = spawn(process.execPath, [cli, '--home', other.dir, 'sweep', 'resume', '--workers', '2'], {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
+        children.push(r);
+        let stdout = '';
+        r.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+        r.once('exit', (code) => resolve({ code, stdout }));
+      });
+      expect(resume.stdout).toMatch(/completed, 6 of 6 completed/);
+      expect(resume.code).toBe(0);
+      const final = rows(dbPath);
+      expect(final).toHaveLength(6);
+      expect(final.every((r) => r.status === 'completed')).toBe(true);
+    } finally {
+      other.cleanup();
+    }
   }, 300_000);
 });

@@ -8,6 +8,8 @@ import { RunStore } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
 import { queueSweep } from './handlers.ts';
 import { Scheduler, type RunExecutor, type RunJob } from './scheduler.ts';
+import { intermediateSplit } from './folding.ts';
+import { claimNextRunnable } from './sweepStore.ts';
 import { tinySweep } from './sweepFixture.ts';
 import { parseSweepSpec } from './sweepSpec.ts';
 
@@ -167,6 +169,48 @@ describe('scheduler', () => {
     await until('stopped', () => live.now === 0);
     await until('canceled', () => started.runIds.every((id) => statusOf(id) === 'canceled'));
     expect(store.getSweep(started.sweepId)!.status).toBe('canceled');
+  });
+
+  it('records a derived run left half-written by a crash again from its source, never trains it', async () => {
+    const started = sweep([3], { axes: { kernelSize: [3], epochs: [1, 2] } });
+    expect(started).toMatchObject({ queued: 1, derived: 1 });
+    const sourceId = started.runIds[0]!;
+    // The source trained to the end (as a worker would have reported it)…
+    expect(claimNextRunnable(store, store.owner, 60_000)!.id).toBe(sourceId);
+    store.logBatch([1, 2].map((epoch) => ({ runId: sourceId, key: 'loss', step: epoch, epoch, value: 1 / epoch })));
+    const evaluation = (accuracy: number) => ({ loss: 1 - accuracy, accuracy, confusion: [[1]], perClass: [] });
+    store.addEvaluation(sourceId, { split: intermediateSplit(1), ...evaluation(0.5) });
+    store.addEvaluation(sourceId, { split: 'test', ...evaluation(0.75) });
+    store.transition(sourceId, 'completed');
+    // …and the process died while recording its derived run, which recovery marked interrupted.
+    const source = store.getRun(sourceId)!;
+    const half = store.createRun({
+      name: 'half-written',
+      sweepId: started.sweepId,
+      derivedFromRunId: sourceId,
+      derivedEpochs: 1,
+      status: 'running',
+      modelSpec: source.modelSpec,
+      dataset: source.dataset,
+      backend: source.backend,
+      seed: source.seed,
+      hyperparameters: { ...source.hyperparameters, epochs: 1 },
+    });
+    store.transition(half.id, 'interrupted');
+
+    const jobs: RunJob[] = [];
+    scheduler = new Scheduler({ store, events: new EventBus(), executor: sleeperExecutor(50, jobs, { now: 0, max: 0 }), pollMs: 50 });
+    scheduler.start();
+    expect(scheduler.resumeSweeps(started.sweepId)).toEqual({ sweepIds: [started.sweepId], requeued: 0 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(jobs).toHaveLength(0);
+    const derived = store.listRuns({ sweepId: started.sweepId }).rows.filter((r) => r.id !== sourceId);
+    expect(derived).toHaveLength(1);
+    const detail = store.runDetail(derived[0]!.id);
+    expect(detail).toMatchObject({ status: 'completed', derivedFromRunId: sourceId, derivedEpochs: 1 });
+    expect(detail.evaluations.find((e) => e.split === 'test')!.accuracy).toBe(0.5);
+    expect(detail.summary.find((m) => m.key === 'loss')).toMatchObject({ count: 1, last: 1 });
+    expect(store.getSweep(started.sweepId)!.status).toBe('completed');
   });
 
   it('gives each queued run to exactly one of two processes claiming at once', async () => {

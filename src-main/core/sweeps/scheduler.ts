@@ -340,6 +340,13 @@ export class Scheduler {
     const run = this.#store.getRun(runId);
     if (!run) throw new KernelLabError('not_found', `Run ${runId} does not exist`);
     if (run.status !== 'interrupted') return false;
+    if (run.derivedFromRunId !== null) {
+      // Derived by epoch folding: record it again from its source instead of training it.
+      const source = this.#store.getRun(run.derivedFromRunId);
+      const info = source && this.#planOf(source);
+      if (source && info) materializeDerived(this.#store, source, info);
+      return false;
+    }
     markResume(this.#store, run.id);
     this.#store.transition(runId, 'queued');
     this.pump();
@@ -366,7 +373,8 @@ export class Scheduler {
     let requeued = 0;
     for (const id of ids) {
       for (const run of runsWithStatus(this.#store, 'interrupted', id)) {
-        if (this.resumeRun(run.id)) requeued++;
+        // A derived run left half-recorded is recorded again from its source below, never trained.
+        if (run.derivedFromRunId === null && this.resumeRun(run.id)) requeued++;
       }
       // A completed source whose derived runs were not all recorded (a crash in between) is finished here.
       for (const run of runsOfSweep(this.#store, id)) {

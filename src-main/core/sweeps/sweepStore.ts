@@ -9,8 +9,9 @@ import type { RunStatus } from '../contract/runs.ts';
 
 /**
  * Takes the next queued run that may start: highest priority, then oldest, skipping runs of a
- * sweep that is not running (paused sweeps go back to 'pending'). One UPDATE … RETURNING, so two
- * processes on one database never claim the same run.
+ * sweep that is not running (paused sweeps go back to 'pending') and derived runs (epoch folding
+ * records those; they are never trained). One UPDATE … RETURNING, so two processes on one
+ * database never claim the same run.
  */
 export function claimNextRunnable(store: RunStore, owner: string, leaseMs: number): RunRecord | undefined {
   const now = Date.now();
@@ -19,7 +20,7 @@ export function claimNextRunnable(store: RunStore, owner: string, leaseMs: numbe
       `UPDATE runs SET status = 'running', worker_owner = @owner, worker_pid = @pid, lease_expires_at = @lease,
          started_at = coalesce(started_at, @now), updated_at = @now
        WHERE id = (SELECT r.id FROM runs r LEFT JOIN sweeps s ON s.id = r.sweep_id
-                   WHERE r.status = 'queued' AND (r.sweep_id IS NULL OR s.status = 'running')
+                   WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL AND (r.sweep_id IS NULL OR s.status = 'running')
                    ORDER BY r.priority DESC, r.id LIMIT 1)
          AND status = 'queued'
        RETURNING *`,
@@ -88,7 +89,7 @@ export function hasClaimableRun(store: RunStore): boolean {
     store.db
       .prepare(
         `SELECT 1 FROM runs r LEFT JOIN sweeps s ON s.id = r.sweep_id
-         WHERE r.status = 'queued' AND (r.sweep_id IS NULL OR s.status = 'running') LIMIT 1`,
+         WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL AND (r.sweep_id IS NULL OR s.status = 'running') LIMIT 1`,
       )
       .get() !== undefined
   );
