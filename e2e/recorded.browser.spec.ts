@@ -47,6 +47,14 @@ test('a user finds the recorded runs, picks two and compares them with only the 
   await runs.search.fill('tag:lr-half');
   await expect(runs.total).toHaveText('1');
 
+  await runs.search.fill('');
+  // Grouped by learning rate: the rows of each value sit together under a marked first row.
+  await page.getByLabel('Group by').selectOption('learningRate');
+  await expect(runs.grid.locator('.group-start')).toHaveCount(2);
+  await expect(runs.grid.locator('.group-start').first().getByRole('gridcell').first()).toHaveText(/0\.00(05|1)/);
+  await screenshotBothThemes(page, 'runs-grouped');
+  await page.getByLabel('Group by').selectOption('');
+
   await runs.search.fill('learningRate=0.0005 epochs=4');
   await expect(runs.total).toHaveText('6');
   await runs.search.fill('');
