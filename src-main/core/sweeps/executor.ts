@@ -5,7 +5,7 @@
  * folding, the intermediate ones as split `test@<epoch>`), the final status.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hyperparameters, ModelSpec } from '../models/modelSpec.ts';
 import type { RunStore } from '../db/RunStore.ts';
@@ -43,6 +43,8 @@ export function createTrainingExecutor(options: ExecutorOptions): RunExecutor {
     const sweep = run.environment.sweep as SweepRunInfo | undefined;
     const subset = (run.environment.subset ?? sweep?.subset ?? {}) as TrainRequest['subset'];
     const runDir = runDirOf(options.runsDir, run.uuid);
+    const recorded = new Set(job.resume ? store.runDetail(run.id).evaluations.map((e) => e.split) : []);
+    if (job.resume) backfillFromCheckpoint(store, run.id, runDir);
     const request: TrainRequest = {
       type: 'train',
       runId: String(run.id),
@@ -54,7 +56,8 @@ export function createTrainingExecutor(options: ExecutorOptions): RunExecutor {
       // Killed before its first checkpoint: nothing to resume from, so it starts again.
       resume: job.resume && existsSync(join(runDir, 'checkpoints', 'last')),
       subset,
-      evaluateAtEpochs: job.evaluateAtEpochs.filter((e) => e < hp.data.epochs),
+      // Only the folding evaluations not yet recorded (a resumed run has some already).
+      evaluateAtEpochs: job.evaluateAtEpochs.filter((e) => e < hp.data.epochs && !recorded.has(intermediateSplit(e))),
     };
     let stopMode: 'cancel' | 'interrupt' | null = null;
     let lastEpoch = 0;
@@ -201,4 +204,31 @@ function record(
       throw new Error(`unhandled worker message ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/**
+ * Main can be killed after the worker saved epoch E's checkpoint but before main wrote that
+ * epoch's metrics (the messages were still in the pipe). A run resumed from that checkpoint would
+ * never send them again, so they are recorded from the checkpoint's own epoch history first.
+ */
+export function backfillFromCheckpoint(store: RunStore, runId: number, runDir: string): number {
+  const statePath = join(runDir, 'checkpoints', 'last', 'state.json');
+  if (!existsSync(statePath)) return 0;
+  let history: { epoch: number; loss: number; accuracy: number; val_loss: number | null; val_accuracy: number | null }[];
+  try {
+    history = (JSON.parse(readFileSync(statePath, 'utf8')) as { history?: typeof history }).history ?? [];
+  } catch {
+    return 0; // an unreadable checkpoint fails the resume itself, with the worker's message
+  }
+  const series = store.metricSeries(runId, { keys: ['loss'] }).series.loss ?? [];
+  const recordedUpTo = Math.max(0, ...series.map((p) => p.epoch));
+  const points = history
+    .filter((h) => h.epoch > recordedUpTo)
+    .flatMap((h) =>
+      (['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const)
+        .filter((key) => typeof h[key] === 'number')
+        .map((key) => ({ runId, key, step: h.epoch, epoch: h.epoch, value: h[key] as number })),
+    );
+  if (points.length > 0) store.logBatch(points);
+  return points.length;
 }

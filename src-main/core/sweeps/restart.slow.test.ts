@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -158,8 +158,12 @@ describe('a sweep survives SIGKILL of the process that schedules it', () => {
       children.push(child);
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       await until('a completed run and a running one with a checkpoint', () => {
-        if (!existsSync(dbPath)) return undefined;
-        const all = rows(dbPath);
+        let all: Row[];
+        try {
+          all = rows(dbPath);
+        } catch {
+          return undefined; // not created or not migrated yet
+        }
         return all.some((r) => r.status === 'completed') && all.some((r) => r.status === 'running' && r.checkpoints > 0) ? true : undefined;
       });
       child.kill('SIGKILL');

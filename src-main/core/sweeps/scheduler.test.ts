@@ -70,6 +70,20 @@ async function until(what: string, fn: () => boolean, timeoutMs = 20_000): Promi
 
 const statusOf = (id: number) => store.getRun(id)!.status;
 
+/** A folded sweep whose source run trained to the end, as a worker would have reported it. */
+function finishedSource(): { sweepId: number; sourceId: number } {
+  const started = sweep([3], { axes: { kernelSize: [3], epochs: [1, 2] } });
+  expect(started).toMatchObject({ queued: 1, derived: 1 });
+  const sourceId = started.runIds[0]!;
+  expect(claimNextRunnable(store, store.owner, 60_000)!.id).toBe(sourceId);
+  store.logBatch([1, 2].map((epoch) => ({ runId: sourceId, key: 'loss', step: epoch, epoch, value: 1 / epoch })));
+  const evaluation = (accuracy: number) => ({ loss: 1 - accuracy, accuracy, confusion: [[1]], perClass: [] });
+  store.addEvaluation(sourceId, { split: intermediateSplit(1), ...evaluation(0.5) });
+  store.addEvaluation(sourceId, { split: 'test', ...evaluation(0.75) });
+  store.transition(sourceId, 'completed');
+  return { sweepId: started.sweepId, sourceId };
+}
+
 describe('scheduler', () => {
   it('runs at most `workers` at once, and takes a new limit while running', async () => {
     const started = sweep([1, 2, 3, 4, 5, 6]);
@@ -172,21 +186,12 @@ describe('scheduler', () => {
   });
 
   it('records a derived run left half-written by a crash again from its source, never trains it', async () => {
-    const started = sweep([3], { axes: { kernelSize: [3], epochs: [1, 2] } });
-    expect(started).toMatchObject({ queued: 1, derived: 1 });
-    const sourceId = started.runIds[0]!;
-    // The source trained to the end (as a worker would have reported it)…
-    expect(claimNextRunnable(store, store.owner, 60_000)!.id).toBe(sourceId);
-    store.logBatch([1, 2].map((epoch) => ({ runId: sourceId, key: 'loss', step: epoch, epoch, value: 1 / epoch })));
-    const evaluation = (accuracy: number) => ({ loss: 1 - accuracy, accuracy, confusion: [[1]], perClass: [] });
-    store.addEvaluation(sourceId, { split: intermediateSplit(1), ...evaluation(0.5) });
-    store.addEvaluation(sourceId, { split: 'test', ...evaluation(0.75) });
-    store.transition(sourceId, 'completed');
-    // …and the process died while recording its derived run, which recovery marked interrupted.
+    const { sweepId, sourceId } = finishedSource();
+    // The process died while recording the source's derived run, which recovery marked interrupted.
     const source = store.getRun(sourceId)!;
     const half = store.createRun({
       name: 'half-written',
-      sweepId: started.sweepId,
+      sweepId: sweepId,
       derivedFromRunId: sourceId,
       derivedEpochs: 1,
       status: 'running',
@@ -200,17 +205,28 @@ describe('scheduler', () => {
 
     const jobs: RunJob[] = [];
     scheduler = new Scheduler({ store, events: new EventBus(), executor: sleeperExecutor(50, jobs, { now: 0, max: 0 }), pollMs: 50 });
+    expect(scheduler.resumeSweeps(sweepId)).toEqual({ sweepIds: [sweepId], requeued: 0 });
     scheduler.start();
-    expect(scheduler.resumeSweeps(started.sweepId)).toEqual({ sweepIds: [started.sweepId], requeued: 0 });
     await new Promise((r) => setTimeout(r, 300));
     expect(jobs).toHaveLength(0);
-    const derived = store.listRuns({ sweepId: started.sweepId }).rows.filter((r) => r.id !== sourceId);
+    const derived = store.listRuns({ sweepId: sweepId }).rows.filter((r) => r.id !== sourceId);
     expect(derived).toHaveLength(1);
     const detail = store.runDetail(derived[0]!.id);
     expect(detail).toMatchObject({ status: 'completed', derivedFromRunId: sourceId, derivedEpochs: 1 });
     expect(detail.evaluations.find((e) => e.split === 'test')!.accuracy).toBe(0.5);
     expect(detail.summary.find((m) => m.key === 'loss')).toMatchObject({ count: 1, last: 1 });
-    expect(store.getSweep(started.sweepId)!.status).toBe('completed');
+    expect(store.getSweep(sweepId)!.status).toBe('completed');
+  });
+
+  it('on start, records the derived runs of a source that completed just before a crash', async () => {
+    const { sweepId, sourceId } = finishedSource();
+    expect(store.listRuns({ sweepId }).total).toBe(1);
+    scheduler = new Scheduler({ store, events: new EventBus(), executor: sleeperExecutor(50, [], { now: 0, max: 0 }) });
+    scheduler.start();
+    const runs = store.listRuns({ sweepId }).rows;
+    expect(runs).toHaveLength(2);
+    expect(store.runDetail(runs.find((r) => r.id !== sourceId)!.id)).toMatchObject({ status: 'completed', derivedEpochs: 1 });
+    expect(store.getSweep(sweepId)!.status).toBe('completed');
   });
 
   it('gives each queued run to exactly one of two processes claiming at once', async () => {

@@ -156,7 +156,28 @@ export class Scheduler {
       }
     }, this.#pollMs);
     this.#timer.unref();
+    this.#reconcile();
     this.pump();
+  }
+
+  /**
+   * After a crash: completed sources of running sweeps whose derived runs were not recorded get
+   * them now, so a sweep whose remaining runs were only queued still finishes on its own.
+   */
+  #reconcile(): void {
+    try {
+      for (const sweep of this.#store.listSweeps()) {
+        if (sweep.status !== 'running') continue;
+        for (const run of runsOfSweep(this.#store, sweep.id)) {
+          if (run.status !== 'completed' || run.derivedFromRunId !== null) continue;
+          const info = this.#planOf(run);
+          if (info && info.derived.length > 0) materializeDerived(this.#store, run, info);
+        }
+        this.#updateSweepStatus(sweep.id);
+      }
+    } catch (error) {
+      console.error('scheduler: reconciling sweeps failed:', error instanceof Error ? error.message : error);
+    }
   }
 
   get activeRunIds(): number[] {

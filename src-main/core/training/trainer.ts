@@ -139,6 +139,10 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
 
   try {
     if (options.resume) state = (await loadCheckpoint(join(checkpointsDir, 'last'), model, optimizer)) as LoopState;
+    // Epoch folding: main asks again for an evaluation it never recorded (killed in between); the
+    // resumed model is exactly the model after that epoch.
+    if (options.resume && options.evaluateAtEpochs?.includes(state.epochsCompleted) && state.epochsCompleted < hp.epochs)
+      emitTestEvaluation(state.epochsCompleted);
     const batchSize = hp.batchSize;
     const trainCount = data.train.count;
     const batchesPerEpoch = Math.ceil(trainCount / batchSize);

@@ -1,0 +1,46 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { makeTempDir } from '../../test/tempDir.ts';
+import { RunStore } from '../db/RunStore.ts';
+import { backfillFromCheckpoint } from './executor.ts';
+import { tinyModel } from './sweepFixture.ts';
+
+let temp: { dir: string; cleanup: () => void };
+let store: RunStore;
+beforeEach(() => {
+  temp = makeTempDir('kernellab-executor-');
+  store = RunStore.open(join(temp.dir, 'kernellab.db'));
+});
+afterEach(() => {
+  store.close();
+  temp.cleanup();
+});
+
+it('records the epochs a killed main never wrote from the checkpoint it resumes from', () => {
+  const run = store.createRun({
+    name: 'r',
+    modelSpec: tinyModel,
+    dataset: 'mnist',
+    backend: 'wasm',
+    seed: 1,
+    hyperparameters: { epochs: 4 },
+  });
+  store.logBatch([{ runId: run.id, key: 'loss', step: 1, epoch: 1, value: 2 }]);
+  const runDir = join(temp.dir, 'run');
+  mkdirSync(join(runDir, 'checkpoints', 'last'), { recursive: true });
+  const history = [1, 2, 3].map((epoch) => ({ epoch, loss: 3 - epoch / 2, accuracy: epoch / 10, val_loss: null, val_accuracy: epoch / 5 }));
+  writeFileSync(join(runDir, 'checkpoints', 'last', 'state.json'), JSON.stringify({ epochsCompleted: 3, history }));
+
+  expect(backfillFromCheckpoint(store, run.id, runDir)).toBe(6);
+  const series = store.metricSeries(run.id).series;
+  expect(series.loss!.map((p) => [p.epoch, p.value])).toEqual([
+    [1, 2],
+    [2, 2],
+    [3, 1.5],
+  ]);
+  expect(series.val_accuracy!.map((p) => p.epoch)).toEqual([2, 3]);
+  expect(series.val_loss).toBeUndefined();
+  // Nothing left to fill: a second call writes nothing.
+  expect(backfillFromCheckpoint(store, run.id, runDir)).toBe(0);
+});
