@@ -38,6 +38,8 @@ test('a user starts one LeNet-5 run and follows it live to its evaluation', asyn
   await expect(run.status).toHaveText('completed', { timeout: 540_000 });
   await expect(page.getByRole('img', { name: 'loss curves', exact: true })).toBeVisible();
   await expect(run.confusionMatrix).toBeVisible();
+  // The most confidently wrong test images are shown as pictures from the imported dataset.
+  await expect(run.mistakeImages.first()).toBeVisible();
   await expect(page.getByTestId('run-backend')).not.toBeEmpty();
   expect(errors).toEqual([]);
 });

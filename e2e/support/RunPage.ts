@@ -8,6 +8,7 @@ export class RunPage {
   readonly evalAccuracy: Locator;
   readonly progress: Locator;
   readonly status: Locator;
+  readonly mistakeImages: Locator;
 
   constructor(page: Page) {
     this.page = page;
@@ -17,6 +18,7 @@ export class RunPage {
     this.evalAccuracy = page.getByTestId('eval-accuracy');
     this.progress = page.getByTestId('run-progress');
     this.status = page.locator('.toolbar').getByTestId('status').first();
+    this.mistakeImages = page.getByTestId('most-wrong').getByRole('img');
   }
 
   async open(appUrl: string, id: number): Promise<void> {

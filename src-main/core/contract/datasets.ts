@@ -112,6 +112,8 @@ export const datasetsMethods = {
         name: DatasetName,
         split: z.enum(['train', 'test']).default('train'),
         perClass: z.number().int().min(1).max(16).default(4),
+        /** These images of the split, in this order, instead of the first `perClass` of each class (e.g. a run's worst mistakes). */
+        indices: z.array(z.number().int().nonnegative()).min(1).max(64).optional(),
       })
       .strict(),
     output: z.object({

@@ -58,6 +58,16 @@ describe('datasets service methods', () => {
     const rows = inflateSync(idat);
     expect(Array.from(rows.subarray(14 * 29 + 1 + 13, 14 * 29 + 1 + 18))).toEqual([81, 240, 253, 253, 119]);
 
+    // Chosen images, in the order asked (a run's worst mistakes): test image 0 is a 7, 1 a 2.
+    const chosen = await service.call('datasets.samples', { name: 'mnist', split: 'test', indices: [1, 0] });
+    expect(chosen.samples.map((s) => [s.index, s.label])).toEqual([
+      [1, 2],
+      [0, 7],
+    ]);
+    await expect(service.call('datasets.samples', { name: 'mnist', split: 'test', indices: [3, 10_000] })).rejects.toThrow(
+      /indices\.1: 10000 is past the 10000 test images of mnist/,
+    );
+
     // A changed byte (same size) is found by verify, which takes the ready mark away.
     const file = join(tmp.dir, 'datasets', 'mnist', 't10k-labels-idx1-ubyte');
     const bytes = readFileSync(file);

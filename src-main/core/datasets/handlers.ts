@@ -170,17 +170,29 @@ export function datasetsHandlers(ctx: ServiceContext, env: NodeJS.ProcessEnv = p
       return { name, ok: problems.length === 0, problems };
     },
 
-    'datasets.samples': async ({ name, split, perClass }) => {
+    'datasets.samples': async ({ name, split, perClass, indices }) => {
       const data = await loadSplit(root, name, split);
       const size = data.height * data.width * data.channels;
+      const toPng = (i: number) =>
+        `data:image/png;base64,${encodePng(data.images.subarray(i * size, (i + 1) * size), data.width, data.height, data.channels === 1 ? 1 : 3).toString('base64')}`;
+      if (indices) {
+        const outside = indices.findIndex((i) => i >= data.count);
+        if (outside >= 0) {
+          throw new KernelLabError(
+            'invalid_input',
+            `indices.${outside}: ${indices[outside]} is past the ${data.count} ${split} images of ${name}`,
+          );
+        }
+        const picked = indices.map((i) => ({ index: i, label: data.labels[i]!, png: toPng(i) }));
+        return { name, classNames: data.classNames, height: data.height, width: data.width, channels: data.channels, samples: picked };
+      }
       const taken = new Array<number>(data.classNames.length).fill(0);
       const samples: { index: number; label: number; png: string }[] = [];
       for (let i = 0; i < data.count && samples.length < perClass * data.classNames.length; i++) {
         const label = data.labels[i]!;
         if (taken[label]! >= perClass) continue;
         taken[label]!++;
-        const png = encodePng(data.images.subarray(i * size, (i + 1) * size), data.width, data.height, data.channels === 1 ? 1 : 3);
-        samples.push({ index: i, label, png: `data:image/png;base64,${png.toString('base64')}` });
+        samples.push({ index: i, label, png: toPng(i) });
       }
       samples.sort((a, b) => a.label - b.label || a.index - b.index);
       return { name, classNames: data.classNames, height: data.height, width: data.width, channels: data.channels, samples };
