@@ -5,7 +5,7 @@
  *   KERNELLAB_BENCH_QUICK=1               smaller workloads (figures marked quick)
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatMarkdown, formatTable, type BenchModule, type BenchResult } from './types.ts';
@@ -27,6 +27,7 @@ interface BenchRecord {
   measuredAt: string;
   quick: boolean;
   machine: Machine;
+  load?: number;
   rows: BenchResult[];
   failure?: string;
 }
@@ -60,7 +61,8 @@ const failures: string[] = [];
 for (const name of names) {
   const started = Date.now();
   console.log(`\n== ${name}`);
-  const record: BenchRecord = { bench: name, measuredAt: new Date().toISOString(), quick, machine, rows: [] };
+  // The load average when the group started: figures from a busy machine are noisy, and say so.
+  const record: BenchRecord = { bench: name, measuredAt: new Date().toISOString(), quick, machine, load: loadavg()[0]!, rows: [] };
   try {
     const module = (await import(join(here, `${name}.bench.ts`))) as BenchModule;
     record.rows = await module.run({ previous: thisRun, quick });
