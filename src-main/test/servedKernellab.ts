@@ -6,7 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 
-const cli = fileURLToPath(new URL('../../bin/kernellab.js', import.meta.url));
+/** The CLI entry, for tests that run other commands beside `serve`. */
+export const cliPath = fileURLToPath(new URL('../../bin/kernellab.js', import.meta.url));
+const cli = cliPath;
 
 export interface ServedKernellab {
   child: ChildProcess;

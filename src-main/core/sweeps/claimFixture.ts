@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { RunStore } from '../db/RunStore.ts';
-import { claimNextRunnable } from './sweepStore.ts';
+import { claimNextRunnable } from '../db/sweepQueue.ts';
 
 const [dbPath, owner, goFile] = process.argv.slice(2);
 const store = RunStore.open(dbPath!, { recover: false, owner });

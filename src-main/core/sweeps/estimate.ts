@@ -8,7 +8,7 @@ import type { RunStore } from '../db/RunStore.ts';
 import { ModelSpec } from '../models/modelSpec.ts';
 import { inferShapes } from '../models/shapeInference.ts';
 import { trainingImages, type SweepPoint } from './expand.ts';
-import { measuredThroughput } from './sweepStore.ts';
+import { measuredThroughput } from '../db/sweepQueue.ts';
 
 /**
  * Rough training rate of one single-threaded wasm worker, in FLOP/s: LeNet-5 (0.57 MFLOP forward,

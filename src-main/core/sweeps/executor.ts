@@ -16,7 +16,7 @@ import type { TrainingMessage, TrainRequest } from '../training/workerProtocol.t
 import type { WorkerLauncher } from '../workerHost.ts';
 import { intermediateSplit, type SweepRunInfo } from './folding.ts';
 import type { RunExecution, RunExecutor, RunJob } from './scheduler.ts';
-import { recordDevice } from './sweepStore.ts';
+import { recordDevice } from '../db/sweepQueue.ts';
 
 export interface ExecutorOptions {
   store: RunStore;

@@ -11,7 +11,7 @@
 import { decodeMetricValue, type RunStatus } from '../contract/runs.ts';
 import type { MetricPointInput, RunRecord, RunStore } from '../db/RunStore.ts';
 import type { AxisValue } from './sweepSpec.ts';
-import { addAxisParams, derivedRun, setRunTimes } from './sweepStore.ts';
+import { addAxisParams, derivedRun, setRunTimes } from '../db/sweepQueue.ts';
 
 /** What the sweep recorded on a run (in its environment, under `sweep`) when it was queued. */
 export interface SweepRunInfo {

@@ -13,7 +13,7 @@ import type { Hyperparameters, ModelSpec } from '../models/modelSpec.ts';
 import type { ServiceContext } from '../service.ts';
 import { machineThroughput, pointSeconds, sweepSeconds } from './estimate.ts';
 import { createTrainingExecutor } from './executor.ts';
-import { addAxisParams } from './sweepStore.ts';
+import { addAxisParams } from '../db/sweepQueue.ts';
 import { expandSweep, type ExpandedSweep, type SweepPoint } from './expand.ts';
 import type { SweepRunInfo } from './folding.ts';
 import { Scheduler, type RunExecutor } from './scheduler.ts';

@@ -1,54 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliPath as cli, killServedChildren, peek, serveKernellab, servedChildren as children, until } from '../../test/servedKernellab.ts';
 import { dataDirWithMnist, tinySweep } from './sweepFixture.ts';
 
-const cli = fileURLToPath(new URL('../../../bin/kernellab.js', import.meta.url));
-const children: ChildProcess[] = [];
 let home: { dir: string; cleanup: () => void } | undefined;
 
 afterAll(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killServedChildren();
   home?.cleanup();
 });
-
-interface Server {
-  child: ChildProcess;
-  call: <T>(method: string, input?: unknown) => Promise<T>;
-  exited: Promise<void>;
-}
-
-/** `kernellab serve` as a real child process; resolves once it prints its URL. */
-function serve(dataDir: string): Promise<Server> {
-  const child = spawn(process.execPath, [cli, '--home', dataDir, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Open (http:\/\/[^\s/?]+)\/?\?token=([0-9a-f]+)/.exec(output);
-      if (!match) return;
-      const [, base, token] = match;
-      const call = async <T>(method: string, input: unknown = {}): Promise<T> => {
-        const res = await fetch(`${base}/api/call/${method}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify(input),
-        });
-        const body = (await res.json()) as { ok: boolean; result: T; error?: { message: string } };
-        if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
-        return body.result;
-      };
-      resolve({ child, call, exited });
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}) before it was ready: ${output}`)));
-  });
-}
 
 interface Row {
   id: number;
@@ -59,37 +22,19 @@ interface Row {
   checkpoints: number;
 }
 
-function rows(dbPath: string): Row[] {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 5000');
-    return db
-      .prepare(
-        `SELECT r.id, r.status, r.derived_from_run_id, r.derived_epochs, r.environment,
-                (SELECT count(*) FROM checkpoints c WHERE c.run_id = r.id) AS checkpoints
-         FROM runs r ORDER BY r.id`,
-      )
-      .all() as Row[];
-  } finally {
-    db.close();
-  }
-}
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const rows = (dbPath: string): Row[] =>
+  peek<Row>(
+    dbPath,
+    `SELECT r.id, r.status, r.derived_from_run_id, r.derived_epochs, r.environment,
+            (SELECT count(*) FROM checkpoints c WHERE c.run_id = r.id) AS checkpoints
+     FROM runs r ORDER BY r.id`,
+  );
 
 describe('a sweep survives SIGKILL of the process that schedules it', () => {
   it('queued runs stay queued, interrupted runs resume from checkpoints, nothing lost or run twice', async () => {
     home = await dataDirWithMnist('kernellab-restart-');
     const dbPath = join(home.dir, 'kernellab.db');
-    const first = await serve(home.dir);
+    const first = await serveKernellab(home.dir);
     await first.call('sweeps.setConcurrency', { workers: 2 });
     // Three kernel sizes × epochs (2, 4): three trained runs of 4 epochs, three derived.
     const spec = tinySweep({ axes: { kernelSize: [3, 5, 7], epochs: [2, 4] } });
@@ -111,7 +56,7 @@ describe('a sweep survives SIGKILL of the process that schedules it', () => {
     expect(wasRunning.length).toBeGreaterThan(0);
     expect(wasQueued.length).toBeGreaterThan(0);
 
-    const second = await serve(home.dir);
+    const second = await serveKernellab(home.dir);
     // On open the dead process's runs became interrupted; queued ones are still queued.
     const afterRestart = rows(dbPath);
     for (const id of wasRunning) expect(afterRestart.find((r) => r.id === id)!.status).toMatch(/interrupted|completed/);

@@ -9,7 +9,7 @@ import { EventBus } from '../events.ts';
 import { queueSweep } from './handlers.ts';
 import { Scheduler, type RunExecutor, type RunJob } from './scheduler.ts';
 import { intermediateSplit } from './folding.ts';
-import { claimNextRunnable } from './sweepStore.ts';
+import { claimNextRunnable } from '../db/sweepQueue.ts';
 import { tinySweep } from './sweepFixture.ts';
 import { parseSweepSpec } from './sweepSpec.ts';
 

@@ -28,7 +28,7 @@ import {
   runsWithStatus,
   setPriority,
   unfinishedSweepIds,
-} from './sweepStore.ts';
+} from '../db/sweepQueue.ts';
 import type { SweepProgress } from '../contract/sweeps.ts';
 
 export interface RunJob {

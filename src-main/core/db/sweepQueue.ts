@@ -1,10 +1,10 @@
 /**
- * The few queue queries the scheduler needs that RunStore does not have, on RunStore's own
- * database handle (same connection, same WAL, same busy timeout). Kept apart from core/db so the
- * store engineer's files stay theirs; every write here is a single statement or a transaction.
+ * The queue queries the sweeps scheduler needs beyond RunStore's own, on RunStore's database
+ * handle (same connection, same WAL, same busy timeout). SQL lives only in core/db (STYLE.md
+ * rule 5); every write here is a single statement or a transaction.
  */
 import { KernelLabError } from '../errors.ts';
-import { toRunRecord, type RunDbRow, type RunRecord, type RunStore } from '../db/RunStore.ts';
+import { toRunRecord, type RunDbRow, type RunRecord, type RunStore } from './RunStore.ts';
 import type { RunStatus } from '../contract/runs.ts';
 
 /**
