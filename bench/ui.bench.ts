@@ -6,30 +6,23 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
+import { chromiumArgs, chromiumPath } from '../e2e/support/chromium.ts';
 import { firstRunRowMs, measureScrollFrames, percentile } from '../e2e/support/measure.ts';
 import { importRuns, manyRuns } from '../e2e/support/seedRuns.ts';
 import { startServedApp } from '../e2e/support/servedApp.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
-const chromiumPath = process.env.PLAYWRIGHT_CHROMIUM ?? '/usr/bin/chromium';
 const built = fileURLToPath(new URL('../out/renderer/index.html', import.meta.url));
 
 export async function run(_context: BenchContext): Promise<BenchResult[]> {
   if (!existsSync(built)) throw new Error('the renderer is not built: run `npm run build` first');
-  if (!existsSync(chromiumPath)) {
-    return [{ name: 'ui: all', value: null, unit: 'ms', note: `absent: no Chromium at ${chromiumPath} (set PLAYWRIGHT_CHROMIUM)` }];
+  if (!chromiumPath) {
+    return [{ name: 'ui: all', value: null, unit: 'ms', note: 'absent: no Chromium at /usr/bin/chromium (set PLAYWRIGHT_CHROMIUM)' }];
   }
   const app = await startServedApp();
   const browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: chromiumArgs,
   });
   try {
     for (const file of manyRuns(10_000)) await importRuns(app.url, file);

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { measureScrollFrames, percentile } from './support/measure.ts';
 import { RunsPage } from './support/RunsPage.ts';
 import { artifactsDir, screenshotBothThemes, watchConsole } from './support/screenshots.ts';
 import { startServedApp, type ServedApp } from './support/servedApp.ts';
@@ -29,32 +30,9 @@ test('a user with 10,000 runs scrolls the whole table from the keyboard, sorts a
 
   // A measurement, not an assertion: frame times while the wheel scrolls 400 rows per step through
   // the first 2,000 rows (pages load as they come into view). Written to e2e/artifacts/runs-scroll.json.
-  const frames = await page.evaluate(async () => {
-    // Runs in the page; e2e code is type-checked without the DOM library, hence the narrow types.
-    const win = globalThis as unknown as {
-      document: { querySelector(selector: string): { scrollTop: number } | null };
-      requestAnimationFrame(callback: (now: number) => void): number;
-    };
-    const requestAnimationFrame = win.requestAnimationFrame.bind(win);
-    const grid = win.document.querySelector('[role="grid"]')!;
-    const times: number[] = [];
-    let last = performance.now();
-    let running = true;
-    const tick = (now: number) => {
-      times.push(now - last);
-      last = now;
-      if (running) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-    for (let i = 0; i < 60; i++) {
-      grid.scrollTop += 34 * 33;
-      await new Promise((resolve) => setTimeout(resolve, 16));
-    }
-    running = false;
-    return times.slice(1);
-  });
+  const frames = await measureScrollFrames(page);
   const sorted = [...frames].sort((a, b) => a - b);
-  const p95 = sorted[Math.floor(sorted.length * 0.95)]!;
+  const p95 = percentile(frames, 95);
   mkdirSync(artifactsDir, { recursive: true });
   writeFileSync(
     join(artifactsDir, 'runs-scroll.json'),
