@@ -2,7 +2,8 @@
  * Tracking overhead on a real run: LeNet-5 (relu) trains on an MNIST subset through the real
  * service (scheduler → worker → RunStore), and every store call main makes for the run is timed.
  * The share of the run's wall time spent recording is what a user could notice; it should be
- * far below 1%. Main-process RSS is sampled while the run trains.
+ * far below 1%. (The main process's memory during a sweep is measured by startup.bench.ts, in a
+ * real `kernellab serve` process; this one hosts the service in the bench process itself.)
  */
 import { join } from 'node:path';
 import type { KernelLabEvent } from '../src-main/core/contract/index.ts';
@@ -47,8 +48,6 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
         if (!['queued', 'running'].includes(status)) finished?.(status);
       }
     });
-    const rss: number[] = [];
-    const sampler = setInterval(() => rss.push(process.memoryUsage().rss / 2 ** 20), 250);
     const train = context.quick ? 3000 : 12000;
     const started = performance.now();
     await service.call('runs.start', {
@@ -61,9 +60,7 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
     });
     const status = await done;
     const wallMs = performance.now() - started;
-    clearInterval(sampler);
     if (status !== 'completed') throw new Error(`the tracked run ended ${status}`);
-    const idleRss = rss.length > 0 ? Math.min(...rss) : null;
     return [
       { name: `tracking: LeNet-5 run on ${train} MNIST images × 2 epochs, wall time`, value: wallMs / 1000, unit: 's' },
       {
@@ -73,12 +70,6 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
         note: `${calls} calls, ${points} metric points`,
       },
       { name: 'tracking: overhead share of the run', value: (100 * storeMs) / wallMs, unit: '%', target: '< 1' },
-      {
-        name: 'tracking: main-process RSS while the run trains (max)',
-        value: rss.length > 0 ? Math.max(...rss) : null,
-        unit: 'MiB',
-        note: idleRss ? `min ${idleRss.toFixed(0)} MiB` : undefined,
-      },
     ];
   } finally {
     await service.close();
