@@ -34,6 +34,8 @@ test('a user starts one LeNet-5 run and follows it live to its evaluation', asyn
   await expect(run.title).toContainText('#1');
   // Live: batch progress arrives while it trains, then the curves and the final evaluation.
   await expect(run.progress).toContainText(/epoch \d/, { timeout: 300_000 });
+  // The backend the worker really got shows while it trains, not the 'auto' it was queued with.
+  await expect(page.getByTestId('run-backend')).toContainText(/wasm|tensorflow|cpu/);
   await screenshotBothThemes(page, 'run-live');
   await expect(run.status).toHaveText('completed', { timeout: 540_000 });
   await expect(page.getByRole('img', { name: 'loss curves', exact: true })).toBeVisible();

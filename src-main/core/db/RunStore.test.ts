@@ -221,6 +221,14 @@ describe('logBatch', () => {
 });
 
 describe('runs, params and attachments', () => {
+  it('records the backend and device a worker got, and tells open views at once', () => {
+    const run = store.createRun({ ...base, backend: 'auto' });
+    events.length = 0;
+    store.setDevice(run.id, 'wasm', 'AMD EPYC, SIMD on, one thread');
+    expect(store.getRun(run.id)).toMatchObject({ backend: 'wasm', device: 'AMD EPYC, SIMD on, one thread' });
+    expect(events).toEqual([{ name: 'run.updated', payload: { runId: run.id, status: 'queued', summary: [] } }]);
+  });
+
   it('flattens nested hyperparameters into dotted params and decides best by key name', () => {
     expect(flattenParams({ a: { b: 1, c: [3, { d: 'x' }] }, e: true, f: null, g: [] })).toEqual([
       { key: 'a.b', value: 1, kind: 'number' },

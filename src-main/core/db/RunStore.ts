@@ -701,6 +701,12 @@ export class RunStore {
     return unique;
   }
 
+  /** Records which backend and device a worker actually used (its trainBegin), so open views show it at once. */
+  setDevice(runId: number, backend: string, device: string): void {
+    this.db.prepare('UPDATE runs SET backend = ?, device = ?, updated_at = ? WHERE id = ?').run(backend, device, Date.now(), runId);
+    this.#emitRun(runId);
+  }
+
   setNote(runId: number, body: string): string {
     this.#write('saving a note', () => {
       this.#requireRun(runId);

@@ -78,11 +78,6 @@ export function measuredThroughput(
   return rows.map((r) => ({ ...r, modelSpec: JSON.parse(r.modelSpec) as unknown }));
 }
 
-/** Records which backend and device a worker actually used (trainBegin). */
-export function recordDevice(store: RunStore, runId: number, backend: string, device: string): void {
-  store.db.prepare('UPDATE runs SET backend = ?, device = ?, updated_at = ? WHERE id = ?').run(backend, device, Date.now(), runId);
-}
-
 /** Whether any queued run could be claimed now (its sweep, if any, is running). */
 export function hasClaimableRun(store: RunStore): boolean {
   return (

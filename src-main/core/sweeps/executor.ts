@@ -16,7 +16,6 @@ import type { TrainingMessage, TrainRequest } from '../training/workerProtocol.t
 import type { WorkerLauncher } from '../workerHost.ts';
 import { intermediateSplit, type SweepRunInfo } from './folding.ts';
 import type { RunExecution, RunExecutor, RunJob } from './scheduler.ts';
-import { recordDevice } from '../db/sweepQueue.ts';
 
 export interface ExecutorOptions {
   store: RunStore;
@@ -111,7 +110,7 @@ function record(
 ): number {
   switch (message.type) {
     case 'trainBegin':
-      recordDevice(store, runId, message.backend, message.device);
+      store.setDevice(runId, message.backend, message.device);
       return lastEpoch;
     case 'batchEnd':
       return lastEpoch;
