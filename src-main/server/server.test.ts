@@ -20,7 +20,7 @@ describe('browser-mode server', () => {
     writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>KernelLab</title>');
     writeFileSync(join(temp.dir, 'secret.txt'), 'outside the renderer folder');
     service = createService({ dataDir: join(temp.dir, 'home'), shell: 'server' });
-    server = await startServer({ service, port: 0, staticDir, maxBodyBytes: 1000 });
+    server = await startServer({ service, port: 0, staticDir, maxBodyBytes: 1000, maxImportBytes: 20_000 });
   });
   afterAll(async () => {
     await server.close();
@@ -78,6 +78,15 @@ describe('browser-mode server', () => {
   it('answers 413 to a body over the limit', async () => {
     const response = await call('app.health', JSON.stringify({ pad: 'x'.repeat(5000) }));
     expect(response.status).toBe(413);
+  });
+
+  it('takes a runs.import export larger than the general limit, up to its own', async () => {
+    // Over the 1,000-byte limit of this server, under the import limit: reaches validation.
+    const big = await call('runs.import', JSON.stringify({ content: `{"runs": [${'1,'.repeat(1000)}1]}` }));
+    expect(big.status).not.toBe(413);
+    expect(big.status).toBeLessThan(500);
+    const tooBig = await call('runs.import', 'x'.repeat(20_001));
+    expect(tooBig.status).toBe(413);
   });
 
   it('refuses another origin and another Host', async () => {

@@ -14,6 +14,8 @@ export interface ServeOptions {
   staticDir?: string;
   /** Largest accepted request body; larger ones get 413 before they are read to the end. */
   maxBodyBytes?: number;
+  /** Largest body for `runs.import`, which carries a whole JSON export (runs with their metrics). */
+  maxImportBytes?: number;
   token?: string;
 }
 
@@ -103,6 +105,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const token = options.token ?? randomBytes(24).toString('hex');
   const expected = Buffer.from(token);
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const maxImport = options.maxImportBytes ?? 256 * 1024 * 1024;
   const staticDir = options.staticDir && existsSync(join(options.staticDir, 'index.html')) ? options.staticDir : undefined;
   const sseClients = new Set<ServerResponse>();
   let port = 0;
@@ -144,7 +147,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const match = url.pathname.match(/^\/api\/call\/([A-Za-z0-9_.]+)$/);
     if (!match) throw new KernelLabError('not_found', `No API route ${url.pathname}`);
     if (req.method !== 'POST') throw new KernelLabError('not_found', `${url.pathname} takes POST`);
-    const text = await readBody(req, maxBody);
+    const text = await readBody(req, match[1] === 'runs.import' ? maxImport : maxBody);
     let input: unknown = {};
     if (text.trim() !== '') {
       try {
