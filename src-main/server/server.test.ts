@@ -31,6 +31,12 @@ describe('browser-mode server', () => {
   const call = (method: string, body: string, headers: Record<string, string> = {}) =>
     fetch(`${server.url}api/call/${method}`, { method: 'POST', body, headers: { Authorization: `Bearer ${server.token}`, ...headers } });
 
+  it('says which port is taken when another server holds it', async () => {
+    await expect(startServer({ service, port: server.port })).rejects.toThrow(
+      new RegExp(`Port ${server.port} on 127.0.0.1 is in use .*--port 0 for a free one`),
+    );
+  });
+
   it('binds loopback and prints a URL carrying the token', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(server.urlWithToken).toContain(`?token=${server.token}`);

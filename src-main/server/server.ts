@@ -209,7 +209,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new KernelLabError(
+            'unavailable',
+            `Port ${options.port} on ${host} is in use (another kernellab serve?): pass --port N, or --port 0 for a free one`,
+          ),
+        );
+      } else if (error.code === 'EADDRNOTAVAIL') {
+        reject(new KernelLabError('invalid_input', `--host ${host} is not an address of this machine`));
+      } else reject(error);
+    });
     server.listen(options.port ?? 0, host, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
