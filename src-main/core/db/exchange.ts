@@ -18,7 +18,7 @@ import {
   type ExportSelection,
 } from '../contract/runs.ts';
 import type { SqliteDatabase } from './database.ts';
-import { flattenParams, metricDirection, readParam, type FlatParam, type RunDbRow } from './records.ts';
+import { flattenParams, metricDirection, readParam, toRunRecord, type FlatParam, type RunDbRow } from './records.ts';
 
 const exportFormatTag = 'kernellab.runs';
 
@@ -199,27 +199,30 @@ export function buildExport(db: SqliteDatabase, runIds: number[]): RunsExport {
         most_wrong: string;
         created_at: number;
       }[];
+      const record = toRunRecord(r);
       return {
-        uuid: r.uuid,
-        name: r.name,
+        uuid: record.uuid,
+        name: record.name,
         experimentUuid: r.experiment_id === null ? null : (expUuid.get(r.experiment_id) ?? null),
         sweepUuid: r.sweep_id === null ? null : (sweepUuid.get(r.sweep_id) ?? null),
         parentRunUuid: runUuid(r.parent_run_id),
         derivedFromRunUuid: runUuid(r.derived_from_run_id),
-        derivedEpochs: r.derived_epochs,
-        status: r.status,
-        modelSpec: JSON.parse(r.model_spec) as unknown,
-        dataset: r.dataset,
-        backend: r.backend,
-        device: r.device,
-        seed: r.seed,
-        hyperparameters: JSON.parse(r.hyperparameters) as Record<string, unknown>,
-        environment: JSON.parse(r.environment) as Record<string, unknown>,
-        priority: r.priority,
-        error: r.error,
-        createdAt: r.created_at,
-        startedAt: r.started_at,
-        endedAt: r.ended_at,
+        ...pick(record, [
+          'derivedEpochs',
+          'status',
+          'modelSpec',
+          'dataset',
+          'backend',
+          'device',
+          'seed',
+          'hyperparameters',
+          'environment',
+          'priority',
+          'error',
+          'createdAt',
+          'startedAt',
+          'endedAt',
+        ]),
         tags: db.prepare('SELECT tag FROM tags WHERE run_id = ? ORDER BY tag').pluck().all(r.id) as string[],
         note: (db.prepare('SELECT body FROM notes WHERE run_id = ?').pluck().get(r.id) as string | undefined) ?? '',
         checkpoints: checkpoints.map((c) => ({
@@ -521,4 +524,9 @@ export function importRuns(db: SqliteDatabase, content: string): { imported: num
     }
   }).immediate();
   return { imported, skipped };
+}
+
+/** The named fields of a record, typed: the export shares these with RunRecord unchanged. */
+function pick<T, K extends keyof T>(record: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, record[k]])) as Pick<T, K>;
 }
