@@ -17,6 +17,26 @@ type KernelFn = (args: {
   attrs?: tf.NamedAttrMap;
 }) => tf.TensorInfo | tf.TensorInfo[];
 
+/** A kernel's one output (kernel functions may return a list). */
+const single = (out: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo => (Array.isArray(out) ? out[0]! : out);
+
+/**
+ * Runs `body` with a `keep` that records each intermediate it is given, then frees them all with
+ * `backend.disposeData` — the kernel's result is never kept, so it survives.
+ */
+function withIntermediates<T>(backend: tf.KernelBackend, body: (keep: (t: tf.TensorInfo | tf.TensorInfo[]) => tf.TensorInfo) => T): T {
+  const temps: tf.TensorInfo[] = [];
+  try {
+    return body((t) => {
+      const one = single(t);
+      temps.push(one);
+      return one;
+    });
+  } finally {
+    for (const t of temps) backend.disposeData(t.dataId);
+  }
+}
+
 function wasmKernel(name: string): KernelFn {
   const config = tf.getKernel(name, 'wasm');
   if (!config) throw new Error(`the wasm backend has no ${name} kernel to build Conv2DBackpropFilter from`);
@@ -43,13 +63,7 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: tf
   const transpose = wasmKernel('Transpose');
   const conv = wasmKernel('Conv2D');
   const slice = wasmKernel('Slice');
-  const temps: tf.TensorInfo[] = [];
-  const keep = (t: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo => {
-    const one = Array.isArray(t) ? t[0]! : t;
-    temps.push(one);
-    return one;
-  };
-  try {
+  return withIntermediates(backend, (keep) => {
     const xT = keep(transpose({ inputs: { x }, backend, attrs: { perm: [3, 1, 2, 0] } }));
     const dyT = keep(transpose({ inputs: { x: dy }, backend, attrs: { perm: [1, 2, 0, 3] } }));
     const { top, bottom, left, right } = info.padInfo;
@@ -77,10 +91,8 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: tf
       cut = keep(slice({ inputs: { x: full }, backend, attrs: { begin: [0, 0, 0, 0], size: [inC, fh, fw, outC] } }));
     }
     const out = transpose({ inputs: { x: cut }, backend, attrs: { perm: [1, 2, 0, 3] } });
-    return Array.isArray(out) ? out[0]! : out;
-  } finally {
-    for (const t of temps) backend.disposeData(t.dataId);
-  }
+    return single(out);
+  });
 }
 
 /**
@@ -112,18 +124,12 @@ function makeConv2DBackpropInput(original: tf.KernelConfig) {
         setupDone = true;
       }
       const out = original.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
-      return Array.isArray(out) ? out[0]! : out;
+      return single(out);
     }
     const reverse = wasmKernel('Reverse');
     const transpose = wasmKernel('Transpose');
     const conv = wasmKernel('Conv2D');
-    const temps: tf.TensorInfo[] = [];
-    const keep = (t: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo => {
-      const one = Array.isArray(t) ? t[0]! : t;
-      temps.push(one);
-      return one;
-    };
-    try {
+    return withIntermediates(backend, (keep) => {
       const rotated = keep(reverse({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } }));
       const swapped = keep(transpose({ inputs: { x: rotated }, backend, attrs: { perm: [0, 1, 3, 2] } }));
       const top = info.filterHeight - 1 - info.padInfo.top;
@@ -146,10 +152,8 @@ function makeConv2DBackpropInput(original: tf.KernelConfig) {
           dimRoundingMode: undefined as unknown as string,
         } as unknown as tf.NamedAttrMap,
       });
-      return Array.isArray(out) ? out[0]! : out;
-    } finally {
-      for (const t of temps) backend.disposeData(t.dataId);
-    }
+      return single(out);
+    });
   };
 }
 
@@ -173,25 +177,19 @@ function makeBatchMatMul(original: tf.KernelConfig) {
         backend,
         attrs: { transposeA: false, transposeB: false },
       } as Parameters<tf.KernelFunc>[0]);
-      return Array.isArray(out) ? out[0]! : out;
+      return single(out);
     };
     if (!attrs.transposeA && !attrs.transposeB) return run(inputs['a']!, inputs['b']!);
     const transpose = wasmKernel('Transpose');
-    const temps: tf.TensorInfo[] = [];
-    const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
-      const rank = t.shape.length;
-      const perm = [...Array(rank).keys()];
-      [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1]!, perm[rank - 2]!];
-      const out = transpose({ inputs: { x: t }, backend, attrs: { perm } });
-      const one = Array.isArray(out) ? out[0]! : out;
-      temps.push(one);
-      return one;
-    };
-    try {
+    return withIntermediates(backend, (keep) => {
+      const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
+        const rank = t.shape.length;
+        const perm = [...Array(rank).keys()];
+        [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1]!, perm[rank - 2]!];
+        return keep(transpose({ inputs: { x: t }, backend, attrs: { perm } }));
+      };
       return run(attrs.transposeA ? swapLast(inputs['a']!) : inputs['a']!, attrs.transposeB ? swapLast(inputs['b']!) : inputs['b']!);
-    } finally {
-      for (const t of temps) backend.disposeData(t.dataId);
-    }
+    });
   };
 }
 
