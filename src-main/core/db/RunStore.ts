@@ -55,7 +55,7 @@ import {
 import { describeSqliteError, openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './database.ts';
 import { compareRuns, listRuns, metricSeries, pivot, runDetail, summariesOf } from './queries.ts';
 import { exportRuns, importRuns } from './exchange.ts';
-import { flattenParams, metricDirection, toRunRecord, type RunDbRow, type RunRecord } from './records.ts';
+import { flattenParams, metricDirection, toRunRecord, type RunDbRow, type RunRecord, type SummaryDbRow } from './records.ts';
 
 export type { RunStatus } from '../contract/runs.ts';
 export { flattenParams, metricDirection, readParam, toRunRecord, type FlatParam, type RunDbRow, type RunRecord } from './records.ts';
@@ -141,18 +141,6 @@ export const NewEvaluation = z
   })
   .strict();
 export type NewEvaluation = z.input<typeof NewEvaluation>;
-
-interface SummaryRow {
-  run_id: number;
-  key: string;
-  last: number | null;
-  last_step: number;
-  best: number | null;
-  best_step: number | null;
-  min: number | null;
-  max: number | null;
-  count: number;
-}
 
 const nan = (v: number | null): number => (v === null ? NaN : v);
 const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
@@ -589,7 +577,7 @@ export class RunStore {
     this.#write(`writing ${points.length} metric points`, () => {
       for (const p of points) insertMetric.run(p.runId, p.key, p.step, p.epoch, Math.round(p.wallMs ?? now), p.value);
       for (const g of groups.values()) {
-        const old = getSummary.get(g.runId, g.key) as SummaryRow | undefined;
+        const old = getSummary.get(g.runId, g.key) as SummaryDbRow | undefined;
         let { last, lastStep, min, max, best, bestStep } = g;
         if (old) {
           if (old.last_step > lastStep) {

@@ -25,7 +25,7 @@ import {
   type SummaryField,
 } from '../contract/runs.ts';
 import type { SqliteDatabase } from './database.ts';
-import { metricDirection, readParam, toRunRecord, type FlatParam, type RunDbRow } from './records.ts';
+import { metricDirection, readParam, toRunRecord, type FlatParam, type RunDbRow, type SummaryDbRow } from './records.ts';
 
 const enc = (v: number | null): MetricValue | null => (v === null ? null : encodeMetricValue(v));
 
@@ -175,18 +175,6 @@ export function listRuns(db: SqliteDatabase, input: unknown): { total: number; r
     }
   }
   return { total, rows: ids.map((id) => rows.get(id)!) };
-}
-
-interface SummaryDbRow {
-  run_id: number;
-  key: string;
-  last: number | null;
-  last_step: number;
-  best: number | null;
-  best_step: number | null;
-  min: number | null;
-  max: number | null;
-  count: number;
 }
 
 function toSummary(s: SummaryDbRow): MetricSummary {

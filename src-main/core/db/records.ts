@@ -125,3 +125,16 @@ export function readParam(value: number | string, kind: FlatParam['kind']): numb
   if (kind === 'json') return typeof value === 'string' ? value : String(value);
   return value;
 }
+
+/** A `latest_metrics` row as SQLite returns it. */
+export interface SummaryDbRow {
+  run_id: number;
+  key: string;
+  last: number | null;
+  last_step: number;
+  best: number | null;
+  best_step: number | null;
+  min: number | null;
+  max: number | null;
+  count: number;
+}
