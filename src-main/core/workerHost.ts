@@ -25,12 +25,32 @@ export const forkWorker: WorkerLauncher = (entry, args, env) => {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
+  // A worker can die between our last look at it and a send: the write then fails (EPIPE,
+  // ECONNRESET, ERR_IPC_CHANNEL_CLOSED) a tick later. That is the worker's death, which the exit
+  // listener reports; the failed write must not become an unhandled 'error' that kills this process.
+  const died = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  child.on('error', died);
   return {
     send: (message) => {
-      if (child.connected) child.send(message as never);
+      if (!child.connected) return;
+      try {
+        child.send(message as never, (error) => {
+          if (error) died();
+        });
+      } catch {
+        died();
+      }
     },
     onMessage: (listener) => child.on('message', listener),
-    onExit: (listener) => child.on('exit', listener),
+    onExit: (listener) => {
+      child.on('exit', listener);
+      // A worker that could not be started at all (EAGAIN, ENOMEM) emits 'error' and no 'exit'.
+      child.on('error', () => {
+        if (child.pid === undefined) listener(null, null);
+      });
+    },
     kill: (signal) => child.kill(signal),
     get pid() {
       return child.pid;

@@ -9,7 +9,14 @@ export const utilityWorker: WorkerLauncher = (entry, args, env) => {
     serviceName: 'KernelLab training worker',
   });
   return {
-    send: (message) => child.postMessage(message),
+    send: (message) => {
+      // A worker that has just died: its exit event reports the death; the send must not throw.
+      try {
+        child.postMessage(message);
+      } catch {
+        child.kill();
+      }
+    },
     onMessage: (listener) => child.on('message', listener),
     onExit: (listener) => child.on('exit', (code) => listener(code, null)),
     kill: () => child.kill(),

@@ -237,7 +237,10 @@ describe('scheduler', () => {
     expect(store.listRuns({ status: ['queued'] }).total).toBe(200);
     const fixture = fileURLToPath(new URL('./claimFixture.ts', import.meta.url));
     const goFile = join(temp.dir, 'go');
-    const children = ['a', 'b'].map((owner) => spawn(process.execPath, [fixture, join(temp.dir, 'kernellab.db'), `${owner}:1`, goFile]));
+    const children = [
+      ['a:1', 'b:1'],
+      ['b:1', 'a:1'],
+    ].map(([owner, peer]) => spawn(process.execPath, [fixture, join(temp.dir, 'kernellab.db'), owner!, goFile, peer!]));
     const outputs = children.map((child) => {
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -250,8 +253,11 @@ describe('scheduler', () => {
     const idsB = JSON.parse(b!) as number[];
     expect(idsA.length + idsB.length).toBe(200);
     expect(new Set([...idsA, ...idsB]).size).toBe(200);
-    // Both really competed (neither finished before the other began).
+    // Both really competed: each claimed runs while the other was claiming (the fixture holds each
+    // after its first claim until the other has one too, so neither drains the queue alone).
     expect(idsA.length).toBeGreaterThan(0);
     expect(idsB.length).toBeGreaterThan(0);
+    // Claims go in queue order, so each process's list is increasing and none is skipped.
+    for (const ids of [idsA, idsB]) expect(ids).toEqual([...ids].sort((x, y) => x - y));
   });
 });
