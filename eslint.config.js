@@ -33,6 +33,25 @@ const rendererMayNotImport = {
   ],
 };
 
+const seededRandomOnly = {
+  selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+  message: 'Math.random is unseeded: use the seeded generator in core/random.ts so runs are reproducible.',
+};
+
+/** CLI output carries names from outside (imports, other users' runs): it goes through cli/format.ts. */
+const cliPrintsThroughFormat = [
+  {
+    selector: "CallExpression[callee.object.name='console']",
+    message:
+      'The CLI prints through src-main/cli/format.ts (print, printError, printJson, printData), which keeps control characters in run names and errors from acting on the terminal.',
+  },
+  {
+    selector: "CallExpression[callee.property.name='write'][callee.object.property.name=/^std(out|err)$/]",
+    message:
+      'The CLI prints through src-main/cli/format.ts (print, printError, printJson, printData), which keeps control characters in run names and errors from acting on the terminal.',
+  },
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -56,18 +75,17 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
-          message: 'Math.random is unseeded: use the seeded generator in core/random.ts so runs are reproducible.',
-        },
-      ],
+      'no-restricted-syntax': ['error', seededRandomOnly],
     },
   },
   {
     files: ['src-main/core/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', coreMayNotImport] },
+  },
+  {
+    files: ['src-main/cli/**/*.ts'],
+    ignores: ['src-main/cli/format.ts', 'src-main/cli/**/*.test.ts'],
+    rules: { 'no-restricted-syntax': ['error', seededRandomOnly, ...cliPrintsThroughFormat] },
   },
   {
     files: ['src-renderer/**/*.ts', 'src-renderer/**/*.svelte', 'src-renderer/**/*.svelte.ts'],

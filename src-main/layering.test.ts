@@ -40,4 +40,13 @@ describe('layering lint', () => {
     const messages = await messagesFor('src-main/core/bad.ts', 'export const x = Math.random();\n');
     expect(messages.join('\n')).toMatch(/seeded/);
   });
+
+  it('fails when a CLI command prints around cli/format.ts, and passes through it', async () => {
+    for (const code of ["console.log('x');\n", "process.stdout.write('x');\n", "console.error('x');\n"]) {
+      const messages = await messagesFor('src-main/cli/bad.ts', code);
+      expect(messages.join('\n'), code).toMatch(/no-restricted-syntax: The CLI prints through src-main\/cli\/format.ts/);
+    }
+    const good = await messagesFor('src-main/cli/good.ts', "import { print } from './format.ts';\nprint('x');\n");
+    expect(good).toEqual([]);
+  });
 });

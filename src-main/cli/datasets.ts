@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { DatasetName, type DatasetInfo, type DatasetProgress } from '../core/contract/datasets.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
+import { print, printJson, terminalText } from './format.ts';
 
 /** A plain text table: a header row, columns padded to their widest cell. */
 function table(headers: string[], rows: (string | number)[][]): string {
@@ -48,10 +49,10 @@ export function registerDatasets(program: Command, open: () => Service): void {
     .action(async (options: { json?: boolean }) => {
       const { datasets: list, mirror } = await open().call('datasets.list', {});
       if (options.json) {
-        console.log(JSON.stringify({ datasets: list, mirror }, null, 2));
+        printJson({ datasets: list, mirror });
         return;
       }
-      console.log(
+      print(
         table(
           ['name', 'status', 'variant', 'train', 'test', 'shape', 'on disk', 'download', 'problem'],
           list.map((d) => [
@@ -67,7 +68,7 @@ export function registerDatasets(program: Command, open: () => Service): void {
           ]),
         ),
       );
-      if (mirror) console.log(`\nmirror: ${mirror} (KERNELLAB_DATASET_MIRROR)`);
+      if (mirror) print(`\nmirror: ${mirror} (KERNELLAB_DATASET_MIRROR)`);
     });
 
   datasets
@@ -98,7 +99,7 @@ export function registerDatasets(program: Command, open: () => Service): void {
             done: mb(p.bytes),
             size: mb(p.total),
             speed: `${mb(p.rate)}/s`,
-            file: `${p.file} ${p.phase === 'download' ? '' : p.phase}`,
+            file: terminalText(`${p.file} ${p.phase === 'download' ? '' : p.phase}`),
           };
           if (!started) {
             bar.start(p.total, p.bytes, payload);
@@ -110,7 +111,7 @@ export function registerDatasets(program: Command, open: () => Service): void {
         try {
           const info = await service.call('datasets.download', { name, wait: true, ...(options.mirror ? { mirror: options.mirror } : {}) });
           if (started) bar.stop();
-          console.log(`${describe(info)}; from ${info.source}`);
+          print(`${describe(info)}; from ${info.source}`);
         } finally {
           if (started) bar.stop();
           unsubscribe();
@@ -126,7 +127,7 @@ export function registerDatasets(program: Command, open: () => Service): void {
     .option('--name <dataset>', `which dataset (${DatasetName.options.join(' | ')}); recognised from the files when left out`)
     .action(async (paths: string[], options: { name?: string }) => {
       const info = await open().call('datasets.import', { paths, ...(options.name ? { name: parseName(options.name) } : {}) });
-      console.log(describe(info));
+      print(describe(info));
     });
 
   datasets
@@ -140,10 +141,10 @@ export function registerDatasets(program: Command, open: () => Service): void {
       const bad: string[] = [];
       for (const name of targets) {
         const result = await service.call('datasets.verify', { name });
-        console.log(result.ok ? `${name}: ok` : `${name}: CORRUPT\n  ${result.problems.join('\n  ')}`);
+        print(result.ok ? `${name}: ok` : `${name}: CORRUPT\n  ${result.problems.join('\n  ')}`);
         if (!result.ok) bad.push(name);
       }
-      if (targets.length === 0) console.log('no dataset is on disk');
+      if (targets.length === 0) print('no dataset is on disk');
       if (bad.length > 0)
         throw new KernelLabError(
           'unavailable',
@@ -159,7 +160,7 @@ export function registerDatasets(program: Command, open: () => Service): void {
       const service = open();
       for (const name of names.map(parseName)) {
         const { deleted } = await service.call('datasets.delete', { name });
-        console.log(deleted ? `${name}: deleted` : `${name}: nothing to delete`);
+        print(deleted ? `${name}: deleted` : `${name}: nothing to delete`);
       }
     });
 }

@@ -1,4 +1,69 @@
+/**
+ * Everything the CLI prints goes through this file. Run names, tags, notes, errors and file names
+ * come from outside (an imported export, another user's sweep, a dataset file): printed raw, a
+ * name holding ESC sequences recolours the terminal, sets its title (OSC), or hides text behind a
+ * carriage return. Lint forbids console.* and process.std*.write elsewhere in src-main/cli.
+ */
 import type { AppInfo } from '../core/contract/index.ts';
+
+/**
+ * C0 controls except tab and newline, DEL, C1 controls (U+0080–U+009F: some terminals read
+ * U+009B as CSI), and the bidirectional overrides and isolates that reorder what is shown.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const unsafe = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text made safe for a terminal: each control character becomes a visible stand-in that does
+ * nothing — the Control Pictures symbol for C0 and DEL (ESC shows as ␛, CR as ␍), U+FFFD for
+ * the rest — so a strange name still looks strange instead of acting on the terminal.
+ */
+export function terminalText(text: string): string {
+  return text.replace(unsafe, (c) => {
+    const code = c.charCodeAt(0);
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    if (code === 0x7f) return '\u2421';
+    return '\ufffd';
+  });
+}
+
+/**
+ * JSON for a terminal without changing what it says: JSON.stringify already escapes C0, and the
+ * other unsafe characters are written as \uXXXX escapes, which parse back to the same string.
+ */
+export function terminalJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(unsafe, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A line of human-readable output on stdout. */
+export function print(text: string): void {
+  process.stdout.write(`${terminalText(text)}\n`);
+}
+
+/** A line on stderr: progress, notes, errors. */
+export function printError(text: string): void {
+  process.stderr.write(`${terminalText(text)}\n`);
+}
+
+/** A value as JSON on stdout (`--json`). */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${terminalJson(value)}\n`);
+}
+
+/**
+ * File content (an export) on stdout: byte for byte when it goes to a pipe or a file, made safe
+ * when stdout is a terminal.
+ */
+export function printData(content: string): void {
+  const text = content.endsWith('\n') ? content : `${content}\n`;
+  process.stdout.write(process.stdout.isTTY ? terminalText(text) : text);
+}
+
+/** Commander's own output (help, usage errors), through the same filter. */
+export const commanderOutput = {
+  writeOut: (text: string) => process.stdout.write(terminalText(text)),
+  writeErr: (text: string) => process.stderr.write(terminalText(text)),
+};
 
 export function formatInfo(info: AppInfo): string {
   const lines = [

@@ -6,7 +6,7 @@ import { resolveDataDir } from '../core/home.ts';
 import { createService, type Service } from '../core/service.ts';
 import { startServer } from '../server/server.ts';
 import { registerDatasets } from './datasets.ts';
-import { formatInfo } from './format.ts';
+import { commanderOutput, formatInfo, print, printError, printJson } from './format.ts';
 import { registerRuns } from './runs.ts';
 import { registerSweep } from './sweep.ts';
 import { registerTrain } from './train.ts';
@@ -27,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('Train convolutional networks, sweep hyperparameters, compare runs.')
     .option('--home <dir>', 'data folder (default: $KERNELLAB_HOME or the per-user app data folder)')
     .showHelpAfterError()
+    .configureOutput(commanderOutput)
     .exitOverride();
 
   program
@@ -35,7 +36,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const info = await open(program.opts().home).call('app.info', {});
-      console.log(options.json ? JSON.stringify(info, null, 2) : formatInfo(info));
+      if (options.json) printJson(info);
+      else print(formatInfo(info));
     });
 
   program
@@ -47,8 +49,8 @@ export async function main(argv: string[]): Promise<number> {
       const svc = createService({ dataDir: resolveDataDir({ flag: program.opts().home }), shell: 'server' });
       service = svc;
       const server = await startServer({ service: svc, port: options.port, host: options.host, staticDir: rendererDir });
-      console.log(`KernelLab is serving ${svc.context.layout.root}`);
-      console.log(`Open ${server.urlWithToken}`);
+      print(`KernelLab is serving ${svc.context.layout.root}`);
+      print(`Open ${server.urlWithToken}`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
@@ -70,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new KernelLabError('invalid_input', `input is not JSON: ${(error as Error).message}`);
       }
       const result = await open(program.opts().home).call(name as never, input);
-      console.log(JSON.stringify(result, null, 2));
+      printJson(result);
     });
 
   registerTrain(program, () => open(program.opts().home));
@@ -85,7 +87,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     const body = toErrorBody(error);
-    console.error(`kernellab: ${body.message}`);
+    printError(`kernellab: ${body.message}`);
     return exitCodeOf(error);
   } finally {
     await service?.close();

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { RunDetail, RunRow, RunStatus } from '../core/contract/runs.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
+import { print, printData, printError, printJson } from './format.ts';
 import { positiveInt } from './runFlags.ts';
 
 function fmt(value: unknown): string {
@@ -91,9 +92,8 @@ export function registerRuns(program: Command, open: () => Service): void {
           { key: 'val_accuracy', field: 'best' },
         ],
       });
-      console.log(
-        options.json ? JSON.stringify(result, null, 2) : `${formatRows(result.rows)}\n${result.rows.length} of ${result.total} runs`,
-      );
+      if (options.json) printJson(result);
+      else print(`${formatRows(result.rows)}\n${result.rows.length} of ${result.total} runs`);
     });
 
   runs
@@ -103,7 +103,8 @@ export function registerRuns(program: Command, open: () => Service): void {
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
       const run = await open().call('runs.get', { id: ids([id])[0]! });
-      console.log(options.json ? JSON.stringify(run, null, 2) : formatRunSummary(run));
+      if (options.json) printJson(run);
+      else print(formatRunSummary(run));
     });
 
   runs
@@ -115,7 +116,7 @@ export function registerRuns(program: Command, open: () => Service): void {
     .action(async (list: string[], options: { diffOnly?: boolean; json?: boolean }) => {
       const result = await open().call('runs.compare', { ids: ids(list), diffOnly: options.diffOnly ?? false });
       if (options.json) {
-        console.log(JSON.stringify(result, null, 2));
+        printJson(result);
         return;
       }
       const headers = ['', ...result.runs.map((r) => `run ${r.id}`)];
@@ -124,7 +125,7 @@ export function registerRuns(program: Command, open: () => Service): void {
         ...result.params.map((p) => [`${p.differs ? '* ' : '  '}${p.key}`, ...p.values]),
         ...result.summaries.map((s) => [`  ${s.key} (best)`, ...s.best]),
       ];
-      console.log(table(headers, rows));
+      print(table(headers, rows));
     });
 
   runs
@@ -140,7 +141,7 @@ export function registerRuns(program: Command, open: () => Service): void {
       const result = await open().call('runs.export', { selection, format: options.format as never });
       if (options.out) {
         writeFileSync(options.out, result.content);
-        console.error(`wrote ${result.runCount} runs to ${options.out}`);
-      } else process.stdout.write(result.content.endsWith('\n') ? result.content : `${result.content}\n`);
+        printError(`wrote ${result.runCount} runs to ${options.out}`);
+      } else printData(result.content);
     });
 }

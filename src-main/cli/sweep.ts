@@ -13,6 +13,7 @@ import type { Service } from '../core/service.ts';
 import { formatDuration } from '../core/sweeps/scheduler.ts';
 import { parseSweepSpecText, type SweepSpecInput } from '../core/sweeps/sweepSpec.ts';
 import { addRunFlags, axesFromFlags, baseFromFlags, positiveInt, type RunFlagValues } from './runFlags.ts';
+import { print, printError, printJson, terminalText } from './format.ts';
 import { table } from './runs.ts';
 
 type SweepFlags = RunFlagValues & {
@@ -64,13 +65,15 @@ async function follow(service: Service, sweepIds: number[], quiet: boolean): Pro
   const show = (p: SweepProgress) => {
     if (quiet) return;
     if (!tty) {
-      if (lastText.get(p.sweepId) !== p.text) console.error(`sweep ${p.sweepId}: ${p.text}`);
+      if (lastText.get(p.sweepId) !== p.text) printError(`sweep ${p.sweepId}: ${p.text}`);
       lastText.set(p.sweepId, p.text);
       return;
     }
     const existing = bars.get(p.sweepId);
-    if (existing) existing.update(p.done, { text: p.text, sweep: p.sweepId });
-    else bars.set(p.sweepId, bar.create(p.planned, p.done, { text: p.text, sweep: p.sweepId }));
+    // The bar writes its payload straight to the terminal: the text may carry run names.
+    const payload = { text: terminalText(p.text), sweep: p.sweepId };
+    if (existing) existing.update(p.done, payload);
+    else bars.set(p.sweepId, bar.create(p.planned, p.done, payload));
   };
   const unsubscribe = service.events.subscribe((event) => {
     if (event.name === 'sweep.progress' && sweepIds.includes((event.payload as SweepProgress).sweepId))
@@ -123,8 +126,8 @@ async function report(service: Service, progress: SweepProgress[], json: boolean
     });
     results.push({ progress: p, runs: runs.rows });
     if (!json) {
-      console.log(`sweep ${p.sweepId}: ${p.status}, ${p.completed} of ${p.planned} completed, ${p.failed} failed, ${p.canceled} canceled`);
-      console.log(
+      print(`sweep ${p.sweepId}: ${p.status}, ${p.completed} of ${p.planned} completed, ${p.failed} failed, ${p.canceled} canceled`);
+      print(
         table(
           ['id', 'status', 'name', 'test_acc', 'val_acc'],
           runs.rows.map((r) => [r.id, r.status, r.name, r.metrics['test_accuracy.last'], r.metrics['val_accuracy.best']]),
@@ -132,7 +135,7 @@ async function report(service: Service, progress: SweepProgress[], json: boolean
       );
     }
   }
-  if (json) console.log(JSON.stringify(results.length === 1 ? results[0] : results, null, 2));
+  if (json) printJson(results.length === 1 ? results[0] : results);
   const incomplete = progress.filter((p) => p.completed < p.planned);
   if (incomplete.length > 0) {
     throw new KernelLabError(
@@ -166,10 +169,11 @@ export function registerSweep(program: Command, open: () => Service): void {
     if (specArg === 'resume') {
       const resumed = await service.call('sweeps.resume', flags.id !== undefined ? { id: positiveInt('id', flags.id)! } : {});
       if (resumed.sweepIds.length === 0) {
-        console.log(flags.json ? JSON.stringify({ sweepIds: [] }) : 'nothing to resume: no sweep has queued or interrupted runs');
+        if (flags.json) printJson({ sweepIds: [] });
+        else print('nothing to resume: no sweep has queued or interrupted runs');
         return;
       }
-      if (!quiet) console.error(`resuming sweeps ${resumed.sweepIds.join(', ')} (${resumed.requeued} interrupted runs queued again)`);
+      if (!quiet) printError(`resuming sweeps ${resumed.sweepIds.join(', ')} (${resumed.requeued} interrupted runs queued again)`);
       await report(service, await follow(service, resumed.sweepIds, quiet), quiet);
       return;
     }
@@ -190,12 +194,13 @@ export function registerSweep(program: Command, open: () => Service): void {
     if (flags.fold === false) spec = { ...spec, fold: false };
     const preview = await service.call('sweeps.preview', { spec });
     if (flags.dryRun) {
-      console.log(flags.json ? JSON.stringify(preview, null, 2) : formatPreview(preview));
+      if (flags.json) printJson(preview);
+      else print(formatPreview(preview));
       return;
     }
-    if (!quiet) console.error(formatPreview(preview));
+    if (!quiet) printError(formatPreview(preview));
     const started = await service.call('sweeps.start', { spec });
-    if (!quiet) console.error(`sweep ${started.sweepId}: ${started.queued} runs queued`);
+    if (!quiet) printError(`sweep ${started.sweepId}: ${started.queued} runs queued`);
     await report(service, await follow(service, [started.sweepId], quiet), quiet);
   });
 }

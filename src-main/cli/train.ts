@@ -9,6 +9,7 @@ import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { schedulerOf } from '../core/sweeps/handlers.ts';
 import { addRunFlags, axesFromFlags, baseFromFlags, type RunFlagValues } from './runFlags.ts';
+import { print, printJson } from './format.ts';
 import { formatRunSummary } from './runs.ts';
 
 export function registerTrain(program: Command, open: () => Service): void {
@@ -66,7 +67,8 @@ export function registerTrain(program: Command, open: () => Service): void {
       if (barStarted) bar.stop();
     }
     const detail = await service.call('runs.get', { id: runId });
-    console.log(flags.json ? JSON.stringify(detail, null, 2) : formatRunSummary(detail));
+    if (flags.json) printJson(detail);
+    else print(formatRunSummary(detail));
     if (detail.status !== 'completed') {
       throw new KernelLabError('internal', `run ${runId} ended ${detail.status}${detail.error ? `: ${detail.error}` : ''}`);
     }

