@@ -33,7 +33,7 @@ export function serveKernellab(dataDir: string): Promise<ServedKernellab> {
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /Open (http:\/\/[^\s/?]+)\/?\?token=([0-9a-f]+)/.exec(output);
+      const match = /(?:Open|API only at) (http:\/\/[^\s/?]+)\/?\?token=([0-9a-f]+)/.exec(output);
       if (!match) return;
       const [, base, token] = match;
       const call = async <T>(method: string, input: unknown = {}): Promise<T> => {
