@@ -91,7 +91,7 @@ export async function run(context: BenchContext = { previous: [], quick: false }
     const path = join(dir, 'big.db');
     let store = RunStore.open(path);
     let t = performance.now();
-    const { runIds, sweepIds, experimentId } = generateSyntheticRuns(store.db, spec);
+    const { runIds, sweepIds, experimentId } = generateSyntheticRuns(path, spec);
     const genSeconds = (performance.now() - t) / 1000;
     const points = spec.runs * spec.epochs * syntheticMetrics.length;
     results.push({

@@ -13,7 +13,7 @@ import { createService } from '../src-main/core/service.ts';
 import { makeTempDir } from '../src-main/test/tempDir.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
-const timedMethods = ['logBatch', 'transition', 'addCheckpoint', 'addEvaluation', 'renewLease', 'claimNextQueuedRun', 'createRun'] as const;
+const timedMethods = ['logBatch', 'transition', 'addCheckpoint', 'addEvaluation', 'renewLease', 'claimNextRunnable', 'createRun'] as const;
 
 export async function run(context: BenchContext): Promise<BenchResult[]> {
   const temp = makeTempDir('kernellab-bench-tracking-');

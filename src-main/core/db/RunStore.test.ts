@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openRaw } from '../../test/rawSqlite.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { KernelLabError } from '../errors.ts';
 import { EventBus } from '../events.ts';
@@ -10,6 +11,7 @@ import { allowedTransitions, flattenParams, metricDirection, RunStore, type NewR
 
 let tmp: { dir: string; cleanup: () => void };
 let store: RunStore;
+let raw: ReturnType<typeof openRaw>;
 let events: KernelLabEvent[];
 beforeEach(() => {
   tmp = makeTempDir();
@@ -17,8 +19,10 @@ beforeEach(() => {
   events = [];
   bus.subscribe((e) => events.push(e));
   store = RunStore.open(join(tmp.dir, 'k.db'), { events: bus });
+  raw = openRaw(join(tmp.dir, 'k.db'));
 });
 afterEach(() => {
+  raw.close();
   store.close();
   tmp.cleanup();
 });
@@ -88,16 +92,16 @@ describe('run lifecycle', () => {
     const dead = store.createRun(base).id;
     const live = store.createRun(base).id;
     const expired = store.createRun(base).id;
-    store.claimNextQueuedRun('localhost-elsewhere:1', { leaseMs: 60_000 }); // dead: taken below
-    store.db.prepare("UPDATE runs SET status = 'queued', worker_owner = NULL WHERE id = ?").run(dead);
+    store.claimNextRunnable('localhost-elsewhere:1', 60_000); // dead: taken below
+    raw.prepare("UPDATE runs SET status = 'queued', worker_owner = NULL WHERE id = ?").run(dead);
     const host = (store.owner.split(':')[0] ?? '') as string;
-    store.db
+    raw
       .prepare("UPDATE runs SET status = 'running', worker_owner = ?, lease_expires_at = ? WHERE id = ?")
       .run(`${host}:999999999`, Date.now() + 60_000, dead);
-    store.db
+    raw
       .prepare("UPDATE runs SET status = 'running', worker_owner = ?, lease_expires_at = ? WHERE id = ?")
       .run(`${host}:${process.pid}`, Date.now() + 60_000, live);
-    store.db
+    raw
       .prepare("UPDATE runs SET status = 'running', worker_owner = 'other-host:5', lease_expires_at = ? WHERE id = ?")
       .run(Date.now() - 1, expired);
     store.close();
@@ -112,12 +116,12 @@ describe('run lifecycle', () => {
     const low = store.createRun({ ...base, priority: 0 }).id;
     const high = store.createRun({ ...base, priority: 5 }).id;
     const low2 = store.createRun({ ...base, priority: 0 }).id;
-    expect(store.claimNextQueuedRun('a')!.id).toBe(high);
-    expect(store.claimNextQueuedRun('b')!.id).toBe(low);
-    const third = store.claimNextQueuedRun('a')!;
+    expect(store.claimNextRunnable('a')!.id).toBe(high);
+    expect(store.claimNextRunnable('b')!.id).toBe(low);
+    const third = store.claimNextRunnable('a')!;
     expect(third).toMatchObject({ id: low2, status: 'running', workerOwner: 'a' });
     expect(third.leaseExpiresAt).toBeGreaterThan(Date.now());
-    expect(store.claimNextQueuedRun('b')).toBeUndefined();
+    expect(store.claimNextRunnable('b')).toBeUndefined();
     expect(store.renewLease(low2, 'a')).toBe(true);
     expect(store.renewLease(low2, 'b')).toBe(false);
   });
@@ -145,9 +149,10 @@ describe('two processes sharing one database', () => {
     expect(all).toHaveLength(ids.length);
     expect(new Set(all).size).toBe(ids.length);
     expect([...all].sort((a, b) => a - b)).toEqual(ids);
-    const owners = store.db
-      .prepare("SELECT worker_owner, count(*) AS n FROM runs WHERE status = 'running' GROUP BY worker_owner")
-      .all() as { worker_owner: string; n: number }[];
+    const owners = raw.prepare("SELECT worker_owner, count(*) AS n FROM runs WHERE status = 'running' GROUP BY worker_owner").all() as {
+      worker_owner: string;
+      n: number;
+    }[];
     expect(owners.reduce((n, o) => n + o.n, 0)).toBe(ids.length);
     for (const [i, owner] of ['one', 'two', 'three'].entries()) {
       expect(owners.find((o) => o.worker_owner === owner)?.n ?? 0).toBe(claims[i]!.length);
@@ -207,14 +212,14 @@ describe('logBatch', () => {
     for (const [bad, message] of cases) {
       const error = thrown(() => store.logBatch([good, bad as typeof good]));
       expect(error.message).toMatch(message);
-      expect(store.db.prepare('SELECT count(*) FROM metrics').pluck().get()).toBe(0);
-      expect(store.db.prepare('SELECT count(*) FROM latest_metrics').pluck().get()).toBe(0);
+      expect(raw.prepare('SELECT count(*) FROM metrics').pluck().get()).toBe(0);
+      expect(raw.prepare('SELECT count(*) FROM latest_metrics').pluck().get()).toBe(0);
     }
   });
 
   it('extends the lease of the runs it writes to', () => {
     const id = runIn('running');
-    store.db.prepare('UPDATE runs SET lease_expires_at = 1 WHERE id = ?').run(id);
+    raw.prepare('UPDATE runs SET lease_expires_at = 1 WHERE id = ?').run(id);
     store.logMetric({ runId: id, key: 'loss', step: 0, epoch: 0, value: 1 });
     expect(store.getRun(id)!.leaseExpiresAt).toBeGreaterThan(Date.now());
   });
@@ -255,7 +260,7 @@ describe('runs, params and attachments', () => {
   it('refuses a run that names a missing experiment, or has an invalid field', () => {
     expect(thrown(() => store.createRun({ ...base, experimentId: 77 })).message).toContain('experimentId: experiments 77 does not exist');
     expect(thrown(() => store.createRun({ ...base, seed: 1.5 })).message).toContain('seed');
-    expect(store.db.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(0);
+    expect(raw.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(0);
   });
 
   it('records checkpoints, evaluations, tags and notes, and deletes a run with all of them', () => {
@@ -295,7 +300,7 @@ describe('runs, params and attachments', () => {
     expect(store.deleteRun(id)).toBe(true);
     expect(store.deleteRun(id)).toBe(false);
     for (const table of ['params', 'metrics', 'latest_metrics', 'checkpoints', 'evaluations', 'tags', 'notes']) {
-      expect(store.db.prepare(`SELECT count(*) FROM ${table} WHERE run_id = ?`).pluck().get(id)).toBe(0);
+      expect(raw.prepare(`SELECT count(*) FROM ${table} WHERE run_id = ?`).pluck().get(id)).toBe(0);
     }
     expect(thrown(() => store.runDetail(id)).code).toBe('not_found');
   });

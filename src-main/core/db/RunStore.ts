@@ -1,19 +1,22 @@
 /**
- * RunStore — the one writer of experiments, sweeps, runs, params, metrics and checkpoints.
+ * RunStore — the one writer of experiments, sweeps, runs, params, metrics and checkpoints, and
+ * the only holder of the database handle (it is private: everything else reads and writes through
+ * these methods, and the SQL behind them lives in core/db).
  *
  * Open one per process with `RunStore.open(path, { events })` (the service does: `ctx.store`).
  * Main-side code (training, sweeps) calls it directly:
  *
  *   const run = store.createRun({ name, modelSpec, dataset, backend, seed, hyperparameters });   // queued
- *   const claimed = store.claimNextQueuedRun('scheduler');           // atomic: one process gets each run
+ *   const claimed = store.claimNextRunnable();                        // atomic: one process gets each run
  *   store.logBatch([{ runId, key: 'loss', step, epoch, value }, …]);  // ONE transaction per call
  *   store.addCheckpoint(runId, { epoch, kind: 'best', path, bytes, sha256, metric, value });
  *   store.addEvaluation(runId, { split: 'test', loss, accuracy, confusion, perClass, mostWrong });
  *   store.transition(runId, 'completed');                             // refuses impossible moves
  *
- * - `logBatch` is the only metric write path (`logMetric` is a batch of one). The batch is
- *   validated with zod and its runs looked up before anything is written; metric rows and the
- *   `latest_metrics` summaries are written in the same transaction; events follow the commit.
+ * - `logBatch` is the only metric write path (`logMetric` is a batch of one; the import writes
+ *   through the same metricWriter). The batch is validated with zod and its runs looked up before
+ *   anything is written; metric rows and the `latest_metrics` summaries (foldSummary) are written
+ *   in the same transaction; events follow the commit.
  * - Metric values may be NaN or ±Infinity and read back as such (NaN is stored as NULL).
  * - `best` is the max for accuracy-like keys and the min for every other key; see `metricDirection`.
  * - A run in `running` holds a lease (owner + expiry). `logBatch` and `renewLease` extend it. On
@@ -55,10 +58,15 @@ import {
 import { describeSqliteError, openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './database.ts';
 import { compareRuns, listRuns, metricSeries, pivot, runDetail, summariesOf } from './queries.ts';
 import { exportRuns, importRuns } from './exchange.ts';
-import { flattenParams, metricDirection, toRunRecord, type RunDbRow, type RunRecord, type SummaryDbRow } from './records.ts';
+import { metricWriter, type MetricRow, type MetricWriter } from './metricWrite.ts';
+import { runInserter, type RunInserter } from './runInsert.ts';
+import * as queue from './runQueue.ts';
+import { runParams, toRunRecord, type RunDbRow, type RunRecord } from './records.ts';
+import { JsonObject, MetricBatch, NewCheckpoint, NewEvaluation, NewRun, type MetricPointInput, type NewRunParsed } from './storeInputs.ts';
 
 export type { RunStatus } from '../contract/runs.ts';
 export { flattenParams, metricDirection, readParam, toRunRecord, type FlatParam, type RunDbRow, type RunRecord } from './records.ts';
+export { MetricPointInput, NewCheckpoint, NewEvaluation, NewRun } from './storeInputs.ts';
 
 /** Allowed status moves. Terminal states have none; a resume is a new run with parentRunId. */
 export const allowedTransitions: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
@@ -73,78 +81,6 @@ export const allowedTransitions: Readonly<Record<RunStatus, readonly RunStatus[]
 
 const terminal = new Set<RunStatus>(['completed', 'failed', 'canceled', 'diverged', 'interrupted']);
 
-const metricNumber = z.custom<number>((v) => typeof v === 'number', 'expected a number (NaN and ±Infinity are allowed)');
-
-export const MetricPointInput = z
-  .object({
-    runId: z.number().int().positive(),
-    // The key's format is checked once per distinct key in logBatch, not once per point.
-    key: z.string(),
-    step: z.number().int().min(0),
-    epoch: z.number().int().min(0),
-    /** Wall-clock time of the point (unix ms); defaults to now. */
-    wallMs: z.number().optional(),
-    value: metricNumber,
-  })
-  .strict();
-export type MetricPointInput = z.input<typeof MetricPointInput>;
-const MetricBatch = z.array(MetricPointInput).max(100_000);
-
-const JsonObject = z.record(z.string(), z.unknown());
-
-export const NewRun = z
-  .object({
-    uuid: z.uuid().optional(),
-    name: z.string().trim().min(1).max(200),
-    experimentId: z.number().int().positive().nullable().optional(),
-    sweepId: z.number().int().positive().nullable().optional(),
-    parentRunId: z.number().int().positive().nullable().optional(),
-    derivedFromRunId: z.number().int().positive().nullable().optional(),
-    derivedEpochs: z.number().int().positive().nullable().optional(),
-    status: z.enum(['queued', 'running', 'completed']).default('queued'),
-    modelSpec: z.unknown().refine((v) => v !== undefined, 'required'),
-    dataset: z.string().min(1),
-    backend: z.string().min(1),
-    device: z.string().default(''),
-    seed: z.number().int(),
-    hyperparameters: JsonObject,
-    environment: JsonObject.default({}),
-    priority: z.number().int().default(0),
-  })
-  .strict();
-export type NewRun = z.input<typeof NewRun>;
-
-export const NewCheckpoint = z
-  .object({
-    epoch: z.number().int().min(0),
-    kind: z.enum(['best', 'last', 'epoch']),
-    path: z.string().min(1),
-    bytes: z.number().int().min(0),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a hex sha256'),
-    metric: z.string().nullable().default(null),
-    value: metricNumber.nullable().default(null),
-  })
-  .strict();
-export type NewCheckpoint = z.input<typeof NewCheckpoint>;
-
-export const NewEvaluation = z
-  .object({
-    split: z.string().min(1),
-    loss: metricNumber.nullable().default(null),
-    accuracy: metricNumber.nullable().default(null),
-    confusion: z.array(z.array(z.number().int().min(0))),
-    perClass: z.array(z.object({ label: z.string(), precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() })),
-    /** Test-set indices the model got wrong with the highest confidence. */
-    mostWrong: z
-      .array(z.object({ index: z.number().int(), label: z.number().int(), predicted: z.number().int(), confidence: z.number() }))
-      .default([]),
-  })
-  .strict();
-export type NewEvaluation = z.input<typeof NewEvaluation>;
-
-const nan = (v: number | null): number => (v === null ? NaN : v);
-const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
-
 export interface RunStoreOptions extends OpenDatabaseOptions {
   /** Where `run.updated` and `metrics.appended` go; none in tools that only read. */
   events?: EventBus;
@@ -157,20 +93,24 @@ export interface RunStoreOptions extends OpenDatabaseOptions {
 }
 
 export class RunStore {
-  readonly db: SqliteDatabase;
+  readonly #db: SqliteDatabase;
   readonly path: string;
   readonly owner: string;
   readonly leaseMs: number;
   readonly #events: EventBus | undefined;
   readonly #stmt: ReturnType<typeof prepareStatements>;
+  readonly #writeMetrics: MetricWriter;
+  readonly #insertRun: RunInserter;
 
   private constructor(db: SqliteDatabase, path: string, options: RunStoreOptions) {
-    this.db = db;
+    this.#db = db;
     this.path = path;
     this.#events = options.events;
     this.owner = options.owner ?? `${hostname()}:${process.pid}`;
     this.leaseMs = options.leaseMs ?? 120_000;
     this.#stmt = prepareStatements(db);
+    this.#writeMetrics = metricWriter(db);
+    this.#insertRun = runInserter(db);
   }
 
   static open(path: string, options: RunStoreOptions = {}): RunStore {
@@ -191,16 +131,21 @@ export class RunStore {
     return store;
   }
 
+  /** Whether the database is still open (false after close). */
+  get isOpen(): boolean {
+    return this.#db.open;
+  }
+
   close(): void {
-    if (!this.db.open) return;
+    if (!this.#db.open) return;
     // Keeps the planner's statistics current (SQLite's advice for long-lived connections); cheap
     // when nothing changed. Skipped silently on a read-only database.
     try {
-      this.db.pragma('optimize');
+      this.#db.pragma('optimize');
     } catch {
       // statistics are an optimisation; closing must not fail for them
     }
-    this.db.close();
+    this.#db.close();
   }
 
   /** Runs a read; a database damaged since it was opened gets the same clear error as at open. */
@@ -214,7 +159,7 @@ export class RunStore {
 
   #write<T>(doing: string, fn: () => T): T {
     try {
-      return this.db.transaction(fn).immediate();
+      return this.#db.transaction(fn).immediate();
     } catch (error) {
       throw describeSqliteError(this.path, error, doing);
     }
@@ -225,11 +170,11 @@ export class RunStore {
   createExperiment(input: { name: string; description?: string; uuid?: string }): Experiment {
     const name = input.name.trim();
     if (!name) throw new KernelLabError('invalid_input', 'Invalid experiment: name: must not be empty', ['name: must not be empty']);
-    const existing = this.db.prepare('SELECT id FROM experiments WHERE name = ?').get(name);
+    const existing = this.#db.prepare('SELECT id FROM experiments WHERE name = ?').get(name);
     if (existing) throw new KernelLabError('conflict', `An experiment named '${name}' already exists`);
     const id = this.#write('creating an experiment', () => {
       return Number(
-        this.db
+        this.#db
           .prepare('INSERT INTO experiments (uuid, name, description, created_at) VALUES (?, ?, ?, ?)')
           .run(input.uuid ?? randomUUID(), name, input.description ?? '', Date.now()).lastInsertRowid,
       );
@@ -237,8 +182,14 @@ export class RunStore {
     return this.listExperiments().find((e) => e.id === id)!;
   }
 
+  /** The id of the experiment with this name, created when missing. */
+  experimentNamed(name: string): number {
+    const id = this.#db.prepare('SELECT id FROM experiments WHERE name = ?').pluck().get(name.trim()) as number | undefined;
+    return id ?? this.createExperiment({ name }).id;
+  }
+
   listExperiments(): Experiment[] {
-    const rows = this.db
+    const rows = this.#db
       .prepare(
         `SELECT e.id, e.uuid, e.name, e.description, e.created_at AS createdAt,
                 (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS runCount
@@ -252,7 +203,7 @@ export class RunStore {
     const status = SweepStatus.parse(input.status ?? 'pending');
     const id = this.#write('creating a sweep', () =>
       Number(
-        this.db
+        this.#db
           .prepare('INSERT INTO sweeps (uuid, experiment_id, name, spec, status, created_at) VALUES (?, ?, ?, ?, ?, ?)')
           .run(input.uuid ?? randomUUID(), input.experimentId ?? null, input.name, JSON.stringify(input.spec ?? {}), status, Date.now())
           .lastInsertRowid,
@@ -261,17 +212,33 @@ export class RunStore {
     return this.getSweep(id)!;
   }
 
+  /**
+   * Creates a sweep and its runs in one transaction, so a failure records nothing. `runsOf` gets
+   * the new sweep's id and returns the runs to queue; their ids come back in order.
+   */
+  createSweepWithRuns(
+    sweep: { name: string; spec: unknown; experimentName?: string | undefined; status: SweepStatus },
+    runsOf: (ids: { sweepId: number; experimentId: number | null }) => Iterable<NewRun>,
+  ): { sweepId: number; runIds: number[] } {
+    return this.#write('queueing a sweep', () => {
+      const experimentId = sweep.experimentName === undefined ? null : this.experimentNamed(sweep.experimentName);
+      const sweepId = this.createSweep({ name: sweep.name, spec: sweep.spec, experimentId, status: sweep.status }).id;
+      const runIds = [...runsOf({ sweepId, experimentId })].map((run) => this.createRun(run).id);
+      return { sweepId, runIds };
+    });
+  }
+
   setSweepStatus(id: number, status: SweepStatus): void {
     SweepStatus.parse(status);
     const changed = this.#write(
       'updating a sweep',
-      () => this.db.prepare('UPDATE sweeps SET status = ? WHERE id = ?').run(status, id).changes,
+      () => this.#db.prepare('UPDATE sweeps SET status = ? WHERE id = ?').run(status, id).changes,
     );
     if (changed === 0) throw new KernelLabError('not_found', `Sweep ${id} does not exist`);
   }
 
   listSweeps(filter: { experimentId?: number | undefined } = {}): Sweep[] {
-    const rows = this.db
+    const rows = this.#db
       .prepare(
         `SELECT id, uuid, experiment_id, name, spec, status, created_at FROM sweeps
          WHERE (@experiment IS NULL OR experiment_id = @experiment) ORDER BY created_at DESC, id DESC`,
@@ -281,13 +248,13 @@ export class RunStore {
   }
 
   getSweep(id: number): Sweep | undefined {
-    const row = this.db.prepare('SELECT id, uuid, experiment_id, name, spec, status, created_at FROM sweeps WHERE id = ?').get(id) as
+    const row = this.#db.prepare('SELECT id, uuid, experiment_id, name, spec, status, created_at FROM sweeps WHERE id = ?').get(id) as
       SweepDbRow | undefined;
     return row && this.#sweepOf(row);
   }
 
   #sweepOf(row: SweepDbRow): Sweep {
-    const counts = this.db.prepare('SELECT status, count(*) AS n FROM runs WHERE sweep_id = ? GROUP BY status').all(row.id) as {
+    const counts = this.#db.prepare('SELECT status, count(*) AS n FROM runs WHERE sweep_id = ? GROUP BY status').all(row.id) as {
       status: RunStatus;
       n: number;
     }[];
@@ -305,13 +272,11 @@ export class RunStore {
 
   // ── runs ─────────────────────────────────────────────────────────────────
 
-  /** Creates a run (queued by default) and its flattened params in one transaction. */
+  /** Creates a run (queued by default) and its params (runParams) in one transaction. */
   createRun(input: NewRun): RunRecord {
     const parsed = NewRun.safeParse(input);
     if (!parsed.success) throw invalidInput('run', parsed.error);
     const run = parsed.data;
-    const params = flattenParams(run.hyperparameters);
-    const now = Date.now();
     const id = this.#write('creating a run', () => {
       for (const [field, table, value] of [
         ['experimentId', 'experiments', run.experimentId],
@@ -319,54 +284,56 @@ export class RunStore {
         ['parentRunId', 'runs', run.parentRunId],
         ['derivedFromRunId', 'runs', run.derivedFromRunId],
       ] as const) {
-        if (value != null && !this.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(value)) {
+        if (value != null && !this.#db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(value)) {
           throw new KernelLabError('not_found', `Invalid run: ${field}: ${table} ${value} does not exist`, [`${field}: does not exist`]);
         }
       }
-      const running = run.status === 'running';
-      const info = this.#stmt.insertRun.run({
-        uuid: run.uuid ?? randomUUID(),
-        name: run.name,
-        experiment_id: run.experimentId ?? null,
-        sweep_id: run.sweepId ?? null,
-        parent_run_id: run.parentRunId ?? null,
-        derived_from_run_id: run.derivedFromRunId ?? null,
-        derived_epochs: run.derivedEpochs ?? null,
-        status: run.status,
-        model_spec: JSON.stringify(run.modelSpec),
-        dataset: run.dataset,
-        backend: run.backend,
-        device: run.device,
-        seed: run.seed,
-        hyperparameters: JSON.stringify(run.hyperparameters),
-        environment: JSON.stringify(run.environment),
-        priority: run.priority,
-        worker_owner: running ? this.owner : null,
-        worker_pid: running ? process.pid : null,
-        lease_expires_at: running ? now + this.leaseMs : null,
-        created_at: now,
-        started_at: running || run.status === 'completed' ? now : null,
-        ended_at: run.status === 'completed' ? now : null,
-        updated_at: now,
-      });
-      const runId = Number(info.lastInsertRowid);
-      for (const p of params) this.#stmt.insertParam.run(runId, p.key, p.value, p.kind);
-      return runId;
+      return this.#insertRun(this.#newRunRow(run, Date.now()), runParams(run.hyperparameters, run.extraParams));
     });
     this.#emitRun(id, run.status);
     return this.getRun(id)!;
+  }
+
+  #newRunRow(run: NewRunParsed, now: number) {
+    const running = run.status === 'running';
+    return {
+      uuid: run.uuid ?? randomUUID(),
+      name: run.name,
+      experiment_id: run.experimentId ?? null,
+      sweep_id: run.sweepId ?? null,
+      parent_run_id: run.parentRunId ?? null,
+      derived_from_run_id: run.derivedFromRunId ?? null,
+      derived_epochs: run.derivedEpochs ?? null,
+      status: run.status,
+      model_spec: JSON.stringify(run.modelSpec),
+      dataset: run.dataset,
+      backend: run.backend,
+      device: run.device,
+      seed: run.seed,
+      hyperparameters: JSON.stringify(run.hyperparameters),
+      environment: JSON.stringify(run.environment),
+      priority: run.priority,
+      worker_owner: running ? this.owner : null,
+      worker_pid: running ? process.pid : null,
+      lease_expires_at: running ? now + this.leaseMs : null,
+      error: null,
+      created_at: now,
+      started_at: running || run.status === 'completed' ? now : null,
+      ended_at: run.status === 'completed' ? now : null,
+      updated_at: now,
+    };
   }
 
   /** Replaces a run's params (and its hyperparameters JSON) with the flattening of `hyperparameters`. */
   setParams(runId: number, hyperparameters: Record<string, unknown>): void {
     const parsed = JsonObject.safeParse(hyperparameters);
     if (!parsed.success) throw invalidInput('hyperparameters', parsed.error);
-    const params = flattenParams(parsed.data);
+    const params = runParams(parsed.data);
     this.#write('setting params', () => {
       this.#requireRun(runId);
-      this.db.prepare('DELETE FROM params WHERE run_id = ?').run(runId);
+      this.#db.prepare('DELETE FROM params WHERE run_id = ?').run(runId);
       for (const p of params) this.#stmt.insertParam.run(runId, p.key, p.value, p.kind);
-      this.db
+      this.#db
         .prepare('UPDATE runs SET hyperparameters = ?, updated_at = ? WHERE id = ?')
         .run(JSON.stringify(parsed.data), Date.now(), runId);
     });
@@ -378,7 +345,7 @@ export class RunStore {
   }
 
   getRunByUuid(uuid: string): RunRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM runs WHERE uuid = ?').get(uuid) as RunDbRow | undefined;
+    const row = this.#db.prepare('SELECT * FROM runs WHERE uuid = ?').get(uuid) as RunDbRow | undefined;
     return row && toRunRecord(row);
   }
 
@@ -405,65 +372,28 @@ export class RunStore {
         );
       }
       const running = to === 'running';
-      this.db
-        .prepare(
-          `UPDATE runs SET status = @to, updated_at = @now,
-             started_at = CASE WHEN @running THEN coalesce(started_at, @now) ELSE started_at END,
-             ended_at = CASE WHEN @ends THEN @now WHEN @to = 'queued' THEN NULL ELSE ended_at END,
-             error = CASE WHEN @setError THEN @error ELSE error END,
-             worker_owner = CASE WHEN @running THEN @owner ELSE NULL END,
-             worker_pid = CASE WHEN @running THEN @pid ELSE NULL END,
-             lease_expires_at = CASE WHEN @running THEN @lease ELSE NULL END
-           WHERE id = @id AND status = @from`,
-        )
-        .run({
-          to,
-          now,
-          running: running ? 1 : 0,
-          ends: terminal.has(to) ? 1 : 0,
-          setError: options.error !== undefined ? 1 : 0,
-          error: options.error ?? null,
-          owner: this.owner,
-          pid: process.pid,
-          lease: now + this.leaseMs,
-          id: runId,
-          from: row.status,
-        });
+      this.#stmt.transition.run({
+        to,
+        now,
+        running: running ? 1 : 0,
+        ends: terminal.has(to) ? 1 : 0,
+        setError: options.error !== undefined ? 1 : 0,
+        error: options.error ?? null,
+        owner: this.owner,
+        pid: process.pid,
+        lease: now + this.leaseMs,
+        id: runId,
+        from: row.status,
+      });
     });
     const run = this.getRun(runId)!;
     this.#emitRun(run.id, run.status);
     return run;
   }
 
-  /**
-   * Takes the next queued run (highest priority, then oldest) for `owner` and marks it running,
-   * in one UPDATE … RETURNING: two processes sharing the database never get the same run.
-   */
-  claimNextQueuedRun(
-    owner: string = this.owner,
-    options: { pid?: number; leaseMs?: number; sweepId?: number } = {},
-  ): RunRecord | undefined {
-    const now = Date.now();
-    let row: RunDbRow | undefined;
-    try {
-      row = this.#stmt.claim.get({
-        owner,
-        pid: options.pid ?? process.pid,
-        lease: now + (options.leaseMs ?? this.leaseMs),
-        now,
-        sweep: options.sweepId ?? null,
-      }) as RunDbRow | undefined;
-    } catch (error) {
-      throw describeSqliteError(this.path, error, 'claiming a queued run');
-    }
-    if (!row) return undefined;
-    this.#emitRun(row.id, row.status);
-    return toRunRecord(row);
-  }
-
   /** Extends a running run's lease; false when the run is no longer running under this owner. */
   renewLease(runId: number, owner: string = this.owner, leaseMs: number = this.leaseMs): boolean {
-    const info = this.db
+    const info = this.#db
       .prepare("UPDATE runs SET lease_expires_at = ? WHERE id = ? AND status = 'running' AND worker_owner = ?")
       .run(Date.now() + leaseMs, runId, owner);
     return info.changes === 1;
@@ -474,7 +404,7 @@ export class RunStore {
    * machine) no longer exists. Called on open; the scheduler may call it again later.
    */
   recoverInterrupted(now: number = Date.now()): number[] {
-    const running = this.db.prepare("SELECT id, worker_owner, worker_pid, lease_expires_at FROM runs WHERE status = 'running'").all() as {
+    const running = this.#db.prepare("SELECT id, worker_owner, worker_pid, lease_expires_at FROM runs WHERE status = 'running'").all() as {
       id: number;
       worker_owner: string | null;
       worker_pid: number | null;
@@ -489,7 +419,7 @@ export class RunStore {
     });
     if (dead.length === 0) return [];
     this.#write('recovering interrupted runs', () => {
-      const stmt = this.db.prepare(
+      const stmt = this.#db.prepare(
         `UPDATE runs SET status = 'interrupted', ended_at = ?, updated_at = ?, worker_owner = NULL, worker_pid = NULL, lease_expires_at = NULL,
            error = coalesce(error, 'KernelLab stopped while this run was running; resume it from its last checkpoint')
          WHERE id = ? AND status = 'running'`,
@@ -501,8 +431,63 @@ export class RunStore {
   }
 
   deleteRun(id: number): boolean {
-    const changes = this.#write(`deleting run ${id}`, () => this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes);
+    const changes = this.#write(`deleting run ${id}`, () => this.#db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes);
     return changes === 1;
+  }
+
+  // ── the queue (SQL in runQueue.ts) ───────────────────────────────────────
+
+  /**
+   * Takes the next queued run that may start (highest priority, then oldest; runs of a paused
+   * sweep and derived runs are skipped) for `owner`, atomically across processes.
+   */
+  claimNextRunnable(owner: string = this.owner, leaseMs: number = this.leaseMs): RunRecord | undefined {
+    return this.#read('claiming a queued run', () => queue.claimNextRunnable(this.#db, owner, leaseMs));
+  }
+
+  runsOfSweep(sweepId: number): RunRecord[] {
+    return this.#read(`reading the runs of sweep ${sweepId}`, () => queue.runsOfSweep(this.#db, sweepId));
+  }
+
+  runsWithStatus(status: RunStatus, sweepId?: number): RunRecord[] {
+    return this.#read(`reading ${status} runs`, () => queue.runsWithStatus(this.#db, status, sweepId));
+  }
+
+  /** Sets the priority of a run or of every not-yet-finished run of a sweep; returns how many changed. */
+  setPriority(target: { runId: number } | { sweepId: number }, priority: number): number {
+    const changed = this.#write('setting a priority', () => queue.setPriority(this.#db, target, priority));
+    if ('runId' in target && changed === 0) throw new KernelLabError('not_found', `Run ${target.runId} does not exist`);
+    return changed;
+  }
+
+  /** The derived run of `sourceId` for `epochs`, if epoch folding has recorded it. */
+  derivedRun(sourceId: number, epochs: number): RunRecord | undefined {
+    return this.#read('reading a derived run', () => queue.derivedRun(this.#db, sourceId, epochs));
+  }
+
+  /** Throughput of finished runs on this machine: samples/s per backend from their epochEnd metrics. */
+  measuredThroughput(keys: readonly string[]): ReturnType<typeof queue.measuredThroughput> {
+    return this.#read('reading measured throughput', () => queue.measuredThroughput(this.#db, keys));
+  }
+
+  /** Whether any queued run could be claimed now (its sweep, if any, is running). */
+  hasClaimableRun(): boolean {
+    return this.#read('reading the queue', () => queue.hasClaimableRun(this.#db));
+  }
+
+  /** Sweeps that are not finished and have queued or interrupted runs. */
+  unfinishedSweepIds(): number[] {
+    return this.#read('reading unfinished sweeps', () => queue.unfinishedSweepIds(this.#db));
+  }
+
+  /** Marks that a run's next start continues from its last checkpoint (an interrupted run queued again). */
+  markResume(runId: number): void {
+    this.#write('marking a run for resume', () => queue.markResume(this.#db, runId));
+  }
+
+  /** Gives a derived run the timing of the part of its source it stands for. */
+  setRunTimes(runId: number, startedAt: number, endedAt: number): void {
+    this.#write('setting run times', () => queue.setRunTimes(this.#db, runId, startedAt, endedAt));
   }
 
   // ── metrics ──────────────────────────────────────────────────────────────
@@ -536,77 +521,10 @@ export class RunStore {
         ]);
       }
     }
-
-    // Per (run, key) summary of this batch, merged with the stored one inside the transaction.
-    const groups = new Map<string, BatchGroup>();
-    for (const p of points) {
-      const id = `${p.runId}\u0000${p.key}`;
-      let g = groups.get(id);
-      if (!g) {
-        g = {
-          runId: p.runId,
-          key: p.key,
-          up: metricDirection(p.key) === 'max',
-          lastStep: -1,
-          last: NaN,
-          min: NaN,
-          max: NaN,
-          best: NaN,
-          bestStep: -1,
-          count: 0,
-        };
-        groups.set(id, g);
-      }
-      g.count++;
-      if (p.step >= g.lastStep) {
-        g.lastStep = p.step;
-        g.last = p.value;
-      }
-      if (!Number.isNaN(p.value)) {
-        if (Number.isNaN(g.min) || p.value < g.min) g.min = p.value;
-        if (Number.isNaN(g.max) || p.value > g.max) g.max = p.value;
-        const better = g.up ? p.value > g.best : p.value < g.best;
-        if (Number.isNaN(g.best) || better) {
-          g.best = p.value;
-          g.bestStep = p.step;
-        }
-      }
-    }
-
-    const { insertMetric, getSummary, upsertSummary, touchLease } = this.#stmt;
+    const rows: MetricRow[] = points.map((p) => ({ ...p, wallMs: Math.round(p.wallMs ?? now) }));
     this.#write(`writing ${points.length} metric points`, () => {
-      for (const p of points) insertMetric.run(p.runId, p.key, p.step, p.epoch, Math.round(p.wallMs ?? now), p.value);
-      for (const g of groups.values()) {
-        const old = getSummary.get(g.runId, g.key) as SummaryDbRow | undefined;
-        let { last, lastStep, min, max, best, bestStep } = g;
-        if (old) {
-          if (old.last_step > lastStep) {
-            last = nan(old.last);
-            lastStep = old.last_step;
-          }
-          if (old.min !== null && (Number.isNaN(min) || old.min < min)) min = old.min;
-          if (old.max !== null && (Number.isNaN(max) || old.max > max)) max = old.max;
-          if (old.best !== null) {
-            const oldBetterOrEqual = Number.isNaN(best) || (g.up ? old.best >= best : old.best <= best);
-            if (oldBetterOrEqual) {
-              best = old.best;
-              bestStep = old.best_step ?? -1;
-            }
-          }
-        }
-        upsertSummary.run(
-          g.runId,
-          g.key,
-          orNull(last),
-          lastStep,
-          orNull(best),
-          Number.isNaN(best) ? null : bestStep,
-          orNull(min),
-          orNull(max),
-          (old?.count ?? 0) + g.count,
-        );
-      }
-      for (const runId of runIds) touchLease.run(now + this.leaseMs, runId);
+      this.#writeMetrics(rows);
+      for (const runId of runIds) this.#stmt.touchLease.run(now + this.leaseMs, runId);
     });
 
     if (this.#events) {
@@ -614,10 +532,10 @@ export class RunStore {
         number,
         { key: string; step: number; epoch: number; wallMs: number; value: ReturnType<typeof encodeMetricValue> }[]
       >();
-      for (const p of points) {
+      for (const p of rows) {
         let list = byRun.get(p.runId);
         if (!list) byRun.set(p.runId, (list = []));
-        list.push({ key: p.key, step: p.step, epoch: p.epoch, wallMs: Math.round(p.wallMs ?? now), value: encodeMetricValue(p.value) });
+        list.push({ key: p.key, step: p.step, epoch: p.epoch, wallMs: p.wallMs, value: encodeMetricValue(p.value) });
       }
       for (const [runId, list] of byRun) this.#events.emit('metrics.appended', { runId, points: list });
     }
@@ -630,7 +548,7 @@ export class RunStore {
 
   /** Summaries of a run's metrics (last, best, min, max), wire-ready like every query result. */
   summary(runId: number): MetricSummary[] {
-    return summariesOf(this.db, [runId]).get(runId) ?? [];
+    return summariesOf(this.#db, [runId]).get(runId) ?? [];
   }
 
   // ── checkpoints, evaluations, tags, notes ────────────────────────────────
@@ -642,11 +560,7 @@ export class RunStore {
     return this.#write('recording a checkpoint', () => {
       this.#requireRun(runId);
       return Number(
-        this.db
-          .prepare(
-            'INSERT INTO checkpoints (run_id, epoch, kind, path, bytes, sha256, metric, value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          )
-          .run(runId, c.epoch, c.kind, c.path, c.bytes, c.sha256, c.metric, c.value, Date.now()).lastInsertRowid,
+        this.#stmt.insertCheckpoint.run(runId, c.epoch, c.kind, c.path, c.bytes, c.sha256, c.metric, c.value, Date.now()).lastInsertRowid,
       );
     });
   }
@@ -658,22 +572,16 @@ export class RunStore {
     const e = parsed.data;
     this.#write('recording an evaluation', () => {
       this.#requireRun(runId);
-      this.db
-        .prepare(
-          `INSERT INTO evaluations (run_id, split, loss, accuracy, confusion, per_class, most_wrong, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (run_id, split) DO UPDATE SET loss = excluded.loss, accuracy = excluded.accuracy, confusion = excluded.confusion,
-             per_class = excluded.per_class, most_wrong = excluded.most_wrong, created_at = excluded.created_at`,
-        )
-        .run(
-          runId,
-          e.split,
-          e.loss,
-          e.accuracy,
-          JSON.stringify(e.confusion),
-          JSON.stringify(e.perClass),
-          JSON.stringify(e.mostWrong),
-          Date.now(),
-        );
+      this.#stmt.upsertEvaluation.run(
+        runId,
+        e.split,
+        e.loss,
+        e.accuracy,
+        JSON.stringify(e.confusion),
+        JSON.stringify(e.perClass),
+        JSON.stringify(e.mostWrong),
+        Date.now(),
+      );
     });
   }
 
@@ -681,8 +589,8 @@ export class RunStore {
     const unique = [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))].sort();
     this.#write('setting tags', () => {
       this.#requireRun(runId);
-      this.db.prepare('DELETE FROM tags WHERE run_id = ?').run(runId);
-      const insert = this.db.prepare('INSERT INTO tags (run_id, tag) VALUES (?, ?)');
+      this.#db.prepare('DELETE FROM tags WHERE run_id = ?').run(runId);
+      const insert = this.#db.prepare('INSERT INTO tags (run_id, tag) VALUES (?, ?)');
       for (const tag of unique) insert.run(runId, tag);
     });
     this.#emitRun(runId);
@@ -691,16 +599,16 @@ export class RunStore {
 
   /** Records which backend and device a worker actually used (its trainBegin), so open views show it at once. */
   setDevice(runId: number, backend: string, device: string): void {
-    this.db.prepare('UPDATE runs SET backend = ?, device = ?, updated_at = ? WHERE id = ?').run(backend, device, Date.now(), runId);
+    this.#db.prepare('UPDATE runs SET backend = ?, device = ?, updated_at = ? WHERE id = ?').run(backend, device, Date.now(), runId);
     this.#emitRun(runId);
   }
 
   setNote(runId: number, body: string): string {
     this.#write('saving a note', () => {
       this.#requireRun(runId);
-      if (body.trim() === '') this.db.prepare('DELETE FROM notes WHERE run_id = ?').run(runId);
+      if (body.trim() === '') this.#db.prepare('DELETE FROM notes WHERE run_id = ?').run(runId);
       else
-        this.db
+        this.#db
           .prepare(
             'INSERT INTO notes (run_id, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at',
           )
@@ -713,38 +621,38 @@ export class RunStore {
   // ── queries, export, import (SQL in queries.ts / exchange.ts) ───────────
 
   listRuns(query: ListRunsQuery = {}): { total: number; rows: RunRow[] } {
-    return this.#read('listing runs', () => listRuns(this.db, query));
+    return this.#read('listing runs', () => listRuns(this.#db, query));
   }
 
   runDetail(id: number): RunDetail {
-    const detail = this.#read(`reading run ${id}`, () => runDetail(this.db, id));
+    const detail = this.#read(`reading run ${id}`, () => runDetail(this.#db, id));
     if (!detail) throw new KernelLabError('not_found', `Run ${id} does not exist`);
     return detail;
   }
 
   metricSeries(runId: number, options: { keys?: string[] | undefined; maxPoints?: number | undefined } = {}): SeriesResult {
     this.#requireRun(runId);
-    return this.#read(`reading the metrics of run ${runId}`, () => metricSeries(this.db, runId, options));
+    return this.#read(`reading the metrics of run ${runId}`, () => metricSeries(this.#db, runId, options));
   }
 
   compareRuns(query: CompareQuery): CompareResult {
-    return this.#read('comparing runs', () => compareRuns(this.db, query));
+    return this.#read('comparing runs', () => compareRuns(this.#db, query));
   }
 
   pivot(query: PivotQuery): PivotResult {
-    return this.#read('building the pivot', () => pivot(this.db, query));
+    return this.#read('building the pivot', () => pivot(this.#db, query));
   }
 
   exportRuns(
     selection: ExportSelection,
     format: ExportFormat = 'json',
   ): { filename: string; mediaType: string; content: string; runCount: number } {
-    return this.#read('exporting runs', () => exportRuns(this.db, selection, format));
+    return this.#read('exporting runs', () => exportRuns(this.#db, selection, format));
   }
 
   importRuns(content: string): { imported: number; skipped: number } {
     try {
-      return importRuns(this.db, content);
+      return importRuns(this.#db, content, { insertRun: this.#insertRun, writeMetrics: this.#writeMetrics });
     } catch (error) {
       throw describeSqliteError(this.path, error, 'importing runs');
     }
@@ -752,24 +660,10 @@ export class RunStore {
 
   #emitRun(runId: number, status?: RunStatus): void {
     if (!this.#events) return;
-    const s = status ?? (this.db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: RunStatus } | undefined)?.status;
+    const s = status ?? (this.#db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: RunStatus } | undefined)?.status;
     if (!s) return;
     this.#events.emit('run.updated', { runId, status: s, summary: this.summary(runId) });
   }
-}
-
-interface BatchGroup {
-  runId: number;
-  key: string;
-  /** metricDirection(key) === 'max', computed once per batch and key. */
-  up: boolean;
-  lastStep: number;
-  last: number;
-  min: number;
-  max: number;
-  best: number;
-  bestStep: number;
-  count: number;
 }
 
 interface SweepDbRow {
@@ -795,30 +689,25 @@ function prepareStatements(db: SqliteDatabase) {
   return {
     getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
     runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck(),
-    insertRun: db.prepare(
-      `INSERT INTO runs (uuid, name, experiment_id, sweep_id, parent_run_id, derived_from_run_id, derived_epochs, status, model_spec, dataset,
-         backend, device, seed, hyperparameters, environment, priority, worker_owner, worker_pid, lease_expires_at, created_at, started_at, ended_at, updated_at)
-       VALUES (@uuid, @name, @experiment_id, @sweep_id, @parent_run_id, @derived_from_run_id, @derived_epochs, @status, @model_spec, @dataset,
-         @backend, @device, @seed, @hyperparameters, @environment, @priority, @worker_owner, @worker_pid, @lease_expires_at, @created_at, @started_at, @ended_at, @updated_at)`,
-    ),
     insertParam: db.prepare('INSERT INTO params (run_id, key, value, kind) VALUES (?, ?, ?, ?)'),
-    insertMetric: db.prepare(
-      `INSERT INTO metrics (run_id, key, step, epoch, wall_ms, value) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, key, step) DO UPDATE SET epoch = excluded.epoch, wall_ms = excluded.wall_ms, value = excluded.value`,
-    ),
-    getSummary: db.prepare('SELECT * FROM latest_metrics WHERE run_id = ? AND key = ?'),
-    upsertSummary: db.prepare(
-      `INSERT INTO latest_metrics (run_id, key, last, last_step, best, best_step, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, key) DO UPDATE SET last = excluded.last, last_step = excluded.last_step, best = excluded.best, best_step = excluded.best_step,
-         min = excluded.min, max = excluded.max, count = excluded.count`,
-    ),
     touchLease: db.prepare("UPDATE runs SET lease_expires_at = ? WHERE id = ? AND status = 'running'"),
-    claim: db.prepare(
-      `UPDATE runs SET status = 'running', worker_owner = @owner, worker_pid = @pid, lease_expires_at = @lease,
-         started_at = coalesce(started_at, @now), updated_at = @now
-       WHERE id = (SELECT id FROM runs WHERE status = 'queued' AND (@sweep IS NULL OR sweep_id = @sweep) ORDER BY priority DESC, id LIMIT 1)
-         AND status = 'queued'
-       RETURNING *`,
+    transition: db.prepare(
+      `UPDATE runs SET status = @to, updated_at = @now,
+         started_at = CASE WHEN @running THEN coalesce(started_at, @now) ELSE started_at END,
+         ended_at = CASE WHEN @ends THEN @now WHEN @to = 'queued' THEN NULL ELSE ended_at END,
+         error = CASE WHEN @setError THEN @error ELSE error END,
+         worker_owner = CASE WHEN @running THEN @owner ELSE NULL END,
+         worker_pid = CASE WHEN @running THEN @pid ELSE NULL END,
+         lease_expires_at = CASE WHEN @running THEN @lease ELSE NULL END
+       WHERE id = @id AND status = @from`,
+    ),
+    insertCheckpoint: db.prepare(
+      'INSERT INTO checkpoints (run_id, epoch, kind, path, bytes, sha256, metric, value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    upsertEvaluation: db.prepare(
+      `INSERT INTO evaluations (run_id, split, loss, accuracy, confusion, per_class, most_wrong, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, split) DO UPDATE SET loss = excluded.loss, accuracy = excluded.accuracy, confusion = excluded.confusion,
+         per_class = excluded.per_class, most_wrong = excluded.most_wrong, created_at = excluded.created_at`,
     ),
   };
 }

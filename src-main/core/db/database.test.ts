@@ -88,7 +88,9 @@ describe('migrations', () => {
       old.db.close();
 
       const store = RunStore.open(path);
-      const versions = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+      const check = new Database(path, { readonly: true });
+      const versions = check.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+      check.close();
       expect(versions).toEqual(Array.from({ length: latest }, (_, i) => i + 1));
       expect(store.getRun(1)?.name).toBe('old run');
       expect(store.metricSeries(1).series.loss).toEqual([{ step: 0, epoch: 0, wallMs: 1, value: 0.5 }]);
@@ -248,18 +250,23 @@ describe('migrations', () => {
     const setup = RunStore.open(path);
     const run = newRun(setup);
     setup.logBatch([{ runId: run.id, key: 'loss', step: 0, epoch: 0, value: 1 }]);
-    const pages = setup.db.pragma('page_count', { simple: true }) as number;
+    // Ballast that fills pages now and is deleted below, freeing space for the same store.
+    const ballast = newRun(setup);
+    setup.logBatch(Array.from({ length: 20_000 }, (_, i) => ({ runId: ballast.id, key: 'loss', step: i, epoch: 0, value: i })));
     setup.close();
+    const raw = new Database(path);
+    const pages = raw.pragma('page_count', { simple: true }) as number;
     const store = RunStore.open(path, { maxPageCount: pages + 2 });
     const big = Array.from({ length: 20_000 }, (_, i) => ({ runId: run.id, key: 'loss', step: i + 1, epoch: 0, value: i }));
     const error = refusal(() => store.logBatch(big));
     expect(error.problem).toBe('disk_full');
-    expect(store.db.prepare('SELECT count(*) FROM metrics').pluck().get()).toBe(1);
+    expect(raw.prepare('SELECT count(*) FROM metrics WHERE run_id = ?').pluck().get(run.id)).toBe(1);
     expect(store.summary(run.id)[0]).toMatchObject({ key: 'loss', last: 1, count: 1 });
     // Space freed: the same store writes again.
-    store.db.pragma('max_page_count = 1000000');
+    raw.prepare('DELETE FROM runs WHERE id = ?').run(ballast.id);
     store.logBatch(big.slice(0, 10));
-    expect(store.db.prepare('SELECT count(*) FROM metrics').pluck().get()).toBe(11);
+    expect(raw.prepare('SELECT count(*) FROM metrics').pluck().get()).toBe(11);
+    raw.close();
     store.close();
   });
 
@@ -290,8 +297,10 @@ describe('migrations', () => {
     expect(child.signalCode).toBe('SIGKILL');
 
     const store = RunStore.open(path);
-    expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
-    const count = store.db.prepare('SELECT count(*) FROM metrics WHERE run_id = ?').pluck().get(run.id) as number;
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    const count = check.prepare('SELECT count(*) FROM metrics WHERE run_id = ?').pluck().get(run.id) as number;
+    check.close();
     expect(count).toBeGreaterThanOrEqual(committed * 500);
     expect(count % 500).toBe(0); // whole batches only
     const summary = store.summary(run.id);

@@ -18,7 +18,9 @@ import {
   type ExportSelection,
 } from '../contract/runs.ts';
 import type { SqliteDatabase } from './database.ts';
-import { flattenParams, metricDirection, readParam, toRunRecord, type FlatParam, type RunDbRow } from './records.ts';
+import type { MetricWriter } from './metricWrite.ts';
+import { readParam, runParams, toRunRecord, type FlatParam, type RunDbRow } from './records.ts';
+import type { RunInserter } from './runInsert.ts';
 
 const exportFormatTag = 'kernellab.runs';
 
@@ -375,8 +377,16 @@ export function exportRuns(
   return { filename: `${base}.csv`, mediaType: 'text/csv', content: csv([header, ...lines]), runCount: ids.length };
 }
 
-/** Imports a JSON export in one transaction; runs whose uuid is already here are skipped. */
-export function importRuns(db: SqliteDatabase, content: string): { imported: number; skipped: number } {
+/**
+ * Imports a JSON export in one transaction; runs whose uuid is already here are skipped. Runs go
+ * in through RunStore's run inserter and their metrics through its metric writer (the same
+ * INSERT and the same summary fold as createRun and logBatch).
+ */
+export function importRuns(
+  db: SqliteDatabase,
+  content: string,
+  writers: { insertRun: RunInserter; writeMetrics: MetricWriter },
+): { imported: number; skipped: number } {
   let raw: unknown;
   try {
     raw = JSON.parse(content);
@@ -432,29 +442,21 @@ export function importRuns(db: SqliteDatabase, content: string): { imported: num
           ),
       );
     }
-    const insertRun = db.prepare(
-      `INSERT INTO runs (uuid, name, experiment_id, sweep_id, derived_epochs, status, model_spec, dataset, backend, device, seed,
-         hyperparameters, environment, priority, error, created_at, started_at, ended_at, updated_at)
-       VALUES (@uuid, @name, @experiment_id, @sweep_id, @derived_epochs, @status, @model_spec, @dataset, @backend, @device, @seed,
-         @hyperparameters, @environment, @priority, @error, @created_at, @started_at, @ended_at, @updated_at)`,
-    );
-    const insertParam = db.prepare('INSERT INTO params (run_id, key, value, kind) VALUES (?, ?, ?, ?)');
-    const insertMetric = db.prepare('INSERT INTO metrics (run_id, key, step, epoch, wall_ms, value) VALUES (?, ?, ?, ?, ?, ?)');
-    const insertSummary = db.prepare(
-      'INSERT INTO latest_metrics (run_id, key, last, last_step, best, best_step, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
     const newRuns: { id: number; run: (typeof data.runs)[number] }[] = [];
     for (const run of data.runs) {
       if (db.prepare('SELECT 1 FROM runs WHERE uuid = ?').get(run.uuid)) {
         skipped++;
         continue;
       }
-      const id = Number(
-        insertRun.run({
+      const id = writers.insertRun(
+        {
           uuid: run.uuid,
           name: run.name,
           experiment_id: experimentId(run.experimentUuid),
           sweep_id: run.sweepUuid === null ? null : (sweepIds.get(run.sweepUuid) ?? null),
+          // Linked below, once every run of the file exists (a parent may come after its child).
+          parent_run_id: null,
+          derived_from_run_id: null,
           derived_epochs: run.derivedEpochs,
           // Nothing runs an imported run: one that was running when exported is interrupted here.
           status: run.status === 'running' ? 'interrupted' : run.status,
@@ -466,41 +468,23 @@ export function importRuns(db: SqliteDatabase, content: string): { imported: num
           hyperparameters: JSON.stringify(run.hyperparameters),
           environment: JSON.stringify(run.environment),
           priority: run.priority,
+          worker_owner: null,
+          worker_pid: null,
+          lease_expires_at: null,
           error: run.error,
           created_at: run.createdAt,
           started_at: run.startedAt,
           ended_at: run.endedAt,
           updated_at: now,
-        }).lastInsertRowid,
+        },
+        runParams(run.hyperparameters),
       );
       newRuns.push({ id, run });
       imported++;
-      for (const p of flattenParams(run.hyperparameters)) insertParam.run(id, p.key, p.value, p.kind);
       for (const [key, points] of Object.entries(run.metrics)) {
-        const direction = metricDirection(key);
-        let last = NaN;
-        let lastStep = -1;
-        let best = NaN;
-        let bestStep: number | null = null;
-        let min = NaN;
-        let max = NaN;
-        for (const [step, epoch, wallMs, encoded] of points) {
-          const value = decodeMetricValue(encoded);
-          insertMetric.run(id, key, step, epoch, Math.round(wallMs), value);
-          if (step >= lastStep) {
-            lastStep = step;
-            last = value;
-          }
-          if (Number.isNaN(value)) continue;
-          if (Number.isNaN(min) || value < min) min = value;
-          if (Number.isNaN(max) || value > max) max = value;
-          if (Number.isNaN(best) || (direction === 'max' ? value > best : value < best)) {
-            best = value;
-            bestStep = step;
-          }
-        }
-        const n = (v: number) => (Number.isNaN(v) ? null : v);
-        if (points.length > 0) insertSummary.run(id, key, n(last), lastStep, n(best), bestStep, n(min), n(max), points.length);
+        writers.writeMetrics(
+          points.map(([step, epoch, wallMs, encoded]) => ({ runId: id, key, step, epoch, wallMs, value: decodeMetricValue(encoded) })),
+        );
       }
       for (const c of run.checkpoints) {
         db.prepare(

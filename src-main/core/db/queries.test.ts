@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openRaw } from '../../test/rawSqlite.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import type { KernelLabError } from '../errors.ts';
 import { createService, type Service } from '../service.ts';
@@ -179,7 +180,9 @@ describe('export and import', () => {
   it('round-trips runs through a JSON export into another database, and a second import changes nothing', () => {
     const { sweep: sw, ids } = sweep();
     const special = ids[3]!;
-    store.db.prepare("UPDATE runs SET status = 'running' WHERE id = ?").run(special);
+    const raw = openRaw(join(tmp.dir, 'k.db'));
+    raw.prepare("UPDATE runs SET status = 'running' WHERE id = ?").run(special);
+    raw.close();
     store.transition(special, 'diverged', { error: 'loss became NaN' });
     store.logBatch([
       { runId: special, key: 'loss', step: 5, epoch: 5, value: NaN },
@@ -196,7 +199,7 @@ describe('export and import', () => {
     try {
       expect(other.importRuns(exported.content)).toEqual({ imported: 13, skipped: 0 });
       expect(other.importRuns(exported.content)).toEqual({ imported: 0, skipped: 13 });
-      expect(other.db.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(13);
+      expect(other.listRuns().total).toBe(13);
       const strip = (d: ReturnType<RunStore['runDetail']>) => ({
         ...d,
         id: 0,
@@ -285,7 +288,7 @@ describe('export and import', () => {
   it('refuses an import that is not a KernelLab export, writing nothing', () => {
     expect(() => store.importRuns('{"format":"something"}')).toThrow(/format/);
     expect(() => store.importRuns('not json')).toThrow(/not JSON/);
-    expect(store.db.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(0);
+    expect(store.listRuns().total).toBe(0);
   });
 });
 

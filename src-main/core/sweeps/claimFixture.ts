@@ -4,7 +4,6 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { RunStore } from '../db/RunStore.ts';
-import { claimNextRunnable } from '../db/sweepQueue.ts';
 
 const [dbPath, owner, goFile, peer] = process.argv.slice(2);
 const store = RunStore.open(dbPath!, { recover: false, owner });
@@ -20,7 +19,7 @@ process.stderr.write('ready\n');
 await waitFor(goFile!);
 const ids: number[] = [];
 for (;;) {
-  const run = claimNextRunnable(store, owner!, 60_000);
+  const run = store.claimNextRunnable(owner!, 60_000);
   if (!run) break;
   ids.push(run.id);
   // After its first claim each process waits until the other has claimed too, so the rest of

@@ -8,7 +8,6 @@ import type { RunStore } from '../db/RunStore.ts';
 import { ModelSpec } from '../models/modelSpec.ts';
 import { inferShapes } from '../models/shapeInference.ts';
 import { trainingImages, type SweepPoint } from './expand.ts';
-import { measuredThroughput } from '../db/sweepQueue.ts';
 
 /**
  * Rough training rate of one single-threaded wasm worker, in FLOP/s: LeNet-5 (0.57 MFLOP forward,
@@ -26,7 +25,7 @@ export interface Throughput {
 export function machineThroughput(store: RunStore | undefined): Throughput {
   const rates: number[] = [];
   if (store) {
-    for (const row of measuredThroughput(store, ['samples_per_sec'])) {
+    for (const row of store.measuredThroughput(['samples_per_sec'])) {
       const spec = ModelSpec.safeParse(row.modelSpec);
       if (!spec.success) continue;
       try {

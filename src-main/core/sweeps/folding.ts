@@ -11,7 +11,6 @@
 import { decodeMetricValue, type RunStatus } from '../contract/runs.ts';
 import type { MetricPointInput, RunRecord, RunStore } from '../db/RunStore.ts';
 import type { AxisValue } from './sweepSpec.ts';
-import { addAxisParams, derivedRun, setRunTimes } from '../db/sweepQueue.ts';
 
 /** What the sweep recorded on a run (in its environment, under `sweep`) when it was queued. */
 export interface SweepRunInfo {
@@ -44,7 +43,7 @@ export function materializeDerived(store: RunStore, source: RunRecord, info: Swe
   const detail = source.status === 'completed' ? store.runDetail(source.id) : undefined;
   const series = source.status === 'completed' ? store.metricSeries(source.id).series : {};
   for (const d of info.derived) {
-    const existing = derivedRun(store, source.id, d.epochs);
+    const existing = store.derivedRun(source.id, d.epochs);
     if (existing?.status === 'completed' || (existing && source.status !== 'completed' && existing.status === 'failed')) {
       out.push(existing);
       continue;
@@ -75,10 +74,10 @@ export function materializeDerived(store: RunStore, source: RunRecord, info: Swe
       device: source.device,
       seed: source.seed,
       hyperparameters: { ...source.hyperparameters, epochs: d.epochs },
+      extraParams: d.values,
       environment,
       priority: source.priority,
     });
-    addAxisParams(store, run.id, d.values);
     if (source.status !== 'completed' || !detail) {
       out.push(store.transition(run.id, 'failed', { error: `its source run ${source.id} ended ${source.status}` }));
       continue;
@@ -130,7 +129,7 @@ export function materializeDerived(store: RunStore, source: RunRecord, info: Swe
     });
     const completed = store.transition(run.id, 'completed' satisfies RunStatus);
     const reached = Math.max(0, ...points.filter((p) => p.epoch === d.epochs && p.wallMs !== undefined).map((p) => p.wallMs!));
-    if (source.startedAt !== null && reached > source.startedAt) setRunTimes(store, run.id, source.startedAt, reached);
+    if (source.startedAt !== null && reached > source.startedAt) store.setRunTimes(run.id, source.startedAt, reached);
     out.push(store.getRun(completed.id)!);
   }
   return out;

@@ -13,7 +13,6 @@ import type { Hyperparameters, ModelSpec } from '../models/modelSpec.ts';
 import type { ServiceContext } from '../service.ts';
 import { machineThroughput, pointSeconds, sweepSeconds } from './estimate.ts';
 import { createTrainingExecutor } from './executor.ts';
-import { addAxisParams } from '../db/sweepQueue.ts';
 import { expandSweep, type ExpandedSweep, type SweepPoint } from './expand.ts';
 import type { SweepRunInfo } from './folding.ts';
 import { Scheduler, type RunExecutor } from './scheduler.ts';
@@ -143,22 +142,10 @@ export function queueSweep(store: RunStore, spec: SweepSpec): StartedSweep {
   }
   const modelName = (spec.base.model as { name?: unknown } | undefined)?.name;
   const label = spec.name ?? `${spec.base.preset ?? (typeof modelName === 'string' ? modelName : 'model')} on ${spec.base.dataset}`;
-  const runIds: number[] = [];
-  let sweepId = 0;
-  store.db
-    .transaction(() => {
-      let experimentId: number | null = null;
-      if (spec.experiment) {
-        experimentId =
-          store.listExperiments().find((e) => e.name === spec.experiment)?.id ?? store.createExperiment({ name: spec.experiment }).id;
-      }
-      const sweep = store.createSweep({
-        name: label,
-        experimentId,
-        status: 'running',
-        spec: { ...spec, plan: { planned: runnable.length, impossible, folding: expanded.folding } },
-      });
-      sweepId = sweep.id;
+  const plan = { planned: runnable.length, impossible, folding: expanded.folding };
+  const { sweepId, runIds } = store.createSweepWithRuns(
+    { name: label, experimentName: spec.experiment, status: 'running', spec: { ...spec, plan } },
+    function* ({ sweepId, experimentId }) {
       for (const point of expanded.points) {
         if (point.role !== 'train') continue;
         const derived = expanded.points
@@ -172,23 +159,22 @@ export function queueSweep(store: RunStore, spec: SweepSpec): StartedSweep {
           evaluateAtEpochs: point.evaluateAtEpochs,
           derived,
         };
-        const run = store.createRun({
+        yield {
           name: pointName(label, point, spec.repeats),
           experimentId,
-          sweepId: sweep.id,
+          sweepId,
           modelSpec: point.modelSpec!,
           dataset: point.dataset,
           backend: point.hyperparameters!.backend ?? 'auto',
           seed: point.seed,
           hyperparameters: point.hyperparameters! as unknown as Record<string, unknown>,
+          extraParams: point.values,
           environment: { sweep: info, subset: info.subset },
           priority: spec.priority,
-        });
-        addAxisParams(store, run.id, point.values);
-        runIds.push(run.id);
+        };
       }
-    })
-    .immediate();
+    },
+  );
   return { sweepId, planned: runnable.length, queued: runIds.length, derived: runnable.length - runIds.length, impossible, runIds };
 }
 
@@ -203,6 +189,8 @@ export function queueRun(
     subset?: SubsetSpec | null;
     priority?: number;
     experimentId?: number | null;
+    /** A point's axis values, recorded as params beside the hyperparameters. */
+    axisValues?: Record<string, unknown>;
   },
 ): RunRecord {
   const subset = subsetPerClass(input.subset ?? null, input.dataset);
@@ -214,6 +202,7 @@ export function queueRun(
     backend: input.hyperparameters.backend ?? 'auto',
     seed: input.hyperparameters.seed,
     hyperparameters: input.hyperparameters as unknown as Record<string, unknown>,
+    extraParams: input.axisValues ?? {},
     environment: { subset },
     priority: input.priority ?? 0,
   });
@@ -230,12 +219,8 @@ export function queueSingleRun(store: RunStore, input: z.output<typeof StartRunI
       point?.error ? point.error.split('; ') : [],
     );
   }
-  let experimentId: number | null = null;
-  if (input.experiment) {
-    experimentId =
-      store.listExperiments().find((e) => e.name === input.experiment)?.id ?? store.createExperiment({ name: input.experiment }).id;
-  }
-  const run = queueRun(store, {
+  const experimentId = input.experiment ? store.experimentNamed(input.experiment) : null;
+  return queueRun(store, {
     name:
       input.name ??
       `${input.run.preset ?? point.modelSpec!.name} on ${point.dataset}${describeValues(point.values) ? ` ${describeValues(point.values)}` : ''}`.slice(
@@ -248,9 +233,8 @@ export function queueSingleRun(store: RunStore, input: z.output<typeof StartRunI
     subset: point.subset,
     priority: input.priority,
     experimentId,
+    axisValues: point.values,
   });
-  addAxisParams(store, run.id, point.values);
-  return run;
 }
 
 type RunControlName = 'runs.start' | 'runs.cancel' | 'runs.pause' | 'runs.resume';
@@ -284,7 +268,7 @@ export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Swee
   const running = () => schedulerOf(ctx, { start: true });
   // The desktop app and `kernellab serve` keep running queued runs after a restart; the CLI starts
   // its scheduler only when a command asks for runs.
-  if (ctx.shell !== 'cli') setImmediate(() => ctx.store.db.open && running());
+  if (ctx.shell !== 'cli') setImmediate(() => ctx.store.isOpen && running());
   return {
     'sweeps.preview': ({ spec }) => {
       checkBase(spec);

@@ -9,7 +9,6 @@ import { EventBus } from '../events.ts';
 import { queueSweep } from './handlers.ts';
 import { Scheduler, type RunExecutor, type RunJob } from './scheduler.ts';
 import { intermediateSplit } from './folding.ts';
-import { claimNextRunnable } from '../db/sweepQueue.ts';
 import { tinySweep } from './sweepFixture.ts';
 import { parseSweepSpec } from './sweepSpec.ts';
 
@@ -75,7 +74,7 @@ function finishedSource(): { sweepId: number; sourceId: number } {
   const started = sweep([3], { axes: { kernelSize: [3], epochs: [1, 2] } });
   expect(started).toMatchObject({ queued: 1, derived: 1 });
   const sourceId = started.runIds[0]!;
-  expect(claimNextRunnable(store, store.owner, 60_000)!.id).toBe(sourceId);
+  expect(store.claimNextRunnable(store.owner, 60_000)!.id).toBe(sourceId);
   store.logBatch([1, 2].map((epoch) => ({ runId: sourceId, key: 'loss', step: epoch, epoch, value: 1 / epoch })));
   const evaluation = (accuracy: number) => ({ loss: 1 - accuracy, accuracy, confusion: [[1]], perClass: [] });
   store.addEvaluation(sourceId, { split: intermediateSplit(1), ...evaluation(0.5) });

@@ -20,15 +20,6 @@ import type { RunRecord, RunStore } from '../db/RunStore.ts';
 import { KernelLabError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { materializeDerived, readSweepPlan, type SweepRunInfo } from './folding.ts';
-import {
-  claimNextRunnable,
-  hasClaimableRun,
-  markResume,
-  runsOfSweep,
-  runsWithStatus,
-  setPriority,
-  unfinishedSweepIds,
-} from '../db/sweepQueue.ts';
 import type { SweepProgress } from '../contract/sweeps.ts';
 
 export interface RunJob {
@@ -168,7 +159,7 @@ export class Scheduler {
     try {
       for (const sweep of this.#store.listSweeps()) {
         if (sweep.status !== 'running') continue;
-        for (const run of runsOfSweep(this.#store, sweep.id)) {
+        for (const run of this.#store.runsOfSweep(sweep.id)) {
           if (run.status !== 'completed' || run.derivedFromRunId !== null) continue;
           const info = this.#planOf(run);
           if (info && info.derived.length > 0) materializeDerived(this.#store, run, info);
@@ -190,7 +181,7 @@ export class Scheduler {
     this.#pumping = true;
     try {
       while (this.#active.size < this.#concurrency[this.#backend]) {
-        const run = claimNextRunnable(this.#store, this.owner, this.#leaseMs);
+        const run = this.#store.claimNextRunnable(this.owner, this.#leaseMs);
         if (!run) break;
         this.#launch(run);
       }
@@ -225,7 +216,7 @@ export class Scheduler {
           this.#afterRun(run.id, active.stopping);
           this.pump();
         } catch (error) {
-          if (this.#store.db.open) console.error(`scheduler: after run ${run.id}:`, error);
+          if (this.#store.isOpen) console.error(`scheduler: after run ${run.id}:`, error);
         }
       });
   }
@@ -299,7 +290,7 @@ export class Scheduler {
 
   #checkIdle(): void {
     if (this.#idleWaiters.size === 0 || this.#active.size > 0 || this.#pumping) return;
-    if (this.#running && hasClaimableRun(this.#store)) return;
+    if (this.#running && this.#store.hasClaimableRun()) return;
     for (const resolve of this.#idleWaiters) resolve();
     this.#idleWaiters.clear();
   }
@@ -368,7 +359,7 @@ export class Scheduler {
       if (source && info) materializeDerived(this.#store, source, info);
       return false;
     }
-    markResume(this.#store, run.id);
+    this.#store.markResume(run.id);
     this.#store.transition(runId, 'queued');
     this.pump();
     return true;
@@ -390,15 +381,15 @@ export class Scheduler {
 
   /** Resumes a sweep (or, without an id, every sweep with interrupted or queued runs). */
   resumeSweeps(sweepId?: number): { sweepIds: number[]; requeued: number } {
-    const ids = sweepId !== undefined ? [this.#requireSweep(sweepId)] : unfinishedSweepIds(this.#store);
+    const ids = sweepId !== undefined ? [this.#requireSweep(sweepId)] : this.#store.unfinishedSweepIds();
     let requeued = 0;
     for (const id of ids) {
-      for (const run of runsWithStatus(this.#store, 'interrupted', id)) {
+      for (const run of this.#store.runsWithStatus('interrupted', id)) {
         // A derived run left half-recorded is recorded again from its source below, never trained.
         if (run.derivedFromRunId === null && this.resumeRun(run.id)) requeued++;
       }
       // A completed source whose derived runs were not all recorded (a crash in between) is finished here.
-      for (const run of runsOfSweep(this.#store, id)) {
+      for (const run of this.#store.runsOfSweep(id)) {
         if (run.status !== 'completed' || run.derivedFromRunId !== null) continue;
         const info = this.#planOf(run);
         if (info && info.derived.length > 0) materializeDerived(this.#store, run, info);
@@ -416,7 +407,7 @@ export class Scheduler {
     this.#requireSweep(sweepId);
     let canceled = 0;
     this.#store.setSweepStatus(sweepId, 'canceled');
-    for (const run of runsOfSweep(this.#store, sweepId)) {
+    for (const run of this.#store.runsOfSweep(sweepId)) {
       if (run.status === 'queued' || run.status === 'interrupted') {
         this.#store.transition(run.id, 'canceled');
         canceled++;
@@ -430,7 +421,7 @@ export class Scheduler {
   }
 
   reprioritize(target: { runId: number } | { sweepId: number }, priority: number): number {
-    const changed = setPriority(this.#store, target, priority);
+    const changed = this.#store.setPriority(target, priority);
     this.pump();
     return changed;
   }
@@ -459,7 +450,7 @@ export class Scheduler {
   progress(sweepId: number): SweepProgress {
     const sweep = this.#store.getSweep(sweepId);
     if (!sweep) throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
-    const runs = runsOfSweep(this.#store, sweepId);
+    const runs = this.#store.runsOfSweep(sweepId);
     const plan = readSweepProgressPlan(this.#store, sweepId);
     const count = (s: RunStatus) => runs.filter((r) => r.status === s).length;
     const done = runs.filter((r) => finished.has(r.status)).length;
@@ -529,7 +520,7 @@ export class Scheduler {
 function readSweepProgressPlan(store: RunStore, sweepId: number): { planned: number; impossible: number } {
   const sweep = store.getSweep(sweepId);
   const spec = (sweep?.spec ?? {}) as { plan?: { planned?: number; impossible?: unknown[] } };
-  return { planned: spec.plan?.planned ?? runsOfSweep(store, sweepId).length, impossible: spec.plan?.impossible?.length ?? 0 };
+  return { planned: spec.plan?.planned ?? store.runsOfSweep(sweepId).length, impossible: spec.plan?.impossible?.length ?? 0 };
 }
 
 function hasResumeMark(run: RunRecord): boolean {

@@ -6,7 +6,7 @@ const [path, owner] = process.argv.slice(2);
 const store = RunStore.open(path!, { recover: false });
 const claimed: number[] = [];
 for (;;) {
-  const run = store.claimNextQueuedRun(owner!);
+  const run = store.claimNextRunnable(owner!);
   if (!run) break;
   claimed.push(run.id);
 }

@@ -4,7 +4,7 @@ import { writeSync } from 'node:fs';
 import { RunStore } from '../RunStore.ts';
 
 const store = RunStore.open(process.argv[2]!, { recover: false });
-const runId = store.claimNextQueuedRun()!.id;
+const runId = store.claimNextRunnable()!.id;
 writeSync(1, `claimed ${runId}\n`);
 const batchSize = 500;
 for (let batch = 0; ; batch++) {

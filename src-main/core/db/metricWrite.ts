@@ -1,0 +1,119 @@
+/**
+ * The one way metric points reach the database: rows into `metrics` and, in the same
+ * transaction, their (run, key) summaries in `latest_metrics` folded by `foldSummary`. RunStore's
+ * logBatch and the runs import both write through `writeMetricPoints` (MLflow's tracking store
+ * does the same: log_metric is log_batch of one, with one latest-metrics update).
+ */
+import type { SqliteDatabase } from './database.ts';
+import { metricDirection, type SummaryDbRow } from './records.ts';
+
+/** A point ready to write: validated, with its wall time resolved. NaN and ±Infinity allowed. */
+export interface MetricRow {
+  runId: number;
+  key: string;
+  step: number;
+  epoch: number;
+  wallMs: number;
+  value: number;
+}
+
+/** A summary while it is folded; NaN means "none yet" (NaN values never become min/max/best). */
+export interface Summary {
+  last: number;
+  lastStep: number;
+  min: number;
+  max: number;
+  best: number;
+  bestStep: number;
+  count: number;
+}
+
+const nan = (v: number | null): number => (v === null ? NaN : v);
+const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+
+/**
+ * The summary of `stored` (older points, or none) and `points` together: `last` is the value at
+ * the highest step (a later point wins a tie), min/max/best skip NaN, `best` is the max for
+ * accuracy-like keys and the min for the others (metricDirection), and the stored best wins a tie.
+ */
+export function foldSummary(
+  key: string,
+  stored: Pick<SummaryDbRow, 'last' | 'last_step' | 'best' | 'best_step' | 'min' | 'max' | 'count'> | undefined,
+  points: Iterable<{ step: number; value: number }>,
+): Summary {
+  const up = metricDirection(key) === 'max';
+  const s: Summary = { last: NaN, lastStep: -1, min: NaN, max: NaN, best: NaN, bestStep: -1, count: 0 };
+  for (const p of points) {
+    s.count++;
+    if (p.step >= s.lastStep) {
+      s.lastStep = p.step;
+      s.last = p.value;
+    }
+    if (Number.isNaN(p.value)) continue;
+    if (Number.isNaN(s.min) || p.value < s.min) s.min = p.value;
+    if (Number.isNaN(s.max) || p.value > s.max) s.max = p.value;
+    if (Number.isNaN(s.best) || (up ? p.value > s.best : p.value < s.best)) {
+      s.best = p.value;
+      s.bestStep = p.step;
+    }
+  }
+  if (!stored) return s;
+  if (stored.last_step > s.lastStep) {
+    s.last = nan(stored.last);
+    s.lastStep = stored.last_step;
+  }
+  if (stored.min !== null && (Number.isNaN(s.min) || stored.min < s.min)) s.min = stored.min;
+  if (stored.max !== null && (Number.isNaN(s.max) || stored.max > s.max)) s.max = stored.max;
+  if (stored.best !== null && (Number.isNaN(s.best) || (up ? stored.best >= s.best : stored.best <= s.best))) {
+    s.best = stored.best;
+    s.bestStep = stored.best_step ?? -1;
+  }
+  s.count += stored.count;
+  return s;
+}
+
+export type MetricWriter = (rows: readonly MetricRow[]) => void;
+
+/**
+ * Prepares the statements once; the returned function writes rows and their summaries. Call it
+ * inside a transaction: it does not open one (the caller decides what else commits with it).
+ */
+export function metricWriter(db: SqliteDatabase): MetricWriter {
+  const insertMetric = db.prepare(
+    `INSERT INTO metrics (run_id, key, step, epoch, wall_ms, value) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (run_id, key, step) DO UPDATE SET epoch = excluded.epoch, wall_ms = excluded.wall_ms, value = excluded.value`,
+  );
+  const getSummary = db.prepare('SELECT * FROM latest_metrics WHERE run_id = ? AND key = ?');
+  const upsertSummary = db.prepare(
+    `INSERT INTO latest_metrics (run_id, key, last, last_step, best, best_step, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (run_id, key) DO UPDATE SET last = excluded.last, last_step = excluded.last_step, best = excluded.best, best_step = excluded.best_step,
+       min = excluded.min, max = excluded.max, count = excluded.count`,
+  );
+  return (rows) => {
+    // Grouped per (run, key) in a Map: keys are user text, and a plain object would treat
+    // `constructor` or `__proto__` as its own machinery.
+    const groups = new Map<string, { runId: number; key: string; points: MetricRow[] }>();
+    for (const row of rows) {
+      insertMetric.run(row.runId, row.key, row.step, row.epoch, Math.round(row.wallMs), row.value);
+      const id = `${row.runId}\u0000${row.key}`;
+      let group = groups.get(id);
+      if (!group) groups.set(id, (group = { runId: row.runId, key: row.key, points: [] }));
+      group.points.push(row);
+    }
+    for (const g of groups.values()) {
+      const stored = getSummary.get(g.runId, g.key) as SummaryDbRow | undefined;
+      const s = foldSummary(g.key, stored, g.points);
+      upsertSummary.run(
+        g.runId,
+        g.key,
+        orNull(s.last),
+        s.lastStep,
+        orNull(s.best),
+        Number.isNaN(s.best) ? null : s.bestStep,
+        orNull(s.min),
+        orNull(s.max),
+        s.count,
+      );
+    }
+  };
+}

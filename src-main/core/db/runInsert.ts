@@ -1,0 +1,55 @@
+/**
+ * The one INSERT of a run and its params. RunStore.createRun and the runs import both go through
+ * `runInserter`, so a column added to `runs` is written in one place.
+ */
+import type { SqliteDatabase } from './database.ts';
+import type { FlatParam } from './records.ts';
+import type { RunStatus } from '../contract/runs.ts';
+
+/** Every column of a new run row, as SQLite stores it (JSON columns already serialised). */
+export interface RunInsertRow {
+  uuid: string;
+  name: string;
+  experiment_id: number | null;
+  sweep_id: number | null;
+  parent_run_id: number | null;
+  derived_from_run_id: number | null;
+  derived_epochs: number | null;
+  status: RunStatus;
+  model_spec: string;
+  dataset: string;
+  backend: string;
+  device: string;
+  seed: number;
+  hyperparameters: string;
+  environment: string;
+  priority: number;
+  worker_owner: string | null;
+  worker_pid: number | null;
+  lease_expires_at: number | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  updated_at: number;
+}
+
+export type RunInserter = (row: RunInsertRow, params: readonly FlatParam[]) => number;
+
+/** Prepares the statements once; call the result inside a transaction. Returns the new run's id. */
+export function runInserter(db: SqliteDatabase): RunInserter {
+  const insertRun = db.prepare(
+    `INSERT INTO runs (uuid, name, experiment_id, sweep_id, parent_run_id, derived_from_run_id, derived_epochs, status, model_spec, dataset,
+       backend, device, seed, hyperparameters, environment, priority, worker_owner, worker_pid, lease_expires_at, error, created_at, started_at,
+       ended_at, updated_at)
+     VALUES (@uuid, @name, @experiment_id, @sweep_id, @parent_run_id, @derived_from_run_id, @derived_epochs, @status, @model_spec, @dataset,
+       @backend, @device, @seed, @hyperparameters, @environment, @priority, @worker_owner, @worker_pid, @lease_expires_at, @error, @created_at,
+       @started_at, @ended_at, @updated_at)`,
+  );
+  const insertParam = db.prepare('INSERT INTO params (run_id, key, value, kind) VALUES (?, ?, ?, ?)');
+  return (row, params) => {
+    const id = Number(insertRun.run(row).lastInsertRowid);
+    for (const p of params) insertParam.run(id, p.key, p.value, p.kind);
+    return id;
+  };
+}
