@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -17,6 +18,56 @@ const coreMayNotImport = {
       message: 'src-main/core is the layer the shells build on: it must not import a shell (electron, server, cli).',
     },
   ],
+};
+
+/** Nothing in core imports the service: it is the top of core, built from the rest. */
+const coreMayNotImportService = {
+  group: ['**/service.ts'],
+  message:
+    'service.ts is the top of src-main/core: it builds the context and spreads every handler map, so a core module that imports it makes a cycle. Take ServiceContext from context.ts.',
+};
+
+/**
+ * The contract is the bottom of core: the renderer, the shells and every core module import it, so
+ * it imports only zod and its own files (no dataset registry, no yaml, no models or store code).
+ */
+const contractMayOnlyImport = {
+  regex: '^(?!(zod|\\./[^/]+)$)',
+  message:
+    'src-main/core/contract is the bottom layer every process shares (the renderer too): it imports only zod and its own files. Move the schema into contract/, or move the code that needs more out of it.',
+};
+
+/**
+ * The shells (electron, server, cli) are thin: they reach core through the contract, the service
+ * and the errors, so the core can be reshaped behind them. What else a shell needs is re-exported
+ * by service.ts or becomes an API method.
+ */
+const shellMayNotImport = {
+  patterns: [
+    {
+      regex: '(^|/)core/(?!(contract/[^/]+|service\\.ts|errors\\.ts)$)',
+      message:
+        'A shell (electron, server, cli) imports only core/contract, core/service.ts and core/errors.ts: go through the API (service.call) or a re-export in service.ts, so core can change behind the shells.',
+    },
+  ],
+};
+
+/**
+ * import-x's no-cycle, with a message that says why. Cycles make module start-up order matter (a
+ * value read before its module has run is undefined) and tie layers together so neither can move.
+ * Type-only imports are erased and not followed; the restricted imports above hold the layers for them.
+ */
+const noCycle = {
+  ...importX.rules['no-cycle'],
+  meta: {
+    ...importX.rules['no-cycle'].meta,
+    messages: {
+      cycle:
+        'Dependency cycle: this module imports one that imports it back. src-main/core is layered (contract at the bottom, service at the top); move the shared part down into a module both can import.',
+      cycleSource:
+        'Dependency cycle via {{source}}: this module imports one that imports it back. src-main/core is layered (contract at the bottom, service at the top); move the shared part down into a module both can import.',
+    },
+  },
 };
 
 const rendererMayNotImport = {
@@ -80,7 +131,32 @@ export default tseslint.config(
   },
   {
     files: ['src-main/core/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', coreMayNotImport] },
+    plugins: { layering: { rules: { 'no-cycle': noCycle } } },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver()],
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+    },
+    rules: {
+      'no-restricted-imports': ['error', coreMayNotImport],
+      'layering/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    files: ['src-main/core/**/*.ts'],
+    // Tests build a whole service to drive it through the API.
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...coreMayNotImport.patterns, coreMayNotImportService] }] },
+  },
+  {
+    files: ['src-main/core/contract/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...coreMayNotImport.patterns, contractMayOnlyImport] }] },
+  },
+  {
+    files: ['src-main/electron/**/*.ts', 'src-main/server/**/*.ts', 'src-main/cli/**/*.ts'],
+    // Tests may set up fixtures (datasets on disk, a tiny model) from core directly.
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', shellMayNotImport] },
   },
   {
     files: ['src-main/cli/**/*.ts'],

@@ -11,9 +11,8 @@
  */
 import { loadavg } from 'node:os';
 import { createService } from '../src-main/core/service.ts';
-import type { SweepProgress } from '../src-main/core/contract/sweeps.ts';
+import type { SweepProgress, SweepSpecInput } from '../src-main/core/contract/sweeps.ts';
 import { dataDirWithMnist } from '../src-main/core/sweeps/sweepFixture.ts';
-import type { SweepSpecInput } from '../src-main/core/sweeps/sweepSpec.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
 const list = (text: string) => text.split(',').map((s) => Number(s.trim()));

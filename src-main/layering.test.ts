@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
@@ -48,5 +49,65 @@ describe('layering lint', () => {
     }
     const good = await messagesFor('src-main/cli/good.ts', "import { print } from './format.ts';\nprint('x');\n");
     expect(good).toEqual([]);
+  });
+
+  it('fails on an import cycle in core, naming why, and passes the real module', async () => {
+    // problems.ts imports KernelLabError from errors.ts, so errors.ts importing problems.ts closes a loop.
+    const errorsSource = readFileSync(new URL('core/errors.ts', import.meta.url), 'utf8');
+    const cyclic = await messagesFor(
+      'src-main/core/errors.ts',
+      `${errorsSource}\nimport { isGzip } from './datasets/problems.ts';\nexport const x = isGzip;\n`,
+    );
+    expect(cyclic.join('\n')).toMatch(/layering\/no-cycle: Dependency cycle.*imports it back.*move the shared part down/);
+    expect(await messagesFor('src-main/core/errors.ts', errorsSource)).toEqual([]);
+  });
+
+  it('fails when the contract imports anything but zod and its own files', async () => {
+    for (const source of ['../datasets/registry.ts', '../errors.ts', 'yaml', 'node:fs', './nested/x.ts']) {
+      const messages = await messagesFor('src-main/core/contract/bad.ts', `import * as m from '${source}';\nexport const x = m;\n`);
+      expect(messages.join('\n'), source).toMatch(/no-restricted-imports: .*imports only zod and its own files/);
+    }
+    const own = await messagesFor(
+      'src-main/core/contract/good.ts',
+      "import { z } from 'zod';\nimport { method } from './define.ts';\nexport const x = method({ input: z.object({}), output: z.null(), summary: 'x' });\n",
+    );
+    expect(own).toEqual([]);
+  });
+
+  it('fails when a core module imports the service, even for a type', async () => {
+    const messages = await messagesFor(
+      'src-main/core/sweeps/bad.ts',
+      "import type { ServiceContext } from '../service.ts';\nexport type X = ServiceContext;\n",
+    );
+    expect(messages.join('\n')).toMatch(/service\.ts is the top of src-main\/core.*context\.ts/);
+    const context = await messagesFor(
+      'src-main/core/sweeps/good.ts',
+      "import type { ServiceContext } from '../context.ts';\nexport type X = ServiceContext;\n",
+    );
+    expect(context).toEqual([]);
+  });
+
+  it('fails when a shell imports core past the contract, the service and the errors', async () => {
+    for (const shell of ['electron', 'server', 'cli']) {
+      const past = await messagesFor(
+        `src-main/${shell}/bad.ts`,
+        "import { Scheduler } from '../core/sweeps/scheduler.ts';\nexport const x = Scheduler;\n",
+      );
+      expect(past.join('\n'), shell).toMatch(
+        /A shell \(electron, server, cli\) imports only core\/contract, core\/service\.ts and core\/errors\.ts/,
+      );
+      const allowed = await messagesFor(
+        `src-main/${shell}/good.ts`,
+        [
+          "import { methods } from '../core/contract/index.ts';",
+          "import { SweepSpec } from '../core/contract/sweeps.ts';",
+          "import { KernelLabError } from '../core/errors.ts';",
+          "import { createService } from '../core/service.ts';",
+          'export const x = [methods, SweepSpec, KernelLabError, createService];',
+          '',
+        ].join('\n'),
+      );
+      expect(allowed, shell).toEqual([]);
+    }
   });
 });

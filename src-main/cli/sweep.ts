@@ -7,14 +7,13 @@
 import { readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import type { SweepPreview, SweepProgress } from '../core/contract/sweeps.ts';
+import { formatDuration, type SweepPreview, type SweepProgress, type SweepSpecInput } from '../core/contract/sweeps.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
-import { formatDuration } from '../core/sweeps/scheduler.ts';
-import { parseSweepSpecText, type SweepSpecInput } from '../core/sweeps/sweepSpec.ts';
 import { addRunFlags, axesFromFlags, baseFromFlags, positiveInt, type RunFlagValues } from './runFlags.ts';
 import { print, printError, printJson, terminalText } from './format.ts';
 import { table } from './runs.ts';
+import { parseSweepSpecText } from './specFile.ts';
 
 type SweepFlags = RunFlagValues & {
   yes?: boolean;

@@ -1,14 +1,7 @@
 import type { z } from 'zod';
+import type { ErrorBody, ErrorCode } from './contract/bridge.ts';
 
-/** Error codes every shell maps the same way (HTTP status, CLI exit code, IPC rejection). */
-export type ErrorCode = 'invalid_input' | 'not_found' | 'conflict' | 'unauthorized' | 'too_large' | 'unavailable' | 'internal';
-
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  /** One entry per offending field, `path: message`, when the error comes from validation. */
-  issues?: string[];
-}
+export type { ErrorBody, ErrorCode };
 
 /** The one error type that crosses a process boundary; its message is meant for the user. */
 export class KernelLabError extends Error {

@@ -10,7 +10,7 @@ import { RunStore } from './db/RunStore.ts';
 import { runsHandlers } from './db/handlers.ts';
 import { closeScheduler, runControlHandlers, sweepsHandlers } from './sweeps/handlers.ts';
 import { trainingHandlers } from './training/handlers.ts';
-import { ensureDataDir, type DataDirLayout } from './home.ts';
+import { ensureDataDir } from './home.ts';
 import { probeBackendsInWorker } from './training/probe.ts';
 import { forkWorker, type WorkerLauncher } from './workerHost.ts';
 import type { Handlers } from './contract/define.ts';
@@ -18,14 +18,18 @@ import {
   backendOrder,
   isMethodName,
   methods,
-  type AppInfo,
   type BackendProbe,
   type MethodName,
   type MethodOutput,
   type Methods,
 } from './contract/index.ts';
+import type { ServiceContext, Shell } from './context.ts';
 
-export type Shell = AppInfo['shell'];
+// What the shells need besides the contract and the errors comes through here, so a shell never
+// reaches into the rest of core (eslint.config.js: shellMayImport).
+export type { ServiceContext, Shell } from './context.ts';
+export { resolveDataDir } from './home.ts';
+export type { WorkerHandle, WorkerLauncher } from './workerHost.ts';
 
 export interface ServiceOptions {
   dataDir: string;
@@ -39,19 +43,6 @@ export interface ServiceOptions {
    * Electron shell passes app.getAppPath(), since bundling moves this file.
    */
   appRoot?: string;
-}
-
-export interface ServiceContext {
-  readonly layout: DataDirLayout;
-  readonly shell: Shell;
-  readonly events: EventBus;
-  readonly launchWorker: WorkerLauncher;
-  readonly workerEntry: string;
-  readonly startedAt: number;
-  /** Where package.json and migrations/ are (see ServiceOptions.appRoot). */
-  readonly appRoot: string;
-  /** The experiment database, open for the service's lifetime (the one SQLite writer). */
-  readonly store: RunStore;
 }
 
 /** The API every shell exposes: one entry point that validates, dispatches and returns. */

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, session, shell, type IpcMainInvokeEvent } from 'electron';
-import { resolveDataDir } from '../core/home.ts';
-import { createService, type Service } from '../core/service.ts';
+import { createService, resolveDataDir, type Service } from '../core/service.ts';
 import { eventChannel, registerIpc } from './ipc.ts';
 import { utilityWorker } from './workerLauncher.ts';
 

@@ -1,5 +1,5 @@
 import { utilityProcess } from 'electron';
-import type { WorkerLauncher } from '../core/workerHost.ts';
+import type { WorkerLauncher } from '../core/service.ts';
 
 /** Workers in the desktop app are Electron utility processes: Node without a window, killed alone. */
 export const utilityWorker: WorkerLauncher = (entry, args, env) => {

@@ -1,5 +1,5 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { RunProgress } from '../../src-main/core/contract/sweeps.ts';
+import type { RunProgress } from '../../src-main/core/contract/runs.ts';
 import { live } from './liveEvents.ts';
 
 /**

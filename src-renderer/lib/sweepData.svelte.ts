@@ -1,5 +1,5 @@
-import type { RunRow, Sweep } from '../../src-main/core/contract/runs.ts';
-import type { SweepProgress } from '../../src-main/core/contract/sweeps.ts';
+import type { RunRow } from '../../src-main/core/contract/runs.ts';
+import type { Sweep, SweepProgress } from '../../src-main/core/contract/sweeps.ts';
 import { call } from './api.ts';
 import { decodeMetric } from './format.ts';
 import type { SweepRunPoint } from './sweepGrid.ts';

@@ -1,5 +1,15 @@
-import type { ErrorBody } from '../errors.ts';
-import type { KernelLabEvent, MethodName } from './index.ts';
+import type { KernelLabEvent, MethodName } from './api.ts';
+
+/** Error codes every shell maps the same way (HTTP status, CLI exit code, IPC rejection). */
+export type ErrorCode = 'invalid_input' | 'not_found' | 'conflict' | 'unauthorized' | 'too_large' | 'unavailable' | 'internal';
+
+/** An error as it crosses a process boundary; the message is meant for the user. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  /** One entry per offending field, `path: message`, when the error comes from validation. */
+  issues?: string[];
+}
 
 /** What one call returns across a process boundary: errors travel as values, never as rejections. */
 export type BridgeReply = { ok: true; result: unknown } | { ok: false; error: ErrorBody };

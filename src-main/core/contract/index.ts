@@ -1,56 +1,14 @@
 /**
- * The one API contract. Electron IPC, the HTTP server and the CLI are all driven from `methods`
- * and `events`; a name that is not here is refused by every shell. The renderer imports this
- * file with `import type` only.
+ * The one API contract: methods and events with their zod schemas, one file per namespace
+ * (app, datasets, experiments, runs, sweeps, training), the maps every shell is driven from
+ * (api.ts) and what crosses a process boundary (bridge.ts). The contract imports only zod and
+ * itself; the rest of core builds on it. The renderer imports it with `import type` only.
  */
-import type { z } from 'zod';
-import { appEvents, appMethods } from './app.ts';
-import { datasetsEvents, datasetsMethods } from './datasets.ts';
-import { runsEvents, runsMethods } from './runs.ts';
-import { runControlMethods, sweepsEvents, sweepsMethods } from './sweeps.ts';
-import { trainingEvents, trainingMethods } from './training.ts';
-
-export const methods = {
-  ...appMethods,
-  ...datasetsMethods,
-  ...runsMethods,
-  ...sweepsMethods,
-  ...runControlMethods,
-  ...trainingMethods,
-};
-
-export const events = {
-  ...appEvents,
-  ...datasetsEvents,
-  ...runsEvents,
-  ...sweepsEvents,
-  ...trainingEvents,
-};
-
-export type Methods = typeof methods;
-export type MethodName = keyof Methods;
-export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
-export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>;
-
-export type Events = typeof events;
-export type EventName = keyof Events;
-export type EventPayload<E extends EventName> = z.output<Events[E]>;
-/** What a listener receives: the event's name and its payload, as one discriminated value. */
-export type KernelLabEvent = [EventName] extends [never]
-  ? { name: string; payload: unknown }
-  : { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName];
-
-/** The API as the renderer sees it: every method a promise. */
-export type Api = { [M in MethodName]: (input: MethodInput<M>) => Promise<MethodOutput<M>> };
-
-export function isMethodName(name: string): name is MethodName {
-  return Object.hasOwn(methods, name);
-}
-
+export * from './api.ts';
 export * from './app.ts';
-export * from './training.ts';
 export * from './datasets.ts';
-export * from './sweeps.ts';
+export * from './experiments.ts';
 export * from './runs.ts';
-export type { ErrorBody, ErrorCode } from '../errors.ts';
-export type { BridgeReply, KernelLabBridge } from './bridge.ts';
+export * from './sweeps.ts';
+export * from './training.ts';
+export type * from './bridge.ts';

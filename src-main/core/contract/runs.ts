@@ -1,19 +1,19 @@
 /**
- * The experiment store's part of the contract: runs, experiments, sweeps (read side), their
- * metrics, comparisons, the sweep pivot, export and import.
+ * Runs: what one run trains (a preset or model spec, a dataset, hyperparameters, named axis
+ * values), starting, pausing, resuming and cancelling it, its live progress, and the store's read
+ * side (table rows, detail, metric series, comparisons, the pivot), export, import and prediction.
  *
  * Metric values cross the wire as `number | 'NaN' | 'Infinity' | '-Infinity'`: JSON (HTTP, SSE)
  * turns NaN and ±Infinity into null, and a diverged run's NaN loss is information the user needs.
  * `decodeMetricValue` turns them back into numbers.
  */
 import { z } from 'zod';
+import { DatasetName } from './datasets.ts';
 import { method } from './define.ts';
+import { PresetId } from './training.ts';
 
 export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed', 'canceled', 'interrupted', 'diverged']);
 export type RunStatus = z.infer<typeof RunStatus>;
-
-export const SweepStatus = z.enum(['pending', 'running', 'completed', 'canceled', 'failed']);
-export type SweepStatus = z.infer<typeof SweepStatus>;
 
 export const MetricValue = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
 export type MetricValue = z.infer<typeof MetricValue>;
@@ -62,28 +62,6 @@ export const MetricSummary = z.object({
   direction: z.enum(['max', 'min']),
 });
 export type MetricSummary = z.infer<typeof MetricSummary>;
-
-export const Experiment = z.object({
-  id: Id,
-  uuid: z.string(),
-  name: z.string(),
-  description: z.string(),
-  createdAt: z.number(),
-  runCount: z.number().int(),
-});
-export type Experiment = z.infer<typeof Experiment>;
-
-export const Sweep = z.object({
-  id: Id,
-  uuid: z.string(),
-  experimentId: Id.nullable(),
-  name: z.string(),
-  spec: z.unknown(),
-  status: SweepStatus,
-  createdAt: z.number(),
-  runCounts: z.partialRecord(RunStatus, z.number().int()),
-});
-export type Sweep = z.infer<typeof Sweep>;
 
 export const RunRow = z.object({
   id: Id,
@@ -278,8 +256,103 @@ export type ExportSelection = z.infer<typeof ExportSelection>;
 export const ExportFormat = z.enum(['json', 'csv', 'metrics-csv']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
+/** A named axis value that is a plain number, word or switch (`kernelSize: 3`, `optimizer: sgd`). */
+export const AxisScalar = z.union([z.number(), z.string(), z.boolean()]);
+export type AxisScalar = z.infer<typeof AxisScalar>;
+
+/** A pooling axis value: a kind alone, or a kind with pool size and stride. */
+export const PoolingValue = z.union([
+  z.enum(['max', 'avg']),
+  z
+    .object({
+      type: z.enum(['max', 'avg']),
+      poolSize: z.number().int().positive().optional(),
+      strides: z.number().int().positive().optional(),
+    })
+    .strict(),
+]);
+export type PoolingValue = z.infer<typeof PoolingValue>;
+
+/** One value of a named axis: what `runs.start` sets and what a sweep axis lists. */
+export const AxisValue = z.union([AxisScalar, PoolingValue, z.array(z.number())]);
+export type AxisValue = z.infer<typeof AxisValue>;
+
+export const SubsetSpec = z
+  .object({
+    /** Training images, stratified by class (the validation split is taken from these). */
+    train: z.number().int().positive().optional(),
+    /** Test images used for the final evaluation. */
+    test: z.number().int().positive().optional(),
+  })
+  .strict();
+export type SubsetSpec = z.infer<typeof SubsetSpec>;
+
+/** What one run trains, and the base of every point of a sweep. */
+export const RunBase = z
+  .object({
+    preset: PresetId.optional(),
+    /** A full model spec; its inputShape and numClasses follow the dataset. */
+    model: z.unknown().optional(),
+    dataset: DatasetName,
+    subset: SubsetSpec.optional(),
+    /** Overrides of the preset's hyperparameters (or all of them with a model spec). */
+    hyperparameters: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict()
+  .superRefine((base, ctx) => {
+    if ((base.preset === undefined) === (base.model === undefined))
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of preset or model', path: ['preset'] });
+  });
+export type RunBase = z.output<typeof RunBase>;
+
+/** One run to train: a run base and named axes with one value each (a queue of one). */
+export const StartRunInput = z
+  .object({
+    run: RunBase,
+    /** Named axes with one value each, e.g. { kernelSize: 3 } for every conv layer (same names as sweep axes). */
+    set: z.record(z.string(), AxisValue).default({}),
+    name: z.string().trim().min(1).max(200).optional(),
+    priority: z.number().int().min(-1000).max(1000).default(0),
+    experiment: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+export type StartRunInput = z.input<typeof StartRunInput>;
+
+export const RunProgress = z.object({
+  runId: Id,
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  batch: z.number().int(),
+  batchesPerEpoch: z.number().int(),
+  loss: z.number(),
+  accuracy: z.number(),
+  samplesPerSec: z.number(),
+});
+export type RunProgress = z.infer<typeof RunProgress>;
+
+export const Prediction = z.object({
+  runId: z.number().int(),
+  checkpoint: z.enum(['best', 'last']),
+  predicted: z.number().int(),
+  className: z.string(),
+  probabilities: z.array(z.number()),
+  /** The true label when the image came from the test split. */
+  label: z.number().int().nullable(),
+});
+export type Prediction = z.infer<typeof Prediction>;
+
+export const PredictInput = z
+  .object({
+    runId: z.number().int().positive(),
+    /** One image as uint8 pixels, height × width × channels, row-major (HWC). */
+    image: z.array(z.number().int().min(0).max(255)).optional(),
+    /** Or an image of the run's dataset test split, by index. */
+    testIndex: z.number().int().nonnegative().optional(),
+  })
+  .strict()
+  .refine((v) => (v.image === undefined) !== (v.testIndex === undefined), { message: 'give either image or testIndex' });
+
 const IdInput = z.object({ id: Id }).strict();
-const NoInput = z.object({}).strict().default({});
 
 export const runsMethods = {
   'runs.list': method({
@@ -332,18 +405,31 @@ export const runsMethods = {
     output: z.object({ imported: z.number().int(), skipped: z.number().int() }),
     summary: 'Imports a JSON export; runs already present (same uuid) are skipped, so importing twice changes nothing.',
   }),
-  'experiments.list': method({ input: NoInput, output: z.array(Experiment), summary: 'Experiments with their run counts.' }),
-  'experiments.create': method({
-    input: z.object({ name: z.string().trim().min(1).max(200), description: z.string().max(10_000).default('') }).strict(),
-    output: Experiment,
-    summary: 'Creates an experiment (names are unique).',
+  'runs.start': method({
+    input: StartRunInput,
+    output: z.object({ runId: Id }),
+    summary: 'Queues one run (a preset or model spec, a dataset, hyperparameters); the scheduler starts it when a worker is free.',
   }),
-  'sweeps.list': method({
-    input: z.object({ experimentId: Id.optional() }).strict().default({}),
-    output: z.array(Sweep),
-    summary: 'Sweeps with their run counts by status.',
+  'runs.cancel': method({
+    input: IdInput,
+    output: z.object({ status: z.string() }),
+    summary: 'Cancels a queued or interrupted run, or stops a running one within one batch.',
   }),
-  'sweeps.get': method({ input: IdInput, output: Sweep, summary: 'One sweep: spec, status and run counts.' }),
+  'runs.pause': method({
+    input: IdInput,
+    output: z.object({ paused: z.boolean() }),
+    summary: 'Stops a running run after its current batch so it can resume from its last checkpoint (runs.resume).',
+  }),
+  'runs.resume': method({
+    input: IdInput,
+    output: z.object({ requeued: z.boolean() }),
+    summary: 'Queues an interrupted run again; it continues from its last checkpoint.',
+  }),
+  'runs.predict': method({
+    input: PredictInput,
+    output: Prediction,
+    summary: "Classifies one image (pixels, or a test-split index) with a run's best checkpoint (its last when none is best).",
+  }),
 };
 
 export const runsEvents = {
@@ -351,4 +437,6 @@ export const runsEvents = {
   'run.updated': z.object({ runId: Id, status: RunStatus, summary: z.array(MetricSummary) }),
   /** Points just committed for one run (one event per run per batch). */
   'metrics.appended': z.object({ runId: Id, points: z.array(MetricPointOut.extend({ key: z.string() })) }),
+  /** Live training progress of a run, about four times a second (batch granularity). */
+  'run.progress': RunProgress,
 };

@@ -1,15 +1,103 @@
 /**
- * Sweeps and the run scheduler: preview a sweep spec (points, impossible ones and why, estimated
- * time), start it, pause, resume, cancel, reprioritise, change how many workers run at once, and
- * follow its progress ("run 5 of 12, ETA 3 min").
+ * Sweeps and the run scheduler: the sweep spec, preview (points, impossible ones and why,
+ * estimated time), start, pause, resume, cancel, reprioritise, how many workers run at once,
+ * progress ("run 5 of 12, ETA 3 min"), and the sweeps recorded in the store.
+ *
+ * The sweep spec: a base run (a preset or a model spec, a dataset with an optional subset,
+ * hyperparameters), axes to vary, and how to pick points from them (grid or seeded random).
+ * The same schema reads a CLI file (YAML or JSON), an IPC message and an HTTP body.
+ *
+ *   name: kernel size vs epochs
+ *   base:
+ *     preset: lenet5-swish            # or model: { inputShape, numClasses, layers: [...] }
+ *     dataset: cifar10                # input shape and classes follow the dataset
+ *     subset: { train: 6000, test: 1000 }
+ *     hyperparameters: { learningRate: 0.001, batchSize: 64 }
+ *   axes:
+ *     kernelSize: [3, 5, 7]           # every conv layer; layers[2].kernelSize for one
+ *     epochs: [5, 10, 15]             # folded: one 15-epoch run per kernel size
+ *     learningRate: { min: 0.0001, max: 0.01, steps: 3, scale: log }
+ *   method: grid                      # or random, with trials: N and samplerSeed
+ *   repeats: 3                        # seeds seed, seed+1, seed+2
  */
 import { z } from 'zod';
 import { BackendName } from './app.ts';
 import { method } from './define.ts';
-import { SweepStatus } from './runs.ts';
-import { AxisValue, SweepBase, SweepSpec } from '../sweeps/sweepSpec.ts';
+import { AxisValue, RunBase, RunStatus } from './runs.ts';
 
 const Id = z.number().int().positive();
+
+/** Never expanded, even with yes: a million runs is a typo, not a plan. */
+export const hardLimit = 1_000_000;
+
+export const AxisRange = z
+  .object({
+    min: z.number({ error: 'must be a number' }),
+    max: z.number({ error: 'must be a number' }),
+    /** Grid: how many values from min to max inclusive. Random search samples the interval and ignores it. */
+    steps: z.number().int().min(1).max(100_000).optional(),
+    scale: z.enum(['linear', 'log']).default('linear'),
+  })
+  .strict()
+  .superRefine((range, ctx) => {
+    if (range.min > range.max)
+      ctx.addIssue({ code: 'custom', message: `min (${range.min}) is greater than max (${range.max})`, path: ['min'] });
+    if (range.scale === 'log' && range.min <= 0)
+      ctx.addIssue({ code: 'custom', message: `a log scale needs min > 0 (got ${range.min})`, path: ['min'] });
+  });
+export type AxisRange = z.output<typeof AxisRange>;
+
+export const AxisValues = z.union([z.array(AxisValue).min(1, 'an axis needs at least one value'), AxisRange]);
+export type AxisValues = z.output<typeof AxisValues>;
+
+export const SweepSpec = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    /** Experiment to file the sweep under (created when missing). */
+    experiment: z.string().trim().min(1).max(200).optional(),
+    base: RunBase,
+    axes: z.record(z.string(), AxisValues).default({}),
+    method: z.enum(['grid', 'random']).default('grid'),
+    /** Random search: how many points to draw. */
+    trials: z.number().int().min(1).max(hardLimit).optional(),
+    /** Seed of the random-search sampler (not of the runs). */
+    samplerSeed: z.number().int().nonnegative().default(0),
+    /** Runs per point; repeat r trains with seed + r, so the spread of a point is visible. */
+    repeats: z.number().int().min(1).max(100).default(1),
+    /** Epoch folding (on by default where valid): train the largest epoch count once, derive the others. */
+    fold: z.boolean().default(true),
+    /** Higher runs first; the scheduler breaks ties by age. */
+    priority: z.number().int().min(-1000).max(1000).default(0),
+    /** Confirms a grid larger than 10,000 runs. */
+    yes: z.boolean().default(false),
+    // Pruner hook (out of scope): a `pruner` field (e.g. median stopping on val_accuracy after N
+    // epochs) would be declared here and consulted by the scheduler on each epochEnd of a sweep run.
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.method === 'random' && spec.trials === undefined)
+      ctx.addIssue({ code: 'custom', message: 'random search needs a trial count', path: ['trials'] });
+    if (spec.method === 'grid' && spec.trials !== undefined)
+      ctx.addIssue({ code: 'custom', message: 'trials applies to method random only', path: ['trials'] });
+  });
+export type SweepSpec = z.output<typeof SweepSpec>;
+export type SweepSpecInput = z.input<typeof SweepSpec>;
+
+export const SweepStatus = z.enum(['pending', 'running', 'completed', 'canceled', 'failed']);
+export type SweepStatus = z.infer<typeof SweepStatus>;
+
+/** A sweep as the store records it. */
+export const Sweep = z.object({
+  id: Id,
+  uuid: z.string(),
+  experimentId: Id.nullable(),
+  name: z.string(),
+  spec: z.unknown(),
+  status: SweepStatus,
+  createdAt: z.number(),
+  runCounts: z.partialRecord(RunStatus, z.number().int()),
+});
+export type Sweep = z.infer<typeof Sweep>;
 
 export const SweepPointOut = z.object({
   index: z.number().int(),
@@ -69,6 +157,15 @@ export const SweepProgress = z.object({
 });
 export type SweepProgress = z.infer<typeof SweepProgress>;
 
+/** A duration as SweepProgress.text and the CLI write it: "45 s", "3 min 10 s", "2 h 5 min". */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
 export const Concurrency = z.object({
   backend: BackendName,
   workers: z.number().int(),
@@ -78,6 +175,12 @@ export const Concurrency = z.object({
 const IdInput = z.object({ id: Id }).strict();
 
 export const sweepsMethods = {
+  'sweeps.list': method({
+    input: z.object({ experimentId: Id.optional() }).strict().default({}),
+    output: z.array(Sweep),
+    summary: 'Sweeps with their run counts by status.',
+  }),
+  'sweeps.get': method({ input: IdInput, output: Sweep, summary: 'One sweep: spec, status and run counts.' }),
   'sweeps.preview': method({
     input: z.object({ spec: SweepSpec }).strict(),
     output: SweepPreview,
@@ -135,57 +238,7 @@ export const sweepsMethods = {
   }),
 };
 
-/** One run to train: a sweep base without axes (a queue of one). */
-export const StartRunInput = z
-  .object({
-    run: SweepBase,
-    /** Named axes with one value each, e.g. { kernelSize: 3 } for every conv layer (same names as sweep axes). */
-    set: z.record(z.string(), AxisValue).default({}),
-    name: z.string().trim().min(1).max(200).optional(),
-    priority: z.number().int().min(-1000).max(1000).default(0),
-    experiment: z.string().trim().min(1).max(200).optional(),
-  })
-  .strict();
-export type StartRunInput = z.input<typeof StartRunInput>;
-
-export const RunProgress = z.object({
-  runId: Id,
-  epoch: z.number().int(),
-  epochs: z.number().int(),
-  batch: z.number().int(),
-  batchesPerEpoch: z.number().int(),
-  loss: z.number(),
-  accuracy: z.number(),
-  samplesPerSec: z.number(),
-});
-export type RunProgress = z.infer<typeof RunProgress>;
-
-export const runControlMethods = {
-  'runs.start': method({
-    input: StartRunInput,
-    output: z.object({ runId: Id }),
-    summary: 'Queues one run (a preset or model spec, a dataset, hyperparameters); the scheduler starts it when a worker is free.',
-  }),
-  'runs.cancel': method({
-    input: IdInput,
-    output: z.object({ status: z.string() }),
-    summary: 'Cancels a queued or interrupted run, or stops a running one within one batch.',
-  }),
-  'runs.pause': method({
-    input: IdInput,
-    output: z.object({ paused: z.boolean() }),
-    summary: 'Stops a running run after its current batch so it can resume from its last checkpoint (runs.resume).',
-  }),
-  'runs.resume': method({
-    input: IdInput,
-    output: z.object({ requeued: z.boolean() }),
-    summary: 'Queues an interrupted run again; it continues from its last checkpoint.',
-  }),
-};
-
 export const sweepsEvents = {
-  /** Live training progress of a run, about four times a second (batch granularity). */
-  'run.progress': RunProgress,
   /** A sweep run started or ended, or the sweep was paused, resumed or canceled. */
   'sweep.progress': SweepProgress,
 };

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { KernelLabError } from '../errors.ts';
 import type { Handlers } from '../contract/define.ts';
 import type { DatasetInfo, DatasetProgress, Methods } from '../contract/index.ts';
-import type { ServiceContext } from '../service.ts';
+import type { ServiceContext } from '../context.ts';
 import { downloadDataset, downloadLockHolder } from './download.ts';
 import { installFromFiles } from './install.ts';
 import { loadSplit } from './load.ts';

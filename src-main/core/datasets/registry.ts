@@ -3,9 +3,11 @@
  * what they hold. Every checksum is of the real published file (see ../../../docs or the
  * provenance notes beside each entry); a file that does not match is never marked ready.
  */
+import { DatasetName } from '../contract/datasets.ts';
 
-export const datasetNames = ['mnist', 'fashion-mnist', 'cifar10'] as const;
-export type DatasetName = (typeof datasetNames)[number];
+// The names are the contract's (a dataset added here is added there first); this file holds the rest.
+export const datasetNames = DatasetName.options;
+export type { DatasetName };
 export type SplitName = 'train' | 'test';
 
 export interface FileDigest {

@@ -54,7 +54,7 @@ import {
   type RunRow,
   type SeriesResult,
   type Sweep,
-} from '../contract/runs.ts';
+} from '../contract/index.ts';
 import { describeSqliteError, openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './database.ts';
 import { compareRuns, listRuns, metricSeries, pivot, runDetail, summariesOf } from './queries.ts';
 import { exportRuns, importRuns } from './exchange.ts';
@@ -64,7 +64,7 @@ import * as queue from './runQueue.ts';
 import { runParams, toRunRecord, type RunDbRow, type RunRecord } from './records.ts';
 import { JsonObject, MetricBatch, NewCheckpoint, NewEvaluation, NewRun, type MetricPointInput, type NewRunParsed } from './storeInputs.ts';
 
-export type { RunStatus } from '../contract/runs.ts';
+export type { RunStatus } from '../contract/index.ts';
 export { flattenParams, metricDirection, readParam, toRunRecord, type FlatParam, type RunDbRow, type RunRecord } from './records.ts';
 export { MetricPointInput, NewCheckpoint, NewEvaluation, NewRun } from './storeInputs.ts';
 

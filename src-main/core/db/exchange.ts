@@ -16,7 +16,7 @@ import {
   SweepStatus,
   type ExportFormat,
   type ExportSelection,
-} from '../contract/runs.ts';
+} from '../contract/index.ts';
 import type { SqliteDatabase } from './database.ts';
 import type { MetricWriter } from './metricWrite.ts';
 import { readParam, runParams, toRunRecord, type FlatParam, type RunDbRow } from './records.ts';

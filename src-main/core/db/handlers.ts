@@ -1,7 +1,7 @@
 import { KernelLabError } from '../errors.ts';
 import type { Handlers } from '../contract/define.ts';
 import type { Methods } from '../contract/index.ts';
-import type { ServiceContext } from '../service.ts';
+import type { ServiceContext } from '../context.ts';
 
 type RunsMethodName =
   | 'runs.list'

@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { deriveSeed } from '../random.ts';
 import { LocalResponseNormalization, SeededDropout } from './customLayers.ts';
-import type { ModelSpec } from './modelSpec.ts';
+import type { ModelSpec } from '../contract/training.ts';
 import { inferShapes } from './shapeInference.ts';
 
 /**

@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from './buildModel.ts';
-import { ModelSpec, type ModelSpecInput } from './modelSpec.ts';
+import { ModelSpec, type ModelSpecInput } from '../contract/training.ts';
 import { presets } from './presets.ts';
 import { inferShapes } from './shapeInference.ts';
 

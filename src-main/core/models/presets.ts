@@ -1,8 +1,4 @@
-import { z } from 'zod';
-import { Hyperparameters, ModelSpec, type HyperparametersInput, type ModelSpecInput } from './modelSpec.ts';
-
-export const PresetId = z.enum(['lenet5-swish', 'lenet5-relu', 'mnist-two-conv', 'fashion-bn-dropout', 'alexnet-28']);
-export type PresetId = z.infer<typeof PresetId>;
+import { Hyperparameters, ModelSpec, PresetId, type HyperparametersInput, type ModelSpecInput } from '../contract/training.ts';
 
 export interface Preset {
   id: PresetId;

@@ -1,5 +1,5 @@
 import { KernelLabError } from '../errors.ts';
-import type { LayerSpec, ModelSpec, Padding } from './modelSpec.ts';
+import type { LayerSpec, ModelSpec, Padding } from '../contract/training.ts';
 
 /** One row of a model summary, computed from the spec before any tensor exists. */
 export interface LayerRow {

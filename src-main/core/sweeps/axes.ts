@@ -6,8 +6,9 @@
  */
 import { KernelLabError } from '../errors.ts';
 import { datasetNames, registry, type DatasetName } from '../datasets/registry.ts';
-import { Activation, Hyperparameters, OptimizerName, Padding } from '../models/modelSpec.ts';
-import { PoolingValue, type AxisRange, type AxisValue, type AxisValues } from './sweepSpec.ts';
+import { Activation, Hyperparameters, OptimizerName, Padding } from '../contract/training.ts';
+import { PoolingValue, type AxisValue } from '../contract/runs.ts';
+import type { AxisRange, AxisValues } from '../contract/sweeps.ts';
 
 /** The mutable draft of one point before it is validated. */
 export interface PointDraft {

@@ -5,7 +5,7 @@
  * image). With no completed run yet a rough default is used and labelled as such.
  */
 import type { RunStore } from '../db/RunStore.ts';
-import { ModelSpec } from '../models/modelSpec.ts';
+import { ModelSpec } from '../contract/training.ts';
 import { inferShapes } from '../models/shapeInference.ts';
 import { trainingImages, type SweepPoint } from './expand.ts';
 

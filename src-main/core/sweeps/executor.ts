@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Hyperparameters, ModelSpec } from '../models/modelSpec.ts';
+import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import type { RunStore } from '../db/RunStore.ts';
 import { KernelLabError } from '../errors.ts';
 import type { EventBus } from '../events.ts';

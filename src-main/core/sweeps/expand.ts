@@ -6,11 +6,13 @@
 import { KernelLabError } from '../errors.ts';
 import { registry, type DatasetName } from '../datasets/registry.ts';
 import { deriveSeed, SeededRandom } from '../random.ts';
-import { Hyperparameters, ModelSpec } from '../models/modelSpec.ts';
+import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { getPreset } from '../models/presets.ts';
 import { inferShapes } from '../models/shapeInference.ts';
 import { followDataset, isRange, listValues, rangeValues, resolveAxis, sampleRange, type AxisDef, type PointDraft } from './axes.ts';
-import { confirmAbove, hardLimit, type AxisRange, type AxisValue, type SubsetSpec, type SweepSpec } from './sweepSpec.ts';
+import type { AxisValue, SubsetSpec } from '../contract/runs.ts';
+import { hardLimit, type AxisRange, type SweepSpec } from '../contract/sweeps.ts';
+import { confirmAbove } from './sweepSpec.ts';
 
 export interface SweepPoint {
   /** Position in the sweep, from 0. */

@@ -8,9 +8,8 @@
  * Recording is idempotent: a derived run already completed is left alone, one left half-written by
  * a crash is completed again, so `sweeps.resume` can always call it.
  */
-import { decodeMetricValue, type RunStatus } from '../contract/runs.ts';
+import { decodeMetricValue, type AxisValue, type RunStatus } from '../contract/runs.ts';
 import type { MetricPointInput, RunRecord, RunStore } from '../db/RunStore.ts';
-import type { AxisValue } from './sweepSpec.ts';
 
 /** What the sweep recorded on a run (in its environment, under `sweep`) when it was queued. */
 export interface SweepRunInfo {

@@ -5,18 +5,19 @@
 import type { Handlers } from '../contract/define.ts';
 import type { Methods } from '../contract/index.ts';
 import type { z } from 'zod';
-import type { StartRunInput, SweepPointOut, SweepPreview } from '../contract/sweeps.ts';
+import type { StartRunInput, SubsetSpec } from '../contract/runs.ts';
+import type { SweepPointOut, SweepPreview, SweepSpec } from '../contract/sweeps.ts';
 import type { RunRecord, RunStore } from '../db/RunStore.ts';
 import { KernelLabError } from '../errors.ts';
 import { registry } from '../datasets/registry.ts';
-import type { Hyperparameters, ModelSpec } from '../models/modelSpec.ts';
-import type { ServiceContext } from '../service.ts';
+import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
+import type { ServiceContext } from '../context.ts';
 import { machineThroughput, pointSeconds, sweepSeconds } from './estimate.ts';
 import { createTrainingExecutor } from './executor.ts';
 import { expandSweep, type ExpandedSweep, type SweepPoint } from './expand.ts';
 import type { SweepRunInfo } from './folding.ts';
 import { Scheduler, type RunExecutor } from './scheduler.ts';
-import { checkBase, parseSweepSpec, type SubsetSpec, type SweepSpec } from './sweepSpec.ts';
+import { checkBase, parseSweepSpec } from './sweepSpec.ts';
 
 const schedulers = new WeakMap<ServiceContext, Scheduler>();
 

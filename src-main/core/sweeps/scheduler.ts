@@ -20,7 +20,7 @@ import type { RunRecord, RunStore } from '../db/RunStore.ts';
 import { KernelLabError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { materializeDerived, readSweepPlan, type SweepRunInfo } from './folding.ts';
-import type { SweepProgress } from '../contract/sweeps.ts';
+import { formatDuration, type SweepProgress } from '../contract/sweeps.ts';
 
 export interface RunJob {
   run: RunRecord;
@@ -525,12 +525,4 @@ function readSweepProgressPlan(store: RunStore, sweepId: number): { planned: num
 
 function hasResumeMark(run: RunRecord): boolean {
   return run.environment.resumeFromCheckpoint === true;
-}
-
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${s % 60} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { installFromFiles, mnistDataFiles } from '../datasets/index.ts';
 import { ensureDataDir } from '../home.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
-import type { SweepSpecInput } from './sweepSpec.ts';
+import type { SweepSpecInput } from '../contract/sweeps.ts';
 
 export async function dataDirWithMnist(prefix = 'kernellab-sweep-'): Promise<{ dir: string; cleanup: () => void }> {
   const temp = makeTempDir(prefix);

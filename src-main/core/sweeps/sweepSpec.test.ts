@@ -1,11 +1,8 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KernelLabError } from '../errors.ts';
-import { makeTempDir } from '../../test/tempDir.ts';
 import { expandSweep } from './expand.ts';
-import { parseSweepSpec, parseSweepSpecText, type SweepSpecInput } from './sweepSpec.ts';
+import type { SweepSpecInput } from '../contract/index.ts';
+import { parseSweepSpec } from './sweepSpec.ts';
 import { pointSeconds, machineThroughput } from './estimate.ts';
 
 const lenet = (extra: Partial<SweepSpecInput> = {}): SweepSpecInput => ({
@@ -23,9 +20,6 @@ function errorOf(fn: () => unknown): KernelLabError {
   }
   throw new Error('expected an error');
 }
-
-const temp = makeTempDir('kernellab-sweepspec-');
-afterAll(() => temp.cleanup());
 
 describe('sweep expansion', () => {
   it('expands a kernel size × epochs grid with folding: one trained run per kernel size', () => {
@@ -186,15 +180,5 @@ describe('bad sweep specs are refused naming the field, nothing expanded', () =>
     const error = errorOf(() => expandSweep(parseSweepSpec(big)));
     expect(error.message).toMatch(/20,000 runs .*yes: true/);
     expect(expandSweep(parseSweepSpec({ ...big, yes: true, fold: false })).points).toHaveLength(20_000);
-  });
-
-  it('reads YAML and JSON files and names a file that is neither', () => {
-    const yamlPath = join(temp.dir, 'sweep.yaml');
-    writeFileSync(yamlPath, 'base:\n  preset: lenet5-relu\n  dataset: mnist\naxes:\n  kernelSize: [3, 5]\n  epochs: [1, 2]\n');
-    expect(expandSweep(parseSweepSpecText(readFileSync(yamlPath, 'utf8'), yamlPath)).points).toHaveLength(4);
-    expect(parseSweepSpecText(JSON.stringify(lenet()), 'sweep.json').axes.kernelSize).toEqual([3, 5, 7]);
-    expect(errorOf(() => parseSweepSpecText('base: [unclosed', 'bad.yaml')).message).toMatch(/bad\.yaml is not valid YAML or JSON/);
-    expect(errorOf(() => parseSweepSpecText('{"base": ', 'bad.json')).message).toMatch(/bad\.json is not valid JSON/);
-    expect(errorOf(() => parseSweepSpecText('- 1\n- 2\n', 'list.yaml')).message).toMatch(/list\.yaml must hold a sweep spec object/);
   });
 });

@@ -4,10 +4,10 @@ import type { Handlers } from '../contract/define.ts';
 import type { Methods } from '../contract/index.ts';
 import { isDatasetName, loadSplit, registry } from '../datasets/index.ts';
 import { KernelLabError } from '../errors.ts';
-import { ModelSpec } from '../models/modelSpec.ts';
+import { ModelSpec } from '../contract/training.ts';
 import { presets } from '../models/presets.ts';
 import { inferShapes } from '../models/shapeInference.ts';
-import type { ServiceContext } from '../service.ts';
+import type { ServiceContext } from '../context.ts';
 import { predictInWorker } from './predict.ts';
 
 /** Spec-level methods are pure shape arithmetic; prediction runs in a worker, so main never loads tfjs. */

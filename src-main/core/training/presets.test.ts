@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
-import { Hyperparameters, ModelSpec } from '../models/modelSpec.ts';
+import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { presets } from '../models/presets.ts';
 import { installMnist } from './mnistFixture.ts';
 import { train } from './trainer.ts';

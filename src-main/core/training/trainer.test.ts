@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import type { BackendName } from '../contract/app.ts';
-import { Hyperparameters, ModelSpec, type HyperparametersInput } from '../models/modelSpec.ts';
+import { Hyperparameters, ModelSpec, type HyperparametersInput } from '../contract/training.ts';
 import { installMnist } from './mnistFixture.ts';
 import { train, type TrainingData } from './trainer.ts';
 import { prepareData } from './trainingData.ts';

@@ -4,7 +4,7 @@ import type { BackendName } from '../contract/app.ts';
 import { epochOrder, type RawSplit } from '../datasets/index.ts';
 import { buildModel } from '../models/buildModel.ts';
 import { dropoutClock } from '../models/customLayers.ts';
-import { higherIsBetter, type Hyperparameters, type ModelSpec, type MonitoredMetric } from '../models/modelSpec.ts';
+import type { Hyperparameters, ModelSpec, MonitoredMetric } from '../contract/training.ts';
 import { loadCheckpoint, loadCheckpointWeights, saveCheckpoint } from './checkpointIO.ts';
 import { evaluateModel } from './evaluate.ts';
 import { batchTensors, crossEntropy } from './batches.ts';
@@ -71,6 +71,11 @@ export function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
       throw new Error(`unknown optimizer ${String(unknown)}`);
     }
   }
+}
+
+/** Whether a larger value of the metric is better. */
+function higherIsBetter(metric: MonitoredMetric): boolean {
+  return metric === 'accuracy' || metric === 'val_accuracy';
 }
 
 function monitorValue(log: EpochLog, monitor: MonitoredMetric): number | null {

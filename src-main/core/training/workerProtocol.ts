@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BackendName, BackendProbe } from '../contract/app.ts';
-import { Hyperparameters, ModelSpec } from '../models/modelSpec.ts';
+import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 
 /**
  * Messages between main and a worker process. Both sides parse what they receive with these
