@@ -21,4 +21,6 @@ export interface ServiceContext {
   readonly appRoot: string;
   /** The experiment database, open for the service's lifetime (the one SQLite writer). */
   readonly store: RunStore;
+  /** Aborted when the service closes: long work (downloads, imports) stops instead of holding the process. */
+  readonly closing: AbortSignal;
 }

@@ -104,7 +104,9 @@ export function createService(options: ServiceOptions): Service {
   const layout = ensureDataDir(options.dataDir);
   const events = new EventBus();
   const appRoot = options.appRoot ?? defaultAppRoot;
+  const closing = new AbortController();
   const context: ServiceContext = {
+    closing: closing.signal,
     appRoot,
     layout,
     shell: options.shell,
@@ -137,6 +139,7 @@ export function createService(options: ServiceOptions): Service {
       return (await handler(parsed.data)) as MethodOutput<M>;
     },
     async close() {
+      closing.abort();
       // Running runs are interrupted (resumable) before the database closes under them.
       await closeScheduler(context);
       context.store.close();

@@ -86,6 +86,54 @@ describe('browser-mode server', () => {
     expect(response.status).toBe(413);
   });
 
+  it('answers 413, not a reset, to an oversized chunked body (no Content-Length)', async () => {
+    // node:http sends Transfer-Encoding: chunked when no length is set, as a streaming client does.
+    const viaHttp = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${server.url}api/call/app.health`, { method: 'POST', headers: { Authorization: `Bearer ${server.token}` } });
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 50; i++) req.write('x'.repeat(1000));
+      req.end();
+    });
+    expect(viaHttp.status).toBe(413);
+    expect(JSON.parse(viaHttp.body).error.message).toMatch(/over the 1000-byte limit/);
+    const chunk = new TextEncoder().encode('y'.repeat(64 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 8 * 1024 * 1024) controller.close();
+        else {
+          sent += chunk.length;
+          controller.enqueue(chunk);
+        }
+      },
+    });
+    const viaFetch = await fetch(`${server.url}api/call/app.health`, {
+      method: 'POST',
+      body,
+      duplex: 'half',
+      headers: { Authorization: `Bearer ${server.token}` },
+    } as RequestInit);
+    expect(viaFetch.status).toBe(413);
+    // The server is still up and answers on a new connection.
+    expect((await call('app.health', '{}')).status).toBe(200);
+  });
+
+  it('answers 400, not 500, to JSON nested deeper than any input needs', async () => {
+    const deep = await call('app.health', '['.repeat(400) + ']'.repeat(400));
+    expect(deep.status).toBe(400);
+    expect((await json(deep)).error.message).toMatch(/nested deeper than 64 levels/);
+    // Brackets inside strings are text, not nesting.
+    const inString = await call('app.health', JSON.stringify({ pad: '['.repeat(500) }));
+    expect(inString.status).toBe(400);
+    expect((await json(inString)).error.message).toMatch(/Invalid input for app\.health/);
+  });
+
   it('takes a runs.import export larger than the general limit, up to its own', async () => {
     // Over the 1,000-byte limit of this server, under the import limit: reaches validation.
     const big = await call('runs.import', JSON.stringify({ content: `{"runs": [${'1,'.repeat(1000)}1]}` }));

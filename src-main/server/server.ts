@@ -5,6 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { httpStatusOf, KernelLabError, toErrorBody } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
+import { hostPolicy } from './hostPolicy.ts';
+import { mustClose, parseJsonBody, readBody } from './requestBody.ts';
+import { SseClient } from './sseClient.ts';
 
 export interface ServeOptions {
   service: Service;
@@ -17,14 +20,27 @@ export interface ServeOptions {
   /** Largest body for `runs.import`, which carries a whole JSON export (runs with their metrics). */
   maxImportBytes?: number;
   token?: string;
+  /** Host names the server answers to besides its addresses (`serve --allow-host`). */
+  allowedHostNames?: readonly string[];
+  /** Bytes an SSE client that does not keep up may hold in memory before it is dropped (default 256 KiB). */
+  sseMaxBufferedBytes?: number;
+  /** Seconds between SSE keep-alive comments (default 15). */
+  sseHeartbeatSeconds?: number;
 }
 
 export interface RunningServer {
+  /** The URL to open, from another machine when the server is exposed (see HostPolicy.urls). */
   url: string;
   /** The URL to open: it carries the token, which the page then keeps in a cookie. */
   urlWithToken: string;
+  /** Every URL that reaches the server, the most useful first; `url` is the first. */
+  urls: string[];
+  /** Reachable from other machines (bound to something other than loopback). */
+  exposed: boolean;
   token: string;
   port: number;
+  /** SSE clients connected now. */
+  readonly sseClientCount: number;
   close(): Promise<void>;
 }
 
@@ -66,36 +82,19 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...securityHeaders, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    ...securityHeaders,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    // The rest of a refused body is not worth reading on this connection.
+    ...(mustClose.has(res.req) ? { Connection: 'close' } : {}),
+  });
   res.end(text);
 }
 
 function sendError(res: ServerResponse, error: unknown): void {
   const body = toErrorBody(error);
   sendJson(res, httpStatusOf[body.code], { ok: false, error: body });
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      reject(new KernelLabError('too_large', `Request body of ${declared} bytes is over the ${limit}-byte limit`));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new KernelLabError('too_large', `Request body is over the ${limit}-byte limit`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** Browser mode: the built renderer plus the contract over HTTP JSON and Server-Sent Events. */
@@ -107,12 +106,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const maxImport = options.maxImportBytes ?? 256 * 1024 * 1024;
   const staticDir = options.staticDir && existsSync(join(options.staticDir, 'index.html')) ? options.staticDir : undefined;
-  const sseClients = new Set<ServerResponse>();
-  let port = 0;
-
-  function allowedHosts(): Set<string> {
-    return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${host}:${port}`]);
-  }
+  const sseMaxBuffered = options.sseMaxBufferedBytes ?? 256 * 1024;
+  const sseClients = new Set<SseClient>();
 
   function authorised(req: IncomingMessage, url: URL): boolean {
     const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
@@ -133,29 +128,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         Connection: 'keep-alive',
       });
       res.write(': connected\n\n');
-      sseClients.add(res);
-      const unsubscribe = service.events.subscribe((event) => {
-        // Unnamed SSE events: the page reads one stream and dispatches on `name`, like the IPC bridge.
-        res.write(`data: ${JSON.stringify(event)}\n\n`);
-      });
-      req.on('close', () => {
+      const client = new SseClient(res, { maxBufferedBytes: sseMaxBuffered, onDrop: () => forget() });
+      sseClients.add(client);
+      const unsubscribe = service.events.subscribe((event) => client.send(event));
+      const forget = () => {
         unsubscribe();
-        sseClients.delete(res);
-      });
+        client.close();
+        sseClients.delete(client);
+      };
+      req.on('close', forget);
       return;
     }
     const match = url.pathname.match(/^\/api\/call\/([A-Za-z0-9_.]+)$/);
     if (!match) throw new KernelLabError('not_found', `No API route ${url.pathname}`);
     if (req.method !== 'POST') throw new KernelLabError('not_found', `${url.pathname} takes POST`);
-    const text = await readBody(req, match[1] === 'runs.import' ? maxImport : maxBody);
-    let input: unknown = {};
-    if (text.trim() !== '') {
-      try {
-        input = JSON.parse(text);
-      } catch (error) {
-        throw new KernelLabError('invalid_input', `Request body is not JSON: ${(error as Error).message}`);
-      }
-    }
+    const input = parseJsonBody(await readBody(req, match[1] === 'runs.import' ? maxImport : maxBody));
     const result = await service.call(match[1] as never, input);
     sendJson(res, 200, { ok: true, result });
   }
@@ -193,9 +180,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const url = new URL(req.url ?? '/', 'http://placeholder');
     (async () => {
       // A page on another site must not drive this API (DNS rebinding, cross-origin posts).
-      if (!allowedHosts().has(req.headers.host ?? '')) throw new KernelLabError('unauthorized', `Host '${req.headers.host}' is not served`);
+      if (!policy.acceptsHost(req.headers.host)) throw new KernelLabError('unauthorized', `Host '${req.headers.host}' is not served`);
       const origin = req.headers.origin;
-      if (origin !== undefined && !allowedHosts().has(origin.replace(/^https?:\/\//, ''))) {
+      if (origin !== undefined && !policy.acceptsOrigin(origin)) {
         throw new KernelLabError('unauthorized', `Requests from origin ${origin} are refused`);
       }
       if (!authorised(req, url))
@@ -223,18 +210,30 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
     server.listen(options.port ?? 0, host, () => resolve());
   });
-  port = (server.address() as AddressInfo).port;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  const url = `http://${shownHost}:${port}/`;
+  const port = (server.address() as AddressInfo).port;
+  // Requests arrive only after listen, so the handler above never sees this before it is set.
+  const policy = hostPolicy(host, port, options.allowedHostNames ? { allowedHostNames: options.allowedHostNames } : {});
+  const urls = policy.urls();
+  const url = urls[0]!;
+  // A client that stopped reading shows up as a buffer that grows even when no event comes.
+  const heartbeat = setInterval(() => sseClients.forEach((c) => c.heartbeat()), (options.sseHeartbeatSeconds ?? 15) * 1000);
+  heartbeat.unref();
 
   return {
     url,
     urlWithToken: `${url}?token=${token}`,
+    urls,
+    exposed: policy.exposed,
     token,
     port,
+    get sseClientCount() {
+      return sseClients.size;
+    },
     close: () =>
       new Promise((resolve) => {
-        for (const client of sseClients) client.end();
+        clearInterval(heartbeat);
+        for (const client of sseClients) client.close();
+        sseClients.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -80,6 +80,8 @@ export function datasetsHandlers(ctx: ServiceContext, env: NodeJS.ProcessEnv = p
         return info(name);
       }
       const controller = new AbortController();
+      // A download stops with the service (kernellab serve's SIGTERM), keeping its partial file.
+      ctx.closing.addEventListener('abort', () => controller.abort(), { once: true, signal: controller.signal });
       const entry: ActiveDownload = { controller, progress: undefined, done: Promise.resolve() };
       lastFailure.delete(name);
       const run = downloadDataset(root, name, {
