@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { KernelLabError } from '../core/errors.ts';
-import { jsonDepthExceededAt, maxJsonDepth } from '../core/jsonDepth.ts';
+import { jsonDepthExceededAt, maxJsonDepth } from '../core/contract/jsonDepth.ts';
 
 /**
  * The body as text. Over `limit` bytes it rejects with `too_large` (413) and keeps discarding

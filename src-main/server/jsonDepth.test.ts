@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonDepthExceededAt } from './jsonDepth.ts';
+import { jsonDepthExceededAt } from '../core/contract/jsonDepth.ts';
 
 /** The nesting depth of a parsed value, for comparison. */
 function depthOf(value: unknown): number {
