@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { methods } from '../core/contract/index.ts';
 import { createService, type Service } from '../core/service.ts';
+import { unknownMethodName } from '../test/methodNames.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 import { dispatchIpc } from './ipcDispatch.ts';
 
@@ -36,22 +38,44 @@ describe('IPC payload validation (property-based)', () => {
   });
 
   it('answers malformed inputs with invalid_input naming a field, and writes no run', async () => {
-    const methods = fc.constantFrom(
-      'runs.get',
-      'runs.setNote',
-      'runs.setTags',
-      'runs.delete',
-      'runs.start',
-      'sweeps.start',
-      'training.summary',
-      'datasets.import',
-    );
+    // The fields of each method's input, as its contract entry documents them: an error names one of them.
+    const fields: Record<string, string[]> = {
+      'runs.get': ['id'],
+      'runs.setNote': ['id', 'body'],
+      'runs.setTags': ['id', 'tags'],
+      'runs.delete': ['id'],
+      'runs.start': ['run', 'set', 'name', 'priority', 'experiment'],
+      'sweeps.start': ['spec'],
+      'training.summary': ['spec'],
+      'datasets.import': ['name', 'paths'],
+    };
     await fc.assert(
-      fc.asyncProperty(methods, payload, async (method, input) => {
+      fc.asyncProperty(fc.constantFrom(...Object.keys(fields)), payload, async (method, input) => {
         const reply = await dispatchIpc(service, method, input, true);
         if (reply.ok) return; // a few random payloads can be valid (e.g. an empty filter); the rest must be refused
-        expect(['invalid_input', 'not_found']).toContain(reply.error.code);
-        expect(reply.error.message.length).toBeGreaterThan(10);
+        const { code, message, issues = [] } = reply.error;
+        if (code === 'not_found') {
+          // A well-formed id of a run that does not exist: the message says which.
+          expect(message).toContain(String((input as { id: number }).id));
+          return;
+        }
+        expect(code).toBe('invalid_input');
+        expect(message).toMatch(new RegExp(`^Invalid input for ${method.replace('.', '\\.')}: `));
+        expect(issues.length).toBeGreaterThan(0);
+        for (const issue of issues) {
+          expect(message).toContain(issue);
+          const [path, what] = issue.split(/: (.*)/s) as [string, string];
+          if (path !== '(root)') {
+            expect(fields[method]).toContain(path.split('.')[0]);
+          } else if (/^Unrecognized key/.test(what)) {
+            // An unknown field is named by its key.
+            const known = new Set(fields[method]);
+            for (const key of Object.keys(input as object).filter((k) => !known.has(k))) expect(what).toContain(`"${key}"`);
+          } else {
+            // Anything but an object is refused as a whole: the message says what came instead.
+            expect(what).toMatch(/expected object, received /);
+          }
+        }
       }),
       { numRuns: 60 },
     );
@@ -59,14 +83,26 @@ describe('IPC payload validation (property-based)', () => {
     expect(runs.total).toBe(0);
   });
 
-  it('refuses unknown methods', async () => {
+  it('refuses unknown methods, near misses included, and runs none of them', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 30 }), async (name) => {
-        fc.pre(!['app.info', 'app.health'].includes(name) && !name.includes('.'));
-        const reply = await dispatchIpc(service, name, {}, true);
-        expect(reply).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      fc.asyncProperty(unknownMethodName, async (name) => {
+        const reply = await dispatchIpc(service, name, { id: 1, run: { preset: 'lenet5-relu', dataset: 'mnist' } }, true);
+        expect(reply).toEqual({ ok: false, error: { code: 'not_found', message: `Unknown method '${name}'` } });
       }),
-      { numRuns: 20 },
+      { numRuns: 100 },
     );
+    expect((await service.call('runs.list', {})).total).toBe(0);
+  });
+
+  it('reaches every real method: each validates its input instead of calling it unknown', async () => {
+    // A union input cannot say which key is extra; it names the shapes it takes instead.
+    const namesWhatItTakes: Record<string, RegExp> = { 'sweeps.reprioritize': /\{ runId, priority \} or \{ sweepId, priority \}/ };
+    for (const name of Object.keys(methods)) {
+      const reply = await dispatchIpc(service, name, { notAField: 1 }, true);
+      if (reply.ok) throw new Error(`${name} accepted an unknown field`);
+      expect(reply.error.code, name).toBe('invalid_input');
+      expect(reply.error.message, name).toMatch(new RegExp(`^Invalid input for ${name.replace('.', '\\.')}: `));
+      expect(reply.error.message, name).toMatch(namesWhatItTakes[name] ?? /Unrecognized key: "notAField"/);
+    }
   });
 });

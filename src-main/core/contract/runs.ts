@@ -246,11 +246,11 @@ export const PivotResult = z.object({
 });
 export type PivotResult = z.infer<typeof PivotResult>;
 
-export const ExportSelection = z.union([
-  z.object({ runIds: z.array(Id).min(1) }).strict(),
-  z.object({ sweepId: Id }).strict(),
-  z.object({ experimentId: Id }).strict(),
-]);
+export const ExportSelection = z.union(
+  [z.object({ runIds: z.array(Id).min(1) }).strict(), z.object({ sweepId: Id }).strict(), z.object({ experimentId: Id }).strict()],
+  // zod's own union error says only "Invalid input"; name the fields instead.
+  { error: 'expected exactly one of runIds (a non-empty list of run ids), sweepId or experimentId' },
+);
 export type ExportSelection = z.infer<typeof ExportSelection>;
 
 export const ExportFormat = z.enum(['json', 'csv', 'metrics-csv']);

@@ -47,7 +47,10 @@ export const AxisRange = z
   });
 export type AxisRange = z.output<typeof AxisRange>;
 
-export const AxisValues = z.union([z.array(AxisValue).min(1, 'an axis needs at least one value'), AxisRange]);
+export const AxisValues = z.union([z.array(AxisValue).min(1, 'an axis needs at least one value'), AxisRange], {
+  // zod's own union error says only "Invalid input"; say what an axis takes.
+  error: 'expected a list of values (numbers, words, true/false, pooling kinds, number lists) or a range { min, max, steps, scale }',
+});
 export type AxisValues = z.output<typeof AxisValues>;
 
 export const SweepSpec = z
@@ -229,10 +232,11 @@ export const sweepsMethods = {
     summary: 'Where a sweep stands: "run 5 of 12", counts by status, ETA.',
   }),
   'sweeps.reprioritize': method({
-    input: z.union([
-      z.object({ runId: Id, priority: z.number().int() }).strict(),
-      z.object({ sweepId: Id, priority: z.number().int() }).strict(),
-    ]),
+    input: z.union(
+      [z.object({ runId: Id, priority: z.number().int() }).strict(), z.object({ sweepId: Id, priority: z.number().int() }).strict()],
+      // zod's own union error says only "Invalid input"; name the fields instead.
+      { error: 'expected { runId, priority } or { sweepId, priority }: a positive integer id and an integer priority' },
+    ),
     output: z.object({ changed: z.number().int() }),
     summary: 'Sets the priority of a run or of a whole sweep (higher starts first).',
   }),

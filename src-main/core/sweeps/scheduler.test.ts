@@ -139,7 +139,10 @@ describe('scheduler', () => {
     expect(scheduler.pauseSweep(started.sweepId)).toEqual({ interrupted: 2 });
     await until('paused', () => live.now === 0);
     for (const id of running) expect(statusOf(id)).toBe('interrupted');
-    await new Promise((r) => setTimeout(r, 300));
+    // A free worker looks for work (what every poll does) and finds none: the paused sweep's
+    // queued runs wait. Idle means nothing running and nothing this process could claim.
+    scheduler.pump();
+    await scheduler.whenIdle();
     expect(jobs).toHaveLength(2);
     expect(started.runIds.filter((id) => statusOf(id) === 'queued')).toHaveLength(2);
 
@@ -206,7 +209,8 @@ describe('scheduler', () => {
     scheduler = new Scheduler({ store, events: new EventBus(), executor: sleeperExecutor(50, jobs, { now: 0, max: 0 }), pollMs: 50 });
     expect(scheduler.resumeSweeps(sweepId)).toEqual({ sweepIds: [sweepId], requeued: 0 });
     scheduler.start();
-    await new Promise((r) => setTimeout(r, 300));
+    // start() claims at once whatever is runnable; idle means it found nothing to train.
+    await scheduler.whenIdle();
     expect(jobs).toHaveLength(0);
     const derived = store.listRuns({ sweepId: sweepId }).rows.filter((r) => r.id !== sourceId);
     expect(derived).toHaveLength(1);
