@@ -4,6 +4,7 @@ import { KernelLabError, toErrorBody } from '../core/errors.ts';
 import { createService, resolveDataDir, type Service } from '../core/service.ts';
 import { registerDatasets } from './datasets.ts';
 import { commanderOutput, formatInfo, print, printError, printJson } from './format.ts';
+import { describeEngine, registerEngine } from './engine.ts';
 import { registerRuns } from './runs.ts';
 import { registerServe } from './serve.ts';
 import { registerSweep } from './sweep.ts';
@@ -31,9 +32,14 @@ export async function main(argv: string[]): Promise<number> {
     .description('versions, data folder and the tfjs backends that load here')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const info = await open(program.opts().home).call('app.info', {});
-      if (options.json) printJson(info);
-      else print(formatInfo(info));
+      const service = open(program.opts().home);
+      const info = await service.call('app.info', {});
+      const engines = await service.call('engines.list', {});
+      if (options.json) printJson({ ...info, engines });
+      else
+        print(
+          `${formatInfo(info)}\n  engines (${engines.enginesDir})\n${engines.engines.map((e) => describeEngine(e).replace(/^/gm, '    ')).join('\n')}`,
+        );
     });
 
   registerServe(program);
@@ -59,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRuns(program, () => open(program.opts().home));
 
   registerDatasets(program, () => open(program.opts().home));
+  registerEngine(program, () => open(program.opts().home));
 
   try {
     await program.parseAsync(argv);

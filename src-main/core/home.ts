@@ -22,12 +22,14 @@ export function resolveDataDir(options: { flag?: string | undefined; env?: NodeJ
 }
 
 /** Creates the data folder and its fixed subfolders; returns their paths. */
-export function ensureDataDir(dataDir: string): DataDirLayout {
+export function ensureDataDir(dataDir: string, env: NodeJS.ProcessEnv = process.env): DataDirLayout {
   const layout: DataDirLayout = {
     root: dataDir,
     database: join(dataDir, 'kernellab.db'),
     datasets: join(dataDir, 'datasets'),
     runs: join(dataDir, 'runs'),
+    // Created by the first engine install. KERNELLAB_ENGINES_DIR lets data folders share one.
+    engines: env.KERNELLAB_ENGINES_DIR?.trim() || join(dataDir, 'engines'),
   };
   for (const dir of [layout.root, layout.datasets, layout.runs]) mkdirSync(dir, { recursive: true });
   return layout;
@@ -38,4 +40,6 @@ export interface DataDirLayout {
   database: string;
   datasets: string;
   runs: string;
+  /** Native engines (core/engine/layout.ts). */
+  engines: string;
 }

@@ -6,6 +6,8 @@ import { version as tfjsVersion } from '@tensorflow/tfjs-core/dist/version.js';
 import { invalidInput, KernelLabError } from './errors.ts';
 import { EventBus } from './events.ts';
 import { datasetsHandlers } from './datasets/handlers.ts';
+import { enginesHandlers } from './engine/handlers.ts';
+import { engineDir, engineProcessEnv, readManifest } from './engine/layout.ts';
 import { RunStore } from './db/RunStore.ts';
 import { runsHandlers } from './db/handlers.ts';
 import { closeScheduler, runControlHandlers, sweepsHandlers } from './sweeps/handlers.ts';
@@ -62,8 +64,27 @@ function readAppVersion(appRoot: string): string {
   return pkg.version;
 }
 
+/**
+ * Every worker gets the installed tensorflow engine in its environment (its folder, and for a GPU
+ * engine the CUDA libraries on its library path — for that process only). Read at each start, so
+ * an engine installed or removed while the app runs is what the next run gets.
+ */
+function withEngine(launch: WorkerLauncher, enginesDir: string): WorkerLauncher {
+  return (entry, args, env) => {
+    const dir = engineDir(enginesDir, 'tensorflow');
+    const disk = readManifest(dir);
+    const engineEnv =
+      disk.state === 'ready' ? { ...engineProcessEnv(dir, disk.manifest), KERNELLAB_TENSORFLOW_VARIANT: disk.manifest.variant } : {};
+    return launch(entry, args, { ...engineEnv, ...env });
+  };
+}
+
 function appHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 'app.info' | 'app.health'>> {
   let probe: Promise<BackendProbe[]> | undefined;
+  // An engine installed or removed changes what loads: probe again on the next app.info.
+  ctx.events.subscribe((event) => {
+    if (event.name === 'engine.progress' && event.payload.phase === 'done') probe = undefined;
+  });
   const appVersion = readAppVersion(ctx.appRoot);
   return {
     'app.info': async () => {
@@ -112,7 +133,7 @@ export function createService(options: ServiceOptions): Service {
     shell: options.shell,
     events,
     store: RunStore.open(layout.database, { events, migrationsDir: join(appRoot, 'migrations') }),
-    launchWorker: options.launchWorker ?? forkWorker,
+    launchWorker: withEngine(options.launchWorker ?? forkWorker, layout.engines),
     workerEntry: options.workerEntry ?? defaultWorkerEntry,
     startedAt: Date.now(),
   };
@@ -120,6 +141,7 @@ export function createService(options: ServiceOptions): Service {
   const handlers: Handlers<Methods> = {
     ...appHandlers(context),
     ...datasetsHandlers(context),
+    ...enginesHandlers(context, tfjsVersion),
     ...runsHandlers(context),
     ...sweepsHandlers(context),
     ...runControlHandlers(context),

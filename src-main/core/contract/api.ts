@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { appEvents, appMethods } from './app.ts';
 import { datasetsEvents, datasetsMethods } from './datasets.ts';
+import { enginesEvents, enginesMethods } from './engines.ts';
 import { experimentsEvents, experimentsMethods } from './experiments.ts';
 import { runsEvents, runsMethods } from './runs.ts';
 import { sweepsEvents, sweepsMethods } from './sweeps.ts';
@@ -13,6 +14,7 @@ import { trainingEvents, trainingMethods } from './training.ts';
 export const methods = {
   ...appMethods,
   ...datasetsMethods,
+  ...enginesMethods,
   ...experimentsMethods,
   ...runsMethods,
   ...sweepsMethods,
@@ -22,6 +24,7 @@ export const methods = {
 export const events = {
   ...appEvents,
   ...datasetsEvents,
+  ...enginesEvents,
   ...experimentsEvents,
   ...runsEvents,
   ...sweepsEvents,

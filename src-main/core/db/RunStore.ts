@@ -598,8 +598,15 @@ export class RunStore {
   }
 
   /** Records which backend and device a worker actually used (its trainBegin), so open views show it at once. */
-  setDevice(runId: number, backend: string, device: string): void {
-    this.#db.prepare('UPDATE runs SET backend = ?, device = ?, updated_at = ? WHERE id = ?').run(backend, device, Date.now(), runId);
+  setDevice(runId: number, backend: string, device: string, runtime?: Record<string, unknown>): void {
+    if (runtime)
+      // Threads, engine versions, GPU: kept in the run's environment under `runtime`, replaced on resume.
+      this.#db
+        .prepare(
+          "UPDATE runs SET backend = ?, device = ?, environment = json_set(environment, '$.runtime', json(?)), updated_at = ? WHERE id = ?",
+        )
+        .run(backend, device, JSON.stringify(runtime), Date.now(), runId);
+    else this.#db.prepare('UPDATE runs SET backend = ?, device = ?, updated_at = ? WHERE id = ?').run(backend, device, Date.now(), runId);
     this.#emitRun(runId);
   }
 

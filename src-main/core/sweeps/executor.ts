@@ -57,6 +57,7 @@ export function createTrainingExecutor(options: ExecutorOptions): RunExecutor {
       subset,
       // Only the folding evaluations not yet recorded (a resumed run has some already).
       evaluateAtEpochs: job.evaluateAtEpochs.filter((e) => e < hp.data.epochs && !recorded.has(intermediateSplit(e))),
+      threads: job.threads,
     };
     let stopMode: 'cancel' | 'interrupt' | null = null;
     let lastEpoch = 0;
@@ -110,7 +111,7 @@ function record(
 ): number {
   switch (message.type) {
     case 'trainBegin':
-      store.setDevice(runId, message.backend, message.device);
+      store.setDevice(runId, message.backend, message.device, message.runtime);
       return lastEpoch;
     case 'batchEnd':
       return lastEpoch;

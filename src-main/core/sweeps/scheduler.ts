@@ -28,6 +28,8 @@ export interface RunJob {
   resume: boolean;
   /** Epoch folding: evaluate on the test split after each of these epochs too. */
   evaluateAtEpochs: number[];
+  /** CPU threads the run may use (threadsPerRun). */
+  threads: number;
 }
 
 export interface RunExecution {
@@ -68,6 +70,14 @@ export function physicalCores(): number {
     // Not Linux: fall through.
   }
   return Math.max(1, Math.floor(availableParallelism() / (process.platform === 'darwin' ? 1 : 2)) || 1);
+}
+
+/**
+ * CPU threads for one run: every core when it runs alone (nothing else running or waiting here),
+ * else an equal share of the cores among the pool's workers, at least one.
+ */
+export function threadsPerRun(cores: number, workers: number, alone: boolean): number {
+  return alone ? Math.max(1, cores) : Math.max(1, Math.floor(cores / Math.max(1, workers)));
 }
 
 export function defaultConcurrency(): Record<BackendName, number> {
@@ -194,7 +204,9 @@ export class Scheduler {
   #launch(run: RunRecord): void {
     this.#events.emit('run.updated', { runId: run.id, status: 'running', summary: this.#store.summary(run.id) });
     const info = this.#planOf(run);
-    const job: RunJob = { run, resume: hasResumeMark(run), evaluateAtEpochs: info?.evaluateAtEpochs ?? [] };
+    const alone = this.#active.size === 0 && !this.#store.hasClaimableRun();
+    const threads = threadsPerRun(availableParallelism(), this.#concurrency[this.#backend], alone);
+    const job: RunJob = { run, resume: hasResumeMark(run), evaluateAtEpochs: info?.evaluateAtEpochs ?? [], threads };
     let execution: RunExecution;
     try {
       execution = this.#executor(job);

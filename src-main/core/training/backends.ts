@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendProbe } from '../contract/index.ts';
+import { describeTensorflow, loadTensorflowEngine } from './tensorflowEngine.ts';
 
 // Kept in the contract so the main process can name the order without loading tfjs.
 import { backendOrder } from '../contract/app.ts';
@@ -19,16 +20,9 @@ export async function loadBackend(name: BackendName): Promise<BackendProbe> {
   try {
     switch (name) {
       case 'tensorflow': {
-        // Optional dependency: absent where libtensorflow could not be downloaded at install.
-        const specifier = '@tensorflow/tfjs-node-gpu';
-        await import(specifier);
-        if (!(await tf.setBackend('tensorflow'))) throw new Error('tfjs-node-gpu loaded but its backend did not initialise');
-        const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
-        return {
-          name,
-          available: true,
-          detail: backend.isUsingGpuDevice ? 'CUDA GPU (libtensorflow)' : `CPU libtensorflow: ${cpuModel()}`,
-        };
+        // Installed into the data folder (`kernellab engine install tensorflow`); the launcher
+        // names it in this worker's environment.
+        return { name, available: true, detail: describeTensorflow(await loadTensorflowEngine()) };
       }
       case 'wasm': {
         await import('@tensorflow/tfjs-backend-wasm');
@@ -37,19 +31,14 @@ export async function loadBackend(name: BackendName): Promise<BackendProbe> {
         return { name, available: true, detail: `${cpuModel()}, SIMD ${simd ? 'on' : 'off'}, one thread` };
       }
       case 'cpu': {
-        await import('@tensorflow/tfjs-backend-cpu');
+        // The tensorflow engine's tfjs union registers the same cpu backend into the same global
+        // registry; importing ours as well would only warn about every kernel twice.
+        if (!tf.findBackendFactory('cpu')) await import('@tensorflow/tfjs-backend-cpu');
         if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise');
         return { name, available: true, detail: `pure JavaScript on ${cpuModel()}` };
       }
     }
   } catch (error) {
-    if (name === 'tensorflow' && (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') {
-      return {
-        name,
-        available: false,
-        detail: 'not installed: @tensorflow/tfjs-node-gpu is optional and needs libtensorflow, downloaded at npm install',
-      };
-    }
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     return { name, available: false, detail: message };
   }

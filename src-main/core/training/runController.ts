@@ -62,6 +62,7 @@ export function startRun(launch: WorkerLauncher, entry: string, request: TrainRe
     const message = parsed.data;
     switch (message.type) {
       case 'probeResult':
+      case 'engineCheckResult':
       case 'prediction':
         errorText = `worker sent a ${message.type} message during a run`;
         worker.kill('SIGKILL');

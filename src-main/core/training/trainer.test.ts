@@ -6,7 +6,7 @@ import { makeTempDir } from '../../test/tempDir.ts';
 import type { BackendName } from '../contract/app.ts';
 import { Hyperparameters, ModelSpec, type HyperparametersInput } from '../contract/training.ts';
 import { installMnist } from './mnistFixture.ts';
-import { train, type TrainingData } from './trainer.ts';
+import { makeOptimizer, train, type TrainingData } from './trainer.ts';
 import { prepareData } from './trainingData.ts';
 import { registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
 import type { TrainingMessage, TrainStatus } from './workerProtocol.ts';
@@ -93,6 +93,26 @@ const evaluation = (o: Outcome) => {
   if (!e || e.type !== 'evaluation') throw new Error('no evaluation');
   return { loss: e.loss, accuracy: e.accuracy, confusion: e.confusion, mistakes: e.confidentMistakes };
 };
+
+it("passes Keras' optimizer constants, never the epsilon a backend's float precision would choose", async () => {
+  expect(await tf.setBackend('cpu')).toBe(true);
+  const backend = tf.backend();
+  const original = backend.epsilon.bind(backend);
+  // A float16 backend (webgl on some GPUs) answers 1e-4; the tensorflow, wasm and cpu backends 1e-7.
+  backend.epsilon = () => 1e-4;
+  try {
+    for (const optimizer of ['adam', 'rmsprop'] as const) {
+      const made = makeOptimizer(Hyperparameters.parse({ epochs: 1, optimizer, learningRate: 0.01 }));
+      expect(made.getConfig()).toMatchObject({ epsilon: 1e-7 });
+      made.dispose();
+    }
+    const adam = makeOptimizer(Hyperparameters.parse({ epochs: 1, optimizer: 'adam', learningRate: 0.01 }));
+    expect(adam.getConfig()).toMatchObject({ beta1: 0.9, beta2: 0.999 });
+    adam.dispose();
+  } finally {
+    backend.epsilon = original;
+  }
+});
 
 describe.each(['cpu', 'wasm'] as const)('training on %s', (backend) => {
   const hp: HyperparametersInput = { epochs: 3, learningRate: 3e-3, optimizer: 'adam', validationSplit: 0.25, seed: 5, backend };

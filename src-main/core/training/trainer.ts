@@ -9,7 +9,7 @@ import { loadCheckpoint, loadCheckpointWeights, saveCheckpoint } from './checkpo
 import { evaluateModel } from './evaluate.ts';
 import { batchTensors, crossEntropy } from './batches.ts';
 import { ensureGradients } from './wasmConvBackpropFilter.ts';
-import type { TrainingMessage, TrainStatus } from './workerProtocol.ts';
+import type { RunRuntime, TrainingMessage, TrainStatus } from './workerProtocol.ts';
 
 export interface TrainingData {
   train: RawSplit;
@@ -32,6 +32,8 @@ export interface TrainerOptions {
   evaluateAtEpochs?: readonly number[] | undefined;
   backend: BackendName;
   device: string;
+  /** Threads, engine versions, GPU and fallbacks, recorded in the run's environment. */
+  runtime?: RunRuntime | undefined;
   emit: (message: TrainingMessage) => void;
   isCanceled: () => boolean;
   /** Minimum milliseconds between batchEnd messages (~4 per second by default). */
@@ -56,16 +58,32 @@ interface LoopState {
   wait: number;
 }
 
+/**
+ * Keras' constants, every one passed: tfjs would otherwise take epsilon from the current backend's
+ * float precision (1e-7 at float32, 1e-4 at float16), and the same run must give the same numbers
+ * on tensorflow, wasm and cpu — and resume from a checkpoint on any of them.
+ */
+export const optimizerConstants = {
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-7,
+  rho: 0.9,
+  rmspropMomentum: 0,
+  centered: false,
+  nesterov: false,
+} as const;
+
 export function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
+  const c = optimizerConstants;
   switch (hp.optimizer) {
     case 'sgd':
       return tf.train.sgd(hp.learningRate);
     case 'momentum':
-      return tf.train.momentum(hp.learningRate, hp.momentum);
+      return tf.train.momentum(hp.learningRate, hp.momentum, c.nesterov);
     case 'adam':
-      return tf.train.adam(hp.learningRate);
+      return tf.train.adam(hp.learningRate, c.beta1, c.beta2, c.epsilon);
     case 'rmsprop':
-      return tf.train.rmsprop(hp.learningRate);
+      return tf.train.rmsprop(hp.learningRate, c.rho, c.rmspropMomentum, c.epsilon, c.centered);
     default: {
       const unknown: never = hp.optimizer;
       throw new Error(`unknown optimizer ${String(unknown)}`);
@@ -163,6 +181,7 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
       epochs: hp.epochs,
       batchesPerEpoch,
       startEpoch: state.epochsCompleted + 1,
+      ...(options.runtime ? { runtime: options.runtime } : {}),
     });
     const interval = options.batchEndIntervalMs ?? 250;
     let epochsThisProcess = 0;

@@ -10,7 +10,8 @@ import { loadCheckpointWeights } from './checkpointIO.ts';
 import { registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
 import { train } from './trainer.ts';
 import { prepareData } from './trainingData.ts';
-import { FromWorker, ToWorker, type PredictRequest, type TrainRequest } from './workerProtocol.ts';
+import { checkTensorflowEngine, loadTensorflowEngine, setTensorflowThreads } from './tensorflowEngine.ts';
+import { FromWorker, ToWorker, type PredictRequest, type RunRuntime, type TrainRequest } from './workerProtocol.ts';
 
 interface ParentPort {
   postMessage(message: unknown): void;
@@ -44,9 +45,15 @@ function exitWhenFlushed(code: number): void {
 let canceled = false;
 let training = false;
 
+interface ChosenBackend extends BackendProbe {
+  /** An installed tensorflow engine that did not load, and what the run got instead. */
+  fallback: string | null;
+}
+
 /** The pinned backend, or the first that loads in preference order; wasm gets its training kernels. */
-async function chooseBackend(pinned: BackendName | undefined): Promise<BackendProbe> {
+async function chooseBackend(pinned: BackendName | undefined): Promise<ChosenBackend> {
   let chosen = null;
+  let fallback: string | null = null;
   for (const name of pinned ? [pinned] : backendOrder) {
     const probe = await loadBackend(name);
     if (probe.available) {
@@ -54,10 +61,24 @@ async function chooseBackend(pinned: BackendName | undefined): Promise<BackendPr
       break;
     }
     if (pinned) throw new Error(`backend ${name} is not available: ${probe.detail}`);
+    // An engine that is installed but does not load is worth saying; one never installed is not.
+    if (name === 'tensorflow' && process.env.KERNELLAB_TENSORFLOW_ENGINE) fallback = `the tensorflow engine did not load (${probe.detail})`;
   }
   if (!chosen) throw new Error('no tfjs backend loads in this worker');
   if (chosen.name === 'wasm') registerWasmConvBackpropFilter();
-  return chosen;
+  return { ...chosen, fallback: fallback ? `${fallback}; fell back to ${chosen.name}` : null };
+}
+
+/** Threads, versions, GPU and fallback of the chosen backend, for the run's environment. */
+async function runtimeOf(chosen: ChosenBackend): Promise<RunRuntime> {
+  if (chosen.name !== 'tensorflow') return { threads: 1, fallback: chosen.fallback };
+  const tfRuntime = await loadTensorflowEngine();
+  return {
+    threads: tfRuntime.threads,
+    tensorflow: { version: tfRuntime.tensorflowVersion, variant: tfRuntime.variant, usingGpu: tfRuntime.usingGpu },
+    gpu: tfRuntime.gpu,
+    fallback: tfRuntime.fallback,
+  };
 }
 
 async function predict(request: PredictRequest): Promise<number[][]> {
@@ -83,7 +104,10 @@ async function predict(request: PredictRequest): Promise<number[][]> {
 
 async function runTraining(request: TrainRequest): Promise<void> {
   training = true;
+  // Before any backend loads: TensorFlow sizes its thread pools when its context is created.
+  setTensorflowThreads(request.threads);
   const chosen = await chooseBackend(request.hyperparameters.backend);
+  const runtime = await runtimeOf(chosen);
   const data = await prepareData(request);
   await train({
     runId: request.runId,
@@ -95,7 +119,8 @@ async function runTraining(request: TrainRequest): Promise<void> {
     stopAfterEpochs: request.stopAfterEpochs,
     evaluateAtEpochs: request.evaluateAtEpochs,
     backend: chosen.name,
-    device: chosen.detail,
+    device: chosen.fallback ? `${chosen.detail} (${chosen.fallback})` : chosen.detail,
+    runtime,
     emit: send,
     isCanceled: () => canceled,
   });
@@ -108,6 +133,11 @@ async function handle(raw: unknown): Promise<void> {
   switch (message.type) {
     case 'probe': {
       send({ type: 'probeResult', backends: await probeBackends() });
+      exitWhenFlushed(0);
+      break;
+    }
+    case 'engineCheck': {
+      send({ type: 'engineCheckResult', check: await checkTensorflowEngine() });
       exitWhenFlushed(0);
       break;
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BackendName, BackendProbe } from '../contract/app.ts';
+import { EngineCheck } from '../contract/engines.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 
 /**
@@ -30,6 +31,11 @@ export const TrainRequest = z.object({
    * (before the last), sent as evaluation messages with `epoch` set.
    */
   evaluateAtEpochs: z.array(z.number().int().positive()).default([]),
+  /**
+   * CPU threads this run may use, decided by the scheduler: every core for a run alone, cores ÷
+   * workers under a sweep. Absent = every core. (TensorFlow's intra-op pool; wasm as it supports.)
+   */
+  threads: z.number().int().min(1).max(1024).optional(),
 });
 export type TrainRequest = z.output<typeof TrainRequest>;
 
@@ -44,13 +50,28 @@ export const PredictRequest = z.object({
 });
 export type PredictRequest = z.output<typeof PredictRequest>;
 
+/** Loads the tensorflow engine named in the worker's environment and checks a conv step against cpu. */
+export const EngineCheckRequest = z.object({ type: z.literal('engineCheck') });
+
 export const ToWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('probe') }),
+  EngineCheckRequest,
   TrainRequest,
   z.object({ type: z.literal('cancel') }),
   PredictRequest,
 ]);
 export type ToWorker = z.input<typeof ToWorker>;
+
+/** Recorded in a run's environment under `runtime`. */
+export const RunRuntime = z.object({
+  /** CPU threads the backend computes with (TensorFlow intra-op threads; 1 for single-threaded wasm). */
+  threads: z.number().int().positive(),
+  tensorflow: z.object({ version: z.string(), variant: z.enum(['cpu', 'gpu']).nullable(), usingGpu: z.boolean() }).optional(),
+  gpu: z.object({ name: z.string(), memoryMiB: z.number(), driver: z.string(), cuda: z.string().nullable() }).nullable().optional(),
+  /** Why the run does not train where it might have (a GPU it could not use, an engine that did not load) and on what it runs instead. */
+  fallback: z.string().nullable().optional(),
+});
+export type RunRuntime = z.infer<typeof RunRuntime>;
 
 const Metric = z.number();
 const NullableMetric = z.number().nullable();
@@ -68,6 +89,8 @@ export const TrainBegin = z.object({
   batchesPerEpoch: z.number().int(),
   /** 1 for a fresh run; the first epoch this process trains when resuming. */
   startEpoch: z.number().int(),
+  /** What ran it, recorded in the run's environment: threads, engine versions, GPU, fallbacks. */
+  runtime: RunRuntime.optional(),
 });
 
 export const BatchEnd = z.object({
@@ -149,6 +172,7 @@ export const TrainEnd = z.object({
 
 export const FromWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('probeResult'), backends: z.array(BackendProbe) }),
+  z.object({ type: z.literal('engineCheckResult'), check: EngineCheck }),
   TrainBegin,
   BatchEnd,
   EpochEnd,
@@ -160,5 +184,5 @@ export const FromWorker = z.discriminatedUnion('type', [
 ]);
 export type FromWorker = z.infer<typeof FromWorker>;
 /** Messages of a training run (everything but the probe answer). */
-export type TrainingMessage = Exclude<FromWorker, { type: 'probeResult' } | { type: 'prediction' }>;
+export type TrainingMessage = Exclude<FromWorker, { type: 'probeResult' } | { type: 'prediction' } | { type: 'engineCheckResult' }>;
 export type EvaluationMessage = z.infer<typeof Evaluation>;
