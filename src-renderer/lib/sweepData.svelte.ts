@@ -1,21 +1,28 @@
-import type { RunRow } from '../../src-main/core/contract/runs.ts';
+import type { ParamValue, RunRow, SummaryField } from '../../src-main/core/contract/runs.ts';
 import type { Sweep, SweepProgress } from '../../src-main/core/contract/sweeps.ts';
 import { call } from './api.ts';
 import { decodeMetric } from './format.ts';
-import type { SweepRunPoint } from './sweepGrid.ts';
+import { gridFromPivot, type SweepGridData } from './sweepGrid.ts';
 
 const knownMetricKeys = ['val_accuracy', 'accuracy', 'val_loss', 'loss'];
 
-/** Reads a sweep's axis names from its spec (`axes: { kernelSize: [...], epochs: [...] }`). */
-export function axesOf(sweep: Sweep | undefined): string[] {
-  const spec = sweep?.spec as { axes?: Record<string, unknown> } | undefined;
-  return spec?.axes ? Object.keys(spec.axes) : [];
+/** A sweep axis and the run param that holds its value (the store names it: Sweep.axes). */
+export type SweepAxis = Sweep['axes'][number];
+
+/** One run of a sweep as the charts take it: its axis values (by axis name) and the chosen metric. */
+export interface SweepRunPoint {
+  runId: number;
+  values: Record<string, ParamValue>;
+  metric: number | null;
 }
 
+/** Runs whose cells the grid shows: finished ones with their values, unfinished ones as pending cells. */
+const gridStatuses = ['completed', 'running', 'queued', 'interrupted'] as const;
+
 /**
- * Everything a sweep view draws: the sweep, its progress, its runs with summary metrics, and each
- * run's axis values (from its params when the store has them as params, else from the point the
- * sweep recorded in the run's environment — fetched once per run and cached, as they never change).
+ * Everything a sweep view draws: the sweep, its progress, its runs with their axis params and
+ * summary metrics (one runs.list), and the two-axis grid (the store's runs.pivot). Axis values
+ * are the runs' params — the store derives every one of them — so no run is fetched one by one.
  */
 export class SweepData {
   readonly id: number;
@@ -23,19 +30,18 @@ export class SweepData {
   progress = $state.raw<SweepProgress | undefined>();
   runs = $state.raw<RunRow[]>([]);
   metricKeys = $state.raw<string[]>(knownMetricKeys);
-  /** Axis values by run id; replaced as a whole, never mutated. */
-  values = $state.raw<Record<number, Record<string, unknown>>>({});
   error = $state<unknown>();
-  // A cache that is never rendered directly (values is its rendered snapshot).
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity
-  readonly #valueCache = new Map<number, Record<string, unknown>>();
 
   constructor(id: number) {
     this.id = id;
   }
 
-  get axes(): string[] {
-    return axesOf(this.sweep);
+  get axes(): SweepAxis[] {
+    return this.sweep?.axes ?? [];
+  }
+
+  axis(name: string): SweepAxis | undefined {
+    return this.axes.find((a) => a.name === name);
   }
 
   async load(): Promise<void> {
@@ -54,41 +60,42 @@ export class SweepData {
   }
 
   async loadRuns(): Promise<void> {
-    const axes = this.axes;
     const listed = await call('runs.list', {
       sweepId: this.id,
       limit: 1000,
       sort: { by: 'id', dir: 'asc' },
-      paramColumns: axes,
+      paramColumns: this.axes.map((a) => a.param).filter((p, i, all) => all.indexOf(p) === i),
       metricColumns: this.metricKeys.flatMap((key) => [
         { key, field: 'best' as const },
         { key, field: 'last' as const },
       ]),
     });
     this.runs = listed.rows;
-    const missing = listed.rows.filter(
-      (r) => !this.#valueCache.has(r.id) && axes.some((a) => r.params[a] === null || r.params[a] === undefined),
-    );
-    for (const r of listed.rows) if (!missing.includes(r) && !this.#valueCache.has(r.id)) this.#valueCache.set(r.id, r.params);
-    // A few requests at a time: a sweep of hundreds of runs must not open hundreds of connections.
-    for (let i = 0; i < missing.length; i += 8) {
-      await Promise.all(
-        missing.slice(i, i + 8).map(async (r) => {
-          const detail = await call('runs.get', { id: r.id });
-          const env = detail.environment as { sweep?: { values?: Record<string, unknown> } } | null;
-          this.#valueCache.set(r.id, { ...detail.params, ...(env?.sweep?.values ?? {}) });
-        }),
-      );
-    }
-    this.values = Object.fromEntries(this.#valueCache);
+  }
+
+  /** A run's axis values, by axis name. */
+  valuesOf(run: RunRow): Record<string, ParamValue> {
+    return Object.fromEntries(this.axes.map((a) => [a.name, run.params[a.param] ?? null]));
   }
 
   points(metric: string, field: 'best' | 'last'): SweepRunPoint[] {
-    return this.runs.map((r) => ({
-      runId: r.id,
-      values: this.values[r.id] ?? r.params,
-      metric: decodeMetric(r.metrics[`${metric}.${field}`]),
-    }));
+    return this.runs.map((r) => ({ runId: r.id, values: this.valuesOf(r), metric: decodeMetric(r.metrics[`${metric}.${field}`]) }));
+  }
+
+  /** The grid of two axes (by name) for a metric summary, from the store's pivot of this sweep. */
+  async grid(rowAxis: string, colAxis: string, metric: string, field: SummaryField): Promise<SweepGridData | null> {
+    const row = this.axis(rowAxis);
+    const col = this.axis(colAxis);
+    if (!row || !col) return null;
+    const pivot = await call('runs.pivot', {
+      sweepId: this.id,
+      rowParam: row.param,
+      colParam: col.param,
+      metric,
+      field,
+      status: [...gridStatuses],
+    });
+    return gridFromPivot(pivot);
   }
 
   duration(run: RunRow): number | null {

@@ -1,42 +1,54 @@
 import { describe, expect, it } from 'vitest';
-import { buildSweepGrid, diffGrids, type SweepRunPoint } from './sweepGrid.ts';
+import type { PivotResult } from '../../src-main/core/contract/runs.ts';
+import { diffGrids, gridFromPivot } from './sweepGrid.ts';
 
-const run = (runId: number, kernelSize: number, epochs: number, metric: number | null): SweepRunPoint => ({
-  runId,
-  values: { kernelSize, epochs },
-  metric,
+const cell = (row: number, col: number, count: number, mean: number | null, bestRunId: number | null = null) => ({
+  row,
+  col,
+  count,
+  best: mean,
+  bestRunId,
+  mean,
+  std: count > 1 ? 0.01 : 0,
+  min: mean,
+  max: mean,
 });
 
-describe('buildSweepGrid', () => {
-  const points = [run(1, 5, 1, 0.9), run(2, 5, 1, 0.92), run(3, 3, 1, 0.95), run(4, 3, 2, 0.97), run(5, 5, 2, null), run(6, 10, 2, 0.8)];
+function pivot(cells: PivotResult['cells'], rows: number[], cols: number[]): PivotResult {
+  return { rowParam: 'kernelSize', colParam: 'epochs', metric: 'val_accuracy', direction: 'max', rows, cols, cells };
+}
 
-  it('orders numeric axes by value and folds repeats into one cell with mean, spread and best run', () => {
-    const grid = buildSweepGrid(points, 'kernelSize', 'epochs', 'max');
+describe('gridFromPivot', () => {
+  const p = pivot(
+    [cell(3, 1, 1, 0.95, 3), cell(5, 1, 2, 0.91, 2), cell(3, 2, 1, 0.97, 4), cell(5, 2, 1, null, 5), cell(10, 2, 1, 0.8, 6)],
+    [3, 5, 10],
+    [1, 2],
+  );
+
+  it("lays the store's pivot out as rows × columns, keeping each cell's mean, spread and best run", () => {
+    const grid = gridFromPivot(p);
     expect(grid.rows).toEqual(['3', '5', '10']);
     expect(grid.cols).toEqual(['1', '2']);
-    const k5e1 = grid.cells.find((c) => c.row === 1 && c.col === 0)!;
-    expect(k5e1.count).toBe(2);
-    expect(k5e1.mean).toBeCloseTo(0.91);
-    expect(k5e1.std).toBeCloseTo(Math.sqrt(0.0002));
-    expect(k5e1.bestRunId).toBe(2);
+    expect(grid.cells).toHaveLength(6);
+    expect(grid.cells.find((c) => c.row === 1 && c.col === 0)).toMatchObject({ count: 2, mean: 0.91, std: 0.01, bestRunId: 2 });
+    // One run: no spread to show.
+    expect(grid.cells.find((c) => c.row === 0 && c.col === 0)).toMatchObject({ count: 1, std: null });
   });
 
-  it('keeps a cell whose run has no value yet, so a running point shows as empty, not missing', () => {
-    const grid = buildSweepGrid(points, 'kernelSize', 'epochs', 'max');
-    const k5e2 = grid.cells.find((c) => c.row === 1 && c.col === 1)!;
-    expect(k5e2).toMatchObject({ count: 1, mean: null, bestRunId: 5 });
-    const k10e1 = grid.cells.find((c) => c.row === 2 && c.col === 0)!;
-    expect(k10e1.count).toBe(0);
+  it('has a cell for every pair: a point with no value yet shows as empty, one with no run as zero runs', () => {
+    const grid = gridFromPivot(p);
+    expect(grid.cells.find((c) => c.row === 1 && c.col === 1)).toMatchObject({ count: 1, mean: null, bestRunId: 5 });
+    expect(grid.cells.find((c) => c.row === 2 && c.col === 0)).toMatchObject({ count: 0, mean: null, bestRunId: null });
   });
 
-  it('picks the lowest value as best for a loss', () => {
-    const grid = buildSweepGrid([run(1, 3, 1, 0.4), run(2, 3, 1, 0.2)], 'kernelSize', 'epochs', 'min');
-    expect(grid.cells[0]!.bestRunId).toBe(2);
+  it('decodes NaN sent as a string', () => {
+    const grid = gridFromPivot(pivot([{ ...cell(3, 1, 1, null), mean: 'NaN' }], [3], [1]));
+    expect(grid.cells[0]!.mean).toBeNaN();
   });
 
   it('differences two grids over their shared cells', () => {
-    const a = buildSweepGrid([run(1, 3, 1, 0.9), run(2, 5, 1, 0.8)], 'kernelSize', 'epochs', 'max');
-    const b = buildSweepGrid([run(3, 3, 1, 0.95), run(4, 7, 1, 0.7)], 'kernelSize', 'epochs', 'max');
+    const a = gridFromPivot(pivot([cell(3, 1, 1, 0.9), cell(5, 1, 1, 0.8)], [3, 5], [1]));
+    const b = gridFromPivot(pivot([cell(3, 1, 1, 0.95), cell(7, 1, 1, 0.7)], [3, 7], [1]));
     const d = diffGrids(a, b);
     expect(d.rows).toEqual(['3']);
     expect(d.cells[0]!.mean).toBeCloseTo(0.05);

@@ -1,12 +1,5 @@
-import { formatParam } from './format.ts';
-
-export interface SweepRunPoint {
-  runId: number;
-  /** Axis values of the point this run trained. */
-  values: Record<string, unknown>;
-  /** The chosen metric's summary, or null when the run has none (still running, failed). */
-  metric: number | null;
-}
+import type { PivotResult } from '../../src-main/core/contract/runs.ts';
+import { decodeMetric, formatParam } from './format.ts';
 
 export interface GridCell {
   row: number;
@@ -18,7 +11,6 @@ export interface GridCell {
   max: number | null;
   /** The run with the best value in the cell (opened on click). */
   bestRunId: number | null;
-  runIds: number[];
 }
 
 export interface SweepGridData {
@@ -27,48 +19,29 @@ export interface SweepGridData {
   cells: GridCell[];
 }
 
-function axisOrder(values: unknown[]): string[] {
-  const distinct = [...new Map(values.map((v) => [formatParam(v), v])).entries()];
-  distinct.sort(([, a], [, b]) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b))));
-  return distinct.map(([text]) => text);
-}
-
 /**
- * A two-axis grid over a sweep's runs: every run lands in the cell of its two axis values; the
- * other axes and the repeats fold into the cell, which keeps mean, spread (sample std, min, max)
- * and its best run.
+ * The two-axis grid of a sweep as the store's pivot (`runs.pivot`) computes it: every run in the
+ * cell of its two params, the other axes and the repeats folded into the cell's mean, spread and
+ * best run. Every row × column pair gets a cell, so a point with no run yet shows as empty.
  */
-export function buildSweepGrid(points: readonly SweepRunPoint[], rowAxis: string, colAxis: string, better: 'max' | 'min'): SweepGridData {
-  const rows = axisOrder(points.map((p) => p.values[rowAxis]));
-  const cols = axisOrder(points.map((p) => p.values[colAxis]));
-  const byCell = new Map<string, SweepRunPoint[]>();
-  for (const p of points) {
-    const key = `${rows.indexOf(formatParam(p.values[rowAxis]))}:${cols.indexOf(formatParam(p.values[colAxis]))}`;
-    byCell.set(key, [...(byCell.get(key) ?? []), p]);
-  }
+export function gridFromPivot(pivot: PivotResult): SweepGridData {
+  const rows = pivot.rows.map(formatParam);
+  const cols = pivot.cols.map(formatParam);
+  const byKey = new Map(pivot.cells.map((c) => [`${formatParam(c.row)}\u0000${formatParam(c.col)}`, c]));
   const cells: GridCell[] = [];
-  rows.forEach((_, r) =>
-    cols.forEach((_, c) => {
-      const members = byCell.get(`${r}:${c}`) ?? [];
-      const values = members.map((m) => m.metric).filter((v): v is number => v !== null && Number.isFinite(v));
-      const mean = values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
-      const std =
-        values.length > 1 && mean !== null ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1)) : null;
-      let best: SweepRunPoint | null = null;
-      for (const m of members) {
-        if (m.metric === null || !Number.isFinite(m.metric)) continue;
-        if (!best || (better === 'max' ? m.metric > best.metric! : m.metric < best.metric!)) best = m;
-      }
+  rows.forEach((row, r) =>
+    cols.forEach((col, c) => {
+      const cell = byKey.get(`${row}\u0000${col}`);
       cells.push({
         row: r,
         col: c,
-        count: members.length,
-        mean,
-        std,
-        min: values.length ? Math.min(...values) : null,
-        max: values.length ? Math.max(...values) : null,
-        bestRunId: best?.runId ?? members[0]?.runId ?? null,
-        runIds: members.map((m) => m.runId),
+        count: cell?.count ?? 0,
+        mean: decodeMetric(cell?.mean),
+        // One run has no spread to show.
+        std: cell && cell.count > 1 ? decodeMetric(cell.std) : null,
+        min: decodeMetric(cell?.min),
+        max: decodeMetric(cell?.max),
+        bestRunId: cell?.bestRunId ?? null,
       });
     }),
   );
@@ -87,17 +60,7 @@ export function diffGrids(a: SweepGridData, b: SweepGridData): SweepGridData {
       const x = at(a, row, col);
       const y = at(b, row, col);
       const mean = x?.mean !== null && x?.mean !== undefined && y?.mean !== null && y?.mean !== undefined ? y.mean - x.mean : null;
-      cells.push({
-        row: r,
-        col: c,
-        count: (x?.count ?? 0) + (y?.count ?? 0),
-        mean,
-        std: null,
-        min: null,
-        max: null,
-        bestRunId: null,
-        runIds: [],
-      });
+      cells.push({ row: r, col: c, count: (x?.count ?? 0) + (y?.count ?? 0), mean, std: null, min: null, max: null, bestRunId: null });
     }),
   );
   return { rows, cols, cells };

@@ -241,6 +241,9 @@ export const PivotResult = z.object({
       bestRunId: Id.nullable(),
       mean: MetricValue.nullable(),
       std: MetricValue.nullable(),
+      /** The spread of the cell's runs (over repeats and any axis not shown). */
+      min: MetricValue.nullable(),
+      max: MetricValue.nullable(),
     }),
   ),
 });

@@ -99,6 +99,8 @@ export const Sweep = z.object({
   status: SweepStatus,
   createdAt: z.number(),
   runCounts: z.partialRecord(RunStatus, z.number().int()),
+  /** The spec's axes in order, each with the run param that holds its value (`layers[2].kernelSize` → `layers.2.kernelSize`). */
+  axes: z.array(z.object({ name: z.string(), param: z.string() })),
 });
 export type Sweep = z.infer<typeof Sweep>;
 

@@ -265,14 +265,30 @@ describe('runs, params and attachments', () => {
     expect(['accuracy', 'val_acc', 'f1', 'top5'].map(metricDirection)).toEqual(['max', 'max', 'max', 'max']);
     expect(['loss', 'val_loss', 'error_rate', 'lr'].map(metricDirection)).toEqual(['min', 'min', 'min', 'min']);
     const run = store.createRun(base);
+    const derived = {
+      dataset: 'mnist',
+      trainImages: 60000,
+      testImages: 10000,
+      preprocessing: 'pixels/255',
+      backend: 'cpu',
+      kernelSize: 3,
+      filters: 8,
+      strides: 1,
+      padding: 'valid',
+      activation: 'relu',
+      'layers.0.type': 'conv2d',
+      'layers.0.filters': 8,
+      'layers.0.kernelSize': 3,
+    };
     expect(store.runDetail(run.id).params).toEqual({
       epochs: 3,
       'optimizer.name': 'adam',
       'optimizer.learningRate': 0.001,
       augment: false,
+      ...derived,
     });
     store.setParams(run.id, { epochs: 5 });
-    expect(store.runDetail(run.id).params).toEqual({ epochs: 5 });
+    expect(store.runDetail(run.id).params).toEqual({ epochs: 5, ...derived });
     expect(store.getRun(run.id)!.hyperparameters).toEqual({ epochs: 5 });
   });
 

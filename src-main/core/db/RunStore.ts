@@ -61,11 +61,13 @@ import { exportRuns, importRuns } from './exchange.ts';
 import { metricWriter, type MetricRow, type MetricWriter } from './metricWrite.ts';
 import { runInserter, type RunInserter } from './runInsert.ts';
 import * as queue from './runQueue.ts';
-import { runParams, toRunRecord, type RunDbRow, type RunRecord } from './records.ts';
+import { toRunRecord, type RunDbRow, type RunRecord } from './records.ts';
+import { paramOfAxis, paramsVersion, runParams } from './runParams.ts';
 import { JsonObject, MetricBatch, NewCheckpoint, NewEvaluation, NewRun, type MetricPointInput, type NewRunParsed } from './storeInputs.ts';
 
 export type { RunStatus } from '../contract/index.ts';
-export { flattenParams, metricDirection, readParam, toRunRecord, type FlatParam, type RunDbRow, type RunRecord } from './records.ts';
+export { metricDirection, readParam, toRunRecord, type FlatParam, type RunDbRow, type RunRecord } from './records.ts';
+export { flattenParams, paramOfAxis, runParams } from './runParams.ts';
 export { MetricPointInput, NewCheckpoint, NewEvaluation, NewRun } from './storeInputs.ts';
 
 /** Allowed status moves. Terminal states have none; a resume is a new run with parentRunId. */
@@ -116,18 +118,20 @@ export class RunStore {
   static open(path: string, options: RunStoreOptions = {}): RunStore {
     const { db } = openDatabase(path, options);
     const store = new RunStore(db, path, options);
-    if (options.recover !== false) {
+    const upkeep = (doing: string, fn: () => unknown) => {
       try {
-        store.recoverInterrupted();
+        fn();
       } catch (error) {
-        // A read-only database still opens for reading; recovery waits for a writable one.
-        const problem = describeSqliteError(path, error, 'recovering interrupted runs');
+        // A read-only database still opens for reading; upkeep waits for a writable one.
+        const problem = error instanceof KernelLabError ? error : describeSqliteError(path, error, doing);
         if ((problem as { problem?: string }).problem !== 'read_only') {
           db.close();
           throw problem;
         }
       }
-    }
+    };
+    upkeep('deriving the params of older runs', () => store.upgradeParams());
+    if (options.recover !== false) upkeep('recovering interrupted runs', () => store.recoverInterrupted());
     return store;
   }
 
@@ -258,15 +262,21 @@ export class RunStore {
       status: RunStatus;
       n: number;
     }[];
+    const spec = JSON.parse(row.spec) as unknown;
+    const axes = (spec as { axes?: unknown } | null)?.axes;
     return {
       id: row.id,
       uuid: row.uuid,
       experimentId: row.experiment_id,
       name: row.name,
-      spec: JSON.parse(row.spec) as unknown,
+      spec,
       status: row.status,
       createdAt: row.created_at,
       runCounts: Object.fromEntries(counts.map((c) => [c.status, c.n])),
+      axes: (axes !== null && typeof axes === 'object' && !Array.isArray(axes) ? Object.keys(axes) : []).map((name) => ({
+        name,
+        param: paramOfAxis(name),
+      })),
     };
   }
 
@@ -288,7 +298,7 @@ export class RunStore {
           throw new KernelLabError('not_found', `Invalid run: ${field}: ${table} ${value} does not exist`, [`${field}: does not exist`]);
         }
       }
-      return this.#insertRun(this.#newRunRow(run, Date.now()), runParams(run.hyperparameters, run.extraParams));
+      return this.#insertRun(this.#newRunRow(run, Date.now()), runParams(run));
     });
     this.#emitRun(id, run.status);
     return this.getRun(id)!;
@@ -321,22 +331,41 @@ export class RunStore {
       started_at: running || run.status === 'completed' ? now : null,
       ended_at: run.status === 'completed' ? now : null,
       updated_at: now,
+      params_version: paramsVersion,
     };
   }
 
-  /** Replaces a run's params (and its hyperparameters JSON) with the flattening of `hyperparameters`. */
+  /** Replaces a run's hyperparameters; its params are derived again from the changed run. */
   setParams(runId: number, hyperparameters: Record<string, unknown>): void {
     const parsed = JsonObject.safeParse(hyperparameters);
     if (!parsed.success) throw invalidInput('hyperparameters', parsed.error);
-    const params = runParams(parsed.data);
     this.#write('setting params', () => {
       this.#requireRun(runId);
-      this.#db.prepare('DELETE FROM params WHERE run_id = ?').run(runId);
-      for (const p of params) this.#stmt.insertParam.run(runId, p.key, p.value, p.kind);
       this.#db
         .prepare('UPDATE runs SET hyperparameters = ?, updated_at = ? WHERE id = ?')
         .run(JSON.stringify(parsed.data), Date.now(), runId);
+      this.#deriveParams(this.#requireRun(runId));
     });
+  }
+
+  /** Writes a run's params as runParams derives them from the run as stored; call inside a write. */
+  #deriveParams(row: RunDbRow): void {
+    this.#db.prepare('DELETE FROM params WHERE run_id = ?').run(row.id);
+    for (const p of runParams(toRunRecord(row))) this.#stmt.insertParam.run(row.id, p.key, p.value, p.kind);
+    this.#db.prepare('UPDATE runs SET params_version = ? WHERE id = ?').run(paramsVersion, row.id);
+  }
+
+  /**
+   * Derives again the params of runs recorded by an older KernelLab (params_version below this
+   * one's), so every run has the same params whichever version recorded it. Called on open.
+   */
+  upgradeParams(): number {
+    const stale = this.#db.prepare('SELECT * FROM runs WHERE params_version < ?').all(paramsVersion) as RunDbRow[];
+    if (stale.length === 0) return 0;
+    this.#write(`deriving the params of ${stale.length} runs`, () => {
+      for (const row of stale) this.#deriveParams(row);
+    });
+    return stale.length;
   }
 
   getRun(id: number): RunRecord | undefined {
@@ -599,14 +628,19 @@ export class RunStore {
 
   /** Records which backend and device a worker actually used (its trainBegin), so open views show it at once. */
   setDevice(runId: number, backend: string, device: string, runtime?: Record<string, unknown>): void {
-    if (runtime)
-      // Threads, engine versions, GPU: kept in the run's environment under `runtime`, replaced on resume.
-      this.#db
-        .prepare(
-          "UPDATE runs SET backend = ?, device = ?, environment = json_set(environment, '$.runtime', json(?)), updated_at = ? WHERE id = ?",
-        )
-        .run(backend, device, JSON.stringify(runtime), Date.now(), runId);
-    else this.#db.prepare('UPDATE runs SET backend = ?, device = ?, updated_at = ? WHERE id = ?').run(backend, device, Date.now(), runId);
+    this.#write('recording the backend', () => {
+      if (runtime)
+        // Threads, engine versions, GPU: kept in the run's environment under `runtime`, replaced on resume.
+        this.#db
+          .prepare(
+            "UPDATE runs SET backend = ?, device = ?, environment = json_set(environment, '$.runtime', json(?)), updated_at = ? WHERE id = ?",
+          )
+          .run(backend, device, JSON.stringify(runtime), Date.now(), runId);
+      else this.#db.prepare('UPDATE runs SET backend = ?, device = ?, updated_at = ? WHERE id = ?').run(backend, device, Date.now(), runId);
+      // The backend that ran is a param (it changes results); derived again with the rest.
+      const row = this.#stmt.getRun.get(runId) as RunDbRow | undefined;
+      if (row) this.#deriveParams(row);
+    });
     this.#emitRun(runId);
   }
 

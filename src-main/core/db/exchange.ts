@@ -19,7 +19,8 @@ import {
 } from '../contract/index.ts';
 import type { SqliteDatabase } from './database.ts';
 import type { MetricWriter } from './metricWrite.ts';
-import { readParam, runParams, toRunRecord, type FlatParam, type RunDbRow } from './records.ts';
+import { readParam, toRunRecord, type FlatParam, type RunDbRow } from './records.ts';
+import { paramsVersion, runParams } from './runParams.ts';
 import type { RunInserter } from './runInsert.ts';
 
 const exportFormatTag = 'kernellab.runs';
@@ -476,8 +477,10 @@ export function importRuns(
           started_at: run.startedAt,
           ended_at: run.endedAt,
           updated_at: now,
+          params_version: paramsVersion,
         },
-        runParams(run.hyperparameters),
+        // Derived from the run as it is, like a run created here: an export's params are not trusted.
+        runParams(run),
       );
       newRuns.push({ id, run });
       imported++;

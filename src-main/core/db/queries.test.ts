@@ -169,6 +169,8 @@ describe('series, compare and pivot', () => {
     expect(cell.best).toBeCloseTo(0.751);
     expect(cell.mean).toBeCloseTo(0.7505);
     expect(cell.std).toBeCloseTo(Math.sqrt(2 * 0.0005 ** 2));
+    expect(cell.min).toBeCloseTo(0.75);
+    expect(cell.max).toBeCloseTo(0.751);
     expect(store.getRun(cell.bestRunId!)!.name).toBe('k5-e2-r1');
     const byLoss = store.pivot({ sweepId: sw.id, rowParam: 'kernelSize', colParam: 'epochs', metric: 'loss' });
     expect(byLoss.direction).toBe('min');

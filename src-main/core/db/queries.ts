@@ -517,7 +517,19 @@ export function pivot(db: SqliteDatabase, input: unknown): PivotResult {
       const n = c.values.length;
       const mean = n > 0 ? c.values.reduce((a, b) => a + b, 0) / n : null;
       const std = mean === null ? null : n > 1 ? Math.sqrt(c.values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-      return { row: c.row, col: c.col, count: c.count, best: enc(c.best), bestRunId: c.bestRunId, mean: enc(mean), std: enc(std) };
+      const min = n > 0 ? enc(Math.min(...c.values)) : null;
+      const max = n > 0 ? enc(Math.max(...c.values)) : null;
+      return {
+        row: c.row,
+        col: c.col,
+        count: c.count,
+        best: enc(c.best),
+        bestRunId: c.bestRunId,
+        mean: enc(mean),
+        std: enc(std),
+        min,
+        max,
+      };
     }),
   };
 }

@@ -106,45 +106,6 @@ export function toRunRecord(row: RunDbRow): RunRecord {
 
 export type FlatParam = { key: string; value: number | string; kind: 'number' | 'string' | 'boolean' | 'json' };
 
-/** `{ optimizer: { lr: 0.01 }, layers: [{ kernelSize: 3 }] }` → `optimizer.lr`, `layers.0.kernelSize`. */
-export function flattenParams(value: unknown, prefix = '', out: FlatParam[] = []): FlatParam[] {
-  if (value !== null && typeof value === 'object' && Object.keys(value).length > 0) {
-    for (const [k, v] of Object.entries(value)) flattenParams(v, prefix ? `${prefix}.${k}` : k, out);
-    return out;
-  }
-  if (prefix === '') return out;
-  if (typeof value === 'number' && Number.isFinite(value)) out.push({ key: prefix, value, kind: 'number' });
-  else if (typeof value === 'string') out.push({ key: prefix, value, kind: 'string' });
-  else if (typeof value === 'boolean') out.push({ key: prefix, value: value ? 1 : 0, kind: 'boolean' });
-  else out.push({ key: prefix, value: JSON.stringify(value ?? null) ?? 'null', kind: 'json' });
-  return out;
-}
-
-const hyperparameterAxes = new Set(['epochs', 'batchSize', 'learningRate', 'optimizer', 'seed', 'momentum', 'validationSplit']);
-
-/** One axis value as a param: numbers, strings and booleans as such, anything else as JSON. */
-function axisParam(key: string, value: unknown): FlatParam {
-  if (typeof value === 'number') return { key, value, kind: 'number' };
-  if (typeof value === 'string') return { key, value, kind: 'string' };
-  if (typeof value === 'boolean') return { key, value: value ? 1 : 0, kind: 'boolean' };
-  return { key, value: JSON.stringify(value), kind: 'json' };
-}
-
-/**
- * A run's params: its hyperparameters flattened, plus a sweep point's model-side axis values
- * (`kernelSize`, `filters`, `layers[2].kernelSize`, `pooling`, `dataset`) so the runs table,
- * filters and the sweep pivot use them like hyperparameters. Hyperparameter axes are already in
- * the flattening; an axis value replaces a flattened param of the same key.
- */
-export function runParams(hyperparameters: Record<string, unknown>, axisValues: Record<string, unknown> = {}): FlatParam[] {
-  const params = new Map(flattenParams(hyperparameters).map((p) => [p.key, p]));
-  for (const [key, value] of Object.entries(axisValues)) {
-    if (hyperparameterAxes.has(key) || key.startsWith('hyperparameters.')) continue;
-    params.set(key, axisParam(key, value));
-  }
-  return [...params.values()];
-}
-
 export function readParam(value: number | string, kind: FlatParam['kind']): number | string | boolean | null {
   if (kind === 'boolean') return value === 1;
   if (kind === 'json') return typeof value === 'string' ? value : String(value);

@@ -1,6 +1,7 @@
 /**
  * The one INSERT of a run and its params. RunStore.createRun and the runs import both go through
- * `runInserter`, so a column added to `runs` is written in one place.
+ * `runInserter`, so a column added to `runs` is written in one place; both derive the params
+ * with runParams.ts.
  */
 import type { SqliteDatabase } from './database.ts';
 import type { FlatParam } from './records.ts';
@@ -32,6 +33,8 @@ export interface RunInsertRow {
   started_at: number | null;
   ended_at: number | null;
   updated_at: number;
+  /** Which derivation wrote the params (runParams.ts paramsVersion). */
+  params_version: number;
 }
 
 export type RunInserter = (row: RunInsertRow, params: readonly FlatParam[]) => number;
@@ -41,10 +44,10 @@ export function runInserter(db: SqliteDatabase): RunInserter {
   const insertRun = db.prepare(
     `INSERT INTO runs (uuid, name, experiment_id, sweep_id, parent_run_id, derived_from_run_id, derived_epochs, status, model_spec, dataset,
        backend, device, seed, hyperparameters, environment, priority, worker_owner, worker_pid, lease_expires_at, error, created_at, started_at,
-       ended_at, updated_at)
+       ended_at, updated_at, params_version)
      VALUES (@uuid, @name, @experiment_id, @sweep_id, @parent_run_id, @derived_from_run_id, @derived_epochs, @status, @model_spec, @dataset,
        @backend, @device, @seed, @hyperparameters, @environment, @priority, @worker_owner, @worker_pid, @lease_expires_at, @error, @created_at,
-       @started_at, @ended_at, @updated_at)`,
+       @started_at, @ended_at, @updated_at, @params_version)`,
   );
   const insertParam = db.prepare('INSERT INTO params (run_id, key, value, kind) VALUES (?, ?, ?, ?)');
   return (row, params) => {

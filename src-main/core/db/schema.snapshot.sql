@@ -133,7 +133,7 @@ CREATE TABLE runs (
   started_at INTEGER,
   ended_at INTEGER,
   updated_at INTEGER NOT NULL
-);
+, params_version INTEGER NOT NULL DEFAULT 0);
 
 -- table schema_migrations
 CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL);

@@ -39,12 +39,6 @@ export const NewRun = z
     device: z.string().default(''),
     seed: z.number().int(),
     hyperparameters: JsonObject,
-    /**
-     * Params recorded beside the flattened hyperparameters (a sweep point's model-side axis values:
-     * `kernelSize`, `layers[2].filters`, `dataset`), so every swept value is a column and a filter.
-     * Each is one param as given (an array or object is stored as JSON); see axisParams.
-     */
-    extraParams: JsonObject.default({}),
     environment: JsonObject.default({}),
     priority: z.number().int().default(0),
   })

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { SeededRandom } from '../random.ts';
 import { openDatabase } from './database.ts';
 import { metricWriter, type MetricRow } from './metricWrite.ts';
-import { runParams } from './records.ts';
+import { flattenParams, paramsVersion } from './runParams.ts';
 import { runInserter } from './runInsert.ts';
 
 export interface SyntheticSpec {
@@ -85,8 +85,10 @@ export function generateSyntheticRuns(path: string, spec: SyntheticSpec): { runI
             started_at: now + i,
             ended_at: now + i + 60_000,
             updated_at: now,
+            params_version: paramsVersion,
           },
-          runParams(hyper),
+          // Bench data: exactly spec.params params per run (the store bench's 20), not a real run's derivation.
+          flattenParams(hyper),
         );
         runIds.push(id);
         const skill = 0.9 + kernelSize / 200 + random.next() * 0.04;

@@ -73,7 +73,6 @@ export function materializeDerived(store: RunStore, source: RunRecord, info: Swe
       device: source.device,
       seed: source.seed,
       hyperparameters: { ...source.hyperparameters, epochs: d.epochs },
-      extraParams: d.values,
       environment,
       priority: source.priority,
     });

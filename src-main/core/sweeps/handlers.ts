@@ -169,7 +169,6 @@ export function queueSweep(store: RunStore, spec: SweepSpec): StartedSweep {
           backend: point.hyperparameters!.backend ?? 'auto',
           seed: point.seed,
           hyperparameters: point.hyperparameters! as unknown as Record<string, unknown>,
-          extraParams: point.values,
           environment: { sweep: info, subset: info.subset },
           priority: spec.priority,
         };
@@ -190,8 +189,6 @@ export function queueRun(
     subset?: SubsetSpec | null;
     priority?: number;
     experimentId?: number | null;
-    /** A point's axis values, recorded as params beside the hyperparameters. */
-    axisValues?: Record<string, unknown>;
   },
 ): RunRecord {
   const subset = subsetPerClass(input.subset ?? null, input.dataset);
@@ -203,7 +200,6 @@ export function queueRun(
     backend: input.hyperparameters.backend ?? 'auto',
     seed: input.hyperparameters.seed,
     hyperparameters: input.hyperparameters as unknown as Record<string, unknown>,
-    extraParams: input.axisValues ?? {},
     environment: { subset },
     priority: input.priority ?? 0,
   });
@@ -234,7 +230,6 @@ export function queueSingleRun(store: RunStore, input: z.output<typeof StartRunI
     subset: point.subset,
     priority: input.priority,
     experimentId,
-    axisValues: point.values,
   });
 }
 

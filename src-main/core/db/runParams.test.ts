@@ -1,0 +1,149 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../test/tempDir.ts';
+import { StartRunInput } from '../contract/runs.ts';
+import { queueSingleRun, queueSweep } from '../sweeps/handlers.ts';
+import { tinyModel, tinySweep } from '../sweeps/sweepFixture.ts';
+import { parseSweepSpec } from '../sweeps/sweepSpec.ts';
+import { openDatabase } from './database.ts';
+import { RunStore } from './RunStore.ts';
+import { paramOfAxis, paramsVersion } from './runParams.ts';
+
+let temp: { dir: string; cleanup: () => void };
+let store: RunStore;
+beforeEach(() => {
+  temp = makeTempDir('kernellab-params-');
+  store = RunStore.open(join(temp.dir, 'kernellab.db'));
+});
+afterEach(() => {
+  store.close();
+  temp.cleanup();
+});
+
+const single = (input: object) => queueSingleRun(store, StartRunInput.parse(input));
+
+describe('run params: every input that changes a result', () => {
+  it('tells a run on all 60,000 images from one on 3,000 (compare --diff-only, the CSV export)', () => {
+    const full = single({ run: { preset: 'lenet5-relu', dataset: 'mnist' }, set: { epochs: 1 } });
+    const small = single({ run: { preset: 'lenet5-relu', dataset: 'mnist', subset: { train: 3000, test: 500 } }, set: { epochs: 1 } });
+    const diff = store.compareRuns({ ids: [full.id, small.id], diffOnly: true });
+    expect(diff.params).toEqual([
+      { key: 'testImages', values: [10000, 500], differs: true },
+      { key: 'trainImages', values: [60000, 3000], differs: true },
+    ]);
+    // Cells like "[6,16]" are quoted: split on commas outside quotes.
+    const cells = (line: string) => line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, ''));
+    const csv = store.exportRuns({ runIds: [full.id, small.id] }, 'csv').content.split('\n');
+    const column = cells(csv[0]!).indexOf('param.trainImages');
+    expect(column).toBeGreaterThan(-1);
+    expect(csv.slice(1, 3).map((line) => cells(line)[column])).toEqual(['60000', '3000']);
+  });
+
+  it('records dataset, validation split, preprocessing, backend and the model, for a run started by hand', () => {
+    const run = single({
+      run: { preset: 'lenet5-relu', dataset: 'fashion-mnist', hyperparameters: { validationSplit: 0.2, backend: 'wasm' } },
+      set: { epochs: 2 },
+    });
+    expect(store.runDetail(run.id).params).toMatchObject({
+      dataset: 'fashion-mnist',
+      trainImages: 60000,
+      testImages: 10000,
+      validationSplit: 0.2,
+      preprocessing: 'pixels/255',
+      backend: 'wasm',
+      model: 'lenet5_relu',
+      kernelSize: 5,
+      filters: '[6,16]',
+      pooling: 'max',
+      'layers.0.kernelSize': 5,
+      'layers.2.filters': 16,
+    });
+  });
+
+  it('gives a sweep run exactly the params of the same run started by hand: nothing is kept only as an axis value', () => {
+    const swept = queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [5], 'layers[3].units': [32] } })));
+    const byHand = single({ run: tinySweep().base, set: { kernelSize: 5, 'layers[3].units': 32 } });
+    const { params: a } = store.runDetail(swept.runIds[0]!);
+    const { params: b } = store.runDetail(byHand.id);
+    expect(a).toEqual(b);
+    expect(a).toMatchObject({ kernelSize: 5, 'layers.0.kernelSize': 5, 'layers.3.units': 32, trainImages: 300, testImages: 100 });
+  });
+
+  it('names the param of every sweep axis, so the sweep view reads axis values from params alone', () => {
+    const { sweepId, runIds } = queueSweep(
+      store,
+      parseSweepSpec(
+        tinySweep({ axes: { kernelSize: [3], 'hyperparameters.learningRate': [0.1], 'layers[3].units': [8], pooling: ['avg'] } }),
+      ),
+    );
+    const axes = store.getSweep(sweepId)!.axes;
+    expect(axes).toEqual([
+      { name: 'kernelSize', param: 'kernelSize' },
+      { name: 'hyperparameters.learningRate', param: 'learningRate' },
+      { name: 'layers[3].units', param: 'layers.3.units' },
+      { name: 'pooling', param: 'pooling' },
+    ]);
+    const params = store.runDetail(runIds[0]!).params;
+    expect(axes.map((a) => params[a.param])).toEqual([3, 0.1, 8, 'avg']);
+    expect(paramOfAxis('model.layers.2.filters')).toBe('layers.2.filters');
+  });
+
+  it('a custom model: every layer field, and a list where layers differ', () => {
+    const model = {
+      ...tinyModel,
+      layers: [{ type: 'conv2d', filters: 4, kernelSize: 5 }, { type: 'conv2d', filters: 8, kernelSize: 3 }, { type: 'flatten' }],
+    };
+    const run = single({ run: { model, dataset: 'mnist', hyperparameters: { learningRate: 0.01 } }, set: { epochs: 1 } });
+    expect(store.runDetail(run.id).params).toMatchObject({
+      model: 'tiny',
+      kernelSize: '[5,3]',
+      filters: '[4,8]',
+      'layers.1.kernelSize': 3,
+      'layers.2.type': 'flatten',
+    });
+  });
+
+  it('the backend a worker got replaces "auto"', () => {
+    const run = single({ run: { preset: 'lenet5-relu', dataset: 'mnist' }, set: { epochs: 1 } });
+    expect(store.runDetail(run.id).params.backend).toBe('auto');
+    store.setDevice(run.id, 'wasm', 'one thread');
+    expect(store.runDetail(run.id).params.backend).toBe('wasm');
+  });
+
+  it('an imported run keeps them (derived again from the run, not taken from the file)', () => {
+    const small = single({ run: { preset: 'lenet5-relu', dataset: 'mnist', subset: { train: 3000 } }, set: { kernelSize: 3, epochs: 1 } });
+    const exported = store.exportRuns({ runIds: [small.id] }, 'json').content;
+    const other = RunStore.open(join(temp.dir, 'other.db'));
+    try {
+      expect(other.importRuns(exported)).toEqual({ imported: 1, skipped: 0 });
+      const imported = other.getRunByUuid(small.uuid)!;
+      expect(other.runDetail(imported.id).params).toEqual(store.runDetail(small.id).params);
+      expect(other.runDetail(imported.id).params).toMatchObject({ trainImages: 3000, kernelSize: 3 });
+    } finally {
+      other.close();
+    }
+  });
+
+  it('derives again the params of runs an older KernelLab recorded, when the database opens', () => {
+    const path = join(temp.dir, 'old.db');
+    const old = openDatabase(path, { targetVersion: 3 });
+    old.db
+      .prepare(
+        `INSERT INTO runs (uuid, name, status, model_spec, dataset, backend, seed, hyperparameters, environment, created_at, updated_at)
+         VALUES ('00000000-0000-4000-8000-000000000001', 'old run', 'completed', ?, 'mnist', 'wasm', 7, '{"epochs":2}', '{"subset":{"trainPerClass":300}}', 1, 1)`,
+      )
+      .run(JSON.stringify(tinyModel));
+    old.db.prepare("INSERT INTO params (run_id, key, value, kind) VALUES (1, 'epochs', 2, 'number')").run();
+    old.db.close();
+    const upgraded = RunStore.open(path);
+    try {
+      expect(upgraded.runDetail(1).params).toMatchObject({ epochs: 2, trainImages: 3000, kernelSize: 3, backend: 'wasm' });
+    } finally {
+      upgraded.close();
+    }
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare('SELECT params_version FROM runs').pluck().get()).toBe(paramsVersion);
+    check.close();
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * The one owner of a run's params (DESIGN.md: "whatever changes a result is a param"). A run's
+ * params are derived here, and only here, from what the run is: its model spec, its
+ * hyperparameters, its data settings (dataset, subset sizes, validation split, preprocessing) and
+ * the backend. RunStore.createRun, the runs import, the backend a worker reports and the upgrade of
+ * older databases all call `runParams`, so two runs that differ in anything that changes a result
+ * differ in a param — a column in the runs table, a row of `runs compare --diff-only`, a filter,
+ * a pivot axis.
+ *
+ * Keys:
+ * - hyperparameters flattened as they are named: `epochs`, `learningRate`, `earlyStopping.patience`;
+ * - `dataset`, `trainImages` and `testImages` (images the run trains and is tested on, before the
+ *   validation split), `preprocessing`, `backend` (pinned, `auto`, or the one a worker got);
+ * - `model` (the spec's name) and every layer field, `layers.<i>.<field>` (`layers.2.kernelSize`);
+ * - the named sweep axes that set every matching layer, read back from the layers: `kernelSize`,
+ *   `filters`, `strides`, `padding` (conv2d), `activation` (conv2d and dense), `pooling` (max|avg),
+ *   `dropout` (dropout rates) — one value when the layers agree, else the list (JSON).
+ *
+ * A sweep axis names the param that holds its value: `paramOfAxis`. No axis value is stored
+ * apart from the spec it was applied to, so a sweep run and the same run started by hand get
+ * the same params.
+ */
+import { registry, type DatasetName } from '../datasets/registry.ts';
+import type { FlatParam } from './records.ts';
+
+/** Bump when the derivation changes: RunStore re-derives the params of runs recorded before. */
+export const paramsVersion = 1;
+
+/** What the worker does to pixels before training (trainingData/batches: uint8 / 255). */
+export const preprocessing = 'pixels/255';
+
+export interface RunParamSource {
+  modelSpec: unknown;
+  hyperparameters: Record<string, unknown>;
+  dataset: string;
+  backend: string;
+  environment: Record<string, unknown>;
+}
+
+function param(key: string, value: unknown): FlatParam {
+  if (typeof value === 'number' && Number.isFinite(value)) return { key, value, kind: 'number' };
+  if (typeof value === 'string') return { key, value, kind: 'string' };
+  if (typeof value === 'boolean') return { key, value: value ? 1 : 0, kind: 'boolean' };
+  return { key, value: JSON.stringify(value ?? null) ?? 'null', kind: 'json' };
+}
+
+/** `{ optimizer: { lr: 0.01 }, layers: [{ kernelSize: 3 }] }` → `optimizer.lr`, `layers.0.kernelSize`. */
+export function flattenParams(value: unknown, prefix = '', out: FlatParam[] = []): FlatParam[] {
+  if (value !== null && typeof value === 'object' && Object.keys(value).length > 0) {
+    for (const [k, v] of Object.entries(value)) flattenParams(v, prefix ? `${prefix}.${k}` : k, out);
+    return out;
+  }
+  if (prefix === '') return out;
+  out.push(param(prefix, value));
+  return out;
+}
+
+type Layer = Record<string, unknown> & { type?: unknown };
+
+/** The named axes and the layers each one sets (sweeps/axes.ts applies them the same way). */
+const namedLayerParams: { key: string; types: string[]; read: (layer: Layer) => unknown }[] = [
+  { key: 'kernelSize', types: ['conv2d'], read: (l) => l.kernelSize },
+  { key: 'filters', types: ['conv2d'], read: (l) => l.filters },
+  { key: 'strides', types: ['conv2d'], read: (l) => l.strides ?? 1 },
+  { key: 'padding', types: ['conv2d'], read: (l) => l.padding ?? 'valid' },
+  { key: 'activation', types: ['conv2d', 'dense'], read: (l) => l.activation ?? 'relu' },
+  { key: 'pooling', types: ['maxPool2d', 'avgPool2d'], read: (l) => (l.type === 'maxPool2d' ? 'max' : 'avg') },
+  { key: 'dropout', types: ['dropout'], read: (l) => l.rate },
+];
+
+function modelParams(modelSpec: unknown, out: FlatParam[]): void {
+  if (modelSpec === null || typeof modelSpec !== 'object') return;
+  const spec = modelSpec as { name?: unknown; layers?: unknown };
+  if (typeof spec.name === 'string') out.push(param('model', spec.name));
+  const layers = Array.isArray(spec.layers) ? (spec.layers.filter((l) => l !== null && typeof l === 'object') as Layer[]) : [];
+  for (const named of namedLayerParams) {
+    const values = layers.filter((l) => named.types.includes(String(l.type))).map(named.read);
+    if (values.length === 0) continue;
+    const same = values.every((v) => JSON.stringify(v) === JSON.stringify(values[0]));
+    out.push(param(named.key, same ? values[0] : values));
+  }
+  layers.forEach((layer, i) => {
+    for (const [field, value] of Object.entries(layer)) if (value !== undefined) out.push(param(`layers.${i}.${field}`, value));
+  });
+}
+
+/** Images a run trains and tests on: its per-class subset, else the whole split of the installed (or default) variant. */
+function imageCounts(dataset: string, environment: Record<string, unknown>): { train: number; test: number } | null {
+  if (!Object.hasOwn(registry, dataset)) return null;
+  const def = registry[dataset as DatasetName];
+  const variantId = typeof environment.datasetVariant === 'string' ? environment.datasetVariant : undefined;
+  const variant = def.variants.find((v) => v.id === variantId) ?? def.variants[0]!;
+  const subset = (environment.subset ?? {}) as { trainPerClass?: unknown; testPerClass?: unknown };
+  const count = (perClass: unknown, split: 'train' | 'test') =>
+    typeof perClass === 'number' && perClass > 0
+      ? variant.splits[split].classCounts.reduce((sum, n) => sum + Math.min(n, perClass), 0)
+      : variant.splits[split].count;
+  return { train: count(subset.trainPerClass, 'train'), test: count(subset.testPerClass, 'test') };
+}
+
+/** Every param of a run, derived from what the run is. Later entries never repeat a key. */
+export function runParams(run: RunParamSource): FlatParam[] {
+  const out: FlatParam[] = [];
+  flattenParams(run.hyperparameters, '', out);
+  out.push(param('dataset', run.dataset));
+  const counts = imageCounts(run.dataset, run.environment);
+  if (counts) out.push(param('trainImages', counts.train), param('testImages', counts.test));
+  out.push(param('preprocessing', preprocessing));
+  out.push(param('backend', run.backend));
+  modelParams(run.modelSpec, out);
+  // One row per key: a later derivation (the backend that ran, a layer read) wins over a flattened one.
+  return [...new Map(out.map((p) => [p.key, p])).values()];
+}
+
+/**
+ * The param that holds a sweep axis's value: named axes are params of the same name,
+ * `layers[2].kernelSize` (or `model.layers.2.kernelSize`) is `layers.2.kernelSize`, and
+ * `hyperparameters.learningRate` is `learningRate`.
+ */
+export function paramOfAxis(axis: string): string {
+  const layer = /^(?:model\.)?layers(?:\[(\d+)\]|\.(\d+))\.([A-Za-z]+)$/.exec(axis);
+  if (layer) return `layers.${layer[1] ?? layer[2]}.${layer[3]}`;
+  const hyper = /^hyperparameters\.([A-Za-z]+)$/.exec(axis);
+  if (hyper) return hyper[1]!;
+  return axis;
+}
