@@ -27,6 +27,7 @@ test('a user opens the served app and sees what this machine can train with', as
   await expect(about.chosenBackend).toHaveText(/wasm|tensorflow/);
   // The token left the address bar once the page kept it.
   expect(page.url()).not.toContain('token=');
+  await expect(about.engine('tensorflow').getByTestId('status')).toBeVisible();
   await screenshotBothThemes(page, 'about');
   expect(errors).toEqual([]);
 });

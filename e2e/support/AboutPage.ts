@@ -18,6 +18,11 @@ export class AboutPage {
     this.nodeVersion = page.getByTestId('node-version');
   }
 
+  /** The card of one engine in the Engines panel. */
+  engine(name: string): Locator {
+    return this.page.getByTestId(`engine-${name}`);
+  }
+
   backend(name: string): Locator {
     return this.page.getByTestId(`backend-${name}`);
   }
