@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { DatasetName, type DatasetInfo, type DatasetProgress } from '../core/contract/datasets.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
-import { print, printJson, terminalText } from './format.ts';
+import { print, printError, printJson, terminalText } from './format.ts';
 
 /** A plain text table: a header row, columns padded to their widest cell. */
 function table(headers: string[], rows: (string | number)[][]): string {
@@ -37,7 +37,7 @@ function describe(d: DatasetInfo): string {
   return `${d.name}: ${status}${d.variant ? ` (${d.variant}, ${d.trainCount}+${d.testCount} images of ${d.height}x${d.width}x${d.channels})` : ''}`;
 }
 
-export function registerDatasets(program: Command, open: () => Service): void {
+export function registerDatasets(program: Command, open: (extra?: { datasetMirror?: string }) => Service): void {
   const datasets = program
     .command('datasets')
     .description('list, download, import, verify and delete the datasets (MNIST, Fashion-MNIST, CIFAR-10)');
@@ -75,9 +75,12 @@ export function registerDatasets(program: Command, open: () => Service): void {
     .command('download')
     .description('download datasets, verify every file against its published SHA-256, resume partial downloads')
     .argument('<names...>', DatasetName.options.join(' | '))
-    .option('--mirror <url-or-dir>', 'a folder or http(s) base URL to use instead of the home sites (default: $KERNELLAB_DATASET_MIRROR)')
+    .option(
+      '--mirror <url-or-dir>',
+      'a folder, an https base URL, or http on this machine, to use instead of the home sites (default: $KERNELLAB_DATASET_MIRROR)',
+    )
     .action(async (names: string[], options: { mirror?: string }) => {
-      const service = open();
+      const service = open(options.mirror ? { datasetMirror: options.mirror } : {});
       const parsed = names.map(parseName);
       for (const name of parsed) {
         const bar = new SingleBar(
@@ -109,7 +112,7 @@ export function registerDatasets(program: Command, open: () => Service): void {
         const onSignal = () => void service.call('datasets.cancel', { name });
         process.once('SIGINT', onSignal);
         try {
-          const info = await service.call('datasets.download', { name, wait: true, ...(options.mirror ? { mirror: options.mirror } : {}) });
+          const info = await service.call('datasets.download', { name, wait: true });
           if (started) bar.stop();
           print(`${describe(info)}; from ${info.source}`);
         } finally {
@@ -126,8 +129,22 @@ export function registerDatasets(program: Command, open: () => Service): void {
     .argument('<paths...>', 'files or folders')
     .option('--name <dataset>', `which dataset (${DatasetName.options.join(' | ')}); recognised from the files when left out`)
     .action(async (paths: string[], options: { name?: string }) => {
-      const info = await open().call('datasets.import', { paths, ...(options.name ? { name: parseName(options.name) } : {}) });
+      // Ctrl-C stops the import cleanly: no half-copied file, no empty folder left behind.
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once('SIGINT', onSignal);
+      let info;
+      try {
+        info = await open().call(
+          'datasets.import',
+          { paths, ...(options.name ? { name: parseName(options.name) } : {}) },
+          { signal: controller.signal },
+        );
+      } finally {
+        process.off('SIGINT', onSignal);
+      }
       print(describe(info));
+      for (const note of info.notes) printError(`  ${note}`);
     });
 
   datasets

@@ -17,8 +17,8 @@ function exitCodeOf(error: unknown): number {
 
 export async function main(argv: string[]): Promise<number> {
   let service: Service | undefined;
-  const open = (home: string | undefined): Service =>
-    (service ??= createService({ dataDir: resolveDataDir({ flag: home }), shell: 'cli' }));
+  const open = (home: string | undefined, extra: { datasetMirror?: string } = {}): Service =>
+    (service ??= createService({ dataDir: resolveDataDir({ flag: home }), shell: 'cli', ...extra }));
   const program = new Command()
     .name('kernellab')
     .description('Train convolutional networks, sweep hyperparameters, compare runs.')
@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSweep(program, () => open(program.opts().home));
   registerRuns(program, () => open(program.opts().home));
 
-  registerDatasets(program, () => open(program.opts().home));
+  registerDatasets(program, (extra) => open(program.opts().home, extra));
   registerEngine(program, () => open(program.opts().home));
 
   try {

@@ -15,7 +15,7 @@ import { trainingHandlers } from './training/handlers.ts';
 import { ensureDataDir } from './home.ts';
 import { probeBackendsInWorker } from './training/probe.ts';
 import { forkWorker, type WorkerLauncher } from './workerHost.ts';
-import type { Handlers } from './contract/define.ts';
+import type { CallContext, Handlers } from './contract/define.ts';
 import {
   backendOrder,
   isMethodName,
@@ -45,11 +45,17 @@ export interface ServiceOptions {
    * Electron shell passes app.getAppPath(), since bundling moves this file.
    */
   appRoot?: string;
+  /**
+   * Where dataset downloads come from instead of the home sites (a folder, https, or http on this
+   * machine); defaults to KERNELLAB_DATASET_MIRROR. Configuration of the process, never of a request.
+   */
+  datasetMirror?: string;
 }
 
 /** The API every shell exposes: one entry point that validates, dispatches and returns. */
 export interface Service {
-  call<M extends MethodName>(name: M, input: unknown): Promise<MethodOutput<M>>;
+  /** `signal`: the caller is gone (a closed HTTP request); handlers that take long stop on it. */
+  call<M extends MethodName>(name: M, input: unknown, options?: { signal?: AbortSignal }): Promise<MethodOutput<M>>;
   readonly events: EventBus;
   readonly context: ServiceContext;
   close(): Promise<void>;
@@ -140,7 +146,7 @@ export function createService(options: ServiceOptions): Service {
   // Spelled out as a full Handlers map so the compiler refuses a contract method without a handler.
   const handlers: Handlers<Methods> = {
     ...appHandlers(context),
-    ...datasetsHandlers(context),
+    ...datasetsHandlers(context, { mirror: options.datasetMirror }),
     ...enginesHandlers(context, tfjsVersion),
     ...runsHandlers(context),
     ...sweepsHandlers(context),
@@ -151,14 +157,15 @@ export function createService(options: ServiceOptions): Service {
   return {
     events: context.events,
     context,
-    async call<M extends MethodName>(name: M, input: unknown): Promise<MethodOutput<M>> {
+    async call<M extends MethodName>(name: M, input: unknown, options: { signal?: AbortSignal } = {}): Promise<MethodOutput<M>> {
       if (typeof name !== 'string' || !isMethodName(name)) {
         throw new KernelLabError('not_found', `Unknown method '${String(name)}'`);
       }
       const parsed = methods[name].input.safeParse(input ?? {});
       if (!parsed.success) throw invalidInput(`input for ${name}`, parsed.error);
-      const handler = handlers[name] as (input: unknown) => unknown;
-      return (await handler(parsed.data)) as MethodOutput<M>;
+      const handler = handlers[name] as (input: unknown, call: CallContext) => unknown;
+      const signal = options.signal ? AbortSignal.any([options.signal, closing.signal]) : closing.signal;
+      return (await handler(parsed.data, { signal })) as MethodOutput<M>;
     },
     async close() {
       closing.abort();

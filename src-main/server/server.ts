@@ -143,7 +143,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (!match) throw new KernelLabError('not_found', `No API route ${url.pathname}`);
     if (req.method !== 'POST') throw new KernelLabError('not_found', `${url.pathname} takes POST`);
     const input = parseJsonBody(await readBody(req, match[1] === 'runs.import' ? maxImport : maxBody));
-    const result = await service.call(match[1] as never, input);
+    // A client that hangs up stops what it asked for (an import of a big folder, say).
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const result = await service.call(match[1] as never, input, { signal: gone.signal });
     sendJson(res, 200, { ok: true, result });
   }
 

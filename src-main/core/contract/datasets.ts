@@ -72,8 +72,8 @@ export const datasetsMethods = {
         name: DatasetName,
         /** Wait for the download to finish (the CLI does); otherwise return at once and follow dataset.progress. */
         wait: z.boolean().default(false),
-        /** A folder or http(s) base URL replacing the home sites; defaults to $KERNELLAB_DATASET_MIRROR. */
-        mirror: z.string().min(1).max(2048).optional(),
+        // No mirror field: where files come from is the machine's configuration (KERNELLAB_DATASET_MIRROR,
+        // `kernellab datasets download --mirror`), never a URL a page sends.
       })
       .strict(),
     output: DatasetInfo,
@@ -82,7 +82,7 @@ export const datasetsMethods = {
   'datasets.cancel': method({
     input: ByName,
     output: z.object({ canceled: z.boolean() }),
-    summary: 'Stops a download in progress; the partial file is kept so the next download resumes it.',
+    summary: 'Stops a download or an import in progress; a partial download is kept so the next download resumes it.',
   }),
   'datasets.import': method({
     input: z
@@ -90,11 +90,24 @@ export const datasetsMethods = {
         /** The dataset; recognised from the files when absent. */
         name: DatasetName.optional(),
         /** Files or folders on disk: the original .gz/.bin/.tar.gz files or their decompressed forms. */
-        paths: z.array(z.string().min(1).max(4096)).min(1).max(100),
+        paths: z
+          .array(
+            z
+              .string()
+              .min(1)
+              .max(4096)
+              .refine((p) => !p.includes('\0'), 'a path cannot contain a NUL character'),
+          )
+          .min(1)
+          .max(100),
       })
       .strict(),
-    output: DatasetInfo,
-    summary: 'Imports a dataset from files on disk (offline), verified the same way as a download.',
+    output: DatasetInfo.extend({
+      /** What the import did beyond the obvious: links it followed, files it left out and why. */
+      notes: z.array(z.string()),
+    }),
+    summary:
+      'Imports a dataset from files on disk (offline), verified the same way as a download. Regular files only (links are followed and reported); datasets.cancel stops it.',
   }),
   'datasets.delete': method({
     input: ByName,

@@ -14,7 +14,16 @@ export function method<I extends z.ZodType, O extends z.ZodType>(def: MethodDef<
 export type MethodMap = Record<string, MethodDef>;
 export type EventMapDef = Record<string, z.ZodType>;
 
+/** What a handler knows about the call besides its input. */
+export interface CallContext {
+  /**
+   * Aborted when the caller is gone (the HTTP client disconnected) or the service is closing:
+   * long handlers stop at their next step instead of working for nobody.
+   */
+  signal: AbortSignal;
+}
+
 /** Handlers for a group of methods: each gets the parsed input and returns the output type. */
 export type Handlers<M extends MethodMap> = {
-  [K in keyof M]: (input: z.output<M[K]['input']>) => Promise<z.input<M[K]['output']>> | z.input<M[K]['output']>;
+  [K in keyof M]: (input: z.output<M[K]['input']>, call: CallContext) => Promise<z.input<M[K]['output']>> | z.input<M[K]['output']>;
 };

@@ -37,7 +37,8 @@ export function readCifarBatch(
   for (let r = 0; r < count; r++) {
     const src = r * CIFAR_RECORD;
     const label = bytes[src]!;
-    if (label >= numClasses) throw fileProblem(file, `label ${label} at record ${r} is outside 0..${numClasses - 1}`);
+    // The value is not repeated: in a file that is not CIFAR data it is a byte of whatever the file is.
+    if (label >= numClasses) throw fileProblem(file, `the label of record ${r} is outside 0..${numClasses - 1}: not CIFAR-10 binary data`);
     out.labels[offset + r] = label;
     const red = src + 1;
     const green = red + CIFAR_PIXELS;

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KernelLabError } from '../errors.ts';
@@ -22,6 +22,7 @@ import { checkContent } from './decode.ts';
 import { sha256Bytes, sha256File } from './hash.ts';
 import { installFromFiles } from './install.ts';
 import { datasetDir, type Manifest } from './manifest.ts';
+import { parseMirror, redirectAllowed, type Mirror } from './mirror.ts';
 import { decompress, fileProblem, isGzip, looksLikeHtml } from './problems.ts';
 import { registry, type DatasetDef, type DatasetName, type FileDigest, type RegistryFile, type Variant } from './registry.ts';
 
@@ -38,8 +39,11 @@ export interface DownloadProgress {
 }
 
 export interface DownloadOptions {
-  /** A folder or an http(s) base URL that replaces the home sites: <mirror>/<dataset folder>/<file>. */
-  mirror?: string | undefined;
+  /**
+   * A folder, an https URL or a loopback http URL that replaces the home sites:
+   * <mirror>/<dataset folder>/<file>. Checked by parseMirror (see mirror.ts) when given as text.
+   */
+  mirror?: Mirror | string | undefined;
   /** Replaces the registry's base URLs (tried in order); the mirror, when given, still wins. */
   baseUrls?: string[];
   signal?: AbortSignal;
@@ -66,12 +70,11 @@ interface Source {
   locate(name: string): string;
 }
 
-function sourcesFor(def: DatasetDef, variant: Variant, mirror: string | undefined, baseUrls?: string[]): Source[] {
+function sourcesFor(def: DatasetDef, variant: Variant, mirror: Mirror | undefined, baseUrls?: string[]): Source[] {
   if (mirror) {
-    const isUrl = /^https?:\/\//i.test(mirror);
     return def.mirrorDirs.map((dir) => {
-      const base = isUrl ? `${mirror.replace(/\/+$/, '')}/${dir}/` : join(resolve(mirror), dir);
-      return { describe: `mirror ${base}`, locate: (name) => (isUrl ? new URL(name, base).href : join(base, name)) };
+      const base = mirror.kind === 'url' ? `${mirror.base.replace(/\/+$/, '')}/${dir}/` : join(mirror.dir, dir);
+      return { describe: `mirror ${base}`, locate: (name) => (mirror.kind === 'url' ? new URL(name, base).href : join(base, name)) };
     });
   }
   return (baseUrls ?? variant.download?.urls ?? []).map((base) => ({ describe: base, locate: (name) => new URL(name, base).href }));
@@ -100,7 +103,9 @@ const canceled = () => new KernelLabError('conflict', 'download canceled');
  */
 export async function downloadDataset(datasetsDir: string, name: DatasetName, options: DownloadOptions = {}): Promise<Manifest> {
   const def = registry[name];
-  const variants = def.variants.filter((v) => v.download && (v.download.urls.length > 0 || options.mirror || options.baseUrls));
+  const mirror = typeof options.mirror === 'string' ? parseMirror(options.mirror, 'mirror') : options.mirror;
+  options = { ...options, mirror };
+  const variants = def.variants.filter((v) => v.download && (v.download.urls.length > 0 || mirror || options.baseUrls));
   if (variants.length === 0) throw new KernelLabError('invalid_input', `${name} has no download source; import its files instead`);
   const release = takeDownloadLock(datasetsDir, name);
   try {
@@ -143,7 +148,7 @@ async function downloadVariants(datasetsDir: string, def: DatasetDef, variants: 
   const name = def.name;
   const failures: string[] = [];
   for (const variant of variants) {
-    const sources = sourcesFor(def, variant, options.mirror, options.baseUrls);
+    const sources = sourcesFor(def, variant, options.mirror as Mirror | undefined, options.baseUrls);
     try {
       return await downloadVariant(datasetsDir, def, variant, sources, options);
     } catch (error) {
@@ -311,7 +316,10 @@ async function fetchTo(
   const limit = Math.max(item.bytes, (item as RegistryFile).content?.bytes ?? 0) + 1024 * 1024;
   if (!/^https?:\/\//i.test(location)) {
     if (!existsSync(location)) throw new AttemptError('no such file', 'next-source');
-    const size = statSync(location).size;
+    const st = statSync(location);
+    // A FIFO or a device in a mirror folder would block a file-I/O thread or never end.
+    if (!st.isFile()) throw new AttemptError('is not a regular file', 'next-source');
+    const size = st.size;
     if (size > limit) throw new AttemptError(`is ${size} bytes, far more than the ${item.bytes} expected`, 'next-source');
     await writeCounted(createReadStream(location), part, 0, limit, onBytes, item.name);
     return;
@@ -385,7 +393,10 @@ function request(url: string, headers: Record<string, string>, options: Download
         if (status >= 300 && status < 400 && res.headers.location) {
           res.resume();
           if (redirects >= 5) return reject(new AttemptError('too many redirects', 'next-source'));
-          return resolveRequest(request(new URL(res.headers.location, url).href, headers, options, redirects + 1));
+          const next = new URL(res.headers.location, url).href;
+          if (!redirectAllowed(url, next))
+            return reject(new AttemptError(`refused a redirect to ${next} (https to plain http, or not http)`, 'next-source'));
+          return resolveRequest(request(next, headers, options, redirects + 1));
         }
         resolveRequest(res);
       },

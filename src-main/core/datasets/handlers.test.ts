@@ -27,6 +27,12 @@ afterEach(async () => {
   tmp.cleanup();
 });
 
+/** The service as configured with a mirror (KERNELLAB_DATASET_MIRROR or --mirror): the only way to name one. */
+async function useMirror(mode: string): Promise<void> {
+  await service.close();
+  service = createService({ dataDir: tmp.dir, shell: 'cli', datasetMirror: `${server.url}/${mode}` });
+}
+
 const statusOf = async (name: string) => (await service.call('datasets.list', {})).datasets.find((d) => d.name === name)!;
 
 describe('datasets service methods', () => {
@@ -97,10 +103,13 @@ describe('datasets service methods', () => {
 
   it('downloads in the background with dataset.progress events, and cancels', async () => {
     const events: DatasetProgress[] = [];
-    service.events.subscribe((e) => {
-      if (e.name === 'dataset.progress') events.push(e.payload as DatasetProgress);
-    });
-    const started = await service.call('datasets.download', { name: 'mnist', mirror: `${server.url}/slow` });
+    await useMirror('slow');
+    const subscribe = () =>
+      service.events.subscribe((e) => {
+        if (e.name === 'dataset.progress') events.push(e.payload as DatasetProgress);
+      });
+    subscribe();
+    const started = await service.call('datasets.download', { name: 'mnist' });
     expect(started.status).toBe('downloading');
     // The first bytes arrive when they arrive (a loaded machine is slow): wait for them, not for a fixed time.
     const end = Date.now() + 30_000;
@@ -110,7 +119,9 @@ describe('datasets service methods', () => {
     expect(events.at(-1)).toMatchObject({ phase: 'canceled', message: 'download canceled' });
     expect((await statusOf('mnist')).status).toBe('absent');
 
-    const done = await service.call('datasets.download', { name: 'mnist', mirror: `${server.url}/ok`, wait: true });
+    await useMirror('ok');
+    subscribe();
+    const done = await service.call('datasets.download', { name: 'mnist', wait: true });
     expect(done).toMatchObject({ status: 'ready', source: `download: mirror ${server.url}/ok/mnist/` });
     expect(events.at(-1)).toMatchObject({ phase: 'done', dataset: 'mnist' });
     expect(events.some((e) => e.phase === 'download' && e.bytes > 0 && e.total > 0)).toBe(true);
@@ -121,28 +132,46 @@ describe('datasets service methods', () => {
     mkdirSync(dir, { recursive: true });
     // The test runner's parent process is alive and is not this process.
     writeFileSync(join(dir, '.download.lock'), String(process.ppid));
+    await useMirror('ok');
     expect((await statusOf('mnist')).status).toBe('downloading');
-    await expect(service.call('datasets.download', { name: 'mnist', mirror: `${server.url}/ok`, wait: true })).rejects.toThrow(
+    await expect(service.call('datasets.download', { name: 'mnist', wait: true })).rejects.toThrow(
       `mnist is being downloaded by another KernelLab process (pid ${process.ppid})`,
     );
     await expect(service.call('datasets.delete', { name: 'mnist' })).rejects.toThrow(/in another KernelLab process/);
     // A lock left by a process that is gone is taken over.
     writeFileSync(join(dir, '.download.lock'), '999999999');
     expect((await statusOf('mnist')).status).toBe('absent');
-    expect(await service.call('datasets.download', { name: 'mnist', mirror: `${server.url}/ok`, wait: true })).toMatchObject({
+    expect(await service.call('datasets.download', { name: 'mnist', wait: true })).toMatchObject({
       status: 'ready',
     });
     expect(existsSync(join(dir, '.download.lock'))).toBe(false);
   });
 
+  it('takes no mirror from a request, and only a folder, https or http on this machine from configuration', async () => {
+    await expect(service.call('datasets.download', { name: 'mnist', mirror: 'http://10.1.2.3:22/' })).rejects.toThrow(
+      /input for datasets\.download: \(root\): Unrecognized key: "mirror"/,
+    );
+    for (const [mirror, refusal] of [
+      ['http://10.1.2.3:8000/', /--mirror: plain http is allowed only on this machine .*use https:\/\/10\.1\.2\.3:8000\/ or a folder/],
+      ['http://localhost.example.com/', /plain http is allowed only on this machine/],
+      ['ftp://127.0.0.1/', /ftp: URLs are not supported/],
+      ['gopher://127.0.0.1:25/', /gopher: URLs are not supported/],
+    ] as const) {
+      await service.close();
+      service = createService({ dataDir: tmp.dir, shell: 'cli', datasetMirror: mirror });
+      await expect(service.call('datasets.download', { name: 'mnist', wait: true }), mirror).rejects.toThrow(refusal);
+      // Nothing was created for a download that never started.
+      expect(existsSync(join(tmp.dir, 'datasets', 'mnist')), mirror).toBe(false);
+    }
+  });
+
   it('reports a failed download in the event and the list', async () => {
+    await useMirror('htmlsaved');
     const events: DatasetProgress[] = [];
     service.events.subscribe((e) => {
       if (e.name === 'dataset.progress') events.push(e.payload as DatasetProgress);
     });
-    await expect(service.call('datasets.download', { name: 'mnist', mirror: `${server.url}/htmlsaved`, wait: true })).rejects.toThrow(
-      /is an HTML page/,
-    );
+    await expect(service.call('datasets.download', { name: 'mnist', wait: true })).rejects.toThrow(/is an HTML page/);
     expect(events.at(-1)).toMatchObject({ phase: 'failed' });
     expect((await statusOf('mnist')).problem).toMatch(/is an HTML page/);
   });

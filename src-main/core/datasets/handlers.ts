@@ -5,6 +5,7 @@ import type { DatasetInfo, DatasetProgress, Methods } from '../contract/index.ts
 import type { ServiceContext } from '../context.ts';
 import { downloadDataset, downloadLockHolder } from './download.ts';
 import { installFromFiles } from './install.ts';
+import { parseMirror } from './mirror.ts';
 import { loadSplit } from './load.ts';
 import { datasetDir } from './manifest.ts';
 import { encodePng } from './png.ts';
@@ -26,12 +27,26 @@ interface ActiveDownload {
   done: Promise<unknown>;
 }
 
-export function datasetsHandlers(ctx: ServiceContext, env: NodeJS.ProcessEnv = process.env): Handlers<Pick<Methods, DatasetMethods>> {
+export interface DatasetsConfig {
+  /** A mirror set for this service (`kernellab datasets download --mirror`); wins over the environment. */
+  mirror?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function datasetsHandlers(ctx: ServiceContext, config: DatasetsConfig = {}): Handlers<Pick<Methods, DatasetMethods>> {
   const root = ctx.layout.datasets;
   const active = new Map<DatasetName, ActiveDownload>();
   /** Why the last download of a dataset failed, shown while it is absent. */
   const lastFailure = new Map<DatasetName, string>();
-  const envMirror = env.KERNELLAB_DATASET_MIRROR?.trim() || undefined;
+  const env = config.env ?? process.env;
+  // The mirror is configuration of this machine, read once; a request cannot name one (see mirror.ts).
+  const configured = config.mirror?.trim()
+    ? { value: config.mirror.trim(), from: '--mirror' }
+    : env.KERNELLAB_DATASET_MIRROR?.trim()
+      ? { value: env.KERNELLAB_DATASET_MIRROR.trim(), from: 'KERNELLAB_DATASET_MIRROR' }
+      : undefined;
+  /** Imports in progress, by dataset: datasets.cancel stops them. */
+  const importing = new Map<DatasetName, AbortController>();
 
   const info = (name: DatasetName): DatasetInfo => {
     const def = registry[name];
@@ -72,9 +87,11 @@ export function datasetsHandlers(ctx: ServiceContext, env: NodeJS.ProcessEnv = p
   const emit = (progress: DatasetProgress) => ctx.events.emit('dataset.progress', progress);
 
   return {
-    'datasets.list': () => ({ datasets: datasetNames.map(info), mirror: envMirror ?? null }),
+    'datasets.list': () => ({ datasets: datasetNames.map(info), mirror: configured?.value ?? null }),
 
-    'datasets.download': async ({ name, wait, mirror }) => {
+    'datasets.download': async ({ name, wait }) => {
+      const mirror = configured ? parseMirror(configured.value, configured.from) : undefined;
+      if (importing.has(name)) throw new KernelLabError('conflict', `${name} is being imported; cancel the import before downloading`);
       if (active.has(name)) {
         if (wait) await active.get(name)!.done.catch(() => undefined);
         return info(name);
@@ -85,7 +102,7 @@ export function datasetsHandlers(ctx: ServiceContext, env: NodeJS.ProcessEnv = p
       const entry: ActiveDownload = { controller, progress: undefined, done: Promise.resolve() };
       lastFailure.delete(name);
       const run = downloadDataset(root, name, {
-        mirror: mirror ?? envMirror,
+        mirror,
         signal: controller.signal,
         onProgress: (p) => {
           entry.progress = p;
@@ -122,6 +139,11 @@ export function datasetsHandlers(ctx: ServiceContext, env: NodeJS.ProcessEnv = p
     },
 
     'datasets.cancel': async ({ name }) => {
+      const running = importing.get(name);
+      if (running) {
+        running.abort();
+        return { canceled: true };
+      }
       const download = active.get(name);
       if (!download) return { canceled: false };
       download.controller.abort();
@@ -130,28 +152,36 @@ export function datasetsHandlers(ctx: ServiceContext, env: NodeJS.ProcessEnv = p
       return { canceled: true };
     },
 
-    'datasets.import': async ({ name, paths }) => {
+    'datasets.import': async ({ name, paths }, { signal }) => {
       // Without a name, every dataset whose files are there is imported (a folder may hold several).
       const names = name ? [name] : [...datasetNames];
       const refusals: string[] = [];
       const imported: DatasetName[] = [];
+      const notes = new Set<string>();
       for (const candidate of names) {
-        if (active.has(candidate) || downloadLockHolder(root, candidate) !== undefined) {
-          if (name) throw new KernelLabError('conflict', `${candidate} is downloading; cancel it before importing`);
-          refusals.push(`${candidate}: downloading`);
+        if (active.has(candidate) || importing.has(candidate) || downloadLockHolder(root, candidate) !== undefined) {
+          const what = importing.has(candidate) ? 'being imported' : 'downloading';
+          if (name) throw new KernelLabError('conflict', `${candidate} is ${what}; cancel it before importing`);
+          refusals.push(`${candidate}: ${what}`);
           continue;
         }
+        // Stops when the caller leaves, the service closes, or datasets.cancel names it.
+        const controller = new AbortController();
+        importing.set(candidate, controller);
         try {
-          await installFromFiles(root, candidate, paths);
+          const done = await installFromFiles(root, candidate, paths, { signal: AbortSignal.any([signal, controller.signal]) });
+          done.notes.forEach((n) => notes.add(n));
           imported.push(candidate);
         } catch (error) {
           if (name || !(error instanceof KernelLabError) || error.code !== 'invalid_input') throw error;
           refusals.push(`${candidate}: ${error.message}`);
+        } finally {
+          importing.delete(candidate);
         }
       }
       if (imported.length === 0)
         throw new KernelLabError('invalid_input', `the files are not a dataset KernelLab knows (${refusals.join('; ')})`);
-      return info(imported[0]!);
+      return { ...info(imported[0]!), notes: [...notes] };
     },
 
     'datasets.delete': ({ name }) => {

@@ -18,8 +18,13 @@ function header(bytes: Uint8Array, file: string, headerBytes: number, magic: num
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const found = view.getUint32(0);
   if (found !== magic) {
-    const other = found === IDX_LABELS_MAGIC ? ' (that is a label file)' : found === IDX_IMAGES_MAGIC ? ' (that is an image file)' : '';
-    throw fileProblem(file, `wrong magic number ${found}${other}; an IDX ${what} file starts with ${magic}`);
+    // Only the two IDX magic numbers are named: any other value is four bytes of some file that
+    // is not a dataset (a link to /etc/passwd, say), and is not repeated back.
+    if (found === IDX_LABELS_MAGIC || found === IDX_IMAGES_MAGIC) {
+      const other = found === IDX_LABELS_MAGIC ? 'that is a label file' : 'that is an image file';
+      throw fileProblem(file, `wrong magic number ${found} (${other}); an IDX ${what} file starts with ${magic}`);
+    }
+    throw fileProblem(file, `does not start with the IDX magic number ${magic}: not an IDX ${what} file`);
   }
   return view;
 }

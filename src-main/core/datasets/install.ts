@@ -1,159 +1,172 @@
-import {
-  createReadStream,
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { basename, join, resolve, sep } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { basename, join, sep } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KernelLabError } from '../errors.ts';
 import { extractArchive } from './archive.ts';
 import { checkContent } from './decode.ts';
-import { sha256Bytes, sha256File } from './hash.ts';
+import { sha256Bytes } from './hash.ts';
 import { datasetDir, removeManifest, writeManifest, type Manifest, type ManifestFile } from './manifest.ts';
 import { decompress, fileProblem, isGzip } from './problems.ts';
 import { clearCorrupt } from './status.ts';
 import { registry, type DatasetDef, type DatasetName, type RegistryFile, type Variant } from './registry.ts';
+import { hashSource, listSourceFiles, openSource, publishedSizes, readSource, type SourceFile } from './sourceFiles.ts';
 
 /** A file on disk recognised as one of a dataset's registry files. */
 export interface Identified {
   variant: Variant;
   file: RegistryFile;
-  path: string;
+  source: SourceFile;
   /** Name to store it under: the registry name, or the decompressed name for a raw file. */
   stored: string;
   bytes: number;
   sha256: string;
 }
 
-type Candidate = { kind: 'file'; id: Identified } | { kind: 'archive'; variant: Variant; path: string } | { kind: 'unknown'; path: string };
+type Candidate =
+  { kind: 'file'; id: Identified } | { kind: 'archive'; variant: Variant; source: SourceFile } | { kind: 'unknown'; source: SourceFile };
 
 const stripGz = (name: string) => name.replace(/\.gz$/, '');
 
 /**
- * Says what a file is: first by its SHA-256 (whatever its name), then, for a file named like a
- * registry file, by decoding it (a re-compressed .gz whose content is canonical is accepted; a
- * damaged one is refused with what is wrong with it). Unknown names give `unknown`.
+ * Says what a file is: first by its SHA-256 (whatever its name; only files of a published size
+ * are hashed, since no other size can match), then, for a file named like a registry file, by
+ * decoding it (a re-compressed .gz whose content is canonical is accepted; a damaged one is
+ * refused with what is wrong with it). Unknown names give `unknown`. Messages never quote the
+ * file's bytes: it may be any file on the machine under a dataset's name.
  */
-export async function identifyFile(def: DatasetDef, path: string): Promise<Candidate> {
-  const bytes = statSync(path).size;
-  const sha256 = await sha256File(path);
-  for (const variant of def.variants) {
-    const archive = variant.download?.archive;
-    if (archive && archive.sha256 === sha256) return { kind: 'archive', variant, path };
-    for (const file of variant.files) {
-      if (file.sha256 === sha256) return { kind: 'file', id: { variant, file, path, stored: file.name, bytes, sha256 } };
-      if (file.content?.sha256 === sha256) return { kind: 'file', id: { variant, file, path, stored: file.content.name, bytes, sha256 } };
+export async function identifyFile(def: DatasetDef, source: SourceFile, signal?: AbortSignal): Promise<Candidate> {
+  try {
+    return await identify(def, source, signal);
+  } catch (error) {
+    // Decoders name the file by its own name; a link also says where it leads.
+    if (error instanceof KernelLabError && source.label !== source.name && error.message.startsWith(`${source.name}: `)) {
+      throw new KernelLabError(error.code, `${source.label}${error.message.slice(source.name.length)}`, error.issues);
+    }
+    throw error;
+  }
+}
+
+async function identify(def: DatasetDef, source: SourceFile, signal?: AbortSignal): Promise<Candidate> {
+  const bytes = source.bytes;
+  const sha256 = publishedSizes(def).has(bytes) ? await hashSource(source, signal) : undefined;
+  if (sha256 !== undefined) {
+    for (const variant of def.variants) {
+      const archive = variant.download?.archive;
+      if (archive && archive.sha256 === sha256) return { kind: 'archive', variant, source };
+      for (const file of variant.files) {
+        if (file.sha256 === sha256) return { kind: 'file', id: { variant, file, source, stored: file.name, bytes, sha256 } };
+        if (file.content?.sha256 === sha256)
+          return { kind: 'file', id: { variant, file, source, stored: file.content.name, bytes, sha256 } };
+      }
     }
   }
-  const name = basename(path);
+  const name = source.name;
+  const shaOf = async () => sha256 ?? (await hashSource(source, signal));
   for (const variant of def.variants) {
     const archive = variant.download?.archive;
     if (archive && name === archive.name) {
-      throw fileProblem(path, `checksum mismatch: SHA-256 is ${sha256}, the published ${archive.name} has ${archive.sha256}`);
+      throw fileProblem(name, `checksum mismatch: SHA-256 is ${await shaOf()}, the published ${archive.name} has ${archive.sha256}`);
     }
     for (const file of variant.files) {
       if (stripGz(name) !== stripGz(file.name)) continue;
       const limit = file.content?.bytes ?? file.bytes;
       if (bytes > limit * 2 + 1024 * 1024)
-        throw fileProblem(path, `is ${bytes} bytes, far more than the ${limit} bytes ${file.name} should be`);
-      const data = new Uint8Array(readFileSync(path));
+        throw fileProblem(name, `is ${bytes} bytes, far more than the ${limit} bytes ${file.name} should be`);
+      const data = await readSource(source, signal);
       checkContent(def, file, data, name);
+      const fileSha = sha256Bytes(data);
       if (file.content && isGzip(data)) {
         const contentSha = sha256Bytes(decompress(data, name, file.content.bytes));
-        if (contentSha === file.content.sha256) return { kind: 'file', id: { variant, file, path, stored: file.name, bytes, sha256 } };
+        if (contentSha === file.content.sha256)
+          return { kind: 'file', id: { variant, file, source, stored: file.name, bytes, sha256: fileSha } };
         throw fileProblem(
-          path,
+          name,
           `checksum mismatch: the decompressed content's SHA-256 is ${contentSha}, the published ${file.content.name} has ${file.content.sha256}`,
         );
       }
       const expected = file.content && !isGzip(data) ? file.content.sha256 : file.sha256;
-      throw fileProblem(path, `checksum mismatch: SHA-256 is ${sha256}, the published ${file.name} has ${expected}`);
+      throw fileProblem(name, `checksum mismatch: SHA-256 is ${fileSha}, the published ${file.name} has ${expected}`);
     }
   }
-  return { kind: 'unknown', path };
-}
-
-function listFiles(path: string): string[] {
-  const st = statSync(path);
-  if (!st.isDirectory()) return [path];
-  return readdirSync(path, { withFileTypes: true }).flatMap((e) => {
-    const full = join(path, e.name);
-    if (e.isDirectory()) return listFiles(full);
-    return e.isFile() ? [full] : [];
-  });
+  return { kind: 'unknown', source };
 }
 
 /**
  * The import path: takes files (or folders of files) from disk, verifies each against the
  * registry, copies the files of one complete variant into the dataset's folder and only then
  * writes the manifest that marks the dataset ready. `.tar.gz` archives are extracted (streaming).
+ * What it read and what it left out is in `notes` (links followed, special files skipped).
+ * A failed import leaves no trace: the dataset's folder is removed again if this call made it.
  */
 export async function installFromFiles(
   datasetsDir: string,
   name: DatasetName,
   paths: string[],
   options: { source?: string; signal?: AbortSignal } = {},
-): Promise<Manifest> {
+): Promise<Manifest & { notes: string[] }> {
   const def = registry[name];
   const dir = datasetDir(datasetsDir, name);
-  mkdirSync(dir, { recursive: true });
+  const existed = existsSync(dir);
   const extractDir = join(dir, `.extract-${process.pid}`);
+  const signal = options.signal;
   const found: Identified[] = [];
   const rejected: string[] = [];
+  let completed = false;
   try {
-    for (const given of paths) {
-      const abs = resolve(given);
-      if (!existsSync(abs)) throw new KernelLabError('invalid_input', `${given}: no such file or folder`);
-      const isDir = statSync(abs).isDirectory();
-      for (const path of listFiles(abs)) {
-        // Importing a folder that holds the data folder must not re-import the dataset's own files.
-        if (isDir && path.startsWith(dir + sep)) continue;
-        let candidate: Candidate;
-        try {
-          candidate = await identifyFile(def, path);
-        } catch (error) {
-          // In a folder, a damaged file may belong to another dataset with the same file names
-          // (MNIST and Fashion-MNIST): it matters only if this dataset ends up incomplete.
-          if (!isDir || !(error instanceof KernelLabError) || error.code !== 'invalid_input') throw error;
-          rejected.push(error.message);
-          continue;
+    // Importing a folder that holds the data folder must not re-import the dataset's own files.
+    const listed = listSourceFiles(def, paths, { exclude: dir, ...(signal ? { signal } : {}) });
+    const notes = [
+      ...listed.files.filter((f) => f.label !== f.name && f.label !== f.path).map((f) => `read ${f.label}`),
+      ...listed.skipped.map((s) => `skipped ${s}`),
+    ];
+    for (const source of listed.files) {
+      signal?.throwIfAborted();
+      let candidate: Candidate;
+      try {
+        candidate = await identifyFile(def, source, signal);
+      } catch (error) {
+        // In a folder, a damaged file may belong to another dataset with the same file names
+        // (MNIST and Fashion-MNIST): it matters only if this dataset ends up incomplete.
+        if (source.named || !(error instanceof KernelLabError) || error.code !== 'invalid_input') throw error;
+        rejected.push(error.message);
+        continue;
+      }
+      if (candidate.kind === 'unknown') {
+        if (!source.named) continue;
+        throw new KernelLabError(
+          'invalid_input',
+          `${source.label}: is not a file of ${name}; expected one of ${expectedNames(def).join(', ')}`,
+        );
+      }
+      if (candidate.kind === 'file') {
+        found.push(candidate.id);
+        continue;
+      }
+      const archive = candidate.variant.download?.archive;
+      if (!archive) continue;
+      const members = await extractArchive(source.path, extractDir, archive, candidate.variant.files, signal);
+      for (const memberPath of members.values()) {
+        const member = await identifyFile(def, memberSource(memberPath), signal);
+        if (member.kind !== 'file' || member.id.variant !== candidate.variant) {
+          throw fileProblem(source.name, `member ${basename(memberPath)} does not match the published checksum`);
         }
-        if (candidate.kind === 'unknown') {
-          if (isDir) continue;
-          throw fileProblem(path, `is not a file of ${name}; expected one of ${expectedNames(def).join(', ')}`);
-        }
-        if (candidate.kind === 'file') {
-          found.push(candidate.id);
-          continue;
-        }
-        const archive = candidate.variant.download?.archive;
-        if (!archive) continue;
-        const members = await extractArchive(path, extractDir, archive, candidate.variant.files, options.signal);
-        for (const memberPath of members.values()) {
-          const member = await identifyFile(def, memberPath);
-          if (member.kind !== 'file' || member.id.variant !== candidate.variant) {
-            throw fileProblem(path, `member ${basename(memberPath)} does not match the published checksum`);
-          }
-          found.push(member.id);
-        }
+        found.push(member.id);
       }
     }
-    const variant = pickVariant(def, found, rejected);
+    const variant = pickVariant(def, found, rejected, listed.skipped);
     const chosen = variant.files.map((file) => found.find((f) => f.variant === variant && f.file.name === file.name) as Identified);
+    mkdirSync(dir, { recursive: true });
     removeManifest(datasetsDir, name);
     rmSync(join(dir, 'cache'), { recursive: true, force: true });
     const files: ManifestFile[] = [];
     for (const f of chosen) {
+      signal?.throwIfAborted();
       const target = join(dir, f.stored);
-      if (resolve(f.path) !== target) {
+      if (f.source.path !== target) {
         const part = `${target}.part`;
-        await copyOrMove(f.path, part, f.path.startsWith(extractDir + sep));
+        await copyOrMove(f, part, f.source.path.startsWith(extractDir + sep), signal);
         renameSync(part, target);
       }
       files.push({ name: f.file.name, stored: f.stored, bytes: f.bytes, sha256: f.sha256 });
@@ -168,21 +181,62 @@ export async function installFromFiles(
     };
     writeManifest(datasetsDir, manifest);
     clearCorrupt(datasetsDir, name);
-    return manifest;
+    completed = true;
+    return { ...manifest, notes };
+  } catch (error) {
+    if (signal?.aborted) throw new KernelLabError('conflict', `import of ${name} canceled`);
+    throw error;
   } finally {
     rmSync(extractDir, { recursive: true, force: true });
+    if (!completed && !existed) removeIfEmpty(dir);
   }
 }
 
-async function copyOrMove(from: string, to: string, move: boolean): Promise<void> {
+function removeIfEmpty(dir: string): void {
   try {
-    if (move) renameSync(from, to);
-    else await pipeline(createReadStream(from), createWriteStream(to));
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // Not there, or no longer empty (another process wrote into it): leave it.
+  }
+}
+
+/** An archive member extracted by this import: a regular file in its own extraction folder. */
+function memberSource(path: string): SourceFile {
+  const name = basename(path);
+  return { path, name, label: name, bytes: statSync(path).size, named: false };
+}
+
+/** Copies (or moves, for extracted members) an identified file into place, checking it is still the bytes that were identified. */
+async function copyOrMove(f: Identified, to: string, move: boolean, signal?: AbortSignal): Promise<void> {
+  try {
+    if (move) {
+      renameSync(f.source.path, to);
+      return;
+    }
+    const handle = await openSource(f.source);
+    const hash = createHash('sha256');
+    try {
+      await pipeline(
+        handle.createReadStream({ start: 0, end: Math.max(0, f.bytes - 1), autoClose: false }),
+        new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            hash.update(chunk);
+            done(null, chunk);
+          },
+        }),
+        createWriteStream(to),
+        ...(signal ? [{ signal }] : []),
+      );
+    } finally {
+      await handle.close();
+    }
+    if (f.bytes > 0 && hash.digest('hex') !== f.sha256)
+      throw new KernelLabError('invalid_input', `${f.source.label}: changed while it was being imported; import it again`);
   } catch (error) {
     rmSync(to, { force: true });
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'ENOSPC')
-      throw new KernelLabError('unavailable', `${basename(to.replace(/\.part$/, ''))}: the disk is full (copying ${from})`);
+      throw new KernelLabError('unavailable', `${basename(to.replace(/\.part$/, ''))}: the disk is full (copying ${f.source.path})`);
     throw error;
   }
 }
@@ -191,7 +245,7 @@ function expectedNames(def: DatasetDef): string[] {
   return def.variants.flatMap((v) => [...(v.download?.archive ? [v.download.archive.name] : []), ...v.files.map((f) => f.name)]);
 }
 
-function pickVariant(def: DatasetDef, found: Identified[], rejected: string[]): Variant {
+function pickVariant(def: DatasetDef, found: Identified[], rejected: string[], skipped: string[]): Variant {
   let best: { variant: Variant; missing: string[] } | undefined;
   for (const variant of def.variants) {
     const missing = variant.files
@@ -200,8 +254,14 @@ function pickVariant(def: DatasetDef, found: Identified[], rejected: string[]): 
     if (missing.length === 0) return variant;
     if (!best || missing.length < best.missing.length) best = { variant, missing };
   }
-  const have = found.length === 0 ? 'no file of it' : `only ${found.map((f) => basename(f.path)).join(', ')}`;
+  const have = found.length === 0 ? 'no file of it' : `only ${found.map((f) => f.source.name).join(', ')}`;
   const missing = best?.missing.join(', ');
-  if (rejected.length > 0) throw new KernelLabError('invalid_input', `${rejected.join('; ')} (so ${def.name} is still missing ${missing})`);
-  throw new KernelLabError('invalid_input', `${def.name}: the files given hold ${have}; still missing ${missing}`);
+  // What was left out may be why: a few of those, not ten thousand.
+  const left =
+    skipped.length === 0
+      ? ''
+      : ` (left out: ${skipped.slice(0, 3).join('; ')}${skipped.length > 3 ? `; and ${skipped.length - 3} more` : ''})`;
+  if (rejected.length > 0)
+    throw new KernelLabError('invalid_input', `${rejected.join('; ')} (so ${def.name} is still missing ${missing})${left}`);
+  throw new KernelLabError('invalid_input', `${def.name}: the files given hold ${have}; still missing ${missing}${left}`);
 }

@@ -1,0 +1,54 @@
+/**
+ * Where downloads may come from besides the registry's home sites: a mirror set in the
+ * machine's configuration (KERNELLAB_DATASET_MIRROR, `kernellab datasets download --mirror`),
+ * never a URL sent by a page. A URL that came from a request would let any page make this
+ * machine fetch from any host and port it likes (a port scanner: refused vs timed out), and in
+ * the desktop app it would go around the renderer's Content-Security-Policy.
+ *
+ * A mirror is a folder, an https URL, or plain http on this machine (127.0.0.1, ::1, localhost):
+ * plain http across a network lets anyone on the path serve the files (the SHA-256 check would
+ * refuse them, but the request itself already went out).
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KernelLabError } from '../errors.ts';
+
+export type Mirror = { kind: 'folder'; dir: string } | { kind: 'url'; base: string };
+
+export function isLoopbackHostname(hostname: string): boolean {
+  const h = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/** A configured mirror, checked; `from` names where it was set, for the error. */
+export function parseMirror(value: string, from: string): Mirror {
+  const text = value.trim();
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return { kind: 'folder', dir: isAbsolute(text) ? text : resolve(text) };
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new KernelLabError('invalid_input', `${from}: '${text}' is not a URL or a folder`);
+  }
+  if (url.protocol === 'file:') return { kind: 'folder', dir: fileURLToPath(url) };
+  if (url.protocol === 'https:') return { kind: 'url', base: url.href };
+  if (url.protocol === 'http:') {
+    if (isLoopbackHostname(url.hostname)) return { kind: 'url', base: url.href };
+    throw new KernelLabError(
+      'invalid_input',
+      `${from}: plain http is allowed only on this machine (127.0.0.1, ::1, localhost); use https://${url.host}${url.pathname} or a folder`,
+    );
+  }
+  throw new KernelLabError('invalid_input', `${from}: ${url.protocol} URLs are not supported; use a folder, https:// or http://127.0.0.1`);
+}
+
+/**
+ * Whether a download may follow a redirect from `from` to `to`: http(s) only, and never from
+ * https down to plain http off this machine.
+ */
+export function redirectAllowed(from: string, to: string): boolean {
+  const target = new URL(to);
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') return false;
+  if (new URL(from).protocol === 'https:' && target.protocol === 'http:') return isLoopbackHostname(target.hostname);
+  return true;
+}

@@ -1,0 +1,201 @@
+/**
+ * The files an import reads, found from what the user named: regular files only, through
+ * symbolic links (followed, and said so in messages), never a device, FIFO or socket, never a
+ * file larger than any file of the dataset. /dev/zero would be hashed forever; a FIFO blocks a
+ * thread of Node's small file-I/O pool until someone writes to it (four of them stop every
+ * other file operation of the process); a 40 GB file would be read to learn it is not MNIST.
+ * Files are opened non-blocking and checked again on the open handle, so a path swapped for a
+ * FIFO after it was listed still cannot block.
+ */
+import { constants, existsSync, lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { basename, join, resolve, sep } from 'node:path';
+import { KernelLabError } from '../errors.ts';
+import type { DatasetDef } from './registry.ts';
+
+/** A regular file an import may read. */
+export interface SourceFile {
+  /** The file itself: symbolic links resolved. */
+  path: string;
+  /** The name it was given under (a link's own name): registry names are matched against this. */
+  name: string;
+  /** How messages name it: its name, and where it really is when that was a link. */
+  label: string;
+  bytes: number;
+  /** True when the user named it (not found in a folder): problems with it are errors, not skips. */
+  named: boolean;
+}
+
+/** What kind of thing a non-regular file is, in words. */
+function kindOf(st: Stats): string {
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a folder';
+  return 'not a regular file';
+}
+
+/** The largest file any variant of the dataset can hold (a re-compressed .gz may be larger than the published one). */
+export function importCap(def: DatasetDef): number {
+  let largest = 0;
+  for (const variant of def.variants) {
+    for (const f of variant.files) largest = Math.max(largest, f.bytes, f.content?.bytes ?? 0);
+    largest = Math.max(largest, variant.download?.archive?.bytes ?? 0);
+  }
+  return largest * 2 + 1024 * 1024;
+}
+
+/** Sizes a file must have to possibly hash to one of the dataset's published files. */
+export function publishedSizes(def: DatasetDef): Set<number> {
+  const sizes = new Set<number>();
+  for (const variant of def.variants) {
+    for (const f of variant.files) {
+      sizes.add(f.bytes);
+      if (f.content) sizes.add(f.content.bytes);
+    }
+    if (variant.download?.archive) sizes.add(variant.download.archive.bytes);
+  }
+  return sizes;
+}
+
+/** A problem with a listed file, named by its label (a link says where it leads). */
+const problem = (file: SourceFile, text: string) => new KernelLabError('invalid_input', `${file.label}: ${text}`);
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/**
+ * The regular files under the given paths, with what was left out and why (`skipped`).
+ * A named path that is not a regular file or a folder, or is too big, is refused outright.
+ */
+export function listSourceFiles(
+  def: DatasetDef,
+  given: readonly string[],
+  options: { exclude?: string; signal?: AbortSignal } = {},
+): { files: SourceFile[]; skipped: string[]; folders: boolean } {
+  const cap = importCap(def);
+  const exclude = options.exclude && existsSync(options.exclude) ? realpathSync(options.exclude) : options.exclude;
+  const files: SourceFile[] = [];
+  const skipped: string[] = [];
+  let folders = false;
+  // A folder reached twice (two links to it, or a link to a parent) is read once.
+  const seenDirs = new Set<string>();
+
+  const visit = (path: string, named: boolean, shownAs: string) => {
+    options.signal?.throwIfAborted();
+    let link: Stats;
+    try {
+      link = lstatSync(path);
+    } catch (error) {
+      if (!named) return;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new KernelLabError('invalid_input', `${shownAs}: no such file or folder`);
+      throw new KernelLabError('invalid_input', `${shownAs}: cannot be read (${(error as NodeJS.ErrnoException).code})`);
+    }
+    let real = path;
+    let st = link;
+    if (link.isSymbolicLink()) {
+      try {
+        real = realpathSync(path);
+        st = statSync(real);
+      } catch {
+        const problem = `${shownAs}: a link to nothing that exists`;
+        if (named) throw new KernelLabError('invalid_input', problem);
+        skipped.push(problem);
+        return;
+      }
+    }
+    const label = real === resolve(path) ? basename(path) : `${basename(path)} (a link to ${real})`;
+    if (st.isDirectory()) {
+      if (!named && link.isSymbolicLink()) {
+        // Links to folders inside a folder are not followed: they can loop or reach anywhere.
+        skipped.push(`${label}: a link to a folder, not followed`);
+        return;
+      }
+      if (seenDirs.has(real)) return;
+      seenDirs.add(real);
+      folders = true;
+      for (const entry of readdirSync(real).sort()) {
+        const child = join(real, entry);
+        if (exclude && (child === exclude || child.startsWith(exclude + sep))) continue;
+        visit(child, false, entry);
+      }
+      return;
+    }
+    if (!st.isFile()) {
+      const problem = `${label}: is ${kindOf(st)}, not a regular file; KernelLab imports regular files and folders only`;
+      if (named) throw new KernelLabError('invalid_input', problem);
+      skipped.push(problem);
+      return;
+    }
+    if (st.size > cap) {
+      const problem = `${label}: is ${mib(st.size)}, larger than any file of ${def.name} (at most ${mib(cap)})`;
+      if (named) throw new KernelLabError('invalid_input', problem);
+      skipped.push(problem);
+      return;
+    }
+    files.push({ path: real, name: basename(path), label, bytes: st.size, named });
+  };
+
+  for (const path of given) visit(resolve(path), true, path);
+  return { files, skipped, folders };
+}
+
+/**
+ * Opens a listed file for reading without ever blocking on it: non-blocking (a FIFO swapped in
+ * opens at once instead of waiting for a writer), without following a link swapped in, and
+ * checked again on the handle.
+ */
+export async function openSource(file: SourceFile): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file.path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
+  } catch (error) {
+    throw problem(file, `cannot be opened (${(error as NodeJS.ErrnoException).code}); was it changed during the import?`);
+  }
+  const st = await handle.stat();
+  if (!st.isFile() || st.size !== file.bytes) {
+    await handle.close();
+    throw problem(file, st.isFile() ? 'changed size during the import' : `became ${kindOf(st)} during the import`);
+  }
+  return handle;
+}
+
+/** Reads a listed file's `bytes` bytes (the size it was listed with), checking `signal` between reads. */
+export async function readSource(file: SourceFile, signal?: AbortSignal): Promise<Uint8Array> {
+  const handle = await openSource(file);
+  try {
+    const out = new Uint8Array(file.bytes);
+    let at = 0;
+    while (at < out.length) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await handle.read(out, at, Math.min(out.length - at, 1 << 22), at);
+      if (bytesRead === 0) throw problem(file, 'shrank during the import');
+      at += bytesRead;
+    }
+    return out;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** SHA-256 of a listed file, read in 1 MiB pieces, stopping when `signal` aborts. */
+export async function hashSource(file: SourceFile, signal?: AbortSignal): Promise<string> {
+  const handle = await openSource(file);
+  try {
+    const hash = createHash('sha256');
+    const buffer = new Uint8Array(1 << 20);
+    let at = 0;
+    while (at < file.bytes) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, file.bytes - at), at);
+      if (bytesRead === 0) throw problem(file, 'shrank during the import');
+      hash.update(buffer.subarray(0, bytesRead));
+      at += bytesRead;
+    }
+    return hash.digest('hex');
+  } finally {
+    await handle.close();
+  }
+}
