@@ -3,6 +3,7 @@
  * it with the machine's description in bench/results/latest.json and BENCHMARKS.md.
  *   KERNELLAB_BENCH_ONLY=store,training   run only these; the other benches' last rows are kept
  *   KERNELLAB_BENCH_QUICK=1               smaller workloads (figures marked quick)
+ *   KERNELLAB_BENCH_MODELS=lenet5-relu,…  only these training workloads (training, profile, peers)
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { formatMarkdown, formatTable, type BenchModule, type BenchResult } from './types.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const order = ['store', 'datasets', 'training', 'peers', 'sweeps', 'tracking', 'startup', 'ui'];
+const order = ['store', 'datasets', 'training', 'profile', 'peers', 'sweeps', 'tracking', 'startup', 'ui'];
 const only = process.env.KERNELLAB_BENCH_ONLY?.split(',').map((s) => s.trim());
 const quick = process.env.KERNELLAB_BENCH_QUICK === '1';
 

@@ -8,7 +8,6 @@
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../src-main/core/contract/app.ts';
-import { gather, installFromFiles, loadSplit, mnistDataFiles, type DatasetName } from '../src-main/core/datasets/index.ts';
 import { getPreset } from '../src-main/core/models/presets.ts';
 import { inferShapes } from '../src-main/core/models/shapeInference.ts';
 import { loadBackend } from '../src-main/core/training/backends.ts';
@@ -17,16 +16,13 @@ import { registerWasmConvBackpropFilter } from '../src-main/core/training/wasmCo
 import type { TrainingMessage } from '../src-main/core/training/workerProtocol.ts';
 import { makeTempDir } from '../src-main/test/tempDir.ts';
 import { formatTable, type BenchContext, type BenchResult } from './types.ts';
-import { cifarFiles, hasSharedCifar, trainingWorkloads, workloadLabel, type TrainingWorkload } from './workloads.ts';
-
-const first = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
+import { installWorkloadData, trainingWorkloads, workloadAbsent, workloadData, workloadLabel, type TrainingWorkload } from './workloads.ts';
 
 export async function run(context: BenchContext = { previous: [], quick: false }): Promise<BenchResult[]> {
   const data = makeTempDir('kernellab-bench-data-');
   const results: BenchResult[] = [];
   try {
-    await installFromFiles(data.dir, 'mnist', mnistDataFiles());
-    if (hasSharedCifar()) await installFromFiles(data.dir, 'cifar10', cifarFiles);
+    await installWorkloadData(data.dir);
     const workloads = trainingWorkloads(context.quick);
     for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
       const probe = await loadBackend(backend);
@@ -37,15 +33,11 @@ export async function run(context: BenchContext = { previous: [], quick: false }
       if (backend === 'wasm') registerWasmConvBackpropFilter();
       // The cpu backend trains at ~13 images/s: one short LeNet-5 run shows its rate.
       const mine: TrainingWorkload[] =
-        backend === 'cpu' ? [{ model: 'lenet5-relu', dataset: 'mnist', trainImages: 256, epochs: 2 }] : workloads;
+        backend === 'cpu' ? [{ model: 'lenet5-relu', dataset: 'mnist', batchSize: 64, trainImages: 256, epochs: 2 }] : workloads;
       for (const w of mine) {
-        if (w.dataset === 'cifar10' && !hasSharedCifar()) {
-          results.push({
-            name: `training: ${workloadLabel(w)} ${backend}`,
-            value: null,
-            unit: 'images/s',
-            note: 'absent: ../shared/data/cifar-10 is not beside the project',
-          });
+        const absent = workloadAbsent(w);
+        if (absent) {
+          results.push({ name: `training: ${workloadLabel(w)} ${backend}`, value: null, unit: 'images/s', note: absent });
           continue;
         }
         results.push(...(await measure(data.dir, w, backend, probe.detail)));
@@ -62,10 +54,7 @@ export async function run(context: BenchContext = { previous: [], quick: false }
 
 async function measure(datasetsDir: string, w: TrainingWorkload, backend: BackendName, device: string): Promise<BenchResult[]> {
   const preset = getPreset(w.model);
-  const dataset = w.dataset as DatasetName;
-  const trainSplit = gather(await loadSplit(datasetsDir, dataset, 'train'), first(w.trainImages));
-  const test = await loadSplit(datasetsDir, dataset, 'test');
-  const spec = { ...preset.spec, inputShape: [trainSplit.height, trainSplit.width, trainSplit.channels] as [number, number, number] };
+  const { train: trainSplit, test, spec } = await workloadData(datasetsDir, w);
   const flopsPerImage = 3 * inferShapes(spec).forwardFlops;
   const runDir = makeTempDir('kernellab-bench-run-');
   const epochs: Extract<TrainingMessage, { type: 'epochEnd' }>[] = [];
@@ -77,7 +66,7 @@ async function measure(datasetsDir: string, w: TrainingWorkload, backend: Backen
       hyperparameters: {
         ...preset.hyperparameters,
         epochs: w.epochs,
-        batchSize: 64,
+        batchSize: w.batchSize,
         validationSplit: 0,
         earlyStopping: undefined,
         backend,

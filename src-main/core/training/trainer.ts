@@ -7,7 +7,8 @@ import { dropoutClock } from '../models/customLayers.ts';
 import type { Hyperparameters, ModelSpec, MonitoredMetric } from '../contract/training.ts';
 import { loadCheckpoint, loadCheckpointWeights, saveCheckpoint } from './checkpointIO.ts';
 import { evaluateModel } from './evaluate.ts';
-import { batchTensors, crossEntropy } from './batches.ts';
+import { batchTensors } from './batches.ts';
+import { trainStep } from './trainStep.ts';
 import { ensureGradients } from './wasmConvBackpropFilter.ts';
 import type { RunRuntime, TrainingMessage, TrainStatus } from './workerProtocol.ts';
 
@@ -198,20 +199,10 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
         const start = (batch - 1) * batchSize;
         const end = Math.min(start + batchSize, trainCount);
         dropoutClock.step = state.globalStep;
-        const { x, y, labels } = batchTensors(data.train, order, start, end, numClasses);
-        let stats: tf.Tensor | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const probs = model.apply(x, { training: true }) as tf.Tensor;
-          const loss = crossEntropy(probs, y);
-          stats = tf.keep(tf.stack([loss, tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), labels), 'float32'))]));
-          return loss;
-        }, vars);
-        optimizer.applyGradients(grads);
-        // The clipped loss stays finite when the weights are not (and wasm's relu/clamp turn NaN into
-        // numbers), so the check also sums every weight: 0 · Σw is NaN as soon as one weight is.
-        const checked = tf.tidy(() => tf.concat([stats!, tf.reshape(tf.mul(tf.addN(vars.map((v) => tf.sum(v))), 0), [1])]));
+        const tensors = batchTensors(data.train, order, start, end, numClasses);
+        const checked = trainStep({ model, optimizer, vars }, tensors);
         const [loss, correct, weightsGuard] = checked.dataSync();
-        tf.dispose([value, stats!, checked, x, y, labels, ...Object.values(grads)]);
+        tf.dispose([checked, tensors.x, tensors.y, tensors.labels]);
         state.globalStep++;
         if (!Number.isFinite(loss) || !Number.isFinite(weightsGuard)) return finish('diverged', { epoch, batch });
         const n = end - start;

@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { crossEntropy } from './batches.ts';
+
+/** The parts of one step, in order; the kernel profile (bench/kernelProfile.ts) attributes time to them. */
+export type StepPhase = 'forward' | 'backward' | 'optimizer' | 'stats';
+
+export interface StepModel {
+  model: tfl.LayersModel;
+  optimizer: tf.Optimizer;
+  /** The model's trainable weights, in the order the optimizer saw them first. */
+  vars: tf.Variable[];
+}
+
+export interface StepBatch {
+  x: tf.Tensor;
+  /** One-hot labels. */
+  y: tf.Tensor;
+  /** Class indices (int32). */
+  labels: tf.Tensor;
+}
+
+const noPhase = (_phase: StepPhase): void => {};
+
+/**
+ * One training step: forward with training behaviour (dropout masks, BatchNorm batch statistics),
+ * Keras' cross-entropy, gradients, the optimizer update. Returns a tensor of three numbers the
+ * caller reads and disposes: [loss, correct predictions, weights guard]. The guard is 0 · Σw, which
+ * is NaN as soon as one weight is: the clipped loss stays finite when the weights are not (and
+ * wasm's relu/clamp turn NaN into numbers), so divergence is checked on both.
+ */
+export function trainStep(step: StepModel, batch: StepBatch, onPhase: (phase: StepPhase) => void = noPhase): tf.Tensor1D {
+  const { model, optimizer, vars } = step;
+  let stats: tf.Tensor | undefined;
+  onPhase('forward');
+  const { value, grads } = tf.variableGrads(() => {
+    const probs = model.apply(batch.x, { training: true }) as tf.Tensor;
+    const loss = crossEntropy(probs, batch.y);
+    stats = tf.keep(tf.stack([loss, tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), batch.labels), 'float32'))]));
+    onPhase('backward');
+    return loss;
+  }, vars);
+  onPhase('optimizer');
+  optimizer.applyGradients(grads);
+  onPhase('stats');
+  const checked = tf.tidy(() => tf.concat([stats!, tf.reshape(tf.mul(tf.addN(vars.map((v) => tf.sum(v))), 0), [1])])) as tf.Tensor1D;
+  tf.dispose([value, stats!, ...Object.values(grads)]);
+  return checked;
+}
