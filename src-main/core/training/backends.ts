@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendProbe } from '../contract/index.ts';
 import { describeTensorflow, loadTensorflowEngine } from './tensorflowEngine.ts';
+import { prepareWasmBackend, wasmThreadCount } from './wasmThreads.ts';
 
 // Kept in the contract so the main process can name the order without loading tfjs.
 import { backendOrder } from '../contract/app.ts';
@@ -25,10 +26,15 @@ export async function loadBackend(name: BackendName): Promise<BackendProbe> {
         return { name, available: true, detail: describeTensorflow(await loadTensorflowEngine()) };
       }
       case 'wasm': {
-        await import('@tensorflow/tfjs-backend-wasm');
+        await prepareWasmBackend();
         if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
-        const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-        return { name, available: true, detail: `${cpuModel()}, SIMD ${simd ? 'on' : 'off'}, one thread` };
+        const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+        const threads = await wasmThreadCount();
+        return {
+          name,
+          available: true,
+          detail: `${cpuModel()}, SIMD ${simd ? 'on' : 'off'}, ${threads === 1 ? 'one thread' : `${threads} threads`}`,
+        };
       }
       case 'cpu': {
         // The tensorflow engine's tfjs union registers the same cpu backend into the same global
