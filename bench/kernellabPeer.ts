@@ -1,0 +1,150 @@
+/**
+ * KernelLab's side of the peer bench (peers.bench.ts), run as its own process like peer.py so both
+ * sides are measured the same way: the real training loop (trainer.train) on wasm with the given
+ * thread count, a timing window that starts after `--warmup-batches` batches and ends after
+ * `--timed-batches`, wall-clock and CPU time of the whole process (every thread), the load
+ * average before and after. Prints one JSON line with the same fields as peer.py.
+ *
+ * usage: node bench/kernellabPeer.ts --datasets-dir DIR --model M --dataset D --train-images N
+ *        [--epochs 1] [--batch 64] [--threads 1 (0: every core)] [--warmup-batches 20]
+ *        [--timed-batches 0 (0: the rest of the run)] [--evaluate]
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { getPreset, PresetId } from '../src-main/core/models/presets.ts';
+import { loadBackend } from '../src-main/core/training/backends.ts';
+import { train } from '../src-main/core/training/trainer.ts';
+import { registerWasmConvBackpropFilter } from '../src-main/core/training/wasmConvBackpropFilter.ts';
+import { setWasmThreads, wasmThreadCount } from '../src-main/core/training/wasmThreads.ts';
+import { makeTempDir } from '../src-main/test/tempDir.ts';
+import { workloadData, type TrainingWorkload } from './workloads.ts';
+
+const { values } = parseArgs({
+  options: {
+    'datasets-dir': { type: 'string' },
+    model: { type: 'string' },
+    dataset: { type: 'string' },
+    'train-images': { type: 'string' },
+    epochs: { type: 'string', default: '1' },
+    batch: { type: 'string', default: '64' },
+    threads: { type: 'string', default: '1' },
+    'warmup-batches': { type: 'string', default: '20' },
+    'timed-batches': { type: 'string', default: '0' },
+    evaluate: { type: 'boolean', default: false },
+  },
+});
+
+function required(name: keyof typeof values): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new Error(`--${name} is required`);
+  return value;
+}
+function whole(name: keyof typeof values, min: number): number {
+  const n = Number(required(name));
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: ${values[name]} is not a whole number ≥ ${min}`);
+  return n;
+}
+
+const loadBefore = loadavg()[0]!;
+const model = PresetId.parse(required('model'));
+const dataset = required('dataset');
+if (dataset !== 'mnist' && dataset !== 'fashion-mnist' && dataset !== 'cifar10') throw new Error(`--dataset: unknown ${dataset}`);
+const threadsArg = whole('threads', 0);
+const warmup = whole('warmup-batches', 1);
+const timed = whole('timed-batches', 0);
+const workload: TrainingWorkload = {
+  model: model as TrainingWorkload['model'],
+  dataset,
+  batchSize: whole('batch', 1),
+  trainImages: whole('train-images', 1),
+  epochs: whole('epochs', 1),
+};
+
+setWasmThreads(threadsArg === 0 ? availableParallelism() : threadsArg);
+const probe = await loadBackend('wasm');
+if (!probe.available) {
+  console.log(JSON.stringify({ absent: `the wasm backend does not load: ${probe.detail}` }));
+  process.exit(0);
+}
+registerWasmConvBackpropFilter();
+const { train: trainSplit, test, spec } = await workloadData(required('datasets-dir'), workload);
+const preset = getPreset(workload.model);
+const runDir = makeTempDir('kernellab-peer-run-');
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+let batches = 0;
+let images = 0;
+let start: { wall: number; cpu: number } | null = null;
+let end: { wall: number; cpu: number } | null = null;
+let accuracy: number | null = null;
+try {
+  await train({
+    runId: 'peer',
+    spec,
+    hyperparameters: {
+      ...preset.hyperparameters,
+      epochs: workload.epochs,
+      batchSize: workload.batchSize,
+      validationSplit: 0,
+      earlyStopping: undefined,
+      backend: 'wasm',
+      seed: 1,
+    },
+    data: { train: trainSplit, validation: null, test, testIndices: null },
+    runDir: runDir.dir,
+    resume: false,
+    backend: 'wasm',
+    device: probe.detail,
+    batchEndIntervalMs: 0,
+    emit: (m) => {
+      if (m.type === 'evaluation' && m.epoch === undefined) accuracy = m.accuracy;
+      if (m.type !== 'batchEnd') return;
+      batches++;
+      const size = Math.min(workload.batchSize, trainSplit.count - (m.batch - 1) * workload.batchSize);
+      if (batches === warmup) start = { wall: performance.now(), cpu: cpuMs() };
+      else if (start && !end) {
+        images += size;
+        if (timed > 0 && batches === warmup + timed) end = { wall: performance.now(), cpu: cpuMs() };
+      }
+    },
+    isCanceled: () => end !== null,
+  });
+} finally {
+  runDir.cleanup();
+}
+
+const out: Record<string, unknown> = {
+  framework: 'kernellab',
+  model: workload.model,
+  dataset: workload.dataset,
+  threads: threadsArg,
+  train_images: trainSplit.count,
+  epochs: workload.epochs,
+  batch: workload.batchSize,
+  warmup_batches: warmup,
+  cpu_count: availableParallelism(),
+  load_before: loadBefore,
+  load_after: loadavg()[0],
+  version: `tfjs-backend-wasm (${probe.detail})`,
+  threads_in_force: { wasm: await wasmThreadCount() },
+};
+if (!start) out['error'] = `the run had ${batches} batches, fewer than the ${warmup} warm-up batches`;
+else {
+  const stop = end ?? { wall: performance.now(), cpu: cpuMs() };
+  const from = start as { wall: number; cpu: number };
+  const seconds = (stop.wall - from.wall) / 1000;
+  const cpuSeconds = (stop.cpu - from.cpu) / 1000;
+  Object.assign(out, {
+    timed_images: images,
+    seconds,
+    cpu_seconds: cpuSeconds,
+    images_per_s: images / seconds,
+    images_per_cpu_s: images / cpuSeconds,
+  });
+}
+if (values.evaluate) out['test_accuracy'] = accuracy;
+console.log(JSON.stringify(out));
+// The threaded build's pthread workers keep the process alive; everything is written.
+process.exit(0);
