@@ -14,7 +14,7 @@ import type { RawSplit } from '../src-main/core/datasets/index.ts';
 import { epochOrder } from '../src-main/core/datasets/index.ts';
 import { buildModel } from '../src-main/core/models/buildModel.ts';
 import { dropoutClock } from '../src-main/core/models/customLayers.ts';
-import type { Hyperparameters, ModelSpec } from '../src-main/core/models/modelSpec.ts';
+import type { Hyperparameters, ModelSpec } from '../src-main/core/contract/training.ts';
 import { batchTensors } from '../src-main/core/training/batches.ts';
 import { makeOptimizer } from '../src-main/core/training/trainer.ts';
 import { trainStep, type StepPhase } from '../src-main/core/training/trainStep.ts';

@@ -11,7 +11,8 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { getPreset, PresetId } from '../src-main/core/models/presets.ts';
+import { PresetId } from '../src-main/core/contract/training.ts';
+import { getPreset } from '../src-main/core/models/presets.ts';
 import { loadBackend } from '../src-main/core/training/backends.ts';
 import { train } from '../src-main/core/training/trainer.ts';
 import { registerWasmConvBackpropFilter } from '../src-main/core/training/wasmConvBackpropFilter.ts';

@@ -8,7 +8,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelSpec } from '../src-main/core/models/modelSpec.ts';
+import type { ModelSpec } from '../src-main/core/contract/training.ts';
 import { getPreset } from '../src-main/core/models/presets.ts';
 import { loadBackend } from '../src-main/core/training/backends.ts';
 import { ensureGradients, registerWasmConvBackpropFilter } from '../src-main/core/training/wasmConvBackpropFilter.ts';

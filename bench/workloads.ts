@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gather, installFromFiles, loadSplit, mnistDataFiles, type RawSplit } from '../src-main/core/datasets/index.ts';
 import { getPreset } from '../src-main/core/models/presets.ts';
-import type { ModelSpec } from '../src-main/core/models/modelSpec.ts';
+import type { ModelSpec } from '../src-main/core/contract/training.ts';
 
 /**
  * The training workloads KernelLab and its peers (bench/reference/peer.py) both run, so their
