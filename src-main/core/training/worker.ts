@@ -11,6 +11,7 @@ import { registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
 import { train } from './trainer.ts';
 import { prepareData } from './trainingData.ts';
 import { checkTensorflowEngine, loadTensorflowEngine, setTensorflowThreads } from './tensorflowEngine.ts';
+import { setWasmThreads, wasmThreadCount } from './wasmThreads.ts';
 import { FromWorker, ToWorker, type PredictRequest, type RunRuntime, type TrainRequest } from './workerProtocol.ts';
 
 interface ParentPort {
@@ -71,6 +72,7 @@ async function chooseBackend(pinned: BackendName | undefined): Promise<ChosenBac
 
 /** Threads, versions, GPU and fallback of the chosen backend, for the run's environment. */
 async function runtimeOf(chosen: ChosenBackend): Promise<RunRuntime> {
+  if (chosen.name === 'wasm') return { threads: await wasmThreadCount(), fallback: chosen.fallback };
   if (chosen.name !== 'tensorflow') return { threads: 1, fallback: chosen.fallback };
   const tfRuntime = await loadTensorflowEngine();
   return {
@@ -104,8 +106,10 @@ async function predict(request: PredictRequest): Promise<number[][]> {
 
 async function runTraining(request: TrainRequest): Promise<void> {
   training = true;
-  // Before any backend loads: TensorFlow sizes its thread pools when its context is created.
+  // Before any backend loads: TensorFlow sizes its thread pools when its context is created, and
+  // wasm picks its single- or multi-threaded build.
   setTensorflowThreads(request.threads);
+  setWasmThreads(request.threads);
   const chosen = await chooseBackend(request.hyperparameters.backend);
   const runtime = await runtimeOf(chosen);
   const data = await prepareData(request);

@@ -33,7 +33,7 @@ export const TrainRequest = z.object({
   evaluateAtEpochs: z.array(z.number().int().positive()).default([]),
   /**
    * CPU threads this run may use, decided by the scheduler: every core for a run alone, cores ÷
-   * workers under a sweep. Absent = every core. (TensorFlow's intra-op pool; wasm as it supports.)
+   * workers under a sweep. Absent = every core. (TensorFlow's intra-op pool; wasm's XNNPACK pool, at most 8.)
    */
   threads: z.number().int().min(1).max(1024).optional(),
 });
@@ -64,7 +64,7 @@ export type ToWorker = z.input<typeof ToWorker>;
 
 /** Recorded in a run's environment under `runtime`. */
 export const RunRuntime = z.object({
-  /** CPU threads the backend computes with (TensorFlow intra-op threads; 1 for single-threaded wasm). */
+  /** CPU threads the backend computes with (TensorFlow intra-op threads; wasm XNNPACK threads). */
   threads: z.number().int().positive(),
   tensorflow: z.object({ version: z.string(), variant: z.enum(['cpu', 'gpu']).nullable(), usingGpu: z.boolean() }).optional(),
   gpu: z.object({ name: z.string(), memoryMiB: z.number(), driver: z.string(), cuda: z.string().nullable() }).nullable().optional(),
