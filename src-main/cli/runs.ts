@@ -16,6 +16,13 @@ function fmt(value: unknown): string {
   return String(value);
 }
 
+/** A metric value as the tables show it: bytes as MiB, the wire's 'NaN' as NaN, none as empty. */
+export function metricText(key: string, value: number | string | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number' && /bytes$/i.test(key)) return `${(value / 1024 / 1024).toFixed(1)} MiB`;
+  return fmt(value);
+}
+
 /** A plain text table: one header row, columns padded to their widest cell. */
 export function table(headers: string[], rows: unknown[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(fmt))];
@@ -123,7 +130,12 @@ export function registerRuns(program: Command, open: () => Service): void {
       const rows = [
         ['status', ...result.runs.map((r) => r.status)],
         ...result.params.map((p) => [`${p.differs ? '* ' : '  '}${p.key}`, ...p.values]),
-        ...result.summaries.map((s) => [`  ${s.key} (best)`, ...s.best]),
+        ...result.summaries.map((s) => {
+          // Ranked metrics by their best value, the leader starred (a tie stars nobody); the others by their last.
+          const field = s.better === null ? 'last' : 'best';
+          const note = s.better === null ? 'last, not ranked' : `best, ${s.better === 'max' ? 'higher' : 'lower'} is better`;
+          return [`  ${s.key} (${note})`, ...s[field].map((v, i) => `${metricText(s.key, v)}${s.leader[field] === i ? ' ★' : ''}`)];
+        }),
       ];
       print(table(headers, rows));
     });

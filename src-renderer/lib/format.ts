@@ -9,15 +9,12 @@ export function decodeMetric(value: WireMetric | null | undefined): number | nul
   return typeof value === 'number' ? value : Number(value);
 }
 
-/** Accuracy-like metrics are better when higher; losses and times when lower (matches the core's rule). */
-export function metricDirection(key: string): 'max' | 'min' {
-  return /acc|precision|recall|f1|auc/i.test(key) ? 'max' : 'min';
-}
-
 export function formatMetric(value: number | null | undefined, key = ''): string {
   if (value === null || value === undefined) return '—';
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
+  // Memory in bytes reads as MiB (rss_bytes 734003200 → 700.0 MiB).
+  if (/bytes$/i.test(key)) return `${(value / 1024 / 1024).toFixed(1)} MiB`;
   if (/acc|precision|recall|f1/i.test(key) && value >= 0 && value <= 1) return value.toFixed(4);
   const abs = Math.abs(value);
   if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(3);

@@ -1,5 +1,6 @@
 import type { ParamValue, RunRow, SummaryField } from '../../src-main/core/contract/runs.ts';
 import type { Sweep, SweepProgress } from '../../src-main/core/contract/sweeps.ts';
+import type { MetricKindInfo } from '../../src-main/core/contract/metrics.ts';
 import { call } from './api.ts';
 import { decodeMetric } from './format.ts';
 import { gridFromPivot, type SweepGridData } from './sweepGrid.ts';
@@ -30,6 +31,8 @@ export class SweepData {
   progress = $state.raw<SweepProgress | undefined>();
   runs = $state.raw<RunRow[]>([]);
   metricKeys = $state.raw<string[]>(knownMetricKeys);
+  /** How each metric ranks, as the store's registry says (runs.list). */
+  metricKinds = $state.raw<Record<string, MetricKindInfo>>({});
   error = $state<unknown>();
 
   constructor(id: number) {
@@ -71,6 +74,12 @@ export class SweepData {
       ]),
     });
     this.runs = listed.rows;
+    this.metricKinds = listed.metricKinds;
+  }
+
+  /** Which way a metric is better ('max' for one that is not ranked: the colour scale needs a direction). */
+  better(metric: string): 'max' | 'min' {
+    return this.metricKinds[metric]?.better ?? 'max';
   }
 
   /** A run's axis values, by axis name. */

@@ -15,7 +15,7 @@ const cell = (row: number, col: number, count: number, mean: number | null, best
 });
 
 function pivot(cells: PivotResult['cells'], rows: number[], cols: number[]): PivotResult {
-  return { rowParam: 'kernelSize', colParam: 'epochs', metric: 'val_accuracy', direction: 'max', rows, cols, cells };
+  return { rowParam: 'kernelSize', colParam: 'epochs', metric: 'val_accuracy', better: 'max', rows, cols, cells };
 }
 
 describe('gridFromPivot', () => {

@@ -8,6 +8,7 @@ export * from './api.ts';
 export * from './app.ts';
 export * from './datasets.ts';
 export * from './experiments.ts';
+export * from './metrics.ts';
 export * from './engines.ts';
 export * from './runs.ts';
 export * from './sweeps.ts';

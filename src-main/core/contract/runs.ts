@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { DatasetName } from './datasets.ts';
 import { method } from './define.ts';
+import { MetricBetter, MetricKindInfo } from './metrics.ts';
 import { PresetId } from './training.ts';
 
 export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed', 'canceled', 'interrupted', 'diverged']);
@@ -41,7 +42,7 @@ export const ParamKey = z.string().min(1).max(256);
 export const ParamValue = z.union([z.number(), z.string(), z.boolean(), z.null()]);
 export type ParamValue = z.infer<typeof ParamValue>;
 
-/** Which summary of a metric: `best` is max for accuracy-like keys and min for the others (see metricDirection). */
+/** Which summary of a metric: `best` follows the metric's kind (metrics.ts); a metric that is not ranked has none. */
 export const SummaryField = z.enum(['last', 'best', 'min', 'max']);
 export type SummaryField = z.infer<typeof SummaryField>;
 
@@ -59,7 +60,7 @@ export const MetricSummary = z.object({
   min: MetricValue.nullable(),
   max: MetricValue.nullable(),
   count: z.number().int(),
-  direction: z.enum(['max', 'min']),
+  ...MetricKindInfo.shape,
 });
 export type MetricSummary = z.infer<typeof MetricSummary>;
 
@@ -202,9 +203,11 @@ export const CompareResult = z.object({
   summaries: z.array(
     z.object({
       key: z.string(),
-      direction: z.enum(['max', 'min']),
+      ...MetricKindInfo.shape,
       best: z.array(MetricValue.nullable()),
       last: z.array(MetricValue.nullable()),
+      /** The run (index into `runs`) that leads on each summary; null on a tie or for a metric that is not ranked. */
+      leader: z.object({ best: z.number().int().nullable(), last: z.number().int().nullable() }),
     }),
   ),
   series: z.array(z.object({ runId: Id, key: z.string(), points: z.array(MetricPointOut) })),
@@ -229,7 +232,8 @@ export const PivotResult = z.object({
   rowParam: z.string(),
   colParam: z.string(),
   metric: z.string(),
-  direction: z.enum(['max', 'min']),
+  /** Which way the cells' `best` points: the metric's kind, or the field asked for (min, max); null when not ranked. */
+  better: MetricBetter,
   rows: z.array(ParamValue),
   cols: z.array(ParamValue),
   cells: z.array(
@@ -360,7 +364,12 @@ const IdInput = z.object({ id: Id }).strict();
 export const runsMethods = {
   'runs.list': method({
     input: ListRunsQuery,
-    output: z.object({ total: z.number().int(), rows: z.array(RunRow) }),
+    output: z.object({
+      total: z.number().int(),
+      rows: z.array(RunRow),
+      /** The kind of each metric column's key (metrics.ts): how a view ranks and colours it. */
+      metricKinds: z.record(z.string(), MetricKindInfo),
+    }),
     summary: 'Runs as table rows with chosen param and metric columns, filtered, sorted and paged.',
   }),
   'runs.get': method({

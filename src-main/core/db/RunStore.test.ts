@@ -7,7 +7,7 @@ import { makeTempDir } from '../../test/tempDir.ts';
 import { KernelLabError } from '../errors.ts';
 import { EventBus } from '../events.ts';
 import type { KernelLabEvent, RunStatus } from '../contract/index.ts';
-import { flattenParams, metricDirection, RunStore, type NewRun } from './RunStore.ts';
+import { flattenParams, RunStore, type NewRun } from './RunStore.ts';
 
 let tmp: { dir: string; cleanup: () => void };
 let store: RunStore;
@@ -205,10 +205,12 @@ describe('logBatch', () => {
       min: 0.7,
       max: 'Infinity',
       count: 4,
-      direction: 'min',
+      kind: 'result',
+      better: 'min',
     });
-    expect(summary.val_accuracy).toMatchObject({ last: 0.85, best: 0.9, bestStep: 1, min: 0.4, max: 0.9, count: 4, direction: 'max' });
-    expect(summary.grad).toMatchObject({ last: '-Infinity', best: '-Infinity', min: '-Infinity' });
+    expect(summary.val_accuracy).toMatchObject({ last: 0.85, best: 0.9, bestStep: 1, min: 0.4, max: 0.9, count: 4, better: 'max' });
+    // grad is not a metric the registry ranks: no best, but its ±Infinity is kept like any value.
+    expect(summary.grad).toMatchObject({ last: '-Infinity', best: null, min: '-Infinity', kind: 'resource' });
     expect(events.filter((e) => e.name === 'metrics.appended')).toHaveLength(3);
     expect(events.at(-1)).toEqual({
       name: 'metrics.appended',
@@ -253,7 +255,7 @@ describe('runs, params and attachments', () => {
     expect(events).toEqual([{ name: 'run.updated', payload: { runId: run.id, status: 'queued', summary: [] } }]);
   });
 
-  it('flattens nested hyperparameters into dotted params and decides best by key name', () => {
+  it('flattens nested hyperparameters into dotted params', () => {
     expect(flattenParams({ a: { b: 1, c: [3, { d: 'x' }] }, e: true, f: null, g: [] })).toEqual([
       { key: 'a.b', value: 1, kind: 'number' },
       { key: 'a.c.0', value: 3, kind: 'number' },
@@ -262,8 +264,6 @@ describe('runs, params and attachments', () => {
       { key: 'f', value: 'null', kind: 'json' },
       { key: 'g', value: '[]', kind: 'json' },
     ]);
-    expect(['accuracy', 'val_acc', 'f1', 'top5'].map(metricDirection)).toEqual(['max', 'max', 'max', 'max']);
-    expect(['loss', 'val_loss', 'error_rate', 'lr'].map(metricDirection)).toEqual(['min', 'min', 'min', 'min']);
     const run = store.createRun(base);
     const derived = {
       dataset: 'mnist',

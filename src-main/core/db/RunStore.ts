@@ -18,7 +18,8 @@
  *   anything is written; metric rows and the `latest_metrics` summaries (foldSummary) are written
  *   in the same transaction; events follow the commit.
  * - Metric values may be NaN or ±Infinity and read back as such (NaN is stored as NULL).
- * - `best` is the max for accuracy-like keys and the min for every other key; see `metricDirection`.
+ * - `best` goes the way the metric's kind says (contract/metrics.ts: accuracy up, loss down,
+ *   speed up); a resource metric (rss_bytes, epoch_seconds) is not ranked and has no best.
  * - A run in `running` holds a lease (owner + expiry). `logBatch` and `renewLease` extend it. On
  *   open, `recoverInterrupted` marks `interrupted` every running run whose lease ran out or whose
  *   owner process on this machine is gone, so a crashed app never leaves runs "running" forever,
@@ -51,7 +52,6 @@ import {
   type PivotQuery,
   type PivotResult,
   type RunDetail,
-  type RunRow,
   type SeriesResult,
   type Sweep,
 } from '../contract/index.ts';
@@ -66,7 +66,7 @@ import { paramOfAxis, paramsVersion, runParams } from './runParams.ts';
 import { JsonObject, MetricBatch, NewCheckpoint, NewEvaluation, NewRun, type MetricPointInput, type NewRunParsed } from './storeInputs.ts';
 
 export type { RunStatus } from '../contract/index.ts';
-export { metricDirection, readParam, toRunRecord, type FlatParam, type RunDbRow, type RunRecord } from './records.ts';
+export { readParam, toRunRecord, type FlatParam, type RunDbRow, type RunRecord } from './records.ts';
 export { flattenParams, paramOfAxis, runParams } from './runParams.ts';
 export { MetricPointInput, NewCheckpoint, NewEvaluation, NewRun } from './storeInputs.ts';
 
@@ -661,7 +661,7 @@ export class RunStore {
 
   // ── queries, export, import (SQL in queries.ts / exchange.ts) ───────────
 
-  listRuns(query: ListRunsQuery = {}): { total: number; rows: RunRow[] } {
+  listRuns(query: ListRunsQuery = {}): ReturnType<typeof listRuns> {
     return this.#read('listing runs', () => listRuns(this.#db, query));
   }
 

@@ -5,7 +5,8 @@
  * does the same: log_metric is log_batch of one, with one latest-metrics update).
  */
 import type { SqliteDatabase } from './database.ts';
-import { metricDirection, type SummaryDbRow } from './records.ts';
+import { metricKind } from '../contract/metrics.ts';
+import type { SummaryDbRow } from './records.ts';
 
 /** A point ready to write: validated, with its wall time resolved. NaN and ±Infinity allowed. */
 export interface MetricRow {
@@ -33,15 +34,17 @@ const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
 /**
  * The summary of `stored` (older points, or none) and `points` together: `last` is the value at
- * the highest step (a later point wins a tie), min/max/best skip NaN, `best` is the max for
- * accuracy-like keys and the min for the others (metricDirection), and the stored best wins a tie.
+ * the highest step (a later point wins a tie), min/max/best skip NaN, `best` goes the way the
+ * metric's kind says (contract/metrics.ts) and the stored best wins a tie; a metric that is not
+ * ranked (rss_bytes, epoch_seconds) has no best.
  */
 export function foldSummary(
   key: string,
   stored: Pick<SummaryDbRow, 'last' | 'last_step' | 'best' | 'best_step' | 'min' | 'max' | 'count'> | undefined,
   points: Iterable<{ step: number; value: number }>,
 ): Summary {
-  const up = metricDirection(key) === 'max';
+  const better = metricKind(key).better;
+  const up = better === 'max';
   const s: Summary = { last: NaN, lastStep: -1, min: NaN, max: NaN, best: NaN, bestStep: -1, count: 0 };
   for (const p of points) {
     s.count++;
@@ -52,7 +55,7 @@ export function foldSummary(
     if (Number.isNaN(p.value)) continue;
     if (Number.isNaN(s.min) || p.value < s.min) s.min = p.value;
     if (Number.isNaN(s.max) || p.value > s.max) s.max = p.value;
-    if (Number.isNaN(s.best) || (up ? p.value > s.best : p.value < s.best)) {
+    if (better !== null && (Number.isNaN(s.best) || (up ? p.value > s.best : p.value < s.best))) {
       s.best = p.value;
       s.bestStep = p.step;
     }
@@ -64,7 +67,7 @@ export function foldSummary(
   }
   if (stored.min !== null && (Number.isNaN(s.min) || stored.min < s.min)) s.min = stored.min;
   if (stored.max !== null && (Number.isNaN(s.max) || stored.max > s.max)) s.max = stored.max;
-  if (stored.best !== null && (Number.isNaN(s.best) || (up ? stored.best >= s.best : stored.best <= s.best))) {
+  if (better !== null && stored.best !== null && (Number.isNaN(s.best) || (up ? stored.best >= s.best : stored.best <= s.best))) {
     s.best = stored.best;
     s.bestStep = stored.best_step ?? -1;
   }

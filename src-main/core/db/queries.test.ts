@@ -150,7 +150,7 @@ describe('series, compare and pivot', () => {
     expect(result.params.find((p) => p.key === 'kernelSize')!.values).toEqual([3, 7]);
     const all = store.compareRuns({ ids: [ids[0]!, ids[11]!] });
     expect(all.params.find((p) => p.key === 'optimizer.name')).toEqual({ key: 'optimizer.name', values: ['adam', 'adam'], differs: false });
-    expect(result.summaries.find((s) => s.key === 'val_accuracy')!.direction).toBe('max');
+    expect(result.summaries.find((s) => s.key === 'val_accuracy')).toMatchObject({ kind: 'result', better: 'max' });
     expect(result.series.map((s) => [s.runId, s.points.length])).toEqual([
       [ids[0], 1],
       [ids[11], 2],
@@ -173,7 +173,7 @@ describe('series, compare and pivot', () => {
     expect(cell.max).toBeCloseTo(0.751);
     expect(store.getRun(cell.bestRunId!)!.name).toBe('k5-e2-r1');
     const byLoss = store.pivot({ sweepId: sw.id, rowParam: 'kernelSize', colParam: 'epochs', metric: 'loss' });
-    expect(byLoss.direction).toBe('min');
+    expect(byLoss.better).toBe('min');
     expect(byLoss.cells.find((c) => c.row === 5 && c.col === 2)!.best).toBeCloseTo(1 - 0.751);
   });
 });

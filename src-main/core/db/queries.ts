@@ -9,6 +9,7 @@
 import { invalidInput, KernelLabError } from '../errors.ts';
 import {
   CompareQuery,
+  decodeMetricValue,
   encodeMetricValue,
   ListRunsQuery,
   PivotQuery,
@@ -25,7 +26,8 @@ import {
   type SummaryField,
 } from '../contract/runs.ts';
 import type { SqliteDatabase } from './database.ts';
-import { metricDirection, readParam, toRunRecord, type FlatParam, type RunDbRow, type SummaryDbRow } from './records.ts';
+import { readParam, toRunRecord, type FlatParam, type RunDbRow, type SummaryDbRow } from './records.ts';
+import { bestIndex, metricKind, type MetricKindInfo } from '../contract/metrics.ts';
 
 const enc = (v: number | null): MetricValue | null => (v === null ? null : encodeMetricValue(v));
 
@@ -55,10 +57,14 @@ function splitMetricColumn(spec: string): { key: string; field: SummaryField } {
   return { key: spec.slice(0, dot), field: spec.slice(dot + 1) as SummaryField };
 }
 
-export function listRuns(db: SqliteDatabase, input: unknown): { total: number; rows: RunRow[] } {
+export function listRuns(
+  db: SqliteDatabase,
+  input: unknown,
+): { total: number; rows: RunRow[]; metricKinds: Record<string, MetricKindInfo> } {
   const parsed = ListRunsQuery.safeParse(input);
   if (!parsed.success) throw invalidInput('runs query', parsed.error);
   const q = parsed.data;
+  const metricKinds = Object.fromEntries(q.metricColumns.map((c) => [c.key, metricKind(c.key)]));
   const b = new Binder();
   const where: string[] = [];
   if (q.experimentId !== undefined) where.push(`r.experiment_id = ${b.bind(q.experimentId)}`);
@@ -113,7 +119,7 @@ export function listRuns(db: SqliteDatabase, input: unknown): { total: number; r
     .all(b.args) as [number, number][];
   if (page.length === 0) {
     const total = (db.prepare(`SELECT count(*) AS n FROM runs r ${whereSql}`).get(b.args) as { n: number }).n;
-    return { total, rows: [] };
+    return { total, rows: [], metricKinds };
   }
   const total = page[0]![1];
   const ids = page.map(([id]) => id);
@@ -174,20 +180,23 @@ export function listRuns(db: SqliteDatabase, input: unknown): { total: number; r
       }
     }
   }
-  return { total, rows: ids.map((id) => rows.get(id)!) };
+  return { total, rows: ids.map((id) => rows.get(id)!), metricKinds };
 }
 
 function toSummary(s: SummaryDbRow): MetricSummary {
+  const kind = metricKind(s.key);
+  const ranked = kind.better !== null;
   return {
     key: s.key,
     last: encodeMetricValue(s.last ?? NaN),
     lastStep: s.last_step,
-    best: enc(s.best),
-    bestStep: s.best_step,
+    // A metric that is not ranked has no best (rows written before the registry may still hold one).
+    best: ranked ? enc(s.best) : null,
+    bestStep: ranked ? s.best_step : null,
     min: enc(s.min),
     max: enc(s.max),
     count: s.count,
-    direction: metricDirection(s.key),
+    ...kind,
   };
 }
 
@@ -347,7 +356,7 @@ export function metricSeries(
   const counts: SeriesResult['counts'] = {};
   for (const [key, points] of byKey) {
     counts[key] = points.length;
-    const kept = options.maxPoints ? downsample(points, options.maxPoints, metricDirection(key)) : points;
+    const kept = options.maxPoints ? downsample(points, options.maxPoints, metricKind(key).better ?? 'max') : points;
     series[key] = kept.map(toPoint);
   }
   return { runId, series, counts };
@@ -396,12 +405,29 @@ export function compareRuns(db: SqliteDatabase, input: unknown): CompareResult {
   for (const s of summaryRows) {
     let entry = summaries.get(s.key);
     if (!entry) {
-      entry = { key: s.key, direction: metricDirection(s.key), best: ids.map(() => null), last: ids.map(() => null) };
+      entry = {
+        key: s.key,
+        ...metricKind(s.key),
+        best: ids.map(() => null),
+        last: ids.map(() => null),
+        leader: { best: null, last: null },
+      };
       summaries.set(s.key, entry);
     }
     const i = index.get(s.run_id)!;
-    entry.best[i] = enc(s.best);
+    // A metric that is not ranked has no best (rows written before the registry may still hold one).
+    entry.best[i] = entry.better === null ? null : enc(s.best);
     entry.last[i] = encodeMetricValue(s.last ?? NaN);
+  }
+  for (const entry of summaries.values()) {
+    const lead = (values: (MetricValue | null)[]) => {
+      const at = bestIndex(
+        values.map((v) => (v === null ? null : decodeMetricValue(v))),
+        entry.better,
+      );
+      return at < 0 ? null : at;
+    };
+    entry.leader = { best: lead(entry.best), last: lead(entry.last) };
   }
 
   const series: CompareResult['series'] = [];
@@ -423,7 +449,7 @@ export function compareRuns(db: SqliteDatabase, input: unknown): CompareResult {
     for (const id of ids) {
       for (const key of q.keys) {
         const points = grouped.get(`${id}\u0000${key}`) ?? [];
-        const kept = q.maxPoints ? downsample(points, q.maxPoints, metricDirection(key)) : points;
+        const kept = q.maxPoints ? downsample(points, q.maxPoints, metricKind(key).better ?? 'max') : points;
         series.push({ runId: id, key, points: kept.map(toPoint) });
       }
     }
@@ -449,7 +475,8 @@ export function pivot(db: SqliteDatabase, input: unknown): PivotResult {
   const parsed = PivotQuery.safeParse(input);
   if (!parsed.success) throw invalidInput('pivot query', parsed.error);
   const q = parsed.data;
-  const direction = q.field === 'min' ? 'min' : q.field === 'max' ? 'max' : metricDirection(q.metric);
+  // `best` of a cell: the field asked for (min, max) or the metric's own direction; none for a metric that is not ranked.
+  const better = q.field === 'min' ? 'min' : q.field === 'max' ? 'max' : metricKind(q.metric).better;
   // Three index range scans joined in JS: joining per run costs a b-tree descent per run and
   // table, which is most of the time on 10,000 runs.
   const scope = ['status IN (SELECT value FROM json_each(@status))'];
@@ -501,7 +528,7 @@ export function pivot(db: SqliteDatabase, input: unknown): PivotResult {
     const v = q.field === 'last' && r.has && r.v === null ? NaN : r.v;
     if (v === null || Number.isNaN(v)) continue;
     cell.values.push(v);
-    if (cell.best === null || (direction === 'max' ? v > cell.best : v < cell.best)) {
+    if (better !== null && (cell.best === null || (better === 'max' ? v > cell.best : v < cell.best))) {
       cell.best = v;
       cell.bestRunId = r.id;
     }
@@ -510,7 +537,7 @@ export function pivot(db: SqliteDatabase, input: unknown): PivotResult {
     rowParam: q.rowParam,
     colParam: q.colParam,
     metric: q.metric,
-    direction,
+    better,
     rows: [...rowValues.values()].sort(compareParamValues),
     cols: [...colValues.values()].sort(compareParamValues),
     cells: [...cells.values()].map((c) => {

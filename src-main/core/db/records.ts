@@ -4,22 +4,6 @@
  */
 import type { RunStatus } from '../contract/runs.ts';
 
-/**
- * Which way is better for a metric, decided by its name (case-insensitive), for `best`/`best_step`
- * in latest_metrics, the pivot and downsampling:
- * - loss-like → 'min': the key contains loss, error, mse, mae, rmse or perplexity, or ends in err;
- * - accuracy-like → 'max': otherwise, the key contains acc, precision, recall, f1, auc, iou, dice,
- *   score or top<N> (val_accuracy, top5, f1_macro);
- * - any other key → 'min' (lower is better: lr, time, grad norm).
- * Loss-like wins a tie, so `val_acc_loss` is minimised.
- */
-export function metricDirection(key: string): 'max' | 'min' {
-  const k = key.toLowerCase();
-  if (/loss|error|err$|mse|mae|rmse|perplexity/.test(k)) return 'min';
-  if (/acc|precision|recall|f1|auc|iou|dice|score|top\d/.test(k)) return 'max';
-  return 'min';
-}
-
 /** A run as stored, with JSON columns parsed. */
 export interface RunRecord {
   id: number;
