@@ -1,4 +1,6 @@
 /** The sweep axes editor: one row per axis, values as a list ("3, 5, 7") or a range. */
+import type { AxisValue, SweepSpecInput } from '../../src-main/core/contract/index.ts';
+
 export interface AxisDraft {
   name: string;
   mode: 'list' | 'range';
@@ -8,25 +10,6 @@ export interface AxisDraft {
   steps: string;
   scale: 'linear' | 'log';
 }
-
-/** Axis names the core knows (sweeps/axes.ts); `layers[i].field` and `hyperparameters.x` work too. */
-export const namedAxes = [
-  'kernelSize',
-  'epochs',
-  'filters',
-  'strides',
-  'padding',
-  'pooling',
-  'activation',
-  'batchSize',
-  'learningRate',
-  'optimizer',
-  'dropout',
-  'dataset',
-  'seed',
-  'momentum',
-  'validationSplit',
-];
 
 export function newAxis(name = 'kernelSize', list = '3, 5'): AxisDraft {
   return { name, mode: 'list', list, min: '', max: '', steps: '', scale: 'linear' };
@@ -45,8 +28,8 @@ function scalar(text: string): number | string | boolean {
  * filters) parse as JSON arrays. A range passes min/max/steps through as numbers (the core
  * checks them and names the field when one is wrong).
  */
-export function axesSpec(axes: readonly AxisDraft[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+export function axesSpec(axes: readonly AxisDraft[]): NonNullable<SweepSpecInput['axes']> {
+  const out: NonNullable<SweepSpecInput['axes']> = {};
   for (const axis of axes) {
     const name = axis.name.trim();
     if (!name) continue;
@@ -59,13 +42,14 @@ export function axesSpec(axes: readonly AxisDraft[]): Record<string, unknown> {
       };
       continue;
     }
-    const items: unknown[] = [];
+    const items: AxisValue[] = [];
     for (const part of axis.list.match(/\s*\[[^\]]*\]|[^,]+/g) ?? []) {
       const p = part.trim();
       if (!p) continue;
       if (p.startsWith('[')) {
         try {
-          items.push(JSON.parse(p));
+          // Whatever the brackets held: the core refuses a list that is not numbers, naming the axis.
+          items.push(JSON.parse(p) as AxisValue);
         } catch {
           items.push(p);
         }

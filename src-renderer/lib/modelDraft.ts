@@ -1,26 +1,36 @@
 /**
  * The model builder's vocabulary: which fields each layer type has and their defaults (the same
  * ones the core's ModelSpec schema applies). The renderer cannot import the schema (types only),
- * so this table mirrors it; the core still validates every spec it receives.
+ * so this table mirrors it, checked against the contract's LayerSpec type: a field the contract
+ * does not have, or one it has that the builder does not offer, fails svelte-check. The core
+ * still validates every spec it receives.
  */
+import type { LayerSpecInput } from '../../src-main/core/contract/index.ts';
+import { activations, paddings } from './contractLists.ts';
+
+export type LayerType = LayerSpecInput['type'];
+type LayerInput<T extends LayerType> = Extract<LayerSpecInput, { type: T }>;
+type FieldName<T extends LayerType> = Exclude<keyof LayerInput<T>, 'type'> & string;
+
 export type FieldKind =
-  { kind: 'int'; min: number } | { kind: 'number'; min?: number; max?: number; step?: number } | { kind: 'enum'; options: string[] };
+  | { kind: 'int'; min: number }
+  | { kind: 'number'; min?: number; max?: number; step?: number }
+  | { kind: 'enum'; options: readonly string[] };
 
-export interface FieldDef {
-  name: string;
-  label: string;
-  def: FieldKind;
-  /** Left out of the spec when empty (e.g. pool strides default to the pool size). */
-  optional?: boolean;
-}
+/** One field of a layer type's editor; `FieldDef` alone is any layer type's field. */
+export type FieldDef<T extends LayerType = LayerType> = {
+  [K in T]: {
+    name: FieldName<K>;
+    label: string;
+    def: FieldKind;
+    /** Left out of the spec when empty (e.g. pool strides default to the pool size). */
+    optional?: boolean;
+  };
+}[T];
 
-const activations = ['relu', 'swish', 'sigmoid', 'tanh', 'elu', 'linear'];
-const padding = { kind: 'enum', options: ['valid', 'same'] } as const satisfies FieldKind;
+const padding = { kind: 'enum', options: paddings } as const satisfies FieldKind;
 
-export const layerTypes = ['conv2d', 'maxPool2d', 'avgPool2d', 'batchNorm', 'dropout', 'lrn', 'flatten', 'dense'] as const;
-export type LayerType = (typeof layerTypes)[number];
-
-export const layerFields: Record<LayerType, FieldDef[]> = {
+const fields = {
   conv2d: [
     { name: 'filters', label: 'filters', def: { kind: 'int', min: 1 } },
     { name: 'kernelSize', label: 'kernel', def: { kind: 'int', min: 1 } },
@@ -54,32 +64,43 @@ export const layerFields: Record<LayerType, FieldDef[]> = {
     { name: 'units', label: 'units', def: { kind: 'int', min: 1 } },
     { name: 'activation', label: 'activation', def: { kind: 'enum', options: activations } },
   ],
-};
+} satisfies { [T in LayerType]: FieldDef<T>[] };
+
+// Every field of every layer type is offered (svelte-check names the ones that are not).
+type NotOffered = { [T in LayerType]: Exclude<FieldName<T>, (typeof fields)[T][number]['name']> }[LayerType];
+const _everyFieldOffered: [NotOffered] extends [never] ? true : { notOffered: NotOffered } = true;
+
+export const layerFields: { [T in LayerType]: FieldDef<T>[] } = fields;
 
 export type LayerDraft = { type: LayerType } & Record<string, string | number | undefined>;
 
+/** A new layer of a type, with the values the builder starts from (each a valid spec of its type). */
 export function newLayer(type: LayerType): LayerDraft {
   switch (type) {
     case 'conv2d':
-      return { type, filters: 16, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' };
+      return { type, filters: 16, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' } satisfies LayerInput<'conv2d'>;
     case 'maxPool2d':
     case 'avgPool2d':
-      return { type, poolSize: 2, strides: undefined, padding: 'valid' };
+      return { type, poolSize: 2, strides: undefined, padding: 'valid' } satisfies LayerInput<'maxPool2d' | 'avgPool2d'>;
     case 'batchNorm':
-      return { type, momentum: 0.99, epsilon: 0.001 };
+      return { type, momentum: 0.99, epsilon: 0.001 } satisfies LayerInput<'batchNorm'>;
     case 'dropout':
-      return { type, rate: 0.25 };
+      return { type, rate: 0.25 } satisfies LayerInput<'dropout'>;
     case 'lrn':
-      return { type, depthRadius: 5, bias: 1, alpha: 1, beta: 0.5 };
+      return { type, depthRadius: 5, bias: 1, alpha: 1, beta: 0.5 } satisfies LayerInput<'lrn'>;
     case 'flatten':
-      return { type };
+      return { type } satisfies LayerInput<'flatten'>;
     case 'dense':
-      return { type, units: 64, activation: 'relu' };
+      return { type, units: 64, activation: 'relu' } satisfies LayerInput<'dense'>;
   }
 }
 
-/** A draft layer as spec JSON: empty optional fields left out, numbers as numbers. */
-export function layerSpec(layer: LayerDraft): Record<string, unknown> {
+/**
+ * A draft layer as the spec the core takes: empty optional fields left out, numbers as numbers.
+ * An emptied required field goes as null, outside the type on purpose: the core refuses it and
+ * names the field, which is what the user needs to see.
+ */
+export function layerSpec(layer: LayerDraft): LayerSpecInput {
   const out: Record<string, unknown> = { type: layer.type };
   for (const field of layerFields[layer.type]) {
     const value = layer[field.name];
@@ -89,7 +110,7 @@ export function layerSpec(layer: LayerDraft): Record<string, unknown> {
     }
     out[field.name] = field.def.kind === 'enum' ? value : Number(value);
   }
-  return out;
+  return out as LayerSpecInput;
 }
 
 /** `layers[3] (conv2d): …` → 3; the core names the layer it refuses this way. */

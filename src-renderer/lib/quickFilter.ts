@@ -4,19 +4,21 @@
  * metric filter, `key.field` picks last/best/min/max); `status:`, `tag:`, `sweep:` and
  * `experiment:` pick those filters; anything else is an error the box shows under itself.
  */
-export type ParamOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+import type { ListRunsQuery, RunStatus, SummaryField } from '../../src-main/core/contract/index.ts';
+import { isRunStatus, runStatuses } from './contractLists.ts';
+
+/** The comparisons the box reads: the contract's, but `in` (a list) has no word here. */
+export type ParamOp = Exclude<NonNullable<NonNullable<ListRunsQuery['params']>[number]['op']>, 'in'>;
 
 export interface QuickFilter {
-  status: string[];
+  status: RunStatus[];
   tag?: string;
   sweepId?: number;
   experimentId?: number;
   params: { key: string; op: ParamOp; value: number | string | boolean }[];
-  metrics: { key: string; field: 'last' | 'best' | 'min' | 'max'; min?: number; max?: number }[];
+  metrics: { key: string; field: SummaryField; min?: number; max?: number }[];
   errors: string[];
 }
-
-const statuses = ['queued', 'running', 'completed', 'failed', 'canceled', 'interrupted', 'diverged'];
 const opMap: Record<string, ParamOp> = { '=': 'eq', '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
 
 function parseValue(text: string): number | string | boolean {
@@ -34,8 +36,8 @@ export function parseQuickFilter(text: string, isMetric: (key: string) => boolea
       const [, kind, value] = named as unknown as [string, string, string];
       if (kind === 'status') {
         for (const s of value.split(',')) {
-          if (statuses.includes(s)) out.status.push(s);
-          else out.errors.push(`status "${s}" is not one of ${statuses.join(', ')}`);
+          if (isRunStatus(s)) out.status.push(s);
+          else out.errors.push(`status "${s}" is not one of ${runStatuses.join(', ')}`);
         }
       } else if (kind === 'tag') out.tag = value;
       else {

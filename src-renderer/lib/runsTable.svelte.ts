@@ -88,7 +88,7 @@ export class RunsTableState {
 
   query(offset: number): ListRunsQuery {
     const quick = parseQuickFilter(this.search, (k) => this.knownMetrics.includes(k));
-    const status = unique([...this.statuses, ...(quick.status as RunStatus[])]);
+    const status = unique([...this.statuses, ...quick.status]);
     const params = unique([...this.paramColumns, 'epochs', ...(this.groupBy ? [this.groupBy] : [])]);
     // Grouping sorts by the group first; rows of a group then sit together in the virtual list.
     const sort = this.groupBy ? { by: `param:${this.groupBy}`, dir: this.sort.dir } : this.sort;

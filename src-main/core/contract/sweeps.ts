@@ -30,6 +30,31 @@ const Id = z.number().int().positive();
 /** Never expanded, even with yes: a million runs is a typo, not a plan. */
 export const hardLimit = 1_000_000;
 
+/**
+ * Axes named for what they set across the model: `kernelSize`, `filters`, `strides`, `padding` set
+ * every conv layer, `pooling` every pooling layer, `activation` every conv and dense layer,
+ * `dropout` every dropout layer; the others set one hyperparameter or the dataset. `layers[i].field`
+ * and `hyperparameters.field` name any other setting (core/sweeps/axes.ts says what each does).
+ */
+export const NamedAxis = z.enum([
+  'kernelSize',
+  'filters',
+  'strides',
+  'padding',
+  'pooling',
+  'activation',
+  'epochs',
+  'batchSize',
+  'learningRate',
+  'optimizer',
+  'dropout',
+  'dataset',
+  'seed',
+  'momentum',
+  'validationSplit',
+]);
+export type NamedAxis = z.infer<typeof NamedAxis>;
+
 export const AxisRange = z
   .object({
     min: z.number({ error: 'must be a number' }),

@@ -8,7 +8,7 @@ import { KernelLabError } from '../errors.ts';
 import { datasetNames, registry, type DatasetName } from '../datasets/registry.ts';
 import { Activation, Hyperparameters, OptimizerName, Padding } from '../contract/training.ts';
 import { PoolingValue, type AxisValue } from '../contract/runs.ts';
-import type { AxisRange, AxisValues } from '../contract/sweeps.ts';
+import { NamedAxis, type AxisRange, type AxisValues } from '../contract/sweeps.ts';
 
 /** The mutable draft of one point before it is validated. */
 export interface PointDraft {
@@ -31,23 +31,7 @@ export interface AxisDef {
   apply(draft: PointDraft, value: AxisValue): void;
 }
 
-export const namedAxes = [
-  'kernelSize',
-  'filters',
-  'strides',
-  'padding',
-  'pooling',
-  'activation',
-  'epochs',
-  'batchSize',
-  'learningRate',
-  'optimizer',
-  'dropout',
-  'dataset',
-  'seed',
-  'momentum',
-  'validationSplit',
-] as const;
+const namedAxes = NamedAxis.options;
 
 const convLayers = (draft: PointDraft, axis: string): Record<string, unknown>[] => {
   const layers = draft.model.layers.filter((l) => l.type === 'conv2d');
@@ -69,7 +53,7 @@ const hyper = (name: string, kind: ValueKind): AxisDef => ({
   },
 });
 
-const named: Record<(typeof namedAxes)[number], AxisDef> = {
+const named: Record<NamedAxis, AxisDef> = {
   kernelSize: {
     name: 'kernelSize',
     kind: { type: 'int', min: 1 },
