@@ -124,6 +124,7 @@ function record(
         ['val_accuracy', message.val_accuracy],
         ['epoch_seconds', message.seconds],
         ['samples_per_sec', message.samplesPerSec],
+        ['epoch_cpu_seconds', message.cpuSeconds],
         ['rss_bytes', message.rssBytes],
         ['num_tensors', message.numTensors],
       ] as const;

@@ -190,6 +190,8 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
 
     for (let epoch = state.epochsCompleted + 1; epoch <= hp.epochs && !stopped; epoch++) {
       const epochStart = performance.now();
+      // CPU time of this process over the epoch's training (every thread: TensorFlow's pool too).
+      const cpuStart = process.cpuUsage();
       const order = epochOrder(trainCount, hp.seed, epoch);
       let lossSum = 0;
       let correctSum = 0;
@@ -227,6 +229,7 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
         if (options.isCanceled()) return finish('canceled');
       }
       const trainSeconds = (performance.now() - epochStart) / 1000;
+      const cpu = process.cpuUsage(cpuStart);
       const val = hasValidation ? evaluateModel(model, data.validation!, numClasses, { wantDetails: false }) : null;
       const log: EpochLog = {
         epoch,
@@ -243,6 +246,7 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
         ...log,
         seconds: (performance.now() - epochStart) / 1000,
         samplesPerSec: seen / trainSeconds,
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
         rssBytes: process.memoryUsage().rss,
         numTensors: tf.memory().numTensors,
       });

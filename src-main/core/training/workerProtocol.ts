@@ -115,6 +115,8 @@ export const EpochEnd = z.object({
   val_accuracy: NullableMetric,
   seconds: Metric,
   samplesPerSec: Metric,
+  /** CPU seconds the worker spent training this epoch, all threads: images ÷ this = images per CPU-second. */
+  cpuSeconds: Metric,
   rssBytes: z.number(),
   numTensors: z.number().int(),
 });
