@@ -1,6 +1,7 @@
 /**
  * KernelLab's side of the peer bench (peers.bench.ts), run as its own process like peer.py so both
- * sides are measured the same way: the real training loop (trainer.train) on wasm with the given
+ * sides are measured the same way: the real training loop (trainer.train) on wasm (or, with
+ * --backend tensorflow, the installed tensorflow engine) with the given
  * thread count, a timing window that starts after `--warmup-batches` batches and ends after
  * `--timed-batches`, wall-clock and CPU time of the whole process (every thread), the load
  * average before and after. Prints one JSON line with the same fields as peer.py.
@@ -16,6 +17,7 @@ import { getPreset } from '../src-main/core/models/presets.ts';
 import { loadBackend } from '../src-main/core/training/backends.ts';
 import { train } from '../src-main/core/training/trainer.ts';
 import { registerWasmConvBackpropFilter } from '../src-main/core/training/wasmConvBackpropFilter.ts';
+import { setTensorflowThreads } from '../src-main/core/training/tensorflowEngine.ts';
 import { setWasmThreads, wasmThreadCount } from '../src-main/core/training/wasmThreads.ts';
 import { makeTempDir } from '../src-main/test/tempDir.ts';
 import { workloadData, type TrainingWorkload } from './workloads.ts';
@@ -32,6 +34,8 @@ const { values } = parseArgs({
     'warmup-batches': { type: 'string', default: '20' },
     'timed-batches': { type: 'string', default: '0' },
     evaluate: { type: 'boolean', default: false },
+    /** wasm, or tensorflow: the engine named by KERNELLAB_TENSORFLOW_ENGINE (peers.bench.ts sets it). */
+    backend: { type: 'string', default: 'wasm' },
   },
 });
 
@@ -61,13 +65,17 @@ const workload: TrainingWorkload = {
   epochs: whole('epochs', 1),
 };
 
-setWasmThreads(threadsArg === 0 ? availableParallelism() : threadsArg);
-const probe = await loadBackend('wasm');
+const backend = values.backend === 'tensorflow' ? 'tensorflow' : 'wasm';
+const threadCount = threadsArg === 0 ? availableParallelism() : threadsArg;
+// Both before the backend loads: wasm starts its pthreads, TensorFlow sizes its pools, at load.
+setWasmThreads(threadCount);
+setTensorflowThreads(threadCount);
+const probe = await loadBackend(backend);
 if (!probe.available) {
-  console.log(JSON.stringify({ absent: `the wasm backend does not load: ${probe.detail}` }));
+  console.log(JSON.stringify({ absent: `the ${backend} backend does not load: ${probe.detail}` }));
   process.exit(0);
 }
-registerWasmConvBackpropFilter();
+if (backend === 'wasm') registerWasmConvBackpropFilter();
 const { train: trainSplit, test, spec } = await workloadData(required('datasets-dir'), workload);
 const preset = getPreset(workload.model);
 const runDir = makeTempDir('kernellab-peer-run-');
@@ -90,13 +98,13 @@ try {
       batchSize: workload.batchSize,
       validationSplit: 0,
       earlyStopping: undefined,
-      backend: 'wasm',
+      backend,
       seed: 1,
     },
     data: { train: trainSplit, validation: null, test, testIndices: null },
     runDir: runDir.dir,
     resume: false,
-    backend: 'wasm',
+    backend,
     device: probe.detail,
     batchEndIntervalMs: 0,
     emit: (m) => {
@@ -117,7 +125,7 @@ try {
 }
 
 const out: Record<string, unknown> = {
-  framework: 'kernellab',
+  framework: backend === 'wasm' ? 'kernellab' : 'kernellab-tensorflow',
   model: workload.model,
   dataset: workload.dataset,
   threads: threadsArg,
@@ -128,8 +136,8 @@ const out: Record<string, unknown> = {
   cpu_count: availableParallelism(),
   load_before: loadBefore,
   load_after: loadavg()[0],
-  version: `tfjs-backend-wasm (${probe.detail})`,
-  threads_in_force: { wasm: await wasmThreadCount() },
+  version: backend === 'wasm' ? `tfjs-backend-wasm (${probe.detail})` : probe.detail,
+  threads_in_force: backend === 'wasm' ? { wasm: await wasmThreadCount() } : { tensorflow_intra_op: threadCount, inter_op: 1 },
 };
 if (!start) out['error'] = `the run had ${batches} batches, fewer than the ${warmup} warm-up batches`;
 else {

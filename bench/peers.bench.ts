@@ -1,6 +1,7 @@
 /**
- * KernelLab beside Keras and PyTorch on the same workloads, measured the same way by processes of
- * the same shape (bench/kernellabPeer.ts and bench/reference/peer.py):
+ * KernelLab (wasm, and the tensorflow engine where it is installed) beside Keras and PyTorch on the
+ * same workloads, measured the same way by processes of the same shape (bench/kernellabPeer.ts and
+ * bench/reference/peer.py):
  *
  * - one thread, then every core (each framework's own pool: wasm's XNNPACK threads, TF's
  *   intra/inter-op pools, torch's threads), with the settings in force recorded by each process;
@@ -18,13 +19,16 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { engineProcessEnv } from '../src-main/core/engine/layout.ts';
+import { queryNvidiaGpus } from '../src-main/core/engine/tools.ts';
+import { findInstalledEngine, type InstalledEngine } from '../src-main/test/installedEngine.ts';
 import { makeTempDir } from '../src-main/test/tempDir.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 import { installWorkloadData, peerDataDir, trainingWorkloads, workloadAbsent, workloadLabel, type TrainingWorkload } from './workloads.ts';
 
 const peerScript = fileURLToPath(new URL('./reference/peer.py', import.meta.url));
 const kernellabScript = fileURLToPath(new URL('./kernellabPeer.ts', import.meta.url));
-const frameworks = ['kernellab', 'keras', 'torch'] as const;
+const frameworks = ['kernellab', 'kernellab-tensorflow', 'keras', 'torch'] as const;
 type Framework = (typeof frameworks)[number];
 const rounds = 3;
 
@@ -47,24 +51,42 @@ function windowOf(w: TrainingWorkload, quick: boolean): { warmup: number; timed:
   return { warmup: w.model === 'fashion-bn-dropout' ? 10 : 20, timed: quick ? Math.max(5, Math.round(timed / 5)) : timed };
 }
 
+/** The installed tensorflow engine (where `kernellab engine install tensorflow` put it), or why none. */
+const engine = findInstalledEngine();
+
 function runPeer(framework: Framework, w: TrainingWorkload, datasetsDir: string, args: string[]): PeerOutput {
   const common = ['--model', w.model, '--dataset', w.dataset, '--batch', String(w.batchSize), ...args];
+  if (framework === 'kernellab-tensorflow' && typeof engine === 'string') return { absent: engine };
   try {
     const text =
       framework === 'kernellab'
         ? execFileSync(process.execPath, [kernellabScript, '--datasets-dir', datasetsDir, ...common], execOptions)
-        : execFileSync('python3', [peerScript, '--framework', framework, '--data-dir', peerDataDir(w.dataset)!, ...common], execOptions);
+        : framework === 'kernellab-tensorflow'
+          ? execFileSync(process.execPath, [kernellabScript, '--backend', 'tensorflow', '--datasets-dir', datasetsDir, ...common], {
+              ...execOptions,
+              // As a worker gets it: the engine folder (and a GPU engine's CUDA libraries) in its environment.
+              env: { ...process.env, ...engineProcessEnv((engine as InstalledEngine).dir, (engine as InstalledEngine).manifest) },
+            })
+          : execFileSync('python3', [peerScript, '--framework', framework, '--data-dir', peerDataDir(w.dataset)!, ...common], execOptions);
     return JSON.parse(text.trim().split('\n').pop()!) as PeerOutput;
   } catch (error) {
     const message = (error as Error).message.split('\n')[0];
-    return { absent: framework === 'kernellab' ? `the KernelLab process failed: ${message}` : `python3 or peer.py failed: ${message}` };
+    return {
+      absent: framework.startsWith('kernellab') ? `the KernelLab process failed: ${message}` : `python3 or peer.py failed: ${message}`,
+    };
   }
 }
 const execOptions = { encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 };
 
 const fmt = (n: number | undefined) => (n === undefined ? '?' : Math.round(n).toLocaleString('en-US'));
 const threadsLabel = (threads: number) => (threads === 1 ? '1 thread' : `all ${threads} threads`);
-const name = (f: Framework) => ({ kernellab: 'KernelLab wasm', keras: 'Keras', torch: 'PyTorch' })[f];
+const name = (f: Framework) =>
+  ({ kernellab: 'KernelLab wasm', 'kernellab-tensorflow': 'KernelLab tensorflow', keras: 'Keras', torch: 'PyTorch' })[f];
+
+/** Per-core goals of issue 14: the tensorflow engine's images per CPU-second ÷ Keras' on the same TensorFlow. */
+function tensorflowGoal(w: TrainingWorkload): string | undefined {
+  return w.model === 'mnist-two-conv' ? '≥ 0.8' : w.model === 'lenet5-relu' ? '≥ 0.6' : undefined;
+}
 
 /** Per-core goals of issue 19: KernelLab's images per CPU-second ÷ the peer's, at one thread. */
 function goal(w: TrainingWorkload, peer: 'keras' | 'torch'): string | undefined {
@@ -130,7 +152,19 @@ export async function run(context: BenchContext = { previous: [], quick: false }
             unit: 'images/s',
             note: `${fmt(b.cpuBest)} images per CPU-second; best of ${rounds}, ${b.timed_images} images after ${warmup} warm-up batches; load ${b.loads.join(', ')}; ${b.version}; in force: ${JSON.stringify(b.threads_in_force)}`,
           });
-          if (f === 'kernellab' || ours?.images_per_s === undefined) continue;
+          if (f === 'kernellab-tensorflow' && b.cpuBest) {
+            const keras = best.get('keras');
+            rows.push({
+              name: `peers: ${label} KernelLab tensorflow ÷ Keras, ${threadsLabel(threads)}`,
+              value: keras?.cpuBest ? b.cpuBest / keras.cpuBest : null,
+              unit: '× per CPU-second',
+              target: tensorflowGoal(w),
+              note: keras?.images_per_s
+                ? `per wall-clock second: ${(b.images_per_s / keras.images_per_s).toFixed(2)}×; the same TensorFlow, eager through tfjs-node vs Keras' compiled graph`
+                : `absent: no Keras figure (${keras?.absent ?? keras?.error ?? 'not run'})`,
+            });
+          }
+          if (f === 'kernellab' || f === 'kernellab-tensorflow' || ours?.images_per_s === undefined) continue;
           rows.push({
             name: `peers: ${label} KernelLab ÷ ${name(f)}, ${threadsLabel(threads)}`,
             value: ours.cpuBest! / b.cpuBest!,
@@ -140,16 +174,18 @@ export async function run(context: BenchContext = { previous: [], quick: false }
           });
         }
       }
-      const one = bestRate.get('kernellab:1');
-      const many = bestRate.get(`kernellab:${all}`);
-      if (all > 1 && one !== undefined && many !== undefined)
-        rows.push({
-          name: `peers: ${label} KernelLab all ${all} threads ÷ 1 thread`,
-          value: many / one,
-          unit: '× images/s',
-          target: w.model === 'lenet5-relu' && all === 2 ? '≥ 1.6' : undefined,
-          note: 'one run alone on the machine; wall-clock rates (best of each)',
-        });
+      for (const f of ['kernellab', 'kernellab-tensorflow'] as const) {
+        const one = bestRate.get(`${f}:1`);
+        const many = bestRate.get(`${f}:${all}`);
+        if (all > 1 && one !== undefined && many !== undefined)
+          rows.push({
+            name: `peers: ${label} ${name(f)} all ${all} threads ÷ 1 thread`,
+            value: many / one,
+            unit: '× images/s',
+            target: w.model === 'lenet5-relu' && all === 2 ? '≥ 1.6' : undefined,
+            note: 'one run alone on the machine; wall-clock rates (best of each)',
+          });
+      }
       if (!context.quick) {
         for (const f of frameworks) {
           const out = runPeer(f, w, data.dir, [
@@ -175,10 +211,27 @@ export async function run(context: BenchContext = { previous: [], quick: false }
         }
       }
     }
+    rows.push(await gpuRow());
   } finally {
     data.cleanup();
   }
   return rows;
+}
+
+/** A GPU figure needs a GPU the installed engine uses; otherwise the row says which is missing. */
+async function gpuRow(): Promise<BenchResult> {
+  const row = { name: 'peers: KernelLab tensorflow on a GPU', value: null, unit: 'images/s' };
+  const gpus = await queryNvidiaGpus();
+  if (typeof gpus === 'string') return { ...row, note: `absent: ${gpus}, so this machine has no GPU to measure` };
+  if (typeof engine === 'string') return { ...row, note: `absent: ${gpus[0]!.name} is here but ${engine}` };
+  if (engine.manifest.variant !== 'gpu')
+    return { ...row, note: `absent: ${gpus[0]!.name} is here but the installed engine is the CPU build (install it with --gpu)` };
+  if (!engine.manifest.check.usingGpu)
+    return {
+      ...row,
+      note: `absent: ${gpus[0]!.name} is here but the engine does not use it: ${engine.manifest.check.note ?? 'see engine ls'}`,
+    };
+  return { ...row, note: `the KernelLab tensorflow rows above ran on ${engine.manifest.check.devices.join('; ')}` };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
