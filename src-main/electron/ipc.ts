@@ -1,16 +1,35 @@
 import { ipcMain, type IpcMainInvokeEvent } from 'electron';
-import { methods, type MethodName } from '../core/contract/index.ts';
+import { methods, type MethodName, type PickedPath } from '../core/contract/index.ts';
 import type { Service } from '../core/service.ts';
 import { dispatchIpc } from './ipcDispatch.ts';
+import type { PathGrants } from './pathGrants.ts';
 
 export const channelOf = (method: MethodName): string => `kl:${method}`;
 export const eventChannel = 'kl:event';
+/** Asks main to open the file dialog (see pathGrants.ts). */
+export const pickPathsChannel = 'kl:pickPaths';
 
-/** One ipcMain handler per contract method (VS Code style: the service interface is the IPC contract). */
-export function registerIpc(service: Service, isTrustedSender: (event: IpcMainInvokeEvent) => boolean): () => void {
+/**
+ * One ipcMain handler per contract method (VS Code style: the service interface is the IPC
+ * contract), plus the file dialog. Every handler checks its sender first.
+ */
+export function registerIpc(
+  service: Service,
+  isTrustedSender: (event: IpcMainInvokeEvent) => boolean,
+  grants: PathGrants,
+  choosePaths: (event: IpcMainInvokeEvent, kind: 'files' | 'folder') => Promise<string[]>,
+): () => void {
   const names = Object.keys(methods) as MethodName[];
   for (const name of names) {
-    ipcMain.handle(channelOf(name), (event, input: unknown) => dispatchIpc(service, name, input, isTrustedSender(event)));
+    ipcMain.handle(channelOf(name), (event, input: unknown) => dispatchIpc(service, name, input, isTrustedSender(event), grants));
   }
-  return () => names.forEach((name) => ipcMain.removeHandler(channelOf(name)));
+  ipcMain.handle(pickPathsChannel, async (event, kind: unknown): Promise<PickedPath[]> => {
+    if (!isTrustedSender(event)) throw new Error('The file dialog was asked for by an untrusted frame');
+    if (kind !== 'files' && kind !== 'folder') throw new Error("pickPaths takes 'files' or 'folder'");
+    return grants.grant(await choosePaths(event, kind));
+  });
+  return () => {
+    names.forEach((name) => ipcMain.removeHandler(channelOf(name)));
+    ipcMain.removeHandler(pickPathsChannel);
+  };
 }

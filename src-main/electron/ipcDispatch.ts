@@ -1,6 +1,7 @@
 import { isMethodName, type BridgeReply } from '../core/contract/index.ts';
 import { KernelLabError, toErrorBody } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
+import type { PathGrants } from './pathGrants.ts';
 
 /**
  * What one IPC call does, apart from Electron: refuse an untrusted sender or an unknown method,
@@ -8,11 +9,19 @@ import type { Service } from '../core/service.ts';
  * rewrites the message of a rejected invoke. Kept free of Electron imports so tests can feed it
  * any payload a compromised renderer could send.
  */
-export async function dispatchIpc(service: Service, method: string, input: unknown, trusted: boolean): Promise<BridgeReply> {
+export async function dispatchIpc(
+  service: Service,
+  method: string,
+  input: unknown,
+  trusted: boolean,
+  grants?: PathGrants,
+): Promise<BridgeReply> {
   try {
     if (!trusted) throw new KernelLabError('unauthorized', `IPC call ${method} from an untrusted frame was refused`);
     if (!isMethodName(method)) throw new KernelLabError('not_found', `Unknown method '${method}'`);
-    return { ok: true, result: await service.call(method, input) };
+    // Paths in the desktop app are tokens from main's file dialog (see pathGrants.ts).
+    const checked = grants ? grants.rewrite(method, input) : input;
+    return { ok: true, result: await service.call(method, checked) };
   } catch (error) {
     return { ok: false, error: toErrorBody(error) };
   }

@@ -1,27 +1,38 @@
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { contentSecurityPolicyHeader } from '../core/contract/pagePolicy.ts';
 import { createService, resolveDataDir, type Service } from '../core/service.ts';
+import { guardWebContents } from './guard.ts';
 import { eventChannel, registerIpc } from './ipc.ts';
+import { PathGrants } from './pathGrants.ts';
+import { isTrustedFrame, permissionGranted, rendererSource } from './trust.ts';
 import { utilityWorker } from './workerLauncher.ts';
 
 // electron-vite sets this in `npm start` (dev server with hot reload); a built app loads files.
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
-const rendererIndex = join(import.meta.dirname, '../renderer/index.html');
-const rendererOrigin = devServerUrl ? new URL(devServerUrl).origin : pathToFileURL(join(import.meta.dirname, '../renderer')).href;
-
-const csp =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const rendererDir = join(import.meta.dirname, '../renderer');
+const rendererIndex = join(rendererDir, 'index.html');
+const source = rendererSource(devServerUrl, rendererDir);
 
 function homeFlag(): string | undefined {
   const arg = process.argv.find((a) => a.startsWith('--home='));
   return arg?.slice('--home='.length);
 }
 
-/** Only our own renderer's frames may call the API (VS Code checks every IPC sender the same way). */
+/** Only our own renderer's top-level page may call the API (VS Code checks every IPC sender the same way). */
 function isTrustedSender(event: IpcMainInvokeEvent): boolean {
-  const url = event.senderFrame?.url ?? '';
-  return url.startsWith(rendererOrigin);
+  return isTrustedFrame(event.senderFrame, source);
+}
+
+/** The file dialog, opened by main over the asking window: what the user picks is what a call may read. */
+async function choosePaths(event: IpcMainInvokeEvent, kind: 'files' | 'folder'): Promise<string[]> {
+  const window = BrowserWindow.fromWebContents(event.sender);
+  const options: Electron.OpenDialogOptions = {
+    title: kind === 'folder' ? 'Choose a folder to import' : 'Choose files to import',
+    properties: kind === 'folder' ? ['openDirectory'] : ['openFile', 'multiSelections'],
+  };
+  const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? [] : result.filePaths;
 }
 
 function createWindow(): BrowserWindow {
@@ -36,29 +47,28 @@ function createWindow(): BrowserWindow {
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
+      webviewTag: false,
     },
   });
   window.once('ready-to-show', () => window.show());
-  // No remote content: links to the web open in the user's browser; everything else is refused.
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  window.webContents.on('will-navigate', (event, url) => {
-    if (!url.startsWith(rendererOrigin)) event.preventDefault();
-  });
   if (devServerUrl) void window.loadURL(devServerUrl);
   else void window.loadFile(rendererIndex);
   return window;
 }
 
+// Every web contents, not only the main window's: no webviews, no navigation away, no new windows.
+app.on('web-contents-created', (_event, contents) => guardWebContents(contents, source, (url) => void shell.openExternal(url)));
+
 let service: Service | undefined;
 
 app.whenReady().then(() => {
+  // Dev-server pages get the policy as a header; built file:// pages carry it in index.html's meta tag.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicyHeader] } });
   });
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(permissionGranted(permission)));
+  session.defaultSession.setPermissionCheckHandler((_contents, permission) => permissionGranted(permission));
+  session.defaultSession.setDevicePermissionHandler(() => false);
   service = createService({
     dataDir: resolveDataDir({ flag: homeFlag() }),
     shell: 'electron',
@@ -66,7 +76,7 @@ app.whenReady().then(() => {
     workerEntry: join(import.meta.dirname, 'worker.js'),
     appRoot: app.getAppPath(),
   });
-  registerIpc(service, isTrustedSender);
+  registerIpc(service, isTrustedSender, new PathGrants(), choosePaths);
   service.events.subscribe((event) => {
     for (const window of BrowserWindow.getAllWindows()) window.webContents.send(eventChannel, event);
   });

@@ -1,5 +1,12 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { methods, type BridgeReply, type KernelLabBridge, type KernelLabEvent, type MethodName } from '../core/contract/index.ts';
+import {
+  methods,
+  type BridgeReply,
+  type KernelLabBridge,
+  type KernelLabEvent,
+  type MethodName,
+  type PickedPath,
+} from '../core/contract/index.ts';
 
 const methodNames = new Set(Object.keys(methods));
 
@@ -9,6 +16,9 @@ const bridge = {
     // Unknown channels throw here, before anything reaches main.
     if (!methodNames.has(method)) return Promise.reject(new Error(`Unknown KernelLab method '${String(method)}'`));
     return ipcRenderer.invoke(`kl:${method}`, input) as Promise<BridgeReply>;
+  },
+  pickPaths(kind: 'files' | 'folder'): Promise<PickedPath[]> {
+    return ipcRenderer.invoke('kl:pickPaths', kind) as Promise<PickedPath[]>;
   },
   subscribe(listener: (event: KernelLabEvent) => void): () => void {
     const handler = (_event: Electron.IpcRendererEvent, payload: KernelLabEvent) => listener(payload);

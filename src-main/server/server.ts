@@ -3,6 +3,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
+import { contentSecurityPolicyHeader } from '../core/contract/pagePolicy.ts';
 import { httpStatusOf, KernelLabError, toErrorBody } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { hostPolicy } from './hostPolicy.ts';
@@ -61,8 +62,7 @@ const securityHeaders = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy': contentSecurityPolicyHeader,
 };
 
 function sameToken(given: string | undefined, expected: Buffer): boolean {

@@ -5,6 +5,7 @@ import type {
   MethodInput,
   MethodName,
   MethodOutput,
+  PickedPath,
 } from '../../src-main/core/contract/index.ts';
 import { createHttpBridge } from './httpBridge.ts';
 
@@ -35,6 +36,14 @@ export async function call<M extends MethodName>(method: M, input: MethodInput<M
   if (!reply.ok) throw new ApiError(reply.error);
   return reply.result as MethodOutput<M>;
 }
+
+/**
+ * The desktop app's file dialog, opened by main: tokens to send in place of paths. Undefined in
+ * browser mode, where the user types paths on the machine running `kernellab serve`.
+ */
+export const pickPaths: ((kind: 'files' | 'folder') => Promise<PickedPath[]>) | undefined = bridge.pickPaths
+  ? (kind) => bridge.pickPaths!(kind)
+  : undefined;
 
 export function subscribe(listener: (event: KernelLabEvent) => void): () => void {
   return bridge.subscribe(listener);

@@ -21,4 +21,16 @@ export type BridgeReply = { ok: true; result: unknown } | { ok: false; error: Er
 export interface KernelLabBridge {
   invoke(method: MethodName, input: unknown): Promise<BridgeReply>;
   subscribe(listener: (event: KernelLabEvent) => void): () => void;
+  /**
+   * Desktop app only: main opens the file dialog and returns tokens for what the user chose,
+   * which calls then carry in place of paths (a page cannot name files itself). Absent in
+   * browser mode, where paths are typed.
+   */
+  pickPaths?(kind: 'files' | 'folder'): Promise<PickedPath[]>;
+}
+
+/** A file or folder chosen in main's dialog: an opaque token and the name to show. */
+export interface PickedPath {
+  token: string;
+  name: string;
 }

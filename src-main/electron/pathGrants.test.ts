@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mnistDataFiles } from '../core/datasets/index.ts';
+import { createService, type Service } from '../core/service.ts';
+import { makeTempDir } from '../test/tempDir.ts';
+import { dispatchIpc } from './ipcDispatch.ts';
+import { PathGrants, pickedPrefix } from './pathGrants.ts';
+
+describe('paths in the desktop app come from main’s file dialog', () => {
+  const temp = makeTempDir();
+  let service: Service;
+  beforeAll(() => {
+    service = createService({ dataDir: join(temp.dir, 'home'), shell: 'electron' });
+  });
+  afterAll(async () => {
+    await service.close();
+    temp.cleanup();
+  });
+
+  it('imports files chosen in the dialog, through their tokens', async () => {
+    const grants = new PathGrants();
+    const picked = grants.grant(mnistDataFiles());
+    expect(picked.map((p) => p.name)).toEqual(mnistDataFiles().map((f) => f.split('/').at(-1)));
+    for (const p of picked) expect(p.token).toMatch(new RegExp(`^${pickedPrefix}[A-Za-z0-9_-]{24}$`));
+    const reply = await dispatchIpc(service, 'datasets.import', { paths: picked.map((p) => p.token) }, true, grants);
+    expect(reply).toMatchObject({ ok: true, result: { name: 'mnist', status: 'ready' } });
+  });
+
+  it('refuses any path the page typed, or a token it made up, naming the field; nothing is read', async () => {
+    const grants = new PathGrants();
+    const [real] = grants.grant(['/etc']);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.constantFrom('/etc/passwd', '/dev/zero', '../../x', `${pickedPrefix}guess`, 'picked:'), fc.string()), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        fc.nat({ max: 3 }),
+        async (paths, at) => {
+          // A made-up entry anywhere, even beside a real token, refuses the whole call.
+          const mixed = [...paths.slice(0, at), real!.token, ...paths.slice(at)];
+          for (const method of ['datasets.import', 'engines.install'] as const) {
+            const field = method === 'datasets.import' ? 'paths' : 'wheelFiles';
+            const input = method === 'datasets.import' ? { paths: mixed } : { name: 'tensorflow', wheelFiles: mixed };
+            const reply = await dispatchIpc(service, method, input, true, grants);
+            expect(reply.ok).toBe(false);
+            if (!reply.ok) {
+              expect(reply.error.code).toBe('unauthorized');
+              expect(reply.error.message).toMatch(new RegExp(`${field}\\.\\d+ is not a file chosen in the file dialog`));
+            }
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('tokens expire', () => {
+    let now = 1000;
+    const grants = new PathGrants({ ttlMs: 60_000, now: () => now });
+    const [p] = grants.grant(['/data/mnist']);
+    expect(grants.resolve(p!.token)).toBe('/data/mnist');
+    now += 60_001;
+    expect(grants.resolve(p!.token)).toBeUndefined();
+  });
+});
