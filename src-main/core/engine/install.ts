@@ -148,7 +148,15 @@ export async function installEngine(options: InstallOptions): Promise<EngineMani
   const variant: EngineVariant = options.gpu ? 'gpu' : 'cpu';
   // Steps count the phases in the order this install meets them: prepare, [package, official],
   // download, check, stage, package, build, verify, swap.
-  const steps = options.wheelFiles ? 7 : 9;
+  // The official build is libtensorflow 2.9.1: CPU, or CUDA 11.2 for a GPU whose driver is older than CUDA 12.
+  let cudaDriver: string | null = null;
+  if (options.gpu) {
+    const gpus = await queryNvidiaGpus(env);
+    cudaDriver = typeof gpus === 'string' ? null : (gpus[0]?.cuda ?? null);
+  }
+  const officialFits = !options.gpu || (cudaDriver !== null && Number(cudaDriver.split('.')[0]) < 12);
+  const tryOfficial = !options.skipOfficial && !options.wheelFiles && officialFits;
+  const steps = tryOfficial ? 9 : 7;
   let step = 0;
   let lastPhase: EnginePhase | null = null;
   const report = (phase: EnginePhase, message: string, fraction: number | null = null) => {
@@ -202,13 +210,7 @@ export async function installEngine(options: InstallOptions): Promise<EngineMani
 
     // 1. The official download, where it can give what was asked for.
     let officialFailure: string | null = null;
-    let cudaDriver: string | null = null;
-    if (options.gpu) {
-      const gpus = await queryNvidiaGpus(env);
-      cudaDriver = typeof gpus === 'string' ? null : (gpus[0]?.cuda ?? null);
-    }
-    const officialFits = !options.gpu || (cudaDriver !== null && Number(cudaDriver.split('.')[0]) < 12);
-    if (!options.skipOfficial && !options.wheelFiles && officialFits) {
+    if (tryOfficial) {
       await installPackage();
       report('official', `trying the official libtensorflow ${variant.toUpperCase()} download and prebuilt addon`);
       const official = await runTool(npm, ['exec', '-c', `node scripts/install.js ${variant} download`], {
