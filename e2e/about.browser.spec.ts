@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { AboutPage } from './support/AboutPage.ts';
 import { screenshotBothThemes } from './support/screenshots.ts';
@@ -30,6 +31,22 @@ test('a user opens the served app and sees what this machine can train with', as
   await expect(about.engine('tensorflow').getByTestId('status')).toBeVisible();
   await screenshotBothThemes(page, 'about');
   expect(errors).toEqual([]);
+});
+
+test('a user sets how many runs train at once on this machine, for every process on the data folder', async ({ page }) => {
+  const about = new AboutPage(page);
+  await about.open(app.url);
+  await expect(about.trainingSlots).toContainText('shared by the app');
+  await about.setRunsAtOnce(1);
+  await expect(about.trainingSlots).toContainText('Up to 1 runs train at once');
+  // The command line, another process on the same data folder, works within the same budget.
+  const cli = JSON.parse(
+    execFileSync(process.execPath, ['bin/kernellab.js', '--home', app.home, 'call', 'sweeps.concurrency'], { encoding: 'utf8' }),
+  ) as { perBackend: { wasm: number } };
+  expect(cli.perBackend.wasm).toBe(1);
+  // More than this machine's CPUs is refused in words (issue 12: 256 workers started 8 on 2 cores).
+  await about.setRunsAtOnce(256);
+  await expect(page.getByRole('alert')).toContainText('more than this machine can train at once');
 });
 
 test('a visitor without the token is turned away', async ({ page }) => {

@@ -8,6 +8,8 @@ export class AboutPage {
   readonly dataDir: Locator;
   readonly chosenBackend: Locator;
   readonly nodeVersion: Locator;
+  readonly trainingSlots: Locator;
+  readonly runsAtOnce: Locator;
 
   constructor(page: Page) {
     this.page = page;
@@ -16,6 +18,14 @@ export class AboutPage {
     this.dataDir = page.getByTestId('data-dir');
     this.chosenBackend = page.getByTestId('chosen-backend');
     this.nodeVersion = page.getByTestId('node-version');
+    this.trainingSlots = page.getByTestId('training-slots');
+    this.runsAtOnce = page.getByLabel('Runs at once', { exact: true });
+  }
+
+  /** Sets how many runs train at once on this machine. */
+  async setRunsAtOnce(workers: number): Promise<void> {
+    await this.runsAtOnce.fill(String(workers));
+    await this.page.getByRole('button', { name: 'Save' }).click();
   }
 
   /** The card of one engine in the Engines panel. */

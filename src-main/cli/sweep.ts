@@ -157,14 +157,15 @@ export function registerSweep(program: Command, open: () => Service): void {
     .option('--sampler-seed <n>', 'random search: seed of the sampler')
     .option('--repeats <n>', 'runs per point, with seeds seed, seed+1, …')
     .option('--no-fold', 'train every epoch count separately (no epoch folding)')
-    .option('--workers <n>', 'runs at once in this process')
+    .option('--workers <n>', 'runs at once in this process (within the machine budget shared by the app, serve and the CLI)')
     .option('--yes', 'confirm a sweep of more than 10,000 runs')
     .option('--dry-run', 'preview only: print the points and the estimate, queue nothing')
     .option('--json', 'print JSON');
   addRunFlags(command, true).action(async (specArg: string | undefined, flags: SweepFlags) => {
     const service = open();
     const quiet = flags.json === true;
-    if (flags.workers !== undefined) await service.call('sweeps.setConcurrency', { workers: positiveInt('workers', flags.workers)! });
+    if (flags.workers !== undefined)
+      await service.call('sweeps.setConcurrency', { workers: positiveInt('workers', flags.workers)!, scope: 'process' });
     if (specArg === 'resume') {
       const resumed = await service.call('sweeps.resume', flags.id !== undefined ? { id: positiveInt('id', flags.id)! } : {});
       if (resumed.sweepIds.length === 0) {

@@ -34,6 +34,8 @@ export function registerTrain(program: Command, open: () => Service): void {
     const { runId } = await service.call('runs.start', {
       run: base,
       set,
+      // This process trains the run it queued, and no other: not a sweep's, not the app's.
+      runHere: true,
       ...(typeof flags.name === 'string' && { name: flags.name }),
       ...(typeof flags.experiment === 'string' && { experiment: flags.experiment }),
     } as never);

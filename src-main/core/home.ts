@@ -35,6 +35,11 @@ export function ensureDataDir(dataDir: string, env: NodeJS.ProcessEnv = process.
   return layout;
 }
 
+/** Where a run's files (checkpoints) live: the data folder's runs/<uuid>. */
+export function runDirOf(layout: Pick<DataDirLayout, 'runs'>, uuid: string): string {
+  return join(layout.runs, uuid);
+}
+
 export interface DataDirLayout {
   root: string;
   database: string;

@@ -50,6 +50,11 @@ export interface ServiceOptions {
    * machine); defaults to KERNELLAB_DATASET_MIRROR. Configuration of the process, never of a request.
    */
   datasetMirror?: string;
+  /**
+   * How long a running run's lease lasts without a renewal (ms; default two minutes). A process
+   * that stalls longer loses its runs to the others on the data folder; fault tests shorten it.
+   */
+  leaseMs?: number;
 }
 
 /** The API every shell exposes: one entry point that validates, dispatches and returns. */
@@ -122,6 +127,20 @@ function appHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 'app.info' | '
       } catch (error) {
         checks.push({ name: 'dataDir', ok: false, detail: `${ctx.layout.root} is not writable: ${(error as Error).message}` });
       }
+      try {
+        accessSync(ctx.layout.runs, constants.W_OK);
+        checks.push({ name: 'runs', ok: true, detail: `${ctx.layout.runs} is writable` });
+      } catch (error) {
+        checks.push({
+          name: 'runs',
+          ok: false,
+          detail: `${ctx.layout.runs} is not writable: runs cannot save checkpoints (${(error as Error).message})`,
+        });
+      }
+      // SQLite keeps writing into a database file deleted (or replaced) while it is open: every
+      // write would be lost, so that is a failed check, and the store refuses writes.
+      const gone = ctx.store.fileProblem();
+      checks.push({ name: 'database', ok: gone === null, detail: gone ?? `${ctx.layout.database} is the database in use` });
       return { ok: checks.every((c) => c.ok), uptimeMs: Date.now() - ctx.startedAt, checks };
     },
   };
@@ -138,7 +157,11 @@ export function createService(options: ServiceOptions): Service {
     layout,
     shell: options.shell,
     events,
-    store: RunStore.open(layout.database, { events, migrationsDir: join(appRoot, 'migrations') }),
+    store: RunStore.open(layout.database, {
+      events,
+      migrationsDir: join(appRoot, 'migrations'),
+      ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
+    }),
     launchWorker: withEngine(options.launchWorker ?? forkWorker, layout.engines),
     workerEntry: options.workerEntry ?? defaultWorkerEntry,
     startedAt: Date.now(),

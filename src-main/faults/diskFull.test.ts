@@ -1,8 +1,10 @@
 /**
  * Fault suite: the disk fills while a checkpoint is being written. The run's folder sits on a
  * small tmpfs (mounting needs root, which CI has); the database stays on the real disk. The run
- * must end failed with an error that says the disk is full, and the database must stay
- * consistent: every checkpoint row points at complete files.
+ * must stop with an error that says the disk is full, resumable (interrupted, not failed: issue 12,
+ * a full or read-only disk is not the run's fault), the database must stay consistent (every
+ * checkpoint row points at complete files), and once there is space again the run resumes from
+ * its last checkpoint and completes.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -43,7 +45,7 @@ describe('fault suite: a disk that fills during a checkpoint write', () => {
     home.cleanup();
   });
 
-  it('fails the run with a clear error and leaves a consistent database', async (context) => {
+  it('stops the run resumably with a clear error, leaves a consistent database, and completes once there is space', async (context) => {
     if (mountError) context.skip();
     service = createService({ dataDir: home.dir, shell: 'server' });
     const events: KernelLabEvent[] = [];
@@ -63,7 +65,7 @@ describe('fault suite: a disk that fills during a checkpoint write', () => {
       if (status && !['queued', 'running'].includes(status)) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(status).toBe('failed');
+    expect(status).toBe('interrupted');
 
     const db = new Database(join(home.dir, 'kernellab.db'), { readonly: true });
     try {
@@ -71,6 +73,7 @@ describe('fault suite: a disk that fills during a checkpoint write', () => {
       const run = db.prepare('SELECT error FROM runs WHERE id = ?').get(runId) as { error: string };
       expect(run.error).toMatch(/ENOSPC|no space|disk is full/i);
       expect(run.error).toMatch(/checkpoint/i);
+      expect(run.error).toMatch(/resume the run/);
       // Whatever checkpoint rows exist point at complete files with the recorded size and hash.
       const rows = db.prepare('SELECT path, bytes, sha256 FROM checkpoints WHERE run_id = ?').all(runId) as {
         path: string;
@@ -93,5 +96,84 @@ describe('fault suite: a disk that fills during a checkpoint write', () => {
       .map(String)
       .filter((p) => /\.tmp-|\.old-/.test(p));
     expect(leftovers).toEqual([]);
+
+    // Space freed: the run resumes from its last checkpoint and completes.
+    execFileSync('mount', ['-o', 'remount,size=64m', runsDir]);
+    expect(await service.call('runs.resume', { id: runId })).toEqual({ requeued: true });
+    const finished = await new Promise<string>((resolve, reject) => {
+      const deadline = setTimeout(() => reject(new Error('the resumed run did not finish')), 120_000);
+      const check = setInterval(() => {
+        void service!.call('runs.get', { id: runId }).then((r) => {
+          if (!['queued', 'running'].includes(r.status)) {
+            clearInterval(check);
+            clearTimeout(deadline);
+            resolve(r.status);
+          }
+        });
+      }, 100);
+    });
+    expect(finished).toBe('completed');
   }, 180_000);
 });
+
+describe('fault suite: a runs folder that turns read-only mid-run', () => {
+  let home: { dir: string; cleanup: () => void };
+  let service: Service | undefined;
+  let runsDir: string;
+  let mountError: string | undefined;
+  let mounted = false;
+
+  beforeAll(async () => {
+    home = await dataDirWithMnist('kernellab-readonly-run-');
+    runsDir = join(home.dir, 'runs');
+    mkdirSync(runsDir, { recursive: true });
+    // A bind mount of the folder onto itself, remounted read-only below: EROFS even for root.
+    try {
+      execFileSync('mount', ['--bind', runsDir, runsDir], { stdio: 'pipe' });
+      mounted = true;
+    } catch (error) {
+      mountError = (error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message;
+      console.log(`read-only runs folder fault test SKIPPED: cannot bind-mount here (${mountError}); it needs root`);
+    }
+  });
+  afterAll(async () => {
+    await service?.close();
+    if (mounted) execFileSync('umount', [runsDir]);
+    home.cleanup();
+  });
+
+  it('stops the run resumably, naming the folder, and it completes once the folder is writable again', async (context) => {
+    if (mountError) context.skip();
+    service = createService({ dataDir: home.dir, shell: 'server' });
+    const base = tinySweep({}).base;
+    let firstProgress!: () => void;
+    const progressing = new Promise<void>((resolve) => (firstProgress = resolve));
+    service.events.subscribe((e) => {
+      if (e.name === 'run.progress') firstProgress();
+    });
+    const { runId } = await service.call('runs.start', {
+      run: { ...base, subset: { train: 3000, test: 100 }, hyperparameters: { ...base.hyperparameters, epochs: 3 } },
+    });
+    await progressing;
+    execFileSync('mount', ['-o', 'remount,bind,ro', runsDir]);
+    const stopped = await waitForEnd(service, runId);
+    expect(stopped.status).toBe('interrupted');
+    expect(stopped.error).toMatch(
+      /Could not write the checkpoint .*: the data folder is not writable \(EROFS\)\. Make it writable, then resume the run\./,
+    );
+
+    execFileSync('mount', ['-o', 'remount,bind,rw', runsDir]);
+    expect(await service.call('runs.resume', { id: runId })).toEqual({ requeued: true });
+    expect((await waitForEnd(service, runId)).status).toBe('completed');
+  }, 180_000);
+});
+
+async function waitForEnd(service: Service, runId: number): Promise<{ status: string; error: string | null }> {
+  const end = Date.now() + 120_000;
+  while (Date.now() < end) {
+    const run = await service.call('runs.get', { id: runId });
+    if (!['queued', 'running'].includes(run.status)) return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`run ${runId} did not end`);
+}

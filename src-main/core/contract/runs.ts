@@ -321,6 +321,8 @@ export const StartRunInput = z
     name: z.string().trim().min(1).max(200).optional(),
     priority: z.number().int().min(-1000).max(1000).default(0),
     experiment: z.string().trim().min(1).max(200).optional(),
+    /** Only this process trains the run (`kernellab train` runs the run it queued, never another's). */
+    runHere: z.boolean().default(false),
   })
   .strict();
 export type StartRunInput = z.input<typeof StartRunInput>;

@@ -197,9 +197,18 @@ export function formatDuration(seconds: number): string {
 }
 
 export const Concurrency = z.object({
+  /** The backend whose budget applies to this process's runs. */
   backend: BackendName,
+  /** How many runs this process may train at once now: the machine's budget, capped by this process's own limit. */
   workers: z.number().int(),
+  /** The machine's budget by backend, shared by every process on the data folder (app, serve, CLI). */
   perBackend: z.record(BackendName, z.number().int()),
+  /** Runs training on this machine now, in every process. */
+  running: z.number().int(),
+  /** This process's own cap under the machine's budget (`kernellab sweep --workers`), or null. */
+  thisProcess: z.number().int().nullable(),
+  /** The largest budget this machine takes (one per CPU). */
+  maxWorkers: z.number().int(),
 });
 
 const IdInput = z.object({ id: Id }).strict();
@@ -244,14 +253,22 @@ export const sweepsMethods = {
     summary: "Cancels a sweep's queued, interrupted and running runs.",
   }),
   'sweeps.setConcurrency': method({
-    input: z.object({ workers: z.number().int().min(1).max(256), backend: BackendName.optional() }).strict(),
+    input: z
+      .object({
+        workers: z.number().int().min(1).max(256),
+        backend: BackendName.optional(),
+        /** 'machine' (default): every process on this data folder; 'process': this process only, under the machine's budget. */
+        scope: z.enum(['machine', 'process']).default('machine'),
+      })
+      .strict(),
     output: Concurrency,
-    summary: 'How many runs train at once (per backend), changed while running.',
+    summary:
+      "How many runs train at once on this machine (per backend, shared by the app, serve and the CLI), or this process's own cap; changed while running.",
   }),
   'sweeps.concurrency': method({
     input: z.object({}).strict().default({}),
     output: Concurrency,
-    summary: 'How many runs train at once (per backend).',
+    summary: "How many runs train at once on this machine (per backend), how many do now, and this process's own cap.",
   }),
   'sweeps.progress': method({
     input: IdInput,

@@ -141,8 +141,8 @@ describe('run lifecycle', () => {
     expect(third).toMatchObject({ id: low2, status: 'running', workerOwner: 'a' });
     expect(third.leaseExpiresAt).toBeGreaterThan(Date.now());
     expect(store.claimNextRunnable('b')).toBeUndefined();
-    expect(store.renewLease(low2, 'a')).toBe(true);
-    expect(store.renewLease(low2, 'b')).toBe(false);
+    expect(store.renewLease({ runId: low2, owner: 'a', attempt: third.attempt })).toBe(true);
+    expect(store.renewLease({ runId: low2, owner: 'b', attempt: third.attempt })).toBe(false);
   });
 });
 

@@ -33,6 +33,7 @@
  *   (impossible transition), DatabaseError with problem 'disk_full' / 'read_only' for I/O.
  */
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { invalidInput, KernelLabError } from '../errors.ts';
@@ -55,33 +56,23 @@ import {
   type SeriesResult,
   type Sweep,
 } from '../contract/index.ts';
-import { describeSqliteError, openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './database.ts';
+import { DatabaseError, describeSqliteError, openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './database.ts';
 import { compareRuns, listRuns, metricSeries, pivot, runDetail, summariesOf } from './queries.ts';
 import { exportRuns, importRuns } from './exchange.ts';
 import { metricWriter, type MetricRow, type MetricWriter } from './metricWrite.ts';
 import { runInserter, type RunInserter } from './runInsert.ts';
 import * as queue from './runQueue.ts';
-import { toRunRecord, type RunDbRow, type RunRecord } from './records.ts';
+import * as lifecycle from './runLifecycle.ts';
+import { LeaseLost, allowedTransitions, endsRun, type ClaimScope } from './runLifecycle.ts';
+import { toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
 import { paramOfAxis, paramsVersion, runParams } from './runParams.ts';
 import { JsonObject, MetricBatch, NewCheckpoint, NewEvaluation, NewRun, type MetricPointInput, type NewRunParsed } from './storeInputs.ts';
 
 export type { RunStatus } from '../contract/index.ts';
-export { readParam, toRunRecord, type FlatParam, type RunDbRow, type RunRecord } from './records.ts';
+export { leaseOf, readParam, toRunRecord, type FlatParam, type Lease, type RunDbRow, type RunRecord } from './records.ts';
 export { flattenParams, paramOfAxis, runParams } from './runParams.ts';
+export { allowedTransitions, LeaseLost, type ClaimScope } from './runLifecycle.ts';
 export { MetricPointInput, NewCheckpoint, NewEvaluation, NewRun } from './storeInputs.ts';
-
-/** Allowed status moves. Terminal states have none; a resume is a new run with parentRunId. */
-export const allowedTransitions: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
-  queued: ['running', 'canceled', 'failed'],
-  running: ['completed', 'failed', 'canceled', 'interrupted', 'diverged'],
-  interrupted: ['queued', 'canceled'],
-  completed: [],
-  failed: [],
-  canceled: [],
-  diverged: [],
-};
-
-const terminal = new Set<RunStatus>(['completed', 'failed', 'canceled', 'diverged', 'interrupted']);
 
 export interface RunStoreOptions extends OpenDatabaseOptions {
   /** Where `run.updated` and `metrics.appended` go; none in tools that only read. */
@@ -94,6 +85,13 @@ export interface RunStoreOptions extends OpenDatabaseOptions {
   recover?: boolean;
 }
 
+/** Who holds a write: an execution names its lease, and the write happens only while it holds. */
+export interface Fence {
+  lease?: Lease | undefined;
+}
+
+const stoppedWhileRunning = 'KernelLab stopped while this run was running; resume it from its last checkpoint';
+
 export class RunStore {
   readonly #db: SqliteDatabase;
   readonly path: string;
@@ -103,6 +101,10 @@ export class RunStore {
   readonly #stmt: ReturnType<typeof prepareStatements>;
   readonly #writeMetrics: MetricWriter;
   readonly #insertRun: RunInserter;
+  /** The database file as opened (device, inode): a file deleted or replaced under us is noticed. */
+  readonly #identity: { dev: number; ino: number } | null;
+  /** `host:` — the prefix of this machine's lease owners (the worker budget counts them). */
+  readonly hostPrefix: string;
 
   private constructor(db: SqliteDatabase, path: string, options: RunStoreOptions) {
     this.#db = db;
@@ -113,6 +115,9 @@ export class RunStore {
     this.#stmt = prepareStatements(db);
     this.#writeMetrics = metricWriter(db);
     this.#insertRun = runInserter(db);
+    this.hostPrefix = `${hostname()}:`;
+    const stat = path === ':memory:' ? null : statSync(path, { throwIfNoEntry: false });
+    this.#identity = stat ? { dev: stat.dev, ino: stat.ino } : null;
   }
 
   static open(path: string, options: RunStoreOptions = {}): RunStore {
@@ -162,11 +167,37 @@ export class RunStore {
   }
 
   #write<T>(doing: string, fn: () => T): T {
+    const problem = this.fileProblem();
+    if (problem) throw new DatabaseError('gone', `${problem}: ${doing} was refused, nothing was written.`);
     try {
       return this.#db.transaction(fn).immediate();
     } catch (error) {
       throw describeSqliteError(this.path, error, doing);
     }
+  }
+
+  /**
+   * Why writes would be lost, or null: SQLite keeps writing into a database file that was deleted
+   * or replaced while it is open, so every write first checks the file is still the one opened.
+   */
+  fileProblem(): string | null {
+    if (!this.#identity) return null;
+    const now = statSync(this.path, { throwIfNoEntry: false });
+    if (!now)
+      return `The database ${this.path} was deleted while KernelLab had it open; restart KernelLab (it starts a new, empty database there)`;
+    if (now.dev !== this.#identity.dev || now.ino !== this.#identity.ino)
+      return `The database ${this.path} was replaced by another file while KernelLab had it open; restart KernelLab to open the new one`;
+    return null;
+  }
+
+  /**
+   * Extends `fence.lease` inside the current transaction; throws LeaseLost (and so writes
+   * nothing) when the lease no longer holds. No lease: an unfenced write (tools, tests, recorders
+   * that own the run outright).
+   */
+  #fence(fence: Fence | undefined, doing: string): void {
+    if (!fence?.lease) return;
+    if (!lifecycle.holdLease(this.#db, fence.lease, Date.now() + this.leaseMs)) throw new LeaseLost(fence.lease, doing);
   }
 
   // ── experiments and sweeps ────────────────────────────────────────────────
@@ -326,6 +357,7 @@ export class RunStore {
       worker_owner: running ? this.owner : null,
       worker_pid: running ? process.pid : null,
       lease_expires_at: running ? now + this.leaseMs : null,
+      reserved_for: run.reservedFor,
       error: null,
       created_at: now,
       started_at: running || run.status === 'completed' ? now : null,
@@ -405,7 +437,7 @@ export class RunStore {
         to,
         now,
         running: running ? 1 : 0,
-        ends: terminal.has(to) ? 1 : 0,
+        ends: endsRun.has(to) ? 1 : 0,
         setError: options.error !== undefined ? 1 : 0,
         error: options.error ?? null,
         owner: this.owner,
@@ -420,43 +452,49 @@ export class RunStore {
     return run;
   }
 
-  /** Extends a running run's lease; false when the run is no longer running under this owner. */
-  renewLease(runId: number, owner: string = this.owner, leaseMs: number = this.leaseMs): boolean {
-    const info = this.#db
-      .prepare("UPDATE runs SET lease_expires_at = ? WHERE id = ? AND status = 'running' AND worker_owner = ?")
-      .run(Date.now() + leaseMs, runId, owner);
-    return info.changes === 1;
+  /** Extends a lease that still holds; false when the run was recovered or claimed again since. */
+  renewLease(lease: Lease, leaseMs: number = this.leaseMs): boolean {
+    return this.#write(`renewing the lease of run ${lease.runId}`, () => lifecycle.holdLease(this.#db, lease, Date.now() + leaseMs));
+  }
+
+  /**
+   * The one final status of an execution (see settle in sweeps/execution.ts): running → `to`,
+   * only while `lease` holds. False when it does not: the run was recovered or claimed again, and
+   * its end is the new holder's to record.
+   */
+  finishRun(lease: Lease, to: RunStatus, error: string | null): boolean {
+    if (!endsRun.has(to)) throw new KernelLabError('internal', `finishRun: ${to} does not end a run`);
+    const finished = this.#write(`ending run ${lease.runId} as ${to}`, () => lifecycle.finishRun(this.#db, lease, to, error, Date.now()));
+    if (finished) this.#emitRun(lease.runId, to);
+    return finished;
   }
 
   /**
    * Marks `interrupted` every running run whose lease has run out or whose owner process (on this
-   * machine) no longer exists. Called on open; the scheduler may call it again later.
+   * machine) no longer exists, and cancels queued runs reserved for such a process. Called on open;
+   * the scheduler calls it again on its ticks, so a stalled process's runs do not wait forever.
    */
   recoverInterrupted(now: number = Date.now()): number[] {
-    const running = this.#db.prepare("SELECT id, worker_owner, worker_pid, lease_expires_at FROM runs WHERE status = 'running'").all() as {
-      id: number;
-      worker_owner: string | null;
-      worker_pid: number | null;
-      lease_expires_at: number | null;
-    }[];
-    const host = hostname();
-    const dead = running.filter((r) => {
-      if (r.lease_expires_at === null || r.lease_expires_at < now) return true;
-      const [ownerHost, ownerPid] = (r.worker_owner ?? '').split(':');
-      const pid = Number(ownerPid);
-      return ownerHost === host && Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid);
-    });
-    if (dead.length === 0) return [];
-    this.#write('recovering interrupted runs', () => {
-      const stmt = this.#db.prepare(
-        `UPDATE runs SET status = 'interrupted', ended_at = ?, updated_at = ?, worker_owner = NULL, worker_pid = NULL, lease_expires_at = NULL,
-           error = coalesce(error, 'KernelLab stopped while this run was running; resume it from its last checkpoint')
-         WHERE id = ? AND status = 'running'`,
+    const gone = (owner: string | null): boolean => {
+      if (owner === null || !owner.startsWith(this.hostPrefix)) return false;
+      const pid = Number(owner.slice(this.hostPrefix.length));
+      return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid);
+    };
+    const dead = lifecycle
+      .runningHolders(this.#db)
+      .filter((r) => r.lease_expires_at === null || r.lease_expires_at < now || gone(r.worker_owner))
+      .map((r) => r.id);
+    const goneReservations = lifecycle.reservedOwners(this.#db).filter(gone);
+    if (dead.length === 0 && goneReservations.length === 0) return [];
+    const canceled = this.#write('recovering interrupted runs', () => {
+      lifecycle.markInterrupted(this.#db, dead, stoppedWhileRunning, now);
+      return goneReservations.flatMap((owner) =>
+        lifecycle.cancelReserved(this.#db, owner, `the process that queued this run (${owner}) ended before it started`, now),
       );
-      for (const r of dead) stmt.run(now, now, r.id);
     });
-    for (const r of dead) this.#emitRun(r.id, 'interrupted');
-    return dead.map((r) => r.id);
+    for (const id of dead) this.#emitRun(id, 'interrupted');
+    for (const id of canceled) this.#emitRun(id, 'canceled');
+    return dead;
   }
 
   deleteRun(id: number): boolean {
@@ -468,10 +506,59 @@ export class RunStore {
 
   /**
    * Takes the next queued run that may start (highest priority, then oldest; runs of a paused
-   * sweep and derived runs are skipped) for `owner`, atomically across processes.
+   * sweep, derived runs and runs reserved for another owner are skipped) for `owner`, atomically
+   * across processes, while fewer than `budget` runs train on this machine.
    */
-  claimNextRunnable(owner: string = this.owner, leaseMs: number = this.leaseMs): RunRecord | undefined {
-    return this.#read('claiming a queued run', () => queue.claimNextRunnable(this.#db, owner, leaseMs));
+  claimNextRunnable(
+    owner: string = this.owner,
+    leaseMs: number = this.leaseMs,
+    options: { budget?: number; scope?: ClaimScope } = {},
+  ): RunRecord | undefined {
+    return this.#write('claiming a queued run', () =>
+      lifecycle.claimNext(this.#db, {
+        owner,
+        pid: process.pid,
+        leaseMs,
+        hostPrefix: this.hostPrefix,
+        budget: options.budget ?? Infinity,
+        scope: options.scope ?? { kind: 'any' },
+      }),
+    );
+  }
+
+  /** Whether any queued run could be claimed now by `owner` with `scope` (its sweep, if any, is running). */
+  hasClaimableRun(owner: string = this.owner, scope: ClaimScope = { kind: 'any' }): boolean {
+    return this.#read('reading the queue', () => lifecycle.hasClaimable(this.#db, owner, scope));
+  }
+
+  /** Runs training now on this machine, in every process on this database. */
+  runningOnThisMachine(): number {
+    return this.#read('counting running runs', () => lifecycle.runningOnHost(this.#db, this.hostPrefix));
+  }
+
+  /** Queues an interrupted run again, marked to continue from its last checkpoint; false if it is not interrupted. */
+  requeue(runId: number): boolean {
+    const requeued = this.#write(`queueing run ${runId} again`, () => {
+      const row = this.#requireRun(runId);
+      if (row.status !== 'interrupted') return false;
+      queue.markResume(this.#db, runId);
+      this.#stmt.transition.run({
+        to: 'queued',
+        now: Date.now(),
+        running: 0,
+        ends: 0,
+        setError: 0,
+        error: null,
+        owner: this.owner,
+        pid: process.pid,
+        lease: 0,
+        id: runId,
+        from: 'interrupted',
+      });
+      return true;
+    });
+    if (requeued) this.#emitRun(runId, 'queued');
+    return requeued;
   }
 
   runsOfSweep(sweepId: number): RunRecord[] {
@@ -499,19 +586,9 @@ export class RunStore {
     return this.#read('reading measured throughput', () => queue.measuredThroughput(this.#db, keys));
   }
 
-  /** Whether any queued run could be claimed now (its sweep, if any, is running). */
-  hasClaimableRun(): boolean {
-    return this.#read('reading the queue', () => queue.hasClaimableRun(this.#db));
-  }
-
   /** Sweeps that are not finished and have queued or interrupted runs. */
   unfinishedSweepIds(): number[] {
     return this.#read('reading unfinished sweeps', () => queue.unfinishedSweepIds(this.#db));
-  }
-
-  /** Marks that a run's next start continues from its last checkpoint (an interrupted run queued again). */
-  markResume(runId: number): void {
-    this.#write('marking a run for resume', () => queue.markResume(this.#db, runId));
   }
 
   /** Gives a derived run the timing of the part of its source it stands for. */
@@ -526,7 +603,7 @@ export class RunStore {
    * validated first (schema, then that every run exists); a bad item rejects the batch unwritten.
    * A point at an existing (run, key, step) replaces it.
    */
-  logBatch(items: readonly MetricPointInput[]): { written: number } {
+  logBatch(items: readonly MetricPointInput[], fence?: Fence): { written: number } {
     const parsed = MetricBatch.safeParse(items);
     if (!parsed.success) throw invalidInput('metric batch', parsed.error);
     const points = parsed.data;
@@ -552,6 +629,7 @@ export class RunStore {
     }
     const rows: MetricRow[] = points.map((p) => ({ ...p, wallMs: Math.round(p.wallMs ?? now) }));
     this.#write(`writing ${points.length} metric points`, () => {
+      this.#fence(fence, `writing ${points.length} metric points`);
       this.#writeMetrics(rows);
       for (const runId of runIds) this.#stmt.touchLease.run(now + this.leaseMs, runId);
     });
@@ -582,12 +660,13 @@ export class RunStore {
 
   // ── checkpoints, evaluations, tags, notes ────────────────────────────────
 
-  addCheckpoint(runId: number, checkpoint: NewCheckpoint): number {
+  addCheckpoint(runId: number, checkpoint: NewCheckpoint, fence?: Fence): number {
     const parsed = NewCheckpoint.safeParse(checkpoint);
     if (!parsed.success) throw invalidInput('checkpoint', parsed.error);
     const c = parsed.data;
     return this.#write('recording a checkpoint', () => {
       this.#requireRun(runId);
+      this.#fence(fence, `recording the epoch-${c.epoch} checkpoint`);
       return Number(
         this.#stmt.insertCheckpoint.run(runId, c.epoch, c.kind, c.path, c.bytes, c.sha256, c.metric, c.value, Date.now()).lastInsertRowid,
       );
@@ -595,12 +674,13 @@ export class RunStore {
   }
 
   /** Records (or replaces) the evaluation of a run on one split. */
-  addEvaluation(runId: number, evaluation: NewEvaluation): void {
+  addEvaluation(runId: number, evaluation: NewEvaluation, fence?: Fence): void {
     const parsed = NewEvaluation.safeParse(evaluation);
     if (!parsed.success) throw invalidInput('evaluation', parsed.error);
     const e = parsed.data;
     this.#write('recording an evaluation', () => {
       this.#requireRun(runId);
+      this.#fence(fence, `recording the ${e.split} evaluation`);
       this.#stmt.upsertEvaluation.run(
         runId,
         e.split,
@@ -627,8 +707,9 @@ export class RunStore {
   }
 
   /** Records which backend and device a worker actually used (its trainBegin), so open views show it at once. */
-  setDevice(runId: number, backend: string, device: string, runtime?: Record<string, unknown>): void {
+  setDevice(runId: number, backend: string, device: string, runtime?: Record<string, unknown>, fence?: Fence): void {
     this.#write('recording the backend', () => {
+      this.#fence(fence, 'recording the backend and device');
       if (runtime)
         // Threads, engine versions, GPU: kept in the run's environment under `runtime`, replaced on resume.
         this.#db
@@ -642,6 +723,26 @@ export class RunStore {
       if (row) this.#deriveParams(row);
     });
     this.#emitRun(runId);
+  }
+
+  // ── settings shared by every process on the data folder ─────────────────
+
+  /** A setting's JSON value, or undefined when it was never set. */
+  getSetting(key: string): unknown {
+    const value = this.#read(`reading setting ${key}`, () =>
+      this.#db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(key),
+    ) as string | undefined;
+    return value === undefined ? undefined : (JSON.parse(value) as unknown);
+  }
+
+  setSetting(key: string, value: unknown): void {
+    this.#write(`saving setting ${key}`, () =>
+      this.#db
+        .prepare(
+          'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+        )
+        .run(key, JSON.stringify(value), Date.now()),
+    );
   }
 
   setNote(runId: number, body: string): string {

@@ -28,6 +28,7 @@ export type DatabaseProblem =
   | 'not_kernellab'
   | 'read_only'
   | 'disk_full'
+  | 'gone'
   | 'migration_failed';
 
 /** Why a database was refused; `problem` lets callers and tests tell the cases apart. */

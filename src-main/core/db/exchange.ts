@@ -472,6 +472,7 @@ export function importRuns(
           worker_owner: null,
           worker_pid: null,
           lease_expires_at: null,
+          reserved_for: null,
           error: run.error,
           created_at: run.createdAt,
           started_at: run.startedAt,

@@ -1,7 +1,9 @@
+import { rmSync } from 'node:fs';
 import { KernelLabError } from '../errors.ts';
 import type { Handlers } from '../contract/define.ts';
 import type { Methods } from '../contract/index.ts';
 import type { ServiceContext } from '../context.ts';
+import { runDirOf } from '../home.ts';
 
 type RunsMethodName =
   | 'runs.list'
@@ -33,9 +35,12 @@ export function runsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, RunsMe
     'runs.delete': ({ id }) => {
       // A worker is writing to a running run; deleting it under the worker loses its last batches
       // with a confusing "run does not exist". The user cancels first.
-      if (store().getRun(id)?.status === 'running')
-        throw new KernelLabError('conflict', `Run ${id} is running: cancel it before deleting it`);
-      return { deleted: store().deleteRun(id) };
+      const run = store().getRun(id);
+      if (run?.status === 'running') throw new KernelLabError('conflict', `Run ${id} is running: cancel it before deleting it`);
+      const deleted = store().deleteRun(id);
+      // Its checkpoints go with it (derived runs have no folder of their own: theirs is the source's).
+      if (deleted && run) rmSync(runDirOf(ctx.layout, run.uuid), { recursive: true, force: true });
+      return { deleted };
     },
     'runs.export': ({ selection, format }) => store().exportRuns(selection, format),
     'runs.import': ({ content }) => store().importRuns(content),

@@ -26,10 +26,30 @@ export interface RunRecord {
   workerOwner: string | null;
   workerPid: number | null;
   leaseExpiresAt: number | null;
+  /** Grows by one at every claim: the fencing token of the run's lease (see Lease). */
+  attempt: number;
+  /** Only this owner may claim the run (the process that queued it to train it itself). */
+  reservedFor: string | null;
   error: string | null;
   createdAt: number;
   startedAt: number | null;
   endedAt: number | null;
+}
+
+/**
+ * The right to write for a running run: its owner and the attempt it claimed. Every write an
+ * execution makes names its lease; once the run is recovered or claimed again, the old lease
+ * matches nothing and its holder's writes are refused (LeaseLost).
+ */
+export interface Lease {
+  runId: number;
+  owner: string;
+  attempt: number;
+}
+
+export function leaseOf(run: Pick<RunRecord, 'id' | 'workerOwner' | 'attempt'>): Lease {
+  if (run.workerOwner === null) throw new Error(`run ${run.id} is not held by anyone`);
+  return { runId: run.id, owner: run.workerOwner, attempt: run.attempt };
 }
 
 export interface RunDbRow {
@@ -53,6 +73,8 @@ export interface RunDbRow {
   worker_owner: string | null;
   worker_pid: number | null;
   lease_expires_at: number | null;
+  attempt: number;
+  reserved_for: string | null;
   error: string | null;
   created_at: number;
   started_at: number | null;
@@ -81,6 +103,8 @@ export function toRunRecord(row: RunDbRow): RunRecord {
     workerOwner: row.worker_owner,
     workerPid: row.worker_pid,
     leaseExpiresAt: row.lease_expires_at,
+    attempt: row.attempt,
+    reservedFor: row.reserved_for,
     error: row.error,
     createdAt: row.created_at,
     startedAt: row.started_at,

@@ -28,6 +28,7 @@ export interface RunInsertRow {
   worker_owner: string | null;
   worker_pid: number | null;
   lease_expires_at: number | null;
+  reserved_for: string | null;
   error: string | null;
   created_at: number;
   started_at: number | null;
@@ -43,11 +44,11 @@ export type RunInserter = (row: RunInsertRow, params: readonly FlatParam[]) => n
 export function runInserter(db: SqliteDatabase): RunInserter {
   const insertRun = db.prepare(
     `INSERT INTO runs (uuid, name, experiment_id, sweep_id, parent_run_id, derived_from_run_id, derived_epochs, status, model_spec, dataset,
-       backend, device, seed, hyperparameters, environment, priority, worker_owner, worker_pid, lease_expires_at, error, created_at, started_at,
-       ended_at, updated_at, params_version)
+       backend, device, seed, hyperparameters, environment, priority, worker_owner, worker_pid, lease_expires_at, reserved_for, error, created_at,
+       started_at, ended_at, updated_at, params_version)
      VALUES (@uuid, @name, @experiment_id, @sweep_id, @parent_run_id, @derived_from_run_id, @derived_epochs, @status, @model_spec, @dataset,
-       @backend, @device, @seed, @hyperparameters, @environment, @priority, @worker_owner, @worker_pid, @lease_expires_at, @error, @created_at,
-       @started_at, @ended_at, @updated_at, @params_version)`,
+       @backend, @device, @seed, @hyperparameters, @environment, @priority, @worker_owner, @worker_pid, @lease_expires_at, @reserved_for, @error,
+       @created_at, @started_at, @ended_at, @updated_at, @params_version)`,
   );
   const insertParam = db.prepare('INSERT INTO params (run_id, key, value, kind) VALUES (?, ?, ?, ?)');
   return (row, params) => {

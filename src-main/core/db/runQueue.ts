@@ -1,33 +1,11 @@
 /**
- * The queue queries behind RunStore's scheduler methods (claim, sweep runs, priorities, folding
- * lookups). SQL lives only in core/db (STYLE.md rule 5), and only RunStore calls these with its
+ * The queue queries behind RunStore's scheduler methods (sweep runs, priorities, folding lookups;
+ * the claim itself is in runLifecycle.ts). SQL lives only in core/db (STYLE.md rule 5), and only RunStore calls these with its
  * private handle; every write here is a single statement or runs inside RunStore's transaction.
  */
 import type { RunStatus } from '../contract/runs.ts';
 import type { SqliteDatabase } from './database.ts';
 import { toRunRecord, type RunDbRow, type RunRecord } from './records.ts';
-
-/**
- * Takes the next queued run that may start: highest priority, then oldest, skipping runs of a
- * sweep that is not running (paused sweeps go back to 'pending') and derived runs (epoch folding
- * records those; they are never trained). One UPDATE … RETURNING, so two processes on one
- * database never claim the same run.
- */
-export function claimNextRunnable(db: SqliteDatabase, owner: string, leaseMs: number): RunRecord | undefined {
-  const now = Date.now();
-  const row = db
-    .prepare(
-      `UPDATE runs SET status = 'running', worker_owner = @owner, worker_pid = @pid, lease_expires_at = @lease,
-         started_at = coalesce(started_at, @now), updated_at = @now
-       WHERE id = (SELECT r.id FROM runs r LEFT JOIN sweeps s ON s.id = r.sweep_id
-                   WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL AND (r.sweep_id IS NULL OR s.status = 'running')
-                   ORDER BY r.priority DESC, r.id LIMIT 1)
-         AND status = 'queued'
-       RETURNING *`,
-    )
-    .get({ owner, pid: process.pid, lease: now + leaseMs, now }) as RunDbRow | undefined;
-  return row && toRunRecord(row);
-}
 
 export function runsOfSweep(db: SqliteDatabase, sweepId: number): RunRecord[] {
   return (db.prepare('SELECT * FROM runs WHERE sweep_id = ? ORDER BY id').all(sweepId) as RunDbRow[]).map(toRunRecord);
@@ -73,18 +51,6 @@ export function measuredThroughput(
     )
     .all(...keys) as { runId: number; modelSpec: string; backend: string; samplesPerSec: number }[];
   return rows.map((r) => ({ ...r, modelSpec: JSON.parse(r.modelSpec) as unknown }));
-}
-
-/** Whether any queued run could be claimed now (its sweep, if any, is running). */
-export function hasClaimableRun(db: SqliteDatabase): boolean {
-  return (
-    db
-      .prepare(
-        `SELECT 1 FROM runs r LEFT JOIN sweeps s ON s.id = r.sweep_id
-         WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL AND (r.sweep_id IS NULL OR s.status = 'running') LIMIT 1`,
-      )
-      .get() !== undefined
-  );
 }
 
 /** Sweeps that are not finished and have queued or interrupted runs. */

@@ -133,10 +133,17 @@ CREATE TABLE runs (
   started_at INTEGER,
   ended_at INTEGER,
   updated_at INTEGER NOT NULL
-, params_version INTEGER NOT NULL DEFAULT 0);
+, params_version INTEGER NOT NULL DEFAULT 0, attempt INTEGER NOT NULL DEFAULT 0, reserved_for TEXT);
 
 -- table schema_migrations
 CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL);
+
+-- table settings
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL CHECK (json_valid(value)),
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
 
 -- table sweeps
 CREATE TABLE sweeps (

@@ -41,6 +41,8 @@ export const NewRun = z
     hyperparameters: JsonObject,
     environment: JsonObject.default({}),
     priority: z.number().int().default(0),
+    /** Only this owner's scheduler may claim the run (the process that queued it trains it). */
+    reservedFor: z.string().min(1).max(300).nullable().default(null),
   })
   .strict();
 export type NewRun = z.input<typeof NewRun>;

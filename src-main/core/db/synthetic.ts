@@ -80,6 +80,7 @@ export function generateSyntheticRuns(path: string, spec: SyntheticSpec): { runI
             worker_owner: null,
             worker_pid: null,
             lease_expires_at: null,
+            reserved_for: null,
             error: null,
             created_at: now + i,
             started_at: now + i,

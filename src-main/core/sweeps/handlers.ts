@@ -2,6 +2,7 @@
  * The sweeps API: preview, start (all runs queued in one transaction), pause, resume, cancel,
  * reprioritise, concurrency and progress, over one Scheduler per service.
  */
+import { accessSync, constants } from 'node:fs';
 import type { Handlers } from '../contract/define.ts';
 import type { Methods } from '../contract/index.ts';
 import type { z } from 'zod';
@@ -13,10 +14,11 @@ import { registry } from '../datasets/registry.ts';
 import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import type { ServiceContext } from '../context.ts';
 import { machineThroughput, pointSeconds, sweepSeconds } from './estimate.ts';
-import { createTrainingExecutor } from './executor.ts';
+import type { Executor } from './execution.ts';
+import { createWorkerExecutor } from './workerExecutor.ts';
 import { expandSweep, type ExpandedSweep, type SweepPoint } from './expand.ts';
 import type { SweepRunInfo } from './folding.ts';
-import { Scheduler, type RunExecutor } from './scheduler.ts';
+import { Scheduler } from './scheduler.ts';
 import { checkBase, parseSweepSpec } from './sweepSpec.ts';
 
 const schedulers = new WeakMap<ServiceContext, Scheduler>();
@@ -25,22 +27,25 @@ const schedulers = new WeakMap<ServiceContext, Scheduler>();
  * The service's scheduler, created on first use. It claims queued runs only once started
  * (`start: true`): reading progress from the CLI must not make that process run anything.
  */
-export function schedulerOf(ctx: ServiceContext, options: { start?: boolean; executor?: RunExecutor } = {}): Scheduler {
+export function schedulerOf(ctx: ServiceContext, options: { start?: boolean; executor?: Executor } = {}): Scheduler {
   const { executor } = options;
   let scheduler = schedulers.get(ctx);
   if (!scheduler) {
     scheduler = new Scheduler({
       store: ctx.store,
       events: ctx.events,
+      // The CLI trains what it queued itself (its run, the sweeps it follows); the app and the
+      // server take any runnable run.
+      scope: ctx.shell === 'cli' ? 'own' : 'any',
       executor:
         executor ??
-        createTrainingExecutor({
-          store: ctx.store,
-          events: ctx.events,
+        createWorkerExecutor({
           launchWorker: ctx.launchWorker,
           workerEntry: ctx.workerEntry,
           datasetsDir: ctx.layout.datasets,
           runsDir: ctx.layout.runs,
+          // A worker whose main stops answering ends well before main's lease runs out.
+          watchdogMs: Math.max(1000, Math.floor(ctx.store.leaseMs / 4)),
         }),
     });
     schedulers.set(ctx, scheduler);
@@ -189,6 +194,8 @@ export function queueRun(
     subset?: SubsetSpec | null;
     priority?: number;
     experimentId?: number | null;
+    /** Only this owner's scheduler may claim it. */
+    reservedFor?: string | null;
   },
 ): RunRecord {
   const subset = subsetPerClass(input.subset ?? null, input.dataset);
@@ -202,6 +209,7 @@ export function queueRun(
     hyperparameters: input.hyperparameters as unknown as Record<string, unknown>,
     environment: { subset },
     priority: input.priority ?? 0,
+    reservedFor: input.reservedFor ?? null,
   });
 }
 
@@ -230,7 +238,31 @@ export function queueSingleRun(store: RunStore, input: z.output<typeof StartRunI
     subset: point.subset,
     priority: input.priority,
     experimentId,
+    reservedFor: input.runHere ? store.owner : null,
   });
+}
+
+/**
+ * Refuses to queue training while the data folder cannot take it (read-only, or the database
+ * deleted under a running server): a run started now would fail at its first checkpoint.
+ */
+export function requireWritableData(ctx: ServiceContext): void {
+  const problem = dataFolderProblem(ctx);
+  if (problem) throw new KernelLabError('unavailable', `Cannot start training: ${problem}.`);
+}
+
+/** Why runs could not be trained and recorded in this data folder now, or null. */
+export function dataFolderProblem(ctx: ServiceContext): string | null {
+  const gone = ctx.store.fileProblem();
+  if (gone) return gone;
+  for (const dir of [ctx.layout.root, ctx.layout.runs]) {
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch (error) {
+      return `the data folder ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); make it writable or choose another with --home`;
+    }
+  }
+  return null;
 }
 
 type RunControlName = 'runs.start' | 'runs.cancel' | 'runs.pause' | 'runs.resume';
@@ -238,13 +270,17 @@ type RunControlName = 'runs.start' | 'runs.cancel' | 'runs.pause' | 'runs.resume
 export function runControlHandlers(ctx: ServiceContext): Handlers<Pick<Methods, RunControlName>> {
   return {
     'runs.start': (input) => {
+      requireWritableData(ctx);
       const run = queueSingleRun(ctx.store, input);
       schedulerOf(ctx, { start: true }).pump();
       return { runId: run.id };
     },
     'runs.cancel': ({ id }) => ({ status: schedulerOf(ctx).cancelRun(id) }),
     'runs.pause': ({ id }) => ({ paused: schedulerOf(ctx).interruptRun(id) }),
-    'runs.resume': ({ id }) => ({ requeued: schedulerOf(ctx, { start: true }).resumeRun(id) }),
+    'runs.resume': ({ id }) => {
+      requireWritableData(ctx);
+      return { requeued: schedulerOf(ctx, { start: true }).resumeRun(id) };
+    },
   };
 }
 
@@ -271,15 +307,20 @@ export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Swee
       return previewOf(spec, expandSweep(spec), ctx.store, scheduler().concurrency().workers);
     },
     'sweeps.start': ({ spec }) => {
+      requireWritableData(ctx);
       const started = queueSweep(ctx.store, spec);
+      running().adopt(started.sweepId);
       running().pump();
       return started;
     },
     'sweeps.pause': ({ id }) => scheduler().pauseSweep(id),
-    'sweeps.resume': ({ id }) => running().resumeSweeps(id),
+    'sweeps.resume': ({ id }) => {
+      requireWritableData(ctx);
+      return running().resumeSweeps(id);
+    },
     'sweeps.cancel': ({ id }) => scheduler().cancelSweep(id),
-    'sweeps.setConcurrency': ({ workers, backend }) => {
-      scheduler().setConcurrency(workers, backend);
+    'sweeps.setConcurrency': ({ workers, backend, scope }) => {
+      scheduler().setConcurrency(workers, backend, scope);
       return scheduler().concurrency();
     },
     'sweeps.concurrency': () => scheduler().concurrency(),

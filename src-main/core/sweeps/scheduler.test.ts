@@ -6,8 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { RunStore } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
-import { queueSweep } from './handlers.ts';
-import { Scheduler, type RunExecutor, type RunJob } from './scheduler.ts';
+import { openRaw } from '../../test/rawSqlite.ts';
+import { queueSingleRun, queueSweep } from './handlers.ts';
+import { pausedError, type Executor, type RunJob, type RunOutcome, type StopMode } from './execution.ts';
+import { Scheduler } from './scheduler.ts';
 import { intermediateSplit } from './folding.ts';
 import { tinySweep } from './sweepFixture.ts';
 import { parseSweepSpec } from './sweepSpec.ts';
@@ -31,27 +33,31 @@ afterEach(async () => {
  * An executor whose "training" is a real child process that lives `ms` milliseconds; the run
  * completes when it exits on its own. Stopping kills it; the scheduler then records the outcome.
  */
-function sleeperExecutor(ms: number, jobs: RunJob[], live: { now: number; max: number }): RunExecutor {
-  return (job) => {
-    jobs.push(job);
-    live.now++;
-    live.max = Math.max(live.max, live.now);
-    const child = spawn(process.execPath, ['-e', `setTimeout(() => {}, ${ms})`], { stdio: 'ignore' });
-    let stopped = false;
-    const done = new Promise<void>((resolve) => {
-      child.once('exit', () => {
-        live.now--;
-        if (!stopped) store.transition(job.run.id, 'completed');
-        resolve();
+function sleeperExecutor(ms: number, jobs: RunJob[], live: { now: number; max: number }): Executor {
+  return {
+    start: (job) => {
+      jobs.push(job);
+      live.now++;
+      live.max = Math.max(live.max, live.now);
+      const child = spawn(process.execPath, ['-e', `setTimeout(() => {}, ${ms})`], { stdio: 'ignore' });
+      let stopped: StopMode | null = null;
+      const outcome = new Promise<RunOutcome>((resolve) => {
+        child.once('exit', () => {
+          live.now--;
+          if (stopped === 'interrupt') resolve({ kind: 'interrupted', error: pausedError });
+          else if (stopped === 'cancel') resolve({ kind: 'canceled' });
+          else if (stopped === 'abandon') resolve({ kind: 'failed', error: 'abandoned' });
+          else resolve({ kind: 'completed' });
+        });
       });
-    });
-    return {
-      done,
-      stop: () => {
-        stopped = true;
-        child.kill('SIGKILL');
-      },
-    };
+      return {
+        outcome,
+        stop: (mode) => {
+          stopped = mode;
+          child.kill('SIGKILL');
+        },
+      };
+    },
   };
 }
 
@@ -94,6 +100,8 @@ describe('scheduler', () => {
       executor: sleeperExecutor(1500, jobs, live),
       concurrency: { wasm: 2 },
       pollMs: 50,
+      // The sleepers use no CPU: allow more of them than this machine has cores.
+      maxWorkers: 8,
     });
     scheduler.start();
     await until('two running', () => live.now === 2);
@@ -262,5 +270,115 @@ describe('scheduler', () => {
     expect(idsB.length).toBeGreaterThan(0);
     // Claims go in queue order, so each process's list is increasing and none is skipped.
     for (const ids of [idsA, idsB]) expect(ids).toEqual([...ids].sort((x, y) => x - y));
+  });
+});
+
+/** An executor that reports one epoch and then never ends on its own (a worker that hangs). */
+function hangingExecutor(started: RunJob[], stops: StopMode[]): Executor {
+  return {
+    start: (job, emit) => {
+      started.push(job);
+      let resolveOutcome!: (o: RunOutcome) => void;
+      const outcome = new Promise<RunOutcome>((resolve) => (resolveOutcome = resolve));
+      setTimeout(() => emit({ type: 'epoch', epoch: 1, values: { loss: 1 } }), 10);
+      return {
+        outcome,
+        stop: (mode) => {
+          stops.push(mode);
+          // What a killed worker leaves: a late message, then its end.
+          setTimeout(() => {
+            emit({ type: 'epoch', epoch: 2, values: { loss: 0.5 } });
+            resolveOutcome({ kind: 'completed' });
+          }, 20);
+        },
+      };
+    },
+  };
+}
+
+describe('scheduler leases, budget and scope (issue 12)', () => {
+  it('stops an execution that reports nothing for too long and queues its run again to resume', async () => {
+    sweep([3]);
+    const jobs: RunJob[] = [];
+    const stops: StopMode[] = [];
+    scheduler = new Scheduler({ store, events: new EventBus(), executor: hangingExecutor(jobs, stops), pollMs: 30, stallMs: 300 });
+    scheduler.start();
+    await until('stopped as stalled', () => stops.length > 0);
+    expect(stops[0]).toBe('abandon');
+    await until('started again, resuming', () => jobs.length === 2);
+    expect(jobs.map((j) => j.resume)).toEqual([false, true]);
+    expect(jobs[1]!.run.attempt).toBe(2);
+    await scheduler.close();
+    scheduler = undefined;
+  });
+
+  it('abandons an execution whose lease another process took, and records nothing of it', async () => {
+    const started = sweep([3]);
+    const id = started.runIds[0]!;
+    const jobs: RunJob[] = [];
+    const stops: StopMode[] = [];
+    scheduler = new Scheduler({ store, events: new EventBus(), executor: hangingExecutor(jobs, stops), pollMs: 30, stallMs: 60_000 });
+    scheduler.start();
+    await until('first epoch recorded', () => (store.summary(id).find((m) => m.key === 'loss')?.count ?? 0) === 1);
+    // Another process recovered the run (this one looked stalled) and claimed it again.
+    const other = RunStore.open(join(temp.dir, 'kernellab.db'), { owner: 'elsewhere:1', recover: false });
+    try {
+      const raw = openRaw(join(temp.dir, 'kernellab.db'));
+      raw.prepare('UPDATE runs SET lease_expires_at = 1 WHERE id = ?').run(id);
+      raw.close();
+      expect(other.recoverInterrupted()).toEqual([id]);
+      expect(other.requeue(id)).toBe(true);
+      expect(other.claimNextRunnable('elsewhere:1')).toMatchObject({ id, attempt: 2 });
+      await until('abandoned', () => stops.length > 0);
+      expect(stops).toEqual(['abandon']);
+      await new Promise((r) => setTimeout(r, 200));
+      // Its late epoch and its outcome were not recorded: the run is the other process's.
+      expect(store.getRun(id)).toMatchObject({ status: 'running', workerOwner: 'elsewhere:1', attempt: 2 });
+      expect(store.summary(id).find((m) => m.key === 'loss')).toMatchObject({ count: 1, last: 1 });
+      expect(jobs).toHaveLength(1);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('with scope own, trains the run reserved for it and never a sweep it did not start', async () => {
+    const swept = sweep([3, 5]);
+    const spec = parseSweepSpec(tinySweep({ axes: {} }));
+    const mine = queueSingleRun(store, { run: spec.base, set: {}, priority: 0, runHere: true });
+    expect(mine.reservedFor).toBe(store.owner);
+    const jobs: RunJob[] = [];
+    scheduler = new Scheduler({
+      store,
+      events: new EventBus(),
+      executor: sleeperExecutor(50, jobs, { now: 0, max: 0 }),
+      scope: 'own',
+      pollMs: 30,
+    });
+    scheduler.start();
+    await until('its run done', () => statusOf(mine.id) === 'completed');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(jobs.map((j) => j.run.id)).toEqual([mine.id]);
+    for (const id of swept.runIds) expect(statusOf(id)).toBe('queued');
+  });
+
+  it('shares the machine budget with every other scheduler on the data folder', async () => {
+    const started = sweep([1, 2, 3, 4]);
+    const live = { now: 0, max: 0 };
+    const jobs: RunJob[] = [];
+    const second = RunStore.open(join(temp.dir, 'kernellab.db'), { owner: `${store.hostPrefix}999999` });
+    const other = new Scheduler({ store: second, events: new EventBus(), executor: sleeperExecutor(600, jobs, live), pollMs: 30 });
+    try {
+      scheduler = new Scheduler({ store, events: new EventBus(), executor: sleeperExecutor(600, jobs, live), pollMs: 30 });
+      scheduler.setConcurrency(1);
+      expect(other.concurrency()).toMatchObject({ workers: 1, perBackend: { wasm: 1 } });
+      scheduler.start();
+      other.start();
+      await until('all done', () => started.runIds.every((id) => statusOf(id) === 'completed'));
+      expect(live.max).toBe(1);
+      expect(() => scheduler!.setConcurrency(256)).toThrow(/workers: 256 is more than this machine can train at once/);
+    } finally {
+      await other.close();
+      second.close();
+    }
   });
 });

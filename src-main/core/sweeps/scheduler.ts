@@ -1,9 +1,21 @@
 /**
  * The scheduler: the one way runs start. The queue is the `runs` table itself (status 'queued',
  * priority, age), so it survives restarts and is shared by every process on the database; each
- * process claims runs atomically (claimNextRunnable) and runs at most `concurrency` at once, each
- * in its own worker process.
+ * process claims runs atomically and hands each to its Executor (execution.ts), which reports
+ * events and one outcome. The scheduler records the events fenced by the run's lease and ends the
+ * run in one place, `settle(outcome)`.
  *
+ * - How many runs train at once on this machine is one budget shared by every process on the data
+ *   folder (the `workers` setting; one per physical core for wasm/cpu, one per GPU for tensorflow
+ *   by default): a claim happens only while fewer runs than that train here, in any process.
+ *   A process may also cap its own share (`kernellab sweep --workers`).
+ * - Scope: the desktop app and `kernellab serve` take any runnable run; the CLI takes only the runs
+ *   it queued for itself (`train`) and the sweeps it follows, never another sweep's.
+ * - Leases: a live execution's lease is renewed on every tick while it reports; a write or a
+ *   renewal refused because the lease is gone (another process recovered the run after this one
+ *   stalled) stops the execution at once, and its outcome is never recorded. An execution that
+ *   reports nothing for `stallMs` is stopped and its run queued again to resume from its
+ *   checkpoint; runs another process abandoned (expired lease) are recovered on the next tick.
  * - Pause a sweep: its status goes back to 'pending' (its queued runs are skipped by the claim)
  *   and its running runs are interrupted, resumable from their last checkpoint.
  * - Resume: interrupted runs go back to the queue (the executor resumes them from checkpoints)
@@ -14,44 +26,34 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { z } from 'zod';
 import type { BackendName } from '../contract/app.ts';
 import type { RunStatus } from '../contract/runs.ts';
-import type { RunRecord, RunStore } from '../db/RunStore.ts';
+import { DatabaseError } from '../db/database.ts';
+import { leaseOf, LeaseLost, type ClaimScope, type Lease, type RunRecord, type RunStore } from '../db/RunStore.ts';
 import { KernelLabError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
-import { materializeDerived, readSweepPlan, type SweepRunInfo } from './folding.ts';
+import { RunRecorder, settle, type Execution, type Executor, type RunEvent, type RunJob, type RunOutcome } from './execution.ts';
+import { intermediateSplit, materializeDerived, readSweepPlan, type SweepRunInfo } from './folding.ts';
 import { formatDuration, type SweepProgress } from '../contract/sweeps.ts';
-
-export interface RunJob {
-  run: RunRecord;
-  /** Continue from the run's last checkpoint (an interrupted run queued again). */
-  resume: boolean;
-  /** Epoch folding: evaluate on the test split after each of these epochs too. */
-  evaluateAtEpochs: number[];
-  /** CPU threads the run may use (threadsPerRun). */
-  threads: number;
-}
-
-export interface RunExecution {
-  /** Settles when the worker has exited and the run's final status is written. */
-  readonly done: Promise<void>;
-  /** 'cancel' ends the run as canceled; 'interrupt' stops it so it can resume from a checkpoint. */
-  stop(mode: 'cancel' | 'interrupt'): void;
-}
-
-/** Starts one claimed run (status already 'running') in a worker and writes what it reports. */
-export type RunExecutor = (job: RunJob) => RunExecution;
 
 export interface SchedulerOptions {
   store: RunStore;
   events: EventBus;
-  executor: RunExecutor;
-  /** Backend the pool's workers use; picks which concurrency applies. */
+  executor: Executor;
+  /** Backend the pool's workers use; picks which budget applies. */
   backend?: BackendName;
+  /** Sets this machine's worker budget (per backend), as `setConcurrency` does; tests give one. */
   concurrency?: Partial<Record<BackendName, number>>;
-  /** How often to look for runs queued by another process (ms). */
+  /** 'own': claim only runs reserved for this process and the sweeps it adopts (the CLI). Default 'any'. */
+  scope?: 'any' | 'own';
+  /** How often to look for runs queued by another process and to renew leases (ms). */
   pollMs?: number;
   leaseMs?: number;
+  /** An execution that reports nothing for this long is stopped and queued again (ms); default 10 minutes. */
+  stallMs?: number;
+  /** The most runs the budget may allow at once; default this machine's logical CPUs. */
+  maxWorkers?: number;
 }
 
 /** Physical cores (hyperthreads share one): each wasm/cpu worker is single-threaded. */
@@ -86,22 +88,51 @@ export function defaultConcurrency(): Record<BackendName, number> {
   return { wasm: cores, cpu: cores, tensorflow: 1 };
 }
 
+/** The machine's worker budget as stored in the settings table (`workers`), by backend. */
+const workersSetting = 'workers';
+const StoredBudget = z
+  .object({ wasm: z.number().int().positive(), cpu: z.number().int().positive(), tensorflow: z.number().int().positive() })
+  .partial();
+
 interface Active {
   run: RunRecord;
-  execution: RunExecution;
+  lease: Lease;
+  execution: Execution | null;
   stopping: 'cancel' | 'interrupt' | null;
   startedAt: number;
+  /** When the execution last reported anything (stall detection). */
+  lastHeard: number;
+  /** The lease is gone: nothing of this execution is recorded any more. */
+  lost: boolean;
+  /** Why the scheduler itself ended the execution (a write it could not make, a stall), overriding its outcome. */
+  override: RunOutcome | null;
+  /** Queue the run again once it has stopped (a stalled execution). */
+  requeue: boolean;
+  /** Resolves once the outcome is settled and the run's sweep updated. */
+  settled: Promise<void>;
 }
+
+/**
+ * A worker reports progress about four times a second while it trains; loading a large dataset or
+ * one long batch on a slow machine stays far below ten minutes of silence.
+ */
+const defaultStallMs = 10 * 60_000;
 
 const finished = new Set<RunStatus>(['completed', 'failed', 'canceled', 'diverged']);
 
 export class Scheduler {
   readonly #store: RunStore;
   readonly #events: EventBus;
-  readonly #executor: RunExecutor;
+  readonly #executor: Executor;
   readonly #pollMs: number;
   readonly #leaseMs: number;
-  readonly #concurrency: Record<BackendName, number>;
+  readonly #stallMs: number;
+  readonly #maxWorkers: number;
+  readonly #scope: 'any' | 'own';
+  /** Sweeps a scheduler with scope 'own' runs (the ones its process started or resumed). */
+  readonly #adopted = new Set<number>();
+  /** This process's own cap, under the machine's budget (null: none). */
+  #processCap: number | null = null;
   #backend: BackendName;
   #backendPinnedByUser = false;
   readonly #active = new Map<number, Active>();
@@ -117,23 +148,69 @@ export class Scheduler {
     this.#executor = options.executor;
     this.#pollMs = options.pollMs ?? 1000;
     this.#leaseMs = options.leaseMs ?? options.store.leaseMs;
-    this.#concurrency = { ...defaultConcurrency(), ...options.concurrency };
+    this.#stallMs = options.stallMs ?? defaultStallMs;
+    this.#maxWorkers = options.maxWorkers ?? availableParallelism();
+    this.#scope = options.scope ?? 'any';
     this.#backend = options.backend ?? 'wasm';
+    for (const [backend, workers] of Object.entries(options.concurrency ?? {}) as [BackendName, number][]) {
+      this.setConcurrency(workers, backend);
+    }
   }
 
   get owner(): string {
     return this.#store.owner;
   }
 
-  concurrency(): { backend: BackendName; workers: number; perBackend: Record<BackendName, number> } {
-    return { backend: this.#backend, workers: this.#concurrency[this.#backend], perBackend: { ...this.#concurrency } };
+  /** The machine's worker budget by backend: the shared setting, or one per physical core (one for tensorflow). */
+  budget(): Record<BackendName, number> {
+    const stored = StoredBudget.safeParse(this.#store.getSetting(workersSetting));
+    return { ...defaultConcurrency(), ...(stored.success ? stored.data : {}) };
   }
 
-  /** Changes how many workers run at once; takes effect at once (extra runs are not stopped, new ones wait). */
-  setConcurrency(workers: number, backend: BackendName = this.#backend): void {
-    if (!Number.isInteger(workers) || workers < 1 || workers > 256)
-      throw new KernelLabError('invalid_input', `workers: ${workers} is not a whole number from 1 to 256`);
-    this.#concurrency[backend] = workers;
+  /** How many runs this process may have training now: the machine's budget, capped by this process's own limit. */
+  #limit(): number {
+    const machine = this.budget()[this.#backend];
+    return this.#processCap === null ? machine : Math.min(machine, this.#processCap);
+  }
+
+  concurrency(): {
+    backend: BackendName;
+    workers: number;
+    perBackend: Record<BackendName, number>;
+    running: number;
+    thisProcess: number | null;
+    maxWorkers: number;
+  } {
+    return {
+      backend: this.#backend,
+      workers: this.#limit(),
+      perBackend: this.budget(),
+      running: this.#store.runningOnThisMachine(),
+      thisProcess: this.#processCap,
+      maxWorkers: this.#maxWorkers,
+    };
+  }
+
+  /**
+   * Changes how many runs train at once: on this machine, for every process on the data folder
+   * (scope 'machine', saved), or in this process only. Takes effect at once (extra runs are not
+   * stopped; new ones wait). More than the machine has CPUs is refused: the runs would only take
+   * turns on the same cores.
+   */
+  setConcurrency(workers: number, backend: BackendName = this.#backend, scope: 'machine' | 'process' = 'machine'): void {
+    if (!Number.isInteger(workers) || workers < 1)
+      throw new KernelLabError('invalid_input', `workers: ${workers} is not a whole number of at least 1`);
+    if (workers > this.#maxWorkers)
+      throw new KernelLabError(
+        'invalid_input',
+        `workers: ${workers} is more than this machine can train at once (${this.#maxWorkers}, one per CPU); runs beyond that would only take turns on the same cores`,
+        [`workers: at most ${this.#maxWorkers} on this machine`],
+      );
+    if (scope === 'process') this.#processCap = workers;
+    else {
+      const stored = StoredBudget.safeParse(this.#store.getSetting(workersSetting));
+      this.#store.setSetting(workersSetting, { ...(stored.success ? stored.data : {}), [backend]: workers });
+    }
     this.pump();
   }
 
@@ -143,13 +220,22 @@ export class Scheduler {
     this.#backendPinnedByUser = true;
   }
 
+  /** A scheduler with scope 'own' also runs this sweep's runs (its process started or resumed it). */
+  adopt(sweepId: number): void {
+    this.#adopted.add(sweepId);
+  }
+
+  #claimScope(): ClaimScope {
+    return this.#scope === 'any' ? { kind: 'any' } : { kind: 'own', sweepIds: [...this.#adopted] };
+  }
+
   /** Starts claiming runs and polls for runs queued by other processes. */
   start(): void {
     if (this.#running) return;
     this.#running = true;
     this.#timer = setInterval(() => {
       try {
-        this.#renewLeases();
+        this.#tick();
         this.pump();
       } catch (error) {
         // A busy or briefly locked database: try again on the next tick.
@@ -185,13 +271,16 @@ export class Scheduler {
     return [...this.#active.keys()];
   }
 
-  /** Claims queued runs while a worker slot is free. */
+  /** Claims queued runs while this process and this machine have a free slot. */
   pump(): void {
     if (!this.#running || this.#pumping) return;
     this.#pumping = true;
     try {
-      while (this.#active.size < this.#concurrency[this.#backend]) {
-        const run = this.#store.claimNextRunnable(this.owner, this.#leaseMs);
+      while (this.#active.size < this.#limit()) {
+        const run = this.#store.claimNextRunnable(this.owner, this.#leaseMs, {
+          budget: this.budget()[this.#backend],
+          scope: this.#claimScope(),
+        });
         if (!run) break;
         this.#launch(run);
       }
@@ -204,28 +293,66 @@ export class Scheduler {
   #launch(run: RunRecord): void {
     this.#events.emit('run.updated', { runId: run.id, status: 'running', summary: this.#store.summary(run.id) });
     const info = this.#planOf(run);
-    const alone = this.#active.size === 0 && !this.#store.hasClaimableRun();
-    const threads = threadsPerRun(availableParallelism(), this.#concurrency[this.#backend], alone);
-    const job: RunJob = { run, resume: hasResumeMark(run), evaluateAtEpochs: info?.evaluateAtEpochs ?? [], threads };
-    let execution: RunExecution;
+    const resume = hasResumeMark(run);
+    const lease = leaseOf(run);
+    const recorded = resume ? this.#store.runDetail(run.id) : null;
+    // Every core when the run is alone here; an equal share when others run or wait (threadsPerRun).
+    const alone = this.#active.size === 0 && !this.#store.hasClaimableRun(this.owner, this.#claimScope());
+    const job: RunJob = {
+      run,
+      lease,
+      resume,
+      recordedEpochs: recorded?.summary.find((m) => m.key === 'loss')?.lastStep ?? 0,
+      // Only the folding evaluations not yet recorded (a resumed run has some already).
+      evaluateAtEpochs: (info?.evaluateAtEpochs ?? []).filter((e) => !recorded?.evaluations.some((x) => x.split === intermediateSplit(e))),
+      threads: threadsPerRun(availableParallelism(), this.#limit(), alone),
+    };
+    const active: Active = {
+      run,
+      lease,
+      execution: null,
+      stopping: null,
+      startedAt: Date.now(),
+      lastHeard: Date.now(),
+      lost: false,
+      override: null,
+      requeue: false,
+      settled: Promise.resolve(),
+    };
+    const recorder = new RunRecorder(this.#store, this.#events, lease);
+    const emit = (event: RunEvent) => {
+      active.lastHeard = Date.now();
+      if (active.lost || active.override) return;
+      try {
+        recorder.record(event);
+      } catch (error) {
+        this.#recordingFailed(active, event, error);
+      }
+    };
     try {
-      execution = this.#executor(job);
+      active.execution = this.#executor.start(job, emit);
     } catch (error) {
-      this.#fail(run.id, `could not start a worker: ${error instanceof Error ? error.message : String(error)}`);
+      settle(this.#store, lease, {
+        kind: 'failed',
+        error: `could not start a worker: ${error instanceof Error ? error.message : String(error)}`,
+      });
       return;
     }
-    const active: Active = { run, execution, stopping: null, startedAt: Date.now() };
+    // A backfill at start may already have found the lease gone or a write impossible.
+    if (active.lost) active.execution.stop('abandon');
+    else if (active.override) active.execution.stop('interrupt');
     this.#active.set(run.id, active);
     this.#emitProgress(run.sweepId);
-    execution.done
-      .catch((error: unknown) => {
-        this.#fail(run.id, error instanceof Error ? error.message : String(error));
-      })
-      .finally(() => {
+    active.settled = active.execution.outcome
+      .catch((error: unknown): RunOutcome => ({ kind: 'failed', error: error instanceof Error ? error.message : String(error) }))
+      .then((outcome) => {
         this.#active.delete(run.id);
         // Nothing here may reject: an unhandled rejection would take the whole app down.
         try {
-          this.#afterRun(run.id, active.stopping);
+          if (!active.lost && !settle(this.#store, lease, active.override ?? outcome))
+            console.error(`scheduler: run ${run.id} is no longer held by this process; its end here (${outcome.kind}) is not recorded`);
+          if (active.requeue) this.#store.requeue(run.id);
+          this.#afterRun(run.id);
           this.pump();
         } catch (error) {
           if (this.#store.isOpen) console.error(`scheduler: after run ${run.id}:`, error);
@@ -233,22 +360,30 @@ export class Scheduler {
       });
   }
 
-  #fail(runId: number, message: string): void {
-    const current = this.#store.getRun(runId);
-    if (current?.status === 'running') this.#store.transition(runId, 'failed', { error: message });
+  /**
+   * A write for an execution failed. A lost lease stops it at once and records nothing more; a
+   * disk or database that cannot take writes stops it resumably; anything else fails the run.
+   */
+  #recordingFailed(active: Active, event: RunEvent, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof LeaseLost) {
+      active.lost = true;
+      console.error(`scheduler: run ${active.run.id} is no longer held by this process; its worker is stopped. ${message}`);
+      active.execution?.stop('abandon');
+      return;
+    }
+    if (error instanceof DatabaseError && ['disk_full', 'read_only', 'gone'].includes(error.problem)) {
+      active.override = { kind: 'interrupted', error: `could not record ${event.type}: ${message}` };
+      active.execution?.stop('interrupt');
+      return;
+    }
+    active.override = { kind: 'failed', error: `could not record ${event.type}: ${message}` };
+    active.execution?.stop('abandon');
   }
 
-  #afterRun(runId: number, stopping: Active['stopping']): void {
-    const run = this.#store.getRun(runId);
-    if (!run) return;
-    if (run.status === 'running') {
-      // The executor ended without a verdict: a pause leaves it resumable, anything else is a failure.
-      if (stopping === 'interrupt')
-        this.#store.transition(runId, 'interrupted', { error: 'paused; resume to continue from the last checkpoint' });
-      else if (stopping === 'cancel') this.#store.transition(runId, 'canceled');
-      else this.#store.transition(runId, 'failed', { error: 'the worker ended without reporting a result' });
-    }
-    const after = this.#store.getRun(runId)!;
+  #afterRun(runId: number): void {
+    const after = this.#store.getRun(runId);
+    if (!after) return;
     this.#learnBackend(after);
     if (after.sweepId !== null) {
       const info = this.#planOf(after);
@@ -279,16 +414,42 @@ export class Scheduler {
   }
 
   /**
-   * Keeps the leases of this process's runs alive and obeys sweep controls given by another process
-   * on the same database (`kernellab sweep` pausing or canceling what the app runs, and back).
+   * Every poll: renew the leases of this process's live executions (a stalled one is stopped and
+   * queued again; a refused renewal means another process took the run, and the execution stops
+   * at once), recover runs other processes abandoned, and obey sweep controls given by another
+   * process on the same database (`kernellab sweep` pausing or canceling what the app runs).
    */
-  #renewLeases(): void {
+  #tick(): void {
+    const now = Date.now();
     for (const [id, active] of this.#active) {
-      this.#store.renewLease(id, this.owner, this.#leaseMs);
+      if (active.lost || active.override) continue;
+      if (now - active.lastHeard > this.#stallMs) {
+        const seconds = Math.round((now - active.lastHeard) / 1000);
+        active.override = {
+          kind: 'interrupted',
+          error: `its worker reported nothing for ${seconds} s and was stopped; it resumes from its last checkpoint`,
+        };
+        active.requeue = true;
+        active.execution?.stop('abandon');
+        continue;
+      }
+      if (!this.#store.renewLease(active.lease, this.#leaseMs)) {
+        active.lost = true;
+        console.error(`scheduler: run ${id} is no longer held by this process (attempt ${active.lease.attempt}); its worker is stopped`);
+        active.execution?.stop('abandon');
+        continue;
+      }
       if (active.stopping || active.run.sweepId === null) continue;
       const status = this.#store.getSweep(active.run.sweepId)?.status;
       if (status === 'canceled') this.cancelRun(id);
       else if (status === 'pending') this.interruptRun(id);
+    }
+    // Runs whose holder stopped renewing (another process stalled or died): a running sweep's go
+    // back to the queue, resuming from their checkpoints.
+    for (const runId of this.#store.recoverInterrupted(now)) {
+      const run = this.#store.getRun(runId);
+      if (run?.sweepId != null && this.#store.getSweep(run.sweepId)?.status === 'running' && run.derivedFromRunId === null)
+        this.#store.requeue(runId);
     }
   }
 
@@ -302,7 +463,7 @@ export class Scheduler {
 
   #checkIdle(): void {
     if (this.#idleWaiters.size === 0 || this.#active.size > 0 || this.#pumping) return;
-    if (this.#running && this.#store.hasClaimableRun()) return;
+    if (this.#running && this.#store.hasClaimableRun(this.owner, this.#claimScope())) return;
     for (const resolve of this.#idleWaiters) resolve();
     this.#idleWaiters.clear();
   }
@@ -325,7 +486,7 @@ export class Scheduler {
     const active = this.#active.get(runId);
     if (active) {
       active.stopping = 'cancel';
-      active.execution.stop('cancel');
+      active.execution?.stop('cancel');
       return 'running';
     }
     if (run.status === 'queued' || run.status === 'interrupted') {
@@ -355,7 +516,7 @@ export class Scheduler {
       return false;
     }
     active.stopping = 'interrupt';
-    active.execution.stop('interrupt');
+    active.execution?.stop('interrupt');
     return true;
   }
 
@@ -371,8 +532,7 @@ export class Scheduler {
       if (source && info) materializeDerived(this.#store, source, info);
       return false;
     }
-    this.#store.markResume(run.id);
-    this.#store.transition(runId, 'queued');
+    if (!this.#store.requeue(run.id)) return false;
     this.pump();
     return true;
   }
@@ -396,6 +556,7 @@ export class Scheduler {
     const ids = sweepId !== undefined ? [this.#requireSweep(sweepId)] : this.#store.unfinishedSweepIds();
     let requeued = 0;
     for (const id of ids) {
+      this.adopt(id);
       for (const run of this.#store.runsWithStatus('interrupted', id)) {
         // A derived run left half-recorded is recorded again from its source below, never trained.
         if (run.derivedFromRunId === null && this.resumeRun(run.id)) requeued++;
@@ -476,7 +637,7 @@ export class Scheduler {
     if (open.length === 0) etaSeconds = 0;
     else if (trained.length > 0) {
       const mean = trained.reduce((a, r) => a + (r.endedAt! - r.startedAt!), 0) / trained.length;
-      const workers = Math.max(1, Math.min(this.#concurrency[this.#backend], open.length));
+      const workers = Math.max(1, Math.min(this.#limit(), open.length));
       const runningElapsed = runs
         .filter((r) => r.status === 'running' && r.startedAt !== null)
         .reduce((a, r) => a + Math.min(mean, Date.now() - r.startedAt!), 0);
@@ -519,8 +680,8 @@ export class Scheduler {
     if (this.#timer) clearInterval(this.#timer);
     const pending = [...this.#active.values()].map((a) => {
       a.stopping = 'interrupt';
-      a.execution.stop('interrupt');
-      return a.execution.done.catch(() => undefined);
+      a.execution?.stop('interrupt');
+      return a.settled;
     });
     await Promise.all(pending);
     for (const resolve of this.#idleWaiters) resolve();

@@ -5,7 +5,8 @@ import { makeTempDir } from '../../test/tempDir.ts';
 import { RunStore } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
 import { queueSweep } from './handlers.ts';
-import { Scheduler, threadsPerRun, type RunExecutor, type RunJob } from './scheduler.ts';
+import type { Executor, RunJob } from './execution.ts';
+import { Scheduler, threadsPerRun } from './scheduler.ts';
 import { tinySweep } from './sweepFixture.ts';
 import { parseSweepSpec } from './sweepSpec.ts';
 
@@ -33,21 +34,23 @@ describe('threads per run', () => {
   });
 
   /** Records each job and completes its run at once, as a worker that trained instantly would. */
-  const recording =
-    (jobs: RunJob[]): RunExecutor =>
-    (job) => {
+  const recording = (jobs: RunJob[]): Executor => ({
+    start: (job) => {
       jobs.push(job);
-      return {
-        done: Promise.resolve().then(() => {
-          store.transition(job.run.id, 'completed');
-        }),
-        stop: () => undefined,
-      };
-    };
+      return { outcome: Promise.resolve({ kind: 'completed' }), stop: () => undefined };
+    },
+  });
 
   it('hands the threads to each job: all cores for a lone run, a share for runs of a sweep', async () => {
     const jobs: RunJob[] = [];
-    scheduler = new Scheduler({ store, events: new EventBus(), executor: recording(jobs), concurrency: { wasm: 2 }, pollMs: 50 });
+    scheduler = new Scheduler({
+      store,
+      events: new EventBus(),
+      executor: recording(jobs),
+      concurrency: { wasm: 2 },
+      pollMs: 50,
+      maxWorkers: 8,
+    });
     queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [3] } })));
     scheduler.start();
     await scheduler.whenIdle();

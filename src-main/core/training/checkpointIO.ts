@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { KernelLabError } from '../errors.ts';
@@ -33,6 +33,45 @@ function concatBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
 
 const adamScalars = ['accBeta1', 'accBeta2'] as const;
 
+/**
+ * A checkpoint could not be written because of the disk or the folder (full, over quota, not
+ * writable): the run can continue from its last checkpoint once that is fixed, so it ends
+ * interrupted, not failed.
+ */
+export class StorageError extends KernelLabError {
+  constructor(message: string) {
+    super('unavailable', message);
+    this.name = 'StorageError';
+  }
+}
+
+/** The errno of the nearest existing folder above `dir` when it cannot be written (EROFS, EACCES), else undefined. */
+function unwritableAncestor(dir: string): string | undefined {
+  let at = dirname(dir);
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  try {
+    accessSync(at, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code;
+  }
+}
+
+function storageError(dir: string, error: unknown): StorageError {
+  // A recursive mkdir under a read-only folder can fail with ENOENT: name the real cause.
+  const own = (error as NodeJS.ErrnoException).code;
+  const code = own === 'ENOENT' ? (unwritableAncestor(dir) ?? own) : own;
+  const why =
+    code === 'ENOSPC'
+      ? 'the disk is full (ENOSPC). Free some space, then resume the run.'
+      : code === 'EDQUOT'
+        ? 'the disk quota is exceeded (EDQUOT). Free some space, then resume the run.'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? `the data folder is not writable (${code}). Make it writable, then resume the run.`
+          : `${(error as Error).message}. Resume the run once that is fixed.`;
+  return new StorageError(`Could not write the checkpoint ${dir}: ${why}`);
+}
+
 export async function saveCheckpoint(
   dir: string,
   model: tfl.LayersModel,
@@ -40,8 +79,12 @@ export async function saveCheckpoint(
   state: unknown,
 ): Promise<CheckpointFileInfo[]> {
   const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+  } catch (error) {
+    throw storageError(dir, error);
+  }
   const files: { name: string; bytes: Uint8Array }[] = [];
 
   await model.save(
@@ -80,20 +123,17 @@ export async function saveCheckpoint(
   } catch (error) {
     // A full disk must not leave a half-written checkpoint behind, nor an error that names nothing.
     rmSync(tmp, { recursive: true, force: true });
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOSPC'
-        ? 'the disk is full (ENOSPC)'
-        : code === 'EDQUOT'
-          ? 'the disk quota is exceeded (EDQUOT)'
-          : (error as Error).message;
-    throw new KernelLabError('unavailable', `Could not write the checkpoint ${dir}: ${why}. Free some space, then resume the run.`);
+    throw storageError(dir, error);
   }
   // Swap in the new checkpoint so that a crash at any moment leaves the old or the new one whole.
   const old = `${dir}.old-${process.pid}`;
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(tmp, dir);
-  rmSync(old, { recursive: true, force: true });
+  try {
+    if (existsSync(dir)) renameSync(dir, old);
+    renameSync(tmp, dir);
+    rmSync(old, { recursive: true, force: true });
+  } catch (error) {
+    throw storageError(dir, error);
+  }
   return files.map((f) => ({ name: f.name, bytes: f.bytes.byteLength, sha256: sha256(f.bytes) }));
 }
 

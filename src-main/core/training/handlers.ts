@@ -5,6 +5,7 @@ import type { Methods } from '../contract/index.ts';
 import { isDatasetName, loadSplit, registry } from '../datasets/index.ts';
 import { KernelLabError } from '../errors.ts';
 import { ModelSpec } from '../contract/training.ts';
+import { runDirOf } from '../home.ts';
 import { presets } from '../models/presets.ts';
 import { inferShapes } from '../models/shapeInference.ts';
 import type { ServiceContext } from '../context.ts';
@@ -21,7 +22,7 @@ export function trainingHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 't
       const parsed = ModelSpec.safeParse(run.modelSpec);
       if (!parsed.success) throw new KernelLabError('invalid_input', `run ${runId} has no valid model spec to predict with`);
       const spec = parsed.data;
-      const base = join(ctx.layout.runs, run.uuid, 'checkpoints');
+      const base = join(runDirOf(ctx.layout, run.uuid), 'checkpoints');
       const checkpoint = existsSync(join(base, 'best', 'model.json'))
         ? 'best'
         : existsSync(join(base, 'last', 'model.json'))

@@ -25,6 +25,8 @@ export interface RunHandle {
   cancel(): void;
   /** Kills the worker outright (a crash, or a cancel that did not land); the run ends `failed`. */
   kill(): void;
+  /** Tells the worker main is alive (its watchdog ends it when these stop; see TrainRequest.watchdogMs). */
+  heartbeat(): void;
   readonly done: Promise<RunOutcome>;
 }
 
@@ -111,6 +113,7 @@ export function startRun(launch: WorkerLauncher, entry: string, request: TrainRe
     },
     cancel: () => worker.send({ type: 'cancel' }),
     kill: () => worker.kill('SIGKILL'),
+    heartbeat: () => worker.send({ type: 'heartbeat' }),
     done,
   };
 }

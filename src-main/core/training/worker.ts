@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendProbe } from '../contract/app.ts';
 import { buildModel } from '../models/buildModel.ts';
 import { backendOrder, loadBackend, probeBackends } from './backends.ts';
-import { loadCheckpointWeights } from './checkpointIO.ts';
+import { loadCheckpointWeights, StorageError } from './checkpointIO.ts';
 import { registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
 import { train } from './trainer.ts';
 import { prepareData } from './trainingData.ts';
@@ -45,6 +45,30 @@ function exitWhenFlushed(code: number): void {
 
 let canceled = false;
 let training = false;
+
+let heartbeatListener: (() => void) | null = null;
+
+/**
+ * Main sends a heartbeat every second or so; a main that stopped answering (stalled, or stopped
+ * with SIGSTOP) soon loses its lease, and another process may resume the run from this folder,
+ * so the worker ends at once, writing nothing more. Time this process itself was blocked (a long
+ * synchronous step) does not count against main.
+ */
+function startWatchdog(timeoutMs: number): void {
+  const tick = Math.max(50, Math.min(1000, Math.floor(timeoutMs / 5)));
+  let lastHeard = Date.now();
+  let lastTick = Date.now();
+  heartbeatListener = () => (lastHeard = Date.now());
+  setInterval(() => {
+    const now = Date.now();
+    if (now - lastTick > tick * 3) lastHeard = now;
+    lastTick = now;
+    if (now - lastHeard > timeoutMs) {
+      // Nobody listens any more: exit without a final message or checkpoint.
+      process.exit(75);
+    }
+  }, tick).unref();
+}
 
 interface ChosenBackend extends BackendProbe {
   /** An installed tensorflow engine that did not load, and what the run got instead. */
@@ -110,6 +134,7 @@ async function runTraining(request: TrainRequest): Promise<void> {
   // wasm picks its single- or multi-threaded build.
   setTensorflowThreads(request.threads);
   setWasmThreads(request.threads);
+  if (request.watchdogMs !== undefined) startWatchdog(request.watchdogMs);
   const chosen = await chooseBackend(request.hyperparameters.backend);
   const runtime = await runtimeOf(chosen);
   const data = await prepareData(request);
@@ -156,6 +181,10 @@ async function handle(raw: unknown): Promise<void> {
       exitWhenFlushed(0);
       break;
     }
+    case 'heartbeat': {
+      heartbeatListener?.();
+      break;
+    }
     case 'cancel': {
       // The loop checks this flag after every batch, so a cancel lands within one batch.
       canceled = true;
@@ -171,7 +200,11 @@ async function handle(raw: unknown): Promise<void> {
 
 function onMessage(raw: unknown): void {
   handle(raw).catch((error: unknown) => {
-    send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    send({
+      type: 'error',
+      message: error instanceof Error ? error.message : String(error),
+      ...(error instanceof StorageError && { resumable: true }),
+    });
     exitWhenFlushed(1);
   });
 }

@@ -36,6 +36,12 @@ export const TrainRequest = z.object({
    * workers under a sweep. Absent = every core. (TensorFlow's intra-op pool; wasm's XNNPACK pool, at most 8.)
    */
   threads: z.number().int().min(1).max(1024).optional(),
+  /**
+   * Stop at once when main has sent no heartbeat for this long (ms): a main that stalled loses its
+   * lease soon after, and its worker must not keep writing checkpoints into a run folder another
+   * process may resume from. Absent: no watchdog (tests driving a worker directly).
+   */
+  watchdogMs: z.number().int().positive().optional(),
 });
 export type TrainRequest = z.output<typeof TrainRequest>;
 
@@ -58,6 +64,8 @@ export const ToWorker = z.discriminatedUnion('type', [
   EngineCheckRequest,
   TrainRequest,
   z.object({ type: z.literal('cancel') }),
+  /** Main is alive (see TrainRequest.watchdogMs). */
+  z.object({ type: z.literal('heartbeat') }),
   PredictRequest,
 ]);
 export type ToWorker = z.input<typeof ToWorker>;
@@ -182,7 +190,13 @@ export const FromWorker = z.discriminatedUnion('type', [
   Evaluation,
   TrainEnd,
   z.object({ type: z.literal('prediction'), probabilities: z.array(z.array(z.number())) }),
-  z.object({ type: z.literal('error'), message: z.string(), runId: z.string().optional() }),
+  z.object({
+    type: z.literal('error'),
+    message: z.string(),
+    runId: z.string().optional(),
+    /** The disk or the folder failed (full, not writable): the run can resume from its last checkpoint. */
+    resumable: z.boolean().optional(),
+  }),
 ]);
 export type FromWorker = z.infer<typeof FromWorker>;
 /** Messages of a training run (everything but the probe answer). */

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { RunStore } from '../db/RunStore.ts';
-import { backfillFromCheckpoint } from './executor.ts';
+import type { RunStore as Store } from '../db/RunStore.ts';
+import { checkpointBackfill } from './workerExecutor.ts';
 import { tinyModel } from './sweepFixture.ts';
 
 let temp: { dir: string; cleanup: () => void };
@@ -16,6 +17,19 @@ afterEach(() => {
   store.close();
   temp.cleanup();
 });
+
+/** What a resumed execution reports before its worker starts, recorded as the scheduler records it. */
+function backfillFromCheckpoint(target: Store, runId: number, runDir: string): number {
+  const recorded = Math.max(0, ...(target.metricSeries(runId, { keys: ['loss'] }).series.loss ?? []).map((p) => p.epoch));
+  let points = 0;
+  for (const event of checkpointBackfill(runDir, recorded)) {
+    if (event.type !== 'epoch') throw new Error(`unexpected ${event.type}`);
+    const values = Object.entries(event.values).filter((e): e is [string, number] => e[1] !== null);
+    target.logBatch(values.map(([key, value]) => ({ runId, key, step: event.epoch, epoch: event.epoch, value })));
+    points += values.length;
+  }
+  return points;
+}
 
 it('records the epochs a killed main never wrote from the checkpoint it resumes from', () => {
   const run = store.createRun({
