@@ -93,7 +93,7 @@ describe('migrations', () => {
       check.close();
       expect(versions).toEqual(Array.from({ length: latest }, (_, i) => i + 1));
       expect(store.getRun(1)?.name).toBe('old run');
-      // 0004: a run from before leases had fencing tokens was never claimed, and is nobody's.
+      // 0005: a run from before leases had fencing tokens was never claimed, and is nobody's.
       expect(store.getRun(1)).toMatchObject({ attempt: 0, reservedFor: null });
       expect(store.metricSeries(1).series.loss).toEqual([{ step: 0, epoch: 0, wallMs: 1, value: 0.5 }]);
       const fresh = new Database(':memory:');
