@@ -16,8 +16,8 @@ import { PresetId } from '../src-main/core/contract/training.ts';
 import { getPreset } from '../src-main/core/models/presets.ts';
 import { loadBackend } from '../src-main/core/training/backends.ts';
 import { train } from '../src-main/core/training/trainer.ts';
-import { registerWasmConvBackpropFilter } from '../src-main/core/training/wasmConvBackpropFilter.ts';
 import { setTensorflowThreads } from '../src-main/core/training/tensorflowEngine.ts';
+import { registerWasmTrainingKernels } from '../src-main/core/training/wasmKernels.ts';
 import { setWasmThreads, wasmThreadCount } from '../src-main/core/training/wasmThreads.ts';
 import { makeTempDir } from '../src-main/test/tempDir.ts';
 import { workloadData, type TrainingWorkload } from './workloads.ts';
@@ -75,7 +75,7 @@ if (!probe.available) {
   console.log(JSON.stringify({ absent: `the ${backend} backend does not load: ${probe.detail}` }));
   process.exit(0);
 }
-if (backend === 'wasm') registerWasmConvBackpropFilter();
+if (backend === 'wasm') registerWasmTrainingKernels();
 const { train: trainSplit, test, spec } = await workloadData(required('datasets-dir'), workload);
 const preset = getPreset(workload.model);
 const runDir = makeTempDir('kernellab-peer-run-');

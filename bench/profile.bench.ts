@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec } from '../src-main/core/contract/training.ts';
 import { getPreset } from '../src-main/core/models/presets.ts';
 import { loadBackend } from '../src-main/core/training/backends.ts';
-import { ensureGradients, registerWasmConvBackpropFilter } from '../src-main/core/training/wasmConvBackpropFilter.ts';
+import { ensureGradients, registerWasmTrainingKernels } from '../src-main/core/training/wasmKernels.ts';
 import { makeTempDir } from '../src-main/test/tempDir.ts';
 import { profilePhases, profileSteps, type StepProfile } from './kernelProfile.ts';
 import { formatTable, type BenchContext, type BenchResult } from './types.ts';
@@ -23,7 +23,7 @@ const minShare = 0.01;
 export async function run(context: BenchContext = { previous: [], quick: false }): Promise<BenchResult[]> {
   const probe = await loadBackend('wasm');
   if (!probe.available) return [{ name: 'profile: wasm', value: null, unit: 'ms/step', note: `absent: ${probe.detail}` }];
-  registerWasmConvBackpropFilter();
+  registerWasmTrainingKernels();
   await ensureGradients();
   const data = makeTempDir('kernellab-bench-data-');
   const rows: BenchResult[] = [];

@@ -12,7 +12,7 @@ import { getPreset } from '../src-main/core/models/presets.ts';
 import { inferShapes } from '../src-main/core/models/shapeInference.ts';
 import { loadBackend } from '../src-main/core/training/backends.ts';
 import { train } from '../src-main/core/training/trainer.ts';
-import { registerWasmConvBackpropFilter } from '../src-main/core/training/wasmConvBackpropFilter.ts';
+import { registerWasmTrainingKernels } from '../src-main/core/training/wasmKernels.ts';
 import type { TrainingMessage } from '../src-main/core/training/workerProtocol.ts';
 import { makeTempDir } from '../src-main/test/tempDir.ts';
 import { formatTable, type BenchContext, type BenchResult } from './types.ts';
@@ -30,7 +30,7 @@ export async function run(context: BenchContext = { previous: [], quick: false }
         results.push({ name: `training: ${backend}`, value: null, unit: 'images/s', note: `absent: ${probe.detail}` });
         continue;
       }
-      if (backend === 'wasm') registerWasmConvBackpropFilter();
+      if (backend === 'wasm') registerWasmTrainingKernels();
       // The cpu backend trains at ~13 images/s: one short LeNet-5 run shows its rate.
       const mine: TrainingWorkload[] =
         backend === 'cpu' ? [{ model: 'lenet5-relu', dataset: 'mnist', batchSize: 64, trainImages: 256, epochs: 2 }] : workloads;

@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { deriveSeed } from '../random.ts';
-import { LocalResponseNormalization, SeededDropout } from './customLayers.ts';
+import { BatchNorm, LocalResponseNormalization, SeededDropout } from './customLayers.ts';
 import type { ModelSpec } from '../contract/training.ts';
 import { inferShapes } from './shapeInference.ts';
 
@@ -37,7 +37,7 @@ export function buildModel(spec: ModelSpec, seed: number): tfl.Sequential {
         break;
       }
       case 'batchNorm':
-        model.add(tfl.layers.batchNormalization({ ...first, momentum: layer.momentum, epsilon: layer.epsilon }));
+        model.add(new BatchNorm({ ...first, momentum: layer.momentum, epsilon: layer.epsilon }));
         break;
       case 'dropout':
         model.add(new SeededDropout({ ...first, rate: layer.rate, seed: deriveSeed(seed, `layer ${index} dropout`) }));

@@ -7,14 +7,14 @@ import { presets } from '../models/presets.ts';
 import { installMnist } from './mnistFixture.ts';
 import { train } from './trainer.ts';
 import { prepareData } from './trainingData.ts';
-import { registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
+import { registerWasmTrainingKernels } from './wasmKernels.ts';
 import type { TrainingMessage } from './workerProtocol.ts';
 
 let mnist: { datasetsDir: string; cleanup: () => void };
 beforeAll(async () => {
   mnist = await installMnist();
   expect(await tf.setBackend('wasm')).toBe(true);
-  registerWasmConvBackpropFilter();
+  registerWasmTrainingKernels();
 });
 afterAll(() => mnist?.cleanup());
 

@@ -8,7 +8,7 @@ import { Hyperparameters, ModelSpec, type HyperparametersInput } from '../contra
 import { installMnist } from './mnistFixture.ts';
 import { makeOptimizer, train, type TrainingData } from './trainer.ts';
 import { prepareData } from './trainingData.ts';
-import { registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
+import { registerWasmTrainingKernels } from './wasmKernels.ts';
 import type { TrainingMessage, TrainStatus } from './workerProtocol.ts';
 
 // A small net that still has every stateful piece: conv, BatchNorm moving stats, dropout masks.
@@ -31,7 +31,7 @@ let data: TrainingData;
 const temps: (() => void)[] = [];
 
 beforeAll(async () => {
-  registerWasmConvBackpropFilter();
+  registerWasmTrainingKernels();
   mnist = await installMnist();
   data = await prepareData({
     datasetsDir: mnist.datasetsDir,

@@ -9,7 +9,7 @@ import { loadCheckpoint, loadCheckpointWeights, saveCheckpoint } from './checkpo
 import { evaluateModel } from './evaluate.ts';
 import { batchTensors } from './batches.ts';
 import { trainStep } from './trainStep.ts';
-import { ensureGradients } from './wasmConvBackpropFilter.ts';
+import { ensureGradients } from './wasmKernels.ts';
 import type { RunRuntime, TrainingMessage, TrainStatus } from './workerProtocol.ts';
 
 export interface TrainingData {

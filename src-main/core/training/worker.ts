@@ -7,7 +7,7 @@ import type { BackendName, BackendProbe } from '../contract/app.ts';
 import { buildModel } from '../models/buildModel.ts';
 import { backendOrder, loadBackend, probeBackends } from './backends.ts';
 import { loadCheckpointWeights, StorageError } from './checkpointIO.ts';
-import { registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
+import { registerWasmTrainingKernels } from './wasmKernels.ts';
 import { train } from './trainer.ts';
 import { prepareData } from './trainingData.ts';
 import { checkTensorflowEngine, loadTensorflowEngine, setTensorflowThreads } from './tensorflowEngine.ts';
@@ -90,7 +90,7 @@ async function chooseBackend(pinned: BackendName | undefined): Promise<ChosenBac
     if (name === 'tensorflow' && process.env.KERNELLAB_TENSORFLOW_ENGINE) fallback = `the tensorflow engine did not load (${probe.detail})`;
   }
   if (!chosen) throw new Error('no tfjs backend loads in this worker');
-  if (chosen.name === 'wasm') registerWasmConvBackpropFilter();
+  if (chosen.name === 'wasm') registerWasmTrainingKernels();
   return { ...chosen, fallback: fallback ? `${fallback}; fell back to ${chosen.name}` : null };
 }
 

@@ -3,10 +3,15 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '../random.ts';
-import { ensureGradients, registerWasmConvBackpropFilter } from './wasmConvBackpropFilter.ts';
+import { Hyperparameters, ModelSpec } from '../contract/training.ts';
+import { batchNormTraining, batchNormTrainingKernel } from '../models/batchNormTraining.ts';
+import { buildModel } from '../models/buildModel.ts';
+import { makeOptimizer } from './trainer.ts';
+import { trainStep } from './trainStep.ts';
+import { ensureGradients, registerWasmTrainingKernels } from './wasmKernels.ts';
 
 beforeAll(async () => {
-  registerWasmConvBackpropFilter();
+  registerWasmTrainingKernels();
   await ensureGradients();
   expect(await tf.setBackend('wasm')).toBe(true);
 });
@@ -44,7 +49,7 @@ async function filterGradient(
   return { values, shape };
 }
 
-describe('Conv2DBackpropFilter on wasm', () => {
+describe('wasm training kernels', () => {
   const cases: { strides: number; pad: 'same' | 'valid'; inC: number; outC: number; size: number; k: number }[] = [];
   for (const strides of [1, 2, 3, 4]) {
     for (const pad of ['same', 'valid'] as const) {
@@ -172,6 +177,93 @@ describe('Conv2DBackpropFilter on wasm', () => {
     });
   }
 
+  it('Identity shares the buffer instead of copying it, and the copy outlives the original', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const before = tf.memory();
+    const y = tf.clone(x);
+    // tfjs' own kernel allocated a second buffer here.
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+    x.dispose();
+    expect(Array.from(await y.data())).toEqual([1, 2, 3, 4]);
+    y.dispose();
+  });
+
+  for (const c of [
+    { shape: [4, 5, 6, 7], axis: [0, 1, 2], keepDims: false },
+    { shape: [4, 5, 6, 7], axis: [2, 0, 1], keepDims: true },
+    { shape: [33, 10], axis: [0], keepDims: false },
+    { shape: [3, 4, 5], axis: [0, 1], keepDims: false },
+    // Not a leading prefix: tfjs' own kernel.
+    { shape: [4, 5, 6], axis: [1], keepDims: false },
+    { shape: [4, 5, 6], axis: [0, 2], keepDims: true },
+    { shape: [4, 5, 6], axis: [0, 1, 2], keepDims: false },
+  ]) {
+    it(`Sum over axes ${JSON.stringify(c.axis)} of ${JSON.stringify(c.shape)}${c.keepDims ? ', keepDims' : ''} matches cpu`, async () => {
+      const values = randomArray(
+        new SeededRandom(c.shape.length * 31 + c.axis.length),
+        c.shape.reduce((a, b) => a * b),
+      );
+      const on = async (backend: string) => {
+        await tf.setBackend(backend);
+        const t = tf.tidy(() => tf.sum(tf.tensor(values, c.shape), c.axis, c.keepDims));
+        const out = { shape: t.shape, values: Array.from(await t.data()) };
+        t.dispose();
+        return out;
+      };
+      const cpu = await on('cpu');
+      const wasm = await on('wasm');
+      expect(wasm.shape).toEqual(cpu.shape);
+      expectClose(cpu.values, wasm.values);
+    });
+  }
+
+  describe('batch norm in training mode (fused kernels) matches the composed ops on cpu', () => {
+    for (const shape of [
+      [6, 5, 4, 3],
+      [16, 10],
+      [2, 3, 3, 64],
+    ]) {
+      it(`forward, batch statistics and gradients for ${JSON.stringify(shape)}`, async () => {
+        const rng = new SeededRandom(shape.reduce((a, b) => a * b));
+        const channels = shape.at(-1)!;
+        // An offset mean and a spread like a conv layer's output, where cancellation would show.
+        const x = Array.from(
+          randomArray(
+            rng,
+            shape.reduce((a, b) => a * b),
+          ),
+          (v) => 3 + 2 * v,
+        );
+        const gamma = Array.from(randomArray(rng, channels), (v) => 1 + 0.5 * v);
+        const beta = randomArray(rng, channels);
+        const r = randomArray(rng, x.length);
+        const on = async (backend: string) => {
+          await tf.setBackend(backend);
+          const outs = tf.tidy(() => {
+            const xt = tf.tensor(x, shape);
+            const g = tf.tensor1d(gamma);
+            const b = tf.tensor1d(beta);
+            const { y, mean, variance } = batchNormTraining(xt, g, b, 1e-3);
+            const grads = tf.grads((a: tf.Tensor, ga: tf.Tensor, be: tf.Tensor) =>
+              tf.sum(tf.mul(batchNormTraining(a, ga as tf.Tensor1D, be as tf.Tensor1D, 1e-3).y, tf.tensor(r, shape))),
+            )([xt, g, b]);
+            return [y, mean, variance, ...grads];
+          });
+          const values = await Promise.all(outs.map((t) => t.data()));
+          tf.dispose(outs);
+          return values.map((v) => Array.from(v as Float32Array));
+        };
+        // cpu has no fused kernel: it computes tfjs' composed ops, the reference.
+        expect(tf.getKernel(batchNormTrainingKernel, 'cpu')).toBeUndefined();
+        expect(tf.getKernel(batchNormTrainingKernel, 'wasm')).toBeDefined();
+        const cpu = await on('cpu');
+        const wasm = await on('wasm');
+        for (let i = 0; i < cpu.length; i++) expectClose(cpu[i]!, wasm[i]!);
+      });
+    }
+  });
+
   it('leaks no tensors and no backend memory over 100 training steps', async () => {
     await tf.setBackend('wasm');
     const rng = new SeededRandom(3);
@@ -189,5 +281,42 @@ describe('Conv2DBackpropFilter on wasm', () => {
     optimizer.dispose();
     w.dispose();
     x.dispose();
+  });
+
+  it('leaks no tensors and no backend memory over 100 steps of a network using every kernel here', async () => {
+    await tf.setBackend('wasm');
+    const spec = ModelSpec.parse({
+      name: 'every_kernel',
+      inputShape: [12, 12, 3],
+      numClasses: 4,
+      layers: [
+        { type: 'conv2d', filters: 8, kernelSize: 3, strides: 2, padding: 'same' },
+        { type: 'batchNorm' },
+        { type: 'conv2d', filters: 8, kernelSize: 3, padding: 'same' },
+        { type: 'maxPool2d', poolSize: 2 },
+        { type: 'flatten' },
+        { type: 'dense', units: 16 },
+        { type: 'batchNorm' },
+        { type: 'dropout', rate: 0.2 },
+      ],
+    });
+    const model = buildModel(spec, 7);
+    const optimizer = makeOptimizer(Hyperparameters.parse({ epochs: 1, optimizer: 'adam', learningRate: 1e-3 }));
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const rng = new SeededRandom(11);
+    const x = tf.tensor4d(randomArray(rng, 8 * 12 * 12 * 3), [8, 12, 12, 3]);
+    const labels = tf.tensor1d([0, 1, 2, 3, 0, 1, 2, 3], 'int32');
+    const y = tf.oneHot(labels, 4);
+    const step = () => tf.dispose(trainStep({ model, optimizer, vars }, { x, y, labels }));
+    step();
+    const before = tf.memory();
+    for (let i = 0; i < 100; i++) step();
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numDataBuffers).toBe(before.numDataBuffers);
+    expect(after.numBytes).toBe(before.numBytes);
+    tf.dispose([x, y, labels]);
+    optimizer.dispose();
+    model.dispose();
   });
 });
