@@ -24,7 +24,16 @@ export function allOf<T extends string>() {
   return <const L extends readonly T[]>(list: L & Missing<T, L>): L => list;
 }
 
-export const runStatuses = allOf<RunStatus>()(['queued', 'running', 'completed', 'failed', 'canceled', 'interrupted', 'diverged']);
+export const runStatuses = allOf<RunStatus>()([
+  'queued',
+  'running',
+  'completed',
+  'failed',
+  'canceled',
+  'interrupted',
+  'diverged',
+  'pruned',
+]);
 
 export function isRunStatus(name: string): name is RunStatus {
   return (runStatuses as readonly string[]).includes(name);

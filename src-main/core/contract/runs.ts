@@ -13,7 +13,8 @@ import { method } from './define.ts';
 import { MetricBetter, MetricKindInfo } from './metrics.ts';
 import { PresetId } from './training.ts';
 
-export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed', 'canceled', 'interrupted', 'diverged']);
+/** `pruned`: a sweep's pruner stopped it early (its metrics stay; RunDetail.pruned says where). */
+export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed', 'canceled', 'interrupted', 'diverged', 'pruned']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 export const MetricValue = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);

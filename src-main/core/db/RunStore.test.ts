@@ -7,7 +7,7 @@ import { makeTempDir } from '../../test/tempDir.ts';
 import { KernelLabError } from '../errors.ts';
 import { EventBus } from '../events.ts';
 import type { KernelLabEvent, RunStatus } from '../contract/index.ts';
-import { flattenParams, RunStore, type NewRun } from './RunStore.ts';
+import { flattenParams, leaseOf, RunStore, type NewRun } from './RunStore.ts';
 
 let tmp: { dir: string; cleanup: () => void };
 let store: RunStore;
@@ -46,7 +46,7 @@ function thrown(fn: () => unknown): KernelLabError {
   throw new Error('expected an error');
 }
 
-const statuses: RunStatus[] = ['queued', 'running', 'completed', 'failed', 'canceled', 'interrupted', 'diverged'];
+const statuses: RunStatus[] = ['queued', 'running', 'completed', 'failed', 'canceled', 'interrupted', 'diverged', 'pruned'];
 
 /** A run brought to `status` through allowed moves only. */
 function runIn(status: RunStatus): number {
@@ -59,8 +59,10 @@ function runIn(status: RunStatus): number {
     canceled: ['canceled'],
     interrupted: ['running', 'interrupted'],
     diverged: ['running', 'diverged'],
+    pruned: ['running'],
   };
   for (const to of path[status]) store.transition(id, to);
+  if (status === 'pruned') store.finishRun(leaseOf(store.getRun(id)!), 'pruned', 'ASHA rung 0 (epoch 1)', { epoch: 1, rung: 0 });
   expect(store.getRun(id)!.status).toBe(status);
   return id;
 }
@@ -82,6 +84,8 @@ const expectedMoves: Record<RunStatus, RunStatus[]> = {
   failed: [],
   canceled: [],
   diverged: [],
+  // Only a sweep's pruner ends a run as pruned (settle with the epoch and rung); no plain move reaches it.
+  pruned: [],
 };
 
 describe('run lifecycle', () => {

@@ -460,11 +460,15 @@ export class RunStore {
   /**
    * The one final status of an execution (see settle in sweeps/execution.ts): running → `to`,
    * only while `lease` holds. False when it does not: the run was recovered or claimed again, and
-   * its end is the new holder's to record.
+   * its end is the new holder's to record. A pruned run names the epoch and rung it stopped at.
    */
-  finishRun(lease: Lease, to: RunStatus, error: string | null): boolean {
+  finishRun(lease: Lease, to: RunStatus, error: string | null, pruned: { epoch: number; rung: number | null } | null = null): boolean {
     if (!endsRun.has(to)) throw new KernelLabError('internal', `finishRun: ${to} does not end a run`);
-    const finished = this.#write(`ending run ${lease.runId} as ${to}`, () => lifecycle.finishRun(this.#db, lease, to, error, Date.now()));
+    if ((to === 'pruned') !== (pruned !== null))
+      throw new KernelLabError('internal', `finishRun: ${to} with pruned ${JSON.stringify(pruned)}`);
+    const finished = this.#write(`ending run ${lease.runId} as ${to}`, () =>
+      lifecycle.finishRun(this.#db, lease, to, error, Date.now(), pruned),
+    );
     if (finished) this.#emitRun(lease.runId, to);
     return finished;
   }

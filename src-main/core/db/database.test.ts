@@ -96,6 +96,8 @@ describe('migrations', () => {
       // 0005: a run from before leases had fencing tokens was never claimed, and is nobody's.
       expect(store.getRun(1)).toMatchObject({ attempt: 0, reservedFor: null });
       expect(store.metricSeries(1).series.loss).toEqual([{ step: 0, epoch: 0, wallMs: 1, value: 0.5 }]);
+      // 0006 rebuilt the runs table (the 'pruned' status): its child rows were not cascaded away.
+      expect(store.getRun(1)).toMatchObject({ status: 'completed', pruned: null });
       const fresh = new Database(':memory:');
       store.close();
       const upgraded = new Database(path, { readonly: true });

@@ -57,6 +57,11 @@ interface LedgerRow {
 
 const migrationFile = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
+/** A migration whose first line is `-- kernellab: foreign keys off` runs with foreign keys off (a table rebuild). */
+function foreignKeysOff(sql: string): boolean {
+  return /^-- kernellab: foreign keys off\s*$/m.test(sql.split('\n', 1)[0] ?? '');
+}
+
 export function checksumOf(sql: string): string {
   return createHash('sha256').update(sql.replace(/\r\n/g, '\n')).digest('hex');
 }
@@ -249,6 +254,12 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): O
     db.pragma('foreign_keys = ON');
     // 64 MiB of page cache (default 2 MiB): the metrics b-tree and the list queries stay in memory.
     db.pragma('cache_size = -65536');
+    // A migration that rebuilds a table (SQLite's way to change a constraint) asks on its first line
+    // for foreign keys off: dropping the old table would otherwise cascade into every child row. The
+    // pragma is a no-op inside a transaction, so it is set around it, and the keys are checked
+    // before the transaction commits.
+    const keysOff = pending.some((m) => foreignKeysOff(m.sql));
+    if (keysOff) db.pragma('foreign_keys = OFF');
     const migrate = db.transaction(() => {
       db.exec(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)',
@@ -268,12 +279,25 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): O
             'internal',
           );
         }
+        if (foreignKeysOff(m.sql)) {
+          const broken = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+          if (broken.length > 0)
+            throw new DatabaseError(
+              'migration_failed',
+              `Migration ${m.file} left ${broken.length} rows pointing at missing rows (first: ${broken[0]!.table} row ${broken[0]!.rowid} → ${broken[0]!.parent}) on ${path}. Nothing of it was applied.`,
+              'internal',
+            );
+        }
         insert.run(m.version, m.name, m.checksum, Date.now());
         applied.push(m.version);
       }
     });
-    if (pending.length > 0) migrate.immediate();
-    else planMigrations(path, readLedger(db) ?? [], migrations);
+    try {
+      if (pending.length > 0) migrate.immediate();
+      else planMigrations(path, readLedger(db) ?? [], migrations);
+    } finally {
+      if (keysOff) db.pragma('foreign_keys = ON');
+    }
   } catch (error) {
     db.close();
     throw describeSqliteError(path, error, 'migrating the database');

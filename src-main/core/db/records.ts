@@ -31,6 +31,8 @@ export interface RunRecord {
   /** Only this owner may claim the run (the process that queued it to train it itself). */
   reservedFor: string | null;
   error: string | null;
+  /** A pruned run: the epoch whose metric stopped it and the ASHA rung (null for median stopping). */
+  pruned: { epoch: number; rung: number | null } | null;
   createdAt: number;
   startedAt: number | null;
   endedAt: number | null;
@@ -76,6 +78,8 @@ export interface RunDbRow {
   attempt: number;
   reserved_for: string | null;
   error: string | null;
+  pruned_epoch: number | null;
+  pruned_rung: number | null;
   created_at: number;
   started_at: number | null;
   ended_at: number | null;
@@ -106,6 +110,7 @@ export function toRunRecord(row: RunDbRow): RunRecord {
     attempt: row.attempt,
     reservedFor: row.reserved_for,
     error: row.error,
+    pruned: row.pruned_epoch === null ? null : { epoch: row.pruned_epoch, rung: row.pruned_rung },
     createdAt: row.created_at,
     startedAt: row.started_at,
     endedAt: row.ended_at,

@@ -17,15 +17,17 @@ import { toRunRecord, type Lease, type RunDbRow, type RunRecord } from './record
 /** Allowed status moves. Terminal states have none; a resume is a new run with parentRunId. */
 export const allowedTransitions: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
   queued: ['running', 'canceled', 'failed'],
+  // 'pruned' is not a plain move: only finishRun reaches it, with the epoch and rung that decided it.
   running: ['completed', 'failed', 'canceled', 'interrupted', 'diverged'],
   interrupted: ['queued', 'canceled'],
   completed: [],
   failed: [],
   canceled: [],
   diverged: [],
+  pruned: [],
 };
 
-export const endsRun = new Set<RunStatus>(['completed', 'failed', 'canceled', 'diverged', 'interrupted']);
+export const endsRun = new Set<RunStatus>(['completed', 'failed', 'canceled', 'diverged', 'interrupted', 'pruned']);
 
 /** A write refused because the writer's lease on the run is gone (recovered, or claimed again). */
 export class LeaseLost extends KernelLabError {
@@ -131,15 +133,31 @@ export function holdLease(db: SqliteDatabase, lease: Lease, until: number): bool
  * interrupted, only while `lease` still holds. False when it does not (the run was recovered or
  * claimed again: its status is someone else's to decide).
  */
-export function finishRun(db: SqliteDatabase, lease: Lease, to: RunStatus, error: string | null, now: number): boolean {
+export function finishRun(
+  db: SqliteDatabase,
+  lease: Lease,
+  to: RunStatus,
+  error: string | null,
+  now: number,
+  pruned: { epoch: number; rung: number | null } | null = null,
+): boolean {
   return (
     db
       .prepare(
         `UPDATE runs SET status = @to, updated_at = @now, ended_at = @now, error = @error,
-           worker_owner = NULL, worker_pid = NULL, lease_expires_at = NULL
+           worker_owner = NULL, worker_pid = NULL, lease_expires_at = NULL, pruned_epoch = @prunedEpoch, pruned_rung = @prunedRung
          WHERE id = @id AND status = 'running' AND worker_owner = @owner AND attempt = @attempt`,
       )
-      .run({ to, now, error, id: lease.runId, owner: lease.owner, attempt: lease.attempt }).changes === 1
+      .run({
+        to,
+        now,
+        error,
+        id: lease.runId,
+        owner: lease.owner,
+        attempt: lease.attempt,
+        prunedEpoch: pruned?.epoch ?? null,
+        prunedRung: pruned?.rung ?? null,
+      }).changes === 1
   );
 }
 

@@ -104,7 +104,7 @@ CREATE TABLE params (
 ) WITHOUT ROWID;
 
 -- table runs
-CREATE TABLE runs (
+CREATE TABLE "runs" (
   id INTEGER PRIMARY KEY,
   uuid TEXT NOT NULL UNIQUE,
   name TEXT NOT NULL,
@@ -115,7 +115,7 @@ CREATE TABLE runs (
   -- Epoch folding in sweeps: this run's results are the first derived_epochs epochs of another run.
   derived_from_run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL,
   derived_epochs INTEGER CHECK (derived_epochs IS NULL OR derived_epochs > 0),
-  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'canceled', 'interrupted', 'diverged')),
+  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'canceled', 'interrupted', 'diverged', 'pruned')),
   model_spec TEXT NOT NULL CHECK (json_valid(model_spec)),
   dataset TEXT NOT NULL,
   backend TEXT NOT NULL,
@@ -124,7 +124,7 @@ CREATE TABLE runs (
   hyperparameters TEXT NOT NULL CHECK (json_valid(hyperparameters)),
   environment TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(environment)),
   priority INTEGER NOT NULL DEFAULT 0,
-  -- Who runs it: set atomically by claimNextQueuedRun so two processes never run one run twice.
+  -- Who runs it: set atomically by the claim so two processes never run one run twice.
   worker_owner TEXT,
   worker_pid INTEGER,
   lease_expires_at INTEGER,
@@ -132,8 +132,14 @@ CREATE TABLE runs (
   created_at INTEGER NOT NULL,
   started_at INTEGER,
   ended_at INTEGER,
-  updated_at INTEGER NOT NULL
-, params_version INTEGER NOT NULL DEFAULT 0, attempt INTEGER NOT NULL DEFAULT 0, reserved_for TEXT);
+  updated_at INTEGER NOT NULL,
+  params_version INTEGER NOT NULL DEFAULT 0,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  reserved_for TEXT,
+  pruned_epoch INTEGER CHECK (pruned_epoch IS NULL OR pruned_epoch > 0),
+  pruned_rung INTEGER CHECK (pruned_rung IS NULL OR pruned_rung >= 0),
+  CHECK ((status = 'pruned') = (pruned_epoch IS NOT NULL))
+);
 
 -- table schema_migrations
 CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL);

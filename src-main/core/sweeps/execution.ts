@@ -55,7 +55,9 @@ export type RunOutcome =
   | { kind: 'diverged'; error: string }
   | { kind: 'canceled' }
   /** Stopped so it can continue from its last checkpoint (a pause, a shutdown, a full disk, a stall). */
-  | { kind: 'interrupted'; error: string };
+  | { kind: 'interrupted'; error: string }
+  /** Stopped early by its sweep's pruner at the end of `epoch` (ASHA: at `rung`); its metrics stay. */
+  | { kind: 'pruned'; reason: string; epoch: number; rung: number | null };
 
 export interface Execution {
   /** Resolves once the execution has stopped (its worker has exited); never rejects. */
@@ -83,6 +85,10 @@ export const pausedError = 'paused; resume to continue from the last checkpoint'
  * again, so its end belongs to the new holder).
  */
 export function settle(store: RunStore, lease: Lease, outcome: RunOutcome): RunRecord | undefined {
+  if (outcome.kind === 'pruned')
+    return store.finishRun(lease, 'pruned', outcome.reason, { epoch: outcome.epoch, rung: outcome.rung })
+      ? store.getRun(lease.runId)
+      : undefined;
   const [status, error] = ((): [RunRecord['status'], string | null] => {
     switch (outcome.kind) {
       case 'completed':
