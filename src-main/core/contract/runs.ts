@@ -118,6 +118,8 @@ export const RunDetail = RunRow.omit({ params: true, metrics: true }).extend({
   environment: z.unknown(),
   priority: z.number().int(),
   error: z.string().nullable(),
+  /** A pruned run: the epoch whose metric stopped it and its ASHA rung (null for median stopping); error says why. */
+  pruned: z.object({ epoch: z.number().int(), rung: z.number().int().nullable() }).nullable(),
   params: z.record(z.string(), ParamValue),
   summary: z.array(MetricSummary),
   checkpoints: z.array(Checkpoint),

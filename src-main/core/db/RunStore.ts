@@ -364,6 +364,8 @@ export class RunStore {
       ended_at: run.status === 'completed' ? now : null,
       updated_at: now,
       params_version: paramsVersion,
+      pruned_epoch: null,
+      pruned_rung: null,
     };
   }
 

@@ -25,55 +25,62 @@ import type { RunInserter } from './runInsert.ts';
 
 const exportFormatTag = 'kernellab.runs';
 
-const ExportedRun = z.object({
-  uuid: z.uuid(),
-  name: z.string().min(1),
-  experimentUuid: z.string().nullable(),
-  sweepUuid: z.string().nullable(),
-  parentRunUuid: z.string().nullable(),
-  derivedFromRunUuid: z.string().nullable(),
-  derivedEpochs: z.number().int().positive().nullable(),
-  status: RunStatus,
-  modelSpec: z.unknown(),
-  dataset: z.string(),
-  backend: z.string(),
-  device: z.string(),
-  seed: z.number().int(),
-  hyperparameters: z.record(z.string(), z.unknown()),
-  environment: z.record(z.string(), z.unknown()),
-  priority: z.number().int(),
-  error: z.string().nullable(),
-  createdAt: z.number(),
-  startedAt: z.number().nullable(),
-  endedAt: z.number().nullable(),
-  tags: z.array(z.string()),
-  note: z.string(),
-  checkpoints: z.array(
-    z.object({
-      epoch: z.number().int(),
-      kind: z.enum(['best', 'last', 'epoch']),
-      path: z.string(),
-      bytes: z.number().int(),
-      sha256: z.string(),
-      metric: z.string().nullable(),
-      value: MetricValue.nullable(),
-      createdAt: z.number(),
-    }),
-  ),
-  evaluations: z.array(
-    z.object({
-      split: z.string(),
-      loss: MetricValue.nullable(),
-      accuracy: MetricValue.nullable(),
-      confusion: z.unknown(),
-      perClass: z.unknown(),
-      mostWrong: z.unknown(),
-      createdAt: z.number(),
-    }),
-  ),
-  /** key → [step, epoch, wallMs, value] in step order. */
-  metrics: z.record(z.string(), z.array(z.tuple([z.number().int(), z.number().int(), z.number(), MetricValue]))),
-});
+const ExportedRun = z
+  .object({
+    uuid: z.uuid(),
+    name: z.string().min(1),
+    experimentUuid: z.string().nullable(),
+    sweepUuid: z.string().nullable(),
+    parentRunUuid: z.string().nullable(),
+    derivedFromRunUuid: z.string().nullable(),
+    derivedEpochs: z.number().int().positive().nullable(),
+    status: RunStatus,
+    modelSpec: z.unknown(),
+    dataset: z.string(),
+    backend: z.string(),
+    device: z.string(),
+    seed: z.number().int(),
+    hyperparameters: z.record(z.string(), z.unknown()),
+    environment: z.record(z.string(), z.unknown()),
+    priority: z.number().int(),
+    error: z.string().nullable(),
+    /** A pruned run's epoch and rung (exports from before pruning have none). */
+    pruned: z.object({ epoch: z.number().int().positive(), rung: z.number().int().nonnegative().nullable() }).nullable().default(null),
+    createdAt: z.number(),
+    startedAt: z.number().nullable(),
+    endedAt: z.number().nullable(),
+    tags: z.array(z.string()),
+    note: z.string(),
+    checkpoints: z.array(
+      z.object({
+        epoch: z.number().int(),
+        kind: z.enum(['best', 'last', 'epoch']),
+        path: z.string(),
+        bytes: z.number().int(),
+        sha256: z.string(),
+        metric: z.string().nullable(),
+        value: MetricValue.nullable(),
+        createdAt: z.number(),
+      }),
+    ),
+    evaluations: z.array(
+      z.object({
+        split: z.string(),
+        loss: MetricValue.nullable(),
+        accuracy: MetricValue.nullable(),
+        confusion: z.unknown(),
+        perClass: z.unknown(),
+        mostWrong: z.unknown(),
+        createdAt: z.number(),
+      }),
+    ),
+    /** key → [step, epoch, wallMs, value] in step order. */
+    metrics: z.record(z.string(), z.array(z.tuple([z.number().int(), z.number().int(), z.number(), MetricValue]))),
+  })
+  .refine((run) => (run.status === 'pruned') === (run.pruned !== null), {
+    message: 'a pruned run names the epoch it was pruned at (pruned: { epoch, rung }), and only a pruned run does',
+    path: ['pruned'],
+  });
 
 export const RunsExport = z.object({
   format: z.literal(exportFormatTag),
@@ -222,6 +229,7 @@ export function buildExport(db: SqliteDatabase, runIds: number[]): RunsExport {
           'environment',
           'priority',
           'error',
+          'pruned',
           'createdAt',
           'startedAt',
           'endedAt',
@@ -479,6 +487,8 @@ export function importRuns(
           ended_at: run.endedAt,
           updated_at: now,
           params_version: paramsVersion,
+          pruned_epoch: run.status === 'pruned' ? (run.pruned?.epoch ?? null) : null,
+          pruned_rung: run.status === 'pruned' ? (run.pruned?.rung ?? null) : null,
         },
         // Derived from the run as it is, like a run created here: an export's params are not trusted.
         runParams(run),

@@ -267,6 +267,7 @@ export function runDetail(db: SqliteDatabase, id: number): RunDetail | undefined
     environment: run.environment,
     priority: run.priority,
     error: run.error,
+    pruned: run.pruned,
     params: paramsOf(db, id),
     summary: summariesOf(db, [id]).get(id) ?? [],
     checkpoints: checkpoints.map((c) => ({ ...c, value: enc(c.value) })),

@@ -36,6 +36,9 @@ export interface RunInsertRow {
   updated_at: number;
   /** Which derivation wrote the params (runParams.ts paramsVersion). */
   params_version: number;
+  /** A pruned run's epoch and rung (both null for any other status). */
+  pruned_epoch: number | null;
+  pruned_rung: number | null;
 }
 
 export type RunInserter = (row: RunInsertRow, params: readonly FlatParam[]) => number;
@@ -45,10 +48,10 @@ export function runInserter(db: SqliteDatabase): RunInserter {
   const insertRun = db.prepare(
     `INSERT INTO runs (uuid, name, experiment_id, sweep_id, parent_run_id, derived_from_run_id, derived_epochs, status, model_spec, dataset,
        backend, device, seed, hyperparameters, environment, priority, worker_owner, worker_pid, lease_expires_at, reserved_for, error, created_at,
-       started_at, ended_at, updated_at, params_version)
+       started_at, ended_at, updated_at, params_version, pruned_epoch, pruned_rung)
      VALUES (@uuid, @name, @experiment_id, @sweep_id, @parent_run_id, @derived_from_run_id, @derived_epochs, @status, @model_spec, @dataset,
        @backend, @device, @seed, @hyperparameters, @environment, @priority, @worker_owner, @worker_pid, @lease_expires_at, @reserved_for, @error,
-       @created_at, @started_at, @ended_at, @updated_at, @params_version)`,
+       @created_at, @started_at, @ended_at, @updated_at, @params_version, @pruned_epoch, @pruned_rung)`,
   );
   const insertParam = db.prepare('INSERT INTO params (run_id, key, value, kind) VALUES (?, ?, ?, ?)');
   return (row, params) => {

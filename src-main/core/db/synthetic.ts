@@ -87,6 +87,8 @@ export function generateSyntheticRuns(path: string, spec: SyntheticSpec): { runI
             ended_at: now + i + 60_000,
             updated_at: now,
             params_version: paramsVersion,
+            pruned_epoch: null,
+            pruned_rung: null,
           },
           // Bench data: exactly spec.params params per run (the store bench's 20), not a real run's derivation.
           flattenParams(hyper),
