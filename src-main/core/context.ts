@@ -1,14 +1,21 @@
 import type { AppInfo } from './contract/index.ts';
+import type { DatasetTransfers } from './datasets/transfers.ts';
 import type { RunStore } from './db/RunStore.ts';
+import type { EngineInstalls } from './engine/installs.ts';
 import type { EventBus } from './events.ts';
 import type { DataDirLayout } from './home.ts';
+import type { Scheduler } from './sweeps/scheduler.ts';
+import type { BackendProbes } from './training/probe.ts';
 import type { WorkerLauncher } from './workerHost.ts';
 
 export type Shell = AppInfo['shell'];
 
 /**
- * What every handler module is given: the data folder, the store, the event bus and how to start
- * workers. createService (service.ts) builds it; handlers import this type, never the service.
+ * Everything a service holds, built, started and stopped by createService (service.ts): the data
+ * folder, the store, the event bus, how workers start, and the parts with state over time (the
+ * scheduler, dataset transfers, engine installs, the backend probe). Handler modules take this
+ * and adapt API calls to it; they import this type, never the service, and keep no state of
+ * their own.
  */
 export interface ServiceContext {
   readonly layout: DataDirLayout;
@@ -23,4 +30,12 @@ export interface ServiceContext {
   readonly store: RunStore;
   /** Aborted when the service closes: long work (downloads, imports) stops instead of holding the process. */
   readonly closing: AbortSignal;
+  /** Claims queued runs and hands them to workers; running from the start except in the CLI (see sweeps/handlers.ts). */
+  readonly scheduler: Scheduler;
+  /** Dataset downloads and imports in flight. */
+  readonly datasets: DatasetTransfers;
+  /** Engine installs in flight. */
+  readonly engines: EngineInstalls;
+  /** Which tfjs backends load here (asked of a worker once). */
+  readonly backends: BackendProbes;
 }

@@ -1,30 +1,27 @@
-import { accessSync, constants, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { version as tfjsVersion } from '@tensorflow/tfjs-core/dist/version.js';
+import { appHandlers } from './appHandlers.ts';
 import { invalidInput, KernelLabError } from './errors.ts';
 import { EventBus } from './events.ts';
 import { datasetsHandlers } from './datasets/handlers.ts';
+import { DatasetTransfers } from './datasets/transfers.ts';
 import { enginesHandlers } from './engine/handlers.ts';
+import { EngineInstalls, verifyInWorker } from './engine/installs.ts';
 import { engineDir, engineProcessEnv, readManifest } from './engine/layout.ts';
 import { RunStore } from './db/RunStore.ts';
 import { runsHandlers } from './db/handlers.ts';
-import { closeScheduler, runControlHandlers, sweepsHandlers } from './sweeps/handlers.ts';
+import { Lifecycle } from './lifecycle.ts';
+import type { Executor } from './sweeps/execution.ts';
+import { runControlHandlers, sweepsHandlers } from './sweeps/handlers.ts';
+import { Scheduler } from './sweeps/scheduler.ts';
+import { createWorkerExecutor } from './sweeps/workerExecutor.ts';
 import { trainingHandlers } from './training/handlers.ts';
+import { BackendProbes } from './training/probe.ts';
 import { ensureDataDir } from './home.ts';
-import { probeBackendsInWorker } from './training/probe.ts';
 import { forkWorker, type WorkerLauncher } from './workerHost.ts';
 import type { CallContext, Handlers } from './contract/define.ts';
-import {
-  backendOrder,
-  isMethodName,
-  methods,
-  type BackendProbe,
-  type MethodName,
-  type MethodOutput,
-  type Methods,
-} from './contract/index.ts';
+import { isMethodName, methods, type MethodName, type MethodOutput, type Methods } from './contract/index.ts';
 import type { ServiceContext, Shell } from './context.ts';
 
 // What the shells need besides the contract and the errors comes through here, so a shell never
@@ -32,6 +29,7 @@ import type { ServiceContext, Shell } from './context.ts';
 export type { ServiceContext, Shell } from './context.ts';
 export { resolveDataDir } from './home.ts';
 export type { WorkerHandle, WorkerLauncher } from './workerHost.ts';
+export type { Executor } from './sweeps/execution.ts';
 
 export interface ServiceOptions {
   dataDir: string;
@@ -55,6 +53,11 @@ export interface ServiceOptions {
    * that stalls longer loses its runs to the others on the data folder; fault tests shorten it.
    */
   leaseMs?: number;
+  /**
+   * What trains a claimed run; defaults to a worker process on this machine (workerExecutor.ts).
+   * Tests pass their own; a GPU host or a remote agent is one more Executor.
+   */
+  executor?: Executor;
 }
 
 /** The API every shell exposes: one entry point that validates, dispatches and returns. */
@@ -63,17 +66,17 @@ export interface Service {
   call<M extends MethodName>(name: M, input: unknown, options?: { signal?: AbortSignal }): Promise<MethodOutput<M>>;
   readonly events: EventBus;
   readonly context: ServiceContext;
+  /**
+   * Stops the service: calls in flight see their signal abort, engine installs and dataset
+   * transfers stop, running runs are interrupted (resumable) and their workers have exited, then
+   * the database closes. Resolves when all of that is done; calling it again returns the same stop.
+   */
   close(): Promise<void>;
 }
 
 const defaultWorkerEntry = fileURLToPath(new URL('./training/worker.ts', import.meta.url));
 
 const defaultAppRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-function readAppVersion(appRoot: string): string {
-  const pkg = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /**
  * Every worker gets the installed tensorflow engine in its environment (its folder, and for a GPU
@@ -90,92 +93,84 @@ function withEngine(launch: WorkerLauncher, enginesDir: string): WorkerLauncher 
   };
 }
 
-function appHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 'app.info' | 'app.health'>> {
-  let probe: Promise<BackendProbe[]> | undefined;
-  // An engine installed or removed changes what loads: probe again on the next app.info.
-  ctx.events.subscribe((event) => {
-    if (event.name === 'engine.progress' && event.payload.phase === 'done') probe = undefined;
-  });
-  const appVersion = readAppVersion(ctx.appRoot);
-  return {
-    'app.info': async () => {
-      // Probing spawns a worker and loads tfjs there; do it once per process, on first demand.
-      probe ??= probeBackendsInWorker(ctx.launchWorker, ctx.workerEntry).catch((error: unknown) => {
-        probe = undefined;
-        throw error;
-      });
-      const backends = await probe;
-      const chosen = backendOrder.find((name) => backends.some((b) => b.name === name && b.available)) ?? null;
-      return {
-        appVersion,
-        nodeVersion: process.versions.node,
-        electronVersion: process.versions.electron ?? null,
-        tfjsVersion,
-        platform: `${process.platform}-${process.arch}`,
-        cpus: cpus().length,
-        dataDir: ctx.layout.root,
-        shell: ctx.shell,
-        backends,
-        chosenBackend: chosen,
-      };
-    },
-    'app.health': () => {
-      const checks: { name: string; ok: boolean; detail: string }[] = [];
-      try {
-        accessSync(ctx.layout.root, constants.W_OK);
-        checks.push({ name: 'dataDir', ok: true, detail: `${ctx.layout.root} is writable` });
-      } catch (error) {
-        checks.push({ name: 'dataDir', ok: false, detail: `${ctx.layout.root} is not writable: ${(error as Error).message}` });
-      }
-      try {
-        accessSync(ctx.layout.runs, constants.W_OK);
-        checks.push({ name: 'runs', ok: true, detail: `${ctx.layout.runs} is writable` });
-      } catch (error) {
-        checks.push({
-          name: 'runs',
-          ok: false,
-          detail: `${ctx.layout.runs} is not writable: runs cannot save checkpoints (${(error as Error).message})`,
-        });
-      }
-      // SQLite keeps writing into a database file deleted (or replaced) while it is open: every
-      // write would be lost, so that is a failed check, and the store refuses writes.
-      const gone = ctx.store.fileProblem();
-      checks.push({ name: 'database', ok: gone === null, detail: gone ?? `${ctx.layout.database} is the database in use` });
-      return { ok: checks.every((c) => c.ok), uptimeMs: Date.now() - ctx.startedAt, checks };
-    },
-  };
-}
-
-export function createService(options: ServiceOptions): Service {
+/** Builds every part of a service from its options, in dependency order; nothing is started yet. */
+function buildContext(options: ServiceOptions, closing: AbortSignal): ServiceContext {
   const layout = ensureDataDir(options.dataDir);
   const events = new EventBus();
   const appRoot = options.appRoot ?? defaultAppRoot;
-  const closing = new AbortController();
-  const context: ServiceContext = {
-    closing: closing.signal,
+  const store = RunStore.open(layout.database, {
+    events,
+    migrationsDir: join(appRoot, 'migrations'),
+    ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
+  });
+  const launchWorker = withEngine(options.launchWorker ?? forkWorker, layout.engines);
+  const workerEntry = options.workerEntry ?? defaultWorkerEntry;
+  const scheduler = new Scheduler({
+    store,
+    events,
+    // The CLI trains what it queued itself (its run, the sweeps it follows); the app and the
+    // server take any runnable run.
+    scope: options.shell === 'cli' ? 'own' : 'any',
+    executor:
+      options.executor ??
+      createWorkerExecutor({
+        launchWorker,
+        workerEntry,
+        datasetsDir: layout.datasets,
+        runsDir: layout.runs,
+        // A worker whose main stops answering ends well before main's lease runs out.
+        watchdogMs: Math.max(1000, Math.floor(store.leaseMs / 4)),
+      }),
+  });
+  const backends = new BackendProbes(launchWorker, workerEntry);
+  // An engine installed or removed changes what loads: probe again on the next app.info.
+  events.subscribe((event) => {
+    if (event.name === 'engine.progress' && event.payload.phase === 'done') backends.forget();
+  });
+  return {
+    closing,
     appRoot,
     layout,
     shell: options.shell,
     events,
-    store: RunStore.open(layout.database, {
-      events,
-      migrationsDir: join(appRoot, 'migrations'),
-      ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
-    }),
-    launchWorker: withEngine(options.launchWorker ?? forkWorker, layout.engines),
-    workerEntry: options.workerEntry ?? defaultWorkerEntry,
+    store,
+    launchWorker,
+    workerEntry,
     startedAt: Date.now(),
+    scheduler,
+    datasets: new DatasetTransfers({ root: layout.datasets, events, mirror: options.datasetMirror }),
+    engines: new EngineInstalls({ enginesDir: layout.engines, events, tfjsVersion, verify: verifyInWorker(launchWorker, workerEntry) }),
+    backends,
   };
+}
+
+/**
+ * Builds a service and starts it. The parts are started in order and stopped in reverse by
+ * close(): the store first and last; the scheduler (the desktop app and `kernellab serve` keep
+ * running queued runs after a restart; the CLI's starts when a command asks for runs); then
+ * dataset transfers and engine installs, which stop before the runs are interrupted.
+ */
+export function createService(options: ServiceOptions): Service {
+  const closing = new AbortController();
+  const context = buildContext(options, closing.signal);
+  const { store, scheduler, datasets, engines } = context;
+  const lifecycle = new Lifecycle([
+    { name: 'database', stop: () => store.close() },
+    { name: 'scheduler', start: () => options.shell !== 'cli' && scheduler.start(), stop: () => scheduler.close() },
+    { name: 'dataset transfers', stop: () => datasets.close() },
+    { name: 'engine installs', stop: () => engines.close() },
+  ]);
   // Spelled out as a full Handlers map so the compiler refuses a contract method without a handler.
   const handlers: Handlers<Methods> = {
     ...appHandlers(context),
-    ...datasetsHandlers(context, { mirror: options.datasetMirror }),
-    ...enginesHandlers(context, tfjsVersion),
+    ...datasetsHandlers(context),
+    ...enginesHandlers(context),
     ...runsHandlers(context),
     ...sweepsHandlers(context),
     ...runControlHandlers(context),
     ...trainingHandlers(context),
   };
+  lifecycle.start();
 
   return {
     events: context.events,
@@ -184,17 +179,17 @@ export function createService(options: ServiceOptions): Service {
       if (typeof name !== 'string' || !isMethodName(name)) {
         throw new KernelLabError('not_found', `Unknown method '${String(name)}'`);
       }
+      // After close() nothing new starts: a caller that polls (runs.wait) hears why instead of spinning.
+      if (closing.signal.aborted) throw new KernelLabError('unavailable', `KernelLab is shutting down; ${name} was not run`);
       const parsed = methods[name].input.safeParse(input ?? {});
       if (!parsed.success) throw invalidInput(`input for ${name}`, parsed.error);
       const handler = handlers[name] as (input: unknown, call: CallContext) => unknown;
       const signal = options.signal ? AbortSignal.any([options.signal, closing.signal]) : closing.signal;
       return (await handler(parsed.data, { signal })) as MethodOutput<M>;
     },
-    async close() {
+    close() {
       closing.abort();
-      // Running runs are interrupted (resumable) before the database closes under them.
-      await closeScheduler(context);
-      context.store.close();
+      return lifecycle.stop();
     },
   };
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMetricValue, methods, type MethodName } from '../core/contract/index.ts';
 import { createService, type Service } from '../core/service.ts';
-import { queueSweep } from '../core/sweeps/handlers.ts';
+import { queueSweep } from '../core/sweeps/queueing.ts';
 import { tinyModel, tinySweep } from '../core/sweeps/sweepFixture.ts';
 import { parseSweepSpec } from '../core/sweeps/sweepSpec.ts';
 import { makeTempDir } from '../test/tempDir.ts';
@@ -136,6 +136,7 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     const loss = detail.summary.find((s) => s.key === 'loss')!;
     expect(decodeMetricValue(loss.last as number | 'NaN')).toBe(Infinity);
     await check('runs.get', { id: completed });
+    expect(await check('runs.wait', { id: completed, timeoutSeconds: 1 })).toEqual({ id: completed, status: 'completed', ended: true });
     const series = (await check('runs.metrics', { id: diverged })) as { series: { loss: { value: unknown }[] } };
     expect(series.series.loss.map((p) => p.value)).toEqual([2.3, 'NaN', 'Infinity']);
     await check('runs.metrics', { id: completed, maxPoints: 4 });

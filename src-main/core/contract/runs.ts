@@ -442,6 +442,23 @@ export const runsMethods = {
     output: z.object({ requeued: z.boolean() }),
     summary: 'Queues an interrupted run again; it continues from its last checkpoint.',
   }),
+  'runs.wait': method({
+    input: z
+      .object({
+        id: Id,
+        /** How long to wait at most; call again to keep waiting. */
+        timeoutSeconds: z.number().int().min(1).max(3600).default(600),
+      })
+      .strict(),
+    output: z.object({
+      id: Id,
+      status: RunStatus,
+      /** True when the run has ended (completed, failed, diverged, canceled, or interrupted until resumed). */
+      ended: z.boolean(),
+    }),
+    summary:
+      'Waits until a run ends (completed, failed, diverged, canceled or interrupted) or the timeout passes, whichever process trains it, and says its status then.',
+  }),
   'runs.predict': method({
     input: PredictInput,
     output: Prediction,

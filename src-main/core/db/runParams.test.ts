@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { StartRunInput } from '../contract/runs.ts';
-import { queueSingleRun, queueSweep } from '../sweeps/handlers.ts';
+import { queueSingleRun, queueSweep } from '../sweeps/queueing.ts';
 import { tinyModel, tinySweep } from '../sweeps/sweepFixture.ts';
 import { parseSweepSpec } from '../sweeps/sweepSpec.ts';
 import { openDatabase } from './database.ts';

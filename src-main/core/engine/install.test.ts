@@ -19,7 +19,7 @@ import { engineForTests } from '../../test/installedEngine.ts';
 import type { EngineManifest, EngineProgress } from '../contract/engines.ts';
 import { KernelLabError } from '../errors.ts';
 import { forkWorker } from '../workerHost.ts';
-import { verifyInWorker } from './handlers.ts';
+import { verifyInWorker } from './installs.ts';
 import { installEngine, swapIn, type InstallOptions } from './install.ts';
 import { engineDir, engineProcessEnv, manifestPath, readManifest } from './layout.ts';
 import { linuxTensorflowMembers, writeFakeWheel } from './testing/fakeWheel.ts';

@@ -7,7 +7,7 @@ import { makeTempDir } from '../../test/tempDir.ts';
 import { RunStore } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
 import { openRaw } from '../../test/rawSqlite.ts';
-import { queueSingleRun, queueSweep } from './handlers.ts';
+import { queueSingleRun, queueSweep } from './queueing.ts';
 import { pausedError, type Executor, type RunJob, type RunOutcome, type StopMode } from './execution.ts';
 import { Scheduler } from './scheduler.ts';
 import { intermediateSplit } from './folding.ts';

@@ -468,16 +468,6 @@ export class Scheduler {
     this.#idleWaiters.clear();
   }
 
-  /** Waits for one run to reach a final status (any process may be running it). */
-  async waitForRun(runId: number, pollMs = 200): Promise<RunRecord> {
-    for (;;) {
-      const run = this.#store.getRun(runId);
-      if (!run) throw new KernelLabError('not_found', `Run ${runId} does not exist`);
-      if (finished.has(run.status) || run.status === 'interrupted') return run;
-      await new Promise((r) => setTimeout(r, pollMs));
-    }
-  }
-
   // ── control ─────────────────────────────────────────────────────────────
 
   cancelRun(runId: number): RunStatus {

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { RunStore } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
-import { queueSweep } from './handlers.ts';
+import { queueSweep } from './queueing.ts';
 import type { Executor, RunJob } from './execution.ts';
 import { Scheduler, threadsPerRun } from './scheduler.ts';
 import { tinySweep } from './sweepFixture.ts';

@@ -25,3 +25,31 @@ export function probeBackendsInWorker(launch: WorkerLauncher, entry: string, tim
     worker.send({ type: 'probe' });
   });
 }
+
+/**
+ * Which backends load here, asked of a worker once per service on first demand (probing spawns a
+ * worker and loads tfjs there) and asked again after an engine is installed or removed.
+ */
+export class BackendProbes {
+  readonly #launch: WorkerLauncher;
+  readonly #entry: string;
+  #probe: Promise<BackendProbe[]> | undefined;
+
+  constructor(launch: WorkerLauncher, entry: string) {
+    this.#launch = launch;
+    this.#entry = entry;
+  }
+
+  get(): Promise<BackendProbe[]> {
+    this.#probe ??= probeBackendsInWorker(this.#launch, this.#entry).catch((error: unknown) => {
+      this.#probe = undefined;
+      throw error;
+    });
+    return this.#probe;
+  }
+
+  /** What loads has changed (an engine installed or removed): the next get() asks a worker again. */
+  forget(): void {
+    this.#probe = undefined;
+  }
+}

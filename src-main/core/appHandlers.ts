@@ -1,0 +1,53 @@
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { version as tfjsVersion } from '@tensorflow/tfjs-core/dist/version.js';
+import type { Handlers } from './contract/define.ts';
+import { backendOrder, type Methods } from './contract/index.ts';
+import type { ServiceContext } from './context.ts';
+
+function readAppVersion(appRoot: string): string {
+  const pkg = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Whether a folder can be written, as a health check. */
+function writable(name: string, dir: string, consequence = ''): { name: string; ok: boolean; detail: string } {
+  try {
+    accessSync(dir, constants.W_OK);
+    return { name, ok: true, detail: `${dir} is writable` };
+  } catch (error) {
+    const why = (error as Error).message;
+    return { name, ok: false, detail: consequence ? `${dir} is not writable: ${consequence} (${why})` : `${dir} is not writable: ${why}` };
+  }
+}
+
+export function appHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 'app.info' | 'app.health'>> {
+  const appVersion = readAppVersion(ctx.appRoot);
+  return {
+    'app.info': async () => {
+      const backends = await ctx.backends.get();
+      const chosen = backendOrder.find((name) => backends.some((b) => b.name === name && b.available)) ?? null;
+      return {
+        appVersion,
+        nodeVersion: process.versions.node,
+        electronVersion: process.versions.electron ?? null,
+        tfjsVersion,
+        platform: `${process.platform}-${process.arch}`,
+        cpus: cpus().length,
+        dataDir: ctx.layout.root,
+        shell: ctx.shell,
+        backends,
+        chosenBackend: chosen,
+      };
+    },
+    'app.health': () => {
+      const checks = [writable('dataDir', ctx.layout.root), writable('runs', ctx.layout.runs, 'runs cannot save checkpoints')];
+      // SQLite keeps writing into a database file deleted (or replaced) while it is open: every
+      // write would be lost, so that is a failed check, and the store refuses writes.
+      const gone = ctx.store.fileProblem();
+      checks.push({ name: 'database', ok: gone === null, detail: gone ?? `${ctx.layout.database} is the database in use` });
+      return { ok: checks.every((c) => c.ok), uptimeMs: Date.now() - ctx.startedAt, checks };
+    },
+  };
+}
