@@ -126,20 +126,36 @@ describe('wasm training kernels', () => {
     expect(diff / scale).toBeLessThan(1e-4);
   }
 
+  // Strides 1–4, both paddings, 1–64 channels, odd and non-square sizes and filters: every shape
+  // presets and sweeps produce goes through one of the two forms of each gradient.
   for (const pad of ['same', 'valid'] as const) {
-    for (const strides of [1, 2]) {
-      it(`input gradient (Conv2DBackpropInput) matches cpu for stride ${strides}, ${pad}`, async () => {
-        const rng = new SeededRandom(strides + (pad === 'same' ? 10 : 20));
-        const xShape = [3, 12, 11, 6];
-        const wShape = [5, 4, 6, 16];
-        const x = randomArray(rng, 3 * 12 * 11 * 6);
-        const w = randomArray(rng, 5 * 4 * 6 * 16);
-        const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad);
-        const cpu = await gradients('cpu', f, x, xShape, w, wShape);
-        const wasm = await gradients('wasm', f, x, xShape, w, wShape);
-        expectClose(cpu[0]!, wasm[0]!);
-        expectClose(cpu[1]!, wasm[1]!);
-      });
+    for (const strides of [1, 2, 3, 4]) {
+      for (const [inC, outC, size, kh, kw] of [
+        [6, 16, 12, 5, 4],
+        [1, 8, 13, 3, 3],
+        [3, 5, 9, 2, 5],
+        [64, 32, 7, 3, 3],
+      ] as const) {
+        if (pad === 'valid' && (size - Math.max(kh, kw)) / strides < 0) continue;
+        it(`input and filter gradients match cpu for stride ${strides}, ${pad}, ${inC}→${outC} channels, ${kh}×${kw} on ${size}×${size + 1}`, async () => {
+          const rng = new SeededRandom(strides * 100 + inC + (pad === 'same' ? 10 : 20));
+          const xShape: number[] = [3, size, size + 1, inC];
+          const wShape: number[] = [kh, kw, inC, outC];
+          const x = randomArray(
+            rng,
+            xShape.reduce((a, b) => a * b),
+          );
+          const w = randomArray(
+            rng,
+            wShape.reduce((a, b) => a * b),
+          );
+          const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad);
+          const cpu = await gradients('cpu', f, x, xShape, w, wShape);
+          const wasm = await gradients('wasm', f, x, xShape, w, wShape);
+          expectClose(cpu[0]!, wasm[0]!);
+          expectClose(cpu[1]!, wasm[1]!);
+        });
+      }
     }
   }
 

@@ -1,9 +1,139 @@
 /**
  * Convolution gradients on wasm. tfjs' wasm backend has no Conv2DBackpropFilter (tfjs issue
  * 8474), so without this no conv layer trains there, and its Conv2DBackpropInput is a scalar loop.
+ *
+ * Both gradients are matrix products on XNNPACK, in one of two forms per shape:
+ * - as a convolution XNNPACK runs as an implicit GEMM (no copy of the input): x with batch and
+ *   channels swapped convolved by dy for the filter gradient, dy convolved by the rotated filter
+ *   for the input gradient at stride 1;
+ * - as an explicit GEMM through wasm's matrix product with im2col (filter gradient) or col2im
+ *   (input gradient) written in JavaScript on the heap.
+ * Which one, is fixed per shape (never timed at run time: the same run must give the same
+ * numbers), from what a training step's profile measured (bench/profile.bench.ts):
+ * - filter gradient with 1–3 input channels (a network's first layer): the implicit form is a GEMM
+ *   of only inC·kh·kw rows that XNNPACK runs at a fraction of its speed — 15 ms against 4 ms for
+ *   the explicit form on a 64×28×28×1 batch to 32 channels; from 4 channels on both run the same
+ *   GEMM and the im2col copy costs what the transposes it saves cost, so the implicit form stays;
+ * - input gradient at stride 1: the implicit form costs what the forward convolution costs; at
+ *   strides above 1 tfjs' scalar kernel took 10× the forward pass, the explicit form about 2×.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fallbackTo, single, wasmKernel, withIntermediates, type KernelArgs, type KernelFn } from './kernelUtil.ts';
+import { fallbackTo, heapOf, single, wasmKernel, withIntermediates, type KernelArgs, type KernelFn } from './kernelUtil.ts';
+
+type ConvInfo = tf.backend_util.Conv2DInfo;
+
+/** A tensor's buffer seen with another shape of the same size (what wasm's Reshape returns, without the reference count). */
+const view = (t: tf.TensorInfo, shape: number[]): tf.TensorInfo => ({ dataId: t.dataId, shape, dtype: t.dtype });
+
+/**
+ * im2col, transposed: row (kh, kw, c) of `cols` holds x at that tap and channel for every output
+ * position (b, oh, ow), zero where the tap falls in the padding.
+ */
+function im2colRows(xs: Float32Array, cols: Float32Array, info: ConvInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const positions = batchSize * outHeight * outWidth;
+  const step = strideWidth * inChannels;
+  for (let kh = 0; kh < filterHeight; kh++) {
+    for (let kw = 0; kw < filterWidth; kw++) {
+      // Output columns whose tap lands inside the image: no bounds check in the inner loop.
+      const first = Math.min(outWidth, Math.max(0, Math.ceil((left - kw) / strideWidth)));
+      const end = Math.max(first, Math.min(outWidth, Math.floor((inWidth - 1 + left - kw) / strideWidth) + 1));
+      for (let c = 0; c < inChannels; c++) {
+        let o = ((kh * filterWidth + kw) * inChannels + c) * positions;
+        for (let b = 0; b < batchSize; b++) {
+          const image = b * inHeight * inWidth * inChannels + c;
+          for (let oh = 0; oh < outHeight; oh++, o += outWidth) {
+            const ih = oh * strideHeight + kh - top;
+            if (ih < 0 || ih >= inHeight) {
+              cols.fill(0, o, o + outWidth);
+              continue;
+            }
+            for (let i = 0; i < first; i++) cols[o + i] = 0;
+            let src = image + (ih * inWidth + first * strideWidth + kw - left) * inChannels;
+            for (let ow = first; ow < end; ow++, src += step) cols[o + ow] = xs[src]!;
+            for (let i = end; i < outWidth; i++) cols[o + i] = 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** col2im: adds row (b, oh, ow) of `cols` — [kh, kw, c] — into dx at the pixels those taps read. */
+function col2imAdd(cols: Float32Array, dx: Float32Array, info: ConvInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const rowLength = filterHeight * filterWidth * inChannels;
+  let row = 0;
+  for (let b = 0; b < batchSize; b++) {
+    const image = b * inHeight * inWidth * inChannels;
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++, row += rowLength) {
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const ih = oh * strideHeight + kh - top;
+          if (ih < 0 || ih >= inHeight) continue;
+          for (let kw = 0; kw < filterWidth; kw++) {
+            const iw = ow * strideWidth + kw - left;
+            if (iw < 0 || iw >= inWidth) continue;
+            const dst = image + (ih * inWidth + iw) * inChannels;
+            const src = row + (kh * filterWidth + kw) * inChannels;
+            for (let c = 0; c < inChannels; c++) dx[dst + c] = dx[dst + c]! + cols[src + c]!;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** dW[(kh, kw, ci), co] = im2colRows(x)[(kh, kw, ci), P] · dy[P, co]: one XNNPACK product. */
+function filterGradientByIm2col(
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: ConvInfo,
+  filterShape: number[],
+  backend: tf.KernelBackend,
+): tf.TensorInfo {
+  const heap = heapOf(backend);
+  const rows = info.filterHeight * info.filterWidth * info.inChannels;
+  const positions = info.batchSize * info.outHeight * info.outWidth;
+  return withIntermediates(backend, (keep) => {
+    const cols = keep(heap.makeOutput([1, rows, positions], 'float32'));
+    im2colRows(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(cols), info);
+    const product = single(
+      wasmKernel('BatchMatMul')({
+        inputs: { a: cols, b: view(dy, [1, positions, info.outChannels]) },
+        backend,
+        attrs: { transposeA: false, transposeB: false },
+      }),
+    );
+    return view(product, filterShape);
+  });
+}
+
+/** dx = col2im(dy[P, co] · Wᵀ[co, (kh, kw, ci)]): one XNNPACK product and a scatter-add. */
+function inputGradientByCol2im(dy: tf.TensorInfo, filter: tf.TensorInfo, info: ConvInfo, backend: tf.KernelBackend): tf.TensorInfo {
+  const heap = heapOf(backend);
+  const rows = info.filterHeight * info.filterWidth * info.inChannels;
+  const positions = info.batchSize * info.outHeight * info.outWidth;
+  return withIntermediates(backend, (keep) => {
+    const filterT = keep(wasmKernel('Transpose')({ inputs: { x: filter }, backend, attrs: { perm: [3, 0, 1, 2] } }));
+    const cols = keep(
+      wasmKernel('BatchMatMul')({
+        inputs: { a: view(dy, [1, positions, info.outChannels]), b: view(filterT, [1, info.outChannels, rows]) },
+        backend,
+        attrs: { transposeA: false, transposeB: false },
+      }),
+    );
+    const dx = heap.makeOutput([info.batchSize, info.inHeight, info.inWidth, info.inChannels], 'float32');
+    const out = heap.typedArrayFromHeap(dx);
+    out.fill(0);
+    col2imAdd(heap.typedArrayFromHeap(cols), out, info);
+    return dx;
+  });
+}
 
 /**
  *   dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·S + kh − P, ow·S + kw − P, ci] · dy[b, oh, ow, co]
@@ -29,6 +159,7 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
     false,
     'channelsLast',
   );
+  if (inC < 4) return filterGradientByIm2col(x, dy, info, attrs.filterShape, backend);
   const transpose = wasmKernel('Transpose');
   const conv = wasmKernel('Conv2D');
   const slice = wasmKernel('Slice');
@@ -65,8 +196,8 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
 
 /**
  * For stride 1 the input gradient equals a 'valid' XNNPACK convolution of dy, padded by
- * K − 1 − P, with the filter rotated by 180° and its in/out channels swapped; other strides keep
- * tfjs' kernel.
+ * K − 1 − P, with the filter rotated by 180° and its in/out channels swapped; other strides are
+ * the explicit product and col2im. NCHW keeps tfjs' kernel.
  */
 export function makeConv2DBackpropInput(original: tf.KernelConfig): KernelFn {
   const fallback = fallbackTo(original);
@@ -85,7 +216,8 @@ export function makeConv2DBackpropInput(original: tf.KernelConfig): KernelFn {
       false,
       'channelsLast',
     );
-    if (attrs.dataFormat === 'NCHW' || info.strideHeight !== 1 || info.strideWidth !== 1) return single(fallback(args));
+    if (attrs.dataFormat === 'NCHW') return single(fallback(args));
+    if (info.strideHeight !== 1 || info.strideWidth !== 1) return inputGradientByCol2im(dy, filter, info, backend);
     const reverse = wasmKernel('Reverse');
     const transpose = wasmKernel('Transpose');
     const conv = wasmKernel('Conv2D');
