@@ -15,7 +15,7 @@ let app: ServedApp;
 test.beforeAll(async () => {
   app = await startServedApp();
   await importRuns(app.url, seededSweep('LeNet-5 k×e, lr 0.001'));
-  await importRuns(app.url, seededSweep('LeNet-5 k×e, lr 0.0005', { learningRate: 0.0005, seed: 99 }));
+  await importRuns(app.url, seededSweep('LeNet-5 k×e, lr 0.0005, 6k images', { learningRate: 0.0005, seed: 99, trainImages: 6000 }));
 });
 test.afterAll(async () => {
   await app.stop();
@@ -31,6 +31,24 @@ test('a user finds the recorded runs, picks two and compares them with only the 
   await runs.open(app.url);
   await expect(runs.total).toHaveText('36');
   await expect(runs.row(36)).toBeVisible();
+  // The columns follow the data: what the two sweeps varied (the repeats' seed aside), then the main metric.
+  await expect(runs.headers()).toHaveText([
+    'Select',
+    /^#/,
+    'Name',
+    'Status',
+    'kernelSize',
+    'epochs',
+    'learningRate',
+    'trainImages',
+    'val_accuracy (best)',
+    'Tags · note',
+    'Created',
+    'Duration',
+  ]);
+  await expect(runs.row(36)).toContainText('6000');
+  // At 1,400 px everything fits: no header cut or broken inside a word, no column past the edge.
+  expect(await runs.layout()).toEqual({ overflowX: 0, cutHeaders: [], brokenWords: [] });
   await screenshotBothThemes(page, 'runs-table');
 
   // Tags and notes are edited in the table itself.
@@ -57,6 +75,8 @@ test('a user finds the recorded runs, picks two and compares them with only the 
 
   await runs.search.fill('learningRate=0.0005 epochs=4');
   await expect(runs.total).toHaveText('6');
+  // The columns follow the listed runs: these six differ only in kernel size.
+  await expect(runs.headers().filter({ hasText: /kernelSize|epochs|learningRate|trainImages/ })).toHaveText(['kernelSize']);
   await runs.search.fill('');
   await expect(runs.total).toHaveText('36');
 
@@ -74,8 +94,18 @@ test('a user finds the recorded runs, picks two and compares them with only the 
   await expect(compare.paramRow('batchSize')).toBeVisible();
   await compare.diffOnly.check();
   await expect(compare.paramRow('learningRate')).toBeVisible();
+  // The second sweep trained on 6,000 of the 60,000 images: a parameter, so it shows as a difference.
+  await expect(compare.paramRow('trainImages')).toContainText(/60000\s*6000/);
   await expect(compare.paramRow('batchSize')).toHaveCount(0);
-  await expect(compare.summaryTable).toContainText('★');
+  // Stars follow each metric's kind: the faster run for images/s, the lower loss; memory is not ranked.
+  await expect(compare.summaryRow('samples_per_sec')).toContainText('(higher is better)');
+  await expect(compare.summaryRow('samples_per_sec').getByText('★')).toHaveCount(1);
+  await expect(compare.summaryRow('loss')).toContainText('(lower is better)');
+  await expect(compare.summaryRow('loss').getByText('★')).toHaveCount(1);
+  await expect(compare.summaryRow('rss_bytes')).toContainText('(not ranked, last)');
+  await expect(compare.summaryRow('rss_bytes')).toContainText('MiB');
+  await expect(compare.summaryRow('rss_bytes')).not.toContainText('★');
+  await expect(compare.summaryRow('num_tensors')).not.toContainText('★');
   await screenshotBothThemes(page, 'compare');
   expect(errors).toEqual([]);
 });
@@ -92,7 +122,14 @@ test('a user opens a sweep grid, then the best run of a cell and its confusion m
   await expect(run.title).toContainText('k3 e4');
   await expect(run.confusionMatrix).toBeVisible();
   await expect(run.perClass.locator('tbody tr')).toHaveCount(10);
+  // A finished run shows the images/s it measured; its system metrics wait in a closed section.
+  await expect(page.getByTestId('run-throughput')).toHaveText(/^\d{1},\d{3} images\/s$/);
+  await expect(page.getByTestId('system-metrics')).not.toHaveAttribute('open');
+  await expect(page.getByRole('img', { name: 'rss_bytes curves' })).toBeHidden();
+  await expect(page.getByRole('img', { name: 'loss curves' })).toBeVisible();
   await screenshotBothThemes(page, 'run');
+  await page.getByTestId('system-metrics').locator('summary').click();
+  await expect(page.getByRole('img', { name: 'rss_bytes curves' })).toBeVisible();
   expect(errors).toEqual([]);
 });
 

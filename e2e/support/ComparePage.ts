@@ -21,6 +21,11 @@ export class ComparePage {
     return this.page.getByTestId(`param-row-${key}`);
   }
 
+  /** A metric's row in the summary table (its values, the leader starred). */
+  summaryRow(key: string): Locator {
+    return this.page.getByTestId(`summary-row-${key}`);
+  }
+
   legend(runId: number): Locator {
     return this.page.getByTestId(`compare-legend-${runId}`);
   }

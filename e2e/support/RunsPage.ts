@@ -30,6 +30,54 @@ export class RunsPage {
     await this.page.getByLabel(`Select run ${runId}`, { exact: true }).check();
   }
 
+  /** The column headers, left to right. */
+  headers(): Locator {
+    return this.grid.getByRole('columnheader');
+  }
+
+  /**
+   * How the table fits: whether it scrolls sideways at all, and the headers whose text is wider
+   * than their cell (cut off) or broken inside a word (a word split over two lines).
+   */
+  async layout(): Promise<{ overflowX: number; cutHeaders: string[]; brokenWords: string[] }> {
+    return this.grid.evaluate((grid) => {
+      // Runs in the page; e2e code is type-checked without the DOM library, hence the narrow types.
+      interface Box {
+        textContent: string | null;
+        clientWidth: number;
+        scrollWidth: number;
+        offsetWidth: number;
+        style: Record<string, string>;
+        querySelector(selector: string): Box | null;
+        querySelectorAll(selector: string): Iterable<Box>;
+        appendChild(child: Box): void;
+        remove(): void;
+        ownerDocument: { createElement(tag: string): Box };
+      }
+      const table = grid as unknown as Box;
+      // The selection column's header is for screen readers only (visually hidden).
+      const cells = [...table.querySelectorAll('[role="columnheader"]')].filter((c) => !c.querySelector('.visually-hidden'));
+      const brokenWords: string[] = [];
+      for (const cell of cells) {
+        const text = cell.textContent?.replace(/[▲▼]/g, '').trim() ?? '';
+        // A word wider than its cell can only be shown broken (or cut).
+        for (const word of text.split(/\s+/).filter(Boolean)) {
+          const probe = cell.ownerDocument.createElement('span');
+          probe.textContent = word;
+          Object.assign(probe.style, { whiteSpace: 'nowrap', visibility: 'hidden', position: 'absolute' });
+          cell.appendChild(probe);
+          if (probe.offsetWidth > cell.clientWidth) brokenWords.push(word);
+          probe.remove();
+        }
+      }
+      return {
+        overflowX: table.scrollWidth - table.clientWidth,
+        cutHeaders: cells.filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent?.trim() ?? ''),
+        brokenWords,
+      };
+    });
+  }
+
   renderedRows(): Locator {
     return this.grid.locator('.body [role="row"]');
   }

@@ -38,6 +38,8 @@ interface SeedRunOptions {
   createdAt: number;
   detailed: boolean;
   learningRate?: number;
+  /** Trained on a per-class subset of the training images (10 classes), else on all of them. */
+  trainImages?: number;
 }
 
 function seededRun(o: SeedRunOptions, next: () => number) {
@@ -51,6 +53,19 @@ function seededRun(o: SeedRunOptions, next: () => number) {
     metrics.accuracy!.push([e * 100, e, wall, Math.min(0.999, 0.15 + (quality - 0.12) * f + 0.01 * next())]);
     metrics.val_loss!.push([e * 100, e, wall, 2.3 - 2.05 * f * quality + 0.03 * next()]);
     metrics.val_accuracy!.push([e * 100, e, wall, Math.min(0.999, 0.12 + (quality - 0.12) * f + 0.01 * next())]);
+  }
+  // What the worker records each epoch besides the results: speed and what the run used.
+  const imagesPerSec = 3300 - 200 * (o.kernelSize - 3) + Math.round(100 * next());
+  metrics.samples_per_sec = [];
+  metrics.epoch_seconds = [];
+  metrics.rss_bytes = [];
+  metrics.num_tensors = [];
+  for (let e = 1; e <= o.epochs; e++) {
+    const wall = e * perEpochMs;
+    metrics.samples_per_sec.push([e * 100, e, wall, imagesPerSec + Math.round(20 * next())]);
+    metrics.epoch_seconds.push([e * 100, e, wall, perEpochMs / 1000]);
+    metrics.rss_bytes.push([e * 100, e, wall, 600 * 1048576 + Math.round(40 * 1048576 * next())]);
+    metrics.num_tensors.push([e * 100, e, wall, 38]);
   }
   const finalAcc = metrics.val_accuracy!.at(-1)![3] as number;
   const confusion = Array.from({ length: 10 }, (_, t) =>
@@ -88,7 +103,10 @@ function seededRun(o: SeedRunOptions, next: () => number) {
       validationSplit: 0.1,
       seed: o.seed,
     },
-    environment: { sweep: o.sweepUuid ? { values: { kernelSize: o.kernelSize, epochs: o.epochs }, repeat: o.repeat } : undefined },
+    environment: {
+      sweep: o.sweepUuid ? { values: { kernelSize: o.kernelSize, epochs: o.epochs }, repeat: o.repeat } : undefined,
+      ...(o.trainImages ? { subset: { trainPerClass: o.trainImages / 10 } } : {}),
+    },
     priority: 0,
     error: null,
     createdAt: o.createdAt,
@@ -131,7 +149,7 @@ export interface SeedExport {
 /** A finished kernel size {3,5,7} × epochs {1,2,4} sweep with two repeats per point: 18 detailed runs. */
 export function seededSweep(
   name = 'LeNet-5 kernel × epochs (recorded)',
-  options: { learningRate?: number; seed?: number } = {},
+  options: { learningRate?: number; seed?: number; trainImages?: number } = {},
 ): SeedExport {
   const next = lcg(options.seed ?? 11);
   const sweepUuid = randomUUID();
@@ -153,6 +171,7 @@ export function seededSweep(
               createdAt: start + i++ * 60_000,
               detailed: true,
               ...(options.learningRate ? { learningRate: options.learningRate } : {}),
+              ...(options.trainImages ? { trainImages: options.trainImages } : {}),
             },
             next,
           ),

@@ -53,6 +53,13 @@ export function formatTime(epochMs: number | null | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** A time within the current year without the year (`11-20 15:03`), else the full date. */
+export function formatShortTime(epochMs: number | null | undefined, now: number = Date.now()): string {
+  if (!epochMs) return '—';
+  const full = formatTime(epochMs);
+  return new Date(epochMs).getFullYear() === new Date(now).getFullYear() ? full.slice(5) : full.slice(0, 10);
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

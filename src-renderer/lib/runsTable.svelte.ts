@@ -1,4 +1,4 @@
-import type { ListRunsQuery, RunRow, RunStatus, SummaryField } from '../../src-main/core/contract/runs.ts';
+import type { ListRunsQuery, RunRow, RunsFilter, RunStatus, SummaryField } from '../../src-main/core/contract/runs.ts';
 import { call } from './api.ts';
 import { errorMessage } from './format.ts';
 import { parseQuickFilter } from './quickFilter.ts';
@@ -20,21 +20,19 @@ interface SavedColumns {
   metrics: MetricColumn[];
 }
 
-function loadColumns(): SavedColumns {
+/** The columns the user chose, or null: then the columns follow the data (runs.columns). */
+function loadColumns(): SavedColumns | null {
   try {
     const saved = JSON.parse(localStorage.getItem(storageKey) ?? 'null') as SavedColumns | null;
     if (saved && Array.isArray(saved.params) && Array.isArray(saved.metrics)) return saved;
   } catch {
-    // A damaged saved layout falls back to the defaults.
+    // A damaged saved layout falls back to columns that follow the data.
   }
-  return {
-    params: ['epochs', 'learningRate', 'batchSize'],
-    metrics: [
-      { key: 'val_accuracy', field: 'best' },
-      { key: 'loss', field: 'last' },
-    ],
-  };
+  return null;
 }
+
+/** At most this many param columns by default: the ones that vary most tellingly come first. */
+export const defaultParamColumns = 6;
 
 /**
  * The runs table: which columns, filters and sort the user chose, and the rows, fetched a page at
@@ -72,26 +70,67 @@ export class RunsTableState {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #pages = new Map<number, Promise<void>>();
 
+  /** True once the user has chosen columns (kept across visits); until then they follow the data. */
+  customized = $state(false);
+
   constructor() {
     const saved = loadColumns();
-    this.paramColumns = saved.params;
-    this.metricColumns = saved.metrics;
+    if (saved) {
+      this.paramColumns = saved.params;
+      this.metricColumns = saved.metrics;
+      this.customized = true;
+    }
   }
 
   saveColumns(): void {
+    this.customized = true;
     localStorage.setItem(storageKey, JSON.stringify({ params: this.paramColumns, metrics: this.metricColumns }));
+  }
+
+  /** Forgets the chosen columns: they follow the data again. */
+  async resetColumns(): Promise<void> {
+    localStorage.removeItem(storageKey);
+    this.customized = false;
+    await this.followData();
+  }
+
+  #columnsGeneration = 0;
+
+  /**
+   * Asks the store which columns the filtered runs call for (runs.columns): the keys for the
+   * column picker, and — unless the user chose columns — the params that vary among them, then
+   * the main metric.
+   */
+  async followData(): Promise<void> {
+    const generation = ++this.#columnsGeneration;
+    try {
+      const columns = await call('runs.columns', this.filter());
+      if (generation !== this.#columnsGeneration) return;
+      // Assigned only when they change: the quick filter reads knownMetrics, and a new but equal
+      // array would make every effect that parses the search run (and ask for columns) again.
+      if (JSON.stringify(columns.params) !== JSON.stringify(this.knownParams)) this.knownParams = columns.params;
+      if (JSON.stringify(columns.metrics) !== JSON.stringify(this.knownMetrics)) this.knownMetrics = columns.metrics;
+      if (this.customized) return;
+      // The seed differs between repeats of a point, which the run names already number: a column to
+      // add when it is the question, not one that crowds the swept settings out by default.
+      const params = columns.varying.filter((k) => k !== 'seed').slice(0, defaultParamColumns);
+      const metrics: MetricColumn[] = columns.main ? [{ key: columns.main, field: 'best' }] : [];
+      if (JSON.stringify(params) !== JSON.stringify(this.paramColumns)) this.paramColumns = params;
+      if (JSON.stringify(metrics) !== JSON.stringify(this.metricColumns)) this.metricColumns = metrics;
+    } catch (error) {
+      if (generation === this.#columnsGeneration)
+        this.error = new Error(`Could not read which columns these runs have: ${errorMessage(error)}`);
+    }
   }
 
   get searchErrors(): string[] {
     return parseQuickFilter(this.search, (k) => this.knownMetrics.includes(k)).errors;
   }
 
-  query(offset: number): ListRunsQuery {
+  /** The runs the table shows: status boxes, the sweep and experiment pickers and the search box together. */
+  filter(): RunsFilter {
     const quick = parseQuickFilter(this.search, (k) => this.knownMetrics.includes(k));
     const status = unique([...this.statuses, ...quick.status]);
-    const params = unique([...this.paramColumns, 'epochs', ...(this.groupBy ? [this.groupBy] : [])]);
-    // Grouping sorts by the group first; rows of a group then sit together in the virtual list.
-    const sort = this.groupBy ? { by: `param:${this.groupBy}`, dir: this.sort.dir } : this.sort;
     return {
       ...(status.length ? { status } : {}),
       ...(quick.tag ? { tag: quick.tag } : {}),
@@ -99,6 +138,15 @@ export class RunsTableState {
       ...((quick.experimentId ?? this.experimentId) ? { experimentId: quick.experimentId ?? this.experimentId! } : {}),
       params: quick.params,
       metrics: quick.metrics,
+    };
+  }
+
+  query(offset: number): ListRunsQuery {
+    const params = unique([...this.paramColumns, ...(this.groupBy ? [this.groupBy] : [])]);
+    // Grouping sorts by the group first; rows of a group then sit together in the virtual list.
+    const sort = this.groupBy ? { by: `param:${this.groupBy}`, dir: this.sort.dir } : this.sort;
+    return {
+      ...this.filter(),
       paramColumns: params,
       metricColumns: this.metricColumns,
       sort,
@@ -107,14 +155,20 @@ export class RunsTableState {
     };
   }
 
-  /** Drops every cached row and loads the first page with the current columns, filters and sort. */
+  /**
+   * Loads the first page with the current columns, filters and sort. The rows on screen stay until
+   * it arrives and then are replaced all at once, so the table never blinks to "loading…".
+   */
   async reload(): Promise<void> {
     if (this.searchErrors.length) return;
     this.#generation += 1;
     this.#pages.clear();
-    this.pages = {};
+    this.#replace = true;
     await this.#loadPage(0);
   }
+
+  /** The next page to arrive replaces every row shown (set by reload). */
+  #replace = false;
 
   /** Refetches the pages already on screen (live updates) without clearing them first. */
   async refreshLoaded(): Promise<void> {
@@ -138,8 +192,9 @@ export class RunsTableState {
         if (generation !== this.#generation) return;
         this.total = result.total;
         const lastPage = Math.floor(Math.max(0, result.total - 1) / pageSize);
-        const pages = Object.fromEntries(Object.entries(this.pages).filter(([p]) => Number(p) <= lastPage));
-        this.pages = { ...pages, [page]: result.rows };
+        const kept = this.#replace ? {} : Object.fromEntries(Object.entries(this.pages).filter(([p]) => Number(p) <= lastPage));
+        this.#replace = false;
+        this.pages = { ...kept, [page]: result.rows };
         this.error = undefined;
       } catch (error) {
         if (generation !== this.#generation) return;
@@ -151,19 +206,6 @@ export class RunsTableState {
     })();
     this.#pages.set(page, promise);
     return promise;
-  }
-
-  /** Learns which params and metrics exist from the newest runs, for the column picker. */
-  async discoverKeys(): Promise<void> {
-    try {
-      const newest = await call('runs.list', { limit: 50, sort: { by: 'id', dir: 'desc' } });
-      if (newest.rows.length === 0) return;
-      const compared = await call('runs.compare', { ids: newest.rows.map((r) => r.id) });
-      this.knownParams = compared.params.map((p) => p.key).sort();
-      this.knownMetrics = compared.summaries.map((s) => s.key).sort();
-    } catch (error) {
-      this.error = new Error(`Could not read which columns exist: ${errorMessage(error)}`);
-    }
   }
 
   toggleSort(by: string): void {

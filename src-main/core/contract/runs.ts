@@ -171,6 +171,27 @@ export const ListRunsQuery = z
 export type ListRunsQuery = z.input<typeof ListRunsQuery>;
 export type ListRunsQueryParsed = z.output<typeof ListRunsQuery>;
 
+/** The runs a table shows, without columns, sort or paging (what `runs.columns` looks at). */
+export const RunsFilter = ListRunsQuery.pick({ experimentId: true, sweepId: true, status: true, tag: true, params: true, metrics: true });
+export type RunsFilter = z.input<typeof RunsFilter>;
+
+export const TableColumns = z.object({
+  /** How many runs the filter selects. */
+  runs: z.number().int(),
+  /**
+   * Params whose value is not the same in every selected run (the newest 2,000 of them; or that some lack), most telling
+   * first: swept model fields, then hyperparameters, then data; a layer field that splits the runs
+   * as an earlier param does (layers.0.kernelSize beside kernelSize) is left out.
+   */
+  varying: z.array(ParamKey),
+  /** Every param key and metric key the selected runs have. */
+  params: z.array(ParamKey),
+  metrics: z.array(MetricKey),
+  /** The metric a table shows first: validation accuracy, else another result metric; null when none. */
+  main: MetricKey.nullable(),
+});
+export type TableColumns = z.infer<typeof TableColumns>;
+
 export const SeriesQuery = z
   .object({
     id: Id,
@@ -391,6 +412,11 @@ export const runsMethods = {
     input: CompareQuery,
     output: CompareResult,
     summary: 'Several runs side by side: params (optionally only those that differ), summaries, series.',
+  }),
+  'runs.columns': method({
+    input: RunsFilter.strict().default({ params: [], metrics: [] }),
+    output: TableColumns,
+    summary: 'Which columns the runs a filter selects call for: the params that vary among them, every key, the main metric.',
   }),
   'runs.pivot': method({
     input: PivotQuery,

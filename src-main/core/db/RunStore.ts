@@ -53,11 +53,14 @@ import {
   type PivotQuery,
   type PivotResult,
   type RunDetail,
+  type RunsFilter,
+  type TableColumns,
   type SeriesResult,
   type Sweep,
 } from '../contract/index.ts';
 import { DatabaseError, describeSqliteError, openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './database.ts';
 import { compareRuns, listRuns, metricSeries, pivot, runDetail, summariesOf } from './queries.ts';
+import { tableColumns } from './tableColumns.ts';
 import { exportRuns, importRuns } from './exchange.ts';
 import { metricWriter, type MetricRow, type MetricWriter } from './metricWrite.ts';
 import { runInserter, type RunInserter } from './runInsert.ts';
@@ -770,6 +773,11 @@ export class RunStore {
 
   listRuns(query: ListRunsQuery = {}): ReturnType<typeof listRuns> {
     return this.#read('listing runs', () => listRuns(this.#db, query));
+  }
+
+  /** The columns the runs a filter selects call for: the params that vary among them, the main metric. */
+  tableColumns(filter: RunsFilter = {}): TableColumns {
+    return this.#read('choosing the columns of runs', () => tableColumns(this.#db, filter));
   }
 
   runDetail(id: number): RunDetail {

@@ -7,6 +7,7 @@ import { runDirOf } from '../home.ts';
 
 type RunsMethodName =
   | 'runs.list'
+  | 'runs.columns'
   | 'runs.get'
   | 'runs.metrics'
   | 'runs.compare'
@@ -26,6 +27,7 @@ export function runsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, RunsMe
   const store = () => ctx.store;
   return {
     'runs.list': (input) => store().listRuns(input),
+    'runs.columns': (input) => store().tableColumns(input),
     'runs.get': ({ id }) => store().runDetail(id),
     'runs.metrics': ({ id, keys, maxPoints }) => store().metricSeries(id, { keys, maxPoints }),
     'runs.compare': (input) => store().compareRuns(input),

@@ -12,6 +12,7 @@ import {
   decodeMetricValue,
   encodeMetricValue,
   ListRunsQuery,
+  type ListRunsQueryParsed,
   PivotQuery,
   type CompareResult,
   type MetricPointOut,
@@ -31,7 +32,7 @@ import { bestIndex, metricKind, type MetricKindInfo } from '../contract/metrics.
 
 const enc = (v: number | null): MetricValue | null => (v === null ? null : encodeMetricValue(v));
 
-class Binder {
+export class Binder {
   readonly args: Record<string, unknown> = {};
   #n = 0;
   bind(value: unknown): string {
@@ -57,15 +58,14 @@ function splitMetricColumn(spec: string): { key: string; field: SummaryField } {
   return { key: spec.slice(0, dot), field: spec.slice(dot + 1) as SummaryField };
 }
 
-export function listRuns(
-  db: SqliteDatabase,
-  input: unknown,
-): { total: number; rows: RunRow[]; metricKinds: Record<string, MetricKindInfo> } {
-  const parsed = ListRunsQuery.safeParse(input);
-  if (!parsed.success) throw invalidInput('runs query', parsed.error);
-  const q = parsed.data;
-  const metricKinds = Object.fromEntries(q.metricColumns.map((c) => [c.key, metricKind(c.key)]));
-  const b = new Binder();
+/**
+ * The WHERE terms that select a filter's runs (alias `r`), with their values bound on `b`; shared
+ * by the runs table's pages and its column choice (tableColumns.ts).
+ */
+export function runFilterSql(
+  q: Pick<ListRunsQueryParsed, 'experimentId' | 'sweepId' | 'status' | 'tag' | 'params' | 'metrics'>,
+  b: Binder,
+): string[] {
   const where: string[] = [];
   if (q.experimentId !== undefined) where.push(`r.experiment_id = ${b.bind(q.experimentId)}`);
   if (q.sweepId !== undefined) where.push(`r.sweep_id = ${b.bind(q.sweepId)}`);
@@ -92,6 +92,19 @@ export function listRuns(
     if (f.max !== undefined) tests.push(`+m.${f.field} <= ${b.bind(f.max)}`);
     where.push(`EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_id = r.id AND ${tests.join(' AND ')})`);
   }
+  return where;
+}
+
+export function listRuns(
+  db: SqliteDatabase,
+  input: unknown,
+): { total: number; rows: RunRow[]; metricKinds: Record<string, MetricKindInfo> } {
+  const parsed = ListRunsQuery.safeParse(input);
+  if (!parsed.success) throw invalidInput('runs query', parsed.error);
+  const q = parsed.data;
+  const metricKinds = Object.fromEntries(q.metricColumns.map((c) => [c.key, metricKind(c.key)]));
+  const b = new Binder();
+  const where = runFilterSql(q, b);
   const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
 
   let join = '';

@@ -1,0 +1,126 @@
+/**
+ * Which columns a runs table should show for the runs a filter selects (`runs.columns`): the
+ * params whose values differ among those runs — what a sweep varied, a subset that changed — and
+ * the main metric. Defaults that follow the data, so four runs of a kernel-size sweep never look
+ * identical because kernelSize is not a column.
+ */
+import { RunsFilter, type TableColumns } from '../contract/runs.ts';
+import { metricKind } from '../contract/metrics.ts';
+import { invalidInput } from '../errors.ts';
+import type { SqliteDatabase } from './database.ts';
+import { Binder, runFilterSql } from './queries.ts';
+
+/**
+ * Params in the order a reader scans them: the swept model fields, the training hyperparameters,
+ * then the data. Any other key follows alphabetically, per-layer fields last, the seed at the end
+ * (repeats differ in it, and it is rarely the question).
+ */
+const preferred = [
+  'model',
+  'kernelSize',
+  'filters',
+  'strides',
+  'padding',
+  'pooling',
+  'activation',
+  'dropout',
+  'epochs',
+  'learningRate',
+  'batchSize',
+  'optimizer',
+  'momentum',
+  'dataset',
+  'trainImages',
+  'testImages',
+  'validationSplit',
+  'preprocessing',
+  'backend',
+];
+
+function rank(key: string): [number, string] {
+  const at = preferred.indexOf(key);
+  if (at >= 0) return [at, key];
+  if (key === 'seed') return [3000, key];
+  if (key.startsWith('layers.')) return [2000, key];
+  return [1000, key];
+}
+
+const byRank = (a: string, b: string) => {
+  const [x, kx] = rank(a);
+  const [y, ky] = rank(b);
+  return x - y || kx.localeCompare(ky);
+};
+
+/** How many of the selected runs (the newest) decide the columns. */
+export const sampleSize = 2000;
+
+/** Metrics a table leads with, in order of preference; else the first result metric. */
+const mainMetrics = ['val_accuracy', 'test_accuracy', 'accuracy', 'val_loss', 'loss'];
+
+export function tableColumns(db: SqliteDatabase, input: unknown): TableColumns {
+  const parsed = RunsFilter.safeParse(input ?? {});
+  if (!parsed.success) throw invalidInput('runs filter', parsed.error);
+  const b = new Binder();
+  const where = runFilterSql(parsed.data, b);
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const runs = (db.prepare(`SELECT count(*) FROM runs r ${whereSql}`).pluck().get(b.args) as number) ?? 0;
+  // The newest runs stand for the rest: what varies among 2,000 runs is what a table of them
+  // needs, and reading every param of 10,000 runs would hold the database for a second.
+  const ids = db.prepare(`SELECT r.id FROM runs r ${whereSql} ORDER BY r.id DESC LIMIT ${sampleSize}`).pluck().all(b.args) as number[];
+  const idJson = JSON.stringify(ids);
+  // Counted in SQLite, one pass over the selected runs' params: a key varies when it has more than
+  // one value, or when some runs lack it.
+  const stats = db
+    .prepare(
+      `SELECT key, count(*) AS n, count(DISTINCT kind || ':' || value) AS distinct_values FROM params
+       WHERE run_id IN (SELECT value FROM json_each(?)) GROUP BY key`,
+    )
+    .all(idJson) as { key: string; n: number; distinct_values: number }[];
+  const candidates = stats
+    .filter((s) => s.distinct_values > 1 || s.n < ids.length)
+    .map((s) => s.key)
+    .sort(byRank);
+
+  // A layer field that splits the runs as an earlier param does restates it (layers.0.kernelSize
+  // beside kernelSize): the earlier one stands for it. Different settings that happen to change
+  // together (a learning rate and a subset) both stay: each is its own fact.
+  const partitionOf = new Map<string, string>();
+  if (candidates.length > 0) {
+    const values = new Map<string, Map<number, string>>();
+    for (const row of db
+      .prepare(
+        `SELECT key, run_id, kind || ':' || value AS v FROM params
+         WHERE run_id IN (SELECT value FROM json_each(?)) AND key IN (SELECT value FROM json_each(?))`,
+      )
+      .raw()
+      .all(idJson, JSON.stringify(candidates)) as [string, number, string][]) {
+      let byRun = values.get(row[0]);
+      if (!byRun) values.set(row[0], (byRun = new Map()));
+      byRun.set(row[1], row[2]);
+    }
+    for (const key of candidates) {
+      const byRun = values.get(key) ?? new Map<number, string>();
+      const first = new Map<string, number>();
+      // Each run gets the index of the first run with the same value: equal lists, equal partitions.
+      partitionOf.set(key, ids.map((id, i) => first.get(byRun.get(id) ?? '∅') ?? (first.set(byRun.get(id) ?? '∅', i), i)).join(','));
+    }
+  }
+  const seen = new Set<string>();
+  const varying = candidates.filter((key) => {
+    const partition = partitionOf.get(key)!;
+    if (key.startsWith('layers.') && seen.has(partition)) return false;
+    seen.add(partition);
+    return true;
+  });
+
+  const metrics = db
+    .prepare('SELECT DISTINCT key FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY key')
+    .pluck()
+    .all(idJson) as string[];
+  const main =
+    mainMetrics.find((k) => metrics.includes(k)) ??
+    metrics.find((k) => metricKind(k).kind === 'result' && metricKind(k).better === 'max') ??
+    metrics.find((k) => metricKind(k).kind === 'result') ??
+    null;
+  return { runs, varying, params: stats.map((s) => s.key).sort(byRank), metrics, main };
+}
