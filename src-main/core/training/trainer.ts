@@ -8,6 +8,7 @@ import type { Hyperparameters, ModelSpec, MonitoredMetric } from '../contract/tr
 import { loadCheckpoint, loadCheckpointWeights, saveCheckpoint } from './checkpointIO.ts';
 import { evaluateModel } from './evaluate.ts';
 import { batchTensors } from './batches.ts';
+import { FusedAdam } from './fusedAdam.ts';
 import { trainStep } from './trainStep.ts';
 import { ensureGradients } from './wasmKernels.ts';
 import type { RunRuntime, TrainingMessage, TrainStatus } from './workerProtocol.ts';
@@ -82,7 +83,7 @@ export function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
     case 'momentum':
       return tf.train.momentum(hp.learningRate, hp.momentum, c.nesterov);
     case 'adam':
-      return tf.train.adam(hp.learningRate, c.beta1, c.beta2, c.epsilon);
+      return new FusedAdam(hp.learningRate, c.beta1, c.beta2, c.epsilon);
     case 'rmsprop':
       return tf.train.rmsprop(hp.learningRate, c.rho, c.rmspropMomentum, c.epsilon, c.centered);
     default: {

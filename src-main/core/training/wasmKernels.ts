@@ -7,6 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormTrainingGradKernel, batchNormTrainingKernel } from '../models/batchNormTraining.ts';
+import { adamUpdateKernel } from './fusedAdam.ts';
+import { adamUpdate } from './wasm/adam.ts';
 import { batchNormTraining, batchNormTrainingGrad } from './wasm/batchNorm.ts';
 import { conv2DBackpropFilter, makeConv2DBackpropInput } from './wasm/convGradients.ts';
 import { replaceWasmKernel, type KernelFn } from './wasm/kernelUtil.ts';
@@ -33,6 +35,7 @@ export function registerWasmTrainingKernels(): void {
   improve('BatchMatMul', makeBatchMatMul);
   improve('Identity', makeIdentity);
   improve('Sum', makeSum);
+  replaceWasmKernel(adamUpdateKernel, () => adamUpdate);
   replaceWasmKernel(batchNormTrainingGradKernel, () => batchNormTrainingGrad);
   replaceWasmKernel(batchNormTrainingKernel, () => batchNormTraining);
 }
