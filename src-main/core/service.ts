@@ -8,13 +8,14 @@ import { datasetsHandlers } from './datasets/handlers.ts';
 import { DatasetTransfers } from './datasets/transfers.ts';
 import { enginesHandlers } from './engine/handlers.ts';
 import { EngineInstalls, verifyInWorker } from './engine/installs.ts';
-import { engineDir, engineProcessEnv, readManifest } from './engine/layout.ts';
+import { countNvidiaGpus, GpuSlots, tensorflowWorkers } from './engine/gpuSlots.ts';
+import { engineDir, engineProcessEnv, readManifest, tensorflowManifest } from './engine/layout.ts';
 import { RunStore } from './db/RunStore.ts';
 import { runsHandlers } from './db/handlers.ts';
 import { Lifecycle } from './lifecycle.ts';
 import type { Executor } from './sweeps/execution.ts';
 import { runControlHandlers, sweepsHandlers } from './sweeps/handlers.ts';
-import { Scheduler } from './sweeps/scheduler.ts';
+import { physicalCores, Scheduler } from './sweeps/scheduler.ts';
 import { createWorkerExecutor } from './sweeps/workerExecutor.ts';
 import { trainingHandlers } from './training/handlers.ts';
 import { BackendProbes } from './training/probe.ts';
@@ -84,12 +85,22 @@ const defaultAppRoot = fileURLToPath(new URL('../../', import.meta.url));
  * an engine installed or removed while the app runs is what the next run gets.
  */
 function withEngine(launch: WorkerLauncher, enginesDir: string): WorkerLauncher {
+  let slots: GpuSlots | undefined;
   return (entry, args, env) => {
     const dir = engineDir(enginesDir, 'tensorflow');
     const disk = readManifest(dir);
-    const engineEnv =
-      disk.state === 'ready' ? { ...engineProcessEnv(dir, disk.manifest), KERNELLAB_TENSORFLOW_VARIANT: disk.manifest.variant } : {};
-    return launch(entry, args, { ...engineEnv, ...env });
+    if (disk.state !== 'ready') return launch(entry, args, env);
+    const engineEnv: NodeJS.ProcessEnv = { ...engineProcessEnv(dir, disk.manifest), KERNELLAB_TENSORFLOW_VARIANT: disk.manifest.variant };
+    // One GPU per worker (the pool has one worker per GPU), unless the user chose the devices.
+    let gpu: number | undefined;
+    if (disk.manifest.variant === 'gpu' && disk.manifest.check.usingGpu && process.env.CUDA_VISIBLE_DEVICES === undefined) {
+      slots ??= new GpuSlots(countNvidiaGpus());
+      gpu = slots.take();
+      if (gpu !== undefined) engineEnv.CUDA_VISIBLE_DEVICES = String(gpu);
+    }
+    const handle = launch(entry, args, { ...engineEnv, ...env });
+    if (gpu !== undefined) handle.onExit(() => slots!.release(gpu));
+    return handle;
   };
 }
 
@@ -111,6 +122,8 @@ function buildContext(options: ServiceOptions, closing: AbortSignal): ServiceCon
     // The CLI trains what it queued itself (its run, the sweeps it follows); the app and the
     // server take any runnable run.
     scope: options.shell === 'cli' ? 'own' : 'any',
+    // One tensorflow worker per GPU on a GPU engine; one per physical core on the CPU engine.
+    defaultWorkers: { tensorflow: tensorflowWorkers(tensorflowManifest(layout.engines), physicalCores()) },
     executor:
       options.executor ??
       createWorkerExecutor({

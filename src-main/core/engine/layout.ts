@@ -68,3 +68,9 @@ export function engineProcessEnv(dir: string, manifest: EngineManifest, base: No
 }
 
 export const LockInfo = z.object({ pid: z.number().int(), startedAt: z.string() });
+
+/** The installed tensorflow engine's manifest, or null when none is ready. */
+export function tensorflowManifest(enginesDir: string): EngineManifest | null {
+  const disk = readManifest(engineDir(enginesDir, 'tensorflow'));
+  return disk.state === 'ready' ? disk.manifest : null;
+}

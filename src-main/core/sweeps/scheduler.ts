@@ -45,6 +45,8 @@ export interface SchedulerOptions {
   backend?: BackendName;
   /** Sets this machine's worker budget (per backend), as `setConcurrency` does; tests give one. */
   concurrency?: Partial<Record<BackendName, number>>;
+  /** The budget where none is set, per backend, over defaultConcurrency (tensorflow: sized by the installed engine). Not stored. */
+  defaultWorkers?: Partial<Record<BackendName, number>>;
   /** 'own': claim only runs reserved for this process and the sweeps it adopts (the CLI). Default 'any'. */
   scope?: 'any' | 'own';
   /** How often to look for runs queued by another process and to renew leases (ms). */
@@ -84,7 +86,7 @@ export function threadsPerRun(cores: number, workers: number, alone: boolean): n
 
 export function defaultConcurrency(): Record<BackendName, number> {
   const cores = physicalCores();
-  // One worker per GPU for tensorflow: tfjs-node-gpu uses the first GPU, so one.
+  // tensorflow without an engine to size it by (sweeps/handlers.ts passes tensorflowWorkers): one.
   return { wasm: cores, cpu: cores, tensorflow: 1 };
 }
 
@@ -128,6 +130,7 @@ export class Scheduler {
   readonly #leaseMs: number;
   readonly #stallMs: number;
   readonly #maxWorkers: number;
+  readonly #defaults: Record<BackendName, number>;
   readonly #scope: 'any' | 'own';
   /** Sweeps a scheduler with scope 'own' runs (the ones its process started or resumed). */
   readonly #adopted = new Set<number>();
@@ -150,6 +153,7 @@ export class Scheduler {
     this.#leaseMs = options.leaseMs ?? options.store.leaseMs;
     this.#stallMs = options.stallMs ?? defaultStallMs;
     this.#maxWorkers = options.maxWorkers ?? availableParallelism();
+    this.#defaults = { ...defaultConcurrency(), ...options.defaultWorkers };
     this.#scope = options.scope ?? 'any';
     this.#backend = options.backend ?? 'wasm';
     for (const [backend, workers] of Object.entries(options.concurrency ?? {}) as [BackendName, number][]) {
@@ -164,7 +168,7 @@ export class Scheduler {
   /** The machine's worker budget by backend: the shared setting, or one per physical core (one for tensorflow). */
   budget(): Record<BackendName, number> {
     const stored = StoredBudget.safeParse(this.#store.getSetting(workersSetting));
-    return { ...defaultConcurrency(), ...(stored.success ? stored.data : {}) };
+    return { ...this.#defaults, ...(stored.success ? stored.data : {}) };
   }
 
   /** How many runs this process may have training now: the machine's budget, capped by this process's own limit. */
