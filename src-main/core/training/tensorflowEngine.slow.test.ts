@@ -146,7 +146,7 @@ describe.runIf(engine !== undefined)('training on the installed tensorflow engin
     'trains LeNet-5 for one epoch on an MNIST subset through the scheduler, recorded as tensorflow with its threads',
     { timeout: 300_000 },
     async () => {
-      const service = createService({ dataDir: home.dir, shell: 'cli' });
+      const service = createService({ dataDir: home.dir, shell: 'server' });
       try {
         expect(service.context.layout.engines).toBe(engine!.enginesDir);
         const { runId } = await service.call('runs.start', {
