@@ -47,3 +47,47 @@ export function trainStep(step: StepModel, batch: StepBatch, onPhase: (phase: St
   tf.dispose([value, stats!, ...Object.values(grads)]);
   return checked;
 }
+
+/** One step's numbers, read back from the backend. */
+export interface StepNumbers {
+  batch: number;
+  /** Images in the batch. */
+  size: number;
+  loss: number;
+  correct: number;
+  /** Loss and every weight finite after the step. */
+  finite: boolean;
+}
+
+/**
+ * The numbers of the steps taken since the last read, left on the backend until someone needs
+ * them (a batchEnd message, the end of an epoch): reading a tensor waits for the backend to finish
+ * every step queued before it, which on a GPU is a stall per step. Read all at once, in order,
+ * they still tell the exact batch where training diverged.
+ */
+export class PendingSteps {
+  #steps: { stats: tf.Tensor1D; batch: number; size: number }[] = [];
+
+  add(stats: tf.Tensor1D, batch: number, size: number): void {
+    this.#steps.push({ stats, batch, size });
+  }
+
+  /** Reads every pending step with one read of the backend, oldest first. */
+  read(): StepNumbers[] {
+    if (this.#steps.length === 0) return [];
+    const steps = this.#steps;
+    this.#steps = [];
+    const all = tf.tidy(() => tf.concat(steps.map((s) => s.stats)));
+    const values = all.dataSync();
+    tf.dispose([all, ...steps.map((s) => s.stats)]);
+    return steps.map((s, i) => {
+      const [loss, correct, guard] = [values[3 * i]!, values[3 * i + 1]!, values[3 * i + 2]!];
+      return { batch: s.batch, size: s.size, loss, correct, finite: Number.isFinite(loss) && Number.isFinite(guard) };
+    });
+  }
+
+  dispose(): void {
+    tf.dispose(this.#steps.map((s) => s.stats));
+    this.#steps = [];
+  }
+}

@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import type { BackendName } from '../contract/app.ts';
 import { Hyperparameters, ModelSpec, type HyperparametersInput } from '../contract/training.ts';
@@ -54,7 +54,7 @@ interface Outcome {
 async function run(
   backend: BackendName,
   hp: HyperparametersInput,
-  extra: { runDir?: string; resume?: boolean; stopAfterEpochs?: number; cancelAfterBatches?: number } = {},
+  extra: { runDir?: string; resume?: boolean; stopAfterEpochs?: number; cancelAfterBatches?: number; batchEndIntervalMs?: number } = {},
 ): Promise<Outcome> {
   expect(await tf.setBackend(backend)).toBe(true);
   let runDir = extra.runDir;
@@ -77,7 +77,7 @@ async function run(
     device: 'test',
     emit: (m) => messages.push(structuredClone(m)),
     isCanceled: () => ++batches >= (extra.cancelAfterBatches ?? Infinity),
-    batchEndIntervalMs: 0,
+    batchEndIntervalMs: extra.batchEndIntervalMs ?? 0,
   });
   return { status, messages, runDir };
 }
@@ -155,6 +155,37 @@ describe.each(['cpu', 'wasm'] as const)('training on %s', (backend) => {
     expect(end.divergedAt!.epoch).toBe(1);
     expect(end.divergedAt!.batch).toBeGreaterThanOrEqual(2);
     expect(o.messages.filter((m) => m.type === 'evaluation')).toHaveLength(0);
+  });
+
+  it('finds the same diverged batch when the step numbers are read only at the end of the epoch', async () => {
+    const config = { ...hp, optimizer: 'sgd' as const, learningRate: 1e30 };
+    const every = await run(backend, config);
+    const deferred = await run(backend, config, { batchEndIntervalMs: 3_600_000 });
+    const at = (o: Outcome) => {
+      const end = o.messages.at(-1)!;
+      return end.type === 'trainEnd' ? end.divergedAt : null;
+    };
+    expect(deferred.status).toBe('diverged');
+    expect(at(deferred)).toEqual(at(every));
+    expect(deferred.messages.filter((m) => m.type === 'batchEnd')).toHaveLength(0);
+  });
+
+  it('reads the step numbers back from the backend only when a message needs them', async () => {
+    const reads = vi.spyOn(tf.Tensor.prototype, 'dataSync');
+    try {
+      const config = { ...hp, epochs: 1, validationSplit: 0 };
+      await run(backend, config);
+      const everyStep = reads.mock.calls.length;
+      reads.mockClear();
+      const o = await run(backend, config, { batchEndIntervalMs: 3_600_000 });
+      const batches = (o.messages[0] as Extract<TrainingMessage, { type: 'trainBegin' }>).batchesPerEpoch;
+      expect(batches).toBeGreaterThan(5);
+      // Every step read its numbers before; now one read at the end of the epoch (the test evaluation reads the rest).
+      expect(everyStep - reads.mock.calls.length).toBe(batches - 1);
+      expect(o.messages.filter((m) => m.type === 'batchEnd')).toHaveLength(1);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('cancels after the batch in progress', async () => {

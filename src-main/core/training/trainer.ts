@@ -9,7 +9,7 @@ import { loadCheckpoint, loadCheckpointWeights, saveCheckpoint } from './checkpo
 import { evaluateModel } from './evaluate.ts';
 import { batchTensors } from './batches.ts';
 import { FusedAdam } from './fusedAdam.ts';
-import { trainStep } from './trainStep.ts';
+import { PendingSteps, trainStep } from './trainStep.ts';
 import { ensureGradients } from './wasmKernels.ts';
 import type { RunRuntime, TrainingMessage, TrainStatus } from './workerProtocol.ts';
 
@@ -162,6 +162,7 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
     });
   };
 
+  const pending = new PendingSteps();
   try {
     if (options.resume) state = (await loadCheckpoint(join(checkpointsDir, 'last'), model, optimizer)) as LoopState;
     // Epoch folding: main asks again for an evaluation it never recorded (killed in between); the
@@ -203,17 +204,18 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
         const end = Math.min(start + batchSize, trainCount);
         dropoutClock.step = state.globalStep;
         const tensors = batchTensors(data.train, order, start, end, numClasses);
-        const checked = trainStep({ model, optimizer, vars }, tensors);
-        const [loss, correct, weightsGuard] = checked.dataSync();
-        tf.dispose([checked, tensors.x, tensors.y, tensors.labels]);
+        pending.add(trainStep({ model, optimizer, vars }, tensors), batch, end - start);
+        tf.dispose([tensors.x, tensors.y, tensors.labels]);
         state.globalStep++;
-        if (!Number.isFinite(loss) || !Number.isFinite(weightsGuard)) return finish('diverged', { epoch, batch });
-        const n = end - start;
-        lossSum += loss! * n;
-        correctSum += correct!;
-        seen += n;
         const now = performance.now();
+        // The step's numbers are read only when a message needs them (see PendingSteps).
         if (now - lastBatchEnd >= interval || batch === batchesPerEpoch) {
+          for (const step of pending.read()) {
+            if (!step.finite) return finish('diverged', { epoch, batch: step.batch });
+            lossSum += step.loss * step.size;
+            correctSum += step.correct;
+            seen += step.size;
+          }
           lastBatchEnd = now;
           emit({
             type: 'batchEnd',
@@ -289,6 +291,7 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
     emitTestEvaluation();
     return finish(stopped ? 'early_stopped' : 'completed');
   } finally {
+    pending.dispose();
     optimizer.dispose();
     model.dispose();
   }
