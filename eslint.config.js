@@ -53,6 +53,21 @@ const shellMayNotImport = {
 };
 
 /**
+ * The agent process (src-main/agent: `kernellab agent`, the single-file kernellab-agent) runs on
+ * cluster nodes without a data folder: it reaches core only through the agent loop, the contract
+ * and the errors — never the store or the service, which would pull SQLite into a node that has none.
+ */
+const agentMayNotImport = {
+  patterns: [
+    {
+      regex: '(^|/)core/(?!(contract/[^/]+|errors\\.ts|agents/agent\\.ts|training/worker\\.ts)$)',
+      message:
+        'src-main/agent imports only core/agents/agent.ts, core/training/worker.ts (the single-file build starts it), core/contract and core/errors: an agent has no data folder, so no store or service.',
+    },
+  ],
+};
+
+/**
  * import-x's no-cycle, with a message that says why. Cycles make module start-up order matter (a
  * value read before its module has run is undefined) and tie layers together so neither can move.
  * Type-only imports are erased and not followed; the restricted imports above hold the layers for them.
@@ -157,6 +172,12 @@ export default tseslint.config(
     // Tests may set up fixtures (datasets on disk, a tiny model) from core directly.
     ignores: ['**/*.test.ts'],
     rules: { 'no-restricted-imports': ['error', shellMayNotImport] },
+  },
+  {
+    // The agent (a remote executor's process) runs the core's agent loop and nothing else of core.
+    files: ['src-main/agent/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', agentMayNotImport] },
   },
   {
     files: ['src-main/cli/**/*.ts'],

@@ -8,7 +8,9 @@ import { describeEngine, registerEngine } from './engine.ts';
 import { registerRuns } from './runs.ts';
 import { registerServe } from './serve.ts';
 import { registerSweep } from './sweep.ts';
+import { registerSweepCluster } from './sweepCluster.ts';
 import { registerTrain } from './train.ts';
+import { defineAgentCommand } from '../agent/command.ts';
 
 /** Exit codes: 0 done, 1 the command failed, 2 the command line or its input was wrong. */
 function exitCodeOf(error: unknown): number {
@@ -61,15 +63,22 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   registerTrain(program, () => open(program.opts().home));
-  registerSweep(program, () => open(program.opts().home));
+  registerSweepCluster(
+    registerSweep(program, () => open(program.opts().home)),
+    () => open(program.opts().home),
+  );
   registerRuns(program, () => open(program.opts().home));
+
+  // A remote executor: it talks to a server, never opens this machine's data folder.
+  defineAgentCommand(program.command('agent'), printError);
 
   registerDatasets(program, (extra) => open(program.opts().home, extra));
   registerEngine(program, () => open(program.opts().home));
 
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command may end with its own code (kernellab agent: 143 after SIGTERM).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     const body = toErrorBody(error);

@@ -3,7 +3,7 @@
  * beyond loopback) and stops on SIGINT/SIGTERM: gracefully within 5 seconds whatever is in
  * flight, and at once on a second signal.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
@@ -29,7 +29,15 @@ export function registerServe(program: Command): void {
       '127.0.0.1',
     )
     .option('--allow-host <names...>', 'host names of this machine that browsers will use (a DNS name), besides its addresses')
-    .action(async (options: { port: number; host: string; allowHost?: string[] }) => {
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM); needed with any --host beyond loopback')
+    .option('--tls-key <file>', "the certificate's private key (PEM)")
+    .action(async (options: { port: number; host: string; allowHost?: string[]; tlsCert?: string; tlsKey?: string }) => {
+      if ((options.tlsCert === undefined) !== (options.tlsKey === undefined))
+        throw new KernelLabError('invalid_input', '--tls-cert and --tls-key go together: the certificate and its private key');
+      const tls =
+        options.tlsCert && options.tlsKey
+          ? { cert: readPem(options.tlsCert, '--tls-cert'), key: readPem(options.tlsKey, '--tls-key') }
+          : undefined;
       // Listening before anything is printed: a script that reads the URL and signals at once
       // must not find the default action (instant death, nothing closed) still in place.
       const stopped = new Promise<void>((resolve) => {
@@ -66,6 +74,7 @@ export function registerServe(program: Command): void {
           host: options.host,
           staticDir: rendererDir,
           ...(options.allowHost ? { allowedHostNames: options.allowHost } : {}),
+          ...(tls && { tls }),
         });
       } catch (error) {
         await service.close();
@@ -75,15 +84,25 @@ export function registerServe(program: Command): void {
       const [first, ...others] = server.urls;
       print(`${built ? 'Open' : 'API only at'} ${first}?token=${server.token}`);
       for (const url of others) print(`  or ${url}?token=${server.token}`);
-      if (server.exposed) {
+      if (server.exposed)
         printError(
-          'kernellab: other machines can reach this server. Anyone with the token can use it, and plain HTTP is readable on the network: prefer an SSH tunnel to 127.0.0.1 where you can.',
+          'kernellab: other machines can reach this server (over HTTPS). Anyone with the token can use it; agents use their own sweep tokens.',
         );
-      }
       await stopped;
       await server.close();
       await service.close();
     });
+}
+
+function readPem(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new KernelLabError(
+      'invalid_input',
+      `${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
 }
 
 function parsePort(value: string): number {

@@ -144,7 +144,7 @@ async function report(service: Service, progress: SweepProgress[], json: boolean
   }
 }
 
-export function registerSweep(program: Command, open: () => Service): void {
+export function registerSweep(program: Command, open: () => Service): Command {
   const command = program
     .command('sweep')
     .description('run a sweep from flags or a YAML/JSON spec file; `kernellab sweep resume` finishes unfinished sweeps')
@@ -203,4 +203,5 @@ export function registerSweep(program: Command, open: () => Service): void {
     if (!quiet) printError(`sweep ${started.sweepId}: ${started.queued} runs queued`);
     await report(service, await follow(service, [started.sweepId], quiet), quiet);
   });
+  return command;
 }

@@ -18,11 +18,14 @@ import { runControlHandlers, sweepsHandlers } from './sweeps/handlers.ts';
 import { physicalCores, Scheduler } from './sweeps/scheduler.ts';
 import { createWorkerExecutor } from './sweeps/workerExecutor.ts';
 import { trainingHandlers } from './training/handlers.ts';
+import { agentHandlers, agentsHandlers } from './agents/handlers.ts';
+import { clustersHandlers } from './clusters/handlers.ts';
+import { watchClusterJobs } from './clusters/launch.ts';
 import { BackendProbes } from './training/probe.ts';
 import { ensureDataDir } from './home.ts';
 import { forkWorker, type WorkerLauncher } from './workerHost.ts';
 import type { CallContext, Handlers } from './contract/define.ts';
-import { isMethodName, methods, type MethodName, type MethodOutput, type Methods } from './contract/index.ts';
+import { agentTokenPattern, isMethodName, methods, type MethodName, type MethodOutput, type Methods } from './contract/index.ts';
 import type { ServiceContext, Shell } from './context.ts';
 
 // What the shells need besides the contract and the errors comes through here, so a shell never
@@ -54,6 +57,8 @@ export interface ServiceOptions {
    * that stalls longer loses its runs to the others on the data folder; fault tests shorten it.
    */
   leaseMs?: number;
+  /** How often the app and serve poll cluster jobs (ms); KERNELLAB_CLUSTER_POLL_MS or 15 s by default. */
+  clusterPollMs?: number;
   /**
    * What trains a claimed run; defaults to a worker process on this machine (workerExecutor.ts).
    * Tests pass their own; a GPU host or a remote agent is one more Executor.
@@ -63,8 +68,12 @@ export interface ServiceOptions {
 
 /** The API every shell exposes: one entry point that validates, dispatches and returns. */
 export interface Service {
-  /** `signal`: the caller is gone (a closed HTTP request); handlers that take long stop on it. */
-  call<M extends MethodName>(name: M, input: unknown, options?: { signal?: AbortSignal }): Promise<MethodOutput<M>>;
+  /**
+   * `signal`: the caller is gone (a closed HTTP request); handlers that take long stop on it.
+   * `agentToken`: the secret an agent sent (`Authorization: Bearer kla_…`); `agent.` methods take
+   * nothing else, and it opens nothing but them.
+   */
+  call<M extends MethodName>(name: M, input: unknown, options?: CallOptions): Promise<MethodOutput<M>>;
   readonly events: EventBus;
   readonly context: ServiceContext;
   /**
@@ -102,6 +111,32 @@ function withEngine(launch: WorkerLauncher, enginesDir: string): WorkerLauncher 
     if (gpu !== undefined) handle.onExit(() => slots!.release(gpu));
     return handle;
   };
+}
+
+function envPollMs(): number | undefined {
+  const ms = Number(process.env.KERNELLAB_CLUSTER_POLL_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  agentToken?: string;
+}
+
+/** Methods a remote executor calls with an agent token (contract/agents.ts). */
+export function isAgentMethod(name: string): boolean {
+  return name.startsWith('agent.');
+}
+
+function agentPrincipal(ctx: ServiceContext, secret: string | undefined): { tokenId: number; sweepId: number } {
+  if (secret === undefined || !agentTokenPattern.test(secret))
+    throw new KernelLabError(
+      'unauthorized',
+      'agent methods need an agent token (kernellab sweep submit makes one; agents.createToken too)',
+    );
+  const token = ctx.store.agents.tokenOfSecret(secret);
+  if (!token) throw new KernelLabError('unauthorized', 'this agent token is unknown or was revoked');
+  return { tokenId: token.id, sweepId: token.sweepId };
 }
 
 /** Builds every part of a service from its options, in dependency order; nothing is started yet. */
@@ -167,15 +202,27 @@ export function createService(options: ServiceOptions): Service {
   const closing = new AbortController();
   const context = buildContext(options, closing.signal);
   const { store, scheduler, datasets, engines } = context;
+  let stopWatching: (() => void) | undefined;
   const lifecycle = new Lifecycle([
     { name: 'database', stop: () => store.close() },
     { name: 'scheduler', start: () => options.shell !== 'cli' && scheduler.start(), stop: () => scheduler.close() },
     { name: 'dataset transfers', stop: () => datasets.close() },
     { name: 'engine installs', stop: () => engines.close() },
+    // Slurm and Kubernetes jobs of sweeps: their state polled, a Slurm sweep topped up (clusters/launch.ts).
+    {
+      name: 'cluster jobs',
+      start: () => {
+        if (options.shell !== 'cli') stopWatching = watchClusterJobs(context, options.clusterPollMs ?? envPollMs() ?? 15_000);
+      },
+      stop: () => stopWatching?.(),
+    },
   ]);
   // Spelled out as a full Handlers map so the compiler refuses a contract method without a handler.
   const handlers: Handlers<Methods> = {
+    ...agentHandlers(context),
+    ...agentsHandlers(context),
     ...appHandlers(context),
+    ...clustersHandlers(context),
     ...datasetsHandlers(context),
     ...enginesHandlers(context),
     ...runsHandlers(context),
@@ -188,17 +235,19 @@ export function createService(options: ServiceOptions): Service {
   return {
     events: context.events,
     context,
-    async call<M extends MethodName>(name: M, input: unknown, options: { signal?: AbortSignal } = {}): Promise<MethodOutput<M>> {
+    async call<M extends MethodName>(name: M, input: unknown, options: CallOptions = {}): Promise<MethodOutput<M>> {
       if (typeof name !== 'string' || !isMethodName(name)) {
         throw new KernelLabError('not_found', `Unknown method '${String(name)}'`);
       }
       // After close() nothing new starts: a caller that polls (runs.wait) hears why instead of spinning.
       if (closing.signal.aborted) throw new KernelLabError('unavailable', `KernelLab is shutting down; ${name} was not run`);
+      // An agent token is checked before its input is even read: a wrong one learns nothing.
+      const agent = isAgentMethod(name) ? agentPrincipal(context, options.agentToken) : undefined;
       const parsed = methods[name].input.safeParse(input ?? {});
       if (!parsed.success) throw invalidInput(`input for ${name}`, parsed.error);
       const handler = handlers[name] as (input: unknown, call: CallContext) => unknown;
       const signal = options.signal ? AbortSignal.any([options.signal, closing.signal]) : closing.signal;
-      return (await handler(parsed.data, { signal })) as MethodOutput<M>;
+      return (await handler(parsed.data, { signal, agent })) as MethodOutput<M>;
     },
     close() {
       closing.abort();

@@ -7,8 +7,8 @@
  * Anything else in `Host` or `Origin` is refused: a page on another site that rebinds its own
  * name to this machine's address still sends its own name (DNS rebinding).
  *
- * `exposed` says whether the server can be reached from other machines: what should be required
- * of connections beyond loopback (TLS, for one) hangs off it.
+ * `exposed` says whether the server can be reached from other machines: the server refuses to be
+ * exposed without TLS (`secure`: https URLs and origins).
  */
 import { hostname, networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { isIPv6 } from 'node:net';
@@ -31,6 +31,8 @@ export interface HostPolicyOptions {
   interfaces?: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
   /** The machine's name; os.hostname by default. */
   machineName?: () => string;
+  /** Served over TLS: URLs and page origins are https. */
+  secure?: boolean;
 }
 
 const unbracket = (host: string) => host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
@@ -66,6 +68,7 @@ export function hostPolicy(bindHost: string, port: number, options: HostPolicyOp
   const bind = unbracket(bindHost);
   const wildcard = isWildcardHost(bind);
   const exposed = !isLoopbackHost(bind);
+  const scheme = options.secure ? 'https:' : 'http:';
   // `::` on Linux and macOS takes IPv4 connections too; `0.0.0.0` takes IPv4 only.
   const withIPv6 = bind === '::' || isIPv6(bind);
   const fixed = new Set(['127.0.0.1', 'localhost', '::1', ...(options.allowedHostNames ?? []).map(unbracket)]);
@@ -94,7 +97,7 @@ export function hostPolicy(bindHost: string, port: number, options: HostPolicyOp
     if (!header) return false;
     const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d+))?$/.exec(header.trim());
     if (!match) return false;
-    const headerPort = match[2] === undefined ? 80 : Number(match[2]);
+    const headerPort = match[2] === undefined ? (options.secure ? 443 : 80) : Number(match[2]);
     return headerPort === port && acceptsName(unbracket(match[1]!));
   };
 
@@ -108,10 +111,10 @@ export function hostPolicy(bindHost: string, port: number, options: HostPolicyOp
       } catch {
         return false;
       }
-      return url.protocol === 'http:' && url.pathname === '/' && acceptsHost(url.host);
+      return url.protocol === scheme && url.pathname === '/' && acceptsHost(url.host);
     },
     urls() {
-      const at = (name: string) => `http://${urlHost(name)}:${port}/`;
+      const at = (name: string) => `${scheme}//${urlHost(name)}:${port}/`;
       if (!wildcard) return [at(bind)];
       const outside = machineAddresses(readInterfaces(), withIPv6).filter((a) => !a.internal);
       return [...outside.map((a) => at(a.address)), at('127.0.0.1')];

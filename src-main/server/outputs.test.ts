@@ -31,6 +31,16 @@ const notCalled: Partial<Record<MethodName, string>> = {
   'datasets.samples': 'needs an installed dataset',
   'datasets.verify': 'needs an installed dataset',
   'engines.install': 'downloads and builds an engine',
+  'clusters.submit': 'submits to a cluster (src-main/core/clusters/slurm.slow.test.ts)',
+  // Agent methods take an agent token: src-main/server/agents.test.ts calls each through AgentClient, which parses every answer.
+  'agent.hello': 'agent token',
+  'agent.claim': 'agent token',
+  'agent.fetchFile': 'agent token',
+  'agent.uploadFile': 'agent token',
+  'agent.report': 'agent token',
+  'agent.heartbeat': 'agent token',
+  'agent.finish': 'agent token',
+  'agent.bye': 'agent token',
 };
 
 describe('every answer over HTTP parses with its method’s output schema', () => {
@@ -140,6 +150,7 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     const series = (await check('runs.metrics', { id: diverged })) as { series: { loss: { value: unknown }[] } };
     expect(series.series.loss.map((p) => p.value)).toEqual([2.3, 'NaN', 'Infinity']);
     await check('runs.metrics', { id: completed, maxPoints: 4 });
+    await check('runs.columns', { sweepId });
     await check('runs.compare', { ids: [diverged, completed], keys: ['loss'] });
     await check('runs.pivot', {
       sweepId,
@@ -162,6 +173,16 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     await check('sweeps.concurrency', {});
     await check('sweeps.setConcurrency', { workers: 1 });
     await check('sweeps.reprioritize', { sweepId, priority: 2 });
+    const token = (await check('agents.createToken', { sweepId, label: 'outputs' })) as { token: { id: number } };
+    await check('agents.tokens', { sweepId });
+    await check('agents.list', {});
+    await check('agents.revokeToken', { id: token.token.id });
+    const profile = { name: 'lab', kind: 'slurm', settings: { serverUrl: 'https://login1:7860/', partition: 'gpu', gres: 'gpu:1' } };
+    await check('clusters.saveProfile', { profile });
+    await check('clusters.profiles', {});
+    await check('clusters.jobs', { sweepId });
+    await check('clusters.cancel', { sweepId });
+    await check('clusters.deleteProfile', { name: 'lab' });
     await check('sweeps.pause', { id: sweepId });
     await check('runs.cancel', { id: queued });
     await check('sweeps.cancel', { id: sweepId });

@@ -1,12 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { contentSecurityPolicyHeader } from '../core/contract/pagePolicy.ts';
 import { httpStatusOf, KernelLabError, toErrorBody } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
-import { hostPolicy } from './hostPolicy.ts';
+import { hostPolicy, isLoopbackHost } from './hostPolicy.ts';
 import { mustClose, parseJsonBody, readBody } from './requestBody.ts';
 import { SseClient } from './sseClient.ts';
 
@@ -27,7 +28,21 @@ export interface ServeOptions {
   sseMaxBufferedBytes?: number;
   /** Seconds between SSE keep-alive comments (default 15). */
   sseHeartbeatSeconds?: number;
+  /**
+   * A certificate and its key (PEM): serve HTTPS. Required to bind beyond loopback — a token sent
+   * in plain HTTP over a network is readable by anyone on it.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Largest body of an `agent.` call (checkpoint chunks, batches of events); default 16 MiB. */
+  maxAgentBodyBytes?: number;
 }
+
+/** Why `serve` refuses a non-loopback address without TLS, and what to do instead. */
+export const exposedWithoutTls =
+  'Serving beyond this machine needs TLS: pass --tls-cert and --tls-key (a certificate for the name agents and browsers use), ' +
+  'because the token would cross the network in plain HTTP. Or keep serving on 127.0.0.1 and tunnel over SSH: from this machine, ' +
+  "`ssh -N -R 7860:127.0.0.1:7860 user@login-node` makes the login node's 127.0.0.1:7860 reach this server (agents then use --server http://127.0.0.1:7860 there, " +
+  "or the login node's name where its sshd allows GatewayPorts); to open the app from another machine, `ssh -N -L 7860:127.0.0.1:7860 this-machine` there.";
 
 export interface RunningServer {
   /** The URL to open, from another machine when the server is exposed (see HostPolicy.urls). */
@@ -72,6 +87,10 @@ function sameToken(given: string | undefined, expected: Buffer): boolean {
   return buffer.length === expected.length && timingSafeEqual(buffer, expected);
 }
 
+function bearerOf(req: IncomingMessage): string | undefined {
+  return req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
+}
+
 function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of header?.split(';') ?? []) {
     const [key, ...rest] = part.trim().split('=');
@@ -108,6 +127,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const staticDir = options.staticDir && existsSync(join(options.staticDir, 'index.html')) ? options.staticDir : undefined;
   const sseMaxBuffered = options.sseMaxBufferedBytes ?? 256 * 1024;
   const sseClients = new Set<SseClient>();
+  const maxAgentBody = options.maxAgentBodyBytes ?? 16 * 1024 * 1024;
+  if (!isLoopbackHost(host) && !options.tls) throw new KernelLabError('invalid_input', exposedWithoutTls);
 
   function authorised(req: IncomingMessage, url: URL): boolean {
     const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
@@ -118,7 +139,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     );
   }
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, agentCall: boolean): Promise<void> {
     if (url.pathname === '/api/events') {
       if (req.method !== 'GET') throw new KernelLabError('not_found', 'GET /api/events only');
       res.writeHead(200, {
@@ -142,13 +163,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const match = url.pathname.match(/^\/api\/call\/([A-Za-z0-9_.]+)$/);
     if (!match) throw new KernelLabError('not_found', `No API route ${url.pathname}`);
     if (req.method !== 'POST') throw new KernelLabError('not_found', `${url.pathname} takes POST`);
-    const input = parseJsonBody(await readBody(req, match[1] === 'runs.import' ? maxImport : maxBody));
+    const input = parseJsonBody(await readBody(req, match[1] === 'runs.import' ? maxImport : agentCall ? maxAgentBody : maxBody));
     // A client that hangs up stops what it asked for (an import of a big folder, say).
     const gone = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) gone.abort();
     });
-    const result = await service.call(match[1] as never, input, { signal: gone.signal });
+    const result = await service.call(match[1] as never, input, { signal: gone.signal, ...(agentCall && { agentToken: bearerOf(req) }) });
     sendJson(res, 200, { ok: true, result });
   }
 
@@ -181,24 +202,33 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     else createReadStream(file).pipe(res);
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://placeholder');
     (async () => {
+      // Agents (contract/agents.ts) carry their own sweep-scoped token and only that: the service
+      // checks it, and it opens nothing else. They come through tunnels and proxies under any
+      // host name; the Host check guards browsers' cookies against DNS rebinding, and an agent
+      // token is never a cookie.
+      const agentCall = /^\/api\/call\/agent\.[A-Za-z]+$/.test(url.pathname);
       // A page on another site must not drive this API (DNS rebinding, cross-origin posts).
-      if (!policy.acceptsHost(req.headers.host)) throw new KernelLabError('unauthorized', `Host '${req.headers.host}' is not served`);
+      if (!agentCall && !policy.acceptsHost(req.headers.host))
+        throw new KernelLabError('unauthorized', `Host '${req.headers.host}' is not served`);
       const origin = req.headers.origin;
       if (origin !== undefined && !policy.acceptsOrigin(origin)) {
         throw new KernelLabError('unauthorized', `Requests from origin ${origin} are refused`);
       }
-      if (!authorised(req, url))
+      if (!agentCall && !authorised(req, url))
         throw new KernelLabError('unauthorized', 'Missing or wrong token: open the URL that `kernellab serve` printed');
-      if (url.pathname.startsWith('/api/')) await handleApi(req, res, url);
+      if (url.pathname.startsWith('/api/')) await handleApi(req, res, url, agentCall);
       else serveStatic(req, res, url);
     })().catch((error: unknown) => {
       if (res.headersSent) res.end();
       else sendError(res, error);
     });
-  });
+  };
+  const server: Server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
+    : createServer(onRequest);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -217,7 +247,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   const port = (server.address() as AddressInfo).port;
   // Requests arrive only after listen, so the handler above never sees this before it is set.
-  const policy = hostPolicy(host, port, options.allowedHostNames ? { allowedHostNames: options.allowedHostNames } : {});
+  const policy = hostPolicy(host, port, {
+    ...(options.allowedHostNames && { allowedHostNames: options.allowedHostNames }),
+    secure: options.tls !== undefined,
+  });
   const urls = policy.urls();
   const url = urls[0]!;
   // A client that stopped reading shows up as a buffer that grows even when no event comes.

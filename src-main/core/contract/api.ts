@@ -3,7 +3,9 @@
  * that is not here is refused by every shell.
  */
 import type { z } from 'zod';
+import { agentMethods, agentsEvents, agentsMethods } from './agents.ts';
 import { appEvents, appMethods } from './app.ts';
+import { clustersEvents, clustersMethods } from './clusters.ts';
 import { datasetsEvents, datasetsMethods } from './datasets.ts';
 import { enginesEvents, enginesMethods } from './engines.ts';
 import { experimentsEvents, experimentsMethods } from './experiments.ts';
@@ -12,7 +14,10 @@ import { sweepsEvents, sweepsMethods } from './sweeps.ts';
 import { trainingEvents, trainingMethods } from './training.ts';
 
 export const methods = {
+  ...agentMethods,
+  ...agentsMethods,
   ...appMethods,
+  ...clustersMethods,
   ...datasetsMethods,
   ...enginesMethods,
   ...experimentsMethods,
@@ -22,7 +27,9 @@ export const methods = {
 };
 
 export const events = {
+  ...agentsEvents,
   ...appEvents,
+  ...clustersEvents,
   ...datasetsEvents,
   ...enginesEvents,
   ...experimentsEvents,

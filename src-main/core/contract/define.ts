@@ -21,6 +21,11 @@ export interface CallContext {
    * long handlers stop at their next step instead of working for nobody.
    */
   signal: AbortSignal;
+  /**
+   * The agent token the call came with, checked by the service: which sweep it may work on.
+   * Present only for `agent.` methods, which refuse calls without one.
+   */
+  agent?: { tokenId: number; sweepId: number } | undefined;
 }
 
 /** Handlers for a group of methods: each gets the parsed input and returns the output type. */

@@ -4,8 +4,10 @@
  * (api.ts) and what crosses a process boundary (bridge.ts). The contract imports only zod and
  * itself; the rest of core builds on it. The renderer imports it with `import type` only.
  */
+export * from './agents.ts';
 export * from './api.ts';
 export * from './app.ts';
+export * from './clusters.ts';
 export * from './datasets.ts';
 export * from './experiments.ts';
 export * from './metrics.ts';

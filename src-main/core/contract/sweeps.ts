@@ -122,6 +122,8 @@ export const Sweep = z.object({
   name: z.string(),
   spec: z.unknown(),
   status: SweepStatus,
+  /** Where its runs train: 'here' (this machine's scheduler, agents with its token may help) or 'agents' only (sent to a cluster). */
+  runsOn: z.enum(['here', 'agents']),
   createdAt: z.number(),
   runCounts: z.partialRecord(RunStatus, z.number().int()),
   /** The spec's axes in order, each with the run param that holds its value (`layers[2].kernelSize` → `layers.2.kernelSize`). */
@@ -226,7 +228,13 @@ export const sweepsMethods = {
     summary: 'Expands a sweep spec without queuing anything: its points, the impossible ones with reasons, folding, and an estimated time.',
   }),
   'sweeps.start': method({
-    input: z.object({ spec: SweepSpec }).strict(),
+    input: z
+      .object({
+        spec: SweepSpec,
+        /** 'agents': queue it for remote agents only (a cluster); this machine does not train it. */
+        runsOn: z.enum(['here', 'agents']).default('here'),
+      })
+      .strict(),
     output: z.object({
       sweepId: Id,
       planned: z.number().int(),
@@ -249,8 +257,12 @@ export const sweepsMethods = {
   }),
   'sweeps.cancel': method({
     input: IdInput,
-    output: z.object({ canceled: z.number().int() }),
-    summary: "Cancels a sweep's queued, interrupted and running runs.",
+    output: z.object({
+      canceled: z.number().int(),
+      /** A sweep sent to a cluster: the jobs cancelled (scancel, Job deleted) and what could not be. */
+      clusterJobs: z.object({ canceled: z.array(z.string()), problems: z.array(z.string()) }).optional(),
+    }),
+    summary: "Cancels a sweep's queued, interrupted and running runs (runs on agents stop at their next report) and its cluster jobs.",
   }),
   'sweeps.setConcurrency': method({
     input: z

@@ -69,6 +69,8 @@ import * as lifecycle from './runLifecycle.ts';
 import { LeaseLost, allowedTransitions, endsRun, type ClaimScope } from './runLifecycle.ts';
 import { toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
 import { paramOfAxis, paramsVersion, runParams } from './runParams.ts';
+import { AgentRegistry } from './agentRegistry.ts';
+import { ClusterRecords } from './clusterRecords.ts';
 import { JsonObject, MetricBatch, NewCheckpoint, NewEvaluation, NewRun, type MetricPointInput, type NewRunParsed } from './storeInputs.ts';
 
 export type { RunStatus } from '../contract/index.ts';
@@ -108,6 +110,10 @@ export class RunStore {
   readonly #identity: { dev: number; ino: number } | null;
   /** `host:` — the prefix of this machine's lease owners (the worker budget counts them). */
   readonly hostPrefix: string;
+  /** Remote agents: their tokens, claims and executions (agentRegistry.ts). */
+  readonly agents: AgentRegistry;
+  /** Saved cluster profiles and the cluster jobs of sweeps (clusterRecords.ts). */
+  readonly clusters: ClusterRecords;
 
   private constructor(db: SqliteDatabase, path: string, options: RunStoreOptions) {
     this.#db = db;
@@ -119,6 +125,10 @@ export class RunStore {
     this.#writeMetrics = metricWriter(db);
     this.#insertRun = runInserter(db);
     this.hostPrefix = `${hostname()}:`;
+    const write = <T>(doing: string, fn: () => T): T => this.#write(doing, fn);
+    const read = <T>(doing: string, fn: () => T): T => this.#read(doing, fn);
+    this.agents = new AgentRegistry(db, write, read, this.leaseMs);
+    this.clusters = new ClusterRecords(db, write, read);
     const stat = path === ':memory:' ? null : statSync(path, { throwIfNoEntry: false });
     this.#identity = stat ? { dev: stat.dev, ino: stat.ino } : null;
   }
@@ -237,14 +247,28 @@ export class RunStore {
     return rows as Experiment[];
   }
 
-  createSweep(input: { name: string; spec: unknown; experimentId?: number | null; status?: SweepStatus; uuid?: string }): Sweep {
+  createSweep(input: {
+    name: string;
+    spec: unknown;
+    experimentId?: number | null;
+    status?: SweepStatus;
+    uuid?: string;
+    runsOn?: 'here' | 'agents';
+  }): Sweep {
     const status = SweepStatus.parse(input.status ?? 'pending');
     const id = this.#write('creating a sweep', () =>
       Number(
         this.#db
-          .prepare('INSERT INTO sweeps (uuid, experiment_id, name, spec, status, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(input.uuid ?? randomUUID(), input.experimentId ?? null, input.name, JSON.stringify(input.spec ?? {}), status, Date.now())
-          .lastInsertRowid,
+          .prepare('INSERT INTO sweeps (uuid, experiment_id, name, spec, status, created_at, runs_on) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(
+            input.uuid ?? randomUUID(),
+            input.experimentId ?? null,
+            input.name,
+            JSON.stringify(input.spec ?? {}),
+            status,
+            Date.now(),
+            input.runsOn ?? 'here',
+          ).lastInsertRowid,
       ),
     );
     return this.getSweep(id)!;
@@ -255,12 +279,18 @@ export class RunStore {
    * the new sweep's id and returns the runs to queue; their ids come back in order.
    */
   createSweepWithRuns(
-    sweep: { name: string; spec: unknown; experimentName?: string | undefined; status: SweepStatus },
+    sweep: { name: string; spec: unknown; experimentName?: string | undefined; status: SweepStatus; runsOn?: 'here' | 'agents' },
     runsOf: (ids: { sweepId: number; experimentId: number | null }) => Iterable<NewRun>,
   ): { sweepId: number; runIds: number[] } {
     return this.#write('queueing a sweep', () => {
       const experimentId = sweep.experimentName === undefined ? null : this.experimentNamed(sweep.experimentName);
-      const sweepId = this.createSweep({ name: sweep.name, spec: sweep.spec, experimentId, status: sweep.status }).id;
+      const sweepId = this.createSweep({
+        name: sweep.name,
+        spec: sweep.spec,
+        experimentId,
+        status: sweep.status,
+        runsOn: sweep.runsOn ?? 'here',
+      }).id;
       const runIds = [...runsOf({ sweepId, experimentId })].map((run) => this.createRun(run).id);
       return { sweepId, runIds };
     });
@@ -278,7 +308,7 @@ export class RunStore {
   listSweeps(filter: { experimentId?: number | undefined } = {}): Sweep[] {
     const rows = this.#db
       .prepare(
-        `SELECT id, uuid, experiment_id, name, spec, status, created_at FROM sweeps
+        `SELECT id, uuid, experiment_id, name, spec, status, created_at, runs_on FROM sweeps
          WHERE (@experiment IS NULL OR experiment_id = @experiment) ORDER BY created_at DESC, id DESC`,
       )
       .all({ experiment: filter.experimentId ?? null }) as SweepDbRow[];
@@ -286,8 +316,9 @@ export class RunStore {
   }
 
   getSweep(id: number): Sweep | undefined {
-    const row = this.#db.prepare('SELECT id, uuid, experiment_id, name, spec, status, created_at FROM sweeps WHERE id = ?').get(id) as
-      SweepDbRow | undefined;
+    const row = this.#db
+      .prepare('SELECT id, uuid, experiment_id, name, spec, status, created_at, runs_on FROM sweeps WHERE id = ?')
+      .get(id) as SweepDbRow | undefined;
     return row && this.#sweepOf(row);
   }
 
@@ -305,6 +336,7 @@ export class RunStore {
       name: row.name,
       spec,
       status: row.status,
+      runsOn: row.runs_on,
       createdAt: row.created_at,
       runCounts: Object.fromEntries(counts.map((c) => [c.status, c.n])),
       axes: (axes !== null && typeof axes === 'object' && !Array.isArray(axes) ? Object.keys(axes) : []).map((name) => ({
@@ -830,6 +862,7 @@ interface SweepDbRow {
   spec: string;
   status: SweepStatus;
   created_at: number;
+  runs_on: 'here' | 'agents';
 }
 
 function processAlive(pid: number): boolean {

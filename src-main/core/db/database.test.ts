@@ -85,6 +85,11 @@ describe('migrations', () => {
         )
         .run();
       old.db.prepare("INSERT INTO metrics (run_id, key, step, epoch, wall_ms, value) VALUES (1, 'loss', 0, 0, 1, 0.5)").run();
+      old.db
+        .prepare(
+          "INSERT INTO sweeps (uuid, name, spec, status, created_at) VALUES ('00000000-0000-4000-8000-000000000002', 'old sweep', '{}', 'running', 1)",
+        )
+        .run();
       old.db.close();
 
       const store = RunStore.open(path);
@@ -95,6 +100,8 @@ describe('migrations', () => {
       expect(store.getRun(1)?.name).toBe('old run');
       // 0005: a run from before leases had fencing tokens was never claimed, and is nobody's.
       expect(store.getRun(1)).toMatchObject({ attempt: 0, reservedFor: null });
+      // 0006: a sweep from before agents trains here, as it always did.
+      expect(store.getSweep(1)?.runsOn).toBe('here');
       expect(store.metricSeries(1).series.loss).toEqual([{ step: 0, epoch: 0, wallMs: 1, value: 0.5 }]);
       // 0006 rebuilt the runs table (the 'pruned' status): its child rows were not cascaded away.
       expect(store.getRun(1)).toMatchObject({ status: 'completed', pruned: null });

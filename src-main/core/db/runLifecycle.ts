@@ -71,7 +71,8 @@ export function runningOnHost(db: SqliteDatabase, hostPrefix: string): number {
 /**
  * Takes the next queued run that may start, if the machine has a free slot: highest priority,
  * then oldest; never a run of a sweep that is not running (paused sweeps go back to 'pending'), a
- * derived run (epoch folding records those), or a run reserved for another owner. Call inside an
+ * derived run (epoch folding records those), a run of a sweep sent to agents (runs_on 'agents':
+ * a cluster's agents claim those, agentRegistry.ts), or a run reserved for another owner. Call inside an
  * IMMEDIATE transaction: the count and the claim then see the same database, in every process.
  */
 export function claimNext(db: SqliteDatabase, request: ClaimRequest): RunRecord | undefined {
@@ -82,7 +83,8 @@ export function claimNext(db: SqliteDatabase, request: ClaimRequest): RunRecord 
       `UPDATE runs SET status = 'running', worker_owner = @owner, worker_pid = @pid, lease_expires_at = @lease, attempt = attempt + 1,
          error = NULL, started_at = coalesce(started_at, @now), updated_at = @now
        WHERE id = (SELECT r.id FROM runs r LEFT JOIN sweeps s ON s.id = r.sweep_id
-                   WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL AND (r.sweep_id IS NULL OR s.status = 'running')
+                   WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL
+                     AND (r.sweep_id IS NULL OR (s.status = 'running' AND s.runs_on = 'here'))
                      AND (r.reserved_for IS NULL OR r.reserved_for = @owner)
                      AND (@any OR r.reserved_for = @owner OR r.sweep_id IN (SELECT value FROM json_each(@sweeps)))
                    ORDER BY r.priority DESC, r.id LIMIT 1)
@@ -106,7 +108,8 @@ export function hasClaimable(db: SqliteDatabase, owner: string, scope: ClaimScop
     db
       .prepare(
         `SELECT 1 FROM runs r LEFT JOIN sweeps s ON s.id = r.sweep_id
-         WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL AND (r.sweep_id IS NULL OR s.status = 'running')
+         WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL
+                     AND (r.sweep_id IS NULL OR (s.status = 'running' AND s.runs_on = 'here'))
            AND (r.reserved_for IS NULL OR r.reserved_for = @owner)
            AND (@any OR r.reserved_for = @owner OR r.sweep_id IN (SELECT value FROM json_each(@sweeps)))
          LIMIT 1`,

@@ -1,5 +1,17 @@
+-- index agent_executions_agent
+CREATE INDEX agent_executions_agent ON agent_executions (agent_id);
+
+-- index agent_tokens_sweep
+CREATE INDEX agent_tokens_sweep ON agent_tokens (sweep_id);
+
+-- index agents_sweep
+CREATE INDEX agents_sweep ON agents (sweep_id, last_seen_at);
+
 -- index checkpoints_by_run
 CREATE INDEX checkpoints_by_run ON checkpoints (run_id, epoch);
+
+-- index cluster_jobs_sweep
+CREATE INDEX cluster_jobs_sweep ON cluster_jobs (sweep_id);
 
 -- index latest_metrics_by_key
 CREATE INDEX latest_metrics_by_key ON latest_metrics (key, best);
@@ -25,6 +37,48 @@ CREATE INDEX runs_queue ON runs (status, priority DESC, id);
 -- index tags_by_tag
 CREATE INDEX tags_by_tag ON tags (tag);
 
+-- table agent_executions
+CREATE TABLE agent_executions (
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+  recorded_seq INTEGER NOT NULL DEFAULT 0,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  outcome TEXT,
+  PRIMARY KEY (run_id, attempt)
+) WITHOUT ROWID;
+
+-- table agent_tokens
+CREATE TABLE agent_tokens (
+  id INTEGER PRIMARY KEY,
+  sweep_id INTEGER NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
+  label TEXT NOT NULL,
+  secret_sha256 TEXT NOT NULL UNIQUE CHECK (length(secret_sha256) = 64),
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  last_used_at INTEGER
+);
+
+-- table agents
+CREATE TABLE agents (
+  id TEXT PRIMARY KEY,
+  token_id INTEGER NOT NULL REFERENCES agent_tokens (id) ON DELETE CASCADE,
+  sweep_id INTEGER NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
+  host TEXT NOT NULL,
+  job TEXT NOT NULL DEFAULT '',
+  version TEXT NOT NULL DEFAULT '',
+  backends TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(backends)),
+  -- `--count`: how many runs it takes before it exits; NULL: until the queue is empty.
+  max_runs INTEGER,
+  runs_claimed INTEGER NOT NULL DEFAULT 0,
+  first_seen_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  -- Set when it said goodbye (or exited on a signal).
+  ended_at INTEGER,
+  end_reason TEXT
+) WITHOUT ROWID;
+
 -- table checkpoints
 CREATE TABLE checkpoints (
   id INTEGER PRIMARY KEY,
@@ -38,6 +92,32 @@ CREATE TABLE checkpoints (
   value REAL,
   created_at INTEGER NOT NULL
 );
+
+-- table cluster_jobs
+CREATE TABLE cluster_jobs (
+  id INTEGER PRIMARY KEY,
+  sweep_id INTEGER NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('slurm', 'kubernetes')),
+  settings TEXT NOT NULL CHECK (json_valid(settings)),
+  job_id TEXT NOT NULL,
+  tasks INTEGER NOT NULL CHECK (tasks > 0),
+  file_path TEXT NOT NULL,
+  token_id INTEGER REFERENCES agent_tokens (id) ON DELETE SET NULL,
+  submitted_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  state_detail TEXT NOT NULL DEFAULT '',
+  state_at INTEGER NOT NULL,
+  -- Set once the job is over (finished, failed or canceled): no more polling.
+  ended_at INTEGER
+);
+
+-- table cluster_profiles
+CREATE TABLE cluster_profiles (
+  name TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('slurm', 'kubernetes')),
+  settings TEXT NOT NULL CHECK (json_valid(settings)),
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
 
 -- table evaluations
 CREATE TABLE evaluations (
@@ -160,7 +240,7 @@ CREATE TABLE sweeps (
   spec TEXT NOT NULL CHECK (json_valid(spec)),
   status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'completed', 'canceled', 'failed')),
   created_at INTEGER NOT NULL
-);
+, runs_on TEXT NOT NULL DEFAULT 'here' CHECK (runs_on IN ('here', 'agents')));
 
 -- table tags
 CREATE TABLE tags (

@@ -13,8 +13,11 @@ import type { RunRecord, RunStore, Lease, NewCheckpoint, NewEvaluation } from '.
 import type { EventBus } from '../events.ts';
 import { intermediateSplit } from './folding.ts';
 
+/** What an executor needs of a run: its spec, not the store's bookkeeping (a remote agent builds one from agent.claim). */
+export type ExecutableRun = Pick<RunRecord, 'id' | 'uuid' | 'modelSpec' | 'hyperparameters' | 'environment' | 'dataset'>;
+
 export interface RunJob {
-  run: RunRecord;
+  run: ExecutableRun;
   /** The lease the scheduler holds for this execution (an executor that reports remotely passes it on). */
   lease: Lease;
   /** Continue from the run's last checkpoint (an interrupted run queued again). */
@@ -116,12 +119,14 @@ export class RunRecorder {
   readonly #store: RunStore;
   readonly #events: EventBus;
   readonly #lease: Lease;
-  #lastEpoch = 0;
+  #lastEpoch: number;
 
-  constructor(store: RunStore, events: EventBus, lease: Lease) {
+  /** `lastEpoch`: the last epoch already recorded, when this recorder continues another's (a remote run's next report). */
+  constructor(store: RunStore, events: EventBus, lease: Lease, options: { lastEpoch?: number } = {}) {
     this.#store = store;
     this.#events = events;
     this.#lease = lease;
+    this.#lastEpoch = options.lastEpoch ?? 0;
   }
 
   record(event: RunEvent): void {

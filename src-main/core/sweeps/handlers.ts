@@ -9,6 +9,7 @@ import { expandSweep } from './expand.ts';
 import { previewOf, queueSingleRun, queueSweep, requireWritableData } from './queueing.ts';
 import { hasEnded, waitForRunEnd } from './runWait.ts';
 import { checkBase } from './sweepSpec.ts';
+import { cancelClusterJobs } from '../clusters/launch.ts';
 
 type RunControlName = 'runs.start' | 'runs.cancel' | 'runs.pause' | 'runs.resume' | 'runs.wait';
 
@@ -62,11 +63,14 @@ export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Swee
       checkBase(spec);
       return previewOf(spec, expandSweep(spec), store, scheduler.concurrency().workers);
     },
-    'sweeps.start': ({ spec }) => {
+    'sweeps.start': ({ spec, runsOn }) => {
       requireWritableData(store, layout);
-      const started = queueSweep(store, spec);
-      running(ctx).adopt(started.sweepId);
-      scheduler.pump();
+      const started = queueSweep(store, spec, runsOn);
+      // A sweep for agents is only queued: agents pull its runs through a server.
+      if (runsOn === 'here') {
+        running(ctx).adopt(started.sweepId);
+        scheduler.pump();
+      }
       return started;
     },
     'sweeps.pause': ({ id }) => scheduler.pauseSweep(id),
@@ -74,7 +78,12 @@ export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Swee
       requireWritableData(store, layout);
       return running(ctx).resumeSweeps(id);
     },
-    'sweeps.cancel': ({ id }) => scheduler.cancelSweep(id),
+    'sweeps.cancel': async ({ id }) => {
+      const { canceled } = scheduler.cancelSweep(id);
+      // A sweep sent to a cluster: its jobs go too (scancel, or the Kubernetes Job deleted).
+      const clusterJobs = store.clusters.jobs({ sweepId: id, open: true }).length > 0 ? await cancelClusterJobs(ctx, id) : undefined;
+      return clusterJobs ? { canceled, clusterJobs } : { canceled };
+    },
     'sweeps.setConcurrency': ({ workers, backend, scope }) => {
       scheduler.setConcurrency(workers, backend, scope);
       return scheduler.concurrency();

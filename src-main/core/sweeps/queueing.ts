@@ -86,7 +86,7 @@ export interface StartedSweep {
 }
 
 /** Queues a sweep: the sweep row and every trained run in one transaction, so a failure queues nothing. */
-export function queueSweep(store: RunStore, spec: SweepSpec): StartedSweep {
+export function queueSweep(store: RunStore, spec: SweepSpec, runsOn: 'here' | 'agents' = 'here'): StartedSweep {
   checkBase(spec);
   const expanded = expandSweep(spec);
   const runnable = expanded.points.filter((p) => p.role !== 'impossible');
@@ -106,7 +106,7 @@ export function queueSweep(store: RunStore, spec: SweepSpec): StartedSweep {
   const label = spec.name ?? `${spec.base.preset ?? (typeof modelName === 'string' ? modelName : 'model')} on ${spec.base.dataset}`;
   const plan = { planned: runnable.length, impossible, folding: expanded.folding };
   const { sweepId, runIds } = store.createSweepWithRuns(
-    { name: label, experimentName: spec.experiment, status: 'running', spec: { ...spec, plan } },
+    { name: label, experimentName: spec.experiment, status: 'running', spec: { ...spec, plan }, runsOn },
     function* ({ sweepId, experimentId }) {
       for (const point of expanded.points) {
         if (point.role !== 'train') continue;

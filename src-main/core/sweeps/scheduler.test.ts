@@ -307,7 +307,7 @@ describe('scheduler leases, budget and scope (issue 12)', () => {
     expect(stops[0]).toBe('abandon');
     await until('started again, resuming', () => jobs.length === 2);
     expect(jobs.map((j) => j.resume)).toEqual([false, true]);
-    expect(jobs[1]!.run.attempt).toBe(2);
+    expect(jobs[1]!.lease.attempt).toBe(2);
     await scheduler.close();
     scheduler = undefined;
   });

@@ -144,6 +144,8 @@ export class Scheduler {
   #running = false;
   #pumping = false;
   readonly #idleWaiters = new Set<() => void>();
+  /** Stops asked for runs that agents hold (by run id), until the agent settles them. */
+  readonly #remoteStops = new Map<number, 'cancel' | 'interrupt'>();
 
   constructor(options: SchedulerOptions) {
     this.#store = options.store;
@@ -296,19 +298,13 @@ export class Scheduler {
 
   #launch(run: RunRecord): void {
     this.#events.emit('run.updated', { runId: run.id, status: 'running', summary: this.#store.summary(run.id) });
-    const info = this.#planOf(run);
-    const resume = hasResumeMark(run);
     const lease = leaseOf(run);
-    const recorded = resume ? this.#store.runDetail(run.id) : null;
     // Every core when the run is alone here; an equal share when others run or wait (threadsPerRun).
     const alone = this.#active.size === 0 && !this.#store.hasClaimableRun(this.owner, this.#claimScope());
     const job: RunJob = {
       run,
       lease,
-      resume,
-      recordedEpochs: recorded?.summary.find((m) => m.key === 'loss')?.lastStep ?? 0,
-      // Only the folding evaluations not yet recorded (a resumed run has some already).
-      evaluateAtEpochs: (info?.evaluateAtEpochs ?? []).filter((e) => !recorded?.evaluations.some((x) => x.split === intermediateSplit(e))),
+      ...this.executionPlan(run),
       threads: threadsPerRun(availableParallelism(), this.#limit(), alone),
     };
     const active: Active = {
@@ -362,6 +358,46 @@ export class Scheduler {
           if (this.#store.isOpen) console.error(`scheduler: after run ${run.id}:`, error);
         }
       });
+  }
+
+  /**
+   * What an execution of a claimed run must do besides training it: resume from its checkpoint
+   * (an interrupted run queued again), from which epoch the store has its metrics, and which
+   * epoch-folding evaluations are still missing. The same for every executor, here or remote.
+   */
+  executionPlan(run: RunRecord): Pick<RunJob, 'resume' | 'recordedEpochs' | 'evaluateAtEpochs'> {
+    const info = this.#planOf(run);
+    const resume = hasResumeMark(run);
+    const recorded = resume ? this.#store.runDetail(run.id) : null;
+    return {
+      resume,
+      recordedEpochs: recorded?.summary.find((m) => m.key === 'loss')?.lastStep ?? 0,
+      // Only the folding evaluations not yet recorded (a resumed run has some already).
+      evaluateAtEpochs: (info?.evaluateAtEpochs ?? []).filter((e) => !recorded?.evaluations.some((x) => x.split === intermediateSplit(e))),
+    };
+  }
+
+  /**
+   * A remote executor (an agent, through the server) claimed a run of a sweep: open views hear
+   * of it as of a local start.
+   */
+  startedElsewhere(run: RunRecord): void {
+    this.#events.emit('run.updated', { runId: run.id, status: 'running', summary: this.#store.summary(run.id) });
+    this.#emitProgress(run.sweepId);
+  }
+
+  /**
+   * A run a remote executor held was settled (agent.finish): what follows a run's end here
+   * follows it too (derived runs of epoch folding, the sweep's status and progress).
+   */
+  endedElsewhere(runId: number): void {
+    this.#remoteStops.delete(runId);
+    this.#afterRun(runId);
+  }
+
+  /** A stop asked for a run a remote executor holds, delivered with its next report or heartbeat. */
+  remoteStop(runId: number): 'cancel' | 'interrupt' | null {
+    return this.#remoteStops.get(runId) ?? null;
   }
 
   /**
@@ -491,6 +527,10 @@ export class Scheduler {
       }
       return 'canceled';
     }
+    if (run.status === 'running' && run.workerOwner?.startsWith('agent:')) {
+      this.#remoteStops.set(runId, 'cancel');
+      return 'running';
+    }
     if (run.status === 'running')
       throw new KernelLabError('conflict', `Run ${runId} is running in another process (${run.workerOwner ?? 'unknown'}); cancel it there`);
     return run.status;
@@ -502,6 +542,10 @@ export class Scheduler {
     if (!active) {
       const run = this.#store.getRun(runId);
       if (!run) throw new KernelLabError('not_found', `Run ${runId} does not exist`);
+      if (run.status === 'running' && run.workerOwner?.startsWith('agent:')) {
+        if (this.#remoteStops.get(runId) !== 'cancel') this.#remoteStops.set(runId, 'interrupt');
+        return true;
+      }
       if (run.status === 'running')
         throw new KernelLabError(
           'conflict',

@@ -1,0 +1,348 @@
+/**
+ * `kernellab agent`: a remote executor. It pulls runs of one sweep from a KernelLab server and
+ * trains each in a local worker process — the same worker-process Executor the app uses
+ * (workerExecutor.ts) — while an Outbox streams its events and checkpoints back, numbered, spooled
+ * and fenced by the run's lease. It takes the next run until `--count` is reached or the queue is
+ * empty.
+ *
+ * - A run resumed here after it was interrupted elsewhere first fetches its last checkpoint; the
+ *   dataset files come from the server once per node (a cache shared by the agents there).
+ * - SIGTERM (scancel, preemption, a time limit, a pod evicted) stops the worker within a batch and
+ *   reports the run interrupted; the server queues it again, to resume from its last uploaded
+ *   checkpoint. A lost lease stops the worker at once: the run is someone else's now.
+ * - The server unreachable: the worker keeps training, events wait in the spool and are replayed
+ *   when it answers; the end of a run is reported once all of them are recorded.
+ */
+import { randomUUID } from 'node:crypto';
+import { availableParallelism, hostname } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import {
+  agentTokenPattern,
+  type AgentJob,
+  type AgentOutcome,
+  type BackendName,
+  type FileRef,
+  type MethodOutput,
+} from '../contract/index.ts';
+import { KernelLabError } from '../errors.ts';
+import { probeBackendsInWorker } from '../training/probe.ts';
+import { forkWorker, type WorkerLauncher } from '../workerHost.ts';
+import type { RunJob, RunOutcome } from '../sweeps/execution.ts';
+import { createWorkerExecutor } from '../sweeps/workerExecutor.ts';
+import { AgentClient, untilAnswered, type Unreachable } from './client.ts';
+import { Outbox } from './outbox.ts';
+
+export interface AgentOptions {
+  server: string;
+  tokenFile: string;
+  /** The sweep the token must be for (a check: the token decides the sweep). */
+  sweep?: number | undefined;
+  /** Runs to take before exiting; undefined: until the queue is empty. */
+  count?: number | undefined;
+  /** Train with this backend when a run does not pin one. */
+  backend?: BackendName | undefined;
+  /** Where events are spooled while the server cannot be reached (beside the job). */
+  spoolDir: string;
+  /** Dataset files and run folders on this node. */
+  cacheDir: string;
+  caFile?: string | undefined;
+  threads?: number | undefined;
+  /** Where this agent runs ("slurm 1234_5"); read from Slurm's or Kubernetes' environment when absent. */
+  job?: string | undefined;
+  /** How long to keep trying a server that does not answer before giving up (ms). */
+  patienceMs?: number | undefined;
+  /** How long after SIGTERM to keep trying to report the interrupted run (ms): below Slurm's KillWait. */
+  termGraceMs?: number | undefined;
+  version?: string | undefined;
+  launchWorker?: WorkerLauncher | undefined;
+  workerEntry?: string | undefined;
+  log: (line: string) => void;
+  /** Aborted by SIGTERM/SIGINT: the current run is interrupted and reported, then the agent exits. */
+  signal: AbortSignal;
+}
+
+export interface AgentResult {
+  /** 0: done (count reached, queue empty, sweep over); 1: failed; 143: stopped by a signal. */
+  exitCode: number;
+  runs: { runId: number; status: string | null }[];
+  reason: string;
+}
+
+const defaultWorkerEntry = fileURLToPath(new URL('../training/worker.ts', import.meta.url));
+
+/** Where this process runs, from the scheduler's environment. */
+export function jobFromEnvironment(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SLURM_ARRAY_JOB_ID && env.SLURM_ARRAY_TASK_ID) return `slurm ${env.SLURM_ARRAY_JOB_ID}_${env.SLURM_ARRAY_TASK_ID}`;
+  if (env.SLURM_JOB_ID) return `slurm ${env.SLURM_JOB_ID}`;
+  if (env.POD_NAME) return `pod ${env.POD_NAME}`;
+  return '';
+}
+
+/** Threads a run may use here: what Slurm gave the task, else every core this process may run on. */
+function threadsHere(env: NodeJS.ProcessEnv = process.env): number {
+  const slurm = Number(env.SLURM_CPUS_PER_TASK);
+  return Number.isInteger(slurm) && slurm > 0 ? slurm : availableParallelism();
+}
+
+export function readTokenFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new KernelLabError(
+      'invalid_input',
+      `--token-file: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  if (!agentTokenPattern.test(text))
+    throw new KernelLabError(
+      'invalid_input',
+      `--token-file: ${path} does not hold an agent token (kla_…); kernellab sweep submit writes one`,
+    );
+  return text;
+}
+
+export async function runAgent(options: AgentOptions): Promise<AgentResult> {
+  const token = readTokenFile(options.tokenFile);
+  const id = randomUUID();
+  const log = (line: string) => options.log(`agent ${id.slice(0, 8)}: ${line}`);
+  const launch = options.launchWorker ?? forkWorker;
+  const entry = options.workerEntry ?? defaultWorkerEntry;
+  const patience = options.patienceMs ?? 10 * 60_000;
+  const runs: AgentResult['runs'] = [];
+  const client = new AgentClient({ server: options.server, token, caFile: options.caFile });
+  const waiting = (what: string) => (error: Unreachable, waitMs: number) =>
+    log(`${what}: ${error.message}; trying again in ${Math.round(waitMs / 1000)} s`);
+  const call = <T>(what: string, attempt: () => Promise<T>) =>
+    untilAnswered(attempt, { deadline: Date.now() + patience, onWait: waiting(what), signal: options.signal });
+  try {
+    const probes = await probeBackendsInWorker(launch, entry);
+    const backends = probes.filter((p) => p.available).map((p) => p.name);
+    if (options.backend && !backends.includes(options.backend))
+      throw new KernelLabError(
+        'unavailable',
+        `--backend ${options.backend} does not load here: ${probes.find((p) => p.name === options.backend)?.detail ?? 'unknown'}`,
+      );
+    if (backends.length === 0) throw new KernelLabError('unavailable', 'no tfjs backend loads on this node');
+    const job = options.job ?? jobFromEnvironment();
+    const hello = await call('hello', () =>
+      client.call('agent.hello', {
+        agent: {
+          id,
+          host: hostname(),
+          job,
+          version: options.version ?? '',
+          backends: options.backend ? [options.backend] : backends,
+          maxRuns: options.count ?? null,
+        },
+      }),
+    );
+    if (options.sweep !== undefined && hello.sweepId !== options.sweep)
+      throw new KernelLabError('invalid_input', `--sweep ${options.sweep}: the token is for sweep ${hello.sweepId}`);
+    log(
+      `serving sweep ${hello.sweepId} (${hello.sweepName}) from ${client.server} on ${hostname()}${job ? ` (${job})` : ''}, backends ${backends.join(', ')}`,
+    );
+    const datasetsDir = join(options.cacheDir, 'datasets');
+    const runsDir = join(options.cacheDir, 'runs', id);
+    mkdirSync(options.spoolDir, { recursive: true });
+    for (;;) {
+      if (options.signal.aborted) return { exitCode: 143, runs, reason: 'stopped by a signal' };
+      if (options.count !== undefined && runs.length >= options.count)
+        return { exitCode: 0, runs, reason: `took ${runs.length} runs (--count)` };
+      const claimed = await call('claim', () => client.call('agent.claim', { agentId: id }));
+      if (!claimed.job) {
+        log(`no run to take: ${claimed.reason}`);
+        return { exitCode: 0, runs, reason: claimed.reason };
+      }
+      const status = await trainOne(claimed.job, {
+        client,
+        hello,
+        datasetsDir,
+        runsDir,
+        id,
+        options,
+        launch,
+        entry,
+        log,
+        call,
+      });
+      runs.push({ runId: claimed.job.runId, status });
+      if (options.signal.aborted) return { exitCode: 143, runs, reason: 'stopped by a signal' };
+    }
+  } finally {
+    // Best effort: an agent that cannot say goodbye is shown silent, then gone, by its lease.
+    await client.call('agent.bye', { agentId: id, reason: options.signal.aborted ? 'stopped by a signal' : 'done' }).catch(() => undefined);
+    client.close();
+  }
+}
+
+interface TrainContext {
+  client: AgentClient;
+  hello: MethodOutput<'agent.hello'>;
+  datasetsDir: string;
+  runsDir: string;
+  id: string;
+  options: AgentOptions;
+  launch: WorkerLauncher;
+  entry: string;
+  log: (line: string) => void;
+  call: <T>(what: string, attempt: () => Promise<T>) => Promise<T>;
+}
+
+/** Trains one claimed run to its end and reports it; returns the status the server recorded (null: not told). */
+async function trainOne(job: AgentJob, t: TrainContext): Promise<string | null> {
+  const { options, log } = t;
+  log(`run ${job.runId} (${job.name}), attempt ${job.lease.attempt}${job.resume ? ', resuming' : ''}`);
+  await ensureDataset(t, job.dataset);
+  const runDir = join(t.runsDir, job.uuid);
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
+  if (job.checkpoint) await fetchCheckpoint(t, job, join(runDir, 'checkpoints', 'last'));
+  const outbox = new Outbox({
+    client: t.client,
+    lease: job.lease,
+    recordedSeq: job.recordedSeq,
+    spoolFile: join(options.spoolDir, `run-${job.runId}-attempt-${job.lease.attempt}.jsonl`),
+    uploadDir: join(runDir, '.upload'),
+    maxEventsPerReport: t.hello.maxEventsPerReport,
+    maxChunkBytes: t.hello.maxChunkBytes,
+    heartbeatMs: t.hello.heartbeatMs,
+    log,
+    onStop: (mode) => {
+      log(`the server asks to ${mode === 'cancel' ? 'cancel' : 'pause'} run ${job.runId}`);
+      execution.stop(mode);
+    },
+    onLost: (why) => {
+      log(`run ${job.runId}: ${why}; its worker is stopped`);
+      execution.stop('abandon');
+    },
+  });
+  const hyperparameters =
+    options.backend && job.hyperparameters.backend === undefined
+      ? { ...job.hyperparameters, backend: options.backend }
+      : job.hyperparameters;
+  const runJob: RunJob = {
+    run: { id: job.runId, uuid: job.uuid, modelSpec: job.modelSpec, hyperparameters, environment: job.environment, dataset: job.dataset },
+    lease: { runId: job.runId, owner: `agent:${t.id}`, attempt: job.lease.attempt },
+    resume: job.resume,
+    recordedEpochs: job.recordedEpochs,
+    evaluateAtEpochs: job.evaluateAtEpochs,
+    threads: options.threads ?? threadsHere(),
+  };
+  const executor = createWorkerExecutor({
+    launchWorker: t.launch,
+    workerEntry: t.entry,
+    datasetsDir: t.datasetsDir,
+    runsDir: t.runsDir,
+    // This process feeds the worker's watchdog; it stops only with this process.
+    watchdogMs: 60_000,
+  });
+  // Where it trained goes with the run's runtime (threads, engine versions), so the run shows it.
+  const where = { host: hostname(), job: options.job ?? jobFromEnvironment(), agent: t.id };
+  const execution = executor.start(runJob, (event) =>
+    outbox.push(event.type === 'started' ? { ...event, runtime: { ...event.runtime, agent: where } } : event),
+  );
+  let terminated = false;
+  const onSignal = () => {
+    terminated = true;
+    log(`signal: interrupting run ${job.runId}; it goes back to the queue`);
+    execution.stop('interrupt');
+  };
+  if (options.signal.aborted) onSignal();
+  else options.signal.addEventListener('abort', onSignal, { once: true });
+  let outcome: RunOutcome;
+  try {
+    outcome = await execution.outcome;
+  } finally {
+    options.signal.removeEventListener('abort', onSignal);
+  }
+  // scancel and preemption signal every process of the task: the worker may die of it first.
+  if (terminated && outcome.kind !== 'completed' && outcome.kind !== 'interrupted' && outcome.kind !== 'diverged')
+    outcome = {
+      kind: 'interrupted',
+      error: 'its agent was stopped (scancel, preemption or a time limit); it resumes from its last checkpoint',
+    };
+  if (outbox.lost) {
+    outbox.close(true);
+    rmSync(runDir, { recursive: true, force: true });
+    return null;
+  }
+  const deadline = Date.now() + (terminated ? (options.termGraceMs ?? 20_000) : (options.patienceMs ?? 10 * 60_000));
+  let answer: Awaited<ReturnType<Outbox['finish']>>;
+  try {
+    answer = await outbox.finish(outcome satisfies AgentOutcome, deadline);
+  } catch (error) {
+    log(`run ${job.runId}: the server refused its end: ${(error as Error).message}`);
+    answer = undefined;
+  }
+  outbox.close(answer !== undefined);
+  rmSync(runDir, { recursive: true, force: true });
+  if (!answer) {
+    log(`run ${job.runId}: could not report its end (${outcome.kind}); its events are kept in ${options.spoolDir}`);
+    return null;
+  }
+  log(`run ${job.runId}: ${answer.held ? answer.status : 'taken back by the server'}${answer.requeued ? ' (queued again)' : ''}`);
+  return answer.status;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function fetchInto(
+  t: TrainContext,
+  target: Parameters<typeof t.client.call<'agent.fetchFile'>>[1]['target'],
+  file: FileRef,
+  path: string,
+): Promise<void> {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset < file.bytes) {
+    const length = Math.min(t.hello.maxChunkBytes, file.bytes - offset);
+    const chunk = await t.call(`fetching ${file.name}`, () => t.client.call('agent.fetchFile', { target, offset, length }));
+    if (chunk.bytes === 0) break;
+    parts.push(Buffer.from(chunk.data, 'base64'));
+    offset += chunk.bytes;
+  }
+  const bytes = Buffer.concat(parts);
+  if (bytes.length !== file.bytes || sha256(bytes) !== file.sha256)
+    throw new KernelLabError('unavailable', `${file.name} arrived damaged (${bytes.length} of ${file.bytes} bytes, or a wrong SHA-256)`);
+  writeFileSync(path, bytes);
+}
+
+/**
+ * The dataset in this node's cache, fetched from the server when it is missing or differs (its
+ * manifest changed). Downloaded into a private folder and renamed into place whole, so agents
+ * sharing the cache never see half a dataset.
+ */
+async function ensureDataset(t: TrainContext, dataset: string): Promise<void> {
+  const files = t.hello.datasets[dataset];
+  if (!files) throw new KernelLabError('not_found', `the server offers no dataset ${dataset} for this sweep`);
+  const dir = join(t.datasetsDir, dataset);
+  const manifest = files.find((f) => f.name === 'manifest.json')!;
+  const present = join(dir, 'manifest.json');
+  if (existsSync(present) && sha256(readFileSync(present)) === manifest.sha256) return;
+  t.log(`fetching dataset ${dataset} (${Math.round(files.reduce((a, f) => a + f.bytes, 0) / 1e6)} MB) from the server`);
+  const staging = join(t.datasetsDir, `.incoming-${t.id}-${dataset}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  for (const file of files) await fetchInto(t, { kind: 'dataset', dataset, name: file.name }, file, join(staging, file.name));
+  // Another agent on this node may have put it in place meanwhile.
+  if (existsSync(present) && sha256(readFileSync(present)) === manifest.sha256) {
+    rmSync(staging, { recursive: true, force: true });
+    return;
+  }
+  const old = join(t.datasetsDir, `.old-${t.id}-${dataset}`);
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(staging, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+async function fetchCheckpoint(t: TrainContext, job: AgentJob, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  for (const file of job.checkpoint ?? [])
+    await fetchInto(t, { kind: 'checkpoint', lease: job.lease, name: file.name }, file, join(dir, file.name));
+}

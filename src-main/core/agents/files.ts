@@ -1,0 +1,169 @@
+/**
+ * Files between the server and its agents: dataset files an agent downloads once per node, a
+ * run's last checkpoint it downloads to resume, and the checkpoints it uploads while it trains.
+ *
+ * Uploads land in a staging folder per (attempt, kind, epoch) under the run's checkpoints folder,
+ * each file as `<name>.part` until all of its bytes arrived and their SHA-256 matched; the event
+ * that names the checkpoint then swaps the staged folder in the way checkpointIO swaps a local
+ * one (old → .old, staged → final), so a crash leaves the old or the new checkpoint whole.
+ */
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { FileRef } from '../contract/agents.ts';
+import { KernelLabError } from '../errors.ts';
+
+/** The largest checkpoint file accepted from an agent. */
+export const maxCheckpointFileBytes = 4 * 1024 ** 3;
+
+export function sha256File(path: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(1024 * 1024);
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      hash.update(buffer.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** The files of a folder as FileRefs (sorted by name). */
+export function filesOf(dir: string): FileRef[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort()
+    .map((name) => ({ name, bytes: statSync(join(dir, name)).size, sha256: sha256File(join(dir, name)) }));
+}
+
+/** The folder a checkpoint of this kind lives in, as the trainer names them. */
+export function checkpointDir(runDir: string, kind: 'best' | 'last' | 'epoch', epoch: number): string {
+  return join(runDir, 'checkpoints', kind === 'epoch' ? `epoch-${epoch}` : kind);
+}
+
+function stagingDir(runDir: string, attempt: number, kind: string, epoch: number): string {
+  return join(runDir, 'checkpoints', `.incoming-a${attempt}-${kind}-e${epoch}`);
+}
+
+/** Reads `length` bytes at `offset` of a file; base64 for the wire. */
+export function readChunk(path: string, offset: number, length: number): { data: string; bytes: number; total: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new KernelLabError('not_found', `${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    const total = statSync(path).size;
+    if (offset > total) throw new KernelLabError('invalid_input', `offset: ${offset} is past the end of the file (${total} bytes)`);
+    const buffer = Buffer.allocUnsafe(Math.min(length, total - offset));
+    const n = buffer.length === 0 ? 0 : readSync(fd, buffer, 0, buffer.length, offset);
+    return { data: buffer.subarray(0, n).toString('base64'), bytes: n, total };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes one uploaded chunk. Chunks come in order; a chunk repeated after a lost answer is written
+ * again over the same bytes. Returns the bytes received so far and whether the file is complete
+ * (all bytes there and the SHA-256 right; a wrong digest discards the file).
+ */
+export function writeChunk(
+  runDir: string,
+  upload: { attempt: number; kind: string; epoch: number; file: FileRef; offset: number; data: Buffer },
+): { received: number; complete: boolean } {
+  const { file, offset, data } = upload;
+  if (file.bytes > maxCheckpointFileBytes)
+    throw new KernelLabError('too_large', `file.bytes: ${file.bytes} is more than a checkpoint file may be (${maxCheckpointFileBytes})`);
+  if (offset + data.length > file.bytes)
+    throw new KernelLabError('invalid_input', `data: the chunk at ${offset} runs past the file's ${file.bytes} bytes`);
+  const dir = stagingDir(runDir, upload.attempt, upload.kind, upload.epoch);
+  mkdirSync(dir, { recursive: true });
+  const final = join(dir, file.name);
+  if (existsSync(final) && sha256File(final) === file.sha256) return { received: file.bytes, complete: true };
+  const part = `${final}.part`;
+  const have = existsSync(part) ? statSync(part).size : 0;
+  if (offset > have) throw new KernelLabError('conflict', `file ${file.name}: expected the chunk at ${have}, got one at ${offset}`);
+  const fd = openSync(part, existsSync(part) ? 'r+' : 'w');
+  try {
+    if (data.length > 0) writeSync(fd, data, 0, data.length, offset);
+  } finally {
+    closeSync(fd);
+  }
+  const received = Math.max(have, offset + data.length);
+  if (received < file.bytes) return { received, complete: false };
+  const digest = sha256File(part);
+  if (digest !== file.sha256) {
+    rmSync(part, { force: true });
+    throw new KernelLabError('invalid_input', `file ${file.name}: its SHA-256 is ${digest}, not ${file.sha256}; upload it again`);
+  }
+  renameSync(part, final);
+  return { received, complete: true };
+}
+
+/**
+ * Swaps a fully uploaded checkpoint into place; returns its folder. Refuses (naming the file) a
+ * checkpoint whose files did not all arrive whole.
+ */
+export function commitCheckpoint(
+  runDir: string,
+  checkpoint: { attempt: number; kind: 'best' | 'last' | 'epoch'; epoch: number; files: FileRef[] },
+): string {
+  const staged = stagingDir(runDir, checkpoint.attempt, checkpoint.kind, checkpoint.epoch);
+  const dir = checkpointDir(runDir, checkpoint.kind, checkpoint.epoch);
+  // Reported again after a lost answer, once already swapped in: the same files are in place.
+  if (!existsSync(staged) && existsSync(dir) && checkpoint.files.every((f) => sameFile(join(dir, f.name), f))) return dir;
+  for (const f of checkpoint.files) {
+    if (!sameFile(join(staged, f.name), f))
+      throw new KernelLabError(
+        'conflict',
+        `checkpoint ${checkpoint.kind} of epoch ${checkpoint.epoch}: ${f.name} was not uploaded whole before the report that names it`,
+      );
+  }
+  for (const name of readdirSync(staged)) if (!checkpoint.files.some((f) => f.name === name)) rmSync(join(staged, name), { force: true });
+  const old = `${dir}.old-${process.pid}`;
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(staged, dir);
+  rmSync(old, { recursive: true, force: true });
+  return dir;
+}
+
+function sameFile(path: string, ref: FileRef): boolean {
+  return existsSync(path) && statSync(path).size === ref.bytes && sha256File(path) === ref.sha256;
+}
+
+/** Staged uploads of attempts other than `attempt` (a previous holder's leftovers) are removed. */
+export function clearStaging(runDir: string, keepAttempt: number | null): void {
+  const dir = join(runDir, 'checkpoints');
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    const match = /^\.incoming-a(\d+)-/.exec(name);
+    if (match && Number(match[1]) !== keepAttempt) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+/** The bytes of a small JSON file (the dataset manifest), for its FileRef. */
+export function fileRefOf(path: string, name: string): FileRef {
+  const bytes = readFileSync(path);
+  return { name, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}

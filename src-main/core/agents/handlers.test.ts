@@ -1,0 +1,207 @@
+/**
+ * The agent protocol through the service, as a remote executor drives it (no training: events are
+ * written by hand). Real SQLite file, real MNIST in the data folder.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentEvent, AgentLease, MethodName } from '../contract/index.ts';
+import { createService, type Service } from '../service.ts';
+import { dataDirWithMnist, tinySweep } from '../sweeps/sweepFixture.ts';
+import { openRaw } from '../../test/rawSqlite.ts';
+
+const agentId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const identity = (n: number, maxRuns: number | null = null) => ({
+  id: agentId(n),
+  host: `node${n}`,
+  job: `slurm 9_${n}`,
+  backends: ['wasm' as const],
+  maxRuns,
+});
+
+const epoch = (e: number, loss: number): AgentEvent => ({
+  type: 'epoch',
+  epoch: e,
+  values: { loss, accuracy: 0.5, val_loss: 'NaN', val_accuracy: null },
+});
+
+describe('agent methods', () => {
+  let home: { dir: string; cleanup: () => void };
+  let service: Service;
+  let sweepA: number;
+  let sweepB: number;
+  let tokenA: string;
+  let tokenB: string;
+  const as = <M extends MethodName>(token: string | undefined, name: M, input: unknown) =>
+    service.call(name, input, token === undefined ? {} : { agentToken: token });
+
+  beforeAll(async () => {
+    home = await dataDirWithMnist('kernellab-agents-');
+    service = createService({ dataDir: home.dir, shell: 'cli', leaseMs: 60_000 });
+    sweepA = (await service.call('sweeps.start', { spec: tinySweep({ name: 'A' }), runsOn: 'agents' })).sweepId;
+    sweepB = (await service.call('sweeps.start', { spec: tinySweep({ name: 'B', axes: { kernelSize: [3] } }), runsOn: 'agents' })).sweepId;
+    tokenA = (await service.call('agents.createToken', { sweepId: sweepA })).secret;
+    tokenB = (await service.call('agents.createToken', { sweepId: sweepB })).secret;
+  });
+  afterAll(async () => {
+    await service.close();
+    home.cleanup();
+  });
+
+  it('keeps only the SHA-256 of a token, and refuses calls without one, with a wrong one or a revoked one', async () => {
+    const raw = openRaw(join(home.dir, 'kernellab.db'));
+    const stored = raw.prepare('SELECT secret_sha256 FROM agent_tokens ORDER BY id').pluck().all() as string[];
+    raw.close();
+    expect(stored).toEqual([tokenA, tokenB].map((t) => createHash('sha256').update(t).digest('hex')));
+    expect(JSON.stringify(await service.call('agents.tokens', {}))).not.toContain(tokenA);
+
+    await expect(as(undefined, 'agent.hello', { agent: identity(1) })).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(as('kla_' + 'x'.repeat(43), 'agent.hello', { agent: identity(1) })).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(as('not-a-token', 'agent.hello', { agent: identity(1) })).rejects.toMatchObject({ code: 'unauthorized' });
+    const spare = await service.call('agents.createToken', { sweepId: sweepA });
+    expect((await as(spare.secret, 'agent.hello', { agent: identity(50) })).sweepId).toBe(sweepA);
+    expect(await service.call('agents.revokeToken', { id: spare.token.id })).toEqual({ revoked: true });
+    await expect(as(spare.secret, 'agent.claim', { agentId: agentId(50) })).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+
+  it('keeps this machine off a sweep sent to agents', () => {
+    expect(service.context.store.claimNextRunnable()).toBeUndefined();
+  });
+
+  it('hands each run to one agent, a retried claim returns the run held, and a token reaches only its sweep', async () => {
+    const hello = await as(tokenA, 'agent.hello', { agent: identity(1) });
+    expect(hello.sweepId).toBe(sweepA);
+    expect(hello.datasets.mnist?.[0]?.name).toBe('manifest.json');
+    await as(tokenA, 'agent.hello', { agent: identity(2, 1) });
+    const first = await as(tokenA, 'agent.claim', { agentId: agentId(1) });
+    const again = await as(tokenA, 'agent.claim', { agentId: agentId(1) });
+    const second = await as(tokenA, 'agent.claim', { agentId: agentId(2) });
+    expect(first.job?.sweepId).toBe(sweepA);
+    expect(again.job?.lease).toEqual(first.job?.lease);
+    expect(again.reason).toBe('already held');
+    expect(second.job?.runId).not.toBe(first.job?.runId);
+    // --count 1: agent 2 holds its one run; once it is done it gets no other.
+    expect((await service.call('agents.list', { sweepId: sweepA })).map((a) => [a.host, a.runId, a.state])).toEqual(
+      expect.arrayContaining([
+        ['node1', first.job!.runId, 'active'],
+        ['node2', second.job!.runId, 'active'],
+      ]),
+    );
+
+    // Sweep B's agent cannot act on sweep A's runs, nor pose as A's agents.
+    await as(tokenB, 'agent.hello', { agent: identity(3) });
+    const lease = first.job!.lease;
+    await expect(as(tokenB, 'agent.report', { lease, firstSeq: 1, events: [epoch(1, 1)] })).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(
+      as(tokenB, 'agent.report', { lease: { ...lease, agentId: agentId(3) }, firstSeq: 1, events: [epoch(1, 1)] }),
+    ).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(as(tokenB, 'agent.hello', { agent: identity(1) })).rejects.toMatchObject({ code: 'conflict' });
+    const bClaim = await as(tokenB, 'agent.claim', { agentId: agentId(3) });
+    expect(bClaim.job?.sweepId).toBe(sweepB);
+    // The browser side's methods are not open to an agent token: the service ignores it for them.
+    expect(service.context.store.getRun(first.job!.runId)?.workerOwner).toBe(`agent:${agentId(1)}`);
+  });
+
+  it('records every event once, whatever is repeated, and refuses a gap', async () => {
+    const job = (await as(tokenA, 'agent.claim', { agentId: agentId(1) })).job!;
+    const lease: AgentLease = job.lease;
+    const started: AgentEvent = { type: 'started', backend: 'wasm', device: 'node1 cpu', runtime: { threads: 2 } };
+    const r1 = await as(tokenA, 'agent.report', { lease, firstSeq: 1, events: [started, epoch(1, 2.5)] });
+    expect(r1).toMatchObject({ held: true, recordedSeq: 2, stop: null });
+    // The same report again (its answer was lost), then one overlapping it.
+    expect((await as(tokenA, 'agent.report', { lease, firstSeq: 1, events: [started, epoch(1, 2.5)] })).recordedSeq).toBe(2);
+    expect((await as(tokenA, 'agent.report', { lease, firstSeq: 2, events: [epoch(1, 2.5), epoch(2, 1.5)] })).recordedSeq).toBe(3);
+    await expect(as(tokenA, 'agent.report', { lease, firstSeq: 6, events: [epoch(3, 1)] })).rejects.toMatchObject({ code: 'conflict' });
+    const series = service.context.store.metricSeries(job.runId).series;
+    expect(series.loss?.map((p) => [p.step, p.value])).toEqual([
+      [1, 2.5],
+      [2, 1.5],
+    ]);
+    expect(series.val_loss?.map((p) => p.value)).toEqual(['NaN', 'NaN']);
+    expect(series.val_accuracy).toBeUndefined();
+    expect(service.context.store.getRun(job.runId)).toMatchObject({ backend: 'wasm', device: 'node1 cpu' });
+  });
+
+  it('takes checkpoint files before the event that names them, and hands the checkpoint to the next holder', async () => {
+    const job = (await as(tokenA, 'agent.claim', { agentId: agentId(1) })).job!;
+    const lease = job.lease;
+    const bytes = Buffer.from(
+      '{"history":[{"epoch":1,"loss":2.5,"accuracy":0.5,"val_loss":null,"val_accuracy":null},{"epoch":2,"loss":1.5,"accuracy":0.5,"val_loss":null,"val_accuracy":null}]}',
+    );
+    const file = { name: 'state.json', bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    const checkpoint: AgentEvent = { type: 'checkpoint', epoch: 2, kind: 'last', files: [file], metric: null, value: null };
+    await expect(as(tokenA, 'agent.report', { lease, firstSeq: 4, events: [checkpoint] })).rejects.toMatchObject({ code: 'conflict' });
+    const half = bytes.length >> 1;
+    const part = await as(tokenA, 'agent.uploadFile', {
+      lease,
+      epoch: 2,
+      kind: 'last',
+      file,
+      offset: 0,
+      data: bytes.subarray(0, half).toString('base64'),
+    });
+    expect(part).toEqual({ held: true, received: half, complete: false });
+    const whole = await as(tokenA, 'agent.uploadFile', {
+      lease,
+      epoch: 2,
+      kind: 'last',
+      file,
+      offset: half,
+      data: bytes.subarray(half).toString('base64'),
+    });
+    expect(whole.complete).toBe(true);
+    expect((await as(tokenA, 'agent.report', { lease, firstSeq: 4, events: [checkpoint] })).recordedSeq).toBe(4);
+    expect((await as(tokenA, 'agent.report', { lease, firstSeq: 4, events: [checkpoint] })).recordedSeq).toBe(4);
+    const detail = service.context.store.runDetail(job.runId);
+    expect(detail.checkpoints).toHaveLength(1);
+    expect(readFileSync(join(detail.checkpoints[0]!.path, 'state.json'))).toEqual(bytes);
+
+    // Preempted: reported interrupted, queued again to resume; the next agent gets the checkpoint.
+    await expect(
+      as(tokenA, 'agent.finish', { lease, lastSeq: 9, outcome: { kind: 'interrupted', error: 'SIGTERM' } }),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    const ended = await as(tokenA, 'agent.finish', { lease, lastSeq: 4, outcome: { kind: 'interrupted', error: 'SIGTERM' } });
+    expect(ended).toEqual({ held: true, status: 'interrupted', requeued: true });
+    expect(await as(tokenA, 'agent.finish', { lease, lastSeq: 4, outcome: { kind: 'interrupted', error: 'SIGTERM' } })).toEqual({
+      held: true,
+      status: 'interrupted',
+      requeued: false,
+    });
+    await as(tokenA, 'agent.hello', { agent: identity(4) });
+    const next = (await as(tokenA, 'agent.claim', { agentId: agentId(4) })).job!;
+    expect(next.runId).toBe(job.runId);
+    expect(next.lease.attempt).toBe(lease.attempt + 1);
+    expect(next).toMatchObject({ resume: true, recordedEpochs: 2, recordedSeq: 0 });
+    expect(next.checkpoint).toEqual([file]);
+    const chunk = await as(tokenA, 'agent.fetchFile', {
+      target: { kind: 'checkpoint', lease: next.lease, name: 'state.json' },
+      offset: 0,
+      length: 1 << 20,
+    });
+    expect(Buffer.from(chunk.data, 'base64')).toEqual(bytes);
+    // The old holder's lease is gone: what it still sends is refused, nothing written.
+    expect(await as(tokenA, 'agent.report', { lease, firstSeq: 5, events: [epoch(3, 0.1)] })).toMatchObject({ held: false });
+    expect(service.context.store.metricSeries(job.runId).series.loss).toHaveLength(2);
+    expect(existsSync(join(detail.checkpoints[0]!.path, 'state.json'))).toBe(true);
+  });
+
+  it('asks the agent to stop when its run or its sweep is canceled or paused, and recovers a silent agent’s run', async () => {
+    const bJob = (await as(tokenB, 'agent.claim', { agentId: agentId(3) })).job!;
+    expect((await as(tokenB, 'agent.heartbeat', { lease: bJob.lease })).stop).toBeNull();
+    await service.call('sweeps.pause', { id: sweepB });
+    expect((await as(tokenB, 'agent.heartbeat', { lease: bJob.lease })).stop).toBe('interrupt');
+    await service.call('runs.cancel', { id: bJob.runId });
+    expect((await as(tokenB, 'agent.heartbeat', { lease: bJob.lease })).stop).toBe('cancel');
+    const ended = await as(tokenB, 'agent.finish', { lease: bJob.lease, lastSeq: 0, outcome: { kind: 'canceled' } });
+    expect(ended).toMatchObject({ held: true, status: 'canceled', requeued: false });
+
+    // An agent that goes silent loses its run when the lease runs out, and the run is queued again.
+    const aJob = (await as(tokenA, 'agent.claim', { agentId: agentId(4) })).job!;
+    const store = service.context.store;
+    expect(store.recoverInterrupted(Date.now() + 61_000)).toContain(aJob.runId);
+    expect((await as(tokenA, 'agent.heartbeat', { lease: aJob.lease })).held).toBe(false);
+  });
+});

@@ -1,0 +1,346 @@
+/**
+ * The server's side of remote agents. An agent is one more executor: on its own machine it runs
+ * the worker-process Executor (workerExecutor.ts) and reports the RunEvents it produces; here
+ * those events go through the same RunRecorder, fenced by the same lease (owner `agent:<id>`,
+ * attempt), and its outcome through the same settle(). Nothing here decides a run's end or writes
+ * outside the lease: this module only translates the wire (base64 files, string-encoded NaN,
+ * numbered events) and checks that the caller's token covers what it touches.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CallContext, Handlers } from '../contract/define.ts';
+import {
+  decodeMetricValue,
+  maxChunkBytes,
+  maxEventsPerReport,
+  type AgentEvent,
+  type AgentInfo,
+  type AgentJob,
+  type AgentLease,
+  type FileRef,
+  type Methods,
+} from '../contract/index.ts';
+import type { ServiceContext } from '../context.ts';
+import { agentOwner, type AgentRecord } from '../db/agentRegistry.ts';
+import type { Lease, RunRecord } from '../db/RunStore.ts';
+import { readManifest } from '../datasets/manifest.ts';
+import { isDatasetName } from '../datasets/registry.ts';
+import { KernelLabError } from '../errors.ts';
+import { runDirOf } from '../home.ts';
+import { RunRecorder, settle, type RunEvent, type RunOutcome } from '../sweeps/execution.ts';
+import { checkpointDir, clearStaging, commitCheckpoint, fileRefOf, filesOf, readChunk, writeChunk } from './files.ts';
+
+type AgentMethodName =
+  | 'agent.hello'
+  | 'agent.claim'
+  | 'agent.fetchFile'
+  | 'agent.uploadFile'
+  | 'agent.report'
+  | 'agent.heartbeat'
+  | 'agent.finish'
+  | 'agent.bye';
+
+type AgentsMethodName = 'agents.createToken' | 'agents.tokens' | 'agents.revokeToken' | 'agents.list';
+
+/** The token the service checked for this call (service.ts refuses agent methods without one). */
+function principalOf(call: CallContext): { tokenId: number; sweepId: number } {
+  if (!call.agent) throw new KernelLabError('unauthorized', 'agent methods need an agent token (Authorization: Bearer kla_…)');
+  return call.agent;
+}
+
+const statusOfOutcome = {
+  completed: 'completed',
+  canceled: 'canceled',
+  failed: 'failed',
+  diverged: 'diverged',
+  interrupted: 'interrupted',
+} as const;
+
+export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, AgentMethodName>> {
+  const { store } = ctx;
+  const registry = store.agents;
+
+  const agentOf = (agentId: string, call: CallContext): AgentRecord => {
+    const principal = principalOf(call);
+    const agent = registry.agent(agentId, principal.tokenId);
+    if (!agent) throw new KernelLabError('unauthorized', `agent ${agentId} has not said hello with this token (agent.hello first)`);
+    return agent;
+  };
+
+  /** The lease an agent names, once its agent and its execution are known to belong to the caller's token. */
+  const leaseOf = (wire: AgentLease, call: CallContext): Lease => {
+    agentOf(wire.agentId, call);
+    const execution = registry.execution(wire.runId, wire.attempt);
+    if (!execution || execution.agentId !== wire.agentId)
+      throw new KernelLabError('unauthorized', `run ${wire.runId} (attempt ${wire.attempt}) was not claimed by agent ${wire.agentId}`);
+    return { runId: wire.runId, owner: agentOwner(wire.agentId), attempt: wire.attempt };
+  };
+
+  const runDir = (run: Pick<RunRecord, 'uuid'>) => runDirOf(ctx.layout, run.uuid);
+
+  /** What the server wants of a running run: stop it when it or its sweep was canceled, or the sweep paused. */
+  const stopFor = (runId: number): 'cancel' | 'interrupt' | null => {
+    const run = store.getRun(runId);
+    const asked = ctx.scheduler.remoteStop(runId);
+    if (asked) return asked;
+    const status = run?.sweepId != null ? store.getSweep(run.sweepId)?.status : undefined;
+    if (status === 'canceled') return 'cancel';
+    if (status === 'pending') return 'interrupt';
+    return null;
+  };
+
+  const emitAgent = (agentId: string, sweepId: number) => {
+    const info = registry.list(sweepId).find((a) => a.id === agentId);
+    if (info) ctx.events.emit('agent.updated', info);
+  };
+
+  /** A wire event as the executor seam's RunEvent (a checkpoint's uploaded files swapped into place first). */
+  const toRunEvent = (event: AgentEvent, run: RunRecord, lease: Lease): RunEvent => {
+    const value = (v: number | 'NaN' | 'Infinity' | '-Infinity' | null) => (v === null ? null : decodeMetricValue(v));
+    switch (event.type) {
+      case 'started':
+        return event.runtime === undefined
+          ? { type: 'started', backend: event.backend, device: event.device }
+          : { type: 'started', backend: event.backend, device: event.device, runtime: event.runtime };
+      case 'progress':
+        return { ...event, loss: decodeMetricValue(event.loss), accuracy: decodeMetricValue(event.accuracy) };
+      case 'epoch':
+        return {
+          type: 'epoch',
+          epoch: event.epoch,
+          values: Object.fromEntries(Object.entries(event.values).map(([k, v]) => [k, value(v)])),
+        };
+      case 'checkpoint': {
+        const dir = commitCheckpoint(runDir(run), { attempt: lease.attempt, kind: event.kind, epoch: event.epoch, files: event.files });
+        return {
+          type: 'checkpoint',
+          checkpoint: {
+            epoch: event.epoch,
+            kind: event.kind,
+            path: dir,
+            bytes: event.files.reduce((a, f) => a + f.bytes, 0),
+            sha256: combinedDigest(event.files),
+            metric: event.metric,
+            value: value(event.value),
+          },
+        };
+      }
+      case 'evaluation':
+        return {
+          type: 'evaluation',
+          epoch: event.epoch,
+          evaluation: {
+            loss: value(event.loss),
+            accuracy: value(event.accuracy),
+            confusion: event.confusion,
+            perClass: event.perClass,
+            mostWrong: event.mostWrong,
+          },
+        };
+      default: {
+        const unknown: never = event;
+        throw new KernelLabError('invalid_input', `unknown event ${JSON.stringify(unknown)}`);
+      }
+    }
+  };
+
+  /** Dataset files of a sweep an agent may fetch: each dataset's manifest, then its stored files. */
+  const datasetFiles = (sweepId: number): Record<string, FileRef[]> => {
+    const out: Record<string, FileRef[]> = {};
+    for (const name of registry.datasetsOfSweep(sweepId)) {
+      if (!isDatasetName(name)) continue;
+      const read = readManifest(ctx.layout.datasets, name);
+      if (!read)
+        throw new KernelLabError(
+          'unavailable',
+          `dataset ${name} is not ready on the server; import or download it there first (kernellab datasets download ${name})`,
+        );
+      out[name] = [
+        fileRefOf(join(ctx.layout.datasets, name, 'manifest.json'), 'manifest.json'),
+        ...read.manifest.files.map((f) => ({ name: f.stored, bytes: f.bytes, sha256: f.sha256 })),
+      ];
+    }
+    return out;
+  };
+
+  const jobOf = (run: RunRecord, lease: Lease, agentId: string, recordedSeq: number): AgentJob => {
+    const plan = ctx.scheduler.executionPlan(run);
+    const last = checkpointDir(runDir(run), 'last', 0);
+    return {
+      runId: run.id,
+      uuid: run.uuid,
+      name: run.name,
+      sweepId: run.sweepId!,
+      dataset: run.dataset,
+      modelSpec: run.modelSpec,
+      hyperparameters: run.hyperparameters,
+      environment: run.environment,
+      lease: { agentId, runId: run.id, attempt: lease.attempt },
+      ...plan,
+      checkpoint: plan.resume && existsSync(join(last, 'state.json')) ? filesOf(last) : null,
+      recordedSeq,
+    };
+  };
+
+  return {
+    'agent.hello': ({ agent }, call) => {
+      const principal = principalOf(call);
+      const sweep = store.getSweep(principal.sweepId);
+      if (!sweep) throw new KernelLabError('not_found', `Sweep ${principal.sweepId} does not exist any more`);
+      registry.hello(
+        { id: agent.id, host: agent.host, job: agent.job, version: agent.version, backends: agent.backends, maxRuns: agent.maxRuns },
+        { id: principal.tokenId, sweepId: principal.sweepId },
+      );
+      emitAgent(agent.id, sweep.id);
+      return {
+        sweepId: sweep.id,
+        sweepName: sweep.name,
+        leaseMs: store.leaseMs,
+        // Several heartbeats fit in a lease, so one lost request does not lose the run.
+        heartbeatMs: Math.max(1000, Math.min(30_000, Math.floor(store.leaseMs / 6))),
+        maxChunkBytes,
+        maxEventsPerReport,
+        datasets: datasetFiles(sweep.id),
+      };
+    },
+
+    'agent.claim': ({ agentId }, call) => {
+      const agent = agentOf(agentId, call);
+      const sweep = store.getSweep(agent.sweepId);
+      if (!sweep) return { job: null, reason: 'the sweep was deleted', done: true };
+      if (sweep.status === 'canceled' || sweep.status === 'completed' || sweep.status === 'failed')
+        return { job: null, reason: `the sweep is ${sweep.status}`, done: true };
+      const claim = registry.claim(agent);
+      if (!claim) {
+        if (agent.maxRuns !== null && agent.runsClaimed >= agent.maxRuns)
+          return { job: null, reason: `this agent took its ${agent.maxRuns} run${agent.maxRuns === 1 ? '' : 's'} (--count)`, done: true };
+        if (sweep.status === 'pending') return { job: null, reason: 'the sweep is paused', done: false };
+        const counts = store.getSweep(sweep.id)!.runCounts;
+        const open = (counts.running ?? 0) + (counts.interrupted ?? 0);
+        return {
+          job: null,
+          reason: open > 0 ? `no run is queued; ${open} are running or interrupted elsewhere` : 'no run is queued',
+          done: open === 0 && (counts.queued ?? 0) === 0,
+        };
+      }
+      if (claim.fresh) {
+        clearStaging(runDir(claim.run), claim.lease.attempt);
+        ctx.scheduler.startedElsewhere(claim.run);
+        emitAgent(agent.id, agent.sweepId);
+      }
+      return {
+        job: jobOf(claim.run, claim.lease, agent.id, claim.recordedSeq),
+        reason: claim.fresh ? 'claimed' : 'already held',
+        done: false,
+      };
+    },
+
+    'agent.fetchFile': ({ target, offset, length }, call) => {
+      if (target.kind === 'dataset') {
+        const principal = principalOf(call);
+        const files = registry.datasetsOfSweep(principal.sweepId).includes(target.dataset)
+          ? datasetFiles(principal.sweepId)[target.dataset]
+          : undefined;
+        if (!files?.some((f) => f.name === target.name))
+          throw new KernelLabError('not_found', `${target.dataset}/${target.name} is not a dataset file of this sweep`);
+        return readChunk(join(ctx.layout.datasets, target.dataset, target.name), offset, length);
+      }
+      const lease = leaseOf(target.lease, call);
+      const run = store.getRun(lease.runId);
+      if (!run) throw new KernelLabError('not_found', `Run ${lease.runId} does not exist`);
+      return readChunk(join(checkpointDir(runDir(run), 'last', 0), target.name), offset, length);
+    },
+
+    'agent.uploadFile': ({ lease: wire, epoch, kind, file, offset, data }, call) => {
+      const lease = leaseOf(wire, call);
+      if (!store.renewLease(lease)) return { held: false, received: 0, complete: false };
+      const run = store.getRun(lease.runId)!;
+      const bytes = Buffer.from(data, 'base64');
+      const written = writeChunk(runDir(run), { attempt: lease.attempt, kind, epoch, file, offset, data: bytes });
+      return { held: true, ...written };
+    },
+
+    'agent.report': ({ lease: wire, firstSeq, events }, call) => {
+      const lease = leaseOf(wire, call);
+      const run = store.getRun(lease.runId);
+      if (!run) return { held: false, recordedSeq: 0, stop: null };
+      const recorded = registry.recordEvents(lease, firstSeq, events.length, (skip) => {
+        const fresh = events.slice(skip);
+        // The final evaluation's test metrics go at the last epoch recorded, maybe by an earlier report.
+        const lastEpoch = fresh.some((e) => e.type === 'evaluation' && e.epoch === null)
+          ? (store.summary(run.id).find((m) => m.key === 'loss')?.lastStep ?? 0)
+          : 0;
+        const recorder = new RunRecorder(store, ctx.events, lease, { lastEpoch });
+        for (const event of fresh) recorder.record(toRunEvent(event, run, lease));
+      });
+      return { ...recorded, stop: recorded.held ? stopFor(run.id) : null };
+    },
+
+    'agent.heartbeat': ({ lease: wire }, call) => {
+      const lease = leaseOf(wire, call);
+      const held = store.renewLease(lease);
+      registry.touch(wire.agentId);
+      return { held, stop: held ? stopFor(lease.runId) : null };
+    },
+
+    'agent.finish': ({ lease: wire, lastSeq, outcome }, call) => {
+      const lease = leaseOf(wire, call);
+      const execution = registry.execution(lease.runId, lease.attempt)!;
+      if (execution.outcome === null && execution.recordedSeq < lastSeq)
+        throw new KernelLabError(
+          'conflict',
+          `events ${execution.recordedSeq + 1}…${lastSeq} of run ${lease.runId} are not recorded yet; report them before finishing`,
+        );
+      const runOutcome: RunOutcome = outcome;
+      const ended = registry.finish(lease, outcome.kind, () => settle(store, lease, runOutcome) !== undefined);
+      if (!ended.held) return { held: false, status: null, requeued: false };
+      let requeued = false;
+      const run = store.getRun(lease.runId);
+      // A first finish (not a repeat): an interrupted run of a running sweep goes back to the queue.
+      if (execution.outcome === null && run) {
+        const sweep = run.sweepId !== null ? store.getSweep(run.sweepId) : undefined;
+        if (ended.outcome === 'interrupted' && run.status === 'interrupted' && sweep?.status === 'running')
+          requeued = store.requeue(run.id);
+        ctx.scheduler.endedElsewhere(run.id);
+        if (run.sweepId !== null) emitAgent(wire.agentId, run.sweepId);
+      }
+      const kind = (ended.outcome ?? outcome.kind) as keyof typeof statusOfOutcome;
+      return { held: true, status: statusOfOutcome[kind] ?? null, requeued };
+    },
+
+    'agent.bye': ({ agentId, reason }, call) => {
+      const agent = agentOf(agentId, call);
+      registry.bye(agentId, reason);
+      emitAgent(agentId, agent.sweepId);
+      return { ok: true };
+    },
+  };
+}
+
+export function agentsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, AgentsMethodName>> {
+  const registry = ctx.store.agents;
+  return {
+    'agents.createToken': ({ sweepId, label, agentsOnly }) => {
+      const made = registry.createToken(sweepId, label ?? `sweep ${sweepId}`);
+      if (agentsOnly) registry.setRunsOn(sweepId, 'agents');
+      return made;
+    },
+    'agents.tokens': ({ sweepId }) => registry.tokens(sweepId),
+    'agents.revokeToken': ({ id }) => ({ revoked: registry.revokeToken(id) }),
+    'agents.list': ({ sweepId }): AgentInfo[] => registry.list(sweepId),
+  };
+}
+
+/** The digest a checkpoint row records for several files (the same as a local run's, workerExecutor.toRunEvent). */
+function combinedDigest(files: readonly FileRef[]): string {
+  if (files.length === 1) return files[0]!.sha256;
+  // Same construction as workerExecutor: sha256 over "name:sha\n" lines in the order given.
+  return sha256Lines(files.map((f) => `${f.name}:${f.sha256}\n`));
+}
+
+function sha256Lines(lines: string[]): string {
+  const digest = createHash('sha256');
+  for (const line of lines) digest.update(line);
+  return digest.digest('hex');
+}

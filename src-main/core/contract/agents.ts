@@ -1,0 +1,331 @@
+/**
+ * Remote executors: a process on another machine (`kernellab agent` in a Slurm job-array task or a
+ * Kubernetes pod; later a GPU host in a browser) that pulls runs from the server, trains them and
+ * reports back. The methods under `agent.` are the whole of what such an executor can do, and
+ * they take an agent token, never the browser-mode token: one sweep's runs, nothing else.
+ *
+ * The protocol, in order (every call names the agent by the id it chose):
+ *   agent.hello        → the sweep, the lease length, how often to heartbeat, transfer limits
+ *   agent.claim        → the next runnable run of the sweep and its lease (runId + attempt), or
+ *                        none; an agent that already holds a run gets that run again (a retried
+ *                        claim never takes a second one)
+ *   agent.fetchFile    → dataset files and, for a run resumed on another node, its checkpoint
+ *   agent.uploadFile   → checkpoint files, in chunks, before the event that names them
+ *   agent.report       → the run's events, numbered from 1 per attempt; a report repeated after a
+ *                        lost answer records nothing twice. Answers whether the lease still
+ *                        holds and whether the run should stop (sweep paused or canceled)
+ *   agent.heartbeat    → keeps the lease while nothing else is said
+ *   agent.finish       → the outcome; settled like a local run's (interrupted: queued again)
+ *   agent.bye          → the agent exits
+ * The events are the executor seam's RunEvents (core/sweeps/execution.ts) in JSON: metric
+ * values NaN and ±Infinity travel as strings, and a checkpoint names uploaded files instead of a
+ * path on the agent's disk.
+ */
+import { z } from 'zod';
+import { BackendName } from './app.ts';
+import { method } from './define.ts';
+import { MetricValue, RunStatus } from './runs.ts';
+
+const Id = z.number().int().positive();
+
+/** What an agent token looks like: `kla_` then 43 base64url characters (32 random bytes). */
+export const agentTokenPattern = /^kla_[A-Za-z0-9_-]{43}$/;
+
+/** The agent's own id (a UUID it makes at start). Its runs are held under the lease owner `agent:<id>`. */
+export const AgentId = z.uuid({ error: 'must be a UUID the agent made' });
+
+export const AgentIdentity = z
+  .object({
+    id: AgentId,
+    /** The node's host name. */
+    host: z.string().trim().min(1).max(253),
+    /** Where it runs: "slurm 1234_5", "pod sweep-7-2", or empty. */
+    job: z.string().max(200).default(''),
+    version: z.string().max(50).default(''),
+    /** The backends that load on the node. */
+    backends: z.array(BackendName).min(1, 'at least one backend must load on the agent').max(3),
+    /** How many runs it takes before it exits (`--count`); null: until the queue is empty. */
+    maxRuns: z.number().int().positive().max(100_000).nullable().default(null),
+  })
+  .strict();
+export type AgentIdentity = z.input<typeof AgentIdentity>;
+
+/** The right to report for a run: the attempt the agent claimed (the lease's fencing token). */
+export const AgentLease = z.object({ agentId: AgentId, runId: Id, attempt: z.number().int().positive() }).strict();
+export type AgentLease = z.infer<typeof AgentLease>;
+
+const FileName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'a plain file name (letters, digits, . _ -), no folders')
+  .refine((n) => !n.includes('..'), 'must not contain ..');
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256');
+
+export const FileRef = z.object({ name: FileName, bytes: z.number().int().min(0), sha256: Sha256 }).strict();
+export type FileRef = z.infer<typeof FileRef>;
+
+export const CheckpointKind = z.enum(['best', 'last', 'epoch']);
+
+/** A metric value as it travels: a number, a non-finite one as a string, or null (not measured). */
+const WireMetric = z.union([MetricValue, z.null()]);
+
+/** One RunEvent as an agent reports it. */
+export const AgentEvent = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('started'),
+      backend: z.string().min(1).max(50),
+      device: z.string().max(500),
+      runtime: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('progress'),
+      epoch: z.number().int().min(1),
+      epochs: z.number().int().min(1),
+      batch: z.number().int().min(0),
+      batchesPerEpoch: z.number().int().min(0),
+      loss: MetricValue,
+      accuracy: MetricValue,
+      samplesPerSec: z.number(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('epoch'),
+      epoch: z.number().int().min(1).max(1_000_000),
+      values: z.record(z.string().max(200), WireMetric).refine((v) => Object.keys(v).length <= 100, 'at most 100 values per epoch'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('checkpoint'),
+      epoch: z.number().int().min(0),
+      kind: CheckpointKind,
+      /** The files, uploaded before this event with agent.uploadFile. */
+      files: z.array(FileRef).min(1).max(32),
+      metric: z.string().max(200).nullable(),
+      value: WireMetric,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('evaluation'),
+      /** Set for an intermediate evaluation asked for by epoch folding; null for the final one. */
+      epoch: z.number().int().min(1).nullable(),
+      loss: WireMetric,
+      accuracy: WireMetric,
+      confusion: z.array(z.array(z.number().int().min(0)).max(1000)).max(1000),
+      perClass: z
+        .array(z.object({ label: z.string().max(200), precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() }))
+        .max(1000),
+      mostWrong: z
+        .array(z.object({ index: z.number().int(), label: z.number().int(), predicted: z.number().int(), confidence: z.number() }))
+        .max(1000),
+    })
+    .strict(),
+]);
+export type AgentEvent = z.infer<typeof AgentEvent>;
+
+/** How an execution ended (execution.ts RunOutcome). */
+export const AgentOutcome = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('completed') }).strict(),
+  z.object({ kind: z.literal('canceled') }).strict(),
+  z.object({ kind: z.enum(['failed', 'diverged', 'interrupted']), error: z.string().max(4000) }).strict(),
+  z
+    .object({
+      kind: z.literal('pruned'),
+      reason: z.string().max(4000),
+      epoch: z.number().int().min(0),
+      rung: z.number().int().min(0).nullable(),
+    })
+    .strict(),
+]);
+export type AgentOutcome = z.infer<typeof AgentOutcome>;
+
+/** Why the server wants a run stopped: the run or its sweep was canceled, or the sweep paused. */
+export const StopRequest = z.enum(['cancel', 'interrupt']).nullable();
+
+/** Largest chunk of a file in one agent.fetchFile or agent.uploadFile call. */
+export const maxChunkBytes = 4 * 1024 * 1024;
+/** Most events in one agent.report. */
+export const maxEventsPerReport = 2000;
+
+/** A run as an agent needs it to train it: the spec, not the store's bookkeeping. */
+export const AgentJob = z.object({
+  runId: Id,
+  uuid: z.uuid(),
+  name: z.string(),
+  sweepId: Id,
+  dataset: z.string(),
+  modelSpec: z.unknown(),
+  hyperparameters: z.record(z.string(), z.unknown()),
+  environment: z.record(z.string(), z.unknown()),
+  lease: AgentLease,
+  /** Continue from the checkpoint below (the run was interrupted elsewhere). */
+  resume: z.boolean(),
+  /** The last epoch whose metrics the server has. */
+  recordedEpochs: z.number().int().min(0),
+  /** Epoch folding: evaluate on the test split after these epochs too. */
+  evaluateAtEpochs: z.array(z.number().int().positive()),
+  /** The run's last checkpoint on the server, to fetch before resuming; null when there is none. */
+  checkpoint: z.array(FileRef).nullable(),
+  /** Events of this attempt already recorded (a claim answered twice): report from the next one. */
+  recordedSeq: z.number().int().min(0),
+});
+export type AgentJob = z.infer<typeof AgentJob>;
+
+const FetchTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('dataset'), dataset: z.string().min(1).max(50), name: FileName }).strict(),
+  z.object({ kind: z.literal('checkpoint'), lease: AgentLease, name: FileName }).strict(),
+]);
+
+export const agentMethods = {
+  'agent.hello': method({
+    input: z.object({ agent: AgentIdentity }).strict(),
+    output: z.object({
+      sweepId: Id,
+      sweepName: z.string(),
+      /** How long a lease lasts without a report or heartbeat (ms). */
+      leaseMs: z.number().int().positive(),
+      /** How often to heartbeat while nothing else is reported (ms). */
+      heartbeatMs: z.number().int().positive(),
+      maxChunkBytes: z.number().int().positive(),
+      maxEventsPerReport: z.number().int().positive(),
+      /** The dataset files an agent needs for this sweep, per dataset (manifest first). */
+      datasets: z.record(z.string(), z.array(FileRef)),
+    }),
+    summary: "An agent introduces itself (host, job, backends): answers with its sweep, the lease length and the sweep's dataset files.",
+  }),
+  'agent.claim': method({
+    input: z.object({ agentId: AgentId }).strict(),
+    output: z.object({
+      job: AgentJob.nullable(),
+      /** Why there is no job: the queue is empty, the sweep is paused or over. */
+      reason: z.string(),
+      /** True when nothing more will come for this sweep (it finished or was canceled): the agent can exit. */
+      done: z.boolean(),
+    }),
+    summary: 'Claims the next runnable run of the agent token’s sweep (or returns the run the agent already holds).',
+  }),
+  'agent.fetchFile': method({
+    input: z.object({ target: FetchTarget, offset: z.number().int().min(0), length: z.number().int().min(1).max(maxChunkBytes) }).strict(),
+    output: z.object({ data: z.string(), bytes: z.number().int(), total: z.number().int() }),
+    summary: "Reads a chunk (base64) of a dataset file of the token's sweep, or of the checkpoint of a run the agent holds.",
+  }),
+  'agent.uploadFile': method({
+    input: z
+      .object({
+        lease: AgentLease,
+        epoch: z.number().int().min(0),
+        kind: CheckpointKind,
+        file: FileRef,
+        offset: z.number().int().min(0),
+        /** base64 of at most maxChunkBytes bytes. */
+        data: z.string().max(Math.ceil(maxChunkBytes / 3) * 4),
+      })
+      .strict(),
+    output: z.object({ held: z.boolean(), received: z.number().int(), complete: z.boolean() }),
+    summary: 'Uploads a chunk of a checkpoint file of a run the agent holds; the report naming the checkpoint follows.',
+  }),
+  'agent.report': method({
+    input: z
+      .object({
+        lease: AgentLease,
+        /** The number of the first event below; events are numbered from 1 per attempt. */
+        firstSeq: z.number().int().min(1),
+        events: z.array(AgentEvent).max(maxEventsPerReport),
+      })
+      .strict(),
+    output: z.object({
+      /** False: the run was recovered or claimed again; stop training it, record nothing more. */
+      held: z.boolean(),
+      /** Events recorded for this attempt so far (the agent may forget those). */
+      recordedSeq: z.number().int(),
+      stop: StopRequest,
+    }),
+    summary: "Records a run's events (metrics, checkpoints, evaluations) in order, each once; extends the lease.",
+  }),
+  'agent.heartbeat': method({
+    input: z.object({ lease: AgentLease }).strict(),
+    output: z.object({ held: z.boolean(), stop: StopRequest }),
+    summary: 'Extends the lease of a run the agent holds; says whether to stop.',
+  }),
+  'agent.finish': method({
+    input: z.object({ lease: AgentLease, lastSeq: z.number().int().min(0), outcome: AgentOutcome }).strict(),
+    output: z.object({ held: z.boolean(), status: RunStatus.nullable(), requeued: z.boolean() }),
+    summary: 'Ends a run the agent holds with its outcome (after every event was reported); an interrupted run is queued again.',
+  }),
+  'agent.bye': method({
+    input: z.object({ agentId: AgentId, reason: z.string().max(500) }).strict(),
+    output: z.object({ ok: z.boolean() }),
+    summary: 'The agent exits (count reached, queue empty, or a signal).',
+  }),
+};
+
+/** An agent token as listed: never its secret. */
+export const AgentToken = z.object({
+  id: Id,
+  sweepId: Id,
+  label: z.string(),
+  createdAt: z.number(),
+  revokedAt: z.number().nullable(),
+  lastUsedAt: z.number().nullable(),
+});
+export type AgentToken = z.infer<typeof AgentToken>;
+
+/** An agent as the app shows it: where it runs and what it trains now. */
+export const AgentInfo = z.object({
+  id: AgentId,
+  sweepId: Id,
+  host: z.string(),
+  job: z.string(),
+  version: z.string(),
+  backends: z.array(z.string()),
+  maxRuns: z.number().int().nullable(),
+  runsClaimed: z.number().int(),
+  firstSeenAt: z.number(),
+  lastSeenAt: z.number(),
+  endedAt: z.number().nullable(),
+  endReason: z.string().nullable(),
+  /** The run it holds now, if any. */
+  runId: Id.nullable(),
+  /** 'active': heard within its lease; 'silent': not heard for longer; 'gone': said goodbye. */
+  state: z.enum(['active', 'silent', 'gone']),
+});
+export type AgentInfo = z.infer<typeof AgentInfo>;
+
+export const agentsMethods = {
+  'agents.createToken': method({
+    input: z
+      .object({
+        sweepId: Id,
+        label: z.string().trim().min(1).max(200).optional(),
+        /** Also stop this machine from claiming the sweep's runs: only agents train them. */
+        agentsOnly: z.boolean().default(false),
+      })
+      .strict(),
+    output: z.object({ token: AgentToken, secret: z.string() }),
+    summary: 'Makes an agent token for one sweep; its secret is shown this once (only its SHA-256 is kept).',
+  }),
+  'agents.tokens': method({
+    input: z.object({ sweepId: Id.optional() }).strict().default({}),
+    output: z.array(AgentToken),
+    summary: 'Agent tokens, without their secrets.',
+  }),
+  'agents.revokeToken': method({
+    input: z.object({ id: Id }).strict(),
+    output: z.object({ revoked: z.boolean() }),
+    summary: 'Revokes an agent token: its agents are refused from their next call on.',
+  }),
+  'agents.list': method({
+    input: z.object({ sweepId: Id.optional() }).strict().default({}),
+    output: z.array(AgentInfo),
+    summary: 'Agents that pulled runs (per sweep): host, job, backends, the run each holds, when last heard.',
+  }),
+};
+
+export const agentsEvents = {
+  /** An agent said hello, claimed, finished or said goodbye. */
+  'agent.updated': AgentInfo,
+};
