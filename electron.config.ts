@@ -2,8 +2,8 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'electron-vite';
 
 /**
- * Builds the three Electron bundles into out/: main (with the training worker, which
- * utilityProcess starts as its own file), the sandboxed preload, and the Svelte renderer that
+ * Builds the three Electron bundles into out/: main (with the service host and the training
+ * worker, which utilityProcess starts as their own files), the sandboxed preload, and the Svelte renderer that
  * browser mode (`kernellab serve`) serves as well.
  */
 export default defineConfig({
@@ -14,7 +14,11 @@ export default defineConfig({
       // Node cannot load (see core/training/esmResolveHook.ts): bundle it instead.
       externalizeDeps: { exclude: ['@tensorflow/tfjs-core'] },
       rolldownOptions: {
-        input: { main: 'src-main/electron/main.ts', worker: 'src-main/core/training/worker.ts' },
+        input: {
+          main: 'src-main/electron/main.ts',
+          serviceHost: 'src-main/electron/serviceHostEntry.ts',
+          worker: 'src-main/core/training/worker.ts',
+        },
       },
     },
   },

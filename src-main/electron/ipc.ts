@@ -1,7 +1,6 @@
 import { ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { methods, type MethodName, type PickedPath } from '../core/contract/index.ts';
-import type { Service } from '../core/service.ts';
-import { dispatchIpc } from './ipcDispatch.ts';
+import { dispatchIpc, type ServiceCaller } from './ipcDispatch.ts';
 import type { PathGrants } from './pathGrants.ts';
 
 export const channelOf = (method: MethodName): string => `kl:${method}`;
@@ -14,7 +13,7 @@ export const pickPathsChannel = 'kl:pickPaths';
  * contract), plus the file dialog. Every handler checks its sender first.
  */
 export function registerIpc(
-  service: Service,
+  service: ServiceCaller,
   isTrustedSender: (event: IpcMainInvokeEvent) => boolean,
   grants: PathGrants,
   choosePaths: (event: IpcMainInvokeEvent, kind: 'files' | 'folder') => Promise<string[]>,

@@ -3,6 +3,9 @@ import { KernelLabError, toErrorBody } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import type { PathGrants } from './pathGrants.ts';
 
+/** What main needs of the service: calls. In the app they are answered by the service host (serviceClient.ts). */
+export type ServiceCaller = Pick<Service, 'call'>;
+
 /**
  * What one IPC call does, apart from Electron: refuse an untrusted sender or an unknown method,
  * then validate and dispatch through the service. Errors travel as values, because Electron
@@ -10,7 +13,7 @@ import type { PathGrants } from './pathGrants.ts';
  * any payload a compromised renderer could send.
  */
 export async function dispatchIpc(
-  service: Service,
+  service: ServiceCaller,
   method: string,
   input: unknown,
   trusted: boolean,

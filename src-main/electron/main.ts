@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { contentSecurityPolicyHeader } from '../core/contract/pagePolicy.ts';
-import { createService, resolveDataDir, type Service } from '../core/service.ts';
 import { guardWebContents } from './guard.ts';
 import { eventChannel, registerIpc } from './ipc.ts';
 import { PathGrants } from './pathGrants.ts';
+import { holdQuitUntilClosed } from './quit.ts';
+import { ServiceClient } from './serviceClient.ts';
 import { isTrustedFrame, permissionGranted, rendererSource } from './trust.ts';
-import { utilityWorker } from './workerLauncher.ts';
+import { utilityServiceHost, utilityWorker } from './workerLauncher.ts';
 
 // electron-vite sets this in `npm start` (dev server with hot reload); a built app loads files.
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
@@ -59,8 +60,6 @@ function createWindow(): BrowserWindow {
 // Every web contents, not only the main window's: no webviews, no navigation away, no new windows.
 app.on('web-contents-created', (_event, contents) => guardWebContents(contents, source, (url) => void shell.openExternal(url)));
 
-let service: Service | undefined;
-
 app.whenReady().then(() => {
   // Dev-server pages get the policy as a header; built file:// pages carry it in index.html's meta tag.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
@@ -69,17 +68,43 @@ app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(permissionGranted(permission)));
   session.defaultSession.setPermissionCheckHandler((_contents, permission) => permissionGranted(permission));
   session.defaultSession.setDevicePermissionHandler(() => false);
-  service = createService({
-    dataDir: resolveDataDir({ flag: homeFlag() }),
-    shell: 'electron',
+  // The service runs in its own utility process (serviceHost.ts): SQLite, imports, dataset hashing
+  // and the scheduler never hold this thread, which only draws windows and forwards calls.
+  const home = homeFlag();
+  const service = new ServiceClient({
+    spawnHost: () => utilityServiceHost(join(import.meta.dirname, 'serviceHost.js')),
+    start: {
+      // The host resolves the data folder (--home, KERNELLAB_HOME, the per-user folder): main loads no core code but the contract.
+      ...(home !== undefined && { home }),
+      appRoot: app.getAppPath(),
+      workerEntry: join(import.meta.dirname, 'worker.js'),
+    },
     launchWorker: utilityWorker,
-    workerEntry: join(import.meta.dirname, 'worker.js'),
-    appRoot: app.getAppPath(),
+    onEvent: (event) => {
+      for (const window of BrowserWindow.getAllWindows()) window.webContents.send(eventChannel, event);
+    },
+    onGiveUp: (message) => {
+      dialog.showErrorBox(
+        'KernelLab stopped',
+        `${message}. Everything recorded is kept; runs that were training are interrupted and resume from their last checkpoint (runs.resume, or Resume in the run view).`,
+      );
+      app.exit(1);
+    },
   });
+  service.ready().catch((error: unknown) => {
+    dialog.showErrorBox('KernelLab could not start', error instanceof Error ? error.message : String(error));
+    app.exit(1);
+  });
+  // Main checks the sender and turns dialog tokens into paths; the host validates and runs the call.
   registerIpc(service, isTrustedSender, new PathGrants(), choosePaths);
-  service.events.subscribe((event) => {
-    for (const window of BrowserWindow.getAllWindows()) window.webContents.send(eventChannel, event);
-  });
+  // Quitting waits for the service: running runs are interrupted (resumable) and the database closed.
+  app.on(
+    'before-quit',
+    holdQuitUntilClosed(
+      () => service.close(),
+      (code) => app.exit(code),
+    ),
+  );
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
@@ -88,8 +113,4 @@ app.whenReady().then(() => {
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
-});
-
-app.on('will-quit', () => {
-  void service?.close();
 });

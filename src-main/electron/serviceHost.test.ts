@@ -1,0 +1,178 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { KernelLabEvent } from '../core/contract/index.ts';
+import { KernelLabError } from '../core/errors.ts';
+import { ensureDataDir } from '../core/home.ts';
+import { forkWorker, type WorkerHandle } from '../core/workerHost.ts';
+import { openRaw } from '../test/rawSqlite.ts';
+import { makeTempDir } from '../test/tempDir.ts';
+import { ServiceClient, type HostProcess, type ServiceClientOptions } from './serviceClient.ts';
+
+/**
+ * The desktop app's service host, driven as the app drives it but without Electron: the host is a
+ * real Node child process running serviceHostEntry.ts, this test is main (ServiceClient), and the
+ * training workers it asks for are real worker processes this test forks.
+ */
+const hostEntry = fileURLToPath(new URL('./serviceHostEntry.ts', import.meta.url));
+const workerEntry = fileURLToPath(new URL('../core/training/worker.ts', import.meta.url));
+const appRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+let temp: { dir: string; cleanup: () => void };
+let hosts: ChildProcess[];
+let clients: ServiceClient[];
+beforeEach(() => {
+  temp = makeTempDir('kernellab-host-');
+  hosts = [];
+  clients = [];
+});
+afterEach(async () => {
+  for (const client of clients) await client.close();
+  for (const host of hosts) if (host.exitCode === null && host.signalCode === null) host.kill('SIGKILL');
+  temp.cleanup();
+});
+
+function forkHost(): HostProcess {
+  const child = fork(hostEntry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  hosts.push(child);
+  return {
+    postMessage: (message) => {
+      if (child.connected) child.send(message as never);
+    },
+    onMessage: (listener) => child.on('message', listener),
+    onExit: (listener) => child.on('exit', (code) => listener(code)),
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+function client(options: Partial<ServiceClientOptions> & { events?: KernelLabEvent[] } = {}): ServiceClient {
+  const { events = [], ...rest } = options;
+  const made = new ServiceClient({
+    spawnHost: forkHost,
+    start: { home: join(temp.dir, 'home'), appRoot, workerEntry },
+    launchWorker: forkWorker,
+    onEvent: (event) => events.push(event),
+    ...rest,
+  });
+  clients.push(made);
+  return made;
+}
+
+async function until(what: string, fn: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
+const tinyRun = {
+  run: {
+    model: {
+      name: 'tiny',
+      inputShape: [28, 28, 1],
+      numClasses: 10,
+      layers: [{ type: 'conv2d', filters: 2, kernelSize: 3, strides: 2 }, { type: 'flatten' }, { type: 'dense', units: 10 }],
+    },
+    dataset: 'mnist',
+    subset: { train: 100, test: 50 },
+    hyperparameters: { epochs: 1, batchSize: 32, learningRate: 0.01, validationSplit: 0.2, seed: 1, backend: 'wasm' },
+  },
+};
+
+describe('the service host (the desktop app runs the service outside main)', () => {
+  it('answers calls with their results and their errors, code and fields kept', async () => {
+    const service = client();
+    await service.ready();
+    expect(await service.call('app.health', {})).toMatchObject({ ok: true });
+    const missing = await service.call('runs.get', { id: 999 }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(KernelLabError);
+    expect(missing).toMatchObject({ code: 'not_found', message: 'Run 999 does not exist' });
+    const bad = await service.call('runs.list', { limit: -1 }).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ code: 'invalid_input', issues: [expect.stringMatching(/^limit: /)] });
+    const unknown = await service.call('runs.lst' as never, {}).catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ code: 'not_found', message: "Unknown method 'runs.lst'" });
+  });
+
+  it("runs a run's worker for the host (main starts it, relays both ways) and forwards the run's events to main", async () => {
+    // No dataset in this data folder: the worker main started loads tfjs, reports the missing dataset and exits.
+    const events: KernelLabEvent[] = [];
+    const service = client({ events });
+    const { runId } = await service.call('runs.start', tinyRun);
+    await until('the run to end', () =>
+      events.some((e) => e.name === 'run.updated' && e.payload.runId === runId && e.payload.status === 'failed'),
+    );
+    const run = await service.call('runs.get', { id: runId });
+    expect(run.status).toBe('failed');
+    // The worker's own message, relayed through main: the dataset it could not find.
+    expect(run.error).toMatch(/dataset mnist is not ready in .*datasets: download it/);
+    expect(events.filter((e) => e.name === 'run.updated' && e.payload.runId === runId).map((e) => e.payload)).toContainEqual(
+      expect.objectContaining({ status: 'running' }),
+    );
+  }, 120_000);
+
+  it('closes on quit: the database is closed, the host exits, and later calls are refused', async () => {
+    const service = client();
+    await service.call('experiments.create', { name: 'kept' });
+    await service.close();
+    expect(exited(hosts[0]!)).toBe(true);
+    expect(hosts[0]!.exitCode).toBe(0);
+    const db = openRaw(ensureDataDir(join(temp.dir, 'home')).database);
+    expect(db.prepare('SELECT name FROM experiments').all()).toEqual([{ name: 'kept' }]);
+    db.close();
+    await expect(service.call('app.health', {})).rejects.toMatchObject({ code: 'unavailable', message: /shutting down/ });
+  });
+
+  it('starts a crashed host again: the call it had fails saying so, its workers are stopped, later calls are answered', async () => {
+    const workers: WorkerHandle[] = [];
+    const service = client({
+      launchWorker: (entry, args, env) => {
+        const worker = forkWorker(entry, args, env);
+        workers.push(worker);
+        return worker;
+      },
+    });
+    await service.ready();
+    // app.info asks a fresh worker which backends load: a call in flight with a worker of its own.
+    const info = service.call('app.info', {}).catch((e: unknown) => e);
+    await until('the probe worker', () => workers.length === 1);
+    const workerExit = new Promise((resolve) => workers[0]!.onExit(resolve));
+    hosts[0]!.kill('SIGKILL');
+    expect(await info).toMatchObject({ code: 'unavailable', message: 'the KernelLab service stopped (exit code null) before it answered' });
+    await workerExit;
+    expect(await service.call('app.health', {})).toMatchObject({ ok: true });
+    expect(hosts).toHaveLength(2);
+  }, 60_000);
+
+  it('gives up on a host that keeps crashing, and says so', async () => {
+    const gaveUp: string[] = [];
+    const service = client({ restarts: { count: 1, windowMs: 60_000 }, onGiveUp: (message) => gaveUp.push(message) });
+    await service.ready();
+    hosts[0]!.kill('SIGKILL');
+    await until('a second host', () => hosts.length === 2);
+    await service.ready();
+    hosts[1]!.kill('SIGKILL');
+    await until('giving up', () => gaveUp.length === 1);
+    expect(gaveUp[0]).toMatch(/stopped unexpectedly 2 times within 60 s/);
+    await expect(service.call('app.health', {})).rejects.toMatchObject({ code: 'unavailable', message: gaveUp[0] });
+    expect(hosts).toHaveLength(2);
+  });
+
+  it('reports a service that cannot start, with the reason, and does not start it again', async () => {
+    const home = ensureDataDir(join(temp.dir, 'home'));
+    const db = openRaw(home.database);
+    db.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
+    db.prepare("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (99, 'from_the_future', 'x', 1)").run();
+    db.close();
+    const service = client();
+    await expect(service.ready()).rejects.toMatchObject({ message: /written by a newer KernelLab \(schema version 99/ });
+    await until('the host to exit', () => exited(hosts[0]!));
+    await expect(service.call('app.health', {})).rejects.toMatchObject({ message: /newer KernelLab/ });
+    expect(hosts).toHaveLength(1);
+  });
+});
