@@ -143,308 +143,320 @@ export function swapIn(staged: string, target: string): void {
 }
 
 export async function installEngine(options: InstallOptions): Promise<EngineManifest> {
-  const env = options.env ?? process.env;
-  const { enginesDir, name, signal } = options;
-  const variant: EngineVariant = options.gpu ? 'gpu' : 'cpu';
-  // Steps count the phases in the order this install meets them: prepare, [package, official],
-  // download, check, stage, package, build, verify, swap.
-  // The official build is libtensorflow 2.9.1: CPU, or CUDA 11.2 for a GPU whose driver is older than CUDA 12.
-  let cudaDriver: string | null = null;
-  if (options.gpu) {
-    const gpus = await queryNvidiaGpus(env);
-    cudaDriver = typeof gpus === 'string' ? null : (gpus[0]?.cuda ?? null);
+  return new EngineInstall(options).run();
+}
+
+interface CheckedWheels {
+  wheels: Wheel[];
+  tensorflow: Wheel;
+  libraries: Member[];
+  headers: Member[];
+  cudaWheels: Wheel[];
+  cuda: string | null;
+  cudnn: string | null;
+}
+
+/** One install, phase by phase; every method works inside `staging` and throws a sentence on failure. */
+class EngineInstall {
+  readonly #o: InstallOptions;
+  readonly #env: NodeJS.ProcessEnv;
+  readonly #variant: EngineVariant;
+  readonly #staging: string;
+  readonly #packageDir: string;
+  readonly #headers: string | undefined;
+  readonly #tool: { env: NodeJS.ProcessEnv; signal: AbortSignal | undefined };
+  #steps = 9;
+  #step = 0;
+  #lastPhase: EnginePhase | null = null;
+  #packageInstalled = false;
+
+  constructor(options: InstallOptions) {
+    this.#o = options;
+    this.#env = options.env ?? process.env;
+    this.#variant = options.gpu ? 'gpu' : 'cpu';
+    this.#staging = join(options.enginesDir, `.staging-${options.name}-${process.pid}-${Date.now()}`);
+    this.#packageDir = packageDirOf(this.#staging);
+    this.#headers = findNodeHeaders(this.#env);
+    this.#tool = { env: this.#headers ? { ...this.#env, npm_config_nodedir: this.#headers } : { ...this.#env }, signal: options.signal };
   }
-  const officialFits = !options.gpu || (cudaDriver !== null && Number(cudaDriver.split('.')[0]) < 12);
-  const tryOfficial = !options.skipOfficial && !options.wheelFiles && officialFits;
-  const steps = tryOfficial ? 9 : 7;
-  let step = 0;
-  let lastPhase: EnginePhase | null = null;
-  const report = (phase: EnginePhase, message: string, fraction: number | null = null) => {
-    if (phase !== lastPhase && phase !== 'done') step = Math.min(steps, step + 1);
-    lastPhase = phase;
-    options.onProgress?.({ engine: name, phase, step: phase === 'done' ? steps : step, steps, fraction, message });
-  };
-  const checkCanceled = () => {
-    if (signal?.aborted) throw new KernelLabError('conflict', 'the install was canceled');
-  };
 
-  report('prepare', `preparing a ${variant.toUpperCase()} ${name} engine`);
-  const plan = stagingPlan(variant);
-  if (typeof plan === 'string') throw new KernelLabError('unavailable', `Cannot install a ${variant} ${name} engine here: ${plan}`);
-  mkdirSync(enginesDir, { recursive: true });
-  const releaseLock = takeLock(enginesDir, name);
-  sweepDeadStagings(enginesDir, name);
-  const staging = join(enginesDir, `.staging-${name}-${process.pid}-${Date.now()}`);
-  mkdirSync(staging);
-  const packageDir = packageDirOf(staging);
-  const npmEnv: NodeJS.ProcessEnv = { ...env };
-  const headers = findNodeHeaders(env);
-  if (headers) npmEnv.npm_config_nodedir = headers;
-  const tool = { env: npmEnv, signal };
+  /** Steps count the phases in the order this install meets them. */
+  #report(phase: EnginePhase, message: string, fraction: number | null = null): void {
+    if (phase !== this.#lastPhase && phase !== 'done') this.#step = Math.min(this.#steps, this.#step + 1);
+    this.#lastPhase = phase;
+    this.#o.onProgress?.({
+      engine: this.#o.name,
+      phase,
+      step: phase === 'done' ? this.#steps : this.#step,
+      steps: this.#steps,
+      fraction,
+      message,
+    });
+  }
 
-  try {
-    const npm = findNpm(env);
-    if (!npm)
-      throw new KernelLabError(
-        'unavailable',
-        'npm is not on PATH: it fetches @tensorflow/tfjs-node-gpu and builds its addon. Install Node.js with npm and try again.',
-      );
-    const tensorflowVersion = options.tensorflowVersion ?? testedTensorflowVersion;
-    let packageInstalled = false;
-    const installPackage = async () => {
-      if (packageInstalled) return;
-      report('package', `npm install @tensorflow/tfjs-node-gpu@${options.tfjsVersion} (its install script is not run)`);
-      writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: `kernellab-engine-${name}`, private: true }, null, 2));
-      await mustRun(
-        'npm install of @tensorflow/tfjs-node-gpu',
-        npm,
-        ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--omit=dev', `@tensorflow/tfjs-node-gpu@${options.tfjsVersion}`],
-        {
-          ...tool,
-          cwd: staging,
-          timeoutMs: 15 * 60_000,
-        },
-      );
-      packageInstalled = true;
-    };
+  #checkCanceled(): void {
+    if (this.#o.signal?.aborted) throw new KernelLabError('conflict', 'the install was canceled');
+  }
 
-    // 1. The official download, where it can give what was asked for.
-    let officialFailure: string | null = null;
-    if (tryOfficial) {
-      await installPackage();
-      report('official', `trying the official libtensorflow ${variant.toUpperCase()} download and prebuilt addon`);
-      const official = await runTool(npm, ['exec', '-c', `node scripts/install.js ${variant} download`], {
-        ...tool,
-        cwd: packageDir,
-        timeoutMs: 30 * 60_000,
-        onLine: (line) => report('official', line.slice(0, 200)),
-      });
-      checkCanceled();
-      if (official.code === 0 && existsSync(join(packageDir, 'deps'))) {
-        const draft = draftManifest({
-          name,
-          variant,
-          source: 'official',
-          origin: ['libtensorflow 2.9.1 (official download)'],
-          options,
-          cuda: options.gpu ? '11.2' : null,
-          cudnn: options.gpu ? '8.1' : null,
-          libraryPaths: [],
-        });
-        try {
-          return await finish(staging, draft);
-        } catch (error) {
-          officialFailure = (error as Error).message;
-        }
-      } else officialFailure = official.tail.split('\n').slice(-3).join(' ').slice(0, 400) || `exited with code ${official.code}`;
-      report(
-        'official',
-        `the official download did not work (${officialFailure.split('\n')[0]}); staging from TensorFlow's wheels instead`,
-      );
-      rmSync(join(packageDir, 'deps'), { recursive: true, force: true });
-      rmSync(join(packageDir, 'lib'), { recursive: true, force: true });
-    } else if (options.gpu && !options.wheelFiles && cudaDriver !== null) {
-      report(
-        'official',
-        `the official GPU build is libtensorflow 2.9.1 for CUDA 11.2; this driver supports CUDA ${cudaDriver}, so the CUDA 12 wheels are used`,
-      );
+  async run(): Promise<EngineManifest> {
+    const { enginesDir, name } = this.#o;
+    // The official build is libtensorflow 2.9.1: CPU, or CUDA 11.2 for a driver older than CUDA 12.
+    let cudaDriver: string | null = null;
+    if (this.#o.gpu) {
+      const gpus = await queryNvidiaGpus(this.#env);
+      cudaDriver = typeof gpus === 'string' ? null : (gpus[0]?.cuda ?? null);
     }
-
-    // 2. The wheels: given, or fetched with pip.
-    const wheelPaths = options.wheelFiles ? [...options.wheelFiles] : await pipDownload(`${plan.wheelPackage}==${tensorflowVersion}`);
-    checkCanceled();
-
-    report('check', `checking ${wheelPaths.map((p) => basename(p)).join(', ')}`);
-    const wheels: Wheel[] = [];
+    const officialFits = !this.#o.gpu || (cudaDriver !== null && Number(cudaDriver.split('.')[0]) < 12);
+    const tryOfficial = !this.#o.skipOfficial && !this.#o.wheelFiles && officialFits;
+    this.#steps = tryOfficial ? 9 : 7;
+    this.#report('prepare', `preparing a ${this.#variant.toUpperCase()} ${name} engine`);
+    const plan = stagingPlan(this.#variant);
+    if (typeof plan === 'string') throw new KernelLabError('unavailable', `Cannot install a ${this.#variant} ${name} engine here: ${plan}`);
+    mkdirSync(enginesDir, { recursive: true });
+    const releaseLock = takeLock(enginesDir, name);
+    sweepDeadStagings(enginesDir, name);
+    mkdirSync(this.#staging);
     try {
-      for (const path of wheelPaths) {
-        if (!existsSync(path)) throw new KernelLabError('invalid_input', `wheelFiles: ${path} does not exist`);
-        wheels.push(await openWheel(path));
-      }
-      const tensorflow = wheels.find((w) => /^tensorflow(-|_)?(cpu)?$/i.test(metadataField(w.metadata, 'Name') ?? ''));
-      if (!tensorflow)
+      if (!findNpm(this.#env))
         throw new KernelLabError(
-          'invalid_input',
-          `none of ${wheelPaths.map((p) => basename(p)).join(', ')} is a TensorFlow wheel (tensorflow or tensorflow-cpu)`,
+          'unavailable',
+          'npm is not on PATH: it fetches @tensorflow/tfjs-node-gpu and builds its addon. Install Node.js with npm and try again.',
         );
-      const libraries = plan.libraries(new Set(tensorflow.members.keys()));
-      if (typeof libraries === 'string')
-        throw new KernelLabError(
-          'invalid_input',
-          `${tensorflow.fileName} cannot provide the C API: ${libraries}. It is incomplete, or not a TensorFlow build with libtensorflow_cc.`,
-        );
-      const headerList = headerMembers(plan, tensorflow.members.keys());
-      if (!headerList.some((m) => m.to === 'include/tensorflow/c/c_api.h'))
-        throw new KernelLabError(
-          'invalid_input',
-          `${tensorflow.fileName} is incomplete: it has no tensorflow/include/tensorflow/c/c_api.h`,
-        );
-
-      // GPU: the NVIDIA wheels its and-cuda extra names, at the pinned versions.
-      let cudaWheels: Wheel[] = [];
-      let cuda: string | null = null;
-      let cudnn: string | null = null;
-      if (options.gpu) {
-        const pins = requirementsOfExtra(tensorflow.metadata, 'and-cuda');
-        if (pins.length === 0)
-          throw new KernelLabError('invalid_input', `${tensorflow.fileName} names no and-cuda extra: it is not TensorFlow's CUDA build`);
-        if (!options.wheelFiles) {
-          const more = await pipDownload(...pins);
-          for (const path of more) wheels.push(await openWheel(path));
-        }
-        cudaWheels = wheels.filter((w) => (metadataField(w.metadata, 'Name') ?? '').toLowerCase().startsWith('nvidia-'));
-        const names = new Set(cudaWheels.map((w) => metadataField(w.metadata, 'Name')!.toLowerCase()));
-        const missing = pins.map((p) => splitPin(p)[0].toLowerCase()).filter((n) => !names.has(n));
-        if (missing.length > 0) throw new KernelLabError('invalid_input', `the CUDA wheels are incomplete: ${missing.join(', ')} missing`);
-        const versionOf = (n: string) => cudaWheels.find((w) => metadataField(w.metadata, 'Name')!.toLowerCase() === n)?.metadata;
-        cuda =
-          metadataField(versionOf('nvidia-cuda-runtime-cu12') ?? '', 'Version')
-            ?.split('.')
-            .slice(0, 2)
-            .join('.') ?? '12';
-        cudnn =
-          metadataField(versionOf('nvidia-cudnn-cu12') ?? '', 'Version')
-            ?.split('.')
-            .slice(0, 3)
-            .join('.') ?? null;
-      }
-      checkCanceled();
-
-      // 3. deps/ from the wheels, every member checked against RECORD — before anything is fetched
-      // from npm, so a corrupt wheel is refused at once — then the package it goes into.
-      const depsDir = join(staging, 'deps');
-      const jobs: { wheel: Wheel; member: Member; root: string }[] = [
-        ...libraries.map((member) => ({ wheel: tensorflow, member, root: depsDir })),
-        ...headerList.map((member) => ({ wheel: tensorflow, member, root: depsDir })),
-        ...cudaWheels.flatMap((wheel) => cudaLibraryMembers(wheel.members.keys()).map((member) => ({ wheel, member, root: staging }))),
-      ];
-      const total = jobs.reduce((sum, j) => sum + (j.wheel.members.get(j.member.from)?.uncompressedSize ?? 0), 0);
-      let done = 0;
-      let lastReport = 0;
-      for (const job of jobs) {
-        await job.wheel.extract(
-          job.member.from,
-          join(job.root, job.member.to),
-          (bytes) => {
-            done += bytes;
-            if (Date.now() - lastReport > 250) {
-              lastReport = Date.now();
-              report(
-                'stage',
-                `extracting ${basename(job.member.from)} (${(done / 1e6).toFixed(0)} of ${(total / 1e6).toFixed(0)} MB)`,
-                total > 0 ? done / total : null,
-              );
-            }
-          },
-          signal,
+      let officialFailure: string | null = null;
+      if (tryOfficial) {
+        const official = await this.#official();
+        if (typeof official !== 'string') return official;
+        officialFailure = official;
+      } else if (this.#o.gpu && !this.#o.wheelFiles && cudaDriver !== null) {
+        this.#report(
+          'official',
+          `the official GPU build is libtensorflow 2.9.1 for CUDA 11.2; this driver supports CUDA ${cudaDriver}, so the CUDA 12 wheels are used`,
         );
       }
-      for (const { link, target } of plan.links) symlinkSync(target, join(depsDir, link));
-      report('stage', `staged ${jobs.length} files (${(total / 1e6).toFixed(0)} MB) from ${wheels.map((w) => w.fileName).join(', ')}`, 1);
-      // Downloaded wheels are not kept in the engine: pip's cache holds them for a reinstall.
-      for (const wheel of wheels) wheel.close();
-      rmSync(join(staging, 'wheels'), { recursive: true, force: true });
-      await installPackage();
-      rmSync(join(packageDir, 'deps'), { recursive: true, force: true });
-      renameSync(depsDir, join(packageDir, 'deps'));
-
-      // 4. Build the addon against them.
-      await buildAddon(plan);
-
-      const libraryPaths = [
-        ...new Set(cudaWheels.flatMap((w) => cudaLibraryMembers(w.members.keys()).map((m) => dirname(`cuda/${m.from}`)))),
-      ].sort();
-      const draft = draftManifest({
-        name,
-        variant,
-        source: 'wheel',
-        origin: wheels.map((w) => w.fileName),
-        options,
-        cuda,
-        cudnn,
-        libraryPaths,
-      });
-      return await finish(staging, draft, officialFailure);
+      return await this.#fromWheels(plan, officialFailure);
+    } catch (error) {
+      rmSync(this.#staging, { recursive: true, force: true });
+      if (this.#o.signal?.aborted) throw new KernelLabError('conflict', 'the install was canceled; the installed engine is unchanged');
+      const message = error instanceof Error ? error.message : String(error);
+      const code = error instanceof KernelLabError ? error.code : 'unavailable';
+      const still = existsSync(engineDir(enginesDir, name)) ? '; the installed one still works' : '';
+      throw new KernelLabError(code, `${message}\nThe ${name} engine was not changed${still}.`);
     } finally {
-      for (const wheel of wheels) wheel.close();
+      releaseLock();
     }
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    if (signal?.aborted) throw new KernelLabError('conflict', 'the install was canceled; the installed engine is unchanged');
-    const message = error instanceof Error ? error.message : String(error);
-    const code = error instanceof KernelLabError ? error.code : 'unavailable';
-    throw new KernelLabError(
-      code,
-      `${message}\nThe ${name} engine was not changed${existsSync(engineDir(enginesDir, name)) ? '; the installed one still works' : ''}.`,
-    );
-  } finally {
-    releaseLock();
   }
 
-  async function pipDownload(...requirements: string[]): Promise<string[]> {
-    report('download', `pip download ${requirements.join(' ')}`);
-    const python = await findPython(env);
+  /** npm install of tfjs-node-gpu into the staging folder, without its install script. */
+  async #installPackage(): Promise<void> {
+    if (this.#packageInstalled) return;
+    const version = this.#o.tfjsVersion;
+    this.#report('package', `npm install @tensorflow/tfjs-node-gpu@${version} (its install script is not run)`);
+    writeFileSync(
+      join(this.#staging, 'package.json'),
+      JSON.stringify({ name: `kernellab-engine-${this.#o.name}`, private: true }, null, 2),
+    );
+    const args = ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--omit=dev', `@tensorflow/tfjs-node-gpu@${version}`];
+    await mustRun('npm install of @tensorflow/tfjs-node-gpu', findNpm(this.#env)!, args, {
+      ...this.#tool,
+      cwd: this.#staging,
+      timeoutMs: 15 * 60_000,
+    });
+    this.#packageInstalled = true;
+  }
+
+  /** The package's own route (libtensorflow download, prebuilt addon): the manifest, or why it did not work. */
+  async #official(): Promise<EngineManifest | string> {
+    await this.#installPackage();
+    const variant = this.#variant;
+    this.#report('official', `trying the official libtensorflow ${variant.toUpperCase()} download and prebuilt addon`);
+    const official = await runTool(findNpm(this.#env)!, ['exec', '-c', `node scripts/install.js ${variant} download`], {
+      ...this.#tool,
+      cwd: this.#packageDir,
+      timeoutMs: 30 * 60_000,
+      onLine: (line) => this.#report('official', line.slice(0, 200)),
+    });
+    this.#checkCanceled();
+    let failure: string;
+    if (official.code === 0 && existsSync(join(this.#packageDir, 'deps'))) {
+      const gpu = this.#o.gpu;
+      const draft = draftManifest({
+        ...this.#identity('official'),
+        origin: ['libtensorflow 2.9.1 (official download)'],
+        cuda: gpu ? '11.2' : null,
+        cudnn: gpu ? '8.1' : null,
+        libraryPaths: [],
+      });
+      try {
+        return await this.#finish(draft, null);
+      } catch (error) {
+        failure = (error as Error).message;
+      }
+    } else failure = official.tail.split('\n').slice(-3).join(' ').slice(0, 400) || `exited with code ${official.code}`;
+    this.#report('official', `the official download did not work (${failure.split('\n')[0]}); staging from TensorFlow's wheels instead`);
+    rmSync(join(this.#packageDir, 'deps'), { recursive: true, force: true });
+    rmSync(join(this.#packageDir, 'lib'), { recursive: true, force: true });
+    return failure;
+  }
+
+  #identity(source: EngineManifest['source']) {
+    return { name: this.#o.name, variant: this.#variant, source, options: this.#o };
+  }
+
+  async #fromWheels(plan: StagingPlan, officialFailure: string | null): Promise<EngineManifest> {
+    const tensorflowVersion = this.#o.tensorflowVersion ?? testedTensorflowVersion;
+    const wheelPaths = this.#o.wheelFiles ? [...this.#o.wheelFiles] : await this.#pipDownload(`${plan.wheelPackage}==${tensorflowVersion}`);
+    this.#checkCanceled();
+    const opened: Wheel[] = [];
+    try {
+      const checked = await this.#checkWheels(plan, wheelPaths, opened);
+      this.#checkCanceled();
+      await this.#stage(plan, checked);
+      await this.#buildAddon(plan);
+      const libraryPaths = [
+        ...new Set(checked.cudaWheels.flatMap((w) => cudaLibraryMembers(w.members.keys()).map((m) => dirname(`cuda/${m.from}`)))),
+      ].sort();
+      const origin = checked.wheels.map((w) => w.fileName);
+      const draft = draftManifest({ ...this.#identity('wheel'), origin, cuda: checked.cuda, cudnn: checked.cudnn, libraryPaths });
+      return await this.#finish(draft, officialFailure);
+    } finally {
+      for (const wheel of opened) wheel.close();
+    }
+  }
+
+  /** Opens the wheels (and, for GPU, fetches the NVIDIA ones its and-cuda extra pins) and checks they hold what is needed. */
+  async #checkWheels(plan: StagingPlan, wheelPaths: string[], opened: Wheel[]): Promise<CheckedWheels> {
+    const names = wheelPaths.map((p) => basename(p)).join(', ');
+    this.#report('check', `checking ${names}`);
+    for (const path of wheelPaths) {
+      if (!existsSync(path)) throw new KernelLabError('invalid_input', `wheelFiles: ${path} does not exist`);
+      opened.push(await openWheel(path));
+    }
+    const nameOf = (w: Wheel) => (metadataField(w.metadata, 'Name') ?? '').toLowerCase();
+    const tensorflow = opened.find((w) => /^tensorflow(-|_)?(cpu)?$/.test(nameOf(w)));
+    if (!tensorflow) throw new KernelLabError('invalid_input', `none of ${names} is a TensorFlow wheel (tensorflow or tensorflow-cpu)`);
+    const libraries = plan.libraries(new Set(tensorflow.members.keys()));
+    if (typeof libraries === 'string')
+      throw new KernelLabError(
+        'invalid_input',
+        `${tensorflow.fileName} cannot provide the C API: ${libraries}. It is incomplete, or not a TensorFlow build with libtensorflow_cc.`,
+      );
+    const headers = headerMembers(plan, tensorflow.members.keys());
+    if (!headers.some((m) => m.to === 'include/tensorflow/c/c_api.h'))
+      throw new KernelLabError('invalid_input', `${tensorflow.fileName} is incomplete: it has no tensorflow/include/tensorflow/c/c_api.h`);
+    const result: CheckedWheels = { wheels: opened, tensorflow, libraries, headers, cudaWheels: [], cuda: null, cudnn: null };
+    if (!this.#o.gpu) return result;
+
+    const pins = requirementsOfExtra(tensorflow.metadata, 'and-cuda');
+    if (pins.length === 0)
+      throw new KernelLabError('invalid_input', `${tensorflow.fileName} names no and-cuda extra: it is not TensorFlow's CUDA build`);
+    if (!this.#o.wheelFiles) for (const path of await this.#pipDownload(...pins)) opened.push(await openWheel(path));
+    result.cudaWheels = opened.filter((w) => nameOf(w).startsWith('nvidia-'));
+    const present = new Set(result.cudaWheels.map(nameOf));
+    const missing = pins.map((p) => splitPin(p)[0].toLowerCase()).filter((n) => !present.has(n));
+    if (missing.length > 0) throw new KernelLabError('invalid_input', `the CUDA wheels are incomplete: ${missing.join(', ')} missing`);
+    const versionOf = (n: string) => metadataField(result.cudaWheels.find((w) => nameOf(w) === n)?.metadata ?? '', 'Version')?.split('.');
+    result.cuda = versionOf('nvidia-cuda-runtime-cu12')?.slice(0, 2).join('.') ?? '12';
+    result.cudnn = versionOf('nvidia-cudnn-cu12')?.slice(0, 3).join('.') ?? null;
+    return result;
+  }
+
+  /**
+   * deps/ from the wheels, every member checked against RECORD — before anything is fetched from
+   * npm, so a corrupt wheel is refused at once — then the package it goes into.
+   */
+  async #stage(plan: StagingPlan, checked: CheckedWheels): Promise<void> {
+    const depsDir = join(this.#staging, 'deps');
+    const jobs: { wheel: Wheel; member: Member; root: string }[] = [
+      ...[...checked.libraries, ...checked.headers].map((member) => ({ wheel: checked.tensorflow, member, root: depsDir })),
+      ...checked.cudaWheels.flatMap((wheel) =>
+        cudaLibraryMembers(wheel.members.keys()).map((member) => ({ wheel, member, root: this.#staging })),
+      ),
+    ];
+    const total = jobs.reduce((sum, j) => sum + (j.wheel.members.get(j.member.from)?.uncompressedSize ?? 0), 0);
+    const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
+    let done = 0;
+    let lastReport = 0;
+    for (const job of jobs) {
+      const onBytes = (bytes: number) => {
+        done += bytes;
+        if (Date.now() - lastReport < 250) return;
+        lastReport = Date.now();
+        this.#report('stage', `extracting ${basename(job.member.from)} (${mb(done)} of ${mb(total)} MB)`, total > 0 ? done / total : null);
+      };
+      await job.wheel.extract(job.member.from, join(job.root, job.member.to), onBytes, this.#o.signal);
+    }
+    for (const { link, target } of plan.links) symlinkSync(target, join(depsDir, link));
+    this.#report('stage', `staged ${jobs.length} files (${mb(total)} MB) from ${checked.wheels.map((w) => w.fileName).join(', ')}`, 1);
+    // Downloaded wheels are not kept in the engine: pip's cache holds them for a reinstall.
+    for (const wheel of checked.wheels) wheel.close();
+    rmSync(join(this.#staging, 'wheels'), { recursive: true, force: true });
+    await this.#installPackage();
+    rmSync(join(this.#packageDir, 'deps'), { recursive: true, force: true });
+    renameSync(depsDir, join(this.#packageDir, 'deps'));
+  }
+
+  async #pipDownload(...requirements: string[]): Promise<string[]> {
+    const what = `pip download ${requirements.join(' ')}`;
+    this.#report('download', what);
+    const python = await findPython(this.#env);
     if (typeof python === 'string') throw new KernelLabError('unavailable', `Cannot fetch the TensorFlow wheels: ${python}.`);
-    const dest = join(staging, 'wheels');
+    const dest = join(this.#staging, 'wheels');
     mkdirSync(dest, { recursive: true });
     const before = new Set(readdirSync(dest));
-    await mustRun(
-      `pip download ${requirements.join(' ')}`,
-      python.command,
-      [...python.prefix, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--dest', dest, ...requirements],
-      {
-        env,
-        signal,
-        timeoutMs: 60 * 60_000,
-        onLine: (line) => report('download', line.trim().slice(0, 200)),
-      },
-    );
+    const args = [...python.prefix, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--dest', dest, ...requirements];
+    await mustRun(what, python.command, args, {
+      env: this.#env,
+      signal: this.#o.signal,
+      timeoutMs: 60 * 60_000,
+      onLine: (line) => this.#report('download', line.trim().slice(0, 200)),
+    });
     const fresh = readdirSync(dest).filter((f) => f.endsWith('.whl') && !before.has(f));
-    if (fresh.length === 0) throw new KernelLabError('unavailable', `pip download ${requirements.join(' ')} saved no wheel`);
+    if (fresh.length === 0) throw new KernelLabError('unavailable', `${what} saved no wheel`);
     return fresh.map((f) => join(dest, f));
   }
 
-  async function buildAddon(staged: StagingPlan): Promise<void> {
-    const compiler = findCompiler(env);
-    if (!compiler && process.platform !== 'win32')
+  async #buildAddon(plan: StagingPlan): Promise<void> {
+    if (!findCompiler(this.#env) && process.platform !== 'win32')
       throw new KernelLabError(
         'unavailable',
         'No C++ compiler (c++, g++ or clang++) on PATH: the addon is built from source. Install one (apt-get install g++ make, or xcode-select --install) and try again.',
       );
-    report('build', `building the addon with node-gyp${headers ? ` (Node headers from ${headers})` : ''}`);
+    this.#report('build', `building the addon with node-gyp${this.#headers ? ` (Node headers from ${this.#headers})` : ''}`);
     // npm exec puts node_modules/.bin of every folder above on PATH and npm_config_node_gyp at npm's
     // bundled node-gyp. Not `npm rebuild`: that re-runs the package's install script, which empties deps/.
-    await mustRun('building the tfjs-node-gpu addon', findNpm(env)!, ['exec', '-c', 'node-pre-gyp install --build-from-source'], {
-      ...tool,
-      cwd: packageDir,
+    await mustRun('building the tfjs-node-gpu addon', findNpm(this.#env)!, ['exec', '-c', 'node-pre-gyp install --build-from-source'], {
+      ...this.#tool,
+      cwd: this.#packageDir,
       timeoutMs: 20 * 60_000,
-      onLine: (line) => report('build', line.slice(0, 200)),
+      onLine: (line) => this.#report('build', line.slice(0, 200)),
     });
-    const addon = findAddon(packageDir);
+    const addon = findAddon(this.#packageDir);
     if (!addon)
-      throw new KernelLabError('unavailable', `the build finished but left no tfjs_binding.node under ${join(packageDir, 'lib')}`);
-    for (const command of staged.afterBuild) {
+      throw new KernelLabError('unavailable', `the build finished but left no tfjs_binding.node under ${join(this.#packageDir, 'lib')}`);
+    for (const command of plan.afterBuild) {
       const argv = command.map((a) => a.replace('{addon}', addon));
-      await mustRun(argv.join(' '), argv[0]!, argv.slice(1), tool);
+      await mustRun(argv.join(' '), argv[0]!, argv.slice(1), this.#tool);
     }
-    for (const lib of staged.besideAddon) copyFileSync(join(packageDir, 'deps', lib), join(dirname(addon), basename(lib)));
+    for (const lib of plan.besideAddon) copyFileSync(join(this.#packageDir, 'deps', lib), join(dirname(addon), basename(lib)));
     // The build folders hold objects and a second copy of the addon; the engine needs neither.
-    for (const entry of readdirSync(packageDir))
-      if (entry.startsWith('build')) rmSync(join(packageDir, entry), { recursive: true, force: true });
+    for (const entry of readdirSync(this.#packageDir))
+      if (entry.startsWith('build')) rmSync(join(this.#packageDir, entry), { recursive: true, force: true });
   }
 
-  async function finish(staged: string, draft: EngineManifest, officialFailure: string | null = null): Promise<EngineManifest> {
-    checkCanceled();
-    report('verify', 'loading the engine in a fresh worker and checking a conv step against the cpu backend');
-    const check = await options.verify(staged, draft);
-    if (options.gpu && !check.usingGpu && officialFailure === null && check.note === null)
+  /** Checks the staged engine in a fresh worker, writes its manifest last, and swaps it in. */
+  async #finish(draft: EngineManifest, officialFailure: string | null): Promise<EngineManifest> {
+    const { enginesDir, name } = this.#o;
+    this.#checkCanceled();
+    this.#report('verify', 'loading the engine in a fresh worker and checking a conv step against the cpu backend');
+    const check = await this.#o.verify(this.#staging, draft);
+    if (this.#o.gpu && !check.usingGpu && officialFailure === null && check.note === null)
       check.note = 'no GPU was usable; this engine trains on the CPU';
-    const manifest: EngineManifest = { ...draft, check, bytes: folderBytes(staged) };
-    writeFileSync(manifestPath(staged), `${JSON.stringify(manifest, null, 2)}\n`);
-    checkCanceled();
-    report('swap', `replacing ${engineDir(enginesDir, name)}`);
-    swapIn(staged, engineDir(enginesDir, name));
-    report('done', `${name} ${check.tensorflowVersion} (${variant}) installed: ${check.devices.join('; ')}`, 1);
+    const manifest: EngineManifest = { ...draft, check, bytes: folderBytes(this.#staging) };
+    writeFileSync(manifestPath(this.#staging), `${JSON.stringify(manifest, null, 2)}\n`);
+    this.#checkCanceled();
+    this.#report('swap', `replacing ${engineDir(enginesDir, name)}`);
+    swapIn(this.#staging, engineDir(enginesDir, name));
+    this.#report('done', `${name} ${check.tensorflowVersion} (${this.#variant}) installed: ${check.devices.join('; ')}`, 1);
     return manifest;
   }
 }
