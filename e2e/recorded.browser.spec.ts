@@ -116,6 +116,11 @@ test('a user opens a sweep grid, then the best run of a cell and its confusion m
   await sweep.open(app.url, 1);
   await expect(sweep.grid).toBeVisible();
   await expect(sweep.points.locator('tbody tr')).toHaveCount(18);
+  // Parallel coordinates share the colour-by axis and its legend with the curves.
+  await expect(page.getByTestId('pc-legend')).toHaveText(/kernelSize=3\s*kernelSize=5\s*kernelSize=7/);
+  await page.getByLabel('colour by').selectOption('epochs');
+  await expect(page.getByTestId('pc-legend')).toHaveText(/epochs=1\s*epochs=2\s*epochs=4/);
+  await page.getByLabel('colour by').selectOption('kernelSize');
   await screenshotBothThemes(page, 'sweep');
   await sweep.openCell('3', '4');
   const run = new RunPage(page);
@@ -137,6 +142,9 @@ test('a user lays two sweeps side by side on one colour scale and looks at their
   const { errors } = watchConsole(page);
   await page.goto(app.url.replace(/#.*$/, '') + '#/sweeps');
   await expect(page.getByTestId('sweeps-table').locator('tbody tr')).toHaveCount(2);
+  // One count per sweep (every run completed, so no breakdown) and the best of its main metric.
+  await expect(page.getByTestId('sweep-runs-1')).toHaveText('18');
+  await expect(page.getByTestId('sweep-best-1')).toContainText(/^0\.8\d{3}\s*val_accuracy$/);
   await screenshotBothThemes(page, 'sweeps');
   await page.getByLabel('Choose sweep 1').check();
   await page.getByLabel('Choose sweep 2').check();

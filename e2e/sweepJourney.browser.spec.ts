@@ -52,6 +52,10 @@ test('a user sweeps LeNet-5 over kernel size 3,5 × epochs 1,2, watches it live,
 
   await expect(sweep.grid).toBeVisible();
   await expect(sweep.points.locator('tbody tr')).toHaveCount(4);
+  // The 1-epoch points were read from the 2-epoch runs, and the page says so and what that means.
+  await expect(page.getByTestId('sweep-derived')).toHaveText('2 read from longer runs (epoch folding)');
+  await page.getByTestId('sweep-derived').getByRole('button', { name: 'epoch folding' }).click();
+  await expect(page.getByTestId('folding-help')).toContainText('trains the longest once and reads each shorter point');
   await screenshotBothThemes(page, 'sweep-live-done');
 
   // The grid cell kernel 3 × 2 epochs opens its run, evaluated on the test subset.

@@ -54,3 +54,19 @@ export function bestIndex(values: readonly (number | null)[], better: MetricBett
   });
   return tie ? -1 : best;
 }
+
+/** Metrics a table or a summary leads with, in order of preference. */
+const leading = ['val_accuracy', 'test_accuracy', 'accuracy', 'val_loss', 'loss'];
+
+/**
+ * The metric to lead with among `keys`: validation accuracy, then test or training accuracy, then
+ * the first result metric that is better higher, then any result metric; null when none is a result.
+ */
+export function mainMetric(keys: readonly string[]): string | null {
+  return (
+    leading.find((k) => keys.includes(k)) ??
+    keys.find((k) => metricKind(k).kind === 'result' && metricKind(k).better === 'max') ??
+    keys.find((k) => metricKind(k).kind === 'result') ??
+    null
+  );
+}

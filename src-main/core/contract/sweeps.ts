@@ -128,6 +128,8 @@ export const Sweep = z.object({
   runCounts: z.partialRecord(RunStatus, z.number().int()),
   /** The spec's axes in order, each with the run param that holds its value (`layers[2].kernelSize` → `layers.2.kernelSize`). */
   axes: z.array(z.object({ name: z.string(), param: z.string() })),
+  /** The best value of the sweep's main metric (validation accuracy where recorded) and the run that has it; null before any. */
+  best: z.object({ metric: z.string(), value: z.number(), runId: Id }).nullable(),
 });
 export type Sweep = z.infer<typeof Sweep>;
 

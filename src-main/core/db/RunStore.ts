@@ -71,6 +71,7 @@ import { toRunRecord, type Lease, type RunDbRow, type RunRecord } from './record
 import { paramOfAxis, paramsVersion, runParams } from './runParams.ts';
 import { AgentRegistry } from './agentRegistry.ts';
 import { ClusterRecords } from './clusterRecords.ts';
+import { mainMetric, metricKind } from '../contract/metrics.ts';
 import { JsonObject, MetricBatch, NewCheckpoint, NewEvaluation, NewRun, type MetricPointInput, type NewRunParsed } from './storeInputs.ts';
 
 export type { RunStatus } from '../contract/index.ts';
@@ -329,6 +330,21 @@ export class RunStore {
     }[];
     const spec = JSON.parse(row.spec) as unknown;
     const axes = (spec as { axes?: unknown } | null)?.axes;
+    // The sweep's best run on its main metric, by that metric's own direction.
+    const summaries = this.#db
+      .prepare(
+        `SELECT lm.key, lm.best, lm.run_id FROM latest_metrics lm JOIN runs r ON r.id = lm.run_id
+         WHERE r.sweep_id = ? AND lm.best IS NOT NULL`,
+      )
+      .raw()
+      .all(row.id) as [string, number, number][];
+    const metric = mainMetric([...new Set(summaries.map(([key]) => key))]);
+    const better = metric ? metricKind(metric).better : null;
+    let best: Sweep['best'] = null;
+    for (const [key, value, runId] of summaries) {
+      if (key !== metric || better === null || !Number.isFinite(value)) continue;
+      if (!best || (better === 'max' ? value > best.value : value < best.value)) best = { metric, value, runId };
+    }
     return {
       id: row.id,
       uuid: row.uuid,
@@ -343,6 +359,7 @@ export class RunStore {
         name,
         param: paramOfAxis(name),
       })),
+      best,
     };
   }
 

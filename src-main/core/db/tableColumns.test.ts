@@ -53,3 +53,18 @@ describe('the columns a runs table shows by default', () => {
     expect(runIds).toHaveLength(2);
   });
 });
+
+describe("a sweep's best run", () => {
+  it('is the best value of its main metric (validation accuracy), by that metric’s direction; none before any', () => {
+    const { sweepId, runIds } = queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [3, 5, 7] } })));
+    expect(store.getSweep(sweepId)!.best).toBeNull();
+    [0.91, 0.95, 0.93].forEach((value, i) =>
+      store.logBatch([
+        { runId: runIds[i]!, key: 'val_accuracy', step: 1, epoch: 1, value },
+        { runId: runIds[i]!, key: 'loss', step: 1, epoch: 1, value: 1 - value },
+      ]),
+    );
+    expect(store.getSweep(sweepId)!.best).toEqual({ metric: 'val_accuracy', value: 0.95, runId: runIds[1] });
+    expect(store.listSweeps()[0]!.best?.runId).toBe(runIds[1]);
+  });
+});

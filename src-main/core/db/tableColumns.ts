@@ -5,7 +5,7 @@
  * identical because kernelSize is not a column.
  */
 import { RunsFilter, type TableColumns } from '../contract/runs.ts';
-import { metricKind } from '../contract/metrics.ts';
+import { mainMetric } from '../contract/metrics.ts';
 import { invalidInput } from '../errors.ts';
 import type { SqliteDatabase } from './database.ts';
 import { Binder, runFilterSql } from './queries.ts';
@@ -53,9 +53,6 @@ const byRank = (a: string, b: string) => {
 
 /** How many of the selected runs (the newest) decide the columns. */
 export const sampleSize = 2000;
-
-/** Metrics a table leads with, in order of preference; else the first result metric. */
-const mainMetrics = ['val_accuracy', 'test_accuracy', 'accuracy', 'val_loss', 'loss'];
 
 export function tableColumns(db: SqliteDatabase, input: unknown): TableColumns {
   const parsed = RunsFilter.safeParse(input ?? {});
@@ -117,10 +114,5 @@ export function tableColumns(db: SqliteDatabase, input: unknown): TableColumns {
     .prepare('SELECT DISTINCT key FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY key')
     .pluck()
     .all(idJson) as string[];
-  const main =
-    mainMetrics.find((k) => metrics.includes(k)) ??
-    metrics.find((k) => metricKind(k).kind === 'result' && metricKind(k).better === 'max') ??
-    metrics.find((k) => metricKind(k).kind === 'result') ??
-    null;
-  return { runs, varying, params: stats.map((s) => s.key).sort(byRank), metrics, main };
+  return { runs, varying, params: stats.map((s) => s.key).sort(byRank), metrics, main: mainMetric(metrics) };
 }
