@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '../random.ts';
-import { adamUpdateKernel, FusedAdam } from './fusedAdam.ts';
+import { adamUpdateKernel, FusedAdam, fusedAdamMaxSize } from './fusedAdam.ts';
 import { optimizerConstants } from './trainer.ts';
 import { ensureGradients, registerWasmTrainingKernels } from './wasmKernels.ts';
 
@@ -20,15 +20,20 @@ async function train(optimizer: tf.Optimizer, steps: number) {
   const rng = new SeededRandom(5);
   const a = tf.variable(tf.tensor2d(random(rng, 6 * 7), [6, 7]), true, `a${steps}${optimizer.constructor.name}`);
   const b = tf.variable(tf.tensor1d(random(rng, 7)), true, `b${steps}${optimizer.constructor.name}`);
+  // Larger than fusedAdamMaxSize: updated by tfjs' kernels inside FusedAdam.
+  const big = tf.variable(tf.tensor1d(random(rng, fusedAdamMaxSize + 100)), true, `c${steps}${optimizer.constructor.name}`);
   const x = tf.tensor2d(random(rng, 5 * 6), [5, 6]);
   const target = tf.tensor2d(random(rng, 5 * 7), [5, 7]);
-  for (let i = 0; i < steps; i++) optimizer.minimize(() => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(x, a), b), target))) as tf.Scalar);
-  const values = [Array.from(await a.data()), Array.from(await b.data())];
+  for (let i = 0; i < steps; i++)
+    optimizer.minimize(
+      () => tf.add(tf.mean(tf.square(tf.sub(tf.add(tf.matMul(x, a), b), target))), tf.mean(tf.square(tf.sin(big)))) as tf.Scalar,
+    );
+  const values = [Array.from(await a.data()), Array.from(await b.data()), Array.from(await big.data())];
   const weights = await optimizer.getWeights();
   const slots = await Promise.all(
-    weights.map(async (w) => ({ name: w.name.replace(/^[ab]\d+\w+/, ''), values: Array.from(await w.tensor.data()) })),
+    weights.map(async (w) => ({ name: w.name.replace(/^[abc]\d+\w+/, ''), values: Array.from(await w.tensor.data()) })),
   );
-  tf.dispose([a, b, x, target, ...weights.map((w) => w.tensor)]);
+  tf.dispose([a, b, big, x, target, ...weights.map((w) => w.tensor)]);
   optimizer.dispose();
   return { values, slots };
 }
@@ -49,7 +54,7 @@ describe('FusedAdam on wasm', () => {
     const reference = await train(tf.train.adam(0.01, c.beta1, c.beta2, c.epsilon), 25);
     expect(fused.values).toEqual(reference.values);
     expect(fused.slots).toEqual(reference.slots);
-    expect(fused.slots.map((s) => s.name)).toEqual(['iter', '/m', '/m', '/v', '/v']);
+    expect(fused.slots.map((s) => s.name)).toEqual(['iter', '/m', '/m', '/m', '/v', '/v', '/v']);
   });
 
   it("is tfjs' Adam on a backend without the kernel (cpu)", async () => {

@@ -8,7 +8,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormTrainingGradKernel, batchNormTrainingKernel } from '../models/batchNormTraining.ts';
 import { adamUpdateKernel } from './fusedAdam.ts';
-import { reluGrad, reluGradKernel } from './wasm/activations.ts';
 import { adamUpdate } from './wasm/adam.ts';
 import { batchNormTraining, batchNormTrainingGrad } from './wasm/batchNorm.ts';
 import { conv2DBackpropFilter, makeConv2DBackpropInput } from './wasm/convGradients.ts';
@@ -37,7 +36,6 @@ export function registerWasmTrainingKernels(): void {
   improve('Identity', makeIdentity);
   improve('Sum', makeSum);
   replaceWasmKernel(adamUpdateKernel, () => adamUpdate);
-  replaceWasmKernel(reluGradKernel, () => reluGrad);
   replaceWasmKernel(batchNormTrainingGradKernel, () => batchNormTrainingGrad);
   replaceWasmKernel(batchNormTrainingKernel, () => batchNormTraining);
 }
@@ -54,24 +52,4 @@ export async function ensureGradients(): Promise<void> {
     await import(specifier);
   }
   if (!tf.getGradient('Conv2D')) throw new Error('tfjs gradients could not be registered');
-  routeReluGradient();
-}
-
-/**
- * Relu's gradient goes to the one-pass kernel on backends that have it (wasm) and stays tfjs'
- * everywhere else. The gradient registry is process-wide, so this wraps tfjs' entry once.
- */
-function routeReluGradient(): void {
-  const original = tf.getGradient('Relu');
-  if (!original || (original as { routed?: boolean }).routed) return;
-  const routed: tf.GradConfig & { routed: boolean } = {
-    ...original,
-    routed: true,
-    gradFunc: (dy, saved, attrs) => {
-      if (!tf.getKernel(reluGradKernel, tf.getBackend())) return original.gradFunc(dy, saved, attrs);
-      const [x] = saved;
-      return { x: () => tf.engine().runKernel(reluGradKernel, { dy: dy as tf.Tensor, x: x! }) as tf.Tensor };
-    },
-  };
-  tf.registerGradient(routed);
 }
