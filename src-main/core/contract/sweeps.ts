@@ -78,6 +78,58 @@ export const AxisValues = z.union([z.array(AxisValue).min(1, 'an axis needs at l
 });
 export type AxisValues = z.output<typeof AxisValues>;
 
+/** Metrics every epoch records: the ones a pruner can compare at an epoch's end. */
+export const epochMetrics = ['val_accuracy', 'val_loss', 'accuracy', 'loss'] as const;
+
+/**
+ * What the search optimises: a metric's value at a run's last epoch (for a pruned run, at the
+ * epoch it stopped). `direction` defaults to the metric's own (accuracy up, loss down).
+ */
+export const Optimize = z
+  .object({
+    metric: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_@./-]{0,99}$/, 'must be a metric name such as val_accuracy')
+      .default('val_accuracy'),
+    direction: z.enum(['maximize', 'minimize']).optional(),
+  })
+  .strict();
+export type Optimize = z.output<typeof Optimize>;
+
+/**
+ * Stops poor runs early, decided at each epoch's end from the sweep's other runs at the same
+ * epoch (core/sweeps/search/asha.ts, medianStopping.ts).
+ */
+export const PrunerSpec = z.discriminatedUnion(
+  'type',
+  [
+    z
+      .object({
+        type: z.literal('median'),
+        /** Nothing is stopped before this many runs have completed. */
+        startupTrials: z.number().int().min(0).max(1000).default(5),
+        /** Nothing is stopped in a run's first warmupEpochs epochs. */
+        warmupEpochs: z.number().int().min(0).max(10_000).default(0),
+        /** Decide every this many epochs after the warm-up. */
+        intervalEpochs: z.number().int().min(1).max(10_000).default(1),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('asha'),
+        /** r: the first rung's epoch. */
+        minEpochs: z.number().int().min(1).max(10_000).default(1),
+        /** η: rungs at r·η^k; a run goes on from a rung while in the top 1/η of the runs there. */
+        reductionFactor: z.number().int().min(2).max(100).default(3),
+        /** s: the first rung at r·η^s. */
+        minEarlyStoppingRate: z.number().int().min(0).max(20).default(0),
+      })
+      .strict(),
+  ],
+  { error: "expected { type: 'median' | 'asha', … }" },
+);
+export type PrunerSpec = z.output<typeof PrunerSpec>;
+
 export const SweepSpec = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
@@ -85,11 +137,21 @@ export const SweepSpec = z
     experiment: z.string().trim().min(1).max(200).optional(),
     base: RunBase,
     axes: z.record(z.string(), AxisValues).default({}),
-    method: z.enum(['grid', 'random']).default('grid'),
-    /** Random search: how many points to draw. */
+    /** grid: every combination; random: `trials` seeded draws; tpe: `trials` points proposed one at a time from finished ones. */
+    method: z.enum(['grid', 'random', 'tpe']).default('grid'),
+    /** Random search and TPE: how many points to try. */
     trials: z.number().int().min(1).max(hardLimit).optional(),
-    /** Seed of the random-search sampler (not of the runs). */
+    /** Stop starting runs this many minutes after the sweep starts (running ones finish). */
+    timeBudgetMinutes: z
+      .number()
+      .positive()
+      .max(60 * 24 * 365)
+      .optional(),
+    /** Seed of the random-search or TPE sampler (not of the runs). */
     samplerSeed: z.number().int().nonnegative().default(0),
+    /** What TPE and the pruner optimise, and what importance explains. */
+    optimize: Optimize.default({ metric: 'val_accuracy' }),
+    pruner: PrunerSpec.optional(),
     /** Runs per point; repeat r trains with seed + r, so the spread of a point is visible. */
     repeats: z.number().int().min(1).max(100).default(1),
     /** Epoch folding (on by default where valid): train the largest epoch count once, derive the others. */
@@ -98,15 +160,27 @@ export const SweepSpec = z
     priority: z.number().int().min(-1000).max(1000).default(0),
     /** Confirms a grid larger than 10,000 runs. */
     yes: z.boolean().default(false),
-    // Pruner hook (out of scope): a `pruner` field (e.g. median stopping on val_accuracy after N
-    // epochs) would be declared here and consulted by the scheduler on each epochEnd of a sweep run.
   })
   .strict()
   .superRefine((spec, ctx) => {
     if (spec.method === 'random' && spec.trials === undefined)
       ctx.addIssue({ code: 'custom', message: 'random search needs a trial count', path: ['trials'] });
+    if (spec.method === 'tpe' && spec.trials === undefined && spec.timeBudgetMinutes === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'TPE needs a budget: a trial count, a time budget (timeBudgetMinutes) or both',
+        path: ['trials'],
+      });
+    if (spec.method === 'tpe' && (spec.trials ?? 0) > 100_000)
+      ctx.addIssue({ code: 'custom', message: 'TPE proposes at most 100,000 trials', path: ['trials'] });
     if (spec.method === 'grid' && spec.trials !== undefined)
-      ctx.addIssue({ code: 'custom', message: 'trials applies to method random only', path: ['trials'] });
+      ctx.addIssue({ code: 'custom', message: 'trials applies to methods random and tpe only', path: ['trials'] });
+    if (spec.pruner && !(epochMetrics as readonly string[]).includes(spec.optimize.metric))
+      ctx.addIssue({
+        code: 'custom',
+        message: `a pruner compares a metric every epoch records (${epochMetrics.join(', ')}); ${spec.optimize.metric} is not one`,
+        path: ['optimize', 'metric'],
+      });
   });
 export type SweepSpec = z.output<typeof SweepSpec>;
 export type SweepSpecInput = z.input<typeof SweepSpec>;
@@ -184,6 +258,8 @@ export const SweepProgress = z.object({
   running: z.number().int(),
   queued: z.number().int(),
   interrupted: z.number().int(),
+  /** Runs the sweep's pruner stopped early. */
+  pruned: z.number().int(),
   derived: z.number().int(),
   etaSeconds: z.number().nullable(),
   /** "run 5 of 12, ETA 3 min 10 s" */

@@ -67,6 +67,7 @@ import { runInserter, type RunInserter } from './runInsert.ts';
 import * as queue from './runQueue.ts';
 import * as lifecycle from './runLifecycle.ts';
 import { LeaseLost, allowedTransitions, endsRun, type ClaimScope } from './runLifecycle.ts';
+import * as sweepSearch from './sweepSearch.ts';
 import { toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
 import { paramOfAxis, paramsVersion, runParams } from './runParams.ts';
 import { AgentRegistry } from './agentRegistry.ts';
@@ -632,6 +633,42 @@ export class RunStore {
     const changed = this.#write('setting a priority', () => queue.setPriority(this.#db, target, priority));
     if ('runId' in target && changed === 0) throw new KernelLabError('not_found', `Run ${target.runId} does not exist`);
     return changed;
+  }
+
+  /** The metric `key` at `epoch` of a sweep's trained runs that reached it: a pruner's peers. */
+  sweepMetricAtEpoch(sweepId: number, key: string, epoch: number): ReturnType<typeof sweepSearch.metricAtEpoch> {
+    return this.#read(`reading ${key} at epoch ${epoch} in sweep ${sweepId}`, () =>
+      sweepSearch.metricAtEpoch(this.#db, sweepId, key, epoch),
+    );
+  }
+
+  /** One run's metric `key` at each epoch's end. */
+  runMetricByEpoch(runId: number, key: string): ReturnType<typeof sweepSearch.runMetricByEpoch> {
+    return this.#read(`reading ${key} of run ${runId}`, () => sweepSearch.runMetricByEpoch(this.#db, runId, key));
+  }
+
+  /** Every per-epoch value of metric `key` of a sweep's runs. */
+  sweepMetricSeries(sweepId: number, key: string): ReturnType<typeof sweepSearch.metricSeriesOfSweep> {
+    return this.#read(`reading ${key} of sweep ${sweepId}`, () => sweepSearch.metricSeriesOfSweep(this.#db, sweepId, key));
+  }
+
+  /**
+   * Adds the runs of a newly proposed sweep point (and the sweep's updated plan) in one
+   * transaction, only if the sweep's last point is still `after`: when another process proposed
+   * first, nothing is written and null is returned.
+   */
+  appendSweepPoint(sweepId: number, after: number, plan: unknown, runs: readonly NewRun[]): number[] | null {
+    return this.#write(`adding a point to sweep ${sweepId}`, () => {
+      if (sweepSearch.lastPointOfSweep(this.#db, sweepId) !== after) return null;
+      if (sweepSearch.setSweepPlan(this.#db, sweepId, plan) === 0) throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
+      return runs.map((run) => this.createRun(run).id);
+    });
+  }
+
+  /** Replaces the plan stored with a sweep (points learned infeasible, a budget spent). */
+  setSweepPlan(sweepId: number, plan: unknown): void {
+    const changed = this.#write(`updating the plan of sweep ${sweepId}`, () => sweepSearch.setSweepPlan(this.#db, sweepId, plan));
+    if (changed === 0) throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
   }
 
   /** The derived run of `sourceId` for `epochs`, if epoch folding has recorded it. */

@@ -10,6 +10,7 @@ import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { getPreset } from '../models/presets.ts';
 import { inferShapes } from '../models/shapeInference.ts';
 import { followDataset, isRange, listValues, rangeValues, resolveAxis, sampleRange, type AxisDef, type PointDraft } from './axes.ts';
+import type { Dimension } from './search/space.ts';
 import type { AxisValue, SubsetSpec } from '../contract/runs.ts';
 import { hardLimit, type AxisRange, type SweepSpec } from '../contract/sweeps.ts';
 import { confirmAbove } from './sweepSpec.ts';
@@ -47,7 +48,7 @@ export interface ExpandedSweep {
   folding: { enabled: boolean; reason: string };
 }
 
-interface ResolvedAxis {
+export interface ResolvedAxis {
   name: string;
   def: AxisDef;
   /** Grid values, or for random search a list to pick from or a range to sample. */
@@ -57,7 +58,7 @@ interface ResolvedAxis {
 
 const epochAxisNames = new Set(['epochs', 'hyperparameters.epochs']);
 
-function resolveAxes(spec: SweepSpec): ResolvedAxis[] {
+export function resolveAxes(spec: SweepSpec): ResolvedAxis[] {
   return Object.entries(spec.axes).map(([name, values]) => {
     const def = resolveAxis(name);
     const where = `axes.${name}`;
@@ -73,6 +74,8 @@ function resolveAxes(spec: SweepSpec): ResolvedAxis[] {
 /** How many points a spec expands to (repeats included), computed without expanding. */
 export function countPoints(spec: SweepSpec): number {
   const axes = resolveAxes(spec);
+  // TPE proposes its points one at a time: only its trial budget is known up front.
+  if (spec.method === 'tpe') return (spec.trials ?? 0) * spec.repeats;
   const perRepeat = spec.method === 'random' ? spec.trials! : axes.reduce((n, a) => n * a.list!.length, 1);
   return perRepeat * spec.repeats;
 }
@@ -99,7 +102,13 @@ function issuesText(prefix: string, issues: { path: PropertyKey[]; message: stri
   return issues.map((i) => `${[prefix, ...i.path.map(String)].join('.')}: ${i.message}`).join('; ');
 }
 
-function buildPoint(spec: SweepSpec, index: number, values: Record<string, AxisValue>, repeat: number, axes: ResolvedAxis[]): SweepPoint {
+export function buildPoint(
+  spec: SweepSpec,
+  index: number,
+  values: Record<string, AxisValue>,
+  repeat: number,
+  axes: ResolvedAxis[],
+): SweepPoint {
   const draft = baseDraft(spec);
   // Structural mistakes (no conv layer to set, a layer index out of range) are the spec's, not the
   // point's: they throw and nothing is queued.
@@ -189,6 +198,8 @@ export function expandSweep(spec: SweepSpec): ExpandedSweep {
       [`axes: ${total} runs need yes: true`],
     );
   const points: SweepPoint[] = [];
+  // TPE's points are proposed while the sweep runs (sweeps/searchDriver.ts), never expanded here.
+  if (spec.method === 'tpe') return { points, folding: { enabled: false, reason: 'TPE proposes one point at a time from finished ones' } };
   const combos = spec.method === 'random' ? randomCombinations(spec, axes) : gridCombinations(axes);
   for (const values of combos) {
     for (let repeat = 0; repeat < spec.repeats; repeat++) points.push(buildPoint(spec, points.length, values, repeat, axes));
@@ -263,4 +274,21 @@ export function trainingImages(point: Pick<SweepPoint, 'dataset' | 'subset' | 'h
   const hp = point.hyperparameters;
   const validation = hp && hp.validateOn === 'split' ? Math.round(all * hp.validationSplit) : 0;
   return { train: all - validation, validation: hp?.validateOn === 'test' ? test : validation, test };
+}
+
+/**
+ * The sweep's axes as the search sees them: a range is a float dimension, or an int one for an
+ * integer axis (log on a log scale); a list is a categorical dimension over its values.
+ */
+export function searchSpaceOf(spec: SweepSpec): Dimension[] {
+  return resolveAxes(spec).map((axis): Dimension => {
+    const values = spec.axes[axis.name]!;
+    if (isRange(values)) {
+      const log = values.scale === 'log';
+      return axis.def.kind.type === 'number'
+        ? { kind: 'float', name: axis.name, low: values.min, high: values.max, log }
+        : { kind: 'int', name: axis.name, low: Math.ceil(values.min), high: Math.floor(values.max), log };
+    }
+    return { kind: 'categorical', name: axis.name, choices: values };
+  });
 }

@@ -34,16 +34,19 @@ export function readSweepPlan(_store: RunStore, run: RunRecord): SweepRunInfo | 
 /**
  * Records the derived runs of a finished source run. A source that did not complete (failed,
  * canceled, diverged) leaves its derived points failed with the reason, so the sweep still counts
- * every point.
+ * every point. A source its sweep's pruner stopped after epoch E gives the points it reached
+ * (epochs ≤ E) as usual; the ones it never reached are not created (the sweep plans without them).
  */
 export function materializeDerived(store: RunStore, source: RunRecord, info: SweepRunInfo): RunRecord[] {
   const out: RunRecord[] = [];
   if (source.status === 'queued' || source.status === 'running' || source.status === 'interrupted') return out;
-  const detail = source.status === 'completed' ? store.runDetail(source.id) : undefined;
-  const series = source.status === 'completed' ? store.metricSeries(source.id).series : {};
+  const reachedUpTo = source.status === 'completed' ? Infinity : source.status === 'pruned' && source.pruned ? source.pruned.epoch : 0;
+  const detail = reachedUpTo > 0 ? store.runDetail(source.id) : undefined;
+  const series = reachedUpTo > 0 ? store.metricSeries(source.id).series : {};
   for (const d of info.derived) {
+    if (source.status === 'pruned' && d.epochs > reachedUpTo) continue;
     const existing = store.derivedRun(source.id, d.epochs);
-    if (existing?.status === 'completed' || (existing && source.status !== 'completed' && existing.status === 'failed')) {
+    if (existing?.status === 'completed' || (existing && reachedUpTo === 0 && existing.status === 'failed')) {
       out.push(existing);
       continue;
     }
@@ -76,7 +79,7 @@ export function materializeDerived(store: RunStore, source: RunRecord, info: Swe
       environment,
       priority: source.priority,
     });
-    if (source.status !== 'completed' || !detail) {
+    if (reachedUpTo === 0 || !detail) {
       out.push(store.transition(run.id, 'failed', { error: `its source run ${source.id} ended ${source.status}` }));
       continue;
     }

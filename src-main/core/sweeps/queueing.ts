@@ -9,40 +9,16 @@ import type { StartRunInput, SubsetSpec } from '../contract/runs.ts';
 import type { SweepPointOut, SweepPreview, SweepSpec } from '../contract/sweeps.ts';
 import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import type { RunRecord, RunStore } from '../db/RunStore.ts';
-import { registry } from '../datasets/registry.ts';
+import type { registry } from '../datasets/registry.ts';
 import { KernelLabError } from '../errors.ts';
 import type { DataDirLayout } from '../home.ts';
 import { machineThroughput, pointSeconds, sweepSeconds } from './estimate.ts';
 import { expandSweep, type ExpandedSweep, type SweepPoint } from './expand.ts';
-import type { SweepRunInfo } from './folding.ts';
+import { describeValues, pointRun, subsetPerClass, sweepLabel } from './pointRun.ts';
+import { directionOf, proposalRuns, proposeOne, type SweepPlan } from './searchDriver.ts';
 import { checkBase, parseSweepSpec } from './sweepSpec.ts';
 
-/** The subset as the worker takes it: images per class. */
-export function subsetPerClass(
-  subset: SubsetSpec | null,
-  dataset: keyof typeof registry,
-): { trainPerClass?: number; testPerClass?: number } {
-  if (!subset) return {};
-  const classes = registry[dataset].classNames.length;
-  const per = (n: number | undefined) => (n === undefined ? undefined : Math.max(1, Math.floor(n / classes)));
-  const out: { trainPerClass?: number; testPerClass?: number } = {};
-  const train = per(subset.train);
-  const test = per(subset.test);
-  if (train !== undefined) out.trainPerClass = train;
-  if (test !== undefined) out.testPerClass = test;
-  return out;
-}
-
-function describeValues(values: SweepPoint['values']): string {
-  const parts = Object.entries(values).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-  return parts.join(' ');
-}
-
-function pointName(prefix: string, point: SweepPoint, repeats: number): string {
-  const values = describeValues(point.values);
-  const name = `${prefix}${values ? ` ${values}` : ''}${repeats > 1 ? ` #${point.repeat + 1}` : ''}`;
-  return name.slice(0, 200);
-}
+export { subsetPerClass } from './pointRun.ts';
 
 export function previewOf(spec: SweepSpec, expanded: ExpandedSweep, store: RunStore | undefined, workers: number): SweepPreview {
   const throughput = machineThroughput(store);
@@ -93,7 +69,7 @@ export function queueSweep(store: RunStore, spec: SweepSpec, runsOn: 'here' | 'a
   const impossible = expanded.points
     .filter((p) => p.role === 'impossible')
     .map((p) => ({ index: p.index, values: p.values, error: p.error! }));
-  if (runnable.length === 0) {
+  if (runnable.length === 0 && spec.method !== 'tpe') {
     const first = impossible[0];
     throw new KernelLabError(
       'invalid_input',
@@ -102,41 +78,38 @@ export function queueSweep(store: RunStore, spec: SweepSpec, runsOn: 'here' | 'a
         : 'The sweep has no points',
     );
   }
-  const modelName = (spec.base.model as { name?: unknown } | undefined)?.name;
-  const label = spec.name ?? `${spec.base.preset ?? (typeof modelName === 'string' ? modelName : 'model')} on ${spec.base.dataset}`;
-  const plan = { planned: runnable.length, impossible, folding: expanded.folding };
+  const label = sweepLabel(spec);
+  const direction = spec.method === 'tpe' || spec.pruner ? directionOf(spec.optimize) : 'maximize';
+  // TPE's points are proposed while it runs (searchDriver.ts); its first one now, so a spec whose
+  // points cannot run at all is refused here, with nothing queued.
+  const first = spec.method === 'tpe' ? proposeOne(spec, direction, []) : null;
+  const planned = spec.method === 'tpe' ? (spec.trials === undefined ? null : spec.trials * spec.repeats) : runnable.length;
+  const plan: SweepPlan = { planned, impossible, folding: expanded.folding, closed: false };
+  if (first) plan.impossible = first.infeasible.map((bad, index) => ({ index, values: bad.point, error: bad.error }));
   const { sweepId, runIds } = store.createSweepWithRuns(
     { name: label, experimentName: spec.experiment, status: 'running', spec: { ...spec, plan }, runsOn },
-    function* ({ sweepId, experimentId }) {
+    function* (ids) {
+      if (first) yield* proposalRuns(spec, first, 0, { ...plan, impossible: [] }, ids).runs;
       for (const point of expanded.points) {
         if (point.role !== 'train') continue;
-        const derived = expanded.points
-          .filter((d) => d.role === 'derived' && d.foldedInto === point.index)
-          .map((d) => ({ point: d.index, epochs: d.epochs, name: pointName(label, d, spec.repeats), values: d.values }));
-        const info: SweepRunInfo = {
-          point: point.index,
-          values: point.values,
-          repeat: point.repeat,
-          subset: subsetPerClass(point.subset, point.dataset),
-          evaluateAtEpochs: point.evaluateAtEpochs,
-          derived,
-        };
-        yield {
-          name: pointName(label, point, spec.repeats),
-          experimentId,
-          sweepId,
-          modelSpec: point.modelSpec!,
-          dataset: point.dataset,
-          backend: point.hyperparameters!.backend ?? 'auto',
-          seed: point.seed,
-          hyperparameters: point.hyperparameters! as unknown as Record<string, unknown>,
-          environment: { sweep: info, subset: info.subset },
-          priority: spec.priority,
-        };
+        yield pointRun(
+          spec,
+          label,
+          point,
+          expanded.points.filter((d) => d.role === 'derived' && d.foldedInto === point.index),
+          ids,
+        );
       }
     },
   );
-  return { sweepId, planned: runnable.length, queued: runIds.length, derived: runnable.length - runIds.length, impossible, runIds };
+  return {
+    sweepId,
+    planned: planned ?? runIds.length,
+    queued: runIds.length,
+    derived: first ? 0 : runnable.length - runIds.length,
+    impossible: plan.impossible,
+    runIds,
+  };
 }
 
 /** Queues one run (a queue of one): what `kernellab train` and a single start use. */

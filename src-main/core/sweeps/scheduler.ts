@@ -23,6 +23,9 @@
  *   process's runs interrupted; `sweeps.resume` / `kernellab sweep resume` queues them again.
  * - Epoch folding: when a trained run that other points were folded into completes, the derived
  *   runs are recorded from its per-epoch metrics and evaluations (folding.ts).
+ * - Search (searchDriver.ts): at each epoch's end a sweep run's pruner may stop it (it ends
+ *   `pruned`, through settle like every end); before claiming, a TPE sweep gets its next points
+ *   proposed from its finished ones, and a sweep past its time budget stops starting runs.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -35,6 +38,8 @@ import { KernelLabError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { RunRecorder, settle, type Execution, type Executor, type RunEvent, type RunJob, type RunOutcome } from './execution.ts';
 import { intermediateSplit, materializeDerived, readSweepPlan, type SweepRunInfo } from './folding.ts';
+import { plannedRuns, pruneDecision, readPlan, searchOf, topUp } from './searchDriver.ts';
+import type { PruneDecision } from './search/pruner.ts';
 import { formatDuration, type SweepProgress } from '../contract/sweeps.ts';
 
 export interface SchedulerOptions {
@@ -110,6 +115,8 @@ interface Active {
   override: RunOutcome | null;
   /** Queue the run again once it has stopped (a stalled execution). */
   requeue: boolean;
+  /** Its sweep's pruner stopped it at an epoch's end: it ends pruned once its worker has stopped. */
+  pruned: Extract<PruneDecision, { prune: true }> | null;
   /** Resolves once the outcome is settled and the run's sweep updated. */
   settled: Promise<void>;
 }
@@ -120,7 +127,7 @@ interface Active {
  */
 const defaultStallMs = 10 * 60_000;
 
-const finished = new Set<RunStatus>(['completed', 'failed', 'canceled', 'diverged']);
+const finished = new Set<RunStatus>(['completed', 'failed', 'canceled', 'diverged', 'pruned']);
 
 export class Scheduler {
   readonly #store: RunStore;
@@ -262,7 +269,7 @@ export class Scheduler {
       for (const sweep of this.#store.listSweeps()) {
         if (sweep.status !== 'running') continue;
         for (const run of this.#store.runsOfSweep(sweep.id)) {
-          if (run.status !== 'completed' || run.derivedFromRunId !== null) continue;
+          if ((run.status !== 'completed' && run.status !== 'pruned') || run.derivedFromRunId !== null) continue;
           const info = this.#planOf(run);
           if (info && info.derived.length > 0) materializeDerived(this.#store, run, info);
         }
@@ -282,6 +289,7 @@ export class Scheduler {
     if (!this.#running || this.#pumping) return;
     this.#pumping = true;
     try {
+      this.#supplySweeps();
       while (this.#active.size < this.#limit()) {
         const run = this.#store.claimNextRunnable(this.owner, this.#leaseMs, {
           budget: this.budget()[this.#backend],
@@ -294,6 +302,37 @@ export class Scheduler {
       this.#pumping = false;
     }
     this.#checkIdle();
+  }
+
+  /**
+   * Running sweeps this scheduler may run get what their search asks for before runs are claimed:
+   * TPE's next points, and past a time budget no new starts. A failure here never stops the
+   * claims: the sweep is supplied again on the next tick.
+   */
+  #supplySweeps(): void {
+    for (const sweep of this.#store.listSweeps()) {
+      if (sweep.status !== 'running' || (this.#scope === 'own' && !this.#adopted.has(sweep.id))) continue;
+      const search = searchOf(sweep);
+      if (!search || (search.spec.method !== 'tpe' && search.deadline === null) || readPlan(sweep).closed) continue;
+      try {
+        if (topUp(this.#store, sweep, search, this.#limit()) > 0) this.#emitProgress(sweep.id);
+      } catch (error) {
+        console.error(`scheduler: supplying sweep ${sweep.id} failed:`, error instanceof Error ? error.message : error);
+      }
+    }
+  }
+
+  /** At an epoch's end: whether the run's sweep's pruner stops it. */
+  #checkPrune(active: Active, epoch: number): void {
+    const { run } = active;
+    if (run.sweepId === null || active.pruned || active.stopping) return;
+    const sweep = this.#store.getSweep(run.sweepId);
+    const search = sweep && searchOf(sweep);
+    if (!search?.pruner) return;
+    const decision = pruneDecision(this.#store, run, epoch, search);
+    if (!decision.prune) return;
+    active.pruned = decision;
+    active.execution?.stop('cancel');
   }
 
   #launch(run: RunRecord): void {
@@ -317,6 +356,7 @@ export class Scheduler {
       lost: false,
       override: null,
       requeue: false,
+      pruned: null,
       settled: Promise.resolve(),
     };
     const recorder = new RunRecorder(this.#store, this.#events, lease);
@@ -327,6 +367,14 @@ export class Scheduler {
         recorder.record(event);
       } catch (error) {
         this.#recordingFailed(active, event, error);
+        return;
+      }
+      if (event.type !== 'epoch') return;
+      try {
+        this.#checkPrune(active, event.epoch);
+      } catch (error) {
+        // A pruning decision that cannot be made leaves the run training.
+        console.error(`scheduler: pruning check for run ${run.id} failed:`, error instanceof Error ? error.message : error);
       }
     };
     try {
@@ -349,7 +397,7 @@ export class Scheduler {
         this.#active.delete(run.id);
         // Nothing here may reject: an unhandled rejection would take the whole app down.
         try {
-          if (!active.lost && !settle(this.#store, lease, active.override ?? outcome))
+          if (!active.lost && !settle(this.#store, lease, active.override ?? prunedOutcome(active.pruned, outcome)))
             console.error(`scheduler: run ${run.id} is no longer held by this process; its end here (${outcome.kind}) is not recorded`);
           if (active.requeue) this.#store.requeue(run.id);
           this.#afterRun(run.id);
@@ -601,7 +649,7 @@ export class Scheduler {
       }
       // A completed source whose derived runs were not all recorded (a crash in between) is finished here.
       for (const run of this.#store.runsOfSweep(id)) {
-        if (run.status !== 'completed' || run.derivedFromRunId !== null) continue;
+        if ((run.status !== 'completed' && run.status !== 'pruned') || run.derivedFromRunId !== null) continue;
         const info = this.#planOf(run);
         if (info && info.derived.length > 0) materializeDerived(this.#store, run, info);
       }
@@ -651,9 +699,8 @@ export class Scheduler {
       if (sweep.status !== 'running') this.#store.setSweepStatus(sweepId, 'running');
       return;
     }
-    const plan = readSweepProgressPlan(this.#store, sweepId);
     const recorded = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
-    if (recorded < plan.planned) return;
+    if (recorded < plannedRuns(sweep, this.#store.runsOfSweep(sweepId))) return;
     const status = (counts.completed ?? 0) > 0 ? 'completed' : 'failed';
     if (sweep.status !== status) this.#store.setSweepStatus(sweepId, status);
   }
@@ -662,7 +709,7 @@ export class Scheduler {
     const sweep = this.#store.getSweep(sweepId);
     if (!sweep) throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
     const runs = this.#store.runsOfSweep(sweepId);
-    const plan = readSweepProgressPlan(this.#store, sweepId);
+    const plan = { planned: plannedRuns(sweep, runs), impossible: readPlan(sweep).impossible.length };
     const count = (s: RunStatus) => runs.filter((r) => r.status === s).length;
     const done = runs.filter((r) => finished.has(r.status)).length;
     const trained = runs.filter(
@@ -694,6 +741,7 @@ export class Scheduler {
       running: count('running'),
       queued: count('queued'),
       interrupted: count('interrupted'),
+      pruned: count('pruned'),
       derived: runs.filter((r) => r.derivedFromRunId !== null).length,
       etaSeconds,
       text:
@@ -727,11 +775,13 @@ export class Scheduler {
   }
 }
 
-/** Planned and impossible point counts of a sweep, from the plan stored with it. */
-function readSweepProgressPlan(store: RunStore, sweepId: number): { planned: number; impossible: number } {
-  const sweep = store.getSweep(sweepId);
-  const spec = (sweep?.spec ?? {}) as { plan?: { planned?: number; impossible?: unknown[] } };
-  return { planned: spec.plan?.planned ?? store.runsOfSweep(sweepId).length, impossible: spec.plan?.impossible?.length ?? 0 };
+/**
+ * The outcome of an execution its sweep's pruner stopped: pruned, unless it ended some other way
+ * first (a failure, a divergence, a pause) — a run stopped on request reports canceled.
+ */
+function prunedOutcome(pruned: Active['pruned'], outcome: RunOutcome): RunOutcome {
+  if (!pruned || (outcome.kind !== 'canceled' && outcome.kind !== 'completed')) return outcome;
+  return { kind: 'pruned', reason: pruned.reason, epoch: pruned.epoch, rung: pruned.rung };
 }
 
 function hasResumeMark(run: RunRecord): boolean {
