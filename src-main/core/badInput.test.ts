@@ -3,10 +3,12 @@
  * files, each sent through the service as a shell would. Every one must get an invalid_input
  * error that names the field or file, and nothing may be written.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMirror } from './datasets/mirror.ts';
 import { KernelLabError } from './errors.ts';
 import { presets } from './models/presets.ts';
 import { createService, type Service } from './service.ts';
@@ -165,5 +167,79 @@ describe('bad-input suite: model, sweep and dataset inputs', () => {
     // Nothing half-imported stays in the data folder.
     const files = readdirSync(join(temp.dir, 'home', 'datasets'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     expect(files.map((f) => join(f.parentPath, f.name))).toEqual([]);
+  });
+
+  it('refuses or skips what is not a regular file, under any name, and never hangs, quotes it or leaves a folder', async () => {
+    // Things a path can be besides a dataset file: devices, a FIFO, links to them, to a folder,
+    // to nothing, to a file of someone else's; each under a dataset's own file name or another.
+    const fifo = join(temp.dir, 'a-fifo');
+    const made = spawnSync('mkfifo', [fifo]);
+    const kinds = [
+      '/dev/zero',
+      '/dev/null',
+      '/dev/urandom',
+      made.status === 0 ? fifo : '/dev/zero',
+      '/',
+      '/proc/self/status',
+      'missing',
+      'secret',
+    ];
+    const names = fc.constantFrom(
+      'train-images-idx3-ubyte',
+      'train-labels-idx1-ubyte.gz',
+      'data_batch_1.bin',
+      'cifar-10-binary.tar.gz',
+      'x',
+      'a b',
+      '..x',
+    );
+    const secret = join(temp.dir, 'secret.txt');
+    writeFileSync(secret, 'SECRET-LINE '.repeat(100));
+    let caseNo = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ kind: fc.constantFrom(...kinds), name: names, linked: fc.boolean() }), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        fc.constantFrom(undefined, 'mnist', 'fashion-mnist', 'cifar10'),
+        async (entries, asFolder, dataset) => {
+          const dir = join(temp.dir, `special-${caseNo++}`);
+          mkdirSync(dir);
+          const paths = entries.map((e, i) => {
+            const target = e.kind === 'secret' ? secret : e.kind === 'missing' ? join(dir, 'nothing-here') : e.kind;
+            if (!e.linked && !asFolder) return target;
+            const link = join(dir, `${i}-${e.name}`);
+            symlinkSync(target, link);
+            return link;
+          });
+          const error = await refusal(service, 'datasets.import', {
+            paths: asFolder ? [dir] : paths,
+            ...(dataset ? { name: dataset } : {}),
+          });
+          expect(['invalid_input', 'conflict']).toContain(error.code);
+          expect(error.message).not.toContain('SECRET');
+          expect(error.message).not.toContain(String(Buffer.from('SECR').readUInt32BE(0)));
+        },
+      ),
+      { numRuns: 30 },
+    );
+    expect(readdirSync(join(temp.dir, 'home', 'datasets'))).toEqual([]);
+  });
+});
+
+describe('bad-input suite: dataset mirrors come from configuration, checked', () => {
+  it('accepts a folder, https, or http on this machine, and refuses every other URL', () => {
+    const url = fc.webUrl({ validSchemes: ['http', 'https', 'ftp', 'file', 'gopher', 'ws'], withQueryParameters: true });
+    const loopback = fc.constantFrom('http://127.0.0.1:9/', 'http://[::1]/', 'http://localhost/m', 'http://127.1.2.3/');
+    fc.assert(
+      fc.property(fc.oneof(url, loopback), (mirror) => {
+        const { protocol, hostname } = new URL(mirror);
+        const loop = hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+        const thisMachine = protocol === 'file:' && (hostname === '' || hostname === 'localhost');
+        const allowed = protocol === 'https:' || thisMachine || (protocol === 'http:' && loop);
+        if (allowed) expect(parseMirror(mirror, '--mirror').kind).toBe(protocol === 'file:' ? 'folder' : 'url');
+        else expect(() => parseMirror(mirror, '--mirror')).toThrow(/^--mirror: /);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { readdirSync, statSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +124,72 @@ describe('HTTP bad-input suite (property-based)', () => {
         expect((await post('api/call/app.health', 'x'.repeat(size))).status).toBe(413);
       }),
       { numRuns: 5 },
+    );
+  });
+
+  /** A raw request over node:http, which (unlike fetch) sends any Host and streams a chunked body. */
+  const raw = (path: string, options: { host?: string; chunks?: string[]; body?: string }) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${server.token}`, ...(options.host !== undefined ? { Host: options.host } : {}) },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      for (const chunk of options.chunks ?? []) req.write(chunk);
+      req.end(options.body);
+    });
+
+  it('answers oversized chunked bodies with 413, not a reset', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 64 * 1024 + 1, max: 2 * 1024 * 1024 }),
+        fc.integer({ min: 1, max: 64 * 1024 }),
+        async (size, piece) => {
+          const chunks = Array.from({ length: Math.ceil(size / piece) }, () => 'x'.repeat(piece));
+          expect(await raw('api/call/app.health', { chunks })).toBe(413);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+
+  it('answers JSON nested past 64 levels with 400, however it nests', async () => {
+    const opener = fc.constantFrom('[', '{"a":', '[{"b":', '{"c":[');
+    await fc.assert(
+      fc.asyncProperty(fc.array(opener, { minLength: 33, maxLength: 3000 }), async (openers) => {
+        const depth = openers.reduce((d, o) => d + (o.match(/[[{]/g) ?? []).length, 0);
+        fc.pre(depth > 64);
+        // Refused before it is parsed: the closing half does not even have to be there.
+        const text = `${openers.join('')}1`;
+        const response = await post('api/call/training.summary', text);
+        expect(response.status).toBe(400);
+        expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/nested deeper than 64 levels/);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('refuses every Host that is not one of its names', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.domain(),
+          fc.ipV4(),
+          fc.ipV6().map((a) => `[${a}]`),
+          fc.constantFrom('0.0.0.0', 'localhost.evil.example', '127.0.0.1.nip.io'),
+        ),
+        fc.boolean(),
+        async (name, withPort) => {
+          fc.pre(!['127.0.0.1', 'localhost', '[::1]'].includes(name.toLowerCase()));
+          const host = withPort ? `${name}:${server.port}` : name;
+          expect(await raw('api/call/app.health', { host, body: '{}' })).toBe(401);
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 

@@ -9,7 +9,7 @@ import { httpStatusOf, KernelLabError, toErrorBody } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { hostPolicy, isLoopbackHost } from './hostPolicy.ts';
 import { mustClose, parseJsonBody, readBody } from './requestBody.ts';
-import { SseClient } from './sseClient.ts';
+import { SseClient, type SseLimits } from './sseClient.ts';
 
 export interface ServeOptions {
   service: Service;
@@ -24,8 +24,8 @@ export interface ServeOptions {
   token?: string;
   /** Host names the server answers to besides its addresses (`serve --allow-host`). */
   allowedHostNames?: readonly string[];
-  /** Bytes an SSE client that does not keep up may hold in memory before it is dropped (default 256 KiB). */
-  sseMaxBufferedBytes?: number;
+  /** When an SSE client that does not keep up is dropped (see sseClient.ts for the defaults). */
+  sseLimits?: Partial<SseLimits>;
   /** Seconds between SSE keep-alive comments (default 15). */
   sseHeartbeatSeconds?: number;
   /**
@@ -125,7 +125,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const maxImport = options.maxImportBytes ?? 256 * 1024 * 1024;
   const staticDir = options.staticDir && existsSync(join(options.staticDir, 'index.html')) ? options.staticDir : undefined;
-  const sseMaxBuffered = options.sseMaxBufferedBytes ?? 256 * 1024;
   const sseClients = new Set<SseClient>();
   const maxAgentBody = options.maxAgentBodyBytes ?? 16 * 1024 * 1024;
   if (!isLoopbackHost(host) && !options.tls) throw new KernelLabError('invalid_input', exposedWithoutTls);
@@ -149,7 +148,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         Connection: 'keep-alive',
       });
       res.write(': connected\n\n');
-      const client = new SseClient(res, { maxBufferedBytes: sseMaxBuffered, onDrop: () => forget() });
+      const client = new SseClient(res, { ...(options.sseLimits ? { limits: options.sseLimits } : {}), onDrop: () => forget() });
       sseClients.add(client);
       const unsubscribe = service.events.subscribe((event) => client.send(event));
       const forget = () => {

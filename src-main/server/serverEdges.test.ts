@@ -39,7 +39,7 @@ describe('SSE with clients that stop reading', () => {
   let server: RunningServer;
   beforeAll(async () => {
     service = createService({ dataDir: join(temp.dir, 'home'), shell: 'server' });
-    server = await startServer({ service, port: 0, sseMaxBufferedBytes: 128 * 1024 });
+    server = await startServer({ service, port: 0, sseLimits: { maxQueuedBytes: 512 * 1024 } });
   });
   afterAll(async () => {
     await server.close();

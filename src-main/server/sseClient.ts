@@ -1,10 +1,16 @@
 /**
  * One Server-Sent Events client with backpressure. `res.write` returning false means the
- * client is not reading as fast as events come (a slow link, a background tab, a stuck client):
- * from then on events wait in a queue where progress events replace their older self (a
- * `run.progress` of run 5 is worth only its latest value), until the socket drains. A client
- * whose queue and socket buffer together pass `maxBufferedBytes` is dropped: its EventSource
- * reconnects, and the server's memory stays bounded however many clients stop reading.
+ * client is not reading as fast as events come (a slow link, a background tab, a stuck client,
+ * or just a burst: queueing a sweep emits one event per run in a single tick). From then on
+ * nothing more is written to its socket, so the socket's own buffer stays at Node's high-water
+ * mark; events wait in a queue until the socket drains, and progress events replace their older
+ * self there (a `run.progress` of run 5 is worth only its latest value). The queue holds the
+ * same frame strings every client is sent (one encoding per event), so a queue costs a slot per
+ * event, not a copy. A client is dropped when its queue passes `maxQueuedBytes` of frames, or
+ * when it is still full at `stalledHeartbeats` heartbeats in a row with no drain between them
+ * (heartbeats are timers, so time the event loop spent blocked elsewhere, when no client could
+ * have read, does not count against a client). Its EventSource reconnects, and the server's
+ * memory stays bounded however many clients stop reading.
  */
 import type { ServerResponse } from 'node:http';
 import type { KernelLabEvent } from '../core/contract/index.ts';
@@ -19,47 +25,68 @@ function coalesceKey(event: KernelLabEvent): string | undefined {
       return `sweep.progress:${String(payload.sweepId)}`;
     case 'dataset.progress':
       return `dataset.progress:${String(payload.dataset)}`;
-    case 'run.updated':
-      // Status and summary as of now: the latest one is the run's state.
-      return `run.updated:${String(payload.runId)}`;
     default:
+      // run.updated is not coalesced: it comes in bursts of distinct runs (a sweep queued), where
+      // a key per event would cost each waiting client more than the event itself.
       return undefined;
   }
 }
 
-/** The SSE frame of an event; the same event object reaches every client, so it is encoded once. */
-const frames = new WeakMap<KernelLabEvent, string>();
-function frameOf(event: KernelLabEvent): string {
-  let frame = frames.get(event);
-  if (frame === undefined) {
+/**
+ * The SSE frame of an event and its coalescing key; the same event object reaches every client,
+ * so both are made once and shared by every queue that holds them.
+ */
+const encoded = new WeakMap<KernelLabEvent, { frame: string; key: string | undefined }>();
+function encode(event: KernelLabEvent): { frame: string; key: string | undefined } {
+  let done = encoded.get(event);
+  if (done === undefined) {
     // Unnamed SSE events: the page reads one stream and dispatches on `name`, like the IPC bridge.
-    frame = `data: ${JSON.stringify(event)}\n\n`;
-    frames.set(event, frame);
+    done = { frame: `data: ${JSON.stringify(event)}\n\n`, key: coalesceKey(event) };
+    encoded.set(event, done);
   }
-  return frame;
+  return done;
 }
+
+const heartbeatFrame = ': keep-alive\n\n';
+
+export interface SseLimits {
+  /** Frames a client that is behind may have waiting before it is dropped (default 4 MiB). */
+  maxQueuedBytes: number;
+  /** Heartbeats in a row that find the client still full before it is dropped (default 3: 30 to 45 s at 15 s). */
+  stalledHeartbeats: number;
+}
+
+export const defaultSseLimits: SseLimits = { maxQueuedBytes: 4 * 1024 * 1024, stalledHeartbeats: 3 };
 
 export class SseClient {
   readonly #res: ServerResponse;
-  readonly #maxBufferedBytes: number;
+  readonly #limits: SseLimits;
   readonly #onDrop: (client: SseClient) => void;
-  /** Frames waiting for the socket to drain, in order; a coalesced event moves to the end. */
-  readonly #queue = new Map<string, string>();
+  /** Frames waiting for the socket to drain, in order; a coalesced event leaves a hole and goes to the end. */
+  #queue: (string | undefined)[] = [];
+  readonly #slotOf = new Map<string, number>();
   #queuedBytes = 0;
-  #unique = 0;
+  /** Whether the socket is full: nothing more is written to it until it drains. */
   #congested = false;
+  /** Heartbeats in a row that found it full. */
+  #stalledBeats = 0;
   #closed = false;
 
-  constructor(res: ServerResponse, options: { maxBufferedBytes: number; onDrop: (client: SseClient) => void }) {
+  constructor(res: ServerResponse, options: { limits?: Partial<SseLimits>; onDrop: (client: SseClient) => void }) {
     this.#res = res;
-    this.#maxBufferedBytes = options.maxBufferedBytes;
+    this.#limits = { ...defaultSseLimits, ...options.limits };
     this.#onDrop = options.onDrop;
     res.on('drain', () => this.#flush());
   }
 
-  /** Bytes this client holds in the server's memory: queued frames plus the socket's unsent buffer. */
-  get bufferedBytes(): number {
-    return this.#queuedBytes + this.#res.writableLength;
+  /** Bytes of frames waiting for this client (shared with other clients, so an upper bound of its own cost). */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /** Bytes in the socket's unsent buffer: at most Node's high-water mark plus one frame. */
+  get socketBytes(): number {
+    return this.#res.writableLength;
   }
 
   get closed(): boolean {
@@ -67,12 +94,18 @@ export class SseClient {
   }
 
   send(event: KernelLabEvent): void {
-    this.#write(coalesceKey(event), frameOf(event));
+    const { frame, key } = encode(event);
+    this.#write(key, frame);
   }
 
-  /** An SSE comment: keeps proxies from timing the stream out and shows a dead client as a full buffer. */
+  /** An SSE comment: keeps proxies from timing the stream out, and finds a client that stopped reading. */
   heartbeat(): void {
-    this.#write('heartbeat', ': keep-alive\n\n');
+    if (this.#closed) return;
+    if (this.#congested && ++this.#stalledBeats >= this.#limits.stalledHeartbeats) {
+      this.drop();
+      return;
+    }
+    this.#write('heartbeat', heartbeatFrame);
   }
 
   #write(key: string | undefined, frame: string): void {
@@ -81,24 +114,40 @@ export class SseClient {
       if (!this.#res.write(frame)) this.#congested = true;
       return;
     }
-    const id = key ?? `#${this.#unique++}`;
-    const older = this.#queue.get(id);
-    if (older !== undefined) {
-      this.#queue.delete(id);
-      this.#queuedBytes -= Buffer.byteLength(older);
+    if (key !== undefined) {
+      const older = this.#slotOf.get(key);
+      if (older !== undefined) {
+        this.#queuedBytes -= this.#queue[older]!.length;
+        this.#queue[older] = undefined;
+      }
+      this.#slotOf.set(key, this.#queue.length);
     }
-    this.#queue.set(id, frame);
-    this.#queuedBytes += Buffer.byteLength(frame);
-    if (this.bufferedBytes > this.#maxBufferedBytes) this.drop();
+    this.#queue.push(frame);
+    this.#queuedBytes += frame.length;
+    if (this.#queuedBytes > this.#limits.maxQueuedBytes) this.drop();
   }
 
   #flush(): void {
+    if (this.#closed) return;
     this.#congested = false;
-    for (const [id, frame] of this.#queue) {
-      this.#queue.delete(id);
-      this.#queuedBytes -= Buffer.byteLength(frame);
+    this.#stalledBeats = 0;
+    const queue = this.#queue;
+    this.#queue = [];
+    this.#slotOf.clear();
+    this.#queuedBytes = 0;
+    for (let i = 0; i < queue.length; i++) {
+      const frame = queue[i];
+      if (frame === undefined) continue;
       if (!this.#res.write(frame)) {
+        // Full again: what is left waits for the next drain, holes dropped.
         this.#congested = true;
+        for (let j = i + 1; j < queue.length; j++) {
+          const rest = queue[j];
+          if (rest === undefined) continue;
+          this.#queue.push(rest);
+          this.#queuedBytes += rest.length;
+        }
+        // Coalescing keys are not carried over: a newer event of the same key just queues after.
         return;
       }
     }
@@ -115,7 +164,8 @@ export class SseClient {
   /** Marks the client gone (its request closed or the server stops); nothing more is written. */
   close(): void {
     this.#closed = true;
-    this.#queue.clear();
+    this.#queue = [];
+    this.#slotOf.clear();
     this.#queuedBytes = 0;
   }
 }

@@ -30,7 +30,13 @@ export function parseMirror(value: string, from: string): Mirror {
   } catch {
     throw new KernelLabError('invalid_input', `${from}: '${text}' is not a URL or a folder`);
   }
-  if (url.protocol === 'file:') return { kind: 'folder', dir: fileURLToPath(url) };
+  if (url.protocol === 'file:') {
+    try {
+      return { kind: 'folder', dir: fileURLToPath(url) };
+    } catch {
+      throw new KernelLabError('invalid_input', `${from}: '${text}' is not a file URL of this machine; give the folder's path`);
+    }
+  }
   if (url.protocol === 'https:') return { kind: 'url', base: url.href };
   if (url.protocol === 'http:') {
     if (isLoopbackHostname(url.hostname)) return { kind: 'url', base: url.href };

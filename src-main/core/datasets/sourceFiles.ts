@@ -47,6 +47,12 @@ export function importCap(def: DatasetDef): number {
   return largest * 2 + 1024 * 1024;
 }
 
+/**
+ * How far a folder is searched: a dataset's files sit in its folder or a level or two below. A
+ * walk from / or a home folder would take minutes and read the whole disk's metadata.
+ */
+export const walkLimits = { depth: 4, entries: 20_000 };
+
 /** Sizes a file must have to possibly hash to one of the dataset's published files. */
 export function publishedSizes(def: DatasetDef): Set<number> {
   const sizes = new Set<number>();
@@ -81,8 +87,9 @@ export function listSourceFiles(
   let folders = false;
   // A folder reached twice (two links to it, or a link to a parent) is read once.
   const seenDirs = new Set<string>();
+  let entries = 0;
 
-  const visit = (path: string, named: boolean, shownAs: string) => {
+  const visit = (path: string, named: boolean, shownAs: string, depth: number) => {
     options.signal?.throwIfAborted();
     let link: Stats;
     try {
@@ -116,10 +123,30 @@ export function listSourceFiles(
       if (seenDirs.has(real)) return;
       seenDirs.add(real);
       folders = true;
-      for (const entry of readdirSync(real).sort()) {
+      if (depth > walkLimits.depth) {
+        skipped.push(`${label}: more than ${walkLimits.depth} folders deep, not searched`);
+        return;
+      }
+      let children: string[];
+      try {
+        children = readdirSync(real).sort();
+      } catch (error) {
+        const problem = `${label}: the folder cannot be read (${(error as NodeJS.ErrnoException).code})`;
+        if (named) throw new KernelLabError('invalid_input', problem);
+        skipped.push(problem);
+        return;
+      }
+      entries += children.length;
+      if (entries > walkLimits.entries) {
+        throw new KernelLabError(
+          'invalid_input',
+          `the folders given hold more than ${walkLimits.entries} entries; point the import at the folder that holds the dataset's files`,
+        );
+      }
+      for (const entry of children) {
         const child = join(real, entry);
         if (exclude && (child === exclude || child.startsWith(exclude + sep))) continue;
-        visit(child, false, entry);
+        visit(child, false, entry, depth + 1);
       }
       return;
     }
@@ -138,7 +165,7 @@ export function listSourceFiles(
     files.push({ path: real, name: basename(path), label, bytes: st.size, named });
   };
 
-  for (const path of given) visit(resolve(path), true, path);
+  for (const path of given) visit(resolve(path), true, path, 0);
   return { files, skipped, folders };
 }
 

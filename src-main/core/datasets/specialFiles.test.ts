@@ -125,6 +125,18 @@ describe('datasets.import takes regular files only', () => {
     expect(datasetFolders()).toEqual([]);
   });
 
+  it('does not walk the whole disk: a folder search has a depth and a size', async () => {
+    const message = await refusal(service.call('datasets.import', { name: 'mnist', paths: ['/'] }));
+    expect(message).toMatch(/the folders given hold more than 20000 entries|the files given hold no file of it/);
+    const deep = join(tmp.dir, 'a', 'b', 'c', 'd', 'e', 'f');
+    mkdirSync(deep, { recursive: true });
+    for (const file of mnistDataFiles()) copyFileSync(file, join(deep, file.split('/').at(-1)!));
+    expect(await refusal(service.call('datasets.import', { name: 'mnist', paths: [join(tmp.dir, 'a')] }))).toMatch(
+      /left out: f: more than 4 folders deep, not searched/,
+    );
+    expect((await service.call('datasets.import', { name: 'mnist', paths: [join(tmp.dir, 'a', 'b', 'c')] })).status).toBe('ready');
+  });
+
   it('datasets.cancel stops an import, which leaves nothing behind', async () => {
     const importing = service.call('datasets.import', { name: 'mnist', paths: mnistDataFiles() });
     expect(await service.call('datasets.cancel', { name: 'mnist' })).toEqual({ canceled: true });
