@@ -121,8 +121,8 @@ describe('wasm training kernels', () => {
   }
   function expectClose(a: number[], b: number[]): void {
     expect(a.length).toBe(b.length);
-    const scale = Math.max(...a.map(Math.abs), 1e-6);
-    const diff = Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
+    const scale = a.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6);
+    const diff = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
     expect(diff / scale).toBeLessThan(1e-4);
   }
 
@@ -168,6 +168,19 @@ describe('wasm training kernels', () => {
     const wasm = await gradients('wasm', f, x, [64, 256], w, [256, 120]);
     expectClose(cpu[0]!, wasm[0]!);
     expectClose(cpu[1]!, wasm[1]!);
+    // Wide weights and a small batch: each product is computed transposed, (Bᵀ·Aᵀ)ᵀ.
+    const xs = randomArray(rng, 8 * 512);
+    const ws = randomArray(rng, 512 * 256);
+    const cpuWide = await gradients('cpu', f, xs, [8, 512], ws, [512, 256]);
+    const wasmWide = await gradients('wasm', f, xs, [8, 512], ws, [512, 256]);
+    expectClose(cpuWide[0]!, wasmWide[0]!);
+    expectClose(cpuWide[1]!, wasmWide[1]!);
+    await tf.setBackend('wasm');
+    const product = tf.tidy(() => tf.matMul(tf.tensor2d(xs, [8, 512]), tf.tensor2d(ws, [512, 256])));
+    await tf.setBackend('cpu');
+    const reference = tf.tidy(() => tf.matMul(tf.tensor2d(xs, [8, 512]), tf.tensor2d(ws, [512, 256])));
+    expectClose(Array.from(await reference.data()), Array.from(await product.data()));
+    tf.dispose([product, reference]);
     await tf.setBackend('wasm');
     const t = tf.tidy(() => tf.matMul(tf.tensor3d([1, 2, 3, 4, 5, 6], [1, 3, 2]), tf.tensor3d([1, 0, 0, 1, 1, 1], [1, 3, 2]), true, false));
     expect(Array.from(await t.data())).toEqual([1 + 5, 3 + 5, 2 + 6, 4 + 6]);
