@@ -7,7 +7,13 @@
 import { readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { formatDuration, type SweepPreview, type SweepProgress, type SweepSpecInput } from '../core/contract/sweeps.ts';
+import {
+  formatDuration,
+  type SweepImportance,
+  type SweepPreview,
+  type SweepProgress,
+  type SweepSpecInput,
+} from '../core/contract/sweeps.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { addRunFlags, axesFromFlags, baseFromFlags, positiveInt, type RunFlagValues } from './runFlags.ts';
@@ -20,6 +26,9 @@ type SweepFlags = RunFlagValues & {
   fold?: boolean;
   json?: boolean;
   dryRun?: boolean;
+  timeBudget?: string;
+  pruner?: string;
+  optimize?: string;
 };
 
 function specFromFlags(flags: SweepFlags): SweepSpecInput {
@@ -33,6 +42,9 @@ function specFromFlags(flags: SweepFlags): SweepSpecInput {
   if (flags.trials !== undefined) spec.trials = positiveInt('trials', flags.trials);
   if (flags.repeats !== undefined) spec.repeats = positiveInt('repeats', flags.repeats);
   if (flags.samplerSeed !== undefined) spec.samplerSeed = Number(flags.samplerSeed);
+  if (flags.timeBudget !== undefined) spec.timeBudgetMinutes = Number(flags.timeBudget);
+  if (flags.pruner !== undefined) spec.pruner = { type: flags.pruner };
+  if (flags.optimize !== undefined) spec.optimize = { metric: flags.optimize };
   return spec as SweepSpecInput;
 }
 
@@ -144,6 +156,42 @@ async function report(service: Service, progress: SweepProgress[], json: boolean
   }
 }
 
+/** A bar of `share` (0–1) in `width` characters. */
+function bar(share: number, width = 30): string {
+  const eighths = Math.round(Math.max(0, Math.min(1, share)) * width * 8);
+  return '█'.repeat(Math.floor(eighths / 8)) + (eighths % 8 ? '▏▎▍▌▋▊▉'[(eighths % 8) - 1]! : '');
+}
+
+const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+
+export function formatImportance(result: SweepImportance): string {
+  const lines = [
+    `sweep ${result.sweepId}: which axis mattered for ${result.metric} (${result.direction}), from ${result.trials} completed runs`,
+  ];
+  if (result.note) lines.push(result.note);
+  else
+    lines.push(
+      table(
+        ['axis', 'importance', '', '± (trees)'],
+        result.axes.map((a) => [terminalText(a.name), `${(a.importance * 100).toFixed(1)} %`, bar(a.importance), num(a.std)]),
+      ),
+    );
+  for (const m of result.marginals) {
+    lines.push('', `${terminalText(m.axis)}: ${result.metric} by value (mean ± sd, min–max, runs)`);
+    lines.push(
+      table(
+        ['value', 'mean', 'sd', 'min', 'max', 'runs'],
+        m.bins.map((b) => [terminalText(b.label), num(b.mean), num(b.std), num(b.min), num(b.max), b.count]),
+      ),
+    );
+  }
+  const best = result.bestSoFar.at(-1);
+  if (best) lines.push('', `best ${result.metric} so far: ${num(best.best)} (after ${result.bestSoFar.length} runs ended)`);
+  if (result.pruned.length > 0) lines.push(`${result.pruned.length} runs pruned`);
+  if (result.impossible.length > 0) lines.push(`${result.impossible.length} points impossible`);
+  return lines.join('\n');
+}
+
 export function registerSweep(program: Command, open: () => Service): Command {
   const command = program
     .command('sweep')
@@ -152,9 +200,12 @@ export function registerSweep(program: Command, open: () => Service): Command {
     .option('--id <id>', 'with resume: only this sweep')
     .option('--name <name>', 'sweep name')
     .option('--experiment <name>', 'file the sweep under this experiment')
-    .option('--method <method>', 'grid | random', undefined)
-    .option('--trials <n>', 'random search: number of points')
-    .option('--sampler-seed <n>', 'random search: seed of the sampler')
+    .option('--method <method>', 'grid | random | tpe', undefined)
+    .option('--trials <n>', 'random search and TPE: number of points')
+    .option('--time-budget <minutes>', 'start no run after this many minutes (running ones finish)')
+    .option('--pruner <type>', 'stop poor runs early: median | asha')
+    .option('--optimize <metric>', 'the metric TPE and the pruner optimise (default val_accuracy), e.g. val_loss')
+    .option('--sampler-seed <n>', 'random search and TPE: seed of the sampler')
     .option('--repeats <n>', 'runs per point, with seeds seed, seed+1, …')
     .option('--no-fold', 'train every epoch count separately (no epoch folding)')
     .option('--workers <n>', 'runs at once in this process (within the machine budget shared by the app, serve and the CLI)')
@@ -203,5 +254,22 @@ export function registerSweep(program: Command, open: () => Service): Command {
     if (!quiet) printError(`sweep ${started.sweepId}: ${started.queued} runs queued`);
     await report(service, await follow(service, [started.sweepId], quiet), quiet);
   });
+  command
+    .command('importance')
+    .description("which axis mattered for a sweep's metric (fANOVA importance) and each axis's marginal effect")
+    .argument('<id>', 'sweep id')
+    .option('--metric <metric>', 'the metric to explain (default: the one the sweep optimises)')
+    .option('--json', 'print JSON')
+    .action(async (id: string, _flags: unknown, sub: Command) => {
+      // `--json` and `--metric` belong to `sweep` too: read them wherever commander put them.
+      const flags = sub.optsWithGlobals<{ metric?: string; json?: boolean }>();
+      const service = open();
+      const result = await service.call('sweeps.importance', {
+        id: positiveInt('id', id)!,
+        ...(flags.metric === undefined ? {} : { metric: flags.metric }),
+      });
+      if (flags.json) printJson(result);
+      else print(formatImportance(result));
+    });
   return command;
 }

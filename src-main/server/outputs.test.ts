@@ -170,6 +170,7 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     await check('sweeps.get', { id: sweepId });
     await check('sweeps.preview', { spec: tinySweep() });
     await check('sweeps.progress', { id: sweepId });
+    await check('sweeps.importance', { id: sweepId });
     await check('sweeps.concurrency', {});
     await check('sweeps.setConcurrency', { workers: 1 });
     await check('sweeps.reprioritize', { sweepId, priority: 2 });

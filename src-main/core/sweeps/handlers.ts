@@ -9,6 +9,7 @@ import { expandSweep } from './expand.ts';
 import { previewOf, queueSingleRun, queueSweep, requireWritableData } from './queueing.ts';
 import { hasEnded, waitForRunEnd } from './runWait.ts';
 import { checkBase } from './sweepSpec.ts';
+import { requireSweep, sweepImportance } from './insight.ts';
 import { cancelClusterJobs } from '../clusters/launch.ts';
 
 type RunControlName = 'runs.start' | 'runs.cancel' | 'runs.pause' | 'runs.resume' | 'runs.wait';
@@ -54,6 +55,7 @@ type SweepsMethodName =
   | 'sweeps.setConcurrency'
   | 'sweeps.concurrency'
   | 'sweeps.progress'
+  | 'sweeps.importance'
   | 'sweeps.reprioritize';
 
 export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, SweepsMethodName>> {
@@ -90,6 +92,7 @@ export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Swee
     },
     'sweeps.concurrency': () => scheduler.concurrency(),
     'sweeps.progress': ({ id }) => scheduler.progress(id),
+    'sweeps.importance': ({ id, metric }) => sweepImportance(store, requireSweep(store, id), metric),
     'sweeps.reprioritize': (input) => ({
       changed: scheduler.reprioritize('runId' in input ? { runId: input.runId } : { sweepId: input.sweepId }, input.priority),
     }),
