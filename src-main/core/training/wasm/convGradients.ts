@@ -9,11 +9,12 @@
  * - as an explicit GEMM through wasm's matrix product with im2col (filter gradient) or col2im
  *   (input gradient) written in JavaScript on the heap.
  * Which one, is fixed per shape (never timed at run time: the same run must give the same
- * numbers), from what a training step's profile measured (bench/profile.bench.ts):
- * - filter gradient with 1–3 input channels (a network's first layer): the implicit form is a GEMM
- *   of only inC·kh·kw rows that XNNPACK runs at a fraction of its speed — 15 ms against 4 ms for
- *   the explicit form on a 64×28×28×1 batch to 32 channels; from 4 channels on both run the same
- *   GEMM and the im2col copy costs what the transposes it saves cost, so the implicit form stays;
+ * numbers), from measurements of the shapes the presets train (CPU time, scratch benchmarks of both forms):
+ * - filter gradient: the implicit form is a GEMM of inC·kh·kw rows; below 32 rows (a first layer's
+ *   3×3 filters on 1–3 channels) XNNPACK runs it at a fraction of its speed — 15 ms against 4 ms
+ *   for the explicit form on a 64×28×28×1 batch to 32 channels, 22 against 8 on 64×32×32×3 — from
+ *   there on both run the same GEMM and the im2col copy costs what the transposes it saves cost
+ *   (a 5×5 filter on 3 channels, 75 rows: implicit 5.7 ms, explicit 9.1), so the implicit form stays;
  * - input gradient at stride 1: the implicit form costs what the forward convolution costs; at
  *   strides above 1 tfjs' scalar kernel took 10× the forward pass, the explicit form about 2×.
  */
@@ -159,7 +160,7 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
     false,
     'channelsLast',
   );
-  if (inC < 4) return filterGradientByIm2col(x, dy, info, attrs.filterShape, backend);
+  if (inC * fh * fw < 32) return filterGradientByIm2col(x, dy, info, attrs.filterShape, backend);
   const transpose = wasmKernel('Transpose');
   const conv = wasmKernel('Conv2D');
   const slice = wasmKernel('Slice');
