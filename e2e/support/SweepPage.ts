@@ -6,6 +6,12 @@ export class SweepPage {
   readonly gridTable: Locator;
   readonly progressText: Locator;
   readonly points: Locator;
+  /** Where its runs train, its cluster jobs and agents. */
+  readonly cluster: Locator;
+  readonly runsOn: Locator;
+  readonly agentRows: Locator;
+  readonly runOnCluster: Locator;
+  readonly clusterDialog: Locator;
 
   constructor(page: Page) {
     this.page = page;
@@ -13,10 +19,26 @@ export class SweepPage {
     this.gridTable = page.getByTestId('grid-table-sweep grid');
     this.progressText = page.getByTestId('sweep-progress-text');
     this.points = page.getByTestId('sweep-points');
+    this.cluster = page.getByTestId('sweep-cluster');
+    this.runsOn = page.getByTestId('sweep-runs-on');
+    this.agentRows = this.cluster.getByTestId('agent-row');
+    this.runOnCluster = page.getByTestId('run-on-cluster');
+    this.clusterDialog = page.getByTestId('cluster-dialog');
   }
 
   async open(appUrl: string, id: number): Promise<void> {
     await this.page.goto(appUrl.replace(/#.*$/, '') + `#/sweeps/${id}`);
+  }
+
+  /** Writes (does not submit) a Slurm job array for the sweep from the "Run on cluster" dialog; returns what it says next. */
+  async writeSlurmScript(serverUrl: string): Promise<Locator> {
+    await this.runOnCluster.click();
+    await this.clusterDialog.getByTestId('cluster-profile').selectOption('');
+    await this.clusterDialog.getByTestId('cluster-kind').selectOption('slurm');
+    await this.clusterDialog.getByTestId('cluster-server').fill(serverUrl);
+    await this.clusterDialog.getByLabel('Only write the script').check();
+    await this.clusterDialog.getByTestId('cluster-submit').click();
+    return this.clusterDialog.getByTestId('cluster-result');
   }
 
   /** Opens the grid's table form and clicks a cell: the cell's best run opens. */

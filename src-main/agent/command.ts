@@ -22,6 +22,7 @@ export interface AgentFlags {
   threads?: number;
   job?: string;
   patience?: number;
+  json?: boolean;
 }
 
 function positive(name: string) {
@@ -38,7 +39,12 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Adds the agent's flags and action to `command`; `write` prints a line to stderr. */
-export function defineAgentCommand(command: Command, write: (line: string) => void, extra: Partial<AgentOptions> = {}): Command {
+export function defineAgentCommand(
+  command: Command,
+  io: { write: (line: string) => void; json: (value: unknown) => void },
+  extra: Partial<AgentOptions> = {},
+): Command {
+  const { write } = io;
   return command
     .description('pull runs of a sweep from a KernelLab server and train them here (a Slurm task, a pod, any machine)')
     .requiredOption('--server <url>', 'the server, e.g. https://login1:7860 (kernellab serve)')
@@ -52,6 +58,7 @@ export function defineAgentCommand(command: Command, write: (line: string) => vo
     .option('--threads <n>', 'CPU threads per run (default: $SLURM_CPUS_PER_TASK, else every core)', positive('threads'))
     .option('--job <text>', 'where this runs, as the app shows it (default: from Slurm or Kubernetes)')
     .option('--patience <seconds>', 'how long to keep trying a server that does not answer (default 600)', positive('patience'))
+    .option('--json', 'print what it did as JSON on stdout at the end (runs, statuses, what the protocol cost per run)')
     .action(async (flags: AgentFlags) => {
       const stop = new AbortController();
       const onSignal = (signal: NodeJS.Signals) => {
@@ -84,6 +91,7 @@ export function defineAgentCommand(command: Command, write: (line: string) => vo
         write(
           `kernellab agent: ${result.reason}; ${result.runs.length} run${result.runs.length === 1 ? '' : 's'} (${result.runs.map((r) => `${r.runId}: ${r.status ?? 'not reported'}`).join(', ') || 'none'})`,
         );
+        if (flags.json) io.json(result);
         process.exitCode = result.exitCode;
       } finally {
         process.off('SIGTERM', onSignal);

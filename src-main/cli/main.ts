@@ -70,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRuns(program, () => open(program.opts().home));
 
   // A remote executor: it talks to a server, never opens this machine's data folder.
-  defineAgentCommand(program.command('agent'), printError);
+  defineAgentCommand(program.command('agent'), { write: printError, json: printJson });
 
   registerDatasets(program, (extra) => open(program.opts().home, extra));
   registerEngine(program, () => open(program.opts().home));

@@ -64,10 +64,25 @@ export interface AgentOptions {
   signal: AbortSignal;
 }
 
+/** One run as this agent saw it, with what the protocol cost it (ms). */
+export interface AgentRunResult {
+  runId: number;
+  status: string | null;
+  /** agent.claim's round trip. */
+  claimMs: number;
+  /** Report and upload requests while it trained (off the training's path, but what streaming cost). */
+  streamMs: number;
+  streamRequests: number;
+  /** From the worker's end to the server's answer to agent.finish (the last events drained first). */
+  finishMs: number;
+  /** Fetching the dataset (first run on a node) and a checkpoint to resume from. */
+  fetchMs: number;
+}
+
 export interface AgentResult {
   /** 0: done (count reached, queue empty, sweep over); 1: failed; 143: stopped by a signal. */
   exitCode: number;
-  runs: { runId: number; status: string | null }[];
+  runs: AgentRunResult[];
   reason: string;
 }
 
@@ -152,12 +167,14 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       if (options.signal.aborted) return { exitCode: 143, runs, reason: 'stopped by a signal' };
       if (options.count !== undefined && runs.length >= options.count)
         return { exitCode: 0, runs, reason: `took ${runs.length} runs (--count)` };
+      const claimStarted = performance.now();
       const claimed = await call('claim', () => client.call('agent.claim', { agentId: id }));
+      const claimMs = performance.now() - claimStarted;
       if (!claimed.job) {
         log(`no run to take: ${claimed.reason}`);
         return { exitCode: 0, runs, reason: claimed.reason };
       }
-      const status = await trainOne(claimed.job, {
+      const trained = await trainOne(claimed.job, {
         client,
         hello,
         datasetsDir,
@@ -169,7 +186,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
         log,
         call,
       });
-      runs.push({ runId: claimed.job.runId, status });
+      runs.push({ runId: claimed.job.runId, claimMs, ...trained });
       if (options.signal.aborted) return { exitCode: 143, runs, reason: 'stopped by a signal' };
     }
   } finally {
@@ -193,14 +210,16 @@ interface TrainContext {
 }
 
 /** Trains one claimed run to its end and reports it; returns the status the server recorded (null: not told). */
-async function trainOne(job: AgentJob, t: TrainContext): Promise<string | null> {
+async function trainOne(job: AgentJob, t: TrainContext): Promise<Omit<AgentRunResult, 'runId' | 'claimMs'>> {
   const { options, log } = t;
   log(`run ${job.runId} (${job.name}), attempt ${job.lease.attempt}${job.resume ? ', resuming' : ''}`);
+  const fetchStarted = performance.now();
   await ensureDataset(t, job.dataset);
   const runDir = join(t.runsDir, job.uuid);
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   if (job.checkpoint) await fetchCheckpoint(t, job, join(runDir, 'checkpoints', 'last'));
+  const fetchMs = performance.now() - fetchStarted;
   const outbox = new Outbox({
     client: t.client,
     lease: job.lease,
@@ -265,10 +284,17 @@ async function trainOne(job: AgentJob, t: TrainContext): Promise<string | null> 
       kind: 'interrupted',
       error: 'its agent was stopped (scancel, preemption or a time limit); it resumes from its last checkpoint',
     };
+  const ended = performance.now();
+  const costs = () => ({
+    streamMs: outbox.streaming.ms,
+    streamRequests: outbox.streaming.requests,
+    finishMs: performance.now() - ended,
+    fetchMs,
+  });
   if (outbox.lost) {
     outbox.close(true);
     rmSync(runDir, { recursive: true, force: true });
-    return null;
+    return { status: null, ...costs() };
   }
   const deadline = Date.now() + (terminated ? (options.termGraceMs ?? 20_000) : (options.patienceMs ?? 10 * 60_000));
   let answer: Awaited<ReturnType<Outbox['finish']>>;
@@ -278,14 +304,18 @@ async function trainOne(job: AgentJob, t: TrainContext): Promise<string | null> 
     log(`run ${job.runId}: the server refused its end: ${(error as Error).message}`);
     answer = undefined;
   }
+  const result = costs();
   outbox.close(answer !== undefined);
   rmSync(runDir, { recursive: true, force: true });
   if (!answer) {
     log(`run ${job.runId}: could not report its end (${outcome.kind}); its events are kept in ${options.spoolDir}`);
-    return null;
+    return { status: null, ...result };
   }
-  log(`run ${job.runId}: ${answer.held ? answer.status : 'taken back by the server'}${answer.requeued ? ' (queued again)' : ''}`);
-  return answer.status;
+  log(
+    `run ${job.runId}: ${answer.held ? answer.status : 'taken back by the server'}${answer.requeued ? ' (queued again)' : ''}` +
+      ` (streamed in ${result.streamRequests} requests, ${Math.round(result.streamMs)} ms; end reported in ${Math.round(result.finishMs)} ms)`,
+  );
+  return { status: answer.status, ...result };
 }
 
 function sha256(bytes: Uint8Array): string {

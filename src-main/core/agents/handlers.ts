@@ -272,7 +272,7 @@ export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agent
           ? (store.summary(run.id).find((m) => m.key === 'loss')?.lastStep ?? 0)
           : 0;
         const recorder = new RunRecorder(store, ctx.events, lease, { lastEpoch });
-        for (const event of fresh) recorder.record(toRunEvent(event, run, lease));
+        recorder.recordAll(fresh.map((event) => toRunEvent(event, run, lease)));
       });
       return { ...recorded, stop: recorded.held ? stopFor(run.id) : null };
     },

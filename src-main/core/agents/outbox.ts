@@ -65,6 +65,8 @@ export class Outbox {
   #offlineSince: number | null = null;
   #lastContact = Date.now();
   #lastProgress = 0;
+  #requestMs = 0;
+  #requests = 0;
   readonly #closed = new AbortController();
   readonly #drained = new Set<() => void>();
   readonly #heartbeat: NodeJS.Timeout;
@@ -77,6 +79,11 @@ export class Outbox {
     this.#spool({ type: 'job', lease: options.lease, server: options.client.server, recordedSeq: options.recordedSeq, pid: process.pid });
     this.#heartbeat = setInterval(() => void this.#beat(), options.heartbeatMs);
     this.#heartbeat.unref();
+  }
+
+  /** Time spent in report and upload requests so far (ms), and how many there were. */
+  get streaming(): { ms: number; requests: number } {
+    return { ms: this.#requestMs, requests: this.#requests };
   }
 
   /** Events the server has recorded. */
@@ -266,11 +273,14 @@ export class Outbox {
             if (item.dir && !this.#uploaded.has(item.seq)) break;
             batch.push(item);
           }
+          const sent = performance.now();
           const answer = await this.#o.client.call('agent.report', {
             lease: this.#o.lease,
             firstSeq: batch[0]!.seq,
             events: batch.map((i) => i.event),
           });
+          this.#requestMs += performance.now() - sent;
+          this.#requests++;
           this.#contact();
           wait = 1000;
           if (!answer.held) {
@@ -314,6 +324,7 @@ export class Outbox {
       do {
         const length = Math.min(this.#o.maxChunkBytes, file.bytes - offset);
         const data = readRange(path, offset, length);
+        const sent = performance.now();
         const answer = await this.#o.client.call('agent.uploadFile', {
           lease: this.#o.lease,
           epoch: event.epoch,
@@ -322,6 +333,8 @@ export class Outbox {
           offset,
           data: data.toString('base64'),
         });
+        this.#requestMs += performance.now() - sent;
+        this.#requests++;
         this.#contact();
         if (!answer.held) {
           this.#lose('the server took the run back (its lease ran out or it was claimed again)');
