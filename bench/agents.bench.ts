@@ -104,7 +104,7 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
   let agentSeconds: number;
   let results: AgentJson[];
   let ingest: { points: number; seconds: number };
-  let datasetFetchMs = NaN;
+  let datasetFetchMs: number | undefined;
   try {
     const { sweepId } = await service.call('sweeps.start', { spec: spec(runs), runsOn: 'agents' });
     const tokenFile = join(home.dir, 'token');
@@ -186,7 +186,7 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
     },
     {
       name: 'agents: dataset fetch, once per node (MNIST, 55 MB)',
-      value: Number.isFinite(datasetFetchMs) ? datasetFetchMs : null,
+      value: datasetFetchMs !== undefined && Number.isFinite(datasetFetchMs) ? datasetFetchMs : null,
       unit: 'ms',
     },
     {

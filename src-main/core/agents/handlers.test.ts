@@ -188,6 +188,35 @@ describe('agent methods', () => {
     expect(existsSync(join(detail.checkpoints[0]!.path, 'state.json'))).toBe(true);
   });
 
+  it("stops an agent's run its sweep's pruner stops, and records it pruned", async () => {
+    const spec = tinySweep({
+      name: 'pruned',
+      axes: { kernelSize: [3, 5] },
+      fold: false,
+      pruner: { type: 'median', startupTrials: 0, warmupEpochs: 0 },
+      optimize: { metric: 'val_accuracy', direction: 'maximize' },
+    });
+    spec.base.hyperparameters = { ...spec.base.hyperparameters, epochs: 3 };
+    const { sweepId } = await service.call('sweeps.start', { spec, runsOn: 'agents' });
+    const token = (await service.call('agents.createToken', { sweepId })).secret;
+    await as(token, 'agent.hello', { agent: identity(7) });
+    await as(token, 'agent.hello', { agent: identity(8) });
+    const good = (await as(token, 'agent.claim', { agentId: agentId(7) })).job!;
+    const poor = (await as(token, 'agent.claim', { agentId: agentId(8) })).job!;
+    const at = (epoch: number, v: number): AgentEvent => ({ type: 'epoch', epoch, values: { loss: 1, val_accuracy: v } });
+    // The median rule compares with completed runs: one finishes first, at 0.9 every epoch.
+    expect(
+      (await as(token, 'agent.report', { lease: good.lease, firstSeq: 1, events: [at(1, 0.9), at(2, 0.9), at(3, 0.9)] })).stop,
+    ).toBeNull();
+    expect(await as(token, 'agent.finish', { lease: good.lease, lastSeq: 3, outcome: { kind: 'completed' } })).toMatchObject({
+      status: 'completed',
+    });
+    expect((await as(token, 'agent.report', { lease: poor.lease, firstSeq: 1, events: [at(1, 0.1)] })).stop).toBe('cancel');
+    const ended = await as(token, 'agent.finish', { lease: poor.lease, lastSeq: 1, outcome: { kind: 'canceled' } });
+    expect(ended).toMatchObject({ held: true, status: 'pruned' });
+    expect(service.context.store.getRun(poor.runId)?.status).toBe('pruned');
+  });
+
   it('asks the agent to stop when its run or its sweep is canceled or paused, and recovers a silent agent’s run', async () => {
     const bJob = (await as(tokenB, 'agent.claim', { agentId: agentId(3) })).job!;
     expect((await as(tokenB, 'agent.heartbeat', { lease: bJob.lease })).stop).toBeNull();

@@ -55,6 +55,7 @@ const statusOfOutcome = {
   failed: 'failed',
   diverged: 'diverged',
   interrupted: 'interrupted',
+  pruned: 'pruned',
 } as const;
 
 export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, AgentMethodName>> {
@@ -274,6 +275,8 @@ export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agent
         const recorder = new RunRecorder(store, ctx.events, lease, { lastEpoch });
         recorder.recordAll(fresh.map((event) => toRunEvent(event, run, lease)));
       });
+      const lastEpoch = Math.max(0, ...events.map((e) => (e.type === 'epoch' ? e.epoch : 0)));
+      if (recorded.held && lastEpoch > 0) ctx.scheduler.remoteEpochs(run, lastEpoch);
       return { ...recorded, stop: recorded.held ? stopFor(run.id) : null };
     },
 
@@ -292,8 +295,9 @@ export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agent
           'conflict',
           `events ${execution.recordedSeq + 1}…${lastSeq} of run ${lease.runId} are not recorded yet; report them before finishing`,
         );
-      const runOutcome: RunOutcome = outcome;
-      const ended = registry.finish(lease, outcome.kind, () => settle(store, lease, runOutcome) !== undefined);
+      // Stopped by its sweep's pruner (the agent was asked to cancel): it ends pruned, as a local run would.
+      const runOutcome: RunOutcome = ctx.scheduler.remoteOutcome(lease.runId, outcome);
+      const ended = registry.finish(lease, runOutcome.kind, () => settle(store, lease, runOutcome) !== undefined);
       if (!ended.held) return { held: false, status: null, requeued: false };
       let requeued = false;
       const run = store.getRun(lease.runId);

@@ -153,6 +153,8 @@ export class Scheduler {
   readonly #idleWaiters = new Set<() => void>();
   /** Stops asked for runs that agents hold (by run id), until the agent settles them. */
   readonly #remoteStops = new Map<number, 'cancel' | 'interrupt'>();
+  /** Runs agents hold that their sweep's pruner stopped. */
+  readonly #remotePruned = new Map<number, Extract<PruneDecision, { prune: true }>>();
 
   constructor(options: SchedulerOptions) {
     this.#store = options.store;
@@ -440,7 +442,28 @@ export class Scheduler {
    */
   endedElsewhere(runId: number): void {
     this.#remoteStops.delete(runId);
+    this.#remotePruned.delete(runId);
     this.#afterRun(runId);
+  }
+
+  /**
+   * A remote executor reported a run's epochs up to `epoch`: its sweep's pruner may stop it, as a
+   * local run is stopped (the stop goes out with the answer, and the end it reports becomes pruned).
+   */
+  remoteEpochs(run: RunRecord, epoch: number): void {
+    if (run.sweepId === null || this.#remotePruned.has(run.id)) return;
+    const sweep = this.#store.getSweep(run.sweepId);
+    const search = sweep && searchOf(sweep);
+    if (!search?.pruner) return;
+    const decision = pruneDecision(this.#store, run, epoch, search);
+    if (!decision.prune) return;
+    this.#remotePruned.set(run.id, decision);
+    this.#remoteStops.set(run.id, 'cancel');
+  }
+
+  /** The end a remote executor reported, as it is settled: pruned when its sweep's pruner stopped it. */
+  remoteOutcome(runId: number, outcome: RunOutcome): RunOutcome {
+    return prunedOutcome(this.#remotePruned.get(runId) ?? null, outcome);
   }
 
   /** A stop asked for a run a remote executor holds, delivered with its next report or heartbeat. */
