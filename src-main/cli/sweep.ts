@@ -54,6 +54,17 @@ export function formatPreview(preview: SweepPreview): string {
     `folding: ${preview.folding.enabled ? 'on' : 'off'} (${preview.folding.reason})`,
     `estimated ${formatDuration(preview.estimate.seconds)} with ${preview.estimate.workers} workers — ${preview.estimate.detail}`,
   ];
+  const { search, pruning } = preview;
+  if (search.method === 'tpe')
+    lines.push(
+      `TPE: ${search.trials ?? 'as many'} trials${search.timeBudgetMinutes === null ? '' : ` within ${search.timeBudgetMinutes} min`}, optimising ${search.optimize.metric} (${search.optimize.direction}); first points shown`,
+    );
+  else if (search.timeBudgetMinutes !== null) lines.push(`time budget: no run starts after ${search.timeBudgetMinutes} min`);
+  if (pruning)
+    lines.push(
+      `pruner ${search.pruner}: about ${Math.round(pruning.expectedEpochs)} of ${pruning.trainedEpochs} epochs trained, ` +
+        `${formatDuration(pruning.seconds)} (saves about ${formatDuration(pruning.savedSeconds)}; ${pruning.assumption})`,
+    );
   for (const p of preview.points.filter((p) => p.role === 'impossible')) {
     lines.push(
       `  impossible point ${p.index} (${Object.entries(p.values)

@@ -243,6 +243,24 @@ export const SweepPreview = z.object({
   /** The points (the first 5,000 when there are more; see truncated). */
   points: z.array(SweepPointOut),
   truncated: z.boolean(),
+  /** How the sweep searches: for TPE `points` are its first proposals (its seeded startup draws). */
+  search: z.object({
+    method: z.enum(['grid', 'random', 'tpe']),
+    trials: z.number().int().nullable(),
+    timeBudgetMinutes: z.number().nullable(),
+    optimize: z.object({ metric: z.string(), direction: z.enum(['maximize', 'minimize']) }),
+    pruner: z.string().nullable(),
+  }),
+  /** With a pruner: the epochs and time it is expected to save (an expectation; `assumption` says which). */
+  pruning: z
+    .object({
+      seconds: z.number(),
+      savedSeconds: z.number(),
+      trainedEpochs: z.number().int(),
+      expectedEpochs: z.number(),
+      assumption: z.string(),
+    })
+    .nullable(),
 });
 export type SweepPreview = z.infer<typeof SweepPreview>;
 

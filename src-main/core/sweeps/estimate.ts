@@ -61,10 +61,18 @@ export function pointSeconds(point: SweepPoint, throughput: Throughput): number 
   return (point.epochs * perEpoch + evaluations) / throughput.flopsPerSecond;
 }
 
-/** Wall time with `workers` in parallel: longest-first onto the least-loaded worker. */
-export function sweepSeconds(points: SweepPoint[], throughput: Throughput, workers: number): number {
+/**
+ * Wall time with `workers` in parallel: longest-first onto the least-loaded worker. `share` scales
+ * a point's cost (the part of its epochs a pruner is expected to leave it).
+ */
+export function sweepSeconds(
+  points: readonly SweepPoint[],
+  throughput: Throughput,
+  workers: number,
+  share: (point: SweepPoint) => number = () => 1,
+): number {
   const loads = new Array<number>(Math.max(1, workers)).fill(0);
-  const costs = points.map((p) => pointSeconds(p, throughput)).filter((s) => s > 0);
+  const costs = points.map((p) => pointSeconds(p, throughput) * share(p)).filter((s) => s > 0);
   costs.sort((a, b) => b - a);
   for (const c of costs) {
     let min = 0;

@@ -16,13 +16,17 @@ import { machineThroughput, pointSeconds, sweepSeconds } from './estimate.ts';
 import { expandSweep, type ExpandedSweep, type SweepPoint } from './expand.ts';
 import { describeValues, pointRun, subsetPerClass, sweepLabel } from './pointRun.ts';
 import { directionOf, proposalRuns, proposeOne, type SweepPlan } from './searchDriver.ts';
+import { pruningEstimate, tpeFirstPoints, tpeSeconds } from './searchPreview.ts';
 import { checkBase, parseSweepSpec } from './sweepSpec.ts';
 
 export { subsetPerClass } from './pointRun.ts';
 
 export function previewOf(spec: SweepSpec, expanded: ExpandedSweep, store: RunStore | undefined, workers: number): SweepPreview {
   const throughput = machineThroughput(store);
-  const points: SweepPointOut[] = expanded.points.slice(0, 5000).map((p) => ({
+  const tpe = spec.method === 'tpe';
+  // TPE proposes while it runs: its preview shows the first points it will train.
+  const shown = tpe ? tpeFirstPoints(spec, Math.min(10, (spec.trials ?? 10) * spec.repeats)) : expanded.points;
+  const points: SweepPointOut[] = shown.slice(0, 5000).map((p) => ({
     index: p.index,
     values: p.values,
     repeat: p.repeat,
@@ -35,20 +39,35 @@ export function previewOf(spec: SweepSpec, expanded: ExpandedSweep, store: RunSt
     estimatedSeconds: pointSeconds(p, throughput),
   }));
   const count = (role: SweepPoint['role']) => expanded.points.filter((p) => p.role === role).length;
+  const tpeRuns = (spec.trials ?? 0) * spec.repeats;
+  const direction = tpe || spec.pruner ? directionOf(spec.optimize) : (spec.optimize.direction ?? 'maximize');
+  const pruner = spec.pruner
+    ? spec.pruner.type === 'asha'
+      ? `asha (r = ${spec.pruner.minEpochs}, η = ${spec.pruner.reductionFactor}, s = ${spec.pruner.minEarlyStoppingRate})`
+      : `median (after ${spec.pruner.startupTrials} runs, warm-up ${spec.pruner.warmupEpochs} epochs)`
+    : null;
   return {
-    planned: count('train') + count('derived'),
-    trained: count('train'),
+    planned: tpe ? tpeRuns : count('train') + count('derived'),
+    trained: tpe ? tpeRuns : count('train'),
     derived: count('derived'),
     impossible: count('impossible'),
     folding: expanded.folding,
     estimate: {
-      seconds: sweepSeconds(expanded.points, throughput, workers),
+      seconds: tpe ? tpeSeconds(spec, shown, throughput, workers) : sweepSeconds(expanded.points, throughput, workers),
       workers,
       source: throughput.source,
       detail: throughput.detail,
     },
     points,
-    truncated: expanded.points.length > points.length,
+    truncated: tpe ? tpeRuns > points.length : expanded.points.length > points.length,
+    search: {
+      method: spec.method,
+      trials: spec.trials ?? null,
+      timeBudgetMinutes: spec.timeBudgetMinutes ?? null,
+      optimize: { metric: spec.optimize.metric, direction },
+      pruner,
+    },
+    pruning: tpe ? null : pruningEstimate(spec, expanded.points, throughput, workers),
   };
 }
 

@@ -14,7 +14,9 @@ import { RunStore, type RunRecord } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
 import type { Executor, RunEvent, RunJob, RunOutcome } from './execution.ts';
 import type { SweepRunInfo } from './folding.ts';
-import { queueSweep } from './queueing.ts';
+import { expandSweep } from './expand.ts';
+import { previewOf, queueSweep } from './queueing.ts';
+import { expectedEpochs } from './searchPreview.ts';
 import { Scheduler } from './scheduler.ts';
 import { readPlan } from './searchDriver.ts';
 import { tinySweep } from './sweepFixture.ts';
@@ -217,5 +219,39 @@ describe('time budget', () => {
     expect(canceled.length).toBeGreaterThanOrEqual(3);
     expect(canceled[0]!.error).toContain('time budget of 0.004 min was spent');
     expect(readPlan(store.getSweep(started.sweepId)!).closed).toBe(true);
+  });
+});
+
+describe('preview of a search', () => {
+  it('estimates the epochs and time ASHA saves, from its rungs', () => {
+    expect(expectedEpochs({ type: 'asha', minEpochs: 1, reductionFactor: 3, minEarlyStoppingRate: 0 }, 9, 0)).toBeCloseTo(
+      1 + 2 / 3 + 6 / 9,
+    );
+    expect(expectedEpochs({ type: 'asha', minEpochs: 4, reductionFactor: 3, minEarlyStoppingRate: 0 }, 4, 0)).toBe(4);
+    expect(expectedEpochs({ type: 'median', startupTrials: 5, warmupEpochs: 1, intervalEpochs: 1 }, 10, 2)).toBe(10);
+    expect(expectedEpochs({ type: 'median', startupTrials: 5, warmupEpochs: 1, intervalEpochs: 1 }, 10, 7)).toBe(6);
+    const spec = parseSweepSpec(
+      tinySweep({ axes: { learningRate: [0.01, 0.1], epochs: [1, 3, 9] }, pruner: { type: 'asha', minEpochs: 1, reductionFactor: 3 } }),
+    );
+    const preview = previewOf(spec, expandSweep(spec), store, 1);
+    expect(preview.pruning).toMatchObject({ trainedEpochs: 18 });
+    expect(preview.pruning!.expectedEpochs).toBeCloseTo(2 * (1 + 2 / 3 + 6 / 9));
+    expect(preview.pruning!.savedSeconds).toBeGreaterThan(preview.estimate.seconds * 0.5);
+    expect(preview.search).toMatchObject({ method: 'grid', pruner: 'asha (r = 1, η = 3, s = 0)' });
+  });
+
+  it('shows the first points a TPE sweep will train, which are the ones it starts', () => {
+    const spec = parseSweepSpec(
+      tinySweep({ method: 'tpe', trials: 6, samplerSeed: 4, axes: { learningRate: { min: 1e-4, max: 1, scale: 'log' } } }),
+    );
+    const preview = previewOf(spec, expandSweep(spec), store, 2);
+    expect(preview).toMatchObject({
+      planned: 6,
+      trained: 6,
+      search: { method: 'tpe', trials: 6, optimize: { metric: 'val_accuracy', direction: 'maximize' } },
+    });
+    expect(preview.points).toHaveLength(6);
+    const started = queueSweep(store, spec);
+    expect(info(store.getRun(started.runIds[0]!)!).values).toEqual(preview.points[0]!.values);
   });
 });
