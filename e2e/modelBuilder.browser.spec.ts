@@ -28,7 +28,17 @@ test('a user builds a model, sees every layer’s shape, and sees why a too-larg
   await expect(form.layerShape(0)).toHaveText('[24 × 24 × 6]');
   await expect(form.layerShape(2)).toHaveText('[8 × 8 × 16]');
   await expect(form.totalParams).not.toBeEmpty();
+  // Receptive fields beside the shapes: 5×5, then 6 after the pool, 14 after the second 5×5 conv.
+  await expect(form.receptiveField(0)).toHaveText('5×5');
+  await expect(form.receptiveField(2)).toHaveText('14×14');
   await screenshotBothThemes(page, 'model-builder');
+
+  // A 3×3 first kernel narrows every field after it: 3×3, and 12×12 after the second conv.
+  await form.layerField('kernel', 0).fill('3');
+  await expect(form.receptiveField(0)).toHaveText('3×3');
+  await expect(form.receptiveField(2)).toHaveText('12×12');
+
+  await form.layerField('kernel', 0).fill('5');
 
   // A 13×13 kernel on the 12×12 map that the first pool leaves is impossible.
   await form.layerField('kernel', 2).fill('13');

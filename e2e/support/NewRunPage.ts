@@ -32,6 +32,11 @@ export class NewRunPage {
     await this.page.getByRole('button', { name: 'Edit its layers' }).click();
   }
 
+  /** The receptive field column of a layer in the builder (`14×14`). */
+  receptiveField(index: number): Locator {
+    return this.page.getByTestId(`builder-field-${index}`);
+  }
+
   layerShape(index: number): Locator {
     return this.page.getByTestId(`builder-shape-${index}`);
   }

@@ -8,6 +8,7 @@ import { describeEngine, registerEngine } from './engine.ts';
 import { registerRuns } from './runs.ts';
 import { registerServe } from './serve.ts';
 import { registerSweep } from './sweep.ts';
+import { registerSummary } from './summary.ts';
 import { registerSweepCluster } from './sweepCluster.ts';
 import { registerTrain } from './train.ts';
 import { defineAgentCommand } from '../agent/command.ts';
@@ -68,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
     () => open(program.opts().home),
   );
   registerRuns(program, () => open(program.opts().home));
+  registerSummary(program, () => open(program.opts().home));
 
   // A remote executor: it talks to a server, never opens this machine's data folder.
   defineAgentCommand(program.command('agent'), { write: printError, json: printJson });

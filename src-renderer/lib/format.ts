@@ -63,3 +63,12 @@ export function formatShortTime(epochMs: number | null | undefined, now: number 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A receptive field as the model tables show it: `16×16` with its jump and start in the title. */
+export function formatField(field: { size: number; jump: number; start: number } | null | undefined): { text: string; title: string } {
+  if (!field) return { text: 'whole image', title: 'a flat unit sees every input pixel' };
+  return {
+    text: `${field.size}×${field.size}`,
+    title: `each unit sees ${field.size}×${field.size} input pixels; neighbouring units are ${field.jump} px apart; the first unit's field is centred at ${field.start}`,
+  };
+}

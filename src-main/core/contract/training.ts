@@ -126,6 +126,14 @@ export type HyperparametersInput = z.input<typeof Hyperparameters>;
 export const PresetId = z.enum(['lenet5-swish', 'lenet5-relu', 'mnist-two-conv', 'fashion-bn-dropout', 'alexnet-28']);
 export type PresetId = z.infer<typeof PresetId>;
 
+/**
+ * Where one unit of a layer's output looks in the input image (models/receptiveField.ts): `size`
+ * input pixels wide, units `jump` pixels apart, the first unit's field centred on input
+ * coordinate `start` (pixel i spans [i, i + 1)). Null from flatten on: a flat unit sees everything.
+ */
+export const ReceptiveField = z.object({ size: z.number().int(), jump: z.number().int(), start: z.number() });
+export type ReceptiveField = z.infer<typeof ReceptiveField>;
+
 export const LayerRow = z.object({
   index: z.number().int(),
   type: z.string(),
@@ -133,6 +141,7 @@ export const LayerRow = z.object({
   params: z.number().int(),
   trainableParams: z.number().int(),
   flops: z.number(),
+  receptiveField: ReceptiveField.nullable(),
 });
 
 export const ModelSummary = z.object({
@@ -163,7 +172,7 @@ export const trainingMethods = {
     input: z.object({ spec: ModelSpec }).strict(),
     output: ModelSummary,
     summary:
-      'Per-layer output shape, parameters and FLOPs of a model spec, without training; refuses impossible specs with the layer and formula.',
+      'Per-layer output shape, parameters, FLOPs and receptive field of a model spec, without training; refuses impossible specs with the layer and formula.',
   }),
 };
 

@@ -7,15 +7,15 @@ import { KernelLabError } from '../errors.ts';
 import { ModelSpec } from '../contract/training.ts';
 import { runDirOf } from '../home.ts';
 import { presets } from '../models/presets.ts';
-import { inferShapes } from '../models/shapeInference.ts';
+import { summarizeModel } from '../models/modelSummary.ts';
 import type { ServiceContext } from '../context.ts';
 import { predictInWorker } from './predict.ts';
 
 /** Spec-level methods are pure shape arithmetic; prediction runs in a worker, so main never loads tfjs. */
 export function trainingHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 'training.presets' | 'training.summary' | 'runs.predict'>> {
   return {
-    'training.presets': () => presets.map((p) => ({ ...p, summary: inferShapes(p.spec) })),
-    'training.summary': ({ spec }) => inferShapes(spec),
+    'training.presets': () => presets.map((p) => ({ ...p, summary: summarizeModel(p.spec) })),
+    'training.summary': ({ spec }) => summarizeModel(spec),
     'runs.predict': async ({ runId, image, testIndex }) => {
       const run = ctx.store.getRun(runId);
       if (!run) throw new KernelLabError('not_found', `run ${runId} does not exist`);
