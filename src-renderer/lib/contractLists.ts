@@ -8,13 +8,17 @@ import type {
   Activation,
   BackendName,
   DatasetName,
+  InitializerName,
   LayerSpecInput,
+  LrScheduleInput,
   MonitoredMetric,
   NamedAxis,
   OptimizerName,
   Padding,
   RunStatus,
   SummaryField,
+  ValidationSplitMode,
+  MonitorMode,
 } from '../../src-main/core/contract/index.ts';
 
 type Missing<T, L extends readonly unknown[]> = [Exclude<T, L[number]>] extends [never] ? unknown : { missing: Exclude<T, L[number]> };
@@ -54,7 +58,41 @@ export const backendNames = allOf<BackendName>()(['tensorflow', 'wasm', 'cpu']);
 
 export const monitoredMetrics = allOf<MonitoredMetric>()(['val_loss', 'val_accuracy', 'loss', 'accuracy']);
 
-export const activations = allOf<Activation>()(['relu', 'swish', 'sigmoid', 'tanh', 'elu', 'linear']);
+export const activations = allOf<Activation>()([
+  'relu',
+  'swish',
+  'sigmoid',
+  'tanh',
+  'elu',
+  'selu',
+  'softplus',
+  'softsign',
+  'relu6',
+  'linear',
+]);
+
+/** Keras' names, Keras' default first. */
+export const initializerNames = allOf<InitializerName>()([
+  'glorot_uniform',
+  'glorot_normal',
+  'he_uniform',
+  'he_normal',
+  'lecun_uniform',
+  'lecun_normal',
+  'variance_scaling',
+  'random_normal',
+  'truncated_normal',
+  'random_uniform',
+  'zeros',
+  'ones',
+  'constant',
+]);
+
+export const validationSplitModes = allOf<ValidationSplitMode>()(['stratified', 'tail']);
+
+export const monitorModes = allOf<MonitorMode>()(['auto', 'min', 'max']);
+
+export const lrScheduleTypes = allOf<LrScheduleInput['type']>()(['step', 'exponential', 'cosine', 'plateau']);
 
 export const paddings = allOf<Padding>()(['valid', 'same']);
 
@@ -67,6 +105,7 @@ export const layerTypes = allOf<LayerSpecInput['type']>()([
   'lrn',
   'flatten',
   'dense',
+  'activation',
 ]);
 
 /** In the order the axes editor suggests them (the most swept first). */

@@ -5,7 +5,7 @@
  * does not have, or one it has that the builder does not offer, fails svelte-check. The core
  * still validates every spec it receives.
  */
-import type { LayerSpecInput } from '../../src-main/core/contract/index.ts';
+import type { InitializerInput, InitializerName, LayerSpecInput, ModelSpecInput } from '../../src-main/core/contract/index.ts';
 import { activations, paddings } from './contractLists.ts';
 
 export type LayerType = LayerSpecInput['type'];
@@ -15,7 +15,12 @@ type FieldName<T extends LayerType> = Exclude<keyof LayerInput<T>, 'type'> & str
 export type FieldKind =
   | { kind: 'int'; min: number }
   | { kind: 'number'; min?: number; max?: number; step?: number }
-  | { kind: 'enum'; options: readonly string[] };
+  | { kind: 'enum'; options: readonly string[] }
+  | { kind: 'boolean' }
+  /** A Keras initialiser: its name and, for some, its numbers (InitializerDraft). */
+  | { kind: 'initializer' }
+  /** L1/L2 factors; both empty or 0 leave the regulariser out. */
+  | { kind: 'regularizer' };
 
 /** One field of a layer type's editor; `FieldDef` alone is any layer type's field. */
 export type FieldDef<T extends LayerType = LayerType> = {
@@ -25,10 +30,82 @@ export type FieldDef<T extends LayerType = LayerType> = {
     def: FieldKind;
     /** Left out of the spec when empty (e.g. pool strides default to the pool size). */
     optional?: boolean;
+    /** Shown under the layer's "weights" disclosure: initialisers, bias, regularisers. */
+    weights?: boolean;
   };
 }[T];
 
+type InitializerObject = Exclude<InitializerInput, string>;
+/** An initialiser as the builder edits it: its name and the numbers its type takes. */
+export type InitializerDraft = { type: InitializerName } & Record<string, string | number | undefined>;
+export type RegularizerDraft = { l1: number | ''; l2: number | '' };
+export type DraftValue = string | number | boolean | undefined | InitializerDraft | RegularizerDraft;
+
+type InitializerParam<T extends InitializerName> = Exclude<keyof Extract<InitializerObject, { type: T }>, 'type'> & string;
+export type InitializerParamDef = { name: string; label: string; def: FieldKind };
+
+const distributionOptions = ['truncated_normal', 'untruncated_normal', 'uniform'] as const;
+
+/** The numbers each initialiser takes, with Keras' defaults (checked against the contract's Initializer type). */
+const initializerParamTable = {
+  glorot_uniform: [],
+  glorot_normal: [],
+  he_uniform: [],
+  he_normal: [],
+  lecun_uniform: [],
+  lecun_normal: [],
+  variance_scaling: [
+    { name: 'scale', label: 'scale', def: { kind: 'number', min: 0, step: 0.1 } },
+    { name: 'mode', label: 'mode', def: { kind: 'enum', options: ['fan_in', 'fan_out', 'fan_avg'] } },
+    { name: 'distribution', label: 'distribution', def: { kind: 'enum', options: distributionOptions } },
+  ],
+  random_normal: [
+    { name: 'mean', label: 'mean', def: { kind: 'number', step: 0.01 } },
+    { name: 'stddev', label: 'stddev', def: { kind: 'number', min: 0, step: 0.01 } },
+  ],
+  truncated_normal: [
+    { name: 'mean', label: 'mean', def: { kind: 'number', step: 0.01 } },
+    { name: 'stddev', label: 'stddev', def: { kind: 'number', min: 0, step: 0.01 } },
+  ],
+  random_uniform: [
+    { name: 'minval', label: 'min', def: { kind: 'number', step: 0.01 } },
+    { name: 'maxval', label: 'max', def: { kind: 'number', step: 0.01 } },
+  ],
+  zeros: [],
+  ones: [],
+  constant: [{ name: 'value', label: 'value', def: { kind: 'number', step: 0.01 } }],
+} satisfies { [T in InitializerName]: (InitializerParamDef & { name: InitializerParam<T> })[] };
+
+type ParamNotOffered = {
+  [T in InitializerName]: Exclude<InitializerParam<T>, (typeof initializerParamTable)[T][number]['name']>;
+}[InitializerName];
+const _everyParamOffered: [ParamNotOffered] extends [never] ? true : { notOffered: ParamNotOffered } = true;
+
+export const initializerParams: { [T in InitializerName]: InitializerParamDef[] } = initializerParamTable;
+
+/** Keras' defaults of each initialiser's numbers. */
+const initializerDefaults: Partial<Record<InitializerName, Record<string, string | number>>> = {
+  variance_scaling: { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' },
+  random_normal: { mean: 0, stddev: 0.05 },
+  truncated_normal: { mean: 0, stddev: 0.05 },
+  random_uniform: { minval: -0.05, maxval: 0.05 },
+  constant: { value: 0 },
+};
+
+export function newInitializer(type: InitializerName): InitializerDraft {
+  return { type, ...initializerDefaults[type] };
+}
+
 const padding = { kind: 'enum', options: paddings } as const satisfies FieldKind;
+
+/** Initialisers, bias and regularisers: the same five fields on conv2d, dense and the output. */
+const weightFieldDefs = [
+  { name: 'kernelInitializer', label: 'kernel init', def: { kind: 'initializer' }, weights: true },
+  { name: 'biasInitializer', label: 'bias init', def: { kind: 'initializer' }, weights: true },
+  { name: 'useBias', label: 'bias', def: { kind: 'boolean' }, weights: true },
+  { name: 'kernelRegularizer', label: 'kernel L1/L2', def: { kind: 'regularizer' }, weights: true, optional: true },
+  { name: 'biasRegularizer', label: 'bias L1/L2', def: { kind: 'regularizer' }, weights: true, optional: true },
+] as const;
 
 const fields = {
   conv2d: [
@@ -37,6 +114,7 @@ const fields = {
     { name: 'strides', label: 'stride', def: { kind: 'int', min: 1 } },
     { name: 'padding', label: 'padding', def: padding },
     { name: 'activation', label: 'activation', def: { kind: 'enum', options: activations } },
+    ...weightFieldDefs,
   ],
   maxPool2d: [
     { name: 'poolSize', label: 'pool', def: { kind: 'int', min: 1 } },
@@ -63,7 +141,9 @@ const fields = {
   dense: [
     { name: 'units', label: 'units', def: { kind: 'int', min: 1 } },
     { name: 'activation', label: 'activation', def: { kind: 'enum', options: activations } },
+    ...weightFieldDefs,
   ],
+  activation: [{ name: 'activation', label: 'activation', def: { kind: 'enum', options: activations } }],
 } satisfies { [T in LayerType]: FieldDef<T>[] };
 
 // Every field of every layer type is offered (svelte-check names the ones that are not).
@@ -72,13 +152,39 @@ const _everyFieldOffered: [NotOffered] extends [never] ? true : { notOffered: No
 
 export const layerFields: { [T in LayerType]: FieldDef<T>[] } = fields;
 
-export type LayerDraft = { type: LayerType } & Record<string, string | number | undefined>;
+/** The output layer's fields: a dense layer's weight fields (checked against ModelSpec['output']). */
+type OutputField = Exclude<keyof NonNullable<ModelSpecInput['output']>, never> & string;
+export const outputFields: { name: OutputField; label: string; def: FieldKind; optional?: boolean }[] = [...weightFieldDefs];
+type OutputNotOffered = Exclude<OutputField, (typeof weightFieldDefs)[number]['name']>;
+const _everyOutputFieldOffered: [OutputNotOffered] extends [never] ? true : { notOffered: OutputNotOffered } = true;
+
+export type LayerDraft = { type: LayerType } & Record<string, DraftValue>;
+export type OutputDraft = Record<string, DraftValue>;
+
+/** Keras' defaults of a layer with weights. */
+export function newWeights(): OutputDraft {
+  return {
+    kernelInitializer: newInitializer('glorot_uniform'),
+    biasInitializer: newInitializer('zeros'),
+    useBias: true,
+    kernelRegularizer: undefined,
+    biasRegularizer: undefined,
+  } satisfies NonNullable<ModelSpecInput['output']>;
+}
 
 /** A new layer of a type, with the values the builder starts from (each a valid spec of its type). */
 export function newLayer(type: LayerType): LayerDraft {
   switch (type) {
     case 'conv2d':
-      return { type, filters: 16, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' } satisfies LayerInput<'conv2d'>;
+      return {
+        type,
+        filters: 16,
+        kernelSize: 3,
+        strides: 1,
+        padding: 'valid',
+        activation: 'relu',
+        ...newWeights(),
+      } satisfies LayerInput<'conv2d'>;
     case 'maxPool2d':
     case 'avgPool2d':
       return { type, poolSize: 2, strides: undefined, padding: 'valid' } satisfies LayerInput<'maxPool2d' | 'avgPool2d'>;
@@ -91,8 +197,37 @@ export function newLayer(type: LayerType): LayerDraft {
     case 'flatten':
       return { type } satisfies LayerInput<'flatten'>;
     case 'dense':
-      return { type, units: 64, activation: 'relu' } satisfies LayerInput<'dense'>;
+      return { type, units: 64, activation: 'relu', ...newWeights() } satisfies LayerInput<'dense'>;
+    case 'activation':
+      return { type, activation: 'relu' } satisfies LayerInput<'activation'>;
   }
+}
+
+const isEmpty = (value: DraftValue) => value === undefined || value === '' || (typeof value === 'number' && Number.isNaN(value));
+
+/** An initialiser draft as spec JSON: only the numbers its type takes, as numbers. */
+function initializerSpec(draft: InitializerDraft): InitializerInput {
+  const out: Record<string, unknown> = { type: draft.type };
+  for (const param of initializerParams[draft.type]) {
+    const value = draft[param.name];
+    if (isEmpty(value)) continue;
+    out[param.name] = param.def.kind === 'enum' ? value : Number(value);
+  }
+  return out as InitializerInput;
+}
+
+/** Field values as spec JSON (see layerSpec); undefined leaves the field out. */
+function fieldValue(def: FieldKind, value: DraftValue, optional: boolean | undefined): unknown {
+  if (def.kind === 'initializer')
+    return value && typeof value === 'object' && 'type' in value ? initializerSpec(value as InitializerDraft) : undefined;
+  if (def.kind === 'regularizer') {
+    const r = value as RegularizerDraft | undefined;
+    if (!r || ((isEmpty(r.l1) || r.l1 === 0) && (isEmpty(r.l2) || r.l2 === 0))) return undefined;
+    return { l1: isEmpty(r.l1) ? 0 : Number(r.l1), l2: isEmpty(r.l2) ? 0 : Number(r.l2) };
+  }
+  if (def.kind === 'boolean') return value === undefined ? undefined : value === true || value === 'true';
+  if (isEmpty(value)) return optional ? undefined : value === undefined || value === '' ? null : value;
+  return def.kind === 'enum' ? value : Number(value);
 }
 
 /**
@@ -103,14 +238,58 @@ export function newLayer(type: LayerType): LayerDraft {
 export function layerSpec(layer: LayerDraft): LayerSpecInput {
   const out: Record<string, unknown> = { type: layer.type };
   for (const field of layerFields[layer.type]) {
-    const value = layer[field.name];
-    if (value === undefined || value === '' || (typeof value === 'number' && Number.isNaN(value))) {
-      if (!field.optional) out[field.name] = value === undefined || value === '' ? null : value;
-      continue;
-    }
-    out[field.name] = field.def.kind === 'enum' ? value : Number(value);
+    const value = fieldValue(field.def, layer[field.name], field.optional);
+    if (value !== undefined) out[field.name] = value;
   }
   return out as LayerSpecInput;
+}
+
+/** The output layer's draft as the spec's `output`. */
+export function outputSpec(output: OutputDraft): NonNullable<ModelSpecInput['output']> {
+  const out: Record<string, unknown> = {};
+  for (const field of outputFields) {
+    const value = fieldValue(field.def, output[field.name], field.optional);
+    if (value !== undefined) out[field.name] = value;
+  }
+  return out as NonNullable<ModelSpecInput['output']>;
+}
+
+/** A spec's value as the builder edits it: initialisers as drafts with their defaults, regularisers as two numbers. */
+function draftValue(def: FieldKind, value: unknown): DraftValue {
+  if (def.kind === 'initializer') {
+    if (typeof value === 'string') return newInitializer(value as InitializerName);
+    if (value && typeof value === 'object' && 'type' in value) {
+      const init = value as InitializerObject;
+      return { ...newInitializer(init.type), ...(init as Record<string, string | number>) } as InitializerDraft;
+    }
+    return undefined;
+  }
+  if (def.kind === 'regularizer') {
+    if (!value || typeof value !== 'object') return undefined;
+    const r = value as { l1?: number; l2?: number };
+    return { l1: r.l1 ?? '', l2: r.l2 ?? '' };
+  }
+  return value as DraftValue;
+}
+
+/** A spec layer (a preset's, an imported Keras model's) as a draft: every field, defaults where the spec leaves one out. */
+export function layerDraft(layer: LayerSpecInput): LayerDraft {
+  const draft = newLayer(layer.type);
+  for (const field of layerFields[layer.type]) {
+    const value = (layer as Record<string, unknown>)[field.name];
+    if (value !== undefined) draft[field.name] = draftValue(field.def, value);
+    else if (field.optional) draft[field.name] = undefined;
+  }
+  return draft;
+}
+
+export function outputDraft(output: ModelSpecInput['output']): OutputDraft {
+  const draft = newWeights();
+  for (const field of outputFields) {
+    const value = (output as Record<string, unknown> | undefined)?.[field.name];
+    if (value !== undefined) draft[field.name] = draftValue(field.def, value);
+  }
+  return draft;
 }
 
 /** `layers[3] (conv2d): …` → 3; the core names the layer it refuses this way. */

@@ -13,10 +13,79 @@ import { method } from './define.ts';
  */
 const PositiveInt = z.number().int().positive();
 
-export const Activation = z.enum(['relu', 'swish', 'sigmoid', 'tanh', 'elu', 'linear']);
+/** Keras' activations that tfjs computes the same way (`swish` is Keras 3's `silu`). */
+export const Activation = z.enum(['relu', 'swish', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'softsign', 'relu6', 'linear']);
 export type Activation = z.infer<typeof Activation>;
 export const Padding = z.enum(['same', 'valid']);
 export type Padding = z.infer<typeof Padding>;
+
+/**
+ * Keras' weight initialisers, by Keras' names and with Keras' defaults and formulas (fans as
+ * Keras computes them; the *_normal variance-scaling ones draw from a normal truncated at two
+ * standard deviations, scaled so the drawn values have the intended deviation). Every draw is
+ * seeded from the run seed and the layer, never with seed 0 (tfjs' "unseeded").
+ */
+export const VarianceScalingName = z.enum(['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal']);
+export type VarianceScalingName = z.infer<typeof VarianceScalingName>;
+const InitializerObject = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('glorot_uniform') }).strict(),
+  z.object({ type: z.literal('glorot_normal') }).strict(),
+  z.object({ type: z.literal('he_uniform') }).strict(),
+  z.object({ type: z.literal('he_normal') }).strict(),
+  z.object({ type: z.literal('lecun_uniform') }).strict(),
+  z.object({ type: z.literal('lecun_normal') }).strict(),
+  z
+    .object({
+      type: z.literal('variance_scaling'),
+      scale: z.number().positive().default(1),
+      mode: z.enum(['fan_in', 'fan_out', 'fan_avg']).default('fan_in'),
+      distribution: z.enum(['truncated_normal', 'untruncated_normal', 'uniform']).default('truncated_normal'),
+    })
+    .strict(),
+  z.object({ type: z.literal('random_normal'), mean: z.number().default(0), stddev: z.number().positive().default(0.05) }).strict(),
+  /** Redrawn beyond two standard deviations (tf.truncated_normal): the drawn values' deviation is about 0.88 · stddev. */
+  z.object({ type: z.literal('truncated_normal'), mean: z.number().default(0), stddev: z.number().positive().default(0.05) }).strict(),
+  z
+    .object({ type: z.literal('random_uniform'), minval: z.number().default(-0.05), maxval: z.number().default(0.05) })
+    .strict()
+    .refine((u) => u.minval < u.maxval, { message: 'minval must be below maxval', path: ['maxval'] }),
+  z.object({ type: z.literal('zeros') }).strict(),
+  z.object({ type: z.literal('ones') }).strict(),
+  z.object({ type: z.literal('constant'), value: z.number().default(0) }).strict(),
+]);
+export const InitializerName = z.enum([
+  'glorot_uniform',
+  'glorot_normal',
+  'he_uniform',
+  'he_normal',
+  'lecun_uniform',
+  'lecun_normal',
+  'variance_scaling',
+  'random_normal',
+  'truncated_normal',
+  'random_uniform',
+  'zeros',
+  'ones',
+  'constant',
+]);
+export type InitializerName = z.infer<typeof InitializerName>;
+/** An initialiser object, or its name alone for its defaults (`he_normal`, `zeros`). */
+export const Initializer = z.union([InitializerName.transform((type) => InitializerObject.parse({ type })), InitializerObject]);
+export type Initializer = z.output<typeof Initializer>;
+export type InitializerInput = z.input<typeof Initializer>;
+
+/** Keras' L1L2: l1 · Σ|w| + l2 · Σw² added to the loss (training and evaluation, as Keras reports it). */
+export const Regularizer = z.object({ l1: z.number().min(0).default(0), l2: z.number().min(0).default(0) }).strict();
+export type Regularizer = z.output<typeof Regularizer>;
+
+/** What a layer with weights (conv2d, dense, the output) draws its weights from and adds to the loss. */
+const weightFields = {
+  kernelInitializer: Initializer.default({ type: 'glorot_uniform' }),
+  biasInitializer: Initializer.default({ type: 'zeros' }),
+  useBias: z.boolean().default(true),
+  kernelRegularizer: Regularizer.optional(),
+  biasRegularizer: Regularizer.optional(),
+};
 
 const Conv2dLayer = z
   .object({
@@ -26,6 +95,7 @@ const Conv2dLayer = z
     strides: PositiveInt.default(1),
     padding: Padding.default('valid'),
     activation: Activation.default('relu'),
+    ...weightFields,
   })
   .strict();
 
@@ -57,7 +127,12 @@ const LrnLayer = z
 
 const FlattenLayer = z.object({ type: z.literal('flatten') }).strict();
 
-const DenseLayer = z.object({ type: z.literal('dense'), units: PositiveInt, activation: Activation.default('relu') }).strict();
+const DenseLayer = z
+  .object({ type: z.literal('dense'), units: PositiveInt, activation: Activation.default('relu'), ...weightFields })
+  .strict();
+
+/** Keras' Activation layer: an activation of its own (after a batchNorm, say). */
+const ActivationLayer = z.object({ type: z.literal('activation'), activation: Activation }).strict();
 
 export const LayerSpec = z.discriminatedUnion('type', [
   Conv2dLayer,
@@ -68,6 +143,7 @@ export const LayerSpec = z.discriminatedUnion('type', [
   LrnLayer,
   FlattenLayer,
   DenseLayer,
+  ActivationLayer,
 ]);
 export type LayerSpec = z.output<typeof LayerSpec>;
 export type LayerSpecInput = z.input<typeof LayerSpec>;
@@ -79,6 +155,11 @@ export const ModelSpec = z
     inputShape: z.tuple([PositiveInt, PositiveInt, PositiveInt]),
     numClasses: z.number().int().min(2),
     layers: z.array(LayerSpec),
+    /** The softmax output the builder appends (a dense layer of numClasses units): its weights' initialisers and regularisers. */
+    output: z
+      .object(weightFields)
+      .strict()
+      .default({ kernelInitializer: { type: 'glorot_uniform' }, biasInitializer: { type: 'zeros' }, useBias: true }),
   })
   .strict();
 export type ModelSpec = z.output<typeof ModelSpec>;
@@ -90,16 +171,75 @@ export type OptimizerName = z.infer<typeof OptimizerName>;
 export const MonitoredMetric = z.enum(['val_loss', 'val_accuracy', 'loss', 'accuracy']);
 export type MonitoredMetric = z.infer<typeof MonitoredMetric>;
 
-/** Keras' EarlyStopping: stop after `patience` epochs without an improvement larger than minDelta. */
+/** Keras' monitor mode: 'auto' takes min for a loss, max for an accuracy. */
+export const MonitorMode = z.enum(['auto', 'min', 'max']);
+export type MonitorMode = z.infer<typeof MonitorMode>;
+
+/** Whether a larger value of the monitored metric is better, as Keras decides it. */
+export function monitorIncreases(monitor: MonitoredMetric, mode: MonitorMode): boolean {
+  return mode === 'auto' ? monitor === 'accuracy' || monitor === 'val_accuracy' : mode === 'max';
+}
+
+/**
+ * Keras' EarlyStopping, every option with Keras' default: stop when `patience` epochs passed
+ * without an improvement larger than minDelta (never after the first epoch); epochs up to
+ * startFromEpoch are not watched; with a baseline, an improvement that does not beat it does not
+ * reset the wait; restoreBestWeights puts the best epoch's weights back at the end of training.
+ */
 export const EarlyStopping = z
   .object({
     monitor: MonitoredMetric.default('val_loss'),
-    patience: z.number().int().nonnegative().default(3),
+    patience: z.number().int().nonnegative().default(0),
     minDelta: z.number().nonnegative().default(0),
+    mode: MonitorMode.default('auto'),
+    baseline: z.number().nullable().default(null),
     restoreBestWeights: z.boolean().default(false),
+    startFromEpoch: z.number().int().nonnegative().default(0),
   })
   .strict();
 export type EarlyStopping = z.output<typeof EarlyStopping>;
+export type EarlyStoppingInput = z.input<typeof EarlyStopping>;
+
+/**
+ * How the learning rate moves during training. `step` multiplies it by `factor` every `everyEpochs`
+ * epochs (a LearningRateScheduler step decay); `exponential` and `cosine` are Keras'
+ * ExponentialDecay and CosineDecay, evaluated at every optimizer step as Keras does; `plateau` is
+ * Keras' ReduceLROnPlateau callback, evaluated after every epoch.
+ */
+export const LrSchedule = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('step'), everyEpochs: PositiveInt, factor: z.number().gt(0).lt(1).default(0.1) }).strict(),
+  z
+    .object({
+      type: z.literal('exponential'),
+      decaySteps: PositiveInt,
+      decayRate: z.number().positive(),
+      staircase: z.boolean().default(false),
+    })
+    .strict(),
+  z.object({ type: z.literal('cosine'), decaySteps: PositiveInt, alpha: z.number().min(0).max(1).default(0) }).strict(),
+  z
+    .object({
+      type: z.literal('plateau'),
+      monitor: MonitoredMetric.default('val_loss'),
+      factor: z.number().gt(0).lt(1).default(0.1),
+      patience: z.number().int().nonnegative().default(10),
+      minDelta: z.number().nonnegative().default(1e-4),
+      mode: MonitorMode.default('auto'),
+      cooldown: z.number().int().nonnegative().default(0),
+      minLr: z.number().nonnegative().default(0),
+    })
+    .strict(),
+]);
+export type LrSchedule = z.output<typeof LrSchedule>;
+export type LrScheduleInput = z.input<typeof LrSchedule>;
+
+/**
+ * Where the validation images come from: `stratified` holds out a seeded random fraction of each
+ * class; `tail` holds out the last fraction of the training images as they are stored, before any
+ * shuffling — Keras' `validation_split`.
+ */
+export const ValidationSplitMode = z.enum(['stratified', 'tail']);
+export type ValidationSplitMode = z.infer<typeof ValidationSplitMode>;
 
 export const Hyperparameters = z
   .object({
@@ -107,11 +247,27 @@ export const Hyperparameters = z
     batchSize: PositiveInt.default(32),
     optimizer: OptimizerName.default('adam'),
     learningRate: z.number().positive(),
-    /** Used by the momentum optimizer only. */
-    momentum: z.number().min(0).lt(1).default(0.9),
+    /**
+     * SGD's momentum for the momentum optimizer (default 0.9), RMSprop's for rmsprop (default 0,
+     * Keras'). Unset, it takes the optimizer's default: see optimizerSettings.
+     */
+    momentum: z.number().min(0).lt(1).optional(),
+    /** Nesterov momentum (momentum optimizer). */
+    nesterov: z.boolean().default(false),
+    /** Adam's decay rates and Adam's and RMSprop's epsilon; Keras' defaults (TF-1's Adam used epsilon 1e-8). */
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    epsilon: z.number().positive().default(1e-7),
+    /** RMSprop's decay rate of the mean square, and whether it also subtracts the mean gradient. */
+    rho: z.number().min(0).lt(1).default(0.9),
+    centered: z.boolean().default(false),
+    lrSchedule: LrSchedule.optional(),
     /** Fraction of the training split held out for validation; ignored when validateOn is 'test'. */
     validationSplit: z.number().min(0).lt(1).default(0.1),
+    validationSplitMode: ValidationSplitMode.default('stratified'),
     validateOn: z.enum(['split', 'test']).default('split'),
+    /** A fresh seeded order of the training images every epoch (Keras' fit shuffles by default); off: stored order. */
+    shuffle: z.boolean().default(true),
     earlyStopping: EarlyStopping.optional(),
     /** Monitored metric for the "best" checkpoint when early stopping is off. */
     checkpointMonitor: MonitoredMetric.default('val_loss'),
@@ -121,6 +277,34 @@ export const Hyperparameters = z
   .strict();
 export type Hyperparameters = z.output<typeof Hyperparameters>;
 export type HyperparametersInput = z.input<typeof Hyperparameters>;
+
+/** The constants an optimizer takes, each with the value it trains with. */
+export type OptimizerSettings =
+  | { optimizer: 'sgd' }
+  | { optimizer: 'momentum'; momentum: number; nesterov: boolean }
+  | { optimizer: 'adam'; beta1: number; beta2: number; epsilon: number }
+  | { optimizer: 'rmsprop'; rho: number; momentum: number; epsilon: number; centered: boolean };
+
+/** Every hyperparameter that is an optimizer constant; the ones the chosen optimizer does not take change nothing. */
+export const optimizerConstantNames = ['momentum', 'nesterov', 'beta1', 'beta2', 'epsilon', 'rho', 'centered'] as const;
+
+/**
+ * The one place that says which constants an optimizer uses and their values (an unset momentum
+ * is 0.9 for the momentum optimizer, Keras' 0 for RMSprop): the trainer builds the optimizer from
+ * it, a run's params show exactly these.
+ */
+export function optimizerSettings(hp: Pick<Hyperparameters, 'optimizer' | (typeof optimizerConstantNames)[number]>): OptimizerSettings {
+  switch (hp.optimizer) {
+    case 'sgd':
+      return { optimizer: 'sgd' };
+    case 'momentum':
+      return { optimizer: 'momentum', momentum: hp.momentum ?? 0.9, nesterov: hp.nesterov };
+    case 'adam':
+      return { optimizer: 'adam', beta1: hp.beta1, beta2: hp.beta2, epsilon: hp.epsilon };
+    case 'rmsprop':
+      return { optimizer: 'rmsprop', rho: hp.rho, momentum: hp.momentum ?? 0, epsilon: hp.epsilon, centered: hp.centered };
+  }
+}
 
 /** The built-in networks (their layers and hyperparameters live in core/models/presets.ts). */
 export const PresetId = z.enum(['lenet5-swish', 'lenet5-relu', 'mnist-two-conv', 'fashion-bn-dropout', 'alexnet-28']);

@@ -10,6 +10,7 @@ export {
   gather,
   oneHot,
   stratifiedSplit,
+  tailSplit,
   subsetPerClass,
   toFloat,
   type ChannelStats,

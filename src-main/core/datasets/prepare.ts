@@ -114,6 +114,18 @@ export function stratifiedSplit(labels: Uint8Array, fraction: number, seed: numb
   return { train: sorted(train), validation: sorted(validation) };
 }
 
+/**
+ * Keras' `validation_split`: the last fraction of the examples as they are stored (before any
+ * shuffling) is held out, the first ⌊count · (1 − fraction)⌋ train — Keras' own arithmetic, so
+ * the same fraction holds out the same number of images.
+ */
+export function tailSplit(count: number, fraction: number): { train: Uint32Array; validation: Uint32Array } {
+  if (!(fraction >= 0 && fraction < 1)) throw new KernelLabError('invalid_input', `validation fraction ${fraction} must be in [0, 1)`);
+  const splitAt = Math.floor(count * (1 - fraction));
+  const range = (from: number, to: number) => Uint32Array.from({ length: to - from }, (_, i) => from + i);
+  return { train: range(0, splitAt), validation: range(splitAt, count) };
+}
+
 /** A deterministic subset: `nPerClass` examples of each class (all of a class that has fewer), chosen by the seed; ascending indices. */
 export function subsetPerClass(labels: Uint8Array, nPerClass: number, seed: number): Uint32Array {
   if (!Number.isInteger(nPerClass) || nPerClass < 1)

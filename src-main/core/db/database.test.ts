@@ -78,12 +78,12 @@ describe('migrations', () => {
       const path = join(tmp.dir, `from-${from}.db`);
       const old = openDatabase(path, { targetVersion: from });
       expect(old.version).toBe(from);
-      old.db
-        .prepare(
-          `INSERT INTO runs (uuid, name, status, model_spec, dataset, backend, seed, hyperparameters, created_at, updated_at)
-           VALUES ('00000000-0000-4000-8000-000000000001', 'old run', 'completed', '{}', 'mnist', 'cpu', 7, '{}', 1, 1)`,
-        )
-        .run();
+      const insertRun = old.db.prepare(
+        `INSERT INTO runs (uuid, name, status, model_spec, dataset, backend, seed, hyperparameters, created_at, updated_at)
+         VALUES (?, ?, 'completed', '{}', 'mnist', 'cpu', 7, ?, 1, 1)`,
+      );
+      insertRun.run('00000000-0000-4000-8000-000000000001', 'old run', '{"optimizer":"rmsprop","momentum":0.9,"learningRate":0.001}');
+      insertRun.run('00000000-0000-4000-8000-000000000003', 'old momentum run', '{"optimizer":"momentum","momentum":0.9}');
       old.db.prepare("INSERT INTO metrics (run_id, key, step, epoch, wall_ms, value) VALUES (1, 'loss', 0, 0, 1, 0.5)").run();
       old.db
         .prepare(
@@ -105,6 +105,9 @@ describe('migrations', () => {
       expect(store.metricSeries(1).series.loss).toEqual([{ step: 0, epoch: 0, wallMs: 1, value: 0.5 }]);
       // 0006 rebuilt the runs table (the 'pruned' status): its child rows were not cascaded away.
       expect(store.getRun(1)).toMatchObject({ status: 'completed', pruned: null });
+      // 0008: RMSprop trained with momentum 0 whatever was stored; the momentum optimizer keeps its own.
+      expect(store.getRun(1)?.hyperparameters).toEqual({ optimizer: 'rmsprop', learningRate: 0.001 });
+      expect(store.getRun(2)?.hyperparameters).toEqual({ optimizer: 'momentum', momentum: 0.9 });
       const fresh = new Database(':memory:');
       store.close();
       const upgraded = new Database(path, { readonly: true });

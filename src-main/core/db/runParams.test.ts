@@ -125,6 +125,102 @@ describe('run params: every input that changes a result', () => {
     }
   });
 
+  it('has every notebook knob, with the optimizer constants of its optimizer only and the values it trains with', () => {
+    const params = (hyperparameters: object) =>
+      store.runDetail(single({ run: { preset: 'lenet5-relu', dataset: 'mnist', hyperparameters }, set: { epochs: 1 } }).id).params;
+    const adam = params({ optimizer: 'adam', epsilon: 1e-8, validationSplitMode: 'tail', shuffle: false });
+    expect(adam).toMatchObject({ optimizer: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, validationSplitMode: 'tail', shuffle: false });
+    for (const unused of ['momentum', 'rho', 'centered', 'nesterov']) expect(adam).not.toHaveProperty(unused);
+    expect(params({ optimizer: 'rmsprop' })).toMatchObject({ rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false });
+    expect(params({ optimizer: 'momentum' })).toMatchObject({ momentum: 0.9, nesterov: false });
+    expect(params({ optimizer: 'sgd' })).not.toHaveProperty('beta1');
+    const scheduled = params({
+      lrSchedule: { type: 'cosine', decaySteps: 1000 },
+      earlyStopping: { monitor: 'val_accuracy', patience: 2, baseline: 0.9 },
+    });
+    expect(scheduled).toMatchObject({
+      'lrSchedule.type': 'cosine',
+      'lrSchedule.decaySteps': 1000,
+      'lrSchedule.alpha': 0,
+      'earlyStopping.monitor': 'val_accuracy',
+      'earlyStopping.patience': 2,
+      'earlyStopping.baseline': 0.9,
+      'earlyStopping.mode': 'auto',
+      'earlyStopping.restoreBestWeights': false,
+    });
+  });
+
+  it("has each layer's and the output's initialisers, bias and regularisers", () => {
+    const model = {
+      ...tinyModel,
+      layers: [
+        {
+          type: 'conv2d',
+          filters: 4,
+          kernelSize: 3,
+          kernelInitializer: { type: 'truncated_normal', stddev: 0.1 },
+          biasInitializer: { type: 'constant', value: 0.1 },
+        },
+        { type: 'flatten' },
+        { type: 'dense', units: 8, useBias: false, kernelRegularizer: { l2: 1e-4 } },
+      ],
+      output: { kernelInitializer: 'he_normal' },
+    };
+    const run = single({ run: { model, dataset: 'mnist', hyperparameters: { learningRate: 0.01 } }, set: { epochs: 1 } });
+    expect(store.runDetail(run.id).params).toMatchObject({
+      'layers.0.kernelInitializer.type': 'truncated_normal',
+      'layers.0.kernelInitializer.stddev': 0.1,
+      'layers.0.kernelInitializer.mean': 0,
+      'layers.0.biasInitializer.value': 0.1,
+      'layers.0.useBias': true,
+      'layers.2.useBias': false,
+      'layers.2.kernelRegularizer.l2': 1e-4,
+      'layers.2.kernelRegularizer.l1': 0,
+      'output.kernelInitializer.type': 'he_normal',
+      'output.biasInitializer.type': 'zeros',
+    });
+  });
+
+  it('reads a run recorded before these knobs existed as it trained: the same params as that run queued today', () => {
+    const today = single({ run: { model: tinyModel, dataset: 'mnist', hyperparameters: { learningRate: 0.001 } }, set: { epochs: 2 } });
+    const path = join(temp.dir, 'before-knobs.db');
+    const old = openDatabase(path, { targetVersion: 7 });
+    // What KernelLab stored before: the old schema's defaults (momentum 0.9 for every optimizer), layers without initialisers.
+    const oldHyperparameters = {
+      epochs: 2,
+      batchSize: 32,
+      optimizer: 'adam',
+      learningRate: 0.001,
+      momentum: 0.9,
+      validationSplit: 0.1,
+      validateOn: 'split',
+      checkpointMonitor: 'val_loss',
+      seed: 42,
+    };
+    const oldModel = {
+      ...tinyModel,
+      layers: [
+        { type: 'conv2d', filters: 4, kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu' },
+        { type: 'maxPool2d', poolSize: 2, padding: 'valid' },
+        { type: 'flatten' },
+        { type: 'dense', units: 16, activation: 'relu' },
+      ],
+    };
+    old.db
+      .prepare(
+        `INSERT INTO runs (uuid, name, status, model_spec, dataset, backend, seed, hyperparameters, environment, created_at, updated_at)
+         VALUES ('00000000-0000-4000-8000-000000000009', 'old run', 'completed', ?, 'mnist', 'auto', 42, ?, '{}', 1, 1)`,
+      )
+      .run(JSON.stringify(oldModel), JSON.stringify(oldHyperparameters));
+    old.db.close();
+    const upgraded = RunStore.open(path);
+    try {
+      expect(upgraded.runDetail(1).params).toEqual(store.runDetail(today.id).params);
+    } finally {
+      upgraded.close();
+    }
+  });
+
   it('derives again the params of runs an older KernelLab recorded, when the database opens', () => {
     const path = join(temp.dir, 'old.db');
     const old = openDatabase(path, { targetVersion: 3 });

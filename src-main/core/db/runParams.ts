@@ -8,10 +8,15 @@
  * a pivot axis.
  *
  * Keys:
- * - hyperparameters flattened as they are named: `epochs`, `learningRate`, `earlyStopping.patience`;
+ * - hyperparameters flattened as they are named: `epochs`, `learningRate`, `earlyStopping.patience`,
+ *   `lrSchedule.type`, with every default filled in (a run recorded before a knob existed trained
+ *   with its default); of the optimizer constants only the ones the run's optimizer takes, with
+ *   the values it trains with (`beta2` for adam, `rho` for rmsprop, `momentum` for both momentum
+ *   optimizers) — contract/training.ts optimizerSettings;
  * - `dataset`, `trainImages` and `testImages` (images the run trains and is tested on, before the
  *   validation split), `preprocessing`, `backend` (pinned, `auto`, or the one a worker got);
- * - `model` (the spec's name) and every layer field, `layers.<i>.<field>` (`layers.2.kernelSize`);
+ * - `model` (the spec's name) and every layer field, `layers.<i>.<field>` (`layers.2.kernelSize`,
+ *   `layers.0.kernelInitializer.stddev`), and the softmax output's, `output.<field>`;
  * - the named sweep axes that set every matching layer, read back from the layers: `kernelSize`,
  *   `filters`, `strides`, `padding` (conv2d), `activation` (conv2d and dense), `pooling` (max|avg),
  *   `dropout` (dropout rates) — one value when the layers agree, else the list (JSON).
@@ -20,11 +25,13 @@
  * apart from the spec it was applied to, so a sweep run and the same run started by hand get
  * the same params.
  */
+import type { z } from 'zod';
+import { Hyperparameters, ModelSpec, optimizerConstantNames, optimizerSettings } from '../contract/training.ts';
 import { registry, type DatasetName } from '../datasets/registry.ts';
 import type { FlatParam } from './records.ts';
 
 /** Bump when the derivation changes: RunStore re-derives the params of runs recorded before. */
-export const paramsVersion = 1;
+export const paramsVersion = 2;
 
 /** What the worker does to pixels before training (trainingData/batches: uint8 / 255). */
 export const preprocessing = 'pixels/255';
@@ -57,6 +64,25 @@ export function flattenParams(value: unknown, prefix = '', out: FlatParam[] = []
 
 type Layer = Record<string, unknown> & { type?: unknown };
 
+/** The value as the schema reads it (defaults filled in), or as it is when it does not parse. */
+function withDefaults(schema: z.ZodType, value: unknown): unknown {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : value;
+}
+
+const optimizerConstants = new Set<string>(optimizerConstantNames);
+
+function hyperparameterParams(hyperparameters: Record<string, unknown>, out: FlatParam[]): void {
+  const parsed = Hyperparameters.safeParse(hyperparameters);
+  if (!parsed.success) {
+    flattenParams(hyperparameters, '', out);
+    return;
+  }
+  const rest = Object.fromEntries(Object.entries(parsed.data).filter(([key]) => !optimizerConstants.has(key)));
+  flattenParams(rest, '', out);
+  for (const [key, value] of Object.entries(optimizerSettings(parsed.data))) if (key !== 'optimizer') out.push(param(key, value));
+}
+
 /** The named axes and the layers each one sets (sweeps/axes.ts applies them the same way). */
 const namedLayerParams: { key: string; types: string[]; read: (layer: Layer) => unknown }[] = [
   { key: 'kernelSize', types: ['conv2d'], read: (l) => l.kernelSize },
@@ -70,7 +96,7 @@ const namedLayerParams: { key: string; types: string[]; read: (layer: Layer) => 
 
 function modelParams(modelSpec: unknown, out: FlatParam[]): void {
   if (modelSpec === null || typeof modelSpec !== 'object') return;
-  const spec = modelSpec as { name?: unknown; layers?: unknown };
+  const spec = withDefaults(ModelSpec, modelSpec) as { name?: unknown; layers?: unknown; output?: unknown };
   if (typeof spec.name === 'string') out.push(param('model', spec.name));
   const layers = Array.isArray(spec.layers) ? (spec.layers.filter((l) => l !== null && typeof l === 'object') as Layer[]) : [];
   for (const named of namedLayerParams) {
@@ -80,8 +106,9 @@ function modelParams(modelSpec: unknown, out: FlatParam[]): void {
     out.push(param(named.key, same ? values[0] : values));
   }
   layers.forEach((layer, i) => {
-    for (const [field, value] of Object.entries(layer)) if (value !== undefined) out.push(param(`layers.${i}.${field}`, value));
+    for (const [field, value] of Object.entries(layer)) if (value !== undefined) flattenParams(value, `layers.${i}.${field}`, out);
   });
+  if (spec.output !== null && typeof spec.output === 'object') flattenParams(spec.output, 'output', out);
 }
 
 /** Images a run trains and tests on: its per-class subset, else the whole split of the installed (or default) variant. */
@@ -101,7 +128,7 @@ function imageCounts(dataset: string, environment: Record<string, unknown>): { t
 /** Every param of a run, derived from what the run is. Later entries never repeat a key. */
 export function runParams(run: RunParamSource): FlatParam[] {
   const out: FlatParam[] = [];
-  flattenParams(run.hyperparameters, '', out);
+  hyperparameterParams(run.hyperparameters, out);
   out.push(param('dataset', run.dataset));
   const counts = imageCounts(run.dataset, run.environment);
   if (counts) out.push(param('trainImages', counts.train), param('testImages', counts.test));

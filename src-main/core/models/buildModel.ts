@@ -1,8 +1,14 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { deriveSeed } from '../random.ts';
 import { BatchNorm, LocalResponseNormalization, SeededDropout } from './customLayers.ts';
-import type { ModelSpec } from '../contract/training.ts';
+import type { ModelSpec, Regularizer } from '../contract/training.ts';
+import { makeInitializer } from './initializers.ts';
 import { inferShapes } from './shapeInference.ts';
+
+type WeightFields = ModelSpec['output'];
+
+const regularizer = (r: Regularizer | undefined) =>
+  r && (r.l1 > 0 || r.l2 > 0) ? tfl.regularizers.l1l2({ l1: r.l1, l2: r.l2 }) : undefined;
 
 /**
  * Builds the tfjs model for a spec. Every initializer gets a seed derived from the run seed and
@@ -11,13 +17,22 @@ import { inferShapes } from './shapeInference.ts';
  */
 export function buildModel(spec: ModelSpec, seed: number): tfl.Sequential {
   // Refuse an impossible spec with the layer, formula and numbers before tfjs throws its own message.
-  inferShapes(spec);
+  const { rows } = inferShapes(spec);
   const model = tfl.sequential({ name: spec.name.replace(/[^A-Za-z0-9_]/g, '_') || 'model' });
-  const kernel = (index: number) => tfl.initializers.glorotUniform({ seed: deriveSeed(seed, `layer ${index} kernel`) });
+  /** Initialisers and regularisers of a layer with weights: Keras' fans need the kernel's shape. */
+  const weights = (index: number, fields: WeightFields, kernelShape: number[], units: number) => ({
+    kernelInitializer: makeInitializer(fields.kernelInitializer, kernelShape, deriveSeed(seed, `layer ${index} kernel`)),
+    biasInitializer: makeInitializer(fields.biasInitializer, [units], deriveSeed(seed, `layer ${index} bias`)),
+    useBias: fields.useBias,
+    kernelRegularizer: regularizer(fields.kernelRegularizer),
+    biasRegularizer: fields.useBias ? regularizer(fields.biasRegularizer) : undefined,
+  });
+  const inputOf = (index: number): readonly number[] => (index === 0 ? spec.inputShape : rows[index - 1]!.outputShape);
   spec.layers.forEach((layer, index) => {
     const first = index === 0 ? { inputShape: spec.inputShape } : {};
     switch (layer.type) {
-      case 'conv2d':
+      case 'conv2d': {
+        const channels = inputOf(index)[2]!;
         model.add(
           tfl.layers.conv2d({
             ...first,
@@ -26,10 +41,11 @@ export function buildModel(spec: ModelSpec, seed: number): tfl.Sequential {
             strides: layer.strides,
             padding: layer.padding,
             activation: layer.activation,
-            kernelInitializer: kernel(index),
+            ...weights(index, layer, [layer.kernelSize, layer.kernelSize, channels, layer.filters], layer.filters),
           }),
         );
         break;
+      }
       case 'maxPool2d':
       case 'avgPool2d': {
         const args = { ...first, poolSize: layer.poolSize, strides: layer.strides ?? layer.poolSize, padding: layer.padding };
@@ -57,7 +73,17 @@ export function buildModel(spec: ModelSpec, seed: number): tfl.Sequential {
         model.add(tfl.layers.flatten(first));
         break;
       case 'dense':
-        model.add(tfl.layers.dense({ ...first, units: layer.units, activation: layer.activation, kernelInitializer: kernel(index) }));
+        model.add(
+          tfl.layers.dense({
+            ...first,
+            units: layer.units,
+            activation: layer.activation,
+            ...weights(index, layer, [inputOf(index)[0]!, layer.units], layer.units),
+          }),
+        );
+        break;
+      case 'activation':
+        model.add(tfl.layers.activation({ ...first, activation: layer.activation }));
         break;
       default: {
         const unknown: never = layer;
@@ -65,12 +91,13 @@ export function buildModel(spec: ModelSpec, seed: number): tfl.Sequential {
       }
     }
   });
+  const outputIndex = spec.layers.length;
   model.add(
     tfl.layers.dense({
-      ...(spec.layers.length === 0 ? { inputShape: spec.inputShape } : {}),
+      ...(outputIndex === 0 ? { inputShape: spec.inputShape } : {}),
       units: spec.numClasses,
       activation: 'softmax',
-      kernelInitializer: kernel(spec.layers.length),
+      ...weights(outputIndex, spec.output, [inputOf(outputIndex)[0]!, spec.numClasses], spec.numClasses),
     }),
   );
   return model;

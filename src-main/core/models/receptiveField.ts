@@ -34,7 +34,7 @@ export function stepField(field: ReceptiveField, kernel: number, stride: number,
 /**
  * The receptive field after each layer of a spec, in layer order; null from the first flatten
  * on (a flat unit sees the whole image). Layers that keep the spatial grid (batchNorm, lrn,
- * dropout) keep their input's field. The spec must be one inferShapes accepts.
+ * dropout, activation) keep their input's field. The spec must be one inferShapes accepts.
  */
 export function receptiveFields(spec: ModelSpec): (ReceptiveField | null)[] {
   let field: ReceptiveField | null = inputField;
@@ -55,6 +55,7 @@ export function receptiveFields(spec: ModelSpec): (ReceptiveField | null)[] {
       case 'batchNorm':
       case 'lrn':
       case 'dropout':
+      case 'activation':
         return field;
       case 'flatten':
       case 'dense':

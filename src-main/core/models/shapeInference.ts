@@ -85,7 +85,7 @@ export function inferShapes(spec: ModelSpec): ModelSummary {
         const k = layer.kernelSize;
         const oh = spatialOutput(index, layer.type, 'height', h, k, layer.strides, layer.padding).out;
         const ow = spatialOutput(index, layer.type, 'width', w, k, layer.strides, layer.padding).out;
-        params = k * k * c * layer.filters + layer.filters;
+        params = k * k * c * layer.filters + (layer.useBias ? layer.filters : 0);
         trainable = params;
         flops = 2 * oh * ow * layer.filters * k * k * c;
         shape = [oh, ow, layer.filters];
@@ -117,6 +117,9 @@ export function inferShapes(spec: ModelSpec): ModelSummary {
       }
       case 'dropout':
         break;
+      case 'activation':
+        flops = shape.reduce((a, b) => a * b, 1);
+        break;
       case 'flatten': {
         needImage(index, layer.type);
         shape = [shape.reduce((a, b) => a * b, 1)];
@@ -124,7 +127,7 @@ export function inferShapes(spec: ModelSpec): ModelSummary {
       }
       case 'dense': {
         const n = needFlat(index, layer.type);
-        params = n * layer.units + layer.units;
+        params = n * layer.units + (layer.useBias ? layer.units : 0);
         trainable = params;
         flops = 2 * n * layer.units;
         shape = [layer.units];
@@ -150,7 +153,7 @@ export function inferShapes(spec: ModelSpec): ModelSummary {
     );
   }
   const n = shape[0]!;
-  const outParams = n * spec.numClasses + spec.numClasses;
+  const outParams = n * spec.numClasses + (spec.output.useBias ? spec.numClasses : 0);
   rows.push({
     index: outputIndex,
     type: 'output',

@@ -6,7 +6,7 @@
  */
 import { KernelLabError } from '../errors.ts';
 import { datasetNames, registry, type DatasetName } from '../datasets/registry.ts';
-import { Activation, Hyperparameters, OptimizerName, Padding } from '../contract/training.ts';
+import { Activation, Hyperparameters, OptimizerName, Padding, ValidationSplitMode } from '../contract/training.ts';
 import { PoolingValue, type AxisValue } from '../contract/runs.ts';
 import { NamedAxis, type AxisRange, type AxisValues } from '../contract/sweeps.ts';
 
@@ -146,6 +146,12 @@ function hyperKind(field: string): ValueKind {
       return { type: 'enum', options: OptimizerName.options };
     case 'validateOn':
       return { type: 'enum', options: ['split', 'test'] };
+    case 'validationSplitMode':
+      return { type: 'enum', options: ValidationSplitMode.options };
+    case 'shuffle':
+    case 'nesterov':
+    case 'centered':
+      return { type: 'boolean' };
     case 'checkpointMonitor':
       return { type: 'enum', options: ['val_loss', 'val_accuracy', 'loss', 'accuracy'] };
     case 'backend':
@@ -194,8 +200,13 @@ export function resolveAxis(name: string): AxisDef {
   const hp = hyperPath.exec(name);
   if (hp) {
     const field = hp[1]!;
-    if (!Object.hasOwn(Hyperparameters.shape, field) || field === 'earlyStopping')
+    if (!Object.hasOwn(Hyperparameters.shape, field))
       throw new KernelLabError('invalid_input', `axes.${name}: unknown hyperparameter '${field}'`);
+    if (field === 'earlyStopping' || field === 'lrSchedule')
+      throw new KernelLabError(
+        'invalid_input',
+        `axes.${name}: ${field} is a group of settings, not one value; set it in base.hyperparameters (one sweep per setting)`,
+      );
     return hyper(field, hyperKind(field));
   }
   throw new KernelLabError(

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { RawSplit } from '../datasets/index.ts';
 import { batchTensors, crossEntropy } from './batches.ts';
+import { regularizationPenalty } from './trainStep.ts';
 
 export interface EvaluationResult {
   loss: number;
@@ -48,7 +49,11 @@ export function evaluateModel(
     }
     tf.dispose([x, y, labels, out.stats, out.argMax, out.maxProb]);
   }
-  const result: EvaluationResult = { loss: lossSum / split.count, accuracy: correct / split.count };
+  // The weights do not change while evaluating: the penalty is added once, as Keras' mean of per-batch losses would.
+  const penalty = regularizationPenalty(model);
+  const penaltyValue = penalty ? penalty.dataSync()[0]! : 0;
+  penalty?.dispose();
+  const result: EvaluationResult = { loss: lossSum / split.count + penaltyValue, accuracy: correct / split.count };
   if (!options.wantDetails) return result;
 
   const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));

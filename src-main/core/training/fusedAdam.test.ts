@@ -2,9 +2,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Hyperparameters, optimizerSettings } from '../contract/training.ts';
 import { SeededRandom } from '../random.ts';
 import { adamUpdateKernel, FusedAdam, fusedAdamMaxSize } from './fusedAdam.ts';
-import { optimizerConstants } from './trainer.ts';
 import { ensureGradients, registerWasmTrainingKernels } from './wasmKernels.ts';
 
 beforeAll(async () => {
@@ -12,6 +12,13 @@ beforeAll(async () => {
   await ensureGradients();
   expect(await tf.setBackend('wasm')).toBe(true);
 });
+
+/** Keras' Adam constants, as a run gets them by default. */
+const kerasAdam = optimizerSettings(Hyperparameters.parse({ epochs: 1, optimizer: 'adam', learningRate: 0.01 })) as {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+};
 
 const random = (rng: SeededRandom, n: number) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
 
@@ -40,7 +47,7 @@ async function train(optimizer: tf.Optimizer, steps: number) {
 
 describe('FusedAdam on wasm', () => {
   it("takes tfjs Adam's steps bitwise: weights, moments and iteration count", async () => {
-    const c = optimizerConstants;
+    const c = kerasAdam;
     const probe = new FusedAdam(0.01, c.beta1, c.beta2, c.epsilon);
     const v = tf.variable(tf.tensor1d([1, 2, 3]), true, 'probe');
     const { kernelNames } = await tf.profile(() => {
@@ -60,7 +67,7 @@ describe('FusedAdam on wasm', () => {
   it("is tfjs' Adam on a backend without the kernel (cpu)", async () => {
     await tf.setBackend('cpu');
     try {
-      const c = optimizerConstants;
+      const c = kerasAdam;
       const fused = await train(new FusedAdam(0.01, c.beta1, c.beta2, c.epsilon), 5);
       const reference = await train(tf.train.adam(0.01, c.beta1, c.beta2, c.epsilon), 5);
       expect(fused).toEqual(reference);

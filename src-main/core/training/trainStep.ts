@@ -23,8 +23,19 @@ export interface StepBatch {
 const noPhase = (_phase: StepPhase): void => {};
 
 /**
+ * The regularisers' penalty (Σ l1·|w| + l2·w² over the layers that have one), or null without
+ * any. Keras adds it to the loss it trains on and reports, in training and evaluation alike.
+ */
+export function regularizationPenalty(model: tfl.LayersModel): tf.Scalar | null {
+  const penalties = model.calculateLosses();
+  if (penalties.length === 0) return null;
+  // tfjs' l1l2 answers a [1] tensor, not a scalar.
+  return tf.tidy(() => tf.addN(penalties.map((p) => tf.reshape(p, []))) as tf.Scalar);
+}
+
+/**
  * One training step: forward with training behaviour (dropout masks, BatchNorm batch statistics),
- * Keras' cross-entropy, gradients, the optimizer update. Returns a tensor of three numbers the
+ * Keras' cross-entropy plus the regularisers' penalty, gradients, the optimizer update. Returns a tensor of three numbers the
  * caller reads and disposes: [loss, correct predictions, weights guard]. The guard is 0 · Σw, which
  * is NaN as soon as one weight is: the clipped loss stays finite when the weights are not (and
  * wasm's relu/clamp turn NaN into numbers), so divergence is checked on both.
@@ -35,7 +46,8 @@ export function trainStep(step: StepModel, batch: StepBatch, onPhase: (phase: St
   onPhase('forward');
   const { value, grads } = tf.variableGrads(() => {
     const probs = model.apply(batch.x, { training: true }) as tf.Tensor;
-    const loss = crossEntropy(probs, batch.y);
+    const penalty = regularizationPenalty(model);
+    const loss = penalty ? tf.add<tf.Scalar>(crossEntropy(probs, batch.y), penalty) : crossEntropy(probs, batch.y);
     stats = tf.keep(tf.stack([loss, tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), batch.labels), 'float32'))]));
     onPhase('backward');
     return loss;

@@ -4,7 +4,7 @@ import type { BackendName } from '../contract/app.ts';
 import { epochOrder, type RawSplit } from '../datasets/index.ts';
 import { buildModel } from '../models/buildModel.ts';
 import { dropoutClock } from '../models/customLayers.ts';
-import type { Hyperparameters, ModelSpec, MonitoredMetric } from '../contract/training.ts';
+import { optimizerSettings, type Hyperparameters, type ModelSpec, type MonitoredMetric } from '../contract/training.ts';
 import { loadCheckpoint, loadCheckpointWeights, saveCheckpoint } from './checkpointIO.ts';
 import { evaluateModel } from './evaluate.ts';
 import { batchTensors } from './batches.ts';
@@ -61,34 +61,25 @@ interface LoopState {
 }
 
 /**
- * Keras' constants, every one passed: tfjs would otherwise take epsilon from the current backend's
- * float precision (1e-7 at float32, 1e-4 at float16), and the same run must give the same numbers
- * on tensorflow, wasm and cpu — and resume from a checkpoint on any of them.
+ * The run's optimizer with every constant passed (optimizerSettings: Keras' defaults unless the
+ * run sets them): tfjs would otherwise take epsilon from the current backend's float precision
+ * (1e-7 at float32, 1e-4 at float16), and the same run must give the same numbers on tensorflow,
+ * wasm and cpu — and resume from a checkpoint on any of them.
  */
-export const optimizerConstants = {
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-7,
-  rho: 0.9,
-  rmspropMomentum: 0,
-  centered: false,
-  nesterov: false,
-} as const;
-
 export function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
-  const c = optimizerConstants;
-  switch (hp.optimizer) {
+  const settings = optimizerSettings(hp);
+  switch (settings.optimizer) {
     case 'sgd':
       return tf.train.sgd(hp.learningRate);
     case 'momentum':
-      return tf.train.momentum(hp.learningRate, hp.momentum, c.nesterov);
+      return tf.train.momentum(hp.learningRate, settings.momentum, settings.nesterov);
     case 'adam':
-      return new FusedAdam(hp.learningRate, c.beta1, c.beta2, c.epsilon);
+      return new FusedAdam(hp.learningRate, settings.beta1, settings.beta2, settings.epsilon);
     case 'rmsprop':
-      return tf.train.rmsprop(hp.learningRate, c.rho, c.rmspropMomentum, c.epsilon, c.centered);
+      return tf.train.rmsprop(hp.learningRate, settings.rho, settings.momentum, settings.epsilon, settings.centered);
     default: {
-      const unknown: never = hp.optimizer;
-      throw new Error(`unknown optimizer ${String(unknown)}`);
+      const unknown: never = settings;
+      throw new Error(`unknown optimizer ${JSON.stringify(unknown)}`);
     }
   }
 }

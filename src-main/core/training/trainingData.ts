@@ -1,8 +1,8 @@
-import { gather, loadSplit, stratifiedSplit, subsetPerClass, type RawSplit } from '../datasets/index.ts';
+import { gather, loadSplit, stratifiedSplit, subsetPerClass, tailSplit, type RawSplit } from '../datasets/index.ts';
 import type { TrainingData } from './trainer.ts';
 import type { TrainRequest } from './workerProtocol.ts';
 
-/** Train/validation/test splits for a request: optional per-class subsets, a stratified validation split. */
+/** Train/validation/test splits for a request: optional per-class subsets, a stratified or tail (Keras) validation split. */
 export async function prepareData(
   request: Pick<TrainRequest, 'datasetsDir' | 'dataset' | 'subset' | 'hyperparameters'>,
 ): Promise<TrainingData> {
@@ -18,7 +18,10 @@ export async function prepareData(
   let validation: RawSplit | null = null;
   if (hp.validateOn === 'test') validation = test;
   else if (hp.validationSplit > 0) {
-    const split = stratifiedSplit(train.labels, hp.validationSplit, hp.seed);
+    const split =
+      hp.validationSplitMode === 'tail'
+        ? tailSplit(train.count, hp.validationSplit)
+        : stratifiedSplit(train.labels, hp.validationSplit, hp.seed);
     validation = gather(train, split.validation);
     train = gather(train, split.train);
   }
