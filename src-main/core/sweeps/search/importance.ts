@@ -8,7 +8,7 @@
  *
  * The forest is ml-random-forest (mljs; bootstrap bagging, CART regression trees from ml-cart).
  * Its CART tries every midpoint with a full pass over the node's rows, O(n²) per node, so a tree
- * on 1,000 trials costs ~16× one on 256: above `maxTreeSamples` trials, trees are fitted in groups,
+ * on 1,000 trials costs ~25× one on 200: above `maxTreeSamples` (200) trials, trees are fitted in groups,
  * each group on its own seeded subsample (subbagging, as scikit-learn's max_samples does).
  *
  * Numeric axes are features in their own units, log axes in log space (the measure a log range is
@@ -230,22 +230,26 @@ class FanovaTree {
   /** The prediction at `sample` (values for some features), averaged over the others; and its weight. */
   #marginalized(sample: ReadonlyMap<number, number>): [number, number] {
     const active = [...sample.keys()];
-    const stack: { node: number; box: [number, number][] }[] = [
-      // Marginalised features count with a width of 1: their volume cancels out.
-      { node: 0, box: this.#bounds.map((b, f) => (sample.has(f) ? [b[0], b[1]] : [0, 1])) },
-    ];
+    const slot = new Map(active.map((f, k) => [f, k]));
+    // Only the active features' bounds matter: a marginalised feature counts with a width of 1
+    // (its volume cancels out), so the box holds [low, high] of each active feature alone.
+    const root = new Float64Array(active.length * 2);
+    active.forEach((f, k) => {
+      root[2 * k] = this.#bounds[f]![0];
+      root[2 * k + 1] = this.#bounds[f]![1];
+    });
+    const stack: { node: number; box: Float64Array }[] = [{ node: 0, box: root }];
     let sum = 0;
     let weightSum = 0;
     while (stack.length > 0) {
       const { node: index, box } = stack.pop()!;
       const node = this.#nodes[index]!;
       if (node.feature >= 0) {
-        const x = sample.get(node.feature);
-        if (x !== undefined) {
-          const goLeft = x < node.threshold;
-          const next = box.map((b) => [...b] as [number, number]);
-          if (goLeft) next[node.feature]![1] = node.threshold;
-          else next[node.feature]![0] = node.threshold;
+        const k = slot.get(node.feature);
+        if (k !== undefined) {
+          const goLeft = sample.get(node.feature)! < node.threshold;
+          const next = box.slice();
+          next[2 * k + (goLeft ? 1 : 0)] = node.threshold;
           stack.push({ node: goLeft ? node.left : node.right, box: next });
           continue;
         }
@@ -255,7 +259,8 @@ class FanovaTree {
         }
       }
       const [value, weight] = this.#statistics[index]!;
-      const cardinality = active.reduce((a, f) => a * (box[f]![1] - box[f]![0]), 1);
+      let cardinality = 1;
+      for (let k = 0; k < active.length; k++) cardinality *= box[2 * k + 1]! - box[2 * k]!;
       const w = weight / cardinality;
       sum += value * w;
       weightSum += w;
@@ -272,7 +277,7 @@ export function fanovaImportance(input: ImportanceInput): AxisImportance[] {
   const { features, rows, target } = input;
   const trees = input.trees ?? 64;
   const maxDepth = input.maxDepth ?? 64;
-  const maxTreeSamples = input.maxTreeSamples ?? 256;
+  const maxTreeSamples = input.maxTreeSamples ?? 200;
   // Encode: the forest's columns and each feature's columns among them.
   const bounds: [number, number][] = [];
   const columnsOf: number[][] = [];

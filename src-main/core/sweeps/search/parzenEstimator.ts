@@ -12,7 +12,9 @@
  */
 import type { SeededRandom } from '../../random.ts';
 import type { Dimension } from './space.ts';
-import { logGaussMass, truncNormLogPdf, truncNormSample } from './truncnorm.ts';
+import { logGaussMass, truncNormSample } from './truncnorm.ts';
+
+const logSqrt2Pi = 0.5 * Math.log(2 * Math.PI);
 
 export interface ParzenEstimatorParameters {
   priorWeight: number;
@@ -118,7 +120,11 @@ class NumericParzenEstimator implements ParzenEstimator {
   logPdf(xs: readonly number[]): number[] {
     const k = this.#mus.length;
     const terms = new Array<number>(k);
+    // Integer candidates repeat: each distinct value is computed once.
+    const seen = new Map<number, number>();
     return xs.map((x) => {
+      const known = seen.get(x);
+      if (known !== undefined) return known;
       for (let i = 0; i < k; i++) {
         const mu = this.#mus[i]!;
         const sigma = this.#sigmas[i]!;
@@ -128,11 +134,16 @@ class NumericParzenEstimator implements ParzenEstimator {
           const right = this.#dim.log ? Math.log(x + 0.5) : x + 0.5;
           logP = logGaussMass((left - mu) / sigma, (right - mu) / sigma) - this.#logMass[i]!;
         } else {
-          logP = truncNormLogPdf(this.#dim.log ? Math.log(x) : x, mu, sigma, this.#low, this.#high);
+          const t = this.#dim.log ? Math.log(x) : x;
+          // truncNormLogPdf with the kernel's truncation constant computed once, in the constructor.
+          const z = (t - mu) / sigma;
+          logP = t < this.#low || t > this.#high ? -Infinity : -0.5 * z * z - logSqrt2Pi - Math.log(sigma) - this.#logMass[i]!;
         }
         terms[i] = this.#logWeights[i]! + logP;
       }
-      return logSumExp(terms);
+      const value = logSumExp(terms);
+      seen.set(x, value);
+      return value;
     });
   }
 }
