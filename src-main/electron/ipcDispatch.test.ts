@@ -100,6 +100,11 @@ describe('IPC payload validation (property-based)', () => {
     for (const name of Object.keys(methods)) {
       const reply = await dispatchIpc(service, name, { notAField: 1 }, true);
       if (reply.ok) throw new Error(`${name} accepted an unknown field`);
+      // A remote executor's methods need an agent token, which a window never carries: refused before their input is read.
+      if (name.startsWith('agent.')) {
+        expect(reply.error.code, name).toBe('unauthorized');
+        continue;
+      }
       expect(reply.error.code, name).toBe('invalid_input');
       expect(reply.error.message, name).toMatch(new RegExp(`^Invalid input for ${name.replace('.', '\\.')}: `));
       expect(reply.error.message, name).toMatch(namesWhatItTakes[name] ?? /Unrecognized key: "notAField"/);
