@@ -8,8 +8,9 @@ import { datasetsHandlers } from './datasets/handlers.ts';
 import { DatasetTransfers } from './datasets/transfers.ts';
 import { enginesHandlers } from './engine/handlers.ts';
 import { EngineInstalls, verifyInWorker } from './engine/installs.ts';
-import { countNvidiaGpus, GpuSlots, tensorflowWorkers } from './engine/gpuSlots.ts';
-import { engineDir, engineProcessEnv, readManifest, tensorflowManifest } from './engine/layout.ts';
+import { tensorflowWorkers } from './engine/gpuSlots.ts';
+import { withEngine } from './engine/workerEnv.ts';
+import { tensorflowManifest } from './engine/layout.ts';
 import { RunStore } from './db/RunStore.ts';
 import { runsHandlers } from './db/handlers.ts';
 import { Lifecycle } from './lifecycle.ts';
@@ -87,31 +88,6 @@ export interface Service {
 const defaultWorkerEntry = fileURLToPath(new URL('./training/worker.ts', import.meta.url));
 
 const defaultAppRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-/**
- * Every worker gets the installed tensorflow engine in its environment (its folder, and for a GPU
- * engine the CUDA libraries on its library path — for that process only). Read at each start, so
- * an engine installed or removed while the app runs is what the next run gets.
- */
-function withEngine(launch: WorkerLauncher, enginesDir: string): WorkerLauncher {
-  let slots: GpuSlots | undefined;
-  return (entry, args, env) => {
-    const dir = engineDir(enginesDir, 'tensorflow');
-    const disk = readManifest(dir);
-    if (disk.state !== 'ready') return launch(entry, args, env);
-    const engineEnv: NodeJS.ProcessEnv = { ...engineProcessEnv(dir, disk.manifest), KERNELLAB_TENSORFLOW_VARIANT: disk.manifest.variant };
-    // One GPU per worker (the pool has one worker per GPU), unless the user chose the devices.
-    let gpu: number | undefined;
-    if (disk.manifest.variant === 'gpu' && disk.manifest.check.usingGpu && process.env.CUDA_VISIBLE_DEVICES === undefined) {
-      slots ??= new GpuSlots(countNvidiaGpus());
-      gpu = slots.take();
-      if (gpu !== undefined) engineEnv.CUDA_VISIBLE_DEVICES = String(gpu);
-    }
-    const handle = launch(entry, args, { ...engineEnv, ...env });
-    if (gpu !== undefined) handle.onExit(() => slots!.release(gpu));
-    return handle;
-  };
-}
 
 function envPollMs(): number | undefined {
   const ms = Number(process.env.KERNELLAB_CLUSTER_POLL_MS);

@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -17,14 +17,33 @@ export type WorkerLauncher = (entry: string, args: string[], env?: NodeJS.Proces
 
 const resolveHook = fileURLToPath(new URL('./training/esmResolveHook.ts', import.meta.url));
 
-export const forkWorker: WorkerLauncher = (entry, args, env) => {
-  const child = fork(entry, args, {
-    env: { ...process.env, ...env },
-    // A worker run from TypeScript sources loads tfjs's ESM files, which need the resolve hook.
-    execArgv: entry.endsWith('.ts') ? ['--import', resolveHook] : [],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    serialization: 'advanced',
-  });
+export const forkWorker: WorkerLauncher = (entry, args, env) =>
+  handleOf(
+    fork(entry, args, {
+      env: { ...process.env, ...env },
+      // A worker run from TypeScript sources loads tfjs's ESM files, which need the resolve hook.
+      execArgv: entry.endsWith('.ts') ? ['--import', resolveHook] : [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    }),
+  );
+
+/**
+ * Workers as copies of this very executable, told their role by `roleEnv`: the single-file
+ * kernellab-agent (Node SEA) cannot fork a script, so it starts itself as the worker.
+ */
+export function selfWorkerLauncher(roleEnv: Record<string, string>): WorkerLauncher {
+  return (_entry, args, env) =>
+    handleOf(
+      spawn(process.execPath, args, {
+        env: { ...process.env, ...env, ...roleEnv },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        serialization: 'advanced',
+      }),
+    );
+}
+
+function handleOf(child: ChildProcess): WorkerHandle {
   // A worker can die between our last look at it and a send: the write then fails (EPIPE,
   // ECONNRESET, ERR_IPC_CHANNEL_CLOSED) a tick later. That is the worker's death, which the exit
   // listener reports; the failed write must not become an unhandled 'error' that kills this process.
@@ -56,4 +75,4 @@ export const forkWorker: WorkerLauncher = (entry, args, env) => {
       return child.pid;
     },
   };
-};
+}

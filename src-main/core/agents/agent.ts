@@ -30,6 +30,9 @@ import {
 import { KernelLabError } from '../errors.ts';
 import { probeBackendsInWorker } from '../training/probe.ts';
 import { forkWorker, type WorkerLauncher } from '../workerHost.ts';
+import { withEngine } from '../engine/workerEnv.ts';
+
+export { selfWorkerLauncher } from '../workerHost.ts';
 import type { RunJob, RunOutcome } from '../sweeps/execution.ts';
 import { createWorkerExecutor } from '../sweeps/workerExecutor.ts';
 import { AgentClient, untilAnswered, type Unreachable } from './client.ts';
@@ -124,7 +127,11 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   const token = readTokenFile(options.tokenFile);
   const id = randomUUID();
   const log = (line: string) => options.log(`agent ${id.slice(0, 8)}: ${line}`);
-  const launch = options.launchWorker ?? forkWorker;
+  // A tensorflow engine installed on the node (KERNELLAB_ENGINES_DIR, or the node cache) goes to every worker, as in the app.
+  const launch = withEngine(
+    options.launchWorker ?? forkWorker,
+    process.env.KERNELLAB_ENGINES_DIR?.trim() || join(options.cacheDir, 'engines'),
+  );
   const entry = options.workerEntry ?? defaultWorkerEntry;
   const patience = options.patienceMs ?? 10 * 60_000;
   const runs: AgentResult['runs'] = [];
