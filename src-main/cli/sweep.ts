@@ -65,7 +65,10 @@ export function formatPreview(preview: SweepPreview): string {
       `pruner ${search.pruner}: about ${Math.round(pruning.expectedEpochs)} of ${pruning.trainedEpochs} epochs trained, ` +
         `${formatDuration(pruning.seconds)} (saves about ${formatDuration(pruning.savedSeconds)}; ${pruning.assumption})`,
     );
-  for (const p of preview.points.filter((p) => p.role === 'impossible')) {
+  const impossible = preview.points.filter((p) => p.role === 'impossible');
+  // A few of them say why; a sweep of 10⁶ points may have thousands.
+  if (impossible.length > 20) lines.push(`  the first 20 of ${preview.impossible} impossible points:`);
+  for (const p of impossible.slice(0, 20)) {
     lines.push(
       `  impossible point ${p.index} (${Object.entries(p.values)
         .map(([k, v]) => `${k}=${JSON.stringify(v)}`)

@@ -20,11 +20,11 @@ function kernellab(...args: string[]) {
 }
 
 /** A finished 4 × 3 sweep whose accuracy is decided by the learning rate, a little by the kernel size. */
-function recordedSweep(): number {
+async function recordedSweep(): Promise<number> {
   const store = RunStore.open(join(tmp.dir, 'kernellab.db'));
   try {
     const spec = parseSweepSpec(tinySweep({ axes: { learningRate: [0.001, 0.01, 0.1, 1], kernelSize: [3, 5, 7] } }));
-    const started = queueSweep(store, spec);
+    const started = await queueSweep(store, spec);
     for (const id of started.runIds) {
       const run = store.claimNextRunnable(store.owner, 60_000)!;
       const v = (run.environment.sweep as SweepRunInfo).values;
@@ -39,8 +39,8 @@ function recordedSweep(): number {
 }
 
 describe('kernellab sweep importance', () => {
-  it('ranks the axis that decided the metric first, with each axis’s marginal effect', () => {
-    const sweepId = recordedSweep();
+  it('ranks the axis that decided the metric first, with each axis’s marginal effect', async () => {
+    const sweepId = await recordedSweep();
     const { code, out, err } = kernellab('sweep', 'importance', String(sweepId));
     expect(err).toBe('');
     expect(code).toBe(0);
@@ -59,7 +59,7 @@ describe('kernellab sweep importance', () => {
     expect(json.bestSoFar.at(-1)!.best).toBeCloseTo(0.935);
   });
 
-  it('says so when a sweep does not exist', () => {
+  it('says so when a sweep does not exist', async () => {
     const { code, err } = kernellab('sweep', 'importance', '99');
     expect(code).not.toBe(0);
     expect(err).toContain('Sweep 99 does not exist');

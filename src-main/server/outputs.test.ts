@@ -57,7 +57,7 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     server = await startServer({ service, port: 0 });
     const store = service.context.store;
     // A queued sweep (no scheduler runs here), two of its runs brought to an end by hand.
-    const started = queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [3, 5], epochs: [1, 2] }, fold: false })));
+    const started = await queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [3, 5], epochs: [1, 2] }, fold: false })));
     sweepId = started.sweepId;
     [diverged, completed, queued] = started.runIds as [number, number, number];
     expect(store.claimNextRunnable(store.owner, 60_000)?.id).toBe(diverged);

@@ -36,7 +36,10 @@ export const MetricKey = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9_.:/-]+$/, 'letters, digits and _ . : / - only');
+  .regex(/^[A-Za-z0-9_.:/-]+$/, 'letters, digits and _ . : / - only')
+  // Every other name works as a key (constructor, toString: the maps holding them are prototype-safe);
+  // this one would change what an object is in every JavaScript that reads it.
+  .refine((key) => key !== '__proto__', 'the name __proto__ is reserved');
 
 /** A parameter key after flattening: `optimizer.learningRate`, `layers.0.kernelSize`. */
 export const ParamKey = z.string().min(1).max(256);
@@ -493,6 +496,13 @@ export const runsMethods = {
 };
 
 export const runsEvents = {
+  /** A runs.import going on: runs of the file handled so far (imported or already here) of all. */
+  'runs.importProgress': z.object({
+    done: z.number().int(),
+    total: z.number().int(),
+    imported: z.number().int(),
+    skipped: z.number().int(),
+  }),
   /** A run changed state (or its tags/note); summary is its metric summaries at that moment. */
   'run.updated': z.object({ runId: Id, status: RunStatus, summary: z.array(MetricSummary) }),
   /** Points just committed for one run (one event per run per batch). */

@@ -280,8 +280,10 @@ export const SweepProgress = z.object({
   pruned: z.number().int(),
   derived: z.number().int(),
   etaSeconds: z.number().nullable(),
-  /** "run 5 of 12, ETA 3 min 10 s" */
+  /** "run 5 of 12, ETA 3 min 10 s", or "queueing 40,000 of 100,000 runs" while sweeps.start queues it */
   text: z.string(),
+  /** While sweeps.start is still queueing the sweep: runs queued so far and in all; else null. */
+  queueing: z.object({ queued: z.number().int(), total: z.number().int() }).nullable().default(null),
 });
 export type SweepProgress = z.infer<typeof SweepProgress>;
 
@@ -388,10 +390,13 @@ export const sweepsMethods = {
       planned: z.number().int(),
       queued: z.number().int(),
       derived: z.number().int(),
+      /** The first 100 impossible points with why; impossibleCount says how many there are. */
       impossible: z.array(z.object({ index: z.number().int(), values: z.record(z.string(), AxisValue), error: z.string() })),
+      impossibleCount: z.number().int(),
       runIds: z.array(Id),
     }),
-    summary: 'Validates and queues a sweep (all its runs in one transaction); the scheduler starts them.',
+    summary:
+      'Validates and queues a sweep, a chunk of runs at a time (a failure queues nothing; sweep.progress reports the queueing); the scheduler starts them once all are queued.',
   }),
   'sweeps.pause': method({
     input: IdInput,

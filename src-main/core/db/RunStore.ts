@@ -61,10 +61,12 @@ import {
 import { DatabaseError, describeSqliteError, openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './database.ts';
 import { compareRuns, listRuns, metricSeries, pivot, runDetail, summariesOf } from './queries.ts';
 import { tableColumns } from './tableColumns.ts';
-import { exportRuns, importRuns } from './exchange.ts';
+import { exportRuns } from './exchange.ts';
+import { importRunsExport, type ImportOptions } from './importRuns.ts';
 import { metricWriter, type MetricRow, type MetricWriter } from './metricWrite.ts';
 import { runInserter, type RunInserter } from './runInsert.ts';
 import * as queue from './runQueue.ts';
+import { cancelOpenRuns, deleteRunsOfSweep, sweepStats, type SweepStats } from './sweepRows.ts';
 import * as lifecycle from './runLifecycle.ts';
 import { LeaseLost, allowedTransitions, endsRun, type ClaimScope } from './runLifecycle.ts';
 import * as sweepSearch from './sweepSearch.ts';
@@ -79,7 +81,7 @@ export type { RunStatus } from '../contract/index.ts';
 export { leaseOf, readParam, toRunRecord, type FlatParam, type Lease, type RunDbRow, type RunRecord } from './records.ts';
 export { flattenParams, paramOfAxis, runParams } from './runParams.ts';
 export { allowedTransitions, LeaseLost, type ClaimScope } from './runLifecycle.ts';
-export { MetricPointInput, NewCheckpoint, NewEvaluation, NewRun } from './storeInputs.ts';
+export { MetricPointInput, NewCheckpoint, NewEvaluation, NewRun, type NewRunParsed } from './storeInputs.ts';
 
 export interface RunStoreOptions extends OpenDatabaseOptions {
   /** Where `run.updated` and `metrics.appended` go; none in tools that only read. */
@@ -295,6 +297,52 @@ export class RunStore {
       }).id;
       const runIds = [...runsOf({ sweepId, experimentId })].map((run) => this.createRun(run).id);
       return { sweepId, runIds };
+    });
+  }
+
+  /**
+   * Queues a sweep's runs in one transaction, without an event per run (the sweep's progress says
+   * it): the bulk path of a sweep being queued a chunk at a time. The runs come from the sweep's
+   * own expansion, already validated there; returns their ids in order.
+   */
+  addSweepRuns(sweepId: number, runs: readonly NewRunParsed[]): number[] {
+    return this.#write(`queueing ${runs.length} runs of sweep ${sweepId}`, () => {
+      if (!this.#db.prepare('SELECT 1 FROM sweeps WHERE id = ?').get(sweepId))
+        throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
+      const now = Date.now();
+      return runs.map((run) => this.#insertRun(this.#newRunRow({ ...run, sweepId }, now), runParams(run)));
+    });
+  }
+
+  /** Replaces a sweep's stored spec (its plan, as queueing goes on) and, when given, its status. */
+  updateSweep(id: number, spec: unknown, status?: SweepStatus): void {
+    this.#write('updating a sweep', () => {
+      const info = this.#db
+        .prepare('UPDATE sweeps SET spec = ?, status = coalesce(?, status) WHERE id = ?')
+        .run(JSON.stringify(spec), status === undefined ? null : SweepStatus.parse(status), id);
+      if (info.changes === 0) throw new KernelLabError('not_found', `Sweep ${id} does not exist`);
+    });
+  }
+
+  /** A sweep's progress numbers, counted in SQL. */
+  sweepStats(sweepId: number): SweepStats {
+    return this.#read(`counting the runs of sweep ${sweepId}`, () => sweepStats(this.#db, sweepId));
+  }
+
+  /** Cancels up to `limit` queued or interrupted runs of a sweep in one short transaction; returns how many. */
+  cancelOpenRuns(sweepId: number, limit: number): number {
+    return this.#write(`canceling runs of sweep ${sweepId}`, () => cancelOpenRuns(this.#db, sweepId, limit, Date.now())).length;
+  }
+
+  /**
+   * Deletes up to `limit` runs of a sweep in one short transaction; when none is left, the sweep
+   * itself. Returns how many runs went; call again until it returns 0.
+   */
+  deleteSweepChunk(sweepId: number, limit: number): number {
+    return this.#write(`deleting runs of sweep ${sweepId}`, () => {
+      const deleted = deleteRunsOfSweep(this.#db, sweepId, limit);
+      if (deleted === 0) this.#db.prepare('DELETE FROM sweeps WHERE id = ?').run(sweepId);
+      return deleted;
     });
   }
 
@@ -534,11 +582,7 @@ export class RunStore {
    * the scheduler calls it again on its ticks, so a stalled process's runs do not wait forever.
    */
   recoverInterrupted(now: number = Date.now()): number[] {
-    const gone = (owner: string | null): boolean => {
-      if (owner === null || !owner.startsWith(this.hostPrefix)) return false;
-      const pid = Number(owner.slice(this.hostPrefix.length));
-      return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid);
-    };
+    const gone = (owner: string | null) => owner !== null && this.ownerGone(owner);
     const dead = lifecycle
       .runningHolders(this.#db)
       .filter((r) => r.lease_expires_at === null || r.lease_expires_at < now || gone(r.worker_owner))
@@ -554,6 +598,13 @@ export class RunStore {
     for (const id of dead) this.#emitRun(id, 'interrupted');
     for (const id of canceled) this.#emitRun(id, 'canceled');
     return dead;
+  }
+
+  /** Whether `owner` (`host:pid`) is a process of this machine that no longer exists. */
+  ownerGone(owner: string): boolean {
+    if (!owner.startsWith(this.hostPrefix)) return false;
+    const pid = Number(owner.slice(this.hostPrefix.length));
+    return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid);
   }
 
   deleteRun(id: number): boolean {
@@ -892,9 +943,17 @@ export class RunStore {
     return this.#read('exporting runs', () => exportRuns(this.#db, selection, format));
   }
 
-  importRuns(content: string): { imported: number; skipped: number } {
+  /**
+   * Imports a JSON export a chunk at a time (importRuns.ts): bounded work, nothing left behind on
+   * failure, statuses from elsewhere never runnable here.
+   */
+  async importRuns(content: string, options: ImportOptions = {}): Promise<{ imported: number; skipped: number }> {
     try {
-      return importRuns(this.#db, content, { insertRun: this.#insertRun, writeMetrics: this.#writeMetrics });
+      return await importRunsExport(
+        { db: this.#db, write: (doing, fn) => this.#write(doing, fn), insertRun: this.#insertRun, writeMetrics: this.#writeMetrics },
+        content,
+        options,
+      );
     } catch (error) {
       throw describeSqliteError(this.path, error, 'importing runs');
     }

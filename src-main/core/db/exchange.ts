@@ -1,30 +1,16 @@
 /**
- * Export runs as JSON (everything, re-importable), a CSV table (one row per run: params and
- * summaries as columns) or CSV metric points (one row per point); import a JSON export.
- *
- * Import is idempotent: runs are matched by uuid and an existing one is skipped, experiments and
- * sweeps by uuid (experiments also by name, which is unique). Everything is written in one
- * transaction, so a bad file or a full disk imports nothing. NaN/±Infinity travel as strings.
+ * Export runs as JSON (everything, re-importable by importRuns.ts), a CSV table (one row per run:
+ * params and summaries as columns) or CSV metric points (one row per point). NaN/±Infinity travel
+ * as strings.
  */
 import { z } from 'zod';
-import { invalidInput, KernelLabError } from '../errors.ts';
-import {
-  decodeMetricValue,
-  encodeMetricValue,
-  MetricValue,
-  RunStatus,
-  SweepStatus,
-  type ExportFormat,
-  type ExportSelection,
-} from '../contract/index.ts';
+import { KernelLabError } from '../errors.ts';
+import { encodeMetricValue, MetricValue, RunStatus, SweepStatus, type ExportFormat, type ExportSelection } from '../contract/index.ts';
 import type { SqliteDatabase } from './database.ts';
-import type { MetricWriter } from './metricWrite.ts';
+import { exportFormatTag } from './importRuns.ts';
 import { readParam, toRunRecord, type FlatParam, type RunDbRow } from './records.ts';
-import { paramsVersion, runParams } from './runParams.ts';
-import type { RunInserter } from './runInsert.ts';
 
-const exportFormatTag = 'kernellab.runs';
-
+/** The shape of an export this file writes (importRuns.ts reads it back within the API's limits). */
 const ExportedRun = z
   .object({
     uuid: z.uuid(),
@@ -180,7 +166,8 @@ export function buildExport(db: SqliteDatabase, runIds: number[]): RunsExport {
       createdAt: s.created_at,
     })),
     runs: runs.map((r) => {
-      const metrics: RunsExport['runs'][number]['metrics'] = {};
+      // Keyed by metric names, which are user text: a plain object would take `constructor` for its own.
+      const metrics = Object.create(null) as RunsExport['runs'][number]['metrics'];
       for (const m of metricStmt.all(r.id) as { key: string; step: number; epoch: number; wall_ms: number; value: number | null }[]) {
         (metrics[m.key] ??= []).push([m.step, m.epoch, m.wall_ms, encodeMetricValue(m.value ?? NaN)]);
       }
@@ -384,154 +371,6 @@ export function exportRuns(
     ];
   });
   return { filename: `${base}.csv`, mediaType: 'text/csv', content: csv([header, ...lines]), runCount: ids.length };
-}
-
-/**
- * Imports a JSON export in one transaction; runs whose uuid is already here are skipped. Runs go
- * in through RunStore's run inserter and their metrics through its metric writer (the same
- * INSERT and the same summary fold as createRun and logBatch).
- */
-export function importRuns(
-  db: SqliteDatabase,
-  content: string,
-  writers: { insertRun: RunInserter; writeMetrics: MetricWriter },
-): { imported: number; skipped: number } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(content);
-  } catch (error) {
-    throw new KernelLabError('invalid_input', `Invalid runs export: not JSON (${(error as Error).message})`);
-  }
-  const parsed = RunsExport.safeParse(raw);
-  if (!parsed.success) throw invalidInput('runs export', parsed.error);
-  const data = parsed.data;
-  let imported = 0;
-  let skipped = 0;
-  db.transaction(() => {
-    const now = Date.now();
-    const experimentIds = new Map<string, number>();
-    for (const e of data.experiments) {
-      const existing = db
-        .prepare('SELECT id FROM experiments WHERE uuid = ? OR name = ? ORDER BY uuid = ? DESC')
-        .pluck()
-        .get(e.uuid, e.name, e.uuid) as number | undefined;
-      experimentIds.set(
-        e.uuid,
-        existing ??
-          Number(
-            db
-              .prepare('INSERT INTO experiments (uuid, name, description, created_at) VALUES (?, ?, ?, ?)')
-              .run(e.uuid, e.name, e.description, e.createdAt).lastInsertRowid,
-          ),
-      );
-    }
-    const experimentId = (uuid: string | null): number | null => {
-      if (uuid === null) return null;
-      return (
-        experimentIds.get(uuid) ?? (db.prepare('SELECT id FROM experiments WHERE uuid = ?').pluck().get(uuid) as number | undefined) ?? null
-      );
-    };
-    const sweepIds = new Map<string, number>();
-    for (const s of data.sweeps) {
-      const existing = db.prepare('SELECT id FROM sweeps WHERE uuid = ?').pluck().get(s.uuid) as number | undefined;
-      sweepIds.set(
-        s.uuid,
-        existing ??
-          Number(
-            db
-              .prepare('INSERT INTO sweeps (uuid, experiment_id, name, spec, status, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-              .run(
-                s.uuid,
-                experimentId(s.experimentUuid),
-                s.name,
-                JSON.stringify(s.spec ?? {}),
-                s.status === 'running' ? 'canceled' : s.status,
-                s.createdAt,
-              ).lastInsertRowid,
-          ),
-      );
-    }
-    const newRuns: { id: number; run: (typeof data.runs)[number] }[] = [];
-    for (const run of data.runs) {
-      if (db.prepare('SELECT 1 FROM runs WHERE uuid = ?').get(run.uuid)) {
-        skipped++;
-        continue;
-      }
-      const id = writers.insertRun(
-        {
-          uuid: run.uuid,
-          name: run.name,
-          experiment_id: experimentId(run.experimentUuid),
-          sweep_id: run.sweepUuid === null ? null : (sweepIds.get(run.sweepUuid) ?? null),
-          // Linked below, once every run of the file exists (a parent may come after its child).
-          parent_run_id: null,
-          derived_from_run_id: null,
-          derived_epochs: run.derivedEpochs,
-          // Nothing runs an imported run: one that was running when exported is interrupted here.
-          status: run.status === 'running' ? 'interrupted' : run.status,
-          model_spec: JSON.stringify(run.modelSpec ?? null),
-          dataset: run.dataset,
-          backend: run.backend,
-          device: run.device,
-          seed: run.seed,
-          hyperparameters: JSON.stringify(run.hyperparameters),
-          environment: JSON.stringify(run.environment),
-          priority: run.priority,
-          worker_owner: null,
-          worker_pid: null,
-          lease_expires_at: null,
-          reserved_for: null,
-          error: run.error,
-          created_at: run.createdAt,
-          started_at: run.startedAt,
-          ended_at: run.endedAt,
-          updated_at: now,
-          params_version: paramsVersion,
-          pruned_epoch: run.status === 'pruned' ? (run.pruned?.epoch ?? null) : null,
-          pruned_rung: run.status === 'pruned' ? (run.pruned?.rung ?? null) : null,
-        },
-        // Derived from the run as it is, like a run created here: an export's params are not trusted.
-        runParams(run),
-      );
-      newRuns.push({ id, run });
-      imported++;
-      for (const [key, points] of Object.entries(run.metrics)) {
-        writers.writeMetrics(
-          points.map(([step, epoch, wallMs, encoded]) => ({ runId: id, key, step, epoch, wallMs, value: decodeMetricValue(encoded) })),
-        );
-      }
-      for (const c of run.checkpoints) {
-        db.prepare(
-          'INSERT INTO checkpoints (run_id, epoch, kind, path, bytes, sha256, metric, value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        ).run(id, c.epoch, c.kind, c.path, c.bytes, c.sha256, c.metric, c.value === null ? null : decodeMetricValue(c.value), c.createdAt);
-      }
-      for (const e of run.evaluations) {
-        db.prepare(
-          'INSERT INTO evaluations (run_id, split, loss, accuracy, confusion, per_class, most_wrong, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        ).run(
-          id,
-          e.split,
-          e.loss === null ? null : decodeMetricValue(e.loss),
-          e.accuracy === null ? null : decodeMetricValue(e.accuracy),
-          JSON.stringify(e.confusion ?? []),
-          JSON.stringify(e.perClass ?? []),
-          JSON.stringify(e.mostWrong ?? []),
-          e.createdAt,
-        );
-      }
-      for (const tag of new Set(run.tags)) db.prepare('INSERT INTO tags (run_id, tag) VALUES (?, ?)').run(id, tag);
-      if (run.note.trim() !== '') db.prepare('INSERT INTO notes (run_id, body, updated_at) VALUES (?, ?, ?)').run(id, run.note, now);
-    }
-    // Links by uuid, resolved once every run of the file exists (a parent may come after its child).
-    const byUuid = db.prepare('SELECT id FROM runs WHERE uuid = ?').pluck();
-    const link = db.prepare('UPDATE runs SET parent_run_id = ?, derived_from_run_id = ? WHERE id = ?');
-    for (const { id, run } of newRuns) {
-      const parent = run.parentRunUuid === null ? null : ((byUuid.get(run.parentRunUuid) as number | undefined) ?? null);
-      const derived = run.derivedFromRunUuid === null ? null : ((byUuid.get(run.derivedFromRunUuid) as number | undefined) ?? null);
-      if (parent !== null || derived !== null) link.run(parent, derived, id);
-    }
-  }).immediate();
-  return { imported, skipped };
 }
 
 /** The named fields of a record, typed: the export shares these with RunRecord unchanged. */

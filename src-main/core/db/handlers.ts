@@ -45,7 +45,8 @@ export function runsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, RunsMe
       return { deleted };
     },
     'runs.export': ({ selection, format }) => store().exportRuns(selection, format),
-    'runs.import': ({ content }) => store().importRuns(content),
+    'runs.import': ({ content }, { signal }) =>
+      store().importRuns(content, { signal, onProgress: (progress) => ctx.events.emit('runs.importProgress', progress) }),
     'experiments.list': () => store().listExperiments(),
     'experiments.create': ({ name, description }) => store().createExperiment({ name, description }),
     'sweeps.list': ({ experimentId }) => store().listSweeps({ experimentId }),

@@ -179,7 +179,7 @@ describe('series, compare and pivot', () => {
 });
 
 describe('export and import', () => {
-  it('round-trips runs through a JSON export into another database, and a second import changes nothing', () => {
+  it('round-trips runs through a JSON export into another database, and a second import changes nothing', async () => {
     const { sweep: sw, ids } = sweep();
     const special = ids[3]!;
     const raw = openRaw(join(tmp.dir, 'k.db'));
@@ -199,8 +199,8 @@ describe('export and import', () => {
 
     const other = RunStore.open(join(tmp.dir, 'other.db'));
     try {
-      expect(other.importRuns(exported.content)).toEqual({ imported: 13, skipped: 0 });
-      expect(other.importRuns(exported.content)).toEqual({ imported: 0, skipped: 13 });
+      expect(await other.importRuns(exported.content)).toEqual({ imported: 13, skipped: 0 });
+      expect(await other.importRuns(exported.content)).toEqual({ imported: 0, skipped: 13 });
       expect(other.listRuns().total).toBe(13);
       const strip = (d: ReturnType<RunStore['runDetail']>) => ({
         ...d,
@@ -287,9 +287,9 @@ describe('export and import', () => {
     );
   });
 
-  it('refuses an import that is not a KernelLab export, writing nothing', () => {
-    expect(() => store.importRuns('{"format":"something"}')).toThrow(/format/);
-    expect(() => store.importRuns('not json')).toThrow(/not JSON/);
+  it('refuses an import that is not a KernelLab export, writing nothing', async () => {
+    await expect(store.importRuns('{"format":"something"}')).rejects.toThrow(/format/);
+    await expect(store.importRuns('not json')).rejects.toThrow(/not JSON/);
     expect(store.listRuns().total).toBe(0);
   });
 });

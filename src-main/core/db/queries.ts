@@ -366,13 +366,16 @@ export function metricSeries(
     if (!list) byKey.set(r.key, (list = []));
     list.push(r);
   }
-  const series: SeriesResult['series'] = {};
-  const counts: SeriesResult['counts'] = {};
-  for (const [key, points] of byKey) {
-    counts[key] = points.length;
-    const kept = options.maxPoints ? downsample(points, options.maxPoints, metricKind(key).better ?? 'max') : points;
-    series[key] = kept.map(toPoint);
-  }
+  // Object.fromEntries defines each key as data: a metric named like an Object.prototype member
+  // (constructor, toString, even __proto__ from an older database) is just a key.
+  const keys = [...byKey.keys()];
+  const series: SeriesResult['series'] = Object.fromEntries(
+    keys.map((key) => {
+      const points = byKey.get(key)!;
+      return [key, (options.maxPoints ? downsample(points, options.maxPoints, metricKind(key).better ?? 'max') : points).map(toPoint)];
+    }),
+  );
+  const counts: SeriesResult['counts'] = Object.fromEntries(keys.map((key) => [key, byKey.get(key)!.length]));
   return { runId, series, counts };
 }
 

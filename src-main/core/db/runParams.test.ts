@@ -61,8 +61,8 @@ describe('run params: every input that changes a result', () => {
     });
   });
 
-  it('gives a sweep run exactly the params of the same run started by hand: nothing is kept only as an axis value', () => {
-    const swept = queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [5], 'layers[3].units': [32] } })));
+  it('gives a sweep run exactly the params of the same run started by hand: nothing is kept only as an axis value', async () => {
+    const swept = await queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [5], 'layers[3].units': [32] } })));
     const byHand = single({ run: tinySweep().base, set: { kernelSize: 5, 'layers[3].units': 32 } });
     const { params: a } = store.runDetail(swept.runIds[0]!);
     const { params: b } = store.runDetail(byHand.id);
@@ -70,8 +70,8 @@ describe('run params: every input that changes a result', () => {
     expect(a).toMatchObject({ kernelSize: 5, 'layers.0.kernelSize': 5, 'layers.3.units': 32, trainImages: 300, testImages: 100 });
   });
 
-  it('names the param of every sweep axis, so the sweep view reads axis values from params alone', () => {
-    const { sweepId, runIds } = queueSweep(
+  it('names the param of every sweep axis, so the sweep view reads axis values from params alone', async () => {
+    const { sweepId, runIds } = await queueSweep(
       store,
       parseSweepSpec(
         tinySweep({ axes: { kernelSize: [3], 'hyperparameters.learningRate': [0.1], 'layers[3].units': [8], pooling: ['avg'] } }),
@@ -111,12 +111,12 @@ describe('run params: every input that changes a result', () => {
     expect(store.runDetail(run.id).params.backend).toBe('wasm');
   });
 
-  it('an imported run keeps them (derived again from the run, not taken from the file)', () => {
+  it('an imported run keeps them (derived again from the run, not taken from the file)', async () => {
     const small = single({ run: { preset: 'lenet5-relu', dataset: 'mnist', subset: { train: 3000 } }, set: { kernelSize: 3, epochs: 1 } });
     const exported = store.exportRuns({ runIds: [small.id] }, 'json').content;
     const other = RunStore.open(join(temp.dir, 'other.db'));
     try {
-      expect(other.importRuns(exported)).toEqual({ imported: 1, skipped: 0 });
+      expect(await other.importRuns(exported)).toEqual({ imported: 1, skipped: 0 });
       const imported = other.getRunByUuid(small.uuid)!;
       expect(other.runDetail(imported.id).params).toEqual(store.runDetail(small.id).params);
       expect(other.runDetail(imported.id).params).toMatchObject({ trainImages: 3000, kernelSize: 3 });

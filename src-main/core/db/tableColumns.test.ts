@@ -19,8 +19,8 @@ afterEach(() => {
 });
 
 describe('the columns a runs table shows by default', () => {
-  it('are the params a sweep varied (one column per way of splitting the runs), then the main metric', () => {
-    const { sweepId, runIds } = queueSweep(
+  it('are the params a sweep varied (one column per way of splitting the runs), then the main metric', async () => {
+    const { sweepId, runIds } = await queueSweep(
       store,
       parseSweepSpec(tinySweep({ axes: { kernelSize: [3, 5], epochs: [1, 2] }, fold: false, repeats: 2 })),
     );
@@ -33,7 +33,7 @@ describe('the columns a runs table shows by default', () => {
     expect(columns.main).toBe('val_accuracy');
   });
 
-  it('show a subset that differs, for runs started by hand', () => {
+  it('show a subset that differs, for runs started by hand', async () => {
     const start = (subset?: object) =>
       queueSingleRun(
         store,
@@ -46,8 +46,8 @@ describe('the columns a runs table shows by default', () => {
     expect(store.tableColumns().main).toBeNull();
   });
 
-  it('follow the filter: one run has nothing that varies', () => {
-    const { runIds } = queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [3, 5] } })));
+  it('follow the filter: one run has nothing that varies', async () => {
+    const { runIds } = await queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [3, 5] } })));
     expect(store.tableColumns({ params: [{ key: 'kernelSize', op: 'eq', value: 3 }] })).toMatchObject({ runs: 1, varying: [] });
     expect(store.tableColumns({ status: ['queued'] }).varying).toEqual(['kernelSize']);
     expect(runIds).toHaveLength(2);
@@ -55,8 +55,8 @@ describe('the columns a runs table shows by default', () => {
 });
 
 describe("a sweep's best run", () => {
-  it('is the best value of its main metric (validation accuracy), by that metric’s direction; none before any', () => {
-    const { sweepId, runIds } = queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [3, 5, 7] } })));
+  it('is the best value of its main metric (validation accuracy), by that metric’s direction; none before any', async () => {
+    const { sweepId, runIds } = await queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [3, 5, 7] } })));
     expect(store.getSweep(sweepId)!.best).toBeNull();
     [0.91, 0.95, 0.93].forEach((value, i) =>
       store.logBatch([

@@ -28,6 +28,8 @@ type ValueKind =
 export interface AxisDef {
   name: string;
   kind: ValueKind;
+  /** What the axis changes: the model (and dataset), or only the hyperparameters. */
+  target: 'model' | 'hyperparameters';
   apply(draft: PointDraft, value: AxisValue): void;
 }
 
@@ -48,6 +50,7 @@ const layersOf = (draft: PointDraft, axis: string, types: string[]): Record<stri
 const hyper = (name: string, kind: ValueKind): AxisDef => ({
   name,
   kind,
+  target: 'hyperparameters',
   apply: (draft, value) => {
     draft.hyperparameters[name] = value;
   },
@@ -57,11 +60,13 @@ const named: Record<NamedAxis, AxisDef> = {
   kernelSize: {
     name: 'kernelSize',
     kind: { type: 'int', min: 1 },
+    target: 'model',
     apply: (draft, value) => convLayers(draft, 'kernelSize').forEach((l) => (l.kernelSize = value)),
   },
   filters: {
     name: 'filters',
     kind: { type: 'intOrList' },
+    target: 'model',
     apply: (draft, value) => {
       const layers = convLayers(draft, 'filters');
       if (Array.isArray(value) && value.length !== layers.length)
@@ -75,16 +80,19 @@ const named: Record<NamedAxis, AxisDef> = {
   strides: {
     name: 'strides',
     kind: { type: 'int', min: 1 },
+    target: 'model',
     apply: (draft, value) => convLayers(draft, 'strides').forEach((l) => (l.strides = value)),
   },
   padding: {
     name: 'padding',
     kind: { type: 'enum', options: Padding.options },
+    target: 'model',
     apply: (draft, value) => convLayers(draft, 'padding').forEach((l) => (l.padding = value)),
   },
   pooling: {
     name: 'pooling',
     kind: { type: 'pooling' },
+    target: 'model',
     apply: (draft, value) => {
       const pool = PoolingValue.parse(value);
       const { type, poolSize, strides } = typeof pool === 'string' ? { type: pool, poolSize: undefined, strides: undefined } : pool;
@@ -98,16 +106,19 @@ const named: Record<NamedAxis, AxisDef> = {
   activation: {
     name: 'activation',
     kind: { type: 'enum', options: Activation.options },
+    target: 'model',
     apply: (draft, value) => layersOf(draft, 'activation', ['conv2d', 'dense']).forEach((l) => (l.activation = value)),
   },
   dropout: {
     name: 'dropout',
     kind: { type: 'number', min: 0, max: 1, exclusive: true },
+    target: 'model',
     apply: (draft, value) => layersOf(draft, 'dropout', ['dropout']).forEach((l) => (l.rate = value)),
   },
   dataset: {
     name: 'dataset',
     kind: { type: 'enum', options: datasetNames },
+    target: 'model',
     apply: (draft, value) => {
       draft.dataset = value as DatasetName;
     },
@@ -183,6 +194,7 @@ export function resolveAxis(name: string): AxisDef {
     return {
       name,
       kind,
+      target: 'model',
       apply: (draft, value) => {
         const target = draft.model.layers[index];
         if (!target)

@@ -81,3 +81,21 @@ export function sweepSeconds(
   }
   return Math.max(...loads);
 }
+
+/**
+ * The same schedule over costs alone (a sweep plan's, in seconds): what a preview of 10⁶ points
+ * uses, where an array of points would not fit.
+ */
+export function scheduleSeconds(seconds: Float64Array, workers: number): number {
+  const loads = new Float64Array(Math.max(1, workers));
+  const costs = seconds
+    .filter((s) => s > 0)
+    .sort()
+    .reverse();
+  for (const c of costs) {
+    let min = 0;
+    for (let i = 1; i < loads.length; i++) if (loads[i]! < loads[min]!) min = i;
+    loads[min]! += c;
+  }
+  return Math.max(...loads);
+}

@@ -3,6 +3,8 @@
  * seeds, each point validated by the model schema and shape inference, and the epoch-folding plan.
  * Everything here is pure: no database, no workers, so the preview and `start` agree exactly.
  */
+import { createHash } from 'node:crypto';
+import type { Dimension } from './search/space.ts';
 import { KernelLabError } from '../errors.ts';
 import { registry, type DatasetName } from '../datasets/registry.ts';
 import { deriveSeed, SeededRandom } from '../random.ts';
@@ -10,7 +12,6 @@ import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { getPreset } from '../models/presets.ts';
 import { inferShapes } from '../models/shapeInference.ts';
 import { followDataset, isRange, listValues, rangeValues, resolveAxis, sampleRange, type AxisDef, type PointDraft } from './axes.ts';
-import type { Dimension } from './search/space.ts';
 import type { AxisValue, SubsetSpec } from '../contract/runs.ts';
 import { hardLimit, type AxisRange, type SweepSpec } from '../contract/sweeps.ts';
 import { confirmAbove } from './sweepSpec.ts';
@@ -73,9 +74,9 @@ export function resolveAxes(spec: SweepSpec): ResolvedAxis[] {
 
 /** How many points a spec expands to (repeats included), computed without expanding. */
 export function countPoints(spec: SweepSpec): number {
-  const axes = resolveAxes(spec);
   // TPE proposes its points one at a time: only its trial budget is known up front.
   if (spec.method === 'tpe') return (spec.trials ?? 0) * spec.repeats;
+  const axes = resolveAxes(spec);
   const perRepeat = spec.method === 'random' ? spec.trials! : axes.reduce((n, a) => n * a.list!.length, 1);
   return perRepeat * spec.repeats;
 }
@@ -102,56 +103,115 @@ function issuesText(prefix: string, issues: { path: PropertyKey[]; message: stri
   return issues.map((i) => `${[prefix, ...i.path.map(String)].join('.')}: ${i.message}`).join('; ');
 }
 
-export function buildPoint(
-  spec: SweepSpec,
-  index: number,
-  values: Record<string, AxisValue>,
-  repeat: number,
-  axes: ResolvedAxis[],
-): SweepPoint {
-  const draft = baseDraft(spec);
-  // Structural mistakes (no conv layer to set, a layer index out of range) are the spec's, not the
-  // point's: they throw and nothing is queued.
-  for (const axis of axes) axis.def.apply(draft, values[axis.name]!);
-  followDataset(draft);
-  const baseSeed = typeof draft.hyperparameters.seed === 'number' ? draft.hyperparameters.seed : 42;
-  draft.hyperparameters.seed = baseSeed + repeat;
-  const point: SweepPoint = {
-    index,
-    values,
-    repeat,
-    seed: baseSeed + repeat,
-    dataset: draft.dataset,
-    subset: spec.base.subset ?? null,
-    epochs: typeof draft.hyperparameters.epochs === 'number' ? draft.hyperparameters.epochs : 0,
-    modelSpec: null,
-    hyperparameters: null,
-    error: null,
-    forwardFlops: 0,
-    role: 'impossible',
-    foldedInto: null,
-    evaluateAtEpochs: [],
-  };
-  const model = ModelSpec.safeParse(draft.model);
-  const hp = Hyperparameters.safeParse(draft.hyperparameters);
-  const errors: string[] = [];
-  if (!model.success) errors.push(issuesText('model', model.error.issues));
-  if (!hp.success) errors.push(issuesText('hyperparameters', hp.error.issues));
-  if (model.success) {
-    try {
-      point.forwardFlops = inferShapes(model.data).forwardFlops;
-    } catch (error) {
-      errors.push(error instanceof Error ? error.message : String(error));
-    }
+/** The model side of a point, shared by every point with the same model-side axis values. */
+interface ModelPart {
+  dataset: DatasetName;
+  model: ModelSpec | null;
+  /** The model's zod issues, then its shape-inference refusal, as the point's error lists them. */
+  modelError: string | null;
+  shapeError: string | null;
+  forwardFlops: number;
+  /** The model spec as JSON, for the folding key. */
+  json: string;
+}
+
+/**
+ * Builds points. The model side (model-target axes and the dataset) is built, validated and
+ * shape-checked once per distinct combination of those values and shared; only the
+ * hyperparameters are built per point. A learning-rate sweep of 10⁶ points parses one model.
+ */
+class PointBuilder {
+  readonly #spec: SweepSpec;
+  readonly #axes: ResolvedAxis[];
+  readonly #modelAxes: ResolvedAxis[];
+  readonly #hyperAxes: ResolvedAxis[];
+  readonly #base: PointDraft;
+  readonly #models = new Map<string, ModelPart>();
+
+  constructor(spec: SweepSpec, axes: ResolvedAxis[]) {
+    this.#spec = spec;
+    this.#axes = axes;
+    this.#modelAxes = axes.filter((a) => a.def.target === 'model');
+    this.#hyperAxes = axes.filter((a) => a.def.target === 'hyperparameters');
+    this.#base = baseDraft(spec);
   }
-  if (errors.length > 0 || !model.success || !hp.success) {
-    point.error = errors.join('; ');
+
+  #modelPart(values: Record<string, AxisValue>): ModelPart {
+    const key = JSON.stringify(this.#modelAxes.map((a) => values[a.name]));
+    let part = this.#models.get(key);
+    if (part) return part;
+    // Structural mistakes (no conv layer to set, a layer index out of range) are the spec's, not
+    // the point's: they throw and nothing is queued.
+    const draft: PointDraft = { model: structuredClone(this.#base.model), hyperparameters: {}, dataset: this.#base.dataset };
+    for (const axis of this.#modelAxes) axis.def.apply(draft, values[axis.name]!);
+    followDataset(draft);
+    const parsed = ModelSpec.safeParse(draft.model);
+    part = { dataset: draft.dataset, model: null, modelError: null, shapeError: null, forwardFlops: 0, json: '' };
+    if (!parsed.success) part.modelError = issuesText('model', parsed.error.issues);
+    else {
+      try {
+        part.forwardFlops = inferShapes(parsed.data).forwardFlops;
+        part.model = parsed.data;
+        part.json = JSON.stringify(parsed.data);
+      } catch (error) {
+        part.shapeError = error instanceof Error ? error.message : String(error);
+      }
+    }
+    this.#models.set(key, part);
+    return part;
+  }
+
+  build(index: number, values: Record<string, AxisValue>, repeat: number): SweepPoint {
+    const part = this.#modelPart(values);
+    const hyperparameters: Record<string, unknown> = { ...this.#base.hyperparameters };
+    const draft: PointDraft = { model: this.#base.model, hyperparameters, dataset: part.dataset };
+    for (const axis of this.#hyperAxes) axis.def.apply(draft, values[axis.name]!);
+    const baseSeed = typeof hyperparameters.seed === 'number' ? hyperparameters.seed : 42;
+    hyperparameters.seed = baseSeed + repeat;
+    const point: SweepPoint = {
+      index,
+      values,
+      repeat,
+      seed: baseSeed + repeat,
+      dataset: part.dataset,
+      subset: this.#spec.base.subset ?? null,
+      epochs: typeof hyperparameters.epochs === 'number' ? hyperparameters.epochs : 0,
+      modelSpec: null,
+      hyperparameters: null,
+      error: null,
+      forwardFlops: part.forwardFlops,
+      role: 'impossible',
+      foldedInto: null,
+      evaluateAtEpochs: [],
+    };
+    const hp = Hyperparameters.safeParse(hyperparameters);
+    const errors: string[] = [];
+    if (part.modelError !== null) errors.push(part.modelError);
+    if (!hp.success) errors.push(issuesText('hyperparameters', hp.error.issues));
+    if (part.shapeError !== null) errors.push(part.shapeError);
+    if (errors.length > 0 || !part.model || !hp.success) {
+      point.error = errors.join('; ');
+      point.forwardFlops = part.shapeError === null ? part.forwardFlops : 0;
+      return point;
+    }
+    point.modelSpec = part.model;
+    point.hyperparameters = hp.data;
+    point.role = 'train';
     return point;
   }
-  point.modelSpec = model.data;
-  point.hyperparameters = hp.data;
-  point.role = 'train';
-  return point;
+
+  /** A point's identity without its epoch count: points with equal keys differ only in epochs. */
+  foldKey(point: SweepPoint): string {
+    const { epochs: _epochs, ...rest } = point.hyperparameters!;
+    const json = this.#modelPart(point.values).json;
+    return createHash('sha1')
+      .update(`[${json},${JSON.stringify([rest, point.dataset, point.subset])}]`)
+      .digest('base64');
+  }
+
+  get axes(): ResolvedAxis[] {
+    return this.#axes;
+  }
 }
 
 function* gridCombinations(axes: ResolvedAxis[]): Generator<Record<string, AxisValue>> {
@@ -179,101 +239,15 @@ function* randomCombinations(spec: SweepSpec, axes: ResolvedAxis[]): Generator<R
   }
 }
 
-/**
- * Expands and validates a spec. Throws (nothing queued) for a mistake in the spec itself; a point
- * that cannot run is returned with its error and role 'impossible'.
- */
-export function expandSweep(spec: SweepSpec): ExpandedSweep {
-  const axes = resolveAxes(spec);
-  const total = countPoints(spec);
-  if (total > hardLimit)
-    throw new KernelLabError(
-      'too_large',
-      `axes: the sweep expands to ${total.toLocaleString('en')} runs; the limit is ${hardLimit.toLocaleString('en')}`,
-    );
-  if (total > confirmAbove && !spec.yes)
-    throw new KernelLabError(
-      'invalid_input',
-      `axes: the sweep expands to ${total.toLocaleString('en')} runs (more than ${confirmAbove.toLocaleString('en')}); confirm with yes: true (--yes on the command line)`,
-      [`axes: ${total} runs need yes: true`],
-    );
-  const points: SweepPoint[] = [];
-  // TPE's points are proposed while the sweep runs (sweeps/searchDriver.ts), never expanded here.
-  if (spec.method === 'tpe') return { points, folding: { enabled: false, reason: 'TPE proposes one point at a time from finished ones' } };
-  const combos = spec.method === 'random' ? randomCombinations(spec, axes) : gridCombinations(axes);
-  for (const values of combos) {
-    for (let repeat = 0; repeat < spec.repeats; repeat++) points.push(buildPoint(spec, points.length, values, repeat, axes));
-  }
-  const folding = planFolding(spec, points);
-  return { points, folding };
-}
-
-/** A point's identity without its epoch count: points with equal keys differ only in epochs. */
-function foldKey(point: SweepPoint): string {
-  const { epochs: _epochs, ...rest } = point.hyperparameters!;
-  return JSON.stringify([point.modelSpec, rest, point.dataset, point.subset]);
-}
-
-/**
- * Epoch folding: among points that differ only in their epoch count, train the longest once and
- * derive the shorter ones from its per-epoch metrics, per-epoch test evaluations and checkpoints.
- * Valid only when nothing in training depends on the total epoch count: per-epoch shuffling is
- * seeded by (seed, epoch), no learning-rate schedule exists, and early stopping (which can end a
- * run before a shorter point would have) turns folding off for that point.
- */
-export function planFolding(spec: SweepSpec, points: SweepPoint[]): ExpandedSweep['folding'] {
-  if (!spec.fold) return { enabled: false, reason: 'turned off (fold: false)' };
-  if (!Object.keys(spec.axes).some((name) => epochAxisNames.has(name))) return { enabled: false, reason: 'epochs is not an axis' };
-  const groups = new Map<string, SweepPoint[]>();
-  let skippedEarlyStopping = 0;
-  for (const point of points) {
-    if (point.role !== 'train') continue;
-    if (point.hyperparameters!.earlyStopping) {
-      skippedEarlyStopping++;
-      continue;
-    }
-    const key = foldKey(point);
-    const group = groups.get(key);
-    if (group) group.push(point);
-    else groups.set(key, [point]);
-  }
-  let derived = 0;
-  for (const group of groups.values()) {
-    // The longest run trains; on a tie the first in sweep order does.
-    const source = group.reduce((best, p) => (p.epochs > best.epochs ? p : best), group[0]!);
-    for (const point of group) {
-      // An equal epoch count (a repeated random draw) gains nothing from folding: it trains.
-      if (point === source || point.epochs === source.epochs) continue;
-      point.role = 'derived';
-      point.foldedInto = source.index;
-      derived++;
-    }
-    source.evaluateAtEpochs = [...new Set(group.filter((p) => p !== source && p.epochs < source.epochs).map((p) => p.epochs))].sort(
-      (a, b) => a - b,
-    );
-  }
-  if (derived === 0) {
-    return {
-      enabled: false,
-      reason: skippedEarlyStopping > 0 ? 'early stopping depends on the total epoch count' : 'no two points differ only in epochs',
-    };
-  }
-  const note = skippedEarlyStopping > 0 ? `; ${skippedEarlyStopping} points with early stopping train separately` : '';
-  return { enabled: true, reason: `${derived} of ${points.length} runs derived from longer runs${note}` };
-}
-
-/** Training images of a point after its subset and validation split. */
-export function trainingImages(point: Pick<SweepPoint, 'dataset' | 'subset' | 'hyperparameters'>): {
-  train: number;
-  validation: number;
-  test: number;
-} {
-  const splits = registry[point.dataset].variants[0]!.splits;
-  const all = point.subset?.train ?? splits.train.count;
-  const test = point.subset?.test ?? splits.test.count;
-  const hp = point.hyperparameters;
-  const validation = hp && hp.validateOn === 'split' ? Math.round(all * hp.validationSplit) : 0;
-  return { train: all - validation, validation: hp?.validateOn === 'test' ? test : validation, test };
+/** Builds one point of a spec on its own (the search proposes points one at a time). */
+export function buildPoint(
+  spec: SweepSpec,
+  index: number,
+  values: Record<string, AxisValue>,
+  repeat: number,
+  axes: ResolvedAxis[],
+): SweepPoint {
+  return new PointBuilder(spec, axes).build(index, values, repeat);
 }
 
 /**
@@ -291,4 +265,296 @@ export function searchSpaceOf(spec: SweepSpec): Dimension[] {
     }
     return { kind: 'categorical', name: axis.name, choices: values };
   });
+}
+
+/** A spec's points, built one at a time and in order; iterate `points()` as often as needed. */
+export interface PointStream {
+  total: number;
+  builder: PointBuilder;
+  points(): Generator<SweepPoint>;
+}
+
+/**
+ * Checks a spec's size (a mistake in the spec throws: nothing queued) and returns its points as
+ * a stream: none is built before it is asked for, so memory does not grow with the sweep.
+ */
+export function pointStream(spec: SweepSpec): PointStream {
+  const axes = resolveAxes(spec);
+  const total = countPoints(spec);
+  if (total > hardLimit)
+    throw new KernelLabError(
+      'too_large',
+      `axes: the sweep expands to ${total.toLocaleString('en')} runs; the limit is ${hardLimit.toLocaleString('en')}`,
+    );
+  if (total > confirmAbove && !spec.yes)
+    throw new KernelLabError(
+      'invalid_input',
+      `axes: the sweep expands to ${total.toLocaleString('en')} runs (more than ${confirmAbove.toLocaleString('en')}); confirm with yes: true (--yes on the command line)`,
+      [`axes: ${total} runs need yes: true`],
+    );
+  const builder = new PointBuilder(spec, axes);
+  // TPE's points are proposed while the sweep runs (sweeps/searchDriver.ts), never expanded here.
+  if (spec.method === 'tpe') return { total: 0, builder, *points() {} };
+  return {
+    total,
+    builder,
+    *points() {
+      let index = 0;
+      const combos = spec.method === 'random' ? randomCombinations(spec, axes) : gridCombinations(axes);
+      for (const values of combos) {
+        for (let repeat = 0; repeat < spec.repeats; repeat++) yield builder.build(index++, values, repeat);
+      }
+    },
+  };
+}
+
+const roleCodes = { impossible: 0, train: 1, derived: 2 } as const;
+const roleNames = ['impossible', 'train', 'derived'] as const;
+
+/**
+ * What a sweep will do, point by point, in a few bytes each: role, epochs, the point it is
+ * folded into, what each trained point evaluates at, and what it costs. Built in one pass over
+ * the point stream (planSweep), so a preview of 10⁶ points never holds 10⁶ points.
+ */
+export class PointPlan {
+  readonly total: number;
+  readonly folding: { enabled: boolean; reason: string };
+  readonly #role: Uint8Array;
+  readonly #epochs: Int32Array;
+  readonly #foldedInto: Int32Array;
+  readonly #evaluateAt: Map<number, number[]>;
+  readonly #derivedOf: Map<number, number[]>;
+  /** Per point: seconds of one epoch of training (+ validation) and of one test evaluation, in FLOPs. */
+  readonly #epochFlops: Float64Array;
+  readonly #testFlops: Float64Array;
+  /** The axis values of points that take part in folding, kept when asked (queueing names derived runs). */
+  readonly values: Map<number, Record<string, AxisValue>>;
+  /** The first impossible points with why (the rest are counted). */
+  readonly impossibleSample: { index: number; values: Record<string, AxisValue>; error: string }[];
+  readonly counts: { train: number; derived: number; impossible: number };
+
+  constructor(init: {
+    total: number;
+    folding: PointPlan['folding'];
+    role: Uint8Array;
+    epochs: Int32Array;
+    foldedInto: Int32Array;
+    evaluateAt: Map<number, number[]>;
+    derivedOf: Map<number, number[]>;
+    epochFlops: Float64Array;
+    testFlops: Float64Array;
+    values: Map<number, Record<string, AxisValue>>;
+    impossibleSample: PointPlan['impossibleSample'];
+  }) {
+    this.total = init.total;
+    this.folding = init.folding;
+    this.#role = init.role;
+    this.#epochs = init.epochs;
+    this.#foldedInto = init.foldedInto;
+    this.#evaluateAt = init.evaluateAt;
+    this.#derivedOf = init.derivedOf;
+    this.#epochFlops = init.epochFlops;
+    this.#testFlops = init.testFlops;
+    this.values = init.values;
+    this.impossibleSample = init.impossibleSample;
+    const counts = { train: 0, derived: 0, impossible: 0 };
+    for (const code of init.role) counts[roleNames[code]!]++;
+    this.counts = counts;
+  }
+
+  role(index: number): SweepPoint['role'] {
+    return roleNames[this.#role[index]!]!;
+  }
+
+  epochs(index: number): number {
+    return this.#epochs[index]!;
+  }
+
+  foldedInto(index: number): number | null {
+    const into = this.#foldedInto[index]!;
+    return into < 0 ? null : into;
+  }
+
+  evaluateAtEpochs(index: number): number[] {
+    return this.#evaluateAt.get(index) ?? [];
+  }
+
+  /** The derived points folded into trained point `index`, in sweep order. */
+  derivedOf(index: number): number[] {
+    return this.#derivedOf.get(index) ?? [];
+  }
+
+  /** A point as the plan decided it (role, folding), from the point the stream built. */
+  apply(point: SweepPoint): SweepPoint {
+    point.role = this.role(point.index);
+    point.foldedInto = this.foldedInto(point.index);
+    point.evaluateAtEpochs = this.evaluateAtEpochs(point.index);
+    return point;
+  }
+
+  /** FLOPs one worker spends on a trained point (0 for derived and impossible ones). */
+  pointFlops(index: number): number {
+    if (this.#role[index] !== roleCodes.train) return 0;
+    return this.#epochs[index]! * this.#epochFlops[index]! + (1 + this.evaluateAtEpochs(index).length) * this.#testFlops[index]!;
+  }
+}
+
+/** Runs a plan step by step: synchronously, or yielding to the event loop between time slices. */
+type PlanSteps = Generator<number, PointPlan, undefined>;
+
+/** Plans a sweep synchronously (small sweeps, tests); large ones use planSweepAsync. */
+export function planSweep(stream: PointStream, spec: SweepSpec, options: { keepValues?: boolean } = {}): PointPlan {
+  const steps = planSteps(stream, spec, options.keepValues ?? false);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * Plans a sweep without holding the event loop: it yields after every ~50 ms of work, reports how
+ * many points it has built, and stops with the signal (the caller is gone, or the service closes).
+ */
+export async function planSweepAsync(
+  stream: PointStream,
+  spec: SweepSpec,
+  options: { keepValues?: boolean; signal?: AbortSignal; onProgress?: (built: number) => void } = {},
+): Promise<PointPlan> {
+  const steps = planSteps(stream, spec, options.keepValues ?? false);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart < 50) continue;
+    options.onProgress?.(step.value);
+    await new Promise((resolve) => setImmediate(resolve));
+    options.signal?.throwIfAborted();
+    sliceStart = performance.now();
+  }
+}
+
+/**
+ * One pass over the points: roles, epochs, costs, and epoch folding — among points that differ
+ * only in their epoch count, the longest trains once and the shorter ones are derived from its
+ * per-epoch metrics, per-epoch test evaluations and checkpoints. Folding is valid only when
+ * nothing in training depends on the total epoch count: per-epoch shuffling is seeded by
+ * (seed, epoch), no learning-rate schedule exists, and early stopping (which can end a run before
+ * a shorter point would have) turns folding off for that point. Yields the number of points built
+ * every 256 points.
+ */
+function* planSteps(stream: PointStream, spec: SweepSpec, keepValues: boolean): PlanSteps {
+  const n = stream.total;
+  const role = new Uint8Array(n);
+  const epochs = new Int32Array(n);
+  const group = new Int32Array(n).fill(-1);
+  const foldedInto = new Int32Array(n).fill(-1);
+  const epochFlops = new Float64Array(n);
+  const testFlops = new Float64Array(n);
+  const values = new Map<number, Record<string, AxisValue>>();
+  const impossibleSample: PointPlan['impossibleSample'] = [];
+  const foldable = spec.fold && Object.keys(spec.axes).some((name) => epochAxisNames.has(name));
+  const groups = new Map<string, number>();
+  const source: number[] = [];
+  let skippedEarlyStopping = 0;
+  let built = 0;
+  for (const point of stream.points()) {
+    const i = point.index;
+    epochs[i] = point.epochs;
+    if (point.role === 'train') {
+      role[i] = roleCodes.train;
+      const images = trainingImages(point);
+      epochFlops[i] = images.train * 3 * point.forwardFlops + images.validation * point.forwardFlops;
+      testFlops[i] = images.test * point.forwardFlops;
+      if (foldable) {
+        if (point.hyperparameters!.earlyStopping) skippedEarlyStopping++;
+        else {
+          const key = stream.builder.foldKey(point);
+          let g = groups.get(key);
+          if (g === undefined) {
+            g = source.length;
+            groups.set(key, g);
+            source.push(i);
+          } else if (point.epochs > epochs[source[g]!]!) source[g] = i; // the longest trains; a tie keeps the first
+          group[i] = g;
+          if (keepValues) values.set(i, point.values);
+        }
+      }
+    } else if (impossibleSample.length < 100) impossibleSample.push({ index: i, values: point.values, error: point.error! });
+    if (++built % 256 === 0) yield built;
+  }
+  const evaluateAt = new Map<number, number[]>();
+  const derivedOf = new Map<number, number[]>();
+  let derived = 0;
+  for (let i = 0; i < n; i++) {
+    const g = group[i]!;
+    if (g < 0) continue;
+    const src = source[g]!;
+    // An equal epoch count (a repeated random draw) gains nothing from folding: it trains.
+    if (i === src || epochs[i] === epochs[src]) continue;
+    role[i] = roleCodes.derived;
+    foldedInto[i] = src;
+    derived++;
+    let list = derivedOf.get(src);
+    if (!list) derivedOf.set(src, (list = []));
+    list.push(i);
+  }
+  for (const [src, list] of derivedOf)
+    evaluateAt.set(
+      src,
+      [...new Set(list.map((i) => epochs[i]!))].sort((a, b) => a - b),
+    );
+  if (!keepValues) values.clear();
+  else for (const i of values.keys()) if (role[i] !== roleCodes.derived) values.delete(i);
+  let folding: PointPlan['folding'];
+  if (spec.method === 'tpe') folding = { enabled: false, reason: 'TPE proposes one point at a time from finished ones' };
+  else if (!spec.fold) folding = { enabled: false, reason: 'turned off (fold: false)' };
+  else if (!foldable) folding = { enabled: false, reason: 'epochs is not an axis' };
+  else if (derived === 0)
+    folding = {
+      enabled: false,
+      reason: skippedEarlyStopping > 0 ? 'early stopping depends on the total epoch count' : 'no two points differ only in epochs',
+    };
+  else {
+    const note = skippedEarlyStopping > 0 ? `; ${skippedEarlyStopping} points with early stopping train separately` : '';
+    folding = { enabled: true, reason: `${derived} of ${n} runs derived from longer runs${note}` };
+  }
+  return new PointPlan({
+    total: n,
+    folding,
+    role,
+    epochs,
+    foldedInto,
+    evaluateAt,
+    derivedOf,
+    epochFlops,
+    testFlops,
+    values,
+    impossibleSample,
+  });
+}
+
+/**
+ * Expands and validates a spec into every point with its role (a small sweep: tests, a single
+ * run). Throws (nothing queued) for a mistake in the spec itself; a point that cannot run is
+ * returned with its error and role 'impossible'.
+ */
+export function expandSweep(spec: SweepSpec): ExpandedSweep {
+  const stream = pointStream(spec);
+  const plan = planSweep(stream, spec);
+  const points = [...stream.points()].map((p) => plan.apply(p));
+  return { points, folding: plan.folding };
+}
+
+/** Training images of a point after its subset and validation split. */
+export function trainingImages(point: Pick<SweepPoint, 'dataset' | 'subset' | 'hyperparameters'>): {
+  train: number;
+  validation: number;
+  test: number;
+} {
+  const splits = registry[point.dataset].variants[0]!.splits;
+  const all = point.subset?.train ?? splits.train.count;
+  const test = point.subset?.test ?? splits.test.count;
+  const hp = point.hyperparameters;
+  const validation = hp && hp.validateOn === 'split' ? Math.round(all * hp.validationSplit) : 0;
+  return { train: all - validation, validation: hp?.validateOn === 'test' ? test : validation, test };
 }

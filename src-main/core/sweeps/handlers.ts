@@ -5,10 +5,8 @@
 import type { Handlers } from '../contract/define.ts';
 import type { Methods } from '../contract/index.ts';
 import type { ServiceContext } from '../context.ts';
-import { expandSweep } from './expand.ts';
-import { previewOf, queueSingleRun, queueSweep, requireWritableData } from './queueing.ts';
+import { previewSweep, queueSingleRun, queueSweep, requireWritableData } from './queueing.ts';
 import { hasEnded, waitForRunEnd } from './runWait.ts';
-import { checkBase } from './sweepSpec.ts';
 import { requireSweep, sweepImportance } from './insight.ts';
 import { cancelClusterJobs } from '../clusters/launch.ts';
 
@@ -61,18 +59,18 @@ type SweepsMethodName =
 export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, SweepsMethodName>> {
   const { scheduler, store, layout } = ctx;
   return {
-    'sweeps.preview': ({ spec }) => {
-      checkBase(spec);
-      return previewOf(spec, expandSweep(spec), store, scheduler.concurrency().workers);
-    },
-    'sweeps.start': ({ spec, runsOn }) => {
+    'sweeps.preview': ({ spec }, { signal }) => previewSweep(spec, store, scheduler.concurrency().workers, { signal }),
+    'sweeps.start': async ({ spec, runsOn }, { signal }) => {
       requireWritableData(store, layout);
-      const started = queueSweep(store, spec, runsOn);
+      const started = await queueSweep(store, spec, {
+        runsOn,
+        signal,
+        // The CLI's scheduler (scope 'own') runs the sweeps its process starts.
+        onCreated: (sweepId) => runsOn === 'here' && scheduler.adopt(sweepId),
+        onProgress: (sweepId) => scheduler.emitProgress(sweepId),
+      });
       // A sweep for agents is only queued: agents pull its runs through a server.
-      if (runsOn === 'here') {
-        running(ctx).adopt(started.sweepId);
-        scheduler.pump();
-      }
+      if (runsOn === 'here') running(ctx).pump();
       return started;
     },
     'sweeps.pause': ({ id }) => scheduler.pauseSweep(id),
@@ -81,7 +79,7 @@ export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Swee
       return running(ctx).resumeSweeps(id);
     },
     'sweeps.cancel': async ({ id }) => {
-      const { canceled } = scheduler.cancelSweep(id);
+      const { canceled } = await scheduler.cancelSweep(id);
       // A sweep sent to a cluster: its jobs go too (scancel, or the Kubernetes Job deleted).
       const clusterJobs = store.clusters.jobs({ sweepId: id, open: true }).length > 0 ? await cancelClusterJobs(ctx, id) : undefined;
       return clusterJobs ? { canceled, clusterJobs } : { canceled };

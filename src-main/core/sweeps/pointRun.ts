@@ -48,7 +48,7 @@ export function pointRun(
   spec: SweepSpec,
   label: string,
   point: SweepPoint,
-  derived: readonly SweepPoint[],
+  derived: readonly Pick<SweepPoint, 'index' | 'epochs' | 'values' | 'repeat'>[],
   ids: { sweepId: number; experimentId: number | null },
 ): NewRun {
   const info: SweepRunInfo = {

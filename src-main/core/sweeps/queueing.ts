@@ -1,32 +1,57 @@
 /**
- * Putting work on the queue (the runs table): one run, or a sweep with every trained run in one
- * transaction, each validated as a sweep point so errors name the same fields. The scheduler
- * (scheduler.ts) takes it from there.
+ * Putting work on the queue (the runs table): one run, or a sweep queued a chunk at a time (bounded
+ * work, see queueSweep), each validated as a sweep point so errors name the same fields. The
+ * scheduler (scheduler.ts) takes it from there.
  */
 import { accessSync, constants } from 'node:fs';
 import type { z } from 'zod';
 import type { StartRunInput, SubsetSpec } from '../contract/runs.ts';
 import type { SweepPointOut, SweepPreview, SweepSpec } from '../contract/sweeps.ts';
 import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
-import type { RunRecord, RunStore } from '../db/RunStore.ts';
+import { NewRun as NewRunSchema, type NewRun, type NewRunParsed, type RunRecord, type RunStore } from '../db/RunStore.ts';
 import type { registry } from '../datasets/registry.ts';
 import { KernelLabError } from '../errors.ts';
 import type { DataDirLayout } from '../home.ts';
-import { machineThroughput, pointSeconds, sweepSeconds } from './estimate.ts';
-import { expandSweep, type ExpandedSweep, type SweepPoint } from './expand.ts';
+import { machineThroughput, pointSeconds, scheduleSeconds } from './estimate.ts';
+import { expandSweep, planSweepAsync, pointStream, type PointPlan, type SweepPoint } from './expand.ts';
 import { describeValues, pointRun, subsetPerClass, sweepLabel } from './pointRun.ts';
 import { directionOf, proposalRuns, proposeOne, type SweepPlan } from './searchDriver.ts';
-import { pruningEstimate, tpeFirstPoints, tpeSeconds } from './searchPreview.ts';
+import { pruningEstimate, tpeFirstPoints, tpeSeconds, type TrainedCost } from './searchPreview.ts';
 import { checkBase, parseSweepSpec } from './sweepSpec.ts';
 
 export { subsetPerClass } from './pointRun.ts';
 
-export function previewOf(spec: SweepSpec, expanded: ExpandedSweep, store: RunStore | undefined, workers: number): SweepPreview {
+/** The preview shows this many points; the rest are counted and estimated. */
+const previewPoints = 5000;
+/** A chunk of runs is written in one transaction; chunks end after this long, to keep the writer free. */
+const chunkMs = 50;
+/** Runs canceled or deleted per transaction (a few ms each), between turns of the event loop. */
+export const bulkChunk = 500;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export interface WorkOptions {
+  /** The caller is gone or the service is closing: stop, leaving nothing behind. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Expands a spec without queuing anything: counts, folding, the first 5,000 points and an
+ * estimate. The points are planned in one pass that yields to the event loop (expand.ts), so a
+ * preview of 10⁶ points holds a few bytes per point, never the points.
+ */
+export async function previewSweep(
+  spec: SweepSpec,
+  store: RunStore | undefined,
+  workers: number,
+  options: WorkOptions = {},
+): Promise<SweepPreview> {
+  checkBase(spec);
+  const stream = pointStream(spec);
+  const plan = await planSweepAsync(stream, spec, { signal: options.signal });
   const throughput = machineThroughput(store);
   const tpe = spec.method === 'tpe';
-  // TPE proposes while it runs: its preview shows the first points it will train.
-  const shown = tpe ? tpeFirstPoints(spec, Math.min(10, (spec.trials ?? 10) * spec.repeats)) : expanded.points;
-  const points: SweepPointOut[] = shown.slice(0, 5000).map((p) => ({
+  const points: SweepPointOut[] = [];
+  const out = (p: SweepPoint, seconds: number): SweepPointOut => ({
     index: p.index,
     values: p.values,
     repeat: p.repeat,
@@ -36,9 +61,22 @@ export function previewOf(spec: SweepSpec, expanded: ExpandedSweep, store: RunSt
     role: p.role,
     foldedInto: p.foldedInto,
     error: p.error,
-    estimatedSeconds: pointSeconds(p, throughput),
-  }));
-  const count = (role: SweepPoint['role']) => expanded.points.filter((p) => p.role === role).length;
+    estimatedSeconds: seconds,
+  });
+  // TPE proposes while it runs: its preview shows the first points it will train.
+  const shown = tpe ? tpeFirstPoints(spec, Math.min(10, (spec.trials ?? 10) * spec.repeats)) : [];
+  if (tpe) for (const p of shown) points.push(out(p, pointSeconds(p, throughput)));
+  else
+    for (const point of stream.points()) {
+      if (point.index >= previewPoints) break;
+      points.push(out(plan.apply(point), plan.pointFlops(point.index) / throughput.flopsPerSecond));
+    }
+  const costs = new Float64Array(plan.total);
+  const trainedCosts: TrainedCost[] = [];
+  for (let i = 0; i < plan.total; i++) {
+    costs[i] = plan.pointFlops(i) / throughput.flopsPerSecond;
+    if (spec.pruner && plan.role(i) === 'train') trainedCosts.push({ epochs: plan.epochs(i), seconds: costs[i]! });
+  }
   const tpeRuns = (spec.trials ?? 0) * spec.repeats;
   const direction = tpe || spec.pruner ? directionOf(spec.optimize) : (spec.optimize.direction ?? 'maximize');
   const pruner = spec.pruner
@@ -47,19 +85,19 @@ export function previewOf(spec: SweepSpec, expanded: ExpandedSweep, store: RunSt
       : `median (after ${spec.pruner.startupTrials} runs, warm-up ${spec.pruner.warmupEpochs} epochs)`
     : null;
   return {
-    planned: tpe ? tpeRuns : count('train') + count('derived'),
-    trained: tpe ? tpeRuns : count('train'),
-    derived: count('derived'),
-    impossible: count('impossible'),
-    folding: expanded.folding,
+    planned: tpe ? tpeRuns : plan.counts.train + plan.counts.derived,
+    trained: tpe ? tpeRuns : plan.counts.train,
+    derived: plan.counts.derived,
+    impossible: plan.counts.impossible,
+    folding: plan.folding,
     estimate: {
-      seconds: tpe ? tpeSeconds(spec, shown, throughput, workers) : sweepSeconds(expanded.points, throughput, workers),
+      seconds: tpe ? tpeSeconds(spec, shown, throughput, workers) : scheduleSeconds(costs, workers),
       workers,
       source: throughput.source,
       detail: throughput.detail,
     },
     points,
-    truncated: tpe ? tpeRuns > points.length : expanded.points.length > points.length,
+    truncated: tpe ? tpeRuns > points.length : plan.total > points.length,
     search: {
       method: spec.method,
       trials: spec.trials ?? null,
@@ -67,7 +105,7 @@ export function previewOf(spec: SweepSpec, expanded: ExpandedSweep, store: RunSt
       optimize: { metric: spec.optimize.metric, direction },
       pruner,
     },
-    pruning: tpe ? null : pruningEstimate(spec, expanded.points, throughput, workers),
+    pruning: tpe ? null : pruningEstimate(spec, trainedCosts, workers),
   };
 }
 
@@ -76,20 +114,38 @@ export interface StartedSweep {
   planned: number;
   queued: number;
   derived: number;
+  /** The first 100 impossible points with why. */
   impossible: { index: number; values: SweepPoint['values']; error: string }[];
+  impossibleCount: number;
   runIds: number[];
 }
 
-/** Queues a sweep: the sweep row and every trained run in one transaction, so a failure queues nothing. */
-export function queueSweep(store: RunStore, spec: SweepSpec, runsOn: 'here' | 'agents' = 'here'): StartedSweep {
+export interface QueueOptions extends WorkOptions {
+  /** Who trains it: this machine's schedulers, or agents that pull its runs through a server. */
+  runsOn?: 'here' | 'agents';
+  /** After each chunk: runs queued so far of all (the sweep's progress while it is being queued). */
+  onProgress?: (sweepId: number, queued: number, total: number) => void;
+  /** The sweep row exists: its id (the CLI's scheduler adopts the sweeps its process starts). */
+  onCreated?: (sweepId: number) => void;
+}
+
+class SweepCanceled extends Error {}
+
+/**
+ * Queues a sweep as bounded work (issue 12: one request held the server for half an hour): the
+ * points are planned in one streaming pass that yields, the sweep is created 'pending' (nothing of
+ * it is claimed yet), its trained runs are written a chunk at a time — each chunk one transaction
+ * sized to hold the writer ~50 ms, progress after each — and then it is 'running'. An abort, a
+ * failure or a restart in between removes the sweep and what was queued (a failed start queues
+ * nothing); a sweeps.cancel in between, from any process, stops it and cancels what was queued.
+ */
+export async function queueSweep(store: RunStore, spec: SweepSpec, options: QueueOptions = {}): Promise<StartedSweep> {
   checkBase(spec);
-  const expanded = expandSweep(spec);
-  const runnable = expanded.points.filter((p) => p.role !== 'impossible');
-  const impossible = expanded.points
-    .filter((p) => p.role === 'impossible')
-    .map((p) => ({ index: p.index, values: p.values, error: p.error! }));
-  if (runnable.length === 0 && spec.method !== 'tpe') {
-    const first = impossible[0];
+  const stream = pointStream(spec);
+  const points = await planSweepAsync(stream, spec, { keepValues: true, signal: options.signal });
+  const runnable = points.counts.train + points.counts.derived;
+  if (runnable === 0 && spec.method !== 'tpe') {
+    const first = points.impossibleSample[0];
     throw new KernelLabError(
       'invalid_input',
       first
@@ -102,33 +158,98 @@ export function queueSweep(store: RunStore, spec: SweepSpec, runsOn: 'here' | 'a
   // TPE's points are proposed while it runs (searchDriver.ts); its first one now, so a spec whose
   // points cannot run at all is refused here, with nothing queued.
   const first = spec.method === 'tpe' ? proposeOne(spec, direction, []) : null;
-  const planned = spec.method === 'tpe' ? (spec.trials === undefined ? null : spec.trials * spec.repeats) : runnable.length;
-  const plan: SweepPlan = { planned, impossible, folding: expanded.folding, closed: false };
-  if (first) plan.impossible = first.infeasible.map((bad, index) => ({ index, values: bad.point, error: bad.error }));
-  const { sweepId, runIds } = store.createSweepWithRuns(
-    { name: label, experimentName: spec.experiment, status: 'running', spec: { ...spec, plan }, runsOn },
-    function* (ids) {
-      if (first) yield* proposalRuns(spec, first, 0, { ...plan, impossible: [] }, ids).runs;
-      for (const point of expanded.points) {
-        if (point.role !== 'train') continue;
-        yield pointRun(
-          spec,
-          label,
-          point,
-          expanded.points.filter((d) => d.role === 'derived' && d.foldedInto === point.index),
-          ids,
-        );
+  const planned = spec.method === 'tpe' ? (spec.trials === undefined ? null : spec.trials * spec.repeats) : runnable;
+  const plan: SweepPlan = {
+    planned,
+    impossible: points.impossibleSample,
+    impossibleCount: points.counts.impossible,
+    trained: points.counts.train,
+    folding: points.folding,
+    closed: false,
+    queueing: null,
+  };
+  if (first) {
+    plan.impossible = first.infeasible.map((bad, index) => ({ index, values: bad.point, error: bad.error }));
+    plan.impossibleCount = plan.impossible.length;
+  }
+  const experimentId = spec.experiment !== undefined ? store.experimentNamed(spec.experiment) : null;
+  // `queueing` names this process: a restart finds a sweep it left half-queued, and removes it.
+  const sweepId = store.createSweep({
+    name: label,
+    experimentId,
+    status: 'pending',
+    spec: { ...spec, plan: { ...plan, queueing: store.owner } },
+    runsOn: options.runsOn ?? 'here',
+  }).id;
+  options.onCreated?.(sweepId);
+  const ids = { sweepId, experimentId };
+  const runIds: number[] = [];
+  try {
+    let chunk: NewRunParsed[] = [];
+    // Runs per transaction, adapted to what one costs here so a chunk holds the writer ~chunkMs.
+    let chunkSize = 32;
+    let sliceStart = performance.now();
+    const flush = async () => {
+      if (chunk.length > 0) {
+        const started = performance.now();
+        runIds.push(...store.addSweepRuns(sweepId, chunk));
+        const perRun = (performance.now() - started) / chunk.length;
+        chunkSize = Math.max(8, Math.min(4096, Math.floor(chunkMs / Math.max(perRun, 0.001))));
       }
-    },
-  );
+      chunk = [];
+      options.onProgress?.(sweepId, runIds.length, points.counts.train);
+      await yieldToLoop();
+      options.signal?.throwIfAborted();
+      if (store.getSweep(sweepId)?.status === 'canceled') throw new SweepCanceled();
+      sliceStart = performance.now();
+    };
+    if (first) chunk.push(...proposalRuns(spec, first, 0, { ...plan, impossible: [] }, ids).runs.map(parsedRun));
+    for (const point of stream.points()) {
+      if (points.role(point.index) === 'train') {
+        const derived = points.derivedOf(point.index).map((d) => derivedPoint(points, d, spec.repeats));
+        chunk.push(parsedRun(pointRun(spec, label, points.apply(point), derived, ids)));
+      }
+      if (chunk.length >= chunkSize || performance.now() - sliceStart > chunkMs) await flush();
+    }
+    await flush();
+    store.updateSweep(sweepId, { ...spec, plan }, 'running');
+  } catch (error) {
+    if (error instanceof SweepCanceled) {
+      // Canceled while being queued: what was queued ends canceled, like the rest of a canceled sweep.
+      while (store.cancelOpenRuns(sweepId, bulkChunk) > 0) await yieldToLoop();
+      store.updateSweep(sweepId, { ...spec, plan });
+      throw new KernelLabError(
+        'conflict',
+        `Sweep ${sweepId} was canceled while it was being queued (${runIds.length} of ${points.counts.train} runs queued)`,
+      );
+    }
+    await removeSweep(store, sweepId);
+    throw error;
+  }
   return {
     sweepId,
     planned: planned ?? runIds.length,
     queued: runIds.length,
-    derived: first ? 0 : runnable.length - runIds.length,
+    derived: first ? 0 : points.counts.derived,
     impossible: plan.impossible,
+    impossibleCount: plan.impossibleCount ?? plan.impossible.length,
     runIds,
   };
+}
+
+/** A derived point as pointRun names it: its index, repeat, epochs and axis values (kept by the plan). */
+function derivedPoint(points: PointPlan, index: number, repeats: number): Pick<SweepPoint, 'index' | 'repeat' | 'epochs' | 'values'> {
+  return { index, repeat: index % repeats, epochs: points.epochs(index), values: points.values.get(index)! };
+}
+
+/** The run as the store takes it in bulk (addSweepRuns): NewRun with its defaults filled in. */
+function parsedRun(run: NewRun): NewRunParsed {
+  return NewRunSchema.parse(run);
+}
+
+/** Deletes a sweep and its runs a chunk at a time (a failed or abandoned queueing). */
+export async function removeSweep(store: RunStore, sweepId: number): Promise<void> {
+  while (store.deleteSweepChunk(sweepId, bulkChunk) > 0) await yieldToLoop();
 }
 
 /** Queues one run (a queue of one): what `kernellab train` and a single start use. */

@@ -76,8 +76,8 @@ async function until(what: string, fn: () => boolean, timeoutMs = 20_000): Promi
 const statusOf = (id: number) => store.getRun(id)!.status;
 
 /** A folded sweep whose source run trained to the end, as a worker would have reported it. */
-function finishedSource(): { sweepId: number; sourceId: number } {
-  const started = sweep([3], { axes: { kernelSize: [3], epochs: [1, 2] } });
+async function finishedSource(): Promise<{ sweepId: number; sourceId: number }> {
+  const started = await sweep([3], { axes: { kernelSize: [3], epochs: [1, 2] } });
   expect(started).toMatchObject({ queued: 1, derived: 1 });
   const sourceId = started.runIds[0]!;
   expect(store.claimNextRunnable(store.owner, 60_000)!.id).toBe(sourceId);
@@ -91,7 +91,7 @@ function finishedSource(): { sweepId: number; sourceId: number } {
 
 describe('scheduler', () => {
   it('runs at most `workers` at once, and takes a new limit while running', async () => {
-    const started = sweep([1, 2, 3, 4, 5, 6]);
+    const started = await sweep([1, 2, 3, 4, 5, 6]);
     const jobs: RunJob[] = [];
     const live = { now: 0, max: 0 };
     scheduler = new Scheduler({
@@ -115,7 +115,7 @@ describe('scheduler', () => {
   });
 
   it('starts a reprioritised run first', async () => {
-    const started = sweep([1, 2, 3]);
+    const started = await sweep([1, 2, 3]);
     const last = started.runIds[2]!;
     const jobs: RunJob[] = [];
     scheduler = new Scheduler({
@@ -131,7 +131,7 @@ describe('scheduler', () => {
   });
 
   it('pauses a sweep (running runs interrupted, queued ones wait) and resumes it from checkpoints', async () => {
-    const started = sweep([1, 2, 3, 4]);
+    const started = await sweep([1, 2, 3, 4]);
     const jobs: RunJob[] = [];
     const live = { now: 0, max: 0 };
     scheduler = new Scheduler({
@@ -162,7 +162,7 @@ describe('scheduler', () => {
   });
 
   it('pauses one running run and resumes it from its checkpoint', async () => {
-    const started = sweep([1]);
+    const started = await sweep([1]);
     const id = started.runIds[0]!;
     const jobs: RunJob[] = [];
     const live = { now: 0, max: 0 };
@@ -178,7 +178,7 @@ describe('scheduler', () => {
   });
 
   it('cancels a sweep: queued and running runs end canceled, nothing else starts', async () => {
-    const started = sweep([1, 2, 3]);
+    const started = await sweep([1, 2, 3]);
     const live = { now: 0, max: 0 };
     scheduler = new Scheduler({
       store,
@@ -189,14 +189,14 @@ describe('scheduler', () => {
     });
     scheduler.start();
     await until('one running', () => live.now === 1);
-    expect(scheduler.cancelSweep(started.sweepId)).toEqual({ canceled: 3 });
+    expect(await scheduler.cancelSweep(started.sweepId)).toEqual({ canceled: 3 });
     await until('stopped', () => live.now === 0);
     await until('canceled', () => started.runIds.every((id) => statusOf(id) === 'canceled'));
     expect(store.getSweep(started.sweepId)!.status).toBe('canceled');
   });
 
   it('records a derived run left half-written by a crash again from its source, never trains it', async () => {
-    const { sweepId, sourceId } = finishedSource();
+    const { sweepId, sourceId } = await finishedSource();
     // The process died while recording the source's derived run, which recovery marked interrupted.
     const source = store.getRun(sourceId)!;
     const half = store.createRun({
@@ -230,7 +230,7 @@ describe('scheduler', () => {
   });
 
   it('on start, records the derived runs of a source that completed just before a crash', async () => {
-    const { sweepId, sourceId } = finishedSource();
+    const { sweepId, sourceId } = await finishedSource();
     expect(store.listRuns({ sweepId }).total).toBe(1);
     scheduler = new Scheduler({ store, events: new EventBus(), executor: sleeperExecutor(50, [], { now: 0, max: 0 }) });
     scheduler.start();
@@ -241,7 +241,7 @@ describe('scheduler', () => {
   });
 
   it('gives each queued run to exactly one of two processes claiming at once', async () => {
-    sweep(
+    await sweep(
       Array.from({ length: 20 }, (_, i) => i + 1),
       { repeats: 10 },
     );
@@ -298,7 +298,7 @@ function hangingExecutor(started: RunJob[], stops: StopMode[]): Executor {
 
 describe('scheduler leases, budget and scope (issue 12)', () => {
   it('stops an execution that reports nothing for too long and queues its run again to resume', async () => {
-    sweep([3]);
+    await sweep([3]);
     const jobs: RunJob[] = [];
     const stops: StopMode[] = [];
     scheduler = new Scheduler({ store, events: new EventBus(), executor: hangingExecutor(jobs, stops), pollMs: 30, stallMs: 300 });
@@ -313,7 +313,7 @@ describe('scheduler leases, budget and scope (issue 12)', () => {
   });
 
   it('abandons an execution whose lease another process took, and records nothing of it', async () => {
-    const started = sweep([3]);
+    const started = await sweep([3]);
     const id = started.runIds[0]!;
     const jobs: RunJob[] = [];
     const stops: StopMode[] = [];
@@ -342,7 +342,7 @@ describe('scheduler leases, budget and scope (issue 12)', () => {
   });
 
   it('with scope own, trains the run reserved for it and never a sweep it did not start', async () => {
-    const swept = sweep([3, 5]);
+    const swept = await sweep([3, 5]);
     const spec = parseSweepSpec(tinySweep({ axes: {} }));
     const mine = queueSingleRun(store, { run: spec.base, set: {}, priority: 0, runHere: true });
     expect(mine.reservedFor).toBe(store.owner);
@@ -362,7 +362,7 @@ describe('scheduler leases, budget and scope (issue 12)', () => {
   });
 
   it('shares the machine budget with every other scheduler on the data folder', async () => {
-    const started = sweep([1, 2, 3, 4]);
+    const started = await sweep([1, 2, 3, 4]);
     const live = { now: 0, max: 0 };
     const jobs: RunJob[] = [];
     const second = RunStore.open(join(temp.dir, 'kernellab.db'), { owner: `${store.hostPrefix}999999` });

@@ -39,8 +39,9 @@ import type { EventBus } from '../events.ts';
 import { RunRecorder, settle, type Execution, type Executor, type RunEvent, type RunJob, type RunOutcome } from './execution.ts';
 import { intermediateSplit, materializeDerived, readSweepPlan, type SweepRunInfo } from './folding.ts';
 import { plannedRuns, pruneDecision, readPlan, searchOf, topUp } from './searchDriver.ts';
+import { bulkChunk, removeSweep } from './queueing.ts';
 import type { PruneDecision } from './search/pruner.ts';
-import { formatDuration, type SweepProgress } from '../contract/sweeps.ts';
+import { formatDuration, type Sweep, type SweepProgress } from '../contract/sweeps.ts';
 
 export interface SchedulerOptions {
   store: RunStore;
@@ -269,6 +270,14 @@ export class Scheduler {
   #reconcile(): void {
     try {
       for (const sweep of this.#store.listSweeps()) {
+        // Left half-queued by a process that ended (sweeps.start never returned): a failed start queues nothing.
+        const queueingBy = readPlan(sweep).queueing;
+        if (sweep.status === 'pending' && queueingBy && this.#store.ownerGone(queueingBy)) {
+          removeSweep(this.#store, sweep.id).catch((error: unknown) =>
+            console.error(`scheduler: removing half-queued sweep ${sweep.id} failed:`, error instanceof Error ? error.message : error),
+          );
+          continue;
+        }
         if (sweep.status !== 'running') continue;
         for (const run of this.#store.runsOfSweep(sweep.id)) {
           if ((run.status !== 'completed' && run.status !== 'pruned') || run.derivedFromRunId !== null) continue;
@@ -317,7 +326,7 @@ export class Scheduler {
       const search = searchOf(sweep);
       if (!search || (search.spec.method !== 'tpe' && search.deadline === null) || readPlan(sweep).closed) continue;
       try {
-        if (topUp(this.#store, sweep, search, this.#limit()) > 0) this.#emitProgress(sweep.id);
+        if (topUp(this.#store, sweep, search, this.#limit()) > 0) this.emitProgress(sweep.id);
       } catch (error) {
         console.error(`scheduler: supplying sweep ${sweep.id} failed:`, error instanceof Error ? error.message : error);
       }
@@ -392,7 +401,7 @@ export class Scheduler {
     if (active.lost) active.execution.stop('abandon');
     else if (active.override) active.execution.stop('interrupt');
     this.#active.set(run.id, active);
-    this.#emitProgress(run.sweepId);
+    this.emitProgress(run.sweepId);
     active.settled = active.execution.outcome
       .catch((error: unknown): RunOutcome => ({ kind: 'failed', error: error instanceof Error ? error.message : String(error) }))
       .then((outcome) => {
@@ -433,7 +442,7 @@ export class Scheduler {
    */
   startedElsewhere(run: RunRecord): void {
     this.#events.emit('run.updated', { runId: run.id, status: 'running', summary: this.#store.summary(run.id) });
-    this.#emitProgress(run.sweepId);
+    this.emitProgress(run.sweepId);
   }
 
   /**
@@ -500,7 +509,7 @@ export class Scheduler {
       const info = this.#planOf(after);
       if (info && info.derived.length > 0) materializeDerived(this.#store, after, info);
       this.#updateSweepStatus(after.sweepId);
-      this.#emitProgress(after.sweepId);
+      this.emitProgress(after.sweepId);
     }
   }
 
@@ -594,7 +603,7 @@ export class Scheduler {
       this.#store.transition(runId, 'canceled');
       if (run.sweepId !== null) {
         this.#updateSweepStatus(run.sweepId);
-        this.#emitProgress(run.sweepId);
+        this.emitProgress(run.sweepId);
       }
       return 'canceled';
     }
@@ -656,7 +665,7 @@ export class Scheduler {
         interrupted++;
       }
     }
-    this.#emitProgress(sweepId);
+    this.emitProgress(sweepId);
     return { interrupted };
   }
 
@@ -679,26 +688,31 @@ export class Scheduler {
       const sweep = this.#store.getSweep(id)!;
       if (sweep.status === 'pending') this.#store.setSweepStatus(id, 'running');
       this.#updateSweepStatus(id);
-      this.#emitProgress(id);
+      this.emitProgress(id);
     }
     this.pump();
     return { sweepIds: ids, requeued };
   }
 
-  cancelSweep(sweepId: number): { canceled: number } {
+  /**
+   * Cancels a sweep: its status first (claims skip it at once, in every process, and a queueing in
+   * progress stops), then its queued and interrupted runs a chunk at a time, then its running ones.
+   */
+  async cancelSweep(sweepId: number): Promise<{ canceled: number }> {
     this.#requireSweep(sweepId);
-    let canceled = 0;
     this.#store.setSweepStatus(sweepId, 'canceled');
-    for (const run of this.#store.runsOfSweep(sweepId)) {
-      if (run.status === 'queued' || run.status === 'interrupted') {
-        this.#store.transition(run.id, 'canceled');
-        canceled++;
-      } else if (this.#active.has(run.id)) {
-        this.cancelRun(run.id);
-        canceled++;
-      }
+    let canceled = 0;
+    for (let n = this.#store.cancelOpenRuns(sweepId, bulkChunk); n > 0; n = this.#store.cancelOpenRuns(sweepId, bulkChunk)) {
+      canceled += n;
+      this.emitProgress(sweepId);
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    this.#emitProgress(sweepId);
+    for (const active of this.#active.values()) {
+      if (active.run.sweepId !== sweepId) continue;
+      this.cancelRun(active.run.id);
+      canceled++;
+    }
+    this.emitProgress(sweepId);
     return { canceled };
   }
 
@@ -723,40 +737,45 @@ export class Scheduler {
       return;
     }
     const recorded = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
-    if (recorded < plannedRuns(sweep, this.#store.runsOfSweep(sweepId))) return;
+    if (recorded < this.#planned(sweep, recorded)) return;
     const status = (counts.completed ?? 0) > 0 ? 'completed' : 'failed';
     if (sweep.status !== status) this.#store.setSweepStatus(sweepId, status);
   }
 
+  /**
+   * How many runs a sweep plans now (plannedRuns), read without loading its runs: only its pruned
+   * ones, which are few, say which folded runs were never reached.
+   */
+  #planned(sweep: Sweep, recorded: number): number {
+    return plannedRuns(sweep, this.#store.runsWithStatus('pruned', sweep.id), recorded);
+  }
+
+  /** Where a sweep stands, counted in SQL (a sweep of 10⁵ runs costs two indexed queries, not 10⁵ rows). */
   progress(sweepId: number): SweepProgress {
     const sweep = this.#store.getSweep(sweepId);
     if (!sweep) throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
-    const runs = this.#store.runsOfSweep(sweepId);
-    const plan = { planned: plannedRuns(sweep, runs), impossible: readPlan(sweep).impossible.length };
-    const count = (s: RunStatus) => runs.filter((r) => r.status === s).length;
-    const done = runs.filter((r) => finished.has(r.status)).length;
-    const trained = runs.filter(
-      (r) => r.derivedFromRunId === null && r.status === 'completed' && r.startedAt !== null && r.endedAt !== null,
-    );
-    const open = runs.filter(
-      (r) => r.derivedFromRunId === null && (r.status === 'queued' || r.status === 'running' || r.status === 'interrupted'),
-    );
+    const stats = this.#store.sweepStats(sweepId);
+    const count = (s: RunStatus) => stats.counts[s] ?? 0;
+    const recorded = Object.values(stats.counts).reduce((a, b) => a + (b ?? 0), 0);
+    const planned = this.#planned(sweep, recorded);
+    const stored = readPlan(sweep);
+    const done = [...finished].reduce((a, s) => a + count(s), 0);
     let etaSeconds: number | null = null;
-    if (open.length === 0) etaSeconds = 0;
-    else if (trained.length > 0) {
-      const mean = trained.reduce((a, r) => a + (r.endedAt! - r.startedAt!), 0) / trained.length;
-      const workers = Math.max(1, Math.min(this.#limit(), open.length));
-      const runningElapsed = runs
-        .filter((r) => r.status === 'running' && r.startedAt !== null)
-        .reduce((a, r) => a + Math.min(mean, Date.now() - r.startedAt!), 0);
-      etaSeconds = Math.max(0, (open.length * mean - runningElapsed) / workers / 1000);
+    if (stats.open === 0) etaSeconds = 0;
+    else if (stats.trained > 0) {
+      const mean = stats.trainedMs / stats.trained;
+      const workers = Math.max(1, Math.min(this.#limit(), stats.open));
+      const runningElapsed = stats.runningSince.reduce((a, since) => a + Math.min(mean, Date.now() - since), 0);
+      etaSeconds = Math.max(0, (stats.open * mean - runningElapsed) / workers / 1000);
     }
-    const current = Math.min(plan.planned, done + count('running'));
+    const current = Math.min(planned, done + count('running'));
+    const queueing =
+      stored.queueing !== null && sweep.status === 'pending' ? { queued: count('queued'), total: stored.trained ?? planned } : null;
     return {
       sweepId,
       status: sweep.status,
-      planned: plan.planned,
-      impossible: plan.impossible,
+      planned,
+      impossible: stored.impossibleCount ?? stored.impossible.length,
       done,
       completed: count('completed'),
       failed: count('failed') + count('diverged'),
@@ -765,15 +784,18 @@ export class Scheduler {
       queued: count('queued'),
       interrupted: count('interrupted'),
       pruned: count('pruned'),
-      derived: runs.filter((r) => r.derivedFromRunId !== null).length,
-      etaSeconds,
-      text:
-        `run ${Math.max(current, Math.min(done + 1, plan.planned))} of ${plan.planned}` +
-        (etaSeconds === null ? '' : etaSeconds === 0 ? ', done' : `, ETA ${formatDuration(etaSeconds)}`),
+      derived: stats.derived,
+      etaSeconds: queueing ? null : etaSeconds,
+      text: queueing
+        ? `queueing ${queueing.queued.toLocaleString('en')} of ${queueing.total.toLocaleString('en')} runs`
+        : `run ${Math.max(current, Math.min(done + 1, planned))} of ${planned}` +
+          (etaSeconds === null ? '' : etaSeconds === 0 ? ', done' : `, ETA ${formatDuration(etaSeconds)}`),
+      queueing,
     };
   }
 
-  #emitProgress(sweepId: number | null): void {
+  /** Tells open views where a sweep stands (sweep.progress); never throws. */
+  emitProgress(sweepId: number | null): void {
     if (sweepId === null) return;
     try {
       this.#events.emit('sweep.progress', this.progress(sweepId));

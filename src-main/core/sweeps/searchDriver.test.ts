@@ -14,8 +14,7 @@ import { RunStore, type RunRecord } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
 import type { Executor, RunEvent, RunJob, RunOutcome } from './execution.ts';
 import type { SweepRunInfo } from './folding.ts';
-import { expandSweep } from './expand.ts';
-import { previewOf, queueSweep } from './queueing.ts';
+import { previewSweep, queueSweep } from './queueing.ts';
 import { expectedEpochs } from './searchPreview.ts';
 import { Scheduler } from './scheduler.ts';
 import { readPlan } from './searchDriver.ts';
@@ -99,7 +98,7 @@ describe('pruning in a sweep', () => {
         pruner: { type: 'asha', minEpochs: 1, reductionFactor: 3 },
       }),
     );
-    const started = queueSweep(store, spec);
+    const started = await queueSweep(store, spec);
     expect(started).toMatchObject({ queued: 6, derived: 48 });
     const log = { epochs: 0, jobs: [] as RunJob[] };
     scheduler = start(curveExecutor(curve, 15, log), 1);
@@ -143,7 +142,7 @@ describe('pruning in a sweep', () => {
         pruner: { type: 'median', startupTrials: 2 },
       }),
     );
-    const started = queueSweep(store, spec);
+    const started = await queueSweep(store, spec);
     scheduler = start(curveExecutor(curve, 10, { epochs: 0, jobs: [] }), 1);
     await until('the sweep to finish', () => finishedSweep(started.sweepId));
     const byLr = new Map(store.runsOfSweep(started.sweepId).map((r) => [info(r).values.learningRate, r]));
@@ -170,7 +169,7 @@ describe('TPE in a sweep', () => {
         base: { ...tinySweep().base, hyperparameters: { ...tinySweep().base.hyperparameters, epochs: 2 } },
       }),
     );
-    const started = queueSweep(store, spec);
+    const started = await queueSweep(store, spec);
     expect(started.queued).toBe(1);
     const log = { epochs: 0, jobs: [] as RunJob[] };
     scheduler = start(curveExecutor(curve, 5, log), 2);
@@ -195,9 +194,9 @@ describe('TPE in a sweep', () => {
     expect(scheduler.progress(started.sweepId)).toMatchObject({ status: 'completed', planned: 24, completed: 24 });
   });
 
-  it('refuses a TPE sweep none of whose points can run, queuing nothing', () => {
+  it('refuses a TPE sweep none of whose points can run, queuing nothing', async () => {
     const spec = parseSweepSpec(tinySweep({ method: 'tpe', trials: 5, axes: { kernelSize: [27, 29] } }));
-    expect(() => queueSweep(store, spec)).toThrow(/no feasible point/);
+    await expect(queueSweep(store, spec)).rejects.toThrow(/no feasible point/);
     expect(store.listSweeps()).toHaveLength(0);
   });
 });
@@ -205,7 +204,7 @@ describe('TPE in a sweep', () => {
 describe('time budget', () => {
   it('stops starting runs once the budget is spent; running ones finish and queued ones are canceled saying why', async () => {
     const spec = parseSweepSpec(tinySweep({ axes: { learningRate: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6] }, timeBudgetMinutes: 0.004 }));
-    const started = queueSweep(store, spec);
+    const started = await queueSweep(store, spec);
     scheduler = start(
       curveExecutor(() => 0.5, 150, { epochs: 0, jobs: [] }),
       1,
@@ -223,7 +222,7 @@ describe('time budget', () => {
 });
 
 describe('preview of a search', () => {
-  it('estimates the epochs and time ASHA saves, from its rungs', () => {
+  it('estimates the epochs and time ASHA saves, from its rungs', async () => {
     expect(expectedEpochs({ type: 'asha', minEpochs: 1, reductionFactor: 3, minEarlyStoppingRate: 0 }, 9, 0)).toBeCloseTo(
       1 + 2 / 3 + 6 / 9,
     );
@@ -233,25 +232,25 @@ describe('preview of a search', () => {
     const spec = parseSweepSpec(
       tinySweep({ axes: { learningRate: [0.01, 0.1], epochs: [1, 3, 9] }, pruner: { type: 'asha', minEpochs: 1, reductionFactor: 3 } }),
     );
-    const preview = previewOf(spec, expandSweep(spec), store, 1);
+    const preview = await previewSweep(spec, store, 1);
     expect(preview.pruning).toMatchObject({ trainedEpochs: 18 });
     expect(preview.pruning!.expectedEpochs).toBeCloseTo(2 * (1 + 2 / 3 + 6 / 9));
     expect(preview.pruning!.savedSeconds).toBeGreaterThan(preview.estimate.seconds * 0.5);
     expect(preview.search).toMatchObject({ method: 'grid', pruner: 'asha (r = 1, η = 3, s = 0)' });
   });
 
-  it('shows the first points a TPE sweep will train, which are the ones it starts', () => {
+  it('shows the first points a TPE sweep will train, which are the ones it starts', async () => {
     const spec = parseSweepSpec(
       tinySweep({ method: 'tpe', trials: 6, samplerSeed: 4, axes: { learningRate: { min: 1e-4, max: 1, scale: 'log' } } }),
     );
-    const preview = previewOf(spec, expandSweep(spec), store, 2);
+    const preview = await previewSweep(spec, store, 2);
     expect(preview).toMatchObject({
       planned: 6,
       trained: 6,
       search: { method: 'tpe', trials: 6, optimize: { metric: 'val_accuracy', direction: 'maximize' } },
     });
     expect(preview.points).toHaveLength(6);
-    const started = queueSweep(store, spec);
+    const started = await queueSweep(store, spec);
     expect(info(store.getRun(started.runIds[0]!)!).values).toEqual(preview.points[0]!.values);
   });
 });

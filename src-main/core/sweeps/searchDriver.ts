@@ -32,6 +32,12 @@ export interface SweepPlan {
   /** No more runs will start: the budget is spent (closedReason says which). */
   closed: boolean;
   closedReason?: string;
+  /** Runs it trains (the rest of `planned` is derived by epoch folding). */
+  trained?: number;
+  /** All its impossible points; `impossible` lists the first 100. */
+  impossibleCount?: number;
+  /** While sweeps.start is still queueing it: the process doing so (`host:pid`); else null. */
+  queueing: string | null;
 }
 
 export function readPlan(sweep: Pick<Sweep, 'spec'>): SweepPlan {
@@ -42,6 +48,9 @@ export function readPlan(sweep: Pick<Sweep, 'spec'>): SweepPlan {
     folding: plan.folding ?? { enabled: false, reason: '' },
     closed: plan.closed ?? false,
     ...(plan.closedReason === undefined ? {} : { closedReason: plan.closedReason }),
+    ...(plan.trained === undefined ? {} : { trained: plan.trained }),
+    ...(plan.impossibleCount === undefined ? {} : { impossibleCount: plan.impossibleCount }),
+    queueing: typeof plan.queueing === 'string' ? plan.queueing : null,
   };
 }
 
@@ -288,14 +297,15 @@ export function topUp(store: RunStore, sweep: Sweep, search: SweepSearch, limit:
 
 /**
  * How many runs the sweep plans now: its stored plan, less the folded runs that pruned sources
- * never reached; once its budget is spent, the runs it has.
+ * (`prunedRuns`, the sweep's runs with status pruned) never reached; once its budget is spent, the
+ * `recorded` runs it has.
  */
-export function plannedRuns(sweep: Pick<Sweep, 'spec'>, runs: readonly RunRecord[]): number {
+export function plannedRuns(sweep: Pick<Sweep, 'spec'>, prunedRuns: readonly RunRecord[], recorded: number): number {
   const plan = readPlan(sweep);
-  if (plan.closed) return runs.length;
-  if (plan.planned === null) return runs.length + 1;
+  if (plan.closed) return recorded;
+  if (plan.planned === null) return recorded + 1;
   let unreached = 0;
-  for (const run of runs) {
+  for (const run of prunedRuns) {
     if (run.status !== 'pruned' || !run.pruned) continue;
     const info = run.environment.sweep as SweepRunInfo | undefined;
     unreached += (info?.derived ?? []).filter((d) => d.epochs > run.pruned!.epoch).length;

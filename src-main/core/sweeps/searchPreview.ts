@@ -9,7 +9,7 @@
  * learning curves.
  */
 import type { PrunerSpec, SweepSpec } from '../contract/sweeps.ts';
-import { pointSeconds, sweepSeconds, type Throughput } from './estimate.ts';
+import { pointSeconds, scheduleSeconds, type Throughput } from './estimate.ts';
 import { buildPoint, resolveAxes, type SweepPoint } from './expand.ts';
 import { rungEpochs } from './search/asha.ts';
 import type { Trial } from './search/space.ts';
@@ -39,28 +39,32 @@ export interface PruningEstimate {
   assumption: string;
 }
 
-export function pruningEstimate(
-  spec: SweepSpec,
-  points: readonly SweepPoint[],
-  throughput: Throughput,
-  workers: number,
-): PruningEstimate | null {
+/** A trained point of a sweep as the pruning estimate sees it: its epochs and what it costs unpruned. */
+export interface TrainedCost {
+  epochs: number;
+  seconds: number;
+}
+
+/** What a pruner is expected to save: `trained` in sweep order (a sweep plan's trained points). */
+export function pruningEstimate(spec: SweepSpec, trained: readonly TrainedCost[], workers: number): PruningEstimate | null {
   const pruner = spec.pruner;
   if (!pruner) return null;
-  const trained = points.filter((p) => p.role === 'train');
-  const full = sweepSeconds(points, throughput, workers);
-  const factors = new Map(trained.map((p, i) => [p.index, expectedEpochs(pruner, p.epochs, i) / Math.max(1, p.epochs)]));
-  const seconds = sweepSeconds(points, throughput, workers, (p) => factors.get(p.index) ?? 1);
+  const full = new Float64Array(trained.map((p) => p.seconds));
+  const factors = trained.map((p, i) => expectedEpochs(pruner, p.epochs, i) / Math.max(1, p.epochs));
+  const seconds = scheduleSeconds(
+    full.map((s, i) => s * factors[i]!),
+    workers,
+  );
   const trainedEpochs = trained.reduce((a, p) => a + p.epochs, 0);
-  const expected = trained.reduce((a, p) => a + p.epochs * (factors.get(p.index) ?? 1), 0);
+  const expected = trained.reduce((a, p, i) => a + p.epochs * factors[i]!, 0);
   return {
     seconds,
-    savedSeconds: Math.max(0, full - seconds),
+    savedSeconds: Math.max(0, scheduleSeconds(full, workers) - seconds),
     trainedEpochs,
     expectedEpochs: expected,
     assumption:
       pruner.type === 'asha'
-        ? `ASHA keeps about 1 in ${pruner.reductionFactor} runs at each rung (epochs ${rungEpochs(Math.max(...trained.map((p) => p.epochs), 1) - 1, pruner).join(', ') || 'none before the last'})`
+        ? `ASHA keeps about 1 in ${pruner.reductionFactor} runs at each rung (epochs ${rungEpochs(trained.reduce((m, p) => Math.max(m, p.epochs), 1) - 1, pruner).join(', ') || 'none before the last'})`
         : `median stopping stops about half the runs after the first ${pruner.startupTrials} at their first check (epoch ${pruner.warmupEpochs + 1})`,
   };
 }

@@ -3,7 +3,7 @@ import { KernelLabError } from '../errors.ts';
 import { expandSweep } from './expand.ts';
 import type { SweepSpecInput } from '../contract/index.ts';
 import { parseSweepSpec } from './sweepSpec.ts';
-import { pointSeconds, machineThroughput } from './estimate.ts';
+import { previewSweep } from './queueing.ts';
 
 const lenet = (extra: Partial<SweepSpecInput> = {}): SweepSpecInput => ({
   base: { preset: 'lenet5-relu', dataset: 'mnist' },
@@ -120,12 +120,15 @@ describe('sweep expansion', () => {
     expect(points[1]!.modelSpec!.layers[5]).toMatchObject({ type: 'dense', activation: 'tanh' });
   });
 
-  it('estimates time from a rough default, labelled so', () => {
-    const { points } = expandSweep(parseSweepSpec(lenet({ base: { preset: 'lenet5-relu', dataset: 'mnist', subset: { train: 6000 } } })));
-    const throughput = machineThroughput(undefined);
-    expect(throughput.source).toBe('rough-default');
-    expect(pointSeconds(points[3]!, throughput)).toBeGreaterThan(0);
-    expect(pointSeconds(points[0]!, throughput)).toBe(0);
+  it('estimates time from a rough default, labelled so', async () => {
+    const { points, estimate } = await previewSweep(
+      parseSweepSpec(lenet({ base: { preset: 'lenet5-relu', dataset: 'mnist', subset: { train: 6000 } } })),
+      undefined,
+      1,
+    );
+    expect(estimate.source).toBe('rough-default');
+    expect(points[3]!.estimatedSeconds).toBeGreaterThan(0);
+    expect(points[0]!.estimatedSeconds).toBe(0);
   });
 });
 

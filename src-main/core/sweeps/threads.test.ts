@@ -51,12 +51,12 @@ describe('threads per run', () => {
       pollMs: 50,
       maxWorkers: 8,
     });
-    queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [3] } })));
+    await queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [3] } })));
     scheduler.start();
     await scheduler.whenIdle();
     expect(jobs.map((j) => j.threads)).toEqual([availableParallelism()]);
 
-    queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [3, 5, 7] } })));
+    await queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [3, 5, 7] } })));
     scheduler.pump();
     await scheduler.whenIdle();
     // The first two start while another waits: a share each, whatever finishes when.

@@ -1,0 +1,423 @@
+/**
+ * Importing a JSON export (exchange.ts writes them), as bounded work (issue 12):
+ * - the text is sliced, not parsed whole (jsonSlices.ts): each run is parsed, checked and written
+ *   on its own, so memory stays near the size of the text;
+ * - runs are written a chunk at a time, each chunk one short transaction sized to hold the writer
+ *   about 50 ms, with the event loop free in between, progress after each chunk, and a stop when
+ *   the caller goes away; a bad run, a full disk or a stop removes everything this import wrote,
+ *   so a failed import changes nothing;
+ * - what a file says obeys the API's limits (names, tags, notes, metric keys, sizes, nesting), an
+ *   object key `__proto__` is refused, and maps keyed by names from the file are prototype-safe;
+ * - a status from elsewhere is never runnable here: a run queued, running or interrupted where it
+ *   was exported is imported canceled, saying why; a running sweep is imported canceled.
+ * Runs go in through RunStore's run inserter and their metrics through its metric writer (the same
+ * INSERT and summary fold as createRun and logBatch). Import is idempotent: runs whose uuid is
+ * already here are skipped, experiments and sweeps are matched by uuid (experiments also by name).
+ */
+import { z } from 'zod';
+import { maxJsonDepth } from '../contract/jsonDepth.ts';
+import { decodeMetricValue, MetricKey, MetricValue, RunStatus, SweepStatus } from '../contract/index.ts';
+import { formatIssues, KernelLabError } from '../errors.ts';
+import type { SqliteDatabase } from './database.ts';
+import { arrayElements, JsonSliceError, objectMembers, type Slice } from './jsonSlices.ts';
+import type { MetricRow, MetricWriter } from './metricWrite.ts';
+import { paramsVersion, runParams } from './runParams.ts';
+import type { RunInserter } from './runInsert.ts';
+
+export const exportFormatTag = 'kernellab.runs';
+
+/** The parts of an export other than its runs are small; a larger one is not an export. */
+const maxHeaderBytes = 16 * 2 ** 20;
+/** One run with its metrics; a run of per-batch metrics over hundreds of epochs stays far below. */
+const maxRunBytes = 64 * 2 ** 20;
+const chunkMs = 50;
+
+const Uuid = z.uuid();
+const Time = z.number().finite();
+const Name = z.string().trim().min(1).max(200);
+const JsonRecord = z.record(z.string(), z.unknown());
+
+const ImportedCheckpoint = z
+  .object({
+    epoch: z.number().int().min(0),
+    kind: z.enum(['best', 'last', 'epoch']),
+    path: z.string().min(1).max(4096),
+    bytes: z.number().int().min(0),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a hex sha256'),
+    metric: z.string().max(128).nullable(),
+    value: MetricValue.nullable(),
+    createdAt: Time,
+  })
+  .strip();
+
+const ImportedEvaluation = z
+  .object({
+    split: z.string().min(1).max(64),
+    loss: MetricValue.nullable(),
+    accuracy: MetricValue.nullable(),
+    confusion: z.unknown(),
+    perClass: z.unknown(),
+    mostWrong: z.unknown(),
+    createdAt: Time,
+  })
+  .strip();
+
+/** One run of an export, within the limits the API puts on the same fields. Metrics are checked apart (metricsOf). */
+const ImportedRun = z
+  .object({
+    uuid: Uuid,
+    name: Name,
+    experimentUuid: z.string().max(64).nullable(),
+    sweepUuid: z.string().max(64).nullable(),
+    parentRunUuid: z.string().max(64).nullable(),
+    derivedFromRunUuid: z.string().max(64).nullable(),
+    derivedEpochs: z.number().int().positive().nullable(),
+    status: RunStatus,
+    modelSpec: z.unknown(),
+    dataset: z.string().min(1).max(64),
+    backend: z.string().min(1).max(64),
+    device: z.string().max(1000),
+    seed: z.number().int(),
+    hyperparameters: JsonRecord,
+    environment: JsonRecord,
+    priority: z.number().int().min(-1000).max(1000),
+    error: z.string().max(10_000).nullable(),
+    /** A pruned run's epoch and rung (exports from before pruning have none). */
+    pruned: z.object({ epoch: z.number().int().positive(), rung: z.number().int().nonnegative().nullable() }).nullable().default(null),
+    createdAt: Time,
+    startedAt: Time.nullable(),
+    endedAt: Time.nullable(),
+    tags: z.array(z.string().trim().min(1).max(64)).max(64),
+    note: z.string().max(100_000),
+    checkpoints: z.array(ImportedCheckpoint).max(100_000),
+    evaluations: z.array(ImportedEvaluation).max(10_000),
+    metrics: z.unknown(),
+  })
+  .strip()
+  .refine((run) => (run.status === 'pruned') === (run.pruned !== null), {
+    message: 'a pruned run names the epoch it was pruned at (pruned: { epoch, rung }), and only a pruned run does',
+    path: ['pruned'],
+  });
+type ImportedRun = z.infer<typeof ImportedRun>;
+
+const ImportedExperiment = z
+  .object({ uuid: z.string().min(1).max(64), name: Name, description: z.string().max(10_000), createdAt: Time })
+  .strip();
+const ImportedSweep = z
+  .object({
+    uuid: z.string().min(1).max(64),
+    experimentUuid: z.string().max(64).nullable(),
+    name: z.string().max(200),
+    spec: z.unknown(),
+    status: SweepStatus,
+    createdAt: Time,
+  })
+  .strip();
+
+const MetricPoints = z.array(z.tuple([z.number().int().min(0), z.number().int().min(0), z.number(), MetricValue])).max(10_000_000);
+
+export interface ImportTarget {
+  db: SqliteDatabase;
+  /** Runs `fn` in one write transaction (RunStore's, with its error mapping). */
+  write<T>(doing: string, fn: () => T): T;
+  insertRun: RunInserter;
+  writeMetrics: MetricWriter;
+}
+
+export interface ImportProgress {
+  /** Runs of the file handled so far, of `total`. */
+  done: number;
+  total: number;
+  imported: number;
+  skipped: number;
+}
+
+export interface ImportOptions {
+  signal?: AbortSignal | undefined;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+function invalid(where: string, message: string): KernelLabError {
+  return new KernelLabError('invalid_input', `Invalid runs export: ${where}: ${message}`, [`${where}: ${message}`]);
+}
+
+function refuseProto(key: string, value: unknown): unknown {
+  if (key === '__proto__') throw new Error('an object key named __proto__ is not allowed');
+  return value;
+}
+
+/** JSON.parse of a slice; a `__proto__` key anywhere is refused (the reviver runs only when the text has one). */
+function parseSlice(content: string, slice: Slice, where: string): unknown {
+  const text = content.slice(slice.start, slice.end);
+  try {
+    return text.includes('__proto__') ? (JSON.parse(text, refuseProto) as unknown) : (JSON.parse(text) as unknown);
+  } catch (error) {
+    throw invalid(where, (error as Error).message);
+  }
+}
+
+function checked<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = formatIssues(parsed.error).map((issue) => `${where}.${issue}`);
+  throw new KernelLabError('invalid_input', `Invalid runs export: ${issues.join('; ')}`, issues);
+}
+
+/** A run's metrics as (key, points) pairs: the keys are names from the file, so no plain object holds them. */
+function metricsOf(raw: unknown, where: string): [string, MetricRow[]][] {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(`${where}.metrics`, 'expected an object');
+  const out: [string, MetricRow[]][] = [];
+  for (const [key, points] of Object.entries(raw)) {
+    const name = MetricKey.safeParse(key);
+    if (!name.success) throw invalid(`${where}.metrics.${key.slice(0, 80)}`, name.error.issues[0]!.message);
+    const list = checked(MetricPoints, points, `${where}.metrics.${key}`);
+    out.push([key, list.map(([step, epoch, wallMs, value]) => ({ runId: 0, key, step, epoch, wallMs, value: decodeMetricValue(value) }))]);
+  }
+  return out;
+}
+
+/** A status from another database is never runnable here: what was still to run is imported canceled. */
+function importedStatus(run: ImportedRun): { status: RunStatus; error: string | null } {
+  if (run.status !== 'queued' && run.status !== 'running' && run.status !== 'interrupted') return { status: run.status, error: run.error };
+  const why = `imported while ${run.status} in the database it came from; an imported run never trains here (start a new run from its spec)`;
+  return { status: 'canceled', error: run.error ? `${run.error}; ${why}` : why };
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Imports a JSON export a chunk at a time; everything it wrote is removed again if it fails or is stopped. */
+export async function importRunsExport(
+  target: ImportTarget,
+  content: string,
+  options: ImportOptions = {},
+): Promise<{ imported: number; skipped: number }> {
+  const { db } = target;
+  // Pass 1: where each part is. The runs list is walked element by element, yielding as it goes.
+  const header = new Map<string, Slice>();
+  const runSlices: number[] = [];
+  let sliceStart = performance.now();
+  let inRuns = false;
+  try {
+    const members = objectMembers(content, maxJsonDepth, (key) => key === 'runs');
+    for (let step = members.next(); !step.done;) {
+      const member = step.value;
+      if (member.key !== 'runs') {
+        if (member.end - member.start > maxHeaderBytes) throw invalid(member.key, `more than ${maxHeaderBytes / 2 ** 20} MiB`);
+        header.set(member.key, member);
+        step = members.next(undefined);
+        continue;
+      }
+      inRuns = true;
+      const elements = arrayElements(content, member.start, maxJsonDepth - 1);
+      let e = elements.next();
+      for (; !e.done; e = elements.next()) {
+        const index = runSlices.length / 2;
+        if (e.value.end - e.value.start > maxRunBytes) throw invalid(`runs.${index}`, `more than ${maxRunBytes / 2 ** 20} MiB`);
+        runSlices.push(e.value.start, e.value.end);
+        if (performance.now() - sliceStart > chunkMs) {
+          await yieldToLoop();
+          options.signal?.throwIfAborted();
+          sliceStart = performance.now();
+        }
+      }
+      inRuns = false;
+      header.set('runs', { start: member.start, end: e.value });
+      step = members.next(e.value);
+    }
+  } catch (error) {
+    if (error instanceof JsonSliceError) {
+      const where = inRuns ? `runs.${runSlices.length / 2}` : '(root)';
+      throw invalid(
+        where,
+        error.tooDeep
+          ? `not JSON KernelLab reads (nested deeper than ${maxJsonDepth} levels at character ${error.position})`
+          : `not JSON (${error.message})`,
+      );
+    }
+    throw error;
+  }
+  const part = (key: string): unknown => {
+    const slice = header.get(key);
+    if (!slice) throw invalid(key, 'missing');
+    return parseSlice(content, slice, key);
+  };
+  if (part('format') !== exportFormatTag) throw invalid('format', `expected "${exportFormatTag}"`);
+  if (part('version') !== 1) throw invalid('version', 'expected 1');
+  if (!header.has('runs')) throw invalid('runs', 'missing');
+  checked(Time, part('exportedAt'), 'exportedAt');
+  const experiments = checked(z.array(ImportedExperiment).max(100_000), part('experiments'), 'experiments');
+  const sweeps = checked(z.array(ImportedSweep).max(100_000), part('sweeps'), 'sweeps');
+
+  // What this import creates, so a failure can take it back.
+  const created = { runs: [] as number[], sweeps: [] as number[], experiments: [] as number[] };
+  const links: { id: number; parent: string | null; derivedFrom: string | null }[] = [];
+  const total = runSlices.length / 2;
+  let imported = 0;
+  let skipped = 0;
+  try {
+    const experimentIds = new Map<string, number>();
+    const sweepIds = new Map<string, number>();
+    target.write('importing experiments and sweeps', () => {
+      const byUuidOrName = db.prepare('SELECT id FROM experiments WHERE uuid = ? OR name = ? ORDER BY uuid = ? DESC').pluck();
+      const insertExperiment = db.prepare('INSERT INTO experiments (uuid, name, description, created_at) VALUES (?, ?, ?, ?)');
+      for (const e of experiments) {
+        let id = byUuidOrName.get(e.uuid, e.name, e.uuid) as number | undefined;
+        if (id === undefined) {
+          id = Number(insertExperiment.run(e.uuid, e.name, e.description, e.createdAt).lastInsertRowid);
+          created.experiments.push(id);
+        }
+        experimentIds.set(e.uuid, id);
+      }
+      const sweepByUuid = db.prepare('SELECT id FROM sweeps WHERE uuid = ?').pluck();
+      const insertSweep = db.prepare('INSERT INTO sweeps (uuid, experiment_id, name, spec, status, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const s of sweeps) {
+        let id = sweepByUuid.get(s.uuid) as number | undefined;
+        if (id === undefined) {
+          const experiment = s.experimentUuid === null ? null : (experimentIds.get(s.experimentUuid) ?? null);
+          // A sweep running where it was exported runs nothing here.
+          const status = s.status === 'running' ? 'canceled' : s.status;
+          id = Number(insertSweep.run(s.uuid, experiment, s.name, JSON.stringify(s.spec ?? {}), status, s.createdAt).lastInsertRowid);
+          created.sweeps.push(id);
+        }
+        sweepIds.set(s.uuid, id);
+      }
+    });
+    const experimentByUuid = db.prepare('SELECT id FROM experiments WHERE uuid = ?').pluck();
+    const experimentId = (uuid: string | null): number | null =>
+      uuid === null ? null : (experimentIds.get(uuid) ?? (experimentByUuid.get(uuid) as number | undefined) ?? null);
+    const runExists = db.prepare('SELECT 1 FROM runs WHERE uuid = ?').pluck();
+    const insertCheckpoint = db.prepare(
+      'INSERT INTO checkpoints (run_id, epoch, kind, path, bytes, sha256, metric, value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const insertEvaluation = db.prepare(
+      `INSERT INTO evaluations (run_id, split, loss, accuracy, confusion, per_class, most_wrong, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, split) DO UPDATE SET loss = excluded.loss, accuracy = excluded.accuracy, confusion = excluded.confusion,
+         per_class = excluded.per_class, most_wrong = excluded.most_wrong, created_at = excluded.created_at`,
+    );
+    const insertTag = db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)');
+    const insertNote = db.prepare('INSERT INTO notes (run_id, body, updated_at) VALUES (?, ?, ?)');
+
+    // Pass 2: the runs, parsed and checked outside the transaction, written a chunk per transaction.
+    let chunkSize = 16;
+    for (let first = 0; first < total;) {
+      const chunk: { run: ImportedRun; metrics: [string, MetricRow[]][] }[] = [];
+      for (let i = first; i < Math.min(total, first + chunkSize); i++) {
+        const where = `runs.${i}`;
+        const raw = parseSlice(content, { start: runSlices[2 * i]!, end: runSlices[2 * i + 1]! }, where);
+        const run = checked(ImportedRun, raw, where);
+        chunk.push({ run, metrics: metricsOf(run.metrics, where) });
+      }
+      const started = performance.now();
+      target.write(`importing runs ${first + 1} to ${first + chunk.length}`, () => {
+        const now = Date.now();
+        for (const { run, metrics } of chunk) {
+          if (runExists.get(run.uuid)) {
+            skipped++;
+            continue;
+          }
+          const { status, error } = importedStatus(run);
+          const row = {
+            uuid: run.uuid,
+            name: run.name,
+            experiment_id: experimentId(run.experimentUuid),
+            sweep_id: run.sweepUuid === null ? null : (sweepIds.get(run.sweepUuid) ?? null),
+            // Linked at the end, once every run of the file exists (a parent may come after its child).
+            parent_run_id: null,
+            derived_from_run_id: null,
+            derived_epochs: run.derivedEpochs,
+            status,
+            model_spec: JSON.stringify(run.modelSpec ?? null),
+            dataset: run.dataset,
+            backend: run.backend,
+            device: run.device,
+            seed: run.seed,
+            hyperparameters: JSON.stringify(run.hyperparameters),
+            environment: JSON.stringify(run.environment),
+            priority: run.priority,
+            worker_owner: null,
+            worker_pid: null,
+            lease_expires_at: null,
+            reserved_for: null,
+            error,
+            created_at: run.createdAt,
+            started_at: run.startedAt,
+            ended_at: run.endedAt,
+            updated_at: now,
+            params_version: paramsVersion,
+            pruned_epoch: status === 'pruned' ? (run.pruned?.epoch ?? null) : null,
+            pruned_rung: status === 'pruned' ? (run.pruned?.rung ?? null) : null,
+          };
+          // Derived from the run as it is, like a run created here: an export's params are not trusted.
+          const id = target.insertRun(row, runParams(run));
+          created.runs.push(id);
+          imported++;
+          if (run.parentRunUuid !== null || run.derivedFromRunUuid !== null)
+            links.push({ id, parent: run.parentRunUuid, derivedFrom: run.derivedFromRunUuid });
+          for (const [, points] of metrics) target.writeMetrics(points.map((p) => ({ ...p, runId: id })));
+          for (const c of run.checkpoints)
+            insertCheckpoint.run(
+              id,
+              c.epoch,
+              c.kind,
+              c.path,
+              c.bytes,
+              c.sha256,
+              c.metric,
+              c.value === null ? null : decodeMetricValue(c.value),
+              c.createdAt,
+            );
+          for (const e of run.evaluations)
+            insertEvaluation.run(
+              id,
+              e.split,
+              e.loss === null ? null : decodeMetricValue(e.loss),
+              e.accuracy === null ? null : decodeMetricValue(e.accuracy),
+              JSON.stringify(e.confusion ?? []),
+              JSON.stringify(e.perClass ?? []),
+              JSON.stringify(e.mostWrong ?? []),
+              e.createdAt,
+            );
+          for (const tag of run.tags) insertTag.run(id, tag);
+          if (run.note.trim() !== '') insertNote.run(id, run.note, now);
+        }
+      });
+      const perRun = (performance.now() - started) / chunk.length;
+      chunkSize = Math.max(1, Math.min(2000, Math.floor(chunkMs / Math.max(perRun, 0.001))));
+      first += chunk.length;
+      options.onProgress?.({ done: first, total, imported, skipped });
+      await yieldToLoop();
+      options.signal?.throwIfAborted();
+    }
+    // Links by uuid, resolved once every run of the file exists.
+    const byUuid = db.prepare('SELECT id FROM runs WHERE uuid = ?').pluck();
+    const link = db.prepare('UPDATE runs SET parent_run_id = ?, derived_from_run_id = ? WHERE id = ?');
+    for (let i = 0; i < links.length; i += 2000) {
+      target.write('linking imported runs', () => {
+        for (const l of links.slice(i, i + 2000)) {
+          const parent = l.parent === null ? null : ((byUuid.get(l.parent) as number | undefined) ?? null);
+          const derived = l.derivedFrom === null ? null : ((byUuid.get(l.derivedFrom) as number | undefined) ?? null);
+          if (parent !== null || derived !== null) link.run(parent, derived, l.id);
+        }
+      });
+      await yieldToLoop();
+    }
+  } catch (error) {
+    await takeBack(target, created);
+    throw error;
+  }
+  return { imported, skipped };
+}
+
+/** Removes what a failed import wrote, a chunk at a time (a failure to remove is reported, not hidden). */
+async function takeBack(target: ImportTarget, created: { runs: number[]; sweeps: number[]; experiments: number[] }): Promise<void> {
+  const { db } = target;
+  for (let i = 0; i < created.runs.length; i += 1000) {
+    const ids = JSON.stringify(created.runs.slice(i, i + 1000));
+    target.write('removing a failed import', () => db.prepare('DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?))').run(ids));
+    await yieldToLoop();
+  }
+  target.write('removing a failed import', () => {
+    for (const id of created.sweeps) db.prepare('DELETE FROM sweeps WHERE id = ?').run(id);
+    for (const id of created.experiments) db.prepare('DELETE FROM experiments WHERE id = ?').run(id);
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * Queueing a sweep is bounded work (issue 12, defect 1): the points are planned and the runs
+ * written a chunk at a time, other work runs in between, progress is reported, and an abort or a
+ * cancel in the middle leaves nothing runnable behind.
+ */
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../test/tempDir.ts';
+import { RunStore } from '../db/RunStore.ts';
+import { EventBus } from '../events.ts';
+import { previewSweep, queueSweep } from './queueing.ts';
+import { Scheduler } from './scheduler.ts';
+import { tinySweep } from './sweepFixture.ts';
+import { parseSweepSpec } from './sweepSpec.ts';
+
+let temp: { dir: string; cleanup: () => void };
+let store: RunStore;
+beforeEach(() => {
+  temp = makeTempDir('kernellab-queueing-');
+  store = RunStore.open(join(temp.dir, 'kernellab.db'));
+});
+afterEach(() => {
+  store.close();
+  temp.cleanup();
+});
+
+/** One learning-rate axis, like the request that held the server for half an hour (here 2,000 points). */
+const manyPoints = (steps: number, extra: object = {}) =>
+  parseSweepSpec(tinySweep({ axes: { learningRate: { min: 0.0001, max: 0.01, steps } }, repeats: 2, yes: true, ...extra } as never));
+
+/** Counts the turns other work gets while `work` runs. */
+async function turnsDuring<T>(work: Promise<T>): Promise<{ value: T; turns: number }> {
+  let turns = 0;
+  let done = false;
+  const spin = async () => {
+    while (!done) {
+      turns++;
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  const spinning = spin();
+  const value = await work;
+  done = true;
+  await spinning;
+  return { value, turns };
+}
+
+describe('queueing a large sweep', () => {
+  it('writes the runs a chunk at a time, letting other work run in between and reporting progress', async () => {
+    const progress: number[] = [];
+    const { value: started, turns } = await turnsDuring(
+      queueSweep(store, manyPoints(1000), { onProgress: (_id, queued) => progress.push(queued) }),
+    );
+    expect(started).toMatchObject({ planned: 2000, queued: 2000, impossibleCount: 0 });
+    expect(started.runIds).toHaveLength(2000);
+    expect(progress.at(-1)).toBe(2000);
+    expect(progress.length).toBeGreaterThan(1);
+    expect(turns).toBeGreaterThan(progress.length);
+    expect(store.getSweep(started.sweepId)).toMatchObject({ status: 'running', runCounts: { queued: 2000 } });
+  });
+
+  it('is not claimed while it is being queued, and names what it is doing in its progress', async () => {
+    const scheduler = new Scheduler({
+      store,
+      events: new EventBus(),
+      executor: { start: () => ({ outcome: new Promise(() => undefined), stop: () => undefined }) },
+    });
+    let seen: string | undefined;
+    let claimedWhileQueueing = false;
+    const started = await queueSweep(store, manyPoints(1000), {
+      onProgress: (sweepId, queued, total) => {
+        if (queued === 0 || queued === total) return;
+        seen ??= scheduler.progress(sweepId).text;
+        claimedWhileQueueing ||= store.claimNextRunnable('someone-else', 60_000) !== undefined;
+      },
+    });
+    expect(seen).toMatch(/^queueing [\d,]+ of 2,000 runs$/);
+    expect(claimedWhileQueueing).toBe(false);
+    expect(scheduler.progress(started.sweepId)).toMatchObject({ status: 'running', queueing: null, text: 'run 1 of 2000' });
+  });
+
+  it('leaves nothing behind when the caller goes away in the middle', async () => {
+    const controller = new AbortController();
+    let sweepId = 0;
+    const queueing = queueSweep(store, manyPoints(1000), {
+      signal: controller.signal,
+      onCreated: (id) => (sweepId = id),
+      onProgress: (_id, queued) => {
+        if (queued > 0) controller.abort(new Error('the client left'));
+      },
+    });
+    await expect(queueing).rejects.toThrow('the client left');
+    expect(sweepId).toBeGreaterThan(0);
+    expect(store.getSweep(sweepId)).toBeUndefined();
+    expect(store.listRuns().total).toBe(0);
+  });
+
+  it('stops and cancels what was queued when the sweep is canceled in the middle, from any process', async () => {
+    const other = RunStore.open(join(temp.dir, 'kernellab.db'));
+    try {
+      const queueing = queueSweep(store, manyPoints(1000), {
+        onProgress: (sweepId, queued) => {
+          if (queued > 0 && other.getSweep(sweepId)!.status === 'pending') other.setSweepStatus(sweepId, 'canceled');
+        },
+      });
+      await expect(queueing).rejects.toThrow(/was canceled while it was being queued/);
+      const [sweep] = store.listSweeps();
+      expect(sweep!.status).toBe('canceled');
+      expect(Object.keys(sweep!.runCounts)).toEqual(['canceled']);
+      expect(store.claimNextRunnable()).toBeUndefined();
+    } finally {
+      other.close();
+    }
+  });
+
+  it('cancels a big sweep a chunk at a time', async () => {
+    const started = await queueSweep(store, manyPoints(1000));
+    const scheduler = new Scheduler({
+      store,
+      events: new EventBus(),
+      executor: { start: () => ({ outcome: new Promise(() => undefined), stop: () => undefined }) },
+    });
+    const { value, turns } = await turnsDuring(scheduler.cancelSweep(started.sweepId));
+    expect(value).toEqual({ canceled: 2000 });
+    expect(turns).toBeGreaterThan(1);
+    expect(store.getSweep(started.sweepId)).toMatchObject({ status: 'canceled', runCounts: { canceled: 2000 } });
+  });
+
+  it('previews a sweep without holding every point: counts all, lists the first 5,000', async () => {
+    const { value: preview, turns } = await turnsDuring(previewSweep(manyPoints(20_000, { fold: false }), undefined, 2));
+    expect(preview).toMatchObject({ planned: 40_000, trained: 40_000, derived: 0, impossible: 0, truncated: true });
+    expect(preview.points).toHaveLength(5000);
+    expect(preview.estimate.seconds).toBeGreaterThan(0);
+    expect(turns).toBeGreaterThan(1);
+  });
+});
