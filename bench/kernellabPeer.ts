@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { PresetId } from '../src-main/core/contract/training.ts';
 import { getPreset } from '../src-main/core/models/presets.ts';
 import { loadBackend } from '../src-main/core/training/backends.ts';
+import { nodeEnvironment } from '../src-main/core/training/nodeEnvironment.ts';
 import { train } from '../src-main/core/training/trainer.ts';
 import { setTensorflowThreads } from '../src-main/core/training/tensorflowEngine.ts';
 import { registerWasmTrainingKernels } from '../src-main/core/training/wasmKernels.ts';
@@ -90,7 +91,7 @@ let end: { wall: number; cpu: number } | null = null;
 let accuracy: number | null = null;
 try {
   await train({
-    runId: 'peer',
+    runId: 1,
     spec,
     hyperparameters: {
       ...preset.hyperparameters,
@@ -102,7 +103,7 @@ try {
       seed: 1,
     },
     data: { train: trainSplit, validation: null, test, testIndices: null },
-    runDir: runDir.dir,
+    environment: nodeEnvironment(runDir.dir),
     resume: false,
     backend,
     device: probe.detail,

@@ -11,6 +11,7 @@ import type { BackendName } from '../src-main/core/contract/app.ts';
 import { getPreset } from '../src-main/core/models/presets.ts';
 import { inferShapes } from '../src-main/core/models/shapeInference.ts';
 import { loadBackend } from '../src-main/core/training/backends.ts';
+import { nodeEnvironment } from '../src-main/core/training/nodeEnvironment.ts';
 import { train } from '../src-main/core/training/trainer.ts';
 import { registerWasmTrainingKernels } from '../src-main/core/training/wasmKernels.ts';
 import type { TrainingMessage } from '../src-main/core/training/workerProtocol.ts';
@@ -61,7 +62,7 @@ async function measure(datasetsDir: string, w: TrainingWorkload, backend: Backen
   let accuracy: number | null = null;
   try {
     await train({
-      runId: 'bench',
+      runId: 1,
       spec,
       hyperparameters: {
         ...preset.hyperparameters,
@@ -73,7 +74,7 @@ async function measure(datasetsDir: string, w: TrainingWorkload, backend: Backen
         seed: 1,
       },
       data: { train: trainSplit, validation: null, test, testIndices: null },
-      runDir: runDir.dir,
+      environment: nodeEnvironment(runDir.dir),
       resume: false,
       backend,
       device,
@@ -90,11 +91,11 @@ async function measure(datasetsDir: string, w: TrainingWorkload, backend: Backen
   const label = `training: ${workloadLabel(w)} ${backend}`;
   const target = backend === 'wasm' && w.model === 'lenet5-relu' && w.dataset === 'mnist' ? '≥ 2000' : undefined;
   return [
-    { name: label, value: last.samplesPerSec, unit: 'images/s', target, note: `epoch ${last.epoch} of ${w.epochs}; ${device}` },
-    { name: `${label} seconds per epoch`, value: last.seconds, unit: 's' },
+    { name: label, value: last.logs.samples_per_sec!, unit: 'images/s', target, note: `epoch ${last.epoch} of ${w.epochs}; ${device}` },
+    { name: `${label} seconds per epoch`, value: last.logs.epoch_seconds!, unit: 's' },
     {
       name: `${label} achieved`,
-      value: (last.samplesPerSec * flopsPerImage) / 1e9,
+      value: (last.logs.samples_per_sec! * flopsPerImage) / 1e9,
       unit: 'GFLOP/s',
       note: `${(flopsPerImage / 1e6).toFixed(2)} MFLOP per training image`,
     },

@@ -44,7 +44,10 @@ it('records the epochs a killed main never wrote from the checkpoint it resumes 
   const runDir = join(temp.dir, 'run');
   mkdirSync(join(runDir, 'checkpoints', 'last'), { recursive: true });
   const history = [1, 2, 3].map((epoch) => ({ epoch, loss: 3 - epoch / 2, accuracy: epoch / 10, val_loss: null, val_accuracy: epoch / 5 }));
-  writeFileSync(join(runDir, 'checkpoints', 'last', 'state.json'), JSON.stringify({ epochsCompleted: 3, history }));
+  writeFileSync(
+    join(runDir, 'checkpoints', 'last', 'state.json'),
+    JSON.stringify({ epochsCompleted: 3, globalStep: 30, history, best: 0.6, bestEpoch: 3, wait: 0 }),
+  );
 
   expect(backfillFromCheckpoint(store, run.id, runDir)).toBe(6);
   const series = store.metricSeries(run.id).series;

@@ -5,12 +5,14 @@
  * (fenced by the run's lease) and settles the outcome.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { KernelLabError } from '../errors.ts';
 import { runDirOf } from '../home.ts';
-import { startRun } from '../training/runController.ts';
+import { readCheckpointState } from '../training/checkpointIO.ts';
+import type { CheckpointState } from '../training/checkpointState.ts';
+import { startRun, type RunOutcome as RunEnd } from '../training/runController.ts';
 import type { TrainingMessage, TrainRequest } from '../training/workerProtocol.ts';
 import type { WorkerLauncher } from '../workerHost.ts';
 import { pausedError, type Execution, type Executor, type RunEvent, type RunJob, type RunOutcome, type StopMode } from './execution.ts';
@@ -28,6 +30,37 @@ export interface WorkerExecutorOptions {
 /** How long a worker asked to stop may take to land its cancel before it is killed. */
 const stopGraceMs = 30_000;
 
+/** How a worker's run ended, as the outcome the scheduler settles: what the worker said, read against why it was stopped. */
+function outcomeOf(
+  ended: RunEnd,
+  seen: { stopMode: StopMode | null; divergedAt: { epoch: number; batch: number } | null; resumableError: string | null },
+): RunOutcome {
+  const { stopMode, divergedAt, resumableError } = seen;
+  switch (ended.status) {
+    case 'completed':
+    case 'early_stopped':
+      return { kind: 'completed' };
+    case 'diverged':
+      return {
+        kind: 'diverged',
+        error: divergedAt
+          ? `the loss became non-finite at epoch ${divergedAt.epoch}, batch ${divergedAt.batch}`
+          : 'the loss became non-finite',
+      };
+    case 'canceled':
+      return stopMode === 'interrupt' ? { kind: 'interrupted', error: pausedError } : { kind: 'canceled' };
+    case 'failed':
+      if (stopMode === 'interrupt') return { kind: 'interrupted', error: pausedError };
+      if (stopMode === 'cancel') return { kind: 'canceled' };
+      if (resumableError !== null) return { kind: 'interrupted', error: resumableError };
+      return { kind: 'failed', error: ended.error ?? 'the worker failed' };
+    default: {
+      const unknown: never = ended.status;
+      throw new Error(`unknown run end ${String(unknown)}`);
+    }
+  }
+}
+
 export function createWorkerExecutor(options: WorkerExecutorOptions): Executor {
   return {
     start(job: RunJob, emit: (event: RunEvent) => void): Execution {
@@ -42,7 +75,7 @@ export function createWorkerExecutor(options: WorkerExecutorOptions): Executor {
       if (job.resume) for (const event of checkpointBackfill(runDir, job.recordedEpochs)) emit(event);
       const request: TrainRequest = {
         type: 'train',
-        runId: String(run.id),
+        runId: run.id,
         spec: spec.data,
         hyperparameters: hp.data,
         datasetsDir: options.datasetsDir,
@@ -56,15 +89,13 @@ export function createWorkerExecutor(options: WorkerExecutorOptions): Executor {
         watchdogMs: options.watchdogMs,
       };
       let stopMode: StopMode | null = null;
-      let epochs = hp.data.epochs;
       let divergedAt: { epoch: number; batch: number } | null = null;
       let resumableError: string | null = null;
       const handle = startRun(options.launchWorker, options.workerEntry, request, {
         onMessage: (_id, message) => {
-          if (message.type === 'trainBegin') epochs = message.epochs;
           if (message.type === 'trainEnd') divergedAt = message.divergedAt;
           if (message.type === 'error' && message.resumable) resumableError = message.message;
-          const event = toRunEvent(message, epochs);
+          const event = toRunEvent(message);
           if (event) emit(event);
         },
       });
@@ -72,29 +103,7 @@ export function createWorkerExecutor(options: WorkerExecutorOptions): Executor {
       heartbeat.unref();
       const outcome = handle.done.then((ended): RunOutcome => {
         clearInterval(heartbeat);
-        switch (ended.status) {
-          case 'completed':
-          case 'early_stopped':
-            return { kind: 'completed' };
-          case 'diverged':
-            return {
-              kind: 'diverged',
-              error: divergedAt
-                ? `the loss became non-finite at epoch ${divergedAt.epoch}, batch ${divergedAt.batch}`
-                : 'the loss became non-finite',
-            };
-          case 'canceled':
-            return stopMode === 'interrupt' ? { kind: 'interrupted', error: pausedError } : { kind: 'canceled' };
-          case 'failed':
-            if (stopMode === 'interrupt') return { kind: 'interrupted', error: pausedError };
-            if (stopMode === 'cancel') return { kind: 'canceled' };
-            if (resumableError !== null) return { kind: 'interrupted', error: resumableError };
-            return { kind: 'failed', error: ended.error ?? 'the worker failed' };
-          default: {
-            const unknown: never = ended.status;
-            throw new Error(`unknown run end ${String(unknown)}`);
-          }
-        }
+        return outcomeOf(ended, { stopMode, divergedAt, resumableError });
       });
       return {
         outcome,
@@ -114,38 +123,20 @@ export function createWorkerExecutor(options: WorkerExecutorOptions): Executor {
   };
 }
 
-/** A worker message as a RunEvent (undefined for the ones that end the run: the outcome carries those). */
-export function toRunEvent(message: TrainingMessage, epochs: number): RunEvent | undefined {
+/**
+ * A worker message as a RunEvent (undefined for the ones that end the run: the outcome carries
+ * those). Metrics, progress and evaluations already carry the names they are recorded by.
+ */
+export function toRunEvent(message: TrainingMessage): RunEvent | undefined {
   switch (message.type) {
     case 'trainBegin':
       return { type: 'started', backend: message.backend, device: message.device, runtime: message.runtime };
-    case 'batchEnd':
-      return {
-        type: 'progress',
-        epoch: message.epoch,
-        epochs,
-        batch: message.batch,
-        batchesPerEpoch: message.batchesPerEpoch,
-        loss: message.loss,
-        accuracy: message.accuracy,
-        samplesPerSec: message.samplesPerSec,
-      };
+    case 'batchEnd': {
+      const { type: _type, runId: _runId, ...progress } = message;
+      return { type: 'progress', ...progress };
+    }
     case 'epochEnd':
-      return {
-        type: 'epoch',
-        epoch: message.epoch,
-        values: {
-          loss: message.loss,
-          accuracy: message.accuracy,
-          val_loss: message.val_loss,
-          val_accuracy: message.val_accuracy,
-          epoch_seconds: message.seconds,
-          samples_per_sec: message.samplesPerSec,
-          epoch_cpu_seconds: message.cpuSeconds,
-          rss_bytes: message.rssBytes,
-          num_tensors: message.numTensors,
-        },
-      };
+      return { type: 'epoch', epoch: message.epoch, values: message.logs };
     case 'checkpoint': {
       const digest = createHash('sha256');
       for (const f of message.files) digest.update(`${f.name}:${f.sha256}\n`);
@@ -162,24 +153,10 @@ export function toRunEvent(message: TrainingMessage, epochs: number): RunEvent |
         },
       };
     }
-    case 'evaluation':
-      return {
-        type: 'evaluation',
-        epoch: message.epoch ?? null,
-        evaluation: {
-          loss: message.loss,
-          accuracy: message.accuracy,
-          confusion: message.confusion,
-          perClass: message.perClass.map((c) => ({
-            label: c.className,
-            precision: c.precision,
-            recall: c.recall,
-            f1: c.f1,
-            support: c.support,
-          })),
-          mostWrong: message.confidentMistakes,
-        },
-      };
+    case 'evaluation': {
+      const { loss, accuracy, confusion, perClass, mostWrong } = message;
+      return { type: 'evaluation', epoch: message.epoch ?? null, evaluation: { loss, accuracy, confusion, perClass, mostWrong } };
+    }
     case 'trainEnd':
     case 'error':
       return undefined;
@@ -197,21 +174,13 @@ export function toRunEvent(message: TrainingMessage, epochs: number): RunEvent |
  * epoch event per epoch after `recordedEpochs` (the last epoch the store has).
  */
 export function checkpointBackfill(runDir: string, recordedEpochs: number): RunEvent[] {
-  const statePath = join(runDir, 'checkpoints', 'last', 'state.json');
-  if (!existsSync(statePath)) return [];
-  let history: { epoch: number; loss: number; accuracy: number; val_loss: number | null; val_accuracy: number | null }[];
+  const dir = join(runDir, 'checkpoints', 'last');
+  if (!existsSync(join(dir, 'state.json'))) return [];
+  let state: CheckpointState;
   try {
-    history = (JSON.parse(readFileSync(statePath, 'utf8')) as { history?: typeof history }).history ?? [];
+    state = readCheckpointState(dir);
   } catch {
     return []; // an unreadable checkpoint fails the resume itself, with the worker's message
   }
-  return history
-    .filter((h) => h.epoch > recordedEpochs)
-    .map((h) => ({
-      type: 'epoch' as const,
-      epoch: h.epoch,
-      values: Object.fromEntries(
-        (['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const).map((key) => [key, typeof h[key] === 'number' ? h[key] : null]),
-      ),
-    }));
+  return state.history.filter((h) => h.epoch > recordedEpochs).map((h) => ({ type: 'epoch' as const, epoch: h.epoch, values: h.logs }));
 }

@@ -3,7 +3,10 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync,
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { KernelLabError } from '../errors.ts';
+import { KernelLabError, formatIssues } from '../errors.ts';
+import type { CheckpointStore } from './callbacks.ts';
+import { CheckpointState, checkpointStateJson } from './checkpointState.ts';
+import type { CheckpointFileInfo } from './workerProtocol.ts';
 
 /**
  * A checkpoint is a folder: model.json + weights.bin (the tfjs layers format, written by a custom
@@ -11,12 +14,6 @@ import { KernelLabError } from '../errors.ts';
  * state.json (the training loop's own state). It is written into a temporary folder and renamed,
  * so a crash never leaves a half-written checkpoint under the final name.
  */
-export interface CheckpointFileInfo {
-  name: string;
-  bytes: number;
-  sha256: string;
-}
-
 interface OptimizerFile {
   specs: tf.io.WeightsManifestEntry[];
   /** Adam keeps beta^t in variables that setWeights recomputes with pow(); resume must restore them exactly. */
@@ -76,7 +73,7 @@ export async function saveCheckpoint(
   dir: string,
   model: tfl.LayersModel,
   optimizer: tf.Optimizer,
-  state: unknown,
+  state: CheckpointState,
 ): Promise<CheckpointFileInfo[]> {
   const tmp = `${dir}.tmp-${process.pid}`;
   try {
@@ -116,7 +113,7 @@ export async function saveCheckpoint(
   const optimizerFile: OptimizerFile = { specs: encoded.specs, extraScalars };
   files.push({ name: 'optimizer.json', bytes: Buffer.from(JSON.stringify(optimizerFile)) });
   files.push({ name: 'optimizer.bin', bytes: concatBuffers(encoded.data) });
-  files.push({ name: 'state.json', bytes: Buffer.from(JSON.stringify(state)) });
+  files.push({ name: 'state.json', bytes: Buffer.from(JSON.stringify(checkpointStateJson(state))) });
 
   try {
     for (const file of files) writeFileSync(join(tmp, file.name), file.bytes);
@@ -162,9 +159,25 @@ export function loadCheckpointWeights(dir: string, model: tfl.LayersModel): void
   tf.dispose(tensors);
 }
 
+/**
+ * The loop state of a checkpoint (its state.json), validated: the one reader, for the loop that
+ * resumes and for main, which reports the epochs it never recorded from its history.
+ */
+export function readCheckpointState(dir: string): CheckpointState {
+  const path = join(dir, 'state.json');
+  if (!existsSync(path)) throw new KernelLabError('not_found', `no checkpoint to resume from in ${dir}`);
+  const parsed = CheckpointState.safeParse(readJson(path));
+  if (!parsed.success)
+    throw new KernelLabError(
+      'unavailable',
+      `checkpoint file ${path} is not a KernelLab checkpoint state: ${formatIssues(parsed.error).join('; ')}`,
+    );
+  return parsed.data;
+}
+
 /** Loads model weights, optimizer slots and the loop state of a checkpoint. */
-export async function loadCheckpoint(dir: string, model: tfl.LayersModel, optimizer: tf.Optimizer): Promise<unknown> {
-  if (!existsSync(join(dir, 'state.json'))) throw new KernelLabError('not_found', `no checkpoint to resume from in ${dir}`);
+export async function loadCheckpoint(dir: string, model: tfl.LayersModel, optimizer: tf.Optimizer): Promise<CheckpointState> {
+  const state = readCheckpointState(dir);
   loadCheckpointWeights(dir, model);
   const optimizerFile = readJson(join(dir, 'optimizer.json')) as OptimizerFile;
   const data = new Uint8Array(readFileSync(join(dir, 'optimizer.bin')));
@@ -176,5 +189,17 @@ export async function loadCheckpoint(dir: string, model: tfl.LayersModel, optimi
   tf.tidy(() => {
     for (const [key, value] of Object.entries(optimizerFile.extraScalars)) privateFields[key]?.assign(tf.scalar(value));
   });
-  return readJson(join(dir, 'state.json'));
+  return state;
+}
+
+/** A run's checkpoints as folders under `checkpointsDir`: last/ and best/ (see the top of this file). */
+export function fileCheckpoints(checkpointsDir: string): CheckpointStore {
+  return {
+    save: async (kind, model, optimizer, state) => {
+      const dir = join(checkpointsDir, kind);
+      return { dir, files: await saveCheckpoint(dir, model, optimizer, state) };
+    },
+    resume: (model, optimizer) => loadCheckpoint(join(checkpointsDir, 'last'), model, optimizer),
+    restoreBest: (model) => loadCheckpointWeights(join(checkpointsDir, 'best'), model),
+  };
 }

@@ -8,9 +8,9 @@ export interface EvaluationResult {
   loss: number;
   accuracy: number;
   confusion?: number[][];
-  perClass?: { className: string; precision: number; recall: number; f1: number; support: number }[];
+  perClass?: { label: string; precision: number; recall: number; f1: number; support: number }[];
   /** Indices into the evaluated split. */
-  confidentMistakes?: { index: number; label: number; predicted: number; confidence: number }[];
+  mostWrong?: { index: number; label: number; predicted: number; confidence: number }[];
 }
 
 /**
@@ -66,12 +66,12 @@ export function evaluateModel(
     const precision = predictedAsC === 0 ? 0 : tp / predictedAsC;
     const recall = support === 0 ? 0 : tp / support;
     const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-    return { className: split.classNames[c] ?? String(c), precision, recall, f1, support };
+    return { label: split.classNames[c] ?? String(c), precision, recall, f1, support };
   });
   const wrong: number[] = [];
   for (let i = 0; i < split.count; i++) if (predicted[i] !== split.labels[i]) wrong.push(i);
   wrong.sort((a, b) => confidence[b]! - confidence[a]! || a - b);
-  result.confidentMistakes = wrong.slice(0, options.mistakes ?? 24).map((i) => ({
+  result.mostWrong = wrong.slice(0, options.mistakes ?? 24).map((i) => ({
     index: i,
     label: split.labels[i]!,
     predicted: predicted[i]!,

@@ -25,7 +25,7 @@ it(
     const preset = getPreset('lenet5-relu');
     const request = TrainRequest.parse({
       type: 'train',
-      runId: 'lenet-slow',
+      runId: 1,
       spec: preset.spec,
       hyperparameters: {
         ...preset.hyperparameters,
@@ -52,7 +52,7 @@ it(
     if (evaluation?.type !== 'evaluation') throw new Error('no evaluation message');
     const epochs = messages.filter((m) => m.type === 'epochEnd');
     console.log(
-      `LeNet-5 wasm: ${epochs.map((e) => e.type === 'epochEnd' && `epoch ${e.epoch}: ${e.samplesPerSec.toFixed(0)} images/s, val_acc ${e.val_accuracy}`).join('; ')}; test accuracy ${evaluation.accuracy}`,
+      `LeNet-5 wasm: ${epochs.map((e) => e.type === 'epochEnd' && `epoch ${e.epoch}: ${e.logs.samples_per_sec!.toFixed(0)} images/s, val_acc ${e.logs.val_accuracy}`).join('; ')}; test accuracy ${evaluation.accuracy}`,
     );
     expect(evaluation.count).toBe(10_000);
     expect(evaluation.accuracy).toBeGreaterThanOrEqual(0.98);

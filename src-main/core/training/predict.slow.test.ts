@@ -39,7 +39,7 @@ describe('runs.predict', () => {
       service.context.workerEntry,
       TrainRequest.parse({
         type: 'train',
-        runId: String(run.id),
+        runId: run.id,
         spec: preset.spec,
         hyperparameters,
         datasetsDir: layout.datasets,

@@ -5,6 +5,7 @@ import { makeTempDir } from '../../test/tempDir.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { presets } from '../models/presets.ts';
 import { installMnist } from './mnistFixture.ts';
+import { nodeEnvironment } from './nodeEnvironment.ts';
 import { train } from './trainer.ts';
 import { prepareData } from './trainingData.ts';
 import { registerWasmTrainingKernels } from './wasmKernels.ts';
@@ -45,11 +46,11 @@ describe('every preset, one short epoch on real MNIST on wasm', () => {
       const messages: TrainingMessage[] = [];
       try {
         const status = await train({
-          runId: preset.id,
+          runId: 1,
           spec,
           hyperparameters,
           data,
-          runDir: runDir.dir,
+          environment: nodeEnvironment(runDir.dir),
           resume: false,
           backend: 'wasm',
           device: 'test',

@@ -18,7 +18,7 @@ afterAll(() => {
   for (const cleanup of temps) cleanup();
 });
 
-function request(runId: string, epochs: number): TrainRequest {
+function request(runId: number, epochs: number): TrainRequest {
   const runDir = makeTempDir('kernellab-worker-');
   temps.push(runDir.cleanup);
   const preset = getPreset('lenet5-relu');
@@ -48,7 +48,7 @@ function collect(launch: WorkerLauncher, req: TrainRequest, onMessage?: (m: Trai
 
 describe('run controller with a real worker process', () => {
   it('streams a run from trainBegin to trainEnd and ends completed', async () => {
-    const { run, messages } = collect(forkWorker, request('ok', 1));
+    const { run, messages } = collect(forkWorker, request(1, 1));
     expect(await run.done).toEqual({ status: 'completed', error: null, epochsCompleted: 1 });
     const types = messages.map((m) => m.type);
     expect(types[0]).toBe('trainBegin');
@@ -60,7 +60,7 @@ describe('run controller with a real worker process', () => {
 
   it('cancels within one batch and ends canceled', async () => {
     let canceledAt: number | null = null;
-    const { run, messages } = collect(forkWorker, request('cancel', 3), (m, handle) => {
+    const { run, messages } = collect(forkWorker, request(2, 3), (m, handle) => {
       if (m.type === 'batchEnd' && canceledAt === null) {
         canceledAt = m.batch;
         handle.cancel();
@@ -75,7 +75,7 @@ describe('run controller with a real worker process', () => {
   });
 
   it('ends a killed worker as failed and keeps what it reported before', async () => {
-    const { run, messages } = collect(forkWorker, request('killed', 3), (m, handle) => {
+    const { run, messages } = collect(forkWorker, request(3, 3), (m, handle) => {
       if (m.type === 'epochEnd' && m.epoch === 1) handle.kill();
     });
     const outcome = await run.done;
@@ -83,7 +83,7 @@ describe('run controller with a real worker process', () => {
     expect(outcome.epochsCompleted).toBe(1);
     expect(outcome.error).toMatch(/worker exited \(code null, signal SIGKILL\) before the run ended/);
     expect(messages.filter((m) => m.type === 'epochEnd')).toHaveLength(1);
-    expect(messages.at(-1)).toMatchObject({ type: 'error', runId: 'killed' });
+    expect(messages.at(-1)).toMatchObject({ type: 'error', runId: 3 });
   });
 
   it('fails a run whose worker sends a message outside the protocol', async () => {
@@ -96,7 +96,7 @@ describe('run controller with a real worker process', () => {
           handle.onMessage((m) => listener((m as { type: string }).type === 'trainBegin' ? { type: 'surprise' } : m)),
       };
     };
-    const { run } = collect(rogue, request('rogue', 1));
+    const { run } = collect(rogue, request(5, 1));
     const outcome = await run.done;
     expect(outcome.status).toBe('failed');
     expect(outcome.error).toContain('worker sent an unknown message: {"type":"surprise"}');

@@ -6,7 +6,7 @@ import { FromWorker, type TrainingMessage, type TrainRequest, type TrainStatus }
  * evaluation) and forwards them as events; tests collect them.
  */
 export interface RunSink {
-  onMessage(runId: string, message: TrainingMessage): void;
+  onMessage(runId: number, message: TrainingMessage): void;
 }
 
 export type RunOutcomeStatus = TrainStatus | 'failed';
@@ -19,7 +19,7 @@ export interface RunOutcome {
 }
 
 export interface RunHandle {
-  readonly runId: string;
+  readonly runId: number;
   readonly pid: number | undefined;
   /** Asks the worker to stop after the current batch; it ends `canceled`. */
   cancel(): void;
@@ -44,31 +44,29 @@ export function startRun(launch: WorkerLauncher, entry: string, request: TrainRe
   let resolveDone!: (outcome: RunOutcome) => void;
   const done = new Promise<RunOutcome>((resolve) => (resolveDone = resolve));
 
+  /** The run ends failed with this reason: the worker is killed, whatever it was doing. */
+  const refuse = (why: string) => {
+    errorText = why;
+    worker.kill('SIGKILL');
+  };
   const deliver = (message: TrainingMessage) => {
     try {
       sink.onMessage(runId, message);
     } catch (error) {
       // A sink that cannot write must not leave the worker training into the void.
-      errorText = `could not record ${message.type}: ${(error as Error).message}`;
-      worker.kill('SIGKILL');
+      refuse(`could not record ${message.type}: ${(error as Error).message}`);
     }
   };
 
   worker.onMessage((raw) => {
     const parsed = FromWorker.safeParse(raw);
-    if (!parsed.success) {
-      errorText = `worker sent an unknown message: ${JSON.stringify(raw).slice(0, 200)}`;
-      worker.kill('SIGKILL');
-      return;
-    }
+    if (!parsed.success) return refuse(`worker sent an unknown message: ${JSON.stringify(raw).slice(0, 200)}`);
     const message = parsed.data;
     switch (message.type) {
       case 'probeResult':
       case 'engineCheckResult':
       case 'prediction':
-        errorText = `worker sent a ${message.type} message during a run`;
-        worker.kill('SIGKILL');
-        return;
+        return refuse(`worker sent a ${message.type} message during a run`);
       case 'epochEnd':
         epochsCompleted = message.epoch;
         deliver(message);

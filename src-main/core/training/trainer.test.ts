@@ -6,7 +6,8 @@ import { makeTempDir } from '../../test/tempDir.ts';
 import type { BackendName } from '../contract/app.ts';
 import { Hyperparameters, ModelSpec, type HyperparametersInput } from '../contract/training.ts';
 import { installMnist } from './mnistFixture.ts';
-import { makeOptimizer, train, type TrainingData } from './trainer.ts';
+import { nodeEnvironment } from './nodeEnvironment.ts';
+import { makeOptimizer, train, type TrainerOptions, type TrainingData } from './trainer.ts';
 import { prepareData } from './trainingData.ts';
 import { registerWasmTrainingKernels } from './wasmKernels.ts';
 import type { TrainingMessage, TrainStatus } from './workerProtocol.ts';
@@ -54,7 +55,14 @@ interface Outcome {
 async function run(
   backend: BackendName,
   hp: HyperparametersInput,
-  extra: { runDir?: string; resume?: boolean; stopAfterEpochs?: number; cancelAfterBatches?: number; batchEndIntervalMs?: number } = {},
+  extra: {
+    runDir?: string;
+    resume?: boolean;
+    stopAfterEpochs?: number;
+    cancelAfterBatches?: number;
+    batchEndIntervalMs?: number;
+    callbacks?: TrainerOptions['callbacks'];
+  } = {},
 ): Promise<Outcome> {
   expect(await tf.setBackend(backend)).toBe(true);
   let runDir = extra.runDir;
@@ -66,11 +74,11 @@ async function run(
   const messages: TrainingMessage[] = [];
   let batches = 0;
   const status = await train({
-    runId: 'run',
+    runId: 1,
     spec,
     hyperparameters: Hyperparameters.parse({ batchSize: 32, ...hp }),
     data,
-    runDir,
+    environment: nodeEnvironment(runDir),
     resume: extra.resume ?? false,
     stopAfterEpochs: extra.stopAfterEpochs,
     backend,
@@ -78,6 +86,7 @@ async function run(
     emit: (m) => messages.push(structuredClone(m)),
     isCanceled: () => ++batches >= (extra.cancelAfterBatches ?? Infinity),
     batchEndIntervalMs: extra.batchEndIntervalMs ?? 0,
+    callbacks: extra.callbacks,
   });
   return { status, messages, runDir };
 }
@@ -85,13 +94,13 @@ async function run(
 const epochLogs = (o: Outcome) =>
   o.messages.flatMap((m) =>
     m.type === 'epochEnd'
-      ? [{ epoch: m.epoch, loss: m.loss, accuracy: m.accuracy, val_loss: m.val_loss, val_accuracy: m.val_accuracy }]
+      ? [{ epoch: m.epoch, loss: m.logs.loss, accuracy: m.logs.accuracy, val_loss: m.logs.val_loss, val_accuracy: m.logs.val_accuracy }]
       : [],
   );
 const evaluation = (o: Outcome) => {
   const e = o.messages.find((m) => m.type === 'evaluation');
   if (!e || e.type !== 'evaluation') throw new Error('no evaluation');
-  return { loss: e.loss, accuracy: e.accuracy, confusion: e.confusion, mistakes: e.confidentMistakes };
+  return { loss: e.loss, accuracy: e.accuracy, confusion: e.confusion, mistakes: e.mostWrong };
 };
 
 it("passes Keras' optimizer constants, never the epsilon a backend's float precision would choose", async () => {
@@ -126,7 +135,7 @@ describe.each(['cpu', 'wasm'] as const)('training on %s', (backend) => {
     expect(epochLogs(b)).toEqual(epochLogs(a));
     expect(evaluation(b)).toEqual(evaluation(a));
     expect(epochLogs(c)[2]!.loss).not.toBe(epochLogs(a)[2]!.loss);
-    const tensors = a.messages.flatMap((m) => (m.type === 'epochEnd' ? [m.numTensors] : []));
+    const tensors = a.messages.flatMap((m) => (m.type === 'epochEnd' ? [m.logs.num_tensors] : []));
     expect(tensors[2]).toBe(tensors[1]);
   });
 
@@ -229,9 +238,57 @@ describe('early stopping and evaluation', () => {
     expect(e.accuracy).toBeCloseTo(diagonal / 100, 10);
     expect(e.perClass.map((c) => c.support)).toEqual(new Array(10).fill(10));
     for (const c of e.perClass) expect(c.recall).toBeCloseTo(e.confusion[e.perClass.indexOf(c)]![e.perClass.indexOf(c)]! / 10, 10);
-    expect(e.confidentMistakes.length).toBe(Math.min(24, 100 - diagonal));
-    for (let i = 1; i < e.confidentMistakes.length; i++)
-      expect(e.confidentMistakes[i]!.confidence).toBeLessThanOrEqual(e.confidentMistakes[i - 1]!.confidence);
-    for (const m of e.confidentMistakes) expect(m.predicted).not.toBe(m.label);
+    expect(e.mostWrong.length).toBe(Math.min(24, 100 - diagonal));
+    for (let i = 1; i < e.mostWrong.length; i++) expect(e.mostWrong[i]!.confidence).toBeLessThanOrEqual(e.mostWrong[i - 1]!.confidence);
+    for (const m of e.mostWrong) expect(m.predicted).not.toBe(m.label);
+  });
+});
+
+describe('callbacks', () => {
+  it('tells a callback of its own every step of the run, with the logs sent to main, and lets it end the run after an epoch', async () => {
+    const heard: string[] = [];
+    const logs: Record<string, number | null>[] = [];
+    const o = await run(
+      'wasm',
+      { epochs: 3, learningRate: 3e-3, validationSplit: 0.25, seed: 5 },
+      {
+        callbacks: (loop) => [
+          {
+            onTrainBegin: () => void heard.push(`begin ${loop.state.epochsCompleted}`),
+            onEpochBegin: (epoch) => void heard.push(`epoch ${epoch}`),
+            onBatchEnd: (epoch, batch) => void heard.push(`batch ${epoch}.${batch}`),
+            onEpochEnd: (epoch, epochLogs) => {
+              heard.push(`end ${epoch}`);
+              logs.push(epochLogs);
+              // A pruner's decision: stop here, as early stopping does.
+              if (epoch === 2) loop.stop = 'early_stopped';
+            },
+            onTrainEnd: () => void heard.push('train end'),
+          },
+        ],
+      },
+    );
+    expect(o.status).toBe('early_stopped');
+    const batches = (o.messages[0] as Extract<TrainingMessage, { type: 'trainBegin' }>).batchesPerEpoch;
+    const epoch = (e: number) => [`epoch ${e}`, ...Array.from({ length: batches }, (_, i) => `batch ${e}.${i + 1}`), `end ${e}`];
+    expect(heard).toEqual(['begin 0', ...epoch(1), ...epoch(2), 'train end']);
+    // The epochEnd messages carry exactly these logs, under the names the store records.
+    const sent = o.messages.flatMap((m) => (m.type === 'epochEnd' ? [m.logs] : []));
+    expect(sent).toEqual(logs);
+    expect(Object.keys(sent[0]!).sort()).toEqual(
+      [
+        'accuracy',
+        'epoch_cpu_seconds',
+        'epoch_seconds',
+        'loss',
+        'num_tensors',
+        'rss_bytes',
+        'samples_per_sec',
+        'val_accuracy',
+        'val_loss',
+      ].sort(),
+    );
+    const end = o.messages.at(-1)!;
+    expect(end.type === 'trainEnd' && end.epochsCompleted).toBe(2);
   });
 });

@@ -1,13 +1,34 @@
-import { join } from 'node:path';
+/**
+ * The training loop of one run: seeded batching (epochOrder), a fresh dropout mask per step, one
+ * trainStep per batch, and the callbacks (callbacks.ts) told what happened after every batch and
+ * epoch — they report progress, track the best epoch, stop early, evaluate for epoch folding and
+ * checkpoint. It imports nothing from Node: what it needs of its host (checkpoint storage, CPU
+ * time, memory, a turn of the event loop) comes in a TrainingEnvironment, so the same loop runs in
+ * a Node worker process (nodeEnvironment.ts) and in a browser Web Worker.
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../contract/app.ts';
-import { epochOrder, type RawSplit } from '../datasets/index.ts';
+import { optimizerSettings, type Hyperparameters, type ModelSpec, type MonitoredMetric } from '../contract/training.ts';
+import { epochOrder } from '../datasets/prepare.ts';
+import type { RawSplit } from '../datasets/load.ts';
 import { buildModel } from '../models/buildModel.ts';
 import { dropoutClock } from '../models/customLayers.ts';
-import { optimizerSettings, type Hyperparameters, type ModelSpec, type MonitoredMetric } from '../contract/training.ts';
-import { loadCheckpoint, loadCheckpointWeights, saveCheckpoint } from './checkpointIO.ts';
-import { evaluateModel } from './evaluate.ts';
 import { batchTensors } from './batches.ts';
+import {
+  BestEpoch,
+  Checkpointing,
+  EarlyStopping,
+  emitTestEvaluation,
+  FoldingEvaluations,
+  ProgressReporter,
+  StopAfterEpochs,
+  type BatchLogs,
+  type CheckpointStore,
+  type LoopContext,
+  type TrainingCallback,
+} from './callbacks.ts';
+import { freshState, type EpochLogs } from './checkpointState.ts';
+import { evaluateModel } from './evaluate.ts';
 import { FusedAdam } from './fusedAdam.ts';
 import { PendingSteps, trainStep } from './trainStep.ts';
 import { ensureGradients } from './wasmKernels.ts';
@@ -22,12 +43,23 @@ export interface TrainingData {
   testIndices: ArrayLike<number> | null;
 }
 
+/** What the loop needs of the process it runs in. */
+export interface TrainingEnvironment {
+  checkpoints: CheckpointStore;
+  /** CPU seconds this process has used so far, every thread; null where it cannot be measured. */
+  cpuSeconds(): number | null;
+  /** Resident memory of this process in bytes; null where it cannot be measured. */
+  memoryBytes(): number | null;
+  /** Gives the event loop a turn between batches, so a cancel message lands within one batch. */
+  yieldToEventLoop(): Promise<void>;
+}
+
 export interface TrainerOptions {
-  runId: string;
+  runId: number;
   spec: ModelSpec;
   hyperparameters: Hyperparameters;
   data: TrainingData;
-  runDir: string;
+  environment: TrainingEnvironment;
   resume: boolean;
   stopAfterEpochs?: number | undefined;
   /** Epoch folding: evaluate on test after each of these epochs too (see TrainRequest). */
@@ -40,24 +72,8 @@ export interface TrainerOptions {
   isCanceled: () => boolean;
   /** Minimum milliseconds between batchEnd messages (~4 per second by default). */
   batchEndIntervalMs?: number;
-}
-
-export interface EpochLog {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  val_loss: number | null;
-  val_accuracy: number | null;
-}
-
-/** Everything the loop needs besides weights and optimizer slots to continue exactly. */
-interface LoopState {
-  epochsCompleted: number;
-  globalStep: number;
-  history: EpochLog[];
-  best: number | null;
-  bestEpoch: number | null;
-  wait: number;
+  /** More callbacks, told after the built-in ones (a pruner at epoch ends, say). */
+  callbacks?: (loop: LoopContext) => TrainingCallback[];
 }
 
 /**
@@ -84,203 +100,195 @@ export function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
   }
 }
 
-/** Whether a larger value of the metric is better. */
-function higherIsBetter(metric: MonitoredMetric): boolean {
-  return metric === 'accuracy' || metric === 'val_accuracy';
+/** The monitored metric; without validation data a val_* metric would never move, so its training counterpart. */
+function monitoredMetric(hp: Hyperparameters, hasValidation: boolean): MonitoredMetric {
+  const monitor = hp.earlyStopping?.monitor ?? hp.checkpointMonitor;
+  return !hasValidation && monitor.startsWith('val_') ? (monitor.slice(4) as MonitoredMetric) : monitor;
 }
-
-function monitorValue(log: EpochLog, monitor: MonitoredMetric): number | null {
-  return log[monitor];
-}
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * The training loop of one run: own seeded batching (epochOrder), a fresh dropout mask per step,
- * Keras-like early stopping, last/best checkpoints, and the test evaluation at the end. It runs
- * inside the worker process; main sees it only through the emitted messages.
+ * One epoch's running sums over the steps read so far. Steps stay on the backend until a message
+ * needs their numbers (PendingSteps); read in order, they still tell the batch where training diverged.
  */
+class EpochMeter implements BatchLogs {
+  readonly #pending: PendingSteps;
+  readonly #epoch: number;
+  readonly startedAt = performance.now();
+  lossSum = 0;
+  correctSum = 0;
+  seen = 0;
+  diverged: { epoch: number; batch: number } | null = null;
+
+  constructor(pending: PendingSteps, epoch: number) {
+    this.#pending = pending;
+    this.#epoch = epoch;
+  }
+
+  read(): { loss: number; accuracy: number; samplesPerSec: number; at: number } | null {
+    const at = performance.now();
+    for (const step of this.#pending.read()) {
+      if (!step.finite) {
+        this.diverged ??= { epoch: this.#epoch, batch: step.batch };
+        return null;
+      }
+      this.lossSum += step.loss * step.size;
+      this.correctSum += step.correct;
+      this.seen += step.size;
+    }
+    if (this.diverged) return null;
+    return {
+      loss: this.lossSum / this.seen,
+      accuracy: this.correctSum / this.seen,
+      samplesPerSec: this.seen / ((at - this.startedAt) / 1000),
+      at,
+    };
+  }
+}
+
+function builtInCallbacks(loop: LoopContext, options: TrainerOptions): TrainingCallback[] {
+  const hp = loop.hyperparameters;
+  return [
+    new ProgressReporter(loop, options.batchEndIntervalMs ?? 250),
+    new BestEpoch(loop, hp.earlyStopping?.minDelta ?? 0),
+    ...(hp.earlyStopping ? [new EarlyStopping(loop, hp.earlyStopping)] : []),
+    new FoldingEvaluations(loop, options.evaluateAtEpochs ?? []),
+    new Checkpointing(loop),
+    ...(options.stopAfterEpochs !== undefined ? [new StopAfterEpochs(loop, options.stopAfterEpochs)] : []),
+  ];
+}
+
+/** Trains one epoch's batches; resolves with its meter (`diverged` set when a step was not finite), or 'canceled'. */
+async function trainEpoch(
+  loop: LoopContext,
+  epoch: number,
+  vars: tf.Variable[],
+  pending: PendingSteps,
+  callbacks: TrainingCallback[],
+  options: TrainerOptions,
+): Promise<EpochMeter | 'canceled'> {
+  const { hyperparameters: hp, data, model, optimizer, state, batchesPerEpoch } = loop;
+  const order = epochOrder(data.train.count, hp.seed, epoch);
+  const meter = new EpochMeter(pending, epoch);
+  for (const c of callbacks) c.onEpochBegin?.(epoch);
+  for (let batch = 1; batch <= batchesPerEpoch; batch++) {
+    const start = (batch - 1) * hp.batchSize;
+    const end = Math.min(start + hp.batchSize, data.train.count);
+    dropoutClock.step = state.globalStep;
+    const tensors = batchTensors(data.train, order, start, end, loop.numClasses);
+    pending.add(trainStep({ model, optimizer, vars }, tensors), batch, end - start);
+    tf.dispose([tensors.x, tensors.y, tensors.labels]);
+    state.globalStep++;
+    for (const c of callbacks) c.onBatchEnd?.(epoch, batch, meter);
+    if (meter.diverged) return meter;
+    await options.environment.yieldToEventLoop();
+    if (options.isCanceled()) return 'canceled';
+  }
+  // Steps no callback asked about are read now: the epoch's means, and a last check for divergence.
+  meter.read();
+  return meter;
+}
+
+function emitTrainBegin(loop: LoopContext, options: TrainerOptions): void {
+  const { data, hyperparameters: hp } = loop;
+  loop.emit({
+    type: 'trainBegin',
+    runId: loop.runId,
+    backend: options.backend,
+    device: options.device,
+    totalParams: loop.model.countParams(),
+    trainCount: data.train.count,
+    validationCount: data.validation?.count ?? 0,
+    testCount: data.test.count,
+    epochs: hp.epochs,
+    batchesPerEpoch: loop.batchesPerEpoch,
+    startEpoch: loop.state.epochsCompleted + 1,
+    ...(options.runtime ? { runtime: options.runtime } : {}),
+  });
+}
+
+/**
+ * An epoch's logs, by the names main records them under: the training means, the validation
+ * evaluation (taken now), time, throughput over the training part, CPU time (every thread), memory.
+ */
+function epochLogs(loop: LoopContext, trained: EpochMeter, cpuStart: number | null, env: TrainingEnvironment): EpochLogs {
+  const trainSeconds = (performance.now() - trained.startedAt) / 1000;
+  const cpuEnd = env.cpuSeconds();
+  const { validation } = loop.data;
+  const val =
+    validation !== null && validation.count > 0 ? evaluateModel(loop.model, validation, loop.numClasses, { wantDetails: false }) : null;
+  return {
+    loss: trained.lossSum / trained.seen,
+    accuracy: trained.correctSum / trained.seen,
+    val_loss: val?.loss ?? null,
+    val_accuracy: val?.accuracy ?? null,
+    epoch_seconds: (performance.now() - trained.startedAt) / 1000,
+    samples_per_sec: trained.seen / trainSeconds,
+    epoch_cpu_seconds: cpuStart === null || cpuEnd === null ? null : cpuEnd - cpuStart,
+    rss_bytes: env.memoryBytes(),
+    num_tensors: tf.memory().numTensors,
+  };
+}
+
 export async function train(options: TrainerOptions): Promise<TrainStatus> {
-  const { runId, spec, hyperparameters: hp, data, emit } = options;
+  const { runId, spec, hyperparameters: hp, data, emit, environment: env } = options;
   await ensureGradients();
   const started = performance.now();
-  const numClasses = spec.numClasses;
   const model = buildModel(spec, hp.seed);
   const optimizer = makeOptimizer(hp);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const checkpointsDir = join(options.runDir, 'checkpoints');
-  const earlyStopping = hp.earlyStopping;
   const hasValidation = data.validation !== null && data.validation.count > 0;
-  let monitor: MonitoredMetric = earlyStopping?.monitor ?? hp.checkpointMonitor;
-  // Without validation data a val_* monitor would never move; watch its training counterpart.
-  if (!hasValidation && monitor.startsWith('val_')) monitor = monitor.slice(4) as MonitoredMetric;
-  const minDelta = earlyStopping?.minDelta ?? 0;
-  const improves = (current: number, best: number | null) =>
-    best === null || (higherIsBetter(monitor) ? current - minDelta > best : current + minDelta < best);
-
-  let state: LoopState = { epochsCompleted: 0, globalStep: 0, history: [], best: null, bestEpoch: null, wait: 0 };
+  const loop: LoopContext = {
+    runId,
+    hyperparameters: hp,
+    data,
+    numClasses: spec.numClasses,
+    model,
+    optimizer,
+    checkpoints: env.checkpoints,
+    emit,
+    monitor: monitoredMetric(hp, hasValidation),
+    resumed: options.resume,
+    batchesPerEpoch: Math.ceil(data.train.count / hp.batchSize),
+    state: freshState(),
+    stop: null,
+  };
+  const callbacks = [...builtInCallbacks(loop, options), ...(options.callbacks?.(loop) ?? [])];
   const finish = (status: TrainStatus, divergedAt: { epoch: number; batch: number } | null = null): TrainStatus => {
     emit({
       type: 'trainEnd',
       runId,
       status,
-      epochsCompleted: state.epochsCompleted,
-      bestEpoch: state.bestEpoch,
+      epochsCompleted: loop.state.epochsCompleted,
+      bestEpoch: loop.state.bestEpoch,
       divergedAt,
       seconds: (performance.now() - started) / 1000,
     });
     return status;
   };
 
-  /** The test evaluation: the final one, or (epoch folding) the model as it is after `epoch`. */
-  const emitTestEvaluation = (epoch?: number): void => {
-    const evaluation = evaluateModel(model, data.test, numClasses, { wantDetails: true });
-    emit({
-      type: 'evaluation',
-      runId,
-      split: 'test',
-      ...(epoch === undefined ? {} : { epoch }),
-      loss: evaluation.loss,
-      accuracy: evaluation.accuracy,
-      count: data.test.count,
-      classNames: data.test.classNames,
-      confusion: evaluation.confusion!,
-      perClass: evaluation.perClass!,
-      confidentMistakes: evaluation.confidentMistakes!.map((m) => ({
-        ...m,
-        index: data.testIndices ? data.testIndices[m.index]! : m.index,
-      })),
-    });
-  };
-
   const pending = new PendingSteps();
   try {
-    if (options.resume) state = (await loadCheckpoint(join(checkpointsDir, 'last'), model, optimizer)) as LoopState;
-    // Epoch folding: main asks again for an evaluation it never recorded (killed in between); the
-    // resumed model is exactly the model after that epoch.
-    if (options.resume && options.evaluateAtEpochs?.includes(state.epochsCompleted) && state.epochsCompleted < hp.epochs)
-      emitTestEvaluation(state.epochsCompleted);
-    const batchSize = hp.batchSize;
-    const trainCount = data.train.count;
-    const batchesPerEpoch = Math.ceil(trainCount / batchSize);
-    emit({
-      type: 'trainBegin',
-      runId,
-      backend: options.backend,
-      device: options.device,
-      totalParams: model.countParams(),
-      trainCount,
-      validationCount: data.validation?.count ?? 0,
-      testCount: data.test.count,
-      epochs: hp.epochs,
-      batchesPerEpoch,
-      startEpoch: state.epochsCompleted + 1,
-      ...(options.runtime ? { runtime: options.runtime } : {}),
-    });
-    const interval = options.batchEndIntervalMs ?? 250;
-    let epochsThisProcess = 0;
-    let stopped = false;
+    if (options.resume) loop.state = await env.checkpoints.resume(model, optimizer);
+    for (const c of callbacks) await c.onTrainBegin?.();
+    emitTrainBegin(loop, options);
 
-    for (let epoch = state.epochsCompleted + 1; epoch <= hp.epochs && !stopped; epoch++) {
-      const epochStart = performance.now();
+    for (let epoch = loop.state.epochsCompleted + 1; epoch <= hp.epochs; epoch++) {
       // CPU time of this process over the epoch's training (every thread: TensorFlow's pool too).
-      const cpuStart = process.cpuUsage();
-      const order = epochOrder(trainCount, hp.seed, epoch);
-      let lossSum = 0;
-      let correctSum = 0;
-      let seen = 0;
-      let lastBatchEnd = performance.now();
-      for (let batch = 1; batch <= batchesPerEpoch; batch++) {
-        const start = (batch - 1) * batchSize;
-        const end = Math.min(start + batchSize, trainCount);
-        dropoutClock.step = state.globalStep;
-        const tensors = batchTensors(data.train, order, start, end, numClasses);
-        pending.add(trainStep({ model, optimizer, vars }, tensors), batch, end - start);
-        tf.dispose([tensors.x, tensors.y, tensors.labels]);
-        state.globalStep++;
-        const now = performance.now();
-        // The step's numbers are read only when a message needs them (see PendingSteps).
-        if (now - lastBatchEnd >= interval || batch === batchesPerEpoch) {
-          for (const step of pending.read()) {
-            if (!step.finite) return finish('diverged', { epoch, batch: step.batch });
-            lossSum += step.loss * step.size;
-            correctSum += step.correct;
-            seen += step.size;
-          }
-          lastBatchEnd = now;
-          emit({
-            type: 'batchEnd',
-            runId,
-            epoch,
-            batch,
-            batchesPerEpoch,
-            loss: lossSum / seen,
-            accuracy: correctSum / seen,
-            samplesPerSec: seen / ((now - epochStart) / 1000),
-          });
-        }
-        await yieldToEventLoop();
-        if (options.isCanceled()) return finish('canceled');
-      }
-      const trainSeconds = (performance.now() - epochStart) / 1000;
-      const cpu = process.cpuUsage(cpuStart);
-      const val = hasValidation ? evaluateModel(model, data.validation!, numClasses, { wantDetails: false }) : null;
-      const log: EpochLog = {
-        epoch,
-        loss: lossSum / seen,
-        accuracy: correctSum / seen,
-        val_loss: val?.loss ?? null,
-        val_accuracy: val?.accuracy ?? null,
-      };
-      state.history.push(log);
-      state.epochsCompleted = epoch;
-      emit({
-        type: 'epochEnd',
-        runId,
-        ...log,
-        seconds: (performance.now() - epochStart) / 1000,
-        samplesPerSec: seen / trainSeconds,
-        cpuSeconds: (cpu.user + cpu.system) / 1e6,
-        rssBytes: process.memoryUsage().rss,
-        numTensors: tf.memory().numTensors,
-      });
-
-      const current = monitorValue(log, monitor);
-      let improved = false;
-      if (current !== null && improves(current, state.best)) {
-        state.best = current;
-        state.bestEpoch = epoch;
-        state.wait = 0;
-        improved = true;
-      } else {
-        state.wait++;
-      }
-      // Keras: stop once `patience` epochs passed without improvement (never after the first epoch).
-      if (earlyStopping && state.wait >= earlyStopping.patience && epoch > 1) stopped = true;
-
-      // Before the checkpoints: a run resumed from this epoch's checkpoint has already sent it.
-      if (options.evaluateAtEpochs?.includes(epoch) && epoch < hp.epochs) emitTestEvaluation(epoch);
-      if (improved) {
-        const dir = join(checkpointsDir, 'best');
-        const files = await saveCheckpoint(dir, model, optimizer, state);
-        emit({ type: 'checkpoint', runId, kind: 'best', epoch, dir, monitor, value: current, files });
-      }
-      const lastDir = join(checkpointsDir, 'last');
-      const files = await saveCheckpoint(lastDir, model, optimizer, state);
-      emit({ type: 'checkpoint', runId, kind: 'last', epoch, dir: lastDir, monitor, value: current, files });
-
-      epochsThisProcess++;
-      if (!stopped && options.stopAfterEpochs !== undefined && epochsThisProcess >= options.stopAfterEpochs && epoch < hp.epochs) {
-        return finish('canceled');
-      }
-      if (options.isCanceled()) return finish('canceled');
+      const cpuStart = env.cpuSeconds();
+      const trained = await trainEpoch(loop, epoch, vars, pending, callbacks, options);
+      if (trained === 'canceled') return finish('canceled');
+      if (trained.diverged) return finish('diverged', trained.diverged);
+      const logs = epochLogs(loop, trained, cpuStart, env);
+      loop.state.history.push({ epoch, logs });
+      loop.state.epochsCompleted = epoch;
+      for (const c of callbacks) await c.onEpochEnd?.(epoch, logs);
+      if (loop.stop === 'canceled' || options.isCanceled()) return finish('canceled');
+      if (loop.stop === 'early_stopped') break;
     }
 
-    if (stopped && earlyStopping?.restoreBestWeights && state.bestEpoch !== null) {
-      loadCheckpointWeights(join(checkpointsDir, 'best'), model);
-    }
-    emitTestEvaluation();
-    return finish(stopped ? 'early_stopped' : 'completed');
+    for (const c of callbacks) await c.onTrainEnd?.();
+    emitTestEvaluation(loop);
+    return finish(loop.stop === 'early_stopped' ? 'early_stopped' : 'completed');
   } finally {
     pending.dispose();
     optimizer.dispose();

@@ -25,7 +25,7 @@ async function trainWith(threads: number): Promise<TrainingMessage[]> {
   const preset = getPreset('mnist-two-conv');
   const request = TrainRequest.parse({
     type: 'train',
-    runId: `threads-${threads}`,
+    runId: threads,
     spec: preset.spec,
     hyperparameters: { ...preset.hyperparameters, epochs: 2, batchSize: 32, backend: 'wasm', validationSplit: 0.1, seed: 3 },
     datasetsDir: mnist.datasetsDir,
@@ -54,9 +54,9 @@ describe('wasm on several threads', () => {
     expect(epochs(two)).toHaveLength(2);
     for (const [a, b] of epochs(one).map((e, i) => [e, epochs(two)[i]!] as const)) {
       // XNNPACK splits work into output tiles per thread; each sum is still taken in one order.
-      expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(a.loss)));
-      expect(Math.abs(a.val_loss! - b.val_loss!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(a.val_loss!)));
-      expect(b.accuracy).toBeCloseTo(a.accuracy, 6);
+      expect(Math.abs(a.logs.loss! - b.logs.loss!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(a.logs.loss!)));
+      expect(Math.abs(a.logs.val_loss! - b.logs.val_loss!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(a.logs.val_loss!)));
+      expect(b.logs.accuracy).toBeCloseTo(a.logs.accuracy!, 6);
     }
     const test = (ms: TrainingMessage[]) =>
       ms.find((m) => m.type === 'evaluation' && m.epoch === undefined) as Extract<TrainingMessage, { type: 'evaluation' }>;

@@ -9,6 +9,7 @@ import { backendOrder, loadBackend, probeBackends } from './backends.ts';
 import { loadCheckpointWeights, StorageError } from './checkpointIO.ts';
 import { registerWasmTrainingKernels } from './wasmKernels.ts';
 import { train } from './trainer.ts';
+import { nodeEnvironment } from './nodeEnvironment.ts';
 import { prepareData } from './trainingData.ts';
 import { checkTensorflowEngine, loadTensorflowEngine, setTensorflowThreads } from './tensorflowEngine.ts';
 import { setWasmThreads, wasmThreadCount } from './wasmThreads.ts';
@@ -143,7 +144,7 @@ async function runTraining(request: TrainRequest): Promise<void> {
     spec: request.spec,
     hyperparameters: request.hyperparameters,
     data,
-    runDir: request.runDir,
+    environment: nodeEnvironment(request.runDir),
     resume: request.resume,
     stopAfterEpochs: request.stopAfterEpochs,
     evaluateAtEpochs: request.evaluateAtEpochs,

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { BackendName, BackendProbe } from '../contract/app.ts';
 import { EngineCheck } from '../contract/engines.ts';
+import { RunProgress } from '../contract/runs.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
+import { EpochLogs } from './checkpointState.ts';
+
+const RunId = z.number().int().positive();
 
 /**
  * Messages between main and a worker process. Both sides parse what they receive with these
@@ -10,7 +14,8 @@ import { Hyperparameters, ModelSpec } from '../contract/training.ts';
  */
 export const TrainRequest = z.object({
   type: z.literal('train'),
-  runId: z.string().min(1),
+  /** The run's id in the store; every message about it carries it. */
+  runId: RunId,
   spec: ModelSpec,
   hyperparameters: Hyperparameters,
   /** Folder that holds the installed datasets (core/datasets layout). */
@@ -82,11 +87,10 @@ export const RunRuntime = z.object({
 export type RunRuntime = z.infer<typeof RunRuntime>;
 
 const Metric = z.number();
-const NullableMetric = z.number().nullable();
 
 export const TrainBegin = z.object({
   type: z.literal('trainBegin'),
-  runId: z.string(),
+  runId: RunId,
   backend: BackendName,
   device: z.string(),
   totalParams: z.number().int(),
@@ -101,38 +105,21 @@ export const TrainBegin = z.object({
   runtime: RunRuntime.optional(),
 });
 
-export const BatchEnd = z.object({
-  type: z.literal('batchEnd'),
-  runId: z.string(),
-  epoch: z.number().int(),
-  batch: z.number().int(),
-  batchesPerEpoch: z.number().int(),
-  /** Running means over the epoch so far. */
-  loss: Metric,
-  accuracy: Metric,
-  samplesPerSec: Metric,
-});
+/** Live progress, a few times a second: the run.progress event as it is (running means over the epoch so far). */
+export const BatchEnd = RunProgress.extend({ type: z.literal('batchEnd'), runId: RunId });
 
-export const EpochEnd = z.object({
-  type: z.literal('epochEnd'),
-  runId: z.string(),
-  epoch: z.number().int(),
-  loss: Metric,
-  accuracy: Metric,
-  val_loss: NullableMetric,
-  val_accuracy: NullableMetric,
-  seconds: Metric,
-  samplesPerSec: Metric,
-  /** CPU seconds the worker spent training this epoch, all threads: images ÷ this = images per CPU-second. */
-  cpuSeconds: Metric,
-  rssBytes: z.number(),
-  numTensors: z.number().int(),
-});
+/**
+ * An epoch's metrics under the names they are stored by (loss, accuracy, val_loss, val_accuracy,
+ * epoch_seconds, samples_per_sec, epoch_cpu_seconds — images ÷ this = images per CPU-second —,
+ * rss_bytes, num_tensors); null: not measured here. Main records them as they are.
+ */
+export const EpochEnd = z.object({ type: z.literal('epochEnd'), runId: RunId, epoch: z.number().int().positive(), logs: EpochLogs });
 
 export const CheckpointFile = z.object({ name: z.string(), bytes: z.number().int(), sha256: z.string() });
+export type CheckpointFileInfo = z.infer<typeof CheckpointFile>;
 export const Checkpoint = z.object({
   type: z.literal('checkpoint'),
-  runId: z.string(),
+  runId: RunId,
   kind: z.enum(['last', 'best']),
   epoch: z.number().int(),
   dir: z.string(),
@@ -141,8 +128,9 @@ export const Checkpoint = z.object({
   files: z.array(CheckpointFile),
 });
 
+/** Per class, under the names the store keeps them by. */
 export const ClassReport = z.object({
-  className: z.string(),
+  label: z.string(),
   precision: Metric,
   recall: Metric,
   f1: Metric,
@@ -150,7 +138,7 @@ export const ClassReport = z.object({
 });
 export const Evaluation = z.object({
   type: z.literal('evaluation'),
-  runId: z.string(),
+  runId: RunId,
   split: z.literal('test'),
   /** Set on the intermediate evaluations asked for by evaluateAtEpochs; absent on the final one. */
   epoch: z.number().int().positive().optional(),
@@ -162,16 +150,14 @@ export const Evaluation = z.object({
   confusion: z.array(z.array(z.number().int())),
   perClass: z.array(ClassReport),
   /** Test images predicted wrong with the highest confidence; index is into the full test split. */
-  confidentMistakes: z.array(
-    z.object({ index: z.number().int(), label: z.number().int(), predicted: z.number().int(), confidence: Metric }),
-  ),
+  mostWrong: z.array(z.object({ index: z.number().int(), label: z.number().int(), predicted: z.number().int(), confidence: Metric })),
 });
 
 export const TrainStatus = z.enum(['completed', 'early_stopped', 'canceled', 'diverged']);
 export type TrainStatus = z.infer<typeof TrainStatus>;
 export const TrainEnd = z.object({
   type: z.literal('trainEnd'),
-  runId: z.string(),
+  runId: RunId,
   status: TrainStatus,
   epochsCompleted: z.number().int(),
   bestEpoch: z.number().int().nullable(),
@@ -193,7 +179,7 @@ export const FromWorker = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('error'),
     message: z.string(),
-    runId: z.string().optional(),
+    runId: RunId.optional(),
     /** The disk or the folder failed (full, not writable): the run can resume from its last checkpoint. */
     resumable: z.boolean().optional(),
   }),

@@ -1,0 +1,66 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../test/tempDir.ts';
+import { readCheckpointState } from './checkpointIO.ts';
+import { checkpointStateJson, type CheckpointState } from './checkpointState.ts';
+
+let temp: { dir: string; cleanup: () => void };
+beforeEach(() => {
+  temp = makeTempDir('kernellab-state-');
+});
+afterEach(() => temp.cleanup());
+
+function writeState(content: unknown): string {
+  const dir = join(temp.dir, 'last');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'state.json'), typeof content === 'string' ? content : JSON.stringify(content));
+  return dir;
+}
+
+const state: CheckpointState = {
+  epochsCompleted: 2,
+  globalStep: 20,
+  history: [
+    { epoch: 1, logs: { loss: 2.1, accuracy: 0.3, val_loss: null, val_accuracy: 0.31, epoch_seconds: 1.5, rss_bytes: 1e8 } },
+    { epoch: 2, logs: { loss: 1.4, accuracy: 0.5, val_loss: null, val_accuracy: 0.52, epoch_seconds: 1.4, rss_bytes: 1e8 } },
+  ],
+  best: 0.52,
+  bestEpoch: 2,
+  wait: 0,
+};
+
+describe('checkpoint state (state.json)', () => {
+  it('reads back what was written, every logged metric of every epoch', () => {
+    expect(readCheckpointState(writeState(checkpointStateJson(state)))).toEqual(state);
+  });
+
+  it('reads a checkpoint written before epochs logged every metric (four metrics, flat)', () => {
+    const older = {
+      epochsCompleted: 1,
+      globalStep: 10,
+      history: [{ epoch: 1, loss: 2, accuracy: 0.25, val_loss: 2.2, val_accuracy: null }],
+      best: 2.2,
+      bestEpoch: 1,
+      wait: 0,
+    };
+    expect(readCheckpointState(writeState(older)).history).toEqual([
+      { epoch: 1, logs: { loss: 2, accuracy: 0.25, val_loss: 2.2, val_accuracy: null } },
+    ]);
+  });
+
+  it('refuses a state that is not one, naming the file and the field', () => {
+    const dir = writeState({ epochsCompleted: 1, history: [], best: null, bestEpoch: null, wait: 0 });
+    expect(() => readCheckpointState(dir)).toThrow(
+      `checkpoint file ${join(dir, 'state.json')} is not a KernelLab checkpoint state: globalStep: `,
+    );
+    const text = writeState('{"epochsCompleted": ');
+    expect(() => readCheckpointState(text)).toThrow(/state\.json cannot be read: /);
+    const metric = writeState({ ...(checkpointStateJson(state) as object), history: [{ epoch: 1, loss: 'low' }] });
+    expect(() => readCheckpointState(metric)).toThrow(/history\.0\.loss: /);
+  });
+
+  it('says there is nothing to resume from when the checkpoint has no state', () => {
+    expect(() => readCheckpointState(join(temp.dir, 'none'))).toThrow(`no checkpoint to resume from in ${join(temp.dir, 'none')}`);
+  });
+});
