@@ -109,7 +109,7 @@ describe('every answer over HTTP parses with its method’s output schema', () =
       headers: { Authorization: `Bearer ${server.token}` },
     });
     const body = (await response.json()) as { ok: boolean; result?: unknown; error?: unknown };
-    expect(body, `${name} answered ${response.status}`).toMatchObject({ ok: true });
+    expect(body, `${name} answered ${response.status}: ${JSON.stringify(body)}`).toMatchObject({ ok: true });
     const parsed = methods[name].output.safeParse(body.result);
     if (!parsed.success) throw new Error(`${name}'s answer does not match its output schema: ${JSON.stringify(parsed.error.issues)}`);
     return parsed.data;
@@ -171,6 +171,9 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     await check('sweeps.preview', { spec: tinySweep() });
     await check('sweeps.progress', { id: sweepId });
     await check('sweeps.importance', { id: sweepId });
+    // Paused first: a worker budget change makes the scheduler look for queued runs, and this
+    // sweep's last run must stay queued (no worker starts in this test).
+    await check('sweeps.pause', { id: sweepId });
     await check('sweeps.concurrency', {});
     await check('sweeps.setConcurrency', { workers: 1 });
     await check('sweeps.reprioritize', { sweepId, priority: 2 });
@@ -184,7 +187,6 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     await check('clusters.jobs', { sweepId });
     await check('clusters.cancel', { sweepId });
     await check('clusters.deleteProfile', { name: 'lab' });
-    await check('sweeps.pause', { id: sweepId });
     await check('runs.cancel', { id: queued });
     await check('sweeps.cancel', { id: sweepId });
     await check('runs.delete', { id: queued });
