@@ -5,7 +5,15 @@
  */
 import { z } from 'zod';
 import { KernelLabError } from '../errors.ts';
-import { encodeMetricValue, MetricValue, RunStatus, SweepStatus, type ExportFormat, type ExportSelection } from '../contract/index.ts';
+import {
+  Checkpoint,
+  encodeMetricValue,
+  MetricValue,
+  RunStatus,
+  SweepStatus,
+  type ExportFormat,
+  type ExportSelection,
+} from '../contract/index.ts';
 import type { SqliteDatabase } from './database.ts';
 import { exportFormatTag } from './importRuns.ts';
 import { readParam, toRunRecord, type FlatParam, type RunDbRow } from './records.ts';
@@ -37,18 +45,8 @@ const ExportedRun = z
     endedAt: z.number().nullable(),
     tags: z.array(z.string()),
     note: z.string(),
-    checkpoints: z.array(
-      z.object({
-        epoch: z.number().int(),
-        kind: z.enum(['best', 'last', 'epoch']),
-        path: z.string(),
-        bytes: z.number().int(),
-        sha256: z.string(),
-        metric: z.string().nullable(),
-        value: MetricValue.nullable(),
-        createdAt: z.number(),
-      }),
-    ),
+    // A checkpoint as the API shows it, less its database id (an import assigns new ones).
+    checkpoints: z.array(Checkpoint.omit({ id: true })),
     evaluations: z.array(
       z.object({
         split: z.string(),

@@ -4,42 +4,17 @@
  * with runParams.ts.
  */
 import type { SqliteDatabase } from './database.ts';
-import type { FlatParam } from './records.ts';
-import type { RunStatus } from '../contract/runs.ts';
+import type { FlatParam, RunDbRow } from './records.ts';
 
-/** Every column of a new run row, as SQLite stores it (JSON columns already serialised). */
-export interface RunInsertRow {
-  uuid: string;
-  name: string;
-  experiment_id: number | null;
-  sweep_id: number | null;
-  parent_run_id: number | null;
-  derived_from_run_id: number | null;
-  derived_epochs: number | null;
-  status: RunStatus;
-  model_spec: string;
-  dataset: string;
-  backend: string;
-  device: string;
-  seed: number;
-  hyperparameters: string;
-  environment: string;
-  priority: number;
-  worker_owner: string | null;
-  worker_pid: number | null;
-  lease_expires_at: number | null;
-  reserved_for: string | null;
-  error: string | null;
-  created_at: number;
-  started_at: number | null;
-  ended_at: number | null;
+/**
+ * Every column of a new run row, as SQLite stores it (JSON columns already serialised): the row
+ * as read back (records.ts), less what SQLite assigns (id, attempt), plus the write-only columns.
+ */
+export type RunInsertRow = Omit<RunDbRow, 'id' | 'attempt'> & {
   updated_at: number;
   /** Which derivation wrote the params (runParams.ts paramsVersion). */
   params_version: number;
-  /** A pruned run's epoch and rung (both null for any other status). */
-  pruned_epoch: number | null;
-  pruned_rung: number | null;
-}
+};
 
 export type RunInserter = (row: RunInsertRow, params: readonly FlatParam[]) => number;
 
