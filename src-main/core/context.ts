@@ -3,6 +3,7 @@ import type { DatasetTransfers } from './datasets/transfers.ts';
 import type { RunStore } from './db/RunStore.ts';
 import type { EngineInstalls } from './engine/installs.ts';
 import type { EventBus } from './events.ts';
+import type { Predictor } from './inspect/predictor.ts';
 import type { DataDirLayout } from './home.ts';
 import type { Scheduler } from './sweeps/scheduler.ts';
 import type { BackendProbes } from './training/probe.ts';
@@ -38,4 +39,6 @@ export interface ServiceContext {
   readonly engines: EngineInstalls;
   /** Which tfjs backends load here (asked of a worker once). */
   readonly backends: BackendProbes;
+  /** Runs trained models on images in a worker process kept warm between calls (filters need no model; feature maps and predictions do). */
+  readonly predictor: Predictor;
 }

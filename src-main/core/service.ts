@@ -13,6 +13,8 @@ import { withEngine } from './engine/workerEnv.ts';
 import { tensorflowManifest } from './engine/layout.ts';
 import { RunStore } from './db/RunStore.ts';
 import { runsHandlers } from './db/handlers.ts';
+import { inspectHandlers } from './inspect/handlers.ts';
+import { Predictor } from './inspect/predictor.ts';
 import { Lifecycle } from './lifecycle.ts';
 import type { Executor } from './sweeps/execution.ts';
 import { runControlHandlers, sweepsHandlers } from './sweeps/handlers.ts';
@@ -165,6 +167,7 @@ function buildContext(options: ServiceOptions, closing: AbortSignal): ServiceCon
     datasets: new DatasetTransfers({ root: layout.datasets, events, mirror: options.datasetMirror }),
     engines: new EngineInstalls({ enginesDir: layout.engines, events, tfjsVersion, verify: verifyInWorker(launchWorker, workerEntry) }),
     backends,
+    predictor: new Predictor({ launchWorker, workerEntry }),
   };
 }
 
@@ -177,13 +180,15 @@ function buildContext(options: ServiceOptions, closing: AbortSignal): ServiceCon
 export function createService(options: ServiceOptions): Service {
   const closing = new AbortController();
   const context = buildContext(options, closing.signal);
-  const { store, scheduler, datasets, engines } = context;
+  const { store, scheduler, datasets, engines, predictor } = context;
   let stopWatching: (() => void) | undefined;
   const lifecycle = new Lifecycle([
     { name: 'database', stop: () => store.close() },
     { name: 'scheduler', start: () => options.shell !== 'cli' && scheduler.start(), stop: () => scheduler.close() },
     { name: 'dataset transfers', stop: () => datasets.close() },
     { name: 'engine installs', stop: () => engines.close() },
+    // Started on its first request (a CLI command never pays for it); stopped before the database closes.
+    { name: 'predictor', stop: () => predictor.stop() },
     // Slurm and Kubernetes jobs of sweeps: their state polled, a Slurm sweep topped up (clusters/launch.ts).
     {
       name: 'cluster jobs',
@@ -201,6 +206,7 @@ export function createService(options: ServiceOptions): Service {
     ...clustersHandlers(context),
     ...datasetsHandlers(context),
     ...enginesHandlers(context),
+    ...inspectHandlers(context),
     ...runsHandlers(context),
     ...sweepsHandlers(context),
     ...runControlHandlers(context),

@@ -166,6 +166,11 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     await check('runs.export', { selection: { runIds: [diverged, completed] }, format: 'csv' });
     await check('runs.export', { selection: { sweepId }, format: 'metrics-csv' });
     await check('runs.import', { content: exported.content });
+    // The completed run's checkpoint row names no folder on disk: each run says why it has no answer.
+    const refused = { runId: completed, ok: false, error: `run ${completed} has no checkpoint yet` };
+    expect(await check('inspect.filters', { runIds: [completed], layer: 0 })).toEqual({ runs: [refused] });
+    expect(await check('inspect.predict', { runIds: [completed], image: [0, 255] })).toEqual({ runs: [refused] });
+    expect(await check('inspect.featureMaps', { runIds: [completed], testIndex: 3 })).toEqual({ runs: [refused] });
     await check('sweeps.list', {});
     await check('sweeps.get', { id: sweepId });
     await check('sweeps.preview', { spec: tinySweep() });

@@ -9,6 +9,7 @@ import { clustersEvents, clustersMethods } from './clusters.ts';
 import { datasetsEvents, datasetsMethods } from './datasets.ts';
 import { enginesEvents, enginesMethods } from './engines.ts';
 import { experimentsEvents, experimentsMethods } from './experiments.ts';
+import { inspectEvents, inspectMethods } from './inspect.ts';
 import { runsEvents, runsMethods } from './runs.ts';
 import { sweepsEvents, sweepsMethods } from './sweeps.ts';
 import { trainingEvents, trainingMethods } from './training.ts';
@@ -21,6 +22,7 @@ export const methods = {
   ...datasetsMethods,
   ...enginesMethods,
   ...experimentsMethods,
+  ...inspectMethods,
   ...runsMethods,
   ...sweepsMethods,
   ...trainingMethods,
@@ -33,6 +35,7 @@ export const events = {
   ...datasetsEvents,
   ...enginesEvents,
   ...experimentsEvents,
+  ...inspectEvents,
   ...runsEvents,
   ...sweepsEvents,
   ...trainingEvents,

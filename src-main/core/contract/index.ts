@@ -10,6 +10,7 @@ export * from './app.ts';
 export * from './clusters.ts';
 export * from './datasets.ts';
 export * from './experiments.ts';
+export * from './inspect.ts';
 export * from './metrics.ts';
 export * from './engines.ts';
 export * from './runs.ts';

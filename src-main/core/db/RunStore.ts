@@ -59,7 +59,7 @@ import {
   type Sweep,
 } from '../contract/index.ts';
 import { DatabaseError, describeSqliteError, openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './database.ts';
-import { compareRuns, listRuns, metricSeries, pivot, runDetail, summariesOf } from './queries.ts';
+import { checkpointRows, compareRuns, listRuns, metricSeries, pivot, runDetail, summariesOf } from './queries.ts';
 import { tableColumns } from './tableColumns.ts';
 import { exportRuns } from './exchange.ts';
 import { importRunsExport, type ImportOptions } from './importRuns.ts';
@@ -817,6 +817,11 @@ export class RunStore {
         this.#stmt.insertCheckpoint.run(runId, c.epoch, c.kind, c.path, c.bytes, c.sha256, c.metric, c.value, Date.now()).lastInsertRowid,
       );
     });
+  }
+
+  /** A run's checkpoint rows (what a worker or a folded sweep recorded), oldest epoch first. */
+  checkpointsOf(runId: number): { epoch: number; kind: 'best' | 'last' | 'epoch'; path: string }[] {
+    return checkpointRows(this.#db, runId);
   }
 
   /** Records (or replaces) the evaluation of a run on one split. */

@@ -235,15 +235,23 @@ function paramsOf(db: SqliteDatabase, runId: number): Record<string, ParamValue>
   return Object.fromEntries(rows.map((p) => [p.key, readParam(p.value, p.kind)]));
 }
 
+/** A run's checkpoint rows, oldest epoch first (values as stored: NaN stays a number). */
+export function checkpointRows(
+  db: SqliteDatabase,
+  runId: number,
+): (Omit<RunDetail['checkpoints'][number], 'value'> & { value: number | null })[] {
+  return db
+    .prepare(
+      'SELECT id, epoch, kind, path, bytes, sha256, metric, value, created_at AS createdAt FROM checkpoints WHERE run_id = ? ORDER BY epoch, id',
+    )
+    .all(runId) as (Omit<RunDetail['checkpoints'][number], 'value'> & { value: number | null })[];
+}
+
 export function runDetail(db: SqliteDatabase, id: number): RunDetail | undefined {
   const row = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunDbRow | undefined;
   if (!row) return undefined;
   const run = toRunRecord(row);
-  const checkpoints = db
-    .prepare(
-      'SELECT id, epoch, kind, path, bytes, sha256, metric, value, created_at AS createdAt FROM checkpoints WHERE run_id = ? ORDER BY epoch, id',
-    )
-    .all(id) as (Omit<RunDetail['checkpoints'][number], 'value'> & { value: number | null })[];
+  const checkpoints = checkpointRows(db, id);
   const evaluations = db
     .prepare('SELECT split, loss, accuracy, confusion, per_class, most_wrong, created_at FROM evaluations WHERE run_id = ? ORDER BY split')
     .all(id) as {

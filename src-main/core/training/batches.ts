@@ -8,7 +8,8 @@ export function crossEntropy(probs: tf.Tensor, oneHot: tf.Tensor): tf.Scalar {
   return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(tf.clipByValue(probs, EPSILON, 1 - EPSILON))), -1))) as tf.Scalar);
 }
 
-const toUnit = new Float32Array(256).map((_, v) => v / 255);
+/** Pixel value → the float a network sees: training, evaluation and the predictor read this one table. */
+export const toUnit = new Float32Array(256).map((_, v) => v / 255);
 
 /** One batch as tensors: pixels scaled to [0, 1], labels one-hot. */
 export function batchTensors(split: RawSplit, order: ArrayLike<number> | null, start: number, end: number, numClasses: number) {

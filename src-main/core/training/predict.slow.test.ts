@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 describe('runs.predict', () => {
-  it("classifies a test image with a run's best checkpoint, in a worker", { timeout: 120_000 }, async () => {
+  it("classifies a test image with a run's best checkpoint, in the warm predictor", { timeout: 120_000 }, async () => {
     const { layout, store } = service.context;
     await installFromFiles(layout.datasets, 'mnist', mnistDataFiles());
     const preset = getPreset('lenet5-relu');
@@ -65,7 +65,7 @@ describe('runs.predict', () => {
     const blank = await service.call('runs.predict', { runId: run.id, image: new Array(784).fill(0) });
     expect(blank.label).toBeNull();
     await expect(service.call('runs.predict', { runId: run.id, image: [1, 2, 3] })).rejects.toThrow(
-      'image: 3 pixel values, the model takes 28×28×1 = 784',
+      `image: 3 pixel values, run ${run.id}'s model takes 28×28×1 = 784`,
     );
     await expect(service.call('runs.predict', { runId: run.id })).rejects.toThrow('give either image or testIndex');
     await expect(service.call('runs.predict', { runId: 999_999, testIndex: 0 })).rejects.toThrow('run 999999 does not exist');

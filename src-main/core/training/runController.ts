@@ -65,7 +65,7 @@ export function startRun(launch: WorkerLauncher, entry: string, request: TrainRe
     switch (message.type) {
       case 'probeResult':
       case 'engineCheckResult':
-      case 'prediction':
+      case 'inferred':
         return refuse(`worker sent a ${message.type} message during a run`);
       case 'epochEnd':
         epochsCompleted = message.epoch;

@@ -2,18 +2,18 @@
  * Entry of a training worker process (child_process.fork or Electron utilityProcess).
  * It talks to main only through the typed messages in workerProtocol.ts.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendProbe } from '../contract/app.ts';
-import { buildModel } from '../models/buildModel.ts';
 import { backendOrder, loadBackend, probeBackends } from './backends.ts';
-import { loadCheckpointWeights, StorageError } from './checkpointIO.ts';
+import { StorageError } from './checkpointIO.ts';
 import { registerWasmTrainingKernels } from './wasmKernels.ts';
 import { train } from './trainer.ts';
 import { nodeEnvironment } from './nodeEnvironment.ts';
 import { prepareData } from './trainingData.ts';
 import { checkTensorflowEngine, loadTensorflowEngine, setTensorflowThreads } from './tensorflowEngine.ts';
 import { setWasmThreads, wasmThreadCount } from './wasmThreads.ts';
-import { FromWorker, ToWorker, type PredictRequest, type RunRuntime, type TrainRequest } from './workerProtocol.ts';
+import { infer } from './inference.ts';
+import type { InferRequest } from './inferenceProtocol.ts';
+import { FromWorker, ToWorker, type RunRuntime, type TrainRequest } from './workerProtocol.ts';
 
 interface ParentPort {
   postMessage(message: unknown): void;
@@ -108,26 +108,26 @@ async function runtimeOf(chosen: ChosenBackend): Promise<RunRuntime> {
   };
 }
 
-async function predict(request: PredictRequest): Promise<number[][]> {
-  await chooseBackend(request.backend);
-  const [height, width, channels] = request.spec.inputShape;
-  if (request.images.length !== request.count * height * width * channels) {
-    throw new Error(`predict: ${request.images.length} pixel values do not make ${request.count} images of ${height}×${width}×${channels}`);
-  }
-  const model = buildModel(request.spec, 1);
-  try {
-    loadCheckpointWeights(request.checkpointDir, model);
-    const probabilities = tf.tidy(() => {
-      const x = tf.div(tf.tensor4d(request.images, [request.count, height, width, channels], 'float32'), 255);
-      return model.predict(x) as tf.Tensor2D;
-    });
-    const rows = (await probabilities.array()) as number[][];
-    probabilities.dispose();
-    return rows;
-  } finally {
-    model.dispose();
-  }
+/**
+ * The predictor's backend, chosen on its first request: the tensorflow engine when installed,
+ * else wasm — on one thread, since it answers single images beside training workers that use the cores.
+ */
+let predictorBackend: Promise<ChosenBackend> | null = null;
+
+function answerInference(request: InferRequest): Promise<void> {
+  predictorBackend ??= (() => {
+    setTensorflowThreads(1);
+    setWasmThreads(1);
+    return chooseBackend(undefined);
+  })();
+  // One request at a time: tfjs' engine state (tidy scopes, the current backend) is not re-entrant.
+  inferenceQueue = inferenceQueue.then(async () => {
+    const backend = await predictorBackend!;
+    send(infer(request, backend.name));
+  });
+  return inferenceQueue;
 }
+let inferenceQueue: Promise<void> = Promise.resolve();
 
 async function runTraining(request: TrainRequest): Promise<void> {
   training = true;
@@ -177,9 +177,9 @@ async function handle(raw: unknown): Promise<void> {
       exitWhenFlushed(0);
       break;
     }
-    case 'predict': {
-      send({ type: 'prediction', probabilities: await predict(message) });
-      exitWhenFlushed(0);
+    case 'infer': {
+      // The predictor stays up for the next request; main ends it.
+      await answerInference(message);
       break;
     }
     case 'heartbeat': {

@@ -4,6 +4,7 @@ import { EngineCheck } from '../contract/engines.ts';
 import { RunProgress } from '../contract/runs.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { EpochLogs } from './checkpointState.ts';
+import { InferRequest, Inferred } from './inferenceProtocol.ts';
 
 const RunId = z.number().int().positive();
 
@@ -50,17 +51,6 @@ export const TrainRequest = z.object({
 });
 export type TrainRequest = z.output<typeof TrainRequest>;
 
-/** Class probabilities for images (uint8 HWC, concatenated) from a checkpoint of a run. */
-export const PredictRequest = z.object({
-  type: z.literal('predict'),
-  spec: ModelSpec,
-  checkpointDir: z.string(),
-  images: z.array(z.number().int().min(0).max(255)),
-  count: z.number().int().positive(),
-  backend: BackendName.optional(),
-});
-export type PredictRequest = z.output<typeof PredictRequest>;
-
 /** Loads the tensorflow engine named in the worker's environment and checks a conv step against cpu. */
 export const EngineCheckRequest = z.object({ type: z.literal('engineCheck') });
 
@@ -71,7 +61,8 @@ export const ToWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cancel') }),
   /** Main is alive (see TrainRequest.watchdogMs). */
   z.object({ type: z.literal('heartbeat') }),
-  PredictRequest,
+  /** The predictor: the worker stays up, answers each request by id, and keeps models loaded (inference.ts). */
+  InferRequest,
 ]);
 export type ToWorker = z.input<typeof ToWorker>;
 
@@ -175,7 +166,7 @@ export const FromWorker = z.discriminatedUnion('type', [
   Checkpoint,
   Evaluation,
   TrainEnd,
-  z.object({ type: z.literal('prediction'), probabilities: z.array(z.array(z.number())) }),
+  Inferred,
   z.object({
     type: z.literal('error'),
     message: z.string(),
@@ -186,5 +177,5 @@ export const FromWorker = z.discriminatedUnion('type', [
 ]);
 export type FromWorker = z.infer<typeof FromWorker>;
 /** Messages of a training run (everything but the probe answer). */
-export type TrainingMessage = Exclude<FromWorker, { type: 'probeResult' } | { type: 'prediction' } | { type: 'engineCheckResult' }>;
+export type TrainingMessage = Exclude<FromWorker, { type: 'probeResult' } | { type: 'inferred' } | { type: 'engineCheckResult' }>;
 export type EvaluationMessage = z.infer<typeof Evaluation>;

