@@ -70,11 +70,15 @@ describe('agent methods over HTTP', () => {
       lease,
       epoch: 1,
       kind: 'best',
-      file: { name: 'weights.bin', bytes: 1, sha256: '4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a' },
-      offset: 0,
-      data: Buffer.from([1]).toString('base64'),
+      parts: [
+        {
+          file: { name: 'weights.bin', bytes: 1, sha256: '4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a' },
+          offset: 0,
+          data: Buffer.from([1]).toString('base64'),
+        },
+      ],
     });
-    expect(upload).toEqual({ held: true, received: 1, complete: true });
+    expect(upload).toEqual({ held: true, files: [{ name: 'weights.bin', received: 1, complete: true }] });
     expect(await client.call('agent.finish', { lease, lastSeq: 1, outcome: { kind: 'failed', error: 'test' } })).toMatchObject({
       held: true,
       status: 'failed',

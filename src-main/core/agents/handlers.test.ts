@@ -137,20 +137,23 @@ describe('agent methods', () => {
       lease,
       epoch: 2,
       kind: 'last',
-      file,
-      offset: 0,
-      data: bytes.subarray(0, half).toString('base64'),
+      parts: [{ file, offset: 0, data: bytes.subarray(0, half).toString('base64') }],
     });
-    expect(part).toEqual({ held: true, received: half, complete: false });
+    expect(part).toEqual({ held: true, files: [{ name: 'state.json', received: half, complete: false }] });
+    // The same chunk again (its answer was lost), then the rest.
+    await as(tokenA, 'agent.uploadFile', {
+      lease,
+      epoch: 2,
+      kind: 'last',
+      parts: [{ file, offset: 0, data: bytes.subarray(0, half).toString('base64') }],
+    });
     const whole = await as(tokenA, 'agent.uploadFile', {
       lease,
       epoch: 2,
       kind: 'last',
-      file,
-      offset: half,
-      data: bytes.subarray(half).toString('base64'),
+      parts: [{ file, offset: half, data: bytes.subarray(half).toString('base64') }],
     });
-    expect(whole.complete).toBe(true);
+    expect(whole.files[0]?.complete).toBe(true);
     expect((await as(tokenA, 'agent.report', { lease, firstSeq: 4, events: [checkpoint] })).recordedSeq).toBe(4);
     expect((await as(tokenA, 'agent.report', { lease, firstSeq: 4, events: [checkpoint] })).recordedSeq).toBe(4);
     const detail = service.context.store.runDetail(job.runId);

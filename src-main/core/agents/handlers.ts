@@ -253,13 +253,15 @@ export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agent
       return readChunk(join(checkpointDir(runDir(run), 'last', 0), target.name), offset, length);
     },
 
-    'agent.uploadFile': ({ lease: wire, epoch, kind, file, offset, data }, call) => {
+    'agent.uploadFile': ({ lease: wire, epoch, kind, parts }, call) => {
       const lease = leaseOf(wire, call);
-      if (!store.renewLease(lease)) return { held: false, received: 0, complete: false };
-      const run = store.getRun(lease.runId)!;
-      const bytes = Buffer.from(data, 'base64');
-      const written = writeChunk(runDir(run), { attempt: lease.attempt, kind, epoch, file, offset, data: bytes });
-      return { held: true, ...written };
+      if (!store.renewLease(lease)) return { held: false, files: [] };
+      const dir = runDir(store.getRun(lease.runId)!);
+      const files = parts.map(({ file, offset, data }) => ({
+        name: file.name,
+        ...writeChunk(dir, { attempt: lease.attempt, kind, epoch, file, offset, data: Buffer.from(data, 'base64') }),
+      }));
+      return { held: true, files };
     },
 
     'agent.report': ({ lease: wire, firstSeq, events }, call) => {

@@ -316,33 +316,37 @@ export class Outbox {
     this.#spool({ acked: recordedSeq });
   }
 
+  /**
+   * Uploads a checkpoint's files: small ones together in one call (a LeNet-5 checkpoint is one
+   * request), a large one in chunks of maxChunkBytes.
+   */
   async #upload(item: Item): Promise<void> {
     const event = item.event as Extract<AgentEvent, { type: 'checkpoint' }>;
-    for (const file of event.files) {
-      const path = join(item.dir!, file.name);
-      let offset = 0;
-      do {
-        const length = Math.min(this.#o.maxChunkBytes, file.bytes - offset);
-        const data = readRange(path, offset, length);
-        const sent = performance.now();
-        const answer = await this.#o.client.call('agent.uploadFile', {
-          lease: this.#o.lease,
-          epoch: event.epoch,
-          kind: event.kind,
-          file,
-          offset,
-          data: data.toString('base64'),
-        });
-        this.#requestMs += performance.now() - sent;
-        this.#requests++;
-        this.#contact();
-        if (!answer.held) {
-          this.#lose('the server took the run back (its lease ran out or it was claimed again)');
-          return;
-        }
-        if (answer.complete) break;
-        offset = answer.received;
-      } while (offset < file.bytes);
+    const pending = event.files.map((file) => ({ file, offset: 0, bytes: readFileSync(join(item.dir!, file.name)) }));
+    while (pending.length > 0) {
+      const parts: { file: FileRef; offset: number; data: string }[] = [];
+      let budget = this.#o.maxChunkBytes;
+      for (const p of pending) {
+        if (budget <= 0) break;
+        const length = Math.min(budget, p.file.bytes - p.offset);
+        parts.push({ file: p.file, offset: p.offset, data: p.bytes.subarray(p.offset, p.offset + length).toString('base64') });
+        budget -= Math.max(1, length);
+      }
+      const sent = performance.now();
+      const answer = await this.#o.client.call('agent.uploadFile', { lease: this.#o.lease, epoch: event.epoch, kind: event.kind, parts });
+      this.#requestMs += performance.now() - sent;
+      this.#requests++;
+      this.#contact();
+      if (!answer.held) {
+        this.#lose('the server took the run back (its lease ran out or it was claimed again)');
+        return;
+      }
+      for (const got of answer.files) {
+        const at = pending.findIndex((p) => p.file.name === got.name);
+        if (at < 0) continue;
+        if (got.complete) pending.splice(at, 1);
+        else pending[at]!.offset = got.received;
+      }
     }
     this.#uploaded.add(item.seq);
   }
@@ -417,11 +421,6 @@ export class Outbox {
       rmSync(this.#o.uploadDir, { recursive: true, force: true });
     }
   }
-}
-
-function readRange(path: string, offset: number, length: number): Buffer {
-  const all = readFileSync(path);
-  return all.subarray(offset, offset + length);
 }
 
 /**

@@ -219,14 +219,25 @@ export const agentMethods = {
         lease: AgentLease,
         epoch: z.number().int().min(0),
         kind: CheckpointKind,
-        file: FileRef,
-        offset: z.number().int().min(0),
-        /** base64 of at most maxChunkBytes bytes. */
-        data: z.string().max(Math.ceil(maxChunkBytes / 3) * 4),
+        /**
+         * Chunks of the checkpoint's files, in order: the whole of several small files in one call,
+         * or one chunk of a large one. At most maxChunkBytes bytes in all (base64).
+         */
+        parts: z
+          .array(z.object({ file: FileRef, offset: z.number().int().min(0), data: z.string() }).strict())
+          .min(1)
+          .max(32)
+          .refine((parts) => parts.reduce((a, p) => a + p.data.length, 0) <= Math.ceil(maxChunkBytes / 3) * 4, {
+            message: `at most ${maxChunkBytes} bytes of file data in one call`,
+          }),
       })
       .strict(),
-    output: z.object({ held: z.boolean(), received: z.number().int(), complete: z.boolean() }),
-    summary: 'Uploads a chunk of a checkpoint file of a run the agent holds; the report naming the checkpoint follows.',
+    output: z.object({
+      held: z.boolean(),
+      /** Per part: the bytes of its file received so far, and whether the file is whole (SHA-256 checked). */
+      files: z.array(z.object({ name: z.string(), received: z.number().int(), complete: z.boolean() })),
+    }),
+    summary: 'Uploads checkpoint files (or chunks of them) of a run the agent holds; the report naming the checkpoint follows.',
   }),
   'agent.report': method({
     input: z
