@@ -99,6 +99,7 @@ test('a user watches a sweep trained by remote agents live, beside a sweep train
   await page.goto(app.url.replace(/#.*$/, '') + '#/sweeps');
   await expect(page.getByTestId('sweeps-table').getByRole('link', { name: 'trained by agents' })).toBeVisible();
   await expect(page.getByTestId('sweeps-table').getByRole('link', { name: 'trained here' })).toBeVisible();
+  await expect(page.getByTestId('sweeps-table').getByTestId('sweep-on-agents')).toHaveCount(1);
 
   // This machine lists the agents that pulled work from it.
   await page.goto(app.url.replace(/#.*$/, '') + '#/about');
