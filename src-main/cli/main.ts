@@ -8,6 +8,7 @@ import { describeEngine, registerEngine } from './engine.ts';
 import { registerRuns } from './runs.ts';
 import { registerServe } from './serve.ts';
 import { registerSweep } from './sweep.ts';
+import { registerKeras } from './keras.ts';
 import { registerSummary } from './summary.ts';
 import { registerSweepCluster } from './sweepCluster.ts';
 import { registerTrain } from './train.ts';
@@ -70,6 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   );
   registerRuns(program, () => open(program.opts().home));
   registerSummary(program, () => open(program.opts().home));
+  registerKeras(program, () => open(program.opts().home));
 
   // A remote executor: it talks to a server, never opens this machine's data folder.
   defineAgentCommand(program.command('agent'), { write: printError, json: printJson });

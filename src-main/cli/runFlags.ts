@@ -4,7 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { KernelLabError } from '../core/errors.ts';
+import { parse as parseYaml } from 'yaml';
+import { RunBase } from '../core/contract/runs.ts';
+import { invalidInput, KernelLabError } from '../core/errors.ts';
 
 /** Flag → axis name (the names sweep specs use). */
 export const axisFlags = [
@@ -20,6 +22,15 @@ export const axisFlags = [
   ['optimizer', 'optimizer', 'sgd | momentum | adam | rmsprop'],
   ['dropout', 'dropout', 'rate of every dropout layer'],
   ['seed', 'seed', 'seed'],
+  ['momentum', 'momentum', 'SGD momentum (momentum optimizer; default 0.9) or RMSprop momentum (default 0)'],
+  ['nesterov', 'hyperparameters.nesterov', 'true | false: Nesterov momentum (momentum optimizer)'],
+  ['beta1', 'hyperparameters.beta1', "Adam's beta1 (default 0.9)"],
+  ['beta2', 'hyperparameters.beta2', "Adam's beta2 (default 0.999)"],
+  ['epsilon', 'hyperparameters.epsilon', "Adam's and RMSprop's epsilon (default Keras' 1e-7; TF-1's Adam used 1e-8)"],
+  ['rho', 'hyperparameters.rho', "RMSprop's rho (default 0.9)"],
+  ['centered', 'hyperparameters.centered', 'true | false: centered RMSprop'],
+  ['shuffle', 'hyperparameters.shuffle', 'true | false: a fresh seeded order of the training images every epoch (default true)'],
+  ['validation-split-mode', 'hyperparameters.validationSplitMode', "stratified (default) | tail: Keras' validation_split, the last images"],
 ] as const;
 
 /** `lenet5` is the MNIST reference network (relu); every preset id works as itself. */
@@ -28,15 +39,100 @@ export const presetAliases: Record<string, string> = { lenet5: 'lenet5-relu', le
 export function addRunFlags(command: Command, list: boolean): Command {
   const suffix = list ? ' (a comma list makes it an axis)' : '';
   command
-    .option('--preset <id>', 'a preset network: lenet5 (= lenet5-relu), lenet5-swish, mnist-two-conv, fashion-bn-dropout, alexnet-28')
+    .option(
+      '--spec <file>',
+      "a run file (YAML or JSON: preset or model, dataset, subset, hyperparameters — a sweep's base); flags override it",
+    )
+    .option(
+      '--preset <id>',
+      'a preset network: lenet5 (= lenet5-relu), lenet5-swish, mnist-two-conv, fashion-bn-dropout, alexnet-28, fashion-keras-tutorial, mnist-tf1-deep, lenet5-cifar10-keras',
+    )
     .option('--model <file>', 'a model spec JSON file instead of a preset')
     .option('--dataset <name>', `mnist | fashion-mnist | cifar10${list ? ' (a comma list makes it an axis)' : ''}`)
     .option('--subset <n>', 'train on n training images (stratified by class)')
     .option('--test-subset <n>', 'evaluate on n test images')
     .option('--backend <name>', 'pin a backend: tensorflow | wasm | cpu')
-    .option('--validation-split <f>', 'fraction of the training images held out for validation');
+    .option('--validation-split <f>', 'fraction of the training images held out for validation')
+    .option(
+      '--early-stopping <monitor:patience[,option…]>',
+      "Keras' EarlyStopping: val_loss:3, or val_accuracy:5,min_delta=0.001,mode=max,baseline=0.9,start_from_epoch=2,restore_best_weights",
+    )
+    .option(
+      '--lr-schedule <type[:option=value,…]>',
+      'step:every=10,factor=0.5 | exponential:decay_steps=1000,decay_rate=0.96[,staircase] | cosine:decay_steps=5000[,alpha=0.1] | ' +
+        'plateau[:monitor=val_loss,factor=0.1,patience=10,min_delta=0.0001,cooldown=0,min_lr=0,mode=auto] (Keras names and defaults)',
+    );
   for (const [flag, , description] of axisFlags) command.option(`--${flag} <value>`, description + suffix);
   return command;
+}
+
+/** `min_delta=0.01,restore_best_weights` → { minDelta: 0.01, restoreBestWeights: true }; Keras' snake_case or camelCase keys. */
+function options(flag: string, text: string, rename: Record<string, string> = {}): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const part of text.split(',').map((p) => p.trim())) {
+    if (part === '') throw new KernelLabError('invalid_input', `--${flag}: '${text}' has an empty option`);
+    const [key, ...rest] = part.split('=');
+    const name = rename[key!] ?? camel(key!.replace(/_/g, '-'));
+    out[name] = rest.length === 0 ? true : scalar(rest.join('='));
+  }
+  return out;
+}
+
+/** `--early-stopping val_loss:3,restore_best_weights` → Keras' EarlyStopping settings (the core checks names and values). */
+export function earlyStoppingFlag(text: string): Record<string, unknown> {
+  const [head, ...more] = text.split(',');
+  const [monitor, patience, ...extra] = head!.split(':');
+  if (!monitor || extra.length > 0)
+    throw new KernelLabError('invalid_input', `--early-stopping: '${text}' is not monitor:patience[,option=value…] (e.g. val_loss:3)`);
+  const settings: Record<string, unknown> = { monitor: monitor.trim() };
+  if (patience !== undefined) {
+    const n = Number(patience);
+    if (!Number.isInteger(n) || n < 0)
+      throw new KernelLabError('invalid_input', `--early-stopping: patience '${patience}' is not a whole number of epochs`);
+    settings.patience = n;
+  }
+  return { ...settings, ...(more.length > 0 ? options('early-stopping', more.join(',')) : {}) };
+}
+
+/** `--lr-schedule cosine:decay_steps=5000` → a learning-rate schedule (the core checks names and values). */
+export function lrScheduleFlag(text: string): Record<string, unknown> {
+  const colon = text.indexOf(':');
+  const type = (colon === -1 ? text : text.slice(0, colon)).trim();
+  const rest = colon === -1 ? '' : text.slice(colon + 1);
+  if (type === '')
+    throw new KernelLabError('invalid_input', `--lr-schedule: '${text}' names no schedule (step, exponential, cosine or plateau)`);
+  return { type, ...(rest.trim() === '' ? {} : options('lr-schedule', rest, { every: 'everyEpochs', every_epochs: 'everyEpochs' })) };
+}
+
+/** A run file (`--spec`): a sweep's base in YAML or JSON, checked by the same schema; errors name the file and field. */
+export function readRunFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new KernelLabError(
+      'invalid_input',
+      `--spec: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  let data: unknown;
+  try {
+    data = path.toLowerCase().endsWith('.json') ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
+  } catch (error) {
+    throw new KernelLabError(
+      'invalid_input',
+      `--spec: ${path} is not valid ${path.toLowerCase().endsWith('.json') ? 'JSON' : 'YAML or JSON'}: ${(error as Error).message.split('\n')[0]}`,
+    );
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw new KernelLabError(
+      'invalid_input',
+      `--spec: ${path} must hold a run (preset or model, dataset, hyperparameters), not ${Array.isArray(data) ? 'a list' : typeof data}`,
+    );
+  // Checked as a base whose dataset and model may still come from flags.
+  const parsed = RunBase.safeParse({ dataset: 'mnist', preset: 'lenet5-relu', ...data, ...('model' in data ? { preset: undefined } : {}) });
+  if (!parsed.success) throw invalidInput(`run file ${path}`, parsed.error);
+  return data as Record<string, unknown>;
 }
 
 export type RunFlagValues = Record<string, string | undefined>;
@@ -55,27 +151,35 @@ export function positiveInt(flag: string, text: string | undefined): number | un
   return n;
 }
 
-/** The base run the flags describe (preset or model file, dataset, subset, pinned hyperparameters). */
+/** The base run the flags describe (a run file, preset or model file, dataset, subset, pinned hyperparameters); flags override the file. */
 export function baseFromFlags(flags: RunFlagValues, datasetAxis: boolean): Record<string, unknown> {
-  const base: Record<string, unknown> = {};
-  if (flags.preset !== undefined) base.preset = presetAliases[flags.preset] ?? flags.preset;
+  const file = flags.spec !== undefined ? readRunFile(flags.spec) : {};
+  const base: Record<string, unknown> = { ...file };
+  if (flags.preset !== undefined) {
+    base.preset = presetAliases[flags.preset] ?? flags.preset;
+    delete base.model;
+  }
   if (flags.model !== undefined) {
     try {
       base.model = JSON.parse(readFileSync(flags.model, 'utf8')) as unknown;
     } catch (error) {
       throw new KernelLabError('invalid_input', `--model: cannot read ${flags.model} as JSON: ${(error as Error).message}`);
     }
+    delete base.preset;
   }
-  if (flags.preset === undefined && flags.model === undefined) throw new KernelLabError('invalid_input', '--preset or --model is required');
-  if (flags.dataset === undefined) throw new KernelLabError('invalid_input', '--dataset is required (mnist, fashion-mnist or cifar10)');
-  base.dataset = datasetAxis ? flags.dataset.split(',')[0]!.trim() : flags.dataset;
+  if (base.preset === undefined && base.model === undefined)
+    throw new KernelLabError('invalid_input', '--preset, --model or --spec is required');
+  if (flags.dataset !== undefined) base.dataset = datasetAxis ? flags.dataset.split(',')[0]!.trim() : flags.dataset;
+  if (base.dataset === undefined) throw new KernelLabError('invalid_input', '--dataset is required (mnist, fashion-mnist or cifar10)');
   const train = positiveInt('subset', flags.subset);
   const test = positiveInt('test-subset', flags.testSubset);
   if (train !== undefined || test !== undefined)
-    base.subset = { ...(train !== undefined && { train }), ...(test !== undefined && { test }) };
-  const hyperparameters: Record<string, unknown> = {};
+    base.subset = { ...(base.subset as object | undefined), ...(train !== undefined && { train }), ...(test !== undefined && { test }) };
+  const hyperparameters: Record<string, unknown> = { ...(file.hyperparameters as Record<string, unknown> | undefined) };
   if (flags.backend !== undefined) hyperparameters.backend = flags.backend;
   if (flags.validationSplit !== undefined) hyperparameters.validationSplit = scalar(flags.validationSplit);
+  if (flags.earlyStopping !== undefined) hyperparameters.earlyStopping = earlyStoppingFlag(flags.earlyStopping);
+  if (flags.lrSchedule !== undefined) hyperparameters.lrSchedule = lrScheduleFlag(flags.lrSchedule);
   base.hyperparameters = hyperparameters;
   return base;
 }

@@ -11,7 +11,7 @@ import { print, printJson } from './format.ts';
 import { presetAliases, positiveInt } from './runFlags.ts';
 import { table } from './runs.ts';
 
-interface SummaryFlags {
+export interface SummaryFlags {
   preset?: string;
   model?: string;
   run?: string;
@@ -43,7 +43,7 @@ export function formatModelSummary(spec: ModelSpecInput, summary: ModelSummaryOu
   ].join('\n');
 }
 
-async function specFrom(service: Service, flags: SummaryFlags): Promise<ModelSpecInput> {
+export async function specFrom(service: Service, flags: SummaryFlags): Promise<ModelSpecInput> {
   const given = [flags.preset, flags.model, flags.run].filter((f) => f !== undefined).length;
   if (given !== 1) throw new KernelLabError('invalid_input', 'give exactly one of --preset, --model or --run');
   let spec: ModelSpecInput;
@@ -75,7 +75,10 @@ export function registerSummary(program: Command, open: () => Service): void {
   program
     .command('summary')
     .description('layers of a model with output shape, parameters and receptive field (size, jump, start)')
-    .option('--preset <id>', 'a preset network: lenet5, lenet5-swish, mnist-two-conv, fashion-bn-dropout, alexnet-28')
+    .option(
+      '--preset <id>',
+      'a preset network: lenet5, lenet5-swish, mnist-two-conv, fashion-bn-dropout, alexnet-28, fashion-keras-tutorial, mnist-tf1-deep, lenet5-cifar10-keras',
+    )
     .option('--model <file>', 'a model spec JSON file')
     .option('--run <id>', 'the model of a recorded run')
     .option('--dataset <name>', "the input shape and classes of this dataset instead of the preset's or file's")

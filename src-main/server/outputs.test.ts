@@ -131,6 +131,8 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     await check('engines.remove', { name: 'tensorflow' });
     await check('training.presets', {});
     await check('training.summary', { spec: tinyModel });
+    const keras = (await check('training.exportKeras', { spec: tinyModel })) as { json: string };
+    await check('training.importKeras', { json: keras.json });
     await check('experiments.create', { name: 'outputs' });
     await check('experiments.list', {});
     await check('runs.list', {

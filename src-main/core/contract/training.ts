@@ -307,7 +307,16 @@ export function optimizerSettings(hp: Pick<Hyperparameters, 'optimizer' | (typeo
 }
 
 /** The built-in networks (their layers and hyperparameters live in core/models/presets.ts). */
-export const PresetId = z.enum(['lenet5-swish', 'lenet5-relu', 'mnist-two-conv', 'fashion-bn-dropout', 'alexnet-28']);
+export const PresetId = z.enum([
+  'lenet5-swish',
+  'lenet5-relu',
+  'mnist-two-conv',
+  'fashion-bn-dropout',
+  'alexnet-28',
+  'fashion-keras-tutorial',
+  'mnist-tf1-deep',
+  'lenet5-cifar10-keras',
+]);
 export type PresetId = z.infer<typeof PresetId>;
 
 /**
@@ -346,11 +355,65 @@ export const PresetInfo = z.object({
   summary: ModelSummary,
 });
 
+/**
+ * The optimizer settings a Keras model was compiled with, as hyperparameters: only the ones its
+ * compile_config sets (a Keras file without one, like Keras 2's to_json, sets none).
+ */
+export const CompiledSettings = z
+  .object({
+    optimizer: OptimizerName.optional(),
+    learningRate: z.number().positive().optional(),
+    momentum: z.number().min(0).lt(1).optional(),
+    nesterov: z.boolean().optional(),
+    beta1: z.number().min(0).lt(1).optional(),
+    beta2: z.number().min(0).lt(1).optional(),
+    epsilon: z.number().positive().optional(),
+    rho: z.number().min(0).lt(1).optional(),
+    centered: z.boolean().optional(),
+    lrSchedule: LrSchedule.optional(),
+  })
+  .strict();
+export type CompiledSettings = z.output<typeof CompiledSettings>;
+
+/** A Keras model file's text: model.to_json() or the config.json inside a .keras file (a few MB at most). */
+export const KerasJsonText = z
+  .string()
+  .min(2, 'the Keras JSON is empty')
+  .max(8 << 20, 'the Keras JSON is larger than 8 MB; a model config is a few hundred kB at most');
+
+export const KerasImportResult = z.object({
+  spec: ModelSpec,
+  hyperparameters: CompiledSettings,
+  /** What the import decided that the user should know: a dropped Rescaling, logits, seeds not carried, the compile settings read. */
+  notes: z.array(z.string()),
+  /** "Keras 3.15.1 Sequential 'lenet5'". */
+  source: z.string(),
+});
+export type KerasImportResult = z.infer<typeof KerasImportResult>;
+
 export const trainingMethods = {
   'training.presets': method({
     input: z.object({}).strict().default({}),
     output: z.array(PresetInfo),
     summary: 'The built-in networks (LeNet-5, the two-conv MNIST net, the Fashion-MNIST net, AlexNet-28) with their hyperparameters.',
+  }),
+  'training.importKeras': method({
+    input: z
+      .object({
+        json: KerasJsonText,
+        /** Import the layers alone, without the optimizer and loss of its compile_config. */
+        layersOnly: z.boolean().default(false),
+      })
+      .strict(),
+    output: KerasImportResult,
+    summary:
+      "A Keras model's JSON (model.to_json(), or a .keras file's config.json) as a KernelLab model spec and the optimizer settings it was compiled with; a layer or option KernelLab cannot train is refused by name, with what to do.",
+  }),
+  'training.exportKeras': method({
+    input: z.object({ spec: ModelSpec, hyperparameters: Hyperparameters.optional() }).strict(),
+    output: z.object({ json: z.string(), notes: z.array(z.string()) }),
+    summary:
+      'A model spec (and its hyperparameters) as the Keras 3 JSON that keras.models.model_from_json loads into the same architecture, compiled with the same optimizer.',
   }),
   'training.summary': method({
     input: z.object({ spec: ModelSpec }).strict(),

@@ -147,7 +147,7 @@ export function runParams(run: RunParamSource): FlatParam[] {
 export function paramOfAxis(axis: string): string {
   const layer = /^(?:model\.)?layers(?:\[(\d+)\]|\.(\d+))\.([A-Za-z]+)$/.exec(axis);
   if (layer) return `layers.${layer[1] ?? layer[2]}.${layer[3]}`;
-  const hyper = /^hyperparameters\.([A-Za-z]+)$/.exec(axis);
+  const hyper = /^hyperparameters\.([A-Za-z][A-Za-z0-9]*)$/.exec(axis);
   if (hyper) return hyper[1]!;
   return axis;
 }

@@ -145,7 +145,7 @@ const layerFields: Record<string, string[]> = {
   lrn: ['depthRadius', 'bias', 'alpha', 'beta'],
 };
 const layerPath = /^(?:model\.)?layers(?:\[(\d+)\]|\.(\d+))\.([A-Za-z]+)$/;
-const hyperPath = /^hyperparameters\.([A-Za-z]+)$/;
+const hyperPath = /^hyperparameters\.([A-Za-z][A-Za-z0-9]*)$/;
 
 function hyperKind(field: string): ValueKind {
   switch (field) {

@@ -17,7 +17,16 @@ afterAll(async () => {
 describe('training.* methods', () => {
   it('lists the five presets with their summaries', async () => {
     const presets = await service.call('training.presets', {});
-    expect(presets.map((p) => p.id)).toEqual(['lenet5-swish', 'lenet5-relu', 'mnist-two-conv', 'fashion-bn-dropout', 'alexnet-28']);
+    expect(presets.map((p) => p.id)).toEqual([
+      'lenet5-swish',
+      'lenet5-relu',
+      'mnist-two-conv',
+      'fashion-bn-dropout',
+      'alexnet-28',
+      'fashion-keras-tutorial',
+      'mnist-tf1-deep',
+      'lenet5-cifar10-keras',
+    ]);
     const lenet = presets.find((p) => p.id === 'lenet5-relu')!;
     expect(lenet.summary.totalParams).toBe(44_426);
     expect(lenet.hyperparameters).toMatchObject({ optimizer: 'adam', learningRate: 1e-3, batchSize: 64 });
