@@ -5,7 +5,11 @@
  * The Fashion-MNIST network is profiled a second time without its BatchNorm layers: the goal is a
  * step with BatchNorm within 1.3× of the step without. Values are CPU milliseconds per step (robust
  * to other work on the machine); wall milliseconds are in the notes.
+ *
+ * It runs in a process of its own: a wasm module does not survive the engine reset an earlier
+ * group in `npm run bench` ends with, and the profile needs wasm fresh.
  */
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec } from '../src-main/core/contract/training.ts';
@@ -21,6 +25,16 @@ import { installWorkloadData, trainingWorkloads, workloadAbsent, workloadData, w
 const minShare = 0.01;
 
 export async function run(context: BenchContext = { previous: [], quick: false }): Promise<BenchResult[]> {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--json'], {
+    encoding: 'utf8',
+    env: { ...process.env, KERNELLAB_BENCH_QUICK: context.quick ? '1' : '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 24,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as BenchResult[];
+}
+
+async function measure(context: BenchContext): Promise<BenchResult[]> {
   const probe = await loadBackend('wasm');
   if (!probe.available) return [{ name: 'profile: wasm', value: null, unit: 'ms/step', note: `absent: ${probe.detail}` }];
   registerWasmTrainingKernels();
@@ -115,5 +129,6 @@ function profileRows(label: string, p: StepProfile, device: string): BenchResult
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log(formatTable(await run({ previous: [], quick: process.env.KERNELLAB_BENCH_QUICK === '1' })));
+  const rows = await measure({ previous: [], quick: process.env.KERNELLAB_BENCH_QUICK === '1' });
+  console.log(process.argv.includes('--json') ? JSON.stringify(rows) : formatTable(rows));
 }

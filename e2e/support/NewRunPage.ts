@@ -9,6 +9,13 @@ export class NewRunPage {
   readonly start: Locator;
   readonly previewSummary: Locator;
   readonly preview: Locator;
+  /** How the sweep searches: method, trials, pruner, metric; and what the preview says of it. */
+  readonly method: Locator;
+  readonly trials: Locator;
+  readonly pruner: Locator;
+  readonly optimize: Locator;
+  readonly searchPreview: Locator;
+  readonly pruningPreview: Locator;
 
   constructor(page: Page) {
     this.page = page;
@@ -18,6 +25,12 @@ export class NewRunPage {
     this.start = page.getByTestId('start');
     this.previewSummary = page.getByTestId('sweep-preview-summary');
     this.preview = page.getByTestId('sweep-preview');
+    this.method = page.getByTestId('sweep-method');
+    this.trials = page.getByTestId('sweep-trials');
+    this.pruner = page.getByTestId('sweep-pruner');
+    this.optimize = page.getByTestId('sweep-optimize');
+    this.searchPreview = page.getByTestId('search-preview');
+    this.pruningPreview = page.getByTestId('pruning-preview');
   }
 
   async open(appUrl: string, mode: 'run' | 'sweep' = 'run'): Promise<void> {

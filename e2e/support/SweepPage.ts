@@ -12,6 +12,10 @@ export class SweepPage {
   readonly agentRows: Locator;
   readonly runOnCluster: Locator;
   readonly clusterDialog: Locator;
+  /** Which axis mattered: importance bars, marginal effects, best so far, pruned and proposed points. */
+  readonly search: Locator;
+  readonly importance: Locator;
+  readonly prunedPoints: Locator;
 
   constructor(page: Page) {
     this.page = page;
@@ -24,10 +28,18 @@ export class SweepPage {
     this.agentRows = this.cluster.getByTestId('agent-row');
     this.runOnCluster = page.getByTestId('run-on-cluster');
     this.clusterDialog = page.getByTestId('cluster-dialog');
+    this.search = page.getByTestId('sweep-search');
+    this.importance = this.search.getByTestId('importance');
+    this.prunedPoints = this.search.getByTestId('pruned-points');
   }
 
   async open(appUrl: string, id: number): Promise<void> {
     await this.page.goto(appUrl.replace(/#.*$/, '') + `#/sweeps/${id}`);
+  }
+
+  /** An axis's marginal effect: its chart and its table of mean ± sd per value. */
+  marginal(axis: string): Locator {
+    return this.search.getByTestId(`marginal-${axis}`);
   }
 
   /** Writes (does not submit) a Slurm job array for the sweep from the "Run on cluster" dialog; returns what it says next. */

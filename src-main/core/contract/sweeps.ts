@@ -80,6 +80,7 @@ export type AxisValues = z.output<typeof AxisValues>;
 
 /** Metrics every epoch records: the ones a pruner can compare at an epoch's end. */
 export const epochMetrics = ['val_accuracy', 'val_loss', 'accuracy', 'loss'] as const;
+export type EpochMetric = (typeof epochMetrics)[number];
 
 /**
  * What the search optimises: a metric's value at a run's last epoch (for a pruned run, at the

@@ -1,7 +1,10 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { ensureGradients } from '../training/wasmKernels.ts';
 import { buildModel } from './buildModel.ts';
+import { BatchNorm } from './customLayers.ts';
 import { ModelSpec, type ModelSpecInput } from '../contract/training.ts';
 import { presets } from './presets.ts';
 import { inferShapes } from './shapeInference.ts';
@@ -93,5 +96,45 @@ describe('shape inference', () => {
       'layers[1] (conv2d): needs an image input',
     );
     expect(refuse([{ type: 'conv2d', filters: 2, kernelSize: 3 }])).toThrow('layers[1] (output)');
+  });
+});
+
+describe("KernelLab's BatchNorm layer", () => {
+  it("trains, updates its moving averages and predicts exactly as tfjs-layers' BatchNormalization on cpu", async () => {
+    await ensureGradients();
+    const make = (ours: boolean) => {
+      const model = tfl.sequential();
+      model.add(
+        tfl.layers.conv2d({
+          inputShape: [6, 6, 2],
+          filters: 3,
+          kernelSize: 3,
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }),
+        }),
+      );
+      model.add(ours ? new BatchNorm({ momentum: 0.9, epsilon: 1e-3 }) : tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3 }));
+      model.add(tfl.layers.flatten());
+      model.add(tfl.layers.dense({ units: 4, kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }));
+      return model;
+    };
+    const ours = make(true);
+    const theirs = make(false);
+    expect(ours.weights.map((w) => w.shape)).toEqual(theirs.weights.map((w) => w.shape));
+    const x = tf.randomNormal([5, 6, 6, 2], 1, 2, 'float32', 9);
+    const target = tf.randomNormal([5, 4], 0, 1, 'float32', 10);
+    for (const model of [ours, theirs]) {
+      const optimizer = tf.train.sgd(0.1);
+      for (let i = 0; i < 4; i++)
+        optimizer.minimize(() => tf.mean(tf.square(tf.sub(model.apply(x, { training: true }) as tf.Tensor, target))) as tf.Scalar);
+      optimizer.dispose();
+    }
+    const values = (model: typeof ours) => model.getWeights().map((w) => Array.from(w.dataSync()));
+    // gamma, beta, moving mean and variance included, in the same order.
+    expect(values(ours)).toEqual(values(theirs));
+    const predict = (model: typeof ours) => Array.from((model.predict(x) as tf.Tensor).dataSync());
+    expect(predict(ours)).toEqual(predict(theirs));
+    tf.dispose([x, target]);
+    ours.dispose();
+    theirs.dispose();
   });
 });
