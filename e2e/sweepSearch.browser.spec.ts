@@ -64,6 +64,8 @@ test('a user sets up a sweep with an ASHA pruner, then a TPE search, and the pre
   await expect(form.searchPreview).toContainText('TPE tries 6 points, each proposed from the finished ones to make val_accuracy higher');
   await expect(form.searchPreview).toContainText('pruned by asha (r = 1, η = 2, s = 0)');
   await expect(form.preview.locator('tbody tr')).toHaveCount(6);
+  // Its first points stand for every trial in what the pruner is expected to save.
+  await expect(form.pruningPreview).toContainText('With the asha (r = 1, η = 2, s = 0) pruner: about');
   await form.optimize.selectOption('val_loss');
   await expect(form.searchPreview).toContainText('to make val_loss lower');
   await screenshotBothThemes(page, 'new-sweep-tpe');

@@ -78,6 +78,14 @@ export async function previewSweep(
     if (spec.pruner && plan.role(i) === 'train') trainedCosts.push({ epochs: plan.epochs(i), seconds: costs[i]! });
   }
   const tpeRuns = (spec.trials ?? 0) * spec.repeats;
+  // TPE's later points are not known yet: its pruning estimate takes its first points' mix of
+  // epochs and costs as the mix of every trial (bounded: TPE takes at most 100,000 trials).
+  const tpeCosts: TrainedCost[] = [];
+  if (tpe && spec.pruner && shown.length > 0)
+    for (let i = 0; i < tpeRuns; i++) {
+      const p = shown[i % shown.length]!;
+      tpeCosts.push({ epochs: p.epochs, seconds: pointSeconds(p, throughput) });
+    }
   const direction = tpe || spec.pruner ? directionOf(spec.optimize) : (spec.optimize.direction ?? 'maximize');
   const pruner = spec.pruner
     ? spec.pruner.type === 'asha'
@@ -105,7 +113,7 @@ export async function previewSweep(
       optimize: { metric: spec.optimize.metric, direction },
       pruner,
     },
-    pruning: tpe ? null : pruningEstimate(spec, trainedCosts, workers),
+    pruning: tpe && tpeCosts.length === 0 ? null : pruningEstimate(spec, tpe ? tpeCosts : trainedCosts, workers),
   };
 }
 

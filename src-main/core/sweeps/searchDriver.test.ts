@@ -253,4 +253,22 @@ describe('preview of a search', () => {
     const started = await queueSweep(store, spec);
     expect(info(store.getRun(started.runIds[0]!)!).values).toEqual(preview.points[0]!.values);
   });
+
+  it("estimates what a pruner saves a TPE sweep from its first points' epochs, and says nothing without a trial count", async () => {
+    const pruner = { type: 'asha', minEpochs: 1, reductionFactor: 3 } as const;
+    const axes = { learningRate: { min: 1e-4, max: 1, scale: 'log' as const }, epochs: [1, 3, 9] };
+    const spec = parseSweepSpec(tinySweep({ method: 'tpe', trials: 25, samplerSeed: 2, axes, pruner }));
+    const preview = await previewSweep(spec, store, 2);
+    // 25 trials, the 10 points shown standing for every 10 of them.
+    const epochs = Array.from({ length: 25 }, (_, i) => preview.points[i % preview.points.length]!.epochs);
+    const expected = epochs.reduce((a, e) => a + expectedEpochs({ ...pruner, minEarlyStoppingRate: 0 }, e, 0), 0);
+    expect(preview.points).toHaveLength(10);
+    expect(preview.pruning).toMatchObject({ trainedEpochs: epochs.reduce((a, e) => a + e, 0) });
+    expect(preview.pruning!.expectedEpochs).toBeCloseTo(expected);
+    expect(preview.pruning!.expectedEpochs).toBeLessThan(preview.pruning!.trainedEpochs);
+    expect(preview.pruning!.savedSeconds).toBeGreaterThan(0);
+
+    const budgetOnly = parseSweepSpec(tinySweep({ method: 'tpe', timeBudgetMinutes: 10, samplerSeed: 2, axes, pruner }));
+    expect((await previewSweep(budgetOnly, store, 2)).pruning).toBeNull();
+  });
 });
