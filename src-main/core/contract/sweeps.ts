@@ -17,7 +17,9 @@
  *     kernelSize: [3, 5, 7]           # every conv layer; layers[2].kernelSize for one
  *     epochs: [5, 10, 15]             # folded: one 15-epoch run per kernel size
  *     learningRate: { min: 0.0001, max: 0.01, steps: 3, scale: log }
- *   method: grid                      # or random, with trials: N and samplerSeed
+ *   method: grid                      # or random / tpe, with trials: N and samplerSeed
+ *   pruner: { type: asha }            # optional: stop poor runs early (or type: median)
+ *   optimize: { metric: val_accuracy }  # what TPE and the pruner optimise
  *   repeats: 3                        # seeds seed, seed+1, seed+2
  */
 import { z } from 'zod';
