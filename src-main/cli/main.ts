@@ -14,6 +14,21 @@ import { registerSweepCluster } from './sweepCluster.ts';
 import { registerTrain } from './train.ts';
 import { defineAgentCommand } from '../agent/command.ts';
 
+/** Whether a `kernellab call` answer put runs on the queue (which that call does not train). */
+function queuedWork(method: string, result: unknown): boolean {
+  switch (method) {
+    case 'runs.start':
+    case 'sweeps.start':
+      return true;
+    case 'runs.resume':
+      return (result as { requeued: boolean }).requeued;
+    case 'sweeps.resume':
+      return (result as { sweepIds: number[] }).sweepIds.length > 0;
+    default:
+      return false;
+  }
+}
+
 /** Exit codes: 0 done, 1 the command failed, 2 the command line or its input was wrong. */
 function exitCodeOf(error: unknown): number {
   return error instanceof KernelLabError && error.code === 'invalid_input' ? 2 : 1;
@@ -21,7 +36,7 @@ function exitCodeOf(error: unknown): number {
 
 export async function main(argv: string[]): Promise<number> {
   let service: Service | undefined;
-  const open = (home: string | undefined, extra: { datasetMirror?: string } = {}): Service =>
+  const open = (home: string | undefined, extra: { datasetMirror?: string; trains?: boolean } = {}): Service =>
     (service ??= createService({ dataDir: resolveDataDir({ flag: home }), shell: 'cli', ...extra }));
   const program = new Command()
     .name('kernellab')
@@ -60,8 +75,14 @@ export async function main(argv: string[]): Promise<number> {
       } catch (error) {
         throw new KernelLabError('invalid_input', `input is not JSON: ${(error as Error).message}`);
       }
-      const result = await open(program.opts().home).call(name as never, input);
+      // One request, answered, then this process exits: it trains nothing (a run it claimed would
+      // be interrupted by the exit at once); what it queues waits for the app or `kernellab serve`.
+      const result = await open(program.opts().home, { trains: false }).call(name as never, input);
       printJson(result);
+      if (queuedWork(name, result))
+        printError(
+          'kernellab: queued; `kernellab call` does not train — the app or `kernellab serve` on this data folder trains it (`kernellab train` and `kernellab sweep` train in the foreground)',
+        );
     });
 
   registerTrain(program, () => open(program.opts().home));

@@ -55,8 +55,8 @@ afterEach(async () => {
   temp.cleanup();
 });
 
-function open(shell: 'cli' | 'server', executor: Executor): Service {
-  const service = createService({ dataDir: join(temp.dir, 'home'), shell, executor });
+function open(shell: 'cli' | 'server', executor: Executor, options: { trains?: boolean } = {}): Service {
+  const service = createService({ dataDir: join(temp.dir, 'home'), shell, executor, ...options });
   services.push(service);
   return service;
 }
@@ -72,8 +72,8 @@ const statusOnDisk = (runId: number) => {
 
 describe('a service is built, started and stopped explicitly', () => {
   it('runs queued work from the start in the server, and close() interrupts it and waits for its worker before the database closes', async () => {
-    // Queued by a CLI that then quit (its scheduler never claims runs it did not reserve).
-    const cli = open('cli', heldExecutor().executor);
+    // Queued by `kernellab call`, which answers and quits without training anything.
+    const cli = open('cli', heldExecutor().executor, { trains: false });
     const { runId } = await cli.call('runs.start', { run: base });
     await cli.close();
     expect(statusOnDisk(runId).status).toBe('queued');
@@ -99,8 +99,8 @@ describe('a service is built, started and stopped explicitly', () => {
   });
 
   it("the CLI's scheduler claims nothing until a command queues work, and then only its own", async () => {
-    // A run queued by someone else, waiting for any process.
-    const app = createService({ dataDir: join(temp.dir, 'home'), shell: 'cli', executor: heldExecutor().executor });
+    // A run queued by someone else (a `kernellab call`), waiting for any process.
+    const app = createService({ dataDir: join(temp.dir, 'home'), shell: 'cli', executor: heldExecutor().executor, trains: false });
     const { runId: theirs } = await app.call('runs.start', { run: base, name: 'theirs' });
     await app.close();
 
@@ -112,6 +112,28 @@ describe('a service is built, started and stopped explicitly', () => {
     await until('the CLI to claim its run', () => held.started.length === 1);
     expect(held.started.map((j) => j.run.id)).toEqual([mine]);
     expect(statusOnDisk(theirs).status).toBe('queued');
+  });
+
+  it('a CLI process trains the runs it queues or resumes itself, reserved for it or not; one that only answers trains nothing', async () => {
+    const answering = heldExecutor();
+    const call = open('cli', answering.executor, { trains: false });
+    const { runId: queuedByCall } = await call.call('runs.start', { run: base });
+    await call.close();
+    expect(answering.started).toEqual([]);
+    expect(statusOnDisk(queuedByCall).status).toBe('queued');
+
+    const held = heldExecutor();
+    const cli = open('cli', held.executor);
+    const { runId } = await cli.call('runs.start', { run: base });
+    await until('the CLI to claim the run it queued', () => held.started.length === 1);
+    expect(held.started.map((j) => j.run.id)).toEqual([runId]);
+    expect(await cli.call('runs.pause', { id: runId })).toEqual({ paused: true });
+    await until('the pause to land', () => statusOnDisk(runId).status === 'interrupted');
+    expect(await cli.call('runs.resume', { id: runId })).toEqual({ requeued: true });
+    await until('the CLI to claim the run it resumed', () => held.started.length === 2);
+    expect(held.started.map((j) => j.run.id)).toEqual([runId, runId]);
+    // Queued by another process, and not this one's to train.
+    expect(statusOnDisk(queuedByCall).status).toBe('queued');
   });
 
   it('runs.wait answers when the run ends, after its timeout while it runs, and at once when the service closes', async () => {

@@ -67,6 +67,11 @@ export interface ServiceOptions {
    * Tests pass their own; a GPU host or a remote agent is one more Executor.
    */
   executor?: Executor;
+  /**
+   * false: this process answers and exits (`kernellab call`) and trains nothing; what it queues
+   * waits for a process that stays and trains (the app, `kernellab serve`). Default true.
+   */
+  trains?: boolean;
 }
 
 /** The API every shell exposes: one entry point that validates, dispatches and returns. */
@@ -135,6 +140,7 @@ function buildContext(options: ServiceOptions, closing: AbortSignal): ServiceCon
     // The CLI trains what it queued itself (its run, the sweeps it follows); the app and the
     // server take any runnable run.
     scope: options.shell === 'cli' ? 'own' : 'any',
+    trains: options.trains ?? true,
     // One tensorflow worker per GPU on a GPU engine; one per physical core on the CPU engine.
     defaultWorkers: { tensorflow: tensorflowWorkers(tensorflowManifest(layout.engines), physicalCores()) },
     executor:

@@ -43,8 +43,11 @@ export class LeaseLost extends KernelLabError {
   }
 }
 
-/** Which queued runs a scheduler may claim: any, or only its own (reserved for it, or of its sweeps). */
-export type ClaimScope = { kind: 'any' } | { kind: 'own'; sweepIds: readonly number[] };
+/**
+ * Which queued runs a scheduler may claim: any, or only its own (reserved for it, of its sweeps,
+ * or runs its process queued or resumed).
+ */
+export type ClaimScope = { kind: 'any' } | { kind: 'own'; sweepIds: readonly number[]; runIds?: readonly number[] };
 
 export interface ClaimRequest {
   owner: string;
@@ -86,7 +89,8 @@ export function claimNext(db: SqliteDatabase, request: ClaimRequest): RunRecord 
                    WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL
                      AND (r.sweep_id IS NULL OR (s.status = 'running' AND s.runs_on = 'here'))
                      AND (r.reserved_for IS NULL OR r.reserved_for = @owner)
-                     AND (@any OR r.reserved_for = @owner OR r.sweep_id IN (SELECT value FROM json_each(@sweeps)))
+                     AND (@any OR r.reserved_for = @owner OR r.sweep_id IN (SELECT value FROM json_each(@sweeps))
+                          OR r.id IN (SELECT value FROM json_each(@runs)))
                    ORDER BY r.priority DESC, r.id LIMIT 1)
          AND status = 'queued'
        RETURNING *`,
@@ -98,6 +102,7 @@ export function claimNext(db: SqliteDatabase, request: ClaimRequest): RunRecord 
       now,
       any: request.scope.kind === 'any' ? 1 : 0,
       sweeps: JSON.stringify(request.scope.kind === 'own' ? request.scope.sweepIds : []),
+      runs: JSON.stringify(request.scope.kind === 'own' ? (request.scope.runIds ?? []) : []),
     }) as RunDbRow | undefined;
   return row && toRunRecord(row);
 }
@@ -111,13 +116,15 @@ export function hasClaimable(db: SqliteDatabase, owner: string, scope: ClaimScop
          WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL
                      AND (r.sweep_id IS NULL OR (s.status = 'running' AND s.runs_on = 'here'))
            AND (r.reserved_for IS NULL OR r.reserved_for = @owner)
-           AND (@any OR r.reserved_for = @owner OR r.sweep_id IN (SELECT value FROM json_each(@sweeps)))
+           AND (@any OR r.reserved_for = @owner OR r.sweep_id IN (SELECT value FROM json_each(@sweeps))
+                OR r.id IN (SELECT value FROM json_each(@runs)))
          LIMIT 1`,
       )
       .get({
         owner,
         any: scope.kind === 'any' ? 1 : 0,
         sweeps: JSON.stringify(scope.kind === 'own' ? scope.sweepIds : []),
+        runs: JSON.stringify(scope.kind === 'own' ? (scope.runIds ?? []) : []),
       }) !== undefined
   );
 }

@@ -28,6 +28,8 @@ export function runControlHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 
     'runs.start': (input) => {
       requireWritableData(store, layout);
       const run = queueSingleRun(store, input);
+      // The CLI's scheduler (scope 'own') trains the runs its process queues.
+      scheduler.adoptRun(run.id);
       running(ctx).pump();
       return { runId: run.id };
     },

@@ -53,8 +53,14 @@ export interface SchedulerOptions {
   concurrency?: Partial<Record<BackendName, number>>;
   /** The budget where none is set, per backend, over defaultConcurrency (tensorflow: sized by the installed engine). Not stored. */
   defaultWorkers?: Partial<Record<BackendName, number>>;
-  /** 'own': claim only runs reserved for this process and the sweeps it adopts (the CLI). Default 'any'. */
+  /** 'own': claim only runs reserved for this process, the runs it queued or resumed and the sweeps it adopts (the CLI). Default 'any'. */
   scope?: 'any' | 'own';
+  /**
+   * false: this process answers one request and exits (`kernellab call`), so it claims nothing —
+   * a run it claimed would be interrupted at once by its exit; what it queues waits for a process
+   * that stays and trains (the app, `kernellab serve`). Default true.
+   */
+  trains?: boolean;
   /** How often to look for runs queued by another process and to renew leases (ms). */
   pollMs?: number;
   leaseMs?: number;
@@ -140,8 +146,11 @@ export class Scheduler {
   readonly #maxWorkers: number;
   readonly #defaults: Record<BackendName, number>;
   readonly #scope: 'any' | 'own';
+  readonly #trains: boolean;
   /** Sweeps a scheduler with scope 'own' runs (the ones its process started or resumed). */
   readonly #adopted = new Set<number>();
+  /** Single runs a scheduler with scope 'own' runs (queued or resumed by its process). */
+  readonly #adoptedRuns = new Set<number>();
   /** This process's own cap, under the machine's budget (null: none). */
   #processCap: number | null = null;
   #backend: BackendName;
@@ -167,6 +176,7 @@ export class Scheduler {
     this.#maxWorkers = options.maxWorkers ?? availableParallelism();
     this.#defaults = { ...defaultConcurrency(), ...options.defaultWorkers };
     this.#scope = options.scope ?? 'any';
+    this.#trains = options.trains ?? true;
     this.#backend = options.backend ?? 'wasm';
     for (const [backend, workers] of Object.entries(options.concurrency ?? {}) as [BackendName, number][]) {
       this.setConcurrency(workers, backend);
@@ -241,13 +251,21 @@ export class Scheduler {
     this.#adopted.add(sweepId);
   }
 
+  /**
+   * A scheduler with scope 'own' also runs this run (its process queued or resumed it: a
+   * CLI-shell runs.start is trained by that process when a slot is free, like its sweeps).
+   */
+  adoptRun(runId: number): void {
+    this.#adoptedRuns.add(runId);
+  }
+
   #claimScope(): ClaimScope {
-    return this.#scope === 'any' ? { kind: 'any' } : { kind: 'own', sweepIds: [...this.#adopted] };
+    return this.#scope === 'any' ? { kind: 'any' } : { kind: 'own', sweepIds: [...this.#adopted], runIds: [...this.#adoptedRuns] };
   }
 
   /** Starts claiming runs and polls for runs queued by other processes. */
   start(): void {
-    if (this.#running) return;
+    if (this.#running || !this.#trains) return;
     this.#running = true;
     this.#timer = setInterval(() => {
       try {
@@ -651,6 +669,7 @@ export class Scheduler {
       return false;
     }
     if (!this.#store.requeue(run.id)) return false;
+    this.adoptRun(run.id);
     this.pump();
     return true;
   }
