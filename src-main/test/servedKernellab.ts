@@ -14,6 +14,9 @@ export interface ServedKernellab {
   child: ChildProcess;
   call: <T>(method: string, input?: unknown) => Promise<T>;
   exited: Promise<void>;
+  /** Where it listens (`http://127.0.0.1:port`) and its token, for callers that speak HTTP themselves. */
+  base: string;
+  token: string;
 }
 
 /** Every child started here, so a test's afterAll can kill what a failed assertion left running. */
@@ -46,7 +49,7 @@ export function serveKernellab(dataDir: string): Promise<ServedKernellab> {
         if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
         return body.result;
       };
-      resolve({ child, call, exited });
+      resolve({ child, call, exited, base: base!, token: token! });
     });
     child.once('exit', (code) => reject(new Error(`serve exited (${code}) before it was ready: ${output}`)));
   });
