@@ -12,7 +12,21 @@ import { fileURLToPath } from 'node:url';
 import { formatMarkdown, formatTable, type BenchModule, type BenchResult } from './types.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const order = ['store', 'datasets', 'training', 'profile', 'peers', 'sweeps', 'search', 'agents', 'tracking', 'startup', 'sse', 'bounded', 'ui'];
+const order = [
+  'store',
+  'datasets',
+  'training',
+  'profile',
+  'peers',
+  'sweeps',
+  'search',
+  'agents',
+  'tracking',
+  'startup',
+  'sse',
+  'bounded',
+  'ui',
+];
 const only = process.env.KERNELLAB_BENCH_ONLY?.split(',').map((s) => s.trim());
 const quick = process.env.KERNELLAB_BENCH_QUICK === '1';
 
