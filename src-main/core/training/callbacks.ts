@@ -8,7 +8,12 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { EarlyStopping as EarlyStoppingSpec, Hyperparameters, MonitoredMetric } from '../contract/training.ts';
+import {
+  monitorIncreases,
+  type EarlyStopping as EarlyStoppingSpec,
+  type Hyperparameters,
+  type MonitoredMetric,
+} from '../contract/training.ts';
 import type { CheckpointState, EpochLogs } from './checkpointState.ts';
 import { evaluateModel } from './evaluate.ts';
 import type { TrainingData } from './trainer.ts';
@@ -108,39 +113,71 @@ export class ProgressReporter implements TrainingCallback {
   }
 }
 
-/** Whether a larger value of the metric is better. */
-function higherIsBetter(metric: MonitoredMetric): boolean {
-  return metric === 'accuracy' || metric === 'val_accuracy';
+/**
+ * How the best epoch is decided: Keras' EarlyStopping rule when the run stops early (its mode,
+ * minDelta, baseline and startFromEpoch), else the checkpoint monitor's plain best.
+ */
+export interface BestEpochRule {
+  /** Whether a larger value is better (Keras' mode; 'auto': accuracy up, loss down). */
+  increases: boolean;
+  /** An improvement must beat the best by more than this. */
+  minDelta: number;
+  /** Epochs up to this one are not watched (Keras' start_from_epoch, counted from 1 here). */
+  startFromEpoch: number;
+  /** An improvement that does not also beat this leaves the wait running. */
+  baseline: number | null;
+}
+
+export function bestEpochRule(hp: Hyperparameters, monitor: MonitoredMetric): BestEpochRule {
+  const es = hp.earlyStopping;
+  return {
+    increases: monitorIncreases(monitor, es?.mode ?? 'auto'),
+    minDelta: es?.minDelta ?? 0,
+    startFromEpoch: es?.startFromEpoch ?? 0,
+    baseline: es?.baseline ?? null,
+  };
+}
+
+/** Keras' _is_improvement: `monitor_op(current - min_delta, reference)`, min_delta negated when lower is better. */
+function improves(rule: BestEpochRule, current: number, reference: number | null): boolean {
+  if (reference === null) return true;
+  return rule.increases ? current - rule.minDelta > reference : current + rule.minDelta < reference;
 }
 
 /**
- * The best epoch by the monitored metric, Keras-style (an improvement must beat the best by more
- * than minDelta), and the epochs waited since: read by early stopping and the best checkpoint.
+ * The best epoch by the monitored metric and the epochs waited since, exactly as Keras'
+ * EarlyStopping counts them (an unwatched epoch — no value, or before startFromEpoch — counts for
+ * nothing; the wait grows every watched epoch and restarts on an improvement that also beats the
+ * baseline): read by early stopping and the best checkpoint.
  */
 export class BestEpoch implements TrainingCallback {
   readonly #loop: LoopContext;
-  readonly #minDelta: number;
+  readonly #rule: BestEpochRule;
 
-  constructor(loop: LoopContext, minDelta: number) {
+  constructor(loop: LoopContext, rule: BestEpochRule) {
     this.#loop = loop;
-    this.#minDelta = minDelta;
+    this.#rule = rule;
   }
 
   onEpochEnd(epoch: number, logs: EpochLogs): void {
     const { state, monitor } = this.#loop;
     const current = logs[monitor] ?? null;
-    const improves =
-      current !== null &&
-      (state.best === null || (higherIsBetter(monitor) ? current - this.#minDelta > state.best : current + this.#minDelta < state.best));
-    if (improves) {
+    if (current === null || epoch <= this.#rule.startFromEpoch) return;
+    state.wait++;
+    if (improves(this.#rule, current, state.best)) {
       state.best = current;
       state.bestEpoch = epoch;
-      state.wait = 0;
-    } else state.wait++;
+      if (this.#rule.baseline === null || improves(this.#rule, current, this.#rule.baseline)) state.wait = 0;
+    }
   }
 }
 
-/** Keras' EarlyStopping: stop once `patience` epochs passed without improvement (never after the first), optionally restoring the best weights. */
+/**
+ * Keras 3's EarlyStopping: after a watched epoch that did not improve, stop once the wait reached
+ * `patience` (never after the first epoch); an improving epoch never stops the run. With
+ * restoreBestWeights the best watched epoch's weights are put back whenever training ends
+ * (Keras 3 restores at on_train_end, stopped early or not).
+ */
 export class EarlyStopping implements TrainingCallback {
   readonly #loop: LoopContext;
   readonly #spec: EarlyStoppingSpec;
@@ -150,13 +187,16 @@ export class EarlyStopping implements TrainingCallback {
     this.#spec = spec;
   }
 
-  onEpochEnd(epoch: number): void {
-    if (this.#loop.state.wait >= this.#spec.patience && epoch > 1) this.#loop.stop = 'early_stopped';
+  onEpochEnd(epoch: number, logs: EpochLogs): void {
+    const { state, monitor } = this.#loop;
+    const current = logs[monitor] ?? null;
+    if (current === null || epoch <= this.#spec.startFromEpoch || state.bestEpoch === epoch) return;
+    if (state.wait >= this.#spec.patience && epoch > 1) this.#loop.stop = 'early_stopped';
   }
 
   onTrainEnd(): void {
-    const { stop, state, checkpoints, model } = this.#loop;
-    if (stop === 'early_stopped' && this.#spec.restoreBestWeights && state.bestEpoch !== null) checkpoints.restoreBest(model);
+    const { state, checkpoints, model } = this.#loop;
+    if (this.#spec.restoreBestWeights && state.bestEpoch !== null) checkpoints.restoreBest(model);
   }
 }
 

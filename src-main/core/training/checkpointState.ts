@@ -30,6 +30,15 @@ export const CheckpointState = z.object({
   bestEpoch: z.number().int().positive().nullable(),
   /** Epochs since the last improvement (early stopping's patience). */
   wait: z.number().int().nonnegative(),
+  /** ReduceLROnPlateau's own watch and the rate it reached (learningRate.ts); absent without that schedule. */
+  plateau: z
+    .object({
+      best: z.number().nullable(),
+      wait: z.number().int().nonnegative(),
+      cooldown: z.number().int().nonnegative(),
+      learningRate: z.number().positive(),
+    })
+    .optional(),
 });
 export type CheckpointState = z.output<typeof CheckpointState>;
 

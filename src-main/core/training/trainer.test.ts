@@ -227,6 +227,58 @@ describe('early stopping and evaluation', () => {
     expect(evaluation(o).loss).toBe(evaluation(oneEpoch).loss);
   });
 
+  it('restores the best weights at the end of training even without a stop (Keras 3)', async () => {
+    const hp = { epochs: 2, learningRate: 1e-3, validationSplit: 0.25, seed: 5 };
+    // Epoch 2 never counts as an improvement and patience outlasts the run: it completes, then restores epoch 1.
+    const o = await run('wasm', { ...hp, earlyStopping: { monitor: 'val_loss', patience: 5, minDelta: 100, restoreBestWeights: true } });
+    expect(o.status).toBe('completed');
+    const oneEpoch = await run('wasm', { ...hp, epochs: 1 });
+    expect(evaluation(o).loss).toBe(evaluation(oneEpoch).loss);
+  });
+
+  it('trains in the stored order with shuffle off, a fresh seeded order every epoch with it on', async () => {
+    const hp = { epochs: 2, learningRate: 3e-3, validationSplit: 0.25, seed: 5 };
+    const stored = await run('wasm', { ...hp, shuffle: false });
+    expect(await run('wasm', { ...hp, shuffle: false }).then(epochLogs)).toEqual(epochLogs(stored));
+    expect(epochLogs(await run('wasm', hp))[0]!.loss).not.toBe(epochLogs(stored)[0]!.loss);
+  });
+
+  it('moves the learning rate by its schedule at every step and logs the rate of the epoch’s last step', async () => {
+    const lrSchedule = { type: 'exponential', decaySteps: 4, decayRate: 0.5 } as const;
+    const o = await run('wasm', { epochs: 2, learningRate: 1e-2, validationSplit: 0.25, seed: 5, lrSchedule });
+    const batches = (o.messages[0] as Extract<TrainingMessage, { type: 'trainBegin' }>).batchesPerEpoch;
+    const rates = o.messages.flatMap((m) => (m.type === 'epochEnd' ? [m.logs.learning_rate] : []));
+    // Step n (from 0) trains with 1e-2 · 0.5^(n/4): epoch e's last step is n = e·batches − 1.
+    expect(rates[0]).toBeCloseTo(1e-2 * 0.5 ** ((batches - 1) / 4), 12);
+    expect(rates[1]).toBeCloseTo(1e-2 * 0.5 ** ((2 * batches - 1) / 4), 12);
+    const constant = await run('wasm', { epochs: 2, learningRate: 1e-2, validationSplit: 0.25, seed: 5 });
+    expect(epochLogs(o)[1]!.loss).not.toBe(epochLogs(constant)[1]!.loss);
+  });
+
+  it('resumes ReduceLROnPlateau where it was: the reduced rate and its wait come back from the checkpoint', async () => {
+    // minDelta larger than any change: every epoch after the first is a plateau, so with patience 1 the rate halves each epoch.
+    const hp = {
+      epochs: 3,
+      learningRate: 1e-2,
+      validationSplit: 0.25,
+      seed: 5,
+      lrSchedule: { type: 'plateau', patience: 1, factor: 0.5, minDelta: 100 },
+    } as const;
+    const whole = await run('wasm', hp);
+    const rates = whole.messages.flatMap((m) => (m.type === 'epochEnd' ? [m.logs.learning_rate] : []));
+    expect(rates).toEqual([Math.fround(1e-2), Math.fround(1e-2), Math.fround(Math.fround(1e-2) * 0.5)]);
+    const first = await run('wasm', hp, { stopAfterEpochs: 2 });
+    const rest = await run('wasm', hp, { runDir: first.runDir, resume: true });
+    const logs = (o: Outcome) =>
+      o.messages.flatMap((m) =>
+        m.type === 'epochEnd'
+          ? [{ ...m.logs, epoch_seconds: 0, epoch_cpu_seconds: 0, samples_per_sec: 0, rss_bytes: 0, num_tensors: 0 }]
+          : [],
+      );
+    expect([...logs(first), ...logs(rest)]).toEqual(logs(whole));
+    expect(evaluation(rest)).toEqual(evaluation(whole));
+  });
+
   it('reports a consistent confusion matrix, per-class report and confident mistakes', async () => {
     const o = await run('wasm', { epochs: 2, learningRate: 3e-3, validationSplit: 0.25, seed: 5 });
     const e = o.messages.find((m) => m.type === 'evaluation');

@@ -16,6 +16,7 @@ import { dropoutClock } from '../models/customLayers.ts';
 import { batchTensors } from './batches.ts';
 import {
   BestEpoch,
+  bestEpochRule,
   Checkpointing,
   EarlyStopping,
   emitTestEvaluation,
@@ -29,6 +30,7 @@ import {
 } from './callbacks.ts';
 import { freshState, type EpochLogs } from './checkpointState.ts';
 import { evaluateModel } from './evaluate.ts';
+import { learningRateCallbacks } from './learningRate.ts';
 import { FusedAdam } from './fusedAdam.ts';
 import { PendingSteps, trainStep } from './trainStep.ts';
 import { ensureGradients } from './wasmKernels.ts';
@@ -148,13 +150,21 @@ class EpochMeter implements BatchLogs {
 function builtInCallbacks(loop: LoopContext, options: TrainerOptions): TrainingCallback[] {
   const hp = loop.hyperparameters;
   return [
+    // First: it adds the epoch's learning_rate to the logs the others see and send.
+    ...learningRateCallbacks(loop),
     new ProgressReporter(loop, options.batchEndIntervalMs ?? 250),
-    new BestEpoch(loop, hp.earlyStopping?.minDelta ?? 0),
+    new BestEpoch(loop, bestEpochRule(hp, loop.monitor)),
     ...(hp.earlyStopping ? [new EarlyStopping(loop, hp.earlyStopping)] : []),
     new FoldingEvaluations(loop, options.evaluateAtEpochs ?? []),
     new Checkpointing(loop),
     ...(options.stopAfterEpochs !== undefined ? [new StopAfterEpochs(loop, options.stopAfterEpochs)] : []),
   ];
+}
+
+function storedOrder(count: number): Uint32Array {
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  return order;
 }
 
 /** Trains one epoch's batches; resolves with its meter (`diverged` set when a step was not finite), or 'canceled'. */
@@ -167,7 +177,8 @@ async function trainEpoch(
   options: TrainerOptions,
 ): Promise<EpochMeter | 'canceled'> {
   const { hyperparameters: hp, data, model, optimizer, state, batchesPerEpoch } = loop;
-  const order = epochOrder(data.train.count, hp.seed, epoch);
+  // Keras' fit(shuffle=False) takes the images in their stored order every epoch.
+  const order = hp.shuffle ? epochOrder(data.train.count, hp.seed, epoch) : storedOrder(data.train.count);
   const meter = new EpochMeter(pending, epoch);
   for (const c of callbacks) c.onEpochBegin?.(epoch);
   for (let batch = 1; batch <= batchesPerEpoch; batch++) {
