@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { InspectPage } from './support/InspectPage.ts';
 import { RunPage } from './support/RunPage.ts';
+import { SweepPage } from './support/SweepPage.ts';
 import { screenshotBothThemes, watchConsole } from './support/screenshots.ts';
 import { callServed } from './support/seedRuns.ts';
 import { startServedApp, type ServedApp } from './support/servedApp.ts';
@@ -72,5 +73,43 @@ test('a user draws a "1" and sees what each kernel size predicts, side by side',
   const answers = await Promise.all(runIds.map((id) => inspect.predicted(id).textContent()));
   expect(answers.filter((a) => a === '1').length).toBeGreaterThanOrEqual(2);
   await screenshotBothThemes(page, 'inspect-try-it');
+  expect(errors).toEqual([]);
+});
+
+test("a user opens a finished kernel-size sweep's filters and sees one panel per kernel size, then the feature maps of one image", async ({
+  page,
+}) => {
+  const { errors } = watchConsole(page);
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  const sweep = new SweepPage(page);
+  await sweep.open(app.url, sweepId);
+  await sweep.inspectLink.click();
+
+  const inspect = new InspectPage(page);
+  await expect(inspect.tab('Filters')).toHaveAttribute('aria-selected', 'true');
+  // LeNet-5's first conv layer: 6 filters, one panel per run, kernel 3, 5 and 7 side by side.
+  await expect(inspect.filterPanels).toHaveCount(3);
+  const kernelSizes = [3, 5, 7];
+  for (const [i, id] of runIds.entries()) {
+    const k = kernelSizes[i]!;
+    await expect(inspect.filterPanel(id).getByTestId('filter-panel-caption')).toHaveText(new RegExp(`^6 filters of ${k}×${k} · epoch \\d`));
+    await expect(inspect.filterPanel(id)).toContainText(`kernelSize=${k}`);
+    // Six k×k tiles in a 3×2 grid with one-pixel gaps: the canvas holds the kernels at their own size.
+    await expect(inspect.filterPanel(id).getByTestId('filter-canvas')).toHaveAttribute('width', String(3 * (k + 1) - 1));
+  }
+  await screenshotBothThemes(page, 'inspect-filters');
+
+  // The second conv layer reads 6 channels: a row per filter (16), a tile per input channel (6).
+  await inspect.filterLayer.selectOption({ label: 'conv 2 (layer 3, 16 filters)' });
+  await expect(inspect.filterPanel(runIds[0]!).getByTestId('filter-panel-caption')).toHaveText(/^16 filters of 3×3×6 · epoch/);
+  await expect(inspect.filterPanel(runIds[0]!).getByTestId('filter-canvas')).toHaveAttribute('height', String(16 * 4 - 1));
+
+  await inspect.tab('Feature maps').click();
+  await inspect.showFeatureMaps(0);
+  await expect(inspect.featureMapRuns).toHaveCount(3);
+  // Every conv and pooling layer of each LeNet-5: conv, pool, conv, pool.
+  await expect(inspect.featureMapCanvases).toHaveCount(4 * 3);
+  await expect(inspect.featureMapRuns.first()).toContainText(/epoch \d/);
+  await screenshotBothThemes(page, 'inspect-feature-maps');
   expect(errors).toEqual([]);
 });

@@ -5,11 +5,21 @@ export class InspectPage {
   readonly page: Page;
   readonly drawPad: Locator;
   readonly predictions: Locator;
+  readonly filterPanels: Locator;
+  readonly filterLayer: Locator;
+  readonly epochSlider: Locator;
+  readonly featureMapRuns: Locator;
+  readonly featureMapCanvases: Locator;
 
   constructor(page: Page) {
     this.page = page;
     this.drawPad = page.getByTestId('draw-pad');
     this.predictions = page.getByTestId('prediction-table');
+    this.filterPanels = page.getByTestId('filter-panel');
+    this.filterLayer = page.getByTestId('filters-layer');
+    this.epochSlider = page.getByTestId('filters-epoch-slider');
+    this.featureMapRuns = page.getByTestId('feature-maps-run');
+    this.featureMapCanvases = page.getByTestId('feature-map-canvas');
   }
 
   async open(appUrl: string, query: string): Promise<void> {
@@ -28,6 +38,17 @@ export class InspectPage {
     await this.page.mouse.down();
     for (const point of points.slice(1)) await this.page.mouse.move(...at(point), { steps: 8 });
     await this.page.mouse.up();
+  }
+
+  /** The filters of one run, by the run's id. */
+  filterPanel(runId: number): Locator {
+    return this.page.locator(`[data-testid="filter-panel"][data-run="${runId}"]`);
+  }
+
+  /** Shows every conv and pooling layer's activations for test image `index`. */
+  async showFeatureMaps(index: number): Promise<void> {
+    await this.page.getByLabel('Test image index').fill(String(index));
+    await this.page.getByTestId('feature-maps-show').click();
   }
 
   predicted(runId: number): Locator {

@@ -16,6 +16,8 @@ export class SweepPage {
   readonly search: Locator;
   readonly importance: Locator;
   readonly prunedPoints: Locator;
+  /** "Filters and feature maps" of the sweep's runs. */
+  readonly inspectLink: Locator;
 
   constructor(page: Page) {
     this.page = page;
@@ -31,6 +33,7 @@ export class SweepPage {
     this.search = page.getByTestId('sweep-search');
     this.importance = this.search.getByTestId('importance');
     this.prunedPoints = this.search.getByTestId('pruned-points');
+    this.inspectLink = page.getByTestId('sweep-inspect');
   }
 
   async open(appUrl: string, id: number): Promise<void> {
