@@ -22,11 +22,15 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { FileRef } from '../contract/agents.ts';
+import { maxCheckpointBytes, maxCheckpointFiles, type FileRef } from '../contract/agents.ts';
 import { KernelLabError } from '../errors.ts';
 
-/** The largest checkpoint file accepted from an agent. */
-export const maxCheckpointFileBytes = 4 * 1024 ** 3;
+/**
+ * The most checkpoints of one run uploading at once. An agent uploads one checkpoint, reports it
+ * (which swaps it in) and only then the next, so one or two are staged at a time; the bound keeps
+ * an agent from filling the server's disk with checkpoints it never reports.
+ */
+export const maxStagedCheckpoints = 4;
 
 export function sha256File(path: string): string {
   const hash = createHash('sha256');
@@ -92,13 +96,36 @@ export function writeChunk(
   upload: { attempt: number; kind: string; epoch: number; file: FileRef; offset: number; data: Buffer },
 ): { received: number; complete: boolean } {
   const { file, offset, data } = upload;
-  if (file.bytes > maxCheckpointFileBytes)
-    throw new KernelLabError('too_large', `file.bytes: ${file.bytes} is more than a checkpoint file may be (${maxCheckpointFileBytes})`);
   if (offset + data.length > file.bytes)
     throw new KernelLabError('invalid_input', `data: the chunk at ${offset} runs past the file's ${file.bytes} bytes`);
   const dir = stagingDir(runDir, upload.attempt, upload.kind, upload.epoch);
+  if (!existsSync(dir)) {
+    const staged = stagedCheckpoints(runDir);
+    if (staged.length >= maxStagedCheckpoints)
+      throw new KernelLabError(
+        'too_large',
+        `epoch: ${staged.length} checkpoints of this run are uploading already (${staged.join(', ')}); report them before uploading another`,
+      );
+  }
   mkdirSync(dir, { recursive: true });
   const final = join(dir, file.name);
+  // The checkpoint's other files, as far as they arrived: with this one, within a checkpoint's bounds.
+  const others = new Map<string, number>();
+  for (const entry of readdirSync(dir)) {
+    const name = entry.endsWith('.part') ? entry.slice(0, -'.part'.length) : entry;
+    if (name !== file.name) others.set(name, Math.max(others.get(name) ?? 0, statSync(join(dir, entry)).size));
+  }
+  if (others.size + 1 > maxCheckpointFiles)
+    throw new KernelLabError(
+      'too_large',
+      `file: a checkpoint has at most ${maxCheckpointFiles} files; ${others.size} are uploading already`,
+    );
+  const before = [...others.values()].reduce((a, b) => a + b, 0);
+  if (before + file.bytes > maxCheckpointBytes)
+    throw new KernelLabError(
+      'too_large',
+      `file.bytes: ${file.name} (${file.bytes} bytes) with the ${before} bytes already uploaded is more than a checkpoint may be (${maxCheckpointBytes})`,
+    );
   if (existsSync(final) && sha256File(final) === file.sha256) return { received: file.bytes, complete: true };
   const part = `${final}.part`;
   const have = existsSync(part) ? statSync(part).size : 0;
@@ -150,6 +177,12 @@ export function commitCheckpoint(
 
 function sameFile(path: string, ref: FileRef): boolean {
   return existsSync(path) && statSync(path).size === ref.bytes && sha256File(path) === ref.sha256;
+}
+
+/** The staging folders of a run's checkpoints being uploaded (any attempt). */
+function stagedCheckpoints(runDir: string): string[] {
+  const dir = join(runDir, 'checkpoints');
+  return existsSync(dir) ? readdirSync(dir).filter((name) => name.startsWith('.incoming-')) : [];
 }
 
 /** Staged uploads of attempts other than `attempt` (a previous holder's leftovers) are removed. */

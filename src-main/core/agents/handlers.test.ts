@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentEvent, AgentLease, MethodName } from '../contract/index.ts';
 import { createService, type Service } from '../service.ts';
 import { dataDirWithMnist, tinySweep } from '../sweeps/sweepFixture.ts';
+import { maxLiveAgents } from '../db/agentRegistry.ts';
 import { openRaw } from '../../test/rawSqlite.ts';
 
 const agentId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -235,5 +236,85 @@ describe('agent methods', () => {
     const store = service.context.store;
     expect(store.recoverInterrupted(Date.now() + 61_000)).toContain(aJob.runId);
     expect((await as(tokenA, 'agent.heartbeat', { lease: aJob.lease })).held).toBe(false);
+  });
+
+  it('refuses what an agent sends past its bounds, naming the field, and records none of it', async () => {
+    const { sweepId } = await service.call('sweeps.start', {
+      spec: tinySweep({ name: 'bounds', axes: { kernelSize: [3] } }),
+      runsOn: 'agents',
+    });
+    const made = await service.call('agents.createToken', { sweepId });
+    const token = made.secret;
+    await as(token, 'agent.hello', { agent: identity(20) });
+    const job = (await as(token, 'agent.claim', { agentId: agentId(20) })).job!;
+    const lease = job.lease;
+    const epochs = job.hyperparameters.epochs as number;
+    const refused = async (name: MethodName, input: unknown, field: RegExp) => {
+      const error = await as(token, name, input).then(
+        () => undefined,
+        (e: unknown) => e as { code: string; message: string },
+      );
+      expect(error?.code, `${name} ${JSON.stringify(input).slice(0, 200)}`).toMatch(/invalid_input|too_large/);
+      expect(error?.message).toMatch(field);
+      return error!;
+    };
+
+    // Events: an epoch past the run's own, a metric name that is not one, an oversized runtime, a confusion matrix that is not square, a checkpoint naming a file twice.
+    const past = await refused('agent.report', { lease, firstSeq: 1, events: [epoch(1, 1), epoch(epochs + 1, 1)] }, /events\.1\.epoch/);
+    expect(past.message).toMatch(`past run ${job.runId}'s ${epochs} epochs`);
+    await refused('agent.report', { lease, firstSeq: 1, events: [{ type: 'epoch', epoch: 1, values: { 'bad key!': 1 } }] }, /values/);
+    const started = (runtime: Record<string, unknown>) => ({
+      lease,
+      firstSeq: 1,
+      events: [{ type: 'started', backend: 'wasm', device: 'cpu', runtime }],
+    });
+    await refused('agent.report', started({ notes: 'x'.repeat(20_000) }), /runtime.*characters/);
+    await refused('agent.report', started(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]))), /runtime.*32 entries/);
+    const evaluation = { type: 'evaluation', epoch: null, loss: 1, accuracy: 0.5, confusion: [[1, 2], [3]], perClass: [], mostWrong: [] };
+    await refused('agent.report', { lease, firstSeq: 1, events: [evaluation] }, /confusion.*square/);
+    const ref = { name: 'w.bin', bytes: 3, sha256: '0'.repeat(64) };
+    const twice = { type: 'checkpoint', epoch: 1, kind: 'last', files: [ref, ref], metric: null, value: null };
+    await refused('agent.report', { lease, firstSeq: 1, events: [twice] }, /files.*each file name once/);
+    expect(service.context.store.metricSeries(job.runId).series).toEqual({});
+    expect(service.context.store.agents.execution(job.runId, lease.attempt)?.recordedSeq).toBe(0);
+
+    // Uploads: not base64, bigger than a checkpoint may be, for an epoch the run does not have,
+    // and more checkpoints staged at once than an agent ever uploads.
+    const sixZeros = createHash('sha256').update(Buffer.alloc(6)).digest('hex');
+    const upload = (epochAt: number, kind: string, data: string, bytes = 6) => ({
+      lease,
+      epoch: epochAt,
+      kind,
+      parts: [{ file: { name: 'w.bin', bytes, sha256: sixZeros }, offset: 0, data }],
+    });
+    await refused('agent.uploadFile', upload(1, 'last', 'not base64!'), /parts\.0\.data.*base64/);
+    await refused('agent.uploadFile', upload(1, 'last', 'AAAA', 5 * 1024 ** 3), /parts\.0\.file\.bytes/);
+    await refused('agent.uploadFile', upload(epochs + 1, 'last', 'AAAA'), /epoch: epoch \d+ is past/);
+    const staged = [upload(0, 'last', 'AAAA'), upload(1, 'last', 'AAAA'), upload(0, 'best', 'AAAA'), upload(1, 'best', 'AAAA')];
+    for (const input of staged)
+      expect((await as(token, 'agent.uploadFile', input)).files[0]).toMatchObject({ received: 3, complete: false });
+    const full = await refused('agent.uploadFile', upload(1, 'epoch', 'AAAA'), /4 checkpoints of this run are uploading already/);
+    expect(full.code).toBe('too_large');
+    // A checkpoint already staging takes its next chunk.
+    expect(
+      (await as(token, 'agent.uploadFile', { ...staged[0]!, parts: [{ ...staged[0]!.parts[0]!, offset: 3 }] })).files[0],
+    ).toMatchObject({
+      received: 6,
+      complete: true,
+    });
+
+    // At most so many agents at work on one sweep: a new id is refused, one already known is not.
+    const raw = openRaw(join(home.dir, 'kernellab.db'));
+    const now = Date.now();
+    const insert = raw.prepare(
+      `INSERT INTO agents (id, token_id, sweep_id, host, first_seen_at, last_seen_at) VALUES (?, ?, ?, 'node', ?, ?)`,
+    );
+    raw.transaction(() => {
+      for (let i = 1; i < maxLiveAgents; i++) insert.run(agentId(100_000 + i), made.token.id, sweepId, now, now);
+    })();
+    raw.close();
+    const crowd = await refused('agent.hello', { agent: identity(21) }, /has 4096 agents at work already/);
+    expect(crowd.code).toBe('too_large');
+    expect((await as(token, 'agent.hello', { agent: identity(20) })).sweepId).toBe(sweepId);
   });
 });

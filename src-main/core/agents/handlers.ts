@@ -91,9 +91,19 @@ export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agent
     return null;
   };
 
-  const emitAgent = (agentId: string, sweepId: number) => {
-    const info = registry.list(sweepId).find((a) => a.id === agentId);
+  const emitAgent = (agentId: string) => {
+    const info = registry.info(agentId);
     if (info) ctx.events.emit('agent.updated', info);
+  };
+
+  /**
+   * Refuses an epoch past the run's own epochs: the contract bounds every number, this bounds what
+   * one run can write (metric rows, checkpoint folders) to what its spec trains.
+   */
+  const checkEpoch = (run: RunRecord, field: string, epoch: number | null) => {
+    const epochs = run.hyperparameters.epochs;
+    if (epoch !== null && typeof epochs === 'number' && epoch > epochs)
+      throw new KernelLabError('invalid_input', `${field}: epoch ${epoch} is past run ${run.id}'s ${epochs} epochs`);
   };
 
   /** A wire event as the executor seam's RunEvent (a checkpoint's uploaded files swapped into place first). */
@@ -193,7 +203,7 @@ export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agent
         { id: agent.id, host: agent.host, job: agent.job, version: agent.version, backends: agent.backends, maxRuns: agent.maxRuns },
         { id: principal.tokenId, sweepId: principal.sweepId },
       );
-      emitAgent(agent.id, sweep.id);
+      emitAgent(agent.id);
       return {
         sweepId: sweep.id,
         sweepName: sweep.name,
@@ -228,7 +238,7 @@ export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agent
       if (claim.fresh) {
         clearStaging(runDir(claim.run), claim.lease.attempt);
         ctx.scheduler.startedElsewhere(claim.run);
-        emitAgent(agent.id, agent.sweepId);
+        emitAgent(agent.id);
       }
       return {
         job: jobOf(claim.run, claim.lease, agent.id, claim.recordedSeq),
@@ -255,8 +265,10 @@ export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agent
 
     'agent.uploadFile': ({ lease: wire, epoch, kind, parts }, call) => {
       const lease = leaseOf(wire, call);
-      if (!store.renewLease(lease)) return { held: false, files: [] };
-      const dir = runDir(store.getRun(lease.runId)!);
+      const run = store.getRun(lease.runId);
+      if (!run || !store.renewLease(lease)) return { held: false, files: [] };
+      checkEpoch(run, 'epoch', epoch);
+      const dir = runDir(run);
       const files = parts.map(({ file, offset, data }) => ({
         name: file.name,
         ...writeChunk(dir, { attempt: lease.attempt, kind, epoch, file, offset, data: Buffer.from(data, 'base64') }),
@@ -270,6 +282,9 @@ export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agent
       if (!run) return { held: false, recordedSeq: 0, stop: null };
       const recorded = registry.recordEvents(lease, firstSeq, events.length, (skip) => {
         const fresh = events.slice(skip);
+        fresh.forEach((event, i) => {
+          if (event.type !== 'started') checkEpoch(run, `events.${skip + i}.epoch`, event.epoch);
+        });
         // The final evaluation's test metrics go at the last epoch recorded, maybe by an earlier report.
         const lastEpoch = fresh.some((e) => e.type === 'evaluation' && e.epoch === null)
           ? (store.summary(run.id).find((m) => m.key === 'loss')?.lastStep ?? 0)
@@ -309,16 +324,16 @@ export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agent
         if (ended.outcome === 'interrupted' && run.status === 'interrupted' && sweep?.status === 'running')
           requeued = store.requeue(run.id);
         ctx.scheduler.endedElsewhere(run.id);
-        if (run.sweepId !== null) emitAgent(wire.agentId, run.sweepId);
+        emitAgent(wire.agentId);
       }
       const kind = (ended.outcome ?? outcome.kind) as keyof typeof statusOfOutcome;
       return { held: true, status: statusOfOutcome[kind] ?? null, requeued };
     },
 
     'agent.bye': ({ agentId, reason }, call) => {
-      const agent = agentOf(agentId, call);
+      agentOf(agentId, call);
       registry.bye(agentId, reason);
-      emitAgent(agentId, agent.sweepId);
+      emitAgent(agentId);
       return { ok: true };
     },
   };

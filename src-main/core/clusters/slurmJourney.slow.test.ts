@@ -10,9 +10,9 @@
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { installFromFiles, mnistDataFiles } from '../datasets/index.ts';
 import { ensureDataDir } from '../home.ts';
 import { cliPath, peek, until } from '../../test/servedKernellab.ts';
@@ -150,7 +150,19 @@ describe.skipIf(slurmUp !== null && process.env.CI !== 'true')('a sweep on a rea
     temp.cleanup();
   });
 
+  /** On a failure, what the server and the array tasks said (the temp folder goes with afterAll). */
+  const diagnose = () => {
+    console.log(`server:\n${log.join('').slice(-8000)}`);
+    if (!existsSync(db)) return;
+    for (const { file_path } of peek<{ file_path: string }>(db, 'SELECT file_path FROM cluster_jobs')) {
+      const dir = dirname(file_path);
+      for (const name of readdirSync(dir).filter((n) => n.endsWith('.out')))
+        console.log(`${name}:\n${readFileSync(join(dir, name), 'utf8').slice(-6000)}`);
+    }
+  };
+
   it('runs every point once through agents in array tasks, through a scancel and a server restart, live and as on this machine', async () => {
+    onTestFailed(diagnose);
     console.log(slurmUp ?? 'Slurm is up');
     const port = await freePort();
     let served = await serve(home, port, log);

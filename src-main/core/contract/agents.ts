@@ -24,7 +24,7 @@
 import { z } from 'zod';
 import { BackendName } from './app.ts';
 import { method } from './define.ts';
-import { MetricValue, RunStatus } from './runs.ts';
+import { MetricKey, MetricValue, RunStatus } from './runs.ts';
 
 const Id = z.number().int().positive();
 
@@ -63,6 +63,40 @@ const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256');
 export const FileRef = z.object({ name: FileName, bytes: z.number().int().min(0), sha256: Sha256 }).strict();
 export type FileRef = z.infer<typeof FileRef>;
 
+/** The most bytes one checkpoint (all of its files together) may have when an agent uploads it. */
+export const maxCheckpointBytes = 4 * 1024 ** 3;
+/** The most files in one checkpoint. */
+export const maxCheckpointFiles = 32;
+/** The most epochs any run may have, whatever its spec says (each epoch is a row per metric). */
+const maxEpoch = 1_000_000;
+
+/** A checkpoint's files as an agent names them: each name once, within the size a checkpoint may have. */
+const CheckpointFiles = z
+  .array(FileRef)
+  .min(1)
+  .max(maxCheckpointFiles)
+  .refine((files) => new Set(files.map((f) => f.name)).size === files.length, 'each file name once')
+  .refine((files) => files.reduce((a, f) => a + f.bytes, 0) <= maxCheckpointBytes, {
+    message: `at most ${maxCheckpointBytes} bytes in one checkpoint`,
+  });
+
+/** What a worker says about where it ran (threads, engine versions, GPU, the agent's host): small, plain JSON. */
+const maxRuntimeChars = 16 * 1024;
+const Runtime = z
+  .record(
+    z
+      .string()
+      .min(1)
+      .max(100)
+      .refine((key) => key !== '__proto__', 'the name __proto__ is reserved'),
+    z.unknown(),
+  )
+  .refine((runtime) => Object.keys(runtime).length <= 32, 'at most 32 entries')
+  .refine((runtime) => JSON.stringify(runtime).length <= maxRuntimeChars, `at most ${maxRuntimeChars} characters as JSON`);
+
+/** A base64 string (what Buffer.from(…, 'base64') would otherwise read around, silently). */
+const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 (A–Z a–z 0–9 + / and = padding)');
+
 export const CheckpointKind = z.enum(['best', 'last', 'epoch']);
 
 /** A metric value as it travels: a number, a non-finite one as a string, or null (not measured). */
@@ -75,36 +109,36 @@ export const AgentEvent = z.discriminatedUnion('type', [
       type: z.literal('started'),
       backend: z.string().min(1).max(50),
       device: z.string().max(500),
-      runtime: z.record(z.string(), z.unknown()).optional(),
+      runtime: Runtime.optional(),
     })
     .strict(),
   z
     .object({
       type: z.literal('progress'),
-      epoch: z.number().int().min(1),
-      epochs: z.number().int().min(1),
-      batch: z.number().int().min(0),
-      batchesPerEpoch: z.number().int().min(0),
+      epoch: z.number().int().min(1).max(maxEpoch),
+      epochs: z.number().int().min(1).max(maxEpoch),
+      batch: z.number().int().min(0).max(1e9),
+      batchesPerEpoch: z.number().int().min(0).max(1e9),
       loss: MetricValue,
       accuracy: MetricValue,
-      samplesPerSec: z.number(),
+      samplesPerSec: z.number().min(0),
     })
     .strict(),
   z
     .object({
       type: z.literal('epoch'),
-      epoch: z.number().int().min(1).max(1_000_000),
-      values: z.record(z.string().max(200), WireMetric).refine((v) => Object.keys(v).length <= 100, 'at most 100 values per epoch'),
+      epoch: z.number().int().min(1).max(maxEpoch),
+      values: z.record(MetricKey, WireMetric).refine((v) => Object.keys(v).length <= 100, 'at most 100 values per epoch'),
     })
     .strict(),
   z
     .object({
       type: z.literal('checkpoint'),
-      epoch: z.number().int().min(0),
+      epoch: z.number().int().min(0).max(maxEpoch),
       kind: CheckpointKind,
       /** The files, uploaded before this event with agent.uploadFile. */
-      files: z.array(FileRef).min(1).max(32),
-      metric: z.string().max(200).nullable(),
+      files: CheckpointFiles,
+      metric: MetricKey.nullable(),
       value: WireMetric,
     })
     .strict(),
@@ -112,15 +146,32 @@ export const AgentEvent = z.discriminatedUnion('type', [
     .object({
       type: z.literal('evaluation'),
       /** Set for an intermediate evaluation asked for by epoch folding; null for the final one. */
-      epoch: z.number().int().min(1).nullable(),
+      epoch: z.number().int().min(1).max(maxEpoch).nullable(),
       loss: WireMetric,
       accuracy: WireMetric,
-      confusion: z.array(z.array(z.number().int().min(0)).max(1000)).max(1000),
+      /** classes × classes, as the worker counts them. */
+      confusion: z
+        .array(z.array(z.number().int().min(0)).max(1000))
+        .max(1000)
+        .refine((rows) => rows.every((row) => row.length === rows.length), 'a square matrix (one row and one column per class)'),
       perClass: z
-        .array(z.object({ label: z.string().max(200), precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() }))
+        .array(
+          z
+            .object({ label: z.string().max(200), precision: z.number(), recall: z.number(), f1: z.number(), support: z.number().min(0) })
+            .strict(),
+        )
         .max(1000),
       mostWrong: z
-        .array(z.object({ index: z.number().int(), label: z.number().int(), predicted: z.number().int(), confidence: z.number() }))
+        .array(
+          z
+            .object({
+              index: z.number().int().min(0),
+              label: z.number().int().min(0),
+              predicted: z.number().int().min(0),
+              confidence: z.number(),
+            })
+            .strict(),
+        )
         .max(1000),
     })
     .strict(),
@@ -136,8 +187,8 @@ export const AgentOutcome = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('pruned'),
       reason: z.string().max(4000),
-      epoch: z.number().int().min(0),
-      rung: z.number().int().min(0).nullable(),
+      epoch: z.number().int().min(0).max(maxEpoch),
+      rung: z.number().int().min(0).max(1000).nullable(),
     })
     .strict(),
 ]);
@@ -217,16 +268,24 @@ export const agentMethods = {
     input: z
       .object({
         lease: AgentLease,
-        epoch: z.number().int().min(0),
+        epoch: z.number().int().min(0).max(maxEpoch),
         kind: CheckpointKind,
         /**
          * Chunks of the checkpoint's files, in order: the whole of several small files in one call,
          * or one chunk of a large one. At most maxChunkBytes bytes in all (base64).
          */
         parts: z
-          .array(z.object({ file: FileRef, offset: z.number().int().min(0), data: z.string() }).strict())
+          .array(
+            z
+              .object({
+                file: FileRef.extend({ bytes: z.number().int().min(0).max(maxCheckpointBytes) }),
+                offset: z.number().int().min(0).max(maxCheckpointBytes),
+                data: Base64,
+              })
+              .strict(),
+          )
           .min(1)
-          .max(32)
+          .max(maxCheckpointFiles)
           .refine((parts) => parts.reduce((a, p) => a + p.data.length, 0) <= Math.ceil(maxChunkBytes / 3) * 4, {
             message: `at most ${maxChunkBytes} bytes of file data in one call`,
           }),

@@ -23,6 +23,12 @@ type Read = <T>(doing: string, fn: () => T) => T;
 /** The lease owner of an agent's runs. */
 export const agentOwner = (agentId: string): string => `agent:${agentId}`;
 
+/**
+ * The most agents at work on one sweep at once (heard within a lease, not gone): far more than a
+ * job array's concurrency, few enough that a token holder cannot fill the table with made-up ids.
+ */
+export const maxLiveAgents = 4096;
+
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 interface TokenRow {
@@ -177,6 +183,17 @@ export class AgentRegistry {
       if (existing && existing.token_id !== token.id)
         throw new KernelLabError('conflict', `agent id ${agent.id} is already used with another token; an agent makes a new id at start`);
       const now = Date.now();
+      if (!existing) {
+        const live = this.#db
+          .prepare('SELECT count(*) FROM agents WHERE sweep_id = ? AND last_seen_at > ? AND ended_at IS NULL')
+          .pluck()
+          .get(token.sweepId, now - this.#leaseMs) as number;
+        if (live >= maxLiveAgents)
+          throw new KernelLabError(
+            'too_large',
+            `sweep ${token.sweepId} has ${live} agents at work already (at most ${maxLiveAgents}); lower the job's concurrency`,
+          );
+      }
       this.#db
         .prepare(
           `INSERT INTO agents (id, token_id, sweep_id, host, job, version, backends, max_runs, first_seen_at, last_seen_at)
@@ -241,15 +258,24 @@ export class AgentRegistry {
 
   /** Agents (of one sweep), newest first, with the run each holds now. */
   list(sweepId?: number): AgentInfo[] {
+    return this.#infos('listing agents', 'WHERE @sweep IS NULL OR a.sweep_id = @sweep', { sweep: sweepId ?? null });
+  }
+
+  /** One agent as list() shows it (what agent.updated carries), without listing its sweep's others. */
+  info(agentId: string): AgentInfo | undefined {
+    return this.#infos('reading an agent', 'WHERE a.id = @id', { id: agentId })[0];
+  }
+
+  #infos(what: string, where: string, params: Record<string, unknown>): AgentInfo[] {
     const rows = this.#read(
-      'listing agents',
+      what,
       () =>
         this.#db
           .prepare(
             `SELECT a.*, (SELECT r.id FROM runs r WHERE r.status = 'running' AND r.worker_owner = 'agent:' || a.id LIMIT 1) AS run_id
-             FROM agents a WHERE @sweep IS NULL OR a.sweep_id = @sweep ORDER BY a.first_seen_at DESC, a.id`,
+             FROM agents a ${where} ORDER BY a.first_seen_at DESC, a.id`,
           )
-          .all({ sweep: sweepId ?? null }) as AgentRow[],
+          .all(params) as AgentRow[],
     );
     const now = Date.now();
     return rows.map((row) => ({
