@@ -32,6 +32,20 @@ function parseName(value: string): DatasetName {
   return parsed.data;
 }
 
+/**
+ * A download that reached no site (offline, a firewall, a mirror without the files) says how to
+ * get the dataset another way: import files brought over by hand, or point at a mirror.
+ */
+function withOfflineHint(error: unknown, name: DatasetName): unknown {
+  if (!(error instanceof KernelLabError) || error.code !== 'unavailable' || /disk is full|canceled/i.test(error.message)) return error;
+  return new KernelLabError(
+    'unavailable',
+    `${error.message}\n` +
+      `  No download site gave the files. Bring them over another way and run: kernellab datasets import <dir>\n` +
+      `  (the folder with ${name}'s published files), or set KERNELLAB_DATASET_MIRROR (or --mirror) to a folder or http(s) URL that has them.`,
+  );
+}
+
 function describe(d: DatasetInfo): string {
   const status = d.status === 'downloading' ? `downloading ${Math.round((d.progress ?? 0) * 100)}%` : d.status;
   return `${d.name}: ${status}${d.variant ? ` (${d.variant}, ${d.trainCount}+${d.testCount} images of ${d.height}x${d.width}x${d.channels})` : ''}`;
@@ -112,7 +126,9 @@ export function registerDatasets(program: Command, open: (extra?: { datasetMirro
         const onSignal = () => void service.call('datasets.cancel', { name });
         process.once('SIGINT', onSignal);
         try {
-          const info = await service.call('datasets.download', { name, wait: true });
+          const info = await service.call('datasets.download', { name, wait: true }).catch((error: unknown) => {
+            throw withOfflineHint(error, name);
+          });
           if (started) bar.stop();
           print(`${describe(info)}; from ${info.source}`);
         } finally {

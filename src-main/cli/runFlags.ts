@@ -5,8 +5,12 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { DatasetName } from '../core/contract/datasets.ts';
 import { RunBase } from '../core/contract/runs.ts';
+import { PresetId } from '../core/contract/training.ts';
 import { invalidInput, KernelLabError } from '../core/errors.ts';
+import { presets } from '../core/service.ts';
+import { unknownWord } from './suggest.ts';
 
 /** Flag → axis name (the names sweep specs use). */
 export const axisFlags = [
@@ -156,7 +160,13 @@ export function baseFromFlags(flags: RunFlagValues, datasetAxis: boolean): Recor
   const file = flags.spec !== undefined ? readRunFile(flags.spec) : {};
   const base: Record<string, unknown> = { ...file };
   if (flags.preset !== undefined) {
-    base.preset = presetAliases[flags.preset] ?? flags.preset;
+    const preset = presetAliases[flags.preset] ?? flags.preset;
+    if (!PresetId.safeParse(preset).success)
+      throw new KernelLabError(
+        'invalid_input',
+        unknownWord('preset', 'a preset', flags.preset, [...Object.keys(presetAliases), ...PresetId.options]),
+      );
+    base.preset = preset;
     delete base.model;
   }
   if (flags.model !== undefined) {
@@ -169,7 +179,13 @@ export function baseFromFlags(flags: RunFlagValues, datasetAxis: boolean): Recor
   }
   if (base.preset === undefined && base.model === undefined)
     throw new KernelLabError('invalid_input', '--preset, --model or --spec is required');
-  if (flags.dataset !== undefined) base.dataset = datasetAxis ? flags.dataset.split(',')[0]!.trim() : flags.dataset;
+  if (flags.dataset !== undefined) {
+    const datasets = datasetAxis ? flags.dataset.split(',').map((d) => d.trim()) : [flags.dataset];
+    for (const name of datasets)
+      if (!DatasetName.safeParse(name).success)
+        throw new KernelLabError('invalid_input', unknownWord('dataset', 'a dataset', name, DatasetName.options));
+    base.dataset = datasets[0];
+  }
   if (base.dataset === undefined) throw new KernelLabError('invalid_input', '--dataset is required (mnist, fashion-mnist or cifar10)');
   const train = positiveInt('subset', flags.subset);
   const test = positiveInt('test-subset', flags.testSubset);
@@ -199,4 +215,41 @@ export function axesFromFlags(flags: RunFlagValues): Record<string, (string | nu
     axes[axis] = values.map(scalar);
   }
   return axes;
+}
+
+/**
+ * What `--help` adds after the flags: the value each flag left out takes (per preset, as the
+ * presets define them), and an example to start from.
+ */
+export function runHelpText(command: 'train' | 'sweep'): string {
+  // The first alias of a preset is the name to show (lenet5 for lenet5-relu).
+  const alias: Record<string, string> = {};
+  for (const [name, id] of Object.entries(presetAliases)) alias[id] ??= name;
+  const rows = presets.map((p) => [
+    alias[p.id] ? `${alias[p.id]} (${p.id})` : p.id,
+    String(p.hyperparameters.epochs),
+    String(p.hyperparameters.batchSize),
+    String(p.hyperparameters.learningRate),
+    String(p.hyperparameters.validationSplit),
+  ]);
+  const headers = ['preset', 'epochs', 'batch size', 'learning rate', 'validation split'];
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
+  const example =
+    command === 'train'
+      ? 'kernellab train --preset lenet5 --dataset mnist --kernel-size 3 --epochs 2 --subset 6000'
+      : 'kernellab sweep --preset lenet5 --dataset mnist --subset 6000 --kernel-size 3,5,7 --epochs 2,4,6';
+  return [
+    '',
+    "Defaults: a flag you leave out keeps the preset's value:",
+    line(headers),
+    ...rows.map(line),
+    '  With --model <file>: batch size 32, validation split 0.1, seed 42; give --epochs and --learning-rate.',
+    '  --subset / --test-subset: every training / test image of the dataset (kernellab datasets ls shows the counts).',
+    '  --backend: the first that loads here (tensorflow, then wasm, then cpu; kernellab info says which).',
+    '',
+    'Example:',
+    `  ${example}`,
+    '',
+  ].join('\n');
 }

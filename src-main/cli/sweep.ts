@@ -16,7 +16,7 @@ import {
 } from '../core/contract/sweeps.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
-import { addRunFlags, axesFromFlags, baseFromFlags, positiveInt, type RunFlagValues } from './runFlags.ts';
+import { addRunFlags, axesFromFlags, baseFromFlags, positiveInt, runHelpText, type RunFlagValues } from './runFlags.ts';
 import { print, printError, printJson, terminalText } from './format.ts';
 import { table } from './runs.ts';
 import { parseSweepSpecText } from './specFile.ts';
@@ -29,6 +29,7 @@ type SweepFlags = RunFlagValues & {
   timeBudget?: string;
   pruner?: string;
   optimize?: string;
+  metric?: string;
 };
 
 function specFromFlags(flags: SweepFlags): SweepSpecInput {
@@ -75,6 +76,36 @@ export function formatPreview(preview: SweepPreview): string {
         .join(' ')}): ${p.error}`,
     );
   }
+  return lines.join('\n');
+}
+
+/** How many points `--dry-run` lists before it says how many more there are. */
+export const dryRunPoints = 40;
+
+/**
+ * The points a sweep expands to, one line each (values, repeat and seed, what becomes of it, the
+ * time it should take), the first `limit` of them and then how many more — a grid can be huge.
+ */
+export function formatPoints(preview: SweepPreview, limit = dryRunPoints): string {
+  const total = preview.planned + preview.impossible;
+  const shown = preview.points.slice(0, limit);
+  const lines = [`points (${Math.min(limit, shown.length)} of ${total}):`];
+  const rows = shown.map((p) => {
+    const values = Object.entries(p.values).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    const what =
+      p.role === 'train'
+        ? `train, ~${formatDuration(p.estimatedSeconds)}`
+        : p.role === 'derived'
+          ? `read from point ${p.foldedInto}'s run (epoch folding)`
+          : `impossible: ${p.error}`;
+    return [`  ${p.index}`, values.join(' ') || '(the base run)', `seed ${p.seed}`, what];
+  });
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) lines.push(r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join('  '));
+  if (total > shown.length)
+    lines.push(
+      `  … and ${(total - shown.length).toLocaleString('en-US')} more (--json lists the first ${preview.points.length.toLocaleString('en-US')})`,
+    );
   return lines.join('\n');
 }
 
@@ -137,26 +168,45 @@ async function follow(service: Service, sweepIds: number[], quiet: boolean): Pro
   }
 }
 
-async function report(service: Service, progress: SweepProgress[], json: boolean): Promise<void> {
+/**
+ * The end of a sweep: one line of counts, then its runs as a table with one column per swept
+ * axis, sorted by the metric (best first, as that metric ranks: accuracy down, loss up).
+ */
+async function report(service: Service, progress: SweepProgress[], json: boolean, metricFlag?: string): Promise<void> {
   const results = [];
   for (const p of progress) {
+    const sweep = await service.call('sweeps.get', { id: p.sweepId });
+    const metric = metricFlag ?? (await service.call('runs.columns', { sweepId: p.sweepId })).main ?? 'val_accuracy';
+    const probe = await service.call('runs.list', { sweepId: p.sweepId, limit: 1, metricColumns: [{ key: metric, field: 'best' }] });
+    const better = probe.metricKinds[metric]?.better ?? null;
+    const extra = metric === 'test_accuracy' ? [] : [{ key: 'test_accuracy', field: 'last' as const }];
     const runs = await service.call('runs.list', {
       sweepId: p.sweepId,
       limit: 1000,
-      sort: { by: 'id', dir: 'asc' },
-      metricColumns: [
-        { key: 'test_accuracy', field: 'last' },
-        { key: 'val_accuracy', field: 'best' },
-      ],
+      sort: { by: `metric:${metric}.best`, dir: better === 'min' ? 'asc' : 'desc' },
+      paramColumns: sweep.axes.map((a) => a.param),
+      metricColumns: [{ key: metric, field: 'best' }, ...extra],
     });
-    results.push({ progress: p, runs: runs.rows });
+    results.push({ progress: p, metric, runs: runs.rows });
     if (!json) {
       print(`sweep ${p.sweepId}: ${p.status}, ${p.completed} of ${p.planned} completed, ${p.failed} failed, ${p.canceled} canceled`);
+      const seconds = (r: (typeof runs.rows)[number]) =>
+        r.startedAt !== null && r.endedAt !== null ? `${((r.endedAt - r.startedAt) / 1000).toFixed(1)} s` : '';
       print(
         table(
-          ['id', 'status', 'name', 'test_acc', 'val_acc'],
-          runs.rows.map((r) => [r.id, r.status, r.name, r.metrics['test_accuracy.last'], r.metrics['val_accuracy.best']]),
+          ['id', ...sweep.axes.map((a) => a.name), `${metric} (best)`, ...extra.map((m) => `${m.key} (${m.field})`), 'time', 'status'],
+          runs.rows.map((r) => [
+            r.id,
+            ...sweep.axes.map((a) => r.params[a.param]),
+            r.metrics[`${metric}.best`],
+            ...extra.map((m) => r.metrics[`${m.key}.${m.field}`]),
+            seconds(r),
+            r.status,
+          ]),
         ),
+      );
+      print(
+        `sorted by ${metric} (best first); kernellab runs show <id> for one run, kernellab runs compare <id> <id> to set two side by side`,
       );
     }
   }
@@ -224,8 +274,10 @@ export function registerSweep(program: Command, open: () => Service): Command {
     .option('--no-fold', 'train every epoch count separately (no epoch folding)')
     .option('--workers <n>', 'runs at once in this process (within the machine budget shared by the app, serve and the CLI)')
     .option('--yes', 'confirm a sweep of more than 10,000 runs')
-    .option('--dry-run', 'preview only: print the points and the estimate, queue nothing')
+    .option('--dry-run', `preview only: print the estimate and the points (the first ${dryRunPoints}), queue nothing`)
+    .option('--metric <metric>', 'sort the final table by this metric (default: the main one, val_accuracy where recorded)')
     .option('--json', 'print JSON');
+  command.addHelpText('after', () => runHelpText('sweep'));
   addRunFlags(command, true).action(async (specArg: string | undefined, flags: SweepFlags) => {
     const service = open();
     const quiet = flags.json === true;
@@ -239,7 +291,7 @@ export function registerSweep(program: Command, open: () => Service): Command {
         return;
       }
       if (!quiet) printError(`resuming sweeps ${resumed.sweepIds.join(', ')} (${resumed.requeued} interrupted runs queued again)`);
-      await report(service, await follow(service, resumed.sweepIds, quiet), quiet);
+      await report(service, await follow(service, resumed.sweepIds, quiet), quiet, flags.metric);
       return;
     }
     let spec: SweepSpecInput;
@@ -260,13 +312,13 @@ export function registerSweep(program: Command, open: () => Service): Command {
     const preview = await service.call('sweeps.preview', { spec });
     if (flags.dryRun) {
       if (flags.json) printJson(preview);
-      else print(formatPreview(preview));
+      else print(`${formatPreview(preview)}\n${formatPoints(preview)}`);
       return;
     }
     if (!quiet) printError(formatPreview(preview));
     const started = await service.call('sweeps.start', { spec });
     if (!quiet) printError(`sweep ${started.sweepId}: ${started.queued} runs queued`);
-    await report(service, await follow(service, [started.sweepId], quiet), quiet);
+    await report(service, await follow(service, [started.sweepId], quiet), quiet, flags.metric);
   });
   command
     .command('importance')

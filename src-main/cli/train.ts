@@ -1,23 +1,54 @@
 /**
- * `kernellab train`: one run, queued through the scheduler like any other (a queue of one), with
- * a progress bar and the final metrics. Exit code 0 only when the run completed.
+ * `kernellab train`: one run, queued through the scheduler like any other (a queue of one). As
+ * Keras does, one line per epoch (time, loss, accuracy, val_loss, val_accuracy, images/s) under a
+ * live bar for the epoch in progress (elapsed, ETA); when the output is a log or a pipe, the
+ * lines alone, as each epoch ends. Then the final metrics, where the checkpoints are and how to
+ * open the run. Exit code 0 only when the run completed.
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import type { RunProgress } from '../core/contract/runs.ts';
+import type { MetricPointOut, RunDetail, RunProgress } from '../core/contract/runs.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
-import { addRunFlags, axesFromFlags, baseFromFlags, type RunFlagValues } from './runFlags.ts';
-import { print, printJson } from './format.ts';
+import { addRunFlags, axesFromFlags, baseFromFlags, runHelpText, type RunFlagValues } from './runFlags.ts';
+import { print, printJson, terminalText } from './format.ts';
 import { formatRunSummary } from './runs.ts';
+
+const epochKeys = ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const;
+
+/** One epoch as Keras prints it: `Epoch 2/5 - 12.3s - loss: 0.4123 - … - 3,307 images/s`. */
+export function epochLine(epoch: number, epochs: number | null, values: Record<string, number>): string {
+  const parts = [`Epoch ${epoch}/${epochs ?? '?'}`];
+  if (values.epoch_seconds !== undefined) parts.push(`${values.epoch_seconds.toFixed(1)}s`);
+  for (const key of epochKeys) if (values[key] !== undefined) parts.push(`${key}: ${values[key]!.toFixed(4)}`);
+  if (values.samples_per_sec !== undefined) parts.push(`${Math.round(values.samples_per_sec).toLocaleString('en-US')} images/s`);
+  return parts.join(' - ');
+}
+
+/** Where the run's checkpoints are and how to open it again, after the metrics. */
+export function whereToFind(run: RunDetail): string[] {
+  const lines: string[] = [];
+  const folders = [...new Set(run.checkpoints.map((c) => c.path.replace(/[/\\][^/\\]+$/, '')))];
+  if (run.checkpoints.length) {
+    // The folder holds the latest checkpoint of each kind (each save replaces the one before).
+    const latest = new Map<string, number>();
+    for (const c of run.checkpoints) latest.set(c.kind, Math.max(latest.get(c.kind) ?? 0, c.epoch));
+    const kinds = [...latest].map(([kind, epoch]) => `${kind}: epoch ${epoch}`).join(', ');
+    lines.push(`  checkpoints   ${folders.join(', ')} (${kinds})`);
+  }
+  lines.push(`  open it       kernellab runs show ${run.id}  ·  kernellab runs compare ${run.id} <another id>`);
+  lines.push(`  in a browser  kernellab serve, then open the URL it prints and add #/runs/${run.id}`);
+  return lines;
+}
 
 export function registerTrain(program: Command, open: () => Service): void {
   const command = program
     .command('train')
-    .description('train one run and print its final metrics (exit 0 only when it completed)')
+    .description('train one run, one line per epoch, and print its final metrics (exit 0 only when it completed)')
     .option('--name <name>', 'run name')
     .option('--experiment <name>', 'file the run under this experiment')
-    .option('--json', 'print the finished run as JSON');
+    .option('--json', 'print the finished run as JSON, and nothing else');
+  command.addHelpText('after', () => runHelpText('train'));
   addRunFlags(command, false).action(async (flags: RunFlagValues & { json?: boolean }) => {
     const base = baseFromFlags(flags, false);
     const set: Record<string, string | number | boolean> = {};
@@ -35,28 +66,52 @@ export function registerTrain(program: Command, open: () => Service): void {
       ...(typeof flags.name === 'string' && { name: flags.name }),
       ...(typeof flags.experiment === 'string' && { experiment: flags.experiment }),
     } as never);
-    const bar = new cliProgress.SingleBar(
-      { format: 'epoch {epoch}/{epochs} [{bar}] {percentage}% | loss {loss} | acc {acc} | {speed} img/s', hideCursor: true },
-      cliProgress.Presets.shades_classic,
-    );
-    let barStarted = false;
+    const queued = await service.call('runs.get', { id: runId });
+    const epochs = typeof queued.params.epochs === 'number' ? queued.params.epochs : null;
+    // The epoch lines and the bar are the output; --json is for programs: the run as JSON, nothing else.
+    const quiet = flags.json === true;
+    const tty = !quiet && process.stdout.isTTY === true;
+    const bars = tty
+      ? new cliProgress.MultiBar(
+          {
+            format:
+              'epoch {epoch}/{epochs} [{bar}] {value}/{total} batches | {duration_formatted} elapsed | ETA {eta_formatted} | loss {loss}',
+            hideCursor: true,
+            stream: process.stdout,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
+    let bar: cliProgress.SingleBar | undefined;
+    let barEpoch = 0;
+    const line = (text: string) => {
+      if (bars) bars.log(`${terminalText(text)}\n`);
+      else if (!quiet) print(text);
+    };
+
     const unsubscribe = service.events.subscribe((event) => {
-      if (event.name !== 'run.progress') return;
-      const p = event.payload as RunProgress;
-      if (p.runId !== runId) return;
-      const total = p.epochs * p.batchesPerEpoch;
-      const value = (p.epoch - 1) * p.batchesPerEpoch + p.batch;
-      const payload = {
-        epoch: p.epoch,
-        epochs: p.epochs,
-        loss: p.loss.toFixed(4),
-        acc: p.accuracy.toFixed(4),
-        speed: Math.round(p.samplesPerSec),
-      };
-      if (!barStarted) {
-        bar.start(total, value, payload);
-        barStarted = true;
-      } else bar.update(value, payload);
+      if (event.name === 'run.progress' && bars) {
+        const p = event.payload as RunProgress;
+        if (p.runId !== runId) return;
+        const payload = { epoch: p.epoch, epochs: p.epochs, loss: p.loss.toFixed(4) };
+        // The bar is the epoch in progress: it starts again at each epoch, so its ETA is the epoch's.
+        if (!bar || barEpoch !== p.epoch) {
+          if (bar) bars.remove(bar);
+          bar = bars.create(p.batchesPerEpoch, p.batch, payload);
+          barEpoch = p.epoch;
+        } else bar.update(p.batch, payload);
+      }
+      if (event.name === 'metrics.appended') {
+        const { runId: id, points } = event.payload as { runId: number; points: (MetricPointOut & { key: string })[] };
+        if (id !== runId) return;
+        // One epoch's values arrive together (the worker's epochEnd is one batch of points).
+        const byEpoch = new Map<number, Record<string, number>>();
+        for (const p of points) {
+          if (typeof p.value !== 'number' || p.key.startsWith('batch/') || p.key.startsWith('test_')) continue;
+          byEpoch.set(p.epoch, { ...byEpoch.get(p.epoch), [p.key]: p.value });
+        }
+        for (const [epoch, values] of byEpoch) if (values.loss !== undefined) line(epochLine(epoch, epochs, values));
+      }
     });
     const stop = () => void service.call('runs.cancel', { id: runId });
     process.once('SIGINT', stop);
@@ -66,11 +121,11 @@ export function registerTrain(program: Command, open: () => Service): void {
     } finally {
       process.off('SIGINT', stop);
       unsubscribe();
-      if (barStarted) bar.stop();
+      bars?.stop();
     }
     const detail = await service.call('runs.get', { id: runId });
     if (flags.json) printJson(detail);
-    else print(formatRunSummary(detail));
+    else print([formatRunSummary(detail), ...whereToFind(detail)].join('\n'));
     if (detail.status !== 'completed') {
       throw new KernelLabError('internal', `run ${runId} ended ${detail.status}${detail.error ? `: ${detail.error}` : ''}`);
     }

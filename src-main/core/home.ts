@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { KernelLabError } from './errors.ts';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -31,7 +32,26 @@ export function ensureDataDir(dataDir: string, env: NodeJS.ProcessEnv = process.
     // Created by the first engine install. KERNELLAB_ENGINES_DIR lets data folders share one.
     engines: env.KERNELLAB_ENGINES_DIR?.trim() || join(dataDir, 'engines'),
   };
-  for (const dir of [layout.root, layout.datasets, layout.runs]) mkdirSync(dir, { recursive: true });
+  for (const dir of [layout.root, layout.datasets, layout.runs]) {
+    // A path that exists as a file (a mistyped --home, KERNELLAB_HOME naming the database itself)
+    // gets a sentence, not mkdir's EEXIST / ENOTDIR.
+    if (existsSync(dir) && !statSync(dir).isDirectory())
+      throw new KernelLabError(
+        'invalid_input',
+        `The data folder ${dir === layout.root ? dataDir : `${dataDir} (its ${dir.slice(dataDir.length + 1)})`} is a file, not a folder: give --home (or KERNELLAB_HOME) a folder — it is created when missing`,
+      );
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR' || code === 'EEXIST')
+        throw new KernelLabError(
+          'invalid_input',
+          `The data folder ${dataDir} cannot be created: part of that path is a file, not a folder`,
+        );
+      throw error;
+    }
+  }
   return layout;
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../test/tempDir.ts';
+import { linkMnist } from '../test/mnistHome.ts';
 import { openRaw } from '../test/rawSqlite.ts';
 import { KernelLabError } from './errors.ts';
 import { createService, type Service } from './service.ts';
@@ -46,9 +47,11 @@ async function until(what: string, fn: () => boolean, timeoutMs = 10_000): Promi
 
 let temp: { dir: string; cleanup: () => void };
 let services: Service[];
-beforeEach(() => {
+beforeEach(async () => {
   temp = makeTempDir('kernellab-service-');
   services = [];
+  // runs.start refuses a dataset that is not on the machine.
+  await linkMnist(join(temp.dir, 'home'));
 });
 afterEach(async () => {
   for (const service of services) await service.close();

@@ -35,6 +35,7 @@ import type { ServiceContext, Shell } from './context.ts';
 // reaches into the rest of core (eslint.config.js: shellMayImport).
 export type { ServiceContext, Shell } from './context.ts';
 export { resolveDataDir } from './home.ts';
+export { presets } from './models/presets.ts';
 export type { WorkerHandle, WorkerLauncher } from './workerHost.ts';
 export type { Executor } from './sweeps/execution.ts';
 

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { sha256File } from './hash.ts';
 import { datasetDir, quickCheck, readManifest, removeManifest, type Manifest } from './manifest.ts';
+import { KernelLabError } from '../errors.ts';
 import type { DatasetName } from './registry.ts';
 
 const CORRUPT = 'corrupt.txt';
@@ -65,4 +66,27 @@ export async function verifyDataset(datasetsDir: string, name: DatasetName): Pro
   }
   if (problems.length > 0) markCorrupt(datasetsDir, name, problems);
   return problems;
+}
+
+/**
+ * The installed variant of each dataset a run or sweep needs, or a refusal naming the first that
+ * is not ready and how to get it. Checked before anything is queued: a run that could only fail
+ * for want of its data is never created.
+ */
+export function requireReady(datasetsDir: string, names: readonly DatasetName[]): Partial<Record<DatasetName, string>> {
+  const variants: Partial<Record<DatasetName, string>> = {};
+  for (const name of new Set(names)) {
+    const state = diskState(datasetsDir, name);
+    if (state.state === 'ready') {
+      variants[name] = state.manifest.variant;
+      continue;
+    }
+    throw new KernelLabError(
+      'unavailable',
+      state.state === 'absent'
+        ? `${name} is not on this machine yet, so nothing was queued: download it (kernellab datasets download ${name}, or Datasets in the app) or import its files (kernellab datasets import <dir>)`
+        : `${name} is damaged (${state.problem}), so nothing was queued: delete it and download or import it again (kernellab datasets rm ${name}, or Datasets in the app)`,
+    );
+  }
+  return variants;
 }

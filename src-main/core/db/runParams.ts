@@ -111,17 +111,27 @@ function modelParams(modelSpec: unknown, out: FlatParam[]): void {
   if (spec.output !== null && typeof spec.output === 'object') flattenParams(spec.output, 'output', out);
 }
 
-/** Images a run trains and tests on: its per-class subset, else the whole split of the installed (or default) variant. */
-function imageCounts(dataset: string, environment: Record<string, unknown>): { train: number; test: number } | null {
-  if (!Object.hasOwn(registry, dataset)) return null;
+/**
+ * Images a run trains and tests on: its per-class subset, else the whole split of the variant
+ * installed when it was queued (environment.datasetVariant). A count no variant decides — a
+ * dataset with several variants, no subset, no recorded variant — is left out rather than guessed.
+ */
+function imageCounts(dataset: string, environment: Record<string, unknown>): { train?: number; test?: number } {
+  if (!Object.hasOwn(registry, dataset)) return {};
   const def = registry[dataset as DatasetName];
   const variantId = typeof environment.datasetVariant === 'string' ? environment.datasetVariant : undefined;
-  const variant = def.variants.find((v) => v.id === variantId) ?? def.variants[0]!;
+  const candidates = def.variants.filter((v) => variantId === undefined || v.id === variantId);
   const subset = (environment.subset ?? {}) as { trainPerClass?: unknown; testPerClass?: unknown };
-  const count = (perClass: unknown, split: 'train' | 'test') =>
-    typeof perClass === 'number' && perClass > 0
-      ? variant.splits[split].classCounts.reduce((sum, n) => sum + Math.min(n, perClass), 0)
-      : variant.splits[split].count;
+  const count = (perClass: unknown, split: 'train' | 'test'): number | undefined => {
+    const counts = new Set(
+      (candidates.length ? candidates : def.variants).map((v) =>
+        typeof perClass === 'number' && perClass > 0
+          ? v.splits[split].classCounts.reduce((sum, n) => sum + Math.min(n, perClass), 0)
+          : v.splits[split].count,
+      ),
+    );
+    return counts.size === 1 ? [...counts][0] : undefined;
+  };
   return { train: count(subset.trainPerClass, 'train'), test: count(subset.testPerClass, 'test') };
 }
 
@@ -131,7 +141,8 @@ export function runParams(run: RunParamSource): FlatParam[] {
   hyperparameterParams(run.hyperparameters, out);
   out.push(param('dataset', run.dataset));
   const counts = imageCounts(run.dataset, run.environment);
-  if (counts) out.push(param('trainImages', counts.train), param('testImages', counts.test));
+  if (counts.train !== undefined) out.push(param('trainImages', counts.train));
+  if (counts.test !== undefined) out.push(param('testImages', counts.test));
   out.push(param('preprocessing', preprocessing));
   out.push(param('backend', run.backend));
   modelParams(run.modelSpec, out);

@@ -9,6 +9,8 @@ import { previewSweep, queueSingleRun, queueSweep, requireWritableData } from '.
 import { hasEnded, waitForRunEnd } from './runWait.ts';
 import { requireSweep, sweepImportance } from './insight.ts';
 import { cancelClusterJobs } from '../clusters/launch.ts';
+import { requireReady } from '../datasets/status.ts';
+import type { DatasetName } from '../datasets/registry.ts';
 
 type RunControlName = 'runs.start' | 'runs.cancel' | 'runs.pause' | 'runs.resume' | 'runs.wait';
 
@@ -27,7 +29,7 @@ export function runControlHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 
   return {
     'runs.start': (input) => {
       requireWritableData(store, layout);
-      const run = queueSingleRun(store, input);
+      const run = queueSingleRun(store, input, (names) => requireReady(layout.datasets, names));
       // The CLI's scheduler (scope 'own') trains the runs its process queues.
       scheduler.adoptRun(run.id);
       running(ctx).pump();
@@ -66,6 +68,8 @@ export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Swee
       requireWritableData(store, layout);
       const started = await queueSweep(store, spec, {
         runsOn,
+        // Agents train on their own machines, with their own datasets; this one needs its own.
+        ...(runsOn === 'here' && { readyDatasets: (names: DatasetName[]) => requireReady(layout.datasets, names) }),
         signal,
         // The CLI's scheduler (scope 'own') runs the sweeps its process starts.
         onCreated: (sweepId) => runsOn === 'here' && scheduler.adopt(sweepId),

@@ -9,7 +9,7 @@ import type { StartRunInput, SubsetSpec } from '../contract/runs.ts';
 import type { SweepPointOut, SweepPreview, SweepSpec } from '../contract/sweeps.ts';
 import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { NewRun as NewRunSchema, type NewRun, type NewRunParsed, type RunRecord, type RunStore } from '../db/RunStore.ts';
-import type { registry } from '../datasets/registry.ts';
+import type { DatasetName, registry } from '../datasets/registry.ts';
 import { KernelLabError } from '../errors.ts';
 import type { DataDirLayout } from '../home.ts';
 import { machineThroughput, pointSeconds, scheduleSeconds } from './estimate.ts';
@@ -135,7 +135,15 @@ export interface QueueOptions extends WorkOptions {
   onProgress?: (sweepId: number, queued: number, total: number) => void;
   /** The sweep row exists: its id (the CLI's scheduler adopts the sweeps its process starts). */
   onCreated?: (sweepId: number) => void;
+  /**
+   * Checked once the spec is valid, before anything is written (datasets/status.ts requireReady):
+   * a sweep that could only fail for want of its data queues nothing.
+   */
+  readyDatasets?: ReadyDatasets;
 }
+
+/** Checks that datasets are ready to train on; returns each one's installed variant. */
+export type ReadyDatasets = (names: DatasetName[]) => Partial<Record<string, string>>;
 
 class SweepCanceled extends Error {}
 
@@ -182,6 +190,8 @@ export async function queueSweep(store: RunStore, spec: SweepSpec, options: Queu
   }
   const experimentId = spec.experiment !== undefined ? store.experimentNamed(spec.experiment) : null;
   // `queueing` names this process: a restart finds a sweep it left half-queued, and removes it.
+  const datasetAxis = Array.isArray(spec.axes.dataset) ? (spec.axes.dataset as DatasetName[]) : [];
+  options.readyDatasets?.([...new Set([spec.base.dataset, ...datasetAxis])]);
   const sweepId = store.createSweep({
     name: label,
     experimentId,
@@ -273,6 +283,8 @@ export function queueRun(
     experimentId?: number | null;
     /** Only this owner's scheduler may claim it. */
     reservedFor?: string | null;
+    /** The installed variant of the dataset (requireReady), so the run's image counts are known. */
+    datasetVariant?: string | undefined;
   },
 ): RunRecord {
   const subset = subsetPerClass(input.subset ?? null, input.dataset);
@@ -284,14 +296,18 @@ export function queueRun(
     backend: input.hyperparameters.backend ?? 'auto',
     seed: input.hyperparameters.seed,
     hyperparameters: input.hyperparameters as unknown as Record<string, unknown>,
-    environment: { subset },
+    environment: { subset, ...(input.datasetVariant && { datasetVariant: input.datasetVariant }) },
     priority: input.priority ?? 0,
     reservedFor: input.reservedFor ?? null,
   });
 }
 
 /** Validates one run exactly as a sweep point (same field names in errors) and queues it. */
-export function queueSingleRun(store: RunStore, input: z.output<typeof StartRunInput>): RunRecord {
+export function queueSingleRun(
+  store: RunStore,
+  input: z.output<typeof StartRunInput>,
+  readyDatasets: ReadyDatasets = () => ({}),
+): RunRecord {
   const spec = parseSweepSpec({ base: input.run, axes: Object.fromEntries(Object.entries(input.set).map(([k, v]) => [k, [v]])) }, 'run');
   const [point] = expandSweep(spec).points;
   if (!point || point.role === 'impossible') {
@@ -301,6 +317,7 @@ export function queueSingleRun(store: RunStore, input: z.output<typeof StartRunI
       point?.error ? point.error.split('; ') : [],
     );
   }
+  const datasetVariant = readyDatasets([point.dataset])[point.dataset];
   const experimentId = input.experiment ? store.experimentNamed(input.experiment) : null;
   return queueRun(store, {
     name:
@@ -316,6 +333,7 @@ export function queueSingleRun(store: RunStore, input: z.output<typeof StartRunI
     priority: input.priority,
     experimentId,
     reservedFor: input.runHere ? store.owner : null,
+    datasetVariant,
   });
 }
 
