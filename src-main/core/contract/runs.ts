@@ -183,8 +183,9 @@ export const TableColumns = z.object({
   runs: z.number().int(),
   /**
    * Params whose value is not the same in every selected run (the newest 2,000 of them; or that some lack), most telling
-   * first: swept model fields, then hyperparameters, then data; a layer field that splits the runs
-   * as an earlier param does (layers.0.kernelSize beside kernelSize) is left out.
+   * first: swept model fields, then hyperparameters, then data; each fact once (layers.0.kernelSize
+   * is left out beside the kernelSize that says it, db/runParams.ts restatedParams), and a layer
+   * field that splits the runs as an earlier column does (the layers of a preset sweep) too.
    */
   varying: z.array(ParamKey),
   /** Every param key and metric key the selected runs have. */
@@ -225,7 +226,11 @@ export type CompareQuery = z.input<typeof CompareQuery>;
 
 export const CompareResult = z.object({
   runs: z.array(z.object({ id: Id, uuid: z.string(), name: z.string(), status: RunStatus })),
-  /** One row per param key; values in the order of `runs`; differs is true when they are not all equal. */
+  /**
+   * One row per param key, each fact once (a layer field the named param says is left out:
+   * db/runParams.ts restatedParams); values in the order of `runs`; differs is true when they are
+   * not all equal.
+   */
   params: z.array(z.object({ key: z.string(), values: z.array(ParamValue), differs: z.boolean() })),
   summaries: z.array(
     z.object({

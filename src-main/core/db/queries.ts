@@ -29,6 +29,7 @@ import {
 import type { SqliteDatabase } from './database.ts';
 import { readParam, toRunRecord, type FlatParam, type RunDbRow, type SummaryDbRow } from './records.ts';
 import { bestIndex, metricKind, type MetricKindInfo } from '../contract/metrics.ts';
+import { paramOfAxis, restatedParams } from './runParams.ts';
 
 const enc = (v: number | null): MetricValue | null => (v === null ? null : encodeMetricValue(v));
 
@@ -391,6 +392,18 @@ function sameParam(a: ParamValue, b: ParamValue): boolean {
   return a === b;
 }
 
+/** The params the sweeps of these runs (a JSON list of run ids) have as axes, as paramOfAxis names them. */
+export function sweepAxisParams(db: SqliteDatabase, runIdJson: string): Set<string> {
+  const names = db
+    .prepare(
+      `SELECT DISTINCT a.key FROM sweeps s, json_each(s.spec, '$.axes') a
+       WHERE s.id IN (SELECT sweep_id FROM runs WHERE id IN (SELECT value FROM json_each(?)))`,
+    )
+    .pluck()
+    .all(runIdJson) as string[];
+  return new Set(names.map(paramOfAxis));
+}
+
 export function compareRuns(db: SqliteDatabase, input: unknown): CompareResult {
   const parsed = CompareQuery.safeParse(input);
   if (!parsed.success) throw invalidInput('compare query', parsed.error);
@@ -421,7 +434,16 @@ export function compareRuns(db: SqliteDatabase, input: unknown): CompareResult {
     if (!values) params.set(p.key, (values = ids.map(() => null)));
     values[index.get(p.run_id)!] = readParam(p.value, p.kind);
   }
-  const paramList = [...params].map(([key, values]) => ({ key, values, differs: values.some((v) => !sameParam(v, values[0]!)) }));
+  const stored = ids.map(() => new Map<string, { value: number | string; kind: FlatParam['kind'] }>());
+  for (const p of paramRows) stored[index.get(p.run_id)!]!.set(p.key, { value: p.value, kind: p.kind });
+  const rows = [...params].map(([key, values]) => ({ key, values, differs: values.some((v) => !sameParam(v, values[0]!)) }));
+  const listed = q.diffOnly ? rows.filter((p) => p.differs) : rows;
+  // One row per fact: `kernelSize`, not also `layers.0.kernelSize` (runParams.ts restatedParams).
+  const restated = restatedParams(
+    stored,
+    listed.map((p) => p.key),
+    sweepAxisParams(db, idJson),
+  );
 
   const summaryRows = db
     .prepare('SELECT * FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY key')
@@ -481,7 +503,7 @@ export function compareRuns(db: SqliteDatabase, input: unknown): CompareResult {
   }
   return {
     runs: ids.map((id) => byId.get(id)!),
-    params: q.diffOnly ? paramList.filter((p) => p.differs) : paramList,
+    params: listed.filter((p) => !restated.has(p.key)),
     summaries: [...summaries.values()],
     series,
   };

@@ -243,3 +243,59 @@ describe('run params: every input that changes a result', () => {
     check.close();
   });
 });
+
+describe('one row per fact: a layer field and the named param that reads it are not two differences', () => {
+  const twoConv = {
+    ...tinyModel,
+    layers: [
+      { type: 'conv2d' as const, filters: 4, kernelSize: 3 },
+      { type: 'maxPool2d' as const, poolSize: 2 },
+      { type: 'conv2d' as const, filters: 8, kernelSize: 3 },
+      { type: 'flatten' as const },
+      { type: 'dense' as const, units: 16 },
+    ],
+  };
+  const diffOf = async (axes: Record<string, unknown[]>, model: object = twoConv) => {
+    const base = { ...tinySweep().base, model };
+    const { runIds, sweepId } = await queueSweep(store, parseSweepSpec(tinySweep({ base, axes } as never)));
+    return { diff: store.compareRuns({ ids: runIds, diffOnly: true }).params.map((p) => p.key), sweepId };
+  };
+
+  it('a kernelSize sweep differs in kernelSize alone, though both conv layers changed', async () => {
+    const { diff, sweepId } = await diffOf({ kernelSize: [3, 5] });
+    expect(diff).toEqual(['kernelSize']);
+    expect(store.tableColumns({ sweepId }).varying).toEqual(['kernelSize']);
+    // The layers' own params are still recorded: a filter or a pivot can use them.
+    expect(Object.keys(store.runDetail(store.listRuns({ sweepId }).rows[0]!.id).params)).toContain('layers.2.kernelSize');
+  });
+
+  it('a sweep of one layer differs in that layer, not in the list the named param becomes', async () => {
+    const { diff, sweepId } = await diffOf({ 'layers[2].kernelSize': [3, 5] });
+    expect(diff).toEqual(['layers.2.kernelSize']);
+    expect(store.tableColumns({ sweepId }).varying).toEqual(['layers.2.kernelSize']);
+  });
+
+  it('keeps the name the user swept, where the model has one conv layer and both names say the same', async () => {
+    expect((await diffOf({ 'layers[0].kernelSize': [3, 5] }, tinyModel)).diff).toEqual(['layers.0.kernelSize']);
+    expect((await diffOf({ kernelSize: [3, 5] }, tinyModel)).diff).toEqual(['kernelSize']);
+  });
+
+  it('pooling is one row, not also each pooling layer’s type', async () => {
+    expect((await diffOf({ pooling: ['max', 'avg'] })).diff).toEqual(['pooling']);
+  });
+
+  it('two settings that change together are two facts, each its own row', () => {
+    const a = single({ run: { model: tinyModel, dataset: 'mnist', hyperparameters: { learningRate: 0.01 } }, set: { epochs: 1 } });
+    const b = single({
+      run: { model: tinyModel, dataset: 'mnist', hyperparameters: { learningRate: 0.1 } },
+      set: { epochs: 1, kernelSize: 5 },
+    });
+    expect(store.compareRuns({ ids: [a.id, b.id], diffOnly: true }).params.map((p) => p.key)).toEqual(['kernelSize', 'learningRate']);
+    // Without diff-only, each fact once too.
+    const all = store.compareRuns({ ids: [a.id, b.id] }).params.map((p) => p.key);
+    expect(all).toContain('kernelSize');
+    expect(all).not.toContain('layers.0.kernelSize');
+    expect(all).not.toContain('layers.0.filters');
+    expect(all).toContain('layers.3.units');
+  });
+});

@@ -83,15 +83,18 @@ function hyperparameterParams(hyperparameters: Record<string, unknown>, out: Fla
   for (const [key, value] of Object.entries(optimizerSettings(parsed.data))) if (key !== 'optimizer') out.push(param(key, value));
 }
 
-/** The named axes and the layers each one sets (sweeps/axes.ts applies them the same way). */
-const namedLayerParams: { key: string; types: string[]; read: (layer: Layer) => unknown }[] = [
-  { key: 'kernelSize', types: ['conv2d'], read: (l) => l.kernelSize },
-  { key: 'filters', types: ['conv2d'], read: (l) => l.filters },
-  { key: 'strides', types: ['conv2d'], read: (l) => l.strides ?? 1 },
-  { key: 'padding', types: ['conv2d'], read: (l) => l.padding ?? 'valid' },
-  { key: 'activation', types: ['conv2d', 'dense'], read: (l) => l.activation ?? 'relu' },
-  { key: 'pooling', types: ['maxPool2d', 'avgPool2d'], read: (l) => (l.type === 'maxPool2d' ? 'max' : 'avg') },
-  { key: 'dropout', types: ['dropout'], read: (l) => l.rate },
+/**
+ * The named axes and the layer field each one sets (sweeps/axes.ts applies them the same way):
+ * `field` is the layer's own param (`layers.<i>.<field>`), `read` its value as the named param says it.
+ */
+const namedLayerParams: { key: string; field: string; types: string[]; read: (layer: Layer) => unknown }[] = [
+  { key: 'kernelSize', field: 'kernelSize', types: ['conv2d'], read: (l) => l.kernelSize },
+  { key: 'filters', field: 'filters', types: ['conv2d'], read: (l) => l.filters },
+  { key: 'strides', field: 'strides', types: ['conv2d'], read: (l) => l.strides ?? 1 },
+  { key: 'padding', field: 'padding', types: ['conv2d'], read: (l) => l.padding ?? 'valid' },
+  { key: 'activation', field: 'activation', types: ['conv2d', 'dense'], read: (l) => l.activation ?? 'relu' },
+  { key: 'pooling', field: 'type', types: ['maxPool2d', 'avgPool2d'], read: (l) => (l.type === 'maxPool2d' ? 'max' : 'avg') },
+  { key: 'dropout', field: 'rate', types: ['dropout'], read: (l) => l.rate },
 ];
 
 function modelParams(modelSpec: unknown, out: FlatParam[]): void {
@@ -161,4 +164,53 @@ export function paramOfAxis(axis: string): string {
   const hyper = /^hyperparameters\.([A-Za-z][A-Za-z0-9]*)$/.exec(axis);
   if (hyper) return hyper[1]!;
   return axis;
+}
+
+/** One run's params as stored (`params` rows): key → value and kind. */
+export type StoredParams = ReadonlyMap<string, { value: number | string; kind: FlatParam['kind'] }>;
+
+/**
+ * The keys among `keys` that only restate another of them for these runs, so that a comparison
+ * or a table shows each fact once — two runs of a kernel-size sweep differ in one row,
+ * `kernelSize`, not also in `layers.0.kernelSize`:
+ * - a layer's field (`layers.0.kernelSize`) is restated by the named param that reads it
+ *   (`kernelSize`) when, in every run, that layer is one the named param reads and the named param
+ *   holds one value, the layer's;
+ * - a named param that is a list in some run (its layers disagree) restates the layers' own rows,
+ *   which say which layer holds what: they stand for it;
+ * - the user's name wins: where a sweep of these runs has the layer's field as an axis
+ *   (`layers[0].kernelSize`, `axes` holds params as paramOfAxis names them) and not the named
+ *   param, the layer's row stands and the named one is the restatement.
+ * Anything else — two settings that happen to change together — is two facts and stays.
+ */
+export function restatedParams(runs: readonly StoredParams[], keys: Iterable<string>, axes: ReadonlySet<string> = new Set()): Set<string> {
+  const shown = new Set(keys);
+  const restated = new Set<string>();
+  const layerKey = /^layers\.(\d+)\.([A-Za-z]+)$/;
+  for (const named of namedLayerParams) {
+    if (!shown.has(named.key)) continue;
+    const layerRows = [...shown].flatMap((key) => {
+      const match = layerKey.exec(key);
+      return match && match[2] === named.field ? [{ key, index: match[1]! }] : [];
+    });
+    if (layerRows.length === 0) continue;
+    const isList = runs.some((run) => run.get(named.key)?.kind === 'json');
+    if (isList && !axes.has(named.key)) {
+      restated.add(named.key);
+      continue;
+    }
+    const saidByNamed = layerRows.filter(({ key, index }) =>
+      runs.every((run) => {
+        const namedValue = run.get(named.key);
+        const value = run.get(key);
+        const type = run.get(`layers.${index}.type`)?.value;
+        if (namedValue === undefined && value === undefined) return true;
+        if (namedValue === undefined || value === undefined || !named.types.includes(String(type))) return false;
+        return named.read({ type, [named.field]: value.value }) === namedValue.value;
+      }),
+    );
+    if (saidByNamed.some(({ key }) => axes.has(key)) && !axes.has(named.key)) restated.add(named.key);
+    else for (const { key } of saidByNamed) restated.add(key);
+  }
+  return restated;
 }

@@ -27,7 +27,7 @@ describe('the columns a runs table shows by default', () => {
     for (const id of runIds) store.logBatch([{ runId: id, key: 'val_accuracy', step: 1, epoch: 1, value: 0.5 }]);
     const columns = store.tableColumns({ sweepId });
     expect(columns.runs).toBe(8);
-    // layers.0.kernelSize splits the runs as kernelSize does; seed only as the repeats do, so it comes last.
+    // layers.0.kernelSize restates kernelSize; seed varies only as the repeats do, so it comes last.
     expect(columns.varying).toEqual(['kernelSize', 'epochs', 'seed']);
     expect(columns.params).toContain('layers.0.kernelSize');
     expect(columns.main).toBe('val_accuracy');

@@ -8,7 +8,9 @@ import { RunsFilter, type TableColumns } from '../contract/runs.ts';
 import { mainMetric } from '../contract/metrics.ts';
 import { invalidInput } from '../errors.ts';
 import type { SqliteDatabase } from './database.ts';
-import { Binder, runFilterSql } from './queries.ts';
+import { Binder, runFilterSql, sweepAxisParams } from './queries.ts';
+import type { FlatParam } from './records.ts';
+import { restatedParams } from './runParams.ts';
 
 /**
  * Params in the order a reader scans them: the swept model fields, the training hyperparameters,
@@ -78,37 +80,48 @@ export function tableColumns(db: SqliteDatabase, input: unknown): TableColumns {
     .map((s) => s.key)
     .sort(byRank);
 
-  // A layer field that splits the runs as an earlier param does restates it (layers.0.kernelSize
-  // beside kernelSize): the earlier one stands for it. Different settings that happen to change
-  // together (a learning rate and a subset) both stay: each is its own fact.
-  const partitionOf = new Map<string, string>();
+  // One column per fact (runParams.ts restatedParams): `kernelSize`, not also `layers.0.kernelSize`.
+  // Then, for a table's width, a layer field that splits the runs as an earlier column does — the
+  // layers of a sweep over presets beside `model` — adds nothing a column can show. Settings that
+  // are not layer fields and happen to change together (a learning rate and a subset) both stay.
+  const varying: string[] = [];
   if (candidates.length > 0) {
-    const values = new Map<string, Map<number, string>>();
+    const layerTypes = candidates.flatMap((key) => {
+      const match = /^layers\.(\d+)\./.exec(key);
+      return match ? [`layers.${match[1]}.type`] : [];
+    });
+    const stored = new Map(ids.map((id) => [id, new Map<string, { value: number | string; kind: FlatParam['kind'] }>()]));
     for (const row of db
       .prepare(
-        `SELECT key, run_id, kind || ':' || value AS v FROM params
+        `SELECT key, run_id, value, kind FROM params
          WHERE run_id IN (SELECT value FROM json_each(?)) AND key IN (SELECT value FROM json_each(?))`,
       )
-      .raw()
-      .all(idJson, JSON.stringify(candidates)) as [string, number, string][]) {
-      let byRun = values.get(row[0]);
-      if (!byRun) values.set(row[0], (byRun = new Map()));
-      byRun.set(row[1], row[2]);
-    }
+      .all(idJson, JSON.stringify([...new Set([...candidates, ...layerTypes])])) as {
+      key: string;
+      run_id: number;
+      value: number | string;
+      kind: FlatParam['kind'];
+    }[])
+      stored.get(row.run_id)?.set(row.key, { value: row.value, kind: row.kind });
+    const runs = [...stored.values()];
+    const restated = restatedParams(runs, candidates, sweepAxisParams(db, idJson));
+    const seen = new Set<string>();
     for (const key of candidates) {
-      const byRun = values.get(key) ?? new Map<number, string>();
+      if (restated.has(key)) continue;
       const first = new Map<string, number>();
       // Each run gets the index of the first run with the same value: equal lists, equal partitions.
-      partitionOf.set(key, ids.map((id, i) => first.get(byRun.get(id) ?? '∅') ?? (first.set(byRun.get(id) ?? '∅', i), i)).join(','));
+      const partition = runs
+        .map((run, i) => {
+          const cell = run.get(key);
+          const value = cell ? `${cell.kind}:${cell.value}` : '∅';
+          return first.get(value) ?? (first.set(value, i), i);
+        })
+        .join(',');
+      if (key.startsWith('layers.') && seen.has(partition)) continue;
+      seen.add(partition);
+      varying.push(key);
     }
   }
-  const seen = new Set<string>();
-  const varying = candidates.filter((key) => {
-    const partition = partitionOf.get(key)!;
-    if (key.startsWith('layers.') && seen.has(partition)) return false;
-    seen.add(partition);
-    return true;
-  });
 
   const metrics = db
     .prepare('SELECT DISTINCT key FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY key')
