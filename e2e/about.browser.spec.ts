@@ -49,6 +49,23 @@ test('a user sets how many runs train at once on this machine, for every process
   await expect(page.getByRole('alert')).toContainText('more than this machine can train at once');
 });
 
+test('a user sets how many CPU threads each run computes with, and goes back to automatic', async ({ page }) => {
+  const about = new AboutPage(page);
+  await about.open(app.url);
+  await expect(about.threadsPerRun).toContainText('when it trains alone');
+  await about.setThreadsPerRun(1);
+  await expect(about.threadsPerRun).toContainText('Each run computes with 1 CPU thread, as set here');
+  // The scheduler of any process on the data folder hands runs that count (kernellab train, serve).
+  const concurrency = () =>
+    JSON.parse(
+      execFileSync(process.execPath, ['bin/kernellab.js', '--home', app.home, 'call', 'sweeps.concurrency'], { encoding: 'utf8' }),
+    ) as { threadsSetting: number | null; threads: { alone: number } };
+  expect(concurrency()).toMatchObject({ threadsSetting: 1, threads: { alone: 1 } });
+  await about.setThreadsPerRun('automatic');
+  await expect(about.threadsPerRun).toContainText('(automatic)');
+  expect(concurrency().threadsSetting).toBeNull();
+});
+
 test('a visitor without the token is turned away', async ({ page }) => {
   const response = await page.goto(new URL(app.url).origin + '/');
   expect(response?.status()).toBe(401);

@@ -10,6 +10,8 @@ export class AboutPage {
   readonly nodeVersion: Locator;
   readonly trainingSlots: Locator;
   readonly runsAtOnce: Locator;
+  readonly threadsPerRun: Locator;
+  readonly threadsChoice: Locator;
 
   constructor(page: Page) {
     this.page = page;
@@ -20,11 +22,19 @@ export class AboutPage {
     this.nodeVersion = page.getByTestId('node-version');
     this.trainingSlots = page.getByTestId('training-slots');
     this.runsAtOnce = page.getByLabel('Runs at once', { exact: true });
+    this.threadsPerRun = page.getByTestId('threads-per-run');
+    this.threadsChoice = page.getByLabel('Threads per run', { exact: true });
   }
 
   /** Sets how many runs train at once on this machine. */
   async setRunsAtOnce(workers: number): Promise<void> {
     await this.runsAtOnce.fill(String(workers));
+    await this.page.getByRole('button', { name: 'Save' }).click();
+  }
+
+  /** Sets how many CPU threads each run computes with: a count, or 'automatic'. */
+  async setThreadsPerRun(choice: number | 'automatic'): Promise<void> {
+    await this.threadsChoice.selectOption({ label: String(choice) });
     await this.page.getByRole('button', { name: 'Save' }).click();
   }
 

@@ -30,6 +30,7 @@ type SweepFlags = RunFlagValues & {
   pruner?: string;
   optimize?: string;
   metric?: string;
+  threads?: string;
 };
 
 function specFromFlags(flags: SweepFlags): SweepSpecInput {
@@ -273,6 +274,7 @@ export function registerSweep(program: Command, open: () => Service): Command {
     .option('--repeats <n>', 'runs per point, with seeds seed, seed+1, …')
     .option('--no-fold', 'train every epoch count separately (no epoch folding)')
     .option('--workers <n>', 'runs at once in this process (within the machine budget shared by the app, serve and the CLI)')
+    .option('--threads <n>', "CPU threads each of this process's runs computes with (default: the cores shared among the runs at once)")
     .option('--yes', 'confirm a sweep of more than 10,000 runs')
     .option('--dry-run', `preview only: print the estimate and the points (the first ${dryRunPoints}), queue nothing`)
     .option('--metric <metric>', 'sort the final table by this metric (default: the main one, val_accuracy where recorded)')
@@ -281,8 +283,14 @@ export function registerSweep(program: Command, open: () => Service): Command {
   addRunFlags(command, true).action(async (specArg: string | undefined, flags: SweepFlags) => {
     const service = open();
     const quiet = flags.json === true;
-    if (flags.workers !== undefined)
-      await service.call('sweeps.setConcurrency', { workers: positiveInt('workers', flags.workers)!, scope: 'process' });
+    const workers = positiveInt('workers', flags.workers);
+    const threads = positiveInt('threads', flags.threads);
+    if (workers !== undefined || threads !== undefined)
+      await service.call('sweeps.setConcurrency', {
+        ...(workers !== undefined && { workers }),
+        ...(threads !== undefined && { threads }),
+        scope: 'process',
+      });
     if (specArg === 'resume') {
       const resumed = await service.call('sweeps.resume', flags.id !== undefined ? { id: positiveInt('id', flags.id)! } : {});
       if (resumed.sweepIds.length === 0) {

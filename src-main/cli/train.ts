@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import type { MetricPointOut, RunDetail, RunProgress } from '../core/contract/runs.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
-import { addRunFlags, axesFromFlags, baseFromFlags, runHelpText, type RunFlagValues } from './runFlags.ts';
+import { addRunFlags, axesFromFlags, baseFromFlags, positiveInt, runHelpText, type RunFlagValues } from './runFlags.ts';
 import { print, printJson, terminalText } from './format.ts';
 import { formatRunSummary } from './runs.ts';
 
@@ -47,10 +47,12 @@ export function registerTrain(program: Command, open: () => Service): void {
     .description('train one run, one line per epoch, and print its final metrics (exit 0 only when it completed)')
     .option('--name <name>', 'run name')
     .option('--experiment <name>', 'file the run under this experiment')
+    .option('--threads <n>', 'CPU threads the run computes with (default: every core, or the setting in This machine)')
     .option('--json', 'print the finished run as JSON, and nothing else');
   command.addHelpText('after', () => runHelpText('train'));
-  addRunFlags(command, false).action(async (flags: RunFlagValues & { json?: boolean }) => {
+  addRunFlags(command, false).action(async (flags: RunFlagValues & { json?: boolean; threads?: string }) => {
     const base = baseFromFlags(flags, false);
+    const threads = positiveInt('threads', flags.threads);
     const set: Record<string, string | number | boolean> = {};
     for (const [axis, values] of Object.entries(axesFromFlags(flags))) {
       if (values.length !== 1)
@@ -58,6 +60,8 @@ export function registerTrain(program: Command, open: () => Service): void {
       set[axis] = values[0]!;
     }
     const service = open();
+    // Before the run starts: this process's scheduler hands it to the run's worker.
+    if (threads !== undefined) await service.call('sweeps.setConcurrency', { threads, scope: 'process' });
     const { runId } = await service.call('runs.start', {
       run: base,
       set,

@@ -310,8 +310,14 @@ export const Concurrency = z.object({
   running: z.number().int(),
   /** This process's own cap under the machine's budget (`kernellab sweep --workers`), or null. */
   thisProcess: z.number().int().nullable(),
-  /** The largest budget this machine takes (one per CPU). */
+  /** The largest budget this machine takes (one per CPU); also the most threads a run may be given. */
   maxWorkers: z.number().int(),
+  /** CPU threads per run set for this machine (every process on the data folder), or null: automatic. */
+  threadsSetting: z.number().int().nullable(),
+  /** This process's own threads per run (`kernellab train|sweep --threads`), or null. */
+  threadsThisProcess: z.number().int().nullable(),
+  /** The threads a run starting now computes with: alone on the machine, and beside others (as many as `workers`). */
+  threads: z.object({ alone: z.number().int(), shared: z.number().int() }),
 });
 
 const IdInput = z.object({ id: Id }).strict();
@@ -423,15 +429,24 @@ export const sweepsMethods = {
   'sweeps.setConcurrency': method({
     input: z
       .object({
-        workers: z.number().int().min(1).max(256),
+        workers: z.number().int().min(1).max(256).optional(),
+        /**
+         * CPU threads each run computes with (wasm's XNNPACK threads, TensorFlow's intra-op pool);
+         * null: automatic — every core for a run alone, an equal share when several train at once.
+         */
+        threads: z.number().int().min(1).max(256).nullable().optional(),
         backend: BackendName.optional(),
         /** 'machine' (default): every process on this data folder; 'process': this process only, under the machine's budget. */
         scope: z.enum(['machine', 'process']).default('machine'),
       })
-      .strict(),
+      .strict()
+      .refine((input) => input.workers !== undefined || input.threads !== undefined, {
+        message: 'give workers, threads or both',
+        path: ['workers'],
+      }),
     output: Concurrency,
     summary:
-      "How many runs train at once on this machine (per backend, shared by the app, serve and the CLI), or this process's own cap; changed while running.",
+      "How many runs train at once on this machine (per backend, shared by the app, serve and the CLI) and with how many CPU threads each, or this process's own; changed while running (threads apply to runs that start after).",
   }),
   'sweeps.concurrency': method({
     input: z.object({}).strict().default({}),

@@ -90,8 +90,8 @@ export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Swee
       const clusterJobs = store.clusters.jobs({ sweepId: id, open: true }).length > 0 ? await cancelClusterJobs(ctx, id) : undefined;
       return clusterJobs ? { canceled, clusterJobs } : { canceled };
     },
-    'sweeps.setConcurrency': ({ workers, backend, scope }) => {
-      scheduler.setConcurrency(workers, backend, scope);
+    'sweeps.setConcurrency': ({ workers, threads, backend, scope }) => {
+      scheduler.setBudget({ workers, threads }, backend, scope);
       return scheduler.concurrency();
     },
     'sweeps.concurrency': () => scheduler.concurrency(),

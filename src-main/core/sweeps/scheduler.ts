@@ -107,6 +107,9 @@ const workersSetting = 'workers';
 const StoredBudget = z
   .object({ wasm: z.number().int().positive(), cpu: z.number().int().positive(), tensorflow: z.number().int().positive() })
   .partial();
+/** CPU threads per run set for this machine (`threads`); absent: automatic (threadsPerRun). */
+const threadsSetting = 'threads';
+const StoredThreads = z.number().int().positive();
 
 interface Active {
   run: RunRecord;
@@ -153,6 +156,8 @@ export class Scheduler {
   readonly #adoptedRuns = new Set<number>();
   /** This process's own cap, under the machine's budget (null: none). */
   #processCap: number | null = null;
+  /** This process's own threads per run (`kernellab train|sweep --threads`), over the machine's setting. */
+  #processThreads: number | null = null;
   #backend: BackendName;
   #backendPinnedByUser = false;
   readonly #active = new Map<number, Active>();
@@ -206,6 +211,9 @@ export class Scheduler {
     running: number;
     thisProcess: number | null;
     maxWorkers: number;
+    threadsSetting: number | null;
+    threadsThisProcess: number | null;
+    threads: { alone: number; shared: number };
   } {
     return {
       backend: this.#backend,
@@ -214,30 +222,76 @@ export class Scheduler {
       running: this.#store.runningOnThisMachine(),
       thisProcess: this.#processCap,
       maxWorkers: this.#maxWorkers,
+      threadsSetting: this.#machineThreads(),
+      threadsThisProcess: this.#processThreads,
+      threads: { alone: this.threadsFor(true), shared: this.threadsFor(false) },
     };
   }
 
+  /** The machine's threads per run as saved, or null (automatic). */
+  #machineThreads(): number | null {
+    const stored = StoredThreads.safeParse(this.#store.getSetting(threadsSetting));
+    return stored.success ? stored.data : null;
+  }
+
   /**
-   * Changes how many runs train at once: on this machine, for every process on the data folder
-   * (scope 'machine', saved), or in this process only. Takes effect at once (extra runs are not
-   * stopped; new ones wait). More than the machine has CPUs is refused: the runs would only take
-   * turns on the same cores.
+   * CPU threads for a run starting now: this process's own setting, else the machine's, else
+   * automatic — every core for a run alone, an equal share of the cores among the runs at once.
    */
-  setConcurrency(workers: number, backend: BackendName = this.#backend, scope: 'machine' | 'process' = 'machine'): void {
-    if (!Number.isInteger(workers) || workers < 1)
-      throw new KernelLabError('invalid_input', `workers: ${workers} is not a whole number of at least 1`);
-    if (workers > this.#maxWorkers)
-      throw new KernelLabError(
-        'invalid_input',
-        `workers: ${workers} is more than this machine can train at once (${this.#maxWorkers}, one per CPU); runs beyond that would only take turns on the same cores`,
-        [`workers: at most ${this.#maxWorkers} on this machine`],
-      );
-    if (scope === 'process') this.#processCap = workers;
-    else {
-      const stored = StoredBudget.safeParse(this.#store.getSetting(workersSetting));
-      this.#store.setSetting(workersSetting, { ...(stored.success ? stored.data : {}), [backend]: workers });
+  threadsFor(alone: boolean): number {
+    return this.#processThreads ?? this.#machineThreads() ?? threadsPerRun(availableParallelism(), this.#limit(), alone);
+  }
+
+  /**
+   * Changes how many runs train at once and/or how many CPU threads each computes with: on this
+   * machine, for every process on the data folder (scope 'machine', saved), or in this process
+   * only. Threads null returns to automatic. Both are checked before either changes. Takes effect
+   * for runs that start from now on (running ones keep their threads; extra runs are not stopped).
+   * More than the machine has CPUs is refused: the runs or threads would only take turns on the
+   * same cores.
+   */
+  setBudget(
+    change: { workers?: number; threads?: number | null },
+    backend: BackendName = this.#backend,
+    scope: 'machine' | 'process' = 'machine',
+  ): void {
+    const { workers, threads } = change;
+    if (workers !== undefined) {
+      if (!Number.isInteger(workers) || workers < 1)
+        throw new KernelLabError('invalid_input', `workers: ${workers} is not a whole number of at least 1`);
+      if (workers > this.#maxWorkers)
+        throw new KernelLabError(
+          'invalid_input',
+          `workers: ${workers} is more than this machine can train at once (${this.#maxWorkers}, one per CPU); runs beyond that would only take turns on the same cores`,
+          [`workers: at most ${this.#maxWorkers} on this machine`],
+        );
+    }
+    if (threads !== undefined && threads !== null) {
+      if (!Number.isInteger(threads) || threads < 1)
+        throw new KernelLabError('invalid_input', `threads: ${threads} is not a whole number of at least 1`);
+      if (threads > this.#maxWorkers)
+        throw new KernelLabError(
+          'invalid_input',
+          `threads: ${threads} is more threads per run than this machine has CPUs (${this.#maxWorkers}); threads beyond that would only take turns on the same cores`,
+          [`threads: at most ${this.#maxWorkers} on this machine`],
+        );
+    }
+    if (scope === 'process') {
+      if (workers !== undefined) this.#processCap = workers;
+      if (threads !== undefined) this.#processThreads = threads;
+    } else {
+      if (workers !== undefined) {
+        const stored = StoredBudget.safeParse(this.#store.getSetting(workersSetting));
+        this.#store.setSetting(workersSetting, { ...(stored.success ? stored.data : {}), [backend]: workers });
+      }
+      if (threads !== undefined) this.#store.setSetting(threadsSetting, threads);
     }
     this.pump();
+  }
+
+  /** Changes how many runs train at once (setBudget with workers only). */
+  setConcurrency(workers: number, backend: BackendName = this.#backend, scope: 'machine' | 'process' = 'machine'): void {
+    this.setBudget({ workers }, backend, scope);
   }
 
   /** Fixes which backend's limit applies (otherwise it follows what unpinned runs get). */
@@ -367,13 +421,14 @@ export class Scheduler {
   #launch(run: RunRecord): void {
     this.#events.emit('run.updated', { runId: run.id, status: 'running', summary: this.#store.summary(run.id) });
     const lease = leaseOf(run);
-    // Every core when the run is alone here; an equal share when others run or wait (threadsPerRun).
+    // Every core when the run is alone here; an equal share when others run or wait (threadsPerRun);
+    // or what the user set (threadsFor).
     const alone = this.#active.size === 0 && !this.#store.hasClaimableRun(this.owner, this.#claimScope());
     const job: RunJob = {
       run,
       lease,
       ...this.executionPlan(run),
-      threads: threadsPerRun(availableParallelism(), this.#limit(), alone),
+      threads: this.threadsFor(alone),
     };
     const active: Active = {
       run,

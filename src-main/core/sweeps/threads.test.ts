@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
+import { sweepsMethods } from '../contract/sweeps.ts';
 import { RunStore } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
 import { queueSweep } from './queueing.ts';
@@ -22,13 +23,16 @@ describe('threads per run', () => {
   let temp: { dir: string; cleanup: () => void };
   let store: RunStore;
   let scheduler: Scheduler | undefined;
+  let other: Scheduler | undefined;
   beforeEach(() => {
     temp = makeTempDir('kernellab-threads-');
     store = RunStore.open(join(temp.dir, 'kernellab.db'));
   });
   afterEach(async () => {
     await scheduler?.close();
+    await other?.close();
     scheduler = undefined;
+    other = undefined;
     store.close();
     temp.cleanup();
   });
@@ -63,5 +67,48 @@ describe('threads per run', () => {
     const share = threadsPerRun(availableParallelism(), 2, false);
     expect(jobs.slice(1, 3).map((j) => j.threads)).toEqual([share, share]);
     expect(jobs).toHaveLength(4);
+  });
+
+  it('gives each run the threads the user set: the machine’s setting, this process’s over it, automatic again with null', async () => {
+    const jobs: RunJob[] = [];
+    const make = () => new Scheduler({ store, events: new EventBus(), executor: recording(jobs), pollMs: 50, maxWorkers: 8 });
+    scheduler = make();
+    // Another process on the same data folder (the app beside `kernellab train`).
+    other = make();
+    scheduler.start();
+    const trainOne = async () => {
+      await queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [3] } })));
+      scheduler!.pump();
+      await scheduler!.whenIdle();
+      return jobs.at(-1)!.threads;
+    };
+    expect(scheduler.concurrency()).toMatchObject({ threadsSetting: null, threadsThisProcess: null });
+    expect(scheduler.concurrency().threads.alone).toBe(availableParallelism());
+
+    scheduler.setBudget({ threads: 3 });
+    expect(await trainOne()).toBe(3);
+    expect(other.concurrency()).toMatchObject({ threadsSetting: 3, threads: { alone: 3, shared: 3 } });
+
+    other.setBudget({ threads: 1 }, 'wasm', 'process');
+    expect(other.concurrency()).toMatchObject({ threadsSetting: 3, threadsThisProcess: 1, threads: { alone: 1, shared: 1 } });
+    expect(await trainOne()).toBe(3);
+
+    scheduler.setBudget({ threads: null });
+    expect(await trainOne()).toBe(availableParallelism());
+    expect(other.concurrency().threadsSetting).toBeNull();
+  });
+
+  it('refuses more threads than the CPUs, in words, and changes nothing else with them', () => {
+    scheduler = new Scheduler({ store, events: new EventBus(), executor: recording([]), pollMs: 50, maxWorkers: 4 });
+    const before = scheduler.budget().wasm;
+    expect(() => scheduler!.setBudget({ workers: 1, threads: 5 })).toThrow(
+      'threads: 5 is more threads per run than this machine has CPUs (4)',
+    );
+    expect(scheduler.budget().wasm).toBe(before);
+    expect(scheduler.concurrency().threadsSetting).toBeNull();
+    const input = sweepsMethods['sweeps.setConcurrency'].input;
+    expect(input.safeParse({}).error?.issues[0]).toMatchObject({ path: ['workers'], message: 'give workers, threads or both' });
+    expect(input.safeParse({ threads: 0 }).success).toBe(false);
+    expect(input.safeParse({ threads: null }).success).toBe(true);
   });
 });
