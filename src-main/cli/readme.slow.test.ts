@@ -43,14 +43,19 @@ const plans: [RegExp, Plan][] = [
   [/^npm run build$/, { skip: 'the e2e tests build the renderer before they run; serve says when it is not built' }],
   [/^npx kernellab serve$/, { run: 'serve' }],
   [/^npx kernellab serve --host 0\.0\.0\.0 --tls-cert/, { skip: 'needs a certificate; serverEdges.test.ts serves 0.0.0.0 over TLS' }],
-  [/^npx kernellab (info|--help|runs ls|runs compare|runs export|summary|call app\.health|engine ls)\b/, { run: 'as written' }],
+  [
+    /^npx kernellab (info|--help|runs ls|runs compare|runs export|summary|call app\.health|engine ls|engine rm tensorflow)\b/,
+    { run: 'as written' },
+  ],
   [/^npx kernellab datasets import \.\/mnist-files$/, { run: 'as written' }],
   [/^npx kernellab (train|sweep) --preset [\w-]+ --dataset mnist .*--epochs [\d,]+$/, { run: 'bounded training' }],
   [/^npx kernellab sweep .*--method tpe/, { run: 'dry run' }],
   [/^npx kernellab engine install tensorflow$/, { skip: 'downloads tensorflow-cpu with pip; CI runs it (.ci/run)' }],
   [/^npx kernellab engine install tensorflow --gpu$/, { skip: 'needs an NVIDIA GPU' }],
-  [/^npx kernellab engine rm tensorflow$/, { skip: 'needs the engine installed; engine/install tests remove one' }],
-  [/^npx kernellab sweep (importance|jobs|cancel) 12$/, { skip: 'names a sweep of the reader’s own database; each has its own test' }],
+  [
+    /^npx kernellab sweep (importance|jobs|cancel) 12$/,
+    { skip: 'sweep 12 of the reader’s database (a cluster sweep for jobs); this walk-through makes one sweep' },
+  ],
   [/^npx kernellab sweep submit /, { skip: 'needs a Slurm or Kubernetes cluster; clusters/*.test.ts drive real Slurm in CI' }],
   [/^ssh /, { skip: 'a tunnel to another machine' }],
 ];
@@ -69,6 +74,8 @@ beforeAll(() => {
   mkdirSync(join(temp.dir, 'mnist-files'));
   for (const file of mnistDataFiles()) symlinkSync(file, join(temp.dir, 'mnist-files', basename(file)));
   env = { ...process.env, KERNELLAB_HOME: join(temp.dir, 'home'), KERNELLAB_DATASET_MIRROR: '', NO_COLOR: '1' };
+  // Engines live in the temp data folder, so `engine rm tensorflow` cannot touch a shared one.
+  delete env.KERNELLAB_ENGINES_DIR;
 });
 afterAll(() => temp.cleanup());
 
