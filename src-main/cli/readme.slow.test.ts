@@ -50,6 +50,8 @@ const plans: [RegExp, Plan][] = [
   [/^npx kernellab datasets import \.\/mnist-files$/, { run: 'as written' }],
   [/^npx kernellab (train|sweep) --preset [\w-]+ --dataset mnist .*--epochs [\d,]+$/, { run: 'bounded training' }],
   [/^npx kernellab sweep .*--method tpe/, { run: 'dry run' }],
+  [/^npx kernellab (export|import) keras\b/, { run: 'as written' }],
+  [/^npx kernellab train --spec \S+ --epochs \d+$/, { run: 'bounded training' }],
   [/^npx kernellab engine install tensorflow$/, { skip: 'downloads tensorflow-cpu with pip; CI runs it (.ci/run)' }],
   [/^npx kernellab engine install tensorflow --gpu$/, { skip: 'needs an NVIDIA GPU' }],
   [
