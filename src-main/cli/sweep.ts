@@ -296,7 +296,7 @@ export function registerSweep(program: Command, open: () => Service): Command {
     .option('--no-fold', 'train every epoch count separately (no epoch folding)')
     .option('--workers <n>', 'runs at once in this process (within the machine budget shared by the app, serve and the CLI)')
     .option('--threads <n>', "CPU threads each of this process's runs computes with (default: the cores shared among the runs at once)")
-    .option('--yes', 'confirm a sweep of more than 10,000 runs')
+    .option('--yes', 'confirm a sweep of more than 10,000 runs, or runs of more than 10,000 epochs')
     .option('--dry-run', `preview only: print the estimate and the points (the first ${dryRunPoints}), queue nothing`)
     .option('--metric <metric>', 'sort the final table by this metric (default: the main one, val_accuracy where recorded)')
     .option('--json', 'print JSON');

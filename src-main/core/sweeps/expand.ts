@@ -15,7 +15,7 @@ import { runSizeProblem, sizeRun } from './runSize.ts';
 import { followDataset, isRange, listValues, rangeValues, resolveAxis, sampleRange, type AxisDef, type PointDraft } from './axes.ts';
 import type { AxisValue, SubsetSpec } from '../contract/runs.ts';
 import { hardLimit, type AxisRange, type SweepSpec } from '../contract/sweeps.ts';
-import { confirmAbove } from './sweepSpec.ts';
+import { confirmAbove, confirmEpochsAbove } from './sweepSpec.ts';
 
 export interface SweepPoint {
   /** Position in the sweep, from 0. */
@@ -198,6 +198,12 @@ class PointBuilder {
       point.forwardFlops = part.shapeError === null ? part.forwardFlops : 0;
       return point;
     }
+    if (hp.data.epochs > confirmEpochsAbove && !this.#spec.yes)
+      throw new KernelLabError(
+        'invalid_input',
+        `hyperparameters.epochs: ${hp.data.epochs.toLocaleString('en')} epochs for one run (more than ${confirmEpochsAbove.toLocaleString('en')}); confirm with yes: true (--yes on the command line)`,
+        [`hyperparameters.epochs: ${hp.data.epochs} epochs need yes: true`],
+      );
     // Sized before anything is allocated: a run that cannot fit this machine or has no image to train on is refused here.
     const tooBig = runSizeProblem(sizeRun(part.model, part.summary!, hp.data, part.dataset, point.subset), hp.data);
     if (tooBig !== null) {

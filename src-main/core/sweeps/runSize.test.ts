@@ -86,6 +86,19 @@ describe('runs are sized before anything is allocated', () => {
     ).rejects.toThrow('base.model.layers: at most 1,000 layers');
   });
 
+  it('asks for a confirmation before a run of more than 10,000 epochs, as for a sweep of more than 10,000 runs', async () => {
+    const run = { preset: 'lenet5-relu', dataset: 'mnist', hyperparameters: { epochs: 1e9 } } as const;
+    await expect(service.call('runs.start', { run })).rejects.toThrow(
+      'hyperparameters.epochs: 1,000,000,000 epochs for one run (more than 10,000); confirm with yes: true (--yes on the command line)',
+    );
+    await expect(
+      service.call('sweeps.preview', { spec: { base: { preset: 'lenet5-relu', dataset: 'mnist' }, axes: { epochs: [10, 20_000] } } }),
+    ).rejects.toThrow('hyperparameters.epochs: 20,000 epochs for one run');
+    expect(await queuedRuns()).toBe(0);
+    await service.call('runs.start', { run, yes: true });
+    expect(await queuedRuns()).toBe(1);
+  });
+
   it('counts weights, gradients, optimizer state and a batch of activations against the memory it is given', () => {
     const model = ModelSpec.parse(getPreset('lenet5-relu').spec);
     const summary = inferShapes(model);
