@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { linkMnist } from '../../test/mnistHome.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { errorSentence } from '../errors.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
@@ -16,8 +17,10 @@ import { runSizeProblem, sizeRun } from './runSize.ts';
 
 let temp: { dir: string; cleanup: () => void };
 let service: Service;
-beforeEach(() => {
+beforeEach(async () => {
   temp = makeTempDir('kernellab-run-size-');
+  // runs.start refuses a dataset that is not on the machine.
+  await linkMnist(join(temp.dir, 'home'));
   // Answers only: what it queues is never trained here.
   service = createService({ dataDir: join(temp.dir, 'home'), shell: 'cli', trains: false });
 });
