@@ -15,3 +15,10 @@ export const chromiumArgs = [
   '--disable-sync',
   '--no-first-run',
 ];
+
+/**
+ * For the GPU host specs: WebGPU needs the GPU process (no --disable-gpu) and, on Linux,
+ * --enable-unsafe-webgpu. Without a usable GPU Chromium falls back to SwiftShader, a software
+ * adapter (isFallbackAdapter true): right numbers, no GPU speed.
+ */
+export const gpuChromiumArgs = [...chromiumArgs.filter((arg) => arg !== '--disable-gpu'), '--enable-unsafe-webgpu'];

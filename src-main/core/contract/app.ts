@@ -7,6 +7,17 @@ export type BackendName = z.infer<typeof BackendName>;
 /** Preference order when a run pins no backend (DESIGN.md: tensorflow → wasm → cpu). */
 export const backendOrder: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
+/**
+ * Backends that train in a browser GPU host (a Web Worker in a page, or in the desktop's hidden
+ * window), never in a worker process: Node has neither WebGPU nor WebGL.
+ */
+export const GpuHostBackend = z.enum(['webgpu', 'webgl']);
+export type GpuHostBackend = z.infer<typeof GpuHostBackend>;
+
+/** Every backend a run can train on: a worker process's or a GPU host's. */
+export const RunBackend = z.enum([...BackendName.options, ...GpuHostBackend.options]);
+export type RunBackend = z.infer<typeof RunBackend>;
+
 export const BackendProbe = z.object({
   name: BackendName,
   available: z.boolean(),

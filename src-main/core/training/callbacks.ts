@@ -58,14 +58,14 @@ export interface LoopContext {
 /** The running means of an epoch so far, read from the backend only when asked (PendingSteps). */
 export interface BatchLogs {
   /** Null when a step read now is not finite: the loop ends the run as diverged. */
-  read(): { loss: number; accuracy: number; samplesPerSec: number; at: number } | null;
+  read(): Promise<{ loss: number; accuracy: number; samplesPerSec: number; at: number } | null>;
 }
 
 export interface TrainingCallback {
   /** After the model is built (and restored on resume), before trainBegin is sent. */
   onTrainBegin?(): void | Promise<void>;
   onEpochBegin?(epoch: number): void;
-  onBatchEnd?(epoch: number, batch: number, logs: BatchLogs): void;
+  onBatchEnd?(epoch: number, batch: number, logs: BatchLogs): void | Promise<void>;
   /** `logs` holds the epoch's metrics by stored name; the state already counts the epoch. */
   onEpochEnd?(epoch: number, logs: EpochLogs): void | Promise<void>;
   /** After the last epoch (or an early stop), before the final test evaluation. */
@@ -87,10 +87,10 @@ export class ProgressReporter implements TrainingCallback {
     this.#lastSent = performance.now();
   }
 
-  onBatchEnd(epoch: number, batch: number, logs: BatchLogs): void {
+  async onBatchEnd(epoch: number, batch: number, logs: BatchLogs): Promise<void> {
     const { batchesPerEpoch } = this.#loop;
     if (performance.now() - this.#lastSent < this.#intervalMs && batch !== batchesPerEpoch) return;
-    const means = logs.read();
+    const means = await logs.read();
     if (!means) return;
     this.#lastSent = means.at;
     const { runId, hyperparameters } = this.#loop;
@@ -201,9 +201,9 @@ export class EarlyStopping implements TrainingCallback {
 }
 
 /** The test evaluation message: the final one, or (epoch folding) the model as it is after `epoch`. */
-export function emitTestEvaluation(loop: LoopContext, epoch?: number): void {
+export async function emitTestEvaluation(loop: LoopContext, epoch?: number): Promise<void> {
   const { data, model, runId } = loop;
-  const evaluation = evaluateModel(model, data.test, loop.numClasses, { wantDetails: true });
+  const evaluation = await evaluateModel(model, data.test, loop.numClasses, { wantDetails: true });
   loop.emit({
     type: 'evaluation',
     runId,
@@ -233,14 +233,14 @@ export class FoldingEvaluations implements TrainingCallback {
   }
 
   /** Main asks again for an evaluation it never recorded (killed in between): the resumed model is exactly the model after that epoch. */
-  onTrainBegin(): void {
+  async onTrainBegin(): Promise<void> {
     const done = this.#loop.state.epochsCompleted;
-    if (this.#loop.resumed && this.#epochs.has(done)) emitTestEvaluation(this.#loop, done);
+    if (this.#loop.resumed && this.#epochs.has(done)) await emitTestEvaluation(this.#loop, done);
   }
 
   /** Before the checkpoints (callback order): a run resumed from this epoch's checkpoint has already sent it. */
-  onEpochEnd(epoch: number): void {
-    if (this.#epochs.has(epoch)) emitTestEvaluation(this.#loop, epoch);
+  async onEpochEnd(epoch: number): Promise<void> {
+    if (this.#epochs.has(epoch)) await emitTestEvaluation(this.#loop, epoch);
   }
 }
 

@@ -18,12 +18,12 @@ export interface EvaluationResult {
  * statistics); with details, the confusion matrix, the per-class report and the most
  * confidently wrong examples.
  */
-export function evaluateModel(
+export async function evaluateModel(
   model: tfl.LayersModel,
   split: RawSplit,
   numClasses: number,
   options: { wantDetails: boolean; batchSize?: number; mistakes?: number },
-): EvaluationResult {
+): Promise<EvaluationResult> {
   const batchSize = options.batchSize ?? 500;
   let lossSum = 0;
   let correct = 0;
@@ -40,18 +40,19 @@ export function evaluateModel(
       const hits = tf.sum(tf.cast(tf.equal(argMax, labels), 'float32'));
       return { stats: tf.stack([loss, hits]), argMax, maxProb };
     });
-    const [l, h] = out.stats.dataSync();
+    // Asynchronous reads: Chromium's WebGPU cannot read synchronously in a Worker (gpuhost/browserBackend.ts).
+    const [l, h] = await out.stats.data();
     lossSum += l!;
     correct += h!;
     if (options.wantDetails) {
-      predicted.set(out.argMax.dataSync() as Int32Array, start);
-      confidence.set(out.maxProb.dataSync() as Float32Array, start);
+      predicted.set((await out.argMax.data()) as Int32Array, start);
+      confidence.set((await out.maxProb.data()) as Float32Array, start);
     }
     tf.dispose([x, y, labels, out.stats, out.argMax, out.maxProb]);
   }
   // The weights do not change while evaluating: the penalty is added once, as Keras' mean of per-batch losses would.
   const penalty = regularizationPenalty(model);
-  const penaltyValue = penalty ? penalty.dataSync()[0]! : 0;
+  const penaltyValue = penalty ? (await penalty.data())[0]! : 0;
   penalty?.dispose();
   const result: EvaluationResult = { loss: lossSum / split.count + penaltyValue, accuracy: correct / split.count };
   if (!options.wantDetails) return result;

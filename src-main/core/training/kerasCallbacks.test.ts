@@ -184,7 +184,7 @@ describe("the step schedules give Keras' rates", () => {
         loop.optimizer.applyGradients({ [x.name]: tf.scalar(1) });
         moves.push(before - x.dataSync()[0]!);
         loop.state.globalStep++;
-        schedule!.onBatchEnd?.(1, step + 1, { read: () => null });
+        await schedule!.onBatchEnd?.(1, step + 1, { read: async () => null });
       }
       expect(learningRateOf(loop.optimizer)).toBeCloseTo(0.1 * 0.5 ** 3, 12);
       if (optimizer === 'sgd') {

@@ -63,6 +63,10 @@ describe('the training loop imports nothing from Node', () => {
     expect(nodeImportChains(resolve(here, 'trainer.ts'))).toEqual([]);
   });
 
+  it('from the browser GPU Worker (gpuhost/gpuWorker.ts), none either', () => {
+    expect(nodeImportChains(resolve(here, '../gpuhost/gpuWorker.ts'))).toEqual([]);
+  });
+
   it('finds the chains where they exist: the Node worker reaches node:fs through its checkpoint files', () => {
     const chains = nodeImportChains(resolve(here, 'worker.ts'));
     expect(chains.filter((c) => c.endsWith('src-main/core/training/checkpointIO.ts → node:fs'))).not.toEqual([]);

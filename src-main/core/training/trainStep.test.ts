@@ -56,7 +56,7 @@ describe('regularisers', () => {
     expect(0.01 * convSquares + 0.001 * outputAbs).toBeGreaterThan(1e-3);
   });
 
-  it('add the same penalty to an evaluation loss', () => {
+  it('add the same penalty to an evaluation loss', async () => {
     const model = buildModel(ModelSpec.parse(spec(true)), 9);
     const plain = buildModel(ModelSpec.parse(spec(false)), 9);
     try {
@@ -71,8 +71,8 @@ describe('regularisers', () => {
       };
       const kernels = model.layers.filter((l) => l.getWeights().length > 0).map((l) => Array.from(l.getWeights()[0]!.dataSync()));
       const penalty = 0.01 * kernels[0]!.reduce((a, w) => a + w * w, 0) + 0.001 * kernels[2]!.reduce((a, w) => a + Math.abs(w), 0);
-      const withPenalty = evaluateModel(model, split, 3, { wantDetails: false }).loss;
-      const without = evaluateModel(plain, split, 3, { wantDetails: false }).loss;
+      const withPenalty = (await evaluateModel(model, split, 3, { wantDetails: false })).loss;
+      const without = (await evaluateModel(plain, split, 3, { wantDetails: false })).loss;
       // Same seed, same weights: the two losses differ by the penalty alone.
       expect(withPenalty - without).toBeCloseTo(penalty, 5);
     } finally {

@@ -84,13 +84,16 @@ export class PendingSteps {
     this.#steps.push({ stats, batch, size });
   }
 
-  /** Reads every pending step with one read of the backend, oldest first. */
-  read(): StepNumbers[] {
+  /**
+   * Reads every pending step with one read of the backend, oldest first. Asynchronous: a GPU
+   * backend in a browser Worker cannot read synchronously (gpuhost/browserBackend.ts).
+   */
+  async read(): Promise<StepNumbers[]> {
     if (this.#steps.length === 0) return [];
     const steps = this.#steps;
     this.#steps = [];
     const all = tf.tidy(() => tf.concat(steps.map((s) => s.stats)));
-    const values = all.dataSync();
+    const values = await all.data();
     tf.dispose([all, ...steps.map((s) => s.stats)]);
     return steps.map((s, i) => {
       const [loss, correct, guard] = [values[3 * i]!, values[3 * i + 1]!, values[3 * i + 2]!];

@@ -180,7 +180,7 @@ describe.each(['cpu', 'wasm'] as const)('training on %s', (backend) => {
   });
 
   it('reads the step numbers back from the backend only when a message needs them', async () => {
-    const reads = vi.spyOn(tf.Tensor.prototype, 'dataSync');
+    const reads = vi.spyOn(tf.Tensor.prototype, 'data');
     try {
       const config = { ...hp, epochs: 1, validationSplit: 0 };
       await run(backend, config);

@@ -7,7 +7,7 @@
  * a Node worker process (nodeEnvironment.ts) and in a browser Web Worker.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName } from '../contract/app.ts';
+import type { RunBackend } from '../contract/app.ts';
 import { optimizerSettings, type Hyperparameters, type ModelSpec, type MonitoredMetric } from '../contract/training.ts';
 import { epochOrder } from '../datasets/prepare.ts';
 import type { RawSplit } from '../datasets/load.ts';
@@ -66,7 +66,7 @@ export interface TrainerOptions {
   stopAfterEpochs?: number | undefined;
   /** Epoch folding: evaluate on test after each of these epochs too (see TrainRequest). */
   evaluateAtEpochs?: readonly number[] | undefined;
-  backend: BackendName;
+  backend: RunBackend;
   device: string;
   /** Threads, engine versions, GPU and fallbacks, recorded in the run's environment. */
   runtime?: RunRuntime | undefined;
@@ -126,9 +126,9 @@ class EpochMeter implements BatchLogs {
     this.#epoch = epoch;
   }
 
-  read(): { loss: number; accuracy: number; samplesPerSec: number; at: number } | null {
+  async read(): Promise<{ loss: number; accuracy: number; samplesPerSec: number; at: number } | null> {
     const at = performance.now();
-    for (const step of this.#pending.read()) {
+    for (const step of await this.#pending.read()) {
       if (!step.finite) {
         this.diverged ??= { epoch: this.#epoch, batch: step.batch };
         return null;
@@ -189,13 +189,13 @@ async function trainEpoch(
     pending.add(trainStep({ model, optimizer, vars }, tensors), batch, end - start);
     tf.dispose([tensors.x, tensors.y, tensors.labels]);
     state.globalStep++;
-    for (const c of callbacks) c.onBatchEnd?.(epoch, batch, meter);
+    for (const c of callbacks) await c.onBatchEnd?.(epoch, batch, meter);
     if (meter.diverged) return meter;
     await options.environment.yieldToEventLoop();
     if (options.isCanceled()) return 'canceled';
   }
   // Steps no callback asked about are read now: the epoch's means, and a last check for divergence.
-  meter.read();
+  await meter.read();
   return meter;
 }
 
@@ -221,12 +221,14 @@ function emitTrainBegin(loop: LoopContext, options: TrainerOptions): void {
  * An epoch's logs, by the names main records them under: the training means, the validation
  * evaluation (taken now), time, throughput over the training part, CPU time (every thread), memory.
  */
-function epochLogs(loop: LoopContext, trained: EpochMeter, cpuStart: number | null, env: TrainingEnvironment): EpochLogs {
+async function epochLogs(loop: LoopContext, trained: EpochMeter, cpuStart: number | null, env: TrainingEnvironment): Promise<EpochLogs> {
   const trainSeconds = (performance.now() - trained.startedAt) / 1000;
   const cpuEnd = env.cpuSeconds();
   const { validation } = loop.data;
   const val =
-    validation !== null && validation.count > 0 ? evaluateModel(loop.model, validation, loop.numClasses, { wantDetails: false }) : null;
+    validation !== null && validation.count > 0
+      ? await evaluateModel(loop.model, validation, loop.numClasses, { wantDetails: false })
+      : null;
   return {
     loss: trained.lossSum / trained.seen,
     accuracy: trained.correctSum / trained.seen,
@@ -289,7 +291,7 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
       const trained = await trainEpoch(loop, epoch, vars, pending, callbacks, options);
       if (trained === 'canceled') return finish('canceled');
       if (trained.diverged) return finish('diverged', trained.diverged);
-      const logs = epochLogs(loop, trained, cpuStart, env);
+      const logs = await epochLogs(loop, trained, cpuStart, env);
       loop.state.history.push({ epoch, logs });
       loop.state.epochsCompleted = epoch;
       for (const c of callbacks) await c.onEpochEnd?.(epoch, logs);
@@ -298,7 +300,7 @@ export async function train(options: TrainerOptions): Promise<TrainStatus> {
     }
 
     for (const c of callbacks) await c.onTrainEnd?.();
-    emitTestEvaluation(loop);
+    await emitTestEvaluation(loop);
     return finish(loop.stop === 'early_stopped' ? 'early_stopped' : 'completed');
   } finally {
     pending.dispose();

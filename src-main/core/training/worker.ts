@@ -5,7 +5,6 @@
 import type { BackendName, BackendProbe } from '../contract/app.ts';
 import { backendOrder, loadBackend, probeBackends } from './backends.ts';
 import { StorageError } from './checkpointIO.ts';
-import { errorSentence } from '../errors.ts';
 import { registerWasmTrainingKernels } from './wasmKernels.ts';
 import { train } from './trainer.ts';
 import { nodeEnvironment } from './nodeEnvironment.ts';
@@ -204,7 +203,7 @@ function onMessage(raw: unknown): void {
   handle(raw).catch((error: unknown) => {
     send({
       type: 'error',
-      message: errorSentence(error),
+      message: error instanceof Error ? error.message : String(error),
       ...(error instanceof StorageError && { resumable: true }),
     });
     exitWhenFlushed(1);

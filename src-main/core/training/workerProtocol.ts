@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { BackendName, BackendProbe } from '../contract/app.ts';
+import { BackendProbe, RunBackend } from '../contract/app.ts';
+import { GpuAdapter } from '../gpuhost/gpuAdapter.ts';
 import { EngineCheck } from '../contract/engines.ts';
 import { RunProgress } from '../contract/runs.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
@@ -74,6 +75,8 @@ export const RunRuntime = z.object({
   gpu: z.object({ name: z.string(), memoryMiB: z.number(), driver: z.string(), cuda: z.string().nullable() }).nullable().optional(),
   /** Why the run does not train where it might have (a GPU it could not use, an engine that did not load) and on what it runs instead. */
   fallback: z.string().nullable().optional(),
+  /** The WebGPU or WebGL adapter of a run trained in a browser GPU host. */
+  adapter: GpuAdapter.optional(),
 });
 export type RunRuntime = z.infer<typeof RunRuntime>;
 
@@ -82,7 +85,7 @@ const Metric = z.number();
 export const TrainBegin = z.object({
   type: z.literal('trainBegin'),
   runId: RunId,
-  backend: BackendName,
+  backend: RunBackend,
   device: z.string(),
   totalParams: z.number().int(),
   trainCount: z.number().int(),

@@ -1,0 +1,108 @@
+/**
+ * Entry of the dedicated Web Worker that trains one run on the browser's GPU (webgpu, falling
+ * back to webgl) with the same loop as a worker process (training/trainer.ts). It talks to
+ * whoever started it only through gpuWorkerProtocol.ts. One Worker trains one run: its starter
+ * terminates it afterwards, which frees every GPU buffer the run held, and a Worker whose GPU
+ * process died is simply replaced by a fresh one for the next run.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { train, type TrainingEnvironment } from '../training/trainer.ts';
+import type { RunRuntime } from '../training/workerProtocol.ts';
+import { loadGpuBackend } from './browserBackend.ts';
+import { FromGpuWorker, ToGpuWorker, type CheckpointBytes } from './gpuWorkerProtocol.ts';
+import { memoryCheckpoints } from './memoryCheckpoints.ts';
+
+/** What this file uses of a DedicatedWorkerGlobalScope (the node-side tsconfig has no DOM types). */
+interface WorkerScope {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+}
+interface ChannelLike {
+  port1: { onmessage: (() => void) | null; close(): void };
+  port2: { postMessage(message: unknown): void };
+}
+const scope = globalThis as unknown as WorkerScope & { MessageChannel: new () => ChannelLike };
+
+function send(message: FromGpuWorker): void {
+  scope.postMessage(FromGpuWorker.parse(message));
+}
+
+/** A macrotask turn, so a cancel message lands between batches (setTimeout would clamp to 4 ms). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new scope.MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+let canceled = false;
+let training = false;
+
+async function runTraining(request: ToGpuWorker & { type: 'train' }): Promise<void> {
+  const message = ToGpuWorker.parse(request);
+  if (message.type !== 'train') return;
+  training = true;
+  const backend = await loadGpuBackend(message.backend);
+  const runtime: RunRuntime = { threads: 1, adapter: backend.adapter, fallback: backend.fallback };
+  const environment: TrainingEnvironment = {
+    checkpoints: memoryCheckpoints(message.runId, message.resumeFrom as CheckpointBytes[] | null, (kind, files) =>
+      send({ type: 'checkpointFiles', runId: message.runId, kind, files }),
+    ),
+    // A page cannot measure its own CPU time or memory: recorded as not measured.
+    cpuSeconds: () => null,
+    memoryBytes: () => null,
+    yieldToEventLoop,
+  };
+  try {
+    await train({
+      runId: message.runId,
+      spec: message.spec,
+      hyperparameters: message.hyperparameters,
+      data: message.data,
+      environment,
+      resume: message.resumeFrom !== null,
+      evaluateAtEpochs: message.evaluateAtEpochs,
+      backend: backend.name,
+      device: backend.device,
+      runtime,
+      emit: send,
+      isCanceled: () => canceled,
+    });
+  } finally {
+    // The starter terminates this Worker after the run; until then nothing of the run stays on the GPU.
+    tf.disposeVariables();
+  }
+}
+
+async function handle(raw: unknown): Promise<void> {
+  const parsed = ToGpuWorker.safeParse(raw);
+  if (!parsed.success) throw new Error(`gpu worker: unknown message ${JSON.stringify(raw)?.slice(0, 200)}`);
+  const message = parsed.data;
+  switch (message.type) {
+    case 'train': {
+      if (training) throw new Error('gpu worker: a run is already training in this Worker');
+      await runTraining(message);
+      break;
+    }
+    case 'cancel': {
+      canceled = true;
+      break;
+    }
+    default: {
+      const unknown: never = message;
+      throw new Error(`gpu worker: unhandled message type ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+scope.addEventListener('message', (event) => {
+  handle(event.data).catch((error: unknown) => {
+    const text = error instanceof Error ? error.message : String(error);
+    // A GPU that ran out of memory says so in tfjs' or the browser's words; keep them.
+    send({ type: 'error', message: text });
+  });
+});
