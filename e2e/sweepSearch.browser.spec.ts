@@ -100,5 +100,11 @@ test('a user opens a recorded sweep and reads which axis mattered, its marginal 
   await expect(sweep.prunedPoints).toContainText('not in the top 1/3');
   expect(await colorOf(sweep.prunedPoints.locator('li'))).not.toBe(await colorOf(sweep.search.locator('h3')));
   await screenshotBothThemes(page, 'sweep-importance');
+
+  // The pruned run's own page says where and why it stopped, and keeps the epoch it trained.
+  await sweep.prunedPoints.getByRole('link', { name: 'run 18' }).click();
+  await expect(page.getByTestId('run-pruned')).toContainText(
+    "Stopped early by its sweep's pruner after epoch 1 (rung 0): ASHA: not in the top 1/3",
+  );
   expect(errors).toEqual([]);
 });

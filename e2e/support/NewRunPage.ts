@@ -58,6 +58,23 @@ export class NewRunPage {
     return this.page.getByLabel(`${field} of layer ${index}`, { exact: true });
   }
 
+  /** "from Keras JSON": paste a model's JSON and import it into the builder. */
+  async importKeras(json: string): Promise<void> {
+    await this.page.getByTestId('from-keras').check();
+    await this.page.getByTestId('keras-json').fill(json);
+    await this.page.getByTestId('keras-import').click();
+  }
+
+  get kerasImported(): Locator {
+    return this.page.getByTestId('keras-imported');
+  }
+
+  /** A hyperparameter field by its label (`rho`, `epsilon`, `Optimizer`, `Learning-rate schedule`). */
+  setting(label: string): Locator {
+    const named = { name: label, exact: true };
+    return this.page.getByRole('spinbutton', named).or(this.page.getByRole('combobox', named)).or(this.page.getByRole('checkbox', named));
+  }
+
   async setSubset(train: number, test: number): Promise<void> {
     await this.page.getByLabel('Training images (subset)').fill(String(train));
     await this.page.getByLabel('Test images (subset)').fill(String(test));

@@ -6,14 +6,17 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linkMnist } from '../test/mnistHome.ts';
 import { cliPath, killServedChildren, peek, serveKernellab, until } from '../test/servedKernellab.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 
 let temp: { dir: string; cleanup: () => void };
 let home: string;
-beforeAll(() => {
+beforeAll(async () => {
   temp = makeTempDir('kernellab-call-');
   home = join(temp.dir, 'home');
+  // runs.start and sweeps.start refuse a dataset that is not on the machine.
+  await linkMnist(home);
 });
 afterAll(() => {
   killServedChildren();

@@ -71,7 +71,7 @@ export function addRunFlags(command: Command, list: boolean): Command {
 }
 
 /** `min_delta=0.01,restore_best_weights` → { minDelta: 0.01, restoreBestWeights: true }; Keras' snake_case or camelCase keys. */
-function options(flag: string, text: string, rename: Record<string, string> = {}): Record<string, string | number | boolean> {
+export function options(flag: string, text: string, rename: Record<string, string> = {}): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   for (const part of text.split(',').map((p) => p.trim())) {
     if (part === '') throw new KernelLabError('invalid_input', `--${flag}: '${text}' has an empty option`);

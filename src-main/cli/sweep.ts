@@ -16,7 +16,7 @@ import {
 } from '../core/contract/sweeps.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
-import { addRunFlags, axesFromFlags, baseFromFlags, positiveInt, runHelpText, type RunFlagValues } from './runFlags.ts';
+import { addRunFlags, axesFromFlags, baseFromFlags, options, positiveInt, runHelpText, type RunFlagValues } from './runFlags.ts';
 import { print, printError, printJson, terminalText } from './format.ts';
 import { table } from './runs.ts';
 import { parseSweepSpecText } from './specFile.ts';
@@ -33,6 +33,27 @@ type SweepFlags = RunFlagValues & {
   threads?: string;
 };
 
+/**
+ * `--pruner asha:r=2,eta=4` or `median:startup_trials=3,warmup_epochs=1` → a pruner spec; the
+ * spec's own names work too (min_epochs, reduction_factor, …). The core checks names and values.
+ */
+export function prunerFlag(text: string): Record<string, unknown> {
+  const colon = text.indexOf(':');
+  const type = (colon === -1 ? text : text.slice(0, colon)).trim();
+  const rest = colon === -1 ? '' : text.slice(colon + 1);
+  if (type === '') throw new KernelLabError('invalid_input', `--pruner: '${text}' names no pruner (median or asha)`);
+  const rename = { r: 'minEpochs', eta: 'reductionFactor', s: 'minEarlyStoppingRate' };
+  return { type, ...(rest.trim() === '' ? {} : options('pruner', rest, rename)) };
+}
+
+/** `--optimize val_loss` or `val_loss:minimize` → what the search optimises. */
+export function optimizeFlag(text: string): Record<string, unknown> {
+  const [metric, direction, ...extra] = text.split(':').map((p) => p.trim());
+  if (!metric || extra.length > 0)
+    throw new KernelLabError('invalid_input', `--optimize: '${text}' is not metric[:maximize|minimize] (e.g. val_loss:minimize)`);
+  return { metric, ...(direction !== undefined ? { direction } : {}) };
+}
+
 function specFromFlags(flags: SweepFlags): SweepSpecInput {
   const axes: Record<string, unknown[]> = axesFromFlags(flags);
   const datasets = flags.dataset?.split(',').map((d) => d.trim()) ?? [];
@@ -45,8 +66,8 @@ function specFromFlags(flags: SweepFlags): SweepSpecInput {
   if (flags.repeats !== undefined) spec.repeats = positiveInt('repeats', flags.repeats);
   if (flags.samplerSeed !== undefined) spec.samplerSeed = Number(flags.samplerSeed);
   if (flags.timeBudget !== undefined) spec.timeBudgetMinutes = Number(flags.timeBudget);
-  if (flags.pruner !== undefined) spec.pruner = { type: flags.pruner };
-  if (flags.optimize !== undefined) spec.optimize = { metric: flags.optimize };
+  if (flags.pruner !== undefined) spec.pruner = prunerFlag(flags.pruner);
+  if (flags.optimize !== undefined) spec.optimize = optimizeFlag(flags.optimize);
   return spec as SweepSpecInput;
 }
 
@@ -268,14 +289,14 @@ export function registerSweep(program: Command, open: () => Service): Command {
     .option('--method <method>', 'grid | random | tpe', undefined)
     .option('--trials <n>', 'random search and TPE: number of points')
     .option('--time-budget <minutes>', 'start no run after this many minutes (running ones finish)')
-    .option('--pruner <type>', 'stop poor runs early: median | asha')
-    .option('--optimize <metric>', 'the metric TPE and the pruner optimise (default val_accuracy), e.g. val_loss')
+    .option('--pruner <type[:option=value,…]>', 'stop poor runs early: median[:startup_trials=5,warmup_epochs=0] | asha[:r=1,eta=3,s=0]')
+    .option('--optimize <metric[:direction]>', 'the metric TPE and the pruner optimise (default val_accuracy), e.g. val_loss:minimize')
     .option('--sampler-seed <n>', 'random search and TPE: seed of the sampler')
     .option('--repeats <n>', 'runs per point, with seeds seed, seed+1, …')
     .option('--no-fold', 'train every epoch count separately (no epoch folding)')
     .option('--workers <n>', 'runs at once in this process (within the machine budget shared by the app, serve and the CLI)')
     .option('--threads <n>', "CPU threads each of this process's runs computes with (default: the cores shared among the runs at once)")
-    .option('--yes', 'confirm a sweep of more than 10,000 runs')
+    .option('--yes', 'confirm a sweep of more than 10,000 runs, or runs of more than 10,000 epochs')
     .option('--dry-run', `preview only: print the estimate and the points (the first ${dryRunPoints}), queue nothing`)
     .option('--metric <metric>', 'sort the final table by this metric (default: the main one, val_accuracy where recorded)')
     .option('--json', 'print JSON');

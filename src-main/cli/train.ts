@@ -48,9 +48,10 @@ export function registerTrain(program: Command, open: () => Service): void {
     .option('--name <name>', 'run name')
     .option('--experiment <name>', 'file the run under this experiment')
     .option('--threads <n>', 'CPU threads the run computes with (default: every core, or the setting in This machine)')
-    .option('--json', 'print the finished run as JSON, and nothing else');
+    .option('--json', 'print the finished run as JSON, and nothing else')
+    .option('--yes', 'confirm a run of more than 10,000 epochs');
   command.addHelpText('after', () => runHelpText('train'));
-  addRunFlags(command, false).action(async (flags: RunFlagValues & { json?: boolean; threads?: string }) => {
+  addRunFlags(command, false).action(async (flags: RunFlagValues & { json?: boolean; threads?: string; yes?: boolean }) => {
     const base = baseFromFlags(flags, false);
     const threads = positiveInt('threads', flags.threads);
     const set: Record<string, string | number | boolean> = {};
@@ -67,6 +68,7 @@ export function registerTrain(program: Command, open: () => Service): void {
       set,
       // This process trains the run it queued, and no other: not a sweep's, not the app's.
       runHere: true,
+      yes: flags.yes === true,
       ...(typeof flags.name === 'string' && { name: flags.name }),
       ...(typeof flags.experiment === 'string' && { experiment: flags.experiment }),
     } as never);

@@ -33,6 +33,17 @@ export function invalidInput(what: string, error: z.ZodError): KernelLabError {
   return new KernelLabError('invalid_input', `Invalid ${what}: ${issues.join('; ')}`, issues);
 }
 
+/**
+ * A thrown value as a sentence for a stored run error: zod's own message is its issues as JSON
+ * (issue 12: a run ended with raw zod JSON as its error), so a ZodError gives its issues, the
+ * field first.
+ */
+export function errorSentence(error: unknown): string {
+  if (error instanceof Error && error.name === 'ZodError' && Array.isArray((error as z.ZodError).issues))
+    return `Invalid value: ${formatIssues(error as z.ZodError).join('; ')}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Any thrown value as the body a shell sends back; unexpected errors keep their message but not their stack. */
 export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof KernelLabError) return error.toBody();

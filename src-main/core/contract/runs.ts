@@ -355,6 +355,8 @@ export const StartRunInput = z
     experiment: z.string().trim().min(1).max(200).optional(),
     /** Only this process trains the run (`kernellab train` runs the run it queued, never another's). */
     runHere: z.boolean().default(false),
+    /** Confirms a run of more than 10,000 epochs (as a sweep's `yes` confirms more than 10,000 runs). */
+    yes: z.boolean().default(false),
   })
   .strict();
 export type StartRunInput = z.input<typeof StartRunInput>;

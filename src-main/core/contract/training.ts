@@ -154,7 +154,8 @@ export const ModelSpec = z
     /** [height, width, channels] of one image (NHWC without N). */
     inputShape: z.tuple([PositiveInt, PositiveInt, PositiveInt]),
     numClasses: z.number().int().min(2),
-    layers: z.array(LayerSpec),
+    /** Bounded: 10,000 layers were accepted and the worker died building them ("Maximum call stack size exceeded"). */
+    layers: z.array(LayerSpec).max(1000, 'at most 1,000 layers'),
     /** The softmax output the builder appends (a dense layer of numClasses units): its weights' initialisers and regularisers. */
     output: z
       .object(weightFields)

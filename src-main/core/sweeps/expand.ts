@@ -10,11 +10,12 @@ import { registry, type DatasetName } from '../datasets/registry.ts';
 import { deriveSeed, SeededRandom } from '../random.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { getPreset } from '../models/presets.ts';
-import { inferShapes } from '../models/shapeInference.ts';
+import { inferShapes, type ModelSummary } from '../models/shapeInference.ts';
+import { runSizeProblem, sizeRun } from './runSize.ts';
 import { followDataset, isRange, listValues, rangeValues, resolveAxis, sampleRange, type AxisDef, type PointDraft } from './axes.ts';
 import type { AxisValue, SubsetSpec } from '../contract/runs.ts';
 import { hardLimit, type AxisRange, type SweepSpec } from '../contract/sweeps.ts';
-import { confirmAbove } from './sweepSpec.ts';
+import { confirmAbove, confirmEpochsAbove } from './sweepSpec.ts';
 
 export interface SweepPoint {
   /** Position in the sweep, from 0. */
@@ -110,6 +111,8 @@ interface ModelPart {
   /** The model's zod issues, then its shape-inference refusal, as the point's error lists them. */
   modelError: string | null;
   shapeError: string | null;
+  /** The shape inference's parameters and outputs (null when it refused), for sizing each point's run. */
+  summary: ModelSummary | null;
   forwardFlops: number;
   /** The model spec as JSON, for the folding key. */
   json: string;
@@ -146,11 +149,12 @@ class PointBuilder {
     for (const axis of this.#modelAxes) axis.def.apply(draft, values[axis.name]!);
     followDataset(draft);
     const parsed = ModelSpec.safeParse(draft.model);
-    part = { dataset: draft.dataset, model: null, modelError: null, shapeError: null, forwardFlops: 0, json: '' };
+    part = { dataset: draft.dataset, model: null, modelError: null, shapeError: null, summary: null, forwardFlops: 0, json: '' };
     if (!parsed.success) part.modelError = issuesText('model', parsed.error.issues);
     else {
       try {
-        part.forwardFlops = inferShapes(parsed.data).forwardFlops;
+        part.summary = inferShapes(parsed.data);
+        part.forwardFlops = part.summary.forwardFlops;
         part.model = parsed.data;
         part.json = JSON.stringify(parsed.data);
       } catch (error) {
@@ -192,6 +196,18 @@ class PointBuilder {
     if (errors.length > 0 || !part.model || !hp.success) {
       point.error = errors.join('; ');
       point.forwardFlops = part.shapeError === null ? part.forwardFlops : 0;
+      return point;
+    }
+    if (hp.data.epochs > confirmEpochsAbove && !this.#spec.yes)
+      throw new KernelLabError(
+        'invalid_input',
+        `hyperparameters.epochs: ${hp.data.epochs.toLocaleString('en')} epochs for one run (more than ${confirmEpochsAbove.toLocaleString('en')}); confirm with yes: true (--yes on the command line)`,
+        [`hyperparameters.epochs: ${hp.data.epochs} epochs need yes: true`],
+      );
+    // Sized before anything is allocated: a run that cannot fit this machine or has no image to train on is refused here.
+    const tooBig = runSizeProblem(sizeRun(part.model, part.summary!, hp.data, part.dataset, point.subset), hp.data);
+    if (tooBig !== null) {
+      point.error = tooBig;
       return point;
     }
     point.modelSpec = part.model;

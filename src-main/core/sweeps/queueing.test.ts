@@ -4,10 +4,12 @@
  * cancel in the middle leaves nothing runnable behind.
  */
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { RunStore } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
+import { pointStream } from './expand.ts';
 import { previewSweep, queueSweep } from './queueing.ts';
 import { Scheduler } from './scheduler.ts';
 import { tinySweep } from './sweepFixture.ts';
@@ -133,4 +135,53 @@ describe('queueing a large sweep', () => {
     expect(preview.estimate.seconds).toBeGreaterThan(0);
     expect(turns).toBeGreaterThan(1);
   });
+});
+
+describe('sweep sizes property: whatever the axes multiply to', () => {
+  // A kernel of 29 does not fit the 28-pixel input ('valid'): those points are impossible.
+  const sizes = fc.record({
+    steps: fc.oneof(fc.integer({ min: 1, max: 400 }), fc.constant(100_000)),
+    kernels: fc.subarray([3, 5, 29], { minLength: 1 }),
+    epochs: fc.subarray([1, 2, 3], { minLength: 1 }),
+    repeats: fc.integer({ min: 1, max: 3 }),
+    yes: fc.boolean(),
+  });
+
+  it('refuses past the hard limit, asks above 10,000 runs, and otherwise counts every point exactly once', async () => {
+    await fc.assert(
+      fc.asyncProperty(sizes, async ({ steps, kernels, epochs, repeats, yes }) => {
+        const total = steps * kernels.length * epochs.length * repeats;
+        const spec = parseSweepSpec(
+          tinySweep({ axes: { learningRate: { min: 0.0001, max: 0.01, steps }, kernelSize: kernels, epochs }, repeats, yes }),
+        );
+        const preview = () => previewSweep(spec, undefined, 2);
+        if (total > 1_000_000) {
+          await expect(preview()).rejects.toThrow(`axes: the sweep expands to ${total.toLocaleString('en')} runs; the limit is 1,000,000`);
+          return;
+        }
+        if (total > 10_000 && !yes) {
+          await expect(preview()).rejects.toThrow('confirm with yes: true');
+          return;
+        }
+        if (total > 20_000) {
+          // Allowed with yes: counted without expanding a point (previewing it is the bench's job).
+          expect(pointStream(spec).total).toBe(total);
+          return;
+        }
+        const shown = await preview();
+        const impossible = kernels.includes(29) ? total / kernels.length : 0;
+        expect(shown.impossible).toBe(impossible);
+        expect(shown.trained + shown.derived).toBe(total - impossible);
+        expect(shown.planned).toBe(total - impossible);
+        expect(shown.points).toHaveLength(Math.min(total, 5000));
+        expect(shown.truncated).toBe(total > 5000);
+        if (total - impossible > 0 && total <= 300) {
+          const started = await queueSweep(store, spec);
+          expect(started.queued).toBe(shown.trained);
+          expect(store.sweepStats(started.sweepId)).toMatchObject({ counts: { queued: shown.trained }, open: shown.trained });
+        }
+      }),
+      { numRuns: 30 },
+    );
+  }, 300_000);
 });

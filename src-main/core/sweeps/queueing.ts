@@ -308,7 +308,10 @@ export function queueSingleRun(
   input: z.output<typeof StartRunInput>,
   readyDatasets: ReadyDatasets = () => ({}),
 ): RunRecord {
-  const spec = parseSweepSpec({ base: input.run, axes: Object.fromEntries(Object.entries(input.set).map(([k, v]) => [k, [v]])) }, 'run');
+  const spec = parseSweepSpec(
+    { base: input.run, axes: Object.fromEntries(Object.entries(input.set).map(([k, v]) => [k, [v]])), yes: input.yes },
+    'run',
+  );
   const [point] = expandSweep(spec).points;
   if (!point || point.role === 'impossible') {
     throw new KernelLabError(

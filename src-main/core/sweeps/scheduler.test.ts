@@ -344,7 +344,7 @@ describe('scheduler leases, budget and scope (issue 12)', () => {
   it('with scope own, trains the run reserved for it and never a sweep it did not start', async () => {
     const swept = await sweep([3, 5]);
     const spec = parseSweepSpec(tinySweep({ axes: {} }));
-    const mine = queueSingleRun(store, { run: spec.base, set: {}, priority: 0, runHere: true });
+    const mine = queueSingleRun(store, { run: spec.base, set: {}, priority: 0, runHere: true, yes: false });
     expect(mine.reservedFor).toBe(store.owner);
     const jobs: RunJob[] = [];
     scheduler = new Scheduler({

@@ -8,6 +8,8 @@ import { invalidInput, KernelLabError } from '../errors.ts';
 
 /** Grids larger than this are refused unless the caller says yes (`yes: true`, `--yes`). */
 export const confirmAbove = 10_000;
+/** Runs of more epochs than this, too (epochs: 1e9 was accepted with a 3·10¹⁰ s ETA). */
+export const confirmEpochsAbove = 10_000;
 
 /** Validates the base model spec (shape checks come per point) and the base hyperparameter names. */
 export function checkBase(spec: SweepSpec): void {

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Hyperparameters, optimizerSettings } from '../contract/training.ts';
 import { SeededRandom } from '../random.ts';
 import { adamUpdateKernel, FusedAdam, fusedAdamMaxSize } from './fusedAdam.ts';
+import { makeOptimizer } from './trainer.ts';
 import { ensureGradients, registerWasmTrainingKernels } from './wasmKernels.ts';
 
 beforeAll(async () => {
@@ -62,6 +63,20 @@ describe('FusedAdam on wasm', () => {
     expect(fused.values).toEqual(reference.values);
     expect(fused.slots).toEqual(reference.slots);
     expect(fused.slots.map((s) => s.name)).toEqual(['iter', '/m', '/m', '/m', '/v', '/v', '/v']);
+  });
+
+  it("takes a notebook's own Adam constants as tfjs' Adam does, bitwise (a run's beta1, beta2 and epsilon reach the kernel)", async () => {
+    // A GAN notebook's Adam: beta1 0.5, beta2 0.9, epsilon 1e-3 — far enough from the defaults that
+    // a constant lost on the way (or rounded differently) changes the weights.
+    const hp = Hyperparameters.parse({ epochs: 1, optimizer: 'adam', learningRate: 0.002, beta1: 0.5, beta2: 0.9, epsilon: 1e-3 });
+    const optimizer = makeOptimizer(hp);
+    expect(optimizer).toBeInstanceOf(FusedAdam);
+    const fused = await train(optimizer, 25);
+    const reference = await train(tf.train.adam(0.002, 0.5, 0.9, 1e-3), 25);
+    expect(fused.values).toEqual(reference.values);
+    expect(fused.slots).toEqual(reference.slots);
+    const defaults = await train(new FusedAdam(0.002, kerasAdam.beta1, kerasAdam.beta2, kerasAdam.epsilon), 25);
+    expect(defaults.values).not.toEqual(fused.values);
   });
 
   it("is tfjs' Adam on a backend without the kernel (cpu)", async () => {

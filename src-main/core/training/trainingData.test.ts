@@ -61,4 +61,13 @@ describe('validation split modes', () => {
     });
     expect([train.count, validation!.count]).toEqual([55000, 5000]);
   });
+
+  it('refuses a split that leaves no training image in words, whichever mode holds them out', async () => {
+    await expect(prepare({ validationSplit: 0.5 }, 1)).rejects.toThrow(
+      "No training image is left: validationSplit 0.5 holds out all 10 of the training split; use a smaller validationSplit or validateOn 'test'",
+    );
+    await expect(prepare({ validationSplit: 0.999999, validationSplitMode: 'tail' })).rejects.toThrow(
+      'holds out all 500 of the training split',
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import { gather, loadSplit, stratifiedSplit, subsetPerClass, tailSplit, type RawSplit } from '../datasets/index.ts';
+import { KernelLabError } from '../errors.ts';
 import type { TrainingData } from './trainer.ts';
 import type { TrainRequest } from './workerProtocol.ts';
 
@@ -25,5 +26,11 @@ export async function prepareData(
     validation = gather(train, split.validation);
     train = gather(train, split.train);
   }
+  // Queueing refuses this from the dataset's published counts; a dataset folder holding fewer images still gets words, not a crash.
+  if (train.count === 0)
+    throw new KernelLabError(
+      'invalid_input',
+      `No training image is left: validationSplit ${hp.validationSplit} holds out all ${validation?.count ?? 0} of the training split; use a smaller validationSplit or validateOn 'test'`,
+    );
   return { train, validation, test, testIndices };
 }

@@ -5,6 +5,7 @@
 import type { BackendName, BackendProbe } from '../contract/app.ts';
 import { backendOrder, loadBackend, probeBackends } from './backends.ts';
 import { StorageError } from './checkpointIO.ts';
+import { errorSentence } from '../errors.ts';
 import { registerWasmTrainingKernels } from './wasmKernels.ts';
 import { train } from './trainer.ts';
 import { nodeEnvironment } from './nodeEnvironment.ts';
@@ -203,7 +204,7 @@ function onMessage(raw: unknown): void {
   handle(raw).catch((error: unknown) => {
     send({
       type: 'error',
-      message: error instanceof Error ? error.message : String(error),
+      message: errorSentence(error),
       ...(error instanceof StorageError && { resumable: true }),
     });
     exitWhenFlushed(1);
