@@ -23,13 +23,14 @@ import { startServer } from '../src-main/server/server.ts';
 import { cliPath } from '../src-main/test/servedKernellab.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
-const spec = (runs: number): SweepSpecInput => ({
+/** `epochs`: the ingest part reports that many epochs per run (the server refuses epochs past a run's own). */
+const spec = (runs: number, epochs = 1): SweepSpecInput => ({
   name: 'bench agents',
   base: {
     model: tinyModel,
     dataset: 'mnist',
     subset: { train: 300, test: 100 },
-    hyperparameters: { epochs: 1, batchSize: 32, learningRate: 0.01, validationSplit: 0.2, seed: 3, backend: 'wasm' },
+    hyperparameters: { epochs, batchSize: 32, learningRate: 0.01, validationSplit: 0.2, seed: 3, backend: 'wasm' },
   },
   axes: { kernelSize: [3, 5] },
   repeats: runs / 2,
@@ -126,10 +127,10 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
     datasetFetchMs = fetchMs;
 
     // 3. Ingest: four clients, each on a run of its own, 5,000 points per request.
-    const ingestSweep = await service.call('sweeps.start', { spec: spec(workers), runsOn: 'agents' });
-    const secret = (await service.call('agents.createToken', { sweepId: ingestSweep.sweepId })).secret;
     const requests = context.quick ? 10 : 40;
     const perRequest = 500;
+    const ingestSweep = await service.call('sweeps.start', { spec: spec(workers, requests * perRequest), runsOn: 'agents' });
+    const secret = (await service.call('agents.createToken', { sweepId: ingestSweep.sweepId })).secret;
     const clients = Array.from({ length: workers }, () => new AgentClient({ server: server.url, token: secret }));
     const leases: AgentLease[] = [];
     for (const [i, client] of clients.entries()) {
