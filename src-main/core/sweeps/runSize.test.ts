@@ -11,6 +11,7 @@ import { makeTempDir } from '../../test/tempDir.ts';
 import { errorSentence } from '../errors.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { getPreset } from '../models/presets.ts';
+import { memoryProblem, runMemory, wasmHeapBytes } from '../models/runMemory.ts';
 import { inferShapes } from '../models/shapeInference.ts';
 import { createService, type Service } from '../service.ts';
 import { runSizeProblem, sizeRun } from './runSize.ts';
@@ -63,7 +64,7 @@ describe('runs are sized before anything is allocated', () => {
       .call('runs.start', { run: { dataset: 'mnist', model: flatDense(1e9), hyperparameters: { epochs: 1, learningRate: 0.001 } } })
       .catch((e: unknown) => e as Error);
     expect((refusal as Error).message).toMatch(
-      /the run needs about [\d.]+ GiB of memory \(795,000,000,010 parameters: [\d.]+ GiB of weights, gradients and optimizer state; [\d.]+ GiB of activations for a batch of 32\), more than this machine's [\d.]+ GiB/,
+      /the run needs about [\d.]+ GiB of memory \(795,000,000,010 parameters: [\d.]+ GiB of weights, gradients and optimizer state; [\d.]+ GiB of activations for an evaluation batch of 500\), more than this machine's memory \([\d.]+ GiB\)/,
     );
     expect(await queuedRuns()).toBe(0);
   });
@@ -113,10 +114,26 @@ describe('runs are sized before anything is allocated', () => {
     expect(sizeRun(model, summary, sgd, 'mnist', null).weightBytes).toBe(summary.totalParams * 4 * 2);
     // Doubling the batch doubles the activations, not the weights.
     const big = sizeRun(model, summary, { ...adam, batchSize: 64 }, 'mnist', null);
-    expect(big.activationBytes).toBe(2 * size.activationBytes);
+    expect(big.trainingBytes).toBe(2 * size.trainingBytes);
     expect(size.trainImages).toBe(54_000);
     expect(runSizeProblem(size, adam, 2 ** 30)).toBeNull();
-    expect(runSizeProblem(size, adam, 2 ** 20)).toMatch(/more than this machine's 0\.00 GiB/);
+    expect(runSizeProblem(size, adam, 2 ** 20)).toMatch(/more than this machine's memory \(0\.00 GiB\)/);
+  });
+
+  it("refuses on wasm's 4 GiB heap what this machine could hold: 4096 filters of kernel 28 'same' on MNIST", () => {
+    const model = ModelSpec.parse({
+      inputShape: [28, 28, 1],
+      numClasses: 10,
+      layers: [{ type: 'conv2d', filters: 4096, kernelSize: 28, padding: 'same' }, { type: 'flatten' }],
+    });
+    const hp = Hyperparameters.parse({ epochs: 1, learningRate: 0.001 });
+    const memory = runMemory(model, inferShapes(model), hp);
+    // A forward pass over an evaluation batch of 500 keeps 2 × 3,211,264 floats per image.
+    expect(memory.evaluationBytes).toBe(500 * (784 + 2 * 28 * 28 * 4096 + 10) * 4);
+    expect(memoryProblem(memory, hp, { bytes: 24 * 2 ** 30, what: "this machine's memory" })).toBeNull();
+    expect(memoryProblem(memory, hp, { bytes: wasmHeapBytes, what: "the wasm backend's heap" })).toMatch(
+      /^the run needs about 1[23]\.\d GiB of memory \(35,\d{3},\d{3} parameters: .*activations for an evaluation batch of 500\), more than the wasm backend's heap \(4\.0 GiB\)/,
+    );
   });
 
   it('stores errors as sentences naming the field, not as zod JSON', () => {

@@ -2,10 +2,13 @@
  * Entry of a training worker process (child_process.fork or Electron utilityProcess).
  * It talks to main only through the typed messages in workerProtocol.ts.
  */
+import { totalmem } from 'node:os';
 import type { BackendName, BackendProbe } from '../contract/app.ts';
 import { backendOrder, loadBackend, probeBackends } from './backends.ts';
 import { StorageError } from './checkpointIO.ts';
-import { errorSentence } from '../errors.ts';
+import { errorSentence, KernelLabError } from '../errors.ts';
+import { memoryProblem, runMemory, wasmHeapBytes } from '../models/runMemory.ts';
+import { inferShapes } from '../models/shapeInference.ts';
 import { registerWasmTrainingKernels } from './wasmKernels.ts';
 import { train } from './trainer.ts';
 import { nodeEnvironment } from './nodeEnvironment.ts';
@@ -138,6 +141,15 @@ async function runTraining(request: TrainRequest): Promise<void> {
   setWasmThreads(request.threads);
   if (request.watchdogMs !== undefined) startWatchdog(request.watchdogMs);
   const chosen = await chooseBackend(request.hyperparameters.backend);
+  // Queueing sized the run against this machine; the backend it got may hold less (wasm: 4 GiB).
+  const tooBig = memoryProblem(
+    runMemory(request.spec, inferShapes(request.spec), request.hyperparameters),
+    request.hyperparameters,
+    chosen.name === 'wasm'
+      ? { bytes: Math.min(wasmHeapBytes, totalmem()), what: "the wasm backend's heap" }
+      : { bytes: totalmem(), what: "this machine's memory" },
+  );
+  if (tooBig !== null) throw new KernelLabError('invalid_input', `Cannot train on ${chosen.name}: ${tooBig}`);
   const runtime = await runtimeOf(chosen);
   const data = await prepareData(request);
   await train({
