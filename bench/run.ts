@@ -18,6 +18,7 @@ const order = [
   'training',
   'profile',
   'peers',
+  'gpu',
   'sweeps',
   'search',
   'agents',
