@@ -2,7 +2,8 @@
  * `kernellab runs ls|show|compare|export`: the runs in the data folder's database (the same one
  * the app uses), as tables or `--json`.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { RunDetail, RunRow, RunStatus } from '../core/contract/runs.ts';
 import { KernelLabError } from '../core/errors.ts';
@@ -155,5 +156,22 @@ export function registerRuns(program: Command, open: () => Service): void {
         writeFileSync(options.out, result.content);
         printError(`wrote ${result.runCount} runs to ${options.out}`);
       } else printData(result.content);
+    });
+
+  runs
+    .command('export-model')
+    .description(
+      "write a run's best or last checkpoint as a TF.js Layers model (model.json + weights.bin, for tfjs or tensorflowjs_converter → Keras) with its record (run.json)",
+    )
+    .argument('<id>', 'run id')
+    .requiredOption('--out <dir>', 'folder to write the three files into (created if missing)')
+    .option('--checkpoint <which>', 'best | last', 'best')
+    .action(async (id: string, options: { out: string; checkpoint: string }) => {
+      const result = await open().call('runs.exportModel', { id: positiveInt('id', id)!, checkpoint: options.checkpoint as never });
+      mkdirSync(options.out, { recursive: true });
+      for (const file of result.files) writeFileSync(join(options.out, file.name), Buffer.from(file.base64, 'base64'));
+      printError(
+        `wrote ${result.files.map((f) => f.name).join(', ')} of run ${result.runId} (epoch ${result.checkpoint.epoch}, ${result.checkpoint.kind}) to ${options.out}`,
+      );
     });
 }

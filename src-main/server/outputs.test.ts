@@ -24,6 +24,7 @@ const notCalled: Partial<Record<MethodName, string>> = {
   'runs.resume': 'starts a worker',
   'runs.pause': 'needs a running worker',
   'runs.predict': 'needs a checkpoint and a worker',
+  'runs.exportModel': 'needs a checkpoint on disk: core/inspect/exportModel.test.ts and cli/exportModel.test.ts',
   'sweeps.start': 'starts workers',
   'sweeps.resume': 'starts workers',
   'datasets.download': 'downloads',

@@ -104,6 +104,17 @@ export type FeatureMapsOutput = z.infer<typeof FeatureMapsOutput>;
 
 const RunIds = z.array(Id).min(1).max(maxInspectedRuns);
 
+/** A file of an exported model: its name in the export folder and its bytes as base64. */
+export const ExportedFile = z.object({ name: z.string(), mediaType: z.string(), base64: z.string() });
+
+export const ExportModelOutput = z.object({
+  runId: Id,
+  checkpoint: UsedCheckpoint,
+  /** model.json and weights.bin (a TF.js Layers model, stock layer classes), and run.json (the run's full record). */
+  files: z.array(ExportedFile),
+});
+export type ExportModelOutput = z.infer<typeof ExportModelOutput>;
+
 export const inspectMethods = {
   'inspect.predict': method({
     input: z
@@ -133,6 +144,12 @@ export const inspectMethods = {
       .refine(oneImage, oneImageMessage),
     output: FeatureMapsOutput,
     summary: "The activations of one image in every conv and pooling layer of several runs, with each run's class probabilities.",
+  }),
+  'runs.exportModel': method({
+    input: z.object({ id: Id, checkpoint: z.enum(['best', 'last']).default('best') }).strict(),
+    output: ExportModelOutput,
+    summary:
+      "A run's best or last checkpoint as a TF.js Layers model (model.json + weights.bin) that tfjs loads and tensorflowjs_converter turns into Keras, with the run's full record (run.json).",
   }),
 };
 

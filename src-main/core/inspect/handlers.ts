@@ -11,7 +11,7 @@ import type { InferModel } from '../training/inferenceProtocol.ts';
 import { readConvKernel } from './layerWeights.ts';
 import { chooseWeights, recordedWeights, weightsKey, type RecordedWeights } from './recordedWeights.ts';
 
-type InspectMethodName = 'inspect.predict' | 'inspect.filters' | 'inspect.featureMaps' | 'runs.predict';
+type InspectMethodName = 'inspect.predict' | 'inspect.filters' | 'inspect.featureMaps' | 'runs.predict' | 'runs.exportModel';
 
 /** A run ready to inspect: its spec, the weights chosen, and every epoch it has weights for. */
 interface Inspected {
@@ -19,6 +19,8 @@ interface Inspected {
   dataset: string;
   spec: ModelSpec;
   weights: RecordedWeights;
+  /** Every set of weights on disk, one per epoch. */
+  recorded: RecordedWeights[];
   epochs: number[];
 }
 
@@ -33,6 +35,7 @@ function inspected(ctx: ServiceContext, runId: number, epoch: number | undefined
     dataset: run.dataset,
     spec: spec.data,
     weights: chooseWeights(runId, recorded, epoch),
+    recorded,
     epochs: recorded.map((w) => w.epoch),
   };
 }
@@ -203,6 +206,24 @@ export function inspectHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Ins
         })
       ).map((r) => (r.ok ? r : refusal(r))),
     }),
+
+    'runs.exportModel': async ({ id, checkpoint }) => {
+      const run = inspected(ctx, id, undefined);
+      // The last weights are those of the newest epoch (when that epoch was also the best, its folder is 'best').
+      const weights = checkpoint === 'last' ? run.recorded.at(-1) : run.recorded.filter((w) => w.kind === 'best').at(-1);
+      if (!weights) throw new KernelLabError('not_found', `checkpoint: run ${id} has no ${checkpoint} checkpoint on disk`);
+      const model = await ctx.predictor.exportModel(run.spec, weights.dir);
+      const record = ctx.store.exportRuns({ runIds: [id] }, 'json');
+      return {
+        runId: id,
+        checkpoint: { epoch: weights.epoch, kind: weights.kind },
+        files: [
+          { name: 'model.json', mediaType: 'application/json', base64: Buffer.from(model.modelJson).toString('base64') },
+          { name: 'weights.bin', mediaType: 'application/octet-stream', base64: Buffer.from(model.weights).toString('base64') },
+          { name: 'run.json', mediaType: 'application/json', base64: Buffer.from(record.content).toString('base64') },
+        ],
+      };
+    },
 
     // One run, one image: the same path as inspect.predict, with runs.predict's own answer shape.
     'runs.predict': async ({ runId, image, testIndex }) => {

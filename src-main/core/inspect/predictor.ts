@@ -1,6 +1,7 @@
 import { KernelLabError } from '../errors.ts';
-import type { InferModel, InferResult } from '../training/inferenceProtocol.ts';
-import { FromWorker } from '../training/workerProtocol.ts';
+import type { ModelSpec } from '../contract/training.ts';
+import type { Inferred, InferModel, InferResult, ModelExported } from '../training/inferenceProtocol.ts';
+import { FromWorker, type ToWorker } from '../training/workerProtocol.ts';
 import type { WorkerHandle, WorkerLauncher } from '../workerHost.ts';
 
 export interface PredictorOptions {
@@ -13,7 +14,7 @@ export interface PredictorOptions {
 }
 
 interface Pending {
-  resolve: (results: InferResult[]) => void;
+  resolve: (answer: Inferred | ModelExported) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -43,12 +44,26 @@ export class Predictor {
     return this.#worker?.pid;
   }
 
-  infer(models: InferModel[], featureMaps: boolean): Promise<InferResult[]> {
+  async infer(models: InferModel[], featureMaps: boolean): Promise<InferResult[]> {
+    const answer = await this.#ask((id) => ({ type: 'infer', id, models, featureMaps }));
+    if (answer.type !== 'inferred') throw new KernelLabError('internal', `the predictor answered an inference with ${answer.type}`);
+    return answer.results;
+  }
+
+  /** A checkpoint as a portable TF.js Layers model, built in the predictor process (it holds tfjs; the service does not). */
+  async exportModel(spec: ModelSpec, checkpointDir: string): Promise<{ modelJson: string; weights: Uint8Array }> {
+    const answer = await this.#ask((id) => ({ type: 'exportModel', id, spec, checkpointDir }));
+    if (answer.type !== 'modelExported') throw new KernelLabError('internal', `the predictor answered an export with ${answer.type}`);
+    if (!answer.result.ok) throw new KernelLabError('invalid_input', answer.result.error);
+    return answer.result;
+  }
+
+  #ask(request: (id: number) => ToWorker): Promise<Inferred | ModelExported> {
     if (this.#stopped) return Promise.reject(new KernelLabError('unavailable', 'the predictor is stopped: KernelLab is shutting down'));
     const worker = this.#ensureWorker();
     const id = this.#nextId++;
     this.#clearIdle();
-    return new Promise<InferResult[]>((resolve, reject) => {
+    return new Promise<Inferred | ModelExported>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#fail(
           new KernelLabError('unavailable', `the predictor did not answer within ${this.#options.timeoutMs / 1000} s; it was stopped`),
@@ -56,7 +71,7 @@ export class Predictor {
         worker.kill('SIGKILL');
       }, this.#options.timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
-      worker.send({ type: 'infer', id, models, featureMaps });
+      worker.send(request(id));
     });
   }
 
@@ -66,7 +81,7 @@ export class Predictor {
     this.#worker = worker;
     worker.onMessage((raw) => {
       const parsed = FromWorker.safeParse(raw);
-      if (!parsed.success || (parsed.data.type !== 'inferred' && parsed.data.type !== 'error')) {
+      if (!parsed.success || (parsed.data.type !== 'inferred' && parsed.data.type !== 'modelExported' && parsed.data.type !== 'error')) {
         this.#fail(new KernelLabError('internal', `the predictor sent an unexpected message: ${JSON.stringify(raw)?.slice(0, 200)}`));
         worker.kill('SIGKILL');
         return;
@@ -77,12 +92,12 @@ export class Predictor {
         this.#fail(new KernelLabError('unavailable', `the predictor failed: ${message.message}`));
         return;
       }
-      this.backend = message.backend;
+      if (message.type === 'inferred') this.backend = message.backend;
       const pending = this.#pending.get(message.id);
       if (!pending) return;
       this.#pending.delete(message.id);
       clearTimeout(pending.timer);
-      pending.resolve(message.results);
+      pending.resolve(message);
       if (this.#pending.size === 0) this.#armIdle();
     });
     worker.onExit((code, signal) => {

@@ -29,6 +29,25 @@ export const InferRequest = z.object({
 });
 export type InferRequest = z.output<typeof InferRequest>;
 
+/** A checkpoint rebuilt from stock tfjs-layers classes and saved as a TF.js Layers model (core/inspect/exportModel.ts). */
+export const ExportModelRequest = z.object({
+  type: z.literal('exportModel'),
+  id: z.number().int(),
+  spec: ModelSpec,
+  checkpointDir: z.string().min(1),
+});
+export type ExportModelRequest = z.output<typeof ExportModelRequest>;
+
+export const ModelExported = z.object({
+  type: z.literal('modelExported'),
+  id: z.number().int(),
+  result: z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), modelJson: z.string(), weights: bytes }),
+    z.object({ ok: z.literal(false), error: z.string() }),
+  ]),
+});
+export type ModelExported = z.output<typeof ModelExported>;
+
 export const InferredMap = z.object({
   index: z.number().int(),
   type: z.string(),

@@ -66,6 +66,7 @@ export function startRun(launch: WorkerLauncher, entry: string, request: TrainRe
       case 'probeResult':
       case 'engineCheckResult':
       case 'inferred':
+      case 'modelExported':
         return refuse(`worker sent a ${message.type} message during a run`);
       case 'epochEnd':
         epochsCompleted = message.epoch;

@@ -16,7 +16,8 @@ import { prepareData } from './trainingData.ts';
 import { checkTensorflowEngine, loadTensorflowEngine, setTensorflowThreads } from './tensorflowEngine.ts';
 import { setWasmThreads, wasmThreadCount } from './wasmThreads.ts';
 import { infer } from './inference.ts';
-import type { InferRequest } from './inferenceProtocol.ts';
+import type { ExportModelRequest, InferRequest } from './inferenceProtocol.ts';
+import { exportCheckpoint } from '../inspect/exportModel.ts';
 import { FromWorker, ToWorker, type RunRuntime, type TrainRequest } from './workerProtocol.ts';
 
 interface ParentPort {
@@ -118,19 +119,32 @@ async function runtimeOf(chosen: ChosenBackend): Promise<RunRuntime> {
  */
 let predictorBackend: Promise<ChosenBackend> | null = null;
 
-function answerInference(request: InferRequest): Promise<void> {
+function predictorQueue(answer: (backend: ChosenBackend) => Promise<FromWorker> | FromWorker): Promise<void> {
   predictorBackend ??= (() => {
     setTensorflowThreads(1);
     setWasmThreads(1);
     return chooseBackend(undefined);
   })();
   // One request at a time: tfjs' engine state (tidy scopes, the current backend) is not re-entrant.
-  inferenceQueue = inferenceQueue.then(async () => {
-    const backend = await predictorBackend!;
-    send(infer(request, backend.name));
-  });
+  inferenceQueue = inferenceQueue.then(async () => send(await answer(await predictorBackend!)));
   return inferenceQueue;
 }
+
+const answerInference = (request: InferRequest) => predictorQueue((backend) => infer(request, backend.name));
+
+const answerExport = (request: ExportModelRequest) =>
+  predictorQueue(async (): Promise<FromWorker> => {
+    try {
+      const { modelJson, weights } = await exportCheckpoint(request.checkpointDir, request.spec);
+      return { type: 'modelExported', id: request.id, result: { ok: true, modelJson, weights } };
+    } catch (error) {
+      return {
+        type: 'modelExported',
+        id: request.id,
+        result: { ok: false, error: error instanceof Error ? error.message : String(error) },
+      };
+    }
+  });
 let inferenceQueue: Promise<void> = Promise.resolve();
 
 async function runTraining(request: TrainRequest): Promise<void> {
@@ -193,6 +207,10 @@ async function handle(raw: unknown): Promise<void> {
     case 'infer': {
       // The predictor stays up for the next request; main ends it.
       await answerInference(message);
+      break;
+    }
+    case 'exportModel': {
+      await answerExport(message);
       break;
     }
     case 'heartbeat': {

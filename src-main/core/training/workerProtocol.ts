@@ -5,7 +5,7 @@ import { EngineCheck } from '../contract/engines.ts';
 import { RunProgress } from '../contract/runs.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { EpochLogs } from './checkpointState.ts';
-import { InferRequest, Inferred } from './inferenceProtocol.ts';
+import { ExportModelRequest, InferRequest, Inferred, ModelExported } from './inferenceProtocol.ts';
 
 const RunId = z.number().int().positive();
 
@@ -64,6 +64,7 @@ export const ToWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('heartbeat') }),
   /** The predictor: the worker stays up, answers each request by id, and keeps models loaded (inference.ts). */
   InferRequest,
+  ExportModelRequest,
 ]);
 export type ToWorker = z.input<typeof ToWorker>;
 
@@ -170,6 +171,7 @@ export const FromWorker = z.discriminatedUnion('type', [
   Evaluation,
   TrainEnd,
   Inferred,
+  ModelExported,
   z.object({
     type: z.literal('error'),
     message: z.string(),
@@ -180,5 +182,8 @@ export const FromWorker = z.discriminatedUnion('type', [
 ]);
 export type FromWorker = z.infer<typeof FromWorker>;
 /** Messages of a training run (everything but the probe answer). */
-export type TrainingMessage = Exclude<FromWorker, { type: 'probeResult' } | { type: 'inferred' } | { type: 'engineCheckResult' }>;
+export type TrainingMessage = Exclude<
+  FromWorker,
+  { type: 'probeResult' } | { type: 'inferred' } | { type: 'modelExported' } | { type: 'engineCheckResult' }
+>;
 export type EvaluationMessage = z.infer<typeof Evaluation>;
