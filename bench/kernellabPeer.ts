@@ -141,6 +141,7 @@ const out: Record<string, unknown> = {
   threads_in_force: backend === 'wasm' ? { wasm: await wasmThreadCount() } : { tensorflow_intra_op: threadCount, inter_op: 1 },
 };
 if (!start) out['error'] = `the run had ${batches} batches, fewer than the ${warmup} warm-up batches`;
+else if (timed > 0 && !end) out['error'] = `the run had ${batches} batches, fewer than the ${warmup} + ${timed} of the window`;
 else {
   const stop = end ?? { wall: performance.now(), cpu: cpuMs() };
   const from = start as { wall: number; cpu: number };

@@ -110,7 +110,9 @@ export async function run(context: BenchContext = { previous: [], quick: false }
         continue;
       }
       const { warmup, timed } = windowOf(w, context.quick);
-      const trainImages = Math.min(w.trainImages, (warmup + timed) * w.batchSize);
+      // The window and one batch more, whatever the workload's own size: a window longer than the
+      // data would end at the epoch's end and time its evaluation too (the quick two-conv did).
+      const trainImages = (warmup + timed + 1) * w.batchSize;
       const bestRate = new Map<string, number>();
       for (const threads of all > 1 ? [1, all] : [1]) {
         const best = new Map<Framework, PeerOutput & { cpuBest?: number; loads: string[] }>();
