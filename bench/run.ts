@@ -120,7 +120,7 @@ function benchmarksMarkdown(benches: BenchRecord[]): string {
     const m = b.machine;
     lines.push(`## ${b.bench}`, '');
     lines.push(
-      `Measured ${b.measuredAt.slice(0, 16).replace('T', ' ')} UTC on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}${b.quick ? ' — quick (reduced) workload' : ''}.`,
+      `Measured ${b.measuredAt.slice(0, 16).replace('T', ' ')} UTC on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}${b.load === undefined ? '' : `, load average ${b.load.toFixed(1)} at the start`}${b.quick ? ' — quick (reduced) workload' : ''}.`,
       '',
     );
     if (b.failure) lines.push(`Failed: ${b.failure}`, '');
