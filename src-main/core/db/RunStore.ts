@@ -365,6 +365,11 @@ export class RunStore {
     return rows.map((row) => this.#sweepOf(row));
   }
 
+  /** A sweep's status alone, without counting its runs (getSweep counts them: O(runs)). */
+  sweepStatus(id: number): SweepStatus | undefined {
+    return this.#db.prepare('SELECT status FROM sweeps WHERE id = ?').pluck().get(id) as SweepStatus | undefined;
+  }
+
   getSweep(id: number): Sweep | undefined {
     const row = this.#db
       .prepare('SELECT id, uuid, experiment_id, name, spec, status, created_at, runs_on FROM sweeps WHERE id = ?')

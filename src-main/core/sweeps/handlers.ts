@@ -48,6 +48,9 @@ export function runControlHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 
   };
 }
 
+/** How often sweeps.start reports a sweep's progress while it queues it. */
+const progressEveryMs = 250;
+
 type SweepsMethodName =
   | 'sweeps.preview'
   | 'sweeps.start'
@@ -66,6 +69,9 @@ export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Swee
     'sweeps.preview': ({ spec }, { signal }) => previewSweep(spec, store, scheduler.concurrency().workers, { signal }),
     'sweeps.start': async ({ spec, runsOn }, { signal }) => {
       requireWritableData(store, layout);
+      // A progress event counts the sweep's runs (O(runs)); one after every ~50 ms chunk made
+      // queueing 10⁵ runs quadratic, so a few a second, and the last one once it is queued.
+      let lastProgress = -Infinity;
       const started = await queueSweep(store, spec, {
         runsOn,
         // Agents train on their own machines, with their own datasets; this one needs its own.
@@ -73,8 +79,13 @@ export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Swee
         signal,
         // The CLI's scheduler (scope 'own') runs the sweeps its process starts.
         onCreated: (sweepId) => runsOn === 'here' && scheduler.adopt(sweepId),
-        onProgress: (sweepId) => scheduler.emitProgress(sweepId),
+        onProgress: (sweepId) => {
+          if (performance.now() - lastProgress < progressEveryMs) return;
+          lastProgress = performance.now();
+          scheduler.emitProgress(sweepId);
+        },
       });
+      scheduler.emitProgress(started.sweepId);
       // A sweep for agents is only queued: agents pull its runs through a server.
       if (runsOn === 'here') running(ctx).pump();
       return started;

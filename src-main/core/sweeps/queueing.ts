@@ -218,7 +218,7 @@ export async function queueSweep(store: RunStore, spec: SweepSpec, options: Queu
       options.onProgress?.(sweepId, runIds.length, points.counts.train);
       await yieldToLoop();
       options.signal?.throwIfAborted();
-      if (store.getSweep(sweepId)?.status === 'canceled') throw new SweepCanceled();
+      if (store.sweepStatus(sweepId) === 'canceled') throw new SweepCanceled();
       sliceStart = performance.now();
     };
     if (first) chunk.push(...proposalRuns(spec, first, 0, { ...plan, impossible: [] }, ids).runs.map(parsedRun));
