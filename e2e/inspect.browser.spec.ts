@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { InspectPage } from './support/InspectPage.ts';
 import { RunPage } from './support/RunPage.ts';
 import { SweepPage } from './support/SweepPage.ts';
@@ -111,5 +115,49 @@ test("a user opens a finished kernel-size sweep's filters and sees one panel per
   await expect(inspect.featureMapCanvases).toHaveCount(4 * 3);
   await expect(inspect.featureMapRuns.first()).toContainText(/epoch \d/);
   await screenshotBothThemes(page, 'inspect-feature-maps');
+  expect(errors).toEqual([]);
+});
+
+test("a user exports a run's model and tfjs loads it back with the same predictions", async ({ page }) => {
+  const { errors } = watchConsole(page);
+  const run = new RunPage(page);
+  const id = runIds[1]!;
+  await page.goto(app.url.replace(/#.*$/, '') + `#/runs/${id}`);
+  await expect(run.title).toBeVisible();
+  const downloads = new Map<string, string>();
+  page.on('download', (download) => {
+    void download.path().then((path) => downloads.set(download.suggestedFilename(), path));
+  });
+  await run.exportModel.click();
+  await expect.poll(() => [...downloads.keys()].sort()).toEqual(['model.json', 'run.json', 'weights.bin']);
+
+  const modelJson = JSON.parse(readFileSync(downloads.get('model.json')!, 'utf8')) as {
+    modelTopology: object;
+    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+  };
+  const weights = readFileSync(downloads.get('weights.bin')!);
+  await tf.setBackend('cpu');
+  const model = await tfl.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology,
+      weightSpecs: modelJson.weightsManifest[0]!.weights,
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }),
+  );
+  // A vertical stroke, as the service's predictor sees it from the best checkpoint.
+  const image = Array.from({ length: 784 }, (_, i) => (i % 28 >= 13 && i % 28 <= 15 && i >= 4 * 28 && i < 24 * 28 ? 255 : 0));
+  const served = await callServed<{ runs: { ok: boolean; probabilities: number[] }[] }>(app.url, 'inspect.predict', {
+    runIds: [id],
+    image,
+  });
+  const x = tf.div(tf.tensor4d(image, [1, 28, 28, 1], 'float32'), 255);
+  const mine = Array.from((model.predict(x) as tf.Tensor).dataSync());
+  x.dispose();
+  model.dispose();
+  expect(served.runs[0]!.ok).toBe(true);
+  const worst = Math.max(...mine.map((p, i) => Math.abs(p - served.runs[0]!.probabilities[i]!)));
+  expect(worst).toBeLessThanOrEqual(1e-5);
+  const record = JSON.parse(readFileSync(downloads.get('run.json')!, 'utf8')) as { runs: { uuid: string }[] };
+  expect(record.runs).toHaveLength(1);
   expect(errors).toEqual([]);
 });

@@ -3,6 +3,8 @@ import type { Locator, Page } from '@playwright/test';
 export class RunPage {
   readonly page: Page;
   readonly title: Locator;
+  /** Downloads the best checkpoint as model.json + weights.bin, and run.json. */
+  readonly exportModel: Locator;
   readonly confusionMatrix: Locator;
   readonly perClass: Locator;
   readonly evalAccuracy: Locator;
@@ -13,6 +15,7 @@ export class RunPage {
   constructor(page: Page) {
     this.page = page;
     this.title = page.locator('#run-title');
+    this.exportModel = page.getByTestId('export-model');
     this.confusionMatrix = page.getByRole('img', { name: 'confusion matrix' });
     this.perClass = page.getByTestId('per-class');
     this.evalAccuracy = page.getByTestId('eval-accuracy');
