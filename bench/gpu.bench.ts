@@ -78,17 +78,18 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
           testIndices: data.testIndices && Array.from(data.testIndices),
         },
       };
-      const messages = (await page.evaluate(
+      const { messages } = await page.evaluate(
         (r) => (globalThis as unknown as { gpuHarness: GpuHarness }).gpuHarness.trainInWorker(r),
         request,
-      )) as FromGpuWorker[];
-      const error = messages.find((m) => m.type === 'error');
-      const begin = messages.find((m) => m.type === 'trainBegin');
+      );
+      const sent = messages as FromGpuWorker[];
+      const error = sent.find((m) => m.type === 'error');
+      const begin = sent.find((m) => m.type === 'trainBegin');
       const adapter = begin?.type === 'trainBegin' ? begin.runtime?.adapter : undefined;
       const software = adapter?.isFallbackAdapter === true;
       rows.push({
         name: `gpu host: ${workload}, ${backend} in a browser Worker`,
-        value: error ? null : secondEpochRate(messages),
+        value: error ? null : secondEpochRate(sent),
         unit: 'images/s',
         note:
           error?.type === 'error'

@@ -190,10 +190,9 @@ for (const backend of lenetBackends) {
         testIndices: data.testIndices && Array.from(data.testIndices),
       },
     };
-    const gpuMessages = (await page.evaluate(
-      (r) => (globalThis as unknown as { gpuHarness: GpuHarness }).gpuHarness.trainInWorker(r),
-      request,
-    )) as GpuMessage[];
+    const gpuRun = await page.evaluate((r) => (globalThis as unknown as { gpuHarness: GpuHarness }).gpuHarness.trainInWorker(r), request);
+    expect(gpuRun.outcome).toEqual({ status: 'completed', error: null, epochsCompleted: 2 });
+    const gpuMessages = gpuRun.messages as GpuMessage[];
     const wasmMessages = await trainOnWasm(mnist.datasetsDir);
 
     expect(
@@ -233,3 +232,39 @@ for (const backend of lenetBackends) {
     expect(order).toContain('checkpoint last');
   });
 }
+
+test('a GPU Worker that dies fails its own run with that reason, and the next run gets a fresh Worker and completes', async () => {
+  test.setTimeout(600_000);
+  mnist ??= await installMnist();
+  const hyperparameters = Hyperparameters.parse({ ...lenetHyperparameters, epochs: 1, validationSplit: 0 });
+  const data = await prepareData({
+    datasetsDir: mnist.datasetsDir,
+    dataset: 'mnist',
+    subset: { trainPerClass: 10, testPerClass: 2 },
+    hyperparameters,
+  });
+  const plain = (s: RawSplit) => ({ ...s, images: Array.from(s.images), labels: Array.from(s.labels) });
+  const request = {
+    type: 'train' as const,
+    runId: 7,
+    spec: preset.spec,
+    hyperparameters,
+    data: {
+      train: plain(data.train),
+      validation: null,
+      test: plain(data.test),
+      testIndices: data.testIndices && Array.from(data.testIndices),
+    },
+  };
+  const train = (dying: boolean) =>
+    page.evaluate(([r, d]) => (globalThis as unknown as { gpuHarness: GpuHarness }).gpuHarness.trainInWorker(r, { dying: d }), [
+      request,
+      dying,
+    ] as const);
+  const died = await train(true);
+  expect(died.outcome.status).toBe('failed');
+  expect(died.outcome.error).toMatch(/^the GPU host's Worker died: .*the GPU process is gone/);
+  const next = await train(false);
+  expect(next.outcome).toEqual({ status: 'completed', error: null, epochsCompleted: 1 });
+  expect((next.messages as GpuMessage[]).some((m) => m.type === 'evaluation')).toBe(true);
+});

@@ -9,20 +9,15 @@ import type { GpuHostBackend } from '../../src-main/core/contract/app.ts';
 import { ModelSpec, type ModelSpecInput } from '../../src-main/core/contract/training.ts';
 import { loadGpuBackend } from '../../src-main/core/gpuhost/browserBackend.ts';
 import type { GpuAdapter } from '../../src-main/core/gpuhost/gpuAdapter.ts';
-import { FromGpuWorker, type GpuTrainRequest } from '../../src-main/core/gpuhost/gpuWorkerProtocol.ts';
+import { GpuHost, type GpuRunOutcome, type GpuWorkerLike } from '../../src-main/core/gpuhost/gpuHost.ts';
+import type { GpuTrainRequest } from '../../src-main/core/gpuhost/gpuWorkerProtocol.ts';
 import { buildModel } from '../../src-main/core/models/buildModel.ts';
 import { dropoutClock } from '../../src-main/core/models/customLayers.ts';
 import { crossEntropy } from '../../src-main/core/training/batches.ts';
 import { ensureGradients } from '../../src-main/core/training/wasmKernels.ts';
 
-interface WorkerLike {
-  postMessage(message: unknown): void;
-  terminate(): void;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onerror: ((event: { message?: string }) => void) | null;
-}
 // The node-side tsconfig that checks e2e/ has no DOM types; vite bundles the Worker from this very expression.
-declare const Worker: new (url: URL, options: { type: 'module' }) => WorkerLike;
+declare const Worker: new (url: URL, options: { type: 'module' }) => GpuWorkerLike;
 
 export interface GradientCase {
   spec: ModelSpecInput;
@@ -74,32 +69,20 @@ const toSplit = (s: PlainSplit) => ({ ...s, images: Uint8Array.from(s.images), l
 
 type Plain<T> = T extends { bytes: Uint8Array } ? Omit<T, 'bytes'> & { bytes: number } : T;
 
-/** Trains one run in a fresh GPU Worker; answers every message it sent (checkpoint bytes as their lengths). */
-function trainInWorker(
+const host = new GpuHost(() => new Worker(new URL('../../src-main/core/gpuhost/gpuWorker.ts', import.meta.url), { type: 'module' }));
+/** A Worker that dies as it starts, as one whose GPU process crashed would. */
+const dyingHost = new GpuHost(() => new Worker(new URL('./dyingWorker.ts', import.meta.url), { type: 'module' }));
+
+/** Trains one run in a fresh GPU Worker; answers its outcome and every message it sent (checkpoint bytes as their lengths). */
+async function trainInWorker(
   request: Omit<GpuTrainRequest, 'data'> & {
     data: { train: PlainSplit; validation: PlainSplit | null; test: PlainSplit; testIndices: number[] | null };
   },
-): Promise<unknown[]> {
-  const worker = new Worker(new URL('../../src-main/core/gpuhost/gpuWorker.ts', import.meta.url), { type: 'module' });
+  options: { dying?: boolean } = {},
+): Promise<{ outcome: GpuRunOutcome; messages: unknown[] }> {
   const messages: unknown[] = [];
-  return new Promise((resolve, reject) => {
-    worker.onerror = (event) => {
-      worker.terminate();
-      reject(new Error(`the GPU worker failed: ${event.message ?? 'no message'}`));
-    };
-    worker.onmessage = (event) => {
-      const message = FromGpuWorker.parse(event.data);
-      messages.push(
-        message.type === 'checkpointFiles'
-          ? { ...message, files: message.files.map((f): Plain<typeof f> => ({ ...f, bytes: f.bytes.byteLength })) }
-          : message,
-      );
-      if (message.type === 'trainEnd' || message.type === 'error') {
-        worker.terminate();
-        resolve(messages);
-      }
-    };
-    worker.postMessage({
+  const run = (options.dying ? dyingHost : host).start(
+    {
       ...request,
       data: {
         train: toSplit(request.data.train),
@@ -107,8 +90,15 @@ function trainInWorker(
         test: toSplit(request.data.test),
         testIndices: request.data.testIndices && Uint32Array.from(request.data.testIndices),
       },
-    });
-  });
+    },
+    (message) =>
+      messages.push(
+        message.type === 'checkpointFiles'
+          ? { ...message, files: message.files.map((f): Plain<typeof f> => ({ ...f, bytes: f.bytes.byteLength })) }
+          : message,
+      ),
+  );
+  return { outcome: await run.done, messages };
 }
 
 const harness = { gradients, trainInWorker };

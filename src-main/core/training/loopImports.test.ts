@@ -63,8 +63,9 @@ describe('the training loop imports nothing from Node', () => {
     expect(nodeImportChains(resolve(here, 'trainer.ts'))).toEqual([]);
   });
 
-  it('from the browser GPU Worker (gpuhost/gpuWorker.ts), none either', () => {
+  it('from the browser GPU Worker and its host (gpuhost/gpuWorker.ts, gpuHost.ts), none either', () => {
     expect(nodeImportChains(resolve(here, '../gpuhost/gpuWorker.ts'))).toEqual([]);
+    expect(nodeImportChains(resolve(here, '../gpuhost/gpuHost.ts'))).toEqual([]);
   });
 
   it('finds the chains where they exist: the Node worker reaches node:fs through its checkpoint files', () => {
