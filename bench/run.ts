@@ -27,6 +27,7 @@ const order = [
   'sse',
   'bounded',
   'ui',
+  'inspect',
 ];
 const only = process.env.KERNELLAB_BENCH_ONLY?.split(',').map((s) => s.trim());
 const quick = process.env.KERNELLAB_BENCH_QUICK === '1';
