@@ -7,7 +7,8 @@
 import type { RunStore } from '../db/RunStore.ts';
 import { ModelSpec } from '../contract/training.ts';
 import { inferShapes } from '../models/shapeInference.ts';
-import { trainingImages, type SweepPoint } from './expand.ts';
+import { trainingImages } from './expand.ts';
+import type { SweepPoint } from './pointRun.ts';
 
 /**
  * Rough training rate of one single-threaded wasm worker, in FLOP/s: LeNet-5 (0.57 MFLOP forward,

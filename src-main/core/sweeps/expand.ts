@@ -12,37 +12,11 @@ import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { getPreset } from '../models/presets.ts';
 import { inferShapes, type ModelSummary } from '../models/shapeInference.ts';
 import { runSizeProblem, sizeRun } from './runSize.ts';
+import type { SweepPoint } from './pointRun.ts';
 import { followDataset, isRange, listValues, rangeValues, resolveAxis, sampleRange, type AxisDef, type PointDraft } from './axes.ts';
-import type { AxisValue, SubsetSpec } from '../contract/runs.ts';
+import type { AxisValue } from '../contract/runs.ts';
 import { hardLimit, type AxisRange, type SweepSpec } from '../contract/sweeps.ts';
 import { confirmAbove, confirmEpochsAbove } from './sweepSpec.ts';
-
-export interface SweepPoint {
-  /** Position in the sweep, from 0. */
-  index: number;
-  /** The axis values that define this point (repeat excluded). */
-  values: Record<string, AxisValue>;
-  repeat: number;
-  seed: number;
-  dataset: DatasetName;
-  subset: SubsetSpec | null;
-  epochs: number;
-  /** Null when the point is impossible. */
-  modelSpec: ModelSpec | null;
-  hyperparameters: Hyperparameters | null;
-  /** Why the point cannot run (the field and the problem), or null. */
-  error: string | null;
-  /** Forward FLOPs of one image through the model (0 when impossible). */
-  forwardFlops: number;
-  /**
-   * 'train': a worker trains it. 'derived': its results are the first `epochs` epochs of the
-   * point `foldedInto` (epoch folding). 'impossible': nothing runs.
-   */
-  role: 'train' | 'derived' | 'impossible';
-  foldedInto: number | null;
-  /** For a trained point with derived points: the shorter epoch counts to evaluate on test after. */
-  evaluateAtEpochs: number[];
-}
 
 export interface ExpandedSweep {
   points: SweepPoint[];

@@ -4,13 +4,42 @@
  * a point while the sweep runs, so both record points the same way.
  */
 import { registry } from '../datasets/registry.ts';
-import type { SubsetSpec } from '../contract/runs.ts';
+import type { AxisValue, SubsetSpec } from '../contract/runs.ts';
+import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
+import type { DatasetName } from '../datasets/registry.ts';
 import type { SweepSpec } from '../contract/sweeps.ts';
 import type { NewRun } from '../db/RunStore.ts';
-import type { SweepPoint } from './expand.ts';
 import type { SweepRunInfo } from './folding.ts';
 
 /** The subset as the worker takes it: images per class. */
+/** One point of a sweep as expand.ts builds it: what a run of it trains, or why it cannot. */
+export interface SweepPoint {
+  /** Position in the sweep, from 0. */
+  index: number;
+  /** The axis values that define this point (repeat excluded). */
+  values: Record<string, AxisValue>;
+  repeat: number;
+  seed: number;
+  dataset: DatasetName;
+  subset: SubsetSpec | null;
+  epochs: number;
+  /** Null when the point is impossible. */
+  modelSpec: ModelSpec | null;
+  hyperparameters: Hyperparameters | null;
+  /** Why the point cannot run (the field and the problem), or null. */
+  error: string | null;
+  /** Forward FLOPs of one image through the model (0 when impossible). */
+  forwardFlops: number;
+  /**
+   * 'train': a worker trains it. 'derived': its results are the first `epochs` epochs of the
+   * point `foldedInto` (epoch folding). 'impossible': nothing runs.
+   */
+  role: 'train' | 'derived' | 'impossible';
+  foldedInto: number | null;
+  /** For a trained point with derived points: the shorter epoch counts to evaluate on test after. */
+  evaluateAtEpochs: number[];
+}
+
 export function subsetPerClass(
   subset: SubsetSpec | null,
   dataset: keyof typeof registry,

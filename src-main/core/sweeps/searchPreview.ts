@@ -10,7 +10,8 @@
  */
 import type { PrunerSpec, SweepSpec } from '../contract/sweeps.ts';
 import { pointSeconds, scheduleSeconds, type Throughput } from './estimate.ts';
-import { buildPoint, resolveAxes, type SweepPoint } from './expand.ts';
+import { buildPoint, resolveAxes } from './expand.ts';
+import type { SweepPoint } from './pointRun.ts';
 import { rungEpochs } from './search/asha.ts';
 import type { Trial } from './search/space.ts';
 import { directionOf, samplerOf } from './searchDriver.ts';

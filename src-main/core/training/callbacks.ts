@@ -16,7 +16,7 @@ import {
 } from '../contract/training.ts';
 import type { CheckpointState, EpochLogs } from './checkpointState.ts';
 import { evaluateModel } from './evaluate.ts';
-import type { TrainingData } from './trainer.ts';
+import type { TrainingData } from './trainingData.ts';
 import type { CheckpointFileInfo, TrainingMessage, TrainStatus } from './workerProtocol.ts';
 
 /** Where checkpoints are kept (files in the run's folder on Node; checkpointIO.ts). */

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { RunBackend } from '../contract/app.ts';
 import { optimizerSettings, type Hyperparameters, type ModelSpec, type MonitoredMetric } from '../contract/training.ts';
 import { epochOrder } from '../datasets/prepare.ts';
-import type { RawSplit } from '../datasets/load.ts';
+import type { TrainingData } from './trainingData.ts';
 import { buildModel } from '../models/buildModel.ts';
 import { dropoutClock } from '../models/customLayers.ts';
 import { batchTensors } from './batches.ts';
@@ -35,15 +35,6 @@ import { FusedAdam } from './fusedAdam.ts';
 import { PendingSteps, trainStep } from './trainStep.ts';
 import { ensureGradients } from './wasmKernels.ts';
 import type { RunRuntime, TrainingMessage, TrainStatus } from './workerProtocol.ts';
-
-export interface TrainingData {
-  train: RawSplit;
-  /** Null when validationSplit is 0; the test split itself when validateOn is 'test'. */
-  validation: RawSplit | null;
-  test: RawSplit;
-  /** Index of each test example in the full test split (a subset keeps its original numbering). */
-  testIndices: ArrayLike<number> | null;
-}
 
 /** What the loop needs of the process it runs in. */
 export interface TrainingEnvironment {

@@ -1,7 +1,16 @@
 import { gather, loadSplit, stratifiedSplit, subsetPerClass, tailSplit, type RawSplit } from '../datasets/index.ts';
 import { KernelLabError } from '../errors.ts';
-import type { TrainingData } from './trainer.ts';
 import type { TrainRequest } from './workerProtocol.ts';
+
+/** The splits one training run reads, as the loop takes them (decoded, in memory). */
+export interface TrainingData {
+  train: RawSplit;
+  /** Null when validationSplit is 0; the test split itself when validateOn is 'test'. */
+  validation: RawSplit | null;
+  test: RawSplit;
+  /** Index of each test example in the full test split (a subset keeps its original numbering). */
+  testIndices: ArrayLike<number> | null;
+}
 
 /** Train/validation/test splits for a request: optional per-class subsets, a stratified or tail (Keras) validation split. */
 export async function prepareData(
