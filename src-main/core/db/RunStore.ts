@@ -64,7 +64,7 @@ import { tableColumns } from './tableColumns.ts';
 import { exportRuns } from './exchange.ts';
 import { importRunsExport, type ImportOptions } from './importRuns.ts';
 import { metricWriter, type MetricRow, type MetricWriter } from './metricWrite.ts';
-import { runInserter, type RunInserter } from './runInsert.ts';
+import { contentColumns, runInserter, type RunInserter } from './runInsert.ts';
 import * as queue from './runQueue.ts';
 import { cancelOpenRuns, deleteRunsOfSweep, sweepStats, type SweepStats } from './sweepRows.ts';
 import * as lifecycle from './runLifecycle.ts';
@@ -452,14 +452,7 @@ export class RunStore {
       derived_from_run_id: run.derivedFromRunId ?? null,
       derived_epochs: run.derivedEpochs ?? null,
       status: run.status,
-      model_spec: JSON.stringify(run.modelSpec),
-      dataset: run.dataset,
-      backend: run.backend,
-      device: run.device,
-      seed: run.seed,
-      hyperparameters: JSON.stringify(run.hyperparameters),
-      environment: JSON.stringify(run.environment),
-      priority: run.priority,
+      ...contentColumns(run),
       worker_owner: running ? this.owner : null,
       worker_pid: running ? process.pid : null,
       lease_expires_at: running ? now + this.leaseMs : null,

@@ -22,7 +22,7 @@ import type { SqliteDatabase } from './database.ts';
 import { arrayElements, JsonSliceError, objectMembers, type Slice } from './jsonSlices.ts';
 import type { MetricRow, MetricWriter } from './metricWrite.ts';
 import { paramsVersion, runParams } from './runParams.ts';
-import type { RunInserter } from './runInsert.ts';
+import { contentColumns, type RunInserter } from './runInsert.ts';
 
 export const exportFormatTag = 'kernellab.runs';
 
@@ -326,14 +326,7 @@ export async function importRunsExport(
             derived_from_run_id: null,
             derived_epochs: run.derivedEpochs,
             status,
-            model_spec: JSON.stringify(run.modelSpec ?? null),
-            dataset: run.dataset,
-            backend: run.backend,
-            device: run.device,
-            seed: run.seed,
-            hyperparameters: JSON.stringify(run.hyperparameters),
-            environment: JSON.stringify(run.environment),
-            priority: run.priority,
+            ...contentColumns(run),
             worker_owner: null,
             worker_pid: null,
             lease_expires_at: null,

@@ -16,6 +16,32 @@ export type RunInsertRow = Omit<RunDbRow, 'id' | 'attempt'> & {
   params_version: number;
 };
 
+/** What a run trains, as createRun and the runs import both have it. */
+export interface RunContent {
+  modelSpec: unknown;
+  dataset: string;
+  backend: string;
+  device: string;
+  seed: number;
+  hyperparameters: unknown;
+  environment: unknown;
+  priority: number;
+}
+
+/** The columns a run's content fills, the same way wherever a run is inserted (JSON serialised). */
+export function contentColumns(run: RunContent) {
+  return {
+    model_spec: JSON.stringify(run.modelSpec ?? null),
+    dataset: run.dataset,
+    backend: run.backend,
+    device: run.device,
+    seed: run.seed,
+    hyperparameters: JSON.stringify(run.hyperparameters),
+    environment: JSON.stringify(run.environment),
+    priority: run.priority,
+  };
+}
+
 export type RunInserter = (row: RunInsertRow, params: readonly FlatParam[]) => number;
 
 /** Prepares the statements once; call the result inside a transaction. Returns the new run's id. */
