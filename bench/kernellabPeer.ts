@@ -6,13 +6,18 @@
  * `--timed-batches`, wall-clock and CPU time of the whole process (every thread), the load
  * average before and after. Prints one JSON line with the same fields as peer.py.
  *
- * usage: node bench/kernellabPeer.ts --datasets-dir DIR --model M --dataset D --train-images N
+ * With --spec-file (the parity bench), the network and compile settings are an imported Keras
+ * model's ({spec, hyperparameters} as importKeras returns them) instead of a preset's, and the line
+ * also has each epoch's training loss and the rates from the end of epoch 1 to the end of the last.
+ *
+ * usage: node bench/kernellabPeer.ts --datasets-dir DIR (--model M | --spec-file F) --dataset D --train-images N
  *        [--epochs 1] [--batch 64] [--threads 1 (0: every core)] [--warmup-batches 20]
  *        [--timed-batches 0 (0: the rest of the run)] [--evaluate]
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { PresetId } from '../src-main/core/contract/training.ts';
+import { CompiledSettings, Hyperparameters, ModelSpec, PresetId } from '../src-main/core/contract/training.ts';
 import { getPreset } from '../src-main/core/models/presets.ts';
 import { loadBackend } from '../src-main/core/training/backends.ts';
 import { nodeEnvironment } from '../src-main/core/training/nodeEnvironment.ts';
@@ -21,12 +26,14 @@ import { setTensorflowThreads } from '../src-main/core/training/tensorflowEngine
 import { registerWasmTrainingKernels } from '../src-main/core/training/wasmKernels.ts';
 import { setWasmThreads, wasmThreadCount } from '../src-main/core/training/wasmThreads.ts';
 import { makeTempDir } from '../src-main/test/tempDir.ts';
+import { z } from 'zod';
 import { workloadData, type TrainingWorkload } from './workloads.ts';
 
 const { values } = parseArgs({
   options: {
     'datasets-dir': { type: 'string' },
     model: { type: 'string' },
+    'spec-file': { type: 'string' },
     dataset: { type: 'string' },
     'train-images': { type: 'string' },
     epochs: { type: 'string', default: '1' },
@@ -52,7 +59,11 @@ function whole(name: keyof typeof values, min: number): number {
 }
 
 const loadBefore = loadavg()[0]!;
-const model = PresetId.parse(required('model'));
+const imported = values['spec-file']
+  ? z.object({ spec: ModelSpec, hyperparameters: CompiledSettings }).parse(JSON.parse(readFileSync(values['spec-file'], 'utf8')))
+  : null;
+// A spec file stands in for the preset; the workload's model then only names the data's shape.
+const model = imported ? 'lenet5-relu' : PresetId.parse(required('model'));
 const dataset = required('dataset');
 if (dataset !== 'mnist' && dataset !== 'fashion-mnist' && dataset !== 'cifar10') throw new Error(`--dataset: unknown ${dataset}`);
 const threadsArg = whole('threads', 0);
@@ -77,8 +88,8 @@ if (!probe.available) {
   process.exit(0);
 }
 if (backend === 'wasm') registerWasmTrainingKernels();
-const { train: trainSplit, test, spec } = await workloadData(required('datasets-dir'), workload);
-const preset = getPreset(workload.model);
+const { train: trainSplit, test, spec } = await workloadData(required('datasets-dir'), workload, imported?.spec);
+const base = imported ? imported.hyperparameters : getPreset(workload.model).hyperparameters;
 const runDir = makeTempDir('kernellab-peer-run-');
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -89,19 +100,21 @@ let images = 0;
 let start: { wall: number; cpu: number } | null = null;
 let end: { wall: number; cpu: number } | null = null;
 let accuracy: number | null = null;
+const epochLoss: number[] = [];
+const epochMarks: { wall: number; cpu: number }[] = [];
 try {
   await train({
     runId: 1,
     spec,
-    hyperparameters: {
-      ...preset.hyperparameters,
+    hyperparameters: Hyperparameters.parse({
+      ...base,
       epochs: workload.epochs,
       batchSize: workload.batchSize,
       validationSplit: 0,
       earlyStopping: undefined,
       backend,
       seed: 1,
-    },
+    }),
     data: { train: trainSplit, validation: null, test, testIndices: null },
     environment: nodeEnvironment(runDir.dir),
     resume: false,
@@ -110,6 +123,10 @@ try {
     batchEndIntervalMs: 0,
     emit: (m) => {
       if (m.type === 'evaluation' && m.epoch === undefined) accuracy = m.accuracy;
+      if (m.type === 'epochEnd') {
+        epochMarks.push({ wall: performance.now(), cpu: cpuMs() });
+        epochLoss.push(m.logs['loss'] ?? Number.NaN);
+      }
       if (m.type !== 'batchEnd') return;
       batches++;
       const size = Math.min(workload.batchSize, trainSplit.count - (m.batch - 1) * workload.batchSize);
@@ -156,6 +173,19 @@ else {
   });
 }
 if (values.evaluate) out['test_accuracy'] = accuracy;
+if (imported) {
+  out['loss'] = epochLoss;
+  const first = epochMarks[0];
+  const last = epochMarks.at(-1);
+  if (first && last && epochMarks.length >= 2) {
+    // From the end of epoch 1 (kernel set-up and first allocations excluded) to the end of the last.
+    const epochImages = trainSplit.count * (epochMarks.length - 1);
+    out['after_epoch_1'] = {
+      images_per_s: epochImages / ((last.wall - first.wall) / 1000),
+      images_per_cpu_s: epochImages / ((last.cpu - first.cpu) / 1000),
+    };
+  }
+}
 console.log(JSON.stringify(out));
 // The threaded build's pthread workers keep the process alive; everything is written.
 process.exit(0);

@@ -28,6 +28,7 @@ const order = [
   'bounded',
   'ui',
   'inspect',
+  'parity',
 ];
 const only = process.env.KERNELLAB_BENCH_ONLY?.split(',').map((s) => s.trim());
 const quick = process.env.KERNELLAB_BENCH_QUICK === '1';

@@ -68,6 +68,8 @@ export async function installWorkloadData(datasetsDir: string): Promise<void> {
 export async function workloadData(
   datasetsDir: string,
   w: TrainingWorkload,
+  /** Instead of the preset's network (an imported Keras model's, in the parity bench). */
+  ownSpec?: ModelSpec,
 ): Promise<{ train: RawSplit; test: RawSplit; spec: ModelSpec }> {
   const all = await loadSplit(datasetsDir, w.dataset, 'train');
   const train = gather(
@@ -75,8 +77,10 @@ export async function workloadData(
     Uint32Array.from({ length: Math.min(w.trainImages, all.count) }, (_, i) => i),
   );
   const test = await loadSplit(datasetsDir, w.dataset, 'test');
-  const preset = getPreset(w.model);
-  const spec = { ...preset.spec, inputShape: [train.height, train.width, train.channels] as [number, number, number] };
+  const spec = {
+    ...(ownSpec ?? getPreset(w.model).spec),
+    inputShape: [train.height, train.width, train.channels] as [number, number, number],
+  };
   return { train, test, spec };
 }
 
