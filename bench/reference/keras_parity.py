@@ -79,6 +79,19 @@ def architecture(keras, text):
     return {"params": int(model.count_params()), "layers": layers}
 
 
+def same_numbers(value):
+    """0 and 0.0 are one value: Keras writes what it was given, an exported spec writes JSON numbers."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [same_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: same_numbers(v) for k, v in value.items()}
+    return value
+
+
 def compare(keras, a_path, b_path):
     with open(a_path) as f:
         a = architecture(keras, f.read())
@@ -92,7 +105,8 @@ def compare(keras, a_path, b_path):
             if x[key] != y[key]:
                 differences.append(f"layer {i} {key}: {x[key]} vs {y[key]}")
         for key in sorted(set(x["config"]) | set(y["config"])):
-            if json.dumps(x["config"].get(key), sort_keys=True) != json.dumps(y["config"].get(key), sort_keys=True):
+            u, v = (json.dumps(same_numbers(z["config"].get(key)), sort_keys=True) for z in (x, y))
+            if u != v:
                 differences.append(f"layer {i} ({x['class']}) {key}: {x['config'].get(key)} vs {y['config'].get(key)}")
     return {"params_a": a["params"], "params_b": b["params"], "layers": len(a["layers"]),
             "equal": not differences, "differences": differences[:20]}
