@@ -13,72 +13,9 @@
  * that reason, as the Keras spec export refuses it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelSpec } from '../contract/training.ts';
-import { KernelLabError } from '../errors.ts';
+import { buildModel } from '../models/buildModel.ts';
 import { loadCheckpointWeights } from '../training/checkpointIO.ts';
-
-/** The spec's model from stock tfjs-layers classes only, with untrained weights (load a checkpoint into it). */
-export function buildPortableModel(spec: ModelSpec): tfl.Sequential {
-  const model = tfl.sequential({ name: spec.name.replace(/[^A-Za-z0-9_]/g, '_') || 'model' });
-  spec.layers.forEach((layer, index) => {
-    const first = index === 0 ? { inputShape: spec.inputShape } : {};
-    switch (layer.type) {
-      case 'conv2d':
-        model.add(
-          tfl.layers.conv2d({
-            ...first,
-            filters: layer.filters,
-            kernelSize: layer.kernelSize,
-            strides: layer.strides,
-            padding: layer.padding,
-            activation: layer.activation,
-            useBias: layer.useBias,
-          }),
-        );
-        break;
-      case 'maxPool2d':
-      case 'avgPool2d': {
-        const args = { ...first, poolSize: layer.poolSize, strides: layer.strides ?? layer.poolSize, padding: layer.padding };
-        model.add(layer.type === 'maxPool2d' ? tfl.layers.maxPooling2d(args) : tfl.layers.averagePooling2d(args));
-        break;
-      }
-      case 'batchNorm':
-        model.add(tfl.layers.batchNormalization({ ...first, axis: -1, momentum: layer.momentum, epsilon: layer.epsilon }));
-        break;
-      case 'dropout':
-        model.add(tfl.layers.dropout({ ...first, rate: layer.rate }));
-        break;
-      case 'lrn':
-        throw new KernelLabError(
-          'invalid_input',
-          `layers[${index}] (lrn): local response normalisation has no Keras layer and no stock tfjs layer, so this model cannot be exported as a portable TF.js Layers model; its checkpoint loads only in KernelLab (replace lrn with batchNorm to export)`,
-        );
-      case 'flatten':
-        model.add(tfl.layers.flatten(first));
-        break;
-      case 'dense':
-        model.add(tfl.layers.dense({ ...first, units: layer.units, activation: layer.activation, useBias: layer.useBias }));
-        break;
-      case 'activation':
-        model.add(tfl.layers.activation({ ...first, activation: layer.activation }));
-        break;
-      default: {
-        const unknown: never = layer;
-        throw new Error(`unknown layer ${JSON.stringify(unknown)}`);
-      }
-    }
-  });
-  model.add(
-    tfl.layers.dense({
-      ...(spec.layers.length === 0 ? { inputShape: spec.inputShape } : {}),
-      units: spec.numClasses,
-      activation: 'softmax',
-      useBias: spec.output.useBias,
-    }),
-  );
-  return model;
-}
 
 export interface ExportedModel {
   /** model.json: the topology (stock classes) and the weights manifest pointing at weights.bin. */
@@ -88,7 +25,9 @@ export interface ExportedModel {
 
 /** The weights of checkpoint folder `dir` (of a run of `spec`) as a portable TF.js Layers model. */
 export async function exportCheckpoint(dir: string, spec: ModelSpec): Promise<ExportedModel> {
-  const model = buildPortableModel(spec);
+  // The seed is unused: a portable model has no seeded initialisers or dropout, and the
+  // checkpoint's weights replace the initial ones.
+  const model = buildModel(spec, 1, { portable: true });
   try {
     loadCheckpointWeights(dir, model);
     let exported: ExportedModel | null = null;

@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { KernelLabError } from '../errors.ts';
 import { deriveSeed } from '../random.ts';
 import { BatchNorm, LocalResponseNormalization, SeededDropout } from './customLayers.ts';
 import type { ModelSpec, Regularizer } from '../contract/training.ts';
@@ -15,12 +16,23 @@ const regularizer = (r: Regularizer | undefined) =>
  * the layer index (tfjs treats seed 0 as "unseeded", deriveSeed never returns 0), so the same
  * spec and seed give the same initial weights on every backend.
  */
-export function buildModel(spec: ModelSpec, seed: number): tfl.Sequential {
+export interface BuildOptions {
+  /**
+   * Stock tfjs-layers classes only, each with a Keras counterpart, and no initialisers or
+   * regularisers: a model that `tf.loadLayersModel` loads anywhere once trained weights are loaded
+   * into it (inspect/exportModel.ts). Local response normalisation has no such class: refused.
+   */
+  portable?: boolean;
+}
+
+export function buildModel(spec: ModelSpec, seed: number, { portable = false }: BuildOptions = {}): tfl.Sequential {
   // Refuse an impossible spec with the layer, formula and numbers before tfjs throws its own message.
   const { rows } = inferShapes(spec);
   const model = tfl.sequential({ name: spec.name.replace(/[^A-Za-z0-9_]/g, '_') || 'model' });
   /** Initialisers and regularisers of a layer with weights: Keras' fans need the kernel's shape. */
-  const weights = (index: number, fields: WeightFields, kernelShape: number[], units: number) => ({
+  const weights = (index: number, fields: WeightFields, kernelShape: number[], units: number) =>
+    portable ? { useBias: fields.useBias } : trainingWeights(index, fields, kernelShape, units);
+  const trainingWeights = (index: number, fields: WeightFields, kernelShape: number[], units: number) => ({
     kernelInitializer: makeInitializer(fields.kernelInitializer, kernelShape, deriveSeed(seed, `layer ${index} kernel`)),
     biasInitializer: makeInitializer(fields.biasInitializer, [units], deriveSeed(seed, `layer ${index} bias`)),
     useBias: fields.useBias,
@@ -52,13 +64,24 @@ export function buildModel(spec: ModelSpec, seed: number): tfl.Sequential {
         model.add(layer.type === 'maxPool2d' ? tfl.layers.maxPooling2d(args) : tfl.layers.averagePooling2d(args));
         break;
       }
-      case 'batchNorm':
-        model.add(new BatchNorm({ ...first, momentum: layer.momentum, epsilon: layer.epsilon }));
+      case 'batchNorm': {
+        const args = { ...first, momentum: layer.momentum, epsilon: layer.epsilon };
+        model.add(portable ? tfl.layers.batchNormalization({ ...args, axis: -1 }) : new BatchNorm(args));
         break;
+      }
       case 'dropout':
-        model.add(new SeededDropout({ ...first, rate: layer.rate, seed: deriveSeed(seed, `layer ${index} dropout`) }));
+        model.add(
+          portable
+            ? tfl.layers.dropout({ ...first, rate: layer.rate })
+            : new SeededDropout({ ...first, rate: layer.rate, seed: deriveSeed(seed, `layer ${index} dropout`) }),
+        );
         break;
       case 'lrn':
+        if (portable)
+          throw new KernelLabError(
+            'invalid_input',
+            `layers[${index}] (lrn): local response normalisation has no Keras layer and no stock tfjs layer, so this model cannot be exported as a portable TF.js Layers model; its checkpoint loads only in KernelLab (replace lrn with batchNorm to export)`,
+          );
         model.add(
           new LocalResponseNormalization({
             ...first,
