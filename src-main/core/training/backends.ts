@@ -1,8 +1,8 @@
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendProbe } from '../contract/index.ts';
 import { describeTensorflow, loadTensorflowEngine } from './tensorflowEngine.ts';
-import { prepareWasmBackend, wasmThreadCount } from './wasmThreads.ts';
+import { maxWasmThreads, prepareWasmBackend, wasmThreadCount } from './wasmThreads.ts';
 
 // Kept in the contract so the main process can name the order without loading tfjs.
 import { backendOrder } from '../contract/app.ts';
@@ -17,7 +17,7 @@ function cpuModel(): string {
  * Loads one backend into this process's tfjs engine and makes it current. Run inside a worker:
  * native libtensorflow can crash a process while loading, and that must not be the app.
  */
-export async function loadBackend(name: BackendName): Promise<BackendProbe> {
+export async function loadBackend(name: BackendName, purpose: 'run' | 'probe' = 'run'): Promise<BackendProbe> {
   try {
     switch (name) {
       case 'tensorflow': {
@@ -29,12 +29,16 @@ export async function loadBackend(name: BackendName): Promise<BackendProbe> {
         await prepareWasmBackend();
         if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
         const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-        const threads = await wasmThreadCount();
-        return {
-          name,
-          available: true,
-          detail: `${cpuModel()}, SIMD ${simd ? 'on' : 'off'}, ${threads === 1 ? 'one thread' : `${threads} threads`}`,
-        };
+        // A run names the threads it computed with; the probe (This machine, `kernellab info`)
+        // names what a run may use, not the one thread the probe itself loaded with.
+        const threads = purpose === 'run' ? await wasmThreadCount() : undefined;
+        const threadText =
+          threads === undefined
+            ? `up to ${Math.min(maxWasmThreads, availableParallelism())} threads per run`
+            : threads === 1
+              ? 'one thread'
+              : `${threads} threads`;
+        return { name, available: true, detail: `${cpuModel()}, SIMD ${simd ? 'on' : 'off'}, ${threadText}` };
       }
       case 'cpu': {
         // The tensorflow engine's tfjs union registers the same cpu backend into the same global
@@ -53,6 +57,6 @@ export async function loadBackend(name: BackendName): Promise<BackendProbe> {
 /** Tries every backend in preference order; the first available is what an unpinned run gets. */
 export async function probeBackends(): Promise<BackendProbe[]> {
   const results: BackendProbe[] = [];
-  for (const name of backendOrder) results.push(await loadBackend(name));
+  for (const name of backendOrder) results.push(await loadBackend(name, 'probe'));
   return results;
 }

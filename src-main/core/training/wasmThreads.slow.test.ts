@@ -1,9 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { getPreset } from '../models/presets.ts';
 import { forkWorker } from '../workerHost.ts';
 import { installMnist } from './mnistFixture.ts';
+import { probeBackendsInWorker } from './probe.ts';
 import { startRun } from './runController.ts';
 import { TrainRequest, type TrainingMessage } from './workerProtocol.ts';
 
@@ -62,5 +64,15 @@ describe('wasm on several threads', () => {
       ms.find((m) => m.type === 'evaluation' && m.epoch === undefined) as Extract<TrainingMessage, { type: 'evaluation' }>;
     expect(Math.abs(test(one).loss - test(two).loss)).toBeLessThan(1e-5);
     expect(test(two).confusion).toEqual(test(one).confusion);
+  });
+});
+
+describe('the wasm probe (This machine, kernellab info)', () => {
+  it('names the threads a run may use, not the one thread the probe loaded with', async () => {
+    const probes = await probeBackendsInWorker(forkWorker, entry);
+    const wasm = probes.find((p) => p.name === 'wasm');
+    expect(wasm?.available).toBe(true);
+    expect(wasm?.detail).toContain(`up to ${Math.min(8, availableParallelism())} threads per run`);
+    expect(wasm?.detail).not.toContain('one thread');
   });
 });
