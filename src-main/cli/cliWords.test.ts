@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../test/tempDir.ts';
 import { cliPath } from '../test/servedKernellab.ts';
+import { linkMnist } from '../test/mnistHome.ts';
 import { closest } from './suggest.ts';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -84,6 +85,25 @@ describe('the CLI in its own words', () => {
     expect(dry.out).toMatch(/kernelSize=3 epochs=2 +seed 42 +train, ~/);
     expect(dry.out).toContain('… and 20 more');
     expect(runCount()).toBe(0);
+  });
+
+  it('a run pinned to a browser GPU is queued, and the command says what it waits for instead of waiting', async () => {
+    await linkMnist(join(tmp.dir, 'home'));
+    const misspelt = kernellab('sweep', '--preset', 'lenet5', '--dataset', 'mnist', '--backend', 'wasm,webgpo', '--dry-run');
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.err).toContain("--backend: 'webgpo' is not a backend; did you mean webgpu?");
+    const dry = kernellab('sweep', '--preset', 'lenet5', '--dataset', 'mnist', '--backend', 'webgpu,wasm', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(/backend=webgpu/);
+    expect(dry.out).toMatch(/backend=wasm/);
+
+    const queued = kernellab('train', '--preset', 'lenet5', '--dataset', 'mnist', '--subset', '100', '--epochs', '1', '--backend', 'webgl');
+    expect(queued.code).toBe(0);
+    expect(queued.out).toContain(
+      "Run 1 is queued on webgl, waiting for a browser GPU: open KernelLab in a browser and press Train on this browser's GPU.",
+    );
+    const runs = JSON.parse(kernellab('runs', 'ls', '--json').out) as { rows: { status: string; backend: string }[] };
+    expect(runs.rows).toMatchObject([{ status: 'queued', backend: 'webgl' }]);
   });
 });
 

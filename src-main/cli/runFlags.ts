@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { RunBackend } from '../core/contract/app.ts';
 import { DatasetName } from '../core/contract/datasets.ts';
 import { RunBase } from '../core/contract/runs.ts';
 import { PresetId } from '../core/contract/training.ts';
@@ -55,7 +56,10 @@ export function addRunFlags(command: Command, list: boolean): Command {
     .option('--dataset <name>', `mnist | fashion-mnist | cifar10${list ? ' (a comma list makes it an axis)' : ''}`)
     .option('--subset <n>', 'train on n training images (stratified by class)')
     .option('--test-subset <n>', 'evaluate on n test images')
-    .option('--backend <name>', 'pin a backend: tensorflow | wasm | cpu')
+    .option(
+      '--backend <name>',
+      `pin a backend: tensorflow | wasm | cpu, or webgpu | webgl (a browser GPU trains it)${list ? ' (a comma list makes it an axis)' : ''}`,
+    )
     .option('--validation-split <f>', 'fraction of the training images held out for validation')
     .option(
       '--early-stopping <monitor:patience[,option…]>',
@@ -192,7 +196,14 @@ export function baseFromFlags(flags: RunFlagValues, datasetAxis: boolean): Recor
   if (train !== undefined || test !== undefined)
     base.subset = { ...(base.subset as object | undefined), ...(train !== undefined && { train }), ...(test !== undefined && { test }) };
   const hyperparameters: Record<string, unknown> = { ...(file.hyperparameters as Record<string, unknown> | undefined) };
-  if (flags.backend !== undefined) hyperparameters.backend = flags.backend;
+  if (flags.backend !== undefined) {
+    // Like --dataset: in a sweep a comma list is an axis (sweep.ts), the base takes the first.
+    const backends = datasetAxis ? flags.backend.split(',').map((b) => b.trim()) : [flags.backend];
+    for (const name of backends)
+      if (!RunBackend.safeParse(name).success)
+        throw new KernelLabError('invalid_input', unknownWord('backend', 'a backend', name, RunBackend.options));
+    hyperparameters.backend = backends[0];
+  }
   if (flags.validationSplit !== undefined) hyperparameters.validationSplit = scalar(flags.validationSplit);
   if (flags.earlyStopping !== undefined) hyperparameters.earlyStopping = earlyStoppingFlag(flags.earlyStopping);
   if (flags.lrSchedule !== undefined) hyperparameters.lrSchedule = lrScheduleFlag(flags.lrSchedule);
@@ -247,6 +258,7 @@ export function runHelpText(command: 'train' | 'sweep'): string {
     '  With --model <file>: batch size 32, validation split 0.1, seed 42; give --epochs and --learning-rate.',
     '  --subset / --test-subset: every training / test image of the dataset (kernellab datasets ls shows the counts).',
     '  --backend: the first that loads here (tensorflow, then wasm, then cpu; kernellab info says which).',
+    "             webgpu or webgl: the run waits in the queue until a browser lends its GPU (kernellab serve, open the page, Train on this browser's GPU).",
     '',
     'Example:',
     `  ${example}`,

@@ -18,6 +18,7 @@ import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { addRunFlags, axesFromFlags, baseFromFlags, options, positiveInt, runHelpText, type RunFlagValues } from './runFlags.ts';
 import { print, printError, printJson, terminalText } from './format.ts';
+import { gpuHostWaiting, isGpuHostBackend } from '../core/contract/app.ts';
 import { table } from './runs.ts';
 import { parseSweepSpecText } from './specFile.ts';
 
@@ -58,6 +59,8 @@ function specFromFlags(flags: SweepFlags): SweepSpecInput {
   const axes: Record<string, unknown[]> = axesFromFlags(flags);
   const datasets = flags.dataset?.split(',').map((d) => d.trim()) ?? [];
   if (datasets.length > 1) axes.dataset = datasets;
+  const backends = flags.backend?.split(',').map((b) => b.trim()) ?? [];
+  if (backends.length > 1) axes.backend = backends;
   const spec: Record<string, unknown> = { base: baseFromFlags(flags, true), axes };
   if (flags.name !== undefined) spec.name = flags.name;
   if (flags.experiment !== undefined) spec.experiment = flags.experiment;
@@ -347,6 +350,11 @@ export function registerSweep(program: Command, open: () => Service): Command {
     if (!quiet) printError(formatPreview(preview));
     const started = await service.call('sweeps.start', { spec });
     if (!quiet) printError(`sweep ${started.sweepId}: ${started.queued} runs queued`);
+    const baseBackend = (spec.base as { hyperparameters?: { backend?: unknown } } | undefined)?.hyperparameters?.backend;
+    if (!quiet && preview.points.some((p) => p.role === 'train' && isGpuHostBackend(p.values.backend ?? baseBackend)))
+      printError(
+        `sweep ${started.sweepId}: its runs pinned to webgpu/webgl are ${gpuHostWaiting}; this command follows them until they end`,
+      );
     await report(service, await follow(service, [started.sweepId], quiet), quiet, flags.metric);
   });
   command

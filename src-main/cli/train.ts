@@ -3,10 +3,12 @@
  * Keras does, one line per epoch (time, loss, accuracy, val_loss, val_accuracy, images/s) under a
  * live bar for the epoch in progress (elapsed, ETA); when the output is a log or a pipe, the
  * lines alone, as each epoch ends. Then the final metrics, where the checkpoints are and how to
- * open the run. Exit code 0 only when the run completed.
+ * open the run. Exit code 0 only when the run completed. A run pinned to webgpu/webgl is only
+ * queued: a browser's GPU host trains it, so the command says so and exits 0.
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { gpuHostWaiting, isGpuHostBackend } from '../core/contract/app.ts';
 import type { MetricPointOut, RunDetail, RunProgress } from '../core/contract/runs.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
@@ -73,6 +75,21 @@ export function registerTrain(program: Command, open: () => Service): void {
       ...(typeof flags.experiment === 'string' && { experiment: flags.experiment }),
     } as never);
     const queued = await service.call('runs.get', { id: runId });
+    if (isGpuHostBackend(queued.backend)) {
+      // No process of this machine trains it: a browser page does, whenever one lends its GPU.
+      // Waiting here would hold the terminal for as long as nobody opens the page.
+      if (flags.json) printJson(queued);
+      else
+        print(
+          [
+            `Run ${runId} is queued on ${queued.backend}, ${gpuHostWaiting}.`,
+            "  kernellab serve prints the page's URL; the run then trains in that browser's Worker and is recorded here.",
+            `  follow it      kernellab runs show ${runId}`,
+            `  cancel it      kernellab call runs.cancel '{"id":${runId}}'`,
+          ].join('\n'),
+        );
+      return;
+    }
     const epochs = typeof queued.params.epochs === 'number' ? queued.params.epochs : null;
     // The epoch lines and the bar are the output; --json is for programs: the run as JSON, nothing else.
     const quiet = flags.json === true;

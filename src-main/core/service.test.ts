@@ -172,3 +172,46 @@ describe('a service is built, started and stopped explicitly', () => {
     expect(error).toMatchObject({ code: 'unavailable', message: 'KernelLab is shutting down; runs.list was not run' });
   });
 });
+
+describe('runs pinned to a browser GPU (webgpu, webgl)', () => {
+  const onGpu = (backend: 'webgpu' | 'webgl') => ({ ...base, hyperparameters: { ...base.hyperparameters, backend } });
+
+  it('wait in the queue saying for what, while worker processes train the others, and can be canceled', async () => {
+    const held = heldExecutor();
+    const server = open('server', held.executor);
+    const { runId: gpu } = await server.call('runs.start', { run: onGpu('webgpu') });
+    const { runId: plain } = await server.call('runs.start', { run: base });
+    await until('the server to claim the wasm run', () => held.started.length === 1);
+    expect(held.started.map((j) => j.run.id)).toEqual([plain]);
+    held.finish(plain, { kind: 'completed' });
+    await until('the wasm run to end', () => statusOnDisk(plain).status === 'completed');
+    // Nothing here claims it however long it waits: the scheduler polls the queue again and again.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(held.started.map((j) => j.run.id)).toEqual([plain]);
+    const waiting = await server.call('runs.get', { id: gpu });
+    expect(waiting).toMatchObject({ status: 'queued', backend: 'webgpu' });
+    expect(waiting.params.backend).toBe('webgpu');
+    await server.call('runs.cancel', { id: gpu });
+    expect(statusOnDisk(gpu).status).toBe('canceled');
+  });
+
+  it('is not reserved for the CLI process that queued it (a page trains it), and a sweep may vary backend over them', async () => {
+    const held = heldExecutor();
+    const cli = open('cli', held.executor);
+    const { runId } = await cli.call('runs.start', { run: onGpu('webgl'), runHere: true });
+    const db = openRaw(join(temp.dir, 'home', 'kernellab.db'));
+    try {
+      expect(db.prepare('SELECT reserved_for FROM runs WHERE id = ?').pluck().get(runId)).toBeNull();
+    } finally {
+      db.close();
+    }
+    const preview = await cli.call('sweeps.preview', { spec: { ...tinySweep(), axes: { backend: ['webgpu', 'wasm'] } } });
+    expect(preview.points.map((p) => p.values.backend)).toEqual(['webgpu', 'wasm']);
+    const refused = await cli
+      .call('runs.start', { run: { ...base, hyperparameters: { ...base.hyperparameters, backend: 'metal' } } })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(KernelLabError);
+    expect((refused as Error).message).toContain('backend');
+    expect(held.started).toEqual([]);
+  });
+});

@@ -6,7 +6,7 @@
  */
 import type {
   Activation,
-  BackendName,
+  RunBackend,
   DatasetName,
   InitializerName,
   LayerSpecInput,
@@ -54,7 +54,17 @@ export const summaryFields = allOf<SummaryField>()(['best', 'last', 'min', 'max'
 
 export const optimizerNames = allOf<OptimizerName>()(['adam', 'sgd', 'momentum', 'rmsprop']);
 
-export const backendNames = allOf<BackendName>()(['tensorflow', 'wasm', 'cpu']);
+export const backendNames = allOf<RunBackend>()(['tensorflow', 'wasm', 'cpu', 'webgpu', 'webgl']);
+
+/** webgpu and webgl train only in a browser GPU host (contract/app.ts GpuHostBackend). */
+export const gpuHostBackends = ['webgpu', 'webgl'] as const satisfies readonly RunBackend[];
+
+export function isGpuHostBackend(name: string): boolean {
+  return (gpuHostBackends as readonly string[]).includes(name);
+}
+
+/** contract/app.ts gpuHostWaiting: what a queued run pinned to webgpu/webgl waits for. */
+export const gpuHostWaiting = "waiting for a browser GPU: open KernelLab in a browser and press Train on this browser's GPU";
 
 export const monitoredMetrics = allOf<MonitoredMetric>()(['val_loss', 'val_accuracy', 'loss', 'accuracy']);
 
@@ -125,4 +135,5 @@ export const namedAxes = allOf<NamedAxis>()([
   'seed',
   'momentum',
   'validationSplit',
+  'backend',
 ]);

@@ -14,6 +14,17 @@ export const backendOrder: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'
 export const GpuHostBackend = z.enum(['webgpu', 'webgl']);
 export type GpuHostBackend = z.infer<typeof GpuHostBackend>;
 
+/** Whether a pinned backend trains only in a browser GPU host (never in a worker process). */
+export function isGpuHostBackend(backend: unknown): backend is GpuHostBackend {
+  return GpuHostBackend.safeParse(backend).success;
+}
+
+/**
+ * What a queued run pinned to webgpu or webgl waits for, in the words the app, the CLI and the
+ * runs list show: nothing on this machine trains it until a page lends its GPU.
+ */
+export const gpuHostWaiting = "waiting for a browser GPU: open KernelLab in a browser and press Train on this browser's GPU";
+
 /** Every backend a run can train on: a worker process's or a GPU host's. */
 export const RunBackend = z.enum([...BackendName.options, ...GpuHostBackend.options]);
 export type RunBackend = z.infer<typeof RunBackend>;

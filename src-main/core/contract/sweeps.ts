@@ -54,6 +54,7 @@ export const NamedAxis = z.enum([
   'seed',
   'momentum',
   'validationSplit',
+  'backend',
 ]);
 export type NamedAxis = z.infer<typeof NamedAxis>;
 

@@ -4,7 +4,7 @@
  * (shapes, parameters, FLOPs) computed before training.
  */
 import { z } from 'zod';
-import { BackendName } from './app.ts';
+import { RunBackend } from './app.ts';
 import { method } from './define.ts';
 
 /**
@@ -273,7 +273,11 @@ export const Hyperparameters = z
     /** Monitored metric for the "best" checkpoint when early stopping is off. */
     checkpointMonitor: MonitoredMetric.default('val_loss'),
     seed: z.number().int().nonnegative().default(42),
-    backend: BackendName.optional(),
+    /**
+     * Pins the backend. webgpu and webgl train only in a browser GPU host (a page's "Train on this
+     * browser's GPU"); worker processes never claim such a run, it waits in the queue for one.
+     */
+    backend: RunBackend.optional(),
   })
   .strict();
 export type Hyperparameters = z.output<typeof Hyperparameters>;

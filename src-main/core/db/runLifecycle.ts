@@ -11,6 +11,7 @@
  */
 import { KernelLabError } from '../errors.ts';
 import type { RunStatus } from '../contract/runs.ts';
+import { GpuHostBackend } from '../contract/app.ts';
 import type { SqliteDatabase } from './database.ts';
 import { toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
 
@@ -60,6 +61,14 @@ export interface ClaimRequest {
   scope: ClaimScope;
 }
 
+/**
+ * A run pinned to webgpu or webgl trains only in a browser GPU host (it claims through agent.*,
+ * agentRegistry.ts): a worker process has neither, so this machine's schedulers leave it queued.
+ */
+const notGpuHostPinned = `coalesce(json_extract(r.hyperparameters, '$.backend'), '') NOT IN (${GpuHostBackend.options
+  .map((b) => `'${b}'`)
+  .join(', ')})`;
+
 /** Runs training now on this machine (owners `host:…`), derived runs excluded (they are only recorded). */
 export function runningOnHost(db: SqliteDatabase, hostPrefix: string): number {
   return db
@@ -88,6 +97,7 @@ export function claimNext(db: SqliteDatabase, request: ClaimRequest): RunRecord 
        WHERE id = (SELECT r.id FROM runs r LEFT JOIN sweeps s ON s.id = r.sweep_id
                    WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL
                      AND (r.sweep_id IS NULL OR (s.status = 'running' AND s.runs_on = 'here'))
+                     AND ${notGpuHostPinned}
                      AND (r.reserved_for IS NULL OR r.reserved_for = @owner)
                      AND (@any OR r.reserved_for = @owner OR r.sweep_id IN (SELECT value FROM json_each(@sweeps))
                           OR r.id IN (SELECT value FROM json_each(@runs)))
@@ -115,6 +125,7 @@ export function hasClaimable(db: SqliteDatabase, owner: string, scope: ClaimScop
         `SELECT 1 FROM runs r LEFT JOIN sweeps s ON s.id = r.sweep_id
          WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL
                      AND (r.sweep_id IS NULL OR (s.status = 'running' AND s.runs_on = 'here'))
+           AND ${notGpuHostPinned}
            AND (r.reserved_for IS NULL OR r.reserved_for = @owner)
            AND (@any OR r.reserved_for = @owner OR r.sweep_id IN (SELECT value FROM json_each(@sweeps))
                 OR r.id IN (SELECT value FROM json_each(@runs)))

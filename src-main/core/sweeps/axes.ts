@@ -8,6 +8,7 @@ import { KernelLabError } from '../errors.ts';
 import { datasetNames, registry, type DatasetName } from '../datasets/registry.ts';
 import { Activation, Hyperparameters, OptimizerName, Padding, ValidationSplitMode } from '../contract/training.ts';
 import { PoolingValue, type AxisValue } from '../contract/runs.ts';
+import { RunBackend } from '../contract/app.ts';
 import { NamedAxis, type AxisRange, type AxisValues } from '../contract/sweeps.ts';
 
 /** The mutable draft of one point before it is validated. */
@@ -130,6 +131,8 @@ const named: Record<NamedAxis, AxisDef> = {
   seed: hyper('seed', { type: 'int', min: 0 }),
   momentum: hyper('momentum', { type: 'number', min: 0 }),
   validationSplit: hyper('validationSplit', { type: 'number', min: 0 }),
+  // webgpu/webgl points wait for a browser GPU host; the others train in worker processes.
+  backend: hyper('backend', { type: 'enum', options: RunBackend.options }),
 };
 
 const intFields = new Set(['filters', 'kernelSize', 'strides', 'units', 'poolSize', 'depthRadius']);
@@ -166,7 +169,7 @@ function hyperKind(field: string): ValueKind {
     case 'checkpointMonitor':
       return { type: 'enum', options: ['val_loss', 'val_accuracy', 'loss', 'accuracy'] };
     case 'backend':
-      return { type: 'enum', options: ['tensorflow', 'wasm', 'cpu'] };
+      return { type: 'enum', options: RunBackend.options };
     default:
       return { type: 'number' };
   }

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { StartRunInput, SubsetSpec } from '../contract/runs.ts';
 import type { SweepPointOut, SweepPreview, SweepSpec } from '../contract/sweeps.ts';
 import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
+import { isGpuHostBackend } from '../contract/app.ts';
 import { NewRun as NewRunSchema, type NewRun, type NewRunParsed, type RunRecord, type RunStore } from '../db/RunStore.ts';
 import type { DatasetName, registry } from '../datasets/registry.ts';
 import { KernelLabError } from '../errors.ts';
@@ -336,7 +337,8 @@ export function queueSingleRun(
     subset: point.subset,
     priority: input.priority,
     experimentId,
-    reservedFor: input.runHere ? store.owner : null,
+    // A run pinned to webgpu/webgl is trained by a page's GPU host, never by this process: it stays open to that claim.
+    reservedFor: input.runHere && !isGpuHostBackend(point.hyperparameters!.backend) ? store.owner : null,
     datasetVariant,
   });
 }

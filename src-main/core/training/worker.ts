@@ -3,7 +3,7 @@
  * It talks to main only through the typed messages in workerProtocol.ts.
  */
 import { totalmem } from 'node:os';
-import type { BackendName, BackendProbe } from '../contract/app.ts';
+import { isGpuHostBackend, type BackendName, type BackendProbe } from '../contract/app.ts';
 import { backendOrder, loadBackend, probeBackends } from './backends.ts';
 import { StorageError } from './checkpointIO.ts';
 import { errorSentence, KernelLabError } from '../errors.ts';
@@ -154,7 +154,15 @@ async function runTraining(request: TrainRequest): Promise<void> {
   setTensorflowThreads(request.threads);
   setWasmThreads(request.threads);
   if (request.watchdogMs !== undefined) startWatchdog(request.watchdogMs);
-  const chosen = await chooseBackend(request.hyperparameters.backend);
+  const pinned = request.hyperparameters.backend;
+  // The claim skips these runs; a request that names one anyway (an agent told --backend webgpu
+  // cannot be) is refused in words rather than trained on another backend.
+  if (isGpuHostBackend(pinned))
+    throw new KernelLabError(
+      'invalid_input',
+      `hyperparameters.backend: ${pinned} trains only in a browser GPU host, not in a worker process`,
+    );
+  const chosen = await chooseBackend(pinned);
   // Queueing sized the run against this machine; the backend it got may hold less (wasm: 4 GiB).
   const tooBig = memoryProblem(
     runMemory(request.spec, inferShapes(request.spec), request.hyperparameters),
