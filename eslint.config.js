@@ -130,6 +130,7 @@ export default tseslint.config(
       'e2e/artifacts/**',
       'bench/results/**',
       '**/__fixtures__/**',
+      'i18n/paraglide/**',
     ],
   },
   js.configs.recommended,

@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts', 'bench/**/*.test.ts'],
+    include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts', 'bench/**/*.test.ts', 'i18n/**/*.test.ts'],
+    // The message functions are generated (i18n/compile.ts): a bare `npx vitest run x.test.ts` compiles them first.
+    globalSetup: ['i18n/vitestSetup.ts'],
     environment: 'node',
     // Real child processes and SQLite files: forks isolate native modules and process.exit.
     pool: 'forks',

@@ -13,6 +13,8 @@ import { registerSummary } from './summary.ts';
 import { registerSweepCluster } from './sweepCluster.ts';
 import { registerTrain } from './train.ts';
 import { defineAgentCommand } from '../agent/command.ts';
+import { nodeLocale } from '../../i18n/locale.ts';
+import { setLocale } from '../../i18n/paraglide/runtime.js';
 
 /** Whether a `kernellab call` answer put runs on the queue (which that call does not train). */
 function queuedWork(method: string, result: unknown): boolean {
@@ -34,7 +36,27 @@ function exitCodeOf(error: unknown): number {
   return error instanceof KernelLabError && error.code === 'invalid_input' ? 2 : 1;
 }
 
+/**
+ * `--lang` as written anywhere on the command line (`--lang ko`, `--lang=ko`): read before the
+ * commands are built, since their help texts come from the catalogue in that language.
+ */
+export function langFlag(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return undefined;
+    if (arg === '--lang') return argv[i + 1] ?? '';
+    if (arg.startsWith('--lang=')) return arg.slice('--lang='.length);
+  }
+  return undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  try {
+    setLocale(nodeLocale({ flag: langFlag(argv.slice(2)), env: process.env }), { reload: false });
+  } catch (error) {
+    printError(`kernellab: ${(error as Error).message}`);
+    return 2;
+  }
   let service: Service | undefined;
   const open = (home: string | undefined, extra: { datasetMirror?: string; trains?: boolean } = {}): Service =>
     (service ??= createService({ dataDir: resolveDataDir({ flag: home }), shell: 'cli', ...extra }));
@@ -42,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     .name('kernellab')
     .description('Train convolutional networks, sweep hyperparameters, compare runs.')
     .option('--home <dir>', 'data folder (default: $KERNELLAB_HOME or the per-user app data folder)')
+    .option('--lang <language>', 'en or ko (default: $KERNELLAB_LANG, else the system locale)')
     .showHelpAfterError()
     .configureOutput(commanderOutput)
     .exitOverride();

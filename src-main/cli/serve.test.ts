@@ -10,12 +10,12 @@ beforeEach(() => (tmp = makeTempDir('kernellab-cli-serve-')));
 afterEach(() => tmp.cleanup());
 
 /** Starts `kernellab serve` with stdout and stderr in one file (their order kept); returns that text once a URL is printed. */
-async function serveOutput(rendererDir: string): Promise<string> {
+async function serveOutput(rendererDir: string, extra: { args?: string[]; env?: Record<string, string> } = {}): Promise<string> {
   const log = join(tmp.dir, 'serve.log');
   const fd = openSync(log, 'w');
-  const child = spawn(process.execPath, [cliPath, '--home', join(tmp.dir, 'home'), 'serve', '--port', '0'], {
+  const child = spawn(process.execPath, [cliPath, '--home', join(tmp.dir, 'home'), ...(extra.args ?? []), 'serve', '--port', '0'], {
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, KERNELLAB_RENDERER_DIR: rendererDir },
+    env: { ...process.env, KERNELLAB_RENDERER_DIR: rendererDir, ...extra.env },
   });
   closeSync(fd);
   try {
@@ -52,5 +52,14 @@ describe('kernellab serve', () => {
     const text = await serveOutput(renderer);
     expect(text).toMatch(/Open http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/);
     expect(text).not.toContain('not built');
+  });
+
+  it('puts a language asked for by name (--lang, KERNELLAB_LANG) in the URL, and none otherwise', async () => {
+    const renderer = join(tmp.dir, 'renderer');
+    mkdirSync(renderer);
+    writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>KernelLab</title>');
+    expect(await serveOutput(renderer, { args: ['--lang', 'ko'] })).toMatch(/Open http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+&lang=ko\n/);
+    expect(await serveOutput(renderer, { env: { KERNELLAB_LANG: 'ko_KR.UTF-8' } })).toMatch(/\?token=[0-9a-f]+&lang=ko\n/);
+    expect(await serveOutput(renderer, { env: { LANG: 'ko_KR.UTF-8' } })).toMatch(/\?token=[0-9a-f]+\n/);
   });
 });

@@ -11,6 +11,7 @@ import { KernelLabError } from '../core/errors.ts';
 import { createService, resolveDataDir } from '../core/service.ts';
 import { startServer } from '../server/server.ts';
 import { print, printError } from './format.ts';
+import { getLocale } from '../../i18n/paraglide/runtime.js';
 
 /** The built pages browser mode serves; KERNELLAB_RENDERER_DIR points elsewhere (a packaged copy, tests). */
 const rendererDir = process.env.KERNELLAB_RENDERER_DIR || fileURLToPath(new URL('../../out/renderer', import.meta.url));
@@ -82,8 +83,11 @@ export function registerServe(program: Command): void {
       }
       print(`KernelLab is serving ${service.context.layout.root}`);
       const [first, ...others] = server.urls;
-      print(`${built ? 'Open' : 'API only at'} ${first}?token=${server.token}`);
-      for (const url of others) print(`  or ${url}?token=${server.token}`);
+      // A language asked for by name (--lang, KERNELLAB_LANG) travels in the address; without one
+      // the page follows the browser's languages.
+      const lang = program.opts().lang !== undefined || process.env.KERNELLAB_LANG ? `&lang=${getLocale()}` : '';
+      print(`${built ? 'Open' : 'API only at'} ${first}?token=${server.token}${lang}`);
+      for (const url of others) print(`  or ${url}?token=${server.token}${lang}`);
       if (server.exposed)
         printError(
           'kernellab: other machines can reach this server (over HTTPS). Anyone with the token can use it; agents use their own sweep tokens.',

@@ -8,6 +8,17 @@ import { holdQuitUntilClosed } from './quit.ts';
 import { ServiceClient } from './serviceClient.ts';
 import { isTrustedFrame, permissionGranted, rendererSource } from './trust.ts';
 import { utilityServiceHost, utilityWorker } from './workerLauncher.ts';
+import { parseLangSetting } from '../../i18n/locale.ts';
+
+// KERNELLAB_LANG speaks over the desktop's language: Chromium's --lang sets the page's
+// navigator.languages, which the renderer reads (a switch made in the app still wins).
+if (process.env.KERNELLAB_LANG) {
+  try {
+    app.commandLine.appendSwitch('lang', parseLangSetting(process.env.KERNELLAB_LANG, 'KERNELLAB_LANG'));
+  } catch (error) {
+    console.error(`kernellab: ${(error as Error).message} The app follows the system's language.`);
+  }
+}
 
 // electron-vite sets this in `npm start` (dev server with hot reload); a built app loads files.
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;

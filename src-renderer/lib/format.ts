@@ -1,3 +1,6 @@
+import { getLocale } from '../../i18n/paraglide/runtime.js';
+import { m } from '../../i18n/paraglide/messages.js';
+
 /**
  * Metric values cross the wire as numbers or the strings 'NaN', 'Infinity', '-Infinity' (JSON
  * has no NaN). The renderer cannot import the contract's decoder (types only), so it has its own.
@@ -42,22 +45,43 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+/** Counts with the locale's grouping (1,234,567 in English and Korean alike, but through Intl). */
+export function formatCount(n: number, locale: string = getLocale()): string {
+  return numberFormat(locale).format(n);
 }
 
-export function formatTime(epochMs: number | null | undefined): string {
-  if (!epochMs) return '—';
-  const d = new Date(epochMs);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+const numberFormats = new Map<string, Intl.NumberFormat>();
+function numberFormat(locale: string): Intl.NumberFormat {
+  let f = numberFormats.get(locale);
+  if (!f) numberFormats.set(locale, (f = new Intl.NumberFormat(locale)));
+  return f;
 }
 
-/** A time within the current year without the year (`11-20 15:03`), else the full date. */
-export function formatShortTime(epochMs: number | null | undefined, now: number = Date.now()): string {
+type DateStyle = 'full' | 'day' | 'monthDay';
+const dateOptions: Record<DateStyle, Intl.DateTimeFormatOptions> = {
+  full: { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+  day: { year: 'numeric', month: '2-digit', day: '2-digit' },
+  monthDay: { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+};
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(locale: string, style: DateStyle): Intl.DateTimeFormat {
+  const key = `${locale} ${style}`;
+  let f = dateFormats.get(key);
+  if (!f) dateFormats.set(key, (f = new Intl.DateTimeFormat(locale, dateOptions[style])));
+  return f;
+}
+
+/** A date and time in the locale's order (en 11/30/2026, 21:05 · ko 2026. 11. 30. 21:05), 24-hour. */
+export function formatTime(epochMs: number | null | undefined, locale: string = getLocale()): string {
   if (!epochMs) return '—';
-  const full = formatTime(epochMs);
-  return new Date(epochMs).getFullYear() === new Date(now).getFullYear() ? full.slice(5) : full.slice(0, 10);
+  return dateFormat(locale, 'full').format(epochMs);
+}
+
+/** A time within the current year without the year (en 11/20, 15:03), else the date alone. */
+export function formatShortTime(epochMs: number | null | undefined, now: number = Date.now(), locale: string = getLocale()): string {
+  if (!epochMs) return '—';
+  const thisYear = new Date(epochMs).getFullYear() === new Date(now).getFullYear();
+  return dateFormat(locale, thisYear ? 'monthDay' : 'day').format(epochMs);
 }
 
 export function errorMessage(error: unknown): string {
@@ -66,9 +90,9 @@ export function errorMessage(error: unknown): string {
 
 /** A receptive field as the model tables show it: `16×16` with its jump and start in the title. */
 export function formatField(field: { size: number; jump: number; start: number } | null | undefined): { text: string; title: string } {
-  if (!field) return { text: 'whole image', title: 'a flat unit sees every input pixel' };
+  if (!field) return { text: m.format_field_whole(), title: m.format_field_whole_title() };
   return {
     text: `${field.size}×${field.size}`,
-    title: `each unit sees ${field.size}×${field.size} input pixels; neighbouring units are ${field.jump} px apart; the first unit's field is centred at ${field.start}`,
+    title: m.format_field_title({ size: field.size, jump: field.jump, start: field.start }),
   };
 }

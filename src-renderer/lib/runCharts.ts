@@ -1,3 +1,5 @@
+import { m } from '../../i18n/paraglide/messages.js';
+import { formatCount } from './format.ts';
 import { chartGroups } from './series.ts';
 import { kindOf, type KindTable } from './metricKinds.ts';
 
@@ -39,5 +41,5 @@ export function xTicks(axis: string): { precision?: number } {
 export function throughputText(live: number | null, measured: number | null): string {
   const value = live ?? measured;
   if (value === null || !Number.isFinite(value) || value <= 0) return '—';
-  return `${Math.round(value).toLocaleString('en-US')} images/s`;
+  return m.run_images_per_second({ count: formatCount(Math.round(value)) });
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { formatShortTime } from './format.ts';
 import { columnWidth } from './tableLayout.ts';
 
 describe('runs table layout', () => {
@@ -8,11 +7,5 @@ describe('runs table layout', () => {
     expect(columnWidth('val_accuracy (best)')).toBe(columnWidth('val_accuracy'));
     expect(columnWidth('seed')).toBe(columnWidth('epochs'));
     expect(columnWidth('layers.0.kernelSize')).toBeGreaterThan(columnWidth('kernelSize'));
-  });
-
-  it('shows creation times of this year without the year', () => {
-    const now = new Date(2026, 10, 30, 12).getTime();
-    expect(formatShortTime(new Date(2026, 10, 20, 15, 3).getTime(), now)).toBe('11-20 15:03');
-    expect(formatShortTime(new Date(2025, 0, 2, 9, 0).getTime(), now)).toBe('2025-01-02');
   });
 });
