@@ -54,6 +54,8 @@ describe('wasm training kernels', () => {
   for (const strides of [1, 2, 3, 4]) {
     for (const pad of ['same', 'valid'] as const) {
       cases.push({ strides, pad, inC: 1, outC: 6, size: 28, k: 5 });
+      // A 3×3 first layer to more channels than filter rows: dy transposed, im2col packed.
+      cases.push({ strides, pad, inC: 1, outC: 32, size: 15, k: 3 });
       cases.push({ strides, pad, inC: 3, outC: 16, size: 13, k: 3 });
       cases.push({ strides, pad, inC: 64, outC: 64, size: 9, k: 3 });
     }
@@ -133,6 +135,7 @@ describe('wasm training kernels', () => {
       for (const [inC, outC, size, kh, kw] of [
         [6, 16, 12, 5, 4],
         [1, 8, 13, 3, 3],
+        [2, 24, 11, 3, 2],
         [3, 5, 9, 2, 5],
         [64, 32, 7, 3, 3],
       ] as const) {

@@ -20,6 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { fallbackTo, heapOf, single, wasmKernel, withIntermediates, type KernelArgs, type KernelFn } from './kernelUtil.ts';
+import { transposeInto } from './transpose.ts';
 
 type ConvInfo = tf.backend_util.Conv2DInfo;
 
@@ -89,7 +90,53 @@ function col2imAdd(cols: Float32Array, dx: Float32Array, info: ConvInfo): void {
   }
 }
 
-/** dW[(kh, kw, ci), co] = im2colRows(x)[(kh, kw, ci), P] · dy[P, co]: one XNNPACK product. */
+/**
+ * im2col: row (b, oh, ow) of `cols` holds the (kh, kw, c) taps x gives that output position, zero
+ * where a tap falls in the padding.
+ */
+function im2colPositions(xs: Float32Array, cols: Float32Array, info: ConvInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const tapRow = filterWidth * inChannels;
+  let o = 0;
+  for (let b = 0; b < batchSize; b++) {
+    const image = b * inHeight * inWidth * inChannels;
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const iw0 = ow * strideWidth - left;
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const ih = oh * strideHeight + kh - top;
+          if (ih < 0 || ih >= inHeight) {
+            cols.fill(0, o, o + tapRow);
+            o += tapRow;
+            continue;
+          }
+          const row = image + ih * inWidth * inChannels;
+          for (let kw = 0; kw < filterWidth; kw++) {
+            const iw = iw0 + kw;
+            if (iw < 0 || iw >= inWidth) {
+              for (let c = 0; c < inChannels; c++) cols[o++] = 0;
+              continue;
+            }
+            for (let c = 0, src = row + iw * inChannels; c < inChannels; c++) cols[o++] = xs[src + c]!;
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The filter gradient as one XNNPACK product, for filters of few rows (kh·kw·ci < 32). XNNPACK
+ * repacks its right operand on every call (about 4–8 ns a float), so the smaller of the two
+ * big matrices is the one it packs:
+ * - fewer output channels than rows (LeNet-5's 5×5 first layer to 6 channels):
+ *   dW[(kh, kw, ci), co] = im2colRows(x)[(kh, kw, ci), P] · dy[P, co], dy packed as it is;
+ * - more (a 3×3 first layer to 32 channels): dWᵀ[co, (kh, kw, ci)] = dyᵀ[co, P] · im2col(x)[P, (kh, kw, ci)],
+ *   the im2col matrix packed and dy transposed in JavaScript (transpose.ts), which costs a
+ *   fraction of packing it; tfjs' Transpose took as long as the product for this shape.
+ */
 function filterGradientByIm2col(
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
@@ -100,17 +147,23 @@ function filterGradientByIm2col(
   const heap = heapOf(backend);
   const rows = info.filterHeight * info.filterWidth * info.inChannels;
   const positions = info.batchSize * info.outHeight * info.outWidth;
+  const product = wasmKernel('BatchMatMul');
+  const noTranspose = { transposeA: false, transposeB: false };
   return withIntermediates(backend, (keep) => {
-    const cols = keep(heap.makeOutput([1, rows, positions], 'float32'));
-    im2colRows(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(cols), info);
-    const product = single(
-      wasmKernel('BatchMatMul')({
-        inputs: { a: cols, b: view(dy, [1, positions, info.outChannels]) },
-        backend,
-        attrs: { transposeA: false, transposeB: false },
-      }),
-    );
-    return view(product, filterShape);
+    if (info.outChannels <= rows) {
+      const cols = keep(heap.makeOutput([1, rows, positions], 'float32'));
+      im2colRows(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(cols), info);
+      const dW = single(product({ inputs: { a: cols, b: view(dy, [1, positions, info.outChannels]) }, backend, attrs: noTranspose }));
+      return view(dW, filterShape);
+    }
+    const cols = keep(heap.makeOutput([1, positions, rows], 'float32'));
+    const dyT = keep(heap.makeOutput([1, info.outChannels, positions], 'float32'));
+    im2colPositions(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(cols), info);
+    transposeInto(heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(dyT), positions, info.outChannels);
+    const dWT = keep(product({ inputs: { a: dyT, b: cols }, backend, attrs: noTranspose }));
+    const dW = heap.makeOutput(filterShape, 'float32');
+    transposeInto(heap.typedArrayFromHeap(dWT), heap.typedArrayFromHeap(dW), info.outChannels, rows);
+    return dW;
   });
 }
 
