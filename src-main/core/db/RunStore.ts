@@ -483,9 +483,10 @@ export class RunStore {
 
   /** Writes a run's params as runParams derives them from the run as stored; call inside a write. */
   #deriveParams(row: RunDbRow): void {
-    this.#db.prepare('DELETE FROM params WHERE run_id = ?').run(row.id);
+    // Written back as the run's own rows, without a shared set: a change to one run stays its own.
+    this.#db.prepare('DELETE FROM run_params WHERE run_id = ?').run(row.id);
     for (const p of runParams(toRunRecord(row))) this.#stmt.insertParam.run(row.id, p.key, p.value, p.kind);
-    this.#db.prepare('UPDATE runs SET params_version = ? WHERE id = ?').run(paramsVersion, row.id);
+    this.#db.prepare('UPDATE runs SET params_version = ?, param_set_id = NULL WHERE id = ?').run(paramsVersion, row.id);
   }
 
   /**
@@ -994,7 +995,7 @@ function prepareStatements(db: SqliteDatabase) {
   return {
     getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
     runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck(),
-    insertParam: db.prepare('INSERT INTO params (run_id, key, value, kind) VALUES (?, ?, ?, ?)'),
+    insertParam: db.prepare('INSERT INTO run_params (run_id, key, value, kind) VALUES (?, ?, ?, ?)'),
     touchLease: db.prepare("UPDATE runs SET lease_expires_at = ? WHERE id = ? AND status = 'running'"),
     transition: db.prepare(
       `UPDATE runs SET status = @to, updated_at = @now,

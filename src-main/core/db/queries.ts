@@ -535,13 +535,13 @@ export function pivot(db: SqliteDatabase, input: unknown): PivotResult {
       .pluck()
       .all({ status: JSON.stringify(q.status), sweep: q.sweepId, experiment: q.experimentId }) as number[],
   );
+  // In value order, then run id: the order cells are listed in, and which run a tie for best names.
   const paramValues = (key: string) => {
     const out = new Map<number, ParamValue>();
-    for (const [runId, value, kind] of db.prepare('SELECT run_id, value, kind FROM params WHERE key = ?').raw().all(key) as [
-      number,
-      number | string,
-      FlatParam['kind'],
-    ][]) {
+    for (const [runId, value, kind] of db
+      .prepare('SELECT run_id, value, kind FROM params WHERE key = ? ORDER BY value, kind, run_id')
+      .raw()
+      .all(key) as [number, number | string, FlatParam['kind']][]) {
       if (inScope.has(runId)) out.set(runId, readParam(value, kind));
     }
     return out;

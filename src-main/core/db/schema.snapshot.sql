@@ -16,14 +16,20 @@ CREATE INDEX cluster_jobs_sweep ON cluster_jobs (sweep_id);
 -- index latest_metrics_by_key
 CREATE INDEX latest_metrics_by_key ON latest_metrics (key, best);
 
--- index params_by_key_value
-CREATE INDEX params_by_key_value ON params (key, value, kind);
+-- index param_set_rows_by_key
+CREATE INDEX param_set_rows_by_key ON param_set_rows (key, set_id);
+
+-- index run_params_by_key_value
+CREATE INDEX run_params_by_key_value ON run_params (key, value, kind);
 
 -- index runs_by_derived_from
 CREATE INDEX runs_by_derived_from ON runs (derived_from_run_id);
 
 -- index runs_by_experiment
 CREATE INDEX runs_by_experiment ON runs (experiment_id);
+
+-- index runs_by_param_set
+CREATE INDEX runs_by_param_set ON runs (param_set_id);
 
 -- index runs_by_parent
 CREATE INDEX runs_by_parent ON runs (parent_run_id);
@@ -174,8 +180,24 @@ CREATE TABLE notes (
   updated_at INTEGER NOT NULL
 );
 
--- table params
-CREATE TABLE params (
+-- table param_set_rows
+CREATE TABLE param_set_rows (
+  set_id INTEGER NOT NULL REFERENCES param_sets (id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('number', 'string', 'boolean', 'json')),
+  PRIMARY KEY (set_id, key)
+) WITHOUT ROWID;
+
+-- table param_sets
+CREATE TABLE param_sets (
+  id INTEGER PRIMARY KEY,
+  -- sha256 of the set's rows (key, value, kind in key order), hex.
+  digest TEXT NOT NULL UNIQUE
+);
+
+-- table run_params
+CREATE TABLE "run_params" (
   run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
   key TEXT NOT NULL,
   value NOT NULL,
@@ -217,7 +239,7 @@ CREATE TABLE "runs" (
   attempt INTEGER NOT NULL DEFAULT 0,
   reserved_for TEXT,
   pruned_epoch INTEGER CHECK (pruned_epoch IS NULL OR pruned_epoch > 0),
-  pruned_rung INTEGER CHECK (pruned_rung IS NULL OR pruned_rung >= 0),
+  pruned_rung INTEGER CHECK (pruned_rung IS NULL OR pruned_rung >= 0), param_set_id INTEGER REFERENCES param_sets (id),
   CHECK ((status = 'pruned') = (pruned_epoch IS NOT NULL))
 );
 
@@ -248,3 +270,9 @@ CREATE TABLE tags (
   tag TEXT NOT NULL,
   PRIMARY KEY (run_id, tag)
 ) WITHOUT ROWID;
+
+-- view params
+CREATE VIEW params (run_id, key, value, kind) AS
+  SELECT run_id, key, value, kind FROM run_params
+  UNION ALL
+  SELECT r.id, s.key, s.value, s.kind FROM runs r JOIN param_set_rows s ON s.set_id = r.param_set_id;

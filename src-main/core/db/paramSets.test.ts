@@ -1,0 +1,197 @@
+/**
+ * A run's params stored as a shared param set plus its own rows (migration 0009, runInsert.ts):
+ * every reader answers as when every run stored every param, and a database from before reads back
+ * the same after the upgrade.
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../test/tempDir.ts';
+import { queueSweep } from '../sweeps/queueing.ts';
+import { tinySweep } from '../sweeps/sweepFixture.ts';
+import { parseSweepSpec } from '../sweeps/sweepSpec.ts';
+import { openDatabase } from './database.ts';
+import { RunStore } from './RunStore.ts';
+import { runInserter } from './runInsert.ts';
+import { paramsVersion, runParams } from './runParams.ts';
+
+let temp: ReturnType<typeof makeTempDir>;
+
+beforeEach(() => {
+  temp = makeTempDir('kernellab-param-sets-');
+});
+
+afterEach(() => temp.cleanup());
+
+/** A sweep whose axes change values (kernel size, learning rate) and which keys exist (the optimizer's constants). */
+async function sweepInto(store: RunStore): Promise<{ sweepId: number; runIds: number[] }> {
+  const spec = tinySweep({
+    axes: { kernelSize: [3, 5], learningRate: [0.01, 0.001], optimizer: ['adam', 'sgd', 'rmsprop'] },
+    repeats: 2,
+  });
+  const { sweepId, runIds } = await queueSweep(store, parseSweepSpec(spec));
+  runIds.forEach((runId, i) => {
+    store.transition(runId, 'running');
+    store.logBatch([{ runId, key: 'val_accuracy', step: 0, epoch: 1, value: 0.5 + i / 100 }]);
+    store.transition(runId, 'completed');
+  });
+  return { sweepId, runIds };
+}
+
+/** What every reader of params answers for these runs. */
+function readers(store: RunStore, sweepId: number, runIds: number[]) {
+  const json = JSON.parse(store.exportRuns({ runIds }, 'json').content) as Record<string, unknown>;
+  delete json.exportedAt;
+  return {
+    details: runIds.map((id) => store.runDetail(id).params),
+    listed: store.listRuns({
+      sweepId,
+      params: [{ key: 'kernelSize', op: 'eq', value: 5 }],
+      paramColumns: ['learningRate', 'optimizer', 'beta2', 'layers.0.kernelSize'],
+      sort: { by: 'param:learningRate', dir: 'asc' },
+    }),
+    sortedByMissing: store.listRuns({ sweepId, sort: { by: 'param:beta2', dir: 'desc' }, paramColumns: ['beta2'] }),
+    columns: store.tableColumns({ sweepId }),
+    compared: store.compareRuns({ ids: runIds.slice(0, 6), diffOnly: true }),
+    comparedAll: store.compareRuns({ ids: runIds.slice(0, 3) }),
+    pivot: store.pivot({ sweepId, rowParam: 'kernelSize', colParam: 'optimizer', metric: 'val_accuracy' }),
+    csv: store.exportRuns({ runIds }, 'csv').content,
+    json,
+  };
+}
+
+describe('param sets', () => {
+  it('stores a sweep’s shared params once, and each run reads back exactly the params runParams derives', async () => {
+    const store = RunStore.open(join(temp.dir, 'k.db'));
+    try {
+      const { runIds } = await sweepInto(store);
+      expect(runIds).toHaveLength(24);
+      for (const id of runIds) {
+        const derived = Object.fromEntries(
+          runParams(store.getRun(id)!).map((p) => [p.key, p.kind === 'boolean' ? p.value === 1 : p.value]),
+        );
+        const read = store.runDetail(id).params;
+        expect(Object.keys(read).sort()).toEqual(Object.keys(derived).sort());
+        for (const [key, value] of Object.entries(derived)) {
+          expect(read[key], key).toEqual(typeof value === 'string' && value.startsWith('[') ? JSON.parse(value) : value);
+        }
+      }
+    } finally {
+      store.close();
+    }
+    const db = new Database(join(temp.dir, 'k.db'), { readonly: true });
+    try {
+      const perRun = db.prepare('SELECT count(*) FROM params').pluck().get() as number;
+      const own = db.prepare('SELECT count(*) FROM run_params').pluck().get() as number;
+      const sets = db.prepare('SELECT count(*) FROM param_sets').pluck().get() as number;
+      // 24 runs of ~45 params each: what varies (3 axes, the seed, the optimizer's constants) is
+      // stored per run, the rest in a set, one more each time another key varied.
+      expect(perRun).toBeGreaterThan(24 * 40);
+      expect(own).toBeLessThanOrEqual(24 * 12);
+      expect(sets).toBeLessThanOrEqual(6);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('reads a database from before param sets, upgraded, exactly as the same runs stored in sets', async () => {
+    const newPath = join(temp.dir, 'new.db');
+    const fresh = RunStore.open(newPath);
+    let expected: ReturnType<typeof readers>;
+    let sweepId: number;
+    let runIds: number[];
+    try {
+      ({ sweepId, runIds } = await sweepInto(fresh));
+      expected = readers(fresh, sweepId, runIds);
+    } finally {
+      fresh.close();
+    }
+
+    // The same runs as migration 0008 stored them: every param a row of the params table.
+    const oldPath = join(temp.dir, 'old.db');
+    const old = openDatabase(oldPath, { targetVersion: 8 });
+    const columns = (table: string) =>
+      (old.db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all() as string[]).join(', ');
+    old.db.prepare('ATTACH DATABASE ? AS fresh').run(newPath);
+    for (const table of ['experiments', 'sweeps', 'runs', 'metrics', 'latest_metrics'])
+      old.db.prepare(`INSERT INTO main.${table} (${columns(table)}) SELECT ${columns(table)} FROM fresh.${table}`).run();
+    old.db.prepare('INSERT INTO main.params (run_id, key, value, kind) SELECT run_id, key, value, kind FROM fresh.params').run();
+    old.db.prepare('DETACH DATABASE fresh').run();
+    expect(old.db.prepare('SELECT count(*) FROM params').pluck().get()).toBeGreaterThan(24 * 40);
+    expect(old.db.prepare('SELECT min(params_version) FROM runs').pluck().get()).toBe(paramsVersion);
+    old.db.close();
+
+    const upgraded = RunStore.open(oldPath);
+    try {
+      expect(readers(upgraded, sweepId, runIds)).toEqual(expected);
+      // A run queued after the upgrade joins the sets; the old runs keep their rows.
+      const later = await queueSweep(upgraded, parseSweepSpec(tinySweep()));
+      expect(upgraded.runDetail(later.runIds[0]!).params).toMatchObject({ kernelSize: 3, model: 'tiny', dataset: 'mnist' });
+    } finally {
+      upgraded.close();
+    }
+    const check = new Database(oldPath, { readonly: true });
+    try {
+      expect(check.prepare('SELECT count(*) FROM runs WHERE param_set_id IS NULL').pluck().get()).toBe(24);
+    } finally {
+      check.close();
+    }
+  });
+
+  it('keeps a run’s params whole when the transaction that stored its set was rolled back', () => {
+    const { db } = openDatabase(join(temp.dir, 'k.db'));
+    try {
+      const insert = runInserter(db);
+      const row = (uuid: string) => ({
+        uuid,
+        name: 'r',
+        experiment_id: null,
+        sweep_id: null,
+        parent_run_id: null,
+        derived_from_run_id: null,
+        derived_epochs: null,
+        status: 'queued' as const,
+        model_spec: '{}',
+        dataset: 'mnist',
+        backend: 'wasm',
+        device: '',
+        seed: 1,
+        hyperparameters: '{}',
+        environment: '{}',
+        priority: 0,
+        worker_owner: null,
+        worker_pid: null,
+        lease_expires_at: null,
+        reserved_for: null,
+        error: null,
+        created_at: 1,
+        started_at: null,
+        ended_at: null,
+        updated_at: 1,
+        params_version: paramsVersion,
+        pruned_epoch: null,
+        pruned_rung: null,
+      });
+      const params = [
+        { key: 'epochs', value: 2, kind: 'number' as const },
+        { key: 'model', value: 'tiny', kind: 'string' as const },
+      ];
+      expect(() =>
+        db.transaction(() => {
+          insert(row('00000000-0000-4000-8000-000000000001'), params);
+          throw new Error('the disk is full');
+        })(),
+      ).toThrow('the disk is full');
+      // Another writer (another store on the file) stores a set, which takes the id the rolled-back one had.
+      const other = runInserter(db);
+      db.transaction(() => other(row('00000000-0000-4000-8000-000000000002'), [{ key: 'dataset', value: 'mnist', kind: 'string' }]))();
+      const id = db.transaction(() => insert(row('00000000-0000-4000-8000-000000000003'), params))();
+      expect(db.prepare('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(id)).toEqual([
+        { key: 'epochs', value: 2 },
+        { key: 'model', value: 'tiny' },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+});
