@@ -69,8 +69,8 @@ export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Swee
     'sweeps.preview': ({ spec }, { signal }) => previewSweep(spec, store, scheduler.concurrency().workers, { signal }),
     'sweeps.start': async ({ spec, runsOn }, { signal }) => {
       requireWritableData(store, layout);
-      // A progress event counts the sweep's runs (O(runs)); one after every ~50 ms chunk made
-      // queueing 10⁵ runs quadratic, so a few a second, and the last one once it is queued.
+      // While queueing, progress comes from queueing's own numbers (counting the sweep's runs is
+      // O(runs)), a few a second; the counted one once it is queued.
       let lastProgress = -Infinity;
       const started = await queueSweep(store, spec, {
         runsOn,
@@ -79,10 +79,10 @@ export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Swee
         signal,
         // The CLI's scheduler (scope 'own') runs the sweeps its process starts.
         onCreated: (sweepId) => runsOn === 'here' && scheduler.adopt(sweepId),
-        onProgress: (sweepId) => {
+        onProgress: (_sweepId, _queued, _total, progress) => {
           if (performance.now() - lastProgress < progressEveryMs) return;
           lastProgress = performance.now();
-          scheduler.emitProgress(sweepId);
+          ctx.events.emit('sweep.progress', progress);
         },
       });
       scheduler.emitProgress(started.sweepId);

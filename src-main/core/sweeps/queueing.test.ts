@@ -69,13 +69,23 @@ describe('queueing a large sweep', () => {
     });
     let seen: string | undefined;
     let claimedWhileQueueing = false;
-    const started = await queueSweep(store, manyPoints(1000), {
-      onProgress: (sweepId, queued, total) => {
-        if (queued === 0 || queued === total) return;
-        seen ??= scheduler.progress(sweepId).text;
-        claimedWhileQueueing ||= store.claimNextRunnable('someone-else', 60_000) !== undefined;
+    let compared = 0;
+    const started = await queueSweep(
+      store,
+      manyPoints(1000, { axes: { learningRate: { min: 0.0001, max: 0.01, steps: 1000 }, kernelSize: [3, 99] } }),
+      {
+        onProgress: (sweepId, queued, total, event) => {
+          // The event queueing reports without counting is the one the scheduler counts in SQL.
+          expect(event).toEqual(scheduler.progress(sweepId));
+          compared++;
+          if (queued === 0 || queued === total) return;
+          seen ??= scheduler.progress(sweepId).text;
+          claimedWhileQueueing ||= store.claimNextRunnable('someone-else', 60_000) !== undefined;
+        },
       },
-    });
+    );
+    expect(compared).toBeGreaterThan(1);
+    expect(started.impossibleCount).toBe(2000);
     expect(seen).toMatch(/^queueing [\d,]+ of 2,000 runs$/);
     expect(claimedWhileQueueing).toBe(false);
     expect(scheduler.progress(started.sweepId)).toMatchObject({ status: 'running', queueing: null, text: 'run 1 of 2000' });

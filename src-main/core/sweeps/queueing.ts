@@ -6,7 +6,7 @@
 import { accessSync, constants } from 'node:fs';
 import type { z } from 'zod';
 import type { StartRunInput, SubsetSpec } from '../contract/runs.ts';
-import type { SweepPointOut, SweepPreview, SweepSpec } from '../contract/sweeps.ts';
+import type { SweepPointOut, SweepPreview, SweepProgress, SweepSpec } from '../contract/sweeps.ts';
 import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { isGpuHostBackend } from '../contract/app.ts';
 import { NewRun as NewRunSchema, type NewRun, type NewRunParsed, type RunRecord, type RunStore } from '../db/RunStore.ts';
@@ -133,8 +133,11 @@ export interface StartedSweep {
 export interface QueueOptions extends WorkOptions {
   /** Who trains it: this machine's schedulers, or agents that pull its runs through a server. */
   runsOn?: 'here' | 'agents';
-  /** After each chunk: runs queued so far of all (the sweep's progress while it is being queued). */
-  onProgress?: (sweepId: number, queued: number, total: number) => void;
+  /**
+   * After each chunk: runs queued so far of all, and the sweep's progress event built from those
+   * numbers (counting the sweep's runs for it costs O(runs) each time: issue 12).
+   */
+  onProgress?: (sweepId: number, queued: number, total: number, progress: SweepProgress) => void;
   /** The sweep row exists: its id (the CLI's scheduler adopts the sweeps its process starts). */
   onCreated?: (sweepId: number) => void;
   /**
@@ -217,7 +220,12 @@ export async function queueSweep(store: RunStore, spec: SweepSpec, options: Queu
         chunkSize = Math.max(8, Math.min(4096, Math.floor(chunkMs / Math.max(perRun, 0.001))));
       }
       chunk = [];
-      options.onProgress?.(sweepId, runIds.length, points.counts.train);
+      options.onProgress?.(
+        sweepId,
+        runIds.length,
+        points.counts.train,
+        queueingProgress(sweepId, { queued: runIds.length, total: points.counts.train }, plan),
+      );
       await yieldToLoop();
       options.signal?.throwIfAborted();
       if (store.sweepStatus(sweepId) === 'canceled') throw new SweepCanceled();
@@ -254,6 +262,36 @@ export async function queueSweep(store: RunStore, spec: SweepSpec, options: Queu
     impossible: plan.impossible,
     impossibleCount: plan.impossibleCount ?? plan.impossible.length,
     runIds,
+  };
+}
+
+/**
+ * Where a sweep being queued stands, from what queueing knows: its runs so far are all queued and
+ * none has started (the scheduler claims nothing of a pending sweep). The same event the scheduler
+ * counts in SQL once the sweep is running (Scheduler.progress), without counting anything.
+ */
+export function queueingProgress(
+  sweepId: number,
+  queueing: { queued: number; total: number },
+  plan: Pick<SweepPlan, 'planned' | 'impossible' | 'impossibleCount'>,
+): SweepProgress {
+  return {
+    sweepId,
+    status: 'pending',
+    planned: plan.planned ?? queueing.total,
+    impossible: plan.impossibleCount ?? plan.impossible.length,
+    done: 0,
+    completed: 0,
+    failed: 0,
+    canceled: 0,
+    running: 0,
+    queued: queueing.queued,
+    interrupted: 0,
+    pruned: 0,
+    derived: 0,
+    etaSeconds: null,
+    text: `queueing ${queueing.queued.toLocaleString('en')} of ${queueing.total.toLocaleString('en')} runs`,
+    queueing,
   };
 }
 
