@@ -208,6 +208,47 @@ export class RunsTableState {
     return promise;
   }
 
+  /** Params the column picker offers: the ones the store knows, and any chosen earlier that no run has now. */
+  get paramChoices(): string[] {
+    return unique([...this.knownParams, ...this.paramColumns]);
+  }
+
+  /** Metrics the column picker offers, likewise. */
+  get metricChoices(): string[] {
+    return unique([...this.knownMetrics, ...this.metricColumns.map((m) => m.key)]);
+  }
+
+  hasMetricColumn(key: string, field: SummaryField): boolean {
+    return this.metricColumns.some((m) => m.key === key && m.field === field);
+  }
+
+  /** Shows or hides a param column; the choice is kept across visits (columns stop following the data). */
+  toggleParam(key: string, on: boolean): void {
+    const has = this.paramColumns.includes(key);
+    if (on && !has) this.paramColumns = [...this.paramColumns, key];
+    else if (!on && has) this.paramColumns = this.paramColumns.filter((k) => k !== key);
+    this.saveColumns();
+  }
+
+  /** Shows or hides one summary of a metric (`val_accuracy (best)`), kept likewise. */
+  toggleMetric(key: string, field: SummaryField, on: boolean): void {
+    const has = this.hasMetricColumn(key, field);
+    if (on && !has) this.metricColumns = [...this.metricColumns, { key, field }];
+    else if (!on && has) this.metricColumns = this.metricColumns.filter((m) => !(m.key === key && m.field === field));
+    this.saveColumns();
+  }
+
+  /** True when a filter hides runs: an empty table then says so instead of "no runs yet". */
+  get filtered(): boolean {
+    return this.search.trim() !== '' || this.statuses.length > 0 || this.sweepId !== null || this.experimentId !== null;
+  }
+
+  /** `#/runs?sweep=3` (a link from a sweep's page) opens the table filtered to that sweep. */
+  applyLink(query: URLSearchParams): void {
+    const sweep = Number(query.get('sweep'));
+    if (Number.isInteger(sweep) && sweep > 0) this.sweepId = sweep;
+  }
+
   toggleSort(by: string): void {
     if (this.groupBy && by !== `param:${this.groupBy}`) this.groupBy = '';
     this.sort = this.sort.by === by ? { by, dir: this.sort.dir === 'asc' ? 'desc' : 'asc' } : { by, dir: 'desc' };
