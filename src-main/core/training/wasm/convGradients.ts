@@ -13,8 +13,12 @@
  * - filter gradient: the implicit form is a GEMM of inC·kh·kw rows; below 32 rows (a first layer's
  *   3×3 filters on 1–3 channels) XNNPACK runs it at a fraction of its speed — 15 ms against 4 ms
  *   for the explicit form on a 64×28×28×1 batch to 32 channels, 22 against 8 on 64×32×32×3 — from
- *   there on both run the same GEMM and the im2col copy costs what the transposes it saves cost
- *   (a 5×5 filter on 3 channels, 75 rows: implicit 5.7 ms, explicit 9.1), so the implicit form stays;
+ *   there on the implicit form wins on few channels or small images (LeNet-5's 5×5 6→16 on 8×8
+ *   outputs: implicit 2.8 ms, explicit 3.3; 96→64 on 4×4: 5.6 against 6.8), while from 32 input
+ *   channels and 7×7 outputs on the explicit one is faster, its packed dy being smaller than the
+ *   implicit form's transposed copies and XNNPACK's convolution slowing with a filter the size of
+ *   the image (the two-conv net's 32→64 on 14×14, batch 64: 25.1 against 20.8; on 16×16: 36.8
+ *   against 27.0; 96→96 on 8×8: 35.1 against 30.5);
  * - input gradient at stride 1: the implicit form costs what the forward convolution costs; at
  *   strides above 1 tfjs' scalar kernel took 10× the forward pass, the explicit form about 2×.
  */
@@ -29,9 +33,16 @@ const view = (t: tf.TensorInfo, shape: number[]): tf.TensorInfo => ({ dataId: t.
 
 /**
  * im2col, transposed: row (kh, kw, c) of `cols` holds x at that tap and channel for every output
- * position (b, oh, ow), zero where the tap falls in the padding.
+ * position (b, oh, ow), zero where the tap falls in the padding. On one or two channels each row
+ * is filled in one pass; on more, four output columns at a time read four pixels' channel runs of
+ * x (a third less time on 6 and 32 channels, half again more on one channel).
  */
 function im2colRows(xs: Float32Array, cols: Float32Array, info: ConvInfo): void {
+  if (info.inChannels < 3) im2colRowsByRow(xs, cols, info);
+  else im2colRowsByPixels(xs, cols, info);
+}
+
+function im2colRowsByRow(xs: Float32Array, cols: Float32Array, info: ConvInfo): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
@@ -56,6 +67,51 @@ function im2colRows(xs: Float32Array, cols: Float32Array, info: ConvInfo): void 
             let src = image + (ih * inWidth + first * strideWidth + kw - left) * inChannels;
             for (let ow = first; ow < end; ow++, src += step) cols[o + ow] = xs[src]!;
             for (let i = end; i < outWidth; i++) cols[o + i] = 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+function im2colRowsByPixels(xs: Float32Array, cols: Float32Array, info: ConvInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const positions = batchSize * outHeight * outWidth;
+  const step = strideWidth * inChannels;
+  for (let kh = 0; kh < filterHeight; kh++) {
+    for (let kw = 0; kw < filterWidth; kw++) {
+      // Output columns whose tap lands inside the image: no bounds check in the inner loop.
+      const first = Math.min(outWidth, Math.max(0, Math.ceil((left - kw) / strideWidth)));
+      const end = Math.max(first, Math.min(outWidth, Math.floor((inWidth - 1 + left - kw) / strideWidth) + 1));
+      const tap = (kh * filterWidth + kw) * inChannels * positions;
+      for (let b = 0; b < batchSize; b++) {
+        for (let oh = 0; oh < outHeight; oh++) {
+          const base = tap + (b * outHeight + oh) * outWidth;
+          const ih = oh * strideHeight + kh - top;
+          if (ih < 0 || ih >= inHeight) {
+            for (let c = 0, o = base; c < inChannels; c++, o += positions) cols.fill(0, o, o + outWidth);
+            continue;
+          }
+          for (let c = 0, o = base; c < inChannels; c++, o += positions) {
+            for (let i = 0; i < first; i++) cols[o + i] = 0;
+            for (let i = end; i < outWidth; i++) cols[o + i] = 0;
+          }
+          const row = b * inHeight * inWidth * inChannels + (ih * inWidth + first * strideWidth + kw - left) * inChannels;
+          let ow = first;
+          for (; ow + 4 <= end; ow += 4) {
+            const src = row + (ow - first) * step;
+            for (let c = 0, o = base + ow; c < inChannels; c++, o += positions) {
+              cols[o] = xs[src + c]!;
+              cols[o + 1] = xs[src + step + c]!;
+              cols[o + 2] = xs[src + 2 * step + c]!;
+              cols[o + 3] = xs[src + 3 * step + c]!;
+            }
+          }
+          for (; ow < end; ow++) {
+            const src = row + (ow - first) * step;
+            for (let c = 0, o = base + ow; c < inChannels; c++, o += positions) cols[o] = xs[src + c]!;
           }
         }
       }
@@ -128,10 +184,10 @@ function im2colPositions(xs: Float32Array, cols: Float32Array, info: ConvInfo): 
 }
 
 /**
- * The filter gradient as one XNNPACK product, for filters of few rows (kh·kw·ci < 32). XNNPACK
- * repacks its right operand on every call (about 4–8 ns a float), so the smaller of the two
+ * The filter gradient as one XNNPACK product (the explicit form; which shapes take it: see the
+ * top of this file). XNNPACK repacks its right operand on every call (about 4–8 ns a float), so the smaller of the two
  * big matrices is the one it packs:
- * - fewer output channels than rows (LeNet-5's 5×5 first layer to 6 channels):
+ * - fewer output channels than rows (LeNet-5's 5×5 first layer to 6 channels, 3×3 on 32 to 64):
  *   dW[(kh, kw, ci), co] = im2colRows(x)[(kh, kw, ci), P] · dy[P, co], dy packed as it is;
  * - more (a 3×3 first layer to 32 channels): dWᵀ[co, (kh, kw, ci)] = dyᵀ[co, P] · im2col(x)[P, (kh, kw, ci)],
  *   the im2col matrix packed and dy transposed in JavaScript (transpose.ts), which costs a
@@ -213,7 +269,9 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
     false,
     'channelsLast',
   );
-  if (inC * fh * fw < 32) return filterGradientByIm2col(x, dy, info, attrs.filterShape, backend);
+  if (inC * fh * fw < 32 || (inC >= 32 && info.outHeight * info.outWidth >= 49)) {
+    return filterGradientByIm2col(x, dy, info, attrs.filterShape, backend);
+  }
   const transpose = wasmKernel('Transpose');
   const conv = wasmKernel('Conv2D');
   const slice = wasmKernel('Slice');
