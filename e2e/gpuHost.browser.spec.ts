@@ -228,7 +228,10 @@ for (const backend of lenetBackends) {
     expect(gpuTest.accuracy).toBeCloseTo(wasmTest.accuracy, 2);
     // Its checkpoints came out of the Worker as bytes, each ahead of the message naming it.
     const order = gpuMessages.flatMap((m) => (m.type === 'checkpointFiles' || m.type === 'checkpoint' ? [`${m.type} ${m.kind}`] : []));
-    expect(order.slice(0, 2)).toEqual(['checkpointFiles best', 'checkpoint best']);
+    for (const [i, entry] of order.entries())
+      if (entry.startsWith('checkpoint ')) expect(order[i - 1]).toBe(entry.replace('checkpoint ', 'checkpointFiles '));
+    // The epoch's weight snapshot, then its best and last checkpoints.
+    expect(order.slice(0, 4)).toEqual(['checkpointFiles epoch', 'checkpoint epoch', 'checkpointFiles best', 'checkpoint best']);
     expect(order).toContain('checkpoint last');
   });
 }

@@ -18,7 +18,7 @@ let app: ServedApp;
 let sweepId: number;
 let runIds: number[];
 
-// Real training: LeNet-5 with kernel 3, 5 and 7 for 2 epochs on 1,000 MNIST images.
+// Real training: LeNet-5 with kernel 3, 5 and 7 for 3 epochs on 1,000 MNIST images.
 test.setTimeout(600_000);
 
 test.beforeAll(async () => {
@@ -32,7 +32,7 @@ test.beforeAll(async () => {
         preset: 'lenet5-relu',
         dataset: 'mnist',
         subset: { train: 1000, test: 200 },
-        hyperparameters: { epochs: 2, batchSize: 32 },
+        hyperparameters: { epochs: 3, batchSize: 32 },
       },
       axes: { kernelSize: [3, 5, 7] },
     },
@@ -102,6 +102,26 @@ test("a user opens a finished kernel-size sweep's filters and sees one panel per
     await expect(inspect.filterPanel(id).getByTestId('filter-canvas')).toHaveAttribute('width', String(3 * (k + 1) - 1));
   }
   await screenshotBothThemes(page, 'inspect-filters');
+
+  // Every epoch kept its weights: the slider stops at epochs 1, 2 and 3, and the filters change.
+  await expect(inspect.epochSlider).toHaveAttribute('max', '2');
+  await inspect.showEpoch(0);
+  await expect(inspect.epochShown).toHaveText('1');
+  for (const id of runIds) await expect(inspect.filterPanel(id).getByTestId('filter-panel-caption')).toHaveText(/· epoch 1 \(snapshot\)$/);
+  const atEpoch1 = await inspect.filterPixels(runIds[0]!);
+  await inspect.showEpoch(1);
+  await expect(inspect.epochShown).toHaveText('2');
+  await expect(inspect.filterPanel(runIds[0]!).getByTestId('filter-panel-caption')).toHaveText(/· epoch 2 \(snapshot\)$/);
+  await inspect.showEpoch(2);
+  await expect(inspect.epochShown).toHaveText('3');
+  await expect(inspect.filterPanel(runIds[0]!).getByTestId('filter-panel-caption')).toHaveText(/· epoch 3 \(snapshot\)$/);
+  expect(await inspect.filterPixels(runIds[0]!)).not.toEqual(atEpoch1);
+  await page.getByRole('button', { name: 'Best checkpoint' }).click();
+  await expect(inspect.epochShown).toHaveText('best checkpoint');
+
+  // The disk each run's per-epoch weights may take is this machine's setting, shown and set here.
+  await inspect.setSnapshotLimit(16);
+  await expect.poll(() => callServed<{ limitMiB: number }>(app.url, 'inspect.snapshotLimit', {})).toMatchObject({ limitMiB: 16 });
 
   // The second conv layer reads 6 channels: a row per filter (16), a tile per input channel (6).
   await inspect.filterLayer.selectOption({ label: 'conv 2 (layer 3, 16 filters)' });

@@ -8,6 +8,8 @@ export class InspectPage {
   readonly filterPanels: Locator;
   readonly filterLayer: Locator;
   readonly epochSlider: Locator;
+  /** The epoch the filters show ('best checkpoint' until one is chosen). */
+  readonly epochShown: Locator;
   readonly featureMapRuns: Locator;
   readonly featureMapCanvases: Locator;
 
@@ -18,6 +20,7 @@ export class InspectPage {
     this.filterPanels = page.getByTestId('filter-panel');
     this.filterLayer = page.getByTestId('filters-layer');
     this.epochSlider = page.getByTestId('filters-epoch-slider');
+    this.epochShown = page.getByTestId('filters-epoch');
     this.featureMapRuns = page.getByTestId('feature-maps-run');
     this.featureMapCanvases = page.getByTestId('feature-map-canvas');
   }
@@ -43,6 +46,25 @@ export class InspectPage {
   /** The filters of one run, by the run's id. */
   filterPanel(runId: number): Locator {
     return this.page.locator(`[data-testid="filter-panel"][data-run="${runId}"]`);
+  }
+
+  /** Moves the filters' epoch slider to its `stop`-th recorded epoch (0: the first). */
+  async showEpoch(stop: number): Promise<void> {
+    await this.epochSlider.fill(String(stop));
+  }
+
+  /** The pixels of one run's filter mosaic as a data URL, to tell two pictures apart. */
+  async filterPixels(runId: number): Promise<string> {
+    return this.filterPanel(runId)
+      .getByTestId('filter-canvas')
+      .evaluate((canvas) => (canvas as unknown as { toDataURL(): string }).toDataURL());
+  }
+
+  /** Sets this machine's per-epoch weights limit (MiB per run) from the Filters tab. */
+  async setSnapshotLimit(mib: number): Promise<void> {
+    await this.page.getByTestId('snapshot-limit-toggle').click();
+    await this.page.getByTestId('snapshot-limit-input').fill(String(mib));
+    await this.page.getByTestId('snapshot-limit-save').click();
   }
 
   /** Shows every conv and pooling layer's activations for test image `index`. */

@@ -175,6 +175,9 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     expect(await check('inspect.filters', { runIds: [completed], layer: 0 })).toEqual({ runs: [refused] });
     expect(await check('inspect.predict', { runIds: [completed], image: [0, 255] })).toEqual({ runs: [refused] });
     expect(await check('inspect.featureMaps', { runIds: [completed], testIndex: 3 })).toEqual({ runs: [refused] });
+    expect(await check('inspect.snapshotLimit', {})).toEqual({ limitMiB: 8, defaultMiB: 8 });
+    expect(await check('inspect.setSnapshotLimit', { limitMiB: 32 })).toEqual({ limitMiB: 32, defaultMiB: 8 });
+    expect(await check('inspect.snapshotLimit', {})).toEqual({ limitMiB: 32, defaultMiB: 8 });
     await check('sweeps.list', {});
     await check('sweeps.get', { id: sweepId });
     await check('sweeps.preview', { spec: tinySweep() });

@@ -257,6 +257,9 @@ async function trainOne(job: AgentJob, t: TrainContext): Promise<Omit<AgentRunRe
     recordedEpochs: job.recordedEpochs,
     evaluateAtEpochs: job.evaluateAtEpochs,
     threads: options.threads ?? threadsHere(),
+    // An agent uploads every checkpoint it records to the server, which stages a few per run:
+    // runs on a cluster keep their best and last weights only, no per-epoch snapshots.
+    snapshotLimitBytes: 0,
   };
   const executor = createWorkerExecutor({
     launchWorker: t.launch,

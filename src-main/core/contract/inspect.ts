@@ -15,6 +15,16 @@ const Id = z.number().int().positive();
 /** Float32 values, little-endian, base64: `new Float32Array(bytes.buffer)` after decoding. */
 export const Float32Base64 = z.string();
 
+export const mebibyte = 1024 * 1024;
+
+/**
+ * Per-epoch weight snapshots (training/weightSnapshots.ts): the disk a run's snapshots may take,
+ * in MiB, on top of its best and last checkpoints; 0 keeps none. A machine setting, read when a
+ * run starts and kept by it (a resumed run keeps its own).
+ */
+export const SnapshotLimitMiB = z.number().int().min(0).max(4096);
+export const defaultSnapshotLimitMiB = 8;
+
 /** At most this many runs side by side in one call. */
 export const maxInspectedRuns = 24;
 
@@ -68,6 +78,12 @@ export const LayerFilters = z.object({
   checkpoint: UsedCheckpoint,
   /** Epochs with recorded weights for this run, ascending: the slider's stops. */
   epochs: z.array(z.number().int()),
+  /**
+   * How the run kept weights, from its last checkpoint: the epochs it trained and the per-epoch
+   * snapshot limit it trained with (null: recorded before snapshots existed). Null when the run
+   * has no last checkpoint of its own (a run folded out of a longer one).
+   */
+  recording: z.object({ trainedEpochs: z.number().int(), snapshotLimitMiB: z.number().nullable() }).nullable(),
   kernelSize: z.number().int(),
   inChannels: z.number().int(),
   filters: z.number().int(),
@@ -115,7 +131,24 @@ export const ExportModelOutput = z.object({
 });
 export type ExportModelOutput = z.infer<typeof ExportModelOutput>;
 
+export const SnapshotLimit = z.object({
+  /** The limit new runs on this machine get, MiB per run. */
+  limitMiB: SnapshotLimitMiB,
+  defaultMiB: z.number(),
+});
+
 export const inspectMethods = {
+  'inspect.snapshotLimit': method({
+    input: z.object({}).strict(),
+    output: SnapshotLimit,
+    summary:
+      "How much disk each run's per-epoch weight snapshots may take on this machine (MiB per run, besides its best and last checkpoints); beyond it a run keeps evenly spaced epochs.",
+  }),
+  'inspect.setSnapshotLimit': method({
+    input: z.object({ limitMiB: SnapshotLimitMiB }).strict(),
+    output: SnapshotLimit,
+    summary: 'Sets the per-epoch weight snapshot limit (MiB per run, 0 keeps none) for runs that start from now on.',
+  }),
   'inspect.predict': method({
     input: z
       .object({ runIds: RunIds, ...ImageInput, ...CheckpointChoice })

@@ -812,6 +812,9 @@ export class RunStore {
     return this.#write('recording a checkpoint', () => {
       this.#requireRun(runId);
       this.#fence(fence, `recording the epoch-${c.epoch} checkpoint`);
+      // A weight snapshot is written again when its epoch is trained again (a run resumed from the
+      // checkpoint before it): the folder was replaced, so its row is too.
+      if (c.kind === 'epoch') this.#stmt.deleteSnapshotRow.run(runId, c.epoch, c.path);
       return Number(
         this.#stmt.insertCheckpoint.run(runId, c.epoch, c.kind, c.path, c.bytes, c.sha256, c.metric, c.value, Date.now()).lastInsertRowid,
       );
@@ -1007,6 +1010,7 @@ function prepareStatements(db: SqliteDatabase) {
          lease_expires_at = CASE WHEN @running THEN @lease ELSE NULL END
        WHERE id = @id AND status = @from`,
     ),
+    deleteSnapshotRow: db.prepare("DELETE FROM checkpoints WHERE run_id = ? AND epoch = ? AND kind = 'epoch' AND path = ?"),
     insertCheckpoint: db.prepare(
       'INSERT INTO checkpoints (run_id, epoch, kind, path, bytes, sha256, metric, value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),

@@ -49,8 +49,8 @@ async function runTraining(request: ToGpuWorker & { type: 'train' }): Promise<vo
   const backend = await loadGpuBackend(message.backend);
   const runtime: RunRuntime = { threads: 1, adapter: backend.adapter, fallback: backend.fallback };
   const environment: TrainingEnvironment = {
-    checkpoints: memoryCheckpoints(message.runId, message.resumeFrom as CheckpointBytes[] | null, (kind, files) =>
-      send({ type: 'checkpointFiles', runId: message.runId, kind, files }),
+    checkpoints: memoryCheckpoints(message.runId, message.resumeFrom as CheckpointBytes[] | null, (kind, files, epoch) =>
+      send({ type: 'checkpointFiles', runId: message.runId, kind, ...(epoch === null ? {} : { epoch }), files }),
     ),
     // A page cannot measure its own CPU time or memory: recorded as not measured.
     cpuSeconds: () => null,

@@ -65,7 +65,9 @@ export const FromGpuWorker = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('checkpointFiles'),
     runId: RunId,
-    kind: z.enum(['last', 'best']),
+    /** 'epoch': a per-epoch weight snapshot (model.json + weights.bin) of `epoch`. */
+    kind: z.enum(['last', 'best', 'epoch']),
+    epoch: z.number().int().positive().optional(),
     files: z.array(CheckpointBytes.extend({ sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
   }),
   Checkpoint,

@@ -29,7 +29,7 @@ function readerOf(files: readonly CheckpointBlob[], where: string): CheckpointRe
 export function memoryCheckpoints(
   runId: number,
   resumeFrom: readonly CheckpointBlob[] | null,
-  onSaved: (kind: 'last' | 'best', files: (CheckpointBlob & { sha256: string })[]) => void,
+  onSaved: (kind: 'last' | 'best' | 'epoch', files: (CheckpointBlob & { sha256: string })[], epoch: number | null) => void,
 ): CheckpointStore {
   const kept = new Map<'last' | 'best', CheckpointBlob[]>();
   if (resumeFrom) kept.set('last', [...resumeFrom]);
@@ -39,8 +39,17 @@ export function memoryCheckpoints(
       const blobs = await encodeCheckpoint(model, optimizer, state);
       const files = await Promise.all(blobs.map(async (b) => ({ ...b, sha256: await sha256Hex(b.bytes) })));
       kept.set(kind, blobs);
-      onSaved(kind, files);
+      onSaved(kind, files, null);
       return { dir: where(kind), files: files.map((f) => ({ name: f.name, bytes: f.bytes.byteLength, sha256: f.sha256 })) };
+    },
+    // Not kept here (nothing on this side reads them again): handed on, like every checkpoint.
+    saveSnapshot: async (epoch, blobs) => {
+      const files = await Promise.all(blobs.map(async (b) => ({ ...b, sha256: await sha256Hex(b.bytes) })));
+      onSaved('epoch', files, epoch);
+      return {
+        dir: `run ${runId} epoch-${epoch}`,
+        files: files.map((f) => ({ name: f.name, bytes: f.bytes.byteLength, sha256: f.sha256 })),
+      };
     },
     resume: (model, optimizer) => {
       const last = kept.get('last');

@@ -2,16 +2,32 @@ import { join } from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import type { Handlers } from '../contract/define.ts';
 import type { Methods } from '../contract/index.ts';
-import type { FeatureMapsOutput, FiltersOutput, PredictManyOutput } from '../contract/inspect.ts';
+import {
+  defaultSnapshotLimitMiB,
+  mebibyte,
+  type FeatureMapsOutput,
+  type FiltersOutput,
+  type LayerFilters,
+  type PredictManyOutput,
+} from '../contract/inspect.ts';
 import { ModelSpec } from '../contract/training.ts';
 import { isDatasetName, loadSplit, registry, type RawSplit } from '../datasets/index.ts';
 import { KernelLabError } from '../errors.ts';
 import { runDirOf } from '../home.ts';
+import { readCheckpointState } from '../training/checkpointIO.ts';
 import type { InferModel } from '../training/inferenceProtocol.ts';
 import { readConvKernel } from './layerWeights.ts';
 import { chooseWeights, recordedWeights, weightsKey, type RecordedWeights } from './recordedWeights.ts';
+import { setSnapshotLimitMiB, snapshotLimitMiB } from './snapshotLimit.ts';
 
-type InspectMethodName = 'inspect.predict' | 'inspect.filters' | 'inspect.featureMaps' | 'runs.predict' | 'runs.exportModel';
+type InspectMethodName =
+  | 'inspect.predict'
+  | 'inspect.filters'
+  | 'inspect.featureMaps'
+  | 'inspect.snapshotLimit'
+  | 'inspect.setSnapshotLimit'
+  | 'runs.predict'
+  | 'runs.exportModel';
 
 /** A run ready to inspect: its spec, the weights chosen, and every epoch it has weights for. */
 interface Inspected {
@@ -22,6 +38,8 @@ interface Inspected {
   /** Every set of weights on disk, one per epoch. */
   recorded: RecordedWeights[];
   epochs: number[];
+  /** The run's own checkpoints folder. */
+  checkpointsDir: string;
 }
 
 function inspected(ctx: ServiceContext, runId: number, epoch: number | undefined): Inspected {
@@ -29,8 +47,10 @@ function inspected(ctx: ServiceContext, runId: number, epoch: number | undefined
   if (!run) throw new KernelLabError('not_found', `run ${runId} does not exist`);
   const spec = ModelSpec.safeParse(run.modelSpec);
   if (!spec.success) throw new KernelLabError('invalid_input', `run ${runId} has no valid model spec to run`);
-  const recorded = recordedWeights(ctx.store.checkpointsOf(runId), ctx.layout.runs, join(runDirOf(ctx.layout, run.uuid), 'checkpoints'));
+  const checkpointsDir = join(runDirOf(ctx.layout, run.uuid), 'checkpoints');
+  const recorded = recordedWeights(ctx.store.checkpointsOf(runId), ctx.layout.runs, checkpointsDir);
   return {
+    checkpointsDir,
     runId,
     dataset: run.dataset,
     spec: spec.data,
@@ -60,6 +80,17 @@ function perRun<T>(runIds: number[], answer: (runId: number) => Promise<T>): Pro
       })),
     ),
   );
+}
+
+/** The epochs a run trained and the snapshot limit it trained with, from its own last checkpoint; null without one. */
+function recordingOf(checkpointsDir: string): LayerFilters['recording'] {
+  try {
+    const state = readCheckpointState(join(checkpointsDir, 'last'));
+    const limit = state.snapshotLimitBytes;
+    return { trainedEpochs: state.epochsCompleted, snapshotLimitMiB: limit === undefined ? null : limit / mebibyte };
+  } catch {
+    return null;
+  }
 }
 
 /** A refusal as the wire carries it. */
@@ -197,6 +228,7 @@ export function inspectHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Ins
             layer,
             checkpoint: { epoch: run.weights.epoch, kind: run.weights.kind },
             epochs: run.epochs,
+            recording: recordingOf(run.checkpointsDir),
             kernelSize: kernel.kernelSize,
             inChannels: kernel.inChannels,
             filters: kernel.filters,
@@ -206,6 +238,13 @@ export function inspectHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Ins
         })
       ).map((r) => (r.ok ? r : refusal(r))),
     }),
+
+    'inspect.snapshotLimit': () => ({ limitMiB: snapshotLimitMiB(ctx.store), defaultMiB: defaultSnapshotLimitMiB }),
+
+    'inspect.setSnapshotLimit': ({ limitMiB }) => {
+      setSnapshotLimitMiB(ctx.store, limitMiB);
+      return { limitMiB: snapshotLimitMiB(ctx.store), defaultMiB: defaultSnapshotLimitMiB };
+    },
 
     'runs.exportModel': async ({ id, checkpoint }) => {
       const run = inspected(ctx, id, undefined);

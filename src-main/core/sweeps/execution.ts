@@ -28,6 +28,8 @@ export interface RunJob {
   evaluateAtEpochs: number[];
   /** CPU threads the run may use (threadsPerRun). */
   threads: number;
+  /** Disk limit of the run's per-epoch weight snapshots in bytes (training/weightSnapshots.ts); 0: none. */
+  snapshotLimitBytes: number;
 }
 
 /** What an execution reports, in order. Epochs count from 1. */

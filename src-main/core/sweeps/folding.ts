@@ -101,7 +101,9 @@ export function materializeDerived(store: RunStore, source: RunRecord, info: Swe
       }
     }
     for (let i = 0; i < points.length; i += 5000) store.logBatch(points.slice(i, i + 5000));
-    for (const c of detail.checkpoints.filter((c) => c.epoch === d.epochs)) {
+    // The source's checkpoints at this run's last epoch, and its per-epoch weight snapshots before
+    // it (never overwritten): the filters' epoch slider of a folded run spans its own epochs.
+    for (const c of detail.checkpoints.filter((c) => c.epoch === d.epochs || (c.kind === 'epoch' && c.epoch < d.epochs))) {
       store.addCheckpoint(run.id, {
         epoch: c.epoch,
         kind: c.kind === 'best' ? 'best' : 'epoch',

@@ -31,11 +31,13 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { BackendName } from '../contract/app.ts';
+import { mebibyte } from '../contract/inspect.ts';
 import type { RunStatus } from '../contract/runs.ts';
 import { DatabaseError } from '../db/database.ts';
 import { leaseOf, LeaseLost, type ClaimScope, type Lease, type RunRecord, type RunStore } from '../db/RunStore.ts';
 import { KernelLabError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
+import { snapshotLimitMiB } from '../inspect/snapshotLimit.ts';
 import { RunRecorder, settle, type Execution, type Executor, type RunEvent, type RunJob, type RunOutcome } from './execution.ts';
 import { intermediateSplit, materializeDerived, readSweepPlan, type SweepRunInfo } from './folding.ts';
 import { plannedRuns, pruneDecision, readPlan, searchOf, topUp } from './searchDriver.ts';
@@ -429,6 +431,7 @@ export class Scheduler {
       lease,
       ...this.executionPlan(run),
       threads: this.threadsFor(alone),
+      snapshotLimitBytes: snapshotLimitMiB(this.#store) * mebibyte,
     };
     const active: Active = {
       run,

@@ -87,6 +87,7 @@ export function createWorkerExecutor(options: WorkerExecutorOptions): Executor {
         evaluateAtEpochs: job.evaluateAtEpochs.filter((e) => e < hp.data.epochs),
         threads: job.threads,
         watchdogMs: options.watchdogMs,
+        snapshotLimitBytes: job.snapshotLimitBytes,
       };
       let stopMode: StopMode | null = null;
       let divergedAt: { epoch: number; batch: number } | null = null;

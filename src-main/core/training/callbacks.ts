@@ -14,6 +14,7 @@ import {
   type Hyperparameters,
   type MonitoredMetric,
 } from '../contract/training.ts';
+import type { CheckpointBlob } from './checkpointCodec.ts';
 import type { CheckpointState, EpochLogs } from './checkpointState.ts';
 import { evaluateModel } from './evaluate.ts';
 import type { TrainingData } from './trainingData.ts';
@@ -28,6 +29,11 @@ export interface CheckpointStore {
     optimizer: tf.Optimizer,
     state: CheckpointState,
   ): Promise<{ dir: string; files: CheckpointFileInfo[] }>;
+  /**
+   * Keeps an epoch's weights (model.json + weights.bin, from checkpointCodec.encodeModelFiles) as
+   * the run's snapshot of that epoch, never overwritten by a later one (weightSnapshots.ts decides which epochs).
+   */
+  saveSnapshot(epoch: number, files: readonly CheckpointBlob[]): Promise<{ dir: string; files: CheckpointFileInfo[] }>;
   /** Restores the last checkpoint into the model and optimizer and returns its loop state. */
   resume(model: tfl.LayersModel, optimizer: tf.Optimizer): Promise<CheckpointState>;
   /** Loads the best checkpoint's weights into the model (early stopping's restoreBestWeights). */

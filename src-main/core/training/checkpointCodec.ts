@@ -29,8 +29,11 @@ function concatBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array<ArrayBuffe
 
 const utf8 = (value: unknown): Uint8Array<ArrayBuffer> => new TextEncoder().encode(JSON.stringify(value));
 
-/** Model, optimizer slots and loop state as the five files of a checkpoint. */
-export async function encodeCheckpoint(model: tfl.LayersModel, optimizer: tf.Optimizer, state: CheckpointState): Promise<CheckpointBlob[]> {
+/**
+ * The model alone as model.json + weights.bin: the first two files of a checkpoint, and the whole
+ * of a per-epoch weight snapshot (weightSnapshots.ts), which nothing resumes from.
+ */
+export async function encodeModelFiles(model: tfl.LayersModel): Promise<CheckpointBlob[]> {
   const files: CheckpointBlob[] = [];
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -47,6 +50,12 @@ export async function encodeCheckpoint(model: tfl.LayersModel, optimizer: tf.Opt
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
   );
+  return files;
+}
+
+/** Model, optimizer slots and loop state as the five files of a checkpoint. */
+export async function encodeCheckpoint(model: tfl.LayersModel, optimizer: tf.Optimizer, state: CheckpointState): Promise<CheckpointBlob[]> {
+  const files = await encodeModelFiles(model);
 
   const slots = await optimizer.getWeights();
   const encoded = await tf.io.encodeWeights(slots);

@@ -5,7 +5,14 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { KernelLabError } from '../errors.ts';
 import type { CheckpointStore } from './callbacks.ts';
-import { decodeCheckpoint, decodeCheckpointState, decodeModelWeights, encodeCheckpoint, type CheckpointReader } from './checkpointCodec.ts';
+import {
+  decodeCheckpoint,
+  decodeCheckpointState,
+  decodeModelWeights,
+  encodeCheckpoint,
+  type CheckpointBlob,
+  type CheckpointReader,
+} from './checkpointCodec.ts';
 import type { CheckpointState } from './checkpointState.ts';
 import type { CheckpointFileInfo } from './workerProtocol.ts';
 
@@ -56,12 +63,8 @@ function storageError(dir: string, error: unknown): StorageError {
   return new StorageError(`Could not write the checkpoint ${dir}: ${why}`);
 }
 
-export async function saveCheckpoint(
-  dir: string,
-  model: tfl.LayersModel,
-  optimizer: tf.Optimizer,
-  state: CheckpointState,
-): Promise<CheckpointFileInfo[]> {
+/** Writes a checkpoint's files as the folder `dir`, replacing what was there whole (see the top of this file). */
+export function writeCheckpointFolder(dir: string, files: readonly CheckpointBlob[]): CheckpointFileInfo[] {
   const tmp = `${dir}.tmp-${process.pid}`;
   try {
     rmSync(tmp, { recursive: true, force: true });
@@ -69,8 +72,6 @@ export async function saveCheckpoint(
   } catch (error) {
     throw storageError(dir, error);
   }
-  const files = await encodeCheckpoint(model, optimizer, state);
-
   try {
     for (const file of files) writeFileSync(join(tmp, file.name), file.bytes);
   } catch (error) {
@@ -88,6 +89,15 @@ export async function saveCheckpoint(
     throw storageError(dir, error);
   }
   return files.map((f) => ({ name: f.name, bytes: f.bytes.byteLength, sha256: sha256(f.bytes) }));
+}
+
+export async function saveCheckpoint(
+  dir: string,
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  state: CheckpointState,
+): Promise<CheckpointFileInfo[]> {
+  return writeCheckpointFolder(dir, await encodeCheckpoint(model, optimizer, state));
 }
 
 /** The files of a checkpoint folder, read as they are asked for. */
@@ -121,12 +131,19 @@ export async function loadCheckpoint(dir: string, model: tfl.LayersModel, optimi
   return decodeCheckpoint(folderReader(dir), dir, model, optimizer);
 }
 
-/** A run's checkpoints as folders under `checkpointsDir`: last/ and best/ (see the top of this file). */
+/**
+ * A run's checkpoints as folders under `checkpointsDir`: last/ and best/, and the per-epoch weight
+ * snapshots epoch-<N>/ (model.json + weights.bin only), which are written once and never change.
+ */
 export function fileCheckpoints(checkpointsDir: string): CheckpointStore {
   return {
     save: async (kind, model, optimizer, state) => {
       const dir = join(checkpointsDir, kind);
       return { dir, files: await saveCheckpoint(dir, model, optimizer, state) };
+    },
+    saveSnapshot: (epoch, files) => {
+      const dir = join(checkpointsDir, `epoch-${epoch}`);
+      return Promise.resolve({ dir, files: writeCheckpointFolder(dir, files) });
     },
     resume: (model, optimizer) => loadCheckpoint(join(checkpointsDir, 'last'), model, optimizer),
     restoreBest: (model) => loadCheckpointWeights(join(checkpointsDir, 'best'), model),

@@ -39,6 +39,16 @@ export const CheckpointState = z.object({
       learningRate: z.number().positive(),
     })
     .optional(),
+  /**
+   * The disk limit of the run's per-epoch weight snapshots (weightSnapshots.ts), fixed when the run
+   * starts so that a resumed run keeps the epochs it planned; absent in checkpoints written before.
+   */
+  snapshotLimitBytes: z.number().int().nonnegative().optional(),
+  /**
+   * The epochs whose snapshots the run keeps, planned at its first epoch's end from the size of
+   * one snapshot (which can differ by a few bytes in another process: tfjs numbers layer names per process).
+   */
+  snapshotEpochs: z.array(z.number().int().positive()).optional(),
 });
 export type CheckpointState = z.output<typeof CheckpointState>;
 

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunBackend } from '../contract/app.ts';
+import { defaultSnapshotLimitMiB, mebibyte } from '../contract/inspect.ts';
 import { optimizerSettings, type Hyperparameters, type ModelSpec, type MonitoredMetric } from '../contract/training.ts';
 import { epochOrder } from '../datasets/prepare.ts';
 import type { TrainingData } from './trainingData.ts';
@@ -34,6 +35,7 @@ import { learningRateCallbacks } from './learningRate.ts';
 import { FusedAdam } from './fusedAdam.ts';
 import { PendingSteps, trainStep } from './trainStep.ts';
 import { ensureGradients } from './wasmKernels.ts';
+import { WeightSnapshots } from './weightSnapshots.ts';
 import type { RunRuntime, TrainingMessage, TrainStatus } from './workerProtocol.ts';
 
 /** What the loop needs of the process it runs in. */
@@ -65,6 +67,11 @@ export interface TrainerOptions {
   isCanceled: () => boolean;
   /** Minimum milliseconds between batchEnd messages (~4 per second by default). */
   batchEndIntervalMs?: number;
+  /**
+   * Disk limit of the run's per-epoch weight snapshots (weightSnapshots.ts), in bytes; 0: none.
+   * Absent: the default. A resumed run keeps the limit it started with.
+   */
+  snapshotLimitBytes?: number | undefined;
   /** More callbacks, told after the built-in ones (a pruner at epoch ends, say). */
   callbacks?: (loop: LoopContext) => TrainingCallback[];
 }
@@ -147,6 +154,7 @@ function builtInCallbacks(loop: LoopContext, options: TrainerOptions): TrainingC
     new BestEpoch(loop, bestEpochRule(hp, loop.monitor)),
     ...(hp.earlyStopping ? [new EarlyStopping(loop, hp.earlyStopping)] : []),
     new FoldingEvaluations(loop, options.evaluateAtEpochs ?? []),
+    new WeightSnapshots(loop, options.snapshotLimitBytes ?? defaultSnapshotLimitMiB * mebibyte),
     new Checkpointing(loop),
     ...(options.stopAfterEpochs !== undefined ? [new StopAfterEpochs(loop, options.stopAfterEpochs)] : []),
   ];

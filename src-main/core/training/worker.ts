@@ -183,6 +183,7 @@ async function runTraining(request: TrainRequest): Promise<void> {
     resume: request.resume,
     stopAfterEpochs: request.stopAfterEpochs,
     evaluateAtEpochs: request.evaluateAtEpochs,
+    snapshotLimitBytes: request.snapshotLimitBytes,
     backend: chosen.name,
     device: chosen.fallback ? `${chosen.detail} (${chosen.fallback})` : chosen.detail,
     runtime,

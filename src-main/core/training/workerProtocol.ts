@@ -49,6 +49,8 @@ export const TrainRequest = z.object({
    * process may resume from. Absent: no watchdog (tests driving a worker directly).
    */
   watchdogMs: z.number().int().positive().optional(),
+  /** Disk limit of the run's per-epoch weight snapshots in bytes (0: none); absent: the default. */
+  snapshotLimitBytes: z.number().int().nonnegative().optional(),
 });
 export type TrainRequest = z.output<typeof TrainRequest>;
 
@@ -115,7 +117,8 @@ export type CheckpointFileInfo = z.infer<typeof CheckpointFile>;
 export const Checkpoint = z.object({
   type: z.literal('checkpoint'),
   runId: RunId,
-  kind: z.enum(['last', 'best']),
+  /** 'epoch': a per-epoch weight snapshot (weightSnapshots.ts), model weights only. */
+  kind: z.enum(['last', 'best', 'epoch']),
   epoch: z.number().int(),
   dir: z.string(),
   monitor: z.string(),
