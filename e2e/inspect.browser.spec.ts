@@ -107,14 +107,15 @@ test("a user opens a finished kernel-size sweep's filters and sees one panel per
   await expect(inspect.epochSlider).toHaveAttribute('max', '2');
   await inspect.showEpoch(0);
   await expect(inspect.epochShown).toHaveText('1');
-  for (const id of runIds) await expect(inspect.filterPanel(id).getByTestId('filter-panel-caption')).toHaveText(/· epoch 1 \(snapshot\)$/);
+  for (const id of runIds)
+    await expect(inspect.filterPanel(id).getByTestId('filter-panel-caption')).toHaveText(/· epoch 1 \((snapshot|best)\)$/);
   const atEpoch1 = await inspect.filterPixels(runIds[0]!);
   await inspect.showEpoch(1);
   await expect(inspect.epochShown).toHaveText('2');
-  await expect(inspect.filterPanel(runIds[0]!).getByTestId('filter-panel-caption')).toHaveText(/· epoch 2 \(snapshot\)$/);
+  await expect(inspect.filterPanel(runIds[0]!).getByTestId('filter-panel-caption')).toHaveText(/· epoch 2 \((snapshot|best)\)$/);
   await inspect.showEpoch(2);
   await expect(inspect.epochShown).toHaveText('3');
-  await expect(inspect.filterPanel(runIds[0]!).getByTestId('filter-panel-caption')).toHaveText(/· epoch 3 \(snapshot\)$/);
+  await expect(inspect.filterPanel(runIds[0]!).getByTestId('filter-panel-caption')).toHaveText(/· epoch 3 \((best|last)\)$/);
   expect(await inspect.filterPixels(runIds[0]!)).not.toEqual(atEpoch1);
   await page.getByRole('button', { name: 'Best checkpoint' }).click();
   await expect(inspect.epochShown).toHaveText('best checkpoint');

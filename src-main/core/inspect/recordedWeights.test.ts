@@ -34,11 +34,19 @@ describe('the weights a run has on disk', () => {
     ]);
   });
 
-  it('add every epoch snapshot, preferred to best and last at the same epoch', () => {
+  it('add every epoch snapshot; at the best and the last epoch their checkpoints answer, so the default is still the best', () => {
     const withSnapshots = [...rows, ...[1, 2, 3, 4, 5, 6].map((epoch) => ({ epoch, kind: 'epoch', path: snapshot(epoch) }))];
     const found = recordedWeights(withSnapshots, runs);
-    expect(found.map((w) => [w.epoch, w.kind])).toEqual([1, 2, 3, 4, 5, 6].map((e) => [e, 'epoch']));
+    expect(found.map((w) => [w.epoch, w.kind])).toEqual([
+      [1, 'epoch'],
+      [2, 'epoch'],
+      [3, 'epoch'],
+      [4, 'best'],
+      [5, 'epoch'],
+      [6, 'last'],
+    ]);
     expect(chooseWeights(1, found, 3).dir).toBe(join(source, 'epoch-3'));
+    expect(chooseWeights(1, found, undefined).dir).toBe(best);
   });
 
   it('give a run folded out of the first 2 epochs only what is still its own', () => {

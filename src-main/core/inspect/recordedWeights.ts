@@ -41,8 +41,9 @@ function onDisk(path: string, runsDir: string): string | null {
  * overwritten as training goes on, so each counts once, for the epoch its own state names; a
  * folder of another run (a run folded out of a longer one points at the longer run's folders)
  * counts only when this run recorded that epoch there — those folders moved on past its last
- * epoch. `epoch-N` folders (per-epoch snapshots) never change. Where one epoch has several, a
- * snapshot comes first, then best, then last.
+ * epoch. `epoch-N` folders (per-epoch snapshots, training/weightSnapshots.ts) never change.
+ * Where one epoch has several (the same weights), best comes first, then last, then the snapshot:
+ * the default choice and the model export look for the best and last checkpoints by kind.
  */
 export function recordedWeights(
   rows: readonly { epoch: number; kind: string; path: string }[],
@@ -50,7 +51,7 @@ export function recordedWeights(
   ownCheckpoints: string | null = null,
 ): RecordedWeights[] {
   const byEpoch = new Map<number, RecordedWeights>();
-  const rank = { epoch: 0, best: 1, last: 2 } as const;
+  const rank = { best: 0, last: 1, epoch: 2 } as const;
   const seen = new Set<string>();
   const consider = (dir: string, own: boolean, recordedAt: (epoch: number) => boolean) => {
     if (seen.has(dir)) return;

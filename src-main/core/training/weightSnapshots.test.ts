@@ -171,12 +171,10 @@ describe('a real short run', () => {
     expect(order.filter((o) => o.startsWith('epoch'))).toEqual(['epoch 1', 'epoch 2', 'epoch 3', 'epoch 4']);
     expect(order.indexOf('epoch 3')).toBeLessThan(order.indexOf('last 3'));
     // The inspect view's stops: one per epoch.
-    expect(recordedWeights([], run.runDir, run.checkpoints).map((w) => `${w.epoch} ${w.kind}`)).toEqual([
-      '1 epoch',
-      '2 epoch',
-      '3 epoch',
-      '4 epoch',
-    ]);
+    const best = readCheckpointState(join(run.checkpoints, 'best')).bestEpoch!;
+    expect(recordedWeights([], run.runDir, run.checkpoints).map((w) => `${w.epoch} ${w.kind}`)).toEqual(
+      [1, 2, 3, 4].map((e) => `${e} ${e === best ? 'best' : e === 4 ? 'last' : 'epoch'}`),
+    );
     expect(readCheckpointState(join(run.checkpoints, 'last')).snapshotLimitBytes).toBe(8 * 1024 * 1024);
   });
 
