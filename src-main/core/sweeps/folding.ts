@@ -137,3 +137,54 @@ export function materializeDerived(store: RunStore, source: RunRecord, info: Swe
   }
   return out;
 }
+
+/** Each sweep run's folding plan, read once per run (the scheduler asks at every claim and every end). */
+export class FoldingPlans {
+  readonly #store: RunStore;
+  readonly #plans = new Map<number, SweepRunInfo>();
+
+  constructor(store: RunStore) {
+    this.#store = store;
+  }
+
+  of(run: RunRecord): SweepRunInfo | undefined {
+    if (run.sweepId === null) return undefined;
+    let cached = this.#plans.get(run.id);
+    if (!cached) {
+      cached = readSweepPlan(this.#store, run);
+      if (cached) this.#plans.set(run.id, cached);
+    }
+    return cached;
+  }
+
+  /**
+   * What an execution of a claimed run must do besides training it: resume from its checkpoint
+   * (an interrupted run queued again), from which epoch the store has its metrics, and which
+   * epoch-folding evaluations are still missing. The same for every executor, here or remote.
+   */
+  executionPlan(run: RunRecord): { resume: boolean; recordedEpochs: number; evaluateAtEpochs: number[] } {
+    const info = this.of(run);
+    const resume = run.environment.resumeFromCheckpoint === true;
+    const recorded = resume ? this.#store.runDetail(run.id) : null;
+    return {
+      resume,
+      recordedEpochs: recorded?.summary.find((m) => m.key === 'loss')?.lastStep ?? 0,
+      // Only the folding evaluations not yet recorded (a resumed run has some already).
+      evaluateAtEpochs: (info?.evaluateAtEpochs ?? []).filter((e) => !recorded?.evaluations.some((x) => x.split === intermediateSplit(e))),
+    };
+  }
+
+  /** Records the runs folded into this trained run from its epochs, if any were. */
+  recordDerived(source: RunRecord): void {
+    const info = this.of(source);
+    if (info && info.derived.length > 0) materializeDerived(this.#store, source, info);
+  }
+
+  /** A completed (or pruned) source of the sweep whose derived runs were not all recorded (a crash in between) is finished here. */
+  finishSweep(sweepId: number): void {
+    for (const run of this.#store.runsOfSweep(sweepId)) {
+      if ((run.status !== 'completed' && run.status !== 'pruned') || run.derivedFromRunId !== null) continue;
+      this.recordDerived(run);
+    }
+  }
+}

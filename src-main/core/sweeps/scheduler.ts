@@ -6,16 +6,11 @@
  * run in one place, `settle(outcome)`.
  *
  * - How many runs train at once on this machine is one budget shared by every process on the data
- *   folder (the `workers` setting; one per physical core for wasm/cpu, one per GPU for tensorflow
- *   by default): a claim happens only while fewer runs than that train here, in any process.
- *   A process may also cap its own share (`kernellab sweep --workers`).
+ *   folder (workerBudget.ts): a claim happens only while fewer runs than that train here.
  * - Scope: the desktop app and `kernellab serve` take any runnable run; the CLI takes only the runs
  *   it queued for itself (`train`) and the sweeps it follows, never another sweep's.
- * - Leases: a live execution's lease is renewed on every tick while it reports; a write or a
- *   renewal refused because the lease is gone (another process recovered the run after this one
- *   stalled) stops the execution at once, and its outcome is never recorded. An execution that
- *   reports nothing for `stallMs` is stopped and its run queued again to resume from its
- *   checkpoint; runs another process abandoned (expired lease) are recovered on the next tick.
+ * - Leases and stalls of this process's executions: localRuns.ts; runs another process abandoned
+ *   (expired lease) are recovered on the next tick. Runs agents hold: remoteRuns.ts.
  * - Pause a sweep: its status goes back to 'pending' (its queued runs are skipped by the claim)
  *   and its running runs are interrupted, resumable from their last checkpoint.
  * - Resume: interrupted runs go back to the queue (the executor resumes them from checkpoints)
@@ -27,34 +22,29 @@
  *   `pruned`, through settle like every end); before claiming, a TPE sweep gets its next points
  *   proposed from its finished ones, and a sweep past its time budget stops starting runs.
  */
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { z } from 'zod';
 import type { BackendName } from '../contract/app.ts';
 import { mebibyte } from '../contract/inspect.ts';
 import type { RunStatus } from '../contract/runs.ts';
-import { DatabaseError } from '../db/database.ts';
-import { leaseOf, LeaseLost, type ClaimScope, type Lease, type RunRecord, type RunStore } from '../db/RunStore.ts';
+import { leaseOf, type ClaimScope, type RunRecord, type RunStore } from '../db/RunStore.ts';
 import { KernelLabError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { snapshotLimitMiB } from '../inspect/snapshotLimit.ts';
-import { RunRecorder, settle, type Execution, type Executor, type RunEvent, type RunJob, type RunOutcome } from './execution.ts';
-import { intermediateSplit, materializeDerived, readSweepPlan, type SweepRunInfo } from './folding.ts';
-import { plannedRuns, pruneDecision, readPlan, searchOf, topUp } from './searchDriver.ts';
+import type { Executor, RunJob, RunOutcome } from './execution.ts';
+import { LocalRuns } from './localRuns.ts';
+import { FoldingPlans } from './folding.ts';
+import { readPlan, searchOf, topUp } from './searchDriver.ts';
 import { bulkChunk, removeSweep } from './queueing.ts';
-import type { PruneDecision } from './search/pruner.ts';
-import { formatDuration, type Sweep, type SweepProgress } from '../contract/sweeps.ts';
+import type { SweepProgress } from '../contract/sweeps.ts';
+import { RemoteRuns } from './remoteRuns.ts';
+import { sweepProgress, updateSweepStatus } from './sweepProgress.ts';
+import { WorkerBudget, type Concurrency, type WorkerBudgetOptions } from './workerBudget.ts';
 
-export interface SchedulerOptions {
+export interface SchedulerOptions extends WorkerBudgetOptions {
   store: RunStore;
   events: EventBus;
   executor: Executor;
-  /** Backend the pool's workers use; picks which budget applies. */
-  backend?: BackendName;
   /** Sets this machine's worker budget (per backend), as `setConcurrency` does; tests give one. */
   concurrency?: Partial<Record<BackendName, number>>;
-  /** The budget where none is set, per backend, over defaultConcurrency (tensorflow: sized by the installed engine). Not stored. */
-  defaultWorkers?: Partial<Record<BackendName, number>>;
   /** 'own': claim only runs reserved for this process, the runs it queued or resumed and the sweeps it adopts (the CLI). Default 'any'. */
   scope?: 'any' | 'own';
   /**
@@ -68,123 +58,52 @@ export interface SchedulerOptions {
   leaseMs?: number;
   /** An execution that reports nothing for this long is stopped and queued again (ms); default 10 minutes. */
   stallMs?: number;
-  /** The most runs the budget may allow at once; default this machine's logical CPUs. */
-  maxWorkers?: number;
 }
 
-/** Physical cores (hyperthreads share one): each wasm/cpu worker is single-threaded. */
-export function physicalCores(): number {
-  try {
-    const info = readFileSync('/proc/cpuinfo', 'utf8');
-    const cores = new Set<string>();
-    let physical = '0';
-    for (const line of info.split('\n')) {
-      const [key, value] = line.split(':').map((s) => s.trim());
-      if (key === 'physical id') physical = value ?? '0';
-      if (key === 'core id') cores.add(`${physical}:${value}`);
-    }
-    if (cores.size > 0) return cores.size;
-  } catch {
-    // Not Linux: fall through.
-  }
-  return Math.max(1, Math.floor(availableParallelism() / (process.platform === 'darwin' ? 1 : 2)) || 1);
-}
-
-/**
- * CPU threads for one run: every core when it runs alone (nothing else running or waiting here),
- * else an equal share of the cores among the pool's workers, at least one.
- */
-export function threadsPerRun(cores: number, workers: number, alone: boolean): number {
-  return alone ? Math.max(1, cores) : Math.max(1, Math.floor(cores / Math.max(1, workers)));
-}
-
-export function defaultConcurrency(): Record<BackendName, number> {
-  const cores = physicalCores();
-  // tensorflow without an engine to size it by (sweeps/handlers.ts passes tensorflowWorkers): one.
-  return { wasm: cores, cpu: cores, tensorflow: 1 };
-}
-
-/** The machine's worker budget as stored in the settings table (`workers`), by backend. */
-const workersSetting = 'workers';
-const StoredBudget = z
-  .object({ wasm: z.number().int().positive(), cpu: z.number().int().positive(), tensorflow: z.number().int().positive() })
-  .partial();
-/** CPU threads per run set for this machine (`threads`); absent: automatic (threadsPerRun). */
-const threadsSetting = 'threads';
-const StoredThreads = z.number().int().positive();
-
-interface Active {
-  run: RunRecord;
-  lease: Lease;
-  execution: Execution | null;
-  stopping: 'cancel' | 'interrupt' | null;
-  startedAt: number;
-  /** When the execution last reported anything (stall detection). */
-  lastHeard: number;
-  /** The lease is gone: nothing of this execution is recorded any more. */
-  lost: boolean;
-  /** Why the scheduler itself ended the execution (a write it could not make, a stall), overriding its outcome. */
-  override: RunOutcome | null;
-  /** Queue the run again once it has stopped (a stalled execution). */
-  requeue: boolean;
-  /** Its sweep's pruner stopped it at an epoch's end: it ends pruned once its worker has stopped. */
-  pruned: Extract<PruneDecision, { prune: true }> | null;
-  /** Resolves once the outcome is settled and the run's sweep updated. */
-  settled: Promise<void>;
-}
-
-/**
- * A worker reports progress about four times a second while it trains; loading a large dataset or
- * one long batch on a slow machine stays far below ten minutes of silence.
- */
+/** A worker reports progress about four times a second; loading a large dataset stays far below ten minutes of silence. */
 const defaultStallMs = 10 * 60_000;
-
-const finished = new Set<RunStatus>(['completed', 'failed', 'canceled', 'diverged', 'pruned']);
 
 export class Scheduler {
   readonly #store: RunStore;
   readonly #events: EventBus;
-  readonly #executor: Executor;
   readonly #pollMs: number;
   readonly #leaseMs: number;
-  readonly #stallMs: number;
-  readonly #maxWorkers: number;
-  readonly #defaults: Record<BackendName, number>;
+  readonly #budget: WorkerBudget;
   readonly #scope: 'any' | 'own';
   readonly #trains: boolean;
   /** Sweeps a scheduler with scope 'own' runs (the ones its process started or resumed). */
   readonly #adopted = new Set<number>();
   /** Single runs a scheduler with scope 'own' runs (queued or resumed by its process). */
   readonly #adoptedRuns = new Set<number>();
-  /** This process's own cap, under the machine's budget (null: none). */
-  #processCap: number | null = null;
-  /** This process's own threads per run (`kernellab train|sweep --threads`), over the machine's setting. */
-  #processThreads: number | null = null;
-  #backend: BackendName;
-  #backendPinnedByUser = false;
-  readonly #active = new Map<number, Active>();
-  readonly #plans = new Map<number, SweepRunInfo>();
+  readonly #local: LocalRuns;
+  readonly #plans: FoldingPlans;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #pumping = false;
   readonly #idleWaiters = new Set<() => void>();
-  /** Stops asked for runs that agents hold (by run id), until the agent settles them. */
-  readonly #remoteStops = new Map<number, 'cancel' | 'interrupt'>();
-  /** Runs agents hold that their sweep's pruner stopped. */
-  readonly #remotePruned = new Map<number, Extract<PruneDecision, { prune: true }>>();
+  readonly #remote: RemoteRuns;
 
   constructor(options: SchedulerOptions) {
     this.#store = options.store;
     this.#events = options.events;
-    this.#executor = options.executor;
     this.#pollMs = options.pollMs ?? 1000;
     this.#leaseMs = options.leaseMs ?? options.store.leaseMs;
-    this.#stallMs = options.stallMs ?? defaultStallMs;
-    this.#maxWorkers = options.maxWorkers ?? availableParallelism();
-    this.#defaults = { ...defaultConcurrency(), ...options.defaultWorkers };
+    this.#budget = new WorkerBudget(options.store, options);
+    this.#remote = new RemoteRuns(options.store);
+    this.#plans = new FoldingPlans(options.store);
+    this.#local = new LocalRuns({
+      store: options.store,
+      events: options.events,
+      executor: options.executor,
+      leaseMs: this.#leaseMs,
+      stallMs: options.stallMs ?? defaultStallMs,
+      afterSettled: (runId) => {
+        this.#afterRun(runId);
+        this.pump();
+      },
+    });
     this.#scope = options.scope ?? 'any';
     this.#trains = options.trains ?? true;
-    this.#backend = options.backend ?? 'wasm';
     for (const [backend, workers] of Object.entries(options.concurrency ?? {}) as [BackendName, number][]) {
       this.setConcurrency(workers, backend);
     }
@@ -196,110 +115,40 @@ export class Scheduler {
 
   /** The machine's worker budget by backend: the shared setting, or one per physical core (one for tensorflow). */
   budget(): Record<BackendName, number> {
-    const stored = StoredBudget.safeParse(this.#store.getSetting(workersSetting));
-    return { ...this.#defaults, ...(stored.success ? stored.data : {}) };
+    return this.#budget.budget();
   }
 
-  /** How many runs this process may have training now: the machine's budget, capped by this process's own limit. */
-  #limit(): number {
-    const machine = this.budget()[this.#backend];
-    return this.#processCap === null ? machine : Math.min(machine, this.#processCap);
+  concurrency(): Concurrency {
+    return this.#budget.concurrency();
   }
 
-  concurrency(): {
-    backend: BackendName;
-    workers: number;
-    perBackend: Record<BackendName, number>;
-    running: number;
-    thisProcess: number | null;
-    maxWorkers: number;
-    threadsSetting: number | null;
-    threadsThisProcess: number | null;
-    threads: { alone: number; shared: number };
-  } {
-    return {
-      backend: this.#backend,
-      workers: this.#limit(),
-      perBackend: this.budget(),
-      running: this.#store.runningOnThisMachine(),
-      thisProcess: this.#processCap,
-      maxWorkers: this.#maxWorkers,
-      threadsSetting: this.#machineThreads(),
-      threadsThisProcess: this.#processThreads,
-      threads: { alone: this.threadsFor(true), shared: this.threadsFor(false) },
-    };
-  }
-
-  /** The machine's threads per run as saved, or null (automatic). */
-  #machineThreads(): number | null {
-    const stored = StoredThreads.safeParse(this.#store.getSetting(threadsSetting));
-    return stored.success ? stored.data : null;
-  }
-
-  /**
-   * CPU threads for a run starting now: this process's own setting, else the machine's, else
-   * automatic — every core for a run alone, an equal share of the cores among the runs at once.
-   */
+  /** CPU threads for a run starting now (WorkerBudget.threadsFor). */
   threadsFor(alone: boolean): number {
-    return this.#processThreads ?? this.#machineThreads() ?? threadsPerRun(availableParallelism(), this.#limit(), alone);
+    return this.#budget.threadsFor(alone);
   }
 
   /**
-   * Changes how many runs train at once and/or how many CPU threads each computes with: on this
-   * machine, for every process on the data folder (scope 'machine', saved), or in this process
-   * only. Threads null returns to automatic. Both are checked before either changes. Takes effect
-   * for runs that start from now on (running ones keep their threads; extra runs are not stopped).
-   * More than the machine has CPUs is refused: the runs or threads would only take turns on the
-   * same cores.
+   * Changes how many runs train at once and/or how many CPU threads each computes with, on this
+   * machine or in this process only (WorkerBudget.set). Takes effect for runs that start from now
+   * on (running ones keep their threads; extra runs are not stopped).
    */
   setBudget(
     change: { workers?: number; threads?: number | null },
-    backend: BackendName = this.#backend,
+    backend: BackendName = this.#budget.backend,
     scope: 'machine' | 'process' = 'machine',
   ): void {
-    const { workers, threads } = change;
-    if (workers !== undefined) {
-      if (!Number.isInteger(workers) || workers < 1)
-        throw new KernelLabError('invalid_input', `workers: ${workers} is not a whole number of at least 1`);
-      if (workers > this.#maxWorkers)
-        throw new KernelLabError(
-          'invalid_input',
-          `workers: ${workers} is more than this machine can train at once (${this.#maxWorkers}, one per CPU); runs beyond that would only take turns on the same cores`,
-          [`workers: at most ${this.#maxWorkers} on this machine`],
-        );
-    }
-    if (threads !== undefined && threads !== null) {
-      if (!Number.isInteger(threads) || threads < 1)
-        throw new KernelLabError('invalid_input', `threads: ${threads} is not a whole number of at least 1`);
-      if (threads > this.#maxWorkers)
-        throw new KernelLabError(
-          'invalid_input',
-          `threads: ${threads} is more threads per run than this machine has CPUs (${this.#maxWorkers}); threads beyond that would only take turns on the same cores`,
-          [`threads: at most ${this.#maxWorkers} on this machine`],
-        );
-    }
-    if (scope === 'process') {
-      if (workers !== undefined) this.#processCap = workers;
-      if (threads !== undefined) this.#processThreads = threads;
-    } else {
-      if (workers !== undefined) {
-        const stored = StoredBudget.safeParse(this.#store.getSetting(workersSetting));
-        this.#store.setSetting(workersSetting, { ...(stored.success ? stored.data : {}), [backend]: workers });
-      }
-      if (threads !== undefined) this.#store.setSetting(threadsSetting, threads);
-    }
+    this.#budget.set(change, backend, scope);
     this.pump();
   }
 
   /** Changes how many runs train at once (setBudget with workers only). */
-  setConcurrency(workers: number, backend: BackendName = this.#backend, scope: 'machine' | 'process' = 'machine'): void {
+  setConcurrency(workers: number, backend: BackendName = this.#budget.backend, scope: 'machine' | 'process' = 'machine'): void {
     this.setBudget({ workers }, backend, scope);
   }
 
   /** Fixes which backend's limit applies (otherwise it follows what unpinned runs get). */
   setBackend(backend: BackendName): void {
-    this.#backend = backend;
-    this.#backendPinnedByUser = true;
+    this.#budget.pinBackend(backend);
   }
 
   /** A scheduler with scope 'own' also runs this sweep's runs (its process started or resumed it). */
@@ -337,10 +186,7 @@ export class Scheduler {
     this.pump();
   }
 
-  /**
-   * After a crash: completed sources of running sweeps whose derived runs were not recorded get
-   * them now, so a sweep whose remaining runs were only queued still finishes on its own.
-   */
+  /** After a crash: derived runs of running sweeps not yet recorded are, so such a sweep still finishes on its own. */
   #reconcile(): void {
     try {
       for (const sweep of this.#store.listSweeps()) {
@@ -353,12 +199,8 @@ export class Scheduler {
           continue;
         }
         if (sweep.status !== 'running') continue;
-        for (const run of this.#store.runsOfSweep(sweep.id)) {
-          if ((run.status !== 'completed' && run.status !== 'pruned') || run.derivedFromRunId !== null) continue;
-          const info = this.#planOf(run);
-          if (info && info.derived.length > 0) materializeDerived(this.#store, run, info);
-        }
-        this.#updateSweepStatus(sweep.id);
+        this.#plans.finishSweep(sweep.id);
+        updateSweepStatus(this.#store, sweep.id);
       }
     } catch (error) {
       console.error('scheduler: reconciling sweeps failed:', error instanceof Error ? error.message : error);
@@ -366,7 +208,7 @@ export class Scheduler {
   }
 
   get activeRunIds(): number[] {
-    return [...this.#active.keys()];
+    return this.#local.runIds;
   }
 
   /** Claims queued runs while this process and this machine have a free slot. */
@@ -375,9 +217,9 @@ export class Scheduler {
     this.#pumping = true;
     try {
       this.#supplySweeps();
-      while (this.#active.size < this.#limit()) {
+      while (this.#local.size < this.#budget.limit()) {
         const run = this.#store.claimNextRunnable(this.owner, this.#leaseMs, {
-          budget: this.budget()[this.#backend],
+          budget: this.budget()[this.#budget.backend],
           scope: this.#claimScope(),
         });
         if (!run) break;
@@ -400,99 +242,26 @@ export class Scheduler {
       const search = searchOf(sweep);
       if (!search || (search.spec.method !== 'tpe' && search.deadline === null) || readPlan(sweep).closed) continue;
       try {
-        if (topUp(this.#store, sweep, search, this.#limit()) > 0) this.emitProgress(sweep.id);
+        if (topUp(this.#store, sweep, search, this.#budget.limit()) > 0) this.emitProgress(sweep.id);
       } catch (error) {
         console.error(`scheduler: supplying sweep ${sweep.id} failed:`, error instanceof Error ? error.message : error);
       }
     }
   }
 
-  /** At an epoch's end: whether the run's sweep's pruner stops it. */
-  #checkPrune(active: Active, epoch: number): void {
-    const { run } = active;
-    if (run.sweepId === null || active.pruned || active.stopping) return;
-    const sweep = this.#store.getSweep(run.sweepId);
-    const search = sweep && searchOf(sweep);
-    if (!search?.pruner) return;
-    const decision = pruneDecision(this.#store, run, epoch, search);
-    if (!decision.prune) return;
-    active.pruned = decision;
-    active.execution?.stop('cancel');
-  }
-
   #launch(run: RunRecord): void {
     this.#events.emit('run.updated', { runId: run.id, status: 'running', summary: this.#store.summary(run.id) });
-    const lease = leaseOf(run);
     // Every core when the run is alone here; an equal share when others run or wait (threadsPerRun);
     // or what the user set (threadsFor).
-    const alone = this.#active.size === 0 && !this.#store.hasClaimableRun(this.owner, this.#claimScope());
+    const alone = this.#local.size === 0 && !this.#store.hasClaimableRun(this.owner, this.#claimScope());
     const job: RunJob = {
       run,
-      lease,
+      lease: leaseOf(run),
       ...this.executionPlan(run),
       threads: this.threadsFor(alone),
       snapshotLimitBytes: snapshotLimitMiB(this.#store) * mebibyte,
     };
-    const active: Active = {
-      run,
-      lease,
-      execution: null,
-      stopping: null,
-      startedAt: Date.now(),
-      lastHeard: Date.now(),
-      lost: false,
-      override: null,
-      requeue: false,
-      pruned: null,
-      settled: Promise.resolve(),
-    };
-    const recorder = new RunRecorder(this.#store, this.#events, lease);
-    const emit = (event: RunEvent) => {
-      active.lastHeard = Date.now();
-      if (active.lost || active.override) return;
-      try {
-        recorder.record(event);
-      } catch (error) {
-        this.#recordingFailed(active, event, error);
-        return;
-      }
-      if (event.type !== 'epoch') return;
-      try {
-        this.#checkPrune(active, event.epoch);
-      } catch (error) {
-        // A pruning decision that cannot be made leaves the run training.
-        console.error(`scheduler: pruning check for run ${run.id} failed:`, error instanceof Error ? error.message : error);
-      }
-    };
-    try {
-      active.execution = this.#executor.start(job, emit);
-    } catch (error) {
-      settle(this.#store, lease, {
-        kind: 'failed',
-        error: `could not start a worker: ${error instanceof Error ? error.message : String(error)}`,
-      });
-      return;
-    }
-    // A backfill at start may already have found the lease gone or a write impossible.
-    if (active.lost) active.execution.stop('abandon');
-    else if (active.override) active.execution.stop('interrupt');
-    this.#active.set(run.id, active);
-    this.emitProgress(run.sweepId);
-    active.settled = active.execution.outcome
-      .catch((error: unknown): RunOutcome => ({ kind: 'failed', error: error instanceof Error ? error.message : String(error) }))
-      .then((outcome) => {
-        this.#active.delete(run.id);
-        // Nothing here may reject: an unhandled rejection would take the whole app down.
-        try {
-          if (!active.lost && !settle(this.#store, lease, active.override ?? prunedOutcome(active.pruned, outcome)))
-            console.error(`scheduler: run ${run.id} is no longer held by this process; its end here (${outcome.kind}) is not recorded`);
-          if (active.requeue) this.#store.requeue(run.id);
-          this.#afterRun(run.id);
-          this.pump();
-        } catch (error) {
-          if (this.#store.isOpen) console.error(`scheduler: after run ${run.id}:`, error);
-        }
-      });
+    if (this.#local.launch(run, job)) this.emitProgress(run.sweepId);
   }
 
   /**
@@ -501,112 +270,45 @@ export class Scheduler {
    * epoch-folding evaluations are still missing. The same for every executor, here or remote.
    */
   executionPlan(run: RunRecord): Pick<RunJob, 'resume' | 'recordedEpochs' | 'evaluateAtEpochs'> {
-    const info = this.#planOf(run);
-    const resume = hasResumeMark(run);
-    const recorded = resume ? this.#store.runDetail(run.id) : null;
-    return {
-      resume,
-      recordedEpochs: recorded?.summary.find((m) => m.key === 'loss')?.lastStep ?? 0,
-      // Only the folding evaluations not yet recorded (a resumed run has some already).
-      evaluateAtEpochs: (info?.evaluateAtEpochs ?? []).filter((e) => !recorded?.evaluations.some((x) => x.split === intermediateSplit(e))),
-    };
+    return this.#plans.executionPlan(run);
   }
 
-  /**
-   * A remote executor (an agent, through the server) claimed a run of a sweep: open views hear
-   * of it as of a local start.
-   */
+  /** A remote executor (an agent, through the server) claimed a run: open views hear of it as of a local start. */
   startedElsewhere(run: RunRecord): void {
     this.#events.emit('run.updated', { runId: run.id, status: 'running', summary: this.#store.summary(run.id) });
     this.emitProgress(run.sweepId);
   }
 
-  /**
-   * A run a remote executor held was settled (agent.finish): what follows a run's end here
-   * follows it too (derived runs of epoch folding, the sweep's status and progress).
-   */
+  /** A run a remote executor held was settled (agent.finish): what follows a run's end here follows it too. */
   endedElsewhere(runId: number): void {
-    this.#remoteStops.delete(runId);
-    this.#remotePruned.delete(runId);
+    this.#remote.forget(runId);
     this.#afterRun(runId);
   }
 
-  /**
-   * A remote executor reported a run's epochs up to `epoch`: its sweep's pruner may stop it, as a
-   * local run is stopped (the stop goes out with the answer, and the end it reports becomes pruned).
-   */
+  /** A remote executor reported a run's epochs up to `epoch`: its sweep's pruner may stop it (RemoteRuns.epochs). */
   remoteEpochs(run: RunRecord, epoch: number): void {
-    if (run.sweepId === null || this.#remotePruned.has(run.id)) return;
-    const sweep = this.#store.getSweep(run.sweepId);
-    const search = sweep && searchOf(sweep);
-    if (!search?.pruner) return;
-    const decision = pruneDecision(this.#store, run, epoch, search);
-    if (!decision.prune) return;
-    this.#remotePruned.set(run.id, decision);
-    this.#remoteStops.set(run.id, 'cancel');
+    this.#remote.epochs(run, epoch);
   }
 
   /** The end a remote executor reported, as it is settled: pruned when its sweep's pruner stopped it. */
   remoteOutcome(runId: number, outcome: RunOutcome): RunOutcome {
-    return prunedOutcome(this.#remotePruned.get(runId) ?? null, outcome);
+    return this.#remote.outcome(runId, outcome);
   }
 
   /** A stop asked for a run a remote executor holds, delivered with its next report or heartbeat. */
   remoteStop(runId: number): 'cancel' | 'interrupt' | null {
-    return this.#remoteStops.get(runId) ?? null;
-  }
-
-  /**
-   * A write for an execution failed. A lost lease stops it at once and records nothing more; a
-   * disk or database that cannot take writes stops it resumably; anything else fails the run.
-   */
-  #recordingFailed(active: Active, event: RunEvent, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof LeaseLost) {
-      active.lost = true;
-      console.error(`scheduler: run ${active.run.id} is no longer held by this process; its worker is stopped. ${message}`);
-      active.execution?.stop('abandon');
-      return;
-    }
-    if (error instanceof DatabaseError && ['disk_full', 'read_only', 'gone'].includes(error.problem)) {
-      active.override = { kind: 'interrupted', error: `could not record ${event.type}: ${message}` };
-      active.execution?.stop('interrupt');
-      return;
-    }
-    active.override = { kind: 'failed', error: `could not record ${event.type}: ${message}` };
-    active.execution?.stop('abandon');
+    return this.#remote.stopFor(runId);
   }
 
   #afterRun(runId: number): void {
     const after = this.#store.getRun(runId);
     if (!after) return;
-    this.#learnBackend(after);
+    this.#budget.learnBackend(after);
     if (after.sweepId !== null) {
-      const info = this.#planOf(after);
-      if (info && info.derived.length > 0) materializeDerived(this.#store, after, info);
-      this.#updateSweepStatus(after.sweepId);
+      this.#plans.recordDerived(after);
+      updateSweepStatus(this.#store, after.sweepId);
       this.emitProgress(after.sweepId);
     }
-  }
-
-  /**
-   * The pool's limit follows the backend unpinned runs really get (the worker records it at
-   * trainBegin): one per physical core for wasm/cpu, one per GPU once tensorflow turns out to load.
-   */
-  #learnBackend(run: RunRecord): void {
-    const pinned = (run.hyperparameters as { backend?: unknown }).backend;
-    if (pinned !== undefined || !['tensorflow', 'wasm', 'cpu'].includes(run.backend)) return;
-    if (run.backend !== this.#backend && !this.#backendPinnedByUser) this.#backend = run.backend as BackendName;
-  }
-
-  #planOf(run: RunRecord): SweepRunInfo | undefined {
-    if (run.sweepId === null) return undefined;
-    let cached = this.#plans.get(run.id);
-    if (!cached) {
-      cached = readSweepPlan(this.#store, run);
-      if (cached) this.#plans.set(run.id, cached);
-    }
-    return cached;
   }
 
   /**
@@ -617,28 +319,10 @@ export class Scheduler {
    */
   #tick(): void {
     const now = Date.now();
-    for (const [id, active] of this.#active) {
-      if (active.lost || active.override) continue;
-      if (now - active.lastHeard > this.#stallMs) {
-        const seconds = Math.round((now - active.lastHeard) / 1000);
-        active.override = {
-          kind: 'interrupted',
-          error: `its worker reported nothing for ${seconds} s and was stopped; it resumes from its last checkpoint`,
-        };
-        active.requeue = true;
-        active.execution?.stop('abandon');
-        continue;
-      }
-      if (!this.#store.renewLease(active.lease, this.#leaseMs)) {
-        active.lost = true;
-        console.error(`scheduler: run ${id} is no longer held by this process (attempt ${active.lease.attempt}); its worker is stopped`);
-        active.execution?.stop('abandon');
-        continue;
-      }
-      if (active.stopping || active.run.sweepId === null) continue;
-      const status = this.#store.getSweep(active.run.sweepId)?.status;
-      if (status === 'canceled') this.cancelRun(id);
-      else if (status === 'pending') this.interruptRun(id);
+    for (const { runId, sweepId } of this.#local.renew(now)) {
+      const status = this.#store.getSweep(sweepId)?.status;
+      if (status === 'canceled') this.cancelRun(runId);
+      else if (status === 'pending') this.interruptRun(runId);
     }
     // Runs whose holder stopped renewing (another process stalled or died): a running sweep's go
     // back to the queue, resuming from their checkpoints.
@@ -658,7 +342,7 @@ export class Scheduler {
   }
 
   #checkIdle(): void {
-    if (this.#idleWaiters.size === 0 || this.#active.size > 0 || this.#pumping) return;
+    if (this.#idleWaiters.size === 0 || this.#local.size > 0 || this.#pumping) return;
     if (this.#running && this.#store.hasClaimableRun(this.owner, this.#claimScope())) return;
     for (const resolve of this.#idleWaiters) resolve();
     this.#idleWaiters.clear();
@@ -669,22 +353,17 @@ export class Scheduler {
   cancelRun(runId: number): RunStatus {
     const run = this.#store.getRun(runId);
     if (!run) throw new KernelLabError('not_found', `Run ${runId} does not exist`);
-    const active = this.#active.get(runId);
-    if (active) {
-      active.stopping = 'cancel';
-      active.execution?.stop('cancel');
-      return 'running';
-    }
+    if (this.#local.stop(runId, 'cancel')) return 'running';
     if (run.status === 'queued' || run.status === 'interrupted') {
       this.#store.transition(runId, 'canceled');
       if (run.sweepId !== null) {
-        this.#updateSweepStatus(run.sweepId);
+        updateSweepStatus(this.#store, run.sweepId);
         this.emitProgress(run.sweepId);
       }
       return 'canceled';
     }
     if (run.status === 'running' && run.workerOwner?.startsWith('agent:')) {
-      this.#remoteStops.set(runId, 'cancel');
+      this.#remote.stop(runId, 'cancel');
       return 'running';
     }
     if (run.status === 'running')
@@ -694,12 +373,11 @@ export class Scheduler {
 
   /** Stops a running run so it can resume from its checkpoint later; a queued run just stays queued. */
   interruptRun(runId: number): boolean {
-    const active = this.#active.get(runId);
-    if (!active) {
+    if (!this.#local.stop(runId, 'interrupt')) {
       const run = this.#store.getRun(runId);
       if (!run) throw new KernelLabError('not_found', `Run ${runId} does not exist`);
       if (run.status === 'running' && run.workerOwner?.startsWith('agent:')) {
-        if (this.#remoteStops.get(runId) !== 'cancel') this.#remoteStops.set(runId, 'interrupt');
+        this.#remote.stop(runId, 'interrupt');
         return true;
       }
       if (run.status === 'running')
@@ -709,8 +387,6 @@ export class Scheduler {
         );
       return false;
     }
-    active.stopping = 'interrupt';
-    active.execution?.stop('interrupt');
     return true;
   }
 
@@ -722,8 +398,7 @@ export class Scheduler {
     if (run.derivedFromRunId !== null) {
       // Derived by epoch folding: record it again from its source instead of training it.
       const source = this.#store.getRun(run.derivedFromRunId);
-      const info = source && this.#planOf(source);
-      if (source && info) materializeDerived(this.#store, source, info);
+      if (source) this.#plans.recordDerived(source);
       return false;
     }
     if (!this.#store.requeue(run.id)) return false;
@@ -736,11 +411,9 @@ export class Scheduler {
     this.#requireSweep(sweepId);
     this.#store.setSweepStatus(sweepId, 'pending');
     let interrupted = 0;
-    for (const active of this.#active.values()) {
-      if (active.run.sweepId === sweepId) {
-        this.interruptRun(active.run.id);
-        interrupted++;
-      }
+    for (const runId of this.#local.runIdsOfSweep(sweepId)) {
+      this.interruptRun(runId);
+      interrupted++;
     }
     this.emitProgress(sweepId);
     return { interrupted };
@@ -756,15 +429,10 @@ export class Scheduler {
         // A derived run left half-recorded is recorded again from its source below, never trained.
         if (run.derivedFromRunId === null && this.resumeRun(run.id)) requeued++;
       }
-      // A completed source whose derived runs were not all recorded (a crash in between) is finished here.
-      for (const run of this.#store.runsOfSweep(id)) {
-        if ((run.status !== 'completed' && run.status !== 'pruned') || run.derivedFromRunId !== null) continue;
-        const info = this.#planOf(run);
-        if (info && info.derived.length > 0) materializeDerived(this.#store, run, info);
-      }
+      this.#plans.finishSweep(id);
       const sweep = this.#store.getSweep(id)!;
       if (sweep.status === 'pending') this.#store.setSweepStatus(id, 'running');
-      this.#updateSweepStatus(id);
+      updateSweepStatus(this.#store, id);
       this.emitProgress(id);
     }
     this.pump();
@@ -784,9 +452,8 @@ export class Scheduler {
       this.emitProgress(sweepId);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    for (const active of this.#active.values()) {
-      if (active.run.sweepId !== sweepId) continue;
-      this.cancelRun(active.run.id);
+    for (const runId of this.#local.runIdsOfSweep(sweepId)) {
+      this.cancelRun(runId);
       canceled++;
     }
     this.emitProgress(sweepId);
@@ -804,71 +471,9 @@ export class Scheduler {
     return id;
   }
 
-  #updateSweepStatus(sweepId: number): void {
-    const sweep = this.#store.getSweep(sweepId);
-    if (!sweep || sweep.status === 'canceled' || sweep.status === 'pending') return;
-    const counts = sweep.runCounts;
-    const open = (counts.queued ?? 0) + (counts.running ?? 0) + (counts.interrupted ?? 0);
-    if (open > 0) {
-      if (sweep.status !== 'running') this.#store.setSweepStatus(sweepId, 'running');
-      return;
-    }
-    const recorded = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
-    if (recorded < this.#planned(sweep, recorded)) return;
-    const status = (counts.completed ?? 0) > 0 ? 'completed' : 'failed';
-    if (sweep.status !== status) this.#store.setSweepStatus(sweepId, status);
-  }
-
-  /**
-   * How many runs a sweep plans now (plannedRuns), read without loading its runs: only its pruned
-   * ones, which are few, say which folded runs were never reached.
-   */
-  #planned(sweep: Sweep, recorded: number): number {
-    return plannedRuns(sweep, this.#store.runsWithStatus('pruned', sweep.id), recorded);
-  }
-
-  /** Where a sweep stands, counted in SQL (a sweep of 10⁵ runs costs two indexed queries, not 10⁵ rows). */
+  /** Where a sweep stands (sweepProgress.ts), its ETA over the runs this process may train at once. */
   progress(sweepId: number): SweepProgress {
-    const sweep = this.#store.getSweep(sweepId);
-    if (!sweep) throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
-    const stats = this.#store.sweepStats(sweepId);
-    const count = (s: RunStatus) => stats.counts[s] ?? 0;
-    const recorded = Object.values(stats.counts).reduce((a, b) => a + (b ?? 0), 0);
-    const planned = this.#planned(sweep, recorded);
-    const stored = readPlan(sweep);
-    const done = [...finished].reduce((a, s) => a + count(s), 0);
-    let etaSeconds: number | null = null;
-    if (stats.open === 0) etaSeconds = 0;
-    else if (stats.trained > 0) {
-      const mean = stats.trainedMs / stats.trained;
-      const workers = Math.max(1, Math.min(this.#limit(), stats.open));
-      const runningElapsed = stats.runningSince.reduce((a, since) => a + Math.min(mean, Date.now() - since), 0);
-      etaSeconds = Math.max(0, (stats.open * mean - runningElapsed) / workers / 1000);
-    }
-    const current = Math.min(planned, done + count('running'));
-    const queueing =
-      stored.queueing !== null && sweep.status === 'pending' ? { queued: count('queued'), total: stored.trained ?? planned } : null;
-    return {
-      sweepId,
-      status: sweep.status,
-      planned,
-      impossible: stored.impossibleCount ?? stored.impossible.length,
-      done,
-      completed: count('completed'),
-      failed: count('failed') + count('diverged'),
-      canceled: count('canceled'),
-      running: count('running'),
-      queued: count('queued'),
-      interrupted: count('interrupted'),
-      pruned: count('pruned'),
-      derived: stats.derived,
-      etaSeconds: queueing ? null : etaSeconds,
-      text: queueing
-        ? `queueing ${queueing.queued.toLocaleString('en')} of ${queueing.total.toLocaleString('en')} runs`
-        : `run ${Math.max(current, Math.min(done + 1, planned))} of ${planned}` +
-          (etaSeconds === null ? '' : etaSeconds === 0 ? ', done' : `, ETA ${formatDuration(etaSeconds)}`),
-      queueing,
-    };
+    return sweepProgress(this.#store, sweepId, this.#budget.limit());
   }
 
   /** Tells open views where a sweep stands (sweep.progress); never throws. */
@@ -886,26 +491,8 @@ export class Scheduler {
   async close(): Promise<void> {
     this.#running = false;
     if (this.#timer) clearInterval(this.#timer);
-    const pending = [...this.#active.values()].map((a) => {
-      a.stopping = 'interrupt';
-      a.execution?.stop('interrupt');
-      return a.settled;
-    });
-    await Promise.all(pending);
+    await this.#local.interruptAll();
     for (const resolve of this.#idleWaiters) resolve();
     this.#idleWaiters.clear();
   }
-}
-
-/**
- * The outcome of an execution its sweep's pruner stopped: pruned, unless it ended some other way
- * first (a failure, a divergence, a pause) — a run stopped on request reports canceled.
- */
-function prunedOutcome(pruned: Active['pruned'], outcome: RunOutcome): RunOutcome {
-  if (!pruned || (outcome.kind !== 'canceled' && outcome.kind !== 'completed')) return outcome;
-  return { kind: 'pruned', reason: pruned.reason, epoch: pruned.epoch, rung: pruned.rung };
-}
-
-function hasResumeMark(run: RunRecord): boolean {
-  return run.environment.resumeFromCheckpoint === true;
 }

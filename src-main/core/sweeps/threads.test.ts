@@ -7,7 +7,8 @@ import { RunStore } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
 import { queueSweep } from './queueing.ts';
 import type { Executor, RunJob } from './execution.ts';
-import { Scheduler, threadsPerRun } from './scheduler.ts';
+import { Scheduler } from './scheduler.ts';
+import { threadsPerRun } from './workerBudget.ts';
 import { tinySweep } from './sweepFixture.ts';
 import { parseSweepSpec } from './sweepSpec.ts';
 
