@@ -1,4 +1,5 @@
 import type { MetricKindInfo } from '../../src-main/core/contract/metrics.ts';
+import { m } from '../../i18n/paraglide/messages.js';
 
 /**
  * The renderer's view of the core's metric-kind registry (contract/metrics.ts). The renderer may
@@ -21,6 +22,6 @@ export function kindTable(rows: readonly ({ key: string } & MetricKindInfo)[]): 
 
 /** What the compare view says beside a metric's name. */
 export function rankNote(info: MetricKindInfo): string {
-  if (info.better === null) return 'not ranked';
-  return info.better === 'max' ? 'higher is better' : 'lower is better';
+  if (info.better === null) return m.metric_not_ranked();
+  return info.better === 'max' ? m.metric_higher_better() : m.metric_lower_better();
 }
