@@ -44,3 +44,11 @@ export function statusLabel(status: string): string {
       return status;
   }
 }
+
+/** A checkpoint's kind as captions read it: best, last, or a per-epoch snapshot. */
+export function checkpointKind(kind: string): string {
+  if (kind === 'best') return m.checkpoint_best();
+  if (kind === 'last') return m.checkpoint_last();
+  if (kind === 'epoch') return m.checkpoint_snapshot();
+  return kind;
+}
