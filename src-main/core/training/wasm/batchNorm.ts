@@ -1,7 +1,11 @@
 /**
  * The two batch-norm training kernels of models/batchNormTraining.ts on wasm, in JavaScript on
  * views of the wasm heap: the tensor is [M rows × C channels] and each kernel is two passes over
- * it, per-channel sums in float64.
+ * it, per-channel sums in float64. Both passes take four rows per step, so each channel's sums,
+ * scale and shift are loaded and stored once per four rows: about half the time of row by row
+ * (the Fashion-MNIST network's 128×28×28×32: forward 20.5 → 8.4 CPU ms, gradient 28–31 → 14).
+ * Summing four rows before the running sum changes only float64 roundings (3–5 of 6.4 million
+ * float32 outputs differed by a rounding in that comparison); the elementwise pass is unchanged.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BatchNormTrainingAttrs } from '../../models/batchNormTraining.ts';
@@ -29,8 +33,20 @@ export function batchNormTraining(args: KernelArgs): tf.TensorInfo[] {
   const b = backend.typedArrayFromHeap(beta);
   const sum = new Float64Array(channels);
   const sumSquares = new Float64Array(channels);
-  for (let r = 0, base = 0; r < rows; r++, base += channels) {
-    for (let c = 0; c < channels; c++) {
+  const grouped = rows - (rows % 4);
+  const C = channels;
+  for (let r = 0, base = 0; r < grouped; r += 4, base += 4 * C) {
+    for (let c = 0, i = base; c < C; c++, i++) {
+      const v0 = xs[i]!;
+      const v1 = xs[i + C]!;
+      const v2 = xs[i + 2 * C]!;
+      const v3 = xs[i + 3 * C]!;
+      sum[c] = sum[c]! + (v0 + v1 + (v2 + v3));
+      sumSquares[c] = sumSquares[c]! + (v0 * v0 + v1 * v1 + (v2 * v2 + v3 * v3));
+    }
+  }
+  for (let base = grouped * C; base < rows * C; base += C) {
+    for (let c = 0; c < C; c++) {
       const v = xs[base + c]!;
       sum[c] = sum[c]! + v;
       sumSquares[c] = sumSquares[c]! + v * v;
@@ -48,8 +64,18 @@ export function batchNormTraining(args: KernelArgs): tf.TensorInfo[] {
     scale[c] = g[c]! / Math.sqrt(v + epsilon);
     shift[c] = b[c]! - m * scale[c]!;
   }
-  for (let r = 0, base = 0; r < rows; r++, base += channels) {
-    for (let c = 0; c < channels; c++) ys[base + c] = xs[base + c]! * scale[c]! + shift[c]!;
+  for (let r = 0, base = 0; r < grouped; r += 4, base += 4 * C) {
+    for (let c = 0, i = base; c < C; c++, i++) {
+      const a = scale[c]!;
+      const k = shift[c]!;
+      ys[i] = xs[i]! * a + k;
+      ys[i + C] = xs[i + C]! * a + k;
+      ys[i + 2 * C] = xs[i + 2 * C]! * a + k;
+      ys[i + 3 * C] = xs[i + 3 * C]! * a + k;
+    }
+  }
+  for (let base = grouped * C; base < rows * C; base += C) {
+    for (let c = 0; c < C; c++) ys[base + c] = xs[base + c]! * scale[c]! + shift[c]!;
   }
   backend.typedArrayFromHeap(meanInfo).set(mean);
   backend.typedArrayFromHeap(varianceInfo).set(variance);
@@ -73,8 +99,20 @@ export function batchNormTrainingGrad(args: KernelArgs): tf.TensorInfo[] {
   const sigma2 = backend.typedArrayFromHeap(variance);
   const sumDy = new Float64Array(channels);
   const sumDyX = new Float64Array(channels);
-  for (let r = 0, base = 0; r < rows; r++, base += channels) {
-    for (let c = 0; c < channels; c++) {
+  const grouped = rows - (rows % 4);
+  const C = channels;
+  for (let r = 0, base = 0; r < grouped; r += 4, base += 4 * C) {
+    for (let c = 0, i = base; c < C; c++, i++) {
+      const d0 = dys[i]!;
+      const d1 = dys[i + C]!;
+      const d2 = dys[i + 2 * C]!;
+      const d3 = dys[i + 3 * C]!;
+      sumDy[c] = sumDy[c]! + (d0 + d1 + (d2 + d3));
+      sumDyX[c] = sumDyX[c]! + (d0 * xs[i]! + d1 * xs[i + C]! + (d2 * xs[i + 2 * C]! + d3 * xs[i + 3 * C]!));
+    }
+  }
+  for (let base = grouped * C; base < rows * C; base += C) {
+    for (let c = 0; c < C; c++) {
       const d = dys[base + c]!;
       sumDy[c] = sumDy[c]! + d;
       sumDyX[c] = sumDyX[c]! + d * xs[base + c]!;
@@ -93,8 +131,19 @@ export function batchNormTrainingGrad(args: KernelArgs): tf.TensorInfo[] {
     bx[c] = (-a[c]! * s * dg) / rows;
     k[c] = (a[c]! * (s * mu[c]! * dg - sumDy[c]!)) / rows;
   }
-  for (let r = 0, base = 0; r < rows; r++, base += channels) {
-    for (let c = 0; c < channels; c++) dxs[base + c] = a[c]! * dys[base + c]! + bx[c]! * xs[base + c]! + k[c]!;
+  for (let r = 0, base = 0; r < grouped; r += 4, base += 4 * C) {
+    for (let c = 0, i = base; c < C; c++, i++) {
+      const ac = a[c]!;
+      const bc = bx[c]!;
+      const kc = k[c]!;
+      dxs[i] = ac * dys[i]! + bc * xs[i]! + kc;
+      dxs[i + C] = ac * dys[i + C]! + bc * xs[i + C]! + kc;
+      dxs[i + 2 * C] = ac * dys[i + 2 * C]! + bc * xs[i + 2 * C]! + kc;
+      dxs[i + 3 * C] = ac * dys[i + 3 * C]! + bc * xs[i + 3 * C]! + kc;
+    }
+  }
+  for (let base = grouped * C; base < rows * C; base += C) {
+    for (let c = 0; c < C; c++) dxs[base + c] = a[c]! * dys[base + c]! + bx[c]! * xs[base + c]! + k[c]!;
   }
   backend.typedArrayFromHeap(dgammaInfo).set(dgamma);
   backend.typedArrayFromHeap(dbetaInfo).set(sumDy);
