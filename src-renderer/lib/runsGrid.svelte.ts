@@ -1,4 +1,5 @@
 import type { RunRow } from '../../src-main/core/contract/runs.ts';
+import { m } from '../../i18n/paraglide/messages.js';
 import { shortKey } from './runLabels.ts';
 import type { RunsTableState } from './runsTable.svelte.ts';
 import { columnWidth } from './tableLayout.ts';
@@ -46,18 +47,18 @@ export class RunsGrid {
         : []),
       { id: 'select', label: '', width: 2.2, sort: '' },
       { id: 'id', label: '#', width: 3.6, sort: 'id' },
-      { id: 'name', label: 'Name', width: 0, sort: 'name' },
-      { id: 'status', label: 'Status', width: 8.4, sort: 'status' },
+      { id: 'name', label: m.runs_col_name(), width: 0, sort: 'name' },
+      { id: 'status', label: m.runs_col_status(), width: 8.4, sort: 'status' },
       ...t.paramColumns.map((k) => ({ id: `param:${k}`, label: shortKey(k), width: columnWidth(shortKey(k)), sort: `param:${k}` })),
-      ...t.metricColumns.map((m) => ({
-        id: `metric:${m.key}.${m.field}`,
-        label: `${m.key} (${m.field})`,
-        width: columnWidth(`${m.key} (${m.field})`),
-        sort: `metric:${m.key}.${m.field}`,
+      ...t.metricColumns.map((c) => ({
+        id: `metric:${c.key}.${c.field}`,
+        label: `${c.key} (${c.field})`,
+        width: columnWidth(`${c.key} (${c.field})`),
+        sort: `metric:${c.key}.${c.field}`,
       })),
-      { id: 'tags', label: 'Tags · note', width: 7.6, sort: '' },
-      { id: 'created', label: 'Created', width: 7.2, sort: 'createdAt' },
-      { id: 'duration', label: 'Duration', width: 6, sort: 'duration' },
+      { id: 'tags', label: m.runs_col_tags(), width: 7.6, sort: '' },
+      { id: 'created', label: m.runs_col_created(), width: 8.6, sort: 'createdAt' },
+      { id: 'duration', label: m.runs_col_duration(), width: 6, sort: 'duration' },
     ];
   });
 
