@@ -22,8 +22,8 @@ import {
   type Methods,
 } from '../contract/index.ts';
 import type { ServiceContext } from '../context.ts';
-import { agentOwner, type AgentRecord } from '../db/agentRegistry.ts';
-import type { Lease, RunRecord } from '../db/RunStore.ts';
+import { agentOwner, type AgentRecord, type AgentRegistry } from '../db/agentRegistry.ts';
+import type { Lease, RunRecord, RunStore } from '../db/RunStore.ts';
 import { readManifest } from '../datasets/manifest.ts';
 import { isDatasetName } from '../datasets/registry.ts';
 import { KernelLabError } from '../errors.ts';
@@ -59,55 +59,228 @@ const statusOfOutcome = {
 } as const;
 
 export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, AgentMethodName>> {
+  const server = new AgentServer(ctx);
+  return { ...sessionHandlers(ctx, server), ...runHandlers(ctx, server) };
+}
+
+type SessionMethodName = 'agent.hello' | 'agent.claim' | 'agent.fetchFile' | 'agent.bye';
+
+/** An agent's session: it says hello, claims runs, fetches dataset and checkpoint files, and says bye. */
+function sessionHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pick<Methods, SessionMethodName>> {
   const { store } = ctx;
   const registry = store.agents;
+  return {
+    'agent.hello': ({ agent }, call) => {
+      const principal = principalOf(call);
+      const sweep = store.getSweep(principal.sweepId);
+      if (!sweep) throw new KernelLabError('not_found', `Sweep ${principal.sweepId} does not exist any more`);
+      registry.hello(
+        { id: agent.id, host: agent.host, job: agent.job, version: agent.version, backends: agent.backends, maxRuns: agent.maxRuns },
+        { id: principal.tokenId, sweepId: principal.sweepId },
+      );
+      server.emitAgent(agent.id);
+      return {
+        sweepId: sweep.id,
+        sweepName: sweep.name,
+        leaseMs: store.leaseMs,
+        // Several heartbeats fit in a lease, so one lost request does not lose the run.
+        heartbeatMs: Math.max(1000, Math.min(30_000, Math.floor(store.leaseMs / 6))),
+        maxChunkBytes,
+        maxEventsPerReport,
+        datasets: server.datasetFiles(sweep.id),
+      };
+    },
 
-  const agentOf = (agentId: string, call: CallContext): AgentRecord => {
+    'agent.claim': ({ agentId }, call) => {
+      const agent = server.agentOf(agentId, call);
+      const sweep = store.getSweep(agent.sweepId);
+      if (!sweep) return { job: null, reason: 'the sweep was deleted', done: true };
+      if (sweep.status === 'canceled' || sweep.status === 'completed' || sweep.status === 'failed')
+        return { job: null, reason: `the sweep is ${sweep.status}`, done: true };
+      const claim = registry.claim(agent);
+      if (!claim) {
+        if (agent.maxRuns !== null && agent.runsClaimed >= agent.maxRuns)
+          return { job: null, reason: `this agent took its ${agent.maxRuns} run${agent.maxRuns === 1 ? '' : 's'} (--count)`, done: true };
+        if (sweep.status === 'pending') return { job: null, reason: 'the sweep is paused', done: false };
+        const counts = store.getSweep(sweep.id)!.runCounts;
+        const open = (counts.running ?? 0) + (counts.interrupted ?? 0);
+        return {
+          job: null,
+          reason: open > 0 ? `no run is queued; ${open} are running or interrupted elsewhere` : 'no run is queued',
+          done: open === 0 && (counts.queued ?? 0) === 0,
+        };
+      }
+      if (claim.fresh) {
+        clearStaging(server.runDir(claim.run), claim.lease.attempt);
+        ctx.scheduler.startedElsewhere(claim.run);
+        server.emitAgent(agent.id);
+      }
+      return {
+        job: server.jobOf(claim.run, claim.lease, agent.id, claim.recordedSeq),
+        reason: claim.fresh ? 'claimed' : 'already held',
+        done: false,
+      };
+    },
+
+    'agent.fetchFile': ({ target, offset, length }, call) => {
+      if (target.kind === 'dataset') {
+        const principal = principalOf(call);
+        const files = registry.datasetsOfSweep(principal.sweepId).includes(target.dataset)
+          ? server.datasetFiles(principal.sweepId)[target.dataset]
+          : undefined;
+        if (!files?.some((f) => f.name === target.name))
+          throw new KernelLabError('not_found', `${target.dataset}/${target.name} is not a dataset file of this sweep`);
+        return readChunk(join(ctx.layout.datasets, target.dataset, target.name), offset, length);
+      }
+      const lease = server.leaseOf(target.lease, call);
+      const run = store.getRun(lease.runId);
+      if (!run) throw new KernelLabError('not_found', `Run ${lease.runId} does not exist`);
+      return readChunk(join(checkpointDir(server.runDir(run), 'last', 0), target.name), offset, length);
+    },
+
+    'agent.bye': ({ agentId, reason }, call) => {
+      server.agentOf(agentId, call);
+      registry.bye(agentId, reason);
+      server.emitAgent(agentId);
+      return { ok: true };
+    },
+  };
+}
+
+/** A claimed run, under its lease: checkpoint uploads, event reports, heartbeats and its end. */
+function runHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pick<Methods, Exclude<AgentMethodName, SessionMethodName>>> {
+  const { store } = ctx;
+  const registry = store.agents;
+  return {
+    'agent.uploadFile': ({ lease: wire, epoch, kind, parts }, call) => {
+      const lease = server.leaseOf(wire, call);
+      const run = store.getRun(lease.runId);
+      if (!run || !store.renewLease(lease)) return { held: false, files: [] };
+      server.checkEpoch(run, 'epoch', epoch);
+      const dir = server.runDir(run);
+      const files = parts.map(({ file, offset, data }) => ({
+        name: file.name,
+        ...writeChunk(dir, { attempt: lease.attempt, kind, epoch, file, offset, data: Buffer.from(data, 'base64') }),
+      }));
+      return { held: true, files };
+    },
+
+    'agent.report': ({ lease: wire, firstSeq, events }, call) => {
+      const lease = server.leaseOf(wire, call);
+      const run = store.getRun(lease.runId);
+      if (!run) return { held: false, recordedSeq: 0, stop: null };
+      const recorded = registry.recordEvents(lease, firstSeq, events.length, (skip) => {
+        const fresh = events.slice(skip);
+        fresh.forEach((event, i) => {
+          if (event.type !== 'started') server.checkEpoch(run, `events.${skip + i}.epoch`, event.epoch);
+        });
+        // The final evaluation's test metrics go at the last epoch recorded, maybe by an earlier report.
+        const lastEpoch = fresh.some((e) => e.type === 'evaluation' && e.epoch === null)
+          ? (store.summary(run.id).find((m) => m.key === 'loss')?.lastStep ?? 0)
+          : 0;
+        const recorder = new RunRecorder(store, ctx.events, lease, { lastEpoch });
+        recorder.recordAll(fresh.map((event) => server.toRunEvent(event, run, lease)));
+      });
+      const lastEpoch = Math.max(0, ...events.map((e) => (e.type === 'epoch' ? e.epoch : 0)));
+      if (recorded.held && lastEpoch > 0) ctx.scheduler.remoteEpochs(run, lastEpoch);
+      return { ...recorded, stop: recorded.held ? server.stopFor(run.id) : null };
+    },
+
+    'agent.heartbeat': ({ lease: wire }, call) => {
+      const lease = server.leaseOf(wire, call);
+      const held = store.renewLease(lease);
+      registry.touch(wire.agentId);
+      return { held, stop: held ? server.stopFor(lease.runId) : null };
+    },
+
+    'agent.finish': ({ lease: wire, lastSeq, outcome }, call) => {
+      const lease = server.leaseOf(wire, call);
+      const execution = registry.execution(lease.runId, lease.attempt)!;
+      if (execution.outcome === null && execution.recordedSeq < lastSeq)
+        throw new KernelLabError(
+          'conflict',
+          `events ${execution.recordedSeq + 1}…${lastSeq} of run ${lease.runId} are not recorded yet; report them before finishing`,
+        );
+      // Stopped by its sweep's pruner (the agent was asked to cancel): it ends pruned, as a local run would.
+      const runOutcome: RunOutcome = ctx.scheduler.remoteOutcome(lease.runId, outcome);
+      const ended = registry.finish(lease, runOutcome.kind, () => settle(store, lease, runOutcome) !== undefined);
+      if (!ended.held) return { held: false, status: null, requeued: false };
+      let requeued = false;
+      const run = store.getRun(lease.runId);
+      // A first finish (not a repeat): an interrupted run of a running sweep goes back to the queue.
+      if (execution.outcome === null && run) {
+        const sweep = run.sweepId !== null ? store.getSweep(run.sweepId) : undefined;
+        if (ended.outcome === 'interrupted' && run.status === 'interrupted' && sweep?.status === 'running')
+          requeued = store.requeue(run.id);
+        ctx.scheduler.endedElsewhere(run.id);
+        server.emitAgent(wire.agentId);
+      }
+      const kind = (ended.outcome ?? outcome.kind) as keyof typeof statusOfOutcome;
+      return { held: true, status: statusOfOutcome[kind] ?? null, requeued };
+    },
+  };
+}
+
+/** What the agent methods share: the caller's agent and lease checked, wire events translated, jobs built. */
+export class AgentServer {
+  readonly #ctx: ServiceContext;
+  readonly #store: RunStore;
+  readonly #registry: AgentRegistry;
+
+  constructor(ctx: ServiceContext) {
+    this.#ctx = ctx;
+    this.#store = ctx.store;
+    this.#registry = ctx.store.agents;
+  }
+
+  agentOf(agentId: string, call: CallContext): AgentRecord {
     const principal = principalOf(call);
-    const agent = registry.agent(agentId, principal.tokenId);
+    const agent = this.#registry.agent(agentId, principal.tokenId);
     if (!agent) throw new KernelLabError('unauthorized', `agent ${agentId} has not said hello with this token (agent.hello first)`);
     return agent;
-  };
+  }
 
   /** The lease an agent names, once its agent and its execution are known to belong to the caller's token. */
-  const leaseOf = (wire: AgentLease, call: CallContext): Lease => {
-    agentOf(wire.agentId, call);
-    const execution = registry.execution(wire.runId, wire.attempt);
+  leaseOf(wire: AgentLease, call: CallContext): Lease {
+    this.agentOf(wire.agentId, call);
+    const execution = this.#registry.execution(wire.runId, wire.attempt);
     if (!execution || execution.agentId !== wire.agentId)
       throw new KernelLabError('unauthorized', `run ${wire.runId} (attempt ${wire.attempt}) was not claimed by agent ${wire.agentId}`);
     return { runId: wire.runId, owner: agentOwner(wire.agentId), attempt: wire.attempt };
-  };
+  }
 
-  const runDir = (run: Pick<RunRecord, 'uuid'>) => runDirOf(ctx.layout, run.uuid);
+  runDir(run: Pick<RunRecord, 'uuid'>): string {
+    return runDirOf(this.#ctx.layout, run.uuid);
+  }
 
   /** What the server wants of a running run: stop it when it or its sweep was canceled, or the sweep paused. */
-  const stopFor = (runId: number): 'cancel' | 'interrupt' | null => {
-    const run = store.getRun(runId);
-    const asked = ctx.scheduler.remoteStop(runId);
+  stopFor(runId: number): 'cancel' | 'interrupt' | null {
+    const run = this.#store.getRun(runId);
+    const asked = this.#ctx.scheduler.remoteStop(runId);
     if (asked) return asked;
-    const status = run?.sweepId != null ? store.getSweep(run.sweepId)?.status : undefined;
+    const status = run?.sweepId != null ? this.#store.getSweep(run.sweepId)?.status : undefined;
     if (status === 'canceled') return 'cancel';
     if (status === 'pending') return 'interrupt';
     return null;
-  };
+  }
 
-  const emitAgent = (agentId: string) => {
-    const info = registry.info(agentId);
-    if (info) ctx.events.emit('agent.updated', info);
-  };
+  emitAgent(agentId: string): void {
+    const info = this.#registry.info(agentId);
+    if (info) this.#ctx.events.emit('agent.updated', info);
+  }
 
   /**
    * Refuses an epoch past the run's own epochs: the contract bounds every number, this bounds what
    * one run can write (metric rows, checkpoint folders) to what its spec trains.
    */
-  const checkEpoch = (run: RunRecord, field: string, epoch: number | null) => {
+  checkEpoch(run: RunRecord, field: string, epoch: number | null): void {
     const epochs = run.hyperparameters.epochs;
     if (epoch !== null && typeof epochs === 'number' && epoch > epochs)
       throw new KernelLabError('invalid_input', `${field}: epoch ${epoch} is past run ${run.id}'s ${epochs} epochs`);
-  };
+  }
 
   /** A wire event as the executor seam's RunEvent (a checkpoint's uploaded files swapped into place first). */
-  const toRunEvent = (event: AgentEvent, run: RunRecord, lease: Lease): RunEvent => {
+  toRunEvent(event: AgentEvent, run: RunRecord, lease: Lease): RunEvent {
     const value = (v: number | 'NaN' | 'Infinity' | '-Infinity' | null) => (v === null ? null : decodeMetricValue(v));
     switch (event.type) {
       case 'started':
@@ -123,7 +296,12 @@ export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agent
           values: Object.fromEntries(Object.entries(event.values).map(([k, v]) => [k, value(v)])),
         };
       case 'checkpoint': {
-        const dir = commitCheckpoint(runDir(run), { attempt: lease.attempt, kind: event.kind, epoch: event.epoch, files: event.files });
+        const dir = commitCheckpoint(this.runDir(run), {
+          attempt: lease.attempt,
+          kind: event.kind,
+          epoch: event.epoch,
+          files: event.files,
+        });
         return {
           type: 'checkpoint',
           checkpoint: {
@@ -154,30 +332,30 @@ export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agent
         throw new KernelLabError('invalid_input', `unknown event ${JSON.stringify(unknown)}`);
       }
     }
-  };
+  }
 
   /** Dataset files of a sweep an agent may fetch: each dataset's manifest, then its stored files. */
-  const datasetFiles = (sweepId: number): Record<string, FileRef[]> => {
+  datasetFiles(sweepId: number): Record<string, FileRef[]> {
     const out: Record<string, FileRef[]> = {};
-    for (const name of registry.datasetsOfSweep(sweepId)) {
+    for (const name of this.#registry.datasetsOfSweep(sweepId)) {
       if (!isDatasetName(name)) continue;
-      const read = readManifest(ctx.layout.datasets, name);
+      const read = readManifest(this.#ctx.layout.datasets, name);
       if (!read)
         throw new KernelLabError(
           'unavailable',
           `dataset ${name} is not ready on the server; import or download it there first (kernellab datasets download ${name})`,
         );
       out[name] = [
-        fileRefOf(join(ctx.layout.datasets, name, 'manifest.json'), 'manifest.json'),
+        fileRefOf(join(this.#ctx.layout.datasets, name, 'manifest.json'), 'manifest.json'),
         ...read.manifest.files.map((f) => ({ name: f.stored, bytes: f.bytes, sha256: f.sha256 })),
       ];
     }
     return out;
-  };
+  }
 
-  const jobOf = (run: RunRecord, lease: Lease, agentId: string, recordedSeq: number): AgentJob => {
-    const plan = ctx.scheduler.executionPlan(run);
-    const last = checkpointDir(runDir(run), 'last', 0);
+  jobOf(run: RunRecord, lease: Lease, agentId: string, recordedSeq: number): AgentJob {
+    const plan = this.#ctx.scheduler.executionPlan(run);
+    const last = checkpointDir(this.runDir(run), 'last', 0);
     return {
       runId: run.id,
       uuid: run.uuid,
@@ -192,151 +370,7 @@ export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agent
       checkpoint: plan.resume && existsSync(join(last, 'state.json')) ? filesOf(last) : null,
       recordedSeq,
     };
-  };
-
-  return {
-    'agent.hello': ({ agent }, call) => {
-      const principal = principalOf(call);
-      const sweep = store.getSweep(principal.sweepId);
-      if (!sweep) throw new KernelLabError('not_found', `Sweep ${principal.sweepId} does not exist any more`);
-      registry.hello(
-        { id: agent.id, host: agent.host, job: agent.job, version: agent.version, backends: agent.backends, maxRuns: agent.maxRuns },
-        { id: principal.tokenId, sweepId: principal.sweepId },
-      );
-      emitAgent(agent.id);
-      return {
-        sweepId: sweep.id,
-        sweepName: sweep.name,
-        leaseMs: store.leaseMs,
-        // Several heartbeats fit in a lease, so one lost request does not lose the run.
-        heartbeatMs: Math.max(1000, Math.min(30_000, Math.floor(store.leaseMs / 6))),
-        maxChunkBytes,
-        maxEventsPerReport,
-        datasets: datasetFiles(sweep.id),
-      };
-    },
-
-    'agent.claim': ({ agentId }, call) => {
-      const agent = agentOf(agentId, call);
-      const sweep = store.getSweep(agent.sweepId);
-      if (!sweep) return { job: null, reason: 'the sweep was deleted', done: true };
-      if (sweep.status === 'canceled' || sweep.status === 'completed' || sweep.status === 'failed')
-        return { job: null, reason: `the sweep is ${sweep.status}`, done: true };
-      const claim = registry.claim(agent);
-      if (!claim) {
-        if (agent.maxRuns !== null && agent.runsClaimed >= agent.maxRuns)
-          return { job: null, reason: `this agent took its ${agent.maxRuns} run${agent.maxRuns === 1 ? '' : 's'} (--count)`, done: true };
-        if (sweep.status === 'pending') return { job: null, reason: 'the sweep is paused', done: false };
-        const counts = store.getSweep(sweep.id)!.runCounts;
-        const open = (counts.running ?? 0) + (counts.interrupted ?? 0);
-        return {
-          job: null,
-          reason: open > 0 ? `no run is queued; ${open} are running or interrupted elsewhere` : 'no run is queued',
-          done: open === 0 && (counts.queued ?? 0) === 0,
-        };
-      }
-      if (claim.fresh) {
-        clearStaging(runDir(claim.run), claim.lease.attempt);
-        ctx.scheduler.startedElsewhere(claim.run);
-        emitAgent(agent.id);
-      }
-      return {
-        job: jobOf(claim.run, claim.lease, agent.id, claim.recordedSeq),
-        reason: claim.fresh ? 'claimed' : 'already held',
-        done: false,
-      };
-    },
-
-    'agent.fetchFile': ({ target, offset, length }, call) => {
-      if (target.kind === 'dataset') {
-        const principal = principalOf(call);
-        const files = registry.datasetsOfSweep(principal.sweepId).includes(target.dataset)
-          ? datasetFiles(principal.sweepId)[target.dataset]
-          : undefined;
-        if (!files?.some((f) => f.name === target.name))
-          throw new KernelLabError('not_found', `${target.dataset}/${target.name} is not a dataset file of this sweep`);
-        return readChunk(join(ctx.layout.datasets, target.dataset, target.name), offset, length);
-      }
-      const lease = leaseOf(target.lease, call);
-      const run = store.getRun(lease.runId);
-      if (!run) throw new KernelLabError('not_found', `Run ${lease.runId} does not exist`);
-      return readChunk(join(checkpointDir(runDir(run), 'last', 0), target.name), offset, length);
-    },
-
-    'agent.uploadFile': ({ lease: wire, epoch, kind, parts }, call) => {
-      const lease = leaseOf(wire, call);
-      const run = store.getRun(lease.runId);
-      if (!run || !store.renewLease(lease)) return { held: false, files: [] };
-      checkEpoch(run, 'epoch', epoch);
-      const dir = runDir(run);
-      const files = parts.map(({ file, offset, data }) => ({
-        name: file.name,
-        ...writeChunk(dir, { attempt: lease.attempt, kind, epoch, file, offset, data: Buffer.from(data, 'base64') }),
-      }));
-      return { held: true, files };
-    },
-
-    'agent.report': ({ lease: wire, firstSeq, events }, call) => {
-      const lease = leaseOf(wire, call);
-      const run = store.getRun(lease.runId);
-      if (!run) return { held: false, recordedSeq: 0, stop: null };
-      const recorded = registry.recordEvents(lease, firstSeq, events.length, (skip) => {
-        const fresh = events.slice(skip);
-        fresh.forEach((event, i) => {
-          if (event.type !== 'started') checkEpoch(run, `events.${skip + i}.epoch`, event.epoch);
-        });
-        // The final evaluation's test metrics go at the last epoch recorded, maybe by an earlier report.
-        const lastEpoch = fresh.some((e) => e.type === 'evaluation' && e.epoch === null)
-          ? (store.summary(run.id).find((m) => m.key === 'loss')?.lastStep ?? 0)
-          : 0;
-        const recorder = new RunRecorder(store, ctx.events, lease, { lastEpoch });
-        recorder.recordAll(fresh.map((event) => toRunEvent(event, run, lease)));
-      });
-      const lastEpoch = Math.max(0, ...events.map((e) => (e.type === 'epoch' ? e.epoch : 0)));
-      if (recorded.held && lastEpoch > 0) ctx.scheduler.remoteEpochs(run, lastEpoch);
-      return { ...recorded, stop: recorded.held ? stopFor(run.id) : null };
-    },
-
-    'agent.heartbeat': ({ lease: wire }, call) => {
-      const lease = leaseOf(wire, call);
-      const held = store.renewLease(lease);
-      registry.touch(wire.agentId);
-      return { held, stop: held ? stopFor(lease.runId) : null };
-    },
-
-    'agent.finish': ({ lease: wire, lastSeq, outcome }, call) => {
-      const lease = leaseOf(wire, call);
-      const execution = registry.execution(lease.runId, lease.attempt)!;
-      if (execution.outcome === null && execution.recordedSeq < lastSeq)
-        throw new KernelLabError(
-          'conflict',
-          `events ${execution.recordedSeq + 1}…${lastSeq} of run ${lease.runId} are not recorded yet; report them before finishing`,
-        );
-      // Stopped by its sweep's pruner (the agent was asked to cancel): it ends pruned, as a local run would.
-      const runOutcome: RunOutcome = ctx.scheduler.remoteOutcome(lease.runId, outcome);
-      const ended = registry.finish(lease, runOutcome.kind, () => settle(store, lease, runOutcome) !== undefined);
-      if (!ended.held) return { held: false, status: null, requeued: false };
-      let requeued = false;
-      const run = store.getRun(lease.runId);
-      // A first finish (not a repeat): an interrupted run of a running sweep goes back to the queue.
-      if (execution.outcome === null && run) {
-        const sweep = run.sweepId !== null ? store.getSweep(run.sweepId) : undefined;
-        if (ended.outcome === 'interrupted' && run.status === 'interrupted' && sweep?.status === 'running')
-          requeued = store.requeue(run.id);
-        ctx.scheduler.endedElsewhere(run.id);
-        emitAgent(wire.agentId);
-      }
-      const kind = (ended.outcome ?? outcome.kind) as keyof typeof statusOfOutcome;
-      return { held: true, status: statusOfOutcome[kind] ?? null, requeued };
-    },
-
-    'agent.bye': ({ agentId, reason }, call) => {
-      agentOf(agentId, call);
-      registry.bye(agentId, reason);
-      emitAgent(agentId);
-      return { ok: true };
-    },
-  };
+  }
 }
 
 export function agentsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, AgentsMethodName>> {
