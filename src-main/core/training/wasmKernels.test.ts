@@ -221,6 +221,21 @@ describe('wasm training kernels', () => {
     y.dispose();
   });
 
+  it('a cast to the same type shares the buffer; a cast to another type still converts', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor1d([1.5, -2, 0, 3]);
+    const before = tf.memory();
+    const same = tf.cast(x, 'float32');
+    // tfjs' own kernel allocated a second buffer here.
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+    const ints = tf.cast(x, 'int32');
+    expect(ints.dtype).toBe('int32');
+    expect(Array.from(await ints.data())).toEqual([1, -2, 0, 3]);
+    x.dispose();
+    expect(Array.from(await same.data())).toEqual([1.5, -2, 0, 3]);
+    tf.dispose([same, ints]);
+  });
+
   for (const c of [
     { shape: [4, 5, 6, 7], axis: [0, 1, 2], keepDims: false },
     { shape: [4, 5, 6, 7], axis: [2, 0, 1], keepDims: true },

@@ -15,7 +15,7 @@ import { replaceWasmKernel, type KernelFn } from './wasm/kernelUtil.ts';
 import { makeBatchMatMul } from './wasm/matMul.ts';
 import { maxPoolGrad } from './wasm/poolGradients.ts';
 import { makeSum } from './wasm/reductions.ts';
-import { makeIdentity } from './wasm/shared.ts';
+import { makeCast, makeIdentity } from './wasm/shared.ts';
 
 /** Wraps a tfjs kernel we improve; when tfjs has none, ours stands alone or the name is skipped. */
 function improve(name: string, make: (original: tf.KernelConfig) => KernelFn): void {
@@ -34,6 +34,7 @@ export function registerWasmTrainingKernels(): void {
   replaceWasmKernel('MaxPoolGrad', () => maxPoolGrad);
   improve('BatchMatMul', makeBatchMatMul);
   improve('Identity', makeIdentity);
+  improve('Cast', makeCast);
   improve('Sum', makeSum);
   replaceWasmKernel(adamUpdateKernel, () => adamUpdate);
   replaceWasmKernel(batchNormTrainingGradKernel, () => batchNormTrainingGrad);

@@ -16,3 +16,19 @@ export function makeIdentity(original: tf.KernelConfig): KernelFn {
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
 }
+
+/**
+ * tfjs' wasm Cast copies even when the type does not change, and every relu's gradient casts its
+ * float32 step mask to float32 (a copy of each activation per step). A cast to the tensor's own
+ * type shares the buffer as Identity does; real conversions keep tfjs' kernel.
+ */
+export function makeCast(original: tf.KernelConfig): KernelFn {
+  const fallback = fallbackTo(original);
+  return (args) => {
+    const x = args.inputs['x']!;
+    const { dtype } = args.attrs as unknown as tf.CastAttrs;
+    if (x.dtype !== dtype || dtype === 'string') return single(fallback(args));
+    heapOf(args.backend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype };
+  };
+}
