@@ -65,6 +65,12 @@ export class NewRunPage {
     await this.page.getByTestId('keras-import').click();
   }
 
+  /** "from Keras JSON": choose a file (a .keras zip or a JSON file) in the file picker. */
+  async chooseKerasFile(file: { name: string; buffer: Buffer }): Promise<void> {
+    await this.page.getByTestId('from-keras').check();
+    await this.page.getByLabel('Keras model file').setInputFiles({ ...file, mimeType: 'application/octet-stream' });
+  }
+
   get kerasImported(): Locator {
     return this.page.getByTestId('keras-imported');
   }

@@ -8,9 +8,8 @@ import type { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import type { Hyperparameters, KerasImportResult } from '../core/contract/training.ts';
 import { KernelLabError } from '../core/errors.ts';
-import type { Service } from '../core/service.ts';
+import { readKerasFile, type Service } from '../core/service.ts';
 import { print, printData, printError, printJson } from './format.ts';
-import { readKerasFile } from './kerasFile.ts';
 import { positiveInt, presetAliases } from './runFlags.ts';
 import { formatModelSummary, specFrom, type SummaryFlags } from './summary.ts';
 

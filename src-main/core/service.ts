@@ -37,6 +37,8 @@ import type { ServiceContext, Shell } from './context.ts';
 export type { ServiceContext, Shell } from './context.ts';
 export { resolveDataDir } from './home.ts';
 export { presets } from './models/presets.ts';
+// `kernellab import keras FILE` reads a .keras file from disk with the reader the service uses for the app's bytes.
+export { readKerasFile } from './models/keras/kerasFile.ts';
 export type { WorkerHandle, WorkerLauncher } from './workerHost.ts';
 export type { Executor } from './sweeps/execution.ts';
 

@@ -5,6 +5,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { contentSecurityPolicyHeader } from '../core/contract/pagePolicy.ts';
+import { maxKerasFileBytes } from '../core/contract/training.ts';
 import { httpStatusOf, KernelLabError, toErrorBody } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { hostPolicy, isLoopbackHost } from './hostPolicy.ts';
@@ -35,6 +36,19 @@ export interface ServeOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Largest body of an `agent.` call (checkpoint chunks, batches of events); default 16 MiB. */
   maxAgentBodyBytes?: number;
+}
+
+/**
+ * Largest body of `training.importKeras`: a dropped .keras file crosses as base64 (weights and
+ * all; the service reads only its config.json), up to the contract's maxKerasFileBytes.
+ */
+const maxKerasImportBody = Math.ceil(maxKerasFileBytes / 3) * 4 + (64 << 10);
+
+/** The body limit of a call. */
+function bodyLimitOf(method: string, agentCall: boolean, limits: { maxBody: number; maxImport: number; maxAgentBody: number }): number {
+  if (method === 'runs.import') return limits.maxImport;
+  if (method === 'training.importKeras') return Math.max(limits.maxBody, maxKerasImportBody);
+  return agentCall ? limits.maxAgentBody : limits.maxBody;
 }
 
 /** Why `serve` refuses a non-loopback address without TLS, and what to do instead. */
@@ -162,7 +176,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const match = url.pathname.match(/^\/api\/call\/([A-Za-z0-9_.]+)$/);
     if (!match) throw new KernelLabError('not_found', `No API route ${url.pathname}`);
     if (req.method !== 'POST') throw new KernelLabError('not_found', `${url.pathname} takes POST`);
-    const input = parseJsonBody(await readBody(req, match[1] === 'runs.import' ? maxImport : agentCall ? maxAgentBody : maxBody));
+    const input = parseJsonBody(await readBody(req, bodyLimitOf(match[1]!, agentCall, { maxBody, maxImport, maxAgentBody })));
     // A client that hangs up stops what it asked for (an import of a big folder, say).
     const gone = new AbortController();
     res.on('close', () => {

@@ -386,6 +386,25 @@ export const KerasJsonText = z
   .min(2, 'the Keras JSON is empty')
   .max(8 << 20, 'the Keras JSON is larger than 8 MB; a model config is a few hundred kB at most');
 
+/** The largest .keras file the app sends (weights included; only its config.json is read). */
+export const maxKerasFileBytes = 48 << 20;
+
+/** A .keras file's bytes as the app sends them (base64), with the file's name for the sentences. */
+export const KerasFile = z
+  .object({
+    name: z.string().min(1, 'the file name is empty').max(255, 'the file name is longer than 255 characters'),
+    base64: z
+      .string()
+      .min(1, 'the file is empty')
+      .max(
+        Math.ceil(maxKerasFileBytes / 3) * 4,
+        `the file is larger than ${maxKerasFileBytes >> 20} MB; import it with kernellab import keras FILE, which reads only its config.json`,
+      )
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 (A–Z a–z 0–9 + / and = padding)'),
+  })
+  .strict();
+export type KerasFile = z.infer<typeof KerasFile>;
+
 export const KerasImportResult = z.object({
   spec: ModelSpec,
   hyperparameters: CompiledSettings,
@@ -405,14 +424,20 @@ export const trainingMethods = {
   'training.importKeras': method({
     input: z
       .object({
-        json: KerasJsonText,
+        json: KerasJsonText.optional(),
+        /** A .keras file (or a JSON file) as bytes: the service reads its config.json. */
+        kerasFile: KerasFile.optional(),
         /** Import the layers alone, without the optimizer and loss of its compile_config. */
         layersOnly: z.boolean().default(false),
       })
-      .strict(),
+      .strict()
+      .refine((input) => (input.json === undefined) !== (input.kerasFile === undefined), {
+        message: "give json (the model's JSON text) or kerasFile (a .keras file's bytes), one of them",
+        path: ['json'],
+      }),
     output: KerasImportResult,
     summary:
-      "A Keras model's JSON (model.to_json(), or a .keras file's config.json) as a KernelLab model spec and the optimizer settings it was compiled with; a layer or option KernelLab cannot train is refused by name, with what to do.",
+      "A Keras model's JSON (model.to_json(), or a .keras file's config.json), or a .keras file's bytes, as a KernelLab model spec and the optimizer settings it was compiled with; a layer or option KernelLab cannot train is refused by name, with what to do.",
   }),
   'training.exportKeras': method({
     input: z.object({ spec: ModelSpec, hyperparameters: Hyperparameters.optional() }).strict(),
