@@ -40,6 +40,8 @@ export default defineConfig({
       outDir: 'out/renderer',
       rolldownOptions: { input: 'src-renderer/index.html' },
     },
+    // The GPU Worker (core/gpuhost/gpuWorker.ts, "Train on this browser's GPU") is a module Worker with its own chunks.
+    worker: { format: 'es' },
     plugins: [svelte()],
   },
 });

@@ -8,6 +8,10 @@ export class RunsPage {
   readonly grid: Locator;
   readonly search: Locator;
   readonly compareButton: Locator;
+  /** "Train on this browser's GPU" (browser mode) and what the page's GPU host is doing. */
+  readonly lendGpu: Locator;
+  readonly stopLending: Locator;
+  readonly lendingStatus: Locator;
 
   constructor(page: Page) {
     this.page = page;
@@ -16,6 +20,14 @@ export class RunsPage {
     this.grid = page.getByRole('grid', { name: 'Runs' });
     this.search = page.getByLabel(/^Search/);
     this.compareButton = page.getByTestId('compare-selected');
+    this.lendGpu = page.getByRole('button', { name: "Train on this browser's GPU" });
+    this.stopLending = page.getByRole('button', { name: "Stop training on this browser's GPU" });
+    this.lendingStatus = page.getByTestId('browser-gpu-status');
+  }
+
+  /** The status a row shows, and why a queued run waits when it is not for a worker. */
+  waiting(runId: number): Locator {
+    return this.row(runId).getByTestId('status-waiting');
   }
 
   async open(appUrl: string): Promise<void> {

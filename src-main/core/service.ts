@@ -115,7 +115,7 @@ export function isAgentMethod(name: string): boolean {
   return name.startsWith('agent.');
 }
 
-function agentPrincipal(ctx: ServiceContext, secret: string | undefined): { tokenId: number; sweepId: number } {
+function agentPrincipal(ctx: ServiceContext, secret: string | undefined): { tokenId: number; sweepId: number | null } {
   if (secret === undefined || !agentTokenPattern.test(secret))
     throw new KernelLabError(
       'unauthorized',

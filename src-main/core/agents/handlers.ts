@@ -26,6 +26,10 @@ import { agentOwner, type AgentRecord, type AgentRegistry } from '../db/agentReg
 import type { Lease, RunRecord, RunStore } from '../db/RunStore.ts';
 import { readManifest } from '../datasets/manifest.ts';
 import { isDatasetName } from '../datasets/registry.ts';
+import { isGpuHostBackend } from '../contract/app.ts';
+import { Hyperparameters } from '../contract/training.ts';
+import { encodeRunData } from '../gpuhost/runDataCodec.ts';
+import { prepareData } from '../training/trainingData.ts';
 import { KernelLabError } from '../errors.ts';
 import { runDirOf } from '../home.ts';
 import { RunRecorder, settle, type RunEvent, type RunOutcome } from '../sweeps/execution.ts';
@@ -41,10 +45,10 @@ type AgentMethodName =
   | 'agent.finish'
   | 'agent.bye';
 
-type AgentsMethodName = 'agents.createToken' | 'agents.tokens' | 'agents.revokeToken' | 'agents.list';
+type AgentsMethodName = 'agents.createToken' | 'agents.browserGpuToken' | 'agents.tokens' | 'agents.revokeToken' | 'agents.list';
 
 /** The token the service checked for this call (service.ts refuses agent methods without one). */
-function principalOf(call: CallContext): { tokenId: number; sweepId: number } {
+function principalOf(call: CallContext): { tokenId: number; sweepId: number | null } {
   if (!call.agent) throw new KernelLabError('unauthorized', 'agent methods need an agent token (Authorization: Bearer kla_…)');
   return call.agent;
 }
@@ -72,6 +76,23 @@ function sessionHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pic
   return {
     'agent.hello': ({ agent }, call) => {
       const principal = principalOf(call);
+      if (principal.sweepId === null) {
+        // A browser lending its GPU: no sweep of its own, every run pinned to what it can train.
+        registry.hello(
+          { id: agent.id, host: agent.host, job: agent.job, version: agent.version, backends: agent.backends, maxRuns: agent.maxRuns },
+          { id: principal.tokenId, sweepId: null },
+        );
+        server.emitAgent(agent.id);
+        return {
+          sweepId: null,
+          sweepName: 'runs pinned to webgpu or webgl',
+          leaseMs: store.leaseMs,
+          heartbeatMs: Math.max(1000, Math.min(30_000, Math.floor(store.leaseMs / 6))),
+          maxChunkBytes,
+          maxEventsPerReport,
+          datasets: {},
+        };
+      }
       const sweep = store.getSweep(principal.sweepId);
       if (!sweep) throw new KernelLabError('not_found', `Sweep ${principal.sweepId} does not exist any more`);
       registry.hello(
@@ -93,6 +114,20 @@ function sessionHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pic
 
     'agent.claim': ({ agentId }, call) => {
       const agent = server.agentOf(agentId, call);
+      if (agent.sweepId === null) {
+        const claim = registry.claim(agent);
+        if (!claim) return { job: null, reason: 'no run pinned to webgpu or webgl is queued', done: false };
+        if (claim.fresh) {
+          clearStaging(server.runDir(claim.run), claim.lease.attempt);
+          ctx.scheduler.startedElsewhere(claim.run);
+          server.emitAgent(agent.id);
+        }
+        return {
+          job: server.jobOf(claim.run, claim.lease, agent.id, claim.recordedSeq),
+          reason: claim.fresh ? 'claimed' : 'already held',
+          done: false,
+        };
+      }
       const sweep = store.getSweep(agent.sweepId);
       if (!sweep) return { job: null, reason: 'the sweep was deleted', done: true };
       if (sweep.status === 'canceled' || sweep.status === 'completed' || sweep.status === 'failed')
@@ -122,9 +157,29 @@ function sessionHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pic
       };
     },
 
-    'agent.fetchFile': ({ target, offset, length }, call) => {
+    'agent.fetchFile': async ({ target, offset, length }, call) => {
+      if (target.kind === 'runData') {
+        const lease = server.leaseOf(target.lease, call);
+        const run = store.getRun(lease.runId);
+        if (!run || run.status !== 'running' || run.attempt !== lease.attempt)
+          throw new KernelLabError('conflict', `run ${lease.runId} (attempt ${lease.attempt}) is not held any more`);
+        const bytes = await server.runData.of(run);
+        if (offset > bytes.length)
+          throw new KernelLabError('invalid_input', `offset: ${offset} is past the end of the run data (${bytes.length} bytes)`);
+        const chunk = bytes.subarray(offset, Math.min(bytes.length, offset + length));
+        return {
+          data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'),
+          bytes: chunk.length,
+          total: bytes.length,
+        };
+      }
       if (target.kind === 'dataset') {
         const principal = principalOf(call);
+        if (principal.sweepId === null)
+          throw new KernelLabError(
+            'not_found',
+            "a browser GPU host reads its run's prepared data (target kind runData), not dataset files",
+          );
         const files = registry.datasetsOfSweep(principal.sweepId).includes(target.dataset)
           ? server.datasetFiles(principal.sweepId)[target.dataset]
           : undefined;
@@ -204,13 +259,16 @@ function runHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pick<Me
       // Stopped by its sweep's pruner (the agent was asked to cancel): it ends pruned, as a local run would.
       const runOutcome: RunOutcome = ctx.scheduler.remoteOutcome(lease.runId, outcome);
       const ended = registry.finish(lease, runOutcome.kind, () => settle(store, lease, runOutcome) !== undefined);
+      server.runData.forget(lease.runId);
       if (!ended.held) return { held: false, status: null, requeued: false };
       let requeued = false;
       const run = store.getRun(lease.runId);
       // A first finish (not a repeat): an interrupted run of a running sweep goes back to the queue.
       if (execution.outcome === null && run) {
         const sweep = run.sweepId !== null ? store.getSweep(run.sweepId) : undefined;
-        if (ended.outcome === 'interrupted' && run.status === 'interrupted' && sweep?.status === 'running')
+        // A single run pinned to a browser GPU goes back too: only another page can train it.
+        const gpuSingle = run.sweepId === null && isGpuHostBackend(run.hyperparameters.backend);
+        if (ended.outcome === 'interrupted' && run.status === 'interrupted' && (sweep?.status === 'running' || gpuSingle))
           requeued = store.requeue(run.id);
         ctx.scheduler.endedElsewhere(run.id);
         server.emitAgent(wire.agentId);
@@ -226,11 +284,14 @@ export class AgentServer {
   readonly #ctx: ServiceContext;
   readonly #store: RunStore;
   readonly #registry: AgentRegistry;
+  /** Held runs' prepared splits for browser GPU hosts (fetchFile 'runData'). */
+  readonly runData: RunDataCache;
 
   constructor(ctx: ServiceContext) {
     this.#ctx = ctx;
     this.#store = ctx.store;
     this.#registry = ctx.store.agents;
+    this.runData = new RunDataCache(ctx.layout.datasets);
   }
 
   agentOf(agentId: string, call: CallContext): AgentRecord {
@@ -360,7 +421,7 @@ export class AgentServer {
       runId: run.id,
       uuid: run.uuid,
       name: run.name,
-      sweepId: run.sweepId!,
+      sweepId: run.sweepId,
       dataset: run.dataset,
       modelSpec: run.modelSpec,
       hyperparameters: run.hyperparameters,
@@ -381,6 +442,7 @@ export function agentsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agen
       if (agentsOnly) registry.setRunsOn(sweepId, 'agents');
       return made;
     },
+    'agents.browserGpuToken': () => registry.createToken(null, "a browser's GPU"),
     'agents.tokens': ({ sweepId }) => registry.tokens(sweepId),
     'agents.revokeToken': ({ id }) => ({ revoked: registry.revokeToken(id) }),
     'agents.list': ({ sweepId }): AgentInfo[] => registry.list(sweepId),
@@ -398,4 +460,40 @@ function sha256Lines(lines: string[]): string {
   const digest = createHash('sha256');
   for (const line of lines) digest.update(line);
   return digest.digest('hex');
+}
+
+/**
+ * A held run's prepared splits (prepareData: the same images a worker process trains on), encoded
+ * for a browser GPU host, kept while it is fetched in chunks: the two most recent runs, dropped
+ * when a run finishes (a tab that vanished leaves at most those two behind).
+ */
+class RunDataCache {
+  readonly #datasetsDir: string;
+  readonly #entries = new Map<string, Promise<Uint8Array>>();
+
+  constructor(datasetsDir: string) {
+    this.#datasetsDir = datasetsDir;
+  }
+
+  of(run: RunRecord): Promise<Uint8Array> {
+    const key = `${run.id}:${run.attempt}`;
+    const cached = this.#entries.get(key);
+    if (cached) return cached;
+    const hp = Hyperparameters.safeParse(run.hyperparameters);
+    if (!hp.success || !isDatasetName(run.dataset))
+      throw new KernelLabError('invalid_input', `run ${run.id} has invalid hyperparameters or dataset ${run.dataset}`);
+    const sweep = run.environment.sweep as { subset?: unknown } | undefined;
+    const subset = (run.environment.subset ?? sweep?.subset ?? {}) as { trainPerClass?: number; testPerClass?: number };
+    const made = prepareData({ datasetsDir: this.#datasetsDir, dataset: run.dataset, subset, hyperparameters: hp.data }).then(
+      encodeRunData,
+    );
+    made.catch(() => this.#entries.delete(key));
+    this.#entries.set(key, made);
+    while (this.#entries.size > 2) this.#entries.delete(this.#entries.keys().next().value!);
+    return made;
+  }
+
+  forget(runId: number): void {
+    for (const key of [...this.#entries.keys()]) if (key.startsWith(`${runId}:`)) this.#entries.delete(key);
+  }
 }

@@ -22,7 +22,7 @@
  * path on the agent's disk.
  */
 import { z } from 'zod';
-import { BackendName } from './app.ts';
+import { RunBackend } from './app.ts';
 import { method } from './define.ts';
 import { MetricKey, MetricValue, RunStatus } from './runs.ts';
 
@@ -42,8 +42,8 @@ export const AgentIdentity = z
     /** Where it runs: "slurm 1234_5", "pod sweep-7-2", or empty. */
     job: z.string().max(200).default(''),
     version: z.string().max(50).default(''),
-    /** The backends that load on the node. */
-    backends: z.array(BackendName).min(1, 'at least one backend must load on the agent').max(3),
+    /** The backends that load on the node (a browser GPU host: webgpu and/or webgl). */
+    backends: z.array(RunBackend).min(1, 'at least one backend must load on the agent').max(5),
     /** How many runs it takes before it exits (`--count`); null: until the queue is empty. */
     maxRuns: z.number().int().positive().max(100_000).nullable().default(null),
   })
@@ -207,7 +207,8 @@ export const AgentJob = z.object({
   runId: Id,
   uuid: z.uuid(),
   name: z.string(),
-  sweepId: Id,
+  /** Null for a single run (a browser GPU host trains those too). */
+  sweepId: Id.nullable(),
   dataset: z.string(),
   modelSpec: z.unknown(),
   hyperparameters: z.record(z.string(), z.unknown()),
@@ -229,13 +230,20 @@ export type AgentJob = z.infer<typeof AgentJob>;
 const FetchTarget = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dataset'), dataset: z.string().min(1).max(50), name: FileName }).strict(),
   z.object({ kind: z.literal('checkpoint'), lease: AgentLease, name: FileName }).strict(),
+  /**
+   * The held run's splits as the server prepared them (subset, validation split: the same
+   * images a worker process would train on), in gpuhost/runDataCodec.ts's layout: a browser GPU
+   * host has no dataset files to read and no Node to decode them.
+   */
+  z.object({ kind: z.literal('runData'), lease: AgentLease }).strict(),
 ]);
 
 export const agentMethods = {
   'agent.hello': method({
     input: z.object({ agent: AgentIdentity }).strict(),
     output: z.object({
-      sweepId: Id,
+      /** Null for a browser GPU host's token: runs pinned to webgpu or webgl, in any sweep or none. */
+      sweepId: Id.nullable(),
       sweepName: z.string(),
       /** How long a lease lasts without a report or heartbeat (ms). */
       leaseMs: z.number().int().positive(),
@@ -336,7 +344,8 @@ export const agentMethods = {
 /** An agent token as listed: never its secret. */
 export const AgentToken = z.object({
   id: Id,
-  sweepId: Id,
+  /** Null: a browser GPU host's token (runs pinned to webgpu or webgl). */
+  sweepId: Id.nullable(),
   label: z.string(),
   createdAt: z.number(),
   revokedAt: z.number().nullable(),
@@ -347,7 +356,8 @@ export type AgentToken = z.infer<typeof AgentToken>;
 /** An agent as the app shows it: where it runs and what it trains now. */
 export const AgentInfo = z.object({
   id: AgentId,
-  sweepId: Id,
+  /** Null: a browser lending its GPU (runs pinned to webgpu or webgl, any sweep). */
+  sweepId: Id.nullable(),
   host: z.string(),
   job: z.string(),
   version: z.string(),
@@ -377,6 +387,12 @@ export const agentsMethods = {
       .strict(),
     output: z.object({ token: AgentToken, secret: z.string() }),
     summary: 'Makes an agent token for one sweep; its secret is shown this once (only its SHA-256 is kept).',
+  }),
+  'agents.browserGpuToken': method({
+    input: z.object({}).strict().default({}),
+    output: z.object({ token: AgentToken, secret: z.string() }),
+    summary:
+      'Makes a token for this page\'s GPU host ("Train on this browser\'s GPU"): the agent.* methods for runs pinned to webgpu or webgl, any sweep or none; its secret is shown this once.',
   }),
   'agents.tokens': method({
     input: z.object({ sweepId: Id.optional() }).strict().default({}),

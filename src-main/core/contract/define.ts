@@ -25,7 +25,7 @@ export interface CallContext {
    * The agent token the call came with, checked by the service: which sweep it may work on.
    * Present only for `agent.` methods, which refuse calls without one.
    */
-  agent?: { tokenId: number; sweepId: number } | undefined;
+  agent?: { tokenId: number; sweepId: number | null } | undefined;
 }
 
 /** Handlers for a group of methods: each gets the parsed input and returns the output type. */

@@ -11,7 +11,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { AgentInfo, AgentToken } from '../contract/agents.ts';
-import type { BackendName } from '../contract/app.ts';
+import { GpuHostBackend, type RunBackend } from '../contract/app.ts';
 import { KernelLabError } from '../errors.ts';
 import type { SqliteDatabase } from './database.ts';
 import { holdLease } from './runLifecycle.ts';
@@ -33,7 +33,7 @@ export const sha256Hex = (text: string): string => createHash('sha256').update(t
 
 interface TokenRow {
   id: number;
-  sweep_id: number;
+  sweep_id: number | null;
   label: string;
   created_at: number;
   revoked_at: number | null;
@@ -43,7 +43,7 @@ interface TokenRow {
 interface AgentRow {
   id: string;
   token_id: number;
-  sweep_id: number;
+  sweep_id: number | null;
   host: string;
   job: string;
   version: string;
@@ -69,7 +69,8 @@ const tokenOf = (row: TokenRow): AgentToken => ({
 export interface AgentRecord {
   id: string;
   tokenId: number;
-  sweepId: number;
+  /** Null: a browser GPU host, which claims runs pinned to webgpu or webgl in any sweep or none. */
+  sweepId: number | null;
   backends: string[];
   maxRuns: number | null;
   runsClaimed: number;
@@ -81,7 +82,7 @@ export interface NewAgent {
   host: string;
   job: string;
   version: string;
-  backends: readonly BackendName[];
+  backends: readonly RunBackend[];
   maxRuns: number | null;
 }
 
@@ -119,11 +120,14 @@ export class AgentRegistry {
 
   // ── tokens ───────────────────────────────────────────────────────────────
 
-  /** A new token for one sweep: the secret is returned this once, only its SHA-256 is stored. */
-  createToken(sweepId: number, label: string): { token: AgentToken; secret: string } {
+  /**
+   * A new token for one sweep, or (sweepId null) for a browser GPU host: the secret is returned
+   * this once, only its SHA-256 is stored.
+   */
+  createToken(sweepId: number | null, label: string): { token: AgentToken; secret: string } {
     const secret = `kla_${randomBytes(32).toString('base64url')}`;
     const id = this.#write('making an agent token', () => {
-      if (!this.#db.prepare('SELECT 1 FROM sweeps WHERE id = ?').get(sweepId))
+      if (sweepId !== null && !this.#db.prepare('SELECT 1 FROM sweeps WHERE id = ?').get(sweepId))
         throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
       return Number(
         this.#db
@@ -177,7 +181,7 @@ export class AgentRegistry {
   // ── agents ───────────────────────────────────────────────────────────────
 
   /** Records an agent's hello (again, after a server restart: same id, same token). */
-  hello(agent: NewAgent, token: { id: number; sweepId: number }): void {
+  hello(agent: NewAgent, token: { id: number; sweepId: number | null }): void {
     this.#write('recording an agent', () => {
       const existing = this.#agentRow(agent.id);
       if (existing && existing.token_id !== token.id)
@@ -185,13 +189,15 @@ export class AgentRegistry {
       const now = Date.now();
       if (!existing) {
         const live = this.#db
-          .prepare('SELECT count(*) FROM agents WHERE sweep_id = ? AND last_seen_at > ? AND ended_at IS NULL')
+          .prepare('SELECT count(*) FROM agents WHERE sweep_id IS ? AND last_seen_at > ? AND ended_at IS NULL')
           .pluck()
           .get(token.sweepId, now - this.#leaseMs) as number;
         if (live >= maxLiveAgents)
           throw new KernelLabError(
             'too_large',
-            `sweep ${token.sweepId} has ${live} agents at work already (at most ${maxLiveAgents}); lower the job's concurrency`,
+            token.sweepId === null
+              ? `${live} browsers lend their GPU already (at most ${maxLiveAgents})`
+              : `sweep ${token.sweepId} has ${live} agents at work already (at most ${maxLiveAgents}); lower the job's concurrency`,
           );
       }
       this.#db
@@ -309,8 +315,10 @@ export class AgentRegistry {
     return this.#write('claiming a run for an agent', () => {
       const now = Date.now();
       const held = this.#db
-        .prepare("SELECT * FROM runs WHERE status = 'running' AND worker_owner = ? AND sweep_id = ? ORDER BY id LIMIT 1")
-        .get(owner, agent.sweepId) as RunDbRow | undefined;
+        .prepare(
+          "SELECT * FROM runs WHERE status = 'running' AND worker_owner = @owner AND (@sweep IS NULL OR sweep_id = @sweep) ORDER BY id LIMIT 1",
+        )
+        .get({ owner, sweep: agent.sweepId }) as RunDbRow | undefined;
       if (held) {
         const run = toRunRecord(held);
         const lease = { runId: run.id, owner, attempt: run.attempt };
@@ -322,17 +330,29 @@ export class AgentRegistry {
         .prepare(
           `UPDATE runs SET status = 'running', worker_owner = @owner, worker_pid = NULL, lease_expires_at = @lease,
              attempt = attempt + 1, error = NULL, started_at = coalesce(started_at, @now), updated_at = @now
-           WHERE id = (SELECT r.id FROM runs r JOIN sweeps s ON s.id = r.sweep_id
-                       WHERE r.sweep_id = @sweep AND s.status = 'running' AND r.status = 'queued'
-                         AND r.derived_from_run_id IS NULL AND r.reserved_for IS NULL
-                         AND (json_extract(r.hyperparameters, '$.backend') IS NULL
-                              OR json_extract(r.hyperparameters, '$.backend') IN (SELECT value FROM json_each(@backends)))
+           WHERE id = (SELECT r.id FROM runs r LEFT JOIN sweeps s ON s.id = r.sweep_id
+                       WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL AND r.reserved_for IS NULL
+                         AND CASE WHEN @sweep IS NULL
+                           -- A browser GPU host: only runs pinned to one of its backends, single or of a running sweep.
+                           THEN (r.sweep_id IS NULL OR s.status = 'running')
+                                AND json_extract(r.hyperparameters, '$.backend') IN (SELECT value FROM json_each(@backends))
+                                AND json_extract(r.hyperparameters, '$.backend') IN (SELECT value FROM json_each(@gpu))
+                           ELSE r.sweep_id = @sweep AND s.status = 'running'
+                                AND (json_extract(r.hyperparameters, '$.backend') IS NULL
+                                     OR json_extract(r.hyperparameters, '$.backend') IN (SELECT value FROM json_each(@backends)))
+                         END
                        ORDER BY r.priority DESC, r.id LIMIT 1)
              AND status = 'queued'
            RETURNING *`,
         )
-        .get({ owner, lease: now + this.#leaseMs, now, sweep: agent.sweepId, backends: JSON.stringify(agent.backends) }) as
-        RunDbRow | undefined;
+        .get({
+          owner,
+          lease: now + this.#leaseMs,
+          now,
+          sweep: agent.sweepId,
+          backends: JSON.stringify(agent.backends),
+          gpu: JSON.stringify(GpuHostBackend.options),
+        }) as RunDbRow | undefined;
       if (!row) return undefined;
       const run = toRunRecord(row);
       this.#db

@@ -90,6 +90,17 @@ describe('migrations', () => {
           "INSERT INTO sweeps (uuid, name, spec, status, created_at) VALUES ('00000000-0000-4000-8000-000000000002', 'old sweep', '{}', 'running', 1)",
         )
         .run();
+      if (from >= 7) {
+        old.db
+          .prepare("INSERT INTO agent_tokens (sweep_id, label, secret_sha256, created_at) VALUES (1, 'old token', ?, 1)")
+          .run('a'.repeat(64));
+        old.db
+          .prepare(
+            `INSERT INTO agents (id, token_id, sweep_id, host, backends, first_seen_at, last_seen_at)
+             VALUES ('00000000-0000-4000-8000-000000000009', 1, 1, 'node1', '["wasm"]', 1, 1)`,
+          )
+          .run();
+      }
       old.db.close();
 
       const store = RunStore.open(path);
@@ -109,6 +120,12 @@ describe('migrations', () => {
       if (from < 8) expect(store.getRun(1)?.hyperparameters).toEqual({ optimizer: 'rmsprop', learningRate: 0.001 });
       // The momentum optimizer keeps its own.
       expect(store.getRun(2)?.hyperparameters).toEqual({ optimizer: 'momentum', momentum: 0.9 });
+      // 0010 rebuilt agent_tokens and agents (a browser GPU host's token has no sweep): a cluster's token and agent stay.
+      if (from >= 7) {
+        expect(store.agents.tokens()).toMatchObject([{ id: 1, sweepId: 1, label: 'old token' }]);
+        expect(store.agents.list()).toMatchObject([{ host: 'node1', sweepId: 1 }]);
+      }
+      expect(store.agents.createToken(null, 'a browser').token.sweepId).toBeNull();
       const fresh = new Database(':memory:');
       store.close();
       const upgraded = new Database(path, { readonly: true });

@@ -56,9 +56,10 @@ CREATE TABLE agent_executions (
 ) WITHOUT ROWID;
 
 -- table agent_tokens
-CREATE TABLE agent_tokens (
+CREATE TABLE "agent_tokens" (
   id INTEGER PRIMARY KEY,
-  sweep_id INTEGER NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
+  -- NULL: a browser GPU host's token (runs pinned to webgpu or webgl, any sweep or none).
+  sweep_id INTEGER REFERENCES sweeps (id) ON DELETE CASCADE,
   label TEXT NOT NULL,
   secret_sha256 TEXT NOT NULL UNIQUE CHECK (length(secret_sha256) = 64),
   created_at INTEGER NOT NULL,
@@ -67,20 +68,19 @@ CREATE TABLE agent_tokens (
 );
 
 -- table agents
-CREATE TABLE agents (
+CREATE TABLE "agents" (
   id TEXT PRIMARY KEY,
   token_id INTEGER NOT NULL REFERENCES agent_tokens (id) ON DELETE CASCADE,
-  sweep_id INTEGER NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
+  -- NULL: a browser GPU host (its token's scope).
+  sweep_id INTEGER REFERENCES sweeps (id) ON DELETE CASCADE,
   host TEXT NOT NULL,
   job TEXT NOT NULL DEFAULT '',
   version TEXT NOT NULL DEFAULT '',
   backends TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(backends)),
-  -- `--count`: how many runs it takes before it exits; NULL: until the queue is empty.
   max_runs INTEGER,
   runs_claimed INTEGER NOT NULL DEFAULT 0,
   first_seen_at INTEGER NOT NULL,
   last_seen_at INTEGER NOT NULL,
-  -- Set when it said goodbye (or exited on a signal).
   ended_at INTEGER,
   end_reason TEXT
 ) WITHOUT ROWID;

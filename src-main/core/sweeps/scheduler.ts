@@ -22,7 +22,7 @@
  *   `pruned`, through settle like every end); before claiming, a TPE sweep gets its next points
  *   proposed from its finished ones, and a sweep past its time budget stops starting runs.
  */
-import type { BackendName } from '../contract/app.ts';
+import { isGpuHostBackend, type BackendName } from '../contract/app.ts';
 import { mebibyte } from '../contract/inspect.ts';
 import type { RunStatus } from '../contract/runs.ts';
 import { leaseOf, type ClaimScope, type RunRecord, type RunStore } from '../db/RunStore.ts';
@@ -328,8 +328,10 @@ export class Scheduler {
     // back to the queue, resuming from their checkpoints.
     for (const runId of this.#store.recoverInterrupted(now)) {
       const run = this.#store.getRun(runId);
-      if (run?.sweepId != null && this.#store.getSweep(run.sweepId)?.status === 'running' && run.derivedFromRunId === null)
-        this.#store.requeue(runId);
+      if (!run || run.derivedFromRunId !== null) continue;
+      // A single run pinned to a browser GPU whose page went away (tab closed): only another page can train it.
+      const gpuSingle = run.sweepId === null && isGpuHostBackend(run.hyperparameters.backend);
+      if (gpuSingle || (run.sweepId !== null && this.#store.getSweep(run.sweepId)?.status === 'running')) this.#store.requeue(runId);
     }
   }
 

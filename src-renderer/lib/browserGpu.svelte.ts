@@ -1,0 +1,97 @@
+/**
+ * "Train on this browser's GPU" (browser mode): the page lends its GPU to `kernellab serve`. It
+ * asks the server for a GPU-host token (agents.browserGpuToken), then claims runs pinned to
+ * webgpu or webgl through the agent.* methods and trains each in a fresh GPU Worker
+ * (core/gpuhost/gpuLender.ts). Closing the tab stops it; the run it held goes back to the queue
+ * when its lease lapses.
+ *
+ * The GPU host is the one part of the core built to run in a page (no Node imports; its Worker
+ * runs the same training loop as a worker process), so this file loads it, on demand: the rest of
+ * the renderer still imports the core as types only, and the page's first load carries none of it.
+ */
+import type { GpuHostBackend } from '../../src-main/core/contract/app.ts';
+import type { MethodOutput } from '../../src-main/core/contract/api.ts';
+import type { GpuWorkerLike } from '../../src-main/core/gpuhost/gpuHost.ts';
+import type { LenderStatus } from '../../src-main/core/gpuhost/gpuLender.ts';
+import { call, shellKind } from './api.ts';
+
+interface ErrorReply {
+  ok: false;
+  error: { code: string; message: string };
+}
+
+/** Which GPU backends this browser offers: WebGPU when an adapter answers, WebGL 2 when a context can be made. */
+async function backendsHere(): Promise<GpuHostBackend[]> {
+  const out: GpuHostBackend[] = [];
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (gpu && (await gpu.requestAdapter().catch(() => null))) out.push('webgpu');
+  if (typeof OffscreenCanvas !== 'undefined' && new OffscreenCanvas(1, 1).getContext('webgl2')) out.push('webgl');
+  return out;
+}
+
+class BrowserGpu {
+  /** Only a page of `kernellab serve` can lend its GPU (the desktop app's would be its hidden window). */
+  readonly available = shellKind === 'browser';
+  status = $state<LenderStatus | null>(null);
+  error = $state<string | null>(null);
+  /** True from the press until the lending ended (stopped, or failed in words). */
+  lending = $state(false);
+  #stop: AbortController | null = null;
+
+  async start(): Promise<void> {
+    if (this.#stop) return;
+    const stop = new AbortController();
+    this.#stop = stop;
+    this.lending = true;
+    this.error = null;
+    this.status = { state: 'starting', text: "checking this browser's GPU", runId: null };
+    try {
+      const backends = await backendsHere();
+      if (backends.length === 0) throw new Error('this browser offers neither WebGPU nor WebGL 2, so it has no GPU to lend');
+      const [{ lendGpu }, { GpuHost }] = await Promise.all([
+        import('../../src-main/core/gpuhost/gpuLender.ts'),
+        import('../../src-main/core/gpuhost/gpuHost.ts'),
+      ]);
+      const { secret } = await call('agents.browserGpuToken', {});
+      // A DOM Worker is what GpuWorkerLike describes (MessageEvent has data, ErrorEvent message and
+      // preventDefault); only the handlers' wider DOM parameter types keep the compiler from seeing it.
+      const host = new GpuHost(
+        () =>
+          new Worker(new URL('../../src-main/core/gpuhost/gpuWorker.ts', import.meta.url), {
+            type: 'module',
+          }) as unknown as GpuWorkerLike,
+      );
+      await lendGpu({
+        call: async (method, input) => {
+          const response = await fetch(`/api/call/${method}`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${secret}` },
+            body: JSON.stringify(input),
+          });
+          const reply = (await response.json()) as { ok: true; result: unknown } | ErrorReply;
+          if (!reply.ok) throw new Error(reply.error.message);
+          return reply.result as MethodOutput<typeof method>;
+        },
+        host,
+        agentId: crypto.randomUUID(),
+        hostName: `a browser on ${navigator.platform || 'an unknown platform'}`,
+        backends,
+        onStatus: (status) => (this.status = status),
+        signal: stop.signal,
+      });
+    } catch (error) {
+      this.error = error instanceof Error ? error.message : String(error);
+      this.status = { state: 'failed', text: this.error, runId: null };
+    } finally {
+      this.#stop = null;
+      this.lending = false;
+    }
+  }
+
+  stop(): void {
+    this.#stop?.abort();
+  }
+}
+
+/** One lender per page: the Runs view and This machine show and control the same one. */
+export const browserGpu = new BrowserGpu();
