@@ -252,9 +252,11 @@ async function trainJob(job: AgentJob, hello: Hello, o: LenderOptions): Promise<
         await flush();
         break;
       case 'checkpointFiles':
-        staged.set(message.kind, message.files);
+        // Per-epoch weight snapshots stay out, as a cluster agent's do: only best and last go up.
+        if (message.kind !== 'epoch') staged.set(message.kind, message.files);
         break;
       case 'checkpoint': {
+        if (message.kind === 'epoch') break;
         const files = staged.get(message.kind) ?? [];
         staged.delete(message.kind);
         await flush();
