@@ -58,62 +58,15 @@ export function materializeDerived(store: RunStore, source: RunRecord, info: Swe
     // One left half-written by a crash (interrupted after restart) is recorded again from scratch,
     // never through 'queued', where another process's scheduler could claim it as a training run.
     if (existing) store.deleteRun(existing.id);
-    const environment: Record<string, unknown> = {
-      ...source.environment,
-      sweep: { ...info, point: d.point, values: d.values, evaluateAtEpochs: [], derived: [] },
-    };
-    delete environment.resumeFromCheckpoint;
-    const run = store.createRun({
-      name: d.name,
-      experimentId: source.experimentId,
-      sweepId: source.sweepId,
-      derivedFromRunId: source.id,
-      derivedEpochs: d.epochs,
-      status: 'running',
-      modelSpec: source.modelSpec,
-      dataset: source.dataset,
-      backend: source.backend,
-      device: source.device,
-      seed: source.seed,
-      hyperparameters: { ...source.hyperparameters, epochs: d.epochs },
-      environment,
-      priority: source.priority,
-    });
+    const run = createDerived(store, source, info, d);
     if (reachedUpTo === 0 || !detail) {
       out.push(store.transition(run.id, 'failed', { error: `its source run ${source.id} ended ${source.status}` }));
       continue;
     }
-    const points: MetricPointInput[] = [];
-    for (const [key, list] of Object.entries(series)) {
-      for (const p of list) {
-        if (p.epoch <= d.epochs && !key.startsWith('test')) {
-          points.push({ runId: run.id, key, step: p.step, epoch: p.epoch, wallMs: p.wallMs, value: decodeMetricValue(p.value) });
-        }
-      }
-    }
     const evaluation = detail.evaluations.find((e) => e.split === intermediateSplit(d.epochs));
-    if (evaluation) {
-      const step = Math.max(0, ...points.filter((p) => p.epoch === d.epochs).map((p) => p.step));
-      for (const key of ['loss', 'accuracy'] as const) {
-        const value = evaluation[key];
-        if (value !== null && Object.hasOwn(series, `test_${key}`))
-          points.push({ runId: run.id, key: `test_${key}`, step, epoch: d.epochs, value: decodeMetricValue(value) });
-      }
-    }
+    const points = derivedPoints(run.id, series, d.epochs, evaluation);
     for (let i = 0; i < points.length; i += 5000) store.logBatch(points.slice(i, i + 5000));
-    // The source's checkpoints at this run's last epoch, and its per-epoch weight snapshots before
-    // it (never overwritten): the filters' epoch slider of a folded run spans its own epochs.
-    for (const c of detail.checkpoints.filter((c) => c.epoch === d.epochs || (c.kind === 'epoch' && c.epoch < d.epochs))) {
-      store.addCheckpoint(run.id, {
-        epoch: c.epoch,
-        kind: c.kind === 'best' ? 'best' : 'epoch',
-        path: c.path,
-        bytes: c.bytes,
-        sha256: c.sha256,
-        metric: c.metric,
-        value: c.value === null ? null : decodeMetricValue(c.value),
-      });
-    }
+    copyCheckpoints(store, detail, run.id, d.epochs);
     if (!evaluation) {
       out.push(
         store.transition(run.id, 'failed', {
@@ -136,6 +89,79 @@ export function materializeDerived(store: RunStore, source: RunRecord, info: Swe
     out.push(store.getRun(completed.id)!);
   }
   return out;
+}
+
+type Derived = SweepRunInfo['derived'][number];
+type SourceDetail = NonNullable<ReturnType<RunStore['runDetail']>>;
+type SourceSeries = ReturnType<RunStore['metricSeries']>['series'];
+
+/** The derived run's record, 'running' while it is written (never 'queued', where a scheduler could claim it). */
+function createDerived(store: RunStore, source: RunRecord, info: SweepRunInfo, d: Derived): RunRecord {
+  const environment: Record<string, unknown> = {
+    ...source.environment,
+    sweep: { ...info, point: d.point, values: d.values, evaluateAtEpochs: [], derived: [] },
+  };
+  delete environment.resumeFromCheckpoint;
+  return store.createRun({
+    name: d.name,
+    experimentId: source.experimentId,
+    sweepId: source.sweepId,
+    derivedFromRunId: source.id,
+    derivedEpochs: d.epochs,
+    status: 'running',
+    modelSpec: source.modelSpec,
+    dataset: source.dataset,
+    backend: source.backend,
+    device: source.device,
+    seed: source.seed,
+    hyperparameters: { ...source.hyperparameters, epochs: d.epochs },
+    environment,
+    priority: source.priority,
+  });
+}
+
+/** The source's points up to `epochs` (its own test metrics left out), then the intermediate evaluation's as test metrics. */
+function derivedPoints(
+  runId: number,
+  series: SourceSeries,
+  epochs: number,
+  evaluation: SourceDetail['evaluations'][number] | undefined,
+): MetricPointInput[] {
+  const points: MetricPointInput[] = [];
+  for (const [key, list] of Object.entries(series)) {
+    for (const p of list) {
+      if (p.epoch <= epochs && !key.startsWith('test')) {
+        points.push({ runId, key, step: p.step, epoch: p.epoch, wallMs: p.wallMs, value: decodeMetricValue(p.value) });
+      }
+    }
+  }
+  if (evaluation) {
+    const step = Math.max(0, ...points.filter((p) => p.epoch === epochs).map((p) => p.step));
+    for (const key of ['loss', 'accuracy'] as const) {
+      const value = evaluation[key];
+      if (value !== null && Object.hasOwn(series, `test_${key}`))
+        points.push({ runId, key: `test_${key}`, step, epoch: epochs, value: decodeMetricValue(value) });
+    }
+  }
+  return points;
+}
+
+/**
+ * The source's checkpoints at this run's last epoch, and its per-epoch weight snapshots before it
+ * (never overwritten): the filters' epoch slider of a folded run spans its own epochs.
+ */
+function copyCheckpoints(store: RunStore, detail: SourceDetail, runId: number, epochs: number): void {
+  for (const c of detail.checkpoints.filter((c) => c.epoch === epochs || (c.kind === 'epoch' && c.epoch < epochs))) {
+    store.addCheckpoint(runId, {
+      epoch: c.epoch,
+      kind: c.kind === 'best' ? 'best' : 'epoch',
+      path: c.path,
+      bytes: c.bytes,
+      sha256: c.sha256,
+      metric: c.metric,
+      value: c.value === null ? null : decodeMetricValue(c.value),
+    });
+  }
 }
 
 /** Each sweep run's folding plan, read once per run (the scheduler asks at every claim and every end). */
