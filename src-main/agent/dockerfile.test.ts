@@ -13,10 +13,13 @@ describe('Dockerfile.agent', () => {
   const text = readFileSync(`${root}Dockerfile.agent`, 'utf8');
 
   it('copies only files that exist, and starts the agent', () => {
-    const copies = [...text.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
-    expect(copies).toEqual(['package.json', 'package-lock.json', 'bin', 'src-main', 'migrations']);
+    const copies = [...text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+    expect(copies).toEqual(['package.json', 'i18n', 'package.json', 'package-lock.json', 'bin', 'src-main', 'migrations', 'i18n']);
     for (const path of copies) expect(existsSync(`${root}${path}`), path).toBe(true);
     expect(text).toMatch(/^FROM node:22/m);
+    // The CLI imports the compiled messages (i18n/paraglide), which the messages stage builds.
+    expect(text).toContain('COPY --from=messages /build/i18n/paraglide ./i18n/paraglide');
+    expect(text).toMatch(/node i18n\/compile\.ts/);
     expect(text).toContain('ENTRYPOINT ["node", "/opt/kernellab/bin/kernellab.js", "agent"]');
   });
 
