@@ -40,6 +40,38 @@ function featureOf(
   return { feature: { name, kind: 'categorical', choices: choices.length }, encode: (v) => choices.indexOf(JSON.stringify(v)) };
 }
 
+/** Each run's metric at its last recorded epoch (NaN and infinite values skipped). */
+function lastValues(store: RunStore, sweepId: number, metric: string): Map<number, { epoch: number; value: number }> {
+  const last = new Map<number, { epoch: number; value: number }>();
+  for (const p of store.sweepMetricSeries(sweepId, metric)) {
+    if (p.value === null || !Number.isFinite(p.value)) continue;
+    const seen = last.get(p.runId);
+    if (!seen || p.epoch >= seen.epoch) last.set(p.runId, { epoch: p.epoch, value: p.value });
+  }
+  return last;
+}
+
+/** The best value so far as trained runs ended, in the order they ended. */
+function bestSoFarOf(
+  runs: RunRecord[],
+  last: Map<number, { value: number }>,
+  direction: SweepImportance['direction'],
+): SweepImportance['bestSoFar'] {
+  const bestSoFar: SweepImportance['bestSoFar'] = [];
+  let best: number | undefined;
+  for (const r of runs
+    .filter(
+      (r) => r.derivedFromRunId === null && r.endedAt !== null && (r.status === 'completed' || r.status === 'pruned') && last.has(r.id),
+    )
+    .sort((a, b) => a.endedAt! - b.endedAt!)) {
+    const value = last.get(r.id)!.value;
+    // A pruned run stopped early: its value is not the configuration's, so it never sets the best.
+    if (r.status === 'completed' && (best === undefined || isBetter(value, best, direction))) best = value;
+    if (best !== undefined) bestSoFar.push({ runId: r.id, endedAt: r.endedAt!, value, best });
+  }
+  return bestSoFar;
+}
+
 export function sweepImportance(store: RunStore, sweep: Sweep, metricOverride?: string): SweepImportance {
   const search = searchOf(sweep);
   const spec = search?.spec;
@@ -51,12 +83,7 @@ export function sweepImportance(store: RunStore, sweep: Sweep, metricOverride?: 
   const cached = cache.get(`${sweep.uuid}:${metric}`);
   if (cached?.key === key) return cached.result;
 
-  const last = new Map<number, { epoch: number; value: number }>();
-  for (const p of store.sweepMetricSeries(sweep.id, metric)) {
-    if (p.value === null || !Number.isFinite(p.value)) continue;
-    const seen = last.get(p.runId);
-    if (!seen || p.epoch >= seen.epoch) last.set(p.runId, { epoch: p.epoch, value: p.value });
-  }
+  const last = lastValues(store, sweep.id, metric);
   const infoOf = (r: RunRecord) => r.environment.sweep as SweepRunInfo | undefined;
   const trials = runs.filter((r) => r.status === 'completed' && last.has(r.id) && infoOf(r)?.values);
   const axisNames = spec ? Object.keys(spec.axes) : [...new Set(trials.flatMap((r) => Object.keys(infoOf(r)!.values)))];
@@ -94,18 +121,7 @@ export function sweepImportance(store: RunStore, sweep: Sweep, metricOverride?: 
         .map((r) => ({ value: infoOf(r)!.values[name]!, metric: last.get(r.id)!.value, runId: r.id })),
     });
   });
-  const bestSoFar: SweepImportance['bestSoFar'] = [];
-  let best: number | undefined;
-  for (const r of runs
-    .filter(
-      (r) => r.derivedFromRunId === null && r.endedAt !== null && (r.status === 'completed' || r.status === 'pruned') && last.has(r.id),
-    )
-    .sort((a, b) => a.endedAt! - b.endedAt!)) {
-    const value = last.get(r.id)!.value;
-    // A pruned run stopped early: its value is not the configuration's, so it never sets the best.
-    if (r.status === 'completed' && (best === undefined || isBetter(value, best, direction))) best = value;
-    if (best !== undefined) bestSoFar.push({ runId: r.id, endedAt: r.endedAt!, value, best });
-  }
+  const bestSoFar = bestSoFarOf(runs, last, direction);
   const result: SweepImportance = {
     sweepId: sweep.id,
     metric,
