@@ -9,6 +9,9 @@ export default defineConfig({
     environment: 'node',
     // Real child processes and SQLite files: forks isolate native modules and process.exit.
     pool: 'forks',
+    // The CLI speaks the system's language (LANG=ko_KR → Korean): tests read its English words, so
+    // they pin it, and the Korean tests (cli/cliLanguage.test.ts) ask for Korean themselves.
+    env: { KERNELLAB_LANG: 'en' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores here: more workers only make tfjs tests fight over them.

@@ -5,6 +5,7 @@
  * carriage return. Lint forbids console.* and process.std*.write elsewhere in src-main/cli.
  */
 import type { AppInfo } from '../core/contract/index.ts';
+import { m } from '../../i18n/paraglide/messages.js';
 
 /**
  * C0 controls except tab and newline, DEL, C1 controls (U+0080–U+009F: some terminals read
@@ -66,15 +67,16 @@ export const commanderOutput = {
 };
 
 export function formatInfo(info: AppInfo): string {
+  const label = (text: string) => `  ${text.padEnd(13)} `;
   const lines = [
     `KernelLab ${info.appVersion}`,
-    `  data folder   ${info.dataDir}`,
-    `  node          ${info.nodeVersion}${info.electronVersion ? `, electron ${info.electronVersion}` : ''}`,
-    `  tfjs          ${info.tfjsVersion}`,
-    `  platform      ${info.platform}, ${info.cpus} CPUs`,
-    `  backends`,
+    `${label(m.cli_info_data_folder())}${info.dataDir}`,
+    `${label('node')}${info.nodeVersion}${info.electronVersion ? `, electron ${info.electronVersion}` : ''}`,
+    `${label('tfjs')}${info.tfjsVersion}`,
+    `${label(m.cli_info_platform())}${m.cli_info_cpus({ platform: info.platform, cpus: info.cpus })}`,
+    `  ${m.cli_info_backends()}`,
     ...info.backends.map((b) => `    ${b.available ? '✓' : '✗'} ${b.name.padEnd(11)} ${b.detail}`),
-    `  runs use      ${info.chosenBackend ?? 'no backend loads on this machine'}`,
+    `${label(m.cli_info_runs_use())}${info.chosenBackend ?? m.cli_info_no_backend()}`,
   ];
   return lines.join('\n');
 }

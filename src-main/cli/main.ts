@@ -14,6 +14,7 @@ import { registerSweepCluster } from './sweepCluster.ts';
 import { registerTrain } from './train.ts';
 import { defineAgentCommand } from '../agent/command.ts';
 import { nodeLocale } from '../../i18n/locale.ts';
+import { m } from '../../i18n/paraglide/messages.js';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
 
 /** Whether a `kernellab call` answer put runs on the queue (which that call does not train). */
@@ -28,6 +29,24 @@ function queuedWork(method: string, result: unknown): boolean {
       return (result as { sweepIds: number[] }).sweepIds.length > 0;
     default:
       return false;
+  }
+}
+
+/** Commander's section titles (Usage:, Options:, Commands:…) in the user's language. */
+function helpTitle(title: string): string {
+  switch (title) {
+    case 'Usage:':
+      return m.cli_help_title_usage();
+    case 'Options:':
+      return m.cli_help_title_options();
+    case 'Commands:':
+      return m.cli_help_title_commands();
+    case 'Arguments:':
+      return m.cli_help_title_arguments();
+    case 'Global Options:':
+      return m.cli_help_title_global_options();
+    default:
+      return title;
   }
 }
 
@@ -62,17 +81,20 @@ export async function main(argv: string[]): Promise<number> {
     (service ??= createService({ dataDir: resolveDataDir({ flag: home }), shell: 'cli', ...extra }));
   const program = new Command()
     .name('kernellab')
-    .description('Train convolutional networks, sweep hyperparameters, compare runs.')
-    .option('--home <dir>', 'data folder (default: $KERNELLAB_HOME or the per-user app data folder)')
-    .option('--lang <language>', 'en or ko (default: $KERNELLAB_LANG, else the system locale)')
+    .description(m.cli_program_description())
+    .option('--home <dir>', m.cli_option_home())
+    .option('--lang <language>', m.cli_option_lang())
     .showHelpAfterError()
     .configureOutput(commanderOutput)
+    .configureHelp({ styleTitle: helpTitle })
+    .helpOption('-h, --help', m.cli_help_option())
+    .helpCommand('help [command]', m.cli_help_command())
     .exitOverride();
 
   program
     .command('info')
-    .description('versions, data folder and the tfjs backends that load here')
-    .option('--json', 'print JSON')
+    .description(m.cli_info_description())
+    .option('--json', m.cli_option_json())
     .action(async (options: { json?: boolean }) => {
       const service = open(program.opts().home);
       const info = await service.call('app.info', {});
@@ -80,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
       if (options.json) printJson({ ...info, engines });
       else
         print(
-          `${formatInfo(info)}\n  engines (${engines.enginesDir})\n${engines.engines.map((e) => describeEngine(e).replace(/^/gm, '    ')).join('\n')}`,
+          `${formatInfo(info)}\n  ${m.cli_info_engines({ dir: engines.enginesDir })}\n${engines.engines.map((e) => describeEngine(e).replace(/^/gm, '    ')).join('\n')}`,
         );
     });
 
@@ -88,24 +110,21 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('call')
-    .description('call any API method with a JSON input and print its JSON output')
-    .argument('<method>', `one of: ${Object.keys(methods).join(', ')}`)
-    .argument('[input]', 'JSON input', '{}')
+    .description(m.cli_call_description())
+    .argument('<method>', m.cli_call_method({ methods: Object.keys(methods).join(', ') }))
+    .argument('[input]', m.cli_call_input(), '{}')
     .action(async (name: string, inputText: string) => {
       let input: unknown;
       try {
         input = JSON.parse(inputText);
       } catch (error) {
-        throw new KernelLabError('invalid_input', `input is not JSON: ${(error as Error).message}`);
+        throw new KernelLabError('invalid_input', m.cli_call_not_json({ reason: (error as Error).message }));
       }
       // One request, answered, then this process exits: it trains nothing (a run it claimed would
       // be interrupted by the exit at once); what it queues waits for the app or `kernellab serve`.
       const result = await open(program.opts().home, { trains: false }).call(name as never, input);
       printJson(result);
-      if (queuedWork(name, result))
-        printError(
-          'kernellab: queued; `kernellab call` does not train — the app or `kernellab serve` on this data folder trains it (`kernellab train` and `kernellab sweep` train in the foreground)',
-        );
+      if (queuedWork(name, result)) printError(m.cli_call_queued());
     });
 
   registerTrain(program, () => open(program.opts().home));

@@ -12,65 +12,56 @@ import { PresetId } from '../core/contract/training.ts';
 import { invalidInput, KernelLabError } from '../core/errors.ts';
 import { presets } from '../core/service.ts';
 import { unknownWord } from './suggest.ts';
+import { m } from '../../i18n/paraglide/messages.js';
 
-/** Flag → axis name (the names sweep specs use). */
+/** Flag → axis name (the names sweep specs use), and its help (a function: the language is set after modules load). */
 export const axisFlags = [
-  ['kernel-size', 'kernelSize', 'kernel size of every conv layer'],
-  ['filters', 'filters', 'filters of every conv layer'],
-  ['strides', 'strides', 'stride of every conv layer'],
-  ['padding', 'padding', 'same | valid, every conv layer'],
-  ['pooling', 'pooling', 'max | avg, every pooling layer'],
-  ['activation', 'activation', 'activation of every conv and dense layer'],
-  ['epochs', 'epochs', 'epochs'],
-  ['batch-size', 'batchSize', 'batch size'],
-  ['learning-rate', 'learningRate', 'learning rate'],
-  ['optimizer', 'optimizer', 'sgd | momentum | adam | rmsprop'],
-  ['dropout', 'dropout', 'rate of every dropout layer'],
-  ['seed', 'seed', 'seed'],
-  ['momentum', 'momentum', 'SGD momentum (momentum optimizer; default 0.9) or RMSprop momentum (default 0)'],
-  ['nesterov', 'hyperparameters.nesterov', 'true | false: Nesterov momentum (momentum optimizer)'],
-  ['beta1', 'hyperparameters.beta1', "Adam's beta1 (default 0.9)"],
-  ['beta2', 'hyperparameters.beta2', "Adam's beta2 (default 0.999)"],
-  ['epsilon', 'hyperparameters.epsilon', "Adam's and RMSprop's epsilon (default Keras' 1e-7; TF-1's Adam used 1e-8)"],
-  ['rho', 'hyperparameters.rho', "RMSprop's rho (default 0.9)"],
-  ['centered', 'hyperparameters.centered', 'true | false: centered RMSprop'],
-  ['shuffle', 'hyperparameters.shuffle', 'true | false: a fresh seeded order of the training images every epoch (default true)'],
-  ['validation-split-mode', 'hyperparameters.validationSplitMode', "stratified (default) | tail: Keras' validation_split, the last images"],
+  ['kernel-size', 'kernelSize', () => m.cli_flag_kernel_size()],
+  ['filters', 'filters', () => m.cli_flag_filters()],
+  ['strides', 'strides', () => m.cli_flag_strides()],
+  ['padding', 'padding', () => m.cli_flag_padding()],
+  ['pooling', 'pooling', () => m.cli_flag_pooling()],
+  ['activation', 'activation', () => m.cli_flag_activation()],
+  ['epochs', 'epochs', () => m.cli_flag_epochs()],
+  ['batch-size', 'batchSize', () => m.cli_flag_batch_size()],
+  ['learning-rate', 'learningRate', () => m.cli_flag_learning_rate()],
+  ['optimizer', 'optimizer', () => m.cli_flag_optimizer()],
+  ['dropout', 'dropout', () => m.cli_flag_dropout()],
+  ['seed', 'seed', () => m.cli_flag_seed()],
+  ['momentum', 'momentum', () => m.cli_flag_momentum()],
+  ['nesterov', 'hyperparameters.nesterov', () => m.cli_flag_nesterov()],
+  ['beta1', 'hyperparameters.beta1', () => m.cli_flag_beta1()],
+  ['beta2', 'hyperparameters.beta2', () => m.cli_flag_beta2()],
+  ['epsilon', 'hyperparameters.epsilon', () => m.cli_flag_epsilon()],
+  ['rho', 'hyperparameters.rho', () => m.cli_flag_rho()],
+  ['centered', 'hyperparameters.centered', () => m.cli_flag_centered()],
+  ['shuffle', 'hyperparameters.shuffle', () => m.cli_flag_shuffle()],
+  ['validation-split-mode', 'hyperparameters.validationSplitMode', () => m.cli_flag_validation_split_mode()],
 ] as const;
 
 /** `lenet5` is the MNIST reference network (relu); every preset id works as itself. */
 export const presetAliases: Record<string, string> = { lenet5: 'lenet5-relu', lenet: 'lenet5-relu', alexnet: 'alexnet-28' };
 
 export function addRunFlags(command: Command, list: boolean): Command {
-  const suffix = list ? ' (a comma list makes it an axis)' : '';
+  const suffix = list ? m.cli_flag_axis_suffix() : '';
   command
-    .option(
-      '--spec <file>',
-      "a run file (YAML or JSON: preset or model, dataset, subset, hyperparameters — a sweep's base); flags override it",
-    )
+    .option('--spec <file>', m.cli_flag_spec())
     .option(
       '--preset <id>',
-      'a preset network: lenet5 (= lenet5-relu), lenet5-swish, mnist-two-conv, fashion-bn-dropout, alexnet-28, fashion-keras-tutorial, mnist-tf1-deep, lenet5-cifar10-keras',
+      m.cli_flag_preset({
+        presets:
+          'lenet5 (= lenet5-relu), lenet5-swish, mnist-two-conv, fashion-bn-dropout, alexnet-28, fashion-keras-tutorial, mnist-tf1-deep, lenet5-cifar10-keras',
+      }),
     )
-    .option('--model <file>', 'a model spec JSON file instead of a preset')
-    .option('--dataset <name>', `mnist | fashion-mnist | cifar10${list ? ' (a comma list makes it an axis)' : ''}`)
-    .option('--subset <n>', 'train on n training images (stratified by class)')
-    .option('--test-subset <n>', 'evaluate on n test images')
-    .option(
-      '--backend <name>',
-      `pin a backend: tensorflow | wasm | cpu, or webgpu | webgl (a browser GPU trains it)${list ? ' (a comma list makes it an axis)' : ''}`,
-    )
-    .option('--validation-split <f>', 'fraction of the training images held out for validation')
-    .option(
-      '--early-stopping <monitor:patience[,option…]>',
-      "Keras' EarlyStopping: val_loss:3, or val_accuracy:5,min_delta=0.001,mode=max,baseline=0.9,start_from_epoch=2,restore_best_weights",
-    )
-    .option(
-      '--lr-schedule <type[:option=value,…]>',
-      'step:every=10,factor=0.5 | exponential:decay_steps=1000,decay_rate=0.96[,staircase] | cosine:decay_steps=5000[,alpha=0.1] | ' +
-        'plateau[:monitor=val_loss,factor=0.1,patience=10,min_delta=0.0001,cooldown=0,min_lr=0,mode=auto] (Keras names and defaults)',
-    );
-  for (const [flag, , description] of axisFlags) command.option(`--${flag} <value>`, description + suffix);
+    .option('--model <file>', m.cli_flag_model())
+    .option('--dataset <name>', `mnist | fashion-mnist | cifar10${suffix}`)
+    .option('--subset <n>', m.cli_flag_subset())
+    .option('--test-subset <n>', m.cli_flag_test_subset())
+    .option('--backend <name>', `${m.cli_flag_backend()}${suffix}`)
+    .option('--validation-split <f>', m.cli_flag_validation_split())
+    .option('--early-stopping <monitor:patience[,option…]>', m.cli_flag_early_stopping())
+    .option('--lr-schedule <type[:option=value,…]>', m.cli_flag_lr_schedule());
+  for (const [flag, , description] of axisFlags) command.option(`--${flag} <value>`, description() + suffix);
   return command;
 }
 
@@ -243,7 +234,13 @@ export function runHelpText(command: 'train' | 'sweep'): string {
     String(p.hyperparameters.learningRate),
     String(p.hyperparameters.validationSplit),
   ]);
-  const headers = ['preset', 'epochs', 'batch size', 'learning rate', 'validation split'];
+  const headers = [
+    m.cli_run_help_header_preset(),
+    m.cli_run_help_header_epochs(),
+    m.cli_run_help_header_batch_size(),
+    m.cli_run_help_header_learning_rate(),
+    m.cli_run_help_header_validation_split(),
+  ];
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
   const example =
@@ -252,15 +249,15 @@ export function runHelpText(command: 'train' | 'sweep'): string {
       : 'kernellab sweep --preset lenet5 --dataset mnist --subset 6000 --kernel-size 3,5,7 --epochs 2,4,6';
   return [
     '',
-    "Defaults: a flag you leave out keeps the preset's value:",
+    m.cli_run_help_defaults(),
     line(headers),
     ...rows.map(line),
-    '  With --model <file>: batch size 32, validation split 0.1, seed 42; give --epochs and --learning-rate.',
-    '  --subset / --test-subset: every training / test image of the dataset (kernellab datasets ls shows the counts).',
-    '  --backend: the first that loads here (tensorflow, then wasm, then cpu; kernellab info says which).',
-    "             webgpu or webgl: the run waits in the queue until a browser lends its GPU (kernellab serve, open the page, Train on this browser's GPU).",
+    m.cli_run_help_model(),
+    m.cli_run_help_subset(),
+    m.cli_run_help_backend(),
+    m.cli_run_help_gpu(),
     '',
-    'Example:',
+    m.cli_run_help_example(),
     `  ${example}`,
     '',
   ].join('\n');

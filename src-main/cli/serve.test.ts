@@ -11,11 +11,13 @@ afterEach(() => tmp.cleanup());
 
 /** Starts `kernellab serve` with stdout and stderr in one file (their order kept); returns that text once a URL is printed. */
 async function serveOutput(rendererDir: string, extra: { args?: string[]; env?: Record<string, string> } = {}): Promise<string> {
+  const { KERNELLAB_LANG: _pinned, ...inherited } = process.env;
   const log = join(tmp.dir, 'serve.log');
   const fd = openSync(log, 'w');
   const child = spawn(process.execPath, [cliPath, '--home', join(tmp.dir, 'home'), ...(extra.args ?? []), 'serve', '--port', '0'], {
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, KERNELLAB_RENDERER_DIR: rendererDir, ...extra.env },
+    // Without vitest's KERNELLAB_LANG pin (vitest.config.ts): each case says how the language is asked for.
+    env: { ...inherited, KERNELLAB_RENDERER_DIR: rendererDir, ...extra.env },
   });
   closeSync(fd);
   try {

@@ -15,17 +15,22 @@ import type { Service } from '../core/service.ts';
 import { addRunFlags, axesFromFlags, baseFromFlags, positiveInt, runHelpText, type RunFlagValues } from './runFlags.ts';
 import { print, printJson, terminalText } from './format.ts';
 import { formatRunSummary } from './runs.ts';
+import { m } from '../../i18n/paraglide/messages.js';
 
 const epochKeys = ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const;
 
 /** One epoch as Keras prints it: `Epoch 2/5 - 12.3s - loss: 0.4123 - … - 3,307 images/s`. */
 export function epochLine(epoch: number, epochs: number | null, values: Record<string, number>): string {
-  const parts = [`Epoch ${epoch}/${epochs ?? '?'}`];
+  const parts: string[] = [m.cli_train_epoch({ epoch, epochs: epochs ?? '?' })];
   if (values.epoch_seconds !== undefined) parts.push(`${values.epoch_seconds.toFixed(1)}s`);
   for (const key of epochKeys) if (values[key] !== undefined) parts.push(`${key}: ${values[key]!.toFixed(4)}`);
-  if (values.samples_per_sec !== undefined) parts.push(`${Math.round(values.samples_per_sec).toLocaleString('en-US')} images/s`);
+  if (values.samples_per_sec !== undefined)
+    parts.push(m.cli_train_images_per_second({ count: Math.round(values.samples_per_sec).toLocaleString('en-US') }));
   return parts.join(' - ');
 }
+
+/** A label column of the summary, as wide as the English labels. */
+const label = (text: string) => `  ${text.padEnd(12)}  `;
 
 /** Where the run's checkpoints are and how to open it again, after the metrics. */
 export function whereToFind(run: RunDetail): string[] {
@@ -35,31 +40,30 @@ export function whereToFind(run: RunDetail): string[] {
     // The folder holds the latest checkpoint of each kind (each save replaces the one before).
     const latest = new Map<string, number>();
     for (const c of run.checkpoints) latest.set(c.kind, Math.max(latest.get(c.kind) ?? 0, c.epoch));
-    const kinds = [...latest].map(([kind, epoch]) => `${kind}: epoch ${epoch}`).join(', ');
-    lines.push(`  checkpoints   ${folders.join(', ')} (${kinds})`);
+    const kinds = [...latest].map(([kind, epoch]) => m.cli_train_checkpoint_kind({ kind, epoch })).join(', ');
+    lines.push(`${label(m.cli_train_checkpoints())}${folders.join(', ')} (${kinds})`);
   }
-  lines.push(`  open it       kernellab runs show ${run.id}  ·  kernellab runs compare ${run.id} <another id>`);
-  lines.push(`  in a browser  kernellab serve, then open the URL it prints and add #/runs/${run.id}`);
+  lines.push(`${label(m.cli_train_open_it())}${m.cli_train_open_it_commands({ id: run.id })}`);
+  lines.push(`${label(m.cli_train_in_browser())}${m.cli_train_in_browser_how({ id: run.id })}`);
   return lines;
 }
 
 export function registerTrain(program: Command, open: () => Service): void {
   const command = program
     .command('train')
-    .description('train one run, one line per epoch, and print its final metrics (exit 0 only when it completed)')
-    .option('--name <name>', 'run name')
-    .option('--experiment <name>', 'file the run under this experiment')
-    .option('--threads <n>', 'CPU threads the run computes with (default: every core, or the setting in This machine)')
-    .option('--json', 'print the finished run as JSON, and nothing else')
-    .option('--yes', 'confirm a run of more than 10,000 epochs');
+    .description(m.cli_train_description())
+    .option('--name <name>', m.cli_train_option_name())
+    .option('--experiment <name>', m.cli_train_option_experiment())
+    .option('--threads <n>', m.cli_train_option_threads())
+    .option('--json', m.cli_train_option_json())
+    .option('--yes', m.cli_train_option_yes());
   command.addHelpText('after', () => runHelpText('train'));
   addRunFlags(command, false).action(async (flags: RunFlagValues & { json?: boolean; threads?: string; yes?: boolean }) => {
     const base = baseFromFlags(flags, false);
     const threads = positiveInt('threads', flags.threads);
     const set: Record<string, string | number | boolean> = {};
     for (const [axis, values] of Object.entries(axesFromFlags(flags))) {
-      if (values.length !== 1)
-        throw new KernelLabError('invalid_input', `--${axis}: train takes one value; use kernellab sweep for several`);
+      if (values.length !== 1) throw new KernelLabError('invalid_input', m.cli_train_one_value({ axis }));
       set[axis] = values[0]!;
     }
     const service = open();
@@ -82,10 +86,10 @@ export function registerTrain(program: Command, open: () => Service): void {
       else
         print(
           [
-            `Run ${runId} is queued on ${queued.backend}, ${gpuHostWaiting}.`,
-            "  kernellab serve prints the page's URL; the run then trains in that browser's Worker and is recorded here.",
-            `  follow it      kernellab runs show ${runId}`,
-            `  cancel it      kernellab call runs.cancel '{"id":${runId}}'`,
+            m.cli_train_gpu_queued({ id: runId, backend: queued.backend, waiting: gpuHostWaiting }),
+            m.cli_train_gpu_how(),
+            `${label(m.cli_train_follow_it())}kernellab runs show ${runId}`,
+            `${label(m.cli_train_cancel_it())}kernellab call runs.cancel '{"id":${runId}}'`,
           ].join('\n'),
         );
       return;
@@ -97,8 +101,17 @@ export function registerTrain(program: Command, open: () => Service): void {
     const bars = tty
       ? new cliProgress.MultiBar(
           {
-            format:
-              'epoch {epoch}/{epochs} [{bar}] {value}/{total} batches | {duration_formatted} elapsed | ETA {eta_formatted} | loss {loss}',
+            // cli-progress fills these placeholders in: the message keeps them as they are.
+            format: m.cli_train_bar({
+              epoch: '{epoch}',
+              epochs: '{epochs}',
+              bar: '{bar}',
+              value: '{value}',
+              total: '{total}',
+              duration_formatted: '{duration_formatted}',
+              eta_formatted: '{eta_formatted}',
+              loss: '{loss}',
+            }),
             hideCursor: true,
             stream: process.stdout,
           },
@@ -150,7 +163,10 @@ export function registerTrain(program: Command, open: () => Service): void {
     if (flags.json) printJson(detail);
     else print([formatRunSummary(detail), ...whereToFind(detail)].join('\n'));
     if (detail.status !== 'completed') {
-      throw new KernelLabError('internal', `run ${runId} ended ${detail.status}${detail.error ? `: ${detail.error}` : ''}`);
+      throw new KernelLabError(
+        'internal',
+        m.cli_train_ended({ id: runId, status: detail.status, error: detail.error ? `: ${detail.error}` : '' }),
+      );
     }
   });
 }

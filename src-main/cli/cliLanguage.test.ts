@@ -1,0 +1,73 @@
+/**
+ * The CLI in Korean and English (issue 17): help, progress and summary lines and the errors it
+ * words itself come from the message catalogue in the language of --lang, KERNELLAB_LANG or the
+ * system locale; what programs read (--json, exports) stays the same in every language.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cliPath } from '../test/servedKernellab.ts';
+import { makeTempDir } from '../test/tempDir.ts';
+import { epochLine } from './train.ts';
+import { setLocale } from '../../i18n/paraglide/runtime.js';
+
+const temp = makeTempDir('kernellab-cli-lang-');
+afterAll(() => temp.cleanup());
+const home = join(temp.dir, 'home');
+
+function kernellab(env: Record<string, string | undefined>, ...args: string[]) {
+  const { KERNELLAB_LANG: _pinned, LANG: _lang, LC_ALL: _all, LC_MESSAGES: _messages, ...rest } = process.env;
+  const result = spawnSync(process.execPath, [cliPath, '--home', home, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...rest, ...env },
+  });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+describe('the CLI in Korean and English', () => {
+  it('prints help in Korean with --lang ko, KERNELLAB_LANG=ko or a Korean system locale, and in English otherwise', () => {
+    const flag = kernellab({}, '--lang', 'ko', 'train', '--help');
+    expect(flag.code, flag.err).toBe(0);
+    expect(flag.out).toContain('사용법:');
+    expect(flag.out).toContain('실행 하나를 학습하고');
+    expect(flag.out).toContain('모든 합성곱 층의 커널 크기');
+    expect(flag.out).toContain('기본값: 생략한 플래그는 프리셋의 값을 따릅니다:');
+    expect(flag.out).not.toContain('Usage:');
+    expect(kernellab({ KERNELLAB_LANG: 'ko' }, 'train', '--help').out).toContain('사용법:');
+    expect(kernellab({ LANG: 'ko_KR.UTF-8' }, '--help').out).toContain('합성곱 신경망을 학습하고');
+    const english = kernellab({ LANG: 'C' }, 'train', '--help');
+    expect(english.out).toContain('Usage:');
+    expect(english.out).toContain('kernel size of every conv layer');
+    // --lang wins over the variable.
+    expect(kernellab({ KERNELLAB_LANG: 'ko' }, '--lang', 'en', '--help').out).toContain('Usage:');
+  });
+
+  it('words its own errors in Korean, exit codes unchanged', () => {
+    const ko = kernellab({ KERNELLAB_LANG: 'ko' }, 'call', 'app.info', '{not json');
+    expect(ko.code).toBe(2);
+    expect(ko.err).toContain('입력이 JSON이 아닙니다');
+    const en = kernellab({ KERNELLAB_LANG: 'en' }, 'call', 'app.info', '{not json');
+    expect(en.code).toBe(2);
+    expect(en.err).toContain('input is not JSON');
+  });
+
+  it('labels kernellab info in Korean, and prints the same JSON in both languages', () => {
+    const ko = kernellab({ KERNELLAB_LANG: 'ko' }, 'info');
+    expect(ko.code, ko.err).toBe(0);
+    expect(ko.out).toContain('데이터 폴더');
+    expect(ko.out).toContain('백엔드');
+    const jsonKo = JSON.parse(kernellab({ KERNELLAB_LANG: 'ko' }, 'info', '--json').out) as Record<string, unknown>;
+    const jsonEn = JSON.parse(kernellab({ KERNELLAB_LANG: 'en' }, 'info', '--json').out) as Record<string, unknown>;
+    expect(Object.keys(jsonKo)).toEqual(Object.keys(jsonEn));
+    expect(jsonKo.dataDir).toBe(jsonEn.dataDir);
+  });
+
+  it("writes a training run's epoch line in the language set", () => {
+    const values = { loss: 0.41234, accuracy: 0.9, epoch_seconds: 12.34, samples_per_sec: 3307.2 };
+    setLocale('ko', { reload: false });
+    expect(epochLine(2, 5, values)).toBe('에포크 2/5 - 12.3s - loss: 0.4123 - accuracy: 0.9000 - 초당 이미지 3,307장');
+    setLocale('en', { reload: false });
+    expect(epochLine(2, 5, values)).toBe('Epoch 2/5 - 12.3s - loss: 0.4123 - accuracy: 0.9000 - 3,307 images/s');
+  });
+});
