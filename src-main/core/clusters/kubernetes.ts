@@ -31,16 +31,9 @@ const labelsOf = (sweepId: number) => ({
   'kernellab/sweep': String(sweepId),
 });
 
-/** The Secret and the Indexed Job, as objects (in apply order). */
-export function kubernetesManifests(input: KubernetesJobInput): [Manifest, Manifest] {
+/** The pod's one container: the agent, reading its token from the Secret, spooling to an emptyDir. */
+function agentContainer(input: KubernetesJobInput): Manifest {
   const s = input.settings;
-  const name = `kernellab-sweep-${input.sweepId}-${input.suffix}`
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, '-')
-    .slice(0, 63)
-    .replace(/-+$/, '');
-  const secretName = `kernellab-sweep-${input.sweepId}-token`;
-  const labels = labelsOf(input.sweepId);
   const resources: Record<string, Record<string, string>> = {
     requests: { cpu: s.cpu, memory: s.memory },
     limits: { memory: s.memory },
@@ -64,6 +57,29 @@ export function kubernetesManifests(input: KubernetesJobInput): [Manifest, Manif
     '--job',
     'pod $(POD_NAME)',
   ];
+  return {
+    name: 'agent',
+    image: s.image,
+    args,
+    env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+    resources,
+    volumeMounts: [
+      { name: 'token', mountPath: '/var/run/kernellab', readOnly: true },
+      { name: 'spool', mountPath: '/var/spool/kernellab' },
+    ],
+  };
+}
+
+/** The Secret and the Indexed Job, as objects (in apply order). */
+export function kubernetesManifests(input: KubernetesJobInput): [Manifest, Manifest] {
+  const s = input.settings;
+  const name = `kernellab-sweep-${input.sweepId}-${input.suffix}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  const secretName = `kernellab-sweep-${input.sweepId}-token`;
+  const labels = labelsOf(input.sweepId);
   const secret: Manifest = {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -93,19 +109,7 @@ export function kubernetesManifests(input: KubernetesJobInput): [Manifest, Manif
           restartPolicy: 'Never',
           // SIGTERM first: the agent reports its run interrupted (resumable from its last checkpoint).
           terminationGracePeriodSeconds: 60,
-          containers: [
-            {
-              name: 'agent',
-              image: s.image,
-              args,
-              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-              resources,
-              volumeMounts: [
-                { name: 'token', mountPath: '/var/run/kernellab', readOnly: true },
-                { name: 'spool', mountPath: '/var/spool/kernellab' },
-              ],
-            },
-          ],
+          containers: [agentContainer(input)],
           volumes: [
             { name: 'token', secret: { secretName, defaultMode: 0o400 } },
             { name: 'spool', emptyDir: {} },
