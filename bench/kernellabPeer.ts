@@ -12,7 +12,7 @@
  *
  * usage: node bench/kernellabPeer.ts --datasets-dir DIR (--model M | --spec-file F) --dataset D --train-images N
  *        [--epochs 1] [--batch 64] [--threads 1 (0: every core)] [--warmup-batches 20]
- *        [--timed-batches 0 (0: the rest of the run)] [--evaluate]
+ *        [--timed-batches 0 (0: the rest of the run)] [--evaluate] [--seed 1]
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -42,6 +42,8 @@ const { values } = parseArgs({
     'warmup-batches': { type: 'string', default: '20' },
     'timed-batches': { type: 'string', default: '0' },
     evaluate: { type: 'boolean', default: false },
+    /** The run seed: initial weights, batch order and dropout masks (the parity bench runs several). */
+    seed: { type: 'string', default: '1' },
     /** wasm, or tensorflow: the engine named by KERNELLAB_TENSORFLOW_ENGINE (peers.bench.ts sets it). */
     backend: { type: 'string', default: 'wasm' },
   },
@@ -113,7 +115,7 @@ try {
       validationSplit: 0,
       earlyStopping: undefined,
       backend,
-      seed: 1,
+      seed: whole('seed', 1),
     }),
     data: { train: trainSplit, validation: null, test, testIndices: null },
     environment: nodeEnvironment(runDir.dir),

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { gapVerdict } from './parity.bench.ts';
+
+// The parity group judges KernelLab against Keras on the mean of several seeds: a gap beyond the
+// goal is called missed only when it is also beyond the noise those seeds leave in the mean gap.
+describe('parity gap verdict', () => {
+  it('met within the goal, whatever the spread', () => {
+    expect(gapVerdict([97.9, 97.5, 97.7], [97.6, 97.8, 97.5], 0.3)).toMatchObject({ verdict: 'met' });
+  });
+
+  it('within noise when the seeds scatter more than the gap, missed when they do not', () => {
+    // Gap 5, noise 2·√(15²/3 + 2²/3) ≈ 17.5 points.
+    expect(gapVerdict([40, 70, 55], [60, 62, 58], 0.3)).toMatchObject({ points: 5, verdict: 'within noise' });
+    // Gap 18.2, noise 2·√(11.4²/3 + 1.3²/3) ≈ 13.2 points.
+    const verdict = gapVerdict([37.9, 52.2, 60.4], [67.5, 67.7, 69.9], 0.3)!;
+    expect(verdict.points).toBeCloseTo(18.2, 1);
+    expect(verdict.noise).toBeCloseTo(13.24, 1);
+    expect(verdict.verdict).toBe('missed');
+  });
+
+  it('missed when the gap is beyond both, and one seed a side has no noise estimate to hide behind', () => {
+    expect(gapVerdict([92.3, 92.4, 92.2], [92.8, 92.7, 92.9], 0.3)).toMatchObject({ verdict: 'missed' });
+    expect(gapVerdict([97.89], [97.44], 0.3)).toMatchObject({ verdict: 'missed', noise: 0 });
+    expect(gapVerdict([], [97.44], 0.3)).toBeNull();
+  });
+});
