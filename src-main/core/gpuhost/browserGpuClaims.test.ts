@@ -114,6 +114,19 @@ describe("a browser's GPU host", () => {
     expect(again).toMatchObject({ runId: job.runId, resume: true, lease: { attempt: job.lease.attempt + 1 } });
   });
 
+  it('is canceled from the app while the page trains it: the page hears stop with its next heartbeat', async () => {
+    const job = (await as(secret, 'agent.claim', { agentId: agentId(3) })).job!;
+    expect(job.runId).toBe(gpuRun);
+    expect(await service.call('runs.cancel', { id: gpuRun })).toEqual({ status: 'running' });
+    expect(await as(secret, 'agent.heartbeat', { lease: job.lease })).toEqual({ held: true, stop: 'cancel' });
+    expect(await as(secret, 'agent.finish', { lease: job.lease, lastSeq: 0, outcome: { kind: 'canceled' } })).toMatchObject({
+      held: true,
+      status: 'canceled',
+      requeued: false,
+    });
+    expect(service.context.store.getRun(gpuRun)?.status).toBe('canceled');
+  });
+
   it("leaves a cluster agent's claims as they were: its sweep's runs its backends can train", async () => {
     const sweepToken = (await service.call('agents.createToken', { sweepId })).secret;
     const hello = await as(sweepToken, 'agent.hello', { agent: { id: agentId(9), host: 'node9', job: 'slurm 1_1', backends: ['wasm'] } });
