@@ -63,6 +63,15 @@ describe('the CLI in Korean and English', () => {
     expect(jsonKo.dataDir).toBe(jsonEn.dataDir);
   });
 
+  it('heads the runs table in Korean, and refuses a bad id in the same words as ever in English', () => {
+    const ko = kernellab({ KERNELLAB_LANG: 'ko' }, 'runs', 'ls');
+    expect(ko.code, ko.err).toBe(0);
+    expect(ko.out).toMatch(/^id +상태 +이름 +test_acc +val_acc +초$/m);
+    expect(ko.out).toContain('실행 0개 중 0개');
+    expect(kernellab({ KERNELLAB_LANG: 'en' }, 'runs', 'ls').out).toContain('0 of 0 runs');
+    expect(kernellab({ KERNELLAB_LANG: 'ko' }, 'runs', 'export').err).toContain('실행 id나 --sweep <id>를 지정하세요');
+  });
+
   it("writes a training run's epoch line in the language set", () => {
     const values = { loss: 0.41234, accuracy: 0.9, epoch_seconds: 12.34, samples_per_sec: 3307.2 };
     setLocale('ko', { reload: false });

@@ -10,6 +10,7 @@ import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { print, printData, printError, printJson } from './format.ts';
 import { positiveInt } from './runFlags.ts';
+import { m } from '../../i18n/paraglide/messages.js';
 
 function fmt(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -42,23 +43,31 @@ export function formatRunSummary(run: RunDetail): string {
   const test = run.evaluations.find((e) => e.split === 'test');
   const metric = (key: string) => run.summary.find((s) => s.key === key);
   const seconds = run.startedAt !== null && run.endedAt !== null ? (run.endedAt - run.startedAt) / 1000 : null;
-  const lines = [
-    `run ${run.id} ${run.name}: ${run.status}${run.error ? ` (${run.error})` : ''}`,
-    `  backend ${run.backend}${run.device ? ` on ${run.device}` : ''}, seed ${run.seed}${seconds !== null ? `, ${seconds.toFixed(1)} s` : ''}`,
+  const lines: string[] = [
+    m.cli_runs_summary_head({ id: run.id, name: run.name, status: run.status, error: run.error ? ` (${run.error})` : '' }),
+    m.cli_runs_summary_backend({
+      backend: run.backend,
+      device: run.device ? m.cli_runs_summary_on_device({ device: run.device }) : '',
+      seed: run.seed,
+      seconds: seconds !== null ? `, ${seconds.toFixed(1)} s` : '',
+    }),
   ];
-  if (run.derivedFromRunId !== null) lines.push(`  derived from run ${run.derivedFromRunId} (its first ${run.derivedEpochs} epochs)`);
+  if (run.derivedFromRunId !== null) lines.push(m.cli_runs_summary_derived({ id: run.derivedFromRunId, epochs: run.derivedEpochs ?? '?' }));
   for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy']) {
     const s = metric(key);
-    if (s) lines.push(`  ${key.padEnd(13)} last ${fmt(s.last)}  best ${fmt(s.best)} (epoch ${fmt(s.bestStep)})`);
+    if (s) lines.push(`  ${key.padEnd(13)} ${m.cli_runs_summary_metric({ last: fmt(s.last), best: fmt(s.best), epoch: fmt(s.bestStep) })}`);
   }
-  if (test) lines.push(`  test          accuracy ${fmt(test.accuracy)}  loss ${fmt(test.loss)}`);
+  if (test)
+    lines.push(
+      `  ${m.cli_runs_summary_test_label().padEnd(13)} ${m.cli_runs_summary_test({ accuracy: fmt(test.accuracy), loss: fmt(test.loss) })}`,
+    );
   return lines.join('\n');
 }
 
 const columns = ['kernelSize', 'epochs', 'learningRate', 'batchSize', 'optimizer', 'seed'];
 
 function formatRows(rows: RunRow[]): string {
-  const headers = ['id', 'status', 'name', 'test_acc', 'val_acc', 'sec'];
+  const headers = ['id', m.cli_runs_header_status(), m.cli_runs_header_name(), 'test_acc', 'val_acc', m.cli_runs_header_seconds()];
   return table(
     headers,
     rows.map((r) => [
@@ -80,15 +89,15 @@ function ids(list: string[]): number[] {
 }
 
 export function registerRuns(program: Command, open: () => Service): void {
-  const runs = program.command('runs').description('list, show, compare and export recorded runs');
+  const runs = program.command('runs').description(m.cli_runs_description());
 
   runs
     .command('ls')
-    .description('list runs (newest first)')
-    .option('--sweep <id>', 'only the runs of this sweep')
-    .option('--status <status>', 'only runs in this status (queued, running, completed, failed, canceled, interrupted, diverged)')
-    .option('--limit <n>', 'at most n runs', '50')
-    .option('--json', 'print JSON')
+    .description(m.cli_runs_ls_description())
+    .option('--sweep <id>', m.cli_runs_option_sweep())
+    .option('--status <status>', m.cli_runs_option_status())
+    .option('--limit <n>', m.cli_runs_option_limit(), '50')
+    .option('--json', m.cli_option_json())
     .action(async (options: { sweep?: string; status?: string; limit: string; json?: boolean }) => {
       const result = await open().call('runs.list', {
         ...(options.sweep !== undefined && { sweepId: positiveInt('sweep', options.sweep) }),
@@ -101,14 +110,14 @@ export function registerRuns(program: Command, open: () => Service): void {
         ],
       });
       if (options.json) printJson(result);
-      else print(`${formatRows(result.rows)}\n${result.rows.length} of ${result.total} runs`);
+      else print(`${formatRows(result.rows)}\n${m.cli_runs_count({ shown: result.rows.length, total: result.total })}`);
     });
 
   runs
     .command('show')
-    .description('one run: status, metrics, test evaluation')
-    .argument('<id>', 'run id')
-    .option('--json', 'print JSON')
+    .description(m.cli_runs_show_description())
+    .argument('<id>', m.cli_runs_argument_id())
+    .option('--json', m.cli_option_json())
     .action(async (id: string, options: { json?: boolean }) => {
       const run = await open().call('runs.get', { id: ids([id])[0]! });
       if (options.json) printJson(run);
@@ -117,24 +126,29 @@ export function registerRuns(program: Command, open: () => Service): void {
 
   runs
     .command('compare')
-    .description('runs side by side: params (--diff-only for the ones that differ) and summaries')
-    .argument('<ids...>', 'run ids')
-    .option('--diff-only', 'only params that differ')
-    .option('--json', 'print JSON')
+    .description(m.cli_runs_compare_description())
+    .argument('<ids...>', m.cli_runs_argument_ids())
+    .option('--diff-only', m.cli_runs_option_diff_only())
+    .option('--json', m.cli_option_json())
     .action(async (list: string[], options: { diffOnly?: boolean; json?: boolean }) => {
       const result = await open().call('runs.compare', { ids: ids(list), diffOnly: options.diffOnly ?? false });
       if (options.json) {
         printJson(result);
         return;
       }
-      const headers = ['', ...result.runs.map((r) => `run ${r.id}`)];
+      const headers = ['', ...result.runs.map((r) => m.cli_runs_compare_run({ id: r.id }))];
       const rows = [
-        ['status', ...result.runs.map((r) => r.status)],
+        [m.cli_runs_header_status(), ...result.runs.map((r) => r.status)],
         ...result.params.map((p) => [`${p.differs ? '* ' : '  '}${p.key}`, ...p.values]),
         ...result.summaries.map((s) => {
           // Ranked metrics by their best value, the leader starred (a tie stars nobody); the others by their last.
           const field = s.better === null ? 'last' : 'best';
-          const note = s.better === null ? 'last, not ranked' : `best, ${s.better === 'max' ? 'higher' : 'lower'} is better`;
+          const note =
+            s.better === null
+              ? m.cli_runs_compare_last_not_ranked()
+              : s.better === 'max'
+                ? m.cli_runs_compare_best_higher()
+                : m.cli_runs_compare_best_lower();
           return [`  ${s.key} (${note})`, ...s[field].map((v, i) => `${metricText(s.key, v)}${s.leader[field] === i ? ' ★' : ''}`)];
         }),
       ];
@@ -143,35 +157,39 @@ export function registerRuns(program: Command, open: () => Service): void {
 
   runs
     .command('export')
-    .description('export runs (ids, or --sweep) as JSON or CSV')
-    .argument('[ids...]', 'run ids')
-    .option('--sweep <id>', 'every run of this sweep')
+    .description(m.cli_runs_export_description())
+    .argument('[ids...]', m.cli_runs_argument_ids())
+    .option('--sweep <id>', m.cli_runs_option_sweep_every())
     .option('--format <format>', 'json | csv | metrics-csv', 'json')
-    .option('--out <file>', 'write to this file instead of stdout')
+    .option('--out <file>', m.cli_runs_option_out_file())
     .action(async (list: string[], options: { sweep?: string; format: string; out?: string }) => {
-      if (list.length === 0 && options.sweep === undefined) throw new KernelLabError('invalid_input', 'give run ids or --sweep <id>');
+      if (list.length === 0 && options.sweep === undefined) throw new KernelLabError('invalid_input', m.cli_runs_export_no_selection());
       const selection = options.sweep !== undefined ? { sweepId: positiveInt('sweep', options.sweep)! } : { runIds: ids(list) };
       const result = await open().call('runs.export', { selection, format: options.format as never });
       if (options.out) {
         writeFileSync(options.out, result.content);
-        printError(`wrote ${result.runCount} runs to ${options.out}`);
+        printError(m.cli_runs_export_wrote({ count: result.runCount, file: options.out }));
       } else printData(result.content);
     });
 
   runs
     .command('export-model')
-    .description(
-      "write a run's best or last checkpoint as a TF.js Layers model (model.json + weights.bin, for tfjs or tensorflowjs_converter → Keras) with its record (run.json)",
-    )
-    .argument('<id>', 'run id')
-    .requiredOption('--out <dir>', 'folder to write the three files into (created if missing)')
+    .description(m.cli_runs_export_model_description())
+    .argument('<id>', m.cli_runs_argument_id())
+    .requiredOption('--out <dir>', m.cli_runs_option_out_dir())
     .option('--checkpoint <which>', 'best | last', 'best')
     .action(async (id: string, options: { out: string; checkpoint: string }) => {
       const result = await open().call('runs.exportModel', { id: positiveInt('id', id)!, checkpoint: options.checkpoint as never });
       mkdirSync(options.out, { recursive: true });
       for (const file of result.files) writeFileSync(join(options.out, file.name), Buffer.from(file.base64, 'base64'));
       printError(
-        `wrote ${result.files.map((f) => f.name).join(', ')} of run ${result.runId} (epoch ${result.checkpoint.epoch}, ${result.checkpoint.kind}) to ${options.out}`,
+        m.cli_runs_export_model_wrote({
+          files: result.files.map((f) => f.name).join(', '),
+          id: result.runId,
+          epoch: result.checkpoint.epoch,
+          kind: result.checkpoint.kind,
+          dir: options.out,
+        }),
       );
     });
 }
