@@ -9,6 +9,7 @@
  * runs the same training loop as a worker process), so this file loads it, on demand: the rest of
  * the renderer still imports the core as types only, and the page's first load carries none of it.
  */
+import { m } from '../../i18n/paraglide/messages.js';
 import type { GpuHostBackend } from '../../src-main/core/contract/app.ts';
 import type { MethodOutput } from '../../src-main/core/contract/api.ts';
 import type { GpuWorkerLike } from '../../src-main/core/gpuhost/gpuHost.ts';
@@ -44,7 +45,7 @@ class BrowserGpu {
     this.#stop = stop;
     this.lending = true;
     this.error = null;
-    this.status = { state: 'starting', text: "checking this browser's GPU", runId: null };
+    this.status = { state: 'starting', text: m.gpu_checking(), runId: null };
     try {
       const backends = await backendsHere();
       if (backends.length === 0) throw new Error('this browser offers neither WebGPU nor WebGL 2, so it has no GPU to lend');
