@@ -118,10 +118,8 @@ function layerList(model: Json, problems: Problems): { layers: Json[]; modelClas
   return { layers: [], modelClass, name };
 }
 
-/** The loss and optimizer of a compile_config as hyperparameters. */
-function compileSettings(compile: Json, problems: Problems, notes: Set<string>, logits: boolean): CompiledSettings {
-  const settings: Record<string, unknown> = {};
-  // The loss: the cross-entropy KernelLab trains, on probabilities or (from_logits) on a linear output.
+/** The loss must be the cross-entropy KernelLab trains, on probabilities or (from_logits) on a linear output. */
+function checkLoss(compile: Json, problems: Problems, logits: boolean): void {
   const loss = compile.loss;
   const lossName = typeof loss === 'string' ? loss : isObject(loss) && typeof loss.class_name === 'string' ? loss.class_name : null;
   const lossConfig = isObject(loss) && isObject(loss.config) ? loss.config : {};
@@ -150,6 +148,14 @@ function compileSettings(compile: Json, problems: Problems, notes: Set<string>, 
         "the model ends in a linear Dense but the loss reads probabilities; add activation='softmax' to the last Dense or from_logits=True",
       );
   }
+}
+
+/** The optimizer and its constants as hyperparameters; options KernelLab does not train are refused by name. */
+function optimizerSettings(
+  compile: Json,
+  problems: Problems,
+): { className: string | null; config: Json; settings: Record<string, unknown> } {
+  const settings: Record<string, unknown> = {};
   const optimizer = compile.optimizer;
   const className =
     typeof optimizer === 'string'
@@ -195,7 +201,11 @@ function compileSettings(compile: Json, problems: Problems, notes: Set<string>, 
     default:
       problems.add(where, 'KernelLab trains with SGD (with or without momentum), Adam or RMSprop; compile with one of those');
   }
-  // The learning rate: a number, or one of Keras' schedules.
+  return { className, config, settings };
+}
+
+/** The learning rate into `settings`: a number, or one of Keras' schedules (exponential or cosine decay). */
+function learningRateSettings(config: Json, problems: Problems, settings: Record<string, unknown>): void {
   const lr = config.learning_rate ?? config.lr;
   if (typeof lr === 'number') settings.learningRate = float32Decimal(lr);
   else if (isObject(lr)) {
@@ -217,6 +227,13 @@ function compileSettings(compile: Json, problems: Problems, notes: Set<string>, 
       );
     if (lrSchedule) settings.lrSchedule = lrSchedule;
   }
+}
+
+/** The loss and optimizer of a compile_config as hyperparameters. */
+function compileSettings(compile: Json, problems: Problems, notes: Set<string>, logits: boolean): CompiledSettings {
+  checkLoss(compile, problems, logits);
+  const { className, config, settings } = optimizerSettings(compile, problems);
+  learningRateSettings(config, problems, settings);
   const defined = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
   const parsed = CompiledSettings.safeParse(defined);
   if (!parsed.success) {
