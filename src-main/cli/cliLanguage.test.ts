@@ -72,6 +72,15 @@ describe('the CLI in Korean and English', () => {
     expect(kernellab({ KERNELLAB_LANG: 'ko' }, 'runs', 'export').err).toContain('실행 id나 --sweep <id>를 지정하세요');
   });
 
+  it('explains kernellab sweep in Korean, and says so when there is nothing to resume', () => {
+    const help = kernellab({ KERNELLAB_LANG: 'ko' }, 'sweep', '--help');
+    expect(help.out).toContain('에포크 수마다 따로 학습 (에포크 접기 없음)');
+    expect(help.out).toContain('쉼표로 여러 값을 주면 스윕 축이 됨');
+    const resume = kernellab({ KERNELLAB_LANG: 'ko' }, 'sweep', 'resume');
+    expect(resume.code, resume.err).toBe(0);
+    expect(resume.out).toContain('재개할 것이 없습니다');
+  });
+
   it("writes a training run's epoch line in the language set", () => {
     const values = { loss: 0.41234, accuracy: 0.9, epoch_seconds: 12.34, samples_per_sec: 3307.2 };
     setLocale('ko', { reload: false });

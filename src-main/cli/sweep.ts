@@ -21,6 +21,7 @@ import { print, printError, printJson, terminalText } from './format.ts';
 import { gpuHostWaiting, isGpuHostBackend } from '../core/contract/app.ts';
 import { table } from './runs.ts';
 import { parseSweepSpecText } from './specFile.ts';
+import { m } from '../../i18n/paraglide/messages.js';
 
 type SweepFlags = RunFlagValues & {
   yes?: boolean;
@@ -136,7 +137,8 @@ export function formatPoints(preview: SweepPreview, limit = dryRunPoints): strin
 
 async function follow(service: Service, sweepIds: number[], quiet: boolean): Promise<SweepProgress[]> {
   const bar = new cliProgress.MultiBar(
-    { format: 'sweep {sweep} [{bar}] {value}/{total} | {text}', hideCursor: true },
+    // cli-progress fills these placeholders in: the message keeps them as they are.
+    { format: m.cli_sweep_bar({ sweep: '{sweep}', bar: '{bar}', value: '{value}', total: '{total}', text: '{text}' }), hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
   const bars = new Map<number, cliProgress.SingleBar>();
@@ -214,25 +216,39 @@ async function report(service: Service, progress: SweepProgress[], json: boolean
     });
     results.push({ progress: p, metric, runs: runs.rows });
     if (!json) {
-      print(`sweep ${p.sweepId}: ${p.status}, ${p.completed} of ${p.planned} completed, ${p.failed} failed, ${p.canceled} canceled`);
+      print(
+        m.cli_sweep_report_counts({
+          id: p.sweepId,
+          status: p.status,
+          completed: p.completed,
+          planned: p.planned,
+          failed: p.failed,
+          canceled: p.canceled,
+        }),
+      );
       const seconds = (r: (typeof runs.rows)[number]) =>
         r.startedAt !== null && r.endedAt !== null ? `${((r.endedAt - r.startedAt) / 1000).toFixed(1)} s` : '';
       print(
         table(
-          ['id', ...sweep.axes.map((a) => a.name), `${metric} (best)`, ...extra.map((m) => `${m.key} (${m.field})`), 'time', 'status'],
+          [
+            'id',
+            ...sweep.axes.map((a) => a.name),
+            m.cli_sweep_report_best({ metric }),
+            ...extra.map((x) => `${x.key} (${x.field})`),
+            m.cli_sweep_report_time(),
+            m.cli_sweep_report_status(),
+          ],
           runs.rows.map((r) => [
             r.id,
             ...sweep.axes.map((a) => r.params[a.param]),
             r.metrics[`${metric}.best`],
-            ...extra.map((m) => r.metrics[`${m.key}.${m.field}`]),
+            ...extra.map((x) => r.metrics[`${x.key}.${x.field}`]),
             seconds(r),
             r.status,
           ]),
         ),
       );
-      print(
-        `sorted by ${metric} (best first); kernellab runs show <id> for one run, kernellab runs compare <id> <id> to set two side by side`,
-      );
+      print(m.cli_sweep_report_sorted({ metric }));
     }
   }
   if (json) printJson(results.length === 1 ? results[0] : results);
@@ -240,7 +256,9 @@ async function report(service: Service, progress: SweepProgress[], json: boolean
   if (incomplete.length > 0) {
     throw new KernelLabError(
       'internal',
-      incomplete.map((p) => `sweep ${p.sweepId}: ${p.completed} of ${p.planned} runs completed (${p.status})`).join('; '),
+      incomplete
+        .map((p) => m.cli_sweep_incomplete({ id: p.sweepId, completed: p.completed, planned: p.planned, status: p.status }))
+        .join('; '),
     );
   }
 }
@@ -284,25 +302,25 @@ export function formatImportance(result: SweepImportance): string {
 export function registerSweep(program: Command, open: () => Service): Command {
   const command = program
     .command('sweep')
-    .description('run a sweep from flags or a YAML/JSON spec file; `kernellab sweep resume` finishes unfinished sweeps')
-    .argument('[spec]', 'a sweep spec file (.yaml, .yml or .json), or "resume"')
-    .option('--id <id>', 'with resume: only this sweep')
-    .option('--name <name>', 'sweep name')
-    .option('--experiment <name>', 'file the sweep under this experiment')
+    .description(m.cli_sweep_description())
+    .argument('[spec]', m.cli_sweep_argument_spec())
+    .option('--id <id>', m.cli_sweep_option_id())
+    .option('--name <name>', m.cli_sweep_option_name())
+    .option('--experiment <name>', m.cli_sweep_option_experiment())
     .option('--method <method>', 'grid | random | tpe', undefined)
-    .option('--trials <n>', 'random search and TPE: number of points')
-    .option('--time-budget <minutes>', 'start no run after this many minutes (running ones finish)')
-    .option('--pruner <type[:option=value,…]>', 'stop poor runs early: median[:startup_trials=5,warmup_epochs=0] | asha[:r=1,eta=3,s=0]')
-    .option('--optimize <metric[:direction]>', 'the metric TPE and the pruner optimise (default val_accuracy), e.g. val_loss:minimize')
-    .option('--sampler-seed <n>', 'random search and TPE: seed of the sampler')
-    .option('--repeats <n>', 'runs per point, with seeds seed, seed+1, …')
-    .option('--no-fold', 'train every epoch count separately (no epoch folding)')
-    .option('--workers <n>', 'runs at once in this process (within the machine budget shared by the app, serve and the CLI)')
-    .option('--threads <n>', "CPU threads each of this process's runs computes with (default: the cores shared among the runs at once)")
-    .option('--yes', 'confirm a sweep of more than 10,000 runs, or runs of more than 10,000 epochs')
-    .option('--dry-run', `preview only: print the estimate and the points (the first ${dryRunPoints}), queue nothing`)
-    .option('--metric <metric>', 'sort the final table by this metric (default: the main one, val_accuracy where recorded)')
-    .option('--json', 'print JSON');
+    .option('--trials <n>', m.cli_sweep_option_trials())
+    .option('--time-budget <minutes>', m.cli_sweep_option_time_budget())
+    .option('--pruner <type[:option=value,…]>', m.cli_sweep_option_pruner())
+    .option('--optimize <metric[:direction]>', m.cli_sweep_option_optimize())
+    .option('--sampler-seed <n>', m.cli_sweep_option_sampler_seed())
+    .option('--repeats <n>', m.cli_sweep_option_repeats())
+    .option('--no-fold', m.cli_sweep_option_no_fold())
+    .option('--workers <n>', m.cli_sweep_option_workers())
+    .option('--threads <n>', m.cli_sweep_option_threads())
+    .option('--yes', m.cli_sweep_option_yes())
+    .option('--dry-run', m.cli_sweep_option_dry_run({ count: dryRunPoints }))
+    .option('--metric <metric>', m.cli_sweep_option_metric())
+    .option('--json', m.cli_option_json());
   command.addHelpText('after', () => runHelpText('sweep'));
   addRunFlags(command, true).action(async (specArg: string | undefined, flags: SweepFlags) => {
     const service = open();
@@ -319,10 +337,10 @@ export function registerSweep(program: Command, open: () => Service): Command {
       const resumed = await service.call('sweeps.resume', flags.id !== undefined ? { id: positiveInt('id', flags.id)! } : {});
       if (resumed.sweepIds.length === 0) {
         if (flags.json) printJson({ sweepIds: [] });
-        else print('nothing to resume: no sweep has queued or interrupted runs');
+        else print(m.cli_sweep_nothing_to_resume());
         return;
       }
-      if (!quiet) printError(`resuming sweeps ${resumed.sweepIds.join(', ')} (${resumed.requeued} interrupted runs queued again)`);
+      if (!quiet) printError(m.cli_sweep_resuming({ ids: resumed.sweepIds.join(', '), count: resumed.requeued }));
       await report(service, await follow(service, resumed.sweepIds, quiet), quiet, flags.metric);
       return;
     }
@@ -334,7 +352,7 @@ export function registerSweep(program: Command, open: () => Service): Command {
       } catch (error) {
         throw new KernelLabError(
           'invalid_input',
-          `cannot read the sweep spec ${specArg}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          m.cli_sweep_cannot_read({ file: specArg, reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message }),
         );
       }
       spec = parseSweepSpecText(text, specArg) as SweepSpecInput;
@@ -349,20 +367,18 @@ export function registerSweep(program: Command, open: () => Service): Command {
     }
     if (!quiet) printError(formatPreview(preview));
     const started = await service.call('sweeps.start', { spec });
-    if (!quiet) printError(`sweep ${started.sweepId}: ${started.queued} runs queued`);
+    if (!quiet) printError(m.cli_sweep_queued({ id: started.sweepId, count: started.queued }));
     const baseBackend = (spec.base as { hyperparameters?: { backend?: unknown } } | undefined)?.hyperparameters?.backend;
     if (!quiet && preview.points.some((p) => p.role === 'train' && isGpuHostBackend(p.values.backend ?? baseBackend)))
-      printError(
-        `sweep ${started.sweepId}: its runs pinned to webgpu/webgl are ${gpuHostWaiting}; this command follows them until they end`,
-      );
+      printError(m.cli_sweep_gpu_waiting({ id: started.sweepId, waiting: gpuHostWaiting }));
     await report(service, await follow(service, [started.sweepId], quiet), quiet, flags.metric);
   });
   command
     .command('importance')
-    .description("which axis mattered for a sweep's metric (fANOVA importance) and each axis's marginal effect")
-    .argument('<id>', 'sweep id')
-    .option('--metric <metric>', 'the metric to explain (default: the one the sweep optimises)')
-    .option('--json', 'print JSON')
+    .description(m.cli_sweep_importance_description())
+    .argument('<id>', m.cli_sweep_argument_id())
+    .option('--metric <metric>', m.cli_sweep_importance_option_metric())
+    .option('--json', m.cli_option_json())
     .action(async (id: string, _flags: unknown, sub: Command) => {
       // `--json` and `--metric` belong to `sweep` too: read them wherever commander put them.
       const flags = sub.optsWithGlobals<{ metric?: string; json?: boolean }>();
