@@ -16,6 +16,9 @@ export class NewRunPage {
   readonly optimize: Locator;
   readonly searchPreview: Locator;
   readonly pruningPreview: Locator;
+  /** A question the app asks before a big start (more than 10,000 runs or epochs), and its yes button. */
+  readonly confirm: Locator;
+  readonly confirmYes: Locator;
 
   constructor(page: Page) {
     this.page = page;
@@ -31,6 +34,8 @@ export class NewRunPage {
     this.optimize = page.getByTestId('sweep-optimize');
     this.searchPreview = page.getByTestId('search-preview');
     this.pruningPreview = page.getByTestId('pruning-preview');
+    this.confirm = page.getByTestId('confirm');
+    this.confirmYes = page.getByTestId('confirm-yes');
   }
 
   async open(appUrl: string, mode: 'run' | 'sweep' = 'run'): Promise<void> {
@@ -84,6 +89,14 @@ export class NewRunPage {
   async setSubset(train: number, test: number): Promise<void> {
     await this.page.getByLabel('Training images (subset)').fill(String(train));
     await this.page.getByLabel('Test images (subset)').fill(String(test));
+  }
+
+  async setEpochs(epochs: number): Promise<void> {
+    await this.page.getByLabel('Epochs', { exact: true }).fill(String(epochs));
+  }
+
+  async setRepeats(repeats: number): Promise<void> {
+    await this.page.getByLabel('Repeats per point', { exact: true }).fill(String(repeats));
   }
 
   async setAxis(index: number, name: string, values: string): Promise<void> {

@@ -7,16 +7,24 @@ export type { ErrorBody, ErrorCode };
 export class KernelLabError extends Error {
   readonly code: ErrorCode;
   readonly issues: string[] | undefined;
+  /** The question whose yes (`yes: true`) lets the same call go ahead (ErrorBody.confirm). */
+  readonly confirm: string | undefined;
 
-  constructor(code: ErrorCode, message: string, issues?: string[]) {
+  constructor(code: ErrorCode, message: string, issues?: string[], options: { confirm?: string } = {}) {
     super(message);
     this.name = 'KernelLabError';
     this.code = code;
     this.issues = issues;
+    this.confirm = options.confirm;
   }
 
   toBody(): ErrorBody {
-    return this.issues ? { code: this.code, message: this.message, issues: this.issues } : { code: this.code, message: this.message };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.issues && { issues: this.issues }),
+      ...(this.confirm !== undefined && { confirm: this.confirm }),
+    };
   }
 }
 

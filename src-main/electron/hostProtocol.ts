@@ -17,6 +17,7 @@ const ErrorBody = z.object({
   code: z.enum(['invalid_input', 'not_found', 'conflict', 'unauthorized', 'too_large', 'unavailable', 'internal']),
   message: z.string(),
   issues: z.array(z.string()).optional(),
+  confirm: z.string().optional(),
 });
 // The codes are the contract's, both ways: a code added there fails the type check here.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -19,11 +19,14 @@ declare global {
 export class ApiError extends Error {
   readonly code: ErrorBody['code'];
   readonly issues: string[];
+  /** A question the core asks before going ahead (ErrorBody.confirm): the same call with `yes: true` goes ahead. */
+  readonly confirm: string | undefined;
   constructor(body: ErrorBody) {
     super(body.message);
     this.name = 'ApiError';
     this.code = body.code;
     this.issues = body.issues ?? [];
+    this.confirm = body.confirm;
   }
 }
 

@@ -188,7 +188,8 @@ export class RunDraft {
     hyperparameters: this.hyperparameters,
   });
 
-  readonly sweepSpec: SweepSpecInput = $derived({
+  /** The sweep as edited, before any yes. */
+  readonly #sweepDraft: SweepSpecInput = $derived({
     ...(this.name.trim() ? { name: this.name.trim() } : {}),
     base: this.run,
     axes: axesSpec(this.axes),
@@ -196,6 +197,21 @@ export class RunDraft {
     repeats: num(this.repeats) ?? 1,
     fold: this.fold,
   });
+
+  /**
+   * The sweep the user said yes to when the core asked (more than 10,000 runs or epochs: the
+   * error's `confirm`). It is sent with `yes: true` until it is edited, when the core asks again.
+   */
+  #confirmedSweep = $state<string | undefined>();
+
+  readonly sweepSpec: SweepSpecInput = $derived(
+    this.#confirmedSweep === JSON.stringify(this.#sweepDraft) ? { ...this.#sweepDraft, yes: true } : this.#sweepDraft,
+  );
+
+  /** Yes to the question the preview asked: the sweep as it is now is sent with `yes: true`. */
+  confirmSweep(): void {
+    this.#confirmedSweep = JSON.stringify(this.#sweepDraft);
+  }
 
   #previewTicket = 0;
 
@@ -229,16 +245,24 @@ export class RunDraft {
       (this.mode === 'run' || (this.preview !== undefined && this.preview.planned > 0)),
   );
 
-  /** Starts the run or sweep; resolves to the page to open, or null when the core refused (startError says why). */
-  async start(): Promise<string | null> {
+  /**
+   * Starts the run or sweep; resolves to the page to open, or null when the core refused (startError
+   * says why). `yes` answers the question the core asked (startError's `confirm`).
+   */
+  async start(yes = false): Promise<string | null> {
     this.starting = true;
     this.startError = undefined;
     try {
       if (this.mode === 'sweep') {
+        if (yes) this.confirmSweep();
         const result = await call('sweeps.start', { spec: this.sweepSpec });
         return `/sweeps/${result.sweepId}`;
       }
-      const result = await call('runs.start', { run: this.run, ...(this.name.trim() ? { name: this.name.trim() } : {}) });
+      const result = await call('runs.start', {
+        run: this.run,
+        ...(this.name.trim() ? { name: this.name.trim() } : {}),
+        ...(yes && { yes }),
+      });
       return `/runs/${result.runId}`;
     } catch (e) {
       this.startError = e;

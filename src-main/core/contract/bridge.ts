@@ -9,6 +9,11 @@ export interface ErrorBody {
   message: string;
   /** One entry per offending field, `path: message`, when the error comes from validation. */
   issues?: string[];
+  /**
+   * A question the user may answer yes to (a sweep of more than 10,000 runs, a run of more than
+   * 10,000 epochs): the same call with `yes: true` goes ahead. The shells show it with a button.
+   */
+  confirm?: string;
 }
 
 /** What one call returns across a process boundary: errors travel as values, never as rejections. */

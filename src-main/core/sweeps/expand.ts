@@ -177,6 +177,9 @@ class PointBuilder {
         'invalid_input',
         `hyperparameters.epochs: ${hp.data.epochs.toLocaleString('en')} epochs for one run (more than ${confirmEpochsAbove.toLocaleString('en')}); confirm with yes: true (--yes on the command line)`,
         [`hyperparameters.epochs: ${hp.data.epochs} epochs need yes: true`],
+        {
+          confirm: `Train ${hp.data.epochs.toLocaleString('en')} epochs per run? That is more than ${confirmEpochsAbove.toLocaleString('en')}.`,
+        },
       );
     // Sized before anything is allocated: a run that cannot fit this machine or has no image to train on is refused here.
     const tooBig = runSizeProblem(sizeRun(part.model, part.summary!, hp.data, part.dataset, point.subset), hp.data);
@@ -281,6 +284,7 @@ export function pointStream(spec: SweepSpec): PointStream {
       'invalid_input',
       `axes: the sweep expands to ${total.toLocaleString('en')} runs (more than ${confirmAbove.toLocaleString('en')}); confirm with yes: true (--yes on the command line)`,
       [`axes: ${total} runs need yes: true`],
+      { confirm: `Queue all ${total.toLocaleString('en')} runs of this sweep? That is more than ${confirmAbove.toLocaleString('en')}.` },
     );
   const builder = new PointBuilder(spec, axes);
   // TPE's points are proposed while the sweep runs (sweeps/searchDriver.ts), never expanded here.

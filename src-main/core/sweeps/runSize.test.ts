@@ -98,6 +98,10 @@ describe('runs are sized before anything is allocated', () => {
     await expect(
       service.call('sweeps.preview', { spec: { base: { preset: 'lenet5-relu', dataset: 'mnist' }, axes: { epochs: [10, 20_000] } } }),
     ).rejects.toThrow('hyperparameters.epochs: 20,000 epochs for one run');
+    // The question a shell shows with a button that sends the same call with yes.
+    await expect(service.call('runs.start', { run })).rejects.toMatchObject({
+      confirm: 'Train 1,000,000,000 epochs per run? That is more than 10,000.',
+    });
     expect(await queuedRuns()).toBe(0);
     await service.call('runs.start', { run, yes: true });
     expect(await queuedRuns()).toBe(1);

@@ -182,6 +182,10 @@ describe('bad sweep specs are refused naming the field, nothing expanded', () =>
     });
     const error = errorOf(() => expandSweep(parseSweepSpec(big)));
     expect(error.message).toMatch(/20,000 runs .*yes: true/);
+    expect(error.toBody()).toMatchObject({
+      code: 'invalid_input',
+      confirm: 'Queue all 20,000 runs of this sweep? That is more than 10,000.',
+    });
     expect(expandSweep(parseSweepSpec({ ...big, yes: true, fold: false })).points).toHaveLength(20_000);
   });
 });
