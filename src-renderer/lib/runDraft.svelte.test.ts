@@ -159,4 +159,37 @@ describe('RunDraft', () => {
     expect(draft.startError).toBeInstanceOf(ApiError);
     expect((draft.startError as ApiError).message).toMatch(/cifar/i);
   });
+
+  it('asks before a run of more than 10,000 epochs, and yes sends the same run with yes', async () => {
+    const draft = await loaded();
+    draft.epochs = 20_000;
+    // CIFAR-10 is not on this machine: past the question, runs.start refuses it, so nothing trains.
+    draft.dataset = 'cifar10';
+    expect(await draft.start()).toBeNull();
+    expect((draft.startError as ApiError).confirm).toBe('Train 20,000 epochs per run? That is more than 10,000.');
+    expect(await draft.start(true)).toBeNull();
+    expect((draft.startError as ApiError).confirm).toBeUndefined();
+    expect((draft.startError as ApiError).message).toMatch(/cifar/i);
+  });
+
+  it('asks before a sweep of more than 10,000 runs; yes previews it, and an edit asks again', async () => {
+    const draft = await loaded('sweep');
+    draft.axes = [{ ...draft.axes[0]!, name: 'learningRate', list: Array.from({ length: 101 }, (_, i) => (i + 1) / 10_000).join(', ') }];
+    draft.repeats = 100;
+    previewing(draft);
+    await vi.waitFor(() => expect(draft.previewError).toBeInstanceOf(ApiError));
+    expect((draft.previewError as ApiError).confirm).toBe('Queue all 10,100 runs of this sweep? That is more than 10,000.');
+    expect(draft.canStart).toBe(false);
+    draft.confirmSweep();
+    flushSync();
+    expect(draft.sweepSpec).toMatchObject({ yes: true });
+    await vi.waitFor(() => expect(draft.preview?.planned).toBe(10_100), { timeout: 10_000 });
+    expect(draft.canStart).toBe(true);
+    draft.axes[0]!.list = Array.from({ length: 202 }, (_, i) => (i + 1) / 10_000).join(', ');
+    flushSync();
+    expect(draft.sweepSpec).not.toHaveProperty('yes');
+    await vi.waitFor(() => expect((draft.previewError as ApiError | undefined)?.confirm).toMatch(/^Queue all 20,200 runs/), {
+      timeout: 10_000,
+    });
+  });
 });
