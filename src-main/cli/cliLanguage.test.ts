@@ -81,6 +81,13 @@ describe('the CLI in Korean and English', () => {
     expect(resume.out).toContain('재개할 것이 없습니다');
   });
 
+  it("prints kernellab summary's table in Korean", () => {
+    const ko = kernellab({ KERNELLAB_LANG: 'ko' }, 'summary', '--preset', 'lenet5');
+    expect(ko.code, ko.err).toBe(0);
+    expect(ko.out).toMatch(/^# +층 +출력 +파라미터 +수용 영역 +간격 +시작$/m);
+    expect(ko.out).toContain('클래스 10개');
+  });
+
   it("writes a training run's epoch line in the language set", () => {
     const values = { loss: 0.41234, accuracy: 0.9, epoch_seconds: 12.34, samples_per_sec: 3307.2 };
     setLocale('ko', { reload: false });

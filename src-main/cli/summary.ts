@@ -9,6 +9,7 @@ import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { print, printJson } from './format.ts';
 import { presetAliases, positiveInt } from './runFlags.ts';
+import { m } from '../../i18n/paraglide/messages.js';
 import { table } from './runs.ts';
 
 export interface SummaryFlags {
@@ -25,27 +26,41 @@ export function formatModelSummary(spec: ModelSpecInput, summary: ModelSummaryOu
     const field = row.receptiveField;
     return [
       row.index,
-      row.type === 'output' ? 'output (softmax)' : row.type,
+      row.type === 'output' ? m.cli_summary_output_softmax() : row.type,
       row.outputShape.join('×'),
       row.params.toLocaleString('en-US'),
-      field ? `${field.size}×${field.size}` : 'whole image',
+      field ? `${field.size}×${field.size}` : m.cli_summary_whole_image(),
       field ? field.jump : '',
       field ? String(field.start) : '',
     ];
   });
   const [h, w, c] = spec.inputShape;
   return [
-    `${spec.name ?? 'model'}: input ${h}×${w}×${c}, ${spec.numClasses} classes`,
-    table(['#', 'layer', 'output', 'params', 'receptive field', 'jump', 'start'], rows),
-    `${summary.totalParams.toLocaleString('en-US')} parameters (${summary.trainableParams.toLocaleString('en-US')} trainable), ` +
-      `${(summary.forwardFlops / 1e6).toFixed(2)} MFLOPs per image forward`,
-    'receptive field: input pixels one unit sees; jump: pixels between neighbouring units; start: centre of the first unit’s field (pixel i spans [i, i+1))',
+    m.cli_summary_head({ name: spec.name ?? 'model', shape: `${h}×${w}×${c}`, classes: spec.numClasses }),
+    table(
+      [
+        '#',
+        m.cli_summary_header_layer(),
+        m.cli_summary_header_output(),
+        m.cli_summary_header_params(),
+        m.cli_summary_header_receptive_field(),
+        m.cli_summary_header_jump(),
+        m.cli_summary_header_start(),
+      ],
+      rows,
+    ),
+    m.cli_summary_totals({
+      total: summary.totalParams.toLocaleString('en-US'),
+      trainable: summary.trainableParams.toLocaleString('en-US'),
+      mflops: (summary.forwardFlops / 1e6).toFixed(2),
+    }),
+    m.cli_summary_legend(),
   ].join('\n');
 }
 
 export async function specFrom(service: Service, flags: SummaryFlags): Promise<ModelSpecInput> {
   const given = [flags.preset, flags.model, flags.run].filter((f) => f !== undefined).length;
-  if (given !== 1) throw new KernelLabError('invalid_input', 'give exactly one of --preset, --model or --run');
+  if (given !== 1) throw new KernelLabError('invalid_input', m.cli_summary_one_source());
   let spec: ModelSpecInput;
   if (flags.run !== undefined) {
     const run = await service.call('runs.get', { id: positiveInt('run', flags.run)! });
@@ -74,15 +89,15 @@ export async function specFrom(service: Service, flags: SummaryFlags): Promise<M
 export function registerSummary(program: Command, open: () => Service): void {
   program
     .command('summary')
-    .description('layers of a model with output shape, parameters and receptive field (size, jump, start)')
+    .description(m.cli_summary_description())
     .option(
       '--preset <id>',
       'a preset network: lenet5, lenet5-swish, mnist-two-conv, fashion-bn-dropout, alexnet-28, fashion-keras-tutorial, mnist-tf1-deep, lenet5-cifar10-keras',
     )
-    .option('--model <file>', 'a model spec JSON file')
-    .option('--run <id>', 'the model of a recorded run')
-    .option('--dataset <name>', "the input shape and classes of this dataset instead of the preset's or file's")
-    .option('--json', 'print JSON')
+    .option('--model <file>', m.cli_summary_option_model())
+    .option('--run <id>', m.cli_summary_option_run())
+    .option('--dataset <name>', m.cli_summary_option_dataset())
+    .option('--json', m.cli_option_json())
     .action(async (flags: SummaryFlags) => {
       const service = open();
       const spec = await specFrom(service, flags);
