@@ -190,6 +190,7 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     const token = (await check('agents.createToken', { sweepId, label: 'outputs' })) as { token: { id: number } };
     await check('agents.tokens', { sweepId });
     await check('agents.list', {});
+    await check('agents.browserGpuToken', {});
     await check('agents.revokeToken', { id: token.token.id });
     const profile = { name: 'lab', kind: 'slurm', settings: { serverUrl: 'https://login1:7860/', partition: 'gpu', gres: 'gpu:1' } };
     await check('clusters.saveProfile', { profile });

@@ -54,7 +54,9 @@ describe('run controller with a real worker process', () => {
     expect(types[0]).toBe('trainBegin');
     expect(types.at(-1)).toBe('trainEnd');
     expect(types).toContain('batchEnd');
-    expect(types.filter((t) => t === 'checkpoint')).toHaveLength(2);
+    // One epoch: its weight snapshot (weightSnapshots.ts), then best and last.
+    const checkpoints = messages.flatMap((m) => (m.type === 'checkpoint' ? [`${m.kind} ${m.epoch}`] : []));
+    expect(checkpoints).toEqual(['epoch 1', 'best 1', 'last 1']);
     expect(types).toContain('evaluation');
   });
 
