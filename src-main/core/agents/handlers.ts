@@ -73,6 +73,19 @@ type SessionMethodName = 'agent.hello' | 'agent.claim' | 'agent.fetchFile' | 'ag
 function sessionHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pick<Methods, SessionMethodName>> {
   const { store } = ctx;
   const registry = store.agents;
+  /** A claimed run as the agent gets it; a fresh claim starts the run here (staging cleared, scheduler told). */
+  const answerClaim = (claim: NonNullable<ReturnType<typeof registry.claim>>, agentId: string) => {
+    if (claim.fresh) {
+      clearStaging(server.runDir(claim.run), claim.lease.attempt);
+      ctx.scheduler.startedElsewhere(claim.run);
+      server.emitAgent(agentId);
+    }
+    return {
+      job: server.jobOf(claim.run, claim.lease, agentId, claim.recordedSeq),
+      reason: claim.fresh ? 'claimed' : 'already held',
+      done: false,
+    };
+  };
   return {
     'agent.hello': ({ agent }, call) => {
       const principal = principalOf(call);
@@ -117,16 +130,7 @@ function sessionHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pic
       if (agent.sweepId === null) {
         const claim = registry.claim(agent);
         if (!claim) return { job: null, reason: 'no run pinned to webgpu or webgl is queued', done: false };
-        if (claim.fresh) {
-          clearStaging(server.runDir(claim.run), claim.lease.attempt);
-          ctx.scheduler.startedElsewhere(claim.run);
-          server.emitAgent(agent.id);
-        }
-        return {
-          job: server.jobOf(claim.run, claim.lease, agent.id, claim.recordedSeq),
-          reason: claim.fresh ? 'claimed' : 'already held',
-          done: false,
-        };
+        return answerClaim(claim, agent.id);
       }
       const sweep = store.getSweep(agent.sweepId);
       if (!sweep) return { job: null, reason: 'the sweep was deleted', done: true };
@@ -145,16 +149,7 @@ function sessionHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pic
           done: open === 0 && (counts.queued ?? 0) === 0,
         };
       }
-      if (claim.fresh) {
-        clearStaging(server.runDir(claim.run), claim.lease.attempt);
-        ctx.scheduler.startedElsewhere(claim.run);
-        server.emitAgent(agent.id);
-      }
-      return {
-        job: server.jobOf(claim.run, claim.lease, agent.id, claim.recordedSeq),
-        reason: claim.fresh ? 'claimed' : 'already held',
-        done: false,
-      };
+      return answerClaim(claim, agent.id);
     },
 
     'agent.fetchFile': async ({ target, offset, length }, call) => {
