@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { methods, type MethodInput, type MethodName, type MethodOutput } from '../contract/index.ts';
+import { methods, type AgentMethodName as AgentMethod, type MethodInput, type MethodOutput } from '../contract/index.ts';
 import type { ErrorBody } from '../contract/bridge.ts';
 import { KernelLabError } from '../errors.ts';
 
@@ -18,8 +18,6 @@ export class Unreachable extends Error {
     this.name = 'Unreachable';
   }
 }
-
-type AgentMethod = Extract<MethodName, `agent.${string}`>;
 
 export interface AgentClientOptions {
   server: string;

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AgentMethodName } from '../contract/api.ts';
 import type { CallContext, Handlers } from '../contract/define.ts';
 import {
   decodeMetricValue,
@@ -34,16 +35,6 @@ import { KernelLabError } from '../errors.ts';
 import { runDirOf } from '../home.ts';
 import { RunRecorder, settle, type RunEvent, type RunOutcome } from '../sweeps/execution.ts';
 import { checkpointDir, clearStaging, commitCheckpoint, fileRefOf, filesOf, readChunk, writeChunk } from './files.ts';
-
-type AgentMethodName =
-  | 'agent.hello'
-  | 'agent.claim'
-  | 'agent.fetchFile'
-  | 'agent.uploadFile'
-  | 'agent.report'
-  | 'agent.heartbeat'
-  | 'agent.finish'
-  | 'agent.bye';
 
 type AgentsMethodName = 'agents.createToken' | 'agents.browserGpuToken' | 'agents.tokens' | 'agents.revokeToken' | 'agents.list';
 

@@ -43,6 +43,8 @@ export const events = {
 
 export type Methods = typeof methods;
 export type MethodName = keyof Methods;
+/** The methods a remote agent (a cluster job, a browser lending its GPU) calls with its token. */
+export type AgentMethodName = Extract<MethodName, `agent.${string}`>;
 export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
 export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>;
 

@@ -11,22 +11,12 @@
  */
 import type { GpuHostBackend } from '../contract/app.ts';
 import type { AgentEvent, AgentJob, AgentOutcome, FileRef } from '../contract/agents.ts';
-import type { MethodInput, MethodOutput } from '../contract/api.ts';
+import type { AgentMethodName as AgentMethod, MethodInput, MethodOutput } from '../contract/api.ts';
 import { encodeMetricValue, type MetricValue } from '../contract/runs.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import type { GpuHost, GpuRunOutcome } from './gpuHost.ts';
 import type { CheckpointBytes, FromGpuWorker, GpuTrainRequest } from './gpuWorkerProtocol.ts';
 import { decodeRunData } from './runDataCodec.ts';
-
-type AgentMethod =
-  | 'agent.hello'
-  | 'agent.claim'
-  | 'agent.fetchFile'
-  | 'agent.uploadFile'
-  | 'agent.report'
-  | 'agent.heartbeat'
-  | 'agent.finish'
-  | 'agent.bye';
 
 /** Calls an agent.* method of the server with the page's GPU-host token. */
 export type AgentCaller = <M extends AgentMethod>(method: M, input: MethodInput<M>) => Promise<MethodOutput<M>>;
