@@ -7,7 +7,7 @@
 import type { RunStore } from '../db/RunStore.ts';
 import { ModelSpec } from '../contract/training.ts';
 import { inferShapes } from '../models/shapeInference.ts';
-import { trainingImages } from './expand.ts';
+import { trainingImages } from './pointPlan.ts';
 import type { SweepPoint } from './pointRun.ts';
 
 /**

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Dimension } from './search/space.ts';
 import { KernelLabError } from '../errors.ts';
-import { registry, type DatasetName } from '../datasets/registry.ts';
+import type { DatasetName } from '../datasets/registry.ts';
 import { deriveSeed, SeededRandom } from '../random.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { getPreset } from '../models/presets.ts';
@@ -17,6 +17,10 @@ import { followDataset, isRange, listValues, rangeValues, resolveAxis, sampleRan
 import type { AxisValue } from '../contract/runs.ts';
 import { hardLimit, type AxisRange, type SweepSpec } from '../contract/sweeps.ts';
 import { confirmAbove, confirmEpochsAbove } from './sweepSpec.ts';
+import { planSweep } from './pointPlan.ts';
+
+// The plan moved to pointPlan.ts; queueing imports it from here still.
+export { PointPlan, planSweep, planSweepAsync } from './pointPlan.ts';
 
 export interface ExpandedSweep {
   points: SweepPoint[];
@@ -31,8 +35,6 @@ export interface ResolvedAxis {
   list: AxisValue[] | null;
   range: AxisRange | null;
 }
-
-const epochAxisNames = new Set(['epochs', 'hyperparameters.epochs']);
 
 export function resolveAxes(spec: SweepSpec): ResolvedAxis[] {
   return Object.entries(spec.axes).map(([name, values]) => {
@@ -302,231 +304,6 @@ export function pointStream(spec: SweepSpec): PointStream {
   };
 }
 
-const roleCodes = { impossible: 0, train: 1, derived: 2 } as const;
-const roleNames = ['impossible', 'train', 'derived'] as const;
-
-/**
- * What a sweep will do, point by point, in a few bytes each: role, epochs, the point it is
- * folded into, what each trained point evaluates at, and what it costs. Built in one pass over
- * the point stream (planSweep), so a preview of 10⁶ points never holds 10⁶ points.
- */
-export class PointPlan {
-  readonly total: number;
-  readonly folding: { enabled: boolean; reason: string };
-  readonly #role: Uint8Array;
-  readonly #epochs: Int32Array;
-  readonly #foldedInto: Int32Array;
-  readonly #evaluateAt: Map<number, number[]>;
-  readonly #derivedOf: Map<number, number[]>;
-  /** Per point: seconds of one epoch of training (+ validation) and of one test evaluation, in FLOPs. */
-  readonly #epochFlops: Float64Array;
-  readonly #testFlops: Float64Array;
-  /** The axis values of points that take part in folding, kept when asked (queueing names derived runs). */
-  readonly values: Map<number, Record<string, AxisValue>>;
-  /** The first impossible points with why (the rest are counted). */
-  readonly impossibleSample: { index: number; values: Record<string, AxisValue>; error: string }[];
-  readonly counts: { train: number; derived: number; impossible: number };
-
-  constructor(init: {
-    total: number;
-    folding: PointPlan['folding'];
-    role: Uint8Array;
-    epochs: Int32Array;
-    foldedInto: Int32Array;
-    evaluateAt: Map<number, number[]>;
-    derivedOf: Map<number, number[]>;
-    epochFlops: Float64Array;
-    testFlops: Float64Array;
-    values: Map<number, Record<string, AxisValue>>;
-    impossibleSample: PointPlan['impossibleSample'];
-  }) {
-    this.total = init.total;
-    this.folding = init.folding;
-    this.#role = init.role;
-    this.#epochs = init.epochs;
-    this.#foldedInto = init.foldedInto;
-    this.#evaluateAt = init.evaluateAt;
-    this.#derivedOf = init.derivedOf;
-    this.#epochFlops = init.epochFlops;
-    this.#testFlops = init.testFlops;
-    this.values = init.values;
-    this.impossibleSample = init.impossibleSample;
-    const counts = { train: 0, derived: 0, impossible: 0 };
-    for (const code of init.role) counts[roleNames[code]!]++;
-    this.counts = counts;
-  }
-
-  role(index: number): SweepPoint['role'] {
-    return roleNames[this.#role[index]!]!;
-  }
-
-  epochs(index: number): number {
-    return this.#epochs[index]!;
-  }
-
-  foldedInto(index: number): number | null {
-    const into = this.#foldedInto[index]!;
-    return into < 0 ? null : into;
-  }
-
-  evaluateAtEpochs(index: number): number[] {
-    return this.#evaluateAt.get(index) ?? [];
-  }
-
-  /** The derived points folded into trained point `index`, in sweep order. */
-  derivedOf(index: number): number[] {
-    return this.#derivedOf.get(index) ?? [];
-  }
-
-  /** A point as the plan decided it (role, folding), from the point the stream built. */
-  apply(point: SweepPoint): SweepPoint {
-    point.role = this.role(point.index);
-    point.foldedInto = this.foldedInto(point.index);
-    point.evaluateAtEpochs = this.evaluateAtEpochs(point.index);
-    return point;
-  }
-
-  /** FLOPs one worker spends on a trained point (0 for derived and impossible ones). */
-  pointFlops(index: number): number {
-    if (this.#role[index] !== roleCodes.train) return 0;
-    return this.#epochs[index]! * this.#epochFlops[index]! + (1 + this.evaluateAtEpochs(index).length) * this.#testFlops[index]!;
-  }
-}
-
-/** Runs a plan step by step: synchronously, or yielding to the event loop between time slices. */
-type PlanSteps = Generator<number, PointPlan, undefined>;
-
-/** Plans a sweep synchronously (small sweeps, tests); large ones use planSweepAsync. */
-export function planSweep(stream: PointStream, spec: SweepSpec, options: { keepValues?: boolean } = {}): PointPlan {
-  const steps = planSteps(stream, spec, options.keepValues ?? false);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
-}
-
-/**
- * Plans a sweep without holding the event loop: it yields after every ~50 ms of work, reports how
- * many points it has built, and stops with the signal (the caller is gone, or the service closes).
- */
-export async function planSweepAsync(
-  stream: PointStream,
-  spec: SweepSpec,
-  options: { keepValues?: boolean; signal?: AbortSignal; onProgress?: (built: number) => void } = {},
-): Promise<PointPlan> {
-  const steps = planSteps(stream, spec, options.keepValues ?? false);
-  let sliceStart = performance.now();
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    if (performance.now() - sliceStart < 50) continue;
-    options.onProgress?.(step.value);
-    await new Promise((resolve) => setImmediate(resolve));
-    options.signal?.throwIfAborted();
-    sliceStart = performance.now();
-  }
-}
-
-/**
- * One pass over the points: roles, epochs, costs, and epoch folding — among points that differ
- * only in their epoch count, the longest trains once and the shorter ones are derived from its
- * per-epoch metrics, per-epoch test evaluations and checkpoints. Folding is valid only when
- * nothing in training depends on the total epoch count: per-epoch shuffling is seeded by
- * (seed, epoch), no learning-rate schedule exists, and early stopping (which can end a run before
- * a shorter point would have) turns folding off for that point. Yields the number of points built
- * every 256 points.
- */
-function* planSteps(stream: PointStream, spec: SweepSpec, keepValues: boolean): PlanSteps {
-  const n = stream.total;
-  const role = new Uint8Array(n);
-  const epochs = new Int32Array(n);
-  const group = new Int32Array(n).fill(-1);
-  const foldedInto = new Int32Array(n).fill(-1);
-  const epochFlops = new Float64Array(n);
-  const testFlops = new Float64Array(n);
-  const values = new Map<number, Record<string, AxisValue>>();
-  const impossibleSample: PointPlan['impossibleSample'] = [];
-  const foldable = spec.fold && Object.keys(spec.axes).some((name) => epochAxisNames.has(name));
-  const groups = new Map<string, number>();
-  const source: number[] = [];
-  let skippedEarlyStopping = 0;
-  let built = 0;
-  for (const point of stream.points()) {
-    const i = point.index;
-    epochs[i] = point.epochs;
-    if (point.role === 'train') {
-      role[i] = roleCodes.train;
-      const images = trainingImages(point);
-      epochFlops[i] = images.train * 3 * point.forwardFlops + images.validation * point.forwardFlops;
-      testFlops[i] = images.test * point.forwardFlops;
-      if (foldable) {
-        if (point.hyperparameters!.earlyStopping) skippedEarlyStopping++;
-        else {
-          const key = stream.builder.foldKey(point);
-          let g = groups.get(key);
-          if (g === undefined) {
-            g = source.length;
-            groups.set(key, g);
-            source.push(i);
-          } else if (point.epochs > epochs[source[g]!]!) source[g] = i; // the longest trains; a tie keeps the first
-          group[i] = g;
-          if (keepValues) values.set(i, point.values);
-        }
-      }
-    } else if (impossibleSample.length < 100) impossibleSample.push({ index: i, values: point.values, error: point.error! });
-    if (++built % 256 === 0) yield built;
-  }
-  const evaluateAt = new Map<number, number[]>();
-  const derivedOf = new Map<number, number[]>();
-  let derived = 0;
-  for (let i = 0; i < n; i++) {
-    const g = group[i]!;
-    if (g < 0) continue;
-    const src = source[g]!;
-    // An equal epoch count (a repeated random draw) gains nothing from folding: it trains.
-    if (i === src || epochs[i] === epochs[src]) continue;
-    role[i] = roleCodes.derived;
-    foldedInto[i] = src;
-    derived++;
-    let list = derivedOf.get(src);
-    if (!list) derivedOf.set(src, (list = []));
-    list.push(i);
-  }
-  for (const [src, list] of derivedOf)
-    evaluateAt.set(
-      src,
-      [...new Set(list.map((i) => epochs[i]!))].sort((a, b) => a - b),
-    );
-  if (!keepValues) values.clear();
-  else for (const i of values.keys()) if (role[i] !== roleCodes.derived) values.delete(i);
-  let folding: PointPlan['folding'];
-  if (spec.method === 'tpe') folding = { enabled: false, reason: 'TPE proposes one point at a time from finished ones' };
-  else if (!spec.fold) folding = { enabled: false, reason: 'turned off (fold: false)' };
-  else if (!foldable) folding = { enabled: false, reason: 'epochs is not an axis' };
-  else if (derived === 0)
-    folding = {
-      enabled: false,
-      reason: skippedEarlyStopping > 0 ? 'early stopping depends on the total epoch count' : 'no two points differ only in epochs',
-    };
-  else {
-    const note = skippedEarlyStopping > 0 ? `; ${skippedEarlyStopping} points with early stopping train separately` : '';
-    folding = { enabled: true, reason: `${derived} of ${n} runs derived from longer runs${note}` };
-  }
-  return new PointPlan({
-    total: n,
-    folding,
-    role,
-    epochs,
-    foldedInto,
-    evaluateAt,
-    derivedOf,
-    epochFlops,
-    testFlops,
-    values,
-    impossibleSample,
-  });
-}
-
 /**
  * Expands and validates a spec into every point with its role (a small sweep: tests, a single
  * run). Throws (nothing queued) for a mistake in the spec itself; a point that cannot run is
@@ -537,18 +314,4 @@ export function expandSweep(spec: SweepSpec): ExpandedSweep {
   const plan = planSweep(stream, spec);
   const points = [...stream.points()].map((p) => plan.apply(p));
   return { points, folding: plan.folding };
-}
-
-/** Training images of a point after its subset and validation split. */
-export function trainingImages(point: Pick<SweepPoint, 'dataset' | 'subset' | 'hyperparameters'>): {
-  train: number;
-  validation: number;
-  test: number;
-} {
-  const splits = registry[point.dataset].variants[0]!.splits;
-  const all = point.subset?.train ?? splits.train.count;
-  const test = point.subset?.test ?? splits.test.count;
-  const hp = point.hyperparameters;
-  const validation = hp && hp.validateOn === 'split' ? Math.round(all * hp.validationSplit) : 0;
-  return { train: all - validation, validation: hp?.validateOn === 'test' ? test : validation, test };
 }
