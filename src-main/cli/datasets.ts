@@ -7,28 +7,15 @@ import type { Command } from 'commander';
 import { DatasetName, type DatasetInfo, type DatasetProgress } from '../core/contract/datasets.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
-import { print, printError, printJson, terminalText } from './format.ts';
-
-/** A plain text table: a header row, columns padded to their widest cell. */
-function table(headers: string[], rows: (string | number)[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
+import { print, printError, printJson, terminalText, textTable } from './format.ts';
+import { m } from '../../i18n/paraglide/messages.js';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 function parseName(value: string): DatasetName {
   const parsed = DatasetName.safeParse(value);
   if (!parsed.success)
-    throw new KernelLabError('invalid_input', `'${value}' is not a dataset; expected one of ${DatasetName.options.join(', ')}`);
+    throw new KernelLabError('invalid_input', m.cli_datasets_not_a_dataset({ value, names: DatasetName.options.join(', ') }));
   return parsed.data;
 }
 
@@ -38,28 +25,24 @@ function parseName(value: string): DatasetName {
  */
 function withOfflineHint(error: unknown, name: DatasetName): unknown {
   if (!(error instanceof KernelLabError) || error.code !== 'unavailable' || /disk is full|canceled/i.test(error.message)) return error;
-  return new KernelLabError(
-    'unavailable',
-    `${error.message}\n` +
-      `  No download site gave the files. Bring them over another way and run: kernellab datasets import <dir>\n` +
-      `  (the folder with ${name}'s published files), or set KERNELLAB_DATASET_MIRROR (or --mirror) to a folder or http(s) URL that has them.`,
-  );
+  return new KernelLabError('unavailable', `${error.message}\n  ${m.cli_datasets_offline_hint({ name })}`);
 }
 
 function describe(d: DatasetInfo): string {
   const status = d.status === 'downloading' ? `downloading ${Math.round((d.progress ?? 0) * 100)}%` : d.status;
-  return `${d.name}: ${status}${d.variant ? ` (${d.variant}, ${d.trainCount}+${d.testCount} images of ${d.height}x${d.width}x${d.channels})` : ''}`;
+  const images = d.variant
+    ? ` (${m.cli_datasets_images({ variant: d.variant, train: d.trainCount, test: d.testCount, shape: `${d.height}x${d.width}x${d.channels}` })})`
+    : '';
+  return `${d.name}: ${status}${images}`;
 }
 
 export function registerDatasets(program: Command, open: (extra?: { datasetMirror?: string }) => Service): void {
-  const datasets = program
-    .command('datasets')
-    .description('list, download, import, verify and delete the datasets (MNIST, Fashion-MNIST, CIFAR-10)');
+  const datasets = program.command('datasets').description(m.cli_datasets_description());
 
   datasets
     .command('ls')
-    .description('the datasets and their state: absent, downloading, ready or corrupt')
-    .option('--json', 'print JSON')
+    .description(m.cli_datasets_ls_description())
+    .option('--json', m.cli_option_json())
     .action(async (options: { json?: boolean }) => {
       const { datasets: list, mirror } = await open().call('datasets.list', {});
       if (options.json) {
@@ -67,14 +50,24 @@ export function registerDatasets(program: Command, open: (extra?: { datasetMirro
         return;
       }
       print(
-        table(
-          ['name', 'status', 'variant', 'train', 'test', 'shape', 'on disk', 'download', 'problem'],
+        textTable(
+          [
+            m.cli_datasets_header_name(),
+            m.cli_datasets_header_status(),
+            m.cli_datasets_header_variant(),
+            m.cli_datasets_header_train(),
+            m.cli_datasets_header_test(),
+            m.cli_datasets_header_shape(),
+            m.cli_datasets_header_on_disk(),
+            m.cli_datasets_header_download(),
+            m.cli_datasets_header_problem(),
+          ],
           list.map((d) => [
             d.name,
             d.status === 'downloading' ? `downloading ${Math.round((d.progress ?? 0) * 100)}%` : d.status,
             d.variant ?? '',
-            d.trainCount,
-            d.testCount,
+            String(d.trainCount),
+            String(d.testCount),
             `${d.height}x${d.width}x${d.channels}`,
             mb(d.bytesOnDisk),
             mb(d.downloadBytes),
@@ -82,17 +75,14 @@ export function registerDatasets(program: Command, open: (extra?: { datasetMirro
           ]),
         ),
       );
-      if (mirror) print(`\nmirror: ${mirror} (KERNELLAB_DATASET_MIRROR)`);
+      if (mirror) print(`\n${m.cli_datasets_mirror({ mirror })}`);
     });
 
   datasets
     .command('download')
-    .description('download datasets, verify every file against its published SHA-256, resume partial downloads')
+    .description(m.cli_datasets_download_description())
     .argument('<names...>', DatasetName.options.join(' | '))
-    .option(
-      '--mirror <url-or-dir>',
-      'a folder, an https base URL, or http on this machine, to use instead of the home sites (default: $KERNELLAB_DATASET_MIRROR)',
-    )
+    .option('--mirror <url-or-dir>', m.cli_datasets_option_mirror())
     .action(async (names: string[], options: { mirror?: string }) => {
       const service = open(options.mirror ? { datasetMirror: options.mirror } : {});
       const parsed = names.map(parseName);
@@ -130,7 +120,7 @@ export function registerDatasets(program: Command, open: (extra?: { datasetMirro
             throw withOfflineHint(error, name);
           });
           if (started) bar.stop();
-          print(`${describe(info)}; from ${info.source}`);
+          print(m.cli_datasets_downloaded({ dataset: describe(info), source: String(info.source) }));
         } finally {
           if (started) bar.stop();
           unsubscribe();
@@ -141,9 +131,9 @@ export function registerDatasets(program: Command, open: (extra?: { datasetMirro
 
   datasets
     .command('import')
-    .description('import dataset files from disk (offline): the original .gz/.bin/.tar.gz files or folders holding them')
-    .argument('<paths...>', 'files or folders')
-    .option('--name <dataset>', `which dataset (${DatasetName.options.join(' | ')}); recognised from the files when left out`)
+    .description(m.cli_datasets_import_description())
+    .argument('<paths...>', m.cli_datasets_argument_paths())
+    .option('--name <dataset>', m.cli_datasets_option_name({ names: DatasetName.options.join(' | ') }))
     .action(async (paths: string[], options: { name?: string }) => {
       // Ctrl-C stops the import cleanly: no half-copied file, no empty folder left behind.
       const controller = new AbortController();
@@ -165,8 +155,8 @@ export function registerDatasets(program: Command, open: (extra?: { datasetMirro
 
   datasets
     .command('verify')
-    .description("re-hash the ready datasets' files; exit code 1 when any is corrupt")
-    .argument('[names...]', 'datasets (default: every one that is on disk)')
+    .description(m.cli_datasets_verify_description())
+    .argument('[names...]', m.cli_datasets_argument_names_default())
     .action(async (names: string[]) => {
       const service = open();
       const list = (await service.call('datasets.list', {})).datasets;
@@ -177,23 +167,19 @@ export function registerDatasets(program: Command, open: (extra?: { datasetMirro
         print(result.ok ? `${name}: ok` : `${name}: CORRUPT\n  ${result.problems.join('\n  ')}`);
         if (!result.ok) bad.push(name);
       }
-      if (targets.length === 0) print('no dataset is on disk');
-      if (bad.length > 0)
-        throw new KernelLabError(
-          'unavailable',
-          `corrupt: ${bad.join(', ')} (delete with 'kernellab datasets rm' and download or import again)`,
-        );
+      if (targets.length === 0) print(m.cli_datasets_none_on_disk());
+      if (bad.length > 0) throw new KernelLabError('unavailable', m.cli_datasets_corrupt({ names: bad.join(', ') }));
     });
 
   datasets
     .command('rm')
-    .description("delete datasets' files, partial downloads and caches")
+    .description(m.cli_datasets_rm_description())
     .argument('<names...>', DatasetName.options.join(' | '))
     .action(async (names: string[]) => {
       const service = open();
       for (const name of names.map(parseName)) {
         const { deleted } = await service.call('datasets.delete', { name });
-        print(deleted ? `${name}: deleted` : `${name}: nothing to delete`);
+        print(deleted ? m.cli_datasets_deleted({ name }) : m.cli_datasets_nothing_to_delete({ name }));
       }
     });
 }

@@ -8,11 +8,13 @@ import type { Command } from 'commander';
 import { EngineName, type EngineInfo, type EngineProgress } from '../core/contract/engines.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
-import { print, printJson } from './format.ts';
+import { displayWidth, padEndDisplay, print, printJson } from './format.ts';
+import { m } from '../../i18n/paraglide/messages.js';
 
 function parseName(value: string): EngineName {
   const parsed = EngineName.safeParse(value);
-  if (!parsed.success) throw new KernelLabError('invalid_input', `'${value}' is not an engine; expected ${EngineName.options.join(', ')}`);
+  if (!parsed.success)
+    throw new KernelLabError('invalid_input', m.cli_engine_not_an_engine({ value, names: EngineName.options.join(', ') }));
   return parsed.data;
 }
 
@@ -21,57 +23,77 @@ const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
 /** A few lines per engine: state, versions, devices, and what is missing for an install. */
 export function describeEngine(e: EngineInfo): string {
   const lines: string[] = [];
-  const m = e.manifest;
-  if (e.status === 'ready' && m) {
+  const manifest = e.manifest;
+  if (e.status === 'ready' && manifest) {
+    const labels = [
+      m.cli_engine_label_folder(),
+      m.cli_engine_label_devices(),
+      'CUDA',
+      m.cli_engine_label_checked(),
+      m.cli_engine_label_note(),
+      m.cli_engine_label_from(),
+    ];
+    const width = Math.max(...labels.map(displayWidth));
+    const label = (text: string) => `  ${padEndDisplay(text, width)}  `;
     lines.push(
-      `${e.name}: ready — TensorFlow ${m.check.tensorflowVersion} (${m.variant.toUpperCase()}, ${m.source === 'wheel' ? 'from wheels, built here' : 'official download'}), tfjs-node-gpu ${m.tfjsNodeVersion}, ${gb(m.bytes)}`,
-      `  folder   ${e.dir}`,
-      `  devices  ${m.check.devices.join('; ')}`,
+      m.cli_engine_ready({
+        name: e.name,
+        version: manifest.check.tensorflowVersion,
+        variant: manifest.variant.toUpperCase(),
+        source: manifest.source === 'wheel' ? m.cli_engine_source_wheel() : m.cli_engine_source_official(),
+        tfjs: manifest.tfjsNodeVersion,
+        size: gb(manifest.bytes),
+      }),
+      `${label(m.cli_engine_label_folder())}${e.dir}`,
+      `${label(m.cli_engine_label_devices())}${manifest.check.devices.join('; ')}`,
     );
-    if (m.cuda) lines.push(`  CUDA     ${m.cuda}, cuDNN ${m.cudnn ?? '?'}`);
-    lines.push(`  checked  conv step vs cpu: ${m.check.maxRelativeError.toExponential(1)} relative; installed ${m.installedAt}`);
-    if (m.check.note) lines.push(`  note     ${m.check.note}`);
-    lines.push(`  from     ${m.origin.join(', ')}`);
+    if (manifest.cuda) lines.push(`${label('CUDA')}${manifest.cuda}, cuDNN ${manifest.cudnn ?? '?'}`);
+    lines.push(
+      `${label(m.cli_engine_label_checked())}${m.cli_engine_checked({ error: manifest.check.maxRelativeError.toExponential(1), at: manifest.installedAt })}`,
+    );
+    if (manifest.check.note) lines.push(`${label(m.cli_engine_label_note())}${manifest.check.note}`);
+    lines.push(`${label(m.cli_engine_label_from())}${manifest.origin.join(', ')}`);
   } else if (e.status === 'installing') {
-    lines.push(`${e.name}: installing${e.progress ? ` — step ${e.progress.step}/${e.progress.steps}: ${e.progress.message}` : ''}`);
+    const step = e.progress
+      ? m.cli_engine_installing_step({ step: e.progress.step, steps: e.progress.steps, message: e.progress.message })
+      : '';
+    lines.push(m.cli_engine_installing({ name: e.name, step }));
   } else {
-    lines.push(`${e.name}: ${e.status === 'broken' ? 'broken' : 'not installed'}${e.problem ? ` — ${e.problem.split('\n')[0]}` : ''}`);
-    lines.push(`  install with: kernellab engine install ${e.name} [--gpu]`);
+    lines.push(
+      `${e.name}: ${e.status === 'broken' ? 'broken' : m.cli_engine_not_installed()}${e.problem ? ` — ${e.problem.split('\n')[0]}` : ''}`,
+    );
+    lines.push(`  ${m.cli_engine_install_with({ name: e.name })}`);
   }
   const missing = e.requirements.filter((r) => !r.ok);
   if (e.status !== 'ready' || missing.length > 0) {
-    lines.push('  an install from wheels needs:');
+    lines.push(`  ${m.cli_engine_needs()}`);
     for (const r of e.requirements) lines.push(`    ${r.ok ? '✓' : '✗'} ${r.name.padEnd(13)} ${r.detail}`);
   }
   return lines.join('\n');
 }
 
 export function registerEngine(program: Command, open: () => Service): void {
-  const engine = program
-    .command('engine')
-    .description('install, list and remove native training engines (tensorflow: libtensorflow CPU or CUDA 12)');
+  const engine = program.command('engine').description(m.cli_engine_description());
 
   engine
     .command('ls')
-    .description('the engines in the data folder: versions, devices, and what an install needs that this machine lacks')
-    .option('--json', 'print JSON')
+    .description(m.cli_engine_ls_description())
+    .option('--json', m.cli_option_json())
     .action(async (options: { json?: boolean }) => {
       const list = await open().call('engines.list', {});
       if (options.json) printJson(list);
-      else print(`engines folder: ${list.enginesDir}\n${list.engines.map(describeEngine).join('\n')}`);
+      else print(`${m.cli_engine_folder({ dir: list.enginesDir })}\n${list.engines.map(describeEngine).join('\n')}`);
     });
 
   engine
     .command('install')
-    .description(
-      'install an engine: the official download where it works, else TensorFlow wheels from your pip and a build of the addon; checked against the cpu backend before it replaces the installed one',
-    )
+    .description(m.cli_engine_install_description())
     .argument('<name>', EngineName.options.join(' | '))
-    .option('--gpu', 'the CUDA 12 build with the NVIDIA CUDA/cuDNN wheels (Linux x64)')
-    .option('--tf-version <version>', 'TensorFlow wheel version (default: the tested one)')
-    .option('--wheel <files...>', 'wheel files already on disk instead of pip download (offline)')
-    .option('--python <path>', 'the Python whose pip downloads the wheels (default: $KERNELLAB_PYTHON, python3, python)')
-    .option('--skip-official', 'do not try the official libtensorflow 2.9.1 download first')
+    .option('--gpu', m.cli_engine_option_gpu())
+    .option('--tf-version <version>', m.cli_engine_option_tf_version())
+    .option('--wheel <files...>', m.cli_engine_option_wheel())
+    .option('--python <path>', m.cli_engine_option_python())
+    .option('--skip-official', m.cli_engine_option_skip_official())
     .action(
       async (
         nameText: string,
@@ -83,7 +105,8 @@ export function registerEngine(program: Command, open: () => Service): void {
         const service = open();
         const bar = new SingleBar(
           {
-            format: `${name} [{bar}] step {step}/{steps} {phase} | {message}`,
+            // cli-progress fills these placeholders in: the message keeps them as they are.
+            format: m.cli_engine_bar({ name, bar: '{bar}', step: '{step}', steps: '{steps}', phase: '{phase}', message: '{message}' }),
             hideCursor: true,
             noTTYOutput: true,
             notTTYSchedule: 10_000,
@@ -98,7 +121,7 @@ export function registerEngine(program: Command, open: () => Service): void {
           if (p.engine !== name || p.phase === 'failed' || p.phase === 'canceled') return;
           // Without a terminal, one line per phase: a log a person (or CI) can read.
           if (!process.stdout.isTTY) {
-            if (p.phase !== lastPhase) print(`[${p.step}/${p.steps}] ${p.phase}: ${p.message}`);
+            if (p.phase !== lastPhase) print(m.cli_engine_step({ step: p.step, steps: p.steps, phase: p.phase, message: p.message }));
             lastPhase = p.phase;
             return;
           }
@@ -132,10 +155,10 @@ export function registerEngine(program: Command, open: () => Service): void {
 
   engine
     .command('rm')
-    .description('delete an installed engine (runs then use wasm)')
+    .description(m.cli_engine_rm_description())
     .argument('<name>', EngineName.options.join(' | '))
     .action(async (nameText: string) => {
       const { removed } = await open().call('engines.remove', { name: parseName(nameText) });
-      print(removed ? `${nameText} engine removed` : `no ${nameText} engine was installed`);
+      print(removed ? m.cli_engine_removed({ name: nameText }) : m.cli_engine_none_installed({ name: nameText }));
     });
 }

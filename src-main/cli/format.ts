@@ -4,6 +4,7 @@
  * name holding ESC sequences recolours the terminal, sets its title (OSC), or hides text behind a
  * carriage return. Lint forbids console.* and process.std*.write elsewhere in src-main/cli.
  */
+import stringWidth from 'string-width';
 import type { AppInfo } from '../core/contract/index.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 
@@ -66,8 +67,35 @@ export const commanderOutput = {
   writeErr: (text: string) => process.stderr.write(terminalText(text)),
 };
 
+/**
+ * The cells a text takes in a terminal: East Asian wide characters (Hangul, CJK) take two, so
+ * a Korean header padded by string length leaves the columns after it out of line.
+ */
+export function displayWidth(text: string): number {
+  return stringWidth(text);
+}
+
+/** `text` followed by spaces up to `width` terminal cells (padEnd counts UTF-16 units instead). */
+export function padEndDisplay(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - stringWidth(text)));
+}
+
+/** A plain text table: a header row, each column padded to its widest cell in terminal cells. */
+export function textTable(headers: string[], rows: string[][]): string {
+  const cells = [headers, ...rows];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => stringWidth(r[i] ?? ''))));
+  return cells
+    .map((r) =>
+      headers
+        .map((_, i) => padEndDisplay(r[i] ?? '', widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
 export function formatInfo(info: AppInfo): string {
-  const label = (text: string) => `  ${text.padEnd(13)} `;
+  const label = (text: string) => `  ${padEndDisplay(text, 13)} `;
   const lines = [
     `KernelLab ${info.appVersion}`,
     `${label(m.cli_info_data_folder())}${info.dataDir}`,

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunStore } from '../core/db/RunStore.ts';
 import { cliPath } from '../test/servedKernellab.ts';
 import { makeTempDir } from '../test/tempDir.ts';
-import { terminalJson, terminalText } from './format.ts';
+import stringWidth from 'string-width';
+import { padEndDisplay, terminalJson, terminalText, textTable } from './format.ts';
 
 // What a hostile run name does to a terminal: OSC 0 retitles the window, SGR recolours the rest,
 // CR rewinds the line so the text after it overwrites what came before, C1 CSI (U+009B) is ESC [
@@ -121,5 +122,25 @@ describe('the CLI prints run names from outside without acting on the terminal',
     expect(tty.stdout).toContain('ok\u241b]0;pwned');
     // The pty turns \n into \r\n; apart from those, nothing unsafe reaches the terminal.
     expect(tty.stdout.replace(/\r\n/g, '\n')).not.toMatch(unsafe);
+  });
+});
+
+describe('textTable', () => {
+  it('lines up columns after Korean cells by terminal cells (a Hangul syllable takes two)', () => {
+    const lines = textTable(
+      ['id', '상태', '이름', '초'],
+      [
+        ['1', 'completed', '커널 3', '12.5'],
+        ['22', '실행 중', 'lenet5 kernel 5', '3.0'],
+      ],
+    ).split('\n');
+    // Where each column starts, in cells: the same on every line.
+    const starts = (line: string, cells: string[]) => cells.map((c) => stringWidth(line.slice(0, line.indexOf(c))));
+    expect(starts(lines[0]!, ['상태', '이름', '초'])).toEqual([4, 15, 32]);
+    expect(starts(lines[1]!, ['completed', '커널 3', '12.5'])).toEqual([4, 15, 32]);
+    expect(starts(lines[2]!, ['실행 중', 'lenet5 kernel 5', '3.0'])).toEqual([4, 15, 32]);
+    // padEnd would count '상태' as 2 wide and push the next column 2 cells left of the others.
+    expect(stringWidth('상태'.padEnd(9))).toBe(11);
+    expect(stringWidth(padEndDisplay('상태', 9))).toBe(9);
   });
 });

@@ -12,6 +12,7 @@ import { PresetId } from '../core/contract/training.ts';
 import { invalidInput, KernelLabError } from '../core/errors.ts';
 import { presets } from '../core/service.ts';
 import { unknownWord } from './suggest.ts';
+import { displayWidth, padEndDisplay } from './format.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 
 /** Flag → axis name (the names sweep specs use), and its help (a function: the language is set after modules load). */
@@ -241,8 +242,8 @@ export function runHelpText(command: 'train' | 'sweep'): string {
     m.cli_run_help_header_learning_rate(),
     m.cli_run_help_header_validation_split(),
   ];
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
+  const widths = headers.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]!))));
+  const line = (cells: string[]) => `  ${cells.map((c, i) => padEndDisplay(c, widths[i]!)).join('  ')}`.trimEnd();
   const example =
     command === 'train'
       ? 'kernellab train --preset lenet5 --dataset mnist --kernel-size 3 --epochs 2 --subset 6000'

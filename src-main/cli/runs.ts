@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { RunDetail, RunRow, RunStatus } from '../core/contract/runs.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
-import { print, printData, printError, printJson } from './format.ts';
+import { padEndDisplay, print, printData, printError, printJson, textTable } from './format.ts';
 import { positiveInt } from './runFlags.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 
@@ -25,18 +25,12 @@ export function metricText(key: string, value: number | string | null | undefine
   return fmt(value);
 }
 
-/** A plain text table: one header row, columns padded to their widest cell. */
+/** A plain text table: one header row, columns padded to their widest cell (in terminal cells). */
 export function table(headers: string[], rows: unknown[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map(fmt))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells
-    .map((r) =>
-      r
-        .map((c, i) => (c ?? '').padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return textTable(
+    headers,
+    rows.map((r) => r.map(fmt)),
+  );
 }
 
 export function formatRunSummary(run: RunDetail): string {
@@ -59,7 +53,7 @@ export function formatRunSummary(run: RunDetail): string {
   }
   if (test)
     lines.push(
-      `  ${m.cli_runs_summary_test_label().padEnd(13)} ${m.cli_runs_summary_test({ accuracy: fmt(test.accuracy), loss: fmt(test.loss) })}`,
+      `  ${padEndDisplay(m.cli_runs_summary_test_label(), 13)} ${m.cli_runs_summary_test({ accuracy: fmt(test.accuracy), loss: fmt(test.loss) })}`,
     );
   return lines.join('\n');
 }

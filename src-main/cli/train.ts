@@ -13,7 +13,7 @@ import type { MetricPointOut, RunDetail, RunProgress } from '../core/contract/ru
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { addRunFlags, axesFromFlags, baseFromFlags, positiveInt, runHelpText, type RunFlagValues } from './runFlags.ts';
-import { print, printJson, terminalText } from './format.ts';
+import { padEndDisplay, print, printJson, terminalText } from './format.ts';
 import { formatRunSummary } from './runs.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 
@@ -30,7 +30,7 @@ export function epochLine(epoch: number, epochs: number | null, values: Record<s
 }
 
 /** A label column of the summary, as wide as the English labels. */
-const label = (text: string) => `  ${text.padEnd(12)}  `;
+const label = (text: string) => `  ${padEndDisplay(text, 12)}  `;
 
 /** Where the run's checkpoints are and how to open it again, after the metrics. */
 export function whereToFind(run: RunDetail): string[] {
