@@ -70,7 +70,7 @@ export const stepsOf = (c: Pick<ParityCase, 'trainImages' | 'batchSize' | 'epoch
  * points with the initial weights on both sides. 32,000 images × 3 epochs is 750 steps (0.05 % left),
  * and 6 seeds a side keep the mean gap's noise near the goal.
  */
-function cases(quick: boolean): ParityCase[] {
+export function cases(quick: boolean): ParityCase[] {
   return [
     {
       preset: 'lenet5-relu',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gapVerdict } from './parity.bench.ts';
+import { cases, gapVerdict, stepsOf } from './parity.bench.ts';
 
 // The parity group judges KernelLab against Keras on the mean of several seeds: a gap beyond the
 // goal is called missed only when it is also beyond the noise those seeds leave in the mean gap.
@@ -22,5 +22,27 @@ describe('parity gap verdict', () => {
     expect(gapVerdict([92.3, 92.4, 92.2], [92.8, 92.7, 92.9], 0.3)).toMatchObject({ verdict: 'missed' });
     expect(gapVerdict([97.89], [97.44], 0.3)).toMatchObject({ verdict: 'missed', noise: 0 });
     expect(gapVerdict([], [97.44], 0.3)).toBeNull();
+  });
+});
+
+// A network with BatchNormalization is evaluated with moving averages (momentum 0.99) that start at
+// mean 0 and variance 1; a short run leaves 0.99^steps of that start in them and test accuracy then
+// follows the initial weights. Fashion-MNIST's row must train long enough, on enough seeds.
+describe('parity workloads', () => {
+  const full = cases(false);
+
+  it('trains the batch-norm network at least 500 steps on at least 6 seeds a side', () => {
+    const fashion = full.find((c) => c.preset === 'fashion-keras-tutorial')!;
+    expect(stepsOf(fashion)).toBeGreaterThanOrEqual(500);
+    expect(0.99 ** stepsOf(fashion)).toBeLessThan(0.01);
+    expect(fashion.seeds.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(fashion.seeds).size).toBe(fashion.seeds.length);
+  });
+
+  it('counts a partial last batch as a step, and quick runs take 2 seeds', () => {
+    expect(stepsOf({ trainImages: 10000, batchSize: 128, epochs: 3 })).toBe(237);
+    expect(stepsOf({ trainImages: 32000, batchSize: 128, epochs: 3 })).toBe(750);
+    expect(cases(true).every((c) => c.seeds.length === 2)).toBe(true);
+    expect(full.every((c) => c.seeds.length >= 3)).toBe(true);
   });
 });
