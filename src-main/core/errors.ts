@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ErrorBody, ErrorCode } from './contract/bridge.ts';
+import { coreText, coreTextParams, type CoreText, type IssueText } from './contract/coreText.ts';
 
 export type { ErrorBody, ErrorCode };
 
@@ -9,13 +10,24 @@ export class KernelLabError extends Error {
   readonly issues: string[] | undefined;
   /** The question whose yes (`yes: true`) lets the same call go ahead (ErrorBody.confirm). */
   readonly confirm: string | undefined;
+  /** The message as a code with parameters, for the page (contract/coreText.ts); the English message stays. */
+  readonly text: CoreText | undefined;
+  /** The issues coded, one per issue in the same order. */
+  readonly issueTexts: IssueText[] | undefined;
 
-  constructor(code: ErrorCode, message: string, issues?: string[], options: { confirm?: string } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    issues?: string[],
+    options: { confirm?: string; text?: CoreText; issueTexts?: IssueText[] } = {},
+  ) {
     super(message);
     this.name = 'KernelLabError';
     this.code = code;
     this.issues = issues;
     this.confirm = options.confirm;
+    this.text = options.text;
+    this.issueTexts = options.issueTexts;
   }
 
   toBody(): ErrorBody {
@@ -24,21 +36,84 @@ export class KernelLabError extends Error {
       message: this.message,
       ...(this.issues && { issues: this.issues }),
       ...(this.confirm !== undefined && { confirm: this.confirm }),
+      ...(this.text && { messageCode: this.text }),
+      ...(this.issueTexts && { issueCodes: this.issueTexts }),
     };
   }
 }
 
+const issuePath = (issue: z.core.$ZodIssue) => (issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)');
+
 /** `layers.2.kernelSize: Too big` — the path first, so the user sees which field is wrong. */
 export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
-    return `${path}: ${issue.message}`;
-  });
+  return error.issues.map((issue) => `${issuePath(issue)}: ${issue.message}`);
 }
 
-export function invalidInput(what: string, error: z.ZodError): KernelLabError {
+const listed = (values: readonly unknown[]) => values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+
+/**
+ * A zod issue as a code with parameters (contract/coreText.ts), from the issue's own kind; null
+ * where only the English message says it (a refinement without a text code).
+ */
+export function issueText(issue: z.core.$ZodIssue): CoreText | null {
+  switch (issue.code) {
+    case 'invalid_type':
+      // zod words a missing field "expected number, received undefined" (it keeps no input).
+      return / received undefined$/.test(issue.message)
+        ? coreText('issue_required', { expected: issue.expected })
+        : coreText('issue_invalid_type', { expected: issue.expected });
+    case 'too_big': {
+      const maximum = Number(issue.maximum);
+      if (issue.origin === 'string') return coreText('issue_too_long', { maximum });
+      if (issue.origin === 'array' || issue.origin === 'set') return coreText('issue_too_many_items', { maximum });
+      return issue.inclusive === false ? coreText('issue_too_big_exclusive', { maximum }) : coreText('issue_too_big', { maximum });
+    }
+    case 'too_small': {
+      const minimum = Number(issue.minimum);
+      if (issue.origin === 'string') return coreText('issue_too_short', { minimum });
+      if (issue.origin === 'array' || issue.origin === 'set') return coreText('issue_too_few_items', { minimum });
+      return issue.inclusive === false ? coreText('issue_too_small_exclusive', { minimum }) : coreText('issue_too_small', { minimum });
+    }
+    case 'invalid_value':
+      return coreText('issue_invalid_value', { values: listed(issue.values) });
+    case 'invalid_format':
+      return coreText('issue_invalid_format', { format: issue.format });
+    case 'not_multiple_of':
+      return coreText('issue_not_multiple_of', { divisor: Number(issue.divisor) });
+    case 'unrecognized_keys':
+      return coreText('issue_unrecognized_keys', { keys: listed(issue.keys) });
+    case 'invalid_union':
+      return coreText('issue_invalid_union', {});
+    case 'invalid_key':
+    case 'invalid_element':
+      return coreText('issue_invalid', {});
+    case 'custom':
+      return customIssueText(issue.params);
+  }
+  return null;
+}
+
+/** A refinement's own code: `params: { textCode: 'issue_…', …its parameters }`, checked like any CoreText. */
+function customIssueText(params: Record<string, unknown> | undefined): CoreText | null {
+  if (!params || typeof params.textCode !== 'string' || !Object.hasOwn(coreTextParams, params.textCode)) return null;
+  const { textCode, ...rest } = params;
+  const code = textCode as keyof typeof coreTextParams;
+  const checked = coreTextParams[code].safeParse(rest);
+  return checked.success ? ({ code, params: checked.data } as CoreText) : null;
+}
+
+/** Every issue coded, in order, with the field path the English issue names. */
+export function issueTexts(error: z.ZodError): IssueText[] {
+  return error.issues.map((issue) => ({ path: issuePath(issue), text: issueText(issue) }));
+}
+
+/**
+ * Bad input, with each offending field named. `text` is the sentence's coded form; without one
+ * the page says "Invalid input" in its language and lists the coded issues.
+ */
+export function invalidInput(what: string, error: z.ZodError, text: CoreText = coreText('error_invalid_input', {})): KernelLabError {
   const issues = formatIssues(error);
-  return new KernelLabError('invalid_input', `Invalid ${what}: ${issues.join('; ')}`, issues);
+  return new KernelLabError('invalid_input', `Invalid ${what}: ${issues.join('; ')}`, issues, { text, issueTexts: issueTexts(error) });
 }
 
 /**
@@ -68,3 +143,11 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   unavailable: 503,
   internal: 500,
 };
+
+/** `Run 7 does not exist`, with its coded form. */
+export const runNotFound = (id: number): KernelLabError =>
+  new KernelLabError('not_found', `Run ${id} does not exist`, undefined, { text: coreText('error_run_not_found', { id }) });
+
+/** `Sweep 7 does not exist`, with its coded form. */
+export const sweepNotFound = (id: number): KernelLabError =>
+  new KernelLabError('not_found', `Sweep ${id} does not exist`, undefined, { text: coreText('error_sweep_not_found', { id }) });

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { version as tfjsVersion } from '@tensorflow/tfjs-core/dist/version.js';
 import { appHandlers } from './appHandlers.ts';
 import { invalidInput, KernelLabError } from './errors.ts';
+import { coreText } from './contract/coreText.ts';
 import { EventBus } from './events.ts';
 import { datasetsHandlers } from './datasets/handlers.ts';
 import { DatasetTransfers } from './datasets/transfers.ts';
@@ -229,14 +230,19 @@ export function createService(options: ServiceOptions): Service {
     context,
     async call<M extends MethodName>(name: M, input: unknown, options: CallOptions = {}): Promise<MethodOutput<M>> {
       if (typeof name !== 'string' || !isMethodName(name)) {
-        throw new KernelLabError('not_found', `Unknown method '${String(name)}'`);
+        throw new KernelLabError('not_found', `Unknown method '${String(name)}'`, undefined, {
+          text: coreText('error_unknown_method', { method: String(name).slice(0, 200) }),
+        });
       }
       // After close() nothing new starts: a caller that polls (runs.wait) hears why instead of spinning.
-      if (closing.signal.aborted) throw new KernelLabError('unavailable', `KernelLab is shutting down; ${name} was not run`);
+      if (closing.signal.aborted)
+        throw new KernelLabError('unavailable', `KernelLab is shutting down; ${name} was not run`, undefined, {
+          text: coreText('error_shutting_down', { method: name }),
+        });
       // An agent token is checked before its input is even read: a wrong one learns nothing.
       const agent = isAgentMethod(name) ? agentPrincipal(context, options.agentToken) : undefined;
       const parsed = methods[name].input.safeParse(input ?? {});
-      if (!parsed.success) throw invalidInput(`input for ${name}`, parsed.error);
+      if (!parsed.success) throw invalidInput(`input for ${name}`, parsed.error, coreText('error_invalid_method_input', { method: name }));
       const handler = handlers[name] as (input: unknown, call: CallContext) => unknown;
       const signal = options.signal ? AbortSignal.any([options.signal, closing.signal]) : closing.signal;
       return (await handler(parsed.data, { signal, agent })) as MethodOutput<M>;

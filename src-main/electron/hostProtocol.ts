@@ -9,7 +9,7 @@
  * here (core's workerProtocol.ts parses it at both ends).
  */
 import { z } from 'zod';
-import type { ErrorBody as ContractErrorBody } from '../core/contract/index.ts';
+import { CoreText, IssueText, type ErrorBody as ContractErrorBody } from '../core/contract/index.ts';
 
 const Id = z.number().int().nonnegative();
 
@@ -18,9 +18,20 @@ const ErrorBody = z.object({
   message: z.string(),
   issues: z.array(z.string()).optional(),
   confirm: z.string().optional(),
+  messageCode: CoreText.optional(),
+  issueCodes: z.array(IssueText).optional(),
 });
-// The codes are the contract's, both ways: a code added there fails the type check here.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// The codes are the contract's, both ways: a code added there fails the type check here. The keys
+// too: an optional field the contract gains and this schema lacks would be stripped on the way.
+type Same<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? [keyof A] extends [keyof B]
+      ? [keyof B] extends [keyof A]
+        ? true
+        : false
+      : false
+    : false
+  : false;
 const errorBodyIsTheContracts: Same<z.infer<typeof ErrorBody>, ContractErrorBody> = true;
 void errorBodyIsTheContracts;
 

@@ -7,6 +7,7 @@ import type {
   MethodOutput,
   PickedPath,
 } from '../../src-main/core/contract/index.ts';
+import { coreTextOf, issuesOf } from './coreText.ts';
 import { createHttpBridge } from './httpBridge.ts';
 
 declare global {
@@ -21,11 +22,17 @@ export class ApiError extends Error {
   readonly issues: string[];
   /** A question the core asks before going ahead (ErrorBody.confirm): the same call with `yes: true` goes ahead. */
   readonly confirm: string | undefined;
+  /** The core's English sentence, as logs and the CLI have it; `message` is in the page's language. */
+  readonly sentence: string;
   constructor(body: ErrorBody) {
-    super(body.message);
+    const issues = issuesOf(body.issues ?? [], body.issueCodes);
+    // A coded invalid-input message is the heading alone; the core's English ends with the issues, so the page's does too.
+    const heading = coreTextOf(body.messageCode, body.message);
+    super(body.messageCode && heading !== body.message && issues.length > 0 ? `${heading}: ${issues.join('; ')}` : heading);
     this.name = 'ApiError';
+    this.sentence = body.message;
     this.code = body.code;
-    this.issues = body.issues ?? [];
+    this.issues = issues;
     this.confirm = body.confirm;
   }
 }

@@ -31,7 +31,7 @@ import { isGpuHostBackend } from '../contract/app.ts';
 import { Hyperparameters } from '../contract/training.ts';
 import { encodeRunData } from '../gpuhost/runDataCodec.ts';
 import { prepareData } from '../training/trainingData.ts';
-import { KernelLabError } from '../errors.ts';
+import { KernelLabError, runNotFound } from '../errors.ts';
 import { runDirOf } from '../home.ts';
 import { RunRecorder, settle, type RunEvent, type RunOutcome } from '../sweeps/execution.ts';
 import { checkpointDir, clearStaging, commitCheckpoint, fileRefOf, filesOf, readChunk, writeChunk } from './files.ts';
@@ -175,7 +175,7 @@ function sessionHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pic
       }
       const lease = server.leaseOf(target.lease, call);
       const run = store.getRun(lease.runId);
-      if (!run) throw new KernelLabError('not_found', `Run ${lease.runId} does not exist`);
+      if (!run) throw runNotFound(lease.runId);
       return readChunk(join(checkpointDir(server.runDir(run), 'last', 0), target.name), offset, length);
     },
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { ClusterJob, ClusterProfile, KubernetesSettings, SlurmSettings } from '../contract/clusters.ts';
 import type { ServiceContext } from '../context.ts';
 import type { ClusterJobRecord } from '../db/clusterRecords.ts';
-import { KernelLabError } from '../errors.ts';
+import { KernelLabError, sweepNotFound } from '../errors.ts';
 import { localHost, shellQuote, sshHost, type CommandHost } from './command.ts';
 import { applyKubernetes, deleteKubernetesJob, kubernetesJobState, kubernetesManifests, kubernetesYaml } from './kubernetes.ts';
 import { arrayChunks, cancelSlurm, parseSbatchJobId, querySlurm, sbatchArgs, sbatchScript, slurmJobState } from './slurm.ts';
@@ -58,7 +58,7 @@ export async function submitSweep(
 ): Promise<Submitted> {
   const { store } = ctx;
   const sweep = store.getSweep(sweepId);
-  if (!sweep) throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
+  if (!sweep) throw sweepNotFound(sweepId);
   if (sweep.status === 'canceled' || sweep.status === 'completed')
     throw new KernelLabError('conflict', `Sweep ${sweepId} is ${sweep.status}: there is nothing to send to a cluster`);
   // From now on only agents claim its runs; interrupted runs go back to the queue for them.

@@ -1,4 +1,5 @@
 import type { KernelLabEvent, MethodName } from './api.ts';
+import type { CoreText, IssueText } from './coreText.ts';
 
 /** Error codes every shell maps the same way (HTTP status, CLI exit code, IPC rejection). */
 export type ErrorCode = 'invalid_input' | 'not_found' | 'conflict' | 'unauthorized' | 'too_large' | 'unavailable' | 'internal';
@@ -14,6 +15,10 @@ export interface ErrorBody {
    * 10,000 epochs): the same call with `yes: true` goes ahead. The shells show it with a button.
    */
   confirm?: string;
+  /** `message` as a code with parameters, for the page to show in the user's language (coreText.ts). */
+  messageCode?: CoreText;
+  /** `issues` coded, one per issue in the same order, each with its field path (coreText.ts). */
+  issueCodes?: IssueText[];
 }
 
 /** What one call returns across a process boundary: errors travel as values, never as rejections. */

@@ -8,6 +8,7 @@ export * from './agents.ts';
 export * from './api.ts';
 export * from './app.ts';
 export * from './clusters.ts';
+export * from './coreText.ts';
 export * from './datasets.ts';
 export * from './experiments.ts';
 export * from './inspect.ts';

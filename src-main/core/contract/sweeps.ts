@@ -26,6 +26,7 @@ import { z } from 'zod';
 import { BackendName } from './app.ts';
 import { method } from './define.ts';
 import { AxisValue, RunBase, RunStatus } from './runs.ts';
+import { CoreText } from './coreText.ts';
 
 const Id = z.number().int().positive();
 
@@ -69,9 +70,19 @@ export const AxisRange = z
   .strict()
   .superRefine((range, ctx) => {
     if (range.min > range.max)
-      ctx.addIssue({ code: 'custom', message: `min (${range.min}) is greater than max (${range.max})`, path: ['min'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: `min (${range.min}) is greater than max (${range.max})`,
+        path: ['min'],
+        params: { textCode: 'issue_sweep_min_above_max', min: range.min, max: range.max },
+      });
     if (range.scale === 'log' && range.min <= 0)
-      ctx.addIssue({ code: 'custom', message: `a log scale needs min > 0 (got ${range.min})`, path: ['min'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: `a log scale needs min > 0 (got ${range.min})`,
+        path: ['min'],
+        params: { textCode: 'issue_sweep_log_min', min: range.min },
+      });
   });
 export type AxisRange = z.output<typeof AxisRange>;
 
@@ -236,13 +247,17 @@ export const SweepEstimate = z.object({
   detail: z.string(),
 });
 
+/** Whether a sweep folds epochs and why (not): the sentence, and its coded form (absent in plans stored before codes). */
+export const Folding = z.object({ enabled: z.boolean(), reason: z.string(), reasonCode: CoreText.optional() });
+export type Folding = z.infer<typeof Folding>;
+
 export const SweepPreview = z.object({
   /** Runs the sweep records: trained + derived (impossible points excluded). */
   planned: z.number().int(),
   trained: z.number().int(),
   derived: z.number().int(),
   impossible: z.number().int(),
-  folding: z.object({ enabled: z.boolean(), reason: z.string() }),
+  folding: Folding,
   estimate: SweepEstimate,
   /** The points (the first 5,000 when there are more; see truncated). */
   points: z.array(SweepPointOut),
@@ -286,6 +301,8 @@ export const SweepProgress = z.object({
   etaSeconds: z.number().nullable(),
   /** "run 5 of 12, ETA 3 min 10 s", or "queueing 40,000 of 100,000 runs" while sweeps.start queues it */
   text: z.string(),
+  /** `text` as a code with parameters, for the page (coreText.ts). */
+  textCode: CoreText,
   /** While sweeps.start is still queueing the sweep: runs queued so far and in all; else null. */
   queueing: z.object({ queued: z.number().int(), total: z.number().int() }).nullable().default(null),
 });

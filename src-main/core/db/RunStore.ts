@@ -36,7 +36,7 @@ import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { invalidInput, KernelLabError } from '../errors.ts';
+import { invalidInput, KernelLabError, runNotFound, sweepNotFound } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import {
   encodeMetricValue,
@@ -307,8 +307,7 @@ export class RunStore {
    */
   addSweepRuns(sweepId: number, runs: readonly NewRunParsed[]): number[] {
     return this.#write(`queueing ${runs.length} runs of sweep ${sweepId}`, () => {
-      if (!this.#db.prepare('SELECT 1 FROM sweeps WHERE id = ?').get(sweepId))
-        throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
+      if (!this.#db.prepare('SELECT 1 FROM sweeps WHERE id = ?').get(sweepId)) throw sweepNotFound(sweepId);
       const now = Date.now();
       return runs.map((run) => this.#insertRun(this.#newRunRow({ ...run, sweepId }, now), runParams(run)));
     });
@@ -320,7 +319,7 @@ export class RunStore {
       const info = this.#db
         .prepare('UPDATE sweeps SET spec = ?, status = coalesce(?, status) WHERE id = ?')
         .run(JSON.stringify(spec), status === undefined ? null : SweepStatus.parse(status), id);
-      if (info.changes === 0) throw new KernelLabError('not_found', `Sweep ${id} does not exist`);
+      if (info.changes === 0) throw sweepNotFound(id);
     });
   }
 
@@ -352,7 +351,7 @@ export class RunStore {
       'updating a sweep',
       () => this.#db.prepare('UPDATE sweeps SET status = ? WHERE id = ?').run(status, id).changes,
     );
-    if (changed === 0) throw new KernelLabError('not_found', `Sweep ${id} does not exist`);
+    if (changed === 0) throw sweepNotFound(id);
   }
 
   listSweeps(filter: { experimentId?: number | undefined } = {}): Sweep[] {
@@ -514,7 +513,7 @@ export class RunStore {
 
   #requireRun(id: number): RunDbRow {
     const row = this.#stmt.getRun.get(id) as RunDbRow | undefined;
-    if (!row) throw new KernelLabError('not_found', `Run ${id} does not exist`);
+    if (!row) throw runNotFound(id);
     return row;
   }
 
@@ -681,7 +680,7 @@ export class RunStore {
   /** Sets the priority of a run or of every not-yet-finished run of a sweep; returns how many changed. */
   setPriority(target: { runId: number } | { sweepId: number }, priority: number): number {
     const changed = this.#write('setting a priority', () => queue.setPriority(this.#db, target, priority));
-    if ('runId' in target && changed === 0) throw new KernelLabError('not_found', `Run ${target.runId} does not exist`);
+    if ('runId' in target && changed === 0) throw runNotFound(target.runId);
     return changed;
   }
 
@@ -710,7 +709,7 @@ export class RunStore {
   appendSweepPoint(sweepId: number, after: number, plan: unknown, runs: readonly NewRun[]): number[] | null {
     return this.#write(`adding a point to sweep ${sweepId}`, () => {
       if (sweepSearch.lastPointOfSweep(this.#db, sweepId) !== after) return null;
-      if (sweepSearch.setSweepPlan(this.#db, sweepId, plan) === 0) throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
+      if (sweepSearch.setSweepPlan(this.#db, sweepId, plan) === 0) throw sweepNotFound(sweepId);
       return runs.map((run) => this.createRun(run).id);
     });
   }
@@ -718,7 +717,7 @@ export class RunStore {
   /** Replaces the plan stored with a sweep (points learned infeasible, a budget spent). */
   setSweepPlan(sweepId: number, plan: unknown): void {
     const changed = this.#write(`updating the plan of sweep ${sweepId}`, () => sweepSearch.setSweepPlan(this.#db, sweepId, plan));
-    if (changed === 0) throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
+    if (changed === 0) throw sweepNotFound(sweepId);
   }
 
   /** The derived run of `sourceId` for `epochs`, if epoch folding has recorded it. */
@@ -926,7 +925,7 @@ export class RunStore {
 
   runDetail(id: number): RunDetail {
     const detail = this.#read(`reading run ${id}`, () => runDetail(this.#db, id));
-    if (!detail) throw new KernelLabError('not_found', `Run ${id} does not exist`);
+    if (!detail) throw runNotFound(id);
     return detail;
   }
 

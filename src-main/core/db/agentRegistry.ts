@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AgentInfo, AgentToken } from '../contract/agents.ts';
 import { GpuHostBackend, type RunBackend } from '../contract/app.ts';
-import { KernelLabError } from '../errors.ts';
+import { KernelLabError, sweepNotFound } from '../errors.ts';
 import type { SqliteDatabase } from './database.ts';
 import { holdLease } from './runLifecycle.ts';
 import { toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
@@ -127,8 +127,7 @@ export class AgentRegistry {
   createToken(sweepId: number | null, label: string): { token: AgentToken; secret: string } {
     const secret = `kla_${randomBytes(32).toString('base64url')}`;
     const id = this.#write('making an agent token', () => {
-      if (sweepId !== null && !this.#db.prepare('SELECT 1 FROM sweeps WHERE id = ?').get(sweepId))
-        throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
+      if (sweepId !== null && !this.#db.prepare('SELECT 1 FROM sweeps WHERE id = ?').get(sweepId)) throw sweepNotFound(sweepId);
       return Number(
         this.#db
           .prepare('INSERT INTO agent_tokens (sweep_id, label, secret_sha256, created_at) VALUES (?, ?, ?, ?)')
@@ -439,7 +438,7 @@ export class AgentRegistry {
       'placing a sweep',
       () => this.#db.prepare('UPDATE sweeps SET runs_on = ? WHERE id = ?').run(runsOn, sweepId).changes,
     );
-    if (changed === 0) throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
+    if (changed === 0) throw sweepNotFound(sweepId);
   }
 
   /** The datasets a sweep's runs use. */

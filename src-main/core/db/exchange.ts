@@ -4,7 +4,7 @@
  * as strings.
  */
 import { z } from 'zod';
-import { KernelLabError } from '../errors.ts';
+import { KernelLabError, sweepNotFound } from '../errors.ts';
 import {
   Checkpoint,
   encodeMetricValue,
@@ -96,8 +96,7 @@ function selectRunIds(db: SqliteDatabase, selection: ExportSelection): number[] 
     return ids;
   }
   if ('sweepId' in selection) {
-    if (!db.prepare('SELECT 1 FROM sweeps WHERE id = ?').get(selection.sweepId))
-      throw new KernelLabError('not_found', `Sweep ${selection.sweepId} does not exist`);
+    if (!db.prepare('SELECT 1 FROM sweeps WHERE id = ?').get(selection.sweepId)) throw sweepNotFound(selection.sweepId);
     return db.prepare('SELECT id FROM runs WHERE sweep_id = ? ORDER BY id').pluck().all(selection.sweepId) as number[];
   }
   if (!db.prepare('SELECT 1 FROM experiments WHERE id = ?').get(selection.experimentId)) {

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { KernelLabError } from '../errors.ts';
+import { KernelLabError, sweepNotFound } from '../errors.ts';
 import type { Handlers } from '../contract/define.ts';
 import type { Methods } from '../contract/index.ts';
 import type { ServiceContext } from '../context.ts';
@@ -52,7 +52,7 @@ export function runsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, RunsMe
     'sweeps.list': ({ experimentId }) => store().listSweeps({ experimentId }),
     'sweeps.get': ({ id }) => {
       const sweep = store().getSweep(id);
-      if (!sweep) throw new KernelLabError('not_found', `Sweep ${id} does not exist`);
+      if (!sweep) throw sweepNotFound(id);
       return sweep;
     },
   };

@@ -15,7 +15,7 @@ import { runSizeProblem, sizeRun } from './runSize.ts';
 import type { SweepPoint } from './pointRun.ts';
 import { followDataset, isRange, listValues, rangeValues, resolveAxis, sampleRange, type AxisDef, type PointDraft } from './axes.ts';
 import type { AxisValue } from '../contract/runs.ts';
-import { hardLimit, type AxisRange, type SweepSpec } from '../contract/sweeps.ts';
+import { hardLimit, type AxisRange, type Folding, type SweepSpec } from '../contract/sweeps.ts';
 import { confirmAbove, confirmEpochsAbove } from './sweepSpec.ts';
 import { planSweep } from './pointPlan.ts';
 
@@ -25,7 +25,7 @@ export { PointPlan, planSweep, planSweepAsync } from './pointPlan.ts';
 export interface ExpandedSweep {
   points: SweepPoint[];
   /** Whether epoch folding applies and why (not). */
-  folding: { enabled: boolean; reason: string };
+  folding: Folding;
 }
 
 export interface ResolvedAxis {

@@ -10,7 +10,7 @@
 import type { AxisValue } from '../contract/runs.ts';
 import type { Sweep, SweepImportance } from '../contract/sweeps.ts';
 import type { RunRecord, RunStore } from '../db/RunStore.ts';
-import { KernelLabError } from '../errors.ts';
+import { sweepNotFound } from '../errors.ts';
 import type { SweepRunInfo } from './folding.ts';
 import { isBetter } from './search/space.ts';
 import { fanovaImportance, type ImportanceFeature } from './search/importance.ts';
@@ -145,6 +145,6 @@ export function sweepImportance(store: RunStore, sweep: Sweep, metricOverride?: 
 
 export function requireSweep(store: RunStore, id: number): Sweep {
   const sweep = store.getSweep(id);
-  if (!sweep) throw new KernelLabError('not_found', `Sweep ${id} does not exist`);
+  if (!sweep) throw sweepNotFound(id);
   return sweep;
 }

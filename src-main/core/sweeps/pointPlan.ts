@@ -5,7 +5,8 @@
  */
 import { registry } from '../datasets/registry.ts';
 import type { AxisValue } from '../contract/runs.ts';
-import type { SweepSpec } from '../contract/sweeps.ts';
+import type { Folding, SweepSpec } from '../contract/sweeps.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { PointStream } from './expand.ts';
 import type { SweepPoint } from './pointRun.ts';
 
@@ -21,7 +22,7 @@ const roleNames = ['impossible', 'train', 'derived'] as const;
  */
 export class PointPlan {
   readonly total: number;
-  readonly folding: { enabled: boolean; reason: string };
+  readonly folding: Folding;
   readonly #role: Uint8Array;
   readonly #epochs: Int32Array;
   readonly #foldedInto: Int32Array;
@@ -267,17 +268,26 @@ function assignFolds(survey: Survey): { evaluateAt: Map<number, number[]>; deriv
 
 /** Whether folding applies to this sweep, and why (not), as the preview shows it. */
 function foldingVerdict(spec: SweepSpec, survey: Survey, derived: number): PointPlan['folding'] {
-  const { skippedEarlyStopping } = survey;
-  if (spec.method === 'tpe') return { enabled: false, reason: 'TPE proposes one point at a time from finished ones' };
-  if (!spec.fold) return { enabled: false, reason: 'turned off (fold: false)' };
-  if (!survey.foldable) return { enabled: false, reason: 'epochs is not an axis' };
+  const { skippedEarlyStopping, total } = survey;
+  const off = (reason: string, reasonCode: CoreText) => ({ enabled: false, reason, reasonCode });
+  if (spec.method === 'tpe') return off('TPE proposes one point at a time from finished ones', coreText('folding_tpe', {}));
+  if (!spec.fold) return off('turned off (fold: false)', coreText('folding_off', {}));
+  if (!survey.foldable) return off('epochs is not an axis', coreText('folding_no_epochs_axis', {}));
   if (derived === 0)
+    return skippedEarlyStopping > 0
+      ? off('early stopping depends on the total epoch count', coreText('folding_early_stopping', {}))
+      : off('no two points differ only in epochs', coreText('folding_no_pairs', {}));
+  if (skippedEarlyStopping > 0)
     return {
-      enabled: false,
-      reason: skippedEarlyStopping > 0 ? 'early stopping depends on the total epoch count' : 'no two points differ only in epochs',
+      enabled: true,
+      reason: `${derived} of ${total} runs derived from longer runs; ${skippedEarlyStopping} points with early stopping train separately`,
+      reasonCode: coreText('folding_derived_some_separate', { derived, total, separate: skippedEarlyStopping }),
     };
-  const note = skippedEarlyStopping > 0 ? `; ${skippedEarlyStopping} points with early stopping train separately` : '';
-  return { enabled: true, reason: `${derived} of ${survey.total} runs derived from longer runs${note}` };
+  return {
+    enabled: true,
+    reason: `${derived} of ${total} runs derived from longer runs`,
+    reasonCode: coreText('folding_derived', { derived, total }),
+  };
 }
 
 /** Training images of a point after its subset and validation split. */

@@ -20,6 +20,7 @@ import { describeValues, pointRun, subsetPerClass, sweepLabel } from './pointRun
 import { directionOf, proposalRuns, proposeOne, type SweepPlan } from './searchDriver.ts';
 import { pruningEstimate, tpeFirstPoints, tpeSeconds, type TrainedCost } from './searchPreview.ts';
 import { checkBase, parseSweepSpec } from './sweepSpec.ts';
+import { queueingText } from './sweepProgress.ts';
 
 export { subsetPerClass } from './pointRun.ts';
 
@@ -290,7 +291,7 @@ export function queueingProgress(
     pruned: 0,
     derived: 0,
     etaSeconds: null,
-    text: `queueing ${queueing.queued.toLocaleString('en')} of ${queueing.total.toLocaleString('en')} runs`,
+    ...queueingText(queueing.queued, queueing.total),
     queueing,
   };
 }

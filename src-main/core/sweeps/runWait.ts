@@ -1,5 +1,5 @@
 import type { RunRecord, RunStore } from '../db/RunStore.ts';
-import { KernelLabError } from '../errors.ts';
+import { runNotFound } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 
 const ended = new Set<RunRecord['status']>(['completed', 'failed', 'canceled', 'diverged', 'interrupted']);
@@ -22,7 +22,7 @@ export function waitForRunEnd(
 ): Promise<RunRecord> {
   const current = (): RunRecord => {
     const run = store.getRun(runId);
-    if (!run) throw new KernelLabError('not_found', `Run ${runId} does not exist`);
+    if (!run) throw runNotFound(runId);
     return run;
   };
   const first = current();

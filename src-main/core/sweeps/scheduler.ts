@@ -26,7 +26,7 @@ import { isGpuHostBackend, type BackendName } from '../contract/app.ts';
 import { mebibyte } from '../contract/inspect.ts';
 import type { RunStatus } from '../contract/runs.ts';
 import { leaseOf, type ClaimScope, type RunRecord, type RunStore } from '../db/RunStore.ts';
-import { KernelLabError } from '../errors.ts';
+import { KernelLabError, runNotFound, sweepNotFound } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { snapshotLimitMiB } from '../inspect/snapshotLimit.ts';
 import type { Executor, RunJob, RunOutcome } from './execution.ts';
@@ -354,7 +354,7 @@ export class Scheduler {
 
   cancelRun(runId: number): RunStatus {
     const run = this.#store.getRun(runId);
-    if (!run) throw new KernelLabError('not_found', `Run ${runId} does not exist`);
+    if (!run) throw runNotFound(runId);
     if (this.#local.stop(runId, 'cancel')) return 'running';
     if (run.status === 'queued' || run.status === 'interrupted') {
       this.#store.transition(runId, 'canceled');
@@ -377,7 +377,7 @@ export class Scheduler {
   interruptRun(runId: number): boolean {
     if (!this.#local.stop(runId, 'interrupt')) {
       const run = this.#store.getRun(runId);
-      if (!run) throw new KernelLabError('not_found', `Run ${runId} does not exist`);
+      if (!run) throw runNotFound(runId);
       if (run.status === 'running' && run.workerOwner?.startsWith('agent:')) {
         this.#remote.stop(runId, 'interrupt');
         return true;
@@ -395,7 +395,7 @@ export class Scheduler {
   /** Queues an interrupted run again; it resumes from its last checkpoint. */
   resumeRun(runId: number): boolean {
     const run = this.#store.getRun(runId);
-    if (!run) throw new KernelLabError('not_found', `Run ${runId} does not exist`);
+    if (!run) throw runNotFound(runId);
     if (run.status !== 'interrupted') return false;
     if (run.derivedFromRunId !== null) {
       // Derived by epoch folding: record it again from its source instead of training it.
@@ -469,7 +469,7 @@ export class Scheduler {
   }
 
   #requireSweep(id: number): number {
-    if (!this.#store.getSweep(id)) throw new KernelLabError('not_found', `Sweep ${id} does not exist`);
+    if (!this.#store.getSweep(id)) throw sweepNotFound(id);
     return id;
   }
 

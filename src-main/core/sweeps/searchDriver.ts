@@ -10,7 +10,7 @@
  */
 import { metricKind } from '../contract/metrics.ts';
 import type { AxisValue, RunStatus } from '../contract/runs.ts';
-import { SweepSpec, type Optimize, type Sweep } from '../contract/sweeps.ts';
+import { SweepSpec, type Folding, type Optimize, type Sweep } from '../contract/sweeps.ts';
 import { KernelLabError } from '../errors.ts';
 import type { NewRun, RunRecord, RunStore } from '../db/RunStore.ts';
 import { buildPoint, resolveAxes, searchSpaceOf } from './expand.ts';
@@ -29,7 +29,7 @@ export interface SweepPlan {
   planned: number | null;
   /** Points that cannot run, with why (TPE adds those it learns). */
   impossible: { index: number; values: Record<string, AxisValue>; error: string }[];
-  folding: { enabled: boolean; reason: string };
+  folding: Folding;
   /** No more runs will start: the budget is spent (closedReason says which). */
   closed: boolean;
   closedReason?: string;

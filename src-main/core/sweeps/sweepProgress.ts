@@ -5,8 +5,28 @@
 import type { RunStatus } from '../contract/runs.ts';
 import { formatDuration, type Sweep, type SweepProgress } from '../contract/sweeps.ts';
 import type { RunStore } from '../db/RunStore.ts';
-import { KernelLabError } from '../errors.ts';
+import { sweepNotFound } from '../errors.ts';
+import { coreText } from '../contract/coreText.ts';
 import { plannedRuns, readPlan } from './searchDriver.ts';
+
+/** "queueing 40,000 of 100,000 runs", with its coded form. */
+export function queueingText(queued: number, total: number): Pick<SweepProgress, 'text' | 'textCode'> {
+  return {
+    text: `queueing ${queued.toLocaleString('en')} of ${total.toLocaleString('en')} runs`,
+    textCode: coreText('sweep_progress_queueing', { queued, total }),
+  };
+}
+
+/** "run 5 of 12, ETA 3 min 10 s" ("…, done" at the end; no ETA before a run has finished), with its coded form. */
+export function runText(current: number, planned: number, etaSeconds: number | null): Pick<SweepProgress, 'text' | 'textCode'> {
+  const head = `run ${current} of ${planned}`;
+  if (etaSeconds === null) return { text: head, textCode: coreText('sweep_progress_run', { current, planned }) };
+  if (etaSeconds === 0) return { text: `${head}, done`, textCode: coreText('sweep_progress_run_done', { current, planned }) };
+  return {
+    text: `${head}, ETA ${formatDuration(etaSeconds)}`,
+    textCode: coreText('sweep_progress_run_eta', { current, planned, etaSeconds: Math.round(etaSeconds) }),
+  };
+}
 
 const finished = new Set<RunStatus>(['completed', 'failed', 'canceled', 'diverged', 'pruned']);
 
@@ -41,7 +61,7 @@ export function updateSweepStatus(store: RunStore, sweepId: number): void {
 /** Where a sweep stands; the ETA assumes `workers` runs train at once. */
 export function sweepProgress(store: RunStore, sweepId: number, workers: number): SweepProgress {
   const sweep = store.getSweep(sweepId);
-  if (!sweep) throw new KernelLabError('not_found', `Sweep ${sweepId} does not exist`);
+  if (!sweep) throw sweepNotFound(sweepId);
   const stats = store.sweepStats(sweepId);
   const count = (s: RunStatus) => stats.counts[s] ?? 0;
   const recorded = Object.values(stats.counts).reduce((a, b) => a + (b ?? 0), 0);
@@ -74,10 +94,9 @@ export function sweepProgress(store: RunStore, sweepId: number, workers: number)
     pruned: count('pruned'),
     derived: stats.derived,
     etaSeconds: queueing ? null : etaSeconds,
-    text: queueing
-      ? `queueing ${queueing.queued.toLocaleString('en')} of ${queueing.total.toLocaleString('en')} runs`
-      : `run ${Math.max(current, Math.min(done + 1, planned))} of ${planned}` +
-        (etaSeconds === null ? '' : etaSeconds === 0 ? ', done' : `, ETA ${formatDuration(etaSeconds)}`),
+    ...(queueing
+      ? queueingText(queueing.queued, queueing.total)
+      : runText(Math.max(current, Math.min(done + 1, planned)), planned, etaSeconds)),
     queueing,
   };
 }

@@ -66,7 +66,11 @@ describe('sweep expansion', () => {
     const early = expandSweep(
       parseSweepSpec(lenet({ base: { preset: 'lenet5-relu', dataset: 'mnist', hyperparameters: { earlyStopping: { patience: 1 } } } })),
     );
-    expect(early.folding).toEqual({ enabled: false, reason: 'early stopping depends on the total epoch count' });
+    expect(early.folding).toEqual({
+      enabled: false,
+      reason: 'early stopping depends on the total epoch count',
+      reasonCode: { code: 'folding_early_stopping', params: {} },
+    });
     expect(early.points.every((p) => p.role === 'train')).toBe(true);
   });
 

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { CoreText, coreText, coreTextCodes, coreTextParams, type CoreTextCode } from '../src-main/core/contract/coreText.ts';
+import { SweepSpec } from '../src-main/core/contract/sweeps.ts';
+import { Hyperparameters } from '../src-main/core/contract/training.ts';
+import { invalidInput, runNotFound, sweepNotFound } from '../src-main/core/errors.ts';
+import { runText, queueingText } from '../src-main/core/sweeps/sweepProgress.ts';
+import { coreTextOf, durationText, issuesOf } from '../src-renderer/lib/coreText.ts';
+
+const hangul = /[\uac00-\ud7a3]/;
+
+/** Parameters for a code, each value distinct so the test can find it in the text. */
+function sampleParams(code: CoreTextCode): Record<string, string | number> {
+  const shape = (coreTextParams[code] as z.ZodObject).shape as Record<string, z.ZodType>;
+  const params: Record<string, string | number> = {};
+  let n = 0;
+  for (const [name, schema] of Object.entries(shape)) {
+    n++;
+    params[name] = schema.safeParse(0).success ? 70 + n : `field${n}.kernelSize`;
+  }
+  return params;
+}
+
+describe('text made in the core, in the page', () => {
+  it.each(coreTextCodes)('renders %s in Korean and English with its parameters', (code) => {
+    const params = sampleParams(code);
+    const text = CoreText.parse({ code, params });
+    const ko = coreTextOf(text, 'SENTENCE', 'ko');
+    const en = coreTextOf(text, 'SENTENCE', 'en');
+    expect(ko).not.toBe('SENTENCE');
+    expect(en).not.toBe('SENTENCE');
+    expect(ko).toMatch(hangul);
+    expect(en).not.toMatch(hangul);
+    for (const [name, value] of Object.entries(params)) {
+      const shown = name.endsWith('Seconds') ? null : String(value);
+      if (shown === null) continue;
+      expect(ko, `${code} ko shows {${name}}`).toContain(shown);
+      expect(en, `${code} en shows {${name}}`).toContain(shown);
+    }
+  });
+
+  it('says the English sentence for an unknown code, a missing one, and a code without its message', () => {
+    expect(coreTextOf({ code: 'made_up_later', params: {} }, 'the sentence', 'ko')).toBe('the sentence');
+    expect(coreTextOf(undefined, 'the sentence', 'ko')).toBe('the sentence');
+    expect(coreTextOf({ code: 'toString', params: {} }, 'the sentence', 'ko')).toBe('the sentence');
+  });
+
+  it('refuses an unknown code or wrong parameters where text crosses a boundary', () => {
+    expect(CoreText.safeParse({ code: 'made_up', params: {} }).success).toBe(false);
+    expect(CoreText.safeParse({ code: 'error_run_not_found', params: { id: 'x' } }).success).toBe(false);
+    expect(CoreText.safeParse({ code: 'error_run_not_found', params: { id: 3, extra: 1 } }).success).toBe(false);
+    expect(CoreText.safeParse({ code: 'error_run_not_found', params: {} }).success).toBe(false);
+    expect(CoreText.parse({ code: 'error_run_not_found', params: { id: 3 } })).toEqual(coreText('error_run_not_found', { id: 3 }));
+  });
+
+  it('shows sweep progress with counts grouped and the ETA as a duration in the locale', () => {
+    const eta = runText(5, 12, 190);
+    expect(eta.text).toBe('run 5 of 12, ETA 3 min 10 s');
+    expect(coreTextOf(eta.textCode, eta.text, 'ko')).toBe('실행 12개 중 5번째, 남은 시간 3분 10초');
+    expect(coreTextOf(eta.textCode, eta.text, 'en')).toBe(eta.text);
+    const done = runText(12, 12, 0);
+    expect(coreTextOf(done.textCode, done.text, 'ko')).toBe('실행 12개 중 12번째, 완료');
+    const queueing = queueingText(40_000, 100_000);
+    expect(queueing.text).toBe('queueing 40,000 of 100,000 runs');
+    expect(coreTextOf(queueing.textCode, queueing.text, 'ko')).toBe('실행 100,000개 중 40,000개를 대기열에 넣는 중');
+    expect(durationText(7_500, 'ko')).toBe('2시간 5분');
+    expect(durationText(45, 'en')).toBe('45 s');
+  });
+
+  it('names the field of a bad input in Korean, the path as the user wrote it', () => {
+    const parsed = z
+      .object({ hyperparameters: Hyperparameters })
+      .safeParse({ hyperparameters: { epochs: 0, learningRate: 0.01, beta1: 1 } });
+    expect(parsed.success).toBe(false);
+    const body = invalidInput('input for runs.start', parsed.error!).toBody();
+    expect(body.message).toMatch(/^Invalid input for runs\.start: hyperparameters\.epochs: Too small/);
+    expect(body.issueCodes).toHaveLength(body.issues!.length);
+    expect(issuesOf(body.issues!, body.issueCodes, 'ko')).toEqual([
+      'hyperparameters.epochs: 0 초과여야 합니다',
+      'hyperparameters.beta1: 1 미만이어야 합니다',
+    ]);
+    expect(issuesOf(body.issues!, body.issueCodes, 'en')).toEqual([
+      'hyperparameters.epochs: must be greater than 0',
+      'hyperparameters.beta1: must be less than 1',
+    ]);
+    expect(coreTextOf(body.messageCode, body.message, 'ko')).toBe('입력이 올바르지 않습니다');
+  });
+
+  it('gives a refinement in the contract its own code (a sweep range whose min is above its max)', () => {
+    const parsed = SweepSpec.safeParse({
+      name: 's',
+      base: { dataset: 'mnist', model: { preset: 'lenet5' } },
+      axes: { learningRate: { min: 0.1, max: 0.01 } },
+    });
+    expect(parsed.success).toBe(false);
+    const body = invalidInput('sweep spec', parsed.error!).toBody();
+    const ko = issuesOf(body.issues!, body.issueCodes, 'ko');
+    expect(ko).toContain('axes.learningRate.min: min(0.1)이 max(0.01)보다 큽니다');
+  });
+
+  it('keeps an issue without a code in English, beside the coded ones', () => {
+    const schema = z.object({ a: z.number().refine(() => false, 'a must be odd'), b: z.string().max(2) });
+    const body = invalidInput('thing', schema.safeParse({ a: 1, b: 'long' }).error!).toBody();
+    expect(issuesOf(body.issues!, body.issueCodes, 'ko')).toEqual(['a: a must be odd', 'b: 2자 이하여야 합니다']);
+  });
+
+  it('says which run or sweep does not exist', () => {
+    expect(coreTextOf(runNotFound(12345).toBody().messageCode, '', 'ko')).toBe('실행 12345이(가) 없습니다');
+    expect(coreTextOf(sweepNotFound(7).toBody().messageCode, '', 'en')).toBe('Sweep 7 does not exist');
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * Text made in the core, in the user's language (issue 17).
+ *
+ * The core speaks English: its sentences go to logs, the CLI, scripts and older clients, and they
+ * stay as they are. Beside a sentence the page needs to show, the core also sends the same text
+ * as a stable code with parameters (a `CoreText`), and the page renders the code through its
+ * message catalogue (i18n/messages, key `core_<code>`) in the user's language.
+ *
+ * - A field `x` that holds an English sentence gains `xCode`, its coded form: `ErrorBody.message`
+ *   → `messageCode`, `ErrorBody.issues` → `issueCodes` (one per issue, with its field path as it
+ *   was, so the path stays the one the user typed), `SweepProgress.text` → `textCode`, a sweep
+ *   plan's `folding.reason` → `reasonCode`.
+ * - The parameters of each code are named and checked here (`coreTextParams`), so an emitter that
+ *   passes the wrong ones fails the type check, and `CoreText` validates what crosses a boundary.
+ *   Parameters are numbers or short strings; names and paths are passed as they are (a metric, a
+ *   run's name, a field path are never translated).
+ * - The page renders an unknown code (a newer core than the page) or a missing coded form with
+ *   the English sentence: the sentence is always there, the code is an addition.
+ * - Validation issues from zod get codes from the issue's own kind (`issue_too_big` …), see
+ *   core/errors.ts; a refinement in the contract can give its issue a code with
+ *   `params: { textCode: 'issue_…', …params }`.
+ *
+ * Adding a code: add it here with its parameters, add `core_<code>` to both catalogues with the
+ * same `{params}`, and send it beside the sentence. i18n/coreText.test.ts renders every code in
+ * both languages and fails on a code without its message.
+ */
+import { z } from 'zod';
+
+const count = z.number().int().nonnegative();
+const id = z.number().int().nonnegative();
+/** A short piece of text passed as it is: a name, a path, a list of allowed values. */
+const word = z.string().max(1000);
+const number = z.number();
+
+/** Every code the core sends, with the parameters its message takes. */
+export const coreTextParams = {
+  // Errors shown in forms and views.
+  error_invalid_input: z.object({}).strict(),
+  error_invalid_method_input: z.object({ method: word }).strict(),
+  error_run_not_found: z.object({ id }).strict(),
+  error_sweep_not_found: z.object({ id }).strict(),
+  error_unknown_method: z.object({ method: word }).strict(),
+  error_shutting_down: z.object({ method: word }).strict(),
+  // Validation issues, one per offending field (the field path travels beside the text).
+  issue_custom: z.object({}).strict(),
+  issue_invalid: z.object({}).strict(),
+  issue_invalid_format: z.object({ format: word }).strict(),
+  issue_invalid_type: z.object({ expected: word }).strict(),
+  issue_invalid_union: z.object({}).strict(),
+  issue_invalid_value: z.object({ values: word }).strict(),
+  issue_not_multiple_of: z.object({ divisor: number }).strict(),
+  issue_required: z.object({ expected: word }).strict(),
+  issue_too_big: z.object({ maximum: number }).strict(),
+  issue_too_big_exclusive: z.object({ maximum: number }).strict(),
+  issue_too_few_items: z.object({ minimum: number }).strict(),
+  issue_too_long: z.object({ maximum: number }).strict(),
+  issue_too_many_items: z.object({ maximum: number }).strict(),
+  issue_too_short: z.object({ minimum: number }).strict(),
+  issue_too_small: z.object({ minimum: number }).strict(),
+  issue_too_small_exclusive: z.object({ minimum: number }).strict(),
+  issue_unrecognized_keys: z.object({ keys: word }).strict(),
+  issue_sweep_log_min: z.object({ min: number }).strict(),
+  issue_sweep_min_above_max: z.object({ min: number, max: number }).strict(),
+  // Sweep progress and the folding reason.
+  sweep_progress_queueing: z.object({ queued: count, total: count }).strict(),
+  sweep_progress_run: z.object({ current: count, planned: count }).strict(),
+  sweep_progress_run_done: z.object({ current: count, planned: count }).strict(),
+  sweep_progress_run_eta: z.object({ current: count, planned: count, etaSeconds: z.number().nonnegative() }).strict(),
+  folding_derived: z.object({ derived: count, total: count }).strict(),
+  folding_derived_some_separate: z.object({ derived: count, total: count, separate: count }).strict(),
+  folding_early_stopping: z.object({}).strict(),
+  folding_no_epochs_axis: z.object({}).strict(),
+  folding_no_pairs: z.object({}).strict(),
+  folding_off: z.object({}).strict(),
+  folding_tpe: z.object({}).strict(),
+} as const;
+
+export type CoreTextCode = keyof typeof coreTextParams;
+export const coreTextCodes = Object.keys(coreTextParams) as CoreTextCode[];
+
+/** One code with its parameters, typed per code: `{ code: 'error_run_not_found', params: { id: 3 } }`. */
+export type CoreText = { [C in CoreTextCode]: { code: C; params: z.infer<(typeof coreTextParams)[C]> } }[CoreTextCode];
+
+const isCode = (code: string): code is CoreTextCode => Object.hasOwn(coreTextParams, code);
+
+/** A CoreText as it crosses a boundary: a known code whose parameters are exactly its own. */
+export const CoreText = z
+  .object({
+    code: z.string().max(80),
+    params: z.record(z.string().max(40), z.union([z.string().max(1000), z.number()])),
+  })
+  .strict()
+  .superRefine((text, ctx) => {
+    if (!isCode(text.code)) {
+      ctx.addIssue({ code: 'custom', message: `unknown text code '${text.code}'`, path: ['code'] });
+      return;
+    }
+    const checked = coreTextParams[text.code].safeParse(text.params);
+    if (!checked.success)
+      for (const issue of checked.error.issues)
+        ctx.addIssue({
+          code: 'custom',
+          message: issue.message,
+          path: ['params', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+        });
+  }) as unknown as z.ZodType<CoreText>;
+
+/** A validation issue's coded form: the field path as the English issue names it, and its text (null: English only). */
+export const IssueText = z.object({ path: z.string().max(1000), text: CoreText.nullable() }).strict();
+export type IssueText = z.infer<typeof IssueText>;
+
+/** Builds a CoreText with its parameters type-checked against its code. */
+export function coreText<C extends CoreTextCode>(code: C, params: z.infer<(typeof coreTextParams)[C]>): CoreText {
+  return { code, params } as CoreText;
+}
