@@ -25,11 +25,57 @@ export interface AgentFlags {
   json?: boolean;
 }
 
-function positive(name: string) {
+/**
+ * What the agent command says. `kernellab agent` passes the catalogue's texts in the user's
+ * language; the single-file `kernellab-agent` packs only core and agent sources, no catalogue,
+ * so it speaks the English defaults below.
+ */
+export interface AgentTexts {
+  description: string;
+  options: Record<
+    'server' | 'tokenFile' | 'sweep' | 'count' | 'backend' | 'spool' | 'cache' | 'ca' | 'threads' | 'job' | 'patience' | 'json',
+    string
+  >;
+  notPositive: (p: { name: string; value: string }) => string;
+  signalAgain: (p: { signal: string }) => string;
+  signal: (p: { signal: string }) => string;
+  done: (p: { reason: string; runs: string }) => string;
+  runsOne: (p: { list: string }) => string;
+  runsMany: (p: { count: number; list: string }) => string;
+  none: string;
+  notReported: string;
+}
+
+export const englishAgentTexts: AgentTexts = {
+  description: 'pull runs of a sweep from a KernelLab server and train them here (a Slurm task, a pod, any machine)',
+  options: {
+    server: 'the server, e.g. https://login1:7860 (kernellab serve)',
+    tokenFile: 'a file holding the sweep’s agent token (kernellab sweep submit writes one)',
+    sweep: 'the sweep the token must be for (a check)',
+    count: 'runs to take before exiting (default: until the queue is empty)',
+    backend: 'train with this backend when a run does not pin one',
+    spool: 'where events wait while the server cannot be reached (default: ./kernellab-spool)',
+    cache: 'datasets and run folders on this node (default: $XDG_CACHE_HOME/kernellab-agent)',
+    ca: 'a CA certificate (PEM) for a server with its own certificate',
+    threads: 'CPU threads per run (default: $SLURM_CPUS_PER_TASK, else every core)',
+    job: 'where this runs, as the app shows it (default: from Slurm or Kubernetes)',
+    patience: 'how long to keep trying a server that does not answer (default 600)',
+    json: 'print what it did as JSON on stdout at the end (runs, statuses, what the protocol cost per run)',
+  },
+  notPositive: ({ name, value }) => `--${name}: '${value}' is not a whole number of at least 1`,
+  signalAgain: ({ signal }) => `kernellab agent: ${signal} again: exiting now`,
+  signal: ({ signal }) => `kernellab agent: ${signal}: interrupting the current run and reporting it (send it again to exit at once)`,
+  done: ({ reason, runs }) => `kernellab agent: ${reason}; ${runs}`,
+  runsOne: ({ list }) => `1 run (${list})`,
+  runsMany: ({ count, list }) => `${count} runs (${list})`,
+  none: 'none',
+  notReported: 'not reported',
+};
+
+function positive(name: string, texts: AgentTexts) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new KernelLabError('invalid_input', `--${name}: '${value}' is not a whole number of at least 1`);
+    if (!Number.isInteger(n) || n < 1) throw new KernelLabError('invalid_input', texts.notPositive({ name, value }));
     return n;
   };
 }
@@ -43,30 +89,32 @@ export function defineAgentCommand(
   command: Command,
   io: { write: (line: string) => void; json: (value: unknown) => void },
   extra: Partial<AgentOptions> = {},
+  texts: AgentTexts = englishAgentTexts,
 ): Command {
   const { write } = io;
+  const o = texts.options;
   return command
-    .description('pull runs of a sweep from a KernelLab server and train them here (a Slurm task, a pod, any machine)')
-    .requiredOption('--server <url>', 'the server, e.g. https://login1:7860 (kernellab serve)')
-    .requiredOption('--token-file <file>', 'a file holding the sweep’s agent token (kernellab sweep submit writes one)')
-    .option('--sweep <id>', 'the sweep the token must be for (a check)', positive('sweep'))
-    .option('--count <n>', 'runs to take before exiting (default: until the queue is empty)', positive('count'))
-    .addOption(new Option('--backend <name>', 'train with this backend when a run does not pin one').choices(BackendName.options))
-    .option('--spool <dir>', 'where events wait while the server cannot be reached (default: ./kernellab-spool)')
-    .option('--cache <dir>', 'datasets and run folders on this node (default: $XDG_CACHE_HOME/kernellab-agent)')
-    .option('--ca <file>', 'a CA certificate (PEM) for a server with its own certificate')
-    .option('--threads <n>', 'CPU threads per run (default: $SLURM_CPUS_PER_TASK, else every core)', positive('threads'))
-    .option('--job <text>', 'where this runs, as the app shows it (default: from Slurm or Kubernetes)')
-    .option('--patience <seconds>', 'how long to keep trying a server that does not answer (default 600)', positive('patience'))
-    .option('--json', 'print what it did as JSON on stdout at the end (runs, statuses, what the protocol cost per run)')
+    .description(texts.description)
+    .requiredOption('--server <url>', o.server)
+    .requiredOption('--token-file <file>', o.tokenFile)
+    .option('--sweep <id>', o.sweep, positive('sweep', texts))
+    .option('--count <n>', o.count, positive('count', texts))
+    .addOption(new Option('--backend <name>', o.backend).choices(BackendName.options))
+    .option('--spool <dir>', o.spool)
+    .option('--cache <dir>', o.cache)
+    .option('--ca <file>', o.ca)
+    .option('--threads <n>', o.threads, positive('threads', texts))
+    .option('--job <text>', o.job)
+    .option('--patience <seconds>', o.patience, positive('patience', texts))
+    .option('--json', o.json)
     .action(async (flags: AgentFlags) => {
       const stop = new AbortController();
       const onSignal = (signal: NodeJS.Signals) => {
         if (stop.signal.aborted) {
-          write(`kernellab agent: ${signal} again: exiting now`);
+          write(texts.signalAgain({ signal }));
           process.exit(143);
         }
-        write(`kernellab agent: ${signal}: interrupting the current run and reporting it (send it again to exit at once)`);
+        write(texts.signal({ signal }));
         stop.abort();
       };
       process.on('SIGTERM', onSignal);
@@ -88,9 +136,9 @@ export function defineAgentCommand(
           signal: stop.signal,
           ...extra,
         });
-        write(
-          `kernellab agent: ${result.reason}; ${result.runs.length} run${result.runs.length === 1 ? '' : 's'} (${result.runs.map((r) => `${r.runId}: ${r.status ?? 'not reported'}`).join(', ') || 'none'})`,
-        );
+        const list = result.runs.map((r) => `${r.runId}: ${r.status ?? texts.notReported}`).join(', ') || texts.none;
+        const runs = result.runs.length === 1 ? texts.runsOne({ list }) : texts.runsMany({ count: result.runs.length, list });
+        write(texts.done({ reason: result.reason, runs }));
         if (flags.json) io.json(result);
         process.exitCode = result.exitCode;
       } finally {

@@ -12,7 +12,7 @@ import { registerKeras } from './keras.ts';
 import { registerSummary } from './summary.ts';
 import { registerSweepCluster } from './sweepCluster.ts';
 import { registerTrain } from './train.ts';
-import { defineAgentCommand } from '../agent/command.ts';
+import { defineAgentCommand, type AgentTexts } from '../agent/command.ts';
 import { nodeLocale } from '../../i18n/locale.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
@@ -30,6 +30,35 @@ function queuedWork(method: string, result: unknown): boolean {
     default:
       return false;
   }
+}
+
+/** `kernellab agent`'s texts from the catalogue (the single-file agent keeps its English ones). */
+function agentTexts(): AgentTexts {
+  return {
+    description: m.cli_agent_description(),
+    options: {
+      server: m.cli_agent_option_server(),
+      tokenFile: m.cli_agent_option_token_file(),
+      sweep: m.cli_agent_option_sweep(),
+      count: m.cli_agent_option_count(),
+      backend: m.cli_agent_option_backend(),
+      spool: m.cli_agent_option_spool(),
+      cache: m.cli_agent_option_cache(),
+      ca: m.cli_agent_option_ca(),
+      threads: m.cli_agent_option_threads(),
+      job: m.cli_agent_option_job(),
+      patience: m.cli_agent_option_patience(),
+      json: m.cli_agent_option_json(),
+    },
+    notPositive: m.cli_agent_not_positive,
+    signalAgain: m.cli_agent_signal_again,
+    signal: m.cli_agent_signal,
+    done: m.cli_agent_done,
+    runsOne: m.cli_agent_runs_one,
+    runsMany: m.cli_agent_runs_many,
+    none: m.cli_agent_none(),
+    notReported: m.cli_agent_not_reported(),
+  };
 }
 
 /** Commander's section titles (Usage:, Options:, Commands:…) in the user's language. */
@@ -137,7 +166,7 @@ export async function main(argv: string[]): Promise<number> {
   registerKeras(program, () => open(program.opts().home));
 
   // A remote executor: it talks to a server, never opens this machine's data folder.
-  defineAgentCommand(program.command('agent'), { write: printError, json: printJson });
+  defineAgentCommand(program.command('agent'), { write: printError, json: printJson }, {}, agentTexts());
 
   registerDatasets(program, (extra) => open(program.opts().home, extra));
   registerEngine(program, () => open(program.opts().home));

@@ -12,6 +12,7 @@ import { createService, resolveDataDir } from '../core/service.ts';
 import { startServer } from '../server/server.ts';
 import { print, printError } from './format.ts';
 import { getLocale } from '../../i18n/paraglide/runtime.js';
+import { m } from '../../i18n/paraglide/messages.js';
 
 /** The built pages browser mode serves; KERNELLAB_RENDERER_DIR points elsewhere (a packaged copy, tests). */
 const rendererDir = process.env.KERNELLAB_RENDERER_DIR || fileURLToPath(new URL('../../out/renderer', import.meta.url));
@@ -22,19 +23,15 @@ export const stopDeadlineMs = 5000;
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('browser mode: serve the app on 127.0.0.1 with a per-start token')
-    .addOption(new Option('--port <n>', 'port (0 picks a free one)').default(7860).argParser(parsePort))
-    .option(
-      '--host <host>',
-      'address to bind (0.0.0.0 or :: for every address); anything but loopback exposes your runs to the network',
-      '127.0.0.1',
-    )
-    .option('--allow-host <names...>', 'host names of this machine that browsers will use (a DNS name), besides its addresses')
-    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM); needed with any --host beyond loopback')
-    .option('--tls-key <file>', "the certificate's private key (PEM)")
+    .description(m.cli_serve_description())
+    .addOption(new Option('--port <n>', m.cli_serve_option_port()).default(7860).argParser(parsePort))
+    .option('--host <host>', m.cli_serve_option_host(), '127.0.0.1')
+    .option('--allow-host <names...>', m.cli_serve_option_allow_host())
+    .option('--tls-cert <file>', m.cli_serve_option_tls_cert())
+    .option('--tls-key <file>', m.cli_serve_option_tls_key())
     .action(async (options: { port: number; host: string; allowHost?: string[]; tlsCert?: string; tlsKey?: string }) => {
       if ((options.tlsCert === undefined) !== (options.tlsKey === undefined))
-        throw new KernelLabError('invalid_input', '--tls-cert and --tls-key go together: the certificate and its private key');
+        throw new KernelLabError('invalid_input', m.cli_serve_tls_together());
       const tls =
         options.tlsCert && options.tlsKey
           ? { cert: readPem(options.tlsCert, '--tls-cert'), key: readPem(options.tlsKey, '--tls-key') }
@@ -47,9 +44,9 @@ export function registerServe(program: Command): void {
           // once, even when something holds the event loop.
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          printError(`kernellab: ${signal}: stopping (send it again to quit at once)`);
+          printError(m.cli_serve_stopping({ signal }));
           const deadline = setTimeout(() => {
-            printError(`kernellab: stopping took over ${stopDeadlineMs / 1000} s; exiting now`);
+            printError(m.cli_serve_stop_too_long({ seconds: stopDeadlineMs / 1000 }));
             process.exit(1);
           }, stopDeadlineMs);
           // Only a stop that hangs keeps the process alive long enough for this to fire.
@@ -61,11 +58,7 @@ export function registerServe(program: Command): void {
       });
       const built = existsSync(join(rendererDir, 'index.html'));
       // Said before any URL: a page that answers 404 is worse than no URL at all.
-      if (!built)
-        printError(
-          `The app's pages are not built (${rendererDir} has no index.html), so this server answers the API only.\n` +
-            'Build them once with `npm run build` in the KernelLab folder, then start `kernellab serve` again.',
-        );
+      if (!built) printError(m.cli_serve_not_built({ dir: rendererDir }));
       const service = createService({ dataDir: resolveDataDir({ flag: program.opts().home }), shell: 'server' });
       let server: Awaited<ReturnType<typeof startServer>>;
       try {
@@ -81,17 +74,15 @@ export function registerServe(program: Command): void {
         await service.close();
         throw error;
       }
-      print(`KernelLab is serving ${service.context.layout.root}`);
+      print(m.cli_serve_serving({ dir: service.context.layout.root }));
+      // The address line stays English in every language: scripts and the test helpers read the URL after 'Open'.
       const [first, ...others] = server.urls;
       // A language asked for by name (--lang, KERNELLAB_LANG) travels in the address; without one
       // the page follows the browser's languages.
       const lang = program.opts().lang !== undefined || process.env.KERNELLAB_LANG ? `&lang=${getLocale()}` : '';
       print(`${built ? 'Open' : 'API only at'} ${first}?token=${server.token}${lang}`);
       for (const url of others) print(`  or ${url}?token=${server.token}${lang}`);
-      if (server.exposed)
-        printError(
-          'kernellab: other machines can reach this server (over HTTPS). Anyone with the token can use it; agents use their own sweep tokens.',
-        );
+      if (server.exposed) printError(m.cli_serve_exposed());
       await stopped;
       await server.close();
       await service.close();
@@ -104,7 +95,7 @@ function readPem(path: string, flag: string): Buffer {
   } catch (error) {
     throw new KernelLabError(
       'invalid_input',
-      `${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      m.cli_serve_cannot_read({ flag, path, reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message }),
     );
   }
 }
@@ -112,7 +103,7 @@ function readPem(path: string, flag: string): Buffer {
 function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new KernelLabError('invalid_input', `--port: '${value}' is not a port number (0–65535)`);
+    throw new KernelLabError('invalid_input', m.cli_serve_bad_port({ value }));
   }
   return port;
 }

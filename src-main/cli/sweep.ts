@@ -148,7 +148,7 @@ async function follow(service: Service, sweepIds: number[], quiet: boolean): Pro
   const show = (p: SweepProgress) => {
     if (quiet) return;
     if (!tty) {
-      if (lastText.get(p.sweepId) !== p.text) printError(`sweep ${p.sweepId}: ${p.text}`);
+      if (lastText.get(p.sweepId) !== p.text) printError(m.cli_sweep_line({ id: p.sweepId, text: p.text }));
       lastText.set(p.sweepId, p.text);
       return;
     }

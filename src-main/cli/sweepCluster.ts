@@ -14,6 +14,7 @@ import { print, printError, printJson } from './format.ts';
 import { positiveInt } from './runFlags.ts';
 import { table } from './runs.ts';
 import { parseSweepSpecText } from './specFile.ts';
+import { m } from '../../i18n/paraglide/messages.js';
 
 interface SubmitFlags {
   slurm?: boolean;
@@ -45,28 +46,9 @@ interface SubmitFlags {
   json?: boolean;
 }
 
-const launchersHelp = `
-Launchers:
-  --slurm        an sbatch job array: tasks 0..N-1, at most --concurrency at once (%C), split into
-                 arrays chained with afterany above --max-array-size (the cluster's MaxArraySize,
-                 default 1001). Each task runs --agent-command (default kernellab-agent, the
-                 single-file agent; or "node /path/bin/kernellab.js agent"), which pulls runs from
-                 --server until it took --count of them or the queue is empty. Submitted with
-                 sbatch here, or on a login node with --ssh user@host. State from squeue --json;
-                 \`kernellab sweep cancel\` runs scancel. The app and kernellab serve re-submit a
-                 small array when runs are still queued and every task ended (a task cancelled or
-                 preempted), up to twice the sweep's runs in tasks.
-  --kubernetes   an Indexed Job (completionMode Indexed, parallelism = --concurrency) whose pods run
-                 --image, the token in a Secret; created through the Kubernetes API where a
-                 kubeconfig is found, else written for \`kubectl apply -f\`. Not tested against a
-                 live cluster.
-
-  The agents reach this machine's \`kernellab serve\` at --server: HTTPS when serve binds beyond
-  127.0.0.1 (--tls-cert/--tls-key), or plain HTTP through an SSH tunnel (ssh -R). The sweep's runs
-  are then claimed only by agents: a token scoped to this one sweep goes to the job, revocable
-  with \`kernellab call agents.revokeToken '{"id":N}'\`.
-
-Examples:
+/** The help after `sweep submit`'s options: the launchers in the user's language, then examples. */
+const launchersHelp = (): string =>
+  `${m.cli_cluster_launchers_help({ revoke: `\`kernellab call agents.revokeToken '{"id":N}'\`` })}
   kernellab sweep submit sweep.yaml --slurm --server https://login1:7860 --partition gpu --gres gpu:1 \\
       --time 2:00:00 --concurrency 8 --count 4 --ssh me@login1
   kernellab sweep submit 12 --kubernetes --server https://kernellab.lab:7860 --image registry.lab/kernellab-agent:0.1 --gpus 1
@@ -112,14 +94,11 @@ async function sweepIdOf(service: Service, arg: string, json: boolean): Promise<
   try {
     text = readFileSync(arg, 'utf8');
   } catch (error) {
-    throw new KernelLabError(
-      'invalid_input',
-      `<sweep>: ${arg} is neither a sweep id nor a readable spec file (${(error as NodeJS.ErrnoException).code ?? ''})`,
-    );
+    throw new KernelLabError('invalid_input', m.cli_cluster_not_id_or_file({ arg, reason: (error as NodeJS.ErrnoException).code ?? '' }));
   }
   const spec = parseSweepSpecText(text, arg) as SweepSpecInput;
   const started = await service.call('sweeps.start', { spec, runsOn: 'agents' });
-  if (!json) printError(`sweep ${started.sweepId}: ${started.queued} runs queued for agents (${started.derived} derived by epoch folding)`);
+  if (!json) printError(m.cli_cluster_queued({ id: started.sweepId, queued: started.queued, derived: started.derived }));
   return started.sweepId;
 }
 
@@ -129,35 +108,35 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
   const shared = () => sweep.opts<{ dryRun?: boolean; json?: boolean; backend?: BackendName }>();
   sweep
     .command('submit')
-    .description('send a sweep (its id, or a spec file to queue) to a Slurm cluster or Kubernetes as agent tasks')
-    .argument('<sweep>', 'a sweep id, or a sweep spec file (.yaml/.json) to queue for agents')
-    .option('--slurm', 'submit an sbatch job array')
-    .option('--kubernetes', 'create a Kubernetes Indexed Job')
-    .option('--profile <name>', 'use a saved cluster profile (clusters.saveProfile, or --save-profile)')
-    .option('--save-profile <name>', 'save these settings as a profile first')
-    .option('--server <url>', 'the URL agents reach this server at')
-    .option('--concurrency <n>', 'tasks at once (default 4)')
-    .option('--count <n>', 'runs per task before it exits (default 1)')
-    .addOption(new Option('--backend <name>', 'backend for runs that do not pin one').choices(BackendName.options))
-    .option('--partition <p>', 'Slurm: partition')
-    .option('--gres <g>', 'Slurm: generic resources per task, e.g. gpu:1')
-    .option('--time <t>', 'Slurm: time limit per task (MM, HH:MM:SS, D-HH:MM:SS); the agent gets SIGTERM 120 s before it')
-    .option('--account <a>', 'Slurm: account')
-    .option('--cpus-per-task <n>', 'Slurm: CPUs per task (the agent trains with that many threads)')
-    .option('--mem <m>', 'Slurm: memory per node, e.g. 16G')
-    .option('--ssh <dest>', 'Slurm: submit on this login node over SSH (user@host)')
-    .option('--job-dir <dir>', 'Slurm: where the script, token, logs and spool go (default: the data folder, or ~/kernellab-jobs over SSH)')
-    .option('--agent-command <cmd>', 'Slurm: how a node starts the agent (default kernellab-agent)')
-    .option('--max-array-size <n>', "Slurm: the cluster's MaxArraySize (default 1001)")
-    .option('--image <ref>', 'Kubernetes: the agent image (see Dockerfile.agent)')
-    .option('--namespace <ns>', 'Kubernetes: namespace (default default)')
-    .option('--gpus <n>', 'Kubernetes: nvidia.com/gpu per pod (default 0)')
-    .option('--cpu <q>', 'Kubernetes: CPU request per pod (default 2)')
-    .option('--memory <q>', 'Kubernetes: memory per pod (default 4Gi)')
-    .option('--write-only', 'Kubernetes: write the manifest, do not apply it')
-    .option('--dry-run', 'write the script or manifest, submit nothing')
-    .option('--wait', 'follow the sweep until it ends')
-    .option('--json', 'print JSON')
+    .description(m.cli_cluster_submit_description())
+    .argument('<sweep>', m.cli_cluster_argument_sweep())
+    .option('--slurm', m.cli_cluster_option_slurm())
+    .option('--kubernetes', m.cli_cluster_option_kubernetes())
+    .option('--profile <name>', m.cli_cluster_option_profile())
+    .option('--save-profile <name>', m.cli_cluster_option_save_profile())
+    .option('--server <url>', m.cli_cluster_option_server())
+    .option('--concurrency <n>', m.cli_cluster_option_concurrency())
+    .option('--count <n>', m.cli_cluster_option_count())
+    .addOption(new Option('--backend <name>', m.cli_cluster_option_backend()).choices(BackendName.options))
+    .option('--partition <p>', m.cli_cluster_option_partition())
+    .option('--gres <g>', m.cli_cluster_option_gres())
+    .option('--time <t>', m.cli_cluster_option_time())
+    .option('--account <a>', m.cli_cluster_option_account())
+    .option('--cpus-per-task <n>', m.cli_cluster_option_cpus_per_task())
+    .option('--mem <m>', m.cli_cluster_option_mem())
+    .option('--ssh <dest>', m.cli_cluster_option_ssh())
+    .option('--job-dir <dir>', m.cli_cluster_option_job_dir())
+    .option('--agent-command <cmd>', m.cli_cluster_option_agent_command())
+    .option('--max-array-size <n>', m.cli_cluster_option_max_array_size())
+    .option('--image <ref>', m.cli_cluster_option_image())
+    .option('--namespace <ns>', m.cli_cluster_option_namespace())
+    .option('--gpus <n>', m.cli_cluster_option_gpus())
+    .option('--cpu <q>', m.cli_cluster_option_cpu())
+    .option('--memory <q>', m.cli_cluster_option_memory())
+    .option('--write-only', m.cli_cluster_option_write_only())
+    .option('--dry-run', m.cli_cluster_option_dry_run())
+    .option('--wait', m.cli_cluster_option_wait())
+    .option('--json', m.cli_option_json())
     .addHelpText('after', launchersHelp)
     .action(async (sweepArg: string, own: SubmitFlags) => {
       const flags: SubmitFlags = {
@@ -170,12 +149,10 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
       const json = flags.json === true;
       let profile: string | ClusterProfileInput;
       if (flags.profile) {
-        if (flags.slurm || flags.kubernetes)
-          throw new KernelLabError('invalid_input', '--profile already says which cluster; drop --slurm/--kubernetes');
+        if (flags.slurm || flags.kubernetes) throw new KernelLabError('invalid_input', m.cli_cluster_profile_and_kind());
         profile = flags.profile;
       } else {
-        if (flags.slurm === flags.kubernetes)
-          throw new KernelLabError('invalid_input', 'say where: --slurm or --kubernetes (or --profile NAME)');
+        if (flags.slurm === flags.kubernetes) throw new KernelLabError('invalid_input', m.cli_cluster_say_where());
         const kind = flags.slurm ? 'slurm' : 'kubernetes';
         profile = { name: flags.saveProfile ?? `${kind} (command line)`, kind, settings: settingsFrom(flags, kind) } as ClusterProfileInput;
         if (flags.saveProfile) await service.call('clusters.saveProfile', { profile });
@@ -184,19 +161,24 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
       const submitted = await service.call('clusters.submit', { sweepId, profile, dryRun: flags.dryRun === true });
       if (json && !flags.wait) printJson({ sweepId, ...submitted });
       else if (!json) {
-        print(`sweep ${sweepId}: ${submitted.next}`);
-        for (const file of submitted.files) print(`  wrote ${file}`);
+        print(m.cli_sweep_line({ id: sweepId, text: submitted.next }));
+        for (const file of submitted.files) print(m.cli_cluster_wrote({ file }));
       }
       if (flags.wait && !flags.dryRun) {
         for (;;) {
           const progress = await service.call('sweeps.progress', { id: sweepId });
-          if (!json) printError(`sweep ${sweepId}: ${progress.text}`);
+          if (!json) printError(m.cli_sweep_line({ id: sweepId, text: progress.text }));
           if (['completed', 'failed', 'canceled'].includes(progress.status)) {
             if (json) printJson({ sweepId, ...submitted, progress });
             if (progress.completed < progress.planned)
               throw new KernelLabError(
                 'internal',
-                `sweep ${sweepId}: ${progress.completed} of ${progress.planned} runs completed (${progress.status})`,
+                m.cli_cluster_incomplete({
+                  id: sweepId,
+                  completed: progress.completed,
+                  planned: progress.planned,
+                  status: progress.status,
+                }),
               );
             return;
           }
@@ -207,25 +189,25 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
 
   sweep
     .command('cancel')
-    .description('cancel a sweep: its queued and running runs, and its cluster jobs (scancel, the Kubernetes Job deleted)')
-    .argument('<id>', 'sweep id')
-    .option('--json', 'print JSON')
+    .description(m.cli_cluster_cancel_description())
+    .argument('<id>', m.cli_cluster_argument_id())
+    .option('--json', m.cli_option_json())
     .action(async (idArg: string, own: { json?: boolean }) => {
       const flags = { json: own.json ?? shared().json };
       const result = await open().call('sweeps.cancel', { id: positiveInt('id', idArg)! });
       if (flags.json) return printJson(result);
-      print(`sweep ${idArg}: ${result.canceled} runs canceled`);
+      print(m.cli_cluster_canceled({ id: idArg, count: result.canceled }));
       if (result.clusterJobs) {
-        if (result.clusterJobs.canceled.length > 0) print(`  cluster jobs cancelled: ${result.clusterJobs.canceled.join(', ')}`);
-        for (const problem of result.clusterJobs.problems) printError(`  could not cancel ${problem}`);
+        if (result.clusterJobs.canceled.length > 0) print(m.cli_cluster_jobs_canceled({ jobs: result.clusterJobs.canceled.join(', ') }));
+        for (const problem of result.clusterJobs.problems) printError(m.cli_cluster_could_not_cancel({ problem }));
       }
     });
 
   sweep
     .command('jobs')
-    .description('cluster jobs of a sweep (or of all sweeps) and their state now')
-    .argument('[id]', 'sweep id')
-    .option('--json', 'print JSON')
+    .description(m.cli_cluster_jobs_description())
+    .argument('[id]', m.cli_cluster_argument_id())
+    .option('--json', m.cli_option_json())
     .action(async (idArg: string | undefined, own: { json?: boolean }) => {
       const flags = { json: own.json ?? shared().json };
       const service = open();
@@ -234,14 +216,28 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
       if (flags.json) return printJson({ jobs, agents });
       print(
         table(
-          ['sweep', 'kind', 'job', 'tasks', 'state', 'detail'],
+          [
+            m.cli_cluster_header_sweep(),
+            m.cli_cluster_header_kind(),
+            m.cli_cluster_header_job(),
+            m.cli_cluster_header_tasks(),
+            m.cli_cluster_header_state(),
+            m.cli_cluster_header_detail(),
+          ],
           jobs.map((j) => [j.sweepId, j.kind, j.jobId, j.tasks, j.state, j.detail]),
         ),
       );
       if (agents.length > 0)
         print(
           table(
-            ['agent', 'host', 'job', 'state', 'run', 'runs'],
+            [
+              m.cli_cluster_header_agent(),
+              m.cli_cluster_header_host(),
+              m.cli_cluster_header_job(),
+              m.cli_cluster_header_state(),
+              m.cli_cluster_header_run(),
+              m.cli_cluster_header_runs(),
+            ],
             agents.map((a) => [a.id.slice(0, 8), a.host, a.job, a.state, a.runId ?? '', a.runsClaimed]),
           ),
         );
@@ -249,17 +245,17 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
 
   sweep
     .command('token')
-    .description('make an agent token for a sweep (for agents you start yourself: kernellab agent --token-file)')
-    .argument('<id>', 'sweep id')
-    .option('--out <file>', 'write the token to this file (mode 600) instead of printing it')
-    .option('--agents-only', "stop this machine from claiming the sweep's runs: only agents train them")
+    .description(m.cli_cluster_token_description())
+    .argument('<id>', m.cli_cluster_argument_id())
+    .option('--out <file>', m.cli_cluster_option_out())
+    .option('--agents-only', m.cli_cluster_option_agents_only())
     .action(async (idArg: string, flags: { out?: string; agentsOnly?: boolean }) => {
       const made = await open().call('agents.createToken', { sweepId: positiveInt('id', idArg)!, agentsOnly: flags.agentsOnly === true });
       if (flags.out) {
         const path = resolve(flags.out);
         writeFileSync(path, `${made.secret}\n`, { mode: 0o600 });
         chmodSync(path, 0o600);
-        print(`token ${made.token.id} for sweep ${idArg} written to ${path}`);
+        print(m.cli_cluster_token_written({ token: made.token.id, id: idArg, path }));
       } else print(made.secret);
     });
 }
