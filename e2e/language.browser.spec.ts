@@ -99,3 +99,25 @@ test('a Korean user reads the runs table and a run in Korean, and Hangul is draw
   await screenshotBothThemes(page, 'sweep-ko');
   expect(errors).toEqual([]);
 });
+
+test('a Korean user reads where a sweep stands and what the core refused in Korean, each field named as typed', async ({ page }) => {
+  const { errors, refusals } = watchConsole(page);
+  const base = app.url.replace(/#.*$/, '');
+  await page.goto(base + '#/sweeps/1');
+  await page.getByTestId('language').selectOption('ko');
+  // The core's "run 19 of 19, done", said by the page from its code.
+  await expect(page.getByTestId('sweep-progress-text')).toHaveText(/^실행 (\d+)개 중 \1번째, 완료$/);
+
+  // A sweep that is not there: the core's not-found, in Korean.
+  await page.goto(base + '#/sweeps/999');
+  await expect(page.getByTestId('error')).toContainText('스윕 999이(가) 없습니다');
+
+  // A value the core refuses: the field path stays as the user typed it, the words are Korean.
+  await page.goto(base + '#/about');
+  const budget = page.getByRole('form', { name: '이 컴퓨터에서 동시에 학습할 실행 수' });
+  await budget.getByLabel('동시 실행 수').fill('300');
+  await budget.getByRole('button', { name: '저장' }).click();
+  await expect(page.getByRole('alert')).toHaveText('sweeps.setConcurrency의 입력이 올바르지 않습니다: workers: 256 이하여야 합니다');
+  expect(refusals.length).toBeGreaterThan(0);
+  expect(errors).toEqual([]);
+});
