@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { AboutPage } from './support/AboutPage.ts';
 import { chromiumPath, gpuChromiumArgs } from './support/chromium.ts';
 import { ComparePage } from './support/ComparePage.ts';
 import { RunsPage } from './support/RunsPage.ts';
@@ -108,4 +109,24 @@ test("a sweep's webgpu point waits for a browser GPU, trains in the page's Worke
   await expect(compare.paramRow('backend')).toContainText('webgpu');
   await expect(compare.paramRow('backend')).toContainText('wasm');
   await expect(compare.summaryRow('val_accuracy')).toBeVisible();
+});
+
+test('This machine lists the adapter a lending page reported, with its age, and auto never picks SwiftShader', async ({ page }) => {
+  const about = new AboutPage(page);
+  await about.open(app.url);
+  await about.lendGpu.click();
+  await expect(about.lendingStatus).toContainText('asking again', { timeout: 60_000 });
+  // Real Chromium's own adapter, as the page read it and the server judged it.
+  await expect(about.gpuHosts).toContainText(/WebGPU on google swiftshader .*software adapter \(SwiftShader\), not a GPU/);
+  await expect(about.gpuHosts).toContainText(/reported \d+ min ago · lending now/);
+  await expect(about.autoBackend).toContainText(/^(wasm|tensorflow|cpu): .*auto never picks a software adapter, so runs train on/);
+  const info = await callServed<{ auto: { backend: string | null }; chosenBackend: string | null; gpuHosts: { lending: boolean }[] }>(
+    app.url,
+    'app.info',
+    {},
+  );
+  expect(info.auto.backend).toBe(info.chosenBackend);
+  expect(info.gpuHosts[0]).toMatchObject({ lending: true });
+  await about.stopLending.click();
+  await expect(about.gpuHosts).toContainText('not lending');
 });

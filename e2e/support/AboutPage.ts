@@ -7,6 +7,13 @@ export class AboutPage {
   readonly shell: Locator;
   readonly dataDir: Locator;
   readonly chosenBackend: Locator;
+  /** What a run that pins no backend trains on, and why. */
+  readonly autoBackend: Locator;
+  /** What each page that lent its GPU reported (adapters, age, lending now or not). */
+  readonly gpuHosts: Locator;
+  readonly lendGpu: Locator;
+  readonly stopLending: Locator;
+  readonly lendingStatus: Locator;
   readonly nodeVersion: Locator;
   readonly trainingSlots: Locator;
   readonly runsAtOnce: Locator;
@@ -19,6 +26,11 @@ export class AboutPage {
     this.shell = page.getByTestId('shell');
     this.dataDir = page.getByTestId('data-dir');
     this.chosenBackend = page.getByTestId('chosen-backend');
+    this.autoBackend = page.getByTestId('auto-backend');
+    this.gpuHosts = page.getByTestId('gpu-hosts');
+    this.lendGpu = page.getByRole('button', { name: "Train on this browser's GPU" });
+    this.stopLending = page.getByRole('button', { name: "Stop training on this browser's GPU" });
+    this.lendingStatus = page.getByTestId('browser-gpu-status');
     this.nodeVersion = page.getByTestId('node-version');
     this.trainingSlots = page.getByTestId('training-slots');
     this.runsAtOnce = page.getByLabel('Runs at once', { exact: true });

@@ -105,6 +105,15 @@ export function formatInfo(info: AppInfo): string {
     `  ${m.cli_info_backends()}`,
     ...info.backends.map((b) => `    ${b.available ? '✓' : '✗'} ${b.name.padEnd(11)} ${b.detail}`),
     `${label(m.cli_info_runs_use())}${info.chosenBackend ?? m.cli_info_no_backend()}`,
+    `${label(m.cli_info_auto())}${info.auto.backend ?? m.cli_info_no_backend()}: ${info.auto.reason}`,
   ];
+  if (info.gpuHosts.length > 0) {
+    lines.push(`  ${m.cli_info_browser_gpus()}`);
+    for (const host of info.gpuHosts) {
+      const when = m.cli_info_gpu_reported({ minutes: Math.max(0, Math.round((Date.now() - host.reportedAt) / 60_000)) });
+      lines.push(`    ${host.host} (${when}${host.lending ? `, ${m.cli_info_gpu_lending()}` : ''})`);
+      for (const a of host.adapters) lines.push(`      ${a.software ? '✗' : '✓'} ${a.device}`);
+    }
+  }
   return lines.join('\n');
 }

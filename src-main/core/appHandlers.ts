@@ -5,6 +5,7 @@ import { version as tfjsVersion } from '@tensorflow/tfjs-core/dist/version.js';
 import type { Handlers } from './contract/define.ts';
 import { backendOrder, type Methods } from './contract/index.ts';
 import type { ServiceContext } from './context.ts';
+import { chooseAutoBackend, gpuHostReports } from './gpuhost/autoBackend.ts';
 
 function readAppVersion(appRoot: string): string {
   const pkg = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string };
@@ -28,6 +29,9 @@ export function appHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 'app.in
     'app.info': async () => {
       const backends = await ctx.backends.get();
       const chosen = backendOrder.find((name) => backends.some((b) => b.name === name && b.available)) ?? null;
+      const gpuHosts = gpuHostReports(ctx.store, (id) => ctx.store.agents.info(id)?.state === 'active').map(
+        ({ agentId: _agentId, ...report }) => report,
+      );
       return {
         appVersion,
         nodeVersion: process.versions.node,
@@ -39,6 +43,8 @@ export function appHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 'app.in
         shell: ctx.shell,
         backends,
         chosenBackend: chosen,
+        gpuHosts,
+        auto: chooseAutoBackend(backends, chosen, gpuHosts, Date.now()),
       };
     },
     'app.health': () => {

@@ -10,7 +10,7 @@
  * the renderer still imports the core as types only, and the page's first load carries none of it.
  */
 import { m } from '../../i18n/paraglide/messages.js';
-import type { GpuHostBackend } from '../../src-main/core/contract/app.ts';
+import type { GpuAdapter, GpuHostBackend } from '../../src-main/core/contract/app.ts';
 import type { MethodOutput } from '../../src-main/core/contract/api.ts';
 import type { GpuWorkerLike } from '../../src-main/core/gpuhost/gpuHost.ts';
 import type { LenderStatus } from '../../src-main/core/gpuhost/gpuLender.ts';
@@ -21,13 +21,55 @@ interface ErrorReply {
   error: { code: string; message: string };
 }
 
-/** Which GPU backends this browser offers: WebGPU when an adapter answers, WebGL 2 when a context can be made. */
-async function backendsHere(): Promise<GpuHostBackend[]> {
-  const out: GpuHostBackend[] = [];
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (gpu && (await gpu.requestAdapter().catch(() => null))) out.push('webgpu');
-  if (typeof OffscreenCanvas !== 'undefined' && new OffscreenCanvas(1, 1).getContext('webgl2')) out.push('webgl');
-  return out;
+interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+interface GpuLike {
+  requestAdapter(options?: {
+    powerPreference?: 'high-performance';
+  }): Promise<{ info?: AdapterInfoLike; isFallbackAdapter?: boolean } | null>;
+}
+
+const clip = (text: unknown, max: number) => String(text ?? '').slice(0, max);
+
+/**
+ * Which GPU backends this browser offers, with the adapter behind each as the browser names it:
+ * WebGPU when an adapter answers (the same high-performance request tfjs makes), WebGL 2 when a
+ * context can be made (its unmasked renderer). The server judges which are software.
+ */
+async function backendsHere(): Promise<{ backends: GpuHostBackend[]; adapters: GpuAdapter[] }> {
+  const backends: GpuHostBackend[] = [];
+  const adapters: GpuAdapter[] = [];
+  // Before Chromium 136 isFallbackAdapter sat on the adapter itself, which the DOM types no longer know.
+  const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
+  const adapter = gpu ? await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null) : null;
+  if (adapter) {
+    const info = adapter.info ?? {};
+    backends.push('webgpu');
+    adapters.push({
+      api: 'webgpu',
+      vendor: clip(info.vendor, 200),
+      architecture: clip(info.architecture, 200),
+      description: clip(info.description, 500),
+      isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false,
+    });
+  }
+  const gl = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1).getContext('webgl2') : null;
+  if (gl) {
+    backends.push('webgl');
+    const debug = gl.getExtension('WEBGL_debug_renderer_info');
+    adapters.push({
+      api: 'webgl',
+      vendor: clip(gl.getParameter(debug ? debug.UNMASKED_VENDOR_WEBGL : gl.VENDOR), 200),
+      architecture: '',
+      description: clip(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER), 500),
+      isFallbackAdapter: false,
+    });
+  }
+  return { backends, adapters };
 }
 
 class BrowserGpu {
@@ -47,7 +89,7 @@ class BrowserGpu {
     this.error = null;
     this.status = { state: 'starting', text: m.gpu_checking(), runId: null };
     try {
-      const backends = await backendsHere();
+      const { backends, adapters } = await backendsHere();
       if (backends.length === 0) throw new Error('this browser offers neither WebGPU nor WebGL 2, so it has no GPU to lend');
       const [{ lendGpu }, { GpuHost }] = await Promise.all([
         import('../../src-main/core/gpuhost/gpuLender.ts'),
@@ -77,6 +119,7 @@ class BrowserGpu {
         agentId: crypto.randomUUID(),
         hostName: `a browser on ${navigator.platform || 'an unknown platform'}`,
         backends,
+        adapters,
         onStatus: (status) => (this.status = status),
         signal: stop.signal,
       });

@@ -29,6 +29,7 @@ import { readManifest } from '../datasets/manifest.ts';
 import { isDatasetName } from '../datasets/registry.ts';
 import { isGpuHostBackend } from '../contract/app.ts';
 import { Hyperparameters } from '../contract/training.ts';
+import { gpuHostReports, hardwareBackendOf, recordGpuHostReport, tensorflowOnGpu } from '../gpuhost/autoBackend.ts';
 import { encodeRunData } from '../gpuhost/runDataCodec.ts';
 import { prepareData } from '../training/trainingData.ts';
 import { KernelLabError, runNotFound } from '../errors.ts';
@@ -59,9 +60,60 @@ export function agentHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agent
 }
 
 type SessionMethodName = 'agent.hello' | 'agent.claim' | 'agent.fetchFile' | 'agent.bye';
+type Session<M extends SessionMethodName> = Handlers<Pick<Methods, M>>[M];
 
 /** An agent's session: it says hello, claims runs, fetches dataset and checkpoint files, and says bye. */
 function sessionHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pick<Methods, SessionMethodName>> {
+  return {
+    'agent.hello': helloHandler(ctx, server),
+    'agent.claim': claimHandler(ctx, server),
+    'agent.fetchFile': fetchFileHandler(ctx, server),
+    'agent.bye': ({ agentId, reason }, call) => {
+      server.agentOf(agentId, call);
+      ctx.store.agents.bye(agentId, reason);
+      server.emitAgent(agentId);
+      return { ok: true };
+    },
+  };
+}
+
+/** An agent introduces itself: a cluster agent to its sweep, a browser GPU host (no sweep) with the adapters it offers. */
+function helloHandler(ctx: ServiceContext, server: AgentServer): Session<'agent.hello'> {
+  const { store } = ctx;
+  const settings = {
+    leaseMs: store.leaseMs,
+    // Several heartbeats fit in a lease, so one lost request does not lose the run.
+    heartbeatMs: Math.max(1000, Math.min(30_000, Math.floor(store.leaseMs / 6))),
+    maxChunkBytes,
+    maxEventsPerReport,
+  };
+  return ({ agent }, call) => {
+    const principal = principalOf(call);
+    const identity = {
+      id: agent.id,
+      host: agent.host,
+      job: agent.job,
+      version: agent.version,
+      backends: agent.backends,
+      maxRuns: agent.maxRuns,
+    };
+    if (principal.sweepId === null) {
+      // A browser lending its GPU: no sweep of its own, every run pinned to what it can train.
+      store.agents.hello(identity, { id: principal.tokenId, sweepId: null });
+      recordGpuHostReport(store, { agentId: agent.id, host: agent.host, adapters: agent.adapters, reportedAt: Date.now() });
+      server.emitAgent(agent.id);
+      return { sweepId: null, sweepName: 'runs pinned to webgpu or webgl', ...settings, datasets: {} };
+    }
+    const sweep = store.getSweep(principal.sweepId);
+    if (!sweep) throw new KernelLabError('not_found', `Sweep ${principal.sweepId} does not exist any more`);
+    store.agents.hello(identity, { id: principal.tokenId, sweepId: principal.sweepId });
+    server.emitAgent(agent.id);
+    return { sweepId: sweep.id, sweepName: sweep.name, ...settings, datasets: server.datasetFiles(sweep.id) };
+  };
+}
+
+/** The next run for an agent, or why there is none (and whether there never will be: done). */
+function claimHandler(ctx: ServiceContext, server: AgentServer): Session<'agent.claim'> {
   const { store } = ctx;
   const registry = store.agents;
   /** A claimed run as the agent gets it; a fresh claim starts the run here (staging cleared, scheduler told). */
@@ -77,114 +129,72 @@ function sessionHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pic
       done: false,
     };
   };
-  return {
-    'agent.hello': ({ agent }, call) => {
-      const principal = principalOf(call);
-      if (principal.sweepId === null) {
-        // A browser lending its GPU: no sweep of its own, every run pinned to what it can train.
-        registry.hello(
-          { id: agent.id, host: agent.host, job: agent.job, version: agent.version, backends: agent.backends, maxRuns: agent.maxRuns },
-          { id: principal.tokenId, sweepId: null },
-        );
-        server.emitAgent(agent.id);
-        return {
-          sweepId: null,
-          sweepName: 'runs pinned to webgpu or webgl',
-          leaseMs: store.leaseMs,
-          heartbeatMs: Math.max(1000, Math.min(30_000, Math.floor(store.leaseMs / 6))),
-          maxChunkBytes,
-          maxEventsPerReport,
-          datasets: {},
-        };
-      }
-      const sweep = store.getSweep(principal.sweepId);
-      if (!sweep) throw new KernelLabError('not_found', `Sweep ${principal.sweepId} does not exist any more`);
-      registry.hello(
-        { id: agent.id, host: agent.host, job: agent.job, version: agent.version, backends: agent.backends, maxRuns: agent.maxRuns },
-        { id: principal.tokenId, sweepId: principal.sweepId },
-      );
-      server.emitAgent(agent.id);
-      return {
-        sweepId: sweep.id,
-        sweepName: sweep.name,
-        leaseMs: store.leaseMs,
-        // Several heartbeats fit in a lease, so one lost request does not lose the run.
-        heartbeatMs: Math.max(1000, Math.min(30_000, Math.floor(store.leaseMs / 6))),
-        maxChunkBytes,
-        maxEventsPerReport,
-        datasets: server.datasetFiles(sweep.id),
-      };
-    },
-
-    'agent.claim': ({ agentId }, call) => {
-      const agent = server.agentOf(agentId, call);
-      if (agent.sweepId === null) {
-        const claim = registry.claim(agent);
-        if (!claim) return { job: null, reason: 'no run pinned to webgpu or webgl is queued', done: false };
-        return answerClaim(claim, agent.id);
-      }
-      const sweep = store.getSweep(agent.sweepId);
-      if (!sweep) return { job: null, reason: 'the sweep was deleted', done: true };
-      if (sweep.status === 'canceled' || sweep.status === 'completed' || sweep.status === 'failed')
-        return { job: null, reason: `the sweep is ${sweep.status}`, done: true };
-      const claim = registry.claim(agent);
-      if (!claim) {
-        if (agent.maxRuns !== null && agent.runsClaimed >= agent.maxRuns)
-          return { job: null, reason: `this agent took its ${agent.maxRuns} run${agent.maxRuns === 1 ? '' : 's'} (--count)`, done: true };
-        if (sweep.status === 'pending') return { job: null, reason: 'the sweep is paused', done: false };
-        const counts = store.getSweep(sweep.id)!.runCounts;
-        const open = (counts.running ?? 0) + (counts.interrupted ?? 0);
+  return async ({ agentId }, call) => {
+    const agent = server.agentOf(agentId, call);
+    if (agent.sweepId === null) {
+      const unpinned = await server.takesUnpinned(agent.id);
+      const claim = registry.claim(agent, { unpinned });
+      if (!claim)
         return {
           job: null,
-          reason: open > 0 ? `no run is queued; ${open} are running or interrupted elsewhere` : 'no run is queued',
-          done: open === 0 && (counts.queued ?? 0) === 0,
+          reason: unpinned ? 'no run is queued for this GPU' : 'no run pinned to webgpu or webgl is queued',
+          done: false,
         };
-      }
       return answerClaim(claim, agent.id);
-    },
+    }
+    const sweep = store.getSweep(agent.sweepId);
+    if (!sweep) return { job: null, reason: 'the sweep was deleted', done: true };
+    if (sweep.status === 'canceled' || sweep.status === 'completed' || sweep.status === 'failed')
+      return { job: null, reason: `the sweep is ${sweep.status}`, done: true };
+    const claim = registry.claim(agent);
+    if (claim) return answerClaim(claim, agent.id);
+    if (agent.maxRuns !== null && agent.runsClaimed >= agent.maxRuns)
+      return { job: null, reason: `this agent took its ${agent.maxRuns} run${agent.maxRuns === 1 ? '' : 's'} (--count)`, done: true };
+    if (sweep.status === 'pending') return { job: null, reason: 'the sweep is paused', done: false };
+    const counts = store.getSweep(sweep.id)!.runCounts;
+    const open = (counts.running ?? 0) + (counts.interrupted ?? 0);
+    return {
+      job: null,
+      reason: open > 0 ? `no run is queued; ${open} are running or interrupted elsewhere` : 'no run is queued',
+      done: open === 0 && (counts.queued ?? 0) === 0,
+    };
+  };
+}
 
-    'agent.fetchFile': async ({ target, offset, length }, call) => {
-      if (target.kind === 'runData') {
-        const lease = server.leaseOf(target.lease, call);
-        const run = store.getRun(lease.runId);
-        if (!run || run.status !== 'running' || run.attempt !== lease.attempt)
-          throw new KernelLabError('conflict', `run ${lease.runId} (attempt ${lease.attempt}) is not held any more`);
-        const bytes = await server.runData.of(run);
-        if (offset > bytes.length)
-          throw new KernelLabError('invalid_input', `offset: ${offset} is past the end of the run data (${bytes.length} bytes)`);
-        const chunk = bytes.subarray(offset, Math.min(bytes.length, offset + length));
-        return {
-          data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'),
-          bytes: chunk.length,
-          total: bytes.length,
-        };
-      }
-      if (target.kind === 'dataset') {
-        const principal = principalOf(call);
-        if (principal.sweepId === null)
-          throw new KernelLabError(
-            'not_found',
-            "a browser GPU host reads its run's prepared data (target kind runData), not dataset files",
-          );
-        const files = registry.datasetsOfSweep(principal.sweepId).includes(target.dataset)
-          ? server.datasetFiles(principal.sweepId)[target.dataset]
-          : undefined;
-        if (!files?.some((f) => f.name === target.name))
-          throw new KernelLabError('not_found', `${target.dataset}/${target.name} is not a dataset file of this sweep`);
-        return readChunk(join(ctx.layout.datasets, target.dataset, target.name), offset, length);
-      }
+/** A chunk of a held run's prepared data (a browser GPU host), of a sweep's dataset file, or of the run's last checkpoint. */
+function fetchFileHandler(ctx: ServiceContext, server: AgentServer): Session<'agent.fetchFile'> {
+  const { store } = ctx;
+  return async ({ target, offset, length }, call) => {
+    if (target.kind === 'runData') {
       const lease = server.leaseOf(target.lease, call);
       const run = store.getRun(lease.runId);
-      if (!run) throw runNotFound(lease.runId);
-      return readChunk(join(checkpointDir(server.runDir(run), 'last', 0), target.name), offset, length);
-    },
-
-    'agent.bye': ({ agentId, reason }, call) => {
-      server.agentOf(agentId, call);
-      registry.bye(agentId, reason);
-      server.emitAgent(agentId);
-      return { ok: true };
-    },
+      if (!run || run.status !== 'running' || run.attempt !== lease.attempt)
+        throw new KernelLabError('conflict', `run ${lease.runId} (attempt ${lease.attempt}) is not held any more`);
+      const bytes = await server.runData.of(run);
+      if (offset > bytes.length)
+        throw new KernelLabError('invalid_input', `offset: ${offset} is past the end of the run data (${bytes.length} bytes)`);
+      const chunk = bytes.subarray(offset, Math.min(bytes.length, offset + length));
+      return {
+        data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'),
+        bytes: chunk.length,
+        total: bytes.length,
+      };
+    }
+    if (target.kind === 'dataset') {
+      const principal = principalOf(call);
+      if (principal.sweepId === null)
+        throw new KernelLabError('not_found', "a browser GPU host reads its run's prepared data (target kind runData), not dataset files");
+      const files = store.agents.datasetsOfSweep(principal.sweepId).includes(target.dataset)
+        ? server.datasetFiles(principal.sweepId)[target.dataset]
+        : undefined;
+      if (!files?.some((f) => f.name === target.name))
+        throw new KernelLabError('not_found', `${target.dataset}/${target.name} is not a dataset file of this sweep`);
+      return readChunk(join(ctx.layout.datasets, target.dataset, target.name), offset, length);
+    }
+    const lease = server.leaseOf(target.lease, call);
+    const run = store.getRun(lease.runId);
+    if (!run) throw runNotFound(lease.runId);
+    return readChunk(join(checkpointDir(server.runDir(run), 'last', 0), target.name), offset, length);
   };
 }
 
@@ -252,8 +262,8 @@ function runHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pick<Me
       // A first finish (not a repeat): an interrupted run of a running sweep goes back to the queue.
       if (execution.outcome === null && run) {
         const sweep = run.sweepId !== null ? store.getSweep(run.sweepId) : undefined;
-        // A single run pinned to a browser GPU goes back too: only another page can train it.
-        const gpuSingle = run.sweepId === null && isGpuHostBackend(run.hyperparameters.backend);
+        // A single run a browser GPU held goes back too (one pinned to webgpu/webgl: only another page can train it).
+        const gpuSingle = run.sweepId === null && (isGpuHostBackend(run.hyperparameters.backend) || principalOf(call).sweepId === null);
         if (ended.outcome === 'interrupted' && run.status === 'interrupted' && (sweep?.status === 'running' || gpuSingle))
           requeued = store.requeue(run.id);
         ctx.scheduler.endedElsewhere(run.id);
@@ -294,6 +304,17 @@ export class AgentServer {
     if (!execution || execution.agentId !== wire.agentId)
       throw new KernelLabError('unauthorized', `run ${wire.runId} (attempt ${wire.attempt}) was not claimed by agent ${wire.agentId}`);
     return { runId: wire.runId, owner: agentOwner(wire.agentId), attempt: wire.attempt };
+  }
+
+  /**
+   * Whether this browser GPU host also takes runs that pin no backend: `auto` chose it (its page
+   * reported a hardware adapter and lends now, and tensorflow has no CUDA GPU here).
+   */
+  async takesUnpinned(agentId: string): Promise<boolean> {
+    const mine = gpuHostReports(this.#store, (id) => this.#registry.info(id)?.state === 'active').find((r) => r.agentId === agentId);
+    if (!mine?.lending || hardwareBackendOf(mine.adapters.map((a) => a.adapter)) === null) return false;
+    // Probed once per service (a worker loads tfjs); a probe that fails says nothing of a CUDA GPU.
+    return !tensorflowOnGpu(await this.#ctx.backends.get().catch(() => []));
   }
 
   runDir(run: Pick<RunRecord, 'uuid'>): string {

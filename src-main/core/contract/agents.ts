@@ -22,7 +22,7 @@
  * path on the agent's disk.
  */
 import { z } from 'zod';
-import { RunBackend } from './app.ts';
+import { GpuAdapter, RunBackend } from './app.ts';
 import { method } from './define.ts';
 import { MetricKey, MetricValue, RunStatus } from './runs.ts';
 
@@ -46,6 +46,11 @@ export const AgentIdentity = z
     backends: z.array(RunBackend).min(1, 'at least one backend must load on the agent').max(5),
     /** How many runs it takes before it exits (`--count`); null: until the queue is empty. */
     maxRuns: z.number().int().positive().max(100_000).nullable().default(null),
+    /**
+     * A browser GPU host: the adapters it offers, as the browser names them (one per API). The
+     * server keeps the report for `auto` and This machine, and judges software adapters itself.
+     */
+    adapters: z.array(GpuAdapter).max(2, 'at most one adapter per API (webgpu, webgl)').default([]),
   })
   .strict();
 export type AgentIdentity = z.input<typeof AgentIdentity>;

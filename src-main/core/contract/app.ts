@@ -29,6 +29,45 @@ export const gpuHostWaiting = "waiting for a browser GPU: open KernelLab in a br
 export const RunBackend = z.enum([...BackendName.options, ...GpuHostBackend.options]);
 export type RunBackend = z.infer<typeof RunBackend>;
 
+/**
+ * The adapter a browser GPU host offers or trained on, as the browser itself names it (read by the
+ * page: WebGPU's GPUAdapterInfo, WebGL's unmasked renderer). gpuhost/gpuAdapter.ts judges whether
+ * it is a GPU at all.
+ */
+export const GpuAdapter = z
+  .object({
+    api: GpuHostBackend,
+    /** WebGPU's GPUAdapterInfo.vendor; WebGL's unmasked vendor. Empty when the browser hides it. */
+    vendor: z.string().max(200),
+    /** WebGPU's GPUAdapterInfo.architecture (empty for WebGL). */
+    architecture: z.string().max(200),
+    /** WebGPU's GPUAdapterInfo.description; WebGL's unmasked renderer. */
+    description: z.string().max(500),
+    /** WebGPU's isFallbackAdapter (a software implementation); for WebGL, whether the renderer is one. */
+    isFallbackAdapter: z.boolean(),
+  })
+  .strict();
+export type GpuAdapter = z.infer<typeof GpuAdapter>;
+
+/** What one browser GPU host offered when it last started lending (cached in the store's settings). */
+export const GpuHostReport = z.object({
+  /** How the page named itself ("a browser on Linux x86_64"). */
+  host: z.string(),
+  adapters: z.array(z.object({ adapter: GpuAdapter, /** gpuAdapter.describeAdapter's line. */ device: z.string(), software: z.boolean() })),
+  /** When the page reported it (ms since the epoch). */
+  reportedAt: z.number(),
+  /** Whether that page is lending right now (its agent said hello and was heard within a lease). */
+  lending: z.boolean(),
+});
+export type GpuHostReport = z.infer<typeof GpuHostReport>;
+
+/** What a run that pins no backend trains on, and why (gpuhost/autoBackend.ts). */
+export const AutoBackend = z.object({
+  backend: RunBackend.nullable(),
+  reason: z.string(),
+});
+export type AutoBackend = z.infer<typeof AutoBackend>;
+
 export const BackendProbe = z.object({
   name: BackendName,
   available: z.boolean(),
@@ -49,6 +88,10 @@ export const AppInfo = z.object({
   backends: z.array(BackendProbe),
   /** The backend a run gets when it pins none: the first available of tensorflow → wasm → cpu. */
   chosenBackend: BackendName.nullable(),
+  /** What each browser GPU host offered when it last lent its GPU, newest first. */
+  gpuHosts: z.array(GpuHostReport),
+  /** `auto`: tensorflow on a CUDA GPU, then a lending browser's hardware GPU, then chosenBackend. */
+  auto: AutoBackend,
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 

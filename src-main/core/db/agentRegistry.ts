@@ -307,9 +307,11 @@ export class AgentRegistry {
    * The run this agent holds in its sweep, or the next runnable one (highest priority, then
    * oldest; its pinned backend, if any, must load on the agent), claimed under `agent:<id>` with a
    * new attempt; undefined when none may start. One transaction: two agents never get one run,
-   * and a retried claim returns the held run instead of taking a second.
+   * and a retried claim returns the held run instead of taking a second. A browser GPU host that
+   * `auto` chose (`unpinned`: a hardware adapter, no CUDA GPU here) also takes runs that pin no
+   * backend, single or of a running sweep that trains here.
    */
-  claim(agent: AgentRecord): AgentClaim | undefined {
+  claim(agent: AgentRecord, options: { unpinned?: boolean } = {}): AgentClaim | undefined {
     const owner = agentOwner(agent.id);
     return this.#write('claiming a run for an agent', () => {
       const now = Date.now();
@@ -334,8 +336,10 @@ export class AgentRegistry {
                          AND CASE WHEN @sweep IS NULL
                            -- A browser GPU host: only runs pinned to one of its backends, single or of a running sweep.
                            THEN (r.sweep_id IS NULL OR s.status = 'running')
-                                AND json_extract(r.hyperparameters, '$.backend') IN (SELECT value FROM json_each(@backends))
-                                AND json_extract(r.hyperparameters, '$.backend') IN (SELECT value FROM json_each(@gpu))
+                                AND ((json_extract(r.hyperparameters, '$.backend') IN (SELECT value FROM json_each(@backends))
+                                      AND json_extract(r.hyperparameters, '$.backend') IN (SELECT value FROM json_each(@gpu)))
+                                     OR (@unpinned AND json_extract(r.hyperparameters, '$.backend') IS NULL
+                                         AND (r.sweep_id IS NULL OR s.runs_on = 'here')))
                            ELSE r.sweep_id = @sweep AND s.status = 'running'
                                 AND (json_extract(r.hyperparameters, '$.backend') IS NULL
                                      OR json_extract(r.hyperparameters, '$.backend') IN (SELECT value FROM json_each(@backends)))
@@ -351,6 +355,7 @@ export class AgentRegistry {
           sweep: agent.sweepId,
           backends: JSON.stringify(agent.backends),
           gpu: JSON.stringify(GpuHostBackend.options),
+          unpinned: options.unpinned === true ? 1 : 0,
         }) as RunDbRow | undefined;
       if (!row) return undefined;
       const run = toRunRecord(row);

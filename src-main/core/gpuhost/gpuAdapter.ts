@@ -4,23 +4,9 @@
  * rasteriser (SwiftShader, llvmpipe, WARP). A software adapter is never called a GPU: its speed
  * says nothing about a graphics card, only its numbers can be trusted.
  */
-import { z } from 'zod';
-import { GpuHostBackend } from '../contract/app.ts';
+import { GpuAdapter } from '../contract/app.ts';
 
-export const GpuAdapter = z
-  .object({
-    api: GpuHostBackend,
-    /** WebGPU's GPUAdapterInfo.vendor; WebGL's unmasked vendor. Empty when the browser hides it. */
-    vendor: z.string().max(200),
-    /** WebGPU's GPUAdapterInfo.architecture (empty for WebGL). */
-    architecture: z.string().max(200),
-    /** WebGPU's GPUAdapterInfo.description; WebGL's unmasked renderer. */
-    description: z.string().max(500),
-    /** WebGPU's isFallbackAdapter (a software implementation); for WebGL, whether the renderer is one. */
-    isFallbackAdapter: z.boolean(),
-  })
-  .strict();
-export type GpuAdapter = z.infer<typeof GpuAdapter>;
+export { GpuAdapter };
 
 /** Software rasterisers that browsers fall back to when no GPU is usable. */
 const softwareRenderers = /swiftshader|llvmpipe|softpipe|lavapipe|microsoft basic render|\bwarp\b|software/i;

@@ -9,7 +9,7 @@
  *
  * No Node imports: this runs in the page.
  */
-import type { GpuHostBackend } from '../contract/app.ts';
+import type { GpuAdapter, GpuHostBackend } from '../contract/app.ts';
 import type { AgentEvent, AgentJob, AgentOutcome, FileRef } from '../contract/agents.ts';
 import type { AgentMethodName as AgentMethod, MethodInput, MethodOutput } from '../contract/api.ts';
 import { encodeMetricValue, type MetricValue } from '../contract/runs.ts';
@@ -36,6 +36,8 @@ export interface LenderOptions {
   /** How the page names itself to the server (the browser, its platform). */
   hostName: string;
   backends: readonly GpuHostBackend[];
+  /** The adapters behind those backends, as the browser names them: the server judges software ones and `auto` reads them. */
+  adapters: readonly GpuAdapter[];
   onStatus: (status: LenderStatus) => void;
   signal: AbortSignal;
   /** How long to wait before asking again when no run is queued (ms). */
@@ -54,7 +56,15 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export async function lendGpu(o: LenderOptions): Promise<void> {
   o.onStatus({ state: 'starting', text: 'introducing this browser to the server', runId: null });
   const hello = await o.call('agent.hello', {
-    agent: { id: o.agentId, host: o.hostName, job: "a browser's GPU", version: '', backends: [...o.backends], maxRuns: null },
+    agent: {
+      id: o.agentId,
+      host: o.hostName,
+      job: "a browser's GPU",
+      version: '',
+      backends: [...o.backends],
+      maxRuns: null,
+      adapters: [...o.adapters],
+    },
   });
   try {
     while (!o.signal.aborted) {

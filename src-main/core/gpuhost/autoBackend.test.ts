@@ -1,0 +1,126 @@
+/**
+ * `auto`: what a browser lending its GPU reported is cached with when, shown by app.info, and a
+ * page with a hardware adapter also takes runs that pin no backend while it lends; a software
+ * adapter (SwiftShader) is listed but never chosen. Real SQLite, the real agent.* methods with a
+ * GPU-host token. The adapters here are what a page sends in agent.hello (the e2e spec
+ * browserGpu.browser.spec.ts has real Chromium send its SwiftShader one).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BackendProbe, GpuAdapter, GpuHostReport } from '../contract/app.ts';
+import type { MethodName } from '../contract/index.ts';
+import { createService, type Service } from '../service.ts';
+import { dataDirWithMnist, tinySweep } from '../sweeps/sweepFixture.ts';
+import { chooseAutoBackend, maxGpuHostReports } from './autoBackend.ts';
+
+const agentId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const swiftShader: GpuAdapter = { api: 'webgpu', vendor: 'google', architecture: 'swiftshader', description: '', isFallbackAdapter: true };
+const radeon: GpuAdapter = {
+  api: 'webgpu',
+  vendor: 'amd',
+  architecture: 'rdna-3',
+  description: 'AMD Radeon 780M',
+  isFallbackAdapter: false,
+};
+const llvmpipe: GpuAdapter = {
+  api: 'webgl',
+  vendor: 'Mesa',
+  architecture: '',
+  description: 'llvmpipe (LLVM 15.0.6, 256 bits)',
+  isFallbackAdapter: false,
+};
+
+const wasmOnly: BackendProbe[] = [
+  { name: 'tensorflow', available: false, detail: 'not installed' },
+  { name: 'wasm', available: true, detail: 'wasm SIMD' },
+];
+const report = (adapters: GpuAdapter[], lending: boolean, minutesAgo = 3): GpuHostReport => ({
+  host: 'a browser on MacIntel',
+  adapters: adapters.map((adapter) => ({ adapter, device: adapter.description || adapter.architecture, software: adapter !== radeon })),
+  reportedAt: 1_000_000_000 - minutesAgo * 60_000,
+  lending,
+});
+
+describe('chooseAutoBackend', () => {
+  const now = 1_000_000_000;
+  it('prefers tensorflow on a CUDA GPU, then a lending hardware adapter, then the worker processes’ choice', () => {
+    const cuda: BackendProbe[] = [{ name: 'tensorflow', available: true, detail: 'CUDA GPU NVIDIA A100 (80 GiB, driver 550, CUDA 12.4)' }];
+    expect(chooseAutoBackend(cuda, 'tensorflow', [report([radeon], true)], now).backend).toBe('tensorflow');
+    const gpu = chooseAutoBackend(wasmOnly, 'wasm', [report([radeon], true)], now);
+    expect(gpu.backend).toBe('webgpu');
+    expect(gpu.reason).toContain('lends its GPU now');
+    const gone = chooseAutoBackend(wasmOnly, 'wasm', [report([radeon], false, 180)], now);
+    expect(gone).toEqual({ backend: 'wasm', reason: expect.stringContaining('3 h ago but is not lending now, so runs train on wasm') });
+  });
+
+  it('never picks a software adapter, even while it lends', () => {
+    const soft = chooseAutoBackend(wasmOnly, 'wasm', [report([swiftShader, llvmpipe], true)], now);
+    expect(soft.backend).toBe('wasm');
+    expect(soft.reason).toContain('auto never picks a software adapter');
+    expect(chooseAutoBackend(wasmOnly, 'wasm', [], now).reason).toContain('no browser has lent its GPU yet');
+  });
+});
+
+describe('auto with a browser lending its GPU (service)', () => {
+  let home: { dir: string; cleanup: () => void };
+  let service: Service;
+  let secret: string;
+  let unpinned: number;
+  const as = <M extends MethodName>(name: M, input: unknown) => service.call(name, input, { agentToken: secret });
+
+  beforeAll(async () => {
+    home = await dataDirWithMnist('kernellab-auto-backend-');
+    service = createService({ dataDir: home.dir, shell: 'cli', leaseMs: 60_000, trains: false });
+    const { backend: _pinned, ...hyperparameters } = tinySweep().base.hyperparameters as Record<string, unknown>;
+    unpinned = (await service.call('runs.start', { run: { ...tinySweep().base, hyperparameters } })).runId;
+    secret = (await service.call('agents.browserGpuToken', {})).secret;
+  }, 60_000);
+  afterAll(async () => {
+    await service.close();
+    home.cleanup();
+  });
+
+  it('a SwiftShader page is reported with its age but takes no unpinned run', async () => {
+    await as('agent.hello', {
+      agent: { id: agentId(1), host: 'a browser on Linux x86_64', backends: ['webgpu'], adapters: [swiftShader] },
+    });
+    const info = await service.call('app.info', {});
+    expect(info.gpuHosts[0]).toMatchObject({
+      host: 'a browser on Linux x86_64',
+      lending: true,
+      adapters: [{ software: true, device: 'WebGPU on google swiftshader — software adapter (SwiftShader), not a GPU' }],
+    });
+    expect(Date.now() - info.gpuHosts[0]!.reportedAt).toBeLessThan(60_000);
+    expect(info.auto.backend).toBe(info.chosenBackend);
+    expect(info.auto.reason).toContain('auto never picks a software adapter');
+    expect(await as('agent.claim', { agentId: agentId(1) })).toMatchObject({ job: null });
+    expect(service.context.store.getRun(unpinned)?.status).toBe('queued');
+  }, 60_000);
+
+  it('a page with a hardware adapter is chosen while it lends and takes the unpinned run; after bye auto falls back', async () => {
+    await as('agent.hello', { agent: { id: agentId(2), host: 'a browser on MacIntel', backends: ['webgpu'], adapters: [radeon] } });
+    const info = await service.call('app.info', {});
+    expect(info.gpuHosts.map((h) => h.host)).toEqual(['a browser on MacIntel', 'a browser on Linux x86_64']);
+    expect(info.auto).toMatchObject({ backend: 'webgpu', reason: expect.stringContaining('WebGPU on GPU amd rdna-3 (AMD Radeon 780M)') });
+    const claimed = await as('agent.claim', { agentId: agentId(2) });
+    expect(claimed.job).toMatchObject({ runId: unpinned });
+    expect(claimed.job!.hyperparameters).not.toHaveProperty('backend');
+    await as('agent.finish', { lease: claimed.job!.lease, lastSeq: 0, outcome: { kind: 'interrupted', error: 'the page stopped' } });
+    // A single run the page gave back goes to the queue again.
+    expect(service.context.store.getRun(unpinned)?.status).toBe('queued');
+    await as('agent.bye', { agentId: agentId(2), reason: 'the page stopped lending its GPU' });
+    const after = await service.call('app.info', {});
+    expect(after.auto.backend).toBe(after.chosenBackend);
+    expect(after.auto.reason).toContain('is not lending now');
+  }, 60_000);
+
+  it('keeps the newest reports only, and refuses more than one adapter per API in words', async () => {
+    for (let n = 10; n < 10 + maxGpuHostReports + 2; n++)
+      await as('agent.hello', { agent: { id: agentId(n), host: `a browser ${n}`, backends: ['webgl'], adapters: [llvmpipe] } });
+    const info = await service.call('app.info', {});
+    expect(info.gpuHosts).toHaveLength(maxGpuHostReports);
+    expect(info.gpuHosts[0]!.host).toBe(`a browser ${10 + maxGpuHostReports + 1}`);
+    await expect(
+      as('agent.hello', { agent: { id: agentId(99), host: 'x', backends: ['webgl'], adapters: [llvmpipe, llvmpipe, llvmpipe] } }),
+    ).rejects.toThrow(/adapters.*at most one adapter per API/);
+  }, 60_000);
+});
