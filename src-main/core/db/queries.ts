@@ -1,5 +1,6 @@
 /**
- * Read queries for the UI: the runs table, a run's detail and series, compare, the sweep pivot.
+ * Read queries for the UI: the runs table, a run's detail and series (compare: compareQuery.ts; the
+ * sweep pivot: pivotQuery.ts).
  * Results are wire-ready (NaN/±Infinity encoded as strings, see contract/runs.ts).
  *
  * The runs list is two steps on purpose: first the page of ids (filters + one join for the sort
@@ -8,30 +9,23 @@
  */
 import { invalidInput, KernelLabError } from '../errors.ts';
 import {
-  CompareQuery,
-  decodeMetricValue,
   encodeMetricValue,
   ListRunsQuery,
   type ListRunsQueryParsed,
-  PivotQuery,
-  type CompareResult,
   type MetricPointOut,
   type MetricSummary,
   type MetricValue,
   type ParamValue,
-  type PivotResult,
   type RunDetail,
   type RunRow,
-  type RunStatus,
   type SeriesResult,
   type SummaryField,
 } from '../contract/runs.ts';
 import type { SqliteDatabase } from './database.ts';
 import { readParam, toRunRecord, type FlatParam, type RunDbRow, type SummaryDbRow } from './records.ts';
-import { bestIndex, metricKind, type MetricKindInfo } from '../contract/metrics.ts';
-import { paramOfAxis, restatedParams } from './runParams.ts';
+import { metricKind, type MetricKindInfo } from '../contract/metrics.ts';
 
-const enc = (v: number | null): MetricValue | null => (v === null ? null : encodeMetricValue(v));
+export const enc = (v: number | null): MetricValue | null => (v === null ? null : encodeMetricValue(v));
 
 export class Binder {
   readonly args: Record<string, unknown> = {};
@@ -306,7 +300,7 @@ export function runDetail(db: SqliteDatabase, id: number): RunDetail | undefined
   };
 }
 
-interface RawPoint {
+export interface RawPoint {
   step: number;
   epoch: number;
   wall_ms: number;
@@ -351,7 +345,7 @@ export function downsample<T extends { value: number | null }>(points: readonly 
   return [...keep].sort((a, b) => a - b).map((i) => points[i]!);
 }
 
-function toPoint(p: RawPoint): MetricPointOut {
+export function toPoint(p: RawPoint): MetricPointOut {
   return { step: p.step, epoch: p.epoch, wallMs: p.wall_ms, value: encodeMetricValue(p.value ?? NaN) };
 }
 
@@ -386,224 +380,4 @@ export function metricSeries(
   );
   const counts: SeriesResult['counts'] = Object.fromEntries(keys.map((key) => [key, byKey.get(key)!.length]));
   return { runId, series, counts };
-}
-
-function sameParam(a: ParamValue, b: ParamValue): boolean {
-  return a === b;
-}
-
-/** The params the sweeps of these runs (a JSON list of run ids) have as axes, as paramOfAxis names them. */
-export function sweepAxisParams(db: SqliteDatabase, runIdJson: string): Set<string> {
-  const names = db
-    .prepare(
-      `SELECT DISTINCT a.key FROM sweeps s, json_each(s.spec, '$.axes') a
-       WHERE s.id IN (SELECT sweep_id FROM runs WHERE id IN (SELECT value FROM json_each(?)))`,
-    )
-    .pluck()
-    .all(runIdJson) as string[];
-  return new Set(names.map(paramOfAxis));
-}
-
-export function compareRuns(db: SqliteDatabase, input: unknown): CompareResult {
-  const parsed = CompareQuery.safeParse(input);
-  if (!parsed.success) throw invalidInput('compare query', parsed.error);
-  const q = parsed.data;
-  const ids = [...new Set(q.ids)];
-  const idJson = JSON.stringify(ids);
-  const found = db.prepare('SELECT id, uuid, name, status FROM runs WHERE id IN (SELECT value FROM json_each(?))').all(idJson) as {
-    id: number;
-    uuid: string;
-    name: string;
-    status: RunStatus;
-  }[];
-  const byId = new Map(found.map((r) => [r.id, r]));
-  const missing = ids.filter((id) => !byId.has(id));
-  if (missing.length > 0)
-    throw new KernelLabError(
-      'not_found',
-      `Cannot compare: run${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist`,
-    );
-  const index = new Map(ids.map((id, i) => [id, i]));
-
-  const paramRows = db
-    .prepare('SELECT run_id, key, value, kind FROM params WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY key')
-    .all(idJson) as { run_id: number; key: string; value: number | string; kind: FlatParam['kind'] }[];
-  const params = new Map<string, ParamValue[]>();
-  for (const p of paramRows) {
-    let values = params.get(p.key);
-    if (!values) params.set(p.key, (values = ids.map(() => null)));
-    values[index.get(p.run_id)!] = readParam(p.value, p.kind);
-  }
-  const stored = ids.map(() => new Map<string, { value: number | string; kind: FlatParam['kind'] }>());
-  for (const p of paramRows) stored[index.get(p.run_id)!]!.set(p.key, { value: p.value, kind: p.kind });
-  const rows = [...params].map(([key, values]) => ({ key, values, differs: values.some((v) => !sameParam(v, values[0]!)) }));
-  const listed = q.diffOnly ? rows.filter((p) => p.differs) : rows;
-  // One row per fact: `kernelSize`, not also `layers.0.kernelSize` (runParams.ts restatedParams).
-  const restated = restatedParams(
-    stored,
-    listed.map((p) => p.key),
-    sweepAxisParams(db, idJson),
-  );
-
-  const summaryRows = db
-    .prepare('SELECT * FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY key')
-    .all(idJson) as SummaryDbRow[];
-  const summaries = new Map<string, CompareResult['summaries'][number]>();
-  for (const s of summaryRows) {
-    let entry = summaries.get(s.key);
-    if (!entry) {
-      entry = {
-        key: s.key,
-        ...metricKind(s.key),
-        best: ids.map(() => null),
-        last: ids.map(() => null),
-        leader: { best: null, last: null },
-      };
-      summaries.set(s.key, entry);
-    }
-    const i = index.get(s.run_id)!;
-    // A metric that is not ranked has no best (rows written before the registry may still hold one).
-    entry.best[i] = entry.better === null ? null : enc(s.best);
-    entry.last[i] = encodeMetricValue(s.last ?? NaN);
-  }
-  for (const entry of summaries.values()) {
-    const lead = (values: (MetricValue | null)[]) => {
-      const at = bestIndex(
-        values.map((v) => (v === null ? null : decodeMetricValue(v))),
-        entry.better,
-      );
-      return at < 0 ? null : at;
-    };
-    entry.leader = { best: lead(entry.best), last: lead(entry.last) };
-  }
-
-  const series: CompareResult['series'] = [];
-  if (q.keys.length > 0) {
-    // One query for every (run, key) series: each is a range of the metrics primary key.
-    const rows = db
-      .prepare(
-        `SELECT run_id, key, step, epoch, wall_ms, value FROM metrics
-         WHERE run_id IN (SELECT value FROM json_each(?)) AND key IN (SELECT value FROM json_each(?)) ORDER BY run_id, key, step`,
-      )
-      .all(idJson, JSON.stringify(q.keys)) as (RawPoint & { run_id: number; key: string })[];
-    const grouped = new Map<string, RawPoint[]>();
-    for (const r of rows) {
-      const id = `${r.run_id}\u0000${r.key}`;
-      let list = grouped.get(id);
-      if (!list) grouped.set(id, (list = []));
-      list.push(r);
-    }
-    for (const id of ids) {
-      for (const key of q.keys) {
-        const points = grouped.get(`${id}\u0000${key}`) ?? [];
-        const kept = q.maxPoints ? downsample(points, q.maxPoints, metricKind(key).better ?? 'max') : points;
-        series.push({ runId: id, key, points: kept.map(toPoint) });
-      }
-    }
-  }
-  return {
-    runs: ids.map((id) => byId.get(id)!),
-    params: listed.filter((p) => !restated.has(p.key)),
-    summaries: [...summaries.values()],
-    series,
-  };
-}
-
-const paramKey = (v: ParamValue): string => `${typeof v}:${String(v)}`;
-
-function compareParamValues(a: ParamValue, b: ParamValue): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'number') return -1;
-  if (typeof b === 'number') return 1;
-  return String(a).localeCompare(String(b));
-}
-
-export function pivot(db: SqliteDatabase, input: unknown): PivotResult {
-  const parsed = PivotQuery.safeParse(input);
-  if (!parsed.success) throw invalidInput('pivot query', parsed.error);
-  const q = parsed.data;
-  // `best` of a cell: the field asked for (min, max) or the metric's own direction; none for a metric that is not ranked.
-  const better = q.field === 'min' ? 'min' : q.field === 'max' ? 'max' : metricKind(q.metric).better;
-  // Three index range scans joined in JS: joining per run costs a b-tree descent per run and
-  // table, which is most of the time on 10,000 runs.
-  const scope = ['status IN (SELECT value FROM json_each(@status))'];
-  if (q.sweepId !== undefined) scope.push('sweep_id = @sweep');
-  if (q.experimentId !== undefined) scope.push('experiment_id = @experiment');
-  const inScope = new Set(
-    db
-      .prepare(`SELECT id FROM runs WHERE ${scope.join(' AND ')}`)
-      .pluck()
-      .all({ status: JSON.stringify(q.status), sweep: q.sweepId, experiment: q.experimentId }) as number[],
-  );
-  // In value order, then run id: the order cells are listed in, and which run a tie for best names.
-  const paramValues = (key: string) => {
-    const out = new Map<number, ParamValue>();
-    for (const [runId, value, kind] of db
-      .prepare('SELECT run_id, value, kind FROM params WHERE key = ? ORDER BY value, kind, run_id')
-      .raw()
-      .all(key) as [number, number | string, FlatParam['kind']][]) {
-      if (inScope.has(runId)) out.set(runId, readParam(value, kind));
-    }
-    return out;
-  };
-  const rowOf = paramValues(q.rowParam);
-  const colOf = paramValues(q.colParam);
-  const metricOf = new Map(
-    db.prepare(`SELECT run_id, ${q.field} FROM latest_metrics WHERE key = ?`).raw().all(q.metric) as [number, number | null][],
-  );
-  const rows: { id: number; row: ParamValue; col: ParamValue; v: number | null; has: boolean }[] = [];
-  for (const [id, row] of rowOf) {
-    if (!colOf.has(id)) continue;
-    rows.push({ id, row, col: colOf.get(id)!, v: metricOf.get(id) ?? null, has: metricOf.has(id) });
-  }
-
-  const cells = new Map<
-    string,
-    { row: ParamValue; col: ParamValue; count: number; values: number[]; best: number | null; bestRunId: number | null }
-  >();
-  const rowValues = new Map<string, ParamValue>();
-  const colValues = new Map<string, ParamValue>();
-  for (const r of rows) {
-    const { row, col } = r;
-    const id = `${paramKey(row)}\u0000${paramKey(col)}`;
-    rowValues.set(paramKey(row), row);
-    colValues.set(paramKey(col), col);
-    let cell = cells.get(id);
-    if (!cell) cells.set(id, (cell = { row, col, count: 0, values: [], best: null, bestRunId: null }));
-    cell.count++;
-    // A run with only NaN for the metric (diverged) counts but has no value to average.
-    const v = q.field === 'last' && r.has && r.v === null ? NaN : r.v;
-    if (v === null || Number.isNaN(v)) continue;
-    cell.values.push(v);
-    if (better !== null && (cell.best === null || (better === 'max' ? v > cell.best : v < cell.best))) {
-      cell.best = v;
-      cell.bestRunId = r.id;
-    }
-  }
-  return {
-    rowParam: q.rowParam,
-    colParam: q.colParam,
-    metric: q.metric,
-    better,
-    rows: [...rowValues.values()].sort(compareParamValues),
-    cols: [...colValues.values()].sort(compareParamValues),
-    cells: [...cells.values()].map((c) => {
-      const n = c.values.length;
-      const mean = n > 0 ? c.values.reduce((a, b) => a + b, 0) / n : null;
-      const std = mean === null ? null : n > 1 ? Math.sqrt(c.values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-      const min = n > 0 ? enc(Math.min(...c.values)) : null;
-      const max = n > 0 ? enc(Math.max(...c.values)) : null;
-      return {
-        row: c.row,
-        col: c.col,
-        count: c.count,
-        best: enc(c.best),
-        bestRunId: c.bestRunId,
-        mean: enc(mean),
-        std: enc(std),
-        min,
-        max,
-      };
-    }),
-  };
 }

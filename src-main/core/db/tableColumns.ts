@@ -8,7 +8,8 @@ import { RunsFilter, type TableColumns } from '../contract/runs.ts';
 import { mainMetric } from '../contract/metrics.ts';
 import { invalidInput } from '../errors.ts';
 import type { SqliteDatabase } from './database.ts';
-import { Binder, runFilterSql, sweepAxisParams } from './queries.ts';
+import { Binder, runFilterSql } from './queries.ts';
+import { sweepAxisParams } from './compareQuery.ts';
 import type { FlatParam } from './records.ts';
 import { restatedParams } from './runParams.ts';
 

@@ -1,0 +1,207 @@
+/**
+ * RunStore's experiments and sweeps: create, list, read (with run counts and the best run on the
+ * main metric), update, delete a chunk at a time. Functions over the store's private context
+ * (storeContext.ts); RunStore's methods of the same names call them.
+ */
+import { randomUUID } from 'node:crypto';
+import { KernelLabError, sweepNotFound } from '../errors.ts';
+import { SweepStatus, type Experiment, type RunStatus, type Sweep } from '../contract/index.ts';
+import { mainMetric, metricKind } from '../contract/metrics.ts';
+import { paramOfAxis, runParams } from './runParams.ts';
+import { createRun, newRunRow } from './runRecords.ts';
+import type { StoreContext } from './storeContext.ts';
+import type { NewRun, NewRunParsed } from './storeInputs.ts';
+import { deleteRunsOfSweep } from './sweepRows.ts';
+
+interface SweepDbRow {
+  id: number;
+  uuid: string;
+  experiment_id: number | null;
+  name: string;
+  spec: string;
+  status: SweepStatus;
+  created_at: number;
+  runs_on: 'here' | 'agents';
+}
+
+export function createExperiment(ctx: StoreContext, input: { name: string; description?: string; uuid?: string }): Experiment {
+  const name = input.name.trim();
+  if (!name) throw new KernelLabError('invalid_input', 'Invalid experiment: name: must not be empty', ['name: must not be empty']);
+  const existing = ctx.db.prepare('SELECT id FROM experiments WHERE name = ?').get(name);
+  if (existing) throw new KernelLabError('conflict', `An experiment named '${name}' already exists`);
+  const id = ctx.write('creating an experiment', () => {
+    return Number(
+      ctx.db
+        .prepare('INSERT INTO experiments (uuid, name, description, created_at) VALUES (?, ?, ?, ?)')
+        .run(input.uuid ?? randomUUID(), name, input.description ?? '', Date.now()).lastInsertRowid,
+    );
+  });
+  return listExperiments(ctx).find((e) => e.id === id)!;
+}
+
+/** The id of the experiment with this name, created when missing. */
+export function experimentNamed(ctx: StoreContext, name: string): number {
+  const id = ctx.db.prepare('SELECT id FROM experiments WHERE name = ?').pluck().get(name.trim()) as number | undefined;
+  return id ?? createExperiment(ctx, { name }).id;
+}
+
+export function listExperiments(ctx: StoreContext): Experiment[] {
+  const rows = ctx.db
+    .prepare(
+      `SELECT e.id, e.uuid, e.name, e.description, e.created_at AS createdAt,
+              (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS runCount
+       FROM experiments e ORDER BY e.created_at DESC, e.id DESC`,
+    )
+    .all();
+  return rows as Experiment[];
+}
+
+export function createSweep(
+  ctx: StoreContext,
+  input: {
+    name: string;
+    spec: unknown;
+    experimentId?: number | null;
+    status?: SweepStatus;
+    uuid?: string;
+    runsOn?: 'here' | 'agents';
+  },
+): Sweep {
+  const status = SweepStatus.parse(input.status ?? 'pending');
+  const id = ctx.write('creating a sweep', () =>
+    Number(
+      ctx.db
+        .prepare('INSERT INTO sweeps (uuid, experiment_id, name, spec, status, created_at, runs_on) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(
+          input.uuid ?? randomUUID(),
+          input.experimentId ?? null,
+          input.name,
+          JSON.stringify(input.spec ?? {}),
+          status,
+          Date.now(),
+          input.runsOn ?? 'here',
+        ).lastInsertRowid,
+    ),
+  );
+  return getSweep(ctx, id)!;
+}
+
+/**
+ * Creates a sweep and its runs in one transaction, so a failure records nothing. `runsOf` gets
+ * the new sweep's id and returns the runs to queue; their ids come back in order.
+ */
+export function createSweepWithRuns(
+  ctx: StoreContext,
+  sweep: { name: string; spec: unknown; experimentName?: string | undefined; status: SweepStatus; runsOn?: 'here' | 'agents' },
+  runsOf: (ids: { sweepId: number; experimentId: number | null }) => Iterable<NewRun>,
+): { sweepId: number; runIds: number[] } {
+  return ctx.write('queueing a sweep', () => {
+    const experimentId = sweep.experimentName === undefined ? null : experimentNamed(ctx, sweep.experimentName);
+    const sweepId = createSweep(ctx, {
+      name: sweep.name,
+      spec: sweep.spec,
+      experimentId,
+      status: sweep.status,
+      runsOn: sweep.runsOn ?? 'here',
+    }).id;
+    const runIds = [...runsOf({ sweepId, experimentId })].map((run) => createRun(ctx, run).id);
+    return { sweepId, runIds };
+  });
+}
+
+/**
+ * Queues a sweep's runs in one transaction, without an event per run (the sweep's progress says
+ * it): the bulk path of a sweep being queued a chunk at a time. The runs come from the sweep's
+ * own expansion, already validated there; returns their ids in order.
+ */
+export function addSweepRuns(ctx: StoreContext, sweepId: number, runs: readonly NewRunParsed[]): number[] {
+  return ctx.write(`queueing ${runs.length} runs of sweep ${sweepId}`, () => {
+    if (!ctx.db.prepare('SELECT 1 FROM sweeps WHERE id = ?').get(sweepId)) throw sweepNotFound(sweepId);
+    const now = Date.now();
+    return runs.map((run) => ctx.insertRun(newRunRow(ctx, { ...run, sweepId }, now), runParams(run)));
+  });
+}
+
+/** Replaces a sweep's stored spec (its plan, as queueing goes on) and, when given, its status. */
+export function updateSweep(ctx: StoreContext, id: number, spec: unknown, status?: SweepStatus): void {
+  ctx.write('updating a sweep', () => {
+    const info = ctx.db
+      .prepare('UPDATE sweeps SET spec = ?, status = coalesce(?, status) WHERE id = ?')
+      .run(JSON.stringify(spec), status === undefined ? null : SweepStatus.parse(status), id);
+    if (info.changes === 0) throw sweepNotFound(id);
+  });
+}
+
+/**
+ * Deletes up to `limit` runs of a sweep in one short transaction; when none is left, the sweep
+ * itself. Returns how many runs went; call again until it returns 0.
+ */
+export function deleteSweepChunk(ctx: StoreContext, sweepId: number, limit: number): number {
+  return ctx.write(`deleting runs of sweep ${sweepId}`, () => {
+    const deleted = deleteRunsOfSweep(ctx.db, sweepId, limit);
+    if (deleted === 0) ctx.db.prepare('DELETE FROM sweeps WHERE id = ?').run(sweepId);
+    return deleted;
+  });
+}
+
+export function setSweepStatus(ctx: StoreContext, id: number, status: SweepStatus): void {
+  SweepStatus.parse(status);
+  const changed = ctx.write('updating a sweep', () => ctx.db.prepare('UPDATE sweeps SET status = ? WHERE id = ?').run(status, id).changes);
+  if (changed === 0) throw sweepNotFound(id);
+}
+
+export function listSweeps(ctx: StoreContext, filter: { experimentId?: number | undefined } = {}): Sweep[] {
+  const rows = ctx.db
+    .prepare(
+      `SELECT id, uuid, experiment_id, name, spec, status, created_at, runs_on FROM sweeps
+       WHERE (@experiment IS NULL OR experiment_id = @experiment) ORDER BY created_at DESC, id DESC`,
+    )
+    .all({ experiment: filter.experimentId ?? null }) as SweepDbRow[];
+  return rows.map((row) => sweepOf(ctx, row));
+}
+
+export function getSweep(ctx: StoreContext, id: number): Sweep | undefined {
+  const row = ctx.db.prepare('SELECT id, uuid, experiment_id, name, spec, status, created_at, runs_on FROM sweeps WHERE id = ?').get(id) as
+    SweepDbRow | undefined;
+  return row && sweepOf(ctx, row);
+}
+
+function sweepOf(ctx: StoreContext, row: SweepDbRow): Sweep {
+  const counts = ctx.db.prepare('SELECT status, count(*) AS n FROM runs WHERE sweep_id = ? GROUP BY status').all(row.id) as {
+    status: RunStatus;
+    n: number;
+  }[];
+  const spec = JSON.parse(row.spec) as unknown;
+  const axes = (spec as { axes?: unknown } | null)?.axes;
+  // The sweep's best run on its main metric, by that metric's own direction.
+  const summaries = ctx.db
+    .prepare(
+      `SELECT lm.key, lm.best, lm.run_id FROM latest_metrics lm JOIN runs r ON r.id = lm.run_id
+       WHERE r.sweep_id = ? AND lm.best IS NOT NULL`,
+    )
+    .raw()
+    .all(row.id) as [string, number, number][];
+  const metric = mainMetric([...new Set(summaries.map(([key]) => key))]);
+  const better = metric ? metricKind(metric).better : null;
+  let best: Sweep['best'] = null;
+  for (const [key, value, runId] of summaries) {
+    if (key !== metric || better === null || !Number.isFinite(value)) continue;
+    if (!best || (better === 'max' ? value > best.value : value < best.value)) best = { metric, value, runId };
+  }
+  return {
+    id: row.id,
+    uuid: row.uuid,
+    experimentId: row.experiment_id,
+    name: row.name,
+    spec,
+    status: row.status,
+    runsOn: row.runs_on,
+    createdAt: row.created_at,
+    runCounts: Object.fromEntries(counts.map((c) => [c.status, c.n])),
+    axes: (axes !== null && typeof axes === 'object' && !Array.isArray(axes) ? Object.keys(axes) : []).map((name) => ({
+      name,
+      param: paramOfAxis(name),
+    })),
+    best,
+  };
+}
