@@ -160,6 +160,34 @@ describe('the CLI in Korean and English', () => {
     expect(readFileSync(koFile, 'utf8')).toBe(readFileSync(enFile, 'utf8'));
   });
 
+  it("previews a sweep's points in Korean (--dry-run), with the same JSON in both languages", () => {
+    const args = [
+      'sweep',
+      '--preset',
+      'lenet5',
+      '--dataset',
+      'mnist',
+      '--kernel-size',
+      '3,5',
+      '--epochs',
+      '1,2',
+      '--subset',
+      '100',
+      '--dry-run',
+    ];
+    const ko = kernellab({ KERNELLAB_LANG: 'ko' }, ...args);
+    expect(ko.code, ko.err).toBe(0);
+    expect(ko.out).toContain('실행 4개: 학습 2개, 에포크 접기로 도출 2개, 불가능 0개');
+    expect(ko.out).toMatch(/^에포크 접기: 켜짐 \(/m);
+    expect(ko.out).toContain('점 (4개 중 4개):');
+    expect(ko.out).toMatch(/^ {2}0 {2}kernelSize=3 epochs=1 {2}시드 42 {2}점 1의 실행에서 읽음 \(에포크 접기\)$/m);
+    expect(ko.out).toMatch(/^ {2}1 {2}kernelSize=3 epochs=2 {2}시드 42 {2}학습, ~/m);
+    const en = kernellab({ KERNELLAB_LANG: 'en' }, ...args);
+    expect(en.out).toContain('4 runs: 2 to train, 2 derived by epoch folding, 0 impossible');
+    expect(en.out).toMatch(/^ {2}0 {2}kernelSize=3 epochs=1 {2}seed 42 {2}read from point 1's run \(epoch folding\)$/m);
+    expect(kernellab({ KERNELLAB_LANG: 'ko' }, ...args, '--json').out).toBe(kernellab({ KERNELLAB_LANG: 'en' }, ...args, '--json').out);
+  });
+
   it("writes a training run's epoch line in the language set", () => {
     const values = { loss: 0.41234, accuracy: 0.9, epoch_seconds: 12.34, samples_per_sec: 3307.2 };
     setLocale('ko', { reload: false });

@@ -17,7 +17,7 @@ import {
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { addRunFlags, axesFromFlags, baseFromFlags, options, positiveInt, runHelpText, type RunFlagValues } from './runFlags.ts';
-import { print, printError, printJson, terminalText } from './format.ts';
+import { displayWidth, padEndDisplay, print, printError, printJson, terminalText } from './format.ts';
 import { gpuHostWaiting, isGpuHostBackend } from '../core/contract/app.ts';
 import { table } from './runs.ts';
 import { parseSweepSpecText } from './specFile.ts';
@@ -76,30 +76,57 @@ function specFromFlags(flags: SweepFlags): SweepSpecInput {
 }
 
 export function formatPreview(preview: SweepPreview): string {
-  const lines = [
-    `${preview.planned} runs: ${preview.trained} to train, ${preview.derived} derived by epoch folding, ${preview.impossible} impossible`,
-    `folding: ${preview.folding.enabled ? 'on' : 'off'} (${preview.folding.reason})`,
-    `estimated ${formatDuration(preview.estimate.seconds)} with ${preview.estimate.workers} workers — ${preview.estimate.detail}`,
+  const lines: string[] = [
+    m.cli_sweep_preview_counts({
+      planned: preview.planned,
+      trained: preview.trained,
+      derived: preview.derived,
+      impossible: preview.impossible,
+    }),
+    m.cli_sweep_preview_folding({
+      state: preview.folding.enabled ? m.cli_sweep_preview_on() : m.cli_sweep_preview_off(),
+      reason: preview.folding.reason,
+    }),
+    m.cli_sweep_preview_estimate({
+      duration: formatDuration(preview.estimate.seconds),
+      workers: preview.estimate.workers,
+      detail: preview.estimate.detail,
+    }),
   ];
   const { search, pruning } = preview;
   if (search.method === 'tpe')
     lines.push(
-      `TPE: ${search.trials ?? 'as many'} trials${search.timeBudgetMinutes === null ? '' : ` within ${search.timeBudgetMinutes} min`}, optimising ${search.optimize.metric} (${search.optimize.direction}); first points shown`,
+      m.cli_sweep_preview_tpe({
+        trials: search.trials ?? m.cli_sweep_preview_tpe_as_many(),
+        budget: search.timeBudgetMinutes === null ? '' : m.cli_sweep_preview_tpe_within({ minutes: search.timeBudgetMinutes }),
+        metric: search.optimize.metric,
+        direction: search.optimize.direction,
+      }),
     );
-  else if (search.timeBudgetMinutes !== null) lines.push(`time budget: no run starts after ${search.timeBudgetMinutes} min`);
+  else if (search.timeBudgetMinutes !== null) lines.push(m.cli_sweep_preview_budget({ minutes: search.timeBudgetMinutes }));
   if (pruning)
     lines.push(
-      `pruner ${search.pruner}: about ${Math.round(pruning.expectedEpochs)} of ${pruning.trainedEpochs} epochs trained, ` +
-        `${formatDuration(pruning.seconds)} (saves about ${formatDuration(pruning.savedSeconds)}; ${pruning.assumption})`,
+      m.cli_sweep_preview_pruner({
+        pruner: String(search.pruner),
+        expected: Math.round(pruning.expectedEpochs),
+        trained: pruning.trainedEpochs,
+        duration: formatDuration(pruning.seconds),
+        saved: formatDuration(pruning.savedSeconds),
+        assumption: pruning.assumption,
+      }),
     );
   const impossible = preview.points.filter((p) => p.role === 'impossible');
   // A few of them say why; a sweep of 10⁶ points may have thousands.
-  if (impossible.length > 20) lines.push(`  the first 20 of ${preview.impossible} impossible points:`);
+  if (impossible.length > 20) lines.push(m.cli_sweep_preview_first_impossible({ count: preview.impossible }));
   for (const p of impossible.slice(0, 20)) {
     lines.push(
-      `  impossible point ${p.index} (${Object.entries(p.values)
-        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-        .join(' ')}): ${p.error}`,
+      m.cli_sweep_preview_impossible_point({
+        index: p.index,
+        values: Object.entries(p.values)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(' '),
+        error: String(p.error),
+      }),
     );
   }
   return lines.join('\n');
@@ -115,22 +142,25 @@ export const dryRunPoints = 40;
 export function formatPoints(preview: SweepPreview, limit = dryRunPoints): string {
   const total = preview.planned + preview.impossible;
   const shown = preview.points.slice(0, limit);
-  const lines = [`points (${Math.min(limit, shown.length)} of ${total}):`];
+  const lines: string[] = [m.cli_sweep_points_title({ shown: Math.min(limit, shown.length), total })];
   const rows = shown.map((p) => {
     const values = Object.entries(p.values).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
     const what =
       p.role === 'train'
-        ? `train, ~${formatDuration(p.estimatedSeconds)}`
+        ? m.cli_sweep_points_train({ duration: formatDuration(p.estimatedSeconds) })
         : p.role === 'derived'
-          ? `read from point ${p.foldedInto}'s run (epoch folding)`
-          : `impossible: ${p.error}`;
-    return [`  ${p.index}`, values.join(' ') || '(the base run)', `seed ${p.seed}`, what];
+          ? m.cli_sweep_points_derived({ point: String(p.foldedInto) })
+          : m.cli_sweep_points_impossible({ error: String(p.error) });
+    return [`  ${p.index}`, values.join(' ') || m.cli_sweep_points_base_run(), m.cli_sweep_points_seed({ seed: p.seed }), what];
   });
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) lines.push(r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join('  '));
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => displayWidth(r[i]!))));
+  for (const r of rows) lines.push(r.map((c, i) => (i < 3 ? padEndDisplay(c, widths[i]!) : c)).join('  '));
   if (total > shown.length)
     lines.push(
-      `  … and ${(total - shown.length).toLocaleString('en-US')} more (--json lists the first ${preview.points.length.toLocaleString('en-US')})`,
+      m.cli_sweep_points_more({
+        count: (total - shown.length).toLocaleString('en-US'),
+        listed: preview.points.length.toLocaleString('en-US'),
+      }),
     );
   return lines.join('\n');
 }
@@ -272,30 +302,37 @@ function bar(share: number, width = 30): string {
 const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
 
 export function formatImportance(result: SweepImportance): string {
-  const lines = [
-    `sweep ${result.sweepId}: which axis mattered for ${result.metric} (${result.direction}), from ${result.trials} completed runs`,
+  const lines: string[] = [
+    m.cli_sweep_importance_title({ id: result.sweepId, metric: result.metric, direction: result.direction, trials: result.trials }),
   ];
   if (result.note) lines.push(result.note);
   else
     lines.push(
       table(
-        ['axis', 'importance', '', '± (trees)'],
+        [m.cli_sweep_importance_header_axis(), m.cli_sweep_importance_header_importance(), '', m.cli_sweep_importance_header_trees()],
         result.axes.map((a) => [terminalText(a.name), `${(a.importance * 100).toFixed(1)} %`, bar(a.importance), num(a.std)]),
       ),
     );
-  for (const m of result.marginals) {
-    lines.push('', `${terminalText(m.axis)}: ${result.metric} by value (mean ± sd, min–max, runs)`);
+  for (const marginal of result.marginals) {
+    lines.push('', m.cli_sweep_importance_marginal({ axis: terminalText(marginal.axis), metric: result.metric }));
     lines.push(
       table(
-        ['value', 'mean', 'sd', 'min', 'max', 'runs'],
-        m.bins.map((b) => [terminalText(b.label), num(b.mean), num(b.std), num(b.min), num(b.max), b.count]),
+        [
+          m.cli_sweep_importance_header_value(),
+          m.cli_sweep_importance_header_mean(),
+          m.cli_sweep_importance_header_sd(),
+          m.cli_sweep_importance_header_min(),
+          m.cli_sweep_importance_header_max(),
+          m.cli_sweep_importance_header_runs(),
+        ],
+        marginal.bins.map((b) => [terminalText(b.label), num(b.mean), num(b.std), num(b.min), num(b.max), b.count]),
       ),
     );
   }
   const best = result.bestSoFar.at(-1);
-  if (best) lines.push('', `best ${result.metric} so far: ${num(best.best)} (after ${result.bestSoFar.length} runs ended)`);
-  if (result.pruned.length > 0) lines.push(`${result.pruned.length} runs pruned`);
-  if (result.impossible.length > 0) lines.push(`${result.impossible.length} points impossible`);
+  if (best) lines.push('', m.cli_sweep_importance_best({ metric: result.metric, best: num(best.best), count: result.bestSoFar.length }));
+  if (result.pruned.length > 0) lines.push(m.cli_sweep_importance_pruned({ count: result.pruned.length }));
+  if (result.impossible.length > 0) lines.push(m.cli_sweep_importance_impossible({ count: result.impossible.length }));
   return lines.join('\n');
 }
 
