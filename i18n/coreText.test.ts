@@ -104,6 +104,12 @@ describe('text made in the core, in the page', () => {
     expect(issuesOf(body.issues!, body.issueCodes, 'ko')).toEqual(['a: a must be odd', 'b: 2자 이하여야 합니다']);
   });
 
+  it("says what this browser's GPU is doing in Korean, the run's name and device as they are", () => {
+    const training = coreText('gpu_host_training_on', { runId: 12, name: 'k3 e2', device: 'WebGPU (Apple M2)' });
+    expect(coreTextOf(training, '', 'ko')).toBe('실행 12 (k3 e2): WebGPU (Apple M2)에서 학습 중');
+    expect(coreTextOf(coreText('gpu_host_waiting_no_run', {}), '', 'ko')).toMatch(/^webgpu나 webgl로 지정된 실행이 대기열에 없습니다/);
+  });
+
   it('says which run or sweep does not exist', () => {
     expect(coreTextOf(runNotFound(12345).toBody().messageCode, '', 'ko')).toBe('실행 12345이(가) 없습니다');
     expect(coreTextOf(sweepNotFound(7).toBody().messageCode, '', 'en')).toBe('Sweep 7 does not exist');

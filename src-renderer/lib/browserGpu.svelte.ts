@@ -12,13 +12,14 @@
 import { m } from '../../i18n/paraglide/messages.js';
 import type { GpuAdapter, GpuHostBackend } from '../../src-main/core/contract/app.ts';
 import type { MethodOutput } from '../../src-main/core/contract/api.ts';
+import type { ErrorBody } from '../../src-main/core/contract/bridge.ts';
 import type { GpuWorkerLike } from '../../src-main/core/gpuhost/gpuHost.ts';
 import type { LenderStatus } from '../../src-main/core/gpuhost/gpuLender.ts';
-import { call, shellKind } from './api.ts';
+import { ApiError, call, shellKind } from './api.ts';
 
 interface ErrorReply {
   ok: false;
-  error: { code: string; message: string };
+  error: ErrorBody;
 }
 
 interface AdapterInfoLike {
@@ -112,7 +113,7 @@ class BrowserGpu {
             body: JSON.stringify(input),
           });
           const reply = (await response.json()) as { ok: true; result: unknown } | ErrorReply;
-          if (!reply.ok) throw new Error(reply.error.message);
+          if (!reply.ok) throw new ApiError(reply.error);
           return reply.result as MethodOutput<typeof method>;
         },
         host,

@@ -29,6 +29,7 @@ import { readManifest } from '../datasets/manifest.ts';
 import { isDatasetName } from '../datasets/registry.ts';
 import { isGpuHostBackend } from '../contract/app.ts';
 import { Hyperparameters } from '../contract/training.ts';
+import { coreText } from '../contract/coreText.ts';
 import { gpuHostReports, hardwareBackendOf, recordGpuHostReport, tensorflowOnGpu } from '../gpuhost/autoBackend.ts';
 import { encodeRunData } from '../gpuhost/runDataCodec.ts';
 import { prepareData } from '../training/trainingData.ts';
@@ -135,11 +136,14 @@ function claimHandler(ctx: ServiceContext, server: AgentServer): Session<'agent.
       const unpinned = await server.takesUnpinned(agent.id);
       const claim = registry.claim(agent, { unpinned });
       if (!claim)
-        return {
-          job: null,
-          reason: unpinned ? 'no run is queued for this GPU' : 'no run pinned to webgpu or webgl is queued',
-          done: false,
-        };
+        return unpinned
+          ? { job: null, reason: 'no run is queued for this GPU', reasonCode: coreText('agent_claim_no_run_for_gpu', {}), done: false }
+          : {
+              job: null,
+              reason: 'no run pinned to webgpu or webgl is queued',
+              reasonCode: coreText('agent_claim_no_gpu_run', {}),
+              done: false,
+            };
       return answerClaim(claim, agent.id);
     }
     const sweep = store.getSweep(agent.sweepId);

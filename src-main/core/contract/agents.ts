@@ -23,6 +23,7 @@
  */
 import { z } from 'zod';
 import { GpuAdapter, RunBackend } from './app.ts';
+import { CoreText } from './coreText.ts';
 import { method } from './define.ts';
 import { MetricKey, MetricValue, RunStatus } from './runs.ts';
 
@@ -267,6 +268,8 @@ export const agentMethods = {
       job: AgentJob.nullable(),
       /** Why there is no job: the queue is empty, the sweep is paused or over. */
       reason: z.string(),
+      /** `reason` coded, for a page (coreText.ts); absent from older servers and for reasons only an agent's log shows. */
+      reasonCode: CoreText.optional(),
       /** True when nothing more will come for this sweep (it finished or was canceled): the agent can exit. */
       done: z.boolean(),
     }),

@@ -9,7 +9,8 @@
  * - A field `x` that holds an English sentence gains `xCode`, its coded form: `ErrorBody.message`
  *   → `messageCode`, `ErrorBody.issues` → `issueCodes` (one per issue, with its field path as it
  *   was, so the path stays the one the user typed), `SweepProgress.text` → `textCode`, a sweep
- *   plan's `folding.reason` → `reasonCode`.
+ *   plan's `folding.reason` → `reasonCode`, `agent.claim`'s `reason` → `reasonCode`, the GPU
+ *   lender's status `text` → `textCode`.
  * - The parameters of each code are named and checked here (`coreTextParams`), so an emitter that
  *   passes the wrong ones fails the type check, and `CoreText` validates what crosses a boundary.
  *   Parameters are numbers or short strings; names and paths are passed as they are (a metric, a
@@ -73,6 +74,20 @@ export const coreTextParams = {
   folding_no_pairs: z.object({}).strict(),
   folding_off: z.object({}).strict(),
   folding_tpe: z.object({}).strict(),
+  // This browser lending its GPU (core/gpuhost/gpuLender.ts), and the server's answer to its claim.
+  agent_claim_no_gpu_run: z.object({}).strict(),
+  agent_claim_no_run_for_gpu: z.object({}).strict(),
+  gpu_host_ended: z.object({ runId: id, name: word, status: word }).strict(),
+  gpu_host_ended_requeued: z.object({ runId: id, name: word, status: word }).strict(),
+  gpu_host_epoch_done: z.object({ runId: id, name: word, epoch: count, epochs: count }).strict(),
+  gpu_host_fetching: z.object({ runId: id, name: word }).strict(),
+  gpu_host_run_taken_back: z.object({ runId: id, name: word }).strict(),
+  gpu_host_starting: z.object({}).strict(),
+  gpu_host_stopped: z.object({}).strict(),
+  gpu_host_training_on: z.object({ runId: id, name: word, device: word }).strict(),
+  gpu_host_waiting: z.object({ reason: word }).strict(),
+  gpu_host_waiting_no_run: z.object({}).strict(),
+  gpu_host_waiting_no_run_for_gpu: z.object({}).strict(),
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;

@@ -54,7 +54,12 @@ describe("a browser's GPU host", () => {
     const second = await as(secret, 'agent.claim', { agentId: agentId(1) });
     expect(second.job).toMatchObject({ runId: gpuRun, sweepId: null, hyperparameters: { backend: 'webgpu' } });
     const none = await as(secret, 'agent.claim', { agentId: agentId(3) });
-    expect(none).toMatchObject({ job: null, reason: 'no run pinned to webgpu or webgl is queued', done: false });
+    expect(none).toMatchObject({
+      job: null,
+      reason: 'no run pinned to webgpu or webgl is queued',
+      reasonCode: { code: 'agent_claim_no_gpu_run', params: {} },
+      done: false,
+    });
     // The wasm runs stay for worker processes.
     expect(service.context.store.getRun(wasmRun)?.status).toBe('queued');
     expect((await service.call('agents.list', {})).find((a) => a.id === agentId(1))).toMatchObject({ sweepId: null, runId: gpuRun });

@@ -14,6 +14,7 @@ import type { AgentEvent, AgentJob, AgentOutcome, FileRef } from '../contract/ag
 import type { AgentMethodName as AgentMethod, MethodInput, MethodOutput } from '../contract/api.ts';
 import { encodeMetricValue, type MetricValue } from '../contract/runs.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { GpuHost, GpuRunOutcome } from './gpuHost.ts';
 import type { CheckpointBytes, FromGpuWorker, GpuTrainRequest } from './gpuWorkerProtocol.ts';
 import { decodeRunData } from './runDataCodec.ts';
@@ -25,6 +26,8 @@ export interface LenderStatus {
   state: 'starting' | 'waiting' | 'training' | 'stopped' | 'failed';
   /** In words, for the page: what it waits for, which run it trains and on what. */
   text: string;
+  /** `text` coded, for the page's language (contract/coreText.ts). */
+  textCode?: CoreText;
   runId: number | null;
 }
 
@@ -52,9 +55,21 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
 
+/** Why the page waits, coded: the server's coded reasons this page knows, else its English reason inside a coded sentence. */
+function waitingText(claim: { reason: string; reasonCode?: CoreText | undefined }): CoreText {
+  if (claim.reasonCode?.code === 'agent_claim_no_gpu_run') return coreText('gpu_host_waiting_no_run', {});
+  if (claim.reasonCode?.code === 'agent_claim_no_run_for_gpu') return coreText('gpu_host_waiting_no_run_for_gpu', {});
+  return coreText('gpu_host_waiting', { reason: claim.reason.slice(0, 1000) });
+}
+
 /** Lends the page's GPU until `signal` aborts: claims, trains and reports one run after another. */
 export async function lendGpu(o: LenderOptions): Promise<void> {
-  o.onStatus({ state: 'starting', text: 'introducing this browser to the server', runId: null });
+  o.onStatus({
+    state: 'starting',
+    text: 'introducing this browser to the server',
+    textCode: coreText('gpu_host_starting', {}),
+    runId: null,
+  });
   const hello = await o.call('agent.hello', {
     agent: {
       id: o.agentId,
@@ -70,13 +85,18 @@ export async function lendGpu(o: LenderOptions): Promise<void> {
     while (!o.signal.aborted) {
       const claim = await o.call('agent.claim', { agentId: o.agentId });
       if (!claim.job) {
-        o.onStatus({ state: 'waiting', text: `${claim.reason}; asking again every few seconds`, runId: null });
+        o.onStatus({
+          state: 'waiting',
+          text: `${claim.reason}; asking again every few seconds`,
+          textCode: waitingText(claim),
+          runId: null,
+        });
         await sleep(o.pollMs ?? 3000, o.signal);
         continue;
       }
       await trainJob(claim.job, hello, o);
     }
-    o.onStatus({ state: 'stopped', text: 'this browser no longer lends its GPU', runId: null });
+    o.onStatus({ state: 'stopped', text: 'this browser no longer lends its GPU', textCode: coreText('gpu_host_stopped', {}), runId: null });
   } finally {
     await o.call('agent.bye', { agentId: o.agentId, reason: 'the page stopped lending its GPU' }).catch(() => undefined);
   }
@@ -154,8 +174,10 @@ function outcomeOf(ended: GpuRunOutcome, stopMode: 'cancel' | 'interrupt' | null
 /** Trains one claimed run in a fresh Worker and reports it to its end. */
 async function trainJob(job: AgentJob, hello: Hello, o: LenderOptions): Promise<void> {
   const { lease } = job;
-  const say = (text: string) => o.onStatus({ state: 'training', text: `run ${job.runId} (${job.name}): ${text}`, runId: job.runId });
-  say('fetching its images from the server');
+  const named = { runId: job.runId, name: job.name.slice(0, 1000) };
+  const say = (text: string, textCode: CoreText) =>
+    o.onStatus({ state: 'training', text: `run ${job.runId} (${job.name}): ${text}`, textCode, runId: job.runId });
+  say('fetching its images from the server', coreText('gpu_host_fetching', named));
   const spec = ModelSpec.parse(job.modelSpec);
   const hyperparameters = Hyperparameters.parse(job.hyperparameters);
   const data = decodeRunData(await fetchAll(o, hello, { kind: 'runData', lease }));
@@ -229,7 +251,7 @@ async function trainJob(job: AgentJob, hello: Hello, o: LenderOptions): Promise<
   const handle = async (message: FromGpuWorker) => {
     switch (message.type) {
       case 'trainBegin':
-        say(`training on ${message.device}`);
+        say(`training on ${message.device}`, coreText('gpu_host_training_on', { ...named, device: message.device.slice(0, 500) }));
         push({
           type: 'started',
           backend: message.backend,
@@ -248,7 +270,10 @@ async function trainJob(job: AgentJob, hello: Hello, o: LenderOptions): Promise<
           epoch: message.epoch,
           values: Object.fromEntries(Object.entries(message.logs).map(([k, v]) => [k, metric(v)])),
         });
-        say(`epoch ${message.epoch} of ${hyperparameters.epochs} done`);
+        say(
+          `epoch ${message.epoch} of ${hyperparameters.epochs} done`,
+          coreText('gpu_host_epoch_done', { ...named, epoch: message.epoch, epochs: hyperparameters.epochs }),
+        );
         await flush();
         break;
       case 'checkpointFiles':
@@ -339,7 +364,7 @@ async function trainJob(job: AgentJob, hello: Hello, o: LenderOptions): Promise<
     o.signal.removeEventListener('abort', onAbort);
   }
   if (lost) {
-    say('the server took the run back (its lease lapsed); it is not reported further');
+    say('the server took the run back (its lease lapsed); it is not reported further', coreText('gpu_host_run_taken_back', named));
     return;
   }
   await flush();
@@ -348,9 +373,8 @@ async function trainJob(job: AgentJob, hello: Hello, o: LenderOptions): Promise<
       ? { kind: 'failed', error: `the page could not report the run: ${(failure as Error).message}` }
       : outcomeOf(ended, stopMode, divergedAt);
   const finished = await o.call('agent.finish', { lease, lastSeq: Math.max(sentSeq, job.recordedSeq), outcome });
-  say(
-    finished.held
-      ? `ended ${finished.status ?? outcome.kind}${finished.requeued ? ' (queued again)' : ''}`
-      : 'the server had taken the run back',
-  );
+  const status = finished.status ?? outcome.kind;
+  if (!finished.held) say('the server had taken the run back', coreText('gpu_host_run_taken_back', named));
+  else if (finished.requeued) say(`ended ${status} (queued again)`, coreText('gpu_host_ended_requeued', { ...named, status }));
+  else say(`ended ${status}`, coreText('gpu_host_ended', { ...named, status }));
 }
