@@ -72,6 +72,9 @@ function sessionHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pic
     'agent.bye': ({ agentId, reason }, call) => {
       server.agentOf(agentId, call);
       ctx.store.agents.bye(agentId, reason);
+      // A page's GPU-host token serves that one lending: it opens nothing once the page stopped.
+      const principal = principalOf(call);
+      if (principal.sweepId === null) ctx.store.agents.revokeToken(principal.tokenId);
       server.emitAgent(agentId);
       return { ok: true };
     },
@@ -453,7 +456,7 @@ export function agentsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agen
       if (agentsOnly) registry.setRunsOn(sweepId, 'agents');
       return made;
     },
-    'agents.browserGpuToken': () => registry.createToken(null, "a browser's GPU"),
+    'agents.browserGpuToken': () => registry.createGpuHostToken("a browser's GPU"),
     'agents.tokens': ({ sweepId }) => registry.tokens(sweepId),
     'agents.revokeToken': ({ id }) => ({ revoked: registry.revokeToken(id) }),
     'agents.list': ({ sweepId }): AgentInfo[] => registry.list(sweepId),

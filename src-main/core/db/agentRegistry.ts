@@ -28,6 +28,10 @@ export const agentOwner = (agentId: string): string => `agent:${agentId}`;
  * job array's concurrency, few enough that a token holder cannot fill the table with made-up ids.
  */
 export const maxLiveAgents = 4096;
+/** The most GPU-host tokens (one per page lending its GPU) live at once. */
+export const maxGpuHostTokens = 16;
+/** How often a token's last use is written (every agent call checks it); a token unused for a lease beyond this is abandoned. */
+const tokenUseEveryMs = 5000;
 
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -137,6 +141,34 @@ export class AgentRegistry {
     return { token: this.tokens().find((t) => t.id === id)!, secret };
   }
 
+  /**
+   * A token for one more page lending its GPU (agents.browserGpuToken). One is made per press of
+   * the button, so they are bounded: tokens not used within a lease (their tab closed without
+   * saying bye; a lending page calls every few seconds) are revoked first, and at most
+   * maxGpuHostTokens stay live.
+   */
+  createGpuHostToken(label: string): { token: AgentToken; secret: string } {
+    this.#write('revoking abandoned browser GPU tokens', () => {
+      const now = Date.now();
+      this.#db
+        .prepare(
+          `UPDATE agent_tokens SET revoked_at = @now
+           WHERE sweep_id IS NULL AND revoked_at IS NULL AND coalesce(last_used_at, created_at) < @stale`,
+        )
+        .run({ now, stale: now - this.#leaseMs - tokenUseEveryMs });
+      const live = this.#db
+        .prepare('SELECT count(*) FROM agent_tokens WHERE sweep_id IS NULL AND revoked_at IS NULL')
+        .pluck()
+        .get() as number;
+      if (live >= maxGpuHostTokens)
+        throw new KernelLabError(
+          'too_large',
+          `${live} browsers lend their GPU already (at most ${maxGpuHostTokens} GPU-host tokens); stop lending in another tab first`,
+        );
+    });
+    return this.createToken(null, label);
+  }
+
   tokens(sweepId?: number): AgentToken[] {
     return this.#read('listing agent tokens', () =>
       (
@@ -170,7 +202,7 @@ export class AgentRegistry {
     if (!row || row.revoked_at !== null) return undefined;
     const now = Date.now();
     // Written at most every few seconds: every agent call checks its token.
-    if (row.last_used_at === null || now - row.last_used_at > 5000)
+    if (row.last_used_at === null || now - row.last_used_at > tokenUseEveryMs)
       this.#write('marking an agent token used', () =>
         this.#db.prepare('UPDATE agent_tokens SET last_used_at = ? WHERE id = ?').run(now, row.id),
       );

@@ -114,6 +114,8 @@ describe('auto with a browser lending its GPU (service)', () => {
   }, 60_000);
 
   it('keeps the newest reports only, and refuses more than one adapter per API in words', async () => {
+    // agent 2's bye revoked the page's token: a new press makes a new one.
+    secret = (await service.call('agents.browserGpuToken', {})).secret;
     for (let n = 10; n < 10 + maxGpuHostReports + 2; n++)
       await as('agent.hello', { agent: { id: agentId(n), host: `a browser ${n}`, backends: ['webgl'], adapters: [llvmpipe] } });
     const info = await service.call('app.info', {});

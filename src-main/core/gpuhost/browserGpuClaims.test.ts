@@ -12,6 +12,7 @@ import type { MethodName } from '../contract/index.ts';
 import { createService, type Service } from '../service.ts';
 import { dataDirWithMnist, tinySweep } from '../sweeps/sweepFixture.ts';
 import { prepareData } from '../training/trainingData.ts';
+import { maxGpuHostTokens } from '../db/agentRegistry.ts';
 import { decodeRunData } from './runDataCodec.ts';
 
 const agentId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -142,4 +143,53 @@ describe("a browser's GPU host", () => {
     await as(secret, 'agent.hello', { agent: page(4, ['webgpu', 'webgl']) });
     expect((await as(secret, 'agent.claim', { agentId: agentId(4) })).job).toBeNull();
   });
+});
+
+describe("a browser GPU host's tokens", () => {
+  let home: { dir: string; cleanup: () => void };
+  let service: Service;
+  const hello = (secret: string, n: number) => service.call('agent.hello', { agent: page(n, ['webgpu']) }, { agentToken: secret });
+
+  beforeAll(async () => {
+    home = await dataDirWithMnist('kernellab-gpu-tokens-');
+    service = createService({ dataDir: home.dir, shell: 'cli', leaseMs: 1500, trains: false });
+  });
+  afterAll(async () => {
+    await service.close();
+    home.cleanup();
+  });
+
+  it('is revoked when its page says bye: it opens nothing afterwards', async () => {
+    const { secret, token } = await service.call('agents.browserGpuToken', {});
+    await hello(secret, 1);
+    await service.call('agent.bye', { agentId: agentId(1), reason: 'the page stopped lending its GPU' }, { agentToken: secret });
+    expect((await service.call('agents.tokens', {})).find((t) => t.id === token.id)?.revokedAt).not.toBeNull();
+    await expect(service.call('agent.claim', { agentId: agentId(1) }, { agentToken: secret })).rejects.toMatchObject({
+      code: 'unauthorized',
+    });
+  });
+
+  it(
+    'stays within maxGpuHostTokens live, refusing one more in words, and revokes tokens unused for a lease first',
+    { timeout: 30_000 },
+    async () => {
+      const live = () => service.call('agents.tokens', {}).then((all) => all.filter((t) => t.sweepId === null && t.revokedAt === null));
+      const made = [];
+      for (let i = 0; i < maxGpuHostTokens; i++) made.push(await service.call('agents.browserGpuToken', {}));
+      expect(await live()).toHaveLength(maxGpuHostTokens);
+      await expect(service.call('agents.browserGpuToken', {})).rejects.toThrow(
+        `${maxGpuHostTokens} browsers lend their GPU already (at most ${maxGpuHostTokens} GPU-host tokens); stop lending in another tab first`,
+      );
+      // One page keeps calling; the others' tabs closed without bye.
+      const keeper = made[0]!;
+      // Abandoned: unused for a lease (1.5 s) beyond the 5 s its last use may lag.
+      for (let t = 0; t < 8; t++) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await hello(keeper.secret, 50);
+      }
+      const fresh = await service.call('agents.browserGpuToken', {});
+      expect((await live()).map((t) => t.id).sort((a, b) => a - b)).toEqual([keeper.token.id, fresh.token.id]);
+      await expect(hello(made[1]!.secret, 51)).rejects.toMatchObject({ code: 'unauthorized' });
+    },
+  );
 });
