@@ -90,6 +90,14 @@ describe('migrations', () => {
           "INSERT INTO sweeps (uuid, name, spec, status, created_at) VALUES ('00000000-0000-4000-8000-000000000002', 'old sweep', '{}', 'running', 1)",
         )
         .run();
+      if (from >= 9) {
+        // A set left by a run deleted before 0011, and one a run still holds.
+        old.db.prepare("INSERT INTO param_sets (id, digest) VALUES (1, 'left'), (2, 'held')").run();
+        old.db
+          .prepare("INSERT INTO param_set_rows (set_id, key, value, kind) VALUES (1, 'epochs', 2, 'number'), (2, 'epochs', 3, 'number')")
+          .run();
+        old.db.prepare('UPDATE runs SET param_set_id = 2 WHERE id = 1').run();
+      }
       if (from >= 7) {
         old.db
           .prepare("INSERT INTO agent_tokens (sweep_id, label, secret_sha256, created_at) VALUES (1, 'old token', ?, 1)")
@@ -126,6 +134,12 @@ describe('migrations', () => {
         expect(store.agents.list()).toMatchObject([{ host: 'node1', sweepId: 1 }]);
       }
       expect(store.agents.createToken(null, 'a browser').token.sweepId).toBeNull();
+      // 0011: a param set no run holds is gone, one a run holds stays.
+      if (from >= 9) {
+        const sets = new Database(path, { readonly: true });
+        expect(sets.prepare('SELECT id FROM param_sets').pluck().all()).toEqual([2]);
+        sets.close();
+      }
       const fresh = new Database(':memory:');
       store.close();
       const upgraded = new Database(path, { readonly: true });

@@ -194,4 +194,37 @@ describe('param sets', () => {
       db.close();
     }
   });
+
+  it('removes a param set with the last run that uses it, and only then', async () => {
+    const path = join(temp.dir, 'k.db');
+    const store = RunStore.open(path);
+    const raw = new Database(path, { readonly: true });
+    const count = (table: 'param_sets' | 'param_set_rows') => raw.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    const used = () => raw.prepare('SELECT count(DISTINCT param_set_id) FROM runs').pluck().get() as number;
+    try {
+      const a = await sweepInto(store);
+      const b = await sweepInto(store);
+      expect(count('param_sets')).toBe(used());
+      const before = b.runIds.map((id) => store.runDetail(id).params);
+      // The second sweep reuses the sets the first converged on (found by digest): they stay while it holds them.
+      expect(store.deleteRun(a.runIds[0]!)).toBe(true);
+      while (store.deleteSweepChunk(a.sweepId, 5) > 0);
+      expect(used()).toBeGreaterThan(0);
+      expect(count('param_sets')).toBe(used());
+      expect(b.runIds.map((id) => store.runDetail(id).params)).toEqual(before);
+      // The last runs gone, their sets and set rows go with them.
+      for (const id of b.runIds.slice(0, -1)) store.deleteRun(id);
+      expect(count('param_sets')).toBe(1);
+      store.deleteRun(b.runIds.at(-1)!);
+      expect(count('param_sets')).toBe(0);
+      expect(count('param_set_rows')).toBe(0);
+      // The store's inserter remembered those sets: a new sweep stores them again and reads back whole.
+      const c = await sweepInto(store);
+      expect(count('param_sets')).toBe(used());
+      expect(c.runIds.map((id) => store.runDetail(id).params)).toEqual(before);
+    } finally {
+      raw.close();
+      store.close();
+    }
+  });
 });

@@ -271,6 +271,13 @@ CREATE TABLE tags (
   PRIMARY KEY (run_id, tag)
 ) WITHOUT ROWID;
 
+-- trigger param_sets_unused
+CREATE TRIGGER param_sets_unused AFTER DELETE ON runs
+WHEN OLD.param_set_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM runs WHERE param_set_id = OLD.param_set_id)
+BEGIN
+  DELETE FROM param_sets WHERE id = OLD.param_set_id;
+END;
+
 -- view params
 CREATE VIEW params (run_id, key, value, kind) AS
   SELECT run_id, key, value, kind FROM run_params
