@@ -22,7 +22,7 @@
  * name because Keras has no LRN layer to write it with.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -214,12 +214,55 @@ const isAbsent = (v: object): v is { absent: string } => 'absent' in v;
 const points = (a: number) => (a * 100).toFixed(2);
 const losses = (l: number[]) => l.map((v) => v.toFixed(4)).join(', ');
 
+/**
+ * KERNELLAB_BENCH_PARITY_JOBS=N: seeds trained at the same time (1–6, default 1; each seed is two
+ * processes of one thread). Accuracy does not depend on it; the rates per CPU-second drop a little
+ * when more processes share the cores than there are cores.
+ */
+export function parityJobs(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return 1;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 6)
+    throw new Error(`KERNELLAB_BENCH_PARITY_JOBS must be a whole number from 1 to 6, not "${text}"`);
+  return n;
+}
+
+/**
+ * KERNELLAB_BENCH_MODELS limits the group to those presets; the other presets' rows are kept from
+ * the last parity record in bench/results/latest.json, each note saying when they were measured.
+ */
+function keptRows(only: string[]): BenchResult[] {
+  const latest = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+  if (!existsSync(latest)) return [];
+  const Record = z.object({ benches: z.array(z.object({ bench: z.string(), measuredAt: z.string(), rows: z.array(z.unknown()) })) });
+  const parity = Record.parse(JSON.parse(readFileSync(latest, 'utf8'))).benches.find((b) => b.bench === 'parity');
+  if (!parity) return [];
+  const Row = z.object({
+    name: z.string(),
+    value: z.number().nullable(),
+    unit: z.string(),
+    target: z.string().optional(),
+    note: z.string().optional(),
+  });
+  const when = `${parity.measuredAt.slice(0, 16).replace('T', ' ')} UTC`;
+  return parity.rows
+    .map((r) => Row.parse(r))
+    .filter((r) => {
+      const preset = /^parity: (\S+)/.exec(r.name)?.[1];
+      return preset !== undefined && !only.includes(preset);
+    })
+    .map((r) => (r.note?.startsWith('kept from') ? r : { ...r, note: `kept from the run of ${when}${r.note ? `; ${r.note}` : ''}` }));
+}
+
 export async function run(context: BenchContext = { previous: [], quick: false }): Promise<BenchResult[]> {
   const rows: BenchResult[] = [];
+  const jobs = parityJobs(process.env.KERNELLAB_BENCH_PARITY_JOBS);
+  const only = process.env.KERNELLAB_BENCH_MODELS?.split(',').map((s) => s.trim());
   const temp = makeTempDir('kernellab-bench-parity-');
   try {
     await installWorkloadData(join(temp.dir, 'datasets'));
     for (const c of cases(context.quick)) {
+      if (only && !only.includes(c.preset)) continue;
       const seeds = c.seeds;
       const label = `parity: ${c.preset} ${c.dataset} (batch ${c.batchSize}, ${c.trainImages}×${c.epochs} = ${stepsOf(c)} steps, seeds ${seeds.join(',')})`;
       const absentData = workloadAbsent({ model: 'lenet5-relu', ...c });
@@ -279,8 +322,8 @@ export async function run(context: BenchContext = { previous: [], quick: false }
       const ourRuns: OurRun[] = [];
       let kerasWhy: string | null = null;
       let oursWhy: string | null = null;
-      for (const seed of seeds) {
-        const [keras, ours] = await Promise.all([
+      const trainSeed = (seed: number) =>
+        Promise.all([
           lastLineAsync(
             KerasTrained,
             'python3',
@@ -308,11 +351,17 @@ export async function run(context: BenchContext = { previous: [], quick: false }
             'the KernelLab process',
           ),
         ]);
-        if (isAbsent(keras)) kerasWhy ??= keras.absent;
-        else kerasRuns.push({ seed, ...keras });
-        const why = isAbsent(ours) ? ours.absent : (ours.error ?? (ours.test_accuracy === null ? 'no test accuracy' : null));
-        if (why !== null || isAbsent(ours)) oursWhy ??= why;
-        else ourRuns.push({ seed, ...ours, test_accuracy: ours.test_accuracy! });
+      for (let i = 0; i < seeds.length; i += jobs) {
+        const batch = seeds.slice(i, i + jobs);
+        const results = await Promise.all(batch.map(trainSeed));
+        for (const [j, [keras, ours]] of results.entries()) {
+          const seed = batch[j]!;
+          if (isAbsent(keras)) kerasWhy ??= keras.absent;
+          else kerasRuns.push({ seed, ...keras });
+          const why = isAbsent(ours) ? ours.absent : (ours.error ?? (ours.test_accuracy === null ? 'no test accuracy' : null));
+          if (why !== null || isAbsent(ours)) oursWhy ??= why;
+          else ourRuns.push({ seed, ...ours, test_accuracy: ours.test_accuracy! });
+        }
       }
       const pct = (runs: { test_accuracy: number }[]) => runs.map((r) => r.test_accuracy * 100);
       const perSeed = (runs: { seed: number; test_accuracy: number }[]) =>
@@ -370,6 +419,7 @@ export async function run(context: BenchContext = { previous: [], quick: false }
         note: kRate === null ? `absent: ${kerasWhy ?? 'fewer than 2 epochs'}` : `epochs 2–${c.epochs}; load ${loads(kerasRuns)}`,
       });
     }
+    if (only) rows.push(...keptRows(only));
     rows.push({
       name: 'parity: alexnet-28',
       value: null,
