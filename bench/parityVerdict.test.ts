@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cases, gapVerdict, stepsOf } from './parity.bench.ts';
+import { cases, gapVerdict, parityJobs, stepsOf } from './parity.bench.ts';
 
 // The parity group judges KernelLab against Keras on the mean of several seeds: a gap beyond the
 // goal is called missed only when it is also beyond the noise those seeds leave in the mean gap.
@@ -44,5 +44,19 @@ describe('parity workloads', () => {
     expect(stepsOf({ trainImages: 32000, batchSize: 128, epochs: 3 })).toBe(750);
     expect(cases(true).every((c) => c.seeds.length === 2)).toBe(true);
     expect(full.every((c) => c.seeds.length >= 3)).toBe(true);
+  });
+});
+
+describe('KERNELLAB_BENCH_PARITY_JOBS', () => {
+  it('defaults to one seed at a time and takes 1 to 6', () => {
+    expect(parityJobs(undefined)).toBe(1);
+    expect(parityJobs('')).toBe(1);
+    expect(parityJobs('6')).toBe(6);
+  });
+
+  it('refuses anything else, naming the variable', () => {
+    for (const bad of ['0', '7', '2.5', 'two', '-1']) {
+      expect(() => parityJobs(bad)).toThrow(`KERNELLAB_BENCH_PARITY_JOBS must be a whole number from 1 to 6, not "${bad}"`);
+    }
   });
 });

@@ -3,7 +3,9 @@
  * it with the machine's description in bench/results/latest.json and BENCHMARKS.md.
  *   KERNELLAB_BENCH_ONLY=store,training   run only these; the other benches' last rows are kept
  *   KERNELLAB_BENCH_QUICK=1               smaller workloads (figures marked quick)
- *   KERNELLAB_BENCH_MODELS=lenet5-relu,…  only these training workloads (training, profile, peers)
+ *   KERNELLAB_BENCH_MODELS=lenet5-relu,…  only these training workloads (training, profile, peers) or
+ *                                         parity networks (the others' parity rows are kept)
+ *   KERNELLAB_BENCH_PARITY_JOBS=3         parity: seeds trained at the same time (1–6, default 1)
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
