@@ -4,6 +4,7 @@
  * download or staged from TensorFlow's Python wheels and built here.
  */
 import { z } from 'zod';
+import { CoreText } from './coreText.ts';
 import { method } from './define.ts';
 
 export const EngineName = z.enum(['tensorflow']);
@@ -78,6 +79,8 @@ export const EngineProgress = z.object({
   /** 0..1 within the step when known (extraction), else null. */
   fraction: z.number().min(0).max(1).nullable(),
   message: z.string(),
+  /** `message` coded, for the page (coreText.ts); absent for a tool's own output line, shown as it is. */
+  messageCode: CoreText.optional(),
 });
 export type EngineProgress = z.infer<typeof EngineProgress>;
 

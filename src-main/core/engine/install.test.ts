@@ -148,6 +148,12 @@ describe('engine install refuses a bad staging and leaves the installed engine a
     );
     expect(error.message).toMatch(/the installed one still works/);
     expect(progress.map((p) => p.phase)).toContain('stage');
+    // Each fixed step carries its coded form for the page (issue 17): the first says what is prepared.
+    expect(progress[0]).toMatchObject({
+      phase: 'prepare',
+      messageCode: { code: 'engine_preparing', params: { variant: 'CPU', name: 'tensorflow' } },
+    });
+    expect(progress.find((p) => p.phase === 'check')?.messageCode?.code).toBe('engine_checking');
     expect(snapshot(enginesDir)).toEqual(before);
   });
 

@@ -26,6 +26,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { KernelLabError } from '../errors.ts';
 import type { EngineCheck, EngineManifest, EngineName, EnginePhase, EngineProgress, EngineVariant } from '../contract/engines.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { engineDir, LockInfo, manifestPath, packageDirOf } from './layout.ts';
 import {
   cudaLibraryMembers,
@@ -181,7 +182,7 @@ class EngineInstall {
   }
 
   /** Steps count the phases in the order this install meets them. */
-  #report(phase: EnginePhase, message: string, fraction: number | null = null): void {
+  #report(phase: EnginePhase, message: string, fraction: number | null = null, messageCode?: CoreText): void {
     if (phase !== this.#lastPhase && phase !== 'done') this.#step = Math.min(this.#steps, this.#step + 1);
     this.#lastPhase = phase;
     this.#o.onProgress?.({
@@ -191,6 +192,7 @@ class EngineInstall {
       steps: this.#steps,
       fraction,
       message,
+      ...(messageCode && { messageCode }),
     });
   }
 
@@ -209,7 +211,12 @@ class EngineInstall {
     const officialFits = !this.#o.gpu || (cudaDriver !== null && Number(cudaDriver.split('.')[0]) < 12);
     const tryOfficial = !this.#o.skipOfficial && !this.#o.wheelFiles && officialFits;
     this.#steps = tryOfficial ? 9 : 7;
-    this.#report('prepare', `preparing a ${this.#variant.toUpperCase()} ${name} engine`);
+    this.#report(
+      'prepare',
+      `preparing a ${this.#variant.toUpperCase()} ${name} engine`,
+      null,
+      coreText('engine_preparing', { variant: this.#variant.toUpperCase(), name }),
+    );
     const plan = stagingPlan(this.#variant);
     if (typeof plan === 'string') throw new KernelLabError('unavailable', `Cannot install a ${this.#variant} ${name} engine here: ${plan}`);
     mkdirSync(enginesDir, { recursive: true });
@@ -231,6 +238,8 @@ class EngineInstall {
         this.#report(
           'official',
           `the official GPU build is libtensorflow 2.9.1 for CUDA 11.2; this driver supports CUDA ${cudaDriver}, so the CUDA 12 wheels are used`,
+          null,
+          coreText('engine_cuda12_wheels', { cuda: cudaDriver }),
         );
       }
       return await this.#fromWheels(plan, officialFailure);
@@ -250,7 +259,12 @@ class EngineInstall {
   async #installPackage(): Promise<void> {
     if (this.#packageInstalled) return;
     const version = this.#o.tfjsVersion;
-    this.#report('package', `npm install @tensorflow/tfjs-node-gpu@${version} (its install script is not run)`);
+    this.#report(
+      'package',
+      `npm install @tensorflow/tfjs-node-gpu@${version} (its install script is not run)`,
+      null,
+      coreText('engine_package', { version }),
+    );
     writeFileSync(
       join(this.#staging, 'package.json'),
       JSON.stringify({ name: `kernellab-engine-${this.#o.name}`, private: true }, null, 2),
@@ -268,7 +282,12 @@ class EngineInstall {
   async #official(): Promise<EngineManifest | string> {
     await this.#installPackage();
     const variant = this.#variant;
-    this.#report('official', `trying the official libtensorflow ${variant.toUpperCase()} download and prebuilt addon`);
+    this.#report(
+      'official',
+      `trying the official libtensorflow ${variant.toUpperCase()} download and prebuilt addon`,
+      null,
+      coreText('engine_official_trying', { variant: variant.toUpperCase() }),
+    );
     const official = await runTool(findNpm(this.#env)!, ['exec', '-c', `node scripts/install.js ${variant} download`], {
       ...this.#tool,
       cwd: this.#packageDir,
@@ -292,7 +311,12 @@ class EngineInstall {
         failure = (error as Error).message;
       }
     } else failure = official.tail.split('\n').slice(-3).join(' ').slice(0, 400) || `exited with code ${official.code}`;
-    this.#report('official', `the official download did not work (${failure.split('\n')[0]}); staging from TensorFlow's wheels instead`);
+    this.#report(
+      'official',
+      `the official download did not work (${failure.split('\n')[0]}); staging from TensorFlow's wheels instead`,
+      null,
+      coreText('engine_official_failed', { failure: failure.split('\n')[0]!.slice(0, 1000) }),
+    );
     rmSync(join(this.#packageDir, 'deps'), { recursive: true, force: true });
     rmSync(join(this.#packageDir, 'lib'), { recursive: true, force: true });
     return failure;
@@ -326,7 +350,7 @@ class EngineInstall {
   /** Opens the wheels (and, for GPU, fetches the NVIDIA ones its and-cuda extra pins) and checks they hold what is needed. */
   async #checkWheels(plan: StagingPlan, wheelPaths: string[], opened: Wheel[]): Promise<CheckedWheels> {
     const names = wheelPaths.map((p) => basename(p)).join(', ');
-    this.#report('check', `checking ${names}`);
+    this.#report('check', `checking ${names}`, null, coreText('engine_checking', { names: names.slice(0, 1000) }));
     for (const path of wheelPaths) {
       if (!existsSync(path)) throw new KernelLabError('invalid_input', `wheelFiles: ${path} does not exist`);
       opened.push(await openWheel(path));
@@ -381,12 +405,29 @@ class EngineInstall {
         done += bytes;
         if (Date.now() - lastReport < 250) return;
         lastReport = Date.now();
-        this.#report('stage', `extracting ${basename(job.member.from)} (${mb(done)} of ${mb(total)} MB)`, total > 0 ? done / total : null);
+        this.#report(
+          'stage',
+          `extracting ${basename(job.member.from)} (${mb(done)} of ${mb(total)} MB)`,
+          total > 0 ? done / total : null,
+          coreText('engine_extracting', { file: basename(job.member.from).slice(0, 1000), done: mb(done), total: mb(total) }),
+        );
       };
       await job.wheel.extract(job.member.from, join(job.root, job.member.to), onBytes, this.#o.signal);
     }
     for (const { link, target } of plan.links) symlinkSync(target, join(depsDir, link));
-    this.#report('stage', `staged ${jobs.length} files (${mb(total)} MB) from ${checked.wheels.map((w) => w.fileName).join(', ')}`, 1);
+    this.#report(
+      'stage',
+      `staged ${jobs.length} files (${mb(total)} MB) from ${checked.wheels.map((w) => w.fileName).join(', ')}`,
+      1,
+      coreText('engine_staged', {
+        files: jobs.length,
+        total: mb(total),
+        wheels: checked.wheels
+          .map((w) => w.fileName)
+          .join(', ')
+          .slice(0, 1000),
+      }),
+    );
     // Downloaded wheels are not kept in the engine: pip's cache holds them for a reinstall.
     for (const wheel of checked.wheels) wheel.close();
     rmSync(join(this.#staging, 'wheels'), { recursive: true, force: true });
@@ -421,7 +462,12 @@ class EngineInstall {
         'unavailable',
         'No C++ compiler (c++, g++ or clang++) on PATH: the addon is built from source. Install one (apt-get install g++ make, or xcode-select --install) and try again.',
       );
-    this.#report('build', `building the addon with node-gyp${this.#headers ? ` (Node headers from ${this.#headers})` : ''}`);
+    this.#report(
+      'build',
+      `building the addon with node-gyp${this.#headers ? ` (Node headers from ${this.#headers})` : ''}`,
+      null,
+      coreText('engine_building', {}),
+    );
     // npm exec puts node_modules/.bin of every folder above on PATH and npm_config_node_gyp at npm's
     // bundled node-gyp. Not `npm rebuild`: that re-runs the package's install script, which empties deps/.
     await mustRun('building the tfjs-node-gpu addon', findNpm(this.#env)!, ['exec', '-c', 'node-pre-gyp install --build-from-source'], {
@@ -447,16 +493,36 @@ class EngineInstall {
   async #finish(draft: EngineManifest, officialFailure: string | null): Promise<EngineManifest> {
     const { enginesDir, name } = this.#o;
     this.#checkCanceled();
-    this.#report('verify', 'loading the engine in a fresh worker and checking a conv step against the cpu backend');
+    this.#report(
+      'verify',
+      'loading the engine in a fresh worker and checking a conv step against the cpu backend',
+      null,
+      coreText('engine_verifying', {}),
+    );
     const check = await this.#o.verify(this.#staging, draft);
     if (this.#o.gpu && !check.usingGpu && officialFailure === null && check.note === null)
       check.note = 'no GPU was usable; this engine trains on the CPU';
     const manifest: EngineManifest = { ...draft, check, bytes: folderBytes(this.#staging) };
     writeFileSync(manifestPath(this.#staging), `${JSON.stringify(manifest, null, 2)}\n`);
     this.#checkCanceled();
-    this.#report('swap', `replacing ${engineDir(enginesDir, name)}`);
+    this.#report(
+      'swap',
+      `replacing ${engineDir(enginesDir, name)}`,
+      null,
+      coreText('engine_swapping', { dir: engineDir(enginesDir, name).slice(0, 1000) }),
+    );
     swapIn(this.#staging, engineDir(enginesDir, name));
-    this.#report('done', `${name} ${check.tensorflowVersion} (${this.#variant}) installed: ${check.devices.join('; ')}`, 1);
+    this.#report(
+      'done',
+      `${name} ${check.tensorflowVersion} (${this.#variant}) installed: ${check.devices.join('; ')}`,
+      1,
+      coreText('engine_installed', {
+        name,
+        version: check.tensorflowVersion.slice(0, 100),
+        variant: this.#variant,
+        devices: check.devices.join('; ').slice(0, 1000),
+      }),
+    );
     return manifest;
   }
 }

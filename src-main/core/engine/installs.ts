@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import type { EngineCheck, EngineInfo, EngineManifest, EngineName, EngineProgress } from '../contract/index.ts';
 import { KernelLabError } from '../errors.ts';
+import { coreText } from '../contract/coreText.ts';
 import type { EventBus } from '../events.ts';
 import { FromWorker } from '../training/workerProtocol.ts';
 import type { WorkerLauncher } from '../workerHost.ts';
@@ -133,6 +134,7 @@ export class EngineInstalls {
           steps: entry.progress?.steps ?? 1,
           fraction: null,
           message: error.message,
+          ...(error instanceof KernelLabError && error.text && { messageCode: error.text }),
         });
         return error;
       },
@@ -174,6 +176,7 @@ export class EngineInstalls {
         steps: 1,
         fraction: 1,
         message: `${name} engine removed`,
+        messageCode: coreText('engine_removed', { name }),
       });
     return existed;
   }
