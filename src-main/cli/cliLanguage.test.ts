@@ -188,6 +188,31 @@ describe('the CLI in Korean and English', () => {
     expect(kernellab({ KERNELLAB_LANG: 'ko' }, ...args, '--json').out).toBe(kernellab({ KERNELLAB_LANG: 'en' }, ...args, '--json').out);
   });
 
+  it("words commander's own usage errors and help additions in Korean, exit code 2 as before", () => {
+    const ko = (...args: string[]) => kernellab({ KERNELLAB_LANG: 'ko' }, ...args);
+    const en = (...args: string[]) => kernellab({ KERNELLAB_LANG: 'en' }, ...args);
+    const unknownOption = ko('runs', 'ls', '--jsn');
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.err).toMatch(/^오류: 알 수 없는 옵션 '--jsn'\n\(--json을\(를\) 뜻했나요\?\)\n/);
+    expect(unknownOption.err).toContain('사용법: kernellab runs ls');
+    expect(en('runs', 'ls', '--jsn').err).toMatch(/^error: unknown option '--jsn'\n\(Did you mean --json\?\)\n/);
+    expect(ko('runs', 'lss')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/^오류: 알 수 없는 명령 'lss'\n\(ls을\(를\) 뜻했나요\?\)/) as unknown,
+    });
+    expect(ko('sweep', 'submit').err).toMatch(/^오류: 필수 인수 'sweep'이\(가\) 없습니다\n/);
+    expect(ko('agent').err).toMatch(/^오류: 필수 옵션 '--server <url>'을\(를\) 지정하지 않았습니다\n/);
+    expect(ko('agent', '--server').err).toMatch(/^오류: 옵션 '--server <url>'에 값이 없습니다\n/);
+    expect(ko('info', 'extra').err).toMatch(/^오류: 인수가 너무 많습니다 \('info'\)\. 0개를 받아야 하는데 1개를 받았습니다: extra\.\n/);
+    expect(en('info', 'extra').err).toMatch(/^error: too many arguments for 'info'\. Expected 0 arguments but got 1: extra\.\n/);
+    const badChoice = ko('agent', '--server', 'http://127.0.0.1:9', '--token-file', 't', '--backend', 'gpu');
+    expect(badChoice.code).toBe(2);
+    expect(badChoice.err).toMatch(/^오류: 옵션 '--backend <name>'의 값 'gpu'이\(가\) 올바르지 않습니다\. 가능한 값: /);
+    expect(ko('serve', '--help').out).toMatch(/--port <n> +포트 \(0이면 빈 포트를 고름\) \(기본값: 7860\)/);
+    expect(ko('agent', '--help').out).toMatch(/\(선택: "tensorflow", /);
+    expect(en('serve', '--help').out).toMatch(/--port <n> +port \(0 picks a free one\) \(default: 7860\)/);
+  });
+
   it("writes a training run's epoch line in the language set", () => {
     const values = { loss: 0.41234, accuracy: 0.9, epoch_seconds: 12.34, samples_per_sec: 3307.2 };
     setLocale('ko', { reload: false });

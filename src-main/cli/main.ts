@@ -5,6 +5,7 @@ import { createService, resolveDataDir, type Service } from '../core/service.ts'
 import { registerDatasets } from './datasets.ts';
 import { commanderOutput, formatInfo, print, printError, printJson } from './format.ts';
 import { describeEngine, registerEngine } from './engine.ts';
+import { commanderError, commanderHelp } from './commanderText.ts';
 import { registerRuns } from './runs.ts';
 import { registerServe } from './serve.ts';
 import { registerSweep } from './sweep.ts';
@@ -114,8 +115,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--home <dir>', m.cli_option_home())
     .option('--lang <language>', m.cli_option_lang())
     .showHelpAfterError()
-    .configureOutput(commanderOutput)
-    .configureHelp({ styleTitle: helpTitle })
+    .configureOutput({ ...commanderOutput, outputError: (text, write) => write(commanderError(text)) })
+    .configureHelp({ styleTitle: helpTitle, ...commanderHelp })
     .helpOption('-h, --help', m.cli_help_option())
     .helpCommand('help [command]', m.cli_help_command())
     .exitOverride();
