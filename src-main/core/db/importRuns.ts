@@ -21,6 +21,7 @@ import { formatIssues, KernelLabError } from '../errors.ts';
 import type { SqliteDatabase } from './database.ts';
 import { arrayElements, JsonSliceError, objectMembers, type Slice } from './jsonSlices.ts';
 import type { MetricRow, MetricWriter } from './metricWrite.ts';
+import type { FlatParam } from './records.ts';
 import { paramsVersion, runParams } from './runParams.ts';
 import { contentColumns, type RunInserter } from './runInsert.ts';
 
@@ -163,6 +164,25 @@ function checked<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   throw new KernelLabError('invalid_input', `Invalid runs export: ${issues.join('; ')}`, issues);
 }
 
+/**
+ * True when `points` is a list MetricPoints accepts as it is: the common case, checked without
+ * zod's per-element work (4 million points in an import of 100,000 runs). Anything else goes
+ * through MetricPoints, which decides and words the refusal.
+ */
+function plainPoints(points: unknown): points is [number, number, number, MetricValue][] {
+  if (!Array.isArray(points) || points.length > 10_000_000) return false;
+  for (const p of points as unknown[]) {
+    if (!Array.isArray(p) || p.length !== 4) return false;
+    const [step, epoch, wallMs, value] = p as unknown[];
+    if (!Number.isSafeInteger(step) || (step as number) < 0 || !Number.isSafeInteger(epoch) || (epoch as number) < 0) return false;
+    if (typeof wallMs !== 'number' || !Number.isFinite(wallMs)) return false;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      if (value !== 'NaN' && value !== 'Infinity' && value !== '-Infinity') return false;
+    }
+  }
+  return true;
+}
+
 /** A run's metrics as (key, points) pairs: the keys are names from the file, so no plain object holds them. */
 function metricsOf(raw: unknown, where: string): [string, MetricRow[]][] {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(`${where}.metrics`, 'expected an object');
@@ -170,10 +190,30 @@ function metricsOf(raw: unknown, where: string): [string, MetricRow[]][] {
   for (const [key, points] of Object.entries(raw)) {
     const name = MetricKey.safeParse(key);
     if (!name.success) throw invalid(`${where}.metrics.${key.slice(0, 80)}`, name.error.issues[0]!.message);
-    const list = checked(MetricPoints, points, `${where}.metrics.${key}`);
+    const list = plainPoints(points) ? points : checked(MetricPoints, points, `${where}.metrics.${key}`);
     out.push([key, list.map(([step, epoch, wallMs, value]) => ({ runId: 0, key, step, epoch, wallMs, value: decodeMetricValue(value) }))]);
   }
   return out;
+}
+
+/**
+ * runParams per import, remembered by what it reads: the runs of an export mostly share their
+ * model spec, dataset and settings, and deriving the ~65 params again per run was a tenth of an
+ * import's time. The remembered lists are read only (runInsert copies what it keeps).
+ */
+function paramsMemo(): (run: ImportedRun, columns: ReturnType<typeof contentColumns>) => FlatParam[] {
+  const memo = new Map<string, FlatParam[]>();
+  return (run, columns) => {
+    const key = [columns.model_spec, columns.hyperparameters, columns.environment, run.dataset, run.backend].join('\u0000');
+    let params = memo.get(key);
+    if (params === undefined) {
+      if (memo.size >= 1000) memo.clear();
+      // Derived from the run as it is, like a run created here: an export's params are not trusted.
+      params = runParams(run);
+      memo.set(key, params);
+    }
+    return params;
+  };
 }
 
 /** A status from another database is never runnable here: what was still to run is imported canceled. */
@@ -185,14 +225,14 @@ function importedStatus(run: ImportedRun): { status: RunStatus; error: string | 
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Imports a JSON export a chunk at a time; everything it wrote is removed again if it fails or is stopped. */
-export async function importRunsExport(
-  target: ImportTarget,
-  content: string,
-  options: ImportOptions = {},
-): Promise<{ imported: number; skipped: number }> {
-  const { db } = target;
-  // Pass 1: where each part is. The runs list is walked element by element, yielding as it goes.
+/** Where the parts of an export are: its small members by key, and each run's slice as [start, end) pairs. */
+interface ExportLayout {
+  header: Map<string, Slice>;
+  runSlices: number[];
+}
+
+/** Pass 1: where each part is. The runs list is walked element by element, yielding as it goes. */
+async function layoutOf(content: string, signal: AbortSignal | undefined): Promise<ExportLayout> {
   const header = new Map<string, Slice>();
   const runSlices: number[] = [];
   let sliceStart = performance.now();
@@ -216,7 +256,7 @@ export async function importRunsExport(
         runSlices.push(e.value.start, e.value.end);
         if (performance.now() - sliceStart > chunkMs) {
           await yieldToLoop();
-          options.signal?.throwIfAborted();
+          signal?.throwIfAborted();
           sliceStart = performance.now();
         }
       }
@@ -225,17 +265,20 @@ export async function importRunsExport(
       step = members.next(e.value);
     }
   } catch (error) {
-    if (error instanceof JsonSliceError) {
-      const where = inRuns ? `runs.${runSlices.length / 2}` : '(root)';
-      throw invalid(
-        where,
-        error.tooDeep
-          ? `not JSON KernelLab reads (nested deeper than ${maxJsonDepth} levels at character ${error.position})`
-          : `not JSON (${error.message})`,
-      );
-    }
-    throw error;
+    if (!(error instanceof JsonSliceError)) throw error;
+    const where = inRuns ? `runs.${runSlices.length / 2}` : '(root)';
+    throw invalid(
+      where,
+      error.tooDeep
+        ? `not JSON KernelLab reads (nested deeper than ${maxJsonDepth} levels at character ${error.position})`
+        : `not JSON (${error.message})`,
+    );
   }
+  return { header, runSlices };
+}
+
+/** The export's own members, checked: its format and version, and the experiments and sweeps its runs name. */
+function headerOf(content: string, header: Map<string, Slice>) {
   const part = (key: string): unknown => {
     const slice = header.get(key);
     if (!slice) throw invalid(key, 'missing');
@@ -247,60 +290,162 @@ export async function importRunsExport(
   checked(Time, part('exportedAt'), 'exportedAt');
   const experiments = checked(z.array(ImportedExperiment).max(100_000), part('experiments'), 'experiments');
   const sweeps = checked(z.array(ImportedSweep).max(100_000), part('sweeps'), 'sweeps');
+  return { experiments, sweeps };
+}
 
-  // What this import creates, so a failure can take it back.
-  const created = { runs: [] as number[], sweeps: [] as number[], experiments: [] as number[] };
-  const links: { id: number; parent: string | null; derivedFrom: string | null }[] = [];
+/** What this import creates, so a failure can take it back, and the links it resolves at the end. */
+interface Created {
+  runs: number[];
+  sweeps: number[];
+  experiments: number[];
+}
+
+/** Matches or creates the export's experiments (by uuid, else name) and sweeps (by uuid); returns uuid → id maps. */
+function writeExperimentsAndSweeps(target: ImportTarget, parts: ReturnType<typeof headerOf>, created: Created) {
+  const { db } = target;
+  const experimentIds = new Map<string, number>();
+  const sweepIds = new Map<string, number>();
+  target.write('importing experiments and sweeps', () => {
+    const byUuidOrName = db.prepare('SELECT id FROM experiments WHERE uuid = ? OR name = ? ORDER BY uuid = ? DESC').pluck();
+    const insertExperiment = db.prepare('INSERT INTO experiments (uuid, name, description, created_at) VALUES (?, ?, ?, ?)');
+    for (const e of parts.experiments) {
+      let id = byUuidOrName.get(e.uuid, e.name, e.uuid) as number | undefined;
+      if (id === undefined) {
+        id = Number(insertExperiment.run(e.uuid, e.name, e.description, e.createdAt).lastInsertRowid);
+        created.experiments.push(id);
+      }
+      experimentIds.set(e.uuid, id);
+    }
+    const sweepByUuid = db.prepare('SELECT id FROM sweeps WHERE uuid = ?').pluck();
+    const insertSweep = db.prepare('INSERT INTO sweeps (uuid, experiment_id, name, spec, status, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    for (const s of parts.sweeps) {
+      let id = sweepByUuid.get(s.uuid) as number | undefined;
+      if (id === undefined) {
+        const experiment = s.experimentUuid === null ? null : (experimentIds.get(s.experimentUuid) ?? null);
+        // A sweep running where it was exported runs nothing here.
+        const status = s.status === 'running' ? 'canceled' : s.status;
+        id = Number(insertSweep.run(s.uuid, experiment, s.name, JSON.stringify(s.spec ?? {}), status, s.createdAt).lastInsertRowid);
+        created.sweeps.push(id);
+      }
+      sweepIds.set(s.uuid, id);
+    }
+  });
+  return { experimentIds, sweepIds };
+}
+
+type Link = { id: number; parent: string | null; derivedFrom: string | null };
+type ParsedRun = { run: ImportedRun; metrics: [string, MetricRow[]][] };
+
+/**
+ * The writer of one imported run with everything it carries (params, metrics, checkpoints,
+ * evaluations, tags, note), statements prepared once; call it inside a write transaction.
+ * Returns the new run's id, or null when a run with its uuid is already here.
+ */
+function runWriter(target: ImportTarget, ids: ReturnType<typeof writeExperimentsAndSweeps>, links: Link[]) {
+  const { db } = target;
+  const experimentByUuid = db.prepare('SELECT id FROM experiments WHERE uuid = ?').pluck();
+  const experimentId = (uuid: string | null): number | null =>
+    uuid === null ? null : (ids.experimentIds.get(uuid) ?? (experimentByUuid.get(uuid) as number | undefined) ?? null);
+  const runExists = db.prepare('SELECT 1 FROM runs WHERE uuid = ?').pluck();
+  const insertCheckpoint = db.prepare(
+    'INSERT INTO checkpoints (run_id, epoch, kind, path, bytes, sha256, metric, value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insertEvaluation = db.prepare(
+    `INSERT INTO evaluations (run_id, split, loss, accuracy, confusion, per_class, most_wrong, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (run_id, split) DO UPDATE SET loss = excluded.loss, accuracy = excluded.accuracy, confusion = excluded.confusion,
+       per_class = excluded.per_class, most_wrong = excluded.most_wrong, created_at = excluded.created_at`,
+  );
+  const insertTag = db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)');
+  const insertNote = db.prepare('INSERT INTO notes (run_id, body, updated_at) VALUES (?, ?, ?)');
+  const paramsOf = paramsMemo();
+  const orNull = (v: MetricValue | null) => (v === null ? null : decodeMetricValue(v));
+  return ({ run, metrics }: ParsedRun, now: number): number | null => {
+    if (runExists.get(run.uuid)) return null;
+    const { status, error } = importedStatus(run);
+    const columns = contentColumns(run);
+    const row = {
+      uuid: run.uuid,
+      name: run.name,
+      experiment_id: experimentId(run.experimentUuid),
+      sweep_id: run.sweepUuid === null ? null : (ids.sweepIds.get(run.sweepUuid) ?? null),
+      // Linked at the end, once every run of the file exists (a parent may come after its child).
+      parent_run_id: null,
+      derived_from_run_id: null,
+      derived_epochs: run.derivedEpochs,
+      status,
+      ...columns,
+      worker_owner: null,
+      worker_pid: null,
+      lease_expires_at: null,
+      reserved_for: null,
+      error,
+      created_at: run.createdAt,
+      started_at: run.startedAt,
+      ended_at: run.endedAt,
+      updated_at: now,
+      params_version: paramsVersion,
+      pruned_epoch: status === 'pruned' ? (run.pruned?.epoch ?? null) : null,
+      pruned_rung: status === 'pruned' ? (run.pruned?.rung ?? null) : null,
+    };
+    const id = target.insertRun(row, paramsOf(run, columns));
+    if (run.parentRunUuid !== null || run.derivedFromRunUuid !== null)
+      links.push({ id, parent: run.parentRunUuid, derivedFrom: run.derivedFromRunUuid });
+    for (const [, points] of metrics) target.writeMetrics(points.map((p) => ({ ...p, runId: id })));
+    for (const c of run.checkpoints)
+      insertCheckpoint.run(id, c.epoch, c.kind, c.path, c.bytes, c.sha256, c.metric, orNull(c.value), c.createdAt);
+    for (const e of run.evaluations)
+      insertEvaluation.run(
+        id,
+        e.split,
+        orNull(e.loss),
+        orNull(e.accuracy),
+        JSON.stringify(e.confusion ?? []),
+        JSON.stringify(e.perClass ?? []),
+        JSON.stringify(e.mostWrong ?? []),
+        e.createdAt,
+      );
+    for (const tag of run.tags) insertTag.run(id, tag);
+    if (run.note.trim() !== '') insertNote.run(id, run.note, now);
+    return id;
+  };
+}
+
+/** Links by uuid, resolved once every run of the file exists, a chunk per transaction. */
+async function linkRuns(target: ImportTarget, links: Link[]): Promise<void> {
+  const byUuid = target.db.prepare('SELECT id FROM runs WHERE uuid = ?').pluck();
+  const link = target.db.prepare('UPDATE runs SET parent_run_id = ?, derived_from_run_id = ? WHERE id = ?');
+  for (let i = 0; i < links.length; i += 2000) {
+    target.write('linking imported runs', () => {
+      for (const l of links.slice(i, i + 2000)) {
+        const parent = l.parent === null ? null : ((byUuid.get(l.parent) as number | undefined) ?? null);
+        const derived = l.derivedFrom === null ? null : ((byUuid.get(l.derivedFrom) as number | undefined) ?? null);
+        if (parent !== null || derived !== null) link.run(parent, derived, l.id);
+      }
+    });
+    await yieldToLoop();
+  }
+}
+
+/** Imports a JSON export a chunk at a time; everything it wrote is removed again if it fails or is stopped. */
+export async function importRunsExport(
+  target: ImportTarget,
+  content: string,
+  options: ImportOptions = {},
+): Promise<{ imported: number; skipped: number }> {
+  const { header, runSlices } = await layoutOf(content, options.signal);
+  const parts = headerOf(content, header);
+  const created: Created = { runs: [], sweeps: [], experiments: [] };
+  const links: Link[] = [];
   const total = runSlices.length / 2;
   let imported = 0;
   let skipped = 0;
   try {
-    const experimentIds = new Map<string, number>();
-    const sweepIds = new Map<string, number>();
-    target.write('importing experiments and sweeps', () => {
-      const byUuidOrName = db.prepare('SELECT id FROM experiments WHERE uuid = ? OR name = ? ORDER BY uuid = ? DESC').pluck();
-      const insertExperiment = db.prepare('INSERT INTO experiments (uuid, name, description, created_at) VALUES (?, ?, ?, ?)');
-      for (const e of experiments) {
-        let id = byUuidOrName.get(e.uuid, e.name, e.uuid) as number | undefined;
-        if (id === undefined) {
-          id = Number(insertExperiment.run(e.uuid, e.name, e.description, e.createdAt).lastInsertRowid);
-          created.experiments.push(id);
-        }
-        experimentIds.set(e.uuid, id);
-      }
-      const sweepByUuid = db.prepare('SELECT id FROM sweeps WHERE uuid = ?').pluck();
-      const insertSweep = db.prepare('INSERT INTO sweeps (uuid, experiment_id, name, spec, status, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-      for (const s of sweeps) {
-        let id = sweepByUuid.get(s.uuid) as number | undefined;
-        if (id === undefined) {
-          const experiment = s.experimentUuid === null ? null : (experimentIds.get(s.experimentUuid) ?? null);
-          // A sweep running where it was exported runs nothing here.
-          const status = s.status === 'running' ? 'canceled' : s.status;
-          id = Number(insertSweep.run(s.uuid, experiment, s.name, JSON.stringify(s.spec ?? {}), status, s.createdAt).lastInsertRowid);
-          created.sweeps.push(id);
-        }
-        sweepIds.set(s.uuid, id);
-      }
-    });
-    const experimentByUuid = db.prepare('SELECT id FROM experiments WHERE uuid = ?').pluck();
-    const experimentId = (uuid: string | null): number | null =>
-      uuid === null ? null : (experimentIds.get(uuid) ?? (experimentByUuid.get(uuid) as number | undefined) ?? null);
-    const runExists = db.prepare('SELECT 1 FROM runs WHERE uuid = ?').pluck();
-    const insertCheckpoint = db.prepare(
-      'INSERT INTO checkpoints (run_id, epoch, kind, path, bytes, sha256, metric, value, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const insertEvaluation = db.prepare(
-      `INSERT INTO evaluations (run_id, split, loss, accuracy, confusion, per_class, most_wrong, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, split) DO UPDATE SET loss = excluded.loss, accuracy = excluded.accuracy, confusion = excluded.confusion,
-         per_class = excluded.per_class, most_wrong = excluded.most_wrong, created_at = excluded.created_at`,
-    );
-    const insertTag = db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)');
-    const insertNote = db.prepare('INSERT INTO notes (run_id, body, updated_at) VALUES (?, ?, ?)');
-
-    // Pass 2: the runs, parsed and checked outside the transaction, written a chunk per transaction.
+    const writeRun = runWriter(target, writeExperimentsAndSweeps(target, parts, created), links);
+    // Pass 2: the runs, parsed and checked outside the transaction, written a chunk per transaction
+    // sized from the last one to hold the writer about chunkMs.
     let chunkSize = 16;
     for (let first = 0; first < total;) {
-      const chunk: { run: ImportedRun; metrics: [string, MetricRow[]][] }[] = [];
+      const chunk: ParsedRun[] = [];
       for (let i = first; i < Math.min(total, first + chunkSize); i++) {
         const where = `runs.${i}`;
         const raw = parseSlice(content, { start: runSlices[2 * i]!, end: runSlices[2 * i + 1]! }, where);
@@ -310,68 +455,13 @@ export async function importRunsExport(
       const started = performance.now();
       target.write(`importing runs ${first + 1} to ${first + chunk.length}`, () => {
         const now = Date.now();
-        for (const { run, metrics } of chunk) {
-          if (runExists.get(run.uuid)) {
-            skipped++;
-            continue;
+        for (const parsed of chunk) {
+          const id = writeRun(parsed, now);
+          if (id === null) skipped++;
+          else {
+            created.runs.push(id);
+            imported++;
           }
-          const { status, error } = importedStatus(run);
-          const row = {
-            uuid: run.uuid,
-            name: run.name,
-            experiment_id: experimentId(run.experimentUuid),
-            sweep_id: run.sweepUuid === null ? null : (sweepIds.get(run.sweepUuid) ?? null),
-            // Linked at the end, once every run of the file exists (a parent may come after its child).
-            parent_run_id: null,
-            derived_from_run_id: null,
-            derived_epochs: run.derivedEpochs,
-            status,
-            ...contentColumns(run),
-            worker_owner: null,
-            worker_pid: null,
-            lease_expires_at: null,
-            reserved_for: null,
-            error,
-            created_at: run.createdAt,
-            started_at: run.startedAt,
-            ended_at: run.endedAt,
-            updated_at: now,
-            params_version: paramsVersion,
-            pruned_epoch: status === 'pruned' ? (run.pruned?.epoch ?? null) : null,
-            pruned_rung: status === 'pruned' ? (run.pruned?.rung ?? null) : null,
-          };
-          // Derived from the run as it is, like a run created here: an export's params are not trusted.
-          const id = target.insertRun(row, runParams(run));
-          created.runs.push(id);
-          imported++;
-          if (run.parentRunUuid !== null || run.derivedFromRunUuid !== null)
-            links.push({ id, parent: run.parentRunUuid, derivedFrom: run.derivedFromRunUuid });
-          for (const [, points] of metrics) target.writeMetrics(points.map((p) => ({ ...p, runId: id })));
-          for (const c of run.checkpoints)
-            insertCheckpoint.run(
-              id,
-              c.epoch,
-              c.kind,
-              c.path,
-              c.bytes,
-              c.sha256,
-              c.metric,
-              c.value === null ? null : decodeMetricValue(c.value),
-              c.createdAt,
-            );
-          for (const e of run.evaluations)
-            insertEvaluation.run(
-              id,
-              e.split,
-              e.loss === null ? null : decodeMetricValue(e.loss),
-              e.accuracy === null ? null : decodeMetricValue(e.accuracy),
-              JSON.stringify(e.confusion ?? []),
-              JSON.stringify(e.perClass ?? []),
-              JSON.stringify(e.mostWrong ?? []),
-              e.createdAt,
-            );
-          for (const tag of run.tags) insertTag.run(id, tag);
-          if (run.note.trim() !== '') insertNote.run(id, run.note, now);
         }
       });
       const perRun = (performance.now() - started) / chunk.length;
@@ -381,19 +471,7 @@ export async function importRunsExport(
       await yieldToLoop();
       options.signal?.throwIfAborted();
     }
-    // Links by uuid, resolved once every run of the file exists.
-    const byUuid = db.prepare('SELECT id FROM runs WHERE uuid = ?').pluck();
-    const link = db.prepare('UPDATE runs SET parent_run_id = ?, derived_from_run_id = ? WHERE id = ?');
-    for (let i = 0; i < links.length; i += 2000) {
-      target.write('linking imported runs', () => {
-        for (const l of links.slice(i, i + 2000)) {
-          const parent = l.parent === null ? null : ((byUuid.get(l.parent) as number | undefined) ?? null);
-          const derived = l.derivedFrom === null ? null : ((byUuid.get(l.derivedFrom) as number | undefined) ?? null);
-          if (parent !== null || derived !== null) link.run(parent, derived, l.id);
-        }
-      });
-      await yieldToLoop();
-    }
+    await linkRuns(target, links);
   } catch (error) {
     await takeBack(target, created);
     throw error;
@@ -402,7 +480,7 @@ export async function importRunsExport(
 }
 
 /** Removes what a failed import wrote, a chunk at a time (a failure to remove is reported, not hidden). */
-async function takeBack(target: ImportTarget, created: { runs: number[]; sweeps: number[]; experiments: number[] }): Promise<void> {
+async function takeBack(target: ImportTarget, created: Created): Promise<void> {
   const { db } = target;
   for (let i = 0; i < created.runs.length; i += 1000) {
     const ids = JSON.stringify(created.runs.slice(i, i + 1000));
