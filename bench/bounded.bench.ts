@@ -7,14 +7,12 @@
  *   agents (runsOn: agents) so that nothing trains during the measurement; the queueing path is
  *   the same. Then `sweeps.cancel` of those 100,000 queued runs, the same way.
  * - `kernellab sweep --dry-run` of 1,000,000 points: wall time and peak resident memory of the CLI.
- * - `runs.import` of 100,000 runs (10 epochs × 4 metrics each, a 265 MB export) in a process of its
- *   own: wall time, peak resident memory and the longest the event loop was held.
+ * (`runs.import` of 100,000 runs is in boundedImport.bench.ts.)
  * Peak memory is Linux's VmHWM (absent elsewhere).
  */
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,66 +115,6 @@ async function withHealthProbe<T>(
   }
 }
 
-/** An export of `runs` completed runs, each with `epochs` epochs of four metrics, written straight to disk. */
-function writeExport(path: string, runs: number, epochs: number): void {
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, `{"format":"kernellab.runs","version":1,"exportedAt":${Date.now()},"experiments":[],"sweeps":[],"runs":[`);
-    const spec = {
-      name: 'lenet5_relu',
-      inputShape: [28, 28, 1],
-      numClasses: 10,
-      layers: [
-        { type: 'conv2d', filters: 6, kernelSize: 5, strides: 1, padding: 'same', activation: 'relu' },
-        { type: 'maxPool2d', poolSize: 2, strides: 2 },
-        { type: 'conv2d', filters: 16, kernelSize: 5, strides: 1, padding: 'valid', activation: 'relu' },
-        { type: 'maxPool2d', poolSize: 2, strides: 2 },
-        { type: 'flatten' },
-        { type: 'dense', units: 120, activation: 'relu' },
-        { type: 'dense', units: 84, activation: 'relu' },
-      ],
-    };
-    let seed = 1;
-    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-    for (let i = 0; i < runs; i++) {
-      const metrics: Record<string, [number, number, number, number][]> = {};
-      for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'])
-        metrics[key] = Array.from({ length: epochs }, (_, e) => [e + 1, e + 1, 1_700_000_000_000 + e * 1000, next()]);
-      const run = {
-        uuid: randomUUID(),
-        name: `bench run ${i + 1}`,
-        experimentUuid: null,
-        sweepUuid: null,
-        parentRunUuid: null,
-        derivedFromRunUuid: null,
-        derivedEpochs: null,
-        status: 'completed',
-        modelSpec: spec,
-        dataset: 'mnist',
-        backend: 'wasm',
-        device: 'bench',
-        seed: i,
-        hyperparameters: { epochs, batchSize: 64, learningRate: 0.001, optimizer: 'adam', validationSplit: 0.1 },
-        environment: {},
-        priority: 0,
-        error: null,
-        createdAt: 1,
-        startedAt: 1,
-        endedAt: 2,
-        tags: [],
-        note: '',
-        checkpoints: [],
-        evaluations: [],
-        metrics,
-      };
-      writeSync(fd, (i ? ',' : '') + JSON.stringify(run));
-    }
-    writeSync(fd, ']}');
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export async function run(context: BenchContext): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const temp = makeTempDir('kernellab-bench-bounded-');
@@ -262,50 +200,6 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
       value: dry.code === 0 ? dry.peakMiB : null,
       unit: 'MiB',
       note: 'VmHWM of the CLI process',
-    });
-
-    // ── runs.import of 100,000 runs ──
-    const runs = context.quick ? 10_000 : 100_000;
-    const exportPath = join(temp.dir, 'runs.json');
-    writeExport(exportPath, runs, 10);
-    const bytes = readFileSync(exportPath).length;
-    const importer = join(temp.dir, 'import.ts');
-    writeFileSync(
-      importer,
-      [
-        `import { readFileSync } from 'node:fs';`,
-        `import { createService } from ${JSON.stringify(join(root, 'src-main/core/service.ts'))};`,
-        `const [home, file] = process.argv.slice(2);`,
-        `const service = createService({ dataDir: home, shell: 'server' });`,
-        `let worst = 0; let last = performance.now();`,
-        `const lag = setInterval(() => { const now = performance.now(); worst = Math.max(worst, now - last - 10); last = now; }, 10);`,
-        `const content = readFileSync(file, 'utf8');`,
-        `const t = performance.now();`,
-        `const result = await service.call('runs.import', { content });`,
-        `const seconds = (performance.now() - t) / 1000;`,
-        `clearInterval(lag);`,
-        `await service.close();`,
-        `process.stdout.write(JSON.stringify({ ...result, seconds, worstLagMs: worst }));`,
-      ].join('\n'),
-    );
-    const importLoad = load();
-    const imported = await measured([importer, join(temp.dir, 'import-home'), exportPath]);
-    const outcome = imported.code === 0 ? (JSON.parse(imported.stdout) as { imported: number; seconds: number; worstLagMs: number }) : null;
-    results.push({
-      name: `runs.import, ${runs.toLocaleString('en-US')} runs`,
-      value: outcome?.seconds ?? null,
-      unit: 's',
-      target: '≤ 30',
-      note: outcome
-        ? `${outcome.imported.toLocaleString('en-US')} runs × 10 epochs × 4 metrics, ${(bytes / 2 ** 20).toFixed(0)} MiB of JSON; event loop held at most ${Math.round(outcome.worstLagMs)} ms at a time; load avg ${importLoad} before, ${load()} after`
-        : `absent: the importer exited ${imported.code}`,
-    });
-    results.push({
-      name: `runs.import, ${runs.toLocaleString('en-US')} runs, peak memory`,
-      value: outcome ? imported.peakMiB : null,
-      unit: 'MiB',
-      target: '< 500',
-      note: 'VmHWM of the importing process, the export text itself included',
     });
   } finally {
     temp.cleanup();
