@@ -110,6 +110,12 @@ describe('text made in the core, in the page', () => {
     expect(coreTextOf(coreText('gpu_host_waiting_no_run', {}), '', 'ko')).toMatch(/^webgpu나 webgl로 지정된 실행이 대기열에 없습니다/);
   });
 
+  it('asks the yes-question of a big sweep in Korean, the counts grouped', () => {
+    const question = coreText('confirm_runs', { total: 10_100, limit: 10_000 });
+    expect(coreTextOf(question, '', 'ko')).toBe('이 스윕의 실행 10,100개를 모두 대기열에 넣을까요? 10,000개보다 많습니다.');
+    expect(coreTextOf(question, '', 'en')).toBe('Queue all 10,100 runs of this sweep? That is more than 10,000.');
+  });
+
   it('says which run or sweep does not exist', () => {
     expect(coreTextOf(runNotFound(12345).toBody().messageCode, '', 'ko')).toBe('실행 12345이(가) 없습니다');
     expect(coreTextOf(sweepNotFound(7).toBody().messageCode, '', 'en')).toBe('Sweep 7 does not exist');

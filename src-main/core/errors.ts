@@ -14,12 +14,14 @@ export class KernelLabError extends Error {
   readonly text: CoreText | undefined;
   /** The issues coded, one per issue in the same order. */
   readonly issueTexts: IssueText[] | undefined;
+  /** The question coded (`confirm`'s coded form). */
+  readonly confirmText: CoreText | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
     issues?: string[],
-    options: { confirm?: string; text?: CoreText; issueTexts?: IssueText[] } = {},
+    options: { confirm?: string; confirmText?: CoreText; text?: CoreText; issueTexts?: IssueText[] } = {},
   ) {
     super(message);
     this.name = 'KernelLabError';
@@ -28,6 +30,7 @@ export class KernelLabError extends Error {
     this.confirm = options.confirm;
     this.text = options.text;
     this.issueTexts = options.issueTexts;
+    this.confirmText = options.confirmText;
   }
 
   toBody(): ErrorBody {
@@ -38,6 +41,7 @@ export class KernelLabError extends Error {
       ...(this.confirm !== undefined && { confirm: this.confirm }),
       ...(this.text && { messageCode: this.text }),
       ...(this.issueTexts && { issueCodes: this.issueTexts }),
+      ...(this.confirmText && { confirmCode: this.confirmText }),
     };
   }
 }

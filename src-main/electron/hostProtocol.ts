@@ -19,6 +19,7 @@ const ErrorBody = z.object({
   issues: z.array(z.string()).optional(),
   confirm: z.string().optional(),
   messageCode: CoreText.optional(),
+  confirmCode: CoreText.optional(),
   issueCodes: z.array(IssueText).optional(),
 });
 // The codes are the contract's, both ways: a code added there fails the type check here. The keys

@@ -33,7 +33,7 @@ export class ApiError extends Error {
     this.sentence = body.message;
     this.code = body.code;
     this.issues = issues;
-    this.confirm = body.confirm;
+    this.confirm = body.confirm === undefined ? undefined : coreTextOf(body.confirmCode, body.confirm);
   }
 }
 

@@ -17,6 +17,8 @@ export interface ErrorBody {
   confirm?: string;
   /** `message` as a code with parameters, for the page to show in the user's language (coreText.ts). */
   messageCode?: CoreText;
+  /** `confirm` coded, for the page's question in the user's language. */
+  confirmCode?: CoreText;
   /** `issues` coded, one per issue in the same order, each with its field path (coreText.ts). */
   issueCodes?: IssueText[];
 }

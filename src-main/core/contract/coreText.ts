@@ -42,6 +42,9 @@ export const coreTextParams = {
   error_sweep_not_found: z.object({ id }).strict(),
   error_unknown_method: z.object({ method: word }).strict(),
   error_shutting_down: z.object({ method: word }).strict(),
+  // Questions the page asks with a yes button (ErrorBody.confirm).
+  confirm_epochs: z.object({ epochs: count, limit: count }).strict(),
+  confirm_runs: z.object({ total: count, limit: count }).strict(),
   // Validation issues, one per offending field (the field path travels beside the text).
   issue_custom: z.object({}).strict(),
   issue_invalid: z.object({}).strict(),

@@ -17,6 +17,7 @@ import { followDataset, isRange, listValues, rangeValues, resolveAxis, sampleRan
 import type { AxisValue } from '../contract/runs.ts';
 import { hardLimit, type AxisRange, type Folding, type SweepSpec } from '../contract/sweeps.ts';
 import { confirmAbove, confirmEpochsAbove } from './sweepSpec.ts';
+import { coreText } from '../contract/coreText.ts';
 import { planSweep } from './pointPlan.ts';
 
 // The plan moved to pointPlan.ts; queueing imports it from here still.
@@ -181,6 +182,7 @@ class PointBuilder {
         [`hyperparameters.epochs: ${hp.data.epochs} epochs need yes: true`],
         {
           confirm: `Train ${hp.data.epochs.toLocaleString('en')} epochs per run? That is more than ${confirmEpochsAbove.toLocaleString('en')}.`,
+          confirmText: coreText('confirm_epochs', { epochs: hp.data.epochs, limit: confirmEpochsAbove }),
         },
       );
     // Sized before anything is allocated: a run that cannot fit this machine or has no image to train on is refused here.
@@ -286,7 +288,10 @@ export function pointStream(spec: SweepSpec): PointStream {
       'invalid_input',
       `axes: the sweep expands to ${total.toLocaleString('en')} runs (more than ${confirmAbove.toLocaleString('en')}); confirm with yes: true (--yes on the command line)`,
       [`axes: ${total} runs need yes: true`],
-      { confirm: `Queue all ${total.toLocaleString('en')} runs of this sweep? That is more than ${confirmAbove.toLocaleString('en')}.` },
+      {
+        confirm: `Queue all ${total.toLocaleString('en')} runs of this sweep? That is more than ${confirmAbove.toLocaleString('en')}.`,
+        confirmText: coreText('confirm_runs', { total, limit: confirmAbove }),
+      },
     );
   const builder = new PointBuilder(spec, axes);
   // TPE's points are proposed while the sweep runs (sweeps/searchDriver.ts), never expanded here.
