@@ -76,7 +76,14 @@ export function runFilterSql(
         throw new KernelLabError('invalid_input', `Invalid runs query: params: op '${f.op}' takes one value, not a list`);
       test = f.value === null ? `p.kind = 'json' AND +p.value = 'null'` : `+p.value ${opSql[f.op]} ${b.bind(f.value)}`;
     }
-    where.push(`EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ${b.bind(f.key)} AND ${test})`);
+    const key = b.bind(f.key);
+    // A run's own rows, then its param set's: the same rows as the `params` view, but the set is
+    // looked up by the run's param_set_id at hand instead of joining every set row back to runs
+    // (twice the cost of the filtered list on 10,000 runs). Own rows never repeat a set's key.
+    where.push(
+      `(EXISTS (SELECT 1 FROM run_params p WHERE p.run_id = r.id AND p.key = ${key} AND ${test})` +
+        ` OR EXISTS (SELECT 1 FROM param_set_rows p WHERE p.set_id = r.param_set_id AND p.key = ${key} AND ${test}))`,
+    );
   }
   // Filters are correlated lookups by run (primary key). The unary + keeps SQLite from using the
   // (key, value) / (key, best) indexes for them, which without ANALYZE statistics it may pick and
@@ -106,8 +113,9 @@ export function listRuns(
   let sortExpr: string;
   const by = q.sort.by;
   if (by.startsWith('param:')) {
-    join = `LEFT JOIN params sp ON sp.run_id = r.id AND sp.key = ${b.bind(by.slice('param:'.length))}`;
-    sortExpr = 'sp.value';
+    // The run's own row or its set's (as in runFilterSql), not a join through the `params` view.
+    const key = b.bind(by.slice('param:'.length));
+    sortExpr = `coalesce((SELECT value FROM run_params WHERE run_id = r.id AND key = ${key}), (SELECT value FROM param_set_rows WHERE set_id = r.param_set_id AND key = ${key}))`;
   } else if (by.startsWith('metric:')) {
     const { key, field } = splitMetricColumn(by.slice('metric:'.length));
     join = `LEFT JOIN latest_metrics sm ON sm.run_id = r.id AND sm.key = ${b.bind(key)}`;
