@@ -2,6 +2,7 @@
  * Compare: several runs side by side — the params that differ, each metric's best and last with
  * its leader, and the chosen series (wire-ready like every query result, see queries.ts).
  */
+import type { z } from 'zod';
 import { invalidInput, KernelLabError } from '../errors.ts';
 import {
   CompareQuery,
@@ -40,6 +41,20 @@ export function compareRuns(db: SqliteDatabase, input: unknown): CompareResult {
   const q = parsed.data;
   const ids = [...new Set(q.ids)];
   const idJson = JSON.stringify(ids);
+  const runs = runsToCompare(db, ids, idJson);
+  const index = new Map(ids.map((id, i) => [id, i]));
+  return {
+    runs,
+    params: paramRows(db, ids, idJson, index, q.diffOnly),
+    summaries: summaryRows(db, ids, idJson, index),
+    series: q.keys.length > 0 ? seriesOf(db, ids, idJson, q.keys, q.maxPoints) : [],
+  };
+}
+
+type Parsed = z.output<typeof CompareQuery>;
+
+/** The runs, in the order asked; refused when any does not exist. */
+function runsToCompare(db: SqliteDatabase, ids: number[], idJson: string): CompareResult['runs'] {
   const found = db.prepare('SELECT id, uuid, name, status FROM runs WHERE id IN (SELECT value FROM json_each(?))').all(idJson) as {
     id: number;
     uuid: string;
@@ -53,8 +68,17 @@ export function compareRuns(db: SqliteDatabase, input: unknown): CompareResult {
       'not_found',
       `Cannot compare: run${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist`,
     );
-  const index = new Map(ids.map((id, i) => [id, i]));
+  return ids.map((id) => byId.get(id)!);
+}
 
+/** One row per param (all, or only those that differ), its value for each run. */
+function paramRows(
+  db: SqliteDatabase,
+  ids: number[],
+  idJson: string,
+  index: Map<number, number>,
+  diffOnly: boolean,
+): CompareResult['params'] {
   const paramRows = db
     .prepare('SELECT run_id, key, value, kind FROM params WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY key')
     .all(idJson) as { run_id: number; key: string; value: number | string; kind: FlatParam['kind'] }[];
@@ -67,14 +91,18 @@ export function compareRuns(db: SqliteDatabase, input: unknown): CompareResult {
   const stored = ids.map(() => new Map<string, { value: number | string; kind: FlatParam['kind'] }>());
   for (const p of paramRows) stored[index.get(p.run_id)!]!.set(p.key, { value: p.value, kind: p.kind });
   const rows = [...params].map(([key, values]) => ({ key, values, differs: values.some((v) => !sameParam(v, values[0]!)) }));
-  const listed = q.diffOnly ? rows.filter((p) => p.differs) : rows;
+  const listed = diffOnly ? rows.filter((p) => p.differs) : rows;
   // One row per fact: `kernelSize`, not also `layers.0.kernelSize` (runParams.ts restatedParams).
   const restated = restatedParams(
     stored,
     listed.map((p) => p.key),
     sweepAxisParams(db, idJson),
   );
+  return listed.filter((p) => !restated.has(p.key));
+}
 
+/** Each metric's best and last per run, and which run leads on each. */
+function summaryRows(db: SqliteDatabase, ids: number[], idJson: string, index: Map<number, number>): CompareResult['summaries'] {
   const summaryRows = db
     .prepare('SELECT * FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY key')
     .all(idJson) as SummaryDbRow[];
@@ -106,35 +134,38 @@ export function compareRuns(db: SqliteDatabase, input: unknown): CompareResult {
     };
     entry.leader = { best: lead(entry.best), last: lead(entry.last) };
   }
+  return [...summaries.values()];
+}
 
+/** Every (run, key) series asked for, in run then key order, downsampled when asked. */
+function seriesOf(
+  db: SqliteDatabase,
+  ids: number[],
+  idJson: string,
+  keys: string[],
+  maxPoints: Parsed['maxPoints'],
+): CompareResult['series'] {
   const series: CompareResult['series'] = [];
-  if (q.keys.length > 0) {
-    // One query for every (run, key) series: each is a range of the metrics primary key.
-    const rows = db
-      .prepare(
-        `SELECT run_id, key, step, epoch, wall_ms, value FROM metrics
-         WHERE run_id IN (SELECT value FROM json_each(?)) AND key IN (SELECT value FROM json_each(?)) ORDER BY run_id, key, step`,
-      )
-      .all(idJson, JSON.stringify(q.keys)) as (RawPoint & { run_id: number; key: string })[];
-    const grouped = new Map<string, RawPoint[]>();
-    for (const r of rows) {
-      const id = `${r.run_id}\u0000${r.key}`;
-      let list = grouped.get(id);
-      if (!list) grouped.set(id, (list = []));
-      list.push(r);
-    }
-    for (const id of ids) {
-      for (const key of q.keys) {
-        const points = grouped.get(`${id}\u0000${key}`) ?? [];
-        const kept = q.maxPoints ? downsample(points, q.maxPoints, metricKind(key).better ?? 'max') : points;
-        series.push({ runId: id, key, points: kept.map(toPoint) });
-      }
+  // One query for every (run, key) series: each is a range of the metrics primary key.
+  const rows = db
+    .prepare(
+      `SELECT run_id, key, step, epoch, wall_ms, value FROM metrics
+       WHERE run_id IN (SELECT value FROM json_each(?)) AND key IN (SELECT value FROM json_each(?)) ORDER BY run_id, key, step`,
+    )
+    .all(idJson, JSON.stringify(keys)) as (RawPoint & { run_id: number; key: string })[];
+  const grouped = new Map<string, RawPoint[]>();
+  for (const r of rows) {
+    const id = `${r.run_id}\u0000${r.key}`;
+    let list = grouped.get(id);
+    if (!list) grouped.set(id, (list = []));
+    list.push(r);
+  }
+  for (const id of ids) {
+    for (const key of keys) {
+      const points = grouped.get(`${id}\u0000${key}`) ?? [];
+      const kept = maxPoints ? downsample(points, maxPoints, metricKind(key).better ?? 'max') : points;
+      series.push({ runId: id, key, points: kept.map(toPoint) });
     }
   }
-  return {
-    runs: ids.map((id) => byId.get(id)!),
-    params: listed.filter((p) => !restated.has(p.key)),
-    summaries: [...summaries.values()],
-    series,
-  };
+  return series;
 }
