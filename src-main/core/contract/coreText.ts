@@ -38,8 +38,12 @@ export const coreTextParams = {
   // Errors shown in forms and views.
   error_invalid_input: z.object({}).strict(),
   error_invalid_method_input: z.object({ method: word }).strict(),
+  error_no_checkpoint: z.object({ id, checkpoint: word }).strict(),
   error_run_not_found: z.object({ id }).strict(),
+  error_run_running_delete: z.object({ id }).strict(),
+  error_run_running_elsewhere: z.object({ id, owner: word }).strict(),
   error_sweep_not_found: z.object({ id }).strict(),
+  error_test_index_past: z.object({ index: count, count, dataset: word }).strict(),
   error_unknown_method: z.object({ method: word }).strict(),
   error_shutting_down: z.object({ method: word }).strict(),
   // Questions the page asks with a yes button (ErrorBody.confirm).

@@ -13,6 +13,7 @@ import {
 import { ModelSpec } from '../contract/training.ts';
 import { isDatasetName, loadSplit, registry, type RawSplit } from '../datasets/index.ts';
 import { KernelLabError } from '../errors.ts';
+import { coreText } from '../contract/coreText.ts';
 import { runDirOf } from '../home.ts';
 import { readCheckpointState } from '../training/checkpointIO.ts';
 import type { InferModel } from '../training/inferenceProtocol.ts';
@@ -44,7 +45,10 @@ interface Inspected {
 
 function inspected(ctx: ServiceContext, runId: number, epoch: number | undefined): Inspected {
   const run = ctx.store.getRun(runId);
-  if (!run) throw new KernelLabError('not_found', `run ${runId} does not exist`);
+  if (!run)
+    throw new KernelLabError('not_found', `run ${runId} does not exist`, undefined, {
+      text: coreText('error_run_not_found', { id: runId }),
+    });
   const spec = ModelSpec.safeParse(run.modelSpec);
   if (!spec.success) throw new KernelLabError('invalid_input', `run ${runId} has no valid model spec to run`);
   const checkpointsDir = join(runDirOf(ctx.layout, run.uuid), 'checkpoints');
@@ -137,7 +141,9 @@ function imageSource(ctx: ServiceContext, input: { image?: number[] | undefined;
     if (!splits.has(dataset)) splits.set(dataset, loadSplit(ctx.layout.datasets, dataset, 'test'));
     const test = await splits.get(dataset)!;
     if (index >= test.count)
-      throw new KernelLabError('invalid_input', `testIndex: ${index} is past the ${test.count} test images of ${dataset}`);
+      throw new KernelLabError('invalid_input', `testIndex: ${index} is past the ${test.count} test images of ${dataset}`, undefined, {
+        text: coreText('error_test_index_past', { index, count: test.count, dataset }),
+      });
     const size = test.height * test.width * test.channels;
     if (size !== h * w * c)
       throw new KernelLabError(
@@ -250,7 +256,10 @@ export function inspectHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Ins
       const run = inspected(ctx, id, undefined);
       // The last weights are those of the newest epoch (when that epoch was also the best, its folder is 'best').
       const weights = checkpoint === 'last' ? run.recorded.at(-1) : run.recorded.filter((w) => w.kind === 'best').at(-1);
-      if (!weights) throw new KernelLabError('not_found', `checkpoint: run ${id} has no ${checkpoint} checkpoint on disk`);
+      if (!weights)
+        throw new KernelLabError('not_found', `checkpoint: run ${id} has no ${checkpoint} checkpoint on disk`, undefined, {
+          text: coreText('error_no_checkpoint', { id, checkpoint: String(checkpoint) }),
+        });
       const model = await ctx.predictor.exportModel(run.spec, weights.dir);
       const record = ctx.store.exportRuns({ runIds: [id] }, 'json');
       return {

@@ -27,6 +27,7 @@ import { mebibyte } from '../contract/inspect.ts';
 import type { RunStatus } from '../contract/runs.ts';
 import { leaseOf, type ClaimScope, type RunRecord, type RunStore } from '../db/RunStore.ts';
 import { KernelLabError, runNotFound, sweepNotFound } from '../errors.ts';
+import { coreText } from '../contract/coreText.ts';
 import type { EventBus } from '../events.ts';
 import { snapshotLimitMiB } from '../inspect/snapshotLimit.ts';
 import type { Executor, RunJob, RunOutcome } from './execution.ts';
@@ -369,7 +370,14 @@ export class Scheduler {
       return 'running';
     }
     if (run.status === 'running')
-      throw new KernelLabError('conflict', `Run ${runId} is running in another process (${run.workerOwner ?? 'unknown'}); cancel it there`);
+      throw new KernelLabError(
+        'conflict',
+        `Run ${runId} is running in another process (${run.workerOwner ?? 'unknown'}); cancel it there`,
+        undefined,
+        {
+          text: coreText('error_run_running_elsewhere', { id: runId, owner: (run.workerOwner ?? 'unknown').slice(0, 200) }),
+        },
+      );
     return run.status;
   }
 
