@@ -139,7 +139,12 @@ export function listRuns(
   }
   const total = page[0]![1];
   const ids = page.map(([id]) => id);
+  const rows = pageRows(db, ids, q);
+  return { total, rows: ids.map((id) => rows.get(id)!), metricKinds };
+}
 
+/** The chosen columns (run fields, tags, params, summaries) of a page's ≤ limit runs. */
+function pageRows(db: SqliteDatabase, ids: number[], q: ListRunsQueryParsed): Map<number, RunRow> {
   const idJson = JSON.stringify(ids);
   const runs = db
     .prepare(
@@ -196,7 +201,7 @@ export function listRuns(
       }
     }
   }
-  return { total, rows: ids.map((id) => rows.get(id)!), metricKinds };
+  return rows;
 }
 
 function toSummary(s: SummaryDbRow): MetricSummary {
