@@ -78,6 +78,8 @@ class BrowserGpu {
   readonly available = shellKind === 'browser';
   status = $state<LenderStatus | null>(null);
   error = $state<string | null>(null);
+  /** The last run that failed in this page, and why (a GPU crash, out of memory): shown until the next press. */
+  lastFailure = $state<{ runId: number; error: string } | null>(null);
   /** True from the press until the lending ended (stopped, or failed in words). */
   lending = $state(false);
   #stop: AbortController | null = null;
@@ -88,6 +90,7 @@ class BrowserGpu {
     this.#stop = stop;
     this.lending = true;
     this.error = null;
+    this.lastFailure = null;
     this.status = { state: 'starting', text: m.gpu_checking(), runId: null };
     try {
       const { backends, adapters } = await backendsHere();
@@ -121,7 +124,10 @@ class BrowserGpu {
         hostName: `a browser on ${navigator.platform || 'an unknown platform'}`,
         backends,
         adapters,
-        onStatus: (status) => (this.status = status),
+        onStatus: (status) => {
+          this.status = status;
+          if (status.failed) this.lastFailure = status.failed;
+        },
         signal: stop.signal,
       });
     } catch (error) {

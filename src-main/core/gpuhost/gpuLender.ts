@@ -17,6 +17,7 @@ import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { GpuHost, GpuRunOutcome } from './gpuHost.ts';
 import type { CheckpointBytes, FromGpuWorker, GpuTrainRequest } from './gpuWorkerProtocol.ts';
+import { gpuFailure } from './gpuFailure.ts';
 import { decodeRunData } from './runDataCodec.ts';
 
 /** Calls an agent.* method of the server with the page's GPU-host token. */
@@ -29,6 +30,8 @@ export interface LenderStatus {
   /** `text` coded, for the page's language (contract/coreText.ts). */
   textCode?: CoreText;
   runId: number | null;
+  /** Set once when a run failed in this page: why, in a sentence (gpuFailure), for the page to keep showing. */
+  failed?: { runId: number; error: string };
 }
 
 export interface LenderOptions {
@@ -163,7 +166,7 @@ function outcomeOf(ended: GpuRunOutcome, stopMode: 'cancel' | 'interrupt' | null
     case 'failed':
       if (stopMode === 'interrupt') return { kind: 'interrupted', error: interrupted };
       if (stopMode === 'cancel') return { kind: 'canceled' };
-      return { kind: 'failed', error: ended.error.slice(0, 4000) };
+      return { kind: 'failed', error: gpuFailure(ended.error) };
     default: {
       const unknown: never = ended;
       throw new Error(`unknown run end ${JSON.stringify(unknown)}`);
@@ -376,5 +379,13 @@ async function trainJob(job: AgentJob, hello: Hello, o: LenderOptions): Promise<
   const status = finished.status ?? outcome.kind;
   if (!finished.held) say('the server had taken the run back', coreText('gpu_host_run_taken_back', named));
   else if (finished.requeued) say(`ended ${status} (queued again)`, coreText('gpu_host_ended_requeued', { ...named, status }));
+  else if (outcome.kind === 'failed')
+    o.onStatus({
+      state: 'training',
+      text: `run ${job.runId} (${job.name}): ended ${status}`,
+      textCode: coreText('gpu_host_ended', { ...named, status }),
+      runId: job.runId,
+      failed: { runId: job.runId, error: outcome.error },
+    });
   else say(`ended ${status}`, coreText('gpu_host_ended', { ...named, status }));
 }
