@@ -65,85 +65,99 @@ export function spatialOutput(
 export function inferShapes(spec: ModelSpec): ModelSummary {
   let shape: number[] = [...spec.inputShape];
   const rows: LayerRow[] = [];
-  const needImage = (index: number, type: string): [number, number, number] => {
-    if (shape.length !== 3)
-      refuse(index, type, `needs an image input [height, width, channels] but gets a flat vector of ${shape[0]} after flatten`);
-    return shape as [number, number, number];
-  };
-  const needFlat = (index: number, type: string): number => {
-    if (shape.length !== 1) refuse(index, type, `needs a flat input but gets [${shape.join(', ')}]: add a flatten layer before it`);
-    return shape[0]!;
-  };
-
   spec.layers.forEach((layer, index) => {
-    let params = 0;
-    let trainable = 0;
-    let flops = 0;
-    switch (layer.type) {
-      case 'conv2d': {
-        const [h, w, c] = needImage(index, layer.type);
-        const k = layer.kernelSize;
-        const oh = spatialOutput(index, layer.type, 'height', h, k, layer.strides, layer.padding).out;
-        const ow = spatialOutput(index, layer.type, 'width', w, k, layer.strides, layer.padding).out;
-        params = k * k * c * layer.filters + (layer.useBias ? layer.filters : 0);
-        trainable = params;
-        flops = 2 * oh * ow * layer.filters * k * k * c;
-        shape = [oh, ow, layer.filters];
-        break;
-      }
-      case 'maxPool2d':
-      case 'avgPool2d': {
-        const [h, w, c] = needImage(index, layer.type);
-        const k = layer.poolSize;
-        const s = layer.strides ?? k;
-        const oh = spatialOutput(index, layer.type, 'height', h, k, s, layer.padding).out;
-        const ow = spatialOutput(index, layer.type, 'width', w, k, s, layer.padding).out;
-        flops = oh * ow * c * k * k;
-        shape = [oh, ow, c];
-        break;
-      }
-      case 'batchNorm': {
-        const channels = shape[shape.length - 1]!;
-        // gamma, beta (trained) and moving mean, moving variance (not trained), as Keras counts them.
-        params = 4 * channels;
-        trainable = 2 * channels;
-        flops = 2 * shape.reduce((a, b) => a * b, 1);
-        break;
-      }
-      case 'lrn': {
-        const [h, w, c] = needImage(index, layer.type);
-        flops = h * w * c * (2 * layer.depthRadius + 1 + 4);
-        break;
-      }
-      case 'dropout':
-        break;
-      case 'activation':
-        flops = shape.reduce((a, b) => a * b, 1);
-        break;
-      case 'flatten': {
-        needImage(index, layer.type);
-        shape = [shape.reduce((a, b) => a * b, 1)];
-        break;
-      }
-      case 'dense': {
-        const n = needFlat(index, layer.type);
-        params = n * layer.units + (layer.useBias ? layer.units : 0);
-        trainable = params;
-        flops = 2 * n * layer.units;
-        shape = [layer.units];
-        break;
-      }
-      default: {
-        const unknown: never = layer;
-        throw new Error(`unknown layer ${JSON.stringify(unknown)}`);
-      }
-    }
+    const step = layerStep(index, layer, shape);
+    shape = step.shape;
     for (const size of shape) {
       if (size <= 0) refuse(index, layer.type, `output shape [${shape.join(', ')}] reaches zero`);
     }
-    rows.push({ index, type: layer.type, outputShape: [...shape], params, trainableParams: trainable, flops });
+    rows.push({
+      index,
+      type: layer.type,
+      outputShape: [...shape],
+      params: step.params,
+      trainableParams: step.trainable,
+      flops: step.flops,
+    });
   });
+  rows.push(outputRow(spec, shape));
+  return {
+    rows,
+    totalParams: rows.reduce((a, r) => a + r.params, 0),
+    trainableParams: rows.reduce((a, r) => a + r.trainableParams, 0),
+    forwardFlops: rows.reduce((a, r) => a + r.flops, 0),
+  };
+}
 
+/** What one layer does to the shape it is given: its output shape, parameters (all, trainable) and forward FLOPs. */
+interface LayerStep {
+  shape: number[];
+  params: number;
+  trainable: number;
+  flops: number;
+}
+
+function layerStep(index: number, layer: LayerSpec, shape: number[]): LayerStep {
+  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  switch (layer.type) {
+    case 'conv2d': {
+      const [h, w, c] = needImage(index, layer.type, shape);
+      const k = layer.kernelSize;
+      const oh = spatialOutput(index, layer.type, 'height', h, k, layer.strides, layer.padding).out;
+      const ow = spatialOutput(index, layer.type, 'width', w, k, layer.strides, layer.padding).out;
+      const params = k * k * c * layer.filters + (layer.useBias ? layer.filters : 0);
+      return { shape: [oh, ow, layer.filters], params, trainable: params, flops: 2 * oh * ow * layer.filters * k * k * c };
+    }
+    case 'maxPool2d':
+    case 'avgPool2d': {
+      const [h, w, c] = needImage(index, layer.type, shape);
+      const k = layer.poolSize;
+      const s = layer.strides ?? k;
+      const oh = spatialOutput(index, layer.type, 'height', h, k, s, layer.padding).out;
+      const ow = spatialOutput(index, layer.type, 'width', w, k, s, layer.padding).out;
+      return { shape: [oh, ow, c], params: 0, trainable: 0, flops: oh * ow * c * k * k };
+    }
+    case 'batchNorm': {
+      const channels = shape[shape.length - 1]!;
+      // gamma, beta (trained) and moving mean, moving variance (not trained), as Keras counts them.
+      return { shape, params: 4 * channels, trainable: 2 * channels, flops: 2 * size(shape) };
+    }
+    case 'lrn': {
+      const [h, w, c] = needImage(index, layer.type, shape);
+      return { shape, params: 0, trainable: 0, flops: h * w * c * (2 * layer.depthRadius + 1 + 4) };
+    }
+    case 'dropout':
+      return { shape, params: 0, trainable: 0, flops: 0 };
+    case 'activation':
+      return { shape, params: 0, trainable: 0, flops: size(shape) };
+    case 'flatten':
+      needImage(index, layer.type, shape);
+      return { shape: [size(shape)], params: 0, trainable: 0, flops: 0 };
+    case 'dense': {
+      const n = needFlat(index, layer.type, shape);
+      const params = n * layer.units + (layer.useBias ? layer.units : 0);
+      return { shape: [layer.units], params, trainable: params, flops: 2 * n * layer.units };
+    }
+    default: {
+      const unknown: never = layer;
+      throw new Error(`unknown layer ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function needImage(index: number, type: string, shape: number[]): [number, number, number] {
+  if (shape.length !== 3)
+    refuse(index, type, `needs an image input [height, width, channels] but gets a flat vector of ${shape[0]} after flatten`);
+  return shape as [number, number, number];
+}
+
+function needFlat(index: number, type: string, shape: number[]): number {
+  if (shape.length !== 1) refuse(index, type, `needs a flat input but gets [${shape.join(', ')}]: add a flatten layer before it`);
+  return shape[0]!;
+}
+
+/** The softmax output the builder appends after the last layer. */
+function outputRow(spec: ModelSpec, shape: number[]): LayerRow {
   const outputIndex = spec.layers.length;
   if (shape.length !== 1) {
     refuse(
@@ -154,18 +168,12 @@ export function inferShapes(spec: ModelSpec): ModelSummary {
   }
   const n = shape[0]!;
   const outParams = n * spec.numClasses + (spec.output.useBias ? spec.numClasses : 0);
-  rows.push({
+  return {
     index: outputIndex,
     type: 'output',
     outputShape: [spec.numClasses],
     params: outParams,
     trainableParams: outParams,
     flops: 2 * n * spec.numClasses,
-  });
-  return {
-    rows,
-    totalParams: rows.reduce((a, r) => a + r.params, 0),
-    trainableParams: rows.reduce((a, r) => a + r.trainableParams, 0),
-    forwardFlops: rows.reduce((a, r) => a + r.flops, 0),
   };
 }
