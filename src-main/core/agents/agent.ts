@@ -33,7 +33,7 @@ import { forkWorker, type WorkerLauncher } from '../workerHost.ts';
 import { withEngine } from '../engine/workerEnv.ts';
 
 export { selfWorkerLauncher } from '../workerHost.ts';
-import type { RunJob, RunOutcome } from '../sweeps/execution.ts';
+import type { Execution, RunJob, RunOutcome, StopMode } from '../sweeps/execution.ts';
 import { createWorkerExecutor } from '../sweeps/workerExecutor.ts';
 import { AgentClient, untilAnswered, type Unreachable } from './client.ts';
 import { Outbox } from './outbox.ts';
@@ -218,16 +218,31 @@ interface TrainContext {
 
 /** Trains one claimed run to its end and reports it; returns the status the server recorded (null: not told). */
 async function trainOne(job: AgentJob, t: TrainContext): Promise<Omit<AgentRunResult, 'runId' | 'claimMs'>> {
-  const { options, log } = t;
-  log(`run ${job.runId} (${job.name}), attempt ${job.lease.attempt}${job.resume ? ', resuming' : ''}`);
+  t.log(`run ${job.runId} (${job.name}), attempt ${job.lease.attempt}${job.resume ? ', resuming' : ''}`);
   const fetchStarted = performance.now();
+  const runDir = await prepareRunDir(job, t);
+  const fetchMs = performance.now() - fetchStarted;
+  // The outbox's stop requests reach the execution started just below.
+  const outbox = openOutbox(job, t, runDir, (mode) => execution.stop(mode));
+  const execution = startExecution(job, t, outbox);
+  const { outcome, terminated } = await outcomeOf(execution, job, t);
+  return reportEnd({ job, t, outbox, outcome, terminated, runDir, fetchMs });
+}
+
+/** A fresh run directory holding the dataset fetched once per node and, for a resumed run, its last checkpoint. */
+async function prepareRunDir(job: AgentJob, t: TrainContext): Promise<string> {
   await ensureDataset(t, job.dataset);
   const runDir = join(t.runsDir, job.uuid);
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   if (job.checkpoint) await fetchCheckpoint(t, job, join(runDir, 'checkpoints', 'last'));
-  const fetchMs = performance.now() - fetchStarted;
-  const outbox = new Outbox({
+  return runDir;
+}
+
+/** The outbox streaming a run's events to the server; the server's stop or a lost lease stops the worker. */
+function openOutbox(job: AgentJob, t: TrainContext, runDir: string, stop: (mode: StopMode) => void): Outbox {
+  const { options, log } = t;
+  return new Outbox({
     client: t.client,
     lease: job.lease,
     recordedSeq: job.recordedSeq,
@@ -239,13 +254,18 @@ async function trainOne(job: AgentJob, t: TrainContext): Promise<Omit<AgentRunRe
     log,
     onStop: (mode) => {
       log(`the server asks to ${mode === 'cancel' ? 'cancel' : 'pause'} run ${job.runId}`);
-      execution.stop(mode);
+      stop(mode);
     },
     onLost: (why) => {
       log(`run ${job.runId}: ${why}; its worker is stopped`);
-      execution.stop('abandon');
+      stop('abandon');
     },
   });
+}
+
+/** Starts the run in a local worker process; its events go to the outbox, 'started' with where it trained. */
+function startExecution(job: AgentJob, t: TrainContext, outbox: Outbox): Execution {
+  const { options } = t;
   const hyperparameters =
     options.backend && job.hyperparameters.backend === undefined
       ? { ...job.hyperparameters, backend: options.backend }
@@ -271,9 +291,14 @@ async function trainOne(job: AgentJob, t: TrainContext): Promise<Omit<AgentRunRe
   });
   // Where it trained goes with the run's runtime (threads, engine versions), so the run shows it.
   const where = { host: hostname(), job: options.job ?? jobFromEnvironment(), agent: t.id };
-  const execution = executor.start(runJob, (event) =>
+  return executor.start(runJob, (event) =>
     outbox.push(event.type === 'started' ? { ...event, runtime: { ...event.runtime, agent: where } } : event),
   );
+}
+
+/** Waits for the run's outcome; this process's signal interrupts it so it goes back to the queue. */
+async function outcomeOf(execution: Execution, job: AgentJob, t: TrainContext): Promise<{ outcome: RunOutcome; terminated: boolean }> {
+  const { options, log } = t;
   let terminated = false;
   const onSignal = () => {
     terminated = true;
@@ -294,6 +319,21 @@ async function trainOne(job: AgentJob, t: TrainContext): Promise<Omit<AgentRunRe
       kind: 'interrupted',
       error: 'its agent was stopped (scancel, preemption or a time limit); it resumes from its last checkpoint',
     };
+  return { outcome, terminated };
+}
+
+/** Reports the run's end once its events are recorded, cleans up, and says what the server recorded. */
+async function reportEnd(end: {
+  job: AgentJob;
+  t: TrainContext;
+  outbox: Outbox;
+  outcome: RunOutcome;
+  terminated: boolean;
+  runDir: string;
+  fetchMs: number;
+}): Promise<Omit<AgentRunResult, 'runId' | 'claimMs'>> {
+  const { job, outbox, outcome, runDir, fetchMs } = end;
+  const { options, log } = end.t;
   const ended = performance.now();
   const costs = () => ({
     streamMs: outbox.streaming.ms,
@@ -306,7 +346,7 @@ async function trainOne(job: AgentJob, t: TrainContext): Promise<Omit<AgentRunRe
     rmSync(runDir, { recursive: true, force: true });
     return { status: null, ...costs() };
   }
-  const deadline = Date.now() + (terminated ? (options.termGraceMs ?? 20_000) : (options.patienceMs ?? 10 * 60_000));
+  const deadline = Date.now() + (end.terminated ? (options.termGraceMs ?? 20_000) : (options.patienceMs ?? 10 * 60_000));
   let answer: Awaited<ReturnType<Outbox['finish']>>;
   try {
     answer = await outbox.finish(outcome satisfies AgentOutcome, deadline);
