@@ -176,90 +176,134 @@ async function downloadVariant(
   mkdirSync(dir, { recursive: true });
   const archive = variant.download?.archive;
   const items: RegistryFile[] = archive ? [archive] : variant.files;
-  const total = items.reduce((sum, f) => sum + f.bytes, 0);
-  let done = 0;
-  const startedAt = Date.now();
-  let transferred = 0;
-  let lastEmit = 0;
-  const emit = (file: string, current: number, phase: DownloadProgress['phase'], force = false) => {
-    const now = Date.now();
-    if (!force && now - lastEmit < 100) return;
-    lastEmit = now;
-    const seconds = Math.max((now - startedAt) / 1000, 0.001);
-    options.onProgress?.({ dataset: def.name, file, bytes: Math.min(done + current, total), total, rate: transferred / seconds, phase });
-  };
-
+  const meter = new DownloadMeter(
+    def.name,
+    items.reduce((sum, f) => sum + f.bytes, 0),
+    options,
+  );
   const paths: string[] = [];
   const used = new Set<string>();
   for (const [index, item] of items.entries()) {
     const target = join(dir, item.name);
-    if (
-      existsSync(target) &&
-      (await verifyDownloaded(def, item, target)
-        .then(() => true)
-        .catch(() => false))
-    ) {
-      // Already downloaded and verified by an earlier, interrupted run.
-      paths.push(target);
-      done += item.bytes;
-      continue;
-    }
-    const part = `${target}.part`;
-    const problems: string[] = [];
-    let got = false;
-    for (const source of sources) {
-      const location = source.locate(item.name);
-      const attempts = 1 + (options.retries ?? 3);
-      for (let attempt = 0; attempt < attempts && !got; attempt++) {
-        if (options.signal?.aborted) throw canceled();
-        try {
-          await fetchTo(location, part, item, options, (current, fresh) => {
-            transferred += fresh;
-            emit(item.name, Math.min(current, item.bytes), 'download');
-          });
-          emit(item.name, item.bytes, 'verify', true);
-          await verifyDownloaded(def, item, part, location);
-          renameSync(part, target);
-          used.add(source.describe);
-          got = true;
-        } catch (error) {
-          if (options.signal?.aborted) throw canceled();
-          if (error instanceof KernelLabError) {
-            // The bytes are wrong (checksum, HTML page, bad format): never keep them, try the next source.
-            rmSync(part, { force: true });
-            if (error.code === 'unavailable' && /disk is full/.test(error.message)) throw error;
-            problems.push(error.message);
-            break;
-          }
-          const err = error as AttemptError;
-          problems.push(`${location}: ${err.message}`);
-          if (err.next === 'stop') {
-            rmSync(part, { force: true });
-            throw new KernelLabError('unavailable', `${item.name}: ${err.message}`);
-          }
-          if (err.next === 'next-source') break;
-          if (attempt + 1 < attempts) await sleep((options.backoffMs ?? 500) * 2 ** attempt, options.signal);
-        }
-      }
-      if (got) break;
-    }
-    if (!got) {
-      const allMissing = problems.length > 0 && problems.every((p) => /HTTP 404|no such file/.test(p));
-      if (allMissing && index === 0) throw new NotHeldError(`${variant.id}: ${item.name} not found (${problems.join('; ')})`);
-      throw new KernelLabError('unavailable', `${def.name}: could not download ${item.name}: ${problems.join('; ')}`);
-    }
+    // Already downloaded and verified by an earlier, interrupted run: kept.
+    if (!(await alreadyDownloaded(def, item, target)))
+      await fetchFromSources({ def, variant, item, index, target, sources, options, meter, used });
     paths.push(target);
-    done += item.bytes;
+    meter.done += item.bytes;
   }
-  emit(items.at(-1)?.name ?? '', 0, archive ? 'extract' : 'verify', true);
+  meter.emit(items.at(-1)?.name ?? '', 0, archive ? 'extract' : 'verify', true);
   const manifest = await installFromFiles(datasetsDir, def.name, paths, {
     source: `download: ${used.size > 0 ? [...used].join(', ') : 'earlier download'}`,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (archive) rmSync(join(dir, archive.name), { force: true });
-  done = total;
-  emit(items.at(-1)?.name ?? '', 0, 'done', true);
+  meter.done = meter.total;
+  meter.emit(items.at(-1)?.name ?? '', 0, 'done', true);
   return manifest;
+}
+
+/** A variant's download progress: bytes done and transferred, reported at most every 100 ms unless forced. */
+class DownloadMeter {
+  /** Bytes of the files finished (downloaded or found already there). */
+  done = 0;
+  /** Bytes that came over the network, for the rate. */
+  transferred = 0;
+  readonly #startedAt = Date.now();
+  #lastEmit = 0;
+
+  readonly dataset: DatasetDef['name'];
+  readonly total: number;
+  readonly #options: DownloadOptions;
+
+  constructor(dataset: DatasetDef['name'], total: number, options: DownloadOptions) {
+    this.dataset = dataset;
+    this.total = total;
+    this.#options = options;
+  }
+
+  emit(file: string, current: number, phase: DownloadProgress['phase'], force = false): void {
+    const now = Date.now();
+    if (!force && now - this.#lastEmit < 100) return;
+    this.#lastEmit = now;
+    const seconds = Math.max((now - this.#startedAt) / 1000, 0.001);
+    const { done, total } = this;
+    this.#options.onProgress?.({
+      dataset: this.dataset,
+      file,
+      bytes: Math.min(done + current, total),
+      total,
+      rate: this.transferred / seconds,
+      phase,
+    });
+  }
+}
+
+async function alreadyDownloaded(def: DatasetDef, item: RegistryFile, target: string): Promise<boolean> {
+  return (
+    existsSync(target) &&
+    (await verifyDownloaded(def, item, target)
+      .then(() => true)
+      .catch(() => false))
+  );
+}
+
+/**
+ * Downloads one file to `target`, trying each source in turn with retries and backoff, and
+ * verifies it before it takes its name. Wrong bytes move on to the next source; a full disk or a
+ * source that says stop ends the download; a first file no source holds means the variant is not held.
+ */
+async function fetchFromSources(f: {
+  def: DatasetDef;
+  variant: Variant;
+  item: RegistryFile;
+  index: number;
+  target: string;
+  sources: Source[];
+  options: DownloadOptions;
+  meter: DownloadMeter;
+  used: Set<string>;
+}): Promise<void> {
+  const { def, item, target, options, meter } = f;
+  const part = `${target}.part`;
+  const problems: string[] = [];
+  for (const source of f.sources) {
+    const location = source.locate(item.name);
+    const attempts = 1 + (options.retries ?? 3);
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (options.signal?.aborted) throw canceled();
+      try {
+        await fetchTo(location, part, item, options, (current, fresh) => {
+          meter.transferred += fresh;
+          meter.emit(item.name, Math.min(current, item.bytes), 'download');
+        });
+        meter.emit(item.name, item.bytes, 'verify', true);
+        await verifyDownloaded(def, item, part, location);
+        renameSync(part, target);
+        f.used.add(source.describe);
+        return;
+      } catch (error) {
+        if (options.signal?.aborted) throw canceled();
+        if (error instanceof KernelLabError) {
+          // The bytes are wrong (checksum, HTML page, bad format): never keep them, try the next source.
+          rmSync(part, { force: true });
+          if (error.code === 'unavailable' && /disk is full/.test(error.message)) throw error;
+          problems.push(error.message);
+          break;
+        }
+        const err = error as AttemptError;
+        problems.push(`${location}: ${err.message}`);
+        if (err.next === 'stop') {
+          rmSync(part, { force: true });
+          throw new KernelLabError('unavailable', `${item.name}: ${err.message}`);
+        }
+        if (err.next === 'next-source') break;
+        if (attempt + 1 < attempts) await sleep((options.backoffMs ?? 500) * 2 ** attempt, options.signal);
+      }
+    }
+  }
+  const allMissing = problems.length > 0 && problems.every((p) => /HTTP 404|no such file/.test(p));
+  if (allMissing && f.index === 0) throw new NotHeldError(`${f.variant.id}: ${item.name} not found (${problems.join('; ')})`);
+  throw new KernelLabError('unavailable', `${def.name}: could not download ${item.name}: ${problems.join('; ')}`);
 }
 
 /**
