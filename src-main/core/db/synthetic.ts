@@ -60,56 +60,73 @@ export function generateSyntheticRuns(path: string, spec: SyntheticSpec): { runI
         };
         for (let p = 4; p < spec.params; p++) hyper[`p${p}`] = random.int(10);
         const id = insertRun(
-          {
-            uuid: randomUUID(),
-            name: `run ${i + 1}`,
-            experiment_id: experimentId,
-            sweep_id: sweepIds.at(-1)!,
-            parent_run_id: null,
-            derived_from_run_id: null,
-            derived_epochs: null,
-            status: 'completed',
-            model_spec: modelSpec,
-            dataset: 'mnist',
-            backend: 'cpu',
-            device: '',
-            seed: i,
-            hyperparameters: JSON.stringify(hyper),
-            environment: '{}',
-            priority: 0,
-            worker_owner: null,
-            worker_pid: null,
-            lease_expires_at: null,
-            reserved_for: null,
-            error: null,
-            created_at: now + i,
-            started_at: now + i,
-            ended_at: now + i + 60_000,
-            updated_at: now,
-            params_version: paramsVersion,
-            pruned_epoch: null,
-            pruned_rung: null,
-          },
+          syntheticRunRow({ index: i, experimentId, sweepId: sweepIds.at(-1)!, modelSpec, hyper, now }),
           // Bench data: exactly spec.params params per run (the store bench's 20), not a real run's derivation.
           flattenParams(hyper),
         );
         runIds.push(id);
-        const skill = 0.9 + kernelSize / 200 + random.next() * 0.04;
-        const rows: MetricRow[] = [];
-        for (const key of syntheticMetrics) {
-          const up = key.endsWith('accuracy');
-          for (let e = 0; e < spec.epochs; e++) {
-            const progress = 1 - Math.exp(-(e + 1) / 8);
-            const noise = (random.next() - 0.5) * 0.02;
-            const value = up ? skill * progress + noise : (1 - skill * progress) * 2 + noise;
-            rows.push({ runId: id, key, step: e, epoch: e, wallMs: now + e * 1000, value });
-          }
-        }
-        writeMetrics(rows);
+        writeMetrics(syntheticMetricRows(id, kernelSize, random, spec.epochs, now));
       }
     }).immediate();
   } finally {
     db.close();
   }
   return { runIds, sweepIds, experimentId };
+}
+
+/** The runs-table row of synthetic run `index` (completed, a minute long). */
+function syntheticRunRow(r: {
+  index: number;
+  experimentId: number;
+  sweepId: number;
+  modelSpec: string;
+  hyper: Record<string, unknown>;
+  now: number;
+}): Parameters<ReturnType<typeof runInserter>>[0] {
+  return {
+    uuid: randomUUID(),
+    name: `run ${r.index + 1}`,
+    experiment_id: r.experimentId,
+    sweep_id: r.sweepId,
+    parent_run_id: null,
+    derived_from_run_id: null,
+    derived_epochs: null,
+    status: 'completed',
+    model_spec: r.modelSpec,
+    dataset: 'mnist',
+    backend: 'cpu',
+    device: '',
+    seed: r.index,
+    hyperparameters: JSON.stringify(r.hyper),
+    environment: '{}',
+    priority: 0,
+    worker_owner: null,
+    worker_pid: null,
+    lease_expires_at: null,
+    reserved_for: null,
+    error: null,
+    created_at: r.now + r.index,
+    started_at: r.now + r.index,
+    ended_at: r.now + r.index + 60_000,
+    updated_at: r.now,
+    params_version: paramsVersion,
+    pruned_epoch: null,
+    pruned_rung: null,
+  };
+}
+
+/** Seeded learning curves of every synthetic metric: a bigger kernel learns a little better. */
+function syntheticMetricRows(runId: number, kernelSize: number, random: SeededRandom, epochs: number, now: number): MetricRow[] {
+  const skill = 0.9 + kernelSize / 200 + random.next() * 0.04;
+  const rows: MetricRow[] = [];
+  for (const key of syntheticMetrics) {
+    const up = key.endsWith('accuracy');
+    for (let e = 0; e < epochs; e++) {
+      const progress = 1 - Math.exp(-(e + 1) / 8);
+      const noise = (random.next() - 0.5) * 0.02;
+      const value = up ? skill * progress + noise : (1 - skill * progress) * 2 + noise;
+      rows.push({ runId, key, step: e, epoch: e, wallMs: now + e * 1000, value });
+    }
+  }
+  return rows;
 }
