@@ -80,17 +80,34 @@ export function listSourceFiles(
   given: readonly string[],
   options: { exclude?: string; signal?: AbortSignal } = {},
 ): { files: SourceFile[]; skipped: string[]; folders: boolean } {
-  const cap = importCap(def);
   const exclude = options.exclude && existsSync(options.exclude) ? realpathSync(options.exclude) : options.exclude;
-  const files: SourceFile[] = [];
-  const skipped: string[] = [];
-  let folders = false;
-  // A folder reached twice (two links to it, or a link to a parent) is read once.
-  const seenDirs = new Set<string>();
-  let entries = 0;
+  const walk = new SourceWalk(def, exclude, options.signal);
+  for (const path of given) walk.visit(resolve(path), true, path, 0);
+  return { files: walk.files, skipped: walk.skipped, folders: walk.folders };
+}
 
-  const visit = (path: string, named: boolean, shownAs: string, depth: number) => {
-    options.signal?.throwIfAborted();
+/** One walk over the given paths: what it found, what it left out and why, and its limits' counters. */
+class SourceWalk {
+  readonly files: SourceFile[] = [];
+  readonly skipped: string[] = [];
+  folders = false;
+  // A folder reached twice (two links to it, or a link to a parent) is read once.
+  readonly #seenDirs = new Set<string>();
+  #entries = 0;
+  readonly #def: DatasetDef;
+  readonly #cap: number;
+  readonly #exclude: string | undefined;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(def: DatasetDef, exclude: string | undefined, signal: AbortSignal | undefined) {
+    this.#def = def;
+    this.#cap = importCap(def);
+    this.#exclude = exclude;
+    this.#signal = signal;
+  }
+
+  visit(path: string, named: boolean, shownAs: string, depth: number): void {
+    this.#signal?.throwIfAborted();
     let link: Stats;
     try {
       link = lstatSync(path);
@@ -107,66 +124,57 @@ export function listSourceFiles(
         real = realpathSync(path);
         st = statSync(real);
       } catch {
-        const problem = `${shownAs}: a link to nothing that exists`;
-        if (named) throw new KernelLabError('invalid_input', problem);
-        skipped.push(problem);
-        return;
+        return this.#leaveOut(named, `${shownAs}: a link to nothing that exists`);
       }
     }
     const label = real === resolve(path) ? basename(path) : `${basename(path)} (a link to ${real})`;
-    if (st.isDirectory()) {
-      if (!named && link.isSymbolicLink()) {
-        // Links to folders inside a folder are not followed: they can loop or reach anywhere.
-        skipped.push(`${label}: a link to a folder, not followed`);
-        return;
-      }
-      if (seenDirs.has(real)) return;
-      seenDirs.add(real);
-      folders = true;
-      if (depth > walkLimits.depth) {
-        skipped.push(`${label}: more than ${walkLimits.depth} folders deep, not searched`);
-        return;
-      }
-      let children: string[];
-      try {
-        children = readdirSync(real).sort();
-      } catch (error) {
-        const problem = `${label}: the folder cannot be read (${(error as NodeJS.ErrnoException).code})`;
-        if (named) throw new KernelLabError('invalid_input', problem);
-        skipped.push(problem);
-        return;
-      }
-      entries += children.length;
-      if (entries > walkLimits.entries) {
-        throw new KernelLabError(
-          'invalid_input',
-          `the folders given hold more than ${walkLimits.entries} entries; point the import at the folder that holds the dataset's files`,
-        );
-      }
-      for (const entry of children) {
-        const child = join(real, entry);
-        if (exclude && (child === exclude || child.startsWith(exclude + sep))) continue;
-        visit(child, false, entry, depth + 1);
-      }
-      return;
-    }
-    if (!st.isFile()) {
-      const problem = `${label}: is ${kindOf(st)}, not a regular file; KernelLab imports regular files and folders only`;
-      if (named) throw new KernelLabError('invalid_input', problem);
-      skipped.push(problem);
-      return;
-    }
-    if (st.size > cap) {
-      const problem = `${label}: is ${mib(st.size)}, larger than any file of ${def.name} (at most ${mib(cap)})`;
-      if (named) throw new KernelLabError('invalid_input', problem);
-      skipped.push(problem);
-      return;
-    }
-    files.push({ path: real, name: basename(path), label, bytes: st.size, named });
-  };
+    if (st.isDirectory()) return this.#visitFolder(real, label, named ? 'named' : link.isSymbolicLink() ? 'link' : 'inside', depth);
+    if (!st.isFile())
+      return this.#leaveOut(named, `${label}: is ${kindOf(st)}, not a regular file; KernelLab imports regular files and folders only`);
+    if (st.size > this.#cap)
+      return this.#leaveOut(named, `${label}: is ${mib(st.size)}, larger than any file of ${this.#def.name} (at most ${mib(this.#cap)})`);
+    this.files.push({ path: real, name: basename(path), label, bytes: st.size, named });
+  }
 
-  for (const path of given) visit(resolve(path), true, path, 0);
-  return { files, skipped, folders };
+  /** A named path's problem is refused outright; one found inside a folder is left out and listed. */
+  #leaveOut(named: boolean, problem: string): void {
+    if (named) throw new KernelLabError('invalid_input', problem);
+    this.skipped.push(problem);
+  }
+
+  #visitFolder(real: string, label: string, how: 'named' | 'link' | 'inside', depth: number): void {
+    if (how === 'link') {
+      // Links to folders inside a folder are not followed: they can loop or reach anywhere.
+      this.skipped.push(`${label}: a link to a folder, not followed`);
+      return;
+    }
+    if (this.#seenDirs.has(real)) return;
+    this.#seenDirs.add(real);
+    this.folders = true;
+    if (depth > walkLimits.depth) {
+      this.skipped.push(`${label}: more than ${walkLimits.depth} folders deep, not searched`);
+      return;
+    }
+    let children: string[];
+    try {
+      children = readdirSync(real).sort();
+    } catch (error) {
+      return this.#leaveOut(how === 'named', `${label}: the folder cannot be read (${(error as NodeJS.ErrnoException).code})`);
+    }
+    this.#entries += children.length;
+    if (this.#entries > walkLimits.entries) {
+      throw new KernelLabError(
+        'invalid_input',
+        `the folders given hold more than ${walkLimits.entries} entries; point the import at the folder that holds the dataset's files`,
+      );
+    }
+    const exclude = this.#exclude;
+    for (const entry of children) {
+      const child = join(real, entry);
+      if (exclude && (child === exclude || child.startsWith(exclude + sep))) continue;
+      this.visit(child, false, entry, depth + 1);
+    }
+  }
 }
 
 /**
