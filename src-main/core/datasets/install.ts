@@ -121,40 +121,7 @@ export async function installFromFiles(
       ...listed.files.filter((f) => f.label !== f.name && f.label !== f.path).map((f) => `read ${f.label}`),
       ...listed.skipped.map((s) => `skipped ${s}`),
     ];
-    for (const source of listed.files) {
-      signal?.throwIfAborted();
-      let candidate: Candidate;
-      try {
-        candidate = await identifyFile(def, source, signal);
-      } catch (error) {
-        // In a folder, a damaged file may belong to another dataset with the same file names
-        // (MNIST and Fashion-MNIST): it matters only if this dataset ends up incomplete.
-        if (source.named || !(error instanceof KernelLabError) || error.code !== 'invalid_input') throw error;
-        rejected.push(error.message);
-        continue;
-      }
-      if (candidate.kind === 'unknown') {
-        if (!source.named) continue;
-        throw new KernelLabError(
-          'invalid_input',
-          `${source.label}: is not a file of ${name}; expected one of ${expectedNames(def).join(', ')}`,
-        );
-      }
-      if (candidate.kind === 'file') {
-        found.push(candidate.id);
-        continue;
-      }
-      const archive = candidate.variant.download?.archive;
-      if (!archive) continue;
-      const members = await extractArchive(source.path, extractDir, archive, candidate.variant.files, signal);
-      for (const memberPath of members.values()) {
-        const member = await identifyFile(def, memberSource(memberPath), signal);
-        if (member.kind !== 'file' || member.id.variant !== candidate.variant) {
-          throw fileProblem(source.name, `member ${basename(memberPath)} does not match the published checksum`);
-        }
-        found.push(member.id);
-      }
-    }
+    await identifyAll({ def, name, sources: listed.files, extractDir, signal, found, rejected });
     const variant = pickVariant(def, found, rejected, listed.skipped);
     const chosen = variant.files.map((file) => found.find((f) => f.variant === variant && f.file.name === file.name) as Identified);
     mkdirSync(dir, { recursive: true });
@@ -189,6 +156,56 @@ export async function installFromFiles(
   } finally {
     rmSync(extractDir, { recursive: true, force: true });
     if (!completed && !existed) removeIfEmpty(dir);
+  }
+}
+
+/**
+ * Identifies each listed file (and each member of an archive) against the registry into `found`;
+ * a damaged file inside a folder goes to `rejected`, a named file that is not this dataset's is refused.
+ */
+async function identifyAll(r: {
+  def: DatasetDef;
+  name: DatasetName;
+  sources: SourceFile[];
+  extractDir: string;
+  signal: AbortSignal | undefined;
+  found: Identified[];
+  rejected: string[];
+}): Promise<void> {
+  const { def, name, extractDir, signal, found, rejected } = r;
+  for (const source of r.sources) {
+    signal?.throwIfAborted();
+    let candidate: Candidate;
+    try {
+      candidate = await identifyFile(def, source, signal);
+    } catch (error) {
+      // In a folder, a damaged file may belong to another dataset with the same file names
+      // (MNIST and Fashion-MNIST): it matters only if this dataset ends up incomplete.
+      if (source.named || !(error instanceof KernelLabError) || error.code !== 'invalid_input') throw error;
+      rejected.push(error.message);
+      continue;
+    }
+    if (candidate.kind === 'unknown') {
+      if (!source.named) continue;
+      throw new KernelLabError(
+        'invalid_input',
+        `${source.label}: is not a file of ${name}; expected one of ${expectedNames(def).join(', ')}`,
+      );
+    }
+    if (candidate.kind === 'file') {
+      found.push(candidate.id);
+      continue;
+    }
+    const archive = candidate.variant.download?.archive;
+    if (!archive) continue;
+    const members = await extractArchive(source.path, extractDir, archive, candidate.variant.files, signal);
+    for (const memberPath of members.values()) {
+      const member = await identifyFile(def, memberSource(memberPath), signal);
+      if (member.kind !== 'file' || member.id.variant !== candidate.variant) {
+        throw fileProblem(source.name, `member ${basename(memberPath)} does not match the published checksum`);
+      }
+      found.push(member.id);
+    }
   }
 }
 
