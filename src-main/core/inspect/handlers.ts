@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import type { Handlers } from '../contract/define.ts';
-import type { Methods } from '../contract/index.ts';
+import type { MethodInput, MethodOutput, Methods } from '../contract/index.ts';
 import {
   defaultSnapshotLimitMiB,
   mebibyte,
@@ -252,26 +252,7 @@ export function inspectHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Ins
       return { limitMiB: snapshotLimitMiB(ctx.store), defaultMiB: defaultSnapshotLimitMiB };
     },
 
-    'runs.exportModel': async ({ id, checkpoint }) => {
-      const run = inspected(ctx, id, undefined);
-      // The last weights are those of the newest epoch (when that epoch was also the best, its folder is 'best').
-      const weights = checkpoint === 'last' ? run.recorded.at(-1) : run.recorded.filter((w) => w.kind === 'best').at(-1);
-      if (!weights)
-        throw new KernelLabError('not_found', `checkpoint: run ${id} has no ${checkpoint} checkpoint on disk`, undefined, {
-          text: coreText('error_no_checkpoint', { id, checkpoint: String(checkpoint) }),
-        });
-      const model = await ctx.predictor.exportModel(run.spec, weights.dir);
-      const record = ctx.store.exportRuns({ runIds: [id] }, 'json');
-      return {
-        runId: id,
-        checkpoint: { epoch: weights.epoch, kind: weights.kind },
-        files: [
-          { name: 'model.json', mediaType: 'application/json', base64: Buffer.from(model.modelJson).toString('base64') },
-          { name: 'weights.bin', mediaType: 'application/octet-stream', base64: Buffer.from(model.weights).toString('base64') },
-          { name: 'run.json', mediaType: 'application/json', base64: Buffer.from(record.content).toString('base64') },
-        ],
-      };
-    },
+    'runs.exportModel': (input) => exportModel(ctx, input),
 
     // One run, one image: the same path as inspect.predict, with runs.predict's own answer shape.
     'runs.predict': async ({ runId, image, testIndex }) => {
@@ -287,5 +268,30 @@ export function inspectHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Ins
         label: r.label,
       };
     },
+  };
+}
+
+/** A run's trained model as portable TF.js Layers files, with its run record beside them. */
+async function exportModel(
+  ctx: ServiceContext,
+  { id, checkpoint }: MethodInput<'runs.exportModel'>,
+): Promise<MethodOutput<'runs.exportModel'>> {
+  const run = inspected(ctx, id, undefined);
+  // The last weights are those of the newest epoch (when that epoch was also the best, its folder is 'best').
+  const weights = checkpoint === 'last' ? run.recorded.at(-1) : run.recorded.filter((w) => w.kind === 'best').at(-1);
+  if (!weights)
+    throw new KernelLabError('not_found', `checkpoint: run ${id} has no ${checkpoint} checkpoint on disk`, undefined, {
+      text: coreText('error_no_checkpoint', { id, checkpoint: String(checkpoint) }),
+    });
+  const model = await ctx.predictor.exportModel(run.spec, weights.dir);
+  const record = ctx.store.exportRuns({ runIds: [id] }, 'json');
+  return {
+    runId: id,
+    checkpoint: { epoch: weights.epoch, kind: weights.kind },
+    files: [
+      { name: 'model.json', mediaType: 'application/json', base64: Buffer.from(model.modelJson).toString('base64') },
+      { name: 'weights.bin', mediaType: 'application/octet-stream', base64: Buffer.from(model.weights).toString('base64') },
+      { name: 'run.json', mediaType: 'application/json', base64: Buffer.from(record.content).toString('base64') },
+    ],
   };
 }
