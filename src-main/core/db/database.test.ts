@@ -134,8 +134,8 @@ describe('migrations', () => {
         expect(store.agents.list()).toMatchObject([{ host: 'node1', sweepId: 1 }]);
       }
       expect(store.agents.createToken(null, 'a browser').token.sweepId).toBeNull();
-      // 0011: a param set no run holds is gone, one a run holds stays.
-      if (from >= 9) {
+      // 0011: a param set no run holds is gone, one a run holds stays (a database from 0011 on had its orphan left here by the test).
+      if (from >= 9 && from < 11) {
         const sets = new Database(path, { readonly: true });
         expect(sets.prepare('SELECT id FROM param_sets').pluck().all()).toEqual([2]);
         sets.close();

@@ -69,6 +69,27 @@ const notGpuHostPinned = `coalesce(json_extract(r.hyperparameters, '$.backend'),
   .map((b) => `'${b}'`)
   .join(', ')})`;
 
+/** A queued run this scheduler may claim (in a queue of `firstOfEachQueue`: single runs, or a running sweep trained here). */
+const claimable = `r.status = 'queued' AND r.derived_from_run_id IS NULL AND ${notGpuHostPinned}
+  AND (r.reserved_for IS NULL OR r.reserved_for = @owner)
+  AND (@any OR r.reserved_for = @owner OR r.sweep_id IN (SELECT value FROM json_each(@sweeps))
+       OR r.id IN (SELECT value FROM json_each(@runs)))`;
+
+/**
+ * The first claimable run (highest priority, then oldest) of each queue: the runs of no sweep, and
+ * each running sweep trained here; a NULL for a queue with none. Each is the first entry of its
+ * range of runs_by_sweep_queue (migration 0012), so a claim reads a few rows however many runs wait
+ * in paused sweeps, sweeps for agents or sweeps being queued (one scan of every queued run per
+ * scheduler tick held the server ~1 s at 100,000 queued runs: issue 12). The claim joins these few
+ * to runs with CROSS JOIN, which keeps them the outer loop: otherwise the planner may walk every
+ * queued run in runs_queue's order and test each against the list.
+ */
+const firstOfEachQueue = `
+  SELECT (SELECT r.id FROM runs r WHERE r.sweep_id IS NULL AND ${claimable} ORDER BY r.priority DESC, r.id LIMIT 1) AS id
+  UNION ALL
+  SELECT (SELECT r.id FROM runs r WHERE r.sweep_id = s.id AND ${claimable} ORDER BY r.priority DESC, r.id LIMIT 1)
+  FROM sweeps s WHERE s.status = 'running' AND s.runs_on = 'here'`;
+
 /** Runs training now on this machine (owners `host:…`), derived runs excluded (they are only recorded). */
 export function runningOnHost(db: SqliteDatabase, hostPrefix: string): number {
   return db
@@ -94,14 +115,7 @@ export function claimNext(db: SqliteDatabase, request: ClaimRequest): RunRecord 
     .prepare(
       `UPDATE runs SET status = 'running', worker_owner = @owner, worker_pid = @pid, lease_expires_at = @lease, attempt = attempt + 1,
          error = NULL, started_at = coalesce(started_at, @now), updated_at = @now
-       WHERE id = (SELECT r.id FROM runs r LEFT JOIN sweeps s ON s.id = r.sweep_id
-                   WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL
-                     AND (r.sweep_id IS NULL OR (s.status = 'running' AND s.runs_on = 'here'))
-                     AND ${notGpuHostPinned}
-                     AND (r.reserved_for IS NULL OR r.reserved_for = @owner)
-                     AND (@any OR r.reserved_for = @owner OR r.sweep_id IN (SELECT value FROM json_each(@sweeps))
-                          OR r.id IN (SELECT value FROM json_each(@runs)))
-                   ORDER BY r.priority DESC, r.id LIMIT 1)
+       WHERE id = (SELECT r.id FROM (${firstOfEachQueue}) first CROSS JOIN runs r ON r.id = first.id ORDER BY r.priority DESC, r.id LIMIT 1)
          AND status = 'queued'
        RETURNING *`,
     )
@@ -120,23 +134,12 @@ export function claimNext(db: SqliteDatabase, request: ClaimRequest): RunRecord 
 /** Whether any queued run could be claimed now by a scheduler with this scope. */
 export function hasClaimable(db: SqliteDatabase, owner: string, scope: ClaimScope): boolean {
   return (
-    db
-      .prepare(
-        `SELECT 1 FROM runs r LEFT JOIN sweeps s ON s.id = r.sweep_id
-         WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL
-                     AND (r.sweep_id IS NULL OR (s.status = 'running' AND s.runs_on = 'here'))
-           AND ${notGpuHostPinned}
-           AND (r.reserved_for IS NULL OR r.reserved_for = @owner)
-           AND (@any OR r.reserved_for = @owner OR r.sweep_id IN (SELECT value FROM json_each(@sweeps))
-                OR r.id IN (SELECT value FROM json_each(@runs)))
-         LIMIT 1`,
-      )
-      .get({
-        owner,
-        any: scope.kind === 'any' ? 1 : 0,
-        sweeps: JSON.stringify(scope.kind === 'own' ? scope.sweepIds : []),
-        runs: JSON.stringify(scope.kind === 'own' ? (scope.runIds ?? []) : []),
-      }) !== undefined
+    db.prepare(`SELECT 1 FROM (${firstOfEachQueue}) WHERE id IS NOT NULL LIMIT 1`).get({
+      owner,
+      any: scope.kind === 'any' ? 1 : 0,
+      sweeps: JSON.stringify(scope.kind === 'own' ? scope.sweepIds : []),
+      runs: JSON.stringify(scope.kind === 'own' ? (scope.runIds ?? []) : []),
+    }) !== undefined
   );
 }
 
@@ -203,10 +206,14 @@ export function markInterrupted(db: SqliteDatabase, ids: readonly number[], erro
 
 /** Queued runs reserved for an owner: the reservations of a process that ended are released below. */
 export function reservedOwners(db: SqliteDatabase): string[] {
-  return db
-    .prepare("SELECT DISTINCT reserved_for FROM runs WHERE status = 'queued' AND reserved_for IS NOT NULL")
-    .pluck()
-    .all() as string[];
+  return (
+    db
+      // `+status`: the few reserved runs by runs_reserved (migration 0012), never every queued run by
+      // runs_queue, which the planner picks for a table it has no statistics of yet.
+      .prepare("SELECT DISTINCT reserved_for FROM runs WHERE +status = 'queued' AND reserved_for IS NOT NULL")
+      .pluck()
+      .all() as string[]
+  );
 }
 
 /** Cancels the queued runs reserved for `owner` (a `kernellab train` that ended before its run started). */

@@ -34,11 +34,14 @@ CREATE INDEX runs_by_param_set ON runs (param_set_id);
 -- index runs_by_parent
 CREATE INDEX runs_by_parent ON runs (parent_run_id);
 
--- index runs_by_sweep
-CREATE INDEX runs_by_sweep ON runs (sweep_id);
+-- index runs_by_sweep_queue
+CREATE INDEX runs_by_sweep_queue ON runs (sweep_id, status, derived_from_run_id, priority DESC, id);
 
 -- index runs_queue
 CREATE INDEX runs_queue ON runs (status, priority DESC, id);
+
+-- index runs_reserved
+CREATE INDEX runs_reserved ON runs (reserved_for, status) WHERE reserved_for IS NOT NULL;
 
 -- index tags_by_tag
 CREATE INDEX tags_by_tag ON tags (tag);

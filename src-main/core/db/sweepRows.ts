@@ -22,26 +22,22 @@ export interface SweepStats {
 }
 
 export function sweepStats(db: SqliteDatabase, sweepId: number): SweepStats {
+  // Counts read runs_by_sweep_queue alone (migration 0012); only completed trained runs are read
+  // for their times, so a sweep's progress costs little while its runs wait (issue 12).
   const rows = db
+    .prepare('SELECT status, count(*) AS n, count(derived_from_run_id) AS derived FROM runs WHERE sweep_id = ? GROUP BY status')
+    .all(sweepId) as { status: RunStatus; n: number; derived: number }[];
+  const timed = db
     .prepare(
-      `SELECT status, derived_from_run_id IS NOT NULL AS derived, count(*) AS n,
-              sum(CASE WHEN started_at IS NOT NULL AND ended_at IS NOT NULL THEN 1 ELSE 0 END) AS timed,
-              sum(CASE WHEN started_at IS NOT NULL AND ended_at IS NOT NULL THEN ended_at - started_at ELSE 0 END) AS ms
-       FROM runs WHERE sweep_id = ? GROUP BY status, derived`,
+      `SELECT count(*) AS timed, coalesce(sum(ended_at - started_at), 0) AS ms FROM runs
+       WHERE sweep_id = ? AND status = 'completed' AND derived_from_run_id IS NULL AND started_at IS NOT NULL AND ended_at IS NOT NULL`,
     )
-    .all(sweepId) as { status: RunStatus; derived: 0 | 1; n: number; timed: number; ms: number }[];
-  const stats: SweepStats = { counts: {}, derived: 0, trained: 0, trainedMs: 0, open: 0, runningSince: [] };
+    .get(sweepId) as { timed: number; ms: number };
+  const stats: SweepStats = { counts: {}, derived: 0, trained: timed.timed, trainedMs: timed.ms, open: 0, runningSince: [] };
   for (const r of rows) {
-    stats.counts[r.status] = (stats.counts[r.status] ?? 0) + r.n;
-    if (r.derived) {
-      stats.derived += r.n;
-      continue;
-    }
-    if (r.status === 'completed') {
-      stats.trained += r.timed;
-      stats.trainedMs += r.ms;
-    }
-    if (r.status === 'queued' || r.status === 'running' || r.status === 'interrupted') stats.open += r.n;
+    stats.counts[r.status] = r.n;
+    stats.derived += r.derived;
+    if (r.status === 'queued' || r.status === 'running' || r.status === 'interrupted') stats.open += r.n - r.derived;
   }
   stats.runningSince = db
     .prepare("SELECT started_at FROM runs WHERE sweep_id = ? AND status = 'running' AND started_at IS NOT NULL")
