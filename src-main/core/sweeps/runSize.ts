@@ -46,13 +46,24 @@ export function sizeRun(
   return { ...runMemory(model, summary, hp), trainImages: images.train, availableImages: images.available };
 }
 
+/**
+ * This machine's memory, read at most once a second: os.totalmem() parses /proc/meminfo (~20 µs),
+ * and sizing every point of a 100,000-point sweep twice spent seconds on it (issue 12).
+ */
+let memory = { bytes: 0, readAt: -Infinity };
+function machineMemory(): number {
+  const now = performance.now();
+  if (now - memory.readAt > 1000) memory = { bytes: totalmem(), readAt: now };
+  return memory.bytes;
+}
+
 const count = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
 /**
  * Why this run cannot train on a machine with `memoryBytes` of memory, in a sentence with the
  * numbers; null when it can. (The worker checks again against its backend's own limit: wasm's 4 GiB.)
  */
-export function runSizeProblem(size: RunSize, hp: Hyperparameters, memoryBytes: number = totalmem()): string | null {
+export function runSizeProblem(size: RunSize, hp: Hyperparameters, memoryBytes: number = machineMemory()): string | null {
   if (size.trainImages < 1)
     return (
       `hyperparameters.validationSplit: ${hp.validationSplit} holds out every training image ` +
