@@ -213,6 +213,21 @@ describe('the CLI in Korean and English', () => {
     expect(en('serve', '--help').out).toMatch(/--port <n> +port \(0 picks a free one\) \(default: 7860\)/);
   });
 
+  it('refuses malformed run flags in Korean, naming the flag', () => {
+    const ko = (...args: string[]) => kernellab({ KERNELLAB_LANG: 'ko' }, ...args);
+    const preset = ko('train', '--preset', 'lenet-5', '--dataset', 'mnist');
+    expect(preset.code).toBe(2);
+    expect(preset.err).toContain("--preset: 'lenet-5'은(는) 프리셋이(가) 아닙니다; lenet5을(를) 뜻했나요? (가능한 값: lenet5, ");
+    expect(ko('train', '--preset', 'lenet5').err).toContain('--dataset이 필요합니다 (mnist, fashion-mnist 또는 cifar10)');
+    expect(ko('train', '--preset', 'lenet5', '--dataset', 'mnist', '--subset', '0').err).toContain(
+      "--subset: '0'은(는) 양의 정수가 아닙니다",
+    );
+    expect(ko('sweep', '--preset', 'lenet5', '--dataset', 'mnist', '--kernel-size', '3,,5', '--dry-run').err).toContain(
+      "--kernel-size: '3,,5'에 빈 값이 있습니다",
+    );
+    expect(ko('train', '--dataset', 'mnist').err).toContain('--preset, --model 또는 --spec이 필요합니다');
+  });
+
   it("writes a training run's epoch line in the language set", () => {
     const values = { loss: 0.41234, accuracy: 0.9, epoch_seconds: 12.34, samples_per_sec: 3307.2 };
     setLocale('ko', { reload: false });

@@ -70,7 +70,7 @@ export function addRunFlags(command: Command, list: boolean): Command {
 export function options(flag: string, text: string, rename: Record<string, string> = {}): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   for (const part of text.split(',').map((p) => p.trim())) {
-    if (part === '') throw new KernelLabError('invalid_input', `--${flag}: '${text}' has an empty option`);
+    if (part === '') throw new KernelLabError('invalid_input', m.cli_flags_empty_option({ flag, text }));
     const [key, ...rest] = part.split('=');
     const name = rename[key!] ?? camel(key!.replace(/_/g, '-'));
     out[name] = rest.length === 0 ? true : scalar(rest.join('='));
@@ -82,13 +82,11 @@ export function options(flag: string, text: string, rename: Record<string, strin
 export function earlyStoppingFlag(text: string): Record<string, unknown> {
   const [head, ...more] = text.split(',');
   const [monitor, patience, ...extra] = head!.split(':');
-  if (!monitor || extra.length > 0)
-    throw new KernelLabError('invalid_input', `--early-stopping: '${text}' is not monitor:patience[,option=value…] (e.g. val_loss:3)`);
+  if (!monitor || extra.length > 0) throw new KernelLabError('invalid_input', m.cli_flags_early_stopping_shape({ text }));
   const settings: Record<string, unknown> = { monitor: monitor.trim() };
   if (patience !== undefined) {
     const n = Number(patience);
-    if (!Number.isInteger(n) || n < 0)
-      throw new KernelLabError('invalid_input', `--early-stopping: patience '${patience}' is not a whole number of epochs`);
+    if (!Number.isInteger(n) || n < 0) throw new KernelLabError('invalid_input', m.cli_flags_early_stopping_patience({ patience }));
     settings.patience = n;
   }
   return { ...settings, ...(more.length > 0 ? options('early-stopping', more.join(',')) : {}) };
@@ -99,8 +97,7 @@ export function lrScheduleFlag(text: string): Record<string, unknown> {
   const colon = text.indexOf(':');
   const type = (colon === -1 ? text : text.slice(0, colon)).trim();
   const rest = colon === -1 ? '' : text.slice(colon + 1);
-  if (type === '')
-    throw new KernelLabError('invalid_input', `--lr-schedule: '${text}' names no schedule (step, exponential, cosine or plateau)`);
+  if (type === '') throw new KernelLabError('invalid_input', m.cli_flags_lr_schedule_none({ text }));
   return { type, ...(rest.trim() === '' ? {} : options('lr-schedule', rest, { every: 'everyEpochs', every_epochs: 'everyEpochs' })) };
 }
 
@@ -112,7 +109,7 @@ export function readRunFile(path: string): Record<string, unknown> {
   } catch (error) {
     throw new KernelLabError(
       'invalid_input',
-      `--spec: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      m.cli_flags_spec_cannot_read({ path, reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message }),
     );
   }
   let data: unknown;
@@ -121,13 +118,17 @@ export function readRunFile(path: string): Record<string, unknown> {
   } catch (error) {
     throw new KernelLabError(
       'invalid_input',
-      `--spec: ${path} is not valid ${path.toLowerCase().endsWith('.json') ? 'JSON' : 'YAML or JSON'}: ${(error as Error).message.split('\n')[0]}`,
+      m.cli_flags_spec_not_valid({
+        path,
+        kind: path.toLowerCase().endsWith('.json') ? 'JSON' : m.cli_flags_yaml_or_json(),
+        reason: (error as Error).message.split('\n')[0]!,
+      }),
     );
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data))
     throw new KernelLabError(
       'invalid_input',
-      `--spec: ${path} must hold a run (preset or model, dataset, hyperparameters), not ${Array.isArray(data) ? 'a list' : typeof data}`,
+      m.cli_flags_spec_must_hold_run({ path, what: Array.isArray(data) ? m.cli_flags_a_list() : typeof data }),
     );
   // Checked as a base whose dataset and model may still come from flags.
   const parsed = RunBase.safeParse({ dataset: 'mnist', preset: 'lenet5-relu', ...data, ...('model' in data ? { preset: undefined } : {}) });
@@ -147,7 +148,7 @@ function scalar(text: string): string | number | boolean {
 export function positiveInt(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new KernelLabError('invalid_input', `--${flag}: '${text}' is not a positive whole number`);
+  if (!Number.isInteger(n) || n <= 0) throw new KernelLabError('invalid_input', m.cli_flags_not_positive({ flag, text }));
   return n;
 }
 
@@ -160,7 +161,7 @@ export function baseFromFlags(flags: RunFlagValues, datasetAxis: boolean): Recor
     if (!PresetId.safeParse(preset).success)
       throw new KernelLabError(
         'invalid_input',
-        unknownWord('preset', 'a preset', flags.preset, [...Object.keys(presetAliases), ...PresetId.options]),
+        unknownWord('preset', m.cli_flags_what_preset(), flags.preset, [...Object.keys(presetAliases), ...PresetId.options]),
       );
     base.preset = preset;
     delete base.model;
@@ -169,20 +170,19 @@ export function baseFromFlags(flags: RunFlagValues, datasetAxis: boolean): Recor
     try {
       base.model = JSON.parse(readFileSync(flags.model, 'utf8')) as unknown;
     } catch (error) {
-      throw new KernelLabError('invalid_input', `--model: cannot read ${flags.model} as JSON: ${(error as Error).message}`);
+      throw new KernelLabError('invalid_input', m.cli_flags_model_cannot_read({ file: flags.model, reason: (error as Error).message }));
     }
     delete base.preset;
   }
-  if (base.preset === undefined && base.model === undefined)
-    throw new KernelLabError('invalid_input', '--preset, --model or --spec is required');
+  if (base.preset === undefined && base.model === undefined) throw new KernelLabError('invalid_input', m.cli_flags_source_required());
   if (flags.dataset !== undefined) {
     const datasets = datasetAxis ? flags.dataset.split(',').map((d) => d.trim()) : [flags.dataset];
     for (const name of datasets)
       if (!DatasetName.safeParse(name).success)
-        throw new KernelLabError('invalid_input', unknownWord('dataset', 'a dataset', name, DatasetName.options));
+        throw new KernelLabError('invalid_input', unknownWord('dataset', m.cli_flags_what_dataset(), name, DatasetName.options));
     base.dataset = datasets[0];
   }
-  if (base.dataset === undefined) throw new KernelLabError('invalid_input', '--dataset is required (mnist, fashion-mnist or cifar10)');
+  if (base.dataset === undefined) throw new KernelLabError('invalid_input', m.cli_flags_dataset_required());
   const train = positiveInt('subset', flags.subset);
   const test = positiveInt('test-subset', flags.testSubset);
   if (train !== undefined || test !== undefined)
@@ -193,7 +193,7 @@ export function baseFromFlags(flags: RunFlagValues, datasetAxis: boolean): Recor
     const backends = datasetAxis ? flags.backend.split(',').map((b) => b.trim()) : [flags.backend];
     for (const name of backends)
       if (!RunBackend.safeParse(name).success)
-        throw new KernelLabError('invalid_input', unknownWord('backend', 'a backend', name, RunBackend.options));
+        throw new KernelLabError('invalid_input', unknownWord('backend', m.cli_flags_what_backend(), name, RunBackend.options));
     hyperparameters.backend = backends[0];
   }
   if (flags.validationSplit !== undefined) hyperparameters.validationSplit = scalar(flags.validationSplit);
@@ -214,7 +214,7 @@ export function axesFromFlags(flags: RunFlagValues): Record<string, (string | nu
     const text = flags[camel(flag)];
     if (text === undefined) continue;
     const values = text.split(',').map((v) => v.trim());
-    if (values.some((v) => v === '')) throw new KernelLabError('invalid_input', `--${flag}: '${text}' has an empty value`);
+    if (values.some((v) => v === '')) throw new KernelLabError('invalid_input', m.cli_flags_empty_value({ flag, text }));
     axes[axis] = values.map(scalar);
   }
   return axes;

@@ -3,6 +3,7 @@
  * misspelling gets the right word back in CLI terms rather than an API field path.
  */
 import { distance } from 'fastest-levenshtein';
+import { m } from '../../i18n/paraglide/messages.js';
 
 /** The closest of `choices` to `word` when it is close enough to be a typo, else null. */
 export function closest(word: string, choices: readonly string[]): string | null {
@@ -21,5 +22,11 @@ export function closest(word: string, choices: readonly string[]): string | null
 /** "--preset: 'lenet-5' is not a preset; did you mean lenet5? (one of: …)" */
 export function unknownWord(flag: string, what: string, word: string, choices: readonly string[]): string {
   const guess = closest(word, choices);
-  return `--${flag}: '${word}' is not ${what}${guess ? `; did you mean ${guess}?` : ''} (one of: ${choices.join(', ')})`;
+  return m.cli_flags_unknown_word({
+    flag,
+    word,
+    what,
+    guess: guess ? m.cli_flags_did_you_mean({ guess }) : '',
+    choices: choices.join(', '),
+  });
 }
