@@ -107,48 +107,56 @@ function selectRunIds(db: SqliteDatabase, selection: ExportSelection): number[] 
 
 const enc = (v: number | null) => (v === null ? null : encodeMetricValue(v));
 
+type ExperimentRow = { id: number; uuid: string; name: string; description: string; created_at: number };
+type SweepRow = {
+  id: number;
+  uuid: string;
+  experiment_id: number | null;
+  name: string;
+  spec: string;
+  status: SweepStatus;
+  created_at: number;
+};
+type CheckpointRow = {
+  epoch: number;
+  kind: 'best' | 'last' | 'epoch';
+  path: string;
+  bytes: number;
+  sha256: string;
+  metric: string | null;
+  value: number | null;
+  created_at: number;
+};
+type EvaluationRow = {
+  split: string;
+  loss: number | null;
+  accuracy: number | null;
+  confusion: string;
+  per_class: string;
+  most_wrong: string;
+  created_at: number;
+};
+type ExportedRunShape = RunsExport['runs'][number];
+
+/** The uuids an exported run names its experiment, sweep, parent and source run by. */
+interface UuidLookups {
+  experiment: Map<number, string>;
+  sweep: Map<number, string>;
+  run: (id: number | null) => string | null;
+}
+
 export function buildExport(db: SqliteDatabase, runIds: number[]): RunsExport {
   const idJson = JSON.stringify(runIds);
   const runs = db.prepare('SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').all(idJson) as RunDbRow[];
-  const uuidOf = new Map<number, string>();
-  const lookupRunUuid = db.prepare('SELECT uuid FROM runs WHERE id = ?').pluck();
-  const runUuid = (id: number | null): string | null => {
-    if (id === null) return null;
-    if (!uuidOf.has(id)) uuidOf.set(id, lookupRunUuid.get(id) as string);
-    return uuidOf.get(id)!;
+  const { experiments, sweeps } = exportScope(db, idJson);
+  const uuids: UuidLookups = {
+    experiment: new Map<number, string>(
+      (db.prepare('SELECT id, uuid FROM experiments').all() as { id: number; uuid: string }[]).map((e) => [e.id, e.uuid]),
+    ),
+    sweep: new Map(sweeps.map((s) => [s.id, s.uuid])),
+    run: runUuidLookup(db),
   };
-  const experiments = db
-    .prepare(
-      'SELECT id, uuid, name, description, created_at FROM experiments WHERE id IN (SELECT experiment_id FROM runs WHERE id IN (SELECT value FROM json_each(?)))',
-    )
-    .all(idJson) as { id: number; uuid: string; name: string; description: string; created_at: number }[];
-  const sweeps = db
-    .prepare(
-      'SELECT id, uuid, experiment_id, name, spec, status, created_at FROM sweeps WHERE id IN (SELECT sweep_id FROM runs WHERE id IN (SELECT value FROM json_each(?)))',
-    )
-    .all(idJson) as {
-    id: number;
-    uuid: string;
-    experiment_id: number | null;
-    name: string;
-    spec: string;
-    status: SweepStatus;
-    created_at: number;
-  }[];
-  const expUuid = new Map<number, string>(
-    (db.prepare('SELECT id, uuid FROM experiments').all() as { id: number; uuid: string }[]).map((e) => [e.id, e.uuid]),
-  );
-  // A sweep's experiment travels with it even when none of the exported runs names it.
-  const sweepExperiments = sweeps
-    .map((s) => s.experiment_id)
-    .filter((id): id is number => id !== null && !experiments.some((e) => e.id === id));
-  for (const id of new Set(sweepExperiments)) {
-    experiments.push(
-      db.prepare('SELECT id, uuid, name, description, created_at FROM experiments WHERE id = ?').get(id) as (typeof experiments)[number],
-    );
-  }
-  const sweepUuid = new Map(sweeps.map((s) => [s.id, s.uuid]));
-  const metricStmt = db.prepare('SELECT key, step, epoch, wall_ms, value FROM metrics WHERE run_id = ? ORDER BY key, step');
+  const exportRun = runExporter(db, uuids);
   return {
     format: exportFormatTag,
     version: 1,
@@ -156,92 +164,130 @@ export function buildExport(db: SqliteDatabase, runIds: number[]): RunsExport {
     experiments: experiments.map((e) => ({ uuid: e.uuid, name: e.name, description: e.description, createdAt: e.created_at })),
     sweeps: sweeps.map((s) => ({
       uuid: s.uuid,
-      experimentUuid: s.experiment_id === null ? null : (expUuid.get(s.experiment_id) ?? null),
+      experimentUuid: s.experiment_id === null ? null : (uuids.experiment.get(s.experiment_id) ?? null),
       name: s.name,
       spec: JSON.parse(s.spec) as unknown,
       status: s.status,
       createdAt: s.created_at,
     })),
-    runs: runs.map((r) => {
-      // Keyed by metric names, which are user text: a plain object would take `constructor` for its own.
-      const metrics = Object.create(null) as RunsExport['runs'][number]['metrics'];
-      for (const m of metricStmt.all(r.id) as { key: string; step: number; epoch: number; wall_ms: number; value: number | null }[]) {
-        (metrics[m.key] ??= []).push([m.step, m.epoch, m.wall_ms, encodeMetricValue(m.value ?? NaN)]);
-      }
-      const checkpoints = db
-        .prepare('SELECT epoch, kind, path, bytes, sha256, metric, value, created_at FROM checkpoints WHERE run_id = ? ORDER BY id')
-        .all(r.id) as {
-        epoch: number;
-        kind: 'best' | 'last' | 'epoch';
-        path: string;
-        bytes: number;
-        sha256: string;
-        metric: string | null;
-        value: number | null;
-        created_at: number;
-      }[];
-      const evaluations = db
-        .prepare(
-          'SELECT split, loss, accuracy, confusion, per_class, most_wrong, created_at FROM evaluations WHERE run_id = ? ORDER BY split',
-        )
-        .all(r.id) as {
-        split: string;
-        loss: number | null;
-        accuracy: number | null;
-        confusion: string;
-        per_class: string;
-        most_wrong: string;
-        created_at: number;
-      }[];
-      const record = toRunRecord(r);
-      return {
-        uuid: record.uuid,
-        name: record.name,
-        experimentUuid: r.experiment_id === null ? null : (expUuid.get(r.experiment_id) ?? null),
-        sweepUuid: r.sweep_id === null ? null : (sweepUuid.get(r.sweep_id) ?? null),
-        parentRunUuid: runUuid(r.parent_run_id),
-        derivedFromRunUuid: runUuid(r.derived_from_run_id),
-        ...pick(record, [
-          'derivedEpochs',
-          'status',
-          'modelSpec',
-          'dataset',
-          'backend',
-          'device',
-          'seed',
-          'hyperparameters',
-          'environment',
-          'priority',
-          'error',
-          'pruned',
-          'createdAt',
-          'startedAt',
-          'endedAt',
-        ]),
-        tags: db.prepare('SELECT tag FROM tags WHERE run_id = ? ORDER BY tag').pluck().all(r.id) as string[],
-        note: (db.prepare('SELECT body FROM notes WHERE run_id = ?').pluck().get(r.id) as string | undefined) ?? '',
-        checkpoints: checkpoints.map((c) => ({
-          epoch: c.epoch,
-          kind: c.kind,
-          path: c.path,
-          bytes: c.bytes,
-          sha256: c.sha256,
-          metric: c.metric,
-          value: enc(c.value),
-          createdAt: c.created_at,
-        })),
-        evaluations: evaluations.map((e) => ({
-          split: e.split,
-          loss: enc(e.loss),
-          accuracy: enc(e.accuracy),
-          confusion: JSON.parse(e.confusion) as unknown,
-          perClass: JSON.parse(e.per_class) as unknown,
-          mostWrong: JSON.parse(e.most_wrong) as unknown,
-          createdAt: e.created_at,
-        })),
-        metrics,
-      };
-    }),
+    runs: runs.map(exportRun),
+  };
+}
+
+/** The experiments and sweeps the exported runs belong to. */
+function exportScope(db: SqliteDatabase, idJson: string): { experiments: ExperimentRow[]; sweeps: SweepRow[] } {
+  const experiments = db
+    .prepare(
+      'SELECT id, uuid, name, description, created_at FROM experiments WHERE id IN (SELECT experiment_id FROM runs WHERE id IN (SELECT value FROM json_each(?)))',
+    )
+    .all(idJson) as ExperimentRow[];
+  const sweeps = db
+    .prepare(
+      'SELECT id, uuid, experiment_id, name, spec, status, created_at FROM sweeps WHERE id IN (SELECT sweep_id FROM runs WHERE id IN (SELECT value FROM json_each(?)))',
+    )
+    .all(idJson) as SweepRow[];
+  // A sweep's experiment travels with it even when none of the exported runs names it.
+  const sweepExperiments = sweeps
+    .map((s) => s.experiment_id)
+    .filter((id): id is number => id !== null && !experiments.some((e) => e.id === id));
+  for (const id of new Set(sweepExperiments)) {
+    experiments.push(db.prepare('SELECT id, uuid, name, description, created_at FROM experiments WHERE id = ?').get(id) as ExperimentRow);
+  }
+  return { experiments, sweeps };
+}
+
+/** A run id's uuid, looked up once per id (parents and sources may lie outside the export). */
+function runUuidLookup(db: SqliteDatabase): (id: number | null) => string | null {
+  const uuidOf = new Map<number, string>();
+  const lookupRunUuid = db.prepare('SELECT uuid FROM runs WHERE id = ?').pluck();
+  return (id) => {
+    if (id === null) return null;
+    if (!uuidOf.has(id)) uuidOf.set(id, lookupRunUuid.get(id) as string);
+    return uuidOf.get(id)!;
+  };
+}
+
+/** One run as the export writes it: its record, tags, note, checkpoints, evaluations and metric points. */
+function runExporter(db: SqliteDatabase, uuids: UuidLookups): (r: RunDbRow) => ExportedRunShape {
+  const stmt = {
+    metrics: db.prepare('SELECT key, step, epoch, wall_ms, value FROM metrics WHERE run_id = ? ORDER BY key, step'),
+    checkpoints: db.prepare(
+      'SELECT epoch, kind, path, bytes, sha256, metric, value, created_at FROM checkpoints WHERE run_id = ? ORDER BY id',
+    ),
+    evaluations: db.prepare(
+      'SELECT split, loss, accuracy, confusion, per_class, most_wrong, created_at FROM evaluations WHERE run_id = ? ORDER BY split',
+    ),
+    tags: db.prepare('SELECT tag FROM tags WHERE run_id = ? ORDER BY tag').pluck(),
+    note: db.prepare('SELECT body FROM notes WHERE run_id = ?').pluck(),
+  };
+  return (r) => {
+    const record = toRunRecord(r);
+    return {
+      uuid: record.uuid,
+      name: record.name,
+      experimentUuid: r.experiment_id === null ? null : (uuids.experiment.get(r.experiment_id) ?? null),
+      sweepUuid: r.sweep_id === null ? null : (uuids.sweep.get(r.sweep_id) ?? null),
+      parentRunUuid: uuids.run(r.parent_run_id),
+      derivedFromRunUuid: uuids.run(r.derived_from_run_id),
+      ...pick(record, [
+        'derivedEpochs',
+        'status',
+        'modelSpec',
+        'dataset',
+        'backend',
+        'device',
+        'seed',
+        'hyperparameters',
+        'environment',
+        'priority',
+        'error',
+        'pruned',
+        'createdAt',
+        'startedAt',
+        'endedAt',
+      ]),
+      tags: stmt.tags.all(r.id) as string[],
+      note: (stmt.note.get(r.id) as string | undefined) ?? '',
+      checkpoints: (stmt.checkpoints.all(r.id) as CheckpointRow[]).map(exportedCheckpoint),
+      evaluations: (stmt.evaluations.all(r.id) as EvaluationRow[]).map(exportedEvaluation),
+      metrics: metricSeries(
+        stmt.metrics.all(r.id) as { key: string; step: number; epoch: number; wall_ms: number; value: number | null }[],
+      ),
+    };
+  };
+}
+
+function metricSeries(
+  points: { key: string; step: number; epoch: number; wall_ms: number; value: number | null }[],
+): ExportedRunShape['metrics'] {
+  // Keyed by metric names, which are user text: a plain object would take `constructor` for its own.
+  const metrics = Object.create(null) as ExportedRunShape['metrics'];
+  for (const m of points) (metrics[m.key] ??= []).push([m.step, m.epoch, m.wall_ms, encodeMetricValue(m.value ?? NaN)]);
+  return metrics;
+}
+
+function exportedCheckpoint(c: CheckpointRow): ExportedRunShape['checkpoints'][number] {
+  return {
+    epoch: c.epoch,
+    kind: c.kind,
+    path: c.path,
+    bytes: c.bytes,
+    sha256: c.sha256,
+    metric: c.metric,
+    value: enc(c.value),
+    createdAt: c.created_at,
+  };
+}
+
+function exportedEvaluation(e: EvaluationRow): ExportedRunShape['evaluations'][number] {
+  return {
+    split: e.split,
+    loss: enc(e.loss),
+    accuracy: enc(e.accuracy),
+    confusion: JSON.parse(e.confusion) as unknown,
+    perClass: JSON.parse(e.per_class) as unknown,
+    mostWrong: JSON.parse(e.most_wrong) as unknown,
+    createdAt: e.created_at,
   };
 }
 
@@ -265,56 +311,57 @@ function csv(rows: unknown[][]): string {
   return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }
 
-export function exportRuns(
-  db: SqliteDatabase,
-  selection: ExportSelection,
-  format: ExportFormat,
-): { filename: string; mediaType: string; content: string; runCount: number } {
+type ExportedFile = { filename: string; mediaType: string; content: string; runCount: number };
+type ParamRow = { run_id: number; key: string; value: number | string; kind: FlatParam['kind'] };
+type SummaryRow = {
+  run_id: number;
+  key: string;
+  last: number | null;
+  best: number | null;
+  best_step: number | null;
+  min: number | null;
+  max: number | null;
+};
+
+export function exportRuns(db: SqliteDatabase, selection: ExportSelection, format: ExportFormat): ExportedFile {
   const ids = selectRunIds(db, selection);
-  const base =
-    'runIds' in selection
-      ? ids.length === 1
-        ? `run-${ids[0]}`
-        : `runs-${ids.length}`
-      : 'sweepId' in selection
-        ? `sweep-${selection.sweepId}`
-        : `experiment-${selection.experimentId}`;
+  const base = exportBaseName(selection, ids);
   if (format === 'json') {
     return { filename: `${base}.json`, mediaType: 'application/json', content: JSON.stringify(buildExport(db, ids)), runCount: ids.length };
   }
   const idJson = JSON.stringify(ids);
   if (format === 'metrics-csv') {
-    const rows = db
-      .prepare(
-        `SELECT r.uuid, r.name, m.key, m.step, m.epoch, m.wall_ms, m.value FROM metrics m JOIN runs r ON r.id = m.run_id
-         WHERE m.run_id IN (SELECT value FROM json_each(?)) ORDER BY r.id, m.key, m.step`,
-      )
-      .raw()
-      .all(idJson) as unknown[][];
-    const out = rows.map((r) => (r[6] === null ? [...r.slice(0, 6), 'NaN'] : r));
-    return {
-      filename: `${base}-metrics.csv`,
-      mediaType: 'text/csv',
-      content: csv([['run_uuid', 'run_name', 'key', 'step', 'epoch', 'wall_ms', 'value'], ...out]),
-      runCount: ids.length,
-    };
+    return { filename: `${base}-metrics.csv`, mediaType: 'text/csv', content: metricsCsv(db, idJson), runCount: ids.length };
   }
+  return { filename: `${base}.csv`, mediaType: 'text/csv', content: runsCsv(db, idJson), runCount: ids.length };
+}
+
+/** The file name says what was exported: one run, a count of runs, a sweep or an experiment. */
+function exportBaseName(selection: ExportSelection, ids: number[]): string {
+  if ('runIds' in selection) return ids.length === 1 ? `run-${ids[0]}` : `runs-${ids.length}`;
+  return 'sweepId' in selection ? `sweep-${selection.sweepId}` : `experiment-${selection.experimentId}`;
+}
+
+/** One CSV row per metric point, in run, key and step order. */
+function metricsCsv(db: SqliteDatabase, idJson: string): string {
+  const rows = db
+    .prepare(
+      `SELECT r.uuid, r.name, m.key, m.step, m.epoch, m.wall_ms, m.value FROM metrics m JOIN runs r ON r.id = m.run_id
+         WHERE m.run_id IN (SELECT value FROM json_each(?)) ORDER BY r.id, m.key, m.step`,
+    )
+    .raw()
+    .all(idJson) as unknown[][];
+  const out = rows.map((r) => (r[6] === null ? [...r.slice(0, 6), 'NaN'] : r));
+  return csv([['run_uuid', 'run_name', 'key', 'step', 'epoch', 'wall_ms', 'value'], ...out]);
+}
+
+/** One CSV row per run: its columns, then a column per param and five per metric summary. */
+function runsCsv(db: SqliteDatabase, idJson: string): string {
   const runs = db.prepare('SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').all(idJson) as RunDbRow[];
-  const params = db.prepare('SELECT run_id, key, value, kind FROM params WHERE run_id IN (SELECT value FROM json_each(?))').all(idJson) as {
-    run_id: number;
-    key: string;
-    value: number | string;
-    kind: FlatParam['kind'];
-  }[];
-  const summaries = db.prepare('SELECT * FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?))').all(idJson) as {
-    run_id: number;
-    key: string;
-    last: number | null;
-    best: number | null;
-    best_step: number | null;
-    min: number | null;
-    max: number | null;
-  }[];
+  const params = db
+    .prepare('SELECT run_id, key, value, kind FROM params WHERE run_id IN (SELECT value FROM json_each(?))')
+    .all(idJson) as ParamRow[];
+  const summaries = db.prepare('SELECT * FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?))').all(idJson) as SummaryRow[];
   const tags = db.prepare('SELECT run_id, tag FROM tags WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY tag').all(idJson) as {
     run_id: number;
     tag: string;
@@ -342,24 +389,9 @@ export function exportRuns(
   const lines = runs.map((r) => {
     const p = new Map(params.filter((x) => x.run_id === r.id).map((x) => [x.key, readParam(x.value, x.kind)]));
     const s = new Map(summaries.filter((x) => x.run_id === r.id).map((x) => [x.key, x]));
+    const runTags = tags.filter((t) => t.run_id === r.id).map((t) => t.tag);
     return [
-      r.uuid,
-      r.name,
-      r.status,
-      r.experiment_id,
-      r.sweep_id,
-      r.dataset,
-      r.backend,
-      r.device,
-      r.seed,
-      r.created_at,
-      r.started_at,
-      r.ended_at,
-      r.ended_at !== null && r.started_at !== null ? r.ended_at - r.started_at : null,
-      tags
-        .filter((t) => t.run_id === r.id)
-        .map((t) => t.tag)
-        .join(';'),
+      ...runCsvColumns(r, runTags),
       ...paramKeys.map((k) => p.get(k) ?? null),
       ...metricKeys.flatMap((k) => {
         const x = s.get(k);
@@ -367,7 +399,27 @@ export function exportRuns(
       }),
     ];
   });
-  return { filename: `${base}.csv`, mediaType: 'text/csv', content: csv([header, ...lines]), runCount: ids.length };
+  return csv([header, ...lines]);
+}
+
+/** A run's own columns, in the header's order from uuid to tags. */
+function runCsvColumns(r: RunDbRow, tags: string[]): unknown[] {
+  return [
+    r.uuid,
+    r.name,
+    r.status,
+    r.experiment_id,
+    r.sweep_id,
+    r.dataset,
+    r.backend,
+    r.device,
+    r.seed,
+    r.created_at,
+    r.started_at,
+    r.ended_at,
+    r.ended_at !== null && r.started_at !== null ? r.ended_at - r.started_at : null,
+    tags.join(';'),
+  ];
 }
 
 /** The named fields of a record, typed: the export shares these with RunRecord unchanged. */
