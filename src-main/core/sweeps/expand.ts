@@ -20,9 +20,6 @@ import { confirmAbove, confirmEpochsAbove } from './sweepSpec.ts';
 import { coreText } from '../contract/coreText.ts';
 import { planSweep } from './pointPlan.ts';
 
-// The plan moved to pointPlan.ts; queueing imports it from here still.
-export { PointPlan, planSweep, planSweepAsync } from './pointPlan.ts';
-
 export interface ExpandedSweep {
   points: SweepPoint[];
   /** Whether epoch folding applies and why (not). */

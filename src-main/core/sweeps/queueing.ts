@@ -14,7 +14,8 @@ import type { DatasetName, registry } from '../datasets/registry.ts';
 import { KernelLabError } from '../errors.ts';
 import type { DataDirLayout } from '../home.ts';
 import { machineThroughput, pointSeconds, scheduleSeconds } from './estimate.ts';
-import { expandSweep, planSweepAsync, pointStream, type PointPlan } from './expand.ts';
+import { expandSweep, pointStream, type PointStream } from './expand.ts';
+import { planSweepAsync, type PointPlan } from './pointPlan.ts';
 import type { SweepPoint } from './pointRun.ts';
 import { describeValues, pointRun, subsetPerClass, sweepLabel } from './pointRun.ts';
 import { directionOf, proposalRuns, proposeOne, type SweepPlan } from './searchDriver.ts';
@@ -165,24 +166,52 @@ export async function queueSweep(store: RunStore, spec: SweepSpec, options: Queu
   checkBase(spec);
   const stream = pointStream(spec);
   const points = await planSweepAsync(stream, spec, { keepValues: true, signal: options.signal });
-  const runnable = points.counts.train + points.counts.derived;
-  if (runnable === 0 && spec.method !== 'tpe') {
-    const first = points.impossibleSample[0];
-    throw new KernelLabError(
-      'invalid_input',
-      first
-        ? `No point of the sweep can run; point ${first.index} (${describeValues(first.values) || 'the base'}): ${first.error}`
-        : 'The sweep has no points',
-    );
-  }
+  refuseUnrunnable(spec, points);
   const label = sweepLabel(spec);
   const direction = spec.method === 'tpe' || spec.pruner ? directionOf(spec.optimize) : 'maximize';
   // TPE's points are proposed while it runs (searchDriver.ts); its first one now, so a spec whose
   // points cannot run at all is refused here, with nothing queued.
   const first = spec.method === 'tpe' ? proposeOne(spec, direction, []) : null;
-  const planned = spec.method === 'tpe' ? (spec.trials === undefined ? null : spec.trials * spec.repeats) : runnable;
+  const plan = sweepPlanOf(spec, points, first);
+  const ids = createPendingSweep(store, spec, plan, label, options);
+  const runIds: number[] = [];
+  try {
+    await writeSweepRuns(store, { spec, stream, points, plan, first, label, ids }, runIds, options);
+    store.updateSweep(ids.sweepId, { ...spec, plan }, 'running');
+  } catch (error) {
+    throw await afterQueueingStopped(store, spec, plan, ids.sweepId, error, `${runIds.length} of ${points.counts.train}`);
+  }
+  return {
+    sweepId: ids.sweepId,
+    planned: plan.planned ?? runIds.length,
+    queued: runIds.length,
+    derived: first ? 0 : points.counts.derived,
+    impossible: plan.impossible,
+    impossibleCount: plan.impossibleCount ?? plan.impossible.length,
+    runIds,
+  };
+}
+
+type Proposal = ReturnType<typeof proposeOne>;
+type SweepIds = { sweepId: number; experimentId: number | null };
+
+/** A sweep none of whose points can run is refused with the first point's reason (TPE proposes its own). */
+function refuseUnrunnable(spec: SweepSpec, points: PointPlan): void {
+  if (points.counts.train + points.counts.derived > 0 || spec.method === 'tpe') return;
+  const first = points.impossibleSample[0];
+  throw new KernelLabError(
+    'invalid_input',
+    first
+      ? `No point of the sweep can run; point ${first.index} (${describeValues(first.values) || 'the base'}): ${first.error}`
+      : 'The sweep has no points',
+  );
+}
+
+/** What the sweep row records of its plan: counts, folding and the impossible points (TPE's first proposal's). */
+function sweepPlanOf(spec: SweepSpec, points: PointPlan, first: Proposal | null): SweepPlan {
+  const runnable = points.counts.train + points.counts.derived;
   const plan: SweepPlan = {
-    planned,
+    planned: spec.method === 'tpe' ? (spec.trials === undefined ? null : spec.trials * spec.repeats) : runnable,
     impossible: points.impossibleSample,
     impossibleCount: points.counts.impossible,
     trained: points.counts.train,
@@ -194,10 +223,15 @@ export async function queueSweep(store: RunStore, spec: SweepSpec, options: Queu
     plan.impossible = first.infeasible.map((bad, index) => ({ index, values: bad.point, error: bad.error }));
     plan.impossibleCount = plan.impossible.length;
   }
+  return plan;
+}
+
+/** The sweep row, 'pending' so nothing of it is claimed while it is queued; its datasets are checked first. */
+function createPendingSweep(store: RunStore, spec: SweepSpec, plan: SweepPlan, label: string, options: QueueOptions): SweepIds {
   const experimentId = spec.experiment !== undefined ? store.experimentNamed(spec.experiment) : null;
-  // `queueing` names this process: a restart finds a sweep it left half-queued, and removes it.
   const datasetAxis = Array.isArray(spec.axes.dataset) ? (spec.axes.dataset as DatasetName[]) : [];
   options.readyDatasets?.([...new Set([spec.base.dataset, ...datasetAxis])]);
+  // `queueing` names this process: a restart finds a sweep it left half-queued, and removes it.
   const sweepId = store.createSweep({
     name: label,
     experimentId,
@@ -206,64 +240,79 @@ export async function queueSweep(store: RunStore, spec: SweepSpec, options: Queu
     runsOn: options.runsOn ?? 'here',
   }).id;
   options.onCreated?.(sweepId);
-  const ids = { sweepId, experimentId };
-  const runIds: number[] = [];
-  try {
-    let chunk: NewRunParsed[] = [];
-    // Runs per transaction, adapted to what one costs here so a chunk holds the writer ~chunkMs.
-    let chunkSize = 32;
-    let sliceStart = performance.now();
-    const flush = async () => {
-      if (chunk.length > 0) {
-        const started = performance.now();
-        runIds.push(...store.addSweepRuns(sweepId, chunk));
-        const perRun = (performance.now() - started) / chunk.length;
-        chunkSize = Math.max(8, Math.min(4096, Math.floor(chunkMs / Math.max(perRun, 0.001))));
-      }
-      chunk = [];
-      options.onProgress?.(
-        sweepId,
-        runIds.length,
-        points.counts.train,
-        queueingProgress(sweepId, { queued: runIds.length, total: points.counts.train }, plan),
-      );
-      await yieldToLoop();
-      options.signal?.throwIfAborted();
-      if (store.sweepStatus(sweepId) === 'canceled') throw new SweepCanceled();
-      sliceStart = performance.now();
-    };
-    if (first) chunk.push(...proposalRuns(spec, first, 0, { ...plan, impossible: [] }, ids).runs.map(parsedRun));
-    for (const point of stream.points()) {
-      if (points.role(point.index) === 'train') {
-        const derived = points.derivedOf(point.index).map((d) => derivedPoint(points, d, spec.repeats));
-        chunk.push(parsedRun(pointRun(spec, label, points.apply(point), derived, ids)));
-      }
-      if (chunk.length >= chunkSize || performance.now() - sliceStart > chunkMs) await flush();
+  return { sweepId, experimentId };
+}
+
+interface QueueJob {
+  spec: SweepSpec;
+  stream: PointStream;
+  points: PointPlan;
+  plan: SweepPlan;
+  first: Proposal | null;
+  label: string;
+  ids: SweepIds;
+}
+
+/**
+ * Writes the sweep's trained runs a chunk at a time, each chunk one transaction, yielding and
+ * reporting progress after each; stops on an abort or when the sweep was canceled meanwhile.
+ */
+async function writeSweepRuns(store: RunStore, job: QueueJob, runIds: number[], options: QueueOptions): Promise<void> {
+  const { spec, points, plan, ids } = job;
+  const { sweepId } = ids;
+  let chunk: NewRunParsed[] = [];
+  // Runs per transaction, adapted to what one costs here so a chunk holds the writer ~chunkMs.
+  let chunkSize = 32;
+  let sliceStart = performance.now();
+  const flush = async () => {
+    if (chunk.length > 0) {
+      const started = performance.now();
+      runIds.push(...store.addSweepRuns(sweepId, chunk));
+      const perRun = (performance.now() - started) / chunk.length;
+      chunkSize = Math.max(8, Math.min(4096, Math.floor(chunkMs / Math.max(perRun, 0.001))));
     }
-    await flush();
-    store.updateSweep(sweepId, { ...spec, plan }, 'running');
-  } catch (error) {
-    if (error instanceof SweepCanceled) {
-      // Canceled while being queued: what was queued ends canceled, like the rest of a canceled sweep.
-      while (store.cancelOpenRuns(sweepId, bulkChunk) > 0) await yieldToLoop();
-      store.updateSweep(sweepId, { ...spec, plan });
-      throw new KernelLabError(
-        'conflict',
-        `Sweep ${sweepId} was canceled while it was being queued (${runIds.length} of ${points.counts.train} runs queued)`,
-      );
-    }
-    await removeSweep(store, sweepId);
-    throw error;
-  }
-  return {
-    sweepId,
-    planned: planned ?? runIds.length,
-    queued: runIds.length,
-    derived: first ? 0 : points.counts.derived,
-    impossible: plan.impossible,
-    impossibleCount: plan.impossibleCount ?? plan.impossible.length,
-    runIds,
+    chunk = [];
+    options.onProgress?.(
+      sweepId,
+      runIds.length,
+      points.counts.train,
+      queueingProgress(sweepId, { queued: runIds.length, total: points.counts.train }, plan),
+    );
+    await yieldToLoop();
+    options.signal?.throwIfAborted();
+    if (store.sweepStatus(sweepId) === 'canceled') throw new SweepCanceled();
+    sliceStart = performance.now();
   };
+  if (job.first) chunk.push(...proposalRuns(spec, job.first, 0, { ...plan, impossible: [] }, ids).runs.map(parsedRun));
+  for (const point of job.stream.points()) {
+    if (points.role(point.index) === 'train') {
+      const derived = points.derivedOf(point.index).map((d) => derivedPoint(points, d, spec.repeats));
+      chunk.push(parsedRun(pointRun(spec, job.label, points.apply(point), derived, ids)));
+    }
+    if (chunk.length >= chunkSize || performance.now() - sliceStart > chunkMs) await flush();
+  }
+  await flush();
+}
+
+/**
+ * Queueing stopped before the end. Canceled meanwhile: what was queued ends canceled, like the rest
+ * of a canceled sweep. Aborted or failed: the sweep and its runs are removed. Returns what to throw.
+ */
+async function afterQueueingStopped(
+  store: RunStore,
+  spec: SweepSpec,
+  plan: SweepPlan,
+  sweepId: number,
+  error: unknown,
+  queuedOfTotal: string,
+): Promise<unknown> {
+  if (error instanceof SweepCanceled) {
+    while (store.cancelOpenRuns(sweepId, bulkChunk) > 0) await yieldToLoop();
+    store.updateSweep(sweepId, { ...spec, plan });
+    return new KernelLabError('conflict', `Sweep ${sweepId} was canceled while it was being queued (${queuedOfTotal} runs queued)`);
+  }
+  await removeSweep(store, sweepId);
+  return error;
 }
 
 /**
