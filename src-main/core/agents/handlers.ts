@@ -28,14 +28,12 @@ import type { Lease, RunRecord, RunStore } from '../db/RunStore.ts';
 import { readManifest } from '../datasets/manifest.ts';
 import { isDatasetName } from '../datasets/registry.ts';
 import { isGpuHostBackend } from '../contract/app.ts';
-import { Hyperparameters } from '../contract/training.ts';
 import { coreText } from '../contract/coreText.ts';
 import { gpuHostReports, hardwareBackendOf, recordGpuHostReport, tensorflowOnGpu } from '../gpuhost/autoBackend.ts';
-import { encodeRunData } from '../gpuhost/runDataCodec.ts';
-import { prepareData } from '../training/trainingData.ts';
 import { KernelLabError, runNotFound } from '../errors.ts';
 import { runDirOf } from '../home.ts';
 import { RunRecorder, settle, type RunEvent, type RunOutcome } from '../sweeps/execution.ts';
+import { RunDataCache } from './RunDataCache.ts';
 import { checkpointDir, clearStaging, commitCheckpoint, fileRefOf, filesOf, readChunk, writeChunk } from './files.ts';
 
 type AgentsMethodName = 'agents.createToken' | 'agents.browserGpuToken' | 'agents.tokens' | 'agents.revokeToken' | 'agents.list';
@@ -474,40 +472,4 @@ function sha256Lines(lines: string[]): string {
   const digest = createHash('sha256');
   for (const line of lines) digest.update(line);
   return digest.digest('hex');
-}
-
-/**
- * A held run's prepared splits (prepareData: the same images a worker process trains on), encoded
- * for a browser GPU host, kept while it is fetched in chunks: the two most recent runs, dropped
- * when a run finishes (a tab that vanished leaves at most those two behind).
- */
-class RunDataCache {
-  readonly #datasetsDir: string;
-  readonly #entries = new Map<string, Promise<Uint8Array>>();
-
-  constructor(datasetsDir: string) {
-    this.#datasetsDir = datasetsDir;
-  }
-
-  of(run: RunRecord): Promise<Uint8Array> {
-    const key = `${run.id}:${run.attempt}`;
-    const cached = this.#entries.get(key);
-    if (cached) return cached;
-    const hp = Hyperparameters.safeParse(run.hyperparameters);
-    if (!hp.success || !isDatasetName(run.dataset))
-      throw new KernelLabError('invalid_input', `run ${run.id} has invalid hyperparameters or dataset ${run.dataset}`);
-    const sweep = run.environment.sweep as { subset?: unknown } | undefined;
-    const subset = (run.environment.subset ?? sweep?.subset ?? {}) as { trainPerClass?: number; testPerClass?: number };
-    const made = prepareData({ datasetsDir: this.#datasetsDir, dataset: run.dataset, subset, hyperparameters: hp.data }).then(
-      encodeRunData,
-    );
-    made.catch(() => this.#entries.delete(key));
-    this.#entries.set(key, made);
-    while (this.#entries.size > 2) this.#entries.delete(this.#entries.keys().next().value!);
-    return made;
-  }
-
-  forget(runId: number): void {
-    for (const key of [...this.#entries.keys()]) if (key.startsWith(`${runId}:`)) this.#entries.delete(key);
-  }
 }
