@@ -38,31 +38,10 @@ import { bulkChunk, removeSweep } from './queueing.ts';
 import type { SweepProgress } from '../contract/sweeps.ts';
 import { RemoteRuns } from './remoteRuns.ts';
 import { sweepProgress, updateSweepStatus } from './sweepProgress.ts';
-import { WorkerBudget, type Concurrency, type WorkerBudgetOptions } from './workerBudget.ts';
+import { WorkerBudget, type Concurrency } from './workerBudget.ts';
+import { defaultStallMs, type SchedulerOptions } from './schedulerOptions.ts';
 
-export interface SchedulerOptions extends WorkerBudgetOptions {
-  store: RunStore;
-  events: EventBus;
-  executor: Executor;
-  /** Sets this machine's worker budget (per backend), as `setConcurrency` does; tests give one. */
-  concurrency?: Partial<Record<BackendName, number>>;
-  /** 'own': claim only runs reserved for this process, the runs it queued or resumed and the sweeps it adopts (the CLI). Default 'any'. */
-  scope?: 'any' | 'own';
-  /**
-   * false: this process answers one request and exits (`kernellab call`), so it claims nothing —
-   * a run it claimed would be interrupted at once by its exit; what it queues waits for a process
-   * that stays and trains (the app, `kernellab serve`). Default true.
-   */
-  trains?: boolean;
-  /** How often to look for runs queued by another process and to renew leases (ms). */
-  pollMs?: number;
-  leaseMs?: number;
-  /** An execution that reports nothing for this long is stopped and queued again (ms); default 10 minutes. */
-  stallMs?: number;
-}
-
-/** A worker reports progress about four times a second; loading a large dataset stays far below ten minutes of silence. */
-const defaultStallMs = 10 * 60_000;
+export type { SchedulerOptions } from './schedulerOptions.ts';
 
 export class Scheduler {
   readonly #store: RunStore;
