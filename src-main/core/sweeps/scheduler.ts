@@ -30,7 +30,7 @@ import { KernelLabError, runNotFound, sweepNotFound } from '../errors.ts';
 import { coreText } from '../contract/coreText.ts';
 import type { EventBus } from '../events.ts';
 import { snapshotLimitMiB } from '../inspect/snapshotLimit.ts';
-import type { Executor, RunJob, RunOutcome } from './execution.ts';
+import type { RunJob, RunOutcome } from './execution.ts';
 import { LocalRuns } from './localRuns.ts';
 import { FoldingPlans } from './folding.ts';
 import { readPlan, searchOf, topUp } from './searchDriver.ts';
