@@ -140,6 +140,15 @@ describe('migrations', () => {
         expect(sets.prepare('SELECT id FROM param_sets').pluck().all()).toEqual([2]);
         sets.close();
       }
+      // 0013: the set rows a database held before are in the covering index the pivot reads.
+      if (from >= 9) {
+        const byKey = new Database(path, { readonly: true });
+        const held = byKey.prepare(
+          "SELECT value FROM param_set_rows INDEXED BY param_set_rows_by_key_value WHERE key = 'epochs' AND set_id = 2",
+        );
+        expect(held.pluck().all()).toEqual([3]);
+        byKey.close();
+      }
       const fresh = new Database(':memory:');
       store.close();
       const upgraded = new Database(path, { readonly: true });

@@ -16,8 +16,8 @@ CREATE INDEX cluster_jobs_sweep ON cluster_jobs (sweep_id);
 -- index latest_metrics_by_key
 CREATE INDEX latest_metrics_by_key ON latest_metrics (key, best);
 
--- index param_set_rows_by_key
-CREATE INDEX param_set_rows_by_key ON param_set_rows (key, set_id);
+-- index param_set_rows_by_key_value
+CREATE INDEX param_set_rows_by_key_value ON param_set_rows (key, value, kind);
 
 -- index run_params_by_key_value
 CREATE INDEX run_params_by_key_value ON run_params (key, value, kind);
