@@ -174,134 +174,247 @@ function outcomeOf(ended: GpuRunOutcome, stopMode: 'cancel' | 'interrupt' | null
   }
 }
 
+type StagedFiles = (CheckpointBytes & { sha256: string })[];
+
 /** Trains one claimed run in a fresh Worker and reports it to its end. */
 async function trainJob(job: AgentJob, hello: Hello, o: LenderOptions): Promise<void> {
-  const { lease } = job;
-  const named = { runId: job.runId, name: job.name.slice(0, 1000) };
-  const say = (text: string, textCode: CoreText) =>
-    o.onStatus({ state: 'training', text: `run ${job.runId} (${job.name}): ${text}`, textCode, runId: job.runId });
-  say('fetching its images from the server', coreText('gpu_host_fetching', named));
+  const lent = new LentRun(job, hello, o);
+  lent.say('fetching its images from the server', coreText('gpu_host_fetching', lent.named));
+  const request = await trainRequest(job, hello, o);
+  const ended = await lent.train(request);
+  if (lent.lost) {
+    lent.say(
+      'the server took the run back (its lease lapsed); it is not reported further',
+      coreText('gpu_host_run_taken_back', lent.named),
+    );
+    return;
+  }
+  await lent.finish(ended);
+}
+
+/** What the Worker trains: the run's spec and hyperparameters, its prepared splits and, to resume, its checkpoint. */
+async function trainRequest(job: AgentJob, hello: Hello, o: LenderOptions): Promise<GpuTrainRequest> {
   const spec = ModelSpec.parse(job.modelSpec);
   const hyperparameters = Hyperparameters.parse(job.hyperparameters);
-  const data = decodeRunData(await fetchAll(o, hello, { kind: 'runData', lease }));
-  let resumeFrom: CheckpointBytes[] | null = null;
-  if (job.resume && job.checkpoint) {
-    resumeFrom = [];
-    for (const file of job.checkpoint) {
-      const bytes = await fetchAll(o, hello, { kind: 'checkpoint', lease, name: file.name });
-      if (bytes.length !== file.bytes || (await sha256Hex(bytes)) !== file.sha256)
-        throw new Error(`checkpoint file ${file.name} of run ${job.runId} arrived damaged`);
-      resumeFrom.push({ name: file.name, bytes });
+  const data = decodeRunData(await fetchAll(o, hello, { kind: 'runData', lease: job.lease }));
+  const resumeFrom = job.resume && job.checkpoint ? await fetchCheckpoint(job, job.checkpoint, hello, o) : null;
+  return {
+    type: 'train',
+    runId: job.runId,
+    spec,
+    hyperparameters,
+    data,
+    ...(hyperparameters.backend === 'webgpu' || hyperparameters.backend === 'webgl' ? { backend: hyperparameters.backend } : {}),
+    evaluateAtEpochs: job.evaluateAtEpochs.filter((e) => e < hyperparameters.epochs),
+    resumeFrom,
+  };
+}
+
+/** The checkpoint files a resumed run starts from, each checked against its size and digest. */
+async function fetchCheckpoint(job: AgentJob, files: readonly FileRef[], hello: Hello, o: LenderOptions): Promise<CheckpointBytes[]> {
+  const resumeFrom: CheckpointBytes[] = [];
+  for (const file of files) {
+    const bytes = await fetchAll(o, hello, { kind: 'checkpoint', lease: job.lease, name: file.name });
+    if (bytes.length !== file.bytes || (await sha256Hex(bytes)) !== file.sha256)
+      throw new Error(`checkpoint file ${file.name} of run ${job.runId} arrived damaged`);
+    resumeFrom.push({ name: file.name, bytes });
+  }
+  return resumeFrom;
+}
+
+/**
+ * One lent run while its Worker trains: the Worker's messages become numbered events sent in
+ * batches, best and last checkpoints go up before the event that names them, and the server's
+ * answers (held, stop) decide whether the Worker is stopped.
+ */
+class LentRun {
+  readonly named: { runId: number; name: string };
+  /** Set when the server answered that the run is no longer held: nothing more is reported. */
+  lost = false;
+  readonly #job: AgentJob;
+  readonly #hello: Hello;
+  readonly #o: LenderOptions;
+  // Events are numbered from 1 per attempt; those the server has (a claim answered twice) are not sent again.
+  #produced = 0;
+  #sentSeq: number;
+  #pending: { seq: number; event: AgentEvent }[] = [];
+  #stopMode: 'cancel' | 'interrupt' | null = null;
+  #divergedAt: string | null = null;
+  #lastSaid = Date.now();
+  #failure: Error | null = null;
+  #epochs = 0;
+  #cancel: () => void = () => undefined;
+  readonly #staged = new Map<'last' | 'best', StagedFiles>();
+  // Messages are handled one after another: a checkpoint's files go up before the event that names them.
+  #work: Promise<void> = Promise.resolve();
+
+  constructor(job: AgentJob, hello: Hello, o: LenderOptions) {
+    this.#job = job;
+    this.#hello = hello;
+    this.#o = o;
+    this.#sentSeq = job.recordedSeq;
+    this.named = { runId: job.runId, name: job.name.slice(0, 1000) };
+  }
+
+  say(text: string, textCode: CoreText): void {
+    const job = this.#job;
+    this.#o.onStatus({ state: 'training', text: `run ${job.runId} (${job.name}): ${text}`, textCode, runId: job.runId });
+  }
+
+  /** Runs the Worker to its end, reporting its messages as they come; stops it when the page stops lending. */
+  async train(request: GpuTrainRequest): Promise<GpuRunOutcome> {
+    this.#epochs = request.hyperparameters.epochs;
+    const run = this.#o.host.start(request, (message) => {
+      this.#work = this.#work
+        .then(() => this.#handle(message))
+        .catch((error: unknown) => {
+          this.#failure ??= error instanceof Error ? error : new Error(String(error));
+          run.cancel();
+        });
+    });
+    this.#cancel = () => run.cancel();
+    // Keeps the lease while the Worker trains between reports; progress goes out with it.
+    const beat = setInterval(() => this.#heartbeat(), 500);
+    const onAbort = () => {
+      this.#stopMode ??= 'interrupt';
+      run.cancel();
+    };
+    this.#o.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const ended = await run.done;
+      await this.#work;
+      return ended;
+    } finally {
+      clearInterval(beat);
+      this.#o.signal.removeEventListener('abort', onAbort);
     }
   }
 
-  // Events are numbered from 1 per attempt; those the server has (a claim answered twice) are not sent again.
-  let produced = 0;
-  let sentSeq = job.recordedSeq;
-  let pending: { seq: number; event: AgentEvent }[] = [];
-  let stopMode: 'cancel' | 'interrupt' | null = null;
-  let lost = false;
-  let divergedAt: string | null = null;
-  let lastSaid = Date.now();
-  const push = (event: AgentEvent) => {
-    produced++;
-    if (produced <= job.recordedSeq) return;
+  /** Sends what is left, then the outcome, and says how the run ended. */
+  async finish(ended: GpuRunOutcome): Promise<void> {
+    const job = this.#job;
+    await this.#flush();
+    const outcome: AgentOutcome =
+      this.#failure !== null && this.#stopMode === null
+        ? { kind: 'failed', error: `the page could not report the run: ${this.#failure.message}` }
+        : outcomeOf(ended, this.#stopMode, this.#divergedAt);
+    const finished = await this.#o.call('agent.finish', { lease: job.lease, lastSeq: Math.max(this.#sentSeq, job.recordedSeq), outcome });
+    const status = finished.status ?? outcome.kind;
+    const named = this.named;
+    if (!finished.held) this.say('the server had taken the run back', coreText('gpu_host_run_taken_back', named));
+    else if (finished.requeued) this.say(`ended ${status} (queued again)`, coreText('gpu_host_ended_requeued', { ...named, status }));
+    else if (outcome.kind === 'failed')
+      this.#o.onStatus({
+        state: 'training',
+        text: `run ${job.runId} (${job.name}): ended ${status}`,
+        textCode: coreText('gpu_host_ended', { ...named, status }),
+        runId: job.runId,
+        failed: { runId: job.runId, error: outcome.error },
+      });
+    else this.say(`ended ${status}`, coreText('gpu_host_ended', { ...named, status }));
+  }
+
+  #heartbeat(): void {
+    if (this.lost || Date.now() - this.#lastSaid < this.#hello.heartbeatMs) return;
+    this.#work = this.#work.then(async () => {
+      if (this.#pending.length > 0) await this.#flush();
+      else {
+        const reply = await this.#o.call('agent.heartbeat', { lease: this.#job.lease });
+        this.#answer(reply.held, reply.stop);
+      }
+    });
+  }
+
+  #push(event: AgentEvent): void {
+    this.#produced++;
+    if (this.#produced <= this.#job.recordedSeq) return;
     // Only the latest progress matters: an unsent older one is replaced.
-    const last = pending.at(-1);
+    const last = this.#pending.at(-1);
     if (event.type === 'progress' && last?.event.type === 'progress') {
       last.event = event;
-      produced--;
+      this.#produced--;
       return;
     }
-    pending.push({ seq: produced, event });
-  };
-  const answer = (held: boolean, stop: 'cancel' | 'interrupt' | null) => {
-    lastSaid = Date.now();
-    if (!held && !lost) {
-      lost = true;
-      run.cancel();
-    } else if (stop && stopMode === null) {
-      stopMode = stop;
-      run.cancel();
+    this.#pending.push({ seq: this.#produced, event });
+  }
+
+  /** The server's answer to a report: a run no longer held is dropped, a stop asked for stops the Worker. */
+  #answer(held: boolean, stop: 'cancel' | 'interrupt' | null): void {
+    this.#lastSaid = Date.now();
+    if (!held && !this.lost) {
+      this.lost = true;
+      this.#cancel();
+    } else if (stop && this.#stopMode === null) {
+      this.#stopMode = stop;
+      this.#cancel();
     }
-  };
-  const flush = async () => {
-    while (pending.length > 0 && !lost) {
-      const batch = pending.slice(0, hello.maxEventsPerReport);
-      const reply = await o.call('agent.report', { lease, firstSeq: batch[0]!.seq, events: batch.map((b) => b.event) });
-      pending = pending.slice(batch.length);
-      sentSeq = Math.max(sentSeq, batch.at(-1)!.seq);
-      answer(reply.held, reply.stop);
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#pending.length > 0 && !this.lost) {
+      const batch = this.#pending.slice(0, this.#hello.maxEventsPerReport);
+      const reply = await this.#o.call('agent.report', {
+        lease: this.#job.lease,
+        firstSeq: batch[0]!.seq,
+        events: batch.map((b) => b.event),
+      });
+      this.#pending = this.#pending.slice(batch.length);
+      this.#sentSeq = Math.max(this.#sentSeq, batch.at(-1)!.seq);
+      this.#answer(reply.held, reply.stop);
     }
-  };
-  const upload = async (kind: 'last' | 'best', epoch: number, files: (CheckpointBytes & { sha256: string })[]) => {
+  }
+
+  async #upload(kind: 'last' | 'best', epoch: number, files: StagedFiles): Promise<void> {
+    const { lease } = this.#job;
     for (const file of files) {
       const ref: FileRef = { name: file.name, bytes: file.bytes.length, sha256: file.sha256 };
       let offset = 0;
       do {
-        const chunk = file.bytes.subarray(offset, offset + hello.maxChunkBytes);
-        const reply = await o.call('agent.uploadFile', { lease, epoch, kind, parts: [{ file: ref, offset, data: toBase64(chunk) }] });
-        answer(reply.held, null);
-        if (lost) return;
+        const chunk = file.bytes.subarray(offset, offset + this.#hello.maxChunkBytes);
+        const reply = await this.#o.call('agent.uploadFile', { lease, epoch, kind, parts: [{ file: ref, offset, data: toBase64(chunk) }] });
+        this.#answer(reply.held, null);
+        if (this.lost) return;
         offset += chunk.length;
       } while (offset < file.bytes.length);
     }
-  };
+  }
 
-  const staged = new Map<'last' | 'best', (CheckpointBytes & { sha256: string })[]>();
-  // Messages are handled one after another: a checkpoint's files go up before the event that names them.
-  let work: Promise<void> = Promise.resolve();
-  const handle = async (message: FromGpuWorker) => {
+  async #handle(message: FromGpuWorker): Promise<void> {
     switch (message.type) {
       case 'trainBegin':
-        say(`training on ${message.device}`, coreText('gpu_host_training_on', { ...named, device: message.device.slice(0, 500) }));
-        push({
+        this.say(
+          `training on ${message.device}`,
+          coreText('gpu_host_training_on', { ...this.named, device: message.device.slice(0, 500) }),
+        );
+        this.#push({
           type: 'started',
           backend: message.backend,
           device: message.device.slice(0, 500),
-          runtime: { ...message.runtime, agent: { host: o.hostName, job: "a browser's GPU", agent: o.agentId } },
+          runtime: { ...message.runtime, agent: { host: this.#o.hostName, job: "a browser's GPU", agent: this.#o.agentId } },
         });
         break;
       case 'batchEnd': {
         const { type: _type, runId: _runId, ...progress } = message;
-        push({ type: 'progress', ...progress, loss: encodeMetricValue(progress.loss), accuracy: encodeMetricValue(progress.accuracy) });
+        this.#push({
+          type: 'progress',
+          ...progress,
+          loss: encodeMetricValue(progress.loss),
+          accuracy: encodeMetricValue(progress.accuracy),
+        });
         break;
       }
       case 'epochEnd':
-        push({
-          type: 'epoch',
-          epoch: message.epoch,
-          values: Object.fromEntries(Object.entries(message.logs).map(([k, v]) => [k, metric(v)])),
-        });
-        say(
-          `epoch ${message.epoch} of ${hyperparameters.epochs} done`,
-          coreText('gpu_host_epoch_done', { ...named, epoch: message.epoch, epochs: hyperparameters.epochs }),
-        );
-        await flush();
+        await this.#epochEnd(message);
         break;
       case 'checkpointFiles':
         // Per-epoch weight snapshots stay out, as a cluster agent's do: only best and last go up.
-        if (message.kind !== 'epoch') staged.set(message.kind, message.files);
+        if (message.kind !== 'epoch') this.#staged.set(message.kind, message.files);
         break;
-      case 'checkpoint': {
-        if (message.kind === 'epoch') break;
-        const files = staged.get(message.kind) ?? [];
-        staged.delete(message.kind);
-        await flush();
-        await upload(message.kind, message.epoch, files);
-        push({
-          type: 'checkpoint',
-          epoch: message.epoch,
-          kind: message.kind,
-          files: files.map((f) => ({ name: f.name, bytes: f.bytes.length, sha256: f.sha256 })),
-          metric: message.monitor as Extract<AgentEvent, { type: 'checkpoint' }>['metric'],
-          value: metric(message.value),
-        });
-        await flush();
+      case 'checkpoint':
+        if (message.kind !== 'epoch') await this.#checkpoint({ ...message, kind: message.kind });
         break;
-      }
       case 'evaluation':
-        push({
+        this.#push({
           type: 'evaluation',
           epoch: message.epoch ?? null,
           loss: metric(message.loss),
@@ -313,7 +426,7 @@ async function trainJob(job: AgentJob, hello: Hello, o: LenderOptions): Promise<
         break;
       case 'trainEnd':
         if (message.divergedAt)
-          divergedAt = `the loss became non-finite at epoch ${message.divergedAt.epoch}, batch ${message.divergedAt.batch}`;
+          this.#divergedAt = `the loss became non-finite at epoch ${message.divergedAt.epoch}, batch ${message.divergedAt.batch}`;
         break;
       case 'error':
         break;
@@ -322,70 +435,35 @@ async function trainJob(job: AgentJob, hello: Hello, o: LenderOptions): Promise<
         throw new Error(`unhandled GPU Worker message ${JSON.stringify(unknown)}`);
       }
     }
-  };
-  let failure: Error | null = null;
-  const request: GpuTrainRequest = {
-    type: 'train',
-    runId: job.runId,
-    spec,
-    hyperparameters,
-    data,
-    ...(hyperparameters.backend === 'webgpu' || hyperparameters.backend === 'webgl' ? { backend: hyperparameters.backend } : {}),
-    evaluateAtEpochs: job.evaluateAtEpochs.filter((e) => e < hyperparameters.epochs),
-    resumeFrom,
-  };
-  const run = o.host.start(request, (message) => {
-    work = work
-      .then(() => handle(message))
-      .catch((error: unknown) => {
-        failure ??= error instanceof Error ? error : new Error(String(error));
-        run.cancel();
-      });
-  });
-  // Keeps the lease while the Worker trains between reports; progress goes out with it.
-  const beat = setInterval(() => {
-    if (lost || Date.now() - lastSaid < hello.heartbeatMs) return;
-    work = work.then(async () => {
-      if (pending.length > 0) await flush();
-      else {
-        const reply = await o.call('agent.heartbeat', { lease });
-        answer(reply.held, reply.stop);
-      }
-    });
-  }, 500);
-  const onAbort = () => {
-    stopMode ??= 'interrupt';
-    run.cancel();
-  };
-  o.signal.addEventListener('abort', onAbort, { once: true });
-  let ended: GpuRunOutcome;
-  try {
-    ended = await run.done;
-    await work;
-  } finally {
-    clearInterval(beat);
-    o.signal.removeEventListener('abort', onAbort);
   }
-  if (lost) {
-    say('the server took the run back (its lease lapsed); it is not reported further', coreText('gpu_host_run_taken_back', named));
-    return;
-  }
-  await flush();
-  const outcome: AgentOutcome =
-    failure !== null && stopMode === null
-      ? { kind: 'failed', error: `the page could not report the run: ${(failure as Error).message}` }
-      : outcomeOf(ended, stopMode, divergedAt);
-  const finished = await o.call('agent.finish', { lease, lastSeq: Math.max(sentSeq, job.recordedSeq), outcome });
-  const status = finished.status ?? outcome.kind;
-  if (!finished.held) say('the server had taken the run back', coreText('gpu_host_run_taken_back', named));
-  else if (finished.requeued) say(`ended ${status} (queued again)`, coreText('gpu_host_ended_requeued', { ...named, status }));
-  else if (outcome.kind === 'failed')
-    o.onStatus({
-      state: 'training',
-      text: `run ${job.runId} (${job.name}): ended ${status}`,
-      textCode: coreText('gpu_host_ended', { ...named, status }),
-      runId: job.runId,
-      failed: { runId: job.runId, error: outcome.error },
+
+  async #epochEnd(message: Extract<FromGpuWorker, { type: 'epochEnd' }>): Promise<void> {
+    this.#push({
+      type: 'epoch',
+      epoch: message.epoch,
+      values: Object.fromEntries(Object.entries(message.logs).map(([k, v]) => [k, metric(v)])),
     });
-  else say(`ended ${status}`, coreText('gpu_host_ended', { ...named, status }));
+    this.say(
+      `epoch ${message.epoch} of ${this.#epochs} done`,
+      coreText('gpu_host_epoch_done', { ...this.named, epoch: message.epoch, epochs: this.#epochs }),
+    );
+    await this.#flush();
+  }
+
+  /** A best or last checkpoint: its staged files go up first, then the event that names them. */
+  async #checkpoint(message: Extract<FromGpuWorker, { type: 'checkpoint' }> & { kind: 'last' | 'best' }): Promise<void> {
+    const files = this.#staged.get(message.kind) ?? [];
+    this.#staged.delete(message.kind);
+    await this.#flush();
+    await this.#upload(message.kind, message.epoch, files);
+    this.#push({
+      type: 'checkpoint',
+      epoch: message.epoch,
+      kind: message.kind,
+      files: files.map((f) => ({ name: f.name, bytes: f.bytes.length, sha256: f.sha256 })),
+      metric: message.monitor as Extract<AgentEvent, { type: 'checkpoint' }>['metric'],
+      value: metric(message.value),
+    });
+    await this.#flush();
+  }
 }
