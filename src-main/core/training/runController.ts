@@ -36,83 +36,97 @@ export interface RunHandle {
  * trainEnd — killed, out of memory, crashed — ends the run `failed`; what it sent before stays.
  */
 export function startRun(launch: WorkerLauncher, entry: string, request: TrainRequest, sink: RunSink): RunHandle {
-  const runId = request.runId;
-  const worker: WorkerHandle = launch(entry, []);
-  let ended: RunOutcome | null = null;
-  let errorText: string | null = null;
-  let epochsCompleted = 0;
-  let resolveDone!: (outcome: RunOutcome) => void;
-  const done = new Promise<RunOutcome>((resolve) => (resolveDone = resolve));
+  return new WorkerRun(launch(entry, []), request, sink);
+}
+
+/** One run's worker process and what it has said so far: how far it got, how it ended, why it failed. */
+class WorkerRun implements RunHandle {
+  readonly runId: number;
+  readonly done: Promise<RunOutcome>;
+  readonly #worker: WorkerHandle;
+  readonly #sink: RunSink;
+  #ended: RunOutcome | null = null;
+  #errorText: string | null = null;
+  #epochsCompleted = 0;
+  #resolveDone!: (outcome: RunOutcome) => void;
+
+  constructor(worker: WorkerHandle, request: TrainRequest, sink: RunSink) {
+    this.runId = request.runId;
+    this.#worker = worker;
+    this.#sink = sink;
+    this.done = new Promise<RunOutcome>((resolve) => (this.#resolveDone = resolve));
+    worker.onMessage((raw) => this.#receive(raw));
+    worker.onExit((code, signal) => this.#exited(code, signal));
+    worker.send(request);
+  }
+
+  get pid(): number | undefined {
+    return this.#worker.pid;
+  }
+
+  // Arrow properties, so a caller may pass them on unbound as it could before.
+  readonly cancel = (): void => this.#worker.send({ type: 'cancel' });
+  readonly kill = (): void => this.#worker.kill('SIGKILL');
+  readonly heartbeat = (): void => this.#worker.send({ type: 'heartbeat' });
 
   /** The run ends failed with this reason: the worker is killed, whatever it was doing. */
-  const refuse = (why: string) => {
-    errorText = why;
-    worker.kill('SIGKILL');
-  };
-  const deliver = (message: TrainingMessage) => {
+  #refuse(why: string): void {
+    this.#errorText = why;
+    this.#worker.kill('SIGKILL');
+  }
+
+  #deliver(message: TrainingMessage): void {
     try {
-      sink.onMessage(runId, message);
+      this.#sink.onMessage(this.runId, message);
     } catch (error) {
       // A sink that cannot write must not leave the worker training into the void.
-      refuse(`could not record ${message.type}: ${(error as Error).message}`);
+      this.#refuse(`could not record ${message.type}: ${(error as Error).message}`);
     }
-  };
+  }
 
-  worker.onMessage((raw) => {
+  #receive(raw: unknown): void {
     const parsed = FromWorker.safeParse(raw);
-    if (!parsed.success) return refuse(`worker sent an unknown message: ${JSON.stringify(raw).slice(0, 200)}`);
+    if (!parsed.success) return this.#refuse(`worker sent an unknown message: ${JSON.stringify(raw).slice(0, 200)}`);
     const message = parsed.data;
     switch (message.type) {
       case 'probeResult':
       case 'engineCheckResult':
       case 'inferred':
       case 'modelExported':
-        return refuse(`worker sent a ${message.type} message during a run`);
+        return this.#refuse(`worker sent a ${message.type} message during a run`);
       case 'epochEnd':
-        epochsCompleted = message.epoch;
-        deliver(message);
+        this.#epochsCompleted = message.epoch;
+        this.#deliver(message);
         return;
       case 'trainEnd':
-        epochsCompleted = message.epochsCompleted;
-        ended = { status: message.status, error: null, epochsCompleted };
-        deliver(message);
+        this.#epochsCompleted = message.epochsCompleted;
+        this.#ended = { status: message.status, error: null, epochsCompleted: this.#epochsCompleted };
+        this.#deliver(message);
         return;
       case 'error':
-        errorText = message.message;
-        deliver({ ...message, runId });
+        this.#errorText = message.message;
+        this.#deliver({ ...message, runId: this.runId });
         return;
       case 'trainBegin':
       case 'batchEnd':
       case 'checkpoint':
       case 'evaluation':
-        deliver(message);
+        this.#deliver(message);
         return;
       default: {
         const unknown: never = message;
         throw new Error(`unhandled worker message ${JSON.stringify(unknown)}`);
       }
     }
-  });
+  }
 
-  worker.onExit((code, signal) => {
-    if (ended && errorText === null) {
-      resolveDone(ended);
+  #exited(code: number | null, signal: string | null): void {
+    if (this.#ended && this.#errorText === null) {
+      this.#resolveDone(this.#ended);
       return;
     }
-    const why = errorText ?? `worker exited (code ${code}, signal ${signal}) before the run ended`;
-    if (errorText === null) deliver({ type: 'error', runId, message: why });
-    resolveDone({ status: 'failed', error: why, epochsCompleted });
-  });
-
-  worker.send(request);
-  return {
-    runId,
-    get pid() {
-      return worker.pid;
-    },
-    cancel: () => worker.send({ type: 'cancel' }),
-    kill: () => worker.kill('SIGKILL'),
-    heartbeat: () => worker.send({ type: 'heartbeat' }),
-    done,
-  };
+    const why = this.#errorText ?? `worker exited (code ${code}, signal ${signal}) before the run ended`;
+    if (this.#errorText === null) this.#deliver({ type: 'error', runId: this.runId, message: why });
+    this.#resolveDone({ status: 'failed', error: why, epochsCompleted: this.#epochsCompleted });
+  }
 }
