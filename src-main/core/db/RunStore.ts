@@ -185,14 +185,7 @@ export class RunStore extends StoreQueue {
     return sweepRecords.listExperiments(this.#ctx);
   }
 
-  createSweep(input: {
-    name: string;
-    spec: unknown;
-    experimentId?: number | null;
-    status?: SweepStatus;
-    uuid?: string;
-    runsOn?: 'here' | 'agents';
-  }): Sweep {
+  createSweep(input: sweepRecords.NewSweep): Sweep {
     return sweepRecords.createSweep(this.#ctx, input);
   }
 

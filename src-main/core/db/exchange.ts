@@ -16,7 +16,7 @@ import {
 } from '../contract/index.ts';
 import type { SqliteDatabase } from './database.ts';
 import { exportFormatTag } from './importRuns.ts';
-import { readParam, toRunRecord, type FlatParam, type RunDbRow } from './records.ts';
+import { readParam, toRunRecord, type EvaluationDbRow, type FlatParam, type RunDbRow } from './records.ts';
 
 /** The shape of an export this file writes (importRuns.ts reads it back within the API's limits). */
 const ExportedRun = z
@@ -125,15 +125,6 @@ type CheckpointRow = {
   sha256: string;
   metric: string | null;
   value: number | null;
-  created_at: number;
-};
-type EvaluationRow = {
-  split: string;
-  loss: number | null;
-  accuracy: number | null;
-  confusion: string;
-  per_class: string;
-  most_wrong: string;
   created_at: number;
 };
 type ExportedRunShape = RunsExport['runs'][number];
@@ -249,7 +240,7 @@ function runExporter(db: SqliteDatabase, uuids: UuidLookups): (r: RunDbRow) => E
       tags: stmt.tags.all(r.id) as string[],
       note: (stmt.note.get(r.id) as string | undefined) ?? '',
       checkpoints: (stmt.checkpoints.all(r.id) as CheckpointRow[]).map(exportedCheckpoint),
-      evaluations: (stmt.evaluations.all(r.id) as EvaluationRow[]).map(exportedEvaluation),
+      evaluations: (stmt.evaluations.all(r.id) as EvaluationDbRow[]).map(exportedEvaluation),
       metrics: metricSeries(
         stmt.metrics.all(r.id) as { key: string; step: number; epoch: number; wall_ms: number; value: number | null }[],
       ),
@@ -279,7 +270,7 @@ function exportedCheckpoint(c: CheckpointRow): ExportedRunShape['checkpoints'][n
   };
 }
 
-function exportedEvaluation(e: EvaluationRow): ExportedRunShape['evaluations'][number] {
+function exportedEvaluation(e: EvaluationDbRow): ExportedRunShape['evaluations'][number] {
   return {
     split: e.split,
     loss: enc(e.loss),

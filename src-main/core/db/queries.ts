@@ -22,7 +22,7 @@ import {
   type SummaryField,
 } from '../contract/runs.ts';
 import type { SqliteDatabase } from './database.ts';
-import { readParam, toRunRecord, type FlatParam, type RunDbRow, type SummaryDbRow } from './records.ts';
+import { readParam, toRunRecord, type EvaluationDbRow, type FlatParam, type RunDbRow, type SummaryDbRow } from './records.ts';
 import { metricKind, type MetricKindInfo } from '../contract/metrics.ts';
 
 export const enc = (v: number | null): MetricValue | null => (v === null ? null : encodeMetricValue(v));
@@ -262,15 +262,7 @@ export function runDetail(db: SqliteDatabase, id: number): RunDetail | undefined
   const checkpoints = checkpointRows(db, id);
   const evaluations = db
     .prepare('SELECT split, loss, accuracy, confusion, per_class, most_wrong, created_at FROM evaluations WHERE run_id = ? ORDER BY split')
-    .all(id) as {
-    split: string;
-    loss: number | null;
-    accuracy: number | null;
-    confusion: string;
-    per_class: string;
-    most_wrong: string;
-    created_at: number;
-  }[];
+    .all(id) as EvaluationDbRow[];
   const tags = db.prepare('SELECT tag FROM tags WHERE run_id = ? ORDER BY tag').pluck().all(id) as string[];
   const note = (db.prepare('SELECT body FROM notes WHERE run_id = ?').pluck().get(id) as string | undefined) ?? '';
   return {

@@ -54,6 +54,17 @@ export function leaseOf(run: Pick<RunRecord, 'id' | 'workerOwner' | 'attempt'>):
   return { runId: run.id, owner: run.workerOwner, attempt: run.attempt };
 }
 
+/** An `evaluations` row as stored (the run view and the export read the same columns). */
+export interface EvaluationDbRow {
+  split: string;
+  loss: number | null;
+  accuracy: number | null;
+  confusion: string;
+  per_class: string;
+  most_wrong: string;
+  created_at: number;
+}
+
 export interface RunDbRow {
   id: number;
   uuid: string;

@@ -56,17 +56,17 @@ export function listExperiments(ctx: StoreContext): Experiment[] {
   return rows as Experiment[];
 }
 
-export function createSweep(
-  ctx: StoreContext,
-  input: {
-    name: string;
-    spec: unknown;
-    experimentId?: number | null;
-    status?: SweepStatus;
-    uuid?: string;
-    runsOn?: 'here' | 'agents';
-  },
-): Sweep {
+/** A sweep as `createSweep` takes it: status defaults to pending, runsOn to here, uuid to a new one. */
+export interface NewSweep {
+  name: string;
+  spec: unknown;
+  experimentId?: number | null;
+  status?: SweepStatus;
+  uuid?: string;
+  runsOn?: 'here' | 'agents';
+}
+
+export function createSweep(ctx: StoreContext, input: NewSweep): Sweep {
   const status = SweepStatus.parse(input.status ?? 'pending');
   const id = ctx.write('creating a sweep', () =>
     Number(
