@@ -18,7 +18,7 @@ import type { AxisValue } from '../contract/runs.ts';
 import { hardLimit, type AxisRange, type Folding, type SweepSpec } from '../contract/sweeps.ts';
 import { confirmAbove, confirmEpochsAbove } from './sweepSpec.ts';
 import { coreText } from '../contract/coreText.ts';
-import { planSweep } from './pointPlan.ts';
+import { planSweep, type PointStream } from './pointPlan.ts';
 
 export interface ExpandedSweep {
   points: SweepPoint[];
@@ -259,13 +259,6 @@ export function searchSpaceOf(spec: SweepSpec): Dimension[] {
     }
     return { kind: 'categorical', name: axis.name, choices: values };
   });
-}
-
-/** A spec's points, built one at a time and in order; iterate `points()` as often as needed. */
-export interface PointStream {
-  total: number;
-  builder: PointBuilder;
-  points(): Generator<SweepPoint>;
 }
 
 /**

@@ -7,8 +7,17 @@ import { registry } from '../datasets/registry.ts';
 import type { AxisValue } from '../contract/runs.ts';
 import type { Folding, SweepSpec } from '../contract/sweeps.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
-import type { PointStream } from './expand.ts';
 import type { SweepPoint } from './pointRun.ts';
+
+/**
+ * A spec's points, built one at a time and in order (expand.ts's `pointStream` makes one); iterate
+ * `points()` as often as needed. Planning reads only each point's fold key from the builder.
+ */
+export interface PointStream {
+  total: number;
+  builder: { foldKey(point: SweepPoint): string };
+  points(): Generator<SweepPoint>;
+}
 
 const epochAxisNames = new Set(['epochs', 'hyperparameters.epochs']);
 
