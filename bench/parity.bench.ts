@@ -228,11 +228,12 @@ export function parityJobs(text: string | undefined): number {
 }
 
 /**
- * KERNELLAB_BENCH_MODELS limits the group to those presets; the other presets' rows are kept from
- * the last parity record in bench/results/latest.json, each note saying when they were measured.
+ * KERNELLAB_BENCH_MODELS limits the group to those presets; the other compared presets' rows are
+ * kept from the last parity record in `latest` (bench/results/latest.json), each note saying when
+ * they were measured. Rows of presets the group does not compare (alexnet-28's "not compared" row,
+ * which every run writes afresh) are not kept, so they never appear twice.
  */
-function keptRows(only: string[]): BenchResult[] {
-  const latest = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+export function keptRows(latest: string, only: string[], compared: ReadonlySet<string>): BenchResult[] {
   if (!existsSync(latest)) return [];
   const Record = z.object({ benches: z.array(z.object({ bench: z.string(), measuredAt: z.string(), rows: z.array(z.unknown()) })) });
   const parity = Record.parse(JSON.parse(readFileSync(latest, 'utf8'))).benches.find((b) => b.bench === 'parity');
@@ -249,7 +250,7 @@ function keptRows(only: string[]): BenchResult[] {
     .map((r) => Row.parse(r))
     .filter((r) => {
       const preset = /^parity: (\S+)/.exec(r.name)?.[1];
-      return preset !== undefined && !only.includes(preset);
+      return preset !== undefined && compared.has(preset) && !only.includes(preset);
     })
     .map((r) => (r.note?.startsWith('kept from') ? r : { ...r, note: `kept from the run of ${when}${r.note ? `; ${r.note}` : ''}` }));
 }
@@ -419,7 +420,10 @@ export async function run(context: BenchContext = { previous: [], quick: false }
         note: kRate === null ? `absent: ${kerasWhy ?? 'fewer than 2 epochs'}` : `epochs 2–${c.epochs}; load ${loads(kerasRuns)}`,
       });
     }
-    if (only) rows.push(...keptRows(only));
+    if (only) {
+      const latest = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+      rows.push(...keptRows(latest, only, new Set(cases(context.quick).map((c) => c.preset))));
+    }
     rows.push({
       name: 'parity: alexnet-28',
       value: null,

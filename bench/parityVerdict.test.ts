@@ -1,5 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cases, gapVerdict, parityJobs, stepsOf } from './parity.bench.ts';
+import { makeTempDir } from '../src-main/test/tempDir.ts';
+import { cases, gapVerdict, keptRows, parityJobs, stepsOf } from './parity.bench.ts';
 
 // The parity group judges KernelLab against Keras on the mean of several seeds: a gap beyond the
 // goal is called missed only when it is also beyond the noise those seeds leave in the mean gap.
@@ -57,6 +60,38 @@ describe('KERNELLAB_BENCH_PARITY_JOBS', () => {
   it('refuses anything else, naming the variable', () => {
     for (const bad of ['0', '7', '2.5', 'two', '-1']) {
       expect(() => parityJobs(bad)).toThrow(`KERNELLAB_BENCH_PARITY_JOBS must be a whole number from 1 to 6, not "${bad}"`);
+    }
+  });
+});
+
+// KERNELLAB_BENCH_MODELS=fashion-keras-tutorial keeps the other compared networks' last rows; the
+// "not compared" alexnet-28 row is written by every run and must not be kept as well (it was: the
+// record then listed it twice).
+describe('rows kept under KERNELLAB_BENCH_MODELS', () => {
+  it('keeps the other compared presets once, marked with when they were measured', () => {
+    const temp = makeTempDir('kernellab-parity-kept-');
+    try {
+      const latest = join(temp.dir, 'latest.json');
+      const row = (name: string, note?: string) => ({ name, value: 0.97, unit: 'fraction', ...(note ? { note } : {}) });
+      const rows = [
+        row('parity: lenet5-relu mnist (batch 64) gap'),
+        row('parity: fashion-keras-tutorial fashion-mnist (batch 128) gap'),
+        row('parity: lenet5-cifar10-keras cifar-10 (batch 64) gap', 'kept from the run of 2026-11-29 10:00 UTC'),
+        { name: 'parity: alexnet-28', value: null, unit: 'fraction', note: 'not compared' },
+      ];
+      const other = { bench: 'store', measuredAt: '2026-11-30T21:00:00.000Z', rows: [row('parity: lenet5-relu from another bench')] };
+      writeFileSync(latest, JSON.stringify({ benches: [other, { bench: 'parity', measuredAt: '2026-11-30T22:27:31.000Z', rows }] }));
+      const compared = new Set(cases(false).map((c) => c.preset));
+      const kept = keptRows(latest, ['fashion-keras-tutorial'], compared);
+      expect(kept.map((r) => r.name)).toEqual([
+        'parity: lenet5-relu mnist (batch 64) gap',
+        'parity: lenet5-cifar10-keras cifar-10 (batch 64) gap',
+      ]);
+      expect(kept[0].note).toBe('kept from the run of 2026-11-30 22:27 UTC');
+      expect(kept[1].note).toBe('kept from the run of 2026-11-29 10:00 UTC');
+      expect(keptRows(join(temp.dir, 'absent.json'), ['lenet5-relu'], compared)).toEqual([]);
+    } finally {
+      temp.cleanup();
     }
   });
 });
