@@ -87,8 +87,8 @@ describe('rows kept under KERNELLAB_BENCH_MODELS', () => {
         'parity: lenet5-relu mnist (batch 64) gap',
         'parity: lenet5-cifar10-keras cifar-10 (batch 64) gap',
       ]);
-      expect(kept[0].note).toBe('kept from the run of 2026-11-30 22:27 UTC');
-      expect(kept[1].note).toBe('kept from the run of 2026-11-29 10:00 UTC');
+      expect(kept[0]?.note).toBe('kept from the run of 2026-11-30 22:27 UTC');
+      expect(kept[1]?.note).toBe('kept from the run of 2026-11-29 10:00 UTC');
       expect(keptRows(join(temp.dir, 'absent.json'), ['lenet5-relu'], compared)).toEqual([]);
     } finally {
       temp.cleanup();
