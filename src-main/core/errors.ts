@@ -131,11 +131,14 @@ export function errorSentence(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Any thrown value as the body a shell sends back; unexpected errors keep their message but not their stack. */
+/**
+ * Any thrown value as the body a shell sends back; unexpected errors keep their message but not their
+ * stack, and a stray ZodError (a check inside the core, not the input's) gives its issues in words,
+ * not zod's JSON.
+ */
 export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof KernelLabError) return error.toBody();
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: 'internal', message };
+  return { code: 'internal', message: errorSentence(error) };
 }
 
 export const httpStatusOf: Record<ErrorCode, number> = {
