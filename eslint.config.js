@@ -1,6 +1,8 @@
 // @ts-check
 import js from '@eslint/js';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+import { ModuleInfo } from 'eslint-plugin-import-x/core/index';
+import { moduleVisitor } from 'eslint-plugin-import-x/utils';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -70,7 +72,7 @@ const agentMayNotImport = {
 /**
  * import-x's no-cycle, with a message that says why. Cycles make module start-up order matter (a
  * value read before its module has run is undefined) and tie layers together so neither can move.
- * Type-only imports are erased and not followed; the restricted imports above hold the layers for them.
+ * Type-only imports are erased and not followed here; layering/no-type-cycle below walks them.
  */
 const noCycle = {
   ...importX.rules['no-cycle'],
@@ -82,6 +84,71 @@ const noCycle = {
       cycleSource:
         'Dependency cycle via {{source}}: this module imports one that imports it back. src-main/core is layered (contract at the bottom, service at the top); move the shared part down into a module both can import.',
     },
+  },
+};
+
+/** An import or export statement that brings in types only (erased when TypeScript compiles). */
+function isTypeOnlyStatement(/** @type {any} */ node) {
+  if (node.importKind === 'type' || node.exportKind === 'type') return true;
+  const specifiers = node.specifiers ?? [];
+  return specifiers.length > 0 && specifiers.every((/** @type {any} */ s) => s.importKind === 'type' || s.exportKind === 'type');
+}
+
+/**
+ * A circle that a type-only import closes. import-x's no-cycle skips `import type` (erased, so start-up
+ * order cannot break), yet a circle of types still ties two modules so neither can move: one passed
+ * lint in stop 24 (sweeps/expand.ts ↔ pointPlan.ts). This walks the same module graph import-x builds
+ * (its ModuleInfo, type imports included) breadth-first over (module, "a type-only edge was taken"),
+ * and reports a path back to this file only when a type-only edge is on it: circles of values alone
+ * are layering/no-cycle's. Only relative imports are followed: a package cannot import us back.
+ */
+const noTypeCycle = {
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: {
+      typeCycle:
+        'Type-only dependency cycle via {{route}}: this module imports one that imports it back, types included. A circle of types still ties the two modules together so neither can move; declare the shared type in the lower module (or in contract/) and import it from there.',
+    },
+  },
+  /** @param {import('eslint').Rule.RuleContext} context */
+  create(context) {
+    const filename = context.physicalFilename;
+    /** (module path, whether a type-only edge was taken) pairs already walked from this file. */
+    const walked = new Set();
+    return {
+      ...moduleVisitor((/** @type {any} */ source, /** @type {any} */ importer) => {
+        if (typeof source.value !== 'string' || !source.value.startsWith('.')) return;
+        const first = ModuleInfo.get(source.value, /** @type {any} */ (context));
+        if (first == null || first.path === filename) return;
+        const start = { info: first, viaType: isTypeOnlyStatement(importer), route: [source.value] };
+        if (walked.has(`${start.viaType}:${first.path}`)) return;
+        walked.add(`${start.viaType}:${first.path}`);
+        const queue = [start];
+        while (queue.length > 0) {
+          const { info, viaType, route } = /** @type {typeof start} */ (queue.shift());
+          for (const [path, { resolve: next, declarations }] of info.getImports()) {
+            const relative = [...declarations].filter((d) => String(d.source.value).startsWith('.'));
+            if (relative.length === 0) continue;
+            const typed = viaType || relative.every((d) => d.isOnlyImportingTypes);
+            if (path === filename) {
+              if (!typed) continue;
+              context.report({ node: importer, messageId: 'typeCycle', data: { route: [...route, relative[0].source.value].join(' → ') } });
+              // What is still queued was not walked: a later import of this file may need it.
+              for (const left of queue) walked.delete(`${left.viaType}:${left.info.path}`);
+              return;
+            }
+            if (walked.has(`${typed}:${path}`)) continue;
+            walked.add(`${typed}:${path}`);
+            const nextInfo = next();
+            if (nextInfo != null) queue.push({ info: nextInfo, viaType: typed, route: [...route, relative[0].source.value] });
+          }
+        }
+      }),
+      'Program:exit'() {
+        walked.clear();
+      },
+    };
   },
 };
 
@@ -147,7 +214,7 @@ export default tseslint.config(
   },
   {
     files: ['src-main/core/**/*.ts'],
-    plugins: { layering: { rules: { 'no-cycle': noCycle } } },
+    plugins: { layering: { rules: { 'no-cycle': noCycle, 'no-type-cycle': noTypeCycle } } },
     settings: {
       'import-x/resolver-next': [createNodeResolver()],
       'import-x/extensions': ['.ts', '.js'],
@@ -156,6 +223,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', coreMayNotImport],
       'layering/no-cycle': ['error', { ignoreExternal: true }],
+      'layering/no-type-cycle': 'error',
     },
   },
   {

@@ -62,6 +62,28 @@ describe('layering lint', () => {
     expect(await messagesFor('src-main/core/errors.ts', errorsSource)).toEqual([]);
   });
 
+  it('fails on a circle that type-only imports close, which import-x/no-cycle lets pass, and passes the real modules', async () => {
+    // Stop 24's circle: expand.ts imports planSweep from pointPlan.ts, and pointPlan.ts took a type back.
+    const pointPlan = readFileSync(new URL('core/sweeps/pointPlan.ts', import.meta.url), 'utf8');
+    const typeBack = await messagesFor(
+      'src-main/core/sweeps/pointPlan.ts',
+      `${pointPlan}\nimport type { ExpandedSweep } from './expand.ts';\nexport type X = ExpandedSweep;\n`,
+    );
+    expect(typeBack.join('\n')).toMatch(
+      /layering\/no-type-cycle: Type-only dependency cycle via \.\/expand\.ts → \.\/pointPlan\.ts: .*declare the shared type in the lower module/,
+    );
+    expect(typeBack.join('\n')).not.toMatch(/layering\/no-cycle:/);
+    // A circle of types alone: expand.ts takes SweepPoint from pointRun.ts as a type.
+    const pointRun = readFileSync(new URL('core/sweeps/pointRun.ts', import.meta.url), 'utf8');
+    const typesOnly = await messagesFor(
+      'src-main/core/sweeps/pointRun.ts',
+      `${pointRun}\nimport { type ExpandedSweep } from './expand.ts';\nexport type X = ExpandedSweep;\n`,
+    );
+    expect(typesOnly.join('\n')).toMatch(/layering\/no-type-cycle: Type-only dependency cycle via \.\/expand\.ts → \.\/pointRun\.ts/);
+    expect(await messagesFor('src-main/core/sweeps/pointPlan.ts', pointPlan)).toEqual([]);
+    expect(await messagesFor('src-main/core/sweeps/pointRun.ts', pointRun)).toEqual([]);
+  });
+
   it('fails when the contract imports anything but zod and its own files', async () => {
     for (const source of ['../datasets/registry.ts', '../errors.ts', 'yaml', 'node:fs', './nested/x.ts']) {
       const messages = await messagesFor('src-main/core/contract/bad.ts', `import * as m from '${source}';\nexport const x = m;\n`);
