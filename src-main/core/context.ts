@@ -6,6 +6,7 @@ import type { EventBus } from './events.ts';
 import type { Predictor } from './inspect/predictor.ts';
 import type { DataDirLayout } from './home.ts';
 import type { Scheduler } from './sweeps/scheduler.ts';
+import type { GpuHostsWaiting } from './gpuhost/GpuHostsWaiting.ts';
 import type { BackendProbes } from './training/probe.ts';
 import type { WorkerLauncher } from './workerHost.ts';
 
@@ -33,6 +34,8 @@ export interface ServiceContext {
   readonly closing: AbortSignal;
   /** Claims queued runs and hands them to workers; running from the start except in the CLI (see sweeps/handlers.ts). */
   readonly scheduler: Scheduler;
+  /** Pages lending a hardware GPU that wait for a run: the scheduler leaves them unpinned runs first. */
+  readonly gpuHostsWaiting: GpuHostsWaiting;
   /** Dataset downloads and imports in flight. */
   readonly datasets: DatasetTransfers;
   /** Engine installs in flight. */

@@ -20,6 +20,7 @@ import { Lifecycle } from './lifecycle.ts';
 import type { Executor } from './sweeps/execution.ts';
 import { runControlHandlers, sweepsHandlers } from './sweeps/handlers.ts';
 import { Scheduler } from './sweeps/scheduler.ts';
+import { GpuHostsWaiting } from './gpuhost/GpuHostsWaiting.ts';
 import { physicalCores } from './sweeps/workerBudget.ts';
 import { createWorkerExecutor } from './sweeps/workerExecutor.ts';
 import { trainingHandlers } from './training/handlers.ts';
@@ -139,6 +140,7 @@ function buildContext(options: ServiceOptions, closing: AbortSignal): ServiceCon
   });
   const launchWorker = withEngine(options.launchWorker ?? forkWorker, layout.engines);
   const workerEntry = options.workerEntry ?? defaultWorkerEntry;
+  const gpuHostsWaiting = new GpuHostsWaiting();
   const scheduler = new Scheduler({
     store,
     events,
@@ -146,6 +148,8 @@ function buildContext(options: ServiceOptions, closing: AbortSignal): ServiceCon
     // server take any runnable run.
     scope: options.shell === 'cli' ? 'own' : 'any',
     trains: options.trains ?? true,
+    // A page lending a hardware GPU that waits for a run gets the unpinned ones first (issue 16).
+    leaveUnpinned: (now) => gpuHostsWaiting.leaveUnpinnedQueuedAfter(now),
     // One tensorflow worker per GPU on a GPU engine; one per physical core on the CPU engine.
     defaultWorkers: { tensorflow: tensorflowWorkers(tensorflowManifest(layout.engines), physicalCores()) },
     executor:
@@ -175,6 +179,7 @@ function buildContext(options: ServiceOptions, closing: AbortSignal): ServiceCon
     workerEntry,
     startedAt: Date.now(),
     scheduler,
+    gpuHostsWaiting,
     datasets: new DatasetTransfers({ root: layout.datasets, events, mirror: options.datasetMirror }),
     engines: new EngineInstalls({ enginesDir: layout.engines, events, tfjsVersion, verify: verifyInWorker(launchWorker, workerEntry) }),
     backends,

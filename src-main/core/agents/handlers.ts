@@ -70,6 +70,7 @@ function sessionHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pic
     'agent.bye': ({ agentId, reason }, call) => {
       server.agentOf(agentId, call);
       ctx.store.agents.bye(agentId, reason);
+      ctx.gpuHostsWaiting.busy(agentId);
       // A page's GPU-host token serves that one lending: it opens nothing once the page stopped.
       const principal = principalOf(call);
       if (principal.sweepId === null) ctx.store.agents.revokeToken(principal.tokenId);
@@ -136,6 +137,8 @@ function claimHandler(ctx: ServiceContext, server: AgentServer): Session<'agent.
     if (agent.sweepId === null) {
       const unpinned = await server.takesUnpinned(agent.id);
       const claim = registry.claim(agent, { unpinned });
+      if (claim || !unpinned) ctx.gpuHostsWaiting.busy(agent.id);
+      else ctx.gpuHostsWaiting.asked(agent.id, Date.now());
       if (!claim)
         return unpinned
           ? { job: null, reason: 'no run is queued for this GPU', reasonCode: coreText('agent_claim_no_run_for_gpu', {}), done: false }

@@ -59,6 +59,8 @@ export interface ClaimRequest {
   /** How many runs may train at once on this machine. */
   budget: number;
   scope: ClaimScope;
+  /** Leave unreserved runs that pin no backend and were queued after this time (ms) to a waiting GPU host; null takes them. */
+  leaveUnpinnedQueuedAfter?: number | null;
 }
 
 /**
@@ -69,9 +71,15 @@ const notGpuHostPinned = `coalesce(json_extract(r.hyperparameters, '$.backend'),
   .map((b) => `'${b}'`)
   .join(', ')})`;
 
-/** A queued run this scheduler may claim (in a queue of `firstOfEachQueue`: single runs, or a running sweep trained here). */
+/**
+ * A queued run this scheduler may claim (in a queue of `firstOfEachQueue`: single runs, or a
+ * running sweep trained here). `@leaveAfter`: while a page lending a hardware GPU waits, unpinned
+ * runs queued after it are its to claim first (gpuhost/GpuHostsWaiting.ts).
+ */
 const claimable = `r.status = 'queued' AND r.derived_from_run_id IS NULL AND ${notGpuHostPinned}
   AND (r.reserved_for IS NULL OR r.reserved_for = @owner)
+  AND NOT (@leaveAfter IS NOT NULL AND r.reserved_for IS NULL AND json_extract(r.hyperparameters, '$.backend') IS NULL
+           AND r.updated_at > @leaveAfter)
   AND (@any OR r.reserved_for = @owner OR r.sweep_id IN (SELECT value FROM json_each(@sweeps))
        OR r.id IN (SELECT value FROM json_each(@runs)))`;
 
@@ -127,18 +135,25 @@ export function claimNext(db: SqliteDatabase, request: ClaimRequest): RunRecord 
       any: request.scope.kind === 'any' ? 1 : 0,
       sweeps: JSON.stringify(request.scope.kind === 'own' ? request.scope.sweepIds : []),
       runs: JSON.stringify(request.scope.kind === 'own' ? (request.scope.runIds ?? []) : []),
+      leaveAfter: request.leaveUnpinnedQueuedAfter ?? null,
     }) as RunDbRow | undefined;
   return row && toRunRecord(row);
 }
 
 /** Whether any queued run could be claimed now by a scheduler with this scope. */
-export function hasClaimable(db: SqliteDatabase, owner: string, scope: ClaimScope): boolean {
+export function hasClaimable(
+  db: SqliteDatabase,
+  owner: string,
+  scope: ClaimScope,
+  leaveUnpinnedQueuedAfter: number | null = null,
+): boolean {
   return (
     db.prepare(`SELECT 1 FROM (${firstOfEachQueue}) WHERE id IS NOT NULL LIMIT 1`).get({
       owner,
       any: scope.kind === 'any' ? 1 : 0,
       sweeps: JSON.stringify(scope.kind === 'own' ? scope.sweepIds : []),
       runs: JSON.stringify(scope.kind === 'own' ? (scope.runIds ?? []) : []),
+      leaveAfter: leaveUnpinnedQueuedAfter,
     }) !== undefined
   );
 }

@@ -30,7 +30,7 @@ export class StoreQueue {
   claimNextRunnable(
     owner: string = this.#ctx.owner,
     leaseMs: number = this.#ctx.leaseMs,
-    options: { budget?: number; scope?: ClaimScope } = {},
+    options: { budget?: number; scope?: ClaimScope; leaveUnpinnedQueuedAfter?: number | null } = {},
   ): RunRecord | undefined {
     return this.#ctx.write('claiming a queued run', () =>
       lifecycle.claimNext(this.#ctx.db, {
@@ -40,13 +40,18 @@ export class StoreQueue {
         hostPrefix: this.#ctx.hostPrefix,
         budget: options.budget ?? Infinity,
         scope: options.scope ?? { kind: 'any' },
+        leaveUnpinnedQueuedAfter: options.leaveUnpinnedQueuedAfter ?? null,
       }),
     );
   }
 
   /** Whether any queued run could be claimed now by `owner` with `scope` (its sweep, if any, is running). */
-  hasClaimableRun(owner: string = this.#ctx.owner, scope: ClaimScope = { kind: 'any' }): boolean {
-    return this.#ctx.read('reading the queue', () => lifecycle.hasClaimable(this.#ctx.db, owner, scope));
+  hasClaimableRun(
+    owner: string = this.#ctx.owner,
+    scope: ClaimScope = { kind: 'any' },
+    leaveUnpinnedQueuedAfter: number | null = null,
+  ): boolean {
+    return this.#ctx.read('reading the queue', () => lifecycle.hasClaimable(this.#ctx.db, owner, scope, leaveUnpinnedQueuedAfter));
   }
 
   /** Runs training now on this machine, in every process on this database. */

@@ -51,6 +51,7 @@ export class Scheduler {
   readonly #budget: WorkerBudget;
   readonly #scope: 'any' | 'own';
   readonly #trains: boolean;
+  readonly #leaveUnpinnedAfter: ((now: number) => number | null) | undefined;
   /** Sweeps a scheduler with scope 'own' runs (the ones its process started or resumed). */
   readonly #adopted = new Set<number>();
   /** Single runs a scheduler with scope 'own' runs (queued or resumed by its process). */
@@ -84,6 +85,7 @@ export class Scheduler {
     });
     this.#scope = options.scope ?? 'any';
     this.#trains = options.trains ?? true;
+    this.#leaveUnpinnedAfter = options.leaveUnpinned;
     for (const [backend, workers] of Object.entries(options.concurrency ?? {}) as [BackendName, number][]) {
       this.setConcurrency(workers, backend);
     }
@@ -144,6 +146,11 @@ export class Scheduler {
     this.#adoptedRuns.add(runId);
   }
 
+  /** Unpinned runs queued after this are left to a waiting GPU host (SchedulerOptions.leaveUnpinned). */
+  #leaveUnpinned(): number | null {
+    return this.#leaveUnpinnedAfter?.(Date.now()) ?? null;
+  }
+
   #claimScope(): ClaimScope {
     return this.#scope === 'any' ? { kind: 'any' } : { kind: 'own', sweepIds: [...this.#adopted], runIds: [...this.#adoptedRuns] };
   }
@@ -201,6 +208,7 @@ export class Scheduler {
         const run = this.#store.claimNextRunnable(this.owner, this.#leaseMs, {
           budget: this.budget()[this.#budget.backend],
           scope: this.#claimScope(),
+          leaveUnpinnedQueuedAfter: this.#leaveUnpinned(),
         });
         if (!run) break;
         this.#launch(run);
@@ -233,7 +241,7 @@ export class Scheduler {
     this.#events.emit('run.updated', { runId: run.id, status: 'running', summary: this.#store.summary(run.id) });
     // Every core when the run is alone here; an equal share when others run or wait (threadsPerRun);
     // or what the user set (threadsFor).
-    const alone = this.#local.size === 0 && !this.#store.hasClaimableRun(this.owner, this.#claimScope());
+    const alone = this.#local.size === 0 && !this.#store.hasClaimableRun(this.owner, this.#claimScope(), this.#leaveUnpinned());
     const job: RunJob = {
       run,
       lease: leaseOf(run),
@@ -325,7 +333,7 @@ export class Scheduler {
 
   #checkIdle(): void {
     if (this.#idleWaiters.size === 0 || this.#local.size > 0 || this.#pumping) return;
-    if (this.#running && this.#store.hasClaimableRun(this.owner, this.#claimScope())) return;
+    if (this.#running && this.#store.hasClaimableRun(this.owner, this.#claimScope(), this.#leaveUnpinned())) return;
     for (const resolve of this.#idleWaiters) resolve();
     this.#idleWaiters.clear();
   }

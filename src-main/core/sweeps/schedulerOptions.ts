@@ -24,6 +24,11 @@ export interface SchedulerOptions extends WorkerBudgetOptions {
   leaseMs?: number;
   /** An execution that reports nothing for this long is stopped and queued again (ms); default 10 minutes. */
   stallMs?: number;
+  /**
+   * Runs that pin no backend queued after the time this returns are left for another executor
+   * that waits for them (a page lending a hardware GPU: gpuhost/GpuHostsWaiting.ts); null leaves none.
+   */
+  leaveUnpinned?: (now: number) => number | null;
 }
 
 /** A worker reports progress about four times a second; loading a large dataset stays far below ten minutes of silence. */
