@@ -5,7 +5,7 @@ import { SweepSpec } from '../src-main/core/contract/sweeps.ts';
 import { Hyperparameters } from '../src-main/core/contract/training.ts';
 import { invalidInput, runNotFound, sweepNotFound } from '../src-main/core/errors.ts';
 import { runText, queueingText } from '../src-main/core/sweeps/sweepProgress.ts';
-import { coreTextOf, durationText, issuesOf } from '../src-renderer/lib/coreText.ts';
+import { coreTextOf, durationText, issuesOf } from './coreText.ts';
 
 const hangul = /[\uac00-\ud7a3]/;
 

@@ -54,6 +54,16 @@ describe('the CLI in Korean and English', () => {
     expect(en.err).toContain('input is not JSON');
   });
 
+  it("says the core's dataset errors in Korean from their codes, and in English exactly as the core wrote them", () => {
+    const missing = join(temp.dir, 'no-such-folder');
+    const ko = kernellab({ KERNELLAB_LANG: 'ko' }, 'datasets', 'import', missing, '--name', 'mnist');
+    expect(ko.code).toBe(2);
+    expect(ko.err).toBe(`kernellab: ${missing}: 그런 파일이나 폴더가 없습니다\n`);
+    const en = kernellab({ KERNELLAB_LANG: 'en' }, 'datasets', 'import', missing, '--name', 'mnist');
+    expect(en.code).toBe(2);
+    expect(en.err).toBe(`kernellab: ${missing}: no such file or folder\n`);
+  });
+
   it('labels kernellab info in Korean, and prints the same JSON in both languages', () => {
     const ko = kernellab({ KERNELLAB_LANG: 'ko' }, 'info');
     expect(ko.code, ko.err).toBe(0);

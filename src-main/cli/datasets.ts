@@ -9,6 +9,7 @@ import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { print, printError, printJson, terminalText, textTable } from './format.ts';
 import { m } from '../../i18n/paraglide/messages.js';
+import { errorText } from './errorText.ts';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -25,7 +26,7 @@ function parseName(value: string): DatasetName {
  */
 function withOfflineHint(error: unknown, name: DatasetName): unknown {
   if (!(error instanceof KernelLabError) || error.code !== 'unavailable' || /disk is full|canceled/i.test(error.message)) return error;
-  return new KernelLabError('unavailable', `${error.message}\n  ${m.cli_datasets_offline_hint({ name })}`);
+  return new KernelLabError('unavailable', `${errorText(error)}\n  ${m.cli_datasets_offline_hint({ name })}`);
 }
 
 function describe(d: DatasetInfo): string {

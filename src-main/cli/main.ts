@@ -1,11 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { methods } from '../core/contract/index.ts';
-import { KernelLabError, toErrorBody } from '../core/errors.ts';
+import { KernelLabError } from '../core/errors.ts';
 import { createService, resolveDataDir, type Service } from '../core/service.ts';
 import { registerDatasets } from './datasets.ts';
 import { commanderOutput, formatInfo, print, printError, printJson } from './format.ts';
 import { describeEngine, registerEngine } from './engine.ts';
 import { commanderError, commanderHelp } from './commanderText.ts';
+import { errorText } from './errorText.ts';
 import { registerRuns } from './runs.ts';
 import { registerServe } from './serve.ts';
 import { registerSweep } from './sweep.ts';
@@ -178,8 +179,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    const body = toErrorBody(error);
-    printError(`kernellab: ${body.message}`);
+    printError(`kernellab: ${errorText(error)}`);
     return exitCodeOf(error);
   } finally {
     await service?.close();

@@ -3,6 +3,7 @@
  * cancel, import from files on disk, delete, verify, and sample images for the gallery.
  */
 import { z } from 'zod';
+import { CoreText } from './coreText.ts';
 import { method } from './define.ts';
 
 export const DatasetName = z.enum(['mnist', 'fashion-mnist', 'cifar10']);
@@ -34,6 +35,8 @@ export const DatasetInfo = z.object({
   downloadBytes: z.number().int(),
   /** What is wrong when corrupt; why the last download failed when absent. */
   problem: z.string().nullable(),
+  /** `problem`'s coded form, for the page's language (contract/coreText.ts); absent or null: English only. */
+  problemCode: CoreText.nullable().optional(),
 });
 export type DatasetInfo = z.infer<typeof DatasetInfo>;
 
@@ -49,6 +52,8 @@ export const DatasetProgress = z.object({
   phase: z.enum(['download', 'verify', 'extract', 'done', 'failed', 'canceled']),
   /** The error, when failed. */
   message: z.string().optional(),
+  /** `message`'s coded form (contract/coreText.ts). */
+  messageCode: CoreText.optional(),
 });
 export type DatasetProgress = z.infer<typeof DatasetProgress>;
 

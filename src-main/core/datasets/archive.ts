@@ -53,11 +53,17 @@ export async function extractArchive(
     const err = error as NodeJS.ErrnoException;
     if (err.name === 'AbortError') throw error;
     if (err.name === 'KernelLabError') throw error;
-    if (err.code === 'Z_BUF_ERROR') throw fileProblem(label, 'gzip data is truncated (unexpected end of file)');
-    if (err.code?.startsWith('Z_')) throw fileProblem(label, `gzip data is corrupt (${err.message})`);
-    throw fileProblem(label, `is not a readable tar archive (${err.message})`);
+    if (err.code === 'Z_BUF_ERROR')
+      throw fileProblem(label, 'gzip data is truncated (unexpected end of file)', ['dataset_file_gzip_truncated', {}]);
+    if (err.code?.startsWith('Z_'))
+      throw fileProblem(label, `gzip data is corrupt (${err.message})`, ['dataset_file_gzip_corrupt', { reason: err.message }]);
+    throw fileProblem(label, `is not a readable tar archive (${err.message})`, ['dataset_file_not_tar', { reason: err.message }]);
   }
   const missing = members.filter((m) => !found.has(m.name)).map((m) => m.name);
-  if (missing.length > 0) throw fileProblem(label, `does not contain ${missing.join(', ')} under ${archive.memberDir}/`);
+  if (missing.length > 0)
+    throw fileProblem(label, `does not contain ${missing.join(', ')} under ${archive.memberDir}/`, [
+      'dataset_file_archive_missing',
+      { members: missing.join(', '), dir: archive.memberDir },
+    ]);
   return found;
 }

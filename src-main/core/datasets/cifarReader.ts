@@ -21,11 +21,15 @@ export function readCifarBatch(
   options: { numClasses?: number; into?: CifarBatch; offset?: number } = {},
 ): CifarBatch {
   const numClasses = options.numClasses ?? 10;
-  if (bytes.length === 0) throw fileProblem(file, 'is empty');
+  if (bytes.length === 0) throw fileProblem(file, 'is empty', ['dataset_file_empty', {}]);
   if (bytes.length % CIFAR_RECORD !== 0) {
     throw fileProblem(
       file,
       `size ${bytes.length} is not a multiple of the ${CIFAR_RECORD}-byte CIFAR record (truncated or not CIFAR binary data: ${Math.floor(bytes.length / CIFAR_RECORD)} whole records and ${bytes.length % CIFAR_RECORD} bytes left over)`,
+      [
+        'dataset_file_cifar_size',
+        { bytes: bytes.length, records: Math.floor(bytes.length / CIFAR_RECORD), left: bytes.length % CIFAR_RECORD },
+      ],
     );
   }
   const count = bytes.length / CIFAR_RECORD;
@@ -38,7 +42,11 @@ export function readCifarBatch(
     const src = r * CIFAR_RECORD;
     const label = bytes[src]!;
     // The value is not repeated: in a file that is not CIFAR data it is a byte of whatever the file is.
-    if (label >= numClasses) throw fileProblem(file, `the label of record ${r} is outside 0..${numClasses - 1}: not CIFAR-10 binary data`);
+    if (label >= numClasses)
+      throw fileProblem(file, `the label of record ${r} is outside 0..${numClasses - 1}: not CIFAR-10 binary data`, [
+        'dataset_file_label_range',
+        { label, record: r, max: numClasses - 1 },
+      ]);
     out.labels[offset + r] = label;
     const red = src + 1;
     const green = red + CIFAR_PIXELS;

@@ -10,7 +10,10 @@ export function checkContent(def: DatasetDef, file: RegistryFile, bytes: Uint8Ar
   if (/idx3/.test(name)) {
     const images = readIdxImages(content, label);
     if (images.height !== def.height || images.width !== def.width) {
-      throw fileProblem(label, `holds ${images.height}x${images.width} images; ${def.name} images are ${def.height}x${def.width}`);
+      throw fileProblem(label, `holds ${images.height}x${images.width} images; ${def.name} images are ${def.height}x${def.width}`, [
+        'dataset_file_image_size',
+        { height: images.height, width: images.width, dataset: def.name, expectedHeight: def.height, expectedWidth: def.width },
+      ]);
     }
   } else if (/idx1/.test(name)) {
     readIdxLabels(content, label, def.classNames.length);
@@ -43,7 +46,10 @@ export function decodeSplit(
     const images = readIdxImages(decompress(img.bytes, img.label, img.entry.content?.bytes ?? img.entry.bytes), img.label);
     const labels = readIdxLabels(decompress(lab.bytes, lab.label, lab.entry.content?.bytes ?? lab.entry.bytes), lab.label, numClasses);
     if (images.height !== def.height || images.width !== def.width) {
-      throw fileProblem(img.label, `holds ${images.height}x${images.width} images; ${def.name} images are ${def.height}x${def.width}`);
+      throw fileProblem(img.label, `holds ${images.height}x${images.width} images; ${def.name} images are ${def.height}x${def.width}`, [
+        'dataset_file_image_size',
+        { height: images.height, width: images.width, dataset: def.name, expectedHeight: def.height, expectedWidth: def.width },
+      ]);
     }
     if (images.count !== labels.length) {
       throw fileProblem(lab.label, `holds ${labels.length} labels but ${img.label} holds ${images.count} images`);

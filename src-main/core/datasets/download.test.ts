@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { coreTextOf } from '../../../i18n/coreText.ts';
+import type { KernelLabError } from '../errors.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { downloadDataset, type DownloadProgress } from './download.ts';
 import { loadSplit, mnistDataFiles, readManifest } from './index.ts';
@@ -26,6 +28,9 @@ beforeEach(() => {
   server.log.length = 0;
 });
 afterEach(() => tmp.cleanup());
+
+/** The error as the Korean page and CLI say it, from its code (contract/coreText.ts); '' when it has none. */
+const korean = (error: Error) => coreTextOf((error as KernelLabError).text, '', 'ko');
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -91,6 +96,7 @@ describe('downloadDataset from a local HTTP mirror', () => {
     expect(error.message).toMatch(
       /could not download train-images-idx3-ubyte.gz: train-images-idx3-ubyte.gz: is an HTML page, not dataset data/,
     );
+    expect(korean(error)).toMatch(/^mnist: train-images-idx3-ubyte.gz을\(를\) 다운로드하지 못했습니다: /);
     expect(leftovers(join(tmp.dir, 'mnist'))).toEqual([]);
   });
 
@@ -122,6 +128,8 @@ describe('downloadDataset from a local HTTP mirror', () => {
       expect(error.message).toMatch(
         /t10k-labels-idx1-ubyte.gz \(from http:\/\/127.0.0.1:\d+\/ok\/mnist\/t10k-labels-idx1-ubyte.gz\): checksum mismatch: expected SHA-256 f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6 \(content ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2\), got [0-9a-f]{64} \(content [0-9a-f]{64}\); the download was deleted/,
       );
+      // The headline in Korean; each source's problem as the core wrote it (hashes, addresses).
+      expect(korean(error)).toMatch(/^mnist: t10k-labels-idx1-ubyte.gz을\(를\) 다운로드하지 못했습니다: .*checksum mismatch/);
       expect(leftovers(join(tmp.dir, 'mnist'))).toEqual([]);
     } finally {
       await badServer.close();
@@ -140,6 +148,7 @@ describe('downloadDataset from a local HTTP mirror', () => {
       bad.set('mnist/train-labels-idx1-ubyte.gz', files.get('mnist/train-labels-idx1-ubyte.gz')!);
       const truncated = await failure(downloadDataset(tmp.dir, 'mnist', { ...quick, mirror: `${badServer.url}/ok` }));
       expect(truncated.message).toMatch(/t10k-images-idx3-ubyte.gz: gzip data is truncated/);
+      expect(korean(bomb)).toMatch(/^mnist: train-labels-idx1-ubyte.gz을\(를\) 다운로드하지 못했습니다: /);
       expect(readManifest(tmp.dir, 'mnist')).toBeUndefined();
     } finally {
       await badServer.close();
@@ -169,6 +178,7 @@ describe('downloadDataset from a local HTTP mirror', () => {
     symlinkSync('/dev/full', join(tmp.dir, 'mnist', 'train-images-idx3-ubyte.gz.part'));
     const error = await failure(downloadDataset(tmp.dir, 'mnist', { ...quick, mirror: `${server.url}/ok` }));
     expect(error.message).toMatch(/^train-images-idx3-ubyte.gz: the disk is full \(writing .*train-images-idx3-ubyte.gz.part\)/);
+    expect(korean(error)).toMatch(/^train-images-idx3-ubyte.gz: 디스크가 가득 찼습니다\(.*train-images-idx3-ubyte.gz.part에 쓰는 중\)$/);
     expect(readManifest(tmp.dir, 'mnist')).toBeUndefined();
   });
 

@@ -17,6 +17,7 @@ import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { KernelLabError } from '../errors.ts';
 import { checkContent } from './decode.ts';
 import { sha256Bytes, sha256File } from './hash.ts';
@@ -58,9 +59,12 @@ export interface DownloadOptions {
 /** Why one attempt at one source failed, and what to do next. */
 class AttemptError extends Error {
   readonly next: 'retry' | 'next-source' | 'stop';
-  constructor(message: string, next: 'retry' | 'next-source' | 'stop') {
+  /** The coded form of a 'stop' (the one attempt error the user sees on its own). */
+  readonly text: CoreText | undefined;
+  constructor(message: string, next: 'retry' | 'next-source' | 'stop', text?: CoreText) {
     super(message);
     this.next = next;
+    this.text = text;
   }
 }
 
@@ -93,7 +97,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
-const canceled = () => new KernelLabError('conflict', 'download canceled');
+const canceled = () => new KernelLabError('conflict', 'download canceled', undefined, { text: coreText('dataset_download_canceled', {}) });
 
 /**
  * Downloads a dataset into `datasetsDir`: each file streams to `<file>.part` in the dataset's
@@ -106,7 +110,10 @@ export async function downloadDataset(datasetsDir: string, name: DatasetName, op
   const mirror = typeof options.mirror === 'string' ? parseMirror(options.mirror, 'mirror') : options.mirror;
   options = { ...options, mirror };
   const variants = def.variants.filter((v) => v.download && (v.download.urls.length > 0 || mirror || options.baseUrls));
-  if (variants.length === 0) throw new KernelLabError('invalid_input', `${name} has no download source; import its files instead`);
+  if (variants.length === 0)
+    throw new KernelLabError('invalid_input', `${name} has no download source; import its files instead`, undefined, {
+      text: coreText('dataset_no_download_source', { name }),
+    });
   const release = takeDownloadLock(datasetsDir, name);
   try {
     return await downloadVariants(datasetsDir, def, variants, options);
@@ -138,7 +145,9 @@ function takeDownloadLock(datasetsDir: string, name: DatasetName): () => void {
   const path = join(dir, LOCK);
   const holder = downloadLockHolder(datasetsDir, name);
   if (holder !== undefined && holder !== process.pid) {
-    throw new KernelLabError('conflict', `${name} is being downloaded by another KernelLab process (pid ${holder})`);
+    throw new KernelLabError('conflict', `${name} is being downloaded by another KernelLab process (pid ${holder})`, undefined, {
+      text: coreText('dataset_downloading_elsewhere', { name, processId: holder }),
+    });
   }
   writeFileSync(path, String(process.pid));
   return () => rmSync(path, { force: true });
@@ -160,7 +169,9 @@ async function downloadVariants(datasetsDir: string, def: DatasetDef, variants: 
       throw error;
     }
   }
-  throw new KernelLabError('unavailable', `${name}: no source holds its files: ${failures.join('; ')}`);
+  throw new KernelLabError('unavailable', `${name}: no source holds its files: ${failures.join('; ')}`, undefined, {
+    text: coreText('dataset_no_source_holds', { name, failures: failures.join('; ') }),
+  });
 }
 
 class NotHeldError extends Error {}
@@ -294,7 +305,7 @@ async function fetchFromSources(f: {
         problems.push(`${location}: ${err.message}`);
         if (err.next === 'stop') {
           rmSync(part, { force: true });
-          throw new KernelLabError('unavailable', `${item.name}: ${err.message}`);
+          throw new KernelLabError('unavailable', `${item.name}: ${err.message}`, undefined, err.text ? { text: err.text } : {});
         }
         if (err.next === 'next-source') break;
         if (attempt + 1 < attempts) await sleep((options.backoffMs ?? 500) * 2 ** attempt, options.signal);
@@ -303,7 +314,9 @@ async function fetchFromSources(f: {
   }
   const allMissing = problems.length > 0 && problems.every((p) => /HTTP 404|no such file/.test(p));
   if (allMissing && f.index === 0) throw new NotHeldError(`${f.variant.id}: ${item.name} not found (${problems.join('; ')})`);
-  throw new KernelLabError('unavailable', `${def.name}: could not download ${item.name}: ${problems.join('; ')}`);
+  throw new KernelLabError('unavailable', `${def.name}: could not download ${item.name}: ${problems.join('; ')}`, undefined, {
+    text: coreText('dataset_download_failed', { name: def.name, file: item.name, problems: problems.join('; ') }),
+  });
 }
 
 /**
@@ -327,6 +340,7 @@ async function verifyDownloaded(def: DatasetDef, item: RegistryFile, path: strin
     throw fileProblem(
       item.name,
       `is an HTML page, not dataset data (the server${where} answered with an error or login page)`,
+      ['dataset_file_html', {}],
       'unavailable',
     );
   if (item.content && size <= item.content.bytes * 2) {
@@ -338,6 +352,8 @@ async function verifyDownloaded(def: DatasetDef, item: RegistryFile, path: strin
       throw new KernelLabError(
         'unavailable',
         `${item.name}${where}: checksum mismatch: expected SHA-256 ${item.sha256} (content ${item.content.sha256}), got ${sha} (content ${contentSha}); the download was deleted`,
+        undefined,
+        { text: coreText('dataset_download_checksum', { file: item.name, expected: item.content.sha256, got: contentSha }) },
       );
     }
   } else if (!('memberDir' in item) && size <= item.bytes * 2) {
@@ -346,6 +362,8 @@ async function verifyDownloaded(def: DatasetDef, item: RegistryFile, path: strin
   throw new KernelLabError(
     'unavailable',
     `${item.name}${where}: checksum mismatch: expected SHA-256 ${item.sha256}, got ${sha}; the download was deleted`,
+    undefined,
+    { text: coreText('dataset_download_checksum', { file: item.name, expected: item.sha256, got: sha }) },
   );
 }
 
@@ -484,8 +502,14 @@ async function writeCounted(
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
     if (err instanceof AttemptError) throw err;
-    if (err.code === 'ENOSPC') throw new AttemptError(`the disk is full (writing ${part})`, 'stop');
-    if (err.code === 'EACCES' || err.code === 'EROFS') throw new AttemptError(`cannot write ${part}: ${err.message}`, 'stop');
+    if (err.code === 'ENOSPC')
+      throw new AttemptError(`the disk is full (writing ${part})`, 'stop', coreText('dataset_disk_full', { file: name, path: part }));
+    if (err.code === 'EACCES' || err.code === 'EROFS')
+      throw new AttemptError(
+        `cannot write ${part}: ${err.message}`,
+        'stop',
+        coreText('dataset_cannot_write', { file: name, reason: err.message }),
+      );
     if (err.name === 'AbortError') throw canceled();
     const idle = timedOut.get(input as IncomingMessage);
     if (idle) throw new AttemptError(`${idle} (after ${offset + written} bytes)`, 'retry');

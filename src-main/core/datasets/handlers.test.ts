@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { gzipSync, inflateSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
-import type { DatasetProgress } from '../contract/index.ts';
+import { coreTextOf } from '../../../i18n/coreText.ts';
+import { DatasetInfo, type DatasetProgress } from '../contract/index.ts';
 import { createService, type Service } from '../service.ts';
 import { mnistDataFiles } from './index.ts';
 import { startDataServer, type DataServer } from './testing/dataServer.ts';
@@ -137,6 +138,9 @@ describe('datasets service methods', () => {
     await expect(service.call('datasets.download', { name: 'mnist', wait: true })).rejects.toThrow(
       `mnist is being downloaded by another KernelLab process (pid ${process.ppid})`,
     );
+    await expect(service.call('datasets.download', { name: 'mnist', wait: true })).rejects.toMatchObject({
+      text: { code: 'dataset_downloading_elsewhere', params: { name: 'mnist', processId: process.ppid } },
+    });
     await expect(service.call('datasets.delete', { name: 'mnist' })).rejects.toThrow(/in another KernelLab process/);
     // A lock left by a process that is gone is taken over.
     writeFileSync(join(dir, '.download.lock'), '999999999');
@@ -172,7 +176,13 @@ describe('datasets service methods', () => {
       if (e.name === 'dataset.progress') events.push(e.payload as DatasetProgress);
     });
     await expect(service.call('datasets.download', { name: 'mnist', wait: true })).rejects.toThrow(/is an HTML page/);
-    expect(events.at(-1)).toMatchObject({ phase: 'failed' });
-    expect((await statusOf('mnist')).problem).toMatch(/is an HTML page/);
+    expect(events.at(-1)).toMatchObject({ phase: 'failed', messageCode: { code: 'dataset_download_failed' } });
+    const listed = await statusOf('mnist');
+    expect(listed.problem).toMatch(/is an HTML page/);
+    // The page shows the coded form in Korean; the list's schema accepts it as it crossed the boundary.
+    expect(DatasetInfo.parse(listed).problemCode).toMatchObject({ code: 'dataset_download_failed', params: { name: 'mnist' } });
+    expect(coreTextOf(listed.problemCode, listed.problem!, 'ko')).toMatch(
+      /^mnist: train-images-idx3-ubyte.gz을\(를\) 다운로드하지 못했습니다: /,
+    );
   });
 });

@@ -13,7 +13,10 @@ export interface IdxImages {
 
 function header(bytes: Uint8Array, file: string, headerBytes: number, magic: number, what: string): DataView {
   if (bytes.length < headerBytes) {
-    throw fileProblem(file, `truncated: ${bytes.length} bytes is shorter than the ${headerBytes}-byte IDX ${what} header`);
+    throw fileProblem(file, `truncated: ${bytes.length} bytes is shorter than the ${headerBytes}-byte IDX ${what} header`, [
+      'dataset_file_idx_size',
+      { bytes: bytes.length, expected: headerBytes },
+    ]);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const found = view.getUint32(0);
@@ -22,9 +25,15 @@ function header(bytes: Uint8Array, file: string, headerBytes: number, magic: num
     // is not a dataset (a link to /etc/passwd, say), and is not repeated back.
     if (found === IDX_LABELS_MAGIC || found === IDX_IMAGES_MAGIC) {
       const other = found === IDX_LABELS_MAGIC ? 'that is a label file' : 'that is an image file';
-      throw fileProblem(file, `wrong magic number ${found} (${other}); an IDX ${what} file starts with ${magic}`);
+      throw fileProblem(file, `wrong magic number ${found} (${other}); an IDX ${what} file starts with ${magic}`, [
+        'dataset_file_not_idx',
+        { magic },
+      ]);
     }
-    throw fileProblem(file, `does not start with the IDX magic number ${magic}: not an IDX ${what} file`);
+    throw fileProblem(file, `does not start with the IDX magic number ${magic}: not an IDX ${what} file`, [
+      'dataset_file_not_idx',
+      { magic },
+    ]);
   }
   return view;
 }
@@ -41,6 +50,7 @@ export function readIdxImages(bytes: Uint8Array, file: string): IdxImages {
     throw fileProblem(
       file,
       `${bytes.length < expected ? 'truncated' : 'has trailing bytes'}: the header says ${count} images of ${height}x${width} (${expected} bytes) but the file has ${bytes.length} bytes`,
+      ['dataset_file_idx_size', { bytes: bytes.length, expected }],
     );
   }
   return { count, height, width, pixels: bytes.subarray(16) };
@@ -55,6 +65,7 @@ export function readIdxLabels(bytes: Uint8Array, file: string, numClasses = 10):
     throw fileProblem(
       file,
       `${bytes.length < expected ? 'truncated' : 'has trailing bytes'}: the header says ${count} labels (${expected} bytes) but the file has ${bytes.length} bytes`,
+      ['dataset_file_idx_size', { bytes: bytes.length, expected }],
     );
   }
   const labels = bytes.subarray(8);
@@ -65,7 +76,10 @@ export function readIdxLabels(bytes: Uint8Array, file: string, numClasses = 10):
 export function checkLabels(labels: Uint8Array, file: string, numClasses: number, recordOffset = 0): void {
   for (let i = 0; i < labels.length; i++) {
     if (labels[i]! >= numClasses) {
-      throw fileProblem(file, `label ${labels[i]} at record ${i + recordOffset} is outside 0..${numClasses - 1}`);
+      throw fileProblem(file, `label ${labels[i]} at record ${i + recordOffset} is outside 0..${numClasses - 1}`, [
+        'dataset_file_label_range',
+        { label: labels[i]!, record: i + recordOffset, max: numClasses - 1 },
+      ]);
     }
   }
 }

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { create as createTar } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { coreTextOf } from '../../../i18n/coreText.ts';
+import type { KernelLabError } from '../errors.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { extractArchive } from './archive.ts';
 import { installFromFiles, mnistDataFiles, readManifest } from './index.ts';
@@ -11,6 +13,9 @@ import { cifarRecord, idxImages } from './testing/fixtures.ts';
 let tmp: { dir: string; cleanup: () => void };
 beforeEach(() => (tmp = makeTempDir('kernellab-import-')));
 afterEach(() => tmp.cleanup());
+
+/** The error as the Korean page and CLI say it, from its code (contract/coreText.ts); '' when it has none. */
+const korean = (error: Error) => coreTextOf((error as KernelLabError).text, '', 'ko');
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -94,6 +99,14 @@ describe('installFromFiles refuses bad files with the file and the problem, and 
     writeFileSync(join(dir, 'train_subset_10k.bin.gz'), gzipSync(Buffer.concat([cifarRecord(1, [0, 0, 0]), Buffer.alloc(100)])));
     const error = await failure(installFromFiles(data(), 'cifar10', [dir]));
     expect(error.message).toMatch(/^train_subset_10k.bin.gz: size 3173 is not a multiple of the 3073-byte CIFAR record/);
+    expect(korean(error)).toMatch(
+      /^cifar10에는 아직 train_subset_10k.bin.gz, test_batch_reordered.bin.gz이\(가\) 없습니다. 받아들이지 않은 파일: train_subset_10k.bin.gz: size 3173/,
+    );
+    // Named on its own, the file's problem is coded too.
+    const named = await failure(installFromFiles(data(), 'cifar10', [join(dir, 'train_subset_10k.bin.gz')]));
+    expect(korean(named)).toBe(
+      'train_subset_10k.bin.gz: 크기 3,173바이트가 CIFAR 레코드의 배수가 아닙니다(온전한 레코드 1개, 남는 바이트 100). 잘렸거나 CIFAR 바이너리 데이터가 아닙니다',
+    );
     expect(readManifest(data(), 'cifar10')).toBeUndefined();
   });
 
@@ -102,12 +115,17 @@ describe('installFromFiles refuses bad files with the file and the problem, and 
     expect(error.message).toBe(
       'mnist: the files given hold only train-images-idx3-ubyte, train-labels-idx1-ubyte; still missing t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz',
     );
+    expect(korean(error)).toBe(
+      'mnist: 주어진 파일에는 train-images-idx3-ubyte, train-labels-idx1-ubyte만 있습니다. 아직 없는 파일: t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz',
+    );
     const stranger = join(tmp.dir, 'notes.txt');
     writeFileSync(stranger, 'hello');
-    expect((await failure(installFromFiles(data(), 'mnist', [stranger]))).message).toMatch(
-      /^notes.txt: is not a file of mnist; expected one of/,
-    );
-    expect((await failure(installFromFiles(data(), 'mnist', [join(tmp.dir, 'nope')]))).message).toMatch(/nope: no such file or folder/);
+    const strangerError = await failure(installFromFiles(data(), 'mnist', [stranger]));
+    expect(strangerError.message).toMatch(/^notes.txt: is not a file of mnist; expected one of/);
+    expect(korean(strangerError)).toMatch(/^notes.txt: mnist의 파일이 아닙니다. 다음 중 하나여야 합니다: /);
+    const missing = await failure(installFromFiles(data(), 'mnist', [join(tmp.dir, 'nope')]));
+    expect(missing.message).toMatch(/nope: no such file or folder/);
+    expect(korean(missing)).toMatch(/nope: 그런 파일이나 폴더가 없습니다$/);
   });
 
   it('stops with a clear error when the disk is full', async () => {
@@ -116,6 +134,7 @@ describe('installFromFiles refuses bad files with the file and the problem, and 
     symlinkSync('/dev/full', join(data(), 'mnist', 'train-images-idx3-ubyte.part'));
     const error = await failure(installFromFiles(data(), 'mnist', mnistDataFiles()));
     expect(error.message).toMatch(/^train-images-idx3-ubyte: the disk is full \(copying .*train-images-idx3-ubyte\)/);
+    expect(korean(error)).toMatch(/^train-images-idx3-ubyte: 디스크가 가득 찼습니다\(.*train-images-idx3-ubyte.part에 쓰는 중\)$/);
     expect(readManifest(data(), 'mnist')).toBeUndefined();
   });
 

@@ -4,6 +4,7 @@ import { basename, join, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KernelLabError } from '../errors.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { extractArchive } from './archive.ts';
 import { checkContent } from './decode.ts';
 import { sha256Bytes } from './hash.ts';
@@ -42,7 +43,11 @@ export async function identifyFile(def: DatasetDef, source: SourceFile, signal?:
   } catch (error) {
     // Decoders name the file by its own name; a link also says where it leads.
     if (error instanceof KernelLabError && source.label !== source.name && error.message.startsWith(`${source.name}: `)) {
-      throw new KernelLabError(error.code, `${source.label}${error.message.slice(source.name.length)}`, error.issues);
+      const text =
+        error.text && 'file' in error.text.params
+          ? ({ ...error.text, params: { ...error.text.params, file: source.label } } as CoreText)
+          : error.text;
+      throw new KernelLabError(error.code, `${source.label}${error.message.slice(source.name.length)}`, error.issues, text ? { text } : {});
     }
     throw error;
   }
@@ -67,13 +72,20 @@ async function identify(def: DatasetDef, source: SourceFile, signal?: AbortSigna
   for (const variant of def.variants) {
     const archive = variant.download?.archive;
     if (archive && name === archive.name) {
-      throw fileProblem(name, `checksum mismatch: SHA-256 is ${await shaOf()}, the published ${archive.name} has ${archive.sha256}`);
+      const got = await shaOf();
+      throw fileProblem(name, `checksum mismatch: SHA-256 is ${got}, the published ${archive.name} has ${archive.sha256}`, [
+        'dataset_file_checksum',
+        { got, published: archive.name, expected: archive.sha256 },
+      ]);
     }
     for (const file of variant.files) {
       if (stripGz(name) !== stripGz(file.name)) continue;
       const limit = file.content?.bytes ?? file.bytes;
       if (bytes > limit * 2 + 1024 * 1024)
-        throw fileProblem(name, `is ${bytes} bytes, far more than the ${limit} bytes ${file.name} should be`);
+        throw fileProblem(name, `is ${bytes} bytes, far more than the ${limit} bytes ${file.name} should be`, [
+          'dataset_file_too_big',
+          { bytes, limit, published: file.name },
+        ]);
       const data = await readSource(source, signal);
       checkContent(def, file, data, name);
       const fileSha = sha256Bytes(data);
@@ -84,10 +96,14 @@ async function identify(def: DatasetDef, source: SourceFile, signal?: AbortSigna
         throw fileProblem(
           name,
           `checksum mismatch: the decompressed content's SHA-256 is ${contentSha}, the published ${file.content.name} has ${file.content.sha256}`,
+          ['dataset_file_checksum', { got: contentSha, published: file.content.name, expected: file.content.sha256 }],
         );
       }
       const expected = file.content && !isGzip(data) ? file.content.sha256 : file.sha256;
-      throw fileProblem(name, `checksum mismatch: SHA-256 is ${fileSha}, the published ${file.name} has ${expected}`);
+      throw fileProblem(name, `checksum mismatch: SHA-256 is ${fileSha}, the published ${file.name} has ${expected}`, [
+        'dataset_file_checksum',
+        { got: fileSha, published: file.name, expected },
+      ]);
     }
   }
   return { kind: 'unknown', source };
@@ -151,7 +167,10 @@ export async function installFromFiles(
     completed = true;
     return { ...manifest, notes };
   } catch (error) {
-    if (signal?.aborted) throw new KernelLabError('conflict', `import of ${name} canceled`);
+    if (signal?.aborted)
+      throw new KernelLabError('conflict', `import of ${name} canceled`, undefined, {
+        text: coreText('dataset_import_canceled', { name }),
+      });
     throw error;
   } finally {
     rmSync(extractDir, { recursive: true, force: true });
@@ -190,6 +209,8 @@ async function identifyAll(r: {
       throw new KernelLabError(
         'invalid_input',
         `${source.label}: is not a file of ${name}; expected one of ${expectedNames(def).join(', ')}`,
+        undefined,
+        { text: coreText('dataset_not_a_file_of', { file: source.label, name, expected: expectedNames(def).join(', ') }) },
       );
     }
     if (candidate.kind === 'file') {
@@ -202,7 +223,10 @@ async function identifyAll(r: {
     for (const memberPath of members.values()) {
       const member = await identifyFile(def, memberSource(memberPath), signal);
       if (member.kind !== 'file' || member.id.variant !== candidate.variant) {
-        throw fileProblem(source.name, `member ${basename(memberPath)} does not match the published checksum`);
+        throw fileProblem(source.name, `member ${basename(memberPath)} does not match the published checksum`, [
+          'dataset_file_archive_member',
+          { member: basename(memberPath) },
+        ]);
       }
       found.push(member.id);
     }
@@ -248,12 +272,18 @@ async function copyOrMove(f: Identified, to: string, move: boolean, signal?: Abo
       await handle.close();
     }
     if (f.bytes > 0 && hash.digest('hex') !== f.sha256)
-      throw new KernelLabError('invalid_input', `${f.source.label}: changed while it was being imported; import it again`);
+      throw new KernelLabError('invalid_input', `${f.source.label}: changed while it was being imported; import it again`, undefined, {
+        text: coreText('dataset_changed_during_import', { file: f.source.label }),
+      });
   } catch (error) {
     rmSync(to, { force: true });
     const err = error as NodeJS.ErrnoException;
-    if (err.code === 'ENOSPC')
-      throw new KernelLabError('unavailable', `${basename(to.replace(/\.part$/, ''))}: the disk is full (copying ${f.source.path})`);
+    if (err.code === 'ENOSPC') {
+      const file = basename(to.replace(/\.part$/, ''));
+      throw new KernelLabError('unavailable', `${file}: the disk is full (copying ${f.source.path})`, undefined, {
+        text: coreText('dataset_disk_full', { file, path: to }),
+      });
+    }
     throw error;
   }
 }
@@ -271,14 +301,23 @@ function pickVariant(def: DatasetDef, found: Identified[], rejected: string[], s
     if (missing.length === 0) return variant;
     if (!best || missing.length < best.missing.length) best = { variant, missing };
   }
-  const have = found.length === 0 ? 'no file of it' : `only ${found.map((f) => f.source.name).join(', ')}`;
-  const missing = best?.missing.join(', ');
+  const held = found.map((f) => f.source.name).join(', ');
+  const have = found.length === 0 ? 'no file of it' : `only ${held}`;
+  const missing = best?.missing.join(', ') ?? '';
   // What was left out may be why: a few of those, not ten thousand.
   const left =
     skipped.length === 0
       ? ''
       : ` (left out: ${skipped.slice(0, 3).join('; ')}${skipped.length > 3 ? `; and ${skipped.length - 3} more` : ''})`;
+  const name = def.name;
   if (rejected.length > 0)
-    throw new KernelLabError('invalid_input', `${rejected.join('; ')} (so ${def.name} is still missing ${missing})${left}`);
-  throw new KernelLabError('invalid_input', `${def.name}: the files given hold ${have}; still missing ${missing}${left}`);
+    throw new KernelLabError('invalid_input', `${rejected.join('; ')} (so ${name} is still missing ${missing})${left}`, undefined, {
+      text: coreText('dataset_files_rejected', { name, rejected: rejected.join('; '), missing, left }),
+    });
+  throw new KernelLabError('invalid_input', `${name}: the files given hold ${have}; still missing ${missing}${left}`, undefined, {
+    text:
+      found.length === 0
+        ? coreText('dataset_files_missing_none', { name, missing, left })
+        : coreText('dataset_files_missing', { name, have: held, missing, left }),
+  });
 }

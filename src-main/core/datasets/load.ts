@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { KernelLabError } from '../errors.ts';
+import { coreText } from '../contract/coreText.ts';
 import { decodeSplit } from './decode.ts';
 import { sha256Bytes } from './hash.ts';
 import { datasetDir, quickCheck, readManifest } from './manifest.ts';
@@ -36,29 +37,40 @@ let cacheCounter = 0;
  * (`cache/<split>.u8`: images then labels) beside them; later loads read the cache after
  * checking its size and SHA-256.
  */
+/** A dataset that cannot be read; `advice` follows the problem (the manifest case gave none). */
+function corrupt(name: string, problem: string, advice = '; delete it and download or import it again'): KernelLabError {
+  return new KernelLabError('unavailable', `dataset ${name} is corrupt: ${problem}${advice}`, undefined, {
+    text: coreText('dataset_corrupt', { name, problem }),
+  });
+}
+
 export async function loadSplit(datasetsDir: string, name: DatasetName, split: SplitName): Promise<RawSplit> {
   const def = registry[name];
   if (!def)
-    throw new KernelLabError('invalid_input', `unknown dataset '${String(name)}'; expected one of ${Object.keys(registry).join(', ')}`);
+    throw new KernelLabError(
+      'invalid_input',
+      `unknown dataset '${String(name)}'; expected one of ${Object.keys(registry).join(', ')}`,
+      undefined,
+      {
+        text: coreText('dataset_unknown', { name: String(name), names: Object.keys(registry).join(', ') }),
+      },
+    );
   const read = readManifest(datasetsDir, name);
   if (!read) {
     const disk = diskState(datasetsDir, name);
-    if (disk.state === 'corrupt')
-      throw new KernelLabError('unavailable', `dataset ${name} is corrupt: ${disk.problem}; delete it and download or import it again`);
+    if (disk.state === 'corrupt') throw corrupt(name, disk.problem);
     throw new KernelLabError(
       'not_found',
       `dataset ${name} is not ready in ${datasetsDir}: download it (kernellab datasets download ${name}) or import its files`,
+      undefined,
+      { text: coreText('dataset_not_ready', { name }) },
     );
   }
   const { manifest, text } = read;
   const variant = def.variants.find((v) => v.id === manifest.variant);
   if (!variant) throw new KernelLabError('unavailable', `${name}/manifest.json names an unknown variant '${manifest.variant}'`);
   const problems = quickCheck(datasetsDir, manifest);
-  if (problems.length > 0)
-    throw new KernelLabError(
-      'unavailable',
-      `dataset ${name} is corrupt: ${problems.join('; ')}; delete it and download or import it again`,
-    );
+  if (problems.length > 0) throw corrupt(name, problems.join('; '));
 
   const splitDef = variant.splits[split];
   const dir = datasetDir(datasetsDir, name);
@@ -76,21 +88,25 @@ export async function loadSplit(datasetsDir: string, name: DatasetName, split: S
   for (const fileName of names) {
     const entry = variant.files.find((f) => f.name === fileName) as RegistryFile;
     const m = manifest.files.find((f) => f.name === fileName);
-    if (!m) throw new KernelLabError('unavailable', `dataset ${name} is corrupt: manifest.json does not list ${fileName}`);
+    if (!m) throw corrupt(name, `manifest.json does not list ${fileName}`, '');
     const bytes = new Uint8Array(await readFile(join(dir, m.stored)));
     const sha = sha256Bytes(bytes);
     if (sha !== m.sha256) {
       markCorrupt(datasetsDir, name, [`${m.stored}: SHA-256 is ${sha}, the verified file had ${m.sha256}`]);
-      throw new KernelLabError(
-        'unavailable',
-        `dataset ${name} is corrupt: ${m.stored} has SHA-256 ${sha}, the verified file had ${m.sha256}; delete it and download or import it again`,
-      );
+      throw corrupt(name, `${m.stored} has SHA-256 ${sha}, the verified file had ${m.sha256}`);
     }
     files.set(fileName, { entry, bytes, label: m.stored });
   }
   const decoded = decodeSplit(def, splitDef, files);
   if (decoded.count !== splitDef.count) {
-    throw new KernelLabError('unavailable', `dataset ${name} ${split}: holds ${decoded.count} images, expected ${splitDef.count}`);
+    throw new KernelLabError(
+      'unavailable',
+      `dataset ${name} ${split}: holds ${decoded.count} images, expected ${splitDef.count}`,
+      undefined,
+      {
+        text: coreText('dataset_split_count', { name, split, count: decoded.count, expected: splitDef.count }),
+      },
+    );
   }
   writeCache(dir, split, manifestSha256, decoded.images, decoded.labels);
   return { images: decoded.images, labels: decoded.labels, count: decoded.count, ...shape };

@@ -1,10 +1,23 @@
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { z } from 'zod';
+import type { coreTextParams, CoreText, CoreTextCode } from '../contract/coreText.ts';
 import { KernelLabError, type ErrorCode } from '../errors.ts';
 
-/** A dataset file that is not what it should be: the message always starts with the file's name. */
-export function fileProblem(file: string, problem: string, code: ErrorCode = 'invalid_input'): KernelLabError {
-  return new KernelLabError(code, `${basename(file)}: ${problem}`);
+/** The codes whose message starts with `{file}`. */
+type FileCode = { [C in CoreTextCode]: 'file' extends keyof z.infer<(typeof coreTextParams)[C]> ? C : never }[CoreTextCode];
+
+/** A file problem's coded form (contract/coreText.ts) without the file, which fileProblem adds. */
+export type FileText = { [C in FileCode]: [C, Omit<z.infer<(typeof coreTextParams)[C]>, 'file'>] }[FileCode];
+
+/**
+ * A dataset file that is not what it should be: the message always starts with the file's name.
+ * `text` is the problem's code and parameters, so the page and the CLI can say it in Korean.
+ */
+export function fileProblem(file: string, problem: string, text?: FileText, code: ErrorCode = 'invalid_input'): KernelLabError {
+  const name = basename(file);
+  const coded = text && ({ code: text[0], params: { ...text[1], file: name } } as CoreText);
+  return new KernelLabError(code, `${name}: ${problem}`, undefined, coded ? { text: coded } : {});
 }
 
 export function isGzip(bytes: Uint8Array): boolean {
@@ -23,7 +36,10 @@ export function looksLikeHtml(bytes: Uint8Array): boolean {
  */
 export function decompress(bytes: Uint8Array, file: string, maxBytes: number): Uint8Array {
   if (looksLikeHtml(bytes))
-    throw fileProblem(file, 'is an HTML page, not dataset data (a web server answered with an error or login page)');
+    throw fileProblem(file, 'is an HTML page, not dataset data (a web server answered with an error or login page)', [
+      'dataset_file_html',
+      {},
+    ]);
   if (!isGzip(bytes)) return bytes;
   try {
     const out = gunzipSync(bytes, { maxOutputLength: maxBytes + 1 });
@@ -35,9 +51,11 @@ export function decompress(bytes: Uint8Array, file: string, maxBytes: number): U
       throw fileProblem(
         file,
         `decompresses to more than ${maxBytes} bytes, far beyond this dataset's size (a gzip bomb or the wrong file)`,
+        ['dataset_file_gzip_bomb', { maxBytes }],
       );
     }
-    if (err.code === 'Z_BUF_ERROR') throw fileProblem(file, 'gzip data is truncated (unexpected end of file)');
-    throw fileProblem(file, `gzip data is corrupt (${err.message})`);
+    if (err.code === 'Z_BUF_ERROR')
+      throw fileProblem(file, 'gzip data is truncated (unexpected end of file)', ['dataset_file_gzip_truncated', {}]);
+    throw fileProblem(file, `gzip data is corrupt (${err.message})`, ['dataset_file_gzip_corrupt', { reason: err.message }]);
   }
 }

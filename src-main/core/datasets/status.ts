@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { sha256File } from './hash.ts';
 import { datasetDir, quickCheck, readManifest, removeManifest, type Manifest } from './manifest.ts';
+import { coreText } from '../contract/coreText.ts';
 import { KernelLabError } from '../errors.ts';
 import type { DatasetName } from './registry.ts';
 
@@ -81,11 +82,17 @@ export function requireReady(datasetsDir: string, names: readonly DatasetName[])
       variants[name] = state.manifest.variant;
       continue;
     }
+    const text =
+      state.state === 'absent'
+        ? coreText('dataset_not_ready_nothing_queued', { name })
+        : coreText('dataset_damaged_nothing_queued', { name, problem: state.problem });
     throw new KernelLabError(
       'unavailable',
       state.state === 'absent'
         ? `${name} is not on this machine yet, so nothing was queued: download it (kernellab datasets download ${name}, or Datasets in the app) or import its files (kernellab datasets import <dir>)`
         : `${name} is damaged (${state.problem}), so nothing was queued: delete it and download or import it again (kernellab datasets rm ${name}, or Datasets in the app)`,
+      undefined,
+      { text },
     );
   }
   return variants;

@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import type { DatasetInfo, DatasetProgress } from '../contract/index.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { KernelLabError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { downloadDataset, downloadLockHolder } from './download.ts';
@@ -37,7 +38,7 @@ export class DatasetTransfers {
   /** Imports in progress, by dataset: datasets.cancel stops them. */
   readonly #imports = new Map<DatasetName, AbortController>();
   /** Why the last download of a dataset failed, shown while it is absent. */
-  readonly #lastFailure = new Map<DatasetName, string>();
+  readonly #lastFailure = new Map<DatasetName, { message: string; text: CoreText | null }>();
   /** The mirror is configuration of this machine, read once; a request cannot name one (see mirror.ts). */
   readonly #mirror: { value: string; from: string } | undefined;
   /** Aborted when the service stops: transfers end, keeping a download's partial file. */
@@ -68,6 +69,7 @@ export class DatasetTransfers {
     const splits = (variant ?? def.variants[0]!).splits;
     const progress = download?.progress;
     const onDisk = bytesOnDisk(this.root, name);
+    const failure = this.#lastFailure.get(name);
     return {
       name,
       title: def.title,
@@ -90,7 +92,8 @@ export class DatasetTransfers {
       source: disk.state === 'ready' ? disk.manifest.source : null,
       bytesOnDisk: onDisk,
       downloadBytes: downloadBytes(def),
-      problem: disk.state === 'corrupt' ? disk.problem : disk.state === 'absent' ? (this.#lastFailure.get(name) ?? null) : null,
+      problem: disk.state === 'corrupt' ? disk.problem : disk.state === 'absent' ? (failure?.message ?? null) : null,
+      problemCode: disk.state === 'absent' ? (failure?.text ?? null) : null,
     };
   }
 
@@ -101,13 +104,19 @@ export class DatasetTransfers {
   /** Starts a download (or joins the one running); with `wait`, resolves when it ends and throws its error. */
   async download(name: DatasetName, wait: boolean): Promise<DatasetInfo> {
     const mirror = this.#mirror ? parseMirror(this.#mirror.value, this.#mirror.from) : undefined;
-    if (this.#imports.has(name)) throw new KernelLabError('conflict', `${name} is being imported; cancel the import before downloading`);
+    if (this.#imports.has(name))
+      throw new KernelLabError('conflict', `${name} is being imported; cancel the import before downloading`, undefined, {
+        text: coreText('dataset_being_imported', { name }),
+      });
     const running = this.#downloads.get(name);
     if (running) {
       if (wait) await running.settled;
       return this.info(name);
     }
-    if (this.#closing.signal.aborted) throw new KernelLabError('unavailable', 'KernelLab is shutting down; no download starts now');
+    if (this.#closing.signal.aborted)
+      throw new KernelLabError('unavailable', 'KernelLab is shutting down; no download starts now', undefined, {
+        text: coreText('dataset_shutting_down', {}),
+      });
     const controller = new AbortController();
     this.#closing.signal.addEventListener('abort', () => controller.abort(), { once: true, signal: controller.signal });
     const entry: ActiveDownload = { controller, progress: undefined, settled: Promise.resolve(undefined) };
@@ -141,7 +150,8 @@ export class DatasetTransfers {
 
   #failed(name: DatasetName, entry: ActiveDownload, error: Error): void {
     const canceled = entry.controller.signal.aborted;
-    if (!canceled) this.#lastFailure.set(name, error.message);
+    const text = error instanceof KernelLabError ? (error.text ?? null) : null;
+    if (!canceled) this.#lastFailure.set(name, { message: error.message, text });
     const last = entry.progress;
     this.#emit({
       dataset: name,
@@ -151,6 +161,7 @@ export class DatasetTransfers {
       rate: last?.rate ?? 0,
       phase: canceled ? 'canceled' : 'failed',
       message: error.message,
+      ...(text && { messageCode: text }),
     });
   }
 
@@ -182,7 +193,10 @@ export class DatasetTransfers {
     for (const candidate of names) {
       const busy = this.#busy(candidate);
       if (busy) {
-        if (name) throw new KernelLabError('conflict', `${candidate} is ${busy}; cancel it before importing`);
+        if (name)
+          throw new KernelLabError('conflict', `${candidate} is ${busy}; cancel it before importing`, undefined, {
+            text: coreText(busy === 'downloading' ? 'dataset_busy_downloading' : 'dataset_busy_importing', { name: candidate }),
+          });
         refusals.push(`${candidate}: ${busy}`);
         continue;
       }
@@ -202,7 +216,9 @@ export class DatasetTransfers {
       }
     }
     if (imported.length === 0)
-      throw new KernelLabError('invalid_input', `the files are not a dataset KernelLab knows (${refusals.join('; ')})`);
+      throw new KernelLabError('invalid_input', `the files are not a dataset KernelLab knows (${refusals.join('; ')})`, undefined, {
+        text: coreText('dataset_not_recognised', { refusals: refusals.join('; ') }),
+      });
     return { ...this.info(imported[0]!), notes: [...notes] };
   }
 
@@ -220,6 +236,13 @@ export class DatasetTransfers {
       throw new KernelLabError(
         'conflict',
         `${name} is downloading${holder !== undefined && !here ? ` in another KernelLab process (pid ${holder})` : ''}; cancel it before deleting`,
+        undefined,
+        {
+          text:
+            holder !== undefined && !here
+              ? coreText('dataset_delete_downloading_elsewhere', { name, processId: holder })
+              : coreText('dataset_delete_downloading', { name }),
+        },
       );
     const existed = bytesOnDisk(this.root, name) > 0;
     rmSync(datasetDir(this.root, name), { recursive: true, force: true });

@@ -1,0 +1,70 @@
+/**
+ * Text made in the core, shown in the user's language: the core sends a code with parameters
+ * beside its English sentence (src-main/core/contract/coreText.ts), and the page and the CLI
+ * render the code through the catalogue's `core_<code>` message. An unknown code (a core newer
+ * than this page) or a missing one shows the English sentence. Shared by the renderer
+ * (src-renderer/lib/coreText.ts) and the CLI, so it imports only the catalogue and types.
+ */
+import { m } from './paraglide/messages.js';
+import { getLocale } from './paraglide/runtime.js';
+import type { CoreText, IssueText } from '../src-main/core/contract/coreText.ts';
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+/** A whole number with the locale's grouping: 40,000. */
+function formatCount(n: number, locale: string): string {
+  let f = numberFormats.get(locale);
+  if (!f) numberFormats.set(locale, (f = new Intl.NumberFormat(locale)));
+  return f.format(n);
+}
+
+type Locale = 'en' | 'ko';
+type Message = (params: Record<string, string>, options: { locale: Locale }) => string;
+/** The compiled messages by key, for codes that arrive as data (the key is checked before use). */
+const byKey = m as unknown as Record<string, Message | undefined>;
+
+/** A whole number of seconds in the locale's words: 45 s, 3 min 10 s, 2 h 5 min (Korean 3분 10초). */
+export function durationText(seconds: number, locale: Locale = getLocale()): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return m.format_duration_s({ s }, { locale });
+  const min = Math.floor(s / 60);
+  if (min < 60) return m.format_duration_min_s({ min, s: s % 60 }, { locale });
+  return m.format_duration_h_min({ h: Math.floor(min / 60), min: min % 60 }, { locale });
+}
+
+/**
+ * A parameter as the message shows it: `…Seconds` as a duration, ids as they are, other whole
+ * numbers with the locale's grouping (40,000), fractions as the core wrote them (a learning rate
+ * of 1e-5 must not round to 0).
+ */
+function paramText(name: string, value: string | number, locale: Locale): string {
+  if (typeof value === 'string') return value;
+  if (name.endsWith('Seconds')) return durationText(value, locale);
+  if (name === 'id' || name.endsWith('Id') || !Number.isInteger(value)) return String(value);
+  return formatCount(value, locale);
+}
+
+/** What the core sent, loosely: a code this page may not know yet. */
+type SentText = { code: string; params: Record<string, string | number> } | CoreText;
+
+/** The coded text in the locale, or `sentence` (the core's English) when there is none or the page does not know its code. */
+export function coreTextOf(text: SentText | null | undefined, sentence: string, locale: Locale = getLocale()): string {
+  if (!text) return sentence;
+  const key = `core_${text.code}`;
+  const message = Object.hasOwn(byKey, key) ? byKey[key] : undefined;
+  if (typeof message !== 'function') return sentence;
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(text.params)) params[name] = paramText(name, value, locale);
+  return message(params, { locale });
+}
+
+/**
+ * Validation issues in the locale, `path: text` as the core writes them (the path as it is): each
+ * coded issue rendered, the others (and all of them when nothing is coded) as the core's English.
+ */
+export function issuesOf(issues: string[], codes: IssueText[] | undefined, locale: Locale = getLocale()): string[] {
+  if (!codes || codes.length !== issues.length) return issues;
+  return codes.map((c, i) => {
+    const text = c.text ? coreTextOf(c.text, '', locale) : '';
+    return text ? `${c.path}: ${text}` : issues[i]!;
+  });
+}
