@@ -4,6 +4,8 @@ import { CoreText, coreText, coreTextCodes, coreTextParams, type CoreTextCode } 
 import { SweepSpec } from '../src-main/core/contract/sweeps.ts';
 import { Hyperparameters } from '../src-main/core/contract/training.ts';
 import { invalidInput, runNotFound, sweepNotFound } from '../src-main/core/errors.ts';
+import { chooseAutoBackend } from '../src-main/core/gpuhost/autoBackend.ts';
+import { gpuFailureText } from '../src-main/core/gpuhost/gpuFailure.ts';
 import { runText, queueingText } from '../src-main/core/sweeps/sweepProgress.ts';
 import { coreTextOf, durationText, issuesOf } from './coreText.ts';
 
@@ -119,5 +121,38 @@ describe('text made in the core, in the page', () => {
   it('says which run or sweep does not exist', () => {
     expect(coreTextOf(runNotFound(12345).toBody().messageCode, '', 'ko')).toBe('실행 12345이(가) 없습니다');
     expect(coreTextOf(sweepNotFound(7).toBody().messageCode, '', 'en')).toBe('Sweep 7 does not exist');
+  });
+
+  it('says what auto picks and why in Korean, the age in the locale; in English as the core writes it', () => {
+    const radeon = {
+      adapter: { api: 'webgpu', vendor: 'amd', architecture: 'rdna-3', description: 'AMD Radeon 780M', isFallbackAdapter: false },
+      device: 'WebGPU on GPU amd rdna-3 (AMD Radeon 780M)',
+      software: false,
+    } as const;
+    const now = 1_000_000_000;
+    const report = (lending: boolean) => ({ host: 'a browser on MacIntel', adapters: [radeon], reportedAt: now - 190_000, lending });
+    const wasm = [{ name: 'wasm', available: true, detail: 'wasm SIMD' }] as const;
+    const lending = chooseAutoBackend(wasm, 'wasm', [report(true)], now);
+    expect(coreTextOf(lending.reasonCode, '', 'ko')).toBe(
+      '이 컴퓨터에는 CUDA GPU가 없습니다. a browser on MacIntel이(가) 지금 GPU를 빌려주고 있으므로(WebGPU on GPU amd rdna-3 (AMD Radeon 780M), 3분 10초 전 보고됨) 백엔드를 고정하지 않은 실행은 그곳에서 학습할 수 있습니다',
+    );
+    for (const auto of [lending, chooseAutoBackend(wasm, 'wasm', [report(false)], now), chooseAutoBackend(wasm, 'wasm', [], now)]) {
+      expect(coreTextOf(auto.reasonCode, '', 'en')).toBe(auto.reason);
+      expect(coreTextOf(auto.reasonCode, '', 'ko')).toMatch(hangul);
+    }
+    expect(lending.reason).toContain('reported 3 min 10 s ago');
+  });
+
+  it("says why a run failed in this browser's GPU in Korean, the browser's own words as they are", () => {
+    const lost = gpuFailureText('A valid external Instance reference no longer exists.');
+    expect(coreTextOf(lost.code, '', 'ko')).toBe(
+      '실행 중에 브라우저의 GPU 프로세스가 멈췄습니다(충돌했거나 드라이버가 재설정함). 다음 실행은 새 GPU Worker에서 시작합니다: A valid external Instance reference no longer exists.',
+    );
+    expect(coreTextOf(lost.code, '', 'en')).toBe(lost.text);
+    const oom = gpuFailureText("Failed to execute 'createBuffer' on 'GPUDevice': Out of memory");
+    expect(coreTextOf(oom.code, '', 'ko')).toMatch(/^브라우저의 GPU 메모리가 이 모델에 부족합니다/);
+    expect(coreTextOf(oom.code, '', 'en')).toBe(oom.text);
+    // A failure with no cause named has no code: the page shows the browser's words.
+    expect(gpuFailureText('the loss function is unknown').code).toBeNull();
   });
 });

@@ -79,7 +79,7 @@ class BrowserGpu {
   status = $state<LenderStatus | null>(null);
   error = $state<string | null>(null);
   /** The last run that failed in this page, and why (a GPU crash, out of memory): shown until the next press. */
-  lastFailure = $state<{ runId: number; error: string } | null>(null);
+  lastFailure = $state<LenderStatus['failed'] | null>(null);
   /** True from the press until the lending ended (stopped, or failed in words). */
   lending = $state(false);
   #stop: AbortController | null = null;

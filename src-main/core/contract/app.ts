@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './define.ts';
+import { CoreText } from './coreText.ts';
 
 export const BackendName = z.enum(['tensorflow', 'wasm', 'cpu']);
 export type BackendName = z.infer<typeof BackendName>;
@@ -65,6 +66,8 @@ export type GpuHostReport = z.infer<typeof GpuHostReport>;
 export const AutoBackend = z.object({
   backend: RunBackend.nullable(),
   reason: z.string(),
+  /** `reason` coded, for the page's language (coreText.ts). */
+  reasonCode: CoreText.optional(),
 });
 export type AutoBackend = z.infer<typeof AutoBackend>;
 

@@ -157,6 +157,14 @@ export const coreTextParams = {
   gpu_host_waiting: z.object({ reason: word }).strict(),
   gpu_host_waiting_no_run: z.object({}).strict(),
   gpu_host_waiting_no_run_for_gpu: z.object({}).strict(),
+  // What `auto` picks and why (core/gpuhost/autoBackend.ts), and why a run failed in a browser's GPU (gpuFailure.ts).
+  auto_cuda: z.object({ device: word }).strict(),
+  auto_lending: z.object({ host: word, device: word, agoSeconds: count }).strict(),
+  auto_not_lending: z.object({ host: word, device: word, agoSeconds: count, backend: word }).strict(),
+  auto_software: z.object({ device: word, agoSeconds: count, backend: word }).strict(),
+  auto_no_browser: z.object({ backend: word }).strict(),
+  gpu_failure_lost: z.object({ error: word }).strict(),
+  gpu_failure_out_of_memory: z.object({ error: word }).strict(),
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;

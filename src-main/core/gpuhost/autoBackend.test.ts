@@ -5,12 +5,12 @@
  * GPU-host token. The adapters here are what a page sends in agent.hello (the e2e spec
  * browserGpu.browser.spec.ts has real Chromium send its SwiftShader one).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BackendProbe, GpuAdapter, GpuHostReport } from '../contract/app.ts';
 import type { MethodName } from '../contract/index.ts';
 import { createService, type Service } from '../service.ts';
 import { dataDirWithMnist, tinySweep } from '../sweeps/sweepFixture.ts';
-import { chooseAutoBackend, maxGpuHostReports } from './autoBackend.ts';
+import { chooseAutoBackend, gpuHostReportsKey, maxGpuHostReports } from './autoBackend.ts';
 
 const agentId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const swiftShader: GpuAdapter = { api: 'webgpu', vendor: 'google', architecture: 'swiftshader', description: '', isFallbackAdapter: true };
@@ -49,7 +49,14 @@ describe('chooseAutoBackend', () => {
     expect(gpu.backend).toBe('webgpu');
     expect(gpu.reason).toContain('lends its GPU now');
     const gone = chooseAutoBackend(wasmOnly, 'wasm', [report([radeon], false, 180)], now);
-    expect(gone).toEqual({ backend: 'wasm', reason: expect.stringContaining('3 h ago but is not lending now, so runs train on wasm') });
+    expect(gone).toMatchObject({
+      backend: 'wasm',
+      reason: expect.stringContaining('3 h 0 min ago but is not lending now, so runs train on wasm'),
+    });
+    expect(gone.reasonCode).toEqual({
+      code: 'auto_not_lending',
+      params: { host: 'a browser on MacIntel', device: 'AMD Radeon 780M', agoSeconds: 10_800, backend: 'wasm' },
+    });
   });
 
   it('never picks a software adapter, even while it lends', () => {
@@ -124,5 +131,33 @@ describe('auto with a browser lending its GPU (service)', () => {
     await expect(
       as('agent.hello', { agent: { id: agentId(99), host: 'x', backends: ['webgl'], adapters: [llvmpipe, llvmpipe, llvmpipe] } }),
     ).rejects.toThrow(/adapters.*at most one adapter per API/);
+  }, 60_000);
+
+  it('reads a damaged setting as no reports, or leaves out the bad ones, saying why in the log; never a crash', async () => {
+    const warnings: string[] = [];
+    const warn = vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void warnings.push(args.join(' ')));
+    try {
+      const store = service.context.store;
+      store.setSetting(gpuHostReportsKey, { not: 'a list' });
+      expect((await service.call('app.info', {})).gpuHosts).toEqual([]);
+      expect(warnings.at(-1)).toBe('settings: gpuHostReports is not a list, read as no reports');
+      const good = { agentId: agentId(50), host: 'a browser on MacIntel', adapters: [radeon], reportedAt: Date.now() };
+      const huge = { ...good, agentId: agentId(51), adapters: [radeon, radeon, radeon] };
+      store.setSetting(gpuHostReportsKey, [{ ...good, reportedAt: 'yesterday' }, good, huge, 'x'.repeat(10)]);
+      const info = await service.call('app.info', {});
+      expect(info.gpuHosts.map((h) => h.host)).toEqual(['a browser on MacIntel']);
+      expect(warnings).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^settings: gpuHostReports\[0\] left out: reportedAt: /),
+          expect.stringMatching(/^settings: gpuHostReports\[2\] left out: adapters: /),
+          expect.stringMatching(/^settings: gpuHostReports\[3\] left out: report: /),
+        ]),
+      );
+      // A page saying hello again writes a sound list over the damaged one.
+      await as('agent.hello', { agent: { id: agentId(52), host: 'a browser again', backends: ['webgl'], adapters: [llvmpipe] } });
+      expect((await service.call('app.info', {})).gpuHosts.map((h) => h.host)).toEqual(['a browser again', 'a browser on MacIntel']);
+    } finally {
+      warn.mockRestore();
+    }
   }, 60_000);
 });

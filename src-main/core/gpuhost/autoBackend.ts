@@ -6,7 +6,18 @@
  * the store's settings with when; a software adapter (SwiftShader, llvmpipe, WARP) is listed but
  * never chosen: its speed says nothing about a GPU.
  */
-import type { AutoBackend, BackendName, BackendProbe, GpuAdapter, GpuHostBackend, GpuHostReport } from '../contract/app.ts';
+import { z } from 'zod';
+import { AgentId } from '../contract/agents.ts';
+import {
+  GpuAdapter,
+  type AutoBackend,
+  type BackendName,
+  type BackendProbe,
+  type GpuHostBackend,
+  type GpuHostReport,
+} from '../contract/app.ts';
+import { coreText } from '../contract/coreText.ts';
+import { formatDuration } from '../contract/sweeps.ts';
 import { describeAdapter, isSoftwareAdapter } from './gpuAdapter.ts';
 
 /** The settings key of the cached reports. */
@@ -14,13 +25,16 @@ export const gpuHostReportsKey = 'gpuHostReports';
 /** How many browsers' reports are kept (the newest). */
 export const maxGpuHostReports = 8;
 
-/** A report as the settings hold it: one per agent (one lending of one page). */
-export interface StoredGpuHostReport {
-  agentId: string;
-  host: string;
-  adapters: GpuAdapter[];
-  reportedAt: number;
-}
+/** A report as the settings hold it: one per agent (one lending of one page), bounded as agent.hello bounds it. */
+const StoredGpuHostReport = z
+  .object({
+    agentId: AgentId,
+    host: z.string().max(253),
+    adapters: z.array(GpuAdapter).max(2),
+    reportedAt: z.number().int().nonnegative(),
+  })
+  .strict();
+export type StoredGpuHostReport = z.infer<typeof StoredGpuHostReport>;
 
 /** What autoBackend needs of the store: the settings table. */
 export interface SettingsStore {
@@ -28,9 +42,34 @@ export interface SettingsStore {
   setSetting(key: string, value: unknown): void;
 }
 
+/**
+ * The cached reports. Only the server writes them, but a damaged setting (edited by hand, written
+ * by another version) must not reach app.info or the claim: a value that is not a list of
+ * reports is read as none, a report that does not parse is left out, each with the reason logged.
+ */
 function readStored(store: SettingsStore): StoredGpuHostReport[] {
-  const value = store.getSetting(gpuHostReportsKey);
-  return Array.isArray(value) ? (value as StoredGpuHostReport[]) : [];
+  let value: unknown;
+  try {
+    value = store.getSetting(gpuHostReportsKey);
+  } catch (error) {
+    console.warn(`settings: ${gpuHostReportsKey} is not readable, read as no reports:`, error instanceof Error ? error.message : error);
+    return [];
+  }
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    console.warn(`settings: ${gpuHostReportsKey} is not a list, read as no reports`);
+    return [];
+  }
+  const reports: StoredGpuHostReport[] = [];
+  for (const [index, item] of value.slice(0, maxGpuHostReports).entries()) {
+    const parsed = StoredGpuHostReport.safeParse(item);
+    if (parsed.success) reports.push(parsed.data);
+    else
+      console.warn(
+        `settings: ${gpuHostReportsKey}[${index}] left out: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'report'}: ${i.message}`).join('; ')}`,
+      );
+  }
+  return reports;
 }
 
 /** Caches what a page offered when it said hello; the newest report first, at most maxGpuHostReports. */
@@ -61,13 +100,9 @@ export function tensorflowOnGpu(backends: readonly BackendProbe[]): boolean {
   return backends.some((b) => b.name === 'tensorflow' && b.available && b.detail.startsWith('CUDA GPU'));
 }
 
-const ago = (ms: number) => {
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 1) return 'just now';
-  if (minutes < 120) return `${minutes} min ago`;
-  const hours = Math.round(minutes / 60);
-  return hours < 48 ? `${hours} h ago` : `${Math.round(hours / 24)} days ago`;
-};
+/** How long ago, in whole seconds (a coded parameter), and in the core's English words ("3 min 10 s ago"). */
+const agoSeconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
+const ago = (seconds: number) => (seconds < 60 ? 'just now' : `${formatDuration(seconds)} ago`);
 
 /** The `auto` choice and its reason in words, from this machine's probe and the browsers' reports. */
 export function chooseAutoBackend(
@@ -77,35 +112,47 @@ export function chooseAutoBackend(
   now: number,
 ): AutoBackend {
   const tensorflow = backends.find((b) => b.name === 'tensorflow');
-  if (tensorflow && tensorflowOnGpu(backends)) return { backend: 'tensorflow', reason: `tensorflow trains on a ${tensorflow.detail}` };
+  if (tensorflow && tensorflowOnGpu(backends))
+    return {
+      backend: 'tensorflow',
+      reason: `tensorflow trains on a ${tensorflow.detail}`,
+      reasonCode: coreText('auto_cuda', { device: tensorflow.detail.slice(0, 1000) }),
+    };
+  const fallback = chosen ?? 'no backend';
   const lending = reports.find((r) => r.lending && hardwareBackendOf(r.adapters.map((a) => a.adapter)) !== null);
   if (lending) {
     const backend = hardwareBackendOf(lending.adapters.map((a) => a.adapter))!;
     const device = lending.adapters.find((a) => a.adapter.api === backend)!.device;
+    const seconds = agoSeconds(now - lending.reportedAt);
     return {
       backend,
-      reason: `no CUDA GPU here; ${lending.host} lends its GPU now (${device}, reported ${ago(now - lending.reportedAt)}), so runs that pin no backend may train there`,
+      reason: `no CUDA GPU here; ${lending.host} lends its GPU now (${device}, reported ${ago(seconds)}), so runs that pin no backend may train there`,
+      reasonCode: coreText('auto_lending', { host: lending.host, device, agoSeconds: seconds }),
     };
   }
-  const fallback = chosen ?? 'no backend';
   const hardware = reports.find((r) => hardwareBackendOf(r.adapters.map((a) => a.adapter)) !== null);
   if (hardware) {
     const device = hardware.adapters.find((a) => !a.software)!.device;
+    const seconds = agoSeconds(now - hardware.reportedAt);
     return {
       backend: chosen,
-      reason: `no CUDA GPU here; ${hardware.host} offered ${device} ${ago(now - hardware.reportedAt)} but is not lending now, so runs train on ${fallback}`,
+      reason: `no CUDA GPU here; ${hardware.host} offered ${device} ${ago(seconds)} but is not lending now, so runs train on ${fallback}`,
+      reasonCode: coreText('auto_not_lending', { host: hardware.host, device, agoSeconds: seconds, backend: fallback }),
     };
   }
   const software = reports[0];
   if (software) {
     const device = software.adapters[0]?.device ?? 'no adapter';
+    const seconds = agoSeconds(now - software.reportedAt);
     return {
       backend: chosen,
-      reason: `no CUDA GPU here; the browser adapter reported ${ago(now - software.reportedAt)} is ${device}; auto never picks a software adapter, so runs train on ${fallback}`,
+      reason: `no CUDA GPU here; the browser adapter reported ${ago(seconds)} is ${device}; auto never picks a software adapter, so runs train on ${fallback}`,
+      reasonCode: coreText('auto_software', { device, agoSeconds: seconds, backend: fallback }),
     };
   }
   return {
     backend: chosen,
     reason: `no CUDA GPU here and no browser has lent its GPU yet (press Train on this browser's GPU in a browser), so runs train on ${fallback}`,
+    reasonCode: coreText('auto_no_browser', { backend: fallback }),
   };
 }

@@ -17,7 +17,7 @@ import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { GpuHost, GpuRunOutcome } from './gpuHost.ts';
 import type { CheckpointBytes, FromGpuWorker, GpuTrainRequest } from './gpuWorkerProtocol.ts';
-import { gpuFailure } from './gpuFailure.ts';
+import { gpuFailure, gpuFailureText } from './gpuFailure.ts';
 import { decodeRunData } from './runDataCodec.ts';
 
 /** Calls an agent.* method of the server with the page's GPU-host token. */
@@ -31,7 +31,7 @@ export interface LenderStatus {
   textCode?: CoreText;
   runId: number | null;
   /** Set once when a run failed in this page: why, in a sentence (gpuFailure), for the page to keep showing. */
-  failed?: { runId: number; error: string };
+  failed?: { runId: number; error: string; errorCode?: CoreText };
 }
 
 export interface LenderOptions {
@@ -146,6 +146,13 @@ async function fetchAll(
     at += part.length;
   }
   return out;
+}
+
+/** A failed run's cause coded for the page (gpuFailure.ts), when the page's Worker named one and the run recorded it. */
+function failureCode(ended: GpuRunOutcome, recorded: string): { errorCode?: CoreText } {
+  if (ended.status !== 'failed') return {};
+  const failure = gpuFailureText(ended.error);
+  return failure.code && failure.text === recorded ? { errorCode: failure.code } : {};
 }
 
 /** Why a run the page stopped (its sweep paused, or the page stopped lending) is interrupted, not failed. */
@@ -309,7 +316,7 @@ class LentRun {
         text: `run ${job.runId} (${job.name}): ended ${status}`,
         textCode: coreText('gpu_host_ended', { ...named, status }),
         runId: job.runId,
-        failed: { runId: job.runId, error: outcome.error },
+        failed: { runId: job.runId, error: outcome.error, ...failureCode(ended, outcome.error) },
       });
     else this.say(`ended ${status}`, coreText('gpu_host_ended', { ...named, status }));
   }
