@@ -69,6 +69,11 @@ describe('the CLI in Korean and English', () => {
     expect(ko.code, ko.err).toBe(0);
     expect(ko.out).toContain('데이터 폴더');
     expect(ko.out).toContain('백엔드');
+    // What auto picks and why (no CUDA GPU and no browser report on this test machine's fresh data folder).
+    expect(ko.out).toMatch(/: 이 컴퓨터에는 CUDA GPU가 없고 아직 GPU를 빌려준 브라우저가 없으므로.* 실행은 \w+에서 학습합니다\n/);
+    expect(kernellab({ KERNELLAB_LANG: 'en' }, 'info').out).toMatch(
+      /: no CUDA GPU here and no browser has lent its GPU yet .*, so runs train on \w+\n/,
+    );
     const jsonKo = JSON.parse(kernellab({ KERNELLAB_LANG: 'ko' }, 'info', '--json').out) as Record<string, unknown>;
     const jsonEn = JSON.parse(kernellab({ KERNELLAB_LANG: 'en' }, 'info', '--json').out) as Record<string, unknown>;
     expect(Object.keys(jsonKo)).toEqual(Object.keys(jsonEn));

@@ -7,6 +7,8 @@
 import stringWidth from 'string-width';
 import type { AppInfo } from '../core/contract/index.ts';
 import { m } from '../../i18n/paraglide/messages.js';
+import { getLocale } from '../../i18n/paraglide/runtime.js';
+import { coreTextOf } from '../../i18n/coreText.ts';
 
 /**
  * C0 controls except tab and newline, DEL, C1 controls (U+0080–U+009F: some terminals read
@@ -105,7 +107,8 @@ export function formatInfo(info: AppInfo): string {
     `  ${m.cli_info_backends()}`,
     ...info.backends.map((b) => `    ${b.available ? '✓' : '✗'} ${b.name.padEnd(11)} ${b.detail}`),
     `${label(m.cli_info_runs_use())}${info.chosenBackend ?? m.cli_info_no_backend()}`,
-    `${label(m.cli_info_auto())}${info.auto.backend ?? m.cli_info_no_backend()}: ${info.auto.reason}`,
+    // English: the core's sentence exactly (scripts read it); another language: its coded form.
+    `${label(m.cli_info_auto())}${info.auto.backend ?? m.cli_info_no_backend()}: ${getLocale() === 'en' ? info.auto.reason : coreTextOf(info.auto.reasonCode, info.auto.reason)}`,
   ];
   if (info.gpuHosts.length > 0) {
     lines.push(`  ${m.cli_info_browser_gpus()}`);
