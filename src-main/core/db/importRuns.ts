@@ -339,7 +339,8 @@ type ParsedRun = { run: ImportedRun; metrics: [string, MetricRow[]][] };
 /**
  * The writer of one imported run with everything it carries (params, metrics, checkpoints,
  * evaluations, tags, note), statements prepared once; call it inside a write transaction.
- * Returns the new run's id, or null when a run with its uuid is already here.
+ * Returns the new run's id, or null when a run with its uuid is already here. The run's metric
+ * points are added to `metricRows`, which the caller writes once for the whole chunk.
  */
 function runWriter(target: ImportTarget, ids: ReturnType<typeof writeExperimentsAndSweeps>, links: Link[]) {
   const { db } = target;
@@ -359,7 +360,7 @@ function runWriter(target: ImportTarget, ids: ReturnType<typeof writeExperiments
   const insertNote = db.prepare('INSERT INTO notes (run_id, body, updated_at) VALUES (?, ?, ?)');
   const paramsOf = paramsMemo();
   const orNull = (v: MetricValue | null) => (v === null ? null : decodeMetricValue(v));
-  return ({ run, metrics }: ParsedRun, now: number): number | null => {
+  return ({ run, metrics }: ParsedRun, now: number, metricRows: MetricRow[]): number | null => {
     if (runExists.get(run.uuid)) return null;
     const { status, error } = importedStatus(run);
     const columns = contentColumns(run);
@@ -390,7 +391,7 @@ function runWriter(target: ImportTarget, ids: ReturnType<typeof writeExperiments
     const id = target.insertRun(row, paramsOf(run, columns));
     if (run.parentRunUuid !== null || run.derivedFromRunUuid !== null)
       links.push({ id, parent: run.parentRunUuid, derivedFrom: run.derivedFromRunUuid });
-    for (const [, points] of metrics) target.writeMetrics(points.map((p) => ({ ...p, runId: id })));
+    for (const [, points] of metrics) for (const p of points) metricRows.push(Object.assign(p, { runId: id }));
     for (const c of run.checkpoints)
       insertCheckpoint.run(id, c.epoch, c.kind, c.path, c.bytes, c.sha256, c.metric, orNull(c.value), c.createdAt);
     for (const e of run.evaluations)
@@ -455,14 +456,16 @@ export async function importRunsExport(
       const started = performance.now();
       target.write(`importing runs ${first + 1} to ${first + chunk.length}`, () => {
         const now = Date.now();
+        const metricRows: MetricRow[] = [];
         for (const parsed of chunk) {
-          const id = writeRun(parsed, now);
+          const id = writeRun(parsed, now, metricRows);
           if (id === null) skipped++;
           else {
             created.runs.push(id);
             imported++;
           }
         }
+        target.writeMetrics(metricRows);
       });
       const perRun = (performance.now() - started) / chunk.length;
       chunkSize = Math.max(1, Math.min(2000, Math.floor(chunkMs / Math.max(perRun, 0.001))));

@@ -78,35 +78,78 @@ export function foldSummary(
 export type MetricWriter = (rows: readonly MetricRow[]) => void;
 
 /**
+ * Most rows one INSERT carries: 256 × 9 = 2,304 bound values at most, far under SQLite's limit of
+ * 32,766. A batch goes as statements of 256, 128, … 1 rows, so at most 9 shapes are ever prepared.
+ */
+const maxRowsPerStatement = 256;
+
+/**
+ * Runs `sql(rows)` for `values` (`width` values per row, in order) as multi-row statements: SQLite
+ * inserts the rows of one VALUES list in order, so a later point at the same (run, key, step) still
+ * wins, as it did one row at a time.
+ */
+function multiRow(db: SqliteDatabase, width: number, sql: (tuples: string) => string): (values: unknown[]) => void {
+  const statements = new Map<number, ReturnType<SqliteDatabase['prepare']>>();
+  const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+  const statement = (rows: number) => {
+    let s = statements.get(rows);
+    if (!s) statements.set(rows, (s = db.prepare(sql(Array.from({ length: rows }, () => tuple).join(', ')))));
+    return s;
+  };
+  return (values) => {
+    const total = values.length / width;
+    for (let done = 0; done < total;) {
+      let rows = maxRowsPerStatement;
+      while (rows > total - done) rows >>= 1;
+      statement(rows).run(values.slice(done * width, (done + rows) * width));
+      done += rows;
+    }
+  };
+}
+
+/**
  * Prepares the statements once; the returned function writes rows and their summaries. Call it
  * inside a transaction: it does not open one (the caller decides what else commits with it).
+ * Points and summaries go in multi-row statements, and the stored summaries of the batch's runs
+ * are read in one query (none for a run the same transaction just created, as an import's are).
  */
 export function metricWriter(db: SqliteDatabase): MetricWriter {
-  const insertMetric = db.prepare(
-    `INSERT INTO metrics (run_id, key, step, epoch, wall_ms, value) VALUES (?, ?, ?, ?, ?, ?)
+  const insertMetrics = multiRow(
+    db,
+    6,
+    (tuples) => `INSERT INTO metrics (run_id, key, step, epoch, wall_ms, value) VALUES ${tuples}
      ON CONFLICT (run_id, key, step) DO UPDATE SET epoch = excluded.epoch, wall_ms = excluded.wall_ms, value = excluded.value`,
   );
-  const getSummary = db.prepare('SELECT * FROM latest_metrics WHERE run_id = ? AND key = ?');
-  const upsertSummary = db.prepare(
-    `INSERT INTO latest_metrics (run_id, key, last, last_step, best, best_step, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  const storedSummaries = db.prepare('SELECT * FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?))');
+  const upsertSummaries = multiRow(
+    db,
+    9,
+    (tuples) => `INSERT INTO latest_metrics (run_id, key, last, last_step, best, best_step, min, max, count) VALUES ${tuples}
      ON CONFLICT (run_id, key) DO UPDATE SET last = excluded.last, last_step = excluded.last_step, best = excluded.best, best_step = excluded.best_step,
        min = excluded.min, max = excluded.max, count = excluded.count`,
   );
   return (rows) => {
+    if (rows.length === 0) return;
     // Grouped per (run, key) in a Map: keys are user text, and a plain object would treat
     // `constructor` or `__proto__` as its own machinery.
     const groups = new Map<string, { runId: number; key: string; points: MetricRow[] }>();
+    const runIds = new Set<number>();
+    const values: unknown[] = [];
     for (const row of rows) {
-      insertMetric.run(row.runId, row.key, row.step, row.epoch, Math.round(row.wallMs), row.value);
+      values.push(row.runId, row.key, row.step, row.epoch, Math.round(row.wallMs), row.value);
       const id = `${row.runId}\u0000${row.key}`;
       let group = groups.get(id);
       if (!group) groups.set(id, (group = { runId: row.runId, key: row.key, points: [] }));
       group.points.push(row);
+      runIds.add(row.runId);
     }
-    for (const g of groups.values()) {
-      const stored = getSummary.get(g.runId, g.key) as SummaryDbRow | undefined;
-      const s = foldSummary(g.key, stored, g.points);
-      upsertSummary.run(
+    insertMetrics(values);
+    const stored = new Map<string, SummaryDbRow>();
+    for (const s of storedSummaries.all(JSON.stringify([...runIds])) as SummaryDbRow[]) stored.set(`${s.run_id}\u0000${s.key}`, s);
+    const summaries: unknown[] = [];
+    for (const [id, g] of groups) {
+      const s = foldSummary(g.key, stored.get(id), g.points);
+      summaries.push(
         g.runId,
         g.key,
         orNull(s.last),
@@ -118,5 +161,6 @@ export function metricWriter(db: SqliteDatabase): MetricWriter {
         s.count,
       );
     }
+    upsertSummaries(summaries);
   };
 }
