@@ -2,11 +2,13 @@
  * Importing a JSON export (exchange.ts writes them), as bounded work (issue 12):
  * - the text is sliced, not parsed whole (jsonSlices.ts): each run is parsed, checked and written
  *   on its own, so memory stays near the size of the text;
- * - runs are written a chunk at a time, each chunk one short transaction sized to hold the writer
- *   about 50 ms, with the event loop free in between, progress after each chunk, and a stop when
+ * - runs are handled a chunk at a time (at most 500 runs), sized so that parsing, checking and the
+ *   chunk's one write transaction together hold the event loop about 50 ms, with the loop free in
+ *   between, progress after each chunk, and a stop when
  *   the caller goes away; a bad run, a full disk or a stop removes everything this import wrote,
  *   so a failed import changes nothing;
- * - what a file says obeys the API's limits (names, tags, notes, metric keys, sizes, nesting), an
+ * - what a file says obeys the API's limits (names, tags, notes, metric keys, sizes, nesting;
+ *   importChecks.ts), an
  *   object key `__proto__` is refused, and maps keyed by names from the file are prototype-safe;
  * - a status from elsewhere is never runnable here: a run queued, running or interrupted where it
  *   was exported is imported canceled, saying why; a running sweep is imported canceled.
@@ -16,9 +18,9 @@
  */
 import { z } from 'zod';
 import { maxJsonDepth } from '../contract/jsonDepth.ts';
-import { decodeMetricValue, MetricKey, MetricValue, RunStatus, SweepStatus } from '../contract/index.ts';
-import { formatIssues, KernelLabError } from '../errors.ts';
+import { decodeMetricValue, type MetricValue, type RunStatus } from '../contract/index.ts';
 import type { SqliteDatabase } from './database.ts';
+import { checked, ImportedExperiment, ImportedRun, ImportedSweep, invalid, metricsOf, parseSlice, Time } from './importChecks.ts';
 import { arrayElements, JsonSliceError, objectMembers, type Slice } from './jsonSlices.ts';
 import type { MetricRow, MetricWriter } from './metricWrite.ts';
 import type { FlatParam } from './records.ts';
@@ -32,90 +34,8 @@ const maxHeaderBytes = 16 * 2 ** 20;
 /** One run with its metrics; a run of per-batch metrics over hundreds of epochs stays far below. */
 const maxRunBytes = 64 * 2 ** 20;
 const chunkMs = 50;
-
-const Uuid = z.uuid();
-const Time = z.number().finite();
-const Name = z.string().trim().min(1).max(200);
-const JsonRecord = z.record(z.string(), z.unknown());
-
-const ImportedCheckpoint = z
-  .object({
-    epoch: z.number().int().min(0),
-    kind: z.enum(['best', 'last', 'epoch']),
-    path: z.string().min(1).max(4096),
-    bytes: z.number().int().min(0),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a hex sha256'),
-    metric: z.string().max(128).nullable(),
-    value: MetricValue.nullable(),
-    createdAt: Time,
-  })
-  .strip();
-
-const ImportedEvaluation = z
-  .object({
-    split: z.string().min(1).max(64),
-    loss: MetricValue.nullable(),
-    accuracy: MetricValue.nullable(),
-    confusion: z.unknown(),
-    perClass: z.unknown(),
-    mostWrong: z.unknown(),
-    createdAt: Time,
-  })
-  .strip();
-
-/** One run of an export, within the limits the API puts on the same fields. Metrics are checked apart (metricsOf). */
-const ImportedRun = z
-  .object({
-    uuid: Uuid,
-    name: Name,
-    experimentUuid: z.string().max(64).nullable(),
-    sweepUuid: z.string().max(64).nullable(),
-    parentRunUuid: z.string().max(64).nullable(),
-    derivedFromRunUuid: z.string().max(64).nullable(),
-    derivedEpochs: z.number().int().positive().nullable(),
-    status: RunStatus,
-    modelSpec: z.unknown(),
-    dataset: z.string().min(1).max(64),
-    backend: z.string().min(1).max(64),
-    device: z.string().max(1000),
-    seed: z.number().int(),
-    hyperparameters: JsonRecord,
-    environment: JsonRecord,
-    priority: z.number().int().min(-1000).max(1000),
-    error: z.string().max(10_000).nullable(),
-    /** A pruned run's epoch and rung (exports from before pruning have none). */
-    pruned: z.object({ epoch: z.number().int().positive(), rung: z.number().int().nonnegative().nullable() }).nullable().default(null),
-    createdAt: Time,
-    startedAt: Time.nullable(),
-    endedAt: Time.nullable(),
-    tags: z.array(z.string().trim().min(1).max(64)).max(64),
-    note: z.string().max(100_000),
-    checkpoints: z.array(ImportedCheckpoint).max(100_000),
-    evaluations: z.array(ImportedEvaluation).max(10_000),
-    metrics: z.unknown(),
-  })
-  .strip()
-  .refine((run) => (run.status === 'pruned') === (run.pruned !== null), {
-    message: 'a pruned run names the epoch it was pruned at (pruned: { epoch, rung }), and only a pruned run does',
-    path: ['pruned'],
-  });
-type ImportedRun = z.infer<typeof ImportedRun>;
-
-const ImportedExperiment = z
-  .object({ uuid: z.string().min(1).max(64), name: Name, description: z.string().max(10_000), createdAt: Time })
-  .strip();
-const ImportedSweep = z
-  .object({
-    uuid: z.string().min(1).max(64),
-    experimentUuid: z.string().max(64).nullable(),
-    name: z.string().max(200),
-    spec: z.unknown(),
-    status: SweepStatus,
-    createdAt: Time,
-  })
-  .strip();
-
-const MetricPoints = z.array(z.tuple([z.number().int().min(0), z.number().int().min(0), z.number(), MetricValue])).max(10_000_000);
+/** At most this many runs per chunk, whatever the last chunk's timing says (a fast chunk can meet a slow run). */
+const maxChunkRuns = 500;
 
 export interface ImportTarget {
   db: SqliteDatabase;
@@ -136,64 +56,6 @@ export interface ImportProgress {
 export interface ImportOptions {
   signal?: AbortSignal | undefined;
   onProgress?: (progress: ImportProgress) => void;
-}
-
-function invalid(where: string, message: string): KernelLabError {
-  return new KernelLabError('invalid_input', `Invalid runs export: ${where}: ${message}`, [`${where}: ${message}`]);
-}
-
-function refuseProto(key: string, value: unknown): unknown {
-  if (key === '__proto__') throw new Error('an object key named __proto__ is not allowed');
-  return value;
-}
-
-/** JSON.parse of a slice; a `__proto__` key anywhere is refused (the reviver runs only when the text has one). */
-function parseSlice(content: string, slice: Slice, where: string): unknown {
-  const text = content.slice(slice.start, slice.end);
-  try {
-    return text.includes('__proto__') ? (JSON.parse(text, refuseProto) as unknown) : (JSON.parse(text) as unknown);
-  } catch (error) {
-    throw invalid(where, (error as Error).message);
-  }
-}
-
-function checked<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issues = formatIssues(parsed.error).map((issue) => `${where}.${issue}`);
-  throw new KernelLabError('invalid_input', `Invalid runs export: ${issues.join('; ')}`, issues);
-}
-
-/**
- * True when `points` is a list MetricPoints accepts as it is: the common case, checked without
- * zod's per-element work (4 million points in an import of 100,000 runs). Anything else goes
- * through MetricPoints, which decides and words the refusal.
- */
-function plainPoints(points: unknown): points is [number, number, number, MetricValue][] {
-  if (!Array.isArray(points) || points.length > 10_000_000) return false;
-  for (const p of points as unknown[]) {
-    if (!Array.isArray(p) || p.length !== 4) return false;
-    const [step, epoch, wallMs, value] = p as unknown[];
-    if (!Number.isSafeInteger(step) || (step as number) < 0 || !Number.isSafeInteger(epoch) || (epoch as number) < 0) return false;
-    if (typeof wallMs !== 'number' || !Number.isFinite(wallMs)) return false;
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      if (value !== 'NaN' && value !== 'Infinity' && value !== '-Infinity') return false;
-    }
-  }
-  return true;
-}
-
-/** A run's metrics as (key, points) pairs: the keys are names from the file, so no plain object holds them. */
-function metricsOf(raw: unknown, where: string): [string, MetricRow[]][] {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(`${where}.metrics`, 'expected an object');
-  const out: [string, MetricRow[]][] = [];
-  for (const [key, points] of Object.entries(raw)) {
-    const name = MetricKey.safeParse(key);
-    if (!name.success) throw invalid(`${where}.metrics.${key.slice(0, 80)}`, name.error.issues[0]!.message);
-    const list = plainPoints(points) ? points : checked(MetricPoints, points, `${where}.metrics.${key}`);
-    out.push([key, list.map(([step, epoch, wallMs, value]) => ({ runId: 0, key, step, epoch, wallMs, value: decodeMetricValue(value) }))]);
-  }
-  return out;
 }
 
 /**
@@ -427,6 +289,18 @@ async function linkRuns(target: ImportTarget, links: Link[]): Promise<void> {
   }
 }
 
+/** Runs `first` on, parsed and checked: `size` of them, fewer once half of chunkMs has gone since `started`. */
+function parseChunk(content: string, runSlices: number[], first: number, size: number, started: number): ParsedRun[] {
+  const chunk: ParsedRun[] = [];
+  const end = Math.min(runSlices.length / 2, first + size);
+  for (let i = first; i < end && (i === first || performance.now() - started < chunkMs / 2); i++) {
+    const where = `runs.${i}`;
+    const run = checked(ImportedRun, parseSlice(content, { start: runSlices[2 * i]!, end: runSlices[2 * i + 1]! }, where), where);
+    chunk.push({ run, metrics: metricsOf(run.metrics, where) });
+  }
+  return chunk;
+}
+
 /** Imports a JSON export a chunk at a time; everything it wrote is removed again if it fails or is stopped. */
 export async function importRunsExport(
   target: ImportTarget,
@@ -442,18 +316,12 @@ export async function importRunsExport(
   let skipped = 0;
   try {
     const writeRun = runWriter(target, writeExperimentsAndSweeps(target, parts, created), links);
-    // Pass 2: the runs, parsed and checked outside the transaction, written a chunk per transaction
-    // sized from the last one to hold the writer about chunkMs.
+    // Pass 2: the runs, parsed and checked outside the transaction, a chunk at a time sized from
+    // the last one so that parsing, checking and writing together hold the loop about chunkMs.
     let chunkSize = 16;
     for (let first = 0; first < total;) {
-      const chunk: ParsedRun[] = [];
-      for (let i = first; i < Math.min(total, first + chunkSize); i++) {
-        const where = `runs.${i}`;
-        const raw = parseSlice(content, { start: runSlices[2 * i]!, end: runSlices[2 * i + 1]! }, where);
-        const run = checked(ImportedRun, raw, where);
-        chunk.push({ run, metrics: metricsOf(run.metrics, where) });
-      }
       const started = performance.now();
+      const chunk = parseChunk(content, runSlices, first, chunkSize, started);
       target.write(`importing runs ${first + 1} to ${first + chunk.length}`, () => {
         const now = Date.now();
         const metricRows: MetricRow[] = [];
@@ -468,7 +336,7 @@ export async function importRunsExport(
         target.writeMetrics(metricRows);
       });
       const perRun = (performance.now() - started) / chunk.length;
-      chunkSize = Math.max(1, Math.min(2000, Math.floor(chunkMs / Math.max(perRun, 0.001))));
+      chunkSize = Math.max(1, Math.min(maxChunkRuns, Math.floor(chunkMs / Math.max(perRun, 0.001))));
       first += chunk.length;
       options.onProgress?.({ done: first, total, imported, skipped });
       await yieldToLoop();

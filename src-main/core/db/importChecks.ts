@@ -1,0 +1,151 @@
+/**
+ * What an imported runs export may say (importRuns.ts reads it): the schemas of its parts, within
+ * the limits the API puts on the same fields, and the checks that word a refusal with where it is.
+ */
+import { z } from 'zod';
+import { decodeMetricValue, MetricKey, MetricValue, RunStatus, SweepStatus } from '../contract/index.ts';
+import { formatIssues, KernelLabError } from '../errors.ts';
+import type { Slice } from './jsonSlices.ts';
+import type { MetricRow } from './metricWrite.ts';
+
+const Uuid = z.uuid();
+export const Time = z.number().finite();
+const Name = z.string().trim().min(1).max(200);
+const JsonRecord = z.record(z.string(), z.unknown());
+
+const ImportedCheckpoint = z
+  .object({
+    epoch: z.number().int().min(0),
+    kind: z.enum(['best', 'last', 'epoch']),
+    path: z.string().min(1).max(4096),
+    bytes: z.number().int().min(0),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a hex sha256'),
+    metric: z.string().max(128).nullable(),
+    value: MetricValue.nullable(),
+    createdAt: Time,
+  })
+  .strip();
+
+const ImportedEvaluation = z
+  .object({
+    split: z.string().min(1).max(64),
+    loss: MetricValue.nullable(),
+    accuracy: MetricValue.nullable(),
+    confusion: z.unknown(),
+    perClass: z.unknown(),
+    mostWrong: z.unknown(),
+    createdAt: Time,
+  })
+  .strip();
+
+/** One run of an export, within the limits the API puts on the same fields. Metrics are checked apart (metricsOf). */
+export const ImportedRun = z
+  .object({
+    uuid: Uuid,
+    name: Name,
+    experimentUuid: z.string().max(64).nullable(),
+    sweepUuid: z.string().max(64).nullable(),
+    parentRunUuid: z.string().max(64).nullable(),
+    derivedFromRunUuid: z.string().max(64).nullable(),
+    derivedEpochs: z.number().int().positive().nullable(),
+    status: RunStatus,
+    modelSpec: z.unknown(),
+    dataset: z.string().min(1).max(64),
+    backend: z.string().min(1).max(64),
+    device: z.string().max(1000),
+    seed: z.number().int(),
+    hyperparameters: JsonRecord,
+    environment: JsonRecord,
+    priority: z.number().int().min(-1000).max(1000),
+    error: z.string().max(10_000).nullable(),
+    /** A pruned run's epoch and rung (exports from before pruning have none). */
+    pruned: z.object({ epoch: z.number().int().positive(), rung: z.number().int().nonnegative().nullable() }).nullable().default(null),
+    createdAt: Time,
+    startedAt: Time.nullable(),
+    endedAt: Time.nullable(),
+    tags: z.array(z.string().trim().min(1).max(64)).max(64),
+    note: z.string().max(100_000),
+    checkpoints: z.array(ImportedCheckpoint).max(100_000),
+    evaluations: z.array(ImportedEvaluation).max(10_000),
+    metrics: z.unknown(),
+  })
+  .strip()
+  .refine((run) => (run.status === 'pruned') === (run.pruned !== null), {
+    message: 'a pruned run names the epoch it was pruned at (pruned: { epoch, rung }), and only a pruned run does',
+    path: ['pruned'],
+  });
+export type ImportedRun = z.infer<typeof ImportedRun>;
+
+export const ImportedExperiment = z
+  .object({ uuid: z.string().min(1).max(64), name: Name, description: z.string().max(10_000), createdAt: Time })
+  .strip();
+export const ImportedSweep = z
+  .object({
+    uuid: z.string().min(1).max(64),
+    experimentUuid: z.string().max(64).nullable(),
+    name: z.string().max(200),
+    spec: z.unknown(),
+    status: SweepStatus,
+    createdAt: Time,
+  })
+  .strip();
+
+const MetricPoints = z.array(z.tuple([z.number().int().min(0), z.number().int().min(0), z.number(), MetricValue])).max(10_000_000);
+
+export function invalid(where: string, message: string): KernelLabError {
+  return new KernelLabError('invalid_input', `Invalid runs export: ${where}: ${message}`, [`${where}: ${message}`]);
+}
+
+function refuseProto(key: string, value: unknown): unknown {
+  if (key === '__proto__') throw new Error('an object key named __proto__ is not allowed');
+  return value;
+}
+
+/** JSON.parse of a slice; a `__proto__` key anywhere is refused (the reviver runs only when the text has one). */
+export function parseSlice(content: string, slice: Slice, where: string): unknown {
+  const text = content.slice(slice.start, slice.end);
+  try {
+    return text.includes('__proto__') ? (JSON.parse(text, refuseProto) as unknown) : (JSON.parse(text) as unknown);
+  } catch (error) {
+    throw invalid(where, (error as Error).message);
+  }
+}
+
+export function checked<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = formatIssues(parsed.error).map((issue) => `${where}.${issue}`);
+  throw new KernelLabError('invalid_input', `Invalid runs export: ${issues.join('; ')}`, issues);
+}
+
+/**
+ * True when `points` is a list MetricPoints accepts as it is: the common case, checked without
+ * zod's per-element work (4 million points in an import of 100,000 runs). Anything else goes
+ * through MetricPoints, which decides and words the refusal.
+ */
+function plainPoints(points: unknown): points is [number, number, number, MetricValue][] {
+  if (!Array.isArray(points) || points.length > 10_000_000) return false;
+  for (const p of points as unknown[]) {
+    if (!Array.isArray(p) || p.length !== 4) return false;
+    const [step, epoch, wallMs, value] = p as unknown[];
+    if (!Number.isSafeInteger(step) || (step as number) < 0 || !Number.isSafeInteger(epoch) || (epoch as number) < 0) return false;
+    if (typeof wallMs !== 'number' || !Number.isFinite(wallMs)) return false;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      if (value !== 'NaN' && value !== 'Infinity' && value !== '-Infinity') return false;
+    }
+  }
+  return true;
+}
+
+/** A run's metrics as (key, points) pairs: the keys are names from the file, so no plain object holds them. */
+export function metricsOf(raw: unknown, where: string): [string, MetricRow[]][] {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(`${where}.metrics`, 'expected an object');
+  const out: [string, MetricRow[]][] = [];
+  for (const [key, points] of Object.entries(raw)) {
+    const name = MetricKey.safeParse(key);
+    if (!name.success) throw invalid(`${where}.metrics.${key.slice(0, 80)}`, name.error.issues[0]!.message);
+    const list = plainPoints(points) ? points : checked(MetricPoints, points, `${where}.metrics.${key}`);
+    out.push([key, list.map(([step, epoch, wallMs, value]) => ({ runId: 0, key, step, epoch, wallMs, value: decodeMetricValue(value) }))]);
+  }
+  return out;
+}
