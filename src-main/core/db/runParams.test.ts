@@ -8,7 +8,7 @@ import { tinyModel, tinySweep } from '../sweeps/sweepFixture.ts';
 import { parseSweepSpec } from '../sweeps/sweepSpec.ts';
 import { openDatabase } from './database.ts';
 import { RunStore } from './RunStore.ts';
-import { paramOfAxis, paramsVersion } from './runParams.ts';
+import { paramOfAxis, paramsVersion, runParams, type ModelParamsMemo } from './runParams.ts';
 
 let temp: { dir: string; cleanup: () => void };
 let store: RunStore;
@@ -68,6 +68,25 @@ describe('run params: every input that changes a result', () => {
     const { params: b } = store.runDetail(byHand.id);
     expect(a).toEqual(b);
     expect(a).toMatchObject({ kernelSize: 5, 'layers.0.kernelSize': 5, 'layers.3.units': 32, trainImages: 300, testImages: 100 });
+  });
+
+  it('derives a model spec shared by a batch of runs once, with the params it derives per run (issue 12)', () => {
+    const modelSpec = structuredClone(tinyModel);
+    const run = (seed: number) => ({
+      modelSpec,
+      hyperparameters: { epochs: 1, seed },
+      dataset: 'mnist',
+      backend: 'cpu',
+      environment: {},
+    });
+    const memo: ModelParamsMemo = new Map();
+    const batch = [1, 2, 3].map((seed) => runParams(run(seed), memo));
+    expect(memo.size).toBe(1);
+    expect(batch).toEqual([1, 2, 3].map((seed) => runParams(run(seed))));
+    expect(batch[0]!.find((p) => p.key === 'model')?.value).toBe(tinyModel.name);
+    // Another spec object, even an equal one, is derived on its own: the memo never compares content.
+    runParams({ ...run(4), modelSpec: structuredClone(tinyModel) }, memo);
+    expect(memo.size).toBe(2);
   });
 
   it('names the param of every sweep axis, so the sweep view reads axis values from params alone', async () => {

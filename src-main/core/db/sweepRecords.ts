@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { KernelLabError, sweepNotFound } from '../errors.ts';
 import { SweepStatus, type Experiment, type RunStatus, type Sweep } from '../contract/index.ts';
 import { mainMetric, metricKind } from '../contract/metrics.ts';
-import { paramOfAxis, runParams } from './runParams.ts';
+import { paramOfAxis, runParams, type ModelParamsMemo } from './runParams.ts';
 import { createRun, newRunRow } from './runRecords.ts';
 import type { StoreContext } from './storeContext.ts';
 import type { NewRun, NewRunParsed } from './storeInputs.ts';
@@ -118,7 +118,8 @@ export function addSweepRuns(ctx: StoreContext, sweepId: number, runs: readonly 
   return ctx.write(`queueing ${runs.length} runs of sweep ${sweepId}`, () => {
     if (!ctx.db.prepare('SELECT 1 FROM sweeps WHERE id = ?').get(sweepId)) throw sweepNotFound(sweepId);
     const now = Date.now();
-    return runs.map((run) => ctx.insertRun(newRunRow(ctx, { ...run, sweepId }, now), runParams(run)));
+    const memo: ModelParamsMemo = new Map();
+    return runs.map((run) => ctx.insertRun(newRunRow(ctx, { ...run, sweepId }, now), runParams(run, memo)));
   });
 }
 
