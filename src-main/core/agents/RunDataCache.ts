@@ -1,18 +1,32 @@
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { RunRecord } from '../db/RunStore.ts';
 import { isDatasetName } from '../datasets/registry.ts';
 import { Hyperparameters } from '../contract/training.ts';
-import { encodeRunData } from '../gpuhost/runDataCodec.ts';
-import { prepareData } from '../training/trainingData.ts';
 import { KernelLabError } from '../errors.ts';
+import type { RunDataJob, RunDataReply } from './runDataWorker.ts';
+
+const runDataWorker = fileURLToPath(new URL('./runDataWorker.ts', import.meta.url));
+
+/** How many runs' prepared splits are kept (and at most prepared at once). */
+export const runDataCacheSize = 2;
+
+interface Entry {
+  bytes: Promise<Uint8Array>;
+  /** Ends the thread if it still prepares (an entry dropped before it was ready). */
+  stop: () => void;
+}
 
 /**
  * A held run's prepared splits (prepareData: the same images a worker process trains on), encoded
  * for a browser GPU host, kept while it is fetched in chunks: the two most recent runs, dropped
- * when a run finishes (a tab that vanished leaves at most those two behind).
+ * when a run finishes (a tab that vanished leaves at most those two behind). Each is prepared in
+ * its own worker thread (runDataWorker.ts), so the service's event loop keeps answering meanwhile;
+ * a dropped entry's thread is ended, so at most two prepare at once.
  */
 export class RunDataCache {
   readonly #datasetsDir: string;
-  readonly #entries = new Map<string, Promise<Uint8Array>>();
+  readonly #entries = new Map<string, Entry>();
 
   constructor(datasetsDir: string) {
     this.#datasetsDir = datasetsDir;
@@ -21,22 +35,83 @@ export class RunDataCache {
   of(run: RunRecord): Promise<Uint8Array> {
     const key = `${run.id}:${run.attempt}`;
     const cached = this.#entries.get(key);
-    if (cached) return cached;
+    if (cached) return cached.bytes;
     const hp = Hyperparameters.safeParse(run.hyperparameters);
     if (!hp.success || !isDatasetName(run.dataset))
       throw new KernelLabError('invalid_input', `run ${run.id} has invalid hyperparameters or dataset ${run.dataset}`);
     const sweep = run.environment.sweep as { subset?: unknown } | undefined;
     const subset = (run.environment.subset ?? sweep?.subset ?? {}) as { trainPerClass?: number; testPerClass?: number };
-    const made = prepareData({ datasetsDir: this.#datasetsDir, dataset: run.dataset, subset, hyperparameters: hp.data }).then(
-      encodeRunData,
-    );
-    made.catch(() => this.#entries.delete(key));
-    this.#entries.set(key, made);
-    while (this.#entries.size > 2) this.#entries.delete(this.#entries.keys().next().value!);
-    return made;
+    const entry = prepareInThread(run.id, {
+      datasetsDir: this.#datasetsDir,
+      dataset: run.dataset,
+      subset: {
+        ...(subset.trainPerClass && { trainPerClass: subset.trainPerClass }),
+        ...(subset.testPerClass && { testPerClass: subset.testPerClass }),
+      },
+      hyperparameters: hp.data,
+    });
+    entry.bytes.catch(() => {
+      if (this.#entries.get(key) === entry) this.#entries.delete(key);
+    });
+    this.#entries.set(key, entry);
+    while (this.#entries.size > runDataCacheSize) this.#drop(this.#entries.keys().next().value!);
+    return entry.bytes;
   }
 
   forget(runId: number): void {
-    for (const key of [...this.#entries.keys()]) if (key.startsWith(`${runId}:`)) this.#entries.delete(key);
+    for (const key of [...this.#entries.keys()]) if (key.startsWith(`${runId}:`)) this.#drop(key);
   }
+
+  #drop(key: string): void {
+    this.#entries.get(key)?.stop();
+    this.#entries.delete(key);
+  }
+}
+
+function prepareInThread(runId: number, job: RunDataJob): Entry {
+  // No inherited flags: the thread needs none (a test runner's loader would route its imports through the parent).
+  const worker = new Worker(runDataWorker, { workerData: job, execArgv: [] });
+  // A thread still preparing never keeps a closing service's process alive.
+  worker.unref();
+  let settled = false;
+  const bytes = new Promise<Uint8Array>((resolve, reject) => {
+    const fail = (error: KernelLabError) => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    };
+    worker.once('message', (reply: RunDataReply) => {
+      switch (reply.type) {
+        case 'prepared':
+          settled = true;
+          resolve(reply.bytes);
+          break;
+        case 'failed': {
+          const e = reply.error;
+          fail(
+            new KernelLabError(e.code, e.message, e.issues, {
+              ...(e.messageCode && { text: e.messageCode }),
+              ...(e.issueCodes && { issueTexts: e.issueCodes }),
+            }),
+          );
+          break;
+        }
+        default: {
+          const unknown: never = reply;
+          fail(new KernelLabError('internal', `preparing run ${runId}'s images: unknown reply ${JSON.stringify(unknown).slice(0, 200)}`));
+        }
+      }
+      void worker.terminate();
+    });
+    worker.once('error', (error) => fail(new KernelLabError('internal', `preparing run ${runId}'s images failed: ${error.message}`)));
+    worker.once('exit', (code) =>
+      fail(
+        new KernelLabError(
+          'unavailable',
+          `run ${runId}'s images were dropped before they were ready (exit ${code}): a newer run's took their place; ask again`,
+        ),
+      ),
+    );
+  });
+  return { bytes, stop: () => void (settled ? undefined : worker.terminate()) };
 }
