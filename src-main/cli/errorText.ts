@@ -5,7 +5,14 @@
  */
 import { coreTextOf, issuesOf } from '../../i18n/coreText.ts';
 import { getLocale } from '../../i18n/paraglide/runtime.js';
+import type { CoreText } from '../core/contract/coreText.ts';
 import { toErrorBody } from '../core/errors.ts';
+
+/** A sentence the core stored or sent with its code (a run's error): English exactly as stored, another language from the code. */
+export function storedSentence(code: CoreText | null | undefined, sentence: string): string {
+  const locale = getLocale();
+  return locale === 'en' ? sentence : coreTextOf(code, sentence, locale);
+}
 
 export function errorText(error: unknown): string {
   const body = toErrorBody(error);

@@ -9,6 +9,7 @@ import type { RunDetail, RunRow, RunStatus } from '../core/contract/runs.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { padEndDisplay, print, printData, printError, printJson, textTable } from './format.ts';
+import { storedSentence } from './errorText.ts';
 import { positiveInt } from './runFlags.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 
@@ -38,7 +39,12 @@ export function formatRunSummary(run: RunDetail): string {
   const metric = (key: string) => run.summary.find((s) => s.key === key);
   const seconds = run.startedAt !== null && run.endedAt !== null ? (run.endedAt - run.startedAt) / 1000 : null;
   const lines: string[] = [
-    m.cli_runs_summary_head({ id: run.id, name: run.name, status: run.status, error: run.error ? ` (${run.error})` : '' }),
+    m.cli_runs_summary_head({
+      id: run.id,
+      name: run.name,
+      status: run.status,
+      error: run.error ? ` (${storedSentence(run.errorCode, run.error)})` : '',
+    }),
     m.cli_runs_summary_backend({
       backend: run.backend,
       device: run.device ? m.cli_runs_summary_on_device({ device: run.device }) : '',

@@ -10,6 +10,7 @@
  */
 import { stringify } from 'yaml';
 import type { KubernetesSettings } from '../contract/clusters.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { KernelLabError } from '../errors.ts';
 
 export interface KubernetesJobInput {
@@ -158,26 +159,30 @@ export async function applyKubernetes(secret: Manifest, job: Manifest): Promise<
 }
 
 /** The Job's state from the API (active/succeeded/failed pod counts). */
-export async function kubernetesJobState(
-  jobId: string,
-): Promise<{ state: 'pending' | 'running' | 'finished' | 'failed' | 'unknown'; detail: string; ended: boolean }> {
+export async function kubernetesJobState(jobId: string): Promise<{
+  state: 'pending' | 'running' | 'finished' | 'failed' | 'unknown';
+  detail: string;
+  detailText: CoreText | null;
+  ended: boolean;
+}> {
   const k8s = await import('@kubernetes/client-node');
   const config = new k8s.KubeConfig();
   try {
     config.loadFromDefault();
   } catch {
-    return { state: 'unknown', detail: 'no kubeconfig here', ended: false };
+    return { state: 'unknown', detail: 'no kubeconfig here', detailText: coreText('cluster_job_no_kubeconfig', {}), ended: false };
   }
   const [namespace, name] = jobId.split('/');
   try {
     const job = await config.makeApiClient(k8s.BatchV1Api).readNamespacedJobStatus({ name: name!, namespace: namespace! });
     const st = job.status ?? {};
     const detail = `${st.active ?? 0} active, ${st.succeeded ?? 0} succeeded, ${st.failed ?? 0} failed`;
+    const detailText = coreText('cluster_job_k8s_counts', { active: st.active ?? 0, succeeded: st.succeeded ?? 0, failed: st.failed ?? 0 });
     const done = (st.conditions ?? []).find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
-    if (done) return { state: done.type === 'Complete' ? 'finished' : 'failed', detail, ended: true };
-    return { state: (st.active ?? 0) > 0 ? 'running' : 'pending', detail, ended: false };
+    if (done) return { state: done.type === 'Complete' ? 'finished' : 'failed', detail, detailText, ended: true };
+    return { state: (st.active ?? 0) > 0 ? 'running' : 'pending', detail, detailText, ended: false };
   } catch (error) {
-    return { state: 'unknown', detail: `cannot read the Job: ${(error as Error).message.slice(0, 200)}`, ended: false };
+    return { state: 'unknown', detail: `cannot read the Job: ${(error as Error).message.slice(0, 200)}`, detailText: null, ended: false };
   }
 }
 

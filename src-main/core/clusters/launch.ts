@@ -10,6 +10,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterJob, ClusterProfile, KubernetesSettings, SlurmSettings } from '../contract/clusters.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { ServiceContext } from '../context.ts';
 import type { ClusterJobRecord } from '../db/clusterRecords.ts';
 import { KernelLabError, sweepNotFound } from '../errors.ts';
@@ -138,6 +139,7 @@ async function submitSlurm(ctx: ServiceContext, input: SubmitInput<SlurmSettings
       tokenId: input.tokenId,
       state: 'submitted',
       detail: `sbatch on ${host.label}`,
+      detailText: coreText('cluster_job_sbatch_on', { host: host.label }),
     });
     ctx.events.emit('cluster.job', publicJob(job));
     jobs.push(publicJob(job));
@@ -186,6 +188,7 @@ async function submitKubernetes(
       tokenId: input.tokenId,
       state: 'submitted',
       detail: 'created with the Kubernetes API',
+      detailText: coreText('cluster_job_k8s_created', {}),
     });
     ctx.events.emit('cluster.job', publicJob(record));
     jobs.push(publicJob(record));
@@ -235,23 +238,30 @@ export async function refreshClusterJobs(ctx: ServiceContext, sweepId?: number):
         jobs.map((j) => j.jobId),
       );
     } catch (error) {
-      for (const job of jobs) record(ctx, job, 'unknown', (error as Error).message.slice(0, 300), false);
+      for (const job of jobs) record(ctx, job, 'unknown', (error as Error).message.slice(0, 300), false, null);
       continue;
     }
     for (const job of jobs) {
       const s = slurmJobState(states.get(job.jobId), job.submittedAt, now);
-      record(ctx, job, s.state, s.detail, s.ended);
+      record(ctx, job, s.state, s.detail, s.ended, s.detailText);
     }
   }
   for (const job of open.filter((j) => j.kind === 'kubernetes')) {
     const s = await kubernetesJobState(job.jobId);
-    record(ctx, job, s.state, s.detail, s.ended);
+    record(ctx, job, s.state, s.detail, s.ended, s.detailText);
   }
   return ctx.store.clusters.jobs({ sweepId }).map(publicJob);
 }
 
-function record(ctx: ServiceContext, job: ClusterJobRecord, state: ClusterJob['state'], detail: string, ended: boolean): void {
-  if (ctx.store.clusters.setJobState(job.id, state, detail, ended))
+function record(
+  ctx: ServiceContext,
+  job: ClusterJobRecord,
+  state: ClusterJob['state'],
+  detail: string,
+  ended: boolean,
+  detailText: CoreText | null,
+): void {
+  if (ctx.store.clusters.setJobState(job.id, state, detail, ended, detailText))
     ctx.events.emit('cluster.job', publicJob(ctx.store.clusters.job(job.id)!));
 }
 
@@ -319,6 +329,7 @@ export async function topUpSlurmSweeps(ctx: ServiceContext): Promise<ClusterJob[
         tokenId: last.tokenId,
         state: 'submitted',
         detail: `top-up: ${queued} queued run${queued === 1 ? '' : 's'} and no live task`,
+        detailText: coreText('cluster_job_top_up', { queued }),
       });
       ctx.events.emit('cluster.job', publicJob(job));
       out.push(publicJob(job));

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import type { ClusterJob, SlurmSettings } from '../contract/clusters.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { KernelLabError } from '../errors.ts';
 import { shellQuote, type CommandHost } from './command.ts';
 
@@ -108,6 +109,8 @@ const failedStates = new Set(['FAILED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY',
 export interface SlurmJobState {
   state: ClusterJob['state'];
   detail: string;
+  /** `detail`'s coded form; null for squeue's own state counts, which stay as Slurm words them. */
+  detailText: CoreText | null;
   /** Tasks still pending or running (a pending array not yet split counts its remaining tasks). */
   liveTasks: number;
   ended: boolean;
@@ -148,10 +151,18 @@ function arrayTaskCount(text: string): number {
 /** One job's state from squeue's counts; a job squeue no longer lists finished at least MinJobAge ago. */
 export function slurmJobState(states: Map<string, number> | undefined, submittedAt: number, now: number): SlurmJobState {
   if (!states || states.size === 0) {
-    if (now - submittedAt < 30_000) return { state: 'submitted', detail: 'not listed by squeue yet', liveTasks: 1, ended: false };
+    if (now - submittedAt < 30_000)
+      return {
+        state: 'submitted',
+        detail: 'not listed by squeue yet',
+        detailText: coreText('cluster_job_not_listed_yet', {}),
+        liveTasks: 1,
+        ended: false,
+      };
     return {
       state: 'finished',
       detail: 'no longer listed by squeue (its tasks ended; without slurmdbd, sacct cannot say how)',
+      detailText: coreText('cluster_job_squeue_gone', {}),
       liveTasks: 0,
       ended: true,
     };
@@ -160,9 +171,10 @@ export function slurmJobState(states: Map<string, number> | undefined, submitted
   let liveTasks = 0;
   for (const [state, n] of states) if (live.has(state)) liveTasks += n;
   const has = (s: string) => (states.get(s) ?? 0) > 0;
-  if (liveTasks > 0) return { state: has('RUNNING') || has('COMPLETING') ? 'running' : 'pending', detail, liveTasks, ended: false };
+  if (liveTasks > 0)
+    return { state: has('RUNNING') || has('COMPLETING') ? 'running' : 'pending', detail, detailText: null, liveTasks, ended: false };
   const failed = [...states.keys()].some((s) => failedStates.has(s));
-  return { state: failed ? 'failed' : has('CANCELLED') ? 'canceled' : 'finished', detail, liveTasks: 0, ended: true };
+  return { state: failed ? 'failed' : has('CANCELLED') ? 'canceled' : 'finished', detail, detailText: null, liveTasks: 0, ended: true };
 }
 
 /** squeue for several jobs at once (one call, whatever their number). */

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { BackendName } from './app.ts';
+import { CoreText } from './coreText.ts';
 import { method } from './define.ts';
 
 const Id = z.number().int().positive();
@@ -123,6 +124,8 @@ export const ClusterJob = z.object({
   state: ClusterJobState,
   /** What the cluster said: task states by count ("2 RUNNING, 1 PENDING"), or why it is unknown. */
   detail: z.string(),
+  /** `detail`'s coded form, for the page's language (contract/coreText.ts); null: as the cluster said it. */
+  detailCode: CoreText.nullable(),
   stateAt: z.number(),
   endedAt: z.number().nullable(),
 });

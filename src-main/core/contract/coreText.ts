@@ -129,6 +129,32 @@ export const coreTextParams = {
   dataset_shutting_down: z.object({}).strict(),
   dataset_split_count: z.object({ name: word, split: word, count, expected: count }).strict(),
   dataset_unknown: z.object({ name: word, names: word }).strict(),
+  // Why a run ended, stored beside runs.error (migration 0014); a metric's name and values pass as they are.
+  run_diverged: z.object({}).strict(),
+  run_diverged_at: z.object({ epoch: count, batch: count }).strict(),
+  run_not_started_budget: z.object({ minutes: number }).strict(),
+  run_paused: z.object({}).strict(),
+  run_pruned_asha: z.object({ rung: count, epoch: count, metric: word, value: word, keep: count, reached: count, needed: word }).strict(),
+  run_pruned_asha_maximize: z
+    .object({ rung: count, epoch: count, metric: word, value: word, keep: count, reached: count, needed: word })
+    .strict(),
+  run_pruned_asha_nan: z.object({ rung: count, epoch: count, metric: word }).strict(),
+  run_pruned_median_above: z.object({ epoch: count, metric: word, best: word, median: word, completed: count }).strict(),
+  run_pruned_median_below: z.object({ epoch: count, metric: word, best: word, median: word, completed: count }).strict(),
+  run_pruned_median_nan: z.object({ epoch: count, metric: word }).strict(),
+  run_queuing_process_ended: z.object({ owner: word }).strict(),
+  run_source_ended: z.object({ id, status: word }).strict(),
+  run_source_no_test: z.object({ id, epochs: count }).strict(),
+  run_stopped_while_running: z.object({}).strict(),
+  run_worker_silent: z.object({ seconds: count }).strict(),
+  // A cluster job's state detail, stored beside cluster_jobs.state_detail (migration 0014).
+  cluster_job_k8s_counts: z.object({ active: count, succeeded: count, failed: count }).strict(),
+  cluster_job_k8s_created: z.object({}).strict(),
+  cluster_job_no_kubeconfig: z.object({}).strict(),
+  cluster_job_not_listed_yet: z.object({}).strict(),
+  cluster_job_sbatch_on: z.object({ host: word }).strict(),
+  cluster_job_squeue_gone: z.object({}).strict(),
+  cluster_job_top_up: z.object({ queued: count }).strict(),
   // Installing an engine (core/engine/install.ts); a tool's own output lines stay as they are.
   engine_building: z.object({}).strict(),
   engine_checking: z.object({ names: word }).strict(),

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { method } from './define.ts';
+import { CoreText } from './coreText.ts';
 import { MetricBetter, MetricKindInfo } from './metrics.ts';
 import { StartRunInput } from './runStart.ts';
 
@@ -123,6 +124,8 @@ export const RunDetail = RunRow.omit({ params: true, metrics: true }).extend({
   environment: z.unknown(),
   priority: z.number().int(),
   error: z.string().nullable(),
+  /** `error`'s coded form, for the page's language (contract/coreText.ts); null: English only (a run from before, or no code). */
+  errorCode: CoreText.nullable(),
   /** A pruned run: the epoch whose metric stopped it and its ASHA rung (null for median stopping); error says why. */
   pruned: z.object({ epoch: z.number().int(), rung: z.number().int().nullable() }).nullable(),
   params: z.record(z.string(), ParamValue),

@@ -63,6 +63,7 @@ import { importRunsExport, type ImportOptions } from './importRuns.ts';
 import { cancelOpenRuns, sweepStats, type SweepStats } from './sweepRows.ts';
 import * as lifecycle from './runLifecycle.ts';
 import type { Lease, RunRecord } from './records.ts';
+import type { CoreText } from '../contract/coreText.ts';
 import { AgentRegistry } from './agentRegistry.ts';
 import { ClusterRecords } from './clusterRecords.ts';
 import { StoreContext, type Fence } from './storeContext.ts';
@@ -281,7 +282,7 @@ export class RunStore extends StoreQueue {
    * Moves a run to another status if `allowedTransitions` permits it; compare-and-set, so a
    * concurrent move by another process makes this one fail instead of overwriting it.
    */
-  transition(runId: number, to: RunStatus, options: { error?: string | null } = {}): RunRecord {
+  transition(runId: number, to: RunStatus, options: { error?: string | null; errorText?: CoreText | null } = {}): RunRecord {
     return runRecords.transition(this.#ctx, runId, to, options);
   }
 
@@ -295,8 +296,14 @@ export class RunStore extends StoreQueue {
    * only while `lease` holds. False when it does not: the run was recovered or claimed again, and
    * its end is the new holder's to record. A pruned run names the epoch and rung it stopped at.
    */
-  finishRun(lease: Lease, to: RunStatus, error: string | null, pruned: { epoch: number; rung: number | null } | null = null): boolean {
-    return runRecords.finishRun(this.#ctx, lease, to, error, pruned);
+  finishRun(
+    lease: Lease,
+    to: RunStatus,
+    error: string | null,
+    pruned: { epoch: number; rung: number | null } | null = null,
+    errorText: CoreText | null = null,
+  ): boolean {
+    return runRecords.finishRun(this.#ctx, lease, to, error, pruned, errorText);
   }
 
   /**

@@ -4,7 +4,9 @@
  * with the contract's schemas on the way in and out.
  */
 import { ClusterProfile, type ClusterJob } from '../contract/clusters.ts';
+import type { CoreText } from '../contract/coreText.ts';
 import { KernelLabError } from '../errors.ts';
+import { storedText, textColumn } from './records.ts';
 import type { SqliteDatabase } from './database.ts';
 
 type Write = <T>(doing: string, fn: () => T) => T;
@@ -22,6 +24,7 @@ interface JobRow {
   submitted_at: number;
   state: ClusterJob['state'];
   state_detail: string;
+  state_detail_code: string | null;
   state_at: number;
   ended_at: number | null;
 }
@@ -41,6 +44,7 @@ const jobOf = (row: JobRow): ClusterJobRecord => ({
   submittedAt: row.submitted_at,
   state: row.state,
   detail: row.state_detail,
+  detailCode: storedText(row.state_detail_code),
   stateAt: row.state_at,
   endedAt: row.ended_at,
   settings: JSON.parse(row.settings) as unknown,
@@ -109,14 +113,15 @@ export class ClusterRecords {
     tokenId: number;
     state: ClusterJob['state'];
     detail: string;
+    detailText: CoreText | null;
   }): ClusterJobRecord {
     const id = this.#write('recording a cluster job', () => {
       const now = Date.now();
       return Number(
         this.#db
           .prepare(
-            `INSERT INTO cluster_jobs (sweep_id, kind, settings, job_id, tasks, file_path, token_id, submitted_at, state, state_detail, state_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO cluster_jobs (sweep_id, kind, settings, job_id, tasks, file_path, token_id, submitted_at, state, state_detail, state_detail_code, state_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             job.sweepId,
@@ -129,6 +134,7 @@ export class ClusterRecords {
             now,
             job.state,
             job.detail,
+            textColumn(job.detailText),
             now,
           ).lastInsertRowid,
       );
@@ -158,17 +164,17 @@ export class ClusterRecords {
   }
 
   /** Records the state the cluster reports; returns true when it changed. `ended` closes the job for polling. */
-  setJobState(id: number, state: ClusterJob['state'], detail: string, ended: boolean): boolean {
+  setJobState(id: number, state: ClusterJob['state'], detail: string, ended: boolean, detailText: CoreText | null = null): boolean {
     return this.#write('recording a cluster job state', () => {
       const now = Date.now();
       return (
         this.#db
           .prepare(
-            `UPDATE cluster_jobs SET state = @state, state_detail = @detail, state_at = @now,
+            `UPDATE cluster_jobs SET state = @state, state_detail = @detail, state_detail_code = @detailCode, state_at = @now,
                ended_at = CASE WHEN @ended THEN coalesce(ended_at, @now) ELSE ended_at END
              WHERE id = @id AND (state != @state OR state_detail != @detail OR (@ended AND ended_at IS NULL))`,
           )
-          .run({ id, state, detail, now, ended: ended ? 1 : 0 }).changes === 1
+          .run({ id, state, detail, detailCode: textColumn(detailText), now, ended: ended ? 1 : 0 }).changes === 1
       );
     });
   }

@@ -149,6 +149,8 @@ describe('migrations', () => {
         expect(held.pluck().all()).toEqual([3]);
         byKey.close();
       }
+      // 0014: a run's error from before has no code beside it; the page shows its sentence.
+      expect(store.getRun(1)).toMatchObject({ error: null, errorCode: null });
       const fresh = new Database(':memory:');
       store.close();
       const upgraded = new Database(path, { readonly: true });

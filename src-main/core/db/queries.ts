@@ -288,6 +288,7 @@ export function runDetail(db: SqliteDatabase, id: number): RunDetail | undefined
     environment: run.environment,
     priority: run.priority,
     error: run.error,
+    errorCode: run.errorCode,
     pruned: run.pruned,
     params: paramsOf(db, id),
     summary: summariesOf(db, [id]).get(id) ?? [],

@@ -3,6 +3,7 @@
  * hyperparameters flatten into params, which way a metric is better. No SQL here.
  */
 import type { RunStatus } from '../contract/runs.ts';
+import { CoreText } from '../contract/coreText.ts';
 
 /** A run as stored, with JSON columns parsed. */
 export interface RunRecord {
@@ -31,6 +32,8 @@ export interface RunRecord {
   /** Only this owner may claim the run (the process that queued it to train it itself). */
   reservedFor: string | null;
   error: string | null;
+  /** `error`'s coded form, for the page's language (contract/coreText.ts); null: English only. */
+  errorCode: CoreText | null;
   /** A pruned run: the epoch whose metric stopped it and the ASHA rung (null for median stopping). */
   pruned: { epoch: number; rung: number | null } | null;
   createdAt: number;
@@ -89,12 +92,30 @@ export interface RunDbRow {
   attempt: number;
   reserved_for: string | null;
   error: string | null;
+  error_code: string | null;
   pruned_epoch: number | null;
   pruned_rung: number | null;
   created_at: number;
   started_at: number | null;
   ended_at: number | null;
 }
+
+/**
+ * A stored coded text (migration 0014), or null when there is none or it is not one this core
+ * knows (a newer core wrote it): the page then shows the English sentence stored beside it.
+ */
+export function storedText(json: string | null): CoreText | null {
+  if (json === null) return null;
+  try {
+    const checked = CoreText.safeParse(JSON.parse(json));
+    return checked.success ? checked.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A coded text as stored beside its sentence. */
+export const textColumn = (text: CoreText | null | undefined): string | null => (text ? JSON.stringify(text) : null);
 
 export function toRunRecord(row: RunDbRow): RunRecord {
   return {
@@ -121,6 +142,7 @@ export function toRunRecord(row: RunDbRow): RunRecord {
     attempt: row.attempt,
     reservedFor: row.reserved_for,
     error: row.error,
+    errorCode: storedText(row.error_code),
     pruned: row.pruned_epoch === null ? null : { epoch: row.pruned_epoch, rung: row.pruned_rung },
     createdAt: row.created_at,
     startedAt: row.started_at,

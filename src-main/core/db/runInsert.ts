@@ -10,8 +10,9 @@ import type { FlatParam, RunDbRow } from './records.ts';
 /**
  * Every column of a new run row, as SQLite stores it (JSON columns already serialised): the row
  * as read back (records.ts), less what SQLite assigns (id, attempt), plus the write-only columns.
+ * error_code (migration 0014) is not inserted: a new or imported run has no coded error.
  */
-export type RunInsertRow = Omit<RunDbRow, 'id' | 'attempt'> & {
+export type RunInsertRow = Omit<RunDbRow, 'id' | 'attempt' | 'error_code'> & {
   updated_at: number;
   /** Which derivation wrote the params (runParams.ts paramsVersion). */
   params_version: number;

@@ -122,7 +122,7 @@ export function claimNext(db: SqliteDatabase, request: ClaimRequest): RunRecord 
   const row = db
     .prepare(
       `UPDATE runs SET status = 'running', worker_owner = @owner, worker_pid = @pid, lease_expires_at = @lease, attempt = attempt + 1,
-         error = NULL, started_at = coalesce(started_at, @now), updated_at = @now
+         error = NULL, error_code = NULL, started_at = coalesce(started_at, @now), updated_at = @now
        WHERE id = (SELECT r.id FROM (${firstOfEachQueue}) first CROSS JOIN runs r ON r.id = first.id ORDER BY r.priority DESC, r.id LIMIT 1)
          AND status = 'queued'
        RETURNING *`,
@@ -179,11 +179,12 @@ export function finishRun(
   error: string | null,
   now: number,
   pruned: { epoch: number; rung: number | null } | null = null,
+  errorCode: string | null = null,
 ): boolean {
   return (
     db
       .prepare(
-        `UPDATE runs SET status = @to, updated_at = @now, ended_at = @now, error = @error,
+        `UPDATE runs SET status = @to, updated_at = @now, ended_at = @now, error = @error, error_code = @errorCode,
            worker_owner = NULL, worker_pid = NULL, lease_expires_at = NULL, pruned_epoch = @prunedEpoch, pruned_rung = @prunedRung
          WHERE id = @id AND status = 'running' AND worker_owner = @owner AND attempt = @attempt`,
       )
@@ -191,6 +192,7 @@ export function finishRun(
         to,
         now,
         error,
+        errorCode,
         id: lease.runId,
         owner: lease.owner,
         attempt: lease.attempt,
@@ -210,13 +212,14 @@ export function runningHolders(db: SqliteDatabase): Holder[] {
   return db.prepare("SELECT id, worker_owner, lease_expires_at FROM runs WHERE status = 'running'").all() as Holder[];
 }
 
-export function markInterrupted(db: SqliteDatabase, ids: readonly number[], error: string, now: number): void {
+export function markInterrupted(db: SqliteDatabase, ids: readonly number[], error: string, errorCode: string | null, now: number): void {
+  // A run that already says why keeps its sentence and that sentence's code.
   const stmt = db.prepare(
     `UPDATE runs SET status = 'interrupted', ended_at = ?, updated_at = ?, worker_owner = NULL, worker_pid = NULL, lease_expires_at = NULL,
-       error = coalesce(error, ?)
+       error_code = CASE WHEN error IS NULL THEN ? ELSE error_code END, error = coalesce(error, ?)
      WHERE id = ? AND status = 'running'`,
   );
-  for (const id of ids) stmt.run(now, now, error, id);
+  for (const id of ids) stmt.run(now, now, errorCode, error, id);
 }
 
 /** Queued runs reserved for an owner: the reservations of a process that ended are released below. */
@@ -232,12 +235,12 @@ export function reservedOwners(db: SqliteDatabase): string[] {
 }
 
 /** Cancels the queued runs reserved for `owner` (a `kernellab train` that ended before its run started). */
-export function cancelReserved(db: SqliteDatabase, owner: string, error: string, now: number): number[] {
+export function cancelReserved(db: SqliteDatabase, owner: string, error: string, errorCode: string | null, now: number): number[] {
   return db
     .prepare(
-      `UPDATE runs SET status = 'canceled', ended_at = @now, updated_at = @now, error = @error
+      `UPDATE runs SET status = 'canceled', ended_at = @now, updated_at = @now, error = @error, error_code = @errorCode
        WHERE status = 'queued' AND reserved_for = @owner RETURNING id`,
     )
     .pluck()
-    .all({ now, error, owner }) as number[];
+    .all({ now, error, errorCode, owner }) as number[];
 }

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { invalidInput, KernelLabError, runNotFound } from '../errors.ts';
 import { RunStatus } from '../contract/index.ts';
-import { toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
+import { textColumn, toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
 import * as lifecycle from './runLifecycle.ts';
 import { allowedTransitions, endsRun } from './runLifecycle.ts';
 import { contentColumns } from './runInsert.ts';
@@ -119,7 +120,12 @@ export function requireRun(ctx: StoreContext, id: number): RunDbRow {
  * Moves a run to another status if `allowedTransitions` permits it; compare-and-set, so a
  * concurrent move by another process makes this one fail instead of overwriting it.
  */
-export function transition(ctx: StoreContext, runId: number, to: RunStatus, options: { error?: string | null } = {}): RunRecord {
+export function transition(
+  ctx: StoreContext,
+  runId: number,
+  to: RunStatus,
+  options: { error?: string | null; errorText?: CoreText | null } = {},
+): RunRecord {
   RunStatus.parse(to);
   const now = Date.now();
   ctx.write(`setting run ${runId} to ${to}`, () => {
@@ -139,6 +145,7 @@ export function transition(ctx: StoreContext, runId: number, to: RunStatus, opti
       ends: endsRun.has(to) ? 1 : 0,
       setError: options.error !== undefined ? 1 : 0,
       error: options.error ?? null,
+      errorCode: options.error ? textColumn(options.errorText) : null,
       owner: ctx.owner,
       pid: process.pid,
       lease: now + ctx.leaseMs,
@@ -162,11 +169,14 @@ export function finishRun(
   to: RunStatus,
   error: string | null,
   pruned: { epoch: number; rung: number | null } | null = null,
+  errorText: CoreText | null = null,
 ): boolean {
   if (!endsRun.has(to)) throw new KernelLabError('internal', `finishRun: ${to} does not end a run`);
   if ((to === 'pruned') !== (pruned !== null))
     throw new KernelLabError('internal', `finishRun: ${to} with pruned ${JSON.stringify(pruned)}`);
-  const finished = ctx.write(`ending run ${lease.runId} as ${to}`, () => lifecycle.finishRun(ctx.db, lease, to, error, Date.now(), pruned));
+  const finished = ctx.write(`ending run ${lease.runId} as ${to}`, () =>
+    lifecycle.finishRun(ctx.db, lease, to, error, Date.now(), pruned, error === null ? null : textColumn(errorText)),
+  );
   if (finished) ctx.emitRun(lease.runId, to);
   return finished;
 }
@@ -185,9 +195,15 @@ export function recoverInterrupted(ctx: StoreContext, now: number = Date.now()):
   const goneReservations = lifecycle.reservedOwners(ctx.db).filter(gone);
   if (dead.length === 0 && goneReservations.length === 0) return [];
   const canceled = ctx.write('recovering interrupted runs', () => {
-    lifecycle.markInterrupted(ctx.db, dead, stoppedWhileRunning, now);
+    lifecycle.markInterrupted(ctx.db, dead, stoppedWhileRunning, textColumn(coreText('run_stopped_while_running', {})), now);
     return goneReservations.flatMap((owner) =>
-      lifecycle.cancelReserved(ctx.db, owner, `the process that queued this run (${owner}) ended before it started`, now),
+      lifecycle.cancelReserved(
+        ctx.db,
+        owner,
+        `the process that queued this run (${owner}) ended before it started`,
+        textColumn(coreText('run_queuing_process_ended', { owner })),
+        now,
+      ),
     );
   });
   for (const id of dead) ctx.emitRun(id, 'interrupted');
@@ -215,6 +231,7 @@ export function requeue(ctx: StoreContext, runId: number): boolean {
       ends: 0,
       setError: 0,
       error: null,
+      errorCode: null,
       owner: ctx.owner,
       pid: process.pid,
       lease: 0,

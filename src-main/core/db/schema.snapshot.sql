@@ -118,7 +118,7 @@ CREATE TABLE cluster_jobs (
   state_at INTEGER NOT NULL,
   -- Set once the job is over (finished, failed or canceled): no more polling.
   ended_at INTEGER
-);
+, state_detail_code TEXT CHECK (state_detail_code IS NULL OR json_valid(state_detail_code)));
 
 -- table cluster_profiles
 CREATE TABLE cluster_profiles (
@@ -242,7 +242,7 @@ CREATE TABLE "runs" (
   attempt INTEGER NOT NULL DEFAULT 0,
   reserved_for TEXT,
   pruned_epoch INTEGER CHECK (pruned_epoch IS NULL OR pruned_epoch > 0),
-  pruned_rung INTEGER CHECK (pruned_rung IS NULL OR pruned_rung >= 0), param_set_id INTEGER REFERENCES param_sets (id),
+  pruned_rung INTEGER CHECK (pruned_rung IS NULL OR pruned_rung >= 0), param_set_id INTEGER REFERENCES param_sets (id), error_code TEXT CHECK (error_code IS NULL OR json_valid(error_code)),
   CHECK ((status = 'pruned') = (pruned_epoch IS NOT NULL))
 );
 

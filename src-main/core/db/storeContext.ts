@@ -116,6 +116,7 @@ function prepareStatements(db: SqliteDatabase) {
          started_at = CASE WHEN @running THEN coalesce(started_at, @now) ELSE started_at END,
          ended_at = CASE WHEN @ends THEN @now WHEN @to = 'queued' THEN NULL ELSE ended_at END,
          error = CASE WHEN @setError THEN @error ELSE error END,
+         error_code = CASE WHEN @setError THEN @errorCode ELSE error_code END,
          worker_owner = CASE WHEN @running THEN @owner ELSE NULL END,
          worker_pid = CASE WHEN @running THEN @pid ELSE NULL END,
          lease_expires_at = CASE WHEN @running THEN @lease ELSE NULL END

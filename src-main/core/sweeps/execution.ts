@@ -9,6 +9,7 @@
  * renderer or an agent on a cluster node is one more implementation of `Executor`: it turns its
  * own messages into RunEvents and resolves the same outcomes.
  */
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { RunRecord, RunStore, Lease, MetricPointInput, NewCheckpoint, NewEvaluation } from '../db/RunStore.ts';
 import type { EventBus } from '../events.ts';
 import { intermediateSplit } from './folding.ts';
@@ -56,13 +57,14 @@ export type RunEvent =
 /** How an execution ended. */
 export type RunOutcome =
   | { kind: 'completed' }
-  | { kind: 'failed'; error: string }
-  | { kind: 'diverged'; error: string }
+  | { kind: 'failed'; error: string; errorText?: CoreText }
+  | { kind: 'diverged'; error: string; errorText?: CoreText }
   | { kind: 'canceled' }
   /** Stopped so it can continue from its last checkpoint (a pause, a shutdown, a full disk, a stall). */
-  | { kind: 'interrupted'; error: string }
+  | { kind: 'interrupted'; error: string; errorText?: CoreText }
   /** Stopped early by its sweep's pruner at the end of `epoch` (ASHA: at `rung`); its metrics stay. */
-  | { kind: 'pruned'; reason: string; epoch: number; rung: number | null };
+  | { kind: 'pruned'; reason: string; reasonText?: CoreText; epoch: number; rung: number | null };
+// `errorText`/`reasonText`: the sentence's coded form (contract/coreText.ts), stored beside it (migration 0014).
 
 export interface Execution {
   /** Resolves once the execution has stopped (its worker has exited); never rejects. */
@@ -81,8 +83,9 @@ export interface Executor {
   start(job: RunJob, emit: (event: RunEvent) => void): Execution;
 }
 
-/** The one text of a run stopped to be resumed later. */
+/** The one text of a run stopped to be resumed later, and its code. */
 export const pausedError = 'paused; resume to continue from the last checkpoint';
+export const pausedText = coreText('run_paused', {});
 
 /**
  * Ends a run: maps an outcome to its final status and records it while `lease` holds. Returns the
@@ -91,26 +94,26 @@ export const pausedError = 'paused; resume to continue from the last checkpoint'
  */
 export function settle(store: RunStore, lease: Lease, outcome: RunOutcome): RunRecord | undefined {
   if (outcome.kind === 'pruned')
-    return store.finishRun(lease, 'pruned', outcome.reason, { epoch: outcome.epoch, rung: outcome.rung })
+    return store.finishRun(lease, 'pruned', outcome.reason, { epoch: outcome.epoch, rung: outcome.rung }, outcome.reasonText ?? null)
       ? store.getRun(lease.runId)
       : undefined;
-  const [status, error] = ((): [RunRecord['status'], string | null] => {
+  const [status, error, errorText] = ((): [RunRecord['status'], string | null, CoreText | null] => {
     switch (outcome.kind) {
       case 'completed':
-        return ['completed', null];
+        return ['completed', null, null];
       case 'canceled':
-        return ['canceled', null];
+        return ['canceled', null, null];
       case 'failed':
       case 'diverged':
       case 'interrupted':
-        return [outcome.kind, outcome.error];
+        return [outcome.kind, outcome.error, outcome.errorText ?? null];
       default: {
         const unknown: never = outcome;
         throw new Error(`unknown outcome ${JSON.stringify(unknown)}`);
       }
     }
   })();
-  return store.finishRun(lease, status, error) ? store.getRun(lease.runId) : undefined;
+  return store.finishRun(lease, status, error, null, errorText) ? store.getRun(lease.runId) : undefined;
 }
 
 /**

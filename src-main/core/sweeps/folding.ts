@@ -8,6 +8,7 @@
  * Recording is idempotent: a derived run already completed is left alone, one left half-written by
  * a crash is completed again, so `sweeps.resume` can always call it.
  */
+import { coreText } from '../contract/coreText.ts';
 import { decodeMetricValue, type AxisValue, type RunStatus } from '../contract/runs.ts';
 import type { MetricPointInput, RunRecord, RunStore } from '../db/RunStore.ts';
 
@@ -60,7 +61,12 @@ export function materializeDerived(store: RunStore, source: RunRecord, info: Swe
     if (existing) store.deleteRun(existing.id);
     const run = createDerived(store, source, info, d);
     if (reachedUpTo === 0 || !detail) {
-      out.push(store.transition(run.id, 'failed', { error: `its source run ${source.id} ended ${source.status}` }));
+      out.push(
+        store.transition(run.id, 'failed', {
+          error: `its source run ${source.id} ended ${source.status}`,
+          errorText: coreText('run_source_ended', { id: source.id, status: source.status }),
+        }),
+      );
       continue;
     }
     const evaluation = detail.evaluations.find((e) => e.split === intermediateSplit(d.epochs));
@@ -71,6 +77,7 @@ export function materializeDerived(store: RunStore, source: RunRecord, info: Swe
       out.push(
         store.transition(run.id, 'failed', {
           error: `source run ${source.id} has no test evaluation after epoch ${d.epochs}; train this point separately (fold: false)`,
+          errorText: coreText('run_source_no_test', { id: source.id, epochs: d.epochs }),
         }),
       );
       continue;

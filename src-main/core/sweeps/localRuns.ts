@@ -9,6 +9,7 @@
  *   from its checkpoint.
  * - At each epoch's end a sweep run's pruner may stop it; it then ends `pruned`.
  */
+import { coreText } from '../contract/coreText.ts';
 import { DatabaseError } from '../db/database.ts';
 import { LeaseLost, type Lease, type RunRecord, type RunStore } from '../db/RunStore.ts';
 import type { EventBus } from '../events.ts';
@@ -179,6 +180,7 @@ export class LocalRuns {
         active.override = {
           kind: 'interrupted',
           error: `its worker reported nothing for ${seconds} s and was stopped; it resumes from its last checkpoint`,
+          errorText: coreText('run_worker_silent', { seconds }),
         };
         active.requeue = true;
         active.execution?.stop('abandon');

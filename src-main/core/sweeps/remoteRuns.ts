@@ -26,7 +26,7 @@ export function pruneAt(store: RunStore, run: RunRecord, epoch: number): Pruned 
  */
 export function prunedOutcome(pruned: Pruned | null, outcome: RunOutcome): RunOutcome {
   if (!pruned || (outcome.kind !== 'canceled' && outcome.kind !== 'completed')) return outcome;
-  return { kind: 'pruned', reason: pruned.reason, epoch: pruned.epoch, rung: pruned.rung };
+  return { kind: 'pruned', reason: pruned.reason, reasonText: pruned.reasonText, epoch: pruned.epoch, rung: pruned.rung };
 }
 
 export class RemoteRuns {

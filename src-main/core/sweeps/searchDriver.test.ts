@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { coreTextOf } from '../../../i18n/coreText.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { RunStore, type RunRecord } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
@@ -112,6 +113,14 @@ describe('pruning in a sweep', () => {
       expect([1, 3]).toContain(run.pruned!.epoch);
       expect(run.pruned!.rung).toBe(run.pruned!.epoch === 1 ? 0 : 1);
       expect(run.error).toMatch(/^ASHA rung \d \(epoch \d\): val_accuracy .* is not in the best/);
+      // Stored with its code (migration 0014): the page says it in Korean, the metric's name as it is.
+      expect(run.errorCode).toMatchObject({
+        code: 'run_pruned_asha_maximize',
+        params: { metric: 'val_accuracy', epoch: run.pruned!.epoch },
+      });
+      expect(coreTextOf(run.errorCode, run.error!, 'ko')).toMatch(
+        /^ASHA 단계 \d\(에포크 \d\): val_accuracy .*상위 \d+개에 들지 못했습니다\(.* 이상이어야 함\)$/,
+      );
       // Its metrics stay, up to the epoch it stopped at.
       expect(store.runMetricByEpoch(run.id, 'val_accuracy').map((p) => p.epoch)).toEqual(
         Array.from({ length: run.pruned!.epoch }, (_, i) => i + 1),

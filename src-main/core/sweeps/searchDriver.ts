@@ -8,6 +8,7 @@
  * impossible (TPE learns them, so it never proposes them again, after a restart too), and whether
  * the budget is spent (`closed`).
  */
+import { coreText } from '../contract/coreText.ts';
 import { metricKind } from '../contract/metrics.ts';
 import type { AxisValue, RunStatus } from '../contract/runs.ts';
 import { SweepSpec, type Folding, type Optimize, type Sweep } from '../contract/sweeps.ts';
@@ -256,7 +257,10 @@ export function topUp(store: RunStore, sweep: Sweep, search: SweepSearch, limit:
     for (const run of store.runsOfSweep(sweep.id)) {
       if (run.status !== 'queued' || run.derivedFromRunId !== null) continue;
       try {
-        store.transition(run.id, 'canceled', { error: `not started: the sweep's ${reason}` });
+        store.transition(run.id, 'canceled', {
+          error: `not started: the sweep's ${reason}`,
+          errorText: coreText('run_not_started_budget', { minutes: spec.timeBudgetMinutes! }),
+        });
       } catch (error) {
         // Claimed by a worker meanwhile: it runs to its end.
         if (!(error instanceof KernelLabError && error.code === 'conflict')) throw error;

@@ -4,6 +4,7 @@
  * RunOutcome. It decides no status and writes nothing itself: the scheduler records the events
  * (fenced by the run's lease) and settles the outcome.
  */
+import { coreText } from '../contract/coreText.ts';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,16 @@ import type { CheckpointState } from '../training/checkpointState.ts';
 import { startRun, type RunOutcome as RunEnd } from '../training/runController.ts';
 import type { TrainingMessage, TrainRequest } from '../training/workerProtocol.ts';
 import type { WorkerLauncher } from '../workerHost.ts';
-import { pausedError, type Execution, type Executor, type RunEvent, type RunJob, type RunOutcome, type StopMode } from './execution.ts';
+import {
+  pausedError,
+  pausedText,
+  type Execution,
+  type Executor,
+  type RunEvent,
+  type RunJob,
+  type RunOutcome,
+  type StopMode,
+} from './execution.ts';
 import type { SweepRunInfo } from './folding.ts';
 
 export interface WorkerExecutorOptions {
@@ -46,11 +56,12 @@ function outcomeOf(
         error: divergedAt
           ? `the loss became non-finite at epoch ${divergedAt.epoch}, batch ${divergedAt.batch}`
           : 'the loss became non-finite',
+        errorText: divergedAt ? coreText('run_diverged_at', divergedAt) : coreText('run_diverged', {}),
       };
     case 'canceled':
-      return stopMode === 'interrupt' ? { kind: 'interrupted', error: pausedError } : { kind: 'canceled' };
+      return stopMode === 'interrupt' ? { kind: 'interrupted', error: pausedError, errorText: pausedText } : { kind: 'canceled' };
     case 'failed':
-      if (stopMode === 'interrupt') return { kind: 'interrupted', error: pausedError };
+      if (stopMode === 'interrupt') return { kind: 'interrupted', error: pausedError, errorText: pausedText };
       if (stopMode === 'cancel') return { kind: 'canceled' };
       if (resumableError !== null) return { kind: 'interrupted', error: resumableError };
       return { kind: 'failed', error: ended.error ?? 'the worker failed' };

@@ -6,6 +6,7 @@
  * 1/η; with fewer than η runs at the rung it must be the best of them. Runs are never suspended,
  * so the decision is made at once, from the peers seen so far.
  */
+import { coreText } from '../../contract/coreText.ts';
 import { formatMetric, type PruneDecision, type Pruner } from './pruner.ts';
 import type { Direction, Trial } from './space.ts';
 
@@ -58,7 +59,14 @@ export class AshaPruner implements Pruner {
     if (rung === null) return { prune: false };
     const value = trial.intermediate.get(epoch);
     if (value === undefined) return { prune: false };
-    if (Number.isNaN(value)) return { prune: true, epoch, rung, reason: `ASHA rung ${rung} (epoch ${epoch}): ${metric} is not a number` };
+    if (Number.isNaN(value))
+      return {
+        prune: true,
+        epoch,
+        rung,
+        reason: `ASHA rung ${rung} (epoch ${epoch}): ${metric} is not a number`,
+        reasonText: coreText('run_pruned_asha_nan', { rung, epoch, metric }),
+      };
     const competing = [value];
     for (const peer of peers) {
       if (peer.number === trial.number) continue;
@@ -76,6 +84,15 @@ export class AshaPruner implements Pruner {
       reason:
         `ASHA rung ${rung} (epoch ${epoch}): ${metric} ${formatMetric(value)} is not in the best ${keep} of the ` +
         `${competing.length} runs that reached epoch ${epoch} (needs ${direction === 'maximize' ? '≥' : '≤'} ${formatMetric(needed)})`,
+      reasonText: coreText(direction === 'maximize' ? 'run_pruned_asha_maximize' : 'run_pruned_asha', {
+        rung,
+        epoch,
+        metric,
+        value: formatMetric(value),
+        keep,
+        reached: competing.length,
+        needed: formatMetric(needed),
+      }),
     };
   }
 }

@@ -4,6 +4,7 @@
  * completed runs' values at that same epoch. Nothing is stopped before `startupTrials` runs have
  * completed, during the first `warmupEpochs` epochs, or between every `intervalEpochs`.
  */
+import { coreText } from '../../contract/coreText.ts';
 import { formatMetric, type PruneDecision, type Pruner } from './pruner.ts';
 import { isBetter, type Direction, type Trial } from './space.ts';
 
@@ -37,7 +38,13 @@ export class MedianPruner implements Pruner {
       if (best === undefined || isBetter(v, best, direction)) best = v;
     }
     if (best === undefined)
-      return { prune: true, epoch, rung: null, reason: `median stopping at epoch ${epoch}: ${metric} is not a number` };
+      return {
+        prune: true,
+        epoch,
+        rung: null,
+        reason: `median stopping at epoch ${epoch}: ${metric} is not a number`,
+        reasonText: coreText('run_pruned_median_nan', { epoch, metric }),
+      };
     const atEpoch = completed.map((p) => p.intermediate.get(epoch)).filter((v): v is number => v !== undefined && !Number.isNaN(v));
     if (atEpoch.length === 0) return { prune: false };
     const m = median(atEpoch);
@@ -49,6 +56,13 @@ export class MedianPruner implements Pruner {
       reason:
         `median stopping at epoch ${epoch}: best ${metric} so far ${formatMetric(best)} is ${direction === 'maximize' ? 'below' : 'above'} ` +
         `the median ${formatMetric(m)} of ${atEpoch.length} completed runs at epoch ${epoch}`,
+      reasonText: coreText(direction === 'maximize' ? 'run_pruned_median_below' : 'run_pruned_median_above', {
+        epoch,
+        metric,
+        best: formatMetric(best),
+        median: formatMetric(m),
+        completed: atEpoch.length,
+      }),
     };
   }
 }

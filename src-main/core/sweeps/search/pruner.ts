@@ -3,6 +3,7 @@
  * sentence that says why and the rung it stopped at. The sweep driver asks at every epoch end of
  * a sweep run except its last (a run at its last epoch is complete, never pruned).
  */
+import type { CoreText } from '../../contract/coreText.ts';
 import type { Direction, Trial } from './space.ts';
 
 export type PruneDecision =
@@ -14,6 +15,8 @@ export type PruneDecision =
       /** ASHA: the rung (0 for the first); median stopping: null. */
       rung: number | null;
       reason: string;
+      /** `reason`'s coded form (contract/coreText.ts), stored beside it so the page says it in its language. */
+      reasonText: CoreText;
     };
 
 export interface Pruner {
