@@ -59,7 +59,8 @@ import { compareRuns } from './compareQuery.ts';
 import { pivot } from './pivotQuery.ts';
 import { tableColumns } from './tableColumns.ts';
 import { exportRuns } from './exchange.ts';
-import { importRunsExport, type ImportOptions } from './importRuns.ts';
+import { exportFile, type ExportSource } from './exportFile.ts';
+import { importLimits, importRunsExport, type ImportOptions } from './importRuns.ts';
 import { cancelOpenRuns, sweepStats, type SweepStats } from './sweepRows.ts';
 import * as lifecycle from './runLifecycle.ts';
 import type { Lease, RunRecord } from './records.ts';
@@ -435,7 +436,7 @@ export class RunStore extends StoreQueue {
    * Imports a JSON export a chunk at a time (importRuns.ts): bounded work, nothing left behind on
    * failure, statuses from elsewhere never runnable here.
    */
-  async importRuns(content: string, options: ImportOptions = {}): Promise<{ imported: number; skipped: number }> {
+  async importRuns(content: string | ExportSource, options: ImportOptions = {}): Promise<{ imported: number; skipped: number }> {
     try {
       return await importRunsExport(
         {
@@ -449,6 +450,19 @@ export class RunStore extends StoreQueue {
       );
     } catch (error) {
       throw describeSqliteError(this.path, error, 'importing runs');
+    }
+  }
+
+  /**
+   * Imports the JSON export in the file at `path`, read a part at a time (exportFile.ts): the
+   * file is never held whole in memory. For the CLI and the server; the renderer names no paths.
+   */
+  async importRunsFile(path: string, options: ImportOptions = {}): Promise<{ imported: number; skipped: number }> {
+    const source = exportFile(path, importLimits);
+    try {
+      return await this.importRuns(source, options);
+    } finally {
+      source.close();
     }
   }
 }

@@ -5,7 +5,6 @@
 import { z } from 'zod';
 import { decodeMetricValue, MetricKey, MetricValue, RunStatus, SweepStatus } from '../contract/index.ts';
 import { formatIssues, KernelLabError } from '../errors.ts';
-import type { Slice } from './jsonSlices.ts';
 import type { MetricRow } from './metricWrite.ts';
 
 const Uuid = z.uuid();
@@ -101,9 +100,8 @@ function refuseProto(key: string, value: unknown): unknown {
   return value;
 }
 
-/** JSON.parse of a slice; a `__proto__` key anywhere is refused (the reviver runs only when the text has one). */
-export function parseSlice(content: string, slice: Slice, where: string): unknown {
-  const text = content.slice(slice.start, slice.end);
+/** JSON.parse of one part of an export; a `__proto__` key anywhere is refused (the reviver runs only when the text has one). */
+export function parseJson(text: string, where: string): unknown {
   try {
     return text.includes('__proto__') ? (JSON.parse(text, refuseProto) as unknown) : (JSON.parse(text) as unknown);
   } catch (error) {

@@ -20,7 +20,8 @@ import { z } from 'zod';
 import { maxJsonDepth } from '../contract/jsonDepth.ts';
 import { decodeMetricValue, type MetricValue, type RunStatus } from '../contract/index.ts';
 import type { SqliteDatabase } from './database.ts';
-import { checked, ImportedExperiment, ImportedRun, ImportedSweep, invalid, metricsOf, parseSlice, Time } from './importChecks.ts';
+import { checked, ImportedExperiment, ImportedRun, ImportedSweep, invalid, metricsOf, parseJson, Time } from './importChecks.ts';
+import type { ExportLayout, ExportSource, LayoutLimits } from './exportFile.ts';
 import { arrayElements, JsonSliceError, objectMembers, type Slice } from './jsonSlices.ts';
 import type { MetricRow, MetricWriter } from './metricWrite.ts';
 import type { FlatParam } from './records.ts';
@@ -29,10 +30,14 @@ import { contentColumns, type RunInserter } from './runInsert.ts';
 
 export const exportFormatTag = 'kernellab.runs';
 
-/** The parts of an export other than its runs are small; a larger one is not an export. */
-const maxHeaderBytes = 16 * 2 ** 20;
-/** One run with its metrics; a run of per-batch metrics over hundreds of epochs stays far below. */
-const maxRunBytes = 64 * 2 ** 20;
+export const importLimits: LayoutLimits = {
+  maxDepth: maxJsonDepth,
+  /** The parts of an export other than its runs are small; a larger one is not an export. */
+  maxHeaderBytes: 16 * 2 ** 20,
+  /** One run with its metrics; a run of per-batch metrics over hundreds of epochs stays far below. */
+  maxRunBytes: 64 * 2 ** 20,
+};
+const { maxHeaderBytes, maxRunBytes } = importLimits;
 const chunkMs = 50;
 /** At most this many runs per chunk, whatever the last chunk's timing says (a fast chunk can meet a slow run). */
 const maxChunkRuns = 500;
@@ -87,12 +92,6 @@ function importedStatus(run: ImportedRun): { status: RunStatus; error: string | 
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Where the parts of an export are: its small members by key, and each run's slice as [start, end) pairs. */
-interface ExportLayout {
-  header: Map<string, Slice>;
-  runSlices: number[];
-}
-
 /** Pass 1: where each part is. The runs list is walked element by element, yielding as it goes. */
 async function layoutOf(content: string, signal: AbortSignal | undefined): Promise<ExportLayout> {
   const header = new Map<string, Slice>();
@@ -139,12 +138,17 @@ async function layoutOf(content: string, signal: AbortSignal | undefined): Promi
   return { header, runSlices };
 }
 
+/** An export given whole as text: its layout found by jsonSlices.ts. */
+function textSource(content: string): ExportSource {
+  return { layout: (signal) => layoutOf(content, signal), text: ({ start, end }) => content.slice(start, end) };
+}
+
 /** The export's own members, checked: its format and version, and the experiments and sweeps its runs name. */
-function headerOf(content: string, header: Map<string, Slice>) {
+function headerOf(source: ExportSource, header: Map<string, Slice>) {
   const part = (key: string): unknown => {
     const slice = header.get(key);
     if (!slice) throw invalid(key, 'missing');
-    return parseSlice(content, slice, key);
+    return parseJson(source.text(slice), key);
   };
   if (part('format') !== exportFormatTag) throw invalid('format', `expected "${exportFormatTag}"`);
   if (part('version') !== 1) throw invalid('version', 'expected 1');
@@ -290,25 +294,29 @@ async function linkRuns(target: ImportTarget, links: Link[]): Promise<void> {
 }
 
 /** Runs `first` on, parsed and checked: `size` of them, fewer once half of chunkMs has gone since `started`. */
-function parseChunk(content: string, runSlices: number[], first: number, size: number, started: number): ParsedRun[] {
+function parseChunk(source: ExportSource, runSlices: number[], first: number, size: number, started: number): ParsedRun[] {
   const chunk: ParsedRun[] = [];
   const end = Math.min(runSlices.length / 2, first + size);
   for (let i = first; i < end && (i === first || performance.now() - started < chunkMs / 2); i++) {
     const where = `runs.${i}`;
-    const run = checked(ImportedRun, parseSlice(content, { start: runSlices[2 * i]!, end: runSlices[2 * i + 1]! }, where), where);
+    const run = checked(ImportedRun, parseJson(source.text({ start: runSlices[2 * i]!, end: runSlices[2 * i + 1]! }), where), where);
     chunk.push({ run, metrics: metricsOf(run.metrics, where) });
   }
   return chunk;
 }
 
-/** Imports a JSON export a chunk at a time; everything it wrote is removed again if it fails or is stopped. */
+/**
+ * Imports a JSON export, given as text or read from a file (exportFile.ts), a chunk at a time;
+ * everything it wrote is removed again if it fails or is stopped.
+ */
 export async function importRunsExport(
   target: ImportTarget,
-  content: string,
+  input: string | ExportSource,
   options: ImportOptions = {},
 ): Promise<{ imported: number; skipped: number }> {
-  const { header, runSlices } = await layoutOf(content, options.signal);
-  const parts = headerOf(content, header);
+  const source = typeof input === 'string' ? textSource(input) : input;
+  const { header, runSlices } = await source.layout(options.signal);
+  const parts = headerOf(source, header);
   const created: Created = { runs: [], sweeps: [], experiments: [] };
   const links: Link[] = [];
   const total = runSlices.length / 2;
@@ -321,7 +329,7 @@ export async function importRunsExport(
     let chunkSize = 16;
     for (let first = 0; first < total;) {
       const started = performance.now();
-      const chunk = parseChunk(content, runSlices, first, chunkSize, started);
+      const chunk = parseChunk(source, runSlices, first, chunkSize, started);
       target.write(`importing runs ${first + 1} to ${first + chunk.length}`, () => {
         const now = Date.now();
         const metricRows: MetricRow[] = [];
