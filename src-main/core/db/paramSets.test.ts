@@ -14,6 +14,7 @@ import { openDatabase, type SqliteDatabase } from './database.ts';
 import { pivot } from './pivotQuery.ts';
 import { RunStore } from './RunStore.ts';
 import { runInserter } from './runInsert.ts';
+import { generateSyntheticRuns } from './synthetic.ts';
 import { paramsVersion, runParams } from './runParams.ts';
 
 let temp: ReturnType<typeof makeTempDir>;
@@ -228,6 +229,39 @@ describe('param sets', () => {
       store.close();
     }
   });
+  it('pivots all runs right when set rows are many (joined in JS) and runs also have their own rows', async () => {
+    // 120 synthetic runs, each with its own set (every param varies), then a sweep whose axes are own rows.
+    const path = join(temp.dir, 'many.db');
+    generateSyntheticRuns(path, { runs: 120, runsPerSweep: 40, params: 4, epochs: 2, seed: 5 });
+    const store = RunStore.open(path);
+    const db = new Database(path, { readonly: true });
+    try {
+      await sweepInto(store);
+      const sets = db.prepare("SELECT count(*) FROM param_set_rows WHERE key = 'kernelSize'").pluck().get() as number;
+      const own = db.prepare("SELECT count(*) FROM run_params WHERE key = 'kernelSize'").pluck().get() as number;
+      expect(sets).toBeGreaterThan(64);
+      expect(own).toBeGreaterThan(0);
+      const ids = db.prepare("SELECT id FROM runs WHERE status = 'completed' ORDER BY id").pluck().all() as number[];
+      const result = store.pivot({ rowParam: 'kernelSize', colParam: 'learningRate', metric: 'val_accuracy' });
+      // Each cell holds exactly the runs whose params (as the run view reads them) have its two values.
+      const expected = new Map<string, number[]>();
+      for (const id of ids) {
+        const p = store.runDetail(id).params;
+        if (p.kernelSize === undefined || p.learningRate === undefined) continue;
+        const cell = `${p.kernelSize}|${p.learningRate}`;
+        expected.set(cell, [...(expected.get(cell) ?? []), id]);
+      }
+      expect(new Map(result.cells.map((c) => [`${c.row}|${c.col}`, c.count]))).toEqual(
+        new Map([...expected].map(([cell, runs]) => [cell, runs.length])),
+      );
+      for (const c of result.cells) expect(expected.get(`${c.row}|${c.col}`)).toContain(c.bestRunId);
+      expect(result.rows).toEqual([...new Set([...expected.keys()].map((k) => Number(k.split('|')[0])))].sort((a, b) => a - b));
+    } finally {
+      db.close();
+      store.close();
+    }
+  });
+
   it('pivots a param over all runs from the covering index, and one sweep by each run’s own set', async () => {
     const path = join(temp.dir, 'k.db');
     const store = RunStore.open(path);
