@@ -15,7 +15,7 @@ import { GpuHostBackend, type RunBackend } from '../contract/app.ts';
 import { KernelLabError, sweepNotFound } from '../errors.ts';
 import type { SqliteDatabase } from './database.ts';
 import { holdLease } from './runLifecycle.ts';
-import { toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
+import { runReturning, runRowColumns, toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
 
 type Write = <T>(doing: string, fn: () => T) => T;
 type Read = <T>(doing: string, fn: () => T) => T;
@@ -349,7 +349,7 @@ export class AgentRegistry {
       const now = Date.now();
       const held = this.#db
         .prepare(
-          "SELECT * FROM runs WHERE status = 'running' AND worker_owner = @owner AND (@sweep IS NULL OR sweep_id = @sweep) ORDER BY id LIMIT 1",
+          `SELECT ${runRowColumns('runs')} FROM runs WHERE status = 'running' AND worker_owner = @owner AND (@sweep IS NULL OR sweep_id = @sweep) ORDER BY id LIMIT 1`,
         )
         .get({ owner, sweep: agent.sweepId }) as RunDbRow | undefined;
       if (held) {
@@ -378,7 +378,7 @@ export class AgentRegistry {
                          END
                        ORDER BY r.priority DESC, r.id LIMIT 1)
              AND status = 'queued'
-           RETURNING *`,
+           RETURNING ${runReturning}`,
         )
         .get({
           owner,

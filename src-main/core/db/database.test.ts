@@ -90,6 +90,13 @@ describe('migrations', () => {
           "INSERT INTO sweeps (uuid, name, spec, status, created_at) VALUES ('00000000-0000-4000-8000-000000000002', 'old sweep', '{}', 'running', 1)",
         )
         .run();
+      // Two runs of the sweep with one model spec, each in its row (before 0015).
+      const sweepRun = old.db.prepare(
+        `INSERT INTO runs (uuid, name, sweep_id, status, model_spec, dataset, backend, seed, hyperparameters, created_at, updated_at)
+         VALUES (?, 'swept', 1, 'queued', '{"name":"swept"}', 'mnist', 'cpu', 7, '{}', 1, 1)`,
+      );
+      sweepRun.run('00000000-0000-4000-8000-000000000004');
+      sweepRun.run('00000000-0000-4000-8000-000000000005');
       if (from >= 9) {
         // A set left by a run deleted before 0011, and one a run still holds.
         old.db.prepare("INSERT INTO param_sets (id, digest) VALUES (1, 'left'), (2, 'held')").run();
@@ -151,6 +158,20 @@ describe('migrations', () => {
       }
       // 0014: a run's error from before has no code beside it; the page shows its sentence.
       expect(store.getRun(1)).toMatchObject({ error: null, errorCode: null });
+      // 0015: the sweep's runs share their spec, stored once; each reads it as before.
+      expect([store.getRun(3)?.modelSpec, store.getRun(4)?.modelSpec]).toEqual([{ name: 'swept' }, { name: 'swept' }]);
+      expect(store.getRun(1)?.modelSpec).toEqual({});
+      {
+        const specs = new Database(path, { readonly: true });
+        expect(specs.prepare('SELECT spec FROM model_specs').pluck().all()).toEqual(['{"name":"swept"}']);
+        expect(specs.prepare('SELECT id, model_spec, model_spec_id FROM runs ORDER BY id').all()).toEqual([
+          { id: 1, model_spec: '{}', model_spec_id: null },
+          { id: 2, model_spec: '{}', model_spec_id: null },
+          { id: 3, model_spec: 'null', model_spec_id: 1 },
+          { id: 4, model_spec: 'null', model_spec_id: 1 },
+        ]);
+        specs.close();
+      }
       const fresh = new Database(':memory:');
       store.close();
       const upgraded = new Database(path, { readonly: true });

@@ -16,7 +16,7 @@ import {
 } from '../contract/index.ts';
 import type { SqliteDatabase } from './database.ts';
 import { exportFormatTag } from './importRuns.ts';
-import { readParam, toRunRecord, type EvaluationDbRow, type FlatParam, type RunDbRow } from './records.ts';
+import { readParam, runRowColumns, toRunRecord, type EvaluationDbRow, type FlatParam, type RunDbRow } from './records.ts';
 
 /** The shape of an export this file writes (importRuns.ts reads it back within the API's limits). */
 const ExportedRun = z
@@ -138,7 +138,9 @@ interface UuidLookups {
 
 export function buildExport(db: SqliteDatabase, runIds: number[]): RunsExport {
   const idJson = JSON.stringify(runIds);
-  const runs = db.prepare('SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').all(idJson) as RunDbRow[];
+  const runs = db
+    .prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`)
+    .all(idJson) as RunDbRow[];
   const { experiments, sweeps } = exportScope(db, idJson);
   const uuids: UuidLookups = {
     experiment: new Map<number, string>(
@@ -348,7 +350,9 @@ function metricsCsv(db: SqliteDatabase, idJson: string): string {
 
 /** One CSV row per run: its columns, then a column per param and five per metric summary. */
 function runsCsv(db: SqliteDatabase, idJson: string): string {
-  const runs = db.prepare('SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').all(idJson) as RunDbRow[];
+  const runs = db
+    .prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`)
+    .all(idJson) as RunDbRow[];
   const params = db
     .prepare('SELECT run_id, key, value, kind FROM params WHERE run_id IN (SELECT value FROM json_each(?))')
     .all(idJson) as ParamRow[];

@@ -115,8 +115,16 @@ describe('param sets', () => {
     const columns = (table: string) =>
       (old.db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all() as string[]).join(', ');
     old.db.prepare('ATTACH DATABASE ? AS fresh').run(newPath);
+    // A sweep run's spec was in its row then (its own model_spec; stored once since 0015).
+    const selected = (table: string) =>
+      table === 'runs'
+        ? columns(table).replace(
+            /\bmodel_spec\b/,
+            'coalesce((SELECT m.spec FROM fresh.model_specs m WHERE m.id = r.model_spec_id), r.model_spec)',
+          )
+        : columns(table);
     for (const table of ['experiments', 'sweeps', 'runs', 'metrics', 'latest_metrics'])
-      old.db.prepare(`INSERT INTO main.${table} (${columns(table)}) SELECT ${columns(table)} FROM fresh.${table}`).run();
+      old.db.prepare(`INSERT INTO main.${table} (${columns(table)}) SELECT ${selected(table)} FROM fresh.${table} r`).run();
     old.db.prepare('INSERT INTO main.params (run_id, key, value, kind) SELECT run_id, key, value, kind FROM fresh.params').run();
     old.db.prepare('DETACH DATABASE fresh').run();
     expect(old.db.prepare('SELECT count(*) FROM params').pluck().get()).toBeGreaterThan(24 * 40);
@@ -154,6 +162,7 @@ describe('param sets', () => {
         derived_epochs: null,
         status: 'queued' as const,
         model_spec: '{}',
+        model_spec_id: null,
         dataset: 'mnist',
         backend: 'wasm',
         device: '',

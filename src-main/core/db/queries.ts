@@ -22,7 +22,15 @@ import {
   type SummaryField,
 } from '../contract/runs.ts';
 import type { SqliteDatabase } from './database.ts';
-import { readParam, toRunRecord, type EvaluationDbRow, type FlatParam, type RunDbRow, type SummaryDbRow } from './records.ts';
+import {
+  readParam,
+  runRowColumns,
+  toRunRecord,
+  type EvaluationDbRow,
+  type FlatParam,
+  type RunDbRow,
+  type SummaryDbRow,
+} from './records.ts';
 import { metricKind, type MetricKindInfo } from '../contract/metrics.ts';
 
 export const enc = (v: number | null): MetricValue | null => (v === null ? null : encodeMetricValue(v));
@@ -256,7 +264,7 @@ export function checkpointRows(
 }
 
 export function runDetail(db: SqliteDatabase, id: number): RunDetail | undefined {
-  const row = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunDbRow | undefined;
+  const row = db.prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE id = ?`).get(id) as RunDbRow | undefined;
   if (!row) return undefined;
   const run = toRunRecord(row);
   const checkpoints = checkpointRows(db, id);

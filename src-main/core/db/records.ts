@@ -78,7 +78,12 @@ export interface RunDbRow {
   derived_from_run_id: number | null;
   derived_epochs: number | null;
   status: RunStatus;
+  /** The run's own spec (JSON), or 'null' when it shares one (model_spec_id). */
   model_spec: string;
+  /** A sweep run's spec, stored once for the runs that share it (migration 0015), else null. */
+  model_spec_id: number | null;
+  /** The shared spec's JSON as runRowColumns reads it (absent from a row read without them). */
+  shared_spec?: string | null;
   dataset: string;
   backend: string;
   device: string;
@@ -117,6 +122,25 @@ export function storedText(json: string | null): CoreText | null {
 /** A coded text as stored beside its sentence. */
 export const textColumn = (text: CoreText | null | undefined): string | null => (text ? JSON.stringify(text) : null);
 
+/**
+ * The columns of a run row as toRunRecord takes them: every column, and the spec the run shares
+ * when it shares one (migration 0015). `table` is the name or alias of runs in the query.
+ */
+export const runRowColumns = (table: string) => `${table}.*, ${sharedSpec(table)}`;
+/** The same for an UPDATE of runs … RETURNING (which takes no `runs.*`). */
+export const runReturning = `*, ${sharedSpec('runs')}`;
+function sharedSpec(table: string): string {
+  return `(SELECT m.spec FROM model_specs m WHERE m.id = ${table}.model_spec_id) AS shared_spec`;
+}
+
+/** A run's model spec JSON, its own or the one it shares; a row read without runRowColumns is a mistake here. */
+function modelSpecJson(row: RunDbRow): string {
+  if (row.model_spec_id === null || row.model_spec_id === undefined) return row.model_spec;
+  if (typeof row.shared_spec !== 'string')
+    throw new Error(`Run ${row.id} shares model spec ${row.model_spec_id}, but its row was read without it (use runRowColumns)`);
+  return row.shared_spec;
+}
+
 export function toRunRecord(row: RunDbRow): RunRecord {
   return {
     id: row.id,
@@ -128,7 +152,7 @@ export function toRunRecord(row: RunDbRow): RunRecord {
     derivedFromRunId: row.derived_from_run_id,
     derivedEpochs: row.derived_epochs,
     status: row.status,
-    modelSpec: JSON.parse(row.model_spec) as unknown,
+    modelSpec: JSON.parse(modelSpecJson(row)) as unknown,
     dataset: row.dataset,
     backend: row.backend,
     device: row.device,

@@ -12,7 +12,7 @@ import type { FlatParam, RunDbRow } from './records.ts';
  * as read back (records.ts), less what SQLite assigns (id, attempt), plus the write-only columns.
  * error_code (migration 0014) is not inserted: a new or imported run has no coded error.
  */
-export type RunInsertRow = Omit<RunDbRow, 'id' | 'attempt' | 'error_code'> & {
+export type RunInsertRow = Omit<RunDbRow, 'id' | 'attempt' | 'error_code' | 'shared_spec'> & {
   updated_at: number;
   /** Which derivation wrote the params (runParams.ts paramsVersion). */
   params_version: number;
@@ -30,10 +30,14 @@ export interface RunContent {
   priority: number;
 }
 
-/** The columns a run's content fills, the same way wherever a run is inserted (JSON serialised). */
-export function contentColumns(run: RunContent) {
+/**
+ * The columns a run's content fills, the same way wherever a run is inserted (JSON serialised).
+ * `modelSpecId`: the run shares that stored spec (a sweep's run, sharedModelSpecs) instead of holding its own.
+ */
+export function contentColumns(run: RunContent, modelSpecId: number | null = null) {
   return {
-    model_spec: JSON.stringify(run.modelSpec ?? null),
+    model_spec: modelSpecId === null ? JSON.stringify(run.modelSpec ?? null) : 'null',
+    model_spec_id: modelSpecId,
     dataset: run.dataset,
     backend: run.backend,
     device: run.device,
@@ -126,13 +130,34 @@ function paramSplitter(db: SqliteDatabase): (params: readonly FlatParam[]) => Sp
   };
 }
 
+/**
+ * The id of a stored model spec, for runs that share it (a sweep's: migration 0015), stored when new.
+ * Keyed by the spec object (a sweep's points share the object of each distinct model), so each is
+ * serialised once; call the result inside the one transaction the ids are used in.
+ */
+export function sharedModelSpecs(db: SqliteDatabase): (modelSpec: object) => number {
+  const insert = db.prepare('INSERT INTO model_specs (spec) VALUES (?) ON CONFLICT (spec) DO NOTHING');
+  const find = db.prepare('SELECT id FROM model_specs WHERE spec = ?').pluck();
+  const ids = new Map<object, number>();
+  return (modelSpec) => {
+    let id = ids.get(modelSpec);
+    if (id === undefined) {
+      const json = JSON.stringify(modelSpec);
+      insert.run(json);
+      id = find.get(json) as number;
+      ids.set(modelSpec, id);
+    }
+    return id;
+  };
+}
+
 /** Prepares the statements once; call the result inside a transaction. Returns the new run's id. */
 export function runInserter(db: SqliteDatabase): RunInserter {
   const insertRun = db.prepare(
-    `INSERT INTO runs (uuid, name, experiment_id, sweep_id, parent_run_id, derived_from_run_id, derived_epochs, status, model_spec, dataset,
+    `INSERT INTO runs (uuid, name, experiment_id, sweep_id, parent_run_id, derived_from_run_id, derived_epochs, status, model_spec, model_spec_id, dataset,
        backend, device, seed, hyperparameters, environment, priority, worker_owner, worker_pid, lease_expires_at, reserved_for, error, created_at,
        started_at, ended_at, updated_at, params_version, pruned_epoch, pruned_rung, param_set_id)
-     VALUES (@uuid, @name, @experiment_id, @sweep_id, @parent_run_id, @derived_from_run_id, @derived_epochs, @status, @model_spec, @dataset,
+     VALUES (@uuid, @name, @experiment_id, @sweep_id, @parent_run_id, @derived_from_run_id, @derived_epochs, @status, @model_spec, @model_spec_id, @dataset,
        @backend, @device, @seed, @hyperparameters, @environment, @priority, @worker_owner, @worker_pid, @lease_expires_at, @reserved_for, @error,
        @created_at, @started_at, @ended_at, @updated_at, @params_version, @pruned_epoch, @pruned_rung, @param_set_id)`,
   );

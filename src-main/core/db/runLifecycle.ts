@@ -13,7 +13,7 @@ import { KernelLabError } from '../errors.ts';
 import type { RunStatus } from '../contract/runs.ts';
 import { GpuHostBackend } from '../contract/app.ts';
 import type { SqliteDatabase } from './database.ts';
-import { toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
+import { runReturning, toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
 
 /** Allowed status moves. Terminal states have none; a resume is a new run with parentRunId. */
 export const allowedTransitions: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
@@ -125,7 +125,7 @@ export function claimNext(db: SqliteDatabase, request: ClaimRequest): RunRecord 
          error = NULL, error_code = NULL, started_at = coalesce(started_at, @now), updated_at = @now
        WHERE id = (SELECT r.id FROM (${firstOfEachQueue}) first CROSS JOIN runs r ON r.id = first.id ORDER BY r.priority DESC, r.id LIMIT 1)
          AND status = 'queued'
-       RETURNING *`,
+       RETURNING ${runReturning}`,
     )
     .get({
       owner: request.owner,

@@ -5,15 +5,17 @@
  */
 import type { RunStatus } from '../contract/runs.ts';
 import type { SqliteDatabase } from './database.ts';
-import { toRunRecord, type RunDbRow, type RunRecord } from './records.ts';
+import { runRowColumns, toRunRecord, type RunDbRow, type RunRecord } from './records.ts';
 
 export function runsOfSweep(db: SqliteDatabase, sweepId: number): RunRecord[] {
-  return (db.prepare('SELECT * FROM runs WHERE sweep_id = ? ORDER BY id').all(sweepId) as RunDbRow[]).map(toRunRecord);
+  return (db.prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE sweep_id = ? ORDER BY id`).all(sweepId) as RunDbRow[]).map(
+    toRunRecord,
+  );
 }
 
 export function runsWithStatus(db: SqliteDatabase, status: RunStatus, sweepId?: number): RunRecord[] {
   const rows = db
-    .prepare('SELECT * FROM runs WHERE status = @status AND (@sweep IS NULL OR sweep_id = @sweep) ORDER BY id')
+    .prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE status = @status AND (@sweep IS NULL OR sweep_id = @sweep) ORDER BY id`)
     .all({ status, sweep: sweepId ?? null }) as RunDbRow[];
   return rows.map(toRunRecord);
 }
@@ -31,7 +33,7 @@ export function setPriority(db: SqliteDatabase, target: { runId: number } | { sw
 /** The derived run of `sourceId` for `epochs`, if epoch folding has recorded it. */
 export function derivedRun(db: SqliteDatabase, sourceId: number, epochs: number): RunRecord | undefined {
   const row = db
-    .prepare('SELECT * FROM runs WHERE derived_from_run_id = ? AND derived_epochs = ? ORDER BY id LIMIT 1')
+    .prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE derived_from_run_id = ? AND derived_epochs = ? ORDER BY id LIMIT 1`)
     .get(sourceId, epochs) as RunDbRow | undefined;
   return row && toRunRecord(row);
 }
@@ -44,7 +46,7 @@ export function measuredThroughput(
   const placeholders = keys.map(() => '?').join(', ');
   const rows = db
     .prepare(
-      `SELECT r.id AS runId, r.model_spec AS modelSpec, r.backend AS backend, lm.max AS samplesPerSec
+      `SELECT r.id AS runId, coalesce((SELECT m.spec FROM model_specs m WHERE m.id = r.model_spec_id), r.model_spec) AS modelSpec, r.backend AS backend, lm.max AS samplesPerSec
        FROM runs r JOIN latest_metrics lm ON lm.run_id = r.id
        WHERE r.status = 'completed' AND r.derived_from_run_id IS NULL AND lm.key IN (${placeholders}) AND lm.max > 0
        ORDER BY r.ended_at DESC LIMIT 20`,

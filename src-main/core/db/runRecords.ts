@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { invalidInput, KernelLabError, runNotFound } from '../errors.ts';
 import { RunStatus } from '../contract/index.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
-import { textColumn, toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
+import { runRowColumns, textColumn, toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
 import * as lifecycle from './runLifecycle.ts';
 import { allowedTransitions, endsRun } from './runLifecycle.ts';
 import { contentColumns } from './runInsert.ts';
@@ -41,7 +41,8 @@ export function createRun(ctx: StoreContext, input: NewRun): RunRecord {
   return getRun(ctx, id)!;
 }
 
-export function newRunRow(ctx: StoreContext, run: NewRunParsed, now: number) {
+/** A new run's row; `modelSpecId`: the stored spec it shares (a sweep's run), else it holds its own. */
+export function newRunRow(ctx: StoreContext, run: NewRunParsed, now: number, modelSpecId: number | null = null) {
   const running = run.status === 'running';
   return {
     uuid: run.uuid ?? randomUUID(),
@@ -52,7 +53,7 @@ export function newRunRow(ctx: StoreContext, run: NewRunParsed, now: number) {
     derived_from_run_id: run.derivedFromRunId ?? null,
     derived_epochs: run.derivedEpochs ?? null,
     status: run.status,
-    ...contentColumns(run),
+    ...contentColumns(run, modelSpecId),
     worker_owner: running ? ctx.owner : null,
     worker_pid: running ? process.pid : null,
     lease_expires_at: running ? now + ctx.leaseMs : null,
@@ -92,7 +93,7 @@ export function deriveParams(ctx: StoreContext, row: RunDbRow): void {
  * one's), so every run has the same params whichever version recorded it. Called on open.
  */
 export function upgradeParams(ctx: StoreContext): number {
-  const stale = ctx.db.prepare('SELECT * FROM runs WHERE params_version < ?').all(paramsVersion) as RunDbRow[];
+  const stale = ctx.db.prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE params_version < ?`).all(paramsVersion) as RunDbRow[];
   if (stale.length === 0) return 0;
   ctx.write(`deriving the params of ${stale.length} runs`, () => {
     for (const row of stale) deriveParams(ctx, row);
@@ -106,7 +107,7 @@ export function getRun(ctx: StoreContext, id: number): RunRecord | undefined {
 }
 
 export function getRunByUuid(ctx: StoreContext, uuid: string): RunRecord | undefined {
-  const row = ctx.db.prepare('SELECT * FROM runs WHERE uuid = ?').get(uuid) as RunDbRow | undefined;
+  const row = ctx.db.prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE uuid = ?`).get(uuid) as RunDbRow | undefined;
   return row && toRunRecord(row);
 }
 

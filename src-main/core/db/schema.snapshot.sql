@@ -28,6 +28,9 @@ CREATE INDEX runs_by_derived_from ON runs (derived_from_run_id);
 -- index runs_by_experiment
 CREATE INDEX runs_by_experiment ON runs (experiment_id);
 
+-- index runs_by_model_spec
+CREATE INDEX runs_by_model_spec ON runs (model_spec_id) WHERE model_spec_id IS NOT NULL;
+
 -- index runs_by_param_set
 CREATE INDEX runs_by_param_set ON runs (param_set_id);
 
@@ -176,6 +179,12 @@ CREATE TABLE metrics (
   PRIMARY KEY (run_id, key, step)
 ) WITHOUT ROWID;
 
+-- table model_specs
+CREATE TABLE model_specs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  spec TEXT NOT NULL UNIQUE CHECK (json_valid(spec))
+);
+
 -- table notes
 CREATE TABLE notes (
   run_id INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
@@ -242,7 +251,7 @@ CREATE TABLE "runs" (
   attempt INTEGER NOT NULL DEFAULT 0,
   reserved_for TEXT,
   pruned_epoch INTEGER CHECK (pruned_epoch IS NULL OR pruned_epoch > 0),
-  pruned_rung INTEGER CHECK (pruned_rung IS NULL OR pruned_rung >= 0), param_set_id INTEGER REFERENCES param_sets (id), error_code TEXT CHECK (error_code IS NULL OR json_valid(error_code)),
+  pruned_rung INTEGER CHECK (pruned_rung IS NULL OR pruned_rung >= 0), param_set_id INTEGER REFERENCES param_sets (id), error_code TEXT CHECK (error_code IS NULL OR json_valid(error_code)), model_spec_id INTEGER REFERENCES model_specs (id),
   CHECK ((status = 'pruned') = (pruned_epoch IS NOT NULL))
 );
 
@@ -273,6 +282,13 @@ CREATE TABLE tags (
   tag TEXT NOT NULL,
   PRIMARY KEY (run_id, tag)
 ) WITHOUT ROWID;
+
+-- trigger model_specs_unused
+CREATE TRIGGER model_specs_unused AFTER DELETE ON runs
+WHEN OLD.model_spec_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM runs WHERE model_spec_id = OLD.model_spec_id)
+BEGIN
+  DELETE FROM model_specs WHERE id = OLD.model_spec_id;
+END;
 
 -- trigger param_sets_unused
 CREATE TRIGGER param_sets_unused AFTER DELETE ON runs

@@ -11,7 +11,7 @@ import type { EventBus } from '../events.ts';
 import { DatabaseError, describeSqliteError, type SqliteDatabase } from './database.ts';
 import { metricWriter, type MetricWriter } from './metricWrite.ts';
 import { summariesOf } from './queries.ts';
-import type { Lease } from './records.ts';
+import { runRowColumns, type Lease } from './records.ts';
 import { runInserter, type RunInserter } from './runInsert.ts';
 import { holdLease, LeaseLost } from './runLifecycle.ts';
 
@@ -107,7 +107,7 @@ export class StoreContext {
 
 function prepareStatements(db: SqliteDatabase) {
   return {
-    getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
+    getRun: db.prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE id = ?`),
     runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck(),
     insertParam: db.prepare('INSERT INTO run_params (run_id, key, value, kind) VALUES (?, ?, ?, ?)'),
     touchLease: db.prepare("UPDATE runs SET lease_expires_at = ? WHERE id = ? AND status = 'running'"),

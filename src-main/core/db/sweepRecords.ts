@@ -8,6 +8,7 @@ import { KernelLabError, sweepNotFound } from '../errors.ts';
 import { SweepStatus, type Experiment, type RunStatus, type Sweep } from '../contract/index.ts';
 import { mainMetric, metricKind } from '../contract/metrics.ts';
 import { paramOfAxis, runParams, type ModelParamsMemo } from './runParams.ts';
+import { sharedModelSpecs } from './runInsert.ts';
 import { createRun, newRunRow } from './runRecords.ts';
 import type { StoreContext } from './storeContext.ts';
 import type { NewRun, NewRunParsed } from './storeInputs.ts';
@@ -119,7 +120,11 @@ export function addSweepRuns(ctx: StoreContext, sweepId: number, runs: readonly 
     if (!ctx.db.prepare('SELECT 1 FROM sweeps WHERE id = ?').get(sweepId)) throw sweepNotFound(sweepId);
     const now = Date.now();
     const memo: ModelParamsMemo = new Map();
-    return runs.map((run) => ctx.insertRun(newRunRow(ctx, { ...run, sweepId }, now), runParams(run, memo)));
+    const specId = sharedModelSpecs(ctx.db);
+    return runs.map((run) => {
+      const shared = run.modelSpec !== null && typeof run.modelSpec === 'object' ? specId(run.modelSpec) : null;
+      return ctx.insertRun(newRunRow(ctx, { ...run, sweepId }, now, shared), runParams(run, memo));
+    });
   });
 }
 

@@ -93,6 +93,7 @@ function syntheticRunRow(r: {
     derived_epochs: null,
     status: 'completed',
     model_spec: r.modelSpec,
+    model_spec_id: null,
     dataset: 'mnist',
     backend: 'cpu',
     device: '',
