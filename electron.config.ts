@@ -18,6 +18,8 @@ export default defineConfig({
           main: 'src-main/electron/main.ts',
           serviceHost: 'src-main/electron/serviceHostEntry.ts',
           worker: 'src-main/core/training/worker.ts',
+          // RunDataCache starts it as a worker thread (a lent run's images prepared off the event loop).
+          runDataWorker: 'src-main/core/agents/runDataWorker.ts',
         },
       },
     },

@@ -6,7 +6,11 @@ import { Hyperparameters } from '../contract/training.ts';
 import { KernelLabError } from '../errors.ts';
 import type { RunDataJob, RunDataReply } from './runDataWorker.ts';
 
-const runDataWorker = fileURLToPath(new URL('./runDataWorker.ts', import.meta.url));
+// From source the thread runs the .ts beside this file; in the Electron build (electron.config.ts
+// input runDataWorker) the bundled .js beside the service host's bundle.
+const runDataWorker = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? './runDataWorker.ts' : './runDataWorker.js', import.meta.url),
+);
 
 /** How many runs' prepared splits are kept (and at most prepared at once). */
 export const runDataCacheSize = 2;
