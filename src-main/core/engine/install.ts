@@ -30,8 +30,6 @@ import {
 import { findCompiler, findNodeHeaders, findNpm, findPython, queryNvidiaGpus, runTool, type ToolResult } from './tools.ts';
 import { metadataField, openWheel, requirementsOfExtra, type Wheel } from './wheel.ts';
 
-export { installLockHolder, swapIn } from './installFolder.ts';
-
 export interface InstallOptions {
   enginesDir: string;
   name: EngineName;

@@ -10,7 +10,8 @@ import { coreText } from '../contract/coreText.ts';
 import type { EventBus } from '../events.ts';
 import { FromWorker } from '../training/workerProtocol.ts';
 import type { WorkerLauncher } from '../workerHost.ts';
-import { installEngine, installLockHolder, type InstallOptions } from './install.ts';
+import { installEngine, type InstallOptions } from './install.ts';
+import { installLockHolder } from './installFolder.ts';
 import { engineDir, engineProcessEnv, readManifest } from './layout.ts';
 import { engineRequirements } from './tools.ts';
 

@@ -41,8 +41,6 @@ import { sweepProgress, updateSweepStatus } from './sweepProgress.ts';
 import { WorkerBudget, type Concurrency } from './workerBudget.ts';
 import { defaultStallMs, type SchedulerOptions } from './schedulerOptions.ts';
 
-export type { SchedulerOptions } from './schedulerOptions.ts';
-
 export class Scheduler {
   readonly #store: RunStore;
   readonly #events: EventBus;
