@@ -136,6 +136,25 @@ test("a user opens a finished kernel-size sweep's filters and sees one panel per
   await expect(inspect.featureMapCanvases).toHaveCount(4 * 3);
   await expect(inspect.featureMapRuns.first()).toContainText(/epoch \d/);
   await screenshotBothThemes(page, 'inspect-feature-maps');
+
+  // The same image through the weights of epoch 1, then epoch 3: the slider stops at every recorded epoch,
+  // keyboard included, and the activations differ.
+  await expect(inspect.mapsEpochShown).toHaveText('best checkpoint');
+  await expect(inspect.mapsEpochSlider).toHaveAttribute('max', '2');
+  await inspect.showMapsEpoch(0);
+  await expect(inspect.mapsEpochShown).toHaveText('1');
+  for (const run of await inspect.featureMapRuns.all()) await expect(run).toContainText('epoch 1');
+  const atEpoch1 = await inspect.featureMapPixels();
+  await inspect.mapsEpochSlider.focus();
+  await page.keyboard.press('End');
+  await expect(inspect.mapsEpochShown).toHaveText('3');
+  for (const run of await inspect.featureMapRuns.all()) await expect(run).toContainText('epoch 3');
+  await expect(inspect.featureMapCanvases).toHaveCount(4 * 3);
+  const atEpoch3 = await inspect.featureMapPixels();
+  expect(atEpoch3).toHaveLength(atEpoch1.length);
+  expect(atEpoch3.filter((pixels, i) => pixels !== atEpoch1[i]).length).toBeGreaterThan(0);
+  await page.getByRole('button', { name: 'Best checkpoint' }).click();
+  await expect(inspect.mapsEpochShown).toHaveText('best checkpoint');
   expect(errors).toEqual([]);
 });
 

@@ -12,6 +12,9 @@ export class InspectPage {
   readonly epochShown: Locator;
   readonly featureMapRuns: Locator;
   readonly featureMapCanvases: Locator;
+  readonly mapsEpochSlider: Locator;
+  /** The epoch the feature maps use ('best checkpoint' until one is chosen). */
+  readonly mapsEpochShown: Locator;
 
   constructor(page: Page) {
     this.page = page;
@@ -23,6 +26,8 @@ export class InspectPage {
     this.epochShown = page.getByTestId('filters-epoch');
     this.featureMapRuns = page.getByTestId('feature-maps-run');
     this.featureMapCanvases = page.getByTestId('feature-map-canvas');
+    this.mapsEpochSlider = page.getByTestId('maps-epoch-slider');
+    this.mapsEpochShown = page.getByTestId('maps-epoch');
   }
 
   async open(appUrl: string, query: string): Promise<void> {
@@ -71,6 +76,18 @@ export class InspectPage {
   async showFeatureMaps(index: number): Promise<void> {
     await this.page.getByLabel('Test image index').fill(String(index));
     await this.page.getByTestId('feature-maps-show').click();
+  }
+
+  /** Moves the feature maps' epoch slider to its `stop`-th recorded epoch (0: the first). */
+  async showMapsEpoch(stop: number): Promise<void> {
+    await this.mapsEpochSlider.fill(String(stop));
+  }
+
+  /** The pixels of every feature-map canvas, in order, as data URLs. */
+  async featureMapPixels(): Promise<string[]> {
+    return this.featureMapCanvases.evaluateAll((canvases) =>
+      canvases.map((canvas) => (canvas as unknown as { toDataURL(): string }).toDataURL()),
+    );
   }
 
   predicted(runId: number): Locator {

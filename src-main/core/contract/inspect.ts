@@ -34,7 +34,8 @@ export const maxInspectedRuns = 24;
  * is no best).
  */
 const CheckpointChoice = {
-  epoch: z.number().int().positive().optional(),
+  /** Bounded like a run's epochs; each run answers only from an epoch it recorded (the others say which they have). */
+  epoch: z.number().int().positive().max(1_000_000).optional(),
 };
 
 /** Which recorded weights answered: their epoch and whether they were the best, the last or an epoch snapshot. */
@@ -113,7 +114,17 @@ export type FeatureMap = z.infer<typeof FeatureMap>;
 
 export const FeatureMapsOutput = z.object({
   runs: z.array(
-    z.discriminatedUnion('ok', [z.object({ runId: Id, ok: z.literal(true), ...Classified, layers: z.array(FeatureMap) }), RunRefusal]),
+    z.discriminatedUnion('ok', [
+      z.object({
+        runId: Id,
+        ok: z.literal(true),
+        ...Classified,
+        /** Epochs with recorded weights for this run, ascending: the epoch slider's stops. */
+        epochs: z.array(z.number().int()),
+        layers: z.array(FeatureMap),
+      }),
+      RunRefusal,
+    ]),
   ),
 });
 export type FeatureMapsOutput = z.infer<typeof FeatureMapsOutput>;

@@ -188,6 +188,7 @@ async function classify(
       runId: p.runId,
       ok: true as const,
       checkpoint: { epoch: p.run.weights.epoch, kind: p.run.weights.kind },
+      epochs: p.run.epochs,
       probabilities,
       predicted,
       className: classNames[predicted] ?? String(predicted),
@@ -207,7 +208,7 @@ export function inspectHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Ins
     'inspect.predict': async (input): Promise<PredictManyOutput> => ({
       runs: (await classify(ctx, input, false)).map((r) => {
         if (!r.ok) return refusal(r);
-        const { maps: _maps, ...rest } = r;
+        const { maps: _maps, epochs: _epochs, ...rest } = r;
         return rest;
       }),
     }),

@@ -113,6 +113,31 @@ describe('the warm predictor', () => {
     tf.dispose(outputs);
   });
 
+  it(
+    'shows feature maps at any recorded epoch: the slider gets its stops, an unrecorded epoch is refused naming the field',
+    { timeout: 60_000 },
+    async () => {
+      const best = await service.call('inspect.featureMaps', { runIds: [lenet.runId], testIndex: 0 });
+      expect(best.runs[0]).toMatchObject({ ok: true, epochs: [2, 3], checkpoint: { epoch: 2, kind: 'best' } });
+      const atThree = await service.call('inspect.featureMaps', { runIds: [lenet.runId, untrained], testIndex: 0, epoch: 3 });
+      expect(atThree.runs[0]).toMatchObject({ ok: true, epochs: [2, 3], checkpoint: { epoch: 3, kind: 'last' } });
+      expect(atThree.runs[1]).toMatchObject({ ok: false, error: `run ${untrained} has no checkpoint yet` });
+      const atOne = await service.call('inspect.featureMaps', { runIds: [lenet.runId], testIndex: 0, epoch: 1 });
+      expect(atOne.runs[0]).toEqual({
+        runId: lenet.runId,
+        ok: false,
+        error: `epoch: run ${lenet.runId} has no weights recorded at epoch 1 (recorded: 2, 3)`,
+      });
+      for (const epoch of [0, 1.5, 1_000_001])
+        await expect(service.call('inspect.featureMaps', { runIds: [lenet.runId], testIndex: 0, epoch }), String(epoch)).rejects.toThrow(
+          /input for inspect\.featureMaps: epoch: /,
+        );
+      // Predictions carry no slider stops: their answer is unchanged.
+      const predicted = await service.call('inspect.predict', { runIds: [lenet.runId], testIndex: 0 });
+      expect(predicted.runs[0]).not.toHaveProperty('epochs');
+    },
+  );
+
   it('reads the filters of a conv layer at the best checkpoint or any recorded epoch', async () => {
     const answer = await service.call('inspect.filters', { runIds: [lenet.runId, alexnet.runId, untrained], layer: 0 });
     const [a, b, c] = answer.runs;

@@ -95,7 +95,7 @@ export function chooseWeights(runId: number, recorded: readonly RecordedWeights[
     if (!atEpoch)
       throw new KernelLabError(
         'not_found',
-        `run ${runId} has no weights recorded at epoch ${epoch} (recorded: ${recorded.map((w) => w.epoch).join(', ')})`,
+        `epoch: run ${runId} has no weights recorded at epoch ${epoch} (recorded: ${recorded.map((w) => w.epoch).join(', ')})`,
       );
     return atEpoch;
   }
