@@ -80,6 +80,7 @@ export { flattenParams, paramOfAxis, runParams } from './runParams.ts';
 export { allowedTransitions, LeaseLost, type ClaimScope } from './runLifecycle.ts';
 export { MetricPointInput, NewCheckpoint, NewEvaluation, NewRun, type NewRunParsed } from './storeInputs.ts';
 export type { Fence } from './storeContext.ts';
+export type { SweepHead } from './sweepRecords.ts';
 
 export interface RunStoreOptions extends OpenDatabaseOptions {
   /** Where `run.updated` and `metrics.appended` go; none in tools that only read. */
@@ -240,6 +241,11 @@ export class RunStore extends StoreQueue {
 
   listSweeps(filter: { experimentId?: number | undefined } = {}): Sweep[] {
     return sweepRecords.listSweeps(this.#ctx, filter);
+  }
+
+  /** Sweeps in these states without their runs' counts and best (listSweeps counts them: O(runs)). */
+  sweepHeads(statuses: readonly SweepStatus[]): sweepRecords.SweepHead[] {
+    return this.#ctx.read('reading the sweeps', () => sweepRecords.listSweepHeads(this.#ctx, statuses));
   }
 
   /** A sweep's status alone, without counting its runs (getSweep counts them: O(runs)). */

@@ -11,6 +11,8 @@ import { makeTempDir } from '../../test/tempDir.ts';
 import { NewRun, RunStore } from './RunStore.ts';
 import { claimNext, hasClaimable, reservedOwners } from './runLifecycle.ts';
 import { sweepStats } from './sweepRows.ts';
+import { listSweepHeads } from './sweepRecords.ts';
+import type { StoreContext } from './storeContext.ts';
 import type { SqliteDatabase } from './database.ts';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -111,6 +113,25 @@ describe('the queue on migration 0012', () => {
     const stats = store.sweepStats(sweep);
     expect(stats.counts).toEqual({ completed: 2, running: 1, queued: 1 });
     expect(stats).toMatchObject({ derived: 1, trained: 1, trainedMs: 3000, open: 2, runningSince: [5000] });
+  });
+
+  it("lists the scheduler's sweeps by status without reading their runs", () => {
+    const running = store.createSweep({ name: 'running', spec: { axes: { kernelSize: [3] } }, status: 'running' }).id;
+    const pending = store.createSweep({ name: 'pending', spec: {}, status: 'pending' }).id;
+    store.createSweep({ name: 'done', spec: {}, status: 'completed' });
+    sweepRuns(running, [0, 0]);
+    const full = store.listSweeps().find((s) => s.id === running)!;
+    const { runCounts: _counts, axes: _axes, best: _best, ...head } = full;
+    expect(store.sweepHeads(['running'])).toEqual([head]);
+    expect(store.sweepHeads(['pending', 'running']).map((s) => s.id)).toEqual([running, pending]);
+    const db = openRaw(join(tmp.dir, 'k.db'));
+    try {
+      const plans = plansOf(db, (d) => listSweepHeads({ db: d } as StoreContext, ['running']));
+      expect(plans).toHaveLength(1);
+      expect(plans[0]).not.toMatch(/\bruns\b|latest_metrics/);
+    } finally {
+      db.close();
+    }
   });
 
   it('reads the queue by index, never every queued run', () => {

@@ -174,7 +174,7 @@ export class Scheduler {
   /** After a crash: derived runs of running sweeps not yet recorded are, so such a sweep still finishes on its own. */
   #reconcile(): void {
     try {
-      for (const sweep of this.#store.listSweeps()) {
+      for (const sweep of this.#store.sweepHeads(['pending', 'running'])) {
         // Left half-queued by a process that ended (sweeps.start never returned): a failed start queues nothing.
         const queueingBy = readPlan(sweep).queueing;
         if (sweep.status === 'pending' && queueingBy && this.#store.ownerGone(queueingBy)) {
@@ -223,7 +223,8 @@ export class Scheduler {
    * claims: the sweep is supplied again on the next tick.
    */
   #supplySweeps(): void {
-    for (const sweep of this.#store.listSweeps()) {
+    // Each sweep as it is, without counting its runs: once a tick (issue 12).
+    for (const sweep of this.#store.sweepHeads(['running'])) {
       if (sweep.status !== 'running' || (this.#scope === 'own' && !this.#adopted.has(sweep.id))) continue;
       const search = searchOf(sweep);
       if (!search || (search.spec.method !== 'tpe' && search.deadline === null) || readPlan(sweep).closed) continue;

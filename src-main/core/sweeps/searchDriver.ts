@@ -13,7 +13,7 @@ import { metricKind } from '../contract/metrics.ts';
 import type { AxisValue, RunStatus } from '../contract/runs.ts';
 import { SweepSpec, type Folding, type Optimize, type Sweep } from '../contract/sweeps.ts';
 import { KernelLabError } from '../errors.ts';
-import type { NewRun, RunRecord, RunStore } from '../db/RunStore.ts';
+import type { NewRun, RunRecord, RunStore, SweepHead } from '../db/RunStore.ts';
 import { buildPoint, resolveAxes, searchSpaceOf } from './expand.ts';
 import type { SweepPoint } from './pointRun.ts';
 import type { SweepRunInfo } from './folding.ts';
@@ -247,7 +247,7 @@ function closePlan(store: RunStore, sweepId: number, plan: SweepPlan, reason: st
  * new starts; a TPE sweep gets new points, proposed from every trial so far, until `limit` of its
  * runs are open or its trial budget is spent. Returns how many runs it queued.
  */
-export function topUp(store: RunStore, sweep: Sweep, search: SweepSearch, limit: number): number {
+export function topUp(store: RunStore, sweep: SweepHead, search: SweepSearch, limit: number): number {
   if (sweep.status !== 'running') return 0;
   const plan = readPlan(sweep);
   if (plan.closed) return 0;
