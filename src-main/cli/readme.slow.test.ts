@@ -44,7 +44,7 @@ const plans: [RegExp, Plan][] = [
   [/^npx kernellab serve$/, { run: 'serve' }],
   [/^npx kernellab serve --host 0\.0\.0\.0 --tls-cert/, { skip: 'needs a certificate; serverEdges.test.ts serves 0.0.0.0 over TLS' }],
   [
-    /^npx kernellab (info|--help|runs ls|runs compare|runs export|summary|call app\.health|engine ls|engine rm tensorflow)\b/,
+    /^npx kernellab (info|--help|runs ls|runs compare|runs export|runs import|summary|call app\.health|engine ls|engine rm tensorflow)\b/,
     { run: 'as written' },
   ],
   [/^npx kernellab datasets import \.\/mnist-files$/, { run: 'as written' }],

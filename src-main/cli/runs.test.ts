@@ -53,3 +53,28 @@ describe('kernellab runs compare', () => {
     expect(line('rss_bytes (last, not ranked)')).toMatch(/200\.0 MiB +700\.0 MiB$/);
   });
 });
+
+describe('kernellab runs export / import', () => {
+  it('imports an export written by --out into another data folder, a second time skipping every run; a missing file is named', () => {
+    const [small, full] = twoRuns();
+    const file = join(tmp.dir, 'runs.json');
+    expect(kernellab('runs', 'export', String(small), String(full), '--out', file).code).toBe(0);
+    const other = join(tmp.dir, 'other');
+    const into = (...args: string[]) => {
+      const result = spawnSync(process.execPath, [cliPath, '--home', other, 'runs', 'import', ...args], { encoding: 'utf8' });
+      return { code: result.status, out: result.stdout, err: result.stderr };
+    };
+    const first = into(file);
+    expect(first).toMatchObject({ code: 0, out: `imported 2 runs from ${file} (0 were already here)\n` });
+    expect(JSON.parse(into(file, '--json').out)).toEqual({ imported: 0, skipped: 2 });
+    const store = RunStore.open(join(other, 'kernellab.db'));
+    try {
+      expect(store.listRuns().rows.map((r) => r.name)).toEqual(['lenet', 'lenet']);
+    } finally {
+      store.close();
+    }
+    const missing = into(join(tmp.dir, 'nothing.json'));
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toMatch(/Cannot read the runs export .*nothing\.json: there is no such file/);
+  });
+});

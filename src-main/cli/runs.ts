@@ -3,7 +3,7 @@
  * the app uses), as tables or `--json`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { RunDetail, RunRow, RunStatus } from '../core/contract/runs.ts';
 import { KernelLabError } from '../core/errors.ts';
@@ -170,6 +170,18 @@ export function registerRuns(program: Command, open: () => Service): void {
         writeFileSync(options.out, result.content);
         printError(m.cli_runs_export_wrote({ count: result.runCount, file: options.out }));
       } else printData(result.content);
+    });
+
+  runs
+    .command('import')
+    .description(m.cli_runs_import_description())
+    .argument('<file>', m.cli_runs_argument_export_file())
+    .option('--json', m.cli_option_json())
+    .action(async (file: string, options: { json?: boolean }) => {
+      // Read a part at a time (core/db/exportFile.ts): an export of 100,000 runs is never one string here.
+      const result = await open().context.store.importRunsFile(resolve(file));
+      if (options.json) printJson(result);
+      else print(m.cli_runs_import_done({ imported: result.imported, skipped: result.skipped, file }));
     });
 
   runs
