@@ -28,6 +28,7 @@ const order = [
   'startup',
   'sse',
   'bounded',
+  'boundedImport',
   'ui',
   'inspect',
   'parity',
