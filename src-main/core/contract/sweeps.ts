@@ -37,6 +37,9 @@ const Id = z.number().int().positive();
 /** Never expanded, even with yes: a million runs is a typo, not a plan. */
 export const hardLimit = 1_000_000;
 
+/** sweeps.start answers with the ids of at most this many of the runs it queued. */
+export const startAnswerRunIds = 1000;
+
 /**
  * Axes named for what they set across the model: `kernelSize`, `filters`, `strides`, `padding` set
  * every conv layer, `pooling` every pooling layer, `activation` every conv and dense layer,
@@ -372,7 +375,13 @@ export const sweepsMethods = {
       /** The first 100 impossible points with why; impossibleCount says how many there are. */
       impossible: z.array(z.object({ index: z.number().int(), values: z.record(z.string(), AxisValue), error: z.string() })),
       impossibleCount: z.number().int(),
-      runIds: z.array(Id),
+      /**
+       * The ids of its first queued runs, at most startAnswerRunIds (1,000): a 100,000-run answer
+       * carried 589 KB of ids (issue 12). `queued` counts them all; runIdsTruncated says there are
+       * more, listed by `runs.list` with `sweepId`.
+       */
+      runIds: z.array(Id).max(startAnswerRunIds),
+      runIdsTruncated: z.boolean(),
     }),
     summary:
       'Validates and queues a sweep, a chunk of runs at a time (a failure queues nothing; sweep.progress reports the queueing); the scheduler starts them once all are queued.',

@@ -3,7 +3,7 @@
  * built, started and stopped by createService) and the queue (queueing.ts).
  */
 import type { Handlers } from '../contract/define.ts';
-import type { Methods } from '../contract/index.ts';
+import { startAnswerRunIds, type Methods } from '../contract/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { previewSweep, queueSingleRun, queueSweep, requireWritableData } from './queueing.ts';
 import { hasEnded, waitForRunEnd } from './runWait.ts';
@@ -88,7 +88,9 @@ export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Swee
       scheduler.emitProgress(started.sweepId);
       // A sweep for agents is only queued: agents pull its runs through a server.
       if (runsOn === 'here') running(ctx).pump();
-      return started;
+      // A bounded answer: the count, and the first ids (runs.list by sweepId lists them all).
+      const { runIds, ...counts } = started;
+      return { ...counts, runIds: runIds.slice(0, startAnswerRunIds), runIdsTruncated: runIds.length > startAnswerRunIds };
     },
     'sweeps.pause': ({ id }) => scheduler.pauseSweep(id),
     'sweeps.resume': ({ id }) => {
