@@ -1,7 +1,8 @@
 /**
  * Importing a JSON export (exchange.ts writes them), as bounded work (issue 12):
  * - the text is sliced, not parsed whole (jsonSlices.ts): each run is parsed, checked and written
- *   on its own, so memory stays near the size of the text;
+ *   on its own, so memory stays near the size of the text; an export in a file (exportFile.ts,
+ *   `kernellab runs import`) is read a part at a time, so not even the text is held whole;
  * - runs are handled a chunk at a time (at most 500 runs), sized so that parsing, checking and the
  *   chunk's one write transaction together hold the event loop about 50 ms, with the loop free in
  *   between, progress after each chunk, and a stop when
