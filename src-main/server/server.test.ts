@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunStore } from '../core/db/RunStore.ts';
 import { createService, type Service } from '../core/service.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 import { startServer, type RunningServer } from './server.ts';
@@ -20,7 +21,7 @@ describe('browser-mode server', () => {
     writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>KernelLab</title>');
     writeFileSync(join(temp.dir, 'secret.txt'), 'outside the renderer folder');
     service = createService({ dataDir: join(temp.dir, 'home'), shell: 'server' });
-    server = await startServer({ service, port: 0, staticDir, maxBodyBytes: 1000, maxImportBytes: 20_000 });
+    server = await startServer({ service, port: 0, staticDir, maxBodyBytes: 1000, maxImportBytes: 20_000, maxImportFileBytes: 50_000 });
   });
   afterAll(async () => {
     await server.close();
@@ -141,6 +142,38 @@ describe('browser-mode server', () => {
     expect(big.status).toBeLessThan(500);
     const tooBig = await call('runs.import', 'x'.repeat(20_001));
     expect(tooBig.status).toBe(413);
+  });
+
+  it('imports an export posted as it is to /api/import/runs (written to a file, read a part at a time), within its own limit', async () => {
+    const elsewhere = RunStore.open(join(temp.dir, 'elsewhere.db'));
+    let content: string;
+    try {
+      const run = elsewhere.createRun({
+        name: '업로드',
+        modelSpec: { layers: [] },
+        dataset: 'mnist',
+        backend: 'cpu',
+        seed: 1,
+        hyperparameters: {},
+        status: 'completed',
+      });
+      elsewhere.logBatch(Array.from({ length: 60 }, (_, step) => ({ runId: run.id, key: 'loss', step, epoch: 1, value: 1 / (step + 1) })));
+      content = elsewhere.exportRuns({ runIds: [run.id] }, 'json').content;
+    } finally {
+      elsewhere.close();
+    }
+    expect(content.length).toBeGreaterThan(1000); // over the general limit, so only the import route takes it
+    const post = (body: string) =>
+      fetch(`${server.url}api/import/runs`, { method: 'POST', body, headers: { Authorization: `Bearer ${server.token}` } });
+    expect(await json(await post(content))).toEqual({ ok: true, result: { imported: 1, skipped: 0 } });
+    expect(await json(await post(content))).toEqual({ ok: true, result: { imported: 0, skipped: 1 } });
+    expect(service.context.store.listRuns().rows.some((r) => r.name === '업로드')).toBe(true);
+    const bad = await post('{"format":"something","version":1}');
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error.message).toMatch(/Invalid runs export: format/);
+    expect((await post('x'.repeat(50_001))).status).toBe(413);
+    const unauthorised = await fetch(`${server.url}api/import/runs`, { method: 'POST', body: content });
+    expect(unauthorised.status).toBe(401);
   });
 
   it('refuses another origin and another Host', async () => {

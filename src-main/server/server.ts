@@ -9,6 +9,7 @@ import { maxKerasFileBytes } from '../core/contract/training.ts';
 import { httpStatusOf, KernelLabError, toErrorBody } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { hostPolicy, isLoopbackHost } from './hostPolicy.ts';
+import { importUpload } from './importUpload.ts';
 import { mustClose, parseJsonBody, readBody } from './requestBody.ts';
 import { SseClient, type SseLimits } from './sseClient.ts';
 
@@ -22,6 +23,8 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** Largest body for `runs.import`, which carries a whole JSON export (runs with their metrics). */
   maxImportBytes?: number;
+  /** Largest export posted to `/api/import/runs` (the file itself, written to a temporary file); default 4 GiB. */
+  maxImportFileBytes?: number;
   token?: string;
   /** Host names the server answers to besides its addresses (`serve --allow-host`). */
   allowedHostNames?: readonly string[];
@@ -138,6 +141,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const expected = Buffer.from(token);
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const maxImport = options.maxImportBytes ?? 256 * 1024 * 1024;
+  const maxImportFile = options.maxImportFileBytes ?? 4 * 1024 ** 3;
   const staticDir = options.staticDir && existsSync(join(options.staticDir, 'index.html')) ? options.staticDir : undefined;
   const sseClients = new Set<SseClient>();
   const maxAgentBody = options.maxAgentBodyBytes ?? 16 * 1024 * 1024;
@@ -173,15 +177,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       req.on('close', forget);
       return;
     }
-    const match = url.pathname.match(/^\/api\/call\/([A-Za-z0-9_.]+)$/);
-    if (!match) throw new KernelLabError('not_found', `No API route ${url.pathname}`);
-    if (req.method !== 'POST') throw new KernelLabError('not_found', `${url.pathname} takes POST`);
-    const input = parseJsonBody(await readBody(req, bodyLimitOf(match[1]!, agentCall, { maxBody, maxImport, maxAgentBody })));
     // A client that hangs up stops what it asked for (an import of a big folder, say).
     const gone = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) gone.abort();
     });
+    if (url.pathname === '/api/import/runs' && !agentCall) {
+      if (req.method !== 'POST') throw new KernelLabError('not_found', `${url.pathname} takes POST`);
+      sendJson(res, 200, { ok: true, result: await importUpload(req, service, maxImportFile, gone.signal) });
+      return;
+    }
+    const match = url.pathname.match(/^\/api\/call\/([A-Za-z0-9_.]+)$/);
+    if (!match) throw new KernelLabError('not_found', `No API route ${url.pathname}`);
+    if (req.method !== 'POST') throw new KernelLabError('not_found', `${url.pathname} takes POST`);
+    const input = parseJsonBody(await readBody(req, bodyLimitOf(match[1]!, agentCall, { maxBody, maxImport, maxAgentBody })));
     const result = await service.call(match[1] as never, input, { signal: gone.signal, ...(agentCall && { agentToken: bearerOf(req) }) });
     sendJson(res, 200, { ok: true, result });
   }
