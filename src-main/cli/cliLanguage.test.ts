@@ -64,6 +64,43 @@ describe('the CLI in Korean and English', () => {
     expect(en.err).toBe(`kernellab: ${missing}: no such file or folder\n`);
   });
 
+  it("words commander's [options]/[command] in usage lines in Korean and lines up help columns by terminal cells", () => {
+    const ko = kernellab({ KERNELLAB_LANG: 'ko' }, '--help');
+    expect(ko.code, ko.err).toBe(0);
+    expect(ko.out).toContain('사용법: kernellab [옵션] [명령]');
+    expect(ko.out).toMatch(/^ {2}info \[옵션\] +버전/m);
+    expect(ko.out).not.toContain('[options]');
+    // Every description of the command list starts in the same terminal cell (Hangul takes two).
+    const commands = ko.out
+      .split('명령:\n')[1]!
+      .split('\n')
+      .filter((l) => /^ {2}\S/.test(l));
+    const starts = commands.map((l) => stringWidth(/^ {2}\S.*? {2,}/.exec(l)![0]));
+    expect(commands.length).toBeGreaterThan(5);
+    expect(new Set(starts).size).toBe(1);
+    expect(kernellab({ KERNELLAB_LANG: 'ko' }, 'datasets', 'import', '--help').out).toContain(
+      '사용법: kernellab datasets import [옵션] <paths...>',
+    );
+    const en = kernellab({ KERNELLAB_LANG: 'en' }, '--help');
+    expect(en.out).toContain('Usage: kernellab [options] [command]');
+    expect(en.out).toMatch(/^ {2}info \[options\] +version/im);
+  });
+
+  it("says summary's own --model/--preset/--dataset errors in Korean, English unchanged", () => {
+    const preset = kernellab({ KERNELLAB_LANG: 'ko' }, 'summary', '--preset', 'nope');
+    expect(preset.code).toBe(2);
+    expect(preset.err).toBe("kernellab: --preset: 'nope'은(는) 프리셋이 아닙니다\n");
+    const dataset = kernellab({ KERNELLAB_LANG: 'ko' }, 'summary', '--preset', 'lenet5-relu', '--dataset', 'nope');
+    expect(dataset.err).toBe("kernellab: --dataset: 'nope'은(는) mnist, fashion-mnist, cifar10 중 하나가 아닙니다\n");
+    const missing = join(temp.dir, 'no-model.json');
+    expect(kernellab({ KERNELLAB_LANG: 'ko' }, 'summary', '--model', missing).err).toMatch(
+      new RegExp(`^kernellab: --model: ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}을\\(를\\) JSON으로 읽을 수 없습니다: ENOENT`),
+    );
+    expect(kernellab({ KERNELLAB_LANG: 'en' }, 'summary', '--preset', 'lenet5-relu', '--dataset', 'nope').err).toBe(
+      "kernellab: --dataset: 'nope' is not mnist, fashion-mnist or cifar10\n",
+    );
+  });
+
   it('labels kernellab info in Korean, and prints the same JSON in both languages', () => {
     const ko = kernellab({ KERNELLAB_LANG: 'ko' }, 'info');
     expect(ko.code, ko.err).toBe(0);
@@ -224,7 +261,7 @@ describe('the CLI in Korean and English', () => {
     expect(badChoice.code).toBe(2);
     expect(badChoice.err).toMatch(/^오류: 옵션 '--backend <name>'의 값 'gpu'이\(가\) 올바르지 않습니다\. 가능한 값: /);
     expect(ko('serve', '--help').out).toMatch(/--port <n> +포트 \(0이면 빈 포트를 고름\) \(기본값: 7860\)/);
-    expect(ko('agent', '--help').out).toMatch(/\(선택: "tensorflow", /);
+    expect(ko('agent', '--help').out).toMatch(/\(선택:\s+"tensorflow", /);
     expect(en('serve', '--help').out).toMatch(/--port <n> +port \(0 picks a free one\) \(default: 7860\)/);
   });
 

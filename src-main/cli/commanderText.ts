@@ -4,8 +4,9 @@
  * them, so they are recognised by shape and rebuilt from the catalogue; a sentence of a shape not
  * known here (a newer commander) passes through in English rather than being lost.
  */
-import { Help, type Argument, type Option } from 'commander';
+import { Help, type Argument, type Command, type Option } from 'commander';
 import { m } from '../../i18n/paraglide/messages.js';
+import { displayWidth } from './format.ts';
 import { getLocale } from '../../i18n/paraglide/runtime.js';
 
 /** "\n(Did you mean --json?)" or "\n(Did you mean one of a, b?)", as commander's suggestSimilar writes it. */
@@ -61,8 +62,30 @@ function extraInfo(full: string, description: string): string {
   return description + translated;
 }
 
-/** Help settings for configureHelp: option and argument descriptions with commander's additions translated. */
-export const commanderHelp: Pick<Help, 'optionDescription' | 'argumentDescription'> = {
+/**
+ * Commander's placeholders in a usage line ("kernellab [options] [command]", "info [options]") in
+ * the user's language. Only those two words are touched: argument names (`<names...>`) are the
+ * command's own and stay as they are.
+ */
+function usageTerms(usage: string): string {
+  if (getLocale() === 'en') return usage;
+  return usage
+    .replace(/(^| )\[options\](?= |$)/g, (_, before: string) => `${before}[${m.cli_commander_options_term()}]`)
+    .replace(/(^| )\[command\](?= |$)/g, (_, before: string) => `${before}[${m.cli_commander_command_term()}]`);
+}
+
+/** Help settings for configureHelp: cell widths, usage lines and option and argument descriptions with commander's additions translated. */
+export const commanderHelp: Pick<Help, 'optionDescription' | 'argumentDescription' | 'commandUsage' | 'subcommandTerm' | 'displayWidth'> = {
+  // Columns line up by terminal cells (Hangul takes two), as every table of the CLI does (format.ts).
+  displayWidth(text: string): number {
+    return displayWidth(text);
+  },
+  commandUsage(command: Command): string {
+    return usageTerms(Help.prototype.commandUsage.call(this, command));
+  },
+  subcommandTerm(command: Command): string {
+    return usageTerms(Help.prototype.subcommandTerm.call(this, command));
+  },
   optionDescription(option: Option): string {
     return extraInfo(Help.prototype.optionDescription.call(this, option), option.description);
   },

@@ -69,18 +69,18 @@ export async function specFrom(service: Service, flags: SummaryFlags): Promise<M
     try {
       spec = JSON.parse(readFileSync(flags.model, 'utf8')) as ModelSpecInput;
     } catch (error) {
-      throw new KernelLabError('invalid_input', `--model: cannot read ${flags.model} as JSON: ${(error as Error).message}`);
+      throw new KernelLabError('invalid_input', m.cli_summary_model_not_json({ file: flags.model, reason: (error as Error).message }));
     }
   } else {
     const id = presetAliases[flags.preset!] ?? flags.preset!;
     const preset = (await service.call('training.presets', {})).find((p) => p.id === id);
-    if (!preset) throw new KernelLabError('invalid_input', `--preset: '${flags.preset}' is not a preset`);
+    if (!preset) throw new KernelLabError('invalid_input', m.cli_summary_not_preset({ preset: flags.preset! }));
     spec = preset.spec;
   }
   if (flags.dataset !== undefined) {
-    if (flags.run !== undefined) throw new KernelLabError('invalid_input', '--dataset: a recorded run keeps the dataset it trained on');
+    if (flags.run !== undefined) throw new KernelLabError('invalid_input', m.cli_summary_run_keeps_dataset());
     const info = (await service.call('datasets.list', {})).datasets.find((d) => d.name === flags.dataset);
-    if (!info) throw new KernelLabError('invalid_input', `--dataset: '${flags.dataset}' is not mnist, fashion-mnist or cifar10`);
+    if (!info) throw new KernelLabError('invalid_input', m.cli_summary_not_dataset({ dataset: flags.dataset }));
     spec = { ...spec, inputShape: [info.height, info.width, info.channels], numClasses: info.classNames.length };
   }
   return spec;
