@@ -98,6 +98,19 @@ describe('text made in the core, in the page', () => {
     const body = invalidInput('sweep spec', parsed.error!).toBody();
     const ko = issuesOf(body.issues!, body.issueCodes, 'ko');
     expect(ko).toContain('axes.learningRate.min: min(0.1)이 max(0.01)보다 큽니다');
+    // A search without its budget names the field in Korean too.
+    const tpe = SweepSpec.safeParse({
+      name: 's',
+      base: { dataset: 'mnist', model: { preset: 'lenet5' } },
+      axes: { learningRate: { min: 0.001, max: 0.1 } },
+      method: 'tpe',
+    });
+    expect(tpe.success).toBe(false);
+    const tpeBody = invalidInput('sweep spec', tpe.error!).toBody();
+    expect(tpeBody.issues).toContain('trials: TPE needs a budget: a trial count, a time budget (timeBudgetMinutes) or both');
+    expect(issuesOf(tpeBody.issues!, tpeBody.issueCodes, 'ko')).toContain(
+      'trials: TPE에는 예산이 필요합니다: 시도 횟수(trials), 시간 예산(timeBudgetMinutes) 또는 둘 다',
+    );
   });
 
   it('keeps an issue without a code in English, beside the coded ones', () => {

@@ -39,6 +39,8 @@ export const coreTextParams = {
   error_invalid_input: z.object({}).strict(),
   error_invalid_method_input: z.object({ method: word }).strict(),
   error_no_checkpoint: z.object({ id, checkpoint: word }).strict(),
+  error_run_cannot_become: z.object({ id, status: word, to: word, allowed: word }).strict(),
+  error_run_finished_cannot_become: z.object({ id, status: word, to: word }).strict(),
   error_run_not_found: z.object({ id }).strict(),
   error_run_running_delete: z.object({ id }).strict(),
   error_run_running_elsewhere: z.object({ id, owner: word }).strict(),
@@ -68,6 +70,8 @@ export const coreTextParams = {
   issue_too_small_exclusive: z.object({ minimum: number }).strict(),
   issue_unrecognized_keys: z.object({ keys: word }).strict(),
   issue_sweep_log_min: z.object({ min: number }).strict(),
+  issue_sweep_random_trials: z.object({}).strict(),
+  issue_sweep_tpe_budget: z.object({}).strict(),
   issue_sweep_min_above_max: z.object({ min: number, max: number }).strict(),
   // Sweep progress and the folding reason.
   sweep_progress_queueing: z.object({ queued: count, total: count }).strict(),

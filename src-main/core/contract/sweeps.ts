@@ -186,12 +186,18 @@ export const SweepSpec = z
   .strict()
   .superRefine((spec, ctx) => {
     if (spec.method === 'random' && spec.trials === undefined)
-      ctx.addIssue({ code: 'custom', message: 'random search needs a trial count', path: ['trials'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'random search needs a trial count',
+        path: ['trials'],
+        params: { textCode: 'issue_sweep_random_trials' },
+      });
     if (spec.method === 'tpe' && spec.trials === undefined && spec.timeBudgetMinutes === undefined)
       ctx.addIssue({
         code: 'custom',
         message: 'TPE needs a budget: a trial count, a time budget (timeBudgetMinutes) or both',
         path: ['trials'],
+        params: { textCode: 'issue_sweep_tpe_budget' },
       });
     if (spec.method === 'tpe' && (spec.trials ?? 0) > 100_000)
       ctx.addIssue({ code: 'custom', message: 'TPE proposes at most 100,000 trials', path: ['trials'] });

@@ -136,6 +136,12 @@ export function transition(
       throw new KernelLabError(
         'conflict',
         `Run ${runId} is ${row.status}; it cannot become ${to} (from ${row.status} it can become ${allowed.length ? allowed.join(', ') : 'nothing: it is finished'})`,
+        undefined,
+        {
+          text: allowed.length
+            ? coreText('error_run_cannot_become', { id: runId, status: row.status, to, allowed: allowed.join(', ') })
+            : coreText('error_run_finished_cannot_become', { id: runId, status: row.status, to }),
+        },
       );
     }
     const running = to === 'running';

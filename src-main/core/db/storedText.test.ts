@@ -97,6 +97,24 @@ describe("a run's stored error in the page's language", () => {
   });
 });
 
+describe("a refused status change in the page's language", () => {
+  it('says why a finished run cannot change, in Korean, the status words as they are', () => {
+    const id = store.createRun(base).id;
+    store.transition(id, 'canceled');
+    let refused: unknown;
+    try {
+      store.transition(id, 'queued');
+    } catch (error) {
+      refused = error;
+    }
+    const body = (refused as { toBody(): { message: string; messageCode?: Parameters<typeof coreTextOf>[0] } }).toBody();
+    expect(body.message).toBe(`Run ${id} is canceled; it cannot become queued (from canceled it can become nothing: it is finished)`);
+    expect(coreTextOf(body.messageCode, body.message, 'ko')).toBe(
+      `실행 ${id}은(는) canceled 상태라 queued(으)로 바꿀 수 없습니다(끝난 실행은 바꿀 수 없습니다)`,
+    );
+  });
+});
+
 describe("a cluster job's state detail in the page's language", () => {
   it('stores the detail with its code, and clears the code when the cluster says something without one', () => {
     const sweepId = store.createSweep({ name: 's', spec: {}, status: 'running' }).id;
