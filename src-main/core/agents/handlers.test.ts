@@ -167,8 +167,33 @@ describe('agent methods', () => {
     ).rejects.toMatchObject({
       code: 'conflict',
     });
-    const ended = await as(tokenA, 'agent.finish', { lease, lastSeq: 4, outcome: { kind: 'interrupted', error: 'SIGTERM' } });
+    // An unknown code in the outcome's coded sentence is refused, naming the field, and ends nothing.
+    await expect(
+      as(tokenA, 'agent.finish', {
+        lease,
+        lastSeq: 4,
+        outcome: { kind: 'interrupted', error: 'SIGTERM', errorText: { code: 'no_such_code', params: {} } },
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/outcome\.errorText/) });
+    // The agent sends the sentence with its code (as a local run's outcome has it); both are stored.
+    const ended = await as(tokenA, 'agent.finish', {
+      lease,
+      lastSeq: 4,
+      outcome: {
+        kind: 'interrupted',
+        error: 'paused; resume to continue from the last checkpoint',
+        errorText: { code: 'run_paused', params: {} },
+      },
+    });
     expect(ended).toEqual({ held: true, status: 'interrupted', requeued: true });
+    const stored = openRaw(join(home.dir, 'kernellab.db'));
+    try {
+      expect(stored.prepare('SELECT error_code FROM runs WHERE id = ?').pluck().get(job.runId)).toBe(
+        JSON.stringify({ code: 'run_paused', params: {} }),
+      );
+    } finally {
+      stored.close();
+    }
     expect(await as(tokenA, 'agent.finish', { lease, lastSeq: 4, outcome: { kind: 'interrupted', error: 'SIGTERM' } })).toEqual({
       held: true,
       status: 'interrupted',

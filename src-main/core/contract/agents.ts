@@ -184,15 +184,20 @@ export const AgentEvent = z.discriminatedUnion('type', [
 ]);
 export type AgentEvent = z.infer<typeof AgentEvent>;
 
-/** How an execution ended (execution.ts RunOutcome). */
+/**
+ * How an execution ended (execution.ts RunOutcome). `errorText`/`reasonText`: the sentence's coded
+ * form, stored beside it (runs.error_code) so the page shows a cluster run's error in its language;
+ * optional, as agents from before it send the sentence alone.
+ */
 export const AgentOutcome = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('completed') }).strict(),
   z.object({ kind: z.literal('canceled') }).strict(),
-  z.object({ kind: z.enum(['failed', 'diverged', 'interrupted']), error: z.string().max(4000) }).strict(),
+  z.object({ kind: z.enum(['failed', 'diverged', 'interrupted']), error: z.string().max(4000), errorText: CoreText.optional() }).strict(),
   z
     .object({
       kind: z.literal('pruned'),
       reason: z.string().max(4000),
+      reasonText: CoreText.optional(),
       epoch: z.number().int().min(0).max(maxEpoch),
       rung: z.number().int().min(0).max(1000).nullable(),
     })

@@ -17,7 +17,7 @@ import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { GpuHost, GpuRunOutcome } from './gpuHost.ts';
 import type { CheckpointBytes, FromGpuWorker, GpuTrainRequest } from './gpuWorkerProtocol.ts';
-import { gpuFailure, gpuFailureText } from './gpuFailure.ts';
+import { gpuFailureText } from './gpuFailure.ts';
 import { decodeRunData } from './runDataCodec.ts';
 
 /** Calls an agent.* method of the server with the page's GPU-host token. */
@@ -148,6 +148,12 @@ async function fetchAll(
   return out;
 }
 
+/** A run the page's Worker failed: the sentence naming the cause, and its code so the run view shows it in the page's language. */
+function failedOutcome(error: string): AgentOutcome {
+  const failure = gpuFailureText(error);
+  return failure.code ? { kind: 'failed', error: failure.text, errorText: failure.code } : { kind: 'failed', error: failure.text };
+}
+
 /** A failed run's cause coded for the page (gpuFailure.ts), when the page's Worker named one and the run recorded it. */
 function failureCode(ended: GpuRunOutcome, recorded: string): { errorCode?: CoreText } {
   if (ended.status !== 'failed') return {};
@@ -173,7 +179,7 @@ function outcomeOf(ended: GpuRunOutcome, stopMode: 'cancel' | 'interrupt' | null
     case 'failed':
       if (stopMode === 'interrupt') return { kind: 'interrupted', error: interrupted };
       if (stopMode === 'cancel') return { kind: 'canceled' };
-      return { kind: 'failed', error: gpuFailure(ended.error) };
+      return failedOutcome(ended.error);
     default: {
       const unknown: never = ended;
       throw new Error(`unknown run end ${JSON.stringify(unknown)}`);
