@@ -7,13 +7,14 @@
  * - 13: a read-only data folder refuses to start runs, in words; a database deleted under a
  *   running service fails its health check and refuses writes; deleting a run removes its folder.
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createService } from '../core/service.ts';
 import { dataDirWithMnist, tinyModel, tinySweep } from '../core/sweeps/sweepFixture.ts';
+import { openRaw } from '../test/rawSqlite.ts';
 import { cliPath, killServedChildren, peek, servedChildren, until } from '../test/servedKernellab.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./__fixtures__/${name}`, import.meta.url));
@@ -25,6 +26,36 @@ function chownTree(path: string, uid: number, gid: number): void {
   chownSync(path, uid, gid);
   if (statSync(path).isDirectory()) for (const name of readdirSync(path)) chownTree(join(path, name), uid, gid);
 }
+/**
+ * Stops `child` between two of its writes. SQLite cannot take a write lock back from a stopped
+ * process, so one stopped inside a write transaction locks every other writer out for as long as
+ * it stays stopped; that is not the fault this suite means (a process paused between writes: a
+ * laptop lid, a debugger, a loaded machine), and it failed the test at random under load. Caught
+ * inside one, the process is continued a moment and stopped again.
+ */
+async function stopBetweenWrites(child: ChildProcess, dbPath: string): Promise<void> {
+  const db = openRaw(dbPath);
+  db.pragma('busy_timeout = 0');
+  try {
+    for (let tries = 0; tries < 100; tries++) {
+      child.kill('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 20));
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        db.exec('ROLLBACK');
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+      }
+      child.kill('SIGCONT');
+      await new Promise((r) => setTimeout(r, 10 + 7 * (tries % 6)));
+    }
+    throw new Error('the first process held a write each time it was stopped, 100 times');
+  } finally {
+    db.close();
+  }
+}
+
 function startInput(epochs: number, extra: object = {}) {
   return { run: { ...base, subset: { train: 2000, test: 100 }, hyperparameters: { ...base.hyperparameters, epochs } }, ...extra };
 }
@@ -48,7 +79,7 @@ describe('fault suite: leases that fence (defect 3)', () => {
         peek<{ n: number }>(dbPath, "SELECT count(*) AS n FROM metrics WHERE run_id = ? AND key = 'loss'", Number(runId))[0]!.n;
       await until('two epochs recorded by the first process', () => (lossCount() >= 2 ? true : undefined), 120_000);
 
-      holder.kill('SIGSTOP');
+      await stopBetweenWrites(holder, dbPath);
       // Past the lease: the stopped process's worker has ended on its watchdog, and its lease expired.
       await new Promise((r) => setTimeout(r, leaseMs + 1500));
       const second = createService({ dataDir: home.dir, shell: 'server', leaseMs });
