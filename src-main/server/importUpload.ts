@@ -16,23 +16,27 @@ import { mustClose } from './requestBody.ts';
 /** Writes the body to `path`; over `limit` bytes it rejects with `too_large` (413) and discards the rest. */
 function bodyToFile(req: IncomingMessage, path: string, limit: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    const refuse = (message: string) => {
+    const discard = (message: string) => {
       mustClose.add(req);
       req.unpipe();
       req.resume();
-      out.destroy();
       reject(new KernelLabError('too_large', message));
     };
+    // Refused before any file is opened: a stream opened and dropped at once would finish opening
+    // after the folder was removed, and its ENOENT would surface with no one listening.
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) return discard(`Request body of ${declared} bytes is over the ${limit}-byte limit`);
     const out = createWriteStream(path);
-    if (declared > limit) return refuse(`Request body of ${declared} bytes is over the ${limit}-byte limit`);
+    out.on('error', reject);
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit && !out.destroyed) refuse(`Request body is over the ${limit}-byte limit`);
+      if (size > limit && !out.destroyed) {
+        out.destroy();
+        discard(`Request body is over the ${limit}-byte limit`);
+      }
     });
     req.on('error', reject);
-    out.on('error', reject);
     out.on('finish', () => (size > limit ? undefined : resolve()));
     req.pipe(out);
   });
