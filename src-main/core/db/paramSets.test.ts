@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { plansOf as plansIn } from '../../test/queryPlans.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { queueSweep } from '../sweeps/queueing.ts';
 import { tinySweep } from '../sweeps/sweepFixture.ts';
@@ -301,28 +302,5 @@ describe('param sets', () => {
   });
 });
 
-/** The query plan of every statement a function prepares on `db`, run with sample arguments. */
-function plansOf(db: SqliteDatabase, run: (db: SqliteDatabase) => unknown): string[] {
-  const sqls: string[] = [];
-  const spy = new Proxy(db, {
-    get: (target, key) =>
-      key === 'prepare'
-        ? (sql: string) => {
-            sqls.push(sql);
-            return target.prepare(sql);
-          }
-        : (Reflect.get(target, key) as unknown),
-  });
-  run(spy);
-  const args = { status: '["completed"]', sweep: 1, experiment: 1, key: 'epochs' };
-  return sqls.map((sql) => {
-    const named = [...new Set(sql.match(/@\w+/g) ?? [])].map((p) => p.slice(1));
-    const stmt = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
-    const rows = (
-      named.length > 0
-        ? stmt.all(Object.fromEntries(named.map((p) => [p, args[p as keyof typeof args]])))
-        : stmt.all(...(sql.match(/\?/g) ?? []).map(() => 'epochs'))
-    ) as { detail: string }[];
-    return rows.map((r) => r.detail).join(' | ');
-  });
-}
+const plansOf = (db: SqliteDatabase, run: (db: SqliteDatabase) => unknown) =>
+  plansIn(db, run, { status: '["completed"]', sweep: 1, experiment: 1, key: 'epochs' }, 'epochs');

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRaw } from '../../test/rawSqlite.ts';
+import { plansOf as plansIn } from '../../test/queryPlans.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { NewRun, RunStore } from './RunStore.ts';
 import { claimNext, hasClaimable, reservedOwners } from './runLifecycle.ts';
@@ -41,30 +42,8 @@ const sweepRuns = (sweepId: number, priorities: number[]) =>
     priorities.map((priority) => NewRun.parse({ ...base, sweepId, priority })),
   );
 
-/** Every statement a function prepares on `db`, with its query plan. */
-function plansOf(db: SqliteDatabase, run: (db: SqliteDatabase) => unknown): string[] {
-  const sqls: string[] = [];
-  const spy = new Proxy(db, {
-    get: (target, key) =>
-      key === 'prepare'
-        ? (sql: string) => {
-            sqls.push(sql);
-            return target.prepare(sql);
-          }
-        : (Reflect.get(target, key) as unknown),
-  });
-  run(spy);
-  const args = { owner: 'o', pid: 1, lease: 0, now: 0, any: 1, sweeps: '[]', runs: '[]', prefix: 'h:' };
-  return sqls.map((sql) => {
-    const params = [...new Set(sql.match(/@\w+/g) ?? [])].map((p) => p.slice(1));
-    const positional = (sql.match(/\?/g) ?? []).map(() => 1);
-    const stmt = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
-    const rows = (
-      params.length > 0 ? stmt.all(Object.fromEntries(params.map((p) => [p, args[p as keyof typeof args]]))) : stmt.all(...positional)
-    ) as { detail: string }[];
-    return rows.map((r) => r.detail).join(' | ');
-  });
-}
+const plansOf = (db: SqliteDatabase, run: (db: SqliteDatabase) => unknown) =>
+  plansIn(db, run, { owner: 'o', pid: 1, lease: 0, now: 0, any: 1, sweeps: '[]', runs: '[]', prefix: 'h:' }, 1);
 
 describe('the queue on migration 0012', () => {
   it('claims by priority then age across single runs and running sweeps, skipping pending (paused), agent and derived runs', () => {
