@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { coreTextOf } from '../../../../i18n/coreText.ts';
+import { coreText } from '../../contract/coreText.ts';
 import { KernelLabError } from '../../errors.ts';
 import { ModelSpec } from '../../contract/training.ts';
 import { presets } from '../presets.ts';
 import { inferShapes } from '../shapeInference.ts';
 import { exportKeras } from './kerasExport.ts';
+import { readKerasBytes } from './kerasFile.ts';
 import { float32Decimal, importKeras } from './kerasImport.ts';
 
 // Every fixture is what Keras itself wrote (fixtures/make_fixtures.py, Keras 3.15 and tf_keras 2.21).
@@ -222,6 +225,24 @@ describe('Keras import refuses what KernelLab cannot train, naming the layer or 
     expect(refusal('not json').message).toMatch(/not JSON/);
     expect(refusal('['.repeat(200)).message).toMatch(/nests too deeply/);
     expect(refusal('{"class_name": "Sequential", "config": {"layers": []}}').message).toMatch(/has no Dense output layer/);
+  });
+
+  it('says its refusals in Korean from their codes, the English sentence unchanged', async () => {
+    const header = refused('dilated');
+    expect(header.text).toEqual(coreText('keras_cannot_train', {}));
+    expect(coreTextOf(header.text, header.message, 'ko')).toBe('KernelLab은 이 Keras 모델을 그대로 학습할 수 없습니다');
+    const noClass = refusal('{"layers": []}');
+    expect(coreTextOf(noClass.text, noClass.message, 'ko')).toMatch(/^이 JSON은 Keras 모델이 아닙니다\. class_name이 없습니다/);
+    expect(coreTextOf(noClass.text, noClass.message, 'en')).toBe(noClass.message);
+    const h5 = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+    const error = (await readKerasBytes('mnist.h5', h5).catch((e: unknown) => e)) as KernelLabError;
+    expect(error.message).toMatch(/^mnist\.h5 is an HDF5 \(\.h5\) model; KernelLab reads model\.to_json\(\)/);
+    expect(coreTextOf(error.text, error.message, 'ko')).toMatch(/^mnist\.h5은\(는\) HDF5\(\.h5\) 모델입니다/);
+    const zip = (await readKerasBytes('model.keras', Buffer.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3])).catch(
+      (e: unknown) => e,
+    )) as KernelLabError;
+    expect(zip.text?.code).toBe('keras_not_zip');
+    expect(coreTextOf(zip.text, zip.message, 'ko')).toMatch(/^model\.keras은\(는\) 읽을 수 있는 \.keras\(zip\) 파일이 아닙니다: /);
   });
 });
 

@@ -9,6 +9,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import yauzl from 'yauzl';
+import { coreText } from '../../contract/coreText.ts';
 import { KernelLabError } from '../../errors.ts';
 
 /** A model config is a few hundred kB; anything far larger is not one (the contract's KerasJsonText says the same). */
@@ -29,7 +30,7 @@ function openZip(name: string, opener: ZipOpener): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
     // validateEntrySizes: a member that inflates past its declared size fails instead of growing.
     opener({ lazyEntries: true, autoClose: false, validateEntrySizes: true }, (error, zip) => {
-      if (error) reject(new KernelLabError('invalid_input', `${name} is not a readable .keras (zip) file: ${error.message}`));
+      if (error) reject(notZip(name, error));
       else resolve(zip);
     });
   });
@@ -42,9 +43,7 @@ async function configOf(name: string, opener: ZipOpener): Promise<string | null>
     const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
       zip.on('entry', (e: yauzl.Entry) => (e.fileName === 'config.json' ? resolve(e) : zip.readEntry()));
       zip.once('end', () => resolve(null));
-      zip.once('error', (error: Error) =>
-        reject(new KernelLabError('invalid_input', `${name} is not a readable .keras (zip) file: ${error.message}`)),
-      );
+      zip.once('error', (error: Error) => reject(notZip(name, error)));
       zip.readEntry();
     });
     if (!entry) return null;
@@ -52,17 +51,17 @@ async function configOf(name: string, opener: ZipOpener): Promise<string | null>
       throw new KernelLabError(
         'invalid_input',
         `${name}: its config.json is ${entry.uncompressedSize} bytes, more than a model config holds (${maxConfigBytes} at most)`,
+        undefined,
+        { text: coreText('keras_config_too_big', { name, bytes: entry.uncompressedSize, maximum: maxConfigBytes }) },
       );
     const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
-      zip.openReadStream(entry, (error, s) =>
-        error ? reject(new KernelLabError('invalid_input', `${name}: its config.json cannot be read: ${error.message}`)) : resolve(s),
-      ),
+      zip.openReadStream(entry, (error, s) => (error ? reject(configUnreadable(name, error)) : resolve(s))),
     );
     const chunks: Buffer[] = [];
     try {
       for await (const chunk of stream) chunks.push(chunk as Buffer);
     } catch (error) {
-      throw new KernelLabError('invalid_input', `${name}: its config.json cannot be read: ${(error as Error).message}`);
+      throw configUnreadable(name, error as Error);
     }
     return Buffer.concat(chunks).toString('utf8');
   } finally {
@@ -70,20 +69,41 @@ async function configOf(name: string, opener: ZipOpener): Promise<string | null>
   }
 }
 
+const notZip = (name: string, error: Error) =>
+  new KernelLabError('invalid_input', `${name} is not a readable .keras (zip) file: ${error.message}`, undefined, {
+    text: coreText('keras_not_zip', { name, reason: error.message.slice(0, 500) }),
+  });
+
+const configUnreadable = (name: string, error: Error) =>
+  new KernelLabError('invalid_input', `${name}: its config.json cannot be read: ${error.message}`, undefined, {
+    text: coreText('keras_config_unreadable', { name, reason: error.message.slice(0, 500) }),
+  });
+
 const noConfig = (name: string) =>
   new KernelLabError(
     'invalid_input',
     `${name} is a zip without config.json, so not a .keras model file (model.save('model.keras') writes one)`,
+    undefined,
+    { text: coreText('keras_no_config', { name }) },
   );
 
 const hdf5 = (name: string) =>
   new KernelLabError(
     'invalid_input',
     `${name} is an HDF5 (.h5) model; KernelLab reads model.to_json() or a .keras file: in Keras, model.save('model.keras') or open('model.json', 'w').write(model.to_json())`,
+    undefined,
+    { text: coreText('keras_hdf5', { name }) },
   );
 
 const tooLargeForJson = (name: string, size: number) =>
-  new KernelLabError('invalid_input', `${name} is ${size} bytes, more than a model's JSON holds; give model.to_json() or a .keras file`);
+  new KernelLabError(
+    'invalid_input',
+    `${name} is ${size} bytes, more than a model's JSON holds; give model.to_json() or a .keras file`,
+    undefined,
+    {
+      text: coreText('keras_json_too_big', { name, bytes: size }),
+    },
+  );
 
 /**
  * A file that is neither a zip nor HDF5 is read as the model's JSON; one whose first character is
@@ -96,6 +116,8 @@ function jsonText(name: string, bytes: Buffer): string {
   throw new KernelLabError(
     'invalid_input',
     `${name} is neither a .keras (zip) file nor a model's JSON (it starts with the bytes ${head}); give model.to_json() or a .keras file`,
+    undefined,
+    { text: coreText('keras_not_model_file', { name, head }) },
   );
 }
 
@@ -113,7 +135,10 @@ export async function readKerasFile(path: string): Promise<KerasFileText> {
   try {
     size = (await stat(path)).size;
   } catch (error) {
-    throw new KernelLabError('invalid_input', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new KernelLabError('invalid_input', `cannot read ${path}: ${reason}`, undefined, {
+      text: coreText('keras_cannot_read', { path, reason: reason.slice(0, 500) }),
+    });
   }
   const handle = await open(path, 'r');
   const head = Buffer.alloc(8);
