@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
-import { RunStore } from '../db/RunStore.ts';
+import { NewRun, RunStore, type NewRunParsed } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
-import { pointStream } from './expand.ts';
-import { previewSweep, queueSweep } from './queueing.ts';
+import { expandSweep, pointStream } from './expand.ts';
+import { pointRun, sweepLabel } from './pointRun.ts';
+import { parsedRun, previewSweep, queueSweep } from './queueing.ts';
 import { Scheduler } from './scheduler.ts';
 import { tinySweep } from './sweepFixture.ts';
 import { parseSweepSpec } from './sweepSpec.ts';
@@ -144,6 +145,57 @@ describe('queueing a large sweep', () => {
     expect(preview.points).toHaveLength(5000);
     expect(preview.estimate.seconds).toBeGreaterThan(0);
     expect(turns).toBeGreaterThan(1);
+  });
+});
+
+describe('a sweep run as the store takes it', () => {
+  /** Every run each kind of sweep hands the store, next to what NewRun.parse makes of the same run. */
+  async function runsHandedOver(spec: Parameters<typeof parseSweepSpec>[0]) {
+    const handed: { given: NewRunParsed; parsed: NewRunParsed }[] = [];
+    const add = store.addSweepRuns.bind(store);
+    store.addSweepRuns = (sweepId, runs) => {
+      for (const run of runs) handed.push({ given: run, parsed: NewRun.parse({ ...run, sweepId }) });
+      return add(sweepId, runs);
+    };
+    await queueSweep(store, parseSweepSpec(spec));
+    return handed;
+  }
+
+  it('equals its schema parse for grid (folded epochs), repeats, random search, subsets and TPE', async () => {
+    const specs = [
+      tinySweep(),
+      tinySweep({ axes: { learningRate: { min: 0.0001, max: 0.01, steps: 7 }, kernelSize: [3, 29] }, repeats: 3, priority: 5 }),
+      tinySweep({
+        method: 'random',
+        trials: 6,
+        samplerSeed: 2,
+        axes: { batchSize: [16, 32], learningRate: { min: 1e-4, max: 1, scale: 'log' } },
+      }),
+      tinySweep({ name: `  ${'long name '.repeat(19)}`, axes: { dataset: ['mnist', 'fashion-mnist'] } }),
+      tinySweep({ method: 'tpe', trials: 4, samplerSeed: 4, axes: { learningRate: { min: 1e-4, max: 1, scale: 'log' } } }),
+    ];
+    let runs = 0;
+    for (const spec of specs) {
+      // What the store receives is what the schema makes of it (nothing out of bounds got through)...
+      for (const { given, parsed } of await runsHandedOver(spec)) {
+        expect({ ...given, sweepId: parsed.sweepId }).toEqual(parsed);
+        runs++;
+      }
+      // ...and each point's run before its defaults are filled comes out as its parse would.
+      const parsedSpec = parseSweepSpec(spec);
+      for (const point of expandSweep(parsedSpec).points.filter((p) => p.role === 'train')) {
+        const run = pointRun(parsedSpec, sweepLabel(parsedSpec), point, [], { sweepId: 1, experimentId: null });
+        expect(parsedRun(run)).toEqual(NewRun.parse(run));
+      }
+    }
+    expect(runs).toBeGreaterThan(30);
+  });
+
+  it('goes through the schema when a field is out of bounds, and the error names the field', () => {
+    const run = { name: '   ', modelSpec: {}, dataset: 'mnist', backend: 'auto', seed: 1, hyperparameters: {} };
+    expect(() => parsedRun(run)).toThrow(/name/);
+    expect(() => parsedRun({ ...run, name: 'a', seed: 1.5 })).toThrow(/seed/);
+    expect(parsedRun({ ...run, name: ' a ' })).toEqual(NewRun.parse({ ...run, name: ' a ' }));
   });
 });
 
