@@ -9,6 +9,7 @@ import { EngineName, type EngineInfo, type EngineProgress } from '../core/contra
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { displayWidth, padEndDisplay, print, printJson } from './format.ts';
+import { storedSentence } from './errorText.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 
 function parseName(value: string): EngineName {
@@ -55,12 +56,16 @@ export function describeEngine(e: EngineInfo): string {
     lines.push(`${label(m.cli_engine_label_from())}${manifest.origin.join(', ')}`);
   } else if (e.status === 'installing') {
     const step = e.progress
-      ? m.cli_engine_installing_step({ step: e.progress.step, steps: e.progress.steps, message: e.progress.message })
+      ? m.cli_engine_installing_step({
+          step: e.progress.step,
+          steps: e.progress.steps,
+          message: storedSentence(e.progress.messageCode, e.progress.message),
+        })
       : '';
     lines.push(m.cli_engine_installing({ name: e.name, step }));
   } else {
     lines.push(
-      `${e.name}: ${e.status === 'broken' ? 'broken' : m.cli_engine_not_installed()}${e.problem ? ` — ${e.problem.split('\n')[0]}` : ''}`,
+      `${e.name}: ${e.status === 'broken' ? 'broken' : m.cli_engine_not_installed()}${e.problem ? ` — ${storedSentence(e.problemCode, e.problem).split('\n')[0]}` : ''}`,
     );
     lines.push(`  ${m.cli_engine_install_with({ name: e.name })}`);
   }
@@ -121,12 +126,13 @@ export function registerEngine(program: Command, open: () => Service): void {
           if (p.engine !== name || p.phase === 'failed' || p.phase === 'canceled') return;
           // Without a terminal, one line per phase: a log a person (or CI) can read.
           if (!process.stdout.isTTY) {
-            if (p.phase !== lastPhase) print(m.cli_engine_step({ step: p.step, steps: p.steps, phase: p.phase, message: p.message }));
+            const message = storedSentence(p.messageCode, p.message);
+            if (p.phase !== lastPhase) print(m.cli_engine_step({ step: p.step, steps: p.steps, phase: p.phase, message }));
             lastPhase = p.phase;
             return;
           }
           const value = Math.round(((p.step - 1 + (p.fraction ?? 0)) / p.steps) * 1000);
-          const payload = { step: p.step, steps: p.steps, phase: p.phase, message: p.message.slice(0, 70) };
+          const payload = { step: p.step, steps: p.steps, phase: p.phase, message: storedSentence(p.messageCode, p.message).slice(0, 70) };
           if (!started) {
             bar.start(1000, value, payload);
             started = true;

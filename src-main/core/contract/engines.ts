@@ -91,6 +91,8 @@ export const EngineInfo = z.object({
   manifest: EngineManifest.nullable(),
   /** Why it is broken, or why the last install failed. */
   problem: z.string().nullable(),
+  /** `problem`'s coded form, for the page's language (contract/coreText.ts); absent or null: English only. */
+  problemCode: CoreText.nullable().optional(),
   progress: EngineProgress.nullable(),
   /** What an install from wheels needs on this machine, and whether it is there. */
   requirements: z.array(EngineRequirement),

@@ -14,6 +14,7 @@ import {
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { coreTextOf } from '../../../i18n/coreText.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { engineForTests } from '../../test/installedEngine.ts';
 import type { EngineManifest, EngineProgress } from '../contract/engines.ts';
@@ -169,6 +170,14 @@ describe('engine install refuses a bad staging and leaves the installed engine a
     });
     const error = await refusal(installEngine(options(enginesDir, [wheel])));
     expect(error.message).toMatch(/cannot provide the C API: it has no tensorflow\/libtensorflow_cc\.so\.2/);
+    // "This machine" and `kernellab engine install` say it in Korean from its code; the wheel's name passes as it is.
+    expect(error.text).toMatchObject({
+      code: 'engine_wheel_no_c_api',
+      params: { wheel: 'tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl' },
+    });
+    expect(coreTextOf(error.text, error.message, 'ko')).toMatch(
+      /^tensorflow_cpu-2\.21\.0-cp311-cp311-manylinux_2_27_x86_64\.whl은\(는\) C API를 제공할 수 없습니다: it has no/,
+    );
     expect(snapshot(enginesDir)).toEqual(before);
   });
 
@@ -190,8 +199,10 @@ describe('engine install refuses a bad staging and leaves the installed engine a
       version: '2.0.0',
       members: { 'numpy/x.py': '' },
     });
-    expect((await refusal(installEngine(options(enginesDir, [other])))).message).toMatch(
-      /none of numpy-2.0.0-py3-none-any.whl is a TensorFlow wheel/,
+    const notTensorflow = await refusal(installEngine(options(enginesDir, [other])));
+    expect(notTensorflow.message).toMatch(/none of numpy-2.0.0-py3-none-any.whl is a TensorFlow wheel/);
+    expect(coreTextOf(notTensorflow.text, notTensorflow.message, 'ko')).toBe(
+      'numpy-2.0.0-py3-none-any.whl 중 TensorFlow 휠(tensorflow 또는 tensorflow-cpu)이 없습니다',
     );
     expect(snapshot(enginesDir)).toEqual(before);
   });
@@ -202,7 +213,22 @@ describe('engine install refuses a bad staging and leaves the installed engine a
     const error = await refusal(installEngine(options(enginesDir, ['/nonexistent.whl'])));
     expect(error.code).toBe('conflict');
     expect(error.message).toMatch(`being installed by process ${process.pid}`);
+    expect(coreTextOf(error.text, error.message, 'ko')).toBe(
+      `tensorflow 엔진을 프로세스 ${process.pid}에서 설치하는 중입니다. 끝날 때까지 기다리거나 그곳에서 취소하세요`,
+    );
     rmSync(join(enginesDir, '.tensorflow.lock'));
+  });
+
+  it('an engine folder an install left without its manifest is broken, said in Korean from its code', () => {
+    const enginesDir = temp('kernellab-engines-');
+    mkdirSync(join(enginesDir, 'tensorflow'));
+    const disk = readManifest(join(enginesDir, 'tensorflow'));
+    expect(disk.state).toBe('broken');
+    if (disk.state !== 'broken') return;
+    expect(disk.problem).toBe(`${join(enginesDir, 'tensorflow')} has no engine.json: an install did not finish; install again`);
+    expect(coreTextOf(disk.problemCode, disk.problem, 'ko')).toBe(
+      `${join(enginesDir, 'tensorflow')}에 engine.json이 없습니다. 설치가 끝나지 않았습니다. 다시 설치하세요`,
+    );
   });
 
   it('swaps a staged engine in by renames and puts the old one back when the second rename fails', () => {

@@ -13,7 +13,6 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { KernelLabError } from '../errors.ts';
 import type { EngineCheck, EngineManifest, EngineName, EnginePhase, EngineProgress, EngineVariant } from '../contract/engines.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import { folderBytes, swapIn, sweepDeadStagings, takeLock } from './installFolder.ts';
@@ -27,7 +26,25 @@ import {
   type Member,
   type StagingPlan,
 } from './staging.ts';
-import { findCompiler, findNodeHeaders, findNpm, findPython, queryNvidiaGpus, runTool, type ToolResult } from './tools.ts';
+import { findCompiler, findNodeHeaders, findNpm, findPython, queryNvidiaGpus, runTool } from './tools.ts';
+import {
+  buildNoAddon,
+  canceled,
+  canceledUnchanged,
+  cannotInstallHere,
+  cudaWheelsMissing,
+  mustRun,
+  noCompiler,
+  noNpm,
+  noPython,
+  noTensorflowWheel,
+  notChanged,
+  pipSavedNothing,
+  wheelMissing,
+  wheelNoCApi,
+  wheelNoHeader,
+  wheelNotCuda,
+} from './installRefusals.ts';
 import { metadataField, openWheel, requirementsOfExtra, type Wheel } from './wheel.ts';
 
 export interface InstallOptions {
@@ -44,18 +61,6 @@ export interface InstallOptions {
   /** Loads the staged engine in a fresh worker and runs the conv check (the service passes one). */
   verify: (stagedDir: string, draft: EngineManifest) => Promise<EngineCheck>;
   env?: NodeJS.ProcessEnv;
-}
-
-/** Runs a tool and turns a failure into a sentence with the tool's last lines. */
-async function mustRun(what: string, command: string, args: string[], options: Parameters<typeof runTool>[2]): Promise<ToolResult> {
-  const result = await runTool(command, args, options);
-  if (options?.signal?.aborted) throw new KernelLabError('conflict', 'the install was canceled');
-  if (result.code !== 0) {
-    const how =
-      result.code === null ? (result.signal ? `was killed (${result.signal})` : 'could not start') : `exited with code ${result.code}`;
-    throw new KernelLabError('unavailable', `${what} failed: ${command} ${how}:\n${result.tail}`);
-  }
-  return result;
 }
 
 export async function installEngine(options: InstallOptions): Promise<EngineManifest> {
@@ -112,7 +117,7 @@ class EngineInstall {
   }
 
   #checkCanceled(): void {
-    if (this.#o.signal?.aborted) throw new KernelLabError('conflict', 'the install was canceled');
+    if (this.#o.signal?.aborted) throw canceled();
   }
 
   async run(): Promise<EngineManifest> {
@@ -133,17 +138,13 @@ class EngineInstall {
       coreText('engine_preparing', { variant: this.#variant.toUpperCase(), name }),
     );
     const plan = stagingPlan(this.#variant);
-    if (typeof plan === 'string') throw new KernelLabError('unavailable', `Cannot install a ${this.#variant} ${name} engine here: ${plan}`);
+    if (typeof plan === 'string') throw cannotInstallHere(this.#variant, name, plan);
     mkdirSync(enginesDir, { recursive: true });
     const releaseLock = takeLock(enginesDir, name);
     sweepDeadStagings(enginesDir, name);
     mkdirSync(this.#staging);
     try {
-      if (!findNpm(this.#env))
-        throw new KernelLabError(
-          'unavailable',
-          'npm is not on PATH: it fetches @tensorflow/tfjs-node-gpu and builds its addon. Install Node.js with npm and try again.',
-        );
+      if (!findNpm(this.#env)) throw noNpm();
       let officialFailure: string | null = null;
       if (tryOfficial) {
         const official = await this.#official();
@@ -160,11 +161,8 @@ class EngineInstall {
       return await this.#fromWheels(plan, officialFailure);
     } catch (error) {
       rmSync(this.#staging, { recursive: true, force: true });
-      if (this.#o.signal?.aborted) throw new KernelLabError('conflict', 'the install was canceled; the installed engine is unchanged');
-      const message = error instanceof Error ? error.message : String(error);
-      const code = error instanceof KernelLabError ? error.code : 'unavailable';
-      const still = existsSync(engineDir(enginesDir, name)) ? '; the installed one still works' : '';
-      throw new KernelLabError(code, `${message}\nThe ${name} engine was not changed${still}.`);
+      if (this.#o.signal?.aborted) throw canceledUnchanged();
+      throw notChanged(error, name, existsSync(engineDir(enginesDir, name)));
     } finally {
       releaseLock();
     }
@@ -267,32 +265,26 @@ class EngineInstall {
     const names = wheelPaths.map((p) => basename(p)).join(', ');
     this.#report('check', `checking ${names}`, null, coreText('engine_checking', { names: names.slice(0, 1000) }));
     for (const path of wheelPaths) {
-      if (!existsSync(path)) throw new KernelLabError('invalid_input', `wheelFiles: ${path} does not exist`);
+      if (!existsSync(path)) throw wheelMissing(path);
       opened.push(await openWheel(path));
     }
     const nameOf = (w: Wheel) => (metadataField(w.metadata, 'Name') ?? '').toLowerCase();
     const tensorflow = opened.find((w) => /^tensorflow(-|_)?(cpu)?$/.test(nameOf(w)));
-    if (!tensorflow) throw new KernelLabError('invalid_input', `none of ${names} is a TensorFlow wheel (tensorflow or tensorflow-cpu)`);
+    if (!tensorflow) throw noTensorflowWheel(names);
     const libraries = plan.libraries(new Set(tensorflow.members.keys()));
-    if (typeof libraries === 'string')
-      throw new KernelLabError(
-        'invalid_input',
-        `${tensorflow.fileName} cannot provide the C API: ${libraries}. It is incomplete, or not a TensorFlow build with libtensorflow_cc.`,
-      );
+    if (typeof libraries === 'string') throw wheelNoCApi(tensorflow.fileName, libraries);
     const headers = headerMembers(plan, tensorflow.members.keys());
-    if (!headers.some((m) => m.to === 'include/tensorflow/c/c_api.h'))
-      throw new KernelLabError('invalid_input', `${tensorflow.fileName} is incomplete: it has no tensorflow/include/tensorflow/c/c_api.h`);
+    if (!headers.some((m) => m.to === 'include/tensorflow/c/c_api.h')) throw wheelNoHeader(tensorflow.fileName);
     const result: CheckedWheels = { wheels: opened, tensorflow, libraries, headers, cudaWheels: [], cuda: null, cudnn: null };
     if (!this.#o.gpu) return result;
 
     const pins = requirementsOfExtra(tensorflow.metadata, 'and-cuda');
-    if (pins.length === 0)
-      throw new KernelLabError('invalid_input', `${tensorflow.fileName} names no and-cuda extra: it is not TensorFlow's CUDA build`);
+    if (pins.length === 0) throw wheelNotCuda(tensorflow.fileName);
     if (!this.#o.wheelFiles) for (const path of await this.#pipDownload(...pins)) opened.push(await openWheel(path));
     result.cudaWheels = opened.filter((w) => nameOf(w).startsWith('nvidia-'));
     const present = new Set(result.cudaWheels.map(nameOf));
     const missing = pins.map((p) => splitPin(p)[0].toLowerCase()).filter((n) => !present.has(n));
-    if (missing.length > 0) throw new KernelLabError('invalid_input', `the CUDA wheels are incomplete: ${missing.join(', ')} missing`);
+    if (missing.length > 0) throw cudaWheelsMissing(missing);
     const versionOf = (n: string) => metadataField(result.cudaWheels.find((w) => nameOf(w) === n)?.metadata ?? '', 'Version')?.split('.');
     result.cuda = versionOf('nvidia-cuda-runtime-cu12')?.slice(0, 2).join('.') ?? '12';
     result.cudnn = versionOf('nvidia-cudnn-cu12')?.slice(0, 3).join('.') ?? null;
@@ -355,7 +347,7 @@ class EngineInstall {
     const what = `pip download ${requirements.join(' ')}`;
     this.#report('download', what);
     const python = await findPython(this.#env);
-    if (typeof python === 'string') throw new KernelLabError('unavailable', `Cannot fetch the TensorFlow wheels: ${python}.`);
+    if (typeof python === 'string') throw noPython(python);
     const dest = join(this.#staging, 'wheels');
     mkdirSync(dest, { recursive: true });
     const before = new Set(readdirSync(dest));
@@ -367,16 +359,12 @@ class EngineInstall {
       onLine: (line) => this.#report('download', line.trim().slice(0, 200)),
     });
     const fresh = readdirSync(dest).filter((f) => f.endsWith('.whl') && !before.has(f));
-    if (fresh.length === 0) throw new KernelLabError('unavailable', `${what} saved no wheel`);
+    if (fresh.length === 0) throw pipSavedNothing(what);
     return fresh.map((f) => join(dest, f));
   }
 
   async #buildAddon(plan: StagingPlan): Promise<void> {
-    if (!findCompiler(this.#env) && process.platform !== 'win32')
-      throw new KernelLabError(
-        'unavailable',
-        'No C++ compiler (c++, g++ or clang++) on PATH: the addon is built from source. Install one (apt-get install g++ make, or xcode-select --install) and try again.',
-      );
+    if (!findCompiler(this.#env) && process.platform !== 'win32') throw noCompiler();
     this.#report(
       'build',
       `building the addon with node-gyp${this.#headers ? ` (Node headers from ${this.#headers})` : ''}`,
@@ -392,8 +380,7 @@ class EngineInstall {
       onLine: (line) => this.#report('build', line.slice(0, 200)),
     });
     const addon = findAddon(this.#packageDir);
-    if (!addon)
-      throw new KernelLabError('unavailable', `the build finished but left no tfjs_binding.node under ${join(this.#packageDir, 'lib')}`);
+    if (!addon) throw buildNoAddon(join(this.#packageDir, 'lib'));
     for (const command of plan.afterBuild) {
       const argv = command.map((a) => a.replace('{addon}', addon));
       await mustRun(argv.join(' '), argv[0]!, argv.slice(1), this.#tool);

@@ -5,6 +5,7 @@
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { coreText } from '../contract/coreText.ts';
 import { KernelLabError } from '../errors.ts';
 import type { EngineName } from '../contract/engines.ts';
 import { LockInfo } from './layout.ts';
@@ -39,13 +40,18 @@ export function takeLock(enginesDir: string, name: EngineName): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = installLockHolder(enginesDir, name);
-      if (holder !== undefined)
-        throw new KernelLabError('conflict', `the ${name} engine is being installed by process ${holder}; wait for it or cancel it there`);
+      if (holder !== undefined) throw installingElsewhere(name, holder);
       rmSync(path, { force: true }); // left by a process that died
     }
   }
   throw new KernelLabError('conflict', `could not take ${path}`);
 }
+
+/** Another process holds the install lock of this engine. */
+export const installingElsewhere = (name: string, holder: number) =>
+  new KernelLabError('conflict', `the ${name} engine is being installed by process ${holder}; wait for it or cancel it there`, undefined, {
+    text: coreText('engine_installing_elsewhere', { name, processId: holder }),
+  });
 
 /** Staging folders of installs whose process died (killed mid-install) are removed. */
 export function sweepDeadStagings(enginesDir: string, name: EngineName): void {

@@ -6,12 +6,12 @@
 import { rmSync } from 'node:fs';
 import type { EngineCheck, EngineInfo, EngineManifest, EngineName, EngineProgress } from '../contract/index.ts';
 import { KernelLabError } from '../errors.ts';
-import { coreText } from '../contract/coreText.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { EventBus } from '../events.ts';
 import { FromWorker } from '../training/workerProtocol.ts';
 import type { WorkerLauncher } from '../workerHost.ts';
 import { installEngine, type InstallOptions } from './install.ts';
-import { installLockHolder } from './installFolder.ts';
+import { installingElsewhere, installLockHolder } from './installFolder.ts';
 import { engineDir, engineProcessEnv, readManifest } from './layout.ts';
 import { engineRequirements } from './tools.ts';
 
@@ -32,14 +32,22 @@ export function verifyInWorker(launch: WorkerLauncher, entry: string, timeoutMs 
       const worker = launch(entry, [], { ...engineProcessEnv(stagedDir, draft), KERNELLAB_TENSORFLOW_VARIANT: draft.variant });
       const timer = setTimeout(() => {
         worker.kill('SIGKILL');
-        reject(new KernelLabError('unavailable', `the staged engine did not answer its check within ${timeoutMs / 1000} s`));
+        reject(
+          new KernelLabError('unavailable', `the staged engine did not answer its check within ${timeoutMs / 1000} s`, undefined, {
+            text: coreText('engine_check_timeout', { seconds: Math.round(timeoutMs / 1000) }),
+          }),
+        );
       }, timeoutMs);
       worker.onMessage((raw) => {
         clearTimeout(timer);
         const message = FromWorker.safeParse(raw);
         if (message.success && message.data.type === 'engineCheckResult') resolve(message.data.check);
         else if (message.success && message.data.type === 'error')
-          reject(new KernelLabError('unavailable', `the staged engine does not work: ${message.data.message}`));
+          reject(
+            new KernelLabError('unavailable', `the staged engine does not work: ${message.data.message}`, undefined, {
+              text: coreText('engine_check_failed', { error: message.data.message.slice(0, 1000) }),
+            }),
+          );
         else reject(new KernelLabError('unavailable', `the engine check got an unexpected answer: ${JSON.stringify(raw).slice(0, 200)}`));
       });
       worker.onExit((code, signal) => {
@@ -48,6 +56,8 @@ export function verifyInWorker(launch: WorkerLauncher, entry: string, timeoutMs 
           new KernelLabError(
             'unavailable',
             `the staged engine crashed the worker that loaded it (code ${code}, signal ${signal}): its libraries do not load here`,
+            undefined,
+            { text: coreText('engine_check_crashed', { exitCode: String(code), signal: String(signal) }) },
           ),
         );
       });
@@ -70,7 +80,7 @@ export class EngineInstalls {
   readonly enginesDir: string;
   readonly #options: EngineInstallsOptions;
   readonly #active = new Map<EngineName, ActiveInstall>();
-  readonly #lastFailure = new Map<EngineName, string>();
+  readonly #lastFailure = new Map<EngineName, { message: string; text: CoreText | null }>();
   /** Aborted when the service stops: an install ends and leaves the installed engine as it was. */
   readonly #closing = new AbortController();
 
@@ -84,12 +94,14 @@ export class EngineInstalls {
     const disk = readManifest(dir);
     const install = this.#active.get(name);
     const elsewhere = install ? undefined : installLockHolder(this.enginesDir, name);
+    const failure = this.#lastFailure.get(name);
     return {
       name,
       status: install || elsewhere !== undefined ? 'installing' : disk.state,
       dir,
       manifest: disk.state === 'ready' ? disk.manifest : null,
-      problem: disk.state === 'broken' ? disk.problem : (this.#lastFailure.get(name) ?? null),
+      problem: disk.state === 'broken' ? disk.problem : (failure?.message ?? null),
+      problemCode: disk.state === 'broken' ? disk.problemCode : (failure?.text ?? null),
       progress: install?.progress ?? null,
       requirements: await engineRequirements(disk.state === 'ready' ? disk.manifest.variant === 'gpu' : false),
     };
@@ -104,9 +116,11 @@ export class EngineInstalls {
       return this.info(name);
     }
     const holder = installLockHolder(this.enginesDir, name);
-    if (holder !== undefined)
-      throw new KernelLabError('conflict', `the ${name} engine is being installed by process ${holder}; wait for it or cancel it there`);
-    if (this.#closing.signal.aborted) throw new KernelLabError('unavailable', 'KernelLab is shutting down; no install starts now');
+    if (holder !== undefined) throw installingElsewhere(name, holder);
+    if (this.#closing.signal.aborted)
+      throw new KernelLabError('unavailable', 'KernelLab is shutting down; no install starts now', undefined, {
+        text: coreText('engine_shutting_down', {}),
+      });
     const controller = new AbortController();
     this.#closing.signal.addEventListener('abort', () => controller.abort(), { once: true, signal: controller.signal });
     const entry: ActiveInstall = { controller, progress: null, settled: Promise.resolve(undefined) };
@@ -127,7 +141,8 @@ export class EngineInstalls {
       () => undefined,
       (error: Error) => {
         const canceled = controller.signal.aborted;
-        if (!canceled) this.#lastFailure.set(name, error.message);
+        if (!canceled)
+          this.#lastFailure.set(name, { message: error.message, text: (error instanceof KernelLabError && error.text) || null });
         emit({
           engine: name,
           phase: canceled ? 'canceled' : 'failed',
@@ -165,7 +180,9 @@ export class EngineInstalls {
   /** Deletes the installed engine; refused while it is being installed here or elsewhere. */
   remove(name: EngineName): boolean {
     if (this.#active.has(name) || installLockHolder(this.enginesDir, name) !== undefined)
-      throw new KernelLabError('conflict', `the ${name} engine is being installed; cancel the install first`);
+      throw new KernelLabError('conflict', `the ${name} engine is being installed; cancel the install first`, undefined, {
+        text: coreText('engine_remove_installing', { name }),
+      });
     const dir = engineDir(this.enginesDir, name);
     const existed = readManifest(dir).state !== 'absent';
     rmSync(dir, { recursive: true, force: true });

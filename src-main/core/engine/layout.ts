@@ -16,6 +16,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { EngineManifest, type EngineName } from '../contract/engines.ts';
 
 export { EngineManifest };
@@ -25,29 +26,48 @@ export const manifestPath = (dir: string): string => join(dir, 'engine.json');
 /** The npm package inside an engine folder. */
 export const packageDirOf = (dir: string): string => join(dir, 'node_modules', '@tensorflow', 'tfjs-node-gpu');
 
-export type ManifestState = { state: 'absent' } | { state: 'ready'; manifest: EngineManifest } | { state: 'broken'; problem: string };
+export type ManifestState =
+  { state: 'absent' } | { state: 'ready'; manifest: EngineManifest } | { state: 'broken'; problem: string; problemCode: CoreText };
 
 /** Reads an engine folder's manifest; a folder without one, or with a damaged one, is not an engine. */
 export function readManifest(dir: string): ManifestState {
   const path = manifestPath(dir);
   if (!existsSync(path)) {
     return existsSync(dir)
-      ? { state: 'broken', problem: `${dir} has no engine.json: an install did not finish; install again` }
+      ? {
+          state: 'broken',
+          problem: `${dir} has no engine.json: an install did not finish; install again`,
+          problemCode: coreText('engine_broken_no_manifest', { dir }),
+        }
       : { state: 'absent' };
   }
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    return { state: 'broken', problem: `${path} is not JSON (${(error as Error).message}); install again` };
+    const reason = (error as Error).message;
+    return {
+      state: 'broken',
+      problem: `${path} is not JSON (${reason}); install again`,
+      problemCode: coreText('engine_broken_manifest_json', { path, reason: reason.slice(0, 1000) }),
+    };
   }
   const parsed = EngineManifest.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { state: 'broken', problem: `${path} is not a valid manifest (${issue?.path.join('.')}: ${issue?.message}); install again` };
+    const reason = `${issue?.path.join('.')}: ${issue?.message}`;
+    return {
+      state: 'broken',
+      problem: `${path} is not a valid manifest (${reason}); install again`,
+      problemCode: coreText('engine_broken_manifest_invalid', { path, reason: reason.slice(0, 1000) }),
+    };
   }
   if (!existsSync(packageDirOf(dir)))
-    return { state: 'broken', problem: `${packageDirOf(dir)} is missing: the engine folder is incomplete; install again` };
+    return {
+      state: 'broken',
+      problem: `${packageDirOf(dir)} is missing: the engine folder is incomplete; install again`,
+      problemCode: coreText('engine_broken_package_missing', { dir: packageDirOf(dir) }),
+    };
   return { state: 'ready', manifest: parsed.data };
 }
 
