@@ -5,6 +5,7 @@
  * checked (no quotes, $, ; or newlines in them), each single-quoted.
  */
 import { spawn } from 'node:child_process';
+import { coreText } from '../contract/coreText.ts';
 import { KernelLabError } from '../errors.ts';
 
 export interface CommandResult {
@@ -34,10 +35,13 @@ export function runCommand(
     child.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(
-        new KernelLabError(
-          'unavailable',
-          error.code === 'ENOENT' ? `${command} is not installed here (not found on PATH)` : `${command} could not start: ${error.message}`,
-        ),
+        error.code === 'ENOENT'
+          ? new KernelLabError('unavailable', `${command} is not installed here (not found on PATH)`, undefined, {
+              text: coreText('cluster_command_missing', { command }),
+            })
+          : new KernelLabError('unavailable', `${command} could not start: ${error.message}`, undefined, {
+              text: coreText('cluster_command_cannot_start', { command, reason: error.message.slice(0, 1000) }),
+            }),
       );
     });
     child.on('close', (code) => {
@@ -60,17 +64,24 @@ export async function mustRun(
   const result = await runCommand(command, args, options);
   if (result.code !== 0) {
     const said = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-5).join(' / ').slice(0, 1000);
-    throw new KernelLabError(
-      'unavailable',
-      `${[command, ...args.slice(0, 3)].join(' ')}${args.length > 3 ? ' …' : ''} failed (exit ${result.code ?? 'killed'})${said ? `: ${said}` : ''}`,
-    );
+    const line = `${[command, ...args.slice(0, 3)].join(' ')}${args.length > 3 ? ' …' : ''}`.slice(0, 1000);
+    const exit = String(result.code ?? 'killed');
+    // The command line and what it said pass as they are.
+    throw new KernelLabError('unavailable', `${line} failed (exit ${exit})${said ? `: ${said}` : ''}`, undefined, {
+      text: said
+        ? coreText('cluster_command_failed_said', { command: line, exit, said })
+        : coreText('cluster_command_failed', { command: line, exit }),
+    });
   }
   return result.stdout;
 }
 
 /** A word for a remote shell: single-quoted (values reaching here never hold quotes; refused if they do). */
 export function shellQuote(word: string): string {
-  if (/['\0\n]/.test(word)) throw new KernelLabError('invalid_input', `cannot pass ${JSON.stringify(word)} to a remote shell`);
+  if (/['\0\n]/.test(word))
+    throw new KernelLabError('invalid_input', `cannot pass ${JSON.stringify(word)} to a remote shell`, undefined, {
+      text: coreText('cluster_shell_quote', { value: JSON.stringify(word).slice(0, 1000) }),
+    });
   return `'${word}'`;
 }
 

@@ -154,7 +154,10 @@ export async function applyKubernetes(secret: Manifest, job: Manifest): Promise<
     const created = await batch.createNamespacedJob({ namespace, body: job as never });
     return { jobId: `${namespace}/${created.metadata?.name ?? (job.metadata as { name: string }).name}` };
   } catch (error) {
-    throw new KernelLabError('unavailable', `Kubernetes refused the job: ${(error as Error).message.slice(0, 500)}`);
+    const reason = (error as Error).message.slice(0, 500);
+    throw new KernelLabError('unavailable', `Kubernetes refused the job: ${reason}`, undefined, {
+      text: coreText('cluster_k8s_refused', { reason }),
+    });
   }
 }
 

@@ -61,14 +61,19 @@ export async function submitSweep(
   const sweep = store.getSweep(sweepId);
   if (!sweep) throw sweepNotFound(sweepId);
   if (sweep.status === 'canceled' || sweep.status === 'completed')
-    throw new KernelLabError('conflict', `Sweep ${sweepId} is ${sweep.status}: there is nothing to send to a cluster`);
+    throw new KernelLabError('conflict', `Sweep ${sweepId} is ${sweep.status}: there is nothing to send to a cluster`, undefined, {
+      text: coreText('cluster_sweep_ended', { id: sweepId, status: sweep.status }),
+    });
   // From now on only agents claim its runs; interrupted runs go back to the queue for them.
   if (!options.dryRun) {
     store.agents.setRunsOn(sweepId, 'agents');
     options.resumeSweep(sweepId);
   }
   const toTrain = runsToTrain(ctx, sweepId) + (options.dryRun ? store.runsWithStatus('interrupted', sweepId).length : 0);
-  if (toTrain === 0) throw new KernelLabError('conflict', `Sweep ${sweepId} has no queued run to send to a cluster`);
+  if (toTrain === 0)
+    throw new KernelLabError('conflict', `Sweep ${sweepId} has no queued run to send to a cluster`, undefined, {
+      text: coreText('cluster_sweep_nothing_queued', { id: sweepId }),
+    });
   const { token, secret } = store.agents.createToken(sweepId, `${profile.kind} profile ${profile.name}`);
   const tasks = Math.ceil(toTrain / profile.settings.count);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');

@@ -87,7 +87,12 @@ export function sbatchArgs(scriptPath: string, after: string | null): string[] {
 /** `12345` or `12345;cluster` from sbatch --parsable. */
 export function parseSbatchJobId(stdout: string): string {
   const id = stdout.trim().split(/\s+/).pop()?.split(';')[0] ?? '';
-  if (!/^\d+$/.test(id)) throw new KernelLabError('unavailable', `sbatch answered '${stdout.trim().slice(0, 200)}', not a job id`);
+  if (!/^\d+$/.test(id)) {
+    const answer = stdout.trim().slice(0, 200);
+    throw new KernelLabError('unavailable', `sbatch answered '${answer}', not a job id`, undefined, {
+      text: coreText('cluster_sbatch_no_job_id', { answer }),
+    });
+  }
   return id;
 }
 
@@ -122,10 +127,15 @@ export function parseSqueue(text: string): Map<string, Map<string, number>> {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new KernelLabError('unavailable', 'squeue --json printed something that is not JSON (Slurm older than 21.08?)');
+    throw new KernelLabError('unavailable', 'squeue --json printed something that is not JSON (Slurm older than 21.08?)', undefined, {
+      text: coreText('cluster_squeue_not_json', {}),
+    });
   }
   const parsed = SqueueOutput.safeParse(json);
-  if (!parsed.success) throw new KernelLabError('unavailable', 'squeue --json printed an unexpected shape');
+  if (!parsed.success)
+    throw new KernelLabError('unavailable', 'squeue --json printed an unexpected shape', undefined, {
+      text: coreText('cluster_squeue_shape', {}),
+    });
   const out = new Map<string, Map<string, number>>();
   for (const job of parsed.data.jobs) {
     const id = String(job.array_job_id && job.array_job_id > 0 ? job.array_job_id : job.job_id);

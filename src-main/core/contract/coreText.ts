@@ -152,6 +152,18 @@ export const coreTextParams = {
   run_stopped_while_running: z.object({}).strict(),
   run_worker_silent: z.object({ seconds: count }).strict(),
   // A cluster job's state detail, stored beside cluster_jobs.state_detail (migration 0014).
+  // Why sending a sweep to a cluster failed (core/clusters); commands and what they printed pass as they are.
+  cluster_command_cannot_start: z.object({ command: word, reason: word }).strict(),
+  cluster_command_failed: z.object({ command: word, exit: word }).strict(),
+  cluster_command_failed_said: z.object({ command: word, exit: word, said: word }).strict(),
+  cluster_command_missing: z.object({ command: word }).strict(),
+  cluster_k8s_refused: z.object({ reason: word }).strict(),
+  cluster_sbatch_no_job_id: z.object({ answer: word }).strict(),
+  cluster_shell_quote: z.object({ value: word }).strict(),
+  cluster_squeue_not_json: z.object({}).strict(),
+  cluster_squeue_shape: z.object({}).strict(),
+  cluster_sweep_ended: z.object({ id, status: word }).strict(),
+  cluster_sweep_nothing_queued: z.object({ id }).strict(),
   cluster_job_k8s_counts: z.object({ active: count, succeeded: count, failed: count }).strict(),
   cluster_job_k8s_created: z.object({}).strict(),
   cluster_job_no_kubeconfig: z.object({}).strict(),
