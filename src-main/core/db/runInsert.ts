@@ -131,41 +131,81 @@ function paramSplitter(db: SqliteDatabase): (params: readonly FlatParam[]) => Sp
 }
 
 /**
- * The id of a stored model spec, for runs that share it (a sweep's: migration 0015), stored when new.
- * Keyed by the spec object (a sweep's points share the object of each distinct model), so each is
- * serialised once; call the result inside the one transaction the ids are used in.
+ * The ids of stored model specs, for runs that share one (a sweep's: migration 0015), stored when
+ * new. Prepared once per store; each call of the result starts a memo keyed by the spec object (a
+ * sweep's points share the object of each distinct model), so each spec is serialised once per
+ * memo. A memo's ids hold only inside the one transaction they were found in (a rollback drops
+ * a new spec): start one per transaction.
  */
-export function sharedModelSpecs(db: SqliteDatabase): (modelSpec: object) => number {
+export type SharedModelSpecs = () => (modelSpec: object) => number;
+
+export function sharedModelSpecs(db: SqliteDatabase): SharedModelSpecs {
   const insert = db.prepare('INSERT INTO model_specs (spec) VALUES (?) ON CONFLICT (spec) DO NOTHING');
   const find = db.prepare('SELECT id FROM model_specs WHERE spec = ?').pluck();
-  const ids = new Map<object, number>();
-  return (modelSpec) => {
-    let id = ids.get(modelSpec);
-    if (id === undefined) {
-      const json = JSON.stringify(modelSpec);
-      insert.run(json);
-      id = find.get(json) as number;
-      ids.set(modelSpec, id);
-    }
-    return id;
+  return () => {
+    const ids = new Map<object, number>();
+    return (modelSpec) => {
+      let id = ids.get(modelSpec);
+      if (id === undefined) {
+        const json = JSON.stringify(modelSpec);
+        insert.run(json);
+        id = find.get(json) as number;
+        ids.set(modelSpec, id);
+      }
+      return id;
+    };
   };
 }
+
+/**
+ * The columns of a new run, in the INSERT's order; bound by position (binding 30 names from an
+ * object per run costs more, issue 12). A column added to RunInsertRow and not here fails to compile.
+ */
+const insertColumns = [
+  'uuid',
+  'name',
+  'experiment_id',
+  'sweep_id',
+  'parent_run_id',
+  'derived_from_run_id',
+  'derived_epochs',
+  'status',
+  'model_spec',
+  'model_spec_id',
+  'dataset',
+  'backend',
+  'device',
+  'seed',
+  'hyperparameters',
+  'environment',
+  'priority',
+  'worker_owner',
+  'worker_pid',
+  'lease_expires_at',
+  'reserved_for',
+  'error',
+  'created_at',
+  'started_at',
+  'ended_at',
+  'updated_at',
+  'params_version',
+  'pruned_epoch',
+  'pruned_rung',
+] as const satisfies readonly (keyof RunInsertRow)[];
+const _everyColumnInserted: Exclude<keyof RunInsertRow, (typeof insertColumns)[number]> extends never ? true : never = true;
 
 /** Prepares the statements once; call the result inside a transaction. Returns the new run's id. */
 export function runInserter(db: SqliteDatabase): RunInserter {
   const insertRun = db.prepare(
-    `INSERT INTO runs (uuid, name, experiment_id, sweep_id, parent_run_id, derived_from_run_id, derived_epochs, status, model_spec, model_spec_id, dataset,
-       backend, device, seed, hyperparameters, environment, priority, worker_owner, worker_pid, lease_expires_at, reserved_for, error, created_at,
-       started_at, ended_at, updated_at, params_version, pruned_epoch, pruned_rung, param_set_id)
-     VALUES (@uuid, @name, @experiment_id, @sweep_id, @parent_run_id, @derived_from_run_id, @derived_epochs, @status, @model_spec, @model_spec_id, @dataset,
-       @backend, @device, @seed, @hyperparameters, @environment, @priority, @worker_owner, @worker_pid, @lease_expires_at, @reserved_for, @error,
-       @created_at, @started_at, @ended_at, @updated_at, @params_version, @pruned_epoch, @pruned_rung, @param_set_id)`,
+    `INSERT INTO runs (${insertColumns.join(', ')}, param_set_id) VALUES (${insertColumns.map(() => '?').join(', ')}, ?)`,
   );
   const insertParam = db.prepare('INSERT INTO run_params (run_id, key, value, kind) VALUES (?, ?, ?, ?)');
   const splitParams = paramSplitter(db);
   return (row, params) => {
     const { setId, own } = splitParams(params);
-    const id = Number(insertRun.run({ ...row, param_set_id: setId }).lastInsertRowid);
+    const values: unknown[] = insertColumns.map((column) => row[column]);
+    values.push(setId);
+    const id = Number(insertRun.run(values).lastInsertRowid);
     for (const p of own) insertParam.run(id, p.key, p.value, p.kind);
     return id;
   };

@@ -4,7 +4,6 @@
  * again. Functions over the store's private context (storeContext.ts); RunStore's methods of the
  * same names call them.
  */
-import { randomUUID } from 'node:crypto';
 import { invalidInput, KernelLabError, runNotFound } from '../errors.ts';
 import { RunStatus } from '../contract/index.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
@@ -12,6 +11,7 @@ import { runRowColumns, textColumn, toRunRecord, type Lease, type RunDbRow, type
 import * as lifecycle from './runLifecycle.ts';
 import { allowedTransitions, endsRun } from './runLifecycle.ts';
 import { contentColumns } from './runInsert.ts';
+import { newRunUuid } from './runUuid.ts';
 import { paramsVersion, runParams } from './runParams.ts';
 import * as queue from './runQueue.ts';
 import type { Fence, StoreContext } from './storeContext.ts';
@@ -45,7 +45,7 @@ export function createRun(ctx: StoreContext, input: NewRun): RunRecord {
 export function newRunRow(ctx: StoreContext, run: NewRunParsed, now: number, modelSpecId: number | null = null) {
   const running = run.status === 'running';
   return {
-    uuid: run.uuid ?? randomUUID(),
+    uuid: run.uuid ?? newRunUuid(now),
     name: run.name,
     experiment_id: run.experimentId ?? null,
     sweep_id: run.sweepId ?? null,

@@ -12,7 +12,7 @@ import { DatabaseError, describeSqliteError, type SqliteDatabase } from './datab
 import { metricWriter, type MetricWriter } from './metricWrite.ts';
 import { summariesOf } from './queries.ts';
 import { runRowColumns, type Lease } from './records.ts';
-import { runInserter, type RunInserter } from './runInsert.ts';
+import { runInserter, sharedModelSpecs, type RunInserter, type SharedModelSpecs } from './runInsert.ts';
 import { holdLease, LeaseLost } from './runLifecycle.ts';
 
 /** Who holds a write: an execution names its lease, and the write happens only while it holds. */
@@ -33,6 +33,8 @@ export class StoreContext {
   readonly stmt: ReturnType<typeof prepareStatements>;
   readonly writeMetrics: MetricWriter;
   readonly insertRun: RunInserter;
+  /** A sweep's runs share stored model specs: one memo per transaction (runInsert.ts). */
+  readonly modelSpecIds: SharedModelSpecs;
   /** The database file as opened (device, inode): a file deleted or replaced under us is noticed. */
   readonly #identity: { dev: number; ino: number } | null;
 
@@ -50,6 +52,7 @@ export class StoreContext {
     this.stmt = prepareStatements(db);
     this.writeMetrics = metricWriter(db);
     this.insertRun = runInserter(db);
+    this.modelSpecIds = sharedModelSpecs(db);
     const stat = path === ':memory:' ? null : statSync(path, { throwIfNoEntry: false });
     this.#identity = stat ? { dev: stat.dev, ino: stat.ino } : null;
   }
@@ -109,6 +112,7 @@ function prepareStatements(db: SqliteDatabase) {
   return {
     getRun: db.prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE id = ?`),
     runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck(),
+    sweepExists: db.prepare('SELECT 1 FROM sweeps WHERE id = ?').pluck(),
     insertParam: db.prepare('INSERT INTO run_params (run_id, key, value, kind) VALUES (?, ?, ?, ?)'),
     touchLease: db.prepare("UPDATE runs SET lease_expires_at = ? WHERE id = ? AND status = 'running'"),
     transition: db.prepare(

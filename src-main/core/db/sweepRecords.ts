@@ -8,7 +8,6 @@ import { KernelLabError, sweepNotFound } from '../errors.ts';
 import { SweepStatus, type Experiment, type RunStatus, type Sweep } from '../contract/index.ts';
 import { mainMetric, metricKind } from '../contract/metrics.ts';
 import { paramOfAxis, runParams, type ModelParamsMemo } from './runParams.ts';
-import { sharedModelSpecs } from './runInsert.ts';
 import { createRun, newRunRow } from './runRecords.ts';
 import type { StoreContext } from './storeContext.ts';
 import type { NewRun, NewRunParsed } from './storeInputs.ts';
@@ -117,10 +116,10 @@ export function createSweepWithRuns(
  */
 export function addSweepRuns(ctx: StoreContext, sweepId: number, runs: readonly NewRunParsed[]): number[] {
   return ctx.write(`queueing ${runs.length} runs of sweep ${sweepId}`, () => {
-    if (!ctx.db.prepare('SELECT 1 FROM sweeps WHERE id = ?').get(sweepId)) throw sweepNotFound(sweepId);
+    if (!ctx.stmt.sweepExists.get(sweepId)) throw sweepNotFound(sweepId);
     const now = Date.now();
     const memo: ModelParamsMemo = new Map();
-    const specId = sharedModelSpecs(ctx.db);
+    const specId = ctx.modelSpecIds();
     return runs.map((run) => {
       const shared = run.modelSpec !== null && typeof run.modelSpec === 'object' ? specId(run.modelSpec) : null;
       return ctx.insertRun(newRunRow(ctx, { ...run, sweepId }, now, shared), runParams(run, memo));
