@@ -10,7 +10,8 @@ import { TrainRequest, type TrainingMessage } from '../src-main/core/training/wo
 import { forkWorker } from '../src-main/core/workerHost.ts';
 import type { FromGpuWorker } from '../src-main/core/gpuhost/gpuWorkerProtocol.ts';
 import { makeTempDir } from '../src-main/test/tempDir.ts';
-import type { GpuHarness } from './gpuHost/harness.ts';
+import type { GpuHarness, TrainOptions } from './gpuHost/harness.ts';
+import { gpuFailureText } from '../src-main/core/gpuhost/gpuFailure.ts';
 import { chromiumPath, gpuChromiumArgs } from './support/chromium.ts';
 import { serveGpuHarness, type ServedHarness } from './support/gpuHarness.ts';
 
@@ -271,3 +272,65 @@ test('a GPU Worker that dies fails its own run with that reason, and the next ru
   expect(next.outcome).toEqual({ status: 'completed', error: null, epochsCompleted: 1 });
   expect((next.messages as GpuMessage[]).some((m) => m.type === 'evaluation')).toBe(true);
 });
+
+test("a lost WebGPU device mid-run (the Worker's real device destroyed) fails the run in words naming a lost GPU, and the next run completes", async () => {
+  test.setTimeout(600_000);
+  mnist ??= await installMnist();
+  const request = await smallRequest(3);
+  const train = (r: typeof request, options: TrainOptions) =>
+    page.evaluate(([r, o]) => (globalThis as unknown as { gpuHarness: GpuHarness }).gpuHarness.trainInWorker(r, o), [r, options] as const);
+
+  // Without the start flag the Worker refuses the test message and its device is not touched.
+  const refused = await train(request, { loseDevice: true });
+  expect(refused.outcome.status).toBe('failed');
+  expect(refused.outcome.error).toMatch(/^gpu worker: testLoseDevice refused/);
+
+  const lost = await train({ ...request, allowTestHooks: true }, { loseDevice: true });
+  expect(lost.outcome.status).toBe('failed');
+  expect(lost.outcome.error).toMatch(/^the WebGPU device was lost \(reason: destroyed\)/);
+  expect(gpuFailureText(lost.outcome.error ?? '').code?.code).toBe('gpu_failure_lost');
+  expect((lost.messages as GpuMessage[]).some((m) => m.type === 'trainEnd')).toBe(false);
+
+  const next = await train({ ...request, hyperparameters: { ...request.hyperparameters, epochs: 1 } }, {});
+  expect(next.outcome).toEqual({ status: 'completed', error: null, epochsCompleted: 1 });
+});
+
+test('a GPU Worker that stops answering mid-run fails its run after the stall limit instead of holding it', async () => {
+  mnist ??= await installMnist();
+  const request = await smallRequest(1);
+  const hung = await page.evaluate(
+    (r) => (globalThis as unknown as { gpuHarness: GpuHarness }).gpuHarness.trainInWorker(r, { hangingStallMs: 1500 }),
+    request,
+  );
+  expect(hung.outcome).toEqual({
+    status: 'failed',
+    error: "the GPU host's Worker sent nothing for 1.5 s: a training step hung (the GPU stopped answering without an error)",
+    epochsCompleted: 0,
+  });
+});
+
+/** A LeNet-5 run on 100 MNIST images, pinned to webgpu, as the harness takes it. */
+async function smallRequest(epochs: number) {
+  const hyperparameters = Hyperparameters.parse({ ...lenetHyperparameters, epochs, validationSplit: 0, backend: 'webgpu' });
+  const data = await prepareData({
+    datasetsDir: mnist!.datasetsDir,
+    dataset: 'mnist',
+    subset: { trainPerClass: 10, testPerClass: 2 },
+    hyperparameters,
+  });
+  const plain = (s: RawSplit) => ({ ...s, images: Array.from(s.images), labels: Array.from(s.labels) });
+  return {
+    type: 'train' as const,
+    runId: 8,
+    allowTestHooks: false,
+    spec: preset.spec,
+    hyperparameters,
+    backend: 'webgpu' as const,
+    data: {
+      train: plain(data.train),
+      validation: null,
+      test: plain(data.test),
+      testIndices: data.testIndices && Array.from(data.testIndices),
+    },
+  };
+}

@@ -69,19 +69,36 @@ const toSplit = (s: PlainSplit) => ({ ...s, images: Uint8Array.from(s.images), l
 
 type Plain<T> = T extends { bytes: Uint8Array } ? Omit<T, 'bytes'> & { bytes: number } : T;
 
-const host = new GpuHost(() => new Worker(new URL('../../src-main/core/gpuhost/gpuWorker.ts', import.meta.url), { type: 'module' }));
+/** The real GPU Worker started last: a test-only message goes to it. */
+let current: GpuWorkerLike | null = null;
+const host = new GpuHost(
+  () => (current = new Worker(new URL('../../src-main/core/gpuhost/gpuWorker.ts', import.meta.url), { type: 'module' })),
+);
 /** A Worker that dies as it starts, as one whose GPU process crashed would. */
 const dyingHost = new GpuHost(() => new Worker(new URL('./dyingWorker.ts', import.meta.url), { type: 'module' }));
+/** A Worker that never answers, with a short stall limit. */
+const hangingHost = (stallMs: number) =>
+  new GpuHost(() => new Worker(new URL('./hangingWorker.ts', import.meta.url), { type: 'module' }), { stallMs });
+
+export interface TrainOptions {
+  dying?: boolean;
+  /** The Worker never answers; the host gives up after this many ms. */
+  hangingStallMs?: number;
+  /** Sends the Worker 'testLoseDevice' when its first batchEnd arrives (a real WebGPU device loss mid-run). */
+  loseDevice?: boolean;
+}
 
 /** Trains one run in a fresh GPU Worker; answers its outcome and every message it sent (checkpoint bytes as their lengths). */
 async function trainInWorker(
   request: Omit<GpuTrainRequest, 'data'> & {
     data: { train: PlainSplit; validation: PlainSplit | null; test: PlainSplit; testIndices: number[] | null };
   },
-  options: { dying?: boolean } = {},
+  options: TrainOptions = {},
 ): Promise<{ outcome: GpuRunOutcome; messages: unknown[] }> {
   const messages: unknown[] = [];
-  const run = (options.dying ? dyingHost : host).start(
+  let lost = false;
+  const chosen = options.dying ? dyingHost : options.hangingStallMs ? hangingHost(options.hangingStallMs) : host;
+  const run = chosen.start(
     {
       ...request,
       data: {
@@ -91,12 +108,17 @@ async function trainInWorker(
         testIndices: request.data.testIndices && Uint32Array.from(request.data.testIndices),
       },
     },
-    (message) =>
+    (message) => {
+      if (options.loseDevice && !lost && message.type === 'batchEnd') {
+        lost = true;
+        current?.postMessage({ type: 'testLoseDevice' });
+      }
       messages.push(
         message.type === 'checkpointFiles'
           ? { ...message, files: message.files.map((f): Plain<typeof f> => ({ ...f, bytes: f.bytes.byteLength })) }
           : message,
-      ),
+      );
+    },
   );
   return { outcome: await run.done, messages };
 }

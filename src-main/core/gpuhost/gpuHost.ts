@@ -2,6 +2,8 @@
  * Starts runs in GPU Workers (gpuWorker.ts), one fresh Worker per run: terminating it afterwards
  * frees every GPU buffer the run held, and a Worker that died (its GPU process crashed, the device
  * was lost, it ran out of GPU memory) fails only its own run — the next run gets a new Worker.
+ * A Worker that falls silent (a training step that hangs on a GPU that stopped answering, and
+ * that no error reached) fails its run after `stallMs` without a message.
  * No Node imports: the page (browser mode) and the desktop's hidden window both use it.
  */
 import { FromGpuWorker, type GpuTrainRequest } from './gpuWorkerProtocol.ts';
@@ -24,11 +26,27 @@ export interface GpuRun {
   cancel(): void;
 }
 
+export interface GpuHostOptions {
+  /**
+   * How long a Worker may send nothing before its run fails as hung (ms; default 5 minutes). It
+   * sends progress about 4 times a second while it trains, so only a step that never ends trips it.
+   */
+  stallMs?: number;
+}
+
+/** The longest silence allowed (ms): a timer cannot wait longer, and a run should not hang longer. */
+const maxStallMs = 24 * 3600 * 1000;
+
 export class GpuHost {
   readonly #createWorker: () => GpuWorkerLike;
+  readonly #stallMs: number;
 
-  constructor(createWorker: () => GpuWorkerLike) {
+  constructor(createWorker: () => GpuWorkerLike, options: GpuHostOptions = {}) {
+    const stallMs = options.stallMs ?? 300_000;
+    if (!Number.isInteger(stallMs) || stallMs < 1 || stallMs > maxStallMs)
+      throw new Error(`stallMs must be a whole number of milliseconds from 1 to ${maxStallMs}, not ${stallMs}`);
     this.#createWorker = createWorker;
+    this.#stallMs = stallMs;
   }
 
   /** Trains one run; `onMessage` hears every message of it, in order. */
@@ -38,9 +56,21 @@ export class GpuHost {
     let settle!: (outcome: GpuRunOutcome) => void;
     const done = new Promise<GpuRunOutcome>((resolve) => (settle = resolve));
     let ended = false;
+    let stall: ReturnType<typeof setTimeout> | undefined;
+    const watch = () => {
+      clearTimeout(stall);
+      stall = setTimeout(() => {
+        end({
+          status: 'failed',
+          error: `the GPU host's Worker sent nothing for ${this.#stallMs / 1000} s: a training step hung (the GPU stopped answering without an error)`,
+          epochsCompleted,
+        });
+      }, this.#stallMs);
+    };
     const end = (outcome: GpuRunOutcome) => {
       if (ended) return;
       ended = true;
+      clearTimeout(stall);
       worker.onmessage = null;
       worker.onerror = null;
       worker.terminate();
@@ -51,6 +81,7 @@ export class GpuHost {
       end({ status: 'failed', error: `the GPU host's Worker died: ${event.message ?? 'no reason given'}`, epochsCompleted });
     };
     worker.onmessage = (event) => {
+      watch();
       const parsed = FromGpuWorker.safeParse(event.data);
       if (!parsed.success) {
         end({
@@ -67,6 +98,7 @@ export class GpuHost {
       else if (message.type === 'error') end({ status: 'failed', error: message.message, epochsCompleted });
     };
     worker.postMessage(request);
+    watch();
     return { done, cancel: () => worker.postMessage({ type: 'cancel' }) };
   }
 }

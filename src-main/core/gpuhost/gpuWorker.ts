@@ -4,11 +4,16 @@
  * whoever started it only through gpuWorkerProtocol.ts. One Worker trains one run: its starter
  * terminates it afterwards, which frees every GPU buffer the run held, and a Worker whose GPU
  * process died is simply replaced by a fresh one for the next run.
+ *
+ * A GPU failure tfjs does not see (a lost WebGPU device, an out-of-memory or validation error
+ * raised as `uncapturederror`, a lost WebGL context; gpuDeviceWatch.ts) ends the run at once with
+ * an 'error' message in its words: the starter then terminates this Worker, which frees the GPU.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { train, type TrainingEnvironment } from '../training/trainer.ts';
 import type { RunRuntime } from '../training/workerProtocol.ts';
 import { loadGpuBackend } from './browserBackend.ts';
+import { watchGpu, type GpuDeviceLike } from './gpuDeviceWatch.ts';
 import { FromGpuWorker, ToGpuWorker, type CheckpointBytes } from './gpuWorkerProtocol.ts';
 import { memoryCheckpoints } from './memoryCheckpoints.ts';
 
@@ -41,12 +46,36 @@ function yieldToEventLoop(): Promise<void> {
 
 let canceled = false;
 let training = false;
+let runId: number | undefined;
+/** The run's first failure was sent: later ones (the errors a lost device causes) are its consequences. */
+let failed = false;
+/** Set while a webgpu run trains with test hooks allowed: 'testLoseDevice' destroys it. */
+let testDevice: GpuDeviceLike | null = null;
+const warned = new Set<string>();
+/** The WebGPU device the run trains on, if any: a training error waits a moment for its loss to be heard. */
+let device: GpuDeviceLike | null = null;
+
+/** Ends the run with its first failure; the starter terminates this Worker on it. */
+function fail(text: string): void {
+  if (failed) return;
+  failed = true;
+  canceled = true;
+  send({ type: 'error', ...(runId === undefined ? {} : { runId }), message: text });
+}
 
 async function runTraining(request: ToGpuWorker & { type: 'train' }): Promise<void> {
   const message = ToGpuWorker.parse(request);
   if (message.type !== 'train') return;
   training = true;
+  runId = message.runId;
   const backend = await loadGpuBackend(message.backend);
+  device = watchGpu(tf.backend(), fail, (text) => {
+    // Not fatal (gpuDeviceWatch.ts): each distinct one is logged once, where the page's console shows it.
+    if (warned.size >= 20 || warned.has(text)) return;
+    warned.add(text);
+    console.warn(`gpu worker, run ${message.runId}: ${text}`);
+  });
+  if (message.allowTestHooks) testDevice = device;
   const runtime: RunRuntime = { threads: 1, adapter: backend.adapter, fallback: backend.fallback };
   const environment: TrainingEnvironment = {
     checkpoints: memoryCheckpoints(message.runId, message.resumeFrom as CheckpointBytes[] | null, (kind, files, epoch) =>
@@ -92,6 +121,11 @@ async function handle(raw: unknown): Promise<void> {
       canceled = true;
       break;
     }
+    case 'testLoseDevice': {
+      if (!testDevice) throw new Error('gpu worker: testLoseDevice refused: the run allowed no test hooks or trains on no WebGPU device');
+      testDevice.destroy();
+      break;
+    }
     default: {
       const unknown: never = message;
       throw new Error(`gpu worker: unhandled message type ${JSON.stringify(unknown)}`);
@@ -100,9 +134,12 @@ async function handle(raw: unknown): Promise<void> {
 }
 
 scope.addEventListener('message', (event) => {
-  handle(event.data).catch((error: unknown) => {
+  handle(event.data).catch(async (error: unknown) => {
     const text = error instanceof Error ? error.message : String(error);
+    // A read that failed because the device was lost rejects before device.lost is heard: wait a
+    // moment so the run names the cause, not its consequence.
+    if (device) await new Promise((resolve) => setTimeout(resolve, 200));
     // A GPU that ran out of memory says so in tfjs' or the browser's words; keep them.
-    send({ type: 'error', message: text });
+    fail(text);
   });
 });

@@ -51,10 +51,17 @@ export const GpuTrainRequest = z.object({
   evaluateAtEpochs: z.array(z.number().int().positive()).default([]),
   /** Continue from this 'last' checkpoint (its five files) instead of starting fresh. */
   resumeFrom: z.array(CheckpointBytes).nullable().default(null),
+  /** Tests only (gpuHost.browser.spec.ts): lets this Worker obey 'testLoseDevice'. Refused otherwise. */
+  allowTestHooks: z.boolean().default(false),
 });
 export type GpuTrainRequest = z.input<typeof GpuTrainRequest>;
 
-export const ToGpuWorker = z.discriminatedUnion('type', [GpuTrainRequest, z.object({ type: z.literal('cancel') })]);
+export const ToGpuWorker = z.discriminatedUnion('type', [
+  GpuTrainRequest,
+  z.object({ type: z.literal('cancel') }),
+  /** Tests only: destroys the WebGPU device mid-run, a real device loss. Obeyed only when the run allowed test hooks. */
+  z.object({ type: z.literal('testLoseDevice') }),
+]);
 export type ToGpuWorker = z.input<typeof ToGpuWorker>;
 
 export const FromGpuWorker = z.discriminatedUnion('type', [
