@@ -6,6 +6,7 @@
  */
 import stringWidth from 'string-width';
 import type { AppInfo } from '../core/contract/index.ts';
+import { writeExport, type ExportStream } from '../core/service.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 import { getLocale } from '../../i18n/paraglide/runtime.js';
 import { coreTextOf } from '../../i18n/coreText.ts';
@@ -61,6 +62,12 @@ export function printJson(value: unknown): void {
 export function printData(content: string): void {
   const text = content.endsWith('\n') ? content : `${content}\n`;
   process.stdout.write(process.stdout.isTTY ? terminalText(text) : text);
+}
+
+/** An export on stdout a part at a time (issue 12), as printData prints a whole one. */
+export async function printDataParts(stream: ExportStream): Promise<void> {
+  const last = await writeExport(stream, process.stdout, { end: false, ...(process.stdout.isTTY && { map: terminalText }) });
+  if (last !== '\n') process.stdout.write(process.stdout.isTTY ? terminalText('\n') : '\n');
 }
 
 /** Commander's own output (help, usage errors), through the same filter. */

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunStore } from '../core/db/RunStore.ts';
@@ -73,6 +74,26 @@ describe('kernellab runs export / import', () => {
     } finally {
       store.close();
     }
+    // Written a part at a time: the file, stdout and runs.export's answer are the same bytes (less the time of export).
+    const answer = (() => {
+      const source = RunStore.open(join(tmp.dir, 'kernellab.db'));
+      try {
+        return source.exportRuns({ runIds: [small, full] }, 'json').content;
+      } finally {
+        source.close();
+      }
+    })();
+    const withoutTime = (text: string) => text.replace(/"exportedAt":\d+/, '');
+    expect(withoutTime(readFileSync(file, 'utf8'))).toBe(withoutTime(answer));
+    const printed = kernellab('runs', 'export', String(small), String(full));
+    expect(printed.code).toBe(0);
+    expect(withoutTime(printed.out)).toBe(`${withoutTime(answer)}\n`);
+    expect(kernellab('runs', 'export', String(full), '--format', 'csv').out).toMatch(
+      /^uuid,name,status,.*\n[0-9a-f-]{36},lenet,completed,/,
+    );
+    const badFormat = kernellab('runs', 'export', String(full), '--format', 'xml');
+    expect(badFormat.code).not.toBe(0);
+    expect(badFormat.err).toMatch(/Invalid input for runs\.export: format: /);
     const missing = into(join(tmp.dir, 'nothing.json'));
     expect(missing.code).not.toBe(0);
     expect(missing.err).toMatch(/Cannot read the runs export .*nothing\.json: there is no such file/);

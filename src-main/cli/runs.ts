@@ -2,13 +2,15 @@
  * `kernellab runs ls|show|compare|export`: the runs in the data folder's database (the same one
  * the app uses), as tables or `--json`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { RunDetail, RunRow, RunStatus } from '../core/contract/runs.ts';
-import { KernelLabError } from '../core/errors.ts';
-import type { Service } from '../core/service.ts';
-import { padEndDisplay, print, printData, printError, printJson, textTable } from './format.ts';
+import { coreText } from '../core/contract/coreText.ts';
+import { methods } from '../core/contract/index.ts';
+import { invalidInput, KernelLabError } from '../core/errors.ts';
+import { writeExport, type Service } from '../core/service.ts';
+import { padEndDisplay, print, printDataParts, printError, printJson, textTable } from './format.ts';
 import { storedSentence } from './errorText.ts';
 import { positiveInt } from './runFlags.ts';
 import { m } from '../../i18n/paraglide/messages.js';
@@ -165,11 +167,16 @@ export function registerRuns(program: Command, open: () => Service): void {
     .action(async (list: string[], options: { sweep?: string; format: string; out?: string }) => {
       if (list.length === 0 && options.sweep === undefined) throw new KernelLabError('invalid_input', m.cli_runs_export_no_selection());
       const selection = options.sweep !== undefined ? { sweepId: positiveInt('sweep', options.sweep)! } : { runIds: ids(list) };
-      const result = await open().call('runs.export', { selection, format: options.format as never });
+      // Checked as runs.export checks it, then written a part at a time (core/db/exportWrite.ts):
+      // an export of 100,000 runs is never one string here.
+      const input = methods['runs.export'].input.safeParse({ selection, format: options.format });
+      if (!input.success)
+        throw invalidInput('input for runs.export', input.error, coreText('error_invalid_method_input', { method: 'runs.export' }));
+      const stream = open().context.store.exportStream(input.data.selection, input.data.format);
       if (options.out) {
-        writeFileSync(options.out, result.content);
-        printError(m.cli_runs_export_wrote({ count: result.runCount, file: options.out }));
-      } else printData(result.content);
+        await writeExport(stream, createWriteStream(options.out));
+        printError(m.cli_runs_export_wrote({ count: stream.runCount, file: options.out }));
+      } else await printDataParts(stream);
     });
 
   runs

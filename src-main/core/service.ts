@@ -41,6 +41,9 @@ export { resolveDataDir } from './home.ts';
 export { presets } from './models/presets.ts';
 // `kernellab import keras FILE` reads a .keras file from disk with the reader the service uses for the app's bytes.
 export { readKerasFile } from './models/keras/kerasFile.ts';
+// Shells write a streamed export (RunStore.exportStream) to a file, stdout or an HTTP answer with it.
+export { writeExport } from './db/exportWrite.ts';
+export type { ExportStream } from './db/exchange.ts';
 export type { WorkerHandle, WorkerLauncher } from './workerHost.ts';
 export type { Executor } from './sweeps/execution.ts';
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunStore } from '../core/db/RunStore.ts';
 import { createService, type Service } from '../core/service.ts';
 import { makeTempDir } from '../test/tempDir.ts';
+import { exportQuery } from './exportDownload.ts';
 import { startServer, type RunningServer } from './server.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are inspected loosely in assertions
@@ -174,6 +175,67 @@ describe('browser-mode server', () => {
     expect((await post('x'.repeat(50_001))).status).toBe(413);
     const unauthorised = await fetch(`${server.url}api/import/runs`, { method: 'POST', body: content });
     expect(unauthorised.status).toBe(401);
+  });
+
+  it('downloads an export from GET /api/export/runs as runs.export writes it, a part at a time, and refuses bad queries naming the field', async () => {
+    const store = service.context.store;
+    const ids = Array.from({ length: 300 }, (_, i) => {
+      const run = store.createRun({
+        name: `내보내기 ${i}`,
+        modelSpec: { layers: [] },
+        dataset: 'mnist',
+        backend: 'cpu',
+        seed: i,
+        hyperparameters: {},
+        status: 'completed',
+      });
+      store.logBatch([{ runId: run.id, key: 'loss', step: 1, epoch: 1, value: i === 1 ? NaN : 1 / (i + 1) }]);
+      return run.id;
+    });
+    const get = (query: string, headers: Record<string, string> = { Authorization: `Bearer ${server.token}` }) =>
+      fetch(`${server.url}api/export/runs?${query}`, { headers });
+    const withoutTime = (text: string) => text.replace(/"exportedAt":\d+/, '');
+    const download = await get(`runs=${ids.join(',')}`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename="runs-300.json"');
+    expect(withoutTime(await download.text())).toBe(withoutTime(store.exportRuns({ runIds: ids }, 'json').content));
+    const csv = await get(`runs=${ids[0]}&format=metrics-csv`);
+    expect(csv.headers.get('content-disposition')).toBe(`attachment; filename="run-${ids[0]}-metrics.csv"`);
+    expect(await csv.text()).toBe(store.exportRuns({ runIds: [ids[0]!] }, 'metrics-csv').content);
+    // The serve token as a query parameter works as it does for the page (a plain download link).
+    expect((await get(`runs=${ids[0]}&token=${server.token}`, {})).status).toBe(200);
+    expect((await get(`runs=${ids[0]}`, {})).status).toBe(401);
+    const refusal = async (query: string) => {
+      const response = await get(query);
+      return { status: response.status, message: (await json(response)).error.message as string };
+    };
+    expect(await refusal('runs=1,x')).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/runs\.export: runs\.1: expected a run, sweep or experiment id .*got 'x'/),
+    });
+    expect(await refusal(`runs=${ids[0]}&format=xml`)).toMatchObject({ status: 400, message: expect.stringMatching(/format: /) });
+    expect(await refusal(`runs=${ids[0]}&sweep=1`)).toMatchObject({ status: 400, message: expect.stringMatching(/exactly one of runIds/) });
+    expect(await refusal('')).toMatchObject({ status: 400, message: expect.stringMatching(/exactly one of runIds/) });
+    expect(await refusal(`runs=${ids[0]}&name=x`)).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/Unknown export query parameter 'name'/),
+    });
+    expect(await refusal(`runs=${ids[0]}&runs=${ids[1]}`)).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/'runs' is given more than once/),
+    });
+    // Node answers a URL over 16 KiB itself (431): the id limit is met only by a caller that asks exportQuery directly.
+    expect(() => exportQuery(new URLSearchParams({ runs: Array.from({ length: 10_001 }, () => 1).join(',') }))).toThrow(
+      /at most 10,000 ids/,
+    );
+    expect(await refusal('sweep=0')).toMatchObject({ status: 400, message: expect.stringMatching(/sweep: expected/) });
+    expect(await refusal('sweep=999999')).toMatchObject({ status: 404 });
+    expect(await refusal('runs=999999')).toMatchObject({ status: 404, message: expect.stringMatching(/run 999999 does not exist/) });
+    expect(
+      (await fetch(`${server.url}api/export/runs?runs=${ids[0]}`, { method: 'POST', headers: { Authorization: `Bearer ${server.token}` } }))
+        .status,
+    ).toBe(404);
   });
 
   it('refuses another origin and another Host', async () => {

@@ -9,6 +9,7 @@ import { maxKerasFileBytes } from '../core/contract/training.ts';
 import { httpStatusOf, KernelLabError, toErrorBody } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { hostPolicy, isLoopbackHost } from './hostPolicy.ts';
+import { exportDownload } from './exportDownload.ts';
 import { importUpload } from './importUpload.ts';
 import { mustClose, parseJsonBody, readBody } from './requestBody.ts';
 import { SseClient, type SseLimits } from './sseClient.ts';
@@ -185,6 +186,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (url.pathname === '/api/import/runs' && !agentCall) {
       if (req.method !== 'POST') throw new KernelLabError('not_found', `${url.pathname} takes POST`);
       sendJson(res, 200, { ok: true, result: await importUpload(req, service, maxImportFile, gone.signal) });
+      return;
+    }
+    if (url.pathname === '/api/export/runs' && !agentCall) {
+      if (req.method !== 'GET') throw new KernelLabError('not_found', `${url.pathname} takes GET`);
+      await exportDownload(res, url.searchParams, service, securityHeaders, gone.signal);
       return;
     }
     const match = url.pathname.match(/^\/api\/call\/([A-Za-z0-9_.]+)$/);

@@ -58,7 +58,7 @@ import { checkpointRows, listRuns, metricSeries, runDetail, summariesOf } from '
 import { compareRuns } from './compareQuery.ts';
 import { pivot } from './pivotQuery.ts';
 import { tableColumns } from './tableColumns.ts';
-import { exportRuns } from './exchange.ts';
+import { exportRuns, exportStream, type ExportStream } from './exchange.ts';
 import { exportFile, type ExportSource } from './exportFile.ts';
 import { importLimits, importRunsExport, type ImportOptions } from './importRuns.ts';
 import { cancelOpenRuns, sweepStats, type SweepStats } from './sweepRows.ts';
@@ -436,6 +436,26 @@ export class RunStore extends StoreQueue {
     format: ExportFormat = 'json',
   ): { filename: string; mediaType: string; content: string; runCount: number } {
     return this.#ctx.read('exporting runs', () => exportRuns(this.#db, selection, format));
+  }
+
+  /**
+   * The export as parts read as they are pulled (exchange.ts exportStream; write it with
+   * exportWrite.ts writeExport): for the CLI's `--out`, stdout and serve's download, so an export
+   * of 100,000 runs is never one string. Bad selections are refused here, before any part.
+   */
+  exportStream(selection: ExportSelection, format: ExportFormat = 'json', partChars?: number): ExportStream {
+    const ctx = this.#ctx;
+    const stream = ctx.read('exporting runs', () => exportStream(this.#db, selection, format, partChars));
+    return {
+      ...stream,
+      parts: () => {
+        const parts = stream.parts();
+        return {
+          next: () => ctx.read('exporting runs', () => parts.next()),
+          return: () => parts.return?.() ?? { done: true, value: undefined },
+        };
+      },
+    };
   }
 
   /**

@@ -137,11 +137,22 @@ interface UuidLookups {
 }
 
 export function buildExport(db: SqliteDatabase, runIds: number[]): RunsExport {
-  const idJson = JSON.stringify(runIds);
-  const runs = db
-    .prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`)
-    .all(idJson) as RunDbRow[];
-  const { experiments, sweeps } = exportScope(db, idJson);
+  const { head, exportRun } = exportPlan(db, runIds);
+  return {
+    ...head,
+    runs: runRows(
+      db,
+      [...runIds].sort((a, b) => a - b),
+    ).map(exportRun),
+  };
+}
+
+/** The export's members before `runs`, and the writer of one run, for the runs `runIds`. */
+function exportPlan(
+  db: SqliteDatabase,
+  runIds: number[],
+): { head: Omit<RunsExport, 'runs'>; exportRun: (r: RunDbRow) => ExportedRunShape } {
+  const { experiments, sweeps } = exportScope(db, JSON.stringify(runIds));
   const uuids: UuidLookups = {
     experiment: new Map<number, string>(
       (db.prepare('SELECT id, uuid FROM experiments').all() as { id: number; uuid: string }[]).map((e) => [e.id, e.uuid]),
@@ -149,10 +160,9 @@ export function buildExport(db: SqliteDatabase, runIds: number[]): RunsExport {
     sweep: new Map(sweeps.map((s) => [s.id, s.uuid])),
     run: runUuidLookup(db),
   };
-  const exportRun = runExporter(db, uuids);
-  return {
+  const head = {
     format: exportFormatTag,
-    version: 1,
+    version: 1 as const,
     exportedAt: Date.now(),
     experiments: experiments.map((e) => ({ uuid: e.uuid, name: e.name, description: e.description, createdAt: e.created_at })),
     sweeps: sweeps.map((s) => ({
@@ -163,8 +173,47 @@ export function buildExport(db: SqliteDatabase, runIds: number[]): RunsExport {
       status: s.status,
       createdAt: s.created_at,
     })),
-    runs: runs.map(exportRun),
   };
+  return { head, exportRun: runExporter(db, uuids) };
+}
+
+/** The rows of the runs `sortedIds` (ascending), in id order; a run deleted meanwhile is left out. */
+function runRows(db: SqliteDatabase, sortedIds: number[]): RunDbRow[] {
+  return db
+    .prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`)
+    .all(JSON.stringify(sortedIds)) as RunDbRow[];
+}
+
+/** Runs read and written per query while streaming: a few hundred rows, so one step holds the loop briefly. */
+const streamBatchRuns = 256;
+/** Text handed on at a time while streaming (about; a single run's text may be longer). */
+const streamPartChars = 2 ** 20;
+
+/**
+ * The JSON export of `runIds` as parts of text, byte for byte `JSON.stringify(buildExport(db, runIds))`
+ * (issue 12): the members before `runs`, then the runs read a batch at a time and handed on in
+ * parts of about 1 MiB, then the closing brackets. A consumer that pulls the next part only when
+ * its output has room (writeExport) holds a few parts, whatever the run count. The runs are read
+ * when their part is pulled, not in one snapshot: a run deleted in between is left out.
+ */
+function* jsonExportParts(db: SqliteDatabase, runIds: number[], partChars: number): Generator<string, void, undefined> {
+  const { head, exportRun } = exportPlan(db, runIds);
+  // `{…,"runs":[]}` less its last two characters: the same key order and text as the whole object.
+  const opening = JSON.stringify({ ...head, runs: [] });
+  let part = opening.slice(0, -2);
+  let first = true;
+  const sorted = [...runIds].sort((a, b) => a - b);
+  for (let i = 0; i < sorted.length; i += streamBatchRuns) {
+    for (const row of runRows(db, sorted.slice(i, i + streamBatchRuns))) {
+      part += (first ? '' : ',') + JSON.stringify(exportRun(row));
+      first = false;
+      if (part.length >= partChars) {
+        yield part;
+        part = '';
+      }
+    }
+  }
+  yield `${part}]}`;
 }
 
 /** The experiments and sweeps the exported runs belong to. */
@@ -191,12 +240,13 @@ function exportScope(db: SqliteDatabase, idJson: string): { experiments: Experim
 
 /** A run id's uuid, looked up once per id (parents and sources may lie outside the export). */
 function runUuidLookup(db: SqliteDatabase): (id: number | null) => string | null {
-  const uuidOf = new Map<number, string>();
+  const uuidOf = new Map<number, string | null>();
   const lookupRunUuid = db.prepare('SELECT uuid FROM runs WHERE id = ?').pluck();
   return (id) => {
     if (id === null) return null;
-    if (!uuidOf.has(id)) uuidOf.set(id, lookupRunUuid.get(id) as string);
-    return uuidOf.get(id)!;
+    // A run deleted since (a stream reads runs as it goes) is named by no uuid, as a missing link is.
+    if (!uuidOf.has(id)) uuidOf.set(id, (lookupRunUuid.get(id) as string | undefined) ?? null);
+    return uuidOf.get(id) ?? null;
   };
 }
 
@@ -304,6 +354,14 @@ function csv(rows: unknown[][]): string {
   return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }
 
+/** An export to write out: what it is called and holds, and its text as parts (exportParts). */
+export interface ExportStream {
+  filename: string;
+  mediaType: string;
+  runCount: number;
+  /** The text, a part at a time; each part reads its runs when it is pulled. */
+  parts(): Iterator<string, void, undefined>;
+}
 type ExportedFile = { filename: string; mediaType: string; content: string; runCount: number };
 type ParamRow = { run_id: number; key: string; value: number | string; kind: FlatParam['kind'] };
 type SummaryRow = {
@@ -316,17 +374,35 @@ type SummaryRow = {
   max: number | null;
 };
 
+/** The export as one text (runs.export's answer): the parts of exportStream joined. */
 export function exportRuns(db: SqliteDatabase, selection: ExportSelection, format: ExportFormat): ExportedFile {
+  const stream = exportStream(db, selection, format);
+  let content = '';
+  for (let parts = stream.parts(), step = parts.next(); !step.done; step = parts.next()) content += step.value;
+  return { filename: stream.filename, mediaType: stream.mediaType, content, runCount: stream.runCount };
+}
+
+/**
+ * The export of `selection` as a stream of parts (issue 12): JSON a batch of runs at a time, so an
+ * export of 100,000 runs is never one string; the CSV tables are still built whole, as one part.
+ */
+export function exportStream(
+  db: SqliteDatabase,
+  selection: ExportSelection,
+  format: ExportFormat,
+  partChars = streamPartChars,
+): ExportStream {
   const ids = selectRunIds(db, selection);
   const base = exportBaseName(selection, ids);
-  if (format === 'json') {
-    return { filename: `${base}.json`, mediaType: 'application/json', content: JSON.stringify(buildExport(db, ids)), runCount: ids.length };
-  }
+  const runCount = ids.length;
+  if (format === 'json')
+    return { filename: `${base}.json`, mediaType: 'application/json', runCount, parts: () => jsonExportParts(db, ids, partChars) };
   const idJson = JSON.stringify(ids);
+  const whole = (content: () => string) => () => [content()][Symbol.iterator]();
   if (format === 'metrics-csv') {
-    return { filename: `${base}-metrics.csv`, mediaType: 'text/csv', content: metricsCsv(db, idJson), runCount: ids.length };
+    return { filename: `${base}-metrics.csv`, mediaType: 'text/csv', runCount, parts: whole(() => metricsCsv(db, idJson)) };
   }
-  return { filename: `${base}.csv`, mediaType: 'text/csv', content: runsCsv(db, idJson), runCount: ids.length };
+  return { filename: `${base}.csv`, mediaType: 'text/csv', runCount, parts: whole(() => runsCsv(db, idJson)) };
 }
 
 /** The file name says what was exported: one run, a count of runs, a sweep or an experiment. */

@@ -29,7 +29,7 @@ import type { FlatParam } from './records.ts';
 import { paramsVersion, runParams } from './runParams.ts';
 import { contentColumns, type RunInserter } from './runInsert.ts';
 
-export const exportFormatTag = 'kernellab.runs';
+export const exportFormatTag = 'kernellab.runs' as const;
 
 export const importLimits: LayoutLimits = {
   maxDepth: maxJsonDepth,

@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { closeSync, createWriteStream, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openRaw } from '../../test/rawSqlite.ts';
+import { makeTempDir } from '../../test/tempDir.ts';
+import { buildExport } from './exchange.ts';
+import { writeExport } from './exportWrite.ts';
+import { RunStore, type NewRun } from './RunStore.ts';
+
+let tmp: { dir: string; cleanup: () => void };
+let store: RunStore;
+beforeEach(() => {
+  tmp = makeTempDir();
+  store = RunStore.open(join(tmp.dir, 'k.db'));
+});
+afterEach(() => {
+  store.close();
+  tmp.cleanup();
+});
+
+const base: NewRun = { name: 'cnn', modelSpec: { layers: [] }, dataset: 'mnist', backend: 'cpu', seed: 1, hyperparameters: {} };
+/** An export of `count` completed runs, 4 metrics × 40 epochs each, written to `path` a run at a time. */
+function writeRunsFile(path: string, count: number): void {
+  const points = Array.from({ length: 40 }, (_, e) => [e + 1, e + 1, 1_700_000_000_000 + e, 1 / (e + 2)]);
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, '{"format":"kernellab.runs","version":1,"exportedAt":1,"experiments":[],"sweeps":[],"runs":[');
+    for (let i = 0; i < count; i++) {
+      const run = {
+        uuid: randomUUID(),
+        name: `run ${i}`,
+        experimentUuid: null,
+        sweepUuid: null,
+        parentRunUuid: null,
+        derivedFromRunUuid: null,
+        derivedEpochs: null,
+        status: 'completed',
+        modelSpec: { layers: [{ type: 'dense', units: 10 }] },
+        dataset: 'mnist',
+        backend: 'cpu',
+        device: 'test',
+        seed: i,
+        hyperparameters: { epochs: 40 },
+        environment: {},
+        priority: 0,
+        error: null,
+        createdAt: 1,
+        startedAt: 1,
+        endedAt: 2,
+        tags: [],
+        note: '',
+        checkpoints: [],
+        evaluations: [],
+        metrics: { loss: points, val_loss: points, accuracy: points, val_accuracy: points },
+      };
+      writeSync(fd, (i ? ',' : '') + JSON.stringify(run));
+    }
+    writeSync(fd, ']}');
+  } finally {
+    closeSync(fd);
+  }
+}
+const withoutTime = (text: string) => text.replace(/^\{"format":"kernellab\.runs","version":1,"exportedAt":\d+,/, '');
+
+/** A Writable that keeps nothing but the text's length (or, when asked, the text), calling `onWrite` per part. */
+function sink(onWrite: () => void = () => {}, keep = false): Writable & { bytes: number; text: string } {
+  const out = Object.assign(
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        out.bytes += chunk.length;
+        if (keep) out.text += chunk.toString('utf8');
+        onWrite();
+        callback();
+      },
+    }),
+    { bytes: 0, text: '' },
+  );
+  return out;
+}
+
+describe('streaming a runs export (issue 12)', () => {
+  it('writes the same bytes as the whole export, over batches and parts, with links, Korean text and NaN', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 600; i++) {
+      const parent = i > 0 && i % 7 === 0 ? ids[i - 1] : undefined;
+      const run = store.createRun({
+        ...base,
+        status: 'completed',
+        name: `합성곱 ${i} "q" \\`,
+        seed: i,
+        ...(parent && { parentRunId: parent }),
+      });
+      store.logBatch([
+        { runId: run.id, key: 'loss', step: 1, epoch: 1, value: i === 3 ? NaN : 1 / (i + 1) },
+        { runId: run.id, key: 'loss', step: 2, epoch: 2, value: 0.5 },
+      ]);
+      if (i % 5 === 0) store.setTags(run.id, ['한글', `t${i}`]);
+      if (i % 9 === 0) store.setNote(run.id, '메모 ✓');
+      ids.push(run.id);
+    }
+    // Given out of order and repeated, as a caller may: the export is in id order, each run once.
+    const selection = { runIds: [...ids.slice(300), ...ids.slice(0, 300), ids[5]!] };
+    const whole = store.exportRuns(selection, 'json').content;
+    const raw = openRaw(join(tmp.dir, 'k.db'));
+    let built: string;
+    try {
+      built = JSON.stringify(buildExport(raw, ids));
+    } finally {
+      raw.close();
+    }
+    expect(withoutTime(whole)).toBe(withoutTime(built));
+    for (const partChars of [1, 1000, 2 ** 20]) {
+      const stream = store.exportStream(selection, 'json', partChars);
+      expect(stream).toMatchObject({ filename: 'runs-600.json', mediaType: 'application/json', runCount: 600 });
+      let parts = 0;
+      const out = sink(() => parts++, true);
+      expect(await writeExport(stream, out)).toBe('}');
+      expect(withoutTime(out.text)).toBe(withoutTime(built));
+      if (partChars === 1) expect(parts).toBe(601); // the opening with run 1, one per run after it, the closing brackets
+    }
+    // An empty sweep is an empty list, as JSON.stringify writes it.
+    const empty = store.createSweep({ name: 'empty', spec: {} });
+    const out = sink(() => {}, true);
+    await writeExport(store.exportStream({ sweepId: empty.id }, 'json'), out);
+    expect(out.text).toMatch(/"runs":\[\]\}$/);
+  });
+
+  it('holds about a part at a time: the live heap while writing 4,000 runs does not grow with the export', async () => {
+    // Live heap, not garbage waiting for the collector: gc() before each reading.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // Imported from a file written a run at a time: no text of the size of the export is alive when measuring.
+    const file = join(tmp.dir, 'in.json');
+    writeRunsFile(file, 4000);
+    await store.importRunsFile(file);
+    const raw = openRaw(join(tmp.dir, 'k.db'));
+    const ids = raw.prepare('SELECT id FROM runs ORDER BY id').pluck().all() as number[];
+    raw.close();
+    expect(ids).toHaveLength(4000);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    let peak = before;
+    let writes = 0;
+    const out = sink(() => {
+      if (writes++ % 4 === 0) {
+        gc();
+        peak = Math.max(peak, process.memoryUsage().heapUsed);
+      }
+    });
+    await writeExport(store.exportStream({ runIds: ids }, 'json'), out);
+    const grew = peak - before;
+    expect(out.bytes).toBeGreaterThan(16 * 2 ** 20);
+    expect(grew, `live heap grew ${(grew / 2 ** 20).toFixed(1)} MiB while writing ${(out.bytes / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(
+      8 * 2 ** 20,
+    );
+    // The same measure sees the whole-text export: it holds the export (so this test would catch a stream that gathers it).
+    const whole = store.exportRuns({ runIds: ids }, 'json');
+    gc();
+    expect(process.memoryUsage().heapUsed - before).toBeGreaterThan(out.bytes * 0.9);
+    expect(whole.content.length).toBe(out.bytes);
+  });
+
+  it('writes to a file with backpressure and stops, leaving the export cut short, when told to', async () => {
+    const ids = Array.from({ length: 300 }, (_, i) => store.createRun({ ...base, status: 'completed', seed: i }).id);
+    const path = join(tmp.dir, 'out.json');
+    await writeExport(store.exportStream({ runIds: ids }, 'json', 100), createWriteStream(path));
+    expect(withoutTime(readFileSync(path, 'utf8'))).toBe(withoutTime(store.exportRuns({ runIds: ids }, 'json').content));
+    const stop = new AbortController();
+    let parts = 0;
+    const out = sink(() => {
+      if (++parts === 3) stop.abort();
+    });
+    await expect(writeExport(store.exportStream({ runIds: ids }, 'json', 100), out, { signal: stop.signal })).rejects.toThrow(/abort/i);
+    expect(parts).toBeLessThan(10);
+  });
+});
