@@ -173,6 +173,15 @@ describe('the CLI in Korean and English', () => {
     expect(kernellab({ KERNELLAB_LANG: 'en' }, 'engine', 'rm', 'tensorflow').out).toBe('no tensorflow engine was installed\n');
   });
 
+  it("says the agent's own refusals in Korean from their codes, in English exactly as the core says them", () => {
+    const args = ['agent', '--server', 'http://127.0.0.1:9', '--token-file', 'no-such-token-file'];
+    expect(kernellab({ KERNELLAB_LANG: 'ko' }, ...args)).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--token-file: \S*no-such-token-file을\(를\) 읽을 수 없습니다\(ENOENT\)/) as unknown,
+    });
+    expect(kernellab({ KERNELLAB_LANG: 'en' }, ...args).err).toMatch(/--token-file: cannot read \S*no-such-token-file \(ENOENT\)/);
+  });
+
   it('speaks Korean in keras, serve, sweep submit/jobs and agent: help, results and their own errors; files the same in both languages', () => {
     const ko = (...args: string[]) => kernellab({ KERNELLAB_LANG: 'ko' }, ...args);
     const en = (...args: string[]) => kernellab({ KERNELLAB_LANG: 'en' }, ...args);

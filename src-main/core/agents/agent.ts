@@ -27,6 +27,7 @@ import {
   type FileRef,
   type MethodOutput,
 } from '../contract/index.ts';
+import { coreText } from '../contract/coreText.ts';
 import { KernelLabError } from '../errors.ts';
 import { probeBackendsInWorker } from '../training/probe.ts';
 import { forkWorker, type WorkerLauncher } from '../workerHost.ts';
@@ -110,15 +111,17 @@ export function readTokenFile(path: string): string {
   try {
     text = readFileSync(path, 'utf8').trim();
   } catch (error) {
-    throw new KernelLabError(
-      'invalid_input',
-      `--token-file: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new KernelLabError('invalid_input', `--token-file: cannot read ${path} (${reason})`, undefined, {
+      text: coreText('agent_token_file_unreadable', { path, reason: reason.slice(0, 1000) }),
+    });
   }
   if (!agentTokenPattern.test(text))
     throw new KernelLabError(
       'invalid_input',
       `--token-file: ${path} does not hold an agent token (kla_…); kernellab sweep submit writes one`,
+      undefined,
+      { text: coreText('agent_token_file_no_token', { path }) },
     );
   return text;
 }
@@ -143,12 +146,14 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   try {
     const probes = await probeBackendsInWorker(launch, entry);
     const backends = probes.filter((p) => p.available).map((p) => p.name);
-    if (options.backend && !backends.includes(options.backend))
-      throw new KernelLabError(
-        'unavailable',
-        `--backend ${options.backend} does not load here: ${probes.find((p) => p.name === options.backend)?.detail ?? 'unknown'}`,
-      );
-    if (backends.length === 0) throw new KernelLabError('unavailable', 'no tfjs backend loads on this node');
+    if (options.backend && !backends.includes(options.backend)) {
+      const reason = probes.find((p) => p.name === options.backend)?.detail ?? 'unknown';
+      throw new KernelLabError('unavailable', `--backend ${options.backend} does not load here: ${reason}`, undefined, {
+        text: coreText('agent_backend_not_loading', { backend: options.backend, reason: reason.slice(0, 1000) }),
+      });
+    }
+    if (backends.length === 0)
+      throw new KernelLabError('unavailable', 'no tfjs backend loads on this node', undefined, { text: coreText('agent_no_backend', {}) });
     const job = options.job ?? jobFromEnvironment();
     const hello = await call('hello', () =>
       client.call('agent.hello', {
@@ -163,7 +168,9 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       }),
     );
     if (options.sweep !== undefined && hello.sweepId !== options.sweep)
-      throw new KernelLabError('invalid_input', `--sweep ${options.sweep}: the token is for sweep ${hello.sweepId}`);
+      throw new KernelLabError('invalid_input', `--sweep ${options.sweep}: the token is for sweep ${hello.sweepId}`, undefined, {
+        text: coreText('agent_token_other_sweep', { sweep: options.sweep, tokenSweep: String(hello.sweepId) }),
+      });
     log(
       `serving sweep ${hello.sweepId} (${hello.sweepName}) from ${client.server} on ${hostname()}${job ? ` (${job})` : ''}, backends ${backends.join(', ')}`,
     );
@@ -389,7 +396,14 @@ async function fetchInto(
   }
   const bytes = Buffer.concat(parts);
   if (bytes.length !== file.bytes || sha256(bytes) !== file.sha256)
-    throw new KernelLabError('unavailable', `${file.name} arrived damaged (${bytes.length} of ${file.bytes} bytes, or a wrong SHA-256)`);
+    throw new KernelLabError(
+      'unavailable',
+      `${file.name} arrived damaged (${bytes.length} of ${file.bytes} bytes, or a wrong SHA-256)`,
+      undefined,
+      {
+        text: coreText('agent_file_damaged', { file: file.name, got: bytes.length, bytes: file.bytes }),
+      },
+    );
   writeFileSync(path, bytes);
 }
 
@@ -400,7 +414,10 @@ async function fetchInto(
  */
 async function ensureDataset(t: TrainContext, dataset: string): Promise<void> {
   const files = t.hello.datasets[dataset];
-  if (!files) throw new KernelLabError('not_found', `the server offers no dataset ${dataset} for this sweep`);
+  if (!files)
+    throw new KernelLabError('not_found', `the server offers no dataset ${dataset} for this sweep`, undefined, {
+      text: coreText('agent_no_dataset_offered', { dataset }),
+    });
   const dir = join(t.datasetsDir, dataset);
   const manifest = files.find((f) => f.name === 'manifest.json')!;
   const present = join(dir, 'manifest.json');

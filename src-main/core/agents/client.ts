@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { methods, type AgentMethodName as AgentMethod, type MethodInput, type MethodOutput } from '../contract/index.ts';
 import type { ErrorBody } from '../contract/bridge.ts';
+import { CoreText, coreText, IssueText } from '../contract/coreText.ts';
 import { KernelLabError } from '../errors.ts';
 
 export class Unreachable extends Error {
@@ -40,10 +41,14 @@ export class AgentClient {
     try {
       base = new URL(options.server);
     } catch {
-      throw new KernelLabError('invalid_input', `--server: '${options.server}' is not a URL`);
+      throw new KernelLabError('invalid_input', `--server: '${options.server}' is not a URL`, undefined, {
+        text: coreText('agent_server_not_url', { server: options.server.slice(0, 1000) }),
+      });
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:')
-      throw new KernelLabError('invalid_input', `--server: ${base.protocol} is not http: or https:`);
+      throw new KernelLabError('invalid_input', `--server: ${base.protocol} is not http: or https:`, undefined, {
+        text: coreText('agent_server_protocol', { protocol: base.protocol.slice(0, 1000) }),
+      });
     this.#base = base;
     this.#token = options.token;
     this.#timeoutMs = options.timeoutMs ?? 120_000;
@@ -86,7 +91,11 @@ export class AgentClient {
       req.on('error', (error: NodeJS.ErrnoException) => {
         // A certificate the agent does not trust will not fix itself by waiting: say so at once.
         if (error.code?.startsWith('ERR_TLS') || /certificate|self[- ]signed/i.test(error.message))
-          reject(new KernelLabError('unavailable', `${this.server}: ${error.message} (pass the server's certificate with --ca)`));
+          reject(
+            new KernelLabError('unavailable', `${this.server}: ${error.message} (pass the server's certificate with --ca)`, undefined, {
+              text: coreText('agent_server_certificate', { server: this.server, reason: error.message.slice(0, 1000) }),
+            }),
+          );
         else reject(new Unreachable(`${this.server} cannot be reached (${error.code ?? error.message})`));
       });
       req.end(body);
@@ -98,10 +107,25 @@ export class AgentClient {
     } catch {
       throw new Unreachable(`${this.server} answered ${status} with something that is not KernelLab's JSON`);
     }
-    if (!parsed.ok) throw new KernelLabError(parsed.error.code, parsed.error.message, parsed.error.issues);
+    if (!parsed.ok) {
+      // The server's coded text comes along when it fits this agent's catalogue (a newer server's code does not).
+      const text = CoreText.safeParse(parsed.error.messageCode);
+      const issueTexts = IssueText.array().max(1000).safeParse(parsed.error.issueCodes);
+      throw new KernelLabError(parsed.error.code, parsed.error.message, parsed.error.issues, {
+        ...(text.success && { text: text.data }),
+        ...(issueTexts.success && { issueTexts: issueTexts.data }),
+      });
+    }
     const output = methods[name].output.safeParse(parsed.result);
     if (!output.success)
-      throw new KernelLabError('internal', `${name}: the server's answer does not fit this agent's contract (versions differ?)`);
+      throw new KernelLabError(
+        'internal',
+        `${name}: the server's answer does not fit this agent's contract (versions differ?)`,
+        undefined,
+        {
+          text: coreText('agent_answer_not_contract', { method: name }),
+        },
+      );
     return output.data as MethodOutput<M>;
   }
 

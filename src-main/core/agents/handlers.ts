@@ -40,7 +40,10 @@ type AgentsMethodName = 'agents.createToken' | 'agents.browserGpuToken' | 'agent
 
 /** The token the service checked for this call (service.ts refuses agent methods without one). */
 function principalOf(call: CallContext): { tokenId: number; sweepId: number | null } {
-  if (!call.agent) throw new KernelLabError('unauthorized', 'agent methods need an agent token (Authorization: Bearer kla_…)');
+  if (!call.agent)
+    throw new KernelLabError('unauthorized', 'agent methods need an agent token (Authorization: Bearer kla_…)', undefined, {
+      text: coreText('agent_no_token', {}),
+    });
   return call.agent;
 }
 
@@ -108,7 +111,10 @@ function helloHandler(ctx: ServiceContext, server: AgentServer): Session<'agent.
       return { sweepId: null, sweepName: 'runs pinned to webgpu or webgl', ...settings, datasets: {} };
     }
     const sweep = store.getSweep(principal.sweepId);
-    if (!sweep) throw new KernelLabError('not_found', `Sweep ${principal.sweepId} does not exist any more`);
+    if (!sweep)
+      throw new KernelLabError('not_found', `Sweep ${principal.sweepId} does not exist any more`, undefined, {
+        text: coreText('agent_sweep_gone', { id: principal.sweepId }),
+      });
     store.agents.hello(identity, { id: principal.tokenId, sweepId: principal.sweepId });
     server.emitAgent(agent.id);
     return { sweepId: sweep.id, sweepName: sweep.name, ...settings, datasets: server.datasetFiles(sweep.id) };
@@ -177,7 +183,9 @@ function fetchFileHandler(ctx: ServiceContext, server: AgentServer): Session<'ag
       const lease = server.leaseOf(target.lease, call);
       const run = store.getRun(lease.runId);
       if (!run || run.status !== 'running' || run.attempt !== lease.attempt)
-        throw new KernelLabError('conflict', `run ${lease.runId} (attempt ${lease.attempt}) is not held any more`);
+        throw new KernelLabError('conflict', `run ${lease.runId} (attempt ${lease.attempt}) is not held any more`, undefined, {
+          text: coreText('agent_run_not_held', { id: lease.runId, attempt: lease.attempt }),
+        });
       const bytes = await server.runData.of(run);
       if (offset > bytes.length)
         throw new KernelLabError('invalid_input', `offset: ${offset} is past the end of the run data (${bytes.length} bytes)`);
@@ -420,6 +428,8 @@ export class AgentServer {
         throw new KernelLabError(
           'unavailable',
           `dataset ${name} is not ready on the server; import or download it there first (kernellab datasets download ${name})`,
+          undefined,
+          { text: coreText('agent_dataset_not_ready', { name }) },
         );
       out[name] = [
         fileRefOf(join(this.#ctx.layout.datasets, name, 'manifest.json'), 'manifest.json'),
