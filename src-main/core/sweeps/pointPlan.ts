@@ -125,7 +125,14 @@ export function planSweep(stream: PointStream, spec: SweepSpec, options: { keepV
 }
 
 /**
- * Plans a sweep without holding the event loop: it yields after every ~50 ms of work, reports how
+ * The longest a sweep's planning or queueing holds the event loop at a time (ms) before it yields:
+ * the server answers other calls in between (app.health < 100 ms while 100,000 points are queued,
+ * issue 12), and no other writer waits long for the database.
+ */
+export const turnMs = 25;
+
+/**
+ * Plans a sweep without holding the event loop: it yields after every ~turnMs of work, reports how
  * many points it has built, and stops with the signal (the caller is gone, or the service closes).
  */
 export async function planSweepAsync(
@@ -138,7 +145,7 @@ export async function planSweepAsync(
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    if (performance.now() - sliceStart < 50) continue;
+    if (performance.now() - sliceStart < turnMs) continue;
     options.onProgress?.(step.value);
     await new Promise((resolve) => setImmediate(resolve));
     options.signal?.throwIfAborted();

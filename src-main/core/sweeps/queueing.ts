@@ -15,7 +15,7 @@ import { KernelLabError } from '../errors.ts';
 import type { DataDirLayout } from '../home.ts';
 import { machineThroughput, pointSeconds, scheduleSeconds } from './estimate.ts';
 import { expandSweep, pointStream } from './expand.ts';
-import { planSweepAsync, type PointPlan, type PointStream } from './pointPlan.ts';
+import { planSweepAsync, turnMs, type PointPlan, type PointStream } from './pointPlan.ts';
 import type { SweepPoint } from './pointRun.ts';
 import { describeValues, pointRun, subsetPerClass, sweepLabel } from './pointRun.ts';
 import { directionOf, proposalRuns, proposeOne, type SweepPlan } from './searchDriver.ts';
@@ -27,8 +27,6 @@ export { subsetPerClass } from './pointRun.ts';
 
 /** The preview shows this many points; the rest are counted and estimated. */
 const previewPoints = 5000;
-/** A chunk of runs is written in one transaction; chunks end after this long, to keep the writer free. */
-const chunkMs = 50;
 /** Runs canceled or deleted per transaction (a few ms each), between turns of the event loop. */
 export const bulkChunk = 500;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -261,15 +259,15 @@ async function writeSweepRuns(store: RunStore, job: QueueJob, runIds: number[], 
   const { spec, points, plan, ids } = job;
   const { sweepId } = ids;
   let chunk: NewRunParsed[] = [];
-  // Runs per transaction, adapted to what one costs here so a chunk holds the writer ~chunkMs.
-  let chunkSize = 32;
+  // What writing one run has cost here lately (ms), kept high: the same chunk size takes 2-4x as
+  // long from one transaction to the next, and the longest hold is what app.health waits for.
+  let writeMs = 0.1;
   let sliceStart = performance.now();
   const flush = async () => {
     if (chunk.length > 0) {
       const started = performance.now();
       runIds.push(...store.addSweepRuns(sweepId, chunk));
-      const perRun = (performance.now() - started) / chunk.length;
-      chunkSize = Math.max(8, Math.min(4096, Math.floor(chunkMs / Math.max(perRun, 0.001))));
+      writeMs = Math.max((performance.now() - started) / chunk.length, writeMs * 0.8);
     }
     chunk = [];
     options.onProgress?.(
@@ -289,7 +287,8 @@ async function writeSweepRuns(store: RunStore, job: QueueJob, runIds: number[], 
       const derived = points.derivedOf(point.index).map((d) => derivedPoint(points, d, spec.repeats));
       chunk.push(parsedRun(pointRun(spec, job.label, points.apply(point), derived, ids)));
     }
-    if (chunk.length >= chunkSize || performance.now() - sliceStart > chunkMs) await flush();
+    // A turn builds a chunk and writes it in one transaction: both count against turnMs.
+    if (performance.now() - sliceStart + chunk.length * writeMs >= turnMs) await flush();
   }
   await flush();
 }
