@@ -68,3 +68,24 @@ export function issuesOf(issues: string[], codes: IssueText[] | undefined, local
     return text ? `${c.path}: ${text}` : issues[i]!;
   });
 }
+
+/** An error body as the core sends it, loosely (contract/bridge.ts ErrorBody). */
+interface SentError {
+  message: string;
+  messageCode?: SentText | undefined;
+  issues?: string[] | undefined;
+  issueCodes?: IssueText[] | undefined;
+}
+
+/**
+ * An error in the locale: its coded text, followed by its issues only where the core's English
+ * ends with them (`Invalid run: a: …; b: …`, a heading for its issues); a sentence that names its
+ * field itself and lists an issue only for forms stands alone. The English sentence where nothing
+ * is coded or the code is unknown.
+ */
+export function errorBodyText(body: SentError, locale: Locale = getLocale()): string {
+  const heading = coreTextOf(body.messageCode, body.message, locale);
+  const issues = body.issues ?? [];
+  if (!body.messageCode || heading === body.message || issues.length === 0 || !body.message.endsWith(issues.join('; '))) return heading;
+  return `${heading}: ${issuesOf(issues, body.issueCodes, locale).join('; ')}`;
+}

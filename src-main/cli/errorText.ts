@@ -3,7 +3,7 @@
  * it); in another language the coded form (contract/coreText.ts) through the catalogue, with the
  * field-named issues after it, and the English sentence where the core sent no code.
  */
-import { coreTextOf, issuesOf } from '../../i18n/coreText.ts';
+import { coreTextOf, errorBodyText } from '../../i18n/coreText.ts';
 import { getLocale } from '../../i18n/paraglide/runtime.js';
 import type { CoreText } from '../core/contract/coreText.ts';
 import { toErrorBody } from '../core/errors.ts';
@@ -18,8 +18,5 @@ export function errorText(error: unknown): string {
   const body = toErrorBody(error);
   const locale = getLocale();
   if (locale === 'en' || !body.messageCode) return body.message;
-  const text = coreTextOf(body.messageCode, '', locale);
-  if (!text) return body.message;
-  const issues = body.issues ? issuesOf(body.issues, body.issueCodes, locale) : [];
-  return issues.length > 0 ? `${text}: ${issues.join('; ')}` : text;
+  return errorBodyText(body, locale);
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ErrorBody, ErrorCode } from './contract/bridge.ts';
-import { coreText, coreTextParams, type CoreText, type IssueText } from './contract/coreText.ts';
+import { coreText, coreTextParams, type CoreText, type CoreTextCode, type IssueText } from './contract/coreText.ts';
 
 export type { ErrorBody, ErrorCode };
 
@@ -150,6 +150,20 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   unavailable: 503,
   internal: 500,
 };
+
+/**
+ * A refusal with its coded form beside the English sentence (contract/coreText.ts), so the page and
+ * a Korean CLI can say it in the user's language: `coded('conflict', \`Run ${id} is …\`, 'error_…', { id })`.
+ */
+export function coded<C extends CoreTextCode>(
+  code: ErrorCode,
+  message: string,
+  textCode: C,
+  params: z.infer<(typeof coreTextParams)[C]>,
+  issues?: string[],
+): KernelLabError {
+  return new KernelLabError(code, message, issues, { text: coreText(textCode, params) });
+}
 
 /** `Run 7 does not exist`, with its coded form. */
 export const runNotFound = (id: number): KernelLabError =>

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { version as tfjsVersion } from '@tensorflow/tfjs-core/dist/version.js';
 import { appHandlers } from './appHandlers.ts';
-import { invalidInput, KernelLabError } from './errors.ts';
+import { coded, invalidInput, KernelLabError } from './errors.ts';
 import { coreText } from './contract/coreText.ts';
 import { EventBus } from './events.ts';
 import { datasetsHandlers } from './datasets/handlers.ts';
@@ -122,12 +122,14 @@ export function isAgentMethod(name: string): boolean {
 
 function agentPrincipal(ctx: ServiceContext, secret: string | undefined): { tokenId: number; sweepId: number | null } {
   if (secret === undefined || !agentTokenPattern.test(secret))
-    throw new KernelLabError(
+    throw coded(
       'unauthorized',
       'agent methods need an agent token (kernellab sweep submit makes one; agents.createToken too)',
+      'error_agent_token_needed',
+      {},
     );
   const token = ctx.store.agents.tokenOfSecret(secret);
-  if (!token) throw new KernelLabError('unauthorized', 'this agent token is unknown or was revoked');
+  if (!token) throw coded('unauthorized', 'this agent token is unknown or was revoked', 'error_agent_token_unknown', {});
   return { tokenId: token.id, sweepId: token.sweepId };
 }
 

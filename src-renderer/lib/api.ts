@@ -7,7 +7,7 @@ import type {
   MethodOutput,
   PickedPath,
 } from '../../src-main/core/contract/index.ts';
-import { coreTextOf, issuesOf } from './coreText.ts';
+import { coreTextOf, errorBodyText, issuesOf } from './coreText.ts';
 import { createHttpBridge } from './httpBridge.ts';
 
 declare global {
@@ -25,14 +25,11 @@ export class ApiError extends Error {
   /** The core's English sentence, as logs and the CLI have it; `message` is in the page's language. */
   readonly sentence: string;
   constructor(body: ErrorBody) {
-    const issues = issuesOf(body.issues ?? [], body.issueCodes);
-    // A coded invalid-input message is the heading alone; the core's English ends with the issues, so the page's does too.
-    const heading = coreTextOf(body.messageCode, body.message);
-    super(body.messageCode && heading !== body.message && issues.length > 0 ? `${heading}: ${issues.join('; ')}` : heading);
+    super(errorBodyText(body));
     this.name = 'ApiError';
     this.sentence = body.message;
     this.code = body.code;
-    this.issues = issues;
+    this.issues = issuesOf(body.issues ?? [], body.issueCodes);
     this.confirm = body.confirm === undefined ? undefined : coreTextOf(body.confirmCode, body.confirm);
   }
 }

@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AgentInfo, AgentToken } from '../contract/agents.ts';
 import { GpuHostBackend, type RunBackend } from '../contract/app.ts';
-import { KernelLabError, sweepNotFound } from '../errors.ts';
+import { coded, sweepNotFound } from '../errors.ts';
 import type { SqliteDatabase } from './database.ts';
 import { holdLease } from './runLifecycle.ts';
 import { runReturning, runRowColumns, toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
@@ -161,9 +161,11 @@ export class AgentRegistry {
         .pluck()
         .get() as number;
       if (live >= maxGpuHostTokens)
-        throw new KernelLabError(
+        throw coded(
           'too_large',
           `${live} browsers lend their GPU already (at most ${maxGpuHostTokens} GPU-host tokens); stop lending in another tab first`,
+          'error_gpu_host_tokens_full',
+          { live, limit: maxGpuHostTokens },
         );
     });
     return this.createToken(null, label);
@@ -216,7 +218,12 @@ export class AgentRegistry {
     this.#write('recording an agent', () => {
       const existing = this.#agentRow(agent.id);
       if (existing && existing.token_id !== token.id)
-        throw new KernelLabError('conflict', `agent id ${agent.id} is already used with another token; an agent makes a new id at start`);
+        throw coded(
+          'conflict',
+          `agent id ${agent.id} is already used with another token; an agent makes a new id at start`,
+          'error_agent_id_taken',
+          { agent: agent.id },
+        );
       const now = Date.now();
       if (!existing) {
         const live = this.#db
@@ -224,12 +231,17 @@ export class AgentRegistry {
           .pluck()
           .get(token.sweepId, now - this.#leaseMs) as number;
         if (live >= maxLiveAgents)
-          throw new KernelLabError(
-            'too_large',
-            token.sweepId === null
-              ? `${live} browsers lend their GPU already (at most ${maxLiveAgents})`
-              : `sweep ${token.sweepId} has ${live} agents at work already (at most ${maxLiveAgents}); lower the job's concurrency`,
-          );
+          throw token.sweepId === null
+            ? coded('too_large', `${live} browsers lend their GPU already (at most ${maxLiveAgents})`, 'error_gpu_hosts_full', {
+                live,
+                limit: maxLiveAgents,
+              })
+            : coded(
+                'too_large',
+                `sweep ${token.sweepId} has ${live} agents at work already (at most ${maxLiveAgents}); lower the job's concurrency`,
+                'error_sweep_agents_full',
+                { sweepId: token.sweepId, live, limit: maxLiveAgents },
+              );
       }
       this.#db
         .prepare(
@@ -435,9 +447,11 @@ export class AgentRegistry {
       const recorded = execution.recordedSeq;
       this.#db.prepare('UPDATE agents SET last_seen_at = ? WHERE id = ?').run(Date.now(), execution.agentId);
       if (firstSeq > recorded + 1)
-        throw new KernelLabError(
+        throw coded(
           'conflict',
           `events ${recorded + 1}…${firstSeq - 1} of run ${lease.runId} (attempt ${lease.attempt}) were never reported; report from ${recorded + 1}`,
+          'error_agent_events_missing',
+          { from: recorded + 1, to: firstSeq - 1, runId: lease.runId, attempt: lease.attempt },
         );
       const skip = Math.min(count, recorded + 1 - firstSeq);
       if (skip < count) {

@@ -5,7 +5,7 @@
  */
 import { ClusterProfile, type ClusterJob } from '../contract/clusters.ts';
 import type { CoreText } from '../contract/coreText.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 import { storedText, textColumn } from './records.ts';
 import type { SqliteDatabase } from './database.ts';
 
@@ -81,7 +81,15 @@ export class ClusterRecords {
 
   profile(name: string): ClusterProfile {
     const found = this.profiles().find((p) => p.name === name);
-    if (!found) throw new KernelLabError('not_found', `No cluster profile named '${name}'; save one first (clusters.saveProfile)`);
+    if (!found)
+      throw coded(
+        'not_found',
+        `No cluster profile named '${name}'; save one first (clusters.saveProfile)`,
+        'error_cluster_profile_missing',
+        {
+          name,
+        },
+      );
     return found;
   }
 

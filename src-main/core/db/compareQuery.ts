@@ -3,7 +3,7 @@
  * its leader, and the chosen series (wire-ready like every query result, see queries.ts).
  */
 import type { z } from 'zod';
-import { invalidInput, KernelLabError } from '../errors.ts';
+import { coded, invalidInput } from '../errors.ts';
 import {
   CompareQuery,
   decodeMetricValue,
@@ -64,10 +64,11 @@ function runsToCompare(db: SqliteDatabase, ids: number[], idJson: string): Compa
   const byId = new Map(found.map((r) => [r.id, r]));
   const missing = ids.filter((id) => !byId.has(id));
   if (missing.length > 0)
-    throw new KernelLabError(
-      'not_found',
-      `Cannot compare: run${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist`,
-    );
+    throw missing.length > 1
+      ? coded('not_found', `Cannot compare: runs ${missing.join(', ')} do not exist`, 'error_compare_runs_missing', {
+          ids: missing.join(', '),
+        })
+      : coded('not_found', `Cannot compare: run ${missing[0]} does not exist`, 'error_compare_run_missing', { id: missing[0]! });
   return ids.map((id) => byId.get(id)!);
 }
 

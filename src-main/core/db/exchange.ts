@@ -4,7 +4,7 @@
  * as strings.
  */
 import { z } from 'zod';
-import { KernelLabError, sweepNotFound } from '../errors.ts';
+import { coded, sweepNotFound } from '../errors.ts';
 import {
   Checkpoint,
   encodeMetricValue,
@@ -92,7 +92,10 @@ function selectRunIds(db: SqliteDatabase, selection: ExportSelection): number[] 
       db.prepare('SELECT id FROM runs WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(ids)) as number[],
     );
     const missing = ids.filter((id) => !found.has(id));
-    if (missing.length > 0) throw new KernelLabError('not_found', `Cannot export: run ${missing.join(', ')} does not exist`);
+    if (missing.length > 0)
+      throw coded('not_found', `Cannot export: run ${missing.join(', ')} does not exist`, 'error_export_runs_missing', {
+        ids: missing.join(', '),
+      });
     return ids;
   }
   if ('sweepId' in selection) {
@@ -100,7 +103,9 @@ function selectRunIds(db: SqliteDatabase, selection: ExportSelection): number[] 
     return db.prepare('SELECT id FROM runs WHERE sweep_id = ? ORDER BY id').pluck().all(selection.sweepId) as number[];
   }
   if (!db.prepare('SELECT 1 FROM experiments WHERE id = ?').get(selection.experimentId)) {
-    throw new KernelLabError('not_found', `Experiment ${selection.experimentId} does not exist`);
+    throw coded('not_found', `Experiment ${selection.experimentId} does not exist`, 'error_experiment_not_found', {
+      id: selection.experimentId,
+    });
   }
   return db.prepare('SELECT id FROM runs WHERE experiment_id = ? ORDER BY id').pluck().all(selection.experimentId) as number[];
 }

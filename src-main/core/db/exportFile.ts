@@ -11,7 +11,7 @@
  * JSON.parse (a part cut short or run together with the next one does not parse).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 import { invalid } from './importChecks.ts';
 import type { Slice } from './jsonSlices.ts';
 
@@ -208,7 +208,10 @@ export function exportFile(path: string, limits: LayoutLimits, readBytes = 2 ** 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
-    throw new KernelLabError(code === 'ENOENT' ? 'not_found' : 'invalid_input', `Cannot read the runs export ${path}: ${why}`);
+    const sentence = `Cannot read the runs export ${path}: ${why}`;
+    if (code === 'ENOENT') throw coded('not_found', sentence, 'error_export_file_missing', { path });
+    if (code === 'EISDIR') throw coded('invalid_input', sentence, 'error_export_file_folder', { path });
+    throw coded('invalid_input', sentence, 'error_export_file_unreadable', { path, reason: why });
   }
   return {
     async layout(signal) {

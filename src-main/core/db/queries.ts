@@ -7,7 +7,7 @@
  * column), then the chosen columns for those ≤ limit ids. Joining every chosen column before
  * sorting would look them up for all 10,000 runs instead of 100.
  */
-import { invalidInput, KernelLabError } from '../errors.ts';
+import { coded, invalidInput } from '../errors.ts';
 import {
   encodeMetricValue,
   ListRunsQuery,
@@ -81,7 +81,9 @@ export function runFilterSql(
       test = `+p.value IN (SELECT value FROM json_each(${b.bind(JSON.stringify(values))}))`;
     } else {
       if (Array.isArray(f.value))
-        throw new KernelLabError('invalid_input', `Invalid runs query: params: op '${f.op}' takes one value, not a list`);
+        throw coded('invalid_input', `Invalid runs query: params: op '${f.op}' takes one value, not a list`, 'error_runs_query_op_list', {
+          op: f.op,
+        });
       test = f.value === null ? `p.kind = 'json' AND +p.value = 'null'` : `+p.value ${opSql[f.op]} ${b.bind(f.value)}`;
     }
     const key = b.bind(f.key);

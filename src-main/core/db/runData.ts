@@ -4,7 +4,7 @@
  * (storeContext.ts); RunStore's methods of the same names call them.
  */
 import { z } from 'zod';
-import { invalidInput, KernelLabError } from '../errors.ts';
+import { coded, invalidInput } from '../errors.ts';
 import { encodeMetricValue, MetricKey } from '../contract/index.ts';
 import type { MetricRow } from './metricWrite.ts';
 import { requireRun } from './runRecords.ts';
@@ -35,9 +35,13 @@ export function logBatch(ctx: StoreContext, items: readonly MetricPointInput[], 
   for (const runId of runIds) {
     if (!ctx.stmt.runExists.get(runId)) {
       const index = points.findIndex((p) => p.runId === runId);
-      throw new KernelLabError('not_found', `Invalid metric batch: ${index}.runId: run ${runId} does not exist`, [
-        `${index}.runId: run ${runId} does not exist`,
-      ]);
+      throw coded(
+        'not_found',
+        `Invalid metric batch: ${index}.runId: run ${runId} does not exist`,
+        'error_metric_batch_no_run',
+        { index, id: runId },
+        [`${index}.runId: run ${runId} does not exist`],
+      );
     }
   }
   const rows: MetricRow[] = points.map((p) => ({ ...p, wallMs: Math.round(p.wallMs ?? now) }));

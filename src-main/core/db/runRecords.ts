@@ -4,7 +4,7 @@
  * again. Functions over the store's private context (storeContext.ts); RunStore's methods of the
  * same names call them.
  */
-import { invalidInput, KernelLabError, runNotFound } from '../errors.ts';
+import { coded, invalidInput, KernelLabError, runNotFound } from '../errors.ts';
 import { RunStatus } from '../contract/index.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import { runRowColumns, textColumn, toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
@@ -32,7 +32,13 @@ export function createRun(ctx: StoreContext, input: NewRun): RunRecord {
       ['derivedFromRunId', 'runs', run.derivedFromRunId],
     ] as const) {
       if (value != null && !ctx.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(value)) {
-        throw new KernelLabError('not_found', `Invalid run: ${field}: ${table} ${value} does not exist`, [`${field}: does not exist`]);
+        throw coded(
+          'not_found',
+          `Invalid run: ${field}: ${table} ${value} does not exist`,
+          'error_run_refers_to_missing',
+          { field, table, refId: value },
+          [`${field}: does not exist`],
+        );
       }
     }
     return ctx.insertRun(newRunRow(ctx, run, Date.now()), runParams(run));

@@ -4,7 +4,8 @@
  * (storeContext.ts); RunStore's methods of the same names call them.
  */
 import { randomUUID } from 'node:crypto';
-import { KernelLabError, sweepNotFound } from '../errors.ts';
+import { coded, KernelLabError, sweepNotFound } from '../errors.ts';
+import { coreText } from '../contract/coreText.ts';
 import { SweepStatus, type Experiment, type RunStatus, type Sweep } from '../contract/index.ts';
 import { mainMetric, metricKind } from '../contract/metrics.ts';
 import { paramOfAxis, runParams, type ModelParamsMemo } from './runParams.ts';
@@ -26,9 +27,13 @@ interface SweepDbRow {
 
 export function createExperiment(ctx: StoreContext, input: { name: string; description?: string; uuid?: string }): Experiment {
   const name = input.name.trim();
-  if (!name) throw new KernelLabError('invalid_input', 'Invalid experiment: name: must not be empty', ['name: must not be empty']);
+  if (!name)
+    throw new KernelLabError('invalid_input', 'Invalid experiment: name: must not be empty', ['name: must not be empty'], {
+      text: coreText('error_invalid_experiment', {}),
+      issueTexts: [{ path: 'name', text: coreText('issue_too_short', { minimum: 1 }) }],
+    });
   const existing = ctx.db.prepare('SELECT id FROM experiments WHERE name = ?').get(name);
-  if (existing) throw new KernelLabError('conflict', `An experiment named '${name}' already exists`);
+  if (existing) throw coded('conflict', `An experiment named '${name}' already exists`, 'error_experiment_exists', { name });
   const id = ctx.write('creating an experiment', () => {
     return Number(
       ctx.db

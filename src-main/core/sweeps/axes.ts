@@ -4,7 +4,7 @@
  * matching layer; `layers[i].field` sets one layer; `hyperparameters.field` (or the bare name)
  * sets one hyperparameter.
  */
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import { datasetNames, registry, type DatasetName } from '../datasets/registry.ts';
 import { Activation, Hyperparameters, OptimizerName, Padding, ValidationSplitMode } from '../contract/training.ts';
 import { PoolingValue, type AxisValue } from '../contract/runs.ts';
@@ -38,13 +38,18 @@ const namedAxes = NamedAxis.options;
 
 const convLayers = (draft: PointDraft, axis: string): Record<string, unknown>[] => {
   const layers = draft.model.layers.filter((l) => l.type === 'conv2d');
-  if (layers.length === 0) throw new KernelLabError('invalid_input', `axes.${axis}: the model has no conv2d layer`);
+  if (layers.length === 0)
+    throw coded('invalid_input', `axes.${axis}: the model has no conv2d layer`, 'error_axis_no_layer', { axis, types: 'conv2d' });
   return layers;
 };
 
 const layersOf = (draft: PointDraft, axis: string, types: string[]): Record<string, unknown>[] => {
   const layers = draft.model.layers.filter((l) => types.includes(l.type as string));
-  if (layers.length === 0) throw new KernelLabError('invalid_input', `axes.${axis}: the model has no ${types.join(' or ')} layer`);
+  if (layers.length === 0)
+    throw coded('invalid_input', `axes.${axis}: the model has no ${types.join(' or ')} layer`, 'error_axis_no_layer', {
+      axis,
+      types: types.join('/'),
+    });
   return layers;
 };
 
@@ -71,9 +76,11 @@ const named: Record<NamedAxis, AxisDef> = {
     apply: (draft, value) => {
       const layers = convLayers(draft, 'filters');
       if (Array.isArray(value) && value.length !== layers.length)
-        throw new KernelLabError(
+        throw coded(
           'invalid_input',
           `axes.filters: [${value.join(', ')}] has ${value.length} entries but the model has ${layers.length} conv2d layers`,
+          'error_axis_filters_count',
+          { values: value.join(', '), entries: value.length, layers: layers.length },
         );
       layers.forEach((l, i) => (l.filters = Array.isArray(value) ? value[i] : value));
     },
@@ -190,9 +197,11 @@ export function resolveAxis(name: string): AxisDef {
           ? { type: 'enum', options: enumFields[field] }
           : undefined;
     if (!kind)
-      throw new KernelLabError(
+      throw coded(
         'invalid_input',
         `axes.${name}: '${field}' is not a layer field a sweep can vary; use one of ${[...intFields, ...numberFields, ...Object.keys(enumFields)].join(', ')}`,
+        'error_axis_not_layer_field',
+        { axis: name, field, fields: [...intFields, ...numberFields, ...Object.keys(enumFields)].join(', ') },
       );
     return {
       name,
@@ -201,13 +210,25 @@ export function resolveAxis(name: string): AxisDef {
       apply: (draft, value) => {
         const target = draft.model.layers[index];
         if (!target)
-          throw new KernelLabError(
+          throw coded(
             'invalid_input',
             `axes.${name}: the model has ${draft.model.layers.length} layers (layers[0] to layers[${draft.model.layers.length - 1}])`,
+            'error_axis_layer_index',
+            { axis: name, layers: draft.model.layers.length, last: draft.model.layers.length - 1 },
           );
         const type = String(target.type);
         if (!layerFields[type]?.includes(field))
-          throw new KernelLabError('invalid_input', `axes.${name}: layers[${index}] is a ${type} layer, which has no ${field}`);
+          throw coded(
+            'invalid_input',
+            `axes.${name}: layers[${index}] is a ${type} layer, which has no ${field}`,
+            'error_axis_layer_no_field',
+            {
+              axis: name,
+              index,
+              type,
+              field,
+            },
+          );
         target[field] = value;
       },
     };
@@ -216,17 +237,24 @@ export function resolveAxis(name: string): AxisDef {
   if (hp) {
     const field = hp[1]!;
     if (!Object.hasOwn(Hyperparameters.shape, field))
-      throw new KernelLabError('invalid_input', `axes.${name}: unknown hyperparameter '${field}'`);
+      throw coded('invalid_input', `axes.${name}: unknown hyperparameter '${field}'`, 'error_axis_unknown_hyperparameter', {
+        axis: name,
+        field,
+      });
     if (field === 'earlyStopping' || field === 'lrSchedule')
-      throw new KernelLabError(
+      throw coded(
         'invalid_input',
         `axes.${name}: ${field} is a group of settings, not one value; set it in base.hyperparameters (one sweep per setting)`,
+        'error_axis_setting_group',
+        { axis: name, field },
       );
     return hyper(field, hyperKind(field));
   }
-  throw new KernelLabError(
+  throw coded(
     'invalid_input',
     `axes.${name}: unknown axis; use one of ${namedAxes.join(', ')}, layers[i].<field> or hyperparameters.<field>`,
+    'error_axis_unknown',
+    { axis: name, axes: namedAxes.join(', ') },
   );
 }
 
@@ -273,9 +301,14 @@ export function isNumericAxis(axis: AxisDef): boolean {
 
 /** The grid values of a range: `steps` values from min to max, evenly spaced on a linear or log scale. */
 export function rangeValues(axis: AxisDef, range: AxisRange, where: string): number[] {
-  if (!isNumericAxis(axis)) throw new KernelLabError('invalid_input', `${where}: a range needs a numeric axis; give a list of values`);
+  if (!isNumericAxis(axis))
+    throw coded('invalid_input', `${where}: a range needs a numeric axis; give a list of values`, 'error_axis_range_not_numeric', {
+      where,
+    });
   if (range.steps === undefined)
-    throw new KernelLabError('invalid_input', `${where}.steps: a grid over a range needs steps`, [`${where}.steps: required for a grid`]);
+    throw coded('invalid_input', `${where}.steps: a grid over a range needs steps`, 'error_axis_range_steps', { where }, [
+      `${where}.steps: required for a grid`,
+    ]);
   const { min, max, steps, scale } = range;
   const values: number[] = [];
   for (let i = 0; i < steps; i++) {

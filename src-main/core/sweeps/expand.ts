@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Dimension } from './search/space.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import type { DatasetName } from '../datasets/registry.ts';
 import { deriveSeed, SeededRandom } from '../random.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
@@ -180,6 +180,7 @@ class PointBuilder {
         {
           confirm: `Train ${hp.data.epochs.toLocaleString('en')} epochs per run? That is more than ${confirmEpochsAbove.toLocaleString('en')}.`,
           confirmText: coreText('confirm_epochs', { epochs: hp.data.epochs, limit: confirmEpochsAbove }),
+          text: coreText('error_sweep_confirm_epochs', { epochs: hp.data.epochs, limit: confirmEpochsAbove }),
         },
       );
     // Sized before anything is allocated: a run that cannot fit this machine or has no image to train on is refused here.
@@ -269,9 +270,11 @@ export function pointStream(spec: SweepSpec): PointStream {
   const axes = resolveAxes(spec);
   const total = countPoints(spec);
   if (total > hardLimit)
-    throw new KernelLabError(
+    throw coded(
       'too_large',
       `axes: the sweep expands to ${total.toLocaleString('en')} runs; the limit is ${hardLimit.toLocaleString('en')}`,
+      'error_sweep_too_many_runs',
+      { total, limit: hardLimit },
     );
   if (total > confirmAbove && !spec.yes)
     throw new KernelLabError(
@@ -281,6 +284,7 @@ export function pointStream(spec: SweepSpec): PointStream {
       {
         confirm: `Queue all ${total.toLocaleString('en')} runs of this sweep? That is more than ${confirmAbove.toLocaleString('en')}.`,
         confirmText: coreText('confirm_runs', { total, limit: confirmAbove }),
+        text: coreText('error_sweep_confirm_runs', { total, limit: confirmAbove }),
       },
     );
   const builder = new PointBuilder(spec, axes);

@@ -11,7 +11,7 @@ import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { isGpuHostBackend } from '../contract/app.ts';
 import { NewRun as NewRunSchema, type NewRun, type NewRunParsed, type RunRecord, type RunStore } from '../db/RunStore.ts';
 import type { DatasetName, registry } from '../datasets/registry.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import type { DataDirLayout } from '../home.ts';
 import { machineThroughput, pointSeconds, scheduleSeconds } from './estimate.ts';
 import { expandSweep, pointStream } from './expand.ts';
@@ -177,7 +177,7 @@ export async function queueSweep(store: RunStore, spec: SweepSpec, options: Queu
     await writeSweepRuns(store, { spec, stream, points, plan, first, label, ids }, runIds, options);
     store.updateSweep(ids.sweepId, { ...spec, plan }, 'running');
   } catch (error) {
-    throw await afterQueueingStopped(store, spec, plan, ids.sweepId, error, `${runIds.length} of ${points.counts.train}`);
+    throw await afterQueueingStopped(store, spec, plan, ids.sweepId, error, { queued: runIds.length, total: points.counts.train });
   }
   return {
     sweepId: ids.sweepId,
@@ -303,12 +303,17 @@ async function afterQueueingStopped(
   plan: SweepPlan,
   sweepId: number,
   error: unknown,
-  queuedOfTotal: string,
+  progress: { queued: number; total: number },
 ): Promise<unknown> {
   if (error instanceof SweepCanceled) {
     while (store.cancelOpenRuns(sweepId, bulkChunk) > 0) await yieldToLoop();
     store.updateSweep(sweepId, { ...spec, plan });
-    return new KernelLabError('conflict', `Sweep ${sweepId} was canceled while it was being queued (${queuedOfTotal} runs queued)`);
+    return coded(
+      'conflict',
+      `Sweep ${sweepId} was canceled while it was being queued (${progress.queued} of ${progress.total} runs queued)`,
+      'error_sweep_canceled_while_queued',
+      { id: sweepId, ...progress },
+    );
   }
   await removeSweep(store, sweepId);
   return error;
@@ -464,7 +469,7 @@ export function queueSingleRun(
  */
 export function requireWritableData(store: RunStore, layout: Pick<DataDirLayout, 'root' | 'runs'>): void {
   const problem = dataFolderProblem(store, layout);
-  if (problem) throw new KernelLabError('unavailable', `Cannot start training: ${problem}.`);
+  if (problem) throw coded('unavailable', `Cannot start training: ${problem}.`, 'error_cannot_start_training', { problem });
 }
 
 /** Why runs could not be trained and recorded in this data folder now, or null. */

@@ -26,7 +26,7 @@ import { isGpuHostBackend, type BackendName } from '../contract/app.ts';
 import { mebibyte } from '../contract/inspect.ts';
 import type { RunStatus } from '../contract/runs.ts';
 import { leaseOf, type ClaimScope, type RunRecord, type RunStore } from '../db/RunStore.ts';
-import { KernelLabError, runNotFound, sweepNotFound } from '../errors.ts';
+import { coded, KernelLabError, runNotFound, sweepNotFound } from '../errors.ts';
 import { coreText } from '../contract/coreText.ts';
 import type { EventBus } from '../events.ts';
 import { snapshotLimitMiB } from '../inspect/snapshotLimit.ts';
@@ -377,9 +377,11 @@ export class Scheduler {
         return true;
       }
       if (run.status === 'running')
-        throw new KernelLabError(
+        throw coded(
           'conflict',
           `Run ${runId} is running in another process (${run.workerOwner ?? 'unknown'}); pause it there`,
+          'error_run_running_elsewhere_pause',
+          { id: runId, owner: (run.workerOwner ?? 'unknown').slice(0, 200) },
         );
       return false;
     }

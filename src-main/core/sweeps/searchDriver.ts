@@ -12,7 +12,7 @@ import { coreText } from '../contract/coreText.ts';
 import { metricKind } from '../contract/metrics.ts';
 import type { AxisValue, RunStatus } from '../contract/runs.ts';
 import { SweepSpec, type Folding, type Optimize, type Sweep } from '../contract/sweeps.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import type { NewRun, RunRecord, RunStore, SweepHead } from '../db/RunStore.ts';
 import { buildPoint, resolveAxes, searchSpaceOf } from './expand.ts';
 import type { SweepPoint } from './pointRun.ts';
@@ -70,9 +70,11 @@ export function directionOf(optimize: Optimize): Direction {
   if (optimize.direction) return optimize.direction;
   const { better } = metricKind(optimize.metric);
   if (better === null)
-    throw new KernelLabError(
+    throw coded(
       'invalid_input',
       `optimize.direction: ${optimize.metric} is not a metric KernelLab ranks; say whether to maximize or minimize it`,
+      'error_sweep_direction_needed',
+      { metric: optimize.metric },
       ['optimize.direction: required for this metric'],
     );
   return better === 'max' ? 'maximize' : 'minimize';

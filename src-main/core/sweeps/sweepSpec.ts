@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { Hyperparameters, ModelSpec, SweepSpec } from '../contract/index.ts';
-import { invalidInput, KernelLabError } from '../errors.ts';
+import { coded, invalidInput, KernelLabError } from '../errors.ts';
 
 /** Grids larger than this are refused unless the caller says yes (`yes: true`, `--yes`). */
 export const confirmAbove = 10_000;
@@ -20,9 +20,11 @@ export function checkBase(spec: SweepSpec): void {
   const known = new Set(Object.keys(Hyperparameters.shape));
   for (const key of Object.keys(spec.base.hyperparameters)) {
     if (!known.has(key))
-      throw new KernelLabError(
+      throw coded(
         'invalid_input',
         `Invalid sweep spec: base.hyperparameters.${key}: unknown hyperparameter; expected one of ${[...known].join(', ')}`,
+        'error_sweep_unknown_hyperparameter',
+        { key: key.slice(0, 200), known: [...known].join(', ') },
         [`base.hyperparameters.${key}: unknown hyperparameter`],
       );
   }

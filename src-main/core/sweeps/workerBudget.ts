@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { BackendName } from '../contract/app.ts';
 import type { RunRecord, RunStore } from '../db/RunStore.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 
 /** Physical cores (hyperthreads share one): each wasm/cpu worker is single-threaded. */
 export function physicalCores(): number {
@@ -146,21 +146,25 @@ export class WorkerBudget {
     const { workers, threads } = change;
     if (workers !== undefined) {
       if (!Number.isInteger(workers) || workers < 1)
-        throw new KernelLabError('invalid_input', `workers: ${workers} is not a whole number of at least 1`);
+        throw coded('invalid_input', `workers: ${workers} is not a whole number of at least 1`, 'error_workers_not_whole', { workers });
       if (workers > this.maxWorkers)
-        throw new KernelLabError(
+        throw coded(
           'invalid_input',
           `workers: ${workers} is more than this machine can train at once (${this.maxWorkers}, one per CPU); runs beyond that would only take turns on the same cores`,
+          'error_workers_too_many',
+          { workers, cpus: this.maxWorkers },
           [`workers: at most ${this.maxWorkers} on this machine`],
         );
     }
     if (threads !== undefined && threads !== null) {
       if (!Number.isInteger(threads) || threads < 1)
-        throw new KernelLabError('invalid_input', `threads: ${threads} is not a whole number of at least 1`);
+        throw coded('invalid_input', `threads: ${threads} is not a whole number of at least 1`, 'error_threads_not_whole', { threads });
       if (threads > this.maxWorkers)
-        throw new KernelLabError(
+        throw coded(
           'invalid_input',
           `threads: ${threads} is more threads per run than this machine has CPUs (${this.maxWorkers}); threads beyond that would only take turns on the same cores`,
+          'error_threads_too_many',
+          { threads, cpus: this.maxWorkers },
           [`threads: at most ${this.maxWorkers} on this machine`],
         );
     }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 import { runDirOf } from '../home.ts';
 import { readCheckpointState } from '../training/checkpointIO.ts';
 import type { CheckpointState } from '../training/checkpointState.ts';
@@ -79,7 +79,9 @@ export function createWorkerExecutor(options: WorkerExecutorOptions): Executor {
       const spec = ModelSpec.safeParse(run.modelSpec);
       const hp = Hyperparameters.safeParse(run.hyperparameters);
       if (!spec.success || !hp.success)
-        throw new KernelLabError('invalid_input', `run ${run.id} has an invalid model spec or hyperparameters`);
+        throw coded('invalid_input', `run ${run.id} has an invalid model spec or hyperparameters`, 'error_run_invalid_spec', {
+          id: run.id,
+        });
       const sweep = run.environment.sweep as SweepRunInfo | undefined;
       const subset = (run.environment.subset ?? sweep?.subset ?? {}) as TrainRequest['subset'];
       const runDir = runDirOf({ runs: options.runsDir }, run.uuid);

@@ -15,7 +15,7 @@
  * same proposal, after a restart too.
  */
 import { deriveSeed, SeededRandom } from '../../random.ts';
-import { KernelLabError } from '../../errors.ts';
+import { coded } from '../../errors.ts';
 import { parzenEstimator, type ParzenEstimatorParameters } from './parzenEstimator.ts';
 import {
   isBetter,
@@ -112,9 +112,11 @@ export class TpeSampler {
       infeasible.push({ point, error });
       known.push({ number: number + attempt, values: point, state: 'infeasible', value: null, intermediate: new Map() });
     }
-    throw new KernelLabError(
+    throw coded(
       'invalid_input',
       `axes: no feasible point found in ${maxAttempts} tries; the last was refused with: ${infeasible.at(-1)?.error ?? 'nothing'}`,
+      'error_sweep_no_feasible_point',
+      { tries: maxAttempts, last: (infeasible.at(-1)?.error ?? 'nothing').slice(0, 1000) },
     );
   }
 

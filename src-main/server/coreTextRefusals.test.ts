@@ -1,0 +1,86 @@
+/**
+ * Refusals of the runs, sweeps and store methods in the user's language (issue 17): through a real
+ * HTTP server on 127.0.0.1, each refusal keeps its English sentence byte for byte and carries its
+ * code, which the page and a Korean CLI render from the catalogue (i18n/coreText.ts errorBodyText).
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorBodyText } from '../../i18n/coreText.ts';
+import type { ErrorBody } from '../core/contract/bridge.ts';
+import { createService, type Service } from '../core/service.ts';
+import { makeTempDir } from '../test/tempDir.ts';
+import { startServer, type RunningServer } from './server.ts';
+
+const temp = makeTempDir();
+let service: Service;
+let server: RunningServer;
+
+beforeAll(async () => {
+  service = createService({ dataDir: join(temp.dir, 'home'), shell: 'server' });
+  server = await startServer({ service, port: 0, maxBodyBytes: 64 * 1024 });
+});
+afterAll(async () => {
+  await server.close();
+  await service.close();
+  temp.cleanup();
+});
+
+/** The error body a refused call answers with over HTTP, and its status. */
+async function refused(method: string, input: unknown): Promise<{ status: number; body: ErrorBody }> {
+  const response = await fetch(`${server.url}api/call/${method}`, {
+    method: 'POST',
+    body: JSON.stringify(input),
+    headers: { Authorization: `Bearer ${server.token}` },
+  });
+  const answer = (await response.json()) as { ok: false; error: ErrorBody } | { ok: true };
+  if (answer.ok) throw new Error(`${method} was not refused`);
+  return { status: response.status, body: answer.error };
+}
+
+describe('runs, sweeps and store refusals in Korean', () => {
+  it('an experiment name taken twice', async () => {
+    await service.call('experiments.create', { name: '커널 크기' });
+    const { status, body } = await refused('experiments.create', { name: '커널 크기' });
+    expect(status).toBe(409);
+    expect(body.message).toBe("An experiment named '커널 크기' already exists");
+    expect(body.messageCode).toEqual({ code: 'error_experiment_exists', params: { name: '커널 크기' } });
+    expect(errorBodyText(body, 'ko')).toBe("'커널 크기'(이)라는 실험이 이미 있습니다");
+    expect(errorBodyText(body, 'en')).toBe(body.message);
+  });
+
+  it('comparing runs that do not exist, one and several', async () => {
+    const one = await refused('runs.compare', { ids: [998] });
+    expect(one.status).toBe(404);
+    expect(one.body.message).toBe('Cannot compare: run 998 does not exist');
+    expect(errorBodyText(one.body, 'ko')).toBe('비교할 수 없습니다: 실행 998이(가) 없습니다');
+    const two = await refused('runs.compare', { ids: [998, 999] });
+    expect(two.body.message).toBe('Cannot compare: runs 998, 999 do not exist');
+    expect(errorBodyText(two.body, 'ko')).toBe('비교할 수 없습니다: 실행 998, 999이(가) 없습니다');
+  });
+
+  it('exporting an experiment that does not exist', async () => {
+    const { body } = await refused('runs.export', { selection: { experimentId: 77 } });
+    expect(body.message).toBe('Experiment 77 does not exist');
+    expect(errorBodyText(body, 'ko')).toBe('실험 77이(가) 없습니다');
+  });
+
+  it('a sweep axis nobody knows, and a range without steps (its form issue stays beside it)', async () => {
+    const base = { preset: 'lenet5-relu', dataset: 'mnist' };
+    const unknown = await refused('sweeps.preview', { spec: { base, axes: { kernelSise: [3] } } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.message).toMatch(/^axes\.kernelSise: unknown axis; use one of kernelSize, /);
+    expect(errorBodyText(unknown.body, 'ko')).toMatch(
+      /^axes\.kernelSise: 알 수 없는 축입니다\. kernelSize, .*, layers\[i\]\.<field>, hyperparameters\.<field> 중 하나를 쓰세요$/,
+    );
+    const steps = await refused('sweeps.preview', { spec: { base, axes: { learningRate: { min: 0.001, max: 0.1 } } } });
+    expect(steps.body.message).toBe('axes.learningRate.steps: a grid over a range needs steps');
+    expect(steps.body.issues).toEqual(['axes.learningRate.steps: required for a grid']);
+    // The sentence names its field itself: the Korean says it alone, without the English issue after it.
+    expect(errorBodyText(steps.body, 'ko')).toBe('axes.learningRate.steps: 범위로 그리드를 만들려면 steps가 필요합니다');
+  });
+
+  it('pausing a run that is not there', async () => {
+    const { body } = await refused('runs.pause', { id: 4242 });
+    expect(errorBodyText(body, 'ko')).toBe('실행 4242이(가) 없습니다');
+  });
+});
