@@ -180,10 +180,14 @@ function paramValues(
 
 /** The runs the pivot counts, as SQL over `runs r` and its arguments. */
 function scopeOf(q: Parsed) {
-  const scope = ['r.status IN (SELECT value FROM json_each(@status))'];
+  // The states as a list of bound values (at most the eight a run can be in): a json_each list
+  // cost a virtual-table scan and a Bloom filter, a third of reading 10,000 runs' ids.
+  const states = [...new Set(q.status)];
+  const status = Object.fromEntries(states.map((state, i) => [`status${i}`, state]));
+  const scope = [`r.status IN (${states.map((_, i) => `@status${i}`).join(', ')})`];
   if (q.sweepId !== undefined) scope.push('r.sweep_id = @sweep');
   if (q.experimentId !== undefined) scope.push('r.experiment_id = @experiment');
-  return { where: scope.join(' AND '), args: { status: JSON.stringify(q.status), sweep: q.sweepId, experiment: q.experimentId } };
+  return { where: scope.join(' AND '), args: { ...status, sweep: q.sweepId, experiment: q.experimentId } };
 }
 
 interface PivotRun {

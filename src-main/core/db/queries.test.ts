@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { csvCell } from './exchange.ts';
 import { downsample } from './queries.ts';
 import { RunStore, type NewRun } from './RunStore.ts';
+import type { RunStatus } from '../contract/runs.ts';
 
 let tmp: { dir: string; cleanup: () => void };
 let store: RunStore;
@@ -175,6 +176,26 @@ describe('series, compare and pivot', () => {
     const byLoss = store.pivot({ sweepId: sw.id, rowParam: 'kernelSize', colParam: 'epochs', metric: 'loss' });
     expect(byLoss.better).toBe('min');
     expect(byLoss.cells.find((c) => c.row === 5 && c.col === 2)!.best).toBeCloseTo(1 - 0.751);
+  });
+
+  it('pivots only runs in the states asked for, whether listed once, twice or not at all', () => {
+    const { sweep: sw, ids } = sweep();
+    const q = { sweepId: sw.id, rowParam: 'kernelSize', colParam: 'epochs', metric: 'val_accuracy' } as const;
+    const raw = openRaw(join(tmp.dir, 'k.db'));
+    raw.prepare("UPDATE runs SET status = 'failed' WHERE id = ?").run(ids[0]!);
+    raw.close();
+    // One sweep (each run's rows looked up) and all runs (index ranges joined in JS) scope alike.
+    for (const scope of [{ sweepId: sw.id }, {}]) {
+      const count = (status?: RunStatus[]) =>
+        store.pivot({ ...q, sweepId: undefined, ...scope, ...(status && { status }) }).cells.reduce((n, c) => n + c.count, 0);
+      expect(count()).toBe(ids.length - 1);
+      expect(count(['completed', 'completed'])).toBe(ids.length - 1);
+      expect(count(['failed'])).toBe(1);
+      expect(count(['completed', 'failed', 'completed'])).toBe(ids.length);
+      expect(count([])).toBe(0);
+    }
+    expect(store.pivot({ ...q, status: [] }).rows).toEqual([]);
+    expect(store.pivot({ ...q, status: ['failed'] }).cells[0]!.bestRunId).toBe(ids[0]);
   });
 });
 

@@ -115,6 +115,12 @@ export function listRuns(
   if (!parsed.success) throw invalidInput('runs query', parsed.error);
   const q = parsed.data;
   const metricKinds = Object.fromEntries(q.metricColumns.map((c) => [c.key, metricKind(c.key)]));
+  // One read transaction: the page, its total and its columns see the same runs (a run deleted by
+  // another process between the page and its columns would leave a hole in the rows).
+  return db.transaction(() => ({ ...listPage(db, q), metricKinds }))();
+}
+
+function listPage(db: SqliteDatabase, q: ListRunsQueryParsed): { total: number; rows: RunRow[] } {
   const b = new Binder();
   const where = runFilterSql(q, b);
   const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
@@ -136,21 +142,24 @@ export function listRuns(
   const dir = q.sort.dir === 'asc' ? 'ASC' : 'DESC';
   // The total comes with the page (a window count over the filtered rows) instead of a second
   // pass of the filters; only a page past the end needs the separate count.
+  // The sort key is computed once per filtered run, in the inner SELECT: written twice in the
+  // ORDER BY (nulls last, then the value), a param key's two lookups ran twice per run, a third of
+  // the filtered list's time on 10,000 runs (issue 13).
   const page = db
     .prepare(
-      `SELECT r.id, count(*) OVER () AS total FROM runs r ${join} ${whereSql}
-       ORDER BY (${sortExpr}) IS NULL, ${sortExpr} ${dir}, r.id ${dir} LIMIT ${b.bind(q.limit)} OFFSET ${b.bind(q.offset)}`,
+      `SELECT id, count(*) OVER () AS total FROM (SELECT r.id AS id, ${sortExpr} AS sort_key FROM runs r ${join} ${whereSql})
+       ORDER BY sort_key IS NULL, sort_key ${dir}, id ${dir} LIMIT ${b.bind(q.limit)} OFFSET ${b.bind(q.offset)}`,
     )
     .raw()
     .all(b.args) as [number, number][];
   if (page.length === 0) {
     const total = (db.prepare(`SELECT count(*) AS n FROM runs r ${whereSql}`).get(b.args) as { n: number }).n;
-    return { total, rows: [], metricKinds };
+    return { total, rows: [] };
   }
   const total = page[0]![1];
   const ids = page.map(([id]) => id);
   const rows = pageRows(db, ids, q);
-  return { total, rows: ids.map((id) => rows.get(id)!), metricKinds };
+  return { total, rows: ids.map((id) => rows.get(id)!) };
 }
 
 /** The chosen columns (run fields, tags, params, summaries) of a page's ≤ limit runs. */
