@@ -28,18 +28,14 @@ export function pivot(db: SqliteDatabase, input: unknown): PivotResult {
   // Index range scans joined in JS: joining per run costs a b-tree descent per run and table,
   // which is most of the time on 10,000 runs.
   const scope = scopeOf(q);
-  const runsOf = q.sweepId === undefined ? inScopeRuns(db, scope) : null;
-  const rowOf = paramValues(db, q.rowParam, scope, runsOf);
-  const colOf = paramValues(db, q.colParam, scope, runsOf);
   const metricOf = new Map(
     db.prepare(`SELECT run_id, ${q.field} FROM latest_metrics WHERE key = ?`).raw().all(q.metric) as [number, number | null][],
   );
-  const rows: PivotRun[] = [];
-  for (const [id, row] of rowOf) {
-    if (!colOf.has(id)) continue;
-    rows.push({ id, row, col: colOf.get(id)!, v: metricOf.get(id) ?? null, has: metricOf.has(id) });
-  }
-  const { cells, rowValues, colValues } = cellsOf(rows, q.field, better);
+  const { runs, rowRank } =
+    q.sweepId === undefined ? wideRuns(db, q, scope, metricOf) : { runs: sweepRuns(db, q, scope, metricOf), rowRank: null };
+  const { cells, rowValues, colValues } = cellsOf(runs, q.field, better);
+  // Wide: cells met in run id order, put in row value order (stable: within a row, by first run).
+  if (rowRank !== null) cells.sort((a, b) => rowRank.get(a.row)! - rowRank.get(b.row)!);
   return {
     rowParam: q.rowParam,
     colParam: q.colParam,
@@ -51,131 +47,116 @@ export function pivot(db: SqliteDatabase, input: unknown): PivotResult {
   };
 }
 
-/**
- * The in-scope runs of a wide pivot, and (`bySet`, read when first needed) each param set's
- * in-scope runs, ascending: one number while a set has one run (in a database where every run has
- * its own set, 10,000 one-element arrays cost more than the join they replace). `runs_by_param_set`
- * holds (set, run id) in that order; reading param_set_id from the table instead (its last column,
- * after the specs) took twice as long as the ids.
- */
-interface ScopeRuns {
-  inScope: Set<number>;
-  bySet: Map<number, number | number[]> | null;
-}
-
-function inScopeRuns(db: SqliteDatabase, scope: ReturnType<typeof scopeOf>): ScopeRuns {
-  return { inScope: new Set(db.prepare(`SELECT r.id FROM runs r WHERE ${scope.where}`).pluck().all(scope.args) as number[]), bySet: null };
-}
-
-function setMembers(db: SqliteDatabase, inScope: Set<number>): Map<number, number | number[]> {
-  // Two columns as two plucked lists (10,000 two-element row arrays cost twice the reads), in one
-  // read transaction so that both lists see the same runs.
-  const members = 'FROM runs WHERE param_set_id IS NOT NULL ORDER BY param_set_id, id';
-  const [setIds, runIds] = db.transaction((): [number[], number[]] => [
-    db.prepare(`SELECT param_set_id ${members}`).pluck().all() as number[],
-    db.prepare(`SELECT id ${members}`).pluck().all() as number[],
-  ])();
-  const bySet = new Map<number, number | number[]>();
-  for (let i = 0; i < runIds.length; i++) {
-    const setId = setIds[i]!;
-    const id = runIds[i]!;
-    if (!inScope.has(id)) continue;
-    const seen = bySet.get(setId);
-    if (seen === undefined) bySet.set(setId, id);
-    else if (typeof seen === 'number') bySet.set(setId, [seen, id]);
-    else seen.push(id);
-  }
-  return bySet;
-}
+type MetricOf = Map<number, number | null>;
+const pivotRun = (id: number, row: ParamValue, col: ParamValue, metricOf: MetricOf): PivotRun => ({
+  id,
+  row,
+  col,
+  v: metricOf.get(id) ?? null,
+  has: metricOf.has(id),
+});
 
 /**
- * Set rows of one key above which a wide pivot reads every set's runs at once (`setMembers`) and
- * joins in JS, rather than through the `params` view: a sweep's runs share a handful of sets, and
- * reading all 10,000 runs' sets for five of them made that pivot slower than the view's few joins.
+ * One sweep: its runs in row value order, then run id (the order cells are listed in, and which
+ * run a tie for best names), each run's row looked up from the run (primary keys), not through
+ * the `params` view, which joins every set row back to runs and made this pivot 2.4× slower
+ * (issue 13). CROSS JOIN keeps runs first: the planner would otherwise read every set row of
+ * `key` from param_set_rows_by_key_value (0.6 → 7 ms on 10,000 runs; paramSets.test checks the plan).
  */
-const manySetRows = 64;
-
-/**
- * Each in-scope run's value of param `key`, in value order, then run id (the order cells are
- * listed in, and which run a tie for best names): a run's own row, else its param set's.
- * - One sweep: each run's row looked up from the run (primary keys), not through the `params`
- *   view, which joins every set row back to runs and made this pivot 2.4× slower (issue 13).
- *   CROSS JOIN keeps runs first: the planner would otherwise read every set row of `key` from
- *   param_set_rows_by_key_value (0.6 → 7 ms on 10,000 runs; paramSets.test checks the plan).
- * - Wider scopes: the set rows and own rows of `key`, each one covering index range in value
- *   order, merged by SQLite; each set row stands for its in-scope runs (`runsOf.bySet`, read once
- *   for both params). Joining set rows back to runs in SQL (the `params` view) costs a
- *   runs_by_param_set descent per set row: on 10,000 runs that each have their own set, most of
- *   the pivot (issue 13). Ties on (value, kind) come from SQLite in no set order, so a tie group's
- *   runs are sorted by id here: the same order as the view's `ORDER BY value, kind, run_id`.
- */
-function paramValues(
-  db: SqliteDatabase,
-  key: string,
-  scope: ReturnType<typeof scopeOf>,
-  runsOf: ScopeRuns | null,
-): Map<number, ParamValue> {
-  const out = new Map<number, ParamValue>();
-  if (runsOf === null) {
-    const { where, args } = scope;
+function sweepRuns(db: SqliteDatabase, q: Parsed, scope: ReturnType<typeof scopeOf>, metricOf: MetricOf): PivotRun[] {
+  const valuesOf = (key: string) => {
     const rows = db
       .prepare(
-        `SELECT r.id, s.value, s.kind FROM runs r CROSS JOIN param_set_rows s ON s.set_id = r.param_set_id AND s.key = @key WHERE ${where}
+        `SELECT r.id, s.value, s.kind FROM runs r CROSS JOIN param_set_rows s ON s.set_id = r.param_set_id AND s.key = @key WHERE ${scope.where}
          UNION ALL
-         SELECT r.id, p.value, p.kind FROM runs r CROSS JOIN run_params p ON p.run_id = r.id AND p.key = @key WHERE ${where}
+         SELECT r.id, p.value, p.kind FROM runs r CROSS JOIN run_params p ON p.run_id = r.id AND p.key = @key WHERE ${scope.where}
          ORDER BY 2, 3, 1`,
       )
       .raw()
-      .all({ ...args, key }) as [number, number | string, FlatParam['kind']][];
-    for (const [runId, value, kind] of rows) out.set(runId, readParam(value, kind));
-    return out;
+      .all({ ...scope.args, key }) as [number, number | string, FlatParam['kind']][];
+    return new Map(rows.map(([runId, value, kind]) => [runId, readParam(value, kind)]));
+  };
+  const rowOf = valuesOf(q.rowParam);
+  const colOf = valuesOf(q.colParam);
+  const runs: PivotRun[] = [];
+  for (const [id, row] of rowOf) {
+    const col = colOf.get(id);
+    if (col !== undefined) runs.push(pivotRun(id, row, col, metricOf));
   }
-  const setRows = db.prepare('SELECT count(*) FROM param_set_rows WHERE key = ?').pluck().get(key) as number;
-  if (setRows <= manySetRows) {
-    const viewRows = db.prepare('SELECT run_id, value, kind FROM params WHERE key = ? ORDER BY value, kind, run_id').raw().all(key) as [
-      number,
-      number | string,
-      FlatParam['kind'],
-    ][];
-    for (const [runId, value, kind] of viewRows) if (runsOf.inScope.has(runId)) out.set(runId, readParam(value, kind));
-    return out;
+  return runs;
+}
+
+/**
+ * Wider scopes: the in-scope runs with their param set, in id order, and each param's set rows and
+ * own rows as two covering index ranges (set id or run id → value), joined here. Joining set rows
+ * back to runs in SQL (the `params` view) costs a runs_by_param_set descent per set row: on 10,000
+ * runs that each have their own set, most of the pivot (issue 13). The cells come out in run id
+ * order; `rowRank` gives each row value its place in SQLite's value order, to sort them by.
+ */
+function wideRuns(db: SqliteDatabase, q: Parsed, scope: ReturnType<typeof scopeOf>, metricOf: MetricOf) {
+  const inScope = db.prepare(`SELECT r.id, r.param_set_id FROM runs r WHERE ${scope.where}`).raw().all(scope.args) as [
+    number,
+    number | null,
+  ][];
+  // By experiment the index gives id order; by state alone the planner may not.
+  if (inScope.some(([id], i) => i > 0 && id < inScope[i - 1]![0])) inScope.sort((a, b) => a[0] - b[0]);
+  const row = keyValues(db, q.rowParam);
+  const col = keyValues(db, q.colParam);
+  const runs: PivotRun[] = [];
+  for (const [id, setId] of inScope) {
+    // A run's own row, else its set's (own rows never repeat a set's key).
+    const r = row.own.get(id) ?? (setId === null ? undefined : row.bySet.get(setId));
+    if (r === undefined) continue;
+    const c = col.own.get(id) ?? (setId === null ? undefined : col.bySet.get(setId));
+    if (c !== undefined) runs.push(pivotRun(id, r, c, metricOf));
   }
-  const bySet = (runsOf.bySet ??= setMembers(db, runsOf.inScope));
-  const rows = db
-    .prepare(
-      `SELECT s.value, s.kind, s.set_id, 0 FROM param_set_rows s WHERE s.key = @key
-       UNION ALL
-       SELECT p.value, p.kind, p.run_id, 1 FROM run_params p WHERE p.key = @key
-       ORDER BY 1, 2, 3`,
-    )
-    .raw()
-    .all({ key }) as [number | string, FlatParam['kind'], number, 0 | 1][];
-  const group: number[] = [];
-  for (let i = 0; i < rows.length;) {
-    const [value, kind] = rows[i]!;
-    group.length = 0;
-    let sets = 0;
-    let own = 0;
-    for (let row = rows[i]; row !== undefined && row[0] === value && row[1] === kind; row = rows[++i]) {
-      const id = row[2];
-      if (row[3] === 1) {
-        if (!runsOf.inScope.has(id)) continue;
-        own++;
-        group.push(id);
-        continue;
-      }
-      const runs = bySet.get(id);
-      if (runs === undefined) continue;
-      sets++;
-      if (typeof runs === 'number') group.push(runs);
-      else for (const runId of runs) group.push(runId);
+  return { runs, rowRank: row.rank };
+}
+
+/** SQLite's order of two param rows: numbers before text, numbers by value, text by its UTF-8 bytes (BINARY), then kind. */
+function sqliteOrder(a: readonly [number | string, string], b: readonly [number | string, string]): number {
+  const [x, y] = [a[0], b[0]];
+  if (typeof x === 'number' && typeof y === 'number') {
+    if (x !== y) return x < y ? -1 : 1;
+  } else if (typeof x === 'number') return -1;
+  else if (typeof y === 'number') return 1;
+  else if (x !== y) return Buffer.compare(Buffer.from(x), Buffer.from(y as string));
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+}
+
+/**
+ * Param `key`'s set rows (set id → value) and own rows (run id → value), each read in (value,
+ * kind) order from its covering index, and each value's rank in that order over both (the first
+ * rank where two kinds read as one value).
+ */
+function keyValues(db: SqliteDatabase, key: string) {
+  const read = (sql: string) => db.prepare(sql).raw().all(key) as [number | string, FlatParam['kind'], number][];
+  const setRows = read('SELECT s.value, s.kind, s.set_id FROM param_set_rows s WHERE s.key = ? ORDER BY s.value, s.kind');
+  const ownRows = read('SELECT p.value, p.kind, p.run_id FROM run_params p WHERE p.key = ? ORDER BY p.value, p.kind');
+  // The distinct (value, kind) of both lists, merged in order (a handful: one per row or column).
+  const groups: [number | string, FlatParam['kind']][] = [];
+  for (const rows of [setRows, ownRows])
+    for (let i = 0; i < rows.length; i++) {
+      const [value, kind] = rows[i]!;
+      if (i === 0 || value !== rows[i - 1]![0] || kind !== rows[i - 1]![1]) groups.push([value, kind]);
     }
-    // Own rows come in run id order (ORDER BY 1, 2, 3), and so do one set's runs.
-    if (sets > 1 || (sets === 1 && own > 0)) group.sort((a, b) => a - b);
+  groups.sort(sqliteOrder);
+  const rank = new Map<ParamValue, number>();
+  groups.forEach(([value, kind], i) => {
     const param = readParam(value, kind);
-    for (const id of group) out.set(id, param);
-  }
-  return out;
+    if (!rank.has(param)) rank.set(param, i);
+  });
+  const byId = (rows: typeof setRows) => {
+    const out = new Map<number, ParamValue>();
+    let param: ParamValue = null;
+    for (let i = 0; i < rows.length; i++) {
+      const [value, kind, id] = rows[i]!;
+      if (i === 0 || value !== rows[i - 1]![0] || kind !== rows[i - 1]![1]) param = readParam(value, kind);
+      out.set(id, param);
+    }
+    return out;
+  };
+  return { bySet: byId(setRows), own: byId(ownRows), rank };
 }
 
 /** The runs the pivot counts, as SQL over `runs r` and its arguments. */
