@@ -12,9 +12,13 @@ beforeEach(() => (tmp = makeTempDir('kernellab-cli-datasets-')));
 afterEach(() => tmp.cleanup());
 
 function kernellab(...args: string[]) {
+  return kernellabIn('en', ...args);
+}
+
+function kernellabIn(lang: 'en' | 'ko', ...args: string[]) {
   const result = spawnSync(process.execPath, [bin, '--home', tmp.dir, 'datasets', ...args], {
     encoding: 'utf8',
-    env: { ...process.env, KERNELLAB_DATASET_MIRROR: '' },
+    env: { ...process.env, KERNELLAB_DATASET_MIRROR: '', KERNELLAB_LANG: lang },
   });
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
@@ -46,5 +50,16 @@ describe('kernellab datasets', () => {
 
     expect(kernellab('rm', 'mnist')).toMatchObject({ code: 0, out: 'mnist: deleted\n' });
     expect(kernellab('ls').out).toMatch(/^mnist +absent/m);
+  });
+
+  it("says a corrupt dataset's problem in the CLI's language (issue 17), the English as the core wrote it", () => {
+    // A file cut short is found without re-hashing (datasets ls); a single problem travels with its code.
+    expect(kernellab('import', ...mnistDataFiles()).code).toBe(0);
+    const images = join(tmp.dir, 'datasets', 'mnist', 't10k-images-idx3-ubyte');
+    writeFileSync(images, readFileSync(images).subarray(0, 1000));
+    expect(kernellabIn('en', 'ls').out).toMatch(/^mnist +corrupt .* t10k-images-idx3-ubyte: 1000 bytes, expected 7840016$/m);
+    expect(kernellabIn('ko', 'ls').out).toMatch(
+      /^mnist +corrupt .* t10k-images-idx3-ubyte: 1,000바이트입니다\. 7,840,016바이트여야 합니다$/m,
+    );
   });
 });

@@ -161,9 +161,11 @@ export const coreTextParams = {
     .object({ file: word, height: count, width: count, dataset: word, expectedHeight: count, expectedWidth: count })
     .strict(),
   dataset_file_label_range: z.object({ file: word, label: count, record: count, max: count }).strict(),
+  dataset_file_missing: z.object({ file: word }).strict(),
   dataset_file_not_idx: z.object({ file: word, magic: count }).strict(),
   dataset_file_not_tar: z.object({ file: word, reason: word }).strict(),
   dataset_file_too_big: z.object({ file: word, bytes: count, limit: count, published: word }).strict(),
+  dataset_file_wrong_size: z.object({ file: word, bytes: count, expected: count }).strict(),
   dataset_files_missing: z.object({ name: word, have: word, missing: word, left: word }).strict(),
   dataset_files_missing_none: z.object({ name: word, missing: word, left: word }).strict(),
   dataset_files_rejected: z.object({ name: word, rejected: word, missing: word, left: word }).strict(),

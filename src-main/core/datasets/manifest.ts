@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { KernelLabError } from '../errors.ts';
 import { datasetNames, type DatasetName } from './registry.ts';
 
@@ -67,12 +68,23 @@ export function removeManifest(datasetsDir: string, name: DatasetName): void {
 
 /** Cheap check (sizes only) that the stored files are still what the manifest says. Returns the problems. */
 export function quickCheck(datasetsDir: string, manifest: Manifest): string[] {
+  return quickProblems(datasetsDir, manifest).map((p) => p.sentence);
+}
+
+/** The same problems, each with its coded form (contract/coreText.ts) for the page and the CLI in Korean. */
+export function quickProblems(datasetsDir: string, manifest: Manifest): { sentence: string; text: CoreText }[] {
   const dir = datasetDir(datasetsDir, manifest.dataset);
-  const problems: string[] = [];
+  const problems: { sentence: string; text: CoreText }[] = [];
   for (const f of manifest.files) {
     const path = join(dir, f.stored);
-    if (!existsSync(path)) problems.push(`${f.stored}: missing`);
-    else if (statSync(path).size !== f.bytes) problems.push(`${f.stored}: ${statSync(path).size} bytes, expected ${f.bytes}`);
+    if (!existsSync(path)) problems.push({ sentence: `${f.stored}: missing`, text: coreText('dataset_file_missing', { file: f.stored }) });
+    else if (statSync(path).size !== f.bytes) {
+      const bytes = statSync(path).size;
+      problems.push({
+        sentence: `${f.stored}: ${bytes} bytes, expected ${f.bytes}`,
+        text: coreText('dataset_file_wrong_size', { file: f.stored, bytes, expected: f.bytes }),
+      });
+    }
   }
   return problems;
 }

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256File } from './hash.ts';
-import { datasetDir, quickCheck, readManifest, removeManifest, type Manifest } from './manifest.ts';
-import { coreText } from '../contract/coreText.ts';
+import { datasetDir, quickProblems, readManifest, removeManifest, type Manifest } from './manifest.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { KernelLabError } from '../errors.ts';
 import type { DatasetName } from './registry.ts';
 
@@ -21,7 +21,9 @@ export function clearCorrupt(datasetsDir: string, name: DatasetName): void {
   rmSync(join(datasetDir(datasetsDir, name), CORRUPT), { force: true });
 }
 
-export type DiskState = { state: 'ready'; manifest: Manifest } | { state: 'corrupt'; problem: string } | { state: 'absent' };
+/** A corrupt dataset's `problemCode` is its one problem's code; several problems (a list) stay English. */
+export type DiskState =
+  { state: 'ready'; manifest: Manifest } | { state: 'corrupt'; problem: string; problemCode: CoreText | null } | { state: 'absent' };
 
 /** What is on disk for a dataset, cheaply (sizes only; `verifyDataset` re-hashes). */
 export function diskState(datasetsDir: string, name: DatasetName): DiskState {
@@ -29,14 +31,19 @@ export function diskState(datasetsDir: string, name: DatasetName): DiskState {
   try {
     const read = readManifest(datasetsDir, name);
     if (read) {
-      const problems = quickCheck(datasetsDir, read.manifest);
-      return problems.length === 0 ? { state: 'ready', manifest: read.manifest } : { state: 'corrupt', problem: problems.join('; ') };
+      const problems = quickProblems(datasetsDir, read.manifest);
+      if (problems.length === 0) return { state: 'ready', manifest: read.manifest };
+      return {
+        state: 'corrupt',
+        problem: problems.map((p) => p.sentence).join('; '),
+        problemCode: problems.length === 1 ? problems[0]!.text : null,
+      };
     }
   } catch (error) {
-    return { state: 'corrupt', problem: (error as Error).message };
+    return { state: 'corrupt', problem: (error as Error).message, problemCode: (error instanceof KernelLabError && error.text) || null };
   }
   const marker = join(dir, CORRUPT);
-  if (existsSync(marker)) return { state: 'corrupt', problem: readFileSync(marker, 'utf8').split('\n').join('; ') };
+  if (existsSync(marker)) return { state: 'corrupt', problem: readFileSync(marker, 'utf8').split('\n').join('; '), problemCode: null };
   return { state: 'absent' };
 }
 

@@ -93,7 +93,7 @@ export class DatasetTransfers {
       bytesOnDisk: onDisk,
       downloadBytes: downloadBytes(def),
       problem: disk.state === 'corrupt' ? disk.problem : disk.state === 'absent' ? (failure?.message ?? null) : null,
-      problemCode: disk.state === 'absent' ? (failure?.text ?? null) : null,
+      problemCode: disk.state === 'corrupt' ? disk.problemCode : disk.state === 'absent' ? (failure?.text ?? null) : null,
     };
   }
 
