@@ -32,6 +32,18 @@ function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
   return kb ? Number(kb) : null;
 }
 
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (in USER_HZ, 100 on
+ * Linux's ABI): unlike wall time, it does not grow with what else the machine runs. Null elsewhere.
+ */
+function cpuSeconds(pid: number | undefined): number | null {
+  const stat = `/proc/${pid}/stat`;
+  if (pid === undefined || !existsSync(stat)) return null;
+  // Fields after the command name, which ends with ') ': state is the first, utime the 12th, stime the 13th.
+  const fields = readFileSync(stat, 'utf8').split(') ').at(-1)!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Runs a process to its end, sampling its peak resident memory; resolves with wall time and peak MiB. */
 function measured(
   args: string[],
@@ -131,15 +143,26 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
         yes: true,
       };
       const loadBefore = load();
+      const cpuBefore = cpuSeconds(served.child.pid);
       const start = await withHealthProbe(served, () =>
         callLong<{ sweepId: number; queued: number }>(served, 'sweeps.start', { spec, runsOn: 'agents' }),
       );
+      const cpuAfter = cpuSeconds(served.child.pid);
       results.push({
         name: `sweeps.start, ${points.toLocaleString('en-US')} points (serve)`,
         value: start.seconds,
         unit: 's',
         target: '≤ 5',
         note: `LeNet-5, one learning-rate axis × 10 repeats, ${start.value.queued.toLocaleString('en-US')} runs queued; request to answer, in a real kernellab serve; load avg ${loadBefore} before, ${load()} after`,
+      });
+      results.push({
+        name: `sweeps.start, ${points.toLocaleString('en-US')} points, serve CPU`,
+        value: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
+        unit: 's',
+        note:
+          cpuBefore === null
+            ? 'absent: needs Linux /proc'
+            : 'user + system CPU seconds of the kernellab serve process from request to answer (its scheduler tick and the health answers included); less load-dependent than wall time',
       });
       results.push({
         name: 'app.health during that sweeps.start, slowest',
