@@ -1,7 +1,9 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mnistDataFiles } from '../core/datasets/index.ts';
+import { RunStore } from '../core/db/RunStore.ts';
 import { createService, type Service } from '../core/service.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 import { dispatchIpc } from './ipcDispatch.ts';
@@ -53,6 +55,65 @@ describe('paths in the desktop app come from main’s file dialog', () => {
         },
       ),
       { numRuns: 40 },
+    );
+  });
+
+  it('imports a runs export picked in the dialog into the store, read from the file (runs.importFile); a typed path is refused', async () => {
+    const elsewhere = RunStore.open(join(temp.dir, 'elsewhere.db'));
+    const file = join(temp.dir, '실험 runs.json');
+    try {
+      const run = elsewhere.createRun({
+        name: '가져오기',
+        modelSpec: { layers: [] },
+        dataset: 'mnist',
+        backend: 'cpu',
+        seed: 1,
+        hyperparameters: {},
+        status: 'completed',
+      });
+      elsewhere.logBatch(Array.from({ length: 30 }, (_, step) => ({ runId: run.id, key: 'loss', step, epoch: 1, value: 1 / (step + 1) })));
+      writeFileSync(file, elsewhere.exportRuns({ runIds: [run.id] }, 'json').content);
+    } finally {
+      elsewhere.close();
+    }
+    const grants = new PathGrants();
+    const [picked] = grants.grant([file]);
+    expect(picked!.name).toBe('실험 runs.json');
+    const progress: number[] = [];
+    const unsubscribe = service.events.subscribe((event) => {
+      if (event.name === 'runs.importProgress') progress.push(event.payload.done);
+    });
+    try {
+      expect(await dispatchIpc(service, 'runs.importFile', { path: picked!.token }, true, grants)).toEqual({
+        ok: true,
+        result: { imported: 1, skipped: 0 },
+      });
+      expect(await dispatchIpc(service, 'runs.importFile', { path: picked!.token }, true, grants)).toEqual({
+        ok: true,
+        result: { imported: 0, skipped: 1 },
+      });
+    } finally {
+      unsubscribe();
+    }
+    expect(progress).toContain(1);
+    const imported = (await service.call('runs.list', {})).rows.find((r) => r.name === '가져오기');
+    expect((await service.call('runs.metrics', { id: imported!.id })).counts).toEqual({ loss: 30 });
+    for (const path of [file, '/etc/passwd', `${pickedPrefix}guess`, 7, ['x']]) {
+      const reply = await dispatchIpc(service, 'runs.importFile', { path }, true, grants);
+      expect(reply).toMatchObject({
+        ok: false,
+        error: {
+          code: 'unauthorized',
+          message: expect.stringMatching(/^runs\.importFile: path(\.0)? is not a file chosen in the file dialog/),
+        },
+      });
+    }
+    // Without the dialog (browser mode, the CLI) the path itself is given, and must be absolute.
+    await expect(service.call('runs.importFile', { path: 'runs.json' })).rejects.toThrow(
+      /path: expected an absolute path to a runs export file/,
+    );
+    await expect(service.call('runs.importFile', { path: join(temp.dir, 'none.json') })).rejects.toThrow(
+      /Cannot read the runs export .*none\.json: there is no such file/,
     );
   });
 

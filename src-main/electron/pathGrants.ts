@@ -13,10 +13,11 @@ import { KernelLabError } from '../core/errors.ts';
 
 export const pickedPrefix = 'picked:';
 
-/** The input fields, per method, that hold filesystem paths. */
+/** The input fields, per method, that hold filesystem paths: a list of them, or one. */
 export const pathFields: Readonly<Record<string, string>> = {
   'datasets.import': 'paths',
   'engines.install': 'wheelFiles',
+  'runs.importFile': 'path',
 };
 
 export class PathGrants {
@@ -57,18 +58,20 @@ export class PathGrants {
     const field = pathFields[method];
     if (!field || input === null || typeof input !== 'object' || !(field in input)) return input;
     const value = (input as Record<string, unknown>)[field];
-    if (!Array.isArray(value)) return input;
-    const paths = value.map((item, i) => {
+    const pathOf = (item: unknown, where: string): string => {
       const path = typeof item === 'string' ? this.resolve(item) : undefined;
       if (path === undefined) {
         throw new KernelLabError(
           'unauthorized',
-          `${method}: ${field}.${i} is not a file chosen in the file dialog; in the desktop app files are picked with the dialog, not typed`,
-          [`${field}.${i}: not a file chosen in the dialog`],
+          `${method}: ${where} is not a file chosen in the file dialog; in the desktop app files are picked with the dialog, not typed`,
+          [`${where}: not a file chosen in the dialog`],
         );
       }
       return path;
-    });
+    };
+    // One path (runs.importFile's file) is a token as well: anything else in the field is refused, not passed on.
+    if (!Array.isArray(value)) return { ...(input as Record<string, unknown>), [field]: pathOf(value, field) };
+    const paths = value.map((item, i) => pathOf(item, `${field}.${i}`));
     return { ...(input as Record<string, unknown>), [field]: paths };
   }
 }

@@ -5,6 +5,7 @@
  * method's output schema from the contract. JSON is where a value can drift from its type (NaN
  * becomes null, undefined disappears); this is where that would show.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMetricValue, methods, type MethodName } from '../core/contract/index.ts';
@@ -170,6 +171,9 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     await check('runs.export', { selection: { runIds: [diverged, completed] }, format: 'csv' });
     await check('runs.export', { selection: { sweepId }, format: 'metrics-csv' });
     await check('runs.import', { content: exported.content });
+    const exportFile = join(temp.dir, 'exported.json');
+    writeFileSync(exportFile, exported.content);
+    expect(await check('runs.importFile', { path: exportFile })).toEqual({ imported: 0, skipped: expect.any(Number) });
     // The completed run's checkpoint row names no folder on disk: each run says why it has no answer.
     const refused = { runId: completed, ok: false, error: `run ${completed} has no checkpoint yet` };
     expect(await check('inspect.filters', { runIds: [completed], layer: 0 })).toEqual({ runs: [refused] });

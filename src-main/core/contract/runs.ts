@@ -397,6 +397,21 @@ export const runsMethods = {
     output: z.object({ imported: z.number().int(), skipped: z.number().int() }),
     summary: 'Imports a JSON export; runs already present (same uuid) are skipped, so importing twice changes nothing.',
   }),
+  'runs.importFile': method({
+    input: z
+      .object({
+        /** In the desktop app, a token from the file dialog (main swaps it for the path before this is checked). */
+        path: z
+          .string()
+          .min(1)
+          .max(4096)
+          .regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'expected an absolute path to a runs export file on the machine running KernelLab'),
+      })
+      .strict(),
+    output: z.object({ imported: z.number().int(), skipped: z.number().int() }),
+    summary:
+      'Imports a JSON export from a file on the machine running KernelLab, read a part at a time (never whole in memory); in the desktop app the file is picked in the file dialog.',
+  }),
   'runs.start': method({
     input: StartRunInput,
     output: z.object({ runId: Id }),

@@ -18,6 +18,7 @@ type RunsMethodName =
   | 'runs.delete'
   | 'runs.export'
   | 'runs.import'
+  | 'runs.importFile'
   | 'experiments.list'
   | 'experiments.create'
   | 'sweeps.list'
@@ -51,6 +52,9 @@ export function runsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, RunsMe
     'runs.export': ({ selection, format }) => store().exportRuns(selection, format),
     'runs.import': ({ content }, { signal }) =>
       store().importRuns(content, { signal, onProgress: (progress) => ctx.events.emit('runs.importProgress', progress) }),
+    // Read from the file a part at a time (db/exportFile.ts); the desktop app names it by a dialog token (electron/pathGrants.ts).
+    'runs.importFile': ({ path }, { signal }) =>
+      store().importRunsFile(path, { signal, onProgress: (progress) => ctx.events.emit('runs.importProgress', progress) }),
     'experiments.list': () => store().listExperiments(),
     'experiments.create': ({ name, description }) => store().createExperiment({ name, description }),
     'sweeps.list': ({ experimentId }) => store().listSweeps({ experimentId }),
