@@ -28,6 +28,7 @@ import {
   type MethodOutput,
 } from '../contract/index.ts';
 import { coreText } from '../contract/coreText.ts';
+import { byeReasons } from '../contract/agents.ts';
 import { KernelLabError } from '../errors.ts';
 import { probeBackendsInWorker } from '../training/probe.ts';
 import { forkWorker, type WorkerLauncher } from '../workerHost.ts';
@@ -205,7 +206,8 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     }
   } finally {
     // Best effort: an agent that cannot say goodbye is shown silent, then gone, by its lease.
-    await client.call('agent.bye', { agentId: id, reason: options.signal.aborted ? 'stopped by a signal' : 'done' }).catch(() => undefined);
+    const reason = options.signal.aborted ? byeReasons.signal : byeReasons.done;
+    await client.call('agent.bye', { agentId: id, reason }).catch(() => undefined);
     client.close();
   }
 }
@@ -325,6 +327,7 @@ async function outcomeOf(execution: Execution, job: AgentJob, t: TrainContext): 
     outcome = {
       kind: 'interrupted',
       error: 'its agent was stopped (scancel, preemption or a time limit); it resumes from its last checkpoint',
+      errorText: coreText('run_agent_stopped', {}),
     };
   return { outcome, terminated };
 }

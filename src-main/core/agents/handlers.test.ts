@@ -11,6 +11,7 @@ import { createService, type Service } from '../service.ts';
 import { dataDirWithMnist, tinySweep } from '../sweeps/sweepFixture.ts';
 import { maxLiveAgents } from '../db/agentRegistry.ts';
 import { openRaw } from '../../test/rawSqlite.ts';
+import { coreTextOf } from '../../../i18n/coreText.ts';
 
 const agentId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const identity = (n: number, maxRuns: number | null = null) => ({
@@ -341,5 +342,13 @@ describe('agent methods', () => {
     const crowd = await refused('agent.hello', { agent: identity(21) }, /has 4096 agents at work already/);
     expect(crowd.code).toBe('too_large');
     expect((await as(token, 'agent.hello', { agent: identity(20) })).sweepId).toBe(sweepId);
+  });
+
+  it('shows why an agent left in Korean from its code (issue 17)', async () => {
+    await as(tokenB, 'agent.hello', { agent: identity(40) });
+    await as(tokenB, 'agent.bye', { agentId: agentId(40), reason: 'stopped by a signal' });
+    const gone = (await service.call('agents.list', { sweepId: sweepB })).find((a) => a.id === agentId(40))!;
+    expect(gone).toMatchObject({ state: 'gone', endReason: 'stopped by a signal', endReasonCode: { code: 'agent_bye_signal' } });
+    expect(coreTextOf(gone.endReasonCode, gone.endReason!, 'ko')).toBe('시그널로 멈춤');
   });
 });

@@ -23,7 +23,7 @@
  */
 import { z } from 'zod';
 import { GpuAdapter, RunBackend } from './app.ts';
-import { CoreText } from './coreText.ts';
+import { CoreText, coreText } from './coreText.ts';
 import { method } from './define.ts';
 import { MetricKey, MetricValue, RunStatus } from './runs.ts';
 
@@ -354,6 +354,27 @@ export const agentMethods = {
   }),
 };
 
+/** Why an agent says goodbye (agent.bye's reason), as agents send it; the server codes these sentences. */
+export const byeReasons = {
+  done: 'done',
+  signal: 'stopped by a signal',
+  pageStopped: 'the page stopped lending its GPU',
+} as const;
+
+/** An agent's goodbye reason coded for the page (agents of older versions send the same sentences); null for any other. */
+export function byeReasonText(reason: string | null): CoreText | null {
+  switch (reason) {
+    case byeReasons.done:
+      return coreText('agent_bye_done', {});
+    case byeReasons.signal:
+      return coreText('agent_bye_signal', {});
+    case byeReasons.pageStopped:
+      return coreText('agent_bye_page_stopped', {});
+    default:
+      return null;
+  }
+}
+
 /** An agent token as listed: never its secret. */
 export const AgentToken = z.object({
   id: Id,
@@ -381,6 +402,8 @@ export const AgentInfo = z.object({
   lastSeenAt: z.number(),
   endedAt: z.number().nullable(),
   endReason: z.string().nullable(),
+  /** `endReason` coded (byeReasonText), for the page's language; null for a reason no agent of this version sends. */
+  endReasonCode: CoreText.nullable().optional(),
   /** The run it holds now, if any. */
   runId: Id.nullable(),
   /** 'active': heard within its lease; 'silent': not heard for longer; 'gone': said goodbye. */

@@ -181,6 +181,7 @@ export const coreTextParams = {
   dataset_split_count: z.object({ name: word, split: word, count, expected: count }).strict(),
   dataset_unknown: z.object({ name: word, names: word }).strict(),
   // Why a run ended, stored beside runs.error (migration 0014); a metric's name and values pass as they are.
+  run_agent_stopped: z.object({}).strict(),
   run_diverged: z.object({}).strict(),
   run_diverged_at: z.object({ epoch: count, batch: count }).strict(),
   run_not_started_budget: z.object({ minutes: number }).strict(),
@@ -281,6 +282,9 @@ export const coreTextParams = {
   // A remote agent (core/agents): its flags, its server's refusals, and what it fetched.
   agent_answer_not_contract: z.object({ method: word }).strict(),
   agent_backend_not_loading: z.object({ backend: word, reason: word }).strict(),
+  agent_bye_done: z.object({}).strict(),
+  agent_bye_page_stopped: z.object({}).strict(),
+  agent_bye_signal: z.object({}).strict(),
   agent_dataset_not_ready: z.object({ name: word }).strict(),
   agent_file_damaged: z.object({ file: word, got: count, bytes: count }).strict(),
   agent_no_backend: z.object({}).strict(),

@@ -10,7 +10,7 @@
  * owner does not start with this host's prefix.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { AgentInfo, AgentToken } from '../contract/agents.ts';
+import { byeReasonText, type AgentInfo, type AgentToken } from '../contract/agents.ts';
 import { GpuHostBackend, type RunBackend } from '../contract/app.ts';
 import { coded, sweepNotFound } from '../errors.ts';
 import type { SqliteDatabase } from './database.ts';
@@ -340,6 +340,7 @@ export class AgentRegistry {
       lastSeenAt: row.last_seen_at,
       endedAt: row.ended_at,
       endReason: row.end_reason,
+      endReasonCode: byeReasonText(row.end_reason),
       runId: row.run_id,
       state: row.ended_at !== null ? 'gone' : now - row.last_seen_at > this.#leaseMs ? 'silent' : 'active',
     }));
