@@ -163,6 +163,8 @@ class SweepCanceled extends Error {}
 export async function queueSweep(store: RunStore, spec: SweepSpec, options: QueueOptions = {}): Promise<StartedSweep> {
   checkBase(spec);
   const stream = pointStream(spec);
+  // The request's parse, the checks and the stream's setup (cold code the first time) are a turn of their own.
+  await yieldToLoop();
   const points = await planSweepAsync(stream, spec, { keepValues: true, signal: options.signal });
   refuseUnrunnable(spec, points);
   const label = sweepLabel(spec);
