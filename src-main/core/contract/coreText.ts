@@ -93,6 +93,33 @@ export const coreTextParams = {
   error_threads_too_many: z.object({ threads: number, cpus: count }).strict(),
   error_workers_not_whole: z.object({ workers: number }).strict(),
   error_workers_too_many: z.object({ workers: number, cpus: count }).strict(),
+  // Inspecting a run: its filters, feature maps and predictions (core/inspect), one run's refusal at a time.
+  error_inspect_dataset_shape: z
+    .object({
+      id,
+      height: count,
+      width: count,
+      channels: count,
+      dataset: word,
+      imageHeight: count,
+      imageWidth: count,
+      imageChannels: count,
+    })
+    .strict(),
+  error_inspect_epoch_not_recorded: z.object({ id, epoch: count, recorded: word }).strict(),
+  error_inspect_image_size: z.object({ values: count, id, height: count, width: count, channels: count, expected: count }).strict(),
+  error_inspect_kernel_mismatch: z.object({ dir: word, layer: count, shape: word, kernelSize: count, filters: count }).strict(),
+  error_inspect_model_failed: z.object({ id, error: word }).strict(),
+  error_inspect_no_checkpoint_yet: z.object({ id }).strict(),
+  error_inspect_no_layer: z.object({ layer: count, layers: count }).strict(),
+  error_inspect_no_spec: z.object({ id }).strict(),
+  error_inspect_no_test_split: z.object({ id, dataset: word }).strict(),
+  error_inspect_not_conv: z.object({ layer: count, type: word }).strict(),
+  error_predictor_exited: z.object({ code: word, signal: word }).strict(),
+  error_predictor_failed: z.object({ error: word }).strict(),
+  error_predictor_stopped: z.object({}).strict(),
+  error_predictor_timeout: z.object({ limitSeconds: number }).strict(),
+  error_predictor_was_stopped: z.object({}).strict(),
   // Questions the page asks with a yes button (ErrorBody.confirm).
   confirm_epochs: z.object({ epochs: count, limit: count }).strict(),
   confirm_runs: z.object({ total: count, limit: count }).strict(),

@@ -8,6 +8,7 @@
  * and slow to parse in the page. Shapes say how to read them.
  */
 import { z } from 'zod';
+import { CoreText } from './coreText.ts';
 import { method } from './define.ts';
 
 const Id = z.number().int().positive();
@@ -43,7 +44,13 @@ export const UsedCheckpoint = z.object({ epoch: z.number().int(), kind: z.enum([
 export type UsedCheckpoint = z.infer<typeof UsedCheckpoint>;
 
 /** A run that could not answer (no checkpoint yet, a layer it does not have, an image of another size) says why, and the others still answer. */
-const RunRefusal = z.object({ runId: Id, ok: z.literal(false), error: z.string() });
+const RunRefusal = z.object({
+  runId: Id,
+  ok: z.literal(false),
+  error: z.string(),
+  /** `error` coded, for the page's language (contract/coreText.ts); absent where only the English says it. */
+  errorCode: CoreText.optional(),
+});
 
 /** One image for every selected run: its pixels, or an image of each run's own test split by index. */
 const ImageInput = {

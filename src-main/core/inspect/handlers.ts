@@ -12,8 +12,8 @@ import {
 } from '../contract/inspect.ts';
 import { ModelSpec } from '../contract/training.ts';
 import { isDatasetName, loadSplit, registry, type RawSplit } from '../datasets/index.ts';
-import { KernelLabError } from '../errors.ts';
-import { coreText } from '../contract/coreText.ts';
+import { coded, KernelLabError } from '../errors.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { runDirOf } from '../home.ts';
 import { readCheckpointState } from '../training/checkpointIO.ts';
 import type { InferModel } from '../training/inferenceProtocol.ts';
@@ -50,7 +50,7 @@ function inspected(ctx: ServiceContext, runId: number, epoch: number | undefined
       text: coreText('error_run_not_found', { id: runId }),
     });
   const spec = ModelSpec.safeParse(run.modelSpec);
-  if (!spec.success) throw new KernelLabError('invalid_input', `run ${runId} has no valid model spec to run`);
+  if (!spec.success) throw coded('invalid_input', `run ${runId} has no valid model spec to run`, 'error_inspect_no_spec', { id: runId });
   const checkpointsDir = join(runDirOf(ctx.layout, run.uuid), 'checkpoints');
   const recorded = recordedWeights(ctx.store.checkpointsOf(runId), ctx.layout.runs, checkpointsDir);
   return {
@@ -68,6 +68,7 @@ interface Refusal {
   runId: number;
   ok: false;
   error: string;
+  errorCode: CoreText | undefined;
   /** The error itself, for a caller that asked about one run and throws it (never sent). */
   cause: unknown;
 }
@@ -80,6 +81,7 @@ function perRun<T>(runIds: number[], answer: (runId: number) => Promise<T>): Pro
         runId,
         ok: false,
         error: error instanceof Error ? error.message : String(error),
+        errorCode: error instanceof KernelLabError ? error.text : undefined,
         cause: error,
       })),
     ),
@@ -98,7 +100,7 @@ function recordingOf(checkpointsDir: string): LayerFilters['recording'] {
 }
 
 /** A refusal as the wire carries it. */
-const refusal = ({ runId, error }: Refusal) => ({ runId, ok: false as const, error });
+const refusal = ({ runId, error, errorCode }: Refusal) => ({ runId, ok: false as const, error, ...(errorCode && { errorCode }) });
 
 function float32Base64(values: Float32Array): string {
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
@@ -128,16 +130,26 @@ function imageSource(ctx: ServiceContext, input: { image?: number[] | undefined;
     const [h, w, c] = run.spec.inputShape;
     if (input.image !== undefined) {
       if (input.image.length !== h * w * c)
-        throw new KernelLabError(
+        throw coded(
           'invalid_input',
           `image: ${input.image.length} pixel values, run ${run.runId}'s model takes ${h}×${w}×${c} = ${h * w * c}`,
+          'error_inspect_image_size',
+          { values: input.image.length, id: run.runId, height: h, width: w, channels: c, expected: h * w * c },
         );
       return { image: Uint8Array.from(input.image), label: null };
     }
     const index = input.testIndex!;
     const dataset = run.dataset;
     if (!isDatasetName(dataset))
-      throw new KernelLabError('invalid_input', `run ${run.runId} was trained on '${dataset}', which has no test split here`);
+      throw coded(
+        'invalid_input',
+        `run ${run.runId} was trained on '${dataset}', which has no test split here`,
+        'error_inspect_no_test_split',
+        {
+          id: run.runId,
+          dataset,
+        },
+      );
     if (!splits.has(dataset)) splits.set(dataset, loadSplit(ctx.layout.datasets, dataset, 'test'));
     const test = await splits.get(dataset)!;
     if (index >= test.count)
@@ -146,9 +158,20 @@ function imageSource(ctx: ServiceContext, input: { image?: number[] | undefined;
       });
     const size = test.height * test.width * test.channels;
     if (size !== h * w * c)
-      throw new KernelLabError(
+      throw coded(
         'invalid_input',
         `run ${run.runId}'s model takes ${h}×${w}×${c}; ${dataset} images are ${test.height}×${test.width}×${test.channels}`,
+        'error_inspect_dataset_shape',
+        {
+          id: run.runId,
+          height: h,
+          width: w,
+          channels: c,
+          dataset,
+          imageHeight: test.height,
+          imageWidth: test.width,
+          imageChannels: test.channels,
+        },
       );
     return { image: test.images.slice(index * size, (index + 1) * size), label: test.labels[index]! };
   };
@@ -178,8 +201,11 @@ async function classify(
     if (!p.ok) return p;
     const result = results[ready.indexOf(p)]!;
     if (!result.ok) {
-      const error = `run ${p.runId}: ${result.error}`;
-      return { runId: p.runId, ok: false as const, error, cause: new KernelLabError('unavailable', error) } satisfies Refusal;
+      const cause = coded('unavailable', `run ${p.runId}: ${result.error}`, 'error_inspect_model_failed', {
+        id: p.runId,
+        error: result.error.slice(0, 1000),
+      });
+      return { runId: p.runId, ok: false as const, error: cause.message, errorCode: cause.text, cause } satisfies Refusal;
     }
     const probabilities = Array.from(result.probabilities);
     const predicted = probabilities.indexOf(Math.max(...probabilities));

@@ -2,6 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coreTextOf } from '../../../i18n/coreText.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { installFromFiles, loadSplit, mnistDataFiles } from '../datasets/index.ts';
 import { summarizeModel } from '../models/modelSummary.ts';
@@ -68,7 +69,12 @@ describe('the warm predictor', () => {
       expect(result.predicted).toBe(result.probabilities.indexOf(Math.max(...result.probabilities)));
     }
     expect(a).toMatchObject({ checkpoint: { epoch: 2, kind: 'best' } });
-    expect(c).toEqual({ runId: untrained, ok: false, error: `run ${untrained} has no checkpoint yet` });
+    expect(c).toEqual({
+      runId: untrained,
+      ok: false,
+      error: `run ${untrained} has no checkpoint yet`,
+      errorCode: { code: 'error_inspect_no_checkpoint_yet', params: { id: untrained } },
+    });
   });
 
   it('stays up between calls, and a drawn image of the wrong size is refused for that run only', { timeout: 60_000 }, async () => {
@@ -83,7 +89,16 @@ describe('the warm predictor', () => {
       runId: cifar,
       ok: false,
       error: `image: 784 pixel values, run ${cifar}'s model takes 32×32×3 = 3072`,
+      errorCode: {
+        code: 'error_inspect_image_size',
+        params: { values: 784, id: cifar, height: 32, width: 32, channels: 3, expected: 3072 },
+      },
     });
+    const refused = answer.runs[1]!;
+    if (refused.ok) throw new Error('expected a refusal');
+    expect(coreTextOf(refused.errorCode, refused.error, 'ko')).toBe(
+      `image: 픽셀 값이 784개인데 실행 ${cifar}의 모델은 32×32×3 = 3,072개를 받습니다`,
+    );
   });
 
   it("returns every conv and pooling layer's activations, shaped as the model summary says", { timeout: 60_000 }, async () => {
@@ -127,7 +142,14 @@ describe('the warm predictor', () => {
         runId: lenet.runId,
         ok: false,
         error: `epoch: run ${lenet.runId} has no weights recorded at epoch 1 (recorded: 2, 3)`,
+        errorCode: { code: 'error_inspect_epoch_not_recorded', params: { id: lenet.runId, epoch: 1, recorded: '2, 3' } },
       });
+      // The page shows that run's refusal in Korean, the field and the epochs as they are.
+      const refused = atOne.runs[0]!;
+      if (refused.ok) throw new Error('expected a refusal');
+      expect(coreTextOf(refused.errorCode, refused.error, 'ko')).toBe(
+        `epoch: 실행 ${lenet.runId}에는 에포크 1의 가중치가 기록되어 있지 않습니다(기록된 에포크: 2, 3)`,
+      );
       for (const epoch of [0, 1.5, 1_000_001])
         await expect(service.call('inspect.featureMaps', { runIds: [lenet.runId], testIndex: 0, epoch }), String(epoch)).rejects.toThrow(
           /input for inspect\.featureMaps: epoch: /,
@@ -150,6 +172,11 @@ describe('the warm predictor', () => {
     expect(atThree.runs[0]).toMatchObject({ ok: true, kernelSize: 5, inChannels: 6, filters: 16, checkpoint: { epoch: 3, kind: 'last' } });
     const notConv = await service.call('inspect.filters', { runIds: [lenet.runId], layer: 1 });
     expect(notConv.runs[0]).toMatchObject({ ok: false, error: 'layer: layer 1 is maxPool2d, not conv2d' });
+    const notConvRun = notConv.runs[0]!;
+    if (notConvRun.ok) throw new Error('expected a refusal');
+    expect(coreTextOf(notConvRun.errorCode, notConvRun.error, 'ko')).toBe('layer: 층 1은(는) conv2d가 아니라 maxPool2d입니다');
+    if (c?.ok !== false) throw new Error('expected a refusal');
+    expect(coreTextOf(c.errorCode, c.error, 'ko')).toBe(`실행 ${untrained}에는 아직 체크포인트가 없습니다`);
   });
 
   it('starts a new process after the predictor dies, and runs.predict keeps its errors', { timeout: 60_000 }, async () => {

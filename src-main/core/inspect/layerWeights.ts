@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { LayerSpec, ModelSpec } from '../contract/training.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 
 /**
  * A conv layer's kernel read straight from a checkpoint's files (model.json's weights manifest and
@@ -39,8 +39,16 @@ function weighted(layer: LayerSpec): boolean {
  */
 export async function readConvKernel(dir: string, spec: ModelSpec, layer: number): Promise<ConvKernel> {
   const target = spec.layers[layer];
-  if (!target) throw new KernelLabError('invalid_input', `layer: the model has no layer ${layer} (it has ${spec.layers.length})`);
-  if (target.type !== 'conv2d') throw new KernelLabError('invalid_input', `layer: layer ${layer} is ${target.type}, not conv2d`);
+  if (!target)
+    throw coded('invalid_input', `layer: the model has no layer ${layer} (it has ${spec.layers.length})`, 'error_inspect_no_layer', {
+      layer,
+      layers: spec.layers.length,
+    });
+  if (target.type !== 'conv2d')
+    throw coded('invalid_input', `layer: layer ${layer} is ${target.type}, not conv2d`, 'error_inspect_not_conv', {
+      layer,
+      type: target.type,
+    });
   const parsed = ModelJson.safeParse(JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')));
   if (!parsed.success) throw new KernelLabError('unavailable', `checkpoint ${dir}: model.json has no weights manifest`);
   const entries = parsed.data.weightsManifest.flatMap((group) => group.weights);
@@ -63,9 +71,11 @@ export async function readConvKernel(dir: string, spec: ModelSpec, layer: number
     throw new KernelLabError('unavailable', `checkpoint ${dir}: no kernel for layer ${layer} (weighted layer ${ordinal}) in its manifest`);
   const [k1, k2, inChannels, filters] = found.entry.shape;
   if (found.entry.shape.length !== 4 || k1 !== target.kernelSize || k2 !== target.kernelSize || filters !== target.filters) {
-    throw new KernelLabError(
+    throw coded(
       'conflict',
       `checkpoint ${dir}: layer ${layer}'s kernel is [${found.entry.shape.join(', ')}], the spec says ${target.kernelSize}×${target.kernelSize} with ${target.filters} filters`,
+      'error_inspect_kernel_mismatch',
+      { dir, layer, shape: found.entry.shape.join(', '), kernelSize: target.kernelSize, filters: target.filters },
     );
   }
   const bin = await readFile(join(dir, 'weights.bin'));

@@ -1,4 +1,4 @@
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import type { ModelSpec } from '../contract/training.ts';
 import type { Inferred, InferModel, InferResult, ModelExported } from '../training/inferenceProtocol.ts';
 import { FromWorker, type ToWorker } from '../training/workerProtocol.ts';
@@ -59,14 +59,22 @@ export class Predictor {
   }
 
   #ask(request: (id: number) => ToWorker): Promise<Inferred | ModelExported> {
-    if (this.#stopped) return Promise.reject(new KernelLabError('unavailable', 'the predictor is stopped: KernelLab is shutting down'));
+    if (this.#stopped)
+      return Promise.reject(coded('unavailable', 'the predictor is stopped: KernelLab is shutting down', 'error_predictor_stopped', {}));
     const worker = this.#ensureWorker();
     const id = this.#nextId++;
     this.#clearIdle();
     return new Promise<Inferred | ModelExported>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#fail(
-          new KernelLabError('unavailable', `the predictor did not answer within ${this.#options.timeoutMs / 1000} s; it was stopped`),
+          coded(
+            'unavailable',
+            `the predictor did not answer within ${this.#options.timeoutMs / 1000} s; it was stopped`,
+            'error_predictor_timeout',
+            {
+              limitSeconds: this.#options.timeoutMs / 1000,
+            },
+          ),
         );
         worker.kill('SIGKILL');
       }, this.#options.timeoutMs);
@@ -89,7 +97,11 @@ export class Predictor {
       const message = parsed.data;
       if (message.type === 'error') {
         // The worker exits after an error it could not answer per model (a backend that will not load).
-        this.#fail(new KernelLabError('unavailable', `the predictor failed: ${message.message}`));
+        this.#fail(
+          coded('unavailable', `the predictor failed: ${message.message}`, 'error_predictor_failed', {
+            error: message.message.slice(0, 1000),
+          }),
+        );
         return;
       }
       if (message.type === 'inferred') this.backend = message.backend;
@@ -103,7 +115,12 @@ export class Predictor {
     worker.onExit((code, signal) => {
       if (this.#worker === worker) this.#worker = null;
       this.#clearIdle();
-      this.#fail(new KernelLabError('unavailable', `the predictor process exited (code ${code}, signal ${signal}) before answering`));
+      this.#fail(
+        coded('unavailable', `the predictor process exited (code ${code}, signal ${signal}) before answering`, 'error_predictor_exited', {
+          code: String(code),
+          signal: String(signal),
+        }),
+      );
     });
     return worker;
   }
@@ -133,7 +150,7 @@ export class Predictor {
     this.#stopped = true;
     this.#clearIdle();
     const worker = this.#worker;
-    this.#fail(new KernelLabError('unavailable', 'the predictor was stopped: KernelLab is shutting down'));
+    this.#fail(coded('unavailable', 'the predictor was stopped: KernelLab is shutting down', 'error_predictor_was_stopped', {}));
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.onExit(() => resolve()));
     worker.kill('SIGTERM');

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { UsedCheckpoint } from '../contract/inspect.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 import { readCheckpointState } from '../training/checkpointIO.ts';
 
 /** Weights of a run as they lie on disk: which epoch they are, and where. */
@@ -89,13 +89,16 @@ export function recordedWeights(
  * else the last. Refuses with the epochs there are.
  */
 export function chooseWeights(runId: number, recorded: readonly RecordedWeights[], epoch: number | undefined): RecordedWeights {
-  if (recorded.length === 0) throw new KernelLabError('not_found', `run ${runId} has no checkpoint yet`);
+  if (recorded.length === 0)
+    throw coded('not_found', `run ${runId} has no checkpoint yet`, 'error_inspect_no_checkpoint_yet', { id: runId });
   if (epoch !== undefined) {
     const atEpoch = recorded.find((w) => w.epoch === epoch);
     if (!atEpoch)
-      throw new KernelLabError(
+      throw coded(
         'not_found',
         `epoch: run ${runId} has no weights recorded at epoch ${epoch} (recorded: ${recorded.map((w) => w.epoch).join(', ')})`,
+        'error_inspect_epoch_not_recorded',
+        { id: runId, epoch, recorded: recorded.map((w) => w.epoch).join(', ') },
       );
     return atEpoch;
   }
