@@ -31,7 +31,8 @@ export default defineConfig({
       externalizeDeps: false,
       isolatedEntries: true,
       rolldownOptions: {
-        input: { preload: 'src-main/electron/preload.ts' },
+        // gpuHostPreload: the desktop GPU host's hidden window (agent calls only; gpuHostWindow.ts).
+        input: { preload: 'src-main/electron/preload.ts', gpuHostPreload: 'src-main/electron/gpuHostPreload.ts' },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },
@@ -40,7 +41,8 @@ export default defineConfig({
     root: 'src-renderer',
     build: {
       outDir: 'out/renderer',
-      rolldownOptions: { input: 'src-renderer/index.html' },
+      // gpuHost.html: the desktop GPU host's hidden window (src-renderer/gpuHost/main.ts).
+      rolldownOptions: { input: { index: 'src-renderer/index.html', gpuHost: 'src-renderer/gpuHost.html' } },
     },
     // The GPU Worker (core/gpuhost/gpuWorker.ts, "Train on this browser's GPU") is a module Worker with its own chunks.
     worker: { format: 'es' },

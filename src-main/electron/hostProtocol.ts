@@ -49,7 +49,14 @@ export type HostStartOptions = z.infer<typeof HostStartOptions>;
 export const ToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('start'), options: HostStartOptions }),
   /** One API call; `input` is what the renderer sent (already checked for its sender and path tokens). */
-  z.object({ type: z.literal('call'), id: Id, method: z.string(), input: z.unknown() }),
+  z.object({
+    type: z.literal('call'),
+    id: Id,
+    method: z.string(),
+    input: z.unknown(),
+    /** The desktop GPU host's agent token, added by main to the agent.* calls of its hidden window (gpuHostWindow.ts). */
+    agentToken: z.string().max(200).optional(),
+  }),
   /** Stop the service (interrupting running runs, closing the database), answer `closed`, exit. */
   z.object({ type: z.literal('close') }),
   z.object({ type: z.literal('worker.started'), worker: Id, pid: z.number().int().optional() }),

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { app, BrowserWindow, dialog, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { contentSecurityPolicyHeader } from '../core/contract/pagePolicy.ts';
 import { guardWebContents } from './guard.ts';
+import { queuedRunOf } from './gpuHostPolicy.ts';
+import { GpuHostWindow } from './gpuHostWindow.ts';
 import { eventChannel, registerIpc } from './ipc.ts';
 import { PathGrants } from './pathGrants.ts';
 import { holdQuitUntilClosed } from './quit.ts';
@@ -82,6 +84,8 @@ app.whenReady().then(() => {
   // The service runs in its own utility process (serviceHost.ts): SQLite, imports, dataset hashing
   // and the scheduler never hold this thread, which only draws windows and forwards calls.
   const home = homeFlag();
+  // The hidden GPU host window (gpuHostWindow.ts), started when a run queued wants a GPU.
+  const gpuHost: { window?: GpuHostWindow } = {};
   const service = new ServiceClient({
     spawnHost: () => utilityServiceHost(join(import.meta.dirname, 'serviceHost.js')),
     start: {
@@ -93,6 +97,9 @@ app.whenReady().then(() => {
     launchWorker: utilityWorker,
     onEvent: (event) => {
       for (const window of BrowserWindow.getAllWindows()) window.webContents.send(eventChannel, event);
+      const queued = queuedRunOf(event);
+      if (queued !== null)
+        gpuHost.window?.runQueued(queued).catch((error: unknown) => console.error(`gpu host: run ${queued}: ${(error as Error).message}`));
     },
     onGiveUp: (message) => {
       dialog.showErrorBox(
@@ -108,11 +115,21 @@ app.whenReady().then(() => {
   });
   // Main checks the sender and turns dialog tokens into paths; the host validates and runs the call.
   registerIpc(service, isTrustedSender, new PathGrants(), choosePaths);
+  gpuHost.window = new GpuHostWindow({
+    service,
+    preload: join(import.meta.dirname, '../preload/gpuHostPreload.cjs'),
+    load: (window) =>
+      devServerUrl ? window.loadURL(new URL('gpuHost.html', devServerUrl).href) : window.loadFile(join(rendererDir, 'gpuHost.html')),
+    isTrusted: (event) => isTrustedFrame(event.senderFrame, source),
+  });
   // Quitting waits for the service: running runs are interrupted (resumable) and the database closed.
   app.on(
     'before-quit',
     holdQuitUntilClosed(
-      () => service.close(),
+      () => {
+        gpuHost.window?.close();
+        return service.close();
+      },
       (code) => app.exit(code),
     ),
   );

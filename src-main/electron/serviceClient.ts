@@ -70,8 +70,11 @@ export class ServiceClient {
     return this.#current.ready;
   }
 
-  /** One API call, answered by the host: its result, or its error as a KernelLabError. */
-  async call<M extends MethodName>(name: M, input: unknown): Promise<MethodOutput<M>> {
+  /**
+   * One API call, answered by the host: its result, or its error as a KernelLabError. `agentToken`:
+   * for an agent.* call of the desktop GPU host (gpuHostWindow.ts), never of a page.
+   */
+  async call<M extends MethodName>(name: M, input: unknown, options: { agentToken?: string } = {}): Promise<MethodOutput<M>> {
     if (this.#closing) throw new KernelLabError('unavailable', `KernelLab is shutting down; ${name} was not run`);
     if (this.#fatal) throw this.#fatal;
     const host = this.#current;
@@ -83,7 +86,13 @@ export class ServiceClient {
         return;
       }
       host.pending.set(id, { resolve: resolve as (result: unknown) => void, reject });
-      this.#post(host, { type: 'call', id, method: name, input });
+      this.#post(host, {
+        type: 'call',
+        id,
+        method: name,
+        input,
+        ...(options.agentToken === undefined ? {} : { agentToken: options.agentToken }),
+      });
     });
   }
 

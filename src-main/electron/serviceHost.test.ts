@@ -99,6 +99,19 @@ describe('the service host (the desktop app runs the service outside main)', () 
     expect(unknown).toMatchObject({ code: 'not_found', message: "Unknown method 'runs.lst'" });
   });
 
+  it("passes the desktop GPU host's agent token with an agent.* call, and an agent.* call without one is refused", async () => {
+    const service = client();
+    await service.ready();
+    const agentId = '0b7e6a9c-5d3f-4c1e-9a2b-7f8e9d0c1b2a';
+    const hello = { agent: { id: agentId, host: 'this computer', job: "the desktop app's GPU", version: '', backends: ['webgl'] } };
+    const refused = await service.call('agent.hello', hello).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'unauthorized', message: expect.stringMatching(/^agent methods need an agent token/) });
+    const { secret } = await service.call('agents.browserGpuToken', {});
+    expect(await service.call('agent.hello', hello, { agentToken: secret })).toMatchObject({ heartbeatMs: expect.any(Number) });
+    const claim = await service.call('agent.claim', { agentId }, { agentToken: secret });
+    expect(claim.job).toBeNull();
+  });
+
   it("runs a run's worker for the host (main starts it, relays both ways) and forwards the run's events to main", async () => {
     // The worker main started trains the tiny run; its messages reach the host through main, its events come back to main.
     const events: KernelLabEvent[] = [];

@@ -101,14 +101,14 @@ export function runServiceHost(channel: HostChannel, exit: (code: number) => voi
     send({ type: 'ready' });
   };
 
-  const call = (id: number, method: string, input: unknown) => {
+  const call = (id: number, method: string, input: unknown, agentToken: string | undefined) => {
     if (!service) {
       const message = closing ? 'KernelLab is shutting down' : 'the KernelLab service has not started yet';
       send({ type: 'reply', id, reply: { ok: false, error: { code: 'unavailable', message } } });
       return;
     }
     // Service.call validates the name and the input; an unknown method is its not_found.
-    service.call(method as never, input).then(
+    service.call(method as never, input, agentToken === undefined ? {} : { agentToken }).then(
       (result) => send({ type: 'reply', id, reply: { ok: true, result } }),
       (error: unknown) => send({ type: 'reply', id, reply: { ok: false, error: toErrorBody(error) } }),
     );
@@ -136,7 +136,7 @@ export function runServiceHost(channel: HostChannel, exit: (code: number) => voi
         start(message.options);
         return;
       case 'call':
-        call(message.id, message.method, message.input);
+        call(message.id, message.method, message.input, message.agentToken);
         return;
       case 'close':
         void close();
