@@ -13,6 +13,7 @@ import { tinySweep } from '../sweeps/sweepFixture.ts';
 import { parseSweepSpec } from '../sweeps/sweepSpec.ts';
 import { openDatabase, type SqliteDatabase } from './database.ts';
 import { pivot } from './pivotQuery.ts';
+import { listRuns } from './queries.ts';
 import { RunStore } from './RunStore.ts';
 import { runInserter } from './runInsert.ts';
 import { generateSyntheticRuns } from './synthetic.ts';
@@ -239,6 +240,48 @@ describe('param sets', () => {
       store.close();
     }
   });
+  it('looks a filtered or sorted param up per run only where rows of it exist: own rows for an axis, set rows for the rest', async () => {
+    const path = join(temp.dir, 'k.db');
+    const store = RunStore.open(path);
+    const { sweepId, runIds } = await sweepInto(store);
+    store.close();
+    const db = new Database(path);
+    try {
+      const has = (table: string, key: string) => db.prepare(`SELECT count(*) FROM ${table} WHERE key = ?`).pluck().get(key) as number;
+      // This sweep stores rho (an rmsprop-only axis) as own rows only, epochs in sets only, kernelSize both ways.
+      expect([has('run_params', 'rho') > 0, has('param_set_rows', 'rho')]).toEqual([true, 0]);
+      expect([has('run_params', 'epochs'), has('param_set_rows', 'epochs') > 0]).toEqual([0, true]);
+      expect([has('run_params', 'kernelSize') > 0, has('param_set_rows', 'kernelSize') > 0]).toEqual([true, true]);
+      // The SQL of the page statement (the one with the window count) for a filter and sort on `key`.
+      const page = (key: string) => {
+        const sqls: string[] = [];
+        const spy = new Proxy(db, {
+          get: (target, name) =>
+            name === 'prepare' ? (sql: string) => (sqls.push(sql), target.prepare(sql)) : (Reflect.get(target, name) as unknown),
+        });
+        const { total } = listRuns(spy, { sweepId, params: [{ key, op: 'ge', value: 0 }], sort: { by: `param:${key}`, dir: 'asc' } });
+        const expected = db.prepare('SELECT count(*) FROM params WHERE key = ? AND value >= 0').pluck().get(key);
+        return { sql: sqls.find((sql) => sql.includes('OVER ()'))!, total, expected };
+      };
+      const own = page('rho');
+      expect(own.total).toBe(own.expected);
+      expect(own.sql).toMatch(/run_params/);
+      expect(own.sql).not.toMatch(/param_set_rows/);
+      const set = page('epochs');
+      expect([set.total, set.expected]).toEqual([runIds.length, runIds.length]);
+      expect(set.sql).toMatch(/param_set_rows/);
+      expect(set.sql).not.toMatch(/run_params/);
+      const both = page('kernelSize');
+      expect([both.total, both.expected]).toEqual([runIds.length, runIds.length]);
+      expect(both.sql).toMatch(/run_params[\s\S]*param_set_rows/);
+      const nowhere = page('beta9');
+      expect(nowhere.total).toBe(0);
+      expect(nowhere.sql).not.toMatch(/run_params|param_set_rows/);
+    } finally {
+      db.close();
+    }
+  });
+
   it('pivots all runs right when set rows are many (joined in JS) and runs also have their own rows', async () => {
     // 120 synthetic runs, each with its own set (every param varies), then a sweep whose axes are own rows.
     const path = join(temp.dir, 'many.db');

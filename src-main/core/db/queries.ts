@@ -62,10 +62,26 @@ function splitMetricColumn(spec: string): { key: string; field: SummaryField } {
 }
 
 /**
+ * Whether any run holds param `key` as its own row (`run_params`) and whether any param set holds
+ * it (one statement, an index probe each). A key lives on one side in most databases (a sweep's
+ * axes are own rows, everything else set rows), and a per-run lookup on the other side costs a
+ * b-tree descent per run for nothing. Callers read in one transaction with the query that uses
+ * the answer, so no run gains the key in between.
+ */
+function paramSides(db: SqliteDatabase, key: string): { own: boolean; set: boolean } {
+  const [own, set] = db
+    .prepare('SELECT EXISTS (SELECT 1 FROM run_params WHERE key = @key), EXISTS (SELECT 1 FROM param_set_rows WHERE key = @key)')
+    .raw()
+    .get({ key }) as [0 | 1, 0 | 1];
+  return { own: own === 1, set: set === 1 };
+}
+
+/**
  * The WHERE terms that select a filter's runs (alias `r`), with their values bound on `b`; shared
  * by the runs table's pages and its column choice (tableColumns.ts).
  */
 export function runFilterSql(
+  db: SqliteDatabase,
   q: Pick<ListRunsQueryParsed, 'experimentId' | 'sweepId' | 'status' | 'tag' | 'params' | 'metrics'>,
   b: Binder,
 ): string[] {
@@ -90,10 +106,12 @@ export function runFilterSql(
     // A run's own rows, then its param set's: the same rows as the `params` view, but the set is
     // looked up by the run's param_set_id at hand instead of joining every set row back to runs
     // (twice the cost of the filtered list on 10,000 runs). Own rows never repeat a set's key.
-    where.push(
-      `(EXISTS (SELECT 1 FROM run_params p WHERE p.run_id = r.id AND p.key = ${key} AND ${test})` +
-        ` OR EXISTS (SELECT 1 FROM param_set_rows p WHERE p.set_id = r.param_set_id AND p.key = ${key} AND ${test}))`,
-    );
+    const sides = paramSides(db, f.key);
+    const lookups = [
+      ...(sides.own ? [`EXISTS (SELECT 1 FROM run_params p WHERE p.run_id = r.id AND p.key = ${key} AND ${test})`] : []),
+      ...(sides.set ? [`EXISTS (SELECT 1 FROM param_set_rows p WHERE p.set_id = r.param_set_id AND p.key = ${key} AND ${test})`] : []),
+    ];
+    where.push(lookups.length > 0 ? `(${lookups.join(' OR ')})` : '0');
   }
   // Filters are correlated lookups by run (primary key). The unary + keeps SQLite from using the
   // (key, value) / (key, best) indexes for them, which without ANALYZE statistics it may pick and
@@ -122,7 +140,7 @@ export function listRuns(
 
 function listPage(db: SqliteDatabase, q: ListRunsQueryParsed): { total: number; rows: RunRow[] } {
   const b = new Binder();
-  const where = runFilterSql(q, b);
+  const where = runFilterSql(db, q, b);
   const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
 
   let join = '';
@@ -130,8 +148,15 @@ function listPage(db: SqliteDatabase, q: ListRunsQueryParsed): { total: number; 
   const by = q.sort.by;
   if (by.startsWith('param:')) {
     // The run's own row or its set's (as in runFilterSql), not a join through the `params` view.
-    const key = b.bind(by.slice('param:'.length));
-    sortExpr = `coalesce((SELECT value FROM run_params WHERE run_id = r.id AND key = ${key}), (SELECT value FROM param_set_rows WHERE set_id = r.param_set_id AND key = ${key}))`;
+    const name = by.slice('param:'.length);
+    const key = b.bind(name);
+    // Joined (a scalar subquery per run costs a little more), from the side(s) that hold the key.
+    const { own, set } = paramSides(db, name);
+    join = [
+      ...(own ? [`LEFT JOIN run_params sp ON sp.run_id = r.id AND sp.key = ${key}`] : []),
+      ...(set ? [`LEFT JOIN param_set_rows ss ON ss.set_id = r.param_set_id AND ss.key = ${key}`] : []),
+    ].join(' ');
+    sortExpr = own && set ? 'coalesce(sp.value, ss.value)' : own ? 'sp.value' : set ? 'ss.value' : 'NULL';
   } else if (by.startsWith('metric:')) {
     const { key, field } = splitMetricColumn(by.slice('metric:'.length));
     join = `LEFT JOIN latest_metrics sm ON sm.run_id = r.id AND sm.key = ${b.bind(key)}`;
@@ -143,8 +168,7 @@ function listPage(db: SqliteDatabase, q: ListRunsQueryParsed): { total: number; 
   // The total comes with the page (a window count over the filtered rows) instead of a second
   // pass of the filters; only a page past the end needs the separate count.
   // The sort key is computed once per filtered run, in the inner SELECT: written twice in the
-  // ORDER BY (nulls last, then the value), a param key's two lookups ran twice per run, a third of
-  // the filtered list's time on 10,000 runs (issue 13).
+  // ORDER BY (nulls last, then the value), a param key's lookups ran twice per run (issue 13).
   const page = db
     .prepare(
       `SELECT id, count(*) OVER () AS total FROM (SELECT r.id AS id, ${sortExpr} AS sort_key FROM runs r ${join} ${whereSql})

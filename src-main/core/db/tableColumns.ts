@@ -57,11 +57,16 @@ const byRank = (a: string, b: string) => {
 /** How many of the selected runs (the newest) decide the columns. */
 export const sampleSize = 2000;
 
+/** One read transaction: the count, the sample and its params see the same runs (and the same param lookups, see queries.ts). */
 export function tableColumns(db: SqliteDatabase, input: unknown): TableColumns {
+  return db.transaction(() => columnsOf(db, input))();
+}
+
+function columnsOf(db: SqliteDatabase, input: unknown): TableColumns {
   const parsed = RunsFilter.safeParse(input ?? {});
   if (!parsed.success) throw invalidInput('runs filter', parsed.error);
   const b = new Binder();
-  const where = runFilterSql(parsed.data, b);
+  const where = runFilterSql(db, parsed.data, b);
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const runs = (db.prepare(`SELECT count(*) FROM runs r ${whereSql}`).pluck().get(b.args) as number) ?? 0;
   // The newest runs stand for the rest: what varies among 2,000 runs is what a table of them
