@@ -139,6 +139,26 @@ describe('queueing a large sweep', () => {
     expect(store.getSweep(started.sweepId)).toMatchObject({ status: 'canceled', runCounts: { canceled: 2000 } });
   });
 
+  it('tells a big cancel’s progress a few times a second, not once per chunk (each counts the sweep’s runs)', async () => {
+    const started = await queueSweep(store, manyPoints(2500));
+    const events = new EventBus();
+    const told: number[] = [];
+    events.subscribe((event) => {
+      if (event.name === 'sweep.progress') told.push(event.payload.canceled);
+    });
+    const scheduler = new Scheduler({
+      store,
+      events,
+      executor: { start: () => ({ outcome: new Promise(() => undefined), stop: () => undefined }) },
+    });
+    const began = performance.now();
+    expect(await scheduler.cancelSweep(started.sweepId)).toEqual({ canceled: 5000 });
+    const elapsed = performance.now() - began;
+    // 10 chunks of 500: at most one event per 250 ms while canceling, and the final count.
+    expect(told.length).toBeLessThanOrEqual(Math.floor(elapsed / 250) + 1);
+    expect(told.at(-1)).toBe(5000);
+  });
+
   it('previews a sweep without holding every point: counts all, lists the first 5,000', async () => {
     const { value: preview, turns } = await turnsDuring(previewSweep(manyPoints(20_000, { fold: false }), undefined, 2));
     expect(preview).toMatchObject({ planned: 40_000, trained: 40_000, derived: 0, impossible: 0, truncated: true });

@@ -41,6 +41,9 @@ import { sweepProgress, updateSweepStatus } from './sweepProgress.ts';
 import { WorkerBudget, type Concurrency } from './workerBudget.ts';
 import { defaultStallMs, type SchedulerOptions } from './schedulerOptions.ts';
 
+/** While a sweep is canceled a chunk at a time, its progress is told this often at most (ms). */
+const cancelProgressEveryMs = 250;
+
 export class Scheduler {
   readonly #store: RunStore;
   readonly #events: EventBus;
@@ -445,9 +448,14 @@ export class Scheduler {
     this.#requireSweep(sweepId);
     this.#store.setSweepStatus(sweepId, 'canceled');
     let canceled = 0;
+    // Progress counts the sweep's runs in SQL (tens of ms at 100,000): a few a second, not one per chunk (issue 12).
+    let progressAt = performance.now();
     for (let n = this.#store.cancelOpenRuns(sweepId, bulkChunk); n > 0; n = this.#store.cancelOpenRuns(sweepId, bulkChunk)) {
       canceled += n;
-      this.emitProgress(sweepId);
+      if (performance.now() - progressAt >= cancelProgressEveryMs) {
+        this.emitProgress(sweepId);
+        progressAt = performance.now();
+      }
       await new Promise((resolve) => setImmediate(resolve));
     }
     for (const runId of this.#local.runIdsOfSweep(sweepId)) {
