@@ -79,6 +79,31 @@ describe('runs, sweeps and store refusals in Korean', () => {
     expect(errorBodyText(steps.body, 'ko')).toBe('axes.learningRate.steps: 범위로 그리드를 만들려면 steps가 필요합니다');
   });
 
+  it("a model's kernel larger than its input, as the model builder shows it (the layer named first in both languages)", async () => {
+    const spec = {
+      inputShape: [28, 28, 1],
+      numClasses: 10,
+      layers: [
+        { type: 'conv2d', filters: 4, kernelSize: 5 },
+        { type: 'conv2d', filters: 4, kernelSize: 30 },
+      ],
+    };
+    const { status, body } = await refused('training.summary', { spec });
+    expect(status).toBe(400);
+    expect(body.message).toBe(
+      "layers[1] (conv2d): height = floor((H + 2P − K) / S) + 1 = floor((24 + 0 − 30) / 1) + 1 = -5: the 30×30 window is larger than its 24-pixel input (padding 'valid'); use padding 'same' or a smaller kernel",
+    );
+    expect(errorBodyText(body, 'ko')).toBe(
+      "layers[1] (conv2d): height = floor((H + 2P − K) / S) + 1 = floor((24 + 0 − 30) / 1) + 1 = -5: 30×30 창이 24픽셀 입력보다 큽니다(padding 'valid'). padding 'same'을 쓰거나 커널을 줄이세요",
+    );
+    const flat = await refused('training.summary', {
+      spec: { inputShape: [28, 28, 1], numClasses: 10, layers: [{ type: 'dense', units: 10 }] },
+    });
+    expect(errorBodyText(flat.body, 'ko')).toBe(
+      'layers[0] (dense): 평평한 입력이 필요한데 [28, 28, 1]을(를) 받습니다. 앞에 flatten 층을 넣으세요',
+    );
+  });
+
   it('pausing a run that is not there', async () => {
     const { body } = await refused('runs.pause', { id: 4242 });
     expect(errorBodyText(body, 'ko')).toBe('실행 4242이(가) 없습니다');

@@ -120,6 +120,14 @@ export const coreTextParams = {
   error_predictor_stopped: z.object({}).strict(),
   error_predictor_timeout: z.object({ limitSeconds: number }).strict(),
   error_predictor_was_stopped: z.object({}).strict(),
+  // A model spec's shapes refused, layer by layer (core/models/shapeInference.ts); every one starts `layers[i] (type): `.
+  model_needs_flat: z.object({ index: count, type: word, shape: word }).strict(),
+  model_needs_image: z.object({ index: count, type: word, size: count }).strict(),
+  model_output_needs_flat: z.object({ index: count, type: word, shape: word }).strict(),
+  model_shape_zero: z.object({ index: count, type: word, shape: word }).strict(),
+  model_window_too_large: z
+    .object({ index: count, type: word, axis: word, size: count, kernel: count, stride: count, out: number })
+    .strict(),
   // Questions the page asks with a yes button (ErrorBody.confirm).
   confirm_epochs: z.object({ epochs: count, limit: count }).strict(),
   confirm_runs: z.object({ total: count, limit: count }).strict(),

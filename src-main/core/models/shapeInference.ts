@@ -1,4 +1,6 @@
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
+import type { z } from 'zod';
+import type { coreTextParams, CoreTextCode } from '../contract/coreText.ts';
 import type { LayerSpec, ModelSpec, Padding } from '../contract/training.ts';
 
 /** One row of a model summary, computed from the spec before any tensor exists. */
@@ -27,8 +29,17 @@ interface SpatialResult {
   padBefore: number;
 }
 
-function refuse(index: number, type: string, detail: string): never {
-  throw new KernelLabError('invalid_input', `layers[${index}] (${type}): ${detail}`);
+/** The layer's refusal, `layers[i] (type): …` in every language: the model builder marks the row it names. */
+type ShapeCode = Extract<CoreTextCode, `model_${string}`>;
+function refuse<C extends ShapeCode>(
+  index: number,
+  type: string,
+  detail: string,
+  code: C,
+  params: Omit<z.infer<(typeof coreTextParams)[C]>, 'index' | 'type'>,
+): never {
+  const text = { index, type, ...params } as z.infer<(typeof coreTextParams)[C]>;
+  throw coded('invalid_input', `layers[${index}] (${type}): ${detail}`, code, text);
 }
 
 /**
@@ -56,6 +67,8 @@ export function spatialOutput(
       type,
       `${axis} = floor((H + 2P − K) / S) + 1 = floor((${size} + 0 − ${kernel}) / ${stride}) + 1 = ${out}: ` +
         `the ${kernel}×${kernel} window is larger than its ${size}-pixel input (padding 'valid'); use padding 'same' or a smaller kernel`,
+      'model_window_too_large',
+      { axis, size, kernel, stride, out },
     );
   }
   return { out, padBefore: 0 };
@@ -69,7 +82,8 @@ export function inferShapes(spec: ModelSpec): ModelSummary {
     const step = layerStep(index, layer, shape);
     shape = step.shape;
     for (const size of shape) {
-      if (size <= 0) refuse(index, layer.type, `output shape [${shape.join(', ')}] reaches zero`);
+      if (size <= 0)
+        refuse(index, layer.type, `output shape [${shape.join(', ')}] reaches zero`, 'model_shape_zero', { shape: shape.join(', ') });
     }
     rows.push({
       index,
@@ -147,12 +161,23 @@ function layerStep(index: number, layer: LayerSpec, shape: number[]): LayerStep 
 
 function needImage(index: number, type: string, shape: number[]): [number, number, number] {
   if (shape.length !== 3)
-    refuse(index, type, `needs an image input [height, width, channels] but gets a flat vector of ${shape[0]} after flatten`);
+    refuse(
+      index,
+      type,
+      `needs an image input [height, width, channels] but gets a flat vector of ${shape[0]} after flatten`,
+      'model_needs_image',
+      {
+        size: shape[0]!,
+      },
+    );
   return shape as [number, number, number];
 }
 
 function needFlat(index: number, type: string, shape: number[]): number {
-  if (shape.length !== 1) refuse(index, type, `needs a flat input but gets [${shape.join(', ')}]: add a flatten layer before it`);
+  if (shape.length !== 1)
+    refuse(index, type, `needs a flat input but gets [${shape.join(', ')}]: add a flatten layer before it`, 'model_needs_flat', {
+      shape: shape.join(', '),
+    });
   return shape[0]!;
 }
 
@@ -164,6 +189,8 @@ function outputRow(spec: ModelSpec, shape: number[]): LayerRow {
       outputIndex,
       'output',
       `the softmax output needs a flat input but gets [${shape.join(', ')}]: end the layers with flatten (and dense)`,
+      'model_output_needs_flat',
+      { shape: shape.join(', ') },
     );
   }
   const n = shape[0]!;
