@@ -56,3 +56,17 @@ export function nodeLocale(options: { flag?: string | undefined; env: Record<str
   if (posix) return localeOf(posix) ?? baseLocale;
   return pickLocale([options.intlLocale ?? Intl.DateTimeFormat().resolvedOptions().locale]);
 }
+
+/**
+ * `--lang` as written anywhere on the command line (`--lang ko`, `--lang=ko`): read before the
+ * commands are built, since their help texts come from the catalogue in that language.
+ */
+export function langFlag(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return undefined;
+    if (arg === '--lang') return argv[i + 1] ?? '';
+    if (arg.startsWith('--lang=')) return arg.slice('--lang='.length);
+  }
+  return undefined;
+}

@@ -1,14 +1,15 @@
 /**
  * Builds the single-file `kernellab-agent` (npm run build:agent → dist/kernellab-agent): this
  * Node's executable with a Node SEA blob injected (postject) whose main is sea.cjs and whose one
- * asset is the agent's part of KernelLab (src-main/core, src-main/agent, package.json) and the
- * packages it loads, gzipped. A node runs it with nothing installed: no Node, no npm, no project.
+ * asset is the agent's part of KernelLab (src-main/core, src-main/agent, package.json), the
+ * compiled message catalogue with the language choice (i18n/paraglide's JavaScript, i18n/locale.ts,
+ * i18n/coreText.ts, cli/errorText.ts: about 0.3 MiB gzipped) and the packages it loads, gzipped. A node runs it with nothing installed: no Node, no npm, no project.
  * Built for this machine's platform and architecture, by this Node (22.18 or newer).
  *
- *   node src-main/agent/buildSea.ts [--out dist/kernellab-agent]
+ *   node src-main/agent/buildSea.ts [--out dist/kernellab-agent]   (npm run build:agent compiles the catalogue first)
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -76,7 +77,15 @@ export function agentFiles(): string[] {
   const packages = packageClosure(lock, entryPackages).flatMap((dir) =>
     filesUnder(join(root, dir), (p) => !/\.(map|d\.ts|d\.mts|d\.cts|md|markdown)$/i.test(p)),
   );
-  return [join(root, 'package.json'), ...sources('src-main/core'), ...sources('src-main/agent'), ...packages];
+  const catalogue = join(root, 'i18n', 'paraglide');
+  if (!existsSync(join(catalogue, 'messages.js')))
+    throw new Error(`${relative(root, catalogue)} is not compiled: run node i18n/compile.ts (npm run build:agent does) first`);
+  const i18n = [
+    ...filesUnder(catalogue, (p) => p.endsWith('.js')),
+    ...['locale.ts', 'coreText.ts'].map((f) => join(root, 'i18n', f)),
+    join(root, 'src-main', 'cli', 'errorText.ts'),
+  ];
+  return [join(root, 'package.json'), ...sources('src-main/core'), ...sources('src-main/agent'), ...i18n, ...packages];
 }
 
 export function buildAgent(out: string): { bytes: number; files: number; packed: number } {

@@ -26,9 +26,9 @@ export interface AgentFlags {
 }
 
 /**
- * What the agent command says. `kernellab agent` passes the catalogue's texts in the user's
- * language; the single-file `kernellab-agent` packs only core and agent sources, no catalogue,
- * so it speaks the English defaults below.
+ * What the agent command says. `kernellab agent` and the single-file `kernellab-agent` pass the
+ * catalogue's texts in the user's language (texts.ts); the English defaults below serve a caller
+ * without the catalogue.
  */
 export interface AgentTexts {
   description: string;

@@ -2,30 +2,45 @@
  * Entry of the single-file `kernellab-agent` (a Node single executable application; sea.cjs
  * unpacks this project's agent and its packages, then imports this file). Nothing here opens a
  * data folder: the agent talks to a server and trains in workers, which are this same executable
- * started again in the worker role.
+ * started again in the worker role. It speaks the user's language as `kernellab` does (--lang,
+ * KERNELLAB_LANG, the system locale): the compiled catalogue is packed beside it.
  */
 import { Command, CommanderError } from 'commander';
+import { langFlag, nodeLocale } from '../../i18n/locale.ts';
+import { m } from '../../i18n/paraglide/messages.js';
+import { setLocale } from '../../i18n/paraglide/runtime.js';
+import { errorText } from '../cli/errorText.ts';
 import { selfWorkerLauncher } from '../core/agents/agent.ts';
-import { KernelLabError, toErrorBody } from '../core/errors.ts';
+import { KernelLabError } from '../core/errors.ts';
 import { defineAgentCommand } from './command.ts';
+import { catalogueAgentTexts } from './texts.ts';
 
 /** Tells sea.cjs to start the training worker instead of the agent. */
 export const workerRoleEnv = { KERNELLAB_AGENT_ROLE: 'worker' };
 
 export async function main(argv: string[], version: string): Promise<number> {
   const write = (line: string) => process.stderr.write(`${line}\n`);
+  try {
+    setLocale(nodeLocale({ flag: langFlag(argv.slice(2)), env: process.env }), { reload: false });
+  } catch (error) {
+    write(`kernellab-agent: ${(error as Error).message}`);
+    return 2;
+  }
   const program = new Command('kernellab-agent').version(version).exitOverride();
+  // Read above, before the texts are made; declared so commander accepts it.
+  program.option('--lang <language>', m.cli_option_lang());
   defineAgentCommand(
     program,
     { write, json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`) },
     { launchWorker: selfWorkerLauncher(workerRoleEnv), workerEntry: 'kernellab-agent worker', version },
+    catalogueAgentTexts(),
   );
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    write(`kernellab-agent: ${toErrorBody(error).message}`);
+    write(`kernellab-agent: ${errorText(error)}`);
     return error instanceof KernelLabError && error.code === 'invalid_input' ? 2 : 1;
   }
 }

@@ -35,6 +35,24 @@ describe('the single-file agent', () => {
   it('is built into one executable and trains a run on a machine with nothing installed', async () => {
     const built = buildAgent(binary);
     expect(built.files).toBeGreaterThan(100);
+    // It speaks the user's language like kernellab (issue 17): the compiled catalogue is packed.
+    const refused = (env: Record<string, string>) =>
+      new Promise<{ code: number; stderr: string }>((resolve) =>
+        execFile(
+          binary,
+          ['--server', server.url, '--token-file', 'no-such-token-file'],
+          { cwd: temp.dir, env: { HOME: join(temp.dir, 'lang-home'), PATH: '/nonexistent', ...env }, timeout: 120_000 },
+          (error, _stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
+        ),
+      );
+    expect(await refused({ KERNELLAB_LANG: 'ko' })).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(
+        /^kernellab-agent: --token-file: \S*no-such-token-file을\(를\) 읽을 수 없습니다\(ENOENT\)$/m,
+      ) as unknown,
+    });
+    expect((await refused({ LANG: 'C' })).stderr).toMatch(/^kernellab-agent: --token-file: cannot read \S*no-such-token-file \(ENOENT\)$/m);
+
     const { sweepId } = await service.call('sweeps.start', { spec: tinySweep({ axes: { kernelSize: [3] } }), runsOn: 'agents' });
     const tokenFile = join(temp.dir, 'token');
     writeFileSync(tokenFile, (await service.call('agents.createToken', { sweepId })).secret, { mode: 0o600 });

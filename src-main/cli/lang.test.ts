@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { cliPath } from '../test/servedKernellab.ts';
-import { langFlag } from './main.ts';
+import { langFlag } from '../../i18n/locale.ts';
 
 describe('kernellab --lang', () => {
   it('finds --lang anywhere before --', () => {

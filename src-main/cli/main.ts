@@ -14,8 +14,9 @@ import { registerKeras } from './keras.ts';
 import { registerSummary } from './summary.ts';
 import { registerSweepCluster } from './sweepCluster.ts';
 import { registerTrain } from './train.ts';
-import { defineAgentCommand, type AgentTexts } from '../agent/command.ts';
-import { nodeLocale } from '../../i18n/locale.ts';
+import { defineAgentCommand } from '../agent/command.ts';
+import { catalogueAgentTexts } from '../agent/texts.ts';
+import { langFlag, nodeLocale } from '../../i18n/locale.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
 
@@ -32,35 +33,6 @@ function queuedWork(method: string, result: unknown): boolean {
     default:
       return false;
   }
-}
-
-/** `kernellab agent`'s texts from the catalogue (the single-file agent keeps its English ones). */
-function agentTexts(): AgentTexts {
-  return {
-    description: m.cli_agent_description(),
-    options: {
-      server: m.cli_agent_option_server(),
-      tokenFile: m.cli_agent_option_token_file(),
-      sweep: m.cli_agent_option_sweep(),
-      count: m.cli_agent_option_count(),
-      backend: m.cli_agent_option_backend(),
-      spool: m.cli_agent_option_spool(),
-      cache: m.cli_agent_option_cache(),
-      ca: m.cli_agent_option_ca(),
-      threads: m.cli_agent_option_threads(),
-      job: m.cli_agent_option_job(),
-      patience: m.cli_agent_option_patience(),
-      json: m.cli_agent_option_json(),
-    },
-    notPositive: m.cli_agent_not_positive,
-    signalAgain: m.cli_agent_signal_again,
-    signal: m.cli_agent_signal,
-    done: m.cli_agent_done,
-    runsOne: m.cli_agent_runs_one,
-    runsMany: m.cli_agent_runs_many,
-    none: m.cli_agent_none(),
-    notReported: m.cli_agent_not_reported(),
-  };
 }
 
 /** Commander's section titles (Usage:, Options:, Commands:…) in the user's language. */
@@ -84,20 +56,6 @@ function helpTitle(title: string): string {
 /** Exit codes: 0 done, 1 the command failed, 2 the command line or its input was wrong. */
 function exitCodeOf(error: unknown): number {
   return error instanceof KernelLabError && error.code === 'invalid_input' ? 2 : 1;
-}
-
-/**
- * `--lang` as written anywhere on the command line (`--lang ko`, `--lang=ko`): read before the
- * commands are built, since their help texts come from the catalogue in that language.
- */
-export function langFlag(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') return undefined;
-    if (arg === '--lang') return argv[i + 1] ?? '';
-    if (arg.startsWith('--lang=')) return arg.slice('--lang='.length);
-  }
-  return undefined;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -168,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
   registerKeras(program, () => open(program.opts().home));
 
   // A remote executor: it talks to a server, never opens this machine's data folder.
-  defineAgentCommand(program.command('agent'), { write: printError, json: printJson }, {}, agentTexts());
+  defineAgentCommand(program.command('agent'), { write: printError, json: printJson }, {}, catalogueAgentTexts());
 
   registerDatasets(program, (extra) => open(program.opts().home, extra));
   registerEngine(program, () => open(program.opts().home));
