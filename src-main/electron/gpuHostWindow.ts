@@ -75,6 +75,13 @@ export class GpuHostWindow {
       this.start();
   }
 
+  /** At launch: runs pinned to a GPU that were queued while the app was closed start the window too. */
+  async startIfQueued(): Promise<void> {
+    if (this.#window || this.#closed) return;
+    const queued = await this.#o.service.call('runs.list', { status: ['queued'], limit: 1000 });
+    if (queued.rows.some((row) => wantsGpuHost(row.backend, this.#hardwareSeen))) this.start();
+  }
+
   start(): void {
     if (this.#window || this.#closed) return;
     clearTimeout(this.#restartTimer);

@@ -122,6 +122,10 @@ app.whenReady().then(() => {
       devServerUrl ? window.loadURL(new URL('gpuHost.html', devServerUrl).href) : window.loadFile(join(rendererDir, 'gpuHost.html')),
     isTrusted: (event) => isTrustedFrame(event.senderFrame, source),
   });
+  service
+    .ready()
+    .then(() => gpuHost.window?.startIfQueued())
+    .catch((error: unknown) => console.error(`gpu host: queued runs not read: ${(error as Error).message}`));
   // Quitting waits for the service: running runs are interrupted (resumable) and the database closed.
   app.on(
     'before-quit',
