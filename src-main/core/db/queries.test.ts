@@ -5,7 +5,7 @@ import { makeTempDir } from '../../test/tempDir.ts';
 import type { KernelLabError } from '../errors.ts';
 import { createService, type Service } from '../service.ts';
 import fc from 'fast-check';
-import { csvCell } from './exchange.ts';
+import { csvCell } from './exportCsv.ts';
 import { downsample } from './queries.ts';
 import { RunStore, type NewRun } from './RunStore.ts';
 import type { RunStatus } from '../contract/runs.ts';

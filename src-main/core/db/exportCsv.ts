@@ -1,0 +1,135 @@
+/**
+ * Runs exported as CSV (exchange.ts picks the format): a table with one row per run (params and
+ * summaries as columns) or one row per metric point. Spreadsheet formulas in text are defused.
+ */
+import { encodeMetricValue } from '../contract/index.ts';
+import type { SqliteDatabase } from './database.ts';
+import { readParam, runRowColumns, type FlatParam, type RunDbRow } from './records.ts';
+
+/** A text that is a plain number (or NaN/±Infinity) is data to a spreadsheet, never a formula. */
+const numberLike = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?Infinity$|^NaN$/i;
+
+/**
+ * One CSV cell. A text starting with = + - @ tab or CR is a formula to Excel, LibreOffice and
+ * Google Sheets (a run name like `=HYPERLINK(...)` from a shared export would run when the CSV is
+ * opened), so it gets a leading apostrophe, which spreadsheets show as text (OWASP's advice).
+ * Numbers, and texts that are plain numbers like `-0.5`, are left as they are.
+ */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let s = typeof value === 'number' ? String(encodeMetricValue(value)) : String(value);
+  if (typeof value !== 'number' && /^[=+\-@\t\r]/.test(s) && !numberLike.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function csv(rows: unknown[][]): string {
+  return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+type ParamRow = { run_id: number; key: string; value: number | string; kind: FlatParam['kind'] };
+type SummaryRow = {
+  run_id: number;
+  key: string;
+  last: number | null;
+  best: number | null;
+  best_step: number | null;
+  min: number | null;
+  max: number | null;
+};
+
+/** One CSV row per metric point, in run, key and step order. */
+export function metricsCsv(db: SqliteDatabase, idJson: string): string {
+  const rows = db
+    .prepare(
+      `SELECT r.uuid, r.name, m.key, m.step, m.epoch, m.wall_ms, m.value FROM metrics m JOIN runs r ON r.id = m.run_id
+         WHERE m.run_id IN (SELECT value FROM json_each(?)) ORDER BY r.id, m.key, m.step`,
+    )
+    .raw()
+    .all(idJson) as unknown[][];
+  const out = rows.map((r) => (r[6] === null ? [...r.slice(0, 6), 'NaN'] : r));
+  return csv([['run_uuid', 'run_name', 'key', 'step', 'epoch', 'wall_ms', 'value'], ...out]);
+}
+
+/** One CSV row per run: its columns, then a column per param and five per metric summary. */
+export function runsCsv(db: SqliteDatabase, idJson: string): string {
+  const runs = db
+    .prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`)
+    .all(idJson) as RunDbRow[];
+  const params = db
+    .prepare('SELECT run_id, key, value, kind FROM params WHERE run_id IN (SELECT value FROM json_each(?))')
+    .all(idJson) as ParamRow[];
+  const summaries = db.prepare('SELECT * FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?))').all(idJson) as SummaryRow[];
+  const tags = db.prepare('SELECT run_id, tag FROM tags WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY tag').all(idJson) as {
+    run_id: number;
+    tag: string;
+  }[];
+  const paramKeys = [...new Set(params.map((p) => p.key))].sort();
+  const metricKeys = [...new Set(summaries.map((s) => s.key))].sort();
+  const header = [
+    'uuid',
+    'name',
+    'status',
+    'experiment_id',
+    'sweep_id',
+    'dataset',
+    'backend',
+    'device',
+    'seed',
+    'created_at',
+    'started_at',
+    'ended_at',
+    'duration_ms',
+    'tags',
+    ...paramKeys.map((k) => `param.${k}`),
+    ...metricKeys.flatMap((k) => [`${k}.last`, `${k}.best`, `${k}.best_step`, `${k}.min`, `${k}.max`]),
+  ];
+  // Grouped by run once: a filter over every row per run made a 100,000-run table quadratic.
+  const paramsOf = byRun(params);
+  const summariesOf = byRun(summaries);
+  const tagsOf = byRun(tags);
+  const lines = runs.map((r) => {
+    const p = new Map((paramsOf.get(r.id) ?? []).map((x) => [x.key, readParam(x.value, x.kind)]));
+    const s = new Map((summariesOf.get(r.id) ?? []).map((x) => [x.key, x]));
+    const runTags = (tagsOf.get(r.id) ?? []).map((t) => t.tag);
+    return [
+      ...runCsvColumns(r, runTags),
+      ...paramKeys.map((k) => p.get(k) ?? null),
+      ...metricKeys.flatMap((k) => {
+        const x = s.get(k);
+        return x ? [x.last ?? NaN, x.best, x.best_step, x.min, x.max] : [null, null, null, null, null];
+      }),
+    ];
+  });
+  return csv([header, ...lines]);
+}
+
+/** Rows by their run, each run's in the order given. */
+function byRun<T extends { run_id: number }>(rows: T[]): Map<number, T[]> {
+  const grouped = new Map<number, T[]>();
+  for (const row of rows) {
+    const list = grouped.get(row.run_id);
+    if (list) list.push(row);
+    else grouped.set(row.run_id, [row]);
+  }
+  return grouped;
+}
+
+/** A run's own columns, in the header's order from uuid to tags. */
+function runCsvColumns(r: RunDbRow, tags: string[]): unknown[] {
+  return [
+    r.uuid,
+    r.name,
+    r.status,
+    r.experiment_id,
+    r.sweep_id,
+    r.dataset,
+    r.backend,
+    r.device,
+    r.seed,
+    r.created_at,
+    r.started_at,
+    r.ended_at,
+    r.ended_at !== null && r.started_at !== null ? r.ended_at - r.started_at : null,
+    tags.join(';'),
+  ];
+}
