@@ -175,7 +175,12 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     writeFileSync(exportFile, exported.content);
     expect(await check('runs.importFile', { path: exportFile })).toEqual({ imported: 0, skipped: expect.any(Number) });
     // The completed run's checkpoint row names no folder on disk: each run says why it has no answer.
-    const refused = { runId: completed, ok: false, error: `run ${completed} has no checkpoint yet` };
+    const refused = {
+      runId: completed,
+      ok: false,
+      error: `run ${completed} has no checkpoint yet`,
+      errorCode: { code: 'error_inspect_no_checkpoint_yet', params: { id: completed } },
+    };
     expect(await check('inspect.filters', { runIds: [completed], layer: 0 })).toEqual({ runs: [refused] });
     expect(await check('inspect.predict', { runIds: [completed], image: [0, 255] })).toEqual({ runs: [refused] });
     expect(await check('inspect.featureMaps', { runIds: [completed], testIndex: 3 })).toEqual({ runs: [refused] });
