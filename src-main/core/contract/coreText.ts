@@ -234,6 +234,12 @@ export const coreTextParams = {
   run_source_no_test: z.object({ id, epochs: count }).strict(),
   run_stopped_while_running: z.object({}).strict(),
   run_worker_silent: z.object({ seconds: count }).strict(),
+  run_worker_exited: z.object({ code: word, signal: word }).strict(),
+  // Training refusing a run in its worker (core/training); stored beside runs.error like the above.
+  training_backend_gpu_host_only: z.object({ backend: word }).strict(),
+  training_backend_unavailable: z.object({ backend: word, detail: word }).strict(),
+  training_no_image_left: z.object({ split: number, count }).strict(),
+  training_too_big: z.object({ backend: word, problem: word }).strict(),
   // A cluster job's state detail, stored beside cluster_jobs.state_detail (migration 0014).
   // Why sending a sweep to a cluster failed (core/clusters); commands and what they printed pass as they are.
   cluster_command_cannot_start: z.object({ command: word, reason: word }).strict(),

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coreTextOf } from '../../../i18n/coreText.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { getPreset } from '../models/presets.ts';
 import { forkWorker, type WorkerLauncher } from '../workerHost.ts';
@@ -49,7 +50,7 @@ function collect(launch: WorkerLauncher, req: TrainRequest, onMessage?: (m: Trai
 describe('run controller with a real worker process', () => {
   it('streams a run from trainBegin to trainEnd and ends completed', async () => {
     const { run, messages } = collect(forkWorker, request(1, 1));
-    expect(await run.done).toEqual({ status: 'completed', error: null, epochsCompleted: 1 });
+    expect(await run.done).toEqual({ status: 'completed', error: null, errorText: null, epochsCompleted: 1 });
     const types = messages.map((m) => m.type);
     expect(types[0]).toBe('trainBegin');
     expect(types.at(-1)).toBe('trainEnd');
@@ -84,8 +85,23 @@ describe('run controller with a real worker process', () => {
     expect(outcome.status).toBe('failed');
     expect(outcome.epochsCompleted).toBe(1);
     expect(outcome.error).toMatch(/worker exited \(code null, signal SIGKILL\) before the run ended/);
+    // Stored beside the error (runs.error_code): the run view says it in Korean.
+    expect(coreTextOf(outcome.errorText, outcome.error!, 'ko')).toBe('실행이 끝나기 전에 워커가 종료되었습니다(코드 null, 신호 SIGKILL)');
     expect(messages.filter((m) => m.type === 'epochEnd')).toHaveLength(1);
     expect(messages.at(-1)).toMatchObject({ type: 'error', runId: 3 });
+  });
+
+  it("fails a run pinned to a browser's GPU in words, with the worker's code beside them", async () => {
+    const req = request(6, 1);
+    const { run, messages } = collect(forkWorker, { ...req, hyperparameters: { ...req.hyperparameters, backend: 'webgpu' } });
+    const outcome = await run.done;
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toBe('hyperparameters.backend: webgpu trains only in a browser GPU host, not in a worker process');
+    expect(outcome.errorText).toEqual({ code: 'training_backend_gpu_host_only', params: { backend: 'webgpu' } });
+    expect(messages.at(-1)).toMatchObject({ type: 'error', messageCode: outcome.errorText });
+    expect(coreTextOf(outcome.errorText, outcome.error!, 'ko')).toBe(
+      'hyperparameters.backend: webgpu은(는) 워커 프로세스가 아니라 브라우저 GPU 호스트에서만 학습합니다',
+    );
   });
 
   it('fails a run whose worker sends a message outside the protocol', async () => {

@@ -1,4 +1,5 @@
 import type { WorkerHandle, WorkerLauncher } from '../workerHost.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { FromWorker, type TrainingMessage, type TrainRequest, type TrainStatus } from './workerProtocol.ts';
 
 /**
@@ -15,6 +16,8 @@ export interface RunOutcome {
   status: RunOutcomeStatus;
   /** Why a failed run failed: the worker's error or how it died. */
   error: string | null;
+  /** `error` coded (contract/coreText.ts), null where only the English says it. */
+  errorText: CoreText | null;
   epochsCompleted: number;
 }
 
@@ -47,6 +50,7 @@ class WorkerRun implements RunHandle {
   readonly #sink: RunSink;
   #ended: RunOutcome | null = null;
   #errorText: string | null = null;
+  #errorCode: CoreText | null = null;
   #epochsCompleted = 0;
   #resolveDone!: (outcome: RunOutcome) => void;
 
@@ -100,11 +104,12 @@ class WorkerRun implements RunHandle {
         return;
       case 'trainEnd':
         this.#epochsCompleted = message.epochsCompleted;
-        this.#ended = { status: message.status, error: null, epochsCompleted: this.#epochsCompleted };
+        this.#ended = { status: message.status, error: null, errorText: null, epochsCompleted: this.#epochsCompleted };
         this.#deliver(message);
         return;
       case 'error':
         this.#errorText = message.message;
+        this.#errorCode = message.messageCode ?? null;
         this.#deliver({ ...message, runId: this.runId });
         return;
       case 'trainBegin':
@@ -125,8 +130,13 @@ class WorkerRun implements RunHandle {
       this.#resolveDone(this.#ended);
       return;
     }
-    const why = this.#errorText ?? `worker exited (code ${code}, signal ${signal}) before the run ended`;
-    if (this.#errorText === null) this.#deliver({ type: 'error', runId: this.runId, message: why });
-    this.#resolveDone({ status: 'failed', error: why, epochsCompleted: this.#epochsCompleted });
+    if (this.#errorText === null) {
+      const why = `worker exited (code ${code}, signal ${signal}) before the run ended`;
+      const whyText = coreText('run_worker_exited', { code: String(code), signal: String(signal) });
+      this.#deliver({ type: 'error', runId: this.runId, message: why, messageCode: whyText });
+      this.#resolveDone({ status: 'failed', error: why, errorText: whyText, epochsCompleted: this.#epochsCompleted });
+      return;
+    }
+    this.#resolveDone({ status: 'failed', error: this.#errorText, errorText: this.#errorCode, epochsCompleted: this.#epochsCompleted });
   }
 }

@@ -1,5 +1,5 @@
 import { gather, loadSplit, stratifiedSplit, subsetPerClass, tailSplit, type RawSplit } from '../datasets/index.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 import type { TrainRequest } from './workerProtocol.ts';
 
 /** The splits one training run reads, as the loop takes them (decoded, in memory). */
@@ -37,9 +37,11 @@ export async function prepareData(
   }
   // Queueing refuses this from the dataset's published counts; a dataset folder holding fewer images still gets words, not a crash.
   if (train.count === 0)
-    throw new KernelLabError(
+    throw coded(
       'invalid_input',
       `No training image is left: validationSplit ${hp.validationSplit} holds out all ${validation?.count ?? 0} of the training split; use a smaller validationSplit or validateOn 'test'`,
+      'training_no_image_left',
+      { split: hp.validationSplit, count: validation?.count ?? 0 },
     );
   return { train, validation, test, testIndices };
 }

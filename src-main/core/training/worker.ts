@@ -6,7 +6,7 @@ import { totalmem } from 'node:os';
 import { isGpuHostBackend, type BackendName, type BackendProbe } from '../contract/app.ts';
 import { backendOrder, loadBackend, probeBackends } from './backends.ts';
 import { StorageError } from './checkpointIO.ts';
-import { errorSentence, KernelLabError } from '../errors.ts';
+import { coded, errorSentence, KernelLabError } from '../errors.ts';
 import { memoryProblem, runMemory, wasmHeapBytes } from '../models/runMemory.ts';
 import { inferShapes } from '../models/shapeInference.ts';
 import { registerWasmTrainingKernels } from './wasmKernels.ts';
@@ -91,7 +91,11 @@ async function chooseBackend(pinned: BackendName | undefined): Promise<ChosenBac
       chosen = probe;
       break;
     }
-    if (pinned) throw new Error(`backend ${name} is not available: ${probe.detail}`);
+    if (pinned)
+      throw coded('unavailable', `backend ${name} is not available: ${probe.detail}`, 'training_backend_unavailable', {
+        backend: name,
+        detail: probe.detail.slice(0, 1000),
+      });
     // An engine that is installed but does not load is worth saying; one never installed is not.
     if (name === 'tensorflow' && process.env.KERNELLAB_TENSORFLOW_ENGINE) fallback = `the tensorflow engine did not load (${probe.detail})`;
   }
@@ -158,9 +162,11 @@ async function runTraining(request: TrainRequest): Promise<void> {
   // The claim skips these runs; a request that names one anyway (an agent told --backend webgpu
   // cannot be) is refused in words rather than trained on another backend.
   if (isGpuHostBackend(pinned))
-    throw new KernelLabError(
+    throw coded(
       'invalid_input',
       `hyperparameters.backend: ${pinned} trains only in a browser GPU host, not in a worker process`,
+      'training_backend_gpu_host_only',
+      { backend: pinned },
     );
   const chosen = await chooseBackend(pinned);
   // Queueing sized the run against this machine; the backend it got may hold less (wasm: 4 GiB).
@@ -171,7 +177,11 @@ async function runTraining(request: TrainRequest): Promise<void> {
       ? { bytes: Math.min(wasmHeapBytes, totalmem()), what: "the wasm backend's heap" }
       : { bytes: totalmem(), what: "this machine's memory" },
   );
-  if (tooBig !== null) throw new KernelLabError('invalid_input', `Cannot train on ${chosen.name}: ${tooBig}`);
+  if (tooBig !== null)
+    throw coded('invalid_input', `Cannot train on ${chosen.name}: ${tooBig}`, 'training_too_big', {
+      backend: chosen.name,
+      problem: tooBig,
+    });
   const runtime = await runtimeOf(chosen);
   const data = await prepareData(request);
   await train({
@@ -244,6 +254,7 @@ function onMessage(raw: unknown): void {
     send({
       type: 'error',
       message: errorSentence(error),
+      ...(error instanceof KernelLabError && error.text && { messageCode: error.text }),
       ...(error instanceof StorageError && { resumable: true }),
     });
     exitWhenFlushed(1);
