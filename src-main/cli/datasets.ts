@@ -151,7 +151,7 @@ export function registerDatasets(program: Command, open: (extra?: { datasetMirro
         process.off('SIGINT', onSignal);
       }
       print(describe(info));
-      for (const note of info.notes) printError(`  ${note}`);
+      info.notes.forEach((note, i) => printError(`  ${storedSentence(info.noteCodes?.[i], note)}`));
     });
 
   datasets

@@ -110,6 +110,8 @@ export const datasetsMethods = {
     output: DatasetInfo.extend({
       /** What the import did beyond the obvious: links it followed, files it left out and why. */
       notes: z.array(z.string()),
+      /** Each of `notes` coded (contract/coreText.ts), same order; absent from older services. */
+      noteCodes: z.array(CoreText).optional(),
     }),
     summary:
       'Imports a dataset from files on disk (offline), verified the same way as a download. Regular files only (links are followed and reported); datasets.cancel stops it.',

@@ -121,7 +121,7 @@ export async function installFromFiles(
   name: DatasetName,
   paths: string[],
   options: { source?: string; signal?: AbortSignal } = {},
-): Promise<Manifest & { notes: string[] }> {
+): Promise<Manifest & { notes: string[]; noteTexts: CoreText[] }> {
   const def = registry[name];
   const dir = datasetDir(datasetsDir, name);
   const existed = existsSync(dir);
@@ -133,10 +133,9 @@ export async function installFromFiles(
   try {
     // Importing a folder that holds the data folder must not re-import the dataset's own files.
     const listed = listSourceFiles(def, paths, { exclude: dir, ...(signal ? { signal } : {}) });
-    const notes = [
-      ...listed.files.filter((f) => f.label !== f.name && f.label !== f.path).map((f) => `read ${f.label}`),
-      ...listed.skipped.map((s) => `skipped ${s}`),
-    ];
+    const read = listed.files.filter((f) => f.label !== f.name && f.label !== f.path);
+    const notes = [...read.map((f) => `read ${f.label}`), ...listed.skipped.map((s) => `skipped ${s}`)];
+    const noteTexts = [...read.map((f) => coreText('dataset_note_read', { label: f.label })), ...listed.skippedTexts];
     await identifyAll({ def, name, sources: listed.files, extractDir, signal, found, rejected });
     const variant = pickVariant(def, found, rejected, listed.skipped);
     const chosen = variant.files.map((file) => found.find((f) => f.variant === variant && f.file.name === file.name) as Identified);
@@ -165,7 +164,7 @@ export async function installFromFiles(
     writeManifest(datasetsDir, manifest);
     clearCorrupt(datasetsDir, name);
     completed = true;
-    return { ...manifest, notes };
+    return { ...manifest, notes, noteTexts };
   } catch (error) {
     if (signal?.aborted)
       throw new KernelLabError('conflict', `import of ${name} canceled`, undefined, {

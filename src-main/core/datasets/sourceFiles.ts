@@ -11,7 +11,7 @@ import { constants, existsSync, lstatSync, readdirSync, realpathSync, statSync, 
 import { open, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, join, resolve, sep } from 'node:path';
-import { coreText } from '../contract/coreText.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { KernelLabError } from '../errors.ts';
 import type { DatasetDef } from './registry.ts';
 
@@ -80,17 +80,19 @@ export function listSourceFiles(
   def: DatasetDef,
   given: readonly string[],
   options: { exclude?: string; signal?: AbortSignal } = {},
-): { files: SourceFile[]; skipped: string[]; folders: boolean } {
+): { files: SourceFile[]; skipped: string[]; skippedTexts: CoreText[]; folders: boolean } {
   const exclude = options.exclude && existsSync(options.exclude) ? realpathSync(options.exclude) : options.exclude;
   const walk = new SourceWalk(def, exclude, options.signal);
   for (const path of given) walk.visit(resolve(path), true, path, 0);
-  return { files: walk.files, skipped: walk.skipped, folders: walk.folders };
+  return { files: walk.files, skipped: walk.skipped, skippedTexts: walk.skippedTexts, folders: walk.folders };
 }
 
 /** One walk over the given paths: what it found, what it left out and why, and its limits' counters. */
 class SourceWalk {
   readonly files: SourceFile[] = [];
   readonly skipped: string[] = [];
+  /** Each of `skipped` as an import note's code ("skipped …"), same order. */
+  readonly skippedTexts: CoreText[] = [];
   folders = false;
   // A folder reached twice (two links to it, or a link to a parent) is read once.
   readonly #seenDirs = new Set<string>();
@@ -130,42 +132,67 @@ class SourceWalk {
         real = realpathSync(path);
         st = statSync(real);
       } catch {
-        return this.#leaveOut(named, `${shownAs}: a link to nothing that exists`);
+        return this.#leaveOut(
+          named,
+          `${shownAs}: a link to nothing that exists`,
+          coreText('dataset_skipped_dead_link', { label: shownAs }),
+        );
       }
     }
     const label = real === resolve(path) ? basename(path) : `${basename(path)} (a link to ${real})`;
     if (st.isDirectory()) return this.#visitFolder(real, label, named ? 'named' : link.isSymbolicLink() ? 'link' : 'inside', depth);
     if (!st.isFile())
-      return this.#leaveOut(named, `${label}: is ${kindOf(st)}, not a regular file; KernelLab imports regular files and folders only`);
+      return this.#leaveOut(
+        named,
+        `${label}: is ${kindOf(st)}, not a regular file; KernelLab imports regular files and folders only`,
+        coreText('dataset_skipped_not_regular', { label, kind: kindOf(st) }),
+      );
     if (st.size > this.#cap)
-      return this.#leaveOut(named, `${label}: is ${mib(st.size)}, larger than any file of ${this.#def.name} (at most ${mib(this.#cap)})`);
+      return this.#leaveOut(
+        named,
+        `${label}: is ${mib(st.size)}, larger than any file of ${this.#def.name} (at most ${mib(this.#cap)})`,
+        coreText('dataset_skipped_too_big', { label, size: mib(st.size), name: this.#def.name, maximum: mib(this.#cap) }),
+      );
     this.files.push({ path: real, name: basename(path), label, bytes: st.size, named });
   }
 
   /** A named path's problem is refused outright; one found inside a folder is left out and listed. */
-  #leaveOut(named: boolean, problem: string): void {
+  #leaveOut(named: boolean, problem: string, note: CoreText): void {
     if (named) throw new KernelLabError('invalid_input', problem);
+    this.#skip(problem, note);
+  }
+
+  #skip(problem: string, note: CoreText): void {
     this.skipped.push(problem);
+    this.skippedTexts.push(note);
   }
 
   #visitFolder(real: string, label: string, how: 'named' | 'link' | 'inside', depth: number): void {
     if (how === 'link') {
       // Links to folders inside a folder are not followed: they can loop or reach anywhere.
-      this.skipped.push(`${label}: a link to a folder, not followed`);
+      this.#skip(`${label}: a link to a folder, not followed`, coreText('dataset_skipped_folder_link', { label }));
       return;
     }
     if (this.#seenDirs.has(real)) return;
     this.#seenDirs.add(real);
     this.folders = true;
     if (depth > walkLimits.depth) {
-      this.skipped.push(`${label}: more than ${walkLimits.depth} folders deep, not searched`);
+      this.#skip(
+        `${label}: more than ${walkLimits.depth} folders deep, not searched`,
+        coreText('dataset_skipped_too_deep', { label, depth: walkLimits.depth }),
+      );
       return;
     }
     let children: string[];
     try {
       children = readdirSync(real).sort();
     } catch (error) {
-      return this.#leaveOut(how === 'named', `${label}: the folder cannot be read (${(error as NodeJS.ErrnoException).code})`);
+      const reason = String((error as NodeJS.ErrnoException).code);
+      return this.#leaveOut(
+        how === 'named',
+        `${label}: the folder cannot be read (${reason})`,
+        coreText('dataset_skipped_unreadable_folder', { label, reason }),
+      );
     }
     this.#entries += children.length;
     if (this.#entries > walkLimits.entries) {

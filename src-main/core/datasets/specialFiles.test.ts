@@ -14,6 +14,7 @@ import {
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { coreTextOf } from '../../../i18n/coreText.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { createService, type Service } from '../service.ts';
 import { installFromFiles, mnistDataFiles } from './index.ts';
@@ -93,6 +94,15 @@ describe('datasets.import takes regular files only', () => {
         'skipped zeros (a link to /dev/zero): is a character device, not a regular file; KernelLab imports regular files and folders only',
       ]),
     );
+    // The datasets page and `kernellab datasets import` say each note in the user's language (issue 17).
+    const korean = info.notes.map((note, i) => coreTextOf(info.noteCodes?.[i], note, 'ko'));
+    expect(korean).toEqual(
+      expect.arrayContaining([
+        '건너뜀: stray.fifo: 일반 파일이 아닙니다(a named pipe (FIFO)). KernelLab은 일반 파일과 폴더만 가져옵니다',
+        '건너뜀: zeros (a link to /dev/zero): 일반 파일이 아닙니다(a character device). KernelLab은 일반 파일과 폴더만 가져옵니다',
+      ]),
+    );
+    expect(info.notes.map((note, i) => coreTextOf(info.noteCodes?.[i], note, 'en'))).toEqual(info.notes);
   });
 
   it('follows a link and says where it leads, but never quotes the bytes of the file behind it', async () => {

@@ -185,11 +185,16 @@ export class DatasetTransfers {
    * imported (a folder may hold several). Stops when `signal` aborts (the caller left), the service
    * stops, or datasets.cancel names it.
    */
-  async import(name: DatasetName | undefined, paths: string[], signal: AbortSignal): Promise<DatasetInfo & { notes: string[] }> {
+  async import(
+    name: DatasetName | undefined,
+    paths: string[],
+    signal: AbortSignal,
+  ): Promise<DatasetInfo & { notes: string[]; noteCodes: CoreText[] }> {
     const names = name ? [name] : [...datasetNames];
     const refusals: string[] = [];
     const imported: DatasetName[] = [];
-    const notes = new Set<string>();
+    // A note once, with its code: two datasets read from one folder list the same links.
+    const notes = new Map<string, CoreText>();
     for (const candidate of names) {
       const busy = this.#busy(candidate);
       if (busy) {
@@ -206,7 +211,7 @@ export class DatasetTransfers {
         const done = await installFromFiles(this.root, candidate, paths, {
           signal: AbortSignal.any([signal, controller.signal, this.#closing.signal]),
         });
-        done.notes.forEach((n) => notes.add(n));
+        done.notes.forEach((n, i) => notes.set(n, done.noteTexts[i]!));
         imported.push(candidate);
       } catch (error) {
         if (name || !(error instanceof KernelLabError) || error.code !== 'invalid_input') throw error;
@@ -219,7 +224,7 @@ export class DatasetTransfers {
       throw new KernelLabError('invalid_input', `the files are not a dataset KernelLab knows (${refusals.join('; ')})`, undefined, {
         text: coreText('dataset_not_recognised', { refusals: refusals.join('; ') }),
       });
-    return { ...this.info(imported[0]!), notes: [...notes] };
+    return { ...this.info(imported[0]!), notes: [...notes.keys()], noteCodes: [...notes.values()] };
   }
 
   #busy(name: DatasetName): string | null {
