@@ -127,6 +127,21 @@ export function readTokenFile(path: string): string {
   return text;
 }
 
+/** The backends that load on this node (probed in a worker); refused when none does, or `--backend` does not. */
+async function loadingBackends(launch: WorkerLauncher, entry: string, backend: AgentOptions['backend']): Promise<string[]> {
+  const probes = await probeBackendsInWorker(launch, entry);
+  const backends = probes.filter((p) => p.available).map((p) => p.name);
+  if (backend && !backends.includes(backend)) {
+    const reason = probes.find((p) => p.name === backend)?.detail ?? 'unknown';
+    throw new KernelLabError('unavailable', `--backend ${backend} does not load here: ${reason}`, undefined, {
+      text: coreText('agent_backend_not_loading', { backend, reason: reason.slice(0, 1000) }),
+    });
+  }
+  if (backends.length === 0)
+    throw new KernelLabError('unavailable', 'no tfjs backend loads on this node', undefined, { text: coreText('agent_no_backend', {}) });
+  return backends;
+}
+
 export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   const token = readTokenFile(options.tokenFile);
   const id = randomUUID();
@@ -145,16 +160,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   const call = <T>(what: string, attempt: () => Promise<T>) =>
     untilAnswered(attempt, { deadline: Date.now() + patience, onWait: waiting(what), signal: options.signal });
   try {
-    const probes = await probeBackendsInWorker(launch, entry);
-    const backends = probes.filter((p) => p.available).map((p) => p.name);
-    if (options.backend && !backends.includes(options.backend)) {
-      const reason = probes.find((p) => p.name === options.backend)?.detail ?? 'unknown';
-      throw new KernelLabError('unavailable', `--backend ${options.backend} does not load here: ${reason}`, undefined, {
-        text: coreText('agent_backend_not_loading', { backend: options.backend, reason: reason.slice(0, 1000) }),
-      });
-    }
-    if (backends.length === 0)
-      throw new KernelLabError('unavailable', 'no tfjs backend loads on this node', undefined, { text: coreText('agent_no_backend', {}) });
+    const backends = await loadingBackends(launch, entry, options.backend);
     const job = options.job ?? jobFromEnvironment();
     const hello = await call('hello', () =>
       client.call('agent.hello', {

@@ -10,7 +10,8 @@
  * owner does not start with this host's prefix.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { byeReasonText, type AgentInfo, type AgentToken } from '../contract/agents.ts';
+import type { AgentInfo, AgentToken } from '../contract/agents.ts';
+import { agentInfoOf, tokenOf, type AgentRow, type TokenRow } from './agentRows.ts';
 import { GpuHostBackend, type RunBackend } from '../contract/app.ts';
 import { coded, sweepNotFound } from '../errors.ts';
 import type { SqliteDatabase } from './database.ts';
@@ -34,41 +35,6 @@ export const maxGpuHostTokens = 16;
 const tokenUseEveryMs = 5000;
 
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-interface TokenRow {
-  id: number;
-  sweep_id: number | null;
-  label: string;
-  created_at: number;
-  revoked_at: number | null;
-  last_used_at: number | null;
-}
-
-interface AgentRow {
-  id: string;
-  token_id: number;
-  sweep_id: number | null;
-  host: string;
-  job: string;
-  version: string;
-  backends: string;
-  max_runs: number | null;
-  runs_claimed: number;
-  first_seen_at: number;
-  last_seen_at: number;
-  ended_at: number | null;
-  end_reason: string | null;
-  run_id: number | null;
-}
-
-const tokenOf = (row: TokenRow): AgentToken => ({
-  id: row.id,
-  sweepId: row.sweep_id,
-  label: row.label,
-  createdAt: row.created_at,
-  revokedAt: row.revoked_at,
-  lastUsedAt: row.last_used_at,
-});
 
 export interface AgentRecord {
   id: string;
@@ -327,23 +293,7 @@ export class AgentRegistry {
           .all(params) as AgentRow[],
     );
     const now = Date.now();
-    return rows.map((row) => ({
-      id: row.id,
-      sweepId: row.sweep_id,
-      host: row.host,
-      job: row.job,
-      version: row.version,
-      backends: JSON.parse(row.backends) as string[],
-      maxRuns: row.max_runs,
-      runsClaimed: row.runs_claimed,
-      firstSeenAt: row.first_seen_at,
-      lastSeenAt: row.last_seen_at,
-      endedAt: row.ended_at,
-      endReason: row.end_reason,
-      endReasonCode: byeReasonText(row.end_reason),
-      runId: row.run_id,
-      state: row.ended_at !== null ? 'gone' : now - row.last_seen_at > this.#leaseMs ? 'silent' : 'active',
-    }));
+    return rows.map((row) => agentInfoOf(row, now, this.#leaseMs));
   }
 
   // ── claims and executions ────────────────────────────────────────────────

@@ -34,15 +34,13 @@ import type { RunJob, RunOutcome } from './execution.ts';
 import { LocalRuns } from './localRuns.ts';
 import { FoldingPlans } from './folding.ts';
 import { readPlan, searchOf, topUp } from './searchDriver.ts';
-import { bulkChunk, removeSweep } from './queueing.ts';
+import { removeSweep } from './queueing.ts';
+import { cancelOpenRuns } from './cancelRuns.ts';
 import type { SweepProgress } from '../contract/sweeps.ts';
 import { RemoteRuns } from './remoteRuns.ts';
 import { sweepProgress, updateSweepStatus } from './sweepProgress.ts';
 import { WorkerBudget, type Concurrency } from './workerBudget.ts';
 import { defaultStallMs, type SchedulerOptions } from './schedulerOptions.ts';
-
-/** While a sweep is canceled a chunk at a time, its progress is told this often at most (ms). */
-const cancelProgressEveryMs = 250;
 
 export class Scheduler {
   readonly #store: RunStore;
@@ -447,17 +445,7 @@ export class Scheduler {
   async cancelSweep(sweepId: number): Promise<{ canceled: number }> {
     this.#requireSweep(sweepId);
     this.#store.setSweepStatus(sweepId, 'canceled');
-    let canceled = 0;
-    // Progress counts the sweep's runs in SQL (tens of ms at 100,000): a few a second, not one per chunk (issue 12).
-    let progressAt = performance.now();
-    for (let n = this.#store.cancelOpenRuns(sweepId, bulkChunk); n > 0; n = this.#store.cancelOpenRuns(sweepId, bulkChunk)) {
-      canceled += n;
-      if (performance.now() - progressAt >= cancelProgressEveryMs) {
-        this.emitProgress(sweepId);
-        progressAt = performance.now();
-      }
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    let canceled = await cancelOpenRuns(this.#store, sweepId, () => this.emitProgress(sweepId));
     for (const runId of this.#local.runIdsOfSweep(sweepId)) {
       this.cancelRun(runId);
       canceled++;
