@@ -245,6 +245,8 @@ export const coreTextParams = {
   // Training refusing a run in its worker (core/training); stored beside runs.error like the above.
   training_backend_gpu_host_only: z.object({ backend: word }).strict(),
   training_backend_unavailable: z.object({ backend: word, detail: word }).strict(),
+  training_checkpoint_unreadable: z.object({ file: word, reason: word }).strict(),
+  training_no_checkpoint: z.object({ dir: word }).strict(),
   training_no_image_left: z.object({ split: number, count }).strict(),
   training_too_big: z.object({ backend: word, problem: word }).strict(),
   // A cluster job's state detail, stored beside cluster_jobs.state_detail (migration 0014).

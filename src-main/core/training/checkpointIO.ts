@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync,
 import { dirname, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import type { CheckpointStore } from './callbacks.ts';
 import {
   decodeCheckpoint,
@@ -101,12 +101,18 @@ export async function saveCheckpoint(
 }
 
 /** The files of a checkpoint folder, read as they are asked for. */
+const noCheckpoint = (dir: string) => coded('not_found', `no checkpoint to resume from in ${dir}`, 'training_no_checkpoint', { dir });
+
 function folderReader(dir: string): CheckpointReader {
   return (name) => {
     try {
       return new Uint8Array(readFileSync(join(dir, name)));
     } catch (error) {
-      throw new KernelLabError('unavailable', `checkpoint file ${join(dir, name)} cannot be read: ${(error as Error).message}`);
+      const reason = (error as Error).message;
+      throw coded('unavailable', `checkpoint file ${join(dir, name)} cannot be read: ${reason}`, 'training_checkpoint_unreadable', {
+        file: join(dir, name),
+        reason: reason.slice(0, 1000),
+      });
     }
   };
 }
@@ -121,13 +127,13 @@ export function loadCheckpointWeights(dir: string, model: tfl.LayersModel): void
  * resumes and for main, which reports the epochs it never recorded from its history.
  */
 export function readCheckpointState(dir: string): CheckpointState {
-  if (!existsSync(join(dir, 'state.json'))) throw new KernelLabError('not_found', `no checkpoint to resume from in ${dir}`);
+  if (!existsSync(join(dir, 'state.json'))) throw noCheckpoint(dir);
   return decodeCheckpointState(folderReader(dir), dir);
 }
 
 /** Loads model weights, optimizer slots and the loop state of a checkpoint. */
 export async function loadCheckpoint(dir: string, model: tfl.LayersModel, optimizer: tf.Optimizer): Promise<CheckpointState> {
-  if (!existsSync(join(dir, 'state.json'))) throw new KernelLabError('not_found', `no checkpoint to resume from in ${dir}`);
+  if (!existsSync(join(dir, 'state.json'))) throw noCheckpoint(dir);
   return decodeCheckpoint(folderReader(dir), dir, model, optimizer);
 }
 

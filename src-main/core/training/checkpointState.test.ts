@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { coreTextOf } from '../../../i18n/coreText.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
+import { toErrorBody } from '../errors.ts';
 import { readCheckpointState } from './checkpointIO.ts';
 import { checkpointStateJson, type CheckpointState } from './checkpointState.ts';
 
@@ -62,5 +64,19 @@ describe('checkpoint state (state.json)', () => {
 
   it('says there is nothing to resume from when the checkpoint has no state', () => {
     expect(() => readCheckpointState(join(temp.dir, 'none'))).toThrow(`no checkpoint to resume from in ${join(temp.dir, 'none')}`);
+  });
+});
+
+describe('a missing checkpoint in the user language', () => {
+  it('says there is nothing to resume from, with its code for a Korean page', () => {
+    let refused: unknown;
+    try {
+      readCheckpointState(temp.dir);
+    } catch (error) {
+      refused = error;
+    }
+    const body = toErrorBody(refused);
+    expect(body).toMatchObject({ code: 'not_found', message: `no checkpoint to resume from in ${temp.dir}` });
+    expect(coreTextOf(body.messageCode, body.message, 'ko')).toBe(`${temp.dir}에 이어서 학습할 체크포인트가 없습니다`);
   });
 });
