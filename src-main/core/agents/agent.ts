@@ -128,7 +128,7 @@ export function readTokenFile(path: string): string {
 }
 
 /** The backends that load on this node (probed in a worker); refused when none does, or `--backend` does not. */
-async function loadingBackends(launch: WorkerLauncher, entry: string, backend: AgentOptions['backend']): Promise<string[]> {
+async function loadingBackends(launch: WorkerLauncher, entry: string, backend: AgentOptions['backend']): Promise<BackendName[]> {
   const probes = await probeBackendsInWorker(launch, entry);
   const backends = probes.filter((p) => p.available).map((p) => p.name);
   if (backend && !backends.includes(backend)) {
