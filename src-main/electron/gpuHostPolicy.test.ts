@@ -108,6 +108,6 @@ describe('goneOutcome', () => {
     expect(outcome.error).toBe(
       "the desktop app's GPU host window stopped during the run (its render process is gone: crashed, exit code 139); the window restarts for the next run",
     );
-    expect(outcome.errorText).toEqual({ code: 'gpu_failure_lost', params: { error: 'render process gone: crashed, exit code 139' } });
+    expect(outcome.errorText).toEqual({ code: 'gpu_failure_window_gone', params: { reason: 'crashed', exitCode: 139 } });
   });
 });

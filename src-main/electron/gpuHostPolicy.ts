@@ -156,7 +156,11 @@ export interface GoneDetails {
 export function goneOutcome(details: GoneDetails): AgentOutcome & { kind: 'failed' } {
   const why = `${details.reason.slice(0, 100)}, exit code ${details.exitCode}`;
   const error = `the desktop app's GPU host window stopped during the run (its render process is gone: ${why}); the window restarts for the next run`;
-  return { kind: 'failed', error, errorText: coreText('gpu_failure_lost', { error: `render process gone: ${why}` }) };
+  return {
+    kind: 'failed',
+    error,
+    errorText: coreText('gpu_failure_window_gone', { reason: details.reason.slice(0, 100), exitCode: details.exitCode }),
+  };
 }
 
 /** The run a core event says was just queued ('run.updated' with status queued), or null. */

@@ -370,6 +370,7 @@ export const coreTextParams = {
   auto_no_browser: z.object({ backend: word }).strict(),
   gpu_failure_lost: z.object({ error: word }).strict(),
   gpu_failure_out_of_memory: z.object({ error: word }).strict(),
+  gpu_failure_window_gone: z.object({ reason: word, exitCode: z.number().int() }).strict(),
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;
