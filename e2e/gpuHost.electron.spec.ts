@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
 import { linkMnist } from '../src-main/test/mnistHome.ts';
+import { electronBinary, electronSkipReason } from './support/electronBinary.ts';
+import { tinyMnistRun } from './support/tinyRun.ts';
 
 /**
  * The desktop GPU host (src-main/electron/gpuHostWindow.ts) in the real app: a run pinned to
@@ -11,33 +12,11 @@ import { linkMnist } from '../src-main/test/mnistHome.ts';
  * fails that run in words and a fresh window trains the next. Needs the Electron binary and
  * `npm run build`; WebGL in Electron's hidden window may be a software one here (correctness, not speed).
  */
-function electronBinary(): string | undefined {
-  const require = createRequire(import.meta.url);
-  const dir = dirname(require.resolve('electron/package.json'));
-  const pathFile = join(dir, 'path.txt');
-  if (!existsSync(pathFile)) return undefined;
-  const binary = join(dir, 'dist', readFileSync(pathFile, 'utf8'));
-  return existsSync(binary) ? binary : undefined;
-}
-
 const binary = electronBinary();
-const skipReason =
-  'SKIPPED: the Electron binary is not installed (node_modules/electron/dist is missing: Electron downloads it on first run, and this machine cannot download it)';
+const skipReason = electronSkipReason;
 if (!binary) console.log(`Electron GPU host e2e — ${skipReason}`);
 
-const run = (epochs: number, train: number) => ({
-  run: {
-    model: {
-      name: 'tiny',
-      inputShape: [28, 28, 1],
-      numClasses: 10,
-      layers: [{ type: 'conv2d', filters: 4, kernelSize: 3, strides: 2 }, { type: 'flatten' }, { type: 'dense', units: 16 }],
-    },
-    dataset: 'mnist',
-    subset: { train, test: 100 },
-    hyperparameters: { epochs, batchSize: 16, learningRate: 0.01, validationSplit: 0, seed: 3, backend: 'webgl' },
-  },
-});
+const run = (epochs: number, train: number) => ({ run: tinyMnistRun({ train, epochs, backend: 'webgl' }) });
 
 /** A call through the app's own bridge, from its main window. */
 const invoke = <T>(window: Page, method: string, input: unknown) =>

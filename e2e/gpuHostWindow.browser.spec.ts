@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import { chromiumPath, gpuChromiumArgs } from './support/chromium.ts';
 import { callServed } from './support/seedRuns.ts';
 import { startServedApp, type ServedApp } from './support/servedApp.ts';
+import { tinyMnistRun } from './support/tinyRun.ts';
 
 /**
  * The desktop GPU host window's page (src-renderer/gpuHost.html, built by `npm run build`) in
@@ -13,17 +14,7 @@ import { startServedApp, type ServedApp } from './support/servedApp.ts';
  */
 test.use({ launchOptions: { ...(chromiumPath ? { executablePath: chromiumPath } : {}), args: gpuChromiumArgs } });
 
-const run = {
-  model: {
-    name: 'tiny',
-    inputShape: [28, 28, 1],
-    numClasses: 10,
-    layers: [{ type: 'conv2d', filters: 4, kernelSize: 3, strides: 2 }, { type: 'flatten' }, { type: 'dense', units: 16 }],
-  },
-  dataset: 'mnist',
-  subset: { train: 200, test: 100 },
-  hyperparameters: { epochs: 1, batchSize: 16, learningRate: 0.01, validationSplit: 0, seed: 3, backend: 'webgpu' },
-};
+const run = tinyMnistRun({ train: 200, epochs: 1, backend: 'webgpu' });
 
 let app: ServedApp;
 test.beforeAll(async () => {
