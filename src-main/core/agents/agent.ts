@@ -29,7 +29,7 @@ import {
 } from '../contract/index.ts';
 import { coreText } from '../contract/coreText.ts';
 import { byeReasons } from '../contract/agents.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 import { probeBackendsInWorker } from '../training/probe.ts';
 import { forkWorker, type WorkerLauncher } from '../workerHost.ts';
 import { withEngine } from '../engine/workerEnv.ts';
@@ -113,16 +113,17 @@ export function readTokenFile(path: string): string {
     text = readFileSync(path, 'utf8').trim();
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new KernelLabError('invalid_input', `--token-file: cannot read ${path} (${reason})`, undefined, {
-      text: coreText('agent_token_file_unreadable', { path, reason: reason.slice(0, 1000) }),
+    throw coded('invalid_input', `--token-file: cannot read ${path} (${reason})`, 'agent_token_file_unreadable', {
+      path,
+      reason: reason.slice(0, 1000),
     });
   }
   if (!agentTokenPattern.test(text))
-    throw new KernelLabError(
+    throw coded(
       'invalid_input',
       `--token-file: ${path} does not hold an agent token (kla_…); kernellab sweep submit writes one`,
-      undefined,
-      { text: coreText('agent_token_file_no_token', { path }) },
+      'agent_token_file_no_token',
+      { path },
     );
   return text;
 }
@@ -133,12 +134,12 @@ async function loadingBackends(launch: WorkerLauncher, entry: string, backend: A
   const backends = probes.filter((p) => p.available).map((p) => p.name);
   if (backend && !backends.includes(backend)) {
     const reason = probes.find((p) => p.name === backend)?.detail ?? 'unknown';
-    throw new KernelLabError('unavailable', `--backend ${backend} does not load here: ${reason}`, undefined, {
-      text: coreText('agent_backend_not_loading', { backend, reason: reason.slice(0, 1000) }),
+    throw coded('unavailable', `--backend ${backend} does not load here: ${reason}`, 'agent_backend_not_loading', {
+      backend,
+      reason: reason.slice(0, 1000),
     });
   }
-  if (backends.length === 0)
-    throw new KernelLabError('unavailable', 'no tfjs backend loads on this node', undefined, { text: coreText('agent_no_backend', {}) });
+  if (backends.length === 0) throw coded('unavailable', 'no tfjs backend loads on this node', 'agent_no_backend', {});
   return backends;
 }
 
@@ -175,8 +176,9 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       }),
     );
     if (options.sweep !== undefined && hello.sweepId !== options.sweep)
-      throw new KernelLabError('invalid_input', `--sweep ${options.sweep}: the token is for sweep ${hello.sweepId}`, undefined, {
-        text: coreText('agent_token_other_sweep', { sweep: options.sweep, tokenSweep: String(hello.sweepId) }),
+      throw coded('invalid_input', `--sweep ${options.sweep}: the token is for sweep ${hello.sweepId}`, 'agent_token_other_sweep', {
+        sweep: options.sweep,
+        tokenSweep: String(hello.sweepId),
       });
     log(
       `serving sweep ${hello.sweepId} (${hello.sweepName}) from ${client.server} on ${hostname()}${job ? ` (${job})` : ''}, backends ${backends.join(', ')}`,
@@ -405,13 +407,11 @@ async function fetchInto(
   }
   const bytes = Buffer.concat(parts);
   if (bytes.length !== file.bytes || sha256(bytes) !== file.sha256)
-    throw new KernelLabError(
+    throw coded(
       'unavailable',
       `${file.name} arrived damaged (${bytes.length} of ${file.bytes} bytes, or a wrong SHA-256)`,
-      undefined,
-      {
-        text: coreText('agent_file_damaged', { file: file.name, got: bytes.length, bytes: file.bytes }),
-      },
+      'agent_file_damaged',
+      { file: file.name, got: bytes.length, bytes: file.bytes },
     );
   writeFileSync(path, bytes);
 }
@@ -423,10 +423,7 @@ async function fetchInto(
  */
 async function ensureDataset(t: TrainContext, dataset: string): Promise<void> {
   const files = t.hello.datasets[dataset];
-  if (!files)
-    throw new KernelLabError('not_found', `the server offers no dataset ${dataset} for this sweep`, undefined, {
-      text: coreText('agent_no_dataset_offered', { dataset }),
-    });
+  if (!files) throw coded('not_found', `the server offers no dataset ${dataset} for this sweep`, 'agent_no_dataset_offered', { dataset });
   const dir = join(t.datasetsDir, dataset);
   const manifest = files.find((f) => f.name === 'manifest.json')!;
   const present = join(dir, 'manifest.json');

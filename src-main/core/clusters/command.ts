@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { coreText } from '../contract/coreText.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 
 export interface CommandResult {
   code: number | null;
@@ -36,11 +36,10 @@ export function runCommand(
       clearTimeout(timer);
       reject(
         error.code === 'ENOENT'
-          ? new KernelLabError('unavailable', `${command} is not installed here (not found on PATH)`, undefined, {
-              text: coreText('cluster_command_missing', { command }),
-            })
-          : new KernelLabError('unavailable', `${command} could not start: ${error.message}`, undefined, {
-              text: coreText('cluster_command_cannot_start', { command, reason: error.message.slice(0, 1000) }),
+          ? coded('unavailable', `${command} is not installed here (not found on PATH)`, 'cluster_command_missing', { command })
+          : coded('unavailable', `${command} could not start: ${error.message}`, 'cluster_command_cannot_start', {
+              command,
+              reason: error.message.slice(0, 1000),
             }),
       );
     });
@@ -79,8 +78,8 @@ export async function mustRun(
 /** A word for a remote shell: single-quoted (values reaching here never hold quotes; refused if they do). */
 export function shellQuote(word: string): string {
   if (/['\0\n]/.test(word))
-    throw new KernelLabError('invalid_input', `cannot pass ${JSON.stringify(word)} to a remote shell`, undefined, {
-      text: coreText('cluster_shell_quote', { value: JSON.stringify(word).slice(0, 1000) }),
+    throw coded('invalid_input', `cannot pass ${JSON.stringify(word)} to a remote shell`, 'cluster_shell_quote', {
+      value: JSON.stringify(word).slice(0, 1000),
     });
   return `'${word}'`;
 }

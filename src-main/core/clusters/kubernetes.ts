@@ -11,7 +11,7 @@
 import { stringify } from 'yaml';
 import type { KubernetesSettings } from '../contract/clusters.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 
 export interface KubernetesJobInput {
   sweepId: number;
@@ -155,9 +155,7 @@ export async function applyKubernetes(secret: Manifest, job: Manifest): Promise<
     return { jobId: `${namespace}/${created.metadata?.name ?? (job.metadata as { name: string }).name}` };
   } catch (error) {
     const reason = (error as Error).message.slice(0, 500);
-    throw new KernelLabError('unavailable', `Kubernetes refused the job: ${reason}`, undefined, {
-      text: coreText('cluster_k8s_refused', { reason }),
-    });
+    throw coded('unavailable', `Kubernetes refused the job: ${reason}`, 'cluster_k8s_refused', { reason });
   }
 }
 

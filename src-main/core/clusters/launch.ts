@@ -13,7 +13,7 @@ import type { ClusterJob, ClusterProfile, KubernetesSettings, SlurmSettings } fr
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { ServiceContext } from '../context.ts';
 import type { ClusterJobRecord } from '../db/clusterRecords.ts';
-import { KernelLabError, sweepNotFound } from '../errors.ts';
+import { coded, sweepNotFound } from '../errors.ts';
 import { localHost, shellQuote, sshHost, type CommandHost } from './command.ts';
 import { applyKubernetes, deleteKubernetesJob, kubernetesJobState, kubernetesManifests, kubernetesYaml } from './kubernetes.ts';
 import { arrayChunks, cancelSlurm, parseSbatchJobId, querySlurm, sbatchArgs, sbatchScript, slurmJobState } from './slurm.ts';
@@ -61,8 +61,9 @@ export async function submitSweep(
   const sweep = store.getSweep(sweepId);
   if (!sweep) throw sweepNotFound(sweepId);
   if (sweep.status === 'canceled' || sweep.status === 'completed')
-    throw new KernelLabError('conflict', `Sweep ${sweepId} is ${sweep.status}: there is nothing to send to a cluster`, undefined, {
-      text: coreText('cluster_sweep_ended', { id: sweepId, status: sweep.status }),
+    throw coded('conflict', `Sweep ${sweepId} is ${sweep.status}: there is nothing to send to a cluster`, 'cluster_sweep_ended', {
+      id: sweepId,
+      status: sweep.status,
     });
   // From now on only agents claim its runs; interrupted runs go back to the queue for them.
   if (!options.dryRun) {
@@ -71,9 +72,7 @@ export async function submitSweep(
   }
   const toTrain = runsToTrain(ctx, sweepId) + (options.dryRun ? store.runsWithStatus('interrupted', sweepId).length : 0);
   if (toTrain === 0)
-    throw new KernelLabError('conflict', `Sweep ${sweepId} has no queued run to send to a cluster`, undefined, {
-      text: coreText('cluster_sweep_nothing_queued', { id: sweepId }),
-    });
+    throw coded('conflict', `Sweep ${sweepId} has no queued run to send to a cluster`, 'cluster_sweep_nothing_queued', { id: sweepId });
   const { token, secret } = store.agents.createToken(sweepId, `${profile.kind} profile ${profile.name}`);
   const tasks = Math.ceil(toTrain / profile.settings.count);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');

@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { ClusterJob, SlurmSettings } from '../contract/clusters.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import { shellQuote, type CommandHost } from './command.ts';
 
 export interface SlurmJobFiles {
@@ -89,9 +89,7 @@ export function parseSbatchJobId(stdout: string): string {
   const id = stdout.trim().split(/\s+/).pop()?.split(';')[0] ?? '';
   if (!/^\d+$/.test(id)) {
     const answer = stdout.trim().slice(0, 200);
-    throw new KernelLabError('unavailable', `sbatch answered '${answer}', not a job id`, undefined, {
-      text: coreText('cluster_sbatch_no_job_id', { answer }),
-    });
+    throw coded('unavailable', `sbatch answered '${answer}', not a job id`, 'cluster_sbatch_no_job_id', { answer });
   }
   return id;
 }
@@ -127,15 +125,10 @@ export function parseSqueue(text: string): Map<string, Map<string, number>> {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new KernelLabError('unavailable', 'squeue --json printed something that is not JSON (Slurm older than 21.08?)', undefined, {
-      text: coreText('cluster_squeue_not_json', {}),
-    });
+    throw coded('unavailable', 'squeue --json printed something that is not JSON (Slurm older than 21.08?)', 'cluster_squeue_not_json', {});
   }
   const parsed = SqueueOutput.safeParse(json);
-  if (!parsed.success)
-    throw new KernelLabError('unavailable', 'squeue --json printed an unexpected shape', undefined, {
-      text: coreText('cluster_squeue_shape', {}),
-    });
+  if (!parsed.success) throw coded('unavailable', 'squeue --json printed an unexpected shape', 'cluster_squeue_shape', {});
   const out = new Map<string, Map<string, number>>();
   for (const job of parsed.data.jobs) {
     const id = String(job.array_job_id && job.array_job_id > 0 ? job.array_job_id : job.job_id);

@@ -1,7 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { coreText } from '../contract/coreText.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import { checkContent } from './decode.ts';
 import { sha256Bytes, sha256File } from './hash.ts';
 import { installFromFiles } from './install.ts';
@@ -81,9 +80,7 @@ export async function downloadDataset(datasetsDir: string, name: DatasetName, op
   options = { ...options, mirror };
   const variants = def.variants.filter((v) => v.download && (v.download.urls.length > 0 || mirror || options.baseUrls));
   if (variants.length === 0)
-    throw new KernelLabError('invalid_input', `${name} has no download source; import its files instead`, undefined, {
-      text: coreText('dataset_no_download_source', { name }),
-    });
+    throw coded('invalid_input', `${name} has no download source; import its files instead`, 'dataset_no_download_source', { name });
   const release = takeDownloadLock(datasetsDir, name);
   try {
     return await downloadVariants(datasetsDir, def, variants, options);
@@ -115,8 +112,9 @@ function takeDownloadLock(datasetsDir: string, name: DatasetName): () => void {
   const path = join(dir, LOCK);
   const holder = downloadLockHolder(datasetsDir, name);
   if (holder !== undefined && holder !== process.pid) {
-    throw new KernelLabError('conflict', `${name} is being downloaded by another KernelLab process (pid ${holder})`, undefined, {
-      text: coreText('dataset_downloading_elsewhere', { name, processId: holder }),
+    throw coded('conflict', `${name} is being downloaded by another KernelLab process (pid ${holder})`, 'dataset_downloading_elsewhere', {
+      name,
+      processId: holder,
     });
   }
   writeFileSync(path, String(process.pid));
@@ -139,8 +137,9 @@ async function downloadVariants(datasetsDir: string, def: DatasetDef, variants: 
       throw error;
     }
   }
-  throw new KernelLabError('unavailable', `${name}: no source holds its files: ${failures.join('; ')}`, undefined, {
-    text: coreText('dataset_no_source_holds', { name, failures: failures.join('; ') }),
+  throw coded('unavailable', `${name}: no source holds its files: ${failures.join('; ')}`, 'dataset_no_source_holds', {
+    name,
+    failures: failures.join('; '),
   });
 }
 
@@ -284,8 +283,10 @@ async function fetchFromSources(f: {
   }
   const allMissing = problems.length > 0 && problems.every((p) => /HTTP 404|no such file/.test(p));
   if (allMissing && f.index === 0) throw new NotHeldError(`${f.variant.id}: ${item.name} not found (${problems.join('; ')})`);
-  throw new KernelLabError('unavailable', `${def.name}: could not download ${item.name}: ${problems.join('; ')}`, undefined, {
-    text: coreText('dataset_download_failed', { name: def.name, file: item.name, problems: problems.join('; ') }),
+  throw coded('unavailable', `${def.name}: could not download ${item.name}: ${problems.join('; ')}`, 'dataset_download_failed', {
+    name: def.name,
+    file: item.name,
+    problems: problems.join('; '),
   });
 }
 
@@ -319,20 +320,20 @@ async function verifyDownloaded(def: DatasetDef, item: RegistryFile, path: strin
     if (isGzip(bytes)) {
       const contentSha = sha256Bytes(decompress(bytes, item.name, item.content.bytes));
       if (contentSha === item.content.sha256) return;
-      throw new KernelLabError(
+      throw coded(
         'unavailable',
         `${item.name}${where}: checksum mismatch: expected SHA-256 ${item.sha256} (content ${item.content.sha256}), got ${sha} (content ${contentSha}); the download was deleted`,
-        undefined,
-        { text: coreText('dataset_download_checksum', { file: item.name, expected: item.content.sha256, got: contentSha }) },
+        'dataset_download_checksum',
+        { file: item.name, expected: item.content.sha256, got: contentSha },
       );
     }
   } else if (!('memberDir' in item) && size <= item.bytes * 2) {
     checkContent(def, item, new Uint8Array(readFileSync(path)), item.name);
   }
-  throw new KernelLabError(
+  throw coded(
     'unavailable',
     `${item.name}${where}: checksum mismatch: expected SHA-256 ${item.sha256}, got ${sha}; the download was deleted`,
-    undefined,
-    { text: coreText('dataset_download_checksum', { file: item.name, expected: item.sha256, got: sha }) },
+    'dataset_download_checksum',
+    { file: item.name, expected: item.sha256, got: sha },
   );
 }

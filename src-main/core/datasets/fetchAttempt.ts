@@ -9,7 +9,7 @@ import { get as httpsGet } from 'node:https';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { coreText, type CoreText } from '../contract/coreText.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 import { redirectAllowed } from './mirror.ts';
 import type { FileDigest, RegistryFile } from './registry.ts';
 
@@ -32,8 +32,7 @@ export class AttemptError extends Error {
   }
 }
 
-export const canceled = () =>
-  new KernelLabError('conflict', 'download canceled', undefined, { text: coreText('dataset_download_canceled', {}) });
+export const canceled = () => coded('conflict', 'download canceled', 'dataset_download_canceled', {});
 
 /** One attempt to bring `location` into `part`, resuming what is there. Calls onBytes(bytesInPart, freshBytes). */
 export async function fetchTo(

@@ -3,7 +3,7 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmdi
 import { basename, join, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import { extractArchive } from './archive.ts';
 import { checkContent } from './decode.ts';
@@ -166,10 +166,7 @@ export async function installFromFiles(
     completed = true;
     return { ...manifest, notes, noteTexts };
   } catch (error) {
-    if (signal?.aborted)
-      throw new KernelLabError('conflict', `import of ${name} canceled`, undefined, {
-        text: coreText('dataset_import_canceled', { name }),
-      });
+    if (signal?.aborted) throw coded('conflict', `import of ${name} canceled`, 'dataset_import_canceled', { name });
     throw error;
   } finally {
     rmSync(extractDir, { recursive: true, force: true });
@@ -205,11 +202,11 @@ async function identifyAll(r: {
     }
     if (candidate.kind === 'unknown') {
       if (!source.named) continue;
-      throw new KernelLabError(
+      throw coded(
         'invalid_input',
         `${source.label}: is not a file of ${name}; expected one of ${expectedNames(def).join(', ')}`,
-        undefined,
-        { text: coreText('dataset_not_a_file_of', { file: source.label, name, expected: expectedNames(def).join(', ') }) },
+        'dataset_not_a_file_of',
+        { file: source.label, name, expected: expectedNames(def).join(', ') },
       );
     }
     if (candidate.kind === 'file') {
@@ -271,17 +268,18 @@ async function copyOrMove(f: Identified, to: string, move: boolean, signal?: Abo
       await handle.close();
     }
     if (f.bytes > 0 && hash.digest('hex') !== f.sha256)
-      throw new KernelLabError('invalid_input', `${f.source.label}: changed while it was being imported; import it again`, undefined, {
-        text: coreText('dataset_changed_during_import', { file: f.source.label }),
-      });
+      throw coded(
+        'invalid_input',
+        `${f.source.label}: changed while it was being imported; import it again`,
+        'dataset_changed_during_import',
+        { file: f.source.label },
+      );
   } catch (error) {
     rmSync(to, { force: true });
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'ENOSPC') {
       const file = basename(to.replace(/\.part$/, ''));
-      throw new KernelLabError('unavailable', `${file}: the disk is full (copying ${f.source.path})`, undefined, {
-        text: coreText('dataset_disk_full', { file, path: to }),
-      });
+      throw coded('unavailable', `${file}: the disk is full (copying ${f.source.path})`, 'dataset_disk_full', { file, path: to });
     }
     throw error;
   }
@@ -310,8 +308,11 @@ function pickVariant(def: DatasetDef, found: Identified[], rejected: string[], s
       : ` (left out: ${skipped.slice(0, 3).join('; ')}${skipped.length > 3 ? `; and ${skipped.length - 3} more` : ''})`;
   const name = def.name;
   if (rejected.length > 0)
-    throw new KernelLabError('invalid_input', `${rejected.join('; ')} (so ${name} is still missing ${missing})${left}`, undefined, {
-      text: coreText('dataset_files_rejected', { name, rejected: rejected.join('; '), missing, left }),
+    throw coded('invalid_input', `${rejected.join('; ')} (so ${name} is still missing ${missing})${left}`, 'dataset_files_rejected', {
+      name,
+      rejected: rejected.join('; '),
+      missing,
+      left,
     });
   throw new KernelLabError('invalid_input', `${name}: the files given hold ${have}; still missing ${missing}${left}`, undefined, {
     text:

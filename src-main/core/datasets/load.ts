@@ -2,8 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { KernelLabError } from '../errors.ts';
-import { coreText } from '../contract/coreText.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import { decodeSplit } from './decode.ts';
 import { sha256Bytes } from './hash.ts';
 import { datasetDir, quickCheck, readManifest } from './manifest.ts';
@@ -39,31 +38,27 @@ let cacheCounter = 0;
  */
 /** A dataset that cannot be read; `advice` follows the problem (the manifest case gave none). */
 function corrupt(name: string, problem: string, advice = '; delete it and download or import it again'): KernelLabError {
-  return new KernelLabError('unavailable', `dataset ${name} is corrupt: ${problem}${advice}`, undefined, {
-    text: coreText('dataset_corrupt', { name, problem }),
-  });
+  return coded('unavailable', `dataset ${name} is corrupt: ${problem}${advice}`, 'dataset_corrupt', { name, problem });
 }
 
 export async function loadSplit(datasetsDir: string, name: DatasetName, split: SplitName): Promise<RawSplit> {
   const def = registry[name];
   if (!def)
-    throw new KernelLabError(
+    throw coded(
       'invalid_input',
       `unknown dataset '${String(name)}'; expected one of ${Object.keys(registry).join(', ')}`,
-      undefined,
-      {
-        text: coreText('dataset_unknown', { name: String(name), names: Object.keys(registry).join(', ') }),
-      },
+      'dataset_unknown',
+      { name: String(name), names: Object.keys(registry).join(', ') },
     );
   const read = readManifest(datasetsDir, name);
   if (!read) {
     const disk = diskState(datasetsDir, name);
     if (disk.state === 'corrupt') throw corrupt(name, disk.problem);
-    throw new KernelLabError(
+    throw coded(
       'not_found',
       `dataset ${name} is not ready in ${datasetsDir}: download it (kernellab datasets download ${name}) or import its files`,
-      undefined,
-      { text: coreText('dataset_not_ready', { name }) },
+      'dataset_not_ready',
+      { name },
     );
   }
   const { manifest, text } = read;
@@ -99,13 +94,11 @@ export async function loadSplit(datasetsDir: string, name: DatasetName, split: S
   }
   const decoded = decodeSplit(def, splitDef, files);
   if (decoded.count !== splitDef.count) {
-    throw new KernelLabError(
+    throw coded(
       'unavailable',
       `dataset ${name} ${split}: holds ${decoded.count} images, expected ${splitDef.count}`,
-      undefined,
-      {
-        text: coreText('dataset_split_count', { name, split, count: decoded.count, expected: splitDef.count }),
-      },
+      'dataset_split_count',
+      { name, split, count: decoded.count, expected: splitDef.count },
     );
   }
   writeCache(dir, split, manifestSha256, decoded.images, decoded.labels);

@@ -12,7 +12,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, join, resolve, sep } from 'node:path';
 import { coreText, type CoreText } from '../contract/coreText.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import type { DatasetDef } from './registry.ts';
 
 /** A regular file an import may read. */
@@ -117,13 +117,9 @@ class SourceWalk {
     } catch (error) {
       if (!named) return;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-        throw new KernelLabError('invalid_input', `${shownAs}: no such file or folder`, undefined, {
-          text: coreText('dataset_no_such_path', { path: shownAs }),
-        });
+        throw coded('invalid_input', `${shownAs}: no such file or folder`, 'dataset_no_such_path', { path: shownAs });
       const reason = String((error as NodeJS.ErrnoException).code);
-      throw new KernelLabError('invalid_input', `${shownAs}: cannot be read (${reason})`, undefined, {
-        text: coreText('dataset_cannot_read_path', { path: shownAs, reason }),
-      });
+      throw coded('invalid_input', `${shownAs}: cannot be read (${reason})`, 'dataset_cannot_read_path', { path: shownAs, reason });
     }
     let real = path;
     let st = link;

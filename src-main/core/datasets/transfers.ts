@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import type { DatasetInfo, DatasetProgress } from '../contract/index.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { downloadDataset, downloadLockHolder } from './download.ts';
 import { installFromFiles } from './install.ts';
@@ -105,18 +105,14 @@ export class DatasetTransfers {
   async download(name: DatasetName, wait: boolean): Promise<DatasetInfo> {
     const mirror = this.#mirror ? parseMirror(this.#mirror.value, this.#mirror.from) : undefined;
     if (this.#imports.has(name))
-      throw new KernelLabError('conflict', `${name} is being imported; cancel the import before downloading`, undefined, {
-        text: coreText('dataset_being_imported', { name }),
-      });
+      throw coded('conflict', `${name} is being imported; cancel the import before downloading`, 'dataset_being_imported', { name });
     const running = this.#downloads.get(name);
     if (running) {
       if (wait) await running.settled;
       return this.info(name);
     }
     if (this.#closing.signal.aborted)
-      throw new KernelLabError('unavailable', 'KernelLab is shutting down; no download starts now', undefined, {
-        text: coreText('dataset_shutting_down', {}),
-      });
+      throw coded('unavailable', 'KernelLab is shutting down; no download starts now', 'dataset_shutting_down', {});
     const controller = new AbortController();
     this.#closing.signal.addEventListener('abort', () => controller.abort(), { once: true, signal: controller.signal });
     const entry: ActiveDownload = { controller, progress: undefined, settled: Promise.resolve(undefined) };
@@ -199,9 +195,12 @@ export class DatasetTransfers {
       const busy = this.#busy(candidate);
       if (busy) {
         if (name)
-          throw new KernelLabError('conflict', `${candidate} is ${busy}; cancel it before importing`, undefined, {
-            text: coreText(busy === 'downloading' ? 'dataset_busy_downloading' : 'dataset_busy_importing', { name: candidate }),
-          });
+          throw coded(
+            'conflict',
+            `${candidate} is ${busy}; cancel it before importing`,
+            busy === 'downloading' ? 'dataset_busy_downloading' : 'dataset_busy_importing',
+            { name: candidate },
+          );
         refusals.push(`${candidate}: ${busy}`);
         continue;
       }
@@ -221,8 +220,8 @@ export class DatasetTransfers {
       }
     }
     if (imported.length === 0)
-      throw new KernelLabError('invalid_input', `the files are not a dataset KernelLab knows (${refusals.join('; ')})`, undefined, {
-        text: coreText('dataset_not_recognised', { refusals: refusals.join('; ') }),
+      throw coded('invalid_input', `the files are not a dataset KernelLab knows (${refusals.join('; ')})`, 'dataset_not_recognised', {
+        refusals: refusals.join('; '),
       });
     return { ...this.info(imported[0]!), notes: [...notes.keys()], noteCodes: [...notes.values()] };
   }

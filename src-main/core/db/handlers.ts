@@ -1,6 +1,5 @@
 import { rmSync } from 'node:fs';
-import { KernelLabError, sweepNotFound } from '../errors.ts';
-import { coreText } from '../contract/coreText.ts';
+import { coded, sweepNotFound } from '../errors.ts';
 import type { Handlers } from '../contract/define.ts';
 import type { Methods } from '../contract/index.ts';
 import type { ServiceContext } from '../context.ts';
@@ -41,9 +40,7 @@ export function runsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, RunsMe
       // with a confusing "run does not exist". The user cancels first.
       const run = store().getRun(id);
       if (run?.status === 'running')
-        throw new KernelLabError('conflict', `Run ${id} is running: cancel it before deleting it`, undefined, {
-          text: coreText('error_run_running_delete', { id }),
-        });
+        throw coded('conflict', `Run ${id} is running: cancel it before deleting it`, 'error_run_running_delete', { id });
       const deleted = store().deleteRun(id);
       // Its checkpoints go with it (derived runs have no folder of their own: theirs is the source's).
       if (deleted && run) rmSync(runDirOf(ctx.layout, run.uuid), { recursive: true, force: true });

@@ -5,8 +5,7 @@
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { coreText } from '../contract/coreText.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import type { EngineName } from '../contract/engines.ts';
 import { LockInfo } from './layout.ts';
 
@@ -49,9 +48,12 @@ export function takeLock(enginesDir: string, name: EngineName): () => void {
 
 /** Another process holds the install lock of this engine. */
 export const installingElsewhere = (name: string, holder: number) =>
-  new KernelLabError('conflict', `the ${name} engine is being installed by process ${holder}; wait for it or cancel it there`, undefined, {
-    text: coreText('engine_installing_elsewhere', { name, processId: holder }),
-  });
+  coded(
+    'conflict',
+    `the ${name} engine is being installed by process ${holder}; wait for it or cancel it there`,
+    'engine_installing_elsewhere',
+    { name, processId: holder },
+  );
 
 /** Staging folders of installs whose process died (killed mid-install) are removed. */
 export function sweepDeadStagings(enginesDir: string, name: EngineName): void {

@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import type { EngineCheck, EngineInfo, EngineManifest, EngineName, EngineProgress } from '../contract/index.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { EventBus } from '../events.ts';
 import { FromWorker } from '../training/workerProtocol.ts';
@@ -33,8 +33,8 @@ export function verifyInWorker(launch: WorkerLauncher, entry: string, timeoutMs 
       const timer = setTimeout(() => {
         worker.kill('SIGKILL');
         reject(
-          new KernelLabError('unavailable', `the staged engine did not answer its check within ${timeoutMs / 1000} s`, undefined, {
-            text: coreText('engine_check_timeout', { seconds: Math.round(timeoutMs / 1000) }),
+          coded('unavailable', `the staged engine did not answer its check within ${timeoutMs / 1000} s`, 'engine_check_timeout', {
+            seconds: Math.round(timeoutMs / 1000),
           }),
         );
       }, timeoutMs);
@@ -44,8 +44,8 @@ export function verifyInWorker(launch: WorkerLauncher, entry: string, timeoutMs 
         if (message.success && message.data.type === 'engineCheckResult') resolve(message.data.check);
         else if (message.success && message.data.type === 'error')
           reject(
-            new KernelLabError('unavailable', `the staged engine does not work: ${message.data.message}`, undefined, {
-              text: coreText('engine_check_failed', { error: message.data.message.slice(0, 1000) }),
+            coded('unavailable', `the staged engine does not work: ${message.data.message}`, 'engine_check_failed', {
+              error: message.data.message.slice(0, 1000),
             }),
           );
         else reject(new KernelLabError('unavailable', `the engine check got an unexpected answer: ${JSON.stringify(raw).slice(0, 200)}`));
@@ -53,11 +53,11 @@ export function verifyInWorker(launch: WorkerLauncher, entry: string, timeoutMs 
       worker.onExit((code, signal) => {
         clearTimeout(timer);
         reject(
-          new KernelLabError(
+          coded(
             'unavailable',
             `the staged engine crashed the worker that loaded it (code ${code}, signal ${signal}): its libraries do not load here`,
-            undefined,
-            { text: coreText('engine_check_crashed', { exitCode: String(code), signal: String(signal) }) },
+            'engine_check_crashed',
+            { exitCode: String(code), signal: String(signal) },
           ),
         );
       });
@@ -118,9 +118,7 @@ export class EngineInstalls {
     const holder = installLockHolder(this.enginesDir, name);
     if (holder !== undefined) throw installingElsewhere(name, holder);
     if (this.#closing.signal.aborted)
-      throw new KernelLabError('unavailable', 'KernelLab is shutting down; no install starts now', undefined, {
-        text: coreText('engine_shutting_down', {}),
-      });
+      throw coded('unavailable', 'KernelLab is shutting down; no install starts now', 'engine_shutting_down', {});
     const controller = new AbortController();
     this.#closing.signal.addEventListener('abort', () => controller.abort(), { once: true, signal: controller.signal });
     const entry: ActiveInstall = { controller, progress: null, settled: Promise.resolve(undefined) };
@@ -180,9 +178,7 @@ export class EngineInstalls {
   /** Deletes the installed engine; refused while it is being installed here or elsewhere. */
   remove(name: EngineName): boolean {
     if (this.#active.has(name) || installLockHolder(this.enginesDir, name) !== undefined)
-      throw new KernelLabError('conflict', `the ${name} engine is being installed; cancel the install first`, undefined, {
-        text: coreText('engine_remove_installing', { name }),
-      });
+      throw coded('conflict', `the ${name} engine is being installed; cancel the install first`, 'engine_remove_installing', { name });
     const dir = engineDir(this.enginesDir, name);
     const existed = readManifest(dir).state !== 'absent';
     rmSync(dir, { recursive: true, force: true });

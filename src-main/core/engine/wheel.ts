@@ -9,8 +9,7 @@ import { basename, dirname } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
-import { coreText } from '../contract/coreText.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 
 export interface RecordEntry {
   /** Hex sha256. */
@@ -32,12 +31,11 @@ export interface Wheel {
 }
 
 const corrupt = (wheel: string, what: string) =>
-  new KernelLabError(
+  coded(
     'invalid_input',
     `${wheel} is corrupt or incomplete: ${what}. Delete it (and pip's cached copy) and download it again.`,
-    undefined,
-    // What is wrong names a member of the wheel; it passes as it is.
-    { text: coreText('engine_wheel_corrupt', { wheel, problem: what.slice(0, 1000) }) },
+    'engine_wheel_corrupt',
+    { wheel, problem: what.slice(0, 1000) },
   );
 
 function openZip(path: string): Promise<yauzl.ZipFile> {

@@ -13,7 +13,7 @@ import {
 import { ModelSpec } from '../contract/training.ts';
 import { isDatasetName, loadSplit, registry, type RawSplit } from '../datasets/index.ts';
 import { coded, KernelLabError } from '../errors.ts';
-import { coreText, type CoreText } from '../contract/coreText.ts';
+import type { CoreText } from '../contract/coreText.ts';
 import { runDirOf } from '../home.ts';
 import { readCheckpointState } from '../training/checkpointIO.ts';
 import type { InferModel } from '../training/inferenceProtocol.ts';
@@ -45,10 +45,7 @@ interface Inspected {
 
 function inspected(ctx: ServiceContext, runId: number, epoch: number | undefined): Inspected {
   const run = ctx.store.getRun(runId);
-  if (!run)
-    throw new KernelLabError('not_found', `run ${runId} does not exist`, undefined, {
-      text: coreText('error_run_not_found', { id: runId }),
-    });
+  if (!run) throw coded('not_found', `run ${runId} does not exist`, 'error_run_not_found', { id: runId });
   const spec = ModelSpec.safeParse(run.modelSpec);
   if (!spec.success) throw coded('invalid_input', `run ${runId} has no valid model spec to run`, 'error_inspect_no_spec', { id: runId });
   const checkpointsDir = join(runDirOf(ctx.layout, run.uuid), 'checkpoints');
@@ -153,8 +150,10 @@ function imageSource(ctx: ServiceContext, input: { image?: number[] | undefined;
     if (!splits.has(dataset)) splits.set(dataset, loadSplit(ctx.layout.datasets, dataset, 'test'));
     const test = await splits.get(dataset)!;
     if (index >= test.count)
-      throw new KernelLabError('invalid_input', `testIndex: ${index} is past the ${test.count} test images of ${dataset}`, undefined, {
-        text: coreText('error_test_index_past', { index, count: test.count, dataset }),
+      throw coded('invalid_input', `testIndex: ${index} is past the ${test.count} test images of ${dataset}`, 'error_test_index_past', {
+        index,
+        count: test.count,
+        dataset,
       });
     const size = test.height * test.width * test.channels;
     if (size !== h * w * c)
@@ -307,8 +306,9 @@ async function exportModel(
   // The last weights are those of the newest epoch (when that epoch was also the best, its folder is 'best').
   const weights = checkpoint === 'last' ? run.recorded.at(-1) : run.recorded.filter((w) => w.kind === 'best').at(-1);
   if (!weights)
-    throw new KernelLabError('not_found', `checkpoint: run ${id} has no ${checkpoint} checkpoint on disk`, undefined, {
-      text: coreText('error_no_checkpoint', { id, checkpoint: String(checkpoint) }),
+    throw coded('not_found', `checkpoint: run ${id} has no ${checkpoint} checkpoint on disk`, 'error_no_checkpoint', {
+      id,
+      checkpoint: String(checkpoint),
     });
   const model = await ctx.predictor.exportModel(run.spec, weights.dir);
   const record = ctx.store.exportRuns({ runIds: [id] }, 'json');

@@ -9,8 +9,7 @@
  * quantization_config makes an older Keras refuse the file). Initialisers carry no seed: Keras
  * draws its own weights from the same distributions.
  */
-import { coreText } from '../../contract/coreText.ts';
-import { KernelLabError } from '../../errors.ts';
+import { coded } from '../../errors.ts';
 import {
   optimizerSettings,
   type Hyperparameters,
@@ -122,11 +121,11 @@ function layerJson(layer: LayerSpec, index: number, name: string): Json {
     case 'activation':
       return kerasObject('keras.layers', 'Activation', { ...base, activation: kerasActivation(layer.activation) });
     case 'lrn':
-      throw new KernelLabError(
+      throw coded(
         'invalid_input',
         `layers[${index}] (lrn): Keras has no local response normalisation layer (tf.nn.local_response_normalization can only be called from a Lambda, which a model JSON cannot hold); remove it or replace it with batchNorm to export`,
-        undefined,
-        { text: coreText('keras_export_lrn', { index }) },
+        'keras_export_lrn',
+        { index },
       );
     default: {
       const unknown: never = layer;

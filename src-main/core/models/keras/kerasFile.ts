@@ -9,8 +9,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import yauzl from 'yauzl';
-import { coreText } from '../../contract/coreText.ts';
-import { KernelLabError } from '../../errors.ts';
+import { coded } from '../../errors.ts';
 
 /** A model config is a few hundred kB; anything far larger is not one (the contract's KerasJsonText says the same). */
 export const maxConfigBytes = 8 << 20;
@@ -48,11 +47,11 @@ async function configOf(name: string, opener: ZipOpener): Promise<string | null>
     });
     if (!entry) return null;
     if (entry.uncompressedSize > maxConfigBytes)
-      throw new KernelLabError(
+      throw coded(
         'invalid_input',
         `${name}: its config.json is ${entry.uncompressedSize} bytes, more than a model config holds (${maxConfigBytes} at most)`,
-        undefined,
-        { text: coreText('keras_config_too_big', { name, bytes: entry.uncompressedSize, maximum: maxConfigBytes }) },
+        'keras_config_too_big',
+        { name, bytes: entry.uncompressedSize, maximum: maxConfigBytes },
       );
     const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
       zip.openReadStream(entry, (error, s) => (error ? reject(configUnreadable(name, error)) : resolve(s))),
@@ -70,39 +69,39 @@ async function configOf(name: string, opener: ZipOpener): Promise<string | null>
 }
 
 const notZip = (name: string, error: Error) =>
-  new KernelLabError('invalid_input', `${name} is not a readable .keras (zip) file: ${error.message}`, undefined, {
-    text: coreText('keras_not_zip', { name, reason: error.message.slice(0, 500) }),
+  coded('invalid_input', `${name} is not a readable .keras (zip) file: ${error.message}`, 'keras_not_zip', {
+    name,
+    reason: error.message.slice(0, 500),
   });
 
 const configUnreadable = (name: string, error: Error) =>
-  new KernelLabError('invalid_input', `${name}: its config.json cannot be read: ${error.message}`, undefined, {
-    text: coreText('keras_config_unreadable', { name, reason: error.message.slice(0, 500) }),
+  coded('invalid_input', `${name}: its config.json cannot be read: ${error.message}`, 'keras_config_unreadable', {
+    name,
+    reason: error.message.slice(0, 500),
   });
 
 const noConfig = (name: string) =>
-  new KernelLabError(
+  coded(
     'invalid_input',
     `${name} is a zip without config.json, so not a .keras model file (model.save('model.keras') writes one)`,
-    undefined,
-    { text: coreText('keras_no_config', { name }) },
+    'keras_no_config',
+    { name },
   );
 
 const hdf5 = (name: string) =>
-  new KernelLabError(
+  coded(
     'invalid_input',
     `${name} is an HDF5 (.h5) model; KernelLab reads model.to_json() or a .keras file: in Keras, model.save('model.keras') or open('model.json', 'w').write(model.to_json())`,
-    undefined,
-    { text: coreText('keras_hdf5', { name }) },
+    'keras_hdf5',
+    { name },
   );
 
 const tooLargeForJson = (name: string, size: number) =>
-  new KernelLabError(
+  coded(
     'invalid_input',
     `${name} is ${size} bytes, more than a model's JSON holds; give model.to_json() or a .keras file`,
-    undefined,
-    {
-      text: coreText('keras_json_too_big', { name, bytes: size }),
-    },
+    'keras_json_too_big',
+    { name, bytes: size },
   );
 
 /**
@@ -113,11 +112,11 @@ function jsonText(name: string, bytes: Buffer): string {
   const text = bytes.toString('utf8');
   if (text.trimStart().startsWith('{')) return text;
   const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-  throw new KernelLabError(
+  throw coded(
     'invalid_input',
     `${name} is neither a .keras (zip) file nor a model's JSON (it starts with the bytes ${head}); give model.to_json() or a .keras file`,
-    undefined,
-    { text: coreText('keras_not_model_file', { name, head }) },
+    'keras_not_model_file',
+    { name, head },
   );
 }
 
@@ -136,9 +135,7 @@ export async function readKerasFile(path: string): Promise<KerasFileText> {
     size = (await stat(path)).size;
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new KernelLabError('invalid_input', `cannot read ${path}: ${reason}`, undefined, {
-      text: coreText('keras_cannot_read', { path, reason: reason.slice(0, 500) }),
-    });
+    throw coded('invalid_input', `cannot read ${path}: ${reason}`, 'keras_cannot_read', { path, reason: reason.slice(0, 500) });
   }
   const handle = await open(path, 'r');
   const head = Buffer.alloc(8);

@@ -10,8 +10,7 @@
  * and its learning-rate schedule as hyperparameters; the loss must be the cross-entropy KernelLab
  * trains. Fit settings (epochs, batch size, validation split, callbacks) are not in a model file.
  */
-import { coreText } from '../../contract/coreText.ts';
-import { KernelLabError } from '../../errors.ts';
+import { coded } from '../../errors.ts';
 import { jsonDepthExceededAt } from '../../contract/jsonDepth.ts';
 import { CompiledSettings, ModelSpec, type KerasImportResult, type LrScheduleInput, type ModelSpecInput } from '../../contract/training.ts';
 import { inferShapes } from '../shapeInference.ts';
@@ -252,24 +251,22 @@ function compileSettings(compile: Json, problems: Problems, notes: Set<string>, 
 export function importKeras(text: string, options: { layersOnly?: boolean } = {}): KerasImportResult {
   const deep = jsonDepthExceededAt(text);
   if (deep !== -1)
-    throw new KernelLabError('invalid_input', `the Keras JSON nests too deeply at character ${deep}; it is not a model config`, undefined, {
-      text: coreText('keras_json_too_deep', { at: deep }),
+    throw coded('invalid_input', `the Keras JSON nests too deeply at character ${deep}; it is not a model config`, 'keras_json_too_deep', {
+      at: deep,
     });
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
     const reason = (error as Error).message;
-    throw new KernelLabError('invalid_input', `the Keras file is not JSON: ${reason}`, undefined, {
-      text: coreText('keras_not_json', { reason: reason.slice(0, 500) }),
-    });
+    throw coded('invalid_input', `the Keras file is not JSON: ${reason}`, 'keras_not_json', { reason: reason.slice(0, 500) });
   }
   if (!isObject(parsed) || typeof parsed.class_name !== 'string')
-    throw new KernelLabError(
+    throw coded(
       'invalid_input',
       'this JSON is not a Keras model: it has no class_name; give the JSON of model.to_json() or the config.json of a .keras file',
-      undefined,
-      { text: coreText('keras_no_class_name', {}) },
+      'keras_no_class_name',
+      {},
     );
   const problems = new Problems();
   const notes = new Set<string>();
@@ -284,12 +281,12 @@ export function importKeras(text: string, options: { layersOnly?: boolean } = {}
   if (output?.logits && (!compile || options.layersOnly))
     notes.add(`${output.from} outputs logits: KernelLab trains softmax with cross-entropy over them, as from_logits=True does.`);
   if (problems.list.length > 0)
-    throw new KernelLabError(
+    throw coded(
       'invalid_input',
       `KernelLab cannot train this Keras model as it is: ${problems.list.join('; ')}`,
+      'keras_cannot_train',
+      {},
       problems.list,
-      // The problems name Keras layers and options; they follow the coded heading as they are.
-      { text: coreText('keras_cannot_train', {}) },
     );
   const specInput: ModelSpecInput = {
     name: name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 100) || 'keras_model',
@@ -301,8 +298,8 @@ export function importKeras(text: string, options: { layersOnly?: boolean } = {}
   const spec = ModelSpec.safeParse(specInput);
   if (!spec.success) {
     const problems = spec.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new KernelLabError('invalid_input', `the Keras model maps to an invalid spec: ${problems}`, undefined, {
-      text: coreText('keras_invalid_spec', { problems: problems.slice(0, 1000) }),
+    throw coded('invalid_input', `the Keras model maps to an invalid spec: ${problems}`, 'keras_invalid_spec', {
+      problems: problems.slice(0, 1000),
     });
   }
   // Shapes as Keras would compute them; an impossible layer is refused with its numbers.
