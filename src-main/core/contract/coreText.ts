@@ -371,6 +371,9 @@ export const coreTextParams = {
   gpu_failure_lost: z.object({ error: word }).strict(),
   gpu_failure_out_of_memory: z.object({ error: word }).strict(),
   gpu_failure_window_gone: z.object({ reason: word, exitCode: z.number().int() }).strict(),
+  // A sweep queued in the background (core/sweeps/sweepWriter.ts): where its queueing stopped, and why.
+  sweep_queueing_failed: z.object({ queued: count, total: count, reason: word }).strict(),
+  error_sweep_queueing_moved: z.object({ id, owner: word }).strict(),
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;

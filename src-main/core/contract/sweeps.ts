@@ -376,7 +376,14 @@ export const sweepsMethods = {
     output: z.object({
       sweepId: Id,
       planned: z.number().int(),
+      /** Runs queued when the answer went: all of them, unless `queueing`. */
       queued: z.number().int(),
+      /**
+       * A big sweep answers once it and its first runs are recorded and goes on queueing in the
+       * background (issue 12): true until then, with `queued` of `planned` so far; sweep.progress
+       * events and sweeps.progress (its `queueing`) tell the rest. False when everything was queued.
+       */
+      queueing: z.boolean(),
       derived: z.number().int(),
       /** The first 100 impossible points with why; impossibleCount says how many there are. */
       impossible: z.array(z.object({ index: z.number().int(), values: z.record(z.string(), AxisValue), error: z.string() })),
@@ -390,7 +397,7 @@ export const sweepsMethods = {
       runIdsTruncated: z.boolean(),
     }),
     summary:
-      'Validates and queues a sweep, a chunk of runs at a time (a failure queues nothing; sweep.progress reports the queueing); the scheduler starts them once all are queued.',
+      'Validates and queues a sweep, a chunk of runs at a time; a big one answers after its first chunk and is queued in the background (sweep.progress reports it; a restart resumes it). The scheduler starts its runs once all are queued.',
   }),
   'sweeps.pause': method({
     input: IdInput,

@@ -208,8 +208,13 @@ export class RunStore extends StoreQueue {
    * it): the bulk path of a sweep being queued a chunk at a time. The runs come from the sweep's
    * own expansion, already validated there; returns their ids in order.
    */
-  addSweepRuns(sweepId: number, runs: readonly NewRunParsed[]): number[] {
-    return sweepRecords.addSweepRuns(this.#ctx, sweepId, runs);
+  addSweepRuns(sweepId: number, runs: readonly NewRunParsed[], mark?: sweepRecords.QueueingMark): number[] {
+    return sweepRecords.addSweepRuns(this.#ctx, sweepId, runs, mark);
+  }
+
+  /** Takes over a half-queued sweep's queueing from a process that ended (sweepRecords.takeOverQueueing). */
+  takeOverQueueing(sweepId: number, from: string): boolean {
+    return sweepRecords.takeOverQueueing(this.#ctx, sweepId, from, this.owner);
   }
 
   /** Replaces a sweep's stored spec (its plan, as queueing goes on) and, when given, its status. */

@@ -115,13 +115,31 @@ export function createSweepWithRuns(
 }
 
 /**
+ * How far a sweep's queueing got, written with each chunk (issue 12): the process queueing it
+ * (its plan's `queueing`), and the index of the first point not yet queued before (`from`) and
+ * after (`next`) this chunk. A restart resumes at `next`; a chunk whose sweep another process has
+ * taken over, or whose `from` is no longer where the sweep stands, writes nothing.
+ */
+export interface QueueingMark {
+  owner: string;
+  from: number;
+  next: number;
+}
+
+/**
  * Queues a sweep's runs in one transaction, without an event per run (the sweep's progress says
  * it): the bulk path of a sweep being queued a chunk at a time. The runs come from the sweep's
- * own expansion, already validated there; returns their ids in order.
+ * own expansion, already validated there; returns their ids in order. With a mark, the sweep's
+ * queueing position moves in the same transaction, so no run is queued twice or lost on a restart.
  */
-export function addSweepRuns(ctx: StoreContext, sweepId: number, runs: readonly NewRunParsed[]): number[] {
+export function addSweepRuns(ctx: StoreContext, sweepId: number, runs: readonly NewRunParsed[], mark?: QueueingMark): number[] {
   return ctx.write(`queueing ${runs.length} runs of sweep ${sweepId}`, () => {
     if (!ctx.stmt.sweepExists.get(sweepId)) throw sweepNotFound(sweepId);
+    if (mark && !moveQueueingMark(ctx, sweepId, mark))
+      throw coded('conflict', `Sweep ${sweepId} is no longer being queued by ${mark.owner}`, 'error_sweep_queueing_moved', {
+        id: sweepId,
+        owner: mark.owner,
+      });
     const now = Date.now();
     const memo: ModelParamsMemo = new Map();
     const specId = ctx.modelSpecIds();
@@ -130,6 +148,34 @@ export function addSweepRuns(ctx: StoreContext, sweepId: number, runs: readonly 
       return ctx.insertRun(newRunRow(ctx, { ...run, sweepId }, now, shared), runParams(run, memo));
     });
   });
+}
+
+function moveQueueingMark(ctx: StoreContext, sweepId: number, mark: QueueingMark): boolean {
+  return (
+    ctx.db
+      .prepare(
+        `UPDATE sweeps SET spec = json_set(spec, '$.plan.next', @next)
+         WHERE id = @id AND json_extract(spec, '$.plan.queueing') = @owner AND coalesce(json_extract(spec, '$.plan.next'), 0) = @from`,
+      )
+      .run({ id: sweepId, ...mark }).changes === 1
+  );
+}
+
+/**
+ * Takes over the queueing of a pending sweep that `from` left half-queued (a process that
+ * ended): true for exactly one of several processes trying at once.
+ */
+export function takeOverQueueing(ctx: StoreContext, sweepId: number, from: string, to: string): boolean {
+  return ctx.write(
+    `taking over the queueing of sweep ${sweepId}`,
+    () =>
+      ctx.db
+        .prepare(
+          `UPDATE sweeps SET spec = json_set(spec, '$.plan.queueing', @to)
+         WHERE id = @id AND status = 'pending' AND json_extract(spec, '$.plan.queueing') = @from`,
+        )
+        .run({ id: sweepId, from, to }).changes === 1,
+  );
 }
 
 /** Replaces a sweep's stored spec (its plan, as queueing goes on) and, when given, its status. */

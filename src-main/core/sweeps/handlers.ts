@@ -48,9 +48,6 @@ export function runControlHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 
   };
 }
 
-/** How often sweeps.start reports a sweep's progress while it queues it. */
-const progressEveryMs = 250;
-
 type SweepsMethodName =
   | 'sweeps.preview'
   | 'sweeps.start'
@@ -71,26 +68,31 @@ export function sweepsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Swee
       requireWritableData(store, layout);
       // While queueing, progress comes from queueing's own numbers (counting the sweep's runs is
       // O(runs)), a few a second; the counted one once it is queued.
-      let lastProgress = -Infinity;
       const started = await queueSweep(store, spec, {
         runsOn,
         // Agents train on their own machines, with their own datasets; this one needs its own.
         ...(runsOn === 'here' && { readyDatasets: (names: DatasetName[]) => requireReady(layout.datasets, names) }),
+        // The client leaving stops only the planning: once the sweep exists it is queued to the end.
         signal,
         // The CLI's scheduler (scope 'own') runs the sweeps its process starts.
         onCreated: (sweepId) => runsOn === 'here' && scheduler.adopt(sweepId),
-        onProgress: (_sweepId, _queued, _total, progress) => {
-          if (performance.now() - lastProgress < progressEveryMs) return;
-          lastProgress = performance.now();
-          ctx.events.emit('sweep.progress', progress);
-        },
+        onProgress: scheduler.queueing.progressReporter(),
+        // A big sweep answers after its first chunk and is queued in the background (issue 12). A
+        // CLI command waits for all of it: its process ends with its command, and `kernellab
+        // sweep submit` / `call sweeps.start` hand the sweep to others once the answer comes.
+        ...(ctx.shell !== 'cli' && { background: scheduler.queueing }),
       });
       scheduler.emitProgress(started.sweepId);
-      // A sweep for agents is only queued: agents pull its runs through a server.
+      // A sweep for agents is only queued: agents pull its runs through a server. One still being
+      // queued is pending (nothing claimable yet); the scheduler is started so it claims them once queued.
       if (runsOn === 'here') running(ctx).pump();
       // A bounded answer: the count, and the first ids (runs.list by sweepId lists them all).
       const { runIds, ...counts } = started;
-      return { ...counts, runIds: runIds.slice(0, startAnswerRunIds), runIdsTruncated: runIds.length > startAnswerRunIds };
+      return {
+        ...counts,
+        runIds: runIds.slice(0, startAnswerRunIds),
+        runIdsTruncated: runIds.length > startAnswerRunIds || started.queueing,
+      };
     },
     'sweeps.pause': ({ id }) => scheduler.pauseSweep(id),
     'sweeps.resume': ({ id }) => {

@@ -92,20 +92,36 @@ describe('queueing a large sweep', () => {
     expect(scheduler.progress(started.sweepId)).toMatchObject({ status: 'running', queueing: null, text: 'run 1 of 2000' });
   });
 
-  it('leaves nothing behind when the caller goes away in the middle', async () => {
+  it('leaves nothing behind when the caller goes away before the sweep exists', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('the client left'));
+    let created = false;
+    await expect(queueSweep(store, manyPoints(1000), { signal: controller.signal, onCreated: () => (created = true) })).rejects.toThrow(
+      'the client left',
+    );
+    expect(created).toBe(false);
+    expect(store.listSweeps()).toEqual([]);
+    expect(store.listRuns().total).toBe(0);
+  });
+
+  it('leaves a sweep whose process closes mid-queueing pending, with its position recorded, for the next owner', async () => {
     const controller = new AbortController();
     let sweepId = 0;
     const queueing = queueSweep(store, manyPoints(1000), {
       signal: controller.signal,
       onCreated: (id) => (sweepId = id),
       onProgress: (_id, queued) => {
-        if (queued > 0) controller.abort(new Error('the client left'));
+        if (queued > 0) controller.abort(new Error('closing'));
       },
     });
-    await expect(queueing).rejects.toThrow('the client left');
-    expect(sweepId).toBeGreaterThan(0);
-    expect(store.getSweep(sweepId)).toBeUndefined();
-    expect(store.listRuns().total).toBe(0);
+    await expect(queueing).rejects.toThrow('closing');
+    const sweep = store.getSweep(sweepId)!;
+    const queued = sweep.runCounts.queued!;
+    expect(queued).toBeGreaterThan(0);
+    expect(queued).toBeLessThan(2000);
+    expect(sweep.status).toBe('pending');
+    // One point per repeat: `next` is the first point index not queued, and every run below it is.
+    expect((sweep.spec as { plan: { queueing: string; next: number } }).plan).toMatchObject({ queueing: store.owner, next: queued });
   });
 
   it('stops and cancels what was queued when the sweep is canceled in the middle, from any process', async () => {
@@ -173,9 +189,9 @@ describe('a sweep run as the store takes it', () => {
   async function runsHandedOver(spec: Parameters<typeof parseSweepSpec>[0]) {
     const handed: { given: NewRunParsed; parsed: NewRunParsed }[] = [];
     const add = store.addSweepRuns.bind(store);
-    store.addSweepRuns = (sweepId, runs) => {
+    store.addSweepRuns = (sweepId, runs, mark) => {
       for (const run of runs) handed.push({ given: run, parsed: NewRun.parse({ ...run, sweepId }) });
-      return add(sweepId, runs);
+      return add(sweepId, runs, mark);
     };
     await queueSweep(store, parseSweepSpec(spec));
     return handed;

@@ -6,30 +6,38 @@
 import { accessSync, constants } from 'node:fs';
 import type { z } from 'zod';
 import type { StartRunInput, SubsetSpec } from '../contract/runs.ts';
-import type { SweepPointOut, SweepPreview, SweepProgress, SweepSpec } from '../contract/sweeps.ts';
+import { SweepSpec, type SweepPointOut, type SweepPreview, type SweepProgress } from '../contract/sweeps.ts';
 import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { isGpuHostBackend } from '../contract/app.ts';
-import { NewRun as NewRunSchema, type NewRun, type NewRunParsed, type RunRecord, type RunStore } from '../db/RunStore.ts';
+import type { RunRecord, RunStore, SweepHead } from '../db/RunStore.ts';
 import type { DatasetName, registry } from '../datasets/registry.ts';
 import { coded, KernelLabError } from '../errors.ts';
 import type { DataDirLayout } from '../home.ts';
 import { machineThroughput, pointSeconds, scheduleSeconds } from './estimate.ts';
 import { expandSweep, pointStream } from './expand.ts';
-import { planSweepAsync, turnMs, type PointPlan, type PointStream } from './pointPlan.ts';
+import { planSweepAsync, type PointPlan } from './pointPlan.ts';
 import type { SweepPoint } from './pointRun.ts';
-import { describeValues, pointRun, subsetPerClass, sweepLabel } from './pointRun.ts';
-import { directionOf, proposalRuns, proposeOne, type SweepPlan } from './searchDriver.ts';
+import { describeValues, subsetPerClass, sweepLabel } from './pointRun.ts';
+import { directionOf, proposeOne, readPlan, type SweepPlan } from './searchDriver.ts';
 import { pruningEstimate, tpeFirstPoints, tpeSeconds, type TrainedCost } from './searchPreview.ts';
 import { checkBase, parseSweepSpec } from './sweepSpec.ts';
-import { queueingText } from './sweepProgress.ts';
+import {
+  afterQueueingStopped,
+  bulkChunk,
+  finishQueueing,
+  writeSweepRuns,
+  yieldToLoop,
+  type Proposal,
+  type QueueJob,
+  type SweepIds,
+  type WriteHooks,
+} from './sweepWriter.ts';
 
 export { subsetPerClass } from './pointRun.ts';
+export { bulkChunk, parsedRun, queueingProgress } from './sweepWriter.ts';
 
 /** The preview shows this many points; the rest are counted and estimated. */
 const previewPoints = 5000;
-/** Runs canceled or deleted per transaction (a few ms each), between turns of the event loop. */
-export const bulkChunk = 500;
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface WorkOptions {
   /** The caller is gone or the service is closing: stop, leaving nothing behind. */
@@ -122,12 +130,23 @@ export async function previewSweep(
 export interface StartedSweep {
   sweepId: number;
   planned: number;
+  /** Runs queued when the answer went; all of them unless `queueing`. */
   queued: number;
   derived: number;
   /** The first 100 impossible points with why. */
   impossible: { index: number; values: SweepPoint['values']; error: string }[];
   impossibleCount: number;
   runIds: number[];
+  /** Queueing goes on in the background (QueueOptions.background); sweep.progress tells how far it is. */
+  queueing: boolean;
+}
+
+/** Where queueing goes on after the answer: BackgroundQueueing (backgroundQueueing.ts) tracks it. */
+export interface QueueingTracker {
+  /** This process is closing: background queueing stops, leaving the sweep for the next owner. */
+  readonly closing: AbortSignal;
+  /** The rest of a sweep's queueing, running after the answer. */
+  track(sweepId: number, rest: Promise<void>): void;
 }
 
 export interface QueueOptions extends WorkOptions {
@@ -145,20 +164,25 @@ export interface QueueOptions extends WorkOptions {
    * a sweep that could only fail for want of its data queues nothing.
    */
   readyDatasets?: ReadyDatasets;
+  /**
+   * Answer once the sweep and its first chunk of runs are committed, and go on queueing in the
+   * background (issue 12: a user who starts 100,000 points sees the sweep at once). Without it,
+   * queueSweep resolves once every run is queued; `signal` then also stops the queueing.
+   */
+  background?: QueueingTracker;
 }
 
 /** Checks that datasets are ready to train on; returns each one's installed variant. */
 export type ReadyDatasets = (names: DatasetName[]) => Partial<Record<string, string>>;
 
-class SweepCanceled extends Error {}
-
 /**
  * Queues a sweep as bounded work (issue 12: one request held the server for half an hour): the
- * points are planned in one streaming pass that yields, the sweep is created 'pending' (nothing of
- * it is claimed yet), its trained runs are written a chunk at a time — each chunk one transaction
- * sized to hold the writer ~50 ms, progress after each — and then it is 'running'. An abort, a
- * failure or a restart in between removes the sweep and what was queued (a failed start queues
- * nothing); a sweeps.cancel in between, from any process, stops it and cancels what was queued.
+ * points are planned in one streaming pass that yields (`signal` stops it, nothing written), the
+ * sweep is created 'pending' with its plan (nothing of it is claimed yet), its trained runs are
+ * written a chunk at a time (sweepWriter.ts), and then it is 'running'. With `background` the
+ * answer comes after the first chunk; a sweep that is queued within that first turn answers as if
+ * queued in the foreground. A failure before the answer removes the sweep; after it, the sweep
+ * ends 'failed' saying why; a process that ends meanwhile leaves it to be resumed (resumeQueueing).
  */
 export async function queueSweep(store: RunStore, spec: SweepSpec, options: QueueOptions = {}): Promise<StartedSweep> {
   checkBase(spec);
@@ -173,14 +197,31 @@ export async function queueSweep(store: RunStore, spec: SweepSpec, options: Queu
   // points cannot run at all is refused here, with nothing queued.
   const first = spec.method === 'tpe' ? proposeOne(spec, direction, []) : null;
   const plan = sweepPlanOf(spec, points, first);
+  // A caller gone before the sweep exists (planning can end within a turn, unchecked) leaves nothing.
+  options.signal?.throwIfAborted();
   const ids = createPendingSweep(store, spec, plan, label, options);
+  const job: QueueJob = { spec, stream, points, plan, first, label, ids, from: 0, queuedBefore: 0 };
+  const { background } = options;
+  const closing = background ? background.closing : options.signal;
   const runIds: number[] = [];
-  try {
-    await writeSweepRuns(store, { spec, stream, points, plan, first, label, ids }, runIds, options);
-    store.updateSweep(ids.sweepId, { ...spec, plan }, 'running');
-  } catch (error) {
-    throw await afterQueueingStopped(store, spec, plan, ids.sweepId, error, { queued: runIds.length, total: points.counts.train });
-  }
+  let answered = false;
+  let firstChunkQueued = () => {};
+  const firstChunk = new Promise<void>((resolve) => (firstChunkQueued = resolve));
+  const onFirstChunk = () => {
+    answered = background !== undefined;
+    firstChunkQueued();
+  };
+  const rest = (async () => {
+    try {
+      await writeSweepRuns(store, job, runIds, { closing, onProgress: options.onProgress, onFirstChunk });
+      finishQueueing(store, job);
+    } catch (error) {
+      throw await afterQueueingStopped(store, job, error, { queued: runIds.length, total: points.counts.train, answered, closing });
+    }
+  })();
+  if (background) await Promise.race([rest, firstChunk]);
+  else await rest;
+  if (answered) background?.track(ids.sweepId, rest);
   return {
     sweepId: ids.sweepId,
     planned: plan.planned ?? runIds.length,
@@ -188,12 +229,38 @@ export async function queueSweep(store: RunStore, spec: SweepSpec, options: Queu
     derived: first ? 0 : points.counts.derived,
     impossible: plan.impossible,
     impossibleCount: plan.impossibleCount ?? plan.impossible.length,
-    runIds,
+    runIds: runIds.slice(),
+    queueing: answered,
   };
 }
 
-type Proposal = ReturnType<typeof proposeOne>;
-type SweepIds = { sweepId: number; experimentId: number | null };
+/**
+ * Goes on queueing a sweep that a process which ended left half-queued (its plan names that
+ * process in `queueing`), from the point it stopped at: the spec stored with the sweep is expanded
+ * again (its sampler seed is stored with it, so random search draws the same points) and only the
+ * points from `next` on are queued. Does nothing when another process took it over first.
+ */
+export async function resumeQueueing(store: RunStore, sweep: SweepHead, hooks: WriteHooks): Promise<void> {
+  const stored = readPlan(sweep);
+  if (stored.queueing === null || !store.takeOverQueueing(sweep.id, stored.queueing)) return;
+  const { plan: _plan, ...rest } = (sweep.spec ?? {}) as Record<string, unknown>;
+  const spec = SweepSpec.parse(rest);
+  const stream = pointStream(spec);
+  const points = await planSweepAsync(stream, spec, { keepValues: true, signal: hooks.closing });
+  const direction = spec.method === 'tpe' || spec.pruner ? directionOf(spec.optimize) : 'maximize';
+  const first = spec.method === 'tpe' ? proposeOne(spec, direction, []) : null;
+  const queuedBefore = Object.values(store.getSweep(sweep.id)?.runCounts ?? {}).reduce((a, b) => a + (b ?? 0), 0);
+  const ids = { sweepId: sweep.id, experimentId: sweep.experimentId };
+  const job: QueueJob = { spec, stream, points, plan: stored, first, label: sweep.name, ids, from: stored.next ?? 0, queuedBefore };
+  const runIds: number[] = [];
+  try {
+    await writeSweepRuns(store, job, runIds, hooks);
+    finishQueueing(store, job);
+  } catch (error) {
+    const queued = queuedBefore + runIds.length;
+    throw await afterQueueingStopped(store, job, error, { queued, total: points.counts.train, answered: true, closing: hooks.closing });
+  }
+}
 
 /** A sweep none of whose points can run is refused with the first point's reason (TPE proposes its own). */
 function refuseUnrunnable(spec: SweepSpec, points: PointPlan): void {
@@ -231,162 +298,16 @@ function createPendingSweep(store: RunStore, spec: SweepSpec, plan: SweepPlan, l
   const experimentId = spec.experiment !== undefined ? store.experimentNamed(spec.experiment) : null;
   const datasetAxis = Array.isArray(spec.axes.dataset) ? (spec.axes.dataset as DatasetName[]) : [];
   options.readyDatasets?.([...new Set([spec.base.dataset, ...datasetAxis])]);
-  // `queueing` names this process: a restart finds a sweep it left half-queued, and removes it.
+  // `queueing` names this process and `next` where its queueing stands: a restart resumes it there.
   const sweepId = store.createSweep({
     name: label,
     experimentId,
     status: 'pending',
-    spec: { ...spec, plan: { ...plan, queueing: store.owner } },
+    spec: { ...spec, plan: { ...plan, queueing: store.owner, next: 0 } },
     runsOn: options.runsOn ?? 'here',
   }).id;
   options.onCreated?.(sweepId);
   return { sweepId, experimentId };
-}
-
-interface QueueJob {
-  spec: SweepSpec;
-  stream: PointStream;
-  points: PointPlan;
-  plan: SweepPlan;
-  first: Proposal | null;
-  label: string;
-  ids: SweepIds;
-}
-
-/**
- * Writes the sweep's trained runs a chunk at a time, each chunk one transaction, yielding and
- * reporting progress after each; stops on an abort or when the sweep was canceled meanwhile.
- */
-async function writeSweepRuns(store: RunStore, job: QueueJob, runIds: number[], options: QueueOptions): Promise<void> {
-  const { spec, points, plan, ids } = job;
-  const { sweepId } = ids;
-  let chunk: NewRunParsed[] = [];
-  // What writing one run has cost here lately (ms), kept high: the same chunk size takes 2-4x as
-  // long from one transaction to the next, and the longest hold is what app.health waits for.
-  let writeMs = 0.1;
-  let sliceStart = performance.now();
-  const flush = async () => {
-    if (chunk.length > 0) {
-      const started = performance.now();
-      runIds.push(...store.addSweepRuns(sweepId, chunk));
-      writeMs = Math.max((performance.now() - started) / chunk.length, writeMs * 0.8);
-    }
-    chunk = [];
-    options.onProgress?.(
-      sweepId,
-      runIds.length,
-      points.counts.train,
-      queueingProgress(sweepId, { queued: runIds.length, total: points.counts.train }, plan),
-    );
-    await yieldToLoop();
-    options.signal?.throwIfAborted();
-    if (store.sweepStatus(sweepId) === 'canceled') throw new SweepCanceled();
-    sliceStart = performance.now();
-  };
-  if (job.first) chunk.push(...proposalRuns(spec, job.first, 0, { ...plan, impossible: [] }, ids).runs.map(parsedRun));
-  for (const point of job.stream.points()) {
-    if (points.role(point.index) === 'train') {
-      const derived = points.derivedOf(point.index).map((d) => derivedPoint(points, d, spec.repeats));
-      chunk.push(parsedRun(pointRun(spec, job.label, points.apply(point), derived, ids)));
-    }
-    // A turn builds a chunk and writes it in one transaction: both count against turnMs.
-    if (performance.now() - sliceStart + chunk.length * writeMs >= turnMs) await flush();
-  }
-  await flush();
-}
-
-/**
- * Queueing stopped before the end. Canceled meanwhile: what was queued ends canceled, like the rest
- * of a canceled sweep. Aborted or failed: the sweep and its runs are removed. Returns what to throw.
- */
-async function afterQueueingStopped(
-  store: RunStore,
-  spec: SweepSpec,
-  plan: SweepPlan,
-  sweepId: number,
-  error: unknown,
-  progress: { queued: number; total: number },
-): Promise<unknown> {
-  if (error instanceof SweepCanceled) {
-    while (store.cancelOpenRuns(sweepId, bulkChunk) > 0) await yieldToLoop();
-    store.updateSweep(sweepId, { ...spec, plan });
-    return coded(
-      'conflict',
-      `Sweep ${sweepId} was canceled while it was being queued (${progress.queued} of ${progress.total} runs queued)`,
-      'error_sweep_canceled_while_queued',
-      { id: sweepId, ...progress },
-    );
-  }
-  await removeSweep(store, sweepId);
-  return error;
-}
-
-/**
- * Where a sweep being queued stands, from what queueing knows: its runs so far are all queued and
- * none has started (the scheduler claims nothing of a pending sweep). The same event the scheduler
- * counts in SQL once the sweep is running (Scheduler.progress), without counting anything.
- */
-export function queueingProgress(
-  sweepId: number,
-  queueing: { queued: number; total: number },
-  plan: Pick<SweepPlan, 'planned' | 'impossible' | 'impossibleCount'>,
-): SweepProgress {
-  return {
-    sweepId,
-    status: 'pending',
-    planned: plan.planned ?? queueing.total,
-    impossible: plan.impossibleCount ?? plan.impossible.length,
-    done: 0,
-    completed: 0,
-    failed: 0,
-    canceled: 0,
-    running: 0,
-    queued: queueing.queued,
-    interrupted: 0,
-    pruned: 0,
-    derived: 0,
-    etaSeconds: null,
-    ...queueingText(queueing.queued, queueing.total),
-    queueing,
-  };
-}
-
-/** A derived point as pointRun names it: its index, repeat, epochs and axis values (kept by the plan). */
-function derivedPoint(points: PointPlan, index: number, repeats: number): Pick<SweepPoint, 'index' | 'repeat' | 'epochs' | 'values'> {
-  return { index, repeat: index % repeats, epochs: points.epochs(index), values: points.values.get(index)! };
-}
-
-/**
- * The run as the store takes it in bulk (addSweepRuns): NewRun with its defaults filled in, as
- * NewRun.parse fills them. A sweep's runs come from its own expansion of a spec validated once
- * (pointRun, proposalRuns), so the schema is not run for each of them: that was 0.6 s of queueing
- * 100,000 runs (issue 12). The fields a spec could still push out of bounds are checked here, and a
- * run that fails them goes through the schema, whose error names the field; queueing.test checks
- * that every kind of sweep run comes out equal to its parse.
- */
-export function parsedRun(run: NewRun): NewRunParsed {
-  const name = run.name.trim();
-  const fits =
-    name.length > 0 &&
-    name.length <= 200 &&
-    Number.isSafeInteger(run.seed) &&
-    Number.isSafeInteger(run.priority ?? 0) &&
-    run.dataset.length > 0 &&
-    run.backend.length > 0 &&
-    (run.sweepId === undefined || run.sweepId === null || (Number.isSafeInteger(run.sweepId) && run.sweepId > 0));
-  const { modelSpec } = run;
-  if (!fits || modelSpec === undefined || run.status !== undefined || run.reservedFor !== undefined || run.uuid !== undefined)
-    return NewRunSchema.parse(run);
-  return {
-    ...run,
-    modelSpec,
-    name,
-    status: 'queued',
-    device: run.device ?? '',
-    environment: run.environment ?? {},
-    priority: run.priority ?? 0,
-    reservedFor: null,
-  };
 }
 
 /** Deletes a sweep and its runs a chunk at a time (a failed or abandoned queueing). */

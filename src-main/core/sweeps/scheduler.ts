@@ -34,7 +34,7 @@ import type { RunJob, RunOutcome } from './execution.ts';
 import { LocalRuns } from './localRuns.ts';
 import { FoldingPlans } from './folding.ts';
 import { readPlan, searchOf, topUp } from './searchDriver.ts';
-import { removeSweep } from './queueing.ts';
+import { BackgroundQueueing } from './backgroundQueueing.ts';
 import { cancelOpenRuns } from './cancelRuns.ts';
 import type { SweepProgress } from '../contract/sweeps.ts';
 import { RemoteRuns } from './remoteRuns.ts';
@@ -62,6 +62,8 @@ export class Scheduler {
   #pumping = false;
   readonly #idleWaiters = new Set<() => void>();
   readonly #remote: RemoteRuns;
+  /** Sweeps this process queues after sweeps.start answered, or resumes (backgroundQueueing.ts). */
+  readonly queueing: BackgroundQueueing;
 
   constructor(options: SchedulerOptions) {
     this.#store = options.store;
@@ -79,6 +81,14 @@ export class Scheduler {
       stallMs: options.stallMs ?? defaultStallMs,
       afterSettled: (runId) => {
         this.#afterRun(runId);
+        this.pump();
+      },
+    });
+    this.queueing = new BackgroundQueueing({
+      store: options.store,
+      emit: (progress) => this.#events.emit('sweep.progress', progress),
+      queued: (sweepId) => {
+        this.emitProgress(sweepId);
         this.pump();
       },
     });
@@ -175,15 +185,10 @@ export class Scheduler {
   /** After a crash: derived runs of running sweeps not yet recorded are, so such a sweep still finishes on its own. */
   #reconcile(): void {
     try {
+      // Sweeps a process that ended left half-queued: the app and the server queue the rest (a
+      // CLI command lives only as long as its own work, so it leaves them to those).
+      if (this.#scope === 'any') this.queueing.resumeLeft();
       for (const sweep of this.#store.sweepHeads(['pending', 'running'])) {
-        // Left half-queued by a process that ended (sweeps.start never returned): a failed start queues nothing.
-        const queueingBy = readPlan(sweep).queueing;
-        if (sweep.status === 'pending' && queueingBy && this.#store.ownerGone(queueingBy)) {
-          removeSweep(this.#store, sweep.id).catch((error: unknown) =>
-            console.error(`scheduler: removing half-queued sweep ${sweep.id} failed:`, error instanceof Error ? error.message : error),
-          );
-          continue;
-        }
         if (sweep.status !== 'running') continue;
         this.#plans.finishSweep(sweep.id);
         updateSweepStatus(this.#store, sweep.id);
@@ -430,7 +435,7 @@ export class Scheduler {
       }
       this.#plans.finishSweep(id);
       const sweep = this.#store.getSweep(id)!;
-      if (sweep.status === 'pending') this.#store.setSweepStatus(id, 'running');
+      if (sweep.status === 'pending' && readPlan(sweep).queueing === null) this.#store.setSweepStatus(id, 'running');
       updateSweepStatus(this.#store, id);
       this.emitProgress(id);
     }
@@ -483,6 +488,7 @@ export class Scheduler {
 
   /** Stops claiming; running runs are interrupted (resumable), and their workers stopped. */
   async close(): Promise<void> {
+    await this.queueing.close();
     this.#running = false;
     if (this.#timer) clearInterval(this.#timer);
     await this.#local.interruptAll();

@@ -8,7 +8,7 @@
  * impossible (TPE learns them, so it never proposes them again, after a restart too), and whether
  * the budget is spent (`closed`).
  */
-import { coreText } from '../contract/coreText.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { metricKind } from '../contract/metrics.ts';
 import type { AxisValue, RunStatus } from '../contract/runs.ts';
 import { SweepSpec, type Folding, type Optimize, type Sweep } from '../contract/sweeps.ts';
@@ -40,6 +40,10 @@ export interface SweepPlan {
   impossibleCount?: number;
   /** While sweeps.start is still queueing it: the process doing so (`host:pid`); else null. */
   queueing: string | null;
+  /** While it is being queued: the index of the first point not yet queued (a restart resumes there). */
+  next?: number | undefined;
+  /** Queueing failed after the start had answered: why, shown as the sweep's progress (sweepWriter.ts). */
+  queueingFailed?: { text: string; textCode: CoreText } | undefined;
 }
 
 export function readPlan(sweep: Pick<Sweep, 'spec'>): SweepPlan {
@@ -53,6 +57,8 @@ export function readPlan(sweep: Pick<Sweep, 'spec'>): SweepPlan {
     ...(plan.trained === undefined ? {} : { trained: plan.trained }),
     ...(plan.impossibleCount === undefined ? {} : { impossibleCount: plan.impossibleCount }),
     queueing: typeof plan.queueing === 'string' ? plan.queueing : null,
+    ...(typeof plan.next === 'number' && { next: plan.next }),
+    ...(plan.queueingFailed !== undefined && { queueingFailed: plan.queueingFailed }),
   };
 }
 

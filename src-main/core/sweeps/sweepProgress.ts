@@ -96,7 +96,8 @@ export function sweepProgress(store: RunStore, sweepId: number, workers: number)
     etaSeconds: queueing ? null : etaSeconds,
     ...(queueing
       ? queueingText(queueing.queued, queueing.total)
-      : runText(Math.max(current, Math.min(done + 1, planned)), planned, etaSeconds)),
+      : // A sweep whose queueing failed after the start answered says so, not "run 1 of N".
+        (stored.queueingFailed ?? runText(Math.max(current, Math.min(done + 1, planned)), planned, etaSeconds))),
     queueing,
   };
 }
