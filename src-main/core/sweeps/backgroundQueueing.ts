@@ -67,6 +67,7 @@ export class BackgroundQueueing implements QueueingTracker {
    */
   resumeLeft(): void {
     const { store } = this.#options;
+    if (this.#closing.signal.aborted) return;
     for (const sweep of store.sweepHeads(['pending'])) {
       const by = readPlan(sweep).queueing;
       if (by === null || this.#jobs.has(sweep.id) || !store.ownerGone(by)) continue;

@@ -185,8 +185,7 @@ export class Scheduler {
   /** After a crash: derived runs of running sweeps not yet recorded are, so such a sweep still finishes on its own. */
   #reconcile(): void {
     try {
-      // Sweeps a process that ended left half-queued: the app and the server queue the rest (a
-      // CLI command lives only as long as its own work, so it leaves them to those).
+      // Sweeps a process that ended left half-queued: the app and the server queue the rest (and on each tick).
       if (this.#scope === 'any') this.queueing.resumeLeft();
       for (const sweep of this.#store.sweepHeads(['pending', 'running'])) {
         if (sweep.status !== 'running') continue;
@@ -317,6 +316,8 @@ export class Scheduler {
       if (status === 'canceled') this.cancelRun(runId);
       else if (status === 'pending') this.interruptRun(runId);
     }
+    // A CLI command lives only as long as its own work: a sweep it left half-queued is the app's or the server's to finish.
+    if (this.#scope === 'any') this.queueing.resumeLeft();
     // Runs whose holder stopped renewing (another process stalled or died): a running sweep's go
     // back to the queue, resuming from their checkpoints.
     for (const runId of this.#store.recoverInterrupted(now)) {
