@@ -68,24 +68,66 @@ class LayoutWalk {
 
   /** One read: `bytes` starting at file offset `offset`. */
   feed(bytes: Uint8Array, offset: number): void {
-    for (let i = 0; i < bytes.length; i++) {
-      const c = bytes[i]!;
-      if (this.#inString) {
-        if (this.#escape) this.#escape = false;
-        else if (c === 0x5c) this.#escape = true;
-        else if (c === 0x22) {
-          this.#inString = false;
-          if (this.#phase === 'inKey') this.#endKey(offset + i);
-          continue;
-        }
-        // A member name is kept (up to 1 KiB: longer names are none KernelLab reads).
-        if (this.#phase === 'inKey' && this.#key.length < 1024) this.#key.push(c);
-        continue;
+    for (let i = 0; i < bytes.length;) {
+      if (this.#inString) i = this.#string(bytes, i, offset);
+      else if (this.#phase === 'value' && this.#depth > 2) i = this.#nested(bytes, i, offset);
+      else {
+        const c = bytes[i]!;
+        if (!isSpace(c)) this.#byte(c, offset + i);
+        i++;
       }
-      if (isSpace(c)) continue;
-      this.#byte(c, offset + i);
     }
     this.#checkSizes(offset + bytes.length);
+  }
+
+  /** Bytes inside a string from `i` on; returns where the string ends (after its quote) or the read does. */
+  #string(bytes: Uint8Array, i: number, offset: number): number {
+    const inKey = this.#phase === 'inKey';
+    let escape = this.#escape;
+    for (; i < bytes.length; i++) {
+      const c = bytes[i]!;
+      if (escape) escape = false;
+      else if (c === 0x5c) escape = true;
+      else if (c === 0x22) {
+        this.#escape = false;
+        this.#inString = false;
+        if (inKey) this.#endKey(offset + i);
+        return i + 1;
+      }
+      // A member name is kept (up to 1 KiB: longer names are none KernelLab reads).
+      if (inKey && this.#key.length < 1024) this.#key.push(c);
+    }
+    this.#escape = escape;
+    return i;
+  }
+
+  /**
+   * Bytes nested below a run (or below an element of another member's list), from `i` on: only
+   * brackets and quotes matter there, so the common bytes (a metric's digits) cost one compare
+   * each. Returns where this level is left (back at depth 2), a string starts, or the read ends.
+   */
+  #nested(bytes: Uint8Array, i: number, offset: number): number {
+    let depth = this.#depth;
+    const maxDepth = this.#limits.maxDepth;
+    for (; i < bytes.length; i++) {
+      const c = bytes[i]!;
+      if (c === 0x22) {
+        this.#inString = true;
+        this.#depth = depth;
+        return i + 1;
+      }
+      if (c === 0x7b || c === 0x5b) {
+        if (++depth > maxDepth) {
+          this.#depth = depth;
+          throw invalid(this.#where(), `not JSON KernelLab reads (nested deeper than ${maxDepth} levels at byte ${offset + i})`);
+        }
+      } else if ((c === 0x7d || c === 0x5d) && --depth === 2) {
+        this.#depth = depth;
+        return i + 1;
+      }
+    }
+    this.#depth = depth;
+    return i;
   }
 
   #endKey(at: number): void {
