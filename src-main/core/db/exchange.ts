@@ -15,7 +15,7 @@ import {
   type ExportSelection,
 } from '../contract/index.ts';
 import type { SqliteDatabase } from './database.ts';
-import { metricsCsv, runsCsv } from './exportCsv.ts';
+import { metricsCsvParts, runsCsv } from './exportCsv.ts';
 import { exportFormatTag } from './importRuns.ts';
 import { runRowColumns, toRunRecord, type EvaluationDbRow, type RunDbRow } from './records.ts';
 
@@ -360,7 +360,8 @@ export function exportRuns(db: SqliteDatabase, selection: ExportSelection, forma
 
 /**
  * The export of `selection` as a stream of parts (issue 12): JSON a batch of runs at a time, so an
- * export of 100,000 runs is never one string; the CSV tables are still built whole, as one part.
+ * export of 100,000 runs is never one string, and the metrics CSV a page of points at a time; the
+ * runs CSV table is still built whole, as one part.
  */
 export function exportStream(
   db: SqliteDatabase,
@@ -376,7 +377,8 @@ export function exportStream(
   const idJson = JSON.stringify(ids);
   const whole = (content: () => string) => () => [content()][Symbol.iterator]();
   if (format === 'metrics-csv') {
-    return { filename: `${base}-metrics.csv`, mediaType: 'text/csv', runCount, parts: whole(() => metricsCsv(db, idJson)) };
+    const sorted = [...ids].sort((a, b) => a - b);
+    return { filename: `${base}-metrics.csv`, mediaType: 'text/csv', runCount, parts: () => metricsCsvParts(db, sorted, partChars) };
   }
   return { filename: `${base}.csv`, mediaType: 'text/csv', runCount, parts: whole(() => runsCsv(db, idJson)) };
 }

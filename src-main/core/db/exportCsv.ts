@@ -37,17 +37,48 @@ type SummaryRow = {
   max: number | null;
 };
 
-/** One CSV row per metric point, in run, key and step order. */
-export function metricsCsv(db: SqliteDatabase, idJson: string): string {
-  const rows = db
-    .prepare(
-      `SELECT r.uuid, r.name, m.key, m.step, m.epoch, m.wall_ms, m.value FROM metrics m JOIN runs r ON r.id = m.run_id
-         WHERE m.run_id IN (SELECT value FROM json_each(?)) ORDER BY r.id, m.key, m.step`,
-    )
-    .raw()
-    .all(idJson) as unknown[][];
-  const out = rows.map((r) => (r[6] === null ? [...r.slice(0, 6), 'NaN'] : r));
-  return csv([['run_uuid', 'run_name', 'key', 'step', 'epoch', 'wall_ms', 'value'], ...out]);
+const metricsHeader = ['run_uuid', 'run_name', 'key', 'step', 'epoch', 'wall_ms', 'value'];
+/** Metric points read per query while streaming: one query holds the event loop a few ms. */
+const metricPageRows = 10_000;
+
+/**
+ * One CSV row per metric point, in run, key and step order, as parts of about `partChars`
+ * characters (issue 12): each run's points are read `pageRows` at a time, from where the last
+ * page ended, when the part is pulled, so a consumer that pulls only when its output has room
+ * (exportWrite.ts) holds a part or two, whatever the export's size. A run deleted meanwhile is
+ * left out, as a stream of the JSON export leaves it out.
+ */
+export function* metricsCsvParts(
+  db: SqliteDatabase,
+  sortedIds: readonly number[],
+  partChars: number,
+  pageRows = metricPageRows,
+): Generator<string, void, undefined> {
+  const runOf = db.prepare('SELECT uuid, name FROM runs WHERE id = ?');
+  // The primary key (run_id, key, step) orders the points and finds where a page starts.
+  const page = db
+    .prepare(`SELECT key, step, epoch, wall_ms, value FROM metrics WHERE run_id = ? AND (key, step) > (?, ?) ORDER BY key, step LIMIT ?`)
+    .raw();
+  let part = csv([metricsHeader]);
+  for (const id of sortedIds) {
+    const run = runOf.get(id) as { uuid: string; name: string } | undefined;
+    if (!run) continue;
+    const lead = `${csvCell(run.uuid)},${csvCell(run.name)},`;
+    for (let after: [string, number] = ['', -1]; ;) {
+      const rows = page.all(id, ...after, pageRows) as [string, number, number, number, number | null][];
+      for (const [key, step, epoch, wallMs, value] of rows) {
+        part += `${lead}${csvCell(key)},${csvCell(step)},${csvCell(epoch)},${csvCell(wallMs)},${value === null ? 'NaN' : csvCell(value)}\n`;
+        if (part.length >= partChars) {
+          yield part;
+          part = '';
+        }
+      }
+      if (rows.length < pageRows) break;
+      const last = rows[rows.length - 1]!;
+      after = [last[0], last[1]];
+    }
+  }
+  yield part;
 }
 
 /** One CSV row per run: its columns, then a column per param and five per metric summary. */

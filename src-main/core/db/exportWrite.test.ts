@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRaw } from '../../test/rawSqlite.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { buildExport } from './exchange.ts';
+import { csvCell } from './exportCsv.ts';
 import { writeExport } from './exportWrite.ts';
 import { RunStore, type NewRun } from './RunStore.ts';
 
@@ -176,5 +177,97 @@ describe('streaming a runs export (issue 12)', () => {
     });
     await expect(writeExport(store.exportStream({ runIds: ids }, 'json', 100), out, { signal: stop.signal })).rejects.toThrow(/abort/i);
     expect(parts).toBeLessThan(10);
+  });
+});
+
+/** The metrics CSV as one table, the way it was built before it streamed: every point in one query, joined once. */
+function wholeMetricsCsv(path: string, ids: number[]): string {
+  const raw = openRaw(path);
+  try {
+    const rows = raw
+      .prepare(
+        `SELECT r.uuid, r.name, m.key, m.step, m.epoch, m.wall_ms, m.value FROM metrics m JOIN runs r ON r.id = m.run_id
+           WHERE m.run_id IN (SELECT value FROM json_each(?)) ORDER BY r.id, m.key, m.step`,
+      )
+      .raw()
+      .all(JSON.stringify(ids)) as unknown[][];
+    const lines = [
+      ['run_uuid', 'run_name', 'key', 'step', 'epoch', 'wall_ms', 'value'],
+      ...rows.map((r) => (r[6] === null ? [...r.slice(0, 6), 'NaN'] : r)),
+    ];
+    return lines.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+  } finally {
+    raw.close();
+  }
+}
+
+describe('streaming the metrics CSV (issue 12)', () => {
+  it('writes the same bytes as the whole table, over pages of points and parts, with formulas, Korean text and NaN', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const run = store.createRun({
+        ...base,
+        status: 'completed',
+        name: i % 3 === 0 ? `=HYPERLINK("x") ${i}` : `합성곱, "q" ${i}`,
+        seed: i,
+      });
+      store.logBatch([
+        { runId: run.id, key: 'loss', step: 1, epoch: 1, value: i === 3 ? NaN : 1 / (i + 1) },
+        { runId: run.id, key: 'loss', step: 2, epoch: 2, value: i === 4 ? -Infinity : 0.5 },
+        { runId: run.id, key: 'acc/top-1', step: 1, epoch: 1, value: 0.25 },
+      ]);
+      ids.push(run.id);
+    }
+    // More points than one page (10,000) in one run, in three keys whose pages end mid-key.
+    const big = ids[7]!;
+    for (const key of ['a', 'b', 'val_loss'])
+      store.logBatch(
+        Array.from({ length: 9_000 }, (_, s) => ({ runId: big, key, step: s, epoch: s, value: s / 7, wallMs: 1_700_000_000_000 + s })),
+      );
+    const selection = { runIds: [...ids.slice(10), ...ids.slice(0, 10)] };
+    const expected = wholeMetricsCsv(join(tmp.dir, 'k.db'), ids);
+    expect(expected.split('\n')).toHaveLength(1 + 30 * 3 + 27_000 + 1);
+    expect(store.exportRuns(selection, 'metrics-csv').content).toBe(expected);
+    for (const partChars of [1, 1000, 2 ** 20]) {
+      const stream = store.exportStream(selection, 'metrics-csv', partChars);
+      expect(stream).toMatchObject({ filename: 'runs-30-metrics.csv', mediaType: 'text/csv', runCount: 30 });
+      let parts = 0;
+      const out = sink(() => parts++, true);
+      expect(await writeExport(stream, out)).toBe('\n');
+      expect(out.text).toBe(expected);
+      if (partChars === 1) expect(parts).toBe(1 + 30 * 3 + 27_000); // the header, then one per point
+    }
+  });
+
+  it('holds about a part at a time: the live heap while writing 2,000 runs of points does not grow with the export', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const file = join(tmp.dir, 'in.json');
+    writeRunsFile(file, 2000);
+    await store.importRunsFile(file);
+    const raw = openRaw(join(tmp.dir, 'k.db'));
+    const ids = raw.prepare('SELECT id FROM runs ORDER BY id').pluck().all() as number[];
+    raw.close();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    let peak = before;
+    let writes = 0;
+    const out = sink(() => {
+      if (writes++ % 4 === 0) {
+        gc();
+        peak = Math.max(peak, process.memoryUsage().heapUsed);
+      }
+    });
+    await writeExport(store.exportStream({ runIds: ids }, 'metrics-csv'), out);
+    const grew = peak - before;
+    expect(out.bytes).toBeGreaterThan(16 * 2 ** 20);
+    expect(grew, `live heap grew ${(grew / 2 ** 20).toFixed(1)} MiB while writing ${(out.bytes / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(
+      8 * 2 ** 20,
+    );
+    // The same measure sees the whole text: it holds the table (so this test would catch a stream that gathers it).
+    const whole = store.exportRuns({ runIds: ids }, 'metrics-csv');
+    gc();
+    expect(process.memoryUsage().heapUsed - before).toBeGreaterThan(out.bytes * 0.9);
+    expect(whole.content.length).toBe(out.bytes);
   });
 });
