@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { decodeMetricValue, MetricKey, MetricValue, RunStatus, SweepStatus } from '../contract/index.ts';
 import { formatIssues, KernelLabError } from '../errors.ts';
-import type { MetricRow } from './metricWrite.ts';
+import type { MetricPoint } from './metricWrite.ts';
 
 const Uuid = z.uuid();
 export const Time = z.number().finite();
@@ -136,14 +136,14 @@ function plainPoints(points: unknown): points is [number, number, number, Metric
 }
 
 /** A run's metrics as (key, points) pairs: the keys are names from the file, so no plain object holds them. */
-export function metricsOf(raw: unknown, where: string): [string, MetricRow[]][] {
+export function metricsOf(raw: unknown, where: string): [string, MetricPoint[]][] {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(`${where}.metrics`, 'expected an object');
-  const out: [string, MetricRow[]][] = [];
+  const out: [string, MetricPoint[]][] = [];
   for (const [key, points] of Object.entries(raw)) {
     const name = MetricKey.safeParse(key);
     if (!name.success) throw invalid(`${where}.metrics.${key.slice(0, 80)}`, name.error.issues[0]!.message);
     const list = plainPoints(points) ? points : checked(MetricPoints, points, `${where}.metrics.${key}`);
-    out.push([key, list.map(([step, epoch, wallMs, value]) => ({ runId: 0, key, step, epoch, wallMs, value: decodeMetricValue(value) }))]);
+    out.push([key, list.map(([step, epoch, wallMs, value]) => ({ step, epoch, wallMs, value: decodeMetricValue(value) }))]);
   }
   return out;
 }

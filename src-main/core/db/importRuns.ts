@@ -24,7 +24,7 @@ import type { SqliteDatabase } from './database.ts';
 import { checked, ImportedExperiment, ImportedRun, ImportedSweep, invalid, metricsOf, parseJson, Time } from './importChecks.ts';
 import type { ExportLayout, ExportSource, LayoutLimits } from './exportFile.ts';
 import { arrayElements, JsonSliceError, objectMembers, type Slice } from './jsonSlices.ts';
-import type { MetricRow, MetricWriter } from './metricWrite.ts';
+import type { MetricGroup, MetricPoint, MetricWriter } from './metricWrite.ts';
 import type { FlatParam } from './records.ts';
 import { paramsVersion, runParams } from './runParams.ts';
 import { contentColumns, type RunInserter } from './runInsert.ts';
@@ -201,13 +201,13 @@ function writeExperimentsAndSweeps(target: ImportTarget, parts: ReturnType<typeo
 }
 
 type Link = { id: number; parent: string | null; derivedFrom: string | null };
-type ParsedRun = { run: ImportedRun; metrics: [string, MetricRow[]][] };
+type ParsedRun = { run: ImportedRun; metrics: [string, MetricPoint[]][] };
 
 /**
  * The writer of one imported run with everything it carries (params, metrics, checkpoints,
  * evaluations, tags, note), statements prepared once; call it inside a write transaction.
- * Returns the new run's id, or null when a run with its uuid is already here. The run's metric
- * points are added to `metricRows`, which the caller writes once for the whole chunk.
+ * Returns the new run's id, or null when a run with its uuid is already here. The run's metrics
+ * are added to `metricGroups`, which the caller writes once for the whole chunk.
  */
 function runWriter(target: ImportTarget, ids: ReturnType<typeof writeExperimentsAndSweeps>, links: Link[]) {
   const { db } = target;
@@ -227,7 +227,7 @@ function runWriter(target: ImportTarget, ids: ReturnType<typeof writeExperiments
   const insertNote = db.prepare('INSERT INTO notes (run_id, body, updated_at) VALUES (?, ?, ?)');
   const paramsOf = paramsMemo();
   const orNull = (v: MetricValue | null) => (v === null ? null : decodeMetricValue(v));
-  return ({ run, metrics }: ParsedRun, now: number, metricRows: MetricRow[]): number | null => {
+  return ({ run, metrics }: ParsedRun, now: number, metricGroups: MetricGroup[]): number | null => {
     if (runExists.get(run.uuid)) return null;
     const { status, error } = importedStatus(run);
     const columns = contentColumns(run);
@@ -258,7 +258,7 @@ function runWriter(target: ImportTarget, ids: ReturnType<typeof writeExperiments
     const id = target.insertRun(row, paramsOf(run, columns));
     if (run.parentRunUuid !== null || run.derivedFromRunUuid !== null)
       links.push({ id, parent: run.parentRunUuid, derivedFrom: run.derivedFromRunUuid });
-    for (const [, points] of metrics) for (const p of points) metricRows.push(Object.assign(p, { runId: id }));
+    for (const [key, points] of metrics) metricGroups.push({ runId: id, key, points });
     for (const c of run.checkpoints)
       insertCheckpoint.run(id, c.epoch, c.kind, c.path, c.bytes, c.sha256, c.metric, orNull(c.value), c.createdAt);
     for (const e of run.evaluations)
@@ -333,16 +333,16 @@ export async function importRunsExport(
       const chunk = parseChunk(source, runSlices, first, chunkSize, started);
       target.write(`importing runs ${first + 1} to ${first + chunk.length}`, () => {
         const now = Date.now();
-        const metricRows: MetricRow[] = [];
+        const metricGroups: MetricGroup[] = [];
         for (const parsed of chunk) {
-          const id = writeRun(parsed, now, metricRows);
+          const id = writeRun(parsed, now, metricGroups);
           if (id === null) skipped++;
           else {
             created.runs.push(id);
             imported++;
           }
         }
-        target.writeMetrics(metricRows);
+        target.writeMetrics.groups(metricGroups);
       });
       const perRun = (performance.now() - started) / chunk.length;
       chunkSize = Math.max(1, Math.min(maxChunkRuns, Math.floor(chunkMs / Math.max(perRun, 0.001))));

@@ -9,13 +9,24 @@ import { metricKind } from '../contract/metrics.ts';
 import type { SummaryDbRow } from './records.ts';
 
 /** A point ready to write: validated, with its wall time resolved. NaN and ±Infinity allowed. */
-export interface MetricRow {
-  runId: number;
-  key: string;
+export interface MetricPoint {
   step: number;
   epoch: number;
   wallMs: number;
   value: number;
+}
+
+/** A point with the run and metric it belongs to (logBatch's form). */
+export interface MetricRow extends MetricPoint {
+  runId: number;
+  key: string;
+}
+
+/** The points of one (run, key), in the order they were logged (an import's form: a run's metrics come grouped). */
+export interface MetricGroup {
+  runId: number;
+  key: string;
+  points: readonly MetricPoint[];
 }
 
 /** A summary while it is folded; NaN means "none yet" (NaN values never become min/max/best). */
@@ -75,7 +86,8 @@ export function foldSummary(
   return s;
 }
 
-export type MetricWriter = (rows: readonly MetricRow[]) => void;
+/** Writes rows, or (`groups`) points already grouped per (run, key), with no per-point grouping work. */
+export type MetricWriter = ((rows: readonly MetricRow[]) => void) & { groups(groups: readonly MetricGroup[]): void };
 
 /**
  * Most rows one INSERT carries: 256 × 9 = 2,304 bound values at most, far under SQLite's limit of
@@ -128,27 +140,20 @@ export function metricWriter(db: SqliteDatabase): MetricWriter {
      ON CONFLICT (run_id, key) DO UPDATE SET last = excluded.last, last_step = excluded.last_step, best = excluded.best, best_step = excluded.best_step,
        min = excluded.min, max = excluded.max, count = excluded.count`,
   );
-  return (rows) => {
-    if (rows.length === 0) return;
-    // Grouped per (run, key) in a Map: keys are user text, and a plain object would treat
-    // `constructor` or `__proto__` as its own machinery.
-    const groups = new Map<string, { runId: number; key: string; points: MetricRow[] }>();
-    const runIds = new Set<number>();
+  const writeGroups = (groups: readonly MetricGroup[]) => {
     const values: unknown[] = [];
-    for (const row of rows) {
-      values.push(row.runId, row.key, row.step, row.epoch, Math.round(row.wallMs), row.value);
-      const id = `${row.runId}\u0000${row.key}`;
-      let group = groups.get(id);
-      if (!group) groups.set(id, (group = { runId: row.runId, key: row.key, points: [] }));
-      group.points.push(row);
-      runIds.add(row.runId);
+    const runIds = new Set<number>();
+    for (const g of groups) {
+      runIds.add(g.runId);
+      for (const p of g.points) values.push(g.runId, g.key, p.step, p.epoch, Math.round(p.wallMs), p.value);
     }
+    if (values.length === 0) return;
     insertMetrics(values);
     const stored = new Map<string, SummaryDbRow>();
     for (const s of storedSummaries.all(JSON.stringify([...runIds])) as SummaryDbRow[]) stored.set(`${s.run_id}\u0000${s.key}`, s);
     const summaries: unknown[] = [];
-    for (const [id, g] of groups) {
-      const s = foldSummary(g.key, stored.get(id), g.points);
+    for (const g of groups) {
+      const s = foldSummary(g.key, stored.get(`${g.runId}\u0000${g.key}`), g.points);
       summaries.push(
         g.runId,
         g.key,
@@ -163,4 +168,28 @@ export function metricWriter(db: SqliteDatabase): MetricWriter {
     }
     upsertSummaries(summaries);
   };
+  const writeRows = (rows: readonly MetricRow[]) => {
+    // Grouped per (run, key) in a Map: keys are user text, and a plain object would treat
+    // `constructor` or `__proto__` as its own machinery.
+    const groups = new Map<string, { runId: number; key: string; points: MetricRow[] }>();
+    for (const row of rows) {
+      const id = `${row.runId}\u0000${row.key}`;
+      let group = groups.get(id);
+      if (!group) groups.set(id, (group = { runId: row.runId, key: row.key, points: [] }));
+      group.points.push(row);
+    }
+    writeGroups([...groups.values()]);
+  };
+  return Object.assign(writeRows, {
+    groups(groups: readonly MetricGroup[]) {
+      // Each (run, key) once, so that its summary folds all its points: a repeated one is merged.
+      const unique = new Map<string, MetricGroup>();
+      for (const g of groups) {
+        const id = `${g.runId}\u0000${g.key}`;
+        const seen = unique.get(id);
+        unique.set(id, seen ? { ...seen, points: [...seen.points, ...g.points] } : g);
+      }
+      writeGroups([...unique.values()]);
+    },
+  });
 }
