@@ -1,43 +1,66 @@
 /**
  * `POST /api/import/runs`: the body is a runs export itself (the bytes of the file that
- * `kernellab runs export --format json` writes, not wrapped in JSON). It is written to a
- * temporary file as it arrives, at most `limit` bytes, then imported from there a part at a time
- * (RunStore.importRunsFile), and the file is removed. So a 252 MiB export is never one string in
- * the server, as it is through `runs.import` ({ content }), which still works as before.
+ * `kernellab runs export --format json` writes, not wrapped in JSON); browser mode's "Import
+ * runs…" button posts the chosen file here. It is written to a temporary file as it arrives, at
+ * most `limit` bytes, then imported from there a part at a time (RunStore.importRunsFile), and the
+ * file is removed whatever happens. So a 252 MiB export is never one string in the server, as it
+ * is through `runs.import` ({ content }), which still works as before.
+ *
+ * The temporary file lies in the data folder, not the system's temp folder: that is often a small
+ * RAM-backed tmpfs, while the data folder is where the imported runs go anyway (the database grows
+ * by about the export's size), so an upload that fits there has room to be imported.
  */
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KernelLabError } from '../core/errors.ts';
+import { coded } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { mustClose } from './requestBody.ts';
 
-/** Writes the body to `path`; over `limit` bytes it rejects with `too_large` (413) and discards the rest. */
+/** The prefix of the temporary folders an upload is written to, in the data folder. */
+export const uploadFolderPrefix = '.import-upload-';
+
+const tooLarge = (limit: number) =>
+  coded('too_large', `The runs export is over the ${limit}-byte upload limit`, 'error_import_upload_too_large', { limit });
+
+/**
+ * Writes the body to `path`. Over `limit` bytes it rejects with `too_large` (413) and discards the
+ * rest; a client that goes away mid-upload rejects it. It settles only once the file is closed,
+ * so the caller removes it after its last write.
+ */
 function bodyToFile(req: IncomingMessage, path: string, limit: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const discard = (message: string) => {
-      mustClose.add(req);
-      req.unpipe();
-      req.resume();
-      reject(new KernelLabError('too_large', message));
-    };
-    // Refused before any file is opened: a stream opened and dropped at once would finish opening
-    // after the folder was removed, and its ENOENT would surface with no one listening.
+    // Refused before any file is opened: nothing to remove, nothing left to finish opening.
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) return discard(`Request body of ${declared} bytes is over the ${limit}-byte limit`);
+    if (declared > limit) {
+      mustClose.add(req);
+      req.resume();
+      return reject(tooLarge(limit));
+    }
     const out = createWriteStream(path);
-    out.on('error', reject);
+    let failed: unknown = null;
+    const fail = (error: unknown) => {
+      if (failed !== null) return;
+      failed = error;
+      req.unpipe(out);
+      out.destroy();
+    };
+    out.on('close', () => (failed === null ? resolve() : reject(failed as Error)));
+    out.on('error', fail);
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit && !out.destroyed) {
-        out.destroy();
-        discard(`Request body is over the ${limit}-byte limit`);
+      if (size > limit && failed === null) {
+        // The reply closes the connection, which bounds what is still read and dropped.
+        mustClose.add(req);
+        fail(tooLarge(limit));
+        req.resume();
       }
     });
-    req.on('error', reject);
-    out.on('finish', () => (size > limit ? undefined : resolve()));
+    req.on('error', fail);
+    req.on('close', () => {
+      if (!req.complete) fail(new Error('The upload was cut short: the client went away'));
+    });
     req.pipe(out);
   });
 }
@@ -48,7 +71,7 @@ export async function importUpload(
   limit: number,
   signal: AbortSignal,
 ): Promise<{ imported: number; skipped: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'kernellab-import-'));
+  const dir = mkdtempSync(join(service.context.layout.root, uploadFolderPrefix));
   try {
     const file = join(dir, 'runs.json');
     await bodyToFile(req, file, limit);

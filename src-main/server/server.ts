@@ -24,7 +24,11 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** Largest body for `runs.import`, which carries a whole JSON export (runs with their metrics). */
   maxImportBytes?: number;
-  /** Largest export posted to `/api/import/runs` (the file itself, written to a temporary file); default 4 GiB. */
+  /**
+   * Largest export posted to `/api/import/runs` (the file itself, written to a temporary file in the
+   * data folder); default 4 GiB: 16 times the 100,000-run export (252 MiB), and the database must
+   * take about as much again on the same disk.
+   */
   maxImportFileBytes?: number;
   token?: string;
   /** Host names the server answers to besides its addresses (`serve --allow-host`). */

@@ -75,6 +75,7 @@ export const coreTextParams = {
   error_export_runs_missing: z.object({ ids: word }).strict(),
   error_gpu_host_tokens_full: z.object({ live: count, limit: count }).strict(),
   error_gpu_hosts_full: z.object({ live: count, limit: count }).strict(),
+  error_import_upload_too_large: z.object({ limit: count }).strict(),
   error_invalid_experiment: z.object({}).strict(),
   error_metric_batch_no_run: z.object({ index: count, id }).strict(),
   error_run_invalid_spec: z.object({ id }).strict(),
