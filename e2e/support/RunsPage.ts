@@ -12,6 +12,10 @@ export class RunsPage {
   readonly lendGpu: Locator;
   readonly stopLending: Locator;
   readonly lendingStatus: Locator;
+  /** "Import runs…", what the last import did, and why it failed. */
+  readonly importButton: Locator;
+  readonly importNote: Locator;
+  readonly importError: Locator;
 
   constructor(page: Page) {
     this.page = page;
@@ -23,6 +27,16 @@ export class RunsPage {
     this.lendGpu = page.getByRole('button', { name: "Train on this browser's GPU" });
     this.stopLending = page.getByRole('button', { name: "Stop training on this browser's GPU" });
     this.lendingStatus = page.getByTestId('browser-gpu-status');
+    this.importButton = page.getByRole('button', { name: 'Import runs…' });
+    this.importNote = page.getByTestId('import-note');
+    this.importError = page.getByRole('alert').filter({ hasText: 'Could not import the runs' });
+  }
+
+  /** Imports a runs export as a user does in browser mode: the button, then the file in the chooser. */
+  async importFile(path: string): Promise<void> {
+    const chooser = this.page.waitForEvent('filechooser');
+    await this.importButton.click();
+    await (await chooser).setFiles(path);
   }
 
   /** The status a row shows, and why a queued run waits when it is not for a worker. */

@@ -8,7 +8,7 @@ import type {
   PickedPath,
 } from '../../src-main/core/contract/index.ts';
 import { coreTextOf, errorBodyText, issuesOf } from './coreText.ts';
-import { createHttpBridge } from './httpBridge.ts';
+import { createHttpBridge, uploadRunsExport } from './httpBridge.ts';
 
 declare global {
   interface Window {
@@ -51,6 +51,18 @@ export async function call<M extends MethodName>(method: M, input: MethodInput<M
 export const pickPaths: ((kind: 'files' | 'folder') => Promise<PickedPath[]>) | undefined = bridge.pickPaths
   ? (kind) => bridge.pickPaths!(kind)
   : undefined;
+
+/**
+ * Browser mode's import of a runs export chosen in the page: the file is uploaded to the server as
+ * it is. Undefined in the desktop app, which imports from main's file dialog (pickPaths).
+ */
+export const uploadRuns: ((file: File) => Promise<MethodOutput<'runs.importFile'>>) | undefined = window.kernellab
+  ? undefined
+  : async (file) => {
+      const reply = await uploadRunsExport(file);
+      if (!reply.ok) throw new ApiError(reply.error);
+      return reply.result as MethodOutput<'runs.importFile'>;
+    };
 
 export function subscribe(listener: (event: KernelLabEvent) => void): () => void {
   return bridge.subscribe(listener);

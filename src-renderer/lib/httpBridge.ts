@@ -17,6 +17,27 @@ function takeToken(): string | null {
   return sessionStorage.getItem(tokenKey);
 }
 
+/**
+ * Browser mode's import: the chosen export file posted as it is to `/api/import/runs`, which
+ * writes it to a temporary file and imports it from there a part at a time; the page never reads
+ * the file into a string. Answers as a method call does.
+ */
+export async function uploadRunsExport(file: Blob): Promise<BridgeReply> {
+  const token = sessionStorage.getItem(tokenKey);
+  const response = await fetch('/api/import/runs', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(token && { Authorization: `Bearer ${token}` }) },
+    body: file,
+    credentials: 'same-origin',
+  });
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as BridgeReply;
+  } catch {
+    return { ok: false, error: { code: 'internal', message: `HTTP ${response.status}: ${text.slice(0, 200)}` } };
+  }
+}
+
 /** Browser mode: the same bridge shape as the Electron preload, over HTTP JSON and SSE. */
 export function createHttpBridge(): KernelLabBridge {
   const token = takeToken();
