@@ -7,7 +7,7 @@
  */
 import { m } from './paraglide/messages.js';
 import { getLocale } from './paraglide/runtime.js';
-import type { CoreText, IssueText } from '../src-main/core/contract/coreText.ts';
+import type { CoreText, IssueText, ProblemText } from '../src-main/core/contract/coreText.ts';
 
 const numberFormats = new Map<string, Intl.NumberFormat>();
 /** A whole number with the locale's grouping: 40,000. */
@@ -57,16 +57,29 @@ export function coreTextOf(text: SentText | null | undefined, sentence: string, 
   return message(params, { locale });
 }
 
+/** A coded issue as `path: text` (the path as it is; a text that names its field itself has path ''), or null when not coded. */
+function issueLine(c: IssueText, locale: Locale): string | null {
+  const text = c.text ? coreTextOf(c.text, '', locale) : '';
+  if (!text) return null;
+  return c.path ? `${c.path}: ${text}` : text;
+}
+
 /**
  * Validation issues in the locale, `path: text` as the core writes them (the path as it is): each
  * coded issue rendered, the others (and all of them when nothing is coded) as the core's English.
  */
 export function issuesOf(issues: string[], codes: IssueText[] | undefined, locale: Locale = getLocale()): string[] {
   if (!codes || codes.length !== issues.length) return issues;
-  return codes.map((c, i) => {
-    const text = c.text ? coreTextOf(c.text, '', locale) : '';
-    return text ? `${c.path}: ${text}` : issues[i]!;
-  });
+  return codes.map((c, i) => issueLine(c, locale) ?? issues[i]!);
+}
+
+/**
+ * A sentence made of problems joined with '; ' (a sweep point's error) in the locale: each coded
+ * problem rendered, the others as their English; `sentence` when nothing is coded.
+ */
+export function problemsOf(sentence: string, codes: ProblemText[] | null | undefined, locale: Locale = getLocale()): string {
+  if (!codes || codes.length === 0) return sentence;
+  return codes.map((c) => issueLine(c, locale) ?? c.sentence).join('; ');
 }
 
 /** An error body as the core sends it, loosely (contract/bridge.ts ErrorBody). */

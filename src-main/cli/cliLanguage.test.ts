@@ -249,6 +249,20 @@ describe('the CLI in Korean and English', () => {
     expect(kernellab({ KERNELLAB_LANG: 'ko' }, ...args, '--json').out).toBe(kernellab({ KERNELLAB_LANG: 'en' }, ...args, '--json').out);
   });
 
+  it('says why a point of a sweep cannot run in Korean (--dry-run), and in English as the core wrote it', () => {
+    const args = ['sweep', '--preset', 'lenet5-relu', '--dataset', 'mnist', '--kernel-size', '3,40', '--epochs', '1', '--dry-run'];
+    const ko = kernellab({ KERNELLAB_LANG: 'ko' }, ...args);
+    expect(ko.code, ko.err).toBe(0);
+    expect(ko.out).toMatch(
+      /^ {2}1 {2}kernelSize=40 epochs=1 {2}시드 42 {2}불가능: layers\[0\] \(conv2d\): .*40×40 창이 28픽셀 입력보다 큽니다/m,
+    );
+    expect(ko.out).not.toContain('window is larger');
+    const en = kernellab({ KERNELLAB_LANG: 'en' }, ...args);
+    expect(en.out).toMatch(
+      /^ {2}1 {2}kernelSize=40 epochs=1 {2}seed 42 {2}.*layers\[0\] \(conv2d\): .*the 40×40 window is larger than its 28-pixel input/m,
+    );
+  });
+
   it("words commander's own usage errors and help additions in Korean, exit code 2 as before", () => {
     const ko = (...args: string[]) => kernellab({ KERNELLAB_LANG: 'ko' }, ...args);
     const en = (...args: string[]) => kernellab({ KERNELLAB_LANG: 'en' }, ...args);

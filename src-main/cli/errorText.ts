@@ -3,15 +3,21 @@
  * it); in another language the coded form (contract/coreText.ts) through the catalogue, with the
  * field-named issues after it, and the English sentence where the core sent no code.
  */
-import { coreTextOf, errorBodyText } from '../../i18n/coreText.ts';
+import { coreTextOf, errorBodyText, problemsOf } from '../../i18n/coreText.ts';
 import { getLocale } from '../../i18n/paraglide/runtime.js';
-import type { CoreText } from '../core/contract/coreText.ts';
+import type { CoreText, ProblemText } from '../core/contract/coreText.ts';
 import { toErrorBody } from '../core/errors.ts';
 
 /** A sentence the core stored or sent with its code (a run's error): English exactly as stored, another language from the code. */
 export function storedSentence(code: CoreText | null | undefined, sentence: string): string {
   const locale = getLocale();
   return locale === 'en' ? sentence : coreTextOf(code, sentence, locale);
+}
+
+/** A sentence of problems (a sweep point's error): English exactly as sent, another language from the coded problems. */
+export function storedProblems(codes: ProblemText[] | null | undefined, sentence: string): string {
+  const locale = getLocale();
+  return locale === 'en' ? sentence : problemsOf(sentence, codes, locale);
 }
 
 export function errorText(error: unknown): string {

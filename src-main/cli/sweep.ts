@@ -22,6 +22,7 @@ import { gpuHostWaiting, isGpuHostBackend } from '../core/contract/app.ts';
 import { table } from './runs.ts';
 import { parseSweepSpecText } from './specFile.ts';
 import { m } from '../../i18n/paraglide/messages.js';
+import { storedProblems } from './errorText.ts';
 
 type SweepFlags = RunFlagValues & {
   yes?: boolean;
@@ -125,7 +126,7 @@ export function formatPreview(preview: SweepPreview): string {
         values: Object.entries(p.values)
           .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
           .join(' '),
-        error: String(p.error),
+        error: storedProblems(p.errorCodes, String(p.error)),
       }),
     );
   }
@@ -150,7 +151,7 @@ export function formatPoints(preview: SweepPreview, limit = dryRunPoints): strin
         ? m.cli_sweep_points_train({ duration: formatDuration(p.estimatedSeconds) })
         : p.role === 'derived'
           ? m.cli_sweep_points_derived({ point: String(p.foldedInto) })
-          : m.cli_sweep_points_impossible({ error: String(p.error) });
+          : m.cli_sweep_points_impossible({ error: storedProblems(p.errorCodes, String(p.error)) });
     return [`  ${p.index}`, values.join(' ') || m.cli_sweep_points_base_run(), m.cli_sweep_points_seed({ seed: p.seed }), what];
   });
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => displayWidth(r[i]!))));

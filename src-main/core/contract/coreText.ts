@@ -32,11 +32,14 @@ const id = z.number().int().nonnegative();
 /** A short piece of text passed as it is: a name, a path, a list of allowed values. */
 const word = z.string().max(1000);
 const number = z.number();
+const memoryParams = z.object({ need: word, params: count, weights: word, activations: word, batch: count, limit: word }).strict();
 
 /** Every code the core sends, with the parameters its message takes. */
 export const coreTextParams = {
   // Errors shown in forms and views.
   error_invalid_input: z.object({}).strict(),
+  error_invalid_run: z.object({}).strict(),
+  error_invalid_run_nothing: z.object({}).strict(),
   error_invalid_method_input: z.object({ method: word }).strict(),
   error_no_checkpoint: z.object({ id, checkpoint: word }).strict(),
   error_run_cannot_become: z.object({ id, status: word, to: word, allowed: word }).strict(),
@@ -249,7 +252,11 @@ export const coreTextParams = {
   training_checkpoint_unreadable: z.object({ file: word, reason: word }).strict(),
   training_no_checkpoint: z.object({ dir: word }).strict(),
   training_no_image_left: z.object({ split: number, count }).strict(),
-  training_too_big: z.object({ backend: word, problem: word }).strict(),
+  // Why a run does not fit its memory (models/runMemory.ts): sizes as "1.2 GiB", the limit's kind in the code.
+  run_memory_machine_training: memoryParams,
+  run_memory_machine_evaluation: memoryParams,
+  run_memory_wasm_training: memoryParams,
+  run_memory_wasm_evaluation: memoryParams,
   // A cluster job's state detail, stored beside cluster_jobs.state_detail (migration 0014).
   // Why sending a sweep to a cluster failed (core/clusters); commands and what they printed pass as they are.
   cluster_command_cannot_start: z.object({ command: word, reason: word }).strict(),
@@ -410,6 +417,13 @@ export const CoreText = z
 /** A validation issue's coded form: the field path as the English issue names it, and its text (null: English only). */
 export const IssueText = z.object({ path: z.string().max(1000), text: CoreText.nullable() }).strict();
 export type IssueText = z.infer<typeof IssueText>;
+
+/**
+ * One problem of several that an English sentence joins with '; ' (a sweep point's errors): the
+ * English item, and its coded form with the field path ('' where the text names its field itself).
+ */
+export const ProblemText = z.object({ sentence: z.string().max(4000), path: z.string().max(1000), text: CoreText.nullable() }).strict();
+export type ProblemText = z.infer<typeof ProblemText>;
 
 /** Builds a CoreText with its parameters type-checked against its code. */
 export function coreText<C extends CoreTextCode>(code: C, params: z.infer<(typeof coreTextParams)[C]>): CoreText {

@@ -4,6 +4,19 @@
  */
 import { z } from 'zod';
 import { AxisValue } from './runs.ts';
+import { ProblemText } from './coreText.ts';
+
+/**
+ * A sweep point that cannot run, with why: `error` in English (its problems joined with '; ') and
+ * `errorCodes` the same problems coded (absent in plans stored before them, and for TPE's).
+ */
+export const ImpossiblePoint = z.object({
+  index: z.number().int(),
+  values: z.record(z.string(), AxisValue),
+  error: z.string(),
+  errorCodes: z.array(ProblemText).optional(),
+});
+export type ImpossiblePoint = z.infer<typeof ImpossiblePoint>;
 
 const Id = z.number().int().positive();
 
@@ -55,6 +68,6 @@ export const SweepImportance = z.object({
   /** Points proposed and waiting for a worker (TPE's next). */
   proposed: z.array(z.object({ runId: Id, values: z.record(z.string(), AxisValue) })),
   /** Points found impossible (TPE learns them and never proposes them again). */
-  impossible: z.array(z.object({ index: z.number().int(), values: z.record(z.string(), AxisValue), error: z.string() })),
+  impossible: z.array(ImpossiblePoint),
 });
 export type SweepImportance = z.infer<typeof SweepImportance>;

@@ -26,8 +26,8 @@ import { z } from 'zod';
 import { BackendName } from './app.ts';
 import { method } from './define.ts';
 import { AxisValue, RunBase, RunStatus } from './runs.ts';
-import { CoreText } from './coreText.ts';
-import { SweepImportance } from './sweepImportance.ts';
+import { CoreText, ProblemText } from './coreText.ts';
+import { ImpossiblePoint, SweepImportance } from './sweepImportance.ts';
 
 // What sweeps.importance answers lives in sweepImportance.ts; importers of sweeps.ts keep finding it here.
 export * from './sweepImportance.ts';
@@ -246,6 +246,8 @@ export const SweepPointOut = z.object({
   /** For a derived point: the index of the point whose run it is folded into. */
   foldedInto: z.number().int().nullable(),
   error: z.string().nullable(),
+  /** `error`'s problems one by one with their coded forms, or null. */
+  errorCodes: z.array(ProblemText).nullable(),
   /** Estimated seconds for this point alone (0 for derived and impossible points). */
   estimatedSeconds: z.number(),
 });
@@ -386,7 +388,7 @@ export const sweepsMethods = {
       queueing: z.boolean(),
       derived: z.number().int(),
       /** The first 100 impossible points with why; impossibleCount says how many there are. */
-      impossible: z.array(z.object({ index: z.number().int(), values: z.record(z.string(), AxisValue), error: z.string() })),
+      impossible: z.array(ImpossiblePoint),
       impossibleCount: z.number().int(),
       /**
        * The ids of its first queued runs, at most startAnswerRunIds (1,000): a 100,000-run answer

@@ -6,6 +6,7 @@
  */
 import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import type { ModelSummary } from './shapeInference.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 
 /** Floats are float32 in every backend. */
 const bytesPerFloat = 4;
@@ -60,18 +61,38 @@ export function runMemory(model: ModelSpec, summary: ModelSummary, hp: Hyperpara
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GiB`;
 const count = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
+/** The memory a run must fit: this machine's, or the wasm backend's heap. */
+export interface MemoryLimit {
+  bytes: number;
+  kind: 'machine' | 'wasm';
+}
+
+const limitWords = { machine: "this machine's memory", wasm: "the wasm backend's heap" } as const;
+const limitCodes = {
+  machine: { training: 'run_memory_machine_training', evaluation: 'run_memory_machine_evaluation' },
+  wasm: { training: 'run_memory_wasm_training', evaluation: 'run_memory_wasm_evaluation' },
+} as const;
+
 /**
- * Why the run does not fit `limit` (e.g. "this machine's 23.5 GiB of memory"), a sentence with
- * the numbers; null when it fits.
+ * Why the run does not fit `limit`, a sentence with the numbers (e.g. "… more than this machine's
+ * memory (23.5 GiB) …") and its coded form; null when it fits.
  */
-export function memoryProblem(memory: RunMemory, hp: Hyperparameters, limit: { bytes: number; what: string }): string | null {
+export function memoryProblem(memory: RunMemory, hp: Hyperparameters, limit: MemoryLimit): { sentence: string; text: CoreText } | null {
   if (memory.totalBytes <= limit.bytes) return null;
-  const batch =
-    memory.trainingBytes >= memory.evaluationBytes
-      ? `${gib(memory.trainingBytes)} of activations for a training batch of ${hp.batchSize}`
-      : `${gib(memory.evaluationBytes)} of activations for an evaluation batch of ${evaluationBatchSize}`;
-  return (
+  const training = memory.trainingBytes >= memory.evaluationBytes;
+  const activations = gib(training ? memory.trainingBytes : memory.evaluationBytes);
+  const batchSize = training ? hp.batchSize : evaluationBatchSize;
+  const batch = `${activations} of activations for ${training ? 'a training' : 'an evaluation'} batch of ${batchSize}`;
+  const sentence =
     `the run needs about ${gib(memory.totalBytes)} of memory (${count(memory.params)} parameters: ${gib(memory.weightBytes)} of weights, ` +
-    `gradients and optimizer state; ${batch}), more than ${limit.what} (${gib(limit.bytes)}); use fewer units or filters, or a smaller batch`
-  );
+    `gradients and optimizer state; ${batch}), more than ${limitWords[limit.kind]} (${gib(limit.bytes)}); use fewer units or filters, or a smaller batch`;
+  const params = {
+    need: gib(memory.totalBytes),
+    params: memory.params,
+    weights: gib(memory.weightBytes),
+    activations,
+    batch: batchSize,
+    limit: gib(limit.bytes),
+  };
+  return { sentence, text: coreText(limitCodes[limit.kind][training ? 'training' : 'evaluation'], params) };
 }

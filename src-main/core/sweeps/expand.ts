@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Dimension } from './search/space.ts';
-import { coded, KernelLabError } from '../errors.ts';
+import type { z } from 'zod';
+import { coded, issueText, KernelLabError } from '../errors.ts';
 import type { DatasetName } from '../datasets/registry.ts';
 import { deriveSeed, SeededRandom } from '../random.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
@@ -17,7 +18,7 @@ import { followDataset, isRange, listValues, rangeValues, resolveAxis, sampleRan
 import type { AxisValue } from '../contract/runs.ts';
 import { hardLimit, type AxisRange, type Folding, type SweepSpec } from '../contract/sweeps.ts';
 import { confirmAbove, confirmEpochsAbove } from './sweepSpec.ts';
-import { coreText } from '../contract/coreText.ts';
+import { coreText, type ProblemText } from '../contract/coreText.ts';
 import { planSweep, type PointStream } from './pointPlan.ts';
 
 export interface ExpandedSweep {
@@ -74,8 +75,18 @@ function baseDraft(spec: SweepSpec): PointDraft {
   };
 }
 
-function issuesText(prefix: string, issues: { path: PropertyKey[]; message: string }[]): string {
-  return issues.map((i) => `${[prefix, ...i.path.map(String)].join('.')}: ${i.message}`).join('; ');
+/** Each zod issue as a problem of the point, its path under `prefix` (model, hyperparameters), coded from its kind. */
+function issueProblems(prefix: string, issues: z.core.$ZodIssue[]): ProblemText[] {
+  return issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].join('.');
+    return { sentence: `${path}: ${issue.message}`, path, text: issueText(issue) };
+  });
+}
+
+/** The point's problems, and its English error joined from them as the API has always sent it. */
+function setProblems(point: SweepPoint, problems: ProblemText[]): void {
+  point.error = problems.map((p) => p.sentence).join('; ');
+  point.errorCodes = problems;
 }
 
 /** The model side of a point, shared by every point with the same model-side axis values. */
@@ -83,8 +94,8 @@ interface ModelPart {
   dataset: DatasetName;
   model: ModelSpec | null;
   /** The model's zod issues, then its shape-inference refusal, as the point's error lists them. */
-  modelError: string | null;
-  shapeError: string | null;
+  modelProblems: ProblemText[];
+  shapeProblem: ProblemText | null;
   /** The shape inference's parameters and outputs (null when it refused), for sizing each point's run. */
   summary: ModelSummary | null;
   forwardFlops: number;
@@ -123,8 +134,8 @@ class PointBuilder {
     for (const axis of this.#modelAxes) axis.def.apply(draft, values[axis.name]!);
     followDataset(draft);
     const parsed = ModelSpec.safeParse(draft.model);
-    part = { dataset: draft.dataset, model: null, modelError: null, shapeError: null, summary: null, forwardFlops: 0, json: '' };
-    if (!parsed.success) part.modelError = issuesText('model', parsed.error.issues);
+    part = { dataset: draft.dataset, model: null, modelProblems: [], shapeProblem: null, summary: null, forwardFlops: 0, json: '' };
+    if (!parsed.success) part.modelProblems = issueProblems('model', parsed.error.issues);
     else {
       try {
         part.summary = inferShapes(parsed.data);
@@ -132,7 +143,12 @@ class PointBuilder {
         part.model = parsed.data;
         part.json = JSON.stringify(parsed.data);
       } catch (error) {
-        part.shapeError = error instanceof Error ? error.message : String(error);
+        // Shape refusals are coded (model_* codes, starting 'layers[i] (type): '); anything else stays English.
+        part.shapeProblem = {
+          sentence: error instanceof Error ? error.message : String(error),
+          path: '',
+          text: error instanceof KernelLabError ? (error.text ?? null) : null,
+        };
       }
     }
     this.#models.set(key, part);
@@ -157,19 +173,18 @@ class PointBuilder {
       modelSpec: null,
       hyperparameters: null,
       error: null,
+      errorCodes: null,
       forwardFlops: part.forwardFlops,
       role: 'impossible',
       foldedInto: null,
       evaluateAtEpochs: [],
     };
     const hp = Hyperparameters.safeParse(hyperparameters);
-    const errors: string[] = [];
-    if (part.modelError !== null) errors.push(part.modelError);
-    if (!hp.success) errors.push(issuesText('hyperparameters', hp.error.issues));
-    if (part.shapeError !== null) errors.push(part.shapeError);
-    if (errors.length > 0 || !part.model || !hp.success) {
-      point.error = errors.join('; ');
-      point.forwardFlops = part.shapeError === null ? part.forwardFlops : 0;
+    const problems = [...part.modelProblems, ...(hp.success ? [] : issueProblems('hyperparameters', hp.error.issues))];
+    if (part.shapeProblem !== null) problems.push(part.shapeProblem);
+    if (problems.length > 0 || !part.model || !hp.success) {
+      setProblems(point, problems);
+      point.forwardFlops = part.shapeProblem === null ? part.forwardFlops : 0;
       return point;
     }
     if (hp.data.epochs > confirmEpochsAbove && !this.#spec.yes)
@@ -186,7 +201,7 @@ class PointBuilder {
     // Sized before anything is allocated: a run that cannot fit this machine or has no image to train on is refused here.
     const tooBig = runSizeProblem(sizeRun(part.model, part.summary!, hp.data, part.dataset, point.subset), hp.data);
     if (tooBig !== null) {
-      point.error = tooBig;
+      setProblems(point, [tooBig]);
       return point;
     }
     point.modelSpec = part.model;

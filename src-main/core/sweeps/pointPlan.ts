@@ -6,6 +6,7 @@
 import { registry } from '../datasets/registry.ts';
 import type { AxisValue } from '../contract/runs.ts';
 import type { Folding, SweepSpec } from '../contract/sweeps.ts';
+import type { ImpossiblePoint } from '../contract/sweepImportance.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { SweepPoint } from './pointRun.ts';
 
@@ -43,7 +44,7 @@ export class PointPlan {
   /** The axis values of points that take part in folding, kept when asked (queueing names derived runs). */
   readonly values: Map<number, Record<string, AxisValue>>;
   /** The first impossible points with why (the rest are counted). */
-  readonly impossibleSample: { index: number; values: Record<string, AxisValue>; error: string }[];
+  readonly impossibleSample: ImpossiblePoint[];
   readonly counts: { train: number; derived: number; impossible: number };
 
   constructor(init: {
@@ -231,7 +232,8 @@ function surveyPoint(survey: Survey, point: SweepPoint, builder: PointStream['bu
   const i = point.index;
   survey.epochs[i] = point.epochs;
   if (point.role !== 'train') {
-    if (survey.impossibleSample.length < 100) survey.impossibleSample.push({ index: i, values: point.values, error: point.error! });
+    if (survey.impossibleSample.length < 100)
+      survey.impossibleSample.push({ index: i, values: point.values, error: point.error!, errorCodes: point.errorCodes ?? [] });
     return;
   }
   survey.role[i] = roleCodes.train;

@@ -9,6 +9,8 @@ import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import type { DatasetName } from '../datasets/registry.ts';
 import type { SweepSpec } from '../contract/sweeps.ts';
 import type { NewRun } from '../db/RunStore.ts';
+import { coreText, type ProblemText } from '../contract/coreText.ts';
+import { KernelLabError } from '../errors.ts';
 import type { SweepRunInfo } from './folding.ts';
 
 /** The subset as the worker takes it: images per class. */
@@ -26,8 +28,10 @@ export interface SweepPoint {
   /** Null when the point is impossible. */
   modelSpec: ModelSpec | null;
   hyperparameters: Hyperparameters | null;
-  /** Why the point cannot run (the field and the problem), or null. */
+  /** Why the point cannot run (the field and the problem), or null: its problems joined with '; '. */
   error: string | null;
+  /** The same problems one by one with their coded forms (contract/coreText.ts), or null. */
+  errorCodes: ProblemText[] | null;
   /** Forward FLOPs of one image through the model (0 when impossible). */
   forwardFlops: number;
   /**
@@ -100,4 +104,22 @@ export function pointRun(
     environment: { sweep: info, subset: info.subset },
     priority: spec.priority,
   };
+}
+
+/**
+ * `Invalid run: <its problems>` for a single run whose point cannot run (runs.start): each problem
+ * an issue, with its coded form, so the page and the CLI say it in the user's language.
+ */
+export function invalidRunPoint(point: Pick<SweepPoint, 'error' | 'errorCodes'> | undefined): KernelLabError {
+  const problems = point?.errorCodes ?? [];
+  if (problems.length === 0)
+    return new KernelLabError('invalid_input', `Invalid run: ${point?.error ?? 'nothing to run'}`, [], {
+      text: coreText('error_invalid_run_nothing', {}),
+    });
+  return new KernelLabError(
+    'invalid_input',
+    `Invalid run: ${problems.map((p) => p.sentence).join('; ')}`,
+    problems.map((p) => p.sentence),
+    { text: coreText('error_invalid_run', {}), issueTexts: problems.map((p) => ({ path: p.path, text: p.text })) },
+  );
 }

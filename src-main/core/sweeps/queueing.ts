@@ -17,7 +17,7 @@ import { machineThroughput, pointSeconds, scheduleSeconds } from './estimate.ts'
 import { expandSweep, pointStream } from './expand.ts';
 import { planSweepAsync, type PointPlan } from './pointPlan.ts';
 import type { SweepPoint } from './pointRun.ts';
-import { describeValues, subsetPerClass, sweepLabel } from './pointRun.ts';
+import { describeValues, invalidRunPoint, subsetPerClass, sweepLabel } from './pointRun.ts';
 import { directionOf, proposeOne, readPlan, type SweepPlan } from './searchDriver.ts';
 import { pruningEstimate, tpeFirstPoints, tpeSeconds, type TrainedCost } from './searchPreview.ts';
 import { checkBase, parseSweepSpec } from './sweepSpec.ts';
@@ -71,6 +71,7 @@ export async function previewSweep(
     role: p.role,
     foldedInto: p.foldedInto,
     error: p.error,
+    errorCodes: p.errorCodes,
     estimatedSeconds: seconds,
   });
   // TPE proposes while it runs: its preview shows the first points it will train.
@@ -358,13 +359,7 @@ export function queueSingleRun(
     'run',
   );
   const [point] = expandSweep(spec).points;
-  if (!point || point.role === 'impossible') {
-    throw new KernelLabError(
-      'invalid_input',
-      `Invalid run: ${point?.error ?? 'nothing to run'}`,
-      point?.error ? point.error.split('; ') : [],
-    );
-  }
+  if (!point || point.role === 'impossible') throw invalidRunPoint(point);
   const datasetVariant = readyDatasets([point.dataset])[point.dataset];
   const experimentId = input.experiment ? store.experimentNamed(input.experiment) : null;
   return queueRun(store, {

@@ -121,7 +121,7 @@ describe('runs are sized before anything is allocated', () => {
     expect(big.trainingBytes).toBe(2 * size.trainingBytes);
     expect(size.trainImages).toBe(54_000);
     expect(runSizeProblem(size, adam, 2 ** 30)).toBeNull();
-    expect(runSizeProblem(size, adam, 2 ** 20)).toMatch(/more than this machine's memory \(0\.00 GiB\)/);
+    expect(runSizeProblem(size, adam, 2 ** 20)?.sentence).toMatch(/more than this machine's memory \(0\.00 GiB\)/);
   });
 
   it("refuses on wasm's 4 GiB heap what this machine could hold: 4096 filters of kernel 28 'same' on MNIST", () => {
@@ -134,8 +134,8 @@ describe('runs are sized before anything is allocated', () => {
     const memory = runMemory(model, inferShapes(model), hp);
     // A forward pass over an evaluation batch of 500 keeps 2 × 3,211,264 floats per image.
     expect(memory.evaluationBytes).toBe(500 * (784 + 2 * 28 * 28 * 4096 + 10) * 4);
-    expect(memoryProblem(memory, hp, { bytes: 24 * 2 ** 30, what: "this machine's memory" })).toBeNull();
-    expect(memoryProblem(memory, hp, { bytes: wasmHeapBytes, what: "the wasm backend's heap" })).toMatch(
+    expect(memoryProblem(memory, hp, { bytes: 24 * 2 ** 30, kind: 'machine' })).toBeNull();
+    expect(memoryProblem(memory, hp, { bytes: wasmHeapBytes, kind: 'wasm' })?.sentence).toMatch(
       /^the run needs about 1[23]\.\d GiB of memory \(35,\d{3},\d{3} parameters: .*activations for an evaluation batch of 500\), more than the wasm backend's heap \(4\.0 GiB\)/,
     );
   });

@@ -11,6 +11,7 @@ import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { registry, type DatasetName } from '../datasets/registry.ts';
 import { memoryProblem, runMemory, type RunMemory } from '../models/runMemory.ts';
 import type { ModelSummary } from '../models/shapeInference.ts';
+import { coreText, type ProblemText } from '../contract/coreText.ts';
 import { subsetPerClass } from './pointRun.ts';
 
 export interface RunSize extends RunMemory {
@@ -61,13 +62,18 @@ const count = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 
 
 /**
  * Why this run cannot train on a machine with `memoryBytes` of memory, in a sentence with the
- * numbers; null when it can. (The worker checks again against its backend's own limit: wasm's 4 GiB.)
+ * numbers and its coded form; null when it can. (The worker checks again against its backend's
+ * own limit: wasm's 4 GiB.)
  */
-export function runSizeProblem(size: RunSize, hp: Hyperparameters, memoryBytes: number = machineMemory()): string | null {
+export function runSizeProblem(size: RunSize, hp: Hyperparameters, memoryBytes: number = machineMemory()): ProblemText | null {
   if (size.trainImages < 1)
-    return (
-      `hyperparameters.validationSplit: ${hp.validationSplit} holds out every training image ` +
-      `(${count(size.availableImages)} in the training split, 0 left to train on); use a smaller validationSplit or validateOn 'test'`
-    );
-  return memoryProblem(size, hp, { bytes: memoryBytes, what: "this machine's memory" });
+    return {
+      sentence:
+        `hyperparameters.validationSplit: ${hp.validationSplit} holds out every training image ` +
+        `(${count(size.availableImages)} in the training split, 0 left to train on); use a smaller validationSplit or validateOn 'test'`,
+      path: '',
+      text: coreText('training_no_image_left', { split: hp.validationSplit, count: size.availableImages }),
+    };
+  const memory = memoryProblem(size, hp, { bytes: memoryBytes, kind: 'machine' });
+  return memory && { sentence: memory.sentence, path: '', text: memory.text };
 }

@@ -10,8 +10,9 @@
  */
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import { metricKind } from '../contract/metrics.ts';
-import type { AxisValue, RunStatus } from '../contract/runs.ts';
+import type { RunStatus } from '../contract/runs.ts';
 import { SweepSpec, type Folding, type Optimize, type Sweep } from '../contract/sweeps.ts';
+import type { ImpossiblePoint } from '../contract/sweepImportance.ts';
 import { coded, KernelLabError } from '../errors.ts';
 import type { NewRun, RunRecord, RunStore, SweepHead } from '../db/RunStore.ts';
 import { buildPoint, resolveAxes, searchSpaceOf } from './expand.ts';
@@ -29,7 +30,7 @@ export interface SweepPlan {
   /** Runs the sweep plans (trained + derived); null for TPE with only a time budget. */
   planned: number | null;
   /** Points that cannot run, with why (TPE adds those it learns). */
-  impossible: { index: number; values: Record<string, AxisValue>; error: string }[];
+  impossible: ImpossiblePoint[];
   folding: Folding;
   /** No more runs will start: the budget is spent (closedReason says which). */
   closed: boolean;

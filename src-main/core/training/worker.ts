@@ -173,15 +173,11 @@ async function runTraining(request: TrainRequest): Promise<void> {
   const tooBig = memoryProblem(
     runMemory(request.spec, inferShapes(request.spec), request.hyperparameters),
     request.hyperparameters,
-    chosen.name === 'wasm'
-      ? { bytes: Math.min(wasmHeapBytes, totalmem()), what: "the wasm backend's heap" }
-      : { bytes: totalmem(), what: "this machine's memory" },
+    chosen.name === 'wasm' ? { bytes: Math.min(wasmHeapBytes, totalmem()), kind: 'wasm' } : { bytes: totalmem(), kind: 'machine' },
   );
+  // The coded text names the limit (this machine's memory, the wasm heap) in the user's language.
   if (tooBig !== null)
-    throw coded('invalid_input', `Cannot train on ${chosen.name}: ${tooBig}`, 'training_too_big', {
-      backend: chosen.name,
-      problem: tooBig,
-    });
+    throw new KernelLabError('invalid_input', `Cannot train on ${chosen.name}: ${tooBig.sentence}`, undefined, { text: tooBig.text });
   const runtime = await runtimeOf(chosen);
   const data = await prepareData(request);
   await train({
