@@ -13,7 +13,7 @@ import { errorText } from '../cli/errorText.ts';
 import { selfWorkerLauncher } from '../core/agents/agent.ts';
 import { KernelLabError } from '../core/errors.ts';
 import { defineAgentCommand } from './command.ts';
-import { catalogueAgentTexts } from './texts.ts';
+import { catalogueAgentTexts, helpTitle } from './texts.ts';
 
 /** Tells sea.cjs to start the training worker instead of the agent. */
 export const workerRoleEnv = { KERNELLAB_AGENT_ROLE: 'worker' };
@@ -26,7 +26,11 @@ export async function main(argv: string[], version: string): Promise<number> {
     write(`kernellab-agent: ${(error as Error).message}`);
     return 2;
   }
-  const program = new Command('kernellab-agent').version(version).exitOverride();
+  const program = new Command('kernellab-agent')
+    .version(version, '-V, --version', m.cli_agent_version_option())
+    .configureHelp({ styleTitle: helpTitle })
+    .helpOption('-h, --help', m.cli_agent_help_option())
+    .exitOverride();
   // Read above, before the texts are made; declared so commander accepts it.
   program.option('--lang <language>', m.cli_option_lang());
   defineAgentCommand(

@@ -33,3 +33,24 @@ export function catalogueAgentTexts(): AgentTexts {
     notReported: m.cli_agent_not_reported(),
   };
 }
+
+/**
+ * Commander's section titles (Usage:, Options:, Commands:…) in the user's language: for `kernellab`
+ * and the single-file `kernellab-agent`, which packs this file but not the CLI's.
+ */
+export function helpTitle(title: string): string {
+  switch (title) {
+    case 'Usage:':
+      return m.cli_help_title_usage();
+    case 'Options:':
+      return m.cli_help_title_options();
+    case 'Commands:':
+      return m.cli_help_title_commands();
+    case 'Arguments:':
+      return m.cli_help_title_arguments();
+    case 'Global Options:':
+      return m.cli_help_title_global_options();
+    default:
+      return title;
+  }
+}

@@ -62,4 +62,26 @@ describe('kernellab datasets', () => {
       /^mnist +corrupt .* t10k-images-idx3-ubyte: 1,000바이트입니다\. 7,840,016바이트여야 합니다$/m,
     );
   });
+
+  it('verify says a file whose hash changed, and a dataset never installed, in Korean; the English as before', () => {
+    expect(kernellabIn('ko', 'verify', 'fashion-mnist')).toMatchObject({
+      code: 1,
+      out: 'fashion-mnist: 손상됨\n  fashion-mnist은(는) 내려받거나 가져오지 않았습니다\n',
+    });
+    expect(kernellab('import', ...mnistDataFiles()).code).toBe(0);
+    expect(kernellabIn('ko', 'verify', 'mnist')).toMatchObject({ code: 0, out: 'mnist: 정상\n' });
+    const labels = join(tmp.dir, 'datasets', 'mnist', 'train-labels-idx1-ubyte');
+    const bytes = readFileSync(labels);
+    bytes[20] = (bytes[20]! + 1) % 10;
+    writeFileSync(labels, bytes);
+    const ko = kernellabIn('ko', 'verify', 'mnist');
+    expect(ko.code).toBe(1);
+    expect(ko.out).toMatch(
+      /^mnist: 손상됨\n {2}train-labels-idx1-ubyte: SHA-256이 [0-9a-f]{64}입니다\. 검증된 파일은 [0-9a-f]{64}였습니다\n$/,
+    );
+    expect(ko.err).toContain('손상됨: mnist');
+    expect(kernellab('verify', 'mnist').out).toMatch(
+      /^mnist: CORRUPT\n {2}train-labels-idx1-ubyte: SHA-256 is [0-9a-f]{64}, the verified file had [0-9a-f]{64}\n$/,
+    );
+  });
 });

@@ -165,7 +165,8 @@ export function registerDatasets(program: Command, open: (extra?: { datasetMirro
       const bad: string[] = [];
       for (const name of targets) {
         const result = await service.call('datasets.verify', { name });
-        print(result.ok ? `${name}: ok` : `${name}: CORRUPT\n  ${result.problems.join('\n  ')}`);
+        const problems = result.problems.map((p, i) => storedSentence(result.problemCodes?.[i], p));
+        print(result.ok ? m.cli_datasets_verify_ok({ name }) : [m.cli_datasets_verify_corrupt({ name }), ...problems].join('\n  '));
         if (!result.ok) bad.push(name);
       }
       if (targets.length === 0) print(m.cli_datasets_none_on_disk());

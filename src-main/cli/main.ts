@@ -15,7 +15,7 @@ import { registerSummary } from './summary.ts';
 import { registerSweepCluster } from './sweepCluster.ts';
 import { registerTrain } from './train.ts';
 import { defineAgentCommand } from '../agent/command.ts';
-import { catalogueAgentTexts } from '../agent/texts.ts';
+import { catalogueAgentTexts, helpTitle } from '../agent/texts.ts';
 import { langFlag, nodeLocale } from '../../i18n/locale.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
@@ -32,24 +32,6 @@ function queuedWork(method: string, result: unknown): boolean {
       return (result as { sweepIds: number[] }).sweepIds.length > 0;
     default:
       return false;
-  }
-}
-
-/** Commander's section titles (Usage:, Options:, Commands:…) in the user's language. */
-function helpTitle(title: string): string {
-  switch (title) {
-    case 'Usage:':
-      return m.cli_help_title_usage();
-    case 'Options:':
-      return m.cli_help_title_options();
-    case 'Commands:':
-      return m.cli_help_title_commands();
-    case 'Arguments:':
-      return m.cli_help_title_arguments();
-    case 'Global Options:':
-      return m.cli_help_title_global_options();
-    default:
-      return title;
   }
 }
 

@@ -171,6 +171,8 @@ export const coreTextParams = {
   folding_tpe: z.object({}).strict(),
   // Datasets: downloads, imports and their files (core/datasets). Lists of problems, paths and
   // hashes are passed as they are.
+  dataset_verify_absent: z.object({ name: word }).strict(),
+  dataset_verify_sha_mismatch: z.object({ file: word, got: word, expected: word }).strict(),
   dataset_being_imported: z.object({ name: word }).strict(),
   dataset_busy_downloading: z.object({ name: word }).strict(),
   dataset_busy_importing: z.object({ name: word }).strict(),

@@ -123,7 +123,13 @@ export const datasetsMethods = {
   }),
   'datasets.verify': method({
     input: ByName,
-    output: z.object({ name: DatasetName, ok: z.boolean(), problems: z.array(z.string()) }),
+    output: z.object({
+      name: DatasetName,
+      ok: z.boolean(),
+      problems: z.array(z.string()),
+      /** `problems` coded, one per problem in the same order (null: English only). */
+      problemCodes: z.array(CoreText.nullable()).optional(),
+    }),
     summary: "Re-hashes a ready dataset's files; a mismatch marks it corrupt.",
   }),
   'datasets.samples': method({

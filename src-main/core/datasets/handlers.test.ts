@@ -53,7 +53,7 @@ describe('datasets service methods', () => {
     expect(imported.bytesOnDisk - (47040016 + 60008 + 7840016 + 10008)).toBeGreaterThan(0);
     expect(imported.bytesOnDisk - (47040016 + 60008 + 7840016 + 10008)).toBeLessThan(4096);
 
-    expect(await service.call('datasets.verify', { name: 'mnist' })).toEqual({ name: 'mnist', ok: true, problems: [] });
+    expect(await service.call('datasets.verify', { name: 'mnist' })).toEqual({ name: 'mnist', ok: true, problems: [], problemCodes: [] });
 
     const samples = await service.call('datasets.samples', { name: 'mnist', perClass: 2 });
     expect(samples.samples.map((s) => s.label)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9]);
@@ -83,6 +83,7 @@ describe('datasets service methods', () => {
     const verify = await service.call('datasets.verify', { name: 'mnist' });
     expect(verify.ok).toBe(false);
     expect(verify.problems[0]).toMatch(/^t10k-labels-idx1-ubyte: SHA-256 is [0-9a-f]{64}, the verified file had ff7bcfd4/);
+    expect(verify.problemCodes?.[0]).toMatchObject({ code: 'dataset_verify_sha_mismatch', params: { file: 't10k-labels-idx1-ubyte' } });
     expect(await statusOf('mnist')).toMatchObject({ status: 'corrupt', problem: verify.problems[0] });
     await expect(service.call('datasets.samples', { name: 'mnist' })).rejects.toThrow(
       /dataset mnist is corrupt: t10k-labels-idx1-ubyte: SHA-256 is/,

@@ -24,7 +24,7 @@ export function datasetsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Da
     'datasets.delete': ({ name }) => ({ deleted: datasets.delete(name) }),
     'datasets.verify': async ({ name }) => {
       const problems = await verifyDataset(datasets.root, name);
-      return { name, ok: problems.length === 0, problems };
+      return { name, ok: problems.length === 0, problems: problems.map((p) => p.sentence), problemCodes: problems.map((p) => p.text) };
     },
     'datasets.samples': ({ name, split, perClass, indices }) => datasetSamples(datasets.root, name, split, { perClass, indices }),
   };

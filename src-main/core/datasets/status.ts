@@ -58,21 +58,37 @@ export function bytesOnDisk(datasetsDir: string, name: DatasetName): number {
   return walk(datasetDir(datasetsDir, name));
 }
 
+/** One problem `verifyDataset` found: its English, and its coded form (null: English only). */
+export interface VerifyProblem {
+  sentence: string;
+  text: CoreText | null;
+}
+
 /** Re-hashes every file of a ready dataset; any mismatch marks it corrupt. Returns the problems. */
-export async function verifyDataset(datasetsDir: string, name: DatasetName): Promise<string[]> {
+export async function verifyDataset(datasetsDir: string, name: DatasetName): Promise<VerifyProblem[]> {
   const state = diskState(datasetsDir, name);
-  if (state.state === 'absent') return [`${name} is not downloaded or imported`];
+  if (state.state === 'absent')
+    return [{ sentence: `${name} is not downloaded or imported`, text: coreText('dataset_verify_absent', { name }) }];
   if (state.state === 'corrupt') {
     markCorrupt(datasetsDir, name, [state.problem]);
-    return [state.problem];
+    return [{ sentence: state.problem, text: state.problemCode }];
   }
   const dir = datasetDir(datasetsDir, name);
-  const problems: string[] = [];
+  const problems: VerifyProblem[] = [];
   for (const f of state.manifest.files) {
     const sha = await sha256File(join(dir, f.stored));
-    if (sha !== f.sha256) problems.push(`${f.stored}: SHA-256 is ${sha}, the verified file had ${f.sha256}`);
+    if (sha !== f.sha256)
+      problems.push({
+        sentence: `${f.stored}: SHA-256 is ${sha}, the verified file had ${f.sha256}`,
+        text: coreText('dataset_verify_sha_mismatch', { file: f.stored, got: sha, expected: f.sha256 }),
+      });
   }
-  if (problems.length > 0) markCorrupt(datasetsDir, name, problems);
+  if (problems.length > 0)
+    markCorrupt(
+      datasetsDir,
+      name,
+      problems.map((p) => p.sentence),
+    );
   return problems;
 }
 
