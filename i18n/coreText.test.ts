@@ -136,6 +136,24 @@ describe('text made in the core, in the page', () => {
     expect(coreTextOf(sweepNotFound(7).toBody().messageCode, '', 'en')).toBe('Sweep 7 does not exist');
   });
 
+  it("joins a list of words inside a sentence the locale's way (Intl.ListFormat), not with the core's commas", () => {
+    const cannot = coreText('error_run_cannot_become', { id: 4, status: 'completed', to: 'running', allowed: 'queued, paused' });
+    expect(coreTextOf(cannot, '', 'ko')).toBe(
+      '실행 4은(는) completed 상태라 running(으)로 바꿀 수 없습니다(completed에서는 queued 또는 paused(으)로만 바꿀 수 있습니다)',
+    );
+    expect(coreTextOf(cannot, '', 'en')).toBe(
+      'Run 4 is completed; it cannot become running (from completed it can become queued or paused)',
+    );
+    expect(coreTextOf(coreText('error_compare_runs_missing', { ids: '998, 999, 1000' }), '', 'ko')).toBe(
+      '비교할 수 없습니다: 실행 998, 999 및 1000이(가) 없습니다',
+    );
+    expect(coreTextOf(coreText('error_axis_no_layer', { axis: 'units', types: 'dense/conv2d' }), '', 'ko')).toBe(
+      'axes.units: 모델에 dense 또는 conv2d 층이 없습니다',
+    );
+    // A list after "one of:" stays as the core sent it.
+    expect(coreTextOf(coreText('issue_invalid_value', { values: 'sgd, adam' }), '', 'ko')).toBe('다음 중 하나여야 합니다: sgd, adam');
+  });
+
   it('says what auto picks and why in Korean, the age in the locale; in English as the core writes it', () => {
     const radeon = {
       adapter: { api: 'webgpu', vendor: 'amd', architecture: 'rdna-3', description: 'AMD Radeon 780M', isFallbackAdapter: false },

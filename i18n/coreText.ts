@@ -43,6 +43,27 @@ function paramText(name: string, value: string | number, locale: Locale): string
   return formatCount(value, locale);
 }
 
+/**
+ * Parameters that are lists of words inside a sentence, and how the core joined them: rendered
+ * with Intl.ListFormat for the locale ("3, 4 and 5", "3, 4 및 5"; "queued or paused", "queued 또는
+ * paused"). Lists after "one of:" stay as sent: a plain list reads right there in both languages.
+ */
+const listParams: Record<string, { separator: string; type: Intl.ListFormatType }> = {
+  'error_run_cannot_become.allowed': { separator: ', ', type: 'disjunction' },
+  'error_compare_runs_missing.ids': { separator: ', ', type: 'conjunction' },
+  'error_export_runs_missing.ids': { separator: ', ', type: 'conjunction' },
+  'error_axis_no_layer.types': { separator: '/', type: 'disjunction' },
+};
+
+const listFormats = new Map<string, Intl.ListFormat>();
+/** A list of words in the locale's way: `items` as the core joined them with `separator`. */
+export function listText(items: string, separator: string, type: Intl.ListFormatType, locale: Locale = getLocale()): string {
+  const key = `${locale}:${type}`;
+  let f = listFormats.get(key);
+  if (!f) listFormats.set(key, (f = new Intl.ListFormat(locale, { type, style: 'long' })));
+  return f.format(items.split(separator));
+}
+
 /** What the core sent, loosely: a code this page may not know yet. */
 type SentText = { code: string; params: Record<string, string | number> } | CoreText;
 
@@ -53,7 +74,10 @@ export function coreTextOf(text: SentText | null | undefined, sentence: string, 
   const message = Object.hasOwn(byKey, key) ? byKey[key] : undefined;
   if (typeof message !== 'function') return sentence;
   const params: Record<string, string> = {};
-  for (const [name, value] of Object.entries(text.params)) params[name] = paramText(name, value, locale);
+  for (const [name, value] of Object.entries(text.params)) {
+    const list = listParams[`${text.code}.${name}`];
+    params[name] = list && typeof value === 'string' ? listText(value, list.separator, list.type, locale) : paramText(name, value, locale);
+  }
   return message(params, { locale });
 }
 

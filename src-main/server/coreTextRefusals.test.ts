@@ -55,7 +55,7 @@ describe('runs, sweeps and store refusals in Korean', () => {
     expect(errorBodyText(one.body, 'ko')).toBe('비교할 수 없습니다: 실행 998이(가) 없습니다');
     const two = await refused('runs.compare', { ids: [998, 999] });
     expect(two.body.message).toBe('Cannot compare: runs 998, 999 do not exist');
-    expect(errorBodyText(two.body, 'ko')).toBe('비교할 수 없습니다: 실행 998, 999이(가) 없습니다');
+    expect(errorBodyText(two.body, 'ko')).toBe('비교할 수 없습니다: 실행 998 및 999이(가) 없습니다');
   });
 
   it('exporting an experiment that does not exist', async () => {
