@@ -158,6 +158,34 @@ test("a user opens a finished kernel-size sweep's filters and sees one panel per
   expect(errors).toEqual([]);
 });
 
+test("a Korean user moves the filters' and the feature maps' epoch sliders, and reads them in Korean", async ({ page }) => {
+  const { errors } = watchConsole(page);
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  const inspect = new InspectPage(page);
+  await inspect.open(app.url, `ids=${runIds.join(',')}&tab=filters`);
+  await page.getByTestId('language').selectOption('ko');
+  await expect(inspect.tab('필터')).toHaveAttribute('aria-selected', 'true');
+  await expect(inspect.filterPanels).toHaveCount(3);
+  await expect(inspect.epochShown).toHaveText('최고 체크포인트');
+  await inspect.showEpoch(1);
+  await expect(inspect.epochShown).toHaveText('2');
+  await expect(inspect.epochSlider).toBeVisible();
+  await expect(inspect.filterPanel(runIds[0]!).getByTestId('filter-panel-caption')).toHaveText(/^3×3 필터 6개 · 에폭 2 \(/);
+  await screenshotBothThemes(page, 'inspect-filters-ko');
+
+  await inspect.tab('특징 맵').click();
+  await page.getByLabel('테스트 이미지 번호').fill('0');
+  await page.getByRole('button', { name: '보기' }).click();
+  await expect(inspect.featureMapCanvases).toHaveCount(4 * 3);
+  await expect(inspect.mapsEpochShown).toHaveText('최고 체크포인트');
+  await inspect.showMapsEpoch(1);
+  await expect(inspect.mapsEpochShown).toHaveText('2');
+  await expect(inspect.mapsEpochSlider).toBeVisible();
+  for (const run of await inspect.featureMapRuns.all()) await expect(run).toContainText('에폭 2');
+  await screenshotBothThemes(page, 'inspect-feature-maps-ko');
+  expect(errors).toEqual([]);
+});
+
 test("a user exports a run's model and tfjs loads it back with the same predictions", async ({ page }) => {
   const { errors } = watchConsole(page);
   const run = new RunPage(page);
