@@ -4,7 +4,7 @@
  * system locale; what programs read (--json, exports) stays the same in every language.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -167,7 +167,7 @@ describe('the CLI in Korean and English', () => {
     const engines = kernellab({ KERNELLAB_LANG: 'ko' }, 'engine', 'ls');
     expect(engines.code, engines.err).toBe(0);
     expect(engines.out).toMatch(/^엔진 폴더: /);
-    expect(engines.out).toMatch(/^tensorflow: (설치되지 않음|ready —|broken)/m);
+    expect(engines.out).toMatch(/^tensorflow: (설치되지 않음|ready —|손상됨)/m);
     expect(kernellab({ KERNELLAB_LANG: 'ko' }, 'engine', 'rm', 'tensorflow').out).toBe('설치된 tensorflow 엔진이 없었습니다\n');
     expect(kernellab({ KERNELLAB_LANG: 'ko' }, 'engine', 'rm', 'pytorch').err).toContain("'pytorch'은(는) 엔진이 아닙니다");
     expect(kernellab({ KERNELLAB_LANG: 'en' }, 'engine', 'rm', 'tensorflow').out).toBe('no tensorflow engine was installed\n');
@@ -247,6 +247,23 @@ describe('the CLI in Korean and English', () => {
     expect(en.out).toContain('4 runs: 2 to train, 2 derived by epoch folding, 0 impossible');
     expect(en.out).toMatch(/^ {2}0 {2}kernelSize=3 epochs=1 {2}seed 42 {2}read from point 1's run \(epoch folding\)$/m);
     expect(kernellab({ KERNELLAB_LANG: 'ko' }, ...args, '--json').out).toBe(kernellab({ KERNELLAB_LANG: 'en' }, ...args, '--json').out);
+  });
+
+  it('says what an engine install needs and lacks in Korean, on a machine without python, npm or a compiler', () => {
+    const emptyPath = join(temp.dir, 'empty-path');
+    mkdirSync(emptyPath, { recursive: true });
+    const bare = { PATH: emptyPath, KERNELLAB_PYTHON: undefined, npm_config_nodedir: undefined };
+    const ko = kernellab({ ...bare, KERNELLAB_LANG: 'ko' }, 'engine', 'ls');
+    expect(ko.code, ko.err).toBe(0);
+    expect(ko.out).toMatch(/^ {4}✗ python +PATH에 python3가 없습니다\(pip가 있는 Python을 KERNELLAB_PYTHON으로 지정하세요\)\. /m);
+    expect(ko.out).toMatch(/^ {4}✗ npm +PATH에 npm이 없습니다\. /m);
+    expect(ko.out).toMatch(/^ {4}✗ compiler +PATH에 C\+\+ 컴파일러\(c\+\+, g\+\+, clang\+\+\)가 없습니다\. /m);
+    expect(ko.out).toMatch(/^ {4}✓ node headers +node 옆에 설치되어 있지 않습니다\. /m);
+    const en = kernellab({ ...bare, KERNELLAB_LANG: 'en' }, 'engine', 'ls');
+    expect(en.out).toMatch(
+      /^ {4}✗ python +no python3 on PATH \(set KERNELLAB_PYTHON to a Python with pip\); pip downloads the TensorFlow wheel$/m,
+    );
+    expect(en.out).toMatch(/^ {4}✗ npm +npm is not on PATH; it fetches @tensorflow\/tfjs-node-gpu/m);
   });
 
   it('says why a point of a sweep cannot run in Korean (--dry-run), and in English as the core wrote it', () => {

@@ -65,14 +65,14 @@ export function describeEngine(e: EngineInfo): string {
     lines.push(m.cli_engine_installing({ name: e.name, step }));
   } else {
     lines.push(
-      `${e.name}: ${e.status === 'broken' ? 'broken' : m.cli_engine_not_installed()}${e.problem ? ` — ${storedSentence(e.problemCode, e.problem).split('\n')[0]}` : ''}`,
+      `${e.name}: ${e.status === 'broken' ? m.cli_engine_broken() : m.cli_engine_not_installed()}${e.problem ? ` — ${storedSentence(e.problemCode, e.problem).split('\n')[0]}` : ''}`,
     );
     lines.push(`  ${m.cli_engine_install_with({ name: e.name })}`);
   }
   const missing = e.requirements.filter((r) => !r.ok);
   if (e.status !== 'ready' || missing.length > 0) {
     lines.push(`  ${m.cli_engine_needs()}`);
-    for (const r of e.requirements) lines.push(`    ${r.ok ? '✓' : '✗'} ${r.name.padEnd(13)} ${r.detail}`);
+    for (const r of e.requirements) lines.push(`    ${r.ok ? '✓' : '✗'} ${r.name.padEnd(13)} ${storedSentence(r.detailCode, r.detail)}`);
   }
   return lines.join('\n');
 }

@@ -51,6 +51,8 @@ export const EngineRequirement = z.object({
   name: z.string(),
   ok: z.boolean(),
   detail: z.string(),
+  /** `detail` coded; absent where the detail is a path or a version, shown as it is. */
+  detailCode: CoreText.optional(),
 });
 export type EngineRequirement = z.infer<typeof EngineRequirement>;
 

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import type { EngineRequirement } from '../contract/engines.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 
 export interface ToolResult {
   code: number | null;
@@ -94,6 +95,9 @@ export interface Python {
   pipVersion: string;
 }
 
+const noPythonOnPath = 'no python3 on PATH (set KERNELLAB_PYTHON to a Python with pip)';
+const noNvidiaSmi = 'no NVIDIA driver (nvidia-smi is not on PATH)';
+
 /** The Python whose pip downloads the wheels: $KERNELLAB_PYTHON, else python3, python (py -3 on Windows). */
 export async function findPython(env: NodeJS.ProcessEnv = process.env): Promise<Python | string> {
   const candidates: { command: string; prefix: string[] }[] = [];
@@ -106,7 +110,7 @@ export async function findPython(env: NodeJS.ProcessEnv = process.env): Promise<
     const py = isWindows ? which('py', env) : undefined;
     if (py) candidates.push({ command: py, prefix: ['-3'] });
   }
-  if (candidates.length === 0) return 'no python3 on PATH (set KERNELLAB_PYTHON to a Python with pip)';
+  if (candidates.length === 0) return noPythonOnPath;
   const failures: string[] = [];
   for (const candidate of candidates) {
     const result = await runTool(candidate.command, [...candidate.prefix, '-m', 'pip', '--version'], { env, timeoutMs: 30_000 });
@@ -154,7 +158,7 @@ export interface NvidiaGpu {
 /** GPUs the NVIDIA driver sees, or why none: no nvidia-smi, or it failed (no driver loaded). */
 export async function queryNvidiaGpus(env: NodeJS.ProcessEnv = process.env): Promise<NvidiaGpu[] | string> {
   const smi = which('nvidia-smi', env);
-  if (!smi) return 'no NVIDIA driver (nvidia-smi is not on PATH)';
+  if (!smi) return noNvidiaSmi;
   const list = await runTool(smi, ['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader,nounits'], {
     env,
     timeoutMs: 20_000,
@@ -172,47 +176,73 @@ export async function queryNvidiaGpus(env: NodeJS.ProcessEnv = process.env): Pro
     });
 }
 
+/** A requirement with its detail coded (contract/coreText.ts); a detail that is a path or a version goes as it is. */
+const requirement = (name: string, ok: boolean, detail: string, detailCode?: CoreText): EngineRequirement =>
+  detailCode ? { name, ok, detail, detailCode } : { name, ok, detail };
+
 /** What an install from wheels needs here, each with why it matters when it is missing. */
 export async function engineRequirements(gpu: boolean, env: NodeJS.ProcessEnv = process.env): Promise<EngineRequirement[]> {
   const python = await findPython(env);
   const npm = findNpm(env);
   const headers = findNodeHeaders(env);
   const compiler = findCompiler(env);
+  const pipReason = 'pip downloads the TensorFlow wheel';
   const requirements: EngineRequirement[] = [
     typeof python === 'string'
-      ? { name: 'python', ok: false, detail: `${python}; pip downloads the TensorFlow wheel` }
-      : { name: 'python', ok: true, detail: `${python.command} with ${python.pipVersion}` },
+      ? requirement(
+          'python',
+          false,
+          `${python}; ${pipReason}`,
+          python === noPythonOnPath
+            ? coreText('engine_req_python_none', {})
+            : coreText('engine_req_python_no_pip', { problem: python.slice(0, 1000) }),
+        )
+      : requirement(
+          'python',
+          true,
+          `${python.command} with ${python.pipVersion}`,
+          coreText('engine_req_python_ok', { command: python.command, pip: python.pipVersion }),
+        ),
     npm
-      ? { name: 'npm', ok: true, detail: npm }
-      : {
-          name: 'npm',
-          ok: false,
-          detail: 'npm is not on PATH; it fetches @tensorflow/tfjs-node-gpu and builds its addon (install Node.js with npm)',
-        },
+      ? requirement('npm', true, npm)
+      : requirement(
+          'npm',
+          false,
+          'npm is not on PATH; it fetches @tensorflow/tfjs-node-gpu and builds its addon (install Node.js with npm)',
+          coreText('engine_req_npm_missing', {}),
+        ),
     isWindows
-      ? { name: 'compiler', ok: true, detail: 'node-gyp looks for Visual Studio Build Tools itself' }
+      ? requirement('compiler', true, 'node-gyp looks for Visual Studio Build Tools itself', coreText('engine_req_compiler_windows', {}))
       : compiler
-        ? { name: 'compiler', ok: true, detail: compiler }
-        : {
-            name: 'compiler',
-            ok: false,
-            detail:
-              'no C++ compiler (c++, g++ or clang++) on PATH; the addon is built from source (apt-get install g++ make, or xcode-select --install)',
-          },
+        ? requirement('compiler', true, compiler)
+        : requirement(
+            'compiler',
+            false,
+            'no C++ compiler (c++, g++ or clang++) on PATH; the addon is built from source (apt-get install g++ make, or xcode-select --install)',
+            coreText('engine_req_compiler_missing', {}),
+          ),
     headers
-      ? { name: 'node headers', ok: true, detail: headers }
-      : {
-          name: 'node headers',
-          ok: true,
-          detail: 'not installed beside node; node-gyp downloads them (set npm_config_nodedir to a folder with include/node offline)',
-        },
+      ? requirement('node headers', true, headers)
+      : requirement(
+          'node headers',
+          true,
+          'not installed beside node; node-gyp downloads them (set npm_config_nodedir to a folder with include/node offline)',
+          coreText('engine_req_headers_download', {}),
+        ),
   ];
   if (gpu) {
     const gpus = await queryNvidiaGpus(env);
     requirements.push(
       typeof gpus === 'string'
-        ? { name: 'nvidia driver', ok: false, detail: `${gpus}; the CUDA engine installs but trains on the CPU` }
-        : { name: 'nvidia driver', ok: true, detail: gpus.map((g) => `${g.name} (driver ${g.driver}, CUDA ${g.cuda ?? '?'})`).join('; ') },
+        ? requirement(
+            'nvidia driver',
+            false,
+            `${gpus}; the CUDA engine installs but trains on the CPU`,
+            gpus === noNvidiaSmi
+              ? coreText('engine_req_nvidia_none', {})
+              : coreText('engine_req_nvidia_failed', { problem: gpus.slice(0, 1000) }),
+          )
+        : requirement('nvidia driver', true, gpus.map((g) => `${g.name} (driver ${g.driver}, CUDA ${g.cuda ?? '?'})`).join('; ')),
     );
   }
   return requirements;
