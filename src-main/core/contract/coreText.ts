@@ -249,6 +249,13 @@ export const coreTextParams = {
   run_worker_silent: z.object({ seconds: count }).strict(),
   run_worker_exited: z.object({ code: word, signal: word }).strict(),
   // Training refusing a run in its worker (core/training); stored beside runs.error like the above.
+  // A damaged checkpoint (training/checkpointCodec.ts, inspect/layerWeights.ts); paths and weight names as they are.
+  checkpoint_no_kernel: z.object({ dir: word, layer: count, ordinal: count }).strict(),
+  checkpoint_no_manifest: z.object({ dir: word }).strict(),
+  checkpoint_state_invalid: z.object({ file: word, issues: word }).strict(),
+  checkpoint_weight_count: z.object({ where: word, held: count, expected: count }).strict(),
+  checkpoint_weight_not_float32: z.object({ dir: word, weight: word, dtype: word }).strict(),
+  checkpoint_weights_short: z.object({ dir: word }).strict(),
   training_backend_gpu_host_only: z.object({ backend: word }).strict(),
   training_backend_unavailable: z.object({ backend: word, detail: word }).strict(),
   training_checkpoint_unreadable: z.object({ file: word, reason: word }).strict(),

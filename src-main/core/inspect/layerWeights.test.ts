@@ -1,8 +1,12 @@
 import '@tensorflow/tfjs-backend-cpu';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorBodyText } from '../../../i18n/coreText.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
+import type { KernelLabError } from '../errors.ts';
+import { decodeCheckpointState } from '../training/checkpointCodec.ts';
 import { ModelSpec } from '../contract/training.ts';
 import { buildModel } from '../models/buildModel.ts';
 import { getPreset } from '../models/presets.ts';
@@ -71,5 +75,39 @@ describe('filters read from a checkpoint', () => {
     // A spec that does not match the checkpoint (kernel 3 where 5 was trained) is a conflict, not garbage filters.
     const other = ModelSpec.parse({ ...spec, layers: spec.layers.map((l) => (l.type === 'conv2d' ? { ...l, kernelSize: 3 } : l)) });
     await expect(readConvKernel(dir, other, 0)).rejects.toThrow("layer 0's kernel is [5, 5, 1, 6], the spec says 3×3 with 6 filters");
+  });
+
+  it('says what is damaged in a checkpoint in Korean, the English as before: no manifest, a short weights.bin, a bad state.json', async () => {
+    const spec = getPreset('lenet5-relu').spec;
+    const model = buildModel(spec, 3);
+    const dir = join(temp.dir, 'damaged');
+    await saveCheckpoint(dir, model, tf.train.sgd(0.1), freshState());
+    model.dispose();
+    const refusal = async (promise: Promise<unknown>) => {
+      const error = await promise.then(
+        () => null,
+        (e: unknown) => e as KernelLabError,
+      );
+      if (!error) throw new Error('not refused');
+      return { en: error.message, ko: errorBodyText(error.toBody(), 'ko') };
+    };
+    const bin = readFileSync(join(dir, 'weights.bin'));
+    writeFileSync(join(dir, 'weights.bin'), bin.subarray(0, 100));
+    expect(await refusal(readConvKernel(dir, spec, 0))).toEqual({
+      en: `checkpoint ${dir}: weights.bin is shorter than its manifest`,
+      ko: `체크포인트 ${dir}: weights.bin이 매니페스트보다 짧습니다`,
+    });
+    writeFileSync(join(dir, 'model.json'), '{"modelTopology": {}}');
+    expect(await refusal(readConvKernel(dir, spec, 0))).toEqual({
+      en: `checkpoint ${dir}: model.json has no weights manifest`,
+      ko: `체크포인트 ${dir}: model.json에 가중치 매니페스트가 없습니다`,
+    });
+    const state = await refusal(
+      Promise.resolve().then(() => decodeCheckpointState(() => new TextEncoder().encode('{"epoch": "x"}'), 'run-1')),
+    );
+    expect(state.en).toMatch(/^checkpoint file run-1\/state\.json is not a KernelLab checkpoint state: /);
+    expect(state.ko).toMatch(/^체크포인트 파일 run-1\/state\.json은\(는\) KernelLab 체크포인트 상태가 아닙니다: /);
+    const unreadable = await refusal(Promise.resolve().then(() => decodeCheckpointState(() => new TextEncoder().encode('{'), 'run-1')));
+    expect(unreadable.ko).toMatch(/^체크포인트 파일 run-1\/state\.json을\(를\) 읽을 수 없습니다: /);
   });
 });

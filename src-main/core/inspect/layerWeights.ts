@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { LayerSpec, ModelSpec } from '../contract/training.ts';
-import { coded, KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 
 /**
  * A conv layer's kernel read straight from a checkpoint's files (model.json's weights manifest and
@@ -50,7 +50,8 @@ export async function readConvKernel(dir: string, spec: ModelSpec, layer: number
       type: target.type,
     });
   const parsed = ModelJson.safeParse(JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')));
-  if (!parsed.success) throw new KernelLabError('unavailable', `checkpoint ${dir}: model.json has no weights manifest`);
+  if (!parsed.success)
+    throw coded('unavailable', `checkpoint ${dir}: model.json has no weights manifest`, 'checkpoint_no_manifest', { dir });
   const entries = parsed.data.weightsManifest.flatMap((group) => group.weights);
   const ordinal = spec.layers.slice(0, layer).filter(weighted).length;
   const layerNames: string[] = [];
@@ -60,15 +61,26 @@ export async function readConvKernel(dir: string, spec: ModelSpec, layer: number
     const owner = entry.name.slice(0, entry.name.lastIndexOf('/'));
     if (layerNames.at(-1) !== owner) layerNames.push(owner);
     if (entry.quantization !== undefined || !(entry.dtype in bytesPerValue))
-      throw new KernelLabError(
+      throw coded(
         'unavailable',
         `checkpoint ${dir}: weight ${entry.name} is ${entry.dtype}${entry.quantization ? ' quantized' : ''}, not float32`,
+        'checkpoint_weight_not_float32',
+        { dir, weight: entry.name, dtype: `${entry.dtype}${entry.quantization ? ' quantized' : ''}` },
       );
     if (layerNames.length - 1 === ordinal && entry.name.endsWith('/kernel')) found = { offset, entry };
     offset += entry.shape.reduce((a, b) => a * b, 1) * bytesPerValue[entry.dtype]!;
   }
   if (!found)
-    throw new KernelLabError('unavailable', `checkpoint ${dir}: no kernel for layer ${layer} (weighted layer ${ordinal}) in its manifest`);
+    throw coded(
+      'unavailable',
+      `checkpoint ${dir}: no kernel for layer ${layer} (weighted layer ${ordinal}) in its manifest`,
+      'checkpoint_no_kernel',
+      {
+        dir,
+        layer,
+        ordinal,
+      },
+    );
   const [k1, k2, inChannels, filters] = found.entry.shape;
   if (found.entry.shape.length !== 4 || k1 !== target.kernelSize || k2 !== target.kernelSize || filters !== target.filters) {
     throw coded(
@@ -81,7 +93,7 @@ export async function readConvKernel(dir: string, spec: ModelSpec, layer: number
   const bin = await readFile(join(dir, 'weights.bin'));
   const count = k1 * k2 * inChannels! * filters;
   if (bin.byteLength < found.offset + count * 4)
-    throw new KernelLabError('unavailable', `checkpoint ${dir}: weights.bin is shorter than its manifest`);
+    throw coded('unavailable', `checkpoint ${dir}: weights.bin is shorter than its manifest`, 'checkpoint_weights_short', { dir });
   // A copy into its own aligned buffer: the file's Buffer may start at any byte of a shared pool.
   const values = new Float32Array(count);
   new Uint8Array(values.buffer).set(bin.subarray(found.offset, found.offset + count * 4));

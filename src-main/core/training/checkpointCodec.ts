@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { KernelLabError, formatIssues } from '../errors.ts';
+import { coded, formatIssues } from '../errors.ts';
 import { CheckpointState, checkpointStateJson } from './checkpointState.ts';
 
 export interface CheckpointBlob {
@@ -81,7 +81,11 @@ function readJson(read: CheckpointReader, name: string, where: string): unknown 
   try {
     return JSON.parse(new TextDecoder().decode(read(name)));
   } catch (error) {
-    throw new KernelLabError('unavailable', `checkpoint file ${where}/${name} cannot be read: ${(error as Error).message}`);
+    const reason = (error as Error).message;
+    throw coded('unavailable', `checkpoint file ${where}/${name} cannot be read: ${reason}`, 'training_checkpoint_unreadable', {
+      file: `${where}/${name}`.slice(0, 1000),
+      reason: reason.slice(0, 1000),
+    });
   }
 }
 
@@ -97,9 +101,11 @@ export function decodeModelWeights(read: CheckpointReader, where: string, model:
   const tensors = specs.map((spec) => named[spec.name]!);
   if (tensors.length !== model.weights.length) {
     tf.dispose(tensors);
-    throw new KernelLabError(
+    throw coded(
       'conflict',
       `checkpoint ${where} holds ${tensors.length} weights but the model has ${model.weights.length}: the spec changed`,
+      'checkpoint_weight_count',
+      { where: where.slice(0, 1000), held: tensors.length, expected: model.weights.length },
     );
   }
   model.setWeights(tensors);
@@ -110,9 +116,11 @@ export function decodeModelWeights(read: CheckpointReader, where: string, model:
 export function decodeCheckpointState(read: CheckpointReader, where: string): CheckpointState {
   const parsed = CheckpointState.safeParse(readJson(read, 'state.json', where));
   if (!parsed.success)
-    throw new KernelLabError(
+    throw coded(
       'unavailable',
       `checkpoint file ${where}/state.json is not a KernelLab checkpoint state: ${formatIssues(parsed.error).join('; ')}`,
+      'checkpoint_state_invalid',
+      { file: `${where}/state.json`.slice(0, 1000), issues: formatIssues(parsed.error).join('; ').slice(0, 1000) },
     );
   return parsed.data;
 }
