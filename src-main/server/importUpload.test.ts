@@ -1,11 +1,11 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunStore } from '../core/db/RunStore.ts';
 import { createService, type Service } from '../core/service.ts';
 import { makeTempDir } from '../test/tempDir.ts';
-import { uploadFolderPrefix } from './importUpload.ts';
+import { leftUploadMs, removeLeftUploads, uploadFolderPrefix } from './importUpload.ts';
 import { startServer, type RunningServer } from './server.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are inspected loosely in assertions
@@ -112,5 +112,31 @@ describe('POST /api/import/runs (browser mode uploads an export)', () => {
       headers: { Authorization: `Bearer ${server.token}` },
     });
     expect(health.status).toBe(200);
+  });
+});
+
+describe('upload folders a killed server left in the data folder', () => {
+  it('are removed when a server starts once an hour untouched; a younger one (maybe another server’s upload) is kept', async () => {
+    const temp = makeTempDir();
+    const home = join(temp.dir, 'home');
+    const service = createService({ dataDir: home, shell: 'server' });
+    try {
+      const left = join(home, `${uploadFolderPrefix}killed`);
+      const live = join(home, `${uploadFolderPrefix}live`);
+      for (const dir of [left, live]) {
+        mkdirSync(dir);
+        writeFileSync(join(dir, 'runs.json'), '{"format":"kernellab-runs"');
+      }
+      const old = (Date.now() - leftUploadMs - 60_000) / 1000;
+      for (const path of [join(left, 'runs.json'), left]) utimesSync(path, old, old);
+      const server = await startServer({ service, port: 0 });
+      await server.close();
+      expect(existsSync(left)).toBe(false);
+      expect(existsSync(join(live, 'runs.json'))).toBe(true);
+      expect(removeLeftUploads(home)).toBe(0);
+    } finally {
+      await service.close();
+      temp.cleanup();
+    }
   });
 });

@@ -10,7 +10,7 @@
  * RAM-backed tmpfs, while the data folder is where the imported runs go anyway (the database grows
  * by about the export's size), so an upload that fits there has room to be imported.
  */
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { coded } from '../core/errors.ts';
@@ -19,6 +19,30 @@ import { mustClose } from './requestBody.ts';
 
 /** The prefix of the temporary folders an upload is written to, in the data folder. */
 export const uploadFolderPrefix = '.import-upload-';
+
+/**
+ * An upload folder untouched this long belongs to no live upload: a server killed mid-upload (or
+ * mid-import) left it. A live upload writes its file as the bytes come, so its time keeps moving.
+ */
+export const leftUploadMs = 60 * 60 * 1000;
+
+/**
+ * Removes the upload folders a killed server left in the data folder (each holds up to a whole
+ * export): those whose folder and file were last changed over `leftUploadMs` ago. Younger ones may
+ * be another server's upload on the same data folder, and are kept. Returns how many went.
+ */
+export function removeLeftUploads(root: string, now = Date.now()): number {
+  let removed = 0;
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith(uploadFolderPrefix)) continue;
+    const dir = join(root, name);
+    const times = [dir, join(dir, 'runs.json')].map((path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+    if (now - Math.max(...times) < leftUploadMs) continue;
+    rmSync(dir, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
 
 const tooLarge = (limit: number) =>
   coded('too_large', `The runs export is over the ${limit}-byte upload limit`, 'error_import_upload_too_large', { limit });

@@ -10,7 +10,7 @@ import { httpStatusOf, KernelLabError, toErrorBody } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { hostPolicy, isLoopbackHost } from './hostPolicy.ts';
 import { exportDownload } from './exportDownload.ts';
-import { importUpload } from './importUpload.ts';
+import { importUpload, removeLeftUploads } from './importUpload.ts';
 import { mustClose, parseJsonBody, readBody } from './requestBody.ts';
 import { SseClient, type SseLimits } from './sseClient.ts';
 
@@ -151,6 +151,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const sseClients = new Set<SseClient>();
   const maxAgentBody = options.maxAgentBodyBytes ?? 16 * 1024 * 1024;
   if (!isLoopbackHost(host) && !options.tls) throw new KernelLabError('invalid_input', exposedWithoutTls);
+  removeLeftUploads(service.context.layout.root);
 
   function authorised(req: IncomingMessage, url: URL): boolean {
     const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
