@@ -104,24 +104,46 @@ console.log(formatTable(thisRun));
 const all = [...records.values()].sort((a, b) => (order.indexOf(a.bench) + 1 || 99) - (order.indexOf(b.bench) + 1 || 99));
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(latestPath, JSON.stringify({ benches: all }, null, 2) + '\n');
-writeFileSync(join(here, '..', 'BENCHMARKS.md'), benchmarksMarkdown(all));
+const markdownPath = join(here, '..', 'BENCHMARKS.md');
+const before = existsSync(markdownPath) ? sections(readFileSync(markdownPath, 'utf8')) : new Map<string, string>();
+writeFileSync(markdownPath, benchmarksMarkdown(all, before, new Set(names)));
 console.log('\nwritten: bench/results/latest.json, BENCHMARKS.md');
 if (failures.length > 0) {
   console.error(`\n${failures.length} benchmark(s) failed:\n${failures.join('\n')}`);
   process.exitCode = 1;
 }
 
-function benchmarksMarkdown(benches: BenchRecord[]): string {
+/** BENCHMARKS.md's sections by group name: each from its `## name` line to the next one. */
+function sections(markdown: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const parts = markdown.split(/^(?=## )/m).slice(1);
+  for (const part of parts) out.set(part.slice(3, part.indexOf('\n')).trim(), part.trimEnd());
+  return out;
+}
+
+/**
+ * The tables are written from what was measured. A group not measured by this run keeps its
+ * section as it was, with the notes people wrote under its table (how it was measured, what it
+ * means); a group measured again gets a fresh section, since notes about older figures would
+ * now be wrong.
+ */
+function benchmarksMarkdown(benches: BenchRecord[], before: Map<string, string>, measured: Set<string>): string {
   const lines = [
     '# KernelLab benchmarks',
     '',
-    'Written by `npm run bench` (bench/run.ts) from what it measured; nothing here is typed in by hand.',
+    'Written by `npm run bench` (bench/run.ts) from what it measured: the tables are never typed in by hand.',
+    'The notes under a table are, and stay until that group is measured again.',
     'Reproduce on your machine with `npm run bench` (all), or `KERNELLAB_BENCH_ONLY=training npm run bench`',
-    '(one group; the other groups keep their last rows). Peer rows need `pip install tensorflow-cpu torch`',
+    '(one group; the other groups keep their last rows and notes). Peer rows need `pip install tensorflow-cpu torch`',
     'and say "absent" when those are missing.',
     '',
   ];
   for (const b of benches) {
+    const kept = measured.has(b.bench) ? undefined : before.get(b.bench);
+    if (kept !== undefined) {
+      lines.push(kept, '');
+      continue;
+    }
     const m = b.machine;
     lines.push(`## ${b.bench}`, '');
     lines.push(
