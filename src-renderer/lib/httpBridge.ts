@@ -17,6 +17,16 @@ function takeToken(): string | null {
   return sessionStorage.getItem(tokenKey);
 }
 
+/** The server's JSON answer; a body that is not JSON (a proxy's error page) becomes an internal error naming the status. */
+async function bridgeReply(response: Response): Promise<BridgeReply> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as BridgeReply;
+  } catch {
+    return { ok: false, error: { code: 'internal', message: `HTTP ${response.status}: ${text.slice(0, 200)}` } };
+  }
+}
+
 /**
  * Browser mode's import: the chosen export file posted as it is to `/api/import/runs`, which
  * writes it to a temporary file and imports it from there a part at a time; the page never reads
@@ -30,12 +40,7 @@ export async function uploadRunsExport(file: Blob): Promise<BridgeReply> {
     body: file,
     credentials: 'same-origin',
   });
-  const text = await response.text();
-  try {
-    return JSON.parse(text) as BridgeReply;
-  } catch {
-    return { ok: false, error: { code: 'internal', message: `HTTP ${response.status}: ${text.slice(0, 200)}` } };
-  }
+  return bridgeReply(response);
 }
 
 /** Browser mode: the same bridge shape as the Electron preload, over HTTP JSON and SSE. */
@@ -54,12 +59,7 @@ export function createHttpBridge(): KernelLabBridge {
         body: JSON.stringify(input ?? {}),
         credentials: 'same-origin',
       });
-      const text = await response.text();
-      try {
-        return JSON.parse(text) as BridgeReply;
-      } catch {
-        return { ok: false, error: { code: 'internal', message: `HTTP ${response.status}: ${text.slice(0, 200)}` } };
-      }
+      return bridgeReply(response);
     },
     subscribe(listener) {
       listeners.add(listener);
