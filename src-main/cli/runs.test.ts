@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunStore } from '../core/db/RunStore.ts';
@@ -97,5 +97,103 @@ describe('kernellab runs export / import', () => {
     const missing = into(join(tmp.dir, 'nothing.json'));
     expect(missing.code).not.toBe(0);
     expect(missing.err).toMatch(/Cannot read the runs export .*nothing\.json: there is no such file/);
+  });
+});
+
+describe('kernellab runs import of a damaged or foreign file', () => {
+  it('says what is wrong and where in Korean, in English exactly as before, and imports nothing', { timeout: 180_000 }, () => {
+    const run = {
+      uuid: '6f1c1f0e-7d7e-4a43-9c39-0a4a4b1c2d3e',
+      name: 'imported',
+      experimentUuid: null,
+      sweepUuid: null,
+      parentRunUuid: null,
+      derivedFromRunUuid: null,
+      derivedEpochs: null,
+      status: 'completed',
+      modelSpec: {},
+      dataset: 'mnist',
+      backend: 'wasm',
+      device: '',
+      seed: 1,
+      hyperparameters: {},
+      environment: {},
+      priority: 0,
+      error: null,
+      createdAt: 1,
+      startedAt: 2,
+      endedAt: 3,
+      tags: [],
+      note: '',
+      checkpoints: [],
+      evaluations: [],
+      metrics: {},
+    };
+    const exported = (runs: object[], extra: object = {}) =>
+      JSON.stringify({ format: 'kernellab.runs', version: 1, exportedAt: 1, experiments: [], sweeps: [], runs, ...extra });
+    const bad: [string, string, string][] = [
+      [
+        exported([run], { version: 2 }),
+        'Invalid runs export: version: expected 1',
+        '실행 내보내기 파일이 올바르지 않습니다: version: 1이어야 합니다',
+      ],
+      ['{"hello": 1}', 'Invalid runs export: format: missing', '실행 내보내기 파일이 올바르지 않습니다: format: 없습니다'],
+      [
+        exported([{ ...run, status: 'flying' }]),
+        'Invalid runs export: runs.0.status: ',
+        '실행 내보내기 파일이 올바르지 않습니다: runs.0.status: 다음 중 하나여야 합니다: queued, ',
+      ],
+      [
+        exported([{ ...run, metrics: [] }]),
+        'Invalid runs export: runs.0.metrics: expected an object',
+        '실행 내보내기 파일이 올바르지 않습니다: runs.0.metrics: 객체여야 합니다',
+      ],
+      [
+        exported([{ ...run, metrics: { 'a b': [] } }]),
+        'Invalid runs export: runs.0.metrics.a b: ',
+        '실행 내보내기 파일이 올바르지 않습니다: runs.0.metrics.a b: ',
+      ],
+      [
+        exported([run]).replace('"note":""', '"__proto__":{}'),
+        'Invalid runs export: runs.0: an object key named __proto__ is not allowed',
+        '실행 내보내기 파일이 올바르지 않습니다: runs.0: __proto__라는 이름의 객체 키는 허용되지 않습니다',
+      ],
+      [
+        '{"format": "kernellab.runs", "version": 1,',
+        'Invalid runs export: (root): not JSON KernelLab reads (the text ends early at byte 42)',
+        '실행 내보내기 파일이 올바르지 않습니다: (root): KernelLab이 읽을 수 있는 JSON이 아닙니다 (바이트 42: ',
+      ],
+      [
+        exported([{ ...run, note: JSON.parse(`${'['.repeat(300)}${']'.repeat(300)}`) as unknown }]),
+        'Invalid runs export: runs.0: not JSON KernelLab reads (nested deeper than ',
+        '실행 내보내기 파일이 올바르지 않습니다: runs.0: KernelLab이 읽을 수 있는 JSON이 아닙니다 (바이트 ',
+      ],
+    ];
+    const file = join(tmp.dir, 'bad.json');
+    const importAs = (lang: string) => {
+      const result = spawnSync(process.execPath, [cliPath, '--home', tmp.dir, '--lang', lang, 'runs', 'import', file], {
+        encoding: 'utf8',
+      });
+      return { code: result.status, err: result.stderr };
+    };
+    for (const [text, english, korean] of bad) {
+      writeFileSync(file, text);
+      const ko = importAs('ko');
+      expect(ko.code, text.slice(0, 80)).toBe(2);
+      expect(ko.err, text.slice(0, 80)).toContain(korean);
+      expect(ko.err).not.toContain('Invalid runs export');
+      expect(ko.err).not.toMatch(/expected|missing|not JSON|nested deeper/);
+      // The English sentences are unchanged; three of them are checked, to keep the test short.
+      if (!english.includes('version') && !english.includes('__proto__') && !english.includes('(root)')) continue;
+      const en = importAs('en');
+      expect(en.code).toBe(2);
+      expect(en.err).toContain(english);
+    }
+    const store = RunStore.open(join(tmp.dir, 'kernellab.db'));
+    try {
+      expect(store.listRuns().rows).toEqual([]);
+    } finally {
+      store.close();
+    }
   });
 });

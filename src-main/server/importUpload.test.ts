@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'n
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorBodyText } from '../../i18n/coreText.ts';
 import { RunStore } from '../core/db/RunStore.ts';
 import { createService, type Service } from '../core/service.ts';
 import { makeTempDir } from '../test/tempDir.ts';
@@ -82,7 +83,12 @@ describe('POST /api/import/runs (browser mode uploads an export)', () => {
     const before = runNames().length;
     const notJson = await post('this is not an export');
     expect(notJson.status).toBe(400);
-    expect((await json(notJson)).error.message).toMatch(/^Invalid runs export: .*not JSON/);
+    const refused = (await json(notJson)).error;
+    expect(refused.message).toMatch(/^Invalid runs export: .*not JSON/);
+    // What the page shows a Korean user for the same answer (issue 17).
+    expect(errorBodyText(refused, 'ko')).toMatch(
+      /^실행 내보내기 파일이 올바르지 않습니다: \(root\): KernelLab이 읽을 수 있는 JSON이 아닙니다 \(바이트 0: /,
+    );
     const noToken = await fetch(`${server.url}api/import/runs`, { method: 'POST', body: content });
     expect(noToken.status).toBe(401);
     expect(runNames()).toHaveLength(before);

@@ -11,9 +11,18 @@
  * JSON.parse (a part cut short or run together with the next one does not parse).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { coreText } from '../contract/coreText.ts';
 import { coded } from '../errors.ts';
-import { invalid } from './importChecks.ts';
+import { invalid, tooLarge } from './importChecks.ts';
 import type { Slice } from './jsonSlices.ts';
+
+/** Nesting past the limit, at a byte offset of the file. */
+const tooDeep = (where: string, levels: number, at: number) =>
+  invalid(
+    where,
+    `not JSON KernelLab reads (nested deeper than ${levels} levels at byte ${at})`,
+    coreText('import_too_deep_byte', { levels, at }),
+  );
 
 /** Where the parts of an export are: its small members by key, and each run's slice as [start, end) pairs. */
 export interface ExportLayout {
@@ -63,7 +72,11 @@ class LayoutWalk {
   }
 
   #fail(message: string, at: number): never {
-    throw invalid(this.#where(), `not JSON KernelLab reads (${message} at byte ${at})`);
+    throw invalid(
+      this.#where(),
+      `not JSON KernelLab reads (${message} at byte ${at})`,
+      coreText('import_not_json_byte', { detail: message, at }),
+    );
   }
 
   /** One read: `bytes` starting at file offset `offset`. */
@@ -119,7 +132,7 @@ class LayoutWalk {
       if (c === 0x7b || c === 0x5b) {
         if (++depth > maxDepth) {
           this.#depth = depth;
-          throw invalid(this.#where(), `not JSON KernelLab reads (nested deeper than ${maxDepth} levels at byte ${offset + i})`);
+          throw tooDeep(this.#where(), maxDepth, offset + i);
         }
       } else if ((c === 0x7d || c === 0x5d) && --depth === 2) {
         this.#depth = depth;
@@ -143,10 +156,10 @@ class LayoutWalk {
   #checkSizes(at: number): void {
     const { maxHeaderBytes, maxRunBytes } = this.#limits;
     if (this.#inRuns && this.#elementStart >= 0 && at - this.#elementStart > maxRunBytes)
-      throw invalid(this.#where(), `more than ${maxRunBytes / 2 ** 20} MiB`);
+      throw invalid(this.#where(), `more than ${maxRunBytes / 2 ** 20} MiB`, tooLarge(maxRunBytes));
     // The runs list is as long as it is; each run is bounded instead.
     if (!this.#inRuns && this.#memberKey !== 'runs' && this.#memberStart >= 0 && at - this.#memberStart > maxHeaderBytes)
-      throw invalid(this.#memberKey, `more than ${maxHeaderBytes / 2 ** 20} MiB`);
+      throw invalid(this.#memberKey, `more than ${maxHeaderBytes / 2 ** 20} MiB`, tooLarge(maxHeaderBytes));
   }
 
   /** A byte outside strings and space, at file offset `at`. */
@@ -212,8 +225,7 @@ class LayoutWalk {
       if (this.#elementStart < 0) this.#elementStart = at;
     }
     if (c === 0x7b || c === 0x5b) {
-      if (++this.#depth > this.#limits.maxDepth)
-        throw invalid(this.#where(), `not JSON KernelLab reads (nested deeper than ${this.#limits.maxDepth} levels at byte ${at})`);
+      if (++this.#depth > this.#limits.maxDepth) throw tooDeep(this.#where(), this.#limits.maxDepth, at);
     } else if (c === 0x7d || c === 0x5d) this.#depth--;
   }
 
@@ -279,7 +291,7 @@ export function exportFile(path: string, limits: LayoutLimits, readBytes = 2 ** 
       let done = 0;
       while (done < buffer.length) {
         const read = readSync(fd, buffer, done, buffer.length - done, start + done);
-        if (read === 0) throw invalid('(file)', 'the file became shorter while it was imported');
+        if (read === 0) throw invalid('(file)', 'the file became shorter while it was imported', coreText('import_file_shrank', {}));
         done += read;
       }
       return buffer.toString('utf8');

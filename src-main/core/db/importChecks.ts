@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { decodeMetricValue, MetricKey, MetricValue, RunStatus, SweepStatus } from '../contract/index.ts';
-import { formatIssues, KernelLabError } from '../errors.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
+import { formatIssues, issueText, issueTexts, KernelLabError } from '../errors.ts';
 import type { MetricPoint } from './metricWrite.ts';
 
 const Uuid = z.uuid();
@@ -91,12 +92,26 @@ export const ImportedSweep = z
 
 const MetricPoints = z.array(z.tuple([z.number().int().min(0), z.number().int().min(0), z.number(), MetricValue])).max(10_000_000);
 
-export function invalid(where: string, message: string): KernelLabError {
-  return new KernelLabError('invalid_input', `Invalid runs export: ${where}: ${message}`, [`${where}: ${message}`]);
+/**
+ * A refused export: `where` is the field path, `message` the English reason and `reason` its coded
+ * form (null: English only), shown after the path like a validation issue (error_import_invalid).
+ */
+export function invalid(where: string, message: string, reason: CoreText | null): KernelLabError {
+  return new KernelLabError('invalid_input', `Invalid runs export: ${where}: ${message}`, [`${where}: ${message}`], {
+    text: coreText('error_import_invalid', {}),
+    // A member name comes from the file: the coded path is bounded as IssueText is (the English names it whole, as before).
+    issueTexts: [{ path: where.slice(0, 1000), text: reason }],
+  });
 }
 
+/** The coded reason of a part over its size limit (`more than N MiB`). */
+export const tooLarge = (bytes: number): CoreText => coreText('import_too_large', { mib: bytes / 2 ** 20 });
+
+const protoMessage = 'an object key named __proto__ is not allowed';
+class ProtoKeyError extends Error {}
+
 function refuseProto(key: string, value: unknown): unknown {
-  if (key === '__proto__') throw new Error('an object key named __proto__ is not allowed');
+  if (key === '__proto__') throw new ProtoKeyError(protoMessage);
   return value;
 }
 
@@ -105,7 +120,10 @@ export function parseJson(text: string, where: string): unknown {
   try {
     return text.includes('__proto__') ? (JSON.parse(text, refuseProto) as unknown) : (JSON.parse(text) as unknown);
   } catch (error) {
-    throw invalid(where, (error as Error).message);
+    if (error instanceof ProtoKeyError) throw invalid(where, protoMessage, coreText('import_proto_key', {}));
+    // JSON.parse's own words (which character, where) stay as the parser wrote them.
+    const message = (error as Error).message;
+    throw invalid(where, message, coreText('import_not_json', { detail: message.slice(0, 1000) }));
   }
 }
 
@@ -113,7 +131,11 @@ export function checked<T>(schema: z.ZodType<T>, value: unknown, where: string):
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issues = formatIssues(parsed.error).map((issue) => `${where}.${issue}`);
-  throw new KernelLabError('invalid_input', `Invalid runs export: ${issues.join('; ')}`, issues);
+  const codes = issueTexts(parsed.error).map(({ path, text }) => ({ path: `${where}.${path}`.slice(0, 1000), text }));
+  throw new KernelLabError('invalid_input', `Invalid runs export: ${issues.join('; ')}`, issues, {
+    text: coreText('error_import_invalid', {}),
+    issueTexts: codes,
+  });
 }
 
 /**
@@ -137,11 +159,15 @@ function plainPoints(points: unknown): points is [number, number, number, Metric
 
 /** A run's metrics as (key, points) pairs: the keys are names from the file, so no plain object holds them. */
 export function metricsOf(raw: unknown, where: string): [string, MetricPoint[]][] {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(`${where}.metrics`, 'expected an object');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw invalid(`${where}.metrics`, 'expected an object', coreText('import_expected_object', {}));
   const out: [string, MetricPoint[]][] = [];
   for (const [key, points] of Object.entries(raw)) {
     const name = MetricKey.safeParse(key);
-    if (!name.success) throw invalid(`${where}.metrics.${key.slice(0, 80)}`, name.error.issues[0]!.message);
+    if (!name.success) {
+      const issue = name.error.issues[0]!;
+      throw invalid(`${where}.metrics.${key.slice(0, 80)}`, issue.message, issueText(issue));
+    }
     const list = plainPoints(points) ? points : checked(MetricPoints, points, `${where}.metrics.${key}`);
     out.push([key, list.map(([step, epoch, wallMs, value]) => ({ step, epoch, wallMs, value: decodeMetricValue(value) }))]);
   }

@@ -21,7 +21,8 @@ import { z } from 'zod';
 import { maxJsonDepth } from '../contract/jsonDepth.ts';
 import { decodeMetricValue, type MetricValue, type RunStatus } from '../contract/index.ts';
 import type { SqliteDatabase } from './database.ts';
-import { checked, ImportedExperiment, ImportedRun, ImportedSweep, invalid, metricsOf, parseJson, Time } from './importChecks.ts';
+import { coreText } from '../contract/coreText.ts';
+import { checked, ImportedExperiment, ImportedRun, ImportedSweep, invalid, metricsOf, parseJson, Time, tooLarge } from './importChecks.ts';
 import type { ExportLayout, ExportSource, LayoutLimits } from './exportFile.ts';
 import { arrayElements, JsonSliceError, objectMembers, type Slice } from './jsonSlices.ts';
 import type { MetricGroup, MetricPoint, MetricWriter } from './metricWrite.ts';
@@ -104,7 +105,8 @@ async function layoutOf(content: string, signal: AbortSignal | undefined): Promi
     for (let step = members.next(); !step.done;) {
       const member = step.value;
       if (member.key !== 'runs') {
-        if (member.end - member.start > maxHeaderBytes) throw invalid(member.key, `more than ${maxHeaderBytes / 2 ** 20} MiB`);
+        if (member.end - member.start > maxHeaderBytes)
+          throw invalid(member.key, `more than ${maxHeaderBytes / 2 ** 20} MiB`, tooLarge(maxHeaderBytes));
         header.set(member.key, member);
         step = members.next(undefined);
         continue;
@@ -114,7 +116,8 @@ async function layoutOf(content: string, signal: AbortSignal | undefined): Promi
       let e = elements.next();
       for (; !e.done; e = elements.next()) {
         const index = runSlices.length / 2;
-        if (e.value.end - e.value.start > maxRunBytes) throw invalid(`runs.${index}`, `more than ${maxRunBytes / 2 ** 20} MiB`);
+        if (e.value.end - e.value.start > maxRunBytes)
+          throw invalid(`runs.${index}`, `more than ${maxRunBytes / 2 ** 20} MiB`, tooLarge(maxRunBytes));
         runSlices.push(e.value.start, e.value.end);
         if (performance.now() - sliceStart > chunkMs) {
           await yieldToLoop();
@@ -129,12 +132,13 @@ async function layoutOf(content: string, signal: AbortSignal | undefined): Promi
   } catch (error) {
     if (!(error instanceof JsonSliceError)) throw error;
     const where = inRuns ? `runs.${runSlices.length / 2}` : '(root)';
-    throw invalid(
-      where,
-      error.tooDeep
-        ? `not JSON KernelLab reads (nested deeper than ${maxJsonDepth} levels at character ${error.position})`
-        : `not JSON (${error.message})`,
-    );
+    if (error.tooDeep)
+      throw invalid(
+        where,
+        `not JSON KernelLab reads (nested deeper than ${maxJsonDepth} levels at character ${error.position})`,
+        coreText('import_too_deep_character', { levels: maxJsonDepth, at: error.position }),
+      );
+    throw invalid(where, `not JSON (${error.message})`, coreText('import_not_json', { detail: error.message }));
   }
   return { header, runSlices };
 }
@@ -148,12 +152,13 @@ function textSource(content: string): ExportSource {
 function headerOf(source: ExportSource, header: Map<string, Slice>) {
   const part = (key: string): unknown => {
     const slice = header.get(key);
-    if (!slice) throw invalid(key, 'missing');
+    if (!slice) throw invalid(key, 'missing', coreText('import_missing', {}));
     return parseJson(source.text(slice), key);
   };
-  if (part('format') !== exportFormatTag) throw invalid('format', `expected "${exportFormatTag}"`);
-  if (part('version') !== 1) throw invalid('version', 'expected 1');
-  if (!header.has('runs')) throw invalid('runs', 'missing');
+  if (part('format') !== exportFormatTag)
+    throw invalid('format', `expected "${exportFormatTag}"`, coreText('import_expected', { value: `"${exportFormatTag}"` }));
+  if (part('version') !== 1) throw invalid('version', 'expected 1', coreText('import_expected', { value: '1' }));
+  if (!header.has('runs')) throw invalid('runs', 'missing', coreText('import_missing', {}));
   checked(Time, part('exportedAt'), 'exportedAt');
   const experiments = checked(z.array(ImportedExperiment).max(100_000), part('experiments'), 'experiments');
   const sweeps = checked(z.array(ImportedSweep).max(100_000), part('sweeps'), 'sweeps');
