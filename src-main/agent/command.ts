@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { runAgent, type AgentOptions } from '../core/agents/agent.ts';
 import { BackendName } from '../core/contract/app.ts';
+import type { CoreText } from '../core/contract/coreText.ts';
 import { KernelLabError } from '../core/errors.ts';
 
 export interface AgentFlags {
@@ -44,6 +45,8 @@ export interface AgentTexts {
   runsMany: (p: { count: number; list: string }) => string;
   none: string;
   notReported: string;
+  /** A coded line of the agent's (the server cannot be reached …) in this language; English: the core's sentence as it is. */
+  say: (text: CoreText | undefined, english: string) => string;
 }
 
 export const englishAgentTexts: AgentTexts = {
@@ -70,6 +73,7 @@ export const englishAgentTexts: AgentTexts = {
   runsMany: ({ count, list }) => `${count} runs (${list})`,
   none: 'none',
   notReported: 'not reported',
+  say: (_text, english) => english,
 };
 
 function positive(name: string, texts: AgentTexts) {
@@ -133,6 +137,7 @@ export function defineAgentCommand(
           job: flags.job,
           patienceMs: flags.patience !== undefined ? flags.patience * 1000 : undefined,
           log: write,
+          say: texts.say,
           signal: stop.signal,
           ...extra,
         });

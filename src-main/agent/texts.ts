@@ -3,6 +3,7 @@
  * `kernellab-agent` (which packs the compiled catalogue, buildSea.ts) both speak the user's language.
  */
 import { m } from '../../i18n/paraglide/messages.js';
+import { storedSentence } from '../cli/errorText.ts';
 import type { AgentTexts } from './command.ts';
 
 /** The agent's texts from the catalogue, in the language set with setLocale. */
@@ -31,6 +32,7 @@ export function catalogueAgentTexts(): AgentTexts {
     runsMany: m.cli_agent_runs_many,
     none: m.cli_agent_none(),
     notReported: m.cli_agent_not_reported(),
+    say: (text, english) => storedSentence(text, english),
   };
 }
 

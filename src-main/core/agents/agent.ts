@@ -27,7 +27,7 @@ import {
   type FileRef,
   type MethodOutput,
 } from '../contract/index.ts';
-import { coreText } from '../contract/coreText.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { byeReasons } from '../contract/agents.ts';
 import { coded } from '../errors.ts';
 import { probeBackendsInWorker } from '../training/probe.ts';
@@ -65,6 +65,8 @@ export interface AgentOptions {
   launchWorker?: WorkerLauncher | undefined;
   workerEntry?: string | undefined;
   log: (line: string) => void;
+  /** A coded line in the agent command's language (cli/errorText.ts storedSentence); absent: the English as it is. */
+  say?: ((text: CoreText | undefined, english: string) => string) | undefined;
   /** Aborted by SIGTERM/SIGINT: the current run is interrupted and reported, then the agent exits. */
   signal: AbortSignal;
 }
@@ -156,8 +158,12 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   const patience = options.patienceMs ?? 10 * 60_000;
   const runs: AgentResult['runs'] = [];
   const client = new AgentClient({ server: options.server, token, caFile: options.caFile });
-  const waiting = (what: string) => (error: Unreachable, waitMs: number) =>
-    log(`${what}: ${error.message}; trying again in ${Math.round(waitMs / 1000)} s`);
+  const say = options.say ?? ((_text, english) => english);
+  const waiting = (what: string) => (error: Unreachable, waitMs: number) => {
+    const waitSeconds = Math.round(waitMs / 1000);
+    const problem = say(error.text, error.message).slice(0, 1000);
+    log(say(coreText('agent_retrying', { what, problem, waitSeconds }), `${what}: ${error.message}; trying again in ${waitSeconds} s`));
+  };
   const call = <T>(what: string, attempt: () => Promise<T>) =>
     untilAnswered(attempt, { deadline: Date.now() + patience, onWait: waiting(what), signal: options.signal });
   try {
@@ -269,6 +275,7 @@ function openOutbox(job: AgentJob, t: TrainContext, runDir: string, stop: (mode:
     maxChunkBytes: t.hello.maxChunkBytes,
     heartbeatMs: t.hello.heartbeatMs,
     log,
+    say: options.say,
     onStop: (mode) => {
       log(`the server asks to ${mode === 'cancel' ? 'cancel' : 'pause'} run ${job.runId}`);
       stop(mode);

@@ -13,9 +13,10 @@ import type { ErrorBody } from '../contract/bridge.ts';
 import { CoreText, coreText, IssueText } from '../contract/coreText.ts';
 import { KernelLabError } from '../errors.ts';
 
-export class Unreachable extends Error {
-  constructor(message: string) {
-    super(message);
+/** The server cannot be reached, with its coded text: an agent that runs out of patience says why in its language. */
+export class Unreachable extends KernelLabError {
+  constructor(message: string, text: CoreText) {
+    super('unavailable', message, undefined, { text });
     this.name = 'Unreachable';
   }
 }
@@ -84,7 +85,14 @@ export class AgentClient {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', (error) => reject(new Unreachable(`${name}: the answer broke off (${error.message})`)));
+          res.on('error', (error) =>
+            reject(
+              new Unreachable(
+                `${name}: the answer broke off (${error.message})`,
+                coreText('agent_answer_broke_off', { method: name, reason: error.message.slice(0, 1000) }),
+              ),
+            ),
+          );
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${Math.round(this.#timeoutMs / 1000)} s`)));
@@ -96,16 +104,24 @@ export class AgentClient {
               text: coreText('agent_server_certificate', { server: this.server, reason: error.message.slice(0, 1000) }),
             }),
           );
-        else reject(new Unreachable(`${this.server} cannot be reached (${error.code ?? error.message})`));
+        else {
+          const reason = error.code ?? error.message;
+          const text = coreText('agent_server_unreachable', { server: this.server, reason: reason.slice(0, 1000) });
+          reject(new Unreachable(`${this.server} cannot be reached (${reason})`, text));
+        }
       });
       req.end(body);
     });
-    if (status === 502 || status === 503 || status === 504) throw new Unreachable(`${this.server} answered ${status}`);
+    if (status === 502 || status === 503 || status === 504)
+      throw new Unreachable(`${this.server} answered ${status}`, coreText('agent_server_answered', { server: this.server, status }));
     let parsed: { ok: true; result: unknown } | { ok: false; error: ErrorBody };
     try {
       parsed = JSON.parse(text) as typeof parsed;
     } catch {
-      throw new Unreachable(`${this.server} answered ${status} with something that is not KernelLab's JSON`);
+      throw new Unreachable(
+        `${this.server} answered ${status} with something that is not KernelLab's JSON`,
+        coreText('agent_server_not_json', { server: this.server, status }),
+      );
     }
     if (!parsed.ok) {
       // The server's coded text comes along when it fits this agent's catalogue (a newer server's code does not).

@@ -22,6 +22,7 @@ import {
   type FileRef,
   type MetricValue,
 } from '../contract/index.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { RunEvent } from '../sweeps/execution.ts';
 import { sleep, Unreachable, type AgentClient } from './client.ts';
 
@@ -44,6 +45,8 @@ export interface OutboxOptions {
   maxChunkBytes: number;
   heartbeatMs: number;
   log: (line: string) => void;
+  /** A coded line in the agent's language (AgentOptions.say); absent: the English. */
+  say?: ((text: CoreText | undefined, english: string) => string) | undefined;
   /** The server asked for the run to stop (its sweep was paused or canceled). */
   onStop: (mode: 'cancel' | 'interrupt') => void;
   /** The lease is gone, or the server refused the events: stop training, record nothing more. */
@@ -236,7 +239,10 @@ export class Outbox {
   #offline(error: Unreachable): void {
     if (this.#offlineSince === null) {
       this.#offlineSince = Date.now();
-      this.#o.log(`${error.message}; spooling to ${this.#o.spoolFile} and trying again`);
+      const english = `${error.message}; spooling to ${this.#o.spoolFile} and trying again`;
+      const say = this.#o.say ?? ((_text, line) => line);
+      const problem = say(error.text, error.message).slice(0, 1000);
+      this.#o.log(say(coreText('agent_spooling', { problem, file: this.#o.spoolFile.slice(0, 1000) }), english));
     }
   }
 
