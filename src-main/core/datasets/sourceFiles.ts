@@ -28,14 +28,20 @@ export interface SourceFile {
   named: boolean;
 }
 
-/** What kind of thing a non-regular file is, in words. */
-function kindOf(st: Stats): string {
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isFIFO()) return 'a named pipe (FIFO)';
-  if (st.isSocket()) return 'a socket';
-  if (st.isDirectory()) return 'a folder';
-  return 'not a regular file';
+type NotRegularCode =
+  | 'dataset_skipped_character_device'
+  | 'dataset_skipped_block_device'
+  | 'dataset_skipped_fifo'
+  | 'dataset_skipped_socket'
+  | 'dataset_skipped_not_regular';
+
+/** What kind of thing a non-regular file (not a folder) is, in English words and as the code of its note (one per kind: a message cannot choose a word). */
+function kindOf(st: Stats): { kind: string; code: NotRegularCode } {
+  if (st.isCharacterDevice()) return { kind: 'a character device', code: 'dataset_skipped_character_device' };
+  if (st.isBlockDevice()) return { kind: 'a block device', code: 'dataset_skipped_block_device' };
+  if (st.isFIFO()) return { kind: 'a named pipe (FIFO)', code: 'dataset_skipped_fifo' };
+  if (st.isSocket()) return { kind: 'a socket', code: 'dataset_skipped_socket' };
+  return { kind: 'not a regular file', code: 'dataset_skipped_not_regular' };
 }
 
 /** The largest file any variant of the dataset can hold (a re-compressed .gz may be larger than the published one). */
@@ -137,12 +143,14 @@ class SourceWalk {
     }
     const label = real === resolve(path) ? basename(path) : `${basename(path)} (a link to ${real})`;
     if (st.isDirectory()) return this.#visitFolder(real, label, named ? 'named' : link.isSymbolicLink() ? 'link' : 'inside', depth);
-    if (!st.isFile())
+    if (!st.isFile()) {
+      const { kind, code } = kindOf(st);
       return this.#leaveOut(
         named,
-        `${label}: is ${kindOf(st)}, not a regular file; KernelLab imports regular files and folders only`,
-        coreText('dataset_skipped_not_regular', { label, kind: kindOf(st) }),
+        `${label}: is ${kind}, not a regular file; KernelLab imports regular files and folders only`,
+        coreText(code, { label }),
       );
+    }
     if (st.size > this.#cap)
       return this.#leaveOut(
         named,

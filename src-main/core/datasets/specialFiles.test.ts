@@ -98,8 +98,8 @@ describe('datasets.import takes regular files only', () => {
     const korean = info.notes.map((note, i) => coreTextOf(info.noteCodes?.[i], note, 'ko'));
     expect(korean).toEqual(
       expect.arrayContaining([
-        '건너뜀: stray.fifo: 일반 파일이 아닙니다(a named pipe (FIFO)). KernelLab은 일반 파일과 폴더만 가져옵니다',
-        '건너뜀: zeros (a link to /dev/zero): 일반 파일이 아닙니다(a character device). KernelLab은 일반 파일과 폴더만 가져옵니다',
+        '건너뜀: stray.fifo: 일반 파일이 아닌 이름 있는 파이프(FIFO)입니다. KernelLab은 일반 파일과 폴더만 가져옵니다',
+        '건너뜀: zeros (a link to /dev/zero): 일반 파일이 아닌 문자 장치입니다. KernelLab은 일반 파일과 폴더만 가져옵니다',
       ]),
     );
     expect(info.notes.map((note, i) => coreTextOf(info.noteCodes?.[i], note, 'en'))).toEqual(info.notes);
