@@ -128,7 +128,7 @@ describe('the CLI in Korean and English', () => {
 
   it('explains kernellab sweep in Korean, and says so when there is nothing to resume', () => {
     const help = kernellab({ KERNELLAB_LANG: 'ko' }, 'sweep', '--help');
-    expect(help.out).toContain('에포크 수마다 따로 학습 (에포크 접기 없음)');
+    expect(help.out).toContain('에폭 수마다 따로 학습 (에폭 접기 없음)');
     expect(help.out).toContain('쉼표로 여러 값을 주면 스윕 축이 됨');
     const resume = kernellab({ KERNELLAB_LANG: 'ko' }, 'sweep', 'resume');
     expect(resume.code, resume.err).toBe(0);
@@ -238,10 +238,10 @@ describe('the CLI in Korean and English', () => {
     ];
     const ko = kernellab({ KERNELLAB_LANG: 'ko' }, ...args);
     expect(ko.code, ko.err).toBe(0);
-    expect(ko.out).toContain('실행 4개: 학습 2개, 에포크 접기로 도출 2개, 불가능 0개');
-    expect(ko.out).toMatch(/^에포크 접기: 켜짐 \(/m);
+    expect(ko.out).toContain('실행 4개: 학습 2개, 에폭 접기로 도출 2개, 불가능 0개');
+    expect(ko.out).toMatch(/^에폭 접기: 켜짐 \(/m);
     expect(ko.out).toContain('점 (4개 중 4개):');
-    expect(ko.out).toMatch(/^ {2}0 {2}kernelSize=3 epochs=1 {2}시드 42 {2}점 1의 실행에서 읽음 \(에포크 접기\)$/m);
+    expect(ko.out).toMatch(/^ {2}0 {2}kernelSize=3 epochs=1 {2}시드 42 {2}점 1의 실행에서 읽음 \(에폭 접기\)$/m);
     expect(ko.out).toMatch(/^ {2}1 {2}kernelSize=3 epochs=2 {2}시드 42 {2}학습, ~/m);
     const en = kernellab({ KERNELLAB_LANG: 'en' }, ...args);
     expect(en.out).toContain('4 runs: 2 to train, 2 derived by epoch folding, 0 impossible');
@@ -323,7 +323,7 @@ describe('the CLI in Korean and English', () => {
   it("writes a training run's epoch line in the language set", () => {
     const values = { loss: 0.41234, accuracy: 0.9, epoch_seconds: 12.34, samples_per_sec: 3307.2 };
     setLocale('ko', { reload: false });
-    expect(epochLine(2, 5, values)).toBe('에포크 2/5 - 12.3s - loss: 0.4123 - accuracy: 0.9000 - 초당 이미지 3,307장');
+    expect(epochLine(2, 5, values)).toBe('에폭 2/5 - 12.3s - loss: 0.4123 - accuracy: 0.9000 - 초당 이미지 3,307장');
     setLocale('en', { reload: false });
     expect(epochLine(2, 5, values)).toBe('Epoch 2/5 - 12.3s - loss: 0.4123 - accuracy: 0.9000 - 3,307 images/s');
   });

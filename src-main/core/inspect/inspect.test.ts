@@ -148,7 +148,7 @@ describe('the warm predictor', () => {
       const refused = atOne.runs[0]!;
       if (refused.ok) throw new Error('expected a refusal');
       expect(coreTextOf(refused.errorCode, refused.error, 'ko')).toBe(
-        `epoch: 실행 ${lenet.runId}에는 에포크 1의 가중치가 기록되어 있지 않습니다(기록된 에포크: 2, 3)`,
+        `epoch: 실행 ${lenet.runId}에는 에폭 1의 가중치가 기록되어 있지 않습니다(기록된 에폭: 2, 3)`,
       );
       for (const epoch of [0, 1.5, 1_000_001])
         await expect(service.call('inspect.featureMaps', { runIds: [lenet.runId], testIndex: 0, epoch }), String(epoch)).rejects.toThrow(

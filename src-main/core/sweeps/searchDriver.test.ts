@@ -119,7 +119,7 @@ describe('pruning in a sweep', () => {
         params: { metric: 'val_accuracy', epoch: run.pruned!.epoch },
       });
       expect(coreTextOf(run.errorCode, run.error!, 'ko')).toMatch(
-        /^ASHA 단계 \d\(에포크 \d\): val_accuracy .*상위 \d+개에 들지 못했습니다\(.* 이상이어야 함\)$/,
+        /^ASHA 단계 \d\(에폭 \d\): val_accuracy .*상위 \d+개에 들지 못했습니다\(.* 이상이어야 함\)$/,
       );
       // Its metrics stay, up to the epoch it stopped at.
       expect(store.runMetricByEpoch(run.id, 'val_accuracy').map((p) => p.epoch)).toEqual(
