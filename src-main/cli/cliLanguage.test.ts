@@ -182,44 +182,48 @@ describe('the CLI in Korean and English', () => {
     expect(kernellab({ KERNELLAB_LANG: 'en' }, ...args).err).toMatch(/--token-file: cannot read \S*no-such-token-file \(ENOENT\)/);
   });
 
-  it('speaks Korean in keras, serve, sweep submit/jobs and agent: help, results and their own errors; files the same in both languages', () => {
-    const ko = (...args: string[]) => kernellab({ KERNELLAB_LANG: 'ko' }, ...args);
-    const en = (...args: string[]) => kernellab({ KERNELLAB_LANG: 'en' }, ...args);
-    const submitHelp = ko('sweep', 'submit', '--help');
-    expect(submitHelp.out).toContain('실행 방식:');
-    expect(submitHelp.out).toContain('`kernellab call agents.revokeToken \'{"id":N}\'`로 취소할 수 있음');
-    expect(submitHelp.out).toContain('Slurm: 파티션');
-    expect(en('sweep', 'submit', '--help').out).toContain('revocable\n  with `kernellab call agents.revokeToken \'{"id":N}\'`.');
-    expect(ko('sweep', 'submit', '1')).toMatchObject({ code: 2, err: expect.stringContaining('어디로 보낼지 지정하세요') as unknown });
-    expect(en('sweep', 'submit', '1').err).toContain('say where: --slurm or --kubernetes (or --profile NAME)');
-    expect(ko('sweep', 'jobs').out).toMatch(/^스윕 +종류 +작업 +태스크 +상태 +세부$/m);
+  it(
+    'speaks Korean in keras, serve, sweep submit/jobs and agent: help, results and their own errors; files the same in both languages',
+    { timeout: 180_000 },
+    () => {
+      const ko = (...args: string[]) => kernellab({ KERNELLAB_LANG: 'ko' }, ...args);
+      const en = (...args: string[]) => kernellab({ KERNELLAB_LANG: 'en' }, ...args);
+      const submitHelp = ko('sweep', 'submit', '--help');
+      expect(submitHelp.out).toContain('실행 방식:');
+      expect(submitHelp.out).toContain('`kernellab call agents.revokeToken \'{"id":N}\'`로 취소할 수 있음');
+      expect(submitHelp.out).toContain('Slurm: 파티션');
+      expect(en('sweep', 'submit', '--help').out).toContain('revocable\n  with `kernellab call agents.revokeToken \'{"id":N}\'`.');
+      expect(ko('sweep', 'submit', '1')).toMatchObject({ code: 2, err: expect.stringContaining('어디로 보낼지 지정하세요') as unknown });
+      expect(en('sweep', 'submit', '1').err).toContain('say where: --slurm or --kubernetes (or --profile NAME)');
+      expect(ko('sweep', 'jobs').out).toMatch(/^스윕 +종류 +작업 +태스크 +상태 +세부$/m);
 
-    expect(ko('agent', '--help').out).toContain('KernelLab 서버에서 스윕의 실행을 가져와 여기서 학습');
-    expect(ko('agent', '--server', 'http://127.0.0.1:9', '--token-file', 't', '--count', '0')).toMatchObject({
-      code: 2,
-      err: expect.stringContaining("--count: '0'은(는) 1 이상의 정수가 아닙니다") as unknown,
-    });
-    expect(en('agent', '--server', 'http://127.0.0.1:9', '--token-file', 't', '--count', '0').err).toContain(
-      "--count: '0' is not a whole number of at least 1",
-    );
+      expect(ko('agent', '--help').out).toContain('KernelLab 서버에서 스윕의 실행을 가져와 여기서 학습');
+      expect(ko('agent', '--server', 'http://127.0.0.1:9', '--token-file', 't', '--count', '0')).toMatchObject({
+        code: 2,
+        err: expect.stringContaining("--count: '0'은(는) 1 이상의 정수가 아닙니다") as unknown,
+      });
+      expect(en('agent', '--server', 'http://127.0.0.1:9', '--token-file', 't', '--count', '0').err).toContain(
+        "--count: '0' is not a whole number of at least 1",
+      );
 
-    expect(ko('serve', '--port', '99999')).toMatchObject({
-      code: 2,
-      err: expect.stringContaining('포트 번호 (0–65535)가 아닙니다') as unknown,
-    });
-    expect(ko('serve', '--tls-cert', 'c.pem').err).toContain('--tls-cert와 --tls-key는 함께 씁니다');
+      expect(ko('serve', '--port', '99999')).toMatchObject({
+        code: 2,
+        err: expect.stringContaining('포트 번호 (0–65535)가 아닙니다') as unknown,
+      });
+      expect(ko('serve', '--tls-cert', 'c.pem').err).toContain('--tls-cert와 --tls-key는 함께 씁니다');
 
-    expect(ko('import', 'keras', 'model.json', '--run-spec', 'run.yaml').err).toContain(
-      '실행이 학습할 데이터셋을 --dataset으로 지정하세요',
-    );
-    const koFile = join(temp.dir, 'lenet5-ko.json');
-    const enFile = join(temp.dir, 'lenet5-en.json');
-    const exported = ko('export', 'keras', '--preset', 'lenet5', '--out', koFile);
-    expect(exported.code, exported.err).toBe(0);
-    expect(exported.out).toContain(`Keras JSON을 ${koFile}에 썼습니다`);
-    expect(en('export', 'keras', '--preset', 'lenet5', '--out', enFile).out).toContain(`Keras JSON written to ${enFile}`);
-    expect(readFileSync(koFile, 'utf8')).toBe(readFileSync(enFile, 'utf8'));
-  });
+      expect(ko('import', 'keras', 'model.json', '--run-spec', 'run.yaml').err).toContain(
+        '실행이 학습할 데이터셋을 --dataset으로 지정하세요',
+      );
+      const koFile = join(temp.dir, 'lenet5-ko.json');
+      const enFile = join(temp.dir, 'lenet5-en.json');
+      const exported = ko('export', 'keras', '--preset', 'lenet5', '--out', koFile);
+      expect(exported.code, exported.err).toBe(0);
+      expect(exported.out).toContain(`Keras JSON을 ${koFile}에 썼습니다`);
+      expect(en('export', 'keras', '--preset', 'lenet5', '--out', enFile).out).toContain(`Keras JSON written to ${enFile}`);
+      expect(readFileSync(koFile, 'utf8')).toBe(readFileSync(enFile, 'utf8'));
+    },
+  );
 
   it("previews a sweep's points in Korean (--dry-run), with the same JSON in both languages", () => {
     const args = [
