@@ -7,11 +7,11 @@
  * held at a time, and how long an `app.health` would wait.
  */
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exportedRun, writeRunsExport } from '../src-main/test/runsExport.ts';
 import { makeTempDir } from '../src-main/test/tempDir.ts';
 import type { BenchContext, BenchResult } from './types.ts';
 
@@ -47,62 +47,38 @@ function measured(args: string[]): Promise<{ seconds: number; peakMiB: number | 
 
 /** An export of `runs` completed runs, each with `epochs` epochs of four metrics, written straight to disk. */
 export function writeExport(path: string, runs: number, epochs: number): void {
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, `{"format":"kernellab.runs","version":1,"exportedAt":${Date.now()},"experiments":[],"sweeps":[],"runs":[`);
-    const spec = {
-      name: 'lenet5_relu',
-      inputShape: [28, 28, 1],
-      numClasses: 10,
-      layers: [
-        { type: 'conv2d', filters: 6, kernelSize: 5, strides: 1, padding: 'same', activation: 'relu' },
-        { type: 'maxPool2d', poolSize: 2, strides: 2 },
-        { type: 'conv2d', filters: 16, kernelSize: 5, strides: 1, padding: 'valid', activation: 'relu' },
-        { type: 'maxPool2d', poolSize: 2, strides: 2 },
-        { type: 'flatten' },
-        { type: 'dense', units: 120, activation: 'relu' },
-        { type: 'dense', units: 84, activation: 'relu' },
-      ],
-    };
-    let seed = 1;
-    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-    for (let i = 0; i < runs; i++) {
-      const metrics: Record<string, [number, number, number, number][]> = {};
-      for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'])
-        metrics[key] = Array.from({ length: epochs }, (_, e) => [e + 1, e + 1, 1_700_000_000_000 + e * 1000, next()]);
-      const run = {
-        uuid: randomUUID(),
-        name: `bench run ${i + 1}`,
-        experimentUuid: null,
-        sweepUuid: null,
-        parentRunUuid: null,
-        derivedFromRunUuid: null,
-        derivedEpochs: null,
-        status: 'completed',
-        modelSpec: spec,
-        dataset: 'mnist',
-        backend: 'wasm',
-        device: 'bench',
-        seed: i,
-        hyperparameters: { epochs, batchSize: 64, learningRate: 0.001, optimizer: 'adam', validationSplit: 0.1 },
-        environment: {},
-        priority: 0,
-        error: null,
-        createdAt: 1,
-        startedAt: 1,
-        endedAt: 2,
-        tags: [],
-        note: '',
-        checkpoints: [],
-        evaluations: [],
-        metrics,
-      };
-      writeSync(fd, (i ? ',' : '') + JSON.stringify(run));
-    }
-    writeSync(fd, ']}');
-  } finally {
-    closeSync(fd);
-  }
+  const spec = {
+    name: 'lenet5_relu',
+    inputShape: [28, 28, 1],
+    numClasses: 10,
+    layers: [
+      { type: 'conv2d', filters: 6, kernelSize: 5, strides: 1, padding: 'same', activation: 'relu' },
+      { type: 'maxPool2d', poolSize: 2, strides: 2 },
+      { type: 'conv2d', filters: 16, kernelSize: 5, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'maxPool2d', poolSize: 2, strides: 2 },
+      { type: 'flatten' },
+      { type: 'dense', units: 120, activation: 'relu' },
+      { type: 'dense', units: 84, activation: 'relu' },
+    ],
+  };
+  let seed = 1;
+  const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const runAt = (i: number) => {
+    const metrics: Record<string, [number, number, number, number][]> = {};
+    for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy'])
+      metrics[key] = Array.from({ length: epochs }, (_, e) => [e + 1, e + 1, 1_700_000_000_000 + e * 1000, next()]);
+    return exportedRun({
+      name: `bench run ${i + 1}`,
+      modelSpec: spec,
+      device: 'bench',
+      seed: i,
+      hyperparameters: { epochs, batchSize: 64, learningRate: 0.001, optimizer: 'adam', validationSplit: 0.1 },
+      startedAt: 1,
+      endedAt: 2,
+      metrics,
+    });
+  };
+  writeRunsExport(path, runs, runAt, Date.now());
 }
 
 /**

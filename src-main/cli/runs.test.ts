@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunStore } from '../core/db/RunStore.ts';
+import { exportedRun, runsExportText } from '../test/runsExport.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 import { cliPath } from '../test/servedKernellab.ts';
 
@@ -102,35 +103,8 @@ describe('kernellab runs export / import', () => {
 
 describe('kernellab runs import of a damaged or foreign file', () => {
   it('says what is wrong and where in Korean, in English exactly as before, and imports nothing', { timeout: 180_000 }, () => {
-    const run = {
-      uuid: '6f1c1f0e-7d7e-4a43-9c39-0a4a4b1c2d3e',
-      name: 'imported',
-      experimentUuid: null,
-      sweepUuid: null,
-      parentRunUuid: null,
-      derivedFromRunUuid: null,
-      derivedEpochs: null,
-      status: 'completed',
-      modelSpec: {},
-      dataset: 'mnist',
-      backend: 'wasm',
-      device: '',
-      seed: 1,
-      hyperparameters: {},
-      environment: {},
-      priority: 0,
-      error: null,
-      createdAt: 1,
-      startedAt: 2,
-      endedAt: 3,
-      tags: [],
-      note: '',
-      checkpoints: [],
-      evaluations: [],
-      metrics: {},
-    };
-    const exported = (runs: object[], extra: object = {}) =>
-      JSON.stringify({ format: 'kernellab.runs', version: 1, exportedAt: 1, experiments: [], sweeps: [], runs, ...extra });
+    const run = exportedRun({ uuid: '6f1c1f0e-7d7e-4a43-9c39-0a4a4b1c2d3e' });
+    const exported = runsExportText;
     const bad: [string, string, string][] = [
       [
         exported([run], { version: 2 }),

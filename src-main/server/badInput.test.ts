@@ -2,11 +2,9 @@ import { readdirSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createService, type Service } from '../core/service.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { unknownMethodName } from '../test/methodNames.ts';
-import { makeTempDir } from '../test/tempDir.ts';
-import { startServer, type RunningServer } from './server.ts';
+import { servedService } from '../test/servedService.ts';
 
 /** Every file under a folder with its size and mtime: "nothing was written" means this is unchanged. */
 function snapshot(dir: string): string {
@@ -24,31 +22,22 @@ function snapshot(dir: string): string {
 }
 
 describe('HTTP bad-input suite (property-based)', () => {
-  const temp = makeTempDir();
-  let service: Service;
-  let server: RunningServer;
+  const served = servedService({ server: { maxBodyBytes: 64 * 1024 } });
   let before: string;
 
   beforeAll(async () => {
-    service = createService({ dataDir: join(temp.dir, 'home'), shell: 'server' });
-    server = await startServer({ service, port: 0, maxBodyBytes: 64 * 1024 });
     // Warm the health check so later snapshots compare like with like.
-    await service.call('app.health', {});
-    before = snapshot(join(temp.dir, 'home'));
-  });
-  afterAll(async () => {
-    await server.close();
-    await service.close();
-    temp.cleanup();
+    await served.service.call('app.health', {});
+    before = snapshot(served.home);
   });
 
-  const post = (path: string, body: string, token: string | null = server.token) =>
-    fetch(`${server.url}${path}`, { method: 'POST', body, headers: token === null ? {} : { Authorization: `Bearer ${token}` } });
+  const post = (path: string, body: string, token: string | null = served.server.token) =>
+    fetch(`${served.server.url}${path}`, { method: 'POST', body, headers: token === null ? {} : { Authorization: `Bearer ${token}` } });
 
   it('refuses every request with a missing or wrong token', async () => {
     await fc.assert(
       fc.asyncProperty(fc.option(fc.string({ minLength: 0, maxLength: 80 }), { nil: null }), async (token) => {
-        fc.pre(token !== server.token);
+        fc.pre(token !== served.server.token);
         const response = await post('api/call/app.health', '{}', token);
         expect(response.status).toBe(401);
       }),
@@ -130,9 +119,9 @@ describe('HTTP bad-input suite (property-based)', () => {
   /** A raw request over node:http, which (unlike fetch) sends any Host and streams a chunked body. */
   const raw = (path: string, options: { host?: string; chunks?: string[]; body?: string }) =>
     new Promise<number>((resolve, reject) => {
-      const req = request(`${server.url}${path}`, {
+      const req = request(`${served.server.url}${path}`, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${server.token}`, ...(options.host !== undefined ? { Host: options.host } : {}) },
+        headers: { Authorization: `Bearer ${served.server.token}`, ...(options.host !== undefined ? { Host: options.host } : {}) },
       });
       req.on('response', (res) => {
         res.resume();
@@ -185,7 +174,7 @@ describe('HTTP bad-input suite (property-based)', () => {
         fc.boolean(),
         async (name, withPort) => {
           fc.pre(!['127.0.0.1', 'localhost', '[::1]'].includes(name.toLowerCase()));
-          const host = withPort ? `${name}:${server.port}` : name;
+          const host = withPort ? `${name}:${served.server.port}` : name;
           expect(await raw('api/call/app.health', { host, body: '{}' })).toBe(401);
         },
       ),
@@ -197,7 +186,7 @@ describe('HTTP bad-input suite (property-based)', () => {
     const segment = fc.constantFrom('..', '%2e%2e', '%2E%2E', '..%2f', '..%5c', '%00', 'etc', 'passwd', '.', '~', 'kernellab.db');
     await fc.assert(
       fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 6 }), async (parts) => {
-        const response = await fetch(`${server.url}${parts.join('/')}`, { headers: { Authorization: `Bearer ${server.token}` } });
+        const response = await fetch(`${served.server.url}${parts.join('/')}`, { headers: { Authorization: `Bearer ${served.server.token}` } });
         expect(response.status).not.toBe(200);
         expect(response.status).toBeLessThan(500);
       }),
@@ -208,6 +197,6 @@ describe('HTTP bad-input suite (property-based)', () => {
   it('is still up and has written nothing after all of it', async () => {
     const response = await post('api/call/app.health', '{}');
     expect(response.status).toBe(200);
-    expect(snapshot(join(temp.dir, 'home'))).toBe(before);
+    expect(snapshot(served.home)).toBe(before);
   });
 });

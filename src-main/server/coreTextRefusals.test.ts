@@ -3,34 +3,19 @@
  * HTTP server on 127.0.0.1, each refusal keeps its English sentence byte for byte and carries its
  * code, which the page and a Korean CLI render from the catalogue (i18n/coreText.ts errorBodyText).
  */
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { errorBodyText } from '../../i18n/coreText.ts';
 import type { ErrorBody } from '../core/contract/bridge.ts';
-import { createService, type Service } from '../core/service.ts';
-import { makeTempDir } from '../test/tempDir.ts';
-import { startServer, type RunningServer } from './server.ts';
+import { servedService } from '../test/servedService.ts';
 
-const temp = makeTempDir();
-let service: Service;
-let server: RunningServer;
-
-beforeAll(async () => {
-  service = createService({ dataDir: join(temp.dir, 'home'), shell: 'server' });
-  server = await startServer({ service, port: 0, maxBodyBytes: 64 * 1024 });
-});
-afterAll(async () => {
-  await server.close();
-  await service.close();
-  temp.cleanup();
-});
+const served = servedService({ server: { maxBodyBytes: 64 * 1024 } });
 
 /** The error body a refused call answers with over HTTP, and its status. */
 async function refused(method: string, input: unknown): Promise<{ status: number; body: ErrorBody }> {
-  const response = await fetch(`${server.url}api/call/${method}`, {
+  const response = await fetch(`${served.server.url}api/call/${method}`, {
     method: 'POST',
     body: JSON.stringify(input),
-    headers: { Authorization: `Bearer ${server.token}` },
+    headers: { Authorization: `Bearer ${served.server.token}` },
   });
   const answer = (await response.json()) as { ok: false; error: ErrorBody } | { ok: true };
   if (answer.ok) throw new Error(`${method} was not refused`);
@@ -39,7 +24,7 @@ async function refused(method: string, input: unknown): Promise<{ status: number
 
 describe('runs, sweeps and store refusals in Korean', () => {
   it('an experiment name taken twice', async () => {
-    await service.call('experiments.create', { name: '커널 크기' });
+    await served.service.call('experiments.create', { name: '커널 크기' });
     const { status, body } = await refused('experiments.create', { name: '커널 크기' });
     expect(status).toBe(409);
     expect(body.message).toBe("An experiment named '커널 크기' already exists");

@@ -5,13 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { methods } from '../core/contract/index.ts';
 import { maxKerasFileBytes } from '../core/contract/training.ts';
-import { createService, readKerasFile, type Service } from '../core/service.ts';
-import { makeTempDir } from '../test/tempDir.ts';
-import { startServer, type RunningServer } from './server.ts';
+import { readKerasFile } from '../core/service.ts';
+import { servedService } from '../test/servedService.ts';
 
 const fixtures = join(import.meta.dirname, '..', 'core', 'models', 'keras', 'fixtures');
 
@@ -42,28 +41,16 @@ function noise(bytes: number): Buffer {
 }
 
 describe('training.importKeras takes a .keras file’s bytes', () => {
-  const temp = makeTempDir('kernellab-keras-import-');
-  let service: Service;
-  let server: RunningServer;
-
-  beforeAll(async () => {
-    service = createService({ dataDir: join(temp.dir, 'home'), shell: 'server', trains: false });
-    server = await startServer({ service, port: 0 });
-  });
-  afterAll(async () => {
-    await server.close();
-    await service.close();
-    temp.cleanup();
-  });
+  const served = servedService({ service: { trains: false }, tempPrefix: 'kernellab-keras-import-' });
 
   async function importFile(
     name: string,
     bytes: Buffer,
   ): Promise<{ status: number; body: { ok: boolean; result?: unknown; error?: { message: string } } }> {
-    const response = await fetch(`${server.url}api/call/training.importKeras`, {
+    const response = await fetch(`${served.server.url}api/call/training.importKeras`, {
       method: 'POST',
       body: JSON.stringify({ kerasFile: { name, base64: bytes.toString('base64') } }),
-      headers: { Authorization: `Bearer ${server.token}` },
+      headers: { Authorization: `Bearer ${served.server.token}` },
     });
     return { status: response.status, body: (await response.json()) as never };
   }
@@ -72,7 +59,7 @@ describe('training.importKeras takes a .keras file’s bytes', () => {
     const saved = readFileSync(join(fixtures, 'model.keras'));
     const small = await importFile('model.keras', saved);
     expect(small.status).toBe(200);
-    const cli = await service.call('training.importKeras', { json: (await readKerasFile(join(fixtures, 'model.keras'))).text });
+    const cli = await served.service.call('training.importKeras', { json: (await readKerasFile(join(fixtures, 'model.keras'))).text });
     expect(small.body.result).toEqual(cli);
     expect(cli.source).toBe("Keras 3 Sequential 'saved'");
     expect(cli.hyperparameters).toEqual({ optimizer: 'adam', learningRate: 0.002, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
@@ -94,7 +81,7 @@ describe('training.importKeras takes a .keras file’s bytes', () => {
     const json = readFileSync(join(fixtures, 'logits_rmsprop.keras3.json'));
     const answer = await importFile('logits.json', json);
     expect(answer.status).toBe(200);
-    expect(answer.body.result).toEqual(await service.call('training.importKeras', { json: json.toString('utf8') }));
+    expect(answer.body.result).toEqual(await served.service.call('training.importKeras', { json: json.toString('utf8') }));
   });
 
   it('refuses in words a file that is no zip and no JSON, a zip without config.json, an HDF5 file and a broken zip', async () => {

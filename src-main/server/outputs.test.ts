@@ -7,14 +7,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeMetricValue, methods, type MethodName } from '../core/contract/index.ts';
-import { createService, type Service } from '../core/service.ts';
 import { queueSweep } from '../core/sweeps/queueing.ts';
 import { tinyModel, tinySweep } from '../core/sweeps/sweepFixture.ts';
 import { parseSweepSpec } from '../core/sweeps/sweepSpec.ts';
-import { makeTempDir } from '../test/tempDir.ts';
-import { startServer, type RunningServer } from './server.ts';
+import { servedService } from '../test/servedService.ts';
 
 /**
  * Methods this suite does not call, and why: each starts training or a download, or needs a
@@ -46,19 +44,15 @@ const notCalled: Partial<Record<MethodName, string>> = {
 };
 
 describe('every answer over HTTP parses with its method’s output schema', () => {
-  const temp = makeTempDir('kernellab-outputs-');
-  let service: Service;
-  let server: RunningServer;
+  // trains: false — nothing here may claim the queued run (any event can wake a training scheduler).
+  const served = servedService({ service: { trains: false }, tempPrefix: 'kernellab-outputs-' });
   let sweepId: number;
   let diverged: number;
   let completed: number;
   let queued: number;
 
   beforeAll(async () => {
-    // trains: false — nothing here may claim the queued run (any event can wake a training scheduler).
-    service = createService({ dataDir: join(temp.dir, 'home'), shell: 'server', trains: false });
-    server = await startServer({ service, port: 0 });
-    const store = service.context.store;
+    const store = served.service.context.store;
     // A queued sweep (no scheduler runs here), two of its runs brought to an end by hand.
     const started = await queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: [3, 5], epochs: [1, 2] }, fold: false })));
     sweepId = started.sweepId;
@@ -99,17 +93,12 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     });
     store.transition(completed, 'completed');
   });
-  afterAll(async () => {
-    await server.close();
-    await service.close();
-    temp.cleanup();
-  });
 
   async function answer(name: MethodName, input: unknown): Promise<unknown> {
-    const response = await fetch(`${server.url}api/call/${name}`, {
+    const response = await fetch(`${served.server.url}api/call/${name}`, {
       method: 'POST',
       body: JSON.stringify(input),
-      headers: { Authorization: `Bearer ${server.token}` },
+      headers: { Authorization: `Bearer ${served.server.token}` },
     });
     const body = (await response.json()) as { ok: boolean; result?: unknown; error?: unknown };
     expect(body, `${name} answered ${response.status}: ${JSON.stringify(body)}`).toMatchObject({ ok: true });
@@ -171,7 +160,7 @@ describe('every answer over HTTP parses with its method’s output schema', () =
     await check('runs.export', { selection: { runIds: [diverged, completed] }, format: 'csv' });
     await check('runs.export', { selection: { sweepId }, format: 'metrics-csv' });
     await check('runs.import', { content: exported.content });
-    const exportFile = join(temp.dir, 'exported.json');
+    const exportFile = join(served.dir, 'exported.json');
     writeFileSync(exportFile, exported.content);
     expect(await check('runs.importFile', { path: exportFile })).toEqual({ imported: 0, skipped: expect.any(Number) });
     // The completed run's checkpoint row names no folder on disk: each run says why it has no answer.

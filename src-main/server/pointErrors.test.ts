@@ -3,34 +3,19 @@
  * the preview's impossible points carry each problem coded beside the English, which stays as it
  * was; through a real HTTP server on 127.0.0.1, rendered as the page and a Korean CLI do.
  */
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { errorBodyText, problemsOf } from '../../i18n/coreText.ts';
 import type { ErrorBody } from '../core/contract/bridge.ts';
 import type { SweepPreview } from '../core/contract/sweeps.ts';
-import { createService, type Service } from '../core/service.ts';
-import { makeTempDir } from '../test/tempDir.ts';
-import { startServer, type RunningServer } from './server.ts';
+import { servedService } from '../test/servedService.ts';
 
-const temp = makeTempDir();
-let service: Service;
-let server: RunningServer;
-
-beforeAll(async () => {
-  service = createService({ dataDir: join(temp.dir, 'home'), shell: 'server' });
-  server = await startServer({ service, port: 0, maxBodyBytes: 64 * 1024 });
-});
-afterAll(async () => {
-  await server.close();
-  await service.close();
-  temp.cleanup();
-});
+const served = servedService({ server: { maxBodyBytes: 64 * 1024 } });
 
 async function call(method: string, input: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: ErrorBody }> {
-  const response = await fetch(`${server.url}api/call/${method}`, {
+  const response = await fetch(`${served.server.url}api/call/${method}`, {
     method: 'POST',
     body: JSON.stringify(input),
-    headers: { Authorization: `Bearer ${server.token}` },
+    headers: { Authorization: `Bearer ${served.server.token}` },
   });
   return (await response.json()) as { ok: true; result: unknown } | { ok: false; error: ErrorBody };
 }

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { closeSync, createWriteStream, openSync, readFileSync, writeSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRaw } from '../../test/rawSqlite.ts';
+import { exportedRun, writeRunsExport } from '../../test/runsExport.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { buildExport } from './exchange.ts';
 import { csvCell } from './exportCsv.ts';
@@ -27,43 +27,19 @@ const base: NewRun = { name: 'cnn', modelSpec: { layers: [] }, dataset: 'mnist',
 /** An export of `count` completed runs, 4 metrics × 40 epochs each, written to `path` a run at a time. */
 function writeRunsFile(path: string, count: number): void {
   const points = Array.from({ length: 40 }, (_, e) => [e + 1, e + 1, 1_700_000_000_000 + e, 1 / (e + 2)]);
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, '{"format":"kernellab.runs","version":1,"exportedAt":1,"experiments":[],"sweeps":[],"runs":[');
-    for (let i = 0; i < count; i++) {
-      const run = {
-        uuid: randomUUID(),
-        name: `run ${i}`,
-        experimentUuid: null,
-        sweepUuid: null,
-        parentRunUuid: null,
-        derivedFromRunUuid: null,
-        derivedEpochs: null,
-        status: 'completed',
-        modelSpec: { layers: [{ type: 'dense', units: 10 }] },
-        dataset: 'mnist',
-        backend: 'cpu',
-        device: 'test',
-        seed: i,
-        hyperparameters: { epochs: 40 },
-        environment: {},
-        priority: 0,
-        error: null,
-        createdAt: 1,
-        startedAt: 1,
-        endedAt: 2,
-        tags: [],
-        note: '',
-        checkpoints: [],
-        evaluations: [],
-        metrics: { loss: points, val_loss: points, accuracy: points, val_accuracy: points },
-      };
-      writeSync(fd, (i ? ',' : '') + JSON.stringify(run));
-    }
-    writeSync(fd, ']}');
-  } finally {
-    closeSync(fd);
-  }
+  writeRunsExport(path, count, (i) =>
+    exportedRun({
+      name: `run ${i}`,
+      modelSpec: { layers: [{ type: 'dense', units: 10 }] },
+      backend: 'cpu',
+      device: 'test',
+      seed: i,
+      hyperparameters: { epochs: 40 },
+      startedAt: 1,
+      endedAt: 2,
+      metrics: { loss: points, val_loss: points, accuracy: points, val_accuracy: points },
+    }),
+  );
 }
 const withoutTime = (text: string) => text.replace(/^\{"format":"kernellab\.runs","version":1,"exportedAt":\d+,/, '');
 
@@ -81,6 +57,49 @@ function sink(onWrite: () => void = () => {}, keep = false): Writable & { bytes:
     { bytes: 0, text: '' },
   );
   return out;
+}
+
+/** The ids of `count` runs imported from a file written a run at a time (no text of the export's size stays alive). */
+async function importedIds(count: number): Promise<number[]> {
+  const file = join(tmp.dir, 'in.json');
+  writeRunsFile(file, count);
+  await store.importRunsFile(file);
+  const raw = openRaw(join(tmp.dir, 'k.db'));
+  const ids = raw.prepare('SELECT id FROM runs ORDER BY id').pluck().all() as number[];
+  raw.close();
+  expect(ids).toHaveLength(count);
+  return ids;
+}
+
+/**
+ * Exports the runs as `format` through writeExport and expects the live heap (gc() before each
+ * reading, not garbage waiting for the collector) to stay within 8 MiB of where it began; then
+ * checks that the same measure does see the whole-text export, so a stream that gathered the text
+ * would fail.
+ */
+async function expectPartAtATime(ids: number[], format: 'json' | 'csv' | 'metrics-csv'): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  let peak = before;
+  let writes = 0;
+  const out = sink(() => {
+    if (writes++ % 4 === 0) {
+      gc();
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
+    }
+  });
+  await writeExport(store.exportStream({ runIds: ids }, format), out);
+  const grew = peak - before;
+  expect(out.bytes).toBeGreaterThan(16 * 2 ** 20);
+  expect(grew, `live heap grew ${(grew / 2 ** 20).toFixed(1)} MiB while writing ${(out.bytes / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(
+    8 * 2 ** 20,
+  );
+  const whole = store.exportRuns({ runIds: ids }, format);
+  gc();
+  expect(process.memoryUsage().heapUsed - before).toBeGreaterThan(out.bytes * 0.9);
+  expect(whole.content.length).toBe(out.bytes);
 }
 
 describe('streaming a runs export (issue 12)', () => {
@@ -131,38 +150,7 @@ describe('streaming a runs export (issue 12)', () => {
   });
 
   it('holds about a part at a time: the live heap while writing 4,000 runs does not grow with the export', async () => {
-    // Live heap, not garbage waiting for the collector: gc() before each reading.
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    // Imported from a file written a run at a time: no text of the size of the export is alive when measuring.
-    const file = join(tmp.dir, 'in.json');
-    writeRunsFile(file, 4000);
-    await store.importRunsFile(file);
-    const raw = openRaw(join(tmp.dir, 'k.db'));
-    const ids = raw.prepare('SELECT id FROM runs ORDER BY id').pluck().all() as number[];
-    raw.close();
-    expect(ids).toHaveLength(4000);
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    let peak = before;
-    let writes = 0;
-    const out = sink(() => {
-      if (writes++ % 4 === 0) {
-        gc();
-        peak = Math.max(peak, process.memoryUsage().heapUsed);
-      }
-    });
-    await writeExport(store.exportStream({ runIds: ids }, 'json'), out);
-    const grew = peak - before;
-    expect(out.bytes).toBeGreaterThan(16 * 2 ** 20);
-    expect(grew, `live heap grew ${(grew / 2 ** 20).toFixed(1)} MiB while writing ${(out.bytes / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(
-      8 * 2 ** 20,
-    );
-    // The same measure sees the whole-text export: it holds the export (so this test would catch a stream that gathers it).
-    const whole = store.exportRuns({ runIds: ids }, 'json');
-    gc();
-    expect(process.memoryUsage().heapUsed - before).toBeGreaterThan(out.bytes * 0.9);
-    expect(whole.content.length).toBe(out.bytes);
+    await expectPartAtATime(await importedIds(4000), 'json');
   });
 
   it('writes to a file with backpressure and stops, leaving the export cut short, when told to', async () => {
@@ -240,34 +228,6 @@ describe('streaming the metrics CSV (issue 12)', () => {
   });
 
   it('holds about a part at a time: the live heap while writing 2,000 runs of points does not grow with the export', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    const file = join(tmp.dir, 'in.json');
-    writeRunsFile(file, 2000);
-    await store.importRunsFile(file);
-    const raw = openRaw(join(tmp.dir, 'k.db'));
-    const ids = raw.prepare('SELECT id FROM runs ORDER BY id').pluck().all() as number[];
-    raw.close();
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    let peak = before;
-    let writes = 0;
-    const out = sink(() => {
-      if (writes++ % 4 === 0) {
-        gc();
-        peak = Math.max(peak, process.memoryUsage().heapUsed);
-      }
-    });
-    await writeExport(store.exportStream({ runIds: ids }, 'metrics-csv'), out);
-    const grew = peak - before;
-    expect(out.bytes).toBeGreaterThan(16 * 2 ** 20);
-    expect(grew, `live heap grew ${(grew / 2 ** 20).toFixed(1)} MiB while writing ${(out.bytes / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(
-      8 * 2 ** 20,
-    );
-    // The same measure sees the whole text: it holds the table (so this test would catch a stream that gathers it).
-    const whole = store.exportRuns({ runIds: ids }, 'metrics-csv');
-    gc();
-    expect(process.memoryUsage().heapUsed - before).toBeGreaterThan(out.bytes * 0.9);
-    expect(whole.content.length).toBe(out.bytes);
+    await expectPartAtATime(await importedIds(2000), 'metrics-csv');
   });
 });

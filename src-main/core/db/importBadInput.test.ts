@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { exportedRun, runsExportText, type ExportedRun } from '../../test/runsExport.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { KernelLabError } from '../errors.ts';
 import { RunStore } from './RunStore.ts';
@@ -23,42 +24,16 @@ afterEach(() => {
   tmp.cleanup();
 });
 
-type Run = Record<string, unknown>;
+type Run = ExportedRun;
 
-function run(extra: Run = {}): Run {
-  return {
-    uuid: randomUUID(),
-    name: 'imported',
-    experimentUuid: null,
-    sweepUuid: null,
-    parentRunUuid: null,
-    derivedFromRunUuid: null,
-    derivedEpochs: null,
-    status: 'completed',
+const run = (extra: Run = {}): Run =>
+  exportedRun({
     modelSpec: { name: 'tiny', inputShape: [28, 28, 1], numClasses: 10, layers: [{ type: 'flatten' }, { type: 'dense', units: 10 }] },
-    dataset: 'mnist',
-    backend: 'wasm',
-    device: '',
-    seed: 1,
     hyperparameters: { epochs: 2, learningRate: 0.01 },
-    environment: {},
-    priority: 0,
-    error: null,
-    createdAt: 1,
-    startedAt: 2,
-    endedAt: 3,
-    tags: [],
-    note: '',
-    checkpoints: [],
-    evaluations: [],
     metrics: { loss: [[1, 1, 10, 0.5]] },
     ...extra,
-  };
-}
-
-function file(runs: Run[], extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ format: 'kernellab.runs', version: 1, exportedAt: 1, experiments: [], sweeps: [], runs, ...extra });
-}
+  });
+const file = runsExportText;
 
 async function refusal(work: Promise<unknown>): Promise<KernelLabError> {
   try {
