@@ -62,6 +62,21 @@ export class StoreSweeps extends StoreQueue {
     return sweepRecords.takeOverQueueing(this.#ctx, sweepId, from, this.#ctx.owner);
   }
 
+  /** Every run of a sweep is queued: its spec is stored and, unless paused or canceled meanwhile, it is 'running' (sweepRecords.endQueueing). */
+  endQueueing(id: number, spec: unknown): void {
+    sweepRecords.endQueueing(this.#ctx, id, spec);
+  }
+
+  /** Pauses a pending or running sweep; false when it was neither (sweepRecords.pauseSweep). */
+  pauseSweep(id: number): boolean {
+    return sweepRecords.pauseSweep(this.#ctx, id);
+  }
+
+  /** A paused sweep is 'running' again, or 'pending' while it is still being queued (sweepRecords.resumeSweep). */
+  resumeSweep(id: number): void {
+    sweepRecords.resumeSweep(this.#ctx, id);
+  }
+
   /** Replaces a sweep's stored spec (its plan, as queueing goes on) and, when given, its status. */
   updateSweep(id: number, spec: unknown, status?: SweepStatus): void {
     sweepRecords.updateSweep(this.#ctx, id, spec, status);

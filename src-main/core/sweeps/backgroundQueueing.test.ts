@@ -181,4 +181,32 @@ describe('a sweep left half-queued by a process that ended', () => {
       expect(resumed.events.at(-1)).toMatchObject({ queueing: { queued: whole.queued, total: whole.queued } });
     },
   );
+
+  it('paused while it was being queued: the next owner queues the rest and the sweep stays paused until resumed', async () => {
+    const dyingOwner = deadOwner();
+    const dying = open(dyingOwner);
+    const { background } = tracker(dying);
+    const started = await queueSweep(dying, bigSweep(), { background });
+    // Paused from another process while the dying one still queues, which then stops between chunks.
+    expect(open().pauseSweep(started.sweepId)).toBe(true);
+    await background.close();
+    expect(dying.getSweep(started.sweepId)!.runCounts.queued).toBeLessThan(2000);
+    dying.close();
+
+    const next = open();
+    const resumed = tracker(next);
+    resumed.background.resumeLeft();
+    expect(resumed.background.sweepIds).toEqual([started.sweepId]);
+    await stopped(resumed.background, started.sweepId);
+    expect(next.getSweep(started.sweepId)).toMatchObject({ status: 'paused', runCounts: { queued: 2000 } });
+    expect(resumed.events.at(-1)).toMatchObject({ status: 'paused', queueing: { queued: 2000, total: 2000 } });
+    expect(next.claimNextRunnable()).toBeUndefined();
+    // A later start resumes nothing more: its queueing is over.
+    resumed.background.resumeLeft();
+    expect(resumed.background.sweepIds).toEqual([]);
+
+    next.resumeSweep(started.sweepId);
+    expect(next.sweepStatus(started.sweepId)).toBe('running');
+    expect(next.claimNextRunnable()?.sweepId).toBe(started.sweepId);
+  });
 });

@@ -16,7 +16,7 @@ export interface BackgroundQueueingOptions {
   store: RunStore;
   /** A sweep's queueing progress, a few times a second. */
   emit: (progress: SweepProgress) => void;
-  /** Every run of the sweep is queued (it is 'running' now): its progress, and claims. */
+  /** Every run of the sweep is queued (it is 'running' now, or still paused): its progress, and claims. */
   queued: (sweepId: number) => void;
 }
 
@@ -62,13 +62,14 @@ export class BackgroundQueueing implements QueueingTracker {
   }
 
   /**
-   * Resumes the queueing of every pending sweep whose queueing process has ended (a crash, a
-   * kill): each from where it stopped, in the background. Exactly one process takes each over.
+   * Resumes the queueing of every pending or paused sweep whose queueing process has ended (a
+   * crash, a kill): each from where it stopped, in the background. Exactly one process takes each over.
    */
   resumeLeft(): void {
     const { store } = this.#options;
     if (this.#closing.signal.aborted) return;
-    for (const sweep of store.sweepHeads(['pending'])) {
+    // A sweep paused while it was being queued is queued on, and stays paused.
+    for (const sweep of store.sweepHeads(['pending', 'paused'])) {
       const by = readPlan(sweep).queueing;
       if (by === null || this.#jobs.has(sweep.id) || !store.ownerGone(by)) continue;
       const rest = resumeQueueing(store, sweep, { closing: this.closing, onProgress: this.progressReporter() });

@@ -12,11 +12,13 @@
  * - Leases and stalls of this process's executions: localRuns.ts; runs another process abandoned
  *   (expired lease) are recovered on the next tick, with the other upkeep of sweeps (sweepUpkeep.ts).
  *   Runs agents hold: remoteRuns.ts.
- * - Pause a sweep: its status goes back to 'pending' (its queued runs are skipped by the claim)
- *   and its running runs are interrupted, resumable from their last checkpoint.
+ * - Pause a sweep: it is 'paused' (its queued runs are skipped by the claim) and its running runs
+ *   are interrupted, resumable from their last checkpoint. A sweep still being queued is 'pending'
+ *   (nothing claimed yet); paused meanwhile, it stays paused once queueing ends.
  * - Resume: interrupted runs go back to the queue (the executor resumes them from checkpoints)
- *   and the sweep is 'running' again. After a crash RunStore.open has already marked the dead
- *   process's runs interrupted; `sweeps.resume` / `kernellab sweep resume` queues them again.
+ *   and the sweep is 'running' again ('pending' while its queueing goes on). After a crash
+ *   RunStore.open has already marked the dead process's runs interrupted; `sweeps.resume` /
+ *   `kernellab sweep resume` queues them again.
  * - Epoch folding: when a trained run that other points were folded into completes, the derived
  *   runs are recorded from its per-epoch metrics and evaluations (folding.ts).
  * - Search (searchDriver.ts): at each epoch's end a sweep run's pruner may stop it (it ends
@@ -34,7 +36,6 @@ import { snapshotLimitMiB } from '../inspect/snapshotLimit.ts';
 import type { RunJob, RunOutcome } from './execution.ts';
 import { LocalRuns } from './localRuns.ts';
 import { FoldingPlans } from './folding.ts';
-import { readPlan } from './searchDriver.ts';
 import { SweepUpkeep } from './sweepUpkeep.ts';
 import { BackgroundQueueing } from './backgroundQueueing.ts';
 import { cancelOpenRuns } from './cancelRuns.ts';
@@ -291,7 +292,7 @@ export class Scheduler {
     for (const { runId, sweepId } of this.#local.renew(now)) {
       const status = this.#store.getSweep(sweepId)?.status;
       if (status === 'canceled') this.cancelRun(runId);
-      else if (status === 'pending') this.interruptRun(runId);
+      else if (status === 'paused' || status === 'pending') this.interruptRun(runId);
     }
     this.#upkeep.tick(now);
   }
@@ -381,7 +382,8 @@ export class Scheduler {
 
   pauseSweep(sweepId: number): { interrupted: number } {
     this.#requireSweep(sweepId);
-    this.#store.setSweepStatus(sweepId, 'pending');
+    // 'paused', also while it is still being queued: queueing ends leaving it paused (sweepWriter.finishQueueing).
+    this.#store.pauseSweep(sweepId);
     let interrupted = 0;
     for (const runId of this.#local.runIdsOfSweep(sweepId)) {
       this.interruptRun(runId);
@@ -402,8 +404,7 @@ export class Scheduler {
         if (run.derivedFromRunId === null && this.resumeRun(run.id)) requeued++;
       }
       this.#plans.finishSweep(id);
-      const sweep = this.#store.getSweep(id)!;
-      if (sweep.status === 'pending' && readPlan(sweep).queueing === null) this.#store.setSweepStatus(id, 'running');
+      this.#store.resumeSweep(id);
       updateSweepStatus(this.#store, id);
       this.emitProgress(id);
     }
