@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import type { SweepProgress, SweepSpecInput } from '../contract/sweeps.ts';
 import { RunStore } from '../db/RunStore.ts';
@@ -208,5 +208,31 @@ describe('a sweep left half-queued by a process that ended', () => {
     next.resumeSweep(started.sweepId);
     expect(next.sweepStatus(started.sweepId)).toBe('running');
     expect(next.claimNextRunnable()?.sweepId).toBe(started.sweepId);
+  });
+
+  it('is looked for from the ticks once a lease period, not on every tick', async () => {
+    const next = open();
+    const resumed = tracker(next);
+    const t0 = Date.now();
+    resumed.background.resumeLeft(t0);
+    const heads = vi.spyOn(next, 'sweepHeads');
+
+    const dyingOwner = deadOwner();
+    const dying = open(dyingOwner);
+    const { background } = tracker(dying);
+    const started = await queueSweep(dying, bigSweep(), { background });
+    await background.close();
+    dying.close();
+
+    // A tick a second for a lease period less one: no sweep is read, none taken over.
+    for (let tick = 1; tick * 1000 < next.leaseMs; tick++) resumed.background.resumeLeftWhenDue(t0 + tick * 1000);
+    expect(heads).not.toHaveBeenCalled();
+    expect(resumed.background.sweepIds).toEqual([]);
+    // The tick a lease period on looks, and finishes it.
+    resumed.background.resumeLeftWhenDue(t0 + next.leaseMs);
+    expect(heads).toHaveBeenCalledTimes(1);
+    expect(resumed.background.sweepIds).toEqual([started.sweepId]);
+    await stopped(resumed.background, started.sweepId);
+    expect(next.getSweep(started.sweepId)).toMatchObject({ status: 'running', runCounts: { queued: 2000 } });
   });
 });

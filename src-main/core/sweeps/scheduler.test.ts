@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { RunStore } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
@@ -191,6 +191,21 @@ describe('scheduler', () => {
     expect(store.sweepStatus(started.sweepId)).toBe('running');
     await until('runs training', () => jobs.length >= 2);
     await scheduler.cancelSweep(started.sweepId);
+  });
+
+  it('an idle server looks for sweeps left half-queued on start, then once a lease period, not on every tick', async () => {
+    const heads = vi.spyOn(store, 'sweepHeads');
+    scheduler = new Scheduler({
+      store,
+      events: new EventBus(),
+      executor: sleeperExecutor(100, [], { now: 0, max: 0 }),
+      pollMs: 20,
+      leaseMs: 60_000,
+    });
+    scheduler.start();
+    const ticks = () => heads.mock.calls.filter(([statuses]) => statuses.length === 1 && statuses[0] === 'running').length;
+    await until('ten ticks', () => ticks() >= 10);
+    expect(heads.mock.calls.filter(([statuses]) => statuses.includes('paused'))).toHaveLength(1);
   });
 
   it('pauses one running run and resumes it from its checkpoint', async () => {

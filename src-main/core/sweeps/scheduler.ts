@@ -95,6 +95,7 @@ export class Scheduler {
         this.emitProgress(sweepId);
         this.pump();
       },
+      resumeEveryMs: this.#leaseMs,
     });
     this.#scope = options.scope ?? 'any';
     this.#upkeep = new SweepUpkeep({

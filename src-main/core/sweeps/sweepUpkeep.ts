@@ -68,13 +68,14 @@ export class SweepUpkeep {
 
   /**
    * Every poll: sweeps a process that ended left half-queued are queued on (the app and the
-   * server only), and runs whose holder stopped renewing (another process stalled or died) go
+   * server only, at most once a lease period), and runs whose holder stopped renewing (another process stalled or died) go
    * back to the queue when their sweep runs, resuming from their checkpoints.
    */
   tick(now: number): void {
     const { store, queueing, scope } = this.#o;
-    // A CLI command lives only as long as its own work: a sweep it left half-queued is the app's or the server's to finish.
-    if (scope === 'any') queueing.resumeLeft();
+    // A CLI command lives only as long as its own work: a sweep it left half-queued is the app's or
+    // the server's to finish, looked for once a lease period, not every tick.
+    if (scope === 'any') queueing.resumeLeftWhenDue(now);
     for (const runId of store.recoverInterrupted(now)) {
       const run = store.getRun(runId);
       if (!run || run.derivedFromRunId !== null) continue;
