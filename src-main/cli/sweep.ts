@@ -212,7 +212,7 @@ async function follow(service: Service, sweepIds: number[], quiet: boolean): Pro
           p.status === 'completed' ||
           p.status === 'failed' ||
           p.status === 'canceled' ||
-          (idle && ((p.status === 'pending' && p.queueing === null) || p.interrupted > 0))
+          (idle && (p.status === 'paused' || p.interrupted > 0))
         )
           open.delete(id);
       }

@@ -164,7 +164,8 @@ function claimHandler(ctx: ServiceContext, server: AgentServer): Session<'agent.
     if (claim) return answerClaim(claim, agent.id);
     if (agent.maxRuns !== null && agent.runsClaimed >= agent.maxRuns)
       return { job: null, reason: `this agent took its ${agent.maxRuns} run${agent.maxRuns === 1 ? '' : 's'} (--count)`, done: true };
-    if (sweep.status === 'pending') return { job: null, reason: 'the sweep is paused', done: false };
+    if (sweep.status === 'paused') return { job: null, reason: 'the sweep is paused', done: false };
+    if (sweep.status === 'pending') return { job: null, reason: 'the sweep is still being queued', done: false };
     const counts = store.getSweep(sweep.id)!.runCounts;
     const open = (counts.running ?? 0) + (counts.interrupted ?? 0);
     return {
@@ -344,7 +345,7 @@ export class AgentServer {
     if (asked) return asked;
     const status = run?.sweepId != null ? this.#store.getSweep(run.sweepId)?.status : undefined;
     if (status === 'canceled') return 'cancel';
-    if (status === 'pending') return 'interrupt';
+    if (status === 'paused' || status === 'pending') return 'interrupt';
     return null;
   }
 

@@ -213,7 +213,11 @@ export const SweepSpec = z
 export type SweepSpec = z.output<typeof SweepSpec>;
 export type SweepSpecInput = z.input<typeof SweepSpec>;
 
-export const SweepStatus = z.enum(['pending', 'running', 'completed', 'canceled', 'failed']);
+/**
+ * 'pending': its runs are still being queued (nothing of it is claimed yet); 'paused': the user
+ * paused it (its queued runs wait, and a queueing still going on carries on without starting any).
+ */
+export const SweepStatus = z.enum(['pending', 'paused', 'running', 'completed', 'canceled', 'failed']);
 export type SweepStatus = z.infer<typeof SweepStatus>;
 
 /** A sweep as the store records it. */

@@ -38,7 +38,6 @@ import type { EventBus } from '../events.ts';
 import type {
   CompareQuery,
   CompareResult,
-  Experiment,
   ExportFormat,
   ExportSelection,
   ListRunsQuery,
@@ -49,8 +48,6 @@ import type {
   RunsFilter,
   RunStatus,
   SeriesResult,
-  Sweep,
-  SweepStatus,
   TableColumns,
 } from '../contract/index.ts';
 import { describeSqliteError, openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './database.ts';
@@ -61,18 +58,16 @@ import { tableColumns } from './tableColumns.ts';
 import { exportRuns, exportStream, type ExportStream } from './exchange.ts';
 import { exportFile, type ExportSource } from './exportFile.ts';
 import { importLimits, importRunsExport, type ImportOptions } from './importRuns.ts';
-import { cancelOpenRuns, sweepStats, type SweepStats } from './sweepRows.ts';
 import * as lifecycle from './runLifecycle.ts';
 import type { Lease, RunRecord } from './records.ts';
 import type { CoreText } from '../contract/coreText.ts';
 import { AgentRegistry } from './agentRegistry.ts';
 import { ClusterRecords } from './clusterRecords.ts';
 import { StoreContext, type Fence } from './storeContext.ts';
-import { StoreQueue } from './storeQueue.ts';
-import * as sweepRecords from './sweepRecords.ts';
+import { StoreSweeps } from './storeSweeps.ts';
 import * as runRecords from './runRecords.ts';
 import * as runData from './runData.ts';
-import type { MetricPointInput, NewCheckpoint, NewEvaluation, NewRun, NewRunParsed } from './storeInputs.ts';
+import type { MetricPointInput, NewCheckpoint, NewEvaluation, NewRun } from './storeInputs.ts';
 
 export type { RunStatus } from '../contract/index.ts';
 export { leaseOf, readParam, toRunRecord, type FlatParam, type Lease, type RunDbRow, type RunRecord } from './records.ts';
@@ -93,7 +88,7 @@ export interface RunStoreOptions extends OpenDatabaseOptions {
   recover?: boolean;
 }
 
-export class RunStore extends StoreQueue {
+export class RunStore extends StoreSweeps {
   /** The handle and how every read and write goes through it; private, shared only with core/db's store modules. */
   readonly #ctx: StoreContext;
   readonly #db: SqliteDatabase;
@@ -171,95 +166,6 @@ export class RunStore extends StoreQueue {
    */
   fileProblem(): string | null {
     return this.#ctx.fileProblem();
-  }
-
-  // ── experiments and sweeps ────────────────────────────────────────────────
-
-  createExperiment(input: { name: string; description?: string; uuid?: string }): Experiment {
-    return sweepRecords.createExperiment(this.#ctx, input);
-  }
-
-  /** The id of the experiment with this name, created when missing. */
-  experimentNamed(name: string): number {
-    return sweepRecords.experimentNamed(this.#ctx, name);
-  }
-
-  listExperiments(): Experiment[] {
-    return sweepRecords.listExperiments(this.#ctx);
-  }
-
-  createSweep(input: sweepRecords.NewSweep): Sweep {
-    return sweepRecords.createSweep(this.#ctx, input);
-  }
-
-  /**
-   * Creates a sweep and its runs in one transaction, so a failure records nothing. `runsOf` gets
-   * the new sweep's id and returns the runs to queue; their ids come back in order.
-   */
-  createSweepWithRuns(
-    sweep: { name: string; spec: unknown; experimentName?: string | undefined; status: SweepStatus; runsOn?: 'here' | 'agents' },
-    runsOf: (ids: { sweepId: number; experimentId: number | null }) => Iterable<NewRun>,
-  ): { sweepId: number; runIds: number[] } {
-    return sweepRecords.createSweepWithRuns(this.#ctx, sweep, runsOf);
-  }
-
-  /**
-   * Queues a sweep's runs in one transaction, without an event per run (the sweep's progress says
-   * it): the bulk path of a sweep being queued a chunk at a time. The runs come from the sweep's
-   * own expansion, already validated there; returns their ids in order.
-   */
-  addSweepRuns(sweepId: number, runs: readonly NewRunParsed[], mark?: sweepRecords.QueueingMark): number[] {
-    return sweepRecords.addSweepRuns(this.#ctx, sweepId, runs, mark);
-  }
-
-  /** Takes over a half-queued sweep's queueing from a process that ended (sweepRecords.takeOverQueueing). */
-  takeOverQueueing(sweepId: number, from: string): boolean {
-    return sweepRecords.takeOverQueueing(this.#ctx, sweepId, from, this.owner);
-  }
-
-  /** Replaces a sweep's stored spec (its plan, as queueing goes on) and, when given, its status. */
-  updateSweep(id: number, spec: unknown, status?: SweepStatus): void {
-    sweepRecords.updateSweep(this.#ctx, id, spec, status);
-  }
-
-  /** A sweep's progress numbers, counted in SQL. */
-  sweepStats(sweepId: number): SweepStats {
-    return this.#ctx.read(`counting the runs of sweep ${sweepId}`, () => sweepStats(this.#db, sweepId));
-  }
-
-  /** Cancels up to `limit` queued or interrupted runs of a sweep in one short transaction; returns how many. */
-  cancelOpenRuns(sweepId: number, limit: number): number {
-    return this.#ctx.write(`canceling runs of sweep ${sweepId}`, () => cancelOpenRuns(this.#db, sweepId, limit, Date.now())).length;
-  }
-
-  /**
-   * Deletes up to `limit` runs of a sweep in one short transaction; when none is left, the sweep
-   * itself. Returns how many runs went; call again until it returns 0.
-   */
-  deleteSweepChunk(sweepId: number, limit: number): number {
-    return sweepRecords.deleteSweepChunk(this.#ctx, sweepId, limit);
-  }
-
-  setSweepStatus(id: number, status: SweepStatus): void {
-    sweepRecords.setSweepStatus(this.#ctx, id, status);
-  }
-
-  listSweeps(filter: { experimentId?: number | undefined } = {}): Sweep[] {
-    return sweepRecords.listSweeps(this.#ctx, filter);
-  }
-
-  /** Sweeps in these states without their runs' counts and best (listSweeps counts them: O(runs)). */
-  sweepHeads(statuses: readonly SweepStatus[]): sweepRecords.SweepHead[] {
-    return this.#ctx.read('reading the sweeps', () => sweepRecords.listSweepHeads(this.#ctx, statuses));
-  }
-
-  /** A sweep's status alone, without counting its runs (getSweep counts them: O(runs)). */
-  sweepStatus(id: number): SweepStatus | undefined {
-    return this.#db.prepare('SELECT status FROM sweeps WHERE id = ?').pluck().get(id) as SweepStatus | undefined;
-  }
-
-  getSweep(id: number): Sweep | undefined {
-    return sweepRecords.getSweep(this.#ctx, id);
   }
 
   // ── runs ─────────────────────────────────────────────────────────────────

@@ -90,6 +90,14 @@ describe('migrations', () => {
           "INSERT INTO sweeps (uuid, name, spec, status, created_at) VALUES ('00000000-0000-4000-8000-000000000002', 'old sweep', '{}', 'running', 1)",
         )
         .run();
+      // A sweep paused before 0016 ('pending', nobody queueing it), and one a process was still queueing.
+      old.db
+        .prepare(
+          `INSERT INTO sweeps (uuid, name, spec, status, created_at) VALUES
+           ('00000000-0000-4000-8000-00000000000a', 'paused sweep', '{"plan":{"queueing":null}}', 'pending', 2),
+           ('00000000-0000-4000-8000-00000000000b', 'queueing sweep', '{"plan":{"queueing":"host:1","next":500}}', 'pending', 3)`,
+        )
+        .run();
       // Two runs of the sweep with one model spec, each in its row (before 0015).
       const sweepRun = old.db.prepare(
         `INSERT INTO runs (uuid, name, sweep_id, status, model_spec, dataset, backend, seed, hyperparameters, created_at, updated_at)
@@ -158,10 +166,10 @@ describe('migrations', () => {
       }
       // 0014: a run's error from before has no code beside it; the page shows its sentence.
       expect(store.getRun(1)).toMatchObject({ error: null, errorCode: null });
-      // 0015: the sweep's runs share their spec, stored once; each reads it as before.
+      // 0015: the sweep's runs share their spec, stored once; each reads it as before (a database from 0015 on never had them in their rows).
       expect([store.getRun(3)?.modelSpec, store.getRun(4)?.modelSpec]).toEqual([{ name: 'swept' }, { name: 'swept' }]);
       expect(store.getRun(1)?.modelSpec).toEqual({});
-      {
+      if (from < 15) {
         const specs = new Database(path, { readonly: true });
         expect(specs.prepare('SELECT spec FROM model_specs').pluck().all()).toEqual(['{"name":"swept"}']);
         expect(specs.prepare('SELECT id, model_spec, model_spec_id FROM runs ORDER BY id').all()).toEqual([
@@ -172,6 +180,9 @@ describe('migrations', () => {
         ]);
         specs.close();
       }
+      // 0016: 'paused' is its own status; a sweep still being queued stays 'pending', and both keep their runs.
+      expect([store.getSweep(1)?.status, store.getSweep(2)?.status, store.getSweep(3)?.status]).toEqual(['running', 'paused', 'pending']);
+      expect(store.getSweep(1)?.runCounts).toEqual({ queued: 2 });
       const fresh = new Database(':memory:');
       store.close();
       const upgraded = new Database(path, { readonly: true });

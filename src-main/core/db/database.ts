@@ -227,6 +227,40 @@ export interface OpenedDatabase {
   version: number;
 }
 
+/** Consecutive migrations that share their foreign-keys setting (foreignKeysOff), in order. */
+function segmentsOf(migrations: readonly Migration[]): Migration[][] {
+  const segments: Migration[][] = [];
+  for (const m of migrations) {
+    const current = segments.at(-1);
+    if (current && foreignKeysOff(current[0]!.sql) === foreignKeysOff(m.sql)) current.push(m);
+    else segments.push([m]);
+  }
+  return segments;
+}
+
+/** Runs one migration's SQL inside the migrating transaction; a keys-off one must leave every foreign key whole. */
+function applyMigration(db: SqliteDatabase, path: string, m: Migration): void {
+  try {
+    db.exec(m.sql);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? '';
+    if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_READONLY')) throw error;
+    throw new DatabaseError(
+      'migration_failed',
+      `Migration ${m.file} failed on ${path}: ${(error as Error).message}. Nothing of it was applied.`,
+      'internal',
+    );
+  }
+  if (!foreignKeysOff(m.sql)) return;
+  const broken = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+  if (broken.length > 0)
+    throw new DatabaseError(
+      'migration_failed',
+      `Migration ${m.file} left ${broken.length} rows pointing at missing rows (first: ${broken[0]!.table} row ${broken[0]!.rowid} → ${broken[0]!.parent}) on ${path}. Nothing of it was applied.`,
+      'internal',
+    );
+}
+
 /**
  * Opens (creating if needed) the database at `path`, migrated to the newest schema, with WAL,
  * foreign keys and a busy timeout. Throws DatabaseError, leaving the file as it was, when the
@@ -256,47 +290,33 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): O
     db.pragma('cache_size = -65536');
     // A migration that rebuilds a table (SQLite's way to change a constraint) asks on its first line
     // for foreign keys off: dropping the old table would otherwise cascade into every child row. The
-    // pragma is a no-op inside a transaction, so it is set around it, and the keys are checked
-    // before the transaction commits.
-    const keysOff = pending.some((m) => foreignKeysOff(m.sql));
-    if (keysOff) db.pragma('foreign_keys = OFF');
-    const migrate = db.transaction(() => {
+    // pragma is a no-op inside a transaction, so the pending migrations are applied in segments of
+    // the same setting, each segment one transaction set around with it, and the keys are checked
+    // before a keys-off segment commits. One transaction for all of them left a DELETE meant to
+    // cascade (0011's unused param sets) without its cascade when a later rebuild (0016) shared it.
+    const migrate = db.transaction((segment: readonly Migration[]) => {
       db.exec(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)',
       );
       const insert = db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)');
       // Re-plan inside the write lock: another process may have migrated since the read-only check.
-      const todo = planMigrations(path, readLedger(db) ?? [], migrations);
+      const last = segment.at(-1)!.version;
+      const todo = planMigrations(path, readLedger(db) ?? [], migrations).filter((m) => m.version <= last);
       for (const m of todo) {
-        try {
-          db.exec(m.sql);
-        } catch (error) {
-          const code = (error as { code?: string }).code ?? '';
-          if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_READONLY')) throw error;
-          throw new DatabaseError(
-            'migration_failed',
-            `Migration ${m.file} failed on ${path}: ${(error as Error).message}. Nothing of it was applied.`,
-            'internal',
-          );
-        }
-        if (foreignKeysOff(m.sql)) {
-          const broken = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
-          if (broken.length > 0)
-            throw new DatabaseError(
-              'migration_failed',
-              `Migration ${m.file} left ${broken.length} rows pointing at missing rows (first: ${broken[0]!.table} row ${broken[0]!.rowid} → ${broken[0]!.parent}) on ${path}. Nothing of it was applied.`,
-              'internal',
-            );
-        }
+        applyMigration(db, path, m);
         insert.run(m.version, m.name, m.checksum, Date.now());
         applied.push(m.version);
       }
     });
-    try {
-      if (pending.length > 0) migrate.immediate();
-      else planMigrations(path, readLedger(db) ?? [], migrations);
-    } finally {
-      if (keysOff) db.pragma('foreign_keys = ON');
+    if (pending.length === 0) planMigrations(path, readLedger(db) ?? [], migrations);
+    for (const segment of segmentsOf(pending)) {
+      const keysOff = foreignKeysOff(segment[0]!.sql);
+      if (keysOff) db.pragma('foreign_keys = OFF');
+      try {
+        migrate.immediate(segment);
+      } finally {
+        if (keysOff) db.pragma('foreign_keys = ON');
+      }
     }
   } catch (error) {
     db.close();

@@ -15,7 +15,7 @@ import {
   type ExportSelection,
 } from '../contract/index.ts';
 import type { SqliteDatabase } from './database.ts';
-import { metricsCsvParts, runsCsv } from './exportCsv.ts';
+import { metricsCsvParts, runsCsvParts } from './exportCsv.ts';
 import { exportFormatTag } from './importRuns.ts';
 import { runRowColumns, toRunRecord, type EvaluationDbRow, type RunDbRow } from './records.ts';
 
@@ -359,9 +359,9 @@ export function exportRuns(db: SqliteDatabase, selection: ExportSelection, forma
 }
 
 /**
- * The export of `selection` as a stream of parts (issue 12): JSON a batch of runs at a time, so an
- * export of 100,000 runs is never one string, and the metrics CSV a page of points at a time; the
- * runs CSV table is still built whole, as one part.
+ * The export of `selection` as a stream of parts (issue 12): JSON and the runs CSV table a batch
+ * of runs at a time, so an export of 100,000 runs is never one string, and the metrics CSV a page
+ * of points at a time.
  */
 export function exportStream(
   db: SqliteDatabase,
@@ -374,13 +374,10 @@ export function exportStream(
   const runCount = ids.length;
   if (format === 'json')
     return { filename: `${base}.json`, mediaType: 'application/json', runCount, parts: () => jsonExportParts(db, ids, partChars) };
-  const idJson = JSON.stringify(ids);
-  const whole = (content: () => string) => () => [content()][Symbol.iterator]();
-  if (format === 'metrics-csv') {
-    const sorted = [...ids].sort((a, b) => a - b);
+  const sorted = [...ids].sort((a, b) => a - b);
+  if (format === 'metrics-csv')
     return { filename: `${base}-metrics.csv`, mediaType: 'text/csv', runCount, parts: () => metricsCsvParts(db, sorted, partChars) };
-  }
-  return { filename: `${base}.csv`, mediaType: 'text/csv', runCount, parts: whole(() => runsCsv(db, idJson)) };
+  return { filename: `${base}.csv`, mediaType: 'text/csv', runCount, parts: () => runsCsvParts(db, sorted, partChars) };
 }
 
 /** The file name says what was exported: one run, a count of runs, a sweep or an experiment. */

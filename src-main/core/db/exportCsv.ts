@@ -81,22 +81,78 @@ export function* metricsCsvParts(
   yield part;
 }
 
-/** One CSV row per run: its columns, then a column per param and five per metric summary. */
-export function runsCsv(db: SqliteDatabase, idJson: string): string {
-  const runs = db
-    .prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`)
-    .all(idJson) as RunDbRow[];
-  const params = db
-    .prepare('SELECT run_id, key, value, kind FROM params WHERE run_id IN (SELECT value FROM json_each(?))')
-    .all(idJson) as ParamRow[];
-  const summaries = db.prepare('SELECT * FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?))').all(idJson) as SummaryRow[];
-  const tags = db.prepare('SELECT run_id, tag FROM tags WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY tag').all(idJson) as {
-    run_id: number;
-    tag: string;
-  }[];
-  const paramKeys = [...new Set(params.map((p) => p.key))].sort();
-  const metricKeys = [...new Set(summaries.map((s) => s.key))].sort();
-  const header = [
+/** Runs read per query while streaming the runs table: a few hundred rows, so one step holds the loop briefly. */
+const runBatchRows = 256;
+/** Runs whose param and metric names are read per query for the header (a few ms each). */
+const keyBatchRuns = 2_000;
+
+/**
+ * One CSV row per run (its columns, then a column per param and five per metric summary), in id
+ * order, as parts of about `partChars` characters (issue 12): the header's names are read first, a
+ * batch of runs at a time (an empty part between batches lets the consumer's loop turn), then the
+ * rows a batch at a time when their part is pulled, so a consumer that pulls only when its output
+ * has room (exportWrite.ts) holds a part or two, whatever the run count. A run deleted meanwhile
+ * is left out, as the other streamed exports leave it out.
+ */
+export function* runsCsvParts(
+  db: SqliteDatabase,
+  sortedIds: readonly number[],
+  partChars: number,
+  batchRows = runBatchRows,
+): Generator<string, void, undefined> {
+  const namesOf = (table: 'params' | 'latest_metrics') =>
+    db.prepare(`SELECT DISTINCT key FROM ${table} WHERE run_id IN (SELECT value FROM json_each(?))`).pluck();
+  const paramNames = namesOf('params');
+  const metricNames = namesOf('latest_metrics');
+  const paramSet = new Set<string>();
+  const metricSet = new Set<string>();
+  for (let i = 0; i < sortedIds.length; i += keyBatchRuns) {
+    const idJson = JSON.stringify(sortedIds.slice(i, i + keyBatchRuns));
+    for (const key of paramNames.all(idJson) as string[]) paramSet.add(key);
+    for (const key of metricNames.all(idJson) as string[]) metricSet.add(key);
+    if (i + keyBatchRuns < sortedIds.length) yield '';
+  }
+  const paramKeys = [...paramSet].sort();
+  const metricKeys = [...metricSet].sort();
+  const stmt = {
+    runs: db.prepare(`SELECT ${runRowColumns('runs')} FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    params: db.prepare('SELECT run_id, key, value, kind FROM params WHERE run_id IN (SELECT value FROM json_each(?))'),
+    summaries: db.prepare('SELECT * FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?))'),
+    tags: db.prepare('SELECT run_id, tag FROM tags WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY tag'),
+  };
+  let part = csv([runsHeader(paramKeys, metricKeys)]);
+  for (let i = 0; i < sortedIds.length; i += batchRows) {
+    const idJson = JSON.stringify(sortedIds.slice(i, i + batchRows));
+    // Grouped by run once: a filter over every row per run made a 100,000-run table quadratic.
+    const paramsOf = byRun(stmt.params.all(idJson) as ParamRow[]);
+    const summariesOf = byRun(stmt.summaries.all(idJson) as SummaryRow[]);
+    const tagsOf = byRun(stmt.tags.all(idJson) as { run_id: number; tag: string }[]);
+    for (const r of stmt.runs.all(idJson) as RunDbRow[]) {
+      const p = new Map((paramsOf.get(r.id) ?? []).map((x) => [x.key, readParam(x.value, x.kind)]));
+      const s = new Map((summariesOf.get(r.id) ?? []).map((x) => [x.key, x]));
+      const row = [
+        ...runCsvColumns(
+          r,
+          (tagsOf.get(r.id) ?? []).map((t) => t.tag),
+        ),
+        ...paramKeys.map((k) => p.get(k) ?? null),
+        ...metricKeys.flatMap((k) => {
+          const x = s.get(k);
+          return x ? [x.last ?? NaN, x.best, x.best_step, x.min, x.max] : [null, null, null, null, null];
+        }),
+      ];
+      part += `${row.map(csvCell).join(',')}\n`;
+      if (part.length >= partChars) {
+        yield part;
+        part = '';
+      }
+    }
+  }
+  yield part;
+}
+
+function runsHeader(paramKeys: readonly string[], metricKeys: readonly string[]): string[] {
+  return [
     'uuid',
     'name',
     'status',
@@ -114,24 +170,6 @@ export function runsCsv(db: SqliteDatabase, idJson: string): string {
     ...paramKeys.map((k) => `param.${k}`),
     ...metricKeys.flatMap((k) => [`${k}.last`, `${k}.best`, `${k}.best_step`, `${k}.min`, `${k}.max`]),
   ];
-  // Grouped by run once: a filter over every row per run made a 100,000-run table quadratic.
-  const paramsOf = byRun(params);
-  const summariesOf = byRun(summaries);
-  const tagsOf = byRun(tags);
-  const lines = runs.map((r) => {
-    const p = new Map((paramsOf.get(r.id) ?? []).map((x) => [x.key, readParam(x.value, x.kind)]));
-    const s = new Map((summariesOf.get(r.id) ?? []).map((x) => [x.key, x]));
-    const runTags = (tagsOf.get(r.id) ?? []).map((t) => t.tag);
-    return [
-      ...runCsvColumns(r, runTags),
-      ...paramKeys.map((k) => p.get(k) ?? null),
-      ...metricKeys.flatMap((k) => {
-        const x = s.get(k);
-        return x ? [x.last ?? NaN, x.best, x.best_step, x.min, x.max] : [null, null, null, null, null];
-      }),
-    ];
-  });
-  return csv([header, ...lines]);
 }
 
 /** Rows by their run, each run's in the order given. */

@@ -8,7 +8,7 @@ import { openRaw } from '../../test/rawSqlite.ts';
 import { exportedRun, writeRunsExport } from '../../test/runsExport.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { buildExport } from './exchange.ts';
-import { csvCell } from './exportCsv.ts';
+import { csvCell, runsCsvParts } from './exportCsv.ts';
 import { writeExport } from './exportWrite.ts';
 import { RunStore, type NewRun } from './RunStore.ts';
 
@@ -166,6 +166,98 @@ describe('streaming a runs export (issue 12)', () => {
     await expect(writeExport(store.exportStream({ runIds: ids }, 'json', 100), out, { signal: stop.signal })).rejects.toThrow(/abort/i);
     expect(parts).toBeLessThan(10);
   });
+});
+
+describe('streaming the runs CSV table (issue 12)', () => {
+  it('writes one table over batches of runs and parts: a param or metric only the last run has is a column, formulas are text', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 600; i++) {
+      const last = i === 599;
+      const run = store.createRun({
+        ...base,
+        status: 'completed',
+        name: i % 3 === 0 ? `=HYPERLINK("x") ${i}` : i % 3 === 1 ? `합성곱, "q" ${i}` : `run ${i}`,
+        seed: i,
+        hyperparameters: { learningRate: i / 1000, ...(last && { note: '@SUM(A1)' }) },
+      });
+      store.logBatch([
+        { runId: run.id, key: 'loss', step: 1, epoch: 1, value: i === 5 ? NaN : 1 / (i + 1) },
+        ...(last ? [{ runId: run.id, key: 'late', step: 1, epoch: 1, value: -0.5 }] : []),
+      ]);
+      ids.push(run.id);
+    }
+    const text = store.exportRuns({ runIds: [...ids].reverse() }, 'csv').content;
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(1 + 600 + 1);
+    const header = lines[0]!.split(',');
+    expect(header).toEqual(expect.arrayContaining(['param.learningRate', 'param.note', 'late.last', 'loss.last']));
+    const column = (row: string, name: string) => row.split(',')[header.indexOf(name)];
+    expect(lines[1]!.split(',')[1]).toBe(`"'=HYPERLINK(""x"") 0"`);
+    expect(column(lines[1]!, 'param.note')).toBe('');
+    expect(column(lines[600]!, 'param.note')).toBe("'@SUM(A1)");
+    expect(column(lines[600]!, 'late.last')).toBe('-0.5');
+    expect(column(lines[6]!, 'loss.last')).toBe('NaN');
+    // The same bytes whatever the batch of runs and the part size; one part per row at the smallest.
+    const raw = openRaw(join(tmp.dir, 'k.db'));
+    try {
+      for (const [batchRows, partChars] of [
+        [1, 1],
+        [7, 1000],
+        [256, 2 ** 20],
+      ] as const) {
+        const parts = [...runsCsvParts(raw, ids, partChars, batchRows)];
+        expect(parts.join('')).toBe(text);
+        if (partChars === 1) expect(parts.filter((p) => p.length > 0)).toHaveLength(600);
+      }
+    } finally {
+      raw.close();
+    }
+  });
+
+  it(
+    'holds about a part at a time: the live heap while writing 8,000 runs does not grow with the table',
+    { timeout: 180_000 },
+    async () => {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      // 8,000 runs of 60 text params each (about 20 MiB of table), written directly: the store's own inserts take minutes here.
+      const raw = openRaw(join(tmp.dir, 'k.db'));
+      raw.transaction(() => {
+        const run = raw.prepare(
+          `INSERT INTO runs (uuid, name, status, model_spec, dataset, backend, seed, hyperparameters, created_at, updated_at)
+         VALUES (?, ?, 'completed', '{}', 'mnist', 'cpu', ?, '{}', 1, 1)`,
+        );
+        const param = raw.prepare(`INSERT INTO run_params (run_id, key, value, kind) VALUES (?, ?, ?, 'string')`);
+        for (let i = 0; i < 8_000; i++) {
+          const id = Number(run.run(randomUUID(), `run ${i}`, i).lastInsertRowid);
+          for (let k = 0; k < 60; k++) param.run(id, `param_${k}`, `${'v'.repeat(36)}${i}`);
+        }
+      })();
+      const ids = raw.prepare('SELECT id FROM runs ORDER BY id').pluck().all() as number[];
+      raw.close();
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      let peak = before;
+      let writes = 0;
+      const out = sink(() => {
+        if (writes++ % 4 === 0) {
+          gc();
+          peak = Math.max(peak, process.memoryUsage().heapUsed);
+        }
+      });
+      await writeExport(store.exportStream({ runIds: ids }, 'csv'), out);
+      const grew = peak - before;
+      expect(out.bytes).toBeGreaterThan(16 * 2 ** 20);
+      expect(grew, `live heap grew ${(grew / 2 ** 20).toFixed(1)} MiB while writing ${(out.bytes / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(
+        8 * 2 ** 20,
+      );
+      // The same measure sees the whole text: it holds the table (so this test would catch a stream that gathers it).
+      const whole = store.exportRuns({ runIds: ids }, 'csv');
+      gc();
+      expect(process.memoryUsage().heapUsed - before).toBeGreaterThan(out.bytes * 0.9);
+      expect(whole.content.length).toBe(out.bytes);
+    },
+  );
 });
 
 /** The metrics CSV as one table, the way it was built before it streamed: every point in one query, joined once. */

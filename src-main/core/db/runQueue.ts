@@ -61,7 +61,7 @@ export function unfinishedSweepIds(db: SqliteDatabase): number[] {
     db
       .prepare(
         `SELECT DISTINCT s.id FROM sweeps s JOIN runs r ON r.sweep_id = s.id
-         WHERE s.status IN ('pending', 'running') AND r.status IN ('queued', 'interrupted') ORDER BY s.id`,
+         WHERE s.status IN ('pending', 'paused', 'running') AND r.status IN ('queued', 'interrupted') ORDER BY s.id`,
       )
       .all() as { id: number }[]
   ).map((r) => r.id);

@@ -266,15 +266,16 @@ CREATE TABLE settings (
 ) WITHOUT ROWID;
 
 -- table sweeps
-CREATE TABLE sweeps (
+CREATE TABLE "sweeps" (
   id INTEGER PRIMARY KEY,
   uuid TEXT NOT NULL UNIQUE,
   experiment_id INTEGER REFERENCES experiments (id) ON DELETE SET NULL,
   name TEXT NOT NULL,
   spec TEXT NOT NULL CHECK (json_valid(spec)),
-  status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'completed', 'canceled', 'failed')),
-  created_at INTEGER NOT NULL
-, runs_on TEXT NOT NULL DEFAULT 'here' CHECK (runs_on IN ('here', 'agents')));
+  status TEXT NOT NULL CHECK (status IN ('pending', 'paused', 'running', 'completed', 'canceled', 'failed')),
+  created_at INTEGER NOT NULL,
+  runs_on TEXT NOT NULL DEFAULT 'here' CHECK (runs_on IN ('here', 'agents'))
+);
 
 -- table tags
 CREATE TABLE tags (

@@ -46,9 +46,9 @@ const plansOf = (db: SqliteDatabase, run: (db: SqliteDatabase) => unknown) =>
   plansIn(db, run, { owner: 'o', pid: 1, lease: 0, now: 0, any: 1, sweeps: '[]', runs: '[]', prefix: 'h:' }, 1);
 
 describe('the queue on migration 0012', () => {
-  it('claims by priority then age across single runs and running sweeps, skipping pending (paused), agent and derived runs', () => {
+  it('claims by priority then age across single runs and running sweeps, skipping paused, agent and derived runs', () => {
     const running = store.createSweep({ name: 'running', spec: {}, status: 'running' }).id;
-    const paused = store.createSweep({ name: 'paused', spec: {}, status: 'pending' }).id;
+    const paused = store.createSweep({ name: 'paused', spec: {}, status: 'paused' }).id;
     const agents = store.createSweep({ name: 'agents', spec: {}, status: 'running', runsOn: 'agents' }).id;
     const single = store.createRun({ ...base, priority: 1 }).id;
     const [r0, r5, r1] = sweepRuns(running, [0, 5, 1]);

@@ -162,8 +162,8 @@ function moveQueueingMark(ctx: StoreContext, sweepId: number, mark: QueueingMark
 }
 
 /**
- * Takes over the queueing of a pending sweep that `from` left half-queued (a process that
- * ended): true for exactly one of several processes trying at once.
+ * Takes over the queueing of a sweep that `from` left half-queued (a process that ended), pending
+ * or paused meanwhile: true for exactly one of several processes trying at once.
  */
 export function takeOverQueueing(ctx: StoreContext, sweepId: number, from: string, to: string): boolean {
   return ctx.write(
@@ -172,9 +172,47 @@ export function takeOverQueueing(ctx: StoreContext, sweepId: number, from: strin
       ctx.db
         .prepare(
           `UPDATE sweeps SET spec = json_set(spec, '$.plan.queueing', @to)
-         WHERE id = @id AND status = 'pending' AND json_extract(spec, '$.plan.queueing') = @from`,
+         WHERE id = @id AND status IN ('pending', 'paused') AND json_extract(spec, '$.plan.queueing') = @from`,
         )
         .run({ id: sweepId, from, to }).changes === 1,
+  );
+}
+
+/**
+ * Every run of a sweep is queued: its spec (the plan says queueing is over) is stored, and a
+ * sweep still 'pending' is 'running'. One statement, so a pause or a cancel given meanwhile, from
+ * any process, is never overwritten: a paused sweep stays paused, a canceled one canceled.
+ */
+export function endQueueing(ctx: StoreContext, id: number, spec: unknown): void {
+  ctx.write('ending the queueing of a sweep', () => {
+    const info = ctx.db
+      .prepare(`UPDATE sweeps SET spec = ?, status = CASE status WHEN 'pending' THEN 'running' ELSE status END WHERE id = ?`)
+      .run(JSON.stringify(spec), id);
+    if (info.changes === 0) throw sweepNotFound(id);
+  });
+}
+
+/** Pauses a pending or running sweep (a finished one keeps its status); false when it was neither. */
+export function pauseSweep(ctx: StoreContext, id: number): boolean {
+  return ctx.write(
+    'pausing a sweep',
+    () => ctx.db.prepare(`UPDATE sweeps SET status = 'paused' WHERE id = ? AND status IN ('pending', 'running')`).run(id).changes === 1,
+  );
+}
+
+/**
+ * Resumes a paused sweep: 'running' when its queueing is over, else 'pending' again (its runs
+ * become claimable once queueing ends). Decided in one statement, so a queueing that ends
+ * meanwhile never leaves the sweep 'pending' with nobody queueing it.
+ */
+export function resumeSweep(ctx: StoreContext, id: number): void {
+  ctx.write('resuming a sweep', () =>
+    ctx.db
+      .prepare(
+        `UPDATE sweeps SET status = CASE WHEN json_extract(spec, '$.plan.queueing') IS NULL THEN 'running' ELSE 'pending' END
+         WHERE id = ? AND status IN ('pending', 'paused')`,
+      )
+      .run(id),
   );
 }
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import type { SweepProgress, SweepSpecInput } from '../contract/sweeps.ts';
 import { RunStore } from '../db/RunStore.ts';
@@ -181,4 +181,58 @@ describe('a sweep left half-queued by a process that ended', () => {
       expect(resumed.events.at(-1)).toMatchObject({ queueing: { queued: whole.queued, total: whole.queued } });
     },
   );
+
+  it('paused while it was being queued: the next owner queues the rest and the sweep stays paused until resumed', async () => {
+    const dyingOwner = deadOwner();
+    const dying = open(dyingOwner);
+    const { background } = tracker(dying);
+    const started = await queueSweep(dying, bigSweep(), { background });
+    // Paused from another process while the dying one still queues, which then stops between chunks.
+    expect(open().pauseSweep(started.sweepId)).toBe(true);
+    await background.close();
+    expect(dying.getSweep(started.sweepId)!.runCounts.queued).toBeLessThan(2000);
+    dying.close();
+
+    const next = open();
+    const resumed = tracker(next);
+    resumed.background.resumeLeft();
+    expect(resumed.background.sweepIds).toEqual([started.sweepId]);
+    await stopped(resumed.background, started.sweepId);
+    expect(next.getSweep(started.sweepId)).toMatchObject({ status: 'paused', runCounts: { queued: 2000 } });
+    expect(resumed.events.at(-1)).toMatchObject({ status: 'paused', queueing: { queued: 2000, total: 2000 } });
+    expect(next.claimNextRunnable()).toBeUndefined();
+    // A later start resumes nothing more: its queueing is over.
+    resumed.background.resumeLeft();
+    expect(resumed.background.sweepIds).toEqual([]);
+
+    next.resumeSweep(started.sweepId);
+    expect(next.sweepStatus(started.sweepId)).toBe('running');
+    expect(next.claimNextRunnable()?.sweepId).toBe(started.sweepId);
+  });
+
+  it('is looked for from the ticks once a lease period, not on every tick', async () => {
+    const next = open();
+    const resumed = tracker(next);
+    const t0 = Date.now();
+    resumed.background.resumeLeft(t0);
+    const heads = vi.spyOn(next, 'sweepHeads');
+
+    const dyingOwner = deadOwner();
+    const dying = open(dyingOwner);
+    const { background } = tracker(dying);
+    const started = await queueSweep(dying, bigSweep(), { background });
+    await background.close();
+    dying.close();
+
+    // A tick a second for a lease period less one: no sweep is read, none taken over.
+    for (let tick = 1; tick * 1000 < next.leaseMs; tick++) resumed.background.resumeLeftWhenDue(t0 + tick * 1000);
+    expect(heads).not.toHaveBeenCalled();
+    expect(resumed.background.sweepIds).toEqual([]);
+    // The tick a lease period on looks, and finishes it.
+    resumed.background.resumeLeftWhenDue(t0 + next.leaseMs);
+    expect(heads).toHaveBeenCalledTimes(1);
+    expect(resumed.background.sweepIds).toEqual([started.sweepId]);
+    await stopped(resumed.background, started.sweepId);
+    expect(next.getSweep(started.sweepId)).toMatchObject({ status: 'running', runCounts: { queued: 2000 } });
+  });
 });

@@ -16,14 +16,18 @@ export interface BackgroundQueueingOptions {
   store: RunStore;
   /** A sweep's queueing progress, a few times a second. */
   emit: (progress: SweepProgress) => void;
-  /** Every run of the sweep is queued (it is 'running' now): its progress, and claims. */
+  /** Every run of the sweep is queued (it is 'running' now, or still paused): its progress, and claims. */
   queued: (sweepId: number) => void;
+  /** How often the ticks look for sweeps left half-queued (resumeLeftWhenDue); the store's lease period by default. */
+  resumeEveryMs?: number;
 }
 
 export class BackgroundQueueing implements QueueingTracker {
   readonly #options: BackgroundQueueingOptions;
   readonly #jobs = new Map<number, Promise<void>>();
   readonly #closing = new AbortController();
+  /** When resumeLeft last looked (performance.now() or the tick's clock), so a tick can skip looking. */
+  #lookedAt = -Infinity;
 
   constructor(options: BackgroundQueueingOptions) {
     this.#options = options;
@@ -62,18 +66,31 @@ export class BackgroundQueueing implements QueueingTracker {
   }
 
   /**
-   * Resumes the queueing of every pending sweep whose queueing process has ended (a crash, a
-   * kill): each from where it stopped, in the background. Exactly one process takes each over.
+   * Resumes the queueing of every pending or paused sweep whose queueing process has ended (a
+   * crash, a kill): each from where it stopped, in the background. Exactly one process takes each over.
    */
-  resumeLeft(): void {
+  resumeLeft(now: number = Date.now()): void {
     const { store } = this.#options;
     if (this.#closing.signal.aborted) return;
-    for (const sweep of store.sweepHeads(['pending'])) {
+    this.#lookedAt = now;
+    // A sweep paused while it was being queued is queued on, and stays paused.
+    for (const sweep of store.sweepHeads(['pending', 'paused'])) {
       const by = readPlan(sweep).queueing;
       if (by === null || this.#jobs.has(sweep.id) || !store.ownerGone(by)) continue;
       const rest = resumeQueueing(store, sweep, { closing: this.closing, onProgress: this.progressReporter() });
       this.track(sweep.id, rest);
     }
+  }
+
+  /**
+   * resumeLeft from a scheduler's tick, at most once per `resumeEveryMs` (issue 12): looking reads
+   * every pending and paused sweep's spec, which an idle server with many sweeps should not do
+   * every second. A queueing process that ends (a killed CLI command) leaves its sweep waiting at
+   * most that long; one that ends with its data folder's server (a restart) is resumed on start.
+   */
+  resumeLeftWhenDue(now: number): void {
+    if (now - this.#lookedAt < (this.#options.resumeEveryMs ?? this.#options.store.leaseMs)) return;
+    this.resumeLeft(now);
   }
 
   /** Stops every queueing in progress after its chunk in hand; resolves once all have stopped. */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { RunStore } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
@@ -159,6 +159,53 @@ describe('scheduler', () => {
     const resumedJobs = jobs.filter((j) => running.includes(j.run.id));
     expect(resumedJobs.map((j) => j.resume)).toEqual([false, false, true, true]);
     expect(jobs).toHaveLength(6);
+  });
+
+  it('a sweep paused while it is queued in the background stays paused once queued, trains nothing, and resumes', async () => {
+    const jobs: RunJob[] = [];
+    const live = { now: 0, max: 0 };
+    const events = new EventBus();
+    const seen: string[] = [];
+    events.subscribe((event) => {
+      if (event.name === 'sweep.progress') seen.push(event.payload.status);
+    });
+    scheduler = new Scheduler({ store, events, executor: sleeperExecutor(100, jobs, live), concurrency: { wasm: 2 }, pollMs: 50 });
+    scheduler.start();
+    // 2,000 runs: several turns to write, so the answer comes while the rest is still being queued.
+    const spec = parseSweepSpec(tinySweep({ axes: { learningRate: { min: 0.0001, max: 0.01, steps: 1000 } }, repeats: 2, yes: true }));
+    const started = await queueSweep(store, spec, { background: scheduler.queueing, onProgress: scheduler.queueing.progressReporter() });
+    expect(started.queueing).toBe(true);
+    expect(store.sweepStatus(started.sweepId)).toBe('pending');
+    expect(scheduler.pauseSweep(started.sweepId)).toEqual({ interrupted: 0 });
+    await until('queueing over', () => !scheduler!.queueing.sweepIds.includes(started.sweepId));
+    expect(store.getSweep(started.sweepId)).toMatchObject({ status: 'paused', runCounts: { queued: 2000 } });
+    expect(scheduler.progress(started.sweepId)).toMatchObject({ status: 'paused', queued: 2000, queueing: null });
+    expect(seen.at(-1)).toBe('paused');
+    // Polls come and go: nothing of the paused sweep is claimed.
+    await new Promise((r) => setTimeout(r, 300));
+    await scheduler.whenIdle();
+    expect(jobs).toHaveLength(0);
+    expect(store.hasClaimableRun()).toBe(false);
+
+    expect(scheduler.resumeSweeps(started.sweepId).sweepIds).toEqual([started.sweepId]);
+    expect(store.sweepStatus(started.sweepId)).toBe('running');
+    await until('runs training', () => jobs.length >= 2);
+    await scheduler.cancelSweep(started.sweepId);
+  });
+
+  it('an idle server looks for sweeps left half-queued on start, then once a lease period, not on every tick', async () => {
+    const heads = vi.spyOn(store, 'sweepHeads');
+    scheduler = new Scheduler({
+      store,
+      events: new EventBus(),
+      executor: sleeperExecutor(100, [], { now: 0, max: 0 }),
+      pollMs: 20,
+      leaseMs: 60_000,
+    });
+    scheduler.start();
+    const ticks = () => heads.mock.calls.filter(([statuses]) => statuses.length === 1 && statuses[0] === 'running').length;
+    await until('ten ticks', () => ticks() >= 10);
+    expect(heads.mock.calls.filter(([statuses]) => statuses.includes('paused'))).toHaveLength(1);
   });
 
   it('pauses one running run and resumes it from its checkpoint', async () => {

@@ -10,19 +10,22 @@
  * - Scope: the desktop app and `kernellab serve` take any runnable run; the CLI takes only the runs
  *   it queued for itself (`train`) and the sweeps it follows, never another sweep's.
  * - Leases and stalls of this process's executions: localRuns.ts; runs another process abandoned
- *   (expired lease) are recovered on the next tick. Runs agents hold: remoteRuns.ts.
- * - Pause a sweep: its status goes back to 'pending' (its queued runs are skipped by the claim)
- *   and its running runs are interrupted, resumable from their last checkpoint.
+ *   (expired lease) are recovered on the next tick, with the other upkeep of sweeps (sweepUpkeep.ts).
+ *   Runs agents hold: remoteRuns.ts.
+ * - Pause a sweep: it is 'paused' (its queued runs are skipped by the claim) and its running runs
+ *   are interrupted, resumable from their last checkpoint. A sweep still being queued is 'pending'
+ *   (nothing claimed yet); paused meanwhile, it stays paused once queueing ends.
  * - Resume: interrupted runs go back to the queue (the executor resumes them from checkpoints)
- *   and the sweep is 'running' again. After a crash RunStore.open has already marked the dead
- *   process's runs interrupted; `sweeps.resume` / `kernellab sweep resume` queues them again.
+ *   and the sweep is 'running' again ('pending' while its queueing goes on). After a crash
+ *   RunStore.open has already marked the dead process's runs interrupted; `sweeps.resume` /
+ *   `kernellab sweep resume` queues them again.
  * - Epoch folding: when a trained run that other points were folded into completes, the derived
  *   runs are recorded from its per-epoch metrics and evaluations (folding.ts).
  * - Search (searchDriver.ts): at each epoch's end a sweep run's pruner may stop it (it ends
  *   `pruned`, through settle like every end); before claiming, a TPE sweep gets its next points
  *   proposed from its finished ones, and a sweep past its time budget stops starting runs.
  */
-import { isGpuHostBackend, type BackendName } from '../contract/app.ts';
+import type { BackendName } from '../contract/app.ts';
 import { mebibyte } from '../contract/inspect.ts';
 import type { RunStatus } from '../contract/runs.ts';
 import { leaseOf, type ClaimScope, type RunRecord, type RunStore } from '../db/RunStore.ts';
@@ -33,7 +36,7 @@ import { snapshotLimitMiB } from '../inspect/snapshotLimit.ts';
 import type { RunJob, RunOutcome } from './execution.ts';
 import { LocalRuns } from './localRuns.ts';
 import { FoldingPlans } from './folding.ts';
-import { readPlan, searchOf, topUp } from './searchDriver.ts';
+import { SweepUpkeep } from './sweepUpkeep.ts';
 import { BackgroundQueueing } from './backgroundQueueing.ts';
 import { cancelOpenRuns } from './cancelRuns.ts';
 import type { SweepProgress } from '../contract/sweeps.ts';
@@ -64,6 +67,7 @@ export class Scheduler {
   readonly #remote: RemoteRuns;
   /** Sweeps this process queues after sweeps.start answered, or resumes (backgroundQueueing.ts). */
   readonly queueing: BackgroundQueueing;
+  readonly #upkeep: SweepUpkeep;
 
   constructor(options: SchedulerOptions) {
     this.#store = options.store;
@@ -91,8 +95,17 @@ export class Scheduler {
         this.emitProgress(sweepId);
         this.pump();
       },
+      resumeEveryMs: this.#leaseMs,
     });
     this.#scope = options.scope ?? 'any';
+    this.#upkeep = new SweepUpkeep({
+      store: options.store,
+      plans: this.#plans,
+      queueing: this.queueing,
+      scope: this.#scope,
+      mine: (sweepId) => this.#adopted.has(sweepId),
+      emitProgress: (sweepId) => this.emitProgress(sweepId),
+    });
     this.#trains = options.trains ?? true;
     this.#leaveUnpinnedAfter = options.leaveUnpinned;
     for (const [backend, workers] of Object.entries(options.concurrency ?? {}) as [BackendName, number][]) {
@@ -178,23 +191,8 @@ export class Scheduler {
       }
     }, this.#pollMs);
     this.#timer.unref();
-    this.#reconcile();
+    this.#upkeep.reconcile();
     this.pump();
-  }
-
-  /** After a crash: derived runs of running sweeps not yet recorded are, so such a sweep still finishes on its own. */
-  #reconcile(): void {
-    try {
-      // Sweeps a process that ended left half-queued: the app and the server queue the rest (and on each tick).
-      if (this.#scope === 'any') this.queueing.resumeLeft();
-      for (const sweep of this.#store.sweepHeads(['pending', 'running'])) {
-        if (sweep.status !== 'running') continue;
-        this.#plans.finishSweep(sweep.id);
-        updateSweepStatus(this.#store, sweep.id);
-      }
-    } catch (error) {
-      console.error('scheduler: reconciling sweeps failed:', error instanceof Error ? error.message : error);
-    }
   }
 
   get activeRunIds(): number[] {
@@ -206,7 +204,7 @@ export class Scheduler {
     if (!this.#running || this.#pumping) return;
     this.#pumping = true;
     try {
-      this.#supplySweeps();
+      this.#upkeep.supply(this.#budget.limit());
       while (this.#local.size < this.#budget.limit()) {
         const run = this.#store.claimNextRunnable(this.owner, this.#leaseMs, {
           budget: this.budget()[this.#budget.backend],
@@ -220,25 +218,6 @@ export class Scheduler {
       this.#pumping = false;
     }
     this.#checkIdle();
-  }
-
-  /**
-   * Running sweeps this scheduler may run get what their search asks for before runs are claimed:
-   * TPE's next points, and past a time budget no new starts. A failure here never stops the
-   * claims: the sweep is supplied again on the next tick.
-   */
-  #supplySweeps(): void {
-    // Each sweep as it is, without counting its runs: once a tick (issue 12).
-    for (const sweep of this.#store.sweepHeads(['running'])) {
-      if (sweep.status !== 'running' || (this.#scope === 'own' && !this.#adopted.has(sweep.id))) continue;
-      const search = searchOf(sweep);
-      if (!search || (search.spec.method !== 'tpe' && search.deadline === null) || readPlan(sweep).closed) continue;
-      try {
-        if (topUp(this.#store, sweep, search, this.#budget.limit()) > 0) this.emitProgress(sweep.id);
-      } catch (error) {
-        console.error(`scheduler: supplying sweep ${sweep.id} failed:`, error instanceof Error ? error.message : error);
-      }
-    }
   }
 
   #launch(run: RunRecord): void {
@@ -314,19 +293,9 @@ export class Scheduler {
     for (const { runId, sweepId } of this.#local.renew(now)) {
       const status = this.#store.getSweep(sweepId)?.status;
       if (status === 'canceled') this.cancelRun(runId);
-      else if (status === 'pending') this.interruptRun(runId);
+      else if (status === 'paused' || status === 'pending') this.interruptRun(runId);
     }
-    // A CLI command lives only as long as its own work: a sweep it left half-queued is the app's or the server's to finish.
-    if (this.#scope === 'any') this.queueing.resumeLeft();
-    // Runs whose holder stopped renewing (another process stalled or died): a running sweep's go
-    // back to the queue, resuming from their checkpoints.
-    for (const runId of this.#store.recoverInterrupted(now)) {
-      const run = this.#store.getRun(runId);
-      if (!run || run.derivedFromRunId !== null) continue;
-      // A single run pinned to a browser GPU whose page went away (tab closed): only another page can train it.
-      const gpuSingle = run.sweepId === null && isGpuHostBackend(run.hyperparameters.backend);
-      if (gpuSingle || (run.sweepId !== null && this.#store.getSweep(run.sweepId)?.status === 'running')) this.#store.requeue(runId);
-    }
+    this.#upkeep.tick(now);
   }
 
   /** Resolves when this process has nothing running and nothing it could claim. */
@@ -414,7 +383,8 @@ export class Scheduler {
 
   pauseSweep(sweepId: number): { interrupted: number } {
     this.#requireSweep(sweepId);
-    this.#store.setSweepStatus(sweepId, 'pending');
+    // 'paused', also while it is still being queued: queueing ends leaving it paused (sweepWriter.finishQueueing).
+    this.#store.pauseSweep(sweepId);
     let interrupted = 0;
     for (const runId of this.#local.runIdsOfSweep(sweepId)) {
       this.interruptRun(runId);
@@ -435,8 +405,7 @@ export class Scheduler {
         if (run.derivedFromRunId === null && this.resumeRun(run.id)) requeued++;
       }
       this.#plans.finishSweep(id);
-      const sweep = this.#store.getSweep(id)!;
-      if (sweep.status === 'pending' && readPlan(sweep).queueing === null) this.#store.setSweepStatus(id, 'running');
+      this.#store.resumeSweep(id);
       updateSweepStatus(this.#store, id);
       this.emitProgress(id);
     }

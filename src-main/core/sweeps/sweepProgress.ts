@@ -40,12 +40,12 @@ function plannedNow(store: RunStore, sweep: Sweep, recorded: number): number {
 
 /**
  * A sweep's status after its runs changed: running while any run is open, then completed (some
- * run completed) or failed once every planned run is recorded. Pending and canceled sweeps keep
- * theirs: the user decided those.
+ * run completed) or failed once every planned run is recorded. Paused and canceled sweeps keep
+ * theirs (the user decided those), and pending ones (still being queued).
  */
 export function updateSweepStatus(store: RunStore, sweepId: number): void {
   const sweep = store.getSweep(sweepId);
-  if (!sweep || sweep.status === 'canceled' || sweep.status === 'pending') return;
+  if (!sweep || sweep.status === 'canceled' || sweep.status === 'pending' || sweep.status === 'paused') return;
   const counts = sweep.runCounts;
   const open = (counts.queued ?? 0) + (counts.running ?? 0) + (counts.interrupted ?? 0);
   if (open > 0) {
@@ -78,7 +78,9 @@ export function sweepProgress(store: RunStore, sweepId: number, workers: number)
   }
   const current = Math.min(planned, done + count('running'));
   const queueing =
-    stored.queueing !== null && sweep.status === 'pending' ? { queued: count('queued'), total: stored.trained ?? planned } : null;
+    stored.queueing !== null && (sweep.status === 'pending' || sweep.status === 'paused')
+      ? { queued: count('queued'), total: stored.trained ?? planned }
+      : null;
   return {
     sweepId,
     status: sweep.status,

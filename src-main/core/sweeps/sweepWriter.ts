@@ -80,7 +80,9 @@ export async function writeSweepRuns(store: RunStore, job: QueueJob, runIds: num
     }
     chunk = [];
     const queued = job.queuedBefore + runIds.length;
-    hooks.onProgress?.(sweepId, queued, total, queueingProgress(sweepId, { queued, total }, plan));
+    // Paused meanwhile (from any process), queueing goes on and the progress says 'paused'.
+    const status = store.sweepStatus(sweepId) === 'paused' ? 'paused' : 'pending';
+    hooks.onProgress?.(sweepId, queued, total, queueingProgress(sweepId, { queued, total }, plan, status));
     // A sweep queued in one chunk answers once it is all queued, as before background queueing.
     if (chunks++ === 0 && !last) hooks.onFirstChunk?.();
     await yieldToLoop();
@@ -102,9 +104,12 @@ export async function writeSweepRuns(store: RunStore, job: QueueJob, runIds: num
   await flush(true);
 }
 
-/** Every run is queued: the sweep is 'running' (its runs claimable) and its plan says queueing is over. */
+/**
+ * Every run is queued: its plan says queueing is over, and the sweep is 'running' (its runs
+ * claimable), unless it was paused meanwhile (it stays paused until resumed) or canceled.
+ */
 export function finishQueueing(store: RunStore, job: Pick<QueueJob, 'spec' | 'plan' | 'ids'>): void {
-  store.updateSweep(job.ids.sweepId, { ...job.spec, plan: { ...job.plan, queueing: null, next: undefined } }, 'running');
+  store.endQueueing(job.ids.sweepId, { ...job.spec, plan: { ...job.plan, queueing: null, next: undefined } });
 }
 
 /**
@@ -155,17 +160,18 @@ function stillQueueingElsewhere(store: RunStore, sweepId: number): boolean {
 
 /**
  * Where a sweep being queued stands, from what queueing knows: its runs so far are all queued and
- * none has started (the scheduler claims nothing of a pending sweep). The same event the scheduler
- * counts in SQL once the sweep is running (Scheduler.progress), without counting anything.
+ * none has started (the scheduler claims nothing of a pending or paused sweep). The same event the
+ * scheduler counts in SQL once the sweep is running (Scheduler.progress), without counting anything.
  */
 export function queueingProgress(
   sweepId: number,
   queueing: { queued: number; total: number },
   plan: Pick<SweepPlan, 'planned' | 'impossible' | 'impossibleCount'>,
+  status: 'pending' | 'paused' = 'pending',
 ): SweepProgress {
   return {
     sweepId,
-    status: 'pending',
+    status,
     planned: plan.planned ?? queueing.total,
     impossible: plan.impossibleCount ?? plan.impossible.length,
     done: 0,
