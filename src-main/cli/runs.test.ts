@@ -57,48 +57,52 @@ describe('kernellab runs compare', () => {
 });
 
 describe('kernellab runs export / import', () => {
-  it('imports an export written by --out into another data folder, a second time skipping every run; a missing file is named', () => {
-    const [small, full] = twoRuns();
-    const file = join(tmp.dir, 'runs.json');
-    expect(kernellab('runs', 'export', String(small), String(full), '--out', file).code).toBe(0);
-    const other = join(tmp.dir, 'other');
-    const into = (...args: string[]) => {
-      const result = spawnSync(process.execPath, [cliPath, '--home', other, 'runs', 'import', ...args], { encoding: 'utf8' });
-      return { code: result.status, out: result.stdout, err: result.stderr };
-    };
-    const first = into(file);
-    expect(first).toMatchObject({ code: 0, out: `imported 2 runs from ${file} (0 were already here)\n` });
-    expect(JSON.parse(into(file, '--json').out)).toEqual({ imported: 0, skipped: 2 });
-    const store = RunStore.open(join(other, 'kernellab.db'));
-    try {
-      expect(store.listRuns().rows.map((r) => r.name)).toEqual(['lenet', 'lenet']);
-    } finally {
-      store.close();
-    }
-    // Written a part at a time: the file, stdout and runs.export's answer are the same bytes (less the time of export).
-    const answer = (() => {
-      const source = RunStore.open(join(tmp.dir, 'kernellab.db'));
+  it(
+    'imports an export written by --out into another data folder, a second time skipping every run; a missing file is named',
+    { timeout: 180_000 },
+    () => {
+      const [small, full] = twoRuns();
+      const file = join(tmp.dir, 'runs.json');
+      expect(kernellab('runs', 'export', String(small), String(full), '--out', file).code).toBe(0);
+      const other = join(tmp.dir, 'other');
+      const into = (...args: string[]) => {
+        const result = spawnSync(process.execPath, [cliPath, '--home', other, 'runs', 'import', ...args], { encoding: 'utf8' });
+        return { code: result.status, out: result.stdout, err: result.stderr };
+      };
+      const first = into(file);
+      expect(first).toMatchObject({ code: 0, out: `imported 2 runs from ${file} (0 were already here)\n` });
+      expect(JSON.parse(into(file, '--json').out)).toEqual({ imported: 0, skipped: 2 });
+      const store = RunStore.open(join(other, 'kernellab.db'));
       try {
-        return source.exportRuns({ runIds: [small, full] }, 'json').content;
+        expect(store.listRuns().rows.map((r) => r.name)).toEqual(['lenet', 'lenet']);
       } finally {
-        source.close();
+        store.close();
       }
-    })();
-    const withoutTime = (text: string) => text.replace(/"exportedAt":\d+/, '');
-    expect(withoutTime(readFileSync(file, 'utf8'))).toBe(withoutTime(answer));
-    const printed = kernellab('runs', 'export', String(small), String(full));
-    expect(printed.code).toBe(0);
-    expect(withoutTime(printed.out)).toBe(`${withoutTime(answer)}\n`);
-    expect(kernellab('runs', 'export', String(full), '--format', 'csv').out).toMatch(
-      /^uuid,name,status,.*\n[0-9a-f-]{36},lenet,completed,/,
-    );
-    const badFormat = kernellab('runs', 'export', String(full), '--format', 'xml');
-    expect(badFormat.code).not.toBe(0);
-    expect(badFormat.err).toMatch(/Invalid input for runs\.export: format: /);
-    const missing = into(join(tmp.dir, 'nothing.json'));
-    expect(missing.code).not.toBe(0);
-    expect(missing.err).toMatch(/Cannot read the runs export .*nothing\.json: there is no such file/);
-  });
+      // Written a part at a time: the file, stdout and runs.export's answer are the same bytes (less the time of export).
+      const answer = (() => {
+        const source = RunStore.open(join(tmp.dir, 'kernellab.db'));
+        try {
+          return source.exportRuns({ runIds: [small, full] }, 'json').content;
+        } finally {
+          source.close();
+        }
+      })();
+      const withoutTime = (text: string) => text.replace(/"exportedAt":\d+/, '');
+      expect(withoutTime(readFileSync(file, 'utf8'))).toBe(withoutTime(answer));
+      const printed = kernellab('runs', 'export', String(small), String(full));
+      expect(printed.code).toBe(0);
+      expect(withoutTime(printed.out)).toBe(`${withoutTime(answer)}\n`);
+      expect(kernellab('runs', 'export', String(full), '--format', 'csv').out).toMatch(
+        /^uuid,name,status,.*\n[0-9a-f-]{36},lenet,completed,/,
+      );
+      const badFormat = kernellab('runs', 'export', String(full), '--format', 'xml');
+      expect(badFormat.code).not.toBe(0);
+      expect(badFormat.err).toMatch(/Invalid input for runs\.export: format: /);
+      const missing = into(join(tmp.dir, 'nothing.json'));
+      expect(missing.code).not.toBe(0);
+      expect(missing.err).toMatch(/Cannot read the runs export .*nothing\.json: there is no such file/);
+    },
+  );
 });
 
 describe('kernellab runs import of a damaged or foreign file', () => {
