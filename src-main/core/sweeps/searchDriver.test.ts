@@ -211,6 +211,20 @@ describe('TPE in a sweep', () => {
 });
 
 describe('time budget', () => {
+  it('ends a sweep whose budget was spent before any run started: every run canceled saying why, the sweep failed', async () => {
+    const spec = parseSweepSpec(tinySweep({ axes: { learningRate: [0.1, 0.2, 0.3] }, timeBudgetMinutes: 0.0001 }));
+    const started = await queueSweep(store, spec);
+    await new Promise((r) => setTimeout(r, 50));
+    const log = { epochs: 0, jobs: [] as RunJob[] };
+    scheduler = start(curveExecutor(() => 0.5, 150, log), 1);
+    await until('the sweep to finish', () => finishedSweep(started.sweepId), 10_000);
+    expect(store.getSweep(started.sweepId)!.status).toBe('failed');
+    expect(log.jobs).toHaveLength(0);
+    const runs = store.runsOfSweep(started.sweepId);
+    expect(runs.map((r) => r.status)).toEqual(['canceled', 'canceled', 'canceled']);
+    expect(runs[0]!.error).toContain('time budget of 0.0001 min was spent');
+  });
+
   it('stops starting runs once the budget is spent; running ones finish and queued ones are canceled saying why', async () => {
     const spec = parseSweepSpec(tinySweep({ axes: { learningRate: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6] }, timeBudgetMinutes: 0.004 }));
     const started = await queueSweep(store, spec);
