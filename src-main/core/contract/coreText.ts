@@ -422,6 +422,8 @@ export const coreTextParams = {
   // A sweep queued in the background (core/sweeps/sweepWriter.ts): where its queueing stopped, and why.
   sweep_queueing_failed: z.object({ queued: count, total: count, reason: word }).strict(),
   error_sweep_queueing_moved: z.object({ id, owner: word }).strict(),
+  // Lists whose items are sentences, each item coded (stop 28, engineer D): a heading whose items follow as its issues.
+  error_sweep_no_feasible_point_problems: z.object({ tries: count }).strict(),
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;
