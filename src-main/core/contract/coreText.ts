@@ -424,6 +424,7 @@ export const coreTextParams = {
   error_sweep_queueing_moved: z.object({ id, owner: word }).strict(),
   // Lists whose items are sentences, each item coded (stop 28, engineer D): a heading whose items follow as its issues.
   error_sweep_no_feasible_point_problems: z.object({ tries: count }).strict(),
+  checkpoint_state_not_state: z.object({ file: word }).strict(),
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;
