@@ -26,6 +26,7 @@
  * both languages and fails on a code without its message.
  */
 import { z } from 'zod';
+import { importTextParams } from './importText.ts';
 
 const count = z.number().int().nonnegative();
 const id = z.number().int().nonnegative();
@@ -425,6 +426,7 @@ export const coreTextParams = {
   // Lists whose items are sentences, each item coded (stop 28, engineer D): a heading whose items follow as its issues.
   error_sweep_no_feasible_point_problems: z.object({ tries: count }).strict(),
   checkpoint_state_not_state: z.object({ file: word }).strict(),
+  ...importTextParams,
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;
