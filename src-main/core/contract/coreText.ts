@@ -27,6 +27,7 @@
  */
 import { z } from 'zod';
 import { importTextParams } from './importText.ts';
+import { kerasTextParams } from './kerasText.ts';
 
 const count = z.number().int().nonnegative();
 const id = z.number().int().nonnegative();
@@ -427,6 +428,7 @@ export const coreTextParams = {
   error_sweep_no_feasible_point_problems: z.object({ tries: count }).strict(),
   checkpoint_state_not_state: z.object({ file: word }).strict(),
   ...importTextParams,
+  ...kerasTextParams,
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;
