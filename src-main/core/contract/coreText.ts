@@ -26,6 +26,7 @@
  * both languages and fails on a code without its message.
  */
 import { z } from 'zod';
+import { downloadTextParams } from './downloadText.ts';
 import { importTextParams } from './importText.ts';
 import { kerasTextParams } from './kerasText.ts';
 
@@ -428,6 +429,7 @@ export const coreTextParams = {
   error_sweep_no_feasible_point_problems: z.object({ tries: count }).strict(),
   checkpoint_state_not_state: z.object({ file: word }).strict(),
   ...importTextParams,
+  ...downloadTextParams,
   ...kerasTextParams,
 } as const;
 
