@@ -67,6 +67,33 @@ describe('kernellab import keras', () => {
     expect(result.stderr).toMatch(/layer 'leaky_re_lu' \(LeakyReLU\): KernelLab has no leaky relu; use Activation\('relu'\)/);
   });
 
+  it('says each problem and note in Korean with --lang ko; English exactly as before', { timeout: 120_000 }, async () => {
+    const refusals = JSON.parse(readFileSync(join(fixtures, 'refusals.keras3.json'), 'utf8')) as Record<string, unknown>;
+    const file = join(temp.dir, 'dilated-clipnorm.json');
+    const model = structuredClone(refusals.dilated) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+    model.config.layers.find((l) => l.class_name === 'Conv2D')!.config.kernel_size = [3, 5];
+    writeFileSync(file, JSON.stringify(model));
+    // One after another: the first CLI process creates the data folder's database.
+    const ko = await kernellab('--lang', 'ko', 'import', 'keras', file);
+    const en = await kernellab('--lang', 'en', 'import', 'keras', file);
+    const notes = await kernellab('--lang', 'ko', 'import', 'keras', join(fixtures, 'every_layer.keras3.json'));
+    expect(ko.code).toBe(2);
+    expect(ko.stderr).toMatch(
+      /KernelLab은 이 Keras 모델을 그대로 학습할 수 없습니다: 층 '\w+'\(Conv2D\): dilation_rate=\[2,2\]: KernelLab은 팽창/,
+    );
+    expect(ko.stderr).toContain(
+      'kernel_size [3,5]은(는) 정사각형이 아닙니다. KernelLab은 정사각형 커널만 학습합니다(kernel_size=(3, 3) 또는 (5, 5)을(를) 쓰세요)',
+    );
+    expect(ko.stderr).not.toMatch(/KernelLab (trains|cannot)|\blayer '|remove/);
+    expect(en.code).toBe(2);
+    expect(en.stderr).toMatch(
+      /KernelLab cannot train this Keras model as it is: layer '\w+' \(Conv2D\): dilation_rate=\[2,2\]: KernelLab trains undilated convolutions; remove dilation_rate; layer '\w+' \(Conv2D\): kernel_size \[3,5\] is not square; KernelLab trains square kernels \(use kernel_size=\(3, 3\) or \(5, 5\)\)/,
+    );
+    expect(notes.code, notes.stderr).toBe(0);
+    expect(notes.stdout).toMatch(/^참고: Adam\(으\)로 컴파일됨: optimizer adam, learningRate 0\.0001/m);
+    expect(notes.stdout).not.toMatch(/Compiled with|not carried over/);
+  });
+
   it('tells an HDF5 (.h5) model from JSON and says how to save one it reads', async () => {
     const h5 = join(temp.dir, 'model.h5');
     writeFileSync(h5, Buffer.concat([Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)]));

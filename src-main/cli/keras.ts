@@ -9,6 +9,7 @@ import { stringify as toYaml } from 'yaml';
 import type { Hyperparameters, KerasImportResult } from '../core/contract/training.ts';
 import { KernelLabError } from '../core/errors.ts';
 import { readKerasFile, type Service } from '../core/service.ts';
+import { storedSentence } from './errorText.ts';
 import { print, printData, printError, printJson } from './format.ts';
 import { positiveInt, presetAliases } from './runFlags.ts';
 import { formatModelSummary, specFrom, type SummaryFlags } from './summary.ts';
@@ -74,7 +75,7 @@ export function registerKeras(program: Command, open: () => Service): void {
       const summary = await service.call('training.summary', { spec: result.spec });
       print(m.cli_keras_imported({ source: result.source, name: result.spec.name }));
       print(formatModelSummary(result.spec, summary));
-      for (const note of result.notes) print(m.cli_keras_note({ note }));
+      result.notes.forEach((note, i) => print(m.cli_keras_note({ note: storedSentence(result.noteCodes?.[i], note) })));
       if (flags.out !== undefined) print(m.cli_keras_spec_written({ file: flags.out }));
       if (flags.runSpec !== undefined) print(m.cli_keras_run_file_written({ file: flags.runSpec }));
       if (flags.out === undefined && flags.runSpec === undefined) print(m.cli_keras_write_it());

@@ -139,7 +139,13 @@ describe('kernellab runs import of a damaged or foreign file', () => {
       [
         '{"format": "kernellab.runs", "version": 1,',
         'Invalid runs export: (root): not JSON KernelLab reads (the text ends early at byte 42)',
-        '실행 내보내기 파일이 올바르지 않습니다: (root): KernelLab이 읽을 수 있는 JSON이 아닙니다 (바이트 42: ',
+        '실행 내보내기 파일이 올바르지 않습니다: (root): KernelLab이 읽을 수 있는 JSON이 아닙니다 (바이트 42: 텍스트가 일찍 끝납니다)',
+      ],
+      [
+        // The scanner passes a run's inside; JSON.parse stops at the stray comma, 435 characters into the run.
+        exported([run]).replace('"metrics":{}}', '"metrics":{},}'),
+        'Invalid runs export: runs.0: Expected double-quoted property name in JSON at position 435',
+        '실행 내보내기 파일이 올바르지 않습니다: runs.0: JSON이 아닙니다 (문자 435)',
       ],
       [
         exported([{ ...run, note: JSON.parse(`${'['.repeat(300)}${']'.repeat(300)}`) as unknown }]),
@@ -160,9 +166,10 @@ describe('kernellab runs import of a damaged or foreign file', () => {
       expect(ko.code, text.slice(0, 80)).toBe(2);
       expect(ko.err, text.slice(0, 80)).toContain(korean);
       expect(ko.err).not.toContain('Invalid runs export');
-      expect(ko.err).not.toMatch(/expected|missing|not JSON|nested deeper/);
+      expect(ko.err).not.toMatch(/expected|missing|not JSON|nested deeper|ends early|position/i);
       // The English sentences are unchanged; three of them are checked, to keep the test short.
-      if (!english.includes('version') && !english.includes('__proto__') && !english.includes('(root)')) continue;
+      if (!english.includes('version') && !english.includes('__proto__') && !english.includes('(root)') && !english.includes('position'))
+        continue;
       const en = importAs('en');
       expect(en.code).toBe(2);
       expect(en.err).toContain(english);

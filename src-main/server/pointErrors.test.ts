@@ -80,4 +80,19 @@ describe("a sweep point's own error in Korean", () => {
     expect(problemsOf(bad.error!, bad.errorCodes, 'ko')).toMatch(/^layers\[0\] \(conv2d\): .*40×40 창이 28픽셀 입력보다 큽니다/);
     expect(preview.points.find((p) => p.role === 'train')!.errorCodes).toBeNull();
   });
+
+  it('sweeps.preview: a TPE space none of whose points can run says the last refusal in Korean, item by item', async () => {
+    const body = await refused('sweeps.preview', {
+      spec: { base: { preset: 'lenet5-relu', dataset: 'mnist' }, method: 'tpe', trials: 4, axes: { kernelSize: [30, 40] } },
+    });
+    expect(body.code).toBe('invalid_input');
+    expect(body.message).toMatch(
+      /^axes: no feasible point found in 200 tries; the last was refused with: layers\[0\] \(conv2d\): .*window is larger than its 28-pixel input/,
+    );
+    const ko = errorBodyText(body, 'ko');
+    expect(ko).toMatch(
+      /^axes: 200번 시도해도 실행할 수 있는 점을 찾지 못했습니다\. 마지막 점이 거절된 이유: layers\[0\] \(conv2d\): .*창이 28픽셀 입력보다 큽니다/,
+    );
+    expect(ko).not.toMatch(/window|larger|refused/);
+  });
 });

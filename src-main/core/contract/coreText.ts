@@ -26,6 +26,9 @@
  * both languages and fails on a code without its message.
  */
 import { z } from 'zod';
+import { downloadTextParams } from './downloadText.ts';
+import { importTextParams } from './importText.ts';
+import { kerasTextParams } from './kerasText.ts';
 
 const count = z.number().int().nonnegative();
 const id = z.number().int().nonnegative();
@@ -422,6 +425,12 @@ export const coreTextParams = {
   // A sweep queued in the background (core/sweeps/sweepWriter.ts): where its queueing stopped, and why.
   sweep_queueing_failed: z.object({ queued: count, total: count, reason: word }).strict(),
   error_sweep_queueing_moved: z.object({ id, owner: word }).strict(),
+  // Lists whose items are sentences, each item coded (stop 28, engineer D): a heading whose items follow as its issues.
+  error_sweep_no_feasible_point_problems: z.object({ tries: count }).strict(),
+  checkpoint_state_not_state: z.object({ file: word }).strict(),
+  ...importTextParams,
+  ...downloadTextParams,
+  ...kerasTextParams,
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { RunBackend } from './app.ts';
+import { CoreText } from './coreText.ts';
 import { method } from './define.ts';
 
 /**
@@ -410,6 +411,8 @@ export const KerasImportResult = z.object({
   hyperparameters: CompiledSettings,
   /** What the import decided that the user should know: a dropped Rescaling, logits, seeds not carried, the compile settings read. */
   notes: z.array(z.string()),
+  /** The notes coded, one per note in the same order (contract/coreText.ts), for the user's language. */
+  noteCodes: z.array(CoreText).optional(),
   /** "Keras 3.15.1 Sequential 'lenet5'". */
   source: z.string(),
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { coreTextOf } from '../../../i18n/coreText.ts';
+import { errorBodyText } from '../../../i18n/coreText.ts';
 import type { KernelLabError } from '../errors.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { downloadDataset, type DownloadProgress } from './download.ts';
@@ -29,8 +29,8 @@ beforeEach(() => {
 });
 afterEach(() => tmp.cleanup());
 
-/** The error as the Korean page and CLI say it, from its code (contract/coreText.ts); '' when it has none. */
-const korean = (error: Error) => coreTextOf((error as KernelLabError).text, '', 'ko');
+/** The error as the Korean page and CLI say it, from its code and its coded issues (contract/coreText.ts). */
+const korean = (error: Error) => errorBodyText((error as KernelLabError).toBody(), 'ko');
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -96,7 +96,9 @@ describe('downloadDataset from a local HTTP mirror', () => {
     expect(error.message).toMatch(
       /could not download train-images-idx3-ubyte.gz: train-images-idx3-ubyte.gz: is an HTML page, not dataset data/,
     );
-    expect(korean(error)).toMatch(/^mnist: train-images-idx3-ubyte.gz을\(를\) 다운로드하지 못했습니다: /);
+    expect(korean(error)).toMatch(
+      /^mnist: train-images-idx3-ubyte.gz을\(를\) 다운로드하지 못했습니다: train-images-idx3-ubyte.gz: 데이터셋 데이터가 아니라 HTML 페이지입니다/,
+    );
     expect(leftovers(join(tmp.dir, 'mnist'))).toEqual([]);
   });
 
@@ -110,6 +112,11 @@ describe('downloadDataset from a local HTTP mirror', () => {
       }),
     );
     expect(error.message).toMatch(/mnist: could not download train-images-idx3-ubyte.gz: .*no data from the server for 0.3 s/);
+    // Each source's problem in Korean after its address.
+    expect(korean(error)).toMatch(
+      /^mnist: train-images-idx3-ubyte.gz을\(를\) 다운로드하지 못했습니다: http:\/\/127\.0\.0\.1:\d+\/hang\/mnist\/train-images-idx3-ubyte.gz: 서버에서 0.3초 동안 데이터가 오지 않았습니다/,
+    );
+    expect(korean(error)).not.toMatch(/no data|from the server/);
     expect(server.log.filter((r) => r.mode === 'hang' && r.path === 'mnist/train-images-idx3-ubyte.gz')).toHaveLength(2);
     expect(readManifest(tmp.dir, 'mnist')).toBeUndefined();
   });
@@ -128,8 +135,11 @@ describe('downloadDataset from a local HTTP mirror', () => {
       expect(error.message).toMatch(
         /t10k-labels-idx1-ubyte.gz \(from http:\/\/127.0.0.1:\d+\/ok\/mnist\/t10k-labels-idx1-ubyte.gz\): checksum mismatch: expected SHA-256 f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6 \(content ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2\), got [0-9a-f]{64} \(content [0-9a-f]{64}\); the download was deleted/,
       );
-      // The headline in Korean; each source's problem as the core wrote it (hashes, addresses).
-      expect(korean(error)).toMatch(/^mnist: t10k-labels-idx1-ubyte.gz을\(를\) 다운로드하지 못했습니다: .*checksum mismatch/);
+      // The headline and each source's problem in Korean (hashes as they are).
+      expect(korean(error)).toMatch(
+        /^mnist: t10k-labels-idx1-ubyte.gz을\(를\) 다운로드하지 못했습니다: t10k-labels-idx1-ubyte.gz: 체크섬이 맞지 않습니다/,
+      );
+      expect(korean(error)).not.toMatch(/checksum mismatch|deleted/);
       expect(leftovers(join(tmp.dir, 'mnist'))).toEqual([]);
     } finally {
       await badServer.close();

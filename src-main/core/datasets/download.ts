@@ -1,5 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { coreText, type ProblemText } from '../contract/coreText.ts';
 import { coded, KernelLabError } from '../errors.ts';
 import { checkContent } from './decode.ts';
 import { sha256Bytes, sha256File } from './hash.ts';
@@ -245,7 +246,8 @@ async function fetchFromSources(f: {
 }): Promise<void> {
   const { def, item, target, options, meter } = f;
   const part = `${target}.part`;
-  const problems: string[] = [];
+  // Each source's problem in English and coded, with the source's location as its path.
+  const problems: ProblemText[] = [];
   for (const source of f.sources) {
     const location = source.locate(item.name);
     const attempts = 1 + (options.retries ?? 3);
@@ -267,11 +269,11 @@ async function fetchFromSources(f: {
           // The bytes are wrong (checksum, HTML page, bad format): never keep them, try the next source.
           rmSync(part, { force: true });
           if (error.code === 'unavailable' && /disk is full/.test(error.message)) throw error;
-          problems.push(error.message);
+          problems.push({ sentence: error.message, path: '', text: error.text ?? null });
           break;
         }
         const err = error as AttemptError;
-        problems.push(`${location}: ${err.message}`);
+        problems.push({ sentence: `${location}: ${err.message}`, path: location.slice(0, 1000), text: err.text ?? null });
         if (err.next === 'stop') {
           rmSync(part, { force: true });
           throw new KernelLabError('unavailable', `${item.name}: ${err.message}`, undefined, err.text ? { text: err.text } : {});
@@ -281,12 +283,12 @@ async function fetchFromSources(f: {
       }
     }
   }
-  const allMissing = problems.length > 0 && problems.every((p) => /HTTP 404|no such file/.test(p));
-  if (allMissing && f.index === 0) throw new NotHeldError(`${f.variant.id}: ${item.name} not found (${problems.join('; ')})`);
-  throw coded('unavailable', `${def.name}: could not download ${item.name}: ${problems.join('; ')}`, 'dataset_download_failed', {
-    name: def.name,
-    file: item.name,
-    problems: problems.join('; '),
+  const sentences = problems.map((p) => p.sentence);
+  const allMissing = problems.length > 0 && sentences.every((p) => /HTTP 404|no such file/.test(p));
+  if (allMissing && f.index === 0) throw new NotHeldError(`${f.variant.id}: ${item.name} not found (${sentences.join('; ')})`);
+  throw new KernelLabError('unavailable', `${def.name}: could not download ${item.name}: ${sentences.join('; ')}`, sentences, {
+    text: coreText('dataset_download_failed_sources', { name: def.name, file: item.name }),
+    issueTexts: problems.map((p) => ({ path: p.path, text: p.text })),
   });
 }
 

@@ -23,7 +23,7 @@ export interface FetchOptions {
 /** Why one attempt at one source failed, and what to do next. */
 export class AttemptError extends Error {
   readonly next: 'retry' | 'next-source' | 'stop';
-  /** The coded form of a 'stop' (the one attempt error the user sees on its own). */
+  /** The coded form: of a 'stop' (the one attempt error the user sees on its own), or of the problem a failed download lists. */
   readonly text: CoreText | undefined;
   constructor(message: string, next: 'retry' | 'next-source' | 'stop', text?: CoreText) {
     super(message);
@@ -44,12 +44,17 @@ export async function fetchTo(
 ): Promise<void> {
   const limit = Math.max(item.bytes, (item as RegistryFile).content?.bytes ?? 0) + 1024 * 1024;
   if (!/^https?:\/\//i.test(location)) {
-    if (!existsSync(location)) throw new AttemptError('no such file', 'next-source');
+    if (!existsSync(location)) throw new AttemptError('no such file', 'next-source', coreText('attempt_no_such_file', {}));
     const st = statSync(location);
     // A FIFO or a device in a mirror folder would block a file-I/O thread or never end.
-    if (!st.isFile()) throw new AttemptError('is not a regular file', 'next-source');
+    if (!st.isFile()) throw new AttemptError('is not a regular file', 'next-source', coreText('attempt_not_regular', {}));
     const size = st.size;
-    if (size > limit) throw new AttemptError(`is ${size} bytes, far more than the ${item.bytes} expected`, 'next-source');
+    if (size > limit)
+      throw new AttemptError(
+        `is ${size} bytes, far more than the ${item.bytes} expected`,
+        'next-source',
+        coreText('attempt_file_too_big', { size: String(size), expected: String(item.bytes) }),
+      );
     await writeCounted(createReadStream(location), part, 0, limit, onBytes, item.name);
     return;
   }
@@ -67,19 +72,19 @@ export async function fetchTo(
   }
   if (status === 404 || status === 410 || status === 403 || status === 401) {
     res.resume();
-    throw new AttemptError(`HTTP ${status}`, 'next-source');
+    throw new AttemptError(`HTTP ${status}`, 'next-source', coreText('attempt_http', { status: String(status) }));
   }
   if (status >= 500 || status === 429 || status === 408) {
     res.resume();
-    throw new AttemptError(`HTTP ${status}`, 'retry');
+    throw new AttemptError(`HTTP ${status}`, 'retry', coreText('attempt_http', { status: String(status) }));
   }
   if (status !== 200 && status !== 206) {
     res.resume();
-    throw new AttemptError(`HTTP ${status}`, 'next-source');
+    throw new AttemptError(`HTTP ${status}`, 'next-source', coreText('attempt_http', { status: String(status) }));
   }
   if (/text\/html/i.test(String(res.headers['content-type'] ?? ''))) {
     res.resume();
-    throw new AttemptError('the server answered with an HTML page, not the file', 'next-source');
+    throw new AttemptError('the server answered with an HTML page, not the file', 'next-source', coreText('attempt_html', {}));
   }
   let offset = 0;
   if (status === 206) {
@@ -88,25 +93,35 @@ export async function fetchTo(
     if (offset !== start) {
       res.resume();
       rmSync(part, { force: true });
+      const range = res.headers['content-range'] ?? 'no Content-Range';
       throw new AttemptError(
-        `the server resumed at the wrong offset (${res.headers['content-range'] ?? 'no Content-Range'}); starting over`,
+        `the server resumed at the wrong offset (${range}); starting over`,
         'retry',
+        coreText('attempt_wrong_offset', { range: range.slice(0, 1000) }),
       );
     }
   }
   const length = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : undefined;
   if (length !== undefined && offset + length > limit) {
     res.resume();
-    throw new AttemptError(`the server announces ${offset + length} bytes, far more than the ${item.bytes} expected`, 'next-source');
+    throw new AttemptError(
+      `the server announces ${offset + length} bytes, far more than the ${item.bytes} expected`,
+      'next-source',
+      coreText('attempt_announces_too_much', { size: String(offset + length), expected: String(item.bytes) }),
+    );
   }
   const written = await writeCounted(res, part, offset, limit, onBytes, item.name);
   if (length !== undefined && written < length) {
-    throw new AttemptError(`the connection dropped after ${offset + written} of ${offset + length} bytes`, 'retry');
+    throw new AttemptError(
+      `the connection dropped after ${offset + written} of ${offset + length} bytes`,
+      'retry',
+      coreText('attempt_dropped_of', { received: String(offset + written), size: String(offset + length) }),
+    );
   }
 }
 
-/** Responses whose socket went idle too long: the stream error they end with is the timeout, not a drop. */
-const timedOut = new WeakMap<IncomingMessage, string>();
+/** Responses whose socket went idle too long (the seconds): the stream error they end with is the timeout, not a drop. */
+const timedOut = new WeakMap<IncomingMessage, number>();
 
 function request(url: string, headers: Record<string, string>, options: FetchOptions, redirects = 0): Promise<IncomingMessage> {
   return new Promise((resolveRequest, reject) => {
@@ -121,10 +136,16 @@ function request(url: string, headers: Record<string, string>, options: FetchOpt
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400 && res.headers.location) {
           res.resume();
-          if (redirects >= 5) return reject(new AttemptError('too many redirects', 'next-source'));
+          if (redirects >= 5) return reject(new AttemptError('too many redirects', 'next-source', coreText('attempt_redirects', {})));
           const next = new URL(res.headers.location, url).href;
           if (!redirectAllowed(url, next))
-            return reject(new AttemptError(`refused a redirect to ${next} (https to plain http, or not http)`, 'next-source'));
+            return reject(
+              new AttemptError(
+                `refused a redirect to ${next} (https to plain http, or not http)`,
+                'next-source',
+                coreText('attempt_redirect_refused', { url: next.slice(0, 1000) }),
+              ),
+            );
           return resolveRequest(request(next, headers, options, redirects + 1));
         }
         resolveRequest(res);
@@ -133,14 +154,16 @@ function request(url: string, headers: Record<string, string>, options: FetchOpt
     // The socket's idle timer covers both a server that never answers and one that stops mid-file.
     req.setTimeout(timeoutMs, () => {
       const message = `no data from the server for ${timeoutMs / 1000} s`;
-      if (response) timedOut.set(response, message);
-      req.destroy(new AttemptError(message, 'retry'));
+      if (response) timedOut.set(response, timeoutMs / 1000);
+      req.destroy(new AttemptError(message, 'retry', coreText('attempt_idle', { seconds: String(timeoutMs / 1000) })));
     });
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error instanceof AttemptError) return reject(error);
       if (error.name === 'AbortError') return reject(canceled());
       const next = error.code === 'ENOTFOUND' || error.code === 'ECONNREFUSED' ? 'next-source' : 'retry';
-      reject(new AttemptError(error.message || String(error.code), next));
+      // Node's own words (getaddrinfo ENOTFOUND host, connect ECONNREFUSED …) pass as they are.
+      const reason = error.message || String(error.code);
+      reject(new AttemptError(reason, next, coreText('attempt_network', { reason: reason.slice(0, 1000) })));
     });
   });
 }
@@ -158,7 +181,14 @@ async function writeCounted(
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       written += chunk.length;
-      if (offset + written > limit) return done(new AttemptError(`more than ${limit} bytes arrived; this is not ${name}`, 'next-source'));
+      if (offset + written > limit)
+        return done(
+          new AttemptError(
+            `more than ${limit} bytes arrived; this is not ${name}`,
+            'next-source',
+            coreText('attempt_too_much_arrived', { limit: String(limit), file: name }),
+          ),
+        );
       onBytes(offset + written, chunk.length);
       done(null, chunk);
     },
@@ -179,8 +209,19 @@ async function writeCounted(
       );
     if (err.name === 'AbortError') throw canceled();
     const idle = timedOut.get(input as IncomingMessage);
-    if (idle) throw new AttemptError(`${idle} (after ${offset + written} bytes)`, 'retry');
-    throw new AttemptError(`the connection dropped after ${offset + written} bytes (${err.message || err.code})`, 'retry');
+    const received = String(offset + written);
+    if (idle !== undefined)
+      throw new AttemptError(
+        `no data from the server for ${idle} s (after ${received} bytes)`,
+        'retry',
+        coreText('attempt_idle_after', { seconds: String(idle), received }),
+      );
+    const reason = err.message || String(err.code);
+    throw new AttemptError(
+      `the connection dropped after ${received} bytes (${reason})`,
+      'retry',
+      coreText('attempt_dropped', { received, reason: reason.slice(0, 1000) }),
+    );
   }
   return written;
 }

@@ -45,7 +45,11 @@ export async function identifyFile(def: DatasetDef, source: SourceFile, signal?:
     if (error instanceof KernelLabError && source.label !== source.name && error.message.startsWith(`${source.name}: `)) {
       const text =
         error.text && 'file' in error.text.params
-          ? ({ ...error.text, params: { ...error.text.params, file: source.label } } as CoreText)
+          ? // Widened first: comparing the spread with every code's parameters is past the type checker's limit.
+            ({
+              code: error.text.code,
+              params: { ...(error.text.params as Record<string, string | number>), file: source.label },
+            } as CoreText)
           : error.text;
       throw new KernelLabError(error.code, `${source.label}${error.message.slice(source.name.length)}`, error.issues, text ? { text } : {});
     }

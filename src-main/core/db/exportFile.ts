@@ -15,6 +15,7 @@ import { coreText } from '../contract/coreText.ts';
 import { coded } from '../errors.ts';
 import { invalid, tooLarge } from './importChecks.ts';
 import type { Slice } from './jsonSlices.ts';
+import { scanReasonText, type ScanReason } from './scanReasons.ts';
 
 /** Nesting past the limit, at a byte offset of the file. */
 const tooDeep = (where: string, levels: number, at: number) =>
@@ -71,12 +72,8 @@ class LayoutWalk {
     return this.#inRuns ? `runs.${this.runSlices.length / 2}` : this.#memberKey || '(root)';
   }
 
-  #fail(message: string, at: number): never {
-    throw invalid(
-      this.#where(),
-      `not JSON KernelLab reads (${message} at byte ${at})`,
-      coreText('import_not_json_byte', { detail: message, at }),
-    );
+  #fail(message: ScanReason, at: number): never {
+    throw invalid(this.#where(), `not JSON KernelLab reads (${message} at byte ${at})`, scanReasonText(message, at, 'byte'));
   }
 
   /** One read: `bytes` starting at file offset `offset`. */

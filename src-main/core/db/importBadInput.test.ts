@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { errorBodyText } from '../../../i18n/coreText.ts';
 import { exportedRun, runsExportText, type ExportedRun } from '../../test/runsExport.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { KernelLabError } from '../errors.ts';
@@ -86,6 +87,29 @@ describe('runs.import within the API limits (defect 5)', () => {
     expect(error.message).toMatch(/runs\.0: not JSON KernelLab reads \(nested deeper than 64 levels/);
     const top = await refusal(store.importRuns(`{"experiments":${deep}}`));
     expect(top.message).toMatch(/\(root\): not JSON KernelLab reads \(nested deeper than 64 levels/);
+  });
+
+  it("says the scanner's and JSON.parse's reasons in Korean, the English sentence as before", async () => {
+    const said = async (text: string) => {
+      const error = await refusal(store.importRuns(text));
+      return { en: error.message, ko: errorBodyText(error.toBody(), 'ko') };
+    };
+    expect(await said('{"format": "kernellab.runs", "runs": [{"a": 1}')).toEqual({
+      en: 'Invalid runs export: runs.1: not JSON (expected "," or "]" at character 46)',
+      ko: '실행 내보내기 파일이 올바르지 않습니다: runs.1: JSON이 아닙니다 (문자 46: "," 또는 "]"가 있어야 합니다)',
+    });
+    expect(await said('{"format": "kernellab.runs" "runs": []}')).toEqual({
+      en: 'Invalid runs export: (root): not JSON (expected "," or "}" at character 28)',
+      ko: '실행 내보내기 파일이 올바르지 않습니다: (root): JSON이 아닙니다 (문자 28: "," 또는 "}"가 있어야 합니다)',
+    });
+    const parser = await said(file([run()]).replace('"evaluations":[]', '"evaluations":[],'));
+    expect(parser.en).toMatch(
+      /^Invalid runs export: runs\.0: Expected double-quoted property name in JSON at position \d+ \(line 1 column \d+\)$/,
+    );
+    expect(parser.ko).toMatch(/^실행 내보내기 파일이 올바르지 않습니다: runs\.0: JSON이 아닙니다 \(문자 \d+\)$/);
+    const token = await said(file([run()]).replace('"note":""', '"note":nope'));
+    expect(token.en).toMatch(/^Invalid runs export: runs\.0: Unexpected token 'o', .* is not valid JSON$/);
+    expect(token.ko).toBe("실행 내보내기 파일이 올바르지 않습니다: runs.0: JSON이 아닙니다: 예상하지 못한 'o'");
   });
 
   it('keeps metrics named like Object.prototype members, exports them again, and refuses __proto__ loudly', async () => {

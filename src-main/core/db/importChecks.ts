@@ -7,6 +7,7 @@ import { decodeMetricValue, MetricKey, MetricValue, RunStatus, SweepStatus } fro
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import { formatIssues, issueText, issueTexts, KernelLabError } from '../errors.ts';
 import type { MetricPoint } from './metricWrite.ts';
+import { parseErrorText } from './scanReasons.ts';
 
 const Uuid = z.uuid();
 export const Time = z.number().finite();
@@ -121,9 +122,9 @@ export function parseJson(text: string, where: string): unknown {
     return text.includes('__proto__') ? (JSON.parse(text, refuseProto) as unknown) : (JSON.parse(text) as unknown);
   } catch (error) {
     if (error instanceof ProtoKeyError) throw invalid(where, protoMessage, coreText('import_proto_key', {}));
-    // JSON.parse's own words (which character, where) stay as the parser wrote them.
+    // JSON.parse's own words stay in the English sentence; the coded reason says where it stopped.
     const message = (error as Error).message;
-    throw invalid(where, message, coreText('import_not_json', { detail: message.slice(0, 1000) }));
+    throw invalid(where, message, parseErrorText(message));
   }
 }
 

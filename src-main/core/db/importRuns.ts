@@ -25,6 +25,7 @@ import { coreText } from '../contract/coreText.ts';
 import { checked, ImportedExperiment, ImportedRun, ImportedSweep, invalid, metricsOf, parseJson, Time, tooLarge } from './importChecks.ts';
 import type { ExportLayout, ExportSource, LayoutLimits } from './exportFile.ts';
 import { arrayElements, JsonSliceError, objectMembers, type Slice } from './jsonSlices.ts';
+import { scanReasonText } from './scanReasons.ts';
 import type { MetricGroup, MetricPoint, MetricWriter } from './metricWrite.ts';
 import type { FlatParam } from './records.ts';
 import { paramsVersion, runParams } from './runParams.ts';
@@ -138,7 +139,11 @@ async function layoutOf(content: string, signal: AbortSignal | undefined): Promi
         `not JSON KernelLab reads (nested deeper than ${maxJsonDepth} levels at character ${error.position})`,
         coreText('import_too_deep_character', { levels: maxJsonDepth, at: error.position }),
       );
-    throw invalid(where, `not JSON (${error.message})`, coreText('import_not_json', { detail: error.message }));
+    throw invalid(
+      where,
+      `not JSON (${error.message})`,
+      error.reason ? scanReasonText(error.reason, error.position, 'character') : coreText('import_not_json', { detail: error.message }),
+    );
   }
   return { header, runSlices };
 }

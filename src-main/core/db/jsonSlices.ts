@@ -10,16 +10,21 @@
  * parsed by JSON.parse, which checks the rest.
  */
 
+import type { ScanReason } from './scanReasons.ts';
+
 /** A JSON text that is not what the scanner expects, with where. */
 export class JsonSliceError extends Error {
   readonly position: number;
   /** True when the text nests deeper than allowed (the rest is a syntax problem). */
   readonly tooDeep: boolean;
-  constructor(message: string, position: number, tooDeep = false) {
+  /** What is wrong, in the scanner's words (coded by scanReasons.ts); null when it nests too deeply. */
+  readonly reason: ScanReason | null;
+  constructor(message: ScanReason | 'nested too deeply', position: number, tooDeep = false) {
     super(`${message} at character ${position}`);
     this.name = 'JsonSliceError';
     this.position = position;
     this.tooDeep = tooDeep;
+    this.reason = message === 'nested too deeply' ? null : message;
   }
 }
 

@@ -107,6 +107,10 @@ describe('filters read from a checkpoint', () => {
     );
     expect(state.en).toMatch(/^checkpoint file run-1\/state\.json is not a KernelLab checkpoint state: /);
     expect(state.ko).toMatch(/^체크포인트 파일 run-1\/state\.json은\(는\) KernelLab 체크포인트 상태가 아닙니다: /);
+    // Each zod issue in Korean after its field, no English left.
+    expect(state.ko).toContain('epochsCompleted: 필수 항목입니다 (number); globalStep: 필수 항목입니다 (number)');
+    expect(state.ko).not.toMatch(/expected|received|Invalid/);
+    expect(state.en).toContain('epochsCompleted: Invalid input: expected number, received undefined; globalStep: ');
     const unreadable = await refusal(Promise.resolve().then(() => decodeCheckpointState(() => new TextEncoder().encode('{'), 'run-1')));
     expect(unreadable.ko).toMatch(/^체크포인트 파일 run-1\/state\.json을\(를\) 읽을 수 없습니다: /);
   });

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { coreTextOf } from '../../../i18n/coreText.ts';
+import { coreTextOf, problemsOf } from '../../../i18n/coreText.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { RunStore, type RunRecord } from '../db/RunStore.ts';
 import { EventBus } from '../events.ts';
@@ -18,7 +18,7 @@ import type { SweepRunInfo } from './folding.ts';
 import { previewSweep, queueSweep } from './queueing.ts';
 import { expectedEpochs } from './searchPreview.ts';
 import { Scheduler } from './scheduler.ts';
-import { readPlan } from './searchDriver.ts';
+import { proposalRuns, proposeOne, readPlan } from './searchDriver.ts';
 import { tinySweep } from './sweepFixture.ts';
 import { parseSweepSpec } from './sweepSpec.ts';
 
@@ -207,6 +207,24 @@ describe('TPE in a sweep', () => {
     const spec = parseSweepSpec(tinySweep({ method: 'tpe', trials: 5, axes: { kernelSize: [27, 29] } }));
     await expect(queueSweep(store, spec)).rejects.toThrow(/no feasible point/);
     expect(store.listSweeps()).toHaveLength(0);
+  });
+
+  it("records a TPE sweep's impossible points with their problems coded, which the search panel says in Korean", async () => {
+    const spec = parseSweepSpec(tinySweep({ method: 'tpe', trials: 3, samplerSeed: 1, axes: { kernelSize: [29, 30, 31, 32, 3] } }));
+    const started = await queueSweep(store, spec);
+    const plan = readPlan(store.getSweep(started.sweepId)!);
+    // A proposal the scheduler makes as runs finish, and the plan it stores with it.
+    const proposal = proposeOne(spec, 'maximize', []);
+    const next = proposalRuns(spec, proposal, 10, plan, { sweepId: started.sweepId, experimentId: null });
+    const impossible = next.plan.impossible.slice(plan.impossible.length);
+    expect(impossible.length).toBeGreaterThan(0);
+    for (const bad of impossible) {
+      const k = bad.values.kernelSize as number;
+      expect(bad.error).toMatch(/^layers\[0\] \(conv2d\): .*window is larger than its 28-pixel input/);
+      const ko = problemsOf(bad.error, bad.errorCodes, 'ko');
+      expect(ko).toMatch(new RegExp(`^layers\\[0\\] \\(conv2d\\): .*${k}×${k} 창이 28픽셀 입력보다 큽니다`));
+      expect(ko).not.toMatch(/window|larger/);
+    }
   });
 });
 

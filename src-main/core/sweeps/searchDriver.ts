@@ -23,7 +23,7 @@ import { AshaPruner } from './search/asha.ts';
 import { MedianPruner } from './search/medianStopping.ts';
 import type { PruneDecision, Pruner } from './search/pruner.ts';
 import type { Direction, Point, Trial } from './search/space.ts';
-import { TpeSampler, type Proposal } from './search/tpe.ts';
+import { TpeSampler, type Proposal, type Refusal } from './search/tpe.ts';
 
 /** What a sweep stores about its plan, beside its spec. */
 export interface SweepPlan {
@@ -221,10 +221,14 @@ export function samplerOf(spec: SweepSpec, direction: Direction): TpeSampler {
   return new TpeSampler(searchSpaceOf(spec), direction, { seed: spec.samplerSeed });
 }
 
+/** A built point's own error for the sampler: its English and its problems coded; null when it can run. */
+export const refusalOf = (point: SweepPoint): Refusal | null =>
+  point.error === null ? null : { error: point.error, errorCodes: point.errorCodes };
+
 /** Proposes one TPE point after `trials`; the point (not yet indexed) and the impossible points met on the way. */
 export function proposeOne(spec: SweepSpec, direction: Direction, trials: readonly Trial[]): Proposal {
   const axes = resolveAxes(spec);
-  return samplerOf(spec, direction).propose(trials, (point) => buildPoint(spec, 0, point, 0, axes).error);
+  return samplerOf(spec, direction).propose(trials, (point) => refusalOf(buildPoint(spec, 0, point, 0, axes)));
 }
 
 /** The runs of a proposed point (one per repeat), with the impossible ones it met recorded in the plan. */
@@ -236,7 +240,12 @@ export function proposalRuns(
   ids: { sweepId: number; experimentId: number | null },
 ): { plan: SweepPlan; runs: NewRun[]; index: number } {
   const axes = resolveAxes(spec);
-  const impossible = proposal.infeasible.map((bad, i) => ({ index: firstIndex + i, values: bad.point, error: bad.error }));
+  const impossible = proposal.infeasible.map((bad, i) => ({
+    index: firstIndex + i,
+    values: bad.point,
+    error: bad.error,
+    ...(bad.errorCodes && { errorCodes: bad.errorCodes }),
+  }));
   const index = firstIndex + impossible.length;
   const label = sweepLabel(spec);
   const runs: NewRun[] = [];

@@ -14,7 +14,7 @@ import { buildPoint, resolveAxes } from './expand.ts';
 import type { SweepPoint } from './pointRun.ts';
 import { rungEpochs } from './search/asha.ts';
 import type { Trial } from './search/space.ts';
-import { directionOf, samplerOf } from './searchDriver.ts';
+import { directionOf, refusalOf, samplerOf } from './searchDriver.ts';
 
 /** Epochs a run of `epochs` is expected to train under `pruner`; `index` is its order in the sweep. */
 export function expectedEpochs(pruner: PrunerSpec, epochs: number, index: number): number {
@@ -80,7 +80,7 @@ export function tpeFirstPoints(spec: SweepSpec, count: number): SweepPoint[] {
   const trials: Trial[] = [];
   const points: SweepPoint[] = [];
   for (let n = 0; points.length < count && n < count * 4; n++) {
-    const proposal = sampler.propose(trials, (p) => buildPoint(spec, 0, p, 0, axes).error);
+    const proposal = sampler.propose(trials, (p) => refusalOf(buildPoint(spec, 0, p, 0, axes)));
     for (const bad of proposal.infeasible)
       trials.push({ number: trials.length, values: bad.point, state: 'infeasible', value: null, intermediate: new Map() });
     const index = trials.length;

@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { coded, formatIssues } from '../errors.ts';
+import { coreText } from '../contract/coreText.ts';
+import { coded, formatIssues, issueTexts, KernelLabError } from '../errors.ts';
 import { CheckpointState, checkpointStateJson } from './checkpointState.ts';
 
 export interface CheckpointBlob {
@@ -115,13 +116,19 @@ export function decodeModelWeights(read: CheckpointReader, where: string, model:
 /** The loop state of a checkpoint (its state.json), validated. */
 export function decodeCheckpointState(read: CheckpointReader, where: string): CheckpointState {
   const parsed = CheckpointState.safeParse(readJson(read, 'state.json', where));
-  if (!parsed.success)
-    throw coded(
+  if (!parsed.success) {
+    // The zod issues follow the sentence as its issues, each coded, so they are said in the user's language too.
+    const issues = formatIssues(parsed.error);
+    throw new KernelLabError(
       'unavailable',
-      `checkpoint file ${where}/state.json is not a KernelLab checkpoint state: ${formatIssues(parsed.error).join('; ')}`,
-      'checkpoint_state_invalid',
-      { file: `${where}/state.json`.slice(0, 1000), issues: formatIssues(parsed.error).join('; ').slice(0, 1000) },
+      `checkpoint file ${where}/state.json is not a KernelLab checkpoint state: ${issues.join('; ')}`,
+      issues,
+      {
+        text: coreText('checkpoint_state_not_state', { file: `${where}/state.json`.slice(0, 1000) }),
+        issueTexts: issueTexts(parsed.error),
+      },
     );
+  }
   return parsed.data;
 }
 

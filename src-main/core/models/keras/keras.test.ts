@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { coreTextOf } from '../../../../i18n/coreText.ts';
+import { coreTextOf, errorBodyText } from '../../../../i18n/coreText.ts';
 import { coreText } from '../../contract/coreText.ts';
 import { KernelLabError } from '../../errors.ts';
 import { ModelSpec } from '../../contract/training.ts';
@@ -27,6 +27,20 @@ function refusal(text: string): KernelLabError {
   throw new Error('the import was not refused');
 }
 const refused = (name: string) => refusal(JSON.stringify(refusals[name]));
+
+/** English words of the refusals that a Korean sentence must not keep (Keras' own identifiers aside). */
+const englishWords = /KernelLab (trains|has|does|cannot|applies|keeps|feeds)|\b(remove|layer|is not|has no|use one)\b|^model:/;
+
+/** Every problem is coded: its English from the catalogue is the core's sentence, its Korean has no English left. */
+function saidInBothLanguages(error: KernelLabError): void {
+  const body = error.toBody();
+  expect(body.issueCodes).toHaveLength(body.issues!.length);
+  expect(body.issueCodes!.every((c) => c.text !== null)).toBe(true);
+  expect(errorBodyText(body, 'en')).toBe(error.message);
+  const ko = errorBodyText(body, 'ko');
+  expect(ko).toMatch(/^KernelLab은 이 Keras 모델을 그대로 학습할 수 없습니다: /);
+  for (const line of ko.slice(ko.indexOf(': ') + 2).split('; ')) expect(line).not.toMatch(englishWords);
+}
 
 describe('Keras import: every layer type and option', () => {
   const every = importKeras(fixture('every_layer.keras3.json'));
@@ -208,8 +222,112 @@ describe('Keras import refuses what KernelLab cannot train, naming the layer or 
       expect(error.message).toMatch(/^KernelLab cannot train this Keras model as it is: /);
       expect(error.message).toMatch(message);
       expect(error.issues!.length).toBeGreaterThan(0);
+      saidInBothLanguages(error);
     });
   }
+
+  it('says every problem of a model full of them in Korean, each coded, and in English word for word', () => {
+    const layer = (class_name: string, config: Record<string, unknown>) => ({ class_name, config });
+    const model = {
+      class_name: 'Sequential',
+      config: {
+        name: 'bad',
+        layers: [
+          layer('InputLayer', { name: 'in' }),
+          layer('Reshape', { name: 'flat', target_shape: [28, 28] }),
+          layer('Rescaling', { name: 'scale', scale: 2 }),
+          layer('Conv2D', {
+            name: 'c1',
+            filters: 'x',
+            kernel_size: [3, 5],
+            strides: 0,
+            padding: 'full',
+            data_format: 'channels_first',
+            groups: 2,
+            activation: 'softmax',
+            trainable: false,
+            kernel_initializer: { class_name: 'VarianceScaling', config: { mode: 'fan_x' } },
+            bias_initializer: { class_name: 'Constant', config: { value: [1] } },
+            kernel_regularizer: { class_name: 'L3' },
+            kernel_constraint: { class_name: 'MaxNorm' },
+          }),
+          layer('MaxPooling2D', { name: 'p1', pool_size: [2, 3] }),
+          layer('GlobalAveragePooling2D', { name: 'g1', keepdims: true }),
+          layer('BatchNormalization', {
+            name: 'bn',
+            axis: 1,
+            center: false,
+            beta_initializer: 'glorot',
+            renorm: true,
+            gamma_regularizer: 'l2',
+          }),
+          layer('Dropout', { name: 'd1', rate: 1.5, noise_shape: [1, 2] }),
+          layer('ReLU', { name: 'r1', max_value: 3, negative_slope: 0.1, threshold: 1 }),
+          layer('ELU', { name: 'e1', alpha: 0.5 }),
+          layer('Activation', { name: 'a1', activation: 'softmax' }),
+          layer('Dense', {
+            name: 'h1',
+            units: 3,
+            activation: 'gelu',
+            activity_regularizer: 'l1',
+            kernel_initializer: { class_name: 'RandomNormal', config: { stddev: 'big' } },
+            bias_initializer: { class_name: 'VarianceScaling', config: { distribution: 'odd' } },
+          }),
+          layer('Lambda', { name: 'l1' }),
+          layer('RandomFlip', { name: 'aug' }),
+          layer('Capsule', { name: 'caps' }),
+          layer('Dense', { name: 'out', units: 1, activation: 'sigmoid', kernel_initializer: 'Orthogonal' }),
+          layer('Flatten', { name: 'late' }),
+        ],
+      },
+      compile_config: {
+        loss: 'mse',
+        optimizer: {
+          class_name: 'Adam',
+          config: {
+            clipvalue: 1,
+            use_ema: true,
+            gradient_accumulation_steps: 2,
+            learning_rate: { class_name: 'CosineDecay', config: { initial_learning_rate: 0.1, decay_steps: 10, warmup_target: 0.2 } },
+          },
+        },
+      },
+    };
+    const error = refusal(JSON.stringify(model));
+    expect(error.issues!.length).toBeGreaterThan(35);
+    saidInBothLanguages(error);
+    const ko = errorBodyText(error.toBody(), 'ko');
+    expect(ko).toContain("층 'c1'(Conv2D): kernel_size [3,5]은(는) 정사각형이 아닙니다");
+    expect(ko).toContain("층 'caps'(Capsule): KernelLab은 Capsule을(를) 학습할 수 없습니다");
+    expect(ko).toContain('compile optimizer Adam: clipvalue=1: KernelLab은 그래디언트를 자르지 않습니다. clipvalue을(를) 지우세요');
+    const others = [
+      '{"class_name": "Subclassed", "config": {"layers": []}}',
+      '{"class_name": "Functional", "config": {"layers": [], "input_layers": [], "output_layers": []}}',
+      '{"class_name": "Sequential", "config": {}}',
+      JSON.stringify({ class_name: 'Sequential', config: { layers: Array.from({ length: 1001 }, () => ({})) } }),
+      JSON.stringify({
+        class_name: 'Sequential',
+        config: { layers: [layer('InputLayer', { batch_shape: [null, 4, 4, 4, 4] }), layer('Dense', { units: 2 })] },
+      }),
+    ];
+    for (const text of others) saidInBothLanguages(refusal(text));
+  });
+
+  it('says its notes in Korean, in English word for word', () => {
+    const every = importKeras(fixture('every_layer.keras3.json'));
+    const flat = structuredClone(refusals.global_pool) as { compile_config: unknown };
+    const results = [every, importKeras(JSON.stringify({ ...flat, compile_config: {} }))];
+    for (const result of results) {
+      expect(result.noteCodes).toHaveLength(result.notes.length);
+      result.notes.forEach((note, i) => {
+        expect(coreTextOf(result.noteCodes![i], '', 'en')).toBe(note);
+        expect(coreTextOf(result.noteCodes![i], '', 'ko')).not.toMatch(englishWords);
+      });
+    }
+    expect(results.flatMap((r) => r.noteCodes!.map((c) => c.code))).toEqual(
+      expect.arrayContaining(['keras_note_compiled', 'keras_note_no_compile', 'keras_note_global_average_pool']),
+    );
+  });
 
   it('lists every problem of a model at once', () => {
     const model = structuredClone(refusals.dilated) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };

@@ -10,11 +10,12 @@
  * and its learning-rate schedule as hyperparameters; the loss must be the cross-entropy KernelLab
  * trains. Fit settings (epochs, batch size, validation split, callbacks) are not in a model file.
  */
-import { coded } from '../../errors.ts';
+import { coreText } from '../../contract/coreText.ts';
+import { coded, issueText, KernelLabError } from '../../errors.ts';
 import { jsonDepthExceededAt } from '../../contract/jsonDepth.ts';
 import { CompiledSettings, ModelSpec, type KerasImportResult, type LrScheduleInput, type ModelSpecInput } from '../../contract/training.ts';
 import { inferShapes } from '../shapeInference.ts';
-import { float32Decimal, isObject, Problems, type Json } from './kerasReader.ts';
+import { fileText, float32Decimal, isObject, Notes, Problems, shown, type Json } from './kerasReader.ts';
 import { mapLayers } from './kerasLayers.ts';
 
 // The keras tests check this rounding beside the import.
@@ -35,6 +36,7 @@ function chainOf(config: Json, problems: Problems): Json[] {
     problems.add(
       'model',
       `has ${inputs.length} inputs and ${outputs.length} outputs; KernelLab trains one image input and one class output`,
+      coreText('keras_model_inputs_outputs', { inputs: String(inputs.length), outputs: String(outputs.length) }),
     );
     return [];
   }
@@ -60,16 +62,23 @@ function chainOf(config: Json, problems: Problems): Json[] {
   const next = new Map<string, string[]>();
   for (const [name, layer] of byName) {
     const calls = Array.isArray(layer.inbound_nodes) ? layer.inbound_nodes.length : 0;
+    const className = String(layer.class_name);
     if (calls > 1)
-      problems.add(
-        `layer '${name}' (${String(layer.class_name)})`,
+      problems.layer(
+        name,
+        className,
         `is applied ${calls} times (a shared layer); KernelLab trains a chain of layers, each used once`,
+        'keras_layer_shared',
+        { calls: String(calls) },
       );
     const from = sources(layer);
     if (from.length > 1) {
-      problems.add(
-        `layer '${name}' (${String(layer.class_name)})`,
+      problems.layer(
+        name,
+        className,
         `reads ${from.length} inputs (${from.join(', ')}); KernelLab trains a chain of layers, so a model with branches or shared layers cannot be expressed`,
+        'keras_layer_reads_inputs',
+        { count: String(from.length), sources: from.join(', ') },
       );
     }
     for (const source of from) next.set(source, [...(next.get(source) ?? []), name]);
@@ -85,9 +94,12 @@ function chainOf(config: Json, problems: Problems): Json[] {
     if (current === outputs[0]) break;
     const followers: string[] = next.get(current) ?? [];
     if (followers.length > 1)
-      problems.add(
-        `layer '${current}' (${String(layer.class_name)})`,
+      problems.layer(
+        current,
+        String(layer.class_name),
         `feeds ${followers.length} layers (${followers.join(', ')}); KernelLab trains a chain of layers`,
+        'keras_layer_feeds_layers',
+        { count: String(followers.length), followers: followers.join(', ') },
       );
     current = followers[0];
   }
@@ -95,6 +107,7 @@ function chainOf(config: Json, problems: Problems): Json[] {
     problems.add(
       'model',
       `${layers.length - chain.length} of its layers are not on the path from its input to its output; KernelLab trains a chain of layers`,
+      coreText('keras_model_off_path', { count: String(layers.length - chain.length) }),
     );
   return chain;
 }
@@ -105,16 +118,28 @@ function layerList(model: Json, problems: Problems): { layers: Json[]; modelClas
   const config = isObject(model.config) ? model.config : {};
   const name = typeof config.name === 'string' ? config.name : 'model';
   if (!Array.isArray(config.layers)) {
-    problems.add('model', `${modelClass} has no list of layers in its config; give the JSON of model.to_json() or a .keras file`);
+    problems.add(
+      'model',
+      `${modelClass} has no list of layers in its config; give the JSON of model.to_json() or a .keras file`,
+      fileText('keras_model_no_layers', { modelClass }),
+    );
     return { layers: [], modelClass, name };
   }
   if (config.layers.length > maxLayers) {
-    problems.add('model', `has ${config.layers.length} layers; KernelLab imports up to ${maxLayers}`);
+    problems.add(
+      'model',
+      `has ${config.layers.length} layers; KernelLab imports up to ${maxLayers}`,
+      coreText('keras_model_too_many_layers', { layers: String(config.layers.length), maximum: String(maxLayers) }),
+    );
     return { layers: [], modelClass, name };
   }
   if (modelClass === 'Sequential') return { layers: config.layers.filter(isObject), modelClass, name };
   if (modelClass === 'Functional' || modelClass === 'Model') return { layers: chainOf(config, problems), modelClass: 'Functional', name };
-  problems.add('model', `is a ${modelClass}; KernelLab imports Sequential models and Functional models that are a chain of layers`);
+  problems.add(
+    'model',
+    `is a ${modelClass}; KernelLab imports Sequential models and Functional models that are a chain of layers`,
+    fileText('keras_model_class', { modelClass }),
+  );
   return { layers: [], modelClass, name };
 }
 
@@ -133,19 +158,38 @@ function checkLoss(compile: Json, problems: Problems, logits: boolean): void {
     problems.add(
       'compile',
       `loss ${JSON.stringify(lossName ?? loss)}: KernelLab trains with categorical cross-entropy (sparse_categorical_crossentropy or categorical_crossentropy)`,
+      fileText('keras_compile_loss', { loss: shown(lossName ?? loss) }),
+      'compile',
     );
   else {
     const fromLogits = lossConfig.from_logits === true;
     if (typeof lossConfig.label_smoothing === 'number' && lossConfig.label_smoothing !== 0)
-      problems.add('compile', `label_smoothing=${lossConfig.label_smoothing}: KernelLab trains on hard labels; remove label smoothing`);
+      problems.add(
+        'compile',
+        `label_smoothing=${lossConfig.label_smoothing}: KernelLab trains on hard labels; remove label smoothing`,
+        coreText('keras_compile_label_smoothing', { value: String(lossConfig.label_smoothing) }),
+        'compile',
+      );
     if (lossConfig.ignore_class !== undefined && lossConfig.ignore_class !== null)
-      problems.add('compile', 'ignore_class: KernelLab counts every class; remove it');
+      problems.add(
+        'compile',
+        'ignore_class: KernelLab counts every class; remove it',
+        coreText('keras_compile_ignore_class', {}),
+        'compile',
+      );
     if (fromLogits && !logits)
-      problems.add('compile', 'the loss reads logits (from_logits=True) but the model ends in softmax; remove the softmax or from_logits');
+      problems.add(
+        'compile',
+        'the loss reads logits (from_logits=True) but the model ends in softmax; remove the softmax or from_logits',
+        coreText('keras_compile_logits_after_softmax', {}),
+        'compile',
+      );
     if (!fromLogits && logits)
       problems.add(
         'compile',
         "the model ends in a linear Dense but the loss reads probabilities; add activation='softmax' to the last Dense or from_logits=True",
+        coreText('keras_compile_probabilities_after_linear', {}),
+        'compile',
       );
   }
 }
@@ -166,17 +210,33 @@ function optimizerSettings(
   const config = isObject(optimizer) && isObject(optimizer.config) ? optimizer.config : {};
   const where = `compile optimizer ${className ?? JSON.stringify(optimizer)}`;
   const num = (key: string): number | undefined => (typeof config[key] === 'number' ? float32Decimal(config[key] as number) : undefined);
-  const off = (key: string, allowed: unknown[], advice: string) => {
+  type OffCode =
+    | 'keras_optimizer_weight_decay'
+    | 'keras_optimizer_clip'
+    | 'keras_optimizer_ema'
+    | 'keras_optimizer_amsgrad'
+    | 'keras_optimizer_accumulation';
+  const off = (key: string, allowed: unknown[], advice: string, code: OffCode) => {
     if (config[key] !== undefined && !allowed.includes(config[key] as never))
-      problems.add(where, `${key}=${JSON.stringify(config[key])}: ${advice}`);
+      problems.add(where, `${key}=${JSON.stringify(config[key])}: ${advice}`, fileText(code, { key, value: shown(config[key]) }), where);
   };
-  off('weight_decay', [null, 0], 'KernelLab has no decoupled weight decay (AdamW); use an L2 kernel_regularizer on the layers');
-  off('clipnorm', [null], 'KernelLab does not clip gradients; remove clipnorm');
-  off('global_clipnorm', [null], 'KernelLab does not clip gradients; remove global_clipnorm');
-  off('clipvalue', [null], 'KernelLab does not clip gradients; remove clipvalue');
-  off('use_ema', [false], 'KernelLab keeps no moving average of the weights; remove use_ema');
-  off('amsgrad', [false], "KernelLab's Adam is without AMSGrad; remove amsgrad");
-  off('gradient_accumulation_steps', [null], 'KernelLab applies every batch; remove gradient_accumulation_steps');
+  off(
+    'weight_decay',
+    [null, 0],
+    'KernelLab has no decoupled weight decay (AdamW); use an L2 kernel_regularizer on the layers',
+    'keras_optimizer_weight_decay',
+  );
+  off('clipnorm', [null], 'KernelLab does not clip gradients; remove clipnorm', 'keras_optimizer_clip');
+  off('global_clipnorm', [null], 'KernelLab does not clip gradients; remove global_clipnorm', 'keras_optimizer_clip');
+  off('clipvalue', [null], 'KernelLab does not clip gradients; remove clipvalue', 'keras_optimizer_clip');
+  off('use_ema', [false], 'KernelLab keeps no moving average of the weights; remove use_ema', 'keras_optimizer_ema');
+  off('amsgrad', [false], "KernelLab's Adam is without AMSGrad; remove amsgrad", 'keras_optimizer_amsgrad');
+  off(
+    'gradient_accumulation_steps',
+    [null],
+    'KernelLab applies every batch; remove gradient_accumulation_steps',
+    'keras_optimizer_accumulation',
+  );
   switch ((className ?? '').toLowerCase()) {
     case 'adam':
       Object.assign(settings, { optimizer: 'adam', beta1: num('beta_1'), beta2: num('beta_2'), epsilon: num('epsilon') });
@@ -199,7 +259,12 @@ function optimizerSettings(
       break;
     }
     default:
-      problems.add(where, 'KernelLab trains with SGD (with or without momentum), Adam or RMSprop; compile with one of those');
+      problems.add(
+        where,
+        'KernelLab trains with SGD (with or without momentum), Adam or RMSprop; compile with one of those',
+        coreText('keras_optimizer_unknown', {}),
+        where,
+      );
   }
   return { className, config, settings };
 }
@@ -218,32 +283,45 @@ function learningRateSettings(config: Json, problems: Problems, settings: Record
       lrSchedule = { type: 'exponential', decaySteps: n('decay_steps')!, decayRate: n('decay_rate')!, staircase: c.staircase === true };
     else if (schedule === 'CosineDecay') {
       if (c.warmup_target !== undefined && c.warmup_target !== null)
-        problems.add('compile learning_rate CosineDecay', 'warmup_target/warmup_steps: KernelLab has no warm-up; remove them');
+        problems.add(
+          'compile learning_rate CosineDecay',
+          'warmup_target/warmup_steps: KernelLab has no warm-up; remove them',
+          coreText('keras_schedule_warmup', {}),
+          'compile learning_rate CosineDecay',
+        );
       lrSchedule = { type: 'cosine', decaySteps: n('decay_steps')!, alpha: n('alpha') ?? 0 };
     } else
       problems.add(
         `compile learning_rate ${schedule}`,
         'KernelLab has exponential and cosine decay per step, a step decay per epoch and ReduceLROnPlateau; use one of those',
+        coreText('keras_schedule_unknown', {}),
+        `compile learning_rate ${schedule}`,
       );
     if (lrSchedule) settings.lrSchedule = lrSchedule;
   }
 }
 
 /** The loss and optimizer of a compile_config as hyperparameters. */
-function compileSettings(compile: Json, problems: Problems, notes: Set<string>, logits: boolean): CompiledSettings {
+function compileSettings(compile: Json, problems: Problems, notes: Notes, logits: boolean): CompiledSettings {
   checkLoss(compile, problems, logits);
   const { className, config, settings } = optimizerSettings(compile, problems);
   learningRateSettings(config, problems, settings);
   const defined = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
   const parsed = CompiledSettings.safeParse(defined);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.add(`compile ${issue.path.join('.')}`, issue.message);
+    for (const issue of parsed.error.issues) {
+      const where = `compile ${issue.path.join('.')}`;
+      problems.add(where, issue.message, issueText(issue), where);
+    }
     return {};
   }
   const described = Object.entries(parsed.data)
     .map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(', ');
-  notes.add(`Compiled with ${className}: ${described}.`);
+  notes.add(
+    `Compiled with ${className}: ${described}.`,
+    fileText('keras_note_compiled', { optimizer: String(className), settings: described }),
+  );
   return parsed.data;
 }
 
@@ -269,7 +347,7 @@ export function importKeras(text: string, options: { layersOnly?: boolean } = {}
       {},
     );
   const problems = new Problems();
-  const notes = new Set<string>();
+  const notes = new Notes();
   const { layers, modelClass, name } = layerList(parsed, problems);
   const { inputShape, mapped, output } = mapLayers(layers, problems, notes);
   // An uncompiled Keras 3 model writes compile_config {}.
@@ -277,16 +355,25 @@ export function importKeras(text: string, options: { layersOnly?: boolean } = {}
   let hyperparameters: CompiledSettings = {};
   if (compile && !options.layersOnly) hyperparameters = compileSettings(compile, problems, notes, output?.logits ?? false);
   else if (!compile)
-    notes.add('No compile settings in the file (Keras 2 writes none, nor an uncompiled model): the optimizer is yours to choose.');
+    notes.add(
+      'No compile settings in the file (Keras 2 writes none, nor an uncompiled model): the optimizer is yours to choose.',
+      coreText('keras_note_no_compile', {}),
+    );
   if (output?.logits && (!compile || options.layersOnly))
-    notes.add(`${output.from} outputs logits: KernelLab trains softmax with cross-entropy over them, as from_logits=True does.`);
+    notes.add(
+      `${output.from} outputs logits: KernelLab trains softmax with cross-entropy over them, as from_logits=True does.`,
+      coreText('keras_note_logits', output.named),
+    );
+  // Each problem coded after the sentence (its issues), so the page and a Korean CLI say every one in the user's language.
   if (problems.list.length > 0)
-    throw coded(
+    throw new KernelLabError(
       'invalid_input',
       `KernelLab cannot train this Keras model as it is: ${problems.list.join('; ')}`,
-      'keras_cannot_train',
-      {},
       problems.list,
+      {
+        text: coreText('keras_cannot_train', {}),
+        issueTexts: problems.texts,
+      },
     );
   const specInput: ModelSpecInput = {
     name: name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 100) || 'keras_model',
@@ -297,9 +384,10 @@ export function importKeras(text: string, options: { layersOnly?: boolean } = {}
   };
   const spec = ModelSpec.safeParse(specInput);
   if (!spec.success) {
-    const problems = spec.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw coded('invalid_input', `the Keras model maps to an invalid spec: ${problems}`, 'keras_invalid_spec', {
-      problems: problems.slice(0, 1000),
+    const issues = spec.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new KernelLabError('invalid_input', `the Keras model maps to an invalid spec: ${issues.join('; ')}`, issues, {
+      text: coreText('keras_invalid_spec_issues', {}),
+      issueTexts: spec.error.issues.map((i) => ({ path: i.path.join('.').slice(0, 1000), text: issueText(i) })),
     });
   }
   // Shapes as Keras would compute them; an impossible layer is refused with its numbers.
@@ -310,5 +398,11 @@ export function importKeras(text: string, options: { layersOnly?: boolean } = {}
       : Object.hasOwn(parsed, 'registered_name')
         ? 'Keras 3'
         : 'Keras';
-  return { spec: spec.data, hyperparameters, notes: [...notes], source: `${version} ${modelClass} '${name}'` };
+  return {
+    spec: spec.data,
+    hyperparameters,
+    notes: notes.sentences,
+    noteCodes: notes.texts,
+    source: `${version} ${modelClass} '${name}'`,
+  };
 }

@@ -106,7 +106,8 @@ describe('TPE sampler', () => {
       { kind: 'categorical', name: 'kernelSize', choices: [3, 5, 7, 29] },
       { kind: 'float', name: 'learningRate', low: 1e-4, high: 1e-1, log: true },
     ];
-    const feasible = (p: Point) => (p.kernelSize === 29 ? 'layers[0]: a 29×29 kernel does not fit a 28×28 input' : null);
+    const feasible = (p: Point) =>
+      p.kernelSize === 29 ? { error: 'layers[0]: a 29×29 kernel does not fit a 28×28 input', errorCodes: null } : null;
     const tpe = new TpeSampler(dims, 'maximize', { seed: 5, nStartupTrials: 4 });
     const trials: Trial[] = [];
     const learned: Point[] = [];
@@ -129,7 +130,9 @@ describe('TPE sampler', () => {
 
   it('refuses a space where nothing can run, saying why', () => {
     const tpe = new TpeSampler(space, 'minimize', { seed: 1 });
-    expect(() => tpe.propose([], () => 'the model is impossible')).toThrow(/no feasible point.*the model is impossible/);
+    expect(() => tpe.propose([], () => ({ error: 'the model is impossible', errorCodes: null }))).toThrow(
+      /no feasible point.*the model is impossible/,
+    );
   });
 
   it("weighs old trials down once there are more than 25, as Optuna's default_weights", () => {

@@ -15,7 +15,8 @@
  * same proposal, after a restart too.
  */
 import { deriveSeed, SeededRandom } from '../../random.ts';
-import { coded } from '../../errors.ts';
+import { coreText, type ProblemText } from '../../contract/coreText.ts';
+import { coded, KernelLabError } from '../../errors.ts';
 import { parzenEstimator, type ParzenEstimatorParameters } from './parzenEstimator.ts';
 import {
   isBetter,
@@ -53,19 +54,48 @@ export interface TpeOptions {
   considerEndpoints?: boolean;
 }
 
+/** Why a point cannot run: its English sentence and the same problems coded (null: English only). */
+export interface Refusal {
+  error: string;
+  errorCodes: ProblemText[] | null;
+}
+
 /** Why a point cannot run, or null when it can. */
-export type Feasibility = (point: Point) => string | null;
+export type Feasibility = (point: Point) => Refusal | null;
 
 export interface Proposal {
   point: Point;
   /** 'startup': drawn uniformly; 'tpe': chosen by l(x)/g(x). */
   how: 'startup' | 'tpe';
   /** Points tried on the way and found infeasible, with why: callers record them so they are not tried again. */
-  infeasible: { point: Point; error: string }[];
+  infeasible: ({ point: Point } & Refusal)[];
 }
 
 /** How many candidate points may be infeasible before the sampler gives up on the space. */
 const maxAttempts = 200;
+
+/**
+ * The space has no point that can run. The last refusal's problems, when coded, follow the
+ * sentence as its issues, so the page and a Korean CLI say each one in the user's language.
+ */
+function noFeasiblePoint(last: Refusal | undefined): KernelLabError {
+  const message = `axes: no feasible point found in ${maxAttempts} tries; the last was refused with: ${last?.error ?? 'nothing'}`;
+  const problems = last?.errorCodes ?? [];
+  if (problems.length === 0)
+    return coded('invalid_input', message, 'error_sweep_no_feasible_point', {
+      tries: maxAttempts,
+      last: (last?.error ?? 'nothing').slice(0, 1000),
+    });
+  return new KernelLabError(
+    'invalid_input',
+    message,
+    problems.map((p) => p.sentence),
+    {
+      text: coreText('error_sweep_no_feasible_point_problems', { tries: maxAttempts }),
+      issueTexts: problems.map((p) => ({ path: p.path, text: p.text })),
+    },
+  );
+}
 
 export class TpeSampler {
   readonly #space: readonly Dimension[];
@@ -106,18 +136,13 @@ export class TpeSampler {
       const point = how === 'startup' || attempt >= maxAttempts / 2 ? samplePoint(this.#space, rng) : this.#sample(known, rng);
       const key = pointKey(this.#space, point);
       if (rejected.has(key)) continue;
-      const error = feasible(point);
-      if (error === null) return { point, how, infeasible };
+      const refusal = feasible(point);
+      if (refusal === null) return { point, how, infeasible };
       rejected.add(key);
-      infeasible.push({ point, error });
+      infeasible.push({ point, ...refusal });
       known.push({ number: number + attempt, values: point, state: 'infeasible', value: null, intermediate: new Map() });
     }
-    throw coded(
-      'invalid_input',
-      `axes: no feasible point found in ${maxAttempts} tries; the last was refused with: ${infeasible.at(-1)?.error ?? 'nothing'}`,
-      'error_sweep_no_feasible_point',
-      { tries: maxAttempts, last: (infeasible.at(-1)?.error ?? 'nothing').slice(0, 1000) },
-    );
+    throw noFeasiblePoint(infeasible.at(-1));
   }
 
   #sample(trials: readonly Trial[], rng: SeededRandom): Point {
