@@ -288,7 +288,12 @@ function sweepPlanOf(spec: SweepSpec, points: PointPlan, first: Proposal | null)
     queueing: null,
   };
   if (first) {
-    plan.impossible = first.infeasible.map((bad, index) => ({ index, values: bad.point, error: bad.error }));
+    plan.impossible = first.infeasible.map((bad, index) => ({
+      index,
+      values: bad.point,
+      error: bad.error,
+      ...(bad.errorCodes && { errorCodes: bad.errorCodes }),
+    }));
     plan.impossibleCount = plan.impossible.length;
   }
   return plan;
