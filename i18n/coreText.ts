@@ -31,13 +31,29 @@ export function durationText(seconds: number, locale: Locale = getLocale()): str
   return m.format_duration_h_min({ h: Math.floor(min / 60), min: min % 60 }, { locale });
 }
 
+/** Parameters that hold a word the catalogue has, by the prefix of its key: a run status ('completed'), a checkpoint kind ('best'). */
+const wordParams: Record<string, string> = { runStatus: 'status_', checkpointKind: 'checkpoint_' };
+
+/** A string parameter as the message shows it: a word of `wordParams` in the locale (as it is when the catalogue has no such word), anything else as it is. */
+function wordText(name: string, value: string, locale: Locale): string {
+  const prefix = wordParams[name];
+  return prefix === undefined ? value : catalogueWord(prefix, value, locale);
+}
+
+/** The catalogue's word `<prefix><value>` in the locale ('status_' and 'completed': 완료), or `value` as it is when it has none. */
+export function catalogueWord(prefix: string, value: string, locale: Locale = getLocale()): string {
+  const key = `${prefix}${value}`;
+  const word = Object.hasOwn(byKey, key) ? byKey[key] : undefined;
+  return typeof word === 'function' ? word({}, { locale }) : value;
+}
+
 /**
  * A parameter as the message shows it: `…Seconds` as a duration, ids as they are, other whole
  * numbers with the locale's grouping (40,000), fractions as the core wrote them (a learning rate
  * of 1e-5 must not round to 0).
  */
 function paramText(name: string, value: string | number, locale: Locale): string {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return wordText(name, value, locale);
   if (name.endsWith('Seconds')) return durationText(value, locale);
   if (name === 'id' || name.endsWith('Id') || !Number.isInteger(value)) return String(value);
   return formatCount(value, locale);

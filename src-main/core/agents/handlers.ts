@@ -157,20 +157,34 @@ function claimHandler(ctx: ServiceContext, server: AgentServer): Session<'agent.
       return answerClaim(claim, agent.id);
     }
     const sweep = store.getSweep(agent.sweepId);
-    if (!sweep) return { job: null, reason: 'the sweep was deleted', done: true };
+    if (!sweep) return { job: null, reason: 'the sweep was deleted', reasonCode: coreText('agent_claim_sweep_deleted', {}), done: true };
     if (sweep.status === 'canceled' || sweep.status === 'completed' || sweep.status === 'failed')
-      return { job: null, reason: `the sweep is ${sweep.status}`, done: true };
+      return {
+        job: null,
+        reason: `the sweep is ${sweep.status}`,
+        reasonCode: coreText(`agent_claim_sweep_${sweep.status}`, {}),
+        done: true,
+      };
     const claim = registry.claim(agent);
     if (claim) return answerClaim(claim, agent.id);
     if (agent.maxRuns !== null && agent.runsClaimed >= agent.maxRuns)
-      return { job: null, reason: `this agent took its ${agent.maxRuns} run${agent.maxRuns === 1 ? '' : 's'} (--count)`, done: true };
-    if (sweep.status === 'paused') return { job: null, reason: 'the sweep is paused', done: false };
-    if (sweep.status === 'pending') return { job: null, reason: 'the sweep is still being queued', done: false };
+      return {
+        job: null,
+        reason: `this agent took its ${agent.maxRuns} run${agent.maxRuns === 1 ? '' : 's'} (--count)`,
+        reasonCode:
+          agent.maxRuns === 1 ? coreText('agent_claim_took_one', {}) : coreText('agent_claim_took_runs', { count: agent.maxRuns }),
+        done: true,
+      };
+    if (sweep.status === 'paused')
+      return { job: null, reason: 'the sweep is paused', reasonCode: coreText('agent_claim_sweep_paused', {}), done: false };
+    if (sweep.status === 'pending')
+      return { job: null, reason: 'the sweep is still being queued', reasonCode: coreText('agent_claim_sweep_queueing', {}), done: false };
     const counts = store.getSweep(sweep.id)!.runCounts;
     const open = (counts.running ?? 0) + (counts.interrupted ?? 0);
     return {
       job: null,
       reason: open > 0 ? `no run is queued; ${open} are running or interrupted elsewhere` : 'no run is queued',
+      reasonCode: open > 0 ? coreText('agent_claim_none_queued_open', { count: open }) : coreText('agent_claim_none_queued', {}),
       done: open === 0 && (counts.queued ?? 0) === 0,
     };
   };
