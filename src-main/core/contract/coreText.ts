@@ -26,6 +26,7 @@
  * both languages and fails on a code without its message.
  */
 import { z } from 'zod';
+import { agentLogTextParams } from './agentLogText.ts';
 
 const count = z.number().int().nonnegative();
 const id = z.number().int().nonnegative();
@@ -422,42 +423,7 @@ export const coreTextParams = {
   // A sweep queued in the background (core/sweeps/sweepWriter.ts): where its queueing stopped, and why.
   sweep_queueing_failed: z.object({ queued: count, total: count, reason: word }).strict(),
   error_sweep_queueing_moved: z.object({ id, owner: word }).strict(),
-  // What a remote agent logs while it works (core/agents/agentLog.ts), and the server's reasons for
-  // giving a sweep's agent no run; `runStatus` and `checkpointKind` are words the catalogue has,
-  // which i18n/coreText.ts renders in the locale.
-  agent_serving: z.object({ sweepId: id, name: word, server: word, host: word, backends: word }).strict(),
-  agent_serving_gpu_runs: z.object({ server: word, host: word, backends: word }).strict(),
-  agent_no_run: z.object({ reason: word }).strict(),
-  agent_took_count: z.object({ count }).strict(),
-  agent_claim_sweep_deleted: z.object({}).strict(),
-  agent_claim_sweep_canceled: z.object({}).strict(),
-  agent_claim_sweep_completed: z.object({}).strict(),
-  agent_claim_sweep_failed: z.object({}).strict(),
-  agent_claim_took_one: z.object({}).strict(),
-  agent_claim_took_runs: z.object({ count }).strict(),
-  agent_claim_sweep_paused: z.object({}).strict(),
-  agent_claim_sweep_queueing: z.object({}).strict(),
-  agent_claim_none_queued: z.object({}).strict(),
-  agent_claim_none_queued_open: z.object({ count }).strict(),
-  agent_run_claimed: z.object({ runId: id, name: word, attempt: count }).strict(),
-  agent_run_claimed_resuming: z.object({ runId: id, name: word, attempt: count }).strict(),
-  agent_fetching_dataset: z.object({ dataset: word, megabytes: count }).strict(),
-  agent_fetching_file: z.object({ file: word }).strict(),
-  agent_server_asks_cancel: z.object({ runId: id }).strict(),
-  agent_server_asks_pause: z.object({ runId: id }).strict(),
-  agent_run_lost: z.object({ runId: id, why: word }).strict(),
-  agent_lease_taken_back: z.object({}).strict(),
-  agent_events_refused: z.object({ problem: word }).strict(),
-  agent_signal_interrupting: z.object({ runId: id }).strict(),
-  agent_end_refused: z.object({ runId: id, problem: word }).strict(),
-  agent_end_not_reported: z.object({ runId: id, runStatus: word, dir: word }).strict(),
-  agent_run_recorded: z.object({ runId: id, runStatus: word, requests: count, streamMs: count, finishMs: count }).strict(),
-  agent_run_recorded_requeued: z.object({ runId: id, runStatus: word, requests: count, streamMs: count, finishMs: count }).strict(),
-  agent_run_taken_back: z.object({ runId: id, requests: count, streamMs: count, finishMs: count }).strict(),
-  agent_checkpoint_replaced: z.object({ epoch: count, checkpointKind: word }).strict(),
-  agent_spool_unwritable: z.object({ file: word, reason: word }).strict(),
-  agent_server_back: z.object({ offlineSeconds: count }).strict(),
-  agent_heartbeat_refused: z.object({ problem: word }).strict(),
+  ...agentLogTextParams,
   // A dataset import refusing a path the user named, or a file that changed while it was read
   // (datasets/sourceFiles.ts, transfers.ts); `link` is where the file's link leads ('' for none),
   // which i18n/coreText.ts renders as its label's "(a link to …)".
