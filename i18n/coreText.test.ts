@@ -186,4 +186,17 @@ describe('text made in the core, in the page', () => {
     // A failure with no cause named has no code: the page shows the browser's words.
     expect(gpuFailureText('the loss function is unknown').code).toBeNull();
   });
+
+  it("says a run's status, a checkpoint's kind and where a file's link leads in the locale's words", () => {
+    const ended = coreText('agent_end_not_reported', { runId: 7, runStatus: 'interrupted', dir: '/spool' });
+    expect(coreTextOf(ended, '', 'ko')).toBe('실행 7: 종료(중단됨)를 보고하지 못했습니다. 이벤트는 /spool에 남아 있습니다');
+    expect(coreTextOf(ended, '', 'en')).toBe('run 7: could not report its end (interrupted); its events are kept in /spool');
+    // A word the catalogue does not have is shown as it is.
+    expect(coreTextOf(coreText('agent_checkpoint_replaced', { epoch: 3, checkpointKind: 'newer' }), '', 'ko')).toContain('(newer)');
+    expect(coreTextOf(coreText('agent_checkpoint_replaced', { epoch: 3, checkpointKind: 'best' }), '', 'ko')).toContain('체크포인트(최고)');
+    const read = (link: string) => coreText('dataset_note_read', { label: 'zeros', link });
+    expect(coreTextOf(read('/dev/zero'), '', 'ko')).toBe('읽음: zeros(/dev/zero을(를) 가리키는 링크)');
+    expect(coreTextOf(read('/dev/zero'), '', 'en')).toBe('read zeros (a link to /dev/zero)');
+    expect(coreTextOf(read(''), '', 'en')).toBe('read zeros');
+  });
 });

@@ -31,13 +31,34 @@ export function durationText(seconds: number, locale: Locale = getLocale()): str
   return m.format_duration_h_min({ h: Math.floor(min / 60), min: min % 60 }, { locale });
 }
 
+/** Parameters that hold a word the catalogue has, by the prefix of its key: a run status ('completed'), a checkpoint kind ('best'). */
+const wordParams: Record<string, string> = { runStatus: 'status_', checkpointKind: 'checkpoint_' };
+
+/**
+ * A string parameter as the message shows it: `link`, where a file's link leads ('' for none),
+ * as the label's "(a link to …)"; a word of `wordParams` in the locale (as it is when the
+ * catalogue has no such word); anything else as it is.
+ */
+function wordText(name: string, value: string, locale: Locale): string {
+  if (name === 'link') return value === '' ? '' : m.dataset_link_label({ target: value }, { locale });
+  const prefix = wordParams[name];
+  return prefix === undefined ? value : catalogueWord(prefix, value, locale);
+}
+
+/** The catalogue's word `<prefix><value>` in the locale ('status_' and 'completed': 완료), or `value` as it is when it has none. */
+export function catalogueWord(prefix: string, value: string, locale: Locale = getLocale()): string {
+  const key = `${prefix}${value}`;
+  const word = Object.hasOwn(byKey, key) ? byKey[key] : undefined;
+  return typeof word === 'function' ? word({}, { locale }) : value;
+}
+
 /**
  * A parameter as the message shows it: `…Seconds` as a duration, ids as they are, other whole
  * numbers with the locale's grouping (40,000), fractions as the core wrote them (a learning rate
  * of 1e-5 must not round to 0).
  */
 function paramText(name: string, value: string | number, locale: Locale): string {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return wordText(name, value, locale);
   if (name.endsWith('Seconds')) return durationText(value, locale);
   if (name === 'id' || name.endsWith('Id') || !Number.isInteger(value)) return String(value);
   return formatCount(value, locale);
@@ -116,13 +137,17 @@ interface SentError {
 
 /**
  * An error in the locale: its coded text, followed by its issues only where the core's English
- * ends with them (`Invalid run: a: …; b: …`, a heading for its issues); a sentence that names its
- * field itself and lists an issue only for forms stands alone. The English sentence where nothing
- * is coded or the code is unknown.
+ * ends with them (`Invalid run: a: …; b: …`, a heading for its issues; `… knows (mnist: …; cifar10:
+ * …)`, a sentence that lists them in parentheses); a sentence that names its field itself and lists
+ * an issue only for forms stands alone. The English sentence where nothing is coded or the code is
+ * unknown.
  */
 export function errorBodyText(body: SentError, locale: Locale = getLocale()): string {
   const heading = coreTextOf(body.messageCode, body.message, locale);
   const issues = body.issues ?? [];
-  if (!body.messageCode || heading === body.message || issues.length === 0 || !body.message.endsWith(issues.join('; '))) return heading;
-  return `${heading}: ${issuesOf(issues, body.issueCodes, locale).join('; ')}`;
+  if (!body.messageCode || heading === body.message || issues.length === 0) return heading;
+  const listed = issues.join('; ');
+  const said = () => issuesOf(issues, body.issueCodes, locale).join('; ');
+  if (body.message.endsWith(`(${listed})`)) return `${heading} (${said()})`;
+  return body.message.endsWith(listed) ? `${heading}: ${said()}` : heading;
 }

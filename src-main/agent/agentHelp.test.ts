@@ -2,7 +2,7 @@
  * The single-file kernellab-agent's help in the user's language (issue 17): its entry (main.ts,
  * what the built binary runs) started in a real Node process, without building the binary
  * (sea.slow.test.ts builds it); commander's section titles and its own options come from the
- * catalogue as kernellab's do.
+ * catalogue as kernellab's do, and so do commander's own usage errors (cli/commanderText.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -36,4 +36,29 @@ describe('kernellab-agent --help', () => {
     expect(en.out).toMatch(/^ {2}-h, --help +display help$/m);
     expect(agent('ko', '--version').out).toBe('9.9.9\n');
   });
+
+  // Seven agent processes one after another: over the 60 s default on two shared cores under load.
+  it(
+    'says commander\'s usage errors and its "(choices: …)" in Korean as kernellab does, and in English as commander\'s own',
+    { timeout: 180_000 },
+    () => {
+      const flags = ['--server', 'http://127.0.0.1:9', '--token-file', 't'];
+      const badChoice = agent('ko', ...flags, '--backend', 'gpu');
+      expect(badChoice).toMatchObject({
+        code: 2,
+        err: "오류: 옵션 '--backend <name>'의 값 'gpu'이(가) 올바르지 않습니다. 가능한 값: tensorflow, wasm, cpu.\n",
+      });
+      expect(agent('ko', ...flags, '--bogus').err).toBe("오류: 알 수 없는 옵션 '--bogus'\n");
+      expect(agent('ko', '--token-file', 't').err).toBe("오류: 필수 옵션 '--server <url>'을(를) 지정하지 않았습니다\n");
+      const help = agent('ko', '--help').out;
+      expect(help).toMatch(/^사용법: kernellab-agent \[옵션\]$/m);
+      expect(help).toMatch(/\(선택:\s+"tensorflow", "wasm", "cpu"\)/);
+      expect(help).not.toMatch(/choices:|\[options\]/);
+      expect(agent('en', ...flags, '--backend', 'gpu')).toMatchObject({
+        code: 2,
+        err: "error: option '--backend <name>' argument 'gpu' is invalid. Allowed choices are tensorflow, wasm, cpu.\n",
+      });
+      expect(agent('en', '--help').out).toMatch(/\(choices: "tensorflow",\s+"wasm", "cpu"\)/);
+    },
+  );
 });

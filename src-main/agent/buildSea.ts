@@ -3,7 +3,7 @@
  * Node's executable with a Node SEA blob injected (postject) whose main is sea.cjs and whose one
  * asset is the agent's part of KernelLab (src-main/core, src-main/agent, package.json), the
  * compiled message catalogue with the language choice (i18n/paraglide's JavaScript, i18n/locale.ts,
- * i18n/coreText.ts, cli/errorText.ts: about 0.3 MiB gzipped) and the packages it loads, gzipped. A node runs it with nothing installed: no Node, no npm, no project.
+ * i18n/coreText.ts, cli/errorText.ts, cli/commanderText.ts: about 0.3 MiB gzipped) and the packages it loads, gzipped. A node runs it with nothing installed: no Node, no npm, no project.
  * Built for this machine's platform and architecture, by this Node (22.18 or newer).
  *
  *   node src-main/agent/buildSea.ts [--out dist/kernellab-agent]   (npm run build:agent compiles the catalogue first)
@@ -25,6 +25,8 @@ const entryPackages = [
   '@tensorflow/tfjs-backend-cpu',
   '@tensorflow/tfjs-backend-wasm',
   'commander',
+  // Help columns in terminal cells (cli/commanderText.ts).
+  'string-width',
   'zod',
   // Loaded by modules the worker imports (datasets' archive reader, spec files).
   'tar',
@@ -84,6 +86,7 @@ export function agentFiles(): string[] {
     ...filesUnder(catalogue, (p) => p.endsWith('.js')),
     ...['locale.ts', 'coreText.ts'].map((f) => join(root, 'i18n', f)),
     join(root, 'src-main', 'cli', 'errorText.ts'),
+    join(root, 'src-main', 'cli', 'commanderText.ts'),
   ];
   return [join(root, 'package.json'), ...sources('src-main/core'), ...sources('src-main/agent'), ...i18n, ...packages];
 }

@@ -6,9 +6,8 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { runAgent, type AgentOptions } from '../core/agents/agent.ts';
+import { runAgent, sayEnglish, sayErrorEnglish, type AgentOptions, type Say, type SayError } from '../core/agents/agent.ts';
 import { BackendName } from '../core/contract/app.ts';
-import type { CoreText } from '../core/contract/coreText.ts';
 import { KernelLabError } from '../core/errors.ts';
 
 export interface AgentFlags {
@@ -45,8 +44,12 @@ export interface AgentTexts {
   runsMany: (p: { count: number; list: string }) => string;
   none: string;
   notReported: string;
+  /** A run's status ('completed') as the last line lists it. */
+  status: (status: string) => string;
   /** A coded line of the agent's (the server cannot be reached …) in this language; English: the core's sentence as it is. */
-  say: (text: CoreText | undefined, english: string) => string;
+  say: Say;
+  /** An error inside one of its lines (the server refused …) in this language; English: its message as it is. */
+  sayError: SayError;
 }
 
 export const englishAgentTexts: AgentTexts = {
@@ -73,7 +76,9 @@ export const englishAgentTexts: AgentTexts = {
   runsMany: ({ count, list }) => `${count} runs (${list})`,
   none: 'none',
   notReported: 'not reported',
-  say: (_text, english) => english,
+  status: (status) => status,
+  say: sayEnglish,
+  sayError: sayErrorEnglish,
 };
 
 function positive(name: string, texts: AgentTexts) {
@@ -138,13 +143,17 @@ export function defineAgentCommand(
           patienceMs: flags.patience !== undefined ? flags.patience * 1000 : undefined,
           log: write,
           say: texts.say,
+          sayError: texts.sayError,
           signal: stop.signal,
           ...extra,
         });
-        const list = result.runs.map((r) => `${r.runId}: ${r.status ?? texts.notReported}`).join(', ') || texts.none;
+        const list =
+          result.runs.map((r) => `${r.runId}: ${r.status === null ? texts.notReported : texts.status(r.status)}`).join(', ') || texts.none;
         const runs = result.runs.length === 1 ? texts.runsOne({ list }) : texts.runsMany({ count: result.runs.length, list });
-        write(texts.done({ reason: result.reason, runs }));
-        if (flags.json) io.json(result);
+        write(texts.done({ reason: texts.say(result.reasonText, result.reason), runs }));
+        // The JSON is the English record scripts read: the coded reason stays out of it.
+        const { reasonText: _coded, ...record } = result;
+        if (flags.json) io.json(record);
         process.exitCode = result.exitCode;
       } finally {
         process.off('SIGTERM', onSignal);

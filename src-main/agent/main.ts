@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { langFlag, nodeLocale } from '../../i18n/locale.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
+import { commanderError, commanderHelp } from '../cli/commanderText.ts';
 import { errorText } from '../cli/errorText.ts';
 import { selfWorkerLauncher } from '../core/agents/agent.ts';
 import { KernelLabError } from '../core/errors.ts';
@@ -28,7 +29,9 @@ export async function main(argv: string[], version: string): Promise<number> {
   }
   const program = new Command('kernellab-agent')
     .version(version, '-V, --version', m.cli_agent_version_option())
-    .configureHelp({ styleTitle: helpTitle })
+    // Commander's own words (usage errors, "(choices: …)") in the user's language, as kernellab says them.
+    .configureOutput({ outputError: (text, writeError) => writeError(commanderError(text)) })
+    .configureHelp({ styleTitle: helpTitle, ...commanderHelp })
     .helpOption('-h, --help', m.cli_agent_help_option())
     .exitOverride();
   // Read above, before the texts are made; declared so commander accepts it.

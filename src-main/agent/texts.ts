@@ -2,8 +2,9 @@
  * What the agent command says, from the message catalogue: `kernellab agent` and the single-file
  * `kernellab-agent` (which packs the compiled catalogue, buildSea.ts) both speak the user's language.
  */
+import { catalogueWord } from '../../i18n/coreText.ts';
 import { m } from '../../i18n/paraglide/messages.js';
-import { storedSentence } from '../cli/errorText.ts';
+import { errorText, storedSentence } from '../cli/errorText.ts';
 import type { AgentTexts } from './command.ts';
 
 /** The agent's texts from the catalogue, in the language set with setLocale. */
@@ -32,7 +33,9 @@ export function catalogueAgentTexts(): AgentTexts {
     runsMany: m.cli_agent_runs_many,
     none: m.cli_agent_none(),
     notReported: m.cli_agent_not_reported(),
+    status: (status) => catalogueWord('status_', status),
     say: (text, english) => storedSentence(text, english),
+    sayError: errorText,
   };
 }
 

@@ -5,8 +5,8 @@
  * known here (a newer commander) passes through in English rather than being lost.
  */
 import { Help, type Argument, type Command, type Option } from 'commander';
+import stringWidth from 'string-width';
 import { m } from '../../i18n/paraglide/messages.js';
-import { displayWidth } from './format.ts';
 import { getLocale } from '../../i18n/paraglide/runtime.js';
 
 /** "\n(Did you mean --json?)" or "\n(Did you mean one of a, b?)", as commander's suggestSimilar writes it. */
@@ -76,9 +76,11 @@ function usageTerms(usage: string): string {
 
 /** Help settings for configureHelp: cell widths, usage lines and option and argument descriptions with commander's additions translated. */
 export const commanderHelp: Pick<Help, 'optionDescription' | 'argumentDescription' | 'commandUsage' | 'subcommandTerm' | 'displayWidth'> = {
-  // Columns line up by terminal cells (Hangul takes two), as every table of the CLI does (format.ts).
+  // Columns line up by terminal cells (Hangul takes two), as every table of the CLI does (format.ts's
+  // displayWidth). string-width itself, not format.ts: the single-file agent packs this file (buildSea.ts)
+  // and not format.ts, which loads the service.
   displayWidth(text: string): number {
-    return displayWidth(text);
+    return stringWidth(text);
   },
   commandUsage(command: Command): string {
     return usageTerms(Help.prototype.commandUsage.call(this, command));

@@ -63,6 +63,19 @@ describe('kernellab datasets', () => {
     );
   });
 
+  it('import refuses a special file named directly in Korean; the English as before', () => {
+    const device = 'zero: 일반 파일이 아닌 문자 장치입니다. KernelLab은 일반 파일과 폴더만 가져옵니다';
+    expect(kernellabIn('ko', 'import', '--name', 'mnist', '/dev/zero')).toMatchObject({ code: 2, err: `kernellab: ${device}\n` });
+    const any = kernellabIn('ko', 'import', '/dev/zero');
+    expect(any.code).toBe(2);
+    expect(any.err).toMatch(/^kernellab: KernelLab이 아는 데이터셋의 파일이 아닙니다 \(mnist: zero: 일반 파일이 아닌 문자 장치입니다\. /);
+    expect(any.err).not.toMatch(/character device|regular file/);
+    expect(kernellab('import', '--name', 'mnist', '/dev/zero')).toMatchObject({
+      code: 2,
+      err: 'kernellab: zero: is a character device, not a regular file; KernelLab imports regular files and folders only\n',
+    });
+  });
+
   it('verify says a file whose hash changed, and a dataset never installed, in Korean; the English as before', () => {
     expect(kernellabIn('ko', 'verify', 'fashion-mnist')).toMatchObject({
       code: 1,

@@ -35,9 +35,12 @@ import { forkWorker, type WorkerLauncher } from '../workerHost.ts';
 import { withEngine } from '../engine/workerEnv.ts';
 
 export { selfWorkerLauncher } from '../workerHost.ts';
+// The agent command's English defaults (src-main/agent may import this file, not agentLog.ts).
+export { sayEnglish, sayErrorEnglish, type Say, type SayError } from './agentLog.ts';
 import type { Execution, RunJob, RunOutcome, StopMode } from '../sweeps/execution.ts';
 import { createWorkerExecutor } from '../sweeps/workerExecutor.ts';
-import { AgentClient, untilAnswered, type Unreachable } from './client.ts';
+import { AgentLog, type Say, type SayError } from './agentLog.ts';
+import { AgentClient, untilAnswered } from './client.ts';
 import { Outbox } from './outbox.ts';
 
 export interface AgentOptions {
@@ -66,7 +69,9 @@ export interface AgentOptions {
   workerEntry?: string | undefined;
   log: (line: string) => void;
   /** A coded line in the agent command's language (cli/errorText.ts storedSentence); absent: the English as it is. */
-  say?: ((text: CoreText | undefined, english: string) => string) | undefined;
+  say?: Say | undefined;
+  /** An error inside a line in that language (cli/errorText.ts errorText); absent: its English message. */
+  sayError?: SayError | undefined;
   /** Aborted by SIGTERM/SIGINT: the current run is interrupted and reported, then the agent exits. */
   signal: AbortSignal;
 }
@@ -91,6 +96,8 @@ export interface AgentResult {
   exitCode: number;
   runs: AgentRunResult[];
   reason: string;
+  /** `reason` coded, for the command's last line in its language (absent where the server sent no code). */
+  reasonText?: CoreText | undefined;
 }
 
 const defaultWorkerEntry = fileURLToPath(new URL('../training/worker.ts', import.meta.url));
@@ -148,7 +155,7 @@ async function loadingBackends(launch: WorkerLauncher, entry: string, backend: A
 export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   const token = readTokenFile(options.tokenFile);
   const id = randomUUID();
-  const log = (line: string) => options.log(`agent ${id.slice(0, 8)}: ${line}`);
+  const log = new AgentLog((line) => options.log(`agent ${id.slice(0, 8)}: ${line}`), options.say, options.sayError);
   // A tensorflow engine installed on the node (KERNELLAB_ENGINES_DIR, or the node cache) goes to every worker, as in the app.
   const launch = withEngine(
     options.launchWorker ?? forkWorker,
@@ -158,14 +165,13 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   const patience = options.patienceMs ?? 10 * 60_000;
   const runs: AgentResult['runs'] = [];
   const client = new AgentClient({ server: options.server, token, caFile: options.caFile });
-  const say = options.say ?? ((_text, english) => english);
-  const waiting = (what: string) => (error: Unreachable, waitMs: number) => {
-    const waitSeconds = Math.round(waitMs / 1000);
-    const problem = say(error.text, error.message).slice(0, 1000);
-    log(say(coreText('agent_retrying', { what, problem, waitSeconds }), `${what}: ${error.message}; trying again in ${waitSeconds} s`));
-  };
-  const call = <T>(what: string, attempt: () => Promise<T>) =>
-    untilAnswered(attempt, { deadline: Date.now() + patience, onWait: waiting(what), signal: options.signal });
+  const call = <T>(what: string, attempt: () => Promise<T>, whatText?: CoreText) =>
+    untilAnswered(attempt, {
+      deadline: Date.now() + patience,
+      onWait: (error, waitMs) => log.retrying(what, whatText, error, waitMs),
+      signal: options.signal,
+    });
+  const signalled = { exitCode: 143, reason: 'stopped by a signal', reasonText: coreText('agent_bye_signal', {}) };
   try {
     const backends = await loadingBackends(launch, entry, options.backend);
     const job = options.job ?? jobFromEnvironment();
@@ -186,22 +192,25 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
         sweep: options.sweep,
         tokenSweep: String(hello.sweepId),
       });
-    log(
-      `serving sweep ${hello.sweepId} (${hello.sweepName}) from ${client.server} on ${hostname()}${job ? ` (${job})` : ''}, backends ${backends.join(', ')}`,
-    );
+    log.serving(hello, client.server, `${hostname()}${job ? ` (${job})` : ''}`, backends.join(', '));
     const datasetsDir = join(options.cacheDir, 'datasets');
     const runsDir = join(options.cacheDir, 'runs', id);
     mkdirSync(options.spoolDir, { recursive: true });
     for (;;) {
-      if (options.signal.aborted) return { exitCode: 143, runs, reason: 'stopped by a signal' };
+      if (options.signal.aborted) return { ...signalled, runs };
       if (options.count !== undefined && runs.length >= options.count)
-        return { exitCode: 0, runs, reason: `took ${runs.length} runs (--count)` };
+        return {
+          exitCode: 0,
+          runs,
+          reason: `took ${runs.length} runs (--count)`,
+          reasonText: coreText('agent_took_count', { count: runs.length }),
+        };
       const claimStarted = performance.now();
       const claimed = await call('claim', () => client.call('agent.claim', { agentId: id }));
       const claimMs = performance.now() - claimStarted;
       if (!claimed.job) {
-        log(`no run to take: ${claimed.reason}`);
-        return { exitCode: 0, runs, reason: claimed.reason };
+        log.noRun(claimed.reason, claimed.reasonCode);
+        return { exitCode: 0, runs, reason: claimed.reason, reasonText: claimed.reasonCode };
       }
       const trained = await trainOne(claimed.job, {
         client,
@@ -216,7 +225,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
         call,
       });
       runs.push({ runId: claimed.job.runId, claimMs, ...trained });
-      if (options.signal.aborted) return { exitCode: 143, runs, reason: 'stopped by a signal' };
+      if (options.signal.aborted) return { ...signalled, runs };
     }
   } finally {
     // Best effort: an agent that cannot say goodbye is shown silent, then gone, by its lease.
@@ -235,13 +244,13 @@ interface TrainContext {
   options: AgentOptions;
   launch: WorkerLauncher;
   entry: string;
-  log: (line: string) => void;
-  call: <T>(what: string, attempt: () => Promise<T>) => Promise<T>;
+  log: AgentLog;
+  call: <T>(what: string, attempt: () => Promise<T>, whatText?: CoreText) => Promise<T>;
 }
 
 /** Trains one claimed run to its end and reports it; returns the status the server recorded (null: not told). */
 async function trainOne(job: AgentJob, t: TrainContext): Promise<Omit<AgentRunResult, 'runId' | 'claimMs'>> {
-  t.log(`run ${job.runId} (${job.name}), attempt ${job.lease.attempt}${job.resume ? ', resuming' : ''}`);
+  t.log.claimed(job);
   const fetchStarted = performance.now();
   const runDir = await prepareRunDir(job, t);
   const fetchMs = performance.now() - fetchStarted;
@@ -275,13 +284,12 @@ function openOutbox(job: AgentJob, t: TrainContext, runDir: string, stop: (mode:
     maxChunkBytes: t.hello.maxChunkBytes,
     heartbeatMs: t.hello.heartbeatMs,
     log,
-    say: options.say,
     onStop: (mode) => {
-      log(`the server asks to ${mode === 'cancel' ? 'cancel' : 'pause'} run ${job.runId}`);
+      log.serverAsks(mode, job.runId);
       stop(mode);
     },
-    onLost: (why) => {
-      log(`run ${job.runId}: ${why}; its worker is stopped`);
+    onLost: (why, whyText) => {
+      log.lost(job.runId, why, whyText);
       stop('abandon');
     },
   });
@@ -326,7 +334,7 @@ async function outcomeOf(execution: Execution, job: AgentJob, t: TrainContext): 
   let terminated = false;
   const onSignal = () => {
     terminated = true;
-    log(`signal: interrupting run ${job.runId}; it goes back to the queue`);
+    log.signalled(job.runId);
     execution.stop('interrupt');
   };
   if (options.signal.aborted) onSignal();
@@ -376,20 +384,17 @@ async function reportEnd(end: {
   try {
     answer = await outbox.finish(outcome satisfies AgentOutcome, deadline);
   } catch (error) {
-    log(`run ${job.runId}: the server refused its end: ${(error as Error).message}`);
+    log.endRefused(job.runId, error);
     answer = undefined;
   }
   const result = costs();
   outbox.close(answer !== undefined);
   rmSync(runDir, { recursive: true, force: true });
   if (!answer) {
-    log(`run ${job.runId}: could not report its end (${outcome.kind}); its events are kept in ${options.spoolDir}`);
+    log.endNotReported(job.runId, outcome.kind, options.spoolDir);
     return { status: null, ...result };
   }
-  log(
-    `run ${job.runId}: ${answer.held ? answer.status : 'taken back by the server'}${answer.requeued ? ' (queued again)' : ''}` +
-      ` (streamed in ${result.streamRequests} requests, ${Math.round(result.streamMs)} ms; end reported in ${Math.round(result.finishMs)} ms)`,
-  );
+  log.ended(job.runId, answer, result);
   return { status: answer.status, ...result };
 }
 
@@ -407,7 +412,11 @@ async function fetchInto(
   let offset = 0;
   while (offset < file.bytes) {
     const length = Math.min(t.hello.maxChunkBytes, file.bytes - offset);
-    const chunk = await t.call(`fetching ${file.name}`, () => t.client.call('agent.fetchFile', { target, offset, length }));
+    const chunk = await t.call(
+      `fetching ${file.name}`,
+      () => t.client.call('agent.fetchFile', { target, offset, length }),
+      coreText('agent_fetching_file', { file: file.name }),
+    );
     if (chunk.bytes === 0) break;
     parts.push(Buffer.from(chunk.data, 'base64'));
     offset += chunk.bytes;
@@ -435,7 +444,7 @@ async function ensureDataset(t: TrainContext, dataset: string): Promise<void> {
   const manifest = files.find((f) => f.name === 'manifest.json')!;
   const present = join(dir, 'manifest.json');
   if (existsSync(present) && sha256(readFileSync(present)) === manifest.sha256) return;
-  t.log(`fetching dataset ${dataset} (${Math.round(files.reduce((a, f) => a + f.bytes, 0) / 1e6)} MB) from the server`);
+  t.log.fetchingDataset(dataset, Math.round(files.reduce((a, f) => a + f.bytes, 0) / 1e6));
   const staging = join(t.datasetsDir, `.incoming-${t.id}-${dataset}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });

@@ -28,7 +28,7 @@ import type { Lease, RunRecord, RunStore } from '../db/RunStore.ts';
 import { readManifest } from '../datasets/manifest.ts';
 import { isDatasetName } from '../datasets/registry.ts';
 import { isGpuHostBackend } from '../contract/app.ts';
-import { coreText } from '../contract/coreText.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { gpuHostReports, hardwareBackendOf, recordGpuHostReport, tensorflowOnGpu } from '../gpuhost/autoBackend.ts';
 import { KernelLabError, runNotFound } from '../errors.ts';
 import { runDirOf } from '../home.ts';
@@ -121,6 +121,9 @@ function helloHandler(ctx: ServiceContext, server: AgentServer): Session<'agent.
   };
 }
 
+/** No run for a sweep's agent: why, coded for its log and a page, and whether none will ever come (done). */
+const noRun = (reason: string, reasonCode: CoreText, done: boolean) => ({ job: null, reason, reasonCode, done });
+
 /** The next run for an agent, or why there is none (and whether there never will be: done). */
 function claimHandler(ctx: ServiceContext, server: AgentServer): Session<'agent.claim'> {
   const { store } = ctx;
@@ -157,20 +160,24 @@ function claimHandler(ctx: ServiceContext, server: AgentServer): Session<'agent.
       return answerClaim(claim, agent.id);
     }
     const sweep = store.getSweep(agent.sweepId);
-    if (!sweep) return { job: null, reason: 'the sweep was deleted', done: true };
+    if (!sweep) return noRun('the sweep was deleted', coreText('agent_claim_sweep_deleted', {}), true);
     if (sweep.status === 'canceled' || sweep.status === 'completed' || sweep.status === 'failed')
-      return { job: null, reason: `the sweep is ${sweep.status}`, done: true };
+      return noRun(`the sweep is ${sweep.status}`, coreText(`agent_claim_sweep_${sweep.status}`, {}), true);
     const claim = registry.claim(agent);
     if (claim) return answerClaim(claim, agent.id);
-    if (agent.maxRuns !== null && agent.runsClaimed >= agent.maxRuns)
-      return { job: null, reason: `this agent took its ${agent.maxRuns} run${agent.maxRuns === 1 ? '' : 's'} (--count)`, done: true };
-    if (sweep.status === 'paused') return { job: null, reason: 'the sweep is paused', done: false };
-    if (sweep.status === 'pending') return { job: null, reason: 'the sweep is still being queued', done: false };
+    const took = agent.maxRuns;
+    if (took !== null && agent.runsClaimed >= took) {
+      const text = took === 1 ? coreText('agent_claim_took_one', {}) : coreText('agent_claim_took_runs', { count: took });
+      return noRun(`this agent took its ${took} run${took === 1 ? '' : 's'} (--count)`, text, true);
+    }
+    if (sweep.status === 'paused') return noRun('the sweep is paused', coreText('agent_claim_sweep_paused', {}), false);
+    if (sweep.status === 'pending') return noRun('the sweep is still being queued', coreText('agent_claim_sweep_queueing', {}), false);
     const counts = store.getSweep(sweep.id)!.runCounts;
     const open = (counts.running ?? 0) + (counts.interrupted ?? 0);
     return {
       job: null,
       reason: open > 0 ? `no run is queued; ${open} are running or interrupted elsewhere` : 'no run is queued',
+      reasonCode: open > 0 ? coreText('agent_claim_none_queued_open', { count: open }) : coreText('agent_claim_none_queued', {}),
       done: open === 0 && (counts.queued ?? 0) === 0,
     };
   };

@@ -25,6 +25,7 @@ import {
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { RunEvent } from '../sweeps/execution.ts';
 import { sleep, Unreachable, type AgentClient } from './client.ts';
+import type { AgentLog } from './agentLog.ts';
 
 interface Item {
   seq: number;
@@ -44,13 +45,12 @@ export interface OutboxOptions {
   maxEventsPerReport: number;
   maxChunkBytes: number;
   heartbeatMs: number;
-  log: (line: string) => void;
-  /** A coded line in the agent's language (AgentOptions.say); absent: the English. */
-  say?: ((text: CoreText | undefined, english: string) => string) | undefined;
+  /** The agent's run log, in its language. */
+  log: AgentLog;
   /** The server asked for the run to stop (its sweep was paused or canceled). */
   onStop: (mode: 'cancel' | 'interrupt') => void;
   /** The lease is gone, or the server refused the events: stop training, record nothing more. */
-  onLost: (why: string) => void;
+  onLost: (why: string, whyText: CoreText) => void;
 }
 
 /** Progress goes at most this often over the network (it is only shown, never stored). */
@@ -162,7 +162,7 @@ export class Outbox {
         const c = event.checkpoint;
         const snapshot = this.#snapshot(c.path, seq, c.sha256);
         if (!snapshot) {
-          this.#o.log(`checkpoint of epoch ${c.epoch} (${c.kind}) was replaced before it could be kept; the next one goes instead`);
+          this.#o.log.checkpointReplaced(c.epoch, c.kind);
           return undefined;
         }
         return {
@@ -223,7 +223,7 @@ export class Outbox {
       appendFileSync(this.#o.spoolFile, `${JSON.stringify(line)}\n`);
     } catch (error) {
       // The spool is insurance; a full disk must not stop the run while the server still answers.
-      this.#o.log(`could not write the spool ${this.#o.spoolFile}: ${(error as Error).message}`);
+      this.#o.log.spoolUnwritable(this.#o.spoolFile, error as NodeJS.ErrnoException);
     }
   }
 
@@ -231,7 +231,7 @@ export class Outbox {
     this.#lastContact = Date.now();
     if (this.#offlineSince !== null) {
       const seconds = Math.round((Date.now() - this.#offlineSince) / 1000);
-      this.#o.log(`the server answers again after ${seconds} s; replaying what was spooled`);
+      this.#o.log.serverBack(seconds);
       this.#offlineSince = null;
     }
   }
@@ -239,19 +239,20 @@ export class Outbox {
   #offline(error: Unreachable): void {
     if (this.#offlineSince === null) {
       this.#offlineSince = Date.now();
-      const english = `${error.message}; spooling to ${this.#o.spoolFile} and trying again`;
-      const say = this.#o.say ?? ((_text, line) => line);
-      const problem = say(error.text, error.message).slice(0, 1000);
-      this.#o.log(say(coreText('agent_spooling', { problem, file: this.#o.spoolFile.slice(0, 1000) }), english));
+      this.#o.log.spooling(error, this.#o.spoolFile);
     }
   }
 
-  #lose(why: string): void {
+  #lose(why: string, whyText: CoreText): void {
     if (this.#lost) return;
     this.#lost = why;
     this.#queue.length = 0;
-    this.#o.onLost(why);
+    this.#o.onLost(why, whyText);
     this.#wakeDrained();
+  }
+
+  #takenBack(): void {
+    this.#lose('the server took the run back (its lease ran out or it was claimed again)', coreText('agent_lease_taken_back', {}));
   }
 
   #ask(stop: 'cancel' | 'interrupt' | null): void {
@@ -290,7 +291,7 @@ export class Outbox {
           this.#contact();
           wait = 1000;
           if (!answer.held) {
-            this.#lose('the server took the run back (its lease ran out or it was claimed again)');
+            this.#takenBack();
             break;
           }
           this.#ack(answer.recordedSeq);
@@ -302,7 +303,10 @@ export class Outbox {
             wait = Math.min(30_000, wait * 2);
             continue;
           }
-          this.#lose(`the server refused its events: ${(error as Error).message}`);
+          this.#lose(
+            `the server refused its events: ${(error as Error).message}`,
+            coreText('agent_events_refused', { problem: this.#o.log.error(error) }),
+          );
           break;
         }
       }
@@ -344,7 +348,7 @@ export class Outbox {
       this.#requests++;
       this.#contact();
       if (!answer.held) {
-        this.#lose('the server took the run back (its lease ran out or it was claimed again)');
+        this.#takenBack();
         return;
       }
       for (const got of answer.files) {
@@ -363,11 +367,11 @@ export class Outbox {
     try {
       const answer = await this.#o.client.call('agent.heartbeat', { lease: this.#o.lease });
       this.#contact();
-      if (!answer.held) this.#lose('the server took the run back (its lease ran out or it was claimed again)');
+      if (!answer.held) this.#takenBack();
       else this.#ask(answer.stop);
     } catch (error) {
       if (error instanceof Unreachable) this.#offline(error);
-      else this.#o.log(`heartbeat refused: ${(error as Error).message}`);
+      else this.#o.log.heartbeatRefused(error);
     }
   }
 

@@ -273,7 +273,7 @@ export const agentMethods = {
       job: AgentJob.nullable(),
       /** Why there is no job: the queue is empty, the sweep is paused or over. */
       reason: z.string(),
-      /** `reason` coded, for a page (coreText.ts); absent from older servers and for reasons only an agent's log shows. */
+      /** `reason` coded, for a page and an agent's log in the user's language (coreText.ts); absent from older servers. */
       reasonCode: CoreText.optional(),
       /** True when nothing more will come for this sweep (it finished or was canceled): the agent can exit. */
       done: z.boolean(),

@@ -26,6 +26,8 @@
  * both languages and fails on a code without its message.
  */
 import { z } from 'zod';
+import { agentLogTextParams } from './agentLogText.ts';
+import { datasetPathTextParams } from './datasetPathText.ts';
 import { downloadTextParams } from './downloadText.ts';
 import { importTextParams } from './importText.ts';
 import { kerasTextParams } from './kerasText.ts';
@@ -228,23 +230,23 @@ export const coreTextParams = {
   dataset_import_canceled: z.object({ name: word }).strict(),
   dataset_no_download_source: z.object({ name: word }).strict(),
   dataset_no_source_holds: z.object({ name: word, failures: word }).strict(),
-  dataset_note_read: z.object({ label: word }).strict(),
+  dataset_note_read: z.object({ label: word, link: word }).strict(),
   dataset_no_such_path: z.object({ path: word }).strict(),
   dataset_not_a_file_of: z.object({ file: word, name: word, expected: word }).strict(),
   dataset_not_ready: z.object({ name: word }).strict(),
   dataset_not_ready_nothing_queued: z.object({ name: word }).strict(),
-  dataset_not_recognised: z.object({ refusals: word }).strict(),
+  dataset_not_recognised: z.object({}).strict(),
   dataset_shutting_down: z.object({}).strict(),
   dataset_skipped_dead_link: z.object({ label: word }).strict(),
-  dataset_skipped_folder_link: z.object({ label: word }).strict(),
-  dataset_skipped_not_regular: z.object({ label: word }).strict(),
-  dataset_skipped_character_device: z.object({ label: word }).strict(),
-  dataset_skipped_block_device: z.object({ label: word }).strict(),
-  dataset_skipped_fifo: z.object({ label: word }).strict(),
-  dataset_skipped_socket: z.object({ label: word }).strict(),
-  dataset_skipped_too_big: z.object({ label: word, size: word, name: word, maximum: word }).strict(),
-  dataset_skipped_too_deep: z.object({ label: word, depth: count }).strict(),
-  dataset_skipped_unreadable_folder: z.object({ label: word, reason: word }).strict(),
+  dataset_skipped_folder_link: z.object({ label: word, link: word }).strict(),
+  dataset_skipped_not_regular: z.object({ label: word, link: word }).strict(),
+  dataset_skipped_character_device: z.object({ label: word, link: word }).strict(),
+  dataset_skipped_block_device: z.object({ label: word, link: word }).strict(),
+  dataset_skipped_fifo: z.object({ label: word, link: word }).strict(),
+  dataset_skipped_socket: z.object({ label: word, link: word }).strict(),
+  dataset_skipped_too_big: z.object({ label: word, link: word, size: word, name: word, maximum: word }).strict(),
+  dataset_skipped_too_deep: z.object({ label: word, link: word, depth: count }).strict(),
+  dataset_skipped_unreadable_folder: z.object({ label: word, link: word, reason: word }).strict(),
   dataset_split_count: z.object({ name: word, split: word, count, expected: count }).strict(),
   dataset_unknown: z.object({ name: word, names: word }).strict(),
   // Why a run ended, stored beside runs.error (migration 0014); a metric's name and values pass as they are.
@@ -431,6 +433,8 @@ export const coreTextParams = {
   ...importTextParams,
   ...downloadTextParams,
   ...kerasTextParams,
+  ...agentLogTextParams,
+  ...datasetPathTextParams,
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;

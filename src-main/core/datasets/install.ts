@@ -139,7 +139,7 @@ export async function installFromFiles(
     const listed = listSourceFiles(def, paths, { exclude: dir, ...(signal ? { signal } : {}) });
     const read = listed.files.filter((f) => f.label !== f.name && f.label !== f.path);
     const notes = [...read.map((f) => `read ${f.label}`), ...listed.skipped.map((s) => `skipped ${s}`)];
-    const noteTexts = [...read.map((f) => coreText('dataset_note_read', { label: f.label })), ...listed.skippedTexts];
+    const noteTexts = [...read.map((f) => coreText('dataset_note_read', { label: f.name, link: f.link })), ...listed.skippedTexts];
     await identifyAll({ def, name, sources: listed.files, extractDir, signal, found, rejected });
     const variant = pickVariant(def, found, rejected, listed.skipped);
     const chosen = variant.files.map((file) => found.find((f) => f.variant === variant && f.file.name === file.name) as Identified);
@@ -244,7 +244,7 @@ function removeIfEmpty(dir: string): void {
 /** An archive member extracted by this import: a regular file in its own extraction folder. */
 function memberSource(path: string): SourceFile {
   const name = basename(path);
-  return { path, name, label: name, bytes: statSync(path).size, named: false };
+  return { path, name, label: name, link: '', bytes: statSync(path).size, named: false };
 }
 
 /** Copies (or moves, for extracted members) an identified file into place, checking it is still the bytes that were identified. */

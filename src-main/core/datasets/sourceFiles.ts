@@ -23,25 +23,26 @@ export interface SourceFile {
   name: string;
   /** How messages name it: its name, and where it really is when that was a link. */
   label: string;
+  /** Where its link leads ('' when it is no link): a coded text's `link`, which the catalogue words. */
+  link: string;
   bytes: number;
   /** True when the user named it (not found in a folder): problems with it are errors, not skips. */
   named: boolean;
 }
 
-type NotRegularCode =
-  | 'dataset_skipped_character_device'
-  | 'dataset_skipped_block_device'
-  | 'dataset_skipped_fifo'
-  | 'dataset_skipped_socket'
-  | 'dataset_skipped_not_regular';
+type Kind = 'character_device' | 'block_device' | 'fifo' | 'socket' | 'not_regular';
 
-/** What kind of thing a non-regular file (not a folder) is, in English words and as the code of its note (one per kind: a message cannot choose a word). */
-function kindOf(st: Stats): { kind: string; code: NotRegularCode } {
-  if (st.isCharacterDevice()) return { kind: 'a character device', code: 'dataset_skipped_character_device' };
-  if (st.isBlockDevice()) return { kind: 'a block device', code: 'dataset_skipped_block_device' };
-  if (st.isFIFO()) return { kind: 'a named pipe (FIFO)', code: 'dataset_skipped_fifo' };
-  if (st.isSocket()) return { kind: 'a socket', code: 'dataset_skipped_socket' };
-  return { kind: 'not a regular file', code: 'dataset_skipped_not_regular' };
+/**
+ * What kind of thing a non-regular file (not a folder) is, in English words and as the end of
+ * its codes (`dataset_skipped_<kind>` for a note, `dataset_path_<kind>` for a named path's
+ * refusal: one code per kind, a message cannot choose a word).
+ */
+function kindOf(st: Stats): { kind: string; code: Kind } {
+  if (st.isCharacterDevice()) return { kind: 'a character device', code: 'character_device' };
+  if (st.isBlockDevice()) return { kind: 'a block device', code: 'block_device' };
+  if (st.isFIFO()) return { kind: 'a named pipe (FIFO)', code: 'fifo' };
+  if (st.isSocket()) return { kind: 'a socket', code: 'socket' };
+  return { kind: 'not a regular file', code: 'not_regular' };
 }
 
 /** The largest file any variant of the dataset can hold (a re-compressed .gz may be larger than the published one). */
@@ -73,8 +74,12 @@ export function publishedSizes(def: DatasetDef): Set<number> {
   return sizes;
 }
 
-/** A problem with a listed file, named by its label (a link says where it leads). */
-const problem = (file: SourceFile, text: string) => new KernelLabError('invalid_input', `${file.label}: ${text}`);
+/** A problem with a listed file, named by its label (a link says where it leads), with its coded form. */
+const problem = (file: SourceFile, text: string, coded: CoreText) =>
+  new KernelLabError('invalid_input', `${file.label}: ${text}`, undefined, { text: coded });
+
+/** A listed file as its coded texts name it: its name, and where its link leads ('' for none). */
+const labelOf = (file: SourceFile) => ({ label: file.name, link: file.link });
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
@@ -138,31 +143,38 @@ class SourceWalk {
           named,
           `${shownAs}: a link to nothing that exists`,
           coreText('dataset_skipped_dead_link', { label: shownAs }),
+          coreText('dataset_path_dead_link', { label: shownAs }),
         );
       }
     }
-    const label = real === resolve(path) ? basename(path) : `${basename(path)} (a link to ${real})`;
-    if (st.isDirectory()) return this.#visitFolder(real, label, named ? 'named' : link.isSymbolicLink() ? 'link' : 'inside', depth);
+    const target = real === resolve(path) ? '' : real;
+    const shown = { label: basename(path), link: target.slice(0, 1000) };
+    const label = target ? `${basename(path)} (a link to ${target})` : basename(path);
+    if (st.isDirectory()) return this.#visitFolder(real, shown, named ? 'named' : link.isSymbolicLink() ? 'link' : 'inside', depth);
     if (!st.isFile()) {
       const { kind, code } = kindOf(st);
       return this.#leaveOut(
         named,
         `${label}: is ${kind}, not a regular file; KernelLab imports regular files and folders only`,
-        coreText(code, { label }),
+        coreText(`dataset_skipped_${code}`, shown),
+        coreText(`dataset_path_${code}`, shown),
       );
     }
-    if (st.size > this.#cap)
+    if (st.size > this.#cap) {
+      const sizes = { size: mib(st.size), name: this.#def.name, maximum: mib(this.#cap) };
       return this.#leaveOut(
         named,
-        `${label}: is ${mib(st.size)}, larger than any file of ${this.#def.name} (at most ${mib(this.#cap)})`,
-        coreText('dataset_skipped_too_big', { label, size: mib(st.size), name: this.#def.name, maximum: mib(this.#cap) }),
+        `${label}: is ${sizes.size}, larger than any file of ${sizes.name} (at most ${sizes.maximum})`,
+        coreText('dataset_skipped_too_big', { ...shown, ...sizes }),
+        coreText('dataset_path_too_big', { ...shown, ...sizes }),
       );
-    this.files.push({ path: real, name: basename(path), label, bytes: st.size, named });
+    }
+    this.files.push({ path: real, name: basename(path), label, link: target, bytes: st.size, named });
   }
 
-  /** A named path's problem is refused outright; one found inside a folder is left out and listed. */
-  #leaveOut(named: boolean, problem: string, note: CoreText): void {
-    if (named) throw new KernelLabError('invalid_input', problem);
+  /** A named path's problem is refused outright (`refusal`); one found inside a folder is left out and listed (`note`). */
+  #leaveOut(named: boolean, problem: string, note: CoreText, refusal: CoreText): void {
+    if (named) throw new KernelLabError('invalid_input', problem, undefined, { text: refusal });
     this.#skip(problem, note);
   }
 
@@ -171,10 +183,11 @@ class SourceWalk {
     this.skippedTexts.push(note);
   }
 
-  #visitFolder(real: string, label: string, how: 'named' | 'link' | 'inside', depth: number): void {
+  #visitFolder(real: string, shown: { label: string; link: string }, how: 'named' | 'link' | 'inside', depth: number): void {
+    const label = shown.link ? `${shown.label} (a link to ${shown.link})` : shown.label;
     if (how === 'link') {
       // Links to folders inside a folder are not followed: they can loop or reach anywhere.
-      this.#skip(`${label}: a link to a folder, not followed`, coreText('dataset_skipped_folder_link', { label }));
+      this.#skip(`${label}: a link to a folder, not followed`, coreText('dataset_skipped_folder_link', shown));
       return;
     }
     if (this.#seenDirs.has(real)) return;
@@ -183,7 +196,7 @@ class SourceWalk {
     if (depth > walkLimits.depth) {
       this.#skip(
         `${label}: more than ${walkLimits.depth} folders deep, not searched`,
-        coreText('dataset_skipped_too_deep', { label, depth: walkLimits.depth }),
+        coreText('dataset_skipped_too_deep', { ...shown, depth: walkLimits.depth }),
       );
       return;
     }
@@ -195,14 +208,17 @@ class SourceWalk {
       return this.#leaveOut(
         how === 'named',
         `${label}: the folder cannot be read (${reason})`,
-        coreText('dataset_skipped_unreadable_folder', { label, reason }),
+        coreText('dataset_skipped_unreadable_folder', { ...shown, reason }),
+        coreText('dataset_path_unreadable_folder', { ...shown, reason }),
       );
     }
     this.#entries += children.length;
     if (this.#entries > walkLimits.entries) {
-      throw new KernelLabError(
+      throw coded(
         'invalid_input',
         `the folders given hold more than ${walkLimits.entries} entries; point the import at the folder that holds the dataset's files`,
+        'dataset_walk_too_many',
+        { entries: walkLimits.entries },
       );
     }
     const exclude = this.#exclude;
@@ -224,12 +240,19 @@ export async function openSource(file: SourceFile): Promise<FileHandle> {
   try {
     handle = await open(file.path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
   } catch (error) {
-    throw problem(file, `cannot be opened (${(error as NodeJS.ErrnoException).code}); was it changed during the import?`);
+    const reason = String((error as NodeJS.ErrnoException).code);
+    throw problem(
+      file,
+      `cannot be opened (${reason}); was it changed during the import?`,
+      coreText('dataset_source_cannot_open', { ...labelOf(file), reason }),
+    );
   }
   const st = await handle.stat();
   if (!st.isFile() || st.size !== file.bytes) {
     await handle.close();
-    throw problem(file, st.isFile() ? 'changed size during the import' : `became ${kindOf(st)} during the import`);
+    throw st.isFile()
+      ? problem(file, 'changed size during the import', coreText('dataset_source_changed_size', labelOf(file)))
+      : problem(file, `became ${kindOf(st).kind} during the import`, coreText('dataset_source_not_regular_now', labelOf(file)));
   }
   return handle;
 }
@@ -243,7 +266,7 @@ export async function readSource(file: SourceFile, signal?: AbortSignal): Promis
     while (at < out.length) {
       signal?.throwIfAborted();
       const { bytesRead } = await handle.read(out, at, Math.min(out.length - at, 1 << 22), at);
-      if (bytesRead === 0) throw problem(file, 'shrank during the import');
+      if (bytesRead === 0) throw problem(file, 'shrank during the import', coreText('dataset_source_shrank', labelOf(file)));
       at += bytesRead;
     }
     return out;
@@ -262,7 +285,7 @@ export async function hashSource(file: SourceFile, signal?: AbortSignal): Promis
     while (at < file.bytes) {
       signal?.throwIfAborted();
       const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, file.bytes - at), at);
-      if (bytesRead === 0) throw problem(file, 'shrank during the import');
+      if (bytesRead === 0) throw problem(file, 'shrank during the import', coreText('dataset_source_shrank', labelOf(file)));
       hash.update(buffer.subarray(0, bytesRead));
       at += bytesRead;
     }

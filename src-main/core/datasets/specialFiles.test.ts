@@ -14,8 +14,9 @@ import {
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { coreTextOf } from '../../../i18n/coreText.ts';
+import { coreTextOf, errorBodyText } from '../../../i18n/coreText.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
+import { toErrorBody } from '../errors.ts';
 import { createService, type Service } from '../service.ts';
 import { installFromFiles, mnistDataFiles } from './index.ts';
 
@@ -49,13 +50,20 @@ function mkfifo(path: string): string {
 const datasetFolders = () => readdirSync(join(tmp.dir, 'home', 'datasets'));
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
+  return (await refused(promise)).message;
+}
+
+async function refused(promise: Promise<unknown>): Promise<Error> {
   try {
     await promise;
   } catch (error) {
-    return (error as Error).message;
+    return error as Error;
   }
   throw new Error('expected the import to be refused');
 }
+
+/** A refusal as the datasets page and a Korean CLI say it. */
+const inKorean = (error: Error) => errorBodyText(toErrorBody(error), 'ko');
 
 describe('datasets.import takes regular files only', () => {
   it('refuses a device at once, named or not, and leaves no folder', async () => {
@@ -64,6 +72,22 @@ describe('datasets.import takes regular files only', () => {
     );
     expect(await refusal(service.call('datasets.import', { paths: ['/dev/zero'] }))).toMatch(/is a character device/);
     expect(datasetFolders()).toEqual([]);
+  });
+
+  it('says a refused path in Korean, a link with where it leads (issue 17)', async () => {
+    const device = '일반 파일이 아닌 문자 장치입니다. KernelLab은 일반 파일과 폴더만 가져옵니다';
+    expect(inKorean(await refused(service.call('datasets.import', { name: 'mnist', paths: ['/dev/zero'] })))).toBe(`zero: ${device}`);
+    const zeros = join(tmp.dir, 'zeros');
+    symlinkSync('/dev/zero', zeros);
+    const named = await refused(service.call('datasets.import', { name: 'mnist', paths: [zeros] }));
+    expect(named.message).toMatch(/^zeros \(a link to \/dev\/zero\): is a character device/);
+    expect(inKorean(named)).toBe(`zeros(/dev/zero을(를) 가리키는 링크): ${device}`);
+    // Without a name every dataset is tried: each one's refusal in Korean after the heading.
+    const any = await refused(service.call('datasets.import', { paths: ['/dev/zero'] }));
+    expect(inKorean(any)).toBe(
+      `KernelLab이 아는 데이터셋의 파일이 아닙니다 (${['mnist', 'fashion-mnist', 'cifar10'].map((d) => `${d}: zero: ${device}`).join('; ')})`,
+    );
+    expect(errorBodyText(toErrorBody(any), 'en')).toBe(any.message);
   });
 
   it('refuses FIFOs without blocking the file-I/O pool: other file reads go on', async () => {
@@ -99,7 +123,7 @@ describe('datasets.import takes regular files only', () => {
     expect(korean).toEqual(
       expect.arrayContaining([
         '건너뜀: stray.fifo: 일반 파일이 아닌 이름 있는 파이프(FIFO)입니다. KernelLab은 일반 파일과 폴더만 가져옵니다',
-        '건너뜀: zeros (a link to /dev/zero): 일반 파일이 아닌 문자 장치입니다. KernelLab은 일반 파일과 폴더만 가져옵니다',
+        '건너뜀: zeros(/dev/zero을(를) 가리키는 링크): 일반 파일이 아닌 문자 장치입니다. KernelLab은 일반 파일과 폴더만 가져옵니다',
       ]),
     );
     expect(info.notes.map((note, i) => coreTextOf(info.noteCodes?.[i], note, 'en'))).toEqual(info.notes);

@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import type { DatasetInfo, DatasetProgress } from '../contract/index.ts';
-import { coreText, type CoreText } from '../contract/coreText.ts';
+import { coreText, type CoreText, type IssueText } from '../contract/coreText.ts';
 import { coded, KernelLabError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { downloadDataset, downloadLockHolder } from './download.ts';
@@ -188,6 +188,8 @@ export class DatasetTransfers {
   ): Promise<DatasetInfo & { notes: string[]; noteCodes: CoreText[] }> {
     const names = name ? [name] : [...datasetNames];
     const refusals: string[] = [];
+    // Each refusal coded (the dataset as its path), so the page and a Korean CLI say the reasons in their language.
+    const refusalTexts: IssueText[] = [];
     const imported: DatasetName[] = [];
     // A note once, with its code: two datasets read from one folder list the same links.
     const notes = new Map<string, CoreText>();
@@ -202,6 +204,10 @@ export class DatasetTransfers {
             { name: candidate },
           );
         refusals.push(`${candidate}: ${busy}`);
+        refusalTexts.push({
+          path: candidate,
+          text: coreText(busy === 'downloading' ? 'dataset_refused_downloading' : 'dataset_refused_importing', {}),
+        });
         continue;
       }
       const controller = new AbortController();
@@ -215,13 +221,15 @@ export class DatasetTransfers {
       } catch (error) {
         if (name || !(error instanceof KernelLabError) || error.code !== 'invalid_input') throw error;
         refusals.push(`${candidate}: ${error.message}`);
+        refusalTexts.push({ path: candidate, text: error.text ?? null });
       } finally {
         this.#imports.delete(candidate);
       }
     }
     if (imported.length === 0)
-      throw coded('invalid_input', `the files are not a dataset KernelLab knows (${refusals.join('; ')})`, 'dataset_not_recognised', {
-        refusals: refusals.join('; '),
+      throw new KernelLabError('invalid_input', `the files are not a dataset KernelLab knows (${refusals.join('; ')})`, refusals, {
+        text: coreText('dataset_not_recognised', {}),
+        issueTexts: refusalTexts,
       });
     return { ...this.info(imported[0]!), notes: [...notes.keys()], noteCodes: [...notes.values()] };
   }

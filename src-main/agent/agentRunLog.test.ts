@@ -1,0 +1,86 @@
+/**
+ * What `kernellab agent` says while it works, in the user's language (issue 17): a real agent
+ * process pulls a tiny sweep's runs from a real server on 127.0.0.1 and trains them. In Korean
+ * every line (whom it serves, the run it took, the dataset it fetched, how the run ended, why it
+ * stops and its last line) comes from the catalogue; in English each is as it always was.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createService, type Service } from '../core/service.ts';
+import { dataDirWithMnist, tinySweep } from '../core/sweeps/sweepFixture.ts';
+import { startServer, type RunningServer } from '../server/server.ts';
+import { cliPath } from '../test/servedKernellab.ts';
+import { makeTempDir } from '../test/tempDir.ts';
+
+const temp = makeTempDir('kernellab-agent-run-log-');
+let home: { dir: string; cleanup: () => void };
+let service: Service;
+let server: RunningServer;
+let tokenFile = '';
+
+beforeAll(async () => {
+  home = await dataDirWithMnist('kernellab-agent-run-log-home-');
+  service = createService({ dataDir: home.dir, shell: 'server' });
+  server = await startServer({ service, port: 0 });
+  const { sweepId } = await service.call('sweeps.start', { spec: tinySweep({ axes: { kernelSize: [3, 5] } }), runsOn: 'agents' });
+  tokenFile = join(temp.dir, 'token');
+  writeFileSync(tokenFile, (await service.call('agents.createToken', { sweepId })).secret, { mode: 0o600 });
+}, 120_000);
+
+afterAll(async () => {
+  await server.close();
+  await service.close();
+  home.cleanup();
+  temp.cleanup();
+});
+
+/** One agent on its own node (its own cache, so it fetches the dataset), in `lang`. */
+function agent(lang: string, node: string, ...extra: string[]): Promise<{ code: number | null; err: string }> {
+  const dir = join(temp.dir, node);
+  const args = ['--home', join(dir, 'home'), 'agent', '--server', server.url, '--token-file', tokenFile, '--threads', '1'];
+  args.push('--spool', join(dir, 'spool'), '--cache', join(dir, 'cache'), ...extra);
+  const { KERNELLAB_LANG: _pinned, LANG: _lang, LC_ALL: _all, LC_MESSAGES: _messages, ...rest } = process.env;
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env: { ...rest, KERNELLAB_LANG: lang },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, err })));
+}
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('kernellab agent while it trains a sweep', () => {
+  it('says each line in Korean, and in English as it always did', { timeout: 300_000 }, async () => {
+    const at = escaped(new URL(server.url).origin);
+    const host = escaped(hostname());
+    const ko = await agent('ko', 'ko-node', '--count', '1');
+    expect(ko.code, ko.err).toBe(0);
+    const line = (text: string) => new RegExp(`^agent [0-9a-f]{8}: ${text}$`, 'm');
+    expect(ko.err).toMatch(line(`스윕 \\d+\\(.+\\)을\\(를\\) 맡습니다: 서버 ${at}, 호스트 ${host}, 백엔드 .+`));
+    expect(ko.err).toMatch(line('실행 \\d+\\(.+\\), 시도 1'));
+    expect(ko.err).toMatch(line('서버에서 데이터셋 mnist\\(\\d+ MB\\)을\\(를\\) 받는 중'));
+    expect(ko.err).toMatch(line('실행 \\d+: 완료 \\(요청 [\\d,]+번으로 [\\d,]+ ms 동안 전송, 종료 보고 [\\d,]+ ms\\)'));
+    expect(ko.err).toMatch(/^kernellab agent: 실행 1개를 가져갔습니다\(--count\); 실행 1개 \(\d+: 완료\)$/m);
+    expect(ko.err).not.toMatch(/serving|attempt|fetching|streamed|took|completed|run \d/);
+
+    const en = await agent('en', 'en-node', '--count', '1');
+    expect(en.code, en.err).toBe(0);
+    expect(en.err).toMatch(line(`serving sweep \\d+ \\(.+\\) from ${at} on ${host}, backends .+`));
+    expect(en.err).toMatch(line('run \\d+ \\(.+\\), attempt 1'));
+    expect(en.err).toMatch(line('fetching dataset mnist \\(\\d+ MB\\) from the server'));
+    expect(en.err).toMatch(line('run \\d+: completed \\(streamed in \\d+ requests, \\d+ ms; end reported in \\d+ ms\\)'));
+    expect(en.err).toMatch(/^kernellab agent: took 1 runs \(--count\); 1 run \(\d+: completed\)$/m);
+
+    // Both runs are done: the server's reason for giving no run, then the last line, in Korean.
+    const none = await agent('ko', 'ko-node');
+    expect(none.code, none.err).toBe(0);
+    expect(none.err).toMatch(line('가져갈 실행이 없습니다: 스윕이 완료되었습니다'));
+    expect(none.err).toMatch(/^kernellab agent: 스윕이 완료되었습니다; 실행 0개 \(없음\)$/m);
+    expect(none.err).not.toMatch(/no run|the sweep/);
+  });
+});
