@@ -186,7 +186,9 @@ describe('HTTP bad-input suite (property-based)', () => {
     const segment = fc.constantFrom('..', '%2e%2e', '%2E%2E', '..%2f', '..%5c', '%00', 'etc', 'passwd', '.', '~', 'kernellab.db');
     await fc.assert(
       fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 6 }), async (parts) => {
-        const response = await fetch(`${served.server.url}${parts.join('/')}`, { headers: { Authorization: `Bearer ${served.server.token}` } });
+        const response = await fetch(`${served.server.url}${parts.join('/')}`, {
+          headers: { Authorization: `Bearer ${served.server.token}` },
+        });
         expect(response.status).not.toBe(200);
         expect(response.status).toBeLessThan(500);
       }),

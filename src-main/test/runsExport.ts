@@ -40,7 +40,8 @@ export function exportedRun(extra: ExportedRun = {}): ExportedRun {
   };
 }
 
-const head = (exportedAt: number) => `{"format":"kernellab.runs","version":1,"exportedAt":${exportedAt},"experiments":[],"sweeps":[],"runs":[`;
+const head = (exportedAt: number) =>
+  `{"format":"kernellab.runs","version":1,"exportedAt":${exportedAt},"experiments":[],"sweeps":[],"runs":[`;
 
 /** The text of an export holding `runs`, with `extra` top-level fields replacing the defaults. */
 export function runsExportText(runs: ExportedRun[], extra: Record<string, unknown> = {}): string {

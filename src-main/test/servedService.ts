@@ -19,7 +19,11 @@ export interface ServedService {
 }
 
 export function servedService(
-  options: { service?: Omit<ServiceOptions, 'dataDir' | 'shell'>; server?: Omit<ServeOptions, 'service' | 'port'>; tempPrefix?: string } = {},
+  options: {
+    service?: Omit<ServiceOptions, 'dataDir' | 'shell'>;
+    server?: Omit<ServeOptions, 'service' | 'port'>;
+    tempPrefix?: string;
+  } = {},
 ): ServedService {
   const temp = makeTempDir(options.tempPrefix);
   const home = join(temp.dir, 'home');

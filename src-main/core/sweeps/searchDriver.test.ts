@@ -236,7 +236,10 @@ describe('time budget', () => {
     const started = await queueSweep(store, spec);
     await new Promise((r) => setTimeout(r, 50));
     const log = { epochs: 0, jobs: [] as RunJob[] };
-    scheduler = start(curveExecutor(() => 0.5, 150, log), 1);
+    scheduler = start(
+      curveExecutor(() => 0.5, 150, log),
+      1,
+    );
     await until('the sweep to finish', () => finishedSweep(started.sweepId), 10_000);
     expect(store.getSweep(started.sweepId)!.status).toBe('failed');
     expect(log.jobs).toHaveLength(0);
