@@ -133,12 +133,17 @@ describe('upload folders a killed server left in the data folder', () => {
         mkdirSync(dir);
         writeFileSync(join(dir, 'runs.json'), '{"format":"kernellab-runs"');
       }
+      // A runs.import body still arriving (importBody.ts): its runs.json not written yet, its body.json growing.
+      const arriving = join(home, `${uploadFolderPrefix}arriving`);
+      mkdirSync(arriving);
+      writeFileSync(join(arriving, 'body.json'), '{"content":"');
       const old = (Date.now() - leftUploadMs - 60_000) / 1000;
-      for (const path of [join(left, 'runs.json'), left]) utimesSync(path, old, old);
+      for (const path of [join(left, 'runs.json'), left, arriving]) utimesSync(path, old, old);
       const server = await startServer({ service, port: 0 });
       await server.close();
       expect(existsSync(left)).toBe(false);
       expect(existsSync(join(live, 'runs.json'))).toBe(true);
+      expect(existsSync(join(arriving, 'body.json'))).toBe(true);
       expect(removeLeftUploads(home)).toBe(0);
     } finally {
       await service.close();

@@ -26,17 +26,27 @@ export const uploadFolderPrefix = '.import-upload-';
  */
 export const leftUploadMs = 60 * 60 * 1000;
 
+/** The files of an upload folder: a runs.import body is written to one and decoded into another (importBody.ts), so any may be the live one. */
+function filesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isFile() ? [join(dir, e.name)] : []));
+  } catch {
+    // Removed meanwhile (another server on the same data folder): its own time says nothing more.
+    return [];
+  }
+}
+
 /**
  * Removes the upload folders a killed server left in the data folder (each holds up to a whole
- * export): those whose folder and file were last changed over `leftUploadMs` ago. Younger ones may
+ * export): those whose folder and files were last changed over `leftUploadMs` ago. Younger ones may
  * be another server's upload on the same data folder, and are kept. Returns how many went.
  */
 export function removeLeftUploads(root: string, now = Date.now()): number {
   let removed = 0;
-  for (const name of readdirSync(root)) {
-    if (!name.startsWith(uploadFolderPrefix)) continue;
-    const dir = join(root, name);
-    const times = [dir, join(dir, 'runs.json')].map((path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !entry.name.startsWith(uploadFolderPrefix)) continue;
+    const dir = join(root, entry.name);
+    const times = [dir, ...filesIn(dir)].map((path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0);
     if (now - Math.max(...times) < leftUploadMs) continue;
     rmSync(dir, { recursive: true, force: true });
     removed++;
@@ -48,18 +58,23 @@ const tooLarge = (limit: number) =>
   coded('too_large', `The runs export is over the ${limit}-byte upload limit`, 'error_import_upload_too_large', { limit });
 
 /**
- * Writes the body to `path`. Over `limit` bytes it rejects with `too_large` (413) and discards the
- * rest; a client that goes away mid-upload rejects it. It settles only once the file is closed,
- * so the caller removes it after its last write.
+ * Writes the body to `path`. Over `limit` bytes it rejects with `refusal(declared length or null)`
+ * (a `too_large` error: 413) and discards the rest; a client that goes away mid-upload rejects it.
+ * It settles only once the file is closed, so the caller removes it after its last write.
  */
-function bodyToFile(req: IncomingMessage, path: string, limit: number): Promise<void> {
+export function bodyToFile(
+  req: IncomingMessage,
+  path: string,
+  limit: number,
+  refusal: (declared: number | null) => Error = () => tooLarge(limit),
+): Promise<void> {
   return new Promise((resolve, reject) => {
     // Refused before any file is opened: nothing to remove, nothing left to finish opening.
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
       mustClose.add(req);
       req.resume();
-      return reject(tooLarge(limit));
+      return reject(refusal(declared));
     }
     const out = createWriteStream(path);
     let failed: unknown = null;
@@ -77,7 +92,7 @@ function bodyToFile(req: IncomingMessage, path: string, limit: number): Promise<
       if (size > limit && failed === null) {
         // The reply closes the connection, which bounds what is still read and dropped.
         mustClose.add(req);
-        fail(tooLarge(limit));
+        fail(refusal(null));
         req.resume();
       }
     });

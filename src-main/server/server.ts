@@ -10,6 +10,7 @@ import { httpStatusOf, KernelLabError, toErrorBody } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { hostPolicy, isLoopbackHost } from './hostPolicy.ts';
 import { exportDownload } from './exportDownload.ts';
+import { importCall } from './importBody.ts';
 import { importUpload, removeLeftUploads } from './importUpload.ts';
 import { mustClose, parseJsonBody, readBody } from './requestBody.ts';
 import { SseClient, type SseLimits } from './sseClient.ts';
@@ -201,6 +202,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const match = url.pathname.match(/^\/api\/call\/([A-Za-z0-9_.]+)$/);
     if (!match) throw new KernelLabError('not_found', `No API route ${url.pathname}`);
     if (req.method !== 'POST') throw new KernelLabError('not_found', `${url.pathname} takes POST`);
+    if (match[1] === 'runs.import' && !agentCall) {
+      // Never one string here: written to a file and imported from there (importBody.ts).
+      sendJson(res, 200, { ok: true, result: await importCall(req, service, maxImport, gone.signal) });
+      return;
+    }
     const input = parseJsonBody(await readBody(req, bodyLimitOf(match[1]!, agentCall, { maxBody, maxImport, maxAgentBody })));
     const result = await service.call(match[1] as never, input, { signal: gone.signal, ...(agentCall && { agentToken: bearerOf(req) }) });
     sendJson(res, 200, { ok: true, result });
