@@ -146,7 +146,7 @@ export class DatasetTransfers {
 
   #failed(name: DatasetName, entry: ActiveDownload, error: Error): void {
     const canceled = entry.controller.signal.aborted;
-    const text = error instanceof KernelLabError ? (error.text ?? null) : null;
+    const text = error instanceof KernelLabError ? listedFailureText(error) : null;
     if (!canceled) this.#lastFailure.set(name, { message: error.message, text });
     const last = entry.progress;
     this.#emit({
@@ -272,4 +272,16 @@ export class DatasetTransfers {
   #emit(progress: DatasetProgress): void {
     this.#events.emit('dataset.progress', progress);
   }
+}
+
+/**
+ * The one coded sentence a failed download leaves in its event and in the datasets list, which
+ * carry no issues: a refusal that lists each source's problem as its issues (the CLI and the
+ * page's error box say those coded) is said there with the problems inside it, as the sentence
+ * before they were coded.
+ */
+function listedFailureText(error: KernelLabError): CoreText | null {
+  const text = error.text ?? null;
+  if (text?.code !== 'dataset_download_failed_sources' || !error.issues) return text;
+  return coreText('dataset_download_failed', { ...text.params, problems: error.issues.join('; ').slice(0, 1000) });
 }
