@@ -1,13 +1,12 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { RunStore } from '../core/db/RunStore.ts';
-import { createService, type Service } from '../core/service.ts';
+import { servedService } from '../test/servedService.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 import { unwrapContent } from './importBody.ts';
 import { uploadFolderPrefix } from './importUpload.ts';
-import { startServer, type RunningServer } from './server.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are inspected loosely in assertions
 const json = (response: Response): Promise<any> => response.json();
@@ -16,28 +15,20 @@ const json = (response: Response): Promise<any> => response.json();
 const asciiOnly = (body: string) => body.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 describe('runs.import over HTTP: the export text is written to a file and imported from there', () => {
-  const temp = makeTempDir();
-  const home = join(temp.dir, 'home');
-  let service: Service;
-  let server: RunningServer;
-
-  beforeAll(async () => {
-    service = createService({ dataDir: home, shell: 'server' });
-    server = await startServer({ service, port: 0, maxBodyBytes: 1000, maxImportBytes: 8_000_000 });
-  });
-  afterAll(async () => {
-    await server.close();
-    await service.close();
-    temp.cleanup();
-  });
+  const served = servedService({ server: { maxBodyBytes: 1000, maxImportBytes: 8_000_000 } });
+  const home = served.home;
 
   const uploads = () => readdirSync(home).filter((name) => name.startsWith(uploadFolderPrefix));
   const call = (body: string) =>
-    fetch(`${server.url}api/call/runs.import`, { method: 'POST', body, headers: { Authorization: `Bearer ${server.token}` } });
+    fetch(`${served.server.url}api/call/runs.import`, {
+      method: 'POST',
+      body,
+      headers: { Authorization: `Bearer ${served.server.token}` },
+    });
 
   /** An export of runs named `names` from another database, each with 40 points, a note full of escapes and a tag. */
   function exported(names: string[], note = (name: string) => `${name}\n\t"quoted" \\ back/slash \u0001 ${name}`): string {
-    const elsewhere = RunStore.open(join(temp.dir, `elsewhere-${names[0]!.length}-${Date.now()}.db`));
+    const elsewhere = RunStore.open(join(served.dir, `elsewhere-${names[0]!.length}-${Date.now()}.db`));
     try {
       const ids = names.map((name) => {
         const run = elsewhere.createRun({
@@ -62,14 +53,14 @@ describe('runs.import over HTTP: the export text is written to a file and import
     }
   }
 
-  const runByName = (name: string) => service.context.store.listRuns({ limit: 1000 }).rows.find((r) => r.name === name);
+  const runByName = (name: string) => served.service.context.store.listRuns({ limit: 1000 }).rows.find((r) => r.name === name);
 
   it('imports what the text says, characters and escapes as they were, whether the body is UTF-8 or \\u escapes', async () => {
     const names = ['실행 😀 하나', 'run "two" \\ 둘', 'ünïcödé three'];
     const inUtf8 = exported(names);
     // The import's progress is reported while the export lies in a file in the data folder's upload area.
     const seen: string[][] = [];
-    const unsubscribe = service.events.subscribe((event) => {
+    const unsubscribe = served.service.events.subscribe((event) => {
       if (event.name === 'runs.importProgress') seen.push(uploads().flatMap((dir) => readdirSync(join(home, dir))));
     });
     try {
@@ -82,10 +73,10 @@ describe('runs.import over HTTP: the export text is written to a file and import
     for (const name of names) {
       const run = runByName(name)!;
       expect(run).toBeDefined();
-      const detail = service.context.store.runDetail(run.id)!;
+      const detail = served.service.context.store.runDetail(run.id)!;
       expect(detail.note).toBe(`${name}\n\t"quoted" \\ back/slash \u0001 ${name}`);
       expect(detail.tags).toEqual([`${name.slice(0, 20)} 태그`]);
-      expect(service.context.store.metricSeries(run.id).counts).toEqual({ loss: 40 });
+      expect(served.service.context.store.metricSeries(run.id).counts).toEqual({ loss: 40 });
     }
 
     const escapedNames = ['𝒳 escaped 𝒴', '이스케이프'];
@@ -110,12 +101,13 @@ describe('runs.import over HTTP: the export text is written to a file and import
     expect(escaped.length).toBeGreaterThan(2 ** 21);
     expect(await json(await call(inUtf8))).toEqual({ ok: true, result: { imported: 12, skipped: 0 } });
     expect(await json(await call(escaped))).toEqual({ ok: true, result: { imported: 12, skipped: 0 } });
-    for (const name of [...names, ...escapedNames]) expect(service.context.store.runDetail(runByName(name)!.id)!.note).toBe(note(name));
+    for (const name of [...names, ...escapedNames])
+      expect(served.service.context.store.runDetail(runByName(name)!.id)!.note).toBe(note(name));
     expect(uploads()).toEqual([]);
   });
 
   it('refuses a bad export, and any other body, with the same answers as before, leaving nothing behind', async () => {
-    const total = () => service.context.store.listRuns().total;
+    const total = () => served.service.context.store.listRuns().total;
     const before = total();
     const notAnExport = await call(JSON.stringify({ content: '{"format":"something else","version":1}' }));
     expect(notAnExport.status).toBe(400);
