@@ -263,12 +263,14 @@ function closePlan(store: RunStore, sweepId: number, plan: SweepPlan, reason: st
 /**
  * Keeps a running sweep supplied: past its time budget its queued runs are canceled and nothing
  * new starts; a TPE sweep gets new points, proposed from every trial so far, until `limit` of its
- * runs are open or its trial budget is spent. Returns how many runs it queued.
+ * runs are open or its trial budget is spent. Returns how many runs it queued, and whether it
+ * closed the sweep's plan just now (no more runs will start).
  */
-export function topUp(store: RunStore, sweep: SweepHead, search: SweepSearch, limit: number): number {
-  if (sweep.status !== 'running') return 0;
+export function topUp(store: RunStore, sweep: SweepHead, search: SweepSearch, limit: number): { queued: number; closed: boolean } {
+  const none = { queued: 0, closed: false };
+  if (sweep.status !== 'running') return none;
   const plan = readPlan(sweep);
-  if (plan.closed) return 0;
+  if (plan.closed) return none;
   const { spec } = search;
   if (search.deadline !== null && Date.now() >= search.deadline) {
     const reason = `its time budget of ${spec.timeBudgetMinutes} min was spent`;
@@ -285,10 +287,11 @@ export function topUp(store: RunStore, sweep: SweepHead, search: SweepSearch, li
       }
     }
     closePlan(store, sweep.id, plan, reason);
-    return 0;
+    return { queued: 0, closed: true };
   }
-  if (spec.method !== 'tpe') return 0;
+  if (spec.method !== 'tpe') return none;
   let queued = 0;
+  let closed = false;
   let current = plan;
   for (let guard = 0; guard < 64; guard++) {
     const runs = store.runsOfSweep(sweep.id);
@@ -296,6 +299,7 @@ export function topUp(store: RunStore, sweep: SweepHead, search: SweepSearch, li
     const points = new Set(runs.map((r) => infoOf(r)?.point).filter((p) => p !== undefined));
     if (spec.trials !== undefined && points.size >= spec.trials) {
       closePlan(store, sweep.id, current, `all ${spec.trials} trials were proposed`);
+      closed = true;
       break;
     }
     const last = Math.max(-1, ...points);
@@ -305,6 +309,7 @@ export function topUp(store: RunStore, sweep: SweepHead, search: SweepSearch, li
       proposal = proposeOne(spec, search.direction, trialsOf(store, sweep, search.metric, runs));
     } catch (error) {
       closePlan(store, sweep.id, current, error instanceof Error ? error.message : String(error));
+      closed = true;
       break;
     }
     const next = proposalRuns(spec, proposal, firstIndex, current, { sweepId: sweep.id, experimentId: sweep.experimentId });
@@ -315,7 +320,7 @@ export function topUp(store: RunStore, sweep: SweepHead, search: SweepSearch, li
     current = readPlan(fresh);
     if (ids) queued += ids.length;
   }
-  return queued;
+  return { queued, closed };
 }
 
 /**

@@ -59,9 +59,8 @@ export class SweepUpkeep {
       const search = searchOf(sweep);
       if (!search || (search.spec.method !== 'tpe' && search.deadline === null) || readPlan(sweep).closed) continue;
       try {
-        const queued = topUp(store, sweep, search, limit);
+        const { queued, closed } = topUp(store, sweep, search, limit);
         // Closed just now (its time budget spent before a run ended, say): no run end will settle its status.
-        const closed = readPlan(store.getSweep(sweep.id) ?? sweep).closed;
         if (closed) updateSweepStatus(store, sweep.id);
         if (queued > 0 || closed) this.#o.emitProgress(sweep.id);
       } catch (error) {
