@@ -33,13 +33,19 @@ afterEach(async () => {
  * An executor whose "training" is a real child process that lives `ms` milliseconds; the run
  * completes when it exits on its own. Stopping kills it; the scheduler then records the outcome.
  */
-function sleeperExecutor(ms: number, jobs: RunJob[], live: { now: number; max: number }): Executor {
+/**
+ * Each run sleeps in a child process for `ms` (read when the run starts). A test that stops runs
+ * itself gives them a sleep far longer than it can take (`untilStopped`), so a slow machine never
+ * lets a run end on its own before the test stops it.
+ */
+function sleeperExecutor(ms: number | (() => number), jobs: RunJob[], live: { now: number; max: number }): Executor {
   return {
     start: (job) => {
+      const sleepMs = typeof ms === 'number' ? ms : ms();
       jobs.push(job);
       live.now++;
       live.max = Math.max(live.max, live.now);
-      const child = spawn(process.execPath, ['-e', `setTimeout(() => {}, ${ms})`], { stdio: 'ignore' });
+      const child = spawn(process.execPath, ['-e', `setTimeout(() => {}, ${sleepMs})`], { stdio: 'ignore' });
       let stopped: StopMode | null = null;
       const outcome = new Promise<RunOutcome>((resolve) => {
         child.once('exit', () => {
@@ -60,6 +66,9 @@ function sleeperExecutor(ms: number, jobs: RunJob[], live: { now: number; max: n
     },
   };
 }
+
+/** Longer than any test waits: a run given it ends only when the test stops it. */
+const untilStopped = 10 * 60_000;
 
 function sweep(kernels: number[], extra: object = {}) {
   return queueSweep(store, parseSweepSpec(tinySweep({ axes: { kernelSize: kernels }, ...extra })));
@@ -134,10 +143,11 @@ describe('scheduler', () => {
     const started = await sweep([1, 2, 3, 4]);
     const jobs: RunJob[] = [];
     const live = { now: 0, max: 0 };
+    let sleepMs = untilStopped;
     scheduler = new Scheduler({
       store,
       events: new EventBus(),
-      executor: sleeperExecutor(400, jobs, live),
+      executor: sleeperExecutor(() => sleepMs, jobs, live),
       concurrency: { wasm: 2 },
       pollMs: 50,
     });
@@ -145,6 +155,7 @@ describe('scheduler', () => {
     await until('two running', () => live.now === 2);
     const running = started.runIds.filter((id) => statusOf(id) === 'running');
     expect(scheduler.pauseSweep(started.sweepId)).toEqual({ interrupted: 2 });
+    sleepMs = 50;
     await until('paused', () => live.now === 0);
     for (const id of running) expect(statusOf(id)).toBe('interrupted');
     // A free worker looks for work (what every poll does) and finds none: the paused sweep's
@@ -213,10 +224,17 @@ describe('scheduler', () => {
     const id = started.runIds[0]!;
     const jobs: RunJob[] = [];
     const live = { now: 0, max: 0 };
-    scheduler = new Scheduler({ store, events: new EventBus(), executor: sleeperExecutor(400, jobs, live), concurrency: { wasm: 1 } });
+    let sleepMs = untilStopped;
+    scheduler = new Scheduler({
+      store,
+      events: new EventBus(),
+      executor: sleeperExecutor(() => sleepMs, jobs, live),
+      concurrency: { wasm: 1 },
+    });
     scheduler.start();
     await until('running', () => live.now === 1);
     expect(scheduler.interruptRun(id)).toBe(true);
+    sleepMs = 50;
     await until('interrupted', () => statusOf(id) === 'interrupted');
     expect(scheduler.interruptRun(id)).toBe(false);
     expect(scheduler.resumeRun(id)).toBe(true);
@@ -230,7 +248,7 @@ describe('scheduler', () => {
     scheduler = new Scheduler({
       store,
       events: new EventBus(),
-      executor: sleeperExecutor(5000, [], live),
+      executor: sleeperExecutor(untilStopped, [], live),
       concurrency: { wasm: 1 },
       pollMs: 50,
     });
