@@ -37,6 +37,10 @@ export async function compileMessages(options: { force?: boolean } = {}): Promis
     // The renderer has no node:async_hooks, and no shell renders two users' requests at once.
     disableAsyncLocalStorage: true,
     emitReadme: false,
+    // One module per locale, not one per message: Node loads 3 files instead of ~1,700 at every
+    // start of the CLI, `serve`, a training worker or an agent (0.5 s → 0.1 s here). The renderer's
+    // bundler drops unused messages from these modules just the same.
+    outputStructure: 'locale-modules',
   });
   return true;
 }
