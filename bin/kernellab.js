@@ -5,5 +5,7 @@ if (major < 22 || (major === 22 && minor < 18)) {
   console.error(`kernellab needs Node.js 22.18 or newer; this is ${process.version}.`);
   process.exit(1);
 }
+// Before any other source: keeps their type-stripped JavaScript between starts (tsSourceCache.ts).
+await import('../src-main/core/tsSourceCacheHook.ts');
 const { main } = await import('../src-main/cli/main.ts');
 process.exitCode = await main(process.argv);

@@ -16,13 +16,15 @@ export interface WorkerHandle {
 export type WorkerLauncher = (entry: string, args: string[], env?: NodeJS.ProcessEnv) => WorkerHandle;
 
 const resolveHook = fileURLToPath(new URL('./training/esmResolveHook.ts', import.meta.url));
+const sourceCache = fileURLToPath(new URL('./tsSourceCacheHook.ts', import.meta.url));
 
 export const forkWorker: WorkerLauncher = (entry, args, env) =>
   handleOf(
     fork(entry, args, {
       env: { ...process.env, ...env },
-      // A worker run from TypeScript sources loads tfjs's ESM files, which need the resolve hook.
-      execArgv: entry.endsWith('.ts') ? ['--import', resolveHook] : [],
+      // A worker run from TypeScript sources loads tfjs's ESM files, which need the resolve hook,
+      // and keeps its sources' stripped JavaScript between starts as the CLI does.
+      execArgv: entry.endsWith('.ts') ? ['--import', sourceCache, '--import', resolveHook] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     }),
