@@ -151,3 +151,25 @@ export function errorBodyText(body: SentError, locale: Locale = getLocale()): st
   if (body.message.endsWith(`(${listed})`)) return `${heading} (${said()})`;
   return body.message.endsWith(listed) ? `${heading}: ${said()}` : heading;
 }
+
+/**
+ * A run's stored error in the locale (runs.error, error_code, error_issues): its coded heading, and
+ * after it the coded problems where the English lists them, as errorBodyText says a refusal. A
+ * run from before the problems were stored shows its heading alone; one without a code, the English.
+ */
+export function storedErrorText(
+  error: string,
+  code: SentText | null | undefined,
+  issues: ProblemText[] | null | undefined,
+  locale: Locale = getLocale(),
+): string {
+  return errorBodyText(
+    {
+      message: error,
+      messageCode: code ?? undefined,
+      issues: issues?.map((p) => p.sentence),
+      issueCodes: issues?.map(({ path, text }) => ({ path, text })),
+    },
+    locale,
+  );
+}

@@ -3,7 +3,7 @@
  * it); in another language the coded form (contract/coreText.ts) through the catalogue, with the
  * field-named issues after it, and the English sentence where the core sent no code.
  */
-import { coreTextOf, errorBodyText, problemsOf } from '../../i18n/coreText.ts';
+import { coreTextOf, errorBodyText, problemsOf, storedErrorText } from '../../i18n/coreText.ts';
 import { getLocale } from '../../i18n/paraglide/runtime.js';
 import type { CoreText, ProblemText } from '../core/contract/coreText.ts';
 import { toErrorBody } from '../core/errors.ts';
@@ -12,6 +12,12 @@ import { toErrorBody } from '../core/errors.ts';
 export function storedSentence(code: CoreText | null | undefined, sentence: string): string {
   const locale = getLocale();
   return locale === 'en' ? sentence : coreTextOf(code, sentence, locale);
+}
+
+/** A run's stored error with the problems it lists: English exactly as stored, another language from its codes. */
+export function storedError(run: { error: string; errorCode: CoreText | null; errorIssues: ProblemText[] | null }): string {
+  const locale = getLocale();
+  return locale === 'en' ? run.error : storedErrorText(run.error, run.errorCode, run.errorIssues, locale);
 }
 
 /** A sentence of problems (a sweep point's error): English exactly as sent, another language from the coded problems. */

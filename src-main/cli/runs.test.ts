@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunStore } from '../core/db/RunStore.ts';
+import { leaseOf, RunStore } from '../core/db/RunStore.ts';
+import type { KernelLabError } from '../core/errors.ts';
+import { settle } from '../core/sweeps/execution.ts';
+import { readCheckpointState } from '../core/training/checkpointIO.ts';
 import { exportedRun, runsExportText } from '../test/runsExport.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 import { cliPath } from '../test/servedKernellab.ts';
@@ -53,6 +56,50 @@ describe('kernellab runs compare', () => {
     expect(line('loss (best, lower is better)')).toMatch(/0\.3000 +0\.2000 ★$/);
     expect(line('val_accuracy (best, higher is better)')).not.toContain('★');
     expect(line('rss_bytes (last, not ranked)')).toMatch(/200\.0 MiB +700\.0 MiB$/);
+  });
+});
+
+describe('kernellab runs show', () => {
+  it("says a failed resume's problems after its heading in Korean, and in English exactly as stored", () => {
+    const dir = join(tmp.dir, 'run', 'checkpoints', 'last');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'state.json'),
+      JSON.stringify({ epochsCompleted: 1, globalStep: -3, history: [], best: null, bestEpoch: null, wait: 0 }),
+    );
+    let refusal: KernelLabError | undefined;
+    try {
+      readCheckpointState(dir);
+    } catch (error) {
+      refusal = error as KernelLabError;
+    }
+    const store = RunStore.open(join(tmp.dir, 'kernellab.db'));
+    let id: number;
+    try {
+      id = store.createRun({
+        name: 'lenet',
+        modelSpec: { name: 'lenet', layers: [] },
+        dataset: 'mnist',
+        backend: 'wasm',
+        seed: 1,
+        hyperparameters: {},
+      }).id;
+      settle(store, leaseOf(store.claimNextRunnable('here:1')!), {
+        kind: 'failed',
+        error: refusal!.message,
+        errorText: refusal!.text!,
+        errorIssues: refusal!.problemTexts()!,
+      });
+    } finally {
+      store.close();
+    }
+    const state = join(dir, 'state.json');
+    expect(kernellab('--lang', 'ko', 'runs', 'show', String(id)).out.split('\n')[0]).toBe(
+      `실행 ${id} lenet: failed (체크포인트 파일 ${state}은(는) KernelLab 체크포인트 상태가 아닙니다: globalStep: 0 이상이어야 합니다)`,
+    );
+    expect(kernellab('runs', 'show', String(id)).out.split('\n')[0]).toBe(
+      `run ${id} lenet: failed (checkpoint file ${state} is not a KernelLab checkpoint state: globalStep: Too small: expected number to be >=0)`,
+    );
   });
 });
 

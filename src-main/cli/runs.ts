@@ -11,7 +11,7 @@ import { methods } from '../core/contract/index.ts';
 import { invalidInput, KernelLabError } from '../core/errors.ts';
 import { writeExport, type Service } from '../core/service.ts';
 import { padEndDisplay, print, printDataParts, printError, printJson, textTable } from './format.ts';
-import { storedSentence } from './errorText.ts';
+import { storedError } from './errorText.ts';
 import { positiveInt } from './runFlags.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 
@@ -45,7 +45,7 @@ export function formatRunSummary(run: RunDetail): string {
       id: run.id,
       name: run.name,
       status: run.status,
-      error: run.error ? ` (${storedSentence(run.errorCode, run.error)})` : '',
+      error: run.error ? ` (${storedError({ ...run, error: run.error })})` : '',
     }),
     m.cli_runs_summary_backend({
       backend: run.backend,

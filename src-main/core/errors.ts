@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ErrorBody, ErrorCode } from './contract/bridge.ts';
-import { coreText, coreTextParams, type CoreText, type CoreTextCode, type IssueText } from './contract/coreText.ts';
+import { coreText, coreTextParams, type CoreText, type CoreTextCode, type IssueText, type ProblemText } from './contract/coreText.ts';
 
 export type { ErrorBody, ErrorCode };
 
@@ -31,6 +31,16 @@ export class KernelLabError extends Error {
     this.text = options.text;
     this.issueTexts = options.issueTexts;
     this.confirmText = options.confirmText;
+  }
+
+  /**
+   * The issues as problems to store beside a run's error (migration 0017): each English issue with
+   * its coded form; undefined when there are none, or the coded ones do not match them one to one.
+   */
+  problemTexts(): ProblemText[] | undefined {
+    const { issues, issueTexts: texts } = this;
+    if (!issues || !texts || issues.length === 0 || texts.length !== issues.length) return undefined;
+    return issues.slice(0, 1000).map((sentence, i) => ({ sentence: sentence.slice(0, 4000), path: texts[i]!.path, text: texts[i]!.text }));
   }
 
   toBody(): ErrorBody {

@@ -23,7 +23,7 @@
  */
 import { z } from 'zod';
 import { GpuAdapter, RunBackend } from './app.ts';
-import { CoreText, coreText } from './coreText.ts';
+import { CoreText, coreText, ProblemText } from './coreText.ts';
 import { method } from './define.ts';
 import { MetricKey, MetricValue, RunStatus } from './runs.ts';
 
@@ -187,12 +187,21 @@ export type AgentEvent = z.infer<typeof AgentEvent>;
 /**
  * How an execution ended (execution.ts RunOutcome). `errorText`/`reasonText`: the sentence's coded
  * form, stored beside it (runs.error_code) so the page shows a cluster run's error in its language;
- * optional, as agents from before it send the sentence alone.
+ * `errorIssues` the problems a failure lists after its heading, coded (runs.error_issues); optional,
+ * as agents from before them send the sentence alone.
  */
 export const AgentOutcome = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('completed') }).strict(),
   z.object({ kind: z.literal('canceled') }).strict(),
-  z.object({ kind: z.enum(['failed', 'diverged', 'interrupted']), error: z.string().max(4000), errorText: CoreText.optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('failed'),
+      error: z.string().max(4000),
+      errorText: CoreText.optional(),
+      errorIssues: z.array(ProblemText).max(1000).optional(),
+    })
+    .strict(),
+  z.object({ kind: z.enum(['diverged', 'interrupted']), error: z.string().max(4000), errorText: CoreText.optional() }).strict(),
   z
     .object({
       kind: z.literal('pruned'),

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { method } from './define.ts';
-import { CoreText } from './coreText.ts';
+import { CoreText, ProblemText } from './coreText.ts';
 import { MetricBetter, MetricKindInfo } from './metrics.ts';
 import { StartRunInput } from './runStart.ts';
 
@@ -126,6 +126,11 @@ export const RunDetail = RunRow.omit({ params: true, metrics: true }).extend({
   error: z.string().nullable(),
   /** `error`'s coded form, for the page's language (contract/coreText.ts); null: English only (a run from before, or no code). */
   errorCode: CoreText.nullable(),
+  /**
+   * The problems `error` lists after its heading, each the English problem and its coded form
+   * (migration 0017), so the page says them too; null where the error lists none (or is from before).
+   */
+  errorIssues: z.array(ProblemText).nullable(),
   /** A pruned run: the epoch whose metric stopped it and its ASHA rung (null for median stopping); error says why. */
   pruned: z.object({ epoch: z.number().int(), rung: z.number().int().nullable() }).nullable(),
   params: z.record(z.string(), ParamValue),

@@ -60,7 +60,7 @@ import { exportFile, type ExportSource } from './exportFile.ts';
 import { importLimits, importRunsExport, type ImportOptions } from './importRuns.ts';
 import * as lifecycle from './runLifecycle.ts';
 import type { Lease, RunRecord } from './records.ts';
-import type { CoreText } from '../contract/coreText.ts';
+import type { CoreText, ProblemText } from '../contract/coreText.ts';
 import { AgentRegistry } from './agentRegistry.ts';
 import { ClusterRecords } from './clusterRecords.ts';
 import { StoreContext, type Fence } from './storeContext.ts';
@@ -220,8 +220,9 @@ export class RunStore extends StoreSweeps {
     error: string | null,
     pruned: { epoch: number; rung: number | null } | null = null,
     errorText: CoreText | null = null,
+    errorIssues: readonly ProblemText[] | null = null,
   ): boolean {
-    return runRecords.finishRun(this.#ctx, lease, to, error, pruned, errorText);
+    return runRecords.finishRun(this.#ctx, lease, to, error, pruned, errorText, errorIssues);
   }
 
   /**

@@ -325,7 +325,7 @@ export class AgentRegistry {
       const row = this.#db
         .prepare(
           `UPDATE runs SET status = 'running', worker_owner = @owner, worker_pid = NULL, lease_expires_at = @lease,
-             attempt = attempt + 1, error = NULL, error_code = NULL, started_at = coalesce(started_at, @now), updated_at = @now
+             attempt = attempt + 1, error = NULL, error_code = NULL, error_issues = NULL, started_at = coalesce(started_at, @now), updated_at = @now
            WHERE id = (SELECT r.id FROM runs r LEFT JOIN sweeps s ON s.id = r.sweep_id
                        WHERE r.status = 'queued' AND r.derived_from_run_id IS NULL AND r.reserved_for IS NULL
                          AND CASE WHEN @sweep IS NULL

@@ -164,8 +164,8 @@ describe('migrations', () => {
         expect(held.pluck().all()).toEqual([3]);
         byKey.close();
       }
-      // 0014: a run's error from before has no code beside it; the page shows its sentence.
-      expect(store.getRun(1)).toMatchObject({ error: null, errorCode: null });
+      // 0014: a run's error from before has no code beside it; the page shows its sentence. 0017: nor coded problems.
+      expect(store.getRun(1)).toMatchObject({ error: null, errorCode: null, errorIssues: null });
       // 0015: the sweep's runs share their spec, stored once; each reads it as before (a database from 0015 on never had them in their rows).
       expect([store.getRun(3)?.modelSpec, store.getRun(4)?.modelSpec]).toEqual([{ name: 'swept' }, { name: 'swept' }]);
       expect(store.getRun(1)?.modelSpec).toEqual({});
@@ -180,8 +180,13 @@ describe('migrations', () => {
         ]);
         specs.close();
       }
-      // 0016: 'paused' is its own status; a sweep still being queued stays 'pending', and both keep their runs.
-      expect([store.getSweep(1)?.status, store.getSweep(2)?.status, store.getSweep(3)?.status]).toEqual(['running', 'paused', 'pending']);
+      // 0016: 'paused' is its own status; a sweep still being queued stays 'pending', and both keep their runs
+      // (a database from 0016 on never stored a paused sweep as 'pending').
+      expect([store.getSweep(1)?.status, store.getSweep(2)?.status, store.getSweep(3)?.status]).toEqual([
+        'running',
+        from < 16 ? 'paused' : 'pending',
+        'pending',
+      ]);
       expect(store.getSweep(1)?.runCounts).toEqual({ queued: 2 });
       const fresh = new Database(':memory:');
       store.close();

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { coded, sweepNotFound } from '../errors.ts';
+import { CoreText, ProblemText } from '../contract/coreText.ts';
 import {
   Checkpoint,
   encodeMetricValue,
@@ -39,6 +40,9 @@ const ExportedRun = z
     environment: z.record(z.string(), z.unknown()),
     priority: z.number().int(),
     error: z.string().nullable(),
+    /** `error`'s coded form and the coded problems it lists (exports from before them have neither). */
+    errorCode: CoreText.nullable(),
+    errorIssues: z.array(ProblemText).nullable(),
     /** A pruned run's epoch and rung (exports from before pruning have none). */
     pruned: z.object({ epoch: z.number().int().positive(), rung: z.number().int().nonnegative().nullable() }).nullable().default(null),
     createdAt: z.number(),
@@ -290,6 +294,8 @@ function runExporter(db: SqliteDatabase, uuids: UuidLookups): (r: RunDbRow) => E
         'environment',
         'priority',
         'error',
+        'errorCode',
+        'errorIssues',
         'pruned',
         'createdAt',
         'startedAt',

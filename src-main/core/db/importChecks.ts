@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { decodeMetricValue, MetricKey, MetricValue, RunStatus, SweepStatus } from '../contract/index.ts';
-import { coreText, type CoreText } from '../contract/coreText.ts';
+import { CoreText, coreText, ProblemText } from '../contract/coreText.ts';
 import { formatIssues, issueText, issueTexts, KernelLabError } from '../errors.ts';
 import type { MetricPoint } from './metricWrite.ts';
 import { parseErrorText } from './scanReasons.ts';
@@ -59,6 +59,13 @@ export const ImportedRun = z
     environment: JsonRecord,
     priority: z.number().int().min(-1000).max(1000),
     error: z.string().max(10_000).nullable(),
+    /**
+     * `error`'s coded form and its coded problems (exports from before them have neither). A code
+     * this core does not know (an export from a newer one) is dropped, not refused: the English
+     * error beside it is kept, and the page shows that.
+     */
+    errorCode: CoreText.nullable().default(null).catch(null),
+    errorIssues: z.array(ProblemText).max(1000).nullable().default(null).catch(null),
     /** A pruned run's epoch and rung (exports from before pruning have none). */
     pruned: z.object({ epoch: z.number().int().positive(), rung: z.number().int().nonnegative().nullable() }).nullable().default(null),
     createdAt: Time,

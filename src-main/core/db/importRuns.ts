@@ -27,7 +27,7 @@ import type { ExportLayout, ExportSource, LayoutLimits } from './exportFile.ts';
 import { arrayElements, JsonSliceError, objectMembers, type Slice } from './jsonSlices.ts';
 import { scanReasonText } from './scanReasons.ts';
 import type { MetricGroup, MetricPoint, MetricWriter } from './metricWrite.ts';
-import type { FlatParam } from './records.ts';
+import { problemsColumn, textColumn, type FlatParam } from './records.ts';
 import { paramsVersion, runParams } from './runParams.ts';
 import { contentColumns, type RunInserter } from './runInsert.ts';
 
@@ -87,10 +87,22 @@ function paramsMemo(): (run: ImportedRun, columns: ReturnType<typeof contentColu
 }
 
 /** A status from another database is never runnable here: what was still to run is imported canceled. */
-function importedStatus(run: ImportedRun): { status: RunStatus; error: string | null } {
-  if (run.status !== 'queued' && run.status !== 'running' && run.status !== 'interrupted') return { status: run.status, error: run.error };
+function importedStatus(run: ImportedRun): {
+  status: RunStatus;
+  error: string | null;
+  errorCode: string | null;
+  errorIssues: string | null;
+} {
+  if (run.status !== 'queued' && run.status !== 'running' && run.status !== 'interrupted')
+    return {
+      status: run.status,
+      error: run.error,
+      errorCode: run.error === null ? null : textColumn(run.errorCode),
+      errorIssues: run.error === null ? null : problemsColumn(run.errorIssues),
+    };
+  // The sentence gains a reason of its own, so its codes no longer say all of it: the English alone.
   const why = `imported while ${run.status} in the database it came from; an imported run never trains here (start a new run from its spec)`;
-  return { status: 'canceled', error: run.error ? `${run.error}; ${why}` : why };
+  return { status: 'canceled', error: run.error ? `${run.error}; ${why}` : why, errorCode: null, errorIssues: null };
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -239,7 +251,7 @@ function runWriter(target: ImportTarget, ids: ReturnType<typeof writeExperiments
   const orNull = (v: MetricValue | null) => (v === null ? null : decodeMetricValue(v));
   return ({ run, metrics }: ParsedRun, now: number, metricGroups: MetricGroup[]): number | null => {
     if (runExists.get(run.uuid)) return null;
-    const { status, error } = importedStatus(run);
+    const { status, error, errorCode, errorIssues } = importedStatus(run);
     const columns = contentColumns(run);
     const row = {
       uuid: run.uuid,
@@ -257,6 +269,8 @@ function runWriter(target: ImportTarget, ids: ReturnType<typeof writeExperiments
       lease_expires_at: null,
       reserved_for: null,
       error,
+      error_code: errorCode,
+      error_issues: errorIssues,
       created_at: run.createdAt,
       started_at: run.startedAt,
       ended_at: run.endedAt,

@@ -332,6 +332,7 @@ export function runDetail(db: SqliteDatabase, id: number): RunDetail | undefined
     priority: run.priority,
     error: run.error,
     errorCode: run.errorCode,
+    errorIssues: run.errorIssues,
     pruned: run.pruned,
     params: paramsOf(db, id),
     summary: summariesOf(db, [id]).get(id) ?? [],

@@ -3,7 +3,7 @@
  * hyperparameters flatten into params, which way a metric is better. No SQL here.
  */
 import type { RunStatus } from '../contract/runs.ts';
-import { CoreText } from '../contract/coreText.ts';
+import { CoreText, ProblemText } from '../contract/coreText.ts';
 
 /** A run as stored, with JSON columns parsed. */
 export interface RunRecord {
@@ -34,6 +34,8 @@ export interface RunRecord {
   error: string | null;
   /** `error`'s coded form, for the page's language (contract/coreText.ts); null: English only. */
   errorCode: CoreText | null;
+  /** The problems `error` lists after its heading, coded (migration 0017); null: none. */
+  errorIssues: ProblemText[] | null;
   /** A pruned run: the epoch whose metric stopped it and the ASHA rung (null for median stopping). */
   pruned: { epoch: number; rung: number | null } | null;
   createdAt: number;
@@ -98,6 +100,7 @@ export interface RunDbRow {
   reserved_for: string | null;
   error: string | null;
   error_code: string | null;
+  error_issues: string | null;
   pruned_epoch: number | null;
   pruned_rung: number | null;
   created_at: number;
@@ -118,6 +121,21 @@ export function storedText(json: string | null): CoreText | null {
     return null;
   }
 }
+
+/** A stored list of coded problems (migration 0017), or null when there is none or it is not one this core reads. */
+export function storedProblems(json: string | null): ProblemText[] | null {
+  if (json === null) return null;
+  try {
+    const checked = ProblemText.array().safeParse(JSON.parse(json));
+    return checked.success && checked.data.length > 0 ? checked.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Coded problems as stored beside their sentence; null for none. */
+export const problemsColumn = (problems: readonly ProblemText[] | null | undefined): string | null =>
+  problems && problems.length > 0 ? JSON.stringify(problems) : null;
 
 /** A coded text as stored beside its sentence. */
 export const textColumn = (text: CoreText | null | undefined): string | null => (text ? JSON.stringify(text) : null);
@@ -167,6 +185,7 @@ export function toRunRecord(row: RunDbRow): RunRecord {
     reservedFor: row.reserved_for,
     error: row.error,
     errorCode: storedText(row.error_code),
+    errorIssues: storedProblems(row.error_issues),
     pruned: row.pruned_epoch === null ? null : { epoch: row.pruned_epoch, rung: row.pruned_rung },
     createdAt: row.created_at,
     startedAt: row.started_at,

@@ -10,9 +10,12 @@ import type { FlatParam, RunDbRow } from './records.ts';
 /**
  * Every column of a new run row, as SQLite stores it (JSON columns already serialised): the row
  * as read back (records.ts), less what SQLite assigns (id, attempt), plus the write-only columns.
- * error_code (migration 0014) is not inserted: a new or imported run has no coded error.
+ * A new run has no coded error; an imported one may bring its error's code (migration 0014) and
+ * coded problems (0017), so those two are optional and NULL when absent.
  */
-export type RunInsertRow = Omit<RunDbRow, 'id' | 'attempt' | 'error_code' | 'shared_spec'> & {
+export type RunInsertRow = Omit<RunDbRow, 'id' | 'attempt' | 'error_code' | 'error_issues' | 'shared_spec'> & {
+  error_code?: string | null;
+  error_issues?: string | null;
   updated_at: number;
   /** Which derivation wrote the params (runParams.ts paramsVersion). */
   params_version: number;
@@ -184,6 +187,8 @@ const insertColumns = [
   'lease_expires_at',
   'reserved_for',
   'error',
+  'error_code',
+  'error_issues',
   'created_at',
   'started_at',
   'ended_at',
@@ -203,7 +208,7 @@ export function runInserter(db: SqliteDatabase): RunInserter {
   const splitParams = paramSplitter(db);
   return (row, params) => {
     const { setId, own } = splitParams(params);
-    const values: unknown[] = insertColumns.map((column) => row[column]);
+    const values: unknown[] = insertColumns.map((column) => row[column] ?? null);
     values.push(setId);
     const id = Number(insertRun.run(values).lastInsertRowid);
     for (const p of own) insertParam.run(id, p.key, p.value, p.kind);

@@ -122,7 +122,7 @@ export function claimNext(db: SqliteDatabase, request: ClaimRequest): RunRecord 
   const row = db
     .prepare(
       `UPDATE runs SET status = 'running', worker_owner = @owner, worker_pid = @pid, lease_expires_at = @lease, attempt = attempt + 1,
-         error = NULL, error_code = NULL, started_at = coalesce(started_at, @now), updated_at = @now
+         error = NULL, error_code = NULL, error_issues = NULL, started_at = coalesce(started_at, @now), updated_at = @now
        WHERE id = (SELECT r.id FROM (${firstOfEachQueue}) first CROSS JOIN runs r ON r.id = first.id ORDER BY r.priority DESC, r.id LIMIT 1)
          AND status = 'queued'
        RETURNING ${runReturning}`,
@@ -180,11 +180,12 @@ export function finishRun(
   now: number,
   pruned: { epoch: number; rung: number | null } | null = null,
   errorCode: string | null = null,
+  errorIssues: string | null = null,
 ): boolean {
   return (
     db
       .prepare(
-        `UPDATE runs SET status = @to, updated_at = @now, ended_at = @now, error = @error, error_code = @errorCode,
+        `UPDATE runs SET status = @to, updated_at = @now, ended_at = @now, error = @error, error_code = @errorCode, error_issues = @errorIssues,
            worker_owner = NULL, worker_pid = NULL, lease_expires_at = NULL, pruned_epoch = @prunedEpoch, pruned_rung = @prunedRung
          WHERE id = @id AND status = 'running' AND worker_owner = @owner AND attempt = @attempt`,
       )
@@ -193,6 +194,7 @@ export function finishRun(
         now,
         error,
         errorCode,
+        errorIssues,
         id: lease.runId,
         owner: lease.owner,
         attempt: lease.attempt,
@@ -216,7 +218,8 @@ export function markInterrupted(db: SqliteDatabase, ids: readonly number[], erro
   // A run that already says why keeps its sentence and that sentence's code.
   const stmt = db.prepare(
     `UPDATE runs SET status = 'interrupted', ended_at = ?, updated_at = ?, worker_owner = NULL, worker_pid = NULL, lease_expires_at = NULL,
-       error_code = CASE WHEN error IS NULL THEN ? ELSE error_code END, error = coalesce(error, ?)
+       error_code = CASE WHEN error IS NULL THEN ? ELSE error_code END, error_issues = CASE WHEN error IS NULL THEN NULL ELSE error_issues END,
+       error = coalesce(error, ?)
      WHERE id = ? AND status = 'running'`,
   );
   for (const id of ids) stmt.run(now, now, errorCode, error, id);
@@ -238,7 +241,7 @@ export function reservedOwners(db: SqliteDatabase): string[] {
 export function cancelReserved(db: SqliteDatabase, owner: string, error: string, errorCode: string | null, now: number): number[] {
   return db
     .prepare(
-      `UPDATE runs SET status = 'canceled', ended_at = @now, updated_at = @now, error = @error, error_code = @errorCode
+      `UPDATE runs SET status = 'canceled', ended_at = @now, updated_at = @now, error = @error, error_code = @errorCode, error_issues = NULL
        WHERE status = 'queued' AND reserved_for = @owner RETURNING id`,
     )
     .pluck()

@@ -6,8 +6,8 @@
  */
 import { coded, invalidInput, KernelLabError, runNotFound } from '../errors.ts';
 import { RunStatus } from '../contract/index.ts';
-import { coreText, type CoreText } from '../contract/coreText.ts';
-import { runRowColumns, textColumn, toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
+import { coreText, type CoreText, type ProblemText } from '../contract/coreText.ts';
+import { problemsColumn, runRowColumns, textColumn, toRunRecord, type Lease, type RunDbRow, type RunRecord } from './records.ts';
 import * as lifecycle from './runLifecycle.ts';
 import { allowedTransitions, endsRun } from './runLifecycle.ts';
 import { contentColumns } from './runInsert.ts';
@@ -183,12 +183,22 @@ export function finishRun(
   error: string | null,
   pruned: { epoch: number; rung: number | null } | null = null,
   errorText: CoreText | null = null,
+  errorIssues: readonly ProblemText[] | null = null,
 ): boolean {
   if (!endsRun.has(to)) throw new KernelLabError('internal', `finishRun: ${to} does not end a run`);
   if ((to === 'pruned') !== (pruned !== null))
     throw new KernelLabError('internal', `finishRun: ${to} with pruned ${JSON.stringify(pruned)}`);
   const finished = ctx.write(`ending run ${lease.runId} as ${to}`, () =>
-    lifecycle.finishRun(ctx.db, lease, to, error, Date.now(), pruned, error === null ? null : textColumn(errorText)),
+    lifecycle.finishRun(
+      ctx.db,
+      lease,
+      to,
+      error,
+      Date.now(),
+      pruned,
+      error === null ? null : textColumn(errorText),
+      error === null ? null : problemsColumn(errorIssues),
+    ),
   );
   if (finished) ctx.emitRun(lease.runId, to);
   return finished;

@@ -121,6 +121,7 @@ function prepareStatements(db: SqliteDatabase) {
          ended_at = CASE WHEN @ends THEN @now WHEN @to = 'queued' THEN NULL ELSE ended_at END,
          error = CASE WHEN @setError THEN @error ELSE error END,
          error_code = CASE WHEN @setError THEN @errorCode ELSE error_code END,
+         error_issues = CASE WHEN @setError THEN NULL ELSE error_issues END,
          worker_owner = CASE WHEN @running THEN @owner ELSE NULL END,
          worker_pid = CASE WHEN @running THEN @pid ELSE NULL END,
          lease_expires_at = CASE WHEN @running THEN @lease ELSE NULL END

@@ -4,12 +4,15 @@
  * page renders the code, and a row without one (from before, or a sentence without a code) shows
  * its sentence. Real SQLite files.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { coreTextOf } from '../../../i18n/coreText.ts';
+import { coreTextOf, storedErrorText } from '../../../i18n/coreText.ts';
 import { openRaw } from '../../test/rawSqlite.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { coreText } from '../contract/coreText.ts';
+import type { KernelLabError } from '../errors.ts';
+import { readCheckpointState } from '../training/checkpointIO.ts';
 import { pausedError, pausedText, settle } from '../sweeps/execution.ts';
 import { leaseOf, RunStore, type NewRun } from './RunStore.ts';
 
@@ -94,6 +97,96 @@ describe("a run's stored error in the page's language", () => {
     expect(store.getRun(newer)!.errorCode).toBeNull();
     // The column holds JSON only.
     expect(() => raw.prepare("UPDATE runs SET error_code = 'not json' WHERE id = ?").run(newer)).toThrow(/CHECK constraint failed/);
+  });
+});
+
+describe("a failed run's stored problems in the page's language (migration 0017)", () => {
+  /** The refusal a resume meets when its checkpoint's state.json is not one: a heading and its problems, each coded. */
+  function badStateRefusal(): KernelLabError {
+    const dir = join(tmp.dir, 'run', 'checkpoints', 'last');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'state.json'), JSON.stringify({ epochsCompleted: -1, history: [], best: null, bestEpoch: null, wait: 0 }));
+    try {
+      readCheckpointState(dir);
+    } catch (error) {
+      return error as KernelLabError;
+    }
+    throw new Error('the state was read');
+  }
+
+  it('keeps the problems of a resume refused for its state.json, says them in Korean, and an export/import round trip keeps them', async () => {
+    const refusal = badStateRefusal();
+    const id = store.createRun(base).id;
+    const claimed = store.claimNextRunnable('here:1')!;
+    const problems = refusal.problemTexts()!;
+    settle(store, leaseOf(claimed), { kind: 'failed', error: refusal.message, errorText: refusal.text!, errorIssues: problems });
+    const run = store.getRun(id)!;
+    expect(run.errorIssues).toEqual(problems);
+    expect(problems.map((p) => p.text?.code)).toEqual(['issue_too_small', 'issue_required']);
+    const korean = storedErrorText(run.error!, run.errorCode, run.errorIssues, 'ko');
+    // Before, the Korean page showed the heading alone: its problems were only inside the English sentence.
+    expect(korean).toBe(
+      `체크포인트 파일 ${join(tmp.dir, 'run', 'checkpoints', 'last', 'state.json')}은(는) KernelLab 체크포인트 상태가 아닙니다: epochsCompleted: 0 이상이어야 합니다; globalStep: 필수 항목입니다 (number)`,
+    );
+
+    // The runs export carries them; an import into another database shows the same Korean.
+    const exported = store.exportRuns({ runIds: [id] });
+    const other = RunStore.open(join(tmp.dir, 'other.db'));
+    try {
+      await other.importRuns(exported.content);
+      const imported = other.getRun(other.listRuns({}).rows[0]!.id)!;
+      expect(imported).toMatchObject({ status: 'failed', error: run.error, errorCode: run.errorCode, errorIssues: problems });
+      expect(storedErrorText(imported.error!, imported.errorCode, imported.errorIssues, 'ko')).toBe(korean);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('imports an export from before the codes (no errorCode, no errorIssues), and one whose codes this core does not know, with the English', async () => {
+    const refusal = badStateRefusal();
+    const id = store.createRun(base).id;
+    settle(store, leaseOf(store.claimNextRunnable('here:1')!), {
+      kind: 'failed',
+      error: refusal.message,
+      errorText: refusal.text!,
+      errorIssues: refusal.problemTexts()!,
+    });
+    const file = JSON.parse(store.exportRuns({ runIds: [id] }).content) as { runs: Record<string, unknown>[] };
+    const older = structuredClone(file);
+    delete older.runs[0]!.errorCode;
+    delete older.runs[0]!.errorIssues;
+    const newer = structuredClone(file);
+    newer.runs[0]!.uuid = '00000000-0000-4000-8000-0000000000aa';
+    newer.runs[0]!.errorCode = { code: 'checkpoint_made_up_later', params: {} };
+    newer.runs[0]!.errorIssues = [{ sentence: 'x', path: 'y', text: { code: 'issue_made_up_later', params: {} } }];
+    const other = RunStore.open(join(tmp.dir, 'other.db'));
+    try {
+      expect(await other.importRuns(JSON.stringify(older))).toEqual({ imported: 1, skipped: 0 });
+      expect(await other.importRuns(JSON.stringify(newer))).toEqual({ imported: 1, skipped: 0 });
+      for (const row of other.listRuns({}).rows) {
+        const imported = other.getRun(row.id)!;
+        expect(imported).toMatchObject({ error: refusal.message, errorCode: null, errorIssues: null });
+        expect(storedErrorText(imported.error!, imported.errorCode, imported.errorIssues, 'ko')).toBe(refusal.message);
+      }
+    } finally {
+      other.close();
+    }
+  });
+
+  it('clears the problems when the run is claimed again, and stores none for an error without them', () => {
+    const refusal = badStateRefusal();
+    const id = store.createRun(base).id;
+    settle(store, leaseOf(store.claimNextRunnable('here:1')!), {
+      kind: 'failed',
+      error: refusal.message,
+      errorText: refusal.text!,
+      errorIssues: refusal.problemTexts()!,
+    });
+    raw.prepare("UPDATE runs SET status = 'queued' WHERE id = ?").run(id);
+    store.claimNextRunnable('here:1');
+    expect(store.getRun(id)).toMatchObject({ error: null, errorCode: null, errorIssues: null });
+    store.transition(id, 'failed', { error: 'a plain sentence' });
+    expect(store.getRun(id)).toMatchObject({ error: 'a plain sentence', errorIssues: null });
   });
 });
 

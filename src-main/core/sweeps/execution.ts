@@ -9,7 +9,7 @@
  * renderer or an agent on a cluster node is one more implementation of `Executor`: it turns its
  * own messages into RunEvents and resolves the same outcomes.
  */
-import { coreText, type CoreText } from '../contract/coreText.ts';
+import { coreText, type CoreText, type ProblemText } from '../contract/coreText.ts';
 import type { RunRecord, RunStore, Lease, MetricPointInput, NewCheckpoint, NewEvaluation } from '../db/RunStore.ts';
 import type { EventBus } from '../events.ts';
 import { intermediateSplit } from './folding.ts';
@@ -57,14 +57,15 @@ export type RunEvent =
 /** How an execution ended. */
 export type RunOutcome =
   | { kind: 'completed' }
-  | { kind: 'failed'; error: string; errorText?: CoreText }
+  | { kind: 'failed'; error: string; errorText?: CoreText; errorIssues?: ProblemText[] }
   | { kind: 'diverged'; error: string; errorText?: CoreText }
   | { kind: 'canceled' }
   /** Stopped so it can continue from its last checkpoint (a pause, a shutdown, a full disk, a stall). */
   | { kind: 'interrupted'; error: string; errorText?: CoreText }
   /** Stopped early by its sweep's pruner at the end of `epoch` (ASHA: at `rung`); its metrics stay. */
   | { kind: 'pruned'; reason: string; reasonText?: CoreText; epoch: number; rung: number | null };
-// `errorText`/`reasonText`: the sentence's coded form (contract/coreText.ts), stored beside it (migration 0014).
+// `errorText`/`reasonText`: the sentence's coded form (contract/coreText.ts), stored beside it (migration 0014);
+// `errorIssues`: the problems a failure's sentence lists after its heading, coded (migration 0017).
 
 export interface Execution {
   /** Resolves once the execution has stopped (its worker has exited); never rejects. */
@@ -97,23 +98,24 @@ export function settle(store: RunStore, lease: Lease, outcome: RunOutcome): RunR
     return store.finishRun(lease, 'pruned', outcome.reason, { epoch: outcome.epoch, rung: outcome.rung }, outcome.reasonText ?? null)
       ? store.getRun(lease.runId)
       : undefined;
-  const [status, error, errorText] = ((): [RunRecord['status'], string | null, CoreText | null] => {
+  const [status, error, errorText, errorIssues] = ((): [RunRecord['status'], string | null, CoreText | null, ProblemText[] | null] => {
     switch (outcome.kind) {
       case 'completed':
-        return ['completed', null, null];
+        return ['completed', null, null, null];
       case 'canceled':
-        return ['canceled', null, null];
+        return ['canceled', null, null, null];
       case 'failed':
+        return [outcome.kind, outcome.error, outcome.errorText ?? null, outcome.errorIssues ?? null];
       case 'diverged':
       case 'interrupted':
-        return [outcome.kind, outcome.error, outcome.errorText ?? null];
+        return [outcome.kind, outcome.error, outcome.errorText ?? null, null];
       default: {
         const unknown: never = outcome;
         throw new Error(`unknown outcome ${JSON.stringify(unknown)}`);
       }
     }
   })();
-  return store.finishRun(lease, status, error, null, errorText) ? store.getRun(lease.runId) : undefined;
+  return store.finishRun(lease, status, error, null, errorText, errorIssues) ? store.getRun(lease.runId) : undefined;
 }
 
 /**

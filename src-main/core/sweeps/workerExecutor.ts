@@ -64,7 +64,12 @@ function outcomeOf(
       if (stopMode === 'interrupt') return { kind: 'interrupted', error: pausedError, errorText: pausedText };
       if (stopMode === 'cancel') return { kind: 'canceled' };
       if (resumableError !== null) return { kind: 'interrupted', error: resumableError };
-      return { kind: 'failed', error: ended.error ?? 'the worker failed', ...(ended.errorText && { errorText: ended.errorText }) };
+      return {
+        kind: 'failed',
+        error: ended.error ?? 'the worker failed',
+        ...(ended.errorText && { errorText: ended.errorText }),
+        ...(ended.errorText && ended.errorIssues && { errorIssues: ended.errorIssues }),
+      };
     default: {
       const unknown: never = ended.status;
       throw new Error(`unknown run end ${String(unknown)}`);

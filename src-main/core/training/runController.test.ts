@@ -1,6 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreTextOf } from '../../../i18n/coreText.ts';
+import { coreTextOf, storedErrorText } from '../../../i18n/coreText.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 import { getPreset } from '../models/presets.ts';
 import { forkWorker, type WorkerLauncher } from '../workerHost.ts';
@@ -50,7 +52,7 @@ function collect(launch: WorkerLauncher, req: TrainRequest, onMessage?: (m: Trai
 describe('run controller with a real worker process', () => {
   it('streams a run from trainBegin to trainEnd and ends completed', async () => {
     const { run, messages } = collect(forkWorker, request(1, 1));
-    expect(await run.done).toEqual({ status: 'completed', error: null, errorText: null, epochsCompleted: 1 });
+    expect(await run.done).toEqual({ status: 'completed', error: null, errorText: null, errorIssues: null, epochsCompleted: 1 });
     const types = messages.map((m) => m.type);
     expect(types[0]).toBe('trainBegin');
     expect(types.at(-1)).toBe('trainEnd');
@@ -101,6 +103,31 @@ describe('run controller with a real worker process', () => {
     expect(messages.at(-1)).toMatchObject({ type: 'error', messageCode: outcome.errorText });
     expect(coreTextOf(outcome.errorText, outcome.error!, 'ko')).toBe(
       'hyperparameters.backend: webgpu은(는) 워커 프로세스가 아니라 브라우저 GPU 호스트에서만 학습합니다',
+    );
+  });
+
+  it('fails a resume whose checkpoint state.json is not one with the problems coded beside the heading, so they are said in Korean', async () => {
+    const first = request(7, 1);
+    expect((await collect(forkWorker, first).run.done).status).toBe('completed');
+    const state = join(first.runDir, 'checkpoints', 'last', 'state.json');
+    writeFileSync(state, JSON.stringify({ ...JSON.parse(readFileSync(state, 'utf8')), globalStep: -3 }));
+    const { run, messages } = collect(forkWorker, { ...first, resume: true, hyperparameters: { ...first.hyperparameters, epochs: 2 } });
+    const outcome = await run.done;
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toBe(
+      `checkpoint file ${state} is not a KernelLab checkpoint state: globalStep: Too small: expected number to be >=0`,
+    );
+    expect(outcome.errorText).toEqual({ code: 'checkpoint_state_not_state', params: { file: state } });
+    expect(outcome.errorIssues).toEqual([
+      {
+        sentence: 'globalStep: Too small: expected number to be >=0',
+        path: 'globalStep',
+        text: { code: 'issue_too_small', params: { minimum: 0 } },
+      },
+    ]);
+    expect(messages.at(-1)).toMatchObject({ type: 'error', issues: outcome.errorIssues });
+    expect(storedErrorText(outcome.error!, outcome.errorText, outcome.errorIssues, 'ko')).toBe(
+      `체크포인트 파일 ${state}은(는) KernelLab 체크포인트 상태가 아닙니다: globalStep: 0 이상이어야 합니다`,
     );
   });
 

@@ -1,5 +1,5 @@
 import type { WorkerHandle, WorkerLauncher } from '../workerHost.ts';
-import { coreText, type CoreText } from '../contract/coreText.ts';
+import { coreText, type CoreText, type ProblemText } from '../contract/coreText.ts';
 import { FromWorker, type TrainingMessage, type TrainRequest, type TrainStatus } from './workerProtocol.ts';
 
 /**
@@ -18,6 +18,8 @@ export interface RunOutcome {
   error: string | null;
   /** `error` coded (contract/coreText.ts), null where only the English says it. */
   errorText: CoreText | null;
+  /** The problems `error` lists after its heading, coded; null where it lists none. */
+  errorIssues: ProblemText[] | null;
   epochsCompleted: number;
 }
 
@@ -51,6 +53,7 @@ class WorkerRun implements RunHandle {
   #ended: RunOutcome | null = null;
   #errorText: string | null = null;
   #errorCode: CoreText | null = null;
+  #errorIssues: ProblemText[] | null = null;
   #epochsCompleted = 0;
   #resolveDone!: (outcome: RunOutcome) => void;
 
@@ -104,12 +107,13 @@ class WorkerRun implements RunHandle {
         return;
       case 'trainEnd':
         this.#epochsCompleted = message.epochsCompleted;
-        this.#ended = { status: message.status, error: null, errorText: null, epochsCompleted: this.#epochsCompleted };
+        this.#ended = { status: message.status, error: null, errorText: null, errorIssues: null, epochsCompleted: this.#epochsCompleted };
         this.#deliver(message);
         return;
       case 'error':
         this.#errorText = message.message;
         this.#errorCode = message.messageCode ?? null;
+        this.#errorIssues = message.issues ?? null;
         this.#deliver({ ...message, runId: this.runId });
         return;
       case 'trainBegin':
@@ -134,9 +138,15 @@ class WorkerRun implements RunHandle {
       const why = `worker exited (code ${code}, signal ${signal}) before the run ended`;
       const whyText = coreText('run_worker_exited', { code: String(code), signal: String(signal) });
       this.#deliver({ type: 'error', runId: this.runId, message: why, messageCode: whyText });
-      this.#resolveDone({ status: 'failed', error: why, errorText: whyText, epochsCompleted: this.#epochsCompleted });
+      this.#resolveDone({ status: 'failed', error: why, errorText: whyText, errorIssues: null, epochsCompleted: this.#epochsCompleted });
       return;
     }
-    this.#resolveDone({ status: 'failed', error: this.#errorText, errorText: this.#errorCode, epochsCompleted: this.#epochsCompleted });
+    this.#resolveDone({
+      status: 'failed',
+      error: this.#errorText,
+      errorText: this.#errorCode,
+      errorIssues: this.#errorIssues,
+      epochsCompleted: this.#epochsCompleted,
+    });
   }
 }

@@ -251,6 +251,7 @@ function onMessage(raw: unknown): void {
       type: 'error',
       message: errorSentence(error),
       ...(error instanceof KernelLabError && error.text && { messageCode: error.text }),
+      ...(error instanceof KernelLabError && error.text && error.problemTexts() && { issues: error.problemTexts() }),
       ...(error instanceof StorageError && { resumable: true }),
     });
     exitWhenFlushed(1);

@@ -3,7 +3,7 @@ import { BackendProbe, RunBackend } from '../contract/app.ts';
 import { GpuAdapter } from '../gpuhost/gpuAdapter.ts';
 import { EngineCheck } from '../contract/engines.ts';
 import { RunProgress } from '../contract/runs.ts';
-import { CoreText } from '../contract/coreText.ts';
+import { CoreText, ProblemText } from '../contract/coreText.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { EpochLogs } from './checkpointState.ts';
 import { ExportModelRequest, InferRequest, Inferred, ModelExported } from './inferenceProtocol.ts';
@@ -181,6 +181,8 @@ export const FromWorker = z.discriminatedUnion('type', [
     message: z.string(),
     /** `message` coded (contract/coreText.ts), stored beside the run's error; absent where only the English says it. */
     messageCode: CoreText.optional(),
+    /** The problems `message` lists after its heading, coded, stored beside the run's error (migration 0017). */
+    issues: z.array(ProblemText).max(1000).optional(),
     runId: RunId.optional(),
     /** The disk or the folder failed (full, not writable): the run can resume from its last checkpoint. */
     resumable: z.boolean().optional(),
