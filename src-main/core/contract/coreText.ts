@@ -280,6 +280,9 @@ export const coreTextParams = {
   training_backend_gpu_host_only: z.object({ backend: word }).strict(),
   training_backend_unavailable: z.object({ backend: word, detail: word }).strict(),
   training_checkpoint_unreadable: z.object({ file: word, reason: word }).strict(),
+  training_checkpoint_not_json_at: z.object({ file: word, at: count }).strict(),
+  training_checkpoint_not_json_ends_early: z.object({ file: word }).strict(),
+  training_checkpoint_not_json_token: z.object({ file: word, token: word }).strict(),
   training_no_checkpoint: z.object({ dir: word }).strict(),
   training_no_image_left: z.object({ split: number, count }).strict(),
   // Why a run does not fit its memory (models/runMemory.ts): sizes as "1.2 GiB", the limit's kind in the code.

@@ -109,4 +109,8 @@ export const kerasTextParams = {
   keras_note_global_average_pool: z.object({ layer: word, layerClass: word, size: word }).strict(),
   keras_note_dropout_seed: z.object({}).strict(),
   keras_note_dropout_zero: z.object({ layer: word, layerClass: word }).strict(),
+  // The file is not JSON: where JSON.parse stopped (core/jsonComplaint.ts); keras_not_json (coreText.ts) for other words.
+  keras_not_json_at: z.object({ at: z.number().int().nonnegative() }).strict(),
+  keras_not_json_ends_early: z.object({}).strict(),
+  keras_not_json_token: z.object({ token: word }).strict(),
 } as const;

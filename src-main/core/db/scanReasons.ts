@@ -5,6 +5,7 @@
  * missing at character 42)` (a text). The English phrases are the scanners' own, unchanged.
  */
 import { coreText, type CoreText } from '../contract/coreText.ts';
+import { jsonComplaint } from '../jsonComplaint.ts';
 
 /** Each reason's code, without the `import_scan_byte_` / `import_scan_character_` prefix. */
 const reasonCodes = {
@@ -35,16 +36,17 @@ export function scanReasonText(reason: ScanReason, at: number, unit: 'byte' | 'c
   return coreText(`import_scan_${unit}_${code}`, { at });
 }
 
-/**
- * JSON.parse's complaint about one part of an export, coded: V8 words it in English and quotes the
- * text ("Unexpected token 'a', "abc…" is not valid JSON"), so the code keeps what a user needs:
- * the character it stopped at, the end of the text, or the unexpected character.
- */
+/** JSON.parse's complaint about one part of an export, coded by where it stopped (jsonComplaint.ts). */
 export function parseErrorText(message: string): CoreText {
-  const at = / in JSON at position (\d+)/.exec(message);
-  if (at) return coreText('import_not_json_at', { at: Number(at[1]) });
-  if (message.startsWith('Unexpected end of JSON input')) return coreText('import_not_json_ends_early', {});
-  const token = /^Unexpected token '(.{1,2})', /su.exec(message);
-  if (token) return coreText('import_not_json_token', { token: token[1]! });
-  return coreText('import_not_json', { detail: message.slice(0, 1000) });
+  const complaint = jsonComplaint(message);
+  switch (complaint.kind) {
+    case 'at':
+      return coreText('import_not_json_at', { at: complaint.at });
+    case 'ends_early':
+      return coreText('import_not_json_ends_early', {});
+    case 'token':
+      return coreText('import_not_json_token', { token: complaint.token });
+    case 'other':
+      return coreText('import_not_json', { detail: message.slice(0, 1000) });
+  }
 }

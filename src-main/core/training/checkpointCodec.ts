@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { coreText } from '../contract/coreText.ts';
 import { coded, formatIssues, issueTexts, KernelLabError } from '../errors.ts';
+import { jsonComplaint } from '../jsonComplaint.ts';
 import { CheckpointState, checkpointStateJson } from './checkpointState.ts';
 
 export interface CheckpointBlob {
@@ -83,10 +84,20 @@ function readJson(read: CheckpointReader, name: string, where: string): unknown 
     return JSON.parse(new TextDecoder().decode(read(name)));
   } catch (error) {
     const reason = (error as Error).message;
-    throw coded('unavailable', `checkpoint file ${where}/${name} cannot be read: ${reason}`, 'training_checkpoint_unreadable', {
-      file: `${where}/${name}`.slice(0, 1000),
-      reason: reason.slice(0, 1000),
-    });
+    const file = `${where}/${name}`.slice(0, 1000);
+    const sentence = `checkpoint file ${where}/${name} cannot be read: ${reason}`;
+    // V8's complaint coded by where it stopped (jsonComplaint.ts); a file that cannot be read at all says the reader's words.
+    const complaint = error instanceof SyntaxError ? jsonComplaint(reason) : ({ kind: 'other' } as const);
+    switch (complaint.kind) {
+      case 'at':
+        throw coded('unavailable', sentence, 'training_checkpoint_not_json_at', { file, at: complaint.at });
+      case 'ends_early':
+        throw coded('unavailable', sentence, 'training_checkpoint_not_json_ends_early', { file });
+      case 'token':
+        throw coded('unavailable', sentence, 'training_checkpoint_not_json_token', { file, token: complaint.token });
+      case 'other':
+        throw coded('unavailable', sentence, 'training_checkpoint_unreadable', { file, reason: reason.slice(0, 1000) });
+    }
   }
 }
 

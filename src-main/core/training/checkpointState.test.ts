@@ -79,4 +79,32 @@ describe('a missing checkpoint in the user language', () => {
     expect(body).toMatchObject({ code: 'not_found', message: `no checkpoint to resume from in ${temp.dir}` });
     expect(coreTextOf(body.messageCode, body.message, 'ko')).toBe(`${temp.dir}에 이어서 학습할 체크포인트가 없습니다`);
   });
+
+  it("says a state.json that is not JSON by where JSON.parse stopped, without V8's English, the English sentence as before", () => {
+    const cases: [string, string][] = [
+      ['{"epochsCompleted": ', '텍스트가 일찍 끝납니다'],
+      ['{"epochsCompleted": 1,}', '(문자 22)'],
+      ['{"epochsCompleted": yes}', "예상하지 못한 'y'"],
+    ];
+    for (const [content, where] of cases) {
+      const dir = writeState(content);
+      let refused: unknown;
+      try {
+        readCheckpointState(dir);
+      } catch (error) {
+        refused = error;
+      }
+      const body = toErrorBody(refused);
+      const file = join(dir, 'state.json');
+      expect(body.message).toMatch(
+        new RegExp(`^checkpoint file ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be read: (Unexpected|Expected)`),
+      );
+      const korean = coreTextOf(body.messageCode, body.message, 'ko');
+      expect(korean.startsWith(`체크포인트 파일 ${file}을(를) 읽을 수 없습니다: JSON이 아닙니다`)).toBe(true);
+      expect(korean.endsWith(where)).toBe(true);
+      // No English after the path but the format's name and the file's own character, quoted.
+      const after = korean.slice(korean.indexOf(file) + file.length);
+      expect(after.replaceAll('JSON', '').replace(/'.{1,2}'$/u, '')).not.toMatch(/[A-Za-z]/);
+    }
+  });
 });

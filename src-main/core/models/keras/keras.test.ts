@@ -362,6 +362,23 @@ describe('Keras import refuses what KernelLab cannot train, naming the layer or 
     expect(zip.text?.code).toBe('keras_not_zip');
     expect(coreTextOf(zip.text, zip.message, 'ko')).toMatch(/^model\.keras은\(는\) 읽을 수 있는 \.keras\(zip\) 파일이 아닙니다: /);
   });
+
+  it("says a file that is not JSON in Korean by where JSON.parse stopped, without V8's English", () => {
+    const cases: [string, string, string][] = [
+      ['{"class_name": ', 'the Keras file is not JSON: the text ends early', 'Keras 파일이 JSON이 아닙니다: 텍스트가 일찍 끝납니다'],
+      ['{"class_name": "Sequential",', 'the Keras file is not JSON at character 28', 'Keras 파일이 JSON이 아닙니다 (문자 28)'],
+      ['{"class_name": x}', "the Keras file is not JSON: unexpected 'x'", "Keras 파일이 JSON이 아닙니다: 예상하지 못한 'x'"],
+      ['{"class_name": "Sequential"} tail', 'the Keras file is not JSON at character 29', 'Keras 파일이 JSON이 아닙니다 (문자 29)'],
+      ['not json', "the Keras file is not JSON: unexpected 'o'", "Keras 파일이 JSON이 아닙니다: 예상하지 못한 'o'"],
+    ];
+    for (const [text, english, korean] of cases) {
+      const error = refusal(text);
+      // The English sentence keeps V8's words as before; the code says where it stopped.
+      expect(error.message).toMatch(/^the Keras file is not JSON: (Unexpected|Expected)/);
+      expect(coreTextOf(error.text, error.message, 'en')).toBe(english);
+      expect(coreTextOf(error.text, error.message, 'ko')).toBe(korean);
+    }
+  });
 });
 
 describe('Keras export: the way back', () => {

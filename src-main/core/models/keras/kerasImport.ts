@@ -13,6 +13,7 @@
 import { coreText } from '../../contract/coreText.ts';
 import { coded, issueText, KernelLabError } from '../../errors.ts';
 import { jsonDepthExceededAt } from '../../contract/jsonDepth.ts';
+import { jsonComplaint } from '../../jsonComplaint.ts';
 import { CompiledSettings, ModelSpec, type KerasImportResult, type LrScheduleInput, type ModelSpecInput } from '../../contract/training.ts';
 import { inferShapes } from '../shapeInference.ts';
 import { fileText, float32Decimal, isObject, Notes, Problems, shown, type Json } from './kerasReader.ts';
@@ -325,6 +326,22 @@ function compileSettings(compile: Json, problems: Problems, notes: Notes, logits
   return parsed.data;
 }
 
+/** The file is not JSON: V8's complaint in the English sentence, coded by where it stopped (jsonComplaint.ts). */
+function notJson(reason: string): KernelLabError {
+  const sentence = `the Keras file is not JSON: ${reason}`;
+  const complaint = jsonComplaint(reason);
+  switch (complaint.kind) {
+    case 'at':
+      return coded('invalid_input', sentence, 'keras_not_json_at', { at: complaint.at });
+    case 'ends_early':
+      return coded('invalid_input', sentence, 'keras_not_json_ends_early', {});
+    case 'token':
+      return coded('invalid_input', sentence, 'keras_not_json_token', { token: complaint.token });
+    case 'other':
+      return coded('invalid_input', sentence, 'keras_not_json', { reason: reason.slice(0, 500) });
+  }
+}
+
 /** Reads a Keras model's JSON; throws a KernelLabError listing every layer or option that cannot be trained. */
 export function importKeras(text: string, options: { layersOnly?: boolean } = {}): KerasImportResult {
   const deep = jsonDepthExceededAt(text);
@@ -337,7 +354,7 @@ export function importKeras(text: string, options: { layersOnly?: boolean } = {}
     parsed = JSON.parse(text);
   } catch (error) {
     const reason = (error as Error).message;
-    throw coded('invalid_input', `the Keras file is not JSON: ${reason}`, 'keras_not_json', { reason: reason.slice(0, 500) });
+    throw notJson(reason);
   }
   if (!isObject(parsed) || typeof parsed.class_name !== 'string')
     throw coded(
