@@ -124,6 +124,16 @@ describe('kernellab export keras', () => {
     expect(result.stderr).toMatch(/note: Fit as KernelLab trains it: model\.fit\(x, y, batch_size=50, epochs=18/);
   });
 
+  it('says its notes in Korean with --lang ko, the Python code as it is', async () => {
+    const out = join(temp.dir, 'model.json');
+    const result = await kernellab('--lang', 'ko', 'export', 'keras', '--preset', 'mnist-tf1-deep', '--out', out);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /^참고: KernelLab이 학습하는 대로 학습하려면: 픽셀을 \[0, 1\]로 맞춘 뒤 model\.fit\(x, y, batch_size=50, epochs=18/m,
+    );
+    expect(result.stdout).not.toMatch(/Fit as|with pixels scaled/);
+  });
+
   it('refuses AlexNet-28 by its LRN layer', async () => {
     const result = await kernellab('export', 'keras', '--preset', 'alexnet');
     expect(result.code).toBe(2);

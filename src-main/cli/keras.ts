@@ -101,17 +101,17 @@ export function registerKeras(program: Command, open: () => Service): void {
         const id = presetAliases[flags.preset] ?? flags.preset;
         hyperparameters = (await service.call('training.presets', {})).find((p) => p.id === id)?.hyperparameters;
       }
-      const { json, notes } = await service.call('training.exportKeras', {
+      const { json, notes, noteCodes } = await service.call('training.exportKeras', {
         spec: spec as never,
         ...(hyperparameters ? { hyperparameters } : {}),
       });
       if (flags.out !== undefined) {
         write(flags.out, json, m.cli_keras_what_keras_json());
         print(m.cli_keras_exported({ file: flags.out }));
-        for (const note of notes) print(m.cli_keras_note({ note }));
+        notes.forEach((note, i) => print(m.cli_keras_note({ note: storedSentence(noteCodes?.[i], note) })));
       } else {
         printData(json);
-        for (const note of notes) printError(m.cli_keras_note({ note }));
+        notes.forEach((note, i) => printError(m.cli_keras_note({ note: storedSentence(noteCodes?.[i], note) })));
       }
     });
 }

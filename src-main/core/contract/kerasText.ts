@@ -113,4 +113,9 @@ export const kerasTextParams = {
   keras_not_json_at: z.object({ at: z.number().int().nonnegative() }).strict(),
   keras_not_json_ends_early: z.object({}).strict(),
   keras_not_json_token: z.object({ token: word }).strict(),
+  // The notes of a Keras export (core/models/keras/kerasExport.ts); Python code passes as it is.
+  keras_export_fit: z.object({ args: word }).strict(),
+  keras_export_fit_stratified: z.object({ args: word }).strict(),
+  keras_export_step_callback: z.object({ callback: word }).strict(),
+  keras_export_plateau_callback: z.object({ callback: word }).strict(),
 } as const;

@@ -444,7 +444,8 @@ export const trainingMethods = {
   }),
   'training.exportKeras': method({
     input: z.object({ spec: ModelSpec, hyperparameters: Hyperparameters.optional() }).strict(),
-    output: z.object({ json: z.string(), notes: z.array(z.string()) }),
+    // noteCodes: each note coded (contract/kerasText.ts), for the user's language.
+    output: z.object({ json: z.string(), notes: z.array(z.string()), noteCodes: z.array(CoreText).optional() }),
     summary:
       'A model spec (and its hyperparameters) as the Keras 3 JSON that keras.models.model_from_json loads into the same architecture, compiled with the same optimizer.',
   }),

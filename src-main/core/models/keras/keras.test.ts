@@ -422,6 +422,38 @@ describe('Keras export: the way back', () => {
     expect(plateau.notes.join(' ')).toMatch(/ReduceLROnPlateau\(monitor='val_loss', factor=0.5, patience=2/);
   });
 
+  it('says its notes in Korean from their codes, the English notes word for word, the Python code as it is', () => {
+    const spec = presets.find((p) => p.id === 'fashion-keras-tutorial')!;
+    const exports = [
+      exportKeras(spec.spec, spec.hyperparameters),
+      exportKeras(spec.spec, {
+        ...spec.hyperparameters,
+        validationSplitMode: 'stratified',
+        lrSchedule: { type: 'step', factor: 0.5, everyEpochs: 10 },
+      }),
+      exportKeras(spec.spec, {
+        ...spec.hyperparameters,
+        lrSchedule: { type: 'plateau', monitor: 'val_loss', factor: 0.5, patience: 2, minDelta: 1e-4, mode: 'auto', cooldown: 0, minLr: 0 },
+      }),
+    ];
+    expect(exports.flatMap((e) => e.noteCodes.map((c) => c.code))).toEqual([
+      'keras_export_fit',
+      'keras_export_fit_stratified',
+      'keras_export_step_callback',
+      'keras_export_fit',
+      'keras_export_plateau_callback',
+    ]);
+    for (const { notes, noteCodes } of exports) {
+      expect(noteCodes).toHaveLength(notes.length);
+      notes.forEach((note, i) => {
+        expect(coreTextOf(noteCodes[i], '', 'en')).toBe(note);
+        // Without the Python code and the names in it, no English is left.
+        const korean = coreTextOf(noteCodes[i], '', 'ko').replace(/(model\.)?fit\(.*\)/, '');
+        expect(korean.replace(/KernelLab|Keras|validation_split|ReduceLROnPlateau|step/g, '')).not.toMatch(/[A-Za-z]/);
+      });
+    }
+  });
+
   it('refuses a layer Keras has no counterpart for, by name', () => {
     const alexnet = presets.find((p) => p.id === 'alexnet-28')!;
     expect(() => exportKeras(alexnet.spec)).toThrow(/layers\[1\] \(lrn\): Keras has no local response normalisation layer/);

@@ -9,6 +9,7 @@
  * quantization_config makes an older Keras refuse the file). Initialisers carry no seed: Keras
  * draws its own weights from the same distributions.
  */
+import { coreText, type CoreText } from '../../contract/coreText.ts';
 import { coded } from '../../errors.ts';
 import {
   optimizerSettings,
@@ -146,7 +147,7 @@ const kerasLayerName: Record<LayerSpec['type'], string> = {
   activation: 'activation',
 };
 
-function learningRate(hp: Hyperparameters, notes: string[]): number | Json {
+function learningRate(hp: Hyperparameters, notes: ExportNotes): number | Json {
   const schedule = hp.lrSchedule;
   if (!schedule) return hp.learningRate;
   switch (schedule.type) {
@@ -163,20 +164,20 @@ function learningRate(hp: Hyperparameters, notes: string[]): number | Json {
         decay_steps: schedule.decaySteps,
         alpha: schedule.alpha,
       });
-    case 'step':
-      notes.push(
-        `The step schedule is a callback in Keras: fit(..., callbacks=[keras.callbacks.LearningRateScheduler(lambda epoch: ${hp.learningRate} * ${schedule.factor} ** (epoch // ${schedule.everyEpochs}))]).`,
-      );
+    case 'step': {
+      const callback = `fit(..., callbacks=[keras.callbacks.LearningRateScheduler(lambda epoch: ${hp.learningRate} * ${schedule.factor} ** (epoch // ${schedule.everyEpochs}))])`;
+      notes.add(`The step schedule is a callback in Keras: ${callback}.`, coreText('keras_export_step_callback', { callback }));
       return hp.learningRate;
-    case 'plateau':
-      notes.push(
-        `ReduceLROnPlateau is a callback in Keras: fit(..., callbacks=[keras.callbacks.ReduceLROnPlateau(monitor='${schedule.monitor}', factor=${schedule.factor}, patience=${schedule.patience}, min_delta=${schedule.minDelta}, mode='${schedule.mode}', cooldown=${schedule.cooldown}, min_lr=${schedule.minLr})]).`,
-      );
+    }
+    case 'plateau': {
+      const callback = `fit(..., callbacks=[keras.callbacks.ReduceLROnPlateau(monitor='${schedule.monitor}', factor=${schedule.factor}, patience=${schedule.patience}, min_delta=${schedule.minDelta}, mode='${schedule.mode}', cooldown=${schedule.cooldown}, min_lr=${schedule.minLr})])`;
+      notes.add(`ReduceLROnPlateau is a callback in Keras: ${callback}.`, coreText('keras_export_plateau_callback', { callback }));
       return hp.learningRate;
+    }
   }
 }
 
-function compileConfig(hp: Hyperparameters, notes: string[]): Json {
+function compileConfig(hp: Hyperparameters, notes: ExportNotes): Json {
   const settings = optimizerSettings(hp);
   const lr = learningRate(hp, notes);
   const common = { learning_rate: lr, weight_decay: null, clipnorm: null, global_clipnorm: null, clipvalue: null, use_ema: false };
@@ -217,8 +218,8 @@ function compileConfig(hp: Hyperparameters, notes: string[]): Json {
   return { optimizer, loss: 'sparse_categorical_crossentropy', loss_weights: null, metrics: ['accuracy'], weighted_metrics: null };
 }
 
-/** The `model.fit(...)` arguments a model file cannot hold. */
-function fitLine(hp: Hyperparameters): string {
+/** The `model.fit(...)` arguments a model file cannot hold, with its code. */
+function fitLine(hp: Hyperparameters): { note: string; code: CoreText } {
   const args = [`batch_size=${hp.batchSize}`, `epochs=${hp.epochs}`];
   if (hp.validateOn === 'split' && hp.validationSplit > 0) args.push(`validation_split=${hp.validationSplit}`);
   args.push(`shuffle=${hp.shuffle ? 'True' : 'False'}`);
@@ -229,17 +230,33 @@ function fitLine(hp: Hyperparameters): string {
       `callbacks=[keras.callbacks.EarlyStopping(monitor='${es.monitor}', patience=${es.patience}, min_delta=${es.minDelta}, mode='${es.mode}', baseline=${baseline}, restore_best_weights=${es.restoreBestWeights ? 'True' : 'False'}, start_from_epoch=${es.startFromEpoch})]`,
     );
   }
-  const notes = [`Fit as KernelLab trains it: model.fit(x, y, ${args.join(', ')}) with pixels scaled to [0, 1].`];
+  const fit = `Fit as KernelLab trains it: model.fit(x, y, ${args.join(', ')}) with pixels scaled to [0, 1].`;
+  const call = { args: args.join(', ') };
   if (hp.validateOn === 'split' && hp.validationSplit > 0 && hp.validationSplitMode === 'stratified')
-    notes.push(
-      "KernelLab's stratified validation split holds out a seeded fraction of every class; Keras' validation_split takes the last images.",
-    );
-  return notes.join(' ');
+    return {
+      note: `${fit} KernelLab's stratified validation split holds out a seeded fraction of every class; Keras' validation_split takes the last images.`,
+      code: coreText('keras_export_fit_stratified', call),
+    };
+  return { note: fit, code: coreText('keras_export_fit', call) };
+}
+
+/** The export's notes in order, each with its code (contract/kerasText.ts), so kernellab export keras says them in the user's language. */
+class ExportNotes {
+  readonly notes: string[] = [];
+  readonly codes: CoreText[] = [];
+  add(note: string, code: CoreText): void {
+    this.notes.push(note);
+    this.codes.push(code);
+  }
+  first(note: string, code: CoreText): void {
+    this.notes.unshift(note);
+    this.codes.unshift(code);
+  }
 }
 
 /** The Keras 3 model JSON of a spec, compiled with the hyperparameters' optimizer when they are given. */
-export function exportKeras(spec: ModelSpec, hyperparameters?: Hyperparameters): { json: string; notes: string[] } {
-  const notes: string[] = [];
+export function exportKeras(spec: ModelSpec, hyperparameters?: Hyperparameters): { json: string; notes: string[]; noteCodes: CoreText[] } {
+  const notes = new ExportNotes();
   const counts = new Map<string, number>();
   const uniqueName = (base: string) => {
     const n = counts.get(base) ?? 0;
@@ -274,7 +291,8 @@ export function exportKeras(spec: ModelSpec, hyperparameters?: Hyperparameters):
   };
   if (hyperparameters) {
     model.compile_config = compileConfig(hyperparameters, notes);
-    notes.unshift(fitLine(hyperparameters));
+    const fit = fitLine(hyperparameters);
+    notes.first(fit.note, fit.code);
   }
-  return { json: JSON.stringify(model, null, 1), notes };
+  return { json: JSON.stringify(model, null, 1), notes: notes.notes, noteCodes: notes.codes };
 }
