@@ -7,7 +7,9 @@ import { request } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storedErrorText } from '../../i18n/coreText.ts';
 import { AgentClient, Unreachable } from '../core/agents/client.ts';
+import { coreText } from '../core/contract/coreText.ts';
 import { createService, type Service } from '../core/service.ts';
 import { dataDirWithMnist, tinySweep } from '../core/sweeps/sweepFixture.ts';
 import { makeTempDir } from '../test/tempDir.ts';
@@ -79,10 +81,24 @@ describe('agent methods over HTTP', () => {
       ],
     });
     expect(upload).toEqual({ held: true, files: [{ name: 'weights.bin', received: 1, complete: true }] });
-    expect(await client.call('agent.finish', { lease, lastSeq: 1, outcome: { kind: 'failed', error: 'test' } })).toMatchObject({
-      held: true,
-      status: 'failed',
-    });
+    // A failure whose sentence lists problems sends them coded (as a local worker's does); the run keeps them (migration 0017).
+    const problem = {
+      sentence: 'globalStep: Too small: expected number to be >=0',
+      path: 'globalStep',
+      text: coreText('issue_too_small', { minimum: 0 }),
+    };
+    const outcome = {
+      kind: 'failed' as const,
+      error: `checkpoint file /tmp/last/state.json is not a KernelLab checkpoint state: ${problem.sentence}`,
+      errorText: coreText('checkpoint_state_not_state', { file: '/tmp/last/state.json' }),
+      errorIssues: [problem],
+    };
+    expect(await client.call('agent.finish', { lease, lastSeq: 1, outcome })).toMatchObject({ held: true, status: 'failed' });
+    const failed = await service.call('runs.get', { id: lease.runId });
+    expect(failed).toMatchObject({ error: outcome.error, errorCode: outcome.errorText, errorIssues: [problem] });
+    expect(storedErrorText(failed.error!, failed.errorCode, failed.errorIssues, 'ko')).toBe(
+      '체크포인트 파일 /tmp/last/state.json은(는) KernelLab 체크포인트 상태가 아닙니다: globalStep: 0 이상이어야 합니다',
+    );
     expect(await client.call('agent.bye', { agentId: agent(1).id, reason: 'done' })).toEqual({ ok: true });
     client.close();
   });
