@@ -27,6 +27,7 @@
  */
 import { z } from 'zod';
 import { agentLogTextParams } from './agentLogText.ts';
+import { backendTextParams } from './backendText.ts';
 import { datasetPathTextParams } from './datasetPathText.ts';
 import { datasetStateTextParams } from './datasetStateText.ts';
 import { downloadTextParams } from './downloadText.ts';
@@ -383,7 +384,7 @@ export const coreTextParams = {
   keras_not_zip: z.object({ name: word, reason: word }).strict(),
   // A remote agent (core/agents): its flags, its server's refusals, and what it fetched.
   agent_answer_not_contract: z.object({ method: word }).strict(),
-  agent_backend_not_loading: z.object({ backend: word, reason: word }).strict(),
+  agent_backend_not_loading: z.object({ backend: word, reason: wordOrProblems }).strict(),
   agent_bye_done: z.object({}).strict(),
   agent_bye_page_stopped: z.object({}).strict(),
   agent_bye_signal: z.object({}).strict(),
@@ -441,6 +442,7 @@ export const coreTextParams = {
   ...agentLogTextParams,
   ...datasetPathTextParams,
   ...datasetStateTextParams(problems),
+  ...backendTextParams,
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;
