@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorBodyText, problemsOf } from '../../../i18n/coreText.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
+import { DatasetInfo } from '../contract/datasets.ts';
 import { toErrorBody } from '../errors.ts';
 import { createService, type Service } from '../service.ts';
 import { installFromFiles, loadSplit, mnistDataFiles } from './index.ts';
@@ -105,6 +106,11 @@ describe('a corrupt dataset in Korean', () => {
     expect(existsSync(join(root, 'mnist', 'corrupt.codes.json'))).toBe(true);
     writeFileSync(marker, 'train-images-idx3-ubyte: rewritten by an older version');
     expect(await listed('ko')).toBe('train-images-idx3-ubyte: rewritten by an older version');
+
+    // A marker that says too much is bounded as the contract takes it, and the list still crosses the boundary.
+    writeFileSync(marker, [...Array.from({ length: 150 }, (_, i) => `line ${i}`), 'x'.repeat(5000)].join('\n'));
+    const [mnist] = (await service.call('datasets.list', {})).datasets;
+    expect(DatasetInfo.parse(mnist).problemCodes).toHaveLength(100);
 
     // Imported again, the marker and its codes are gone.
     await installFromFiles(root, 'mnist', mnistDataFiles());

@@ -39,11 +39,12 @@ export type DiskState =
   | { state: 'corrupt'; problem: string; problemCode: CoreText | null; problems: ProblemText[] }
   | { state: 'absent' };
 
+/** `problems` bounded as the contract takes them (a marker file may say anything): 100 lines of 4,000 characters. */
 const corruptState = (problems: ProblemText[]): DiskState => ({
   state: 'corrupt',
   problem: problems.map((p) => p.sentence).join('; '),
   problemCode: problems.length === 1 ? problems[0]!.text : null,
-  problems,
+  problems: problems.slice(0, 100).map((p) => ({ ...p, sentence: p.sentence.slice(0, 4000) })),
 });
 
 /** What is on disk for a dataset, cheaply (sizes only; `verifyDataset` re-hashes). */
