@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CoreText, coreText, coreTextCodes, coreTextParams, type CoreTextCode } from '../src-main/core/contract/coreText.ts';
+import {
+  CoreText,
+  coreText,
+  coreTextCodes,
+  coreTextParams,
+  type CoreTextCode,
+  type ProblemText,
+} from '../src-main/core/contract/coreText.ts';
 import { SweepSpec } from '../src-main/core/contract/sweeps.ts';
 import { Hyperparameters } from '../src-main/core/contract/training.ts';
 import { invalidInput, runNotFound, sweepNotFound } from '../src-main/core/errors.ts';
@@ -12,16 +19,25 @@ import { coreTextOf, durationText, issuesOf } from './coreText.ts';
 const hangul = /[\uac00-\ud7a3]/;
 
 /** Parameters for a code, each value distinct so the test can find it in the text. */
-function sampleParams(code: CoreTextCode): Record<string, string | number> {
+function sampleParams(code: CoreTextCode): Record<string, string | number | ProblemText[]> {
   const shape = (coreTextParams[code] as z.ZodObject).shape as Record<string, z.ZodType>;
-  const params: Record<string, string | number> = {};
+  const params: Record<string, string | number | ProblemText[]> = {};
   let n = 0;
   for (const [name, schema] of Object.entries(shape)) {
     n++;
-    params[name] = schema.safeParse(0).success ? 70 + n : `field${n}.kernelSize`;
+    const word = `field${n}.kernelSize`;
+    // A list of sentences inside the sentence: one uncoded item, shown as its English.
+    params[name] = schema.safeParse(0).success
+      ? 70 + n
+      : schema.safeParse(word).success
+        ? word
+        : [{ sentence: word, path: '', text: null }];
   }
   return params;
 }
+
+/** A parameter as the test finds it in the text: a list by its one item's English. */
+const shownParam = (value: string | number | ProblemText[]) => (Array.isArray(value) ? value[0]!.sentence : String(value));
 
 describe('text made in the core, in the page', () => {
   it.each(coreTextCodes)('renders %s in Korean and English with its parameters', (code) => {
@@ -34,7 +50,7 @@ describe('text made in the core, in the page', () => {
     expect(ko).toMatch(hangul);
     expect(en).not.toMatch(hangul);
     for (const [name, value] of Object.entries(params)) {
-      const shown = name.endsWith('Seconds') ? null : String(value);
+      const shown = name.endsWith('Seconds') ? null : shownParam(value);
       if (shown === null) continue;
       expect(ko, `${code} ko shows {${name}}`).toContain(shown);
       expect(en, `${code} en shows {${name}}`).toContain(shown);

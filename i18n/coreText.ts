@@ -57,7 +57,8 @@ export function catalogueWord(prefix: string, value: string, locale: Locale = ge
  * numbers with the locale's grouping (40,000), fractions as the core wrote them (a learning rate
  * of 1e-5 must not round to 0).
  */
-function paramText(name: string, value: string | number, locale: Locale): string {
+function paramText(name: string, value: SentParam, locale: Locale): string {
+  if (Array.isArray(value)) return problemsOf('', value, locale);
   if (typeof value === 'string') return wordText(name, value, locale);
   if (name.endsWith('Seconds')) return durationText(value, locale);
   if (name === 'id' || name.endsWith('Id') || !Number.isInteger(value)) return String(value);
@@ -85,8 +86,10 @@ export function listText(items: string, separator: string, type: Intl.ListFormat
   return f.format(items.split(separator));
 }
 
+/** A parameter as the core sent it: a word, a number, or sentences inside the sentence (each coded, see ProblemText). */
+type SentParam = string | number | ProblemText[];
 /** What the core sent, loosely: a code this page may not know yet. */
-type SentText = { code: string; params: Record<string, string | number> } | CoreText;
+type SentText = { code: string; params: Record<string, SentParam> } | CoreText;
 
 /** The coded text in the locale, or `sentence` (the core's English) when there is none or the page does not know its code. */
 export function coreTextOf(text: SentText | null | undefined, sentence: string, locale: Locale = getLocale()): string {
@@ -94,8 +97,9 @@ export function coreTextOf(text: SentText | null | undefined, sentence: string, 
   const key = `core_${text.code}`;
   const message = Object.hasOwn(byKey, key) ? byKey[key] : undefined;
   if (typeof message !== 'function') return sentence;
-  const params: Record<string, string> = {};
-  for (const [name, value] of Object.entries(text.params)) {
+  // An optional `link` (a dataset file named by a link) absent is no link.
+  const params: Record<string, string> = { link: '' };
+  for (const [name, value] of Object.entries(text.params) as [string, SentParam][]) {
     const list = listParams[`${text.code}.${name}`];
     params[name] = list && typeof value === 'string' ? listText(value, list.separator, list.type, locale) : paramText(name, value, locale);
   }
@@ -122,7 +126,7 @@ export function issuesOf(issues: string[], codes: IssueText[] | undefined, local
  * A sentence made of problems joined with '; ' (a sweep point's error) in the locale: each coded
  * problem rendered, the others as their English; `sentence` when nothing is coded.
  */
-export function problemsOf(sentence: string, codes: ProblemText[] | null | undefined, locale: Locale = getLocale()): string {
+export function problemsOf(sentence: string, codes: readonly ProblemText[] | null | undefined, locale: Locale = getLocale()): string {
   if (!codes || codes.length === 0) return sentence;
   return codes.map((c) => issueLine(c, locale) ?? c.sentence).join('; ');
 }

@@ -9,7 +9,7 @@ import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { print, printError, printJson, terminalText, textTable } from './format.ts';
 import { m } from '../../i18n/paraglide/messages.js';
-import { errorText, storedSentence } from './errorText.ts';
+import { errorText, storedProblems, storedSentence } from './errorText.ts';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -72,7 +72,7 @@ export function registerDatasets(program: Command, open: (extra?: { datasetMirro
             `${d.height}x${d.width}x${d.channels}`,
             mb(d.bytesOnDisk),
             mb(d.downloadBytes),
-            d.problem ? storedSentence(d.problemCode, d.problem) : '',
+            d.problem ? (d.problemCodes ? storedProblems(d.problemCodes, d.problem) : storedSentence(d.problemCode, d.problem)) : '',
           ]),
         ),
       );

@@ -29,6 +29,7 @@ import {
 } from '../contract/index.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import { byeReasons } from '../contract/agents.ts';
+import { backendReason } from './backendReason.ts';
 import { coded } from '../errors.ts';
 import { probeBackendsInWorker } from '../training/probe.ts';
 import { forkWorker, type WorkerLauncher } from '../workerHost.ts';
@@ -145,7 +146,7 @@ async function loadingBackends(launch: WorkerLauncher, entry: string, backend: A
     const reason = probes.find((p) => p.name === backend)?.detail ?? 'unknown';
     throw coded('unavailable', `--backend ${backend} does not load here: ${reason}`, 'agent_backend_not_loading', {
       backend,
-      reason: reason.slice(0, 1000),
+      reason: backendReason(reason),
     });
   }
   if (backends.length === 0) throw coded('unavailable', 'no tfjs backend loads on this node', 'agent_no_backend', {});

@@ -13,8 +13,8 @@
  *   lender's status `text` → `textCode`.
  * - The parameters of each code are named and checked here (`coreTextParams`), so an emitter that
  *   passes the wrong ones fails the type check, and `CoreText` validates what crosses a boundary.
- *   Parameters are numbers or short strings; names and paths are passed as they are (a metric, a
- *   run's name, a field path are never translated).
+ *   Parameters are numbers, short strings or lists of coded sentences (`ProblemText`, joined '; ');
+ *   names and paths are passed as they are (a metric, a run's name, a field path: never translated).
  * - The page renders an unknown code (a newer core than the page) or a missing coded form with
  *   the English sentence: the sentence is always there, the code is an addition.
  * - Validation issues from zod get codes from the issue's own kind (`issue_too_big` …), see
@@ -27,7 +27,9 @@
  */
 import { z } from 'zod';
 import { agentLogTextParams } from './agentLogText.ts';
+import { backendTextParams } from './backendText.ts';
 import { datasetPathTextParams } from './datasetPathText.ts';
+import { datasetStateTextParams } from './datasetStateText.ts';
 import { downloadTextParams } from './downloadText.ts';
 import { importTextParams } from './importText.ts';
 import { kerasTextParams } from './kerasText.ts';
@@ -37,6 +39,11 @@ const id = z.number().int().nonnegative();
 /** A short piece of text passed as it is: a name, a path, a list of allowed values. */
 const word = z.string().max(1000);
 const number = z.number();
+/** Sentences inside a sentence (a corrupt dataset's problems), each coded; a plain string (older cores) still validates. */
+const problems: z.ZodType<ProblemText[]> = z.lazy(() => z.array(ProblemText).max(100));
+const wordOrProblems = z.union([word, problems]);
+/** Where a dataset file's link leads ('' or absent: none), which the catalogue words after `{file}`. */
+const link = word.optional();
 const memoryParams = z.object({ need: word, params: count, weights: word, activations: word, batch: count, limit: word }).strict();
 
 /** Every code the core sends, with the parameters its message takes. */
@@ -186,8 +193,7 @@ export const coreTextParams = {
   folding_no_pairs: z.object({}).strict(),
   folding_off: z.object({}).strict(),
   folding_tpe: z.object({}).strict(),
-  // Datasets: downloads, imports and their files (core/datasets). Lists of problems, paths and
-  // hashes are passed as they are.
+  // Datasets: downloads, imports and their files (core/datasets); paths and hashes as they are, lists of problems coded.
   dataset_verify_absent: z.object({ name: word }).strict(),
   dataset_verify_sha_mismatch: z.object({ file: word, got: word, expected: word }).strict(),
   dataset_being_imported: z.object({ name: word }).strict(),
@@ -195,44 +201,44 @@ export const coreTextParams = {
   dataset_busy_importing: z.object({ name: word }).strict(),
   dataset_cannot_read_path: z.object({ path: word, reason: word }).strict(),
   dataset_cannot_write: z.object({ file: word, reason: word }).strict(),
-  dataset_changed_during_import: z.object({ file: word }).strict(),
-  dataset_corrupt: z.object({ name: word, problem: word }).strict(),
-  dataset_damaged_nothing_queued: z.object({ name: word, problem: word }).strict(),
+  dataset_changed_during_import: z.object({ file: word, link }).strict(),
+  dataset_corrupt: z.object({ name: word, problem: wordOrProblems }).strict(),
+  dataset_damaged_nothing_queued: z.object({ name: word, problem: wordOrProblems }).strict(),
   dataset_delete_downloading: z.object({ name: word }).strict(),
   dataset_delete_downloading_elsewhere: z.object({ name: word, processId: id }).strict(),
   dataset_disk_full: z.object({ file: word, path: word }).strict(),
   dataset_download_canceled: z.object({}).strict(),
   dataset_download_checksum: z.object({ file: word, expected: word, got: word }).strict(),
-  dataset_download_failed: z.object({ name: word, file: word, problems: word }).strict(),
+  dataset_download_failed: z.object({ name: word, file: word, problems: wordOrProblems }).strict(),
   dataset_downloading_elsewhere: z.object({ name: word, processId: id }).strict(),
-  dataset_file_archive_member: z.object({ file: word, member: word }).strict(),
-  dataset_file_archive_missing: z.object({ file: word, members: word, dir: word }).strict(),
-  dataset_file_checksum: z.object({ file: word, got: word, published: word, expected: word }).strict(),
-  dataset_file_cifar_size: z.object({ file: word, bytes: count, records: count, left: count }).strict(),
-  dataset_file_empty: z.object({ file: word }).strict(),
-  dataset_file_gzip_bomb: z.object({ file: word, maxBytes: count }).strict(),
-  dataset_file_gzip_corrupt: z.object({ file: word, reason: word }).strict(),
-  dataset_file_gzip_truncated: z.object({ file: word }).strict(),
-  dataset_file_html: z.object({ file: word }).strict(),
-  dataset_file_idx_size: z.object({ file: word, bytes: count, expected: count }).strict(),
+  dataset_file_archive_member: z.object({ file: word, link, member: word }).strict(),
+  dataset_file_archive_missing: z.object({ file: word, link, members: word, dir: word }).strict(),
+  dataset_file_checksum: z.object({ file: word, link, got: word, published: word, expected: word }).strict(),
+  dataset_file_cifar_size: z.object({ file: word, link, bytes: count, records: count, left: count }).strict(),
+  dataset_file_empty: z.object({ file: word, link }).strict(),
+  dataset_file_gzip_bomb: z.object({ file: word, link, maxBytes: count }).strict(),
+  dataset_file_gzip_corrupt: z.object({ file: word, link, reason: word }).strict(),
+  dataset_file_gzip_truncated: z.object({ file: word, link }).strict(),
+  dataset_file_html: z.object({ file: word, link }).strict(),
+  dataset_file_idx_size: z.object({ file: word, link, bytes: count, expected: count }).strict(),
   dataset_file_image_size: z
-    .object({ file: word, height: count, width: count, dataset: word, expectedHeight: count, expectedWidth: count })
+    .object({ file: word, link, height: count, width: count, dataset: word, expectedHeight: count, expectedWidth: count })
     .strict(),
-  dataset_file_label_range: z.object({ file: word, label: count, record: count, max: count }).strict(),
-  dataset_file_missing: z.object({ file: word }).strict(),
-  dataset_file_not_idx: z.object({ file: word, magic: count }).strict(),
-  dataset_file_not_tar: z.object({ file: word, reason: word }).strict(),
-  dataset_file_too_big: z.object({ file: word, bytes: count, limit: count, published: word }).strict(),
-  dataset_file_wrong_size: z.object({ file: word, bytes: count, expected: count }).strict(),
-  dataset_files_missing: z.object({ name: word, have: word, missing: word, left: word }).strict(),
-  dataset_files_missing_none: z.object({ name: word, missing: word, left: word }).strict(),
-  dataset_files_rejected: z.object({ name: word, rejected: word, missing: word, left: word }).strict(),
+  dataset_file_label_range: z.object({ file: word, link, label: count, record: count, max: count }).strict(),
+  dataset_file_missing: z.object({ file: word, link }).strict(),
+  dataset_file_not_idx: z.object({ file: word, link, magic: count }).strict(),
+  dataset_file_not_tar: z.object({ file: word, link, reason: word }).strict(),
+  dataset_file_too_big: z.object({ file: word, link, bytes: count, limit: count, published: word }).strict(),
+  dataset_file_wrong_size: z.object({ file: word, link, bytes: count, expected: count }).strict(),
+  dataset_files_missing: z.object({ name: word, have: word, missing: word, left: wordOrProblems }).strict(),
+  dataset_files_missing_none: z.object({ name: word, missing: word, left: wordOrProblems }).strict(),
+  dataset_files_rejected: z.object({ name: word, rejected: wordOrProblems, missing: word, left: wordOrProblems }).strict(),
   dataset_import_canceled: z.object({ name: word }).strict(),
   dataset_no_download_source: z.object({ name: word }).strict(),
-  dataset_no_source_holds: z.object({ name: word, failures: word }).strict(),
+  dataset_no_source_holds: z.object({ name: word, failures: wordOrProblems }).strict(),
   dataset_note_read: z.object({ label: word, link: word }).strict(),
   dataset_no_such_path: z.object({ path: word }).strict(),
-  dataset_not_a_file_of: z.object({ file: word, name: word, expected: word }).strict(),
+  dataset_not_a_file_of: z.object({ file: word, link, name: word, expected: word }).strict(),
   dataset_not_ready: z.object({ name: word }).strict(),
   dataset_not_ready_nothing_queued: z.object({ name: word }).strict(),
   dataset_not_recognised: z.object({}).strict(),
@@ -381,7 +387,7 @@ export const coreTextParams = {
   keras_not_zip: z.object({ name: word, reason: word }).strict(),
   // A remote agent (core/agents): its flags, its server's refusals, and what it fetched.
   agent_answer_not_contract: z.object({ method: word }).strict(),
-  agent_backend_not_loading: z.object({ backend: word, reason: word }).strict(),
+  agent_backend_not_loading: z.object({ backend: word, reason: wordOrProblems }).strict(),
   agent_bye_done: z.object({}).strict(),
   agent_bye_page_stopped: z.object({}).strict(),
   agent_bye_signal: z.object({}).strict(),
@@ -438,6 +444,8 @@ export const coreTextParams = {
   ...kerasTextParams,
   ...agentLogTextParams,
   ...datasetPathTextParams,
+  ...datasetStateTextParams(problems),
+  ...backendTextParams,
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;
@@ -452,7 +460,8 @@ const isCode = (code: string): code is CoreTextCode => Object.hasOwn(coreTextPar
 export const CoreText = z
   .object({
     code: z.string().max(80),
-    params: z.record(z.string().max(40), z.union([z.string().max(1000), z.number()])),
+    // A list is checked item by item against its code's parameters below.
+    params: z.record(z.string().max(40), z.union([z.string().max(1000), z.number(), z.array(z.unknown()).max(100)])),
   })
   .strict()
   .superRefine((text, ctx) => {
@@ -478,8 +487,14 @@ export type IssueText = z.infer<typeof IssueText>;
  * One problem of several that an English sentence joins with '; ' (a sweep point's errors): the
  * English item, and its coded form with the field path ('' where the text names its field itself).
  */
-export const ProblemText = z.object({ sentence: z.string().max(4000), path: z.string().max(1000), text: CoreText.nullable() }).strict();
-export type ProblemText = z.infer<typeof ProblemText>;
+export interface ProblemText {
+  sentence: string;
+  path: string;
+  text: CoreText | null;
+}
+export const ProblemText: z.ZodType<ProblemText> = z
+  .object({ sentence: z.string().max(4000), path: z.string().max(1000), text: CoreText.nullable() })
+  .strict();
 
 /** Builds a CoreText with its parameters type-checked against its code. */
 export function coreText<C extends CoreTextCode>(code: C, params: z.infer<(typeof coreTextParams)[C]>): CoreText {

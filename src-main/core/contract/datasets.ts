@@ -3,7 +3,7 @@
  * cancel, import from files on disk, delete, verify, and sample images for the gallery.
  */
 import { z } from 'zod';
-import { CoreText } from './coreText.ts';
+import { CoreText, ProblemText } from './coreText.ts';
 import { method } from './define.ts';
 
 export const DatasetName = z.enum(['mnist', 'fashion-mnist', 'cifar10']);
@@ -37,6 +37,8 @@ export const DatasetInfo = z.object({
   problem: z.string().nullable(),
   /** `problem`'s coded form, for the page's language (contract/coreText.ts); absent or null: English only. */
   problemCode: CoreText.nullable().optional(),
+  /** A corrupt dataset's problems one by one, each coded, as `problem` joins them with '; ' (absent or null: `problemCode` says it). */
+  problemCodes: z.array(ProblemText).max(100).nullable().optional(),
 });
 export type DatasetInfo = z.infer<typeof DatasetInfo>;
 

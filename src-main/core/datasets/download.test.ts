@@ -206,6 +206,27 @@ describe('downloadDataset from a local HTTP mirror', () => {
     }
   });
 
+  it("says in Korean that no source holds the files, with each source's reason inside (issue 17)", async () => {
+    const mirror = join(tmp.dir, 'empty-mirror');
+    mkdirSync(join(mirror, 'mnist'), { recursive: true });
+    const http = await failure(downloadDataset(join(tmp.dir, 'a'), 'mnist', { ...quick, mirror: `${server.url}/missing` }));
+    const folder = await failure(downloadDataset(join(tmp.dir, 'b'), 'mnist', { ...quick, mirror }));
+    for (const error of [http, folder]) {
+      expect(error.message).toMatch(/^mnist: no source holds its files: canonical: train-images-idx3-ubyte\.gz not found \(/);
+      const body = (error as KernelLabError).toBody();
+      expect(errorBodyText(body, 'en')).toBe(error.message);
+      const ko = korean(error);
+      expect(ko).toMatch(/^mnist: 어느 출처에도 파일이 없습니다: canonical: train-images-idx3-ubyte\.gz을\(를\) 찾을 수 없습니다\(/);
+      expect(ko).not.toMatch(/not found|no such file/);
+    }
+    expect(korean(http)).toMatch(
+      /찾을 수 없습니다\(http:\/\/127\.0\.0\.1:\d+\/missing\/mnist\/train-images-idx3-ubyte\.gz: HTTP 404 응답\)$/,
+    );
+    expect(korean(folder)).toMatch(
+      new RegExp(`찾을 수 없습니다\\(${join(mirror, 'mnist')}/train-images-idx3-ubyte\\.gz: 파일이 없습니다\\)$`),
+    );
+  });
+
   it('uses a mirror folder the same way', async () => {
     const mirror = join(tmp.dir, 'mirror');
     mkdirSync(join(mirror, 'mnist'), { recursive: true });

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { coreText, type ProblemText } from '../contract/coreText.ts';
+import { coreText, type CoreText, type ProblemText } from '../contract/coreText.ts';
 import { coded, KernelLabError } from '../errors.ts';
 import { checkContent } from './decode.ts';
 import { sha256Bytes, sha256File } from './hash.ts';
@@ -124,7 +124,8 @@ function takeDownloadLock(datasetsDir: string, name: DatasetName): () => void {
 
 async function downloadVariants(datasetsDir: string, def: DatasetDef, variants: Variant[], options: DownloadOptions): Promise<Manifest> {
   const name = def.name;
-  const failures: string[] = [];
+  // Each variant its sources do not hold, in English and coded, with its sources' problems inside.
+  const failures: ProblemText[] = [];
   for (const variant of variants) {
     const sources = sourcesFor(def, variant, options.mirror as Mirror | undefined, options.baseUrls);
     try {
@@ -132,19 +133,31 @@ async function downloadVariants(datasetsDir: string, def: DatasetDef, variants: 
     } catch (error) {
       // A variant its sources do not hold at all: try the next one (a mirror of the test subset, say).
       if (error instanceof NotHeldError) {
-        failures.push(error.message);
+        failures.push({ sentence: error.message.slice(0, 4000), path: '', text: error.text });
         continue;
       }
       throw error;
     }
   }
-  throw coded('unavailable', `${name}: no source holds its files: ${failures.join('; ')}`, 'dataset_no_source_holds', {
-    name,
-    failures: failures.join('; '),
-  });
+  throw coded(
+    'unavailable',
+    `${name}: no source holds its files: ${failures.map((f) => f.sentence).join('; ')}`,
+    'dataset_no_source_holds',
+    {
+      name,
+      failures: failures.slice(0, 100),
+    },
+  );
 }
 
-class NotHeldError extends Error {}
+/** A variant whose first file no source holds (every source said 404 or no such file): `text` says it coded. */
+class NotHeldError extends Error {
+  readonly text: CoreText;
+  constructor(message: string, text: CoreText) {
+    super(message);
+    this.text = text;
+  }
+}
 
 async function downloadVariant(
   datasetsDir: string,
@@ -285,7 +298,15 @@ async function fetchFromSources(f: {
   }
   const sentences = problems.map((p) => p.sentence);
   const allMissing = problems.length > 0 && sentences.every((p) => /HTTP 404|no such file/.test(p));
-  if (allMissing && f.index === 0) throw new NotHeldError(`${f.variant.id}: ${item.name} not found (${sentences.join('; ')})`);
+  if (allMissing && f.index === 0)
+    throw new NotHeldError(
+      `${f.variant.id}: ${item.name} not found (${sentences.join('; ')})`,
+      coreText('dataset_variant_not_held', {
+        variant: f.variant.id,
+        file: item.name,
+        problems: problems.slice(0, 100).map((p) => ({ ...p, sentence: p.sentence.slice(0, 4000) })),
+      }),
+    );
   throw new KernelLabError('unavailable', `${def.name}: could not download ${item.name}: ${sentences.join('; ')}`, sentences, {
     text: coreText('dataset_download_failed_sources', { name: def.name, file: item.name }),
     issueTexts: problems.map((p) => ({ path: p.path, text: p.text })),

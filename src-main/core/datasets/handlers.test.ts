@@ -185,5 +185,10 @@ describe('datasets service methods', () => {
     expect(coreTextOf(listed.problemCode, listed.problem!, 'ko')).toMatch(
       /^mnist: train-images-idx3-ubyte.gz을\(를\) 다운로드하지 못했습니다: /,
     );
+    // Each source's problem inside it is coded too (issue 17), in the event as in the list.
+    for (const said of [coreTextOf(listed.problemCode, listed.problem!, 'ko'), coreTextOf(events.at(-1)!.messageCode, '', 'ko')]) {
+      expect(said).toContain('데이터셋 데이터가 아니라 HTML 페이지입니다');
+      expect(said).not.toMatch(/is an HTML page|web server/);
+    }
   });
 });

@@ -99,8 +99,9 @@ describe('installFromFiles refuses bad files with the file and the problem, and 
     writeFileSync(join(dir, 'train_subset_10k.bin.gz'), gzipSync(Buffer.concat([cifarRecord(1, [0, 0, 0]), Buffer.alloc(100)])));
     const error = await failure(installFromFiles(data(), 'cifar10', [dir]));
     expect(error.message).toMatch(/^train_subset_10k.bin.gz: size 3173 is not a multiple of the 3073-byte CIFAR record/);
-    expect(korean(error)).toMatch(
-      /^cifar10에는 아직 train_subset_10k.bin.gz, test_batch_reordered.bin.gz이\(가\) 없습니다. 받아들이지 않은 파일: train_subset_10k.bin.gz: size 3173/,
+    // Each refused file's problem is coded inside the sentence too.
+    expect(korean(error)).toBe(
+      'cifar10에는 아직 train_subset_10k.bin.gz, test_batch_reordered.bin.gz이(가) 없습니다. 받아들이지 않은 파일: train_subset_10k.bin.gz: 크기 3,173바이트가 CIFAR 레코드의 배수가 아닙니다(온전한 레코드 1개, 남는 바이트 100). 잘렸거나 CIFAR 바이너리 데이터가 아닙니다',
     );
     // Named on its own, the file's problem is coded too.
     const named = await failure(installFromFiles(data(), 'cifar10', [join(dir, 'train_subset_10k.bin.gz')]));

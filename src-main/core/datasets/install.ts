@@ -4,7 +4,7 @@ import { basename, join, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { coded, KernelLabError } from '../errors.ts';
-import { coreText, type CoreText } from '../contract/coreText.ts';
+import { coreText, type CoreText, type ProblemText } from '../contract/coreText.ts';
 import { extractArchive } from './archive.ts';
 import { checkContent } from './decode.ts';
 import { sha256Bytes } from './hash.ts';
@@ -41,14 +41,14 @@ export async function identifyFile(def: DatasetDef, source: SourceFile, signal?:
   try {
     return await identify(def, source, signal);
   } catch (error) {
-    // Decoders name the file by its own name; a link also says where it leads.
+    // Decoders name the file by its own name; a link also says where it leads (its coded `link`, which the catalogue words).
     if (error instanceof KernelLabError && source.label !== source.name && error.message.startsWith(`${source.name}: `)) {
       const text =
         error.text && 'file' in error.text.params
           ? // Widened first: comparing the spread with every code's parameters is past the type checker's limit.
             ({
               code: error.text.code,
-              params: { ...(error.text.params as Record<string, string | number>), file: source.label },
+              params: { ...(error.text.params as Record<string, unknown>), file: source.name, link: source.link.slice(0, 1000) },
             } as CoreText)
           : error.text;
       throw new KernelLabError(error.code, `${source.label}${error.message.slice(source.name.length)}`, error.issues, text ? { text } : {});
@@ -132,7 +132,7 @@ export async function installFromFiles(
   const extractDir = join(dir, `.extract-${process.pid}`);
   const signal = options.signal;
   const found: Identified[] = [];
-  const rejected: string[] = [];
+  const rejected: ProblemText[] = [];
   let completed = false;
   try {
     // Importing a folder that holds the data folder must not re-import the dataset's own files.
@@ -141,7 +141,7 @@ export async function installFromFiles(
     const notes = [...read.map((f) => `read ${f.label}`), ...listed.skipped.map((s) => `skipped ${s}`)];
     const noteTexts = [...read.map((f) => coreText('dataset_note_read', { label: f.name, link: f.link })), ...listed.skippedTexts];
     await identifyAll({ def, name, sources: listed.files, extractDir, signal, found, rejected });
-    const variant = pickVariant(def, found, rejected, listed.skipped);
+    const variant = pickVariant(def, found, rejected, listed);
     const chosen = variant.files.map((file) => found.find((f) => f.variant === variant && f.file.name === file.name) as Identified);
     mkdirSync(dir, { recursive: true });
     removeManifest(datasetsDir, name);
@@ -189,7 +189,7 @@ async function identifyAll(r: {
   extractDir: string;
   signal: AbortSignal | undefined;
   found: Identified[];
-  rejected: string[];
+  rejected: ProblemText[];
 }): Promise<void> {
   const { def, name, extractDir, signal, found, rejected } = r;
   for (const source of r.sources) {
@@ -201,7 +201,7 @@ async function identifyAll(r: {
       // In a folder, a damaged file may belong to another dataset with the same file names
       // (MNIST and Fashion-MNIST): it matters only if this dataset ends up incomplete.
       if (source.named || !(error instanceof KernelLabError) || error.code !== 'invalid_input') throw error;
-      rejected.push(error.message);
+      rejected.push({ sentence: error.message.slice(0, 4000), path: '', text: error.text ?? null });
       continue;
     }
     if (candidate.kind === 'unknown') {
@@ -210,7 +210,7 @@ async function identifyAll(r: {
         'invalid_input',
         `${source.label}: is not a file of ${name}; expected one of ${expectedNames(def).join(', ')}`,
         'dataset_not_a_file_of',
-        { file: source.label, name, expected: expectedNames(def).join(', ') },
+        { file: source.name, link: source.link.slice(0, 1000), name, expected: expectedNames(def).join(', ') },
       );
     }
     if (candidate.kind === 'file') {
@@ -276,7 +276,7 @@ async function copyOrMove(f: Identified, to: string, move: boolean, signal?: Abo
         'invalid_input',
         `${f.source.label}: changed while it was being imported; import it again`,
         'dataset_changed_during_import',
-        { file: f.source.label },
+        { file: f.source.name, link: f.source.link.slice(0, 1000) },
       );
   } catch (error) {
     rmSync(to, { force: true });
@@ -293,7 +293,12 @@ function expectedNames(def: DatasetDef): string[] {
   return def.variants.flatMap((v) => [...(v.download?.archive ? [v.download.archive.name] : []), ...v.files.map((f) => f.name)]);
 }
 
-function pickVariant(def: DatasetDef, found: Identified[], rejected: string[], skipped: string[]): Variant {
+function pickVariant(
+  def: DatasetDef,
+  found: Identified[],
+  rejected: ProblemText[],
+  { skipped, skippedTexts }: { skipped: string[]; skippedTexts: CoreText[] },
+): Variant {
   let best: { variant: Variant; missing: string[] } | undefined;
   for (const variant of def.variants) {
     const missing = variant.files
@@ -310,18 +315,35 @@ function pickVariant(def: DatasetDef, found: Identified[], rejected: string[], s
     skipped.length === 0
       ? ''
       : ` (left out: ${skipped.slice(0, 3).join('; ')}${skipped.length > 3 ? `; and ${skipped.length - 3} more` : ''})`;
+  // The same, coded: the first three left out, each with its code, and how many more.
+  const shown = skipped.slice(0, 3).map((sentence, i) => ({ sentence, path: '', text: skippedTexts[i] ?? null }));
+  const leftText =
+    skipped.length === 0
+      ? ''
+      : [
+          {
+            sentence: left,
+            path: '',
+            text:
+              skipped.length > 3
+                ? coreText('dataset_left_out_more', { skipped: shown, more: skipped.length - 3 })
+                : coreText('dataset_left_out', { skipped: shown }),
+          },
+        ];
   const name = def.name;
-  if (rejected.length > 0)
-    throw coded('invalid_input', `${rejected.join('; ')} (so ${name} is still missing ${missing})${left}`, 'dataset_files_rejected', {
+  if (rejected.length > 0) {
+    const sentence = rejected.map((r) => r.sentence).join('; ');
+    throw coded('invalid_input', `${sentence} (so ${name} is still missing ${missing})${left}`, 'dataset_files_rejected', {
       name,
-      rejected: rejected.join('; '),
+      rejected: rejected.slice(0, 100),
       missing,
-      left,
+      left: leftText,
     });
+  }
   throw new KernelLabError('invalid_input', `${name}: the files given hold ${have}; still missing ${missing}${left}`, undefined, {
     text:
       found.length === 0
-        ? coreText('dataset_files_missing_none', { name, missing, left })
-        : coreText('dataset_files_missing', { name, have: held, missing, left }),
+        ? coreText('dataset_files_missing_none', { name, missing, left: leftText })
+        : coreText('dataset_files_missing', { name, have: held, missing, left: leftText }),
   });
 }

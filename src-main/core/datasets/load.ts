@@ -2,10 +2,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { coreText, type ProblemText } from '../contract/coreText.ts';
 import { coded, KernelLabError } from '../errors.ts';
 import { decodeSplit } from './decode.ts';
 import { sha256Bytes } from './hash.ts';
-import { datasetDir, quickCheck, readManifest } from './manifest.ts';
+import { datasetDir, quickProblems, readManifest } from './manifest.ts';
 import { diskState, markCorrupt } from './status.ts';
 import { registry, type DatasetName, type RegistryFile, type SplitName } from './registry.ts';
 
@@ -36,9 +37,16 @@ let cacheCounter = 0;
  * (`cache/<split>.u8`: images then labels) beside them; later loads read the cache after
  * checking its size and SHA-256.
  */
-/** A dataset that cannot be read; `advice` follows the problem (the manifest case gave none). */
-function corrupt(name: string, problem: string, advice = '; delete it and download or import it again'): KernelLabError {
-  return coded('unavailable', `dataset ${name} is corrupt: ${problem}${advice}`, 'dataset_corrupt', { name, problem });
+/**
+ * A dataset that cannot be read, its problems each coded (the page and a Korean CLI say them in
+ * the user's language); `advice` follows the problems (the manifest case gave none).
+ */
+function corrupt(name: string, problems: ProblemText[], advice = '; delete it and download or import it again'): KernelLabError {
+  const problem = problems.map((p) => p.sentence).join('; ');
+  const text = advice
+    ? coreText('dataset_corrupt', { name, problem: problems })
+    : coreText('dataset_corrupt_manifest', { name, problem: problems });
+  return new KernelLabError('unavailable', `dataset ${name} is corrupt: ${problem}${advice}`, undefined, { text });
 }
 
 export async function loadSplit(datasetsDir: string, name: DatasetName, split: SplitName): Promise<RawSplit> {
@@ -53,7 +61,7 @@ export async function loadSplit(datasetsDir: string, name: DatasetName, split: S
   const read = readManifest(datasetsDir, name);
   if (!read) {
     const disk = diskState(datasetsDir, name);
-    if (disk.state === 'corrupt') throw corrupt(name, disk.problem);
+    if (disk.state === 'corrupt') throw corrupt(name, disk.problems);
     throw coded(
       'not_found',
       `dataset ${name} is not ready in ${datasetsDir}: download it (kernellab datasets download ${name}) or import its files`,
@@ -63,9 +71,17 @@ export async function loadSplit(datasetsDir: string, name: DatasetName, split: S
   }
   const { manifest, text } = read;
   const variant = def.variants.find((v) => v.id === manifest.variant);
-  if (!variant) throw new KernelLabError('unavailable', `${name}/manifest.json names an unknown variant '${manifest.variant}'`);
-  const problems = quickCheck(datasetsDir, manifest);
-  if (problems.length > 0) throw corrupt(name, problems.join('; '));
+  if (!variant)
+    throw coded('unavailable', `${name}/manifest.json names an unknown variant '${manifest.variant}'`, 'dataset_manifest_unknown_variant', {
+      name,
+      variant: manifest.variant.slice(0, 1000),
+    });
+  const problems = quickProblems(datasetsDir, manifest);
+  if (problems.length > 0)
+    throw corrupt(
+      name,
+      problems.map((p) => ({ ...p, path: '' })),
+    );
 
   const splitDef = variant.splits[split];
   const dir = datasetDir(datasetsDir, name);
@@ -83,12 +99,23 @@ export async function loadSplit(datasetsDir: string, name: DatasetName, split: S
   for (const fileName of names) {
     const entry = variant.files.find((f) => f.name === fileName) as RegistryFile;
     const m = manifest.files.find((f) => f.name === fileName);
-    if (!m) throw corrupt(name, `manifest.json does not list ${fileName}`, '');
+    if (!m)
+      throw corrupt(
+        name,
+        [{ sentence: `manifest.json does not list ${fileName}`, path: '', text: coreText('dataset_manifest_lacks', { file: fileName }) }],
+        '',
+      );
     const bytes = new Uint8Array(await readFile(join(dir, m.stored)));
     const sha = sha256Bytes(bytes);
     if (sha !== m.sha256) {
-      markCorrupt(datasetsDir, name, [`${m.stored}: SHA-256 is ${sha}, the verified file had ${m.sha256}`]);
-      throw corrupt(name, `${m.stored} has SHA-256 ${sha}, the verified file had ${m.sha256}`);
+      const mismatch = coreText('dataset_verify_sha_mismatch', { file: m.stored, got: sha, expected: m.sha256 });
+      markCorrupt(datasetsDir, name, [
+        { sentence: `${m.stored}: SHA-256 is ${sha}, the verified file had ${m.sha256}`, path: '', text: mismatch },
+      ]);
+      const sentence = `${m.stored} has SHA-256 ${sha}, the verified file had ${m.sha256}`;
+      throw corrupt(name, [
+        { sentence, path: '', text: coreText('dataset_stored_sha_mismatch', { file: m.stored, got: sha, expected: m.sha256 }) },
+      ]);
     }
     files.set(fileName, { entry, bytes, label: m.stored });
   }

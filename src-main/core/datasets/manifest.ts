@@ -2,7 +2,7 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { z } from 'zod';
 import { coreText, type CoreText } from '../contract/coreText.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 import { datasetNames, type DatasetName } from './registry.ts';
 
 /**
@@ -43,13 +43,20 @@ export function readManifest(datasetsDir: string, name: DatasetName): { manifest
   try {
     json = JSON.parse(text);
   } catch {
-    throw new KernelLabError('unavailable', `${name}/${MANIFEST}: not valid JSON; delete the dataset and import or download it again`);
+    throw coded(
+      'unavailable',
+      `${name}/${MANIFEST}: not valid JSON; delete the dataset and import or download it again`,
+      'dataset_manifest_not_json',
+      { name, file: MANIFEST },
+    );
   }
   const parsed = Manifest.safeParse(json);
   if (!parsed.success || parsed.data.dataset !== name) {
-    throw new KernelLabError(
+    throw coded(
       'unavailable',
       `${name}/${MANIFEST}: not a KernelLab dataset manifest for ${name}; delete the dataset and import or download it again`,
+      'dataset_manifest_not_manifest',
+      { name, file: MANIFEST },
     );
   }
   return { manifest: parsed.data, text };
@@ -66,12 +73,7 @@ export function removeManifest(datasetsDir: string, name: DatasetName): void {
   rmSync(join(datasetDir(datasetsDir, name), MANIFEST), { force: true });
 }
 
-/** Cheap check (sizes only) that the stored files are still what the manifest says. Returns the problems. */
-export function quickCheck(datasetsDir: string, manifest: Manifest): string[] {
-  return quickProblems(datasetsDir, manifest).map((p) => p.sentence);
-}
-
-/** The same problems, each with its coded form (contract/coreText.ts) for the page and the CLI in Korean. */
+/** Cheap check (sizes only) that the stored files are still what the manifest says: the problems, each coded (contract/coreText.ts). */
 export function quickProblems(datasetsDir: string, manifest: Manifest): { sentence: string; text: CoreText }[] {
   const dir = datasetDir(datasetsDir, manifest.dataset);
   const problems: { sentence: string; text: CoreText }[] = [];

@@ -142,6 +142,36 @@ describe('datasets.import takes regular files only', () => {
     expect(message).toMatch(/not an IDX image file/);
   });
 
+  it("says a linked file's problem in Korean with where the link leads, and what a folder import left out (issue 17)", async () => {
+    const secret = join(tmp.dir, 'secret.txt');
+    writeFileSync(secret, 'root:x:0:0:the secret line\n'.repeat(2000));
+    const link = join(tmp.dir, 'train-images-idx3-ubyte');
+    symlinkSync(secret, link);
+    const named = await refused(service.call('datasets.import', { name: 'mnist', paths: [link] }));
+    expect(named.message).toMatch(/^train-images-idx3-ubyte \(a link to .*secret\.txt\): /);
+    expect(inKorean(named)).toBe(`train-images-idx3-ubyte(${secret}을(를) 가리키는 링크): IDX 매직 넘버 2,051로 시작하지 않습니다`);
+    expect(errorBodyText(toErrorBody(named), 'en')).toBe(
+      `train-images-idx3-ubyte (a link to ${secret}): does not start with the IDX magic number 2,051`,
+    );
+
+    // In a folder the same file is refused among others, and a FIFO beside it is left out: both coded inside the sentence.
+    const dir = join(tmp.dir, 'folder');
+    mkdirSync(dir);
+    symlinkSync(secret, join(dir, 'train-images-idx3-ubyte'));
+    mkfifo(join(dir, 'stray.fifo'));
+    const inFolder = await refused(service.call('datasets.import', { name: 'mnist', paths: [dir] }));
+    expect(inFolder.message).toMatch(/^train-images-idx3-ubyte \(a link to .*\): .* \(left out: stray\.fifo: is a named pipe/);
+    const korean = inKorean(inFolder);
+    expect(korean).toMatch(/^mnist에는 아직 .*이\(가\) 없습니다\. 받아들이지 않은 파일: /);
+    expect(korean).toContain(
+      `받아들이지 않은 파일: train-images-idx3-ubyte(${secret}을(를) 가리키는 링크): IDX 매직 넘버 2,051로 시작하지 않습니다`,
+    );
+    expect(korean).toMatch(
+      / \(제외된 항목: 건너뜀: stray\.fifo: 일반 파일이 아닌 이름 있는 파이프\(FIFO\)입니다\. KernelLab은 일반 파일과 폴더만 가져옵니다\)$/,
+    );
+    expect(korean).not.toMatch(/a link to|left out|skipped|does not start/);
+  });
+
   it('refuses a file larger than any file of the dataset without reading it', async () => {
     const big = join(tmp.dir, 'train-images-idx3-ubyte');
     writeFileSync(big, '');

@@ -94,6 +94,7 @@ export class DatasetTransfers {
       downloadBytes: downloadBytes(def),
       problem: disk.state === 'corrupt' ? disk.problem : disk.state === 'absent' ? (failure?.message ?? null) : null,
       problemCode: disk.state === 'corrupt' ? disk.problemCode : disk.state === 'absent' ? (failure?.text ?? null) : null,
+      problemCodes: disk.state === 'corrupt' ? disk.problems : null,
     };
   }
 
@@ -277,11 +278,14 @@ export class DatasetTransfers {
 /**
  * The one coded sentence a failed download leaves in its event and in the datasets list, which
  * carry no issues: a refusal that lists each source's problem as its issues (the CLI and the
- * page's error box say those coded) is said there with the problems inside it, as the sentence
- * before they were coded.
+ * page's error box say those coded) is said there with the problems inside it, each still coded.
  */
 function listedFailureText(error: KernelLabError): CoreText | null {
   const text = error.text ?? null;
   if (text?.code !== 'dataset_download_failed_sources' || !error.issues) return text;
-  return coreText('dataset_download_failed', { ...text.params, problems: error.issues.join('; ').slice(0, 1000) });
+  const problems = error.issues.slice(0, 100).map((sentence, i) => {
+    const coded = error.issueTexts?.[i];
+    return { sentence: sentence.slice(0, 4000), path: coded?.path ?? '', text: coded?.text ?? null };
+  });
+  return coreText('dataset_download_failed', { ...text.params, problems });
 }

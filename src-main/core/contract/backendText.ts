@@ -1,0 +1,22 @@
+/**
+ * Why a tfjs backend does not load (core/agents/backendReason.ts), as far as KernelLab recognises
+ * it: part of coreTextParams (coreText.ts), which spreads them in. Paths, library names and
+ * versions pass as they are; anything unrecognised is tfjs' (or Node's) own words, quoted.
+ */
+import { z } from 'zod';
+
+const word = z.string().max(1000);
+
+export const backendTextParams = {
+  backend_engine_not_installed: z.object({}).strict(),
+  backend_engine_folder_incomplete: z.object({ dir: word }).strict(),
+  backend_not_initialised: z.object({ backend: word }).strict(),
+  backend_addon_not_initialised: z.object({}).strict(),
+  backend_addon_missing: z.object({ path: word }).strict(),
+  backend_package_missing: z.object({ module: word }).strict(),
+  backend_cuda_library_missing: z.object({ library: word }).strict(),
+  backend_library_missing: z.object({ library: word }).strict(),
+  backend_node_abi: z.object({ module: word, built: word, needs: word }).strict(),
+  backend_node_abi_module: z.object({ module: word }).strict(),
+  backend_tfjs_said: z.object({ said: word }).strict(),
+} as const;
