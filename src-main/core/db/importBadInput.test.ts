@@ -60,6 +60,38 @@ describe('runs.import: statuses from elsewhere are never runnable (defect 2)', (
     expect(store.getRunByUuid(runs[2]!.uuid as string)!.error).toMatch(/^paused; imported while interrupted/);
     expect(store.claimNextRunnable()).toBeUndefined();
   });
+
+  it("imports a sweep 'pending' from before migration 0016 (it meant paused) paused, and one running or still being queued canceled", async () => {
+    const sweep = (name: string, status: string, spec: unknown) => ({
+      uuid: randomUUID(),
+      experimentUuid: null,
+      name,
+      spec,
+      status,
+      createdAt: 1,
+    });
+    const sweeps = [
+      sweep('pending before 0016', 'pending', { method: 'grid' }),
+      sweep('pending, its queueing done', 'pending', { method: 'grid', plan: { queueing: null, next: 12 } }),
+      // Being queued where it was exported: the process named is not this one, so nothing here may take its queueing over.
+      sweep('being queued', 'pending', { method: 'grid', plan: { queueing: 'elsewhere:4242', next: 3 } }),
+      sweep('running', 'running', { method: 'grid' }),
+      sweep('paused', 'paused', { method: 'grid' }),
+      sweep('completed', 'completed', { method: 'grid' }),
+    ];
+    expect(await store.importRuns(file([run({ sweepUuid: sweeps[0]!.uuid })], { sweeps }))).toEqual({ imported: 1, skipped: 0 });
+    expect(Object.fromEntries(store.listSweeps().map((s) => [s.name, s.status]))).toEqual({
+      'pending before 0016': 'paused',
+      'pending, its queueing done': 'paused',
+      'being queued': 'canceled',
+      running: 'canceled',
+      paused: 'paused',
+      completed: 'completed',
+    });
+    // What a starting process reads to resume a half-queued sweep: no imported sweep is pending.
+    expect(store.sweepHeads(['pending']).map((s) => s.name)).toEqual([]);
+    expect(store.claimNextRunnable()).toBeUndefined();
+  });
 });
 
 describe('runs.import within the API limits (defect 5)', () => {

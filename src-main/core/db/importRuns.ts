@@ -12,14 +12,15 @@
  *   importChecks.ts), an
  *   object key `__proto__` is refused, and maps keyed by names from the file are prototype-safe;
  * - a status from elsewhere is never runnable here: a run queued, running or interrupted where it
- *   was exported is imported canceled, saying why; a running sweep is imported canceled.
+ *   was exported is imported canceled, saying why; a sweep running or still being queued is
+ *   imported canceled, and one 'pending' from before migration 0016 paused.
  * Runs go in through RunStore's run inserter and their metrics through its metric writer (the same
  * INSERT and summary fold as createRun and logBatch). Import is idempotent: runs whose uuid is
  * already here are skipped, experiments and sweeps are matched by uuid (experiments also by name).
  */
 import { z } from 'zod';
 import { maxJsonDepth } from '../contract/jsonDepth.ts';
-import { decodeMetricValue, type MetricValue, type RunStatus } from '../contract/index.ts';
+import { decodeMetricValue, type MetricValue, type RunStatus, type SweepStatus } from '../contract/index.ts';
 import type { SqliteDatabase } from './database.ts';
 import { coreText } from '../contract/coreText.ts';
 import { checked, ImportedExperiment, ImportedRun, ImportedSweep, invalid, metricsOf, parseJson, Time, tooLarge } from './importChecks.ts';
@@ -103,6 +104,26 @@ function importedStatus(run: ImportedRun): {
   // The sentence gains a reason of its own, so its codes no longer say all of it: the English alone.
   const why = `imported while ${run.status} in the database it came from; an imported run never trains here (start a new run from its spec)`;
   return { status: 'canceled', error: run.error ? `${run.error}; ${why}` : why, errorCode: null, errorIssues: null };
+}
+
+/** True when a sweep's stored spec names a process queueing its runs (`plan.queueing`, as migration 0016 reads it). */
+function beingQueued(spec: unknown): boolean {
+  const plan = spec !== null && typeof spec === 'object' ? (spec as Record<string, unknown>).plan : undefined;
+  const queueing = plan !== null && typeof plan === 'object' ? (plan as Record<string, unknown>).queueing : undefined;
+  return queueing !== undefined && queueing !== null;
+}
+
+/**
+ * A sweep's status here. One running or still being queued where it was exported runs and queues
+ * nothing here: it is canceled (a process of this machine would otherwise take over the queueing
+ * of a sweep whose queueing process is gone, and its runs would train). One 'pending' that no
+ * process queues comes from before migration 0016, where 'pending' also meant paused: it is paused,
+ * as that migration made such sweeps here.
+ */
+function importedSweepStatus(sweep: z.infer<typeof ImportedSweep>): SweepStatus {
+  if (sweep.status === 'running') return 'canceled';
+  if (sweep.status === 'pending') return beingQueued(sweep.spec) ? 'canceled' : 'paused';
+  return sweep.status;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -211,9 +232,9 @@ function writeExperimentsAndSweeps(target: ImportTarget, parts: ReturnType<typeo
       let id = sweepByUuid.get(s.uuid) as number | undefined;
       if (id === undefined) {
         const experiment = s.experimentUuid === null ? null : (experimentIds.get(s.experimentUuid) ?? null);
-        // A sweep running where it was exported runs nothing here.
-        const status = s.status === 'running' ? 'canceled' : s.status;
-        id = Number(insertSweep.run(s.uuid, experiment, s.name, JSON.stringify(s.spec ?? {}), status, s.createdAt).lastInsertRowid);
+        id = Number(
+          insertSweep.run(s.uuid, experiment, s.name, JSON.stringify(s.spec ?? {}), importedSweepStatus(s), s.createdAt).lastInsertRowid,
+        );
         created.sweeps.push(id);
       }
       sweepIds.set(s.uuid, id);
