@@ -129,8 +129,8 @@ function writeImporter(path: string, mode: Mode, client: string): void {
       `import { startServer } from ${JSON.stringify(join(root, 'src-main/server/server.ts'))};`,
       `const [home, file] = process.argv.slice(2);`,
       `const service = createService({ dataDir: home, shell: 'server' });`,
-      // The 100,000-run body is ~290 MB with its escapes, over the server's default 256 MiB for runs.import.
-      mode === 'http' ? `const server = await startServer({ service, port: 0, maxImportBytes: 1024 ** 3 });` : '',
+      // The 100,000-run body is ~290 MB with its escapes: within the server's default limits for runs.import.
+      mode === 'http' ? `const server = await startServer({ service, port: 0 });` : '',
       ...(mode === 'http'
         ? [
             `const postFromChild = () => new Promise((resolve, reject) => {`,
@@ -177,7 +177,7 @@ async function importRows(temp: string, exportPath: string, runs: number, mode: 
   }[mode];
   const how = {
     text: 'read into one string in the process then runs.import',
-    http: 'posted by a client process as {"content": <the text>} to POST /api/call/runs.import (body limit raised to 1 GiB for it)',
+    http: 'posted by a client process as {"content": <the text>} to POST /api/call/runs.import (the server\'s default body limits)',
     file: 'read a part at a time (RunStore.importRunsFile)',
   }[mode];
   return [

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { errorBodyText } from '../../i18n/coreText.ts';
 import { RunStore } from '../core/db/RunStore.ts';
 import { servedService } from '../test/servedService.ts';
 import { makeTempDir } from '../test/tempDir.ts';
@@ -15,7 +16,8 @@ const json = (response: Response): Promise<any> => response.json();
 const asciiOnly = (body: string) => body.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 describe('runs.import over HTTP: the export text is written to a file and imported from there', () => {
-  const served = servedService({ server: { maxBodyBytes: 1000, maxImportBytes: 8_000_000 } });
+  // A body of another shape is parsed whole up to 2 MB here (256 MiB by default), {"content": …} streamed up to 8 MB.
+  const served = servedService({ server: { maxBodyBytes: 1000, maxImportBytes: 8_000_000, maxWholeImportBytes: 2_000_000 } });
   const home = served.home;
 
   const uploads = () => readdirSync(home).filter((name) => name.startsWith(uploadFolderPrefix));
@@ -103,6 +105,50 @@ describe('runs.import over HTTP: the export text is written to a file and import
     expect(await json(await call(escaped))).toEqual({ ok: true, result: { imported: 12, skipped: 0 } });
     for (const name of [...names, ...escapedNames])
       expect(served.service.context.store.runDetail(runByName(name)!.id)!.note).toBe(note(name));
+    expect(uploads()).toEqual([]);
+  });
+
+  it('takes {"content": …} over the limit of a body parsed whole from a file, and refuses another shape that large, saying which shape is taken', async () => {
+    // 30 runs with notes of ~90,000 characters: a body of about 3 MB, over the 2 MB a body parsed whole may have.
+    const note = (name: string) => `${name} ${'한글 "q" \\ 😀 \n x'.repeat(4500)}`;
+    const names = Array.from({ length: 30 }, (_, i) => `past the whole limit ${i}`);
+    const content = exported(names, note);
+    const body = JSON.stringify({ content });
+    expect(Buffer.byteLength(body)).toBeGreaterThan(2_000_000);
+    const total = () => served.service.context.store.listRuns().total;
+    const before = total();
+
+    // The same export beside another member: read whole it would be, so it is refused before that, and nothing is imported.
+    const otherShape = JSON.stringify({ content, extra: 1 });
+    const refused = await call(otherShape);
+    expect(refused.status).toBe(413);
+    const error = (await json(refused)).error;
+    // In Korean, no English is left but the method's name, the member's name and the path.
+    expect(errorBodyText(error, 'ko')).toBe(
+      `runs.import 본문이 ${Buffer.byteLength(otherShape).toLocaleString('ko-KR')}바이트로, 내보내기를 문자열로 담은 "content" 멤버 하나만 있지 않은 본문의 한도 2,000,000바이트를 넘습니다: 그 멤버만 보내거나 내보내기 파일을 /api/import/runs로 올리세요`,
+    );
+    expect(error).toMatchObject({
+      code: 'too_large',
+      message: `A runs.import body of ${Buffer.byteLength(otherShape)} bytes is over the 2000000-byte limit of a body with anything but the one member "content" holding the export as a string: send only that member, or post the export file to /api/import/runs`,
+      messageCode: { code: 'error_import_body_shape_too_large', params: { size: Buffer.byteLength(otherShape), limit: 2_000_000 } },
+    });
+    expect(total()).toBe(before);
+    expect(uploads()).toEqual([]);
+
+    // {"content": …} of that size is imported from the unescaped file, the body itself already gone.
+    const seen: string[][] = [];
+    const unsubscribe = served.service.events.subscribe((event) => {
+      if (event.name === 'runs.importProgress') seen.push(uploads().flatMap((dir) => readdirSync(join(home, dir))));
+    });
+    try {
+      expect(await json(await call(body))).toEqual({ ok: true, result: { imported: 30, skipped: 0 } });
+    } finally {
+      unsubscribe();
+    }
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen.flat())).toEqual(new Set(['runs.json']));
+    expect(total()).toBe(before + 30);
+    expect(served.service.context.store.runDetail(runByName(names[29]!)!.id)!.note).toBe(note(names[29]!));
     expect(uploads()).toEqual([]);
   });
 

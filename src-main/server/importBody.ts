@@ -10,12 +10,14 @@
  *
  * Only a body that is exactly one object with one member `content` holding a string takes this
  * way; anything else (another member, a number, a lone surrogate escape, bad JSON) is read and
- * parsed as before, so it is refused or accepted with the same words as before.
+ * parsed as before, so it is refused or accepted with the same words as before, up to its own
+ * limit (256 MiB by default): that way holds the body whole, so a larger one is refused, saying
+ * what shape would be taken, before it is read into memory.
  */
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { KernelLabError } from '../core/errors.ts';
+import { coded, KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { bodyToFile, uploadFolderPrefix } from './importUpload.ts';
 import { parseJsonBody } from './requestBody.ts';
@@ -234,21 +236,38 @@ export async function unwrapContent(bodyPath: string, contentPath: string, signa
   }
 }
 
+/** The refusal of a body too large to be parsed whole that is not `{"content": "…"}`. */
+const wholeTooLarge = (size: number, limit: number) =>
+  coded(
+    'too_large',
+    `A runs.import body of ${size} bytes is over the ${limit}-byte limit of a body with anything but the one member "content" holding the export as a string: send only that member, or post the export file to /api/import/runs`,
+    'error_import_body_shape_too_large',
+    { size, limit },
+  );
+
 /**
- * The `runs.import` call of an HTTP request: its body (at most `limit` bytes) written to a
+ * The `runs.import` call of an HTTP request: its body (at most `limits.body` bytes) written to a
  * temporary folder in the data folder, its export imported from a file there, the folder removed
- * whatever happens.
+ * whatever happens. A body of another shape is parsed whole, so only up to `limits.whole` bytes.
  */
-export async function importCall(req: IncomingMessage, service: Service, limit: number, signal: AbortSignal): Promise<unknown> {
+export async function importCall(
+  req: IncomingMessage,
+  service: Service,
+  limits: { body: number; whole: number },
+  signal: AbortSignal,
+): Promise<unknown> {
   const dir = mkdtempSync(join(service.context.layout.root, uploadFolderPrefix));
   try {
     const body = join(dir, 'body.json');
-    await bodyToFile(req, body, limit, tooLarge(limit));
+    await bodyToFile(req, body, limits.body, tooLarge(limits.body));
     const content = join(dir, 'runs.json');
     if (await unwrapContent(body, content, signal)) {
       rmSync(body);
       return await service.call('runs.importFile', { path: content }, { signal });
     }
+    rmSync(content);
+    const size = statSync(body).size;
+    if (size > limits.whole) throw wholeTooLarge(size, limits.whole);
     return await service.call('runs.import', parseJsonBody(readFileSync(body, 'utf8')), { signal });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -23,8 +23,18 @@ export interface ServeOptions {
   staticDir?: string;
   /** Largest accepted request body; larger ones get 413 before they are read to the end. */
   maxBodyBytes?: number;
-  /** Largest body for `runs.import`, which carries a whole JSON export (runs with their metrics). */
+  /**
+   * Largest body for `runs.import`, which carries a whole JSON export (runs with their metrics):
+   * `{"content": "<the export>"}` is written to a file as it arrives and imported from there
+   * (importBody.ts), so by default it may be as large as an upload to `/api/import/runs`
+   * (maxImportFileBytes; the 100,000-run export of 252 MiB is a body of ~290 MB with its escapes).
+   */
   maxImportBytes?: number;
+  /**
+   * Largest `runs.import` body of any other shape (another member beside `content`, say), which is
+   * read and parsed whole as one string; default 256 MiB. Larger ones are refused (413) saying so.
+   */
+  maxWholeImportBytes?: number;
   /**
    * Largest export posted to `/api/import/runs` (the file itself, written to a temporary file in the
    * data folder); default 4 GiB: 16 times the 100,000-run export (252 MiB), and the database must
@@ -53,9 +63,8 @@ export interface ServeOptions {
  */
 const maxKerasImportBody = Math.ceil(maxKerasFileBytes / 3) * 4 + (64 << 10);
 
-/** The body limit of a call. */
-function bodyLimitOf(method: string, agentCall: boolean, limits: { maxBody: number; maxImport: number; maxAgentBody: number }): number {
-  if (method === 'runs.import') return limits.maxImport;
+/** The body limit of a call (not `runs.import`'s: importBody.ts reads that one). */
+function bodyLimitOf(method: string, agentCall: boolean, limits: { maxBody: number; maxAgentBody: number }): number {
   if (method === 'training.importKeras') return Math.max(limits.maxBody, maxKerasImportBody);
   return agentCall ? limits.maxAgentBody : limits.maxBody;
 }
@@ -146,8 +155,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const token = options.token ?? randomBytes(24).toString('hex');
   const expected = Buffer.from(token);
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
-  const maxImport = options.maxImportBytes ?? 256 * 1024 * 1024;
   const maxImportFile = options.maxImportFileBytes ?? 4 * 1024 ** 3;
+  const maxImport = options.maxImportBytes ?? maxImportFile;
+  const maxWholeImport = options.maxWholeImportBytes ?? 256 * 1024 * 1024;
   const staticDir = options.staticDir && existsSync(join(options.staticDir, 'index.html')) ? options.staticDir : undefined;
   const sseClients = new Set<SseClient>();
   const maxAgentBody = options.maxAgentBodyBytes ?? 16 * 1024 * 1024;
@@ -204,10 +214,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (req.method !== 'POST') throw new KernelLabError('not_found', `${url.pathname} takes POST`);
     if (match[1] === 'runs.import' && !agentCall) {
       // Never one string here: written to a file and imported from there (importBody.ts).
-      sendJson(res, 200, { ok: true, result: await importCall(req, service, maxImport, gone.signal) });
+      sendJson(res, 200, { ok: true, result: await importCall(req, service, { body: maxImport, whole: maxWholeImport }, gone.signal) });
       return;
     }
-    const input = parseJsonBody(await readBody(req, bodyLimitOf(match[1]!, agentCall, { maxBody, maxImport, maxAgentBody })));
+    const input = parseJsonBody(await readBody(req, bodyLimitOf(match[1]!, agentCall, { maxBody, maxAgentBody })));
     const result = await service.call(match[1] as never, input, { signal: gone.signal, ...(agentCall && { agentToken: bearerOf(req) }) });
     sendJson(res, 200, { ok: true, result });
   }

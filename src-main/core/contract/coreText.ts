@@ -91,6 +91,7 @@ export const coreTextParams = {
   error_gpu_host_tokens_full: z.object({ live: count, limit: count }).strict(),
   error_gpu_hosts_full: z.object({ live: count, limit: count }).strict(),
   error_import_upload_too_large: z.object({ limit: count }).strict(),
+  error_import_body_shape_too_large: z.object({ size: count, limit: count }).strict(),
   // A runs export refused on import (db/importChecks.ts): the heading, then each reason after its field path.
   error_import_invalid: z.object({}).strict(),
   import_missing: z.object({}).strict(),
