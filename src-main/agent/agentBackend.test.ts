@@ -3,11 +3,10 @@
  * (issue 17): started in a real Node process, its workers probe the backends and the agent refuses
  * before it calls the server, saying why in Korean and, in English, exactly as the probe said it.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliPath } from '../test/servedKernellab.ts';
+import { kernellabStderr } from '../test/agentProcess.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 
 const temp = makeTempDir('kernellab-agent-backend-');
@@ -31,21 +30,10 @@ function agent(lang: string): Promise<{ code: number | null; err: string }> {
     '--backend',
     'tensorflow',
   ];
-  const {
-    KERNELLAB_LANG: _pinned,
-    LANG: _lang,
-    LC_ALL: _all,
-    LC_MESSAGES: _messages,
-    KERNELLAB_TENSORFLOW_ENGINE: _engine,
-    ...rest
-  } = process.env;
-  const child = spawn(process.execPath, [cliPath, ...args, '--cache', join(dir, 'cache'), '--spool', join(dir, 'spool')], {
-    env: { ...rest, KERNELLAB_LANG: lang, KERNELLAB_ENGINES_DIR: engines },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  return kernellabStderr([...args, '--cache', join(dir, 'cache'), '--spool', join(dir, 'spool')], lang, {
+    KERNELLAB_TENSORFLOW_ENGINE: undefined,
+    KERNELLAB_ENGINES_DIR: engines,
   });
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, err })));
 }
 
 describe('kernellab agent with a backend that does not load', () => {

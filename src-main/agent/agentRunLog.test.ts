@@ -4,7 +4,6 @@
  * every line (whom it serves, the run it took, the dataset it fetched, how the run ended, why it
  * stops and its last line) comes from the catalogue; in English each is as it always was.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createService, type Service } from '../core/service.ts';
 import { dataDirWithMnist, tinySweep } from '../core/sweeps/sweepFixture.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
-import { cliPath } from '../test/servedKernellab.ts';
+import { kernellabStderr } from '../test/agentProcess.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 
 const temp = makeTempDir('kernellab-agent-run-log-');
@@ -42,14 +41,7 @@ function agent(lang: string, node: string, ...extra: string[]): Promise<{ code: 
   const dir = join(temp.dir, node);
   const args = ['--home', join(dir, 'home'), 'agent', '--server', server.url, '--token-file', tokenFile, '--threads', '1'];
   args.push('--spool', join(dir, 'spool'), '--cache', join(dir, 'cache'), ...extra);
-  const { KERNELLAB_LANG: _pinned, LANG: _lang, LC_ALL: _all, LC_MESSAGES: _messages, ...rest } = process.env;
-  const child = spawn(process.execPath, [cliPath, ...args], {
-    env: { ...rest, KERNELLAB_LANG: lang },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, err })));
+  return kernellabStderr(args, lang);
 }
 
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

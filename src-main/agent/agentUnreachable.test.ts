@@ -3,12 +3,11 @@
  * a real Node process and pointed at a closed port on 127.0.0.1 says each wait and, once its
  * patience is spent, why it gives up.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliPath } from '../test/servedKernellab.ts';
+import { kernellabStderr } from '../test/agentProcess.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 
 const temp = makeTempDir('kernellab-agent-unreachable-');
@@ -43,14 +42,7 @@ function agent(lang: string): Promise<{ code: number | null; err: string }> {
     '--cache',
     join(dir, 'cache'),
   ];
-  const { KERNELLAB_LANG: _pinned, LANG: _lang, LC_ALL: _all, LC_MESSAGES: _messages, ...rest } = process.env;
-  const child = spawn(process.execPath, [cliPath, ...args], {
-    env: { ...rest, KERNELLAB_LANG: lang },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, err })));
+  return kernellabStderr(args, lang);
 }
 
 describe('kernellab agent and a server it cannot reach', () => {
