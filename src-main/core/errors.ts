@@ -43,6 +43,20 @@ export class KernelLabError extends Error {
     return issues.slice(0, 1000).map((sentence, i) => ({ sentence: sentence.slice(0, 4000), path: texts[i]!.path, text: texts[i]!.text }));
   }
 
+  /**
+   * The error again from its body, every field kept: the coded sentence, issues and question too
+   * (the desktop app's main process receives the service's errors this way; dropping `confirm`
+   * would leave the page no way to say yes).
+   */
+  static fromBody(body: ErrorBody): KernelLabError {
+    return new KernelLabError(body.code, body.message, body.issues, {
+      ...(body.confirm !== undefined && { confirm: body.confirm }),
+      ...(body.confirmCode && { confirmText: body.confirmCode }),
+      ...(body.messageCode && { text: body.messageCode }),
+      ...(body.issueCodes && { issueTexts: body.issueCodes }),
+    });
+  }
+
   toBody(): ErrorBody {
     return {
       code: this.code,

@@ -156,7 +156,7 @@ export class ServiceClient {
         ready();
         return;
       case 'startFailed':
-        this.#fatal = new KernelLabError(message.error.code, message.error.message, message.error.issues);
+        this.#fatal = KernelLabError.fromBody(message.error);
         failed(this.#fatal);
         return;
       case 'reply': {
@@ -164,7 +164,7 @@ export class ServiceClient {
         host.pending.delete(message.id);
         if (!pending) return;
         if (message.reply.ok) pending.resolve(message.reply.result);
-        else pending.reject(new KernelLabError(message.reply.error.code, message.reply.error.message, message.reply.error.issues));
+        else pending.reject(KernelLabError.fromBody(message.reply.error));
         return;
       }
       case 'event':

@@ -97,6 +97,21 @@ describe('the service host (the desktop app runs the service outside main)', () 
     expect(bad).toMatchObject({ code: 'invalid_input', issues: [expect.stringMatching(/^limit: /)] });
     const unknown = await service.call('runs.lst' as never, {}).catch((e: unknown) => e);
     expect(unknown).toMatchObject({ code: 'not_found', message: "Unknown method 'runs.lst'" });
+    // The coded forms and the question come through as well: the page words them in its language,
+    // and without the question it could offer no yes (a big run could not start in the app).
+    expect(bad).toMatchObject({
+      issueTexts: [expect.objectContaining({ path: 'limit', text: expect.objectContaining({ code: expect.any(String) }) })],
+    });
+    const hyperparameters = { ...tinyRun.run.hyperparameters, epochs: 20_000 };
+    const big = await service.call('runs.start', { run: { ...tinyRun.run, hyperparameters } }).catch((e: unknown) => e);
+    expect(big).toMatchObject({
+      code: 'invalid_input',
+      confirm: 'Train 20,000 epochs per run? That is more than 10,000.',
+      confirmText: { code: 'confirm_epochs', params: { epochs: 20_000, limit: 10_000 } },
+      text: { code: 'error_sweep_confirm_epochs', params: { epochs: 20_000, limit: 10_000 } },
+    });
+    const { runId } = await service.call('runs.start', { run: { ...tinyRun.run, hyperparameters }, yes: true });
+    await service.call('runs.cancel', { id: runId });
   });
 
   it("passes the desktop GPU host's agent token with an agent.* call, and an agent.* call without one is refused", async () => {

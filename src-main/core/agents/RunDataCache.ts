@@ -91,13 +91,7 @@ function prepareInThread(runId: number, job: RunDataJob): Entry {
           resolve(reply.bytes);
           break;
         case 'failed': {
-          const e = reply.error;
-          fail(
-            new KernelLabError(e.code, e.message, e.issues, {
-              ...(e.messageCode && { text: e.messageCode }),
-              ...(e.issueCodes && { issueTexts: e.issueCodes }),
-            }),
-          );
+          fail(KernelLabError.fromBody(reply.error));
           break;
         }
         default: {
