@@ -155,7 +155,7 @@ function trainOnWasm(datasetsDir: string): Promise<TrainingMessage[]> {
       const run = startRun(forkWorker, fileURLToPath(new URL('../src-main/core/training/worker.ts', import.meta.url)), request, {
         onMessage: (_id, m) => messages.push(m),
       });
-      expect(await run.done).toEqual({ status: 'completed', error: null, errorText: null, epochsCompleted: 2 });
+      expect(await run.done).toEqual({ status: 'completed', error: null, errorText: null, errorIssues: null, epochsCompleted: 2 });
       return messages;
     } finally {
       runDir.cleanup();

@@ -45,7 +45,7 @@ it(
       onMessage: (_id, m) => messages.push(m),
     });
     const outcome = await run.done;
-    expect(outcome).toEqual({ status: 'completed', error: null, errorText: null, epochsCompleted: 2 });
+    expect(outcome).toEqual({ status: 'completed', error: null, errorText: null, errorIssues: null, epochsCompleted: 2 });
     const begin = messages.find((m) => m.type === 'trainBegin');
     expect(begin?.type === 'trainBegin' && [begin.backend, begin.trainCount, begin.testCount]).toEqual(['wasm', 60_000, 10_000]);
     const evaluation = messages.find((m) => m.type === 'evaluation');
