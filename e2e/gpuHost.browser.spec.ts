@@ -305,6 +305,7 @@ test('a GPU Worker that stops answering mid-run fails its run after the stall li
   expect(hung.outcome).toEqual({
     status: 'failed',
     error: "the GPU host's Worker sent nothing for 1.5 s: a training step hung (the GPU stopped answering without an error)",
+    errorText: { code: 'gpu_failure_stalled', params: { seconds: 1.5 } },
     epochsCompleted: 0,
   });
 });

@@ -3,7 +3,7 @@
  * it); in another language the coded form (contract/coreText.ts) through the catalogue, with the
  * field-named issues after it, and the English sentence where the core sent no code.
  */
-import { coreTextOf, errorBodyText, problemsOf, storedErrorText } from '../../i18n/coreText.ts';
+import { catalogueWord, coreTextOf, errorBodyText, problemsOf, storedErrorText } from '../../i18n/coreText.ts';
 import { getLocale } from '../../i18n/paraglide/runtime.js';
 import type { CoreText, ProblemText } from '../core/contract/coreText.ts';
 import { toErrorBody } from '../core/errors.ts';
@@ -24,6 +24,14 @@ export function storedError(run: { error: string; errorCode: CoreText | null; er
 export function storedProblems(codes: ProblemText[] | null | undefined, sentence: string): string {
   const locale = getLocale();
   return locale === 'en' ? sentence : problemsOf(sentence, codes, locale);
+}
+
+/**
+ * A run's or a sweep's status as the CLI prints it: the page's word for it (status_*; 완료 for
+ * completed), which in English is the status itself. `--json` keeps the status as it is.
+ */
+export function runStatusWord(status: string): string {
+  return catalogueWord('status_', status);
 }
 
 export function errorText(error: unknown): string {

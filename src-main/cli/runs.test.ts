@@ -45,6 +45,27 @@ function twoRuns(): [number, number] {
   }
 }
 
+describe('kernellab runs in Korean', () => {
+  it("ls, show and compare say a run's status in Korean; --json keeps it as it is", () => {
+    const [small, full] = twoRuns();
+    const ls = kernellab('--lang', 'ko', 'runs', 'ls');
+    expect(ls.code).toBe(0);
+    const rows = ls.out.split('\n').filter((l) => /^\d+ /.test(l));
+    expect(rows.map((l) => l.split(/ +/).slice(0, 3))).toEqual([
+      [String(full), '완료', 'lenet'],
+      [String(small), '완료', 'lenet'],
+    ]);
+    expect(ls.out).not.toContain('completed');
+    expect(kernellab('--lang', 'ko', 'runs', 'show', String(small)).out.split('\n')[0]).toBe(`실행 ${small} lenet: 완료`);
+    const compare = kernellab('--lang', 'ko', 'runs', 'compare', String(small), String(full)).out;
+    expect(compare.split('\n').find((l) => l.startsWith('상태'))).toMatch(/^상태 +완료 +완료$/);
+    const json = JSON.parse(kernellab('--lang', 'ko', 'runs', 'ls', '--json').out) as { rows: { status: string }[] };
+    expect(json.rows.map((r) => r.status)).toEqual(['completed', 'completed']);
+    expect(JSON.parse(kernellab('--lang', 'ko', 'runs', 'show', String(small), '--json').out)).toMatchObject({ status: 'completed' });
+    expect(kernellab('runs', 'show', String(small)).out.split('\n')[0]).toBe(`run ${small} lenet: completed`);
+  });
+});
+
 describe('kernellab runs compare', () => {
   it('shows the subset that differs, stars the faster run and the lower loss, no star on a tie, none on memory', () => {
     const [small, full] = twoRuns();
@@ -95,7 +116,7 @@ describe('kernellab runs show', () => {
     }
     const state = join(dir, 'state.json');
     expect(kernellab('--lang', 'ko', 'runs', 'show', String(id)).out.split('\n')[0]).toBe(
-      `실행 ${id} lenet: failed (체크포인트 파일 ${state}은(는) KernelLab 체크포인트 상태가 아닙니다: globalStep: 0 이상이어야 합니다)`,
+      `실행 ${id} lenet: 실패 (체크포인트 파일 ${state}은(는) KernelLab 체크포인트 상태가 아닙니다: globalStep: 0 이상이어야 합니다)`,
     );
     expect(kernellab('runs', 'show', String(id)).out.split('\n')[0]).toBe(
       `run ${id} lenet: failed (checkpoint file ${state} is not a KernelLab checkpoint state: globalStep: Too small: expected number to be >=0)`,

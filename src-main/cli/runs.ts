@@ -11,7 +11,7 @@ import { methods } from '../core/contract/index.ts';
 import { invalidInput, KernelLabError } from '../core/errors.ts';
 import { writeExport, type Service } from '../core/service.ts';
 import { padEndDisplay, print, printDataParts, printError, printJson, textTable } from './format.ts';
-import { storedError } from './errorText.ts';
+import { runStatusWord, storedError } from './errorText.ts';
 import { positiveInt } from './runFlags.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 
@@ -44,7 +44,7 @@ export function formatRunSummary(run: RunDetail): string {
     m.cli_runs_summary_head({
       id: run.id,
       name: run.name,
-      status: run.status,
+      status: runStatusWord(run.status),
       error: run.error ? ` (${storedError({ ...run, error: run.error })})` : '',
     }),
     m.cli_runs_summary_backend({
@@ -74,7 +74,7 @@ function formatRows(rows: RunRow[]): string {
     headers,
     rows.map((r) => [
       r.id,
-      r.status,
+      runStatusWord(r.status),
       r.name.length > 48 ? `${r.name.slice(0, 47)}…` : r.name,
       r.metrics['test_accuracy.last'],
       r.metrics['val_accuracy.best'],
@@ -140,7 +140,7 @@ export function registerRuns(program: Command, open: () => Service): void {
       }
       const headers = ['', ...result.runs.map((r) => m.cli_runs_compare_run({ id: r.id }))];
       const rows = [
-        [m.cli_runs_header_status(), ...result.runs.map((r) => r.status)],
+        [m.cli_runs_header_status(), ...result.runs.map((r) => runStatusWord(r.status))],
         ...result.params.map((p) => [`${p.differs ? '* ' : '  '}${p.key}`, ...p.values]),
         ...result.summaries.map((s) => {
           // Ranked metrics by their best value, the leader starred (a tie stars nobody); the others by their last.

@@ -22,7 +22,7 @@ import { gpuHostWaiting, isGpuHostBackend } from '../core/contract/app.ts';
 import { table } from './runs.ts';
 import { parseSweepSpecText } from './specFile.ts';
 import { m } from '../../i18n/paraglide/messages.js';
-import { storedProblems } from './errorText.ts';
+import { runStatusWord, storedProblems, storedSentence } from './errorText.ts';
 
 type SweepFlags = RunFlagValues & {
   yes?: boolean;
@@ -179,13 +179,14 @@ async function follow(service: Service, sweepIds: number[], quiet: boolean): Pro
   const show = (p: SweepProgress) => {
     if (quiet) return;
     if (!tty) {
-      if (lastText.get(p.sweepId) !== p.text) printError(m.cli_sweep_line({ id: p.sweepId, text: p.text }));
-      lastText.set(p.sweepId, p.text);
+      const text = storedSentence(p.textCode, p.text);
+      if (lastText.get(p.sweepId) !== text) printError(m.cli_sweep_line({ id: p.sweepId, text }));
+      lastText.set(p.sweepId, text);
       return;
     }
     const existing = bars.get(p.sweepId);
     // The bar writes its payload straight to the terminal: the text may carry run names.
-    const payload = { text: terminalText(p.text), sweep: p.sweepId };
+    const payload = { text: terminalText(storedSentence(p.textCode, p.text)), sweep: p.sweepId };
     if (existing) existing.update(p.done, payload);
     else bars.set(p.sweepId, bar.create(p.planned, p.done, payload));
   };
@@ -250,7 +251,7 @@ async function report(service: Service, progress: SweepProgress[], json: boolean
       print(
         m.cli_sweep_report_counts({
           id: p.sweepId,
-          status: p.status,
+          status: runStatusWord(p.status),
           completed: p.completed,
           planned: p.planned,
           failed: p.failed,
@@ -275,7 +276,7 @@ async function report(service: Service, progress: SweepProgress[], json: boolean
             r.metrics[`${metric}.best`],
             ...extra.map((x) => r.metrics[`${x.key}.${x.field}`]),
             seconds(r),
-            r.status,
+            runStatusWord(r.status),
           ]),
         ),
       );
@@ -288,7 +289,7 @@ async function report(service: Service, progress: SweepProgress[], json: boolean
     throw new KernelLabError(
       'internal',
       incomplete
-        .map((p) => m.cli_sweep_incomplete({ id: p.sweepId, completed: p.completed, planned: p.planned, status: p.status }))
+        .map((p) => m.cli_sweep_incomplete({ id: p.sweepId, completed: p.completed, planned: p.planned, status: runStatusWord(p.status) }))
         .join('; '),
     );
   }

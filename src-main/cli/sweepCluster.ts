@@ -11,6 +11,7 @@ import type { ClusterProfileInput, SweepSpecInput } from '../core/contract/index
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { print, printError, printJson } from './format.ts';
+import { runStatusWord, storedSentence } from './errorText.ts';
 import { positiveInt } from './runFlags.ts';
 import { table } from './runs.ts';
 import { parseSweepSpecText } from './specFile.ts';
@@ -167,7 +168,7 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
       if (flags.wait && !flags.dryRun) {
         for (;;) {
           const progress = await service.call('sweeps.progress', { id: sweepId });
-          if (!json) printError(m.cli_sweep_line({ id: sweepId, text: progress.text }));
+          if (!json) printError(m.cli_sweep_line({ id: sweepId, text: storedSentence(progress.textCode, progress.text) }));
           if (['completed', 'failed', 'canceled'].includes(progress.status)) {
             if (json) printJson({ sweepId, ...submitted, progress });
             if (progress.completed < progress.planned)
@@ -177,7 +178,7 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
                   id: sweepId,
                   completed: progress.completed,
                   planned: progress.planned,
-                  status: progress.status,
+                  status: runStatusWord(progress.status),
                 }),
               );
             return;

@@ -139,6 +139,43 @@ describe('kernellab train, sweep and runs', () => {
     expect(resume.stdout).toMatch(/nothing to resume/);
   }, 240_000);
 
+  it("says a sweep's and a run's status, and how far the sweep is, in Korean; --json keeps the status as it is", async () => {
+    const swept = await kernellab('--lang', 'ko', 'sweep', '--model', modelFile, ...quick, '--kernel-size', '3,5', '--epochs', '1');
+    expect(swept.code).toBe(0);
+    const sweepId = /^스윕 (\d+): 완료, 2개 중 2개 완료, 0개 실패, 0개 취소$/m.exec(swept.stdout)?.[1];
+    expect(sweepId, swept.stdout).toBeDefined();
+    const rows = swept.stdout.split('\n').filter((l) => /^\d+ +[35] /.test(l));
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row).toMatch(/ 완료$/);
+    // Not a terminal: one line per change of the sweep's progress, from its code.
+    expect(swept.stderr).toMatch(new RegExp(`^스윕 ${sweepId}: 실행 2개 중 [12]번째`, 'm'));
+    const sweepLines = (swept.stderr + swept.stdout).split('\n').filter((l) => l.startsWith(`스윕 ${sweepId}: `));
+    expect(sweepLines.length).toBeGreaterThanOrEqual(3);
+    for (const line of sweepLines) expect(line).not.toMatch(/[a-z]/i);
+    const ls = await kernellab('--lang', 'ko', 'runs', 'ls', '--sweep', sweepId!, '--json');
+    expect((JSON.parse(ls.stdout) as { rows: { status: string }[] }).rows.map((r) => r.status)).toEqual(['completed', 'completed']);
+
+    // A run whose loss stops being finite: its end said in Korean, with its coded reason.
+    const diverged = await kernellab(
+      '--lang',
+      'ko',
+      'train',
+      '--model',
+      modelFile,
+      ...quick,
+      '--epochs',
+      '1',
+      '--optimizer',
+      'sgd',
+      '--learning-rate',
+      '1e30',
+    );
+    expect(diverged.code).toBe(1);
+    expect(diverged.stdout).toMatch(/^실행 \d+ tiny on mnist .*: 발산 \(에폭 1, 배치 \d+에서 /m);
+    expect(diverged.stderr).toMatch(/실행 \d+이\(가\) 발산 상태로 끝났습니다: 에폭 1, 배치 \d+에서 /);
+    expect(diverged.stderr).not.toMatch(/diverged|non-finite/);
+  }, 240_000);
+
   it('bad sweep input exits 2 naming the field, and queues nothing', async () => {
     const before = await runCount();
     const notYaml = join(home.dir, 'bad.yaml');

@@ -15,6 +15,7 @@ import type { Service } from '../core/service.ts';
 import { addRunFlags, axesFromFlags, baseFromFlags, positiveInt, runHelpText, type RunFlagValues } from './runFlags.ts';
 import { padEndDisplay, print, printJson, terminalText } from './format.ts';
 import { formatRunSummary } from './runs.ts';
+import { runStatusWord, storedError } from './errorText.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 
 const epochKeys = ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const;
@@ -165,7 +166,11 @@ export function registerTrain(program: Command, open: () => Service): void {
     if (detail.status !== 'completed') {
       throw new KernelLabError(
         'internal',
-        m.cli_train_ended({ id: runId, status: detail.status, error: detail.error ? `: ${detail.error}` : '' }),
+        m.cli_train_ended({
+          id: runId,
+          status: runStatusWord(detail.status),
+          error: detail.error ? `: ${storedError({ ...detail, error: detail.error })}` : '',
+        }),
       );
     }
   });

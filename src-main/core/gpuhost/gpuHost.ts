@@ -6,6 +6,7 @@
  * that no error reached) fails its run after `stallMs` without a message.
  * No Node imports: the page (browser mode) and the desktop's hidden window both use it.
  */
+import { coreText, type CoreText, type ProblemText } from '../contract/coreText.ts';
 import { FromGpuWorker, type GpuTrainRequest } from './gpuWorkerProtocol.ts';
 
 /** What the host needs of a Worker (the DOM's Worker satisfies it). */
@@ -18,7 +19,14 @@ export interface GpuWorkerLike {
 
 export type GpuRunOutcome =
   | { status: 'completed' | 'early_stopped' | 'canceled' | 'diverged'; error: null; epochsCompleted: number }
-  | { status: 'failed'; error: string; epochsCompleted: number };
+  | {
+      status: 'failed';
+      error: string;
+      /** `error` coded (contract/coreText.ts), when the Worker or the host sent it so; `errorIssues`: the problems it lists, coded. */
+      errorText?: CoreText;
+      errorIssues?: ProblemText[];
+      epochsCompleted: number;
+    };
 
 export interface GpuRun {
   done: Promise<GpuRunOutcome>;
@@ -60,9 +68,11 @@ export class GpuHost {
     const watch = () => {
       clearTimeout(stall);
       stall = setTimeout(() => {
+        const seconds = this.#stallMs / 1000;
         end({
           status: 'failed',
-          error: `the GPU host's Worker sent nothing for ${this.#stallMs / 1000} s: a training step hung (the GPU stopped answering without an error)`,
+          error: `the GPU host's Worker sent nothing for ${seconds} s: a training step hung (the GPU stopped answering without an error)`,
+          errorText: coreText('gpu_failure_stalled', { seconds }),
           epochsCompleted,
         });
       }, this.#stallMs);
@@ -78,15 +88,23 @@ export class GpuHost {
     };
     worker.onerror = (event) => {
       event.preventDefault?.();
-      end({ status: 'failed', error: `the GPU host's Worker died: ${event.message ?? 'no reason given'}`, epochsCompleted });
+      const reason = event.message ?? 'no reason given';
+      end({
+        status: 'failed',
+        error: `the GPU host's Worker died: ${reason}`,
+        errorText: coreText('gpu_failure_worker_died', { reason: reason.slice(0, 1000) }),
+        epochsCompleted,
+      });
     };
     worker.onmessage = (event) => {
       watch();
       const parsed = FromGpuWorker.safeParse(event.data);
       if (!parsed.success) {
+        const problem = parsed.error.message.slice(0, 300);
         end({
           status: 'failed',
-          error: `the GPU host's Worker sent an unknown message: ${parsed.error.message.slice(0, 300)}`,
+          error: `the GPU host's Worker sent an unknown message: ${problem}`,
+          errorText: coreText('gpu_failure_unknown_message', { problem }),
           epochsCompleted,
         });
         return;
@@ -95,7 +113,14 @@ export class GpuHost {
       onMessage(message);
       if (message.type === 'epochEnd') epochsCompleted = message.epoch;
       if (message.type === 'trainEnd') end({ status: message.status, error: null, epochsCompleted: message.epochsCompleted });
-      else if (message.type === 'error') end({ status: 'failed', error: message.message, epochsCompleted });
+      else if (message.type === 'error')
+        end({
+          status: 'failed',
+          error: message.message,
+          ...(message.messageCode && { errorText: message.messageCode }),
+          ...(message.messageCode && message.issues && { errorIssues: message.issues }),
+          epochsCompleted,
+        });
     };
     worker.postMessage(request);
     watch();

@@ -14,7 +14,7 @@ import type { AgentEvent, AgentJob, AgentOutcome, FileRef } from '../contract/ag
 import type { AgentMethodName as AgentMethod, MethodInput, MethodOutput } from '../contract/api.ts';
 import { encodeMetricValue, type MetricValue } from '../contract/runs.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
-import { coreText, type CoreText } from '../contract/coreText.ts';
+import { coreText, type CoreText, type ProblemText } from '../contract/coreText.ts';
 import type { GpuHost, GpuRunOutcome } from './gpuHost.ts';
 import type { CheckpointBytes, FromGpuWorker, GpuTrainRequest } from './gpuWorkerProtocol.ts';
 import { gpuFailureText } from './gpuFailure.ts';
@@ -31,7 +31,7 @@ export interface LenderStatus {
   textCode?: CoreText;
   runId: number | null;
   /** Set once when a run failed in this page: why, in a sentence (gpuFailure), for the page to keep showing. */
-  failed?: { runId: number; error: string; errorCode?: CoreText };
+  failed?: { runId: number; error: string; errorCode?: CoreText; errorIssues?: ProblemText[] };
 }
 
 export interface LenderOptions {
@@ -149,37 +149,50 @@ async function fetchAll(
 }
 
 /** A run the page's Worker failed: the sentence naming the cause, and its code so the run view shows it in the page's language. */
-function failedOutcome(error: string): AgentOutcome {
-  const failure = gpuFailureText(error);
-  return failure.code ? { kind: 'failed', error: failure.text, errorText: failure.code } : { kind: 'failed', error: failure.text };
-}
-
-/** A failed run's cause coded for the page (gpuFailure.ts), when the page's Worker named one and the run recorded it. */
-function failureCode(ended: GpuRunOutcome, recorded: string): { errorCode?: CoreText } {
-  if (ended.status !== 'failed') return {};
-  const failure = gpuFailureText(ended.error);
-  return failure.code && failure.text === recorded ? { errorCode: failure.code } : {};
+function failedOutcome(ended: GpuRunOutcome & { status: 'failed' }): AgentOutcome {
+  const failure = gpuFailureText(ended.error, { code: ended.errorText, issues: ended.errorIssues });
+  return {
+    kind: 'failed',
+    error: failure.text,
+    ...(failure.code && { errorText: failure.code }),
+    ...(failure.code && failure.issues && { errorIssues: failure.issues }),
+  };
 }
 
 /** Why a run the page stopped (its sweep paused, or the page stopped lending) is interrupted, not failed. */
-const interrupted = 'paused in the browser that trained it; it resumes from its last checkpoint';
+const interrupted: AgentOutcome = {
+  kind: 'interrupted',
+  error: 'paused in the browser that trained it; it resumes from its last checkpoint',
+  errorText: coreText('gpu_host_paused', {}),
+};
 
 const metric = (v: number | null | undefined): MetricValue | null => (v === null || v === undefined ? null : encodeMetricValue(v));
 
 /** How a Worker's run ended, as the outcome the server settles (workerExecutor.outcomeOf, for a GPU Worker). */
-function outcomeOf(ended: GpuRunOutcome, stopMode: 'cancel' | 'interrupt' | null, divergedAt: string | null): AgentOutcome {
+function outcomeOf(
+  ended: GpuRunOutcome,
+  stopMode: 'cancel' | 'interrupt' | null,
+  divergedAt: { epoch: number; batch: number } | null,
+): AgentOutcome {
   switch (ended.status) {
     case 'completed':
     case 'early_stopped':
       return { kind: 'completed' };
     case 'diverged':
-      return { kind: 'diverged', error: divergedAt ?? 'the loss became non-finite' };
+      // The words and codes of a worker process's diverged run (workerExecutor.outcomeOf).
+      return divergedAt
+        ? {
+            kind: 'diverged',
+            error: `the loss became non-finite at epoch ${divergedAt.epoch}, batch ${divergedAt.batch}`,
+            errorText: coreText('run_diverged_at', divergedAt),
+          }
+        : { kind: 'diverged', error: 'the loss became non-finite', errorText: coreText('run_diverged', {}) };
     case 'canceled':
-      return stopMode === 'interrupt' ? { kind: 'interrupted', error: interrupted } : { kind: 'canceled' };
+      return stopMode === 'interrupt' ? interrupted : { kind: 'canceled' };
     case 'failed':
-      if (stopMode === 'interrupt') return { kind: 'interrupted', error: interrupted };
+      if (stopMode === 'interrupt') return interrupted;
       if (stopMode === 'cancel') return { kind: 'canceled' };
-      return failedOutcome(ended.error);
+      return failedOutcome(ended);
     default: {
       const unknown: never = ended;
       throw new Error(`unknown run end ${JSON.stringify(unknown)}`);
@@ -252,7 +265,7 @@ class LentRun {
   #sentSeq: number;
   #pending: { seq: number; event: AgentEvent }[] = [];
   #stopMode: 'cancel' | 'interrupt' | null = null;
-  #divergedAt: string | null = null;
+  #divergedAt: { epoch: number; batch: number } | null = null;
   #lastSaid = Date.now();
   #failure: Error | null = null;
   #epochs = 0;
@@ -309,22 +322,32 @@ class LentRun {
     await this.#flush();
     const outcome: AgentOutcome =
       this.#failure !== null && this.#stopMode === null
-        ? { kind: 'failed', error: `the page could not report the run: ${this.#failure.message}` }
+        ? {
+            kind: 'failed',
+            error: `the page could not report the run: ${this.#failure.message}`,
+            errorText: coreText('gpu_host_report_failed', { error: this.#failure.message.slice(0, 1000) }),
+          }
         : outcomeOf(ended, this.#stopMode, this.#divergedAt);
     const finished = await this.#o.call('agent.finish', { lease: job.lease, lastSeq: Math.max(this.#sentSeq, job.recordedSeq), outcome });
     const status = finished.status ?? outcome.kind;
     const named = this.named;
     if (!finished.held) this.say('the server had taken the run back', coreText('gpu_host_run_taken_back', named));
-    else if (finished.requeued) this.say(`ended ${status} (queued again)`, coreText('gpu_host_ended_requeued', { ...named, status }));
+    else if (finished.requeued)
+      this.say(`ended ${status} (queued again)`, coreText('gpu_host_ended_requeued', { ...named, runStatus: status }));
     else if (outcome.kind === 'failed')
       this.#o.onStatus({
         state: 'training',
         text: `run ${job.runId} (${job.name}): ended ${status}`,
-        textCode: coreText('gpu_host_ended', { ...named, status }),
+        textCode: coreText('gpu_host_ended', { ...named, runStatus: status }),
         runId: job.runId,
-        failed: { runId: job.runId, error: outcome.error, ...failureCode(ended, outcome.error) },
+        failed: {
+          runId: job.runId,
+          error: outcome.error,
+          ...(outcome.errorText && { errorCode: outcome.errorText }),
+          ...(outcome.errorIssues && { errorIssues: outcome.errorIssues }),
+        },
       });
-    else this.say(`ended ${status}`, coreText('gpu_host_ended', { ...named, status }));
+    else this.say(`ended ${status}`, coreText('gpu_host_ended', { ...named, runStatus: status }));
   }
 
   #heartbeat(): void {
@@ -438,8 +461,7 @@ class LentRun {
         });
         break;
       case 'trainEnd':
-        if (message.divergedAt)
-          this.#divergedAt = `the loss became non-finite at epoch ${message.divergedAt.epoch}, batch ${message.divergedAt.batch}`;
+        if (message.divergedAt) this.#divergedAt = { epoch: message.divergedAt.epoch, batch: message.divergedAt.batch };
         break;
       case 'error':
         break;

@@ -14,7 +14,7 @@ import { train, type TrainingEnvironment } from '../training/trainer.ts';
 import type { RunRuntime } from '../training/workerProtocol.ts';
 import { loadGpuBackend } from './browserBackend.ts';
 import { watchGpu, type GpuDeviceLike } from './gpuDeviceWatch.ts';
-import { FromGpuWorker, ToGpuWorker, type CheckpointBytes } from './gpuWorkerProtocol.ts';
+import { FromGpuWorker, gpuWorkerError, ToGpuWorker, type CheckpointBytes } from './gpuWorkerProtocol.ts';
 import { memoryCheckpoints } from './memoryCheckpoints.ts';
 
 /** What this file uses of a DedicatedWorkerGlobalScope (the node-side tsconfig has no DOM types). */
@@ -55,12 +55,12 @@ const warned = new Set<string>();
 /** The WebGPU device the run trains on, if any: a training error waits a moment for its loss to be heard. */
 let device: GpuDeviceLike | null = null;
 
-/** Ends the run with its first failure; the starter terminates this Worker on it. */
-function fail(text: string): void {
+/** Ends the run with its first failure (the GPU watch's words, or what the run threw); the starter terminates this Worker on it. */
+function fail(error: unknown): void {
   if (failed) return;
   failed = true;
   canceled = true;
-  send({ type: 'error', ...(runId === undefined ? {} : { runId }), message: text });
+  send(gpuWorkerError(runId, error));
 }
 
 async function runTraining(request: ToGpuWorker & { type: 'train' }): Promise<void> {
@@ -135,11 +135,11 @@ async function handle(raw: unknown): Promise<void> {
 
 scope.addEventListener('message', (event) => {
   handle(event.data).catch(async (error: unknown) => {
-    const text = error instanceof Error ? error.message : String(error);
     // A read that failed because the device was lost rejects before device.lost is heard: wait a
     // moment so the run names the cause, not its consequence.
     if (device) await new Promise((resolve) => setTimeout(resolve, 200));
-    // A GPU that ran out of memory says so in tfjs' or the browser's words; keep them.
-    fail(text);
+    // A GPU that ran out of memory says so in tfjs' or the browser's words; keep them. The core's
+    // own errors go with their coded form.
+    fail(error);
   });
 });

@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 import { GpuHostBackend } from '../contract/app.ts';
+import { CoreText, ProblemText } from '../contract/coreText.ts';
+import { KernelLabError, errorSentence } from '../errors.ts';
 import { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { BatchEnd, Checkpoint, EpochEnd, Evaluation, TrainBegin, TrainEnd } from '../training/workerProtocol.ts';
 
@@ -80,6 +82,31 @@ export const FromGpuWorker = z.discriminatedUnion('type', [
   Checkpoint,
   Evaluation,
   TrainEnd,
-  z.object({ type: z.literal('error'), runId: RunId.optional(), message: z.string() }),
+  z.object({
+    type: z.literal('error'),
+    runId: RunId.optional(),
+    message: z.string(),
+    /** `message` coded (contract/coreText.ts), as a worker process sends it (workerProtocol.ts); absent where only the English says it. */
+    messageCode: CoreText.optional(),
+    /** The problems `message` lists after its heading, coded (migration 0017). */
+    issues: z.array(ProblemText).max(1000).optional(),
+  }),
 ]);
 export type FromGpuWorker = z.infer<typeof FromGpuWorker>;
+
+/**
+ * The 'error' message that ends a run in the Worker: the failure's words, and for the core's own
+ * coded error (a checkpoint to resume from that is not one, a spec the trainer refuses) its coded
+ * form and problems, so the run's error is stored in the page's language as a worker process's is.
+ */
+export function gpuWorkerError(runId: number | undefined, error: unknown): Extract<FromGpuWorker, { type: 'error' }> {
+  const coded = error instanceof KernelLabError ? error : null;
+  const issues = coded?.text ? coded.problemTexts() : undefined;
+  return {
+    type: 'error',
+    ...(runId === undefined ? {} : { runId }),
+    message: errorSentence(error),
+    ...(coded?.text && { messageCode: coded.text }),
+    ...(issues && { issues }),
+  };
+}
