@@ -108,8 +108,14 @@ describe('the CLI in Korean and English', () => {
     expect(ko.out).toContain('백엔드');
     // What auto picks and why (no CUDA GPU and no browser report on this test machine's fresh data folder).
     expect(ko.out).toMatch(/: 이 컴퓨터에는 CUDA GPU가 없고 아직 GPU를 빌려준 브라우저가 없으므로.* 실행은 \w+에서 학습합니다\n/);
-    expect(kernellab({ KERNELLAB_LANG: 'en' }, 'info').out).toMatch(
-      /: no CUDA GPU here and no browser has lent its GPU yet .*, so runs train on \w+\n/,
+    const en = kernellab({ KERNELLAB_LANG: 'en' }, 'info').out;
+    expect(en).toMatch(/: no CUDA GPU here and no browser has lent its GPU yet .*, so runs train on \w+\n/);
+    // The fresh data folder has no tensorflow engine: why it does not load, coded; English as the probe said it.
+    expect(ko.out).toContain(
+      "    ✗ tensorflow  설치되지 않았습니다. 'kernellab engine install tensorflow'를 실행하세요(또는 이 컴퓨터의 엔진 패널)\n",
+    );
+    expect(en).toContain(
+      "    ✗ tensorflow  not installed: run 'kernellab engine install tensorflow' (or the Engines panel in This machine)\n",
     );
     const jsonKo = JSON.parse(kernellab({ KERNELLAB_LANG: 'ko' }, 'info', '--json').out) as Record<string, unknown>;
     const jsonEn = JSON.parse(kernellab({ KERNELLAB_LANG: 'en' }, 'info', '--json').out) as Record<string, unknown>;

@@ -1,5 +1,5 @@
 /**
- * Why a tfjs backend does not load (core/agents/backendReason.ts), as far as KernelLab recognises
+ * Why a tfjs backend does not load (core/training/backendReason.ts), as far as KernelLab recognises
  * it: part of coreTextParams (coreText.ts), which spreads them in. Paths, library names and
  * versions pass as they are; anything unrecognised is tfjs' (or Node's) own words, quoted.
  */

@@ -1,6 +1,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendProbe } from '../contract/index.ts';
+import { backendReasonText } from './backendReason.ts';
 import { describeTensorflow, loadTensorflowEngine } from './tensorflowEngine.ts';
 import { maxWasmThreads, prepareWasmBackend, wasmThreadCount } from './wasmThreads.ts';
 
@@ -50,7 +51,7 @@ export async function loadBackend(name: BackendName, purpose: 'run' | 'probe' = 
     }
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    return { name, available: false, detail: message };
+    return { name, available: false, detail: message, detailCode: backendReasonText(message) };
   }
 }
 
