@@ -148,15 +148,15 @@ describe('the CLI in Korean and English', () => {
     expect(ko.out).toContain('클래스 10개');
   });
 
-  it('lists datasets and engines in Korean, columns lined up under Korean headers, status words and JSON unchanged', () => {
+  it('lists datasets and engines in Korean, columns lined up under Korean headers, JSON unchanged', () => {
     const ko = kernellab({ KERNELLAB_LANG: 'ko' }, 'datasets', 'ls');
     expect(ko.code, ko.err).toBe(0);
     const [header, mnist] = ko.out.split('\n');
     expect(header).toMatch(/^이름 +상태 +변형 +학습 +테스트 +형태 +디스크 사용량 +내려받을 크기 +문제$/);
-    expect(mnist).toMatch(/^mnist +absent +60000 +10000 +28x28x1 /);
+    expect(mnist).toMatch(/^mnist +없음 +60000 +10000 +28x28x1 /);
     // Each value starts in the same terminal cell as its Korean header.
     const at = (line: string, text: string) => stringWidth(line.slice(0, line.indexOf(text)));
-    expect(at(mnist!, 'absent')).toBe(at(header!, '상태'));
+    expect(at(mnist!, '없음')).toBe(at(header!, '상태'));
     expect(at(mnist!, '60000')).toBe(at(header!, '학습'));
     expect(at(mnist!, '28x28x1')).toBe(at(header!, '형태'));
     expect(kernellab({ KERNELLAB_LANG: 'en' }, 'datasets', 'ls').out).toMatch(/^name +status +variant +train +test +shape +on disk/);
@@ -173,7 +173,7 @@ describe('the CLI in Korean and English', () => {
     const engines = kernellab({ KERNELLAB_LANG: 'ko' }, 'engine', 'ls');
     expect(engines.code, engines.err).toBe(0);
     expect(engines.out).toMatch(/^엔진 폴더: /);
-    expect(engines.out).toMatch(/^tensorflow: (설치되지 않음|ready —|손상됨)/m);
+    expect(engines.out).toMatch(/^tensorflow: (설치되지 않음|준비됨 —|손상됨)/m);
     expect(kernellab({ KERNELLAB_LANG: 'ko' }, 'engine', 'rm', 'tensorflow').out).toBe('설치된 tensorflow 엔진이 없었습니다\n');
     expect(kernellab({ KERNELLAB_LANG: 'ko' }, 'engine', 'rm', 'pytorch').err).toContain("'pytorch'은(는) 엔진이 아닙니다");
     expect(kernellab({ KERNELLAB_LANG: 'en' }, 'engine', 'rm', 'tensorflow').out).toBe('no tensorflow engine was installed\n');
