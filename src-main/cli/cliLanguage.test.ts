@@ -5,11 +5,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliPath } from '../test/servedKernellab.ts';
 import { makeTempDir } from '../test/tempDir.ts';
+import { coreTextOf } from '../../i18n/coreText.ts';
+import type { AppInfo } from '../core/contract/app.ts';
+import { maxWasmThreads } from '../core/training/wasmThreads.ts';
 import { epochLine } from './train.ts';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
 
@@ -117,10 +121,26 @@ describe('the CLI in Korean and English', () => {
     expect(en).toContain(
       "    ✗ tensorflow  not installed: run 'kernellab engine install tensorflow' (or the Engines panel in This machine)\n",
     );
+    // What wasm and cpu run on: the CPU's model as Node names it, the rest in Korean; English as before.
+    const cpu = cpus()[0]!.model.trim();
+    const threads = cpus().length;
+    const perRun = Math.min(maxWasmThreads, availableParallelism());
+    expect(ko.out).toContain(`    ✓ wasm        ${cpu} (스레드 ${threads}개), SIMD 켜짐, 실행마다 스레드 최대 ${perRun}개\n`);
+    expect(ko.out).toContain(`    ✓ cpu         순수 JavaScript, ${cpu} (스레드 ${threads}개)\n`);
+    expect(en).toContain(`    ✓ wasm        ${cpu} (${threads} threads), SIMD on, up to ${perRun} threads per run\n`);
+    expect(en).toContain(`    ✓ cpu         pure JavaScript on ${cpu} (${threads} threads)\n`);
     const jsonKo = JSON.parse(kernellab({ KERNELLAB_LANG: 'ko' }, 'info', '--json').out) as Record<string, unknown>;
     const jsonEn = JSON.parse(kernellab({ KERNELLAB_LANG: 'en' }, 'info', '--json').out) as Record<string, unknown>;
     expect(Object.keys(jsonKo)).toEqual(Object.keys(jsonEn));
     expect(jsonKo.dataDir).toBe(jsonEn.dataDir);
+    // The page renders each row from its code: in English, the probe's own sentence.
+    const backends = (jsonEn as unknown as AppInfo).backends;
+    expect(backends.map((b) => b.detailCode?.code)).toEqual([
+      'backend_engine_not_installed',
+      'backend_wasm_loads_simd',
+      'backend_cpu_loads',
+    ]);
+    for (const b of backends) expect(coreTextOf(b.detailCode, '', 'en')).toBe(b.detail);
   });
 
   it('heads the runs table in Korean, and refuses a bad id in the same words as ever in English', () => {
