@@ -24,4 +24,7 @@ export const backendTextParams = {
   backend_wasm_loads_simd: z.object({ cpu: word, threads: count, perRun: count }).strict(),
   backend_wasm_loads: z.object({ cpu: word, threads: count, perRun: count }).strict(),
   backend_cpu_loads: z.object({ cpu: word, threads: count }).strict(),
+  backend_tensorflow_cuda: z.object({ gpu: word, memory: count, driver: word, cuda: word, version: word }).strict(),
+  backend_tensorflow_cpu: z.object({ version: word, cpu: word, threads: count }).strict(),
+  backend_tensorflow_cpu_one_thread: z.object({ version: word, cpu: word, threads: count }).strict(),
 } as const;

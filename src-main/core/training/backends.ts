@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendProbe } from '../contract/index.ts';
 import { coreText } from '../contract/coreText.ts';
 import { backendReasonText } from './backendReason.ts';
-import { describeTensorflow, loadTensorflowEngine } from './tensorflowEngine.ts';
+import { describeTensorflow, loadTensorflowEngine, tensorflowDetailText } from './tensorflowEngine.ts';
 import { maxWasmThreads, prepareWasmBackend, wasmThreadCount } from './wasmThreads.ts';
 
 // Kept in the contract so the main process can name the order without loading tfjs.
@@ -31,7 +31,9 @@ export async function loadBackend(name: BackendName, purpose: 'run' | 'probe' = 
       case 'tensorflow': {
         // Installed into the data folder (`kernellab engine install tensorflow`); the launcher
         // names it in this worker's environment.
-        return { name, available: true, detail: describeTensorflow(await loadTensorflowEngine()) };
+        const runtime = await loadTensorflowEngine();
+        const code = tensorflowDetailText(runtime);
+        return { name, available: true, detail: describeTensorflow(runtime), ...(code ? { detailCode: code } : {}) };
       }
       case 'wasm': {
         await prepareWasmBackend();
