@@ -5,11 +5,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliPath } from '../test/servedKernellab.ts';
 import { makeTempDir } from '../test/tempDir.ts';
+import { coreTextOf } from '../../i18n/coreText.ts';
+import type { AppInfo } from '../core/contract/app.ts';
+import { maxWasmThreads } from '../core/training/wasmThreads.ts';
 import { epochLine } from './train.ts';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
 
@@ -108,13 +112,35 @@ describe('the CLI in Korean and English', () => {
     expect(ko.out).toContain('백엔드');
     // What auto picks and why (no CUDA GPU and no browser report on this test machine's fresh data folder).
     expect(ko.out).toMatch(/: 이 컴퓨터에는 CUDA GPU가 없고 아직 GPU를 빌려준 브라우저가 없으므로.* 실행은 \w+에서 학습합니다\n/);
-    expect(kernellab({ KERNELLAB_LANG: 'en' }, 'info').out).toMatch(
-      /: no CUDA GPU here and no browser has lent its GPU yet .*, so runs train on \w+\n/,
+    const en = kernellab({ KERNELLAB_LANG: 'en' }, 'info').out;
+    expect(en).toMatch(/: no CUDA GPU here and no browser has lent its GPU yet .*, so runs train on \w+\n/);
+    // The fresh data folder has no tensorflow engine: why it does not load, coded; English as the probe said it.
+    expect(ko.out).toContain(
+      "    ✗ tensorflow  설치되지 않았습니다. 'kernellab engine install tensorflow'를 실행하세요(또는 이 컴퓨터의 엔진 패널)\n",
     );
+    expect(en).toContain(
+      "    ✗ tensorflow  not installed: run 'kernellab engine install tensorflow' (or the Engines panel in This machine)\n",
+    );
+    // What wasm and cpu run on: the CPU's model as Node names it, the rest in Korean; English as before.
+    const cpu = cpus()[0]!.model.trim();
+    const threads = cpus().length;
+    const perRun = Math.min(maxWasmThreads, availableParallelism());
+    expect(ko.out).toContain(`    ✓ wasm        ${cpu} (스레드 ${threads}개), SIMD 켜짐, 실행마다 스레드 최대 ${perRun}개\n`);
+    expect(ko.out).toContain(`    ✓ cpu         순수 JavaScript, ${cpu} (스레드 ${threads}개)\n`);
+    expect(en).toContain(`    ✓ wasm        ${cpu} (${threads} threads), SIMD on, up to ${perRun} threads per run\n`);
+    expect(en).toContain(`    ✓ cpu         pure JavaScript on ${cpu} (${threads} threads)\n`);
     const jsonKo = JSON.parse(kernellab({ KERNELLAB_LANG: 'ko' }, 'info', '--json').out) as Record<string, unknown>;
     const jsonEn = JSON.parse(kernellab({ KERNELLAB_LANG: 'en' }, 'info', '--json').out) as Record<string, unknown>;
     expect(Object.keys(jsonKo)).toEqual(Object.keys(jsonEn));
     expect(jsonKo.dataDir).toBe(jsonEn.dataDir);
+    // The page renders each row from its code: in English, the probe's own sentence.
+    const backends = (jsonEn as unknown as AppInfo).backends;
+    expect(backends.map((b) => b.detailCode?.code)).toEqual([
+      'backend_engine_not_installed',
+      'backend_wasm_loads_simd',
+      'backend_cpu_loads',
+    ]);
+    for (const b of backends) expect(coreTextOf(b.detailCode, '', 'en')).toBe(b.detail);
   });
 
   it('heads the runs table in Korean, and refuses a bad id in the same words as ever in English', () => {
@@ -142,15 +168,15 @@ describe('the CLI in Korean and English', () => {
     expect(ko.out).toContain('클래스 10개');
   });
 
-  it('lists datasets and engines in Korean, columns lined up under Korean headers, status words and JSON unchanged', () => {
+  it('lists datasets and engines in Korean, columns lined up under Korean headers, JSON unchanged', () => {
     const ko = kernellab({ KERNELLAB_LANG: 'ko' }, 'datasets', 'ls');
     expect(ko.code, ko.err).toBe(0);
     const [header, mnist] = ko.out.split('\n');
     expect(header).toMatch(/^이름 +상태 +변형 +학습 +테스트 +형태 +디스크 사용량 +내려받을 크기 +문제$/);
-    expect(mnist).toMatch(/^mnist +absent +60000 +10000 +28x28x1 /);
+    expect(mnist).toMatch(/^mnist +없음 +60000 +10000 +28x28x1 /);
     // Each value starts in the same terminal cell as its Korean header.
     const at = (line: string, text: string) => stringWidth(line.slice(0, line.indexOf(text)));
-    expect(at(mnist!, 'absent')).toBe(at(header!, '상태'));
+    expect(at(mnist!, '없음')).toBe(at(header!, '상태'));
     expect(at(mnist!, '60000')).toBe(at(header!, '학습'));
     expect(at(mnist!, '28x28x1')).toBe(at(header!, '형태'));
     expect(kernellab({ KERNELLAB_LANG: 'en' }, 'datasets', 'ls').out).toMatch(/^name +status +variant +train +test +shape +on disk/);
@@ -167,7 +193,7 @@ describe('the CLI in Korean and English', () => {
     const engines = kernellab({ KERNELLAB_LANG: 'ko' }, 'engine', 'ls');
     expect(engines.code, engines.err).toBe(0);
     expect(engines.out).toMatch(/^엔진 폴더: /);
-    expect(engines.out).toMatch(/^tensorflow: (설치되지 않음|ready —|손상됨)/m);
+    expect(engines.out).toMatch(/^tensorflow: (설치되지 않음|준비됨 —|손상됨)/m);
     expect(kernellab({ KERNELLAB_LANG: 'ko' }, 'engine', 'rm', 'tensorflow').out).toBe('설치된 tensorflow 엔진이 없었습니다\n');
     expect(kernellab({ KERNELLAB_LANG: 'ko' }, 'engine', 'rm', 'pytorch').err).toContain("'pytorch'은(는) 엔진이 아닙니다");
     expect(kernellab({ KERNELLAB_LANG: 'en' }, 'engine', 'rm', 'tensorflow').out).toBe('no tensorflow engine was installed\n');

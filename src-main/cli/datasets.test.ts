@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mnistDataFiles } from '../core/datasets/index.ts';
+import { mnistDataFiles, registry } from '../core/datasets/index.ts';
+import { downloadBytes } from '../core/datasets/registry.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 
 const bin = fileURLToPath(new URL('../../bin/kernellab.js', import.meta.url));
@@ -59,8 +60,36 @@ describe('kernellab datasets', () => {
     writeFileSync(images, readFileSync(images).subarray(0, 1000));
     expect(kernellabIn('en', 'ls').out).toMatch(/^mnist +corrupt .* t10k-images-idx3-ubyte: 1000 bytes, expected 7840016$/m);
     expect(kernellabIn('ko', 'ls').out).toMatch(
-      /^mnist +corrupt .* t10k-images-idx3-ubyte: 1,000바이트입니다\. 7,840,016바이트여야 합니다$/m,
+      /^mnist +손상됨 .* t10k-images-idx3-ubyte: 1,000바이트입니다\. 7,840,016바이트여야 합니다$/m,
     );
+  });
+
+  it("says each dataset's state in the CLI's language, the English and --json unchanged (issue 17)", () => {
+    expect(kernellabIn('ko', 'import', ...mnistDataFiles()).out).toBe('mnist: 준비됨 (canonical, 28x28x1 이미지 60000+10000장)\n');
+    // Another KernelLab process (this test's) holds fashion-mnist's download lock with a tenth of its bytes in.
+    const fashion = join(tmp.dir, 'datasets', 'fashion-mnist');
+    mkdirSync(fashion, { recursive: true });
+    writeFileSync(join(fashion, '.download.lock'), String(process.pid));
+    writeFileSync(
+      join(fashion, 'train-images-idx3-ubyte.gz.part'),
+      Buffer.alloc(Math.round(downloadBytes(registry['fashion-mnist']) / 10)),
+    );
+    const ko = kernellabIn('ko', 'ls');
+    expect(ko.code, ko.err).toBe(0);
+    expect(ko.out).toMatch(/^mnist +준비됨 +canonical /m);
+    expect(ko.out).toMatch(/^fashion-mnist +다운로드 중 10% +60000 /m);
+    expect(ko.out).toMatch(/^cifar10 +없음 +50000 /m);
+    expect(ko.out).not.toMatch(/ready|downloading|absent/);
+    const en = kernellabIn('en', 'ls').out;
+    expect(en).toMatch(/^mnist +ready +canonical /m);
+    expect(en).toMatch(/^fashion-mnist +downloading 10% +60000 /m);
+    expect(en).toMatch(/^cifar10 +absent +50000 /m);
+    const json = (lang: 'en' | 'ko') =>
+      (JSON.parse(kernellabIn(lang, 'ls', '--json').out) as { datasets: { name: string; status: string }[] }).datasets.map(
+        (d) => `${d.name} ${d.status}`,
+      );
+    expect(json('ko')).toEqual(['mnist ready', 'fashion-mnist downloading', 'cifar10 absent']);
+    expect(json('en')).toEqual(json('ko'));
   });
 
   it('import refuses a special file named directly in Korean; the English as before', () => {

@@ -29,8 +29,22 @@ function withOfflineHint(error: unknown, name: DatasetName): unknown {
   return new KernelLabError('unavailable', `${errorText(error)}\n  ${m.cli_datasets_offline_hint({ name })}`);
 }
 
+/** A dataset's state in the CLI's language, the words the page's badges use (English: the state's own name); --json keeps the name. */
+function statusWord(d: DatasetInfo): string {
+  switch (d.status) {
+    case 'absent':
+      return m.status_absent();
+    case 'ready':
+      return m.status_ready();
+    case 'corrupt':
+      return m.status_corrupt();
+    case 'downloading':
+      return `${m.status_downloading()} ${Math.round((d.progress ?? 0) * 100)}%`;
+  }
+}
+
 function describe(d: DatasetInfo): string {
-  const status = d.status === 'downloading' ? `downloading ${Math.round((d.progress ?? 0) * 100)}%` : d.status;
+  const status = statusWord(d);
   const images = d.variant
     ? ` (${m.cli_datasets_images({ variant: d.variant, train: d.trainCount, test: d.testCount, shape: `${d.height}x${d.width}x${d.channels}` })})`
     : '';
@@ -65,7 +79,7 @@ export function registerDatasets(program: Command, open: (extra?: { datasetMirro
           ],
           list.map((d) => [
             d.name,
-            d.status === 'downloading' ? `downloading ${Math.round((d.progress ?? 0) * 100)}%` : d.status,
+            statusWord(d),
             d.variant ?? '',
             String(d.trainCount),
             String(d.testCount),

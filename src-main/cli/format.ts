@@ -112,7 +112,10 @@ export function formatInfo(info: AppInfo): string {
     `${label('tfjs')}${info.tfjsVersion}`,
     `${label(m.cli_info_platform())}${m.cli_info_cpus({ platform: info.platform, cpus: info.cpus })}`,
     `  ${m.cli_info_backends()}`,
-    ...info.backends.map((b) => `    ${b.available ? '✓' : '✗'} ${b.name.padEnd(11)} ${b.detail}`),
+    // Why a backend does not load, coded like the auto line below: English as the core said it.
+    ...info.backends.map(
+      (b) => `    ${b.available ? '✓' : '✗'} ${b.name.padEnd(11)} ${getLocale() === 'en' ? b.detail : coreTextOf(b.detailCode, b.detail)}`,
+    ),
     `${label(m.cli_info_runs_use())}${info.chosenBackend ?? m.cli_info_no_backend()}`,
     // English: the core's sentence exactly (scripts read it); another language: its coded form.
     `${label(m.cli_info_auto())}${info.auto.backend ?? m.cli_info_no_backend()}: ${getLocale() === 'en' ? info.auto.reason : coreTextOf(info.auto.reasonCode, info.auto.reason)}`,

@@ -29,7 +29,7 @@ import {
 } from '../contract/index.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import { byeReasons } from '../contract/agents.ts';
-import { backendReason } from './backendReason.ts';
+import { backendReason } from '../training/backendReason.ts';
 import { coded } from '../errors.ts';
 import { probeBackendsInWorker } from '../training/probe.ts';
 import { forkWorker, type WorkerLauncher } from '../workerHost.ts';

@@ -76,6 +76,8 @@ export const BackendProbe = z.object({
   available: z.boolean(),
   /** GPU name or CPU model when available; why it did not load otherwise. */
   detail: z.string(),
+  /** Why it did not load, coded for the user's language (training/backendReason.ts); absent from an older worker. */
+  detailCode: CoreText.optional(),
 });
 export type BackendProbe = z.infer<typeof BackendProbe>;
 

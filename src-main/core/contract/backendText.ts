@@ -1,11 +1,12 @@
 /**
- * Why a tfjs backend does not load (core/agents/backendReason.ts), as far as KernelLab recognises
- * it: part of coreTextParams (coreText.ts), which spreads them in. Paths, library names and
+ * Why a tfjs backend does not load (core/training/backendReason.ts), as far as KernelLab recognises
+ * it, and what one that loads runs on: part of coreTextParams (coreText.ts), which spreads them in. Paths, library names and
  * versions pass as they are; anything unrecognised is tfjs' (or Node's) own words, quoted.
  */
 import { z } from 'zod';
 
 const word = z.string().max(1000);
+const count = z.number().int().nonnegative();
 
 export const backendTextParams = {
   backend_engine_not_installed: z.object({}).strict(),
@@ -19,4 +20,11 @@ export const backendTextParams = {
   backend_node_abi: z.object({ module: word, built: word, needs: word }).strict(),
   backend_node_abi_module: z.object({ module: word }).strict(),
   backend_tfjs_said: z.object({ said: word }).strict(),
+  // What a backend that loads runs on, as the probe (This machine, `kernellab info`) names it.
+  backend_wasm_loads_simd: z.object({ cpu: word, threads: count, perRun: count }).strict(),
+  backend_wasm_loads: z.object({ cpu: word, threads: count, perRun: count }).strict(),
+  backend_cpu_loads: z.object({ cpu: word, threads: count }).strict(),
+  backend_tensorflow_cuda: z.object({ gpu: word, memory: count, driver: word, cuda: word, version: word }).strict(),
+  backend_tensorflow_cpu: z.object({ version: word, cpu: word, threads: count }).strict(),
+  backend_tensorflow_cpu_one_thread: z.object({ version: word, cpu: word, threads: count }).strict(),
 } as const;

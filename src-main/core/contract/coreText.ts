@@ -285,7 +285,7 @@ export const coreTextParams = {
   checkpoint_weight_not_float32: z.object({ dir: word, weight: word, dtype: word }).strict(),
   checkpoint_weights_short: z.object({ dir: word }).strict(),
   training_backend_gpu_host_only: z.object({ backend: word }).strict(),
-  training_backend_unavailable: z.object({ backend: word, detail: word }).strict(),
+  training_backend_unavailable: z.object({ backend: word, detail: wordOrProblems }).strict(),
   training_checkpoint_unreadable: z.object({ file: word, reason: word }).strict(),
   training_checkpoint_not_json_at: z.object({ file: word, at: count }).strict(),
   training_checkpoint_not_json_ends_early: z.object({ file: word }).strict(),

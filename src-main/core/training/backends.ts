@@ -1,7 +1,9 @@
 import { availableParallelism, cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendProbe } from '../contract/index.ts';
-import { describeTensorflow, loadTensorflowEngine } from './tensorflowEngine.ts';
+import { coreText } from '../contract/coreText.ts';
+import { backendReasonText } from './backendReason.ts';
+import { describeTensorflow, loadTensorflowEngine, tensorflowDetailText } from './tensorflowEngine.ts';
 import { maxWasmThreads, prepareWasmBackend, wasmThreadCount } from './wasmThreads.ts';
 
 // Kept in the contract so the main process can name the order without loading tfjs.
@@ -11,6 +13,12 @@ export { backendOrder };
 function cpuModel(): string {
   const list = cpus();
   return list.length > 0 ? `${list[0]!.model.trim()} (${list.length} threads)` : 'unknown CPU';
+}
+
+/** The CPU's model and thread count as coded texts name them; null where Node lists no CPU (then the English stands alone). */
+function cpuParams(): { cpu: string; threads: number } | null {
+  const list = cpus();
+  return list.length > 0 ? { cpu: list[0]!.model.trim().slice(0, 1000), threads: list.length } : null;
 }
 
 /**
@@ -23,7 +31,9 @@ export async function loadBackend(name: BackendName, purpose: 'run' | 'probe' = 
       case 'tensorflow': {
         // Installed into the data folder (`kernellab engine install tensorflow`); the launcher
         // names it in this worker's environment.
-        return { name, available: true, detail: describeTensorflow(await loadTensorflowEngine()) };
+        const runtime = await loadTensorflowEngine();
+        const code = tensorflowDetailText(runtime);
+        return { name, available: true, detail: describeTensorflow(runtime), ...(code ? { detailCode: code } : {}) };
       }
       case 'wasm': {
         await prepareWasmBackend();
@@ -38,19 +48,35 @@ export async function loadBackend(name: BackendName, purpose: 'run' | 'probe' = 
             : threads === 1
               ? 'one thread'
               : `${threads} threads`;
-        return { name, available: true, detail: `${cpuModel()}, SIMD ${simd ? 'on' : 'off'}, ${threadText}` };
+        const detail = `${cpuModel()}, SIMD ${simd ? 'on' : 'off'}, ${threadText}`;
+        // Coded for This machine and `kernellab info`, which show the probe; a run's device stays English.
+        const cpu = cpuParams();
+        if (threads !== undefined || !cpu) return { name, available: true, detail };
+        const perRun = Math.min(maxWasmThreads, availableParallelism());
+        return {
+          name,
+          available: true,
+          detail,
+          detailCode: coreText(simd ? 'backend_wasm_loads_simd' : 'backend_wasm_loads', { ...cpu, perRun }),
+        };
       }
       case 'cpu': {
         // The tensorflow engine's tfjs union registers the same cpu backend into the same global
         // registry; importing ours as well would only warn about every kernel twice.
         if (!tf.findBackendFactory('cpu')) await import('@tensorflow/tfjs-backend-cpu');
         if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise');
-        return { name, available: true, detail: `pure JavaScript on ${cpuModel()}` };
+        const cpu = cpuParams();
+        return {
+          name,
+          available: true,
+          detail: `pure JavaScript on ${cpuModel()}`,
+          ...(cpu ? { detailCode: coreText('backend_cpu_loads', cpu) } : {}),
+        };
       }
     }
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    return { name, available: false, detail: message };
+    return { name, available: false, detail: message, detailCode: backendReasonText(message) };
   }
 }
 

@@ -106,6 +106,30 @@ describe('run controller with a real worker process', () => {
     );
   });
 
+  it('fails a run pinned to a backend that does not load with the reason coded, so it is said in Korean', async () => {
+    const req = request(8, 1);
+    // An engine folder with nothing in it: the worker's tensorflow backend cannot load from there.
+    const engine = makeTempDir('kernellab-no-engine-');
+    temps.push(engine.cleanup);
+    const launch: WorkerLauncher = (file, args, env) => forkWorker(file, args, { ...env, KERNELLAB_TENSORFLOW_ENGINE: engine.dir });
+    const { run } = collect(launch, { ...req, hyperparameters: { ...req.hyperparameters, backend: 'tensorflow' } });
+    const outcome = await run.done;
+    const reason = `the engine folder ${engine.dir} is missing or incomplete; install the engine again`;
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toBe(`backend tensorflow is not available: ${reason}`);
+    expect(outcome.errorText).toEqual({
+      code: 'training_backend_unavailable',
+      params: {
+        backend: 'tensorflow',
+        detail: [{ sentence: reason, path: '', text: { code: 'backend_engine_folder_incomplete', params: { dir: engine.dir } } }],
+      },
+    });
+    expect(storedErrorText(outcome.error!, outcome.errorText, outcome.errorIssues, 'ko')).toBe(
+      `백엔드 tensorflow을(를) 쓸 수 없습니다: 엔진 폴더 ${engine.dir}이(가) 없거나 불완전합니다. 엔진을 다시 설치하세요`,
+    );
+    expect(storedErrorText(outcome.error!, outcome.errorText, outcome.errorIssues, 'en')).toBe(outcome.error);
+  });
+
   it('fails a resume whose checkpoint state.json is not one with the problems coded beside the heading, so they are said in Korean', async () => {
     const first = request(7, 1);
     expect((await collect(forkWorker, first).run.done).status).toBe('completed');

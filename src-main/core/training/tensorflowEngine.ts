@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { EngineCheck, EngineVariant } from '../contract/engines.ts';
 import { queryNvidiaGpus, type NvidiaGpu } from '../engine/tools.ts';
 import { SeededRandom } from '../random.ts';
@@ -95,6 +96,30 @@ export function describeTensorflow(runtime: TensorflowRuntime): string {
   if (runtime.usingGpu) return `CUDA GPU, libtensorflow ${runtime.tensorflowVersion}`;
   const base = `CPU libtensorflow ${runtime.tensorflowVersion}: ${cpuModel()}, ${runtime.threads} thread${runtime.threads === 1 ? '' : 's'}`;
   return runtime.fallback ? `${base} — ${runtime.fallback}` : base;
+}
+
+/**
+ * describeTensorflow's line coded, for This machine and `kernellab info` in the user's language;
+ * undefined where its English carries words this cannot code (a GPU left unused and why, a CPU
+ * Node cannot name), which then stands as it is.
+ */
+export function tensorflowDetailText(runtime: TensorflowRuntime): CoreText | undefined {
+  const version = runtime.tensorflowVersion.slice(0, 1000);
+  if (runtime.usingGpu && runtime.gpu)
+    return coreText('backend_tensorflow_cuda', {
+      gpu: runtime.gpu.name.slice(0, 1000),
+      memory: Math.round(runtime.gpu.memoryMiB / 1024),
+      driver: runtime.gpu.driver.slice(0, 1000),
+      cuda: (runtime.gpu.cuda ?? '?').slice(0, 1000),
+      version,
+    });
+  const cpu = cpus()[0]?.model.trim();
+  if (runtime.usingGpu || runtime.fallback || cpu === undefined) return undefined;
+  return coreText(runtime.threads === 1 ? 'backend_tensorflow_cpu_one_thread' : 'backend_tensorflow_cpu', {
+    version,
+    cpu: cpu.slice(0, 1000),
+    threads: runtime.threads,
+  });
 }
 
 function relativeError(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number {

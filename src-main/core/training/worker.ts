@@ -5,6 +5,7 @@
 import { totalmem } from 'node:os';
 import { isGpuHostBackend, type BackendName, type BackendProbe } from '../contract/app.ts';
 import { backendOrder, loadBackend, probeBackends } from './backends.ts';
+import { backendReason } from './backendReason.ts';
 import { StorageError } from './checkpointIO.ts';
 import { coded, errorSentence, KernelLabError } from '../errors.ts';
 import { memoryProblem, runMemory, wasmHeapBytes } from '../models/runMemory.ts';
@@ -94,7 +95,7 @@ async function chooseBackend(pinned: BackendName | undefined): Promise<ChosenBac
     if (pinned)
       throw coded('unavailable', `backend ${name} is not available: ${probe.detail}`, 'training_backend_unavailable', {
         backend: name,
-        detail: probe.detail.slice(0, 1000),
+        detail: backendReason(probe.detail),
       });
     // An engine that is installed but does not load is worth saying; one never installed is not.
     if (name === 'tensorflow' && process.env.KERNELLAB_TENSORFLOW_ENGINE) fallback = `the tensorflow engine did not load (${probe.detail})`;

@@ -10,7 +10,7 @@ import { coreTextOf, errorBodyText } from '../../../i18n/coreText.ts';
 import { coreText } from '../contract/coreText.ts';
 import { coded } from '../errors.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
-import { loadTensorflowEngine } from '../training/tensorflowEngine.ts';
+import { loadTensorflowEngine } from './tensorflowEngine.ts';
 import { backendReason, backendReasonText } from './backendReason.ts';
 
 const temp = makeTempDir('kernellab-backend-reason-');

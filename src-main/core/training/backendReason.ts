@@ -4,6 +4,8 @@
  * that did not initialise) and the failures a node commonly meets (the native addon missing, a
  * CUDA library not found, an addon built for another Node.js) get their own codes with the names
  * they mention; anything else is tfjs' (or Node's) words, never translated: quoted after a lead-in.
+ * Said wherever a backend's failure reaches a user: the probe (This machine, `kernellab info`), a
+ * run pinned to a backend that does not load, and `kernellab agent --backend`.
  */
 import { coreText, type CoreText, type ProblemText } from '../contract/coreText.ts';
 
@@ -50,7 +52,7 @@ export function backendReasonText(reason: string): CoreText {
   return coreText('backend_tfjs_said', { said: cut(reason) });
 }
 
-/** The reason as a coded sentence inside a sentence (agent_backend_not_loading's `reason`), its English as it was. */
+/** The reason as a coded sentence inside a sentence (agent_backend_not_loading's `reason`, training_backend_unavailable's `detail`), its English as it was. */
 export function backendReason(reason: string): ProblemText[] {
   return [{ sentence: reason.slice(0, 4000), path: '', text: backendReasonText(reason) }];
 }
