@@ -114,6 +114,7 @@ export async function previewSweep(
       workers,
       source: throughput.source,
       detail: throughput.detail,
+      detailCode: throughput.detailCode,
     },
     points,
     truncated: tpe ? tpeRuns > points.length : plan.total > points.length,
