@@ -1,16 +1,20 @@
 /**
- * A sweep's own words in Korean (issue 17, stop 29 audit B1, B2): the preview's folding reason and
- * estimate basis come coded, so the CLI says them in Korean with no English left; the English
- * sentences stay exactly as they were.
+ * A sweep's own words in Korean (issue 17, stop 29 audit B1, B2, D1): the preview's folding reason
+ * and estimate basis and an axis value refused come coded, so the CLI and the page say them in
+ * Korean with no English left; the English sentences stay exactly as they were.
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { coreTextOf } from '../../i18n/coreText.ts';
+import { errorBodyText, coreTextOf } from '../../i18n/coreText.ts';
+import { errorText } from './errorText.ts';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
 import { formatPreview } from './sweep.ts';
 import { makeTempDir } from '../test/tempDir.ts';
+import type { SweepSpecInput } from '../core/contract/sweeps.ts';
 import { RunStore } from '../core/db/RunStore.ts';
+import { KernelLabError } from '../core/errors.ts';
 import { machineThroughput } from '../core/sweeps/estimate.ts';
+import { expandSweep } from '../core/sweeps/expand.ts';
 import { previewSweep, queueSweep } from '../core/sweeps/queueing.ts';
 import { tinySweep } from '../core/sweeps/sweepFixture.ts';
 import { parseSweepSpec } from '../core/sweeps/sweepSpec.ts';
@@ -26,6 +30,39 @@ afterEach(() => {
   store.close();
   temp.cleanup();
 });
+
+/** English words of these sentences that a Korean one must not keep (names, paths and numbers aside). */
+const englishWords =
+  /\b(not|is|at least|at most|greater|less|integer|number|one of|true or false|positive|list|per|rough|default|measured|median|completed|runs?|point|sweep|spec|Invalid|expected|received|required|cannot|epochs? differ)\b/i;
+
+function refusal(work: () => unknown): KernelLabError {
+  try {
+    work();
+  } catch (error) {
+    if (error instanceof KernelLabError) return error;
+    throw error;
+  }
+  throw new Error('nothing was refused');
+}
+
+/**
+ * The refusal in both languages: the English the CLI prints (the core's sentence, unchanged) and
+ * the Korean it prints from the codes; `sameEnglish`: the catalogue's English (the page's) is the core's sentence too.
+ */
+function said(error: KernelLabError, sameEnglish = true): { en: string; ko: string } {
+  const body = error.toBody();
+  expect(body.messageCode, error.message).toBeDefined();
+  if (sameEnglish) expect(errorBodyText(body, 'en')).toBe(error.message);
+  setLocale('en', { reload: false });
+  const en = errorText(error);
+  setLocale('ko', { reload: false });
+  const ko = errorText(error);
+  setLocale('en', { reload: false });
+  expect(en).toBe(error.message);
+  return { en, ko };
+}
+
+const expanded = (axes: Record<string, unknown>) => () => expandSweep(parseSweepSpec(tinySweep({ axes } as Partial<SweepSpecInput>)));
 
 describe("a sweep's words in Korean", () => {
   it("prints the preview's folding reason and estimate basis in Korean, in English as before", async () => {
@@ -64,5 +101,36 @@ describe("a sweep's words in Korean", () => {
     const ko = coreTextOf(measured.detailCode, '', 'ko');
     expect(ko).toMatch(/^측정값: 이 컴퓨터에서 완료된 실행 1개의 중앙값, 워커당 \d+\.\d\d GFLOP\/s$/);
     expect(ko.replace('GFLOP/s', '')).not.toMatch(/[A-Za-z]/);
+  });
+
+  it('refuses an axis value in Korean, whatever it is not, and in English as before', () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ kernelSize: [3, 0] }, 'axes.kernelSize[1]: 0 is not at least 1', 'axes.kernelSize[1]: 0은(는) 1 이상이 아닙니다'],
+      [{ epochs: [1.5] }, 'axes.epochs[0]: 1.5 is not an integer', 'axes.epochs[0]: 1.5은(는) 정수가 아닙니다'],
+      [{ learningRate: [0.1, 0] }, 'axes.learningRate[1]: 0 is not greater than 0', 'axes.learningRate[1]: 0은(는) 0보다 크지 않습니다'],
+      [{ dropout: [1] }, 'axes.dropout[0]: 1 is not less than 1', 'axes.dropout[0]: 1은(는) 1보다 작지 않습니다'],
+      [{ 'hyperparameters.validateOn': ['x'] }, '', ''],
+      [{ optimizer: ['sgd', 'adamw2'] }, '', ''],
+      [{ 'hyperparameters.shuffle': ['yes'] }, '', ''],
+      [{ pooling: ['min'] }, '', ''],
+      [{ learningRate: ['fast'] }, '', ''],
+    ];
+    for (const [axes, en, ko] of cases) {
+      const error = refusal(expanded(axes));
+      const words = said(error);
+      if (en) expect(words.en).toBe(en);
+      if (ko) expect(words.ko).toBe(ko);
+      const where = error.message.slice(0, error.message.indexOf(': '));
+      expect(words.ko.startsWith(`${where}: `), words.ko).toBe(true);
+      // What the value is not, in Korean: option names and quoted values aside.
+      const rest = words.ko
+        .slice(where.length + 2)
+        .replace(
+          /"[^"]*"|'[^']*'|\b(sgd|adam\w*|rmsprop|adagrad|adadelta|adamax|split|test|type|poolSize|strides|true|false|conv2d)\b/g,
+          '',
+        );
+      expect(rest, words.ko).not.toMatch(englishWords);
+      expect(error.toBody().issueCodes).toEqual([{ path: where, text: expect.objectContaining({ code: expect.any(String) }) as unknown }]);
+    }
   });
 });
