@@ -1,7 +1,8 @@
 /**
- * A sweep's own words in Korean (issue 17, stop 29 audit B1, B2, D1): the preview's folding reason
- * and estimate basis and an axis value refused come coded, so the CLI and the page say them in
- * Korean with no English left; the English sentences stay exactly as they were.
+ * A sweep's own words in Korean (issue 17, stop 29 audit B1, B2, D1, D2): the preview's folding
+ * reason and estimate basis, an axis value refused and a sweep none of whose points can run each
+ * come coded, so the CLI and the page say them in Korean with no English left; the English
+ * sentences stay exactly as they were.
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -43,6 +44,15 @@ function refusal(work: () => unknown): KernelLabError {
     throw error;
   }
   throw new Error('nothing was refused');
+}
+
+async function refusalOf(work: Promise<unknown>): Promise<KernelLabError> {
+  const error: unknown = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (error instanceof KernelLabError) return error;
+  throw new Error(`nothing was refused (${String(error)})`);
 }
 
 /**
@@ -132,5 +142,44 @@ describe("a sweep's words in Korean", () => {
       expect(rest, words.ko).not.toMatch(englishWords);
       expect(error.toBody().issueCodes).toEqual([{ path: where, text: expect.objectContaining({ code: expect.any(String) }) as unknown }]);
     }
+  });
+
+  it('refuses a sweep none of whose points can run in Korean, naming the point and why', async () => {
+    const spec = parseSweepSpec(
+      tinySweep({
+        axes: { kernelSize: [40] },
+        base: {
+          ...tinySweep().base,
+          model: {
+            ...tinySweep().base.model!,
+            layers: [{ type: 'conv2d', filters: 4, kernelSize: 3 }, { type: 'flatten' }, { type: 'dense', units: 16 }],
+          },
+        },
+      }),
+    );
+    const error = await refusalOf(queueSweep(store, spec));
+    const words = said(error);
+    expect(words.en).toMatch(/^No point of the sweep can run; point 0 \(kernelSize=40\): layers\[0\] \(conv2d\): .*window is larger/);
+    expect(words.ko).toMatch(
+      /^스윕의 어느 점도 실행할 수 없습니다\. 점 0 \(kernelSize=40\): layers\[0\] \(conv2d\): .*40×40 창이 28픽셀 입력보다 큽니다/,
+    );
+    expect(words.ko).not.toMatch(/No point|can run|window is larger/);
+    // A sweep without axes is its base alone.
+    const layers = [
+      { type: 'conv2d' as const, filters: 4, kernelSize: 40 },
+      { type: 'flatten' as const },
+      { type: 'dense' as const, units: 16 },
+    ];
+    const base = said(
+      await refusalOf(
+        queueSweep(
+          store,
+          parseSweepSpec(tinySweep({ axes: {}, base: { ...tinySweep().base, model: { ...tinySweep().base.model!, layers } } })),
+        ),
+      ),
+    );
+    expect(base.en).toMatch(/^No point of the sweep can run; point 0 \(the base\): layers\[0\] \(conv2d\): /);
+    expect(base.ko).toMatch(/^스윕의 어느 점도 실행할 수 없습니다\. 점 0 \(기본 설정\): layers\[0\] \(conv2d\): .*40×40 창이/);
+    expect(store.listRuns({}).total).toBe(0);
   });
 });

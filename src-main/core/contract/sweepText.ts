@@ -1,6 +1,6 @@
 /**
  * What a sweep's preview and queueing say about the sweep itself (core/sweeps: estimate.ts,
- * axes.ts): part of coreTextParams (coreText.ts), which passes in its
+ * axes.ts, queueing.ts): part of coreTextParams (coreText.ts), which passes in its
  * list schema of coded sentences (this file cannot import it: coreText.ts imports this file).
  * Axis names, field paths and values pass as they are.
  */
@@ -12,7 +12,7 @@ const word = z.string().max(1000);
 const number = z.number();
 
 /** `problems`: coreText.ts's schema of a list of coded sentences. */
-export function sweepTextParams<Problems extends z.ZodType>(_problems: Problems) {
+export function sweepTextParams<Problems extends z.ZodType>(problems: Problems) {
   return {
     // The estimate's basis (estimate.ts): GFLOP/s as the core wrote them (3.4, 12.35).
     sweep_estimate_rough_default: z.object({ gflops: word }).strict(),
@@ -34,5 +34,9 @@ export function sweepTextParams<Problems extends z.ZodType>(_problems: Problems)
     issue_sweep_boolean: z.object({}).strict(),
     issue_sweep_pooling: z.object({}).strict(),
     issue_sweep_positive_ints: z.object({}).strict(),
+    // A sweep none of whose points can run (queueing.ts): the first point's values and why.
+    sweep_no_point_runs: z.object({ index: count, values: word, problems }).strict(),
+    sweep_no_point_runs_base: z.object({ index: count, problems }).strict(),
+    sweep_no_points: z.object({}).strict(),
   } as const;
 }
