@@ -1,8 +1,8 @@
 /**
- * A sweep's own words in Korean (issue 17, stop 29 audit B1, B2, D1, D2): the preview's folding
- * reason and estimate basis, an axis value refused and a sweep none of whose points can run each
- * come coded, so the CLI and the page say them in Korean with no English left; the English
- * sentences stay exactly as they were.
+ * A sweep's own words in Korean (issue 17, stop 29 audit B1, B2, D1, D2, D4): the preview's folding
+ * reason and estimate basis, an axis value refused, a sweep none of whose points can run and a
+ * spec whose base model fails its schema each come coded, so the CLI and the page say them in
+ * Korean with no English left; the English sentences stay exactly as they were.
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { errorBodyText, coreTextOf } from '../../i18n/coreText.ts';
 import { errorText } from './errorText.ts';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
 import { formatPreview } from './sweep.ts';
+import { parseSweepSpecText } from './specFile.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 import type { SweepSpecInput } from '../core/contract/sweeps.ts';
 import { RunStore } from '../core/db/RunStore.ts';
@@ -181,5 +182,23 @@ describe("a sweep's words in Korean", () => {
     expect(base.en).toMatch(/^No point of the sweep can run; point 0 \(the base\): layers\[0\] \(conv2d\): /);
     expect(base.ko).toMatch(/^스윕의 어느 점도 실행할 수 없습니다\. 점 0 \(기본 설정\): layers\[0\] \(conv2d\): .*40×40 창이/);
     expect(store.listRuns({}).total).toBe(0);
+  });
+
+  it("refuses a sweep spec whose base model or file fails its schema in Korean, each field's issue coded", () => {
+    const base = { ...tinySweep().base, model: { ...tinySweep().base.model!, numClasses: 'ten' } };
+    const spec = refusal(() => parseSweepSpec(tinySweep({ base } as Partial<SweepSpecInput>)));
+    expect(coreTextOf(spec.toBody().messageCode, '', 'en')).toBe('Invalid sweep spec');
+    const words = said(spec, false);
+    expect(words.en).toBe('Invalid sweep spec: base.model.numClasses: Invalid input: expected number, received string');
+    expect(words.ko).toBe('스윕 명세가 올바르지 않습니다: base.model.numClasses: number 값이어야 합니다');
+    const file = said(
+      refusal(() => parseSweepSpecText('base:\n  dataset: mnst\naxes:\n  epochs: [1, 2]\n', 'sweep.yaml')),
+      false,
+    );
+    expect(file.en).toMatch(/^Invalid sweep spec sweep\.yaml: base\.dataset: Invalid option: expected one of /);
+    expect(file.ko).toBe(
+      '스윕 명세 sweep.yaml이(가) 올바르지 않습니다: base.dataset: 다음 중 하나여야 합니다: mnist, fashion-mnist, cifar10',
+    );
+    expect(file.ko.replace(/sweep\.yaml|base\.dataset|mnist|fashion-mnist|cifar10/g, '')).not.toMatch(/[A-Za-z]/);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * What a sweep's preview and queueing say about the sweep itself (core/sweeps: estimate.ts,
- * axes.ts, queueing.ts): part of coreTextParams (coreText.ts), which passes in its
+ * axes.ts, queueing.ts, sweepSpec.ts): part of coreTextParams (coreText.ts), which passes in its
  * list schema of coded sentences (this file cannot import it: coreText.ts imports this file).
  * Axis names, field paths and values pass as they are.
  */
@@ -38,5 +38,8 @@ export function sweepTextParams<Problems extends z.ZodType>(problems: Problems) 
     sweep_no_point_runs: z.object({ index: count, values: word, problems }).strict(),
     sweep_no_point_runs_base: z.object({ index: count, problems }).strict(),
     sweep_no_points: z.object({}).strict(),
+    // A sweep spec (or its base, or the CLI's spec file) that fails its schema: a heading for the coded issues.
+    error_invalid_sweep_spec: z.object({}).strict(),
+    error_invalid_sweep_spec_file: z.object({ file: word }).strict(),
   } as const;
 }
