@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { SweepSpec } from '../core/contract/index.ts';
 import { invalidInput, KernelLabError } from '../core/errors.ts';
+import { coreText } from '../core/contract/coreText.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 
 /**
@@ -25,6 +26,11 @@ export function parseSweepSpecText(text: string, fileName: string): SweepSpec {
     );
   }
   const parsed = SweepSpec.safeParse(data);
-  if (!parsed.success) throw invalidInput(`sweep spec ${fileName}`, parsed.error);
+  if (!parsed.success)
+    throw invalidInput(
+      `sweep spec ${fileName}`,
+      parsed.error,
+      coreText('error_invalid_sweep_spec_file', { file: fileName.slice(0, 1000) }),
+    );
   return parsed.data;
 }

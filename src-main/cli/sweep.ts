@@ -86,12 +86,12 @@ export function formatPreview(preview: SweepPreview): string {
     }),
     m.cli_sweep_preview_folding({
       state: preview.folding.enabled ? m.cli_sweep_preview_on() : m.cli_sweep_preview_off(),
-      reason: preview.folding.reason,
+      reason: storedSentence(preview.folding.reasonCode, preview.folding.reason),
     }),
     m.cli_sweep_preview_estimate({
       duration: formatDuration(preview.estimate.seconds),
       workers: preview.estimate.workers,
-      detail: preview.estimate.detail,
+      detail: storedSentence(preview.estimate.detailCode, preview.estimate.detail),
     }),
   ];
   const { search, pruning } = preview;

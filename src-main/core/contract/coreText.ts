@@ -33,6 +33,7 @@ import { datasetStateTextParams } from './datasetStateText.ts';
 import { downloadTextParams } from './downloadText.ts';
 import { importTextParams } from './importText.ts';
 import { kerasTextParams } from './kerasText.ts';
+import { sweepTextParams } from './sweepText.ts';
 
 const count = z.number().int().nonnegative();
 const id = z.number().int().nonnegative();
@@ -453,6 +454,7 @@ export const coreTextParams = {
   ...datasetPathTextParams,
   ...datasetStateTextParams(problems),
   ...backendTextParams,
+  ...sweepTextParams(problems),
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;

@@ -264,6 +264,8 @@ export const SweepEstimate = z.object({
   /** 'measured': from completed runs' samples/s on this machine; 'rough-default': no run finished yet. */
   source: z.enum(['measured', 'rough-default']),
   detail: z.string(),
+  /** `detail` coded (absent from older cores). */
+  detailCode: CoreText.optional(),
 });
 
 /** Whether a sweep folds epochs and why (not): the sentence, and its coded form (absent in plans stored before codes). */

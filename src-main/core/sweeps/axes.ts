@@ -5,6 +5,7 @@
  * sets one hyperparameter.
  */
 import { coded, KernelLabError } from '../errors.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { datasetNames, registry, type DatasetName } from '../datasets/registry.ts';
 import { Activation, Hyperparameters, OptimizerName, Padding, ValidationSplitMode } from '../contract/training.ts';
 import { PoolingValue, type AxisValue } from '../contract/runs.ts';
@@ -258,31 +259,79 @@ export function resolveAxis(name: string): AxisDef {
   );
 }
 
+/** What an axis value is not: the English (`not …`), the refusal coded, and the issue coded for its field. */
+type NotText = { what: string; text: CoreText; issue: CoreText };
+
 function checkValue(axis: AxisDef, value: AxisValue, where: string): void {
-  const fail = (what: string): never => {
-    throw new KernelLabError('invalid_input', `${where}: ${JSON.stringify(value)} is not ${what}`, [`${where}: not ${what}`]);
+  const shown = JSON.stringify(value);
+  const at = { where: where.slice(0, 1000), value: shown.slice(0, 1000) };
+  const fail = ({ what, text, issue }: NotText): never => {
+    throw new KernelLabError('invalid_input', `${where}: ${shown} is not ${what}`, [`${where}: not ${what}`], {
+      text,
+      issueTexts: [{ path: where, text: issue }],
+    });
   };
+  const atLeast = (min: number): NotText => ({
+    what: `at least ${min}`,
+    text: coreText('sweep_axis_not_at_least', { ...at, min }),
+    issue: coreText('issue_too_small', { minimum: min }),
+  });
   const kind = axis.kind;
   switch (kind.type) {
     case 'int':
-      if (typeof value !== 'number' || !Number.isInteger(value)) fail('an integer');
-      if (kind.min !== undefined && (value as number) < kind.min) fail(`at least ${kind.min}`);
+      if (typeof value !== 'number' || !Number.isInteger(value))
+        fail({ what: 'an integer', text: coreText('sweep_axis_not_integer', at), issue: coreText('issue_sweep_integer', {}) });
+      if (kind.min !== undefined && (value as number) < kind.min) fail(atLeast(kind.min));
       break;
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) fail('a number');
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        fail({ what: 'a number', text: coreText('sweep_axis_not_number', at), issue: coreText('issue_sweep_number', {}) });
       if (kind.min !== undefined && (kind.exclusive ? (value as number) <= kind.min : (value as number) < kind.min))
-        fail(`${kind.exclusive ? 'greater than' : 'at least'} ${kind.min}`);
+        fail(
+          kind.exclusive
+            ? {
+                what: `greater than ${kind.min}`,
+                text: coreText('sweep_axis_not_greater_than', { ...at, min: kind.min }),
+                issue: coreText('issue_too_small_exclusive', { minimum: kind.min }),
+              }
+            : atLeast(kind.min),
+        );
       if (kind.max !== undefined && (kind.exclusive ? (value as number) >= kind.max : (value as number) > kind.max))
-        fail(`${kind.exclusive ? 'less than' : 'at most'} ${kind.max}`);
+        fail(
+          kind.exclusive
+            ? {
+                what: `less than ${kind.max}`,
+                text: coreText('sweep_axis_not_less_than', { ...at, max: kind.max }),
+                issue: coreText('issue_too_big_exclusive', { maximum: kind.max }),
+              }
+            : {
+                what: `at most ${kind.max}`,
+                text: coreText('sweep_axis_not_at_most', { ...at, max: kind.max }),
+                issue: coreText('issue_too_big', { maximum: kind.max }),
+              },
+        );
       break;
     case 'enum':
-      if (typeof value !== 'string' || !kind.options.includes(value)) fail(`one of ${kind.options.join(', ')}`);
+      if (typeof value !== 'string' || !kind.options.includes(value)) {
+        const options = kind.options.join(', ');
+        fail({
+          what: `one of ${options}`,
+          text: coreText('sweep_axis_not_one_of', { ...at, options }),
+          issue: coreText('issue_invalid_value', { values: options }),
+        });
+      }
       break;
     case 'boolean':
-      if (typeof value !== 'boolean') fail('true or false');
+      if (typeof value !== 'boolean')
+        fail({ what: 'true or false', text: coreText('sweep_axis_not_boolean', at), issue: coreText('issue_sweep_boolean', {}) });
       break;
     case 'pooling':
-      if (!PoolingValue.safeParse(value).success) fail("'max', 'avg' or { type, poolSize, strides }");
+      if (!PoolingValue.safeParse(value).success)
+        fail({
+          what: `'max', 'avg' or ${poolingForm}`,
+          text: coreText('sweep_axis_not_pooling', { ...at, form: poolingForm }),
+          issue: coreText('issue_sweep_pooling', {}),
+        });
       break;
     case 'intOrList':
       if (
@@ -290,10 +339,17 @@ function checkValue(axis: AxisDef, value: AxisValue, where: string): void {
           ? !value.every((v) => Number.isInteger(v) && v > 0) || value.length === 0
           : !(Number.isInteger(value) && (value as number) > 0)
       )
-        fail('a positive integer or a list of them (one per conv2d layer)');
+        fail({
+          what: 'a positive integer or a list of them (one per conv2d layer)',
+          text: coreText('sweep_axis_not_positive_ints', at),
+          issue: coreText('issue_sweep_positive_ints', {}),
+        });
       break;
   }
 }
+
+/** A pooling value's object form as the refusal writes it (a parameter: the catalogue cannot hold braces). */
+const poolingForm = '{ type, poolSize, strides }';
 
 export function isNumericAxis(axis: AxisDef): boolean {
   return axis.kind.type === 'int' || axis.kind.type === 'number' || axis.kind.type === 'intOrList';

@@ -5,6 +5,7 @@
  * image). With no completed run yet a rough default is used and labelled as such.
  */
 import type { RunStore } from '../db/RunStore.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { ModelSpec } from '../contract/training.ts';
 import { inferShapes } from '../models/shapeInference.ts';
 import { trainingImages } from './pointPlan.ts';
@@ -20,6 +21,8 @@ export interface Throughput {
   flopsPerSecond: number;
   source: 'measured' | 'rough-default';
   detail: string;
+  /** `detail` coded, for the CLI and the page in the user's language. */
+  detailCode: CoreText;
 }
 
 /** The median FLOP rate of up to 20 recently completed runs on this machine. */
@@ -37,18 +40,22 @@ export function machineThroughput(store: RunStore | undefined): Throughput {
     }
   }
   if (rates.length === 0) {
+    const roughGflops = (roughFlopsPerSecond / 1e9).toFixed(1);
     return {
       flopsPerSecond: roughFlopsPerSecond,
       source: 'rough-default',
-      detail: `rough default (no completed run on this machine yet): ${(roughFlopsPerSecond / 1e9).toFixed(1)} GFLOP/s per worker, about 2,000 LeNet-5 images/s`,
+      detail: `rough default (no completed run on this machine yet): ${roughGflops} GFLOP/s per worker, about 2,000 LeNet-5 images/s`,
+      detailCode: coreText('sweep_estimate_rough_default', { gflops: roughGflops }),
     };
   }
   rates.sort((a, b) => a - b);
   const median = rates[Math.floor(rates.length / 2)]!;
+  const gflops = (median / 1e9).toFixed(2);
   return {
     flopsPerSecond: median,
     source: 'measured',
-    detail: `measured: median of ${rates.length} completed runs here, ${(median / 1e9).toFixed(2)} GFLOP/s per worker`,
+    detail: `measured: median of ${rates.length} completed runs here, ${gflops} GFLOP/s per worker`,
+    detailCode: coreText('sweep_estimate_measured', { runs: rates.length, gflops }),
   };
 }
 

@@ -11,7 +11,7 @@ import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { isGpuHostBackend } from '../contract/app.ts';
 import type { RunRecord, RunStore, SweepHead } from '../db/RunStore.ts';
 import type { DatasetName, registry } from '../datasets/registry.ts';
-import { coded, KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 import type { DataDirLayout } from '../home.ts';
 import { machineThroughput, pointSeconds, scheduleSeconds } from './estimate.ts';
 import { expandSweep, pointStream } from './expand.ts';
@@ -114,6 +114,7 @@ export async function previewSweep(
       workers,
       source: throughput.source,
       detail: throughput.detail,
+      detailCode: throughput.detailCode,
     },
     points,
     truncated: tpe ? tpeRuns > points.length : plan.total > points.length,
@@ -267,12 +268,14 @@ export async function resumeQueueing(store: RunStore, sweep: SweepHead, hooks: W
 function refuseUnrunnable(spec: SweepSpec, points: PointPlan): void {
   if (points.counts.train + points.counts.derived > 0 || spec.method === 'tpe') return;
   const first = points.impossibleSample[0];
-  throw new KernelLabError(
-    'invalid_input',
-    first
-      ? `No point of the sweep can run; point ${first.index} (${describeValues(first.values) || 'the base'}): ${first.error}`
-      : 'The sweep has no points',
-  );
+  if (!first) throw coded('invalid_input', 'The sweep has no points', 'sweep_no_points', {});
+  const values = describeValues(first.values);
+  // The point's problems coded; one uncoded problem (the English as it is) where the point has none.
+  const problems = first.errorCodes?.length ? first.errorCodes.slice(0, 100) : [{ sentence: first.error, path: '', text: null }];
+  const message = `No point of the sweep can run; point ${first.index} (${values || 'the base'}): ${first.error}`;
+  throw values
+    ? coded('invalid_input', message, 'sweep_no_point_runs', { index: first.index, values: values.slice(0, 1000), problems })
+    : coded('invalid_input', message, 'sweep_no_point_runs_base', { index: first.index, problems });
 }
 
 /** What the sweep row records of its plan: counts, folding and the impossible points (TPE's first proposal's). */

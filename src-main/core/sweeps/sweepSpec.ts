@@ -4,7 +4,8 @@
  */
 import type { z } from 'zod';
 import { Hyperparameters, ModelSpec, SweepSpec } from '../contract/index.ts';
-import { coded, invalidInput, KernelLabError } from '../errors.ts';
+import { coded, invalidInput, issueText, KernelLabError } from '../errors.ts';
+import { coreText } from '../contract/coreText.ts';
 
 /** Grids larger than this are refused unless the caller says yes (`yes: true`, `--yes`). */
 export const confirmAbove = 10_000;
@@ -15,7 +16,7 @@ export const confirmEpochsAbove = 10_000;
 export function checkBase(spec: SweepSpec): void {
   if (spec.base.model !== undefined) {
     const parsed = ModelSpec.safeParse(spec.base.model);
-    if (!parsed.success) throw prefixed('sweep spec', 'base.model', parsed.error);
+    if (!parsed.success) throw prefixed('base.model', parsed.error);
   }
   const known = new Set(Object.keys(Hyperparameters.shape));
   for (const key of Object.keys(spec.base.hyperparameters)) {
@@ -30,15 +31,21 @@ export function checkBase(spec: SweepSpec): void {
   }
 }
 
-function prefixed(what: string, prefix: string, error: z.ZodError): KernelLabError {
-  const issues = error.issues.map((issue) => `${[prefix, ...issue.path.map(String)].join('.')}: ${issue.message}`);
-  return new KernelLabError('invalid_input', `Invalid ${what}: ${issues.join('; ')}`, issues);
+/** A sweep spec's part that fails its schema: the issues with their paths under `prefix`, each coded (errors.ts issueText). */
+function prefixed(prefix: string, error: z.ZodError): KernelLabError {
+  const paths = error.issues.map((issue) => [prefix, ...issue.path.map(String)].join('.'));
+  const issues = error.issues.map((issue, i) => `${paths[i]}: ${issue.message}`);
+  return new KernelLabError('invalid_input', `Invalid sweep spec: ${issues.join('; ')}`, issues, {
+    text: coreText('error_invalid_sweep_spec', {}),
+    issueTexts: error.issues.map((issue, i) => ({ path: paths[i]!, text: issueText(issue) })),
+  });
 }
 
 /** Parses an object as a sweep spec; errors name the field. */
 export function parseSweepSpec(input: unknown, source = 'sweep spec'): SweepSpec {
   const parsed = SweepSpec.safeParse(input);
-  if (!parsed.success) throw invalidInput(source, parsed.error);
+  if (!parsed.success)
+    throw invalidInput(source, parsed.error, source === 'sweep spec' ? coreText('error_invalid_sweep_spec', {}) : undefined);
   checkBase(parsed.data);
   return parsed.data;
 }
