@@ -60,4 +60,22 @@ describe('kernellab runs export-model', () => {
     expect(missing.code).not.toBe(0);
     expect(missing.err).toContain(`run ${runId + 1}`);
   });
+
+  it("refuses a model with local response normalisation (AlexNet-28) in the user's language, through the predictor", async () => {
+    const layout = ensureDataDir(tmp.dir);
+    const store = RunStore.open(layout.database);
+    const { runId, model } = await savedRun(store, layout.runs, getPreset('alexnet-28').spec, { epochs: 1, bestEpoch: 1, name: 'alexnet' });
+    model.dispose();
+    store.close();
+    const out = join(tmp.dir, 'alexnet-export');
+    const en = kernellab('runs', 'export-model', String(runId), '--out', out);
+    expect(en.code).toBe(2);
+    expect(en.err).toMatch(
+      /\(lrn\): local response normalisation has no Keras layer and no stock tfjs layer, so this model cannot be exported/,
+    );
+    const ko = kernellab('--lang', 'ko', 'runs', 'export-model', String(runId), '--out', out);
+    expect(ko.code).toBe(2);
+    expect(ko.err).toMatch(/\(lrn\): 국소 응답 정규화에는 Keras 레이어도 tfjs 기본 레이어도 없어/);
+    expect(ko.err).not.toMatch(/local response|cannot be exported|replace lrn/);
+  });
 });

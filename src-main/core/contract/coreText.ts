@@ -155,6 +155,7 @@ export const coreTextParams = {
   model_needs_image: z.object({ index: count, type: word, size: count }).strict(),
   model_output_needs_flat: z.object({ index: count, type: word, shape: word }).strict(),
   model_shape_zero: z.object({ index: count, type: word, shape: word }).strict(),
+  model_export_lrn: z.object({ index: count }).strict(),
   model_window_too_large: z
     .object({ index: count, type: word, axis: word, size: count, kernel: count, stride: count, out: number })
     .strict(),

@@ -54,7 +54,13 @@ export class Predictor {
   async exportModel(spec: ModelSpec, checkpointDir: string): Promise<{ modelJson: string; weights: Uint8Array }> {
     const answer = await this.#ask((id) => ({ type: 'exportModel', id, spec, checkpointDir }));
     if (answer.type !== 'modelExported') throw new KernelLabError('internal', `the predictor answered an export with ${answer.type}`);
-    if (!answer.result.ok) throw new KernelLabError('invalid_input', answer.result.error);
+    if (!answer.result.ok)
+      throw new KernelLabError(
+        'invalid_input',
+        answer.result.error,
+        undefined,
+        answer.result.errorText ? { text: answer.result.errorText } : {},
+      );
     return answer.result;
   }
 

@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 import { deriveSeed } from '../random.ts';
 import { BatchNorm, LocalResponseNormalization, SeededDropout } from './customLayers.ts';
 import type { LayerSpec, ModelSpec, Regularizer } from '../contract/training.ts';
@@ -85,9 +85,11 @@ function tfLayer(build: BuildContext, layer: LayerSpec, index: number): TfLayer 
         : new SeededDropout({ ...first, rate: layer.rate, seed: deriveSeed(seed, `layer ${index} dropout`) });
     case 'lrn':
       if (portable)
-        throw new KernelLabError(
+        throw coded(
           'invalid_input',
           `layers[${index}] (lrn): local response normalisation has no Keras layer and no stock tfjs layer, so this model cannot be exported as a portable TF.js Layers model; its checkpoint loads only in KernelLab (replace lrn with batchNorm to export)`,
+          'model_export_lrn',
+          { index },
         );
       return new LocalResponseNormalization({
         ...first,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CoreText } from '../contract/coreText.ts';
 import { ModelSpec } from '../contract/training.ts';
 
 /**
@@ -43,7 +44,8 @@ export const ModelExported = z.object({
   id: z.number().int(),
   result: z.discriminatedUnion('ok', [
     z.object({ ok: z.literal(true), modelJson: z.string(), weights: bytes }),
-    z.object({ ok: z.literal(false), error: z.string() }),
+    /** `errorText`: the refusal's coded form, for the page's and the CLI's language (optional: a plain failure has none). */
+    z.object({ ok: z.literal(false), error: z.string(), errorText: CoreText.optional() }),
   ]),
 });
 export type ModelExported = z.output<typeof ModelExported>;

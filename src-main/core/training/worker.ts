@@ -146,7 +146,11 @@ const answerExport = (request: ExportModelRequest) =>
       return {
         type: 'modelExported',
         id: request.id,
-        result: { ok: false, error: error instanceof Error ? error.message : String(error) },
+        result: {
+          ok: false,
+          error: error instanceof Error ? error.message : String(error),
+          ...(error instanceof KernelLabError && error.text && { errorText: error.text }),
+        },
       };
     }
   });
