@@ -44,7 +44,7 @@ export function prunerFlag(text: string): Record<string, unknown> {
   const colon = text.indexOf(':');
   const type = (colon === -1 ? text : text.slice(0, colon)).trim();
   const rest = colon === -1 ? '' : text.slice(colon + 1);
-  if (type === '') throw new KernelLabError('invalid_input', `--pruner: '${text}' names no pruner (median or asha)`);
+  if (type === '') throw new KernelLabError('invalid_input', m.cli_flags_pruner_none({ text }));
   const rename = { r: 'minEpochs', eta: 'reductionFactor', s: 'minEarlyStoppingRate' };
   return { type, ...(rest.trim() === '' ? {} : options('pruner', rest, rename)) };
 }
@@ -52,8 +52,7 @@ export function prunerFlag(text: string): Record<string, unknown> {
 /** `--optimize val_loss` or `val_loss:minimize` → what the search optimises. */
 export function optimizeFlag(text: string): Record<string, unknown> {
   const [metric, direction, ...extra] = text.split(':').map((p) => p.trim());
-  if (!metric || extra.length > 0)
-    throw new KernelLabError('invalid_input', `--optimize: '${text}' is not metric[:maximize|minimize] (e.g. val_loss:minimize)`);
+  if (!metric || extra.length > 0) throw new KernelLabError('invalid_input', m.cli_flags_optimize_shape({ text }));
   return { metric, ...(direction !== undefined ? { direction } : {}) };
 }
 

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorBodyText, coreTextOf } from '../../i18n/coreText.ts';
 import { errorText } from './errorText.ts';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
-import { formatPreview } from './sweep.ts';
+import { formatPreview, optimizeFlag, prunerFlag } from './sweep.ts';
 import { parseSweepSpecText } from './specFile.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 import type { SweepSpecInput } from '../core/contract/sweeps.ts';
@@ -200,5 +200,21 @@ describe("a sweep's words in Korean", () => {
       '스윕 명세 sweep.yaml이(가) 올바르지 않습니다: base.dataset: 다음 중 하나여야 합니다: mnist, fashion-mnist, cifar10',
     );
     expect(file.ko.replace(/sweep\.yaml|base\.dataset|mnist|fashion-mnist|cifar10/g, '')).not.toMatch(/[A-Za-z]/);
+  });
+
+  it('refuses a --pruner without a name and an --optimize of the wrong shape in Korean', () => {
+    setLocale('en', { reload: false });
+    const pruner = refusal(() => prunerFlag(':r=2'));
+    const optimize = refusal(() => optimizeFlag('val_loss:minimize:x'));
+    expect([pruner.message, optimize.message]).toEqual([
+      "--pruner: ':r=2' names no pruner (median or asha)",
+      "--optimize: 'val_loss:minimize:x' is not metric[:maximize|minimize] (e.g. val_loss:minimize)",
+    ]);
+    setLocale('ko', { reload: false });
+    const ko = [refusal(() => prunerFlag(':r=2')).message, refusal(() => optimizeFlag('val_loss:minimize:x')).message];
+    expect(ko).toEqual([
+      "--pruner: ':r=2'에 프루너 이름이 없습니다 (median 또는 asha)",
+      "--optimize: 'val_loss:minimize:x'은(는) metric[:maximize|minimize] 형식이 아닙니다 (예: val_loss:minimize)",
+    ]);
   });
 });
