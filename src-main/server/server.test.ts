@@ -2,7 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorBodyText } from '../../i18n/coreText.ts';
 import { RunStore } from '../core/db/RunStore.ts';
+import type { KernelLabError } from '../core/errors.ts';
 import { createService, type Service } from '../core/service.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 import { exportQuery } from './exportDownload.ts';
@@ -37,6 +39,20 @@ describe('browser-mode server', () => {
     await expect(startServer({ service, port: server.port })).rejects.toThrow(
       new RegExp(`Port ${server.port} on 127.0.0.1 is in use .*--port 0 for a free one`),
     );
+  });
+
+  it("says its own refusals in the user's language too: a taken port, no token, another origin", async () => {
+    const taken = (await startServer({ service, port: server.port }).catch((e: unknown) => e)) as KernelLabError;
+    expect(errorBodyText(taken.toBody(), 'en')).toBe(taken.message);
+    expect(errorBodyText(taken.toBody(), 'ko')).toBe(
+      `127.0.0.1의 포트 ${server.port}은(는) 이미 쓰이고 있습니다(다른 kernellab serve?). --port N을 주거나, 빈 포트를 쓰려면 --port 0을 주세요`,
+    );
+    const noToken = (await json(await fetch(`${server.url}api/call/app.health`, { method: 'POST', body: '{}' }))).error;
+    expect(errorBodyText(noToken, 'en')).toBe(noToken.message);
+    expect(errorBodyText(noToken, 'ko')).toBe('토큰이 없거나 맞지 않습니다. `kernellab serve`가 출력한 URL을 여세요');
+    const origin = (await json(await call('app.health', '{}', { Origin: 'http://evil.example' }))).error;
+    expect(errorBodyText(origin, 'en')).toBe('Requests from origin http://evil.example are refused');
+    expect(errorBodyText(origin, 'ko')).toBe('출처 http://evil.example에서 온 요청은 거부됩니다');
   });
 
   it('binds loopback and prints a URL carrying the token', () => {

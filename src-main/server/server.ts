@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { contentSecurityPolicyHeader } from '../core/contract/pagePolicy.ts';
 import { maxKerasFileBytes } from '../core/contract/training.ts';
-import { httpStatusOf, KernelLabError, toErrorBody } from '../core/errors.ts';
+import { coded, httpStatusOf, KernelLabError, toErrorBody } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { hostPolicy, isLoopbackHost } from './hostPolicy.ts';
 import { exportDownload } from './exportDownload.ts';
@@ -260,14 +260,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // token is never a cookie.
       const agentCall = /^\/api\/call\/agent\.[A-Za-z]+$/.test(url.pathname);
       // A page on another site must not drive this API (DNS rebinding, cross-origin posts).
-      if (!agentCall && !policy.acceptsHost(req.headers.host))
-        throw new KernelLabError('unauthorized', `Host '${req.headers.host}' is not served`);
+      if (!agentCall && !policy.acceptsHost(req.headers.host)) {
+        const shown = String(req.headers.host).slice(0, 300);
+        throw coded('unauthorized', `Host '${shown}' is not served`, 'error_serve_host_refused', { host: shown });
+      }
       const origin = req.headers.origin;
       if (origin !== undefined && !policy.acceptsOrigin(origin)) {
-        throw new KernelLabError('unauthorized', `Requests from origin ${origin} are refused`);
+        const shown = origin.slice(0, 300);
+        throw coded('unauthorized', `Requests from origin ${shown} are refused`, 'error_serve_origin_refused', { origin: shown });
       }
       if (!agentCall && !authorised(req, url))
-        throw new KernelLabError('unauthorized', 'Missing or wrong token: open the URL that `kernellab serve` printed');
+        throw coded('unauthorized', 'Missing or wrong token: open the URL that `kernellab serve` printed', 'error_serve_token', {});
       if (url.pathname.startsWith('/api/')) await handleApi(req, res, url, agentCall);
       else serveStatic(req, res, url);
     })().catch((error: unknown) => {
@@ -283,13 +286,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {
         reject(
-          new KernelLabError(
+          coded(
             'unavailable',
             `Port ${options.port} on ${host} is in use (another kernellab serve?): pass --port N, or --port 0 for a free one`,
+            'error_serve_port_in_use',
+            { port: String(options.port ?? 0), host },
           ),
         );
       } else if (error.code === 'EADDRNOTAVAIL') {
-        reject(new KernelLabError('invalid_input', `--host ${host} is not an address of this machine`));
+        reject(coded('invalid_input', `--host ${host} is not an address of this machine`, 'error_serve_host_not_here', { host }));
       } else reject(error);
     });
     server.listen(options.port ?? 0, host, () => resolve());

@@ -93,6 +93,12 @@ export const coreTextParams = {
   error_gpu_hosts_full: z.object({ live: count, limit: count }).strict(),
   error_import_upload_too_large: z.object({ limit: count }).strict(),
   error_import_body_shape_too_large: z.object({ size: count, limit: count }).strict(),
+  // kernellab serve's own refusals (server/server.ts): a port taken, a host not here, a request without its token, host or origin.
+  error_serve_port_in_use: z.object({ port: word, host: word }).strict(),
+  error_serve_host_not_here: z.object({ host: word }).strict(),
+  error_serve_token: z.object({}).strict(),
+  error_serve_host_refused: z.object({ host: word }).strict(),
+  error_serve_origin_refused: z.object({ origin: word }).strict(),
   // A runs export refused on import (db/importChecks.ts): the heading, then each reason after its field path.
   error_import_invalid: z.object({}).strict(),
   import_missing: z.object({}).strict(),
