@@ -28,6 +28,25 @@ describe('parseQuickFilter', () => {
     expect(f.errors[3]).toMatch(/numeric id/);
   });
 
+  it("says it in the page's language, names and words as typed", () => {
+    const text = 'status:done lenet val_accuracy>high sweep:x loss!=1';
+    expect(parseQuickFilter(text, isMetric, 'en').errors).toEqual([
+      'status "done" is not one of queued, running, completed, failed, canceled, interrupted, diverged, pruned',
+      '"lenet" — write key=value, key>number, status:…, tag:…, sweep:<id>',
+      'val_accuracy: metric filters need a number, got "high"',
+      'sweep:x — expected a numeric id',
+      'loss: metrics filter by range (<, <=, >, >=, =)',
+    ]);
+    const korean = parseQuickFilter(text, isMetric, 'ko').errors;
+    expect(korean).toEqual([
+      '상태 "done"은(는) queued, running, completed, failed, canceled, interrupted, diverged, pruned 중 하나가 아닙니다',
+      '"lenet" — key=value, key>number, status:…, tag:…, sweep:<id> 형식으로 쓰세요',
+      'val_accuracy: 지표 필터에는 숫자가 필요합니다. 받은 값: "high"',
+      'sweep:x — 숫자 id여야 합니다',
+      'loss: 지표는 범위로 거릅니다 (<, <=, >, >=, =)',
+    ]);
+  });
+
   it('keeps string param values as strings', () => {
     expect(parseQuickFilter('optimizer=adam', isMetric).params).toEqual([{ key: 'optimizer', op: 'eq', value: 'adam' }]);
   });

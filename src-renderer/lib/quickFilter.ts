@@ -2,9 +2,12 @@
  * The runs search box: `status:running tag:best kernelSize=3 epochs>=2 val_accuracy>0.9`.
  * Words with an operator become param or metric filters (a key the store reports as a metric is a
  * metric filter, `key.field` picks last/best/min/max); `status:`, `tag:`, `sweep:` and
- * `experiment:` pick those filters; anything else is an error the box shows under itself.
+ * `experiment:` pick those filters; anything else is an error the box shows under itself, in the
+ * page's language.
  */
 import type { ListRunsQuery, RunStatus, SummaryField } from '../../src-main/core/contract/index.ts';
+import { m } from '../../i18n/paraglide/messages.js';
+import { getLocale } from '../../i18n/paraglide/runtime.js';
 import { isRunStatus, runStatuses } from './contractLists.ts';
 
 /** The comparisons the box reads: the contract's, but `in` (a list) has no word here. */
@@ -28,7 +31,7 @@ function parseValue(text: string): number | string | boolean {
   return text !== '' && Number.isFinite(n) ? n : text;
 }
 
-export function parseQuickFilter(text: string, isMetric: (key: string) => boolean): QuickFilter {
+export function parseQuickFilter(text: string, isMetric: (key: string) => boolean, locale: 'en' | 'ko' = getLocale()): QuickFilter {
   const out: QuickFilter = { status: [], params: [], metrics: [], errors: [] };
   for (const word of text.trim().split(/\s+/).filter(Boolean)) {
     const named = /^(status|tag|sweep|experiment):(.+)$/.exec(word);
@@ -37,12 +40,12 @@ export function parseQuickFilter(text: string, isMetric: (key: string) => boolea
       if (kind === 'status') {
         for (const s of value.split(',')) {
           if (isRunStatus(s)) out.status.push(s);
-          else out.errors.push(`status "${s}" is not one of ${runStatuses.join(', ')}`);
+          else out.errors.push(m.runs_filter_bad_status({ status: s, statuses: runStatuses.join(', ') }, { locale }));
         }
       } else if (kind === 'tag') out.tag = value;
       else {
         const id = Number(value);
-        if (!Number.isInteger(id) || id <= 0) out.errors.push(`${kind}:${value} — expected a numeric id`);
+        if (!Number.isInteger(id) || id <= 0) out.errors.push(m.runs_filter_bad_id({ kind, value }, { locale }));
         else if (kind === 'sweep') out.sweepId = id;
         else out.experimentId = id;
       }
@@ -50,7 +53,7 @@ export function parseQuickFilter(text: string, isMetric: (key: string) => boolea
     }
     const cmp = /^([^<>=!]+)(==|!=|<=|>=|=|<|>)(.+)$/.exec(word);
     if (!cmp) {
-      out.errors.push(`"${word}" — write key=value, key>number, status:…, tag:…, sweep:<id>`);
+      out.errors.push(m.runs_filter_unreadable({ word }, { locale }));
       continue;
     }
     const [, rawKey, op, rawValue] = cmp as unknown as [string, string, string, string];
@@ -60,14 +63,14 @@ export function parseQuickFilter(text: string, isMetric: (key: string) => boolea
     if (metricKey) {
       const field = (fieldMatch && metricKey === fieldMatch[1] ? fieldMatch[2] : 'best') as QuickFilter['metrics'][number]['field'];
       if (typeof value !== 'number') {
-        out.errors.push(`${rawKey}: metric filters need a number, got "${rawValue}"`);
+        out.errors.push(m.runs_filter_metric_number({ key: rawKey, value: rawValue }, { locale }));
         continue;
       }
       // The store filters metrics by range: < and <= both become a max, > and >= a min.
       if (op === '<' || op === '<=') out.metrics.push({ key: metricKey, field, max: value });
       else if (op === '>' || op === '>=') out.metrics.push({ key: metricKey, field, min: value });
       else if (op === '=' || op === '==') out.metrics.push({ key: metricKey, field, min: value, max: value });
-      else out.errors.push(`${rawKey}: metrics filter by range (<, <=, >, >=, =)`);
+      else out.errors.push(m.runs_filter_metric_range({ key: rawKey }, { locale }));
       continue;
     }
     out.params.push({ key: rawKey, op: opMap[op]!, value });
