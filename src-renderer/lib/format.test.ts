@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
-import { formatCount, formatField, formatShortTime, formatTime } from './format.ts';
+import { formatCount, formatField, formatShortTime, formatTime, shareOfTrueClass } from './format.ts';
 import { throughputText } from './runCharts.ts';
 
 describe('numbers and dates in the reader’s language', () => {
@@ -18,6 +18,12 @@ describe('numbers and dates in the reader’s language', () => {
     expect(formatShortTime(new Date(2026, 10, 20, 15, 3).getTime(), now, 'ko')).toBe('11. 20. 15:03');
     expect(formatShortTime(new Date(2025, 0, 2, 9, 0).getTime(), now, 'en')).toBe('01/02/2025');
     expect(formatShortTime(new Date(2025, 0, 2, 9, 0).getTime(), now, 'ko')).toBe('2025. 01. 02.');
+  });
+
+  it("words a confusion-matrix cell's share of its true class in the reader's language", () => {
+    expect(shareOfTrueClass(1, 4, 'cat', 'en')).toBe('25.0% of true cat');
+    expect(shareOfTrueClass(1, 4, 'cat', 'ko')).toBe('실제 cat 중 25.0%');
+    expect(shareOfTrueClass(2, 3, '7', 'ko')).toBe('실제 7 중 66.7%');
   });
 
   it('follows the chosen locale when none is passed', () => {

@@ -50,6 +50,14 @@ export function formatCount(n: number, locale: string = getLocale()): string {
   return numberFormat(locale).format(n);
 }
 
+/** A confusion-matrix cell's share of its true class (`25.0% of true cat`), in the locale's words and digits. */
+export function shareOfTrueClass(count: number, total: number, label: string, locale: 'en' | 'ko' = getLocale()): string {
+  const share = new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(
+    count / total,
+  );
+  return m.run_confusion_share({ share, label }, { locale });
+}
+
 const numberFormats = new Map<string, Intl.NumberFormat>();
 function numberFormat(locale: string): Intl.NumberFormat {
   let f = numberFormats.get(locale);

@@ -7,7 +7,7 @@ import { call } from './api.ts';
 import { isDatasetName } from './contractLists.ts';
 import { downloadBase64, downloadText } from './download.ts';
 import type { CurvePoint } from './downsample.ts';
-import { decodeMetric, formatParam } from './format.ts';
+import { decodeMetric, formatParam, shareOfTrueClass } from './format.ts';
 import { live, throttle } from './liveEvents.ts';
 import { kindTable } from './metricKinds.ts';
 import { chartUnit, splitChartGroups, type ChartGroup } from './runCharts.ts';
@@ -224,7 +224,7 @@ export class RunDetailState {
           col: p,
           value: count / total,
           text: String(count),
-          detail: `${((100 * count) / total).toFixed(1)}% of true ${this.classLabels[t] ?? t}`,
+          detail: shareOfTrueClass(count, total, String(this.classLabels[t] ?? t)),
         }),
       );
     });
