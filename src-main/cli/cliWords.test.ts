@@ -52,6 +52,11 @@ describe('the CLI in its own words', () => {
     expect(result.stderr).toBe(
       `kernellab: The data folder ${file} is a file, not a folder: give --home (or KERNELLAB_HOME) a folder — it is created when missing\n`,
     );
+    const korean = spawnSync(process.execPath, [cliPath, '--lang', 'ko', '--home', file, 'runs', 'ls'], { encoding: 'utf8' });
+    expect(korean.status).toBe(2);
+    expect(korean.stderr).toBe(
+      `kernellab: 데이터 폴더 ${file}은(는) 폴더가 아니라 파일입니다. --home(또는 KERNELLAB_HOME)에 폴더를 주세요. 없으면 만들어집니다\n`,
+    );
   });
 
   it('--help shows the defaults of every preset and an example', () => {

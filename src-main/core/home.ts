@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { KernelLabError } from './errors.ts';
+import { coded } from './errors.ts';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -35,19 +35,32 @@ export function ensureDataDir(dataDir: string, env: NodeJS.ProcessEnv = process.
   for (const dir of [layout.root, layout.datasets, layout.runs]) {
     // A path that exists as a file (a mistyped --home, KERNELLAB_HOME naming the database itself)
     // gets a sentence, not mkdir's EEXIST / ENOTDIR.
-    if (existsSync(dir) && !statSync(dir).isDirectory())
-      throw new KernelLabError(
-        'invalid_input',
-        `The data folder ${dir === layout.root ? dataDir : `${dataDir} (its ${dir.slice(dataDir.length + 1)})`} is a file, not a folder: give --home (or KERNELLAB_HOME) a folder — it is created when missing`,
-      );
+    if (existsSync(dir) && !statSync(dir).isDirectory()) {
+      const sub = dir.slice(dataDir.length + 1);
+      throw dir === layout.root
+        ? coded(
+            'invalid_input',
+            `The data folder ${dataDir} is a file, not a folder: give --home (or KERNELLAB_HOME) a folder — it is created when missing`,
+            'error_data_folder_is_file',
+            { folder: dataDir },
+          )
+        : coded(
+            'invalid_input',
+            `The data folder ${dataDir} (its ${sub}) is a file, not a folder: give --home (or KERNELLAB_HOME) a folder — it is created when missing`,
+            'error_data_subfolder_is_file',
+            { folder: dataDir, sub },
+          );
+    }
     try {
       mkdirSync(dir, { recursive: true });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOTDIR' || code === 'EEXIST')
-        throw new KernelLabError(
+        throw coded(
           'invalid_input',
           `The data folder ${dataDir} cannot be created: part of that path is a file, not a folder`,
+          'error_data_folder_uncreatable',
+          { folder: dataDir },
         );
       throw error;
     }

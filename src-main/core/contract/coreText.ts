@@ -94,6 +94,10 @@ export const coreTextParams = {
   error_import_upload_too_large: z.object({ limit: count }).strict(),
   error_import_body_shape_too_large: z.object({ size: count, limit: count }).strict(),
   // kernellab serve's own refusals (server/server.ts): a port taken, a host not here, a request without its token, host or origin.
+  // The data folder (core/home.ts): a path that is a file, or one that cannot be created.
+  error_data_folder_is_file: z.object({ folder: word }).strict(),
+  error_data_subfolder_is_file: z.object({ folder: word, sub: word }).strict(),
+  error_data_folder_uncreatable: z.object({ folder: word }).strict(),
   error_serve_port_in_use: z.object({ port: word, host: word }).strict(),
   error_serve_host_not_here: z.object({ host: word }).strict(),
   error_serve_token: z.object({}).strict(),
