@@ -41,6 +41,7 @@ describe('the CLI in Korean and English', () => {
     expect(flag.out).toContain('기본값: 생략한 플래그는 프리셋의 값을 따릅니다:');
     expect(flag.out).not.toContain('Usage:');
     expect(kernellab({ KERNELLAB_LANG: 'ko' }, 'train', '--help').out).toContain('사용법:');
+    expect(kernellab({ KERNELLAB_LANG: 'ko' }, 'summary', '--help').out).toContain('프리셋 네트워크: lenet5, lenet5-swish, mnist-two-conv');
     expect(kernellab({ LANG: 'ko_KR.UTF-8' }, '--help').out).toContain('합성곱 신경망을 학습하고');
     const english = kernellab({ LANG: 'C' }, 'train', '--help');
     expect(english.out).toContain('Usage:');

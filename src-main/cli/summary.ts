@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { ModelSpecInput, ModelSummaryOutput } from '../core/contract/training.ts';
+import { PresetId, type ModelSpecInput, type ModelSummaryOutput } from '../core/contract/training.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { print, printJson } from './format.ts';
@@ -92,7 +92,7 @@ export function registerSummary(program: Command, open: () => Service): void {
     .description(m.cli_summary_description())
     .option(
       '--preset <id>',
-      'a preset network: lenet5, lenet5-swish, mnist-two-conv, fashion-bn-dropout, alexnet-28, fashion-keras-tutorial, mnist-tf1-deep, lenet5-cifar10-keras',
+      m.cli_summary_option_preset({ presets: ['lenet5', ...PresetId.options.filter((id) => id !== 'lenet5-relu')].join(', ') }),
     )
     .option('--model <file>', m.cli_summary_option_model())
     .option('--run <id>', m.cli_summary_option_run())

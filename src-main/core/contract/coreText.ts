@@ -207,6 +207,10 @@ export const coreTextParams = {
   folding_off: z.object({}).strict(),
   folding_tpe: z.object({}).strict(),
   // Datasets: downloads, imports and their files (core/datasets); paths and hashes as they are, lists of problems coded.
+  dataset_mirror_not_url: z.object({ from: word, text: word }).strict(),
+  dataset_mirror_not_local_file: z.object({ from: word, text: word }).strict(),
+  dataset_mirror_http_remote: z.object({ from: word, https: word }).strict(),
+  dataset_mirror_scheme: z.object({ from: word, protocol: word }).strict(),
   dataset_verify_absent: z.object({ name: word }).strict(),
   dataset_verify_sha_mismatch: z.object({ file: word, got: word, expected: word }).strict(),
   dataset_being_imported: z.object({ name: word }).strict(),

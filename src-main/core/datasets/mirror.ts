@@ -11,7 +11,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 
 export type Mirror = { kind: 'folder'; dir: string } | { kind: 'url'; base: string };
 
@@ -28,24 +28,46 @@ export function parseMirror(value: string, from: string): Mirror {
   try {
     url = new URL(text);
   } catch {
-    throw new KernelLabError('invalid_input', `${from}: '${text}' is not a URL or a folder`);
+    throw coded('invalid_input', `${from}: '${text}' is not a URL or a folder`, 'dataset_mirror_not_url', {
+      from,
+      text: text.slice(0, 1000),
+    });
   }
   if (url.protocol === 'file:') {
     try {
       return { kind: 'folder', dir: fileURLToPath(url) };
     } catch {
-      throw new KernelLabError('invalid_input', `${from}: '${text}' is not a file URL of this machine; give the folder's path`);
+      throw coded(
+        'invalid_input',
+        `${from}: '${text}' is not a file URL of this machine; give the folder's path`,
+        'dataset_mirror_not_local_file',
+        {
+          from,
+          text: text.slice(0, 1000),
+        },
+      );
     }
   }
   if (url.protocol === 'https:') return { kind: 'url', base: url.href };
   if (url.protocol === 'http:') {
     if (isLoopbackHostname(url.hostname)) return { kind: 'url', base: url.href };
-    throw new KernelLabError(
+    const https = `https://${url.host}${url.pathname}`;
+    throw coded(
       'invalid_input',
-      `${from}: plain http is allowed only on this machine (127.0.0.1, ::1, localhost); use https://${url.host}${url.pathname} or a folder`,
+      `${from}: plain http is allowed only on this machine (127.0.0.1, ::1, localhost); use ${https} or a folder`,
+      'dataset_mirror_http_remote',
+      { from, https: https.slice(0, 1000) },
     );
   }
-  throw new KernelLabError('invalid_input', `${from}: ${url.protocol} URLs are not supported; use a folder, https:// or http://127.0.0.1`);
+  throw coded(
+    'invalid_input',
+    `${from}: ${url.protocol} URLs are not supported; use a folder, https:// or http://127.0.0.1`,
+    'dataset_mirror_scheme',
+    {
+      from,
+      protocol: url.protocol.slice(0, 100),
+    },
+  );
 }
 
 /**
