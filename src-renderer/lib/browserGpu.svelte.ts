@@ -43,7 +43,7 @@ class BrowserGpu {
     this.status = { state: 'starting', text: m.gpu_checking(), runId: null };
     try {
       const { backends, adapters } = await backendsHere();
-      if (backends.length === 0) throw new Error('this browser offers neither WebGPU nor WebGL 2, so it has no GPU to lend');
+      if (backends.length === 0) throw new Error(m.gpu_no_backend_here());
       const [{ lendGpu }, { GpuHost }] = await Promise.all([
         import('../../src-main/core/gpuhost/gpuLender.ts'),
         import('../../src-main/core/gpuhost/gpuHost.ts'),
