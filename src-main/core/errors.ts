@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import type { ErrorBody, ErrorCode } from './contract/bridge.ts';
 import { coreText, coreTextParams, type CoreText, type CoreTextCode, type IssueText, type ProblemText } from './contract/coreText.ts';
 
+/** Where JSON.parse stopped, for a shell's own refusal of a body that is not JSON (jsonComplaint.ts). */
+export { jsonComplaint } from './jsonComplaint.ts';
+
 export type { ErrorBody, ErrorCode };
 
 /** The one error type that crosses a process boundary; its message is meant for the user. */

@@ -17,21 +17,15 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { coded, KernelLabError } from '../core/errors.ts';
+import { coded } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { bodyToFile, uploadFolderPrefix } from './importUpload.ts';
-import { parseJsonBody } from './requestBody.ts';
+import { bodyTooLarge, parseJsonBody } from './requestBody.ts';
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The refusal readBody gives a body over its limit, word for word (a 413). */
-const tooLarge = (limit: number) => (declared: number | null) =>
-  new KernelLabError(
-    'too_large',
-    declared === null
-      ? `Request body is over the ${limit}-byte limit`
-      : `Request body of ${declared} bytes is over the ${limit}-byte limit`,
-  );
+const tooLarge = (limit: number) => (declared: number | null) => bodyTooLarge(limit, declared);
 
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 /** The one member name this way takes, as bytes. */

@@ -3,7 +3,7 @@
  * body chunked, and parse them as JSON no deeper than any KernelLab input needs.
  */
 import type { IncomingMessage } from 'node:http';
-import { KernelLabError } from '../core/errors.ts';
+import { coded, jsonComplaint, type KernelLabError } from '../core/errors.ts';
 import { jsonDepthExceededAt, maxJsonDepth } from '../core/contract/jsonDepth.ts';
 
 /**
@@ -18,7 +18,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     if (declared > limit) {
       mustClose.add(req);
       req.resume();
-      reject(new KernelLabError('too_large', `Request body of ${declared} bytes is over the ${limit}-byte limit`));
+      reject(bodyTooLarge(limit, declared));
       return;
     }
     let chunks: Buffer[] | undefined = [];
@@ -29,7 +29,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
       if (size > limit) {
         chunks = undefined;
         mustClose.add(req);
-        reject(new KernelLabError('too_large', `Request body is over the ${limit}-byte limit`));
+        reject(bodyTooLarge(limit, null));
         return;
       }
       chunks.push(chunk);
@@ -41,6 +41,32 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** The refusal of a body over `limit` bytes (a 413); `declared`: the size its Content-Length gave. */
+export function bodyTooLarge(limit: number, declared: number | null): KernelLabError {
+  return declared === null
+    ? coded('too_large', `Request body is over the ${limit}-byte limit`, 'request_body_too_large', { limit: String(limit) })
+    : coded('too_large', `Request body of ${declared} bytes is over the ${limit}-byte limit`, 'request_body_too_large_declared', {
+        size: String(declared),
+        limit: String(limit),
+      });
+}
+
+/** The body is not JSON: V8's complaint in the English sentence, coded by where it stopped (jsonComplaint.ts). */
+function notJson(reason: string): KernelLabError {
+  const sentence = `Request body is not JSON: ${reason}`;
+  const complaint = jsonComplaint(reason);
+  switch (complaint.kind) {
+    case 'at':
+      return coded('invalid_input', sentence, 'request_body_not_json_at', { at: String(complaint.at) });
+    case 'ends_early':
+      return coded('invalid_input', sentence, 'request_body_not_json_ends_early', {});
+    case 'token':
+      return coded('invalid_input', sentence, 'request_body_not_json_token', { token: complaint.token });
+    case 'other':
+      return coded('invalid_input', sentence, 'request_body_not_json', { reason: reason.slice(0, 500) });
+  }
+}
+
 /** Requests whose body was refused part-way: their reply says `Connection: close`. */
 export const mustClose = new WeakSet<IncomingMessage>();
 
@@ -49,14 +75,16 @@ export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return {};
   const at = jsonDepthExceededAt(text);
   if (at >= 0) {
-    throw new KernelLabError(
+    throw coded(
       'invalid_input',
       `Request body is nested deeper than ${maxJsonDepth} levels (at character ${at}); no KernelLab input needs that`,
+      'request_body_too_deep',
+      { depth: maxJsonDepth, at: String(at) },
     );
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new KernelLabError('invalid_input', `Request body is not JSON: ${(error as Error).message}`);
+    throw notJson((error as Error).message);
   }
 }

@@ -53,6 +53,20 @@ describe('browser-mode server', () => {
     const origin = (await json(await call('app.health', '{}', { Origin: 'http://evil.example' }))).error;
     expect(errorBodyText(origin, 'en')).toBe('Requests from origin http://evil.example are refused');
     expect(errorBodyText(origin, 'ko')).toBe('출처 http://evil.example에서 온 요청은 거부됩니다');
+    // A body over the limit (1000 bytes here), nested too deep, or not JSON.
+    const big = await call('app.health', JSON.stringify({ pad: 'x'.repeat(2000) }));
+    expect(big.status).toBe(413);
+    const bigError = (await json(big)).error;
+    expect(errorBodyText(bigError, 'en')).toBe(bigError.message);
+    expect(errorBodyText(bigError, 'ko')).toMatch(/^\d+바이트인 요청 본문이 1000바이트 한도를 넘습니다$/);
+    const notJson = (await json(await call('app.health', '{nope'))).error;
+    expect(notJson.message).toMatch(/^Request body is not JSON: /);
+    expect(errorBodyText(notJson, 'ko')).toBe('요청 본문이 JSON이 아닙니다 (문자 1)');
+    const deep = (await json(await call('app.health', '['.repeat(200)))).error;
+    expect(errorBodyText(deep, 'en')).toBe(deep.message);
+    expect(errorBodyText(deep, 'ko')).toMatch(
+      /^요청 본문이 \d+단계보다 깊이 중첩되어 있습니다\(문자 \d+\)\. 그런 KernelLab 입력은 없습니다$/,
+    );
   });
 
   it('binds loopback and prints a URL carrying the token', () => {

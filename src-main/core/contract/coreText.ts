@@ -93,6 +93,14 @@ export const coreTextParams = {
   error_gpu_hosts_full: z.object({ live: count, limit: count }).strict(),
   error_import_upload_too_large: z.object({ limit: count }).strict(),
   error_import_body_shape_too_large: z.object({ size: count, limit: count }).strict(),
+  // A request body refused (server/requestBody.ts): over its limit, nested too deep, or not JSON (core/jsonComplaint.ts).
+  request_body_too_large: z.object({ limit: word }).strict(),
+  request_body_too_large_declared: z.object({ size: word, limit: word }).strict(),
+  request_body_too_deep: z.object({ depth: count, at: word }).strict(),
+  request_body_not_json: z.object({ reason: word }).strict(),
+  request_body_not_json_at: z.object({ at: word }).strict(),
+  request_body_not_json_ends_early: z.object({}).strict(),
+  request_body_not_json_token: z.object({ token: word }).strict(),
   // kernellab serve's own refusals (server/server.ts): a port taken, a host not here, a request without its token, host or origin.
   // The data folder (core/home.ts): a path that is a file, or one that cannot be created.
   error_data_folder_is_file: z.object({ folder: word }).strict(),
