@@ -1,11 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { leaseOf, RunStore } from '../core/db/RunStore.ts';
-import type { KernelLabError } from '../core/errors.ts';
-import { settle } from '../core/sweeps/execution.ts';
-import { readCheckpointState } from '../core/training/checkpointIO.ts';
+import { RunStore } from '../core/db/RunStore.ts';
+import { storeRefusedResume } from '../test/refusedResume.ts';
 import { exportedRun, runsExportText } from '../test/runsExport.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 import { cliPath } from '../test/servedKernellab.ts';
@@ -82,39 +80,7 @@ describe('kernellab runs compare', () => {
 
 describe('kernellab runs show', () => {
   it("says a failed resume's problems after its heading in Korean, and in English exactly as stored", () => {
-    const dir = join(tmp.dir, 'run', 'checkpoints', 'last');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, 'state.json'),
-      JSON.stringify({ epochsCompleted: 1, globalStep: -3, history: [], best: null, bestEpoch: null, wait: 0 }),
-    );
-    let refusal: KernelLabError | undefined;
-    try {
-      readCheckpointState(dir);
-    } catch (error) {
-      refusal = error as KernelLabError;
-    }
-    const store = RunStore.open(join(tmp.dir, 'kernellab.db'));
-    let id: number;
-    try {
-      id = store.createRun({
-        name: 'lenet',
-        modelSpec: { name: 'lenet', layers: [] },
-        dataset: 'mnist',
-        backend: 'wasm',
-        seed: 1,
-        hyperparameters: {},
-      }).id;
-      settle(store, leaseOf(store.claimNextRunnable('here:1')!), {
-        kind: 'failed',
-        error: refusal!.message,
-        errorText: refusal!.text!,
-        errorIssues: refusal!.problemTexts()!,
-      });
-    } finally {
-      store.close();
-    }
-    const state = join(dir, 'state.json');
+    const { id, state } = storeRefusedResume(join(tmp.dir, 'kernellab.db'), join(tmp.dir, 'run', 'checkpoints', 'last'));
     expect(kernellab('--lang', 'ko', 'runs', 'show', String(id)).out.split('\n')[0]).toBe(
       `실행 ${id} lenet: 실패 (체크포인트 파일 ${state}은(는) KernelLab 체크포인트 상태가 아닙니다: globalStep: 0 이상이어야 합니다)`,
     );

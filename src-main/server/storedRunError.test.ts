@@ -3,15 +3,12 @@
  * error's code and its coded problems, which the page renders in its language; a runs export sent
  * to runs.import over HTTP keeps them. Real SQLite files and a real server on 127.0.0.1.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { storedErrorText } from '../../i18n/coreText.ts';
 import type { RunDetail } from '../core/contract/runs.ts';
-import { leaseOf, RunStore } from '../core/db/RunStore.ts';
-import type { KernelLabError } from '../core/errors.ts';
-import { settle } from '../core/sweeps/execution.ts';
-import { readCheckpointState } from '../core/training/checkpointIO.ts';
+import { RunStore } from '../core/db/RunStore.ts';
+import { storeRefusedResume } from '../test/refusedResume.ts';
 import { servedService } from '../test/servedService.ts';
 
 const served = servedService({ tempPrefix: 'kernellab-stored-error-' });
@@ -29,35 +26,11 @@ async function call<T>(method: string, input: unknown): Promise<T> {
 
 /** A runs export of one run whose resume was refused for its checkpoint's state.json, from another database. */
 function exportOfRefusedResume(): { content: string; state: string } {
-  const dir = join(served.dir, 'elsewhere', 'checkpoints', 'last');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'state.json'),
-    JSON.stringify({ epochsCompleted: 1, globalStep: -3, history: [], best: null, bestEpoch: null, wait: 0 }),
-  );
-  let refusal: KernelLabError | undefined;
+  const database = join(served.dir, 'elsewhere', 'kernellab.db');
+  const { id, state } = storeRefusedResume(database, join(served.dir, 'elsewhere', 'checkpoints', 'last'));
+  const store = RunStore.open(database);
   try {
-    readCheckpointState(dir);
-  } catch (error) {
-    refusal = error as KernelLabError;
-  }
-  const store = RunStore.open(join(served.dir, 'elsewhere', 'kernellab.db'));
-  try {
-    const id = store.createRun({
-      name: 'lenet',
-      modelSpec: { name: 'lenet', layers: [] },
-      dataset: 'mnist',
-      backend: 'wasm',
-      seed: 1,
-      hyperparameters: {},
-    }).id;
-    settle(store, leaseOf(store.claimNextRunnable('here:1')!), {
-      kind: 'failed',
-      error: refusal!.message,
-      errorText: refusal!.text!,
-      errorIssues: refusal!.problemTexts()!,
-    });
-    return { content: store.exportRuns({ runIds: [id] }).content, state: join(dir, 'state.json') };
+    return { content: store.exportRuns({ runIds: [id] }).content, state };
   } finally {
     store.close();
   }
