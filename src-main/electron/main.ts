@@ -101,10 +101,10 @@ app.whenReady().then(() => {
       if (queued !== null)
         gpuHost.window?.runQueued(queued).catch((error: unknown) => console.error(`gpu host: run ${queued}: ${(error as Error).message}`));
     },
-    onGiveUp: (message) => {
+    onGiveUp: (error) => {
       dialog.showErrorBox(
         'KernelLab stopped',
-        `${message}. Everything recorded is kept; runs that were training are interrupted and resume from their last checkpoint (runs.resume, or Resume in the run view).`,
+        `${error.message}. Everything recorded is kept; runs that were training are interrupted and resume from their last checkpoint (runs.resume, or Resume in the run view).`,
       );
       app.exit(1);
     },

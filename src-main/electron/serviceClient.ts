@@ -6,7 +6,7 @@
  * Node child process.
  */
 import type { KernelLabEvent, MethodName, MethodOutput } from '../core/contract/index.ts';
-import { KernelLabError } from '../core/errors.ts';
+import { coded, KernelLabError } from '../core/errors.ts';
 import type { WorkerHandle, WorkerLauncher } from '../core/service.ts';
 import { FromHost, type HostChannel, type HostStartOptions, type ToHost } from './hostProtocol.ts';
 
@@ -23,8 +23,8 @@ export interface ServiceClientOptions {
   /** How main starts the training workers the host asks for. */
   launchWorker: WorkerLauncher;
   onEvent: (event: KernelLabEvent) => void;
-  /** The host crashed more often than `restarts` allows and is not started again. */
-  onGiveUp?: (message: string) => void;
+  /** The host crashed more often than `restarts` allows and is not started again; the error says so, coded for the user's language. */
+  onGiveUp?: (error: KernelLabError) => void;
   /** How long close() waits for the host to stop its runs and close the database before killing it (ms). */
   closeTimeoutMs?: number;
   /** At most `count` restarts within `windowMs`; default 3 a minute. */
@@ -75,14 +75,15 @@ export class ServiceClient {
    * for an agent.* call of the desktop GPU host (gpuHostWindow.ts), never of a page.
    */
   async call<M extends MethodName>(name: M, input: unknown, options: { agentToken?: string } = {}): Promise<MethodOutput<M>> {
-    if (this.#closing) throw new KernelLabError('unavailable', `KernelLab is shutting down; ${name} was not run`);
+    if (this.#closing)
+      throw coded('unavailable', `KernelLab is shutting down; ${name} was not run`, 'error_shutting_down', { method: name });
     if (this.#fatal) throw this.#fatal;
     const host = this.#current;
     await host.ready;
     const id = this.#nextCall++;
     return new Promise<MethodOutput<M>>((resolve, reject) => {
       if (host.exited) {
-        reject(new KernelLabError('unavailable', `the KernelLab service stopped; ${name} was not run`));
+        reject(coded('unavailable', `the KernelLab service stopped; ${name} was not run`, 'error_service_stopped', { method: name }));
         return;
       }
       host.pending.set(id, { resolve: resolve as (result: unknown) => void, reject });
@@ -135,7 +136,11 @@ export class ServiceClient {
     child.onMessage((raw) => this.#onMessage(host, raw, readyResolve, readyReject));
     child.onExit((code) => {
       host.exited = true;
-      readyReject(new KernelLabError('unavailable', `the KernelLab service exited (code ${code}) before it was ready`));
+      readyReject(
+        coded('unavailable', `the KernelLab service exited (code ${code}) before it was ready`, 'error_service_exited_early', {
+          exitCode: String(code),
+        }),
+      );
       this.#onExit(host, code);
     });
     this.#post(host, { type: 'start', options: this.#options.start });
@@ -213,7 +218,11 @@ export class ServiceClient {
     for (const worker of host.workers.values()) worker.kill('SIGKILL');
     host.workers.clear();
     for (const pending of host.pending.values())
-      pending.reject(new KernelLabError('unavailable', `the KernelLab service stopped (exit code ${code}) before it answered`));
+      pending.reject(
+        coded('unavailable', `the KernelLab service stopped (exit code ${code}) before it answered`, 'error_service_stopped_unanswered', {
+          exitCode: String(code),
+        }),
+      );
     host.pending.clear();
     host.closed();
     if (this.#closing || this.#fatal || host !== this.#current) return;
@@ -221,9 +230,10 @@ export class ServiceClient {
     const { count, windowMs } = this.#options.restarts ?? { count: 3, windowMs: 60_000 };
     this.#restartTimes = this.#restartTimes.filter((t) => now - t < windowMs);
     if (this.#restartTimes.length >= count) {
-      const message = `the KernelLab service stopped unexpectedly ${count + 1} times within ${Math.round(windowMs / 1000)} s (last exit code ${code})`;
-      this.#fatal = new KernelLabError('unavailable', message);
-      this.#options.onGiveUp?.(message);
+      const seconds = Math.round(windowMs / 1000);
+      const message = `the KernelLab service stopped unexpectedly ${count + 1} times within ${seconds} s (last exit code ${code})`;
+      this.#fatal = coded('unavailable', message, 'error_service_gave_up', { times: count + 1, seconds, exitCode: String(code) });
+      this.#options.onGiveUp?.(this.#fatal);
       return;
     }
     this.#restartTimes.push(now);

@@ -1,7 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { errorBodyText } from '../../i18n/coreText.ts';
 import type { KernelLabEvent } from '../core/contract/index.ts';
 import { KernelLabError } from '../core/errors.ts';
 import { ensureDataDir } from '../core/home.ts';
@@ -9,6 +11,8 @@ import { forkWorker, type WorkerHandle } from '../core/workerHost.ts';
 import { openRaw } from '../test/rawSqlite.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 import { linkMnist } from '../test/mnistHome.ts';
+import type { FromHost } from './hostProtocol.ts';
+import { runServiceHost } from './serviceHost.ts';
 import { ServiceClient, type HostProcess, type ServiceClientOptions } from './serviceClient.ts';
 
 /**
@@ -35,8 +39,8 @@ afterEach(async () => {
   temp.cleanup();
 });
 
-function forkHost(): HostProcess {
-  const child = fork(hostEntry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function forkHost(entry = hostEntry): HostProcess {
+  const child = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   hosts.push(child);
   return {
     postMessage: (message) => {
@@ -70,6 +74,21 @@ async function until(what: string, fn: () => boolean, timeoutMs = 60_000): Promi
 }
 
 const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
+/** English words of the service's own refusals that a Korean one must not keep (KernelLab and method names aside). */
+const englishWords = /\b(the|service|stopped|exited|before|ready|answered|shutting|down|was|not|run|times|within|last|exit|code)\b/;
+
+/** An error the page shows, in both languages: the English is the sentence as before, the Korean has no English left. */
+function saidInBothLanguages(error: unknown): { en: string; ko: string } {
+  expect(error).toBeInstanceOf(KernelLabError);
+  const body = (error as KernelLabError).toBody();
+  expect(body.messageCode, body.message).toBeDefined();
+  const en = errorBodyText(body, 'en');
+  const ko = errorBodyText(body, 'ko');
+  expect(en).toBe(body.message);
+  expect(ko.replace(/KernelLab|app\.health|app\.info|runs\.list|null/g, '')).not.toMatch(englishWords);
+  return { en, ko };
+}
 
 const tinyRun = {
   run: {
@@ -157,7 +176,9 @@ describe('the service host (the desktop app runs the service outside main)', () 
     const db = openRaw(ensureDataDir(join(temp.dir, 'home')).database);
     expect(db.prepare('SELECT name FROM experiments').all()).toEqual([{ name: 'kept' }]);
     db.close();
-    await expect(service.call('app.health', {})).rejects.toMatchObject({ code: 'unavailable', message: /shutting down/ });
+    const refused = await service.call('app.health', {}).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'unavailable', message: 'KernelLab is shutting down; app.health was not run' });
+    expect(saidInBothLanguages(refused).ko).toBe('KernelLab을 종료하는 중이라 app.health을(를) 실행하지 않았습니다');
   });
 
   it('starts a crashed host again: the call it had fails saying so, its workers are stopped, later calls are answered', async () => {
@@ -175,24 +196,28 @@ describe('the service host (the desktop app runs the service outside main)', () 
     await until('the probe worker', () => workers.length === 1);
     const workerExit = new Promise((resolve) => workers[0]!.onExit(resolve));
     hosts[0]!.kill('SIGKILL');
-    expect(await info).toMatchObject({ code: 'unavailable', message: 'the KernelLab service stopped (exit code null) before it answered' });
+    const stopped = await info;
+    expect(stopped).toMatchObject({ code: 'unavailable', message: 'the KernelLab service stopped (exit code null) before it answered' });
+    expect(saidInBothLanguages(stopped).ko).toBe('KernelLab 서비스가 답하기 전에 멈췄습니다(종료 코드 null)');
     await workerExit;
     expect(await service.call('app.health', {})).toMatchObject({ ok: true });
     expect(hosts).toHaveLength(2);
   }, 60_000);
 
   it('gives up on a host that keeps crashing, and says so', async () => {
-    const gaveUp: string[] = [];
-    const service = client({ restarts: { count: 1, windowMs: 60_000 }, onGiveUp: (message) => gaveUp.push(message) });
+    const gaveUp: KernelLabError[] = [];
+    const service = client({ restarts: { count: 1, windowMs: 60_000 }, onGiveUp: (error) => gaveUp.push(error) });
     await service.ready();
     hosts[0]!.kill('SIGKILL');
     await until('a second host', () => hosts.length === 2);
     await service.ready();
     hosts[1]!.kill('SIGKILL');
     await until('giving up', () => gaveUp.length === 1);
-    expect(gaveUp[0]).toMatch(/stopped unexpectedly 2 times within 60 s/);
-    await expect(service.call('app.health', {})).rejects.toMatchObject({ code: 'unavailable', message: gaveUp[0] });
+    const message = 'the KernelLab service stopped unexpectedly 2 times within 60 s (last exit code null)';
+    expect(gaveUp[0]!.message).toBe(message);
+    await expect(service.call('app.health', {})).rejects.toMatchObject({ code: 'unavailable', message });
     expect(hosts).toHaveLength(2);
+    expect(saidInBothLanguages(gaveUp[0]).ko).toBe('KernelLab 서비스가 60초 안에 2번 뜻밖에 멈췄습니다(마지막 종료 코드 null)');
   });
 
   it('reports a service that cannot start, with the reason, and does not start it again', async () => {
@@ -208,5 +233,40 @@ describe('the service host (the desktop app runs the service outside main)', () 
     await until('the host to exit', () => exited(hosts[0]!));
     await expect(service.call('app.health', {})).rejects.toMatchObject({ message: /newer KernelLab/ });
     expect(hosts).toHaveLength(1);
+  });
+
+  it('says a host that exits before it is ready in both languages, and gives up on it', async () => {
+    const dies = join(temp.dir, 'dies.mjs');
+    writeFileSync(dies, 'process.exit(3);\n');
+    const gaveUp: KernelLabError[] = [];
+    const service = client({ spawnHost: () => forkHost(dies), restarts: { count: 0, windowMs: 60_000 }, onGiveUp: (e) => gaveUp.push(e) });
+    const early = await service.ready().catch((e: unknown) => e);
+    expect(early).toMatchObject({ code: 'unavailable', message: 'the KernelLab service exited (code 3) before it was ready' });
+    expect(saidInBothLanguages(early).ko).toBe('KernelLab 서비스가 준비되기 전에 끝났습니다(종료 코드 3)');
+    await until('giving up', () => gaveUp.length === 1);
+    expect(hosts).toHaveLength(1);
+  });
+
+  it("refuses a call before the service started or once it closed, coded for the page's language", async () => {
+    // The host function itself, over an in-process channel: main never sends these in this order, a main of another version might.
+    const replies: FromHost[] = [];
+    let deliver!: (message: unknown) => void;
+    const exits: number[] = [];
+    runServiceHost({ postMessage: (message) => replies.push(message as FromHost), onMessage: (listener) => (deliver = listener) }, (code) =>
+      exits.push(code),
+    );
+    const errorOf = (id: number) => {
+      const reply = replies.find((r) => r.type === 'reply' && r.id === id);
+      if (reply?.type !== 'reply' || reply.reply.ok) throw new Error(`call ${id} was not refused`);
+      return KernelLabError.fromBody(reply.reply.error);
+    };
+    deliver({ type: 'call', id: 1, method: 'runs.list', input: {} });
+    expect(errorOf(1)).toMatchObject({ code: 'unavailable', message: 'the KernelLab service has not started yet' });
+    expect(saidInBothLanguages(errorOf(1)).ko).toBe('KernelLab 서비스가 아직 시작되지 않았습니다');
+    deliver({ type: 'close' });
+    await until('the host to close', () => exits.length === 1);
+    deliver({ type: 'call', id: 2, method: 'runs.list', input: {} });
+    expect(errorOf(2)).toMatchObject({ code: 'unavailable', message: 'KernelLab is shutting down' });
+    expect(saidInBothLanguages(errorOf(2)).ko).toBe('KernelLab을 종료하는 중입니다');
   });
 });

@@ -3,7 +3,7 @@
  * main over one channel — calls, events, workers and the orderly close. Kept free of Electron so
  * tests drive it as a Node child process (serviceHostEntry.ts picks the channel).
  */
-import { toErrorBody } from '../core/errors.ts';
+import { coded, toErrorBody } from '../core/errors.ts';
 import { createService, resolveDataDir, type Service, type WorkerHandle, type WorkerLauncher } from '../core/service.ts';
 import { ToHost, type FromHost, type HostChannel, type HostStartOptions } from './hostProtocol.ts';
 
@@ -103,8 +103,10 @@ export function runServiceHost(channel: HostChannel, exit: (code: number) => voi
 
   const call = (id: number, method: string, input: unknown, agentToken: string | undefined) => {
     if (!service) {
-      const message = closing ? 'KernelLab is shutting down' : 'the KernelLab service has not started yet';
-      send({ type: 'reply', id, reply: { ok: false, error: { code: 'unavailable', message } } });
+      const error = closing
+        ? coded('unavailable', 'KernelLab is shutting down', 'error_service_closing', {})
+        : coded('unavailable', 'the KernelLab service has not started yet', 'error_service_not_started', {});
+      send({ type: 'reply', id, reply: { ok: false, error: error.toBody() } });
       return;
     }
     // Service.call validates the name and the input; an unknown method is its not_found.
