@@ -5,7 +5,8 @@ import { methods } from '../core/contract/index.ts';
 import { createService, type Service } from '../core/service.ts';
 import { unknownMethodName } from '../test/methodNames.ts';
 import { makeTempDir } from '../test/tempDir.ts';
-import { dispatchIpc } from './ipcDispatch.ts';
+import { dispatchIpc, dispatchPageLanguage } from './ipcDispatch.ts';
+import { MainLanguage } from './language.ts';
 
 // What a renderer can send over IPC: structured-clone values, not only JSON.
 const payload = fc.oneof(
@@ -109,5 +110,31 @@ describe('IPC payload validation (property-based)', () => {
       expect(reply.error.message, name).toMatch(new RegExp(`^Invalid input for ${name.replace('.', '\\.')}: `));
       expect(reply.error.message, name).toMatch(namesWhatItTakes[name] ?? /Unrecognized key: "notAField"/);
     }
+  });
+});
+
+describe("the page's language over IPC (property-based)", () => {
+  it('takes en or ko from our page, refuses anything else in words, and refuses an untrusted frame whatever it sends', () => {
+    const language = new MainLanguage('en');
+    fc.assert(
+      // Our locales and near misses often, anything a renderer can send besides.
+      fc.property(fc.oneof(fc.constantFrom('en', 'ko', 'ko-KR', 'KO', ' ko', 'fr'), payload), (input) => {
+        const before = language.locale;
+        const refused = dispatchPageLanguage(language, input, false);
+        expect(refused).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+        expect(language.locale).toBe(before);
+        const reply = dispatchPageLanguage(language, input, true);
+        if (input === 'en' || input === 'ko') {
+          expect(reply).toEqual({ ok: true, result: input });
+          expect(language.locale).toBe(input);
+          return;
+        }
+        expect(reply).toMatchObject({ ok: false, error: { code: 'invalid_input', messageCode: { code: 'error_page_language' } } });
+        expect(language.locale).toBe(before);
+      }),
+      { numRuns: 200 },
+    );
+    expect(dispatchPageLanguage(language, 'ko', true)).toEqual({ ok: true, result: 'ko' });
+    expect(dispatchPageLanguage(language, 'ko', false)).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
   });
 });

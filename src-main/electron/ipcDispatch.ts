@@ -1,6 +1,7 @@
 import { isMethodName, type BridgeReply } from '../core/contract/index.ts';
 import { KernelLabError, toErrorBody } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
+import type { MainLanguage } from './language.ts';
 import type { PathGrants } from './pathGrants.ts';
 
 /** What main needs of the service: calls. In the app they are answered by the service host (serviceClient.ts). */
@@ -28,4 +29,14 @@ export async function dispatchIpc(
   } catch (error) {
     return { ok: false, error: toErrorBody(error) };
   }
+}
+
+/**
+ * The page telling main its language (language.ts): from our own page only, and only a locale the
+ * catalogue speaks; anything else is refused with words and main's language stays as it was.
+ */
+export function dispatchPageLanguage(language: Pick<MainLanguage, 'fromPage'>, input: unknown, trusted: boolean): BridgeReply {
+  if (!trusted)
+    return { ok: false, error: toErrorBody(new KernelLabError('unauthorized', 'The page language from an untrusted frame was refused')) };
+  return language.fromPage(input);
 }

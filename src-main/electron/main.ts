@@ -1,26 +1,23 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { contentSecurityPolicyHeader } from '../core/contract/pagePolicy.ts';
+import { importDialogOptions, startFailedBox, stoppedBox } from './desktopText.ts';
 import { guardWebContents } from './guard.ts';
 import { queuedRunOf } from './gpuHostPolicy.ts';
 import { GpuHostWindow } from './gpuHostWindow.ts';
 import { eventChannel, registerIpc } from './ipc.ts';
+import { langSwitch, MainLanguage, startLanguage } from './language.ts';
 import { PathGrants } from './pathGrants.ts';
 import { holdQuitUntilClosed } from './quit.ts';
 import { ServiceClient } from './serviceClient.ts';
 import { isTrustedFrame, permissionGranted, rendererSource } from './trust.ts';
 import { utilityServiceHost, utilityWorker } from './workerLauncher.ts';
-import { parseLangSetting } from '../../i18n/locale.ts';
 
 // KERNELLAB_LANG speaks over the desktop's language: Chromium's --lang sets the page's
-// navigator.languages, which the renderer reads (a switch made in the app still wins).
-if (process.env.KERNELLAB_LANG) {
-  try {
-    app.commandLine.appendSwitch('lang', parseLangSetting(process.env.KERNELLAB_LANG, 'KERNELLAB_LANG'));
-  } catch (error) {
-    console.error(`kernellab: ${(error as Error).message} The app follows the system's language.`);
-  }
-}
+// navigator.languages, which the renderer reads (a switch made in the app still wins). A value that
+// names no language of ours is reported once main knows the system's languages (startLanguage).
+const envLang = langSwitch(process.env.KERNELLAB_LANG);
+if (envLang) app.commandLine.appendSwitch('lang', envLang);
 
 // electron-vite sets this in `npm start` (dev server with hot reload); a built app loads files.
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
@@ -39,12 +36,9 @@ function isTrustedSender(event: IpcMainInvokeEvent): boolean {
 }
 
 /** The file dialog, opened by main over the asking window: what the user picks is what a call may read. */
-async function choosePaths(event: IpcMainInvokeEvent, kind: 'files' | 'folder'): Promise<string[]> {
+async function choosePaths(event: IpcMainInvokeEvent, kind: 'files' | 'folder', language: MainLanguage): Promise<string[]> {
   const window = BrowserWindow.fromWebContents(event.sender);
-  const options: Electron.OpenDialogOptions = {
-    title: kind === 'folder' ? 'Choose a folder to import' : 'Choose files to import',
-    properties: kind === 'folder' ? ['openDirectory'] : ['openFile', 'multiSelections'],
-  };
+  const options: Electron.OpenDialogOptions = importDialogOptions(kind, language.locale);
   const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
   return result.canceled ? [] : result.filePaths;
 }
@@ -74,6 +68,10 @@ function createWindow(): BrowserWindow {
 app.on('web-contents-created', (_event, contents) => guardWebContents(contents, source, (url) => void shell.openExternal(url)));
 
 app.whenReady().then(() => {
+  // Main speaks KERNELLAB_LANG, else the desktop's languages, until the page says which it set.
+  const start = startLanguage(process.env.KERNELLAB_LANG, [...app.getPreferredSystemLanguages(), app.getLocale()]);
+  if (start.warning) console.error(start.warning);
+  const language = new MainLanguage(start.locale);
   // Dev-server pages get the policy as a header; built file:// pages carry it in index.html's meta tag.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicyHeader] } });
@@ -102,19 +100,18 @@ app.whenReady().then(() => {
         gpuHost.window?.runQueued(queued).catch((error: unknown) => console.error(`gpu host: run ${queued}: ${(error as Error).message}`));
     },
     onGiveUp: (error) => {
-      dialog.showErrorBox(
-        'KernelLab stopped',
-        `${error.message}. Everything recorded is kept; runs that were training are interrupted and resume from their last checkpoint (runs.resume, or Resume in the run view).`,
-      );
+      const box = stoppedBox(error, language.locale);
+      dialog.showErrorBox(box.title, box.body);
       app.exit(1);
     },
   });
   service.ready().catch((error: unknown) => {
-    dialog.showErrorBox('KernelLab could not start', error instanceof Error ? error.message : String(error));
+    const box = startFailedBox(error, language.locale);
+    dialog.showErrorBox(box.title, box.body);
     app.exit(1);
   });
   // Main checks the sender and turns dialog tokens into paths; the host validates and runs the call.
-  registerIpc(service, isTrustedSender, new PathGrants(), choosePaths);
+  registerIpc(service, isTrustedSender, new PathGrants(), (event, kind) => choosePaths(event, kind, language), language);
   gpuHost.window = new GpuHostWindow({
     service,
     preload: join(import.meta.dirname, '../preload/gpuHostPreload.cjs'),

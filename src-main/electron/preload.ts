@@ -20,6 +20,9 @@ const bridge = {
   pickPaths(kind: 'files' | 'folder'): Promise<PickedPath[]> {
     return ipcRenderer.invoke('kl:pickPaths', kind) as Promise<PickedPath[]>;
   },
+  setPageLanguage(locale: string): Promise<BridgeReply> {
+    return ipcRenderer.invoke('kl:pageLanguage', locale) as Promise<BridgeReply>;
+  },
   subscribe(listener: (event: KernelLabEvent) => void): () => void {
     const handler = (_event: Electron.IpcRendererEvent, payload: KernelLabEvent) => listener(payload);
     ipcRenderer.on('kl:event', handler);

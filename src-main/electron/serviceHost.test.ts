@@ -11,6 +11,7 @@ import { forkWorker, type WorkerHandle } from '../core/workerHost.ts';
 import { openRaw } from '../test/rawSqlite.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 import { linkMnist } from '../test/mnistHome.ts';
+import { startFailedBox, stoppedBox } from './desktopText.ts';
 import type { FromHost } from './hostProtocol.ts';
 import { runServiceHost } from './serviceHost.ts';
 import { ServiceClient, type HostProcess, type ServiceClientOptions } from './serviceClient.ts';
@@ -76,7 +77,8 @@ async function until(what: string, fn: () => boolean, timeoutMs = 60_000): Promi
 const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
 /** English words of the service's own refusals that a Korean one must not keep (KernelLab and method names aside). */
-const englishWords = /\b(the|service|stopped|exited|before|ready|answered|shutting|down|was|not|run|times|within|last|exit|code)\b/;
+const englishWords =
+  /\b(the|service|stopped|exited|before|ready|answered|shutting|down|was|not|run|times|within|last|exit|code|Everything|resume)\b/;
 
 /** An error the page shows, in both languages: the English is the sentence as before, the Korean has no English left. */
 function saidInBothLanguages(error: unknown): { en: string; ko: string } {
@@ -217,7 +219,18 @@ describe('the service host (the desktop app runs the service outside main)', () 
     expect(gaveUp[0]!.message).toBe(message);
     await expect(service.call('app.health', {})).rejects.toMatchObject({ code: 'unavailable', message });
     expect(hosts).toHaveLength(2);
+    // The box main shows: its English as before, its Korean with no English left.
     expect(saidInBothLanguages(gaveUp[0]).ko).toBe('KernelLab 서비스가 60초 안에 2번 뜻밖에 멈췄습니다(마지막 종료 코드 null)');
+    expect(stoppedBox(gaveUp[0]!, 'en')).toEqual({
+      title: 'KernelLab stopped',
+      body: `${message}. Everything recorded is kept; runs that were training are interrupted and resume from their last checkpoint (runs.resume, or Resume in the run view).`,
+    });
+    const ko = stoppedBox(gaveUp[0]!, 'ko');
+    expect(ko.title).toBe('KernelLab이 멈췄습니다');
+    expect(ko.body).toMatch(
+      /^KernelLab 서비스가 60초 안에 2번 뜻밖에 멈췄습니다\(마지막 종료 코드 null\)\. 기록된 것은 모두 남아 있습니다\./,
+    );
+    expect(ko.body.replace(/KernelLab|runs\.resume|null/g, '')).not.toMatch(englishWords);
   });
 
   it('reports a service that cannot start, with the reason, and does not start it again', async () => {
@@ -233,6 +246,24 @@ describe('the service host (the desktop app runs the service outside main)', () 
     await until('the host to exit', () => exited(hosts[0]!));
     await expect(service.call('app.health', {})).rejects.toMatchObject({ message: /newer KernelLab/ });
     expect(hosts).toHaveLength(1);
+    // The box main shows: the reason as the core words it (this one the core says in English only), under a title in the language.
+    const why = await service.ready().catch((e: unknown) => e);
+    expect(startFailedBox(why, 'en')).toEqual({ title: 'KernelLab could not start', body: (why as Error).message });
+    expect(startFailedBox(why, 'ko')).toEqual({ title: 'KernelLab을 시작하지 못했습니다', body: (why as Error).message });
+  });
+
+  it("says a coded reason the service could not start in main's language (a data folder that is a file)", async () => {
+    const home = join(temp.dir, 'a-file');
+    writeFileSync(home, 'not a folder');
+    const service = client({ start: { home, appRoot, workerEntry } });
+    const why = await service.ready().catch((e: unknown) => e);
+    expect(why).toMatchObject({ text: { code: 'error_data_folder_is_file' } });
+    expect(startFailedBox(why, 'en')).toEqual({ title: 'KernelLab could not start', body: (why as Error).message });
+    const ko = startFailedBox(why, 'ko');
+    expect(ko.title).toBe('KernelLab을 시작하지 못했습니다');
+    expect(ko.body).toContain(home);
+    expect(ko.body.replace(home, '')).toMatch(/[\uac00-\ud7a3]/);
+    expect(ko.body.replace(home, '').replace(/--home|KERNELLAB_HOME/g, '')).not.toMatch(/[A-Za-z]{3,}/);
   });
 
   it('says a host that exits before it is ready in both languages, and gives up on it', async () => {

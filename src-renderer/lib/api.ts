@@ -64,6 +64,19 @@ export const uploadRuns: ((file: File) => Promise<MethodOutput<'runs.importFile'
       return reply.result as MethodOutput<'runs.importFile'>;
     };
 
+/**
+ * Tells the desktop app's main process the language the page has set, so its menu, file dialogs
+ * and error boxes speak it too. Browser mode has no such shell: nothing to tell.
+ */
+export function tellShellLanguage(locale: string): void {
+  bridge.setPageLanguage?.(locale).then(
+    (reply) => {
+      if (!reply.ok) console.error(new ApiError(reply.error).message);
+    },
+    (error: unknown) => console.error(error),
+  );
+}
+
 export function subscribe(listener: (event: KernelLabEvent) => void): () => void {
   return bridge.subscribe(listener);
 }

@@ -39,6 +39,12 @@ export interface KernelLabBridge {
    * browser mode, where paths are typed.
    */
   pickPaths?(kind: 'files' | 'folder'): Promise<PickedPath[]>;
+  /**
+   * Desktop app only: tells main the language the page has set (a locale of the catalogue), so
+   * the menu, file dialogs and error boxes main shows speak it too. A value that is not one is
+   * refused and changes nothing. Absent in browser mode, where the page draws all it says.
+   */
+  setPageLanguage?(locale: string): Promise<BridgeReply>;
 }
 
 /** A file or folder chosen in main's dialog: an opaque token and the name to show. */

@@ -64,13 +64,14 @@ export const coreTextParams = {
   error_test_index_past: z.object({ index: count, count, dataset: word }).strict(),
   error_unknown_method: z.object({ method: word }).strict(),
   error_shutting_down: z.object({ method: word }).strict(),
-  // The desktop app (src-main/electron): its service host stopped or not there.
+  // The desktop app (src-main/electron): its service host stopped or not there, and a page language main refuses.
   error_service_closing: z.object({}).strict(),
   error_service_not_started: z.object({}).strict(),
   error_service_stopped: z.object({ method: word }).strict(),
   error_service_exited_early: z.object({ exitCode: word }).strict(),
   error_service_stopped_unanswered: z.object({ exitCode: word }).strict(),
   error_service_gave_up: z.object({ times: count, seconds: count, exitCode: word }).strict(),
+  error_page_language: z.object({ locales: word, value: word }).strict(),
   // Runs, sweeps and the store refusing a request (core/db, core/sweeps, service.ts).
   error_agent_events_missing: z.object({ from: count, to: count, runId: id, attempt: count }).strict(),
   error_agent_id_taken: z.object({ agent: word }).strict(),
