@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, Menu, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { contentSecurityPolicyHeader } from '../core/contract/pagePolicy.ts';
 import { importDialogOptions, startFailedBox, stoppedBox } from './desktopText.ts';
 import { guardWebContents } from './guard.ts';
@@ -7,6 +7,7 @@ import { queuedRunOf } from './gpuHostPolicy.ts';
 import { GpuHostWindow } from './gpuHostWindow.ts';
 import { eventChannel, registerIpc } from './ipc.ts';
 import { langSwitch, MainLanguage, startLanguage } from './language.ts';
+import { menuTemplate } from './menu.ts';
 import { PathGrants } from './pathGrants.ts';
 import { holdQuitUntilClosed } from './quit.ts';
 import { ServiceClient } from './serviceClient.ts';
@@ -72,6 +73,9 @@ app.whenReady().then(() => {
   const start = startLanguage(process.env.KERNELLAB_LANG, [...app.getPreferredSystemLanguages(), app.getLocale()]);
   if (start.warning) console.error(start.warning);
   const language = new MainLanguage(start.locale);
+  const setMenu = () => Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(language.locale, process.platform)));
+  setMenu();
+  language.onChange(setMenu);
   // Dev-server pages get the policy as a header; built file:// pages carry it in index.html's meta tag.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicyHeader] } });
