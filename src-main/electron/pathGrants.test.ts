@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorBodyText, issuesOf } from '../../i18n/coreText.ts';
 import { mnistDataFiles } from '../core/datasets/index.ts';
 import { RunStore } from '../core/db/RunStore.ts';
 import { createService, type Service } from '../core/service.ts';
@@ -107,6 +108,15 @@ describe('paths in the desktop app come from main’s file dialog', () => {
           message: expect.stringMatching(/^runs\.importFile: path(\.0)? is not a file chosen in the file dialog/),
         },
       });
+      // The page says it in its language: the English as before, the Korean with no English left but the method and field.
+      if (reply.ok) continue;
+      expect(errorBodyText(reply.error, 'en')).toBe(reply.error.message);
+      expect(issuesOf(reply.error.issues!, reply.error.issueCodes, 'en')).toEqual(reply.error.issues);
+      const field = Array.isArray(path) ? 'path.0' : 'path';
+      expect(errorBodyText(reply.error, 'ko')).toBe(
+        `runs.importFile: ${field}은(는) 파일 대화 상자에서 고른 파일이 아닙니다. 데스크톱 앱에서는 파일을 입력하지 않고 대화 상자에서 고릅니다`,
+      );
+      expect(issuesOf(reply.error.issues!, reply.error.issueCodes, 'ko')).toEqual([`${field}: 대화 상자에서 고른 파일이 아닙니다`]);
     }
     // Without the dialog (browser mode, the CLI) the path itself is given, and must be absolute.
     await expect(service.call('runs.importFile', { path: 'runs.json' })).rejects.toThrow(
@@ -117,12 +127,20 @@ describe('paths in the desktop app come from main’s file dialog', () => {
     );
   });
 
-  it('tokens expire', () => {
+  it("tokens expire, and a call with an expired one is refused in the page's language", async () => {
     let now = 1000;
     const grants = new PathGrants({ ttlMs: 60_000, now: () => now });
     const [p] = grants.grant(['/data/mnist']);
     expect(grants.resolve(p!.token)).toBe('/data/mnist');
     now += 60_001;
     expect(grants.resolve(p!.token)).toBeUndefined();
+    // A dialog left open past the hour, then Import: nothing is read, and the page can say why in Korean.
+    const reply = await dispatchIpc(service, 'datasets.import', { paths: [p!.token] }, true, grants);
+    if (reply.ok) throw new Error('an expired token was taken');
+    expect(reply.error.message).toBe(
+      'datasets.import: paths.0 is not a file chosen in the file dialog; in the desktop app files are picked with the dialog, not typed',
+    );
+    expect(errorBodyText(reply.error, 'en')).toBe(reply.error.message);
+    expect(errorBodyText(reply.error, 'ko')).toMatch(/^datasets\.import: paths\.0은\(는\) 파일 대화 상자에서 고른 파일이 아닙니다\./);
   });
 });

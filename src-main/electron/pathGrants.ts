@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
-import type { PickedPath } from '../core/contract/index.ts';
+import { coreText, type PickedPath } from '../core/contract/index.ts';
 import { KernelLabError } from '../core/errors.ts';
 
 export const pickedPrefix = 'picked:';
@@ -65,6 +65,10 @@ export class PathGrants {
           'unauthorized',
           `${method}: ${where} is not a file chosen in the file dialog; in the desktop app files are picked with the dialog, not typed`,
           [`${where}: not a file chosen in the dialog`],
+          {
+            text: coreText('error_path_not_picked', { method, field: where }),
+            issueTexts: [{ path: where, text: coreText('issue_path_not_picked', {}) }],
+          },
         );
       }
       return path;

@@ -72,6 +72,9 @@ export const coreTextParams = {
   error_service_stopped_unanswered: z.object({ exitCode: word }).strict(),
   error_service_gave_up: z.object({ times: count, seconds: count, exitCode: word }).strict(),
   error_page_language: z.object({ locales: word, value: word }).strict(),
+  // A path in a desktop call that is not a live token of main's file dialog (electron/pathGrants.ts): the sentence, and its issue after the field.
+  error_path_not_picked: z.object({ method: word, field: word }).strict(),
+  issue_path_not_picked: z.object({}).strict(),
   // Runs, sweeps and the store refusing a request (core/db, core/sweeps, service.ts).
   error_agent_events_missing: z.object({ from: count, to: count, runId: id, attempt: count }).strict(),
   error_agent_id_taken: z.object({ agent: word }).strict(),
