@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../test/tempDir.ts';
 import { cliPath } from '../test/servedKernellab.ts';
+import { findServedAddress } from './serveAddress.ts';
 
 let tmp: { dir: string; cleanup: () => void };
 beforeEach(() => (tmp = makeTempDir('kernellab-cli-serve-')));
@@ -24,7 +25,7 @@ async function serveOutput(rendererDir: string, extra: { args?: string[]; env?: 
     const end = Date.now() + 30_000;
     for (;;) {
       const text = readFileSync(log, 'utf8');
-      if (/http:\/\/127\.0\.0\.1:\d+\/\?token=/.test(text)) return text;
+      if (findServedAddress(text)) return text;
       if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${text}`);
       if (Date.now() > end) throw new Error(`no URL after 30 s: ${text}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -43,7 +44,7 @@ describe('kernellab serve', () => {
     expect(warning).toBeGreaterThanOrEqual(0);
     expect(warning).toBeLessThan(url);
     expect(text).toContain('`npm run build`');
-    expect(text).toMatch(/API only at http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/);
+    expect(text).toMatch(/^API only at http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+$/m);
     expect(text).not.toContain('Open http');
   });
 
@@ -52,7 +53,7 @@ describe('kernellab serve', () => {
     mkdirSync(renderer);
     writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>KernelLab</title>');
     const text = await serveOutput(renderer);
-    expect(text).toMatch(/Open http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/);
+    expect(text).toMatch(/^Open http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+$/m);
     expect(text).not.toContain('not built');
   });
 
@@ -60,8 +61,42 @@ describe('kernellab serve', () => {
     const renderer = join(tmp.dir, 'renderer');
     mkdirSync(renderer);
     writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>KernelLab</title>');
-    expect(await serveOutput(renderer, { args: ['--lang', 'ko'] })).toMatch(/Open http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+&lang=ko\n/);
+    expect(await serveOutput(renderer, { args: ['--lang', 'en'] })).toMatch(
+      /^Open http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+&lang=en\n/m,
+    );
+    expect(await serveOutput(renderer, { args: ['--lang', 'ko'] })).toMatch(/\?token=[0-9a-f]+&lang=ko\n/);
     expect(await serveOutput(renderer, { env: { KERNELLAB_LANG: 'ko_KR.UTF-8' } })).toMatch(/\?token=[0-9a-f]+&lang=ko\n/);
     expect(await serveOutput(renderer, { env: { LANG: 'ko_KR.UTF-8' } })).toMatch(/\?token=[0-9a-f]+\n/);
+  });
+
+  it("says where to open it in the user's language, and the helpers still find the address in Korean", async () => {
+    const renderer = join(tmp.dir, 'renderer');
+    mkdirSync(renderer);
+    writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>KernelLab</title>');
+    const ko = await serveOutput(renderer, { args: ['--lang', 'ko'] });
+    expect(ko).toMatch(/^브라우저에서 여세요: http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+&lang=ko$/m);
+    expect(ko).not.toMatch(/Open|API only/);
+    const found = findServedAddress(ko)!;
+    expect(found.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+&lang=ko$/);
+    expect(found.base).toBe(`http://127.0.0.1:${found.port}`);
+    expect(ko).toContain(`: ${found.url}\n`);
+
+    const apiOnly = await serveOutput(join(tmp.dir, 'no-renderer-here'), { args: ['--lang', 'ko'] });
+    expect(apiOnly).toMatch(/^API만 제공하는 주소: http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+&lang=ko$/m);
+    expect(findServedAddress(apiOnly)?.token).toMatch(/^[0-9a-f]{48}$/);
+  });
+
+  it('finds the first served address by its shape: https, IPv6, a host name, and not one cut short', () => {
+    expect(findServedAddress('Open https://[fd00::5]:7860/?token=ab12&lang=ko\n  or https://10.0.0.5:7860/?token=ab12\n')).toEqual({
+      url: 'https://[fd00::5]:7860/?token=ab12&lang=ko',
+      base: 'https://[fd00::5]:7860',
+      port: 7860,
+      token: 'ab12',
+    });
+    expect(findServedAddress('see http://example.org/ first\n  또는 http://login-1.cluster:80/?token=ff\n')?.base).toBe(
+      'http://login-1.cluster:80',
+    );
+    expect(findServedAddress('브라우저에서 여세요: http://127.0.0.1:7860/?token=ab')).toBeUndefined();
+    expect(findServedAddress('KernelLab is serving /tmp/x\n')).toBeUndefined();
   });
 });
