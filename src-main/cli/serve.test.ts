@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../test/tempDir.ts';
 import { cliPath } from '../test/servedKernellab.ts';
+import { exposedWithoutTls } from '../server/server.ts';
 import { findServedAddress } from './serveAddress.ts';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -98,5 +99,32 @@ describe('kernellab serve', () => {
     );
     expect(findServedAddress('브라우저에서 여세요: http://127.0.0.1:7860/?token=ab')).toBeUndefined();
     expect(findServedAddress('KernelLab is serving /tmp/x\n')).toBeUndefined();
+  });
+
+  it("refuses --host 0.0.0.0 without TLS, with its TLS and SSH advice in the user's language", () => {
+    const renderer = join(tmp.dir, 'renderer');
+    mkdirSync(renderer);
+    writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>KernelLab</title>');
+    const { KERNELLAB_LANG: _pinned, ...env } = process.env;
+    const serve = (...lang: string[]) =>
+      spawnSync(process.execPath, [cliPath, '--home', join(tmp.dir, 'home'), ...lang, 'serve', '--host', '0.0.0.0', '--port', '0'], {
+        encoding: 'utf8',
+        env: { ...env, KERNELLAB_RENDERER_DIR: renderer },
+      });
+    const en = serve('--lang', 'en');
+    expect(en.status).toBe(2);
+    expect(en.stderr).toBe(`kernellab: ${exposedWithoutTls}\n`);
+    const ko = serve('--lang', 'ko');
+    expect(ko.status).toBe(2);
+    expect(ko.stderr).toBe(
+      'kernellab: 이 컴퓨터 밖으로 서비스하려면 TLS가 필요합니다. 토큰이 평문 HTTP로 네트워크를 지나가게 되기 때문입니다: ' +
+        '--tls-cert와 --tls-key(에이전트와 브라우저가 쓰는 이름의 인증서)를 주세요. 아니면 127.0.0.1에서 계속 서비스하고 SSH로 터널을 여세요: ' +
+        '이 컴퓨터에서 `ssh -N -R 7860:127.0.0.1:7860 user@login-node`를 실행하면 로그인 노드의 127.0.0.1:7860이 이 서버에 닿습니다' +
+        '(그러면 그곳의 에이전트는 --server http://127.0.0.1:7860을 쓰고, 로그인 노드의 sshd가 GatewayPorts를 허용하면 로그인 노드의 이름을 씁니다). ' +
+        '다른 컴퓨터에서 앱을 열려면 그 컴퓨터에서 `ssh -N -L 7860:127.0.0.1:7860 this-machine`을 실행하세요.\n',
+    );
+    // No English left but names, flags, addresses and the quoted commands.
+    const words = ko.stderr.replace(/`[^`]*`|--[\w-]+|https?:\/\/\S+?(?=[을를)])|kernellab|TLS|HTTP|SSH|sshd|GatewayPorts/g, '');
+    expect(words).not.toMatch(/[A-Za-z]/);
   });
 });

@@ -111,6 +111,7 @@ export const coreTextParams = {
   error_serve_token: z.object({}).strict(),
   error_serve_host_refused: z.object({ host: word }).strict(),
   error_serve_origin_refused: z.object({ origin: word }).strict(),
+  error_serve_needs_tls: z.object({}).strict(),
   // A runs export refused on import (db/importChecks.ts): the heading, then each reason after its field path.
   error_import_invalid: z.object({}).strict(),
   import_missing: z.object({}).strict(),
