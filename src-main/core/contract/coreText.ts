@@ -27,6 +27,7 @@
  */
 import { z } from 'zod';
 import { agentLogTextParams } from './agentLogText.ts';
+import { agentProtocolTextParams } from './agentProtocolText.ts';
 import { backendTextParams } from './backendText.ts';
 import { datasetPathTextParams } from './datasetPathText.ts';
 import { datasetStateTextParams } from './datasetStateText.ts';
@@ -475,6 +476,7 @@ export const coreTextParams = {
   ...downloadTextParams,
   ...kerasTextParams,
   ...agentLogTextParams,
+  ...agentProtocolTextParams,
   ...datasetPathTextParams,
   ...datasetStateTextParams(problems),
   ...backendTextParams,
