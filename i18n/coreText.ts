@@ -31,8 +31,8 @@ export function durationText(seconds: number, locale: Locale = getLocale()): str
   return m.format_duration_h_min({ h: Math.floor(min / 60), min: min % 60 }, { locale });
 }
 
-/** Parameters that hold a word the catalogue has, by the prefix of its key: a run status ('completed'), a checkpoint kind ('best'). */
-const wordParams: Record<string, string> = { runStatus: 'status_', checkpointKind: 'checkpoint_' };
+/** Parameters that hold a word the catalogue has, by the prefix of its key: a run status ('completed'), a checkpoint kind ('best'), a step of opening the database ('opening'). */
+const wordParams: Record<string, string> = { runStatus: 'status_', checkpointKind: 'checkpoint_', dbStep: 'db_step_' };
 
 /**
  * A string parameter as the message shows it: `link`, where a file's link leads ('' for none),
