@@ -53,15 +53,16 @@ export function catalogueWord(prefix: string, value: string, locale: Locale = ge
 }
 
 /**
- * A parameter as the message shows it: `…Seconds` as a duration, ids as they are, other whole
- * numbers with the locale's grouping (40,000), fractions as the core wrote them (a learning rate
- * of 1e-5 must not round to 0).
+ * A parameter as the message shows it: `…Seconds` as a duration, ids and indexes as they are (a
+ * sweep's point 12345, layers[12]: the core's English prints them plain, and they name a thing
+ * rather than count it), other whole numbers with the locale's grouping (40,000), fractions as the
+ * core wrote them (a learning rate of 1e-5 must not round to 0).
  */
 function paramText(name: string, value: SentParam, locale: Locale): string {
   if (Array.isArray(value)) return problemsOf('', value, locale);
   if (typeof value === 'string') return wordText(name, value, locale);
   if (name.endsWith('Seconds')) return durationText(value, locale);
-  if (name === 'id' || name.endsWith('Id') || !Number.isInteger(value)) return String(value);
+  if (name === 'id' || name.endsWith('Id') || name === 'index' || !Number.isInteger(value)) return String(value);
   return formatCount(value, locale);
 }
 
