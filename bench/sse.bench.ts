@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findServedAddress } from '../src-main/cli/serveAddress.ts';
 import { installFromFiles, mnistDataFiles } from '../src-main/core/datasets/index.ts';
 import { ensureDataDir } from '../src-main/core/home.ts';
 import { makeTempDir } from '../src-main/test/tempDir.ts';
@@ -82,8 +83,8 @@ async function scenario(context: BenchContext, count: number, reads: boolean): P
       let out = '';
       child.stdout.on('data', (c: Buffer) => {
         out += c.toString();
-        const m = /(?:Open|API only at) (http:\/\/127\.0\.0\.1:(\d+))\/\?token=([0-9a-f]+)/.exec(out);
-        if (m) resolve({ base: m[1]!, port: Number(m[2]), token: m[3]! });
+        const found = findServedAddress(out);
+        if (found) resolve(found);
       });
       child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
     });

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findServedAddress } from '../src-main/cli/serveAddress.ts';
 import { installFromFiles, mnistDataFiles } from '../src-main/core/datasets/index.ts';
 import { ensureDataDir } from '../src-main/core/home.ts';
 import { makeTempDir } from '../src-main/test/tempDir.ts';
@@ -34,8 +35,8 @@ async function once(): Promise<{ toPageMs: number; rss: number | null }> {
       let out = '';
       child.stdout.on('data', (c: Buffer) => {
         out += c.toString();
-        const m = out.match(/Open (http:\/\/\S+)/);
-        if (m) resolve(m[1]!);
+        const found = findServedAddress(out);
+        if (found) resolve(found.url);
       });
       child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
     });

@@ -203,6 +203,17 @@ describe('text made in the core, in the page', () => {
     expect(gpuFailureText('the loss function is unknown').code).toBeNull();
   });
 
+  it('prints an index plain, as the core does, and counts grouped (point 12345 of a sweep, layers[1234])', () => {
+    const problems = [{ sentence: 'kernelSize: too big', path: '', text: null }];
+    const point = coreText('sweep_no_point_runs', { index: 12_345, values: 'kernelSize=99', problems });
+    expect(coreTextOf(point, '', 'ko')).toBe('스윕의 어느 점도 실행할 수 없습니다. 점 12345 (kernelSize=99): kernelSize: too big');
+    expect(coreTextOf(point, '', 'en')).toBe('No point of the sweep can run; point 12345 (kernelSize=99): kernelSize: too big');
+    expect(coreTextOf(coreText('model_export_lrn', { index: 1234 }), '', 'ko')).toContain('layers[1234]');
+    // A count beside an index keeps its grouping.
+    const past = coreText('error_test_index_past', { index: 12_000, count: 10_000, dataset: 'mnist' });
+    expect(coreTextOf(past, '', 'ko')).toBe('testIndex: 12000은(는) mnist의 테스트 이미지 10,000장을 넘습니다');
+  });
+
   it("says a run's status, a checkpoint's kind and where a file's link leads in the locale's words", () => {
     const ended = coreText('agent_end_not_reported', { runId: 7, runStatus: 'interrupted', dir: '/spool' });
     expect(coreTextOf(ended, '', 'ko')).toBe('실행 7: 종료(중단됨)를 보고하지 못했습니다. 이벤트는 /spool에 남아 있습니다');

@@ -31,8 +31,8 @@ export function durationText(seconds: number, locale: Locale = getLocale()): str
   return m.format_duration_h_min({ h: Math.floor(min / 60), min: min % 60 }, { locale });
 }
 
-/** Parameters that hold a word the catalogue has, by the prefix of its key: a run status ('completed'), a checkpoint kind ('best'). */
-const wordParams: Record<string, string> = { runStatus: 'status_', checkpointKind: 'checkpoint_' };
+/** Parameters that hold a word the catalogue has, by the prefix of its key: a run status ('completed'), a checkpoint kind ('best'), a step of opening the database ('opening'). */
+const wordParams: Record<string, string> = { runStatus: 'status_', checkpointKind: 'checkpoint_', dbStep: 'db_step_' };
 
 /**
  * A string parameter as the message shows it: `link`, where a file's link leads ('' for none),
@@ -53,15 +53,16 @@ export function catalogueWord(prefix: string, value: string, locale: Locale = ge
 }
 
 /**
- * A parameter as the message shows it: `…Seconds` as a duration, ids as they are, other whole
- * numbers with the locale's grouping (40,000), fractions as the core wrote them (a learning rate
- * of 1e-5 must not round to 0).
+ * A parameter as the message shows it: `…Seconds` as a duration, ids and indexes as they are (a
+ * sweep's point 12345, layers[12]: the core's English prints them plain, and they name a thing
+ * rather than count it), other whole numbers with the locale's grouping (40,000), fractions as the
+ * core wrote them (a learning rate of 1e-5 must not round to 0).
  */
 function paramText(name: string, value: SentParam, locale: Locale): string {
   if (Array.isArray(value)) return problemsOf('', value, locale);
   if (typeof value === 'string') return wordText(name, value, locale);
   if (name.endsWith('Seconds')) return durationText(value, locale);
-  if (name === 'id' || name.endsWith('Id') || !Number.isInteger(value)) return String(value);
+  if (name === 'id' || name.endsWith('Id') || name === 'index' || !Number.isInteger(value)) return String(value);
   return formatCount(value, locale);
 }
 

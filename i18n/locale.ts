@@ -3,6 +3,7 @@
  * functions over the candidates each shell has (the app's remembered switch, KERNELLAB_LANG,
  * `--lang`, the system locale); the shells call setLocale once with the answer.
  */
+import { m } from './paraglide/messages.js';
 import { baseLocale, locales, type Locale } from './paraglide/runtime.js';
 
 export { baseLocale, locales, type Locale };
@@ -32,16 +33,36 @@ export function pickLocale(candidates: Iterable<string | null | undefined>): Loc
   return baseLocale;
 }
 
+/** A language asked for by name that the catalogue does not speak: where it came from and what it was. */
+export class LangSettingError extends Error {
+  readonly field: string;
+  /** The value as written, cut to 40 characters. */
+  readonly value: string;
+
+  constructor(field: string, value: string) {
+    const shown = JSON.stringify(value.slice(0, 40));
+    super(`${field} must be one of ${locales.join(', ')} (or a tag such as ko-KR); got ${shown}.`);
+    this.name = 'LangSettingError';
+    this.field = field;
+    this.value = value.slice(0, 40);
+  }
+}
+
 /**
  * A language the user asked for by name (`--lang`, KERNELLAB_LANG): a tag the catalogue does not
  * speak is a mistake to report, not a fallback to make silently. `field` names where it came from.
  */
 export function parseLangSetting(value: string, field: string): Locale {
   const locale = localeOf(value);
-  if (!locale) {
-    throw new Error(`${field} must be one of ${locales.join(', ')} (or a tag such as ko-KR); got ${JSON.stringify(value.slice(0, 40))}.`);
-  }
+  if (!locale) throw new LangSettingError(field, value);
   return locale;
+}
+
+/** The system's language: the first of LC_ALL, LC_MESSAGES, LANG that is set decides, as POSIX says ('C' means English), then Intl's default. */
+function systemLocale(env: Record<string, string | undefined>, intlLocale?: string): Locale {
+  const posix = [env.LC_ALL, env.LC_MESSAGES, env.LANG].find((v) => v);
+  if (posix) return localeOf(posix) ?? baseLocale;
+  return pickLocale([intlLocale ?? Intl.DateTimeFormat().resolvedOptions().locale]);
 }
 
 /**
@@ -52,9 +73,19 @@ export function nodeLocale(options: { flag?: string | undefined; env: Record<str
   if (options.flag !== undefined) return parseLangSetting(options.flag, '--lang');
   const fromEnv = options.env.KERNELLAB_LANG;
   if (fromEnv) return parseLangSetting(fromEnv, 'KERNELLAB_LANG');
-  const posix = [options.env.LC_ALL, options.env.LC_MESSAGES, options.env.LANG].find((v) => v);
-  if (posix) return localeOf(posix) ?? baseLocale;
-  return pickLocale([options.intlLocale ?? Intl.DateTimeFormat().resolvedOptions().locale]);
+  return systemLocale(options.env, options.intlLocale);
+}
+
+/**
+ * Why nodeLocale refused, said before any language is set: in the language the user's other
+ * settings name (a KERNELLAB_LANG the catalogue speaks when `--lang` was the wrong one, else the
+ * system's), since the one asked for is not known. Any other error: its message.
+ */
+export function langRefusalText(error: unknown, options: { env: Record<string, string | undefined>; intlLocale?: string }): string {
+  if (!(error instanceof LangSettingError)) return error instanceof Error ? error.message : String(error);
+  const fromEnv = error.field === '--lang' ? localeOf(options.env.KERNELLAB_LANG) : undefined;
+  const locale = fromEnv ?? systemLocale(options.env, options.intlLocale);
+  return m.lang_setting_unknown({ field: error.field, languages: locales.join(', '), value: JSON.stringify(error.value) }, { locale });
 }
 
 /**

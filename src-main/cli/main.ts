@@ -16,7 +16,7 @@ import { registerSweepCluster } from './sweepCluster.ts';
 import { registerTrain } from './train.ts';
 import { defineAgentCommand } from '../agent/command.ts';
 import { catalogueAgentTexts, helpTitle } from '../agent/texts.ts';
-import { langFlag, nodeLocale } from '../../i18n/locale.ts';
+import { langFlag, langRefusalText, nodeLocale } from '../../i18n/locale.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
 
@@ -44,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     setLocale(nodeLocale({ flag: langFlag(argv.slice(2)), env: process.env }), { reload: false });
   } catch (error) {
-    printError(`kernellab: ${(error as Error).message}`);
+    printError(`kernellab: ${langRefusalText(error, { env: process.env })}`);
     return 2;
   }
   let service: Service | undefined;

@@ -11,6 +11,7 @@ import { KernelLabError } from '../core/errors.ts';
 import { createService, resolveDataDir } from '../core/service.ts';
 import { startServer } from '../server/server.ts';
 import { print, printError } from './format.ts';
+import { servedAddress } from './serveAddress.ts';
 import { getLocale } from '../../i18n/paraglide/runtime.js';
 import { m } from '../../i18n/paraglide/messages.js';
 
@@ -75,13 +76,14 @@ export function registerServe(program: Command): void {
         throw error;
       }
       print(m.cli_serve_serving({ dir: service.context.layout.root }));
-      // The address line stays English in every language: scripts and the test helpers read the URL after 'Open'.
+      // Said in the user's language: readers find the address by its shape (serveAddress.ts), not by the words around it.
       const [first, ...others] = server.urls;
       // A language asked for by name (--lang, KERNELLAB_LANG) travels in the address; without one
       // the page follows the browser's languages.
-      const lang = program.opts().lang !== undefined || process.env.KERNELLAB_LANG ? `&lang=${getLocale()}` : '';
-      print(`${built ? 'Open' : 'API only at'} ${first}?token=${server.token}${lang}`);
-      for (const url of others) print(`  or ${url}?token=${server.token}${lang}`);
+      const lang = program.opts().lang !== undefined || process.env.KERNELLAB_LANG ? getLocale() : undefined;
+      const url = servedAddress(first!, server.token, lang);
+      print(built ? m.cli_serve_open({ url }) : m.cli_serve_api_only({ url }));
+      for (const other of others) print(m.cli_serve_or({ url: servedAddress(other, server.token, lang) }));
       if (server.exposed) printError(m.cli_serve_exposed());
       await stopped;
       await server.close();

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath } from '../test/servedKernellab.ts';
+import { findServedAddress } from './serveAddress.ts';
 import { makeTempDir } from '../test/tempDir.ts';
 
 interface Served {
@@ -33,8 +34,8 @@ function serve(home: string, env: NodeJS.ProcessEnv = {}): Promise<Served> {
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      const match = /(?:Open|API only at) (http:\/\/127\.0\.0\.1:(\d+))\/\?token=([0-9a-f]+)/.exec(out);
-      if (match) resolve({ child, base: match[1]!, port: Number(match[2]), token: match[3]!, stderr: () => err, exit });
+      const found = findServedAddress(out);
+      if (found) resolve({ child, base: found.base, port: found.port, token: found.token, stderr: () => err, exit });
     });
     void exit.then(({ code }) => reject(new Error(`serve exited (${code}) before it was ready: ${out}${err}`)));
   });

@@ -155,7 +155,9 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
       } else {
         if (flags.slurm === flags.kubernetes) throw new KernelLabError('invalid_input', m.cli_cluster_say_where());
         const kind = flags.slurm ? 'slurm' : 'kubernetes';
-        profile = { name: flags.saveProfile ?? `${kind} (command line)`, kind, settings: settingsFrom(flags, kind) } as ClusterProfileInput;
+        // A name the app makes is stored and shown as it is (the sweep's token is labelled with it): made in the user's language.
+        const name = flags.saveProfile ?? m.cli_cluster_profile_default_name({ kind });
+        profile = { name, kind, settings: settingsFrom(flags, kind) } as ClusterProfileInput;
         if (flags.saveProfile) await service.call('clusters.saveProfile', { profile });
       }
       const sweepId = await sweepIdOf(service, sweepArg, json);

@@ -161,7 +161,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const staticDir = options.staticDir && existsSync(join(options.staticDir, 'index.html')) ? options.staticDir : undefined;
   const sseClients = new Set<SseClient>();
   const maxAgentBody = options.maxAgentBodyBytes ?? 16 * 1024 * 1024;
-  if (!isLoopbackHost(host) && !options.tls) throw new KernelLabError('invalid_input', exposedWithoutTls);
+  if (!isLoopbackHost(host) && !options.tls) throw coded('invalid_input', exposedWithoutTls, 'error_serve_needs_tls', {});
   removeLeftUploads(service.context.layout.root);
 
   function authorised(req: IncomingMessage, url: URL): boolean {

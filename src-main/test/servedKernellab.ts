@@ -5,6 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { findServedAddress } from '../cli/serveAddress.ts';
+
+/** For tests in the core, which may not import a shell: the served address found by its shape. */
+export { findServedAddress };
 
 /** The CLI entry, for tests that run other commands beside `serve`. */
 export const cliPath = fileURLToPath(new URL('../../bin/kernellab.js', import.meta.url));
@@ -36,9 +40,9 @@ export function serveKernellab(dataDir: string): Promise<ServedKernellab> {
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /(?:Open|API only at) (http:\/\/[^\s/?]+)\/?\?token=([0-9a-f]+)/.exec(output);
-      if (!match) return;
-      const [, base, token] = match;
+      const found = findServedAddress(output);
+      if (!found) return;
+      const { base, token } = found;
       const call = async <T>(method: string, input: unknown = {}): Promise<T> => {
         const res = await fetch(`${base}/api/call/${method}`, {
           method: 'POST',

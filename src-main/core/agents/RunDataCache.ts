@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { RunRecord } from '../db/RunStore.ts';
 import { isDatasetName } from '../datasets/registry.ts';
 import { Hyperparameters } from '../contract/training.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded, KernelLabError } from '../errors.ts';
 import type { RunDataJob, RunDataReply } from './runDataWorker.ts';
 
 // From source the thread runs the .ts beside this file; in the Electron build (electron.config.ts
@@ -42,7 +42,10 @@ export class RunDataCache {
     if (cached) return cached.bytes;
     const hp = Hyperparameters.safeParse(run.hyperparameters);
     if (!hp.success || !isDatasetName(run.dataset))
-      throw new KernelLabError('invalid_input', `run ${run.id} has invalid hyperparameters or dataset ${run.dataset}`);
+      throw coded('invalid_input', `run ${run.id} has invalid hyperparameters or dataset ${run.dataset}`, 'run_data_invalid_run', {
+        id: run.id,
+        dataset: run.dataset.slice(0, 1000),
+      });
     const sweep = run.environment.sweep as { subset?: unknown } | undefined;
     const subset = (run.environment.subset ?? sweep?.subset ?? {}) as { trainPerClass?: number; testPerClass?: number };
     const entry = prepareInThread(run.id, {
@@ -96,17 +99,32 @@ function prepareInThread(runId: number, job: RunDataJob): Entry {
         }
         default: {
           const unknown: never = reply;
-          fail(new KernelLabError('internal', `preparing run ${runId}'s images: unknown reply ${JSON.stringify(unknown).slice(0, 200)}`));
+          const shown = JSON.stringify(unknown).slice(0, 200);
+          fail(
+            coded('internal', `preparing run ${runId}'s images: unknown reply ${shown}`, 'run_data_unknown_reply', {
+              id: runId,
+              reply: shown,
+            }),
+          );
         }
       }
       void worker.terminate();
     });
-    worker.once('error', (error) => fail(new KernelLabError('internal', `preparing run ${runId}'s images failed: ${error.message}`)));
+    worker.once('error', (error) =>
+      fail(
+        coded('internal', `preparing run ${runId}'s images failed: ${error.message}`, 'run_data_failed', {
+          id: runId,
+          error: error.message.slice(0, 1000),
+        }),
+      ),
+    );
     worker.once('exit', (code) =>
       fail(
-        new KernelLabError(
+        coded(
           'unavailable',
           `run ${runId}'s images were dropped before they were ready (exit ${code}): a newer run's took their place; ask again`,
+          'run_data_dropped',
+          { id: runId, exitCode: String(code) },
         ),
       ),
     );

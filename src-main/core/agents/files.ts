@@ -23,7 +23,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { maxCheckpointBytes, maxCheckpointFiles, type FileRef } from '../contract/agents.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 
 /**
  * The most checkpoints of one run uploading at once. An agent uploads one checkpoint, reports it
@@ -73,11 +73,19 @@ export function readChunk(path: string, offset: number, length: number): { data:
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    throw new KernelLabError('not_found', `${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw coded('not_found', `${path} cannot be read: ${reason}`, 'agent_file_unreadable', {
+      path: path.slice(0, 1000),
+      reason: reason.slice(0, 1000),
+    });
   }
   try {
     const total = statSync(path).size;
-    if (offset > total) throw new KernelLabError('invalid_input', `offset: ${offset} is past the end of the file (${total} bytes)`);
+    if (offset > total)
+      throw coded('invalid_input', `offset: ${offset} is past the end of the file (${total} bytes)`, 'agent_file_offset_past', {
+        offset,
+        bytes: total,
+      });
     const buffer = Buffer.allocUnsafe(Math.min(length, total - offset));
     const n = buffer.length === 0 ? 0 : readSync(fd, buffer, 0, buffer.length, offset);
     return { data: buffer.subarray(0, n).toString('base64'), bytes: n, total };
@@ -97,14 +105,19 @@ export function writeChunk(
 ): { received: number; complete: boolean } {
   const { file, offset, data } = upload;
   if (offset + data.length > file.bytes)
-    throw new KernelLabError('invalid_input', `data: the chunk at ${offset} runs past the file's ${file.bytes} bytes`);
+    throw coded('invalid_input', `data: the chunk at ${offset} runs past the file's ${file.bytes} bytes`, 'agent_chunk_past_file', {
+      offset,
+      bytes: file.bytes,
+    });
   const dir = stagingDir(runDir, upload.attempt, upload.kind, upload.epoch);
   if (!existsSync(dir)) {
     const staged = stagedCheckpoints(runDir);
     if (staged.length >= maxStagedCheckpoints)
-      throw new KernelLabError(
+      throw coded(
         'too_large',
         `epoch: ${staged.length} checkpoints of this run are uploading already (${staged.join(', ')}); report them before uploading another`,
+        'agent_checkpoints_uploading',
+        { count: staged.length, names: staged.join(', ').slice(0, 1000) },
       );
   }
   mkdirSync(dir, { recursive: true });
@@ -116,20 +129,29 @@ export function writeChunk(
     if (name !== file.name) others.set(name, Math.max(others.get(name) ?? 0, statSync(join(dir, entry)).size));
   }
   if (others.size + 1 > maxCheckpointFiles)
-    throw new KernelLabError(
+    throw coded(
       'too_large',
       `file: a checkpoint has at most ${maxCheckpointFiles} files; ${others.size} are uploading already`,
+      'agent_checkpoint_files_max',
+      { max: maxCheckpointFiles, uploading: others.size },
     );
   const before = [...others.values()].reduce((a, b) => a + b, 0);
   if (before + file.bytes > maxCheckpointBytes)
-    throw new KernelLabError(
+    throw coded(
       'too_large',
       `file.bytes: ${file.name} (${file.bytes} bytes) with the ${before} bytes already uploaded is more than a checkpoint may be (${maxCheckpointBytes})`,
+      'agent_checkpoint_too_big',
+      { file: file.name.slice(0, 1000), bytes: file.bytes, before, max: maxCheckpointBytes },
     );
   if (existsSync(final) && sha256File(final) === file.sha256) return { received: file.bytes, complete: true };
   const part = `${final}.part`;
   const have = existsSync(part) ? statSync(part).size : 0;
-  if (offset > have) throw new KernelLabError('conflict', `file ${file.name}: expected the chunk at ${have}, got one at ${offset}`);
+  if (offset > have)
+    throw coded('conflict', `file ${file.name}: expected the chunk at ${have}, got one at ${offset}`, 'agent_chunk_out_of_order', {
+      file: file.name.slice(0, 1000),
+      expected: have,
+      got: offset,
+    });
   const fd = openSync(part, existsSync(part) ? 'r+' : 'w');
   try {
     if (data.length > 0) writeSync(fd, data, 0, data.length, offset);
@@ -141,7 +163,16 @@ export function writeChunk(
   const digest = sha256File(part);
   if (digest !== file.sha256) {
     rmSync(part, { force: true });
-    throw new KernelLabError('invalid_input', `file ${file.name}: its SHA-256 is ${digest}, not ${file.sha256}; upload it again`);
+    throw coded(
+      'invalid_input',
+      `file ${file.name}: its SHA-256 is ${digest}, not ${file.sha256}; upload it again`,
+      'agent_file_sha_mismatch',
+      {
+        file: file.name.slice(0, 1000),
+        digest,
+        expected: file.sha256.slice(0, 1000),
+      },
+    );
   }
   renameSync(part, final);
   return { received, complete: true };
@@ -161,9 +192,11 @@ export function commitCheckpoint(
   if (!existsSync(staged) && existsSync(dir) && checkpoint.files.every((f) => sameFile(join(dir, f.name), f))) return dir;
   for (const f of checkpoint.files) {
     if (!sameFile(join(staged, f.name), f))
-      throw new KernelLabError(
+      throw coded(
         'conflict',
         `checkpoint ${checkpoint.kind} of epoch ${checkpoint.epoch}: ${f.name} was not uploaded whole before the report that names it`,
+        'agent_checkpoint_not_whole',
+        { checkpointKind: checkpoint.kind, epoch: checkpoint.epoch, file: f.name.slice(0, 1000) },
       );
   }
   for (const name of readdirSync(staged)) if (!checkpoint.files.some((f) => f.name === name)) rmSync(join(staged, name), { force: true });

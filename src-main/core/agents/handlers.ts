@@ -30,7 +30,7 @@ import { isDatasetName } from '../datasets/registry.ts';
 import { isGpuHostBackend } from '../contract/app.ts';
 import { coreText, type CoreText } from '../contract/coreText.ts';
 import { gpuHostReports, hardwareBackendOf, recordGpuHostReport, tensorflowOnGpu } from '../gpuhost/autoBackend.ts';
-import { KernelLabError, runNotFound } from '../errors.ts';
+import { coded, KernelLabError, runNotFound } from '../errors.ts';
 import { runDirOf } from '../home.ts';
 import { RunRecorder, settle, type RunEvent, type RunOutcome } from '../sweeps/execution.ts';
 import { RunDataCache } from './RunDataCache.ts';
@@ -196,7 +196,15 @@ function fetchFileHandler(ctx: ServiceContext, server: AgentServer): Session<'ag
         });
       const bytes = await server.runData.of(run);
       if (offset > bytes.length)
-        throw new KernelLabError('invalid_input', `offset: ${offset} is past the end of the run data (${bytes.length} bytes)`);
+        throw coded(
+          'invalid_input',
+          `offset: ${offset} is past the end of the run data (${bytes.length} bytes)`,
+          'agent_run_data_offset_past',
+          {
+            offset,
+            bytes: bytes.length,
+          },
+        );
       const chunk = bytes.subarray(offset, Math.min(bytes.length, offset + length));
       return {
         data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'),
@@ -207,12 +215,19 @@ function fetchFileHandler(ctx: ServiceContext, server: AgentServer): Session<'ag
     if (target.kind === 'dataset') {
       const principal = principalOf(call);
       if (principal.sweepId === null)
-        throw new KernelLabError('not_found', "a browser GPU host reads its run's prepared data (target kind runData), not dataset files");
+        throw coded(
+          'not_found',
+          "a browser GPU host reads its run's prepared data (target kind runData), not dataset files",
+          'agent_gpu_host_no_dataset_files',
+          {},
+        );
       const files = store.agents.datasetsOfSweep(principal.sweepId).includes(target.dataset)
         ? server.datasetFiles(principal.sweepId)[target.dataset]
         : undefined;
       if (!files?.some((f) => f.name === target.name))
-        throw new KernelLabError('not_found', `${target.dataset}/${target.name} is not a dataset file of this sweep`);
+        throw coded('not_found', `${target.dataset}/${target.name} is not a dataset file of this sweep`, 'agent_not_sweep_dataset_file', {
+          file: `${target.dataset}/${target.name}`.slice(0, 1000),
+        });
       return readChunk(join(ctx.layout.datasets, target.dataset, target.name), offset, length);
     }
     const lease = server.leaseOf(target.lease, call);
@@ -272,9 +287,11 @@ function runHandlers(ctx: ServiceContext, server: AgentServer): Handlers<Pick<Me
       const lease = server.leaseOf(wire, call);
       const execution = registry.execution(lease.runId, lease.attempt)!;
       if (execution.outcome === null && execution.recordedSeq < lastSeq)
-        throw new KernelLabError(
+        throw coded(
           'conflict',
           `events ${execution.recordedSeq + 1}…${lastSeq} of run ${lease.runId} are not recorded yet; report them before finishing`,
+          'agent_events_not_recorded',
+          { from: execution.recordedSeq + 1, to: lastSeq, runId: lease.runId },
         );
       // Stopped by its sweep's pruner (the agent was asked to cancel): it ends pruned, as a local run would.
       const runOutcome: RunOutcome = ctx.scheduler.remoteOutcome(lease.runId, outcome);
@@ -317,7 +334,10 @@ export class AgentServer {
   agentOf(agentId: string, call: CallContext): AgentRecord {
     const principal = principalOf(call);
     const agent = this.#registry.agent(agentId, principal.tokenId);
-    if (!agent) throw new KernelLabError('unauthorized', `agent ${agentId} has not said hello with this token (agent.hello first)`);
+    if (!agent)
+      throw coded('unauthorized', `agent ${agentId} has not said hello with this token (agent.hello first)`, 'agent_no_hello', {
+        agent: agentId.slice(0, 1000),
+      });
     return agent;
   }
 
@@ -326,7 +346,16 @@ export class AgentServer {
     this.agentOf(wire.agentId, call);
     const execution = this.#registry.execution(wire.runId, wire.attempt);
     if (!execution || execution.agentId !== wire.agentId)
-      throw new KernelLabError('unauthorized', `run ${wire.runId} (attempt ${wire.attempt}) was not claimed by agent ${wire.agentId}`);
+      throw coded(
+        'unauthorized',
+        `run ${wire.runId} (attempt ${wire.attempt}) was not claimed by agent ${wire.agentId}`,
+        'agent_run_not_claimed',
+        {
+          runId: wire.runId,
+          attempt: wire.attempt,
+          agent: wire.agentId.slice(0, 1000),
+        },
+      );
     return { runId: wire.runId, owner: agentOwner(wire.agentId), attempt: wire.attempt };
   }
 
@@ -368,7 +397,12 @@ export class AgentServer {
   checkEpoch(run: RunRecord, field: string, epoch: number | null): void {
     const epochs = run.hyperparameters.epochs;
     if (epoch !== null && typeof epochs === 'number' && epoch > epochs)
-      throw new KernelLabError('invalid_input', `${field}: epoch ${epoch} is past run ${run.id}'s ${epochs} epochs`);
+      throw coded('invalid_input', `${field}: epoch ${epoch} is past run ${run.id}'s ${epochs} epochs`, 'agent_epoch_past_run', {
+        field,
+        epoch,
+        runId: run.id,
+        epochs,
+      });
   }
 
   /** A wire event as the executor seam's RunEvent (a checkpoint's uploaded files swapped into place first). */
@@ -421,7 +455,8 @@ export class AgentServer {
         };
       default: {
         const unknown: never = event;
-        throw new KernelLabError('invalid_input', `unknown event ${JSON.stringify(unknown)}`);
+        const shown = JSON.stringify(unknown);
+        throw coded('invalid_input', `unknown event ${shown}`, 'agent_unknown_event', { event: shown.slice(0, 1000) });
       }
     }
   }

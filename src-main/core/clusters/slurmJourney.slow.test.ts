@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { installFromFiles, mnistDataFiles } from '../datasets/index.ts';
 import { ensureDataDir } from '../home.ts';
-import { cliPath, peek, until } from '../../test/servedKernellab.ts';
+import { cliPath, findServedAddress, peek, until } from '../../test/servedKernellab.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
 
 const slurmUp = (() => {
@@ -70,8 +70,8 @@ function serve(home: string, port: number, log: string[]): Promise<Served> {
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /(?:Open|API only at) (http:\/\/[^\s/?]+)\/?\?token=([0-9a-f]+)/.exec(output);
-      if (match) resolve({ child, base: match[1]!, token: match[2]!, exited });
+      const found = findServedAddress(output);
+      if (found) resolve({ child, base: found.base, token: found.token, exited });
     });
     child.once('exit', (code) => reject(new Error(`serve exited (${code}) before it was ready: ${output} ${log.join('')}`)));
   });

@@ -27,6 +27,7 @@
  */
 import { z } from 'zod';
 import { agentLogTextParams } from './agentLogText.ts';
+import { agentProtocolTextParams } from './agentProtocolText.ts';
 import { backendTextParams } from './backendText.ts';
 import { datasetPathTextParams } from './datasetPathText.ts';
 import { datasetStateTextParams } from './datasetStateText.ts';
@@ -122,6 +123,21 @@ export const coreTextParams = {
   error_serve_token: z.object({}).strict(),
   error_serve_host_refused: z.object({ host: word }).strict(),
   error_serve_origin_refused: z.object({ origin: word }).strict(),
+  error_serve_needs_tls: z.object({}).strict(),
+  // The database refused at open (core/db/database.ts); `dbStep` is the step of opening that failed, a word the catalogue has.
+  db_not_sqlite: z.object({ path: word }).strict(),
+  db_truncated: z.object({ path: word, bytes: count, expected: count }).strict(),
+  db_damaged: z.object({ path: word, reason: word }).strict(),
+  db_not_kernellab: z.object({ path: word }).strict(),
+  db_newer_than_app: z.object({ path: word, version: count, latest: count }).strict(),
+  db_unknown_migration: z.object({ path: word, migration: word, file: word }).strict(),
+  db_unknown_migration_none: z.object({ path: word, migration: word }).strict(),
+  db_changed_migration: z.object({ file: word, path: word, then: word, now: word }).strict(),
+  db_migration_failed: z.object({ file: word, path: word, reason: word }).strict(),
+  db_migration_broken_keys: z.object({ file: word, count, table: word, rowid: word, parent: word, path: word }).strict(),
+  db_disk_full: z.object({ path: word, dbStep: word }).strict(),
+  db_read_only: z.object({ path: word, code: word, dbStep: word, folder: word }).strict(),
+  db_failed: z.object({ path: word, dbStep: word, reason: word }).strict(),
   // A runs export refused on import (db/importChecks.ts): the heading, then each reason after its field path.
   error_import_invalid: z.object({}).strict(),
   import_missing: z.object({}).strict(),
@@ -291,6 +307,9 @@ export const coreTextParams = {
   dataset_skipped_unreadable_folder: z.object({ label: word, link: word, reason: word }).strict(),
   dataset_split_count: z.object({ name: word, split: word, count, expected: count }).strict(),
   dataset_unknown: z.object({ name: word, names: word }).strict(),
+  // An image asked for by its index past a split's images (datasets/samples.ts); `index` is printed plain, as the core does.
+  dataset_sample_past_train: z.object({ field: word, index: count, count, name: word }).strict(),
+  dataset_sample_past_test: z.object({ field: word, index: count, count, name: word }).strict(),
   // Why a run ended, stored beside runs.error (migration 0014); a metric's name and values pass as they are.
   run_agent_stopped: z.object({}).strict(),
   run_diverged: z.object({}).strict(),
@@ -485,6 +504,7 @@ export const coreTextParams = {
   ...downloadTextParams,
   ...kerasTextParams,
   ...agentLogTextParams,
+  ...agentProtocolTextParams,
   ...datasetPathTextParams,
   ...datasetStateTextParams(problems),
   ...backendTextParams,

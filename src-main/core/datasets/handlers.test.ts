@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { gzipSync, inflateSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/tempDir.ts';
-import { coreTextOf } from '../../../i18n/coreText.ts';
+import { coreTextOf, errorBodyText } from '../../../i18n/coreText.ts';
+import type { KernelLabError } from '../errors.ts';
 import { DatasetInfo, type DatasetProgress } from '../contract/index.ts';
 import { createService, type Service } from '../service.ts';
 import { mnistDataFiles } from './index.ts';
@@ -71,9 +72,13 @@ describe('datasets service methods', () => {
       [1, 2],
       [0, 7],
     ]);
-    await expect(service.call('datasets.samples', { name: 'mnist', split: 'test', indices: [3, 10_000] })).rejects.toThrow(
-      /indices\.1: 10000 is past the 10000 test images of mnist/,
-    );
+    const past = (await service
+      .call('datasets.samples', { name: 'mnist', split: 'test', indices: [3, 10_000] })
+      .then(() => new Error('not refused'))
+      .catch((e: unknown) => e)) as KernelLabError;
+    expect(past.message).toBe('indices.1: 10000 is past the 10000 test images of mnist');
+    // In Korean too (the index as the core prints it, plain; the count grouped): reachable through `kernellab call`.
+    expect(errorBodyText(past.toBody(), 'ko')).toBe('indices.1: 10000은(는) mnist의 테스트 이미지 10,000장을 넘습니다');
 
     // A changed byte (same size) is found by verify, which takes the ready mark away.
     const file = join(tmp.dir, 'datasets', 'mnist', 't10k-labels-idx1-ubyte');

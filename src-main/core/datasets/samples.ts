@@ -1,5 +1,5 @@
 import type { MethodOutput } from '../contract/index.ts';
-import { KernelLabError } from '../errors.ts';
+import { coded } from '../errors.ts';
 import { loadSplit } from './load.ts';
 import { encodePng } from './png.ts';
 import type { DatasetName, SplitName } from './registry.ts';
@@ -23,9 +23,12 @@ export async function datasetSamples(
   if (indices) {
     const outside = indices.findIndex((i) => i >= data.count);
     if (outside >= 0) {
-      throw new KernelLabError(
+      // Reachable through the API (`kernellab call datasets.samples`), or a run's mistakes shown over a dataset replaced by a smaller one.
+      throw coded(
         'invalid_input',
         `indices.${outside}: ${indices[outside]} is past the ${data.count} ${split} images of ${name}`,
+        split === 'train' ? 'dataset_sample_past_train' : 'dataset_sample_past_test',
+        { field: `indices.${outside}`, index: indices[outside]!, count: data.count, name },
       );
     }
     return { ...shape, samples: indices.map((i) => ({ index: i, label: data.labels[i]!, png: toPng(i) })) };

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { KernelLabError, type ErrorCode } from '../errors.ts';
 
 export type SqliteDatabase = Database.Database;
@@ -34,11 +35,23 @@ export type DatabaseProblem =
 /** Why a database was refused; `problem` lets callers and tests tell the cases apart. */
 export class DatabaseError extends KernelLabError {
   readonly problem: DatabaseProblem;
-  constructor(problem: DatabaseProblem, message: string, code: ErrorCode = 'unavailable') {
-    super(code, message);
+  constructor(problem: DatabaseProblem, message: string, code: ErrorCode = 'unavailable', text?: CoreText) {
+    super(code, message, undefined, text ? { text } : {});
     this.problem = problem;
   }
 }
+
+/**
+ * The steps of opening a store whose failures are said in the user's language (the catalogue's
+ * `db_step_<step>`, see i18n/coreText.ts); a failure while doing anything else keeps its English.
+ */
+const openSteps: Record<string, string> = {
+  'checking the database': 'checking',
+  'opening the database': 'opening',
+  'migrating the database': 'migrating',
+  'deriving the params of older runs': 'params',
+  'recovering interrupted runs': 'recovering',
+};
 
 export interface Migration {
   version: number;
@@ -115,25 +128,39 @@ export function describeSqliteError(path: string, error: unknown, doing: string)
   if (error instanceof KernelLabError) return error;
   const code = (error as { code?: string }).code ?? '';
   const message = error instanceof Error ? error.message : String(error);
+  const dbStep = openSteps[doing];
+  const shown = path.slice(0, 1000);
+  const reason = message.slice(0, 1000);
   if (code === 'SQLITE_FULL') {
     return new DatabaseError(
       'disk_full',
       `The disk holding ${path} is full: ${doing} failed and nothing of it was written. Free some space and try again.`,
+      'unavailable',
+      dbStep ? coreText('db_disk_full', { path: shown, dbStep }) : undefined,
     );
   }
   if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY_') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM') {
     return new DatabaseError(
       'read_only',
       `Cannot write ${path} (${code}): ${doing} failed. The data folder ${dirname(path)} must be writable; choose another with --home or KERNELLAB_HOME.`,
+      'unavailable',
+      dbStep ? coreText('db_read_only', { path: shown, code, dbStep, folder: dirname(path).slice(0, 1000) }) : undefined,
     );
   }
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT_')) {
     return new DatabaseError(
       'corrupt',
       `The database ${path} is damaged (${message}). It was left as it is: move it aside (or restore a backup) and KernelLab will start a new one.`,
+      'unavailable',
+      coreText('db_damaged', { path: shown, reason }),
     );
   }
-  return new KernelLabError('internal', `${doing} on ${path} failed: ${message}`);
+  return new KernelLabError(
+    'internal',
+    `${doing} on ${path} failed: ${message}`,
+    undefined,
+    dbStep ? { text: coreText('db_failed', { path: shown, dbStep, reason }) } : {},
+  );
 }
 
 function readLedger(db: SqliteDatabase): LedgerRow[] | null {
@@ -144,6 +171,9 @@ function readLedger(db: SqliteDatabase): LedgerRow[] | null {
   }
   return db.prepare('SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version').all() as LedgerRow[];
 }
+
+/** A recorded migration as its file is named: 0003_sweeps. */
+const migrationName = (row: LedgerRow) => `${String(row.version).padStart(4, '0')}_${row.name}`.slice(0, 1000);
 
 /** Compares the ledger with the files; returns the migrations still to apply or throws why not. */
 export function planMigrations(path: string, ledger: LedgerRow[], migrations: Migration[]): Migration[] {
@@ -156,6 +186,7 @@ export function planMigrations(path: string, ledger: LedgerRow[], migrations: Mi
         `The database ${path} was written by a newer KernelLab (schema version ${ledger.at(-1)!.version}; this app knows up to ${latest}). ` +
           `It was left untouched: install the newer KernelLab, or choose another data folder with --home.`,
         'conflict',
+        coreText('db_newer_than_app', { path: path.slice(0, 1000), version: ledger.at(-1)!.version, latest }),
       );
     }
     if (!file || file.version !== row.version || file.name !== row.name) {
@@ -164,6 +195,9 @@ export function planMigrations(path: string, ledger: LedgerRow[], migrations: Mi
         `The database ${path} records migration ${String(row.version).padStart(4, '0')}_${row.name}, which this app does not have ` +
           `(it has ${file ? file.file : 'no migration'} at that version). It was left untouched: open it with the KernelLab that created it.`,
         'conflict',
+        file
+          ? coreText('db_unknown_migration', { path: path.slice(0, 1000), migration: migrationName(row), file: file.file })
+          : coreText('db_unknown_migration_none', { path: path.slice(0, 1000), migration: migrationName(row) }),
       );
     }
     if (file.checksum !== row.checksum) {
@@ -172,6 +206,12 @@ export function planMigrations(path: string, ledger: LedgerRow[], migrations: Mi
         `migrations/${file.file} has changed since it was applied to ${path} (checksum ${row.checksum.slice(0, 12)}… then, ${file.checksum.slice(0, 12)}… now). ` +
           `The database was left untouched. Restore the original file; to change the schema add a new migration instead.`,
         'conflict',
+        coreText('db_changed_migration', {
+          file: file.file,
+          path: path.slice(0, 1000),
+          then: row.checksum.slice(0, 12),
+          now: file.checksum.slice(0, 12),
+        }),
       );
     }
   }
@@ -187,6 +227,8 @@ function checkExisting(path: string, migrations: Migration[]): Migration[] {
     throw new DatabaseError(
       'not_sqlite',
       `${path} is not a SQLite database (its first bytes are not "SQLite format 3"). It was left untouched: move it aside and KernelLab will create a new database.`,
+      'unavailable',
+      coreText('db_not_sqlite', { path: path.slice(0, 1000) }),
     );
   }
   // The header records the page count; a shorter file lost its tail. (Skipped while a WAL file
@@ -197,6 +239,8 @@ function checkExisting(path: string, migrations: Migration[]): Migration[] {
     throw new DatabaseError(
       'corrupt',
       `The database ${path} is truncated (${size} bytes, its header says ${pages * pageSize}). It was left as it is: restore a backup or move it aside and KernelLab will start a new one.`,
+      'unavailable',
+      coreText('db_truncated', { path: path.slice(0, 1000), bytes: size, expected: pages * pageSize }),
     );
   }
   let db: SqliteDatabase | undefined;
@@ -210,6 +254,7 @@ function checkExisting(path: string, migrations: Migration[]): Migration[] {
         'not_kernellab',
         `${path} is a SQLite database but not a KernelLab one (it has tables and no schema_migrations). It was left untouched: choose another data folder.`,
         'conflict',
+        coreText('db_not_kernellab', { path: path.slice(0, 1000) }),
       );
     }
     return planMigrations(path, ledger, migrations);
@@ -249,6 +294,7 @@ function applyMigration(db: SqliteDatabase, path: string, m: Migration): void {
       'migration_failed',
       `Migration ${m.file} failed on ${path}: ${(error as Error).message}. Nothing of it was applied.`,
       'internal',
+      coreText('db_migration_failed', { file: m.file, path: path.slice(0, 1000), reason: (error as Error).message.slice(0, 1000) }),
     );
   }
   if (!foreignKeysOff(m.sql)) return;
@@ -258,6 +304,14 @@ function applyMigration(db: SqliteDatabase, path: string, m: Migration): void {
       'migration_failed',
       `Migration ${m.file} left ${broken.length} rows pointing at missing rows (first: ${broken[0]!.table} row ${broken[0]!.rowid} → ${broken[0]!.parent}) on ${path}. Nothing of it was applied.`,
       'internal',
+      coreText('db_migration_broken_keys', {
+        file: m.file,
+        count: broken.length,
+        table: broken[0]!.table,
+        rowid: String(broken[0]!.rowid),
+        parent: broken[0]!.parent,
+        path: path.slice(0, 1000),
+      }),
     );
 }
 
