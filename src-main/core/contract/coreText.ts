@@ -300,6 +300,7 @@ export const coreTextParams = {
   run_stopped_while_running: z.object({}).strict(),
   run_worker_silent: z.object({ seconds: count }).strict(),
   run_worker_exited: z.object({ code: word, signal: word }).strict(),
+  run_worker_failed: z.object({}).strict(),
   // Training refusing a run in its worker (core/training); stored beside runs.error like the above.
   // A damaged checkpoint (training/checkpointCodec.ts, inspect/layerWeights.ts); paths and weight names as they are.
   checkpoint_no_kernel: z.object({ dir: word, layer: count, ordinal: count }).strict(),
@@ -311,6 +312,11 @@ export const coreTextParams = {
   training_backend_gpu_host_only: z.object({ backend: word }).strict(),
   training_backend_unavailable: z.object({ backend: word, detail: wordOrProblems }).strict(),
   training_checkpoint_unreadable: z.object({ file: word, reason: word }).strict(),
+  // A checkpoint that could not be written (training/checkpointIO.ts): the run ends interrupted, resumable; Node's reason as it is.
+  training_checkpoint_disk_full: z.object({ dir: word }).strict(),
+  training_checkpoint_quota: z.object({ dir: word }).strict(),
+  training_checkpoint_not_writable: z.object({ dir: word, errno: word }).strict(),
+  training_checkpoint_write_failed: z.object({ dir: word, reason: word }).strict(),
   training_checkpoint_not_json_at: z.object({ file: word, at: count }).strict(),
   training_checkpoint_not_json_ends_early: z.object({ file: word }).strict(),
   training_checkpoint_not_json_token: z.object({ file: word, token: word }).strict(),
