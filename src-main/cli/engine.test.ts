@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineInfo } from '../core/contract/engines.ts';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
+import { gpuLeftUnused } from '../core/training/tensorflowEngine.ts';
 import { describeEngine } from './engine.ts';
 
 afterAll(() => setLocale('en', { reload: false }));
@@ -42,6 +43,33 @@ describe('kernellab engine ls', () => {
     setLocale('en', { reload: false });
     expect(describeEngine(ready).split('\n')[0]).toBe(
       'tensorflow: ready — TensorFlow 2.9.1 (CPU, official download), tfjs-node-gpu 4.22.0, 0.41 GB',
+    );
+  });
+
+  it('says why a GPU engine trains on the CPU in Korean, the English note unchanged; an engine installed before the code keeps its English', () => {
+    const h200 = { name: 'NVIDIA H200', memoryMiB: 143_771, driver: '470.57.02', cuda: '11.4' };
+    // What the install's check records when the driver is too old for the engine (tensorflowEngine.ts).
+    const { fallback, fallbackText } = gpuLeftUnused(h200, 'gpu');
+    const check = { ...ready.manifest!.check, note: fallback, noteCode: fallbackText };
+    const gpu = EngineInfo.parse({ ...ready, manifest: { ...ready.manifest, variant: 'gpu', check } });
+    // The note's row, less its label (padded to the widest label of the language).
+    const noteLine = (info: EngineInfo) =>
+      describeEngine(info)
+        .split('\n')
+        .find((l) => l.includes('NVIDIA H200'))
+        ?.replace(/^ {2}(note|참고) +/, '');
+    setLocale('ko', { reload: false });
+    expect(noteLine(gpu)).toBe(
+      'GPU NVIDIA H200이(가) 있지만 쓰지 않습니다: 드라이버 470.57.02은(는) CUDA 11.4까지 지원하고 엔진에는 CUDA 12가 필요합니다. libtensorflow로 CPU에서 학습합니다',
+    );
+    const before = EngineInfo.parse({
+      ...ready,
+      manifest: { ...ready.manifest, variant: 'gpu', check: { ...check, noteCode: undefined } },
+    });
+    expect(noteLine(before)).toBe(fallback);
+    setLocale('en', { reload: false });
+    expect(noteLine(gpu)).toBe(
+      'GPU NVIDIA H200 present but unused: its driver 470.57.02 supports CUDA 11.4, the engine needs CUDA 12; trained on the CPU with libtensorflow',
     );
   });
 });

@@ -52,7 +52,8 @@ export function describeEngine(e: EngineInfo): string {
     lines.push(
       `${label(m.cli_engine_label_checked())}${m.cli_engine_checked({ error: manifest.check.maxRelativeError.toExponential(1), at: manifest.installedAt })}`,
     );
-    if (manifest.check.note) lines.push(`${label(m.cli_engine_label_note())}${manifest.check.note}`);
+    if (manifest.check.note)
+      lines.push(`${label(m.cli_engine_label_note())}${storedSentence(manifest.check.noteCode, manifest.check.note)}`);
     lines.push(`${label(m.cli_engine_label_from())}${manifest.origin.join(', ')}`);
   } else if (e.status === 'installing') {
     const step = e.progress

@@ -322,6 +322,11 @@ export const coreTextParams = {
   training_checkpoint_not_json_token: z.object({ file: word, token: word }).strict(),
   training_no_checkpoint: z.object({ dir: word }).strict(),
   training_no_image_left: z.object({ split: number, count }).strict(),
+  // A run's recorded device with what it says beside it (training/worker.ts, tensorflowEngine.ts), each part coded inside:
+  // the backend a run fell back to from a tensorflow engine that did not load, and a GPU the CPU engine left unused.
+  backend_device_fallback: z.object({ device: problems, reason: problems, backend: word }).strict(),
+  backend_tensorflow_cpu_gpu_unused: z.object({ version: word, cpu: word, threads: count, unused: problems }).strict(),
+  backend_tensorflow_cpu_one_thread_gpu_unused: z.object({ version: word, cpu: word, threads: count, unused: problems }).strict(),
   // Why a run does not fit its memory (models/runMemory.ts): sizes as "1.2 GiB", the limit's kind in the code.
   run_memory_machine_training: memoryParams,
   run_memory_machine_evaluation: memoryParams,
@@ -458,7 +463,8 @@ export const coreTextParams = {
   gpu_host_waiting_no_run: z.object({}).strict(),
   gpu_host_waiting_no_run_for_gpu: z.object({}).strict(),
   // What `auto` picks and why (core/gpuhost/autoBackend.ts), and why a run failed in a browser's GPU (gpuFailure.ts).
-  auto_cuda: z.object({ device: word }).strict(),
+  // `device`: tensorflow's probe line, coded inside (a plain string from older cores still validates).
+  auto_cuda: z.object({ device: wordOrProblems }).strict(),
   auto_lending: z.object({ host: word, device: word, agoSeconds: count }).strict(),
   auto_not_lending: z.object({ host: word, device: word, agoSeconds: count, backend: word }).strict(),
   auto_software: z.object({ device: word, agoSeconds: count, backend: word }).strict(),

@@ -23,6 +23,8 @@ export const EngineCheck = z.object({
   maxRelativeError: z.number(),
   /** Why a GPU engine runs on the CPU, when it does. */
   note: z.string().nullable(),
+  /** `note` coded, for the page's and the CLI's language; absent where only the English says it (an engine installed before). */
+  noteCode: CoreText.optional(),
 });
 export type EngineCheck = z.infer<typeof EngineCheck>;
 

@@ -161,7 +161,13 @@ export function createWorkerExecutor(options: WorkerExecutorOptions): Executor {
 export function toRunEvent(message: TrainingMessage): RunEvent | undefined {
   switch (message.type) {
     case 'trainBegin':
-      return { type: 'started', backend: message.backend, device: message.device, runtime: message.runtime };
+      return {
+        type: 'started',
+        backend: message.backend,
+        device: message.device,
+        ...(message.deviceCode && { deviceCode: message.deviceCode }),
+        runtime: message.runtime,
+      };
     case 'batchEnd': {
       const { type: _type, runId: _runId, ...progress } = message;
       return { type: 'progress', ...progress };
