@@ -1,12 +1,19 @@
 /**
- * `kernellab engine ls` in Korean (issue 17): a ready engine's line says its state in Korean; the
- * versions, names and paths pass as they are, and the English line is as it was.
+ * `kernellab engine ls` in Korean (issue 17): a ready engine's line, its check's note (why a GPU
+ * engine trains on the CPU) and the devices its check ran on are said in Korean; the versions,
+ * names and paths pass as they are, and the English lines are as they were.
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineInfo } from '../core/contract/engines.ts';
-import { setLocale } from '../../i18n/paraglide/runtime.js';
+import { verifyInWorker } from '../core/engine/installs.ts';
 import { gpuLeftUnused } from '../core/training/tensorflowEngine.ts';
+import { forkWorker } from '../core/workerHost.ts';
+import { engineForTests } from '../test/installedEngine.ts';
+import { setLocale } from '../../i18n/paraglide/runtime.js';
 import { describeEngine } from './engine.ts';
+
+const workerEntry = fileURLToPath(new URL('../core/training/worker.ts', import.meta.url));
 
 afterAll(() => setLocale('en', { reload: false }));
 
@@ -72,4 +79,24 @@ describe('kernellab engine ls', () => {
       'GPU NVIDIA H200 present but unused: its driver 470.57.02 supports CUDA 11.4, the engine needs CUDA 12; trained on the CPU with libtensorflow',
     );
   });
+});
+
+const engine = engineForTests('engine ls devices');
+describe.runIf(engine !== undefined)('kernellab engine ls, the installed engine checked again', () => {
+  it('says the devices its check ran on in Korean, and in English as before', async () => {
+    // The same check an install runs: the engine loaded in a fresh worker, one conv step against the cpu backend.
+    const check = await verifyInWorker(forkWorker, workerEntry)(engine!.dir, engine!.manifest);
+    const info = EngineInfo.parse({ ...ready, dir: engine!.dir, manifest: { ...engine!.manifest, check } });
+    const devicesRow = () =>
+      describeEngine(info)
+        .split('\n')
+        .find((l) => /^ {2}(devices|장치) /.test(l))
+        ?.replace(/^ {2}(devices|장치) +/, '');
+    const cpu = /^CPU: (.+) \((\d+) threads\)$/.exec(check.devices[0]!);
+    expect(cpu, check.devices[0]).not.toBeNull();
+    setLocale('ko', { reload: false });
+    expect(devicesRow()).toBe(`CPU: ${cpu![1]} (스레드 ${cpu![2]}개)`);
+    setLocale('en', { reload: false });
+    expect(devicesRow()).toBe(check.devices.join('; '));
+  }, 120_000);
 });

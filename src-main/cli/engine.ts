@@ -46,7 +46,7 @@ export function describeEngine(e: EngineInfo): string {
         size: gb(manifest.bytes),
       }),
       `${label(m.cli_engine_label_folder())}${e.dir}`,
-      `${label(m.cli_engine_label_devices())}${manifest.check.devices.join('; ')}`,
+      `${label(m.cli_engine_label_devices())}${manifest.check.devices.map((d, i) => storedSentence(manifest.check.devicesCode?.[i], d)).join('; ')}`,
     );
     if (manifest.cuda) lines.push(`${label('CUDA')}${manifest.cuda}, cuDNN ${manifest.cudnn ?? '?'}`);
     lines.push(

@@ -39,4 +39,8 @@ export const backendTextParams = {
   backend_gpu_unused: z.object({ gpu: word }).strict(),
   // The engine check's note of a GPU engine that found no GPU it could use (engine/install.ts).
   engine_note_no_gpu: z.object({}).strict(),
+  // The devices the engine check ran on (training/tensorflowEngine.ts checkTensorflowEngine).
+  engine_device_cpu: z.object({ cpu: word, threads: count }).strict(),
+  engine_device_gpu: z.object({ gpu: word, memory: count, driver: word, cuda: word }).strict(),
+  engine_device_cuda: z.object({}).strict(),
 } as const;

@@ -18,6 +18,8 @@ export const EngineCheck = z.object({
   tensorflowVersion: z.string(),
   /** Devices TensorFlow runs on: `CPU: <model>` and, where it uses one, `GPU: <name>, <memory>`. */
   devices: z.array(z.string()),
+  /** `devices` coded one for one (null: that one in English only); absent from an engine checked before the codes. */
+  devicesCode: z.array(CoreText.nullable()).max(16).optional(),
   usingGpu: z.boolean(),
   /** Largest relative difference of the conv step's output and gradients against the cpu backend. */
   maxRelativeError: z.number(),

@@ -174,15 +174,30 @@ export async function checkTensorflowEngine(): Promise<EngineCheck> {
       `the engine's conv step differs from the cpu backend by ${maxRelativeError.toExponential(2)} (relative); it is not usable`,
     );
   const devices = [`CPU: ${cpuModel()} (${runtime.threads} threads)`];
-  if (runtime.usingGpu)
+  const cpu = cpus()[0]?.model.trim();
+  const devicesCode: (CoreText | null)[] = [
+    cpu === undefined ? null : coreText('engine_device_cpu', { cpu: cpu.slice(0, 1000), threads: runtime.threads }),
+  ];
+  if (runtime.usingGpu) {
+    const gpu = runtime.gpu;
     devices.push(
-      runtime.gpu
-        ? `GPU: ${runtime.gpu.name}, ${Math.round(runtime.gpu.memoryMiB / 1024)} GiB, driver ${runtime.gpu.driver}, CUDA ${runtime.gpu.cuda ?? '?'}`
-        : 'GPU: CUDA device',
+      gpu ? `GPU: ${gpu.name}, ${Math.round(gpu.memoryMiB / 1024)} GiB, driver ${gpu.driver}, CUDA ${gpu.cuda ?? '?'}` : 'GPU: CUDA device',
     );
+    devicesCode.push(
+      gpu
+        ? coreText('engine_device_gpu', {
+            gpu: gpu.name.slice(0, 1000),
+            memory: Math.round(gpu.memoryMiB / 1024),
+            driver: gpu.driver.slice(0, 1000),
+            cuda: (gpu.cuda ?? '?').slice(0, 1000),
+          })
+        : coreText('engine_device_cuda', {}),
+    );
+  }
   return {
     tensorflowVersion: runtime.tensorflowVersion,
     devices,
+    devicesCode,
     usingGpu: runtime.usingGpu,
     maxRelativeError,
     note: runtime.fallback,
