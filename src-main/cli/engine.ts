@@ -46,13 +46,14 @@ export function describeEngine(e: EngineInfo): string {
         size: gb(manifest.bytes),
       }),
       `${label(m.cli_engine_label_folder())}${e.dir}`,
-      `${label(m.cli_engine_label_devices())}${manifest.check.devices.join('; ')}`,
+      `${label(m.cli_engine_label_devices())}${manifest.check.devices.map((d, i) => storedSentence(manifest.check.devicesCode?.[i], d)).join('; ')}`,
     );
     if (manifest.cuda) lines.push(`${label('CUDA')}${manifest.cuda}, cuDNN ${manifest.cudnn ?? '?'}`);
     lines.push(
       `${label(m.cli_engine_label_checked())}${m.cli_engine_checked({ error: manifest.check.maxRelativeError.toExponential(1), at: manifest.installedAt })}`,
     );
-    if (manifest.check.note) lines.push(`${label(m.cli_engine_label_note())}${manifest.check.note}`);
+    if (manifest.check.note)
+      lines.push(`${label(m.cli_engine_label_note())}${storedSentence(manifest.check.noteCode, manifest.check.note)}`);
     lines.push(`${label(m.cli_engine_label_from())}${manifest.origin.join(', ')}`);
   } else if (e.status === 'installing') {
     const step = e.progress

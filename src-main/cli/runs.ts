@@ -11,7 +11,7 @@ import { methods } from '../core/contract/index.ts';
 import { invalidInput, KernelLabError } from '../core/errors.ts';
 import { writeExport, type Service } from '../core/service.ts';
 import { padEndDisplay, print, printDataParts, printError, printJson, textTable } from './format.ts';
-import { runStatusWord, storedError } from './errorText.ts';
+import { runStatusWord, storedError, storedSentence } from './errorText.ts';
 import { positiveInt } from './runFlags.ts';
 import { m } from '../../i18n/paraglide/messages.js';
 
@@ -49,7 +49,7 @@ export function formatRunSummary(run: RunDetail): string {
     }),
     m.cli_runs_summary_backend({
       backend: run.backend,
-      device: run.device ? m.cli_runs_summary_on_device({ device: run.device }) : '',
+      device: run.device ? m.cli_runs_summary_on_device({ device: storedSentence(run.deviceCode, run.device) }) : '',
       seed: run.seed,
       seconds: seconds !== null ? `, ${seconds.toFixed(1)} s` : '',
     }),

@@ -27,4 +27,20 @@ export const backendTextParams = {
   backend_tensorflow_cuda: z.object({ gpu: word, memory: count, driver: word, cuda: word, version: word }).strict(),
   backend_tensorflow_cpu: z.object({ version: word, cpu: word, threads: count }).strict(),
   backend_tensorflow_cpu_one_thread: z.object({ version: word, cpu: word, threads: count }).strict(),
+  backend_tensorflow_cuda_unnamed: z.object({ version: word }).strict(),
+  // What a run trained on (its recorded device): wasm with the threads it computed with.
+  backend_wasm_runs_simd: z.object({ cpu: word, threads: count, used: count }).strict(),
+  backend_wasm_runs: z.object({ cpu: word, threads: count, used: count }).strict(),
+  backend_wasm_runs_simd_one_thread: z.object({ cpu: word, threads: count }).strict(),
+  backend_wasm_runs_one_thread: z.object({ cpu: word, threads: count }).strict(),
+  // A GPU the tensorflow engine left unused, and why (training/tensorflowEngine.ts).
+  backend_gpu_unused_cpu_engine: z.object({ gpu: word }).strict(),
+  backend_gpu_unused_old_driver: z.object({ gpu: word, driver: word, cuda: word }).strict(),
+  backend_gpu_unused: z.object({ gpu: word }).strict(),
+  // The engine check's note of a GPU engine that found no GPU it could use (engine/install.ts).
+  engine_note_no_gpu: z.object({}).strict(),
+  // The devices the engine check ran on (training/tensorflowEngine.ts checkTensorflowEngine).
+  engine_device_cpu: z.object({ cpu: word, threads: count }).strict(),
+  engine_device_gpu: z.object({ gpu: word, memory: count, driver: word, cuda: word }).strict(),
+  engine_device_cuda: z.object({}).strict(),
 } as const;

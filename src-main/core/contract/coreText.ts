@@ -330,6 +330,7 @@ export const coreTextParams = {
   run_stopped_while_running: z.object({}).strict(),
   run_worker_silent: z.object({ seconds: count }).strict(),
   run_worker_exited: z.object({ code: word, signal: word }).strict(),
+  run_worker_failed: z.object({}).strict(),
   // Training refusing a run in its worker (core/training); stored beside runs.error like the above.
   // A damaged checkpoint (training/checkpointCodec.ts, inspect/layerWeights.ts); paths and weight names as they are.
   checkpoint_no_kernel: z.object({ dir: word, layer: count, ordinal: count }).strict(),
@@ -341,11 +342,21 @@ export const coreTextParams = {
   training_backend_gpu_host_only: z.object({ backend: word }).strict(),
   training_backend_unavailable: z.object({ backend: word, detail: wordOrProblems }).strict(),
   training_checkpoint_unreadable: z.object({ file: word, reason: word }).strict(),
+  // A checkpoint that could not be written (training/checkpointIO.ts): the run ends interrupted, resumable; Node's reason as it is.
+  training_checkpoint_disk_full: z.object({ dir: word }).strict(),
+  training_checkpoint_quota: z.object({ dir: word }).strict(),
+  training_checkpoint_not_writable: z.object({ dir: word, errno: word }).strict(),
+  training_checkpoint_write_failed: z.object({ dir: word, reason: word }).strict(),
   training_checkpoint_not_json_at: z.object({ file: word, at: count }).strict(),
   training_checkpoint_not_json_ends_early: z.object({ file: word }).strict(),
   training_checkpoint_not_json_token: z.object({ file: word, token: word }).strict(),
   training_no_checkpoint: z.object({ dir: word }).strict(),
   training_no_image_left: z.object({ split: number, count }).strict(),
+  // A run's recorded device with what it says beside it (training/worker.ts, tensorflowEngine.ts), each part coded inside:
+  // the backend a run fell back to from a tensorflow engine that did not load, and a GPU the CPU engine left unused.
+  backend_device_fallback: z.object({ device: problems, reason: problems, backend: word }).strict(),
+  backend_tensorflow_cpu_gpu_unused: z.object({ version: word, cpu: word, threads: count, unused: problems }).strict(),
+  backend_tensorflow_cpu_one_thread_gpu_unused: z.object({ version: word, cpu: word, threads: count, unused: problems }).strict(),
   // Why a run does not fit its memory (models/runMemory.ts): sizes as "1.2 GiB", the limit's kind in the code.
   run_memory_machine_training: memoryParams,
   run_memory_machine_evaluation: memoryParams,
@@ -482,7 +493,8 @@ export const coreTextParams = {
   gpu_host_waiting_no_run: z.object({}).strict(),
   gpu_host_waiting_no_run_for_gpu: z.object({}).strict(),
   // What `auto` picks and why (core/gpuhost/autoBackend.ts), and why a run failed in a browser's GPU (gpuFailure.ts).
-  auto_cuda: z.object({ device: word }).strict(),
+  // `device`: tensorflow's probe line, coded inside (a plain string from older cores still validates).
+  auto_cuda: z.object({ device: wordOrProblems }).strict(),
   auto_lending: z.object({ host: word, device: word, agoSeconds: count }).strict(),
   auto_not_lending: z.object({ host: word, device: word, agoSeconds: count, backend: word }).strict(),
   auto_software: z.object({ device: word, agoSeconds: count, backend: word }).strict(),

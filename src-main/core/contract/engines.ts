@@ -18,11 +18,15 @@ export const EngineCheck = z.object({
   tensorflowVersion: z.string(),
   /** Devices TensorFlow runs on: `CPU: <model>` and, where it uses one, `GPU: <name>, <memory>`. */
   devices: z.array(z.string()),
+  /** `devices` coded one for one (null: that one in English only); absent from an engine checked before the codes. */
+  devicesCode: z.array(CoreText.nullable()).max(16).optional(),
   usingGpu: z.boolean(),
   /** Largest relative difference of the conv step's output and gradients against the cpu backend. */
   maxRelativeError: z.number(),
   /** Why a GPU engine runs on the CPU, when it does. */
   note: z.string().nullable(),
+  /** `note` coded, for the page's and the CLI's language; absent where only the English says it (an engine installed before). */
+  noteCode: CoreText.optional(),
 });
 export type EngineCheck = z.infer<typeof EngineCheck>;
 

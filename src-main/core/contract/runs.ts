@@ -119,6 +119,8 @@ export const RunDetail = RunRow.omit({ params: true, metrics: true }).extend({
   derivedEpochs: z.number().int().nullable(),
   modelSpec: z.unknown(),
   device: z.string(),
+  /** `device`'s coded form, for the page's language (migration 0018); null: English only (a run from before, or no code). */
+  deviceCode: CoreText.nullable(),
   seed: z.number().int(),
   hyperparameters: z.unknown(),
   environment: z.unknown(),

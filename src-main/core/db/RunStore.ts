@@ -285,8 +285,15 @@ export class RunStore extends StoreSweeps {
   }
 
   /** Records which backend and device a worker actually used (its trainBegin), so open views show it at once. */
-  setDevice(runId: number, backend: string, device: string, runtime?: Record<string, unknown>, fence?: Fence): void {
-    runRecords.setDevice(this.#ctx, runId, backend, device, runtime, fence);
+  setDevice(
+    runId: number,
+    backend: string,
+    device: string,
+    runtime?: Record<string, unknown>,
+    fence?: Fence,
+    deviceCode: CoreText | null = null,
+  ): void {
+    runRecords.setDevice(this.#ctx, runId, backend, device, runtime, fence, deviceCode);
   }
 
   // ── settings shared by every process on the data folder ─────────────────

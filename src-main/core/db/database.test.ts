@@ -166,6 +166,8 @@ describe('migrations', () => {
       }
       // 0014: a run's error from before has no code beside it; the page shows its sentence. 0017: nor coded problems.
       expect(store.getRun(1)).toMatchObject({ error: null, errorCode: null, errorIssues: null });
+      // 0018: nor its device a code; the page shows the device line as it was recorded.
+      expect(store.getRun(1)).toMatchObject({ deviceCode: null });
       // 0015: the sweep's runs share their spec, stored once; each reads it as before (a database from 0015 on never had them in their rows).
       expect([store.getRun(3)?.modelSpec, store.getRun(4)?.modelSpec]).toEqual([{ name: 'swept' }, { name: 'swept' }]);
       expect(store.getRun(1)?.modelSpec).toEqual({});

@@ -35,6 +35,8 @@ const ExportedRun = z
     dataset: z.string(),
     backend: z.string(),
     device: z.string(),
+    /** `device`'s coded form (exports from before it have none). */
+    deviceCode: CoreText.nullable(),
     seed: z.number().int(),
     hyperparameters: z.record(z.string(), z.unknown()),
     environment: z.record(z.string(), z.unknown()),
@@ -289,6 +291,7 @@ function runExporter(db: SqliteDatabase, uuids: UuidLookups): (r: RunDbRow) => E
         'dataset',
         'backend',
         'device',
+        'deviceCode',
         'seed',
         'hyperparameters',
         'environment',

@@ -54,6 +54,8 @@ export const ImportedRun = z
     dataset: z.string().min(1).max(64),
     backend: z.string().min(1).max(64),
     device: z.string().max(1000),
+    /** `device`'s coded form (migration 0018); absent from older exports, dropped when this core does not know it (the English stays). */
+    deviceCode: CoreText.nullable().default(null).catch(null),
     seed: z.number().int(),
     hyperparameters: JsonRecord,
     environment: JsonRecord,

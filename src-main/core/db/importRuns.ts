@@ -292,6 +292,7 @@ function runWriter(target: ImportTarget, ids: ReturnType<typeof writeExperiments
       error,
       error_code: errorCode,
       error_issues: errorIssues,
+      device_code: textColumn(run.deviceCode),
       created_at: run.createdAt,
       started_at: run.startedAt,
       ended_at: run.endedAt,

@@ -326,6 +326,7 @@ export function runDetail(db: SqliteDatabase, id: number): RunDetail | undefined
     derivedEpochs: run.derivedEpochs,
     modelSpec: run.modelSpec,
     device: run.device,
+    deviceCode: run.deviceCode,
     seed: run.seed,
     hyperparameters: run.hyperparameters,
     environment: run.environment,

@@ -20,6 +20,8 @@ export interface RunRecord {
   dataset: string;
   backend: string;
   device: string;
+  /** `device`'s coded form, for the page's language (migration 0018); null: English only. */
+  deviceCode: CoreText | null;
   seed: number;
   hyperparameters: Record<string, unknown>;
   environment: Record<string, unknown>;
@@ -101,6 +103,7 @@ export interface RunDbRow {
   error: string | null;
   error_code: string | null;
   error_issues: string | null;
+  device_code: string | null;
   pruned_epoch: number | null;
   pruned_rung: number | null;
   created_at: number;
@@ -174,6 +177,7 @@ export function toRunRecord(row: RunDbRow): RunRecord {
     dataset: row.dataset,
     backend: row.backend,
     device: row.device,
+    deviceCode: storedText(row.device_code),
     seed: row.seed,
     hyperparameters: JSON.parse(row.hyperparameters) as Record<string, unknown>,
     environment: JSON.parse(row.environment) as Record<string, unknown>,

@@ -10,12 +10,13 @@ import type { FlatParam, RunDbRow } from './records.ts';
 /**
  * Every column of a new run row, as SQLite stores it (JSON columns already serialised): the row
  * as read back (records.ts), less what SQLite assigns (id, attempt), plus the write-only columns.
- * A new run has no coded error; an imported one may bring its error's code (migration 0014) and
- * coded problems (0017), so those two are optional and NULL when absent.
+ * A new run has no coded error or device; an imported one may bring its error's code (migration
+ * 0014), coded problems (0017) and its device's code (0018), so those are optional and NULL when absent.
  */
-export type RunInsertRow = Omit<RunDbRow, 'id' | 'attempt' | 'error_code' | 'error_issues' | 'shared_spec'> & {
+export type RunInsertRow = Omit<RunDbRow, 'id' | 'attempt' | 'error_code' | 'error_issues' | 'device_code' | 'shared_spec'> & {
   error_code?: string | null;
   error_issues?: string | null;
+  device_code?: string | null;
   updated_at: number;
   /** Which derivation wrote the params (runParams.ts paramsVersion). */
   params_version: number;
@@ -189,6 +190,7 @@ const insertColumns = [
   'error',
   'error_code',
   'error_issues',
+  'device_code',
   'created_at',
   'started_at',
   'ended_at',

@@ -275,17 +275,23 @@ export function setDevice(
   device: string,
   runtime?: Record<string, unknown>,
   fence?: Fence,
+  deviceCode: CoreText | null = null,
 ): void {
   ctx.write('recording the backend', () => {
     ctx.fence(fence, 'recording the backend and device');
+    // The device's code is replaced with the device (null: this start sent none), so it never names an earlier start's device.
+    const code = textColumn(deviceCode);
     if (runtime)
       // Threads, engine versions, GPU: kept in the run's environment under `runtime`, replaced on resume.
       ctx.db
         .prepare(
-          "UPDATE runs SET backend = ?, device = ?, environment = json_set(environment, '$.runtime', json(?)), updated_at = ? WHERE id = ?",
+          "UPDATE runs SET backend = ?, device = ?, device_code = ?, environment = json_set(environment, '$.runtime', json(?)), updated_at = ? WHERE id = ?",
         )
-        .run(backend, device, JSON.stringify(runtime), Date.now(), runId);
-    else ctx.db.prepare('UPDATE runs SET backend = ?, device = ?, updated_at = ? WHERE id = ?').run(backend, device, Date.now(), runId);
+        .run(backend, device, code, JSON.stringify(runtime), Date.now(), runId);
+    else
+      ctx.db
+        .prepare('UPDATE runs SET backend = ?, device = ?, device_code = ?, updated_at = ? WHERE id = ?')
+        .run(backend, device, code, Date.now(), runId);
     // The backend that ran is a param (it changes results); derived again with the rest.
     const row = ctx.stmt.getRun.get(runId) as RunDbRow | undefined;
     if (row) deriveParams(ctx, row);

@@ -251,7 +251,7 @@ CREATE TABLE "runs" (
   attempt INTEGER NOT NULL DEFAULT 0,
   reserved_for TEXT,
   pruned_epoch INTEGER CHECK (pruned_epoch IS NULL OR pruned_epoch > 0),
-  pruned_rung INTEGER CHECK (pruned_rung IS NULL OR pruned_rung >= 0), param_set_id INTEGER REFERENCES param_sets (id), error_code TEXT CHECK (error_code IS NULL OR json_valid(error_code)), model_spec_id INTEGER REFERENCES model_specs (id), error_issues TEXT CHECK (error_issues IS NULL OR json_valid(error_issues)),
+  pruned_rung INTEGER CHECK (pruned_rung IS NULL OR pruned_rung >= 0), param_set_id INTEGER REFERENCES param_sets (id), error_code TEXT CHECK (error_code IS NULL OR json_valid(error_code)), model_spec_id INTEGER REFERENCES model_specs (id), error_issues TEXT CHECK (error_issues IS NULL OR json_valid(error_issues)), device_code TEXT CHECK (device_code IS NULL OR json_valid(device_code)),
   CHECK ((status = 'pruned') = (pruned_epoch IS NOT NULL))
 );
 

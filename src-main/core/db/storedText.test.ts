@@ -231,3 +231,50 @@ describe("a cluster job's state detail in the page's language", () => {
     expect(coreTextOf(running.detailCode, running.detail, 'ko')).toBe('2 RUNNING');
   });
 });
+
+describe("a run's recorded device in the page's language (migration 0018)", () => {
+  const device = 'AMD EPYC (2 threads), SIMD on, 2 threads';
+  const deviceCode = coreText('backend_wasm_runs_simd', { cpu: 'AMD EPYC', threads: 2, used: 2 });
+  const korean = 'AMD EPYC (스레드 2개), SIMD 켜짐, 스레드 2개 사용';
+
+  it('stores the device line with its code, and a start that sends no code leaves none from before', () => {
+    const id = store.createRun(base).id;
+    const lease = leaseOf(store.claimNextRunnable('here:1')!);
+    store.setDevice(id, 'wasm', device, { threads: 2 }, { lease }, deviceCode);
+    const run = store.getRun(id)!;
+    expect(run).toMatchObject({ device, deviceCode });
+    expect(coreTextOf(run.deviceCode, run.device, 'ko')).toBe(korean);
+    expect(coreTextOf(run.deviceCode, run.device, 'en')).toBe(device);
+    store.setDevice(id, 'webgpu', 'Apple M2 (webgpu)', undefined, { lease });
+    expect(store.getRun(id)).toMatchObject({ device: 'Apple M2 (webgpu)', deviceCode: null });
+  });
+
+  it('keeps the code through an export and import; an export from before, or with a code this core does not know, shows the English', async () => {
+    const id = store.createRun(base).id;
+    const lease = leaseOf(store.claimNextRunnable('here:1')!);
+    store.setDevice(id, 'wasm', device, { threads: 2 }, { lease }, deviceCode);
+    settle(store, lease, { kind: 'completed' });
+    const file = JSON.parse(store.exportRuns({ runIds: [id] }).content) as { runs: Record<string, unknown>[] };
+    expect(file.runs[0]).toMatchObject({ device, deviceCode });
+    const older = structuredClone(file);
+    older.runs[0]!.uuid = '00000000-0000-4000-8000-0000000000ab';
+    delete older.runs[0]!.deviceCode;
+    const newer = structuredClone(file);
+    newer.runs[0]!.uuid = '00000000-0000-4000-8000-0000000000ac';
+    newer.runs[0]!.deviceCode = { code: 'backend_made_up_later', params: {} };
+    const other = RunStore.open(join(tmp.dir, 'other.db'));
+    try {
+      for (const content of [file, older, newer])
+        expect(await other.importRuns(JSON.stringify(content))).toEqual({ imported: 1, skipped: 0 });
+      const shownIn = (uuid: unknown) => {
+        const run = other.getRun(other.listRuns({}).rows.find((r) => r.uuid === uuid)!.id)!;
+        return [coreTextOf(run.deviceCode, run.device, 'ko'), run.deviceCode === null];
+      };
+      expect(shownIn(file.runs[0]!.uuid)).toEqual([korean, false]);
+      expect(shownIn(older.runs[0]!.uuid)).toEqual([device, true]);
+      expect(shownIn(newer.runs[0]!.uuid)).toEqual([device, true]);
+    } finally {
+      other.close();
+    }
+  });
+});

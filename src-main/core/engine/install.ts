@@ -402,8 +402,10 @@ class EngineInstall {
       coreText('engine_verifying', {}),
     );
     const check = await this.#o.verify(this.#staging, draft);
-    if (this.#o.gpu && !check.usingGpu && officialFailure === null && check.note === null)
+    if (this.#o.gpu && !check.usingGpu && officialFailure === null && check.note === null) {
       check.note = 'no GPU was usable; this engine trains on the CPU';
+      check.noteCode = coreText('engine_note_no_gpu', {});
+    }
     const manifest: EngineManifest = { ...draft, check, bytes: folderBytes(this.#staging) };
     writeFileSync(manifestPath(this.#staging), `${JSON.stringify(manifest, null, 2)}\n`);
     this.#checkCanceled();

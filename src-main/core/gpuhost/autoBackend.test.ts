@@ -10,6 +10,8 @@ import type { BackendProbe, GpuAdapter, GpuHostReport } from '../contract/app.ts
 import type { MethodName } from '../contract/index.ts';
 import { createService, type Service } from '../service.ts';
 import { dataDirWithMnist, tinySweep } from '../sweeps/sweepFixture.ts';
+import { coreTextOf } from '../../../i18n/coreText.ts';
+import { describeTensorflow, tensorflowDetailText, type TensorflowRuntime } from '../training/tensorflowEngine.ts';
 import { chooseAutoBackend, gpuHostReportsKey, maxGpuHostReports } from './autoBackend.ts';
 
 const agentId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -57,6 +59,31 @@ describe('chooseAutoBackend', () => {
       code: 'auto_not_lending',
       params: { host: 'a browser on MacIntel', device: 'AMD Radeon 780M', agoSeconds: 10_800, backend: 'wasm' },
     });
+  });
+
+  it("says the CUDA GPU tensorflow trains on in Korean, from the probe's coded line, and in English as before", () => {
+    // What loadTensorflowEngine answers for a CUDA engine on an H200, as the probe describes and codes it.
+    const h200: TensorflowRuntime = {
+      tensorflowVersion: '2.18.0',
+      usingGpu: true,
+      threads: 16,
+      gpu: { name: 'NVIDIA H200', memoryMiB: 143_771, driver: '570.124.06', cuda: '12.8' },
+      fallback: null,
+      fallbackText: null,
+      variant: 'gpu',
+    };
+    const probe: BackendProbe = {
+      name: 'tensorflow',
+      available: true,
+      detail: describeTensorflow(h200),
+      detailCode: tensorflowDetailText(h200),
+    };
+    const auto = chooseAutoBackend([probe], 'tensorflow', [], now);
+    expect(auto.reason).toBe('tensorflow trains on a CUDA GPU NVIDIA H200 (140 GiB, driver 570.124.06, CUDA 12.8), libtensorflow 2.18.0');
+    expect(coreTextOf(auto.reasonCode, auto.reason, 'en')).toBe(auto.reason);
+    expect(coreTextOf(auto.reasonCode, auto.reason, 'ko')).toBe(
+      'tensorflow가 CUDA GPU NVIDIA H200 (140 GiB, 드라이버 570.124.06, CUDA 12.8), libtensorflow 2.18.0에서 학습합니다',
+    );
   });
 
   it('never picks a software adapter, even while it lends', () => {

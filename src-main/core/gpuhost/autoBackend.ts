@@ -116,7 +116,10 @@ export function chooseAutoBackend(
     return {
       backend: 'tensorflow',
       reason: `tensorflow trains on a ${tensorflow.detail}`,
-      reasonCode: coreText('auto_cuda', { device: tensorflow.detail.slice(0, 1000) }),
+      // The device is tensorflow's probe line, coded as the probe codes it, so it is said in the user's language too.
+      reasonCode: coreText('auto_cuda', {
+        device: [{ sentence: tensorflow.detail.slice(0, 4000), path: '', text: tensorflow.detailCode ?? null }],
+      }),
     };
   const fallback = chosen ?? 'no backend';
   const lending = reports.find((r) => r.lending && hardwareBackendOf(r.adapters.map((a) => a.adapter)) !== null);

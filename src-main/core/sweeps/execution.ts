@@ -35,8 +35,11 @@ export interface RunJob {
 
 /** What an execution reports, in order. Epochs count from 1. */
 export type RunEvent =
-  /** The backend and device the run really got; `runtime` (threads, engine versions, GPU) goes into its environment. */
-  | { type: 'started'; backend: string; device: string; runtime?: Record<string, unknown> | undefined }
+  /**
+   * The backend and device the run really got; `runtime` (threads, engine versions, GPU) goes into its environment;
+   * `deviceCode`: the device line coded (contract/coreText.ts), stored beside it (migration 0018).
+   */
+  | { type: 'started'; backend: string; device: string; deviceCode?: CoreText | undefined; runtime?: Record<string, unknown> | undefined }
   /** Live progress within an epoch (not stored; forwarded to open views). */
   | {
       type: 'progress';
@@ -165,7 +168,7 @@ export class RunRecorder {
     const fence = { lease: this.#lease };
     switch (event.type) {
       case 'started':
-        this.#store.setDevice(runId, event.backend, event.device, event.runtime, fence);
+        this.#store.setDevice(runId, event.backend, event.device, event.runtime, fence, event.deviceCode ?? null);
         return;
       case 'progress': {
         const { type: _type, ...progress } = event;

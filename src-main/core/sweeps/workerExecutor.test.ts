@@ -1,11 +1,16 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cliPath } from '../../test/servedKernellab.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
-import { RunStore } from '../db/RunStore.ts';
+import { leaseOf, RunStore } from '../db/RunStore.ts';
 import type { RunStore as Store } from '../db/RunStore.ts';
-import { checkpointBackfill } from './workerExecutor.ts';
-import { tinyModel } from './sweepFixture.ts';
+import { forkWorker } from '../workerHost.ts';
+import { settle } from './execution.ts';
+import { checkpointBackfill, createWorkerExecutor } from './workerExecutor.ts';
+import { dataDirWithMnist, tinyModel, tinySweep } from './sweepFixture.ts';
 
 let temp: { dir: string; cleanup: () => void };
 let store: RunStore;
@@ -60,4 +65,61 @@ it('records the epochs a killed main never wrote from the checkpoint it resumes 
   expect(series.val_loss).toBeUndefined();
   // Nothing left to fill: a second call writes nothing.
   expect(backfillFromCheckpoint(store, run.id, runDir)).toBe(0);
+});
+
+describe('a run whose checkpoint cannot be written, with a real worker', () => {
+  let home: { dir: string; cleanup: () => void };
+  beforeAll(async () => (home = await dataDirWithMnist('kernellab-executor-checkpoint-')));
+  afterAll(() => home?.cleanup());
+
+  it('ends interrupted with the reason coded, so kernellab runs show says it in Korean and the English as it was', async () => {
+    const database = join(home.dir, 'kernellab.db');
+    const runsDir = join(home.dir, 'runs');
+    const target = RunStore.open(database);
+    let id: number;
+    let checkpoints: string;
+    try {
+      const base = tinySweep({}).base;
+      const run = target.createRun({
+        name: 'tiny',
+        modelSpec: tinyModel,
+        dataset: 'mnist',
+        backend: 'wasm',
+        seed: 3,
+        hyperparameters: base.hyperparameters!,
+        environment: { subset: { trainPerClass: 20, testPerClass: 5 } },
+      });
+      id = run.id;
+      // A file where the run's checkpoints folder should be: every checkpoint write fails (ENOTDIR), even for root.
+      checkpoints = join(runsDir, run.uuid, 'checkpoints');
+      mkdirSync(join(runsDir, run.uuid), { recursive: true });
+      writeFileSync(checkpoints, 'in the way');
+      const lease = leaseOf(target.claimNextRunnable('here:1')!);
+      const executor = createWorkerExecutor({
+        launchWorker: forkWorker,
+        workerEntry: fileURLToPath(new URL('../training/worker.ts', import.meta.url)),
+        datasetsDir: join(home.dir, 'datasets'),
+        runsDir,
+        watchdogMs: 60_000,
+      });
+      const job = { run, lease, resume: false, recordedEpochs: 0, evaluateAtEpochs: [], threads: 1, snapshotLimitBytes: 0 };
+      const outcome = await executor.start(job, () => {}).outcome;
+      expect(outcome).toMatchObject({ kind: 'interrupted', errorText: { code: 'training_checkpoint_write_failed' } });
+      settle(target, lease, outcome);
+    } finally {
+      target.close();
+    }
+    // The worker's pid in the temporary folder's name varies from run to run.
+    const show = (...lang: string[]) =>
+      spawnSync(process.execPath, [cliPath, '--home', home.dir, ...lang, 'runs', 'show', String(id)], { encoding: 'utf8' })
+        .stdout.split('\n')[0]!
+        .replace(/\.tmp-\d+'/, ".tmp-PID'");
+    const dir = join(checkpoints, 'best');
+    const node = `ENOTDIR: not a directory, unlink '${dir}.tmp-PID'`;
+    expect(show()).toBe(`run ${id} tiny: interrupted (Could not write the checkpoint ${dir}: ${node}. Resume the run once that is fixed.)`);
+    // Node's own words stay quoted as they are; the sentence around them is Korean.
+    expect(show('--lang', 'ko')).toBe(
+      `실행 ${id} tiny: 중단됨 (체크포인트 ${dir}을(를) 쓰지 못했습니다: ${node}. 이 문제를 고친 뒤 실행을 재개하세요.)`,
+    );
+  }, 120_000);
 });

@@ -4,7 +4,7 @@
  * RunOutcome. It decides no status and writes nothing itself: the scheduler records the events
  * (fenced by the run's lease) and settles the outcome.
  */
-import { coreText } from '../contract/coreText.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,7 +43,12 @@ const stopGraceMs = 30_000;
 /** How a worker's run ended, as the outcome the scheduler settles: what the worker said, read against why it was stopped. */
 function outcomeOf(
   ended: RunEnd,
-  seen: { stopMode: StopMode | null; divergedAt: { epoch: number; batch: number } | null; resumableError: string | null },
+  seen: {
+    stopMode: StopMode | null;
+    divergedAt: { epoch: number; batch: number } | null;
+    /** The disk or the folder failed (a checkpoint not written): the worker's sentence and its coded form. */
+    resumableError: { error: string; errorText: CoreText | null } | null;
+  },
 ): RunOutcome {
   const { stopMode, divergedAt, resumableError } = seen;
   switch (ended.status) {
@@ -63,10 +68,16 @@ function outcomeOf(
     case 'failed':
       if (stopMode === 'interrupt') return { kind: 'interrupted', error: pausedError, errorText: pausedText };
       if (stopMode === 'cancel') return { kind: 'canceled' };
-      if (resumableError !== null) return { kind: 'interrupted', error: resumableError };
+      if (resumableError !== null)
+        return {
+          kind: 'interrupted',
+          error: resumableError.error,
+          ...(resumableError.errorText && { errorText: resumableError.errorText }),
+        };
+      if (ended.error === null) return { kind: 'failed', error: 'the worker failed', errorText: coreText('run_worker_failed', {}) };
       return {
         kind: 'failed',
-        error: ended.error ?? 'the worker failed',
+        error: ended.error,
         ...(ended.errorText && { errorText: ended.errorText }),
         ...(ended.errorText && ended.errorIssues && { errorIssues: ended.errorIssues }),
       };
@@ -109,11 +120,12 @@ export function createWorkerExecutor(options: WorkerExecutorOptions): Executor {
       };
       let stopMode: StopMode | null = null;
       let divergedAt: { epoch: number; batch: number } | null = null;
-      let resumableError: string | null = null;
+      let resumableError: { error: string; errorText: CoreText | null } | null = null;
       const handle = startRun(options.launchWorker, options.workerEntry, request, {
         onMessage: (_id, message) => {
           if (message.type === 'trainEnd') divergedAt = message.divergedAt;
-          if (message.type === 'error' && message.resumable) resumableError = message.message;
+          if (message.type === 'error' && message.resumable)
+            resumableError = { error: message.message, errorText: message.messageCode ?? null };
           const event = toRunEvent(message);
           if (event) emit(event);
         },
@@ -149,7 +161,13 @@ export function createWorkerExecutor(options: WorkerExecutorOptions): Executor {
 export function toRunEvent(message: TrainingMessage): RunEvent | undefined {
   switch (message.type) {
     case 'trainBegin':
-      return { type: 'started', backend: message.backend, device: message.device, runtime: message.runtime };
+      return {
+        type: 'started',
+        backend: message.backend,
+        device: message.device,
+        ...(message.deviceCode && { deviceCode: message.deviceCode }),
+        runtime: message.runtime,
+      };
     case 'batchEnd': {
       const { type: _type, runId: _runId, ...progress } = message;
       return { type: 'progress', ...progress };

@@ -49,9 +49,19 @@ export async function loadBackend(name: BackendName, purpose: 'run' | 'probe' = 
               ? 'one thread'
               : `${threads} threads`;
         const detail = `${cpuModel()}, SIMD ${simd ? 'on' : 'off'}, ${threadText}`;
-        // Coded for This machine and `kernellab info`, which show the probe; a run's device stays English.
+        // Coded for This machine and `kernellab info`, which show the probe, and for a run's recorded device.
         const cpu = cpuParams();
-        if (threads !== undefined || !cpu) return { name, available: true, detail };
+        if (!cpu) return { name, available: true, detail };
+        if (threads !== undefined)
+          return {
+            name,
+            available: true,
+            detail,
+            detailCode:
+              threads === 1
+                ? coreText(simd ? 'backend_wasm_runs_simd_one_thread' : 'backend_wasm_runs_one_thread', cpu)
+                : coreText(simd ? 'backend_wasm_runs_simd' : 'backend_wasm_runs', { ...cpu, used: threads }),
+          };
         const perRun = Math.min(maxWasmThreads, availableParallelism());
         return {
           name,

@@ -83,6 +83,8 @@ function readJson(read: CheckpointReader, name: string, where: string): unknown 
   try {
     return JSON.parse(new TextDecoder().decode(read(name)));
   } catch (error) {
+    // The reader's own refusal (checkpointIO's folderReader) already names the file and why, coded: said once.
+    if (error instanceof KernelLabError) throw error;
     const reason = (error as Error).message;
     const file = `${where}/${name}`.slice(0, 1000);
     const sentence = `checkpoint file ${where}/${name} cannot be read: ${reason}`;

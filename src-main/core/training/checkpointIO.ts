@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync,
 import { dirname, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { coded, KernelLabError } from '../errors.ts';
 import type { CheckpointStore } from './callbacks.ts';
 import {
@@ -30,8 +31,8 @@ function sha256(bytes: Uint8Array): string {
  * interrupted, not failed.
  */
 export class StorageError extends KernelLabError {
-  constructor(message: string) {
-    super('unavailable', message);
+  constructor(message: string, text: CoreText) {
+    super('unavailable', message, undefined, { text });
     this.name = 'StorageError';
   }
 }
@@ -52,15 +53,29 @@ function storageError(dir: string, error: unknown): StorageError {
   // A recursive mkdir under a read-only folder can fail with ENOENT: name the real cause.
   const own = (error as NodeJS.ErrnoException).code;
   const code = own === 'ENOENT' ? (unwritableAncestor(dir) ?? own) : own;
-  const why =
-    code === 'ENOSPC'
-      ? 'the disk is full (ENOSPC). Free some space, then resume the run.'
-      : code === 'EDQUOT'
-        ? 'the disk quota is exceeded (EDQUOT). Free some space, then resume the run.'
-        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-          ? `the data folder is not writable (${code}). Make it writable, then resume the run.`
-          : `${(error as Error).message}. Resume the run once that is fixed.`;
-  return new StorageError(`Could not write the checkpoint ${dir}: ${why}`);
+  const at = dir.slice(0, 1000);
+  const lead = `Could not write the checkpoint ${dir}: `;
+  if (code === 'ENOSPC')
+    return new StorageError(
+      `${lead}the disk is full (ENOSPC). Free some space, then resume the run.`,
+      coreText('training_checkpoint_disk_full', { dir: at }),
+    );
+  if (code === 'EDQUOT')
+    return new StorageError(
+      `${lead}the disk quota is exceeded (EDQUOT). Free some space, then resume the run.`,
+      coreText('training_checkpoint_quota', { dir: at }),
+    );
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return new StorageError(
+      `${lead}the data folder is not writable (${code}). Make it writable, then resume the run.`,
+      coreText('training_checkpoint_not_writable', { dir: at, errno: code }),
+    );
+  // Node's own words (ENOTDIR: a file where a folder should be, EIO …), quoted as they are.
+  const reason = (error as Error).message;
+  return new StorageError(
+    `${lead}${reason}. Resume the run once that is fixed.`,
+    coreText('training_checkpoint_write_failed', { dir: at, reason: reason.slice(0, 1000) }),
+  );
 }
 
 /** Writes a checkpoint's files as the folder `dir`, replacing what was there whole (see the top of this file). */

@@ -80,6 +80,24 @@ describe('a missing checkpoint in the user language', () => {
     expect(coreTextOf(body.messageCode, body.message, 'ko')).toBe(`${temp.dir}에 이어서 학습할 체크포인트가 없습니다`);
   });
 
+  it("says once that a state.json cannot be read, in both languages, with Node's reason quoted", () => {
+    // A folder where the file should be: it exists, but reading it fails (EISDIR), even for root.
+    const dir = join(temp.dir, 'last');
+    mkdirSync(join(dir, 'state.json'), { recursive: true });
+    let refused: unknown;
+    try {
+      readCheckpointState(dir);
+    } catch (error) {
+      refused = error;
+    }
+    const body = toErrorBody(refused);
+    const file = join(dir, 'state.json');
+    const node = 'EISDIR: illegal operation on a directory, read';
+    expect(body.message).toBe(`checkpoint file ${file} cannot be read: ${node}`);
+    expect(coreTextOf(body.messageCode, body.message, 'en')).toBe(body.message);
+    expect(coreTextOf(body.messageCode, body.message, 'ko')).toBe(`체크포인트 파일 ${file}을(를) 읽을 수 없습니다: ${node}`);
+  });
+
   it("says a state.json that is not JSON by where JSON.parse stopped, without V8's English, the English sentence as before", () => {
     const cases: [string, string][] = [
       ['{"epochsCompleted": ', '텍스트가 일찍 끝납니다'],

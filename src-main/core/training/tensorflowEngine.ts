@@ -25,6 +25,8 @@ export interface TensorflowRuntime {
   gpu: NvidiaGpu | null;
   /** A GPU is there but this engine does not use it: why, and what it runs on instead. */
   fallback: string | null;
+  /** `fallback` coded (contract/backendText.ts), null with it. */
+  fallbackText: CoreText | null;
   variant: EngineVariant | null;
 }
 
@@ -47,6 +49,26 @@ export function setTensorflowThreads(threads: number | undefined): number {
   // Eager ops run one at a time on the calling thread; the inter-op pool would only add idle threads.
   process.env.TF_NUM_INTEROP_THREADS = '1';
   return n;
+}
+
+/** Why the engine left `gpu` unused, in English and coded, from its variant and the driver's CUDA version. */
+export function gpuLeftUnused(gpu: NvidiaGpu, variant: EngineVariant | null): { fallback: string; fallbackText: CoreText } {
+  const driverCuda = Number((gpu.cuda ?? '0').split('.')[0]);
+  const name = gpu.name.slice(0, 1000);
+  const [why, fallbackText]: [string, CoreText] =
+    variant === 'cpu'
+      ? ['this is the CPU engine (install it with --gpu to train on the GPU)', coreText('backend_gpu_unused_cpu_engine', { gpu: name })]
+      : driverCuda > 0 && driverCuda < 12
+        ? [
+            `its driver ${gpu.driver} supports CUDA ${gpu.cuda}, the engine needs CUDA 12`,
+            coreText('backend_gpu_unused_old_driver', {
+              gpu: name,
+              driver: gpu.driver.slice(0, 1000),
+              cuda: String(gpu.cuda).slice(0, 1000),
+            }),
+          ]
+        : ['TensorFlow could not use it (its log in the worker output says why)', coreText('backend_gpu_unused', { gpu: name })];
+  return { fallback: `GPU ${gpu.name} present but unused: ${why}; trained on the CPU with libtensorflow`, fallbackText };
 }
 
 /** Loads the engine into this process (once) and makes `tensorflow` the current backend. */
@@ -74,18 +96,8 @@ export async function loadTensorflowEngine(dir = process.env.KERNELLAB_TENSORFLO
   const variant = (process.env.KERNELLAB_TENSORFLOW_VARIANT as EngineVariant | undefined) ?? null;
   const gpus = await queryNvidiaGpus();
   const gpu = typeof gpus === 'string' ? null : (gpus[0] ?? null);
-  let fallback: string | null = null;
-  if (gpu && !usingGpu) {
-    const driverCuda = Number((gpu.cuda ?? '0').split('.')[0]);
-    const why =
-      variant === 'cpu'
-        ? 'this is the CPU engine (install it with --gpu to train on the GPU)'
-        : driverCuda > 0 && driverCuda < 12
-          ? `its driver ${gpu.driver} supports CUDA ${gpu.cuda}, the engine needs CUDA 12`
-          : 'TensorFlow could not use it (its log in the worker output says why)';
-    fallback = `GPU ${gpu.name} present but unused: ${why}; trained on the CPU with libtensorflow`;
-  }
-  loaded = { tensorflowVersion: backend.binding?.TF_Version ?? 'unknown', usingGpu, threads, gpu, fallback, variant };
+  const unused = gpu && !usingGpu ? gpuLeftUnused(gpu, variant) : { fallback: null, fallbackText: null };
+  loaded = { tensorflowVersion: backend.binding?.TF_Version ?? 'unknown', usingGpu, threads, gpu, ...unused, variant };
   return loaded;
 }
 
@@ -99,9 +111,9 @@ export function describeTensorflow(runtime: TensorflowRuntime): string {
 }
 
 /**
- * describeTensorflow's line coded, for This machine and `kernellab info` in the user's language;
- * undefined where its English carries words this cannot code (a GPU left unused and why, a CPU
- * Node cannot name), which then stands as it is.
+ * describeTensorflow's line coded, for This machine, `kernellab info` and a run's recorded device
+ * in the user's language; a GPU left unused is said after the CPU line with its reason coded.
+ * Undefined only for a CPU Node cannot name, whose line then stands as it is.
  */
 export function tensorflowDetailText(runtime: TensorflowRuntime): CoreText | undefined {
   const version = runtime.tensorflowVersion.slice(0, 1000);
@@ -113,13 +125,14 @@ export function tensorflowDetailText(runtime: TensorflowRuntime): CoreText | und
       cuda: (runtime.gpu.cuda ?? '?').slice(0, 1000),
       version,
     });
+  if (runtime.usingGpu) return coreText('backend_tensorflow_cuda_unnamed', { version });
   const cpu = cpus()[0]?.model.trim();
-  if (runtime.usingGpu || runtime.fallback || cpu === undefined) return undefined;
-  return coreText(runtime.threads === 1 ? 'backend_tensorflow_cpu_one_thread' : 'backend_tensorflow_cpu', {
-    version,
-    cpu: cpu.slice(0, 1000),
-    threads: runtime.threads,
-  });
+  if (cpu === undefined) return undefined;
+  const params = { version, cpu: cpu.slice(0, 1000), threads: runtime.threads };
+  const oneThread = runtime.threads === 1;
+  if (!runtime.fallback) return coreText(oneThread ? 'backend_tensorflow_cpu_one_thread' : 'backend_tensorflow_cpu', params);
+  const unused = [{ sentence: runtime.fallback.slice(0, 4000), path: '', text: runtime.fallbackText }];
+  return coreText(oneThread ? 'backend_tensorflow_cpu_one_thread_gpu_unused' : 'backend_tensorflow_cpu_gpu_unused', { ...params, unused });
 }
 
 function relativeError(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number {
@@ -161,11 +174,33 @@ export async function checkTensorflowEngine(): Promise<EngineCheck> {
       `the engine's conv step differs from the cpu backend by ${maxRelativeError.toExponential(2)} (relative); it is not usable`,
     );
   const devices = [`CPU: ${cpuModel()} (${runtime.threads} threads)`];
-  if (runtime.usingGpu)
+  const cpu = cpus()[0]?.model.trim();
+  const devicesCode: (CoreText | null)[] = [
+    cpu === undefined ? null : coreText('engine_device_cpu', { cpu: cpu.slice(0, 1000), threads: runtime.threads }),
+  ];
+  if (runtime.usingGpu) {
+    const gpu = runtime.gpu;
     devices.push(
-      runtime.gpu
-        ? `GPU: ${runtime.gpu.name}, ${Math.round(runtime.gpu.memoryMiB / 1024)} GiB, driver ${runtime.gpu.driver}, CUDA ${runtime.gpu.cuda ?? '?'}`
-        : 'GPU: CUDA device',
+      gpu ? `GPU: ${gpu.name}, ${Math.round(gpu.memoryMiB / 1024)} GiB, driver ${gpu.driver}, CUDA ${gpu.cuda ?? '?'}` : 'GPU: CUDA device',
     );
-  return { tensorflowVersion: runtime.tensorflowVersion, devices, usingGpu: runtime.usingGpu, maxRelativeError, note: runtime.fallback };
+    devicesCode.push(
+      gpu
+        ? coreText('engine_device_gpu', {
+            gpu: gpu.name.slice(0, 1000),
+            memory: Math.round(gpu.memoryMiB / 1024),
+            driver: gpu.driver.slice(0, 1000),
+            cuda: (gpu.cuda ?? '?').slice(0, 1000),
+          })
+        : coreText('engine_device_cuda', {}),
+    );
+  }
+  return {
+    tensorflowVersion: runtime.tensorflowVersion,
+    devices,
+    devicesCode,
+    usingGpu: runtime.usingGpu,
+    maxRelativeError,
+    note: runtime.fallback,
+    ...(runtime.fallbackText && { noteCode: runtime.fallbackText }),
+  };
 }

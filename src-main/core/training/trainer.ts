@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunBackend } from '../contract/app.ts';
+import type { CoreText } from '../contract/coreText.ts';
 import { defaultSnapshotLimitMiB, mebibyte } from '../contract/inspect.ts';
 import { optimizerSettings, type Hyperparameters, type ModelSpec, type MonitoredMetric } from '../contract/training.ts';
 import { epochOrder } from '../datasets/prepare.ts';
@@ -61,6 +62,8 @@ export interface TrainerOptions {
   evaluateAtEpochs?: readonly number[] | undefined;
   backend: RunBackend;
   device: string;
+  /** `device` coded, for the page's and the CLI's language (absent: the English alone). */
+  deviceCode?: CoreText | undefined;
   /** Threads, engine versions, GPU and fallbacks, recorded in the run's environment. */
   runtime?: RunRuntime | undefined;
   emit: (message: TrainingMessage) => void;
@@ -205,6 +208,7 @@ function emitTrainBegin(loop: LoopContext, options: TrainerOptions): void {
     runId: loop.runId,
     backend: options.backend,
     device: options.device,
+    ...(options.deviceCode ? { deviceCode: options.deviceCode } : {}),
     totalParams: loop.model.countParams(),
     trainCount: data.train.count,
     validationCount: data.validation?.count ?? 0,

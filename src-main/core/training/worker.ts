@@ -8,6 +8,7 @@ import { backendOrder, loadBackend, probeBackends } from './backends.ts';
 import { backendReason } from './backendReason.ts';
 import { StorageError } from './checkpointIO.ts';
 import { coded, errorSentence, KernelLabError } from '../errors.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import { memoryProblem, runMemory, wasmHeapBytes } from '../models/runMemory.ts';
 import { inferShapes } from '../models/shapeInference.ts';
 import { registerWasmTrainingKernels } from './wasmKernels.ts';
@@ -80,12 +81,14 @@ function startWatchdog(timeoutMs: number): void {
 interface ChosenBackend extends BackendProbe {
   /** An installed tensorflow engine that did not load, and what the run got instead. */
   fallback: string | null;
+  /** Why the engine did not load (the probe's words), null with `fallback`. */
+  fallbackReason: string | null;
 }
 
 /** The pinned backend, or the first that loads in preference order; wasm gets its training kernels. */
 async function chooseBackend(pinned: BackendName | undefined): Promise<ChosenBackend> {
   let chosen = null;
-  let fallback: string | null = null;
+  let fallback: { reason: string } | null = null;
   for (const name of pinned ? [pinned] : backendOrder) {
     const probe = await loadBackend(name);
     if (probe.available) {
@@ -98,11 +101,30 @@ async function chooseBackend(pinned: BackendName | undefined): Promise<ChosenBac
         detail: backendReason(probe.detail),
       });
     // An engine that is installed but does not load is worth saying; one never installed is not.
-    if (name === 'tensorflow' && process.env.KERNELLAB_TENSORFLOW_ENGINE) fallback = `the tensorflow engine did not load (${probe.detail})`;
+    if (name === 'tensorflow' && process.env.KERNELLAB_TENSORFLOW_ENGINE) fallback = { reason: probe.detail };
   }
   if (!chosen) throw new Error('no tfjs backend loads in this worker');
   if (chosen.name === 'wasm') registerWasmTrainingKernels();
-  return { ...chosen, fallback: fallback ? `${fallback}; fell back to ${chosen.name}` : null };
+  if (!fallback) return { ...chosen, fallback: null, fallbackReason: null };
+  return {
+    ...chosen,
+    fallback: `the tensorflow engine did not load (${fallback.reason}); fell back to ${chosen.name}`,
+    fallbackReason: fallback.reason,
+  };
+}
+
+/** The device line a run records (what trains it, then any fallback), and its coded form. */
+function deviceOf(chosen: ChosenBackend): { device: string; deviceCode: CoreText | undefined } {
+  if (chosen.fallback === null || chosen.fallbackReason === null) return { device: chosen.detail, deviceCode: chosen.detailCode };
+  return {
+    device: `${chosen.detail} (${chosen.fallback})`,
+    deviceCode: coreText('backend_device_fallback', {
+      device: [{ sentence: chosen.detail.slice(0, 4000), path: '', text: chosen.detailCode ?? null }],
+      // The reason coded as the probe codes it (backendReason.ts): tfjs' own words stay quoted.
+      reason: backendReason(chosen.fallbackReason),
+      backend: chosen.name,
+    }),
+  };
 }
 
 /** Threads, versions, GPU and fallback of the chosen backend, for the run's environment. */
@@ -196,7 +218,7 @@ async function runTraining(request: TrainRequest): Promise<void> {
     evaluateAtEpochs: request.evaluateAtEpochs,
     snapshotLimitBytes: request.snapshotLimitBytes,
     backend: chosen.name,
-    device: chosen.fallback ? `${chosen.detail} (${chosen.fallback})` : chosen.detail,
+    ...deviceOf(chosen),
     runtime,
     emit: send,
     isCanceled: () => canceled,

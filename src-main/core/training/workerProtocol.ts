@@ -91,6 +91,8 @@ export const TrainBegin = z.object({
   runId: RunId,
   backend: RunBackend,
   device: z.string(),
+  /** `device` coded (contract/coreText.ts), for the page's and the CLI's language; absent where only the English says it. */
+  deviceCode: CoreText.optional(),
   totalParams: z.number().int(),
   trainCount: z.number().int(),
   validationCount: z.number().int(),
