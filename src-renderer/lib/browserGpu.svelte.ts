@@ -16,6 +16,7 @@ import type { GpuWorkerLike } from '../../src-main/core/gpuhost/gpuHost.ts';
 import type { LenderStatus } from '../../src-main/core/gpuhost/gpuLender.ts';
 import { ApiError, call, shellKind } from './api.ts';
 import { backendsHere } from './gpuBackends.ts';
+import { browserHostName } from './madeNames.ts';
 
 interface ErrorReply {
   ok: false;
@@ -70,7 +71,7 @@ class BrowserGpu {
         },
         host,
         agentId: crypto.randomUUID(),
-        hostName: `a browser on ${navigator.platform || 'an unknown platform'}`,
+        hostName: browserHostName(navigator.platform),
         backends,
         adapters,
         onStatus: (status) => {
