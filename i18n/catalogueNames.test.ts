@@ -4,15 +4,17 @@
  * it reads the core's presets and dataset registry, which the renderer may not import.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { AppInfo } from '../src-main/core/contract/app.ts';
 import { SweepPointOut } from '../src-main/core/contract/sweeps.ts';
 import { registry } from '../src-main/core/datasets/registry.ts';
 import { presets } from '../src-main/core/models/presets.ts';
-import { datasetTitle, pointRole, presetDescription, presetTitle, summaryLayer } from '../src-renderer/lib/catalogueNames.ts';
+import { datasetTitle, pointRole, presetDescription, presetTitle, shellName, summaryLayer } from '../src-renderer/lib/catalogueNames.ts';
 import { setLocale } from './paraglide/runtime.js';
 
 const hangul = /[\uac00-\ud7a3]/;
 const datasets = Object.entries(registry).map(([name, def]) => ({ name, title: def.title }));
 const roles = SweepPointOut.shape.role.options;
+const shells = AppInfo.shape.shell.options;
 
 afterEach(() => setLocale('en', { reload: false }));
 
@@ -25,6 +27,7 @@ describe('words the core sends, in the page', () => {
     for (const dataset of datasets) expect(datasetTitle(dataset)).toBe(dataset.title);
     for (const role of roles) expect(pointRole(role)).toBe(role);
     expect(summaryLayer('output')).toBe('output');
+    for (const shell of shells) expect(shellName(shell)).toBe(shell);
   });
 
   it('read in Korean, names kept', () => {
@@ -40,6 +43,7 @@ describe('words the core sends, in the page', () => {
     expect(roles.map(pointRole)).toEqual(['학습', '파생', '불가능']);
     expect(summaryLayer('output')).toBe('출력');
     expect(summaryLayer('conv2d')).toBe('conv2d');
+    for (const shell of shells) expect(shellName(shell), shell).toMatch(hangul);
   });
 
   it("show a preset or dataset this page does not know (a newer core's) as the core wrote it", () => {

@@ -1,6 +1,7 @@
 /**
  * Words the core sends as data that the page shows in its language: a preset's title and
- * description, a dataset's title, a sweep point's role, the model summary's output row. Looked up
+ * description, a dataset's title, a sweep point's role, the model summary's output row, the shell
+ * the About page names. Looked up
  * by the id the core sends beside them; one the catalogue does not have (a core newer than this
  * page) shows as the core wrote it. i18n/catalogueNames.test.ts checks the English against the core's.
  */
@@ -57,3 +58,11 @@ export function pointRole(role: string): string {
 
 /** A model summary row's layer: its type as the spec spells it (conv2d, dense), the added softmax as "output". */
 export const summaryLayer = (type: string): string => (type === 'output' ? m.model_row_output() : type);
+
+/** Which program serves the page, as About says it (electron, server, cli). */
+export function shellName(shell: string): string {
+  if (shell === 'electron') return m.about_shell_electron();
+  if (shell === 'server') return m.about_shell_server();
+  if (shell === 'cli') return m.about_shell_cli();
+  return shell;
+}
