@@ -8,13 +8,23 @@ import { AppInfo } from '../src-main/core/contract/app.ts';
 import { SweepPointOut } from '../src-main/core/contract/sweeps.ts';
 import { registry } from '../src-main/core/datasets/registry.ts';
 import { presets } from '../src-main/core/models/presets.ts';
-import { datasetTitle, pointRole, presetDescription, presetTitle, shellName, summaryLayer } from '../src-renderer/lib/catalogueNames.ts';
+import {
+  datasetTitle,
+  pointRole,
+  presetDescription,
+  presetTitle,
+  requirementName,
+  shellName,
+  summaryLayer,
+} from '../src-renderer/lib/catalogueNames.ts';
 import { setLocale } from './paraglide/runtime.js';
 
 const hangul = /[\uac00-\ud7a3]/;
 const datasets = Object.entries(registry).map(([name, def]) => ({ name, title: def.title }));
 const roles = SweepPointOut.shape.role.options;
 const shells = AppInfo.shape.shell.options;
+/** What an engine install needs, as core/engine/tools.ts names it (python and npm are names). */
+const requirements = ['compiler', 'node headers', 'nvidia driver'];
 
 afterEach(() => setLocale('en', { reload: false }));
 
@@ -28,6 +38,7 @@ describe('words the core sends, in the page', () => {
     for (const role of roles) expect(pointRole(role)).toBe(role);
     expect(summaryLayer('output')).toBe('output');
     for (const shell of shells) expect(shellName(shell)).toBe(shell);
+    for (const need of requirements) expect(requirementName(need)).toBe(need);
   });
 
   it('read in Korean, names kept', () => {
@@ -44,6 +55,8 @@ describe('words the core sends, in the page', () => {
     expect(summaryLayer('output')).toBe('출력');
     expect(summaryLayer('conv2d')).toBe('conv2d');
     for (const shell of shells) expect(shellName(shell), shell).toMatch(hangul);
+    expect(requirements.map(requirementName)).toEqual(['컴파일러', 'Node 헤더', 'NVIDIA 드라이버']);
+    expect(requirementName('npm')).toBe('npm');
   });
 
   it("show a preset or dataset this page does not know (a newer core's) as the core wrote it", () => {

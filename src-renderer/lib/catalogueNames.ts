@@ -1,7 +1,7 @@
 /**
  * Words the core sends as data that the page shows in its language: a preset's title and
  * description, a dataset's title, a sweep point's role, the model summary's output row, the shell
- * the About page names. Looked up
+ * the About page names, what an engine install needs. Looked up
  * by the id the core sends beside them; one the catalogue does not have (a core newer than this
  * page) shows as the core wrote it. i18n/catalogueNames.test.ts checks the English against the core's.
  */
@@ -65,4 +65,12 @@ export function shellName(shell: string): string {
   if (shell === 'server') return m.about_shell_server();
   if (shell === 'cli') return m.about_shell_cli();
   return shell;
+}
+
+/** What an engine install needs (core/engine/tools.ts); python and npm are names and stay so. */
+export function requirementName(name: string): string {
+  if (name === 'compiler') return m.engines_req_compiler();
+  if (name === 'node headers') return m.engines_req_node_headers();
+  if (name === 'nvidia driver') return m.engines_req_nvidia_driver();
+  return name;
 }

@@ -31,6 +31,7 @@ import { backendTextParams } from './backendText.ts';
 import { datasetPathTextParams } from './datasetPathText.ts';
 import { datasetStateTextParams } from './datasetStateText.ts';
 import { downloadTextParams } from './downloadText.ts';
+import { healthTextParams } from './healthText.ts';
 import { importTextParams } from './importText.ts';
 import { kerasTextParams } from './kerasText.ts';
 import { sweepTextParams } from './sweepText.ts';
@@ -478,6 +479,7 @@ export const coreTextParams = {
   ...datasetStateTextParams(problems),
   ...backendTextParams,
   ...sweepTextParams(problems),
+  ...healthTextParams,
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;
