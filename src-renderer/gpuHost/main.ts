@@ -10,7 +10,7 @@ import type { BridgeReply } from '../../src-main/core/contract/bridge.ts';
 import type { GpuWorkerLike } from '../../src-main/core/gpuhost/gpuHost.ts';
 import { backendsHere } from '../lib/gpuBackends.ts';
 import { startLocale } from '../lib/locale.ts';
-import { thisComputerHostName } from '../lib/madeNames.ts';
+import { gpuJobName, thisComputerHostName } from '../lib/madeNames.ts';
 
 interface GpuHostBridge {
   agent(method: string, input: unknown): Promise<BridgeReply>;
@@ -42,6 +42,7 @@ async function lend(gpuHost: GpuHostBridge): Promise<void> {
     host,
     agentId: crypto.randomUUID(),
     hostName: thisComputerHostName(navigator.platform),
+    jobName: gpuJobName(),
     backends,
     adapters,
     onStatus: (status) =>

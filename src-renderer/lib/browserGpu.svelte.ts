@@ -15,7 +15,7 @@ import type { GpuWorkerLike } from '../../src-main/core/gpuhost/gpuHost.ts';
 import type { LenderStatus } from '../../src-main/core/gpuhost/gpuLender.ts';
 import { ApiError, call, shellKind } from './api.ts';
 import { backendsHere } from './gpuBackends.ts';
-import { browserHostName } from './madeNames.ts';
+import { browserHostName, gpuJobName } from './madeNames.ts';
 import { postToServer } from './serverPost.ts';
 
 class BrowserGpu {
@@ -65,6 +65,7 @@ class BrowserGpu {
         host,
         agentId: crypto.randomUUID(),
         hostName: browserHostName(navigator.platform),
+        jobName: gpuJobName(),
         backends,
         adapters,
         onStatus: (status) => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
-import { appProfileName, browserHostName, thisComputerHostName } from './madeNames.ts';
+import { appProfileName, browserHostName, gpuJobName, thisComputerHostName } from './madeNames.ts';
 
 describe('names the app makes', () => {
   afterEach(() => setLocale('en', { reload: false }));
@@ -11,6 +11,7 @@ describe('names the app makes', () => {
     expect(thisComputerHostName('Win32')).toBe('this computer (Win32)');
     expect(thisComputerHostName('')).toBe('this computer (unknown platform)');
     expect(appProfileName('slurm')).toBe('slurm (from the app)');
+    expect(gpuJobName()).toBe("a browser's GPU");
   });
 
   it('are made in Korean in a Korean page, with no English left but the platform and the scheduler', () => {
@@ -29,6 +30,7 @@ describe('names the app makes', () => {
       '이 컴퓨터 (알 수 없는 플랫폼)',
       'kubernetes (앱에서 보냄)',
     ]);
+    expect(gpuJobName()).toBe('브라우저의 GPU');
     for (const name of names) expect(name.replace(/Linux x86_64|MacIntel|kubernetes/, '')).not.toMatch(/[A-Za-z]/);
   });
 });
