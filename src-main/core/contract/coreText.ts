@@ -32,6 +32,7 @@ import { backendTextParams } from './backendText.ts';
 import { datasetPathTextParams } from './datasetPathText.ts';
 import { datasetStateTextParams } from './datasetStateText.ts';
 import { downloadTextParams } from './downloadText.ts';
+import { healthTextParams } from './healthText.ts';
 import { importTextParams } from './importText.ts';
 import { kerasTextParams } from './kerasText.ts';
 import { sweepTextParams } from './sweepText.ts';
@@ -521,6 +522,7 @@ export const coreTextParams = {
   ...datasetStateTextParams(problems),
   ...backendTextParams,
   ...sweepTextParams(problems),
+  ...healthTextParams,
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;
