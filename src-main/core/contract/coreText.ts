@@ -74,6 +74,7 @@ export const coreTextParams = {
   error_service_stopped_unanswered: z.object({ exitCode: word }).strict(),
   error_service_gave_up: z.object({ times: count, seconds: count, exitCode: word }).strict(),
   error_page_language: z.object({ locales: word, value: word }).strict(),
+  error_page_language_chosen: z.object({ value: word }).strict(),
   // A path in a desktop call that is not a live token of main's file dialog (electron/pathGrants.ts): the sentence, and its issue after the field.
   error_path_not_picked: z.object({ method: word, field: word }).strict(),
   issue_path_not_picked: z.object({}).strict(),
