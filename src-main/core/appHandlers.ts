@@ -62,8 +62,7 @@ export function appHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 'app.in
       const checks: Check[] = [writable('dataDir', ctx.layout.root), writable('runs', ctx.layout.runs, true)];
       // SQLite keeps writing into a database file deleted (or replaced) while it is open: every
       // write would be lost, so that is a failed check, and the store refuses writes.
-      const gone = ctx.store.fileProblem();
-      // A database gone is said in English only for now (storeContext's sentence has no code yet).
+      const gone = ctx.store.fileGone();
       checks.push(
         gone === null
           ? {
@@ -72,7 +71,7 @@ export function appHandlers(ctx: ServiceContext): Handlers<Pick<Methods, 'app.in
               detail: `${ctx.layout.database} is the database in use`,
               detailCode: coreText('health_database_in_use', { file: ctx.layout.database }),
             }
-          : { name: 'database', ok: false, detail: gone },
+          : { name: 'database', ok: false, detail: gone.sentence, detailCode: gone.text },
       );
       return { ok: checks.every((c) => c.ok), uptimeMs: Date.now() - ctx.startedAt, checks };
     },

@@ -140,6 +140,9 @@ export const coreTextParams = {
   db_disk_full: z.object({ path: word, dbStep: word }).strict(),
   db_read_only: z.object({ path: word, code: word, dbStep: word, folder: word }).strict(),
   db_failed: z.object({ path: word, dbStep: word, reason: word }).strict(),
+  // The database file deleted or replaced under a running KernelLab (core/db/storeContext.ts fileGone): the health check's line.
+  db_gone_deleted: z.object({ path: word }).strict(),
+  db_gone_replaced: z.object({ path: word }).strict(),
   // A runs export refused on import (db/importChecks.ts): the heading, then each reason after its field path.
   error_import_invalid: z.object({}).strict(),
   import_missing: z.object({}).strict(),
