@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createService } from '../core/service.ts';
+import { KernelLabError } from '../core/errors.ts';
+import { errorBodyText } from '../../i18n/coreText.ts';
 import { dataDirWithMnist, tinyModel, tinySweep } from '../core/sweeps/sweepFixture.ts';
 import { openRaw } from '../test/rawSqlite.ts';
 import { cliPath, killServedChildren, peek, servedChildren, until } from '../test/servedKernellab.ts';
@@ -222,9 +224,13 @@ describe('fault suite: a data folder that cannot take writes (defect 13)', () =>
       const outcome = JSON.parse(result.stdout) as {
         started?: boolean;
         message?: string;
+        ko?: string;
         health?: { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
       };
       expect(outcome.message).toMatch(/Cannot start training: the data folder .*runs is not writable \(EACCES\); make it writable/);
+      expect(outcome.ko).toBe(
+        `학습을 시작할 수 없습니다: 데이터 폴더 ${join(home.dir, 'runs')}에 쓸 수 없습니다(EACCES). 쓸 수 있게 하거나 --home으로 다른 폴더를 고르세요.`,
+      );
       expect(outcome.started).toBe(false);
       expect(outcome.health?.ok).toBe(false);
       expect(outcome.health?.checks.find((c) => c.name === 'runs')).toMatchObject({ ok: false });
@@ -245,7 +251,12 @@ describe('fault suite: a data folder that cannot take writes (defect 13)', () =>
       const health = await service.call('app.health', {});
       expect(health.ok).toBe(false);
       expect(health.checks.find((c) => c.name === 'database')!.detail).toMatch(/was deleted while KernelLab had it open/);
-      await expect(service.call('runs.start', startInput(1))).rejects.toThrow(/Cannot start training: The database .* was deleted/);
+      const refused = await service.call('runs.start', startInput(1)).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(KernelLabError);
+      expect((refused as Error).message).toMatch(/Cannot start training: The database .* was deleted/);
+      const ko = errorBodyText((refused as KernelLabError).toBody(), 'ko');
+      expect(ko).toMatch(/^학습을 시작할 수 없습니다: /);
+      expect(ko.replace(dbPath, '').replace(/KernelLab/g, '')).not.toMatch(/[A-Za-z]{3,}/);
       await expect(service.call('experiments.create', { name: 'lost' })).rejects.toThrow(
         /was deleted while KernelLab had it open.*nothing was written/,
       );

@@ -93,7 +93,7 @@ export const coreTextParams = {
   error_axis_setting_group: z.object({ axis: word, field: word }).strict(),
   error_axis_unknown: z.object({ axis: word, axes: word }).strict(),
   error_axis_unknown_hyperparameter: z.object({ axis: word, field: word }).strict(),
-  error_cannot_start_training: z.object({ problem: word }).strict(),
+  error_cannot_start_training: z.object({ problem: wordOrProblems }).strict(),
   error_cluster_profile_missing: z.object({ name: word }).strict(),
   error_compare_run_missing: z.object({ id }).strict(),
   error_compare_runs_missing: z.object({ ids: word }).strict(),
@@ -118,6 +118,7 @@ export const coreTextParams = {
   // kernellab serve's own refusals (server/server.ts): a port taken, a host not here, a request without its token, host or origin.
   // The data folder (core/home.ts): a path that is a file, or one that cannot be created.
   error_data_folder_is_file: z.object({ folder: word }).strict(),
+  error_data_folder_not_writable: z.object({ folder: word, reason: word }).strict(),
   error_data_subfolder_is_file: z.object({ folder: word, sub: word }).strict(),
   error_data_folder_uncreatable: z.object({ folder: word }).strict(),
   error_serve_port_in_use: z.object({ port: word, host: word }).strict(),

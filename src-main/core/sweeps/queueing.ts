@@ -9,6 +9,7 @@ import type { StartRunInput, SubsetSpec } from '../contract/runs.ts';
 import { SweepSpec, type SweepPointOut, type SweepPreview, type SweepProgress } from '../contract/sweeps.ts';
 import type { Hyperparameters, ModelSpec } from '../contract/training.ts';
 import { isGpuHostBackend } from '../contract/app.ts';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { RunRecord, RunStore, SweepHead } from '../db/RunStore.ts';
 import type { DatasetName, registry } from '../datasets/registry.ts';
 import { coded } from '../errors.ts';
@@ -395,18 +396,28 @@ export function queueSingleRun(
  */
 export function requireWritableData(store: RunStore, layout: Pick<DataDirLayout, 'root' | 'runs'>): void {
   const problem = dataFolderProblem(store, layout);
-  if (problem) throw coded('unavailable', `Cannot start training: ${problem}.`, 'error_cannot_start_training', { problem });
+  if (problem)
+    throw coded('unavailable', `Cannot start training: ${problem.sentence}.`, 'error_cannot_start_training', {
+      problem: [{ sentence: problem.sentence, path: '', text: problem.text }],
+    });
 }
 
-/** Why runs could not be trained and recorded in this data folder now, or null. */
-export function dataFolderProblem(store: RunStore, layout: Pick<DataDirLayout, 'root' | 'runs'>): string | null {
-  const gone = store.fileProblem();
+/** Why the data folder cannot take a run now (the database gone, a folder not writable), with its coded form; null when it can. */
+export function dataFolderProblem(
+  store: RunStore,
+  layout: Pick<DataDirLayout, 'root' | 'runs'>,
+): { sentence: string; text: CoreText } | null {
+  const gone = store.fileGone();
   if (gone) return gone;
   for (const dir of [layout.root, layout.runs]) {
     try {
       accessSync(dir, constants.W_OK);
     } catch (error) {
-      return `the data folder ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); make it writable or choose another with --home`;
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      return {
+        sentence: `the data folder ${dir} is not writable (${reason}); make it writable or choose another with --home`,
+        text: coreText('error_data_folder_not_writable', { folder: dir.slice(0, 1000), reason: reason.slice(0, 1000) }),
+      };
     }
   }
   return null;
