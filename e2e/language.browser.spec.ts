@@ -69,6 +69,10 @@ test('a Korean user reads the runs table and a run in Korean, and Hangul is draw
     'title',
     /^\d{4}\. \d{2}\. \d{2}\. \d{2}:\d{2}$/,
   );
+  // A run's time in Korean units (16.6초, 3분 10초), never "s" or "min".
+  await expect(page.getByTestId('run-row-1').getByRole('gridcell').nth(9)).toHaveText(/^(\d+\.\d초|\d+분 \d+초|\d+시간 \d+분)$/);
+  // The note dialog, closed and with no run chosen yet, has a label that reads right.
+  await expect(page.getByTestId('note-dialog')).toHaveAttribute('aria-label', '실행 메모');
   // Without a CJK font Chromium draws every syllable as the same missing-glyph box (CI installs fonts-noto-cjk).
   const widths = await page.evaluate(() => {
     const g = globalThis as unknown as {

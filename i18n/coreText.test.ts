@@ -8,7 +8,7 @@ import {
   type CoreTextCode,
   type ProblemText,
 } from '../src-main/core/contract/coreText.ts';
-import { SweepSpec } from '../src-main/core/contract/sweeps.ts';
+import { formatDuration, SweepSpec } from '../src-main/core/contract/sweeps.ts';
 import { Hyperparameters } from '../src-main/core/contract/training.ts';
 import { invalidInput, runNotFound, sweepNotFound } from '../src-main/core/errors.ts';
 import { chooseAutoBackend } from '../src-main/core/gpuhost/autoBackend.ts';
@@ -83,6 +83,12 @@ describe('text made in the core, in the page', () => {
     expect(coreTextOf(queueing.textCode, queueing.text, 'ko')).toBe('실행 100,000개 중 40,000개를 대기열에 넣는 중');
     expect(durationText(7_500, 'ko')).toBe('2시간 5분');
     expect(durationText(45, 'en')).toBe('45 s');
+  });
+
+  it("words a duration in English exactly as the core's own sentences do, so the page, the CLI and the core agree", () => {
+    for (const seconds of [0, 1, 44.6, 59.4, 59.5, 60, 190, 3599, 3600, 7_500, 86_400])
+      expect(durationText(seconds, 'en'), String(seconds)).toBe(formatDuration(seconds));
+    expect(durationText(190, 'ko')).toBe('3분 10초');
   });
 
   it('names the field of a bad input in Korean, the path as the user wrote it', () => {

@@ -31,6 +31,24 @@ export function durationText(seconds: number, locale: Locale = getLocale()): str
   return m.format_duration_h_min({ h: Math.floor(min / 60), min: min % 60 }, { locale });
 }
 
+/**
+ * A measured time in the locale's words: under a second in ms, under a minute to a tenth of a
+ * second, then as durationText (850 ms, 16.6 s, 3 min 10 s; Korean 850 ms, 16.6초, 3분 10초).
+ * The page's tables and estimates and the CLI use it, so both say a time the same way.
+ */
+export function elapsedText(ms: number, locale: Locale = getLocale()): string {
+  if (ms < 999.5) return m.format_duration_ms({ ms: Math.round(Math.max(0, ms)) }, { locale });
+  const s = ms / 1000;
+  // 59.96 s would print as "60.0 s": from there on it is a minute.
+  if (s < 59.95) return tenthsOfSecondText(s, locale);
+  return durationText(s, locale);
+}
+
+/** Seconds to a tenth, in the locale's unit (16.6 s, Korean 16.6초): where a table keeps seconds whatever their size. */
+export function tenthsOfSecondText(seconds: number, locale: Locale = getLocale()): string {
+  return m.format_duration_s({ s: seconds.toFixed(1) }, { locale });
+}
+
 /** Parameters that hold a word the catalogue has, by the prefix of its key: a run status ('completed'), a checkpoint kind ('best'), a step of opening the database ('opening'). */
 const wordParams: Record<string, string> = { runStatus: 'status_', checkpointKind: 'checkpoint_', dbStep: 'db_step_' };
 

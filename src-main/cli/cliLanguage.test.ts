@@ -14,7 +14,7 @@ import { makeTempDir } from '../test/tempDir.ts';
 import { coreTextOf } from '../../i18n/coreText.ts';
 import type { AppInfo } from '../core/contract/app.ts';
 import { maxWasmThreads } from '../core/training/wasmThreads.ts';
-import { epochLine } from './train.ts';
+import { barTimeFormat, epochLine } from './train.ts';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
 
 const temp = makeTempDir('kernellab-cli-lang-');
@@ -278,6 +278,22 @@ describe('the CLI in Korean and English', () => {
     expect(en.out).toContain('4 runs: 2 to train, 2 derived by epoch folding, 0 impossible');
     expect(en.out).toMatch(/^ {2}0 {2}kernelSize=3 epochs=1 {2}seed 42 {2}read from point 1's run \(epoch folding\)$/m);
     expect(kernellab({ KERNELLAB_LANG: 'ko' }, ...args, '--json').out).toBe(kernellab({ KERNELLAB_LANG: 'en' }, ...args, '--json').out);
+    // Each point's time and the estimate in the reader's words (3분 10초), in English as before (3 min 10 s).
+    const duration = { ko: '(\\d+초|\\d+분 \\d+초|\\d+시간 \\d+분)', en: '(\\d+ s|\\d+ min \\d+ s|\\d+ h \\d+ min)' };
+    expect(ko.out).toMatch(new RegExp(`^ {2}1 {2}kernelSize=3 epochs=2 {2}시드 42 {2}학습, ~${duration.ko}$`, 'm'));
+    expect(ko.out).toMatch(new RegExp(`^예상 ${duration.ko} \\(워커 \\d+개\\) — `, 'm'));
+    expect(en.out).toMatch(new RegExp(`^ {2}1 {2}kernelSize=3 epochs=2 {2}seed 42 {2}train, ~${duration.en}$`, 'm'));
+    expect(en.out).toMatch(new RegExp(`^estimated ${duration.en} with \\d+ workers — `, 'm'));
+  });
+
+  it("says the training bar's elapsed time and ETA in Korean, cli-progress's own words in English", () => {
+    expect(barTimeFormat('en')).toBeUndefined();
+    const ko = barTimeFormat('ko')!;
+    const options = {};
+    expect(ko(70, options, 1)).toBe('1분 10초');
+    expect(ko(4, options, 5)).toBe('4초');
+    // cli-progress passes 'NULL' or 'INF' while it cannot tell yet.
+    expect(ko('NULL' as unknown as number, options, 5)).toBe('—');
   });
 
   it('says what an engine install needs and lacks in Korean, on a machine without python, npm or a compiler', () => {
@@ -354,7 +370,7 @@ describe('the CLI in Korean and English', () => {
   it("writes a training run's epoch line in the language set", () => {
     const values = { loss: 0.41234, accuracy: 0.9, epoch_seconds: 12.34, samples_per_sec: 3307.2 };
     setLocale('ko', { reload: false });
-    expect(epochLine(2, 5, values)).toBe('에폭 2/5 - 12.3s - loss: 0.4123 - accuracy: 0.9000 - 초당 이미지 3,307장');
+    expect(epochLine(2, 5, values)).toBe('에폭 2/5 - 12.3초 - loss: 0.4123 - accuracy: 0.9000 - 초당 이미지 3,307장');
     setLocale('en', { reload: false });
     expect(epochLine(2, 5, values)).toBe('Epoch 2/5 - 12.3s - loss: 0.4123 - accuracy: 0.9000 - 3,307 images/s');
   });

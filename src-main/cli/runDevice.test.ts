@@ -65,7 +65,9 @@ function train(backend: string[], env: NodeJS.ProcessEnv = {}): { id: number; de
 /** The `backend …` line of runs show, less the seed and time after the device. */
 function deviceLine(id: number, lang: 'en' | 'ko'): string {
   const line = kernellab(['--lang', lang, 'runs', 'show', String(id)]).out.split('\n')[1]!;
-  return line.replace(/, (seed|시드) \d+, [\d.]+ s$/, '');
+  // The run's time in the reader's unit: "12.3 s", Korean "12.3초".
+  expect(line).toMatch(lang === 'en' ? /, seed \d+, \d+\.\d s$/ : /, 시드 \d+, \d+\.\d초$/);
+  return line.replace(/, (seed|시드) \d+, [\d.]+( s|초)$/, '');
 }
 
 /** wasm's device line ("<cpu> (N threads), SIMD on, 2 threads") and the same in Korean. */

@@ -14,6 +14,7 @@ import { padEndDisplay, print, printDataParts, printError, printJson, textTable 
 import { runStatusWord, storedError, storedSentence } from './errorText.ts';
 import { positiveInt } from './runFlags.ts';
 import { m } from '../../i18n/paraglide/messages.js';
+import { tenthsOfSecondText } from '../../i18n/coreText.ts';
 
 function fmt(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -51,7 +52,7 @@ export function formatRunSummary(run: RunDetail): string {
       backend: run.backend,
       device: run.device ? m.cli_runs_summary_on_device({ device: storedSentence(run.deviceCode, run.device) }) : '',
       seed: run.seed,
-      seconds: seconds !== null ? `, ${seconds.toFixed(1)} s` : '',
+      seconds: seconds !== null ? `, ${tenthsOfSecondText(seconds)}` : '',
     }),
   ];
   if (run.derivedFromRunId !== null) lines.push(m.cli_runs_summary_derived({ id: run.derivedFromRunId, epochs: run.derivedEpochs ?? '?' }));

@@ -7,13 +7,7 @@
 import { readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import {
-  formatDuration,
-  type SweepImportance,
-  type SweepPreview,
-  type SweepProgress,
-  type SweepSpecInput,
-} from '../core/contract/sweeps.ts';
+import type { SweepImportance, SweepPreview, SweepProgress, SweepSpecInput } from '../core/contract/sweeps.ts';
 import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { addRunFlags, axesFromFlags, baseFromFlags, options, positiveInt, runHelpText, type RunFlagValues } from './runFlags.ts';
@@ -22,6 +16,7 @@ import { gpuHostWaiting, isGpuHostBackend } from '../core/contract/app.ts';
 import { table } from './runs.ts';
 import { parseSweepSpecText } from './specFile.ts';
 import { m } from '../../i18n/paraglide/messages.js';
+import { durationText, tenthsOfSecondText } from '../../i18n/coreText.ts';
 import { runStatusWord, storedProblems, storedSentence } from './errorText.ts';
 
 type SweepFlags = RunFlagValues & {
@@ -88,7 +83,7 @@ export function formatPreview(preview: SweepPreview): string {
       reason: storedSentence(preview.folding.reasonCode, preview.folding.reason),
     }),
     m.cli_sweep_preview_estimate({
-      duration: formatDuration(preview.estimate.seconds),
+      duration: durationText(preview.estimate.seconds),
       workers: preview.estimate.workers,
       detail: storedSentence(preview.estimate.detailCode, preview.estimate.detail),
     }),
@@ -110,8 +105,8 @@ export function formatPreview(preview: SweepPreview): string {
         pruner: String(search.pruner),
         expected: Math.round(pruning.expectedEpochs),
         trained: pruning.trainedEpochs,
-        duration: formatDuration(pruning.seconds),
-        saved: formatDuration(pruning.savedSeconds),
+        duration: durationText(pruning.seconds),
+        saved: durationText(pruning.savedSeconds),
         assumption: pruning.assumption,
       }),
     );
@@ -147,7 +142,7 @@ export function formatPoints(preview: SweepPreview, limit = dryRunPoints): strin
     const values = Object.entries(p.values).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
     const what =
       p.role === 'train'
-        ? m.cli_sweep_points_train({ duration: formatDuration(p.estimatedSeconds) })
+        ? m.cli_sweep_points_train({ duration: durationText(p.estimatedSeconds) })
         : p.role === 'derived'
           ? m.cli_sweep_points_derived({ point: String(p.foldedInto) })
           : m.cli_sweep_points_impossible({ error: storedProblems(p.errorCodes, String(p.error)) });
@@ -258,7 +253,7 @@ async function report(service: Service, progress: SweepProgress[], json: boolean
         }),
       );
       const seconds = (r: (typeof runs.rows)[number]) =>
-        r.startedAt !== null && r.endedAt !== null ? `${((r.endedAt - r.startedAt) / 1000).toFixed(1)} s` : '';
+        r.startedAt !== null && r.endedAt !== null ? tenthsOfSecondText((r.endedAt - r.startedAt) / 1000) : '';
       print(
         table(
           [

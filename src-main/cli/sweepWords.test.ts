@@ -6,13 +6,13 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { errorBodyText, coreTextOf } from '../../i18n/coreText.ts';
+import { durationText, errorBodyText, coreTextOf } from '../../i18n/coreText.ts';
 import { errorText } from './errorText.ts';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
 import { formatPreview, optimizeFlag, prunerFlag } from './sweep.ts';
 import { parseSweepSpecText } from './specFile.ts';
 import { makeTempDir } from '../test/tempDir.ts';
-import type { SweepSpecInput } from '../core/contract/sweeps.ts';
+import { formatDuration, type SweepSpecInput } from '../core/contract/sweeps.ts';
 import { RunStore } from '../core/db/RunStore.ts';
 import { KernelLabError } from '../core/errors.ts';
 import { machineThroughput } from '../core/sweeps/estimate.ts';
@@ -93,6 +93,10 @@ describe("a sweep's words in Korean", () => {
     expect(ko[2]).toMatch(
       / — 대략적인 기본값\(이 컴퓨터에서 완료된 실행이 아직 없음\): 워커당 3\.4 GFLOP\/s, 초당 LeNet-5 이미지 약 2,000장$/,
     );
+    // The estimate in the reader's words: 3초 in Korean, "3 s" in English as before.
+    expect(en[2]).toMatch(new RegExp(`^estimated ${formatDuration(preview.estimate.seconds)} with 2 workers — `));
+    expect(ko[2]).toMatch(new RegExp(`^예상 ${durationText(preview.estimate.seconds, 'ko')} \\(워커 2개\\) — `));
+    expect(ko[2]!.slice(0, ko[2]!.indexOf(' — '))).not.toMatch(/[A-Za-z]/);
     expect(ko[1]!.replace('epochs', '')).not.toMatch(/[A-Za-z]/);
     expect(ko[2]!.slice(ko[2]!.indexOf(' — ')).replace(/LeNet-5|GFLOP\/s/g, '')).not.toMatch(/[A-Za-z]/);
     const pairs = await previewSweep(parseSweepSpec(tinySweep({ axes: { kernelSize: [3, 5], epochs: [1] } })), store, 2);

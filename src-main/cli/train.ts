@@ -17,17 +17,29 @@ import { padEndDisplay, print, printJson, terminalText } from './format.ts';
 import { formatRunSummary } from './runs.ts';
 import { runStatusWord, storedError } from './errorText.ts';
 import { m } from '../../i18n/paraglide/messages.js';
+import { getLocale } from '../../i18n/paraglide/runtime.js';
+import { durationText } from '../../i18n/coreText.ts';
 
 const epochKeys = ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const;
 
 /** One epoch as Keras prints it: `Epoch 2/5 - 12.3s - loss: 0.4123 - … - 3,307 images/s`. */
 export function epochLine(epoch: number, epochs: number | null, values: Record<string, number>): string {
   const parts: string[] = [m.cli_train_epoch({ epoch, epochs: epochs ?? '?' })];
-  if (values.epoch_seconds !== undefined) parts.push(`${values.epoch_seconds.toFixed(1)}s`);
+  if (values.epoch_seconds !== undefined) parts.push(m.cli_train_epoch_seconds({ s: values.epoch_seconds.toFixed(1) }));
   for (const key of epochKeys) if (values[key] !== undefined) parts.push(`${key}: ${values[key]!.toFixed(4)}`);
   if (values.samples_per_sec !== undefined)
     parts.push(m.cli_train_images_per_second({ count: Math.round(values.samples_per_sec).toLocaleString('en-US') }));
   return parts.join(' - ');
+}
+
+/**
+ * How the bar says its elapsed time and ETA: cli-progress's own ("01m10s") in English, as it
+ * always has; in Korean the catalogue's words (1분 10초), and an ETA it does not know yet
+ * (cli-progress's 'NULL' or 'INF') as —.
+ */
+export function barTimeFormat(locale: 'en' | 'ko' = getLocale()): cliProgress.TimeFormatter | undefined {
+  if (locale === 'en') return undefined;
+  return (t: unknown) => (typeof t === 'number' && Number.isFinite(t) ? durationText(t, locale) : '—');
 }
 
 /** A label column of the summary, as wide as the English labels. */
@@ -113,6 +125,7 @@ export function registerTrain(program: Command, open: () => Service): void {
               eta_formatted: '{eta_formatted}',
               loss: '{loss}',
             }),
+            formatTime: barTimeFormat(),
             hideCursor: true,
             stream: process.stdout,
           },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLocale } from '../../i18n/paraglide/runtime.js';
-import { formatCount, formatField, formatShortTime, formatTime, shareOfTrueClass } from './format.ts';
+import { formatCount, formatDuration, formatField, formatShortTime, formatTime, shareOfTrueClass } from './format.ts';
 import { throughputText } from './runCharts.ts';
 
 describe('numbers and dates in the reader’s language', () => {
@@ -24,6 +24,17 @@ describe('numbers and dates in the reader’s language', () => {
     expect(shareOfTrueClass(1, 4, 'cat', 'en')).toBe('25.0% of true cat');
     expect(shareOfTrueClass(1, 4, 'cat', 'ko')).toBe('실제 cat 중 25.0%');
     expect(shareOfTrueClass(2, 3, '7', 'ko')).toBe('실제 7 중 66.7%');
+  });
+
+  it("says a run's time in the reader's words, the English as it always was", () => {
+    const times = [null, 0, 850, 16_600, 59_000, 190_000, 7_500_000];
+    setLocale('en', { reload: false });
+    expect(times.map(formatDuration)).toEqual(['—', '0 ms', '850 ms', '16.6 s', '59.0 s', '3 min 10 s', '2 h 5 min']);
+    setLocale('ko', { reload: false });
+    expect(times.map(formatDuration)).toEqual(['—', '0 ms', '850 ms', '16.6초', '59.0초', '3분 10초', '2시간 5분']);
+    // A time just short of a whole minute is that minute, never "1 min 60 s".
+    expect(formatDuration(119_600)).toBe('2분 0초');
+    expect(formatDuration(59_970)).toBe('1분 0초');
   });
 
   it('follows the chosen locale when none is passed', () => {

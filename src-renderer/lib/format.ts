@@ -1,5 +1,6 @@
 import { getLocale } from '../../i18n/paraglide/runtime.js';
 import { m } from '../../i18n/paraglide/messages.js';
+import { elapsedText } from './coreText.ts';
 
 /**
  * Metric values cross the wire as numbers or the strings 'NaN', 'Infinity', '-Infinity' (JSON
@@ -35,14 +36,10 @@ export function formatParam(value: unknown): string {
   return String(value);
 }
 
+/** A measured time in the page's words (850 ms, 16.6 s, 3 min 10 s; Korean 16.6초, 3분 10초), the CLI's formatter too; '—' for none. */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
+  return elapsedText(ms);
 }
 
 /** Counts with the locale's grouping (1,234,567 in English and Korean alike, but through Intl). */
