@@ -164,7 +164,7 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
       const submitted = await service.call('clusters.submit', { sweepId, profile, dryRun: flags.dryRun === true });
       if (json && !flags.wait) printJson({ sweepId, ...submitted });
       else if (!json) {
-        print(m.cli_sweep_line({ id: sweepId, text: submitted.next }));
+        print(m.cli_sweep_line({ id: sweepId, text: storedSentence(submitted.nextCode, submitted.next) }));
         for (const file of submitted.files) print(m.cli_cluster_wrote({ file }));
       }
       if (flags.wait && !flags.dryRun) {
@@ -202,7 +202,9 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
       print(m.cli_cluster_canceled({ id: idArg, count: result.canceled }));
       if (result.clusterJobs) {
         if (result.clusterJobs.canceled.length > 0) print(m.cli_cluster_jobs_canceled({ jobs: result.clusterJobs.canceled.join(', ') }));
-        for (const problem of result.clusterJobs.problems) printError(m.cli_cluster_could_not_cancel({ problem }));
+        const { problems, problemCodes } = result.clusterJobs;
+        for (const [i, problem] of problems.entries())
+          printError(m.cli_cluster_could_not_cancel({ problem: storedSentence(problemCodes?.[i], problem) }));
       }
     });
 
@@ -227,7 +229,7 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
             m.cli_cluster_header_state(),
             m.cli_cluster_header_detail(),
           ],
-          jobs.map((j) => [j.sweepId, j.kind, j.jobId, j.tasks, j.state, j.detail]),
+          jobs.map((j) => [j.sweepId, j.kind, j.jobId, j.tasks, j.state, storedSentence(j.detailCode, j.detail)]),
         ),
       );
       if (agents.length > 0)
