@@ -1,8 +1,8 @@
 /**
  * `kernellab sweep submit` and `sweep cancel` say what happened in the user's language (issue 17):
  * the `next` sentence after a submit (the sbatch or kubectl command to run by hand, the jobs
- * submitted), a cluster job that could not be cancelled and the detail of one KernelLab
- * cancelled. English stays byte-identical: scripts read it.
+ * submitted), the token's label the agents tables show, a cluster job that could not be cancelled
+ * and the detail of one KernelLab cancelled. English stays byte-identical: scripts read it.
  * Everything runs the real CLI over a real data folder; a cancel fails for real (ssh to a host
  * under .invalid, which never resolves).
  */
@@ -18,15 +18,18 @@ import { dataDirWithMnist, tinySweep } from '../core/sweeps/sweepFixture.ts';
 import { cliPath } from '../test/servedKernellab.ts';
 
 let home: { dir: string; cleanup: () => void };
-/** Sweeps queued for agents: a Slurm one, a Kubernetes one, one per language to cancel. */
+/** Sweeps queued for agents: a Slurm one, a Kubernetes one, one per language to cancel, one with a saved profile. */
 const sweep: Record<string, number> = {};
 const hangul = /[\uac00-\ud7a3]/;
 
 beforeAll(async () => {
   home = await dataDirWithMnist('kernellab-cluster-text-');
   const service = createService({ dataDir: home.dir, shell: 'cli' });
-  for (const name of ['slurm', 'kubernetes', 'cancel-ko', 'cancel-en'])
+  for (const name of ['slurm', 'kubernetes', 'cancel-ko', 'cancel-en', 'profile'])
     sweep[name] = (await service.call('sweeps.start', { spec: tinySweep({ name }), runsOn: 'agents' })).sweepId;
+  await service.call('clusters.saveProfile', {
+    profile: { name: 'lab', kind: 'slurm', settings: { serverUrl: 'http://127.0.0.1:7860/' } },
+  });
   await service.close();
   // Jobs sent earlier through a login node this machine cannot reach: cancelling them fails.
   const store = RunStore.open(join(home.dir, 'kernellab.db'));
@@ -72,6 +75,15 @@ function written(stdout: string, ending: string): string {
   return file!;
 }
 
+const tokenLabels = async (): Promise<string[]> => {
+  const service = createService({ dataDir: home.dir, shell: 'cli' });
+  try {
+    return (await service.call('agents.tokens', {})).map((t) => t.label);
+  } finally {
+    await service.close();
+  }
+};
+
 describe("kernellab sweep submit's next step in the user's language", () => {
   const slurm = (id: number) => ['sweep', 'submit', String(id), '--slurm', '--server', 'http://127.0.0.1:7860/', '--dry-run'];
 
@@ -111,6 +123,17 @@ describe("kernellab sweep submit's next step in the user's language", () => {
     expect(en.stdout.split('\n')[0]).toBe(
       `sweep ${id}: Written, not applied (no kubeconfig here): kubectl apply -f ${written(en.stdout, '.yaml')}`,
     );
+  });
+
+  it("labels the sweep's agent token in the user's language, a saved profile's too", async () => {
+    const id = String(sweep.profile);
+    for (const lang of ['ko', 'en']) {
+      const done = kernellab(lang, ['sweep', 'submit', id, '--profile', 'lab', '--dry-run']);
+      expect(done.status, done.stderr).toBe(0);
+    }
+    const labels = await tokenLabels();
+    expect(labels).toContain('slurm 프로필 lab');
+    expect(labels).toContain('slurm profile lab');
   });
 });
 

@@ -149,19 +149,25 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
       const service = open();
       const json = flags.json === true;
       let profile: string | ClusterProfileInput;
+      let kind: string | undefined;
       if (flags.profile) {
         if (flags.slurm || flags.kubernetes) throw new KernelLabError('invalid_input', m.cli_cluster_profile_and_kind());
         profile = flags.profile;
+        kind = (await service.call('clusters.profiles', {})).find((p) => p.name === flags.profile)?.kind;
       } else {
         if (flags.slurm === flags.kubernetes) throw new KernelLabError('invalid_input', m.cli_cluster_say_where());
-        const kind = flags.slurm ? 'slurm' : 'kubernetes';
+        const flagKind = flags.slurm ? 'slurm' : 'kubernetes';
+        kind = flagKind;
         // A name the app makes is stored and shown as it is (the sweep's token is labelled with it): made in the user's language.
-        const name = flags.saveProfile ?? m.cli_cluster_profile_default_name({ kind });
-        profile = { name, kind, settings: settingsFrom(flags, kind) } as ClusterProfileInput;
+        const name = flags.saveProfile ?? m.cli_cluster_profile_default_name({ kind: flagKind });
+        profile = { name, kind: flagKind, settings: settingsFrom(flags, flagKind) } as ClusterProfileInput;
         if (flags.saveProfile) await service.call('clusters.saveProfile', { profile });
       }
       const sweepId = await sweepIdOf(service, sweepArg, json);
-      const submitted = await service.call('clusters.submit', { sweepId, profile, dryRun: flags.dryRun === true });
+      // The sweep's token is labelled as the agents tables show it, in the user's language (a saved profile not found is refused by submit).
+      const profileName = typeof profile === 'string' ? profile : profile.name;
+      const tokenLabel = kind === undefined ? undefined : m.cluster_token_label({ kind, name: profileName });
+      const submitted = await service.call('clusters.submit', { sweepId, profile, dryRun: flags.dryRun === true, tokenLabel });
       if (json && !flags.wait) printJson({ sweepId, ...submitted });
       else if (!json) {
         print(m.cli_sweep_line({ id: sweepId, text: storedSentence(submitted.nextCode, submitted.next) }));

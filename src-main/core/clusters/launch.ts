@@ -57,7 +57,7 @@ export async function submitSweep(
   ctx: ServiceContext,
   sweepId: number,
   profile: ClusterProfile,
-  options: { dryRun: boolean; resumeSweep: (id: number) => void },
+  options: { dryRun: boolean; resumeSweep: (id: number) => void; tokenLabel?: string },
 ): Promise<Submitted> {
   const { store } = ctx;
   const sweep = store.getSweep(sweepId);
@@ -75,7 +75,8 @@ export async function submitSweep(
   const toTrain = runsToTrain(ctx, sweepId) + (options.dryRun ? store.runsWithStatus('interrupted', sweepId).length : 0);
   if (toTrain === 0)
     throw coded('conflict', `Sweep ${sweepId} has no queued run to send to a cluster`, 'cluster_sweep_nothing_queued', { id: sweepId });
-  const { token, secret } = store.agents.createToken(sweepId, `${profile.kind} profile ${profile.name}`);
+  // The caller makes the label in its user's language (a name made once and stored as it is).
+  const { token, secret } = store.agents.createToken(sweepId, options.tokenLabel ?? `${profile.kind} profile ${profile.name}`);
   const tasks = Math.ceil(toTrain / profile.settings.count);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   const submitted =

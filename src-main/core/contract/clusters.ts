@@ -166,6 +166,11 @@ export const clustersMethods = {
         }),
         /** Write the script or manifest but submit nothing. */
         dryRun: z.boolean().default(false),
+        /**
+         * The label of the sweep's agent token, as the agents tables show it: made by the caller in
+         * its user's language and stored as it is (absent: `<kind> profile <name>`).
+         */
+        tokenLabel: z.string().trim().min(1).max(200).optional(),
       })
       .strict(),
     output: z.object({
