@@ -135,6 +135,17 @@ describe("kernellab sweep submit's next step in the user's language", () => {
     expect(labels).toContain('slurm 프로필 lab');
     expect(labels).toContain('slurm profile lab');
   });
+
+  it("labels a token kernellab sweep token makes in the user's language", async () => {
+    const id = sweep.profile!;
+    for (const lang of ['ko', 'en']) {
+      const made = kernellab(lang, ['sweep', 'token', String(id), '--out', join(home.dir, `token-${lang}`)]);
+      expect(made.status, made.stderr).toBe(0);
+    }
+    const labels = await tokenLabels();
+    expect(labels).toContain(`스윕 ${id}`);
+    expect(labels).toContain(`sweep ${id}`);
+  });
 });
 
 describe("kernellab sweep cancel and sweep jobs in the user's language", () => {

@@ -261,7 +261,10 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
     .option('--out <file>', m.cli_cluster_option_out())
     .option('--agents-only', m.cli_cluster_option_agents_only())
     .action(async (idArg: string, flags: { out?: string; agentsOnly?: boolean }) => {
-      const made = await open().call('agents.createToken', { sweepId: positiveInt('id', idArg)!, agentsOnly: flags.agentsOnly === true });
+      const sweepId = positiveInt('id', idArg)!;
+      // The token's label is a name the agents tables show as stored: made in the user's language.
+      const label = m.cli_cluster_token_sweep_label({ id: sweepId });
+      const made = await open().call('agents.createToken', { sweepId, label, agentsOnly: flags.agentsOnly === true });
       if (flags.out) {
         const path = resolve(flags.out);
         writeFileSync(path, `${made.secret}\n`, { mode: 0o600 });
