@@ -37,7 +37,7 @@ describe('kernellab sweep submit without a profile', () => {
     const service = createService({ dataDir: home.dir, shell: 'cli' });
     try {
       const labels = Object.fromEntries((await service.call('agents.tokens', {})).map((t) => [t.sweepId, t.label]));
-      expect(labels[sweeps[0]!]).toBe('slurm profile slurm (명령줄)');
+      expect(labels[sweeps[0]!]).toBe('slurm 프로필 slurm (명령줄)');
       expect(labels[sweeps[1]!]).toBe('slurm profile slurm (command line)');
     } finally {
       await service.close();

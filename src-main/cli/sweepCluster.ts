@@ -149,22 +149,28 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
       const service = open();
       const json = flags.json === true;
       let profile: string | ClusterProfileInput;
+      let kind: string | undefined;
       if (flags.profile) {
         if (flags.slurm || flags.kubernetes) throw new KernelLabError('invalid_input', m.cli_cluster_profile_and_kind());
         profile = flags.profile;
+        kind = (await service.call('clusters.profiles', {})).find((p) => p.name === flags.profile)?.kind;
       } else {
         if (flags.slurm === flags.kubernetes) throw new KernelLabError('invalid_input', m.cli_cluster_say_where());
-        const kind = flags.slurm ? 'slurm' : 'kubernetes';
+        const flagKind = flags.slurm ? 'slurm' : 'kubernetes';
+        kind = flagKind;
         // A name the app makes is stored and shown as it is (the sweep's token is labelled with it): made in the user's language.
-        const name = flags.saveProfile ?? m.cli_cluster_profile_default_name({ kind });
-        profile = { name, kind, settings: settingsFrom(flags, kind) } as ClusterProfileInput;
+        const name = flags.saveProfile ?? m.cli_cluster_profile_default_name({ kind: flagKind });
+        profile = { name, kind: flagKind, settings: settingsFrom(flags, flagKind) } as ClusterProfileInput;
         if (flags.saveProfile) await service.call('clusters.saveProfile', { profile });
       }
       const sweepId = await sweepIdOf(service, sweepArg, json);
-      const submitted = await service.call('clusters.submit', { sweepId, profile, dryRun: flags.dryRun === true });
+      // The sweep's token is labelled as the agents tables show it, in the user's language (a saved profile not found is refused by submit).
+      const profileName = typeof profile === 'string' ? profile : profile.name;
+      const tokenLabel = kind === undefined ? undefined : m.cluster_token_label({ kind, name: profileName });
+      const submitted = await service.call('clusters.submit', { sweepId, profile, dryRun: flags.dryRun === true, tokenLabel });
       if (json && !flags.wait) printJson({ sweepId, ...submitted });
       else if (!json) {
-        print(m.cli_sweep_line({ id: sweepId, text: submitted.next }));
+        print(m.cli_sweep_line({ id: sweepId, text: storedSentence(submitted.nextCode, submitted.next) }));
         for (const file of submitted.files) print(m.cli_cluster_wrote({ file }));
       }
       if (flags.wait && !flags.dryRun) {
@@ -202,7 +208,9 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
       print(m.cli_cluster_canceled({ id: idArg, count: result.canceled }));
       if (result.clusterJobs) {
         if (result.clusterJobs.canceled.length > 0) print(m.cli_cluster_jobs_canceled({ jobs: result.clusterJobs.canceled.join(', ') }));
-        for (const problem of result.clusterJobs.problems) printError(m.cli_cluster_could_not_cancel({ problem }));
+        const { problems, problemCodes } = result.clusterJobs;
+        for (const [i, problem] of problems.entries())
+          printError(m.cli_cluster_could_not_cancel({ problem: storedSentence(problemCodes?.[i], problem) }));
       }
     });
 
@@ -227,7 +235,7 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
             m.cli_cluster_header_state(),
             m.cli_cluster_header_detail(),
           ],
-          jobs.map((j) => [j.sweepId, j.kind, j.jobId, j.tasks, j.state, j.detail]),
+          jobs.map((j) => [j.sweepId, j.kind, j.jobId, j.tasks, j.state, storedSentence(j.detailCode, j.detail)]),
         ),
       );
       if (agents.length > 0)
@@ -253,7 +261,10 @@ export function registerSweepCluster(sweep: Command, open: () => Service): void 
     .option('--out <file>', m.cli_cluster_option_out())
     .option('--agents-only', m.cli_cluster_option_agents_only())
     .action(async (idArg: string, flags: { out?: string; agentsOnly?: boolean }) => {
-      const made = await open().call('agents.createToken', { sweepId: positiveInt('id', idArg)!, agentsOnly: flags.agentsOnly === true });
+      const sweepId = positiveInt('id', idArg)!;
+      // The token's label is a name the agents tables show as stored: made in the user's language.
+      const label = m.cli_cluster_token_sweep_label({ id: sweepId });
+      const made = await open().call('agents.createToken', { sweepId, label, agentsOnly: flags.agentsOnly === true });
       if (flags.out) {
         const path = resolve(flags.out);
         writeFileSync(path, `${made.secret}\n`, { mode: 0o600 });

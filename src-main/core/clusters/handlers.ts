@@ -21,11 +21,12 @@ export function clustersHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Cl
       return records.profile(profile.name);
     },
     'clusters.deleteProfile': ({ name }) => ({ deleted: records.deleteProfile(name) }),
-    'clusters.submit': async ({ sweepId, profile, dryRun }) => {
+    'clusters.submit': async ({ sweepId, profile, dryRun, tokenLabel }) => {
       requireWritableData(ctx.store, ctx.layout);
       const chosen = typeof profile === 'string' ? records.profile(profile) : profile;
       return submitSweep(ctx, sweepId, chosen, {
         dryRun,
+        tokenLabel,
         resumeSweep: (id) => {
           ctx.scheduler.resumeSweeps(id);
         },

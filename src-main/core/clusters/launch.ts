@@ -9,11 +9,11 @@
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClusterJob, ClusterProfile, KubernetesSettings, SlurmSettings } from '../contract/clusters.ts';
-import { coreText, type CoreText } from '../contract/coreText.ts';
+import type { ClusterCancelResult, ClusterJob, ClusterProfile, KubernetesSettings, SlurmSettings } from '../contract/clusters.ts';
+import { coreText, type CoreText, type ProblemText } from '../contract/coreText.ts';
 import type { ServiceContext } from '../context.ts';
 import type { ClusterJobRecord } from '../db/clusterRecords.ts';
-import { coded, sweepNotFound } from '../errors.ts';
+import { coded, KernelLabError, sweepNotFound } from '../errors.ts';
 import { localHost, shellQuote, sshHost, type CommandHost } from './command.ts';
 import { applyKubernetes, deleteKubernetesJob, kubernetesJobState, kubernetesManifests, kubernetesYaml } from './kubernetes.ts';
 import { arrayChunks, cancelSlurm, parseSbatchJobId, querySlurm, sbatchArgs, sbatchScript, slurmJobState } from './slurm.ts';
@@ -24,6 +24,8 @@ export interface Submitted {
   text: string;
   tokenId: number;
   next: string;
+  /** `next` coded, for the user's language. */
+  nextCode: CoreText;
 }
 
 const publicJob = (job: ClusterJobRecord): ClusterJob => {
@@ -55,7 +57,7 @@ export async function submitSweep(
   ctx: ServiceContext,
   sweepId: number,
   profile: ClusterProfile,
-  options: { dryRun: boolean; resumeSweep: (id: number) => void },
+  options: { dryRun: boolean; resumeSweep: (id: number) => void; tokenLabel?: string },
 ): Promise<Submitted> {
   const { store } = ctx;
   const sweep = store.getSweep(sweepId);
@@ -73,7 +75,8 @@ export async function submitSweep(
   const toTrain = runsToTrain(ctx, sweepId) + (options.dryRun ? store.runsWithStatus('interrupted', sweepId).length : 0);
   if (toTrain === 0)
     throw coded('conflict', `Sweep ${sweepId} has no queued run to send to a cluster`, 'cluster_sweep_nothing_queued', { id: sweepId });
-  const { token, secret } = store.agents.createToken(sweepId, `${profile.kind} profile ${profile.name}`);
+  // The caller makes the label in its user's language (a name made once and stored as it is).
+  const { token, secret } = store.agents.createToken(sweepId, options.tokenLabel ?? `${profile.kind} profile ${profile.name}`);
   const tasks = Math.ceil(toTrain / profile.settings.count);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   const submitted =
@@ -148,17 +151,55 @@ async function submitSlurm(ctx: ServiceContext, input: SubmitInput<SlurmSettings
     ctx.events.emit('cluster.job', publicJob(job));
     jobs.push(publicJob(job));
   }
-  const where = s.ssh ? ` on ${s.ssh}` : '';
   return {
     jobs,
     files,
     text: firstText,
-    next: dryRun
-      ? `Nothing was submitted. To submit by hand${where}: ${files
-          .slice(1)
-          .map((f) => `sbatch ${shellQuote(f)}`)
-          .join(' && ')}`
-      : `Submitted job${jobs.length > 1 ? 's' : ''} ${jobs.map((j) => j.jobId).join(', ')}${where}: ${input.tasks} task${input.tasks === 1 ? '' : 's'}, at most ${Math.min(s.concurrency, input.tasks)} at once. Logs in ${jobDir}.`,
+    ...slurmNext({
+      dryRun,
+      ssh: s.ssh,
+      files: files.slice(1),
+      jobIds: jobs.map((j) => j.jobId),
+      tasks: input.tasks,
+      concurrency: s.concurrency,
+      jobDir,
+    }),
+  };
+}
+
+/**
+ * What to do after a Slurm submit, in English (scripts read it) and coded for the user's language:
+ * the sbatch commands to run by hand after a dry run, else the jobs submitted.
+ */
+export function slurmNext(o: {
+  dryRun: boolean;
+  ssh: string | undefined;
+  /** The sbatch scripts written, in order. */
+  files: string[];
+  jobIds: string[];
+  tasks: number;
+  concurrency: number;
+  jobDir: string;
+}): { next: string; nextCode: CoreText } {
+  const where = o.ssh ? ` on ${o.ssh}` : '';
+  if (o.dryRun) {
+    const commands = o.files.map((f) => `sbatch ${shellQuote(f)}`).join(' && ');
+    return {
+      next: `Nothing was submitted. To submit by hand${where}: ${commands}`,
+      nextCode: o.ssh
+        ? coreText('cluster_next_slurm_dry_run_ssh', { ssh: o.ssh, commands })
+        : coreText('cluster_next_slurm_dry_run', { commands }),
+    };
+  }
+  const jobIds = o.jobIds.join(', ');
+  const atOnce = Math.min(o.concurrency, o.tasks);
+  const said = { jobIds, tasks: o.tasks, atOnce, jobDir: o.jobDir };
+  const several = o.jobIds.length > 1;
+  return {
+    next: `Submitted job${several ? 's' : ''} ${jobIds}${where}: ${o.tasks} task${o.tasks === 1 ? '' : 's'}, at most ${atOnce} at once. Logs in ${o.jobDir}.`,
+    nextCode: o.ssh
+      ? coreText(several ? 'cluster_next_slurm_submitted_jobs_ssh' : 'cluster_next_slurm_submitted_ssh', { ...said, ssh: o.ssh })
+      : coreText(several ? 'cluster_next_slurm_submitted_jobs' : 'cluster_next_slurm_submitted', said),
   };
 }
 
@@ -197,32 +238,68 @@ async function submitKubernetes(
     ctx.events.emit('cluster.job', publicJob(record));
     jobs.push(publicJob(record));
   }
+  const noKubeconfig = !applied && !(dryRun || input.settings.writeOnly);
   return {
     jobs,
     files: [file],
     text: text.replace(input.secret, '<token>'),
-    next: applied
-      ? `Created Job ${applied.jobId}: ${input.tasks} pods, at most ${Math.min(input.settings.concurrency, input.tasks)} at once.`
-      : `Written, not applied${dryRun || input.settings.writeOnly ? '' : ' (no kubeconfig here)'}: kubectl apply -f ${file}`,
+    ...kubernetesNext({ jobId: applied?.jobId, file, tasks: input.tasks, concurrency: input.settings.concurrency, noKubeconfig }),
   };
 }
 
+/**
+ * What to do after a Kubernetes submit, in English (scripts read it) and coded for the user's
+ * language: the Job created (`jobId`), or the manifest written to apply by hand; `noKubeconfig`
+ * when it was to be applied but this machine has no kubeconfig.
+ */
+export function kubernetesNext(o: { jobId: string | undefined; file: string; tasks: number; concurrency: number; noKubeconfig: boolean }): {
+  next: string;
+  nextCode: CoreText;
+} {
+  if (o.jobId !== undefined) {
+    const atOnce = Math.min(o.concurrency, o.tasks);
+    return {
+      next: `Created Job ${o.jobId}: ${o.tasks} pods, at most ${atOnce} at once.`,
+      nextCode: coreText('cluster_next_k8s_created', { jobId: o.jobId, pods: o.tasks, atOnce }),
+    };
+  }
+  return {
+    next: `Written, not applied${o.noKubeconfig ? ' (no kubeconfig here)' : ''}: kubectl apply -f ${o.file}`,
+    nextCode: coreText(o.noKubeconfig ? 'cluster_next_k8s_written_no_kubeconfig' : 'cluster_next_k8s_written', { file: o.file }),
+  };
+}
+
+/** A job's state detail once KernelLab cancelled it, in English and coded. */
+export function canceledDetail(when: Date): { detail: string; detailText: CoreText } {
+  const at = when.toISOString();
+  return { detail: `cancelled from KernelLab at ${at}`, detailText: coreText('cluster_job_canceled_from_app', { at }) };
+}
+
 /** Cancels a sweep's open cluster jobs; problems (an unreachable login node) are reported, not thrown. */
-export async function cancelClusterJobs(ctx: ServiceContext, sweepId: number): Promise<{ canceled: string[]; problems: string[] }> {
+export async function cancelClusterJobs(ctx: ServiceContext, sweepId: number): Promise<ClusterCancelResult> {
   const canceled: string[] = [];
   const problems: string[] = [];
+  const problemCodes: CoreText[] = [];
   for (const job of ctx.store.clusters.jobs({ sweepId, open: true })) {
     try {
       if (job.kind === 'slurm') await cancelSlurm(hostOf(job.settings as SlurmSettings), [job.jobId]);
       else await deleteKubernetesJob(job.jobId);
-      ctx.store.clusters.setJobState(job.id, 'canceled', `cancelled from KernelLab at ${new Date().toISOString()}`, true);
+      const { detail, detailText } = canceledDetail(new Date());
+      ctx.store.clusters.setJobState(job.id, 'canceled', detail, true, detailText);
       ctx.events.emit('cluster.job', publicJob(ctx.store.clusters.job(job.id)!));
       canceled.push(job.jobId);
     } catch (error) {
-      problems.push(`${job.kind} job ${job.jobId}: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      const problem: ProblemText = {
+        sentence: message.slice(0, 4000),
+        path: '',
+        text: (error instanceof KernelLabError && error.text) || null,
+      };
+      problems.push(`${job.kind} job ${job.jobId}: ${message}`);
+      problemCodes.push(coreText('cluster_cancel_problem', { kind: job.kind, jobId: job.jobId, problem: [problem] }));
     }
   }
-  return { canceled, problems };
+  return { canceled, problems, problemCodes };
 }
 
 /** Polls the state of open jobs (all, or one sweep's) and records what changed. */

@@ -131,6 +131,15 @@ export const ClusterJob = z.object({
 });
 export type ClusterJob = z.infer<typeof ClusterJob>;
 
+/** What cancelling a sweep's cluster jobs did: the jobs cancelled, and what could not be, in English and coded. */
+export const ClusterCancelResult = z.object({
+  canceled: z.array(z.string()),
+  problems: z.array(z.string()),
+  /** `problems` coded, one per problem in the same order, for the user's language (absent: English only, an older core). */
+  problemCodes: z.array(CoreText).optional(),
+});
+export type ClusterCancelResult = z.infer<typeof ClusterCancelResult>;
+
 export const clustersMethods = {
   'clusters.profiles': method({
     input: z.object({}).strict().default({}),
@@ -157,6 +166,11 @@ export const clustersMethods = {
         }),
         /** Write the script or manifest but submit nothing. */
         dryRun: z.boolean().default(false),
+        /**
+         * The label of the sweep's agent token, as the agents tables show it: made by the caller in
+         * its user's language and stored as it is (absent: `<kind> profile <name>`).
+         */
+        tokenLabel: z.string().trim().min(1).max(200).optional(),
       })
       .strict(),
     output: z.object({
@@ -168,6 +182,8 @@ export const clustersMethods = {
       tokenId: Id,
       /** What to do next, in a sentence (e.g. the kubectl command when only written). */
       next: z.string(),
+      /** `next` coded, for the user's language (absent: English only, an older core). */
+      nextCode: CoreText.optional(),
     }),
     summary:
       "Sends a sweep to a cluster: makes its agent token, writes an sbatch job array (or a Kubernetes Indexed Job) whose tasks run `kernellab agent`, submits it and records the job with the sweep; this machine stops claiming the sweep's runs.",
@@ -182,7 +198,7 @@ export const clustersMethods = {
   }),
   'clusters.cancel': method({
     input: z.object({ sweepId: Id }).strict(),
-    output: z.object({ canceled: z.array(z.string()), problems: z.array(z.string()) }),
+    output: ClusterCancelResult,
     summary: "Cancels a sweep's cluster jobs (scancel; deleting the Kubernetes Job). sweeps.cancel does this too.",
   }),
 };

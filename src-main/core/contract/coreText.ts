@@ -388,6 +388,19 @@ export const coreTextParams = {
   cluster_job_sbatch_on: z.object({ host: word }).strict(),
   cluster_job_squeue_gone: z.object({}).strict(),
   cluster_job_top_up: z.object({ queued: count }).strict(),
+  cluster_job_canceled_from_app: z.object({ at: word }).strict(),
+  // What to do next after sending a sweep to a cluster (clusters.submit's `next`); commands, paths and job ids pass as they are.
+  cluster_next_slurm_dry_run: z.object({ commands: word }).strict(),
+  cluster_next_slurm_dry_run_ssh: z.object({ ssh: word, commands: word }).strict(),
+  cluster_next_slurm_submitted: z.object({ jobIds: word, tasks: count, atOnce: count, jobDir: word }).strict(),
+  cluster_next_slurm_submitted_ssh: z.object({ jobIds: word, ssh: word, tasks: count, atOnce: count, jobDir: word }).strict(),
+  cluster_next_slurm_submitted_jobs: z.object({ jobIds: word, tasks: count, atOnce: count, jobDir: word }).strict(),
+  cluster_next_slurm_submitted_jobs_ssh: z.object({ jobIds: word, ssh: word, tasks: count, atOnce: count, jobDir: word }).strict(),
+  cluster_next_k8s_created: z.object({ jobId: word, pods: count, atOnce: count }).strict(),
+  cluster_next_k8s_written: z.object({ file: word }).strict(),
+  cluster_next_k8s_written_no_kubeconfig: z.object({ file: word }).strict(),
+  // A cluster job that could not be cancelled (clusters.cancel's `problems`): the job, then why (coded where the core said it coded).
+  cluster_cancel_problem: z.object({ kind: word, jobId: word, problem: problems }).strict(),
   // Installing an engine (core/engine/install.ts); a tool's own output lines stay as they are.
   engine_building: z.object({}).strict(),
   engine_req_compiler_missing: z.object({}).strict(),

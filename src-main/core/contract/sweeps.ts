@@ -24,6 +24,7 @@
  */
 import { z } from 'zod';
 import { BackendName } from './app.ts';
+import { ClusterCancelResult } from './clusters.ts';
 import { method } from './define.ts';
 import { AxisValue, RunBase, RunStatus } from './runs.ts';
 import { CoreText, ProblemText } from './coreText.ts';
@@ -422,7 +423,7 @@ export const sweepsMethods = {
     output: z.object({
       canceled: z.number().int(),
       /** A sweep sent to a cluster: the jobs cancelled (scancel, Job deleted) and what could not be. */
-      clusterJobs: z.object({ canceled: z.array(z.string()), problems: z.array(z.string()) }).optional(),
+      clusterJobs: ClusterCancelResult.optional(),
     }),
     summary: "Cancels a sweep's queued, interrupted and running runs (runs on agents stop at their next report) and its cluster jobs.",
   }),
