@@ -31,7 +31,9 @@ export function registerIpc(
     if (kind !== 'files' && kind !== 'folder') throw new Error("pickPaths takes 'files' or 'folder'");
     return grants.grant(await choosePaths(event, kind));
   });
-  ipcMain.handle(pageLanguageChannel, (event, locale: unknown) => dispatchPageLanguage(language, locale, isTrustedSender(event)));
+  ipcMain.handle(pageLanguageChannel, (event, locale: unknown, chosen: unknown) =>
+    dispatchPageLanguage(language, locale, isTrustedSender(event), chosen),
+  );
   return () => {
     names.forEach((name) => ipcMain.removeHandler(channelOf(name)));
     ipcMain.removeHandler(pickPathsChannel);

@@ -137,4 +137,22 @@ describe("the page's language over IPC (property-based)", () => {
     expect(dispatchPageLanguage(language, 'ko', true)).toEqual({ ok: true, result: 'ko' });
     expect(dispatchPageLanguage(language, 'ko', false)).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
   });
+
+  it("passes on whether it is the user's switch only as true or false, and tells main's file only when that changes", () => {
+    const language = new MainLanguage('en');
+    const remembered: (string | undefined)[] = [];
+    language.onChoice((chosen) => remembered.push(chosen));
+    fc.assert(
+      fc.property(fc.oneof(fc.boolean(), payload), (chosen) => {
+        expect(dispatchPageLanguage(language, 'ko', false, chosen)).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+        const reply = dispatchPageLanguage(language, 'ko', true, chosen);
+        if (chosen === undefined || typeof chosen === 'boolean') expect(reply).toEqual({ ok: true, result: 'ko' });
+        else
+          expect(reply).toMatchObject({ ok: false, error: { code: 'invalid_input', messageCode: { code: 'error_page_language_chosen' } } });
+      }),
+      { numRuns: 200 },
+    );
+    // Each change of the switch told once: never two of the same in a row.
+    expect(remembered.every((chosen, i) => i === 0 || chosen !== remembered[i - 1])).toBe(true);
+  });
 });

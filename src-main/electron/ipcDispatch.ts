@@ -32,11 +32,17 @@ export async function dispatchIpc(
 }
 
 /**
- * The page telling main its language (language.ts): from our own page only, and only a locale the
- * catalogue speaks; anything else is refused with words and main's language stays as it was.
+ * The page telling main its language and whether it is the user's switch (language.ts): from our
+ * own page only, and only a locale the catalogue speaks and true or false; anything else is
+ * refused with words and main's language stays as it was.
  */
-export function dispatchPageLanguage(language: Pick<MainLanguage, 'fromPage'>, input: unknown, trusted: boolean): BridgeReply {
+export function dispatchPageLanguage(
+  language: Pick<MainLanguage, 'fromPage'>,
+  input: unknown,
+  trusted: boolean,
+  chosen?: unknown,
+): BridgeReply {
   if (!trusted)
     return { ok: false, error: toErrorBody(new KernelLabError('unauthorized', 'The page language from an untrusted frame was refused')) };
-  return language.fromPage(input);
+  return language.fromPage(input, chosen);
 }

@@ -2,8 +2,10 @@
  * Which language the desktop app's main process speaks (its menu, file dialogs and error boxes),
  * apart from Electron so it is tested without it. The page's switch lives in the renderer
  * (src-renderer/lib/locale.ts, remembered in its localStorage), which main cannot read: the page
- * tells main its language once it has set it, over IPC, and main keeps that. Before the page has
- * said, main speaks KERNELLAB_LANG, else the desktop's languages.
+ * tells main its language once it has set it, over IPC, and whether that is the user's switch;
+ * main keeps the language and remembers the switch in a file (languageFile.ts). Before the page
+ * has said, main speaks in the page's order: the remembered switch, then KERNELLAB_LANG, then the
+ * desktop's languages.
  */
 import type { BridgeReply } from '../core/contract/index.ts';
 import { coded, type KernelLabError } from '../core/errors.ts';
@@ -16,20 +18,24 @@ function shown(value: unknown): string {
 }
 
 /**
- * The language main starts with: KERNELLAB_LANG when it names one the catalogue speaks, else the
- * first of the desktop's languages that it speaks (English when none). A KERNELLAB_LANG it does not
- * speak is said in `warning`, in the language main falls back to.
+ * The language main starts with, in the page's order (src-renderer/lib/locale.ts): the switch the
+ * user made in the app (`chosen`, remembered by languageFile.ts), then KERNELLAB_LANG when it names
+ * one the catalogue speaks (the page reads it as Chromium's --lang), else the first of the
+ * desktop's languages that it speaks (English when none). A KERNELLAB_LANG it does not speak is
+ * said in `warning`, in the language main speaks instead.
  */
 export function startLanguage(
   envLang: string | undefined,
   systemLanguages: readonly string[],
+  chosen?: Locale,
 ): { locale: Locale; warning: string | undefined } {
   const system = pickLocale(systemLanguages);
-  if (!envLang) return { locale: system, warning: undefined };
-  const chosen = localeOf(envLang);
-  if (chosen) return { locale: chosen, warning: undefined };
-  const warning = m.desktop_lang_env_unknown({ locales: locales.join(', '), value: shown(envLang) }, { locale: system });
-  return { locale: system, warning };
+  const fromEnv = envLang ? localeOf(envLang) : undefined;
+  const locale = chosen ?? fromEnv ?? system;
+  if (!envLang || fromEnv) return { locale, warning: undefined };
+  const params = { locales: locales.join(', '), value: shown(envLang) };
+  const warning = chosen ? m.desktop_lang_env_unknown_chosen(params, { locale }) : m.desktop_lang_env_unknown(params, { locale });
+  return { locale, warning };
 }
 
 /** KERNELLAB_LANG as Chromium's --lang (the page's navigator.languages): the locale it names, else none. */
@@ -43,13 +49,31 @@ export function pageLanguageRefused(value: unknown): KernelLabError {
   return coded('invalid_input', `The page's language must be one of ${params.locales}; got ${params.value}`, 'error_page_language', params);
 }
 
-/** Main's language: where it starts, the page's choice once told, and who redraws when it changes (the menu). */
+/** The refusal of a page's word on its switch that is not true or false. */
+export function pageChoiceRefused(value: unknown): KernelLabError {
+  const params = { value: shown(value) };
+  return coded(
+    'invalid_input',
+    `Whether the page's language is the user's choice must be true or false; got ${params.value}`,
+    'error_page_language_chosen',
+    params,
+  );
+}
+
+/**
+ * Main's language: where it starts, the page's language once told, who redraws when it changes
+ * (the menu), and the user's switch as the page last said it, with who remembers it (the file).
+ */
 export class MainLanguage {
   #locale: Locale;
+  #chosen: Locale | undefined;
   readonly #listeners: ((locale: Locale) => void)[] = [];
+  readonly #choiceListeners: ((chosen: Locale | undefined) => void)[] = [];
 
-  constructor(locale: Locale) {
+  /** `chosen`: the switch main remembered from the last session, if any. */
+  constructor(locale: Locale, chosen?: Locale) {
     this.#locale = locale;
+    this.#chosen = chosen;
   }
 
   get locale(): Locale {
@@ -60,16 +84,28 @@ export class MainLanguage {
     this.#listeners.push(listener);
   }
 
+  /** Called when the user's switch differs from the one main knew: a locale, or none (the page has no switch). */
+  onChoice(listener: (chosen: Locale | undefined) => void): void {
+    this.#choiceListeners.push(listener);
+  }
+
   /**
    * The page's language as the renderer sent it: exactly one of the catalogue's locales (the page
-   * sends the locale it set, never a tag), else refused with words and nothing changes.
+   * sends the locale it set, never a tag), and `chosen`, true when that locale is the user's switch
+   * (absent means false); anything else is refused with words and nothing changes.
    */
-  fromPage(value: unknown): BridgeReply {
+  fromPage(value: unknown, chosen: unknown = false): BridgeReply {
     const locale = typeof value === 'string' ? locales.find((l) => l === value) : undefined;
     if (!locale) return { ok: false, error: pageLanguageRefused(value).toBody() };
+    if (typeof chosen !== 'boolean') return { ok: false, error: pageChoiceRefused(chosen).toBody() };
     if (locale !== this.#locale) {
       this.#locale = locale;
       for (const listener of this.#listeners) listener(locale);
+    }
+    const choice = chosen ? locale : undefined;
+    if (choice !== this.#chosen) {
+      this.#chosen = choice;
+      for (const listener of this.#choiceListeners) listener(choice);
     }
     return { ok: true, result: locale };
   }

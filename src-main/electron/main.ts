@@ -6,7 +6,8 @@ import { guardWebContents } from './guard.ts';
 import { queuedRunOf } from './gpuHostPolicy.ts';
 import { GpuHostWindow } from './gpuHostWindow.ts';
 import { eventChannel, registerIpc } from './ipc.ts';
-import { langSwitch, MainLanguage, startLanguage } from './language.ts';
+import { langSwitch, type MainLanguage } from './language.ts';
+import { languageFileName, startMainLanguage } from './languageFile.ts';
 import { menuTemplate } from './menu.ts';
 import { PathGrants } from './pathGrants.ts';
 import { holdQuitUntilClosed } from './quit.ts';
@@ -69,10 +70,14 @@ function createWindow(): BrowserWindow {
 app.on('web-contents-created', (_event, contents) => guardWebContents(contents, source, (url) => void shell.openExternal(url)));
 
 app.whenReady().then(() => {
-  // Main speaks KERNELLAB_LANG, else the desktop's languages, until the page says which it set.
-  const start = startLanguage(process.env.KERNELLAB_LANG, [...app.getPreferredSystemLanguages(), app.getLocale()]);
-  if (start.warning) console.error(start.warning);
-  const language = new MainLanguage(start.locale);
+  // Until the page says which language it set, main speaks the switch it remembered from the
+  // page, else KERNELLAB_LANG, else the desktop's languages: the page's own order.
+  const language = startMainLanguage({
+    file: join(app.getPath('userData'), languageFileName),
+    envLang: process.env.KERNELLAB_LANG,
+    systemLanguages: [...app.getPreferredSystemLanguages(), app.getLocale()],
+    say: (line) => console.error(line),
+  });
   const setMenu = () => Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(language.locale, process.platform)));
   setMenu();
   language.onChange(setMenu);

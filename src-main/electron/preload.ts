@@ -20,8 +20,8 @@ const bridge = {
   pickPaths(kind: 'files' | 'folder'): Promise<PickedPath[]> {
     return ipcRenderer.invoke('kl:pickPaths', kind) as Promise<PickedPath[]>;
   },
-  setPageLanguage(locale: string): Promise<BridgeReply> {
-    return ipcRenderer.invoke('kl:pageLanguage', locale) as Promise<BridgeReply>;
+  setPageLanguage(locale: string, chosen: boolean): Promise<BridgeReply> {
+    return ipcRenderer.invoke('kl:pageLanguage', locale, chosen) as Promise<BridgeReply>;
   },
   subscribe(listener: (event: KernelLabEvent) => void): () => void {
     const handler = (_event: Electron.IpcRendererEvent, payload: KernelLabEvent) => listener(payload);

@@ -246,10 +246,17 @@ describe('the service host (the desktop app runs the service outside main)', () 
     await until('the host to exit', () => exited(hosts[0]!));
     await expect(service.call('app.health', {})).rejects.toMatchObject({ message: /newer KernelLab/ });
     expect(hosts).toHaveLength(1);
-    // The box main shows: the reason as the core words it (this one the core says in English only), under a title in the language.
+    // The box main shows: the reason in main's language (the core codes it, db_newer_than_app), under a title in it too.
     const why = await service.ready().catch((e: unknown) => e);
+    expect(why).toMatchObject({ text: { code: 'db_newer_than_app', params: { path: home.database, version: 99 } } });
     expect(startFailedBox(why, 'en')).toEqual({ title: 'KernelLab could not start', body: (why as Error).message });
-    expect(startFailedBox(why, 'ko')).toEqual({ title: 'KernelLab을 시작하지 못했습니다', body: (why as Error).message });
+    const latest = (why as Error).message.match(/this app knows up to (\d+)\)/)![1];
+    expect(startFailedBox(why, 'ko')).toEqual({
+      title: 'KernelLab을 시작하지 못했습니다',
+      body:
+        `데이터베이스 ${home.database}은(는) 더 새로운 KernelLab이 썼습니다(스키마 버전 99, 이 앱은 ${latest}까지 압니다). ` +
+        '파일은 그대로 두었습니다. 더 새로운 KernelLab을 설치하거나 --home으로 다른 데이터 폴더를 고르세요.',
+    });
   });
 
   it("says a coded reason the service could not start in main's language (a data folder that is a file)", async () => {

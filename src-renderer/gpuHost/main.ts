@@ -9,6 +9,8 @@ import type { AgentMethodName, MethodOutput } from '../../src-main/core/contract
 import type { BridgeReply } from '../../src-main/core/contract/bridge.ts';
 import type { GpuWorkerLike } from '../../src-main/core/gpuhost/gpuHost.ts';
 import { backendsHere } from '../lib/gpuBackends.ts';
+import { startLocale } from '../lib/locale.ts';
+import { gpuJobName, thisComputerHostName } from '../lib/madeNames.ts';
 
 interface GpuHostBridge {
   agent(method: string, input: unknown): Promise<BridgeReply>;
@@ -39,7 +41,8 @@ async function lend(gpuHost: GpuHostBridge): Promise<void> {
     },
     host,
     agentId: crypto.randomUUID(),
-    hostName: `this computer (${navigator.platform || 'unknown platform'})`,
+    hostName: thisComputerHostName(navigator.platform),
+    jobName: gpuJobName(),
     backends,
     adapters,
     onStatus: (status) =>
@@ -60,4 +63,7 @@ async function main(): Promise<void> {
   }
 }
 
+// The host name is made in the app's language: the window shares the app's remembered switch
+// and Chromium's --lang (KERNELLAB_LANG), which startLocale reads as the app's page does.
+startLocale();
 void main();

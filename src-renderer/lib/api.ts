@@ -66,10 +66,11 @@ export const uploadRuns: ((file: File) => Promise<MethodOutput<'runs.importFile'
 
 /**
  * Tells the desktop app's main process the language the page has set, so its menu, file dialogs
- * and error boxes speak it too. Browser mode has no such shell: nothing to tell.
+ * and error boxes speak it too, and whether it is the user's switch (`chosen`), so main's next
+ * start speaks it before the page loads. Browser mode has no such shell: nothing to tell.
  */
-export function tellShellLanguage(locale: string): void {
-  bridge.setPageLanguage?.(locale).then(
+export function tellShellLanguage(locale: string, chosen: boolean): void {
+  bridge.setPageLanguage?.(locale, chosen).then(
     (reply) => {
       if (!reply.ok) console.error(new ApiError(reply.error).message);
     },

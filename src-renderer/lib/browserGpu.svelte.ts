@@ -11,16 +11,12 @@
  */
 import { m } from '../../i18n/paraglide/messages.js';
 import type { MethodOutput } from '../../src-main/core/contract/api.ts';
-import type { ErrorBody } from '../../src-main/core/contract/bridge.ts';
 import type { GpuWorkerLike } from '../../src-main/core/gpuhost/gpuHost.ts';
 import type { LenderStatus } from '../../src-main/core/gpuhost/gpuLender.ts';
 import { ApiError, call, shellKind } from './api.ts';
 import { backendsHere } from './gpuBackends.ts';
-
-interface ErrorReply {
-  ok: false;
-  error: ErrorBody;
-}
+import { browserHostName, gpuJobName } from './madeNames.ts';
+import { postToServer } from './serverPost.ts';
 
 class BrowserGpu {
   /** Only a page of `kernellab serve` can lend its GPU (the desktop app's would be its hidden window). */
@@ -59,18 +55,17 @@ class BrowserGpu {
       );
       await lendGpu({
         call: async (method, input) => {
-          const response = await fetch(`/api/call/${method}`, {
-            method: 'POST',
+          const reply = await postToServer(`/api/call/${method}`, {
             headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${secret}` },
             body: JSON.stringify(input),
           });
-          const reply = (await response.json()) as { ok: true; result: unknown } | ErrorReply;
           if (!reply.ok) throw new ApiError(reply.error);
           return reply.result as MethodOutput<typeof method>;
         },
         host,
         agentId: crypto.randomUUID(),
-        hostName: `a browser on ${navigator.platform || 'an unknown platform'}`,
+        hostName: browserHostName(navigator.platform),
+        jobName: gpuJobName(),
         backends,
         adapters,
         onStatus: (status) => {

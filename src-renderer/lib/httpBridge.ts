@@ -1,4 +1,5 @@
 import type { BridgeReply, KernelLabBridge, KernelLabEvent, MethodName } from '../../src-main/core/contract/index.ts';
+import { postToServer } from './serverPost.ts';
 
 const tokenKey = 'kernellab.token';
 
@@ -17,16 +18,6 @@ function takeToken(): string | null {
   return sessionStorage.getItem(tokenKey);
 }
 
-/** The server's JSON answer; a body that is not JSON (a proxy's error page) becomes an internal error naming the status. */
-async function bridgeReply(response: Response): Promise<BridgeReply> {
-  const text = await response.text();
-  try {
-    return JSON.parse(text) as BridgeReply;
-  } catch {
-    return { ok: false, error: { code: 'internal', message: `HTTP ${response.status}: ${text.slice(0, 200)}` } };
-  }
-}
-
 /**
  * Browser mode's import: the chosen export file posted as it is to `/api/import/runs`, which
  * writes it to a temporary file and imports it from there a part at a time; the page never reads
@@ -34,13 +25,10 @@ async function bridgeReply(response: Response): Promise<BridgeReply> {
  */
 export async function uploadRunsExport(file: Blob): Promise<BridgeReply> {
   const token = sessionStorage.getItem(tokenKey);
-  const response = await fetch('/api/import/runs', {
-    method: 'POST',
+  return postToServer('/api/import/runs', {
     headers: { 'Content-Type': 'application/json', ...(token && { Authorization: `Bearer ${token}` }) },
     body: file,
-    credentials: 'same-origin',
   });
-  return bridgeReply(response);
 }
 
 /** Browser mode: the same bridge shape as the Electron preload, over HTTP JSON and SSE. */
@@ -53,13 +41,7 @@ export function createHttpBridge(): KernelLabBridge {
 
   return {
     async invoke(method: MethodName, input: unknown): Promise<BridgeReply> {
-      const response = await fetch(`/api/call/${method}`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(input ?? {}),
-        credentials: 'same-origin',
-      });
-      return bridgeReply(response);
+      return postToServer(`/api/call/${method}`, { headers, body: JSON.stringify(input ?? {}) });
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -18,6 +18,11 @@ function remembered(): string | null {
   }
 }
 
+/** Whether the page's language is the user's switch (it wins over everything else in startLocale). */
+export function localeChosen(): boolean {
+  return localeOf(remembered()) !== undefined;
+}
+
 export function startLocale(): Locale {
   const fromAddress = new URLSearchParams(window.location.search).get('lang');
   const locale = pickLocale([remembered(), fromAddress, ...navigator.languages, navigator.language]);

@@ -6,6 +6,7 @@
  * still validates every spec it receives.
  */
 import type { InitializerInput, InitializerName, LayerSpecInput, ModelSpecInput } from '../../src-main/core/contract/index.ts';
+import { m } from '../../i18n/paraglide/messages.js';
 import { activations, paddings } from './contractLists.ts';
 
 export type LayerType = LayerSpecInput['type'];
@@ -22,11 +23,19 @@ export type FieldKind =
   /** L1/L2 factors; both empty or 0 leave the regulariser out. */
   | { kind: 'regularizer' };
 
+/**
+ * A field's label in the page's language: a message read when the builder renders, not when this
+ * module loads (that is before the page has chosen its language).
+ */
+export type Label = () => string;
+
 /** One field of a layer type's editor; `FieldDef` alone is any layer type's field. */
 export type FieldDef<T extends LayerType = LayerType> = {
   [K in T]: {
     name: FieldName<K>;
-    label: string;
+    label: Label;
+    /** The Keras argument it is, shown as the field's tooltip so a user can find it in a Keras script. */
+    keras: string;
     def: FieldKind;
     /** Left out of the spec when empty (e.g. pool strides default to the pool size). */
     optional?: boolean;
@@ -42,7 +51,8 @@ export type RegularizerDraft = { l1: number | ''; l2: number | '' };
 export type DraftValue = string | number | boolean | undefined | InitializerDraft | RegularizerDraft;
 
 type InitializerParam<T extends InitializerName> = Exclude<keyof Extract<InitializerObject, { type: T }>, 'type'> & string;
-export type InitializerParamDef = { name: string; label: string; def: FieldKind };
+/** An initialiser's number; its name is the Keras argument (the contract spells them as Keras does). */
+export type InitializerParamDef = { name: string; label: Label; def: FieldKind };
 
 const distributionOptions = ['truncated_normal', 'untruncated_normal', 'uniform'] as const;
 
@@ -55,25 +65,25 @@ const initializerParamTable = {
   lecun_uniform: [],
   lecun_normal: [],
   variance_scaling: [
-    { name: 'scale', label: 'scale', def: { kind: 'number', min: 0, step: 0.1 } },
-    { name: 'mode', label: 'mode', def: { kind: 'enum', options: ['fan_in', 'fan_out', 'fan_avg'] } },
-    { name: 'distribution', label: 'distribution', def: { kind: 'enum', options: distributionOptions } },
+    { name: 'scale', label: m.builder_label_init_scale, def: { kind: 'number', min: 0, step: 0.1 } },
+    { name: 'mode', label: m.builder_label_init_mode, def: { kind: 'enum', options: ['fan_in', 'fan_out', 'fan_avg'] } },
+    { name: 'distribution', label: m.builder_label_init_distribution, def: { kind: 'enum', options: distributionOptions } },
   ],
   random_normal: [
-    { name: 'mean', label: 'mean', def: { kind: 'number', step: 0.01 } },
-    { name: 'stddev', label: 'stddev', def: { kind: 'number', min: 0, step: 0.01 } },
+    { name: 'mean', label: m.builder_label_init_mean, def: { kind: 'number', step: 0.01 } },
+    { name: 'stddev', label: m.builder_label_init_stddev, def: { kind: 'number', min: 0, step: 0.01 } },
   ],
   truncated_normal: [
-    { name: 'mean', label: 'mean', def: { kind: 'number', step: 0.01 } },
-    { name: 'stddev', label: 'stddev', def: { kind: 'number', min: 0, step: 0.01 } },
+    { name: 'mean', label: m.builder_label_init_mean, def: { kind: 'number', step: 0.01 } },
+    { name: 'stddev', label: m.builder_label_init_stddev, def: { kind: 'number', min: 0, step: 0.01 } },
   ],
   random_uniform: [
-    { name: 'minval', label: 'min', def: { kind: 'number', step: 0.01 } },
-    { name: 'maxval', label: 'max', def: { kind: 'number', step: 0.01 } },
+    { name: 'minval', label: m.builder_label_init_minval, def: { kind: 'number', step: 0.01 } },
+    { name: 'maxval', label: m.builder_label_init_maxval, def: { kind: 'number', step: 0.01 } },
   ],
   zeros: [],
   ones: [],
-  constant: [{ name: 'value', label: 'value', def: { kind: 'number', step: 0.01 } }],
+  constant: [{ name: 'value', label: m.builder_label_init_value, def: { kind: 'number', step: 0.01 } }],
 } satisfies { [T in InitializerName]: (InitializerParamDef & { name: InitializerParam<T> })[] };
 
 type ParamNotOffered = {
@@ -100,50 +110,76 @@ const padding = { kind: 'enum', options: paddings } as const satisfies FieldKind
 
 /** Initialisers, bias and regularisers: the same five fields on conv2d, dense and the output. */
 const weightFieldDefs = [
-  { name: 'kernelInitializer', label: 'kernel init', def: { kind: 'initializer' }, weights: true },
-  { name: 'biasInitializer', label: 'bias init', def: { kind: 'initializer' }, weights: true },
-  { name: 'useBias', label: 'bias', def: { kind: 'boolean' }, weights: true },
-  { name: 'kernelRegularizer', label: 'kernel L1/L2', def: { kind: 'regularizer' }, weights: true, optional: true },
-  { name: 'biasRegularizer', label: 'bias L1/L2', def: { kind: 'regularizer' }, weights: true, optional: true },
+  {
+    name: 'kernelInitializer',
+    label: m.builder_label_kernel_initializer,
+    keras: 'kernel_initializer',
+    def: { kind: 'initializer' },
+    weights: true,
+  },
+  {
+    name: 'biasInitializer',
+    label: m.builder_label_bias_initializer,
+    keras: 'bias_initializer',
+    def: { kind: 'initializer' },
+    weights: true,
+  },
+  { name: 'useBias', label: m.builder_label_use_bias, keras: 'use_bias', def: { kind: 'boolean' }, weights: true },
+  {
+    name: 'kernelRegularizer',
+    label: m.builder_label_kernel_regularizer,
+    keras: 'kernel_regularizer',
+    def: { kind: 'regularizer' },
+    weights: true,
+    optional: true,
+  },
+  {
+    name: 'biasRegularizer',
+    label: m.builder_label_bias_regularizer,
+    keras: 'bias_regularizer',
+    def: { kind: 'regularizer' },
+    weights: true,
+    optional: true,
+  },
 ] as const;
 
 const fields = {
   conv2d: [
-    { name: 'filters', label: 'filters', def: { kind: 'int', min: 1 } },
-    { name: 'kernelSize', label: 'kernel', def: { kind: 'int', min: 1 } },
-    { name: 'strides', label: 'stride', def: { kind: 'int', min: 1 } },
-    { name: 'padding', label: 'padding', def: padding },
-    { name: 'activation', label: 'activation', def: { kind: 'enum', options: activations } },
+    { name: 'filters', label: m.builder_label_filters, keras: 'filters', def: { kind: 'int', min: 1 } },
+    { name: 'kernelSize', label: m.builder_label_kernel_size, keras: 'kernel_size', def: { kind: 'int', min: 1 } },
+    { name: 'strides', label: m.builder_label_strides, keras: 'strides', def: { kind: 'int', min: 1 } },
+    { name: 'padding', label: m.builder_label_padding, keras: 'padding', def: padding },
+    { name: 'activation', label: m.builder_label_activation, keras: 'activation', def: { kind: 'enum', options: activations } },
     ...weightFieldDefs,
   ],
   maxPool2d: [
-    { name: 'poolSize', label: 'pool', def: { kind: 'int', min: 1 } },
-    { name: 'strides', label: 'stride', def: { kind: 'int', min: 1 }, optional: true },
-    { name: 'padding', label: 'padding', def: padding },
+    { name: 'poolSize', label: m.builder_label_pool_size, keras: 'pool_size', def: { kind: 'int', min: 1 } },
+    { name: 'strides', label: m.builder_label_strides, keras: 'strides', def: { kind: 'int', min: 1 }, optional: true },
+    { name: 'padding', label: m.builder_label_padding, keras: 'padding', def: padding },
   ],
   avgPool2d: [
-    { name: 'poolSize', label: 'pool', def: { kind: 'int', min: 1 } },
-    { name: 'strides', label: 'stride', def: { kind: 'int', min: 1 }, optional: true },
-    { name: 'padding', label: 'padding', def: padding },
+    { name: 'poolSize', label: m.builder_label_pool_size, keras: 'pool_size', def: { kind: 'int', min: 1 } },
+    { name: 'strides', label: m.builder_label_strides, keras: 'strides', def: { kind: 'int', min: 1 }, optional: true },
+    { name: 'padding', label: m.builder_label_padding, keras: 'padding', def: padding },
   ],
   batchNorm: [
-    { name: 'momentum', label: 'momentum', def: { kind: 'number', min: 0, max: 1, step: 0.01 } },
-    { name: 'epsilon', label: 'epsilon', def: { kind: 'number', min: 0, step: 0.001 } },
+    { name: 'momentum', label: m.builder_label_momentum, keras: 'momentum', def: { kind: 'number', min: 0, max: 1, step: 0.01 } },
+    { name: 'epsilon', label: m.builder_label_epsilon, keras: 'epsilon', def: { kind: 'number', min: 0, step: 0.001 } },
   ],
-  dropout: [{ name: 'rate', label: 'rate', def: { kind: 'number', min: 0, max: 1, step: 0.05 } }],
+  dropout: [{ name: 'rate', label: m.builder_label_rate, keras: 'rate', def: { kind: 'number', min: 0, max: 1, step: 0.05 } }],
   lrn: [
-    { name: 'depthRadius', label: 'radius', def: { kind: 'int', min: 0 } },
-    { name: 'bias', label: 'bias', def: { kind: 'number', step: 0.1 } },
-    { name: 'alpha', label: 'alpha', def: { kind: 'number', step: 0.0001 } },
-    { name: 'beta', label: 'beta', def: { kind: 'number', step: 0.05 } },
+    { name: 'depthRadius', label: m.builder_label_depth_radius, keras: 'depth_radius', def: { kind: 'int', min: 0 } },
+    { name: 'bias', label: m.builder_label_lrn_bias, keras: 'bias', def: { kind: 'number', step: 0.1 } },
+    { name: 'alpha', label: m.builder_label_alpha, keras: 'alpha', def: { kind: 'number', step: 0.0001 } },
+    { name: 'beta', label: m.builder_label_beta, keras: 'beta', def: { kind: 'number', step: 0.05 } },
   ],
   flatten: [],
   dense: [
-    { name: 'units', label: 'units', def: { kind: 'int', min: 1 } },
-    { name: 'activation', label: 'activation', def: { kind: 'enum', options: activations } },
+    { name: 'units', label: m.builder_label_units, keras: 'units', def: { kind: 'int', min: 1 } },
+    { name: 'activation', label: m.builder_label_activation, keras: 'activation', def: { kind: 'enum', options: activations } },
     ...weightFieldDefs,
   ],
-  activation: [{ name: 'activation', label: 'activation', def: { kind: 'enum', options: activations } }],
+  activation: [{ name: 'activation', label: m.builder_label_activation, keras: 'activation', def: { kind: 'enum', options: activations } }],
 } satisfies { [T in LayerType]: FieldDef<T>[] };
 
 // Every field of every layer type is offered (svelte-check names the ones that are not).
@@ -152,9 +188,47 @@ const _everyFieldOffered: [NotOffered] extends [never] ? true : { notOffered: No
 
 export const layerFields: { [T in LayerType]: FieldDef<T>[] } = fields;
 
+/**
+ * The Keras class each layer type is written as (core/models/keras/kerasExport.ts), for the
+ * fields' tooltips; lrn has no Keras layer, so it is TensorFlow's function. kerasNames.test.ts
+ * checks these and the fields' argument names against what the export writes.
+ */
+export const kerasClass: Record<LayerType | 'output', string> = {
+  conv2d: 'Conv2D',
+  maxPool2d: 'MaxPooling2D',
+  avgPool2d: 'AveragePooling2D',
+  batchNorm: 'BatchNormalization',
+  dropout: 'Dropout',
+  lrn: 'tf.nn.local_response_normalization',
+  flatten: 'Flatten',
+  dense: 'Dense',
+  activation: 'Activation',
+  output: 'Dense',
+};
+
+/** The Keras class of each initialiser (keras.initializers), for its numbers' tooltips. */
+export const kerasInitializerClass: Record<InitializerName, string> = {
+  glorot_uniform: 'GlorotUniform',
+  glorot_normal: 'GlorotNormal',
+  he_uniform: 'HeUniform',
+  he_normal: 'HeNormal',
+  lecun_uniform: 'LecunUniform',
+  lecun_normal: 'LecunNormal',
+  variance_scaling: 'VarianceScaling',
+  random_normal: 'RandomNormal',
+  truncated_normal: 'TruncatedNormal',
+  random_uniform: 'RandomUniform',
+  zeros: 'Zeros',
+  ones: 'Ones',
+  constant: 'Constant',
+};
+
+/** Where a field goes in a Keras script, as its tooltip says it: `Conv2D(kernel_size=…)`. */
+export const kerasCall = (owner: string, argument: string): string => `${owner}(${argument}=…)`;
+
 /** The output layer's fields: a dense layer's weight fields (checked against ModelSpec['output']). */
 type OutputField = Exclude<keyof NonNullable<ModelSpecInput['output']>, never> & string;
-export const outputFields: { name: OutputField; label: string; def: FieldKind; optional?: boolean }[] = [...weightFieldDefs];
+export const outputFields: { name: OutputField; label: Label; keras: string; def: FieldKind; optional?: boolean }[] = [...weightFieldDefs];
 type OutputNotOffered = Exclude<OutputField, (typeof weightFieldDefs)[number]['name']>;
 const _everyOutputFieldOffered: [OutputNotOffered] extends [never] ? true : { notOffered: OutputNotOffered } = true;
 

@@ -1,5 +1,6 @@
 import { flushSync } from 'svelte';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { setLocale } from '../../i18n/paraglide/runtime.js';
 import { runDuration, RunsGrid } from './runsGrid.svelte.ts';
 import { defaultParamColumns, RunsTableState } from './runsTable.svelte.ts';
 
@@ -125,6 +126,24 @@ describe('RunsTableState: columns', () => {
     expect(table.metricChoices).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss', 'gone_metric']);
     expect(table.hasMetricColumn('gone_metric', 'last')).toBe(true);
     expect(table.hasMetricColumn('gone_metric', 'best')).toBe(false);
+  });
+
+  it('says in the page’s language that it could not read the columns, with the core’s reason', async () => {
+    // A sweep id the store refuses (ids are positive): the columns cannot be asked for.
+    const table = new RunsTableState();
+    table.sweepId = -1;
+    await table.followData();
+    const en = (table.error as Error).message;
+    expect(en).toMatch(/^Could not read which columns these runs have: .*sweepId/);
+    try {
+      setLocale('ko', { reload: false });
+      await table.followData();
+      const ko = (table.error as Error).message;
+      expect(ko).toMatch(/^이 실행들에 어떤 열이 있는지 읽지 못했습니다: .*sweepId/);
+      expect(ko).not.toMatch(/Could not|which columns/);
+    } finally {
+      setLocale('en', { reload: false });
+    }
   });
 
   it('rows carry the values of the columns chosen', async () => {

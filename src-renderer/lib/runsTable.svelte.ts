@@ -1,3 +1,4 @@
+import { m } from '../../i18n/paraglide/messages.js';
 import type { ListRunsQuery, RunRow, RunsFilter, RunStatus, SummaryField } from '../../src-main/core/contract/runs.ts';
 import { call } from './api.ts';
 import { errorMessage } from './format.ts';
@@ -118,8 +119,7 @@ export class RunsTableState {
       if (JSON.stringify(params) !== JSON.stringify(this.paramColumns)) this.paramColumns = params;
       if (JSON.stringify(metrics) !== JSON.stringify(this.metricColumns)) this.metricColumns = metrics;
     } catch (error) {
-      if (generation === this.#columnsGeneration)
-        this.error = new Error(`Could not read which columns these runs have: ${errorMessage(error)}`);
+      if (generation === this.#columnsGeneration) this.error = new Error(m.runs_columns_unreadable({ reason: errorMessage(error) }));
     }
   }
 

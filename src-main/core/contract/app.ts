@@ -112,7 +112,8 @@ export type AppInfo = z.infer<typeof AppInfo>;
 export const Health = z.object({
   ok: z.boolean(),
   uptimeMs: z.number(),
-  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+  /** Each check's `detail` sentence, with `detailCode` its coded form for the page (coreText.ts). */
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string(), detailCode: CoreText.optional() })),
 });
 export type Health = z.infer<typeof Health>;
 

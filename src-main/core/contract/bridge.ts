@@ -41,10 +41,11 @@ export interface KernelLabBridge {
   pickPaths?(kind: 'files' | 'folder'): Promise<PickedPath[]>;
   /**
    * Desktop app only: tells main the language the page has set (a locale of the catalogue), so
-   * the menu, file dialogs and error boxes main shows speak it too. A value that is not one is
+   * the menu, file dialogs and error boxes main shows speak it too, and whether it is the user's
+   * switch (`chosen`), which main remembers for its next start. A value that is not one is
    * refused and changes nothing. Absent in browser mode, where the page draws all it says.
    */
-  setPageLanguage?(locale: string): Promise<BridgeReply>;
+  setPageLanguage?(locale: string, chosen: boolean): Promise<BridgeReply>;
 }
 
 /** A file or folder chosen in main's dialog: an opaque token and the name to show. */

@@ -32,6 +32,7 @@ import { backendTextParams } from './backendText.ts';
 import { datasetPathTextParams } from './datasetPathText.ts';
 import { datasetStateTextParams } from './datasetStateText.ts';
 import { downloadTextParams } from './downloadText.ts';
+import { healthTextParams } from './healthText.ts';
 import { importTextParams } from './importText.ts';
 import { kerasTextParams } from './kerasText.ts';
 import { sweepTextParams } from './sweepText.ts';
@@ -73,6 +74,7 @@ export const coreTextParams = {
   error_service_stopped_unanswered: z.object({ exitCode: word }).strict(),
   error_service_gave_up: z.object({ times: count, seconds: count, exitCode: word }).strict(),
   error_page_language: z.object({ locales: word, value: word }).strict(),
+  error_page_language_chosen: z.object({ value: word }).strict(),
   // A path in a desktop call that is not a live token of main's file dialog (electron/pathGrants.ts): the sentence, and its issue after the field.
   error_path_not_picked: z.object({ method: word, field: word }).strict(),
   issue_path_not_picked: z.object({}).strict(),
@@ -138,6 +140,9 @@ export const coreTextParams = {
   db_disk_full: z.object({ path: word, dbStep: word }).strict(),
   db_read_only: z.object({ path: word, code: word, dbStep: word, folder: word }).strict(),
   db_failed: z.object({ path: word, dbStep: word, reason: word }).strict(),
+  // The database file deleted or replaced under a running KernelLab (core/db/storeContext.ts fileGone): the health check's line.
+  db_gone_deleted: z.object({ path: word }).strict(),
+  db_gone_replaced: z.object({ path: word }).strict(),
   // A runs export refused on import (db/importChecks.ts): the heading, then each reason after its field path.
   error_import_invalid: z.object({}).strict(),
   import_missing: z.object({}).strict(),
@@ -531,6 +536,7 @@ export const coreTextParams = {
   ...datasetStateTextParams(problems),
   ...backendTextParams,
   ...sweepTextParams(problems),
+  ...healthTextParams,
 } as const;
 
 export type CoreTextCode = keyof typeof coreTextParams;

@@ -168,6 +168,11 @@ export class RunStore extends StoreSweeps {
     return this.#ctx.fileProblem();
   }
 
+  /** fileProblem's sentence with its coded form, for the health check the About page shows. */
+  fileGone(): { sentence: string; text: CoreText } | null {
+    return this.#ctx.fileGone();
+  }
+
   // ── runs ─────────────────────────────────────────────────────────────────
 
   /** Creates a run (queued by default) and its params (runParams) in one transaction. */

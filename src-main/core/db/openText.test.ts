@@ -75,6 +75,35 @@ describe('a database KernelLab refuses to open', () => {
     expect(info(home, 'en', user).err).toContain('(SQLITE_CANTOPEN): opening the database failed. The data folder');
   });
 
+  it('says a database from a newer KernelLab in Korean from the real `runs ls`, and in English as before', () => {
+    const home = join(tmp.dir, 'home');
+    mkdirSync(home);
+    const path = join(home, 'kernellab.db');
+    const opened = openDatabase(path);
+    opened.db.prepare("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (99, 'from_the_future', 'x', 1)").run();
+    opened.db.close();
+    const { KERNELLAB_LANG: _pinned, ...env } = process.env;
+    const runsLs = (lang: string) =>
+      spawnSync(process.execPath, [cliPath, '--home', home, '--lang', lang, 'runs', 'ls'], { encoding: 'utf8', env });
+    const ko = runsLs('ko');
+    expect(ko.status).toBe(1);
+    expect(ko.stdout).toBe('');
+    expect(ko.stderr).toBe(
+      `kernellab: 데이터베이스 ${path}은(는) 더 새로운 KernelLab이 썼습니다(스키마 버전 99, 이 앱은 ${opened.version}까지 압니다). ` +
+        '파일은 그대로 두었습니다. 더 새로운 KernelLab을 설치하거나 --home으로 다른 데이터 폴더를 고르세요.\n',
+    );
+    const en = runsLs('en');
+    expect(en.status).toBe(1);
+    expect(en.stderr).toBe(
+      `kernellab: The database ${path} was written by a newer KernelLab (schema version 99; this app knows up to ${opened.version}). ` +
+        'It was left untouched: install the newer KernelLab, or choose another data folder with --home.\n',
+    );
+    // Refused before anything was written: the file still says 99.
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 99 });
+    db.close();
+  });
+
   it('says a truncated, a damaged, a foreign and a newer database in Korean', () => {
     const path = join(tmp.dir, 'k.db');
     const store = RunStore.open(path);

@@ -6,6 +6,7 @@
  * reaches the handle.
  */
 import { statSync } from 'node:fs';
+import { coreText, type CoreText } from '../contract/coreText.ts';
 import type { RunStatus } from '../contract/index.ts';
 import type { EventBus } from '../events.ts';
 import { DatabaseError, describeSqliteError, type SqliteDatabase } from './database.ts';
@@ -81,12 +82,24 @@ export class StoreContext {
    * or replaced while it is open, so every write first checks the file is still the one opened.
    */
   fileProblem(): string | null {
+    return this.fileGone()?.sentence ?? null;
+  }
+
+  /** fileProblem's sentence with its coded form (db_gone_*), for a reader in the user's language (the About page's health line). */
+  fileGone(): { sentence: string; text: CoreText } | null {
     if (!this.#identity) return null;
     const now = statSync(this.path, { throwIfNoEntry: false });
+    const path = this.path.slice(0, 1000);
     if (!now)
-      return `The database ${this.path} was deleted while KernelLab had it open; restart KernelLab (it starts a new, empty database there)`;
+      return {
+        sentence: `The database ${this.path} was deleted while KernelLab had it open; restart KernelLab (it starts a new, empty database there)`,
+        text: coreText('db_gone_deleted', { path }),
+      };
     if (now.dev !== this.#identity.dev || now.ino !== this.#identity.ino)
-      return `The database ${this.path} was replaced by another file while KernelLab had it open; restart KernelLab to open the new one`;
+      return {
+        sentence: `The database ${this.path} was replaced by another file while KernelLab had it open; restart KernelLab to open the new one`,
+        text: coreText('db_gone_replaced', { path }),
+      };
     return null;
   }
 

@@ -76,6 +76,7 @@ describe("a run on a browser's GPU that does not complete", () => {
       host: new GpuHost(() => answeringWorker(answer)),
       agentId: randomUUID(),
       hostName: 'a test page',
+      jobName: 'a test job',
       backends: ['webgpu'],
       adapters: [],
       signal: stop.signal,
@@ -105,6 +106,8 @@ describe("a run on a browser's GPU that does not complete", () => {
     expect(failed.textCode).toEqual({ code: 'gpu_host_ended', params: { runId, name: run.name, runStatus: 'failed' } });
     expect(storedErrorText(failed.text, failed.textCode, null, 'ko')).toBe(`실행 ${runId} (${run.name}): 끝남 (실패)`);
     expect(storedErrorText(failed.text, failed.textCode, null, 'en')).toBe(failed.text);
+    // The page names itself and its job in its own language; the server keeps both as given.
+    expect((await service.call('agents.list', {})).map((agent) => [agent.host, agent.job])).toContainEqual(['a test page', 'a test job']);
   });
 
   it('stores the adapter the run trained on coded, so the run and the panel say it in Korean', async () => {

@@ -41,6 +41,8 @@ export interface LenderOptions {
   agentId: string;
   /** How the page names itself to the server (the browser, its platform). */
   hostName: string;
+  /** What it does there, as the agents table and a run's record say it: made by the page in its language ("a browser's GPU"). */
+  jobName: string;
   backends: readonly GpuHostBackend[];
   /** The adapters behind those backends, as the browser names them: the server judges software ones and `auto` reads them. */
   adapters: readonly GpuAdapter[];
@@ -77,7 +79,7 @@ export async function lendGpu(o: LenderOptions): Promise<void> {
     agent: {
       id: o.agentId,
       host: o.hostName,
-      job: "a browser's GPU",
+      job: o.jobName,
       version: '',
       backends: [...o.backends],
       maxRuns: null,
@@ -430,7 +432,7 @@ class LentRun {
           backend: message.backend,
           device,
           ...(deviceCode && { deviceCode }),
-          runtime: { ...message.runtime, agent: { host: this.#o.hostName, job: "a browser's GPU", agent: this.#o.agentId } },
+          runtime: { ...message.runtime, agent: { host: this.#o.hostName, job: this.#o.jobName, agent: this.#o.agentId } },
         });
         break;
       }
