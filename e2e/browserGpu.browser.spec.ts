@@ -33,6 +33,7 @@ interface Detail {
   status: string;
   backend: string;
   device: string;
+  deviceCode: { code: string; params: Record<string, unknown> } | null;
   error: string | null;
   environment: Record<string, unknown>;
 }
@@ -76,6 +77,8 @@ test("a sweep's webgpu point waits for a browser GPU, trains in the page's Worke
   expect(gpu.backend).toBe('webgpu');
   // SwiftShader here: recorded as a software adapter, never called a GPU.
   expect(gpu.device).toMatch(/^WebGPU on .*software adapter \(SwiftShader\), not a GPU$/);
+  // The real Worker's line comes with its code, stored for the page's language.
+  expect(gpu.deviceCode).toMatchObject({ code: 'gpu_adapter_software_named', params: { api: 'WebGPU', rasteriser: 'SwiftShader' } });
   expect(gpu.environment.runtime).toMatchObject({ adapter: { isFallbackAdapter: true } });
   const lossOf = async (id: number) =>
     (await callServed<Series>(app.url, 'runs.metrics', { id, keys: ['loss', 'val_loss', 'val_accuracy'] })).series;

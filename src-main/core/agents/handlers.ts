@@ -410,9 +410,13 @@ export class AgentServer {
     const value = (v: number | 'NaN' | 'Infinity' | '-Infinity' | null) => (v === null ? null : decodeMetricValue(v));
     switch (event.type) {
       case 'started':
-        return event.runtime === undefined
-          ? { type: 'started', backend: event.backend, device: event.device }
-          : { type: 'started', backend: event.backend, device: event.device, runtime: event.runtime };
+        return {
+          type: 'started',
+          backend: event.backend,
+          device: event.device,
+          ...(event.deviceCode && { deviceCode: event.deviceCode }),
+          ...(event.runtime !== undefined && { runtime: event.runtime }),
+        };
       case 'progress':
         return { ...event, loss: decodeMetricValue(event.loss), accuracy: decodeMetricValue(event.accuracy) };
       case 'epoch':

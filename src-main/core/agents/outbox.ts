@@ -130,7 +130,13 @@ export class Outbox {
       case 'started':
         return {
           seq,
-          event: { type: 'started', backend: event.backend, device: event.device, ...(event.runtime && { runtime: event.runtime }) },
+          event: {
+            type: 'started',
+            backend: event.backend,
+            device: event.device,
+            ...(event.deviceCode && { deviceCode: event.deviceCode }),
+            ...(event.runtime && { runtime: event.runtime }),
+          },
         };
       case 'progress':
         return { seq, event: { ...event, loss: encodeMetricValue(event.loss), accuracy: encodeMetricValue(event.accuracy) } };

@@ -115,6 +115,11 @@ export const AgentEvent = z.discriminatedUnion('type', [
       type: z.literal('started'),
       backend: z.string().min(1).max(50),
       device: z.string().max(500),
+      /**
+       * `device` coded (coreText.ts), so the run shows it in the user's language; absent from agents
+       * before it. A code this server does not know is dropped, not refused: the English is kept.
+       */
+      deviceCode: CoreText.optional().catch(undefined),
       runtime: Runtime.optional(),
     })
     .strict(),

@@ -54,7 +54,16 @@ export type GpuAdapter = z.infer<typeof GpuAdapter>;
 export const GpuHostReport = z.object({
   /** How the page named itself ("a browser on Linux x86_64"). */
   host: z.string(),
-  adapters: z.array(z.object({ adapter: GpuAdapter, /** gpuAdapter.describeAdapter's line. */ device: z.string(), software: z.boolean() })),
+  adapters: z.array(
+    z.object({
+      adapter: GpuAdapter,
+      /** gpuAdapter.describeAdapter's line. */
+      device: z.string(),
+      /** `device` coded (coreText.ts), for the page's language; absent from older cores. */
+      deviceCode: CoreText.optional(),
+      software: z.boolean(),
+    }),
+  ),
   /** When the page reported it (ms since the epoch). */
   reportedAt: z.number(),
   /** Whether that page is lending right now (its agent said hello and was heard within a lease). */

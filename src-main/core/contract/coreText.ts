@@ -507,16 +507,26 @@ export const coreTextParams = {
   gpu_host_run_taken_back: z.object({ runId: id, name: word }).strict(),
   gpu_host_starting: z.object({}).strict(),
   gpu_host_stopped: z.object({}).strict(),
-  gpu_host_training_on: z.object({ runId: id, name: word, device: word }).strict(),
+  // `device`: the adapter's line (gpuhost/gpuAdapter.ts), coded inside (a plain string from older cores still validates).
+  gpu_host_training_on: z.object({ runId: id, name: word, device: wordOrProblems }).strict(),
   gpu_host_waiting: z.object({ reason: word }).strict(),
   gpu_host_waiting_no_run: z.object({}).strict(),
   gpu_host_waiting_no_run_for_gpu: z.object({}).strict(),
   // What `auto` picks and why (core/gpuhost/autoBackend.ts), and why a run failed in a browser's GPU (gpuFailure.ts).
   // `device`: tensorflow's probe line, coded inside (a plain string from older cores still validates).
   auto_cuda: z.object({ device: wordOrProblems }).strict(),
-  auto_lending: z.object({ host: word, device: word, agoSeconds: count }).strict(),
-  auto_not_lending: z.object({ host: word, device: word, agoSeconds: count, backend: word }).strict(),
-  auto_software: z.object({ device: word, agoSeconds: count, backend: word }).strict(),
+  // `device` of the next three: a browser adapter's line, coded inside as gpu_adapter_* (a plain string still validates).
+  auto_lending: z.object({ host: word, device: wordOrProblems, agoSeconds: count }).strict(),
+  auto_not_lending: z.object({ host: word, device: wordOrProblems, agoSeconds: count, backend: word }).strict(),
+  auto_software: z.object({ device: wordOrProblems, agoSeconds: count, backend: word }).strict(),
+  // A browser GPU host's adapter (gpuhost/gpuAdapter.ts describeAdapter): `api` WebGPU or WebGL, `adapter` its names as the
+  // browser gives them (or gpu_adapter_unnamed*, coded inside), `rasteriser` the software rasteriser's name.
+  gpu_adapter_gpu: z.object({ api: word, adapter: wordOrProblems }).strict(),
+  gpu_adapter_software: z.object({ api: word, adapter: wordOrProblems }).strict(),
+  gpu_adapter_software_named: z.object({ api: word, adapter: wordOrProblems, rasteriser: word }).strict(),
+  gpu_adapter_none: z.object({}).strict(),
+  gpu_adapter_unnamed: z.object({}).strict(),
+  gpu_adapter_unnamed_described: z.object({ description: word }).strict(),
   auto_no_browser: z.object({ backend: word }).strict(),
   gpu_failure_internal: z.object({ error: word }).strict(),
   gpu_failure_lost: z.object({ error: word }).strict(),

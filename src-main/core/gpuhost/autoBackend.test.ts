@@ -57,7 +57,12 @@ describe('chooseAutoBackend', () => {
     });
     expect(gone.reasonCode).toEqual({
       code: 'auto_not_lending',
-      params: { host: 'a browser on MacIntel', device: 'AMD Radeon 780M', agoSeconds: 10_800, backend: 'wasm' },
+      params: {
+        host: 'a browser on MacIntel',
+        device: [{ sentence: 'AMD Radeon 780M', path: '', text: null }],
+        agoSeconds: 10_800,
+        backend: 'wasm',
+      },
     });
   });
 
@@ -91,6 +96,11 @@ describe('chooseAutoBackend', () => {
     expect(soft.backend).toBe('wasm');
     expect(soft.reason).toContain('auto never picks a software adapter');
     expect(chooseAutoBackend(wasmOnly, 'wasm', [], now).reason).toContain('no browser has lent its GPU yet');
+    // A page that offered no adapter at all: said in Korean too.
+    const none = chooseAutoBackend(wasmOnly, 'wasm', [report([], false)], now);
+    expect(none.reason).toContain('the browser adapter reported 3 min 0 s ago is no adapter;');
+    expect(coreTextOf(none.reasonCode, none.reason, 'en')).toBe(none.reason);
+    expect(coreTextOf(none.reasonCode, none.reason, 'ko')).toContain('3분 0초 전에 보고된 브라우저 어댑터는 어댑터 없음입니다.');
   });
 });
 
@@ -124,8 +134,17 @@ describe('auto with a browser lending its GPU (service)', () => {
       adapters: [{ software: true, device: 'WebGPU on google swiftshader — software adapter (SwiftShader), not a GPU' }],
     });
     expect(Date.now() - info.gpuHosts[0]!.reportedAt).toBeLessThan(60_000);
+    // This machine's browser-GPU list and the auto line say the adapter in the page's language; English as before.
+    const listed = info.gpuHosts[0]!.adapters[0]!;
+    expect(coreTextOf(listed.deviceCode, '', 'en')).toBe(listed.device);
+    expect(coreTextOf(listed.deviceCode, '', 'ko')).toBe('google swiftshader의 WebGPU(소프트웨어 어댑터 SwiftShader, GPU 아님)');
     expect(info.auto.backend).toBe(info.chosenBackend);
     expect(info.auto.reason).toContain('auto never picks a software adapter');
+    // The page's English says the time as the catalogue does ('0 s ago' for the core's 'just now'); the device as the core.
+    expect(coreTextOf(info.auto.reasonCode, '', 'en')).toContain(`is ${listed.device}; auto never picks`);
+    expect(coreTextOf(info.auto.reasonCode, '', 'ko')).toMatch(
+      /^이 컴퓨터에는 CUDA GPU가 없습니다\. .+ 전에 보고된 브라우저 어댑터는 google swiftshader의 WebGPU\(소프트웨어 어댑터 SwiftShader, GPU 아님\)입니다\. /,
+    );
     expect(await as('agent.claim', { agentId: agentId(1) })).toMatchObject({ job: null });
     expect(service.context.store.getRun(unpinned)?.status).toBe('queued');
   }, 60_000);
@@ -135,6 +154,10 @@ describe('auto with a browser lending its GPU (service)', () => {
     const info = await service.call('app.info', {});
     expect(info.gpuHosts.map((h) => h.host)).toEqual(['a browser on MacIntel', 'a browser on Linux x86_64']);
     expect(info.auto).toMatchObject({ backend: 'webgpu', reason: expect.stringContaining('WebGPU on GPU amd rdna-3 (AMD Radeon 780M)') });
+    expect(coreTextOf(info.auto.reasonCode, '', 'en')).toContain('lends its GPU now (WebGPU on GPU amd rdna-3 (AMD Radeon 780M), reported');
+    expect(coreTextOf(info.auto.reasonCode, '', 'ko')).toMatch(
+      /^이 컴퓨터에는 CUDA GPU가 없습니다\. a browser on MacIntel이\(가\) 지금 GPU를 빌려주고 있으므로\(GPU amd rdna-3 \(AMD Radeon 780M\)의 WebGPU, .+ 전 보고됨\) /,
+    );
     const claimed = await as('agent.claim', { agentId: agentId(2) });
     expect(claimed.job).toMatchObject({ runId: unpinned });
     expect(claimed.job!.hyperparameters).not.toHaveProperty('backend');

@@ -16,9 +16,9 @@ import {
   type GpuHostBackend,
   type GpuHostReport,
 } from '../contract/app.ts';
-import { coreText } from '../contract/coreText.ts';
+import { coreText, type ProblemText } from '../contract/coreText.ts';
 import { formatDuration } from '../contract/sweeps.ts';
-import { describeAdapter, isSoftwareAdapter } from './gpuAdapter.ts';
+import { adapterLine, isSoftwareAdapter } from './gpuAdapter.ts';
 
 /** The settings key of the cached reports. */
 export const gpuHostReportsKey = 'gpuHostReports';
@@ -83,7 +83,7 @@ export function gpuHostReports(store: SettingsStore, lendingNow: (agentId: strin
   return readStored(store).map((r) => ({
     agentId: r.agentId,
     host: r.host,
-    adapters: r.adapters.map((adapter) => ({ adapter, device: describeAdapter(adapter), software: isSoftwareAdapter(adapter) })),
+    adapters: r.adapters.map((adapter) => ({ adapter, ...adapterLine(adapter), software: isSoftwareAdapter(adapter) })),
     reportedAt: r.reportedAt,
     lending: lendingNow(r.agentId),
   }));
@@ -99,6 +99,11 @@ export function hardwareBackendOf(adapters: readonly GpuAdapter[]): GpuHostBacke
 export function tensorflowOnGpu(backends: readonly BackendProbe[]): boolean {
   return backends.some((b) => b.name === 'tensorflow' && b.available && b.detail.startsWith('CUDA GPU'));
 }
+
+/** A reported adapter's line as a coded parameter: its English, and its code where the report has one. */
+const deviceParam = (a: GpuHostReport['adapters'][number]): ProblemText[] => [
+  { sentence: a.device.slice(0, 4000), path: '', text: a.deviceCode ?? null },
+];
 
 /** How long ago, in whole seconds (a coded parameter), and in the core's English words ("3 min 10 s ago"). */
 const agoSeconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
@@ -125,32 +130,44 @@ export function chooseAutoBackend(
   const lending = reports.find((r) => r.lending && hardwareBackendOf(r.adapters.map((a) => a.adapter)) !== null);
   if (lending) {
     const backend = hardwareBackendOf(lending.adapters.map((a) => a.adapter))!;
-    const device = lending.adapters.find((a) => a.adapter.api === backend)!.device;
+    const offered = lending.adapters.find((a) => a.adapter.api === backend)!;
+    const device = offered.device;
     const seconds = agoSeconds(now - lending.reportedAt);
     return {
       backend,
       reason: `no CUDA GPU here; ${lending.host} lends its GPU now (${device}, reported ${ago(seconds)}), so runs that pin no backend may train there`,
-      reasonCode: coreText('auto_lending', { host: lending.host, device, agoSeconds: seconds }),
+      reasonCode: coreText('auto_lending', { host: lending.host, device: deviceParam(offered), agoSeconds: seconds }),
     };
   }
   const hardware = reports.find((r) => hardwareBackendOf(r.adapters.map((a) => a.adapter)) !== null);
   if (hardware) {
-    const device = hardware.adapters.find((a) => !a.software)!.device;
+    const offered = hardware.adapters.find((a) => !a.software)!;
+    const device = offered.device;
     const seconds = agoSeconds(now - hardware.reportedAt);
     return {
       backend: chosen,
       reason: `no CUDA GPU here; ${hardware.host} offered ${device} ${ago(seconds)} but is not lending now, so runs train on ${fallback}`,
-      reasonCode: coreText('auto_not_lending', { host: hardware.host, device, agoSeconds: seconds, backend: fallback }),
+      reasonCode: coreText('auto_not_lending', {
+        host: hardware.host,
+        device: deviceParam(offered),
+        agoSeconds: seconds,
+        backend: fallback,
+      }),
     };
   }
   const software = reports[0];
   if (software) {
-    const device = software.adapters[0]?.device ?? 'no adapter';
+    const offered = software.adapters[0];
+    const device = offered?.device ?? 'no adapter';
     const seconds = agoSeconds(now - software.reportedAt);
     return {
       backend: chosen,
       reason: `no CUDA GPU here; the browser adapter reported ${ago(seconds)} is ${device}; auto never picks a software adapter, so runs train on ${fallback}`,
-      reasonCode: coreText('auto_software', { device, agoSeconds: seconds, backend: fallback }),
+      reasonCode: coreText('auto_software', {
+        device: offered ? deviceParam(offered) : [{ sentence: device, path: '', text: coreText('gpu_adapter_none', {}) }],
+        agoSeconds: seconds,
+        backend: fallback,
+      }),
     };
   }
   return {

@@ -12,7 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GpuHostBackend } from '../contract/app.ts';
-import { describeAdapter, isSoftwareAdapter, type GpuAdapter } from './gpuAdapter.ts';
+import type { CoreText } from '../contract/coreText.ts';
+import { adapterLine, isSoftwareAdapter, type GpuAdapter } from './gpuAdapter.ts';
 
 /** The parts of WebGPU this file touches (the node-side tsconfig has no DOM types). */
 interface GpuAdapterInfoLike {
@@ -38,8 +39,9 @@ interface WebGlLike {
 export interface GpuBackend {
   name: GpuHostBackend;
   adapter: GpuAdapter;
-  /** The device line of the run (describeAdapter). */
+  /** The device line of the run (describeAdapter), and coded for the user's language. */
   device: string;
+  deviceCode: CoreText;
   software: boolean;
   /** Why webgpu did not load when the host fell back to webgl; null otherwise. */
   fallback: string | null;
@@ -88,7 +90,7 @@ async function loadWebGl(): Promise<GpuBackend> {
 }
 
 function withLabel(name: GpuHostBackend, adapter: GpuAdapter): GpuBackend {
-  return { name, adapter, device: describeAdapter(adapter), software: isSoftwareAdapter(adapter), fallback: null };
+  return { name, adapter, ...adapterLine(adapter), software: isSoftwareAdapter(adapter), fallback: null };
 }
 
 /**

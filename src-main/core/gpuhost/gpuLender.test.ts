@@ -7,24 +7,27 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storedErrorText } from '../../../i18n/coreText.ts';
+import { coreTextOf, storedErrorText } from '../../../i18n/coreText.ts';
 import type { MethodName } from '../contract/index.ts';
 import { KernelLabError } from '../errors.ts';
 import { createService, type Service } from '../service.ts';
 import { dataDirWithMnist, tinySweep } from '../sweeps/sweepFixture.ts';
 import { decodeCheckpointState } from '../training/checkpointCodec.ts';
+import { adapterLine, type GpuAdapter } from './gpuAdapter.ts';
 import { GpuHost, type GpuWorkerLike } from './gpuHost.ts';
 import { lendGpu, type LenderStatus } from './gpuLender.ts';
 import { gpuWorkerError } from './gpuWorkerProtocol.ts';
 
-/** A Worker that answers a train request with `answer(runId)`, as a real one ends a run. */
+/** A Worker that answers a train request with `answer(runId)` (one message, or several in order), as a real one ends a run. */
 function answeringWorker(answer: (runId: number) => unknown): GpuWorkerLike {
   const worker: GpuWorkerLike = {
     onmessage: null,
     onerror: null,
     postMessage: (message) => {
       const request = message as { type?: string; runId?: number };
-      if (request.type === 'train') setTimeout(() => worker.onmessage?.({ data: answer(request.runId!) }), 10);
+      if (request.type !== 'train') return;
+      const answered = answer(request.runId!);
+      (Array.isArray(answered) ? answered : [answered]).forEach((data, i) => setTimeout(() => worker.onmessage?.({ data }), 10 * (i + 1)));
     },
     terminate: () => undefined,
   };
@@ -105,6 +108,56 @@ describe("a run on a browser's GPU that does not complete", () => {
     expect(storedErrorText(failed.text, failed.textCode, null, 'en')).toBe(failed.text);
     // The page names itself and its job in its own language; the server keeps both as given.
     expect((await service.call('agents.list', {})).map((agent) => [agent.host, agent.job])).toContainEqual(['a test page', 'a test job']);
+  });
+
+  it('stores the adapter the run trained on coded, so the run and the panel say it in Korean', async () => {
+    // What Chromium reports here with --enable-unsafe-webgpu and no GPU, and the line the Worker makes of it (browserBackend.ts).
+    const swiftShader: GpuAdapter = {
+      api: 'webgpu',
+      vendor: 'google',
+      architecture: 'swiftshader',
+      description: '',
+      isFallbackAdapter: true,
+    };
+    const line = adapterLine(swiftShader);
+    const { runId, statuses } = await lend((id) => [
+      {
+        type: 'trainBegin',
+        runId: id,
+        backend: 'webgpu',
+        ...line,
+        totalParams: 100,
+        trainCount: 200,
+        validationCount: 0,
+        testCount: 50,
+        epochs: 1,
+        batchesPerEpoch: 4,
+        startEpoch: 1,
+        runtime: { threads: 1, adapter: swiftShader, fallback: null },
+      },
+      {
+        type: 'trainEnd',
+        runId: id,
+        status: 'diverged',
+        epochsCompleted: 0,
+        bestEpoch: null,
+        divergedAt: { epoch: 1, batch: 1 },
+        seconds: 1,
+      },
+    ]);
+    const run = await service.call('runs.get', { id: runId });
+    expect(run.device).toBe('WebGPU on google swiftshader — software adapter (SwiftShader), not a GPU');
+    expect(run.deviceCode).toEqual(line.deviceCode);
+    expect(coreTextOf(run.deviceCode, run.device!, 'en')).toBe(run.device);
+    expect(coreTextOf(run.deviceCode, run.device!, 'ko')).toBe('google swiftshader의 WebGPU(소프트웨어 어댑터 SwiftShader, GPU 아님)');
+
+    const training = statuses.find((s) => s.textCode?.code === 'gpu_host_training_on')!;
+    expect(coreTextOf(training.textCode, training.text, 'ko')).toBe(
+      `실행 ${runId} (${run.name}): google swiftshader의 WebGPU(소프트웨어 어댑터 SwiftShader, GPU 아님)에서 학습 중`,
+    );
+    expect(coreTextOf(training.textCode, training.text, 'en')).toBe(
+      `run ${runId} (${run.name}): training on WebGPU on google swiftshader — software adapter (SwiftShader), not a GPU`,
+    );
   });
 
   it('stores a diverged run coded, in the words a worker process uses', async () => {

@@ -419,18 +419,23 @@ class LentRun {
 
   async #handle(message: FromGpuWorker): Promise<void> {
     switch (message.type) {
-      case 'trainBegin':
+      case 'trainBegin': {
+        const device = message.device.slice(0, 500);
+        // Cut to fit, a device line no longer matches its code: the page then shows the English as sent.
+        const deviceCode = device === message.device ? message.deviceCode : undefined;
         this.say(
           `training on ${message.device}`,
-          coreText('gpu_host_training_on', { ...this.named, device: message.device.slice(0, 500) }),
+          coreText('gpu_host_training_on', { ...this.named, device: [{ sentence: device, path: '', text: deviceCode ?? null }] }),
         );
         this.#push({
           type: 'started',
           backend: message.backend,
-          device: message.device.slice(0, 500),
+          device,
+          ...(deviceCode && { deviceCode }),
           runtime: { ...message.runtime, agent: { host: this.#o.hostName, job: this.#o.jobName, agent: this.#o.agentId } },
         });
         break;
+      }
       case 'batchEnd': {
         const { type: _type, runId: _runId, ...progress } = message;
         this.#push({

@@ -97,6 +97,7 @@ async function runTraining(request: ToGpuWorker & { type: 'train' }): Promise<vo
       evaluateAtEpochs: message.evaluateAtEpochs,
       backend: backend.name,
       device: backend.device,
+      deviceCode: backend.deviceCode,
       runtime,
       emit: send,
       isCanceled: () => canceled,
