@@ -8,7 +8,7 @@ import { makeTempDir } from '../../test/tempDir.ts';
 import { leaseOf, RunStore } from '../db/RunStore.ts';
 import type { RunStore as Store } from '../db/RunStore.ts';
 import { forkWorker } from '../workerHost.ts';
-import { settle } from './execution.ts';
+import { settle, type RunEvent } from './execution.ts';
 import { checkpointBackfill, createWorkerExecutor } from './workerExecutor.ts';
 import { dataDirWithMnist, tinyModel, tinySweep } from './sweepFixture.ts';
 
@@ -122,4 +122,60 @@ describe('a run whose checkpoint cannot be written, with a real worker', () => {
       `실행 ${id} tiny: 중단됨 (체크포인트 ${dir}을(를) 쓰지 못했습니다: ${node}. 이 문제를 고친 뒤 실행을 재개하세요.)`,
     );
   }, 120_000);
+});
+
+describe('a folding evaluation main never read, with a real worker', () => {
+  let home: { dir: string; cleanup: () => void };
+  beforeAll(async () => (home = await dataDirWithMnist('kernellab-executor-folding-')));
+  afterAll(() => home?.cleanup());
+
+  it('is taken again when the checkpoint is already past its epoch, as it was the first time', async () => {
+    const target = RunStore.open(join(home.dir, 'kernellab.db'));
+    try {
+      const base = tinySweep({}).base;
+      const run = target.createRun({
+        name: 'tiny',
+        modelSpec: tinyModel,
+        dataset: 'mnist',
+        backend: 'wasm',
+        seed: 3,
+        hyperparameters: { ...base.hyperparameters!, epochs: 6 },
+        environment: { subset: { trainPerClass: 20, testPerClass: 5 } },
+      });
+      const lease = leaseOf(target.claimNextRunnable('here:1')!);
+      const executor = createWorkerExecutor({
+        launchWorker: forkWorker,
+        workerEntry: fileURLToPath(new URL('../training/worker.ts', import.meta.url)),
+        datasetsDir: join(home.dir, 'datasets'),
+        runsDir: join(home.dir, 'runs'),
+        watchdogMs: 60_000,
+      });
+      const job = { run, lease, resume: false, recordedEpochs: 0, evaluateAtEpochs: [2], threads: 1, snapshotLimitBytes: 0 };
+
+      // The worker runs ahead of a busy main: it sent epoch 2's evaluation and saved epoch 3's
+      // checkpoint, and main was killed before it read that evaluation (it had read epoch 2's metrics).
+      const sent: RunEvent[] = [];
+      const first = executor.start(job, (event) => {
+        sent.push(event);
+        if (event.type === 'checkpoint' && event.checkpoint.kind === 'last' && event.checkpoint.epoch === 3) first.stop('interrupt');
+      });
+      expect((await first.outcome).kind).toBe('interrupted');
+      const unread = sent.find((e) => e.type === 'evaluation' && e.epoch === 2);
+      expect(unread).toBeDefined();
+      const lastSaved = Math.max(
+        ...sent.flatMap((e) => (e.type === 'checkpoint' && e.checkpoint.kind === 'last' ? [e.checkpoint.epoch] : [])),
+      );
+      expect(lastSaved).toBeGreaterThanOrEqual(3);
+      expect(lastSaved).toBeLessThan(6);
+
+      // Resumed with that evaluation still missing: the run must send it again, the same.
+      const again: RunEvent[] = [];
+      const second = executor.start({ ...job, resume: true, recordedEpochs: 2 }, (event) => again.push(event));
+      expect((await second.outcome).kind).toBe('completed');
+      expect(again.filter((e) => e.type === 'evaluation' && e.epoch === 2)).toEqual([unread]);
+      expect(again.filter((e) => e.type === 'evaluation' && e.epoch === null)).toHaveLength(1);
+    } finally {
+      target.close();
+    }
+  }, 180_000);
 });

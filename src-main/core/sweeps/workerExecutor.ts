@@ -101,7 +101,10 @@ export function createWorkerExecutor(options: WorkerExecutorOptions): Executor {
       const sweep = run.environment.sweep as SweepRunInfo | undefined;
       const subset = (run.environment.subset ?? sweep?.subset ?? {}) as TrainRequest['subset'];
       const runDir = runDirOf({ runs: options.runsDir }, run.uuid);
-      if (job.resume) for (const event of checkpointBackfill(runDir, job.recordedEpochs)) emit(event);
+      const evaluateAtEpochs = job.evaluateAtEpochs.filter((e) => e < hp.data.epochs);
+      // Killed before its first checkpoint: nothing to resume from, so it starts again.
+      const resume = job.resume && existsSync(join(runDir, 'checkpoints', 'last')) && !passesMissingEvaluation(runDir, evaluateAtEpochs);
+      if (resume) for (const event of checkpointBackfill(runDir, job.recordedEpochs)) emit(event);
       const request: TrainRequest = {
         type: 'train',
         runId: run.id,
@@ -110,10 +113,9 @@ export function createWorkerExecutor(options: WorkerExecutorOptions): Executor {
         datasetsDir: options.datasetsDir,
         dataset: run.dataset as TrainRequest['dataset'],
         runDir,
-        // Killed before its first checkpoint: nothing to resume from, so it starts again.
-        resume: job.resume && existsSync(join(runDir, 'checkpoints', 'last')),
+        resume,
         subset,
-        evaluateAtEpochs: job.evaluateAtEpochs.filter((e) => e < hp.data.epochs),
+        evaluateAtEpochs,
         threads: job.threads,
         watchdogMs: options.watchdogMs,
         snapshotLimitBytes: job.snapshotLimitBytes,
@@ -202,6 +204,29 @@ export function toRunEvent(message: TrainingMessage): RunEvent | undefined {
       throw new Error(`unhandled worker message ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/**
+ * Whether the run folder's last checkpoint is past an epoch whose folding evaluation the store
+ * still lacks. The worker runs ahead of main: it can send epoch E's evaluation, train on and save
+ * epoch E+1's checkpoint while main, busy or starved, has not yet read that evaluation from the
+ * pipe; main killed then never records it. A run resumed from that checkpoint would never evaluate
+ * the model after epoch E again, and the point folded into it would fail ('no test evaluation
+ * after epoch E'). Such a run starts again from its first epoch instead: training is
+ * deterministic, so it records the same metrics and this time the evaluation. A checkpoint
+ * exactly at E is fine: the resumed worker sends E's evaluation first (FoldingEvaluations).
+ */
+function passesMissingEvaluation(runDir: string, evaluateAtEpochs: readonly number[]): boolean {
+  if (evaluateAtEpochs.length === 0) return false;
+  const dir = join(runDir, 'checkpoints', 'last');
+  if (!existsSync(join(dir, 'state.json'))) return false;
+  let state: CheckpointState;
+  try {
+    state = readCheckpointState(dir);
+  } catch {
+    return false; // an unreadable checkpoint fails the resume itself, with the worker's message
+  }
+  return evaluateAtEpochs.some((e) => e < state.epochsCompleted);
 }
 
 /**
