@@ -46,7 +46,7 @@ function deviceLine(id: number, lang: 'en' | 'ko'): string {
     encoding: 'utf8',
   });
   expect(shown.status, shown.stderr).toBe(0);
-  return shown.stdout.split('\n')[1]!.replace(/, (seed|시드) \d+(, [\d.]+ s)?$/, '');
+  return shown.stdout.split('\n')[1]!.replace(/, (seed|시드) \d+(, [^,]+)?$/, '');
 }
 
 describe('the device of a run a kernellab agent trained', () => {
