@@ -144,7 +144,7 @@ export const coreTextParams = {
   // The database file deleted or replaced under a running KernelLab (core/db/storeContext.ts fileGone): the health check's line.
   db_gone_deleted: z.object({ path: word }).strict(),
   db_gone_replaced: z.object({ path: word }).strict(),
-  // A write refused because of it (storeContext.write): the problem coded, and the step, in English only.
+  // A write refused because of it (storeContext.write): the problem coded, and the step as the core names it (English in every language).
   db_gone_write_refused: z.object({ problem: wordOrProblems, doing: word }).strict(),
   // A runs export refused on import (db/importChecks.ts): the heading, then each reason after its field path.
   error_import_invalid: z.object({}).strict(),

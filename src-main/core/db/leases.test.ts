@@ -191,9 +191,9 @@ describe('a write refused after the database file was deleted', () => {
     expect(coreTextOf(error.text, '', 'en')).toBe(error.message);
     const ko = coreTextOf(error.text, '', 'ko');
     expect(ko).toBe(
-      `데이터베이스 ${path}이(가) KernelLab이 열어 둔 동안 삭제되었습니다. KernelLab을 다시 시작하세요(그 자리에 새 빈 데이터베이스를 시작합니다). 쓰기를 거부했으므로 아무것도 쓰이지 않았습니다.`,
+      `데이터베이스 ${path}이(가) KernelLab이 열어 둔 동안 삭제되었습니다. KernelLab을 다시 시작하세요(그 자리에 새 빈 데이터베이스를 시작합니다). 쓰기를 거부했으므로 아무것도 쓰이지 않았습니다(단계: setting tags).`,
     );
-    // No English left but the path and the product's name.
-    expect(ko.replaceAll(path, '').replaceAll('KernelLab', '')).not.toMatch(/[A-Za-z]/);
+    // No English left but the path, the product's name and the step, quoted as the core names it.
+    expect(ko.replaceAll(path, '').replaceAll('KernelLab', '').replace('(단계: setting tags)', '')).not.toMatch(/[A-Za-z]/);
   });
 });

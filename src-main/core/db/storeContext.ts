@@ -70,7 +70,7 @@ export class StoreContext {
   write<T>(doing: string, fn: () => T): T {
     const gone = this.fileGone();
     if (gone)
-      // The step (`doing`, one of many English phrases) is said in English only: the Korean says the problem and that nothing was written.
+      // The step (`doing`) is one of many English phrases: the Korean names it as it is, after the problem and that nothing was written.
       throw new DatabaseError(
         'gone',
         `${gone.sentence}: ${doing} was refused, nothing was written.`,
