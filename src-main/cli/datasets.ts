@@ -9,9 +9,36 @@ import { KernelLabError } from '../core/errors.ts';
 import type { Service } from '../core/service.ts';
 import { print, printError, printJson, terminalText, textTable } from './format.ts';
 import { m } from '../../i18n/paraglide/messages.js';
+import { getLocale, type Locale } from '../../i18n/paraglide/runtime.js';
 import { errorText, storedProblems, storedSentence } from './errorText.ts';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** The bar of `datasets download`, as cli-progress takes it ({bar}, {percentage} … are its placeholders). */
+export function downloadBarFormat(dataset: string): string {
+  return m.cli_datasets_download_bar({
+    dataset,
+    bar: '{bar}',
+    percentage: '{percentage}',
+    done: '{done}',
+    size: '{size}',
+    speed: '{speed}',
+    file: '{file}',
+  });
+}
+
+/** What the download is doing, after the file's name (nothing while it downloads: the bar says so). */
+export function downloadPhaseWord(phase: DatasetProgress['phase'], locale: Locale = getLocale()): string {
+  const words: Record<DatasetProgress['phase'], () => string> = {
+    download: () => '',
+    verify: () => m.cli_datasets_download_phase_verify({}, { locale }),
+    extract: () => m.cli_datasets_download_phase_extract({}, { locale }),
+    done: () => m.cli_datasets_download_phase_done({}, { locale }),
+    failed: () => m.cli_datasets_download_phase_failed({}, { locale }),
+    canceled: () => m.cli_datasets_download_phase_canceled({}, { locale }),
+  };
+  return words[phase]();
+}
 
 function parseName(value: string): DatasetName {
   const parsed = DatasetName.safeParse(value);
@@ -104,7 +131,8 @@ export function registerDatasets(program: Command, open: (extra?: { datasetMirro
       for (const name of parsed) {
         const bar = new SingleBar(
           {
-            format: `${name} [{bar}] {percentage}% | {done}/{size} | {speed} | {file}`,
+            // cli-progress fills these placeholders in: the message keeps them as they are.
+            format: downloadBarFormat(name),
             hideCursor: true,
             etaBuffer: 20,
             noTTYOutput: true,
@@ -120,8 +148,8 @@ export function registerDatasets(program: Command, open: (extra?: { datasetMirro
           const payload = {
             done: mb(p.bytes),
             size: mb(p.total),
-            speed: `${mb(p.rate)}/s`,
-            file: terminalText(`${p.file} ${p.phase === 'download' ? '' : p.phase}`),
+            speed: m.cli_datasets_download_speed({ rate: mb(p.rate) }),
+            file: terminalText(`${p.file} ${downloadPhaseWord(p.phase)}`),
           };
           if (!started) {
             bar.start(p.total, p.bytes, payload);

@@ -5,9 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { KernelLabError } from '../core/errors.ts';
-import { importDialogOptions, startFailedBox } from './desktopText.ts';
+import { gpuHostTokenLabel, importDialogOptions, startFailedBox } from './desktopText.ts';
 
 describe("main's own words", () => {
+  it("names the GPU window's token in main's language, the English as before", () => {
+    expect(gpuHostTokenLabel('en')).toBe("a browser's GPU");
+    expect(gpuHostTokenLabel('ko')).toBe('브라우저의 GPU');
+  });
+
   it("titles the import dialog in main's language, the English as before", () => {
     expect(importDialogOptions('folder', 'en')).toEqual({ title: 'Choose a folder to import', properties: ['openDirectory'] });
     expect(importDialogOptions('files', 'en')).toEqual({ title: 'Choose files to import', properties: ['openFile', 'multiSelections'] });

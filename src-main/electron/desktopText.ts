@@ -35,3 +35,8 @@ export function stoppedBox(error: KernelLabError, locale: Locale): { title: stri
 export function startFailedBox(error: unknown, locale: Locale): { title: string; body: string } {
   return { title: m.desktop_start_failed_title({}, { locale }), body: errorWords(error, locale) };
 }
+
+/** The name of the desktop GPU host window's token, as a page names its own (src-renderer/lib/madeNames.ts gpuJobName). */
+export function gpuHostTokenLabel(locale: Locale): string {
+  return m.gpu_host_job({}, { locale });
+}

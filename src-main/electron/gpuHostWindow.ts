@@ -37,6 +37,8 @@ export interface GpuHostWindowOptions {
   load: (window: BrowserWindow) => Promise<void>;
   /** Whether a frame is our own renderer's top-level page (trust.ts isTrustedFrame). */
   isTrusted: (event: IpcMainInvokeEvent | IpcMainEvent) => boolean;
+  /** The name of the window's GPU-host token, in the app's language when it is made (desktopText.ts gpuHostTokenLabel). */
+  tokenLabel: () => string;
 }
 
 export class GpuHostWindow {
@@ -159,7 +161,7 @@ export class GpuHostWindow {
       if (!this.#isOurs(event)) throw new KernelLabError('unauthorized', 'agent calls are taken only from the desktop GPU host window');
       if (typeof method !== 'string' || !method.startsWith('agent.'))
         throw new KernelLabError('not_found', `the GPU host window may call only agent.* methods, not '${String(method).slice(0, 100)}'`);
-      const token = (this.#token ??= this.#o.service.call('agents.browserGpuToken', {}).then(
+      const token = (this.#token ??= this.#o.service.call('agents.browserGpuToken', { label: this.#o.tokenLabel() }).then(
         (t) => t.secret,
         (error: unknown) => {
           // Asked again by the next call (the window's lender retries), not kept as a failure.

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, Menu, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { contentSecurityPolicyHeader } from '../core/contract/pagePolicy.ts';
-import { importDialogOptions, startFailedBox, stoppedBox } from './desktopText.ts';
+import { gpuHostTokenLabel, importDialogOptions, startFailedBox, stoppedBox } from './desktopText.ts';
 import { guardWebContents } from './guard.ts';
 import { queuedRunOf } from './gpuHostPolicy.ts';
 import { GpuHostWindow } from './gpuHostWindow.ts';
@@ -127,6 +127,7 @@ app.whenReady().then(() => {
     load: (window) =>
       devServerUrl ? window.loadURL(new URL('gpuHost.html', devServerUrl).href) : window.loadFile(join(rendererDir, 'gpuHost.html')),
     isTrusted: (event) => isTrustedFrame(event.senderFrame, source),
+    tokenLabel: () => gpuHostTokenLabel(language.locale),
   });
   service
     .ready()

@@ -44,7 +44,7 @@ class BrowserGpu {
         import('../../src-main/core/gpuhost/gpuLender.ts'),
         import('../../src-main/core/gpuhost/gpuHost.ts'),
       ]);
-      const { secret } = await call('agents.browserGpuToken', {});
+      const { secret } = await call('agents.browserGpuToken', { label: gpuJobName() });
       // A DOM Worker is what GpuWorkerLike describes (MessageEvent has data, ErrorEvent message and
       // preventDefault); only the handlers' wider DOM parameter types keep the compiler from seeing it.
       const host = new GpuHost(

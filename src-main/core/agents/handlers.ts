@@ -514,7 +514,7 @@ export function agentsHandlers(ctx: ServiceContext): Handlers<Pick<Methods, Agen
       if (agentsOnly) registry.setRunsOn(sweepId, 'agents');
       return made;
     },
-    'agents.browserGpuToken': () => registry.createGpuHostToken("a browser's GPU"),
+    'agents.browserGpuToken': ({ label }) => registry.createGpuHostToken(label ?? "a browser's GPU"),
     'agents.tokens': ({ sweepId }) => registry.tokens(sweepId),
     'agents.revokeToken': ({ id }) => ({ revoked: registry.revokeToken(id) }),
     'agents.list': ({ sweepId }): AgentInfo[] => registry.list(sweepId),

@@ -439,7 +439,13 @@ export const agentsMethods = {
     summary: 'Makes an agent token for one sweep; its secret is shown this once (only its SHA-256 is kept).',
   }),
   'agents.browserGpuToken': method({
-    input: z.object({}).strict().default({}),
+    input: z
+      .object({
+        /** The token's name in the page's language (the page's `a browser's GPU`); without it the core's English. */
+        label: z.string().trim().min(1).max(200).optional(),
+      })
+      .strict()
+      .default({}),
     output: z.object({ token: AgentToken, secret: z.string() }),
     summary:
       'Makes a token for this page\'s GPU host ("Train on this browser\'s GPU"): the agent.* methods for runs pinned to webgpu or webgl, any sweep or none; its secret is shown this once.',

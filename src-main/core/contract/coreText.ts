@@ -144,6 +144,8 @@ export const coreTextParams = {
   // The database file deleted or replaced under a running KernelLab (core/db/storeContext.ts fileGone): the health check's line.
   db_gone_deleted: z.object({ path: word }).strict(),
   db_gone_replaced: z.object({ path: word }).strict(),
+  // A write refused because of it (storeContext.write): the problem coded, and the step as the core names it (English in every language).
+  db_gone_write_refused: z.object({ problem: wordOrProblems, doing: word }).strict(),
   // A runs export refused on import (db/importChecks.ts): the heading, then each reason after its field path.
   error_import_invalid: z.object({}).strict(),
   import_missing: z.object({}).strict(),
@@ -528,6 +530,13 @@ export const coreTextParams = {
   gpu_adapter_unnamed: z.object({}).strict(),
   gpu_adapter_unnamed_described: z.object({ description: word }).strict(),
   auto_no_browser: z.object({ backend: word }).strict(),
+  // No GPU backend loads in the browser a run is pinned to (gpuhost/browserBackend.ts): each backend's reason after its name.
+  gpu_no_backend_loads: z.object({ reasons: problems }).strict(),
+  gpu_backend_no_webgpu: z.object({}).strict(),
+  gpu_backend_no_adapter: z.object({}).strict(),
+  gpu_backend_webgpu_not_initialised: z.object({}).strict(),
+  gpu_backend_webgl_not_initialised: z.object({}).strict(),
+  gpu_backend_webgl_no_context: z.object({}).strict(),
   gpu_failure_internal: z.object({ error: word }).strict(),
   gpu_failure_lost: z.object({ error: word }).strict(),
   gpu_failure_out_of_memory: z.object({ error: word }).strict(),

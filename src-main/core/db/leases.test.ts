@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRaw } from '../../test/rawSqlite.ts';
 import { makeTempDir } from '../../test/tempDir.ts';
+import { coreTextOf } from '../../../i18n/coreText.ts';
 import { KernelLabError } from '../errors.ts';
 import { DatabaseError } from './database.ts';
 import { leaseOf, LeaseLost, RunStore, type NewRun } from './RunStore.ts';
@@ -177,5 +178,22 @@ describe('a database file deleted or replaced under an open store', () => {
     writeFileSync(join(tmp.dir, 'other.db'), '');
     renameSync(join(tmp.dir, 'other.db'), path);
     expect(b.fileProblem()).toContain('was replaced by another file');
+  });
+});
+
+describe('a write refused after the database file was deleted', () => {
+  it("says the problem and that nothing was written in the user's language, the English as it was", () => {
+    const id = a.createRun(base).id;
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
+    const error = refusal(() => a.setTags(id, ['x']));
+    const gone = `The database ${path} was deleted while KernelLab had it open; restart KernelLab (it starts a new, empty database there)`;
+    expect(error.message).toBe(`${gone}: setting tags was refused, nothing was written.`);
+    expect(coreTextOf(error.text, '', 'en')).toBe(error.message);
+    const ko = coreTextOf(error.text, '', 'ko');
+    expect(ko).toBe(
+      `데이터베이스 ${path}이(가) KernelLab이 열어 둔 동안 삭제되었습니다. KernelLab을 다시 시작하세요(그 자리에 새 빈 데이터베이스를 시작합니다). 쓰기를 거부했으므로 아무것도 쓰이지 않았습니다(단계: setting tags).`,
+    );
+    // No English left but the path, the product's name and the step, quoted as the core names it.
+    expect(ko.replaceAll(path, '').replaceAll('KernelLab', '').replace('(단계: setting tags)', '')).not.toMatch(/[A-Za-z]/);
   });
 });

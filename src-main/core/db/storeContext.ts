@@ -68,8 +68,18 @@ export class StoreContext {
   }
 
   write<T>(doing: string, fn: () => T): T {
-    const problem = this.fileProblem();
-    if (problem) throw new DatabaseError('gone', `${problem}: ${doing} was refused, nothing was written.`);
+    const gone = this.fileGone();
+    if (gone)
+      // The step (`doing`) is one of many English phrases: the Korean names it as it is, after the problem and that nothing was written.
+      throw new DatabaseError(
+        'gone',
+        `${gone.sentence}: ${doing} was refused, nothing was written.`,
+        'unavailable',
+        coreText('db_gone_write_refused', {
+          problem: [{ sentence: gone.sentence, path: '', text: gone.text }],
+          doing: doing.slice(0, 1000),
+        }),
+      );
     try {
       return this.db.transaction(fn).immediate();
     } catch (error) {

@@ -12,7 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GpuHostBackend } from '../contract/app.ts';
-import type { CoreText } from '../contract/coreText.ts';
+import { coreText, type CoreText, type ProblemText } from '../contract/coreText.ts';
+import { KernelLabError } from '../errors.ts';
 import { adapterLine, isSoftwareAdapter, type GpuAdapter } from './gpuAdapter.ts';
 
 /** The parts of WebGPU this file touches (the node-side tsconfig has no DOM types). */
@@ -53,13 +54,18 @@ function gpuOf(): GpuLike | undefined {
 
 async function loadWebGpu(): Promise<GpuBackend> {
   const gpu = gpuOf();
-  if (!gpu) throw new Error('this browser exposes no WebGPU (navigator.gpu is missing; Linux Chromium needs --enable-unsafe-webgpu)');
+  if (!gpu)
+    throw notLoaded(
+      'this browser exposes no WebGPU (navigator.gpu is missing; Linux Chromium needs --enable-unsafe-webgpu)',
+      coreText('gpu_backend_no_webgpu', {}),
+    );
   // The same request tfjs makes (high-performance unless WEBGPU_USE_LOW_POWER_GPU), so the info is of the adapter it trains on.
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new Error('WebGPU offers no adapter here (requestAdapter() answered null)');
+  if (!adapter) throw notLoaded('WebGPU offers no adapter here (requestAdapter() answered null)', coreText('gpu_backend_no_adapter', {}));
   const info = adapter.info ?? {};
   await import('@tensorflow/tfjs-backend-webgpu');
-  if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend did not initialise');
+  if (!(await tf.setBackend('webgpu')))
+    throw notLoaded('the webgpu backend did not initialise', coreText('gpu_backend_webgpu_not_initialised', {}));
   // Measured in a Worker (Chromium 156, SwiftShader): with tfjs-webgpu's defaults — commands
   // submitted in batches of 15, small ops on CPU-resident tensors run on the CPU — the steps'
   // numbers read back wrong (an epoch's loss 0.009 where wasm has 2.17) and the weights drift;
@@ -79,14 +85,20 @@ async function loadWebGpu(): Promise<GpuBackend> {
 
 async function loadWebGl(): Promise<GpuBackend> {
   await import('@tensorflow/tfjs-backend-webgl');
-  if (!(await tf.setBackend('webgl'))) throw new Error('the webgl backend did not initialise (no WebGL 2 context)');
+  if (!(await tf.setBackend('webgl')))
+    throw notLoaded('the webgl backend did not initialise (no WebGL 2 context)', coreText('gpu_backend_webgl_not_initialised', {}));
   const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGlLike } }).gpgpu?.gl;
-  if (!gl) throw new Error('the webgl backend has no WebGL context to describe');
+  if (!gl) throw notLoaded('the webgl backend has no WebGL context to describe', coreText('gpu_backend_webgl_no_context', {}));
   const debug = gl.getExtension('WEBGL_debug_renderer_info');
   const vendor = String(gl.getParameter(debug ? debug.UNMASKED_VENDOR_WEBGL : gl.VENDOR) ?? '');
   const renderer = String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
   const described: GpuAdapter = { api: 'webgl', vendor, architecture: '', description: renderer, isFallbackAdapter: false };
   return withLabel('webgl', { ...described, isFallbackAdapter: isSoftwareAdapter(described) });
+}
+
+/** Why a backend did not load, in English with its coded form (the run's failure says it in the user's language). */
+function notLoaded(sentence: string, text: CoreText): KernelLabError {
+  return new KernelLabError('unavailable', sentence, undefined, { text });
 }
 
 function withLabel(name: GpuHostBackend, adapter: GpuAdapter): GpuBackend {
@@ -98,14 +110,19 @@ function withLabel(name: GpuHostBackend, adapter: GpuAdapter): GpuBackend {
  * pinned to a GPU must fail saying why, not train somewhere else.
  */
 export async function loadGpuBackend(pinned?: GpuHostBackend): Promise<GpuBackend> {
-  const reasons: string[] = [];
+  const reasons: ProblemText[] = [];
   for (const name of pinned ? [pinned] : (['webgpu', 'webgl'] as const)) {
     try {
       const loaded = name === 'webgpu' ? await loadWebGpu() : await loadWebGl();
-      return reasons.length > 0 ? { ...loaded, fallback: `${reasons.join('; ')}; fell back to ${name}` } : loaded;
+      return reasons.length > 0 ? { ...loaded, fallback: `${reasons.map((r) => r.sentence).join('; ')}; fell back to ${name}` } : loaded;
     } catch (error) {
-      reasons.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      // Ours are coded; tfjs' and the browser's own words are kept as they are, in every language.
+      const sentence = `${name}: ${error instanceof Error ? error.message : String(error)}`;
+      reasons.push({ sentence: sentence.slice(0, 4000), path: name, text: error instanceof KernelLabError ? (error.text ?? null) : null });
     }
   }
-  throw new Error(`no GPU backend loads in this browser — ${reasons.join('; ')}`);
+  const sentences = reasons.map((r) => r.sentence).join('; ');
+  throw new KernelLabError('unavailable', `no GPU backend loads in this browser — ${sentences}`, undefined, {
+    text: coreText('gpu_no_backend_loads', { reasons }),
+  });
 }
