@@ -14,7 +14,7 @@ import { invalidInput, runNotFound, sweepNotFound } from '../src-main/core/error
 import { chooseAutoBackend } from '../src-main/core/gpuhost/autoBackend.ts';
 import { gpuFailureText } from '../src-main/core/gpuhost/gpuFailure.ts';
 import { runText, queueingText } from '../src-main/core/sweeps/sweepProgress.ts';
-import { coreTextOf, durationText, issuesOf } from './coreText.ts';
+import { coreTextOf, datasetSourceText, durationText, issuesOf } from './coreText.ts';
 
 const hangul = /[\uac00-\ud7a3]/;
 
@@ -231,5 +231,23 @@ describe('text made in the core, in the page', () => {
     expect(coreTextOf(read('/dev/zero'), '', 'ko')).toBe('읽음: zeros(/dev/zero을(를) 가리키는 링크)');
     expect(coreTextOf(read('/dev/zero'), '', 'en')).toBe('read zeros (a link to /dev/zero)');
     expect(coreTextOf(read(''), '', 'en')).toBe('read zeros');
+  });
+});
+
+describe('where a dataset came from', () => {
+  it('is the record itself in English, and in Korean words around its URLs and folders', () => {
+    const records = [
+      'import',
+      'download: earlier download',
+      'download: mirror /srv/data, https://example.org/mnist/',
+      'a record from a later KernelLab',
+    ];
+    expect(records.map((r) => datasetSourceText(r, 'en'))).toEqual(records);
+    expect(records.map((r) => datasetSourceText(r, 'ko'))).toEqual([
+      '가져오기',
+      '다운로드: 이전 다운로드',
+      '다운로드: 미러 /srv/data, https://example.org/mnist/',
+      'a record from a later KernelLab',
+    ]);
   });
 });

@@ -22,6 +22,23 @@ type Message = (params: Record<string, string>, options: { locale: Locale }) => 
 /** The compiled messages by key, for codes that arrive as data (the key is checked before use). */
 const byKey = m as unknown as Record<string, Message | undefined>;
 
+/**
+ * Where a dataset's files came from, as its manifest records it ('import', 'download: <source>, …'
+ * where a source is a URL, 'mirror <URL or folder>' or 'earlier download'), in the locale's words.
+ * The record stays English (it is data); the URLs and folders in it are shown as they are.
+ */
+export function datasetSourceText(source: string, locale: Locale = getLocale()): string {
+  if (source === 'import') return m.dataset_source_import({}, { locale });
+  const download = /^download: (.*)$/s.exec(source);
+  if (!download) return source;
+  const parts = download[1]!.split(', ').map((part) => {
+    if (part === 'earlier download') return m.dataset_source_earlier({}, { locale });
+    const mirror = /^mirror (.+)$/s.exec(part);
+    return mirror ? m.dataset_source_mirror({ where: mirror[1]! }, { locale }) : part;
+  });
+  return m.dataset_source_download({ sources: parts.join(', ') }, { locale });
+}
+
 /** A whole number of seconds in the locale's words: 45 s, 3 min 10 s, 2 h 5 min (Korean 3분 10초). */
 export function durationText(seconds: number, locale: Locale = getLocale()): string {
   const s = Math.max(0, Math.round(seconds));

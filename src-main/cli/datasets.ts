@@ -11,6 +11,7 @@ import { print, printError, printJson, terminalText, textTable } from './format.
 import { m } from '../../i18n/paraglide/messages.js';
 import { getLocale, type Locale } from '../../i18n/paraglide/runtime.js';
 import { errorText, storedProblems, storedSentence } from './errorText.ts';
+import { datasetSourceText } from '../../i18n/coreText.ts';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -163,7 +164,7 @@ export function registerDatasets(program: Command, open: (extra?: { datasetMirro
             throw withOfflineHint(error, name);
           });
           if (started) bar.stop();
-          print(m.cli_datasets_downloaded({ dataset: describe(info), source: String(info.source) }));
+          print(m.cli_datasets_downloaded({ dataset: describe(info), source: datasetSourceText(String(info.source)) }));
         } finally {
           if (started) bar.stop();
           unsubscribe();

@@ -23,8 +23,12 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-/** The last line of the bar (stdout is not a terminal: cli-progress prints each update on its own line). */
-function lastBar(lang: 'en' | 'ko'): string {
+const downloads = new Map<'en' | 'ko', { stdout: string; stderr: string }>();
+
+/** One real download per language into its own data folder (kept for the tests that read it). */
+function download(lang: 'en' | 'ko'): { stdout: string; stderr: string } {
+  const done = downloads.get(lang);
+  if (done) return done;
   const result = spawnSync(
     process.execPath,
     [cliPath, '--home', join(tmp.dir, lang), 'datasets', 'download', 'mnist', '--mirror', mirror()],
@@ -34,8 +38,16 @@ function lastBar(lang: 'en' | 'ko'): string {
     },
   );
   expect(result.status, result.stderr).toBe(0);
+  downloads.set(lang, result);
+  return result;
+}
+
+/** The last line of the bar (stdout is not a terminal: cli-progress prints each update on its own line). */
+function lastBar(lang: 'en' | 'ko'): string {
   // cli-progress writes to stderr.
-  const bars = result.stderr.split('\n').filter((line) => line.startsWith('mnist ['));
+  const bars = download(lang)
+    .stderr.split('\n')
+    .filter((line) => line.startsWith('mnist ['));
   expect(bars.length).toBeGreaterThan(0);
   // The bar's own blocks are not words.
   return bars.at(-1)!.replace(/\[[░█]*\]/, '[]');
@@ -52,5 +64,12 @@ describe('kernellab datasets download, its bar', () => {
       expect(downloadPhaseWord(phase, 'en')).toBe(phase === 'download' ? '' : phase);
       if (phase !== 'download') expect(downloadPhaseWord(phase, 'ko')).toMatch(/^[가-힣 ]+$/);
     }
+  });
+
+  it('says where the files came from in Korean (the record itself stays English)', () => {
+    const said = (lang: 'en' | 'ko') => download(lang).stdout.trim().split('\n').at(-1)!;
+    expect(said('en').endsWith(`; from download: mirror ${join(mirror(), 'mnist')}`)).toBe(true);
+    expect(said('ko')).toMatch(/; 출처: 다운로드: 미러 \//);
+    expect(said('ko').replace(mirror(), '')).not.toMatch(/download|mirror/);
   });
 });
