@@ -4,47 +4,28 @@
  * agent (its row removed, as a deleted sweep or a wiped database would). The agent's next call is
  * refused with "agent … has not said hello with this token", which its log line says in Korean.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createService, type Service } from '../core/service.ts';
-import { dataDirWithMnist, tinySweep } from '../core/sweeps/sweepFixture.ts';
-import { startServer, type RunningServer } from '../server/server.ts';
+import { tinySweep } from '../core/sweeps/sweepFixture.ts';
 import { kernellabStderr } from '../test/agentProcess.ts';
+import { startAgentServer, type AgentServer } from '../test/agentServer.ts';
 import { openRaw } from '../test/rawSqlite.ts';
 import { until } from '../test/servedKernellab.ts';
-import { makeTempDir } from '../test/tempDir.ts';
 
-const temp = makeTempDir('kernellab-agent-refused-log-');
-let home: { dir: string; cleanup: () => void };
-let service: Service;
-let server: RunningServer;
-let tokenFile = '';
+let agents: AgentServer;
 
 beforeAll(async () => {
-  home = await dataDirWithMnist('kernellab-agent-refused-log-home-');
-  service = createService({ dataDir: home.dir, shell: 'server' });
-  server = await startServer({ service, port: 0 });
   const spec = tinySweep({ axes: { kernelSize: [3, 5] } });
   spec.base.hyperparameters = { ...spec.base.hyperparameters, epochs: 5 };
-  const { sweepId } = await service.call('sweeps.start', { spec, runsOn: 'agents' });
-  tokenFile = join(temp.dir, 'token');
-  writeFileSync(tokenFile, (await service.call('agents.createToken', { sweepId })).secret, { mode: 0o600 });
+  agents = await startAgentServer('kernellab-agent-refused-log-', spec);
 }, 120_000);
 
-afterAll(async () => {
-  await server.close();
-  await service.close();
-  home.cleanup();
-  temp.cleanup();
-});
+afterAll(() => agents.close());
 
 /** One agent that takes one run; once it holds it, the server forgets the agent. */
 async function forgottenAgent(lang: string, node: string): Promise<string> {
-  const dir = join(temp.dir, node);
-  const args = ['--home', join(dir, 'home'), 'agent', '--server', server.url, '--token-file', tokenFile, '--threads', '1', '--count', '1'];
-  const done = kernellabStderr([...args, '--spool', join(dir, 'spool'), '--cache', join(dir, 'cache')], lang);
-  const db = openRaw(join(home.dir, 'kernellab.db'));
+  const done = kernellabStderr([...agents.agentArgs(node), '--count', '1'], lang);
+  const db = openRaw(join(agents.home, 'kernellab.db'));
   try {
     const agent = await until(
       'the agent to hold a run',

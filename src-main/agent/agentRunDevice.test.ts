@@ -6,43 +6,24 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MethodName } from '../core/contract/index.ts';
-import { createService, type Service } from '../core/service.ts';
-import { dataDirWithMnist, tinySweep } from '../core/sweeps/sweepFixture.ts';
-import { startServer, type RunningServer } from '../server/server.ts';
+import { tinySweep } from '../core/sweeps/sweepFixture.ts';
 import { kernellabStderr } from '../test/agentProcess.ts';
+import { startAgentServer, type AgentServer } from '../test/agentServer.ts';
 import { cliPath } from '../test/servedKernellab.ts';
-import { makeTempDir } from '../test/tempDir.ts';
 
-const temp = makeTempDir('kernellab-agent-run-device-');
-let home: { dir: string; cleanup: () => void };
-let service: Service;
-let server: RunningServer;
-let sweepId = 0;
-let tokenFile = '';
+let agents: AgentServer;
 
 beforeAll(async () => {
-  home = await dataDirWithMnist('kernellab-agent-run-device-home-');
-  service = createService({ dataDir: home.dir, shell: 'server' });
-  server = await startServer({ service, port: 0 });
-  ({ sweepId } = await service.call('sweeps.start', { spec: tinySweep({ axes: { kernelSize: [3] } }), runsOn: 'agents' }));
-  tokenFile = join(temp.dir, 'token');
-  writeFileSync(tokenFile, (await service.call('agents.createToken', { sweepId })).secret, { mode: 0o600 });
+  agents = await startAgentServer('kernellab-agent-run-device-', tinySweep({ axes: { kernelSize: [3] } }));
 }, 120_000);
 
-afterAll(async () => {
-  await server.close();
-  await service.close();
-  home.cleanup();
-  temp.cleanup();
-});
+afterAll(() => agents.close());
 
 /** The `backend …` line of `kernellab runs show` on the server's data folder, less the seed and time (a finished run's) after the device. */
 function deviceLine(id: number, lang: 'en' | 'ko'): string {
-  const shown = spawnSync(process.execPath, [cliPath, '--home', home.dir, '--lang', lang, 'runs', 'show', String(id)], {
+  const shown = spawnSync(process.execPath, [cliPath, '--home', agents.home, '--lang', lang, 'runs', 'show', String(id)], {
     encoding: 'utf8',
   });
   expect(shown.status, shown.stderr).toBe(0);
@@ -51,14 +32,12 @@ function deviceLine(id: number, lang: 'en' | 'ko'): string {
 
 describe('the device of a run a kernellab agent trained', () => {
   it('is said in Korean from the code the agent reported, and in English as recorded', { timeout: 300_000 }, async () => {
-    const node = join(temp.dir, 'node');
-    const args = ['--home', join(node, 'home'), 'agent', '--server', server.url, '--token-file', tokenFile, '--threads', '1'];
-    const trained = await kernellabStderr([...args, '--spool', join(node, 'spool'), '--cache', join(node, 'cache'), '--count', '1'], 'en');
+    const trained = await kernellabStderr([...agents.agentArgs('node'), '--count', '1'], 'en');
     expect(trained.code, trained.err).toBe(0);
 
-    const [run] = (await service.call('runs.list', { sweepId })).rows;
+    const [run] = (await agents.service.call('runs.list', { sweepId: agents.sweepId })).rows;
     expect(run).toMatchObject({ status: 'completed', backend: 'wasm' });
-    const detail = await service.call('runs.get', { id: run!.id });
+    const detail = await agents.service.call('runs.get', { id: run!.id });
     expect(detail.deviceCode, 'the agent reports its device line coded').not.toBeNull();
     // wasm's line as the worker makes it: "<cpu> (N threads), SIMD on|off, one thread".
     const wasm = /^(.+) \((\d+) threads\), SIMD (on|off), one thread$/.exec(detail.device!);
@@ -71,9 +50,12 @@ describe('the device of a run a kernellab agent trained', () => {
   });
 
   it('keeps the English of a device whose code this server does not know (an agent newer than it), and takes the event', async () => {
-    const { sweepId: newer } = await service.call('sweeps.start', { spec: tinySweep({ axes: { kernelSize: [5] } }), runsOn: 'agents' });
-    const { secret } = await service.call('agents.createToken', { sweepId: newer });
-    const as = <M extends MethodName>(method: M, input: unknown) => service.call(method, input, { agentToken: secret });
+    const { sweepId: newer } = await agents.service.call('sweeps.start', {
+      spec: tinySweep({ axes: { kernelSize: [5] } }),
+      runsOn: 'agents',
+    });
+    const { secret } = await agents.service.call('agents.createToken', { sweepId: newer });
+    const as = <M extends MethodName>(method: M, input: unknown) => agents.service.call(method, input, { agentToken: secret });
     const id = randomUUID();
     await as('agent.hello', { agent: { id, host: 'node-newer', backends: ['wasm'] } });
     const { job } = await as('agent.claim', { agentId: id });
@@ -84,7 +66,7 @@ describe('the device of a run a kernellab agent trained', () => {
       events: [{ type: 'started', backend: 'wasm', device, deviceCode: { code: 'backend_from_a_newer_agent', params: { cpu: 'x' } } }],
     });
     expect(reply).toMatchObject({ held: true, recordedSeq: 1 });
-    expect(await service.call('runs.get', { id: job!.runId })).toMatchObject({ device, deviceCode: null });
+    expect(await agents.service.call('runs.get', { id: job!.runId })).toMatchObject({ device, deviceCode: null });
     expect(deviceLine(job!.runId, 'ko')).toBe(`  백엔드 wasm (${device})`);
   });
 });

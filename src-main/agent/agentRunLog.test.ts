@@ -4,51 +4,30 @@
  * every line (whom it serves, the run it took, the dataset it fetched, how the run ended, why it
  * stops and its last line) comes from the catalogue; in English each is as it always was.
  */
-import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createService, type Service } from '../core/service.ts';
-import { dataDirWithMnist, tinySweep } from '../core/sweeps/sweepFixture.ts';
-import { startServer, type RunningServer } from '../server/server.ts';
+import { tinySweep } from '../core/sweeps/sweepFixture.ts';
 import { kernellabStderr } from '../test/agentProcess.ts';
-import { makeTempDir } from '../test/tempDir.ts';
+import { startAgentServer, type AgentServer } from '../test/agentServer.ts';
 
-const temp = makeTempDir('kernellab-agent-run-log-');
-let home: { dir: string; cleanup: () => void };
-let service: Service;
-let server: RunningServer;
-let tokenFile = '';
+let agents: AgentServer;
 
 beforeAll(async () => {
-  home = await dataDirWithMnist('kernellab-agent-run-log-home-');
-  service = createService({ dataDir: home.dir, shell: 'server' });
-  server = await startServer({ service, port: 0 });
-  const { sweepId } = await service.call('sweeps.start', { spec: tinySweep({ axes: { kernelSize: [3, 5] } }), runsOn: 'agents' });
-  tokenFile = join(temp.dir, 'token');
-  writeFileSync(tokenFile, (await service.call('agents.createToken', { sweepId })).secret, { mode: 0o600 });
+  agents = await startAgentServer('kernellab-agent-run-log-', tinySweep({ axes: { kernelSize: [3, 5] } }));
 }, 120_000);
 
-afterAll(async () => {
-  await server.close();
-  await service.close();
-  home.cleanup();
-  temp.cleanup();
-});
+afterAll(() => agents.close());
 
 /** One agent on its own node (its own cache, so it fetches the dataset), in `lang`. */
 function agent(lang: string, node: string, ...extra: string[]): Promise<{ code: number | null; err: string }> {
-  const dir = join(temp.dir, node);
-  const args = ['--home', join(dir, 'home'), 'agent', '--server', server.url, '--token-file', tokenFile, '--threads', '1'];
-  args.push('--spool', join(dir, 'spool'), '--cache', join(dir, 'cache'), ...extra);
-  return kernellabStderr(args, lang);
+  return kernellabStderr([...agents.agentArgs(node), ...extra], lang);
 }
 
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('kernellab agent while it trains a sweep', () => {
   it('says each line in Korean, and in English as it always did', { timeout: 300_000 }, async () => {
-    const at = escaped(new URL(server.url).origin);
+    const at = escaped(new URL(agents.server.url).origin);
     const host = escaped(hostname());
     const ko = await agent('ko', 'ko-node', '--count', '1');
     expect(ko.code, ko.err).toBe(0);
