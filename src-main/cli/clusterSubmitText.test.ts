@@ -10,12 +10,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreText } from '../core/contract/coreText.ts';
 import { canceledDetail } from '../core/clusters/launch.ts';
 import { RunStore } from '../core/db/RunStore.ts';
 import { createService } from '../core/service.ts';
 import { dataDirWithMnist, tinySweep } from '../core/sweeps/sweepFixture.ts';
 import { cliPath } from '../test/servedKernellab.ts';
+import { recordUnreachableSlurmJob } from '../test/unreachableSlurmJob.ts';
 
 let home: { dir: string; cleanup: () => void };
 /** Sweeps queued for agents: a Slurm one, a Kubernetes one, one per language to cancel, one with a saved profile. */
@@ -36,18 +36,7 @@ beforeAll(async () => {
   try {
     for (const name of ['cancel-ko', 'cancel-en']) {
       const sweepId = sweep[name]!;
-      store.clusters.addJob({
-        sweepId,
-        kind: 'slurm',
-        settings: { ssh: 'login.kernellab-test.invalid' },
-        jobId: String(4200 + sweepId),
-        tasks: 2,
-        file: 'job.sbatch',
-        tokenId: store.agents.createToken(sweepId, 'test').token.id,
-        state: 'submitted',
-        detail: 'sbatch on login.kernellab-test.invalid',
-        detailText: coreText('cluster_job_sbatch_on', { host: 'login.kernellab-test.invalid' }),
-      });
+      recordUnreachableSlurmJob(store, sweepId, String(4200 + sweepId));
     }
   } finally {
     store.close();

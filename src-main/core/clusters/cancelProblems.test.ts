@@ -5,11 +5,11 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreText } from '../contract/coreText.ts';
 import { RunStore } from '../db/RunStore.ts';
 import { createService } from '../service.ts';
 import { dataDirWithMnist, tinySweep } from '../sweeps/sweepFixture.ts';
 import { cancelProblems } from '../../../src-renderer/lib/cancelProblems.ts';
+import { recordUnreachableSlurmJob } from '../../test/unreachableSlurmJob.ts';
 
 let home: { dir: string; cleanup: () => void };
 let sweepId: number;
@@ -22,18 +22,7 @@ beforeAll(async () => {
   await service.close();
   const store = RunStore.open(join(home.dir, 'kernellab.db'));
   try {
-    store.clusters.addJob({
-      sweepId,
-      kind: 'slurm',
-      settings: { ssh: 'login.kernellab-test.invalid' },
-      jobId,
-      tasks: 2,
-      file: 'job.sbatch',
-      tokenId: store.agents.createToken(sweepId, 'test').token.id,
-      state: 'submitted',
-      detail: 'sbatch on login.kernellab-test.invalid',
-      detailText: coreText('cluster_job_sbatch_on', { host: 'login.kernellab-test.invalid' }),
-    });
+    recordUnreachableSlurmJob(store, sweepId, jobId);
   } finally {
     store.close();
   }
