@@ -33,8 +33,9 @@ export function startLanguage(
   const fromEnv = envLang ? localeOf(envLang) : undefined;
   const locale = chosen ?? fromEnv ?? system;
   if (!envLang || fromEnv) return { locale, warning: undefined };
-  const params = { locales: locales.join(', '), value: shown(envLang) };
-  const warning = chosen ? m.desktop_lang_env_unknown_chosen(params, { locale }) : m.desktop_lang_env_unknown(params, { locale });
+  // The refusal is the CLI's (i18n/locale.ts), then what the app does instead.
+  const refusal = m.lang_setting_unknown({ field: 'KERNELLAB_LANG', languages: locales.join(', '), value: shown(envLang) }, { locale });
+  const warning = chosen ? m.desktop_lang_env_unknown_chosen({ refusal }, { locale }) : m.desktop_lang_env_unknown({ refusal }, { locale });
   return { locale, warning };
 }
 
